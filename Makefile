@@ -1,0 +1,40 @@
+# The two set-up commands are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench samples clean help
+
+help:
+	@echo "make demo    create $(VENV), install pipereview, run the weekly job on data/samples/"
+	@echo "make test    install what the tests need and run the whole suite"
+	@echo "make lint    ruff and mypy (strict on src/)"
+	@echo "make bench   run the benchmarks in bench/"
+	@echo "make samples regenerate data/samples/ from the default seed"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "pipereview needs Python 3.11 or newer; run make PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+demo: $(STAMP)
+	$(BIN)/pipereview demo --samples data/samples --out demo-output
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+samples: $(STAMP)
+	$(BIN)/pipereview sample --out data/samples --seed 2026
+
+clean:
+	rm -rf $(VENV) demo-output pipereview-data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""``python -m pipereview`` runs the command line."""
+
+from pipereview.cli import main
+
+main()

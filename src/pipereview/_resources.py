@@ -1,0 +1,68 @@
+"""Files shipped inside the package (``pipereview/templates``), read with importlib.resources."""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipereview.errors import PipereviewError
+
+__all__ = [
+    "format_validation_error",
+    "read_template_or_file",
+    "template_dir",
+    "template_names",
+]
+
+
+def template_dir(kind: str) -> Traversable:
+    """The shipped folder ``templates/<kind>`` (e.g. ``stage_models``)."""
+    return resources.files("pipereview").joinpath("templates", kind)
+
+
+def template_names(kind: str, suffix: str = ".yaml") -> list[str]:
+    """Sorted names (without suffix) of the shipped files of one kind."""
+    folder = template_dir(kind)
+    return sorted(
+        entry.name[: -len(suffix)]
+        for entry in folder.iterdir()
+        if entry.is_file() and entry.name.endswith(suffix)
+    )
+
+
+def read_template_or_file(
+    name_or_path: str | Path, kind: str, error: type[PipereviewError]
+) -> tuple[str, str]:
+    """Text and display name of a shipped template (by name) or of a user's file (by path)."""
+    text_name = str(name_or_path)
+    names = template_names(kind)
+    if text_name in names:
+        resource = template_dir(kind).joinpath(f"{text_name}.yaml")
+        return resource.read_text(encoding="utf-8"), f"templates/{kind}/{text_name}.yaml"
+    path = Path(name_or_path)
+    what = kind.replace("_", " ").removesuffix("s")
+    if not path.suffix and not path.exists():
+        raise error(
+            f"unknown {what} {text_name!r}; shipped: {', '.join(names)}",
+            hint=f"to use your own {what}, pass the path of its YAML file "
+            "(format: docs/formats.md)",
+        )
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(
+            f"cannot read {what} file {path}: {exc}",
+            hint="check the path; the file must be UTF-8 YAML",
+        ) from None
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    """A pydantic error as an indented list of 'where: what' lines."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  - {where}: {err['msg']}")
+    return "\n".join(lines)

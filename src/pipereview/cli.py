@@ -1,0 +1,219 @@
+"""The ``pipereview`` command: a thin layer over the package's functions.
+
+Every command prints a clear message and exits with status 1 on bad input (2 on a usage
+error); a Python traceback is shown only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipereview.errors import PipereviewError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="pipereview",
+    help="The weekly sales-pipeline review: ingest CRM exports, store weekly snapshots, "
+    "build review packs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+_state = {"debug": False}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+StoreOption = Annotated[Path | None, typer.Option(
+    "--store", help="Snapshot store folder [default: $PIPEREVIEW_STORE or ./pipereview-data]")]
+
+
+def _friendly(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn pipereview errors into a message and exit status 1 (traceback with --debug)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except PipereviewError as exc:
+            if _state["debug"]:
+                raise
+            _print_error(exc)
+            raise typer.Exit(1) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
+            if _state["debug"]:
+                raise
+            err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
+            err.print("Run again with --debug for the traceback, and please report it.")
+            raise typer.Exit(3) from None
+
+    return wrapper
+
+
+def _print_error(exc: PipereviewError) -> None:
+    err.print("[bold red]error:[/] ", end="")
+    err.print(exc.message, markup=False, soft_wrap=True)
+    if exc.hint:
+        err.print("[bold]hint:[/] ", end="")
+        err.print(exc.hint, markup=False, soft_wrap=True)
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option(
+        "--debug", help="Show Python tracebacks on errors.")] = False) -> None:
+    _state["debug"] = debug
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=err, transient=True)
+
+
+@app.command()
+@_friendly
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Export files (CSV, XLSX, Parquet) of one week.")],
+    week: Annotated[str, typer.Option(help="ISO week of the exports, e.g. 2026-W47.")],
+    crm: Annotated[str | None, typer.Option(help="Shipped column map to use instead of detecting one (see `pipereview maps`).")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="Your own column map (YAML).")] = None,
+    model: Annotated[str | None, typer.Option(help="Stage model name or YAML file [default: the column map's].")] = None,
+    team: Annotated[str | None, typer.Option(help="Team name for exports without a team column.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding [default: detected].")] = None,
+    store: StoreOption = None,
+    replace: Annotated[bool, typer.Option(help="Overwrite the week if it is already stored.")] = False,
+    keep_going: Annotated[bool, typer.Option(help="Store the good rows even when some rows are rejected (they stay in the quarantine file).")] = False,
+) -> None:
+    """Validate CRM exports and store them as one week's snapshot."""
+    from pipereview.ingest_week import ingest_week
+
+    if crm and map_file:
+        raise typer.BadParameter("give --crm or --map, not both")
+    outcome = ingest_week(files, week=week, column_map=map_file or crm, stage_model=model,
+                          team=team, encoding=encoding, store=store, replace=replace,
+                          keep_going=keep_going, progress=_progress)
+    for report in outcome.reports:
+        out.print(report.summary(), markup=False, soft_wrap=True)
+    for path in outcome.quarantine_files:
+        out.print(f"quarantine: {path}", markup=False)
+    out.print(f"[green]stored[/] {outcome.week}: {outcome.rows} deals in {len(outcome.teams)} "
+              f"team(s) -> {outcome.path}")
+
+
+@app.command()
+@_friendly
+def weeks(store: StoreOption = None) -> None:
+    """List the weeks and teams the store holds."""
+    from pipereview.store import SnapshotStore
+
+    snapshot_store = SnapshotStore(store)
+    summary = snapshot_store.summary()
+    if summary.empty:
+        out.print(f"The store {snapshot_store.root} holds no weeks yet. "
+                  "Add one with `pipereview ingest FILE --week 2026-W47`.")
+        return
+    _print_table(summary, f"Stored weeks in {snapshot_store.root}")
+
+
+@app.command()
+@_friendly
+def sample(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the sample set to.")] = Path("data/samples"),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes identical files.")] = 2026,
+    large: Annotated[int | None, typer.Option(help="Instead, write one export of this many deals (for benchmarks) to --out.")] = None,
+) -> None:
+    """Write deterministic sample CRM exports (4 teams, 12 weeks) or one large export."""
+    from pipereview.sample import generate_large_export, generate_samples
+
+    if large is not None:
+        path = generate_large_export(out_dir, rows=large, seed=seed)
+        out.print(f"wrote {large} deals to {path}")
+        return
+    with _progress() as bar:
+        task = bar.add_task("writing exports", total=None)
+        summary = generate_samples(out_dir, seed=seed, progress=lambda done, total: bar.update(
+            task, completed=done, total=total))
+    out.print(f"wrote {len(summary.paths)} files to {out_dir}")
+
+
+@app.command()
+@_friendly
+def demo(
+    samples: Annotated[Path, typer.Option(help="Sample set to run on.")] = Path("data/samples"),
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the results go.")] = Path("demo-output"),
+) -> None:
+    """Run the weekly job on the sample data and print where the results are."""
+    from pipereview.ingest_week import ingest_folder
+
+    results = ingest_folder(samples / "exports", store=out_dir / "store", replace=True,
+                            progress=_progress)
+    from pipereview.store import SnapshotStore
+
+    _print_table(SnapshotStore(out_dir / "store").summary().tail(8), "Latest weeks")
+    out.print(f"Ingested {len(results)} weeks from {samples}.")
+    out.print(f"Results: snapshot store in {(out_dir / 'store').resolve()}")
+    out.print("Next: `pipereview weeks --store "
+              f"{out_dir / 'store'}` lists what it holds.")
+
+
+@app.command()
+@_friendly
+def maps() -> None:
+    """List the shipped CRM column maps."""
+    from pipereview.columnmaps import column_map_names, load_column_map
+
+    table = Table("name", "label", "stage model", "dates", title="Column maps")
+    for name in column_map_names():
+        cmap = load_column_map(name)
+        table.add_row(name, cmap.label, cmap.stage_model, cmap.date_format)
+    out.print(table)
+
+
+@app.command()
+@_friendly
+def models(
+    show: Annotated[str | None, typer.Option(help="Show the stages of this model (name or YAML file).")] = None,
+) -> None:
+    """List the shipped stage models, or show one model's stages."""
+    from pipereview.stages import load_stage_model, stage_model_names
+
+    if show is None:
+        table = Table("name", "label", "stages", title="Stage models")
+        for name in stage_model_names():
+            model = load_stage_model(name)
+            table.add_row(name, model.label.get("en", name),
+                          " → ".join(s.label_in("en") for s in model.stages))
+        out.print(table)
+        return
+    model = load_stage_model(show)
+    table = Table("key", "zh", "en", "probability", "typical days", "exit criteria",
+                  title=model.label.get("en", model.name))
+    for stage in model.stages:
+        table.add_row(stage.key, stage.label.get("zh", ""), stage.label.get("en", ""),
+                      f"{stage.probability:.0%}", str(stage.typical_days or ""),
+                      ", ".join(c.field for c in stage.exit_criteria))
+    out.print(table)
+
+
+def _print_table(frame: Any, title: str) -> None:
+    table = Table(*[str(c) for c in frame.columns], title=title)
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row])
+    out.print(table)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,151 @@
+"""Ingest a whole week: several export files -> one stored snapshot, or nothing.
+
+>>> import tempfile
+>>> outcome = ingest_week(["tests/data/headers/odoo.csv"], week="2026-W47",
+...                       store=tempfile.mkdtemp())                        # doctest: +SKIP
+>>> outcome.rows                                                             # doctest: +SKIP
+3
+
+All files of the week are read and checked before anything is written; when any row is
+rejected the week is not stored (unless ``keep_going``), every problem is reported at
+once, and the rejected rows are written to the store's quarantine folder with reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipereview.columnmaps import ColumnMap
+from pipereview.errors import InputError, SchemaError
+from pipereview.ingest import IngestReport, IngestResult, read_export
+from pipereview.stages import StageModel
+from pipereview.store import SnapshotStore, atomic_write
+from pipereview.weeks import Week
+
+__all__ = ["WeekIngest", "ingest_folder", "ingest_week"]
+
+ProgressFactory = Callable[[], AbstractContextManager[Any]]
+_EXPORT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq"}
+
+
+@dataclass(frozen=True)
+class WeekIngest:
+    """The outcome of storing one week."""
+
+    week: str
+    path: Path
+    rows: int
+    teams: tuple[str, ...]
+    reports: tuple[IngestReport, ...]
+    quarantine_files: tuple[Path, ...]
+
+
+def ingest_week(
+    files: Sequence[str | Path],
+    *,
+    week: str | Week,
+    column_map: str | Path | ColumnMap | None = None,
+    stage_model: str | Path | StageModel | None = None,
+    team: str | None = None,
+    encoding: str | None = None,
+    store: str | Path | SnapshotStore | None = None,
+    replace: bool = False,
+    keep_going: bool = False,
+    progress: ProgressFactory | None = None,
+) -> WeekIngest:
+    """Read, check and store the exports of one week (see the module docstring)."""
+    week = week if isinstance(week, Week) else Week.parse(week)
+    target = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
+    if not files:
+        raise InputError("no export files given", hint="name at least one CSV/XLSX/Parquet file")
+    if str(week) in target and not replace:
+        # refuse before reading anything, with the same error the store gives
+        target.add(pd.DataFrame(), week)
+    results: list[IngestResult] = []
+    with progress() if progress else nullcontext() as bar:
+        task = bar.add_task(f"reading {week}", total=len(files)) if bar else None
+        for file in files:
+            results.append(read_export(file, week=week, column_map=column_map,
+                                       stage_model=stage_model, team=team, encoding=encoding))
+            if bar:
+                bar.advance(task)
+    quarantined = _write_quarantine(target, week, results)
+    rejected = [r for r in results if not r.ok]
+    if rejected and not keep_going:
+        first = rejected[0]
+        try:
+            first.raise_for_problems()
+        except SchemaError as exc:
+            total = sum(r.report.rows_rejected for r in rejected)
+            others = "".join(f"\n{r.report.summary()}" for r in rejected[1:])
+            raise SchemaError(
+                f"week {week} was not stored: {total} row(s) rejected.\n{exc.message}{others}"
+                + "".join(f"\nrejected rows written to {p}" for p in quarantined),
+                file=exc.file, row=exc.row, column=exc.column, problems=tuple(
+                    p for r in rejected for p in r.report.problems),
+                hint=f"{exc.hint}; or pass --keep-going to store the good rows only",
+            ) from None
+    snapshot = pd.concat([r.snapshot for r in results], ignore_index=True)
+    _check_across_files(snapshot)
+    path = target.add(snapshot, week, replace=replace, sources=[Path(f) for f in files],
+                      info={"column_maps": sorted({r.report.column_map for r in results}),
+                            "rows_rejected": sum(r.report.rows_rejected for r in results)})
+    return WeekIngest(str(week), path, len(snapshot),
+                      tuple(sorted(snapshot["team"].unique().tolist())),
+                      tuple(r.report for r in results), tuple(quarantined))
+
+
+def ingest_folder(
+    folder: str | Path,
+    *,
+    store: str | Path | SnapshotStore | None = None,
+    replace: bool = False,
+    progress: ProgressFactory | None = None,
+) -> list[WeekIngest]:
+    """Ingest ``folder/<week>/*`` (one sub-folder per ISO week, e.g. ``2026-W47``)."""
+    folder = Path(folder)
+    week_dirs = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    if not week_dirs:
+        raise InputError(f"{folder} holds no week folders", file=folder,
+                         expected="sub-folders named by ISO week, e.g. 2026-W47",
+                         hint="create the sample set with `pipereview sample`")
+    outcomes = []
+    with progress() if progress else nullcontext() as bar:
+        task = bar.add_task("ingesting weeks", total=len(week_dirs)) if bar else None
+        for week_dir in week_dirs:
+            week = Week.parse(week_dir.name)
+            files = sorted(p for p in week_dir.iterdir() if p.suffix.lower() in _EXPORT_SUFFIXES)
+            outcomes.append(ingest_week(files, week=week, store=store, replace=replace))
+            if bar:
+                bar.advance(task)
+    return outcomes
+
+
+def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResult]) -> list[Path]:
+    written = []
+    for result in results:
+        if result.quarantine.empty:
+            continue
+        path = store.quarantine_dir(week) / f"{Path(result.report.file).stem}.quarantine.csv"
+        with atomic_write(path, "w", encoding="utf-8-sig") as handle:
+            result.quarantine.to_csv(handle, index=False, lineterminator="\n")
+        written.append(path)
+    return written
+
+
+def _check_across_files(snapshot: pd.DataFrame) -> None:
+    ids = snapshot["deal_id"]
+    dup = ids.notna() & ids.duplicated(keep=False)
+    if dup.any():
+        rows = snapshot.loc[dup, ["deal_id", "source_file", "source_row"]].head(10)
+        where = "; ".join(f"{r.deal_id} in {r.source_file} row {r.source_row}"
+                          for r in rows.itertuples())
+        raise SchemaError(f"the same deal ID appears in several files of the week: {where}",
+                          column="deal_id", hint="ingest each deal once per week: remove the "
+                          "overlap between the exports")

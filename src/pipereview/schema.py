@@ -1,0 +1,169 @@
+"""The canonical weekly snapshot: one row per deal per week.
+
+Every later step (matching, funnel, forecast, coaching) reads this frame and trusts it;
+it is validated at the edge, when an export is ingested and when the store writes a week.
+
+============================  ==================  ============================================
+column                        type                meaning
+============================  ==================  ============================================
+snapshot_week                 str                 ISO week of the export, e.g. ``2026-W47``
+team                          str                 sales team
+deal_id                       str (may be blank)  CRM id; blank for spreadsheet pipelines
+deal_name                     str                 opportunity name
+account                       str                 customer; blank kept, see account_missing
+owner                         str                 the rep who owns the deal
+stage                         str                 a key of the stage model (won / lost included)
+stage_model                   str                 name of the team's stage model
+amount                        float64 >= 0        deal amount in ``currency``
+currency                      str                 ISO code, blank when the export has none
+close_date                    datetime64[ns]      expected (or actual) close date
+created_date                  datetime64[ns]      when the deal was created
+probability                   float64 0..1        the CRM's win probability (blank if absent)
+forecast_category             str                 commit / best_case / pipeline / omitted / closed
+last_activity_date            datetime64[ns]      last logged activity (blank if absent)
+next_step                     str                 the rep's next step
+<evidence fields>             bool or str         see :data:`pipereview.stages.EVIDENCE_FIELDS`
+account_missing               bool                the export had no account for this deal
+source_file                   str                 export file name the row came from
+source_row                    int64               row in that file, as a spreadsheet numbers it
+============================  ==================  ============================================
+
+>>> SNAPSHOT_COLUMNS[:4]
+('snapshot_week', 'team', 'deal_id', 'deal_name')
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from pipereview.errors import Problem, SchemaError
+from pipereview.stages import (
+    EVIDENCE_FLAG_FIELDS,
+    EVIDENCE_TEXT_FIELDS,
+    StageModel,
+    load_stage_model,
+)
+
+__all__ = [
+    "FORECAST_CATEGORIES",
+    "SNAPSHOT_COLUMNS",
+    "open_mask",
+    "snapshot_schema",
+    "validate_snapshot",
+]
+
+#: The forecast categories a snapshot may hold.
+FORECAST_CATEGORIES: tuple[str, ...] = ("commit", "best_case", "pipeline", "omitted", "closed")
+
+#: Core columns of every snapshot, in order; evidence fields follow, then the bookkeeping.
+SNAPSHOT_COLUMNS: tuple[str, ...] = (
+    "snapshot_week",
+    "team",
+    "deal_id",
+    "deal_name",
+    "account",
+    "owner",
+    "stage",
+    "stage_model",
+    "amount",
+    "currency",
+    "close_date",
+    "created_date",
+    "probability",
+    "forecast_category",
+    "last_activity_date",
+    "next_step",
+)
+BOOKKEEPING_COLUMNS: tuple[str, ...] = ("account_missing", "source_file", "source_row")
+
+_TEXT = pa.Column(str, nullable=False)
+_OPTIONAL_TEXT = pa.Column(str, nullable=True)
+_DATE = pa.Column("datetime64[ns]", nullable=False)
+
+
+def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
+    """The pandera schema of a canonical snapshot (stage keys checked when ``model`` given)."""
+    stage_checks = [pa.Check.isin(list(model.keys))] if model is not None else []
+    columns: dict[str, pa.Column] = {
+        "snapshot_week": pa.Column(str, pa.Check.str_matches(r"^\d{4}-W\d{2}$")),
+        "team": _TEXT,
+        "deal_id": _OPTIONAL_TEXT,
+        "deal_name": _TEXT,
+        "account": _OPTIONAL_TEXT,
+        "owner": _TEXT,
+        "stage": pa.Column(str, stage_checks),
+        "stage_model": _TEXT,
+        "amount": pa.Column(float, pa.Check.ge(0)),
+        "currency": _OPTIONAL_TEXT,
+        "close_date": _DATE,
+        "created_date": _DATE,
+        "probability": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
+        "forecast_category": pa.Column(
+            str, pa.Check.isin(list(FORECAST_CATEGORIES)), nullable=True
+        ),
+        "last_activity_date": pa.Column("datetime64[ns]", nullable=True),
+        "next_step": _OPTIONAL_TEXT,
+        "account_missing": pa.Column(bool),
+        "source_file": _TEXT,
+        "source_row": pa.Column("int64", pa.Check.ge(1)),
+    }
+    for name in EVIDENCE_FLAG_FIELDS:
+        columns[name] = pa.Column(bool, required=False)
+    for name in EVIDENCE_TEXT_FIELDS:
+        columns[name] = pa.Column(str, nullable=True, required=False)
+    return pa.DataFrameSchema(columns, strict=False, ordered=False)
+
+
+def validate_snapshot(
+    frame: pd.DataFrame, model: StageModel | None = None, *, source: str = "snapshot"
+) -> pd.DataFrame:
+    """Check that ``frame`` is a canonical snapshot; raise :class:`SchemaError` listing every
+    failure (column, row, check). Returns the frame unchanged.
+    """
+    try:
+        snapshot_schema(model).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        problems = tuple(
+            Problem(
+                file=source,
+                row=None if pd.isna(case["index"]) else int(case["index"]) + 1,
+                column=str(case["column"]) if pd.notna(case["column"]) else None,
+                expected=str(case["check"]),
+                got=str(case["failure_case"]),
+            )
+            for case in cases.head(50).to_dict("records")
+        )
+        raise SchemaError(
+            f"{source} is not a valid canonical snapshot: {len(cases)} failure(s):\n"
+            + "\n".join(f"  - {p}" for p in problems),
+            file=source,
+            problems=problems,
+            hint="build snapshots with pipereview.read_export / `pipereview ingest`, "
+            "which produce this schema",
+        ) from None
+    duplicated = frame["deal_id"].notna() & frame.duplicated(["snapshot_week", "deal_id"], keep=False)
+    if duplicated.any():
+        ids = sorted(frame.loc[duplicated, "deal_id"].astype(str).unique())[:10]
+        raise SchemaError(
+            f"{source}: deal IDs must be unique within a week; repeated: {ids}",
+            file=source,
+            column="deal_id",
+        )
+    return frame
+
+
+def open_mask(frame: pd.DataFrame) -> pd.Series:
+    """True for the rows of ``frame`` whose stage is open under their team's stage model.
+
+    >>> open_mask(pd.DataFrame({"stage": ["negotiation", "won"], "stage_model": "generic_4"}))
+    0     True
+    1    False
+    dtype: bool
+    """
+    result = pd.Series(False, index=frame.index)
+    for name, part in frame.groupby("stage_model", sort=False):
+        model = load_stage_model(str(name))
+        result[part.index] = part["stage"].isin([s.key for s in model.open_stages])
+    return result

@@ -1,0 +1,230 @@
+"""Stage models: the ordered stages of a sales process and what each stage requires.
+
+A stage model is a YAML file (format in ``docs/formats.md``). Four ship with pipereview:
+``industrial_b2b`` (the six-step industrial B2B process), ``generic_4`` (the generic
+four-stage process), ``salesforce`` and ``hubspot`` (those CRMs' default pipelines).
+
+>>> model = load_stage_model("generic_4")
+>>> [s.key for s in model.open_stages]
+['initial_contact', 'needs_confirmed', 'solution_quote', 'negotiation']
+>>> model.stage_key("Develop"), model.stage_key("谈判签约"), model.stage_key("Closed Won")
+('needs_confirmed', 'negotiation', 'won')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from pipereview._resources import format_validation_error, read_template_or_file, template_names
+from pipereview._text import normalize_label
+from pipereview.errors import StageModelError
+
+__all__ = [
+    "EVIDENCE_FIELDS",
+    "EVIDENCE_FLAG_FIELDS",
+    "EVIDENCE_TEXT_FIELDS",
+    "Criterion",
+    "Stage",
+    "StageModel",
+    "load_stage_model",
+    "stage_model_names",
+]
+
+#: Evidence fields that hold a name (met when not blank).
+EVIDENCE_TEXT_FIELDS: tuple[str, ...] = ("coach", "competitor", "decision_maker")
+#: Evidence fields that hold a yes/no flag.
+EVIDENCE_FLAG_FIELDS: tuple[str, ...] = (
+    "budget_confirmed",
+    "contract_risk_reviewed",
+    "customer_background",
+    "deal_team_assigned",
+    "need_confirmed",
+    "quote_sent",
+    "relationship_mapped",
+    "senior_meeting_done",
+    "site_visit_done",
+    "solution_presented",
+    "strategy_documented",
+    "technical_exchange_done",
+    "tender_submitted",
+    "timeline_confirmed",
+    "verbal_commitment",
+)
+#: Every evidence field a stage model's exit criteria may name.
+EVIDENCE_FIELDS: tuple[str, ...] = tuple(sorted(EVIDENCE_TEXT_FIELDS + EVIDENCE_FLAG_FIELDS))
+
+_KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Criterion(_Frozen):
+    """One exit criterion: an evidence field that must be met, with its labels."""
+
+    field: str = Field(pattern=_KEY_PATTERN)
+    label: dict[str, str]
+
+
+class Stage(_Frozen):
+    """One stage of a process; closed stages carry ``outcome`` won or lost."""
+
+    key: str = Field(pattern=_KEY_PATTERN)
+    label: dict[str, str]
+    probability: float = Field(ge=0.0, le=1.0)
+    typical_days: int | None = Field(default=None, gt=0)
+    exit_criteria: tuple[Criterion, ...] = ()
+    aliases: tuple[str, ...] = ()
+    outcome: Literal["won", "lost"] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True for stages where a deal is still being worked."""
+        return self.outcome is None
+
+    def label_in(self, lang: str) -> str:
+        """The stage's label in ``lang`` ('zh' or 'en'), falling back to English, then key."""
+        return self.label.get(lang) or self.label.get("en") or self.key
+
+
+class StageModel(_Frozen):
+    """An ordered sales process. Construct with :func:`load_stage_model`."""
+
+    name: str = Field(pattern=_KEY_PATTERN)
+    label: dict[str, str]
+    description: str = ""
+    stages: tuple[Stage, ...]
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> StageModel:
+        keys = [s.key for s in self.stages]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise ValueError(f"stage keys must be unique; repeated: {duplicates}")
+        won = [s.key for s in self.stages if s.outcome == "won"]
+        lost = [s.key for s in self.stages if s.outcome == "lost"]
+        if len(won) != 1 or not lost:
+            raise ValueError(
+                f"exactly one stage needs 'outcome: won' (found {won}) and at least one "
+                f"'outcome: lost' (found {lost})"
+            )
+        open_stages = [s for s in self.stages if s.is_open]
+        if not open_stages:
+            raise ValueError("a model needs at least one open stage")
+        seen_closed = False
+        for stage in self.stages:
+            if not stage.is_open:
+                seen_closed = True
+                if stage.exit_criteria or stage.typical_days is not None:
+                    raise ValueError(
+                        f"closed stage {stage.key!r} must have no exit_criteria and no "
+                        "typical_days"
+                    )
+            elif seen_closed:
+                raise ValueError(f"open stage {stage.key!r} comes after a closed stage")
+        for before, after in zip(open_stages, open_stages[1:], strict=False):
+            if after.probability < before.probability:
+                raise ValueError(
+                    f"open-stage probabilities must not decrease: {before.key!r} "
+                    f"{before.probability} > {after.key!r} {after.probability}"
+                )
+        owner: dict[str, str] = {}
+        for stage in self.stages:
+            names = {normalize_label(n) for n in (stage.key, *stage.label.values(), *stage.aliases)}
+            for name in names:
+                if name in owner and owner[name] != stage.key:
+                    raise ValueError(
+                        f"alias {name!r} belongs to both {owner[name]!r} and {stage.key!r}"
+                    )
+                owner[name] = stage.key
+        return self
+
+    @property
+    def open_stages(self) -> tuple[Stage, ...]:
+        """Open stages in process order."""
+        return tuple(s for s in self.stages if s.is_open)
+
+    @property
+    def won_stage(self) -> Stage:
+        """The single stage that means the deal was won."""
+        return next(s for s in self.stages if s.outcome == "won")
+
+    @property
+    def lost_stages(self) -> tuple[Stage, ...]:
+        """Stages that mean the deal was lost."""
+        return tuple(s for s in self.stages if s.outcome == "lost")
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every stage key, in process order."""
+        return tuple(s.key for s in self.stages)
+
+    def stage(self, key: str) -> Stage:
+        """The stage with this key (KeyError naming the known keys otherwise)."""
+        for stage in self.stages:
+            if stage.key == key:
+                return stage
+        raise KeyError(f"{key!r} is not a stage of {self.name!r}; known: {list(self.keys)}")
+
+    def alias_table(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Normalised stage name -> stage key, including keys, labels and ``extra`` aliases."""
+        table: dict[str, str] = {}
+        for stage in self.stages:
+            for name in (stage.key, *stage.label.values(), *stage.aliases):
+                table[normalize_label(name)] = stage.key
+        for alias, key in (extra or {}).items():
+            self.stage(key)
+            table[normalize_label(alias)] = key
+        return table
+
+    def stage_key(self, name: str) -> str | None:
+        """The key a CRM stage name stands for, or None when the model does not know it."""
+        return self._aliases.get(normalize_label(name))
+
+    @cached_property
+    def _aliases(self) -> dict[str, str]:
+        return self.alias_table()
+
+    def known_names(self) -> list[str]:
+        """What a user may write for each stage: the first alias or the English label."""
+        return [s.aliases[0] if s.aliases else s.label_in("en") for s in self.stages]
+
+
+def stage_model_names() -> list[str]:
+    """Names of the shipped stage models.
+
+    >>> stage_model_names()
+    ['generic_4', 'hubspot', 'industrial_b2b', 'salesforce']
+    """
+    return template_names("stage_models")
+
+
+def load_stage_model(name_or_path: str | Path) -> StageModel:
+    """Load a shipped stage model by name, or a user's model from a YAML file.
+
+    Raises :class:`StageModelError` naming the file and each broken rule.
+    """
+    text, source = read_template_or_file(name_or_path, "stage_models", StageModelError)
+    return _parse_stage_model(text, source)
+
+
+@cache
+def _parse_stage_model(text: str, source: str) -> StageModel:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise StageModelError(f"{source}: not valid YAML: {exc}") from None
+    try:
+        return StageModel.model_validate(data)
+    except ValidationError as exc:
+        raise StageModelError(
+            f"{source}: not a valid stage model:\n{format_validation_error(exc)}",
+            hint="see docs/formats.md for the stage-model format",
+        ) from None

@@ -1,0 +1,35 @@
+"""Shared fixtures: hermetic Jupyter/IPython folders, a temporary store, CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path_factory.mktemp("home")
+    for var in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        monkeypatch.setenv(var, str(home / var.lower()))
+    monkeypatch.delenv("PIPEREVIEW_STORE", raising=False)
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    return tmp_path / "store"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write CSV text exactly (``\\n`` line ends) in the given encoding."""
+    path.write_bytes(text.encode(encoding))
+    return path

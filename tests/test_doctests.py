@@ -1,0 +1,22 @@
+"""Every example in the package's docstrings runs (so the docs cannot drift)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import pipereview
+
+MODULES = sorted(m.name for m in pkgutil.iter_modules(pipereview.__path__) if m.name != "__main__")
+
+
+@pytest.mark.parametrize("name", ["__init__", *MODULES])
+def test_docstring_examples(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    module = pipereview if name == "__init__" else importlib.import_module(f"pipereview.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0, f"{result.failed} failing example(s) in {name}"

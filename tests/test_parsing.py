@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipereview.parsing import parse_amounts, parse_dates, parse_flags, parse_probabilities
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("¥1,200,000.00", 1_200_000.0),
+        ("￥1,200,000.00", 1_200_000.0),
+        ("$ 12,000", 12_000.0),
+        ("1.2万", 12_000.0),
+        ("120万元", 1_200_000.0),
+        ("3亿", 300_000_000.0),
+        ("(500)", -500.0),
+        ("RMB 8,000", 8_000.0),
+        ("USD 1,234.56", 1_234.56),
+        ("€ 99", 99.0),
+        ("12000", 12_000.0),
+        ("  7,500.5 ", 7_500.5),
+        ("15k", 15_000.0),
+        ("1.5M", 1_500_000.0),
+        ("-250", -250.0),
+    ],
+)
+def test_amount_formats(text: str, expected: float) -> None:
+    values, bad = parse_amounts(pd.Series([text]))
+    assert values[0] == pytest.approx(expected)
+    assert not bad[0]
+
+
+def test_european_amounts_need_decimal_comma() -> None:
+    values, bad = parse_amounts(pd.Series(["1.234,50", "€ 12.000"]), decimal=",")
+    assert values.tolist() == [1234.5, 12000.0]
+    assert not bad.any()
+
+
+@pytest.mark.parametrize("text", ["abc", "12..5", "1,2,3万x", "N/A", "about 5000"])
+def test_text_amounts_are_bad(text: str) -> None:
+    values, bad = parse_amounts(pd.Series([text, "10"]))
+    assert bad.tolist() == [True, False]
+    assert math.isnan(values[0])
+
+
+def test_blank_amount_is_missing_not_bad() -> None:
+    values, bad = parse_amounts(pd.Series(["", None, " "], dtype=object))
+    assert values.isna().all()
+    assert not bad.any()
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=99),
+       st.sampled_from(["", "¥", "$ ", "RMB "]))
+def test_formatted_amounts_round_trip(whole: int, cents: int, prefix: str) -> None:
+    text = f"{prefix}{whole:,}.{cents:02d}"
+    values, bad = parse_amounts(pd.Series([text]))
+    assert not bad[0]
+    assert values[0] == pytest.approx(whole + cents / 100, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "expected"),
+    [
+        ("2026-11-23", "iso", "2026-11-23"),
+        ("2026-11-23 10:15", "iso", "2026-11-23"),
+        ("2026-11-23T10:15:00Z", "iso", "2026-11-23"),
+        ("2026/11/23", "iso", "2026-11-23"),
+        ("2026/1/5", "iso", "2026-01-05"),
+        ("2026.11.23", "iso", "2026-11-23"),
+        ("2026年11月23日", "iso", "2026-11-23"),
+        ("2026年1月5日", "dmy", "2026-01-05"),
+        ("46349", "iso", "2026-11-23"),
+        ("46349.0", "iso", "2026-11-23"),
+        ("23/11/2026", "dmy", "2026-11-23"),
+        ("05/01/2026", "dmy", "2026-01-05"),
+        ("23.11.2026", "dmy", "2026-11-23"),
+        ("11/23/2026", "mdy", "2026-11-23"),
+        ("01/05/2026", "mdy", "2026-01-05"),
+    ],
+)
+def test_date_formats(text: str, fmt: str, expected: str) -> None:
+    values, bad = parse_dates(pd.Series([text]), fmt)  # type: ignore[arg-type]
+    assert not bad[0]
+    assert values[0] == pd.Timestamp(expected)
+
+
+def test_excel_serial_numbers_and_real_dates() -> None:
+    values, bad = parse_dates(pd.Series([46349.0, 45658.0]))
+    assert values.dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2025-01-01"]
+    real, bad2 = parse_dates(pd.Series(pd.to_datetime(["2026-11-23 13:45"])))
+    assert real[0] == pd.Timestamp("2026-11-23")
+    assert not bad.any() and not bad2.any()
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [("23/11/2026", "iso"), ("11/23/2026", "dmy"), ("31/02/2026", "dmy"), ("2026-13-01", "iso"),
+     ("next week", "iso"), ("12345678", "iso")],
+)
+def test_bad_or_ambiguous_dates(text: str, fmt: str) -> None:
+    values, bad = parse_dates(pd.Series([text]), fmt)  # type: ignore[arg-type]
+    assert bad[0]
+    assert pd.isna(values[0])
+
+
+def test_probabilities_in_percent_or_fraction() -> None:
+    assert parse_probabilities(pd.Series(["20%", "75", ""]))[0].tolist()[:2] == [0.2, 0.75]
+    assert parse_probabilities(pd.Series([0.2, 0.9]))[0].tolist() == [0.2, 0.9]
+    assert parse_probabilities(pd.Series([20.0, 90.0]))[0].tolist() == [0.2, 0.9]
+    _, bad = parse_probabilities(pd.Series(["150", "x", "50"]))
+    assert bad.tolist() == [True, True, False]
+
+
+def test_flags() -> None:
+    values, bad = parse_flags(pd.Series(["Yes", "TRUE", "是", "x", "No", "否", "", None, "maybe"],
+                                        dtype=object))
+    assert values.tolist() == [True, True, True, True, False, False, False, False, False]
+    assert bad.tolist() == [False] * 8 + [True]
