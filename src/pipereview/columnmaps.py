@@ -54,6 +54,7 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
     "last_activity_date",
     "next_step",
     "currency",
+    "status",
 )
 
 

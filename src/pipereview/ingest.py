@@ -207,9 +207,17 @@ class _Builder:
         self.checks: list[tuple[pd.Series, str, str, str]] = []  # mask, field, expected, hint
         self.repairs = list(peek.repairs)
         self.warnings: list[str] = []
+        self.skipped = pd.Series(False, index=raw.index)
 
     def col(self, name: str) -> pd.Series:
-        return self.raw[self.found[name]]
+        """The export's column for a canonical field, with the map's value translations."""
+        column = self.raw[self.found[name]]
+        table = self.cmap.values.get(name)
+        if not table:
+            return column
+        lookup = {normalize_label(k): v for k, v in table.items()}
+        folded = column.astype("str").map(normalize_label)
+        return folded.map(lookup).where(folded.isin(lookup.keys()), column)
 
     def fail(self, mask: pd.Series, name: str, expected: str, hint: str = "") -> None:
         if bool(mask.any()):
@@ -221,12 +229,13 @@ class _Builder:
 
     def build(self) -> IngestResult:
         skipped, skip_reason = self._skipped_rows()
+        self.skipped = skipped
         for name in ("deal_id", "deal_name", "account", "owner", "next_step", "currency",
                      *EVIDENCE_TEXT_FIELDS):
             if name in self.found:
                 self.out[name] = self.text(name)
-        for name in ("deal_name", "owner"):
-            self.fail(self.out[name].isna(), name, f"a {name.replace('_', ' ')} (not blank)",
+        for name, what in (("deal_name", "a deal name"), ("owner", "an owner")):
+            self.fail(self.out[name].isna(), name, f"{what} (not blank)",
                       "fill it in the CRM, or remove the row if it is not a deal")
         self._team()
         self._stage()
@@ -237,17 +246,16 @@ class _Builder:
         return self._assemble(skipped, skip_reason)
 
     def _skipped_rows(self) -> tuple[pd.Series, pd.Series]:
+        """Blank rows, and report footers (totals, copyright lines) after the last deal."""
         required = [self.found[f] for f in REQUIRED_FIELDS]
         blank_all = pd.concat([is_blank(self.raw[c]) for c in self.raw.columns], axis=1).all(axis=1)
-        blank_required = pd.concat([is_blank(self.raw[c]) for c in required], axis=1)
-        has_id = ~blank_required.iloc[:, 0]
+        blanks = pd.concat([is_blank(self.raw[c]) for c in required], axis=1).sum(axis=1)
+        deal_like = blanks <= 2
         first_cells = self.raw.iloc[:, 0].astype("str").str.strip().str.casefold()
-        looks_footer = first_cells.str.startswith(_FOOTER_WORDS) | blank_required.sum(axis=1).ge(
-            len(required) - 1)
-        last_deal = has_id[has_id].index.max() if has_id.any() else self.raw.index.min() - 1
-        footer = looks_footer & ~blank_all & (self.raw.index > last_deal)
-        total_word = first_cells.str.fullmatch("|".join(_FOOTER_WORDS[:7]))
-        footer |= total_word & blank_required.iloc[:, 0] & ~blank_all
+        last_deal = deal_like[deal_like].index.max() if deal_like.any() else 0
+        footer = ~deal_like & ~blank_all & (self.raw.index > last_deal)
+        total_word = first_cells.str.match("|".join(_FOOTER_WORDS))
+        footer |= total_word & ~deal_like & ~blank_all
         reason = pd.Series("", index=self.raw.index, dtype="str")
         reason[blank_all] = "blank row"
         reason[footer] = "report footer or total row (not a deal)"
@@ -262,8 +270,9 @@ class _Builder:
         default = self.team or self.cmap.default_team
         if "team" in self.found:
             values = self.text("team")
-            if values.isna().any():
-                self.warnings.append(f"{int(values.isna().sum())} row(s) without a team were "
+            no_team = values.isna() & ~self.skipped
+            if no_team.any():
+                self.warnings.append(f"{int(no_team.sum())} row(s) without a team were "
                                      f"put in team {default!r}")
             self.out["team"] = values.fillna(default)
         else:
@@ -278,6 +287,8 @@ class _Builder:
         table = self.model.alias_table(self.cmap.stage_aliases)
         keys = np.array([table.get(normalize_label(u)) for u in uniques] + [None], dtype=object)
         stage = pd.Series(keys[codes], index=values.index, dtype="str")
+        if "status" in self.found:
+            stage = self._apply_status(stage)
         self.out["stage"] = stage
         blank = is_blank(values)
         self.fail(blank, "stage", "a stage name (not blank)", "fill in the deal's stage")
@@ -295,9 +306,19 @@ class _Builder:
         known = ", ".join(self.model.known_names())
         self.fail(unknown, "stage", f"a stage of model {self.model.name!r} ({known})", hint)
 
+    def _apply_status(self, stage: pd.Series) -> pd.Series:
+        """Exports that keep the last stage of closed deals say won/lost in a status column."""
+        status = self.col("status").astype("str").str.strip().str.casefold()
+        won, lost = self.model.won_stage.key, self.model.lost_stages[0].key
+        stage = stage.where(status != "won", won).where(status != "lost", lost)
+        unknown = ~status.isin(["open", "won", "lost"]) & ~is_blank(self.col("status"))
+        self.fail(unknown, "status", "a status of open, won or lost",
+                  "add the CRM's status names under 'values: status:' in your column map")
+        return stage
+
     def _amount(self) -> None:
         values, bad = parse_amounts(self.col("amount"), self.cmap.decimal)
-        blank = values.isna() & ~bad
+        blank = values.isna() & ~bad & ~self.skipped
         if blank.any():
             self.warnings.append(f"{int(blank.sum())} deal(s) have no amount; counted as 0")
         self.fail(bad, "amount", "an amount such as 12000, 12,000.00, ¥1,200,000.00 or 120万",

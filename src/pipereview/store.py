@@ -117,6 +117,8 @@ class SnapshotStore:
         if weeks_in_frame - {str(week)}:
             raise StoreError(f"the snapshot holds rows of weeks {sorted(weeks_in_frame)}, "
                              f"not only {week}")
+        dates = [c for c in snapshot.columns if pd.api.types.is_datetime64_any_dtype(snapshot[c])]
+        snapshot = snapshot.astype(dict.fromkeys(dates, "datetime64[ns]"))
         validate_snapshot(snapshot, source=f"snapshot of {week}")
         meta = {"week": str(week), "rows": len(snapshot),
                 "teams": sorted(snapshot["team"].unique().tolist()),
