@@ -177,7 +177,7 @@ def detect_column_map(headers: Sequence[object], *, file: str | Path | None = No
             return scored[0]
         names = ", ".join(m.name for m in complete)
         raise ColumnMapError(
-            f"several column maps fit this header equally well: {names}",
+            f"{file or 'the export'}: several column maps fit this header equally well: {names}",
             file=file,
             hint=f"say which one with --crm (one of: {names})",
         )
@@ -187,8 +187,9 @@ def detect_column_map(headers: Sequence[object], *, file: str | Path | None = No
     missing = closest.missing_required(headers)
     wanted = "; ".join(f"{f} (e.g. {closest.columns[f][0]!r})" for f in missing)
     shown = ", ".join(repr(str(h)) for h in list(headers)[:12])
+    prefix = f"{file}: " if file is not None else ""
     raise ColumnMapError(
-        f"no shipped column map fits this header. Closest: {closest.name!r}, which misses "
+        f"{prefix}no shipped column map fits this header. Closest: {closest.name!r}, which misses "
         f"{wanted}. The header has: {shown}{' …' if len(headers) > 12 else ''}",
         file=file,
         expected="the header of a Salesforce, HubSpot, Odoo, Dynamics or Chinese CRM export",

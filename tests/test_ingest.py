@@ -1,0 +1,175 @@
+"""Ingest of real-looking exports: encodings, file kinds, repairs, flags, quarantine."""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipereview.errors import SchemaError, WeekExistsError
+from pipereview.ingest import load_snapshot, read_export
+from pipereview.ingest_week import ingest_week
+from pipereview.store import SnapshotStore
+
+HEADERS = Path(__file__).parent / "data" / "headers"
+CHINESE = (HEADERS / "chinese_crm.csv").read_text("utf-8")
+ODOO = (HEADERS / "odoo.csv").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix", "detected"),
+    [("utf-8", b"", "utf-8"), ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
+     ("gb18030", b"", "gb18030"), ("gbk", b"", "gb18030")],
+)
+def test_encodings_are_detected(tmp_path: Path, encoding: str, prefix: bytes, detected: str) -> None:
+    path = tmp_path / "export.csv"
+    text = CHINESE.replace("¥", "￥") if encoding == "gbk" else CHINESE  # GBK has only ￥
+    path.write_bytes(prefix + text.encode(encoding))
+    result = read_export(path, week="2026-W47")
+    assert result.report.encoding == detected
+    assert result.report.column_map == "chinese_crm"
+    first = result.snapshot.iloc[0]
+    assert first["deal_name"] == "恒达钢铁余热发电改造项目"
+    assert first["account"] == "江苏恒达钢铁有限公司"
+    assert first["stage"] == "strategy"
+    assert result.snapshot["amount"].tolist()[:2] == [1_200_000.0, 1_200_000.0]
+
+
+def test_title_rows_and_footer_are_repaired_and_reported(tmp_path: Path) -> None:
+    lines = ODOO.splitlines()
+    text = "\n".join(["Pipeline report,,", "Printed 2026-11-20,,", "", *lines, "", "Total,,,,,,,,37800", ""])
+    path = tmp_path / "odoo.csv"
+    path.write_text(text, encoding="utf-8")
+    result = read_export(path, week="2026-W47")
+    report = result.report
+    assert report.header_row == 4
+    assert (report.rows_kept, report.rows_rejected, report.rows_skipped) == (3, 0, 2)
+    assert any("title row" in r for r in report.repairs)
+    assert any("footer/total" in r and "row 9" in r for r in report.repairs)
+    assert result.quarantine["row"].tolist() == [8, 9]
+    assert result.quarantine["reason"].tolist() == [
+        "blank row", "report footer or total row (not a deal)"]
+    assert result.snapshot["source_row"].tolist() == [5, 6, 7]
+
+
+def test_missing_team_column_defaults_to_one_team(tmp_path: Path) -> None:
+    frame = pd.read_csv(HEADERS / "odoo.csv", dtype=str).drop(columns=["Sales Team"])
+    path = tmp_path / "odoo.csv"
+    frame.to_csv(path, index=False)
+    result = read_export(path, week="2026-W47")
+    assert set(result.snapshot["team"]) == {"All"}
+    assert any("no team column" in r for r in result.report.repairs)
+    named = read_export(path, week="2026-W47", team="Europe")
+    assert set(named.snapshot["team"]) == {"Europe"}
+
+
+def test_blank_account_is_kept_and_flagged(tmp_path: Path) -> None:
+    frame = pd.read_csv(HEADERS / "odoo.csv", dtype=str, keep_default_na=False)
+    frame.loc[1, "Customer"] = ""
+    path = tmp_path / "odoo.csv"
+    frame.to_csv(path, index=False)
+    result = read_export(path, week="2026-W47")
+    assert result.ok
+    assert result.snapshot["account_missing"].tolist() == [False, True, False]
+    assert pd.isna(result.snapshot["account"][1])
+    assert any("no account" in w for w in result.report.warnings)
+
+
+def _write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_xlsx_with_title_row_real_dates_and_serials(tmp_path: Path) -> None:
+    header = ["Opportunity ID", "Opportunity Name", "Account Name", "Opportunity Owner", "Stage",
+              "Amount", "Close Date", "Created Date"]
+    path = _write_xlsx(tmp_path / "sf.xlsx", [
+        ["Opportunity Pipeline - Q4"], [], header,
+        ["006A", "Line upgrade", "Northwind", "Dana", "Prospecting", 12000, datetime.datetime(2026, 11, 23), 46279],
+        ["006B", "Chillers", "Contoso", "Dana", "Closed Won", "¥5,000", "11/30/2026", datetime.date(2026, 9, 1)],
+    ])
+    result = read_export(path, week="2026-W47")
+    assert result.ok, result.report.summary()
+    assert result.report.header_row == 3
+    snap = result.snapshot
+    assert snap["close_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-11-23", "2026-11-30"]
+    assert snap["created_date"].dt.strftime("%Y-%m-%d").tolist() == ["2026-09-14", "2026-09-01"]
+    assert snap["amount"].tolist() == [12000.0, 5000.0]
+    assert snap["stage"].tolist() == ["prospecting", "won"]
+    assert snap["source_row"].tolist() == [4, 5]
+
+
+def test_parquet_export(tmp_path: Path) -> None:
+    frame = pd.read_csv(HEADERS / "odoo.csv", dtype=str, keep_default_na=False)
+    path = tmp_path / "odoo.parquet"
+    frame.to_parquet(path)
+    result = read_export(path, week="2026-W47")
+    assert result.ok and result.report.column_map == "odoo"
+    assert result.snapshot["amount"].tolist() == [24000.0, 8600.0, 5200.0]
+    assert result.snapshot["probability"].round(4).tolist() == [0.4687, 0.185, 0.0732]
+
+
+def test_dmy_dates_need_the_map_to_say_so(tmp_path: Path) -> None:
+    path = tmp_path / "sf.csv"
+    path.write_text("Opportunity ID,Opportunity Name,Account Name,Opportunity Owner,Stage,Amount,"
+                    "Close Date,Created Date\n006A,X,Y,Z,Prospecting,1,23/11/2026,01/09/2026\n",
+                    encoding="utf-8")
+    strict = read_export(path, week="2026-W47")
+    assert not strict.ok
+    assert {p.column for p in strict.report.problems} == {"Close Date"}
+    my_map = tmp_path / "eu.yaml"
+    my_map.write_text("name: eu\nlabel: EU\nextends: salesforce_report\ndate_format: dmy\n", "utf-8")
+    relaxed = read_export(path, week="2026-W47", column_map=my_map)
+    assert relaxed.ok
+    assert relaxed.snapshot["close_date"][0] == pd.Timestamp("2026-11-23")
+    assert relaxed.snapshot["created_date"][0] == pd.Timestamp("2026-09-01")
+
+
+def test_every_row_problem_is_reported_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "Opportunity ID,Opportunity Name,Account Name,Opportunity Owner,Stage,Amount,Close Date,Created Date\n"
+        "006A,Good,Acme,Ann,Prospecting,100,11/30/2026,09/01/2026\n"
+        "006B,Bad amount,Acme,Ann,Prospecting,lots,11/30/2026,09/01/2026\n"
+        "006C,Bad stage,Acme,Ann,Negotiating,5,11/30/2026,09/01/2026\n"
+        "006D,Bad date,Acme,Ann,Prospecting,5,soon,09/01/2026\n"
+        "006A,Duplicate,Acme,Ann,Prospecting,5,11/30/2026,09/01/2026\n", encoding="utf-8")
+    result = read_export(path, week="2026-W47")
+    assert (result.report.rows_kept, result.report.rows_rejected) == (0, 5)
+    found = sorted((p.row, p.column) for p in result.report.problems)
+    assert found == [(2, "Opportunity ID"), (3, "Amount"), (4, "Stage"), (5, "Close Date"),
+                     (6, "Opportunity ID")]
+    with pytest.raises(SchemaError) as info:
+        load_snapshot(path, week="2026-W47")
+    message = str(info.value)
+    for needle in ("row 3", "'Amount'", "'lots'", "rows 2, 6", "'Negotiating'", "stage_aliases",
+                   "'soon'", "5 of 5 rows"):
+        assert needle in message, needle
+
+
+def test_week_is_stored_only_when_every_row_is_good(tmp_path: Path) -> None:
+    good = tmp_path / "odoo.csv"
+    good.write_text(ODOO, encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(ODOO.replace("Proposition", "Negotiating"), encoding="utf-8")
+    store = SnapshotStore(tmp_path / "store")
+    with pytest.raises(SchemaError, match="not stored"):
+        ingest_week([good, bad], week="2026-W47", store=store)
+    assert store.weeks() == []
+    quarantine = pd.read_csv(store.quarantine_dir("2026-W47") / "bad.quarantine.csv")
+    assert quarantine["row"].tolist() == [2]
+    kept = ingest_week([bad], week="2026-W47", store=store, keep_going=True)
+    assert kept.rows == 2
+    with pytest.raises(WeekExistsError):
+        ingest_week([good], week="2026-W47", store=store)
+    replaced = ingest_week([good], week="2026-W47", store=store, replace=True)
+    assert replaced.rows == 3
+    assert store.info("2026-W47")["sources"][0]["file"] == "odoo.csv"
