@@ -15,7 +15,7 @@ same format (``docs/formats.md``), which may start from a shipped one with ``ext
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -138,6 +138,11 @@ def load_column_map(name_or_path: str | Path) -> ColumnMap:
     ``columns`` entries replace the base's entries field by field.
     """
     text, source = read_template_or_file(name_or_path, "column_maps", ColumnMapError)
+    return _parse_column_map(text, source)
+
+
+@cache
+def _parse_column_map(text: str, source: str) -> ColumnMap:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -14,6 +14,8 @@ cell at once.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -24,6 +26,7 @@ __all__ = [
     "TRUE_WORDS",
     "DateFormat",
     "is_blank",
+    "on_uniques",
     "parse_amounts",
     "parse_dates",
     "parse_flags",
@@ -48,6 +51,33 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_SERIAL_RANGE = (20_000, 80_000)  # 1954-10-03 .. 2119-01-11
 
 
+Parser = Callable[..., tuple[pd.Series, pd.Series]]
+
+
+def on_uniques(parse: Parser) -> Parser:
+    """Run a parser on a column's distinct values only, then spread the result back.
+
+    Exports repeat the same dates, stages and flags on many rows; parsing each distinct
+    value once makes a million-row column cost about as much as its few thousand values.
+    """
+
+    @functools.wraps(parse)
+    def wrapper(series: pd.Series, *args: object, **kwargs: object) -> tuple[pd.Series, pd.Series]:
+        if len(series) < 1000 or not (series.dtype == object or pd.api.types.is_string_dtype(
+                series.dtype)):
+            return parse(series, *args, **kwargs)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        if len(uniques) > len(series) // 4:
+            return parse(series, *args, **kwargs)
+        probe = pd.Series(uniques).reindex(range(len(uniques) + 1))  # last slot: missing
+        values, bad = parse(probe, *args, **kwargs)
+        take = np.where(codes < 0, len(uniques), codes)
+        return (pd.Series(values.to_numpy()[take], index=series.index, dtype=values.dtype),
+                pd.Series(bad.to_numpy()[take], index=series.index, dtype=bool))
+
+    return wrapper
+
+
 def is_blank(series: pd.Series) -> pd.Series:
     """True where a cell is missing or holds only whitespace."""
     if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_datetime64_any_dtype(
@@ -57,6 +87,7 @@ def is_blank(series: pd.Series) -> pd.Series:
     return series.isna() | (series.astype("str").str.strip() == "")
 
 
+@on_uniques
 def parse_amounts(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Parse money amounts: currency signs and codes, thousands separators, ``万``/``亿``
     (and ``k``/``M``) multipliers, accounting negatives ``(500)``.
@@ -97,6 +128,7 @@ def parse_amounts(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.
     return out, bad
 
 
+@on_uniques
 def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.Series, pd.Series]:
     """Parse dates to midnight timestamps (``datetime64[ns]``).
 
@@ -113,10 +145,12 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
     blank = text == ""
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     # 1. ISO, with or without a time part
-    iso = text.str.match(r"\d{4}-\d{1,2}-\d{1,2}")
-    if iso.any():
-        out[iso] = _strptime(text[iso].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})")[0], "%Y-%m-%d")
+    out[:] = _strptime(text.str.slice(0, 10), "%Y-%m-%d")
     todo = out.isna() & ~blank
+    if todo.any():
+        part = text[todo].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?:$|[ T])")[0]
+        out[todo] = _strptime(part, "%Y-%m-%d")
+        todo = out.isna() & ~blank
     # 2. year first with other separators: 2026/11/23, 2026.11.23, 2026年11月23日
     if todo.any():
         ymd = text[todo].str.extract(r"^(\d{4})\s*[/.年]\s*(\d{1,2})\s*[/.月]\s*(\d{1,2})\s*日?")
@@ -156,6 +190,7 @@ def _from_excel_serial(serial: pd.Series, blank: pd.Series) -> tuple[pd.Series, 
     return values, ~in_range & ~blank
 
 
+@on_uniques
 def parse_probabilities(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse win probabilities to 0..1: ``20%``, ``20`` (a column with values above 1 is in
     percent) or ``0.2``.
@@ -180,6 +215,7 @@ def parse_probabilities(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return scaled.where(~out_of_range), bad | out_of_range
 
 
+@on_uniques
 def parse_flags(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse yes/no evidence flags (``TRUE_WORDS`` / ``FALSE_WORDS``); blank means no.
 
