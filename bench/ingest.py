@@ -25,10 +25,9 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _machine import describe_machine  # noqa: E402
-
-from pipereview import SnapshotStore, read_export  # noqa: E402
-from pipereview.sample import generate_large_export  # noqa: E402
+from _machine import describe_machine
+from pipereview import SnapshotStore, read_export
+from pipereview.sample import generate_large_export
 
 
 def best_of(repeat: int, func: Callable[[], object]) -> float:

@@ -74,7 +74,10 @@ def _print_error(exc: PipereviewError) -> None:
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option(
         "--debug", help="Show Python tracebacks on errors.")] = False) -> None:
+    global out, err
     _state["debug"] = debug
+    out = Console(highlight=False)  # made per run, so the terminal width is current
+    err = Console(stderr=True, highlight=False)
 
 
 def _progress() -> Progress:

@@ -392,7 +392,7 @@ class _Builder:
             total += int(mask.sum())
             got = self.raw[header][mask] if header in self.raw else pd.Series("", index=index)
             for row, value in got.head(max(0, _MAX_PROBLEMS - len(problems))).items():
-                problems.append(Problem(self.file, int(row), header, expected,
+                problems.append(Problem(self.file, int(str(row)), header, expected,
                                         "" if pd.isna(value) else str(value), hint))
             reasons[mask] = reasons[mask] + f"{header}: expected {expected}; "
         rejected = reasons != ""
@@ -415,7 +415,7 @@ class _Builder:
 
     def _frame(self, keep: pd.Series) -> pd.DataFrame:
         n = int(keep.sum())
-        columns: dict[str, object] = {}
+        columns: dict[str, pd.Series] = {}
         for name in SNAPSHOT_COLUMNS:
             if name in ("snapshot_week", "stage_model"):
                 value = self.week if name == "snapshot_week" else self.model.name
@@ -428,14 +428,17 @@ class _Builder:
                 columns[name] = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
             else:
                 columns[name] = pd.Series(None, index=range(n), dtype="str")
-        for name in (*EVIDENCE_FLAG_FIELDS, *EVIDENCE_TEXT_FIELDS):
+        for name in EVIDENCE_FLAG_FIELDS:
+            if name in self.out:  # nullable: a week may mix exports with and without it
+                columns[name] = self.out[name][keep].reset_index(drop=True).astype("boolean")
+        for name in EVIDENCE_TEXT_FIELDS:
             if name in self.out:
                 columns[name] = self.out[name][keep].reset_index(drop=True)
-        columns["account_missing"] = columns["account"].isna()  # type: ignore[union-attr]
+        columns["account_missing"] = columns["account"].isna()
         columns["source_file"] = pd.Series(self.peek.path.name, index=range(n), dtype="str")
         columns["source_row"] = pd.Series(keep[keep].index.to_numpy(dtype="int64"))
-        if bool(columns["account_missing"].any()):  # type: ignore[union-attr]
-            self.warnings.append(f"{int(columns['account_missing'].sum())} deal(s) have no "  # type: ignore[union-attr]
+        if bool(columns["account_missing"].any()):
+            self.warnings.append(f"{int(columns['account_missing'].sum())} deal(s) have no "
                                  "account; kept and flagged (account_missing)")
         return pd.DataFrame(columns)
 

@@ -24,11 +24,11 @@ import pandas as pd
 from pipereview.columnmaps import ColumnMap
 from pipereview.errors import InputError, SchemaError
 from pipereview.ingest import IngestReport, IngestResult, read_export
-from pipereview.stages import StageModel
+from pipereview.stages import EVIDENCE_FLAG_FIELDS, StageModel
 from pipereview.store import SnapshotStore, atomic_write
 from pipereview.weeks import Week
 
-__all__ = ["WeekIngest", "ingest_folder", "ingest_week"]
+__all__ = ["WeekIngest", "combine_snapshots", "ingest_folder", "ingest_week"]
 
 ProgressFactory = Callable[[], AbstractContextManager[Any]]
 _EXPORT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq"}
@@ -91,7 +91,7 @@ def ingest_week(
                     p for r in rejected for p in r.report.problems),
                 hint=f"{exc.hint}; or pass --keep-going to store the good rows only",
             ) from None
-    snapshot = pd.concat([r.snapshot for r in results], ignore_index=True)
+    snapshot = combine_snapshots([r.snapshot for r in results])
     _check_across_files(snapshot)
     path = target.add(snapshot, week, replace=replace, sources=[Path(f) for f in files],
                       info={"column_maps": sorted({r.report.column_map for r in results}),
@@ -125,6 +125,17 @@ def ingest_folder(
             if bar:
                 bar.advance(task)
     return outcomes
+
+
+def combine_snapshots(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Stack snapshots of one week whose exports carried different evidence columns.
+
+    An evidence column one export lacks stays missing (not False) for its rows, so later
+    steps can tell "not evidenced" from "not recorded by this CRM".
+    """
+    snapshot = pd.concat(frames, ignore_index=True)
+    flags = [c for c in EVIDENCE_FLAG_FIELDS if c in snapshot.columns]
+    return snapshot.astype(dict.fromkeys(flags, "boolean"))
 
 
 def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResult]) -> list[Path]:

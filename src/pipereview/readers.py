@@ -12,22 +12,29 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
+from collections import Counter
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
 
 from pipereview._text import normalize_label
 from pipereview.errors import EncodingError, InputError, Problem
 
-__all__ = ["ExportPeek", "peek_export", "read_rows"]
+__all__ = ["ExportPeek", "find_long_rows", "peek_export", "read_rows"]
 
 FileKind = Literal["csv", "xlsx", "parquet"]
 _HEADER_SCAN_ROWS = 30
 _MIN_HEADER_MATCHES = 3
 _DELIMITERS = (",", ";", "\t", "|")
+_HEAD_BYTES = 1 << 20
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+_SUPPORTED = "a CSV, XLSX or Parquet export"
+_MAX_SHEETS = 20
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,10 @@ class ExportPeek:
     delimiter: str | None = None
     sheet: str | None = None
     repairs: tuple[str, ...] = field(default=())
+    blank_lines: bool = True  # False when the file has no empty line (faster reader)
+    #: the rows above the header (report titles, blank lines), as (row number, cells),
+    #: so that they can be shown in the quarantine file with the rows skipped below
+    title_rows: tuple[tuple[int, tuple[str, ...]], ...] = field(default=())
 
 
 def peek_export(
@@ -55,6 +66,9 @@ def peek_export(
     is neither UTF-8 nor GB18030 or mixes the two.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a file: expected {_SUPPORTED}", file=path,
+                         expected=_SUPPORTED, hint="name the export files inside it")
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
@@ -62,32 +76,46 @@ def peek_export(
         raise InputError(f"cannot open {path}: {exc.strerror}", file=path,
                          hint="check the file name and that you may read it") from None
     if not head:
-        raise InputError(f"{path} is empty (0 bytes)", file=path, expected="a CRM export",
+        raise InputError(f"{path} is empty (0 bytes): expected {_SUPPORTED} with a header "
+                         "and deal rows", file=path, expected=_SUPPORTED,
                          hint="export the report again; the download may have failed")
     if head.startswith(b"PAR1"):
-        frame = pd.read_parquet(path)
-        return ExportPeek(path, "parquet", tuple(str(c) for c in frame.columns), 1)
+        return _peek_parquet(path)
     if head.startswith(b"PK\x03\x04"):
         return _peek_xlsx(path, known_headers)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(
-            f"{path} is a legacy Excel 97-2003 (.xls) workbook", file=path,
-            expected="CSV, XLSX or Parquet",
+            f"{path} is a legacy Excel 97-2003 (.xls) workbook: expected {_SUPPORTED}",
+            file=path, expected=_SUPPORTED,
             hint="open it in Excel or LibreOffice and save it as .xlsx or CSV (UTF-8)")
     sniff = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sniff.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
         raise InputError(
             f"{path} is a web page (HTML/XML), not a spreadsheet, although its name says "
-            f"{path.suffix or 'nothing'}", file=path, expected="CSV, XLSX or Parquet",
+            f"{path.suffix or 'nothing'}: expected {_SUPPORTED}", file=path,
+            expected=_SUPPORTED,
             hint="some CRMs save 'Excel' downloads as HTML; export as CSV or XLSX instead")
+    if head.startswith(b"%PDF"):
+        raise InputError(f"{path} is a PDF document: expected {_SUPPORTED}", file=path,
+                         expected=_SUPPORTED,
+                         hint="export the report's data as CSV or XLSX, not as a printout")
     return _peek_csv(path, known_headers, encoding)
 
 
-def read_rows(peek: ExportPeek, text_columns: Collection[str] = ()) -> pd.DataFrame:
+def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
+              long_rows: Literal["raise", "keep"] = "raise") -> pd.DataFrame:
     """All data rows below the header, as written, indexed by spreadsheet row number.
 
     ``text_columns`` are read as text (so IDs like ``00123`` keep their zeros); the
-    others may come back as numbers or dates where the file makes that clear.
+    others may come back as numbers or dates where the file makes that clear. Columns
+    with a blank header are named ``Unnamed: 3`` (by position, counted from 1).
+
+    A CSV row with more fields than the header (a field holding the delimiter without
+    quotes) cannot be read reliably: by default the whole file is refused with an
+    :class:`InputError` listing every such row. With ``long_rows="keep"`` those rows
+    are returned cut to the header's width and ``frame.attrs["long_rows"]`` holds one
+    :class:`Problem` per such row (see :func:`find_long_rows`), for a caller that
+    quarantines them.
     """
     if peek.kind == "parquet":
         frame = pd.read_parquet(peek.path)
@@ -95,28 +123,93 @@ def read_rows(peek: ExportPeek, text_columns: Collection[str] = ()) -> pd.DataFr
     elif peek.kind == "xlsx":
         frame = _read_xlsx(peek)
     else:
-        frame = _read_csv(peek, text_columns)
+        frame = _read_csv(peek, text_columns, keep_long_rows=long_rows == "keep")
     frame.index = pd.RangeIndex(peek.header_row + 1, peek.header_row + 1 + len(frame))
     return frame
+
+
+def find_long_rows(peek: ExportPeek) -> tuple[Problem, ...]:
+    """The CSV rows below the header that have more fields than the header, one
+    :class:`Problem` each (column ``None``: the whole row is unreadable)."""
+    if peek.kind != "csv":
+        return ()
+    text = peek.path.read_text(encoding=peek.encoding or "utf-8")
+    width = len(peek.header)
+    delimiter = peek.delimiter or ","
+    found = []
+    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        if number > peek.header_row and len(row) > width:
+            found.append(Problem(
+                str(peek.path), number, None,
+                f"{width} fields separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
+                "like the header", f"{len(row)} fields",
+                "a field holds the delimiter without quotes; put that field in double quotes "
+                "or export the file again with quoting on"))
+    return tuple(found)
+
+
+# --- Parquet -----------------------------------------------------------------------------
+
+def _peek_parquet(path: Path) -> ExportPeek:
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except Exception as exc:  # pyarrow raises several kinds for damaged files
+        raise InputError(f"{path} cannot be read as a Parquet file ({exc}): expected a "
+                         "complete Parquet file", file=path, expected="a Parquet file",
+                         hint="write or download the file again; it may be truncated") from None
+    return ExportPeek(path, "parquet", tuple(str(c) for c in names), 1)
 
 
 # --- CSV ---------------------------------------------------------------------------------
 
 def _peek_csv(path: Path, known: Collection[str], encoding: str | None) -> ExportPeek:
     data = path.read_bytes()
-    encoding = encoding or _detect_encoding(data, path)
+    # The head decides the encoding; a later line in another encoding is caught when the
+    # whole file is read (see _read_csv), so large files are decoded only once.
+    head = data[: _HEAD_BYTES]
+    if len(data) > _HEAD_BYTES:
+        head = head[: head.rfind(b"\n") + 1] or head
+    encoding = encoding or _detect_encoding(head, path)
     try:
-        text = data.decode(encoding)
+        text = head.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:
         raise EncodingError(f"{path} cannot be read as {encoding}: {exc}", file=path,
                             expected=f"text in {encoding}",
                             hint="leave out --encoding to let pipereview detect it") from None
+    if len(head) == len(data) and not text.strip("\ufeff \t\r\n\x00"):
+        raise InputError(
+            f"{path} holds no text, only {len(data)} bytes of blank lines or spaces: expected "
+            f"{_SUPPORTED} with a header and deal rows", file=path, row=1,
+            expected="a header row", hint="export the report again; the download or the "
+            "save from the spreadsheet may have failed")
     head_lines = text.splitlines()[:_HEADER_SCAN_ROWS]
     delimiter = _detect_delimiter(head_lines)
     rows = list(csv.reader(head_lines, delimiter=delimiter))
     index, repairs = _locate_header(rows, known)
+    index, repairs = _skip_blank_top(rows, index, repairs)
     header = tuple(cell.strip() for cell in rows[index]) if rows else ()
-    return ExportPeek(path, "csv", header, index + 1, encoding, delimiter, repairs=repairs)
+    blank_lines = (b"\n\n" in data or b"\n\r\n" in data or data.lstrip(b"\xef\xbb\xbf")
+                   .startswith((b"\n", b"\r")) or not data.endswith(b"\n"))
+    return ExportPeek(path, "csv", header, index + 1, encoding, delimiter, repairs=repairs,
+                      blank_lines=blank_lines, title_rows=_title_rows(rows[:index]))
+
+
+def _skip_blank_top(rows: list[list[str]], index: int, repairs: tuple[str, ...]
+                    ) -> tuple[int, tuple[str, ...]]:
+    """When the header row found is blank (blank lines at the top), the first non-blank."""
+    if not rows or any(c.strip() for c in rows[index]):
+        return index, repairs
+    first = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), index)
+    if first == index:
+        return index, repairs
+    return first, (f"skipped {first} blank row(s) above the header (the header is on row "
+                   f"{first + 1})",)
+
+
+def _title_rows(rows: list[list[str]]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    return tuple((number, tuple(row)) for number, row in enumerate(rows, start=1))
 
 
 def _detect_encoding(data: bytes, path: Path) -> str:
@@ -139,22 +232,94 @@ def _detect_encoding(data: bytes, path: Path) -> str:
         except UnicodeDecodeError:
             other_lines.append(number)
     if utf8_lines and other_lines:
+        wanted = set(other_lines)
+        other = "GB18030/GBK" if _decodes(b"\n".join(
+            line for n, line in enumerate(data.splitlines(), start=1) if n in wanted),
+            "gb18030") else "another encoding"
+        # name the odd lines out: those in the encoding fewer lines use
+        if len(utf8_lines) <= len(other_lines):
+            odd, odd_name, usual, usual_name = utf8_lines, "UTF-8", other_lines, other
+        else:
+            odd, odd_name, usual, usual_name = other_lines, other, utf8_lines, "UTF-8"
         raise EncodingError(
-            f"{path} mixes text encodings: lines {_few(utf8_lines)} are UTF-8, lines "
-            f"{_few(other_lines)} are not", file=path, row=other_lines[0],
-            expected="one encoding for the whole file",
-            hint="the file was probably pasted together from several exports; export it "
-            "again in one go, or open it in a spreadsheet and save it as CSV UTF-8")
+            f"{path} mixes text encodings: {_lines(odd)} {_is(odd)} {odd_name}, while "
+            f"{_lines(usual)} {_is(usual)} {usual_name}: expected one encoding for the whole "
+            "file", file=path, row=odd[0], expected="one encoding for the whole file",
+            hint="the file was pasted together from several exports; export it again in one "
+            f"go, or retype {_lines(odd)} in the spreadsheet and save it as 'CSV UTF-8'")
     try:
-        data.decode("gb18030")
-        return "gb18030"
+        text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        bad = data[: exc.start].count(b"\n") + 1
         raise EncodingError(
-            f"{path}: line {line} is neither UTF-8 nor GB18030/GBK text", file=path, row=line,
+            f"{path}: line {bad} is neither UTF-8 nor GB18030/GBK text"
+            f"{_western_sample(data, bad)}: expected UTF-8 (with or without BOM) or "
+            "GB18030/GBK", file=path, row=bad,
             expected="UTF-8 (with or without BOM) or GB18030/GBK",
             hint="save the file as 'CSV UTF-8', or pass --encoding with its encoding "
-            "(e.g. --encoding cp1252)") from None
+            "(e.g. --encoding cp1252 for a Western-European Windows export)") from None
+    western = _western_line(text)
+    if western:
+        raise EncodingError(
+            f"{path}: line {western} looks like Western-European text in a one-byte encoding "
+            f"such as Windows-1252{_western_sample(data, western)}, which would be read as "
+            "meaningless Chinese characters: expected UTF-8 (with or without BOM) or "
+            "GB18030/GBK", file=path, row=western,
+            expected="UTF-8 (with or without BOM) or GB18030/GBK",
+            hint="pass --encoding cp1252 (or the file's encoding, e.g. latin-1), or save the "
+            "file as 'CSV UTF-8'")
+    return "gb18030"
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lines(numbers: list[int]) -> str:
+    return f"line {numbers[0]}" if len(numbers) == 1 else f"lines {_few(numbers)}"
+
+
+def _is(numbers: list[int]) -> str:
+    return "is" if len(numbers) == 1 else "are"
+
+
+def _western_line(text: str) -> int | None:
+    """The first line of GB18030-decoded ``text`` that is likely Windows-1252 instead.
+
+    Chinese text in GB18030 is almost entirely two-byte characters whose second byte is
+    not ASCII (GB2312). An accented Latin letter followed by an ASCII letter (``Mü`` in
+    ``Müller``) decodes too, but as a rare GBK character whose second byte *is* ASCII
+    (or as a four-byte sequence). When most non-ASCII characters are of that kind, the
+    text is not Chinese.
+    """
+    counts = Counter(re.findall(r"[^\x00-\x7f]", text))
+    odd = {c for c in counts if _odd_gb18030(c)}
+    if not odd or sum(counts[c] for c in odd) * 2 <= sum(counts.values()):
+        return None
+    first = min(text.find(c) for c in odd)
+    return text.count("\n", 0, first) + 1
+
+
+def _odd_gb18030(char: str) -> bool:
+    raw = char.encode("gb18030")
+    return len(raw) == 4 or (len(raw) == 2 and raw[1] < 0x80)
+
+
+def _western_sample(data: bytes, line: int) -> str:
+    """`` (as Windows-1252 it reads '…')`` for a line that decodes as Windows-1252."""
+    lines = data.splitlines()
+    if line > len(lines):
+        return ""
+    try:
+        text = lines[line - 1].decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    start = next((i for i, c in enumerate(text) if ord(c) > 0x7F), 0)
+    return f" (as Windows-1252 it reads '…{text[max(0, start - 20): start + 30]}…')"
 
 
 def _few(numbers: list[int]) -> str:
@@ -188,76 +353,154 @@ def _locate_header(rows: list[list[str]], known: Collection[str]) -> tuple[int, 
                    f"{index + 1})",)
 
 
-def _read_csv(peek: ExportPeek, text_columns: Collection[str]) -> pd.DataFrame:
-    dtypes: Mapping[str, str] = {c: "str" for c in text_columns}
+def _read_csv(peek: ExportPeek, text_columns: Collection[str], *,
+              keep_long_rows: bool = False) -> pd.DataFrame:
+    try:
+        return _read_csv_as(peek, text_columns, keep_long_rows)
+    except UnicodeDecodeError:
+        # the head looked like one encoding, a later line is another: find out exactly
+        encoding = _detect_encoding(peek.path.read_bytes(), peek.path)
+        return _read_csv_as(replace(peek, encoding=encoding), text_columns, keep_long_rows)
+
+
+def _column_names(header: tuple[str, ...]) -> list[str]:
+    """The header as column names, blank ones named by position (``Unnamed: 3``)."""
+    return [name or f"Unnamed: {number}" for number, name in enumerate(header, start=1)]
+
+
+def _read_csv_as(peek: ExportPeek, text_columns: Collection[str],
+                 keep_long_rows: bool = False) -> pd.DataFrame:
+    dtypes: Mapping[str, str] = dict.fromkeys(text_columns, "str")
+    names = _column_names(peek.header)
+    if not peek.blank_lines and len(set(names)) == len(names):
+        # pyarrow's reader is faster but drops empty lines, which would shift row numbers
+        try:
+            return _read_csv_arrow(peek, text_columns)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError):
+            pass  # e.g. rows wider than the header or bad UTF-8: the C reader explains
     try:
         return pd.read_csv(
             peek.path, sep=peek.delimiter, encoding=peek.encoding, skiprows=peek.header_row,
-            header=None, names=list(peek.header), dtype=dtypes, keep_default_na=False,
+            header=None, names=names, dtype=dtypes, keep_default_na=False,
             na_values=[""], skip_blank_lines=False, index_col=False,
         )
     except pd.errors.ParserError:
-        raise _field_count_error(peek) from None
+        if not keep_long_rows:
+            raise _field_count_error(peek) from None
+    # keep the rows that are too wide, cut to the header; the caller quarantines them
+    width = len(names)
+    frame = pd.read_csv(
+        peek.path, sep=peek.delimiter, encoding=peek.encoding, skiprows=peek.header_row,
+        header=None, names=names, dtype=dtypes, keep_default_na=False,
+        na_values=[""], skip_blank_lines=False, index_col=False, engine="python",
+        on_bad_lines=lambda fields: fields[:width],
+    )
+    frame.attrs["long_rows"] = find_long_rows(peek)
+    return frame
+
+
+def _read_csv_arrow(peek: ExportPeek, text_columns: Collection[str]) -> pd.DataFrame:
+    from pyarrow import csv as pa_csv
+
+    encoding = {"utf-8-sig": "utf-8"}.get(peek.encoding or "utf-8", peek.encoding or "utf-8")
+    table = pa_csv.read_csv(
+        peek.path,
+        read_options=pa_csv.ReadOptions(skip_rows=peek.header_row,
+                                        column_names=_column_names(peek.header),
+                                        encoding=encoding, block_size=1 << 24),
+        parse_options=pa_csv.ParseOptions(delimiter=peek.delimiter or ","),
+        convert_options=pa_csv.ConvertOptions(
+            column_types=dict.fromkeys(text_columns, pa.string()), null_values=[""],
+            strings_can_be_null=True, quoted_strings_can_be_null=True,
+            true_values=["__never__"], false_values=["__never__"], timestamp_parsers=[]),
+    )
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
 
 
 def _field_count_error(peek: ExportPeek) -> InputError:
-    text = peek.path.read_text(encoding=peek.encoding or "utf-8")
+    problems = find_long_rows(peek)
     width = len(peek.header)
-    problems = []
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=peek.delimiter or ","),
-                                 start=1):
-        if number > peek.header_row and len(row) > width:
-            problems.append(Problem(str(peek.path), number, None,
-                                    f"at most {width} fields like the header",
-                                    f"{len(row)} fields"))
-    rows = ", ".join(str(p.row) for p in problems[:10])
+    delimiter = peek.delimiter or ","
+    shown = ", ".join(f"row {p.row} has {p.got}" for p in problems[:10])
     return InputError(
-        f"{peek.path}: {len(problems)} row(s) have more fields than the header "
-        f"({width}): rows {rows}{' …' if len(problems) > 10 else ''}",
+        f"{peek.path}: {len(problems)} row(s) have more fields than the header on row "
+        f"{peek.header_row}: {shown}{' …' if len(problems) > 10 else ''}; expected {width} "
+        f"fields separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}",
         file=peek.path, row=problems[0].row if problems else None,
-        expected=f"{width} fields separated by {peek.delimiter!r}", problems=tuple(problems),
-        hint="a field holds the delimiter without quotes, or the file mixes delimiters; "
-        "export it again with quoting on")
+        expected=f"{width} fields separated by {delimiter!r}", problems=problems,
+        hint="a field holds the delimiter without quotes (a name or next step with a comma, "
+        "an amount such as 12,000 written without quotes); put such fields in double quotes "
+        "or export the file again with quoting on")
 
 
 # --- XLSX --------------------------------------------------------------------------------
 
-def _open_sheet(path: Path):  # type: ignore[no-untyped-def]
+def _open_book(path: Path):  # type: ignore[no-untyped-def]
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise InputError(f"{path} cannot be read as an Excel workbook: {exc}", file=path,
-                         expected="an .xlsx workbook",
-                         hint="open it in Excel or LibreOffice and save it again as .xlsx") from None
-    return book, book.worksheets[0]
+        raise InputError(
+            f"{path} cannot be read as an Excel workbook ({exc}): expected a complete .xlsx "
+            "workbook", file=path, expected="an .xlsx workbook",
+            hint="the download may be incomplete: download it again, or open it in Excel or "
+            "LibreOffice and save it again as .xlsx") from None
 
 
 def _peek_xlsx(path: Path, known: Collection[str]) -> ExportPeek:
-    book, sheet = _open_sheet(path)
+    book = _open_book(path)
     try:
-        rows = [["" if v is None else str(v) for v in row]
-                for row, _ in zip(sheet.iter_rows(values_only=True), range(_HEADER_SCAN_ROWS),
-                                  strict=False)]
-        repairs: tuple[str, ...] = ()
-        if len(book.worksheets) > 1:
-            repairs = (f"read the first sheet {sheet.title!r} of {len(book.worksheets)}",)
+        sheets = [(sheet.title, [["" if v is None else str(v) for v in row]
+                                 for row, _ in zip(sheet.iter_rows(values_only=True),
+                                                   range(_HEADER_SCAN_ROWS), strict=False)])
+                  for sheet in book.worksheets[:_MAX_SHEETS]]
+        count = len(book.worksheets)
     finally:
         book.close()
+    known_set = set(known)
+    scores = [max((sum(normalize_label(c) in known_set for c in row) for row in rows), default=0)
+              for _, rows in sheets]
+    filled = [i for i, (_, rows) in enumerate(sheets) if any(c.strip() for r in rows for c in r)]
+    if not filled:
+        raise InputError(
+            f"{path} has no data: its sheet(s) {', '.join(repr(t) for t, _ in sheets)} are "
+            f"empty: expected a header and deal rows on the first sheet", file=path,
+            expected="a header and deal rows", hint="export the report again with its rows")
+    best = max(scores) if scores else 0
+    chosen = scores.index(best) if best >= _MIN_HEADER_MATCHES else filled[0]
+    title, rows = sheets[chosen]
+    repairs: tuple[str, ...] = ()
+    if chosen:
+        repairs = (f"read sheet {title!r} ({chosen + 1} of {count}), the one with the header; "
+                   "the other sheets were ignored",)
+    elif count > 1:
+        repairs = (f"read the first sheet {title!r} of {count}",)
     index, found = _locate_header(rows, known)
+    index, found = _skip_blank_top(rows, index, found)
     header = tuple(cell.strip() for cell in rows[index]) if rows else ()
     while header and not header[-1]:
         header = header[:-1]
-    return ExportPeek(path, "xlsx", header, index + 1, sheet=sheet.title, repairs=repairs + found)
+    titles = tuple((n, tuple(_trim(cells))) for n, cells in _title_rows(rows[:index]))
+    return ExportPeek(path, "xlsx", header, index + 1, sheet=title, repairs=repairs + found,
+                      title_rows=titles)
+
+
+def _trim(cells: tuple[str, ...] | list[str]) -> list[str]:
+    cells = list(cells)
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells
 
 
 def _read_xlsx(peek: ExportPeek) -> pd.DataFrame:
-    book, sheet = _open_sheet(peek.path)
+    book = _open_book(peek.path)
     width = len(peek.header)
     try:
+        sheet = book[peek.sheet] if peek.sheet else book.worksheets[0]
         rows = [tuple(row[:width]) + (None,) * (width - len(row))
                 for row in sheet.iter_rows(min_row=peek.header_row + 1, values_only=True)]
     finally:
         book.close()
-    return pd.DataFrame(rows, columns=list(peek.header), dtype=object)
+    return pd.DataFrame(rows, columns=_column_names(peek.header), dtype=object)

@@ -22,7 +22,8 @@ probability                   float64 0..1        the CRM's win probability (bla
 forecast_category             str                 commit / best_case / pipeline / omitted / closed
 last_activity_date            datetime64[ns]      last logged activity (blank if absent)
 next_step                     str                 the rep's next step
-<evidence fields>             bool or str         see :data:`pipereview.stages.EVIDENCE_FIELDS`
+<evidence fields>             boolean or str      see :data:`pipereview.stages.EVIDENCE_FIELDS`;
+                                                  missing when the export has no such column
 account_missing               bool                the export had no account for this deal
 source_file                   str                 export file name the row came from
 source_row                    int64               row in that file, as a spreadsheet numbers it
@@ -108,8 +109,8 @@ def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
         "source_file": _TEXT,
         "source_row": pa.Column("int64", pa.Check.ge(1)),
     }
-    for name in EVIDENCE_FLAG_FIELDS:
-        columns[name] = pa.Column(bool, required=False)
+    for name in EVIDENCE_FLAG_FIELDS:  # missing where the team's export has no such column
+        columns[name] = pa.Column("boolean", nullable=True, required=False)
     for name in EVIDENCE_TEXT_FIELDS:
         columns[name] = pa.Column(str, nullable=True, required=False)
     return pa.DataFrameSchema(columns, strict=False, ordered=False)

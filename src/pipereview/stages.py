@@ -13,6 +13,7 @@ four-stage process), ``salesforce`` and ``hubspot`` (those CRMs' default pipelin
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from functools import cache, cached_property
 from pathlib import Path
@@ -129,7 +130,7 @@ class StageModel(_Frozen):
                     )
             elif seen_closed:
                 raise ValueError(f"open stage {stage.key!r} comes after a closed stage")
-        for before, after in zip(open_stages, open_stages[1:], strict=False):
+        for before, after in itertools.pairwise(open_stages):
             if after.probability < before.probability:
                 raise ValueError(
                     f"open-stage probabilities must not decrease: {before.key!r} "
