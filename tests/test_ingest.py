@@ -47,12 +47,13 @@ def test_title_rows_and_footer_are_repaired_and_reported(tmp_path: Path) -> None
     result = read_export(path, week="2026-W47")
     report = result.report
     assert report.header_row == 4
-    assert (report.rows_kept, report.rows_rejected, report.rows_skipped) == (3, 0, 2)
+    assert (report.rows_kept, report.rows_rejected, report.rows_skipped) == (3, 0, 5)
     assert any("title row" in r for r in report.repairs)
     assert any("footer/total" in r and "row 9" in r for r in report.repairs)
-    assert result.quarantine["row"].tolist() == [8, 9]
-    assert result.quarantine["reason"].tolist() == [
+    assert result.quarantine["row"].tolist() == [1, 2, 3, 8, 9]
+    assert result.quarantine["reason"].tolist()[3:] == [
         "blank row", "report footer or total row (not a deal)"]
+    assert all("above the header" in r for r in result.quarantine["reason"][:3])
     assert result.snapshot["source_row"].tolist() == [5, 6, 7]
 
 

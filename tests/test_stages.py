@@ -11,7 +11,7 @@ from pipereview.stages import EVIDENCE_FIELDS, load_stage_model, stage_model_nam
 def test_shipped_models() -> None:
     assert stage_model_names() == ["generic_4", "hubspot", "industrial_b2b", "salesforce"]
     b2b = load_stage_model("industrial_b2b")
-    assert [s.label["zh"] for s in b2b.open_stages][0] == "收集信息与商机评估"
+    assert b2b.open_stages[0].label["zh"] == "收集信息与商机评估"
     assert len(b2b.open_stages) == 5 and b2b.won_stage.key == "won"
     sf = load_stage_model("salesforce")
     assert [s.aliases[0] for s in sf.stages][:3] == ["Prospecting", "Qualification", "Needs Analysis"]

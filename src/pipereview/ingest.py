@@ -152,7 +152,13 @@ def read_export(
     model = stage_model if isinstance(stage_model, StageModel) else load_stage_model(
         stage_model or cmap.stage_model)
     found = cmap.resolve(peek.header)
-    raw = read_rows(peek, [found[f] for f in _READ_AS_TEXT if f in found])
+    raw = read_rows(peek, [found[f] for f in _READ_AS_TEXT if f in found], long_rows="keep")
+    if raw.empty:
+        raise SchemaError(
+            f"{path}: no deals in the file: nothing below the header on row {peek.header_row}",
+            file=path, row=peek.header_row + 1, expected="at least one deal below the header",
+            hint="export the report again with its rows (check the report's filters and "
+            "date range)")
     return _Builder(peek, cmap, model, found, raw, str(week), team).build()
 
 
@@ -210,6 +216,9 @@ class _Builder:
         self.repairs = list(peek.repairs)
         self.warnings: list[str] = []
         self.skipped = pd.Series(False, index=raw.index)
+        # CSV rows with more fields than the header (readers.find_long_rows): rejected whole
+        self.long_rows: tuple[Problem, ...] = raw.attrs.get("long_rows", ())
+        self.long = pd.Series(raw.index.isin([p.row for p in self.long_rows]), index=raw.index)
 
     def col(self, name: str) -> pd.Series:
         """The export's column for a canonical field, with the map's value translations."""
@@ -232,6 +241,12 @@ class _Builder:
     def build(self) -> IngestResult:
         skipped, skip_reason = self._skipped_rows()
         self.skipped = skipped
+        if bool(skipped.all()):
+            raise SchemaError(
+                f"{self.file}: no deals in the file: the {len(skipped)} row(s) below the header "
+                f"on row {self.peek.header_row} are blank or report totals", file=self.file,
+                row=int(skipped.index[0]), expected="at least one deal below the header",
+                hint="export the report again with its rows (check the report's filters)")
         for name in ("deal_id", "deal_name", "account", "owner", "next_step", "currency",
                      *EVIDENCE_TEXT_FIELDS):
             if name in self.found:
@@ -328,7 +343,8 @@ class _Builder:
         if blank.any():
             self.warnings.append(f"{int(blank.sum())} deal(s) have no amount; counted as 0")
         self.fail(bad, "amount", "an amount such as 12000, 12,000.00, ¥1,200,000.00 or 120万",
-                  "remove text from the amount cell")
+                  "remove text from the amount cell; for amounts such as 1.234,50 set "
+                  "'decimal: \",\"' in a column map (docs/formats.md)")
         negative = values < 0
         self.fail(negative, "amount", "an amount >= 0",
                   "a pipeline holds no negative deals; correct the amount or remove the row")
@@ -351,7 +367,9 @@ class _Builder:
         if "probability" in self.found:
             values, bad = parse_probabilities(self.col("probability"))
             self.out["probability"] = values
-            self.fail(bad, "probability", "a probability such as 20, 20% or 0.2 (0..100%)")
+            self.fail(bad, "probability", "a probability such as 20, 20% or 0.2 (0..100%)",
+                      "write the win probability as a percentage between 0 and 100 (or a "
+                      "fraction between 0 and 1)")
         if "forecast_category" in self.found:
             table = {normalize_label(k): v for k, v in self.cmap.values.get(
                 "forecast_category", {}).items()}
@@ -367,7 +385,9 @@ class _Builder:
             if name in self.found:
                 flags, bad = parse_flags(self.col(name))
                 self.out[name] = flags
-                self.fail(bad, name, "yes/no (yes, no, true, false, 1, 0, 是, 否, x or blank)")
+                self.fail(bad, name, "yes/no (yes, no, true, false, 1, 0, 是, 否, x or blank)",
+                          f"write yes or no, or translate the CRM's words under 'values: {name}:' "
+                          "in a column map (docs/formats.md)")
 
     def _duplicates(self, skipped: pd.Series) -> None:
         ids = self.out["deal_id"].where(~skipped)
@@ -384,8 +404,13 @@ class _Builder:
         reasons = pd.Series("", index=index, dtype="str")
         problems: list[Problem] = []
         total = 0
+        for problem in self.long_rows:
+            problems.append(problem)
+            if problem.row is not None:
+                reasons[problem.row] = f"{problem.got}: expected {problem.expected}; "
+        total += len(self.long_rows)
         for mask, name, expected, hint in self.checks:
-            mask = mask & ~skipped
+            mask = mask & ~skipped & ~self.long
             if not mask.any():
                 continue
             header = self.found.get(name, name)
@@ -401,13 +426,21 @@ class _Builder:
         quarantine = self.raw[~keep].copy()
         quarantine.insert(0, "reason", (reasons[~keep].str.rstrip("; ") + skip_reason[~keep]))
         quarantine.insert(0, "row", quarantine.index.astype("int64"))
-        quarantine = quarantine.reset_index(drop=True)
+        titles = pd.DataFrame(
+            [{"row": n, "reason": "title row above the header (not a deal)" if any(
+                c.strip() for c in cells) else "blank row above the header",
+              **dict(zip(self.raw.columns, cells, strict=False))}
+             for n, cells in self.peek.title_rows],
+            columns=quarantine.columns)
+        quarantine = pd.concat([titles, quarantine], ignore_index=True) if len(titles) \
+            else quarantine.reset_index(drop=True)
         mapped = set(self.found.values())
         report = IngestReport(
             file=self.file, week=self.week, column_map=self.cmap.name,
             stage_model=self.model.name, encoding=self.peek.encoding,
             header_row=self.peek.header_row, rows_read=len(index), rows_kept=int(keep.sum()),
-            rows_rejected=int(rejected.sum()), rows_skipped=int(skipped.sum()),
+            rows_rejected=int(rejected.sum()),
+            rows_skipped=int(skipped.sum()) + len(self.peek.title_rows),
             repairs=tuple(self.repairs), warnings=tuple(self.warnings),
             problems=tuple(problems), problem_count=total,
             ignored_columns=tuple(h for h in self.peek.header if h and h not in mapped))
@@ -465,7 +498,8 @@ def _group_problems(problems: Sequence[Problem]) -> list[str]:
     for (column, expected, hint), items in groups.items():
         rows = ", ".join(str(p.row) for p in items[:8]) + (" …" if len(items) > 8 else "")
         got = ", ".join(sorted({repr(p.got) for p in items})[:5])
-        line = f"{items[0].file}, column {column!r}, row{'s' if len(items) > 1 else ''} {rows}: " \
+        where = f"column {column!r}, " if column else ""
+        line = f"{items[0].file}, {where}row{'s' if len(items) > 1 else ''} {rows}: " \
                f"expected {expected}, got {got}."
         lines.append(line + (f" Hint: {hint}" if hint else ""))
     return lines

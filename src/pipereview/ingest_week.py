@@ -83,9 +83,9 @@ def ingest_week(
             first.raise_for_problems()
         except SchemaError as exc:
             total = sum(r.report.rows_rejected for r in rejected)
-            others = "".join(f"\n{r.report.summary()}" for r in rejected[1:])
+            summaries = "".join(f"\n{r.report.summary()}" for r in rejected)
             raise SchemaError(
-                f"week {week} was not stored: {total} row(s) rejected.\n{exc.message}{others}"
+                f"week {week} was not stored: {total} row(s) rejected.{summaries}"
                 + "".join(f"\nrejected rows written to {p}" for p in quarantined),
                 file=exc.file, row=exc.row, column=exc.column, problems=tuple(
                     p for r in rejected for p in r.report.problems),

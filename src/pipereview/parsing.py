@@ -15,6 +15,7 @@ cell at once.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Literal
 
@@ -114,6 +115,13 @@ def parse_amounts(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.
         has = cleaned.str.lower().str.endswith(suffix)
         factor = factor.where(~has, mult)
         cleaned = cleaned.where(~has, cleaned.str[:-1])
+    thousands, point = (".", ",") if decimal == "," else (",", ".")
+    # a thousands separator groups by three: 12.000,00 is no amount under a "." map (and
+    # reading it as 12.0 would be silently wrong)
+    grouped = cleaned.str.fullmatch(
+        rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{re.escape(point)}\d+)?"
+        rf"|\d*(?:{re.escape(point)}\d+)?")
+    cleaned = cleaned.where(grouped, "x")
     if decimal == ",":
         cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
