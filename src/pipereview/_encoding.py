@@ -1,0 +1,135 @@
+"""Telling how an export's text is encoded: UTF-8 (with or without BOM), UTF-16 with BOM,
+GB18030/GBK; refusing files that mix encodings or are in another one (e.g. Windows-1252),
+with the lines concerned.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from pathlib import Path
+
+from pipereview.errors import EncodingError
+
+__all__ = ["detect_encoding"]
+
+
+def detect_encoding(data: bytes, path: Path) -> str:
+    """The encoding of an export's bytes, or :class:`EncodingError` saying why not.
+
+    >>> detect_encoding("商机名称".encode("gb18030"), Path("x.csv"))
+    'gb18030'
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf8_lines, other_lines = [], []
+    for number, line in enumerate(data.splitlines(), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8_lines.append(number)
+        except UnicodeDecodeError:
+            other_lines.append(number)
+    if utf8_lines and other_lines:
+        wanted = set(other_lines)
+        other = "GB18030/GBK" if _decodes(b"\n".join(
+            line for n, line in enumerate(data.splitlines(), start=1) if n in wanted),
+            "gb18030") else "another encoding"
+        # name the odd lines out: those in the encoding fewer lines use
+        if len(utf8_lines) <= len(other_lines):
+            odd, odd_name, usual, usual_name = utf8_lines, "UTF-8", other_lines, other
+        else:
+            odd, odd_name, usual, usual_name = other_lines, other, utf8_lines, "UTF-8"
+        raise EncodingError(
+            f"{path} mixes text encodings: {_lines(odd)} {_is(odd)} {odd_name}, while "
+            f"{_lines(usual)} {_is(usual)} {usual_name}: expected one encoding for the whole "
+            "file", file=path, row=odd[0], expected="one encoding for the whole file",
+            hint="the file was pasted together from several exports; export it again in one "
+            f"go, or retype {_lines(odd)} in the spreadsheet and save it as 'CSV UTF-8'")
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        bad = data[: exc.start].count(b"\n") + 1
+        raise EncodingError(
+            f"{path}: line {bad} is neither UTF-8 nor GB18030/GBK text"
+            f"{_western_sample(data, bad)}: expected UTF-8 (with or without BOM) or "
+            "GB18030/GBK", file=path, row=bad,
+            expected="UTF-8 (with or without BOM) or GB18030/GBK",
+            hint="save the file as 'CSV UTF-8', or pass --encoding with its encoding "
+            "(e.g. --encoding cp1252 for a Western-European Windows export)") from None
+    western = _western_line(text)
+    if western:
+        raise EncodingError(
+            f"{path}: line {western} looks like Western-European text in a one-byte encoding "
+            f"such as Windows-1252{_western_sample(data, western)}, which would be read as "
+            "meaningless Chinese characters: expected UTF-8 (with or without BOM) or "
+            "GB18030/GBK", file=path, row=western,
+            expected="UTF-8 (with or without BOM) or GB18030/GBK",
+            hint="pass --encoding cp1252 (or the file's encoding, e.g. latin-1), or save the "
+            "file as 'CSV UTF-8'")
+    return "gb18030"
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lines(numbers: list[int]) -> str:
+    return f"line {numbers[0]}" if len(numbers) == 1 else f"lines {_few(numbers)}"
+
+
+def _is(numbers: list[int]) -> str:
+    return "is" if len(numbers) == 1 else "are"
+
+
+def _western_line(text: str) -> int | None:
+    """The first line of GB18030-decoded ``text`` that is likely Windows-1252 instead.
+
+    Chinese text in GB18030 is almost entirely two-byte characters whose second byte is
+    not ASCII (GB2312). An accented Latin letter followed by an ASCII letter (``Mü`` in
+    ``Müller``) decodes too, but as a rare GBK character whose second byte *is* ASCII
+    (or as a four-byte sequence). When most non-ASCII characters are of that kind, the
+    text is not Chinese.
+    """
+    counts = Counter(re.findall(r"[^\x00-\x7f]", text))
+    odd = {c for c in counts if _odd_gb18030(c)}
+    if not odd or sum(counts[c] for c in odd) * 2 <= sum(counts.values()):
+        return None
+    first = min(text.find(c) for c in odd)
+    return text.count("\n", 0, first) + 1
+
+
+def _odd_gb18030(char: str) -> bool:
+    raw = char.encode("gb18030")
+    return len(raw) == 4 or (len(raw) == 2 and raw[1] < 0x80)
+
+
+def _western_sample(data: bytes, line: int) -> str:
+    """`` (as Windows-1252 it reads '…')`` for a line that decodes as Windows-1252."""
+    lines = data.splitlines()
+    if line > len(lines):
+        return ""
+    try:
+        text = lines[line - 1].decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    start = next((i for i, c in enumerate(text) if ord(c) > 0x7F), 0)
+    return f" (as Windows-1252 it reads '…{text[max(0, start - 20): start + 30]}…')"
+
+
+def _few(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:5])
+    return shown + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
