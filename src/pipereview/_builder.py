@@ -114,11 +114,13 @@ class RowBuilder:
             blank_all[blank_all] = pd.concat([is_blank(rest[c]) for c in rest.columns] or [
                 pd.Series(True, index=rest.index)], axis=1).all(axis=1)
         deal_like = blanks <= 2
-        first_cells = self.raw.iloc[:, 0].astype("str").str.strip().str.casefold()
         last_deal = deal_like[deal_like].index.max() if deal_like.any() else 0
         footer = ~deal_like & ~blank_all & (self.raw.index > last_deal)
-        total_word = first_cells.str.match("|".join(_FOOTER_WORDS))
-        footer |= total_word & ~deal_like & ~blank_all
+        candidates = ~deal_like & ~blank_all
+        if candidates.any():  # a total row may also sit between deals
+            first_cells = self.raw.loc[candidates].iloc[:, 0].astype("str").str.strip()
+            total_word = first_cells.str.casefold().str.match("|".join(_FOOTER_WORDS))
+            footer[total_word[total_word.fillna(False)].index] = True
         reason = pd.Series("", index=self.raw.index, dtype="str")
         reason[blank_all] = "blank row"
         reason[footer] = "report footer or total row (not a deal)"
@@ -232,7 +234,7 @@ class RowBuilder:
                           "in a column map (docs/formats.md)")
 
     def _duplicates(self, skipped: pd.Series) -> None:
-        ids = self.out["deal_id"].where(~skipped)
+        ids = self.out["deal_id"].where(~skipped) if skipped.any() else self.out["deal_id"]
         dup = ids.notna() & ids.duplicated(keep=False)
         self.fail(dup, "deal_id", "a deal ID used once per export",
                   "the same deal appears twice; keep one row (all copies are quarantined)")
@@ -244,12 +246,14 @@ class RowBuilder:
     def _assemble(self, skipped: pd.Series, skip_reason: pd.Series) -> IngestResult:
         index = self.raw.index
         reasons = pd.Series("", index=index, dtype="str")
+        rejected = pd.Series(False, index=index)
         problems: list[Problem] = []
         total = 0
         for problem in self.long_rows:
             problems.append(problem)
             if problem.row is not None:
                 reasons[problem.row] = f"{problem.got}: expected {problem.expected}; "
+                rejected[problem.row] = True
         total += len(self.long_rows)
         for mask, name, expected, hint in self.checks:
             mask = mask & ~skipped & ~self.long
@@ -262,7 +266,7 @@ class RowBuilder:
                 problems.append(Problem(self.file, int(str(row)), header, expected,
                                         "" if pd.isna(value) else str(value), hint))
             reasons[mask] = reasons[mask] + f"{header}: expected {expected}; "
-        rejected = reasons != ""
+            rejected |= mask
         keep = ~(rejected | skipped)
         snapshot = self._frame(keep)
         quarantine = self.raw[~keep].copy()
@@ -290,13 +294,18 @@ class RowBuilder:
 
     def _frame(self, keep: pd.Series) -> pd.DataFrame:
         n = int(keep.sum())
+        everything = n == len(keep)
+
+        def kept(values: pd.Series) -> pd.Series:
+            return (values if everything else values[keep]).reset_index(drop=True)
+
         columns: dict[str, pd.Series] = {}
         for name in SNAPSHOT_COLUMNS:
             if name in ("snapshot_week", "stage_model"):
                 value = self.week if name == "snapshot_week" else self.model.name
                 columns[name] = pd.Series(value, index=range(n), dtype="str")
             elif name in self.out:
-                columns[name] = self.out[name][keep].reset_index(drop=True)
+                columns[name] = kept(self.out[name])
             elif name in ("probability",):
                 columns[name] = pd.Series(np.nan, index=range(n), dtype="float64")
             elif name == "last_activity_date":
@@ -305,10 +314,10 @@ class RowBuilder:
                 columns[name] = pd.Series(None, index=range(n), dtype="str")
         for name in EVIDENCE_FLAG_FIELDS:
             if name in self.out:  # nullable: a week may mix exports with and without it
-                columns[name] = self.out[name][keep].reset_index(drop=True).astype("boolean")
+                columns[name] = kept(self.out[name]).astype("boolean")
         for name in EVIDENCE_TEXT_FIELDS:
             if name in self.out:
-                columns[name] = self.out[name][keep].reset_index(drop=True)
+                columns[name] = kept(self.out[name])
         columns["account_missing"] = columns["account"].isna()
         columns["source_file"] = pd.Series(self.peek.path.name, index=range(n), dtype="str")
         columns["source_row"] = pd.Series(keep[keep].index.to_numpy(dtype="int64"))

@@ -85,7 +85,8 @@ def is_blank(series: pd.Series) -> pd.Series:
         series.dtype
     ):
         return series.isna()
-    return series.isna() | (series.astype("str").str.strip() == "")
+    text = series.astype("str")
+    return (text.isna() | (text == "") | text.str.isspace()).astype(bool)
 
 
 @on_uniques

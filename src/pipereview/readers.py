@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
-import pyarrow as pa
 
 from pipereview._encoding import detect_encoding
 from pipereview._text import normalize_label
@@ -47,7 +46,6 @@ class ExportPeek:
     delimiter: str | None = None
     sheet: str | None = None
     repairs: tuple[str, ...] = field(default=())
-    blank_lines: bool = True  # False when the file has no empty line (faster reader)
     #: the rows above the header (report titles, blank lines), as (row number, cells),
     #: so that they can be shown in the quarantine file with the rows skipped below
     title_rows: tuple[tuple[int, tuple[str, ...]], ...] = field(default=())
@@ -163,11 +161,13 @@ def _peek_parquet(path: Path) -> ExportPeek:
 # --- CSV ---------------------------------------------------------------------------------
 
 def _peek_csv(path: Path, known: Collection[str], encoding: str | None) -> ExportPeek:
-    data = path.read_bytes()
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        data = handle.read(_HEAD_BYTES)
     # The head decides the encoding; a later line in another encoding is caught when the
     # whole file is read (see _read_csv), so large files are decoded only once.
-    head = data[: _HEAD_BYTES]
-    if len(data) > _HEAD_BYTES:
+    head = data
+    if size > _HEAD_BYTES:
         head = head[: head.rfind(b"\n") + 1] or head
     encoding = encoding or detect_encoding(head, path)
     try:
@@ -176,9 +176,9 @@ def _peek_csv(path: Path, known: Collection[str], encoding: str | None) -> Expor
         raise EncodingError(f"{path} cannot be read as {encoding}: {exc}", file=path,
                             expected=f"text in {encoding}",
                             hint="leave out --encoding to let pipereview detect it") from None
-    if len(head) == len(data) and not text.strip("\ufeff \t\r\n\x00"):
+    if size <= _HEAD_BYTES and not text.strip("\ufeff \t\r\n\x00"):
         raise InputError(
-            f"{path} holds no text, only {len(data)} bytes of blank lines or spaces: expected "
+            f"{path} holds no text, only {size} bytes of blank lines or spaces: expected "
             f"{_SUPPORTED} with a header and deal rows", file=path, row=1,
             expected="a header row", hint="export the report again; the download or the "
             "save from the spreadsheet may have failed")
@@ -188,10 +188,8 @@ def _peek_csv(path: Path, known: Collection[str], encoding: str | None) -> Expor
     index, repairs = _locate_header(rows, known)
     index, repairs = _skip_blank_top(rows, index, repairs)
     header = tuple(cell.strip() for cell in rows[index]) if rows else ()
-    blank_lines = (b"\n\n" in data or b"\n\r\n" in data or data.lstrip(b"\xef\xbb\xbf")
-                   .startswith((b"\n", b"\r")) or not data.endswith(b"\n"))
     return ExportPeek(path, "csv", header, index + 1, encoding, delimiter, repairs=repairs,
-                      blank_lines=blank_lines, title_rows=_title_rows(rows[:index]))
+                      title_rows=_title_rows(rows[:index]))
 
 
 def _skip_blank_top(rows: list[list[str]], index: int, repairs: tuple[str, ...]
@@ -253,51 +251,30 @@ def _column_names(header: tuple[str, ...]) -> list[str]:
 
 def _read_csv_as(peek: ExportPeek, text_columns: Collection[str],
                  keep_long_rows: bool = False) -> pd.DataFrame:
-    dtypes: Mapping[str, str] = dict.fromkeys(text_columns, "str")
     names = _column_names(peek.header)
-    if not peek.blank_lines and len(set(names)) == len(names):
-        # pyarrow's reader is faster but drops empty lines, which would shift row numbers
-        try:
-            return _read_csv_arrow(peek, text_columns)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, LookupError):
-            pass  # e.g. rows wider than the header or bad UTF-8: the C reader explains
+    options: dict[str, Any] = {
+        "sep": peek.delimiter, "encoding": peek.encoding, "skiprows": peek.header_row,
+        "header": None, "names": names, "keep_default_na": False, "na_values": [""],
+        "skip_blank_lines": False, "index_col": False}
     try:
-        return pd.read_csv(
-            peek.path, sep=peek.delimiter, encoding=peek.encoding, skiprows=peek.header_row,
-            header=None, names=names, dtype=dtypes, keep_default_na=False,
-            na_values=[""], skip_blank_lines=False, index_col=False,
-        )
+        frame: pd.DataFrame = pd.read_csv(peek.path, **options)
     except pd.errors.ParserError:
         if not keep_long_rows:
             raise _field_count_error(peek) from None
-    # keep the rows that are too wide, cut to the header; the caller quarantines them
-    width = len(names)
-    frame = pd.read_csv(
-        peek.path, sep=peek.delimiter, encoding=peek.encoding, skiprows=peek.header_row,
-        header=None, names=names, dtype=dtypes, keep_default_na=False,
-        na_values=[""], skip_blank_lines=False, index_col=False, engine="python",
-        on_bad_lines=lambda fields: fields[:width],
-    )
-    frame.attrs["long_rows"] = find_long_rows(peek)
-    return frame
-
-
-def _read_csv_arrow(peek: ExportPeek, text_columns: Collection[str]) -> pd.DataFrame:
-    from pyarrow import csv as pa_csv
-
-    encoding = {"utf-8-sig": "utf-8"}.get(peek.encoding or "utf-8", peek.encoding or "utf-8")
-    table = pa_csv.read_csv(
-        peek.path,
-        read_options=pa_csv.ReadOptions(skip_rows=peek.header_row,
-                                        column_names=_column_names(peek.header),
-                                        encoding=encoding, block_size=1 << 24),
-        parse_options=pa_csv.ParseOptions(delimiter=peek.delimiter or ","),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(text_columns, pa.string()), null_values=[""],
-            strings_can_be_null=True, quoted_strings_can_be_null=True,
-            true_values=["__never__"], false_values=["__never__"], timestamp_parsers=[]),
-    )
-    frame: pd.DataFrame = table.to_pandas()
+        # keep the rows that are too wide, cut to the header; the caller quarantines them
+        width = len(names)
+        frame = pd.read_csv(peek.path, engine="python", dtype=dict.fromkeys(text_columns, "str"),
+                            on_bad_lines=lambda fields: fields[:width], **options)
+        frame.attrs["long_rows"] = find_long_rows(peek)
+        return frame
+    # Text columns the reader took for numbers (IDs such as 00123) are read again as text;
+    # reading every text column as text up front would cost twice the time on large files.
+    numeric = [c for c in text_columns if c in frame.columns
+               and not pd.api.types.is_string_dtype(frame[c].dtype)]
+    if numeric:
+        again = pd.read_csv(peek.path, usecols=numeric, dtype=dict.fromkeys(numeric, "str"),
+                            **options)
+        frame[numeric] = again[numeric]
     return frame
 
 
