@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from pipereview.bant import BANT_COLUMNS, BANT_ITEMS, bant_check, missed_criteria, process_rollup
 from pipereview.columnmaps import ColumnMap, column_map_names, detect_column_map, load_column_map
 from pipereview.errors import (
     ColumnMapError,
@@ -23,6 +24,14 @@ from pipereview.errors import (
 )
 from pipereview.ingest import IngestReport, IngestResult, load_snapshot, read_export
 from pipereview.ingest_week import WeekIngest, ingest_folder, ingest_week
+from pipereview.process import (
+    GAP_COLUMNS,
+    MissingColumn,
+    criterion_label,
+    missing_evidence_columns,
+    process_gaps,
+    with_labels,
+)
 from pipereview.schema import SNAPSHOT_COLUMNS, open_mask, validate_snapshot
 from pipereview.stages import Stage, StageModel, load_stage_model, stage_model_names
 from pipereview.store import SnapshotStore
@@ -31,6 +40,9 @@ from pipereview.weeks import Week
 __version__ = "0.1.0"
 
 __all__ = [
+    "BANT_COLUMNS",
+    "BANT_ITEMS",
+    "GAP_COLUMNS",
     "SNAPSHOT_COLUMNS",
     "ColumnMap",
     "ColumnMapError",
@@ -39,6 +51,7 @@ __all__ = [
     "IngestResult",
     "InputError",
     "InvalidWeekError",
+    "MissingColumn",
     "PipereviewError",
     "Problem",
     "SchemaError",
@@ -52,15 +65,22 @@ __all__ = [
     "WeekIngest",
     "WeekNotFoundError",
     "__version__",
+    "bant_check",
     "column_map_names",
+    "criterion_label",
     "detect_column_map",
     "ingest_folder",
     "ingest_week",
     "load_column_map",
     "load_snapshot",
     "load_stage_model",
+    "missed_criteria",
+    "missing_evidence_columns",
     "open_mask",
+    "process_gaps",
+    "process_rollup",
     "read_export",
     "stage_model_names",
     "validate_snapshot",
+    "with_labels",
 ]
