@@ -11,7 +11,8 @@ import pytest
 
 import pipereview
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(pipereview.__path__) if m.name != "__main__")
+MODULES = sorted(m.name.removeprefix("pipereview.") for m in pkgutil.walk_packages(
+    pipereview.__path__, "pipereview.") if not m.name.endswith("__main__"))
 
 
 @pytest.mark.parametrize("name", ["__init__", *MODULES])

@@ -1,0 +1,51 @@
+"""Deterministic sample CRM exports: four teams, twelve weekly exports, from one seed.
+
+The sample set under ``data/samples/`` is what the demo, the notebooks and the tests run
+on. It is simulated, not hand-written: every team's pipeline evolves week by week (new
+deals enter at the first stages, deals advance, stay, stall, are won or lost, close dates
+are pushed, amounts change) and each week's Friday export is written the way that team's
+CRM writes it (headers from the column map, its date, amount and flag conventions, its
+text encoding). Patterns that the diagnostics must find are planted on purpose:
+
+* ``north`` (Salesforce report CSV): rep **Jordan Blake** has a bottleneck at stage
+  ``id_decision_makers``: his deals pile up there and rarely move on.
+* ``west`` (HubSpot CSV): a thin funnel top: few new deals enter each week.
+* ``huadong`` (华东, Chinese CRM CSV in GB18030): a CRM migration in the fifth-last week
+  (2026-W43 by default) gives a few open deals new IDs; the deals themselves are unchanged.
+* every team: stage inflation (passed stages without exit-criteria evidence), stalled
+  deals, deals pushed three times or more, open deals with close dates in the past.
+
+Same seed, same bytes (CSV and XLSX alike); another seed, other deals.
+
+The package: ``_teams`` (the teams, their names and the planted patterns), ``_dates``
+(calendar helpers), ``_process`` (stage models as weekly rates), ``_simulate`` (the weekly
+simulation), ``_ids`` and ``_formats`` (how each CRM writes ids, values and files),
+``_generate`` (the sample set), ``_readme`` (its README), ``_large`` (one large export for
+benchmarks).
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> summary = generate_samples(Path(tempfile.mkdtemp()), n_weeks=2, scale=0.2)
+>>> summary.teams, summary.weeks
+(('North', 'West', '华东', 'DACH'), ('2026-W46', '2026-W47'))
+>>> path = generate_large_export(Path(tempfile.mkdtemp()) / "big.csv", rows=1000)
+>>> len(path.read_text(encoding="utf-8").splitlines())  # header + rows
+1001
+"""
+
+from __future__ import annotations
+
+from pipereview.sample._generate import generate_samples
+from pipereview.sample._large import generate_large_export
+from pipereview.sample._summary import DealCount, PlantedPatterns, SampleSummary
+from pipereview.sample._teams import TEAMS, TeamSpec
+
+__all__ = [
+    "TEAMS",
+    "DealCount",
+    "PlantedPatterns",
+    "SampleSummary",
+    "TeamSpec",
+    "generate_large_export",
+    "generate_samples",
+]
