@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/matching.py
 
 samples: $(STAMP)
 	$(BIN)/pipereview sample --out data/samples --seed 2026

@@ -18,7 +18,7 @@ HEADERS = Path(__file__).parent / "data" / "headers"
 def test_help_lists_every_command(runner: CliRunner) -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("ingest", "weeks", "sample", "demo", "maps", "models"):
+    for command in ("ingest", "weeks", "changes", "sample", "demo", "maps", "models"):
         assert command in result.output
 
 
@@ -73,6 +73,7 @@ def test_demo_ingests_every_sample_week(runner: CliRunner, tmp_path: Path) -> No
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--samples", str(samples), "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "Changes in 2026-W47" in result.output
     assert "Results:" in result.output and str(out.resolve() / "store") in result.output.replace("\n", "")
     store = SnapshotStore(out / "store")
     assert len(store.weeks()) == 12 and store.weeks()[-1] == "2026-W47"

@@ -22,8 +22,11 @@ from pipereview.errors import (
     WeekExistsError,
     WeekNotFoundError,
 )
+from pipereview.history import SUMMARY_COLUMNS, TRAIL_COLUMNS, deal_summary, deal_trail
 from pipereview.ingest import IngestReport, IngestResult, load_snapshot, read_export
 from pipereview.ingest_week import WeekIngest, ingest_folder, ingest_week
+from pipereview.matching import MATCH_COLUMNS, MatchSettings, match_deals, normalize_account
+from pipereview.movements import CATEGORIES, MOVEMENT_COLUMNS, deal_movements
 from pipereview.process import (
     GAP_COLUMNS,
     MissingColumn,
@@ -35,6 +38,8 @@ from pipereview.process import (
 from pipereview.schema import SNAPSHOT_COLUMNS, open_mask, validate_snapshot
 from pipereview.stages import Stage, StageModel, load_stage_model, stage_model_names
 from pipereview.store import SnapshotStore
+from pipereview.waterfall import STEPS, period_bounds, waterfall, waterfall_deals
+from pipereview.weekly import change_summary, week_change_summary
 from pipereview.weeks import Week
 
 __version__ = "0.1.0"
@@ -42,8 +47,14 @@ __version__ = "0.1.0"
 __all__ = [
     "BANT_COLUMNS",
     "BANT_ITEMS",
+    "CATEGORIES",
     "GAP_COLUMNS",
+    "MATCH_COLUMNS",
+    "MOVEMENT_COLUMNS",
     "SNAPSHOT_COLUMNS",
+    "STEPS",
+    "SUMMARY_COLUMNS",
+    "TRAIL_COLUMNS",
     "ColumnMap",
     "ColumnMapError",
     "EncodingError",
@@ -51,6 +62,7 @@ __all__ = [
     "IngestResult",
     "InputError",
     "InvalidWeekError",
+    "MatchSettings",
     "MissingColumn",
     "PipereviewError",
     "Problem",
@@ -66,21 +78,31 @@ __all__ = [
     "WeekNotFoundError",
     "__version__",
     "bant_check",
+    "change_summary",
     "column_map_names",
     "criterion_label",
+    "deal_movements",
+    "deal_summary",
+    "deal_trail",
     "detect_column_map",
     "ingest_folder",
     "ingest_week",
     "load_column_map",
     "load_snapshot",
     "load_stage_model",
+    "match_deals",
     "missed_criteria",
     "missing_evidence_columns",
+    "normalize_account",
     "open_mask",
+    "period_bounds",
     "process_gaps",
     "process_rollup",
     "read_export",
     "stage_model_names",
     "validate_snapshot",
+    "waterfall",
+    "waterfall_deals",
+    "week_change_summary",
     "with_labels",
 ]

@@ -164,11 +164,46 @@ def demo(
                             progress=_progress)
     from pipereview.store import SnapshotStore
 
-    _print_table(SnapshotStore(out_dir / "store").summary().tail(8), "Latest weeks")
+    store = SnapshotStore(out_dir / "store")
+    _print_changes(store, results[-1].week)
     out.print(f"Ingested {len(results)} weeks from {samples}.")
     out.print(f"Results: snapshot store in {(out_dir / 'store').resolve()}")
-    out.print("Next: `pipereview weeks --store "
-              f"{out_dir / 'store'}` lists what it holds.")
+    out.print(f"Next: `pipereview weeks --store {out_dir / 'store'}` lists what it holds; "
+              f"`pipereview changes --week {results[-1].week} --store {out_dir / 'store'}` "
+              "shows the week's changes.")
+
+
+@app.command()
+@_friendly
+def changes(
+    week: Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")] = None,
+    store: StoreOption = None,
+) -> None:
+    """What changed in each team's pipeline since the week before, and deals whose claimed
+    stage lacks the evidence."""
+    from pipereview.store import SnapshotStore
+    from pipereview.weeks import Week
+
+    snapshot_store = SnapshotStore(store)
+    weeks = snapshot_store.weeks()
+    if not weeks:
+        out.print(f"The store {snapshot_store.root} holds no weeks yet.")
+        return
+    _print_changes(snapshot_store, str(Week.parse(week)) if week else weeks[-1])
+
+
+def _print_changes(store: Any, week: str) -> None:
+    from pipereview.process import process_gaps
+    from pipereview.weekly import week_change_summary
+
+    summary = week_change_summary(store, week)
+    gaps = process_gaps(store.read(week))
+    inflated = gaps.groupby("team")["inflated"].sum()
+    summary["inflated"] = summary["team"].map(inflated).fillna(0).astype(int)
+    shown = summary[["team", "currency", "open_deals", "open_amount", "new", "advanced",
+                     "pushed", "won", "won_amount", "lost", "dropped", "net_change", "inflated"]]
+    _print_table(shown, f"Changes in {week} against the week before "
+                        "(inflated: open deals whose stage lacks the evidence)")
 
 
 @app.command()

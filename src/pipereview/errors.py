@@ -3,7 +3,7 @@
 ::
 
     PipereviewError
-    ├── InputError                  bad input from a user's file or argument
+    ├── InputError (ValueError)     bad input from a user's file or argument
     │   ├── SchemaError             rows or columns that do not fit the canonical snapshot
     │   ├── EncodingError           a file whose text encoding cannot be told
     │   ├── ColumnMapError          no column map fits, several fit, or a map is invalid
@@ -88,8 +88,11 @@ class Problem:
         return text
 
 
-class InputError(PipereviewError):
-    """Bad input: a file, a row, a column or an argument the user can fix."""
+class InputError(PipereviewError, ValueError):
+    """Bad input: a file, a row, a column or an argument the user can fix.
+
+    Also a :class:`ValueError`, so code that catches bad values catches it too.
+    """
 
     def __init__(
         self,

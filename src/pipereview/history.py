@@ -1,0 +1,171 @@
+"""Deal history across stored weeks: a stable key per deal, its trail, pushes, stage age.
+
+Each pair of consecutive stored weeks is matched with
+:func:`pipereview.matching.match_deals` (by ID, then fuzzy), and the matches are chained
+week to week, so a deal keeps one ``deal_key`` through a CRM migration that changed its
+ID. A deal missing from some weeks' exports is re-joined when it comes back under the
+same ID. The key is the deal's ID when first seen (``<first week>#<n>`` for deals
+without an ID, ``n`` counting them in that week's stored order; ``<id>@<week>`` if an
+ID is reused by another deal), so adding new weeks never changes existing keys.
+
+>>> day = pd.Timestamp("2026-11-30")
+>>> w46 = pd.DataFrame({"snapshot_week": "2026-W46", "deal_id": ["SJ-1"], "deal_name": ["MES"],
+...     "account": ["恒通机械有限公司"], "team": "华东", "owner": "王芳", "stage": "assess",
+...     "stage_model": "industrial_b2b", "amount": [5e5], "currency": "CNY", "close_date": [day]})
+>>> w47 = w46.assign(snapshot_week="2026-W47", deal_id="1764180163628115", stage="strategy",
+...     close_date=day + pd.Timedelta(days=31))
+>>> trail = deal_trail(pd.concat([w46, w47]))
+>>> trail[["deal_key", "snapshot_week", "deal_id", "stage", "link", "pushed"]]
+  deal_key snapshot_week           deal_id     stage   link  pushed
+0     SJ-1      2026-W46              SJ-1    assess          False
+1     SJ-1      2026-W47  1764180163628115  strategy  fuzzy    True
+>>> deal_summary(trail)[["deal_key", "first_seen", "push_count", "stage_path", "days_in_stage"]]
+  deal_key first_seen  push_count          stage_path  days_in_stage
+0     SJ-1   2026-W46           1  assess → strategy              0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipereview.matching import MatchSettings, match_deals
+from pipereview.schema import open_mask
+from pipereview.weeks import Week
+
+__all__ = ["SUMMARY_COLUMNS", "TRAIL_COLUMNS", "deal_summary", "deal_trail"]
+
+_FIELDS = ("deal_id", "deal_name", "account", "team", "owner", "stage", "stage_model",
+           "amount", "currency", "close_date")
+#: Columns of :func:`deal_trail`' result, in order.
+TRAIL_COLUMNS: tuple[str, ...] = ("deal_key", "snapshot_week", *_FIELDS, "open", "link",
+                                  "pushed")
+#: Columns of :func:`deal_summary`' result, in order.
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "deal_key", "first_seen", "last_seen", "weeks_seen", "deal_id", "deal_name", "account",
+    "team", "owner", "stage", "amount", "currency", "close_date", "open", "id_changes",
+    "push_count", "stage_path", "stage_since", "days_in_stage", "stage_age_is_lower_bound",
+)
+_PATH_SEP = " → "
+
+
+def deal_trail(history: pd.DataFrame, *, settings: MatchSettings | None = None) -> pd.DataFrame:
+    """One row per deal per stored week (columns :data:`TRAIL_COLUMNS`), deals in the
+    order first seen, each deal's weeks oldest first.
+
+    ``history`` is a stack of weekly snapshots (:meth:`pipereview.SnapshotStore.history`).
+    ``link`` says how a row was tied to the deal's previous row (``"id"``, ``"fuzzy"``;
+    ``""`` on its first row); ``pushed`` is true when the deal was open in both rows and
+    its close date moved later. ``history`` is not modified.
+    """
+    if history.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in TRAIL_COLUMNS})
+    weeks = sorted(history["snapshot_week"].astype(str).unique(), key=Week.parse)
+    index = pd.Index(weeks).get_indexer(history["snapshot_week"].astype(str))
+    hist = history.iloc[np.argsort(index, kind="stable")].reset_index(drop=True)
+    counts = np.bincount(index, minlength=len(weeks))
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    n = len(hist)
+    ids = hist["deal_id"].astype("str").str.strip().fillna("").to_numpy(dtype=object)
+    parent = np.full(n, -1, dtype=np.int64)
+    link = np.full(n, "", dtype=object)
+    root = np.arange(n)
+    has_child = np.zeros(n, dtype=bool)
+    last_row = pd.Series(dtype=np.int64)  # latest row seen for each deal ID
+    for t in range(len(weeks)):  # loops over weeks; each week is vectorised
+        rows = np.arange(starts[t], starts[t + 1])
+        if t > 0:
+            m = match_deals(hist.iloc[starts[t - 1]:starts[t]], hist.iloc[rows], settings=settings)
+            m = m[m["method"] != ""]
+            child = starts[t] + m["curr_row"].to_numpy(dtype=np.int64)
+            parent[child] = starts[t - 1] + m["prev_row"].to_numpy(dtype=np.int64)
+            link[child] = m["method"].to_numpy(dtype=object)
+        orphans = rows[(parent[rows] < 0) & (ids[rows] != "")]
+        if len(orphans) and len(last_row):  # back after a gap under the same ID
+            prior = last_row.reindex(ids[orphans]).to_numpy(dtype=float, na_value=np.nan)
+            ok = ~np.isnan(prior)
+            ok[ok] = ~has_child[prior[ok].astype(np.int64)]
+            parent[orphans[ok]] = prior[ok].astype(np.int64)
+            link[orphans[ok]] = "id"
+        linked = rows[parent[rows] >= 0]
+        has_child[parent[linked]] = True
+        root[linked] = root[parent[linked]]
+        seen = rows[ids[rows] != ""]
+        last_row = pd.concat([last_row, pd.Series(seen, index=ids[seen])])
+        last_row = last_row[~last_row.index.duplicated(keep="last")]
+
+    key = _keys(ids, root, hist["snapshot_week"].to_numpy(dtype=object))
+    is_open = open_mask(hist).to_numpy(dtype=bool)
+    close = hist["close_date"].to_numpy(dtype="datetime64[ns]")
+    has_parent = parent >= 0
+    before = np.where(has_parent, parent, 0)
+    pushed = has_parent & is_open & is_open[before] & (close > close[before])
+    out = pd.DataFrame({"deal_key": pd.array(key, dtype="str"),
+                        "snapshot_week": hist["snapshot_week"].astype("str")})
+    for column in _FIELDS:
+        out[column] = hist[column].to_numpy()
+    out["open"] = is_open
+    out["link"] = pd.array(link, dtype="str")
+    out["pushed"] = pushed
+    order = np.lexsort((np.arange(n), root))  # deals by first row, then week
+    return out.iloc[order].reset_index(drop=True)
+
+
+def deal_summary(trail: pd.DataFrame) -> pd.DataFrame:
+    """One row per deal of a :func:`deal_trail` (columns :data:`SUMMARY_COLUMNS`), in trail
+    order, described as of the deal's last stored week.
+
+    ``push_count`` counts the weeks its close date moved later while open;
+    ``stage_path`` lists its stages in order (repeats of a stage after leaving it are kept);
+    ``stage_since`` is the first week of its current stage and ``days_in_stage`` the days
+    from that week's Friday to the last seen week's Friday (weekly exports are taken on
+    Fridays), a lower bound when the stage was already held on the deal's first week
+    (``stage_age_is_lower_bound``).
+    """
+    if trail.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SUMMARY_COLUMNS})
+    key = trail["deal_key"]
+    groups = trail.groupby(key, sort=False)
+    new_run = (trail["stage"] != groups["stage"].shift()).to_numpy(dtype=bool)
+    new_id = (trail["deal_id"].fillna("") != groups["deal_id"].shift().fillna("")).to_numpy()
+    first_row = ~key.duplicated().to_numpy()
+    run_start = trail["snapshot_week"].where(new_run).groupby(key, sort=False).ffill()
+    last = groups.tail(1).set_index("deal_key")
+    runs = trail.loc[new_run, ["deal_key", "stage"]]
+    wide = runs.assign(n=runs.groupby("deal_key", sort=False).cumcount()).pivot(
+        index="deal_key", columns="n", values="stage")
+    path = wide[0].astype("str")
+    for column in wide.columns[1:]:  # loops over stage changes, not deals
+        path = path + (_PATH_SEP + wide[column].astype("str")).fillna("")
+    out = pd.DataFrame({
+        "first_seen": groups["snapshot_week"].first(),
+        "last_seen": last["snapshot_week"],
+        "weeks_seen": groups.size(),
+        **{c: last[c] for c in ("deal_id", "deal_name", "account", "team", "owner", "stage",
+                                "amount", "currency", "close_date", "open")},
+        "id_changes": pd.Series(new_id & ~first_row).groupby(key.to_numpy(), sort=False).sum(),
+        "push_count": groups["pushed"].sum(),
+        "stage_path": path,
+        "stage_since": run_start.groupby(key, sort=False).last(),
+    })
+    fridays = {w: pd.Timestamp(Week.parse(w).friday) for w in trail["snapshot_week"].unique()}
+    out["days_in_stage"] = (out["last_seen"].map(fridays) - out["stage_since"].map(fridays)
+                            ).dt.days.astype("int64")
+    out["stage_age_is_lower_bound"] = (out["stage_since"] == out["first_seen"]).to_numpy()
+    out = out.reindex(pd.unique(key)).rename_axis("deal_key").reset_index()
+    return out.loc[:, list(SUMMARY_COLUMNS)]
+
+
+def _keys(ids: np.ndarray, root: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    """Stable key per row: its deal's first ID, or first week and rank when it had none."""
+    heads = np.flatnonzero(root == np.arange(len(root)))
+    head_ids, head_weeks = ids[heads], weeks[heads]
+    blank = head_ids == ""
+    rank = pd.Series(blank).groupby(head_weeks).cumsum().to_numpy()
+    names = np.where(blank, head_weeks + "#" + rank.astype(str), head_ids).astype(object)
+    again = pd.Series(names).duplicated().to_numpy()  # an ID reused by a later deal
+    names[again] = names[again] + "@" + head_weeks[again]
+    key: np.ndarray = np.empty(len(root), dtype=object)
+    key[heads] = names
+    keys: np.ndarray = key[root]
+    return keys

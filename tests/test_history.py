@@ -1,0 +1,165 @@
+"""pipereview.history: stable keys across ID changes, trails, pushes, stage age, and the
+patterns planted in the sample data (CRM migration, deals pushed three times)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pipereview.history import SUMMARY_COLUMNS, TRAIL_COLUMNS, deal_summary, deal_trail
+from pipereview.ingest import read_export
+from pipereview.sample import SampleSummary, generate_samples
+
+DAY = pd.Timestamp("2026-11-30")
+DEFAULTS: dict[str, Any] = {
+    "deal_id": "", "deal_name": "Acme - MES upgrade", "account": "Acme Inc.", "team": "North",
+    "owner": "Ann Lee", "stage": "solution_quote", "stage_model": "generic_4",
+    "amount": 100.0, "currency": "USD", "close_date": DAY,
+}
+
+
+def week(name: str, *rows: dict[str, Any]) -> pd.DataFrame:
+    frame = pd.DataFrame([{**DEFAULTS, **row} for row in rows], columns=list(DEFAULTS))
+    frame.insert(0, "snapshot_week", name)
+    frame["amount"] = frame["amount"].astype("float64")
+    frame["close_date"] = pd.to_datetime(frame["close_date"]).astype("datetime64[ns]")
+    return frame.astype({c: "str" for c in DEFAULTS if c not in ("amount", "close_date")})
+
+
+def history(*weeks: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(weeks, ignore_index=True)
+
+
+def test_a_deal_followed_across_an_id_change() -> None:
+    later = DAY + pd.Timedelta(days=14)
+    trail = deal_trail(history(
+        week("2026-W44", {"deal_id": "SJ-1", "stage": "needs_confirmed"}),
+        week("2026-W45", {"deal_id": "SJ-1", "stage": "needs_confirmed", "close_date": later}),
+        week("2026-W46", {"deal_id": "17641801", "stage": "solution_quote", "close_date": later}),
+        week("2026-W47", {"deal_id": "17641801", "stage": "solution_quote",
+                          "close_date": later + pd.Timedelta(days=30), "amount": 120.0}),
+    ))
+    assert list(trail.columns) == list(TRAIL_COLUMNS)
+    assert trail["deal_key"].tolist() == ["SJ-1"] * 4
+    assert trail["link"].tolist() == ["", "id", "fuzzy", "id"]
+    assert trail["pushed"].tolist() == [False, True, False, True]
+    assert trail["amount"].tolist() == [100.0, 100.0, 100.0, 120.0]
+    row = deal_summary(trail).iloc[0]
+    assert row["first_seen"] == "2026-W44" and row["last_seen"] == "2026-W47"
+    assert (row["weeks_seen"], row["id_changes"], row["push_count"]) == (4, 1, 2)
+    assert row["stage_path"] == "needs_confirmed → solution_quote"
+    assert (row["stage_since"], row["days_in_stage"]) == ("2026-W46", 7)
+    assert not row["stage_age_is_lower_bound"]
+    assert (row["deal_id"], row["amount"]) == ("17641801", 120.0)
+
+
+def test_stage_age_is_a_lower_bound_when_held_since_first_seen() -> None:
+    trail = deal_trail(history(*(week(w, {"deal_id": "A"}) for w in
+                                 ("2026-W45", "2026-W46", "2026-W47"))))
+    row = deal_summary(trail).iloc[0]
+    assert (row["stage_since"], row["days_in_stage"], row["stage_age_is_lower_bound"]) == (
+        "2026-W45", 14, True)
+
+
+def test_won_then_reopened_keeps_its_path_and_counts_no_push_when_closed() -> None:
+    trail = deal_trail(history(
+        week("2026-W45", {"deal_id": "A", "stage": "negotiation"}),
+        week("2026-W46", {"deal_id": "A", "stage": "won", "close_date": "2026-12-20"}),
+        week("2026-W47", {"deal_id": "A", "stage": "negotiation", "close_date": "2027-01-20"}),
+    ))
+    assert trail["open"].tolist() == [True, False, True]
+    assert trail["pushed"].tolist() == [False, False, False]  # closed in between
+    row = deal_summary(trail).iloc[0]
+    assert row["stage_path"] == "negotiation → won → negotiation"
+    assert (row["push_count"], row["days_in_stage"], row["open"]) == (0, 0, True)
+
+
+def test_a_deal_missing_from_one_export_is_rejoined_by_its_id() -> None:
+    trail = deal_trail(history(
+        week("2026-W45", {"deal_id": "A"}, {"deal_id": "B", "deal_name": "Other", "account": "B"}),
+        week("2026-W46", {"deal_id": "B", "deal_name": "Other", "account": "B"}),
+        week("2026-W47", {"deal_id": "A"}, {"deal_id": "B", "deal_name": "Other", "account": "B"}),
+    ))
+    assert trail[["deal_key", "snapshot_week", "link"]].values.tolist() == [
+        ["A", "2026-W45", ""], ["A", "2026-W47", "id"],
+        ["B", "2026-W45", ""], ["B", "2026-W46", "id"], ["B", "2026-W47", "id"]]
+    assert deal_summary(trail)["weeks_seen"].tolist() == [2, 3]
+
+
+def test_keys_for_deals_without_id_and_for_reused_ids() -> None:
+    trail = deal_trail(history(
+        week("2026-W45", {"deal_id": "X", "deal_name": "First"}),
+        week("2026-W46", {"deal_id": "Y", "deal_name": "First"},  # X's new ID
+             {"deal_id": "", "deal_name": "Sheet one", "account": "P"},
+             {"deal_id": "", "deal_name": "Sheet two", "account": "Q"}),
+        week("2026-W47", {"deal_id": "Y", "deal_name": "First"},
+             {"deal_id": "X", "deal_name": "Unrelated", "account": "R", "amount": 9.0},
+             {"deal_id": "", "deal_name": "Sheet one", "account": "P"},
+             {"deal_id": "", "deal_name": "Sheet two", "account": "Q"}),
+    ))
+    summary = deal_summary(trail)
+    assert summary["deal_key"].tolist() == ["X", "2026-W46#1", "2026-W46#2", "X@2026-W47"]
+    assert summary["weeks_seen"].tolist() == [3, 2, 2, 1]
+    assert summary["deal_id"].fillna("").tolist() == ["Y", "", "", "X"]
+
+
+def test_deal_moving_team_keeps_its_key() -> None:
+    trail = deal_trail(history(
+        week("2026-W46", {"deal_id": "", "team": "North"}),
+        week("2026-W47", {"deal_id": "", "team": "West", "owner": "Bo Chen"}),
+    ))
+    assert trail["deal_key"].tolist() == ["2026-W46#1"] * 2
+    assert trail["team"].tolist() == ["North", "West"]
+
+
+@pytest.mark.parametrize("frame", [pd.DataFrame(), week("2026-W47").iloc[:0]])
+def test_empty_history(frame: pd.DataFrame) -> None:
+    trail = deal_trail(frame)
+    assert trail.empty and list(trail.columns) == list(TRAIL_COLUMNS)
+    summary = deal_summary(trail)
+    assert summary.empty and list(summary.columns) == list(SUMMARY_COLUMNS)
+
+
+def test_weeks_are_ordered_and_input_untouched() -> None:
+    frame = history(week("2026-W47", {"deal_id": "A", "stage": "negotiation"}),
+                    week("2026-W46", {"deal_id": "A"}))
+    before = frame.copy()
+    trail = deal_trail(frame)
+    pd.testing.assert_frame_equal(frame, before)
+    assert trail["snapshot_week"].tolist() == ["2026-W46", "2026-W47"]
+    assert deal_summary(trail)["stage_path"].tolist() == ["solution_quote → negotiation"]
+
+
+# --- the planted patterns of the sample data -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleSummary, pd.DataFrame]:
+    summary = generate_samples(tmp_path_factory.mktemp("samples"), n_weeks=10, scale=0.3)
+    exports = sorted((summary.out_dir / "exports").glob("*/*"))
+    frames = [read_export(Path(p), week=p.parent.name).snapshot for p in exports]
+    return summary, pd.concat(frames, ignore_index=True)
+
+
+def test_crm_migration_keeps_one_key_per_deal(sample: tuple[SampleSummary, pd.DataFrame]) -> None:
+    planted, frame = sample
+    trail = deal_trail(frame)
+    migrated = planted.planted.migrated_ids
+    assert len(migrated) >= 5
+    key_of = trail.groupby("deal_id")["deal_key"].first()
+    assert [key_of[new] for _, new in migrated] == [old for old, _ in migrated]
+    links = trail[trail["deal_id"].isin([new for _, new in migrated])
+                  & (trail["snapshot_week"] == planted.planted.migration_week)]["link"]
+    assert links.tolist() == ["fuzzy"] * len(migrated)
+    assert (trail["link"] == "fuzzy").sum() == len(migrated)  # and nothing else guessed
+
+
+def test_deals_pushed_three_times(sample: tuple[SampleSummary, pd.DataFrame]) -> None:
+    planted, frame = sample
+    summary = deal_summary(deal_trail(frame))
+    pushed = summary[summary["push_count"] >= 3]
+    assert len(planted.planted.pushed_3_times) > 0
+    assert sorted(zip(pushed["team"], pushed["deal_id"], strict=True)) == sorted(
+        planted.planted.pushed_3_times)
