@@ -5,17 +5,23 @@ from __future__ import annotations
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+import yaml
+from pydantic import BaseModel, ValidationError
 
 from pipereview.errors import PipereviewError
 
 __all__ = [
     "format_validation_error",
+    "parse_yaml_mapping",
     "read_template_or_file",
     "template_dir",
     "template_names",
+    "validate_model",
 ]
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def template_dir(kind: str) -> Traversable:
@@ -66,3 +72,26 @@ def format_validation_error(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
         lines.append(f"  - {where}: {err['msg']}")
     return "\n".join(lines)
+
+
+def parse_yaml_mapping(text: str, source: str, error: type[PipereviewError], what: str
+                       ) -> dict[str, Any]:
+    """A YAML file's top-level mapping, or ``error`` naming the file and the YAML problem."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise error(f"{source}: not valid YAML: {exc}", hint=f"see docs/formats.md for the "
+                    f"{what} format") from None
+    if not isinstance(data, dict):
+        raise error(f"{source}: a {what} is a YAML mapping", hint="see docs/formats.md")
+    return data
+
+
+def validate_model(cls: type[M], data: dict[str, Any], source: str,
+                   error: type[PipereviewError], what: str) -> M:
+    """``cls`` validated from ``data``, or ``error`` listing every broken rule."""
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        raise error(f"{source}: not a valid {what}:\n{format_validation_error(exc)}",
+                    hint=f"see docs/formats.md for the {what} format") from None

@@ -19,10 +19,14 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipereview._resources import format_validation_error, read_template_or_file, template_names
+from pipereview._resources import (
+    parse_yaml_mapping,
+    read_template_or_file,
+    template_names,
+    validate_model,
+)
 from pipereview._text import normalize_label
 from pipereview.errors import ColumnMapError
 
@@ -143,28 +147,14 @@ def load_column_map(name_or_path: str | Path) -> ColumnMap:
 
 @cache
 def _parse_column_map(text: str, source: str) -> ColumnMap:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ColumnMapError(f"{source}: not valid YAML: {exc}", file=source) from None
-    if not isinstance(data, dict):
-        raise ColumnMapError(
-            f"{source}: a column map is a YAML mapping", file=source, hint="see docs/formats.md"
-        )
+    data = parse_yaml_mapping(text, source, ColumnMapError, "column map")
     base_name = data.get("extends")
     if base_name:
         base = load_column_map(base_name).model_dump(exclude={"extends"})
         columns = {**base["columns"], **(data.get("columns") or {})}
         values = {**base["values"], **(data.get("values") or {})}
         data = {**base, **data, "columns": columns, "values": values}
-    try:
-        return ColumnMap.model_validate(data)
-    except ValidationError as exc:
-        raise ColumnMapError(
-            f"{source}: not a valid column map:\n{format_validation_error(exc)}",
-            file=source,
-            hint="see docs/formats.md for the column-map format",
-        ) from None
+    return validate_model(ColumnMap, data, source, ColumnMapError, "column map")
 
 
 def detect_column_map(headers: Sequence[object], *, file: str | Path | None = None) -> ColumnMap:

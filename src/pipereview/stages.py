@@ -19,10 +19,14 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipereview._resources import format_validation_error, read_template_or_file, template_names
+from pipereview._resources import (
+    parse_yaml_mapping,
+    read_template_or_file,
+    template_names,
+    validate_model,
+)
 from pipereview._text import normalize_label
 from pipereview.errors import StageModelError
 
@@ -218,14 +222,5 @@ def load_stage_model(name_or_path: str | Path) -> StageModel:
 
 @cache
 def _parse_stage_model(text: str, source: str) -> StageModel:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise StageModelError(f"{source}: not valid YAML: {exc}") from None
-    try:
-        return StageModel.model_validate(data)
-    except ValidationError as exc:
-        raise StageModelError(
-            f"{source}: not a valid stage model:\n{format_validation_error(exc)}",
-            hint="see docs/formats.md for the stage-model format",
-        ) from None
+    data = parse_yaml_mapping(text, source, StageModelError, "stage model")
+    return validate_model(StageModel, data, source, StageModelError, "stage model")
