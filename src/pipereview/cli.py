@@ -7,6 +7,7 @@ error); a Python traceback is shown only with ``--debug``.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -76,7 +77,8 @@ def _main(debug: Annotated[bool, typer.Option(
         "--debug", help="Show Python tracebacks on errors.")] = False) -> None:
     global out, err
     _state["debug"] = debug
-    out = Console(highlight=False)  # made per run, so the terminal width is current
+    # made per run, so the terminal width is current; piped output gets room for tables
+    out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
     err = Console(stderr=True, highlight=False)
 
 
@@ -202,6 +204,9 @@ def _print_changes(store: Any, week: str) -> None:
     summary["inflated"] = summary["team"].map(inflated).fillna(0).astype(int)
     shown = summary[["team", "currency", "open_deals", "open_amount", "new", "advanced",
                      "pushed", "won", "won_amount", "lost", "dropped", "net_change", "inflated"]]
+    shown = shown.rename(columns={"currency": "cur.", "open_deals": "open", "open_amount":
+                                  "open amount", "won_amount": "won amount", "net_change":
+                                  "net change"})
     _print_table(shown, f"Changes in {week} against the week before "
                         "(inflated: open deals whose stage lacks the evidence)")
 
