@@ -64,9 +64,7 @@ def ingest_week(
     target = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     if not files:
         raise InputError("no export files given", hint="name at least one CSV/XLSX/Parquet file")
-    if str(week) in target and not replace:
-        # refuse before reading anything, with the same error the store gives
-        target.add(pd.DataFrame(), week)
+    target.check_writable(week, replace=replace)  # refuse before reading anything
     results: list[IngestResult] = []
     with progress() if progress else nullcontext() as bar:
         task = bar.add_task(f"reading {week}", total=len(files)) if bar else None

@@ -109,10 +109,7 @@ class SnapshotStore:
         """
         week = _week(week)
         target = self.path(week)
-        if target.exists() and not replace:
-            raise WeekExistsError(
-                f"week {week} is already stored in {self.root}",
-                hint="pass --replace (replace=True) to overwrite it with this export")
+        self.check_writable(week, replace=replace)
         weeks_in_frame = set(snapshot["snapshot_week"].unique())
         if weeks_in_frame - {str(week)}:
             raise StoreError(f"the snapshot holds rows of weeks {sorted(weeks_in_frame)}, "
@@ -130,6 +127,13 @@ class SnapshotStore:
         with atomic_write(target) as handle:
             pq.write_table(table, handle, compression="zstd")
         return target
+
+    def check_writable(self, week: str | Week, *, replace: bool = False) -> None:
+        """Raise :class:`WeekExistsError` when ``week`` is stored and ``replace`` is false."""
+        if not replace and self.path(week).exists():
+            raise WeekExistsError(
+                f"week {_week(week)} is already stored in {self.root}",
+                hint="pass --replace (replace=True) to overwrite it with this export")
 
     def read(self, week: str | Week, *, teams: Iterable[str] | None = None) -> pd.DataFrame:
         """One stored week (optionally only some teams)."""
