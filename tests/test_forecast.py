@@ -1,0 +1,187 @@
+"""pipereview.forecast: weighted pipeline, roll-up, won to date, expected, gap, coverage,
+win rate and stage calibration, each on a small hand-computed history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipereview.errors import InputError
+from pipereview.forecast import (
+    ForecastSettings,
+    category_rollup,
+    deal_key,
+    period_forecast,
+    stage_calibration,
+    weighted_pipeline,
+    win_rates,
+    won_deals,
+)
+
+# generic_4 probabilities: initial_contact 0.10, needs_confirmed 0.25, solution_quote 0.50,
+# negotiation 0.75; won / lost closed.
+
+
+def row(week: str, deal_id: str, stage: str, amount: float, close: str, *, owner: str = "Ann",
+        probability: float | None = None, category: str | None = None,
+        created: str = "2026-09-01") -> dict[str, Any]:
+    return {"snapshot_week": week, "team": "North", "deal_id": deal_id,
+            "deal_name": f"deal {deal_id}", "account": f"account {deal_id}", "owner": owner,
+            "stage": stage, "stage_model": "generic_4", "amount": amount, "currency": "USD",
+            "close_date": pd.Timestamp(close), "created_date": pd.Timestamp(created),
+            "probability": probability, "forecast_category": category}
+
+
+def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows).astype({"probability": "float64", "amount": "float64"})
+
+
+W47 = [
+    row("2026-W47", "A", "negotiation", 1000, "2026-12-10", probability=0.6, category="commit"),
+    row("2026-W47", "B", "solution_quote", 2000, "2026-11-30", category="best_case"),
+    row("2026-W47", "C", "initial_contact", 500, "2027-01-15", owner="Bob", category="pipeline"),
+    row("2026-W47", "D", "won", 3000, "2026-11-10", category="closed"),
+    row("2026-W47", "E", "won", 700, "2026-09-20", owner="Bob", category="closed"),
+    row("2026-W47", "F", "lost", 400, "2026-11-05", owner="Bob", category="closed"),
+    row("2026-W47", "H", "won", 900, "2026-11-25", category="closed"),  # after the as-of week
+]
+W46 = [
+    row("2026-W46", "A", "solution_quote", 1000, "2026-12-10", category="best_case"),
+    row("2026-W46", "D", "won", 3000, "2026-11-10", category="closed"),  # seen twice, counted once
+    row("2026-W46", "G", "won", 800, "2026-10-20", owner="Bob", category="closed"),  # then gone
+]
+HISTORY = frame(W46 + W47)
+TARGETS = pd.DataFrame({"team": "North", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
+                        "amount": [10000.0, 6000.0, 4000.0], "currency": "USD"})
+
+
+def test_weighted_pipeline_uses_snapshot_probability_else_stage_model() -> None:
+    deals = weighted_pipeline(frame(W47)).set_index("deal_id")
+    # A: 1000 x 0.6 (its own), B: 2000 x 0.50 (stage), C: 500 x 0.10 (stage); closed left out
+    assert deals["weighted"].to_dict() == {"A": 600.0, "B": 1000.0, "C": 50.0}
+    assert deals["probability_source"].tolist() == ["snapshot", "stage_model", "stage_model"]
+    in_q4 = weighted_pipeline(frame(W47), period="2026-Q4")
+    assert in_q4["deal_id"].tolist() == ["A", "B"]  # C closes in 2027
+
+
+def test_category_rollup_has_every_category_and_cumulative_amounts() -> None:
+    out = category_rollup(frame(W47))
+    assert out["forecast_category"].tolist() == ["commit", "best_case", "pipeline", "omitted"]
+    assert out["amount"].tolist() == [1000.0, 2000.0, 500.0, 0.0]
+    assert out["weighted"].tolist() == [600.0, 1000.0, 50.0, 0.0]
+    # commit 1000; + best case 2000 = 3000; + pipeline 500 = 3500; + omitted 0
+    assert out["cumulative_amount"].tolist() == [1000.0, 3000.0, 3500.0, 3500.0]
+
+
+def test_won_deals_counts_each_deal_once_up_to_the_as_of_week() -> None:
+    won = won_deals(HISTORY, "2026-Q4", "2026-W47")
+    # D (twice in history, once here) and G (gone from W47 but won in Q4); E is Q3,
+    # H closes after Sunday 2026-11-22
+    assert sorted(won["deal_id"]) == ["D", "G"]
+    assert won.set_index("deal_id")["won_week"].to_dict() == {"D": "2026-W46", "G": "2026-W46"}
+    assert won_deals(HISTORY, "2026-Q4", "2026-W46")["deal_id"].tolist() == ["D", "G"]
+
+
+def test_win_rate_over_the_trailing_window() -> None:
+    # window: 13 weeks to Sunday 2026-11-22, i.e. from 2026-08-24; closed in it:
+    # D won, E won, G won, F lost (H closes later) -> 3 / (3 + 1) = 0.75
+    rates = win_rates(HISTORY, "2026-W47", settings=ForecastSettings(min_closed_deals=4))
+    assert rates[["won", "lost", "win_rate"]].iloc[0].tolist() == [3, 1, 0.75]
+    assert rates["window_start"].iloc[0] == pd.Timestamp("2026-08-24")
+    # 4 closed deals are fewer than the default minimum of 5: no win rate
+    assert np.isnan(win_rates(HISTORY, "2026-W47")["win_rate"].iloc[0])
+
+
+def test_team_forecast_by_hand() -> None:
+    out = period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47",
+                          settings=ForecastSettings(min_closed_deals=4)).iloc[0]
+    # won 3000 (D) + 800 (G) = 3800; open due in Q4: A 1000 + B 2000 = 3000,
+    # weighted 600 + 1000 = 1600; expected 3800 + 1600 = 5400; gap 10000 - 5400 = 4600;
+    # remaining 10000 - 3800 = 6200; coverage 3000 / 6200; needed 1 / 0.75
+    assert (out["won_to_date"], out["won_deals"]) == (3800.0, 2)
+    assert (out["open_in_period"], out["commit_in_period"], out["best_case_in_period"]) == (
+        3000.0, 1000.0, 2000.0)
+    assert (out["weighted_in_period"], out["expected"], out["gap_to_target"]) == (
+        1600.0, 5400.0, 4600.0)
+    assert out["remaining_target"] == 6200.0
+    assert out["coverage"] == pytest.approx(3000 / 6200)
+    assert out["coverage_needed"] == pytest.approx(4 / 3)
+    assert out["verdict"] == "short"
+
+
+def test_rep_forecast_falls_back_to_the_team_win_rate() -> None:
+    out = period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47", by="owner",
+                          settings=ForecastSettings(min_closed_deals=3)).set_index("owner")
+    # Ann: won D 3000, open A + B 3000, remaining 6000 - 3000 = 3000 -> coverage 1.0
+    assert out.loc["Ann", "coverage"] == 1.0
+    # Ann closed only D (1 < 3): team rate 0.75; Bob closed E, F, G: 2 / 3
+    assert list(out.loc["Ann", ["win_rate", "win_rate_source"]]) == [0.75, "team"]
+    assert out.loc["Bob", "win_rate"] == pytest.approx(2 / 3)
+    assert out.loc["Bob", "win_rate_source"] == "owner"
+    # Bob: won G 800 of 4000, nothing open in Q4 -> coverage 0, short
+    assert list(out.loc["Bob", ["coverage", "verdict"]]) == [0.0, "short"]
+
+
+def test_forecast_without_a_target_or_with_target_met() -> None:
+    none = period_forecast(HISTORY, TARGETS.iloc[:0], "2026-Q4", "2026-W47").iloc[0]
+    assert none["verdict"] == "no target"
+    met = period_forecast(HISTORY, TARGETS.assign(amount=3000.0), "2026-Q4",
+                          "2026-W47").iloc[0]
+    assert met["verdict"] == "target met"
+    assert np.isnan(met["coverage"])
+
+
+def test_stage_calibration_with_a_minimum_sample() -> None:
+    history = frame([
+        row("2026-W46", "X", "negotiation", 100, "2026-12-01"),
+        row("2026-W46", "Y", "negotiation", 100, "2026-12-01"),
+        row("2026-W46", "Z", "negotiation", 100, "2026-12-01"),
+        row("2026-W46", "V", "solution_quote", 100, "2026-12-01"),
+        row("2026-W47", "X", "won", 100, "2026-11-20"),
+        row("2026-W47", "Y", "lost", 100, "2026-11-20"),
+        row("2026-W47", "Z", "negotiation", 100, "2026-12-01"),
+        row("2026-W47", "V", "negotiation", 100, "2026-12-01"),
+    ])
+    out = stage_calibration(history, "2026-W47", ForecastSettings(min_calibration_deals=2))
+    negotiation = out.set_index("stage").loc["negotiation"]
+    # seen in negotiation: X (won), Y (lost), Z and V (open) -> observed 1 / 2 = 0.5;
+    # configured 0.75 - 0.5 = 0.25 > 0.10 tolerance -> optimistic
+    assert list(negotiation[["deals_seen", "won", "lost", "still_open"]]) == [4, 1, 1, 2]
+    assert list(negotiation[["observed", "difference", "verdict"]]) == [
+        0.5, 0.25, "optimistic"]
+    # solution_quote: V only, still open: nothing resolved -> too few
+    assert out.set_index("stage").loc["solution_quote", "verdict"] == "too few"
+    default = stage_calibration(history, "2026-W47")
+    assert set(default["verdict"]) == {"too few"}  # fewer than 10 resolved deals
+
+
+def test_deal_key_and_inputs_left_unchanged() -> None:
+    before = HISTORY.copy()
+    period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47", by="owner")
+    stage_calibration(HISTORY, "2026-W47")
+    pd.testing.assert_frame_equal(HISTORY, before)
+    blank = frame([row("2026-W47", "", "won", 1.0, "2026-11-01")])
+    assert deal_key(blank).tolist() == ["North|deal |account "]
+
+
+def test_a_rep_with_a_target_and_no_deals_is_listed() -> None:
+    targets = pd.concat([TARGETS, pd.DataFrame({"team": ["North"], "owner": ["Cy"],
+                                                "period": ["2026-Q4"], "amount": [1000.0],
+                                                "currency": ["USD"]})])
+    out = period_forecast(HISTORY, targets, "2026-Q4", "2026-W47",
+                          by="owner").set_index("owner")
+    # Cy: nothing won, nothing open: coverage 0 / 1000 = 0; 4 closed deals < 5: no win rate
+    assert list(out.loc["Cy", ["won_to_date", "open_in_period", "coverage"]]) == [0, 0, 0]
+    assert list(out.loc["Cy", ["currency", "verdict"]]) == ["USD", "no win rate"]
+    with pytest.raises(InputError, match="per 'team' or per 'owner'"):
+        period_forecast(HISTORY, targets, "2026-Q4", "2026-W47", by="region")
+
+
+@pytest.mark.parametrize("kwargs", [{"win_rate_weeks": 0}, {"min_closed_deals": 0},
+                                    {"calibration_tolerance": 1.5}])
+def test_forecast_settings_are_checked(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"win_rate_weeks|calibration_tolerance"):
+        ForecastSettings(**kwargs)

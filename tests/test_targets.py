@@ -1,0 +1,240 @@
+"""pipereview.targets: loading at the edge, SMART decomposition (the DOMAIN.md worked
+example, calendar weeks, the 4-week convention, reps), progress against plan, and the
+sample store's planted targets."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipereview.errors import InputError
+from pipereview.forecast import period_forecast
+from pipereview.ingest_week import ingest_folder
+from pipereview.store import SnapshotStore
+from pipereview.targets import (
+    PlanSettings,
+    allocate_cents,
+    decompose_target,
+    load_targets,
+    plan_to_date,
+    progress,
+    rep_targets,
+)
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+FOUR_WEEKS = PlanSettings(week_rule="four_week_month")
+
+
+def test_domain_worked_example() -> None:
+    # 50,000,000 a year = 12,500,000 a quarter
+    quarters = decompose_target(50_000_000, "2026", "quarter")
+    assert quarters["part"].tolist() == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert quarters["amount"].tolist() == [12_500_000.0] * 4
+    # a month: 12,500,000 / 3 = 4,166,666.67 (cents 416666667, 416666667, 416666666)
+    months = decompose_target(50_000_000, "2026", "month")
+    assert len(months) == 12
+    assert months["cents"].tolist()[:3] == [416_666_667, 416_666_667, 416_666_666]
+    assert round(months["amount"].iloc[0]) == 4_166_667
+    assert abs(months["amount"].iloc[0] - 4_170_000) < 5_000  # "about 4,170,000"
+    # a week, 4 weeks a month: 4,166,666.67 / 4 = 1,041,666.67 ("about 1,040,000")
+    weeks = decompose_target(50_000_000, "2026", "week", FOUR_WEEKS)
+    assert len(weeks) == 48
+    assert round(weeks["amount"].iloc[0]) == 1_041_667
+    assert abs(weeks["amount"].iloc[0] - 1_040_000) < 5_000
+    for parts in (quarters, months, weeks):
+        assert int(parts["cents"].sum()) == 5_000_000_000
+    # each quarter's months add up to the quarter, each month's 4 weeks to the month
+    assert months.groupby(months.index // 3)["cents"].sum().tolist() == [1_250_000_000] * 4
+    assert weeks.groupby(weeks.index // 4)["cents"].sum().tolist() == months["cents"].tolist()
+
+
+def test_allocate_cents_largest_remainder_ties_to_the_earlier_part() -> None:
+    # 100 / 3 = 33 r 1 -> the first part gets the cent
+    assert allocate_cents(100, [1, 1, 1]).tolist() == [34, 33, 33]
+    # 11 x 1/4 = 2.75, 11 x 3/4 = 8.25: quotas 2 + 8 = 10, the cent goes to 2.75
+    assert allocate_cents(11, [1, 3]).tolist() == [3, 8]
+    assert allocate_cents(7, [0, 2]).tolist() == [0, 7]
+    with pytest.raises(InputError):
+        allocate_cents(5, [0, 0])
+
+
+def test_iso_weeks_by_working_days_and_by_days() -> None:
+    # 2026-Q4: Thu 1 Oct .. Thu 31 Dec; W40 holds Thu-Fri (2 working days, 4 days),
+    # W41..W52 5 each, W53 Mon-Thu 28-31 Dec (4 and 4): 2 + 60 + 4 = 66 working days
+    weeks = decompose_target(6_600, "2026-Q4", "week")
+    assert weeks["part"].iloc[[0, -1]].tolist() == ["2026-W40", "2026-W53"]
+    assert weeks["weight"].tolist() == [2] + [5] * 12 + [4]
+    assert weeks["amount"].tolist() == [200.0] + [500.0] * 12 + [400.0]
+    days = decompose_target(9_200, "2026-Q4", "week", PlanSettings(week_rule="days"))
+    assert days["weight"].tolist() == [4] + [7] * 12 + [4]  # 92 days
+    # a holiday on Fri 2 Oct leaves W40 one working day of 65
+    holiday = PlanSettings(holidays=frozenset({datetime.date(2026, 10, 2)}))
+    assert decompose_target(6_500, "2026-Q4", "week", holiday)["amount"].iloc[0] == 100.0
+
+
+@given(cents=st.integers(0, 10**13), period=st.sampled_from(["2026", "2026-Q3", "2027-Q1",
+                                                              "2026-11"]),
+       level=st.sampled_from(["quarter", "month", "week"]),
+       rule=st.sampled_from(["working_days", "days", "four_week_month"]))
+def test_parts_sum_exactly_to_the_whole(cents: int, period: str, level: Any, rule: Any) -> None:
+    if level == "quarter" and period == "2026-11":
+        return
+    parts = decompose_target(cents / 100, period, level, PlanSettings(week_rule=rule))
+    assert int(parts["cents"].sum()) == cents
+    assert (parts["cents"] >= 0).all()
+
+
+@given(total=st.integers(0, 10**15), weights=st.lists(st.integers(0, 400), min_size=1,
+                                                      max_size=60).filter(any))
+def test_allocation_sums_exactly(total: int, weights: list[int]) -> None:
+    parts = allocate_cents(total, weights)
+    assert int(parts.sum()) == total
+    assert all(p == 0 for p, w in zip(parts, weights, strict=True) if w == 0)
+
+
+def test_a_month_cannot_be_split_into_quarters() -> None:
+    with pytest.raises(InputError, match="cannot be split"):
+        decompose_target(100, "2026-11", "quarter")
+
+
+def test_rep_targets_given_shares_else_equal() -> None:
+    targets = pd.DataFrame({"team": "N", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
+                            "amount": [100.0, 30.0, 60.0], "currency": "USD"})
+    # given 30 : 60 scaled to the team's 100: 33.33.. and 66.66.. -> 3333 + 6667 cents
+    given = rep_targets(targets, "N", "2026-Q4")
+    assert given["target"].tolist() == [33.33, 66.67]
+    assert set(given["rule"]) == {"given"}
+    # Cy has no target: equal shares 100 / 3 -> 33.34, 33.33, 33.33
+    equal = rep_targets(targets, "N", "2026-Q4", reps=["Ann", "Bob", "Cy"])
+    assert equal["target"].tolist() == [33.34, 33.33, 33.33]
+    assert set(equal["rule"]) == {"equal"}
+
+
+def test_sample_rep_targets_add_up_to_the_team() -> None:
+    targets = load_targets(SAMPLES / "targets.csv")
+    reps = rep_targets(targets, "North", "2026-Q4")
+    assert reps["target"].tolist() == reps["given_target"].tolist()
+    assert reps["target"].sum() == 975_000.0
+
+
+def test_load_targets_names_file_row_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "targets.csv"
+    path.write_text("team,owner,period,amount,currency\n"
+                    "North,,2026-Q4,1000,USD\n"
+                    ",,2026-Q4,5,USD\n"        # row 3: no team
+                    "North,Ann,Q4,-5,usd\n",   # row 4: period, amount, currency
+                    encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_targets(path)
+    where = [(p.row, p.column) for p in info.value.problems]
+    assert where == [(3, "team"), (4, "amount"), (4, "currency"), (4, "period")]
+    assert "targets.csv, row 4, column 'amount'" in str(info.value)
+
+
+def test_load_targets_missing_column_and_duplicate(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("team,period,amount\nNorth,2026,5\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"missing column\(s\) \['owner', 'currency'\]"):
+        load_targets(path)
+    path.write_text("team,owner,period,amount,currency\nN,,2026,5,\nN,,2026,6,\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_targets(path)
+    assert [(p.row, p.column) for p in info.value.problems] == [(3, "owner")]
+
+
+def won(deal_id: str, amount: float, close: str) -> dict[str, Any]:
+    return {"snapshot_week": "2026-W47", "team": "N", "deal_id": deal_id,
+            "deal_name": deal_id, "account": deal_id, "owner": "Ann", "stage": "won",
+            "stage_model": "generic_4", "amount": amount, "currency": "USD",
+            "close_date": pd.Timestamp(close)}
+
+
+def test_progress_against_plan_by_hand() -> None:
+    history = pd.DataFrame([won("A", 3000.0, "2026-10-20"), won("B", 800.0, "2026-11-16")])
+    targets = pd.DataFrame({"team": "N", "owner": "", "period": "2026-Q4",
+                            "amount": [6600.0], "currency": "USD"})
+    # plan to date at W47: W40 2 + W41..W47 7 x 5 = 37 of 66 working days -> 3700
+    # won 3800: deviation +100, +2.7% -> ahead, no alert
+    out = progress(history, targets, "2026-Q4", "2026-W47").iloc[0]
+    assert (out["plan_to_date"], out["won_to_date"], out["deviation"]) == (3700.0, 3800.0, 100.0)
+    assert out["deviation_pct"] == pytest.approx(100 / 3700)
+    assert (out["status"], out["alert"]) == ("ahead", False)
+    # a target of 13200: plan 7400, deviation -3600 = -48.6% -> behind, alert
+    late = progress(history, targets.assign(amount=13200.0), "2026-Q4", "2026-W47").iloc[0]
+    assert (late["status"], bool(late["alert"])) == ("behind", True)
+    assert late["deviation_pct"] == pytest.approx(-3600 / 7400)
+    # the threshold is configurable: 50% does not alert
+    calm = progress(history, targets.assign(amount=13200.0), "2026-Q4", "2026-W47",
+                    settings=PlanSettings(alert_threshold=0.5)).iloc[0]
+    assert not calm["alert"]
+
+
+def test_plan_to_date_refuses_the_four_week_convention() -> None:
+    assert plan_to_date(pd.Series([6600.0]), "2026-Q4", "2026-W53").tolist() == [6600.0]
+    with pytest.raises(InputError, match="calendar week rule"):
+        plan_to_date(pd.Series([1.0]), "2026-Q4", "2026-W47", FOUR_WEEKS)
+
+
+@pytest.fixture(scope="module")
+def sample_history(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    store = SnapshotStore(tmp_path_factory.mktemp("store"))
+    ingest_folder(SAMPLES / "exports", store=store)
+    return store.history()
+
+
+@pytest.mark.slow
+def test_sample_store_q4_as_of_w47(sample_history: pd.DataFrame) -> None:
+    targets = load_targets(SAMPLES / "targets.csv")
+    out = progress(sample_history, targets, "2026-Q4", "2026-W47").set_index("team")
+    # North and West (targets x1.1 and x1.3 of what they will win) are behind plan
+    assert out.loc[["North", "West"], "status"].tolist() == ["behind", "behind"]
+    # the sample's wins cluster late in the quarter: as of W47, with 37 of 66 working
+    # days gone, 华东 and DACH have won a smaller share of their targets than North and
+    # West, so they are behind a time-linear plan too (they end the quarter ahead)
+    share = out["won_to_date"] / out["target"]
+    assert share[["华东", "DACH"]].max() < share[["North", "West"]].min()
+    fc = period_forecast(sample_history, targets, "2026-Q4", "2026-W47").set_index("team")
+    assert (fc["won_to_date"] == out["won_to_date"]).all()
+
+
+@pytest.mark.slow
+def test_sample_store_q3_ends_with_north_and_west_behind(sample_history: pd.DataFrame) -> None:
+    targets = load_targets(SAMPLES / "targets.csv")
+    out = progress(sample_history, targets, "2026-Q3", "2026-W40").set_index("team")
+    assert (out["plan_to_date"] == out["target"]).all()  # the quarter is over
+    assert out.loc[["North", "West"], "status"].tolist() == ["behind", "behind"]
+    assert out.loc[["华东", "DACH"], "status"].tolist() == ["ahead", "ahead"]
+    # West won 1,307,000 of 1,700,000: -23% alerts; North 979,000 of 1,075,000: -8.9% not
+    assert out.loc["West", "alert"] and not out.loc["North", "alert"]
+    assert out.loc["North", "deviation_pct"] == pytest.approx(979_000 / 1_075_000 - 1)
+
+
+def test_progress_per_rep_lists_reps_without_wins() -> None:
+    history = pd.DataFrame([won("A", 3000.0, "2026-10-20")])
+    targets = pd.DataFrame({"team": "N", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
+                            "amount": [13200.0, 6600.0, 6600.0], "currency": "USD"})
+    out = progress(history, targets, "2026-Q4", "2026-W47", by="owner").set_index("owner")
+    # each rep's plan to date: 6600 x 37 / 66 = 3700; Ann won 3000 (-18.9%), Bob 0 (-100%)
+    assert out["plan_to_date"].tolist() == [3700.0, 3700.0]
+    assert out["won_to_date"].tolist() == [3000.0, 0.0]
+    assert out["alert"].tolist() == [True, True]
+
+
+@pytest.mark.parametrize("kwargs", [{"week_rule": "fortnights"}, {"alert_threshold": -0.1}])
+def test_plan_settings_are_checked(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=r"week_rule|alert_threshold"):
+        PlanSettings(**kwargs)
+
+
+def test_negative_targets_and_bad_weeks_are_refused() -> None:
+    with pytest.raises(InputError, match="cannot be split"):
+        decompose_target(-1.0, "2026", "quarter")
+    with pytest.raises(InputError, match="not an ISO week"):
+        plan_to_date(pd.Series([1.0]), "2026-Q4", "2026-w47")

@@ -1,0 +1,92 @@
+"""pipereview.trends: week-over-week metrics per team and reps against the team median."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pipereview.trends import METRICS, TrendSettings, quarter_of, rep_comparison, weekly_metrics
+
+
+def row(week: str, deal_id: str, stage: str, amount: float, *, owner: str = "Ann",
+        close: str = "2026-12-15", created: str = "2026-09-01") -> dict[str, Any]:
+    return {"snapshot_week": week, "team": "N", "deal_id": deal_id, "deal_name": deal_id,
+            "account": deal_id, "owner": owner, "stage": stage, "stage_model": "generic_4",
+            "amount": amount, "currency": "USD", "close_date": pd.Timestamp(close),
+            "created_date": pd.Timestamp(created), "probability": None,
+            "forecast_category": "pipeline"}
+
+
+def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows).astype({"probability": "float64", "amount": "float64"})
+
+
+HISTORY = frame([
+    row("2026-W46", "A", "negotiation", 1000),
+    row("2026-W46", "B", "initial_contact", 1000),
+    row("2026-W47", "A", "won", 1000, close="2026-11-18"),
+    row("2026-W47", "B", "initial_contact", 1000),
+    row("2026-W47", "C", "needs_confirmed", 2000, created="2026-11-17"),
+])
+TARGETS = pd.DataFrame({"team": "N", "owner": [""], "period": "2026-Q4",
+                        "amount": [5000.0], "currency": "USD"})
+
+
+def test_weekly_metrics_by_hand() -> None:
+    out = weekly_metrics(HISTORY, targets=TARGETS).set_index(["metric", "week"])
+    # open: W46 A 1000 + B 1000 = 2000; W47 B 1000 + C 2000 = 3000 -> +1000, +50%, up
+    assert list(out.loc[("open_pipeline", "2026-W47"), ["value", "previous", "change"]]) == [
+        3000.0, 2000.0, 1000.0]
+    assert out.loc[("open_pipeline", "2026-W47"), "direction"] == "up"
+    # weighted: W46 1000 x 0.75 + 1000 x 0.10 = 850; W47 100 + 2000 x 0.25 = 600
+    assert out.loc[("weighted_pipeline", "2026-W46"), "value"] == 850.0
+    assert out.loc[("weighted_pipeline", "2026-W47"), "value"] == 600.0
+    # C was created on Tue 17 Nov (W47); A was won on 18 Nov
+    assert out.loc[("new_deals", "2026-W47"), "value"] == 1.0
+    assert out.loc[("won_amount", "2026-W47"), "value"] == 1000.0
+    assert out.loc[("won_amount", "2026-W46"), "value"] == 0.0
+    # coverage W47: open due in Q4 3000 / (5000 - 1000 won) = 0.75
+    assert out.loc[("coverage", "2026-W47"), "value"] == 0.75
+    assert out.loc[("open_pipeline", "2026-W46"), "direction"] == ""  # first week
+    assert set(out.index.get_level_values("metric")) == set(METRICS)
+
+
+def test_flat_band() -> None:
+    history = frame([row("2026-W46", "A", "negotiation", 1000),
+                     row("2026-W47", "A", "negotiation", 1040)])
+    out = weekly_metrics(history).set_index(["metric", "week"])
+    # +40 is 4% of 1000, within the 5% band
+    assert out.loc[("open_pipeline", "2026-W47"), "direction"] == "flat"
+    wide = weekly_metrics(history, settings=TrendSettings(flat=0.01)).set_index(["metric", "week"])
+    assert wide.loc[("open_pipeline", "2026-W47"), "direction"] == "up"
+
+
+def team(amounts: dict[str, list[float]]) -> pd.DataFrame:
+    return frame([row("2026-W47", f"{owner}{i}", "negotiation", a, owner=owner)
+                  for owner, values in amounts.items() for i, a in enumerate(values)])
+
+
+def test_reps_against_the_team_median_with_a_minimum_sample() -> None:
+    history = team({"Ann": [100.0] * 5, "Bob": [200.0] * 5, "Cy": [400.0] * 5,
+                    "Dee": [9999.0] * 2})
+    out = rep_comparison(history, "2026-W47").set_index(["owner", "metric"])
+    # open pipeline: Ann 500, Bob 1000, Cy 2000; Dee has 2 deals < 5: not in the median
+    # median 1000: Ann 0.5 below, Bob in line, Cy 2.0 above
+    pipe = out.xs("open_pipeline", level="metric")
+    assert pipe["team_median"].tolist() == [1000.0] * 4
+    assert pipe["verdict"].tolist() == ["below", "in line", "above", ""]
+    assert pipe.loc["Dee", "note"] == "too few deals: 2 < 5"
+    assert pipe.loc["Ann", "ratio"] == pytest.approx(0.5)
+    # no targets: coverage has no value, so no verdict
+    assert set(out.xs("coverage", level="metric")["verdict"]) == {""}
+
+
+def test_quarter_of_and_inputs_unchanged() -> None:
+    assert quarter_of("2026-W39") == "2026-Q3"  # Thu 24 Sep
+    assert quarter_of("2027-W01") == "2027-Q1"
+    before = HISTORY.copy()
+    weekly_metrics(HISTORY, targets=TARGETS)
+    rep_comparison(HISTORY, "2026-W47", targets=TARGETS)
+    pd.testing.assert_frame_equal(HISTORY, before)
