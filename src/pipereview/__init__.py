@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from pipereview.accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
 from pipereview.bant import BANT_COLUMNS, BANT_ITEMS, bant_check, missed_criteria, process_rollup
 from pipereview.columnmaps import ColumnMap, column_map_names, detect_column_map, load_column_map
 from pipereview.errors import (
@@ -21,6 +22,16 @@ from pipereview.errors import (
     StoreError,
     WeekExistsError,
     WeekNotFoundError,
+)
+from pipereview.forecast import (
+    OPEN_CATEGORIES,
+    ForecastSettings,
+    category_rollup,
+    period_forecast,
+    stage_calibration,
+    weighted_pipeline,
+    win_rates,
+    won_deals,
 )
 from pipereview.history import SUMMARY_COLUMNS, TRAIL_COLUMNS, deal_summary, deal_trail
 from pipereview.ingest import IngestReport, IngestResult, load_snapshot, read_export
@@ -38,6 +49,16 @@ from pipereview.process import (
 from pipereview.schema import SNAPSHOT_COLUMNS, open_mask, validate_snapshot
 from pipereview.stages import Stage, StageModel, load_stage_model, stage_model_names
 from pipereview.store import SnapshotStore
+from pipereview.targets import (
+    TARGET_COLUMNS,
+    PlanSettings,
+    decompose_target,
+    load_targets,
+    plan_to_date,
+    progress,
+    rep_targets,
+)
+from pipereview.trends import METRICS, TrendSettings, rep_comparison, weekly_metrics
 from pipereview.waterfall import STEPS, period_bounds, waterfall, waterfall_deals
 from pipereview.weekly import change_summary, week_change_summary
 from pipereview.weeks import Week
@@ -45,19 +66,25 @@ from pipereview.weeks import Week
 __version__ = "0.1.0"
 
 __all__ = [
+    "ABC_COLUMNS",
     "BANT_COLUMNS",
     "BANT_ITEMS",
     "CATEGORIES",
     "GAP_COLUMNS",
     "MATCH_COLUMNS",
+    "METRICS",
     "MOVEMENT_COLUMNS",
+    "OPEN_CATEGORIES",
     "SNAPSHOT_COLUMNS",
     "STEPS",
     "SUMMARY_COLUMNS",
+    "TARGET_COLUMNS",
     "TRAIL_COLUMNS",
+    "ABCSettings",
     "ColumnMap",
     "ColumnMapError",
     "EncodingError",
+    "ForecastSettings",
     "IngestReport",
     "IngestResult",
     "InputError",
@@ -65,6 +92,7 @@ __all__ = [
     "MatchSettings",
     "MissingColumn",
     "PipereviewError",
+    "PlanSettings",
     "Problem",
     "SchemaError",
     "SnapshotStore",
@@ -72,37 +100,53 @@ __all__ = [
     "StageModel",
     "StageModelError",
     "StoreError",
+    "TrendSettings",
     "Week",
     "WeekExistsError",
     "WeekIngest",
     "WeekNotFoundError",
     "__version__",
+    "abc_accounts",
+    "abc_summary",
     "bant_check",
+    "category_rollup",
     "change_summary",
     "column_map_names",
     "criterion_label",
     "deal_movements",
     "deal_summary",
     "deal_trail",
+    "decompose_target",
     "detect_column_map",
     "ingest_folder",
     "ingest_week",
     "load_column_map",
     "load_snapshot",
     "load_stage_model",
+    "load_targets",
     "match_deals",
     "missed_criteria",
     "missing_evidence_columns",
     "normalize_account",
     "open_mask",
     "period_bounds",
+    "period_forecast",
+    "plan_to_date",
     "process_gaps",
     "process_rollup",
+    "progress",
     "read_export",
+    "rep_comparison",
+    "rep_targets",
+    "stage_calibration",
     "stage_model_names",
     "validate_snapshot",
     "waterfall",
     "waterfall_deals",
     "week_change_summary",
+    "weekly_metrics",
+    "weighted_pipeline",
+    "win_rates",
     "with_labels",
+    "won_deals",
 ]
