@@ -46,7 +46,6 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
-from scipy.optimize import linear_sum_assignment
 
 from pipereview._text import normalize_label
 from pipereview.errors import InputError
@@ -278,6 +277,8 @@ def _candidates(prev: pd.DataFrame, curr: pd.DataFrame, p_left: np.ndarray,
 
 def _assign(pairs: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
     """One-to-one assignment of pairs >= threshold: array of (p, c) rows."""
+    from scipy.optimize import linear_sum_assignment  # ~0.3 s to import: only when needed
+
     ok = pairs[pairs["s"] >= settings.threshold]
     if ok.empty:
         return np.empty((0, 2), dtype=np.int64)
