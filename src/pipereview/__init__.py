@@ -33,6 +33,14 @@ from pipereview.forecast import (
     win_rates,
     won_deals,
 )
+from pipereview.funnel import (
+    SHAPE_COLUMNS,
+    STAGE_TABLE_COLUMNS,
+    ShapeThresholds,
+    funnel_shape,
+    move_on_rates,
+    stage_table,
+)
 from pipereview.history import SUMMARY_COLUMNS, TRAIL_COLUMNS, deal_summary, deal_trail
 from pipereview.ingest import IngestReport, IngestResult, load_snapshot, read_export
 from pipereview.ingest_week import WeekIngest, ingest_folder, ingest_week
@@ -75,7 +83,9 @@ __all__ = [
     "METRICS",
     "MOVEMENT_COLUMNS",
     "OPEN_CATEGORIES",
+    "SHAPE_COLUMNS",
     "SNAPSHOT_COLUMNS",
+    "STAGE_TABLE_COLUMNS",
     "STEPS",
     "SUMMARY_COLUMNS",
     "TARGET_COLUMNS",
@@ -95,6 +105,7 @@ __all__ = [
     "PlanSettings",
     "Problem",
     "SchemaError",
+    "ShapeThresholds",
     "SnapshotStore",
     "Stage",
     "StageModel",
@@ -118,6 +129,7 @@ __all__ = [
     "deal_trail",
     "decompose_target",
     "detect_column_map",
+    "funnel_shape",
     "ingest_folder",
     "ingest_week",
     "load_column_map",
@@ -127,6 +139,7 @@ __all__ = [
     "match_deals",
     "missed_criteria",
     "missing_evidence_columns",
+    "move_on_rates",
     "normalize_account",
     "open_mask",
     "period_bounds",
@@ -140,6 +153,7 @@ __all__ = [
     "rep_targets",
     "stage_calibration",
     "stage_model_names",
+    "stage_table",
     "validate_snapshot",
     "waterfall",
     "waterfall_deals",

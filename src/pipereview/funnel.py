@@ -1,0 +1,367 @@
+"""Funnel diagnostics: the open stage table and the funnel's shape, per team and per rep.
+
+Deals are keyed by ``(team, deal_id)`` across weeks (the ID as exported); a deal whose
+CRM ID changed counts as a new deal from that week. :func:`pipereview.history.deal_trail`
+gives an ID-change-proof key but runs fuzzy matching; callers who need it can pass its
+``deal_key`` column as ``deal_id``.
+
+>>> h = pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W47"], "team": "T",
+...     "deal_id": "D1", "owner": "Ann", "stage": "initial_contact", "stage_model": "generic_4",
+...     "amount": 100.0, "probability": float("nan")})
+>>> stage_table(h, as_of="2026-W47")[["stage", "count", "weighted", "median_age_days"]]
+             stage  count  weighted  median_age_days
+0  initial_contact      1      10.0              7.0
+1  needs_confirmed      0       0.0              NaN
+2   solution_quote      0       0.0              NaN
+3      negotiation      0       0.0              NaN
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from pipereview.stages import StageModel, load_stage_model
+from pipereview.weeks import Week, week_range
+
+__all__ = [
+    "SHAPE_COLUMNS",
+    "STAGE_TABLE_COLUMNS",
+    "ShapeThresholds",
+    "funnel_shape",
+    "move_on_rates",
+    "stage_table",
+]
+
+Level = Literal["team", "rep"]
+
+#: Columns of :func:`stage_table`' result, in order.
+STAGE_TABLE_COLUMNS: tuple[str, ...] = (
+    "team", "owner", "stage_model", "stage", "stage_order", "count", "amount", "weighted",
+    "median_age_days", "share",
+)
+
+#: Columns of :func:`funnel_shape`' result, in order.
+SHAPE_COLUMNS: tuple[str, ...] = (
+    "team", "owner", "label", "stage", "open_deals", "top_share", "ref_top_share",
+    "top_density", "ref_top_density", "inflow_per_week", "inflow_rate", "ref_inflow_rate",
+    "bottom_share", "bottom_density", "ref_bottom_density", "stage_share", "ref_stage_share", "stuck_count", "stuck_amount", "stuck_median_age_days",
+    "move_on_rate", "ref_move_on_rate",
+)
+
+
+@dataclass(frozen=True)
+class ShapeThresholds:
+    """Thresholds of :func:`funnel_shape` (shares are fractions of open deals).
+
+    - ``min_open`` (20): fewer open deals than this gives ``not_enough_data``.
+    - ``early_fraction`` (1/3): the first third of the open stages (at least one) is the
+      funnel top, the last third the bottom.
+    - ``thin_top_ratio`` (0.5): thin_top when the top share AND the new-deal inflow are
+      both below this fraction of the reference's.
+    - ``bulge_points`` (0.15) and ``bulge_ratio`` (2.0): bulge at a stage whose share
+      exceeds the reference's by at least both (a bottleneck there).
+    - ``heavy_ratio`` (2.0): top_heavy when the top density is at least this many times
+      the reference's.
+    - ``thin_bottom_ratio`` (0.5): thin_bottom when the bottom density is below this
+      fraction of the reference's.
+    - ``min_stage_deals`` (5): a bulge needs at least this many deals stuck, and (reps)
+      this many week-over-week exposures behind its move-on rate.
+    - ``slow_ratio`` (0.25): a rep's bulge needs a move-on rate below this fraction of
+      the teammates'.
+
+    >>> ShapeThresholds().min_open
+    20
+    """
+
+    min_open: int = 20
+    early_fraction: float = 1 / 3
+    thin_top_ratio: float = 0.5
+    bulge_points: float = 0.15
+    bulge_ratio: float = 2.0
+    heavy_ratio: float = 2.0
+    thin_bottom_ratio: float = 0.5
+    min_stage_deals: int = 5
+    slow_ratio: float = 0.25
+
+
+def _week_start(weeks: pd.Series) -> pd.Series:
+    codes, uniques = pd.factorize(weeks)
+    starts = np.array([Week.parse(str(w)).monday for w in uniques], dtype="datetime64[ns]")
+    return pd.Series(starts[codes], index=weeks.index)
+
+
+def _models(frame: pd.DataFrame) -> dict[str, StageModel]:
+    return {str(n): load_stage_model(str(n)) for n in frame["stage_model"].unique()}
+
+
+def _open_rows(history: pd.DataFrame, models: dict[str, StageModel]) -> pd.Series:
+    keys = {(m, s.key) for m, model in models.items() for s in model.open_stages}
+    pairs = pd.MultiIndex.from_arrays([history["stage_model"], history["stage"]])
+    return pd.Series(pairs.isin(list(keys)), index=history.index)
+
+
+def _stage_age_days(history: pd.DataFrame, as_of: Week) -> pd.Series:
+    """Days since each row's deal entered its current stage (run of equal stages)."""
+    frame = history[["team", "deal_id", "snapshot_week", "stage"]]
+    order = frame.sort_values(["team", "deal_id", "snapshot_week"], kind="stable")
+    new_run = (
+        (order["team"] != order["team"].shift())
+        | (order["deal_id"] != order["deal_id"].shift())
+        | (order["stage"] != order["stage"].shift())
+    )
+    run = new_run.cumsum()
+    start = _week_start(order["snapshot_week"])
+    since = start.groupby(run).transform("min")
+    age = (pd.Timestamp(as_of.monday) - since).dt.days.astype(float)
+    result: pd.Series = age.reindex(history.index)
+    return result
+
+
+def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team") -> pd.DataFrame:
+    """Open deals per stage in the ``as_of`` week, by team (``owner`` blank) or by rep.
+
+    Columns :data:`STAGE_TABLE_COLUMNS`: count, amount, weighted amount (the snapshot's
+    probability, else the stage model's), median age in stage (days from the week the
+    deal entered its current stage, by ``(team, deal_id)``, to ``as_of``; a lower bound
+    for deals already there in the first stored week) and share of the group's open
+    deals. Every open stage of the model is listed in model order, empty ones with 0.
+    ``history`` (stacked snapshots) is not modified.
+
+    >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "T", "deal_id": ["a", "b"],
+    ...     "owner": "Ann", "stage": ["initial_contact", "needs_confirmed"],
+    ...     "stage_model": "generic_4",
+    ...     "amount": [100.0, 300.0], "probability": [0.5, float("nan")]})
+    >>> stage_table(h, as_of="2026-W47")[["stage", "amount", "weighted", "share"]].head(2)
+                 stage  amount  weighted  share
+    0  initial_contact   100.0      50.0    0.5
+    1  needs_confirmed   300.0      75.0    0.5
+    """
+    week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
+    models = _models(history)
+    age = _stage_age_days(history, week)
+    now = history["snapshot_week"] == str(week)
+    is_open = _open_rows(history, models)
+    cur = history.loc[now & is_open, ["team", "owner", "stage_model", "stage", "amount"]]
+    cur = cur.assign(age=age[cur.index])
+    model_p = {(m, s.key): s.probability for m, model in models.items() for s in model.stages}
+    fallback = pd.Series(
+        [model_p.get(k, np.nan) for k in zip(cur["stage_model"], cur["stage"], strict=True)],
+        index=cur.index, dtype=float,
+    )
+    prob = history.loc[cur.index, "probability"] if "probability" in history else fallback
+    cur["weighted"] = cur["amount"] * prob.astype(float).fillna(fallback)
+    if by == "team":
+        cur["owner"] = ""
+    keys = ["team", "owner", "stage_model", "stage"]
+    agg = cur.groupby(keys, sort=False).agg(
+        count=("amount", "size"), amount=("amount", "sum"), weighted=("weighted", "sum"),
+        median_age_days=("age", "median"),
+    )
+    groups = cur[["team", "owner", "stage_model"]].drop_duplicates()
+    frames = []
+    for name, model in models.items():  # loop over models and stages, never deals
+        g = groups[groups["stage_model"] == name]
+        stages = pd.DataFrame({"stage": [s.key for s in model.open_stages],
+                               "stage_order": range(len(model.open_stages))})
+        frames.append(g.merge(stages, how="cross"))
+    if not frames:
+        return pd.DataFrame(columns=list(STAGE_TABLE_COLUMNS))
+    grid = pd.concat(frames, ignore_index=True)
+    out = grid.merge(agg.reset_index(), on=keys, how="left")
+    out[["count", "amount", "weighted"]] = out[["count", "amount", "weighted"]].fillna(0)
+    out["count"] = out["count"].astype("int64")
+    total = out.groupby(["team", "owner"], sort=False)["count"].transform("sum")
+    out["share"] = (out["count"] / total).astype(float)
+    out = out.sort_values(["team", "owner", "stage_order"], kind="stable", ignore_index=True)
+    return out[list(STAGE_TABLE_COLUMNS)]
+
+
+def _inflow(history: pd.DataFrame, as_of: Week, weeks: int, by: Level) -> pd.Series:
+    """New deals per week in the ``weeks`` weeks up to ``as_of``; the first stored week is
+    left out (every deal is new there)."""
+    first = history.groupby(["team", "deal_id"], sort=False).agg(
+        first=("snapshot_week", "min"), owner=("owner", "first"))
+    oldest = Week.parse(str(history["snapshot_week"].min())) + 1
+    start = max(as_of - (weeks - 1), oldest)
+    span = max(1, len(list(week_range(start, as_of))))
+    new = first[(first["first"] >= str(start)) & (first["first"] <= str(as_of))]
+    key = ["team"] if by == "team" else ["team", "owner"]
+    return new.reset_index().groupby(key).size().astype(float) / span
+
+
+def _trailing_counts(history: pd.DataFrame, as_of: Week, weeks: int) -> pd.DataFrame:
+    lo = str(as_of - weeks)
+    win = history[(history["snapshot_week"] >= lo) & (history["snapshot_week"] < str(as_of))]
+    win = win[_open_rows(win, _models(win))] if len(win) else win
+    return win.groupby(["team", "stage"]).size().rename("ref_count").reset_index()
+
+
+def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
+                  by: Level = "team") -> pd.DataFrame:
+    """Week-over-week move-on rate per open stage over the ``weeks`` weeks to ``as_of``.
+
+    Every deal open in stage *s* in week *w* and present in week *w + 1* is one exposure;
+    it moved on when its stage in *w + 1* is later in the model or won. Columns: team,
+    owner (blank by team), stage, exposures, moved, move_on_rate.
+
+    >>> h = pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W47"] * 2, "team": "T",
+    ...     "deal_id": ["a", "a", "b", "b"], "owner": "Ann", "stage_model": "generic_4",
+    ...     "stage": ["initial_contact", "needs_confirmed", "initial_contact",
+    ...               "initial_contact"]})
+    >>> move_on_rates(h, as_of="2026-W47")
+      team owner            stage  exposures  moved  move_on_rate
+    0    T        initial_contact          2      1           0.5
+    """
+    week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
+    models = _models(history)
+    rank: dict[tuple[str, str], float] = {}
+    for name, model in models.items():
+        for i, st in enumerate(model.open_stages):
+            rank[(name, st.key)] = float(i)
+        rank[(name, model.won_stage.key)] = float(len(model.stages))
+    cols = ["team", "deal_id", "owner", "stage_model", "stage", "snapshot_week"]
+    frame = history[cols].sort_values(["team", "deal_id", "snapshot_week"], kind="stable")
+    frame = frame[frame["deal_id"].notna() & (frame["deal_id"] != "")]
+    ordinal = _week_start(frame["snapshot_week"]).astype("int64") // (7 * 86_400 * 10**9)
+    pos = pd.Series([rank.get(k, -1.0) for k in zip(frame["stage_model"], frame["stage"],
+                                                     strict=True)], index=frame.index)
+    same = (frame["team"] == frame["team"].shift(-1)) & (
+        frame["deal_id"] == frame["deal_id"].shift(-1)) & (ordinal.shift(-1) == ordinal + 1)
+    is_open = _open_rows(frame, models)
+    in_win = (frame["snapshot_week"] >= str(week - weeks)) & (frame["snapshot_week"] < str(week))
+    exp = frame[same & is_open & in_win].assign(
+        moved=(pos.shift(-1) > pos)[same & is_open & in_win].astype("int64"))
+    if by == "team":
+        exp = exp.assign(owner="")
+    out = exp.groupby(["team", "owner", "stage"], sort=False).agg(
+        exposures=("moved", "size"), moved=("moved", "sum")).reset_index()
+    out["move_on_rate"] = out["moved"] / out["exposures"]
+    return out
+
+
+def funnel_shape(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team",
+                 thresholds: ShapeThresholds | None = None, inflow_weeks: int = 8,
+                 trailing_weeks: int = 8) -> pd.DataFrame:
+    """Label each team's (or rep's) open funnel in the ``as_of`` week, with its evidence.
+
+    Labels, first match wins: ``not_enough_data`` (fewer than ``min_open`` open deals),
+    ``thin_top`` (top density and new-deal inflow rate both below ``thin_top_ratio`` of
+    the reference), ``bulge`` (a stage's share above the reference's by ``bulge_points``
+    and ``bulge_ratio`` times, and, for reps, its move-on rate below ``slow_ratio`` of
+    the teammates' with at least ``min_stage_deals`` exposures: the bottleneck, named in
+    ``stage``, with the deals, amount and median age stuck there), ``top_heavy`` (top
+    density ``heavy_ratio`` times the reference), ``thin_bottom`` (bottom density below
+    ``thin_bottom_ratio`` of the reference), else ``healthy``.
+
+    References: for a rep, the teammates (same week, same model); for a team, the median
+    of the other teams (densities, inflow rate) and its own trailing ``trailing_weeks``
+    weeks (per-stage shares). Top / bottom are the first / last ``early_fraction`` of the
+    open stages; *density* is their share of open deals divided by their share of stages,
+    so teams on different stage models compare. *Inflow rate* is new deals a week (over
+    ``inflow_weeks``) per open deal.
+
+    >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "T", "deal_id": ["a"],
+    ...     "owner": "Ann", "stage": "initial_contact", "stage_model": "generic_4",
+    ...     "amount": [1.0], "probability": [0.5]})
+    >>> funnel_shape(h, as_of="2026-W47")[["team", "label", "open_deals"]]
+      team            label  open_deals
+    0    T  not_enough_data           1
+    """
+    th = thresholds or ShapeThresholds()
+    week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
+    table = stage_table(history, as_of=week, by=by)
+    if table.empty:
+        return pd.DataFrame(columns=list(SHAPE_COLUMNS))
+    gkey = ["team", "owner"]
+    n_stages = table.groupby(gkey, sort=False)["stage"].transform("size")
+    edge = np.maximum(1, np.round(n_stages * th.early_fraction)).astype(int)
+    table = table.assign(top=table["stage_order"] < edge,
+                         bottom=table["stage_order"] >= n_stages - edge,
+                         edge_frac=edge / n_stages)
+    if by == "rep":
+        team_count = table.groupby(["team", "stage"])["count"].transform("sum")
+        table["ref_count"] = team_count - table["count"]
+    else:
+        ref = _trailing_counts(history, week, trailing_weeks)
+        table = table.merge(ref, on=["team", "stage"], how="left")
+        table["ref_count"] = table["ref_count"].fillna(0)
+    ref_total = table.groupby(gkey, sort=False)["ref_count"].transform("sum")
+    table["ref_share"] = (table["ref_count"] / ref_total.where(ref_total > 0)).astype(float)
+    table["top_count"] = table["count"].where(table["top"], 0)
+    table["bottom_count"] = table["count"].where(table["bottom"], 0)
+    g = table.groupby(gkey, sort=False).agg(
+        open_deals=("count", "sum"), top=("top_count", "sum"), bottom=("bottom_count", "sum"),
+        edge_frac=("edge_frac", "first"))
+    open_ = g["open_deals"].where(g["open_deals"] > 0)
+    g["top_share"] = g["top"] / open_
+    g["top_density"] = g["top_share"] / g["edge_frac"]
+    g["bottom_share"] = g["bottom"] / open_
+    g["bottom_density"] = g["bottom_share"] / g["edge_frac"]
+    inflow = _inflow(history, week, inflow_weeks, by)
+    idx = g.index.get_level_values("team") if by == "team" else g.index
+    g["inflow_per_week"] = inflow.reindex(idx).fillna(0).to_numpy()
+    g["inflow_rate"] = g["inflow_per_week"] / open_
+    peer = "team" if by == "rep" else None
+    for col in ("top_share", "top_density", "inflow_rate", "bottom_density"):
+        g["ref_" + col] = _peer_median(g[col], peer)
+    # the bulge candidate: the stage with the largest excess over its reference share
+    table["excess"] = table["share"] - table["ref_share"].fillna(0)
+    cand = table.loc[table.groupby(gkey, sort=False)["excess"].idxmax().to_numpy()]
+    g = g.join(cand.set_index(gkey)[["stage", "share", "ref_share", "count", "amount",
+                                      "median_age_days"]])
+    g = g.rename(columns={"share": "stage_share", "ref_share": "ref_stage_share",
+                          "count": "stuck_count", "amount": "stuck_amount",
+                          "median_age_days": "stuck_median_age_days"})
+    g = g.join(_move_on_evidence(history, week, trailing_weeks, by), on=[*gkey, "stage"])
+    is_bulge = ((g["stage_share"] - g["ref_stage_share"] >= th.bulge_points)
+                & (g["stage_share"] >= th.bulge_ratio * g["ref_stage_share"])
+                & (g["stuck_count"] >= th.min_stage_deals))
+    if by == "rep":
+        is_bulge &= (g["exposures"] >= th.min_stage_deals) & (
+            g["move_on_rate"] < th.slow_ratio * g["ref_move_on_rate"])
+    conditions = [
+        g["open_deals"] < th.min_open,
+        (g["top_density"] < th.thin_top_ratio * g["ref_top_density"])
+        & (g["inflow_rate"] < th.thin_top_ratio * g["ref_inflow_rate"]),
+        is_bulge,
+        g["top_density"] >= th.heavy_ratio * g["ref_top_density"],
+        g["bottom_density"] < th.thin_bottom_ratio * g["ref_bottom_density"],
+    ]
+    labels = ["not_enough_data", "thin_top", "bulge", "top_heavy", "thin_bottom"]
+    g["label"] = np.select([c.fillna(False).to_numpy(bool) for c in conditions], labels,
+                           default="healthy")
+    g.loc[g["label"] != "bulge", "stage"] = ""
+    out = g.reset_index()
+    out["open_deals"] = out["open_deals"].astype("int64")
+    return out[list(SHAPE_COLUMNS)]
+
+
+def _move_on_evidence(history: pd.DataFrame, week: Week, weeks: int, by: Level
+                      ) -> pd.DataFrame:
+    """Move-on rate per group and stage, with the reference (teammates, or the team's)."""
+    rates = move_on_rates(history, as_of=week, weeks=weeks, by=by)
+    team = rates.groupby(["team", "stage"])[["exposures", "moved"]].transform("sum")
+    if by == "rep":
+        team = team - rates[["exposures", "moved"]]
+    ref = (team["moved"] / team["exposures"].where(team["exposures"] > 0)).astype(float)
+    rates = rates.assign(ref_move_on_rate=ref)
+    return rates.set_index(["team", "owner", "stage"])[
+        ["exposures", "move_on_rate", "ref_move_on_rate"]]
+
+
+def _peer_median(values: pd.Series, level: str | None) -> pd.Series:
+    """Median of the other groups' values (all groups, or those sharing ``level``)."""
+    frame = values.rename("v").reset_index()
+    groups = frame.groupby(level, sort=False) if level else [(None, frame)]
+    out = np.full(len(frame), np.nan)
+    for _, part in groups:  # loops over teams and their reps, never deals
+        vals = part["v"].to_numpy(float)
+        for i, pos in enumerate(part.index):
+            others = np.delete(vals, i)
+            if np.isfinite(others).any():
+                out[pos] = float(np.nanmedian(others))
+    return pd.Series(out, index=values.index)
