@@ -149,10 +149,8 @@ class RowBuilder:
 
     def _stage(self) -> None:
         values = self.col("stage")
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        table = self.model.alias_table(self.cmap.stage_aliases)
-        keys = pd.Series([table.get(normalize_label(u)) for u in uniques] + [None], dtype="str")
-        stage = keys.iloc[np.where(codes < 0, len(uniques), codes)].set_axis(values.index)
+        table = self.model.alias_table(self.cmap.stage_aliases)  # keys already normalised
+        stage = _translate(values, table, keep_unknown=False)
         if "status" in self.found:
             stage = self._apply_status(stage)
         self.out["stage"] = stage
