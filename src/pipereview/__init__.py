@@ -41,7 +41,14 @@ from pipereview.funnel import (
     move_on_rates,
     stage_table,
 )
-from pipereview.history import SUMMARY_COLUMNS, TRAIL_COLUMNS, deal_summary, deal_trail
+from pipereview.history import (
+    SUMMARY_COLUMNS,
+    TRAIL_COLUMNS,
+    deal_key,
+    deal_summary,
+    deal_trail,
+    with_deal_keys,
+)
 from pipereview.ingest import IngestReport, IngestResult, load_snapshot, read_export
 from pipereview.ingest_week import WeekIngest, ingest_folder, ingest_week
 from pipereview.matching import MATCH_COLUMNS, MatchSettings, match_deals, normalize_account
@@ -124,6 +131,7 @@ __all__ = [
     "change_summary",
     "column_map_names",
     "criterion_label",
+    "deal_key",
     "deal_movements",
     "deal_summary",
     "deal_trail",
@@ -161,6 +169,7 @@ __all__ = [
     "weekly_metrics",
     "weighted_pipeline",
     "win_rates",
+    "with_deal_keys",
     "with_labels",
     "won_deals",
 ]

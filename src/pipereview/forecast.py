@@ -9,8 +9,9 @@ Rules (details in ``docs/forecast.md``):
 
 - **weight** of an open deal: its snapshot ``probability`` when given, else its stage's
   probability in the team's stage model (``probability_source`` says which);
-- **a deal** across weeks is its ``deal_id`` (blank IDs: team, name and account); a won
-  deal is counted once, as its latest row up to the as-of week says;
+- **a deal** across weeks is its ``deal_key`` (:func:`pipereview.history.deal_key`: the
+  stable key of :func:`~pipereview.history.with_deal_keys` when the history carries it,
+  else the ID); a won deal is counted once, as its latest row up to the as-of week says;
 - **won to date**: deals whose latest row is the won stage, close date in the period and
   not after the as-of week's Sunday;
 - **expected** = won to date + weighted open pipeline due in the period;
@@ -39,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.errors import InputError
+from pipereview.history import deal_key
 from pipereview.schema import open_mask
 from pipereview.stages import load_stage_model
 from pipereview.waterfall import period_bounds
@@ -49,7 +51,6 @@ __all__ = [
     "ForecastSettings",
     "as_week",
     "category_rollup",
-    "deal_key",
     "period_forecast",
     "stage_calibration",
     "weighted_pipeline",
@@ -85,19 +86,6 @@ class ForecastSettings:
         if not 0 <= self.calibration_tolerance < 1:
             raise ValueError(f"calibration_tolerance {self.calibration_tolerance} must be in "
                              "[0, 1)")
-
-
-def deal_key(frame: pd.DataFrame) -> pd.Series:
-    """One key per deal across weeks: its ID, or ``team|name|account`` when the ID is blank.
-
-    >>> deal_key(pd.DataFrame({"deal_id": ["D1", ""], "team": "N", "deal_name": "ERP",
-    ...                        "account": "Acme"})).tolist()
-    ['D1', 'N|ERP|Acme']
-    """
-    ids = frame["deal_id"].astype("str").fillna("").str.strip()
-    fallback = (frame["team"].astype("str") + "|" + frame["deal_name"].astype("str") + "|"
-                + frame["account"].astype("str").fillna(""))
-    return ids.where(ids != "", fallback).rename("deal_key")
 
 
 def _stage_facts(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,9 +1,8 @@
 """Funnel diagnostics: the open stage table and the funnel's shape, per team and per rep.
 
-Deals are keyed by ``(team, deal_id)`` across weeks (the ID as exported); a deal whose
-CRM ID changed counts as a new deal from that week. :func:`pipereview.history.deal_trail`
-gives an ID-change-proof key but runs fuzzy matching; callers who need it can pass its
-``deal_key`` column as ``deal_id``.
+Deals are keyed across weeks by :func:`pipereview.history.deal_key`: the stable key of
+:func:`pipereview.history.with_deal_keys` when the history carries a ``deal_key`` column
+(a deal whose CRM ID changed stays one deal), else the ID as exported.
 
 >>> h = pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W47"], "team": "T",
 ...     "deal_id": "D1", "owner": "Ann", "stage": "initial_contact", "stage_model": "generic_4",
@@ -24,6 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pipereview.history import deal_key
 from pipereview.stages import StageModel, load_stage_model
 from pipereview.weeks import Week, week_range
 
@@ -106,13 +106,9 @@ def _open_rows(history: pd.DataFrame, models: dict[str, StageModel]) -> pd.Serie
 
 def _stage_age_days(history: pd.DataFrame, as_of: Week) -> pd.Series:
     """Days since each row's deal entered its current stage (run of equal stages)."""
-    frame = history[["team", "deal_id", "snapshot_week", "stage"]]
-    order = frame.sort_values(["team", "deal_id", "snapshot_week"], kind="stable")
-    new_run = (
-        (order["team"] != order["team"].shift())
-        | (order["deal_id"] != order["deal_id"].shift())
-        | (order["stage"] != order["stage"].shift())
-    )
+    frame = history[["snapshot_week", "stage"]].assign(key=deal_key(history))
+    order = frame.sort_values(["key", "snapshot_week"], kind="stable")
+    new_run = (order["key"] != order["key"].shift()) | (order["stage"] != order["stage"].shift())
     run = new_run.cumsum()
     start = _week_start(order["snapshot_week"])
     since = start.groupby(run).transform("min")
@@ -126,7 +122,7 @@ def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team")
 
     Columns :data:`STAGE_TABLE_COLUMNS`: count, amount, weighted amount (the snapshot's
     probability, else the stage model's), median age in stage (days from the week the
-    deal entered its current stage, by ``(team, deal_id)``, to ``as_of``; a lower bound
+    deal entered its current stage, by :func:`~pipereview.history.deal_key`, to ``as_of``; a lower bound
     for deals already there in the first stored week) and share of the group's open
     deals. Every open stage of the model is listed in model order, empty ones with 0.
     ``history`` (stacked snapshots) is not modified.
@@ -183,8 +179,8 @@ def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team")
 def _inflow(history: pd.DataFrame, as_of: Week, weeks: int, by: Level) -> pd.Series:
     """New deals per week in the ``weeks`` weeks up to ``as_of``; the first stored week is
     left out (every deal is new there)."""
-    first = history.groupby(["team", "deal_id"], sort=False).agg(
-        first=("snapshot_week", "min"), owner=("owner", "first"))
+    first = history.groupby(deal_key(history).to_numpy(), sort=False).agg(
+        first=("snapshot_week", "min"), team=("team", "first"), owner=("owner", "first"))
     oldest = Week.parse(str(history["snapshot_week"].min())) + 1
     start = max(as_of - (weeks - 1), oldest)
     span = max(1, len(list(week_range(start, as_of))))
@@ -223,14 +219,13 @@ def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
         for i, st in enumerate(model.open_stages):
             rank[(name, st.key)] = float(i)
         rank[(name, model.won_stage.key)] = float(len(model.stages))
-    cols = ["team", "deal_id", "owner", "stage_model", "stage", "snapshot_week"]
-    frame = history[cols].sort_values(["team", "deal_id", "snapshot_week"], kind="stable")
-    frame = frame[frame["deal_id"].notna() & (frame["deal_id"] != "")]
+    cols = ["team", "owner", "stage_model", "stage", "snapshot_week"]
+    frame = history[cols].assign(key=deal_key(history))
+    frame = frame.sort_values(["key", "snapshot_week"], kind="stable")
     ordinal = _week_start(frame["snapshot_week"]).astype("int64") // (7 * 86_400 * 10**9)
     pos = pd.Series([rank.get(k, -1.0) for k in zip(frame["stage_model"], frame["stage"],
                                                      strict=True)], index=frame.index)
-    same = (frame["team"] == frame["team"].shift(-1)) & (
-        frame["deal_id"] == frame["deal_id"].shift(-1)) & (ordinal.shift(-1) == ordinal + 1)
+    same = (frame["key"] == frame["key"].shift(-1)) & (ordinal.shift(-1) == ordinal + 1)
     is_open = _open_rows(frame, models)
     in_win = (frame["snapshot_week"] >= str(week - weeks)) & (frame["snapshot_week"] < str(week))
     exp = frame[same & is_open & in_win].assign(

@@ -33,7 +33,14 @@ from pipereview.matching import MatchSettings, match_deals
 from pipereview.schema import open_mask
 from pipereview.weeks import Week
 
-__all__ = ["SUMMARY_COLUMNS", "TRAIL_COLUMNS", "deal_summary", "deal_trail"]
+__all__ = [
+    "SUMMARY_COLUMNS",
+    "TRAIL_COLUMNS",
+    "deal_key",
+    "deal_summary",
+    "deal_trail",
+    "with_deal_keys",
+]
 
 _FIELDS = ("deal_id", "deal_name", "account", "team", "owner", "stage", "stage_model",
            "amount", "currency", "close_date")
@@ -49,20 +56,39 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 _PATH_SEP = " → "
 
 
-def deal_trail(history: pd.DataFrame, *, settings: MatchSettings | None = None) -> pd.DataFrame:
-    """One row per deal per stored week (columns :data:`TRAIL_COLUMNS`), deals in the
-    order first seen, each deal's weeks oldest first.
+def deal_key(frame: pd.DataFrame) -> pd.Series:
+    """One key per deal across weeks: the frame's ``deal_key`` column when it has one (see
+    :func:`with_deal_keys`), else the deal's ID, or ``team|name|account`` when the ID is
+    blank. Every diagnostic keys deals with this function.
 
-    ``history`` is a stack of weekly snapshots (:meth:`pipereview.SnapshotStore.history`).
-    ``link`` says how a row was tied to the deal's previous row (``"id"``, ``"fuzzy"``;
-    ``""`` on its first row); ``pushed`` is true when the deal was open in both rows and
-    its close date moved later. ``history`` is not modified.
+    >>> deal_key(pd.DataFrame({"deal_id": ["D1", ""], "team": "N", "deal_name": "ERP",
+    ...                        "account": "Acme"})).tolist()
+    ['D1', 'N|ERP|Acme']
     """
-    if history.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in TRAIL_COLUMNS})
+    if "deal_key" in frame:
+        return frame["deal_key"].astype("str")
+    ids = frame["deal_id"].astype("str").fillna("").str.strip()
+    blank = ids == ""
+    if not blank.any():
+        return ids.rename("deal_key")
+    part = frame.loc[blank]
+    fallback = (part["team"].astype("str") + "|" + part["deal_name"].astype("str") + "|"
+                + part["account"].astype("str").fillna(""))
+    return ids.mask(blank, fallback).rename("deal_key")
+
+
+def _chain(history: pd.DataFrame, settings: MatchSettings | None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Link each row to its deal's previous row, week by week.
+
+    Returns ``perm`` (positions in ``history`` of the week-sorted rows) and, per sorted row,
+    ``parent`` (-1 on a deal's first row), ``link``, ``root`` (the deal's first row) and
+    the stable ``key``.
+    """
     weeks = sorted(history["snapshot_week"].astype(str).unique(), key=Week.parse)
     index = pd.Index(weeks).get_indexer(history["snapshot_week"].astype(str))
-    hist = history.iloc[np.argsort(index, kind="stable")].reset_index(drop=True)
+    perm = np.argsort(index, kind="stable")
+    hist = history.iloc[perm].reset_index(drop=True)
     counts = np.bincount(index, minlength=len(weeks))
     starts = np.concatenate([[0], np.cumsum(counts)])
     n = len(hist)
@@ -93,8 +119,55 @@ def deal_trail(history: pd.DataFrame, *, settings: MatchSettings | None = None) 
         seen = rows[ids[rows] != ""]
         last_row = pd.concat([last_row, pd.Series(seen, index=ids[seen])])
         last_row = last_row[~last_row.index.duplicated(keep="last")]
-
     key = _keys(ids, root, hist["snapshot_week"].to_numpy(dtype=object))
+    return perm, parent, link, root, key
+
+
+def with_deal_keys(history: pd.DataFrame, *, settings: MatchSettings | None = None
+                   ) -> pd.DataFrame:
+    """A copy of ``history`` with a ``deal_key`` column: the stable key of
+    :func:`deal_trail`, so a deal whose CRM ID changed (a migration) stays one deal.
+
+    Every diagnostic (funnel, conversion, aging, forecast, trends) uses this column when
+    present; without it deals are keyed by ID (:func:`deal_key`). Key once, after loading
+    the history, and pass the keyed frame on. Rows and their order are kept.
+
+    >>> w46 = pd.DataFrame({"snapshot_week": "2026-W46", "deal_id": ["OLD-1"],
+    ...     "deal_name": ["MES"], "account": ["Acme"], "team": "T", "owner": "Ann",
+    ...     "stage": "initial_contact", "stage_model": "generic_4", "amount": [5e5],
+    ...     "currency": "EUR", "close_date": [pd.Timestamp("2026-12-31")]})
+    >>> keyed = with_deal_keys(pd.concat([w46, w46.assign(snapshot_week="2026-W47",
+    ...                                                    deal_id="NEW-9")]))
+    >>> keyed[["snapshot_week", "deal_id", "deal_key"]]
+      snapshot_week deal_id deal_key
+    0      2026-W46   OLD-1    OLD-1
+    0      2026-W47   NEW-9    OLD-1
+    """
+    out = history.copy()
+    if history.empty:
+        out["deal_key"] = pd.Series(dtype="str")
+        return out
+    perm, _, _, _, key = _chain(history, settings)
+    keys = np.empty(len(history), dtype=object)
+    keys[perm] = key
+    out["deal_key"] = pd.array(keys, dtype="str")
+    return out
+
+
+def deal_trail(history: pd.DataFrame, *, settings: MatchSettings | None = None) -> pd.DataFrame:
+    """One row per deal per stored week (columns :data:`TRAIL_COLUMNS`), deals in the
+    order first seen, each deal's weeks oldest first.
+
+    ``history`` is a stack of weekly snapshots (:meth:`pipereview.SnapshotStore.history`).
+    ``link`` says how a row was tied to the deal's previous row (``"id"``, ``"fuzzy"``;
+    ``""`` on its first row); ``pushed`` is true when the deal was open in both rows and
+    its close date moved later. ``history`` is not modified.
+    """
+    if history.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in TRAIL_COLUMNS})
+    perm, parent, link, root, key = _chain(history, settings)
+    hist = history.iloc[perm].reset_index(drop=True)
+    n = len(hist)
     is_open = open_mask(hist).to_numpy(dtype=bool)
     close = hist["close_date"].to_numpy(dtype="datetime64[ns]")
     has_parent = parent >= 0
