@@ -44,6 +44,7 @@ from pipereview.funnel import (
 from pipereview.history import (
     SUMMARY_COLUMNS,
     TRAIL_COLUMNS,
+    days_in_stage,
     deal_key,
     deal_summary,
     deal_trail,
@@ -131,6 +132,7 @@ __all__ = [
     "change_summary",
     "column_map_names",
     "criterion_label",
+    "days_in_stage",
     "deal_key",
     "deal_movements",
     "deal_summary",

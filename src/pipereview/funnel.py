@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipereview.history import deal_key
+from pipereview.history import days_in_stage, deal_key, week_monday
 from pipereview.stages import StageModel, load_stage_model
 from pipereview.weeks import Week, week_range
 
@@ -88,12 +88,6 @@ class ShapeThresholds:
     slow_ratio: float = 0.25
 
 
-def _week_start(weeks: pd.Series) -> pd.Series:
-    codes, uniques = pd.factorize(weeks)
-    starts = np.array([Week.parse(str(w)).monday for w in uniques], dtype="datetime64[ns]")
-    return pd.Series(starts[codes], index=weeks.index)
-
-
 def _models(frame: pd.DataFrame) -> dict[str, StageModel]:
     return {str(n): load_stage_model(str(n)) for n in frame["stage_model"].unique()}
 
@@ -102,19 +96,6 @@ def _open_rows(history: pd.DataFrame, models: dict[str, StageModel]) -> pd.Serie
     keys = {(m, s.key) for m, model in models.items() for s in model.open_stages}
     pairs = pd.MultiIndex.from_arrays([history["stage_model"], history["stage"]])
     return pd.Series(pairs.isin(list(keys)), index=history.index)
-
-
-def _stage_age_days(history: pd.DataFrame, as_of: Week) -> pd.Series:
-    """Days since each row's deal entered its current stage (run of equal stages)."""
-    frame = history[["snapshot_week", "stage"]].assign(key=deal_key(history))
-    order = frame.sort_values(["key", "snapshot_week"], kind="stable")
-    new_run = (order["key"] != order["key"].shift()) | (order["stage"] != order["stage"].shift())
-    run = new_run.cumsum()
-    start = _week_start(order["snapshot_week"])
-    since = start.groupby(run).transform("min")
-    age = (pd.Timestamp(as_of.monday) - since).dt.days.astype(float)
-    result: pd.Series = age.reindex(history.index)
-    return result
 
 
 def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team") -> pd.DataFrame:
@@ -138,7 +119,7 @@ def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team")
     """
     week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
     models = _models(history)
-    age = _stage_age_days(history, week)
+    age = days_in_stage(history, as_of=week)
     now = history["snapshot_week"] == str(week)
     is_open = _open_rows(history, models)
     cur = history.loc[now & is_open, ["team", "owner", "stage_model", "stage", "amount"]]
@@ -222,7 +203,7 @@ def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
     cols = ["team", "owner", "stage_model", "stage", "snapshot_week"]
     frame = history[cols].assign(key=deal_key(history))
     frame = frame.sort_values(["key", "snapshot_week"], kind="stable")
-    ordinal = _week_start(frame["snapshot_week"]).astype("int64") // (7 * 86_400 * 10**9)
+    ordinal = week_monday(frame["snapshot_week"]).astype("int64") // (7 * 86_400 * 10**9)
     pos = pd.Series([rank.get(k, -1.0) for k in zip(frame["stage_model"], frame["stage"],
                                                      strict=True)], index=frame.index)
     same = (frame["key"] == frame["key"].shift(-1)) & (ordinal.shift(-1) == ordinal + 1)

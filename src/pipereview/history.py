@@ -36,9 +36,11 @@ from pipereview.weeks import Week
 __all__ = [
     "SUMMARY_COLUMNS",
     "TRAIL_COLUMNS",
+    "days_in_stage",
     "deal_key",
     "deal_summary",
     "deal_trail",
+    "week_monday",
     "with_deal_keys",
 ]
 
@@ -75,6 +77,38 @@ def deal_key(frame: pd.DataFrame) -> pd.Series:
     fallback = (part["team"].astype("str") + "|" + part["deal_name"].astype("str") + "|"
                 + part["account"].astype("str").fillna(""))
     return ids.mask(blank, fallback).rename("deal_key")
+
+
+def week_monday(weeks: pd.Series) -> pd.Series:
+    """The Monday of each ISO week string, as ``datetime64[ns]`` (parsed once per week).
+
+    >>> week_monday(pd.Series(["2026-W47", "2026-W01"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2026-11-16', '2025-12-29']
+    """
+    codes, uniques = pd.factorize(weeks)
+    starts = np.array([Week.parse(str(w)).monday for w in uniques], dtype="datetime64[ns]")
+    return pd.Series(starts[codes], index=weeks.index)
+
+
+def days_in_stage(history: pd.DataFrame, *, as_of: str | Week) -> pd.Series:
+    """Per row: days from the Monday of the week its deal entered its current stage (the
+    start of the run of weeks in that stage, by :func:`deal_key`) to the Monday of
+    ``as_of``. A lower bound for deals already in the stage in the first stored week.
+
+    >>> h = pd.DataFrame({"snapshot_week": ["2026-W45", "2026-W46", "2026-W47"],
+    ...     "deal_id": "D1", "stage": ["a", "b", "b"]})
+    >>> days_in_stage(h, as_of="2026-W47").tolist()
+    [14.0, 7.0, 7.0]
+    """
+    week = Week.parse(as_of) if isinstance(as_of, str) else as_of
+    frame = pd.DataFrame({"key": deal_key(history).to_numpy(),
+                          "snapshot_week": history["snapshot_week"].astype("str").to_numpy(),
+                          "stage": history["stage"].to_numpy()})
+    order = frame.sort_values(["key", "snapshot_week"], kind="stable")
+    new_run = (order["key"] != order["key"].shift()) | (order["stage"] != order["stage"].shift())
+    since = week_monday(order["snapshot_week"]).groupby(new_run.cumsum()).transform("min")
+    age = (pd.Timestamp(week.monday) - since).dt.days.astype(float)
+    return pd.Series(age.sort_index().to_numpy(), index=history.index, name="days_in_stage")
 
 
 def _chain(history: pd.DataFrame, settings: MatchSettings | None
