@@ -54,6 +54,21 @@ def test_move_on_rates_hand_computed() -> None:
     assert math.isclose(rates["move_on_rate"].iloc[0], 1 / 3)
 
 
+def test_a_deal_whose_id_changed_is_one_deal_when_keyed() -> None:
+    # deal a is exported as "a" in W45-W46 and as "a-new" in W47 (CRM migration); with the
+    # stable key it has been in initial_contact since W45 (14 days) and stays one deal
+    history = _history()
+    history.loc[2, "deal_id"] = "a-new"
+    unkeyed = stage_table(history, as_of="2026-W47").set_index("stage")
+    assert unkeyed.loc["initial_contact", "median_age_days"] == 0.0  # looks brand new
+    keyed = history.assign(deal_key=["a", "a", "a", "b", "b"])
+    table = stage_table(keyed, as_of="2026-W47").set_index("stage")
+    assert table.loc["initial_contact", "median_age_days"] == 14.0
+    # move-on exposures: a W45->W46 and W46->W47 (stayed), b W46->W47 (moved): 1 of 3
+    assert move_on_rates(keyed, as_of="2026-W47")["exposures"].tolist() == [3]
+    assert move_on_rates(history, as_of="2026-W47")["exposures"].tolist() == [2]
+
+
 def test_few_deals_not_enough_data() -> None:
     shape = funnel_shape(_history(), as_of="2026-W47", thresholds=ShapeThresholds(min_open=3))
     assert shape["label"].tolist() == ["not_enough_data"]  # 2 open deals < 3

@@ -9,7 +9,15 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipereview.history import SUMMARY_COLUMNS, TRAIL_COLUMNS, deal_summary, deal_trail
+from pipereview.history import (
+    SUMMARY_COLUMNS,
+    TRAIL_COLUMNS,
+    days_in_stage,
+    deal_key,
+    deal_summary,
+    deal_trail,
+    with_deal_keys,
+)
 from pipereview.ingest import read_export
 from pipereview.sample import SampleSummary, generate_samples
 
@@ -163,3 +171,40 @@ def test_deals_pushed_three_times(sample: tuple[SampleSummary, pd.DataFrame]) ->
     assert len(planted.planted.pushed_3_times) > 0
     assert sorted(zip(pushed["team"], pushed["deal_id"], strict=True)) == sorted(
         planted.planted.pushed_3_times)
+
+
+def test_with_deal_keys_matches_the_trail_row_for_row(
+        sample: tuple[SampleSummary, pd.DataFrame]) -> None:
+    planted, frame = sample
+    shuffled = frame.sample(frac=1.0, random_state=3)  # any row order, index kept
+    keyed = with_deal_keys(shuffled)
+    assert keyed.index.equals(shuffled.index)
+    assert keyed.drop(columns="deal_key").equals(shuffled)
+    trail = deal_trail(frame)
+    expected = trail.set_index(["snapshot_week", "team", "deal_id"])["deal_key"]
+    got = keyed.set_index(["snapshot_week", "team", "deal_id"])["deal_key"]
+    assert got.sort_index().equals(expected.sort_index())
+    # migrated deals keep their old ID as key, so deal_key() sees one deal, not two
+    for old, new in planted.planted.migrated_ids:
+        assert set(keyed.loc[keyed["deal_id"].isin([old, new]), "deal_key"]) == {old}
+    assert deal_key(keyed).equals(keyed["deal_key"])
+
+
+def test_deal_key_falls_back_to_team_name_account_only_for_blank_ids() -> None:
+    frame = week("2026-W47", {"deal_id": "D1"}, {"deal_id": "  "})
+    assert deal_key(frame).tolist() == ["D1", "North|Acme - MES upgrade|Acme Inc."]
+
+
+def test_days_in_stage_counts_from_the_monday_the_stage_was_entered() -> None:
+    frame = history(
+        week("2026-W44", {"deal_id": "A", "stage": "needs_confirmed"}),
+        week("2026-W45", {"deal_id": "A", "stage": "solution_quote"},
+             {"deal_id": "B", "stage": "solution_quote"}),
+        week("2026-W46", {"deal_id": "A", "stage": "solution_quote"},
+             {"deal_id": "B", "stage": "negotiation"}),
+        week("2026-W47", {"deal_id": "A", "stage": "needs_confirmed"}),
+    )
+    # as of W47 (Monday 16 Nov): A's rows: needs_confirmed since W44 (Mon 26 Oct) = 21 days;
+    # solution_quote since W45 (Mon 2 Nov) = 14 days on both rows; back to needs_confirmed
+    # in W47: a new stay, 0 days. B: solution_quote since W45 = 14, negotiation since W46 = 7.
+    assert days_in_stage(frame, as_of="2026-W47").tolist() == [21.0, 14.0, 14.0, 14.0, 7.0, 0.0]

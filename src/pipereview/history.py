@@ -101,14 +101,19 @@ def days_in_stage(history: pd.DataFrame, *, as_of: str | Week) -> pd.Series:
     [14.0, 7.0, 7.0]
     """
     week = Week.parse(as_of) if isinstance(as_of, str) else as_of
-    frame = pd.DataFrame({"key": deal_key(history).to_numpy(),
-                          "snapshot_week": history["snapshot_week"].astype("str").to_numpy(),
-                          "stage": history["stage"].to_numpy()})
-    order = frame.sort_values(["key", "snapshot_week"], kind="stable")
-    new_run = (order["key"] != order["key"].shift()) | (order["stage"] != order["stage"].shift())
-    since = week_monday(order["snapshot_week"]).groupby(new_run.cumsum()).transform("min")
-    age = (pd.Timestamp(week.monday) - since).dt.days.astype(float)
-    return pd.Series(age.sort_index().to_numpy(), index=history.index, name="days_in_stage")
+    keys, _ = pd.factorize(deal_key(history))
+    stages, _ = pd.factorize(history["stage"])
+    week_codes, week_names = pd.factorize(history["snapshot_week"])
+    mondays = np.array([Week.parse(str(w)).monday for w in week_names], dtype="datetime64[D]")
+    day = mondays[week_codes].astype("int64")
+    order = np.lexsort((day, keys))  # by deal, then week
+    k, s, d = keys[order], stages[order], day[order]
+    new_run = np.ones(len(order), dtype=bool)
+    new_run[1:] = (k[1:] != k[:-1]) | (s[1:] != s[:-1])
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(order)), 0))
+    age = np.empty(len(order), dtype=float)
+    age[order] = np.datetime64(week.monday, "D").astype("int64") - d[run_start]
+    return pd.Series(age, index=history.index, name="days_in_stage")
 
 
 def _chain(history: pd.DataFrame, settings: MatchSettings | None
