@@ -44,9 +44,10 @@ _TEAMS = (("North", "industrial_b2b"), ("West", "generic_4"), ("East", "industri
           ("South", "generic_4"))
 
 
-def synthetic_history(weeks: int, deals: int, *, last: Week = Week(2026, 47), seed: int = 7
+def synthetic_history(weeks: int, deals: int, *, last: Week | None = None, seed: int = 7
                       ) -> pd.DataFrame:
-    """``weeks`` stacked snapshots ending at ``last``, about ``deals`` rows each."""
+    """``weeks`` stacked snapshots ending at ``last`` (2026-W47), ``deals`` rows each."""
+    last = last or Week(2026, 47)
     rng = np.random.default_rng(seed)
     models = {name: load_stage_model(name) for _, name in _TEAMS}
     n_open = {name: len(m.open_stages) for name, m in models.items()}

@@ -12,6 +12,7 @@ from pipereview.bant import BANT_COLUMNS, BANT_ITEMS, bant_check, missed_criteri
 from pipereview.columnmaps import ColumnMap, column_map_names, detect_column_map, load_column_map
 from pipereview.errors import (
     ColumnMapError,
+    ConfigError,
     EncodingError,
     InputError,
     InvalidWeekError,
@@ -101,6 +102,7 @@ __all__ = [
     "ABCSettings",
     "ColumnMap",
     "ColumnMapError",
+    "ConfigError",
     "EncodingError",
     "ForecastSettings",
     "IngestReport",

@@ -7,6 +7,7 @@
     │   ├── SchemaError             rows or columns that do not fit the canonical snapshot
     │   ├── EncodingError           a file whose text encoding cannot be told
     │   ├── ColumnMapError          no column map fits, several fit, or a map is invalid
+    │   ├── ConfigError             invalid settings, an unknown rule, a missing template
     │   └── InvalidWeekError        a week string that is not an ISO week such as 2026-W47
     ├── StageModelError             an invalid stage model file
     └── StoreError                  the snapshot store refused an operation
@@ -27,6 +28,7 @@ from pathlib import Path
 
 __all__ = [
     "ColumnMapError",
+    "ConfigError",
     "EncodingError",
     "InputError",
     "InvalidWeekError",
@@ -126,6 +128,11 @@ class EncodingError(InputError):
 
 class ColumnMapError(InputError):
     """No column map fits the export's header, several fit, or a map file is invalid."""
+
+
+class ConfigError(InputError):
+    """Invalid settings or extensions: a threshold file, an unknown rule, a missing
+    prompt template."""
 
 
 class InvalidWeekError(InputError):

@@ -1,0 +1,189 @@
+"""What coaching rules read: the history as of a week and its diagnostics, each computed
+once, on first use, and shared by every rule.
+
+>>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "T", "deal_id": ["a"],
+...     "deal_name": "MES", "account": "Acme", "owner": "Ann", "stage": "initial_contact",
+...     "stage_model": "generic_4", "amount": [1.0], "currency": "EUR",
+...     "close_date": pd.Timestamp("2026-12-31"), "probability": [0.5]})
+>>> context = CoachingContext(h, as_of="2026-W47")
+>>> context.period, len(context.open_deals)
+('2026-Q4', 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from pipereview.history import deal_key
+from pipereview.schema import open_mask
+from pipereview.weeks import Week
+
+__all__ = ["CoachingContext"]
+
+
+@dataclass(frozen=True, eq=False)
+class CoachingContext:
+    """The history (stacked snapshots, ideally keyed by
+    :func:`~pipereview.history.with_deal_keys`) as of ``as_of``, with optional
+    ``targets`` (:func:`~pipereview.targets.load_targets`) for ``forecast_period`` (default:
+    the quarter of ``as_of``). ``window_weeks`` is the trailing window of rate comparisons
+    and ``cohort_weeks`` that of cohort conversion. The history is never modified."""
+
+    history: pd.DataFrame
+    as_of: Week | str
+    targets: pd.DataFrame | None = None
+    forecast_period: str | None = None
+    window_weeks: int = 8
+    cohort_weeks: int = 13
+
+    @cached_property
+    def week(self) -> Week:
+        """``as_of`` as a :class:`~pipereview.weeks.Week`."""
+        return Week.parse(self.as_of) if isinstance(self.as_of, str) else self.as_of
+
+    @cached_property
+    def period(self) -> str:
+        """The forecast period: ``forecast_period`` or the quarter of ``as_of``."""
+        from pipereview.trends import quarter_of
+
+        return self.forecast_period or quarter_of(self.week)
+
+    @cached_property
+    def upto(self) -> pd.DataFrame:
+        """Rows of weeks up to ``as_of``, with a ``deal_key`` column."""
+        weeks = self.history["snapshot_week"].astype("str")
+        rows = self.history[weeks <= str(self.week)]
+        return rows.assign(deal_key=deal_key(rows))
+
+    @cached_property
+    def latest(self) -> pd.DataFrame:
+        """Each team's latest stored week up to ``as_of`` (open and closed deals)."""
+        last = self.upto.groupby("team")["snapshot_week"].transform("max")
+        return self.upto[self.upto["snapshot_week"] == last].reset_index(drop=True)
+
+    @cached_property
+    def open_deals(self) -> pd.DataFrame:
+        """The open deals of :attr:`latest`."""
+        return self.latest[open_mask(self.latest)].reset_index(drop=True)
+
+    @cached_property
+    def stage_table_rep(self) -> pd.DataFrame:
+        """:func:`~pipereview.funnel.stage_table` by rep."""
+        from pipereview.funnel import stage_table
+
+        return stage_table(self.upto, as_of=self.week, by="rep")
+
+    @cached_property
+    def shape_team(self) -> pd.DataFrame:
+        """:func:`~pipereview.funnel.funnel_shape` by team."""
+        from pipereview.funnel import funnel_shape
+
+        return funnel_shape(self.upto, as_of=self.week, by="team")
+
+    @cached_property
+    def shape_rep(self) -> pd.DataFrame:
+        """:func:`~pipereview.funnel.funnel_shape` by rep."""
+        from pipereview.funnel import funnel_shape
+
+        return funnel_shape(self.upto, as_of=self.week, by="rep")
+
+    @cached_property
+    def move_on_team(self) -> pd.DataFrame:
+        """Week-over-week move-on rates by team over ``window_weeks``."""
+        from pipereview.funnel import move_on_rates
+
+        return move_on_rates(self.upto, as_of=self.week, weeks=self.window_weeks, by="team")
+
+    @cached_property
+    def move_on_rep(self) -> pd.DataFrame:
+        """Week-over-week move-on rates by rep over ``window_weeks``."""
+        from pipereview.funnel import move_on_rates
+
+        return move_on_rates(self.upto, as_of=self.week, weeks=self.window_weeks, by="rep")
+
+    @cached_property
+    def conversion_team(self) -> pd.DataFrame:
+        """Cohort conversion by team over ``cohort_weeks``."""
+        from pipereview.conversion import cohort_conversion
+
+        return cohort_conversion(self.upto, as_of=self.week, window_weeks=self.cohort_weeks,
+                                 by="team")
+
+    @cached_property
+    def conversion_rep(self) -> pd.DataFrame:
+        """Cohort conversion by rep over ``cohort_weeks``."""
+        from pipereview.conversion import cohort_conversion
+
+        return cohort_conversion(self.upto, as_of=self.week, window_weeks=self.cohort_weeks,
+                                 by="rep")
+
+    @cached_property
+    def velocity_rep(self) -> pd.DataFrame:
+        """Sales velocity by rep."""
+        from pipereview.conversion import sales_velocity
+
+        return sales_velocity(self.upto, as_of=self.week, by="rep")
+
+    @cached_property
+    def risks(self) -> pd.DataFrame:
+        """:func:`~pipereview.aging.deal_risks` of every open deal."""
+        from pipereview.aging import deal_risks
+
+        return deal_risks(self.upto, as_of=self.week)
+
+    @cached_property
+    def gaps(self) -> pd.DataFrame:
+        """:func:`~pipereview.process.process_gaps` of the open deals, with ``deal_key``."""
+        from pipereview.process import process_gaps
+
+        frame = process_gaps(self.open_deals)
+        keys = self.open_deals.set_index(["team", "deal_id"])["deal_key"]
+        return frame.join(keys, on=["team", "deal_id"])
+
+    @cached_property
+    def forecast_rep(self) -> pd.DataFrame:
+        """:func:`~pipereview.forecast.period_forecast` by rep (empty without targets)."""
+        from pipereview.forecast import period_forecast
+
+        if self.targets is None:
+            return pd.DataFrame()
+        return period_forecast(self.upto, self.targets, self.period, self.week, by="owner")
+
+    @cached_property
+    def forecast_team(self) -> pd.DataFrame:
+        """:func:`~pipereview.forecast.period_forecast` by team (empty without targets)."""
+        from pipereview.forecast import period_forecast
+
+        if self.targets is None:
+            return pd.DataFrame()
+        return period_forecast(self.upto, self.targets, self.period, self.week, by="team")
+
+    @cached_property
+    def progress_team(self) -> pd.DataFrame:
+        """:func:`~pipereview.targets.progress` of team targets (empty without targets)."""
+        from pipereview.targets import progress
+
+        if self.targets is None:
+            return pd.DataFrame()
+        return progress(self.upto, self.targets, self.period, self.week, by="team")
+
+    @cached_property
+    def progress_rep(self) -> pd.DataFrame:
+        """:func:`~pipereview.targets.progress` of rep targets (empty without targets)."""
+        from pipereview.targets import progress
+
+        if self.targets is None:
+            return pd.DataFrame()
+        return progress(self.upto, self.targets, self.period, self.week, by="owner")
+
+    @cached_property
+    def previous_week(self) -> pd.DataFrame:
+        """Each team's stored week before its latest one (empty in the first week)."""
+        weeks = self.upto[["team", "snapshot_week"]].drop_duplicates()
+        last = weeks.groupby("team")["snapshot_week"].transform("max")
+        before = weeks[weeks["snapshot_week"] < last].groupby("team")["snapshot_week"].max()
+        rows = self.upto.join(before.rename("_prev"), on="team")
+        return self.upto[rows["snapshot_week"] == rows["_prev"]].reset_index(drop=True)

@@ -1,0 +1,101 @@
+"""Findings: what a coaching rule found, as one tidy row each.
+
+A finding is structured, not prose: who it is about (scope deal / rep / team), the
+metric, its value and the reference it is compared with, a severity, the amount at
+stake and the evidence (a mapping of the named numbers behind it). Prompts are rendered
+from findings by templates (:mod:`pipereview.coaching.prompts`).
+
+>>> f = findings_frame(pd.DataFrame({"team": "North", "owner": "Ann", "metric": "days",
+...     "value": [45.0], "reference": [30.0], "severity": [2], "amount_at_stake": [1e5],
+...     "evidence": [{"days": 45}]}), rule="stalled_deal", kind="risk",
+...     coaching="opportunity", scope="deal")
+>>> f[["rule", "scope", "owner", "value", "reference", "severity"]]
+           rule scope owner  value  reference  severity
+0  stalled_deal  deal   Ann   45.0       30.0         2
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FINDING_COLUMNS", "KINDS", "SCOPES", "SEVERITY_NAMES", "findings_frame",
+           "rank_findings"]
+
+Kind = Literal["risk", "strength"]
+Coaching = Literal["opportunity", "skill", "team"]
+Scope = Literal["deal", "rep", "team"]
+
+#: The two kinds of finding: a risk to work on, or a strength to start from.
+KINDS: tuple[str, ...] = ("risk", "strength")
+#: Who a finding is about.
+SCOPES: tuple[str, ...] = ("deal", "rep", "team")
+#: Severity levels: 1 low, 2 medium, 3 high (strengths have severity 0).
+SEVERITY_NAMES: dict[int, str] = {0: "strength", 1: "low", 2: "medium", 3: "high"}
+
+#: Columns of every findings frame, in order.
+FINDING_COLUMNS: tuple[str, ...] = (
+    "rule", "kind", "coaching", "scope", "team", "owner", "deal_key", "deal_id", "deal_name",
+    "account", "stage_model", "stage", "metric", "value", "reference", "severity",
+    "amount_at_stake", "currency", "evidence",
+)
+_TEXT = ("team", "owner", "deal_key", "deal_id", "deal_name", "account", "stage_model", "stage",
+         "metric", "currency")
+_NUMBERS = ("value", "reference", "amount_at_stake")
+
+
+def findings_frame(rows: pd.DataFrame, *, rule: str, kind: Kind, coaching: Coaching,
+                   scope: Scope) -> pd.DataFrame:
+    """A rule's result as a findings frame (columns :data:`FINDING_COLUMNS`).
+
+    ``rows`` holds any of the columns; missing text columns become ``""``, numbers NaN,
+    ``severity`` 0 for strengths (else required, 1-3), ``evidence`` an empty mapping. Raises
+    ``ValueError`` naming the rule when a severity is outside 1-3 or ``team`` is missing.
+    """
+    if kind not in KINDS or scope not in SCOPES:
+        raise ValueError(f"rule {rule!r}: kind must be one of {KINDS} and scope one of {SCOPES}")
+    n = len(rows)
+    if n and "team" not in rows:
+        raise ValueError(f"rule {rule!r} returned findings without a 'team' column")
+    out = pd.DataFrame(index=range(n))
+    out["rule"], out["kind"], out["coaching"], out["scope"] = rule, kind, coaching, scope
+    for column in _TEXT:
+        values = rows[column].to_numpy(dtype=object) if column in rows else np.full(n, "")
+        out[column] = pd.array([("" if v is None or v is pd.NA or v != v else str(v))
+                                for v in values], dtype="str")
+    for column in _NUMBERS:
+        out[column] = (pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+                       if column in rows else np.nan)
+    if kind == "strength":
+        out["severity"] = 0
+    else:
+        severity = rows["severity"].to_numpy(dtype=np.int64) if "severity" in rows else np.zeros(n)
+        if n and (severity.min() < 1 or severity.max() > 3):
+            raise ValueError(f"rule {rule!r}: severity must be 1 (low), 2 or 3 (high)")
+        out["severity"] = severity
+    out["severity"] = out["severity"].astype("int64")
+    evidence: list[dict[str, Any]] = (
+        [dict(e) if isinstance(e, dict) else {} for e in rows["evidence"]]
+        if "evidence" in rows else [{} for _ in range(n)])
+    out["evidence"] = pd.Series(evidence, dtype=object)
+    return out[list(FINDING_COLUMNS)]
+
+
+def rank_findings(findings: pd.DataFrame) -> pd.DataFrame:
+    """Findings in the order a manager reads them: team, rep, strengths first, then risks
+    by severity (high first) and amount at stake (largest first); ties by rule and deal.
+
+    >>> f = pd.DataFrame({"team": "T", "owner": "A", "kind": ["risk", "strength", "risk"],
+    ...     "severity": [1, 0, 3], "amount_at_stake": [9.0, 1.0, 2.0], "rule": "r",
+    ...     "deal_key": ["a", "b", "c"]})
+    >>> rank_findings(f)["deal_key"].tolist()
+    ['b', 'c', 'a']
+    """
+    order = findings.assign(
+        _strength=(findings["kind"] != "strength").astype(int),
+        _severity=-findings["severity"], _amount=-findings["amount_at_stake"].fillna(0.0))
+    order = order.sort_values(["team", "owner", "_strength", "_severity", "_amount", "rule",
+                               "deal_key"], kind="stable")
+    return order.drop(columns=["_strength", "_severity", "_amount"]).reset_index(drop=True)

@@ -1,0 +1,202 @@
+"""Coaching prompts rendered from findings by Jinja2 templates, in English and Chinese.
+
+Each rule has one template per language, ``<lang>/<rule>.j2`` in a template folder,
+with three blocks: ``observation`` (the specific, numbered fact and its comparison),
+``question`` (an open question to the rep) and ``action`` (a concrete next step). The
+shipped folder is ``templates/coaching``; folders passed in ``folders`` come first, so an
+analyst overrides a shipped template or adds one for their own rule without editing the
+package. Templates see every finding column, ``e`` (the evidence mapping) and ``lang``;
+an unknown name is an error, never a blank.
+
+Filters: ``money(currency)`` (``1,250,000 EUR``; Chinese: ``125万 CNY``), ``pct``
+(``18%``), ``num`` (``1,234``), ``stage_label(model)``, ``field_labels(model)`` (evidence
+fields as the stage model labels them, joined), ``quoted`` (a deal name in quotes).
+
+>>> f = pd.DataFrame({"rule": ["stalled_deal"], "team": "North", "owner": "Ann",
+...     "deal_name": "MES upgrade", "account": "Acme", "stage_model": "generic_4",
+...     "stage": "solution_quote", "value": [45.0], "reference": [30.0],
+...     "amount_at_stake": [1_250_000.0], "currency": "EUR",
+...     "evidence": [{"days_since_activity": 45, "stalled_days": 30}]})
+>>> print(coaching_prompts(f, lang="en")["observation"].iloc[0])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from pipereview.errors import ConfigError
+from pipereview.process import criterion_label
+from pipereview.stages import load_stage_model
+
+__all__ = [
+    "BLOCKS",
+    "LANGUAGES",
+    "PROMPT_COLUMNS",
+    "PromptTemplates",
+    "escape_markdown",
+    "coaching_prompts",
+]
+
+#: Languages every shipped template exists in.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+#: The blocks of a prompt template, in the order a prompt reads.
+BLOCKS: tuple[str, ...] = ("observation", "question", "action")
+#: Columns :func:`coaching_prompts` adds to the findings.
+PROMPT_COLUMNS: tuple[str, ...] = ("lang", *BLOCKS, "prompt")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` safe inside Markdown: HTML special characters become entities and
+    Markdown punctuation is backslash-escaped, so data shows as typed (filter ``md``).
+
+    >>> print(escape_markdown("<script>alert(1)</script> *big* [link]"))
+    &lt;script&gt;alert(1)&lt;/script&gt; \\*big\\* \\[link\\]
+    """
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number, got {value!r}") from None
+    return number
+
+
+@pass_context
+def _money(context: Context, value: Any, currency: str = "") -> str:
+    amount = _number(value)
+    suffix = f" {currency}" if currency else ""
+    if context.get("lang") == "zh" and abs(amount) >= 10_000:
+        wan = amount / 10_000
+        text = f"{wan:,.0f}" if abs(wan) >= 100 else f"{wan:,.1f}".removesuffix(".0")
+        return f"{text}万{suffix}"
+    return f"{amount:,.0f}{suffix}"
+
+
+def _pct(value: Any, digits: int = 0) -> str:
+    number = _number(value)
+    return "n/a" if math.isnan(number) else f"{number * 100:.{digits}f}%"
+
+
+def _num(value: Any, digits: int = 0) -> str:
+    return f"{_number(value):,.{digits}f}"
+
+
+@pass_context
+def _stage_label(context: Context, key: str, model: str) -> str:
+    try:
+        return load_stage_model(model).stage(key).label_in(str(context.get("lang")))
+    except Exception:
+        return key
+
+
+@pass_context
+def _field_labels(context: Context, fields: Iterable[str], model: str) -> str:
+    lang = str(context.get("lang"))
+    labels = [criterion_label(f, lang, model or None) for f in fields]
+    return ("、" if lang == "zh" else ", ").join(labels)
+
+
+@pass_context
+def _quoted(context: Context, text: str) -> str:
+    return f"“{text}”" if context.get("lang") == "zh" else f"“{text}”"
+
+
+class PromptTemplates:
+    """The template folders searched, in order: ``folders`` (a user's), then the shipped
+    ``templates/coaching``.
+
+    >>> PromptTemplates().has("stalled_deal", "zh")
+    True
+    """
+
+    def __init__(self, folders: Sequence[str | Path] = ()) -> None:
+        self.folders = tuple(Path(f) for f in folders)
+        for folder in self.folders:
+            if not folder.is_dir():
+                raise ConfigError(f"prompt template folder {folder} does not exist",
+                                  file=str(folder),
+                                  hint="pass a folder holding en/<rule>.j2 and zh/<rule>.j2")
+        loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader([str(f) for f in
+                                                                     self.folders])]
+        loaders.append(jinja2.PackageLoader("pipereview", "templates/coaching"))
+        self.environment = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+            autoescape=jinja2.select_autoescape(["html", "html.j2"], default=False),
+            keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+        self.environment.filters.update(money=_money, pct=_pct, num=_num,
+                                        stage_label=_stage_label, field_labels=_field_labels,
+                                        quoted=_quoted, md=escape_markdown)
+
+    def has(self, rule: str, lang: str) -> bool:
+        """Whether a template for ``rule`` in ``lang`` exists in any folder."""
+        try:
+            self.environment.get_template(f"{lang}/{rule}.j2")
+        except jinja2.TemplateNotFound:
+            return False
+        return True
+
+    def template(self, name: str) -> jinja2.Template:
+        """A template by its name within a folder (e.g. ``en/stalled_deal.j2``)."""
+        try:
+            return self.environment.get_template(name)
+        except jinja2.TemplateNotFound:
+            searched = [str(f) for f in self.folders] + ["templates/coaching (shipped)"]
+            raise ConfigError(f"no prompt template {name}; searched {', '.join(searched)}",
+                              hint=f"add {name} to a template folder with the blocks "
+                              f"{', '.join(BLOCKS)} (see docs/coaching.md)") from None
+
+    def render(self, rule: str, lang: str, values: Mapping[str, Any]) -> dict[str, str]:
+        """The blocks of ``rule``'s template in ``lang``, rendered with ``values``."""
+        if lang not in LANGUAGES:
+            raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+        template = self.template(f"{lang}/{rule}.j2")
+        context = template.new_context({**values, "lang": lang})
+        out = {}
+        for block in BLOCKS:
+            if block not in template.blocks:
+                raise ConfigError(f"prompt template {lang}/{rule}.j2 has no block {block!r}",
+                                  hint=f"every prompt template defines {', '.join(BLOCKS)}")
+            try:
+                text = "".join(template.blocks[block](context))
+            except jinja2.UndefinedError as error:
+                raise ConfigError(f"prompt template {lang}/{rule}.j2, block {block!r}: "
+                                  f"{error.message}",
+                                  hint="the finding's columns and its evidence (e.<name>) "
+                                  "are available") from None
+            out[block] = " ".join(text.split())
+        return out
+
+
+def coaching_prompts(findings: pd.DataFrame, *, lang: str = "en",
+                   templates: PromptTemplates | None = None) -> pd.DataFrame:
+    """A copy of ``findings`` with :data:`PROMPT_COLUMNS`: each finding's observation,
+    question and action in ``lang`` and the three joined as ``prompt``."""
+    templates = templates or PromptTemplates()
+    if lang not in LANGUAGES:
+        raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    rendered = []
+    for row in findings.to_dict("records"):  # one template call per finding
+        evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}
+        rendered.append(templates.render(str(row["rule"]), lang, {**row, "e": evidence}))
+    out = findings.copy()
+    out["lang"] = lang
+    for block in BLOCKS:
+        out[block] = [r[block] for r in rendered]
+    sep = "" if lang == "zh" else " "
+    out["prompt"] = [sep.join(r[b] for b in BLOCKS if r[b]) for r in rendered]
+    return out

@@ -1,0 +1,191 @@
+"""The coaching-rule registry: built-in and user rules register the same way.
+
+A rule is a function ``(context, params) -> DataFrame``: it reads diagnostics from a
+:class:`~pipereview.coaching.context.CoachingContext` and returns one row per finding
+(any of :data:`~pipereview.coaching.findings.FINDING_COLUMNS`). ``params`` are the rule's
+thresholds: its declared defaults, overridden from YAML (:func:`load_rule_settings`).
+
+>>> @register_rule("big_deal_example", kind="risk", coaching="opportunity", scope="deal",
+...                defaults={"min_amount": 1_000_000}, replace=True)
+... def big_deal(context, params):
+...     deals = context.open_deals
+...     big = deals[deals["amount"] >= params["min_amount"]]
+...     return big.assign(metric="amount", value=big["amount"], severity=1)
+>>> get_rule("big_deal_example").defaults
+{'min_amount': 1000000}
+>>> unregister_rule("big_deal_example")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from pipereview._resources import parse_yaml_mapping
+from pipereview.coaching.findings import (
+    FINDING_COLUMNS,
+    Coaching,
+    Kind,
+    Scope,
+    findings_frame,
+    rank_findings,
+)
+from pipereview.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipereview.coaching.context import CoachingContext
+
+__all__ = [
+    "Rule",
+    "get_rule",
+    "load_rule_settings",
+    "register_rule",
+    "rule_names",
+    "coaching_findings",
+    "unregister_rule",
+]
+
+RuleFunction = Callable[["CoachingContext", Mapping[str, Any]], pd.DataFrame]
+_RULES: dict[str, Rule] = {}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: its function, what it finds and its default thresholds."""
+
+    name: str
+    function: RuleFunction
+    kind: Kind
+    coaching: Coaching
+    scope: Scope
+    defaults: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def run(self, context: CoachingContext, params: Mapping[str, Any] | None = None
+            ) -> pd.DataFrame:
+        """The rule's findings (columns :data:`FINDING_COLUMNS`) with ``params`` over the
+        defaults."""
+        merged = {**self.defaults, **(params or {})}
+        rows = self.function(context, merged)
+        return findings_frame(rows, rule=self.name, kind=self.kind, coaching=self.coaching,
+                              scope=self.scope)
+
+
+def register_rule(name: str, *, kind: Kind, coaching: Coaching, scope: Scope,
+                  defaults: Mapping[str, Any] | None = None, replace: bool = False
+                  ) -> Callable[[RuleFunction], RuleFunction]:
+    """Decorator registering a rule under ``name`` (a template file of the same name in
+    each language renders its prompts). Registering a taken name raises ``ValueError``
+    unless ``replace=True``. The function's docstring is the rule's description."""
+    def decorate(function: RuleFunction) -> RuleFunction:
+        if name in _RULES and not replace:
+            raise ValueError(f"a coaching rule named {name!r} is already registered; "
+                             "pass replace=True to override it")
+        _RULES[name] = Rule(name, function, kind, coaching, scope, dict(defaults or {}),
+                            (function.__doc__ or "").strip().split("\n\n")[0])
+        return function
+    return decorate
+
+
+def unregister_rule(name: str) -> None:
+    """Remove a registered rule (no error when absent)."""
+    _RULES.pop(name, None)
+
+
+def _builtin() -> None:
+    import pipereview.coaching.rules  # noqa: F401  (registers the built-in rules)
+
+
+def rule_names() -> list[str]:
+    """Names of every registered rule, built-in ones included, sorted."""
+    _builtin()
+    return sorted(_RULES)
+
+
+def get_rule(name: str) -> Rule:
+    """The rule registered under ``name``; ``ConfigError`` listing the known names if none."""
+    _builtin()
+    if name not in _RULES:
+        raise ConfigError(f"unknown coaching rule {name!r}; known rules: "
+                          f"{', '.join(sorted(_RULES))}",
+                          hint="register it with pipereview.coaching.register_rule")
+    return _RULES[name]
+
+
+def load_rule_settings(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Rule thresholds from a YAML file: ``rules: {<rule>: {<param>: value}}`` and an
+    optional ``disabled: [<rule>, ...]`` (stored as ``{<rule>: {"enabled": False}}``).
+
+    Unknown rules and unknown parameters are refused with the file, the name and the
+    known names, so a typo never silently leaves a default in place.
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"cannot read coaching settings {file}: {error.strerror}",
+                          file=str(file)) from None
+    data = parse_yaml_mapping(text, str(file), ConfigError, "coaching settings file")
+    extra = set(data) - {"rules", "disabled"}
+    if extra:
+        raise ConfigError(f"{file}: unknown key(s) {', '.join(sorted(extra))}; expected "
+                          "'rules' and 'disabled'", file=str(file))
+    out: dict[str, dict[str, Any]] = {}
+    rules = data.get("rules") or {}
+    if not isinstance(rules, dict):
+        raise ConfigError(f"{file}: 'rules' must map rule names to their thresholds",
+                          file=str(file))
+    for name, params in rules.items():
+        rule = _known(str(name), file)
+        params = params or {}
+        if not isinstance(params, dict):
+            raise ConfigError(f"{file}: rules.{name} must be a mapping of thresholds",
+                              file=str(file))
+        unknown = set(params) - set(rule.defaults) - {"enabled"}
+        if unknown:
+            raise ConfigError(
+                f"{file}: rule {name!r} has no threshold(s) {', '.join(sorted(unknown))}; "
+                f"its thresholds: {', '.join(sorted(rule.defaults)) or 'none'}",
+                file=str(file))
+        out[str(name)] = dict(params)
+    for name in data.get("disabled") or []:
+        _known(str(name), file)
+        out.setdefault(str(name), {})["enabled"] = False
+    return out
+
+
+def _known(name: str, file: Path) -> Rule:
+    try:
+        return get_rule(name)
+    except ConfigError as error:
+        raise ConfigError(f"{file}: {error.message}", file=str(file), hint=error.hint) from None
+
+
+def coaching_findings(context: CoachingContext, *, rules: Iterable[str] | None = None,
+              settings: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
+    """Run ``rules`` (default: every registered rule) over ``context``; one frame of
+    findings ranked by :func:`~pipereview.coaching.findings.rank_findings`.
+
+    ``settings`` maps a rule name to threshold overrides (``{"enabled": False}`` skips
+    it), e.g. the result of :func:`load_rule_settings`. A rule that raises is reported
+    with its name, never skipped silently.
+    """
+    settings = settings or {}
+    frames = []
+    for name in (sorted(rules) if rules is not None else rule_names()):
+        rule = get_rule(name)
+        params = dict(settings.get(name, {}))
+        if not params.pop("enabled", True):
+            continue
+        try:
+            frames.append(rule.run(context, params))
+        except Exception as error:
+            raise RuntimeError(f"coaching rule {name!r} failed: {error}") from error
+    if not frames:
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    found = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    return rank_findings(found)

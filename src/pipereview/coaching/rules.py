@@ -1,0 +1,20 @@
+"""The built-in coaching rules, registered on import (see ``docs/coaching.md`` for each
+rule's definition, thresholds and an example):
+
+- deals (opportunity coaching, :mod:`~pipereview.coaching.rules_deal`);
+- reps and teams (skill and team coaching, :mod:`~pipereview.coaching.rules_rep`);
+- strengths (:mod:`~pipereview.coaching.rules_strengths`).
+
+>>> "stalled_deal" in BUILTIN_RULES
+True
+"""
+
+from __future__ import annotations
+
+from pipereview.coaching import rules_deal, rules_rep, rules_strengths
+
+__all__ = ["BUILTIN_RULES"]
+
+#: Names of the rules pipereview ships, sorted.
+BUILTIN_RULES: tuple[str, ...] = tuple(sorted(
+    (*rules_deal.RULES, *rules_rep.RULES, *rules_strengths.RULES)))
