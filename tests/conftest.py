@@ -33,3 +33,13 @@ def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write CSV text exactly (``\\n`` line ends) in the given encoding."""
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding every week of data/samples (ingested once per test session)."""
+    from pipereview.ingest_week import ingest_folder
+
+    root = tmp_path_factory.mktemp("sample-store") / "store"
+    ingest_folder(ROOT / "data" / "samples" / "exports", store=root)
+    return root

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from pipereview.funnel import ShapeThresholds, funnel_shape, move_on_rates, stage_table
-from pipereview.ingest_week import ingest_folder
 from pipereview.store import SnapshotStore
 
 NAN = float("nan")
@@ -75,12 +74,9 @@ def test_few_deals_not_enough_data() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_history(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+def sample_history(sample_store: Path) -> pd.DataFrame:
     """Every sample week, ingested from data/samples into a fresh store."""
-    store = SnapshotStore(tmp_path_factory.mktemp("funnel") / "store")
-    ingest_folder(Path(__file__).resolve().parents[1] / "data" / "samples" / "exports",
-                  store=store)
-    return store.history()
+    return SnapshotStore(sample_store).history()
 
 
 def test_sample_west_thin_top(sample_history: pd.DataFrame) -> None:

@@ -213,6 +213,59 @@ def _print_changes(store: Any, week: str) -> None:
 
 @app.command()
 @_friendly
+def coach(
+    week: Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")] = None,
+    team: Annotated[list[str] | None, typer.Option(help="Team(s) to coach [default: every team].")] = None,
+    lang: Annotated[str, typer.Option(help="Language of the prompts: en or zh.")] = "en",
+    targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX) for the coverage and plan rules.")] = None,
+    settings: Annotated[Path | None, typer.Option(help="Rule thresholds (YAML, see docs/coaching.md).")] = None,
+    templates: Annotated[list[Path] | None, typer.Option(help="Folder(s) of your own prompt templates, searched before the shipped ones.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the coaching pack goes.")] = Path("coaching"),
+    store: StoreOption = None,
+) -> None:
+    """Write each rep's coaching sheet and each team's summary (Markdown and HTML)."""
+    from pipereview.coaching import (
+        CoachingContext,
+        PromptTemplates,
+        load_rule_settings,
+        write_coaching_pack,
+    )
+    from pipereview.history import with_deal_keys
+    from pipereview.store import SnapshotStore
+    from pipereview.targets import load_targets
+    from pipereview.weeks import Week
+
+    snapshot_store = SnapshotStore(store)
+    stored = snapshot_store.weeks()
+    if not stored:
+        out.print(f"The store {snapshot_store.root} holds no weeks yet.")
+        return
+    as_of = str(Week.parse(week)) if week else stored[-1]
+    prompt_templates = PromptTemplates(templates or ())
+    rule_settings = load_rule_settings(settings) if settings else None
+    goals = load_targets(targets) if targets else None
+    history = snapshot_store.history()
+    with _progress() as bar:
+        task = bar.add_task("matching deals across weeks", total=None)
+        keyed = with_deal_keys(history[history["snapshot_week"] <= as_of])
+        context = CoachingContext(keyed, as_of=as_of, targets=goals)
+        chosen = team or sorted(context.open_deals["team"].unique())
+        unknown = sorted(set(chosen) - set(context.latest["team"]))
+        if unknown:
+            raise typer.BadParameter(f"no team {', '.join(unknown)} in {as_of}; teams: "
+                                     f"{', '.join(sorted(context.latest['team'].unique()))}")
+        bar.update(task, description="coaching", total=len(chosen), completed=0)
+        files = write_coaching_pack(
+            context, out_dir / as_of, lang=lang, teams=chosen, settings=rule_settings,
+            templates=prompt_templates,
+            progress=lambda name: bar.update(task, description=f"coaching {name}", advance=1))
+    sheets = [f for f in files if f.suffix == ".md" and not f.name.startswith("team.")]
+    out.print(f"Coaching pack for {as_of} ({lang}): {len(sheets)} rep sheets and "
+              f"{len(chosen)} team summaries in {(out_dir / as_of).resolve()}")
+
+
+@app.command()
+@_friendly
 def maps() -> None:
     """List the shipped CRM column maps."""
     from pipereview.columnmaps import column_map_names, load_column_map

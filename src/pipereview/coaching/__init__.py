@@ -23,6 +23,7 @@ from pipereview.coaching.findings import (
     findings_frame,
     rank_findings,
 )
+from pipereview.coaching.pack import write_coaching_pack
 from pipereview.coaching.prompts import (
     BLOCKS,
     LANGUAGES,
@@ -67,4 +68,5 @@ __all__ = [
     "rule_names",
     "team_summary",
     "unregister_rule",
+    "write_coaching_pack",
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from pipereview.coaching.context import CoachingContext
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "Rule",
     "get_rule",
     "load_rule_settings",
@@ -96,8 +98,24 @@ def unregister_rule(name: str) -> None:
     _RULES.pop(name, None)
 
 
+_PLUGINS_LOADED: list[bool] = []
+#: Entry-point group of installed plug-ins; loading an entry point registers its rules.
+ENTRY_POINT_GROUP = "pipereview.rules"
+
+
 def _builtin() -> None:
     import pipereview.coaching.rules  # noqa: F401  (registers the built-in rules)
+
+    if not _PLUGINS_LOADED:  # once per process, on first use, never at import
+        _PLUGINS_LOADED.append(True)
+        for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP),
+                            key=lambda e: e.name):
+            try:
+                entry.load()
+            except Exception as error:
+                raise ConfigError(f"coaching plug-in {entry.name!r} ({entry.value}) failed "
+                                  f"to load: {type(error).__name__}: {error}",
+                                  hint="fix or uninstall the plug-in package") from error
 
 
 def rule_names() -> list[str]:

@@ -1,0 +1,122 @@
+"""Coaching on the sample data: the planted problems land in the right sheets, every
+template renders in both languages, and one rep's sheet is checked against golden files
+(set PIPEREVIEW_UPDATE_GOLDEN=1 to rewrite them after a reviewed change)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipereview.cli import app
+from pipereview.coaching import (
+    BLOCKS,
+    CoachingContext,
+    PromptTemplates,
+    coaching_findings,
+    coaching_prompts,
+    coaching_sheet,
+    rule_names,
+    team_summary,
+)
+from pipereview.history import with_deal_keys
+from pipereview.store import SnapshotStore
+from pipereview.targets import load_targets
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).resolve().parent / "data" / "coaching"
+W47 = "2026-W47"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def findings(sample_store: Path) -> pd.DataFrame:
+    history = with_deal_keys(SnapshotStore(sample_store).history())
+    context = CoachingContext(history, as_of=W47,
+                              targets=load_targets(ROOT / "data" / "samples" / "targets.csv"))
+    return coaching_findings(context)
+
+
+@pytest.fixture(scope="module")
+def prompts(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {lang: coaching_prompts(findings, lang=lang) for lang in ("en", "zh")}
+
+
+def test_every_rule_has_both_templates() -> None:
+    templates = PromptTemplates()
+    missing = [(rule, lang) for rule in rule_names() for lang in ("en", "zh")
+               if not templates.has(rule, lang)]
+    assert missing == []
+
+
+def test_every_prompt_cites_numbers_and_switches_language(prompts: dict[str, pd.DataFrame]
+                                                          ) -> None:
+    en, zh = prompts["en"], prompts["zh"]
+    assert len(en) == len(zh) > 0
+    assert en["observation"].str.contains(r"\d").all()  # no prompt without numbers
+    for block in BLOCKS:
+        assert (en[block] != zh[block]).all(), block  # every sentence changes
+        assert zh[block].str.contains(CJK).all(), block
+        names = en["deal_name"] + en["account"] + en["owner"] + en["team"]
+        stripped = [CJK.sub("", text) == text or bool(CJK.search(name))
+                    for text, name in zip(en[block], names, strict=True)]
+        assert all(stripped), block  # English text has Chinese only inside data names
+
+
+def test_rules_that_fire_on_the_sample_cover_the_planted_problems(findings: pd.DataFrame
+                                                                  ) -> None:
+    fired = set(findings["rule"])
+    for rule in ("low_stage_conversion", "thin_funnel_top", "stage_inflation",
+                 "repeated_pushes", "stalled_deal"):
+        assert rule in fired, rule
+    west = findings[(findings["rule"] == "thin_funnel_top") & (findings["scope"] == "team")]
+    assert west["team"].tolist() == ["West"]
+    jordan = findings[(findings["owner"] == "Jordan Blake")
+                      & (findings["rule"] == "low_stage_conversion")]
+    assert "id_decision_makers" in set(jordan["stage"])
+    north = findings[(findings["team"] == "North") & (findings["owner"] != "Jordan Blake")
+                     & (findings["rule"] == "low_stage_conversion")]
+    assert "id_decision_makers" not in set(north["stage"])
+
+
+def test_sheets_name_real_deals_and_numbers(prompts: dict[str, pd.DataFrame],
+                                            sample_store: Path) -> None:
+    latest = SnapshotStore(sample_store).read(W47)
+    sheet = coaching_sheet(prompts["en"], "North", "Jordan Blake", as_of=W47)
+    assert 1 <= len(sheet.focus) <= 5
+    assert sheet.focus["rule"].iloc[0] == "low_stage_conversion"
+    names = set(latest.loc[latest["owner"] == "Jordan Blake", "deal_name"])
+    assert len(sheet.deals) and set(sheet.deals["deal_name"]) <= names
+    summary = team_summary(prompts["en"], "West", as_of=W47)
+    assert "thin_funnel_top" in set(summary.team_findings["rule"])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_golden_sheet(prompts: dict[str, pd.DataFrame], lang: str) -> None:
+    text = coaching_sheet(prompts[lang], "North", "Jordan Blake", as_of=W47).to_markdown()
+    golden = GOLDEN / f"jordan_blake.{lang}.md"
+    if os.environ.get("PIPEREVIEW_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["coach", "--store", str(sample_store), "--lang", "zh",
+                                 "--team", "North", "--out", str(tmp_path),
+                                 "--targets", str(ROOT / "data" / "samples" / "targets.csv")])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / W47 / "North"
+    assert (folder / "team.zh.md").read_text(encoding="utf-8").startswith("# 辅导概览 — North")
+    sheet = (folder / "Jordan Blake.zh.html").read_text(encoding="utf-8")
+    assert sheet.startswith('<section class="coaching-sheet" lang="zh">')
+    assert (tmp_path / W47 / "findings.zh.csv").exists()
+    assert "rep sheets" in result.output
+    bad = runner.invoke(app, ["coach", "--store", str(sample_store), "--team", "Nowhere",
+                              "--out", str(tmp_path)])
+    assert bad.exit_code == 2 and "no team Nowhere in 2026-W47" in bad.output
