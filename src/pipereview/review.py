@@ -1,0 +1,335 @@
+"""The weekly review of one team, section by section, for the review notebook.
+
+Each section is computed in the package and returned as a :class:`Section` (a heading
+and an HTML body with offline SVG charts) that a notebook cell simply displays; all text
+is in the review's language and every value taken from the data is HTML-escaped.
+
+>>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["D1"],
+...     "deal_name": "MES", "account": "Acme", "owner": "Ann", "stage": "needs_confirmed",
+...     "stage_model": "generic_4", "amount": [1000.0], "currency": "EUR",
+...     "close_date": pd.Timestamp("2026-12-18"), "probability": [0.25]})
+>>> review = WeeklyReview(h, team="North", week="2026-W47", lang="en")
+>>> review.headline()["open_amount"], review.headline()["weighted_pipeline"]
+(1000.0, 250.0)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipereview.history import deal_key
+from pipereview.schema import open_mask
+from pipereview.weeks import Week
+
+__all__ = ["Section", "WeeklyReview"]
+
+_TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
+    "headline": ("Headline figures", "核心数据"),
+    "changes": ("What changed since last week", "与上周相比的变化"),
+    "funnel": ("Funnel shape and bottleneck", "漏斗形态与瓶颈"),
+    "forecast": ("Forecast against target", "预测与目标对比"),
+    "risks": ("Deals at risk and process gaps", "风险商机与流程缺口"),
+    "coaching": ("Coaching sheets", "辅导单"),
+    "open_deals": ("Open deals", "在跟商机数"),
+    "open_amount": ("Open pipeline", "在跟金额"),
+    "weighted_pipeline": ("Weighted pipeline", "加权金额"),
+    "won_amount": ("Won this period", "本期赢单金额"),
+    "target": ("Target", "目标"),
+    "gap_to_target": ("Gap to target", "目标缺口"),
+    "coverage": ("Coverage", "覆盖率"),
+    "coverage_needed": ("Coverage needed", "所需覆盖率"),
+    "new_deals": ("New deals this week", "本周新增商机"),
+    "shape": ("Funnel shape", "漏斗形态"),
+    "no_previous": ("First stored week: nothing to compare with yet.",
+                    "这是第一周的数据，暂无可比较的上周数据。"),
+    "no_targets": ("No targets given: pass a targets file to see the forecast against target.",
+                   "未提供目标文件，无法与目标对比。"),
+    "no_risk": ("No open deal is flagged.", "没有需要关注的在跟商机。"),
+    "rep": ("Rep", "销售代表"), "deal": ("Deal", "商机"), "account": ("Account", "客户"),
+    "stage": ("Stage", "阶段"), "amount": ("Amount", "金额"), "risks_col": ("Risks", "风险"),
+    "evidence_stage": ("Evidence supports", "证据支持到"), "missing": ("Missing", "缺少"),
+    "label": ("Shape", "形态"), "bottleneck": ("Bottleneck stage", "瓶颈阶段"),
+    "category": ("Change", "变化"), "deals": ("Deals", "商机数"),
+    "period": ("Period", "周期"), "figure": ("Figure", "指标"), "value": ("Value", "数值"),
+}
+_SHAPES: dict[str, tuple[str, str]] = {
+    "healthy": ("healthy", "健康"), "thin_top": ("thin top (too few new deals)",
+                                                 "顶部过窄（新商机太少）"),
+    "top_heavy": ("top-heavy (deals pile up early)", "头重脚轻（商机堆积在早期阶段）"),
+    "bulge": ("bulge (a bottleneck)", "中部鼓包（存在瓶颈）"),
+    "thin_bottom": ("thin bottom (little near closing)", "底部过窄（临近成交的商机太少）"),
+    "not_enough_data": ("not enough data", "数据不足"),
+}
+_CATEGORIES: dict[str, tuple[str, str]] = {
+    "reopened": ("reopened", "重新打开"), "won": ("won", "赢单"), "lost": ("lost", "输单"),
+    "dropped": ("dropped from the export", "从导出中消失"), "new": ("new", "新增"),
+    "advanced": ("advanced a stage", "阶段推进"), "regressed": ("moved back a stage", "阶段倒退"),
+    "pushed": ("close date pushed out", "预计成交日推迟"),
+    "pulled_in": ("close date pulled in", "预计成交日提前"),
+    "amount_up": ("amount raised", "金额上调"), "amount_down": ("amount lowered", "金额下调"),
+    "unchanged": ("unchanged", "无变化"),
+}
+_RISKS: dict[str, tuple[str, str]] = {
+    "past_typical": ("past typical time in stage", "超出阶段常规时长"),
+    "stalled": ("no recent activity", "近期无跟进"), "pushed_often": ("pushed repeatedly", "多次推迟"),
+    "close_date_past": ("close date passed", "预计成交日已过"),
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    """A review section: ``title`` and an HTML ``body``; notebooks display it."""
+
+    title: str
+    body: str
+
+    def _repr_html_(self) -> str:
+        return f"<section><h2>{html.escape(self.title)}</h2>\n{self.body}</section>"
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.0f} {currency}".strip()
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, escape=True, border=0, classes="review-table",
+                         na_rep="—")
+
+
+class WeeklyReview:
+    """One team's review as of ``week`` from a keyed history (see
+    :func:`~pipereview.history.with_deal_keys`), in ``lang`` (en / zh), with optional
+    ``targets`` for ``period`` (default: the quarter of ``week``)."""
+
+    def __init__(self, history: pd.DataFrame, *, team: str, week: str | Week, lang: str = "en",
+                 targets: pd.DataFrame | None = None, period: str | None = None) -> None:
+        from pipereview.trends import quarter_of
+
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+        self.week = Week.parse(week) if isinstance(week, str) else week
+        rows = history[(history["team"] == team)
+                       & (history["snapshot_week"].astype("str") <= str(self.week))]
+        if not (rows["snapshot_week"] == str(self.week)).any():
+            teams = sorted(history.loc[history["snapshot_week"] == str(self.week), "team"].unique())
+            raise ValueError(f"team {team!r} has no snapshot in {self.week}; teams that week: "
+                             f"{', '.join(teams) or 'none'}")
+        self.history = rows.assign(deal_key=deal_key(rows))
+        self.team, self.lang = team, lang
+        self.targets = None if targets is None else targets[targets["team"] == team]
+        self.period = period or quarter_of(self.week)
+
+    @classmethod
+    def from_files(cls, *, team: str, week: str, lang: str = "en",
+                   history_path: str | None = None, store: str | None = None,
+                   exports: str | None = None, targets: str | None = None) -> WeeklyReview:
+        """A review from the batch's shared keyed history (``history_path``, Parquet), else
+        from a snapshot ``store``, else from a folder of weekly ``exports`` (ingested into a
+        temporary store); the last two are keyed here, for this team only."""
+        import tempfile
+
+        from pipereview.history import with_deal_keys
+        from pipereview.ingest_week import ingest_folder
+        from pipereview.store import SnapshotStore
+        from pipereview.targets import load_targets
+
+        if history_path:
+            history = pd.read_parquet(history_path)
+        else:
+            if store:
+                history = SnapshotStore(store).history()
+            elif exports:
+                with tempfile.TemporaryDirectory() as tmp:
+                    ingest_folder(exports, store=Path(tmp) / "store")
+                    history = SnapshotStore(Path(tmp) / "store").history()
+            else:
+                raise ValueError("give history_path, store or exports")
+            history = with_deal_keys(history[history["team"] == team])
+        goals = load_targets(targets) if targets else None
+        return cls(history, team=team, week=week, lang=lang, targets=goals)
+
+    def title(self) -> Section:
+        """The report's title: team, week and period."""
+        title = (f"{self.team} — 周度销售漏斗回顾 {self.week}（{self.period}）" if self.lang == "zh"
+                 else f"{self.team} — weekly pipeline review, {self.week} ({self.period})")
+        return Section(title, "")
+
+    def t(self, key: str) -> str:
+        """A fixed text of the review in its language."""
+        en, zh = _TEXT[key]
+        return zh if self.lang == "zh" else en
+
+    @cached_property
+    def latest(self) -> pd.DataFrame:
+        return self.history[self.history["snapshot_week"] == str(self.week)]
+
+    @cached_property
+    def currency(self) -> str:
+        return ", ".join(sorted(set(self.latest["currency"].fillna("").astype(str)) - {""}))
+
+    @cached_property
+    def forecast(self) -> pd.DataFrame:
+        from pipereview.forecast import period_forecast
+
+        if self.targets is None:
+            return pd.DataFrame()
+        return period_forecast(self.history, self.targets, self.period, self.week)
+
+    @cached_property
+    def coaching_prompts(self) -> pd.DataFrame:
+        from pipereview.coaching import CoachingContext, coaching_findings, coaching_prompts
+
+        context = CoachingContext(self.history, as_of=self.week, targets=self.targets)
+        return coaching_prompts(coaching_findings(context), lang=self.lang)
+
+    def headline(self) -> dict[str, Any]:
+        """The team's headline figures (what the batch index shows): open deals and
+        amount, weighted pipeline, won this period, target, gap, coverage, new deals."""
+        from pipereview.forecast import weighted_pipeline, won_deals
+
+        open_now = self.latest[open_mask(self.latest)]
+        weighted = weighted_pipeline(open_now)["weighted"].sum() if len(open_now) else 0.0
+        won = won_deals(self.history, self.period, self.week)
+        first_seen = self.history.groupby("deal_key")["snapshot_week"].min()
+        weeks = sorted(self.history["snapshot_week"].unique())
+        new = int((first_seen == str(self.week)).sum()) if len(weeks) > 1 else 0
+        out: dict[str, Any] = {
+            "team": self.team, "week": str(self.week), "period": self.period,
+            "currency": self.currency, "open_deals": len(open_now),
+            "open_amount": float(open_now["amount"].sum()),
+            "weighted_pipeline": round(float(weighted), 2),
+            "won_amount": float(won["amount"].sum()), "new_deals": new,
+        }
+        if len(self.forecast):
+            row = self.forecast.iloc[0]
+            for name in ("target", "gap_to_target", "coverage", "coverage_needed"):
+                value = row.get(name)
+                out[name] = None if pd.isna(value) else round(float(value), 4)
+        return out
+
+    def write_headline(self, path: str | Path) -> Path:
+        """Write :meth:`headline` as JSON (atomically) for the batch index."""
+        from pipereview.store import atomic_write
+
+        target = Path(path)
+        with atomic_write(target, "w", encoding="utf-8") as handle:
+            json.dump(self.headline(), handle, ensure_ascii=False, indent=2, sort_keys=True)
+        return target
+
+    def headline_section(self) -> Section:
+        """The headline figures as a small table."""
+        figures = self.headline()
+        rows = []
+        for key in ("open_deals", "open_amount", "weighted_pipeline", "won_amount", "target",
+                    "gap_to_target", "coverage", "coverage_needed", "new_deals"):
+            if key not in figures or figures[key] is None:
+                continue
+            value = figures[key]
+            text = (f"{value:.2f}x" if key.startswith("coverage") else
+                    f"{value:,}" if isinstance(value, int) else _money(value, self.currency))
+            rows.append({self.t("figure"): self.t(key), self.t("value"): text})
+        return Section(self.t("headline"), _table(pd.DataFrame(rows)))
+
+    def changes_section(self) -> Section:
+        """This week's waterfall of the open pipeline and the deals behind each step."""
+        from pipereview import charts
+        from pipereview.movements import deal_movements
+        from pipereview.waterfall import waterfall
+
+        weeks = sorted(self.history["snapshot_week"].unique())
+        if len(weeks) < 2:
+            return Section(self.t("changes"), f"<p>{html.escape(self.t('no_previous'))}</p>")
+        prev = self.history[self.history["snapshot_week"] == weeks[-2]]
+        moves = deal_movements(prev, self.latest)
+        steps = waterfall(moves, self.period)
+        counts = moves.groupby("category").size()
+        order = [c for c in _CATEGORIES if c in counts.index]
+        names = [_CATEGORIES[c][1 if self.lang == "zh" else 0] for c in order]
+        table = pd.DataFrame({self.t("category"): names,
+                              self.t("deals"): counts[order].to_numpy()})
+        body = charts.svg_html(charts.waterfall_chart(steps, lang=self.lang)) + _table(table)
+        return Section(self.t("changes"), body)
+
+    def funnel_section(self) -> Section:
+        """The open funnel by stage, its shape label and each rep's bottleneck."""
+        from pipereview import charts
+        from pipereview.funnel import funnel_shape, stage_table
+        from pipereview.stages import load_stage_model
+
+        table = stage_table(self.history, as_of=self.week)
+        model = load_stage_model(str(table["stage_model"].iloc[0])) if len(table) else None
+        chart = charts.funnel_chart(table.rename(columns={"count": "deals"}),
+                                    stage_model=model, lang=self.lang)
+        reps = funnel_shape(self.history, as_of=self.week, by="rep")
+        shown = pd.DataFrame({
+            self.t("rep"): reps["owner"],
+            self.t("label"): [self._shape(x) for x in reps["label"]],
+            self.t("bottleneck"): [model.stage(s).label_in(self.lang) if model and s else ""
+                                   for s in reps["stage"].fillna("")],
+        })
+        return Section(self.t("funnel"), charts.svg_html(chart) + _table(shown))
+
+    def _shape(self, label: str) -> str:
+        en, zh = _SHAPES.get(label, (label, label))
+        return zh if self.lang == "zh" else en
+
+    def forecast_section(self) -> Section:
+        """Won and weighted open pipeline against the period's target, per rep."""
+        from pipereview import charts
+        from pipereview.forecast import period_forecast
+
+        if self.targets is None:
+            return Section(self.t("forecast"), f"<p>{html.escape(self.t('no_targets'))}</p>")
+        reps = period_forecast(self.history, self.targets, self.period, self.week, by="owner")
+        reps = reps[reps["target"].notna()]
+        body = charts.svg_html(charts.forecast_chart(self.forecast, lang=self.lang))
+        if len(reps):
+            body += charts.svg_html(charts.forecast_chart(reps, by="owner", lang=self.lang))
+        return Section(self.t("forecast"), body)
+
+    def risks_section(self, limit: int = 15) -> Section:
+        """The largest flagged open deals and the deals whose stage lacks the evidence."""
+        from pipereview.aging import deal_risks
+        from pipereview.process import process_gaps, with_labels
+
+        risks = deal_risks(self.history, as_of=self.week)
+        flagged = risks[risks["risk_count"] > 0].sort_values(
+            ["amount", "deal_key"], ascending=[False, True], kind="stable").head(limit)
+        labels = {k: (zh if self.lang == "zh" else en) for k, (en, zh) in _RISKS.items()}
+        sep = "、" if self.lang == "zh" else ", "
+        body = _table(pd.DataFrame({
+            self.t("rep"): flagged["owner"], self.t("deal"): flagged["deal_name"],
+            self.t("account"): flagged["account"],
+            self.t("amount"): [_money(a, c) for a, c in zip(flagged["amount"],
+                                                           flagged["currency"], strict=True)],
+            self.t("risks_col"): [sep.join(labels[r] for r in rs) for rs in flagged["risks"]],
+        })) if len(flagged) else f"<p>{html.escape(self.t('no_risk'))}</p>"
+        gaps = with_labels(process_gaps(self.latest[open_mask(self.latest)]), self.lang)
+        gaps = gaps[gaps["inflated"]].sort_values(["amount", "deal_id"],
+                                                  ascending=[False, True]).head(limit)
+        if len(gaps):
+            body += _table(pd.DataFrame({
+                self.t("rep"): gaps["owner"], self.t("deal"): gaps["deal_name"],
+                self.t("stage"): gaps["claimed_stage"],
+                self.t("evidence_stage"): gaps["evidence_stage"],
+                self.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
+            }))
+        return Section(self.t("risks"), body)
+
+    def coaching_section(self) -> Section:
+        """The team summary and every rep's coaching sheet."""
+        from pipereview.coaching import coaching_sheet, team_summary
+
+        prompts = self.coaching_prompts
+        body = team_summary(prompts, self.team, as_of=self.week).to_html()
+        owners = sorted(set(self.latest["owner"]) - {""})
+        for owner in owners:
+            body += coaching_sheet(prompts, self.team, owner, as_of=self.week).to_html()
+        return Section(self.t("coaching"), body)

@@ -1,0 +1,54 @@
+"""The review notebook: it runs on the sample data with its default parameters, papermill
+can change every parameter, and nbval's regression test bites when a sample number moves."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "weekly_review.ipynb"
+
+
+def test_notebook_has_one_parameters_cell_and_stored_outputs() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and nb.cells[0] is tagged[0]
+    for name in ("team", "week", "lang", "store", "exports", "history_path", "targets",
+                 "out_dir"):
+        assert f"\n{name} = " in "\n" + tagged[0].source, name
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs for c in code[1:-1]), "commit the notebook with its outputs (nbval)"
+    for cell in code:  # a notebook orchestrates: no functions or classes of its own
+        assert "def " not in cell.source and "class " not in cell.source
+
+
+@pytest.mark.slow
+def test_nbval_fails_when_a_sample_number_changes(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "data" / "samples", tmp_path / "data" / "samples")
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(NOTEBOOK, tmp_path / "notebooks" / NOTEBOOK.name)
+    shutil.copy(ROOT / "notebooks" / "sanitize.cfg", tmp_path / "notebooks" / "sanitize.cfg")
+    export = tmp_path / "data" / "samples" / "exports" / "2026-W47" / "north.csv"
+    with export.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    amount = rows[0].index("Amount")
+    value = float(rows[1][amount].replace(",", ""))
+    rows[1][amount] = f"{value + 1000:,.2f}"  # one open deal grows by 1,000
+    with export.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
+         "--nbval-sanitize-with", "sanitize.cfg", "-o", "addopts=", "-W", "ignore",
+         NOTEBOOK.name], cwd=tmp_path / "notebooks", env=env, capture_output=True,
+        text=True, timeout=600)
+    assert run.returncode != 0, run.stdout[-3000:]
+    assert "weekly_review.ipynb::Cell 2 FAILED" in run.stdout  # the headline figures
