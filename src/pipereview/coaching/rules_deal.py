@@ -1,7 +1,11 @@
 """Built-in deal rules (opportunity coaching): what to find out or do next on one deal.
 
->>> sorted(RULES)[:1]
-['stalled_deal']
+Each rule reads the shared diagnostics of a
+:class:`~pipereview.coaching.context.CoachingContext` and returns one finding per deal,
+with the deal's amount as the amount at stake.
+
+>>> sorted(RULES)
+['close_date_past', 'missing_exit_criteria', 'no_coach', 'no_decision_maker', 'repeated_pushes', 'stage_inflation', 'stalled_deal']
 """
 
 from __future__ import annotations
@@ -9,16 +13,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipereview.coaching._rulekit import deal_rows, evidence_records, severity_by_ratio
 from pipereview.coaching.context import CoachingContext
 from pipereview.coaching.registry import register_rule
+from pipereview.stages import load_stage_model
 
-__all__ = ["RULES", "stalled_deal"]
+__all__ = [
+    "RULES",
+    "close_date_past",
+    "missing_exit_criteria",
+    "no_coach",
+    "no_decision_maker",
+    "repeated_pushes",
+    "stage_inflation",
+    "stalled_deal",
+]
 
 #: The rules this module registers.
-RULES: tuple[str, ...] = ("stalled_deal",)
+RULES: tuple[str, ...] = ("close_date_past", "missing_exit_criteria", "no_coach",
+                          "no_decision_maker", "repeated_pushes", "stage_inflation",
+                          "stalled_deal")
 
 
 @register_rule("stalled_deal", kind="risk", coaching="opportunity", scope="deal",
@@ -40,3 +57,146 @@ def stalled_deal(context: CoachingContext, params: Mapping[str, Any]) -> pd.Data
         amount_at_stake=hit["amount"],
         evidence=evidence_records(hit, ["days_since_activity", "days_in_stage"],
                                   stalled_days=int(limit)))
+
+
+@register_rule("stage_inflation", kind="risk", coaching="opportunity", scope="deal",
+               defaults={"min_stages": 1}, replace=True)
+def stage_inflation(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """The deal's CRM stage is ahead of what its evidence supports by ``min_stages`` or more
+    (:func:`pipereview.process.process_gaps`): an exit criterion of an earlier stage is
+    not met.
+
+    Value: stages inflated; reference: 0. Severity: the stages inflated, at most 3.
+    Evidence: claimed and evidence stage, the missing criteria.
+    """
+    gaps = context.gaps
+    hit = gaps[gaps["stages_inflated"] >= int(params["min_stages"])]
+    hit = hit.assign(stage=hit["claimed_stage"])
+    return deal_rows(
+        hit, metric="stages_inflated", value=hit["stages_inflated"], reference=0.0,
+        severity=np.minimum(hit["stages_inflated"].to_numpy(dtype=np.int64), 3),
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["claimed_stage", "evidence_stage", "missing",
+                                        "stages_inflated"]))
+
+
+@register_rule("missing_exit_criteria", kind="risk", coaching="opportunity", scope="deal",
+               defaults={}, replace=True)
+def missing_exit_criteria(context: CoachingContext, params: Mapping[str, Any]
+                          ) -> pd.DataFrame:
+    """A deal whose evidence supports its stage, but that has been there longer than the
+    stage's limit (the team's p75 or the model's typical days, see
+    :func:`pipereview.aging.deal_risks`) while exit criteria of its stage are still open.
+
+    Value: days in stage; reference: the limit. Severity: 1 below 1.5x the limit, 2 below
+    2x, 3 beyond. Evidence: the open exit criteria (what it takes to move on).
+    """
+    gaps = context.gaps[["deal_key", "stages_inflated", "next_actions"]]
+    risks = context.risks.merge(gaps, on="deal_key", how="inner")
+    hit = risks[risks["past_typical"] & (risks["stages_inflated"] == 0)
+                & (risks["next_actions"].map(len) > 0)]
+    return deal_rows(
+        hit, metric="days_in_stage", value=hit["days_in_stage"], reference=hit["limit_days"],
+        severity=severity_by_ratio(hit["days_in_stage"] / hit["limit_days"], (1.5, 2.0)),
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["days_in_stage", "limit_days", "limit_source",
+                                        "next_actions"]))
+
+
+def _missing_contact(context: CoachingContext, field: str) -> pd.DataFrame:
+    """Open deals past the stage whose exit criteria name ``field`` with it blank, for
+    teams whose export records the field (a value in at least one deal that week)."""
+    deals = context.open_deals
+    if field not in deals or deals.empty:
+        return deals.iloc[0:0].assign(required_stage="", stages_beyond=0)
+    value = deals[field].astype("str").str.strip().fillna("")
+    recorded = (value != "").groupby(deals["team"]).transform("any")
+    frames = []
+    for name, part in deals[recorded & (value == "")].groupby("stage_model", sort=True):
+        model = load_stage_model(str(name))
+        stages = [s.key for s in model.open_stages]
+        needs = [i for i, s in enumerate(model.open_stages)
+                 if any(c.field == field for c in s.exit_criteria)]
+        if not needs:
+            continue
+        position = part["stage"].map({k: i for i, k in enumerate(stages)})
+        beyond = position - needs[0]
+        late = part[beyond >= 1]
+        frames.append(late.assign(required_stage=stages[needs[0]],
+                                  stages_beyond=beyond[beyond >= 1].astype("int64")))
+    if not frames:
+        return deals.iloc[0:0].assign(required_stage="", stages_beyond=0)
+    return pd.concat(frames).sort_values(["team", "owner", "deal_key"], kind="stable")
+
+
+@register_rule("no_decision_maker", kind="risk", coaching="opportunity", scope="deal",
+               defaults={}, replace=True)
+def no_decision_maker(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """An open deal past the stage where the decision maker should be known (the stage
+    whose exit criteria name ``decision_maker``), with no decision maker recorded.
+
+    Value: stages beyond that stage. Severity: 2 one stage beyond, 3 further. Teams whose
+    export has no decision-maker values at all are not judged.
+    """
+    hit = _missing_contact(context, "decision_maker")
+    return deal_rows(
+        hit, metric="stages_beyond", value=hit["stages_beyond"], reference=0.0,
+        severity=np.where(hit["stages_beyond"].to_numpy() >= 2, 3, 2),
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["required_stage", "stages_beyond"]))
+
+
+@register_rule("no_coach", kind="risk", coaching="opportunity", scope="deal",
+               defaults={}, replace=True)
+def no_coach(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """An open deal past the stage where an internal coach should be found (the stage whose
+    exit criteria name ``coach``), with no coach recorded.
+
+    Value: stages beyond that stage. Severity: 1 one stage beyond, 2 further. Teams whose
+    export has no coach values at all are not judged.
+    """
+    hit = _missing_contact(context, "coach")
+    return deal_rows(
+        hit, metric="stages_beyond", value=hit["stages_beyond"], reference=0.0,
+        severity=np.where(hit["stages_beyond"].to_numpy() >= 2, 2, 1),
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["required_stage", "stages_beyond"]))
+
+
+@register_rule("repeated_pushes", kind="risk", coaching="opportunity", scope="deal",
+               defaults={"push_limit": 2}, replace=True)
+def repeated_pushes(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """An open deal whose close date moved later ``push_limit`` times or more while open.
+
+    Value: pushes; reference: the limit. Severity: 1 at the limit, 2 one more, 3 beyond.
+    Evidence: the current close date.
+    """
+    risks = context.risks
+    limit = int(params["push_limit"])
+    hit = risks[risks["push_count"] >= limit]
+    hit = hit.assign(close=hit["close_date"].dt.strftime("%Y-%m-%d"))
+    return deal_rows(
+        hit, metric="push_count", value=hit["push_count"], reference=float(limit),
+        severity=np.clip(hit["push_count"].to_numpy(dtype=np.int64) - limit + 1, 1, 3),
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["push_count", "close"]))
+
+
+@register_rule("close_date_past", kind="risk", coaching="opportunity", scope="deal",
+               defaults={"grace_days": 0}, replace=True)
+def close_date_past(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """An open deal whose close date is more than ``grace_days`` before the as-of Monday.
+
+    Value: days overdue. Severity: 1 under 14 days, 2 under 30, 3 from 30 days.
+    Evidence: the close date.
+    """
+    risks = context.risks
+    monday = pd.Timestamp(context.week.monday)
+    overdue = (monday - risks["close_date"]).dt.days
+    hit = risks[risks["close_date_past"] & (overdue > int(params["grace_days"]))]
+    days = overdue[hit.index].astype(float)
+    hit = hit.assign(days_overdue=days, close=hit["close_date"].dt.strftime("%Y-%m-%d"))
+    return deal_rows(
+        hit, metric="days_overdue", value=days, reference=float(params["grace_days"]),
+        severity=np.where(days < 14, 1, np.where(days < 30, 2, 3)),
+        amount_at_stake=hit["amount"], evidence=evidence_records(hit, ["days_overdue", "close"]))
