@@ -119,4 +119,4 @@ def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> No
     assert "rep sheets" in result.output
     bad = runner.invoke(app, ["coach", "--store", str(sample_store), "--team", "Nowhere",
                               "--out", str(tmp_path)])
-    assert bad.exit_code == 2 and "no team Nowhere in 2026-W47" in bad.output
+    assert bad.exit_code == 1 and "no team Nowhere in 2026-W47" in bad.output

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipereview.errors import PipereviewError
+from pipereview.errors import InputError, PipereviewError
 
 __all__ = ["app", "main"]
 
@@ -252,8 +252,9 @@ def coach(
         chosen = team or sorted(context.open_deals["team"].unique())
         unknown = sorted(set(chosen) - set(context.latest["team"]))
         if unknown:
-            raise typer.BadParameter(f"no team {', '.join(unknown)} in {as_of}; teams: "
-                                     f"{', '.join(sorted(context.latest['team'].unique()))}")
+            raise InputError(f"no team {', '.join(unknown)} in {as_of}; teams: "
+                             f"{', '.join(sorted(context.latest['team'].unique()))}",
+                             hint="give --team once per team, as `pipereview weeks` lists them")
         bar.update(task, description="coaching", total=len(chosen), completed=0)
         files = write_coaching_pack(
             context, out_dir / as_of, lang=lang, teams=chosen, settings=rule_settings,

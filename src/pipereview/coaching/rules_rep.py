@@ -1,8 +1,224 @@
-"""Built-in rep rules."""
+"""Built-in rep and team rules (skill and team coaching): where a rep's numbers lag their
+teammates', and where a team's funnel or plan is off.
+
+>>> sorted(RULES)
+['coverage_below_need', 'deal_concentration', 'forecast_deviation', 'low_stage_conversion', 'team_forecast_deviation', 'thin_funnel_top']
+"""
 
 from __future__ import annotations
 
-__all__ = ["RULES"]
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipereview.coaching._rulekit import deal_rows, evidence_records
+from pipereview.coaching.context import CoachingContext
+from pipereview.coaching.registry import register_rule
+
+__all__ = [
+    "RULES",
+    "coverage_below_need",
+    "deal_concentration",
+    "forecast_deviation",
+    "low_stage_conversion",
+    "peer_move_on",
+    "team_forecast_deviation",
+    "thin_funnel_top",
+]
 
 #: The rules this module registers.
-RULES: tuple[str, ...] = ()
+RULES: tuple[str, ...] = ("coverage_below_need", "deal_concentration", "forecast_deviation",
+                          "low_stage_conversion", "team_forecast_deviation",
+                          "thin_funnel_top")
+
+
+def peer_move_on(context: CoachingContext, alternative: str = "less") -> pd.DataFrame:
+    """Each rep's week-over-week move-on rate per stage over the context's window
+    (:func:`pipereview.funnel.move_on_rates`) next to their teammates' (the team without
+    the rep): ``exposures``, ``moved``, ``rate``, ``peer_exposures``, ``peer_moved``,
+    ``peer_rate`` and ``p_value``, a one-sided Fisher exact test (``alternative`` "less"
+    or "greater") used as a guard against noise: deal-weeks of one deal are not
+    independent, so it is not a formal test."""
+    from scipy.stats import fisher_exact
+
+    reps = context.move_on_rep
+    team = reps.groupby(["team", "stage"])[["exposures", "moved"]].transform("sum")
+    out = reps[["team", "owner", "stage", "exposures", "moved"]].copy()
+    out["peer_exposures"] = team["exposures"] - out["exposures"]
+    out["peer_moved"] = team["moved"] - out["moved"]
+    out["rate"] = out["moved"] / out["exposures"]
+    out["peer_rate"] = out["peer_moved"] / out["peer_exposures"].where(out["peer_exposures"] > 0)
+    cells = zip(out["exposures"], out["moved"], out["peer_exposures"], out["peer_moved"],
+                strict=True)
+    out["p_value"] = [float(fisher_exact([[k, n - k], [pk, pn - pk]],
+                                         alternative=alternative)[1]) if pn > 0 else 1.0
+                      for n, k, pn, pk in cells]  # one test per rep and stage
+    models = context.latest.drop_duplicates("team").set_index("team")["stage_model"]
+    out["stage_model"] = models.reindex(out["team"]).to_numpy()
+    return out
+
+
+@register_rule("low_stage_conversion", kind="risk", coaching="skill", scope="rep",
+               defaults={"min_exposures": 10, "max_ratio": 0.6, "min_gap": 0.05,
+                         "max_p_value": 0.05}, replace=True)
+def low_stage_conversion(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A rep whose deals move on from a stage much less often than their teammates'.
+
+    Over the context's window (8 weeks), each week a deal of the rep spends at the stage
+    is one exposure; it moved on when the next week shows a later stage or won
+    (:func:`pipereview.funnel.move_on_rates`). Fires when the rep has at least
+    ``min_exposures``, their rate is at most ``max_ratio`` of the teammates' and at least
+    ``min_gap`` lower, and a one-sided Fisher exact test puts the difference at
+    ``max_p_value`` or below (few deals never give a verdict). Value: the rep's rate;
+    reference: the teammates'. Severity: 3 when the rep's rate is under a quarter of the
+    teammates', 2 under half, else 1. Amount at stake: the rep's open amount at the stage.
+    """
+    rates = peer_move_on(context)
+    hit = rates[(rates["exposures"] >= params["min_exposures"]) & rates["peer_rate"].gt(0)
+                & (rates["rate"] <= params["max_ratio"] * rates["peer_rate"])
+                & (rates["peer_rate"] - rates["rate"] >= params["min_gap"])
+                & (rates["p_value"] <= params["max_p_value"])]
+    ratio = (hit["rate"] / hit["peer_rate"]).to_numpy(dtype=float)
+    index = pd.MultiIndex.from_frame(hit[["team", "owner", "stage"]])
+    table = context.stage_table_rep.set_index(["team", "owner", "stage"])
+    hit = hit.assign(
+        open_at_stage=table["count"].reindex(index).fillna(0).astype("int64").to_numpy(),
+        amount=table["amount"].reindex(index).fillna(0.0).to_numpy(),
+        weeks=context.window_weeks, p_value=hit["p_value"].round(4))
+    return pd.DataFrame({
+        "team": hit["team"].to_numpy(), "owner": hit["owner"].to_numpy(),
+        "stage_model": hit["stage_model"].to_numpy(), "stage": hit["stage"].to_numpy(),
+        "metric": "move_on_rate", "value": hit["rate"].to_numpy(),
+        "reference": hit["peer_rate"].to_numpy(),
+        "severity": np.where(ratio < 0.25, 3, np.where(ratio < 0.5, 2, 1)),
+        "amount_at_stake": hit["amount"].to_numpy(),
+        "currency": context.open_deals.groupby("team")["currency"].first().reindex(
+            hit["team"]).fillna("").to_numpy(),
+        "evidence": evidence_records(hit, ["exposures", "moved", "peer_exposures",
+                                           "peer_moved", "open_at_stage", "weeks",
+                                           "p_value"]),
+    })
+
+
+@register_rule("thin_funnel_top", kind="risk", coaching="team", scope="team",
+               defaults={}, replace=True)
+def thin_funnel_top(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A team whose funnel is labelled ``thin_top`` by
+    :func:`pipereview.funnel.funnel_shape`: too few deals in the early stages and too few
+    new deals coming in, against the other teams.
+
+    Value: new deals a week per open deal; reference: the other teams' median. Severity:
+    3 below a third of the reference, 2 below half. Amount at stake: the team's open
+    pipeline.
+    """
+    shape = context.shape_team
+    hit = shape[shape["label"] == "thin_top"]
+    open_amount = context.open_deals.groupby("team")["amount"].sum()
+    currency = context.open_deals.groupby("team")["currency"].first()
+    ratio = (hit["inflow_rate"] / hit["ref_inflow_rate"]).to_numpy(dtype=float)
+    return pd.DataFrame({
+        "team": hit["team"].to_numpy(), "metric": "inflow_rate",
+        "value": hit["inflow_rate"].to_numpy(), "reference": hit["ref_inflow_rate"].to_numpy(),
+        "severity": np.where(ratio < 1 / 3, 3, 2),
+        "amount_at_stake": open_amount.reindex(hit["team"]).to_numpy(),
+        "currency": currency.reindex(hit["team"]).to_numpy(),
+        "evidence": evidence_records(hit, ["open_deals", "top_share", "ref_top_share",
+                                           "inflow_per_week"]),
+    })
+
+
+def _severity_below(ratio: np.ndarray) -> np.ndarray:
+    return np.where(ratio < 0.5, 3, np.where(ratio < 0.75, 2, 1))
+
+
+@register_rule("coverage_below_need", kind="risk", coaching="skill", scope="rep",
+               defaults={}, replace=True)
+def coverage_below_need(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A rep whose open pipeline due this period covers the remaining target less than
+    their win rate needs (:func:`pipereview.forecast.period_forecast`, verdict ``short``;
+    needs targets).
+
+    Value: coverage; reference: coverage needed (1 / win rate). Severity: 3 below half of
+    what is needed, 2 below three quarters, else 1. Amount at stake: the remaining target.
+    """
+    forecast = context.forecast_rep
+    if forecast.empty:
+        return pd.DataFrame()
+    hit = forecast[forecast["verdict"] == "short"]
+    ratio = (hit["coverage"] / hit["coverage_needed"]).to_numpy(dtype=float)
+    return pd.DataFrame({
+        "team": hit["team"].to_numpy(), "owner": hit["owner"].to_numpy(),
+        "metric": "coverage", "value": hit["coverage"].to_numpy(),
+        "reference": hit["coverage_needed"].to_numpy(), "severity": _severity_below(ratio),
+        "amount_at_stake": hit["remaining_target"].to_numpy(),
+        "currency": hit["currency"].to_numpy(),
+        "evidence": evidence_records(hit, ["open_in_period", "remaining_target", "win_rate",
+                                           "period"]),
+    })
+
+
+def _behind_plan(progress: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    hit = progress[progress["alert"] & (progress["status"] == "behind")] if len(progress) \
+        else progress
+    gap = -hit["deviation_pct"].to_numpy(dtype=float) if len(hit) else np.zeros(0)
+    return hit, np.where(gap > 0.5, 3, np.where(gap > 0.3, 2, 1))
+
+
+def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataFrame:
+    if hit.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "team": hit["team"].to_numpy(), "owner": hit["owner"].to_numpy() if owner else "",
+        "metric": "deviation_pct", "value": hit["deviation_pct"].to_numpy(),
+        "reference": hit["threshold"].to_numpy(), "severity": severity,
+        "amount_at_stake": (-hit["deviation"]).to_numpy(), "currency": hit["currency"].to_numpy(),
+        "evidence": evidence_records(hit, ["won_to_date", "plan_to_date", "target", "period"]),
+    })
+
+
+@register_rule("forecast_deviation", kind="risk", coaching="skill", scope="rep",
+               defaults={}, replace=True)
+def forecast_deviation(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A rep behind plan to date by more than the alert threshold (15%,
+    :func:`pipereview.targets.progress`; needs rep targets).
+
+    Value: deviation from plan to date (negative); reference: the threshold. Severity: 3
+    beyond 50% behind, 2 beyond 30%, else 1. Amount at stake: the shortfall.
+    """
+    return _plan_rows(*_behind_plan(context.progress_rep), owner=True)
+
+
+@register_rule("team_forecast_deviation", kind="risk", coaching="team", scope="team",
+               defaults={}, replace=True)
+def team_forecast_deviation(context: CoachingContext, params: Mapping[str, Any]
+                            ) -> pd.DataFrame:
+    """A team behind plan to date by more than the alert threshold (15%); the method asks
+    for a root-cause analysis and a plan change. Same value and severity as
+    ``forecast_deviation``."""
+    return _plan_rows(*_behind_plan(context.progress_team), owner=False)
+
+
+@register_rule("deal_concentration", kind="risk", coaching="skill", scope="rep",
+               defaults={"max_share": 0.4, "min_deals": 3}, replace=True)
+def deal_concentration(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    """One open deal is more than ``max_share`` of a rep's open pipeline (a rep with at
+    least ``min_deals`` open deals): the rep's quarter rides on it.
+
+    Value: the deal's share; reference: ``max_share``. Severity: 3 above 70%, 2 above
+    55%, else 1. Carries the deal; amount at stake: the deal's amount.
+    """
+    deals = context.open_deals
+    total = deals.groupby(["team", "owner"])["amount"].transform("sum")
+    count = deals.groupby(["team", "owner"])["amount"].transform("size")
+    share = deals["amount"] / total.where(total > 0)
+    hit = deals[(share > params["max_share"]) & (count >= params["min_deals"])]
+    share = share[hit.index]
+    hit = hit.assign(share=share, rep_open_amount=total[hit.index],
+                     rep_open_deals=count[hit.index])
+    return deal_rows(
+        hit, metric="deal_share", value=share, reference=float(params["max_share"]),
+        severity=np.where(share > 0.7, 3, np.where(share > 0.55, 2, 1)),
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["rep_open_amount", "rep_open_deals"]))
