@@ -25,6 +25,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -88,8 +89,12 @@ def _money(context: Context, value: Any, currency: str = "") -> str:
 
 
 def _pct(value: Any, digits: int = 0) -> str:
+    """A share as a percentage, rounded half up (2.5% -> 3%), as people round."""
     number = _number(value)
-    return "n/a" if math.isnan(number) else f"{number * 100:.{digits}f}%"
+    if math.isnan(number):
+        return "n/a"
+    step = Decimal(1).scaleb(-digits)
+    return f"{Decimal(repr(number * 100)).quantize(step, rounding=ROUND_HALF_UP)}%"
 
 
 def _num(value: Any, digits: int = 0) -> str:

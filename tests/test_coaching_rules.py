@@ -1,0 +1,276 @@
+"""Every built-in coaching rule: a planted case that fires and a near miss that does not.
+
+Rules read their diagnostics from the context; here each diagnostic the rule reads is
+given directly (the diagnostics have their own tests), so each case states exactly the
+numbers the rule sees. Both languages render every finding with its numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pipereview.coaching import CoachingContext, coaching_findings, coaching_prompts
+from pipereview.coaching.rules import BUILTIN_RULES
+
+W47 = "2026-W47"
+MONDAY = pd.Timestamp("2026-11-16")
+
+
+def context(**diagnostics: pd.DataFrame) -> CoachingContext:
+    """A context whose named diagnostics are the given frames."""
+    base = pd.DataFrame({"snapshot_week": [W47], "team": "T", "owner": "Ann",
+                         "deal_id": "X", "deal_name": "X", "account": "X",
+                         "stage": "initial_contact", "stage_model": "generic_4",
+                         "amount": 1.0, "currency": "EUR",
+                         "close_date": pd.Timestamp("2026-12-31")})
+    ctx = CoachingContext(base, as_of=W47)
+    for name, frame in diagnostics.items():
+        ctx.__dict__[name] = frame  # cached_property storage: the rule reads this frame
+    return ctx
+
+
+def risk_row(deal: str, **values: Any) -> dict[str, Any]:
+    row = {"deal_key": deal, "snapshot_week": W47, "team": "T", "owner": "Ann",
+           "deal_id": deal, "deal_name": f"Deal {deal}", "account": f"Account {deal}",
+           "stage_model": "generic_4", "stage": "needs_confirmed", "amount": 1000.0,
+           "currency": "EUR", "close_date": pd.Timestamp("2026-12-31"),
+           "days_in_stage": 7.0, "typical_days": 21.0, "team_p75_days": float("nan"),
+           "limit_days": 21.0, "limit_source": "model", "past_typical": False,
+           "days_since_activity": 1.0, "stalled": False, "push_count": 0,
+           "pushed_often": False, "close_date_past": False}
+    row.update(values)
+    return row
+
+
+def gap_row(deal: str, **values: Any) -> dict[str, Any]:
+    row = {"deal_key": deal, "team": "T", "owner": "Ann", "deal_id": deal,
+           "deal_name": f"Deal {deal}", "account": f"Account {deal}", "amount": 1000.0,
+           "currency": "EUR", "stage_model": "generic_4", "claimed_stage": "negotiation",
+           "evidence_stage": "negotiation", "stages_inflated": 0, "inflated": False,
+           "missing": (), "next_actions": ("verbal_commitment",)}
+    row.update(values)
+    return row
+
+
+def fired(ctx: CoachingContext, rule: str) -> pd.DataFrame:
+    found = coaching_findings(ctx, rules=[rule])
+    for lang in ("en", "zh"):  # every finding renders, with numbers, in both languages
+        prompts = coaching_prompts(found, lang=lang)
+        assert prompts["observation"].str.contains(r"\d").all()
+    return found
+
+
+def test_stalled_deal() -> None:
+    # stalled_days 30: 30 days fires (severity 1: 30/30 < 2), 29 does not; 95 days: 3
+    risks = pd.DataFrame([risk_row("A", days_since_activity=30.0),
+                          risk_row("B", days_since_activity=29.0),
+                          risk_row("C", days_since_activity=95.0),
+                          risk_row("D", days_since_activity=float("nan"))])
+    found = fired(context(risks=risks), "stalled_deal").set_index("deal_id")
+    assert sorted(found.index) == ["A", "C"]
+    assert found.loc["A", "severity"] == 1 and found.loc["C", "severity"] == 3
+
+
+def test_stage_inflation() -> None:
+    gaps = pd.DataFrame([gap_row("A", stages_inflated=2, inflated=True,
+                                 evidence_stage="needs_confirmed",
+                                 missing=("timeline_confirmed", "quote_sent")),
+                         gap_row("B")])
+    found = fired(context(gaps=gaps), "stage_inflation")
+    assert found["deal_id"].tolist() == ["A"] and found.loc[0, "severity"] == 2
+    assert found.loc[0, "stage"] == "negotiation"
+    text = coaching_prompts(found)["observation"].iloc[0]
+    assert "2 stages ahead" in text and "Purchase time window confirmed" in text
+
+
+def test_missing_exit_criteria() -> None:
+    # A: past its limit (45 > 21), evidence fine, criteria open -> fires (45/21 = 2.1: 3)
+    # B: past its limit but inflated -> stage_inflation's case, not this one
+    # C: within its limit
+    risks = pd.DataFrame([risk_row("A", days_in_stage=45.0, past_typical=True),
+                          risk_row("B", days_in_stage=45.0, past_typical=True),
+                          risk_row("C", days_in_stage=20.0)])
+    gaps = pd.DataFrame([gap_row("A"), gap_row("B", stages_inflated=1, inflated=True),
+                         gap_row("C")])
+    found = fired(context(risks=risks, gaps=gaps), "missing_exit_criteria")
+    assert found["deal_id"].tolist() == ["A"] and found.loc[0, "severity"] == 3
+    assert found.loc[0, "reference"] == 21.0
+
+
+def _contacts() -> pd.DataFrame:
+    # generic_4 asks for the decision maker to leave initial_contact (stage 1)
+    base = {"snapshot_week": W47, "team": "T", "owner": "Ann", "stage_model": "generic_4",
+            "amount": 500.0, "currency": "EUR", "account": "Acme",
+            "close_date": pd.Timestamp("2026-12-31")}
+    rows = [
+        {**base, "deal_id": "A", "deal_name": "A", "stage": "solution_quote",
+         "decision_maker": None},   # 2 stages past initial_contact, blank: fires (3)
+        {**base, "deal_id": "B", "deal_name": "B", "stage": "initial_contact",
+         "decision_maker": None},   # still in the stage that asks for it: near miss
+        {**base, "deal_id": "C", "deal_name": "C", "stage": "needs_confirmed",
+         "decision_maker": "Wang"},  # recorded: near miss
+        {**base, "team": "U", "deal_id": "D", "deal_name": "D", "stage": "negotiation",
+         "decision_maker": None},   # team U records no decision makers at all: not judged
+    ]
+    frame = pd.DataFrame(rows)
+    return frame.assign(deal_key=frame["deal_id"],
+                        decision_maker=frame["decision_maker"].astype("str"))
+
+
+def test_no_decision_maker() -> None:
+    found = fired(context(open_deals=_contacts()), "no_decision_maker")
+    assert found["deal_id"].tolist() == ["A"]
+    assert found.loc[0, "severity"] == 3 and found.loc[0, "value"] == 2
+
+
+def test_no_coach() -> None:
+    # industrial_b2b asks for a coach to leave "discover"; a deal at "strategy" (one stage
+    # beyond) without one fires with severity 1; a deal at "discover" does not
+    deals = pd.DataFrame({"snapshot_week": W47, "team": "T", "owner": "Ann",
+                          "deal_id": ["A", "B", "C"], "deal_name": ["A", "B", "C"],
+                          "account": "Acme", "stage_model": "industrial_b2b",
+                          "stage": ["strategy", "discover", "tender"], "amount": 9.0,
+                          "currency": "CNY", "coach": pd.array([None, None, "李工"], "str")})
+    found = fired(context(open_deals=deals.assign(deal_key=deals["deal_id"])), "no_coach")
+    assert found["deal_id"].tolist() == ["A"] and found.loc[0, "severity"] == 1
+
+
+def test_repeated_pushes() -> None:
+    risks = pd.DataFrame([risk_row("A", push_count=2), risk_row("B", push_count=1),
+                          risk_row("C", push_count=5)])
+    found = fired(context(risks=risks), "repeated_pushes").set_index("deal_id")
+    assert sorted(found.index) == ["A", "C"]
+    assert found.loc["A", "severity"] == 1 and found.loc["C", "severity"] == 3
+
+
+def test_close_date_past() -> None:
+    # as-of Monday 16 Nov: closing 2 Nov is 14 days overdue (severity 2); a deal not
+    # flagged by the risks (close date on the Monday itself) does not fire
+    risks = pd.DataFrame([
+        risk_row("A", close_date=pd.Timestamp("2026-11-02"), close_date_past=True),
+        risk_row("B", close_date=MONDAY, close_date_past=False)])
+    found = fired(context(risks=risks), "close_date_past")
+    assert found["deal_id"].tolist() == ["A"]
+    assert found.loc[0, "value"] == 14 and found.loc[0, "severity"] == 2
+
+
+def _move_on(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["owner", "stage", "exposures", "moved"]).assign(
+        team="T", move_on_rate=lambda f: f["moved"] / f["exposures"])
+
+
+def _stage_table() -> pd.DataFrame:
+    return pd.DataFrame({"team": "T", "owner": ["Ann", "Bo"], "stage": "needs_confirmed",
+                         "count": [6, 2], "amount": [600.0, 200.0]})
+
+
+def test_low_stage_conversion() -> None:
+    # Ann: 1 of 40 deal-weeks moved on (2.5%) vs teammates Bo + Cy + Di 20 of 84 (24%):
+    # ratio 0.1, Fisher p < 0.01 -> fires, severity 3. Bo: 4 of 20 (20%) vs 17 of 104
+    # (16%): no. Cy: 0 of 4: too few exposures (< 10) for any verdict.
+    moves = _move_on([("Ann", "needs_confirmed", 40, 1), ("Bo", "needs_confirmed", 20, 4),
+                      ("Cy", "needs_confirmed", 4, 0), ("Di", "needs_confirmed", 60, 16)])
+    ctx = context(move_on_rep=moves, stage_table_rep=_stage_table())
+    found = fired(ctx, "low_stage_conversion")
+    assert found["owner"].tolist() == ["Ann"]
+    row = found.iloc[0]
+    assert row["value"] == 1 / 40 and row["reference"] == 20 / 84 and row["severity"] == 3
+    assert row["amount_at_stake"] == 600.0 and row["evidence"]["open_at_stage"] == 6
+    text = coaching_prompts(found)["observation"].iloc[0]
+    assert "3% of their weeks there (1 of 40)" in text and "24% for your teammates (20 of 84)" in text
+
+
+def test_best_conversion_strength() -> None:
+    # Di: 16 of 30 (53%) vs teammates 9 of 84 (11%) -> strength; Ann 4 of 40 (10%): no
+    moves = _move_on([("Ann", "needs_confirmed", 40, 4), ("Bo", "needs_confirmed", 44, 5),
+                      ("Di", "needs_confirmed", 30, 16)])
+    found = fired(context(move_on_rep=moves), "best_conversion")
+    assert found["owner"].tolist() == ["Di"] and found.loc[0, "kind"] == "strength"
+
+
+def test_thin_funnel_top() -> None:
+    shape = pd.DataFrame({"team": ["T", "U"], "label": ["thin_top", "healthy"],
+                          "inflow_rate": [0.01, 0.04], "ref_inflow_rate": [0.04, 0.01],
+                          "open_deals": [100, 80], "top_share": [0.1, 0.5],
+                          "ref_top_share": [0.45, 0.1], "inflow_per_week": [1.0, 3.2]})
+    found = fired(context(shape_team=shape), "thin_funnel_top")
+    assert found["team"].tolist() == ["T"] and found.loc[0, "severity"] == 3  # 0.25 < 1/3
+    assert found.loc[0, "scope"] == "team"
+
+
+def _forecast(coverage: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"team": "T", "owner": ["Ann", "Bo"], "currency": "EUR",
+                         "coverage": coverage, "coverage_needed": 4.0,
+                         "verdict": ["short" if c < 4 else "enough" for c in coverage],
+                         "remaining_target": 1000.0, "open_in_period": 2000.0,
+                         "win_rate": 0.25, "period": "2026-Q4"})
+
+
+def test_coverage_below_need() -> None:
+    # need 1 / 0.25 = 4x: Ann 1.5x (< half of 4: severity 3) fires; Bo at 4.0x does not
+    found = fired(context(forecast_rep=_forecast([1.5, 4.0])), "coverage_below_need")
+    assert found["owner"].tolist() == ["Ann"] and found.loc[0, "severity"] == 3
+    assert coaching_findings(context(forecast_rep=pd.DataFrame()),
+                             rules=["coverage_below_need"]).empty  # no targets
+
+
+def _progress(pct: list[float], owner: bool) -> pd.DataFrame:
+    frame = pd.DataFrame({"team": ["T", "U"], "currency": "EUR", "period": "2026-Q4",
+                          "target": 1000.0, "plan_to_date": 500.0,
+                          "deviation_pct": pct, "threshold": 0.15})
+    frame["won_to_date"] = 500.0 * (1 + frame["deviation_pct"])
+    frame["deviation"] = frame["won_to_date"] - 500.0
+    frame["status"] = ["behind" if p < 0 else "ahead" for p in pct]
+    frame["alert"] = frame["deviation_pct"].abs() > 0.15
+    return frame.assign(owner="Ann") if owner else frame
+
+
+def test_forecast_deviation_rep_and_team() -> None:
+    # T is 16% behind (beyond 15%: fires, severity 1); U 14% behind: near miss
+    rep = fired(context(progress_rep=_progress([-0.16, -0.14], True)), "forecast_deviation")
+    assert rep["team"].tolist() == ["T"] and rep.loc[0, "amount_at_stake"] == 80.0
+    team = fired(context(progress_team=_progress([-0.6, 0.5], False)),
+                 "team_forecast_deviation")
+    assert team["team"].tolist() == ["T"] and team.loc[0, "severity"] == 3  # ahead: no
+
+
+def test_deal_concentration() -> None:
+    # Ann: 500 of 1,000 open (50% > 40%) with 3 deals -> fires on that deal;
+    # Bo: 600 of 1,000 but only 2 open deals -> near miss (min_deals 3)
+    deals = pd.DataFrame({"team": "T", "owner": ["Ann"] * 3 + ["Bo"] * 2,
+                          "deal_id": list("ABCDE"), "deal_name": list("ABCDE"),
+                          "account": "Acme", "stage_model": "generic_4",
+                          "stage": "needs_confirmed", "currency": "EUR",
+                          "amount": [500.0, 300.0, 200.0, 600.0, 400.0]})
+    found = fired(context(open_deals=deals.assign(deal_key=deals["deal_id"])),
+                  "deal_concentration")
+    assert found["deal_id"].tolist() == ["A"] and found.loc[0, "value"] == 0.5
+
+
+def test_biggest_progress_and_complete_evidence() -> None:
+    prev = pd.DataFrame({"team": "T", "owner": ["Ann", "Ann", "Bo", "Cy"],
+                         "deal_key": list("ABCD"), "stage_model": "generic_4",
+                         "stage": "initial_contact", "amount": 100.0})
+    now = prev.assign(stage=["needs_confirmed", "won", "needs_confirmed", "initial_contact"])
+    now = now.assign(currency="EUR", snapshot_week=W47)
+    # Ann moved 2 deals forward (one won), Bo 1, Cy 0: Ann, with the team median 1
+    found = fired(context(previous_week=prev, latest=now, open_deals=now),
+                  "biggest_progress")
+    assert found["owner"].tolist() == ["Ann"]
+    assert (found.loc[0, "value"], found.loc[0, "reference"]) == (2, 1)
+    assert coaching_findings(context(previous_week=prev.iloc[0:0], latest=now),
+                             rules=["biggest_progress"]).empty  # first week
+    gaps = pd.DataFrame([gap_row(f"A{i}", owner="Ann") for i in range(5)]
+                        + [gap_row(f"B{i}", owner="Bo", inflated=i < 3) for i in range(5)])
+    # Ann 5 of 5 clean vs Bo 2 of 5 (40%): strength; Bo below the rest: nothing
+    found = fired(context(gaps=gaps), "most_complete_evidence")
+    assert found["owner"].tolist() == ["Ann"] and found.loc[0, "reference"] == 0.4
+
+
+@pytest.mark.parametrize("rule", BUILTIN_RULES)
+def test_every_builtin_rule_is_tested_here(rule: str) -> None:
+    source = Path(__file__).read_text(encoding="utf-8")
+    assert f'"{rule}")' in source, f"no planted case for {rule}"
