@@ -8,6 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
+# fixture notebooks under tests/data are inputs of tests, not notebooks for nbval to run
+collect_ignore_glob = ["data/*"]
 DATA = Path(__file__).resolve().parent / "data"
 
 
