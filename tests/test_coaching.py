@@ -97,7 +97,7 @@ def test_registering_a_taken_name_needs_replace(big_deal_rule: str) -> None:
         register_rule(big_deal_rule, kind="risk", coaching="skill", scope="rep")(
             lambda context, params: pd.DataFrame())
     assert big_deal_rule in rule_names()
-    with pytest.raises(ConfigError, match="unknown coaching rule 'nope'; known rules: .*stalled_deal"):
+    with pytest.raises(ConfigError, match=r"unknown coaching rule 'nope'; known rules: .*stalled_deal"):
         get_rule("nope")
 
 
@@ -120,9 +120,9 @@ def test_rule_settings_from_yaml(tmp_path: Path, big_deal_rule: str) -> None:
         load_rule_settings(typo)
     unknown = tmp_path / "unknown.yaml"
     unknown.write_text("rules:\n  big_deals: {}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="unknown.yaml: unknown coaching rule 'big_deals'"):
+    with pytest.raises(ConfigError, match=r"unknown\.yaml: unknown coaching rule 'big_deals'"):
         load_rule_settings(unknown)
-    with pytest.raises(ConfigError, match="cannot read coaching settings"):
+    with pytest.raises(ConfigError, match=r"cannot read coaching settings"):
         load_rule_settings(tmp_path / "missing.yaml")
 
 
@@ -161,7 +161,7 @@ def test_user_template_folder_overrides_and_errors(tmp_path: Path) -> None:
     assert coaching_prompts(_finding(), templates=mine)["prompt"].iloc[0] == \
         "Quiet for 45 days. Why? Call."
     assert "已连续" in coaching_prompts(_finding(), lang="zh", templates=mine)["prompt"].iloc[0]
-    with pytest.raises(ConfigError, match="no prompt template en/nope.j2; searched"):
+    with pytest.raises(ConfigError, match=r"no prompt template en/nope.j2; searched"):
         coaching_prompts(_finding(rule="nope"), templates=mine)
     with pytest.raises(ConfigError, match="unknown language 'fr'; choose one of en, zh"):
         coaching_prompts(_finding(), lang="fr")
@@ -170,7 +170,7 @@ def test_user_template_folder_overrides_and_errors(tmp_path: Path) -> None:
     (tmp_path / "en" / "bad.j2").write_text(
         "{% block observation %}{{ e.nothing }}{% endblock %}{% block question %}"
         "{% endblock %}{% block action %}{% endblock %}", encoding="utf-8")
-    with pytest.raises(ConfigError, match="en/bad.j2, block 'observation'.*nothing"):
+    with pytest.raises(ConfigError, match=r"en/bad.j2, block 'observation'.*nothing"):
         coaching_prompts(_finding(rule="bad"), templates=mine)
     (tmp_path / "en" / "short.j2").write_text("{% block observation %}x{% endblock %}",
                                               encoding="utf-8")

@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 from pipereview.accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
-from pipereview.bant import BANT_COLUMNS, BANT_ITEMS, bant_check, missed_criteria, process_rollup
-from pipereview.columnmaps import ColumnMap, column_map_names, detect_column_map, load_column_map
 from pipereview.aging import (
     RISK_COLUMNS,
     RISK_FLAGS,
@@ -18,6 +16,8 @@ from pipereview.aging import (
     risk_summary,
     stage_durations,
 )
+from pipereview.bant import BANT_COLUMNS, BANT_ITEMS, bant_check, missed_criteria, process_rollup
+from pipereview.columnmaps import ColumnMap, column_map_names, detect_column_map, load_column_map
 from pipereview.conversion import (
     CONVERSION_COLUMNS,
     OUTCOMES,

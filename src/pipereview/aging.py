@@ -97,7 +97,7 @@ def _ordered(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
     rows = history[history["snapshot_week"].astype("str") <= str(as_of)]
     rows = rows.assign(deal_key=deal_key(rows), _monday=week_monday(
         rows["snapshot_week"].astype("str")))
-    return rows.sort_values(["deal_key", "_monday"], kind="stable")
+    return rows.sort_values(["deal_key", "_monday"], kind="stable", ignore_index=True)
 
 
 def stage_durations(history: pd.DataFrame, *, as_of: str | Week) -> pd.DataFrame:
@@ -139,7 +139,8 @@ def stage_durations(history: pd.DataFrame, *, as_of: str | Week) -> pd.DataFrame
                                      ).dt.days.astype(float))
     out = stays.groupby(["team", "stage_model", "stage"], sort=True)["days"].agg(
         stays="size", median_days="median", p75_days=lambda d: float(np.percentile(d, 75)))
-    return out.reset_index()[list(DURATION_COLUMNS)]
+    result: pd.DataFrame = out.reset_index()[list(DURATION_COLUMNS)]
+    return result
 
 
 def _pushes(rows: pd.DataFrame) -> pd.Series:
@@ -173,7 +174,7 @@ def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
     ages = days_in_stage(rows, as_of=week)
     last = rows.groupby("team")["snapshot_week"].transform("max")
     now = rows[(rows["snapshot_week"] == last) & open_mask(rows)]
-    out = now.reindex(columns=[c for c in RISK_COLUMNS[:12]]).reset_index(drop=True)
+    out = now.reindex(columns=list(RISK_COLUMNS[:12])).reset_index(drop=True)
     out["days_in_stage"] = ages.loc[now.index].to_numpy()
     typical = {(m, s.key): s.typical_days for m in out["stage_model"].unique()
                for s in load_stage_model(str(m)).stages}
@@ -195,15 +196,14 @@ def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
                 else pd.Series(pd.NaT, index=now.index, dtype="datetime64[ns]"))
     out["days_since_activity"] = (monday - activity).dt.days.astype(float).to_numpy()
     stalled = out["days_since_activity"] >= settings.stalled_days
-    out["stalled"] = pd.array(stalled.where(out["days_since_activity"].notna()),
-                              dtype="boolean")
+    out["stalled"] = stalled.astype("boolean").where(out["days_since_activity"].notna())
     out["push_count"] = pushes.reindex(out["deal_key"]).fillna(0).astype("int64").to_numpy()
     out["pushed_often"] = out["push_count"] >= settings.push_limit
     out["close_date_past"] = (out["close_date"] < monday).fillna(False)
     flags = np.column_stack([out[f].fillna(False).to_numpy(dtype=bool) for f in RISK_FLAGS])
     out["risk_count"] = flags.sum(axis=1).astype("int64")
     names = np.array(RISK_FLAGS, dtype=object)
-    out["risks"] = [tuple(names[row]) for row in flags]
+    out["risks"] = [tuple(names[row].tolist()) for row in flags]
     out = out.sort_values(["risk_count", "amount", "deal_key"], ascending=[False, False, True],
                           kind="stable", ignore_index=True)
     return out[list(RISK_COLUMNS)]

@@ -156,7 +156,8 @@ def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks:
         out[rate] = out[column] / enough
     out["open_rate"] = (out["advanced_open"] + out["still_at_stage"]) / enough
     out = out.sort_values(["team", "owner", "stage_order"], kind="stable", ignore_index=True)
-    return out[cols]
+    result: pd.DataFrame = out[cols]
+    return result
 
 
 def sales_velocity(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team",

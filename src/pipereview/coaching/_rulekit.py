@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ def severity_by_ratio(ratio: pd.Series | np.ndarray, steps: Sequence[float] = (2
     return np.where(values < steps[0], 1, np.where(values < steps[1], 2, 3)).astype(np.int64)
 
 
-def deal_rows(frame: pd.DataFrame, **columns: object) -> pd.DataFrame:
+def deal_rows(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:
     """The deal identity columns of ``frame`` plus ``columns`` (finding fields)."""
     out = frame[[c for c in DEAL_COLUMNS if c in frame]].reset_index(drop=True)
     for name, value in columns.items():
@@ -42,5 +43,5 @@ def evidence_records(frame: pd.DataFrame, columns: Sequence[str], **constants: o
     [{'days': 45, 'limit': 30}]
     """
     records = frame[list(columns)].to_dict("records")
-    return [{**{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()},
+    return [{**{str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()},
              **constants} for r in records]

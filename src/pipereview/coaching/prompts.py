@@ -25,8 +25,8 @@ from __future__ import annotations
 import html
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +116,8 @@ def _field_labels(context: Context, fields: Iterable[str], model: str) -> str:
     return ("、" if lang == "zh" else ", ").join(labels)
 
 
-@pass_context
-def _quoted(context: Context, text: str) -> str:
-    return f"“{text}”" if context.get("lang") == "zh" else f"“{text}”"
+def _quoted(text: str) -> str:
+    return f"“{text}”"
 
 
 class PromptTemplates:
@@ -197,7 +196,8 @@ def coaching_prompts(findings: pd.DataFrame, *, lang: str = "en",
     rendered = []
     for row in findings.to_dict("records"):  # one template call per finding
         evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}
-        rendered.append(templates.render(str(row["rule"]), lang, {**row, "e": evidence}))
+        values = {str(key): value for key, value in row.items()}
+        rendered.append(templates.render(str(row["rule"]), lang, {**values, "e": evidence}))
     out = findings.copy()
     out["lang"] = lang
     for block in BLOCKS:
