@@ -34,6 +34,7 @@ Rules (details in ``docs/forecast.md``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,17 +90,26 @@ class ForecastSettings:
 
 
 def _stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per row: the stage model's probability and whether the stage is won or lost."""
-    out = pd.DataFrame({"model_probability": np.nan, "is_won": False, "is_lost": False},
-                       index=frame.index)
-    for name, part in frame.groupby("stage_model", sort=False):
-        model = load_stage_model(str(name))
-        probability = {s.key: s.probability for s in model.stages}
-        out.loc[part.index, "model_probability"] = part["stage"].map(probability)
-        out.loc[part.index, "is_won"] = (part["stage"] == model.won_stage.key).to_numpy()
-        lost = [s.key for s in model.lost_stages]
-        out.loc[part.index, "is_lost"] = part["stage"].isin(lost).to_numpy()
-    return out
+    """Per row: the stage model's probability and whether the stage is won or lost (looked
+    up once per distinct model and stage, then spread back)."""
+    model_codes, model_names = pd.factorize(frame["stage_model"].astype("str"))
+    stage_codes, stage_names = pd.factorize(frame["stage"].astype("str"))
+    combined, codes = np.unique(model_codes.astype(np.int64) * (len(stage_names) + 1)
+                                + stage_codes, return_inverse=True)
+    uniques = [(str(model_names[c // (len(stage_names) + 1)]),
+                str(stage_names[c % (len(stage_names) + 1)])) for c in combined.tolist()]
+    table = np.zeros((len(uniques), 3))
+    table[:, 0] = np.nan
+    models: dict[str, Any] = {}
+    for i, (name, stage) in enumerate(uniques):  # one per distinct model and stage
+        model = models.get(name) or models.setdefault(name, load_stage_model(name))
+        if stage in model.keys:
+            table[i, 0] = model.stage(stage).probability
+        table[i, 1] = stage == model.won_stage.key
+        table[i, 2] = stage in {s.key for s in model.lost_stages}
+    rows = table[codes] if len(codes) else np.zeros((0, 3))
+    return pd.DataFrame({"model_probability": rows[:, 0], "is_won": rows[:, 1].astype(bool),
+                         "is_lost": rows[:, 2].astype(bool)}, index=frame.index)
 
 
 def _in_period(dates: pd.Series, period: str | None, until: pd.Timestamp | None = None
