@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -90,3 +91,30 @@ def test_quarter_of_and_inputs_unchanged() -> None:
     weekly_metrics(HISTORY, targets=TARGETS)
     rep_comparison(HISTORY, "2026-W47", targets=TARGETS)
     pd.testing.assert_frame_equal(HISTORY, before)
+
+
+def test_weekly_metrics_equal_the_week_by_week_computation(sample_store: Path) -> None:
+    # all weeks at once (as-of joins) must give exactly what each week's own computation
+    # gives: every team, week and metric of the sample, targets included
+    from pipereview.history import with_deal_keys
+    from pipereview.store import SnapshotStore
+    from pipereview.targets import load_targets
+    from pipereview.trends import METRICS, TrendSettings, _metrics_at
+    from pipereview.weeks import Week
+
+    history = with_deal_keys(SnapshotStore(sample_store).history())
+    targets = load_targets(Path(__file__).resolve().parents[1] / "data" / "samples"
+                           / "targets.csv")
+    fast = weekly_metrics(history, targets=targets)
+    frames = []
+    for name in sorted(history["snapshot_week"].unique()):
+        week = Week.parse(name)
+        frames.append(_metrics_at(history, week, pd.Timestamp(week.monday), ["team"],
+                                  targets, TrendSettings()).assign(week=name))
+    slow = pd.concat(frames).melt(id_vars=["team", "week"], value_vars=list(METRICS),
+                                  var_name="metric")
+    both = fast.merge(slow, on=["team", "week", "metric"], suffixes=("", "_slow"),
+                      how="outer", validate="one_to_one")
+    assert len(both) == len(fast) == len(slow) == 4 * 12 * len(METRICS)
+    pd.testing.assert_series_equal(both["value"].astype(float),
+                                   both["value_slow"].astype(float), check_names=False)

@@ -48,6 +48,7 @@ from pipereview.forecast import (
     win_rates,
     won_deals,
 )
+from pipereview.schema import open_mask
 from pipereview.weeks import Week
 
 __all__ = ["METRICS", "TrendSettings", "quarter_of", "rep_comparison", "weekly_metrics"]
@@ -111,21 +112,153 @@ def _metrics_at(history: pd.DataFrame, as_of: Week, first: pd.Timestamp, keys: l
     return out.reset_index()
 
 
+def _latest_rows(rows: pd.DataFrame, deals: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    """For each (deal code, week index) pair, the position in ``rows`` of the deal's
+    latest row up to that week (-1 when none): one as-of join, no loop."""
+    left = pd.DataFrame({"k": deals.astype(np.int64), "w": weeks.astype(np.int64),
+                         "i": np.arange(len(deals))}).sort_values("w", kind="stable")
+    right = pd.DataFrame({"k": rows["_k"].to_numpy(), "w": rows["_w"].to_numpy(),
+                          "pos": np.arange(len(rows))}).sort_values("w", kind="stable")
+    joined = pd.merge_asof(left, right, on="w", by="k", direction="backward")
+    out = np.full(len(deals), -1, dtype=np.int64)
+    found = joined["pos"].notna().to_numpy()
+    out[joined["i"].to_numpy()[found]] = joined["pos"].to_numpy()[found].astype(np.int64)
+    return out
+
+
+def _candidates(rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (deal, week) pairs for the rows in ``mask``: the week holding the row's
+    close date and the ``span - 1`` weeks after it, within the stored weeks."""
+    start = rows["_cw"].to_numpy()[mask]
+    deals = rows["_k"].to_numpy()[mask]
+    ok = start >= -span
+    start, deals = start[ok], deals[ok]
+    weeks = (start[:, None] + np.arange(span)[None, :]).ravel()
+    deals = np.repeat(deals, span)
+    keep = (weeks >= 0) & (weeks < n_weeks)
+    pairs = np.unique(deals[keep] * n_weeks + weeks[keep])
+    return pairs // n_weeks, pairs % n_weeks
+
+
+def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
+                settings: TrendSettings) -> pd.DataFrame:
+    """Every team metric for every stored week at once (what :func:`_metrics_at` gives
+    week by week), with as-of joins instead of one pass over the history per week."""
+    from pipereview.forecast import _stage_facts, _targets_for
+    from pipereview.history import deal_key, week_monday
+    from pipereview.waterfall import period_bounds
+
+    week_names = sorted(history["snapshot_week"].astype("str").unique())
+    n = len(week_names)
+    mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday) for w in week_names])
+    sundays = mondays + pd.Timedelta(days=6)
+    rows = history.reset_index(drop=True)
+    facts = _stage_facts(rows)
+    rows = rows.assign(
+        _k=pd.factorize(deal_key(rows))[0], _w=pd.Index(week_names).get_indexer(
+            rows["snapshot_week"].astype("str")),
+        _won=facts["is_won"].to_numpy(), _lost=facts["is_lost"].to_numpy(),
+        _open=open_mask(rows).to_numpy())
+    close_monday = (rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week,
+                                                         unit="D")).dt.normalize()
+    first = mondays[0]
+    rows["_cw"] = ((close_monday - first).dt.days // 7).fillna(-10**9).astype(np.int64)
+    rows = rows.sort_values("_w", kind="stable", ignore_index=True)  # latest row = last
+    teams = sorted(rows["team"].astype("str").unique())
+    grid = pd.MultiIndex.from_product([teams, range(n)], names=["team", "_w"])
+    seen = rows.groupby("team")["_w"].min()
+    out = pd.DataFrame(index=grid).reset_index()
+    out = out[out["_w"].to_numpy() >= seen.reindex(out["team"]).to_numpy()]
+    out = out.set_index(["team", "_w"])
+
+    # the snapshot: each team's latest stored week up to W (forward-filled)
+    weighted = weighted_pipeline(rows[rows["_open"]])
+    snap = weighted.groupby(["team", "_w"]).agg(
+        open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
+        open_deals=("amount", "size"))
+    quarter_first = pd.Series([period_bounds(quarter_of(w))[0] for w in week_names])
+    quarter_last = pd.Series([period_bounds(quarter_of(w))[1] for w in week_names])
+    due = weighted["close_date"].between(quarter_first[weighted["_w"]].to_numpy(),
+                                         quarter_last[weighted["_w"]].to_numpy())
+    snap["open_in_period"] = weighted[due.to_numpy()].groupby(["team", "_w"])["amount"].sum()
+    has_rows = rows.groupby(["team", "_w"]).size().rename("_rows")
+    out = out.join(has_rows).join(snap)
+    present = out["_rows"].notna()
+    for column in ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period"):
+        value = out[column].where(present | out[column].notna())
+        out[column] = value.where(present).groupby(level="team").ffill()
+
+    # new deals: created in week W, seen in that week's export
+    created = rows["created_date"] if "created_date" in rows else pd.Series(pd.NaT,
+                                                                          index=rows.index)
+    new = rows[created.between(mondays[rows["_w"]].to_numpy(), sundays[rows["_w"]].to_numpy())
+               .to_numpy()].drop_duplicates(["_k", "_w"])
+    out["new_deals"] = new.groupby(["team", "_w"]).size()
+
+    close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
+    # won in week W (latest row up to W won, close date in W) and won to date in W's quarter
+    k, w = _candidates(rows, rows["_won"].to_numpy(), 15, n)
+    pos = _latest_rows(rows, k, w)
+    ok = pos >= 0
+    k, w, pos = k[ok], w[ok], pos[ok]
+    won_rows = rows.iloc[pos]
+    is_won = won_rows["_won"].to_numpy()
+    in_week = (close[pos] >= mondays[w].to_numpy()) & (close[pos] <= sundays[w].to_numpy())
+    to_date = ((close[pos] >= quarter_first[w].to_numpy())
+               & (close[pos] <= np.minimum(quarter_last[w].to_numpy(), sundays[w].to_numpy())))
+    frame = pd.DataFrame({"team": won_rows["team"].to_numpy(), "_w": w,
+                          "amount": won_rows["amount"].to_numpy()})
+    out["won_amount"] = frame[is_won & in_week].groupby(["team", "_w"])["amount"].sum()
+    out["won_to_date"] = frame[is_won & to_date].groupby(["team", "_w"])["amount"].sum()
+
+    # win rate over the trailing window ending with W's Sunday
+    span = settings.forecast.win_rate_weeks
+    k, w = _candidates(rows, (rows["_won"] | rows["_lost"]).to_numpy(), span, n)
+    pos = _latest_rows(rows, k, w)
+    ok = pos >= 0
+    w, pos = w[ok], pos[ok]
+    latest = rows.iloc[pos]
+    start = sundays[w] - pd.Timedelta(weeks=span) + pd.Timedelta(days=1)
+    window = (close[pos] >= start.to_numpy()) & (close[pos] <= sundays[w].to_numpy())
+    closed = pd.DataFrame({"team": latest["team"].to_numpy(), "_w": w,
+                           "won": latest["_won"].to_numpy() & window,
+                           "lost": latest["_lost"].to_numpy() & window})
+    counts = closed.groupby(["team", "_w"])[["won", "lost"]].sum()
+    out = out.join(counts)
+    counts_cols = ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period",
+                   "new_deals", "won_amount", "won_to_date", "won", "lost")
+    out = out.fillna(dict.fromkeys(counts_cols, 0))
+    total = out["won"] + out["lost"]
+    out["win_rate"] = (out["won"] / total).where(total >= settings.forecast.min_closed_deals)
+    out["coverage"] = np.nan
+    if targets is not None:
+        out = out.reset_index()
+        target = pd.Series(np.nan, index=out.index)
+        for index, name in enumerate(week_names):  # one lookup per week, never per deal
+            goals = _targets_for(targets, quarter_of(name), ["team"])["target"]
+            at = out["_w"] == index
+            target[at] = goals.reindex(out.loc[at, "team"]).to_numpy()
+        remaining = (target - out["won_to_date"]).clip(lower=0)
+        out["coverage"] = out["open_in_period"] / remaining.where(remaining > 0)
+        out = out.set_index(["team", "_w"])
+    out = out.reset_index()
+    out["week"] = np.asarray(week_names, dtype=object)[out["_w"].to_numpy()]
+    return out.drop(columns=["_w", "_rows"])
+
+
 def weekly_metrics(history: pd.DataFrame, *, targets: pd.DataFrame | None = None,
                    settings: TrendSettings | None = None) -> pd.DataFrame:
     """Each team's metrics for every stored week, long: ``team``, ``week``, ``metric``,
     ``value``, ``previous``, ``change``, ``change_pct`` and ``direction`` (up / down /
     flat; blank in the first week or when a value is missing). ``history`` is unchanged.
+
+    Each week's values are what the history up to that week says (as
+    :func:`rep_comparison` computes them for one week), all weeks in one pass: the
+    latest row of each deal up to a week comes from an as-of join.
     """
     settings = settings or TrendSettings()
-    weeks = sorted(history["snapshot_week"].astype("str").unique())
-    frames = []
-    for text in weeks:  # loops over weeks; each week is vectorised
-        week = Week.parse(text)
-        frame = _metrics_at(history, week, pd.Timestamp(week.monday), ["team"], targets,
-                            settings)
-        frames.append(frame.assign(week=text))
-    wide = pd.concat(frames, ignore_index=True)
+    wide = _team_weeks(history, targets, settings)
     long = wide.melt(id_vars=["team", "week"], value_vars=list(METRICS), var_name="metric")
     long["metric"] = pd.Categorical(long["metric"], categories=list(METRICS), ordered=True)
     long = long.sort_values(["team", "metric", "week"]).reset_index(drop=True)
