@@ -29,7 +29,7 @@ import pandas as pd
 
 from pipereview.forecast import ForecastSettings, win_rates
 from pipereview.history import deal_key, week_monday
-from pipereview.schema import open_mask
+from pipereview.schema import open_mask, stage_facts
 from pipereview.stages import load_stage_model
 from pipereview.weeks import Week
 
@@ -66,19 +66,9 @@ def _week(as_of: str | Week) -> Week:
 
 def _positions(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: position among the model's open stages (-1 when closed), won, lost."""
-    pos = np.full(len(rows), -1, dtype=np.int64)
-    won = np.zeros(len(rows), dtype=bool)
-    lost = np.zeros(len(rows), dtype=bool)
-    models = rows["stage_model"].astype("str").to_numpy()
-    stages = rows["stage"].astype("str").to_numpy()
-    for name in pd.unique(models):  # loops over stage models
-        model = load_stage_model(str(name))
-        of = models == name
-        order = {s.key: i for i, s in enumerate(model.open_stages)}
-        pos[of] = pd.Series(stages[of]).map(order).fillna(-1).to_numpy(dtype=np.int64)
-        won[of] = stages[of] == model.won_stage.key
-        lost[of] = np.isin(stages[of], [s.key for s in model.lost_stages])
-    return pos, won, lost
+    facts = stage_facts(rows)
+    pos = np.where(facts["is_open"].to_numpy(), facts["position"].to_numpy(), -1)
+    return pos, facts["is_won"].to_numpy(), facts["is_lost"].to_numpy()
 
 
 def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks: int = 13,

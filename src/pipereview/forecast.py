@@ -34,7 +34,6 @@ Rules (details in ``docs/forecast.md``):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +41,7 @@ import pandas as pd
 
 from pipereview.errors import InputError
 from pipereview.history import deal_key
-from pipereview.schema import open_mask
+from pipereview.schema import open_mask, stage_facts
 from pipereview.stages import load_stage_model
 from pipereview.waterfall import period_bounds
 from pipereview.weeks import Week
@@ -90,26 +89,9 @@ class ForecastSettings:
 
 
 def _stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per row: the stage model's probability and whether the stage is won or lost (looked
-    up once per distinct model and stage, then spread back)."""
-    model_codes, model_names = pd.factorize(frame["stage_model"].astype("str"))
-    stage_codes, stage_names = pd.factorize(frame["stage"].astype("str"))
-    combined, codes = np.unique(model_codes.astype(np.int64) * (len(stage_names) + 1)
-                                + stage_codes, return_inverse=True)
-    uniques = [(str(model_names[c // (len(stage_names) + 1)]),
-                str(stage_names[c % (len(stage_names) + 1)])) for c in combined.tolist()]
-    table = np.zeros((len(uniques), 3))
-    table[:, 0] = np.nan
-    models: dict[str, Any] = {}
-    for i, (name, stage) in enumerate(uniques):  # one per distinct model and stage
-        model = models.get(name) or models.setdefault(name, load_stage_model(name))
-        if stage in model.keys:
-            table[i, 0] = model.stage(stage).probability
-        table[i, 1] = stage == model.won_stage.key
-        table[i, 2] = stage in {s.key for s in model.lost_stages}
-    rows = table[codes] if len(codes) else np.zeros((0, 3))
-    return pd.DataFrame({"model_probability": rows[:, 0], "is_won": rows[:, 1].astype(bool),
-                         "is_lost": rows[:, 2].astype(bool)}, index=frame.index)
+    """Per row: the stage model's probability and whether the stage is won or lost."""
+    facts: pd.DataFrame = stage_facts(frame)[["model_probability", "is_won", "is_lost"]]
+    return facts
 
 
 def _in_period(dates: pd.Series, period: str | None, until: pd.Timestamp | None = None

@@ -23,7 +23,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipereview.history import days_in_stage, deal_key, week_monday
+from pipereview.history import days_in_stage, deal_key
+from pipereview.schema import open_mask, stage_facts
 from pipereview.stages import StageModel, load_stage_model
 from pipereview.weeks import Week, week_range
 
@@ -93,9 +94,7 @@ def _models(frame: pd.DataFrame) -> dict[str, StageModel]:
 
 
 def _open_rows(history: pd.DataFrame, models: dict[str, StageModel]) -> pd.Series:
-    keys = {(m, s.key) for m, model in models.items() for s in model.open_stages}
-    pairs = pd.MultiIndex.from_arrays([history["stage_model"], history["stage"]])
-    return pd.Series(pairs.isin(list(keys)), index=history.index)
+    return open_mask(history)
 
 
 def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team") -> pd.DataFrame:
@@ -194,26 +193,27 @@ def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
     0    T        initial_contact          2      1           0.5
     """
     week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
-    models = _models(history)
-    rank: dict[tuple[str, str], float] = {}
-    for name, model in models.items():
-        for i, st in enumerate(model.open_stages):
-            rank[(name, st.key)] = float(i)
-        rank[(name, model.won_stage.key)] = float(len(model.stages))
-    cols = ["team", "owner", "stage_model", "stage", "snapshot_week"]
-    frame = history[cols].assign(key=deal_key(history))
-    frame = frame.sort_values(["key", "snapshot_week"], kind="stable")
-    ordinal = week_monday(frame["snapshot_week"]).astype("int64") // (7 * 86_400 * 10**9)
-    pos = pd.Series([rank.get(k, -1.0) for k in zip(frame["stage_model"], frame["stage"],
-                                                     strict=True)], index=frame.index)
-    same = (frame["key"] == frame["key"].shift(-1)) & (ordinal.shift(-1) == ordinal + 1)
-    is_open = _open_rows(frame, models)
-    in_win = (frame["snapshot_week"] >= str(week - weeks)) & (frame["snapshot_week"] < str(week))
-    exp = frame[same & is_open & in_win].assign(
-        moved=(pos.shift(-1) > pos)[same & is_open & in_win].astype("int64"))
+    keys, _ = pd.factorize(deal_key(history))
+    week_codes, names = pd.factorize(history["snapshot_week"].astype("str"))
+    ordinal = (np.array([Week.parse(str(w)).monday for w in names], dtype="datetime64[D]")
+               .astype(np.int64) // 7)[week_codes]
+    order = np.lexsort((ordinal, keys))  # by deal, then week
+    facts = stage_facts(history).iloc[order]
+    frame = history[["team", "owner", "stage", "snapshot_week"]].iloc[order]
+    k, o = keys[order], ordinal[order]
+    pos = facts["position"].to_numpy()
+    nxt = np.roll(np.arange(len(order)), -1)
+    same = np.zeros(len(order), dtype=bool)
+    same[:-1] = (k[1:] == k[:-1]) & (o[1:] == o[:-1] + 1)
+    is_open = facts["is_open"].to_numpy()
+    in_win = ((frame["snapshot_week"] >= str(week - weeks))
+              & (frame["snapshot_week"] < str(week))).to_numpy()
+    moved = pos[nxt] > pos
+    take = same & is_open & in_win
+    exp = frame[take].assign(moved=moved[take].astype("int64"))
     if by == "team":
         exp = exp.assign(owner="")
-    out = exp.groupby(["team", "owner", "stage"], sort=False).agg(
+    out = exp.groupby(["team", "owner", "stage"], sort=True).agg(
         exposures=("moved", "size"), moved=("moved", "sum")).reset_index()
     out["move_on_rate"] = out["moved"] / out["exposures"]
     return out

@@ -35,6 +35,7 @@ source_row                    int64               row in that file, as a spreads
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -51,6 +52,7 @@ __all__ = [
     "SNAPSHOT_COLUMNS",
     "open_mask",
     "snapshot_schema",
+    "stage_facts",
     "validate_snapshot",
 ]
 
@@ -155,16 +157,51 @@ def validate_snapshot(
     return frame
 
 
+def stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row, from its stage under its team's stage model: ``position`` among the open
+    stages (0-based; the number of stages for won, -1 for lost or unknown), ``is_open``,
+    ``is_won``, ``is_lost`` and the model's ``model_probability``. Each distinct model and
+    stage is looked up once, then spread back.
+
+    >>> stage_facts(pd.DataFrame({"stage": ["needs_confirmed", "won"],
+    ...                           "stage_model": "generic_4"}))[["position", "is_open", "is_won"]]
+       position  is_open  is_won
+    0         1     True   False
+    1         6    False    True
+    """
+    model_codes, model_names = pd.factorize(frame["stage_model"].astype("str"))
+    stage_codes, stage_names = pd.factorize(frame["stage"].astype("str"))
+    width = len(stage_names) + 1
+    combined, codes = np.unique(model_codes.astype(np.int64) * width + stage_codes,
+                                return_inverse=True)
+    table = np.zeros((len(combined), 5))
+    table[:, 0] = -1
+    table[:, 4] = np.nan
+    for i, code in enumerate(combined.tolist()):  # one per distinct model and stage
+        model = load_stage_model(str(model_names[code // width]))
+        stage = str(stage_names[code % width])
+        opened = [s.key for s in model.open_stages]
+        if stage in opened:
+            table[i, 0], table[i, 1] = opened.index(stage), 1
+        elif stage == model.won_stage.key:
+            table[i, 0], table[i, 2] = len(model.stages), 1
+        table[i, 3] = stage in {s.key for s in model.lost_stages}
+        if stage in model.keys:
+            table[i, 4] = model.stage(stage).probability
+    rows = table[codes.reshape(-1)] if len(frame) else np.zeros((0, 5))
+    return pd.DataFrame({"position": rows[:, 0].astype(np.int64),
+                         "is_open": rows[:, 1].astype(bool), "is_won": rows[:, 2].astype(bool),
+                         "is_lost": rows[:, 3].astype(bool), "model_probability": rows[:, 4]},
+                        index=frame.index)
+
+
 def open_mask(frame: pd.DataFrame) -> pd.Series:
     """True for the rows of ``frame`` whose stage is open under their team's stage model.
 
     >>> open_mask(pd.DataFrame({"stage": ["negotiation", "won"], "stage_model": "generic_4"}))
     0     True
     1    False
-    dtype: bool
+    Name: is_open, dtype: bool
     """
-    result = pd.Series(False, index=frame.index)
-    for name, part in frame.groupby("stage_model", sort=False):
-        model = load_stage_model(str(name))
-        result[part.index] = part["stage"].isin([s.key for s in model.open_stages])
-    return result
+    mask: pd.Series = stage_facts(frame)["is_open"]
+    return mask

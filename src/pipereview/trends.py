@@ -146,7 +146,7 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     """Every team metric for every stored week at once (what :func:`_metrics_at` gives
     week by week), with as-of joins instead of one pass over the history per week."""
     from pipereview.forecast import _stage_facts, _targets_for
-    from pipereview.history import deal_key, week_monday
+    from pipereview.history import deal_key
     from pipereview.waterfall import period_bounds
 
     week_names = sorted(history["snapshot_week"].astype("str").unique())
