@@ -88,16 +88,24 @@ class RiskSettings:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 
 
+_USED = ("snapshot_week", "deal_key", "team", "owner", "deal_id", "deal_name", "account",
+         "stage_model", "stage", "amount", "currency", "close_date", "last_activity_date")
+
+
 def _week(as_of: str | Week) -> Week:
     return Week.parse(as_of) if isinstance(as_of, str) else as_of
 
 
 def _ordered(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
     """Rows up to ``as_of`` with their key, sorted by deal then week."""
-    rows = history[history["snapshot_week"].astype("str") <= str(as_of)]
+    rows = history.loc[history["snapshot_week"].astype("str") <= str(as_of),
+                       [c for c in _USED if c in history]]  # sort only what is used
     rows = rows.assign(deal_key=deal_key(rows), _monday=week_monday(
         rows["snapshot_week"].astype("str")))
-    return rows.sort_values(["deal_key", "_monday"], kind="stable", ignore_index=True)
+    keys, _ = pd.factorize(rows["deal_key"])
+    order = np.lexsort((rows["_monday"].to_numpy(), keys))  # integer sort, not strings
+    rows = rows.iloc[order].reset_index(drop=True)
+    return rows.assign(_open=open_mask(rows).to_numpy(dtype=bool), _k=keys[order])
 
 
 def stage_durations(history: pd.DataFrame, *, as_of: str | Week) -> pd.DataFrame:
@@ -117,26 +125,27 @@ def stage_durations(history: pd.DataFrame, *, as_of: str | Week) -> pd.DataFrame
       team stage_model            stage  stays  median_days  p75_days
     0    T   generic_4  needs_confirmed      1         14.0      14.0
     """
-    week = _week(as_of)
-    rows = _ordered(history, week)
+    rows = _ordered(history, _week(as_of))
     if rows.empty:
         return pd.DataFrame(columns=list(DURATION_COLUMNS))
+    return _durations(rows)
+
+
+def _durations(rows: pd.DataFrame) -> pd.DataFrame:
     first_week = rows["_monday"].min()
-    key, stage = rows["deal_key"].to_numpy(), rows["stage"].astype("str").to_numpy()
+    key = rows["_k"].to_numpy()
+    stage = pd.factorize(rows["stage"])[0]
     new_run = np.ones(len(rows), dtype=bool)
     new_run[1:] = (key[1:] != key[:-1]) | (stage[1:] != stage[:-1])
-    run = np.cumsum(new_run)
-    frame = pd.DataFrame({"run": run, "key": key, "team": rows["team"].to_numpy(),
-                          "stage_model": rows["stage_model"].astype("str").to_numpy(),
-                          "stage": stage, "monday": rows["_monday"].to_numpy(),
-                          "open": open_mask(rows).to_numpy(dtype=bool)})
-    runs = frame.groupby("run", sort=True).agg(
-        key=("key", "first"), team=("team", "first"), stage_model=("stage_model", "first"),
-        stage=("stage", "first"), start=("monday", "min"), open=("open", "first"))
-    following = runs.shift(-1)
-    ended = (following["key"] == runs["key"]) & runs["open"] & (runs["start"] > first_week)
-    stays = runs[ended].assign(days=(following.loc[ended, "start"] - runs.loc[ended, "start"]
-                                     ).dt.days.astype(float))
+    starts = np.flatnonzero(new_run)  # each run's first row; runs are in deal, week order
+    start = rows["_monday"].to_numpy()[starts]
+    run_key = key[starts]
+    ended = np.zeros(len(starts), dtype=bool)
+    ended[:-1] = run_key[1:] == run_key[:-1]
+    ended &= rows["_open"].to_numpy()[starts] & (start > first_week)
+    days = (np.append(start[1:], start[:1]) - start).astype("timedelta64[D]").astype(float)
+    stays = rows.iloc[starts[ended]][["team", "stage_model", "stage"]].assign(
+        days=days[ended])
     out = stays.groupby(["team", "stage_model", "stage"], sort=True)["days"].agg(
         stays="size", median_days="median", p75_days=lambda d: float(np.percentile(d, 75)))
     result: pd.DataFrame = out.reset_index()[list(DURATION_COLUMNS)]
@@ -147,7 +156,7 @@ def _pushes(rows: pd.DataFrame) -> pd.Series:
     """Per deal key: weeks whose close date moved later than the previous row's while the
     deal was open in both rows."""
     same = rows["deal_key"].eq(rows["deal_key"].shift())
-    is_open = open_mask(rows)
+    is_open = rows["_open"]
     later = rows["close_date"] > rows["close_date"].shift()
     pushed = same & is_open & is_open.shift(fill_value=False) & later.fillna(False)
     return pushed.groupby(rows["deal_key"], sort=False).sum()
@@ -173,7 +182,7 @@ def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
     pushes = _pushes(rows)
     ages = days_in_stage(rows, as_of=week)
     last = rows.groupby("team")["snapshot_week"].transform("max")
-    now = rows[(rows["snapshot_week"] == last) & open_mask(rows)]
+    now = rows[(rows["snapshot_week"] == last) & rows["_open"]]
     out = now.reindex(columns=list(RISK_COLUMNS[:12])).reset_index(drop=True)
     out["days_in_stage"] = ages.loc[now.index].to_numpy()
     typical = {(m, s.key): s.typical_days for m in out["stage_model"].unique()
@@ -181,7 +190,7 @@ def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
     out["typical_days"] = [typical.get(k) for k in zip(out["stage_model"], out["stage"],
                                                        strict=True)]
     out["typical_days"] = out["typical_days"].astype(float)
-    durations = stage_durations(rows, as_of=week)
+    durations = _durations(rows)
     enough = durations[durations["stays"] >= settings.min_durations]
     p75 = enough.set_index(["team", "stage_model", "stage"])["p75_days"]
     out["team_p75_days"] = p75.reindex(pd.MultiIndex.from_frame(

@@ -183,7 +183,10 @@ def sales_velocity(history: pd.DataFrame, *, as_of: str | Week, by: Level = "tea
     _check_level(by)
     settings = settings or ForecastSettings()
     week = _week(as_of)
-    rows = history[history["snapshot_week"].astype("str") <= str(week)]
+    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
+            "stage_model", "stage", "amount", "currency", "close_date", "created_date"]
+    rows = history.loc[history["snapshot_week"].astype("str") <= str(week),
+                       [c for c in used if c in history]]  # sort only what is used
     keys = ["team"] if by == "team" else ["team", "owner"]
     if rows.empty:
         return pd.DataFrame(columns=list(VELOCITY_COLUMNS))

@@ -213,7 +213,7 @@ def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
     exp = frame[take].assign(moved=moved[take].astype("int64"))
     if by == "team":
         exp = exp.assign(owner="")
-    out = exp.groupby(["team", "owner", "stage"], sort=True).agg(
+    out: pd.DataFrame = exp.groupby(["team", "owner", "stage"], sort=True).agg(
         exposures=("moved", "size"), moved=("moved", "sum")).reset_index()
     out["move_on_rate"] = out["moved"] / out["exposures"]
     return out
