@@ -86,7 +86,10 @@ def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks:
     """
     _check_level(by)
     week = _week(as_of)
-    rows = history[history["snapshot_week"].astype("str") <= str(week)]
+    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
+            "stage_model", "stage"]
+    rows = history.loc[history["snapshot_week"].astype("str") <= str(week),
+                       [c for c in used if c in history]]
     cols = list(CONVERSION_COLUMNS)
     if rows.empty:
         return pd.DataFrame(columns=cols)

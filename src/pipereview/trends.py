@@ -153,7 +153,10 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     n = len(week_names)
     mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday) for w in week_names])
     sundays = mondays + pd.Timedelta(days=6)
-    rows = history.reset_index(drop=True)
+    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "stage",
+            "stage_model", "amount", "probability", "forecast_category", "close_date",
+            "created_date"]
+    rows = history[[c for c in used if c in history]].reset_index(drop=True)
     facts = _stage_facts(rows)
     rows = rows.assign(
         _k=pd.factorize(deal_key(rows))[0], _w=pd.Index(week_names).get_indexer(
