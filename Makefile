@@ -33,6 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/diagnostics.py
 
 samples: $(STAMP)
 	$(BIN)/pipereview sample --out data/samples --seed 2026
