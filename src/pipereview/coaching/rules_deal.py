@@ -129,6 +129,18 @@ def _missing_contact(context: CoachingContext, field: str) -> pd.DataFrame:
     return pd.concat(frames).sort_values(["team", "owner", "deal_key"], kind="stable")
 
 
+def _contact_findings(context: CoachingContext, field: str, severities: tuple[int, int]
+                      ) -> pd.DataFrame:
+    """Findings for :func:`_missing_contact`: severity ``severities[0]`` one stage beyond,
+    ``severities[1]`` further."""
+    hit = _missing_contact(context, field)
+    return deal_rows(
+        hit, metric="stages_beyond", value=hit["stages_beyond"], reference=0.0,
+        severity=np.where(hit["stages_beyond"].to_numpy() >= 2, severities[1], severities[0]),
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["required_stage", "stages_beyond"]))
+
+
 @register_rule("no_decision_maker", kind="risk", coaching="opportunity", scope="deal",
                defaults={}, replace=True)
 def no_decision_maker(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -138,12 +150,7 @@ def no_decision_maker(context: CoachingContext, params: Mapping[str, Any]) -> pd
     Value: stages beyond that stage. Severity: 2 one stage beyond, 3 further. Teams whose
     export has no decision-maker values at all are not judged.
     """
-    hit = _missing_contact(context, "decision_maker")
-    return deal_rows(
-        hit, metric="stages_beyond", value=hit["stages_beyond"], reference=0.0,
-        severity=np.where(hit["stages_beyond"].to_numpy() >= 2, 3, 2),
-        amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["required_stage", "stages_beyond"]))
+    return _contact_findings(context, "decision_maker", severities=(2, 3))
 
 
 @register_rule("no_coach", kind="risk", coaching="opportunity", scope="deal",
@@ -155,12 +162,7 @@ def no_coach(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFram
     Value: stages beyond that stage. Severity: 1 one stage beyond, 2 further. Teams whose
     export has no coach values at all are not judged.
     """
-    hit = _missing_contact(context, "coach")
-    return deal_rows(
-        hit, metric="stages_beyond", value=hit["stages_beyond"], reference=0.0,
-        severity=np.where(hit["stages_beyond"].to_numpy() >= 2, 2, 1),
-        amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["required_stage", "stages_beyond"]))
+    return _contact_findings(context, "coach", severities=(1, 2))
 
 
 @register_rule("repeated_pushes", kind="risk", coaching="opportunity", scope="deal",
