@@ -170,6 +170,21 @@ def demo(
     _print_changes(store, results[-1].week)
     out.print(f"Ingested {len(results)} weeks from {samples}.")
     out.print(f"Results: snapshot store in {(out_dir / 'store').resolve()}")
+    from pipereview.batch import run_batch
+
+    targets = samples / "targets.csv"
+    with _progress() as bar:
+        task = bar.add_task(f"{results[-1].week}: review notebooks",
+                            total=len(store.info(results[-1].week)["teams"]))
+        batch = run_batch(results[-1].week, store=out_dir / "store",
+                          out_dir=out_dir / "reports",
+                          targets=targets if targets.exists() else None,
+                          progress=lambda _: bar.update(task, advance=1))
+    failed = [t.team for t in batch.teams if t.status != "ok"]
+    out.print(f"Review pack for {batch.week}: {len(batch.teams) - len(failed)} of "
+              f"{len(batch.teams)} teams ok. Open {batch.index.resolve()}")
+    if failed:
+        raise typer.Exit(1)
     out.print(f"Next: `pipereview weeks --store {out_dir / 'store'}` lists what it holds; "
               f"`pipereview changes --week {results[-1].week} --store {out_dir / 'store'}` "
               "shows the week's changes.")
@@ -263,6 +278,55 @@ def coach(
     sheets = [f for f in files if f.suffix == ".md" and not f.name.startswith("team.")]
     out.print(f"Coaching pack for {as_of} ({lang}): {len(sheets)} rep sheets and "
               f"{len(chosen)} team summaries in {(out_dir / as_of).resolve()}")
+
+
+@app.command()
+@_friendly
+def run(
+    week: Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")] = None,
+    teams: Annotated[str | None, typer.Option(help="Comma-separated teams [default: every team of the week].")] = None,
+    workers: Annotated[int | None, typer.Option(help="Teams run in parallel [default: the machine's cores].")] = None,
+    lang: Annotated[str, typer.Option(help="Language of the reports: en or zh.")] = "en",
+    targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")] = None,
+    notebook: Annotated[Path | None, typer.Option(help="Team notebook to run [default: the weekly review].")] = None,
+    timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run before the team fails.")] = 600,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the week's reports go.")] = Path("reports"),
+    store: StoreOption = None,
+) -> None:
+    """Run the weekly review notebook for every team, in parallel: a report per team, an
+    index page and a manifest. Exit status 1 when any team failed."""
+    from pipereview.batch import TeamRun, run_batch
+    from pipereview.store import SnapshotStore
+    from pipereview.weeks import Week
+
+    stored = SnapshotStore(store).weeks()
+    if not stored:
+        raise InputError(f"the store {SnapshotStore(store).root} holds no weeks yet",
+                         hint="ingest a week first: pipereview ingest --help")
+    as_of = str(Week.parse(week)) if week else stored[-1]
+    chosen = [t.strip() for t in teams.split(",") if t.strip()] if teams else None
+    with _progress() as bar:
+        count = len(chosen) if chosen else len(SnapshotStore(store).info(as_of)["teams"])
+        task = bar.add_task(f"{as_of}: teams", total=count)
+        failed = 0
+
+        def advance(done: TeamRun) -> None:
+            nonlocal failed
+            failed += done.status != "ok"
+            bar.update(task, advance=1,
+                       description=f"{as_of}: {done.team} {done.status} ({failed} failed)")
+
+        result = run_batch(as_of, store=store, out_dir=out_dir, teams=chosen,
+                           notebook=notebook, workers=workers, lang=lang, targets=targets,
+                           timeout=timeout, progress=advance)
+    import pandas as pd
+
+    _print_table(pd.DataFrame([{"team": t.team, "status": t.status,
+                                "seconds": t.duration_s, "error": t.error[:80]}
+                               for t in result.teams]), f"Weekly review {as_of}")
+    out.print(f"Index: {result.index.resolve()}")
+    if not result.ok:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -1,0 +1,110 @@
+"""The weekly batch: every team runs, one team's failure stops no other, an interrupted
+run keeps last run's outputs, hostile team names never reach the file system."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipereview import batch
+from pipereview.batch import run_batch, safe_folder_name
+from pipereview.cli import app
+from pipereview.errors import InputError
+from pipereview.store import SnapshotStore
+
+# jupyter_client leaves kernel sockets for the garbage collector to close; that is a
+# third-party ResourceWarning, not a fault of the batch
+pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
+              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+
+TINY = Path(__file__).resolve().parent / "data" / "notebooks" / "tiny_team.ipynb"
+W47 = "2026-W47"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", "a\\b", "..", ".hidden", "", "x\x00y"])
+def test_hostile_team_names_are_refused(name: str) -> None:
+    with pytest.raises(InputError, match="cannot be used as a folder name"):
+        safe_folder_name(name)
+
+
+def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: Path) -> None:
+    result = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
+                       teams=["North", "华东"], workers=2)
+    assert result.ok and [t.team for t in result.teams] == ["North", "华东"]
+    folder = tmp_path / W47
+    assert result.folder == folder and not list(tmp_path.glob(".*"))  # no staging left
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["week"] == W47 and manifest["inputs"]["week"] == W47
+    assert {s["file"] for s in manifest["inputs"]["sources"]} >= {"north.csv", "huadong.csv"}
+    north = {t["team"]: t for t in manifest["teams"]}["North"]
+    rows = SnapshotStore(sample_store).read(W47)
+    in_north = int((rows["team"] == "North").sum())  # the tiny notebook counts the rows
+    assert north["status"] == "ok" and north["headline"]["open_deals"] == in_north
+    assert north["outputs"] == {"notebook": "North/review.ipynb", "html": "North/review.html",
+                                "headline": "North/headline.json"}
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "2 of 2 teams ok" in index and 'href="华东/review.html"' in index
+    page = (folder / "North" / "review.html").read_text(encoding="utf-8")
+    assert f"North {in_north}" in page and "import json" not in page  # output shown, code not
+    assert not re.search(r"""(src|href)=["']https?://""", page)  # opens offline
+    shared = pd.read_parquet(folder / "_shared" / "history.parquet")
+    assert "deal_key" in shared and shared["snapshot_week"].max() == W47
+
+
+def test_one_failing_team_stops_no_other(sample_store: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["run", "--week", W47, "--store", str(sample_store),
+                                 "--out", str(tmp_path), "--teams", "North,West",
+                                 "--notebook", str(TINY), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    # the same batch with West's notebook raising: North completes, West is failed
+    (tmp_path / "nb").mkdir()
+    failing = tmp_path / "nb" / "tiny_team.ipynb"
+    failing.write_text(TINY.read_text(encoding="utf-8").replace(
+        'fail_team = \\"\\"', 'fail_team = \\"West\\"'), encoding="utf-8")
+    result = runner.invoke(app, ["run", "--week", W47, "--store", str(sample_store),
+                                 "--out", str(tmp_path), "--teams", "North,West",
+                                 "--notebook", str(failing), "--workers", "2"])
+    assert result.exit_code == 1
+    manifest = json.loads((tmp_path / W47 / "manifest.json").read_text(encoding="utf-8"))
+    status = {t["team"]: t for t in manifest["teams"]}
+    assert status["North"]["status"] == "ok"
+    assert status["West"]["status"] == "failed"
+    assert "RuntimeError: planted failure for West" in status["West"]["error"]
+    executed = (tmp_path / W47 / "West" / "review.ipynb").read_text(encoding="utf-8")
+    assert "planted failure for West" in executed and "Traceback" in executed
+    assert "failed: RuntimeError: planted failure for West" in (
+        tmp_path / W47 / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_interrupted_run_keeps_last_runs_outputs(sample_store: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY, teams=["North"])
+    before = _tree(tmp_path / W47)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "_run_team", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY, teams=["North"])
+    assert _tree(tmp_path / W47) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [W47]  # staging removed
+
+
+def test_unknown_team_and_language_are_refused(sample_store: Path, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no team Nowhere in 2026-W47; teams: DACH, North"):
+        run_batch(W47, store=sample_store, out_dir=tmp_path, teams=["Nowhere"])
+    with pytest.raises(InputError, match="unknown language 'fr'"):
+        run_batch(W47, store=sample_store, out_dir=tmp_path, lang="fr")
+    assert not list(tmp_path.iterdir())
