@@ -4,6 +4,7 @@ run keeps last run's outputs, hostile team names never reach the file system."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -38,8 +39,10 @@ def test_hostile_team_names_are_refused(name: str) -> None:
 
 
 def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: Path) -> None:
+    here = os.getcwd()
     result = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
                        teams=["North", "华东"], workers=2)
+    assert os.getcwd() == here  # parallel kernels never move the process's folder
     assert result.ok and [t.team for t in result.teams] == ["North", "华东"]
     folder = tmp_path / W47
     assert result.folder == folder and not list(tmp_path.glob(".*"))  # no staging left

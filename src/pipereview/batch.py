@@ -110,9 +110,10 @@ def _export_html(notebook: Path, target: Path) -> None:
     import nbformat
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,  # type: ignore[no-untyped-call]
                             exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    node = nbformat.read(notebook, as_version=4)  # type: ignore[no-untyped-call]
+    body, _ = exporter.from_notebook_node(node)
     target.write_text(_strip_remote(body), encoding="utf-8")
 
 
@@ -134,12 +135,12 @@ def _run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any
     start = time.perf_counter()
     error: BaseException | None = None
     attempts = 0
-    for attempts in (1, 2):  # a second try only for a kernel that failed to start
-        try:
+    while attempts < 2:  # a second try only for a kernel that failed to start
+        attempts += 1
+        try:  # no cwd=: papermill would chdir the whole process, racing other threads
             papermill.execute_notebook(
                 str(notebook), str(executed), parameters=parameters, kernel_name="python3",
-                cwd=str(notebook.parent), progress_bar=False, log_output=False,
-                execution_timeout=timeout)
+                progress_bar=False, log_output=False, execution_timeout=timeout)
             error = None
             break
         except Exception as exc:  # a team's failure is recorded, never raised
@@ -167,7 +168,8 @@ def _index_html(week: str, runs: Sequence[TeamRun]) -> str:
     rows = []
     for run in runs:
         h = run.headline
-        def figure(key: str) -> str:
+
+        def figure(key: str, h: dict[str, Any] = h) -> str:
             value = h.get(key)
             return "—" if value is None else (f"{value:,.0f}" if isinstance(value, float)
                                               else html.escape(str(value)))
