@@ -111,3 +111,28 @@ def test_unknown_team_and_language_are_refused(sample_store: Path, tmp_path: Pat
     with pytest.raises(InputError, match="unknown language 'fr'"):
         run_batch(W47, store=sample_store, out_dir=tmp_path, lang="fr")
     assert not list(tmp_path.iterdir())
+
+
+def test_resume_keeps_unchanged_teams_and_reruns_on_new_inputs(
+        sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
+                      teams=["North", "West"], workers=2)
+    executed = []
+    real = batch._run_team
+
+    def counting(notebook: Path, team: str, *args: object) -> batch.TeamRun:
+        executed.append(team)
+        return real(notebook, team, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "_run_team", counting)
+    again = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
+                      teams=["North", "West"], resume=True)
+    assert executed == [] and all(t.resumed for t in again.teams)
+    assert [t.fingerprint for t in again.teams] == [t.fingerprint for t in first.teams]
+    assert (tmp_path / W47 / "North" / "review.html").exists()
+    changed = tmp_path / "changed.ipynb"  # another notebook: a new fingerprint
+    changed.write_text(TINY.read_text(encoding="utf-8").replace("print(team", "print( team"),
+                       encoding="utf-8")
+    run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=changed,
+              teams=["North"], resume=True)
+    assert executed == ["North"]

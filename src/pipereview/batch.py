@@ -28,7 +28,7 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,8 @@ class TeamRun:
     error: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     headline: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+    resumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,32 @@ def _error_summary(error: BaseException) -> str:
     cell = getattr(error, "exec_count", None)
     where = f" (cell {cell})" if cell is not None else ""
     return f"{name}: {value}{where}".strip()
+
+
+def _fingerprint(store: Any, week: Week, notebook: Path, targets: Path | None,
+                 lang: str) -> str:
+    """What a team's report depends on: every stored week up to ``week`` (its sources'
+    SHA-256), the notebook, the targets file and the language."""
+    inputs = [store.info(w) for w in store.weeks() if w <= str(week)]
+    payload = {"weeks": inputs, "notebook": _sha256(notebook), "lang": lang,
+               "targets": _sha256(targets) if targets else None}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _resumed(previous: Path, staging: Path, teams: Sequence[str], fingerprint: str
+             ) -> list[TeamRun]:
+    """Last run's ok teams with the same fingerprint, their folders copied into staging."""
+    manifest = previous / "manifest.json"
+    if not manifest.exists():
+        return []
+    runs = []
+    for entry in json.loads(manifest.read_text(encoding="utf-8")).get("teams", []):
+        if (entry.get("team") in teams and entry.get("status") == "ok"
+                and entry.get("fingerprint") == fingerprint
+                and (previous / entry["folder"]).is_dir()):
+            shutil.copytree(previous / entry["folder"], staging / entry["folder"])
+            runs.append(TeamRun(**{**entry, "resumed": True}))
+    return runs
 
 
 def _run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any],
@@ -200,14 +228,17 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
               out_dir: str | Path = "reports", teams: Sequence[str] | None = None,
               notebook: str | Path | None = None, workers: int | None = None,
               lang: str = "en", targets: str | Path | None = None, timeout: int = 600,
-              progress: Callable[[TeamRun], None] | None = None) -> BatchResult:
+              progress: Callable[[TeamRun], None] | None = None, resume: bool = False
+              ) -> BatchResult:
     """Run the review notebook for every team of ``week`` (or ``teams``) and write the
     week's pack under ``out_dir/<week>`` (layout in the module docstring).
 
     The keyed history is computed once and shared through ``history_path``; teams run
     in ``workers`` parallel kernels (default: the machine's cores); ``progress`` is
-    called as each team finishes. Returns when every team has finished; check
-    :attr:`BatchResult.ok`.
+    called as each team finishes. With ``resume``, a team whose last run of this week
+    was ok on the same inputs (every stored week up to this one, the notebook, the
+    targets, the language: the ``fingerprint``) is copied over, not run again. Returns
+    when every team has finished; check :attr:`BatchResult.ok`.
     """
     from pipereview.history import with_deal_keys
     from pipereview.store import SnapshotStore
@@ -237,7 +268,12 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
         shared = staging / "_shared" / "history.parquet"
         shared.parent.mkdir()
         history.to_parquet(shared, index=False)
-        runs: list[TeamRun] = []
+        fingerprint = _fingerprint(snapshot_store, as_of, notebook_path, target_path, lang)
+        runs = _resumed(root / str(as_of), staging, chosen, fingerprint) if resume else []
+        done = {r.team for r in runs}
+        for run in runs:
+            if progress:
+                progress(run)
         with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
             futures = {pool.submit(
                 _run_team, notebook_path.resolve(), team, staging / folders[team],
@@ -245,9 +281,9 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
                  "history_path": str(shared.resolve()),
                  "targets": str(target_path) if target_path else "",
                  "out_dir": str((staging / folders[team]).resolve())}, timeout): team
-                for team in chosen}
+                for team in chosen if team not in done}
             for future in as_completed(futures):
-                run = future.result()
+                run = replace(future.result(), fingerprint=fingerprint)
                 runs.append(run)
                 if progress:
                     progress(run)

@@ -290,6 +290,7 @@ def run(
     targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")] = None,
     notebook: Annotated[Path | None, typer.Option(help="Team notebook to run [default: the weekly review].")] = None,
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run before the team fails.")] = 600,
+    resume: Annotated[bool, typer.Option(help="Keep teams whose last run of the week was ok on the same inputs.")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the week's reports go.")] = Path("reports"),
     store: StoreOption = None,
 ) -> None:
@@ -318,10 +319,10 @@ def run(
 
         result = run_batch(as_of, store=store, out_dir=out_dir, teams=chosen,
                            notebook=notebook, workers=workers, lang=lang, targets=targets,
-                           timeout=timeout, progress=advance)
+                           timeout=timeout, progress=advance, resume=resume)
     import pandas as pd
 
-    _print_table(pd.DataFrame([{"team": t.team, "status": t.status,
+    _print_table(pd.DataFrame([{"team": t.team, "status": t.status + (" (kept)" if t.resumed else ""),
                                 "seconds": t.duration_s, "error": t.error[:80]}
                                for t in result.teams]), f"Weekly review {as_of}")
     out.print(f"Index: {result.index.resolve()}")
