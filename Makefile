@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/diagnostics.py
+	$(BIN)/python bench/batch.py
 
 samples: $(STAMP)
 	$(BIN)/pipereview sample --out data/samples --seed 2026
