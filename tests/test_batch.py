@@ -136,3 +136,21 @@ def test_resume_keeps_unchanged_teams_and_reruns_on_new_inputs(
     run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=changed,
               teams=["North"], resume=True)
     assert executed == ["North"]
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_manifest(sample_store: Path, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    local = run_batch(W47, store=sample_store, out_dir=tmp_path / "local", notebook=TINY,
+                      teams=["North", "West"], workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        remote = run_batch(W47, store=sample_store, out_dir=tmp_path / "dask", notebook=TINY,
+                           teams=["North", "West"], scheduler=cluster.scheduler_address)
+
+    def comparable(result: batch.BatchResult) -> list[dict[str, object]]:
+        manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+        return [{k: v for k, v in t.items() if k != "duration_s"} for t in manifest["teams"]]
+
+    assert remote.ok and comparable(remote) == comparable(local)

@@ -26,7 +26,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -153,6 +153,28 @@ def _resumed(previous: Path, staging: Path, teams: Sequence[str], fingerprint: s
     return runs
 
 
+Task = tuple[Path, str, Path, dict[str, Any], int]
+
+
+def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
+             ) -> Iterator[TeamRun]:
+    """Each task's :class:`TeamRun` as it finishes: local threads (each drives a kernel
+    process), or the workers of a Dask distributed cluster."""
+    if scheduler:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+            futures = [client.submit(_run_team, *task, pure=False, key=f"team-{i}")
+                       for i, task in enumerate(tasks)]
+            for future in dask_completed(futures):  # type: ignore[no-untyped-call]
+                yield future.result()
+        return
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        for future in as_completed([pool.submit(_run_team, *task) for task in tasks]):
+            yield future.result()
+
+
 def _run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any],
               timeout: int) -> TeamRun:
     """Execute the notebook for one team (retrying once when the kernel failed to start)."""
@@ -228,8 +250,8 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
               out_dir: str | Path = "reports", teams: Sequence[str] | None = None,
               notebook: str | Path | None = None, workers: int | None = None,
               lang: str = "en", targets: str | Path | None = None, timeout: int = 600,
-              progress: Callable[[TeamRun], None] | None = None, resume: bool = False
-              ) -> BatchResult:
+              progress: Callable[[TeamRun], None] | None = None, resume: bool = False,
+              scheduler: str | None = None) -> BatchResult:
     """Run the review notebook for every team of ``week`` (or ``teams``) and write the
     week's pack under ``out_dir/<week>`` (layout in the module docstring).
 
@@ -238,7 +260,10 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     called as each team finishes. With ``resume``, a team whose last run of this week
     was ok on the same inputs (every stored week up to this one, the notebook, the
     targets, the language: the ``fingerprint``) is copied over, not run again. Returns
-    when every team has finished; check :attr:`BatchResult.ok`.
+    when every team has finished; check :attr:`BatchResult.ok`. ``scheduler``
+    (``tcp://host:port``) runs the same per-team executions on a Dask distributed
+    cluster instead of local threads; its workers must see the output folder and the
+    store (a shared file system).
     """
     from pipereview.history import with_deal_keys
     from pipereview.store import SnapshotStore
@@ -274,19 +299,17 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
         for run in runs:
             if progress:
                 progress(run)
-        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-            futures = {pool.submit(
-                _run_team, notebook_path.resolve(), team, staging / folders[team],
-                {"team": team, "week": str(as_of), "lang": lang, "store": "", "exports": "",
-                 "history_path": str(shared.resolve()),
-                 "targets": str(target_path) if target_path else "",
-                 "out_dir": str((staging / folders[team]).resolve())}, timeout): team
-                for team in chosen if team not in done}
-            for future in as_completed(futures):
-                run = replace(future.result(), fingerprint=fingerprint)
-                runs.append(run)
-                if progress:
-                    progress(run)
+        tasks = [(notebook_path.resolve(), team, staging / folders[team],
+                  {"team": team, "week": str(as_of), "lang": lang, "store": "", "exports": "",
+                   "history_path": str(shared.resolve()),
+                   "targets": str(target_path) if target_path else "",
+                   "out_dir": str((staging / folders[team]).resolve())}, timeout)
+                 for team in chosen if team not in done]
+        for finished in _execute(tasks, workers, scheduler):
+            run = replace(finished, fingerprint=fingerprint)
+            runs.append(run)
+            if progress:
+                progress(run)
         runs.sort(key=lambda r: r.team)
         manifest = {
             "week": str(as_of), "lang": lang,

@@ -291,6 +291,7 @@ def run(
     notebook: Annotated[Path | None, typer.Option(help="Team notebook to run [default: the weekly review].")] = None,
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run before the team fails.")] = 600,
     resume: Annotated[bool, typer.Option(help="Keep teams whose last run of the week was ok on the same inputs.")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Run the teams on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the week's reports go.")] = Path("reports"),
     store: StoreOption = None,
 ) -> None:
@@ -319,7 +320,8 @@ def run(
 
         result = run_batch(as_of, store=store, out_dir=out_dir, teams=chosen,
                            notebook=notebook, workers=workers, lang=lang, targets=targets,
-                           timeout=timeout, progress=advance, resume=resume)
+                           timeout=timeout, progress=advance, resume=resume,
+                           scheduler=scheduler)
     import pandas as pd
 
     _print_table(pd.DataFrame([{"team": t.team, "status": t.status + (" (kept)" if t.resumed else ""),
