@@ -24,6 +24,8 @@ demo: $(STAMP)
 	$(BIN)/pipereview demo --samples data/samples --out demo-output
 
 test: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "chromium could not be installed: the browser tests will be skipped"
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
