@@ -7,6 +7,7 @@ error); a Python traceback is shown only with ``--debug``.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -310,13 +311,16 @@ def run(
     with _progress() as bar:
         count = len(chosen) if chosen else len(SnapshotStore(store).info(as_of)["teams"])
         task = bar.add_task(f"{as_of}: teams", total=count)
-        failed = 0
+        failed = finished = 0
+        parallel = workers or os.cpu_count() or 1
 
         def advance(done: TeamRun) -> None:
-            nonlocal failed
+            nonlocal failed, finished
             failed += done.status != "ok"
-            bar.update(task, advance=1,
-                       description=f"{as_of}: {done.team} {done.status} ({failed} failed)")
+            finished += 1
+            running = min(parallel, count - finished)
+            bar.update(task, advance=1, description=f"{as_of}: {finished - failed} done, "
+                       f"{failed} failed, {running} running (last: {done.team})")
 
         result = run_batch(as_of, store=store, out_dir=out_dir, teams=chosen,
                            notebook=notebook, workers=workers, lang=lang, targets=targets,
