@@ -120,9 +120,9 @@ def test_resume_keeps_unchanged_teams_and_reruns_on_new_inputs(
     executed = []
     real = batch._run_team
 
-    def counting(notebook: Path, team: str, *args: object) -> batch.TeamRun:
+    def counting(notebook: Path, team: str, *args: object, **kwargs: object) -> batch.TeamRun:
         executed.append(team)
-        return real(notebook, team, *args)  # type: ignore[arg-type]
+        return real(notebook, team, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "_run_team", counting)
     again = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,

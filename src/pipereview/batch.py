@@ -22,6 +22,7 @@ import hashlib
 import html
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
@@ -186,14 +187,68 @@ def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
             for future in dask_completed(futures):  # type: ignore[no-untyped-call]
                 yield future.result()
         return
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        for future in as_completed([pool.submit(_run_team, *task) for task in tasks]):
-            yield future.result()
+    parallel = workers or os.cpu_count() or 1
+    kernels = _KernelPool(len(tasks), ahead=parallel)
+    try:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            futures = [pool.submit(_run_team, *task, kernels=kernels.take) for task in tasks]
+            for future in as_completed(futures):
+                yield future.result()
+    finally:
+        kernels.close()
+
+
+class _KernelPool:
+    """Kernels started ahead of the teams that use them, ``ahead`` at a time: while a team
+    runs, the next team's kernel starts, so kernel start-up leaves the teams' path."""
+
+    def __init__(self, teams: int, *, ahead: int) -> None:
+        self._ready: queue.Queue[Any] = queue.Queue()
+        self._lock = threading.Lock()
+        self._to_start = teams
+        self._threads: list[threading.Thread] = []
+        for _ in range(min(ahead, teams)):
+            self._start_one()
+
+    def _start_one(self) -> None:
+        with self._lock:
+            if self._to_start <= 0:
+                return
+            self._to_start -= 1
+        thread = threading.Thread(target=self._start, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _start(self) -> None:
+        try:
+            from jupyter_client.manager import KernelManager
+
+            manager = KernelManager(kernel_name="python3")
+            manager.start_kernel()
+            self._ready.put(manager)
+        except Exception:  # the team then starts its own kernel, as without a pool
+            self._ready.put(None)
+
+    def take(self) -> Any:
+        """A started kernel manager (or None), and the next team's kernel set starting."""
+        manager = self._ready.get()
+        self._start_one()
+        return manager
+
+    def close(self) -> None:
+        """Shut down the kernels no team took (a batch stopped early)."""
+        for thread in self._threads:
+            thread.join()
+        while not self._ready.empty():
+            manager = self._ready.get_nowait()
+            if manager is not None:
+                manager.shutdown_kernel(now=True)
 
 
 def _run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any],
-              timeout: int) -> TeamRun:
-    """Execute the notebook for one team (retrying once when the kernel failed to start)."""
+              timeout: int, kernels: Callable[[], Any] | None = None) -> TeamRun:
+    """Execute the notebook for one team (retrying once when the kernel failed to start),
+    on a kernel from ``kernels`` when given (it is shut down afterwards)."""
     import papermill
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -201,18 +256,23 @@ def _run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any
     start = time.perf_counter()
     error: BaseException | None = None
     attempts = 0
+    manager = kernels() if kernels else None
     while attempts < 2:  # a second try only for a kernel that failed to start
         attempts += 1
+        extra = {"km": manager} if manager is not None and attempts == 1 else {}
         try:  # no cwd=: papermill would chdir the whole process, racing other threads
             papermill.execute_notebook(
                 str(notebook), str(executed), parameters=parameters, kernel_name="python3",
-                progress_bar=False, log_output=False, execution_timeout=timeout)
+                progress_bar=False, log_output=False, execution_timeout=timeout, **extra)
             error = None
             break
         except Exception as exc:  # a team's failure is recorded, never raised
             error = exc
             if not any(text in str(exc) for text in _KERNEL_START):
                 break
+        finally:
+            if extra and manager is not None:
+                manager.shutdown_kernel(now=True)
     outputs = {"notebook": f"{folder.name}/review.ipynb"}
     if executed.exists():
         try:
