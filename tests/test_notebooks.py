@@ -22,7 +22,7 @@ def test_notebook_has_one_parameters_cell_and_stored_outputs() -> None:
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and nb.cells[0] is tagged[0]
     for name in ("team", "week", "lang", "store", "exports", "history_path", "targets",
-                 "out_dir"):
+                 "out_dir", "stage_model"):
         assert f"\n{name} = " in "\n" + tagged[0].source, name
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.outputs for c in code[1:-1]), "commit the notebook with its outputs (nbval)"

@@ -145,11 +145,12 @@ def _error_summary(error: BaseException) -> str:
 
 
 def _fingerprint(store: Any, week: Week, notebook: Path, targets: Path | None,
-                 lang: str) -> str:
+                 lang: str, stage_model: str | None = None) -> str:
     """What a team's report depends on: every stored week up to ``week`` (its sources'
     SHA-256), the notebook, the targets file and the language."""
     inputs = [store.info(w) for w in store.weeks() if w <= str(week)]
     payload = {"weeks": inputs, "notebook": _sha256(notebook), "lang": lang,
+               "stage_model": stage_model or "",
                "targets": _sha256(targets) if targets else None}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -327,7 +328,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
               notebook: str | Path | None = None, workers: int | None = None,
               lang: str = "en", targets: str | Path | None = None, timeout: int = 600,
               progress: Callable[[TeamRun], None] | None = None, resume: bool = False,
-              scheduler: str | None = None) -> BatchResult:
+              scheduler: str | None = None, stage_model: str | None = None) -> BatchResult:
     """Run the review notebook for every team of ``week`` (or ``teams``) and write the
     week's pack under ``out_dir/<week>`` (layout in the module docstring).
 
@@ -339,7 +340,8 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     when every team has finished; check :attr:`BatchResult.ok`. ``scheduler``
     (``tcp://host:port``) runs the same per-team executions on a Dask distributed
     cluster instead of local threads; its workers must see the output folder and the
-    store (a shared file system).
+    store (a shared file system). ``stage_model`` is passed to the notebook (the review
+    judges process evidence against it).
     """
     from pipereview.history import with_deal_keys
     from pipereview.store import SnapshotStore
@@ -369,7 +371,8 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
         shared = staging / "_shared" / "history.parquet"
         shared.parent.mkdir()
         history.to_parquet(shared, index=False)
-        fingerprint = _fingerprint(snapshot_store, as_of, notebook_path, target_path, lang)
+        fingerprint = _fingerprint(snapshot_store, as_of, notebook_path, target_path, lang,
+                                   stage_model)
         if not scheduler:
             _exporter()  # built once, before the teams start, not inside one team's time
         runs = _resumed(root / str(as_of), staging, chosen, fingerprint) if resume else []
@@ -381,7 +384,8 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
                   {"team": team, "week": str(as_of), "lang": lang, "store": "", "exports": "",
                    "history_path": str(shared.resolve()),
                    "targets": str(target_path) if target_path else "",
-                   "out_dir": str((staging / folders[team]).resolve())}, timeout)
+                   "out_dir": str((staging / folders[team]).resolve()),
+                   "stage_model": stage_model or ""}, timeout)
                  for team in chosen if team not in done]
         for finished in _execute(tasks, workers, scheduler):
             run = replace(finished, fingerprint=fingerprint)

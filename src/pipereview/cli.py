@@ -293,6 +293,7 @@ def run(
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run before the team fails.")] = 600,
     resume: Annotated[bool, typer.Option(help="Keep teams whose last run of the week was ok on the same inputs.")] = False,
     scheduler: Annotated[str | None, typer.Option(help="Run the teams on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786.")] = None,
+    stage_model: Annotated[str | None, typer.Option(help="Judge process evidence against this stage model (name or YAML) instead of each team's own.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the week's reports go.")] = Path("reports"),
     store: StoreOption = None,
 ) -> None:
@@ -325,7 +326,7 @@ def run(
         result = run_batch(as_of, store=store, out_dir=out_dir, teams=chosen,
                            notebook=notebook, workers=workers, lang=lang, targets=targets,
                            timeout=timeout, progress=advance, resume=resume,
-                           scheduler=scheduler)
+                           scheduler=scheduler, stage_model=stage_model)
     import pandas as pd
 
     _print_table(pd.DataFrame([{"team": t.team, "status": t.status + (" (kept)" if t.resumed else ""),

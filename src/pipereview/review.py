@@ -106,10 +106,13 @@ def _table(frame: pd.DataFrame) -> str:
 class WeeklyReview:
     """One team's review as of ``week`` from a keyed history (see
     :func:`~pipereview.history.with_deal_keys`), in ``lang`` (en / zh), with optional
-    ``targets`` for ``period`` (default: the quarter of ``week``)."""
+    ``targets`` for ``period`` (default: the quarter of ``week``). ``stage_model`` (a
+    shipped name or a YAML file) judges the deals' process evidence against that model
+    instead of each deal's own (e.g. a team trying a stricter process)."""
 
     def __init__(self, history: pd.DataFrame, *, team: str, week: str | Week, lang: str = "en",
-                 targets: pd.DataFrame | None = None, period: str | None = None) -> None:
+                 targets: pd.DataFrame | None = None, period: str | None = None,
+                 stage_model: str | None = None) -> None:
         from pipereview.trends import quarter_of
 
         if lang not in ("en", "zh"):
@@ -125,11 +128,13 @@ class WeeklyReview:
         self.team, self.lang = team, lang
         self.targets = None if targets is None else targets[targets["team"] == team]
         self.period = period or quarter_of(self.week)
+        self.stage_model = stage_model or None
 
     @classmethod
     def from_files(cls, *, team: str, week: str, lang: str = "en",
                    history_path: str | None = None, store: str | None = None,
-                   exports: str | None = None, targets: str | None = None) -> WeeklyReview:
+                   exports: str | None = None, targets: str | None = None,
+                   stage_model: str | None = None) -> WeeklyReview:
         """A review from the batch's shared keyed history (``history_path``, Parquet), else
         from a snapshot ``store``, else from a folder of weekly ``exports`` (ingested into a
         temporary store); the last two are keyed here, for this team only."""
@@ -153,7 +158,8 @@ class WeeklyReview:
                 raise ValueError("give history_path, store or exports")
             history = with_deal_keys(history[history["team"] == team])
         goals = load_targets(targets) if targets else None
-        return cls(history, team=team, week=week, lang=lang, targets=goals)
+        return cls(history, team=team, week=week, lang=lang, targets=goals,
+                   stage_model=stage_model)
 
     def title(self) -> Section:
         """The report's title: team, week and period."""
@@ -311,7 +317,8 @@ class WeeklyReview:
                                                            flagged["currency"], strict=True)],
             self.t("risks_col"): [sep.join(labels[r] for r in rs) for rs in flagged["risks"]],
         })) if len(flagged) else f"<p>{html.escape(self.t('no_risk'))}</p>"
-        gaps = with_labels(process_gaps(self.latest[open_mask(self.latest)]), self.lang)
+        gaps = with_labels(process_gaps(self.latest[open_mask(self.latest)], self.stage_model),
+                           self.lang, self.stage_model)
         gaps = gaps[gaps["inflated"]].sort_values(["amount", "deal_id"],
                                                   ascending=[False, True]).head(limit)
         if len(gaps):
