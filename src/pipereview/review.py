@@ -181,19 +181,24 @@ class WeeklyReview:
         return ", ".join(sorted(set(self.latest["currency"].fillna("").astype(str)) - {""}))
 
     @cached_property
-    def forecast(self) -> pd.DataFrame:
-        from pipereview.forecast import period_forecast
+    def context(self) -> Any:
+        """The diagnostics of the team as of the week, each computed once and shared by the
+        sections and the coaching rules (a :class:`~pipereview.coaching.CoachingContext`)."""
+        from pipereview.coaching import CoachingContext
 
-        if self.targets is None:
-            return pd.DataFrame()
-        return period_forecast(self.history, self.targets, self.period, self.week)
+        return CoachingContext(self.history, as_of=self.week, targets=self.targets,
+                               forecast_period=self.period)
+
+    @cached_property
+    def forecast(self) -> pd.DataFrame:
+        forecast: pd.DataFrame = self.context.forecast_team
+        return forecast
 
     @cached_property
     def coaching_prompts(self) -> pd.DataFrame:
-        from pipereview.coaching import CoachingContext, coaching_findings, coaching_prompts
+        from pipereview.coaching import coaching_findings, coaching_prompts
 
-        context = CoachingContext(self.history, as_of=self.week, targets=self.targets)
-        return coaching_prompts(coaching_findings(context), lang=self.lang)
+        return coaching_prompts(coaching_findings(self.context), lang=self.lang)
 
     def headline(self) -> dict[str, Any]:
         """The team's headline figures (what the batch index shows): open deals and
@@ -266,14 +271,14 @@ class WeeklyReview:
     def funnel_section(self) -> Section:
         """The open funnel by stage, its shape label and each rep's bottleneck."""
         from pipereview import charts
-        from pipereview.funnel import funnel_shape, stage_table
+        from pipereview.funnel import stage_table
         from pipereview.stages import load_stage_model
 
         table = stage_table(self.history, as_of=self.week)
         model = load_stage_model(str(table["stage_model"].iloc[0])) if len(table) else None
         chart = charts.funnel_chart(table.rename(columns={"count": "deals"}),
                                     stage_model=model, lang=self.lang)
-        reps = funnel_shape(self.history, as_of=self.week, by="rep")
+        reps = self.context.shape_rep
         shown = pd.DataFrame({
             self.t("rep"): reps["owner"],
             self.t("label"): [self._shape(x) for x in reps["label"]],
@@ -302,10 +307,9 @@ class WeeklyReview:
 
     def risks_section(self, limit: int = 15) -> Section:
         """The largest flagged open deals and the deals whose stage lacks the evidence."""
-        from pipereview.aging import deal_risks
         from pipereview.process import process_gaps, with_labels
 
-        risks = deal_risks(self.history, as_of=self.week)
+        risks = self.context.risks
         flagged = risks[risks["risk_count"] > 0].sort_values(
             ["amount", "deal_key"], ascending=[False, True], kind="stable").head(limit)
         labels = {k: (zh if self.lang == "zh" else en) for k, (en, zh) in _RISKS.items()}
