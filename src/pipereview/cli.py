@@ -283,6 +283,41 @@ def coach(
 
 @app.command()
 @_friendly
+def serve(
+    team: Annotated[str | None, typer.Option(help="Lock the dashboard to this team: no selector, no other team's rows.")] = None,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8866,
+    ip: Annotated[str, typer.Option(help="Address to listen on [default: loopback only].")] = "127.0.0.1",
+    allow_remote: Annotated[bool, typer.Option(help="Allow a non-loopback --ip (only behind an authenticating proxy).")] = False,
+    targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")] = None,
+    week: Annotated[str | None, typer.Option(help="Week shown first [default: the latest stored].")] = None,
+    lang: Annotated[str, typer.Option(help="Language shown first: en or zh.")] = "en",
+    history: Annotated[Path | None, typer.Option(help="A batch's keyed history (reports/WEEK/_shared/history.parquet) instead of keying the store here.")] = None,
+    state_dir: Annotated[Path | None, typer.Option(help="Where the served data and exported action lists go [default: a temporary folder].")] = None,
+    preheat: Annotated[bool, typer.Option(help="Keep a kernel ready with the dashboard computed (faster first page).")] = True,
+    store: StoreOption = None,
+) -> None:
+    """Serve the manager's dashboard with Voila on http://IP:PORT/ (loopback by default)."""
+    import tempfile
+
+    from pipereview.serve import check_address, prepare_dashboard
+    from pipereview.serve import serve as run_voila
+
+    check_address(ip, allow_remote=allow_remote)  # refuse before any work
+    with tempfile.TemporaryDirectory(prefix="pipereview-serve-") as tmp:
+        root = state_dir or Path(tmp)
+        with out.status("Preparing the dashboard's data..."):
+            state = prepare_dashboard(root, store=store, history=history, targets=targets,
+                                      team=team, week=week, lang=lang, warm=preheat)
+        scope = f"locked to {team}" if team else f"{len(state.teams)} teams"
+        out.print(f"Dashboard ({scope}) on http://{ip}:{port}/ — Ctrl-C stops it. "
+                  f"Exported action lists: {root / 'exports'}")
+        status = run_voila(state, port=port, ip=ip, allow_remote=allow_remote, preheat=preheat)
+    if status:
+        raise typer.Exit(status)
+
+
+@app.command()
+@_friendly
 def run(
     week: Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")] = None,
     teams: Annotated[str | None, typer.Option(help="Comma-separated teams [default: every team of the week].")] = None,

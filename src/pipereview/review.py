@@ -15,6 +15,7 @@ is in the review's language and every value taken from the data is HTML-escaped.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 from dataclasses import dataclass
@@ -160,6 +161,16 @@ class WeeklyReview:
         goals = load_targets(targets) if targets else None
         return cls(history, team=team, week=week, lang=lang, targets=goals,
                    stage_model=stage_model)
+
+    def in_language(self, lang: str) -> WeeklyReview:
+        """The same review in another language, sharing its history and diagnostics (only
+        the coaching prompts are written again)."""
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+        other = copy.copy(self)
+        other.__dict__.pop("coaching_prompts", None)
+        other.lang = lang
+        return other
 
     def title(self) -> Section:
         """The report's title: team, week and period."""

@@ -40,9 +40,12 @@ def to_svg(chart: ChartLike) -> str:
     ...     .mark_point().encode(x="a:Q"))
     (True, True)
     """
+    return _spec_to_svg(chart.to_dict())
+
+
+def _spec_to_svg(spec: dict[str, Any]) -> str:
     import vl_convert
 
-    spec: dict[str, Any] = chart.to_dict()
     if _has_url(spec):
         raise ValueError("the chart loads data from a URL; charts must carry inline data")
     svg: str = vl_convert.vegalite_to_svg(spec, vl_version=_vl_version())
@@ -57,10 +60,11 @@ def svg_html(chart: ChartLike, *, label: str | None = None) -> str:
     every text inside the SVG is XML-escaped by vl-convert, so a rep called
     ``<script>…`` shows as text. A rendering that holds anything active is refused.
     """
-    svg = to_svg(chart)
+    spec: dict[str, Any] = chart.to_dict()  # validated once, for the SVG and the title
+    svg = _spec_to_svg(spec)
     if _ACTIVE.search(svg):
         raise ValueError("the rendered SVG holds active content; refusing to embed it")
-    text = label if label is not None else _title(chart)
+    text = label if label is not None else _title(spec)
     return (f'<div class="pipereview-chart" role="img" aria-label="{html.escape(text)}">'
             f"{svg}</div>")
 
@@ -99,8 +103,8 @@ def _has_url(node: Any) -> bool:
     return False
 
 
-def _title(chart: ChartLike) -> str:
-    title = chart.to_dict().get("title", "")
+def _title(spec: dict[str, Any]) -> str:
+    title = spec.get("title", "")
     if isinstance(title, dict):
         title = title.get("text", "")
     return title if isinstance(title, str) else " ".join(map(str, title))

@@ -1,0 +1,222 @@
+"""The dashboard's logic without a browser: figures, selection, locking, empty states,
+the action list export (formula-safe), the served notebook and ``pipereview serve``'s
+preparation. tests/test_dashboard_browser.py drives the same app in Chromium."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipereview.cli import app as cli
+from pipereview.dashboard import TABS, Dashboard, DashboardConfig, dashboard_notebook
+from pipereview.review import WeeklyReview
+from pipereview.serve import check_address, prepare_dashboard, voila_command
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _row(week: str, team: str, deal: str, owner: str, stage: str, amount: float,
+         close: str = "2026-12-18", name: str | None = None) -> dict[str, object]:
+    return {"snapshot_week": week, "team": team, "deal_id": deal, "deal_key": deal,
+            "deal_name": name or f"Deal {deal}", "account": f"Account {deal}", "owner": owner,
+            "stage": stage, "stage_model": "generic_4", "amount": amount, "currency": "EUR",
+            "close_date": pd.Timestamp(close), "probability": float("nan")}
+
+
+@pytest.fixture()
+def small() -> pd.DataFrame:
+    """Two weeks of North (Ann, Bob) and one of West (Cy)."""
+    return pd.DataFrame([
+        _row("2026-W46", "North", "N1", "Ann", "initial_contact", 1000.0),
+        _row("2026-W46", "North", "N2", "Bob", "needs_confirmed", 400.0),
+        _row("2026-W47", "North", "N1", "Ann", "needs_confirmed", 1000.0),
+        _row("2026-W47", "North", "N2", "Bob", "needs_confirmed", 400.0),
+        _row("2026-W47", "North", "N3", "Ann", "initial_contact", 200.0),
+        _row("2026-W47", "West", "W1", "Cy", "solution_quote", 800.0),
+    ])
+
+
+@pytest.fixture()
+def targets() -> pd.DataFrame:
+    return pd.DataFrame({"team": ["North", "North"], "owner": ["", "Ann"],
+                         "period": ["2026-Q4", "2026-Q4"], "amount": [10_000.0, 4_000.0],
+                         "currency": "EUR"})
+
+
+def test_figures_of_the_team_and_of_a_rep(small: pd.DataFrame, targets: pd.DataFrame) -> None:
+    board = Dashboard(small, targets=targets, team="North")
+    assert (board.team, board.week, board.weeks, board.reps) == (
+        "North", "2026-W47", ["2026-W47", "2026-W46"], ["Ann", "Bob"])
+    team = board.figures()
+    # open: 1000 + 400 + 200 = 1600; weighted with the model's probabilities:
+    # 1000 x 0.25 + 400 x 0.25 + 200 x 0.10 = 370
+    assert (team["open_deals"], team["open_amount"], team["weighted_pipeline"]) == (3, 1600.0, 370.0)
+    assert team == WeeklyReview(small, team="North", week="2026-W47", targets=targets).headline()
+    ann = board.select(rep="Ann").figures()
+    # Ann: N1 1000 (0.25) + N3 200 (0.10) = 1200 open, 270 weighted; her own target 4,000,
+    # nothing won, both due in Q4: gap = 4,000 - 0 won - 270 expected = 3,730;
+    # coverage = 1,200 open due in the period / 4,000 remaining = 0.3
+    assert (ann["open_deals"], ann["open_amount"], ann["weighted_pipeline"]) == (2, 1200.0, 270.0)
+    assert (ann["target"], ann["gap_to_target"], ann["coverage"]) == (4000.0, 3730.0, 0.3)
+    assert "target" not in board.select(rep="Bob").figures()  # Bob has no target
+    assert "Bob has no target" not in board.tab_html("overview")
+    assert "No target for this rep in 2026-Q4." in board.tab_html("overview")
+
+
+def test_selection_is_checked_and_redraws(small: pd.DataFrame) -> None:
+    board = Dashboard(small, team="North")
+    with pytest.raises(ValueError, match="unknown team 'South'; teams: North, West"):
+        board.select(team="South")
+    with pytest.raises(ValueError, match="no snapshot in 2026-W40; stored weeks: 2026-W46, 2026-W47"):
+        board.select(week="2026-W40")
+    with pytest.raises(ValueError, match="'Cy' has no deals in North 2026-W47; reps: Ann, Bob"):
+        board.select(rep="Cy")
+    board.select(rep="Ann")
+    board.select(team="West")  # the rep is kept only where they have deals
+    assert (board.team, board.week, board.rep, board.reps) == ("West", "2026-W47", "", ["Cy"])
+    with pytest.raises(ValueError, match="lang must be 'en' or 'zh'"):
+        board.select(lang="fr")
+
+
+def test_widgets_drive_the_selection(small: pd.DataFrame) -> None:
+    board = Dashboard(small, team="North")
+    widgets = board._widgets if board.widget is not None else {}
+    stamp = widgets["stamp"]
+    assert "North|2026-W47||en|overview" in stamp.value
+    widgets["rep"].value = "Bob"
+    assert "North|2026-W47|Bob|en|overview" in stamp.value
+    assert "400 EUR" in widgets["body_overview"].value and "1,200" not in widgets["body_overview"].value
+    widgets["lang"].value = "zh"
+    assert widgets["tabs"].get_title(4) == "辅导" and widgets["rep"].options[0] == ("全部销售", "")
+    assert "销售漏斗看板" in widgets["title"].value
+    widgets["tabs"].selected_index = 2  # funnel: drawn when shown
+    assert "|funnel|" in stamp.value and "<svg" in widgets["body_funnel"].value
+    widgets["team"].value = "West"
+    assert board.rep == "" and "West" in widgets["title"].value
+    assert widgets["week"].options == ("2026-W47",)
+
+
+def test_a_locked_dashboard_holds_and_shows_one_team(small: pd.DataFrame) -> None:
+    board = Dashboard(small, team="North", locked=True)
+    assert board.teams == ["North"] and set(board.history["team"]) == {"North"}
+    with pytest.raises(PermissionError, match="locked to team 'North'"):
+        board.select(team="West")
+    selectors = board.widget.children[2].children
+    assert board._widgets["team"] not in selectors  # no team selector at all
+    assert "This dashboard shows North only." in board._widgets["title"].value
+    with pytest.raises(ValueError, match="needs the team"):
+        Dashboard(small, locked=True)
+
+
+def test_clear_states_no_data_first_week_no_open_deals(small: pd.DataFrame) -> None:
+    empty = Dashboard(small.iloc[0:0])
+    assert empty.teams == [] and empty.week == ""
+    for tab in TABS:
+        assert "No snapshots are stored yet" in empty.tab_html(tab)
+    assert "No snapshots are stored yet" in empty.widget.children[1].value
+
+    first = Dashboard(small, team="North", week="2026-W46")
+    assert "First stored week: nothing to compare with yet." in first.tab_html("changes")
+
+    closed = small.assign(stage=lambda f: f["stage"].where(f["team"] != "West", "won"))
+    west = Dashboard(closed, team="West")
+    for tab in ("funnel", "risks"):
+        assert "West has no open deals in 2026-W47." in west.tab_html(tab)
+    assert west.figures()["open_deals"] == 0
+
+
+def test_changes_table_filters_by_category_and_rep(small: pd.DataFrame) -> None:
+    board = Dashboard(small, team="North")
+    moves = board.movements()
+    assert dict(zip(moves["deal_id"], moves["category"], strict=True)) == {
+        "N1": "advanced", "N2": "unchanged", "N3": "new"}
+    board.category = "new"
+    body = board.tab_html("changes")
+    assert "Deal N3" in body and "Deal N1" not in body.split("<table")[-1]
+    board.select(rep="Bob")
+    assert "No deal changed this way." in board.tab_html("changes")
+
+
+def test_action_list_export_is_formula_safe(small: pd.DataFrame, tmp_path: Path) -> None:
+    hostile = small.copy()
+    hostile.loc[hostile["deal_id"] == "N1", "deal_name"] = '=HYPERLINK("http://x","y")'
+    hostile.loc[hostile["deal_id"] == "N1", "account"] = "@SUM(A1)"
+    board = Dashboard(hostile, team="North")
+    actions = board.action_list()
+    assert len(actions) > 0 and list(actions.columns)[:4] == ["Rep", "Deal", "Account", "Stage"]
+    assert (actions["Severity"].diff().dropna() <= 0).all()  # most severe first
+    csv, xlsx = board.export_actions(tmp_path)
+    assert (csv.name, xlsx.name) == ("actions_North_2026-W47.csv", "actions_North_2026-W47.xlsx")
+    back = pd.read_csv(csv, encoding="utf-8-sig")
+    assert len(back) == len(actions)
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in set(back["Deal"])
+    assert "'@SUM(A1)" in set(back["Account"])
+    sheet = pd.read_excel(xlsx)
+    assert "'=HYPERLINK(\"http://x\",\"y\")" in set(sheet["Deal"])
+    assert sheet["Amount"].tolist() == actions["Amount"].tolist()  # numbers stay numbers
+    assert not list(tmp_path.glob("*.tmp*"))  # written atomically, nothing left over
+
+
+def test_export_button_offers_both_files(small: pd.DataFrame, tmp_path: Path) -> None:
+    board = Dashboard(small, team="North", export_dir=tmp_path, lang="zh")
+    board.widget
+    board._widgets["rep"].value = "Ann"
+    board._widgets["export"].click()
+    links = board._widgets["downloads"].value
+    assert "download='actions_North_2026-W47_Ann.csv'" in links
+    assert "data:text/csv;base64," in links and "pr-download-xlsx" in links
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "actions_North_2026-W47_Ann.csv", "actions_North_2026-W47_Ann.xlsx"]
+
+
+def test_names_are_escaped_in_every_tab(small: pd.DataFrame) -> None:
+    hostile = small.copy()
+    hostile.loc[hostile["deal_id"] == "N1", "deal_name"] = "<script>alert(1)</script>"
+    hostile.loc[hostile["owner"] == "Bob", "owner"] = "<img src=x onerror=alert(1)>"
+    board = Dashboard(hostile, team="North")
+    for rep in ["", "<img src=x onerror=alert(1)>"]:
+        board.select(rep=rep)
+        for tab in TABS:
+            body = board.tab_html(tab)
+            assert "<script>" not in body and "<img src=x" not in body, tab
+    assert "&lt;script&gt;" in Dashboard(hostile, team="North").tab_html("changes")
+
+
+def test_the_repository_notebook_is_the_served_one() -> None:
+    stored = json.loads((ROOT / "notebooks" / "dashboard.ipynb").read_text(encoding="utf-8"))
+    served = dashboard_notebook()
+    assert [c["source"] for c in stored["cells"]] == [c["source"] for c in served["cells"]]
+    assert all(not c["outputs"] for c in stored["cells"])  # the notebook only builds the app
+
+
+def test_prepare_locked_dashboard_keeps_only_its_team(sample_store: Path, tmp_path: Path) -> None:
+    state = prepare_dashboard(tmp_path / "state", store=sample_store, team="North",
+                              targets=ROOT / "data" / "samples" / "targets.csv")
+    history = pd.read_parquet(state.history)
+    assert set(history["team"]) == {"North"} and history["deal_key"].notna().all()
+    config = DashboardConfig.read(state.config)
+    assert (config.team, config.warm, config.lang) == ("North", True, "en")
+    board = Dashboard.from_config(config)
+    assert board.locked and board.teams == ["North"] and board.week == "2026-W47"
+    assert state.environment == {"PIPEREVIEW_DASHBOARD": str(state.config)}
+    with pytest.raises(ValueError, match="team 'Sout' has no stored snapshot") as info:
+        prepare_dashboard(tmp_path / "other", store=sample_store, team="Sout")
+    assert "DACH, North, West, 华东" in str(info.value.expected)  # type: ignore[attr-defined]
+    assert not (tmp_path / "other").exists()  # refused before anything is written
+
+
+def test_serve_listens_on_loopback_only_unless_asked(sample_store: Path) -> None:
+    check_address("127.0.0.1")
+    check_address("0.0.0.0", allow_remote=True)
+    with pytest.raises(ValueError, match="refusing to listen on 0.0.0.0"):
+        check_address("0.0.0.0")
+    command = voila_command("x/dashboard.ipynb", port=9999)
+    assert "--Voila.ip=127.0.0.1" in command and "--strip_sources=True" in command
+    assert "--show_tracebacks=False" in command and "--preheat_kernel=True" in command
+    result = CliRunner().invoke(cli, ["serve", "--store", str(sample_store), "--ip", "0.0.0.0"])
+    assert result.exit_code == 1
+    assert "refusing to listen on 0.0.0.0" in result.output and "reverse proxy" in result.output
