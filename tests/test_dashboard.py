@@ -27,7 +27,7 @@ def _row(week: str, team: str, deal: str, owner: str, stage: str, amount: float,
             "close_date": pd.Timestamp(close), "probability": float("nan")}
 
 
-@pytest.fixture()
+@pytest.fixture
 def small() -> pd.DataFrame:
     """Two weeks of North (Ann, Bob) and one of West (Cy)."""
     return pd.DataFrame([
@@ -40,7 +40,7 @@ def small() -> pd.DataFrame:
     ])
 
 
-@pytest.fixture()
+@pytest.fixture
 def targets() -> pd.DataFrame:
     return pd.DataFrame({"team": ["North", "North"], "owner": ["", "Ann"],
                          "period": ["2026-Q4", "2026-Q4"], "amount": [10_000.0, 4_000.0],
@@ -84,7 +84,7 @@ def test_selection_is_checked_and_redraws(small: pd.DataFrame) -> None:
 
 def test_widgets_drive_the_selection(small: pd.DataFrame) -> None:
     board = Dashboard(small, team="North")
-    widgets = board._widgets if board.widget is not None else {}
+    widgets = board.controls
     stamp = widgets["stamp"]
     assert "North|2026-W47||en|overview" in stamp.value
     widgets["rep"].value = "Bob"
@@ -106,8 +106,8 @@ def test_a_locked_dashboard_holds_and_shows_one_team(small: pd.DataFrame) -> Non
     with pytest.raises(PermissionError, match="locked to team 'North'"):
         board.select(team="West")
     selectors = board.widget.children[2].children
-    assert board._widgets["team"] not in selectors  # no team selector at all
-    assert "This dashboard shows North only." in board._widgets["title"].value
+    assert board.controls["team"] not in selectors  # no team selector at all
+    assert "This dashboard shows North only." in board.controls["title"].value
     with pytest.raises(ValueError, match="needs the team"):
         Dashboard(small, locked=True)
 
@@ -163,10 +163,9 @@ def test_action_list_export_is_formula_safe(small: pd.DataFrame, tmp_path: Path)
 
 def test_export_button_offers_both_files(small: pd.DataFrame, tmp_path: Path) -> None:
     board = Dashboard(small, team="North", export_dir=tmp_path, lang="zh")
-    board.widget
-    board._widgets["rep"].value = "Ann"
-    board._widgets["export"].click()
-    links = board._widgets["downloads"].value
+    board.controls["rep"].value = "Ann"
+    board.controls["export"].click()
+    links = board.controls["downloads"].value
     assert "download='actions_North_2026-W47_Ann.csv'" in links
     assert "data:text/csv;base64," in links and "pr-download-xlsx" in links
     assert sorted(p.name for p in tmp_path.iterdir()) == [
@@ -212,7 +211,7 @@ def test_prepare_locked_dashboard_keeps_only_its_team(sample_store: Path, tmp_pa
 def test_serve_listens_on_loopback_only_unless_asked(sample_store: Path) -> None:
     check_address("127.0.0.1")
     check_address("0.0.0.0", allow_remote=True)
-    with pytest.raises(ValueError, match="refusing to listen on 0.0.0.0"):
+    with pytest.raises(ValueError, match=r"refusing to listen on 0\.0\.0\.0"):
         check_address("0.0.0.0")
     command = voila_command("x/dashboard.ipynb", port=9999)
     assert "--Voila.ip=127.0.0.1" in command and "--strip_sources=True" in command

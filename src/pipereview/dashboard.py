@@ -39,7 +39,6 @@ import pandas as pd
 
 from pipereview.review import WeeklyReview, _money, _table
 from pipereview.schema import open_mask
-from pipereview.weeks import Week
 
 __all__ = [
     "CONFIG_VARIABLE",
@@ -621,6 +620,14 @@ class Dashboard:
         if self._root is None:
             self._build()
         return self._root
+
+    @property
+    def controls(self) -> dict[str, Any]:
+        """The app's named widgets (``team``, ``week``, ``rep``, ``lang``, ``export``,
+        ``downloads``, ``tabs``, ``body_<tab>``, ...), e.g. to restyle or extend it."""
+        if self._root is None:
+            self._build()
+        return dict(self._widgets)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

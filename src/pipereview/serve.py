@@ -19,14 +19,27 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipereview.errors import InputError
 
-__all__ = ["ServeState", "check_address", "is_loopback", "prepare_dashboard", "serve", "voila_command"]
+__all__ = [
+    "ServeState",
+    "background_server",
+    "check_address",
+    "free_port",
+    "is_loopback",
+    "prepare_dashboard",
+    "serve",
+    "voila_command",
+]
 
 
 @dataclass(frozen=True)
@@ -168,3 +181,50 @@ def serve(state: ServeState, *, port: int = 8866, ip: str = "127.0.0.1",
     except KeyboardInterrupt:
         process.terminate()
         return process.wait()
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def background_server(state: ServeState, *, port: int | None = None, preheat: bool = True,
+                      log: str | Path | None = None, env: dict[str, str] | None = None,
+                      timeout: float = 60.0) -> Iterator[str]:
+    """Run Voilà on ``state`` in the background on loopback (for scripts, benchmarks and
+    tests) and yield its URL once the port accepts connections; stop it on exit. Voilà's
+    output goes to ``log``; a server that dies or does not open its port within
+    ``timeout`` seconds raises :class:`RuntimeError` with the end of that log."""
+    port = port or free_port()
+    log_path = Path(log) if log else None
+    sink = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    process = subprocess.Popen(voila_command(state.notebook, port=port, preheat=preheat),
+                               env={**os.environ, **state.environment, **(env or {})},
+                               cwd=state.notebook.parent, stdout=sink,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = log_path.read_text(errors="replace")[-3000:] if log_path else ""
+                raise RuntimeError(f"Voilà did not start on port {port} "
+                                   f"(exit status {process.poll()}):\n{tail}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if log_path:
+            sink.close()  # type: ignore[union-attr]

@@ -1,0 +1,237 @@
+"""The dashboard in a real browser: ``pipereview serve``'s Voilà on a free loopback port,
+Debian's Chromium (headless, every non-loopback request refused), selectors switched and
+the figures, charts, coaching text, language and export checked against the package's own
+answer for the same selection. A locked server is probed for another team.
+
+A failing test leaves a screenshot and the Voilà log in its temporary folder."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from pipereview.dashboard import Dashboard
+from pipereview.serve import ServeState, background_server, prepare_dashboard
+from pipereview.targets import load_targets
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = ROOT / "data" / "samples" / "targets.csv"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+# Voilà's page template asks a CDN for Font Awesome (icons only); nothing else may leave
+VOILA_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/")
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
+                       "(make test installs it: apt-get install -y chromium)"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+]
+
+
+def _hermetic(root: Path) -> dict[str, str]:
+    """Jupyter and IPython write under $HOME: keep them in the test's folder."""
+    dirs = {name: root / name.lower() for name in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+                                                   "IPYTHONDIR")}
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    return {name: str(path) for name, path in dirs.items()}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _server(root: Path, store: Path, team: str | None) -> Iterator[tuple[ServeState, str]]:
+    state = prepare_dashboard(root / "state", store=store, targets=TARGETS, team=team)
+    log = root / "voila.log"
+    try:
+        with background_server(state, log=log, env=_hermetic(root)) as url:
+            yield state, url
+    finally:
+        if os.environ.get("PIPEREVIEW_SHOW_VOILA_LOG"):
+            print(log.read_text(errors="replace"))
+
+
+@pytest.fixture(scope="module")
+def served(sample_store: Path, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[tuple[ServeState, str]]:
+    yield from _server(tmp_path_factory.mktemp("dashboard"), sample_store, None)
+
+
+@pytest.fixture(scope="module")
+def locked(sample_store: Path, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[tuple[ServeState, str]]:
+    yield from _server(tmp_path_factory.mktemp("locked"), sample_store, "North")
+
+
+def _open(browser: Any, url: str, remote: list[str]) -> Any:
+    """A page on ``url`` with the network closed, once the first chart is drawn (one
+    retry: a preheated Voilà page occasionally never connects)."""
+    page = browser.new_page(viewport={"width": 1300, "height": 1000}, accept_downloads=True)
+
+    def refuse(route: Any) -> None:
+        if route.request.url.startswith(("http://127.0.0.1", "data:")):
+            route.continue_()
+        else:
+            remote.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", refuse)
+    for attempt in (1, 2):
+        try:
+            page.goto(url, wait_until="commit")
+            page.wait_for_selector(".pr-tab-overview svg", timeout=90_000)
+            return page
+        except Exception:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _stamp(page: Any, prefix: str) -> None:
+    """Wait until the page shows the selection ``prefix`` (team|week|rep|lang|tab)."""
+    page.wait_for_selector(f"span.pr-state[data-stamp^='{prefix}']", state="attached",
+                           timeout=30_000)
+
+
+def _figure(page: Any) -> float:
+    return float(page.locator(".pr-figures").get_attribute("data-open-amount"))
+
+
+def _tab(page: Any, title: str) -> None:
+    page.locator(".pr-tabs .lm-TabBar-tab", has_text=title).click()
+
+
+def _chart_texts(page: Any, tab: str) -> list[str]:
+    """The texts of the first chart of a tab."""
+    chart = page.locator(f".pr-tab-{tab} div.pipereview-chart").first
+    return [t.strip() for t in chart.locator("svg text").all_text_contents()]
+
+
+def _download(page: Any, link: str) -> bytes:
+    with page.expect_download() as info:
+        page.click(link)
+    path = info.value.path()
+    return Path(path).read_bytes()
+
+
+def test_manager_switches_team_week_rep_language_and_exports(
+        served: tuple[ServeState, str], browser: Any, tmp_path: Path) -> None:
+    state, url = served
+    expected = Dashboard(pd.read_parquet(state.history), targets=load_targets(TARGETS))
+    remote: list[str] = []
+    page = _open(browser, url, remote)
+    try:
+        _stamp(page, "DACH|2026-W47||en|overview|")
+        assert _figure(page) == pytest.approx(expected.figures()["open_amount"])
+        assert page.locator(".pr-tab-overview svg").count() == 2  # team and reps vs target
+
+        page.select_option(".pr-team select", "West")
+        _stamp(page, "West|2026-W47||en|overview|")
+        expected.select(team="West")
+        west = expected.figures()
+        assert _figure(page) == pytest.approx(west["open_amount"])
+        assert f"{west['open_deals']:,}" in page.inner_text(".pr-tab-overview")
+        assert "West — pipeline dashboard, 2026-W47 (2026-Q4)" in page.inner_text(".pr-title")
+
+        page.select_option(".pr-week select", "2026-W45")
+        _stamp(page, "West|2026-W45||en|overview|")
+        expected.select(week="2026-W45")
+        assert _figure(page) == pytest.approx(expected.figures()["open_amount"])
+        assert expected.figures()["open_amount"] != west["open_amount"]
+
+        rep = expected.reps[1]
+        page.select_option(".pr-rep select", rep)
+        _stamp(page, f"West|2026-W45|{rep}|en|overview|")
+        expected.select(rep=rep)
+        assert _figure(page) == pytest.approx(expected.figures()["open_amount"])
+
+        _tab(page, "Funnel")  # the rep's funnel chart: one bar label per stage
+        _stamp(page, f"West|2026-W45|{rep}|en|funnel|")
+        table = expected.review.context.stage_table_rep
+        mine = table[(table["owner"] == rep) & (table["count"] > 0)]
+        labels = _chart_texts(page, "funnel")
+        for count in mine["count"]:
+            assert any(text.endswith(f"({count} deals)") for text in labels), (count, labels)
+
+        _tab(page, "Coaching")  # the rep's sheet, with its own figures
+        _stamp(page, f"West|2026-W45|{rep}|en|coaching|")
+        sheet = page.inner_text(".pr-tab-coaching")
+        assert rep in sheet
+        first = expected.action_list()
+        assert len(first) and first["Observation"].iloc[0][:40] in sheet
+
+        page.locator(".pr-lang button", has_text="中文").click()
+        _stamp(page, f"West|2026-W45|{rep}|zh|coaching|")
+        expected.select(lang="zh")
+        zh_actions = expected.action_list()
+        assert zh_actions["观察"].iloc[0][:30] in page.inner_text(".pr-tab-coaching")
+        assert page.locator(".pr-tabs .lm-TabBar-tab", has_text="辅导").count() == 1
+
+        page.click("button.pr-export")
+        page.wait_for_selector("a.pr-download-csv", timeout=30_000)
+        csv = pd.read_csv(io.BytesIO(_download(page, "a.pr-download-csv")), encoding="utf-8-sig")
+        xlsx = pd.read_excel(io.BytesIO(_download(page, "a.pr-download-xlsx")))
+        for frame in (csv, xlsx):
+            assert list(frame.columns) == list(zh_actions.columns)
+            assert len(frame) == len(zh_actions)
+            assert frame["商机"].fillna("").tolist() == zh_actions["商机"].tolist()
+        saved = sorted(p.name for p in (state.notebook.parent / "exports").iterdir())
+        stem = "actions_West_2026-W45_" + re.sub(r"[^\w-]+", "_", rep)
+        assert saved == [f"{stem}.csv", f"{stem}.xlsx"]  # also kept on the server
+
+        assert all(VOILA_CDN.match(u) for u in remote), remote  # charts need no CDN
+        assert "import " not in page.inner_text("body")  # no source shown
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
+def test_locked_dashboard_refuses_another_team(locked: tuple[ServeState, str], browser: Any,
+                                               sample_store: Path, tmp_path: Path) -> None:
+    state, url = locked
+    from pipereview.store import SnapshotStore
+
+    everything = SnapshotStore(sample_store).history()
+    west_reps = set(everything.loc[everything["team"] == "West", "owner"])
+    remote: list[str] = []
+    page = _open(browser, url + "?team=West&week=2026-W47", remote)
+    try:
+        _stamp(page, "North|2026-W47||en|overview|")
+        assert page.locator(".pr-team").count() == 0 or not page.locator(".pr-team").is_visible()
+        assert "This dashboard shows North only." in page.inner_text(".pr-title")
+        options = page.locator(".pr-rep select option").all_text_contents()
+        assert options and not (set(options) & west_reps)
+        for title, tab in (("Changes", "changes"), ("Deals at risk", "risks")):
+            _tab(page, title)
+            _stamp(page, f"North|2026-W47||en|{tab}|")
+        text = page.inner_text("body")
+        assert not any(rep in text for rep in west_reps)
+        for probe in ("voila/render/dashboard.ipynb?team=West", "voila/files/history.parquet",
+                      "voila/files/dashboard.json", "voila/tree", "api/contents"):
+            response = page.request.get(url + probe)
+            assert response.status in (403, 404, 405), (probe, response.status)
+        assert all(VOILA_CDN.match(u) for u in remote), remote
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+    assert set(pd.read_parquet(state.history)["team"]) == {"North"}
