@@ -219,3 +219,23 @@ def test_serve_listens_on_loopback_only_unless_asked(sample_store: Path) -> None
     result = CliRunner().invoke(cli, ["serve", "--store", str(sample_store), "--ip", "0.0.0.0"])
     assert result.exit_code == 1
     assert "refusing to listen on 0.0.0.0" in result.output and "reverse proxy" in result.output
+
+
+def test_serve_prepare_only_writes_a_locked_dashboard(sample_store: Path, tmp_path: Path) -> None:
+    state_dir = tmp_path / "north"
+    result = CliRunner().invoke(cli, ["serve", "--store", str(sample_store), "--team", "North",
+                                      "--prepare-only", "--state-dir", str(state_dir)])
+    assert result.exit_code == 0, result.output
+    assert f"PIPEREVIEW_DASHBOARD={state_dir / 'dashboard.json'}" in result.output.replace("\n", "")
+    assert sorted(p.name for p in state_dir.iterdir()) == [
+        "dashboard.ipynb", "dashboard.json", "history.parquet"]
+    assert DashboardConfig.read(state_dir / "dashboard.json").team == "North"
+    missing = CliRunner().invoke(cli, ["serve", "--store", str(sample_store), "--prepare-only"])
+    assert missing.exit_code == 1 and "--prepare-only needs --state-dir" in missing.output
+
+
+def test_base_url_for_a_reverse_proxy() -> None:
+    assert "--Voila.base_url=/pipeline/north/" in voila_command("d.ipynb", port=1,
+                                                                base_url="/pipeline/north/")
+    with pytest.raises(ValueError, match="must start and end with '/'"):
+        voila_command("d.ipynb", port=1, base_url="pipeline")

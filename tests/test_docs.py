@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 FENCE = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```\s*$", re.S | re.M)
-PAGES = ["coaching.md"]
+PAGES = ["coaching.md", "dashboard.md"]
 
 
 def blocks(page: Path) -> list[tuple[str, str, str]]:

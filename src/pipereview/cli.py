@@ -294,6 +294,8 @@ def serve(
     history: Annotated[Path | None, typer.Option(help="A batch's keyed history (reports/WEEK/_shared/history.parquet) instead of keying the store here.")] = None,
     state_dir: Annotated[Path | None, typer.Option(help="Where the served data and exported action lists go [default: a temporary folder].")] = None,
     preheat: Annotated[bool, typer.Option(help="Keep a kernel ready with the dashboard computed (faster first page).")] = True,
+    base_url: Annotated[str, typer.Option(help="URL prefix, e.g. /pipeline/north/ behind a reverse proxy.")] = "/",
+    prepare_only: Annotated[bool, typer.Option(help="Write the dashboard's data, notebook and config into --state-dir and stop (for JupyterHub or a scheduler).")] = False,
     store: StoreOption = None,
 ) -> None:
     """Serve the manager's dashboard with Voila on http://IP:PORT/ (loopback by default)."""
@@ -303,15 +305,22 @@ def serve(
     from pipereview.serve import serve as run_voila
 
     check_address(ip, allow_remote=allow_remote)  # refuse before any work
+    if prepare_only and state_dir is None:
+        raise InputError("--prepare-only needs --state-dir (where the dashboard's files go)")
     with tempfile.TemporaryDirectory(prefix="pipereview-serve-") as tmp:
         root = state_dir or Path(tmp)
         with out.status("Preparing the dashboard's data..."):
             state = prepare_dashboard(root, store=store, history=history, targets=targets,
                                       team=team, week=week, lang=lang, warm=preheat)
         scope = f"locked to {team}" if team else f"{len(state.teams)} teams"
-        out.print(f"Dashboard ({scope}) on http://{ip}:{port}/ — Ctrl-C stops it. "
+        if prepare_only:
+            out.print(f"Dashboard ({scope}) prepared: notebook {state.notebook}, "
+                      f"set PIPEREVIEW_DASHBOARD={state.config}")
+            return
+        out.print(f"Dashboard ({scope}) on http://{ip}:{port}{base_url} — Ctrl-C stops it. "
                   f"Exported action lists: {root / 'exports'}")
-        status = run_voila(state, port=port, ip=ip, allow_remote=allow_remote, preheat=preheat)
+        status = run_voila(state, port=port, ip=ip, allow_remote=allow_remote, preheat=preheat,
+                           base_url=base_url)
     if status:
         raise typer.Exit(status)
 

@@ -157,25 +157,30 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
 
 
 def voila_command(notebook: str | Path, *, port: int, ip: str = "127.0.0.1",
-                  preheat: bool = True) -> list[str]:
-    """The Voilà command line that serves ``notebook`` on ``ip``:``port``."""
+                  preheat: bool = True, base_url: str = "/") -> list[str]:
+    """The Voilà command line that serves ``notebook`` on ``ip``:``port`` under
+    ``base_url`` (e.g. ``/north/`` behind a reverse proxy)."""
+    if not base_url.startswith("/") or not base_url.endswith("/"):
+        raise InputError(f"base URL {base_url!r} must start and end with '/'",
+                         expected="e.g. /pipeline/north/")
     command = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
-               f"--Voila.ip={ip}", "--strip_sources=True", "--show_tracebacks=False",
-               "--VoilaConfiguration.file_allowlist=(?!)"]
+               f"--Voila.ip={ip}", f"--Voila.base_url={base_url}", "--strip_sources=True",
+               "--show_tracebacks=False", "--VoilaConfiguration.file_allowlist=(?!)"]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
     return command
 
 
 def serve(state: ServeState, *, port: int = 8866, ip: str = "127.0.0.1",
-          allow_remote: bool = False, preheat: bool = True) -> int:
+          allow_remote: bool = False, preheat: bool = True, base_url: str = "/") -> int:
     """Run Voilà on ``state`` until it stops (Ctrl-C); return its exit status. A
     non-loopback ``ip`` is refused unless ``allow_remote`` (put the dashboard behind an
     authenticating proxy instead: docs/dashboard.md)."""
     check_address(ip, allow_remote=allow_remote)
     env = {**os.environ, **state.environment}
-    process = subprocess.Popen(voila_command(state.notebook, port=port, ip=ip, preheat=preheat),
-                               env=env, cwd=state.notebook.parent)
+    command = voila_command(state.notebook, port=port, ip=ip, preheat=preheat,
+                            base_url=base_url)
+    process = subprocess.Popen(command, env=env, cwd=state.notebook.parent)
     try:
         return process.wait()
     except KeyboardInterrupt:
