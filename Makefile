@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/diagnostics.py
 	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/dashboard.py
 
 samples: $(STAMP)
 	$(BIN)/pipereview sample --out data/samples --seed 2026

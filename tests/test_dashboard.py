@@ -239,3 +239,31 @@ def test_base_url_for_a_reverse_proxy() -> None:
                                                                 base_url="/pipeline/north/")
     with pytest.raises(ValueError, match="must start and end with '/'"):
         voila_command("d.ipynb", port=1, base_url="pipeline")
+
+
+def test_likely_next_views_are_computed_while_idle(small: pd.DataFrame) -> None:
+    import asyncio
+
+    async def page_open_then_idle() -> Dashboard:
+        board = Dashboard(small, team="North")
+        assert board.controls["stamp"] is not None  # drawn: the overview of North 2026-W47
+        await asyncio.sleep(0.1)
+        board.select(team="West")  # an interaction replans the work ahead
+        for _ in range(300):  # until everything likely is computed (at most 30 s)
+            await asyncio.sleep(0.1)
+            if board._idle is None:
+                break
+        return board
+
+    board = asyncio.run(page_open_then_idle())
+    order = [key[:5] for key in board._html]
+    assert len(order) == len(set(order))  # each view computed once
+    west = [order.index(("West", "2026-W47", "", "en", tab)) for tab in TABS]
+    north = [order.index(("North", "2026-W47", "", "en", tab)) for tab in TABS[1:]]
+    assert max(west) < order.index(("West", "2026-W47", "", "zh", "coaching")) < min(north)
+    assert (board.team, board.week, board.rep, board.lang) == ("West", "2026-W47", "", "en")
+    assert "West|2026-W47||en|overview" in board.controls["stamp"].value
+
+    plain = Dashboard(small, team="North")
+    assert plain.controls["stamp"] is not None  # no event loop running: nothing ahead
+    assert {key[4] for key in plain._html} == {"overview"}

@@ -229,9 +229,41 @@ def test_locked_dashboard_refuses_another_team(locked: tuple[ServeState, str], b
             response = page.request.get(url + probe)
             assert response.status in (403, 404, 405), (probe, response.status)
         assert all(VOILA_CDN.match(u) for u in remote), remote
+        # code sent from the browser straight to the page's kernel is dropped (Voilà lets
+        # only widget messages through); the info reply proves the channel was open
+        planted = tmp_path / "planted.txt"
+        replies = page.evaluate(PROBE, {"code": f"open({str(planted)!r}, 'w').write('x')"})
+        assert "kernel_info_reply" in replies, replies
+        assert "execute_reply" not in replies and not planted.exists()
+        log = (state.notebook.parent.parent / "voila.log").read_text(errors="replace")
+        assert 'Received message of type "execute_request", which is not allowed' in log
     except Exception:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         raise
     finally:
         page.close()
     assert set(pd.read_parquet(state.history)["team"]) == {"North"}
+
+
+# Opens a second websocket to the page's own kernel and sends it code, then asks for the
+# kernel's info; returns the types of the replies received within 3 s.
+PROBE = """async ({code}) => {
+  const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
+  const base = (config.baseUrl || '/').replace(/\\/?$/, '/');
+  const ws = new WebSocket(`ws://${location.host}${base}api/kernels/${config.kernelId}` +
+                           '/channels?session_id=probe');
+  await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
+  const seen = [];
+  ws.onmessage = (event) => { try { seen.push(JSON.parse(event.data).msg_type); }
+                              catch (e) { seen.push('binary'); } };
+  const send = (type, content) => ws.send(JSON.stringify({
+    header: {msg_id: type + '-' + Math.random(), msg_type: type, username: 'probe',
+             session: 'probe', version: '5.3', date: new Date().toISOString()},
+    parent_header: {}, metadata: {}, content, channel: 'shell', buffers: []}));
+  send('execute_request', {code, silent: false, store_history: false, user_expressions: {},
+                           allow_stdin: false, stop_on_error: true});
+  send('kernel_info_request', {});
+  await new Promise((ok) => setTimeout(ok, 3000));
+  ws.close();
+  return seen;
+}"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -31,12 +32,23 @@ def template_dir(kind: str) -> Traversable:
 
 def template_names(kind: str, suffix: str = ".yaml") -> list[str]:
     """Sorted names (without suffix) of the shipped files of one kind."""
+    return list(_shipped_names(kind, suffix))
+
+
+@cache
+def _shipped_names(kind: str, suffix: str) -> tuple[str, ...]:
+    # the package's own files do not change while it runs: list each folder once
     folder = template_dir(kind)
-    return sorted(
+    return tuple(sorted(
         entry.name[: -len(suffix)]
         for entry in folder.iterdir()
         if entry.is_file() and entry.name.endswith(suffix)
-    )
+    ))
+
+
+@cache
+def _shipped_text(kind: str, name: str) -> str:
+    return template_dir(kind).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
 def read_template_or_file(
@@ -46,8 +58,7 @@ def read_template_or_file(
     text_name = str(name_or_path)
     names = template_names(kind)
     if text_name in names:
-        resource = template_dir(kind).joinpath(f"{text_name}.yaml")
-        return resource.read_text(encoding="utf-8"), f"templates/{kind}/{text_name}.yaml"
+        return _shipped_text(kind, text_name), f"templates/{kind}/{text_name}.yaml"
     path = Path(name_or_path)
     what = kind.replace("_", " ").removesuffix("s")
     if not path.suffix and not path.exists():

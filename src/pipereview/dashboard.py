@@ -30,7 +30,7 @@ import html
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -352,23 +352,29 @@ class Dashboard:
             raise ValueError(f"unknown tab {tab!r}; tabs: {', '.join(TABS)}")
         if not self.week:
             return f"<p class='pr-empty'>{html.escape(self.t('no_data'))}</p>"
-        key = (self.team, self.week, self.rep, self.lang, tab,
-               self.category if tab == "changes" else "", self.sort if tab == "risks" else "")
+        key = self._html_key(tab)
         if key not in self._html:
             render: Callable[[], str] = getattr(self, f"_{tab}_html")
             self._html[key] = render()
         return self._html[key]
 
-    def warm(self, *, tabs: tuple[str, ...] = TABS) -> Dashboard:
+    def _html_key(self, tab: str) -> tuple[str, ...]:
+        return (self.team, self.week, self.rep, self.lang, tab,
+                self.category if tab == "changes" else "", self.sort if tab == "risks" else "")
+
+    def warm(self, *, tabs: tuple[str, ...] = TABS, weeks: int = 13) -> Dashboard:
         """Compute ahead what a manager is likely to open first: every tab of the current
-        selection and the overview of each team's latest week (``pipereview serve`` does
-        this in its preheated kernel, before anyone opens the page)."""
+        selection, the overview of the current team's last ``weeks`` weeks and of each
+        team's latest week (``pipereview serve`` does this in its preheated kernel, before
+        anyone opens the page)."""
         team, week, rep = self.team, self.week, self.rep
         try:
             for name in tabs:
                 self.tab_html(name)
-            for other in self.teams:
-                self.team, self.week, self.rep = other, self._weeks[other][0], ""
+            views = [(team, w) for w in self._weeks.get(team, [])[:weeks]]
+            views += [(t, self._weeks[t][0]) for t in self.teams if t != team]
+            for self.team, self.week in views:
+                self.rep = ""
                 self.tab_html("overview")
         finally:
             self.team, self.week, self.rep = team, week, rep
@@ -632,7 +638,7 @@ class Dashboard:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.widget)
+        display(self.widget)  # type: ignore[no-untyped-call]
 
     def _build(self) -> None:
         import ipywidgets as w
@@ -744,6 +750,67 @@ class Dashboard:
             ws[f"body_{tab}"].value = self.tab_html(tab)
             self._stale.discard(tab)
         self._stamp(tab)
+        self._plan_idle_work()
+
+    # --- computing ahead while the manager reads ------------------------------------------
+    _IDLE_DELAY = 0.3  # seconds of quiet before the next view is computed ahead
+    _idle: Any = None
+    _idle_views: Any = None
+
+    def _likely_views(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """Views a manager is likely to open next from the current one, most likely
+        first: the other tabs, the team's other weeks, the other language, the other
+        teams' latest week (team, week, rep, lang, tab)."""
+        team, week, rep, lang = self.team, self.week, self.rep, self.lang
+        for tab in TABS:
+            yield team, week, rep, lang, tab
+        for other_week in self._weeks.get(team, [])[:13]:
+            yield team, other_week, "", lang, "overview"
+        other_lang = "zh" if lang == "en" else "en"
+        for tab in ("overview", "coaching"):
+            yield team, week, rep, other_lang, tab
+        for other in self.teams:
+            yield other, self._weeks[other][0], "", lang, "overview"
+        for other in self.teams:
+            for tab in TABS[1:]:
+                yield other, self._weeks[other][0], "", lang, tab
+
+    def _plan_idle_work(self) -> None:
+        """After each redraw, compute the likely next views one at a time on the kernel's
+        event loop, each after a short quiet spell (an interaction waits at most for the
+        view being computed). Without a running event loop (plain scripts), nothing."""
+        import asyncio
+
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._idle_views = self._likely_views()
+        self._idle = loop.call_later(self._IDLE_DELAY, self._idle_step)
+
+    def _idle_step(self) -> None:
+        import asyncio
+
+        self._idle = None
+        selection = (self.team, self.week, self.rep, self.lang)
+        category, sort = self.category, self.sort
+        for team, week, rep, lang, tab in self._idle_views or ():
+            try:
+                self.team, self.week, self.rep, self.lang = team, week, rep, lang
+                self.category, self.sort = "", "amount"
+                if self._html_key(tab) in self._html:
+                    continue
+                self.tab_html(tab)
+            except Exception:  # a view that cannot be drawn is drawn (and reported) when opened
+                pass
+            finally:
+                self.team, self.week, self.rep, self.lang = selection
+                self.category, self.sort = category, sort
+            self._idle = asyncio.get_running_loop().call_later(0.02, self._idle_step)
+            return
 
     def _stamp(self, tab: str) -> None:
         """A hidden marker of what the page shows, set last (browser tests wait for it)."""

@@ -206,10 +206,18 @@ class WeeklyReview:
         return forecast
 
     @cached_property
-    def coaching_prompts(self) -> pd.DataFrame:
-        from pipereview.coaching import coaching_findings, coaching_prompts
+    def coaching_findings(self) -> pd.DataFrame:
+        """Every coaching rule's findings for the team (language-independent)."""
+        from pipereview.coaching import coaching_findings
 
-        return coaching_prompts(coaching_findings(self.context), lang=self.lang)
+        findings: pd.DataFrame = coaching_findings(self.context)
+        return findings
+
+    @cached_property
+    def coaching_prompts(self) -> pd.DataFrame:
+        from pipereview.coaching import coaching_prompts
+
+        return coaching_prompts(self.coaching_findings, lang=self.lang)
 
     def headline(self) -> dict[str, Any]:
         """The team's headline figures (what the batch index shows): open deals and

@@ -5,8 +5,9 @@ dashboard notebook and its :class:`~pipereview.dashboard.DashboardConfig`, into 
 folder; a dashboard locked to a team gets a history holding that team's rows only, so its
 kernel never has another team's deals to show. :func:`voila_command` is the Voilà command
 line: loopback by default, sources stripped, tracebacks hidden, a preheated kernel (the
-first page view then costs no kernel start or data load), and no file served beyond the
-page's own assets.
+first page view then costs no kernel start or data load), no file served beyond the
+page's own assets (Voilà itself passes only widget messages from the browser to the
+kernel: code sent from a page is dropped, which a browser test checks).
 
 >>> voila_command("dash/dashboard.ipynb", port=8866)[1:4]
 ['-m', 'voila', 'dash/dashboard.ipynb']
@@ -165,7 +166,7 @@ def voila_command(notebook: str | Path, *, port: int, ip: str = "127.0.0.1",
                          expected="e.g. /pipeline/north/")
     command = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
                f"--Voila.ip={ip}", f"--Voila.base_url={base_url}", "--strip_sources=True",
-               "--show_tracebacks=False", "--VoilaConfiguration.file_allowlist=(?!)"]
+               "--show_tracebacks=False", "--VoilaConfiguration.file_allowlist", "(?!)"]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
     return command
