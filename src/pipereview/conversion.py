@@ -101,7 +101,8 @@ def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks:
         "monday": week_monday(rows["snapshot_week"].astype("str")).to_numpy(),
         "week": rows["snapshot_week"].astype("str").to_numpy()})
     frame["pos"], frame["won"], frame["lost"] = _positions(rows)
-    frame = frame.sort_values(["key", "monday"], kind="stable", ignore_index=True)
+    codes, _ = pd.factorize(frame["key"], sort=True)  # integer sort, same order
+    frame = frame.iloc[np.lexsort((frame["monday"].to_numpy(), codes))].reset_index(drop=True)
     key = frame["key"].to_numpy()
     first_row = np.ones(len(frame), dtype=bool)
     first_row[1:] = key[1:] != key[:-1]
@@ -195,7 +196,8 @@ def sales_velocity(history: pd.DataFrame, *, as_of: str | Week, by: Level = "tea
         return pd.DataFrame(columns=list(VELOCITY_COLUMNS))
     rows = rows.assign(deal_key=deal_key(rows),
                        _monday=week_monday(rows["snapshot_week"].astype("str")))
-    rows = rows.sort_values(["deal_key", "_monday"], kind="stable")
+    codes, _ = pd.factorize(rows["deal_key"], sort=True)  # integer sort, same order
+    rows = rows.iloc[np.lexsort((rows["_monday"].to_numpy(), codes))]
     first_seen = rows.groupby("deal_key")["_monday"].min()
     latest = rows.groupby("deal_key", sort=False).tail(1)
     team_last = rows.groupby("team")["snapshot_week"].transform("max")

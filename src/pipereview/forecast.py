@@ -116,7 +116,10 @@ def as_week(week: Week | str) -> Week:
 def _keyed(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
     """Rows of weeks up to ``as_of``, oldest first, with their ``deal_key``."""
     upto = history[history["snapshot_week"].astype("str") <= str(as_of)]
-    return upto.assign(deal_key=deal_key(upto)).sort_values("snapshot_week", kind="stable")
+    upto = upto.assign(deal_key=deal_key(upto))
+    if upto["snapshot_week"].is_monotonic_increasing:  # a store's history already is
+        return upto
+    return upto.sort_values("snapshot_week", kind="stable")
 
 
 def _latest(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
@@ -132,9 +135,10 @@ def weighted_pipeline(snapshot: pd.DataFrame, *, period: str | None = None) -> p
     ``probability_used``, ``probability_source`` (``snapshot`` or ``stage_model``) and
     ``weighted`` = amount x probability_used. ``forecast_category`` blanks read ``pipeline``.
     """
-    keep = open_mask(snapshot) & _in_period(snapshot["close_date"], period)
+    all_facts = stage_facts(snapshot)
+    keep = all_facts["is_open"] & _in_period(snapshot["close_date"], period)
     deals = snapshot.loc[keep].copy()
-    facts = _stage_facts(deals)
+    facts = all_facts.loc[keep]
     given = deals["probability"].notna() if "probability" in deals else pd.Series(
         False, index=deals.index)
     own = deals["probability"] if "probability" in deals else facts["model_probability"]

@@ -171,24 +171,29 @@ def stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
     """
     model_codes, model_names = pd.factorize(frame["stage_model"].astype("str"))
     stage_codes, stage_names = pd.factorize(frame["stage"].astype("str"))
+    # a small table over every (model, stage) pair, indexed directly by the pair's code
+    # (a missing model or stage has code -1: it lands in the extra last row and column)
     width = len(stage_names) + 1
-    combined, codes = np.unique(model_codes.astype(np.int64) * width + stage_codes,
-                                return_inverse=True)
-    table = np.zeros((len(combined), 5))
+    table = np.zeros(((len(model_names) + 1) * width, 5))
     table[:, 0] = -1
     table[:, 4] = np.nan
-    for i, code in enumerate(combined.tolist()):  # one per distinct model and stage
-        model = load_stage_model(str(model_names[code // width]))
-        stage = str(stage_names[code % width])
-        opened = [s.key for s in model.open_stages]
-        if stage in opened:
-            table[i, 0], table[i, 1] = opened.index(stage), 1
-        elif stage == model.won_stage.key:
-            table[i, 0], table[i, 2] = len(model.stages), 1
-        table[i, 3] = stage in {s.key for s in model.lost_stages}
-        if stage in model.keys:
-            table[i, 4] = model.stage(stage).probability
-    rows = table[codes.reshape(-1)] if len(frame) else np.zeros((0, 5))
+    for m, model_name in enumerate(model_names):
+        model = load_stage_model(str(model_name))
+        opened = {s.key: i for i, s in enumerate(model.open_stages)}
+        lost = {s.key for s in model.lost_stages}
+        for k, stage in enumerate(stage_names):
+            row = table[m * width + k]
+            stage = str(stage)
+            if stage in opened:
+                row[0], row[1] = opened[stage], 1
+            elif stage == model.won_stage.key:
+                row[0], row[2] = len(model.stages), 1
+            row[3] = stage in lost
+            if stage in model.keys:
+                row[4] = model.stage(stage).probability
+    codes = np.where(model_codes < 0, len(model_names), model_codes).astype(np.int64) * width \
+        + np.where(stage_codes < 0, width - 1, stage_codes)
+    rows = table[codes] if len(frame) else np.zeros((0, 5))
     return pd.DataFrame({"position": rows[:, 0].astype(np.int64),
                          "is_open": rows[:, 1].astype(bool), "is_won": rows[:, 2].astype(bool),
                          "is_lost": rows[:, 3].astype(bool), "model_probability": rows[:, 4]},

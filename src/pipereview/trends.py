@@ -48,7 +48,7 @@ from pipereview.forecast import (
     win_rates,
     won_deals,
 )
-from pipereview.schema import open_mask
+from pipereview.schema import stage_facts
 from pipereview.weeks import Week
 
 __all__ = ["METRICS", "TrendSettings", "quarter_of", "rep_comparison", "weekly_metrics"]
@@ -145,7 +145,7 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
                 settings: TrendSettings) -> pd.DataFrame:
     """Every team metric for every stored week at once (what :func:`_metrics_at` gives
     week by week), with as-of joins instead of one pass over the history per week."""
-    from pipereview.forecast import _stage_facts, _targets_for
+    from pipereview.forecast import _targets_for
     from pipereview.history import deal_key
     from pipereview.waterfall import period_bounds
 
@@ -157,17 +157,18 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
             "stage_model", "amount", "probability", "forecast_category", "close_date",
             "created_date"]
     rows = history[[c for c in used if c in history]].reset_index(drop=True)
-    facts = _stage_facts(rows)
+    facts = stage_facts(rows)
     rows = rows.assign(
         _k=pd.factorize(deal_key(rows))[0], _w=pd.Index(week_names).get_indexer(
             rows["snapshot_week"].astype("str")),
         _won=facts["is_won"].to_numpy(), _lost=facts["is_lost"].to_numpy(),
-        _open=open_mask(rows).to_numpy())
+        _open=facts["is_open"].to_numpy())
     close_monday = (rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week,
                                                          unit="D")).dt.normalize()
     first = mondays[0]
     rows["_cw"] = ((close_monday - first).dt.days // 7).fillna(-10**9).astype(np.int64)
-    rows = rows.sort_values("_w", kind="stable", ignore_index=True)  # latest row = last
+    if not rows["_w"].is_monotonic_increasing:  # latest row = last (a store's history is)
+        rows = rows.sort_values("_w", kind="stable", ignore_index=True)
     teams = sorted(rows["team"].astype("str").unique())
     grid = pd.MultiIndex.from_product([teams, range(n)], names=["team", "_w"])
     seen = rows.groupby("team")["_w"].min()
