@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipereview.history import days_in_stage, deal_key, week_monday
+from pipereview.history import days_in_stage, deal_key, rows_upto, week_monday
 from pipereview.schema import open_mask
 from pipereview.stages import load_stage_model
 from pipereview.weeks import Week
@@ -98,8 +98,7 @@ def _week(as_of: str | Week) -> Week:
 
 def _ordered(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
     """Rows up to ``as_of`` with their key, sorted by deal then week."""
-    rows = history.loc[history["snapshot_week"].astype("str") <= str(as_of),
-                       [c for c in _USED if c in history]]  # sort only what is used
+    rows = rows_upto(history, as_of, list(_USED))  # sort only what is used
     rows = rows.assign(deal_key=deal_key(rows), _monday=week_monday(
         rows["snapshot_week"].astype("str")))
     keys, _ = pd.factorize(rows["deal_key"])

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.forecast import ForecastSettings, win_rates
-from pipereview.history import deal_key, week_monday
+from pipereview.history import deal_key, rows_upto, week_monday
 from pipereview.schema import open_mask, stage_facts
 from pipereview.stages import load_stage_model
 from pipereview.weeks import Week
@@ -88,8 +88,7 @@ def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks:
     week = _week(as_of)
     used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
             "stage_model", "stage"]
-    rows = history.loc[history["snapshot_week"].astype("str") <= str(week),
-                       [c for c in used if c in history]]
+    rows = rows_upto(history, week, used)
     cols = list(CONVERSION_COLUMNS)
     if rows.empty:
         return pd.DataFrame(columns=cols)
@@ -189,8 +188,7 @@ def sales_velocity(history: pd.DataFrame, *, as_of: str | Week, by: Level = "tea
     week = _week(as_of)
     used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
             "stage_model", "stage", "amount", "currency", "close_date", "created_date"]
-    rows = history.loc[history["snapshot_week"].astype("str") <= str(week),
-                       [c for c in used if c in history]]  # sort only what is used
+    rows = rows_upto(history, week, used)  # sort only what is used
     keys = ["team"] if by == "team" else ["team", "owner"]
     if rows.empty:
         return pd.DataFrame(columns=list(VELOCITY_COLUMNS))

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.errors import InputError
-from pipereview.history import deal_key
+from pipereview.history import deal_key, rows_upto, weeks_in_order
 from pipereview.schema import open_mask, stage_facts
 from pipereview.stages import load_stage_model
 from pipereview.waterfall import period_bounds
@@ -115,17 +115,16 @@ def as_week(week: Week | str) -> Week:
 
 def _keyed(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
     """Rows of weeks up to ``as_of``, oldest first, with their ``deal_key``."""
-    upto = history[history["snapshot_week"].astype("str") <= str(as_of)]
+    upto = rows_upto(history, as_of)
     upto = upto.assign(deal_key=deal_key(upto))
-    if upto["snapshot_week"].is_monotonic_increasing:  # a store's history already is
+    if weeks_in_order(upto["snapshot_week"]):  # a store's history already is
         return upto
     return upto.sort_values("snapshot_week", kind="stable")
 
 
 def _latest(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
     """Each team's latest stored week up to ``as_of``."""
-    weeks = history["snapshot_week"].astype("str")
-    upto = history[weeks <= str(as_of)]
+    upto = rows_upto(history, as_of)
     last = upto.groupby("team")["snapshot_week"].transform("max")
     return upto[upto["snapshot_week"] == last]
 

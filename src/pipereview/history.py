@@ -40,7 +40,9 @@ __all__ = [
     "deal_key",
     "deal_summary",
     "deal_trail",
+    "rows_upto",
     "week_monday",
+    "weeks_in_order",
     "with_deal_keys",
 ]
 
@@ -77,6 +79,31 @@ def deal_key(frame: pd.DataFrame) -> pd.Series:
     fallback = (part["team"].astype("str") + "|" + part["deal_name"].astype("str") + "|"
                 + part["account"].astype("str").fillna(""))
     return ids.mask(blank, fallback).rename("deal_key")
+
+
+def rows_upto(history: pd.DataFrame, week: str | Week,
+              columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of ``history`` stored for weeks up to ``week`` (and only ``columns``, when
+    given). When every row qualifies (the usual as-of: the latest week) no row is copied.
+
+    >>> h = pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W47"], "amount": [1.0, 2.0]})
+    >>> len(rows_upto(h, "2026-W46")), len(rows_upto(h, "2026-W47"))
+    (1, 2)
+    """
+    frame = history if columns is None else history[[c for c in columns if c in history]]
+    weeks = history["snapshot_week"].astype("str")
+    keep = (weeks <= str(week)).to_numpy(dtype=bool)
+    return frame if keep.all() else frame[keep]
+
+
+def weeks_in_order(weeks: pd.Series) -> bool:
+    """Whether the ISO week strings are in ascending order (as a store's history is).
+
+    >>> weeks_in_order(pd.Series(["2026-W46", "2026-W47"])), weeks_in_order(pd.Series(["2026-W47", "2026-W46"]))
+    (True, False)
+    """
+    codes, _ = pd.factorize(weeks.astype("str"), sort=True)
+    return bool((np.diff(codes) >= 0).all())
 
 
 def week_monday(weeks: pd.Series) -> pd.Series:

@@ -48,6 +48,7 @@ from pipereview.forecast import (
     win_rates,
     won_deals,
 )
+from pipereview.history import rows_upto
 from pipereview.schema import stage_facts
 from pipereview.weeks import Week
 
@@ -86,7 +87,7 @@ def quarter_of(week: Week | str) -> str:
 def _metrics_at(history: pd.DataFrame, as_of: Week, first: pd.Timestamp, keys: list[str],
                 targets: pd.DataFrame | None, settings: TrendSettings) -> pd.DataFrame:
     """Every metric per group as of ``as_of``; flows counted from ``first`` to its Sunday."""
-    upto = history[history["snapshot_week"].astype("str") <= str(as_of)]
+    upto = rows_upto(history, as_of)
     snap = _latest(upto, as_of)
     end = pd.Timestamp(as_of.sunday)
     pipe = weighted_pipeline(snap).groupby(keys).agg(
