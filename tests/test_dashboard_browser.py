@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,15 +23,10 @@ from pipereview.targets import load_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "data" / "samples" / "targets.csv"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 # Voilà's page template asks a CDN for Font Awesome (icons only); nothing else may leave
 VOILA_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/")
 
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                       "(make test installs it: apt-get install -y chromium)"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
 ]
 
@@ -45,15 +39,6 @@ def _hermetic(root: Path) -> dict[str, str]:
         path.mkdir(parents=True, exist_ok=True)
     return {name: str(path) for name, path in dirs.items()}
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _server(root: Path, store: Path, team: str | None) -> Iterator[tuple[ServeState, str]]:
@@ -131,7 +116,7 @@ def _download(page: Any, link: str) -> bytes:
 
 
 def test_manager_switches_team_week_rep_language_and_exports(
-        served: tuple[ServeState, str], browser: Any, tmp_path: Path) -> None:
+        browser: Any, served: tuple[ServeState, str], tmp_path: Path) -> None:
     state, url = served
     expected = Dashboard(pd.read_parquet(state.history), targets=load_targets(TARGETS))
     remote: list[str] = []
@@ -204,7 +189,7 @@ def test_manager_switches_team_week_rep_language_and_exports(
         page.close()
 
 
-def test_locked_dashboard_refuses_another_team(locked: tuple[ServeState, str], browser: Any,
+def test_locked_dashboard_refuses_another_team(browser: Any, locked: tuple[ServeState, str],
                                                sample_store: Path, tmp_path: Path) -> None:
     state, url = locked
     from pipereview.store import SnapshotStore

@@ -3,8 +3,6 @@ request refused, opens the index from disk, follows a team's link and draws its 
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,13 +10,8 @@ import pytest
 from pipereview.batch import BatchResult, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 
 pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed "
-                       "(make test installs it: apt-get install -y chromium)"),
     # jupyter_client leaves kernel sockets for the garbage collector (third-party)
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
 ]
@@ -31,17 +24,8 @@ def pack(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> BatchR
                      targets=ROOT / "data" / "samples" / "targets.csv")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def test_report_opens_offline_and_draws_its_charts(pack: BatchResult, browser: object,
+def test_report_opens_offline_and_draws_its_charts(browser: object, pack: BatchResult,
                                                    tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
     remote: list[str] = []

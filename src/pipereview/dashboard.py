@@ -601,14 +601,7 @@ class Dashboard:
         if self.rep:
             gaps = gaps[gaps["owner"] == self.rep]
         gaps = gaps.sort_values(["amount", "deal_id"], ascending=[False, True]).head(_ROW_LIMIT)
-        if len(gaps):
-            body += _table(pd.DataFrame({
-                review.t("rep"): gaps["owner"], review.t("deal"): gaps["deal_name"],
-                review.t("stage"): gaps["claimed_stage"],
-                review.t("evidence_stage"): gaps["evidence_stage"],
-                review.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
-            }))
-        return f"<div class='pr-risks'>{body}</div>"
+        return f"<div class='pr-risks'>{body}{review.gaps_table(gaps)}</div>"
 
     def _coaching_html(self) -> str:
         from pipereview.coaching import coaching_sheet, team_summary
@@ -682,10 +675,8 @@ class Dashboard:
                                     self._widgets["downloads"], tabs, self._widgets["stamp"]]),
                             "app")
         self._sync_controls()
-        self._widgets["team"].observe(self._on_team, "value")
-        self._widgets["week"].observe(self._on_week, "value")
-        self._widgets["rep"].observe(self._on_rep, "value")
-        self._widgets["lang"].observe(self._on_lang, "value")
+        for name in ("team", "week", "rep", "lang"):
+            self._widgets[name].observe(self._select_on(name), "value")
         self._widgets["category"].observe(self._on_category, "value")
         self._widgets["sort"].observe(self._on_sort, "value")
         self._widgets["export"].on_click(self._on_export)
@@ -818,21 +809,14 @@ class Dashboard:
         self._widgets["stamp"].value = (f"<span class='pr-state' data-stamp='{html.escape(stamp, quote=True)}'"
                                         " style='display:none'></span>")
 
-    def _on_team(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] is not None:
-            self.select(team=str(change["new"]))
+    def _select_on(self, name: str) -> Callable[[dict[str, Any]], None]:
+        """An observer that passes a selector's new value to :meth:`select`."""
 
-    def _on_week(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] is not None:
-            self.select(week=str(change["new"]))
+        def handler(change: dict[str, Any]) -> None:
+            if not self._syncing and change["new"] is not None:
+                self.select(**{name: str(change["new"])})
 
-    def _on_rep(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] is not None:
-            self.select(rep=str(change["new"]))
-
-    def _on_lang(self, change: dict[str, Any]) -> None:
-        if not self._syncing and change["new"] is not None:
-            self.select(lang=str(change["new"]))
+        return handler
 
     def _on_category(self, change: dict[str, Any]) -> None:
         if not self._syncing:

@@ -344,14 +344,20 @@ class WeeklyReview:
                            self.lang, self.stage_model)
         gaps = gaps[gaps["inflated"]].sort_values(["amount", "deal_id"],
                                                   ascending=[False, True]).head(limit)
-        if len(gaps):
-            body += _table(pd.DataFrame({
-                self.t("rep"): gaps["owner"], self.t("deal"): gaps["deal_name"],
-                self.t("stage"): gaps["claimed_stage"],
-                self.t("evidence_stage"): gaps["evidence_stage"],
-                self.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
-            }))
-        return Section(self.t("risks"), body)
+        return Section(self.t("risks"), body + self.gaps_table(gaps))
+
+    def gaps_table(self, gaps: pd.DataFrame) -> str:
+        """Deals whose recorded stage runs ahead of the evidence (rows of
+        :func:`~pipereview.process.with_labels`), as an HTML table; empty without rows."""
+        if not len(gaps):
+            return ""
+        sep = "、" if self.lang == "zh" else ", "
+        return _table(pd.DataFrame({
+            self.t("rep"): gaps["owner"], self.t("deal"): gaps["deal_name"],
+            self.t("stage"): gaps["claimed_stage"],
+            self.t("evidence_stage"): gaps["evidence_stage"],
+            self.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
+        }))
 
     def coaching_section(self) -> Section:
         """The team summary and every rep's coaching sheet."""
