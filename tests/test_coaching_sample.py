@@ -115,8 +115,27 @@ def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> No
     assert (folder / "team.zh.md").read_text(encoding="utf-8").startswith("# 辅导概览 — North")
     sheet = (folder / "Jordan Blake.zh.html").read_text(encoding="utf-8")
     assert sheet.startswith('<section class="coaching-sheet" lang="zh">')
-    assert (tmp_path / W47 / "findings.zh.csv").exists()
+    findings = pd.read_csv(tmp_path / W47 / "findings.zh.csv", encoding="utf-8-sig")
+    assert len(findings) > 0 and set(findings["team"]) == {"North"}
+    text_cells = findings.select_dtypes(["str", "object"]).stack().astype(str)
+    assert not text_cells.str.match(r"[=+\-@]").any()  # nothing a spreadsheet would run
     assert "rep sheets" in result.output
     bad = runner.invoke(app, ["coach", "--store", str(sample_store), "--team", "Nowhere",
                               "--out", str(tmp_path)])
     assert bad.exit_code == 1 and "no team Nowhere in 2026-W47" in bad.output
+
+
+def test_pack_findings_csv_is_formula_safe(sample_store: Path, tmp_path: Path) -> None:
+    from pipereview import SnapshotStore, with_deal_keys
+    from pipereview.coaching import CoachingContext, coaching_findings
+    from pipereview.coaching.pack import write_coaching_pack
+
+    history = with_deal_keys(SnapshotStore(sample_store).history(teams=["North"]))
+    found = coaching_findings(CoachingContext(history, as_of=W47))
+    deal = found.loc[found["scope"] == "deal", "deal_id"].iloc[0]
+    hostile = '=HYPERLINK("http://evil.example","open me")'
+    history["deal_name"] = history["deal_name"].where(history["deal_id"] != deal, hostile)
+    written = write_coaching_pack(CoachingContext(history, as_of=W47), tmp_path, teams=["North"])
+    table = pd.read_csv(written[-1], encoding="utf-8-sig")
+    assert "'" + hostile in set(table["deal_name"])  # shown as text, never run
+    assert hostile not in set(table["deal_name"])

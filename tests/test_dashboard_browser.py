@@ -64,10 +64,10 @@ def locked(sample_store: Path, tmp_path_factory: pytest.TempPathFactory
     yield from _server(tmp_path_factory.mktemp("locked"), sample_store, "North")
 
 
-def _open(browser: Any, url: str, remote: list[str]) -> Any:
-    """A page on ``url`` with the network closed, once the first chart is drawn (one
-    retry: a preheated Voilà page occasionally never connects)."""
-    page = browser.new_page(viewport={"width": 1300, "height": 1000}, accept_downloads=True)
+def _open(browser: Any, url: str, remote: list[str], tmp_path: Path) -> Any:
+    """A page on ``url`` with the network closed, once the first chart is drawn. A page
+    that never connects (it happens to one preheated Voilà page load in a few) is
+    screenshotted and replaced by a fresh one, up to three times."""
 
     def refuse(route: Any) -> None:
         if route.request.url.startswith(("http://127.0.0.1", "data:")):
@@ -76,14 +76,18 @@ def _open(browser: Any, url: str, remote: list[str]) -> Any:
             remote.append(route.request.url)
             route.abort()
 
-    page.route("**/*", refuse)
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
+        page = browser.new_page(viewport={"width": 1300, "height": 1000},
+                                accept_downloads=True)
+        page.route("**/*", refuse)
         try:
             page.goto(url, wait_until="commit")
-            page.wait_for_selector(".pr-tab-overview svg", timeout=90_000)
+            page.wait_for_selector(".pr-tab-overview svg", timeout=60_000)
             return page
         except Exception:
-            if attempt == 2:
+            page.screenshot(path=str(tmp_path / f"never-drawn-{attempt}.png"))
+            page.close()
+            if attempt == 3:
                 raise
     raise AssertionError("unreachable")
 
@@ -120,7 +124,7 @@ def test_manager_switches_team_week_rep_language_and_exports(
     state, url = served
     expected = Dashboard(pd.read_parquet(state.history), targets=load_targets(TARGETS))
     remote: list[str] = []
-    page = _open(browser, url, remote)
+    page = _open(browser, url, remote, tmp_path)
     try:
         _stamp(page, "DACH|2026-W47||en|overview|")
         assert _figure(page) == pytest.approx(expected.figures()["open_amount"])
@@ -197,7 +201,7 @@ def test_locked_dashboard_refuses_another_team(browser: Any, locked: tuple[Serve
     everything = SnapshotStore(sample_store).history()
     west_reps = set(everything.loc[everything["team"] == "West", "owner"])
     remote: list[str] = []
-    page = _open(browser, url + "?team=West&week=2026-W47", remote)
+    page = _open(browser, url + "?team=West&week=2026-W47", remote, tmp_path)
     try:
         _stamp(page, "North|2026-W47||en|overview|")
         assert page.locator(".pr-team").count() == 0 or not page.locator(".pr-team").is_visible()

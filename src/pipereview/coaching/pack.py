@@ -22,6 +22,7 @@ from pipereview.coaching.context import CoachingContext
 from pipereview.coaching.prompts import PromptTemplates, coaching_prompts
 from pipereview.coaching.registry import coaching_findings
 from pipereview.coaching.sheet import coaching_sheet, team_summary
+from pipereview.exports import write_table
 from pipereview.store import atomic_write
 
 __all__ = ["safe_file_name", "write_coaching_pack"]
@@ -83,5 +84,5 @@ def write_coaching_pack(context: CoachingContext, out_dir: str | Path, *, lang: 
     table["evidence"] = [json.dumps(e, ensure_ascii=False, sort_keys=True, default=str)
                          for e in table["evidence"]]
     written.append(root / f"findings.{lang}.csv")
-    _write(written[-1], pd.DataFrame(table).to_csv(index=False))
+    write_table(pd.DataFrame(table), written[-1])  # formula-safe for spreadsheets
     return written
