@@ -54,3 +54,11 @@ def test_docs_code_runs(name: str, tmp_path: Path, sample_store: Path,
     finally:
         unregister_rule("no_next_step")
     assert ran > 0
+
+
+def test_cli_reference_is_current() -> None:
+    from pipereview.cli_reference import cli_reference
+
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert page == cli_reference(), (
+        "docs/cli.md is out of date: python -m pipereview.cli_reference > docs/cli.md")

@@ -29,6 +29,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts are plain: "[default: ...]" must show as written
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -286,7 +287,7 @@ def coach(
 def serve(
     team: Annotated[str | None, typer.Option(help="Lock the dashboard to this team: no selector, no other team's rows.")] = None,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8866,
-    ip: Annotated[str, typer.Option(help="Address to listen on [default: loopback only].")] = "127.0.0.1",
+    ip: Annotated[str, typer.Option(help="Address to listen on (loopback only unless --allow-remote).")] = "127.0.0.1",
     allow_remote: Annotated[bool, typer.Option(help="Allow a non-loopback --ip (only behind an authenticating proxy).")] = False,
     targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")] = None,
     week: Annotated[str | None, typer.Option(help="Week shown first [default: the latest stored].")] = None,
