@@ -71,6 +71,13 @@ def _positions(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return pos, facts["is_won"].to_numpy(), facts["is_lost"].to_numpy()
 
 
+def _names(names: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The texts of factorised ``codes`` (-1, a missing text, comes back as NaN)."""
+    out: np.ndarray = np.asarray(names, dtype=object)[np.maximum(codes, 0)]
+    out[codes < 0] = np.nan
+    return out
+
+
 def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks: int = 13,
                       by: Level = "team", min_cohort: int = 5) -> pd.DataFrame:
     """Per team (or rep) and open stage: the cohort of deals that entered the stage in the
@@ -92,48 +99,67 @@ def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks:
     cols = list(CONVERSION_COLUMNS)
     if rows.empty:
         return pd.DataFrame(columns=cols)
-    frame = pd.DataFrame({
-        "key": deal_key(rows).to_numpy(), "team": rows["team"].to_numpy(),
-        "owner": rows["owner"].to_numpy() if by == "rep" else "",
-        "stage_model": rows["stage_model"].astype("str").to_numpy(),
-        "stage": rows["stage"].astype("str").to_numpy(),
-        "monday": week_monday(rows["snapshot_week"].astype("str")).to_numpy(),
-        "week": rows["snapshot_week"].astype("str").to_numpy()})
-    frame["pos"], frame["won"], frame["lost"] = _positions(rows)
-    codes, _ = pd.factorize(frame["key"], sort=True)  # integer sort, same order
-    frame = frame.iloc[np.lexsort((frame["monday"].to_numpy(), codes))].reset_index(drop=True)
-    key = frame["key"].to_numpy()
-    first_row = np.ones(len(frame), dtype=bool)
+    # every text column as integer codes (deal keys and weeks in sorted order, so that
+    # code order is text order); texts come back only for the few output groups
+    key_all, _ = pd.factorize(deal_key(rows), sort=True)
+    week_all, week_names = pd.factorize(rows["snapshot_week"].astype("str"), sort=True)
+    texts = {"team": rows["team"], "owner": rows["owner"] if by == "rep" else None,
+             "stage_model": rows["stage_model"].astype("str"), "stage": rows["stage"].astype("str")}
+    code_of: dict[str, np.ndarray] = {}
+    names_of: dict[str, np.ndarray] = {}
+    for name, values in texts.items():
+        if values is None:
+            code_of[name], names_of[name] = np.zeros(len(rows), dtype=np.int64), np.array([""])
+        else:
+            found, uniques = pd.factorize(values)
+            code_of[name], names_of[name] = found, np.asarray(uniques, dtype=object)
+    mondays = np.array([Week.parse(str(w)).monday for w in week_names], dtype="datetime64[D]")
+    pos_all, won_all, lost_all = _positions(rows)
+    order = np.lexsort((week_all, key_all))  # by deal, then week (stable)
+    key, wk = key_all[order], week_all[order]
+    team, owner = code_of["team"][order], code_of["owner"][order]
+    model, stage = code_of["stage_model"][order], code_of["stage"][order]
+    pos, won_f, lost_f = pos_all[order], won_all[order], lost_all[order]
+    monday = mondays[wk]
+    first_row = np.ones(len(key), dtype=bool)
     first_row[1:] = key[1:] != key[:-1]
-    changed = np.ones(len(frame), dtype=bool)
-    changed[1:] = frame["stage"].to_numpy()[1:] != frame["stage"].to_numpy()[:-1]
-    start = frame["monday"].min()
-    window_start = pd.Timestamp((week - (window_weeks - 1)).monday)
-    entry = ((first_row & (frame["monday"] > start)) | (~first_row & changed)) & (
-        frame["pos"] >= 0) & (frame["monday"] >= window_start)
+    changed = np.ones(len(key), dtype=bool)
+    changed[1:] = stage[1:] != stage[:-1]
+    start = monday.min()
+    window_start = np.datetime64((week - (window_weeks - 1)).monday, "D")
+    entry = ((first_row & (monday > start)) | (~first_row & changed)) & (
+        pos >= 0) & (monday >= window_start)
     # later rows of the same deal: the best later position and whether won, via reverse
     # cumulative maxima within each deal
-    pos_won = np.where(frame["won"], 10_000, frame["pos"].to_numpy())
+    pos_won = np.where(won_f, 10_000, pos)
     later_best = pd.Series(pos_won[::-1]).groupby(key[::-1]).cummax().to_numpy()[::-1]
-    last = frame.groupby("key", sort=False).tail(1).set_index("key")
-    team_last = frame.groupby("team")["week"].max()
-    entries = frame[entry].copy()
-    deal_last = last.reindex(entries["key"])
-    entries["reached_next"] = later_best[entry.to_numpy()] > entries["pos"].to_numpy()
-    in_export = (deal_last["week"].to_numpy() == team_last.reindex(entries["team"]).to_numpy())
-    won, lost = deal_last["won"].to_numpy(dtype=bool), deal_last["lost"].to_numpy(dtype=bool)
+    # each row's deal's last row (rows are sorted by deal): the end of its run
+    last_of_run = np.flatnonzero(np.r_[key[1:] != key[:-1], True])
+    run = np.cumsum(first_row) - 1
+    deal_last = last_of_run[run[entry]]
+    team_last = np.full(len(names_of["team"]) + 1, -1)
+    np.maximum.at(team_last, team, wk)  # each team's latest stored week (as a code)
+    in_export = wk[deal_last] == team_last[team[entry]]
+    won, lost = won_f[deal_last], lost_f[deal_last]
     still_open = ~won & ~lost & in_export
-    later = deal_last["pos"].to_numpy() > entries["pos"].to_numpy()
-    entries = entries.assign(
-        won_=won, lost_=lost, advanced_open=still_open & later,
-        still_at_stage=still_open & ~later, dropped=~won & ~lost & ~in_export)
-    entries = entries.rename(columns={"won": "_w", "lost": "_l"}).rename(
-        columns={"won_": "won", "lost_": "lost"})
-    counted = entries.groupby(["team", "owner", "stage_model", "stage"], sort=False)[
-        ["reached_next", *OUTCOMES]].sum()
-    counted["entered"] = entries.groupby(["team", "owner", "stage_model", "stage"],
-                                         sort=False).size()
-    groups = frame[["team", "owner", "stage_model"]].drop_duplicates()
+    later = pos[deal_last] > pos[entry]
+    entries = pd.DataFrame({
+        "team": team[entry], "owner": owner[entry], "stage_model": model[entry],
+        "stage": stage[entry], "reached_next": later_best[entry] > pos[entry],
+        "won": won, "lost": lost, "advanced_open": still_open & later,
+        "still_at_stage": still_open & ~later, "dropped": ~won & ~lost & ~in_export})
+    keys4 = ["team", "owner", "stage_model", "stage"]
+    valid = (entries[keys4].to_numpy() >= 0).all(axis=1)  # a missing text is not a group
+    grouped = entries[valid].groupby(keys4, sort=False)
+    counted = grouped[["reached_next", *OUTCOMES]].sum()
+    counted["entered"] = grouped.size()
+    counted.index = pd.MultiIndex.from_arrays(
+        [_names(names_of[k], counted.index.get_level_values(k).to_numpy()) for k in keys4],
+        names=keys4)
+    first_group = pd.DataFrame({"team": team, "owner": owner, "stage_model": model}
+                               ).drop_duplicates()
+    groups = pd.DataFrame({k: _names(names_of[k], first_group[k].to_numpy())
+                           for k in ("team", "owner", "stage_model")})
     grids = []
     for name in groups["stage_model"].unique():  # loops over stage models
         stages = pd.DataFrame({"stage": [s.key for s in load_stage_model(name).open_stages]})

@@ -159,8 +159,19 @@ def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team")
 def _inflow(history: pd.DataFrame, as_of: Week, weeks: int, by: Level) -> pd.Series:
     """New deals per week in the ``weeks`` weeks up to ``as_of``; the first stored week is
     left out (every deal is new there)."""
-    first = history.groupby(deal_key(history).to_numpy(), sort=False).agg(
-        first=("snapshot_week", "min"), team=("team", "first"), owner=("owner", "first"))
+    if history[["team", "owner"]].isna().any().any():
+        first = history.groupby(deal_key(history).to_numpy(), sort=False).agg(
+            first=("snapshot_week", "min"), team=("team", "first"), owner=("owner", "first"))
+    else:  # the same on integer codes: each deal's earliest week, team and owner of its
+        # first row (no text is missing, so "first" is the first row's)
+        keys, _ = pd.factorize(deal_key(history))
+        week_codes, names = pd.factorize(history["snapshot_week"].astype("str"), sort=True)
+        earliest = np.full(keys.max() + 1 if len(keys) else 0, np.iinfo(np.int64).max)
+        np.minimum.at(earliest, keys, week_codes)
+        _, first_row = np.unique(keys, return_index=True)
+        first = pd.DataFrame({"first": np.asarray(names, dtype=object)[earliest],
+                              "team": history["team"].to_numpy()[first_row],
+                              "owner": history["owner"].to_numpy()[first_row]})
     oldest = Week.parse(str(history["snapshot_week"].min())) + 1
     start = max(as_of - (weeks - 1), oldest)
     span = max(1, len(list(week_range(start, as_of))))

@@ -178,7 +178,9 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     out = out.set_index(["team", "_w"])
 
     # the snapshot: each team's latest stored week up to W (forward-filled)
-    weighted = weighted_pipeline(rows[rows["_open"]])
+    needed = ["team", "_w", "stage_model", "stage", "amount", "probability",
+              "forecast_category", "close_date"]  # only what the weighting reads
+    weighted = weighted_pipeline(rows.loc[rows["_open"], [c for c in needed if c in rows]])
     snap = weighted.groupby(["team", "_w"]).agg(
         open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
         open_deals=("amount", "size"))
@@ -240,8 +242,10 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     if targets is not None:
         out = out.reset_index()
         target = pd.Series(np.nan, index=out.index)
+        quarters = {q: _targets_for(targets, q, ["team"])["target"]  # one per quarter
+                    for q in {quarter_of(name) for name in week_names}}
         for index, name in enumerate(week_names):  # one lookup per week, never per deal
-            goals = _targets_for(targets, quarter_of(name), ["team"])["target"]
+            goals = quarters[quarter_of(name)]
             at = out["_w"] == index
             target[at] = goals.reindex(out.loc[at, "team"]).to_numpy()
         remaining = (target - out["won_to_date"]).clip(lower=0)
