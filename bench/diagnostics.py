@@ -15,10 +15,13 @@ Times, in the same run (best of ``--repeat``):
   (open deals of the week per team and stage: count, amount, weighted amount with the
   model's probability as fallback, median days in stage from the runs of equal stages,
   share) — goal <= 1.5x;
-- every diagnostic of the weekly review (funnel by team and rep, move-on rates, funnel
-  shape, cohort conversion, sales velocity, stage durations, deal risks, forecast,
-  calibration, trends, rep comparison) for the last week, one by one and in total —
-  goal <= 5 s in total on a 2-core machine.
+- every diagnostic of the weekly review (stage table by team and rep, move-on rates,
+  funnel shape, cohort conversion, sales velocity, stage durations, deal risks, forecast,
+  calibration, trends, rep comparison) for the last week, in one pass on the same
+  history as a review runs them, starting with nothing remembered (work derived from
+  the same immutable columns — stage lookups, stage entry days — is done once per pass);
+  the fastest of ``--repeat`` passes, one by one and in total — goal <= 5 s in total on a
+  2-core machine.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipereview._memo import clear_caches
 from pipereview.aging import deal_risks, risk_summary, stage_durations
 from pipereview.conversion import cohort_conversion, sales_velocity
 from pipereview.forecast import period_forecast, stage_calibration
@@ -176,7 +180,11 @@ def main() -> None:
           f"{history['deal_id'].nunique():,} distinct deals "
           f"(built in {time.perf_counter() - start:.1f} s)")
 
-    ours, table = best_of(args.repeat, lambda: stage_table(history, as_of=as_of))
+    def cold_stage_table() -> pd.DataFrame:
+        clear_caches()  # nothing remembered from an earlier call
+        return stage_table(history, as_of=as_of)
+
+    ours, table = best_of(args.repeat, cold_stage_table)
     bare, expected = best_of(args.repeat, lambda: bare_stage_table(history, as_of))
     check = table[table["count"] > 0].merge(expected, on=["team", "stage"],
                                             suffixes=("", "_bare"))
@@ -203,11 +211,22 @@ def main() -> None:
         ("weekly_metrics", lambda: weekly_metrics(history, targets=targets)),
         ("rep_comparison", lambda: rep_comparison(history, as_of)),
     ]
-    total = ours
-    for name, call in steps:
-        seconds, _ = best_of(args.repeat, call)
-        total += seconds
+    # one pass = every diagnostic in turn on the same history, as a review runs them,
+    # starting with nothing remembered; the fastest of --repeat passes is reported
+    steps.insert(0, ("stage_table by team", lambda: stage_table(history, as_of=as_of)))
+    passes = []
+    for _ in range(args.repeat):
+        clear_caches()
+        times = []
+        for _name, call in steps:
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        passes.append(times)
+    best = min(passes, key=sum)
+    for (name, _call), seconds in zip(steps, best, strict=True):
         print(f"{name:22s} {seconds:7.2f} s")
+    total = sum(best)
     print(f"all diagnostics {total:7.2f} s   (goal <= 5 s)")
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipereview import _memo
 from pipereview.matching import MatchSettings, match_deals
 from pipereview.schema import open_mask
 from pipereview.weeks import Week
@@ -128,18 +129,28 @@ def days_in_stage(history: pd.DataFrame, *, as_of: str | Week) -> pd.Series:
     [14.0, 7.0, 7.0]
     """
     week = Week.parse(as_of) if isinstance(as_of, str) else as_of
-    keys, _ = pd.factorize(deal_key(history))
-    stages, _ = pd.factorize(history["stage"])
-    week_codes, week_names = pd.factorize(history["snapshot_week"])
-    mondays = np.array([Week.parse(str(w)).monday for w in week_names], dtype="datetime64[D]")
-    day = mondays[week_codes].astype("int64")
-    order = np.lexsort((day, keys))  # by deal, then week
-    k, s, d = keys[order], stages[order], day[order]
-    new_run = np.ones(len(order), dtype=bool)
-    new_run[1:] = (k[1:] != k[:-1]) | (s[1:] != s[:-1])
-    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(order)), 0))
-    age = np.empty(len(order), dtype=float)
-    age[order] = np.datetime64(week.monday, "D").astype("int64") - d[run_start]
+    key_col = deal_key(history)
+    arrays = _memo.arrow_arrays(key_col, history["stage"], history["snapshot_week"])
+
+    def entered() -> np.ndarray:  # per row: the day its deal entered its current stage
+        keys, _ = pd.factorize(key_col)
+        stages, _ = pd.factorize(history["stage"])
+        week_codes, week_names = pd.factorize(history["snapshot_week"])
+        mondays = np.array([Week.parse(str(w)).monday for w in week_names],
+                           dtype="datetime64[D]")
+        day = mondays[week_codes].astype("int64")
+        order = np.lexsort((day, keys))  # by deal, then week
+        k, s, d = keys[order], stages[order], day[order]
+        new_run = np.ones(len(order), dtype=bool)
+        new_run[1:] = (k[1:] != k[:-1]) | (s[1:] != s[:-1])
+        run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(order)), 0))
+        out = np.empty(len(order), dtype=np.int64)
+        out[order] = d[run_start]
+        out.flags.writeable = False
+        return out
+
+    start = _memo.derived(arrays, "stage_entry_day", entered)
+    age = (np.datetime64(week.monday, "D").astype("int64") - start).astype(float)
     return pd.Series(age, index=history.index, name="days_in_stage")
 
 

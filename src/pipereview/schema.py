@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from pipereview._memo import arrow_arrays, derived
 from pipereview.errors import Problem, SchemaError
 from pipereview.stages import (
     EVIDENCE_FLAG_FIELDS,
@@ -169,34 +170,51 @@ def stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
     0         1     True   False
     1         6    False    True
     """
-    model_codes, model_names = pd.factorize(frame["stage_model"].astype("str"))
-    stage_codes, stage_names = pd.factorize(frame["stage"].astype("str"))
-    # a small table over every (model, stage) pair, indexed directly by the pair's code
-    # (a missing model or stage has code -1: it lands in the extra last row and column)
-    width = len(stage_names) + 1
-    table = np.zeros(((len(model_names) + 1) * width, 5))
-    table[:, 0] = -1
-    table[:, 4] = np.nan
-    for m, model_name in enumerate(model_names):
-        model = load_stage_model(str(model_name))
-        opened = {s.key: i for i, s in enumerate(model.open_stages)}
-        lost = {s.key for s in model.lost_stages}
-        for k, stage in enumerate(stage_names):
-            row = table[m * width + k]
-            stage = str(stage)
-            if stage in opened:
-                row[0], row[1] = opened[stage], 1
-            elif stage == model.won_stage.key:
-                row[0], row[2] = len(model.stages), 1
-            row[3] = stage in lost
-            if stage in model.keys:
-                row[4] = model.stage(stage).probability
-    codes = np.where(model_codes < 0, len(model_names), model_codes).astype(np.int64) * width \
-        + np.where(stage_codes < 0, width - 1, stage_codes)
-    rows = table[codes] if len(frame) else np.zeros((0, 5))
-    return pd.DataFrame({"position": rows[:, 0].astype(np.int64),
-                         "is_open": rows[:, 1].astype(bool), "is_won": rows[:, 2].astype(bool),
-                         "is_lost": rows[:, 3].astype(bool), "model_probability": rows[:, 4]},
+    models_col, stages_col = frame["stage_model"].astype("str"), frame["stage"].astype("str")
+    arrays = arrow_arrays(models_col, stages_col)  # immutable: the work is done once
+
+    def codes() -> tuple[np.ndarray, list[str], int]:
+        model_codes, model_names = pd.factorize(models_col)
+        stage_codes, stage_names = pd.factorize(stages_col)
+        # a small table over every (model, stage) pair, indexed directly by the pair's
+        # code (a missing model or stage has code -1: the extra last row and column)
+        width = len(stage_names) + 1
+        pair = (np.where(model_codes < 0, len(model_names), model_codes).astype(np.int64)
+                * width + np.where(stage_codes < 0, width - 1, stage_codes))
+        pair.flags.writeable = False
+        return pair, [*map(str, model_names), *map(str, stage_names)], len(model_names)
+
+    pair, names, n_models = derived(arrays, "stage_pairs", codes)
+    models = [load_stage_model(name) for name in names[:n_models]]  # a changed file counts
+    stage_names = names[n_models:]
+
+    def lookup() -> dict[str, np.ndarray]:
+        width = len(stage_names) + 1
+        table = np.zeros(((n_models + 1) * width, 5))
+        table[:, 0] = -1
+        table[:, 4] = np.nan
+        for m, model in enumerate(models):
+            opened = {s.key: i for i, s in enumerate(model.open_stages)}
+            lost = {s.key for s in model.lost_stages}
+            for k, stage in enumerate(stage_names):
+                row = table[m * width + k]
+                if stage in opened:
+                    row[0], row[1] = opened[stage], 1
+                elif stage == model.won_stage.key:
+                    row[0], row[2] = len(model.stages), 1
+                row[3] = stage in lost
+                if stage in model.keys:
+                    row[4] = model.stage(stage).probability
+        out = {"position": table[:, 0].astype(np.int64)[pair],
+               "is_open": table[:, 1].astype(bool)[pair],
+               "is_won": table[:, 2].astype(bool)[pair],
+               "is_lost": table[:, 3].astype(bool)[pair], "model_probability": table[:, 4][pair]}
+        for values in out.values():
+            values.flags.writeable = False
+        return out
+
+    facts = derived(arrays, ("stage_facts", *map(id, models)), lookup)
+    return pd.DataFrame({name: values.copy() for name, values in facts.items()},
                         index=frame.index)
 
 
