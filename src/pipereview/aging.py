@@ -96,15 +96,15 @@ def _week(as_of: str | Week) -> Week:
     return Week.parse(as_of) if isinstance(as_of, str) else as_of
 
 
-def _ordered(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
-    """Rows up to ``as_of`` with their key, sorted by deal then week."""
-    rows = rows_upto(history, as_of, list(_USED))  # sort only what is used
+def _ordered(history: pd.DataFrame, as_of: Week) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rows up to ``as_of`` with their key, Monday, openness and key code, and the order
+    that sorts them by deal then week (the rows themselves are not reordered)."""
+    rows = rows_upto(history, as_of, list(_USED))
     rows = rows.assign(deal_key=deal_key(rows), _monday=week_monday(
         rows["snapshot_week"].astype("str")))
     keys, _ = pd.factorize(rows["deal_key"])
     order = np.lexsort((rows["_monday"].to_numpy(), keys))  # integer sort, not strings
-    rows = rows.iloc[order].reset_index(drop=True)
-    return rows.assign(_open=open_mask(rows).to_numpy(dtype=bool), _k=keys[order])
+    return rows.assign(_open=open_mask(rows).to_numpy(dtype=bool), _k=keys), order
 
 
 def stage_durations(history: pd.DataFrame, *, as_of: str | Week) -> pd.DataFrame:
@@ -124,26 +124,27 @@ def stage_durations(history: pd.DataFrame, *, as_of: str | Week) -> pd.DataFrame
       team stage_model            stage  stays  median_days  p75_days
     0    T   generic_4  needs_confirmed      1         14.0      14.0
     """
-    rows = _ordered(history, _week(as_of))
+    rows, order = _ordered(history, _week(as_of))
     if rows.empty:
         return pd.DataFrame(columns=list(DURATION_COLUMNS))
-    return _durations(rows)
+    return _durations(rows, order)
 
 
-def _durations(rows: pd.DataFrame) -> pd.DataFrame:
-    first_week = rows["_monday"].min()
-    key = rows["_k"].to_numpy()
-    stage = pd.factorize(rows["stage"])[0]
+def _durations(rows: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
+    monday = rows["_monday"].to_numpy()[order]
+    first_week = monday.min()
+    key = rows["_k"].to_numpy()[order]
+    stage = pd.factorize(rows["stage"])[0][order]
     new_run = np.ones(len(rows), dtype=bool)
     new_run[1:] = (key[1:] != key[:-1]) | (stage[1:] != stage[:-1])
     starts = np.flatnonzero(new_run)  # each run's first row; runs are in deal, week order
-    start = rows["_monday"].to_numpy()[starts]
+    start = monday[starts]
     run_key = key[starts]
     ended = np.zeros(len(starts), dtype=bool)
     ended[:-1] = run_key[1:] == run_key[:-1]
-    ended &= rows["_open"].to_numpy()[starts] & (start > first_week)
+    ended &= rows["_open"].to_numpy()[order][starts] & (start > first_week)
     days = (np.append(start[1:], start[:1]) - start).astype("timedelta64[D]").astype(float)
-    stays = rows.iloc[starts[ended]][["team", "stage_model", "stage"]].assign(
+    stays = rows.iloc[order[starts[ended]]][["team", "stage_model", "stage"]].assign(
         days=days[ended])
     out = stays.groupby(["team", "stage_model", "stage"], sort=True)["days"].agg(
         stays="size", median_days="median", p75_days=lambda d: float(np.percentile(d, 75)))
@@ -151,14 +152,19 @@ def _durations(rows: pd.DataFrame) -> pd.DataFrame:
     return result
 
 
-def _pushes(rows: pd.DataFrame) -> pd.Series:
+def _pushes(rows: pd.DataFrame, order: np.ndarray) -> pd.Series:
     """Per deal key: weeks whose close date moved later than the previous row's while the
     deal was open in both rows."""
-    same = rows["deal_key"].eq(rows["deal_key"].shift())
-    is_open = rows["_open"]
-    later = rows["close_date"] > rows["close_date"].shift()
-    pushed = same & is_open & is_open.shift(fill_value=False) & later.fillna(False)
-    return pushed.groupby(rows["deal_key"], sort=False).sum()
+    key = rows["_k"].to_numpy()[order]
+    is_open = rows["_open"].to_numpy()[order]
+    close = rows["close_date"].to_numpy(dtype="datetime64[ns]")[order]
+    pushed = np.zeros(len(order), dtype=np.int64)
+    pushed[1:] = ((key[1:] == key[:-1]) & is_open[1:] & is_open[:-1]
+                  & (close[1:] > close[:-1]))  # NaT compares False: not a push
+    counts = np.bincount(key, weights=pushed, minlength=int(key.max()) + 1 if len(key) else 0)
+    names = np.empty(len(counts), dtype=object)
+    names[rows["_k"].to_numpy()] = rows["deal_key"].to_numpy()
+    return pd.Series(counts.astype(np.int64), index=names)
 
 
 def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
@@ -175,10 +181,10 @@ def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
     """
     settings = settings or RiskSettings()
     week = _week(as_of)
-    rows = _ordered(history, week)
+    rows, order = _ordered(history, week)
     if rows.empty:
         return pd.DataFrame(columns=list(RISK_COLUMNS))
-    pushes = _pushes(rows)
+    pushes = _pushes(rows, order)
     ages = days_in_stage(rows, as_of=week)
     last = rows.groupby("team")["snapshot_week"].transform("max")
     now = rows[(rows["snapshot_week"] == last) & rows["_open"]]
@@ -189,7 +195,7 @@ def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
     out["typical_days"] = [typical.get(k) for k in zip(out["stage_model"], out["stage"],
                                                        strict=True)]
     out["typical_days"] = out["typical_days"].astype(float)
-    durations = _durations(rows)
+    durations = _durations(rows, order)
     enough = durations[durations["stays"] >= settings.min_durations]
     p75 = enough.set_index(["team", "stage_model", "stage"])["p75_days"]
     out["team_p75_days"] = p75.reindex(pd.MultiIndex.from_frame(

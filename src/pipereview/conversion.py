@@ -220,10 +220,16 @@ def sales_velocity(history: pd.DataFrame, *, as_of: str | Week, by: Level = "tea
         return pd.DataFrame(columns=list(VELOCITY_COLUMNS))
     rows = rows.assign(deal_key=deal_key(rows),
                        _monday=week_monday(rows["snapshot_week"].astype("str")))
-    codes, _ = pd.factorize(rows["deal_key"], sort=True)  # integer sort, same order
-    rows = rows.iloc[np.lexsort((rows["_monday"].to_numpy(), codes))]
-    first_seen = rows.groupby("deal_key")["_monday"].min()
-    latest = rows.groupby("deal_key", sort=False).tail(1)
+    # each deal's first Monday and latest row, found on integer codes (the million rows
+    # are never reordered: only the latest rows, one per deal, are taken)
+    codes, names = pd.factorize(rows["deal_key"], sort=True)
+    monday = rows["_monday"].to_numpy()
+    order = np.lexsort((monday, codes))
+    ends = np.flatnonzero(np.r_[codes[order][1:] != codes[order][:-1], True])
+    starts = np.r_[0, ends[:-1] + 1]
+    first_seen = pd.Series(monday[order][starts], index=pd.Index(names, name="deal_key"),
+                           name="_monday")
+    latest = rows.iloc[order[ends]]
     team_last = rows.groupby("team")["snapshot_week"].transform("max")
     current = rows[rows["snapshot_week"] == team_last]
     open_now = current[open_mask(current)].groupby(keys).size().rename("open_deals")
