@@ -209,19 +209,20 @@ def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
     ordinal = (np.array([Week.parse(str(w)).monday for w in names], dtype="datetime64[D]")
                .astype(np.int64) // 7)[week_codes]
     order = np.lexsort((ordinal, keys))  # by deal, then week
-    facts = stage_facts(history).iloc[order]
-    frame = history[["team", "owner", "stage", "snapshot_week"]].iloc[order]
+    facts = stage_facts(history)
     k, o = keys[order], ordinal[order]
-    pos = facts["position"].to_numpy()
+    pos = facts["position"].to_numpy()[order]
     nxt = np.roll(np.arange(len(order)), -1)
     same = np.zeros(len(order), dtype=bool)
     same[:-1] = (k[1:] == k[:-1]) & (o[1:] == o[:-1] + 1)
-    is_open = facts["is_open"].to_numpy()
-    in_win = ((frame["snapshot_week"] >= str(week - weeks))
-              & (frame["snapshot_week"] < str(week))).to_numpy()
+    is_open = facts["is_open"].to_numpy()[order]
+    window = np.array([str(week - weeks) <= str(w) < str(week) for w in names], dtype=bool)
+    in_win = window[week_codes][order] if len(names) else np.zeros(0, dtype=bool)
     moved = pos[nxt] > pos
     take = same & is_open & in_win
-    exp = frame[take].assign(moved=moved[take].astype("int64"))
+    # only the exposures' rows are taken from the history (in deal, week order)
+    exp = history[["team", "owner", "stage"]].iloc[order[take]].assign(
+        moved=moved[take].astype("int64"))
     if by == "team":
         exp = exp.assign(owner="")
     out: pd.DataFrame = exp.groupby(["team", "owner", "stage"], sort=True).agg(

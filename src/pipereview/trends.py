@@ -138,7 +138,10 @@ def _candidates(rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int
     weeks = (start[:, None] + np.arange(span)[None, :]).ravel()
     deals = np.repeat(deals, span)
     keep = (weeks >= 0) & (weeks < n_weeks)
-    pairs = np.unique(deals[keep] * n_weeks + weeks[keep])
+    codes = deals[keep].astype(np.int64) * n_weeks + weeks[keep]
+    seen = np.zeros((int(rows["_k"].max()) + 1) * n_weeks if len(rows) else 0, dtype=bool)
+    seen[codes] = True  # distinct and sorted, like numpy.unique, in one pass
+    pairs = np.flatnonzero(seen)
     return pairs // n_weeks, pairs % n_weeks
 
 
@@ -199,8 +202,9 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     # new deals: created in week W, seen in that week's export
     created = rows["created_date"] if "created_date" in rows else pd.Series(pd.NaT,
                                                                           index=rows.index)
-    new = rows[created.between(mondays[rows["_w"]].to_numpy(), sundays[rows["_w"]].to_numpy())
-               .to_numpy()].drop_duplicates(["_k", "_w"])
+    new = rows[["team", "_k", "_w"]][created.between(
+        mondays[rows["_w"]].to_numpy(), sundays[rows["_w"]].to_numpy()).to_numpy()
+    ].drop_duplicates(["_k", "_w"])
     out["new_deals"] = new.groupby(["team", "_w"]).size()
 
     close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
@@ -209,7 +213,7 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     pos = _latest_rows(rows, k, w)
     ok = pos >= 0
     k, w, pos = k[ok], w[ok], pos[ok]
-    won_rows = rows.iloc[pos]
+    won_rows = rows[["team", "amount", "_won"]].iloc[pos]  # only what is read
     is_won = won_rows["_won"].to_numpy()
     in_week = (close[pos] >= mondays[w].to_numpy()) & (close[pos] <= sundays[w].to_numpy())
     to_date = ((close[pos] >= quarter_first[w].to_numpy())
@@ -225,7 +229,7 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     pos = _latest_rows(rows, k, w)
     ok = pos >= 0
     w, pos = w[ok], pos[ok]
-    latest = rows.iloc[pos]
+    latest = rows[["team", "_won", "_lost"]].iloc[pos]  # only what is read
     start = sundays[w] - pd.Timedelta(weeks=span) + pd.Timedelta(days=1)
     window = (close[pos] >= start.to_numpy()) & (close[pos] <= sundays[w].to_numpy())
     closed = pd.DataFrame({"team": latest["team"].to_numpy(), "_w": w,
