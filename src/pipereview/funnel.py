@@ -182,8 +182,11 @@ def _inflow(history: pd.DataFrame, as_of: Week, weeks: int, by: Level) -> pd.Ser
 
 def _trailing_counts(history: pd.DataFrame, as_of: Week, weeks: int) -> pd.DataFrame:
     lo = str(as_of - weeks)
-    win = history[(history["snapshot_week"] >= lo) & (history["snapshot_week"] < str(as_of))]
-    win = win[_open_rows(win, _models(win))] if len(win) else win
+    week_col = history["snapshot_week"]
+    keep = (week_col >= lo) & (week_col < str(as_of))
+    if keep.any():  # open rows of the window (stages looked up on the whole history)
+        keep &= _open_rows(history, {})
+    win = history.loc[keep, ["team", "stage"]]  # only the columns counted
     return win.groupby(["team", "stage"]).size().rename("ref_count").reset_index()
 
 
