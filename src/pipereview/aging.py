@@ -144,7 +144,7 @@ def _durations(rows: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
     ended[:-1] = run_key[1:] == run_key[:-1]
     ended &= rows["_open"].to_numpy()[order][starts] & (start > first_week)
     days = (np.append(start[1:], start[:1]) - start).astype("timedelta64[D]").astype(float)
-    stays = rows.iloc[order[starts[ended]]][["team", "stage_model", "stage"]].assign(
+    stays = rows[["team", "stage_model", "stage"]].iloc[order[starts[ended]]].assign(
         days=days[ended])
     out = stays.groupby(["team", "stage_model", "stage"], sort=True)["days"].agg(
         stays="size", median_days="median", p75_days=lambda d: float(np.percentile(d, 75)))
@@ -162,9 +162,8 @@ def _pushes(rows: pd.DataFrame, order: np.ndarray) -> pd.Series:
     pushed[1:] = ((key[1:] == key[:-1]) & is_open[1:] & is_open[:-1]
                   & (close[1:] > close[:-1]))  # NaT compares False: not a push
     counts = np.bincount(key, weights=pushed, minlength=int(key.max()) + 1 if len(key) else 0)
-    names = np.empty(len(counts), dtype=object)
-    names[rows["_k"].to_numpy()] = rows["deal_key"].to_numpy()
-    return pd.Series(counts.astype(np.int64), index=names)
+    _, names = pd.factorize(rows["deal_key"])  # the same codes as _k: names by code
+    return pd.Series(counts.astype(np.int64), index=np.asarray(names, dtype=object))
 
 
 def deal_risks(history: pd.DataFrame, *, as_of: str | Week,

@@ -166,7 +166,10 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
         _k=pd.factorize(deal_key(rows))[0], _w=pd.Index(week_names).get_indexer(
             rows["snapshot_week"].astype("str")),
         _won=facts["is_won"].to_numpy(), _lost=facts["is_lost"].to_numpy(),
-        _open=facts["is_open"].to_numpy())
+        _open=facts["is_open"].to_numpy(),
+        # the probability weighted_pipeline uses: the snapshot's, else the stage model's
+        _p=(rows["probability"].where(rows["probability"].notna(), facts["model_probability"])
+            if "probability" in rows else facts["model_probability"]).astype(float).to_numpy())
     close_monday = (rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week,
                                                          unit="D")).dt.normalize()
     first = mondays[0]
@@ -181,9 +184,9 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     out = out.set_index(["team", "_w"])
 
     # the snapshot: each team's latest stored week up to W (forward-filled)
-    needed = ["team", "_w", "stage_model", "stage", "amount", "probability",
-              "forecast_category", "close_date"]  # only what the weighting reads
-    weighted = weighted_pipeline(rows.loc[rows["_open"], [c for c in needed if c in rows]])
+    weighted = rows.loc[rows["_open"], ["team", "_w", "amount", "close_date", "_p"]]
+    weighted = weighted.assign(weighted=weighted["amount"] * weighted["_p"]).reset_index(
+        drop=True)  # as weighted_pipeline weighs them, without the columns not summed here
     snap = weighted.groupby(["team", "_w"]).agg(
         open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
         open_deals=("amount", "size"))
