@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from pipereview import _memo
 from pipereview.history import days_in_stage
@@ -20,7 +21,9 @@ def _frame(dtype: str = "str") -> pd.DataFrame:
                          "stage_model": pd.Series(["generic_4"] * 3, dtype=dtype)})
 
 
-def test_same_columns_are_computed_once_and_a_change_is_seen() -> None:
+def test_same_columns_are_computed_once_and_a_change_is_seen(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_memo, "MIN_ROWS", 0)  # remember even these three rows
     _memo.clear_caches()
     frame = _frame()
     calls: list[int] = []
@@ -38,7 +41,9 @@ def test_same_columns_are_computed_once_and_a_change_is_seen() -> None:
     assert _memo.derived(None, "x", compute) == 3
 
 
-def test_stage_facts_and_ages_follow_changes(tmp_path: Path) -> None:
+def test_stage_facts_and_ages_follow_changes(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_memo, "MIN_ROWS", 0)
     _memo.clear_caches()
     frame = _frame()
     first = stage_facts(frame)
@@ -62,3 +67,20 @@ def test_stage_facts_and_ages_follow_changes(tmp_path: Path) -> None:
     assert stage_facts(mine)["model_probability"].tolist()[:2] == [0.10, 0.25]
     model_file.write_text(text.replace("probability: 0.10", "probability: 0.15"), encoding="utf-8")
     assert stage_facts(mine)["model_probability"].tolist()[:2] == [0.15, 0.25]
+
+
+def test_small_columns_are_not_kept_and_the_budget_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    _memo.clear_caches()
+    frame = _frame()
+    calls: list[int] = []
+    arrays = _memo.arrow_arrays(frame["stage"])
+    for _ in range(2):  # three rows: quicker to redo than to remember
+        _memo.derived(arrays, "small", lambda: calls.append(1))
+    assert len(calls) == 2
+    monkeypatch.setattr(_memo, "MIN_ROWS", 0)
+    monkeypatch.setattr(_memo, "BUDGET_BYTES", 1000)
+    for name in ("a", "b", "c"):  # 800 bytes each: only the latest fits
+        _memo.derived(arrays, name, lambda: np.zeros(100))
+    assert [key[-1] for key in _memo._entries] == ["c"]

@@ -5,7 +5,8 @@ deal keys, the same weeks. Columns backed by Arrow arrays are immutable — chan
 gives the column a new array — so a result derived from given array objects stays true
 for as long as those objects live. :func:`derived` remembers a few such results, keyed by
 the arrays' identities (checked with weak references, so a reused ``id`` never matches)
-and an extra key; columns of other kinds (NumPy object arrays can be changed in place)
+and an extra key, for columns of at least :data:`MIN_ROWS` rows and within
+:data:`BUDGET_BYTES`; columns of other kinds (NumPy object arrays can be changed in place)
 are never remembered. :func:`clear_caches` forgets everything (benchmarks call it to time
 cold runs).
 """
@@ -18,14 +19,29 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["arrow_arrays", "clear_caches", "derived"]
 
 T = TypeVar("T")
-_SIZE = 8
-_entries: OrderedDict[tuple[Hashable, ...], tuple[list[weakref.ref[Any]], Any]] = OrderedDict()
+#: Smaller columns are quicker to redo than to remember.
+MIN_ROWS = 50_000
+#: At most this many bytes of results are kept (the least recently used go first).
+BUDGET_BYTES = 512 * 2**20
+_entries: OrderedDict[tuple[Hashable, ...], tuple[list[weakref.ref[Any]], Any, int]] = (
+    OrderedDict())
 _lock = threading.Lock()
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, (tuple, list)):
+        return sum(_nbytes(v) for v in value)
+    return 64
 
 
 def arrow_arrays(*columns: pd.Series) -> list[Any] | None:
@@ -48,7 +64,7 @@ def arrow_arrays(*columns: pd.Series) -> list[Any] | None:
 def derived(arrays: Sequence[Any] | None, extra: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, remembered for the same ``arrays`` (identity) and ``extra``; without
     arrays (columns that could change in place) it is always computed."""
-    if arrays is None:
+    if arrays is None or not arrays or len(arrays[0]) < MIN_ROWS:
         return compute()
     key = (*(id(a) for a in arrays), extra)
     with _lock:
@@ -58,9 +74,10 @@ def derived(arrays: Sequence[Any] | None, extra: Hashable, compute: Callable[[],
             value: T = hit[1]
             return value
     value = compute()
+    size = _nbytes(value)
     with _lock:
-        _entries[key] = ([weakref.ref(a) for a in arrays], value)
-        while len(_entries) > _SIZE:
+        _entries[key] = ([weakref.ref(a) for a in arrays], value, size)
+        while len(_entries) > 1 and sum(e[2] for e in _entries.values()) > BUDGET_BYTES:
             _entries.popitem(last=False)
     return value
 
