@@ -168,7 +168,10 @@ def _inflow(history: pd.DataFrame, as_of: Week, weeks: int, by: Level) -> pd.Ser
         week_codes, names = pd.factorize(history["snapshot_week"].astype("str"), sort=True)
         earliest = np.full(keys.max() + 1 if len(keys) else 0, np.iinfo(np.int64).max)
         np.minimum.at(earliest, keys, week_codes)
-        _, first_row = np.unique(keys, return_index=True)
+        # codes are numbered in order of first appearance: a row is its deal's first
+        # exactly when its code exceeds every code before it
+        seen_before = np.maximum.accumulate(np.r_[-1, keys[:-1]]) if len(keys) else keys
+        first_row = np.flatnonzero(keys > seen_before)
         first = pd.DataFrame({"first": np.asarray(names, dtype=object)[earliest],
                               "team": history["team"].to_numpy()[first_row],
                               "owner": history["owner"].to_numpy()[first_row]})
