@@ -70,6 +70,7 @@ from pipereview.ingest import IngestReport, IngestResult, load_snapshot, read_ex
 from pipereview.ingest_week import WeekIngest, ingest_folder, ingest_week
 from pipereview.matching import MATCH_COLUMNS, MatchSettings, match_deals, normalize_account
 from pipereview.movements import CATEGORIES, MOVEMENT_COLUMNS, deal_movements
+from pipereview.prepared import PreparedHistory, prepare_history
 from pipereview.process import (
     GAP_COLUMNS,
     MissingColumn,
@@ -133,6 +134,7 @@ __all__ = [
     "MissingColumn",
     "PipereviewError",
     "PlanSettings",
+    "PreparedHistory",
     "Problem",
     "RiskSettings",
     "SchemaError",
@@ -180,6 +182,7 @@ __all__ = [
     "period_bounds",
     "period_forecast",
     "plan_to_date",
+    "prepare_history",
     "process_gaps",
     "process_rollup",
     "progress",

@@ -30,8 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipereview.history import days_in_stage, deal_key, rows_upto, week_monday
-from pipereview.schema import open_mask
+from pipereview.prepared import PreparedHistory, as_prepared
 from pipereview.stages import load_stage_model
 from pipereview.weeks import Week
 
@@ -96,18 +95,19 @@ def _week(as_of: str | Week) -> Week:
     return Week.parse(as_of) if isinstance(as_of, str) else as_of
 
 
-def _ordered(history: pd.DataFrame, as_of: Week) -> tuple[pd.DataFrame, np.ndarray]:
-    """Rows up to ``as_of`` with their key, Monday, openness and key code, and the order
-    that sorts them by deal then week (the rows themselves are not reordered)."""
-    rows = rows_upto(history, as_of, list(_USED))
-    rows = rows.assign(deal_key=deal_key(rows), _monday=week_monday(
-        rows["snapshot_week"].astype("str")))
-    keys, _ = pd.factorize(rows["deal_key"])
-    order = np.lexsort((rows["_monday"].to_numpy(), keys))  # integer sort, not strings
-    return rows.assign(_open=open_mask(rows).to_numpy(dtype=bool), _k=keys), order
+def _ordered(history: pd.DataFrame | PreparedHistory, as_of: Week
+             ) -> tuple[pd.DataFrame, np.ndarray, PreparedHistory]:
+    """Rows up to ``as_of`` with their key, Monday, openness and key code, the order that
+    sorts them by deal then week (the rows themselves are not reordered), and their
+    prepared form."""
+    prep = as_prepared(history).upto(as_of)
+    rows = prep.frame[[c for c in _USED if c in prep.frame]].assign(
+        deal_key=prep.deal_key, _monday=prep.monday, _open=prep.is_open,
+        _k=prep.deal)
+    return rows, prep.order, prep
 
 
-def stage_durations(history: pd.DataFrame, *, as_of: str | Week) -> pd.DataFrame:
+def stage_durations(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week) -> pd.DataFrame:
     """Completed stays in each open stage, per team: ``stays``, ``median_days`` and
     ``p75_days`` (columns :data:`DURATION_COLUMNS`).
 
@@ -124,7 +124,7 @@ def stage_durations(history: pd.DataFrame, *, as_of: str | Week) -> pd.DataFrame
       team stage_model            stage  stays  median_days  p75_days
     0    T   generic_4  needs_confirmed      1         14.0      14.0
     """
-    rows, order = _ordered(history, _week(as_of))
+    rows, order, _ = _ordered(history, _week(as_of))
     if rows.empty:
         return pd.DataFrame(columns=list(DURATION_COLUMNS))
     return _durations(rows, order)
@@ -152,9 +152,9 @@ def _durations(rows: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
     return result
 
 
-def _pushes(rows: pd.DataFrame, order: np.ndarray) -> pd.Series:
-    """Per deal key: weeks whose close date moved later than the previous row's while the
-    deal was open in both rows."""
+def _pushes(rows: pd.DataFrame, order: np.ndarray) -> np.ndarray:
+    """Per deal code (``_k``): weeks whose close date moved later than the previous row's
+    while the deal was open in both rows."""
     key = rows["_k"].to_numpy()[order]
     is_open = rows["_open"].to_numpy()[order]
     close = rows["close_date"].to_numpy(dtype="datetime64[ns]")[order]
@@ -162,11 +162,10 @@ def _pushes(rows: pd.DataFrame, order: np.ndarray) -> pd.Series:
     pushed[1:] = ((key[1:] == key[:-1]) & is_open[1:] & is_open[:-1]
                   & (close[1:] > close[:-1]))  # NaT compares False: not a push
     counts = np.bincount(key, weights=pushed, minlength=int(key.max()) + 1 if len(key) else 0)
-    _, names = pd.factorize(rows["deal_key"])  # the same codes as _k: names by code
-    return pd.Series(counts.astype(np.int64), index=np.asarray(names, dtype=object))
+    return counts.astype(np.int64)
 
 
-def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
+def deal_risks(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
                settings: RiskSettings | None = None) -> pd.DataFrame:
     """One row per deal open in its team's latest week up to ``as_of`` (columns
     :data:`RISK_COLUMNS`), most flags first, then largest amount, then ``deal_key``.
@@ -180,11 +179,11 @@ def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
     """
     settings = settings or RiskSettings()
     week = _week(as_of)
-    rows, order = _ordered(history, week)
+    rows, order, prep = _ordered(history, week)
     if rows.empty:
         return pd.DataFrame(columns=list(RISK_COLUMNS))
     pushes = _pushes(rows, order)
-    ages = days_in_stage(rows, as_of=week)
+    ages = prep.days_in_stage(week)
     last = rows.groupby("team")["snapshot_week"].transform("max")
     now = rows[(rows["snapshot_week"] == last) & rows["_open"]]
     out = now.reindex(columns=list(RISK_COLUMNS[:12])).reset_index(drop=True)
@@ -210,7 +209,7 @@ def deal_risks(history: pd.DataFrame, *, as_of: str | Week,
     out["days_since_activity"] = (monday - activity).dt.days.astype(float).to_numpy()
     stalled = out["days_since_activity"] >= settings.stalled_days
     out["stalled"] = stalled.astype("boolean").where(out["days_since_activity"].notna())
-    out["push_count"] = pushes.reindex(out["deal_key"]).fillna(0).astype("int64").to_numpy()
+    out["push_count"] = pushes[now["_k"].to_numpy()]
     out["pushed_often"] = out["push_count"] >= settings.push_limit
     out["close_date_past"] = (out["close_date"] < monday).fillna(False)
     flags = np.column_stack([out[f].fillna(False).to_numpy(dtype=bool) for f in RISK_FLAGS])

@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.forecast import ForecastSettings, win_rates
-from pipereview.history import deal_key, rows_upto, week_monday
-from pipereview.schema import open_mask, stage_facts
+from pipereview.prepared import PreparedHistory, as_prepared
 from pipereview.stages import load_stage_model
 from pipereview.weeks import Week
 
@@ -64,13 +63,6 @@ def _week(as_of: str | Week) -> Week:
     return Week.parse(as_of) if isinstance(as_of, str) else as_of
 
 
-def _positions(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: position among the model's open stages (-1 when closed), won, lost."""
-    facts = stage_facts(rows)
-    pos = np.where(facts["is_open"].to_numpy(), facts["position"].to_numpy(), -1)
-    return pos, facts["is_won"].to_numpy(), facts["is_lost"].to_numpy()
-
-
 def _names(names: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """The texts of factorised ``codes`` (-1, a missing text, comes back as NaN)."""
     out: np.ndarray = np.asarray(names, dtype=object)[np.maximum(codes, 0)]
@@ -78,7 +70,7 @@ def _names(names: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks: int = 13,
+def cohort_conversion(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, window_weeks: int = 13,
                       by: Level = "team", min_cohort: int = 5) -> pd.DataFrame:
     """Per team (or rep) and open stage: the cohort of deals that entered the stage in the
     ``window_weeks`` weeks to ``as_of``, and what became of them (columns
@@ -93,16 +85,14 @@ def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks:
     """
     _check_level(by)
     week = _week(as_of)
-    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
-            "stage_model", "stage"]
-    rows = rows_upto(history, week, used)
+    prep = as_prepared(history).upto(week)
+    rows = prep.frame
     cols = list(CONVERSION_COLUMNS)
     if rows.empty:
         return pd.DataFrame(columns=cols)
     # every text column as integer codes (deal keys and weeks in sorted order, so that
     # code order is text order); texts come back only for the few output groups
-    key_all, _ = pd.factorize(deal_key(rows), sort=True)
-    week_all, week_names = pd.factorize(rows["snapshot_week"].astype("str"), sort=True)
+    key_all, week_all = prep.deal, prep.week
     texts = {"team": rows["team"], "owner": rows["owner"] if by == "rep" else None,
              "stage_model": rows["stage_model"].astype("str"), "stage": rows["stage"].astype("str")}
     code_of: dict[str, np.ndarray] = {}
@@ -113,9 +103,10 @@ def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks:
         else:
             found, uniques = pd.factorize(values)
             code_of[name], names_of[name] = found, np.asarray(uniques, dtype=object)
-    mondays = np.array([Week.parse(str(w)).monday for w in week_names], dtype="datetime64[D]")
-    pos_all, won_all, lost_all = _positions(rows)
-    order = np.lexsort((week_all, key_all))  # by deal, then week (stable)
+    mondays = prep.week_mondays.astype("datetime64[D]")
+    pos_all = np.where(prep.is_open, prep.position, -1)
+    won_all, lost_all = prep.is_won, prep.is_lost
+    order = prep.order  # by deal, then week (stable)
     key, wk = key_all[order], week_all[order]
     team, owner = code_of["team"][order], code_of["owner"][order]
     model, stage = code_of["stage_model"][order], code_of["stage"][order]
@@ -179,7 +170,7 @@ def cohort_conversion(history: pd.DataFrame, *, as_of: str | Week, window_weeks:
     return result
 
 
-def sales_velocity(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team",
+def sales_velocity(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, by: Level = "team",
                    settings: ForecastSettings | None = None, min_won: int = 3
                    ) -> pd.DataFrame:
     """Sales velocity per team (or rep): open deals x win rate x average won amount /
@@ -214,33 +205,32 @@ def sales_velocity(history: pd.DataFrame, *, as_of: str | Week, by: Level = "tea
     week = _week(as_of)
     used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
             "stage_model", "stage", "amount", "currency", "close_date", "created_date"]
-    rows = rows_upto(history, week, used)  # sort only what is used
+    prep = as_prepared(history).upto(week)
+    rows = prep.frame
     keys = ["team"] if by == "team" else ["team", "owner"]
     if rows.empty:
         return pd.DataFrame(columns=list(VELOCITY_COLUMNS))
-    rows = rows.assign(deal_key=deal_key(rows),
-                       _monday=week_monday(rows["snapshot_week"].astype("str")))
     # each deal's first Monday and latest row, found on integer codes (the million rows
     # are never reordered: only the latest rows, one per deal, are taken)
-    codes, names = pd.factorize(rows["deal_key"], sort=True)
-    monday = rows["_monday"].to_numpy()
-    order = np.lexsort((monday, codes))
-    ends = np.flatnonzero(np.r_[codes[order][1:] != codes[order][:-1], True])
+    order = prep.order
+    codes = prep.deal[order]
+    ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])
     starts = np.r_[0, ends[:-1] + 1]
-    first_seen = pd.Series(monday[order][starts], index=pd.Index(names, name="deal_key"),
-                           name="_monday")
-    latest = rows.iloc[order[ends]]
+    first_monday = prep.monday[order][starts]  # per deal, in the order of ``ends``
+    latest = rows[[c for c in used if c in rows]].iloc[order[ends]].assign(
+        deal_key=prep.deal_key.iloc[order[ends]], _first=first_monday)
     team_last = rows.groupby("team")["snapshot_week"].transform("max")
-    current = rows[rows["snapshot_week"] == team_last]
-    open_now = current[open_mask(current)].groupby(keys).size().rename("open_deals")
-    rates = win_rates(rows, week, by=keys, settings=settings).set_index(keys)
-    _, won_flag, _ = _positions(latest)
+    now = (rows["snapshot_week"] == team_last).to_numpy(dtype=bool)
+    open_now = rows.loc[now & prep.is_open, keys].groupby(keys).size().rename("open_deals")
+    current = rows.loc[now, [*keys, "currency"] if "currency" in rows else keys]
+    rates = win_rates(prep, week, by=keys, settings=settings).set_index(keys)
+    won_flag = prep.is_won[order[ends]]
     won = latest[won_flag]
     start, end = rates["window_start"].iloc[0], rates["window_end"].iloc[0]
     won = won[(won["close_date"] >= start) & (won["close_date"] <= end)]
     created = (won["created_date"] if "created_date" in won
                else pd.Series(pd.NaT, index=won.index, dtype="datetime64[ns]"))
-    began = created.fillna(won["deal_key"].map(first_seen))
+    began = created.fillna(won["_first"])
     won = won.assign(_cycle=(won["close_date"] - began).dt.days.astype(float),
                      _known=created.notna())
     stats = won.groupby(keys).agg(won_in_window=("amount", "size"),

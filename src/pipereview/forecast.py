@@ -40,8 +40,9 @@ import numpy as np
 import pandas as pd
 
 from pipereview.errors import InputError
-from pipereview.history import deal_key, rows_upto, weeks_in_order
-from pipereview.schema import open_mask, stage_facts
+from pipereview.history import deal_key  # noqa: F401 (imported from here by callers)
+from pipereview.prepared import PreparedHistory, as_prepared
+from pipereview.schema import stage_facts
 from pipereview.stages import load_stage_model
 from pipereview.waterfall import period_bounds
 from pipereview.weeks import Week
@@ -113,20 +114,40 @@ def as_week(week: Week | str) -> Week:
     return Week.parse(week) if isinstance(week, str) else week
 
 
-def _keyed(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
+def _in_week_order(history: pd.DataFrame | PreparedHistory, as_of: Week) -> PreparedHistory:
+    """The prepared rows of weeks up to ``as_of``, oldest first (a store's history
+    already is: then nothing is reordered)."""
+    prep = as_prepared(history).upto(as_of)
+    if len(prep.week) and not bool((np.diff(prep.week) >= 0).all()):
+        prep = prep.take(np.argsort(prep.week, kind="stable"))
+    return prep
+
+
+def _keyed(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame:
     """Rows of weeks up to ``as_of``, oldest first, with their ``deal_key``."""
-    upto = rows_upto(history, as_of)
-    upto = upto.assign(deal_key=deal_key(upto))
-    if weeks_in_order(upto["snapshot_week"]):  # a store's history already is
-        return upto
-    return upto.sort_values("snapshot_week", kind="stable")
+    prep = _in_week_order(history, as_of)
+    return prep.frame.assign(deal_key=prep.deal_key)
 
 
-def _latest(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
+def _last_rows(prep: PreparedHistory) -> np.ndarray:
+    """Positions of each deal's last row (latest week, then last stored), in row order:
+    what ``drop_duplicates("deal_key", keep="last")`` keeps on rows in week order."""
+    keys = prep.deal[prep.order]
+    ends = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True]) if len(keys) else keys
+    return np.sort(prep.order[ends])
+
+
+def _latest_mask(prep: PreparedHistory) -> np.ndarray:
+    """Per row: whether it is of its team's latest stored week."""
+    latest = prep.frame.groupby("team")["snapshot_week"].transform("max")
+    mask: np.ndarray = (prep.frame["snapshot_week"] == latest).to_numpy(dtype=bool)
+    return mask
+
+
+def _latest(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame:
     """Each team's latest stored week up to ``as_of``."""
-    upto = rows_upto(history, as_of)
-    last = upto.groupby("team")["snapshot_week"].transform("max")
-    return upto[upto["snapshot_week"] == last]
+    prep = as_prepared(history).upto(as_of)
+    return prep.frame[_latest_mask(prep)]
 
 
 def weighted_pipeline(snapshot: pd.DataFrame, *, period: str | None = None) -> pd.DataFrame:
@@ -134,7 +155,12 @@ def weighted_pipeline(snapshot: pd.DataFrame, *, period: str | None = None) -> p
     ``probability_used``, ``probability_source`` (``snapshot`` or ``stage_model``) and
     ``weighted`` = amount x probability_used. ``forecast_category`` blanks read ``pipeline``.
     """
-    all_facts = stage_facts(snapshot)
+    return _weighted(snapshot, stage_facts(snapshot), period)
+
+
+def _weighted(snapshot: pd.DataFrame, all_facts: pd.DataFrame, period: str | None
+              ) -> pd.DataFrame:
+    """:func:`weighted_pipeline` with the snapshot's stage facts given."""
     keep = all_facts["is_open"] & _in_period(snapshot["close_date"], period)
     deals = snapshot.loc[keep].copy()
     facts = all_facts.loc[keep]
@@ -167,22 +193,25 @@ def category_rollup(snapshot: pd.DataFrame, *, period: str | None = None,
     return out.reset_index(drop=True)
 
 
-def won_deals(history: pd.DataFrame, period: str | None, as_of: Week | str) -> pd.DataFrame:
+def won_deals(history: pd.DataFrame | PreparedHistory, period: str | None, as_of: Week | str) -> pd.DataFrame:
     """Deals won in ``period`` (None: any close date) up to ``as_of``, one row each (its
     latest row up to ``as_of``), with ``deal_key`` and ``won_week``: the first week it was
     seen won. A close date after the as-of week's Sunday does not count.
     """
     as_of = as_week(as_of)
-    upto = _keyed(history, as_of)
-    won = _stage_facts(upto)["is_won"].to_numpy(dtype=bool)
-    first_won = upto.loc[won].groupby("deal_key")["snapshot_week"].min().rename("won_week")
-    latest = upto.drop_duplicates("deal_key", keep="last")
-    latest = latest[_stage_facts(latest)["is_won"].to_numpy(dtype=bool)]
+    prep = _in_week_order(history, as_of)
+    upto = prep.frame.assign(deal_key=prep.deal_key)
+    won = prep.is_won
+    first_won = upto.loc[won, ["deal_key", "snapshot_week"]].groupby("deal_key")[
+        "snapshot_week"].min().rename("won_week")
+    last = _last_rows(prep)
+    latest = upto.iloc[last[won[last]]]
     latest = latest[_in_period(latest["close_date"], period, pd.Timestamp(as_of.sunday))]
-    return latest.join(first_won, on="deal_key").reset_index(drop=True)
+    result: pd.DataFrame = latest.join(first_won, on="deal_key").reset_index(drop=True)
+    return result
 
 
-def win_rates(history: pd.DataFrame, as_of: Week | str, *, by: Sequence[str] = ("team",),
+def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *, by: Sequence[str] = ("team",),
               settings: ForecastSettings | None = None) -> pd.DataFrame:
     """Per group: deals ``won`` and ``lost`` with a close date in the trailing window
     (``window_start`` .. the as-of week's Sunday) and ``win_rate`` = won / (won + lost),
@@ -192,11 +221,11 @@ def win_rates(history: pd.DataFrame, as_of: Week | str, *, by: Sequence[str] = (
     as_of = as_week(as_of)
     end = pd.Timestamp(as_of.sunday)
     start = end - pd.Timedelta(weeks=settings.win_rate_weeks) + pd.Timedelta(days=1)
-    upto = _keyed(history, as_of)
-    latest = upto.drop_duplicates("deal_key", keep="last")
-    facts = _stage_facts(latest)
-    closed = latest.assign(won=facts["is_won"].astype("int64"),
-                           lost=facts["is_lost"].astype("int64"))
+    prep = _in_week_order(history, as_of)
+    last = _last_rows(prep)
+    latest = prep.frame[[*by, "close_date"]].iloc[last]
+    closed = latest.assign(won=prep.is_won[last].astype("int64"),
+                           lost=prep.is_lost[last].astype("int64"))
     closed = closed[(closed["won"] + closed["lost"] > 0) & (closed["close_date"] >= start)
                     & (closed["close_date"] <= end)]
     groups = latest[list(by)].drop_duplicates()
@@ -210,7 +239,7 @@ def win_rates(history: pd.DataFrame, as_of: Week | str, *, by: Sequence[str] = (
     return out.reset_index(drop=True)
 
 
-def period_forecast(history: pd.DataFrame, targets: pd.DataFrame, period: str,
+def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, period: str,
                     as_of: Week | str, *, by: str = "team",
                     settings: ForecastSettings | None = None) -> pd.DataFrame:
     """The period's forecast per team (``by="team"``) or per rep (``by="owner"``).
@@ -226,8 +255,11 @@ def period_forecast(history: pd.DataFrame, targets: pd.DataFrame, period: str,
     settings = settings or ForecastSettings()
     as_of = as_week(as_of)
     keys = _group_keys(by)
-    snapshot = _latest(history, as_of)
-    open_deals = weighted_pipeline(snapshot, period=period)
+    history = as_prepared(history)
+    upto = history.upto(as_of)
+    now = _latest_mask(upto)
+    snapshot = upto.frame[now]
+    open_deals = _weighted(snapshot, upto.take(now).stage_facts(), period)
     open_deals = open_deals.assign(
         commit=open_deals["amount"].where(open_deals["forecast_category"] == "commit", 0.0),
         best=open_deals["amount"].where(open_deals["forecast_category"] == "best_case", 0.0))
@@ -278,7 +310,7 @@ def _targets_for(targets: pd.DataFrame, period: str, keys: list[str]) -> pd.Data
                                   ).astype({"target": float})
 
 
-def _with_win_rate(out: pd.DataFrame, history: pd.DataFrame, as_of: Week, keys: list[str],
+def _with_win_rate(out: pd.DataFrame, history: PreparedHistory, as_of: Week, keys: list[str],
                    settings: ForecastSettings) -> pd.DataFrame:
     rates = win_rates(history, as_of, by=keys, settings=settings)
     rates = rates.assign(closed_in_window=rates["won"] + rates["lost"])
@@ -292,7 +324,7 @@ def _with_win_rate(out: pd.DataFrame, history: pd.DataFrame, as_of: Week, keys: 
     return out.fillna({"closed_in_window": 0}).astype({"closed_in_window": "int64"})
 
 
-def stage_calibration(history: pd.DataFrame, as_of: Week | str,
+def stage_calibration(history: pd.DataFrame | PreparedHistory, as_of: Week | str,
                       settings: ForecastSettings | None = None) -> pd.DataFrame:
     """Per team and open stage: the configured probability next to the observed one.
 
@@ -304,12 +336,13 @@ def stage_calibration(history: pd.DataFrame, as_of: Week | str,
     """
     settings = settings or ForecastSettings()
     as_of = as_week(as_of)
-    upto = _keyed(history, as_of)
-    latest = upto.drop_duplicates("deal_key", keep="last")
-    facts = _stage_facts(latest)
-    outcome = pd.Series(np.select([facts["is_won"], facts["is_lost"]], ["won", "lost"], "open"),
-                        index=latest["deal_key"].to_numpy(), name="outcome")
-    seen = upto.loc[open_mask(upto), ["team", "stage_model", "stage", "deal_key"]]
+    prep = _in_week_order(history, as_of)
+    upto = prep.frame.assign(deal_key=prep.deal_key)
+    last = _last_rows(prep)
+    outcome = pd.Series(np.select([prep.is_won[last], prep.is_lost[last]], ["won", "lost"],
+                                  "open"),
+                        index=prep.deal_key.iloc[last].to_numpy(), name="outcome")
+    seen = upto.loc[prep.is_open, ["team", "stage_model", "stage", "deal_key"]]
     seen = seen.drop_duplicates().join(outcome, on="deal_key")
     counts = pd.crosstab([seen["team"], seen["stage_model"], seen["stage"]], seen["outcome"])
     counts = counts.reindex(columns=["won", "lost", "open"], fill_value=0).reset_index()

@@ -23,8 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipereview.history import days_in_stage, deal_key
-from pipereview.schema import open_mask, stage_facts
+from pipereview.prepared import PreparedHistory, as_prepared
 from pipereview.stages import StageModel, load_stage_model
 from pipereview.weeks import Week, week_range
 
@@ -93,11 +92,16 @@ def _models(frame: pd.DataFrame) -> dict[str, StageModel]:
     return {str(n): load_stage_model(str(n)) for n in frame["stage_model"].unique()}
 
 
-def _open_rows(history: pd.DataFrame, models: dict[str, StageModel]) -> pd.Series:
-    return open_mask(history)
+def _week_bounds(prep: PreparedHistory, first: Week, end: Week) -> tuple[int, int]:
+    """Week codes ``lo``, ``hi``: the stored weeks from ``first`` to before ``end`` are
+    those with ``lo <= code < hi``."""
+    weeks = np.asarray(prep.weeks, dtype=object)
+    return (int(np.searchsorted(weeks, str(first), side="left")),
+            int(np.searchsorted(weeks, str(end), side="left")))
 
 
-def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team") -> pd.DataFrame:
+def stage_table(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
+                by: Level = "team") -> pd.DataFrame:
     """Open deals per stage in the ``as_of`` week, by team (``owner`` blank) or by rep.
 
     Columns :data:`STAGE_TABLE_COLUMNS`: count, amount, weighted amount (the snapshot's
@@ -105,7 +109,8 @@ def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team")
     deal entered its current stage, by :func:`~pipereview.history.deal_key`, to ``as_of``; a lower bound
     for deals already there in the first stored week) and share of the group's open
     deals. Every open stage of the model is listed in model order, empty ones with 0.
-    ``history`` (stacked snapshots) is not modified.
+    ``history`` (stacked snapshots, or :func:`~pipereview.prepared.prepare_history` of
+    them) is not modified.
 
     >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "T", "deal_id": ["a", "b"],
     ...     "owner": "Ann", "stage": ["initial_contact", "needs_confirmed"],
@@ -117,18 +122,15 @@ def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team")
     1  needs_confirmed   300.0      75.0    0.5
     """
     week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
-    models = _models(history)
-    age = days_in_stage(history, as_of=week)
-    now = history["snapshot_week"] == str(week)
-    is_open = _open_rows(history, models)
-    cur = history.loc[now & is_open, ["team", "owner", "stage_model", "stage", "amount"]]
-    cur = cur.assign(age=age[cur.index])
-    model_p = {(m, s.key): s.probability for m, model in models.items() for s in model.stages}
-    fallback = pd.Series(
-        [model_p.get(k, np.nan) for k in zip(cur["stage_model"], cur["stage"], strict=True)],
-        index=cur.index, dtype=float,
-    )
-    prob = history.loc[cur.index, "probability"] if "probability" in history else fallback
+    prep = as_prepared(history)
+    frame = prep.frame
+    models = _models(frame)
+    lo, hi = _week_bounds(prep, week, week + 1)
+    now = (prep.week >= lo) & (prep.week < hi) & prep.is_open  # open in the as-of week
+    cur: pd.DataFrame = frame.loc[now, ["team", "owner", "stage_model", "stage", "amount"]]
+    cur = cur.assign(age=prep.days_in_stage(week).to_numpy()[now])
+    fallback = pd.Series(prep.model_probability[now], index=cur.index, dtype=float)
+    prob = frame.loc[now, "probability"] if "probability" in frame else fallback
     cur["weighted"] = cur["amount"] * prob.astype(float).fillna(fallback)
     if by == "team":
         cur["owner"] = ""
@@ -156,23 +158,21 @@ def stage_table(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team")
     return out[list(STAGE_TABLE_COLUMNS)]
 
 
-def _inflow(history: pd.DataFrame, as_of: Week, weeks: int, by: Level) -> pd.Series:
+def _inflow(prep: PreparedHistory, as_of: Week, weeks: int, by: Level) -> pd.Series:
     """New deals per week in the ``weeks`` weeks up to ``as_of``; the first stored week is
     left out (every deal is new there)."""
+    history = prep.frame
     if history[["team", "owner"]].isna().any().any():
-        first = history.groupby(deal_key(history).to_numpy(), sort=False).agg(
+        first = history.groupby(prep.deal_key.to_numpy(), sort=False).agg(
             first=("snapshot_week", "min"), team=("team", "first"), owner=("owner", "first"))
     else:  # the same on integer codes: each deal's earliest week, team and owner of its
         # first row (no text is missing, so "first" is the first row's)
-        keys, _ = pd.factorize(deal_key(history))
-        week_codes, names = pd.factorize(history["snapshot_week"].astype("str"), sort=True)
-        earliest = np.full(keys.max() + 1 if len(keys) else 0, np.iinfo(np.int64).max)
-        np.minimum.at(earliest, keys, week_codes)
-        # codes are numbered in order of first appearance: a row is its deal's first
-        # exactly when its code exceeds every code before it
-        seen_before = np.maximum.accumulate(np.r_[-1, keys[:-1]]) if len(keys) else keys
-        first_row = np.flatnonzero(keys > seen_before)
-        first = pd.DataFrame({"first": np.asarray(names, dtype=object)[earliest],
+        keys = prep.deal[prep.order]  # by deal then week: a deal's first is its earliest
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
+        first_row = np.flatnonzero(~pd.Series(prep.deal).duplicated().to_numpy())
+        first_row = first_row[np.argsort(prep.deal[first_row])]  # in deal order too
+        names = np.asarray(prep.weeks, dtype=object)
+        first = pd.DataFrame({"first": names[prep.week[prep.order[starts]]],
                               "team": history["team"].to_numpy()[first_row],
                               "owner": history["owner"].to_numpy()[first_row]})
     oldest = Week.parse(str(history["snapshot_week"].min())) + 1
@@ -183,18 +183,15 @@ def _inflow(history: pd.DataFrame, as_of: Week, weeks: int, by: Level) -> pd.Ser
     return new.reset_index().groupby(key).size().astype(float) / span
 
 
-def _trailing_counts(history: pd.DataFrame, as_of: Week, weeks: int) -> pd.DataFrame:
-    lo = str(as_of - weeks)
-    week_col = history["snapshot_week"]
-    keep = (week_col >= lo) & (week_col < str(as_of))
-    if keep.any():  # open rows of the window (stages looked up on the whole history)
-        keep &= _open_rows(history, {})
-    win = history.loc[keep, ["team", "stage"]]  # only the columns counted
+def _trailing_counts(prep: PreparedHistory, as_of: Week, weeks: int) -> pd.DataFrame:
+    lo, hi = _week_bounds(prep, as_of - weeks, as_of)
+    win: pd.DataFrame = prep.frame.loc[(prep.week >= lo) & (prep.week < hi) & prep.is_open,
+                         ["team", "stage"]]
     return win.groupby(["team", "stage"]).size().rename("ref_count").reset_index()
 
 
-def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
-                  by: Level = "team") -> pd.DataFrame:
+def move_on_rates(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
+                  weeks: int = 8, by: Level = "team") -> pd.DataFrame:
     """Week-over-week move-on rate per open stage over the ``weeks`` weeks to ``as_of``.
 
     Every deal open in stage *s* in week *w* and present in week *w + 1* is one exposure;
@@ -210,24 +207,19 @@ def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
     0    T        initial_contact          2      1           0.5
     """
     week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
-    keys, _ = pd.factorize(deal_key(history))
-    week_codes, names = pd.factorize(history["snapshot_week"].astype("str"))
-    ordinal = (np.array([Week.parse(str(w)).monday for w in names], dtype="datetime64[D]")
-               .astype(np.int64) // 7)[week_codes]
-    order = np.lexsort((ordinal, keys))  # by deal, then week
-    facts = stage_facts(history)
-    k, o = keys[order], ordinal[order]
-    pos = facts["position"].to_numpy()[order]
+    prep = as_prepared(history)
+    order = prep.order  # by deal, then week
+    ordinal = prep.week_mondays.astype("datetime64[D]").astype(np.int64) // 7  # per week code
+    k, w = prep.deal[order], prep.week[order]
+    o = ordinal[w]
+    pos = prep.position[order]
     nxt = np.roll(np.arange(len(order)), -1)
     same = np.zeros(len(order), dtype=bool)
     same[:-1] = (k[1:] == k[:-1]) & (o[1:] == o[:-1] + 1)
-    is_open = facts["is_open"].to_numpy()[order]
-    window = np.array([str(week - weeks) <= str(w) < str(week) for w in names], dtype=bool)
-    in_win = window[week_codes][order] if len(names) else np.zeros(0, dtype=bool)
+    lo, hi = _week_bounds(prep, week - weeks, week)
     moved = pos[nxt] > pos
-    take = same & is_open & in_win
-    # only the exposures' rows are taken from the history (in deal, week order)
-    exp = history[["team", "owner", "stage"]].iloc[order[take]].assign(
+    take = same & prep.is_open[order] & (w >= lo) & (w < hi)
+    exp = prep.frame[["team", "owner", "stage"]].iloc[order[take]].assign(
         moved=moved[take].astype("int64"))
     if by == "team":
         exp = exp.assign(owner="")
@@ -237,7 +229,7 @@ def move_on_rates(history: pd.DataFrame, *, as_of: str | Week, weeks: int = 8,
     return out
 
 
-def funnel_shape(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team",
+def funnel_shape(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, by: Level = "team",
                  thresholds: ShapeThresholds | None = None, inflow_weeks: int = 8,
                  trailing_weeks: int = 8) -> pd.DataFrame:
     """Label each team's (or rep's) open funnel in the ``as_of`` week, with its evidence.
@@ -267,6 +259,7 @@ def funnel_shape(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team"
     """
     th = thresholds or ShapeThresholds()
     week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
+    history = as_prepared(history)
     table = stage_table(history, as_of=week, by=by)
     if table.empty:
         return pd.DataFrame(columns=list(SHAPE_COLUMNS))
@@ -334,7 +327,7 @@ def funnel_shape(history: pd.DataFrame, *, as_of: str | Week, by: Level = "team"
     return out[list(SHAPE_COLUMNS)]
 
 
-def _move_on_evidence(history: pd.DataFrame, week: Week, weeks: int, by: Level
+def _move_on_evidence(history: PreparedHistory, week: Week, weeks: int, by: Level
                       ) -> pd.DataFrame:
     """Move-on rate per group and stage, with the reference (teammates, or the team's)."""
     rates = move_on_rates(history, as_of=week, weeks=weeks, by=by)

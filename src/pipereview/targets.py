@@ -40,6 +40,7 @@ import pandas as pd
 
 from pipereview.errors import InputError, Problem
 from pipereview.forecast import _group_keys, as_week, won_deals
+from pipereview.prepared import PreparedHistory
 from pipereview.waterfall import period_bounds
 from pipereview.weeks import Week
 
@@ -264,8 +265,9 @@ def load_targets(path: str | Path) -> pd.DataFrame:
     return out
 
 
-def progress(history: pd.DataFrame, targets: pd.DataFrame, period: str, as_of: Week | str,
-             *, by: str = "team", settings: PlanSettings | None = None) -> pd.DataFrame:
+def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, period: str,
+             as_of: Week | str, *, by: str = "team", settings: PlanSettings | None = None
+             ) -> pd.DataFrame:
     """Progress of each target of ``period`` (team totals, or reps with ``by="owner"``):
     ``plan_to_date``, ``won_to_date`` (:func:`pipereview.forecast.won_deals`),
     ``deviation`` = won - plan, ``deviation_pct`` = deviation / plan, ``status`` (behind /

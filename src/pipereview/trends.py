@@ -40,16 +40,16 @@ import pandas as pd
 
 from pipereview.forecast import (
     ForecastSettings,
-    _keyed,
-    _latest,
+    _in_week_order,
+    _last_rows,
+    _latest_mask,
+    _weighted,
     as_week,
     period_forecast,
-    weighted_pipeline,
     win_rates,
     won_deals,
 )
-from pipereview.history import rows_upto
-from pipereview.schema import stage_facts
+from pipereview.prepared import PreparedHistory, as_prepared
 from pipereview.weeks import Week
 
 __all__ = ["METRICS", "TrendSettings", "quarter_of", "rep_comparison", "weekly_metrics"]
@@ -84,16 +84,19 @@ def quarter_of(week: Week | str) -> str:
     return f"{thursday.year}-Q{(thursday.month - 1) // 3 + 1}"
 
 
-def _metrics_at(history: pd.DataFrame, as_of: Week, first: pd.Timestamp, keys: list[str],
-                targets: pd.DataFrame | None, settings: TrendSettings) -> pd.DataFrame:
+def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.Timestamp,
+                keys: list[str], targets: pd.DataFrame | None, settings: TrendSettings
+                ) -> pd.DataFrame:
     """Every metric per group as of ``as_of``; flows counted from ``first`` to its Sunday."""
-    upto = rows_upto(history, as_of)
-    snap = _latest(upto, as_of)
+    upto = as_prepared(history).upto(as_of)
+    now = _latest_mask(upto)
+    snap = upto.frame[now]
     end = pd.Timestamp(as_of.sunday)
-    pipe = weighted_pipeline(snap).groupby(keys).agg(
+    pipe = _weighted(snap, upto.take(now).stage_facts(), None).groupby(keys).agg(
         open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
         open_deals=("amount", "size"))
-    latest = _keyed(upto, as_of).drop_duplicates("deal_key", keep="last")
+    ordered = _in_week_order(upto, as_of)
+    latest = ordered.frame[[*keys, "created_date"]].iloc[_last_rows(ordered)]
     created = latest["created_date"].between(first, end)
     new = latest[created].groupby(keys).size().rename("new_deals")
     closed = won_deals(upto, None, as_of)
@@ -145,15 +148,15 @@ def _candidates(rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int
     return pairs // n_weeks, pairs % n_weeks
 
 
-def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
+def _team_weeks(prep: PreparedHistory, targets: pd.DataFrame | None,
                 settings: TrendSettings) -> pd.DataFrame:
     """Every team metric for every stored week at once (what :func:`_metrics_at` gives
     week by week), with as-of joins instead of one pass over the history per week."""
     from pipereview.forecast import _targets_for
-    from pipereview.history import deal_key
     from pipereview.waterfall import period_bounds
 
-    week_names = sorted(history["snapshot_week"].astype("str").unique())
+    history = prep.frame
+    week_names = list(prep.weeks)
     n = len(week_names)
     mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday) for w in week_names])
     sundays = mondays + pd.Timedelta(days=6)
@@ -161,15 +164,15 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
             "stage_model", "amount", "probability", "forecast_category", "close_date",
             "created_date"]
     rows = history[[c for c in used if c in history]].reset_index(drop=True)
-    facts = stage_facts(rows)
+    # deals coded in order of appearance (sums then add up in the same order as ever)
+    appearance = (pd.factorize(prep.deal)[0] if not (prep.deal < 0).any()
+                  else pd.factorize(prep.deal_key)[0])
+    model_p = pd.Series(prep.model_probability, index=rows.index)
     rows = rows.assign(
-        _k=pd.factorize(deal_key(rows))[0], _w=pd.Index(week_names).get_indexer(
-            rows["snapshot_week"].astype("str")),
-        _won=facts["is_won"].to_numpy(), _lost=facts["is_lost"].to_numpy(),
-        _open=facts["is_open"].to_numpy(),
+        _k=appearance, _w=prep.week, _won=prep.is_won, _lost=prep.is_lost, _open=prep.is_open,
         # the probability weighted_pipeline uses: the snapshot's, else the stage model's
-        _p=(rows["probability"].where(rows["probability"].notna(), facts["model_probability"])
-            if "probability" in rows else facts["model_probability"]).astype(float).to_numpy())
+        _p=(rows["probability"].where(rows["probability"].notna(), model_p)
+            if "probability" in rows else model_p).astype(float).to_numpy())
     close_monday = (rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week,
                                                          unit="D")).dt.normalize()
     first = mondays[0]
@@ -263,7 +266,7 @@ def _team_weeks(history: pd.DataFrame, targets: pd.DataFrame | None,
     return out.drop(columns=["_w", "_rows"])
 
 
-def weekly_metrics(history: pd.DataFrame, *, targets: pd.DataFrame | None = None,
+def weekly_metrics(history: pd.DataFrame | PreparedHistory, *, targets: pd.DataFrame | None = None,
                    settings: TrendSettings | None = None) -> pd.DataFrame:
     """Each team's metrics for every stored week, long: ``team``, ``week``, ``metric``,
     ``value``, ``previous``, ``change``, ``change_pct`` and ``direction`` (up / down /
@@ -274,7 +277,7 @@ def weekly_metrics(history: pd.DataFrame, *, targets: pd.DataFrame | None = None
     latest row of each deal up to a week comes from an as-of join.
     """
     settings = settings or TrendSettings()
-    wide = _team_weeks(history, targets, settings)
+    wide = _team_weeks(as_prepared(history), targets, settings)
     long = wide.melt(id_vars=["team", "week"], value_vars=list(METRICS), var_name="metric")
     long["metric"] = pd.Categorical(long["metric"], categories=list(METRICS), ordered=True)
     long = long.sort_values(["team", "metric", "week"]).reset_index(drop=True)
@@ -289,7 +292,7 @@ def weekly_metrics(history: pd.DataFrame, *, targets: pd.DataFrame | None = None
     return long
 
 
-def rep_comparison(history: pd.DataFrame, as_of: Week | str, *,
+def rep_comparison(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *,
                    targets: pd.DataFrame | None = None,
                    settings: TrendSettings | None = None) -> pd.DataFrame:
     """Each rep's metrics as of ``as_of`` next to the team median, long: ``team``,
@@ -302,7 +305,8 @@ def rep_comparison(history: pd.DataFrame, as_of: Week | str, *,
     week = as_week(as_of)
     start = (pd.Timestamp(week.sunday) - pd.Timedelta(weeks=settings.forecast.win_rate_weeks)
              + pd.Timedelta(days=1))
-    wide = _metrics_at(history, week, start, ["team", "owner"], targets, settings)
+    wide = _metrics_at(as_prepared(history), week, start, ["team", "owner"], targets,
+                       settings)
     long = wide.melt(id_vars=["team", "owner", "deals"], value_vars=list(METRICS),
                      var_name="metric").astype({"value": float})
     enough = long["deals"] >= settings.min_deals
