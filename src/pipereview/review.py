@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pipereview.history import deal_key
+from pipereview.prepared import PreparedHistory, prepare_history
 from pipereview.schema import open_mask
 from pipereview.weeks import Week
 
@@ -192,12 +193,18 @@ class WeeklyReview:
         return ", ".join(sorted(set(self.latest["currency"].fillna("").astype(str)) - {""}))
 
     @cached_property
+    def prepared(self) -> PreparedHistory:
+        """The team's history, prepared once (:func:`~pipereview.prepared.prepare_history`)
+        for the sections and the coaching rules."""
+        return prepare_history(self.history)
+
+    @cached_property
     def context(self) -> Any:
         """The diagnostics of the team as of the week, each computed once and shared by the
         sections and the coaching rules (a :class:`~pipereview.coaching.CoachingContext`)."""
         from pipereview.coaching import CoachingContext
 
-        return CoachingContext(self.history, as_of=self.week, targets=self.targets,
+        return CoachingContext(self.prepared, as_of=self.week, targets=self.targets,
                                forecast_period=self.period)
 
     @cached_property
@@ -226,7 +233,7 @@ class WeeklyReview:
 
         open_now = self.latest[open_mask(self.latest)]
         weighted = weighted_pipeline(open_now)["weighted"].sum() if len(open_now) else 0.0
-        won = won_deals(self.history, self.period, self.week)
+        won = won_deals(self.prepared, self.period, self.week)
         first_seen = self.history.groupby("deal_key")["snapshot_week"].min()
         weeks = sorted(self.history["snapshot_week"].unique())
         new = int((first_seen == str(self.week)).sum()) if len(weeks) > 1 else 0
@@ -293,7 +300,7 @@ class WeeklyReview:
         from pipereview.funnel import stage_table
         from pipereview.stages import load_stage_model
 
-        table = stage_table(self.history, as_of=self.week)
+        table = stage_table(self.prepared, as_of=self.week)
         model = load_stage_model(str(table["stage_model"].iloc[0])) if len(table) else None
         chart = charts.funnel_chart(table.rename(columns={"count": "deals"}),
                                     stage_model=model, lang=self.lang)
@@ -317,7 +324,7 @@ class WeeklyReview:
 
         if self.targets is None:
             return Section(self.t("forecast"), f"<p>{html.escape(self.t('no_targets'))}</p>")
-        reps = period_forecast(self.history, self.targets, self.period, self.week, by="owner")
+        reps = period_forecast(self.prepared, self.targets, self.period, self.week, by="owner")
         reps = reps[reps["target"].notna()]
         body = charts.svg_html(charts.forecast_chart(self.forecast, lang=self.lang))
         if len(reps):

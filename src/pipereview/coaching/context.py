@@ -18,6 +18,7 @@ from functools import cached_property
 import pandas as pd
 
 from pipereview.history import deal_key
+from pipereview.prepared import PreparedHistory, prepare_history
 from pipereview.schema import open_mask
 from pipereview.weeks import Week
 
@@ -27,12 +28,14 @@ __all__ = ["CoachingContext"]
 @dataclass(frozen=True, eq=False)
 class CoachingContext:
     """The history (stacked snapshots, ideally keyed by
-    :func:`~pipereview.history.with_deal_keys`) as of ``as_of``, with optional
+    :func:`~pipereview.history.with_deal_keys`, or
+    :func:`~pipereview.prepared.prepare_history` of them) as of ``as_of``, with optional
     ``targets`` (:func:`~pipereview.targets.load_targets`) for ``forecast_period`` (default:
     the quarter of ``as_of``). ``window_weeks`` is the trailing window of rate comparisons
-    and ``cohort_weeks`` that of cohort conversion. The history is never modified."""
+    and ``cohort_weeks`` that of cohort conversion. The history is never modified; it is
+    prepared once (:attr:`prepared`) for every diagnostic."""
 
-    history: pd.DataFrame
+    history: pd.DataFrame | PreparedHistory
     as_of: Week | str
     targets: pd.DataFrame | None = None
     forecast_period: str | None = None
@@ -52,8 +55,18 @@ class CoachingContext:
         return self.forecast_period or quarter_of(self.week)
 
     @cached_property
+    def prepared(self) -> PreparedHistory:
+        """The rows of weeks up to ``as_of``, prepared once
+        (:func:`~pipereview.prepared.prepare_history`) for every diagnostic."""
+        if isinstance(self.history, PreparedHistory):
+            return self.history.upto(self.week)
+        return prepare_history(self.upto)
+
+    @cached_property
     def upto(self) -> pd.DataFrame:
         """Rows of weeks up to ``as_of``, with a ``deal_key`` column."""
+        if isinstance(self.history, PreparedHistory):
+            return self.prepared.frame.assign(deal_key=self.prepared.deal_key)
         weeks = self.history["snapshot_week"].astype("str")
         rows = self.history[weeks <= str(self.week)]
         return rows.assign(deal_key=deal_key(rows))
@@ -74,42 +87,42 @@ class CoachingContext:
         """:func:`~pipereview.funnel.stage_table` by rep."""
         from pipereview.funnel import stage_table
 
-        return stage_table(self.upto, as_of=self.week, by="rep")
+        return stage_table(self.prepared, as_of=self.week, by="rep")
 
     @cached_property
     def shape_team(self) -> pd.DataFrame:
         """:func:`~pipereview.funnel.funnel_shape` by team."""
         from pipereview.funnel import funnel_shape
 
-        return funnel_shape(self.upto, as_of=self.week, by="team")
+        return funnel_shape(self.prepared, as_of=self.week, by="team")
 
     @cached_property
     def shape_rep(self) -> pd.DataFrame:
         """:func:`~pipereview.funnel.funnel_shape` by rep."""
         from pipereview.funnel import funnel_shape
 
-        return funnel_shape(self.upto, as_of=self.week, by="rep")
+        return funnel_shape(self.prepared, as_of=self.week, by="rep")
 
     @cached_property
     def move_on_team(self) -> pd.DataFrame:
         """Week-over-week move-on rates by team over ``window_weeks``."""
         from pipereview.funnel import move_on_rates
 
-        return move_on_rates(self.upto, as_of=self.week, weeks=self.window_weeks, by="team")
+        return move_on_rates(self.prepared, as_of=self.week, weeks=self.window_weeks, by="team")
 
     @cached_property
     def move_on_rep(self) -> pd.DataFrame:
         """Week-over-week move-on rates by rep over ``window_weeks``."""
         from pipereview.funnel import move_on_rates
 
-        return move_on_rates(self.upto, as_of=self.week, weeks=self.window_weeks, by="rep")
+        return move_on_rates(self.prepared, as_of=self.week, weeks=self.window_weeks, by="rep")
 
     @cached_property
     def conversion_team(self) -> pd.DataFrame:
         """Cohort conversion by team over ``cohort_weeks``."""
         from pipereview.conversion import cohort_conversion
 
-        return cohort_conversion(self.upto, as_of=self.week, window_weeks=self.cohort_weeks,
+        return cohort_conversion(self.prepared, as_of=self.week, window_weeks=self.cohort_weeks,
                                  by="team")
 
     @cached_property
@@ -117,7 +130,7 @@ class CoachingContext:
         """Cohort conversion by rep over ``cohort_weeks``."""
         from pipereview.conversion import cohort_conversion
 
-        return cohort_conversion(self.upto, as_of=self.week, window_weeks=self.cohort_weeks,
+        return cohort_conversion(self.prepared, as_of=self.week, window_weeks=self.cohort_weeks,
                                  by="rep")
 
     @cached_property
@@ -125,14 +138,14 @@ class CoachingContext:
         """Sales velocity by rep."""
         from pipereview.conversion import sales_velocity
 
-        return sales_velocity(self.upto, as_of=self.week, by="rep")
+        return sales_velocity(self.prepared, as_of=self.week, by="rep")
 
     @cached_property
     def risks(self) -> pd.DataFrame:
         """:func:`~pipereview.aging.deal_risks` of every open deal."""
         from pipereview.aging import deal_risks
 
-        return deal_risks(self.upto, as_of=self.week)
+        return deal_risks(self.prepared, as_of=self.week)
 
     @cached_property
     def gaps(self) -> pd.DataFrame:
@@ -150,7 +163,7 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return period_forecast(self.upto, self.targets, self.period, self.week, by="owner")
+        return period_forecast(self.prepared, self.targets, self.period, self.week, by="owner")
 
     @cached_property
     def forecast_team(self) -> pd.DataFrame:
@@ -159,7 +172,7 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return period_forecast(self.upto, self.targets, self.period, self.week, by="team")
+        return period_forecast(self.prepared, self.targets, self.period, self.week, by="team")
 
     @cached_property
     def progress_team(self) -> pd.DataFrame:
@@ -168,7 +181,7 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return progress(self.upto, self.targets, self.period, self.week, by="team")
+        return progress(self.prepared, self.targets, self.period, self.week, by="team")
 
     @cached_property
     def progress_rep(self) -> pd.DataFrame:
@@ -177,7 +190,7 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return progress(self.upto, self.targets, self.period, self.week, by="owner")
+        return progress(self.prepared, self.targets, self.period, self.week, by="owner")
 
     @cached_property
     def previous_week(self) -> pd.DataFrame:
