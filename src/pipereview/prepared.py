@@ -91,15 +91,12 @@ class PreparedHistory:
     @property
     def monday(self) -> np.ndarray:
         """Per row: the Monday of its week (``datetime64[ns]``; NaT for a missing week)."""
-        out: np.ndarray = self.week_mondays[self.week] if len(self.weeks) else np.full(
-            len(self.week), np.datetime64("NaT"), dtype="datetime64[ns]")
+        out: np.ndarray = self.week_mondays[self.week]  # its last slot (-1) is NaT
         return out
 
     def week_code(self, week: str | Week) -> int:
-        """The index of ``week`` in :attr:`weeks` when stored, else of the first stored
-        week after it, minus one half rounded down: the count of stored weeks before it
-        minus one when it is not stored (so ``week_code(w) >= code`` selects the rows up
-        to ``w``).
+        """The code of the last stored week up to ``week`` (-1 when none), so that
+        ``prepared.week <= prepared.week_code(w)`` selects the rows up to ``w``.
 
         >>> p = prepare_history(pd.DataFrame({"snapshot_week": ["2026-W45", "2026-W47"],
         ...     "deal_id": "a", "stage_model": "generic_4", "stage": "won"}))
