@@ -173,8 +173,8 @@ def _inflow(prep: PreparedHistory, as_of: Week, weeks: int, by: Level) -> pd.Ser
         first_row = first_row[np.argsort(prep.deal[first_row])]  # in deal order too
         names = np.asarray(prep.weeks, dtype=object)
         first = pd.DataFrame({"first": names[prep.week[prep.order[starts]]],
-                              "team": history["team"].to_numpy()[first_row],
-                              "owner": history["owner"].to_numpy()[first_row]})
+                              "team": history["team"].iloc[first_row].to_numpy(),
+                              "owner": history["owner"].iloc[first_row].to_numpy()})
     oldest = Week.parse(str(history["snapshot_week"].min())) + 1
     start = max(as_of - (weeks - 1), oldest)
     span = max(1, len(list(week_range(start, as_of))))
