@@ -43,7 +43,7 @@ def _frozen(values: np.ndarray) -> np.ndarray:
     return values
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class PreparedHistory:
     """Stacked weekly snapshots with what every diagnostic derives from them, per row
     (arrays aligned with the rows of ``frame``, read-only). Build with
@@ -64,6 +64,8 @@ class PreparedHistory:
     ...     "stage_model": "generic_4", "stage": ["won"]}))
     >>> len(p), bool(p.is_won[0]), str(p.monday[0])[:10]
     (1, True, '2026-11-16')
+    >>> p
+    PreparedHistory(1 rows, 1 deals, weeks 2026-W47..2026-W47)
     """
 
     frame: pd.DataFrame
@@ -82,6 +84,11 @@ class PreparedHistory:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+    def __repr__(self) -> str:
+        weeks = f"{self.weeks[0]}..{self.weeks[-1]}" if self.weeks else "none"
+        deals = len(np.unique(self.deal)) if len(self.deal) else 0
+        return f"PreparedHistory({len(self):,} rows, {deals:,} deals, weeks {weeks})"
 
     @property
     def empty(self) -> bool:
