@@ -515,7 +515,7 @@ class Dashboard:
             table = table[(table["owner"] == self.rep)]
             shape = context.shape_rep[context.shape_rep["owner"] == self.rep]
         else:
-            table = stage_table(review.history, as_of=review.week)
+            table = stage_table(review.prepared, as_of=review.week)
             shape = context.shape_team
         body = charts.svg_html(charts.funnel_chart(table.rename(columns={"count": "deals"}),
                                                    stage_model=model, lang=self.lang))
