@@ -337,14 +337,28 @@ class Dashboard:
     def export_actions(self, folder: str | Path | None = None) -> tuple[Path, Path]:
         """Write :meth:`action_list` as CSV and XLSX (formula-safe, atomically) into
         ``folder`` (default: ``export_dir``, else the working folder); return both paths."""
-        from pipereview.exports import write_table
+        _, files = self._export_files()
+        csv, xlsx = self._save(files, Path(folder) if folder else (self.export_dir or Path.cwd()))
+        return csv, xlsx
 
-        target = Path(folder) if folder else (self.export_dir or Path.cwd())
-        target.mkdir(parents=True, exist_ok=True)
-        stem = "_".join(["actions", _slug(self.team), self.week] + ([_slug(self.rep)] if self.rep else []))
+    def _export_files(self) -> tuple[pd.DataFrame, dict[str, bytes]]:
+        """The action list and its file contents by name (CSV and XLSX, formula-safe)."""
+        from pipereview.exports import table_bytes
+
+        stem = "_".join(["actions", _slug(self.team), self.week]
+                        + ([_slug(self.rep)] if self.rep else []))
         frame = self.action_list()
-        return (write_table(frame, target / f"{stem}.csv"),
-                write_table(frame, target / f"{stem}.xlsx"))
+        return frame, {f"{stem}.{fmt}": table_bytes(frame, fmt) for fmt in ("csv", "xlsx")}
+
+    @staticmethod
+    def _save(files: dict[str, bytes], folder: Path) -> list[Path]:
+        from pipereview.store import atomic_write
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            with atomic_write(folder / name, "wb") as handle:
+                handle.write(data)
+        return [folder / name for name in files]
 
     def tab_html(self, tab: str) -> str:
         """The HTML body of one of :data:`TABS` for the current selection."""
@@ -391,17 +405,8 @@ class Dashboard:
 
         review = self.review
         figures = self.figures()
-        rows = []
-        for key in ("open_deals", "open_amount", "weighted_pipeline", "won_amount", "target",
-                    "gap_to_target", "coverage", "coverage_needed", "new_deals"):
-            value = figures.get(key)
-            if value is None:
-                continue
-            text = (f"{value:.2f}x" if key.startswith("coverage") else
-                    f"{value:,}" if isinstance(value, int) else _money(value, review.currency))
-            rows.append({review.t("figure"): review.t(key), review.t("value"): text})
         body = (f"<div class='pr-figures' data-open-amount='{figures['open_amount']:.2f}'>"
-                f"{_table(pd.DataFrame(rows))}</div>")
+                f"{review.figures_table(figures)}</div>")
         body += self._no_open() or ""
         if self.targets is None:
             return body + f"<p>{html.escape(review.t('no_targets'))}</p>"
@@ -834,19 +839,17 @@ class Dashboard:
         self._draw()
 
     def _on_export(self, _button: Any) -> None:
-        frame = self.action_list()
-        links = []
-        stem = "_".join(["actions", _slug(self.team), self.week] + ([_slug(self.rep)] if self.rep else []))
+        frame, files = self._export_files()  # computed once: offered and kept alike
         if self.export_dir is not None:
-            self.export_actions()
-        from pipereview.exports import table_bytes
-
+            self._save(files, self.export_dir)
         kinds = {"csv": "text/csv", "xlsx": ("application/vnd.openxmlformats-officedocument."
                                               "spreadsheetml.sheet")}
-        for fmt, mime in kinds.items():
-            data = base64.b64encode(table_bytes(frame, fmt)).decode("ascii")
-            links.append(f"<a class='pr-download-{fmt}' download='{html.escape(stem)}.{fmt}' "
-                         f"href='data:{mime};base64,{data}'>{html.escape(stem)}.{fmt}</a>")
+        links = []
+        for name, data in files.items():
+            fmt = name.rsplit(".", 1)[1]
+            encoded = base64.b64encode(data).decode("ascii")
+            links.append(f"<a class='pr-download-{fmt}' download='{html.escape(name)}' "
+                         f"href='data:{kinds[fmt]};base64,{encoded}'>{html.escape(name)}</a>")
         self._widgets["downloads"].value = (
             f"<p class='pr-exported'>{html.escape(self.t('exported', rows=len(frame)))} "
             + " · ".join(links) + "</p>")

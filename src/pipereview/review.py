@@ -262,17 +262,21 @@ class WeeklyReview:
 
     def headline_section(self) -> Section:
         """The headline figures as a small table."""
-        figures = self.headline()
+        return Section(self.t("headline"), self.figures_table(self.headline()))
+
+    def figures_table(self, figures: dict[str, Any]) -> str:
+        """Headline figures (as :meth:`headline` gives them) as an HTML table in the
+        review's language; missing figures are left out."""
         rows = []
         for key in ("open_deals", "open_amount", "weighted_pipeline", "won_amount", "target",
                     "gap_to_target", "coverage", "coverage_needed", "new_deals"):
-            if key not in figures or figures[key] is None:
+            value = figures.get(key)
+            if value is None:
                 continue
-            value = figures[key]
             text = (f"{value:.2f}x" if key.startswith("coverage") else
                     f"{value:,}" if isinstance(value, int) else _money(value, self.currency))
             rows.append({self.t("figure"): self.t(key), self.t("value"): text})
-        return Section(self.t("headline"), _table(pd.DataFrame(rows)))
+        return _table(pd.DataFrame(rows))
 
     def changes_section(self) -> Section:
         """This week's waterfall of the open pipeline and the deals behind each step."""
