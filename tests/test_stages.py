@@ -74,5 +74,5 @@ def test_user_model_loads(tmp_path: Path) -> None:
     model = load_stage_model(path)
     assert model.keys == ("a", "b", "won", "lost")
     assert model.stage_key("甲") == "a"
-    with pytest.raises(StageModelError, match="shipped: generic_4"):
+    with pytest.raises(StageModelError, match="known: generic_4"):
         load_stage_model("nosuch")

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipereview.errors import PipereviewError
+from pipereview.registry import DataRegistry
 
 __all__ = [
     "format_validation_error",
+    "load_named",
     "parse_yaml_mapping",
-    "read_template_or_file",
     "template_dir",
     "template_names",
     "validate_model",
+    "yaml_registry",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -51,24 +54,66 @@ def _shipped_text(kind: str, name: str) -> str:
     return template_dir(kind).joinpath(f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def read_template_or_file(
-    name_or_path: str | Path, kind: str, error: type[PipereviewError]
-) -> tuple[str, str]:
-    """Text and display name of a shipped template (by name) or of a user's file (by path)."""
-    text_name = str(name_or_path)
-    names = template_names(kind)
-    if text_name in names:
-        return _shipped_text(kind, text_name), f"templates/{kind}/{text_name}.yaml"
-    path = Path(name_or_path)
+class _Named(Protocol):
+    name: str
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def yaml_registry(kind: str, cls: type[N], parse: Callable[[str, str], N],
+                  error: type[PipereviewError]) -> DataRegistry[N]:
+    """The registry of one kind of YAML template (``column_maps``, ``stage_models``): the
+    shipped files, then plug-ins (entry-point group ``pipereview.<kind>``) and user
+    folders. An entry may be given as the object, a YAML file or (a plug-in) a function
+    returning either; its ``name:`` must be the name it is registered under."""
     what = kind.replace("_", " ").removesuffix("s")
+
+    def coerce(item: Any, name: str) -> N:
+        if isinstance(item, cls):
+            entry = item
+        elif isinstance(item, (str, Path, Traversable)):
+            source = str(item)
+            try:
+                text = (item if not isinstance(item, str) else Path(item)).read_text(
+                    encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise error(f"cannot read {what} file {source}: {exc}",
+                            hint="check the path; the file must be UTF-8 YAML") from None
+            entry = parse(text, source)
+        else:
+            raise error(f"{what} {name!r}: expected a {cls.__name__}, the path of its YAML "
+                        f"file or a function returning one, got {type(item).__name__}")
+        if entry.name != name:
+            raise error(f"{what} {name!r} says 'name: {entry.name}' inside; a {what} is "
+                        "registered under its own name",
+                        hint=f"register it as {entry.name!r} or change its name: to {name!r}")
+        return entry
+
+    return DataRegistry(what, group=f"pipereview.{kind}", coerce=coerce,
+                        builtins=lambda: template_names(kind),
+                        load_builtin=lambda name: parse(_shipped_text(kind, name),
+                                                        f"templates/{kind}/{name}.yaml"),
+                        hint=f"pass the path of your own {what} file, or put it in a "
+                        f"templates folder's {kind}/ (see docs/formats.md)")
+
+
+def load_named(registry: DataRegistry[N], name_or_path: str | Path,
+               parse: Callable[[str, str], N], error: type[PipereviewError]) -> N:
+    """An entry of ``registry`` by name, or one read from a YAML file by path; a name that
+    is neither registered nor an existing file is refused with the known names."""
+    if isinstance(name_or_path, str) and name_or_path in registry:
+        return registry.get(name_or_path)
+    path = Path(name_or_path)
+    what = registry.kind
     if not path.suffix and not path.exists():
         raise error(
-            f"unknown {what} {text_name!r}; shipped: {', '.join(names)}",
-            hint=f"to use your own {what}, pass the path of its YAML file "
-            "(format: docs/formats.md)",
+            f"unknown {what} {str(name_or_path)!r}; known: {', '.join(registry.names())}",
+            hint=f"to use your own {what}, pass the path of its YAML file or put it in a "
+            "templates folder (format: docs/formats.md)",
         )
     try:
-        return path.read_text(encoding="utf-8"), str(path)
+        return parse(path.read_text(encoding="utf-8"), str(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise error(
             f"cannot read {what} file {path}: {exc}",

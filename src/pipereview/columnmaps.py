@@ -22,10 +22,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipereview._resources import (
+    load_named,
     parse_yaml_mapping,
-    read_template_or_file,
-    template_names,
     validate_model,
+    yaml_registry,
 )
 from pipereview._text import normalize_label
 from pipereview.errors import ColumnMapError
@@ -35,6 +35,7 @@ __all__ = [
     "REQUIRED_FIELDS",
     "ColumnMap",
     "column_map_names",
+    "column_maps",
     "detect_column_map",
     "load_column_map",
 ]
@@ -132,7 +133,7 @@ def column_map_names() -> list[str]:
     >>> column_map_names()
     ['chinese_crm', 'dynamics', 'hubspot', 'odoo', 'salesforce_dataloader', 'salesforce_report']
     """
-    return template_names("column_maps")
+    return column_maps.names()
 
 
 def load_column_map(name_or_path: str | Path) -> ColumnMap:
@@ -141,8 +142,7 @@ def load_column_map(name_or_path: str | Path) -> ColumnMap:
     A user map may say ``extends: salesforce_report`` and list only what differs; its
     ``columns`` entries replace the base's entries field by field.
     """
-    text, source = read_template_or_file(name_or_path, "column_maps", ColumnMapError)
-    return _parse_column_map(text, source)
+    return load_named(column_maps, name_or_path, _parse_column_map, ColumnMapError)
 
 
 @cache
@@ -192,3 +192,8 @@ def detect_column_map(headers: Sequence[object], *, file: str | Path | None = No
         f"your own map (e.g. 'extends: {closest.name}' plus the renamed columns) and pass "
         "--map my_map.yaml; see docs/formats.md",
     )
+
+
+#: The column maps registry: shipped, plug-in (entry-point group ``pipereview.column_maps``) and
+#: user-folder column maps by name (see :mod:`pipereview.registry`).
+column_maps = yaml_registry("column_maps", ColumnMap, _parse_column_map, ColumnMapError)

@@ -22,10 +22,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipereview._resources import (
+    load_named,
     parse_yaml_mapping,
-    read_template_or_file,
-    template_names,
     validate_model,
+    yaml_registry,
 )
 from pipereview._text import normalize_label
 from pipereview.errors import StageModelError
@@ -39,6 +39,7 @@ __all__ = [
     "StageModel",
     "load_stage_model",
     "stage_model_names",
+    "stage_models",
 ]
 
 #: Evidence fields that hold a name (met when not blank).
@@ -208,7 +209,7 @@ def stage_model_names() -> list[str]:
     >>> stage_model_names()
     ['generic_4', 'hubspot', 'industrial_b2b', 'salesforce']
     """
-    return template_names("stage_models")
+    return stage_models.names()
 
 
 def load_stage_model(name_or_path: str | Path) -> StageModel:
@@ -216,11 +217,15 @@ def load_stage_model(name_or_path: str | Path) -> StageModel:
 
     Raises :class:`StageModelError` naming the file and each broken rule.
     """
-    text, source = read_template_or_file(name_or_path, "stage_models", StageModelError)
-    return _parse_stage_model(text, source)
+    return load_named(stage_models, name_or_path, _parse_stage_model, StageModelError)
 
 
 @cache
 def _parse_stage_model(text: str, source: str) -> StageModel:
     data = parse_yaml_mapping(text, source, StageModelError, "stage model")
     return validate_model(StageModel, data, source, StageModelError, "stage model")
+
+
+#: The stage models registry: shipped, plug-in (entry-point group ``pipereview.stage_models``) and
+#: user-folder stage models by name (see :mod:`pipereview.registry`).
+stage_models = yaml_registry("stage_models", StageModel, _parse_stage_model, StageModelError)

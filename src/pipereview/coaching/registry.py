@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +35,7 @@ from pipereview.coaching.findings import (
     rank_findings,
 )
 from pipereview.errors import ConfigError
+from pipereview.registry import Registry
 
 if TYPE_CHECKING:
     from pipereview.coaching.context import CoachingContext
@@ -43,16 +43,16 @@ if TYPE_CHECKING:
 __all__ = [
     "ENTRY_POINT_GROUP",
     "Rule",
+    "coaching_findings",
     "get_rule",
     "load_rule_settings",
     "register_rule",
     "rule_names",
-    "coaching_findings",
+    "rules",
     "unregister_rule",
 ]
 
 RuleFunction = Callable[["CoachingContext", Mapping[str, Any]], pd.DataFrame]
-_RULES: dict[str, Rule] = {}
 
 
 @dataclass(frozen=True)
@@ -77,61 +77,56 @@ class Rule:
                               scope=self.scope)
 
 
+def _builtin_rules() -> None:
+    import pipereview.coaching.rules  # noqa: F401  (registers the built-in rules)
+
+
+#: Entry-point group of installed plug-ins; loading an entry point registers its rules.
+ENTRY_POINT_GROUP = "pipereview.rules"
+
+
+def _as_rule(item: object, name: str) -> Rule:
+    if not isinstance(item, Rule):
+        raise ConfigError(f"coaching rule {name!r}: expected a function decorated with "
+                          f"register_rule, got {type(item).__name__}",
+                          hint="decorate the rule with pipereview.coaching.register_rule")
+    return item
+
+
+#: The coaching rules: built-in ones, installed plug-ins' (entry-point group
+#: ``pipereview.rules``: a module whose import registers its rules) and yours.
+rules: Registry[Rule] = Registry("coaching rule", group=ENTRY_POINT_GROUP, coerce=_as_rule,
+                                 setup=_builtin_rules,
+                                 hint="register it with pipereview.coaching.register_rule")
+
+
 def register_rule(name: str, *, kind: Kind, coaching: Coaching, scope: Scope,
                   defaults: Mapping[str, Any] | None = None, replace: bool = False
                   ) -> Callable[[RuleFunction], RuleFunction]:
     """Decorator registering a rule under ``name`` (a template file of the same name in
-    each language renders its prompts). Registering a taken name raises ``ValueError``
+    each language renders its prompts). Registering a taken name raises ``ConfigError``
     unless ``replace=True``. The function's docstring is the rule's description."""
     def decorate(function: RuleFunction) -> RuleFunction:
-        if name in _RULES and not replace:
-            raise ValueError(f"a coaching rule named {name!r} is already registered; "
-                             "pass replace=True to override it")
-        _RULES[name] = Rule(name, function, kind, coaching, scope, dict(defaults or {}),
-                            (function.__doc__ or "").strip().split("\n\n")[0])
+        rules.register(name, Rule(name, function, kind, coaching, scope, dict(defaults or {}),
+                                  (function.__doc__ or "").strip().split("\n\n")[0]),
+                       replace=replace)
         return function
     return decorate
 
 
 def unregister_rule(name: str) -> None:
     """Remove a registered rule (no error when absent)."""
-    _RULES.pop(name, None)
-
-
-_PLUGINS_LOADED: list[bool] = []
-#: Entry-point group of installed plug-ins; loading an entry point registers its rules.
-ENTRY_POINT_GROUP = "pipereview.rules"
-
-
-def _builtin() -> None:
-    import pipereview.coaching.rules  # noqa: F401  (registers the built-in rules)
-
-    if not _PLUGINS_LOADED:  # once per process, on first use, never at import
-        _PLUGINS_LOADED.append(True)
-        for entry in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP),
-                            key=lambda e: e.name):
-            try:
-                entry.load()
-            except Exception as error:
-                raise ConfigError(f"coaching plug-in {entry.name!r} ({entry.value}) failed "
-                                  f"to load: {type(error).__name__}: {error}",
-                                  hint="fix or uninstall the plug-in package") from error
+    rules.unregister(name)
 
 
 def rule_names() -> list[str]:
     """Names of every registered rule, built-in ones included, sorted."""
-    _builtin()
-    return sorted(_RULES)
+    return rules.names()
 
 
 def get_rule(name: str) -> Rule:
     """The rule registered under ``name``; ``ConfigError`` listing the known names if none."""
-    _builtin()
-    if name not in _RULES:
-        raise ConfigError(f"unknown coaching rule {name!r}; known rules: "
-                          f"{', '.join(sorted(_RULES))}",
-                          hint="register it with pipereview.coaching.register_rule")
-    return _RULES[name]
+    return rules.get(name)
 
 
 def load_rule_settings(path: str | Path) -> dict[str, dict[str, Any]]:
