@@ -24,6 +24,27 @@ def _hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.delenv("PIPEREVIEW_STORE", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _registries_restored() -> Iterator[None]:
+    """What a test registers (rules, charts, user folders, plug-ins) is gone after it."""
+    from pipereview.charts import charts
+    from pipereview.coaching import coaching_rules, template_folders
+    from pipereview.columnmaps import column_maps
+    from pipereview.stages import stage_models
+
+    registries = (column_maps, stage_models, coaching_rules, charts, template_folders)
+    for registry in registries:
+        registry.names()  # built-in entries and installed plug-ins in place first
+    saved = [(dict(r._entries), dict(r._sources), r._plugins_loaded) for r in registries]
+    yield
+    for registry, (entries, sources, loaded) in zip(registries, saved, strict=True):
+        registry._entries.clear()
+        registry._entries.update(entries)
+        registry._sources.clear()
+        registry._sources.update(sources)
+        registry._plugins_loaded = loaded
+
+
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "store"

@@ -236,7 +236,7 @@ def test_an_installed_plug_in_registers_its_rule(tmp_path: Path,
     (info / "entry_points.txt").write_text("[pipereview.rules]\nacme = acme_rules\n",
                                            encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(registry.rules, "_plugins_loaded", False)
+    monkeypatch.setattr(registry.coaching_rules, "_plugins_loaded", False)
     try:
         assert "acme_rule" in rule_names()
         assert get_rule("acme_rule").scope == "rep"

@@ -55,7 +55,8 @@ def _shipped_text(kind: str, name: str) -> str:
 
 
 class _Named(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
 
 N = TypeVar("N", bound=_Named)

@@ -33,7 +33,7 @@ app = typer.Typer(
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False, "config": None}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -75,13 +75,40 @@ def _print_error(exc: PipereviewError) -> None:
 
 
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option(
-        "--debug", help="Show Python tracebacks on errors.")] = False) -> None:
+def _main(
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="Show Python tracebacks on errors.")] = False,
+    config: Annotated[Path | None, typer.Option(
+        "--config", envvar="PIPEREVIEW_CONFIG",
+        help="Configuration file (YAML): language, stage model, template folders, sheet charts, thresholds; see docs/start-analysts.md.")] = None,
+    templates: Annotated[list[Path] | None, typer.Option(
+        "--templates", help="Your templates folder (column_maps/, stage_models/, coaching/): overrides the shipped ones of the same name. Repeatable.")] = None,
+) -> None:
     global out, err
     _state["debug"] = debug
     # made per run, so the terminal width is current; piped output gets room for tables
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
     err = Console(stderr=True, highlight=False)
+    _state["config"] = _state["config_path"] = None
+    if config is not None or templates:
+        _configure(config, templates or [])
+
+
+@_friendly
+def _configure(path: Path | None, templates: list[Path]) -> None:
+    from pipereview.config import Config, load_config
+
+    settings = load_config(path) if path is not None else Config()
+    settings = settings.replace(templates=(*settings.templates, *templates))
+    settings.use_templates()
+    _state["config"], _state["config_path"] = settings, path
+
+
+def _config() -> Any:
+    """The run's :class:`~pipereview.config.Config` (the package defaults without --config)."""
+    from pipereview.config import Config
+
+    return _state["config"] or Config()
 
 
 def _progress() -> Progress:
@@ -233,10 +260,11 @@ def _print_changes(store: Any, week: str) -> None:
 def coach(
     week: Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")] = None,
     team: Annotated[list[str] | None, typer.Option(help="Team(s) to coach [default: every team].")] = None,
-    lang: Annotated[str, typer.Option(help="Language of the prompts: en or zh.")] = "en",
+    lang: Annotated[str | None, typer.Option(help="Language of the prompts: en or zh [default: the configuration's, else en].")] = None,
     targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX) for the coverage and plan rules.")] = None,
-    settings: Annotated[Path | None, typer.Option(help="Rule thresholds (YAML, see docs/coaching.md).")] = None,
+    settings: Annotated[Path | None, typer.Option(help="Rule thresholds (YAML, see docs/coaching.md) [default: the configuration's rules].")] = None,
     templates: Annotated[list[Path] | None, typer.Option(help="Folder(s) of your own prompt templates, searched before the shipped ones.")] = None,
+    chart: Annotated[list[str] | None, typer.Option(help="A registered chart to draw on each rep's HTML sheet (see `pipereview registry`). Repeatable [default: the configuration's charts].")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the coaching pack goes.")] = Path("coaching"),
     store: StoreOption = None,
 ) -> None:
@@ -258,6 +286,8 @@ def coach(
         out.print(f"The store {snapshot_store.root} holds no weeks yet.")
         return
     as_of = str(Week.parse(week)) if week else stored[-1]
+    config = _config()
+    lang = lang or config.lang
     prompt_templates = PromptTemplates(templates or ())
     rule_settings = load_rule_settings(settings) if settings else None
     goals = load_targets(targets) if targets else None
@@ -265,7 +295,7 @@ def coach(
     with _progress() as bar:
         task = bar.add_task("matching deals across weeks", total=None)
         keyed = with_deal_keys(history[history["snapshot_week"] <= as_of])
-        context = CoachingContext(keyed, as_of=as_of, targets=goals)
+        context = CoachingContext.from_config(keyed, as_of, config, targets=goals)
         chosen = team or sorted(context.open_deals["team"].unique())
         unknown = sorted(set(chosen) - set(context.latest["team"]))
         if unknown:
@@ -275,7 +305,7 @@ def coach(
         bar.update(task, description="coaching", total=len(chosen), completed=0)
         files = write_coaching_pack(
             context, out_dir / as_of, lang=lang, teams=chosen, settings=rule_settings,
-            templates=prompt_templates,
+            templates=prompt_templates, charts=chart,
             progress=lambda name: bar.update(task, description=f"coaching {name}", advance=1))
     sheets = [f for f in files if f.suffix == ".md" and not f.name.startswith("team.")]
     out.print(f"Coaching pack for {as_of} ({lang}): {len(sheets)} rep sheets and "
@@ -385,13 +415,14 @@ def run(
 @app.command()
 @_friendly
 def maps() -> None:
-    """List the shipped CRM column maps."""
-    from pipereview.columnmaps import column_map_names, load_column_map
+    """List the CRM column maps: shipped, from plug-ins and from --templates folders."""
+    from pipereview.columnmaps import column_maps, load_column_map
 
-    table = Table("name", "label", "stage model", "dates", title="Column maps")
-    for name in column_map_names():
+    table = Table("name", "label", "stage model", "dates", "from", title="Column maps")
+    for name in column_maps.names():
         cmap = load_column_map(name)
-        table.add_row(name, cmap.label, cmap.stage_model, cmap.date_format)
+        table.add_row(name, cmap.label, cmap.stage_model, cmap.date_format,
+                      column_maps.source(name))
     out.print(table)
 
 
@@ -400,15 +431,17 @@ def maps() -> None:
 def models(
     show: Annotated[str | None, typer.Option(help="Show the stages of this model (name or YAML file).")] = None,
 ) -> None:
-    """List the shipped stage models, or show one model's stages."""
-    from pipereview.stages import load_stage_model, stage_model_names
+    """List the stage models (shipped, from plug-ins and from --templates folders), or show
+    one model's stages."""
+    from pipereview.stages import load_stage_model, stage_models
 
     if show is None:
-        table = Table("name", "label", "stages", title="Stage models")
-        for name in stage_model_names():
+        table = Table("name", "label", "stages", "from", title="Stage models")
+        for name in stage_models.names():
             model = load_stage_model(name)
             table.add_row(name, model.label.get("en", name),
-                          " → ".join(s.label_in("en") for s in model.stages))
+                          " → ".join(s.label_in("en") for s in model.stages),
+                          stage_models.source(name))
         out.print(table)
         return
     model = load_stage_model(show)
@@ -418,6 +451,25 @@ def models(
         table.add_row(stage.key, stage.label.get("zh", ""), stage.label.get("en", ""),
                       f"{stage.probability:.0%}", str(stage.typical_days or ""),
                       ", ".join(c.field for c in stage.exit_criteria))
+    out.print(table)
+
+
+@app.command()
+@_friendly
+def registry() -> None:
+    """List what every registry holds (column maps, stage models, coaching rules, charts,
+    prompt template folders) and where each entry comes from."""
+    from pipereview.charts import charts
+    from pipereview.coaching import coaching_rules, template_folders
+    from pipereview.columnmaps import column_maps
+    from pipereview.registry import ENTRY_POINT_GROUPS
+    from pipereview.stages import stage_models
+
+    table = Table("registry", "name", "from", title="Registries")
+    for kind, reg in (("column_maps", column_maps), ("stage_models", stage_models),
+                      ("rules", coaching_rules), ("charts", charts), ("templates", template_folders)):
+        for name in reg.names():
+            table.add_row(f"{kind} ({ENTRY_POINT_GROUPS[kind]})", name, reg.source(name))
     out.print(table)
 
 

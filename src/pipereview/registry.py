@@ -124,7 +124,7 @@ class Registry(Generic[T]):
             if self._load_builtin is not None and name in self._builtins():
                 return self._load_builtin(name)
         raise ConfigError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}",
-                          hint=self.hint or None)
+                          hint=self.hint)
 
     def names(self) -> list[str]:
         """Every name, shipped and registered, sorted."""

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipereview.config import Config
 from pipereview.history import deal_key
 from pipereview.prepared import PreparedHistory, prepare_history
 from pipereview.schema import open_mask
@@ -110,15 +111,21 @@ class WeeklyReview:
     :func:`~pipereview.history.with_deal_keys`), in ``lang`` (en / zh), with optional
     ``targets`` for ``period`` (default: the quarter of ``week``). ``stage_model`` (a
     shipped name or a YAML file) judges the deals' process evidence against that model
-    instead of each deal's own (e.g. a team trying a stricter process)."""
+    instead of each deal's own (e.g. a team trying a stricter process). ``config``
+    (:class:`~pipereview.config.Config`) carries the thresholds and coaching settings;
+    ``lang`` and ``stage_model``, when given, take precedence over its own."""
 
-    def __init__(self, history: pd.DataFrame, *, team: str, week: str | Week, lang: str = "en",
-                 targets: pd.DataFrame | None = None, period: str | None = None,
-                 stage_model: str | None = None) -> None:
+    def __init__(self, history: pd.DataFrame, *, team: str, week: str | Week,
+                 lang: str | None = None, targets: pd.DataFrame | None = None,
+                 period: str | None = None, stage_model: str | None = None,
+                 config: Config | None = None) -> None:
         from pipereview.trends import quarter_of
 
+        config = config or Config()
+        lang = lang or config.lang
         if lang not in ("en", "zh"):
             raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+        self.config = config.replace(lang=lang, stage_model=stage_model or config.stage_model)
         self.week = Week.parse(week) if isinstance(week, str) else week
         rows = history[(history["team"] == team)
                        & (history["snapshot_week"].astype("str") <= str(self.week))]
@@ -130,16 +137,23 @@ class WeeklyReview:
         self.team, self.lang = team, lang
         self.targets = None if targets is None else targets[targets["team"] == team]
         self.period = period or quarter_of(self.week)
-        self.stage_model = stage_model or None
+        self.stage_model = self.config.stage_model or None
 
     @classmethod
-    def from_files(cls, *, team: str, week: str, lang: str = "en",
+    def from_files(cls, *, team: str, week: str, lang: str | None = None,
                    history_path: str | None = None, store: str | None = None,
                    exports: str | None = None, targets: str | None = None,
-                   stage_model: str | None = None) -> WeeklyReview:
+                   stage_model: str | None = None, config: str | None = None
+                   ) -> WeeklyReview:
         """A review from the batch's shared keyed history (``history_path``, Parquet), else
         from a snapshot ``store``, else from a folder of weekly ``exports`` (ingested into a
-        temporary store); the last two are keyed here, for this team only."""
+        temporary store); the last two are keyed here, for this team only. ``config`` is a
+        configuration file (:func:`~pipereview.config.load_config`); its template folders
+        are registered first."""
+        from pipereview.config import load_config
+
+        settings = load_config(config) if config else Config()
+        settings.use_templates()
         import tempfile
 
         from pipereview.history import with_deal_keys
@@ -161,7 +175,7 @@ class WeeklyReview:
             history = with_deal_keys(history[history["team"] == team])
         goals = load_targets(targets) if targets else None
         return cls(history, team=team, week=week, lang=lang, targets=goals,
-                   stage_model=stage_model)
+                   stage_model=stage_model, config=settings)
 
     def in_language(self, lang: str) -> WeeklyReview:
         """The same review in another language, sharing its history and diagnostics (only
@@ -171,6 +185,7 @@ class WeeklyReview:
         other = copy.copy(self)
         other.__dict__.pop("coaching_prompts", None)
         other.lang = lang
+        other.config = self.config.replace(lang=lang)
         return other
 
     def title(self) -> Section:
@@ -204,8 +219,8 @@ class WeeklyReview:
         sections and the coaching rules (a :class:`~pipereview.coaching.CoachingContext`)."""
         from pipereview.coaching import CoachingContext
 
-        return CoachingContext(self.prepared, as_of=self.week, targets=self.targets,
-                               forecast_period=self.period)
+        return CoachingContext.from_config(self.prepared, self.week, self.config,
+                                           targets=self.targets, forecast_period=self.period)
 
     @cached_property
     def forecast(self) -> pd.DataFrame:
@@ -328,7 +343,8 @@ class WeeklyReview:
 
         if self.targets is None:
             return Section(self.t("forecast"), f"<p>{html.escape(self.t('no_targets'))}</p>")
-        reps = period_forecast(self.prepared, self.targets, self.period, self.week, by="owner")
+        reps = period_forecast(self.prepared, self.targets, self.period, self.week, by="owner",
+                               settings=self.config.forecast)
         reps = reps[reps["target"].notna()]
         body = charts.svg_html(charts.forecast_chart(self.forecast, lang=self.lang))
         if len(reps):

@@ -35,6 +35,14 @@ from pipereview.charts._builders import (
     waterfall_bars,
     waterfall_chart,
 )
+from pipereview.charts._registry import (
+    ChartFunction,
+    chart_names,
+    charts,
+    draw_charts,
+    get_chart,
+    register_chart,
+)
 from pipereview.charts._render import enable_offline, svg_html, to_svg
 
 __all__ = [
@@ -48,12 +56,18 @@ __all__ = [
     "TREND_COLUMNS",
     "WATERFALL_COLUMNS",
     "WIDTH",
+    "ChartFunction",
     "ChartLike",
     "Lang",
+    "chart_names",
+    "charts",
     "conversion_chart",
+    "draw_charts",
     "enable_offline",
     "forecast_chart",
     "funnel_chart",
+    "get_chart",
+    "register_chart",
     "rep_comparison_chart",
     "svg_html",
     "to_svg",

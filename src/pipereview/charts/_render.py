@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+from xml.etree import ElementTree
 
 import altair as alt
 
@@ -25,7 +26,8 @@ from pipereview.charts._base import ChartLike
 
 __all__ = ["enable_offline", "svg_html", "to_svg"]
 
-_ACTIVE = re.compile(r"<\s*(script|foreignObject|iframe)|\bon[a-z]+\s*=|javascript:", re.I)
+_ACTIVE_TAGS = frozenset({"script", "foreignobject", "iframe", "object", "embed"})
+_BLANK = re.compile(r"[\s\x00-\x1f]+")
 
 
 def to_svg(chart: ChartLike) -> str:
@@ -63,11 +65,41 @@ def svg_html(chart: ChartLike, *, label: str | None = None) -> str:
     # the builders' specs are validated by the test suite; vl-convert rejects a broken one
     spec: dict[str, Any] = chart.to_dict(validate=False)
     svg = _spec_to_svg(spec)
-    if _ACTIVE.search(svg):
-        raise ValueError("the rendered SVG holds active content; refusing to embed it")
+    active = _active(svg)
+    if active:
+        raise ValueError(f"the rendered SVG holds active content ({active}); refusing to "
+                         "embed it")
     text = label if label is not None else _title(spec)
     return (f'<div class="pipereview-chart" role="img" aria-label="{html.escape(text)}">'
             f"{svg}</div>")
+
+
+def _active(svg: str) -> str | None:
+    """The first element or attribute of ``svg`` that could run in a browser, or None.
+
+    Only markup counts: texts and attribute values are the chart's data, escaped by
+    vl-convert, so a deal called ``onsite=2 days`` or ``javascript: rewrite`` is shown.
+
+    >>> _active('<svg><text aria-label="a onerror=x">javascript: onload=1</text></svg>')
+    >>> _active('<svg><g onload="alert(1)"/></svg>'), _active('<svg><script/></svg>')
+    ('onload=', '<script>')
+    """
+    try:
+        root = ElementTree.fromstring(svg)
+    except ElementTree.ParseError:
+        return "markup that does not parse"
+    for element in root.iter():
+        tag = str(element.tag).rsplit("}", 1)[-1].lower()
+        if tag in _ACTIVE_TAGS:
+            return f"<{tag}>"
+        for name, value in element.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                return f"{local}="
+            if local in ("href", "src") and _BLANK.sub("", value).lower().startswith(
+                    ("javascript:", "vbscript:", "data:text/html")):
+                return f"{local}={value[:20]!r}"
+    return None
 
 
 def enable_offline() -> str:

@@ -31,6 +31,7 @@ from pipereview.coaching.prompts import (
     PromptTemplates,
     coaching_prompts,
     escape_markdown,
+    template_folders,
 )
 from pipereview.coaching.registry import (
     Rule,
@@ -39,6 +40,7 @@ from pipereview.coaching.registry import (
     load_rule_settings,
     register_rule,
     rule_names,
+    coaching_rules,
     unregister_rule,
 )
 from pipereview.coaching.sheet import CoachingSheet, TeamSummary, coaching_sheet, team_summary
@@ -58,6 +60,7 @@ __all__ = [
     "TeamSummary",
     "coaching_findings",
     "coaching_prompts",
+    "coaching_rules",
     "coaching_sheet",
     "escape_markdown",
     "findings_frame",
@@ -67,6 +70,7 @@ __all__ = [
     "register_rule",
     "rule_names",
     "team_summary",
+    "template_folders",
     "unregister_rule",
     "write_coaching_pack",
 ]

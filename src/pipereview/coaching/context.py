@@ -12,11 +12,12 @@ once, on first use, and shared by every rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
 
+from pipereview.config import Config
 from pipereview.history import deal_key
 from pipereview.prepared import PreparedHistory, prepare_history
 from pipereview.schema import open_mask
@@ -41,6 +42,17 @@ class CoachingContext:
     forecast_period: str | None = None
     window_weeks: int = 8
     cohort_weeks: int = 13
+    #: Thresholds of the diagnostics, coaching-rule settings and sheet charts.
+    config: Config = field(default_factory=Config)
+
+    @classmethod
+    def from_config(cls, history: pd.DataFrame | PreparedHistory, as_of: Week | str,
+                    config: Config, *, targets: pd.DataFrame | None = None,
+                    forecast_period: str | None = None) -> CoachingContext:
+        """A context whose windows and thresholds are ``config``'s."""
+        return cls(history, as_of, targets=targets, forecast_period=forecast_period,
+                   window_weeks=config.window_weeks, cohort_weeks=config.cohort_weeks,
+                   config=config)
 
     @cached_property
     def week(self) -> Week:
@@ -94,14 +106,16 @@ class CoachingContext:
         """:func:`~pipereview.funnel.funnel_shape` by team."""
         from pipereview.funnel import funnel_shape
 
-        return funnel_shape(self.prepared, as_of=self.week, by="team")
+        return funnel_shape(self.prepared, as_of=self.week, by="team",
+                            thresholds=self.config.shape)
 
     @cached_property
     def shape_rep(self) -> pd.DataFrame:
         """:func:`~pipereview.funnel.funnel_shape` by rep."""
         from pipereview.funnel import funnel_shape
 
-        return funnel_shape(self.prepared, as_of=self.week, by="rep")
+        return funnel_shape(self.prepared, as_of=self.week, by="rep",
+                            thresholds=self.config.shape)
 
     @cached_property
     def move_on_team(self) -> pd.DataFrame:
@@ -145,7 +159,7 @@ class CoachingContext:
         """:func:`~pipereview.aging.deal_risks` of every open deal."""
         from pipereview.aging import deal_risks
 
-        return deal_risks(self.prepared, as_of=self.week)
+        return deal_risks(self.prepared, as_of=self.week, settings=self.config.risk)
 
     @cached_property
     def gaps(self) -> pd.DataFrame:
@@ -163,7 +177,8 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return period_forecast(self.prepared, self.targets, self.period, self.week, by="owner")
+        return period_forecast(self.prepared, self.targets, self.period, self.week, by="owner",
+                               settings=self.config.forecast)
 
     @cached_property
     def forecast_team(self) -> pd.DataFrame:
@@ -172,7 +187,8 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return period_forecast(self.prepared, self.targets, self.period, self.week, by="team")
+        return period_forecast(self.prepared, self.targets, self.period, self.week, by="team",
+                               settings=self.config.forecast)
 
     @cached_property
     def progress_team(self) -> pd.DataFrame:
@@ -181,7 +197,8 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return progress(self.prepared, self.targets, self.period, self.week, by="team")
+        return progress(self.prepared, self.targets, self.period, self.week, by="team",
+                        settings=self.config.plan)
 
     @cached_property
     def progress_rep(self) -> pd.DataFrame:
@@ -190,7 +207,8 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return progress(self.prepared, self.targets, self.period, self.week, by="owner")
+        return progress(self.prepared, self.targets, self.period, self.week, by="owner",
+                        settings=self.config.plan)
 
     @cached_property
     def previous_week(self) -> pd.DataFrame:

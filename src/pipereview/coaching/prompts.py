@@ -37,6 +37,7 @@ from jinja2.runtime import Context
 
 from pipereview.errors import ConfigError
 from pipereview.process import criterion_label
+from pipereview.registry import DataRegistry
 from pipereview.stages import load_stage_model
 
 __all__ = [
@@ -44,8 +45,9 @@ __all__ = [
     "LANGUAGES",
     "PROMPT_COLUMNS",
     "PromptTemplates",
-    "escape_markdown",
     "coaching_prompts",
+    "escape_markdown",
+    "template_folders",
 ]
 
 #: Languages every shipped template exists in.
@@ -120,8 +122,25 @@ def _quoted(text: str) -> str:
     return f"“{text}”"
 
 
+def _as_folder(item: object, name: str) -> Path:
+    folder = Path(str(item))
+    if not folder.is_dir():
+        raise ConfigError(f"prompt template folder {name!r} ({folder}) does not exist",
+                          file=str(folder),
+                          hint="a template folder holds en/<rule>.j2 and zh/<rule>.j2")
+    return folder
+
+
+#: Prompt template folders searched before the shipped ones: installed plug-ins'
+#: (entry-point group ``pipereview.templates``: a folder, or a function returning one) and
+#: user folders (:func:`pipereview.registry.use_folder`); the latest registered first.
+template_folders: DataRegistry[Path] = DataRegistry(
+    "prompt template folder", group="pipereview.templates", coerce=_as_folder)
+
+
 class PromptTemplates:
-    """The template folders searched, in order: ``folders`` (a user's), then the shipped
+    """The template folders searched, in order: ``folders`` (a user's), then the
+    registered ones (:data:`template_folders`, latest first), then the shipped
     ``templates/coaching``.
 
     >>> PromptTemplates().has("stalled_deal", "zh")
@@ -129,7 +148,8 @@ class PromptTemplates:
     """
 
     def __init__(self, folders: Sequence[str | Path] = ()) -> None:
-        self.folders = tuple(Path(f) for f in folders)
+        registered = [folder for _, folder in reversed(template_folders.items())]
+        self.folders = tuple(dict.fromkeys([*(Path(f) for f in folders), *registered]))
         for folder in self.folders:
             if not folder.is_dir():
                 raise ConfigError(f"prompt template folder {folder} does not exist",

@@ -44,11 +44,12 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "Rule",
     "coaching_findings",
+    "coaching_rules",
     "get_rule",
     "load_rule_settings",
     "register_rule",
     "rule_names",
-    "rules",
+    "rule_settings_from_mapping",
     "unregister_rule",
 ]
 
@@ -95,7 +96,7 @@ def _as_rule(item: object, name: str) -> Rule:
 
 #: The coaching rules: built-in ones, installed plug-ins' (entry-point group
 #: ``pipereview.rules``: a module whose import registers its rules) and yours.
-rules: Registry[Rule] = Registry("coaching rule", group=ENTRY_POINT_GROUP, coerce=_as_rule,
+coaching_rules: Registry[Rule] = Registry("coaching rule", group=ENTRY_POINT_GROUP, coerce=_as_rule,
                                  setup=_builtin_rules,
                                  hint="register it with pipereview.coaching.register_rule")
 
@@ -107,26 +108,27 @@ def register_rule(name: str, *, kind: Kind, coaching: Coaching, scope: Scope,
     each language renders its prompts). Registering a taken name raises ``ConfigError``
     unless ``replace=True``. The function's docstring is the rule's description."""
     def decorate(function: RuleFunction) -> RuleFunction:
-        rules.register(name, Rule(name, function, kind, coaching, scope, dict(defaults or {}),
+        coaching_rules.register(name, Rule(name, function, kind, coaching, scope, dict(defaults or {}),
                                   (function.__doc__ or "").strip().split("\n\n")[0]),
-                       replace=replace)
+                       replace=replace, source="shipped" if function.__module__.startswith(
+                           "pipereview.") else "code")
         return function
     return decorate
 
 
 def unregister_rule(name: str) -> None:
     """Remove a registered rule (no error when absent)."""
-    rules.unregister(name)
+    coaching_rules.unregister(name)
 
 
 def rule_names() -> list[str]:
     """Names of every registered rule, built-in ones included, sorted."""
-    return rules.names()
+    return coaching_rules.names()
 
 
 def get_rule(name: str) -> Rule:
     """The rule registered under ``name``; ``ConfigError`` listing the known names if none."""
-    return rules.get(name)
+    return coaching_rules.get(name)
 
 
 def load_rule_settings(path: str | Path) -> dict[str, dict[str, Any]]:
@@ -147,35 +149,42 @@ def load_rule_settings(path: str | Path) -> dict[str, dict[str, Any]]:
     if extra:
         raise ConfigError(f"{file}: unknown key(s) {', '.join(sorted(extra))}; expected "
                           "'rules' and 'disabled'", file=str(file))
+    return rule_settings_from_mapping(data, str(file))
+
+
+def rule_settings_from_mapping(data: Mapping[str, Any], source: str
+                               ) -> dict[str, dict[str, Any]]:
+    """Rule thresholds from the ``rules`` and ``disabled`` entries of a parsed settings
+    or configuration file named ``source`` (checked as :func:`load_rule_settings` says)."""
     out: dict[str, dict[str, Any]] = {}
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
-        raise ConfigError(f"{file}: 'rules' must map rule names to their thresholds",
-                          file=str(file))
+        raise ConfigError(f"{source}: 'rules' must map rule names to their thresholds",
+                          file=source)
     for name, params in rules.items():
-        rule = _known(str(name), file)
+        rule = _known(str(name), source)
         params = params or {}
         if not isinstance(params, dict):
-            raise ConfigError(f"{file}: rules.{name} must be a mapping of thresholds",
-                              file=str(file))
+            raise ConfigError(f"{source}: rules.{name} must be a mapping of thresholds",
+                              file=source)
         unknown = set(params) - set(rule.defaults) - {"enabled"}
         if unknown:
             raise ConfigError(
-                f"{file}: rule {name!r} has no threshold(s) {', '.join(sorted(unknown))}; "
+                f"{source}: rule {name!r} has no threshold(s) {', '.join(sorted(unknown))}; "
                 f"its thresholds: {', '.join(sorted(rule.defaults)) or 'none'}",
-                file=str(file))
+                file=source)
         out[str(name)] = dict(params)
     for name in data.get("disabled") or []:
-        _known(str(name), file)
+        _known(str(name), source)
         out.setdefault(str(name), {})["enabled"] = False
     return out
 
 
-def _known(name: str, file: Path) -> Rule:
+def _known(name: str, source: str) -> Rule:
     try:
         return get_rule(name)
     except ConfigError as error:
-        raise ConfigError(f"{file}: {error.message}", file=str(file), hint=error.hint) from None
+        raise ConfigError(f"{source}: {error.message}", file=source, hint=error.hint) from None
 
 
 def coaching_findings(context: CoachingContext, *, rules: Iterable[str] | None = None,
@@ -187,7 +196,7 @@ def coaching_findings(context: CoachingContext, *, rules: Iterable[str] | None =
     it), e.g. the result of :func:`load_rule_settings`. A rule that raises is reported
     with its name, never skipped silently.
     """
-    settings = settings or {}
+    settings = settings if settings is not None else context.config.rule_settings()
     frames = []
     for name in (sorted(rules) if rules is not None else rule_names()):
         rule = get_rule(name)

@@ -9,12 +9,18 @@ Markdown or HTML; every text taken from the data is escaped in both.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
+from markupsafe import Markup
 
 from pipereview.coaching.prompts import PromptTemplates
 from pipereview.weeks import Week
+
+if TYPE_CHECKING:
+    from pipereview.coaching.context import CoachingContext
 
 __all__ = ["CoachingSheet", "TeamSummary", "coaching_sheet", "team_summary"]
 
@@ -35,6 +41,9 @@ class CoachingSheet:
     strengths: pd.DataFrame
     focus: pd.DataFrame
     deals: pd.DataFrame
+    #: ``(chart name, inline SVG figure)`` pairs shown in the HTML sheet
+    #: (:meth:`with_charts`).
+    charts: tuple[tuple[str, str], ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The sheet's items, long: ``section`` (strength / focus / deal), ``rank`` and
@@ -52,7 +61,16 @@ class CoachingSheet:
                 "follow_up": self.follow_up.isoformat(),
                 "strengths": self.strengths.to_dict("records"),
                 "focus": self.focus.to_dict("records"),
-                "deals": _deal_groups(self.deals)}
+                "deals": _deal_groups(self.deals),
+                "charts": [{"name": name, "svg": Markup(svg)} for name, svg in self.charts]}
+
+    def with_charts(self, context: CoachingContext, names: Sequence[str]) -> CoachingSheet:
+        """The sheet with the registered charts ``names`` drawn for this rep
+        (:func:`pipereview.charts.draw_charts`), shown in its HTML form."""
+        from pipereview.charts import draw_charts
+
+        drawn = draw_charts(context, self.team, self.owner, names, lang=self.lang)
+        return replace(self, charts=tuple(drawn))
 
     def to_markdown(self, templates: PromptTemplates | None = None) -> str:
         """The sheet as Markdown, in the sheet's language."""

@@ -1,0 +1,198 @@
+"""One typed, frozen configuration: language, stage model, template folders, sheet charts
+and every threshold, read from a YAML file (``--config`` on the command line,
+``config=`` in code). Nothing is global: a :class:`Config` is passed to what uses it, and
+the defaults are the package's.
+
+>>> config = Config.from_mapping({"lang": "zh", "risk": {"stalled_days": 21},
+...                               "rules": {"repeated_pushes": {"push_limit": 3}}})
+>>> config.lang, config.risk.stalled_days, config.risk.push_limit
+('zh', 21, 2)
+>>> config.rule_settings()["repeated_pushes"]
+{'push_limit': 3}
+>>> Config.from_mapping({"risk": {"stalled": 21}})
+Traceback (most recent call last):
+...
+pipereview.errors.ConfigError: configuration: risk has no setting 'stalled'; its settings: min_durations, push_limit, stalled_days, use_team_p75
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from pipereview._resources import parse_yaml_mapping
+from pipereview.accounts import ABCSettings
+from pipereview.aging import RiskSettings
+from pipereview.errors import ConfigError
+from pipereview.forecast import ForecastSettings
+from pipereview.funnel import ShapeThresholds
+from pipereview.matching import MatchSettings
+from pipereview.targets import PlanSettings
+from pipereview.trends import TrendSettings
+
+__all__ = ["SECTIONS", "Config", "load_config"]
+
+#: The threshold sections of a configuration file and the settings class of each.
+SECTIONS: dict[str, type[Any]] = {
+    "accounts": ABCSettings,
+    "forecast": ForecastSettings,
+    "funnel_shape": ShapeThresholds,
+    "matching": MatchSettings,
+    "plan": PlanSettings,
+    "risk": RiskSettings,
+    "trends": TrendSettings,
+}
+_ATTRIBUTE = {"accounts": "abc", "funnel_shape": "shape", "matching": "match",
+              "trends": "trend"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """What a run of pipereview is configured with (every field has the package default).
+
+    - ``lang`` (``en``): language of reports, prompts and sheets (``en`` or ``zh``);
+    - ``stage_model`` (None): judge process evidence against this model (a registered
+      name or a YAML file) instead of each deal's own;
+    - ``templates`` (none): user folders (:func:`pipereview.registry.use_folder`) whose
+      column maps, stage models and prompt templates override the shipped ones;
+    - ``charts`` (none): registered charts drawn on each coaching sheet;
+    - ``follow_up_days`` (30), ``window_weeks`` (8), ``cohort_weeks`` (13): the coaching
+      follow-up and the windows of rate comparisons and cohort conversion;
+    - ``risk``, ``shape``, ``forecast``, ``match``, ``trend``, ``plan``, ``abc``: the
+      thresholds of each diagnostic (their classes document each field);
+    - ``rules``: coaching-rule thresholds by rule (``{"enabled": False}`` turns one off).
+
+    Weeks are ISO weeks (Monday to Sunday) throughout: the store is keyed by them, so the
+    week start is not a setting.
+    """
+
+    lang: Literal["en", "zh"] = "en"
+    stage_model: str | None = None
+    templates: tuple[Path, ...] = ()
+    charts: tuple[str, ...] = ()
+    follow_up_days: int = 30
+    window_weeks: int = 8
+    cohort_weeks: int = 13
+    risk: RiskSettings = field(default_factory=RiskSettings)
+    shape: ShapeThresholds = field(default_factory=ShapeThresholds)
+    forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    match: MatchSettings = field(default_factory=MatchSettings)
+    trend: TrendSettings = field(default_factory=TrendSettings)
+    plan: PlanSettings = field(default_factory=PlanSettings)
+    abc: ABCSettings = field(default_factory=ABCSettings)
+    rules: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if self.lang not in ("en", "zh"):
+            raise ConfigError(f"configuration: lang must be 'en' or 'zh', got {self.lang!r}")
+        for name in ("follow_up_days", "window_weeks", "cohort_weeks"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"configuration: {name} must be a whole number of at "
+                                  f"least 1, got {value!r}")
+        frozen = MappingProxyType({str(k): MappingProxyType(dict(v))
+                                   for k, v in self.rules.items()})
+        object.__setattr__(self, "rules", frozen)
+        object.__setattr__(self, "templates", tuple(Path(t) for t in self.templates))
+        object.__setattr__(self, "charts", tuple(self.charts))
+
+    def rule_settings(self) -> dict[str, dict[str, Any]]:
+        """The coaching-rule thresholds as :func:`pipereview.coaching.coaching_findings`
+        takes them."""
+        return {name: dict(params) for name, params in self.rules.items()}
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with ``changes`` (the configuration itself never changes)."""
+        return dataclasses.replace(self, **changes)
+
+    def use_templates(self) -> None:
+        """Register :attr:`templates` (each with :func:`pipereview.registry.use_folder`)
+        for this process, so stage models and column maps named in stored data resolve."""
+        from pipereview.registry import use_folder
+
+        for folder in self.templates:
+            use_folder(folder)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "configuration",
+                     base: Path | None = None) -> Config:
+        """A configuration from a mapping (a parsed file); unknown keys, sections, settings
+        and rules are refused with the known names. Relative template folders are taken
+        from ``base``."""
+        known = {f.name for f in fields(cls)} - {"risk", "shape", "forecast", "match",
+                                                  "trend", "plan", "abc", "rules"}
+        allowed = known | set(SECTIONS) | {"rules", "disabled"}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)}; known keys: "
+                              f"{', '.join(sorted(allowed))}", file=_file(source),
+                              hint="see docs/start-analysts.md for the configuration file")
+        values: dict[str, Any] = {k: data[k] for k in known if k in data}
+        for key in ("templates", "charts"):
+            if key in values:
+                items = values[key]
+                values[key] = tuple([items] if isinstance(items, str) else items or ())
+        if base is not None:
+            values["templates"] = tuple(base / Path(t) for t in values.get("templates", ()))
+        for section, settings_class in SECTIONS.items():
+            if section in data:
+                values[_ATTRIBUTE.get(section, section)] = _settings(
+                    settings_class, data[section], f"{source}: {section}" if source !=
+                    "configuration" else section, source)
+        if "rules" in data or "disabled" in data:
+            from pipereview.coaching.registry import rule_settings_from_mapping
+
+            values["rules"] = rule_settings_from_mapping(
+                {k: data[k] for k in ("rules", "disabled") if k in data}, source)
+        try:
+            return cls(**values)
+        except ConfigError as error:
+            raise ConfigError(error.message.replace("configuration", source, 1),
+                              file=_file(source)) from None
+
+
+def _file(source: str) -> str | None:
+    return None if source == "configuration" else source
+
+
+def _settings(settings_class: type[Any], values: Any, where: str, source: str) -> Any:
+    prefix = "configuration: " if source == "configuration" else ""
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{prefix}{where} must be a mapping of settings",
+                          file=_file(source))
+    names = {f.name: f for f in fields(settings_class)}
+    unknown = sorted(set(values) - set(names))
+    if unknown:
+        raise ConfigError(f"{prefix}{where} has no setting {', '.join(map(repr, unknown))}; "
+                          f"its settings: {', '.join(sorted(names))}", file=_file(source))
+    converted = {}
+    for key, value in values.items():
+        default = getattr(settings_class(), key)
+        if dataclasses.is_dataclass(default) and isinstance(value, Mapping):
+            value = _settings(type(default), value, f"{where}.{key}", source)
+        elif isinstance(default, frozenset):
+            value = frozenset(datetime.date.fromisoformat(str(v)) for v in value or ())
+        converted[key] = value
+    try:
+        return settings_class(**converted)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{prefix}{where}: {error}", file=_file(source)) from None
+
+
+def load_config(path: str | Path) -> Config:
+    """The configuration in a YAML file (see docs/start-analysts.md); template folders
+    are relative to the file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read configuration file {file}: {error}", file=str(file),
+                          hint="check the path; the file must be UTF-8 YAML") from None
+    data = parse_yaml_mapping(text, str(file), ConfigError, "configuration file")
+    return Config.from_mapping(data, source=str(file), base=file.parent)
