@@ -36,11 +36,11 @@ from pipereview.coaching.prompts import (
 from pipereview.coaching.registry import (
     Rule,
     coaching_findings,
+    coaching_rules,
     get_rule,
     load_rule_settings,
     register_rule,
     rule_names,
-    coaching_rules,
     unregister_rule,
 )
 from pipereview.coaching.sheet import CoachingSheet, TeamSummary, coaching_sheet, team_summary
