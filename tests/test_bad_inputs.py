@@ -2,11 +2,16 @@
 
 Every case ingests one file for 2026-W47 with ``--replace`` into a store that already
 holds a good 2026-W47, and checks the exit status, the message, the quarantine file and
-that a refused ingest leaves the stored week byte for byte as it was.
+that a refused ingest leaves the stored week byte for byte as it was. Every case is also
+checked for row accounting (no row of a file disappears uncounted), and a week of good
+and bad exports goes through the weekly batch.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import re
 import shutil
@@ -21,6 +26,9 @@ import yaml
 from typer.testing import CliRunner
 
 from pipereview.cli import app
+from pipereview.errors import InputError, PipereviewError
+from pipereview.ingest import read_export
+from pipereview.ingest_week import ingest_folder
 from pipereview.store import SnapshotStore
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -28,6 +36,9 @@ GOOD = Path(__file__).parent / "data" / "headers" / "odoo.csv"
 WEEK = "2026-W47"
 CASES: list[dict[str, Any]] = yaml.safe_load((BAD / "cases.yaml").read_text(encoding="utf-8"))
 SKIP_REASONS = ("blank row", "footer", "total row", "above the header")
+HELPERS = {"cases.yaml", "make_fixtures.py"}  # not exports
+TINY = Path(__file__).parent / "data" / "notebooks" / "tiny_team.ipynb"
+SUMMARY = re.compile(r"(\d+) rows read, (\d+) kept, (\d+) rejected, (\d+) skipped")
 
 
 def _case_id(case: dict[str, Any]) -> str:
@@ -40,6 +51,10 @@ def _fold(text: str) -> str:
 
 def _run(args: list[str]) -> Any:
     return CliRunner().invoke(app, args, catch_exceptions=True)
+
+
+def _args(case: dict[str, Any]) -> list[str]:
+    return [str(a).replace("{bad}", str(BAD)) for a in case.get("args", [])]
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +78,10 @@ def _snapshot_bytes(store: Path) -> dict[str, bytes]:
 
 
 def test_corpus_is_complete() -> None:
-    files = {p.name for p in BAD.iterdir() if p.name != "cases.yaml"}
+    files = {p.name for p in BAD.iterdir() if p.is_file() and p.name not in HELPERS}
     described = {case["file"] for case in CASES}
     assert files == described
-    assert len(files) >= 24
+    assert len(files) >= 30
     assert {case["exit"] for case in CASES} == {0, 1}
 
 
@@ -77,7 +92,7 @@ def test_bad_input(case: dict[str, Any], store: Path) -> None:
     needs = f" (waits for: {case['needs']})" if case.get("needs") else ""
 
     result = _run(["ingest", str(path), "--week", WEEK, "--store", str(store), "--replace",
-                   *case.get("args", [])])
+                   *_args(case)])
 
     output = _fold(result.output)
     assert "Traceback" not in result.output
@@ -180,3 +195,177 @@ def test_reader_reports_the_rows_above_the_header(file: str, header_row: int,
     assert [n for n, _ in got] == [n for n, _ in titles]
     for (_, text), (_, start) in zip(got, titles, strict=True):
         assert text.startswith(start)
+
+
+# --- row accounting: no row disappears without being counted and quarantined -------------
+
+_OPTIONS = {"--encoding": "encoding", "--crm": "column_map", "--map": "column_map",
+            "--model": "stage_model", "--team": "team"}
+
+
+def _options(case: dict[str, Any]) -> dict[str, str]:
+    args = _args(case)
+    return {_OPTIONS[flag]: value for flag, value in zip(args[::2], args[1::2], strict=True)}
+
+
+def _rows_in_file(path: Path, encoding: str | None) -> int:
+    """The rows of the file as a spreadsheet numbers them, counted without pipereview:
+    CSV records, or the rows of the XLSX sheet holding the most rows (up to the last one
+    with a value)."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            counts = []
+            for sheet in book.worksheets:
+                filled = [n for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                          if any(v is not None and str(v).strip() for v in row)]
+                counts.append(max(filled, default=0))
+        finally:
+            book.close()
+        return max(counts)
+    text = path.read_bytes().decode(encoding or "utf-8")
+    delimiter = max(",;\t|", key=text.count)
+    return sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_every_row_is_kept_rejected_or_skipped(case: dict[str, Any]) -> None:
+    """Each row of the file but the header is counted once (kept, rejected or skipped),
+    and each rejected or skipped row is in the quarantine with its reason."""
+    path = BAD / case["file"]
+    if case["exit"] == 1 and not case.get("rejected"):  # refused as a whole: nothing counted
+        with pytest.raises(PipereviewError, match=re.escape(case["file"])):
+            read_export(path, week=WEEK, **_options(case))  # type: ignore[arg-type]
+        return
+    result = read_export(path, week=WEEK, **_options(case))  # type: ignore[arg-type]
+    report = result.report
+    if path.suffix in (".csv", ".xlsx"):
+        assert report.rows_read == _rows_in_file(path, report.encoding) - 1  # all but the header
+    assert report.rows_read == report.rows_kept + report.rows_rejected + report.rows_skipped
+    assert len(result.snapshot) == report.rows_kept
+    assert len(result.quarantine) == report.rows_rejected + report.rows_skipped
+    kept = set(result.snapshot["source_row"].astype(int))
+    quarantined = set(result.quarantine["row"].astype(int))
+    assert not kept & quarantined
+    rows = set(range(1, report.rows_read + 2)) - {report.header_row}
+    assert kept | quarantined == rows, "rows neither kept nor quarantined"
+    assert result.quarantine["reason"].map(bool).all()
+    assert report.rows_rejected == case.get("rejected", 0)
+    assert report.rows_skipped == case.get("skipped", 0)
+    if case["exit"] == 0:
+        assert report.rows_kept == case["stored_rows"]
+
+
+ROW_LEVEL = [c for c in CASES if c["exit"] == 1 and c.get("rejected")]
+
+
+@pytest.mark.parametrize("case", ROW_LEVEL, ids=_case_id)
+def test_keep_going_stores_the_rest_and_counts_every_row(case: dict[str, Any], store: Path
+                                                         ) -> None:
+    """With --keep-going the good rows are stored; the summary, the stored week's record
+    and the quarantine file account for every other row."""
+    result = _run(["ingest", str(BAD / case["file"]), "--week", WEEK, "--store", str(store),
+                   "--replace", "--keep-going", *_args(case)])
+    assert result.exit_code == 0, result.output
+    read, kept, rejected, skipped = map(int, SUMMARY.search(_fold(result.output)).groups())
+    assert (rejected, skipped) == (case["rejected"], case.get("skipped", 0))
+    assert read == kept + rejected + skipped
+    assert len(SnapshotStore(store).read(WEEK)) == kept
+    info = SnapshotStore(store).info(WEEK)
+    assert (info["rows_rejected"], info["rows_skipped"]) == (rejected, skipped)
+    [counts] = info["files"]
+    assert counts == {"file": case["file"], "rows_read": read, "rows_kept": kept,
+                      "rows_rejected": rejected, "rows_skipped": skipped,
+                      "quarantine": f"quarantine/{WEEK}/{Path(case['file']).stem}"
+                                    ".quarantine.csv"}
+    quarantine = pd.read_csv(store / counts["quarantine"], encoding="utf-8-sig", dtype=str)
+    assert len(quarantine) == rejected + skipped
+    assert f"quarantine: {store / counts['quarantine']}" in _fold(result.output)
+
+
+def test_merged_cells_take_the_value_shown() -> None:
+    result = read_export(BAD / "merged_team_cells.xlsx", week=WEEK)
+    deals = result.snapshot.set_index("deal_id")
+    assert deals["team"].to_dict() == {
+        "SJ20261102011": "华东大区", "SJ20261020004": "华东大区", "SJ20260911002": "华南大区",
+        "SJ20261105009": "华南大区", "SJ20261111015": "华南大区"}
+    assert deals.loc["SJ20261020004", "owner"] == "王磊"
+    assert not result.report.warnings  # no deal fell back to the default team
+
+
+def test_merged_spacer_column_is_not_a_column() -> None:
+    result = read_export(BAD / "merged_title_and_group_header.xlsx", week=WEEK)
+    assert result.snapshot["amount"].tolist() == [12000.0, 48500.0, 7250.0]
+    assert result.report.ignored_columns == ()
+
+
+def test_gbk_csv_reads_as_chinese() -> None:
+    result = read_export(BAD / "excel_gbk_chinese_header.csv", week=WEEK)
+    assert result.report.encoding == "gb18030"
+    assert result.snapshot["owner"].tolist() == ["张赟", "李珺", "陈静"]
+    assert result.snapshot["amount"].tolist() == [860000.0, 1250000.0, 1200000.0]
+
+
+# --- the week through the batch ----------------------------------------------------------
+
+GOOD_AND_BAD = {
+    "hubspot.csv": GOOD.parent / "hubspot.csv",                         # good
+    "excel_gbk_chinese_header.csv": BAD / "excel_gbk_chinese_header.csv",  # repaired encoding
+    "merged_title_and_group_header.xlsx": BAD / "merged_title_and_group_header.xlsx",  # layout
+    "negative_amount.csv": BAD / "negative_amount.csv",                 # 1 row rejected
+}
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_week_of_good_and_bad_exports_through_the_batch(tmp_path: Path) -> None:
+    week_dir = tmp_path / "exports" / WEEK
+    week_dir.mkdir(parents=True)
+    for name, source in GOOD_AND_BAD.items():
+        shutil.copy(source, week_dir / name)
+    store = tmp_path / "store"
+
+    # an unreadable file refuses the whole week, even with keep_going: its rows cannot be
+    # counted, so nothing is stored
+    shutil.copy(BAD / "login_page_saved_as.csv", week_dir)
+    with pytest.raises(InputError, match=r"login_page_saved_as\.csv is a web page"):
+        ingest_folder(tmp_path / "exports", store=store, keep_going=True)
+    assert SnapshotStore(store).weeks() == []
+    (week_dir / "login_page_saved_as.csv").unlink()
+
+    # a rejected row refuses the week unless keep_going
+    with pytest.raises(InputError, match=r"week 2026-W47 was not stored: 1 row\(s\) rejected"):
+        ingest_folder(tmp_path / "exports", store=store)
+    assert SnapshotStore(store).weeks() == []
+    [outcome] = ingest_folder(tmp_path / "exports", store=store, keep_going=True)
+    counts = {r.file.rsplit("/", 1)[-1]: (r.rows_read, r.rows_kept, r.rows_rejected,
+                                          r.rows_skipped) for r in outcome.reports}
+    assert counts == {"excel_gbk_chinese_header.csv": (3, 3, 0, 0), "hubspot.csv": (3, 3, 0, 0),
+                      "merged_title_and_group_header.xlsx": (6, 3, 0, 3),
+                      "negative_amount.csv": (3, 2, 1, 0)}
+    assert outcome.rows == 11
+    assert sorted(p.name for p in outcome.quarantine_files) == [
+        "merged_title_and_group_header.quarantine.csv", "negative_amount.quarantine.csv"]
+
+    result = _run(["run", "--week", WEEK, "--store", str(store), "--out", str(tmp_path / "out"),
+                   "--notebook", str(TINY), "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / WEEK / "manifest.json").read_text(encoding="utf-8"))
+    assert {t["team"] for t in manifest["teams"]} == set(outcome.teams)
+    assert all(t["status"] == "ok" for t in manifest["teams"])
+    opened = sum(t["headline"]["open_deals"] for t in manifest["teams"])
+    assert opened == len(SnapshotStore(store).read(WEEK))  # every stored row in a team's run
+    inputs = manifest["inputs"]
+    assert (inputs["rows"], inputs["rows_rejected"], inputs["rows_skipped"]) == (11, 1, 3)
+    by_file = {f["file"]: f for f in inputs["files"]}
+    assert by_file["negative_amount.csv"]["quarantine"] == \
+        f"quarantine/{WEEK}/negative_amount.quarantine.csv"
+    assert by_file["hubspot.csv"]["quarantine"] is None
+    for entry in inputs["files"]:  # the manifest accounts for every row of every export
+        assert entry["rows_read"] == entry["rows_kept"] + entry["rows_rejected"] \
+            + entry["rows_skipped"]
+        if entry["quarantine"]:
+            quarantined = pd.read_csv(store / entry["quarantine"], encoding="utf-8-sig")
+            assert len(quarantined) == entry["rows_rejected"] + entry["rows_skipped"]

@@ -288,7 +288,7 @@ class RowBuilder:
         report = IngestReport(
             file=self.file, week=self.week, column_map=self.cmap.name,
             stage_model=self.model.name, encoding=self.peek.encoding,
-            header_row=self.peek.header_row, rows_read=len(index), rows_kept=int(keep.sum()),
+            header_row=self.peek.header_row, rows_read=len(index) + len(self.peek.title_rows), rows_kept=int(keep.sum()),
             rows_rejected=int(rejected.sum()),
             rows_skipped=int(skipped.sum()) + len(self.peek.title_rows),
             repairs=tuple(self.repairs), warnings=tuple(self.warnings),

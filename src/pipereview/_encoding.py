@@ -59,6 +59,16 @@ def detect_encoding(data: bytes, path: Path) -> str:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
         bad = data[: exc.start].count(b"\n") + 1
+        euro = _windows_euro_line(data)
+        if euro is not None:
+            raise EncodingError(
+                f"{path}: line {euro} is Chinese Windows text (GBK, code page 936) with a euro "
+                f"sign written as Windows writes it, the byte 0x80{_euro_sample(data, euro)}, "
+                "which GB18030/GBK does not have: expected UTF-8 (with or without BOM) or "
+                "GB18030/GBK without that byte", file=path, row=euro,
+                expected="UTF-8 (with or without BOM) or GB18030/GBK",
+                hint="in Excel, save the file as 'CSV UTF-8' (no --encoding reads code page "
+                "936's euro sign), or replace € by EUR in the file") from None
         raise EncodingError(
             f"{path}: line {bad} is neither UTF-8 nor GB18030/GBK text"
             f"{_western_sample(data, bad)}: expected UTF-8 (with or without BOM) or "
@@ -77,6 +87,32 @@ def detect_encoding(data: bytes, path: Path) -> str:
             hint="pass --encoding cp1252 (or the file's encoding, e.g. latin-1), or save the "
             "file as 'CSV UTF-8'")
     return "gb18030"
+
+
+def _windows_euro_line(data: bytes) -> int | None:
+    """The first line holding byte 0x80 where a character starts, when that is all that
+    keeps ``data`` from being GB18030: Windows' code page 936 writes the euro sign so."""
+    first = None
+    for number, line in enumerate(data.splitlines(), start=1):
+        while True:
+            try:
+                line.decode("gb18030")
+                break
+            except UnicodeDecodeError as exc:
+                if line[exc.start] != 0x80:
+                    return None
+                first = first or number
+                line = line[exc.start + 1:]
+    return first
+
+
+def _euro_sample(data: bytes, line: int) -> str:
+    """`` (it reads '…€1,250,000.00…')``: the line as code page 936 with its euro sign."""
+    raw = data.splitlines()[line - 1]
+    text = "".join(part.decode("gb18030", errors="replace") + "€"
+                   for part in raw.split(b"\x80"))[:-1]
+    start = text.find("€")
+    return f" (it reads '…{text[max(0, start - 20): start + 20]}…')"
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

@@ -14,7 +14,12 @@ __all__ = ["IngestReport", "IngestResult"]
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What happened to one export: where it came from, counts, repairs and problems."""
+    """What happened to one export: where it came from, counts, repairs and problems.
+
+    Every row of the file but the header is counted once: ``rows_read`` (the rows above
+    the header too) = ``rows_kept`` + ``rows_rejected`` + ``rows_skipped``; the rejected
+    and skipped rows are the ones in the quarantine file.
+    """
 
     file: str
     week: str

@@ -93,7 +93,9 @@ def ingest_week(
     _check_across_files(snapshot)
     path = target.add(snapshot, week, replace=replace, sources=[Path(f) for f in files],
                       info={"column_maps": sorted({r.report.column_map for r in results}),
-                            "rows_rejected": sum(r.report.rows_rejected for r in results)})
+                            "rows_rejected": sum(r.report.rows_rejected for r in results),
+                            "rows_skipped": sum(r.report.rows_skipped for r in results),
+                            "files": _file_counts(target, week, results)})
     return WeekIngest(str(week), path, len(snapshot),
                       tuple(sorted(snapshot["team"].unique().tolist())),
                       tuple(r.report for r in results), tuple(quarantined))
@@ -104,9 +106,11 @@ def ingest_folder(
     *,
     store: str | Path | SnapshotStore | None = None,
     replace: bool = False,
+    keep_going: bool = False,
     progress: ProgressFactory | None = None,
 ) -> list[WeekIngest]:
-    """Ingest ``folder/<week>/*`` (one sub-folder per ISO week, e.g. ``2026-W47``)."""
+    """Ingest ``folder/<week>/*`` (one sub-folder per ISO week, e.g. ``2026-W47``);
+    ``keep_going`` as for :func:`ingest_week`."""
     folder = Path(folder)
     week_dirs = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
     if not week_dirs:
@@ -119,7 +123,8 @@ def ingest_folder(
         for week_dir in week_dirs:
             week = Week.parse(week_dir.name)
             files = sorted(p for p in week_dir.iterdir() if p.suffix.lower() in _EXPORT_SUFFIXES)
-            outcomes.append(ingest_week(files, week=week, store=store, replace=replace))
+            outcomes.append(ingest_week(files, week=week, store=store, replace=replace,
+                                        keep_going=keep_going))
             if bar:
                 bar.advance(task)
     return outcomes
@@ -146,6 +151,23 @@ def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResu
             result.quarantine.to_csv(handle, index=False, lineterminator="\n")
         written.append(path)
     return written
+
+
+def _file_counts(store: SnapshotStore, week: Week, results: list[IngestResult]
+                 ) -> list[dict[str, Any]]:
+    """Per export: the rows read, kept, rejected and skipped, and its quarantine file
+    (relative to the store), kept with the week so that a batch's manifest shows them."""
+    counts = []
+    for result in results:
+        report = result.report
+        quarantine = store.quarantine_dir(week) / f"{Path(report.file).stem}.quarantine.csv"
+        counts.append({
+            "file": Path(report.file).name, "rows_read": report.rows_read,
+            "rows_kept": report.rows_kept, "rows_rejected": report.rows_rejected,
+            "rows_skipped": report.rows_skipped,
+            "quarantine": (quarantine.relative_to(store.root).as_posix()
+                           if not result.quarantine.empty else None)})
+    return counts
 
 
 def _check_across_files(snapshot: pd.DataFrame) -> None:

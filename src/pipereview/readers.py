@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +33,8 @@ _HEAD_BYTES = 1 << 20
 _DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _SUPPORTED = "a CSV, XLSX or Parquet export"
 _MAX_SHEETS = 20
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
+_WEB_PAGE_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,12 @@ class ExportPeek:
     #: the rows above the header (report titles, blank lines), as (row number, cells),
     #: so that they can be shown in the quarantine file with the rows skipped below
     title_rows: tuple[tuple[int, tuple[str, ...]], ...] = field(default=())
+    #: XLSX cells merged down one column below the header, as (column, first row, last
+    #: row), 1-based: every cell of the range takes the value the merged cell shows
+    merged_fill: tuple[tuple[int, int, int], ...] = field(default=())
+    #: XLSX header cells merged over several columns, as (range, name, column): the
+    #: columns after the first have no name of their own and must hold no values
+    merged_header: tuple[tuple[str, str, int], ...] = field(default=())
 
 
 def peek_export(
@@ -85,12 +94,14 @@ def peek_export(
             file=path, expected=_SUPPORTED,
             hint="open it in Excel or LibreOffice and save it as .xlsx or CSV (UTF-8)")
     sniff = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if sniff.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
+    if sniff.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or (
+            sniff.startswith(b"<") and any(tag in sniff for tag in _WEB_PAGE_TAGS)):
         raise InputError(
             f"{path} is a web page (HTML/XML), not a spreadsheet, although its name says "
             f"{path.suffix or 'nothing'}: expected {_SUPPORTED}", file=path,
             expected=_SUPPORTED,
-            hint="some CRMs save 'Excel' downloads as HTML; export as CSV or XLSX instead")
+            hint="some CRMs save 'Excel' downloads as HTML; export as CSV or XLSX instead "
+            "(a sign-in or error page saved in place of the report: sign in and export again)")
     if head.startswith(b"%PDF"):
         raise InputError(f"{path} is a PDF document: expected {_SUPPORTED}", file=path,
                          expected=_SUPPORTED,
@@ -343,8 +354,80 @@ def _peek_xlsx(path: Path, known: Collection[str]) -> ExportPeek:
     while header and not header[-1]:
         header = header[:-1]
     titles = tuple((n, tuple(_trim(cells))) for n, cells in _title_rows(rows[:index]))
-    return ExportPeek(path, "xlsx", header, index + 1, sheet=title, repairs=repairs + found,
+    peek = ExportPeek(path, "xlsx", header, index + 1, sheet=title, repairs=repairs + found,
                       title_rows=titles)
+    return _with_merged_cells(peek, _merged_ranges(path, title), rows)
+
+
+def _merged_ranges(path: Path, title: str) -> list[tuple[int, int, int, int]]:
+    """The merged cell ranges of sheet ``title`` as (first row, first column, last row,
+    last column), 1-based. The read-only reader does not report them: they are read from
+    the sheet's XML, where they follow the rows."""
+    from openpyxl.utils.cell import range_boundaries
+
+    book = _open_book(path)
+    refs: set[bytes] = set()
+    try:
+        with book[title]._get_source() as source:
+            tail = b""
+            while chunk := source.read(1 << 20):
+                refs.update(_MERGE_CELL.findall(tail + chunk))
+                tail = chunk[-200:]
+    finally:
+        book.close()
+    ranges = []
+    for ref in refs:
+        first_col, first_row, last_col, last_row = range_boundaries(ref.decode("ascii"))
+        ranges.append((first_row, first_col, last_row, last_col))
+    return sorted(ranges)
+
+
+def _with_merged_cells(peek: ExportPeek, ranges: list[tuple[int, int, int, int]],
+                       rows: list[list[str]]) -> ExportPeek:
+    """Merged cells in the header or below it: refused when the header spreads over
+    several rows, filled down when one column's cells are merged over several deals."""
+    from openpyxl.utils.cell import get_column_letter
+
+    at = peek.header_row
+    header = list(peek.header)
+
+    def ref(r: tuple[int, int, int, int]) -> str:
+        return f"{get_column_letter(r[1])}{r[0]}:{get_column_letter(r[3])}{r[2]}"
+
+    tall = [r for r in ranges if r[0] <= at <= r[2] and r[0] < r[2]]
+    if tall:
+        first, last = min(r[0] for r in tall), max(r[2] for r in tall)
+        other = [n for n in range(first, last + 1) if n != at]
+        below = [c.strip() for n in other if n - 1 < len(rows) for c in rows[n - 1] if c.strip()]
+        shown = ", ".join(ref(r) for r in tall[:5]) + (" …" if len(tall) > 5 else "")
+        raise InputError(
+            f"{peek.path}: the header on row {at} is merged with row(s) "
+            f"{', '.join(map(str, other))} (merged cells {shown})"
+            + (f", which hold {', '.join(repr(b) for b in below[:6])}" if below else "")
+            + ": expected the header on one row with one name per column",
+            file=peek.path, row=at, expected="a header on one row, one name per column",
+            hint="unmerge the header cells and write every column's name on the header row "
+            "(e.g. 'Amount' and 'Currency' rather than 'Amount' over 'Value' and 'Currency'), "
+            "or export the report again from the CRM without the layout")
+    repairs = list(peek.repairs)
+    wide = []
+    for r in ranges:
+        if r[0] == at == r[2] and r[1] <= len(header):
+            header += [""] * (r[3] - len(header))
+            wide += [(ref(r), header[r[1] - 1], col) for col in range(r[1] + 1, r[3] + 1)]
+    if wide:
+        repairs.append("header cell(s) merged over several columns: " + "; ".join(
+            f"{name!r} over {where}" for where, name in {w: n for w, n, _ in wide}.items())
+            + "; the columns under them with no name of their own are empty and were ignored")
+    fill = tuple((r[1], r[0], r[2]) for r in ranges if r[0] > at and r[1] == r[3] and r[2] > r[0]
+                 and r[1] <= len(header))
+    if fill:
+        shown = ", ".join(f"{header[c - 1] or get_column_letter(c)!r} rows {a}-{b}"
+                          for c, a, b in fill[:5]) + (" …" if len(fill) > 5 else "")
+        repairs.append(f"filled {len(fill)} merged cell range(s) with the value they show: "
+                       f"{shown}")
+    return replace(peek, header=tuple(header), repairs=tuple(repairs), merged_fill=fill,
+                   merged_header=tuple(wide))
 
 
 def _trim(cells: tuple[str, ...] | list[str]) -> list[str]:
@@ -363,4 +446,25 @@ def _read_xlsx(peek: ExportPeek) -> pd.DataFrame:
                 for row in sheet.iter_rows(min_row=peek.header_row + 1, values_only=True)]
     finally:
         book.close()
+    first = peek.header_row + 1
+    for where, name, col in peek.merged_header:
+        used = [n for n, row in enumerate(rows, start=first)
+                if row[col - 1] is not None and str(row[col - 1]).strip()]
+        if used:
+            from openpyxl.utils.cell import get_column_letter
+
+            letter = get_column_letter(col)
+            raise InputError(
+                f"{peek.path}: the header cell {name!r} is merged over {where}, so column "
+                f"{letter} has no name of its own, but it holds values ({'row' if len(used) == 1 else 'rows'} "
+                f"{', '.join(map(str, used[:5]))}{' …' if len(used) > 5 else ''}): expected "
+                "one header cell per column", file=peek.path, row=peek.header_row,
+                column=name, expected="one header cell per column",
+                hint=f"unmerge {where} and give column {letter} its own name (e.g. 'Currency' "
+                "next to 'Amount'), or delete the column")
+    for col, top, bottom in peek.merged_fill:
+        if top - first < len(rows):
+            value = rows[top - first][col - 1]
+            for n in range(top + 1 - first, min(bottom + 1 - first, len(rows))):
+                rows[n] = (*rows[n][: col - 1], value, *rows[n][col:])
     return pd.DataFrame(rows, columns=_column_names(peek.header), dtype=object)
