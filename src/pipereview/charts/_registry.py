@@ -89,8 +89,9 @@ def _funnel(context: CoachingContext, team: str, owner: str | None, lang: str
         return None
     models = context.open_deals.loc[context.open_deals["team"] == team, "stage_model"]
     model = load_stage_model(str(models.mode().iloc[0])) if len(models) else None
-    stages = rows.groupby("stage", sort=False, observed=True)[["deals", "amount"]].sum()
-    return funnel_chart(stages.reset_index(), stage_model=model, lang=lang)
+    stages = rows.groupby("stage", sort=False, observed=True)[["count", "amount"]].sum()
+    return funnel_chart(stages.reset_index().rename(columns={"count": "deals"}),
+                        stage_model=model, lang=lang)
 
 
 def _forecast(context: CoachingContext, team: str, owner: str | None, lang: str
