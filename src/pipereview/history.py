@@ -59,6 +59,9 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "push_count", "stage_path", "stage_since", "days_in_stage", "stage_age_is_lower_bound",
 )
 _PATH_SEP = " → "
+# what matching reads (see pipereview.matching), and the week
+_MATCH_COLUMNS = ("snapshot_week", "deal_id", "deal_name", "account", "team", "owner", "amount",
+                  "close_date")
 
 
 def deal_key(frame: pd.DataFrame) -> pd.Series:
@@ -161,42 +164,55 @@ def _chain(history: pd.DataFrame, settings: MatchSettings | None
     Returns ``perm`` (positions in ``history`` of the week-sorted rows) and, per sorted row,
     ``parent`` (-1 on a deal's first row), ``link``, ``root`` (the deal's first row) and
     the stable ``key``.
+
+    Only the columns matching reads are taken, rows are reordered only when not already
+    in week order (a store's history is), weeks are slices, and IDs are integer codes:
+    on a history of millions of rows no per-row Python string is made and no column is
+    copied (a copy per week made keying 13 million rows take tens of GiB and minutes).
     """
     weeks = sorted(history["snapshot_week"].astype(str).unique(), key=Week.parse)
     index = pd.Index(weeks).get_indexer(history["snapshot_week"].astype(str))
     perm = np.argsort(index, kind="stable")
-    hist = history.iloc[perm].reset_index(drop=True)
+    hist = history[[c for c in _MATCH_COLUMNS if c in history.columns]]
+    if (np.diff(index) < 0).any():
+        hist = hist.iloc[perm]
+    hist = hist.reset_index(drop=True)
     counts = np.bincount(index, minlength=len(weeks))
     starts = np.concatenate([[0], np.cumsum(counts)])
     n = len(hist)
-    ids = hist["deal_id"].astype("str").str.strip().fillna("").to_numpy(dtype=object)
+    codes, uniques = pd.factorize(hist["deal_id"].astype("str").str.strip().fillna(""))
+    id_text = np.asarray(uniques, dtype=object)
+    blank = (id_text == "")[codes] if len(id_text) else np.zeros(n, dtype=bool)
     parent = np.full(n, -1, dtype=np.int64)
     link = np.full(n, "", dtype=object)
     root = np.arange(n)
     has_child = np.zeros(n, dtype=bool)
-    last_row = pd.Series(dtype=np.int64)  # latest row seen for each deal ID
+    last_row = np.full(len(id_text), -1, dtype=np.int64)  # latest row seen of each deal ID
     for t in range(len(weeks)):  # loops over weeks; each week is vectorised
         rows = np.arange(starts[t], starts[t + 1])
         if t > 0:
-            m = match_deals(hist.iloc[starts[t - 1]:starts[t]], hist.iloc[rows], settings=settings)
+            m = match_deals(hist.iloc[starts[t - 1]:starts[t]], hist.iloc[starts[t]:starts[t + 1]],
+                            settings=settings)
             m = m[m["method"] != ""]
             child = starts[t] + m["curr_row"].to_numpy(dtype=np.int64)
             parent[child] = starts[t - 1] + m["prev_row"].to_numpy(dtype=np.int64)
             link[child] = m["method"].to_numpy(dtype=object)
-        orphans = rows[(parent[rows] < 0) & (ids[rows] != "")]
-        if len(orphans) and len(last_row):  # back after a gap under the same ID
-            prior = last_row.reindex(ids[orphans]).to_numpy(dtype=float, na_value=np.nan)
-            ok = ~np.isnan(prior)
-            ok[ok] = ~has_child[prior[ok].astype(np.int64)]
-            parent[orphans[ok]] = prior[ok].astype(np.int64)
+        orphans = rows[(parent[rows] < 0) & ~blank[rows]]
+        if len(orphans):  # back after a gap under the same ID
+            prior = last_row[codes[orphans]]
+            ok = prior >= 0
+            ok[ok] = ~has_child[prior[ok]]
+            parent[orphans[ok]] = prior[ok]
             link[orphans[ok]] = "id"
         linked = rows[parent[rows] >= 0]
         has_child[parent[linked]] = True
         root[linked] = root[parent[linked]]
-        seen = rows[ids[rows] != ""]
-        last_row = pd.concat([last_row, pd.Series(seen, index=ids[seen])])
-        last_row = last_row[~last_row.index.duplicated(keep="last")]
-    key = _keys(ids, root, hist["snapshot_week"].to_numpy(dtype=object))
+        seen = rows[~blank[rows]]
+        last_row[codes[seen]] = seen
+    heads = np.flatnonzero(root == np.arange(n))
+    week_names = np.asarray(weeks, dtype=object)
+    key = _keys(id_text[codes[heads]] if len(id_text) else np.array([], dtype=object),
+                heads, root, week_names[index[perm][heads]])
     return perm, parent, link, root, key
 
 
@@ -220,7 +236,7 @@ def with_deal_keys(history: pd.DataFrame, *, settings: MatchSettings | None = No
     0      2026-W46   OLD-1    OLD-1
     0      2026-W47   NEW-9    OLD-1
     """
-    out = history.copy()
+    out = history.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     if history.empty:
         out["deal_key"] = pd.Series(dtype="str")
         return out
@@ -306,10 +322,10 @@ def deal_summary(trail: pd.DataFrame) -> pd.DataFrame:
     return out.loc[:, list(SUMMARY_COLUMNS)]
 
 
-def _keys(ids: np.ndarray, root: np.ndarray, weeks: np.ndarray) -> np.ndarray:
-    """Stable key per row: its deal's first ID, or first week and rank when it had none."""
-    heads = np.flatnonzero(root == np.arange(len(root)))
-    head_ids, head_weeks = ids[heads], weeks[heads]
+def _keys(head_ids: np.ndarray, heads: np.ndarray, root: np.ndarray, head_weeks: np.ndarray
+          ) -> np.ndarray:
+    """Stable key per row: its deal's first ID, or first week and rank when it had none
+    (``heads``: each deal's first row, with its ID and week)."""
     blank = head_ids == ""
     rank = pd.Series(blank).groupby(head_weeks).cumsum().to_numpy()
     names = np.where(blank, head_weeks + "#" + rank.astype(str), head_ids).astype(object)

@@ -21,7 +21,8 @@ The package: ``_teams`` (the teams, their names and the planted patterns), ``_da
 (calendar helpers), ``_process`` (stage models as weekly rates), ``_simulate`` (the weekly
 simulation), ``_ids`` and ``_formats`` (how each CRM writes ids, values and files),
 ``_generate`` (the sample set), ``_readme`` (its README), ``_large`` (one large export for
-benchmarks).
+benchmarks), ``_org`` (a generated organisation of many teams and weeks, written straight
+into a snapshot store, for scale benchmarks).
 
 >>> import tempfile
 >>> from pathlib import Path
@@ -37,15 +38,19 @@ from __future__ import annotations
 
 from pipereview.sample._generate import generate_samples
 from pipereview.sample._large import generate_large_export
+from pipereview.sample._org import OrgSummary, generate_organisation, organisation_weeks
 from pipereview.sample._summary import DealCount, PlantedPatterns, SampleSummary
 from pipereview.sample._teams import TEAMS, TeamSpec
 
 __all__ = [
     "TEAMS",
     "DealCount",
+    "OrgSummary",
     "PlantedPatterns",
     "SampleSummary",
     "TeamSpec",
     "generate_large_export",
+    "generate_organisation",
     "generate_samples",
+    "organisation_weeks",
 ]
