@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/diagnostics.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/scale.py
 
 samples: $(STAMP)
 	$(BIN)/pipereview sample --out data/samples --seed 2026

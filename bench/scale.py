@@ -21,8 +21,9 @@ every 50 ms. Stages:
 - ``batch``: :func:`pipereview.batch.run_batch` with ``notebooks/weekly_review.ipynb``
   (it reads and keys the history itself, then runs one notebook per team). On the
   medium and full sizes only ``--batch-teams`` teams are run (default: medium 6,
-  full 4) and the batch of every team is extrapolated from their mean team time --
-  printed as such;
+  full 4; the full size one team at a time, ``--batch-workers``, to stay within
+  ``--max-gib``) and the batch of every team with ``--workers`` is extrapolated from
+  their mean team time -- printed as such;
 - ``dashboard``: :func:`pipereview.serve.prepare_dashboard` from the shared history.
 
 Prints the machine, then one table per size and a summary of how the cost grows.
@@ -46,6 +47,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {"small": (5, 10_000, 26), "medium": (20, 40_000, 52), "full": (50, 100_000, 104)}
 BATCH_TEAMS = {"small": 0, "medium": 6, "full": 4}  # 0: every team
+# the full size runs its batch sample one team at a time: each team's kernel reads the whole
+# shared history (~5 GiB at that size) and the batch process holds it too, so two kernels
+# at once would pass the memory this benchmark allows itself (--max-gib)
+BATCH_WORKERS = {"small": 2, "medium": 2, "full": 1}
 LAST_WEEK = "2026-W47"
 GIB = 2**30
 
@@ -53,9 +58,10 @@ GIB = 2**30
 class Meter:
     """Wall time and peak RSS (this process and its children) per named phase."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_gib: float = 0.0) -> None:
         import psutil
 
+        self.max_gib = max_gib
         self._proc = psutil.Process()
         self._phase = ""
         self.phases: dict[str, dict[str, float]] = {}
@@ -81,6 +87,23 @@ class Meter:
             if phase:
                 entry = self.phases[phase]
                 entry["peak_gib"] = max(entry["peak_gib"], self._rss() / GIB)
+                if self.max_gib and entry["peak_gib"] > self.max_gib:
+                    self._abort(phase, entry["peak_gib"])
+
+    def _abort(self, phase: str, gib: float) -> None:
+        """Over the memory allowed: stop the stage and its kernels at once."""
+        import os
+
+        import psutil
+
+        for proc in self._proc.children(recursive=True):
+            try:
+                proc.kill()
+            except psutil.Error:
+                continue
+        print(f"{phase}: {gib:.1f} GiB is over --max-gib {self.max_gib}", file=sys.stderr,
+              flush=True)
+        os._exit(3)
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -100,13 +123,13 @@ class Meter:
 
 
 def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_teams: int,
-          workers: int) -> dict[str, Any]:
+          workers: int, max_gib: float) -> dict[str, Any]:
     """Run one stage in this process; return its phases and facts."""
     import pandas as pd
 
     from pipereview.store import SnapshotStore
 
-    meter = Meter()
+    meter = Meter(max_gib)
     info: dict[str, Any] = {"baseline_gib": meter.baseline / GIB}
     store = SnapshotStore(work / "store")
     shared = work / "shared" / "history.parquet"
@@ -150,6 +173,7 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
         info["shared_mib"] = shared.stat().st_size / 2**20
     elif stage == "notebook":
         team = "Team 01"
+        pd.read_parquet(shared, columns=["team"])  # imports and file cache warm for both
         with meter.phase("notebook read"):  # as WeeklyReview.from_files does
             frame = pd.read_parquet(shared)
             rows = frame[frame["team"] == team]
@@ -171,6 +195,7 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
         info["teams_run"] = len(chosen)
         info["failed"] = [f"{t.team}: {t.error}" for t in result.teams if t.status != "ok"]
         info["team_s"] = [t.duration_s for t in result.teams]
+        info["batch_workers"] = workers
     elif stage == "dashboard":
         from pipereview.serve import prepare_dashboard
 
@@ -181,20 +206,25 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
 
 
 def run_stage(stage: str, work: Path, args: argparse.Namespace, teams: int, deals: int,
-              weeks: int, batch_teams: int) -> dict[str, Any]:
+              weeks: int, batch_teams: int, workers: int) -> dict[str, Any]:
     """One stage in a fresh process (its peak memory is its own)."""
     command = [sys.executable, __file__, "--child", stage, "--work", str(work),
                "--teams", str(teams), "--deals", str(deals), "--weeks", str(weeks),
-               "--batch-teams", str(batch_teams), "--workers", str(args.workers)]
+               "--batch-teams", str(batch_teams), "--workers", str(workers),
+               "--max-gib", str(args.max_gib)]
+    start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
-    if done.returncode != 0:
-        raise SystemExit(f"stage {stage} failed:\n{done.stderr[-4000:]}")
+    if done.returncode != 0:  # reported, and the other stages still run
+        lines = done.stderr.strip().splitlines() or ["no message"]
+        print(f"  stage {stage} STOPPED after {time.perf_counter() - start:.0f} s: {lines[-1]}",
+              flush=True)
+        return {"phases": {}, "info": {}, "stopped": lines[-1]}
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
 def measure(name: str, teams: int, deals: int, weeks: int, batch_teams: int,
-            args: argparse.Namespace) -> dict[str, Any]:
+            batch_workers: int, args: argparse.Namespace) -> dict[str, Any]:
     """Every stage of one size; the figures as a dict (also printed)."""
     keep = args.keep / name if args.keep else None
     with tempfile.TemporaryDirectory() as tmp:
@@ -202,7 +232,8 @@ def measure(name: str, teams: int, deals: int, weeks: int, batch_teams: int,
         work.mkdir(parents=True, exist_ok=True)
         stages = {}
         for stage in ("store", "history", "notebook", "batch", "dashboard"):
-            stages[stage] = run_stage(stage, work, args, teams, deals, weeks, batch_teams)
+            stages[stage] = run_stage(stage, work, args, teams, deals, weeks, batch_teams,
+                                      batch_workers)
             print(f"  [{name}] {stage} done", flush=True)
     return report(name, teams, deals, weeks, stages, args.workers)
 
@@ -210,9 +241,11 @@ def measure(name: str, teams: int, deals: int, weeks: int, batch_teams: int,
 def report(name: str, teams: int, deals: int, weeks: int, stages: dict[str, Any],
            workers: int) -> dict[str, Any]:
     phases = {k: v for s in stages.values() for k, v in s["phases"].items()}
+    stopped = {k: s["stopped"] for k, s in stages.items() if "stopped" in s}
     info = {k: v for s in stages.values() for k, v in s["info"].items()
             if k != "baseline_gib"}
-    batch = stages["batch"]["info"]
+    batch = stages["batch"]["info"] or {"teams_run": 0, "team_s": [math.nan], "failed": [],
+                                        "batch_workers": 0}
     run, team_s = batch["teams_run"], batch["team_s"]
     pre = phases["history read"]["s"] + phases["keying"]["s"] + phases["shared write"]["s"]
     per_team = sum(team_s) / len(team_s)
@@ -229,14 +262,17 @@ def report(name: str, teams: int, deals: int, weeks: int, stages: dict[str, Any]
         label = key
         if key == "batch":
             label = (f"batch, {run} of {teams} teams" if run < teams else f"batch, {teams} teams")
-        print(f"  {label:34s} {phases[key]['s']:8.1f}s {phases[key]['peak_gib']:8.2f}G")
+        if key in phases:
+            print(f"  {label:34s} {phases[key]['s']:8.1f}s {phases[key]['peak_gib']:8.2f}G")
+    for stage, why in stopped.items():
+        print(f"  {stage:34s} STOPPED: {why}")
     read, filtered = phases["notebook read"]["s"], phases["filtered read"]["s"]
     print(f"  a team notebook reads the whole shared history: {read:.2f} s vs "
           f"{filtered:.2f} s for its rows only ({read / filtered:.1f}x; "
           f"{info['team_rows']:,} of {info['rows']:,} rows)")
     print(f"  per team in the batch: mean {per_team:.1f} s, max {max(team_s):.1f} s "
-          f"({workers} workers; {len(batch['failed'])} failed)")
-    if run < teams:
+          f"({batch['batch_workers']} worker(s) measured; {len(batch['failed'])} failed)")
+    if 0 < run < teams:
         print(f"  batch of all {teams} teams EXTRAPOLATED: {pre:.0f} s before the teams + "
               f"{teams} x {per_team:.1f} s / {workers} workers = {estimate:.0f} s "
               f"({estimate / 60:.1f} min)")
@@ -274,14 +310,19 @@ def main() -> None:
     parser.add_argument("--deals", type=int)
     parser.add_argument("--weeks", type=int)
     parser.add_argument("--batch-teams", type=int, help="teams the batch runs (0: all)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="workers the local batch is extrapolated to")
+    parser.add_argument("--batch-workers", type=int,
+                        help="workers of the measured batch (default: 2, full size 1)")
+    parser.add_argument("--max-gib", type=float, default=14.0,
+                        help="stop a stage whose process tree passes this RSS")
     parser.add_argument("--keep", type=Path, help="keep each size's store and outputs here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         result = child(args.child, args.work, args.teams, args.deals, args.weeks,
-                       args.batch_teams, args.workers)
+                       args.batch_teams, args.workers, args.max_gib)
         print(json.dumps(result))
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -295,7 +336,8 @@ def main() -> None:
         teams, deals, weeks = args.teams or teams, args.deals or deals, args.weeks or weeks
         batch_teams = BATCH_TEAMS[name] if args.batch_teams is None else args.batch_teams
         batch_teams = 0 if batch_teams >= teams else batch_teams
-        results.append(measure(name, teams, deals, weeks, batch_teams, args))
+        workers = args.batch_workers or BATCH_WORKERS[name]
+        results.append(measure(name, teams, deals, weeks, batch_teams, workers, args))
     summary(results, args.workers)
 
 
