@@ -4,7 +4,10 @@ A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage re
 read by Excel and LibreOffice as a formula (CSV/formula injection: a deal called
 ``=HYPERLINK("http://…")`` would run when the manager opens the file). Such text is
 written with a leading apostrophe, which spreadsheets show as plain text; numbers stay
-numbers. Files are written atomically (temporary file, then rename).
+numbers. In a CSV every text is quoted: a carriage return or a ``;`` inside a cell
+(the list separator of German or French Excel) then never starts a new row or cell
+whose text could be read as a formula. Files are written atomically (temporary file,
+then rename).
 
 >>> frame = pd.DataFrame({"deal": ["=1+2", "MES rollout", "-5 discount"], "amount": [-5.0, 1.0, 2.0]})
 >>> safe_cells(frame)["deal"].tolist()
@@ -15,6 +18,7 @@ numbers. Files are written atomically (temporary file, then rename).
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
@@ -47,14 +51,18 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
 
 def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     """``frame`` as the bytes of a ``csv`` (UTF-8 with a BOM, so Excel reads Chinese) or
-    ``xlsx`` file, made safe by :func:`safe_cells`.
+    ``xlsx`` file, made safe by :func:`safe_cells` (texts quoted in a CSV, numbers not).
 
-    >>> table_bytes(pd.DataFrame({"a": ["=x"]}), "csv").decode("utf-8-sig").splitlines()
-    ['a', "'=x"]
+    >>> data = table_bytes(pd.DataFrame({"a": ["=x", "b;=y"], "n": [-1.5, 2.0]}), "csv")
+    >>> print(data.decode("utf-8-sig"), end="")
+    "a","n"
+    "'=x",-1.5
+    "b;=y",2.0
     """
     safe = safe_cells(frame)
     if fmt == "csv":
-        return safe.to_csv(index=False).encode("utf-8-sig")
+        return safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC,
+                           lineterminator="\n").encode("utf-8-sig")
     if fmt == "xlsx":
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
