@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from pipereview.notebooks import BATCH_PARAMETERS, check_team_notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "weekly_review.ipynb"
 
@@ -21,9 +23,9 @@ def test_notebook_has_one_parameters_cell_and_stored_outputs() -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and nb.cells[0] is tagged[0]
-    for name in ("team", "week", "lang", "store", "exports", "history_path", "targets",
-                 "out_dir", "stage_model"):
+    for name in BATCH_PARAMETERS:
         assert f"\n{name} = " in "\n" + tagged[0].source, name
+    assert check_team_notebook(NOTEBOOK) == []
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.outputs for c in code[1:-1]), "commit the notebook with its outputs (nbval)"
     for cell in code:  # a notebook orchestrates: no functions or classes of its own

@@ -454,6 +454,22 @@ def models(
     out.print(table)
 
 
+@app.command("new-notebook")
+@_friendly
+def new_notebook(
+    name: Annotated[str, typer.Argument(help="Name of the notebook (letters, digits, - and _), e.g. team_deep_dive.")],
+    folder: Annotated[Path, typer.Option("--out", help="Folder to write it to.")] = Path("notebooks"),
+    force: Annotated[bool, typer.Option(help="Replace a notebook of the same name.")] = False,
+) -> None:
+    """Start a team notebook from the template: the batch's parameters cell, the team's
+    review loaded, a first section; `pipereview run --notebook` runs it per team."""
+    from pipereview.notebooks import new_team_notebook
+
+    path = new_team_notebook(name, folder, force=force)
+    out.print(f"Wrote {path}. Open it in JupyterLab; run it for every team with:\n"
+              f"  pipereview run --notebook {path}")
+
+
 @app.command()
 @_friendly
 def registry() -> None:
