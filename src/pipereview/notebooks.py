@@ -30,7 +30,7 @@ BATCH_PARAMETERS: dict[str, str] = {
     "history_path": "the batch's shared, keyed history (Parquet)",
     "targets": 'targets file, or "" for no targets',
     "out_dir": "the batch's output folder for this team (write headline.json here)",
-    "stage_model": 'judge process evidence against this model; "" = the model of each deal',
+    "stage_model": 'judge process evidence against this model (empty: the model of each deal)',
     "config": 'configuration file (see docs/start-analysts.md), or ""',
 }
 
