@@ -327,10 +327,6 @@ def test_crm_names_that_are_no_shipped_map_are_refused(confined: Path) -> None:
     assert sorted(os.listdir(confined)) == ["export.csv"]
 
 
-@pytest.mark.xfail(strict=True, reason="--crm passes its value to load_column_map, which "
-                   "reads any existing path (a file with a suffix, or any existing file); fix "
-                   "in cli.ingest: refuse --crm values not in column_map_names() with the "
-                   "'unknown column map ...; shipped: ...' message (a path goes to --map)")
 @pytest.mark.parametrize("existing", ["mine.yaml", "/etc/passwd"])
 def test_crm_never_reads_a_path(existing: str, confined: Path) -> None:
     from pipereview.columnmaps import load_column_map
@@ -840,11 +836,6 @@ def test_serve_function_checks_the_address_itself() -> None:
 
 
 # === console output ====================================================================
-@pytest.mark.xfail(strict=True, reason="cli._print_table passes data to rich with markup on: "
-                   "a team named '[/]' crashes `pipereview weeks`/`changes`/`run` and "
-                   "'[link=...]' plants a terminal hyperlink; fix: add each cell as "
-                   "rich.text.Text(str(v)) (or rich.markup.escape) in _print_table and print "
-                   "the internal-error line with markup=False")
 def test_team_names_are_printed_as_text(sample_store: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     rows = SnapshotStore(sample_store).read(W47, teams=["North", "West"])

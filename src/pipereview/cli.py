@@ -15,8 +15,10 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from pipereview.errors import InputError, PipereviewError
 
@@ -59,7 +61,8 @@ def _friendly(func: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
             if _state["debug"]:
                 raise
-            err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
+            err.print("[bold red]internal error:[/] ", end="")
+            err.print(f"{type(exc).__name__}: {exc}", markup=False)
             err.print("Run again with --debug for the traceback, and please report it.")
             raise typer.Exit(3) from None
 
@@ -121,7 +124,7 @@ def _progress() -> Progress:
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Export files (CSV, XLSX, Parquet) of one week.")],
     week: Annotated[str, typer.Option(help="ISO week of the exports, e.g. 2026-W47.")],
-    crm: Annotated[str | None, typer.Option(help="Shipped column map to use instead of detecting one (see `pipereview maps`).")] = None,
+    crm: Annotated[str | None, typer.Option(help="Column map to use instead of detecting one: shipped, from a plug-in or a --templates folder (see `pipereview maps`).")] = None,
     map_file: Annotated[Path | None, typer.Option("--map", help="Your own column map (YAML).")] = None,
     model: Annotated[str | None, typer.Option(help="Stage model name or YAML file [default: the column map's].")] = None,
     team: Annotated[str | None, typer.Option(help="Team name for exports without a team column.")] = None,
@@ -135,6 +138,14 @@ def ingest(
 
     if crm and map_file:
         raise typer.BadParameter("give --crm or --map, not both")
+    if crm:
+        from pipereview.columnmaps import column_maps
+        from pipereview.errors import ColumnMapError
+
+        if crm not in column_maps:  # a name only: a file of your own goes to --map
+            raise ColumnMapError(f"unknown column map {crm!r}; known: "
+                                 f"{', '.join(column_maps.names())}",
+                                 hint="pass your own map file with --map FILE")
     outcome = ingest_week(files, week=week, column_map=map_file or crm, stage_model=model,
                           team=team, encoding=encoding, store=store, replace=replace,
                           keep_going=keep_going, progress=_progress)
@@ -143,7 +154,7 @@ def ingest(
     for path in outcome.quarantine_files:
         out.print(f"quarantine: {path}", markup=False)
     out.print(f"[green]stored[/] {outcome.week}: {outcome.rows} deals in {len(outcome.teams)} "
-              f"team(s) -> {outcome.path}")
+              f"team(s) -> {escape(str(outcome.path))}")
 
 
 @app.command()
@@ -306,7 +317,7 @@ def coach(
         files = write_coaching_pack(
             context, out_dir / as_of, lang=lang, teams=chosen, settings=rule_settings,
             templates=prompt_templates, charts=chart,
-            progress=lambda name: bar.update(task, description=f"coaching {name}", advance=1))
+            progress=lambda name: bar.update(task, description=f"coaching {escape(name)}", advance=1))
     sheets = [f for f in files if f.suffix == ".md" and not f.name.startswith("team.")]
     out.print(f"Coaching pack for {as_of} ({lang}): {len(sheets)} rep sheets and "
               f"{len(chosen)} team summaries in {(out_dir / as_of).resolve()}")
@@ -396,7 +407,7 @@ def run(
             finished += 1
             running = min(parallel, count - finished)
             bar.update(task, advance=1, description=f"{as_of}: {finished - failed} done, "
-                       f"{failed} failed, {running} running (last: {done.team})")
+                       f"{failed} failed, {running} running (last: {escape(done.team)})")
 
         result = run_batch(as_of, store=store, out_dir=out_dir, teams=chosen,
                            notebook=notebook, workers=workers, lang=lang, targets=targets,
@@ -492,7 +503,7 @@ def registry() -> None:
 def _print_table(frame: Any, title: str) -> None:
     table = Table(*[str(c) for c in frame.columns], title=title)
     for row in frame.itertuples(index=False):
-        table.add_row(*[f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[Text(f"{v:,.0f}" if isinstance(v, float) else str(v)) for v in row])
     out.print(table)
 
 
