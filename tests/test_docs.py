@@ -802,28 +802,80 @@ def checked_pages() -> list[str]:
     return sorted(p.name for p in DOCS.glob("*.md") if p.name not in GENERATED)
 
 
-@pytest.mark.parametrize("name", checked_pages())
-def test_docs_page(name: str, tmp_path: Path, stores: dict[str, Path]) -> None:
-    path = DOCS / name
-    (tmp_path / "srv-pipereview").mkdir()
-    sandbox = make_sandbox(tmp_path / "srv-pipereview", stores, directives(path))
+def page_problems(path: Path, root: Path, stores: dict[str, Path]) -> list[str]:
+    """Check every block of the page at ``path`` in a sandbox made in ``root``."""
+    (root / "srv-pipereview").mkdir()
+    sandbox = make_sandbox(root / "srv-pipereview", stores, directives(path))
     found = blocks(path)
-    page = Page(name, sandbox, found)
+    page = Page(path.name, sandbox, found)
     for block in found:
         if block.title:
             target = sandbox / block.title
             assert target.resolve().is_relative_to(sandbox.resolve()), \
-                f"{block.where(name)}: title={block.title} leaves the sandbox"
+                f"{block.where(path.name)}: title={block.title} leaves the sandbox"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.code, encoding="utf-8")
     with registries_kept(), contextlib.chdir(sandbox):
         for i, block in enumerate(found):
             page.check(i, block)
+    return page.problems
+
+
+@pytest.mark.parametrize("name", checked_pages())
+def test_docs_page(name: str, tmp_path: Path, stores: dict[str, Path]) -> None:
+    problems = page_problems(DOCS / name, tmp_path, stores)
     known = KNOWN_PROBLEMS.get(name, {})
-    new = [p for p in page.problems if not any(k in p for k in known)]
-    gone = [k for k in known if not any(k in p for p in page.problems)]
+    new = [p for p in problems if not any(k in p for k in known)]
+    gone = [k for k in known if not any(k in p for p in problems)]
     assert not new, f"{len(new)} problem(s) in docs/{name}:\n\n" + "\n\n".join(new)
     assert not gone, f"fixed in docs/{name}: remove from KNOWN_PROBLEMS: {gone}"
+
+
+#: A page with one mistake, and what the check must say about it.
+MISTAKES = [
+    ("```rust\nfn main() {}\n```", "no rule for the language 'rust'"),
+    ("```\nplain\n```", "no language"),
+    ("```bash\npipereview run --week 2026-W47 --team North\n```", "No such option: --team"),
+    ("```bash\npipereview weeks --store nowhere/at/all\npipereview ingest x.csv\n```",
+     "Missing parameter: week"),
+    ("```console\n$ pipereview coach --store demo-output/store --team Nowhere\n```",
+     "no team Nowhere"),
+    ("```console\n$ pipereview changes --store demo-output/store --week 2026-W47\n"
+     "Changes in 2026-W46\n```", "printed something else"),
+    ("```python\nprint(1 + 1)\n```\n\n```text\n3\n```", "printed something else"),
+    ("```python\n>>> 1 + 1\n3\n```", "Expected:"),
+    ("```bash\nmake deploy\n```", "no such target"),
+    ("```bash\npip install '.[docs]'\n```", "no extra 'docs'"),
+    ("```bash\n0 6 * * 1  cd /srv/pipereview && date +%V\n```", "unescaped %"),
+    ("```bash\n0 25 * * 1  pipereview weeks\n```", "outside 0-23"),
+    ("```bash\n0 6 * * 1  pipereview weeks --all\n```", "No such option: --all"),
+    ("```bash\nsystemctl enable --now nothing.timer\n```", "the page shows no such unit"),
+    ("```ini title=a.service\n[Service]\nExecStart=/usr/bin/pipereview weeks\n```",
+     "no [Unit] section"),
+    ("```ini title=a.service\n[Unit]\n[Service]\nExecStart=pipereview ingest x/* "
+     "--week 2026-W47\n```", "systemd runs no shell"),
+    ("```ini title=a.service\n[Unit]\n[Service]\nExecStart=/bin/sh -c 'pipereview "
+     "ingest x --week $(date +%G-W%V)'\n```", "(a specifier)"),
+    ("```ini title=a.service\n[Unit]\n[Service]\nExecStart=/bin/sh -c 'w=1; echo $w'\n```",
+     "systemd replaces $w"),
+    ("```ini title=a.timer\n[Unit]\n[Timer]\nOnCalendar=Mon 06:00\n[Install]\n```",
+     "a.service, not shown on the page"),
+    ("```nginx\nlocation /x/ {\n    proxy_pass http://127.0.0.1:8870;\n}\n```",
+     "no `pipereview serve --port`"),
+    ("```yaml\nname: m\nstages: []\n```", "refused by its loader"),
+    ("```yaml\nfoo: 1\n```", "YAML of no known kind"),
+    ("```json excerpt=data/samples/nothing.json\n{}\n```", "not made by the page"),
+]
+
+
+@pytest.mark.parametrize(("page", "says"), MISTAKES, ids=[m[1] for m in MISTAKES])
+def test_a_mistake_in_a_page_is_found(page: str, says: str, tmp_path: Path,
+                                       stores: dict[str, Path]) -> None:
+    path = tmp_path / "page.md"
+    path.write_text(f"# A page\n\n{page}\n", encoding="utf-8")
+    (tmp_path / "root").mkdir()
+    problems = page_problems(path, tmp_path / "root", stores)
+    assert any(says in problem for problem in problems), problems
 
 
 def test_every_page_is_checked_or_generated() -> None:
