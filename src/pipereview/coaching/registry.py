@@ -110,8 +110,8 @@ def register_rule(name: str, *, kind: Kind, coaching: Coaching, scope: Scope,
     def decorate(function: RuleFunction) -> RuleFunction:
         coaching_rules.register(name, Rule(name, function, kind, coaching, scope, dict(defaults or {}),
                                   (function.__doc__ or "").strip().split("\n\n")[0]),
-                       replace=replace, source="shipped" if function.__module__.startswith(
-                           "pipereview.") else "code")
+                       replace=replace, source="shipped" if (getattr(function, "__module__", None) or ""
+                                           ).startswith("pipereview.") else "code")
         return function
     return decorate
 
