@@ -161,8 +161,12 @@ class WeeklyReview:
         from pipereview.store import SnapshotStore
         from pipereview.targets import load_targets
 
-        if history_path:
-            history = pd.read_parquet(history_path)
+        if history_path:  # the team's rows only: the shared file holds every team's
+            history = pd.read_parquet(history_path, filters=[("team", "==", team)])
+            if history.empty:
+                teams = pd.read_parquet(history_path, columns=["team"])["team"].unique()
+                raise ValueError(f"team {team!r} is not in {history_path}; teams: "
+                                 f"{', '.join(sorted(map(str, teams))) or 'none'}")
         else:
             if store:
                 history = SnapshotStore(store).history()
