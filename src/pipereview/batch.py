@@ -11,6 +11,12 @@ previous outputs as they were. Layout of ``<out_dir>/<week>/``::
     <team>/review.html    the report, no code, no network needed to open it
     <team>/headline.json  the figures the index shows
 
+A team is ``ok`` only when its notebook ran to the end and all three of its files are
+there; otherwise it is ``failed`` with a ``reason`` (``error``, ``timed out``, ``kernel
+died``, ``worker lost``, ``disk full``, ``incomplete``) and an ``error`` saying what and
+where. Limits: ``timeout`` per cell, ``team_timeout`` per team (wall clock; the team's
+kernel is then killed with everything it started).
+
 >>> safe_folder_name("华东"), safe_folder_name("North America")
 ('华东', 'North America')
 """
@@ -18,6 +24,7 @@ previous outputs as they were. Layout of ``<out_dir>/<week>/``::
 from __future__ import annotations
 
 import datetime
+import errno
 import hashlib
 import html
 import json
@@ -26,21 +33,26 @@ import queue
 import re
 import secrets
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from pipereview.errors import InputError
+from pipereview.errors import InputError, PipereviewError
 from pipereview.weeks import Week
 
 __all__ = ["BatchResult", "TeamRun", "default_notebook", "run_batch", "safe_folder_name"]
 
 _UNSAFE = re.compile(r"[\\/\x00-\x1f\x7f]")
 _KERNEL_START = ("Kernel didn't respond", "Address already in use", "Kernel died before replying")
+_CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: What a complete team folder holds (a team lacking one of them is never ``ok``).
+EXPECTED = ("review.ipynb", "review.html", "headline.json")
 _REMOTE = re.compile(r"""<(script|link)\b[^>]*\b(?:src|href)=["']https?://[^>]*>(?:\s*</script>)?""",
                      re.IGNORECASE)
 
@@ -65,7 +77,9 @@ def default_notebook() -> Path:
 
 @dataclass(frozen=True)
 class TeamRun:
-    """One team's execution: ``status`` is ``ok`` or ``failed`` (with ``error``)."""
+    """One team's execution: ``status`` is ``ok`` or ``failed`` (with ``reason``, one of
+    ``error``, ``timed out``, ``kernel died``, ``worker lost``, ``disk full``,
+    ``incomplete``, and ``error``, what happened and in which cell)."""
 
     team: str
     folder: str
@@ -73,6 +87,7 @@ class TeamRun:
     duration_s: float
     attempts: int
     error: str = ""
+    reason: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     headline: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
@@ -126,6 +141,18 @@ def _exporter() -> Any:
         return _EXPORTERS[0]
 
 
+def _write_text(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, renamed over it (a
+    full disk leaves no truncated report behind)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _export_html(notebook: Path, target: Path) -> None:
     import nbformat
 
@@ -133,15 +160,80 @@ def _export_html(notebook: Path, target: Path) -> None:
     exporter = _exporter()
     with _EXPORT_LOCK:  # one exporter, used by one thread at a time
         body, _ = exporter.from_notebook_node(node)
-    target.write_text(_strip_remote(body), encoding="utf-8")
+    _write_text(target, _strip_remote(body))
+
+
+def _disk_full(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "No space left on device" in str(getattr(error, "evalue", ""))
+
+
+def _running_cell(executed: Path) -> int | None:
+    """The cell (counted from 1, as in the executed notebook) that was running when the
+    run stopped: the last one papermill started."""
+    try:
+        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    started = [i for i, cell in enumerate(cells)
+               if cell.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] + 1 if started else None
+
+
+def _where(cell: int | None) -> str:
+    return f" in cell {cell} of review.ipynb" if cell else ""
+
+
+def _exit_status(manager: Any) -> str:
+    """How a dead kernel process ended, e.g. ``killed by signal 9 (SIGKILL)``."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    code = process.poll() if process is not None else None
+    if code is None:
+        return ""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = ""
+        hint = "; the out-of-memory killer sends this" if -code == signal.SIGKILL else ""
+        return f" (killed by signal {-code}{f', {name}' if name else ''}{hint})"
+    return f" (exit status {code})"
 
 
 def _error_summary(error: BaseException) -> str:
+    """``Name: message (cell N of review.ipynb, line L: the line)`` for an exception a cell
+    raised (papermill's error carries the cell), ``Name: message`` otherwise."""
     name = getattr(error, "ename", type(error).__name__)
     value = getattr(error, "evalue", str(error))
-    cell = getattr(error, "exec_count", None)
-    where = f" (cell {cell})" if cell is not None else ""
-    return f"{name}: {value}{where}".strip()
+    index = getattr(error, "cell_index", None)
+    if index is None:
+        return f"{name}: {value}".strip()
+    where = f"cell {index + 1} of review.ipynb"
+    lines = _CELL_LINE.findall(_ANSI.sub("", "\n".join(getattr(error, "traceback", []))))
+    source = str(getattr(error, "source", "")).splitlines()
+    if lines and 0 < int(lines[-1]) <= len(source):
+        where += f", line {lines[-1]}: {source[int(lines[-1]) - 1].strip()[:120]}"
+    return f"{name}: {value} ({where})".strip()
+
+
+def _missing(folder: Path) -> list[str]:
+    """The expected files of a team folder that are absent, empty or unreadable."""
+    missing = []
+    for name in EXPECTED:
+        path = folder / name
+        if path.is_symlink() or not path.is_file() or path.stat().st_size == 0:
+            missing.append(name)
+        elif name.endswith((".json", ".ipynb")):
+            try:
+                if not isinstance(json.loads(path.read_text(encoding="utf-8")), dict):
+                    missing.append(name)
+            except (OSError, ValueError):
+                missing.append(name)
+    return missing
 
 
 def _fingerprint(store: Any, week: Week, notebook: Path, targets: Path | None,
@@ -157,46 +249,168 @@ def _fingerprint(store: Any, week: Week, notebook: Path, targets: Path | None,
 
 def _resumed(previous: Path, staging: Path, teams: Sequence[str], fingerprint: str
              ) -> list[TeamRun]:
-    """Last run's ok teams with the same fingerprint, their folders copied into staging."""
+    """Last run's ok teams with the same fingerprint, their folders copied into staging.
+    A team is kept only when its folder is the one its name gives, a real folder, and
+    still holds every expected file; anything else runs again."""
     manifest = previous / "manifest.json"
     if not manifest.exists():
         return []
+    try:
+        entries = json.loads(manifest.read_text(encoding="utf-8")).get("teams", [])
+    except (OSError, ValueError, AttributeError):
+        return []  # an unreadable manifest keeps nothing
+    known = {f.name for f in fields(TeamRun)}
     runs = []
-    for entry in json.loads(manifest.read_text(encoding="utf-8")).get("teams", []):
-        if (entry.get("team") in teams and entry.get("status") == "ok"
-                and entry.get("fingerprint") == fingerprint
-                and (previous / entry["folder"]).is_dir()):
-            shutil.copytree(previous / entry["folder"], staging / entry["folder"])
-            runs.append(TeamRun(**{**entry, "resumed": True}))
+    for entry in entries:
+        team = entry.get("team") if isinstance(entry, dict) else None
+        if team not in teams or entry.get("status") != "ok" or (
+                entry.get("fingerprint") != fingerprint):
+            continue
+        folder = previous / safe_folder_name(str(team))
+        if (entry.get("folder") != folder.name or folder.is_symlink() or not folder.is_dir()
+                or _missing(folder)):
+            continue
+        shutil.copytree(folder, staging / folder.name, symlinks=True)
+        runs.append(TeamRun(**{**{k: v for k, v in entry.items() if k in known},
+                               "resumed": True}))
     return runs
 
 
-Task = tuple[Path, str, Path, dict[str, Any], int]
+Task = tuple[Path, str, Path, dict[str, Any], int, float | None]
+
+
+def _lost(task: Task, error: BaseException, started: float) -> TeamRun:
+    """The run of a team whose execution never reported back (its Dask worker died, the
+    cluster went away, or a fault outside the notebook)."""
+    killed = type(error).__name__ == "KilledWorker"
+    tried = re.search(r"on (\d+) different workers", str(error))
+    message = (f"worker lost: every Dask worker that ran this team died while running it "
+               f"({tried.group(1) if tried else 'several'} tried; the cluster's "
+               f"distributed.scheduler.allowed-failures)" if killed
+               else _error_summary(error))
+    return TeamRun(team=task[1], folder=task[2].name, status="failed",
+                   duration_s=round(time.perf_counter() - started, 2),
+                   attempts=int(tried.group(1)) if tried else 1, error=message,
+                   reason="worker lost" if killed else "error")
 
 
 def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
              ) -> Iterator[TeamRun]:
     """Each task's :class:`TeamRun` as it finishes: local threads (each drives a kernel
-    process), or the workers of a Dask distributed cluster."""
+    process), or the workers of a Dask distributed cluster. A task whose execution fails
+    outside the notebook (a lost worker) is a failed team, never an exception that would
+    lose the other teams' results."""
+    started = time.perf_counter()
     if scheduler:
         from distributed import Client
         from distributed import as_completed as dask_completed
 
+        batch = secrets.token_hex(4)  # keys of two batches on one cluster never meet
         with Client(scheduler) as client:  # type: ignore[no-untyped-call]
-            futures = [client.submit(_run_team, *task, pure=False, key=f"team-{i}")
-                       for i, task in enumerate(tasks)]
-            for future in dask_completed(futures):  # type: ignore[no-untyped-call]
-                yield future.result()
+            remote = {client.submit(_run_team, *task, pure=False,
+                                    key=f"pipereview-{batch}-team-{i}"): task
+                      for i, task in enumerate(tasks)}
+            for future in dask_completed(list(remote)):  # type: ignore[no-untyped-call]
+                try:
+                    run = future.result()
+                except Exception as exc:
+                    run = _lost(remote[future], exc, started)
+                # forgotten at once: a result held by a worker that dies later would
+                # otherwise be computed again, writing into the week behind the batch
+                future.release()
+                del remote[future]
+                yield run
         return
     parallel = workers or os.cpu_count() or 1
     kernels = _KernelPool(len(tasks), ahead=parallel)
     try:
         with ThreadPoolExecutor(max_workers=parallel) as pool:
-            futures = [pool.submit(_run_team, *task, kernels=kernels.take) for task in tasks]
-            for future in as_completed(futures):
-                yield future.result()
+            local = {pool.submit(_run_team, *task, kernels=kernels.take): task
+                     for task in tasks}
+            for done in as_completed(local):
+                try:
+                    yield done.result()
+                except Exception as exc:
+                    yield _lost(local[done], exc, started)
     finally:
         kernels.close()
+
+
+class _Deadline:
+    """A team's wall-clock limit: when it passes, the kernel being watched is killed with
+    its whole process group (what the notebook started dies with it)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._manager: Any = None
+        self._timer = threading.Timer(seconds, self._expire) if seconds else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def watch(self, manager: Any) -> None:
+        with self._lock:
+            self._manager = manager
+            if manager is not None and self.expired.is_set():
+                _kill_kernel(manager)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            if self._manager is not None:
+                _kill_kernel(self._manager)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _kill_kernel(manager: Any) -> None:
+    """SIGKILL the kernel's process group (the kernel is its session leader), or the
+    kernel process where there are no process groups. Safe from any thread: it only
+    sends a signal; the kernel's client then sees it dead."""
+    provisioner = getattr(manager, "provisioner", None)
+    pgid = getattr(provisioner, "pgid", None)
+    process = getattr(provisioner, "process", None)
+    try:
+        if pgid and hasattr(os, "killpg"):
+            os.killpg(pgid, signal.SIGKILL)
+        elif process is not None:
+            process.kill()
+    except OSError:
+        pass  # gone already
+
+
+def _start_kernel() -> Any:
+    """A started python3 kernel. Its manager is synchronous (any thread may start or shut
+    it down), its clients asynchronous: with a blocking client nbclient waits for output
+    without a timeout, so neither a cell limit nor a dead kernel would ever be noticed."""
+    from jupyter_client.manager import KernelManager
+
+    manager: Any = KernelManager(kernel_name="python3",
+                                 client_class="jupyter_client.asynchronous.AsyncKernelClient")
+    manager.start_kernel()
+    clients: list[Any] = []
+    make_client = manager.client
+
+    def client(**kwargs: Any) -> Any:  # kept, to be closed with the kernel
+        made = make_client(**kwargs)
+        clients.append(made)
+        return made
+
+    manager.client = client
+    manager.pipereview_clients = clients
+    return manager
+
+
+def _shutdown(manager: Any) -> None:
+    """Shut the kernel down and close the channels of its clients (nbclient leaves them
+    open on a kernel it did not start)."""
+    manager.shutdown_kernel(now=True)
+    for client in getattr(manager, "pipereview_clients", []):
+        client.stop_channels()
 
 
 class _KernelPool:
@@ -222,11 +436,7 @@ class _KernelPool:
 
     def _start(self) -> None:
         try:
-            from jupyter_client.manager import KernelManager
-
-            manager = KernelManager(kernel_name="python3")
-            manager.start_kernel()
-            self._ready.put(manager)
+            self._ready.put(_start_kernel())
         except Exception:  # the team then starts its own kernel, as without a pool
             self._ready.put(None)
 
@@ -243,39 +453,71 @@ class _KernelPool:
         while not self._ready.empty():
             manager = self._ready.get_nowait()
             if manager is not None:
-                manager.shutdown_kernel(now=True)
+                _shutdown(manager)
 
 
 def _run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any],
-              timeout: int, kernels: Callable[[], Any] | None = None) -> TeamRun:
+              timeout: int, team_timeout: float | None = None,
+              kernels: Callable[[], Any] | None = None) -> TeamRun:
     """Execute the notebook for one team (retrying once when the kernel failed to start),
-    on a kernel from ``kernels`` when given (it is shut down afterwards)."""
+    on a kernel from ``kernels`` when given, else one of its own (shut down afterwards),
+    killed when ``team_timeout`` seconds pass. The team is ``ok`` only when the notebook
+    ran to the end and its folder holds every :data:`EXPECTED` file."""
     import papermill
 
-    folder.mkdir(parents=True, exist_ok=True)
-    executed = folder / "review.ipynb"
+    manager = kernels() if kernels else None  # a kernel started ahead: not the team's time
     start = time.perf_counter()
+    deadline = _Deadline(team_timeout)
+    executed = folder / "review.ipynb"
     error: BaseException | None = None
+    reason = message = ""
     attempts = 0
-    manager = kernels() if kernels else None
-    while attempts < 2:  # a second try only for a kernel that failed to start
-        attempts += 1
-        extra = {"km": manager} if manager is not None and attempts == 1 else {}
-        try:  # no cwd=: papermill would chdir the whole process, racing other threads
-            papermill.execute_notebook(
-                str(notebook), str(executed), parameters=parameters, kernel_name="python3",
-                progress_bar=False, log_output=False, execution_timeout=timeout, **extra)
-            error = None
-            break
-        except Exception as exc:  # a team's failure is recorded, never raised
-            error = exc
-            if not any(text in str(exc) for text in _KERNEL_START):
+    try:  # never parents=True: a late run must not recreate a staging folder swapped away
+        folder.mkdir(exist_ok=True)
+        while attempts < 2:  # a second try only for a kernel that failed to start
+            attempts += 1
+            try:
+                if manager is None:
+                    manager = _start_kernel()
+                deadline.watch(manager)
+                # no cwd=: papermill would chdir the whole process, racing other threads
+                papermill.execute_notebook(
+                    str(notebook), str(executed), parameters=parameters, km=manager,
+                    kernel_name="python3", progress_bar=False, log_output=False,
+                    execution_timeout=timeout)
+                error = None
                 break
-        finally:
-            if extra and manager is not None:
-                manager.shutdown_kernel(now=True)
-    outputs = {"notebook": f"{folder.name}/review.ipynb"}
+            except Exception as exc:  # a team's failure is recorded, never raised
+                error = exc
+                if deadline.expired.is_set():
+                    reason = "timed out"
+                    message = (f"timed out: still running after the team limit of "
+                               f"{team_timeout:g} s (team_timeout){_where(_running_cell(executed))}"
+                               "; its kernel was killed")
+                elif type(exc).__name__ == "CellTimeoutError":
+                    reason = "timed out"
+                    message = (f"timed out: a cell ran longer than the cell limit of {timeout} s "
+                               f"(timeout){_where(_running_cell(executed))}")
+                elif type(exc).__name__ == "DeadKernelError":
+                    reason = "kernel died"
+                    message = (f"kernel died{_where(_running_cell(executed))}"
+                               f"{_exit_status(manager)}")
+                if reason or not any(text in str(exc) for text in _KERNEL_START):
+                    break
+            finally:
+                deadline.watch(None)
+                if manager is not None:
+                    _shutdown(manager)
+                    manager = None
+    except Exception as exc:  # the folder could not be made (a full disk)
+        error = error or exc
+    finally:
+        deadline.cancel()
+        if manager is not None:  # taken from the pool, never used
+            _shutdown(manager)
+    outputs = {}
     if executed.exists():
+        outputs["notebook"] = f"{folder.name}/review.ipynb"
         try:
             _export_html(executed, folder / "review.html")
             outputs["html"] = f"{folder.name}/review.html"
@@ -283,12 +525,23 @@ def _run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any
             error = error or exc
     headline: dict[str, Any] = {}
     if (folder / "headline.json").exists():
-        headline = json.loads((folder / "headline.json").read_text(encoding="utf-8"))
-        outputs["headline"] = f"{folder.name}/headline.json"
-    return TeamRun(team=team, folder=folder.name, status="failed" if error else "ok",
+        try:
+            loaded = json.loads((folder / "headline.json").read_text(encoding="utf-8"))
+            headline = loaded if isinstance(loaded, dict) else {}
+            outputs["headline"] = f"{folder.name}/headline.json"
+        except (OSError, ValueError) as exc:
+            error = error or exc
+    if error is not None and not reason:
+        reason = "disk full" if _disk_full(error) else "error"
+        message = (f"disk full: {_error_summary(error)}" if reason == "disk full"
+                   else _error_summary(error))
+    if error is None and (missing := _missing(folder)):
+        reason = "incomplete"
+        message = (f"incomplete: the notebook ran to the end but {', '.join(missing)} "
+                   f"{'is' if len(missing) == 1 else 'are'} missing or empty")
+    return TeamRun(team=team, folder=folder.name, status="failed" if reason else "ok",
                    duration_s=round(time.perf_counter() - start, 2), attempts=attempts,
-                   error=_error_summary(error) if error else "", outputs=outputs,
-                   headline=headline)
+                   error=message, reason=reason, outputs=outputs, headline=headline)
 
 
 def _index_html(week: str, runs: Sequence[TeamRun]) -> str:
@@ -328,7 +581,8 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
               notebook: str | Path | None = None, workers: int | None = None,
               lang: str = "en", targets: str | Path | None = None, timeout: int = 600,
               progress: Callable[[TeamRun], None] | None = None, resume: bool = False,
-              scheduler: str | None = None, stage_model: str | None = None) -> BatchResult:
+              scheduler: str | None = None, stage_model: str | None = None,
+              team_timeout: float | None = None) -> BatchResult:
     """Run the review notebook for every team of ``week`` (or ``teams``) and write the
     week's pack under ``out_dir/<week>`` (layout in the module docstring).
 
@@ -342,6 +596,13 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     cluster instead of local threads; its workers must see the output folder and the
     store (a shared file system). ``stage_model`` is passed to the notebook (the review
     judges process evidence against it).
+
+    ``timeout`` bounds each notebook cell, ``team_timeout`` (seconds, wall clock) a
+    team's whole run: past it the team's kernel is killed and the team is ``failed``,
+    reason ``timed out``. A team is ``ok`` only when its folder holds every
+    :data:`EXPECTED` file. When the week's files cannot be written (a full disk), a
+    :class:`~pipereview.errors.PipereviewError` is raised and last run's folder is left
+    as it was.
     """
     from pipereview.history import with_deal_keys
     from pipereview.store import SnapshotStore
@@ -361,12 +622,15 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     notebook_path = Path(notebook) if notebook else default_notebook()
     if not notebook_path.exists():
         raise InputError(f"notebook {notebook_path} not found", file=notebook_path)
+    if team_timeout is not None and team_timeout <= 0:
+        raise InputError(f"team_timeout must be a number of seconds > 0, got {team_timeout}")
     target_path = Path(targets).resolve() if targets else None
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".{as_of}.staging-{secrets.token_hex(4)}"
-    staging.mkdir()
+    final = root / str(as_of)
     try:
+        staging.mkdir()
         history = with_deal_keys(snapshot_store.history(last=as_of))
         shared = staging / "_shared" / "history.parquet"
         shared.parent.mkdir()
@@ -385,7 +649,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
                    "history_path": str(shared.resolve()),
                    "targets": str(target_path) if target_path else "",
                    "out_dir": str((staging / folders[team]).resolve()),
-                   "stage_model": stage_model or ""}, timeout)
+                   "stage_model": stage_model or ""}, timeout, team_timeout)
                  for team in chosen if team not in done]
         for finished in _execute(tasks, workers, scheduler):
             run = replace(finished, fingerprint=fingerprint)
@@ -400,17 +664,25 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
             "inputs": snapshot_store.info(str(as_of)),
             "targets": ({"path": str(target_path), "sha256": _sha256(target_path)}
                         if target_path else None),
+            "limits": {"cell_timeout_s": timeout, "team_timeout_s": team_timeout},
+            "complete": all(r.status == "ok" for r in runs),
             "teams": [asdict(r) for r in runs],
         }
-        (staging / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        (staging / "index.html").write_text(_index_html(str(as_of), runs), encoding="utf-8")
-        final = root / str(as_of)
+        _write_text(staging / "index.html", _index_html(str(as_of), runs))
+        _write_text(staging / "manifest.json",  # last: a manifest means the week is whole
+                    json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
         old = root / f".{as_of}.old-{secrets.token_hex(4)}"
         if final.exists():
             final.rename(old)
         staging.rename(final)
         shutil.rmtree(old, ignore_errors=True)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        full = "the disk is full: " if exc.errno == errno.ENOSPC else ""
+        raise PipereviewError(
+            f"the reports of {as_of} were not written ({full}{exc}); {final} is as it was",
+            hint=f"free space under {root} and run again; --resume keeps the teams that were "
+                 "ok in the last complete run") from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -377,6 +377,7 @@ def run(
     targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")] = None,
     notebook: Annotated[Path | None, typer.Option(help="Team notebook to run [default: the weekly review].")] = None,
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run before the team fails.")] = 600,
+    team_timeout: Annotated[float | None, typer.Option(help="Seconds a team's whole run may take; past it its kernel is killed and the team is marked timed out [default: no limit but --timeout per cell].")] = None,
     resume: Annotated[bool, typer.Option(help="Keep teams whose last run of the week was ok on the same inputs.")] = False,
     scheduler: Annotated[str | None, typer.Option(help="Run the teams on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786.")] = None,
     stage_model: Annotated[str | None, typer.Option(help="Judge process evidence against this stage model (name or YAML) instead of each team's own.")] = None,
@@ -412,10 +413,12 @@ def run(
         result = run_batch(as_of, store=store, out_dir=out_dir, teams=chosen,
                            notebook=notebook, workers=workers, lang=lang, targets=targets,
                            timeout=timeout, progress=advance, resume=resume,
-                           scheduler=scheduler, stage_model=stage_model)
+                           scheduler=scheduler, stage_model=stage_model,
+                           team_timeout=team_timeout)
     import pandas as pd
 
-    _print_table(pd.DataFrame([{"team": t.team, "status": t.status + (" (kept)" if t.resumed else ""),
+    _print_table(pd.DataFrame([{"team": t.team, "status": t.status + (" (kept)" if t.resumed else "")
+                                + (f" ({t.reason})" if t.reason else ""),
                                 "seconds": t.duration_s, "error": t.error[:80]}
                                for t in result.teams]), f"Weekly review {as_of}")
     out.print(f"Index: {result.index.resolve()}")
