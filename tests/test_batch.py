@@ -56,7 +56,8 @@ def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: 
     assert north["outputs"] == {"notebook": "North/review.ipynb", "html": "North/review.html",
                                 "headline": "North/headline.json"}
     index = (folder / "index.html").read_text(encoding="utf-8")
-    assert "2 of 2 teams ok" in index and 'href="华东/review.html"' in index
+    # links are relative and percent-encoded (a '#' or '?' in a team name stays a path)
+    assert "2 of 2 teams ok" in index and 'href="./%E5%8D%8E%E4%B8%9C/review.html"' in index
     page = (folder / "North" / "review.html").read_text(encoding="utf-8")
     assert f"North {in_north}" in page and "import json" not in page  # output shown, code not
     assert not re.search(r"""(src|href)=["']https?://""", page)  # opens offline
@@ -154,3 +155,54 @@ def test_dask_cluster_gives_the_same_manifest(sample_store: Path, tmp_path: Path
         return [{k: v for k, v in t.items() if k != "duration_s"} for t in manifest["teams"]]
 
     assert remote.ok and comparable(remote) == comparable(local)
+
+
+def test_the_configuration_and_templates_reach_every_team(sample_store: Path,
+                                                          tmp_path: Path) -> None:
+    import nbformat
+
+    from pipereview.notebooks import new_team_notebook
+
+    notebook = new_team_notebook("config_probe", tmp_path)
+    probe = nbformat.read(notebook, as_version=4)
+    probe.cells = [probe.cells[1], nbformat.v4.new_code_cell(
+        "import json\nfrom pathlib import Path\n"
+        "from pipereview.config import load_config\n"
+        "from pipereview.stages import stage_model_names\n"
+        "settings = load_config(config)\nsettings.use_templates()\n"
+        "Path(out_dir, 'headline.json').write_text(json.dumps({'lang': lang, "
+        "'stalled_days': settings.risk.stalled_days, 'models': stage_model_names()}))")]
+    nbformat.write(probe, notebook)
+    folder = tmp_path / "ours" / "stage_models"
+    folder.mkdir(parents=True)
+    model = Path(__file__).resolve().parents[1] / "src/pipereview/templates/stage_models"
+    (folder / "mine.yaml").write_text((model / "generic_4.yaml").read_text(encoding="utf-8")
+                                      .replace("name: generic_4", "name: mine"), "utf-8")
+    config = tmp_path / "team.yaml"
+    config.write_text("lang: zh\ntemplates: [ours]\nrisk: {stalled_days: 12}\n", "utf-8")
+    result = CliRunner().invoke(app, ["--config", str(config), "run", "--week", W47,
+                                      "--store", str(sample_store), "--out", str(tmp_path / "r"),
+                                      "--teams", "North", "--notebook", str(notebook)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "r" / W47 / "manifest.json").read_text("utf-8"))
+    headline = manifest["teams"][0]["headline"]
+    assert headline["lang"] == "zh" and headline["stalled_days"] == 12
+    assert "mine" in headline["models"]
+    assert manifest["config"]["templates"] == [str((tmp_path / "ours").resolve())]
+    first = manifest["teams"][0]["fingerprint"]
+    # a changed threshold is a new input: a resumed run does that team again
+    config.write_text("lang: zh\ntemplates: [ours]\nrisk: {stalled_days: 13}\n", "utf-8")
+    again = run_batch(W47, store=sample_store, out_dir=tmp_path / "r", notebook=notebook,
+                      teams=["North"], lang="zh", config=config, resume=True)
+    assert not again.teams[0].resumed and again.teams[0].fingerprint != first
+    assert again.teams[0].headline["stalled_days"] == 13
+
+
+def test_a_wrong_configuration_is_refused_before_any_work(sample_store: Path,
+                                                          tmp_path: Path) -> None:
+    config = tmp_path / "team.yaml"
+    config.write_text("risk: {stalled: 12}\n", "utf-8")
+    with pytest.raises(InputError, match="risk has no setting 'stalled'"):
+        run_batch(W47, store=sample_store, out_dir=tmp_path / "r", notebook=TINY,
+                  config=config)
+    assert not (tmp_path / "r").exists()

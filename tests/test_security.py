@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from pipereview import batch
 from pipereview.batch import run_batch, safe_folder_name
 from pipereview.cli import app
 from pipereview.errors import InputError, InvalidWeekError
@@ -226,11 +227,6 @@ def test_serve_prepare_only_writes_only_into_the_state_dir(traversing_store: Pat
 WINDOWS_UNSAFE = ["CON", "nul", "COM1", "lpt1.txt", "C:evil", "evil.", "evil "]
 
 
-@pytest.mark.xfail(strict=True, reason="batch.safe_folder_name accepts Windows device names, "
-                   "drive-relative names (C:evil leaves the output folder on Windows) and "
-                   "names ending in a dot or space; fix: refuse ':' and '*?\"<>|' in _UNSAFE, "
-                   "names whose stem is CON/PRN/AUX/NUL/COM1-9/LPT1-9 (any case) and names "
-                   "ending in '.' or ' '")
 @pytest.mark.parametrize("name", WINDOWS_UNSAFE)
 def test_team_names_unsafe_on_windows_are_refused_as_folders(name: str) -> None:
     with pytest.raises(InputError, match="cannot be used as a folder name"):
@@ -493,12 +489,6 @@ def test_batch_report_and_index_hold_no_executable_data(hostile_store: Path,
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt; Team" in index
 
 
-@pytest.mark.xfail(strict=True, reason="papermill formats its input and output paths with "
-                   "str.format(**parameters): a team folder named '{team:.0}..{history_path[0]}"
-                   "..' turns into '../' and the executed notebook is written outside the "
-                   "output folder (and '{x}' fails the team); fix in batch._run_team: pass "
-                   "str(notebook) and str(executed) with '{' and '}' doubled, and refuse '{' "
-                   "and '}' in safe_folder_name")
 def test_team_names_never_template_the_notebook_path(sample_store: Path, tmp_path: Path
                                                      ) -> None:
     (tmp_path / "escaped").mkdir()
@@ -515,18 +505,19 @@ def test_team_names_never_template_the_notebook_path(sample_store: Path, tmp_pat
     assert result is None or (result.ok and "html" in result.teams[0].outputs)
 
 
-@pytest.mark.xfail(strict=True, reason="index.html links a report as href=\"<folder>/review."
-                   "html\": a team named 'javascript:alert(1)' is a valid folder name and its "
-                   "link runs script when clicked; fix in batch._index_html: "
-                   "href=html.escape('./' + urllib.parse.quote(run.outputs['html'])) "
-                   "(and refuse ':' in safe_folder_name)")
 def test_index_links_never_run_script(sample_store: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     rows = SnapshotStore(sample_store).read(W47, teams=["North"])
     rows["team"] = JS_LINK
     SnapshotStore(store).add(rows.reset_index(drop=True), W47)
-    result = run_batch(W47, store=store, out_dir=tmp_path / "reports", notebook=TINY)
-    assert_inert(result.index.read_text(encoding="utf-8"), "index.html")
+    with pytest.raises(InputError, match="cannot be used as a folder name"):  # ':' refused
+        run_batch(W47, store=store, out_dir=tmp_path / "reports", notebook=TINY)
+    # and a link is relative and percent-encoded whatever its folder is called
+    run = batch.TeamRun(team=JS_LINK, folder=JS_LINK, status="ok", duration_s=1.0,
+                        attempts=1, outputs={"html": f"{JS_LINK}/review.html"})
+    page = batch._index_html(W47, [run])
+    assert 'href="./javascript%3Aalert%281%29/review.html"' in page
+    assert_inert(page, "index.html")
 
 
 def test_team_name_never_becomes_notebook_code(sample_store: Path, confined: Path) -> None:

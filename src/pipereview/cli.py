@@ -93,6 +93,7 @@ def _main(
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
     err = Console(stderr=True, highlight=False)
     _state["config"] = _state["config_path"] = None
+    _state["templates"] = list(templates or [])
     if config is not None or templates:
         _configure(config, templates or [])
 
@@ -373,7 +374,7 @@ def run(
     week: Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")] = None,
     teams: Annotated[str | None, typer.Option(help="Comma-separated teams [default: every team of the week].")] = None,
     workers: Annotated[int | None, typer.Option(help="Teams run in parallel [default: the machine's cores].")] = None,
-    lang: Annotated[str, typer.Option(help="Language of the reports: en or zh.")] = "en",
+    lang: Annotated[str | None, typer.Option(help="Language of the reports: en or zh [default: the configuration's, else en].")] = None,
     targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")] = None,
     notebook: Annotated[Path | None, typer.Option(help="Team notebook to run [default: the weekly review].")] = None,
     timeout: Annotated[int, typer.Option(help="Seconds a notebook cell may run before the team fails.")] = 600,
@@ -394,6 +395,14 @@ def run(
     if not stored:
         raise InputError(f"the store {SnapshotStore(store).root} holds no weeks yet",
                          hint="ingest a week first: pipereview ingest --help")
+    lang = lang or _config().lang
+    if notebook is not None:
+        from pipereview.notebooks import check_team_notebook
+
+        undeclared = check_team_notebook(notebook)
+        if undeclared:
+            err.print(f"note: {notebook} does not declare {', '.join(undeclared)}; the batch "
+                      "passes them anyway", markup=False)
     as_of = str(Week.parse(week)) if week else stored[-1]
     chosen = [t.strip() for t in teams.split(",") if t.strip()] if teams else None
     with _progress() as bar:
@@ -414,7 +423,8 @@ def run(
                            notebook=notebook, workers=workers, lang=lang, targets=targets,
                            timeout=timeout, progress=advance, resume=resume,
                            scheduler=scheduler, stage_model=stage_model,
-                           team_timeout=team_timeout)
+                           team_timeout=team_timeout, config=_state["config_path"],
+                           templates=_state.get("templates", []))
     import pandas as pd
 
     _print_table(pd.DataFrame([{"team": t.team, "status": t.status + (" (kept)" if t.resumed else "")
