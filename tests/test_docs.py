@@ -81,10 +81,6 @@ DOCS = ROOT / "docs"
 GENERATED = {"cli.md": "test_cli_reference_is_current"}
 #: Problems of pages whose fix is pending, as {page: {part of the problem: the fix}}.
 KNOWN_PROBLEMS: dict[str, dict[str, str]] = {
-    "batch.md": {
-        "batch.md:3 (console): a console block marks": "```bash instead of ```console",
-        "batch.md:55 (console): a console block marks": "```bash instead of ```console",
-    },
 }
 WORKDIR = "/srv/pipereview"  # what the sandbox stands for
 WEEK = "2026-W47"  # the latest sample week; what `$(date +%G-W%V)` stands for
