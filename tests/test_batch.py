@@ -58,6 +58,8 @@ def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: 
     index = (folder / "index.html").read_text(encoding="utf-8")
     # links are relative and percent-encoded (a '#' or '?' in a team name stays a path)
     assert "2 of 2 teams ok" in index and 'href="./%E5%8D%8E%E4%B8%9C/review.html"' in index
+    info = SnapshotStore(sample_store).info(W47)
+    assert f"Inputs: {info['rows']:,} deals from {len(info['sources'])} file(s)</p>" in index
     page = (folder / "North" / "review.html").read_text(encoding="utf-8")
     assert f"North {in_north}" in page and "import json" not in page  # output shown, code not
     assert not re.search(r"""(src|href)=["']https?://""", page)  # opens offline

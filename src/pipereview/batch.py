@@ -56,8 +56,8 @@ from pipereview._teamrun import (
 from pipereview.errors import InputError, PipereviewError
 from pipereview.weeks import Week
 
-__all__ = ["EXPECTED", "BatchResult", "TeamRun", "default_notebook", "run_batch",
-           "safe_folder_name"]
+__all__ = ["EXPECTED", "BatchResult", "TeamRun", "default_notebook", "inputs_line",
+           "run_batch", "safe_folder_name"]
 
 # separators, control characters, ':' (a drive-relative path on Windows, a URL scheme in
 # a link) and braces (papermill formats its paths with the parameters)
@@ -229,7 +229,23 @@ def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
         kernels.close()
 
 
-def _index_html(week: str, runs: Sequence[TeamRun]) -> str:
+def inputs_line(info: dict[str, Any]) -> str:
+    """One line on what the week's snapshot holds (``SnapshotStore.info``) and what its
+    ingest set aside.
+
+    >>> inputs_line({"rows": 1035, "sources": [{}] * 4, "rows_rejected": 2, "rows_skipped": 3})
+    '1,035 deals from 4 file(s); 2 rows rejected, 3 skipped (in the quarantine files)'
+    """
+    files = info.get("sources") or info.get("files") or []
+    line = f"{int(info.get('rows', 0)):,} deals from {len(files)} file(s)"
+    rejected, skipped = int(info.get("rows_rejected", 0)), int(info.get("rows_skipped", 0))
+    if rejected or skipped:
+        line += f"; {rejected:,} rows rejected, {skipped:,} skipped (in the quarantine files)"
+    return line
+
+
+def _index_html(week: str, runs: Sequence[TeamRun], inputs: dict[str, Any] | None = None
+                ) -> str:
     rows = []
     for run in runs:
         h = run.headline
@@ -257,6 +273,8 @@ def _index_html(week: str, runs: Sequence[TeamRun]) -> str:
             "<style>body{font-family:sans-serif}td,th{padding:4px 8px}"
             "tr.failed{background:#fde8e8}</style></head><body>"
             f"<h1>Pipeline review {html.escape(week)}</h1><p>{summary}</p>"
+            + (f"<p class=\"inputs\">Inputs: {html.escape(inputs_line(inputs))}</p>"
+               if inputs else "") +
             "<table><thead><tr><th>Team</th><th>Status</th><th>Duration</th>"
             "<th>Open deals</th><th>Open pipeline</th><th>Weighted</th><th>Won this period</th>"
             "<th>Gap to target</th></tr></thead><tbody>" + "".join(rows) +
@@ -369,7 +387,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
             "complete": all(r.status == "ok" for r in runs),
             "teams": [asdict(r) for r in runs],
         }
-        _write_text(staging / "index.html", _index_html(str(as_of), runs))
+        _write_text(staging / "index.html", _index_html(str(as_of), runs, manifest["inputs"]))
         _write_text(staging / "manifest.json",  # last: a manifest means the week is whole
                     json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
         old = root / f".{as_of}.old-{secrets.token_hex(4)}"

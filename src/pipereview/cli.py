@@ -387,7 +387,7 @@ def run(
 ) -> None:
     """Run the weekly review notebook for every team, in parallel: a report per team, an
     index page and a manifest. Exit status 1 when any team failed."""
-    from pipereview.batch import TeamRun, run_batch
+    from pipereview.batch import TeamRun, inputs_line, run_batch
     from pipereview.store import SnapshotStore
     from pipereview.weeks import Week
 
@@ -431,7 +431,8 @@ def run(
                                 + (f" ({t.reason})" if t.reason else ""),
                                 "seconds": t.duration_s, "error": t.error[:80]}
                                for t in result.teams]), f"Weekly review {as_of}")
-    out.print(f"Index: {result.index.resolve()}")
+    out.print(f"Inputs: {inputs_line(SnapshotStore(store).info(as_of))}", markup=False)
+    out.print(f"Index: {result.index.resolve()}", markup=False)
     if not result.ok:
         raise typer.Exit(1)
 
