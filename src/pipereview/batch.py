@@ -373,11 +373,12 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
             if progress:
                 progress(run)
         runs.sort(key=lambda r: r.team)
+        inputs: dict[str, Any] = snapshot_store.info(str(as_of))
         manifest = {
             "week": str(as_of), "lang": lang,
             "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "notebook": {"path": str(notebook_path), "sha256": _sha256(notebook_path)},
-            "inputs": snapshot_store.info(str(as_of)),
+            "inputs": inputs,
             "targets": ({"path": str(target_path), "sha256": _sha256(target_path)}
                         if target_path else None),
             "config": ({"path": str(config) if config else None,
@@ -387,7 +388,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
             "complete": all(r.status == "ok" for r in runs),
             "teams": [asdict(r) for r in runs],
         }
-        _write_text(staging / "index.html", _index_html(str(as_of), runs, manifest["inputs"]))
+        _write_text(staging / "index.html", _index_html(str(as_of), runs, inputs))
         _write_text(staging / "manifest.json",  # last: a manifest means the week is whole
                     json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
         old = root / f".{as_of}.old-{secrets.token_hex(4)}"
