@@ -361,3 +361,21 @@ def test_an_installed_plug_in_adds_a_rule_a_map_and_templates_the_cli_uses(
     assert "acme_big_deal" not in rule_names()
     with pytest.raises(ConfigError):
         get_rule("acme_big_deal")
+
+
+def test_a_plug_in_that_fails_to_load_stops_with_its_name(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    (tmp_path / "broken_maps.py").write_text("raise ImportError('needs acme-sdk')\n",
+                                             encoding="utf-8")
+    info = tmp_path / "broken_maps-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-maps\nVersion: 1.0\n",
+                                   encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[pipereview.column_maps]\nbroken = broken_maps:column_map\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(column_maps, "_plugins_loaded", False)
+    with pytest.raises(ConfigError, match=r"column map plug-in 'broken' "
+                       r"\(broken_maps:column_map\) failed to load: ImportError: needs acme-sdk"):
+        column_maps.names()
