@@ -174,17 +174,24 @@ def test_a_hanging_team_is_stopped_at_its_limit_and_its_processes_killed(
     _rerun_finishes(notebook, trigger, sample_store, out, executed, **limits)
 
 
-def test_a_kernel_that_dies_fails_its_team_and_a_rerun_finishes(
-        sample_store: Path, tmp_path: Path, executed: list[str]) -> None:
-    notebook, trigger = _faulty(tmp_path, "kill_kernel")
-    out = tmp_path / "out"
-    result = run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS,
+def _west_fails(store: Path, out: Path, notebook: Path, reason: str) -> dict[str, Any]:
+    """Run the batch with the fault planted for West: North is ok, West failed with
+    ``reason``; West's manifest entry."""
+    result = run_batch(W47, store=store, out_dir=out, notebook=notebook, teams=TEAMS,
                        workers=2)
     assert not result.ok
     teams = _teams(out)
     assert teams["North"]["status"] == "ok"
-    west = teams["West"]
-    assert (west["status"], west["reason"]) == ("failed", "kernel died")
+    west: dict[str, Any] = teams["West"]
+    assert (west["status"], west["reason"]) == ("failed", reason)
+    return west
+
+
+def test_a_kernel_that_dies_fails_its_team_and_a_rerun_finishes(
+        sample_store: Path, tmp_path: Path, executed: list[str]) -> None:
+    notebook, trigger = _faulty(tmp_path, "kill_kernel")
+    out = tmp_path / "out"
+    west = _west_fails(sample_store, out, notebook, "kernel died")
     assert west["error"].startswith("kernel died in cell 3 of review.ipynb (killed by "
                                     "signal 9, SIGKILL"), west["error"]
     assert west["attempts"] == 1  # a kernel dying mid-run is not a start-up race: no retry
@@ -196,11 +203,7 @@ def test_a_team_lacking_an_output_is_never_ok(sample_store: Path, tmp_path: Path
                                               executed: list[str]) -> None:
     notebook, trigger = _faulty(tmp_path, "no_headline")
     out = tmp_path / "out"
-    result = run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS,
-                       workers=2)
-    assert not result.ok
-    west = _teams(out)["West"]
-    assert (west["status"], west["reason"]) == ("failed", "incomplete")
+    west = _west_fails(sample_store, out, notebook, "incomplete")
     assert west["error"] == ("incomplete: the notebook ran to the end but headline.json is "
                              "missing or empty")
     _rerun_finishes(notebook, trigger, sample_store, out, executed)
@@ -231,13 +234,7 @@ def test_a_full_disk_while_writing_a_report_fails_that_team_only(
 
     monkeypatch.setattr(Path, "write_text", disk_full)
     out = tmp_path / "out"
-    result = run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS,
-                       workers=2)
-    assert not result.ok
-    teams = _teams(out)
-    assert teams["North"]["status"] == "ok"
-    west = teams["West"]
-    assert (west["status"], west["reason"]) == ("failed", "disk full")
+    west = _west_fails(sample_store, out, notebook, "disk full")
     assert west["error"].startswith("disk full: OSError: [Errno 28] No space left on device")
     assert "html" not in west["outputs"]
     assert sorted(p.name for p in (out / W47 / "West").iterdir()) == [
