@@ -208,6 +208,31 @@ def test_prepare_locked_dashboard_keeps_only_its_team(sample_store: Path, tmp_pa
     assert not (tmp_path / "other").exists()  # refused before anything is written
 
 
+def test_served_dashboard_uses_the_configuration(sample_store: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "ours" / "stage_models"
+    folder.mkdir(parents=True)
+    (folder / "mine.yaml").write_text(
+        (ROOT / "src/pipereview/templates/stage_models/generic_4.yaml").read_text("utf-8")
+        .replace("name: generic_4", "name: mine"), "utf-8")
+    (tmp_path / "team.yaml").write_text("lang: zh\ntemplates: [ours]\n"
+                                        "risk: {stalled_days: 9}\n", "utf-8")
+    state_dir = tmp_path / "north"
+    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "team.yaml"), "serve",
+                                      "--store", str(sample_store), "--team", "North",
+                                      "--prepare-only", "--state-dir", str(state_dir)])
+    assert result.exit_code == 0, result.output
+    config = DashboardConfig.read(state_dir / "dashboard.json")
+    assert config.lang == "zh" and config.settings == str(state_dir / "settings.yaml")
+    assert "ours" in (state_dir / "settings.yaml").read_text("utf-8")
+    from pipereview.stages import stage_models
+
+    stage_models.unregister("mine")
+    board = Dashboard.from_config(config)
+    assert "mine" in stage_models  # the served page registers the templates folder
+    assert board.config.risk.stalled_days == 9 and board.lang == "zh"
+    assert board.review.context.config.risk.stalled_days == 9
+
+
 def test_serve_listens_on_loopback_only_unless_asked(sample_store: Path) -> None:
     check_address("127.0.0.1")
     check_address("0.0.0.0", allow_remote=True)

@@ -53,6 +53,7 @@ from pipereview._teamrun import (
     _run_team,
     _write_text,
 )
+from pipereview.config import portable_config
 from pipereview.errors import InputError, PipereviewError
 from pipereview.weeks import Week
 
@@ -129,33 +130,6 @@ def _fingerprint(store: Any, week: Week, notebook: Path, targets: Path | None,
                "targets": _sha256(targets) if targets else None,
                "config": settings, "templates": folders}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _team_config(config: str | Path | None, templates: Sequence[str | Path]
-                 ) -> dict[str, Any] | None:
-    """The configuration every team's notebook reads: ``config``'s settings (checked here)
-    with its template folders and ``templates`` as absolute paths; None when neither."""
-    from pipereview.config import Config, load_config
-
-    if config is None and not templates:
-        return None
-    data: dict[str, Any] = {}
-    base = Path.cwd()
-    if config is not None:
-        load_config(config)  # refused here, with the file and the setting, before any work
-        data = dict(yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {})
-        base = Path(config).resolve().parent
-    listed = data.get("templates") or []
-    folders = [str((base / t).resolve()) for t in ([listed] if isinstance(listed, str)
-                                                    else listed)]
-    folders += [str(Path(t).resolve()) for t in templates]
-    data["templates"] = list(dict.fromkeys(folders))
-    data = json.loads(json.dumps(data, default=str))  # dates as ISO text, as YAML reads them
-    Config.from_mapping(data)  # the folders exist and hold templates
-    for folder in data["templates"]:
-        if not Path(folder).is_dir():
-            raise InputError(f"templates folder {folder} does not exist", file=folder)
-    return data
 
 
 def _resumed(previous: Path, staging: Path, teams: Sequence[str], fingerprint: str
@@ -333,7 +307,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     if team_timeout is not None and team_timeout <= 0:
         raise InputError(f"team_timeout must be a number of seconds > 0, got {team_timeout}")
     target_path = Path(targets).resolve() if targets else None
-    settings = _team_config(config, templates)  # a wrong file is refused before any work
+    settings = portable_config(config, templates)  # a wrong file is refused before any work
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     staging = root / f".{as_of}.staging-{secrets.token_hex(4)}"

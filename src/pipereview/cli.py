@@ -333,7 +333,7 @@ def serve(
     allow_remote: Annotated[bool, typer.Option(help="Allow a non-loopback --ip (only behind an authenticating proxy).")] = False,
     targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")] = None,
     week: Annotated[str | None, typer.Option(help="Week shown first [default: the latest stored].")] = None,
-    lang: Annotated[str, typer.Option(help="Language shown first: en or zh.")] = "en",
+    lang: Annotated[str | None, typer.Option(help="Language shown first: en or zh [default: the configuration's, else en].")] = None,
     history: Annotated[Path | None, typer.Option(help="A batch's keyed history (reports/WEEK/_shared/history.parquet) instead of keying the store here.")] = None,
     state_dir: Annotated[Path | None, typer.Option(help="Where the served data and exported action lists go [default: a temporary folder].")] = None,
     preheat: Annotated[bool, typer.Option(help="Keep a kernel ready with the dashboard computed (faster first page).")] = True,
@@ -354,7 +354,9 @@ def serve(
         root = state_dir or Path(tmp)
         with out.status("Preparing the dashboard's data..."):
             state = prepare_dashboard(root, store=store, history=history, targets=targets,
-                                      team=team, week=week, lang=lang, warm=preheat)
+                                      team=team, week=week, lang=lang or _config().lang,
+                                      warm=preheat, config=_state["config_path"],
+                                      templates=_state.get("templates", []))
         scope = f"locked to {team}" if team else f"{len(state.teams)} teams"
         if prepare_only:
             out.print(f"Dashboard ({scope}) prepared: notebook {state.notebook}, "

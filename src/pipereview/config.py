@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
+
+import yaml
 
 from pipereview._resources import parse_yaml_mapping
 from pipereview.accounts import ABCSettings
@@ -35,7 +38,7 @@ from pipereview.matching import MatchSettings
 from pipereview.targets import PlanSettings
 from pipereview.trends import TrendSettings
 
-__all__ = ["SECTIONS", "Config", "load_config"]
+__all__ = ["SECTIONS", "Config", "load_config", "portable_config", "write_config"]
 
 #: The threshold sections of a configuration file and the settings class of each.
 SECTIONS: dict[str, type[Any]] = {
@@ -196,3 +199,47 @@ def load_config(path: str | Path) -> Config:
                           hint="check the path; the file must be UTF-8 YAML") from None
     data = parse_yaml_mapping(text, str(file), ConfigError, "configuration file")
     return Config.from_mapping(data, source=str(file), base=file.parent)
+
+
+def portable_config(config: str | Path | None, templates: Sequence[str | Path] = ()
+                    ) -> dict[str, Any] | None:
+    """The settings of the configuration file ``config`` (checked, so a wrong file is
+    refused before any work) with its template folders and ``templates`` as absolute
+    paths, as a mapping to write for another process (a batch team's kernel, the served
+    dashboard's); None when neither is given.
+
+    >>> portable_config(None) is None
+    True
+    """
+    if config is None and not templates:
+        return None
+    data: dict[str, Any] = {}
+    base = Path.cwd()
+    if config is not None:
+        load_config(config)
+        data = dict(yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {})
+        base = Path(config).resolve().parent
+    listed = data.get("templates") or []
+    folders = [str((base / t).resolve()) for t in ([listed] if isinstance(listed, str)
+                                                    else listed)]
+    folders += [str(Path(t).resolve()) for t in templates]
+    data["templates"] = list(dict.fromkeys(folders))
+    for folder in data["templates"]:
+        if not Path(folder).is_dir():
+            raise ConfigError(f"templates folder {folder} does not exist", file=folder,
+                              hint="pass a folder holding column_maps/, stage_models/ or "
+                              "coaching/ (see docs/start-analysts.md)")
+    portable: dict[str, Any] = json.loads(json.dumps(data, default=str))  # dates as text
+    Config.from_mapping(portable)
+    return portable
+
+
+def write_config(settings: dict[str, Any], path: str | Path) -> Path:
+    """Write ``settings`` (see :func:`portable_config`) as a configuration file, whole or
+    not at all; return its path."""
+    from pipereview.store import atomic_write
+
+    target = Path(path)
+    with atomic_write(target, "w", encoding="utf-8") as handle:
+        yaml.safe_dump(settings, handle, allow_unicode=True, sort_keys=True)
+    return target

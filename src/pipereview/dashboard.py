@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipereview.config import Config
 from pipereview.review import WeeklyReview, _money, _table
 from pipereview.schema import open_mask
 
@@ -102,8 +103,10 @@ class DashboardConfig:
     """What a served dashboard loads: a keyed ``history`` (Parquet, see
     :func:`~pipereview.history.with_deal_keys`), optional ``targets`` (CSV/XLSX), the
     ``team`` it is locked to (None: any team), the first ``week`` and ``lang``, where
-    exported action lists are kept (``exports``), and whether to compute the likely first
-    views ahead (``warm``, see :meth:`Dashboard.warm`)."""
+    exported action lists are kept (``exports``), whether to compute the likely first
+    views ahead (``warm``, see :meth:`Dashboard.warm`) and the configuration file whose
+    thresholds and templates folders the reviews use (``settings``, see
+    :mod:`pipereview.config`)."""
 
     history: str
     targets: str | None = None
@@ -112,6 +115,7 @@ class DashboardConfig:
     lang: str = "en"
     exports: str | None = None
     warm: bool = False
+    settings: str | None = None
 
     def write(self, path: str | Path) -> Path:
         """Write the configuration as JSON (atomically); return the path."""
@@ -135,12 +139,15 @@ class Dashboard:
     ``team``, ``week`` (default: the team's latest stored week) and ``lang`` (en / zh)
     are the first selection. Display it in a notebook (it is an ipywidget) or drive it
     from code with :meth:`select`; :meth:`figures`, :meth:`action_list` and
-    :meth:`tab_html` return what the page shows. Exported files go to ``export_dir``.
+    :meth:`tab_html` return what the page shows. Exported files go to ``export_dir``;
+    ``config`` (:class:`~pipereview.config.Config`) carries the thresholds and coaching
+    settings of every review it shows.
     """
 
     def __init__(self, history: pd.DataFrame, *, targets: pd.DataFrame | None = None,
                  team: str | None = None, locked: bool = False, week: str | None = None,
-                 lang: str = "en", export_dir: str | Path | None = None) -> None:
+                 lang: str = "en", export_dir: str | Path | None = None,
+                 config: Config | None = None) -> None:
         if lang not in ("en", "zh"):
             raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
         if locked and not team:
@@ -156,6 +163,7 @@ class Dashboard:
         self.history = history
         self.targets = targets
         self.teams = teams
+        self.config = config or Config()
         self.export_dir = Path(export_dir) if export_dir else None
         self._weeks = ({t: sorted(set(history.loc[history["team"] == t, "snapshot_week"]
                                       .astype("str")), reverse=True) for t in teams})
@@ -177,13 +185,18 @@ class Dashboard:
     def from_config(cls, config: DashboardConfig) -> Dashboard:
         """The dashboard a :class:`DashboardConfig` describes (a locked one reads only its
         team's rows from the Parquet file)."""
+        from pipereview.config import load_config
         from pipereview.targets import load_targets
 
+        settings = load_config(config.settings) if config.settings else None
+        if settings is not None:
+            settings.use_templates()
         filters = [("team", "==", config.team)] if config.team else None
         history = pd.read_parquet(config.history, filters=filters)
         targets = load_targets(config.targets) if config.targets else None
         board = cls(history, targets=targets, team=config.team, locked=bool(config.team),
-                    week=config.week, lang=config.lang, export_dir=config.exports)
+                    week=config.week, lang=config.lang, export_dir=config.exports,
+                    config=settings)
         return board.warm() if config.warm else board
 
     @classmethod
@@ -276,7 +289,8 @@ class Dashboard:
                 review = other.in_language(self.lang)
             else:
                 review = WeeklyReview(self.history, team=self.team, week=self.week,
-                                      lang=self.lang, targets=self.targets)
+                                      lang=self.lang, targets=self.targets,
+                                      config=self.config)
             self._reviews[key] = review
         return self._reviews[key]
 

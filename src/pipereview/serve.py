@@ -24,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,12 +89,15 @@ def check_address(ip: str, *, allow_remote: bool = False) -> None:
 def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
                       history: str | Path | None = None, targets: str | Path | None = None,
                       team: str | None = None, week: str | None = None, lang: str = "en",
-                      exports: str | Path | None = None, warm: bool = True) -> ServeState:
+                      exports: str | Path | None = None, warm: bool = True,
+                      config: str | Path | None = None,
+                      templates: Sequence[str | Path] = ()) -> ServeState:
     """Write what a served dashboard needs into ``state_dir``: the keyed history (from a
     batch's ``history`` Parquet, or keyed here from ``store``), only ``team``'s rows when
     the dashboard is locked to it, the notebook and the configuration. With ``warm`` the
     kernel computes the likely first views before the page is opened (worth it with a
-    preheated kernel).
+    preheated kernel). ``config`` (a configuration file) and ``templates`` (templates
+    folders) become ``settings.yaml`` beside it, which every review of the page uses.
 
     Unknown teams, weeks and languages, and an empty store, are refused before anything
     is written, naming what exists.
@@ -106,6 +109,9 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
 
     if lang not in ("en", "zh"):
         raise InputError(f"unknown language {lang!r}", expected="en or zh")
+    from pipereview.config import portable_config, write_config
+
+    settings = portable_config(config, templates)  # a wrong file: refused before any work
     if history is not None:
         frame = pd.read_parquet(history)
         if "deal_key" not in frame.columns:
@@ -147,13 +153,15 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
     notebook = root / "dashboard.ipynb"
     with atomic_write(notebook, "w", encoding="utf-8") as handle:
         json.dump(dashboard_notebook(), handle, ensure_ascii=False, indent=1)
-    config = DashboardConfig(
+    settings_path = (write_config(settings, root / "settings.yaml").resolve()
+                     if settings is not None else None)
+    dashboard = DashboardConfig(
         history=str(history_path.resolve()),
         targets=str(Path(targets).resolve()) if targets else None, team=team, week=week,
         lang=lang, exports=str(Path(exports).resolve()) if exports else str((root / "exports")
                                                                               .resolve()),
-        warm=warm)
-    return ServeState(notebook=notebook, config=config.write(root / "dashboard.json"),
+        warm=warm, settings=str(settings_path) if settings_path else None)
+    return ServeState(notebook=notebook, config=dashboard.write(root / "dashboard.json"),
                       history=history_path, teams=tuple(teams if team is None else [team]))
 
 
