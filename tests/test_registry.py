@@ -379,3 +379,28 @@ def test_a_plug_in_that_fails_to_load_stops_with_its_name(tmp_path: Path,
     with pytest.raises(ConfigError, match=r"column map plug-in 'broken' "
                        r"\(broken_maps:column_map\) failed to load: ImportError: needs acme-sdk"):
         column_maps.names()
+
+
+def test_importing_pipereview_loads_no_plug_in(tmp_path: Path) -> None:
+    (tmp_path / "loud_plugin.py").write_text(
+        "from pathlib import Path\nPath(__file__).with_name('loaded').touch()\n"
+        "raise RuntimeError('loaded at import')\n", encoding="utf-8")
+    info = tmp_path / "loud_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: loud-plugin\nVersion: 1.0\n",
+                                   encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "".join(f"[{group}]\nloud = loud_plugin\n\n" for group in (
+            "pipereview.rules", "pipereview.column_maps", "pipereview.stage_models",
+            "pipereview.templates", "pipereview.charts")), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT / "src")])}
+    code = ("import pipereview, pipereview.coaching, pipereview.charts, pipereview.config, "
+            "pipereview.dashboard, pipereview.batch, pipereview.cli")
+    imported = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, timeout=120)
+    assert imported.returncode == 0, imported.stderr
+    assert not (tmp_path / "loaded").exists()  # nothing ran at import
+    used = subprocess.run([sys.executable, "-m", "pipereview", "maps"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert used.returncode == 1 and "plug-in 'loud' (loud_plugin) failed to load" in used.stderr
+    assert (tmp_path / "loaded").exists()  # ... and it loads, loudly, on first use
