@@ -1,0 +1,224 @@
+"""The dashboard's five tabs as HTML: overview, changes, funnel, deals at risk, coaching."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from pipereview.dashboard._text import _ROW_LIMIT
+from pipereview.dashboard.state import DashboardState
+from pipereview.review import _money, _table
+
+__all__ = ["DashboardTabs"]
+
+
+class DashboardTabs(DashboardState):
+    """:class:`~pipereview.dashboard.state.DashboardState` with each tab drawn as HTML
+    (:meth:`tab_html` calls ``_<tab>_html``)."""
+
+    def _no_open(self) -> str | None:
+        if len(self.review.context.open_deals) == 0:
+            return (f"<p class='pr-empty'>"
+                    f"{html.escape(self.t('no_open', team=self.team, week=self.week))}</p>")
+        return None
+
+    def _overview_html(self) -> str:
+        from pipereview import charts
+
+        review = self.review
+        figures = self.figures()
+        body = (f"<div class='pr-figures' data-open-amount='{figures['open_amount']:.2f}'>"
+                f"{review.figures_table(figures)}</div>")
+        body += self._no_open() or ""
+        if self.targets is None:
+            return body + f"<p>{html.escape(review.t('no_targets'))}</p>"
+        if self.rep:
+            reps = review.context.forecast_rep
+            mine = reps[(reps["owner"] == self.rep) & reps["target"].notna()] if len(reps) else reps
+            if not len(mine):
+                return body + f"<p>{html.escape(self.t('no_rep_targets', period=review.period))}</p>"
+            return body + charts.svg_html(charts.forecast_chart(mine, by="owner", lang=self.lang))
+        body += charts.svg_html(charts.forecast_chart(review.forecast, lang=self.lang))
+        reps = review.context.forecast_rep
+        reps = reps[reps["target"].notna()] if len(reps) else reps
+        if len(reps):
+            body += charts.svg_html(charts.forecast_chart(reps, by="owner", lang=self.lang))
+        return body
+
+    def movements(self) -> pd.DataFrame:
+        """This week's deal movements against the team's previous stored week (empty in
+        the first week), for the selected rep when one is selected."""
+        review = self.review
+        cached = getattr(review, "_dashboard_moves", None)
+        if cached is None:
+            from pipereview.movements import deal_movements
+
+            weeks = sorted(review.history["snapshot_week"].astype("str").unique())
+            if len(weeks) < 2:
+                cached = pd.DataFrame()
+            else:
+                prev = review.history[review.history["snapshot_week"] == weeks[-2]]
+                cached = deal_movements(prev, review.latest)
+            review._dashboard_moves = cached  # type: ignore[attr-defined]
+        moves: pd.DataFrame = cached
+        if self.rep and len(moves):
+            moves = moves[moves["owner"] == self.rep]
+        return moves
+
+    def _changes_html(self) -> str:
+        from pipereview import charts
+        from pipereview.review import _CATEGORIES
+        from pipereview.waterfall import waterfall
+
+        review = self.review
+        if len(review.history["snapshot_week"].unique()) < 2:
+            return f"<p class='pr-empty'>{html.escape(review.t('no_previous'))}</p>"
+        moves = self.movements()
+        body = charts.svg_html(charts.waterfall_chart(waterfall(moves, review.period),
+                                                      lang=self.lang))
+        shown = moves[moves["category"] != "unchanged"]
+        if self.category:
+            shown = shown[shown["category"] == self.category]
+        if not len(shown):
+            return body + f"<p>{html.escape(self.t('no_changes'))}</p>"
+        shown = shown.sort_values(["category", "amount_to", "deal_name"],
+                                  ascending=[True, False, True], kind="stable", na_position="last")
+        lang = 1 if self.lang == "zh" else 0
+        total = len(shown)
+        shown = shown.head(_ROW_LIMIT)
+        currency = shown["currency"].fillna("")
+
+        def money(values: pd.Series) -> list[str]:
+            return ["—" if pd.isna(a) else _money(float(a), c)
+                    for a, c in zip(values, currency, strict=True)]
+
+        def day(values: pd.Series) -> list[str]:
+            return ["—" if pd.isna(d) else pd.Timestamp(d).date().isoformat() for d in values]
+
+        table = pd.DataFrame({
+            review.t("rep"): shown["owner"], review.t("deal"): shown["deal_name"],
+            review.t("account"): shown["account"],
+            review.t("category"): [_CATEGORIES[c][lang] for c in shown["category"]],
+            f"{review.t('stage')} ({self.t('before')})": self._stage_names(shown["stage_from"]),
+            f"{review.t('stage')} ({self.t('after')})": self._stage_names(shown["stage_to"]),
+            f"{self.t('amount')} ({self.t('before')})": money(shown["amount_from"]),
+            f"{self.t('amount')} ({self.t('after')})": money(shown["amount_to"]),
+            f"{self.t('close')} ({self.t('after')})": day(shown["close_date_to"]),
+        })
+        if total > _ROW_LIMIT:
+            body += f"<p>{html.escape(self.t('shown', shown=_ROW_LIMIT, total=total))}</p>"
+        return body + f"<div class='pr-changes'>{_table(table)}</div>"
+
+    def _funnel_html(self) -> str:
+        from pipereview import charts
+        from pipereview.funnel import stage_table
+
+        review = self.review
+        empty = self._no_open()
+        if empty:
+            return empty
+        model = self._model()
+        context = review.context
+        if self.rep:
+            table = context.stage_table_rep
+            table = table[(table["owner"] == self.rep)]
+            shape = context.shape_rep[context.shape_rep["owner"] == self.rep]
+        else:
+            table = stage_table(review.prepared, as_of=review.week)
+            shape = context.shape_team
+        body = charts.svg_html(charts.funnel_chart(table.rename(columns={"count": "deals"}),
+                                                   stage_model=model, lang=self.lang))
+        rows = []
+        for _, row in shape.iterrows():
+            evidence = ""
+            if row["stage"] and pd.notna(row["stage"]):
+                evidence = self.t("stuck", n=int(row["stuck_count"]),
+                                  amount=_money(float(row["stuck_amount"]), review.currency),
+                                  age=f"{float(row['stuck_median_age_days']):.0f}")
+            stage = (model.stage(str(row["stage"])).label_in(self.lang)
+                     if model is not None and row["stage"] and pd.notna(row["stage"])
+                     and str(row["stage"]) in model.keys else "")
+            rows.append({review.t("rep"): row["owner"] or self.team,
+                         review.t("label"): review._shape(str(row["label"])),
+                         review.t("bottleneck"): stage, self.t("evidence"): evidence})
+        body += f"<div class='pr-shape'>{_table(pd.DataFrame(rows))}</div>"
+        rates = self._move_on(model)
+        if len(rates):
+            body += charts.svg_html(charts.conversion_chart(rates, lang=self.lang),
+                                    label=self.t("title_moveon"))
+        return body
+
+    def _move_on(self, model: Any) -> pd.DataFrame:
+        context = self.review.context
+        team = context.move_on_team
+        if model is None or not len(team):
+            return pd.DataFrame()
+        team_rate = team.set_index("stage")["move_on_rate"]
+        if self.rep:
+            mine = context.move_on_rep[context.move_on_rep["owner"] == self.rep]
+            rate, reference = mine.set_index("stage")["move_on_rate"], team_rate
+        else:
+            rate, reference = team_rate, pd.Series(dtype=float)
+        keys = list(model.keys)
+        rows = []
+        for stage in model.open_stages:
+            if stage.key not in rate.index:
+                continue
+            nxt = keys[keys.index(stage.key) + 1] if keys.index(stage.key) + 1 < len(keys) else ""
+            rows.append({"from_stage": stage.label_in(self.lang),
+                         "to_stage": model.stage(nxt).label_in(self.lang) if nxt else "",
+                         "conversion": float(rate[stage.key]),
+                         "reference": float(reference.get(stage.key, float("nan")))})
+        return pd.DataFrame(rows)
+
+    def _risks_html(self) -> str:
+        from pipereview.process import with_labels
+        from pipereview.review import _RISKS
+
+        review = self.review
+        empty = self._no_open()
+        if empty:
+            return empty
+        risks = review.context.risks
+        if self.rep:
+            risks = risks[risks["owner"] == self.rep]
+        flagged = risks[risks["risk_count"] > 0].sort_values(
+            [self.sort, "amount", "deal_key"], ascending=[False, False, True], kind="stable",
+            na_position="last")
+        labels = {k: (zh if self.lang == "zh" else en) for k, (en, zh) in _RISKS.items()}
+        sep = "、" if self.lang == "zh" else ", "
+        total = len(flagged)
+        flagged = flagged.head(_ROW_LIMIT)
+        if total:
+            body = _table(pd.DataFrame({
+                review.t("rep"): flagged["owner"], review.t("deal"): flagged["deal_name"],
+                review.t("account"): flagged["account"],
+                review.t("stage"): self._stage_names(flagged["stage"]),
+                review.t("amount"): [_money(a, c) for a, c in
+                                     zip(flagged["amount"], flagged["currency"], strict=True)],
+                self.t("days_in_stage"): flagged["days_in_stage"],
+                self.t("push_count"): flagged["push_count"],
+                self.t("days_since_activity"): flagged["days_since_activity"],
+                review.t("risks_col"): [sep.join(labels[r] for r in rs) for rs in flagged["risks"]],
+            }))
+            if total > _ROW_LIMIT:
+                body = f"<p>{html.escape(self.t('shown', shown=_ROW_LIMIT, total=total))}</p>" + body
+        else:
+            body = f"<p>{html.escape(review.t('no_risk'))}</p>"
+        gaps = with_labels(review.context.gaps, self.lang)
+        gaps = gaps[gaps["inflated"] & (gaps["team"] == self.team)]
+        if self.rep:
+            gaps = gaps[gaps["owner"] == self.rep]
+        gaps = gaps.sort_values(["amount", "deal_id"], ascending=[False, True]).head(_ROW_LIMIT)
+        return f"<div class='pr-risks'>{body}{review.gaps_table(gaps)}</div>"
+
+    def _coaching_html(self) -> str:
+        from pipereview.coaching import coaching_sheet, team_summary
+
+        review = self.review
+        prompts = review.coaching_prompts
+        if self.rep:
+            return coaching_sheet(prompts, self.team, self.rep, as_of=review.week).to_html()
+        return team_summary(prompts, self.team, as_of=review.week).to_html()
