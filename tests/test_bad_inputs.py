@@ -369,3 +369,40 @@ def test_week_of_good_and_bad_exports_through_the_batch(tmp_path: Path) -> None:
         if entry["quarantine"]:
             quarantined = pd.read_csv(store / entry["quarantine"], encoding="utf-8-sig")
             assert len(quarantined) == entry["rows_rejected"] + entry["rows_skipped"]
+
+
+FOLDER_CASES = [c for c in CASES if not c.get("args")]  # ingest_folder takes no per-file options
+
+
+@pytest.mark.parametrize("case", FOLDER_CASES, ids=_case_id)
+def test_every_case_through_the_batch_ingest(case: dict[str, Any], tmp_path: Path) -> None:
+    """The weekly job's folder ingest (``ingest_folder``, what ``pipereview demo`` and the
+    scheduled ingest of a week folder run) gives the CLI's outcome for every case: refused
+    with the file named and nothing stored, or stored with every row accounted for."""
+    from pipereview.errors import PipereviewError
+    from pipereview.ingest_week import ingest_folder
+
+    week = tmp_path / "exports" / WEEK
+    week.mkdir(parents=True)
+    shutil.copy(BAD / case["file"], week / case["file"])
+    store = tmp_path / "store"
+    refused_at_once = case["exit"] == 1 and not case.get("rejected")
+    if case["exit"] == 1:
+        with pytest.raises(PipereviewError) as refused:
+            ingest_folder(tmp_path / "exports", store=store)
+        assert case["file"] in str(refused.value), str(refused.value)
+        assert SnapshotStore(store).weeks() == []
+    if refused_at_once:
+        return
+    [outcome] = ingest_folder(tmp_path / "exports", store=store, keep_going=True)
+    [report] = outcome.reports
+    assert report.rows_rejected == case.get("rejected", 0)
+    assert report.rows_skipped == case.get("skipped", 0)
+    assert report.rows_read == report.rows_kept + report.rows_rejected + report.rows_skipped
+    assert len(SnapshotStore(store).read(WEEK)) == report.rows_kept
+    if case["exit"] == 0:
+        assert report.rows_kept == case["stored_rows"]
+    if report.rows_rejected or report.rows_skipped:
+        [quarantine] = outcome.quarantine_files
+        assert len(pd.read_csv(quarantine, encoding="utf-8-sig", dtype=str)) == (
+            report.rows_rejected + report.rows_skipped)

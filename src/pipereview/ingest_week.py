@@ -31,8 +31,6 @@ from pipereview.weeks import Week
 __all__ = ["WeekIngest", "combine_snapshots", "ingest_folder", "ingest_week"]
 
 ProgressFactory = Callable[[], AbstractContextManager[Any]]
-_EXPORT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq"}
-
 
 @dataclass(frozen=True)
 class WeekIngest:
@@ -110,7 +108,9 @@ def ingest_folder(
     progress: ProgressFactory | None = None,
 ) -> list[WeekIngest]:
     """Ingest ``folder/<week>/*`` (one sub-folder per ISO week, e.g. ``2026-W47``);
-    ``keep_going`` as for :func:`ingest_week`."""
+    ``keep_going`` as for :func:`ingest_week`. Every file of a week folder is taken as an
+    export (hidden files and Office lock files excepted), so a file pipereview cannot read
+    stops the week with its name rather than being passed over."""
     folder = Path(folder)
     week_dirs = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
     if not week_dirs:
@@ -122,7 +122,11 @@ def ingest_folder(
         task = bar.add_task("ingesting weeks", total=len(week_dirs)) if bar else None
         for week_dir in week_dirs:
             week = Week.parse(week_dir.name)
-            files = sorted(p for p in week_dir.iterdir() if p.suffix.lower() in _EXPORT_SUFFIXES)
+            # every file is an export: one that cannot be read (an old .xls, a web page) is
+            # refused by name, never passed over; only hidden files and Office lock files
+            # (~$name.xlsx) are not exports
+            files = sorted(p for p in week_dir.iterdir() if p.is_file()
+                           and not p.name.startswith((".", "~$")))
             outcomes.append(ingest_week(files, week=week, store=store, replace=replace,
                                         keep_going=keep_going))
             if bar:
