@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,25 @@ def store_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str, str], Path]:
+    """Make a plug-in as Python finds an installed one: ``make(module, source,
+    entry_points)`` writes ``module.py`` holding ``source`` and its distribution's metadata
+    declaring ``entry_points`` (entry_points.txt syntax) into a new folder, and returns the
+    folder (put it on ``sys.path`` or ``PYTHONPATH``)."""
+    def make(module: str, source: str, entry_points: str) -> Path:
+        folder = tmp_path_factory.mktemp("plugin")
+        (folder / f"{module}.py").write_text(source, encoding="utf-8")
+        info = folder / f"{module}-1.0.dist-info"
+        info.mkdir()
+        name = module.replace("_", "-")
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
+                                       encoding="utf-8")
+        (info / "entry_points.txt").write_text(entry_points, encoding="utf-8")
+        return folder
+    return make
 
 
 def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:

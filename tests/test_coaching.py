@@ -4,7 +4,7 @@ templates (user folders, errors, escaping) and the coaching sheet's layout."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -219,23 +219,20 @@ def test_team_summary_counts_each_reps_risks() -> None:
     assert "Bo" in summary.to_html()
 
 
-def test_an_installed_plug_in_registers_its_rule(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_installed_plug_in_registers_its_rule(
+        installed_plugin: Callable[[str, str, str], Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from pipereview.coaching import registry
 
-    (tmp_path / "acme_rules.py").write_text(
-        "import pandas as pd\n"
-        "from pipereview.coaching import register_rule\n"
-        "@register_rule('acme_rule', kind='risk', coaching='skill', scope='rep')\n"
-        "def acme_rule(context, params):\n"
-        "    return pd.DataFrame()\n", encoding="utf-8")
-    info = tmp_path / "acme_rules-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-rules\nVersion: 1.0\n",
-                                   encoding="utf-8")
-    (info / "entry_points.txt").write_text("[pipereview.rules]\nacme = acme_rules\n",
-                                           encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    folder = installed_plugin("acme_rules",
+                              "import pandas as pd\n"
+                              "from pipereview.coaching import register_rule\n"
+                              "@register_rule('acme_rule', kind='risk', coaching='skill', "
+                              "scope='rep')\n"
+                              "def acme_rule(context, params):\n"
+                              "    return pd.DataFrame()\n",
+                              "[pipereview.rules]\nacme = acme_rules\n")
+    monkeypatch.syspath_prepend(str(folder))
     monkeypatch.setattr(registry.coaching_rules, "_plugins_loaded", False)
     try:
         assert "acme_rule" in rule_names()

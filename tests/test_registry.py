@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -363,44 +364,35 @@ def test_an_installed_plug_in_adds_a_rule_a_map_and_templates_the_cli_uses(
         get_rule("acme_big_deal")
 
 
-def test_a_plug_in_that_fails_to_load_stops_with_its_name(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
-    (tmp_path / "broken_maps.py").write_text("raise ImportError('needs acme-sdk')\n",
-                                             encoding="utf-8")
-    info = tmp_path / "broken_maps-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-maps\nVersion: 1.0\n",
-                                   encoding="utf-8")
-    (info / "entry_points.txt").write_text(
-        "[pipereview.column_maps]\nbroken = broken_maps:column_map\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
+def test_a_plug_in_that_fails_to_load_stops_with_its_name(
+        installed_plugin: Callable[[str, str, str], Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = installed_plugin("broken_maps", "raise ImportError('needs acme-sdk')\n",
+                              "[pipereview.column_maps]\nbroken = broken_maps:column_map\n")
+    monkeypatch.syspath_prepend(str(folder))
     monkeypatch.setattr(column_maps, "_plugins_loaded", False)
     with pytest.raises(ConfigError, match=r"column map plug-in 'broken' "
                        r"\(broken_maps:column_map\) failed to load: ImportError: needs acme-sdk"):
         column_maps.names()
 
 
-def test_importing_pipereview_loads_no_plug_in(tmp_path: Path) -> None:
-    (tmp_path / "loud_plugin.py").write_text(
+def test_importing_pipereview_loads_no_plug_in(
+        installed_plugin: Callable[[str, str, str], Path]) -> None:
+    folder = installed_plugin(
+        "loud_plugin",
         "from pathlib import Path\nPath(__file__).with_name('loaded').touch()\n"
-        "raise RuntimeError('loaded at import')\n", encoding="utf-8")
-    info = tmp_path / "loud_plugin-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: loud-plugin\nVersion: 1.0\n",
-                                   encoding="utf-8")
-    (info / "entry_points.txt").write_text(
+        "raise RuntimeError('loaded at import')\n",
         "".join(f"[{group}]\nloud = loud_plugin\n\n" for group in (
             "pipereview.rules", "pipereview.column_maps", "pipereview.stage_models",
-            "pipereview.templates", "pipereview.charts")), encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT / "src")])}
+            "pipereview.templates", "pipereview.charts")))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "src")])}
     code = ("import pipereview, pipereview.coaching, pipereview.charts, pipereview.config, "
             "pipereview.dashboard, pipereview.batch, pipereview.cli")
     imported = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                               text=True, timeout=120)
     assert imported.returncode == 0, imported.stderr
-    assert not (tmp_path / "loaded").exists()  # nothing ran at import
+    assert not (folder / "loaded").exists()  # nothing ran at import
     used = subprocess.run([sys.executable, "-m", "pipereview", "maps"], env=env,
                           capture_output=True, text=True, timeout=120)
     assert used.returncode == 1 and "plug-in 'loud' (loud_plugin) failed to load" in used.stderr
-    assert (tmp_path / "loaded").exists()  # ... and it loads, loudly, on first use
+    assert (folder / "loaded").exists()  # ... and it loads, loudly, on first use

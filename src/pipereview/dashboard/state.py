@@ -22,17 +22,12 @@ __all__ = ["DashboardState"]
 
 
 class DashboardState:
-    """The dashboard over a keyed ``history`` (all teams, or only ``team`` when
-    ``locked``), with optional ``targets`` (:func:`~pipereview.targets.load_targets`).
-
-    ``team``, ``week`` (default: the team's latest stored week) and ``lang`` (en / zh)
-    are the first selection. Display it in a notebook (it is an ipywidget) or drive it
-    from code with :meth:`select`; :meth:`figures`, :meth:`action_list` and
-    :meth:`tab_html` return what the page shows. Exported files go to ``export_dir``;
-    ``config`` (:class:`~pipereview.config.Config`) carries the thresholds and coaching
-    settings of every review it shows.
+    """What the dashboard shows, without its widgets: the selection (``team``, ``week``,
+    ``rep``, ``lang``; a ``locked`` one holds only its team's rows), the
+    :class:`~pipereview.review.WeeklyReview` behind it (one per team, week and language,
+    sharing diagnostics), the figures, the action list and its export, and each tab's HTML
+    once drawn (:class:`~pipereview.dashboard.Dashboard` adds the widgets).
     """
-
 
     def __init__(self, history: pd.DataFrame, *, targets: pd.DataFrame | None = None,
                  team: str | None = None, locked: bool = False, week: str | None = None,
