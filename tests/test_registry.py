@@ -228,8 +228,9 @@ def test_a_wrong_configuration_names_file_and_setting(tmp_path: Path, text: str,
 def test_the_configuration_reaches_the_diagnostics() -> None:
     history = _history().assign(last_activity_date=pd.Timestamp("2026-10-25"))
     default = CoachingContext(history, as_of="2026-W47")
-    eager = CoachingContext.from_config(
-        history, "2026-W47", Config(risk=dataclasses.replace(Config().risk, stalled_days=20)))
+    eager = CoachingContext(
+        history, "2026-W47",
+        config=Config(risk=dataclasses.replace(Config().risk, stalled_days=20)))
     # 2026-W47 runs from 16 to 22 November: 22 to 28 days after the last activity
     assert default.config.risk.stalled_days == 30 and not default.risks["stalled"].any()
     assert eager.risks["stalled"].all() and len(eager.risks) == 3

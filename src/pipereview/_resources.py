@@ -74,14 +74,8 @@ def yaml_registry(kind: str, cls: type[N], parse: Callable[[str, str], N],
         if isinstance(item, cls):
             entry = item
         elif isinstance(item, (str, Path, Traversable)):
-            source = str(item)
-            try:
-                text = (item if not isinstance(item, str) else Path(item)).read_text(
-                    encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise error(f"cannot read {what} file {source}: {exc}",
-                            hint="check the path; the file must be UTF-8 YAML") from None
-            entry = parse(text, source)
+            entry = _parse_file(Path(item) if isinstance(item, str) else item, what, parse,
+                                error)
         else:
             raise error(f"{what} {name!r}: expected a {cls.__name__}, the path of its YAML "
                         f"file or a function returning one, got {type(item).__name__}")
@@ -113,13 +107,18 @@ def load_named(registry: DataRegistry[N], name_or_path: str | Path,
             hint=f"to use your own {what}, pass the path of its YAML file or put it in a "
             "templates folder (format: docs/formats.md)",
         )
+    return _parse_file(path, what, parse, error)
+
+
+def _parse_file(file: Path | Traversable, what: str, parse: Callable[[str, str], N],
+                error: type[PipereviewError]) -> N:
+    """``parse`` of a user's YAML file, or ``error`` saying why it cannot be read."""
     try:
-        return parse(path.read_text(encoding="utf-8"), str(path))
+        text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise error(
-            f"cannot read {what} file {path}: {exc}",
-            hint="check the path; the file must be UTF-8 YAML",
-        ) from None
+        raise error(f"cannot read {what} file {file}: {exc}",
+                    hint="check the path; the file must be UTF-8 YAML") from None
+    return parse(text, str(file))
 
 
 def format_validation_error(exc: ValidationError) -> str:

@@ -40,8 +40,6 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipereview._teamrun import (
     EXPECTED,
     Task,
@@ -53,7 +51,7 @@ from pipereview._teamrun import (
     _run_team,
     _write_text,
 )
-from pipereview.config import portable_config
+from pipereview.config import portable_config, write_config
 from pipereview.errors import InputError, PipereviewError
 from pipereview.weeks import Week
 
@@ -321,8 +319,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
         del history  # the teams read the file: the batch's copy would only hold memory
         shared_config = staging / "_shared" / "config.yaml"
         if settings is not None:
-            _write_text(shared_config, yaml.safe_dump(settings, allow_unicode=True,
-                                                      sort_keys=True))
+            write_config(settings, shared_config)
         fingerprint = _fingerprint(snapshot_store, as_of, notebook_path, target_path, lang,
                                    stage_model, settings)
         if not scheduler:

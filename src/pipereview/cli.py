@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from rich.table import Table
 from rich.text import Text
 
 from pipereview.errors import InputError, PipereviewError
+
+if TYPE_CHECKING:
+    from pipereview.config import Config
 
 __all__ = ["app", "main"]
 
@@ -35,7 +38,10 @@ app = typer.Typer(
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-_state: dict[str, Any] = {"debug": False, "config": None}
+#: The run's options from the callback: --debug, --config (its path and what it says), and
+#: --templates folders.
+_state: dict[str, Any] = {"debug": False, "config": None, "config_path": None,
+                          "templates": []}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -92,8 +98,7 @@ def _main(
     # made per run, so the terminal width is current; piped output gets room for tables
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
     err = Console(stderr=True, highlight=False)
-    _state["config"] = _state["config_path"] = None
-    _state["templates"] = list(templates or [])
+    _state.update(config=None, config_path=None, templates=list(templates or []))
     if config is not None or templates:
         _configure(config, templates or [])
 
@@ -108,11 +113,12 @@ def _configure(path: Path | None, templates: list[Path]) -> None:
     _state["config"], _state["config_path"] = settings, path
 
 
-def _config() -> Any:
+def _config() -> Config:
     """The run's :class:`~pipereview.config.Config` (the package defaults without --config)."""
     from pipereview.config import Config
 
-    return _state["config"] or Config()
+    settings: Config = _state["config"] or Config()
+    return settings
 
 
 def _progress() -> Progress:
@@ -139,15 +145,11 @@ def ingest(
 
     if crm and map_file:
         raise typer.BadParameter("give --crm or --map, not both")
-    if crm:
-        from pipereview.columnmaps import column_maps
-        from pipereview.errors import ColumnMapError
+    from pipereview.columnmaps import column_maps
 
-        if crm not in column_maps:  # a name only: a file of your own goes to --map
-            raise ColumnMapError(f"unknown column map {crm!r}; known: "
-                                 f"{', '.join(column_maps.names())}",
-                                 hint="pass your own map file with --map FILE")
-    outcome = ingest_week(files, week=week, column_map=map_file or crm, stage_model=model,
+    # --crm is a name only, looked up in the registry; a file of your own goes to --map
+    chosen_map = map_file or (column_maps.get(crm) if crm else None)
+    outcome = ingest_week(files, week=week, column_map=chosen_map, stage_model=model,
                           team=team, encoding=encoding, store=store, replace=replace,
                           keep_going=keep_going, progress=_progress)
     for report in outcome.reports:
@@ -307,7 +309,7 @@ def coach(
     with _progress() as bar:
         task = bar.add_task("matching deals across weeks", total=None)
         keyed = with_deal_keys(history[history["snapshot_week"] <= as_of])
-        context = CoachingContext.from_config(keyed, as_of, config, targets=goals)
+        context = CoachingContext(keyed, as_of, targets=goals, config=config)
         chosen = team or sorted(context.open_deals["team"].unique())
         unknown = sorted(set(chosen) - set(context.latest["team"]))
         if unknown:
@@ -356,7 +358,7 @@ def serve(
             state = prepare_dashboard(root, store=store, history=history, targets=targets,
                                       team=team, week=week, lang=lang or _config().lang,
                                       warm=preheat, config=_state["config_path"],
-                                      templates=_state.get("templates", []))
+                                      templates=_state["templates"])
         scope = f"locked to {team}" if team else f"{len(state.teams)} teams"
         if prepare_only:
             out.print(f"Dashboard ({scope}) prepared: notebook {state.notebook}, "
@@ -426,7 +428,7 @@ def run(
                            timeout=timeout, progress=advance, resume=resume,
                            scheduler=scheduler, stage_model=stage_model,
                            team_timeout=team_timeout, config=_state["config_path"],
-                           templates=_state.get("templates", []))
+                           templates=_state["templates"])
     import pandas as pd
 
     _print_table(pd.DataFrame([{"team": t.team, "status": t.status + (" (kept)" if t.resumed else "")
@@ -505,14 +507,13 @@ def registry() -> None:
     from pipereview.charts import charts
     from pipereview.coaching import coaching_rules, template_folders
     from pipereview.columnmaps import column_maps
-    from pipereview.registry import ENTRY_POINT_GROUPS
     from pipereview.stages import stage_models
 
     table = Table("registry", "name", "from", title="Registries")
     for kind, reg in (("column_maps", column_maps), ("stage_models", stage_models),
                       ("rules", coaching_rules), ("charts", charts), ("templates", template_folders)):
         for name in reg.names():
-            table.add_row(f"{kind} ({ENTRY_POINT_GROUPS[kind]})", name, reg.source(name))
+            table.add_row(f"{kind} ({reg.group})", name, reg.source(name))
     out.print(table)
 
 

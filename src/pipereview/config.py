@@ -175,8 +175,9 @@ def _settings(settings_class: type[Any], values: Any, where: str, source: str) -
         raise ConfigError(f"{prefix}{where} has no setting {', '.join(map(repr, unknown))}; "
                           f"its settings: {', '.join(sorted(names))}", file=_file(source))
     converted = {}
+    defaults = settings_class()
     for key, value in values.items():
-        default = getattr(settings_class(), key)
+        default = getattr(defaults, key)
         if dataclasses.is_dataclass(default) and isinstance(value, Mapping):
             value = _settings(type(default), value, f"{where}.{key}", source)
         elif isinstance(default, frozenset):
@@ -192,13 +193,16 @@ def load_config(path: str | Path) -> Config:
     """The configuration in a YAML file (see docs/start-analysts.md); template folders
     are relative to the file."""
     file = Path(path)
+    return Config.from_mapping(_read_mapping(file), source=str(file), base=file.parent)
+
+
+def _read_mapping(file: Path) -> dict[str, Any]:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read configuration file {file}: {error}", file=str(file),
                           hint="check the path; the file must be UTF-8 YAML") from None
-    data = parse_yaml_mapping(text, str(file), ConfigError, "configuration file")
-    return Config.from_mapping(data, source=str(file), base=file.parent)
+    return parse_yaml_mapping(text, str(file), ConfigError, "configuration file")
 
 
 def portable_config(config: str | Path | None, templates: Sequence[str | Path] = ()
@@ -213,24 +217,17 @@ def portable_config(config: str | Path | None, templates: Sequence[str | Path] =
     """
     if config is None and not templates:
         return None
-    data: dict[str, Any] = {}
-    base = Path.cwd()
-    if config is not None:
-        load_config(config)
-        data = dict(yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {})
-        base = Path(config).resolve().parent
-    listed = data.get("templates") or []
-    folders = [str((base / t).resolve()) for t in ([listed] if isinstance(listed, str)
-                                                    else listed)]
-    folders += [str(Path(t).resolve()) for t in templates]
-    data["templates"] = list(dict.fromkeys(folders))
-    for folder in data["templates"]:
+    data = _read_mapping(Path(config)) if config is not None else {}
+    checked = (Config.from_mapping(data, source=str(config), base=Path(config).parent)
+               if config is not None else Config())
+    folders = [str(Path(folder).resolve()) for folder in (*checked.templates, *templates)]
+    for folder in folders:
         if not Path(folder).is_dir():
             raise ConfigError(f"templates folder {folder} does not exist", file=folder,
                               hint="pass a folder holding column_maps/, stage_models/ or "
                               "coaching/ (see docs/start-analysts.md)")
     portable: dict[str, Any] = json.loads(json.dumps(data, default=str))  # dates as text
-    Config.from_mapping(portable)
+    portable["templates"] = list(dict.fromkeys(folders))
     return portable
 
 

@@ -71,7 +71,8 @@ def ingest_week(
                                        stage_model=stage_model, team=team, encoding=encoding))
             if bar:
                 bar.advance(task)
-    quarantined = _write_quarantine(target, week, results)
+    files_quarantine = _write_quarantine(target, week, results)
+    quarantined = [path for path in files_quarantine if path is not None]
     rejected = [r for r in results if not r.ok]
     if rejected and not keep_going:
         first = rejected[0]
@@ -93,7 +94,7 @@ def ingest_week(
                       info={"column_maps": sorted({r.report.column_map for r in results}),
                             "rows_rejected": sum(r.report.rows_rejected for r in results),
                             "rows_skipped": sum(r.report.rows_skipped for r in results),
-                            "files": _file_counts(target, week, results)})
+                            "files": _file_counts(target, results, files_quarantine)})
     return WeekIngest(str(week), path, len(snapshot),
                       tuple(sorted(snapshot["team"].unique().tolist())),
                       tuple(r.report for r in results), tuple(quarantined))
@@ -145,10 +146,13 @@ def combine_snapshots(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return snapshot.astype(dict.fromkeys(flags, "boolean"))
 
 
-def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResult]) -> list[Path]:
-    written = []
+def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResult]
+                      ) -> list[Path | None]:
+    """Each export's quarantine file, written when it set rows aside (None otherwise)."""
+    written: list[Path | None] = []
     for result in results:
         if result.quarantine.empty:
+            written.append(None)
             continue
         path = store.quarantine_dir(week) / f"{Path(result.report.file).stem}.quarantine.csv"
         with atomic_write(path, "w", encoding="utf-8-sig") as handle:
@@ -157,21 +161,15 @@ def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResu
     return written
 
 
-def _file_counts(store: SnapshotStore, week: Week, results: list[IngestResult]
-                 ) -> list[dict[str, Any]]:
+def _file_counts(store: SnapshotStore, results: list[IngestResult],
+                 quarantine: list[Path | None]) -> list[dict[str, Any]]:
     """Per export: the rows read, kept, rejected and skipped, and its quarantine file
     (relative to the store), kept with the week so that a batch's manifest shows them."""
-    counts = []
-    for result in results:
-        report = result.report
-        quarantine = store.quarantine_dir(week) / f"{Path(report.file).stem}.quarantine.csv"
-        counts.append({
-            "file": Path(report.file).name, "rows_read": report.rows_read,
-            "rows_kept": report.rows_kept, "rows_rejected": report.rows_rejected,
-            "rows_skipped": report.rows_skipped,
-            "quarantine": (quarantine.relative_to(store.root).as_posix()
-                           if not result.quarantine.empty else None)})
-    return counts
+    return [{"file": Path(r.report.file).name, "rows_read": r.report.rows_read,
+             "rows_kept": r.report.rows_kept, "rows_rejected": r.report.rows_rejected,
+             "rows_skipped": r.report.rows_skipped,
+             "quarantine": path.relative_to(store.root).as_posix() if path else None}
+            for r, path in zip(results, quarantine, strict=True)]
 
 
 def _check_across_files(snapshot: pd.DataFrame) -> None:

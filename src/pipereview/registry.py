@@ -24,7 +24,7 @@ pipereview.errors.ConfigError: unknown greeting 'bye'; known: hello
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
@@ -32,21 +32,11 @@ from typing import Any, Generic, TypeVar, overload
 
 from pipereview.errors import ConfigError
 
-__all__ = ["ENTRY_POINT_GROUPS", "DataRegistry", "Registry", "plugin_entry_points", "use_folder"]
+__all__ = ["DataRegistry", "Registry", "use_folder"]
 
 T = TypeVar("T")
 
-#: The entry-point groups a plug-in package may declare, by registry.
-ENTRY_POINT_GROUPS = {
-    "charts": "pipereview.charts",
-    "column_maps": "pipereview.column_maps",
-    "rules": "pipereview.rules",
-    "stage_models": "pipereview.stage_models",
-    "templates": "pipereview.templates",
-}
-
-
-def plugin_entry_points(group: str) -> list[metadata.EntryPoint]:
+def _entry_points(group: str) -> list[metadata.EntryPoint]:
     """The installed entry points of ``group``, sorted by name (a stable load order)."""
     return sorted(metadata.entry_points(group=group), key=lambda e: e.name)
 
@@ -58,6 +48,10 @@ class Registry(Generic[T]):
     given) into an entry, e.g. a YAML path into a stage model; ``builtins`` lists the
     shipped names and ``load_builtin`` reads one, both called only when needed.
     """
+
+    #: Whether a plug-in's loaded callable is called for the entry (data registries: a
+    #: factory returning a model) or is itself the entry (function registries: charts).
+    _wants_call = False
 
     def __init__(self, kind: str, *, group: str,
                  coerce: Callable[[Any, str], T] | None = None,
@@ -146,9 +140,6 @@ class Registry(Generic[T]):
             self._load_plugins()
             return name in self._entries or name in self._builtins()
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.names())
-
     # -- plug-ins --------------------------------------------------------------------
     def items(self) -> list[tuple[str, T]]:
         """The registered (not shipped) entries in the order they were registered."""
@@ -162,7 +153,7 @@ class Registry(Generic[T]):
         self._plugins_loaded = True  # once per process, on first use, never at import
         if self._setup is not None:
             self._setup()
-        for entry in plugin_entry_points(self.group):
+        for entry in _entry_points(self.group):
             try:
                 loaded = entry.load()
                 if isinstance(loaded, ModuleType):
@@ -179,9 +170,6 @@ class Registry(Generic[T]):
                     f"{type(error).__name__}: {error}",
                     hint="fix or uninstall the plug-in package") from error
 
-    #: Whether a plug-in's loaded callable is called for the entry (data registries: a
-    #: factory returning a model) or is itself the entry (function registries: charts).
-    _wants_call = False
 
 
 class DataRegistry(Registry[T]):

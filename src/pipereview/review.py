@@ -121,11 +121,9 @@ class WeeklyReview:
                  config: Config | None = None) -> None:
         from pipereview.trends import quarter_of
 
-        config = config or Config()
-        lang = lang or config.lang
-        if lang not in ("en", "zh"):
-            raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
-        self.config = config.replace(lang=lang, stage_model=stage_model or config.stage_model)
+        config = config or Config()  # a language other than en or zh is refused by it
+        self.config = config.replace(lang=lang or config.lang,
+                                     stage_model=stage_model or config.stage_model)
         self.week = Week.parse(week) if isinstance(week, str) else week
         rows = history[(history["team"] == team)
                        & (history["snapshot_week"].astype("str") <= str(self.week))]
@@ -134,10 +132,9 @@ class WeeklyReview:
             raise ValueError(f"team {team!r} has no snapshot in {self.week}; teams that week: "
                              f"{', '.join(teams) or 'none'}")
         self.history = rows.assign(deal_key=deal_key(rows))
-        self.team, self.lang = team, lang
+        self.team = team
         self.targets = None if targets is None else targets[targets["team"] == team]
         self.period = period or quarter_of(self.week)
-        self.stage_model = self.config.stage_model or None
 
     @classmethod
     def from_files(cls, *, team: str, week: str, lang: str | None = None,
@@ -184,13 +181,20 @@ class WeeklyReview:
     def in_language(self, lang: str) -> WeeklyReview:
         """The same review in another language, sharing its history and diagnostics (only
         the coaching prompts are written again)."""
-        if lang not in ("en", "zh"):
-            raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
         other = copy.copy(self)
         other.__dict__.pop("coaching_prompts", None)
-        other.lang = lang
-        other.config = self.config.replace(lang=lang)
+        other.config = self.config.replace(lang=lang)  # refuses a language other than en, zh
         return other
+
+    @property
+    def lang(self) -> str:
+        """The review's language (its configuration's)."""
+        return self.config.lang
+
+    @property
+    def stage_model(self) -> str | None:
+        """The stage model process evidence is judged against; None: each deal's own."""
+        return self.config.stage_model or None
 
     def title(self) -> Section:
         """The report's title: team, week and period."""
@@ -223,8 +227,8 @@ class WeeklyReview:
         sections and the coaching rules (a :class:`~pipereview.coaching.CoachingContext`)."""
         from pipereview.coaching import CoachingContext
 
-        return CoachingContext.from_config(self.prepared, self.week, self.config,
-                                           targets=self.targets, forecast_period=self.period)
+        return CoachingContext(self.prepared, self.week, targets=self.targets,
+                               forecast_period=self.period, config=self.config)
 
     @cached_property
     def forecast(self) -> pd.DataFrame:

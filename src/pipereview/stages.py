@@ -14,7 +14,8 @@ four-stage process), ``salesforce`` and ``hubspot`` (those CRMs' default pipelin
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
@@ -38,6 +39,7 @@ __all__ = [
     "Stage",
     "StageModel",
     "load_stage_model",
+    "prevailing_model",
     "stage_model_names",
     "stage_models",
 ]
@@ -201,6 +203,19 @@ class StageModel(_Frozen):
     def known_names(self) -> list[str]:
         """What a user may write for each stage: the first alias or the English label."""
         return [s.aliases[0] if s.aliases else s.label_in("en") for s in self.stages]
+
+
+def prevailing_model(names: Iterable[object]) -> StageModel | None:
+    """The stage model most of ``names`` (e.g. a team's deals' ``stage_model`` column)
+    name, the first alphabetically on a tie; None when there are none.
+
+    >>> prevailing_model(["hubspot", "generic_4", "generic_4"]).name
+    'generic_4'
+    """
+    counts = Counter(str(name) for name in names if isinstance(name, str) and name)
+    if not counts:
+        return None
+    return load_stage_model(min(counts, key=lambda name: (-counts[name], name)))
 
 
 def stage_model_names() -> list[str]:

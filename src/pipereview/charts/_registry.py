@@ -81,14 +81,14 @@ def draw_charts(context: CoachingContext, team: str, owner: str | None,
 def _funnel(context: CoachingContext, team: str, owner: str | None, lang: str
             ) -> ChartLike | None:
     """Open deals by stage: the rep's, or the team's."""
-    from pipereview.stages import load_stage_model
+    from pipereview.stages import prevailing_model
 
     table = context.stage_table_rep
     rows = table[(table["team"] == team) & ((table["owner"] == owner) if owner else True)]
     if rows.empty:
         return None
-    models = context.open_deals.loc[context.open_deals["team"] == team, "stage_model"]
-    model = load_stage_model(str(models.mode().iloc[0])) if len(models) else None
+    model = prevailing_model(context.open_deals.loc[context.open_deals["team"] == team,
+                                                    "stage_model"])
     stages = rows.groupby("stage", sort=False, observed=True)[["count", "amount"]].sum()
     return funnel_chart(stages.reset_index().rename(columns={"count": "deals"}),
                         stage_model=model, lang=lang)

@@ -32,27 +32,26 @@ class CoachingContext:
     :func:`~pipereview.history.with_deal_keys`, or
     :func:`~pipereview.prepared.prepare_history` of them) as of ``as_of``, with optional
     ``targets`` (:func:`~pipereview.targets.load_targets`) for ``forecast_period`` (default:
-    the quarter of ``as_of``). ``window_weeks`` is the trailing window of rate comparisons
-    and ``cohort_weeks`` that of cohort conversion. The history is never modified; it is
-    prepared once (:attr:`prepared`) for every diagnostic."""
+    the quarter of ``as_of``). ``config`` (:class:`~pipereview.config.Config`) carries the
+    windows (:attr:`window_weeks`, :attr:`cohort_weeks`), every diagnostic's thresholds,
+    the rule settings and the sheet charts. The history is never modified; it is prepared
+    once (:attr:`prepared`) for every diagnostic."""
 
     history: pd.DataFrame | PreparedHistory
     as_of: Week | str
     targets: pd.DataFrame | None = None
     forecast_period: str | None = None
-    window_weeks: int = 8
-    cohort_weeks: int = 13
-    #: Thresholds of the diagnostics, coaching-rule settings and sheet charts.
     config: Config = field(default_factory=Config)
 
-    @classmethod
-    def from_config(cls, history: pd.DataFrame | PreparedHistory, as_of: Week | str,
-                    config: Config, *, targets: pd.DataFrame | None = None,
-                    forecast_period: str | None = None) -> CoachingContext:
-        """A context whose windows and thresholds are ``config``'s."""
-        return cls(history, as_of, targets=targets, forecast_period=forecast_period,
-                   window_weeks=config.window_weeks, cohort_weeks=config.cohort_weeks,
-                   config=config)
+    @property
+    def window_weeks(self) -> int:
+        """The trailing window of rate comparisons (the configuration's, 8 by default)."""
+        return self.config.window_weeks
+
+    @property
+    def cohort_weeks(self) -> int:
+        """The window of cohort conversion (the configuration's, 13 by default)."""
+        return self.config.cohort_weeks
 
     @cached_property
     def week(self) -> Week:

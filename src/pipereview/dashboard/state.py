@@ -306,10 +306,9 @@ class DashboardState:
         return out
 
     def _model(self) -> Any:
-        from pipereview.stages import load_stage_model
+        from pipereview.stages import prevailing_model
 
-        models = self.review.latest["stage_model"].dropna().astype("str")
-        return load_stage_model(models.mode().iloc[0]) if len(models) else None
+        return prevailing_model(self.review.latest["stage_model"])
 
     def _refresh(self) -> None:
         """Redraw what is shown: nothing here; the app (:class:`~pipereview.dashboard.Dashboard`) redraws its widgets."""
