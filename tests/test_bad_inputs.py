@@ -34,9 +34,12 @@ from pipereview.store import SnapshotStore
 BAD = Path(__file__).parent / "data" / "bad"
 GOOD = Path(__file__).parent / "data" / "headers" / "odoo.csv"
 WEEK = "2026-W47"
-CASES: list[dict[str, Any]] = yaml.safe_load((BAD / "cases.yaml").read_text(encoding="utf-8"))
+# cases.yaml, then one cases-<topic>.yaml per class of input added since, in name order
+CASE_FILES = sorted(BAD.glob("cases*.yaml"))
+CASES: list[dict[str, Any]] = [case for path in CASE_FILES
+                               for case in yaml.safe_load(path.read_text(encoding="utf-8"))]
 SKIP_REASONS = ("blank row", "footer", "total row", "above the header")
-HELPERS = {"cases.yaml", "make_fixtures.py"}  # not exports
+HELPERS = {"make_fixtures.py", *(p.name for p in CASE_FILES)}  # not exports
 TINY = Path(__file__).parent / "data" / "notebooks" / "tiny_team.ipynb"
 SUMMARY = re.compile(r"(\d+) rows read, (\d+) kept, (\d+) rejected, (\d+) skipped")
 

@@ -29,7 +29,6 @@ import hashlib
 import html
 import json
 import os
-import re
 import secrets
 import shutil
 import time
@@ -53,33 +52,18 @@ from pipereview._teamrun import (
 )
 from pipereview.config import portable_config, write_config
 from pipereview.errors import InputError, PipereviewError
+from pipereview.names import check_folder_name
 from pipereview.weeks import Week
 
 __all__ = ["EXPECTED", "BatchResult", "TeamRun", "default_notebook", "inputs_line",
            "run_batch", "safe_folder_name"]
 
-# separators, control characters, ':' (a drive-relative path on Windows, a URL scheme in
-# a link) and braces (papermill formats its paths with the parameters)
-_UNSAFE = re.compile(r"[\\/\x00-\x1f\x7f:{}]")
-_DEVICES = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
-
-
 def safe_folder_name(team: str) -> str:
     """``team`` as a folder name, refused (:class:`~pipereview.errors.InputError`) when it
-    could reach outside the output folder or cannot be a folder on every system:
-    separators, ``..``, control characters, ``:``, braces, a leading dot, a trailing dot
-    or space, a Windows device name (``CON``, ``NUL``, ``COM1``...) or an
-    empty name. Chinese and spaces inside are kept."""
-    name = str(team)
-    if (not name.strip() or _UNSAFE.search(name) or name.startswith(".")
-            or name.endswith((".", " ")) or _DEVICES.match(name)
-            or len(name.encode("utf-8")) > 200):
-        raise InputError(f"team name {name!r} cannot be used as a folder name",
-                         expected="a name without / \\ : { } or control "
-                         "characters, not starting with a dot nor ending with a dot or "
-                         "space, and not a Windows device name such as CON or NUL",
-                         hint="rename the team in the export or the column map's values")
-    return name
+    could reach outside the output folder or cannot be a folder on every system (the rule
+    of :func:`pipereview.names.name_problem`, which ingest applies to every stored name).
+    Chinese and spaces inside are kept."""
+    return check_folder_name(team, "team")
 
 
 def default_notebook() -> Path:
