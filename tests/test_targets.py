@@ -1,4 +1,4 @@
-"""pipereview.targets: loading at the edge, SMART decomposition (the DOMAIN.md worked
+"""pipereview.targets: loading at the edge, SMART decomposition (the docs/method.md §3 worked
 example, calendar weeks, the 4-week convention, reps), progress against plan, and the
 sample store's planted targets."""
 

@@ -1,4 +1,4 @@
-"""ABC classification of customers by won revenue (DOMAIN.md §4).
+"""ABC classification of customers by won revenue (docs/method.md §4).
 
 Accounts are ranked by won amount, largest first (ties: account name, then ascending);
 an account is **A** while the revenue of the accounts ranked above it is below

@@ -1,4 +1,4 @@
-"""Match every open deal against its sales process (回溯和匹配流程, DOMAIN.md §1).
+"""Match every open deal against its sales process (回溯和匹配流程, docs/method.md §1).
 
 A deal's CRM stage is a claim. Its *evidence* is what the snapshot's evidence fields show:
 a flag field counts as met when it is ``True``, a text field (``decision_maker``,

@@ -67,7 +67,7 @@ class PlanSettings:
 
     ``week_rule`` (``working_days``): see the module docstring; ``holidays`` (none):
     dates that are not working days; ``alert_threshold`` (0.15): a deviation from plan
-    beyond this share of the plan to date raises an alert (DOMAIN.md §3).
+    beyond this share of the plan to date raises an alert (docs/method.md §3).
     """
 
     week_rule: Literal["working_days", "days", "four_week_month"] = "working_days"

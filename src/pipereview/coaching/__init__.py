@@ -1,5 +1,5 @@
 """Coaching: rules turn diagnostics into findings, templates turn findings into prompts,
-and prompts make a coaching sheet per rep and a summary per team (DOMAIN.md §5).
+and prompts make a coaching sheet per rep and a summary per team (docs/method.md §5).
 
 >>> import pipereview.coaching as coaching
 >>> "stalled_deal" in coaching.rule_names()

@@ -1,5 +1,5 @@
 """Built-in strengths: what a rep does measurably well, so feedback starts from a real
-strength (DOMAIN.md §5). Each needs a number and a comparison, like any finding.
+strength (docs/method.md §5). Each needs a number and a comparison, like any finding.
 
 >>> sorted(RULES)
 ['best_conversion', 'biggest_progress', 'most_complete_evidence']

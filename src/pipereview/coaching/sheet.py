@@ -1,6 +1,6 @@
 """The per-rep coaching sheet and the per-team summary for the manager.
 
-A sheet follows the method (DOMAIN.md §5): it opens with real strengths, then 3-5 focus
+A sheet follows the method (docs/method.md §5): it opens with real strengths, then 3-5 focus
 items ranked by severity and amount at stake, then the largest at-risk deals with what to
 find out or do next on each, and a follow-up date 30 days out. It renders as a DataFrame,
 Markdown or HTML; every text taken from the data is escaped in both.
