@@ -58,9 +58,13 @@ class RowBuilder:
         self.repairs = list(peek.repairs)
         self.warnings: list[str] = []
         self.skipped = pd.Series(False, index=raw.index)
-        # CSV rows with more fields than the header (readers.find_long_rows): rejected whole
-        self.long_rows: tuple[Problem, ...] = raw.attrs.get("long_rows", ())
-        self.long = pd.Series(raw.index.isin([p.row for p in self.long_rows]), index=raw.index)
+        # problems the reader found in whole rows, each rejected with its problem: CSV rows
+        # with more fields than the header (readers.find_long_rows) and per-cell problems
+        # such as XLSX formulas without a saved value (``row`` is the frame's index label)
+        self.reader_problems: tuple[Problem, ...] = (
+            *raw.attrs.get("long_rows", ()), *raw.attrs.get("row_problems", ()))
+        self.long = pd.Series(raw.index.isin([p.row for p in self.reader_problems]),
+                              index=raw.index)
 
     def col(self, name: str) -> pd.Series:
         """The export's column for a canonical field, with the map's value translations."""
@@ -122,6 +126,8 @@ class RowBuilder:
             first_cells = self.raw.loc[candidates].iloc[:, 0].astype("str").str.strip()
             total_word = first_cells.str.casefold().str.match("|".join(_FOOTER_WORDS))
             footer[total_word[total_word.fillna(False)].index] = True
+        blank_all &= ~self.long  # a row a reader rejected is rejected, never skipped
+        footer &= ~self.long
         skipped = blank_all | footer
         reason = pd.Series("blank row", index=skipped[skipped].index, dtype="str")
         reason[footer[footer].index] = "report footer or total row (not a deal)"
@@ -250,12 +256,16 @@ class RowBuilder:
         rejected = pd.Series(False, index=index)
         problems: list[Problem] = []
         total = 0
-        for problem in self.long_rows:
-            problems.append(problem)
-            if problem.row is not None:
-                reasons[problem.row] = f"{problem.got}: expected {problem.expected}"
+        for problem in self.reader_problems:
+            if len(problems) < _MAX_PROBLEMS:
+                problems.append(problem)
+            if problem.row is not None and problem.row in rejected.index:
+                column = f"{problem.column}: " if problem.column else ""
+                text = f"{column}{problem.got}: expected {problem.expected}"
+                reasons[problem.row] = f"{reasons[problem.row]}; {text}" \
+                    if problem.row in reasons else text
                 rejected[problem.row] = True
-        total += len(self.long_rows)
+        total += len(self.reader_problems)
         for mask, name, expected, hint in self.checks:
             mask = mask & ~skipped & ~self.long
             if not mask.any():
