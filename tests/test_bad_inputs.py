@@ -222,6 +222,7 @@ def _rows_in_file(path: Path, encoding: str | None) -> int:
         try:
             counts = []
             for sheet in book.worksheets:
+                sheet.reset_dimensions()  # every real row, whatever <dimension> says
                 filled = [n for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
                           if any(v is not None and str(v).strip() for v in row)]
                 counts.append(max(filled, default=0))

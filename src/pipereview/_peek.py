@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from pipereview.limits import DEFAULT_LIMITS, ReadLimits
+
 __all__ = ["HEADER_SCAN_ROWS", "MIN_HEADER_MATCHES", "ExportPeek", "FileKind"]
 
 FileKind = Literal["csv", "xlsx", "parquet"]
@@ -37,3 +39,5 @@ class ExportPeek:
     #: XLSX header cells merged over several columns, as (range, name, column): the
     #: columns after the first have no name of their own and must hold no values
     merged_header: tuple[tuple[str, str, int], ...] = field(default=())
+    #: the limits the file is read under (cell size, rows, columns, unpacked size)
+    limits: ReadLimits = DEFAULT_LIMITS

@@ -10,14 +10,17 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from pipereview._peek import HEADER_SCAN_ROWS, MIN_HEADER_MATCHES, ExportPeek
+from pipereview._sheetxml import check_zip, scan_sheet, sheet_last_row
 from pipereview._text import normalize_label
-from pipereview.errors import InputError
+from pipereview.errors import InputError, Problem
+from pipereview.limits import DEFAULT_LIMITS, ReadLimits, format_size
 
-__all__ = ["peek_xlsx", "read_xlsx"]
+__all__ = ["peek_xlsx", "read_xlsx", "sheet_last_row"]
 
 _MAX_SHEETS = 20
 _MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
@@ -26,11 +29,18 @@ _MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+:[A-
 HeaderLocator = Callable[[list[list[str]]], tuple[int, tuple[str, ...]]]
 
 
-def _open_book(path: Path):  # type: ignore[no-untyped-def]
+def _open_book(path: Path, limits: ReadLimits = DEFAULT_LIMITS):  # type: ignore[no-untyped-def]
+    """The workbook, read-only, with every sheet's ``<dimension>`` tag ignored (writers
+    other than Excel often declare fewer rows or columns than the sheet holds); refused
+    before anything is unpacked when its parts exceed ``limits``."""
     import openpyxl
 
+    check_zip(path, limits)
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for sheet in book.worksheets:
+            sheet.reset_dimensions()
+        return book
     except Exception as exc:  # openpyxl raises many kinds for broken files
         raise InputError(
             f"{path} cannot be read as an Excel workbook ({exc}): expected a complete .xlsx "
@@ -39,10 +49,11 @@ def _open_book(path: Path):  # type: ignore[no-untyped-def]
             "LibreOffice and save it again as .xlsx") from None
 
 
-def peek_xlsx(path: Path, known: Collection[str], locate: HeaderLocator) -> ExportPeek:
+def peek_xlsx(path: Path, known: Collection[str], locate: HeaderLocator,
+              limits: ReadLimits = DEFAULT_LIMITS) -> ExportPeek:
     """The workbook's sheet with the header (``known`` normalised header names), its header
     row (found by ``locate`` among the first rows) and its merged cells."""
-    book = _open_book(path)
+    book = _open_book(path, limits)
     try:
         sheets = [(sheet.title, [["" if v is None else str(v) for v in row]
                                  for row, _ in zip(sheet.iter_rows(values_only=True),
@@ -73,9 +84,16 @@ def peek_xlsx(path: Path, known: Collection[str], locate: HeaderLocator) -> Expo
     header = tuple(cell.strip() for cell in rows[index]) if rows else ()
     while header and not header[-1]:
         header = header[:-1]
+    if len(header) > limits.max_columns:
+        raise InputError(
+            f"{path}: the header (row {index + 1}) has {len(header)} columns, more than the "
+            f"limit of {limits.max_columns} (max_columns): expected a header within the limit",
+            file=path, row=index + 1, expected=f"at most {limits.max_columns} columns",
+            hint=f"raise the limit in the configuration file's limits: section (e.g. "
+            f"max_columns: {len(header)}) if the file is a real export, or export fewer columns")
     titles = tuple((n, tuple(_trim(cells))) for n, cells in enumerate(rows[:index], start=1))
     peek = ExportPeek(path, "xlsx", header, index + 1, sheet=title, repairs=repairs + found,
-                      title_rows=titles)
+                      title_rows=titles, limits=limits)
     return _with_merged_cells(peek, _merged_ranges(path, title), rows)
 
 
@@ -157,14 +175,19 @@ def _trim(cells: tuple[str, ...] | list[str]) -> list[str]:
     return cells
 
 
-def read_xlsx(peek: ExportPeek, names: list[str]) -> pd.DataFrame:
-    """The data rows below the header, as written, under the column ``names``."""
-    book = _open_book(peek.path)
-    width = len(peek.header)
+def read_xlsx(peek: ExportPeek, names: list[str],
+              limits: ReadLimits = DEFAULT_LIMITS) -> pd.DataFrame:
+    """The data rows below the header, as written, under the column ``names``: every row
+    the sheet holds, whatever its ``<dimension>`` tag says, up to the last non-empty one.
+
+    Formula cells without a saved value (a workbook written by a program that does not
+    compute formulas) are listed in ``frame.attrs["row_problems"]``, one :class:`Problem`
+    per cell, so that their rows are quarantined rather than stored without the value.
+    """
+    book = _open_book(peek.path, limits)
     try:
         sheet = book[peek.sheet] if peek.sheet else book.worksheets[0]
-        rows = [tuple(row[:width]) + (None,) * (width - len(row))
-                for row in sheet.iter_rows(min_row=peek.header_row + 1, values_only=True)]
+        rows = _sheet_rows(peek, sheet, limits)
     finally:
         book.close()
     first = peek.header_row + 1
@@ -188,4 +211,76 @@ def read_xlsx(peek: ExportPeek, names: list[str]) -> pd.DataFrame:
             value = rows[top - first][col - 1]
             for n in range(top + 1 - first, min(bottom + 1 - first, len(rows))):
                 rows[n] = (*rows[n][: col - 1], value, *rows[n][col:])
-    return pd.DataFrame(rows, columns=names, dtype=object)
+    frame = pd.DataFrame(rows, columns=names, dtype=object)
+    frame.attrs["row_problems"] = _unsaved_formulas(peek, names)
+    return frame
+
+
+def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits) -> list[tuple[Any, ...]]:
+    """The rows below the header cut or padded to the header's width, without the blank
+    rows after the last non-empty one; refused beyond the row and cell-size limits."""
+    width = len(peek.header)
+    blank = (None,) * width
+    quarter = limits.max_cell_bytes // 4  # a character takes at most 4 bytes in UTF-8
+    rows: list[tuple[Any, ...]] = []
+    pending = 0
+    first = peek.header_row + 1
+    for number, row in enumerate(sheet.iter_rows(min_row=first, values_only=True),
+                                 start=first):
+        if number > limits.max_rows:
+            raise _limit_error(peek, "max_rows", limits.max_rows, f"more than {limits.max_rows} "
+                               f"rows (row {number} holds a cell)", number, f"row {number}")
+        cells = tuple(row[:width]) + (None,) * (width - len(row))
+        if cells == blank:
+            pending += 1
+            continue
+        for col, value in enumerate(cells):
+            if isinstance(value, str) and len(value) > quarter:
+                size = len(value.encode("utf-8"))
+                if size > limits.max_cell_bytes:
+                    raise _limit_error(peek, "max_cell_bytes", limits.max_cell_bytes,
+                                       f"a cell of {format_size(size)}", number, _name_at(
+                                           peek, col), size)
+        rows.extend([blank] * pending)
+        pending = 0
+        rows.append(cells)
+    return rows
+
+
+def _name_at(peek: ExportPeek, col: int) -> str:
+    """The header name of column ``col`` (0-based), or its letter when it has none."""
+    from openpyxl.utils.cell import get_column_letter
+
+    return peek.header[col] or get_column_letter(col + 1)
+
+
+def _limit_error(peek: ExportPeek, name: str, limit: int, found: str, row: int,
+                 column: str, bigger: int | None = None) -> InputError:
+    return InputError(
+        f"{peek.path}, row {row}, column {column!r}: {found}, beyond the limit {name} = "
+        f"{limit}: expected at most {limit}", file=peek.path, row=row, column=column,
+        expected=f"at most {limit} ({name})",
+        hint=f"if the file is a real export, raise the limit in the configuration file's "
+        f"limits: section (e.g. {name}: {(bigger or limit) * 2}); otherwise export the "
+        "report again without the oversized content")
+
+
+def _unsaved_formulas(peek: ExportPeek, names: list[str]) -> tuple[Problem, ...]:
+    """One problem per formula cell below the header that has no saved value."""
+    scan = scan_sheet(peek.path, peek.sheet)
+    hint = ("open and save the file in Excel or LibreOffice so formulas are computed, or "
+            "paste values")
+    if scan.unsaved_count > len(scan.unsaved_formulas):
+        cells = ", ".join(ref for _, _, ref in scan.unsaved_formulas[:5])
+        raise InputError(
+            f"{peek.path}: {scan.unsaved_count} formula cells have no saved value ({cells} "
+            "…): the program that wrote the workbook did not compute them: expected values",
+            file=peek.path, expected="a value (the formula's result saved in the file)",
+            hint=hint)
+    width = len(names)
+    return tuple(
+        Problem(str(peek.path), row, names[col - 1],
+                "a value (the formula's result saved in the file)",
+                f"a formula in {ref} without a saved value", hint)
+        for row, col, ref in scan.unsaved_formulas
+        if row > peek.header_row and col <= width)

@@ -37,6 +37,9 @@ class ReadLimits:
     max_rows: int = 10_000_000
     #: the most bytes an XLSX workbook's sheets and shared strings may unpack to
     max_xlsx_uncompressed_bytes: int = 2 * 1024**3
+    #: the most times a workbook part over 1 MB may unpack beyond its packed size (a
+    #: real sheet unpacks about 10 times; a zip bomb about 1000 times)
+    max_xlsx_compression_ratio: int = 200
     #: the most bytes one line above the header (a report title) or the header itself may hold
     max_title_line_bytes: int = 256 * 1024
 

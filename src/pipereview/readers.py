@@ -19,6 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from pipereview._encoding import detect_encoding
+from pipereview._parquet import peek_parquet, read_parquet
 from pipereview._peek import HEADER_SCAN_ROWS as _HEADER_SCAN_ROWS
 from pipereview._peek import MIN_HEADER_MATCHES as _MIN_HEADER_MATCHES
 from pipereview._peek import ExportPeek
@@ -60,7 +61,7 @@ def peek_export(
                          "and deal rows", file=path, expected=_SUPPORTED,
                          hint="export the report again; the download may have failed")
     if head.startswith(b"PAR1"):
-        return _peek_parquet(path)
+        return peek_parquet(path, known_headers)
     if head.startswith(b"PK\x03\x04"):
         return peek_xlsx(path, known_headers,
                          lambda rows: _skip_blank_top(rows, *_locate_header(rows, known_headers)))
@@ -101,10 +102,10 @@ def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
     quarantines them.
     """
     if peek.kind == "parquet":
-        frame = pd.read_parquet(peek.path)
+        frame = read_parquet(peek)
         frame.columns = [str(c) for c in frame.columns]
     elif peek.kind == "xlsx":
-        frame = read_xlsx(peek, _column_names(peek.header))
+        frame = read_xlsx(peek, _column_names(peek.header), peek.limits)
     else:
         frame = _read_csv(peek, text_columns, keep_long_rows=long_rows == "keep")
     frame.index = pd.RangeIndex(peek.header_row + 1, peek.header_row + 1 + len(frame))
@@ -129,20 +130,6 @@ def find_long_rows(peek: ExportPeek) -> tuple[Problem, ...]:
                 "a field holds the delimiter without quotes; put that field in double quotes "
                 "or export the file again with quoting on"))
     return tuple(found)
-
-
-# --- Parquet -----------------------------------------------------------------------------
-
-def _peek_parquet(path: Path) -> ExportPeek:
-    import pyarrow.parquet as pq
-
-    try:
-        names = pq.read_schema(path).names
-    except Exception as exc:  # pyarrow raises several kinds for damaged files
-        raise InputError(f"{path} cannot be read as a Parquet file ({exc}): expected a "
-                         "complete Parquet file", file=path, expected="a Parquet file",
-                         hint="write or download the file again; it may be truncated") from None
-    return ExportPeek(path, "parquet", tuple(str(c) for c in names), 1)
 
 
 # --- CSV ---------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ files are committed; run this only to change them.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -113,11 +115,102 @@ def merged_header_over_values(path: Path) -> None:
     book.save(path)
 
 
+# --- XLSX written by programs other than Excel, hostile workbooks, odd Parquet -----------
+
+def _rewrite_sheet(path: Path, change: object) -> None:
+    """Rewrite the first sheet's XML of the workbook at ``path`` with ``change`` (a
+    function of the XML text), as another program would have written it."""
+    parts = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            parts[info.filename] = archive.read(info)
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = change(parts[sheet].decode("utf-8")).encode("utf-8")  # type: ignore[operator]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(zipfile.ZipInfo(name, (2026, 11, 23, 9, 0, 0)), data,
+                             zipfile.ZIP_DEFLATED)
+
+
+def _sf_deals(count: int) -> list[list[object]]:
+    return [[f"Rep {n % 3}", "West", f"Account {n}", f"Deal {n}", f"0065g00000X{n:04d}",
+             "Needs Analysis", 1000 * n, dt.datetime(2026, 12, 1) + dt.timedelta(days=n),
+             dt.datetime(2026, 9, 1)] for n in range(1, count + 1)]
+
+
+def xlsx_dimension_smaller(path: Path) -> None:
+    """Ten deals under a <dimension> tag that declares four rows and four columns (A1:D5),
+    as some reporting tools write it."""
+    book, sheet = _book()
+    sheet.append(SF_HEADER)
+    for deal in _sf_deals(10):
+        sheet.append(deal)
+    book.save(path)
+    _rewrite_sheet(path, lambda xml: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:D5"',
+                                            xml))
+
+
+def xlsx_formula_without_value(path: Path) -> None:
+    """A workbook written by a program that does not compute formulas: the amount of the
+    second deal (G3) is a formula with no saved value."""
+    book, sheet = _book()
+    sheet.append(SF_HEADER)
+    for deal in SF_DEALS:
+        sheet.append(deal)
+    sheet["G3"] = "=G2*4"
+    book.save(path)
+
+
+def xlsx_zip_bomb(path: Path) -> None:
+    """Three deals whose sheet XML is padded with 8 MB of spaces: a few KB on disk that
+    unpack about a thousand times their size."""
+    book, sheet = _book()
+    sheet.append(SF_HEADER)
+    for deal in SF_DEALS:
+        sheet.append(deal)
+    book.save(path)
+    _rewrite_sheet(path, lambda xml: xml.replace("<sheetData>", "<sheetData>" + " " * (8 << 20)))
+
+
+def parquet_list_column(path: Path) -> None:
+    """A Parquet export whose Amount column holds lists of numbers (line items)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "Opportunity ID": [d[4] for d in SF_DEALS], "Opportunity Name": [d[3] for d in SF_DEALS],
+        "Account Name": [d[2] for d in SF_DEALS], "Opportunity Owner": [d[0] for d in SF_DEALS],
+        "Stage": [d[5] for d in SF_DEALS], "Amount": [[d[6]] for d in SF_DEALS],
+        "Close Date": [d[7] for d in SF_DEALS], "Created Date": [d[8] for d in SF_DEALS]})
+    pq.write_table(table, path)
+
+
+def parquet_year_9999(path: Path) -> None:
+    """A Parquet export with dates outside pandas' nanosecond range: a close date of
+    9999-12-31 (a "no date" placeholder) and a created date in 1600."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    close = [dt.date(2026, 12, 18), dt.date(9999, 12, 31), dt.date(2027, 1, 15)]
+    created = [dt.date(2026, 9, 14), dt.date(2026, 8, 3), dt.date(1600, 1, 1)]
+    table = pa.table({
+        "Opportunity ID": [d[4] for d in SF_DEALS], "Opportunity Name": [d[3] for d in SF_DEALS],
+        "Account Name": [d[2] for d in SF_DEALS], "Opportunity Owner": [d[0] for d in SF_DEALS],
+        "Stage": [d[5] for d in SF_DEALS], "Amount": [float(d[6]) for d in SF_DEALS],
+        "Close Date": pa.array(close, pa.date32()), "Created Date": pa.array(created, pa.date32())})
+    pq.write_table(table, path)
+
+
 FIXTURES = {
     "merged_title_and_group_header.xlsx": merged_title_and_group_header,
     "merged_team_cells.xlsx": merged_team_cells,
     "merged_two_row_header.xlsx": merged_two_row_header,
     "merged_header_over_values.xlsx": merged_header_over_values,
+    "xlsx_dimension_smaller.xlsx": xlsx_dimension_smaller,
+    "xlsx_formula_without_value.xlsx": xlsx_formula_without_value,
+    "xlsx_zip_bomb.xlsx": xlsx_zip_bomb,
+    "parquet_list_column.parquet": parquet_list_column,
+    "parquet_year_9999.parquet": parquet_year_9999,
 }
 
 if __name__ == "__main__":
