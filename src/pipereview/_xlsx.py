@@ -227,42 +227,45 @@ def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits) -> list[tuple[
     first = peek.header_row + 1
     for number, row in enumerate(sheet.iter_rows(min_row=first, values_only=True),
                                  start=first):
-        if number > limits.max_rows:
-            raise _limit_error(peek, "max_rows", limits.max_rows, f"more than {limits.max_rows} "
-                               f"rows (row {number} holds a cell)", number, f"row {number}")
         cells = tuple(row[:width]) + (None,) * (width - len(row))
         if cells == blank:
             pending += 1
             continue
+        if number > limits.max_rows:
+            raise InputError(
+                f"{peek.path}: the sheet holds more than {limits.max_rows} rows (row {number} "
+                f"holds values), beyond the limit max_rows = {limits.max_rows}: expected at "
+                f"most {limits.max_rows} rows", file=peek.path, row=number,
+                expected=f"at most {limits.max_rows} rows (max_rows)",
+                hint="if the file is a real export, raise the limit in the configuration "
+                f"file's limits: section (e.g. max_rows: {limits.max_rows * 2}); otherwise "
+                "export fewer rows (a shorter date range, one team per file)")
         for col, value in enumerate(cells):
             if isinstance(value, str) and len(value) > quarter:
                 size = len(value.encode("utf-8"))
                 if size > limits.max_cell_bytes:
-                    raise _limit_error(peek, "max_cell_bytes", limits.max_cell_bytes,
-                                       f"a cell of {format_size(size)}", number, _name_at(
-                                           peek, col), size)
+                    raise _cell_too_large(peek, limits, number, col, size)
         rows.extend([blank] * pending)
         pending = 0
         rows.append(cells)
     return rows
 
 
-def _name_at(peek: ExportPeek, col: int) -> str:
-    """The header name of column ``col`` (0-based), or its letter when it has none."""
+def _cell_too_large(peek: ExportPeek, limits: ReadLimits, row: int, col: int,
+                    size: int) -> InputError:
     from openpyxl.utils.cell import get_column_letter
 
-    return peek.header[col] or get_column_letter(col + 1)
-
-
-def _limit_error(peek: ExportPeek, name: str, limit: int, found: str, row: int,
-                 column: str, bigger: int | None = None) -> InputError:
+    column = peek.header[col] or get_column_letter(col + 1)
+    limit = limits.max_cell_bytes
     return InputError(
-        f"{peek.path}, row {row}, column {column!r}: {found}, beyond the limit {name} = "
-        f"{limit}: expected at most {limit}", file=peek.path, row=row, column=column,
-        expected=f"at most {limit} ({name})",
-        hint=f"if the file is a real export, raise the limit in the configuration file's "
-        f"limits: section (e.g. {name}: {(bigger or limit) * 2}); otherwise export the "
-        "report again without the oversized content")
+        f"{peek.path}, row {row}, column {column!r}: the cell {get_column_letter(col + 1)}{row} "
+        f"holds {format_size(size)} of text, beyond the limit max_cell_bytes = {limit} "
+        f"({format_size(limit)}): expected at most {format_size(limit)} per cell",
+        file=peek.path, row=row, column=column,
+        expected=f"at most {limit} bytes per cell (max_cell_bytes)",
+        hint="if the cell is real (a long note), raise the limit in the configuration file's "
+        f"limits: section (e.g. max_cell_bytes: {size + 1}); otherwise shorten the cell or "
+        "leave the column out of the export")
 
 
 def _unsaved_formulas(peek: ExportPeek, names: list[str]) -> tuple[Problem, ...]:

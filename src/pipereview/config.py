@@ -18,8 +18,8 @@ pipereview.errors.ConfigError: configuration: risk has no setting 'stalled'; its
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import json
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -29,11 +29,13 @@ from typing import Any, Literal
 import yaml
 
 from pipereview._resources import parse_yaml_mapping
+from pipereview._typecheck import SettingTypeError, checked
 from pipereview.accounts import ABCSettings
 from pipereview.aging import RiskSettings
 from pipereview.errors import ConfigError
 from pipereview.forecast import ForecastSettings
 from pipereview.funnel import ShapeThresholds
+from pipereview.limits import ReadLimits
 from pipereview.matching import MatchSettings
 from pipereview.targets import PlanSettings
 from pipereview.trends import TrendSettings
@@ -45,6 +47,7 @@ SECTIONS: dict[str, type[Any]] = {
     "accounts": ABCSettings,
     "forecast": ForecastSettings,
     "funnel_shape": ShapeThresholds,
+    "limits": ReadLimits,
     "matching": MatchSettings,
     "plan": PlanSettings,
     "risk": RiskSettings,
@@ -68,7 +71,12 @@ class Config:
       follow-up and the windows of rate comparisons and cohort conversion;
     - ``risk``, ``shape``, ``forecast``, ``match``, ``trend``, ``plan``, ``abc``: the
       thresholds of each diagnostic (their classes document each field);
-    - ``rules``: coaching-rule thresholds by rule (``{"enabled": False}`` turns one off).
+    - ``rules``: coaching-rule thresholds by rule (``{"enabled": False}`` turns one off);
+    - ``limits``: the largest export ingest reads (:class:`~pipereview.limits.ReadLimits`).
+
+    Every value of a configuration file is checked against its setting's type (``true``
+    or ``false`` for a switch, a whole number for days, a number for a ratio; numbers are
+    never negative), and refused with the setting's key path, e.g. ``risk.use_team_p75``.
 
     Weeks are ISO weeks (Monday to Sunday) throughout: the store is keyed by them, so the
     week start is not a setting.
@@ -88,6 +96,7 @@ class Config:
     trend: TrendSettings = field(default_factory=TrendSettings)
     plan: PlanSettings = field(default_factory=PlanSettings)
     abc: ABCSettings = field(default_factory=ABCSettings)
+    limits: ReadLimits = field(default_factory=ReadLimits)
     rules: Mapping[str, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}))
 
@@ -129,30 +138,24 @@ class Config:
         and rules are refused with the known names. Relative template folders are taken
         from ``base``."""
         known = {f.name for f in fields(cls)} - {"risk", "shape", "forecast", "match",
-                                                  "trend", "plan", "abc", "rules"}
+                                                  "trend", "plan", "abc", "limits", "rules"}
         allowed = known | set(SECTIONS) | {"rules", "disabled"}
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)}; known keys: "
                               f"{', '.join(sorted(allowed))}", file=_file(source),
                               hint="see docs/start-analysts.md for the configuration file")
-        values: dict[str, Any] = {k: data[k] for k in known if k in data}
-        for key in ("templates", "charts"):
-            if key in values:
-                items = values[key]
-                values[key] = tuple([items] if isinstance(items, str) else items or ())
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {k: _checked(data[k], hints[k], k, source)
+                                  for k in sorted(known) if k in data}
         if base is not None:
             values["templates"] = tuple(base / Path(t) for t in values.get("templates", ()))
         for section, settings_class in SECTIONS.items():
             if section in data:
                 values[_ATTRIBUTE.get(section, section)] = _settings(
-                    settings_class, data[section], f"{source}: {section}" if source !=
-                    "configuration" else section, source)
+                    settings_class, data[section], section, source)
         if "rules" in data or "disabled" in data:
-            from pipereview.coaching.registry import rule_settings_from_mapping
-
-            values["rules"] = rule_settings_from_mapping(
-                {k: data[k] for k in ("rules", "disabled") if k in data}, source)
+            values["rules"] = _rules(data, source)
         try:
             return cls(**values)
         except ConfigError as error:
@@ -164,29 +167,65 @@ def _file(source: str) -> str | None:
     return None if source == "configuration" else source
 
 
+def _checked(value: Any, hint: Any, key: str, source: str) -> Any:
+    """``value`` as setting ``key`` takes it, or a :class:`ConfigError` naming the file,
+    the key path, the type expected and the value found."""
+    try:
+        return checked(value, hint, key)
+    except SettingTypeError as error:
+        raise ConfigError(f"{source}: {error}", file=_file(source), expected=error.expected,
+                          hint=f"write {error.key} as {error.expected} (e.g. "
+                          f"{_example(error.expected)}); docs/start-analysts.md lists the "
+                          "settings") from None
+
+
+def _example(expected: str) -> str:
+    for start, example in (("true or false", "true"), ("a whole number", "30"),
+                           ("a number", "0.5"), ("a list", "[a, b]"), ("a date", "2026-12-25"),
+                           ("'", expected.split(" or ")[0].split(",")[0])):
+        if expected.startswith(start):
+            return example
+    return "a quoted text"
+
+
 def _settings(settings_class: type[Any], values: Any, where: str, source: str) -> Any:
-    prefix = "configuration: " if source == "configuration" else ""
+    prefix = f"{source}: "
     if not isinstance(values, Mapping):
-        raise ConfigError(f"{prefix}{where} must be a mapping of settings",
-                          file=_file(source))
+        raise ConfigError(f"{prefix}{where} must be a mapping of settings, got {values!r}",
+                          file=_file(source), expected="a mapping of settings",
+                          hint=f"write {where}: followed by indented 'name: value' lines")
     names = {f.name: f for f in fields(settings_class)}
     unknown = sorted(set(values) - set(names))
     if unknown:
         raise ConfigError(f"{prefix}{where} has no setting {', '.join(map(repr, unknown))}; "
                           f"its settings: {', '.join(sorted(names))}", file=_file(source))
+    hints = typing.get_type_hints(settings_class)
     converted = {}
-    defaults = settings_class()
     for key, value in values.items():
-        default = getattr(defaults, key)
-        if dataclasses.is_dataclass(default) and isinstance(value, Mapping):
-            value = _settings(type(default), value, f"{where}.{key}", source)
-        elif isinstance(default, frozenset):
-            value = frozenset(datetime.date.fromisoformat(str(v)) for v in value or ())
-        converted[key] = value
+        if dataclasses.is_dataclass(hints[key]) and isinstance(value, Mapping):
+            converted[key] = _settings(hints[key], value, f"{where}.{key}", source)
+        else:
+            converted[key] = _checked(value, hints[key], f"{where}.{key}", source)
     try:
         return settings_class(**converted)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{prefix}{where}: {error}", file=_file(source)) from None
+
+
+def _rules(data: Mapping[str, Any], source: str) -> dict[str, dict[str, Any]]:
+    """The coaching-rule thresholds, each checked against the type of the rule's default."""
+    from pipereview.coaching.registry import get_rule, rule_settings_from_mapping
+
+    if "disabled" in data:
+        _checked(data["disabled"], list[str], "disabled", source)
+    rules = rule_settings_from_mapping(
+        {k: data[k] for k in ("rules", "disabled") if k in data}, source)
+    for name, params in rules.items():
+        defaults = get_rule(name).defaults
+        for key, value in params.items():
+            kind = bool if key == "enabled" else type(defaults[key])
+            params[key] = _checked(value, kind, f"rules.{name}.{key}", source)
+    return rules
 
 
 def load_config(path: str | Path) -> Config:
