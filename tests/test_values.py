@@ -100,3 +100,257 @@ def test_reader_problem_on_a_row_that_looks_blank_is_rejected_not_skipped(
     assert (result.report.rows_kept, result.report.rows_rejected,
             result.report.rows_skipped) == (2, 1, 0)
     accounted(result)
+
+
+def ingest(tmp_path: Path, rows: list[dict[str, str]], **options: Any) -> Any:
+    header = options.pop("header", HEADER)
+    after = options.pop("after", "")
+    result = read_export(write_export(tmp_path / "export.csv", rows, header, after),
+                         week=WEEK, **options)
+    accounted(result)
+    return result
+
+
+def problems_of(result: Any) -> list[tuple[int | None, str | None, str]]:
+    return [(p.row, p.column, p.got) for p in result.report.problems]
+
+
+# --- dates: a sane range, placeholders ---------------------------------------------------
+
+DATE_FIELDS = [("close", "Close Date"), ("created", "Create Date"),
+               ("activity", "Last Activity Date")]
+OUT_OF_RANGE = ["9999-06-01", "1600-01-01", "2201-01-01", "1899-12-29", "0001-01-02",
+                "10000-01-01", "2958464", "1e309", "-1"]
+
+
+@pytest.mark.parametrize(("field", "header"), DATE_FIELDS)
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_dates_out_of_range_are_row_problems(tmp_path: Path, field: str, header: str,
+                                             value: str) -> None:
+    result = ingest(tmp_path, [deal(1), deal(2, **{field: value}), deal(3)])
+    assert result.report.rows_rejected == 1
+    assert problems_of(result) == [(3, header, value)]
+    assert result.report.problems[0].expected == "a date from 1900-01-01 to 2200-12-31"
+    assert result.snapshot["deal_id"].tolist() == ["1001", "1003"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1900-01-02", "1900-01-02"), ("2200-12-31", "2200-12-31"), ("2200-12-30", "2200-12-30")])
+def test_dates_at_the_edges_of_the_range_are_kept(tmp_path: Path, value: str,
+                                                  expected: str) -> None:
+    result = ingest(tmp_path, [deal(1, close=value, created=value, activity=value)])
+    assert result.report.rows_kept == 1
+    for column in ("close_date", "created_date", "last_activity_date"):
+        assert result.snapshot[column].iloc[0] == pd.Timestamp(expected)
+
+
+PLACEHOLDERS = ["9999-12-31", "9999-12-31 23:59:59", "9999/12/31", "12/31/9999",
+                "31.12.9999", "9999-01-01", "1900-01-01", "1900-01-01 00:00:00", "01/01/1900",
+                "1899-12-30", "1899-12-31", "0000-00-00", "00/00/0000", "0000/00/00",
+                "0001-01-01", "1753-01-01", "0", "2958465", "19000101", "00000000"]
+
+
+@pytest.mark.parametrize("value", PLACEHOLDERS)
+def test_placeholder_in_an_optional_date_is_blank_and_counted(tmp_path: Path,
+                                                              value: str) -> None:
+    result = ingest(tmp_path, [deal(1, activity=value), deal(2, activity=value), deal(3)])
+    assert result.report.rows_kept == 3
+    assert result.snapshot["last_activity_date"].isna().tolist() == [True, True, False]
+    assert [r for r in result.report.repairs if "placeholder" in r] == [
+        f"2 'Last Activity Date' cell(s) held a 'no date' placeholder such as {value!r}: "
+        "read as blank"]
+
+
+@pytest.mark.parametrize(("field", "header"), DATE_FIELDS[:2])
+@pytest.mark.parametrize("value", PLACEHOLDERS)
+def test_placeholder_in_a_required_date_is_a_row_problem(tmp_path: Path, field: str,
+                                                         header: str, value: str) -> None:
+    result = ingest(tmp_path, [deal(1), deal(2, **{field: value})])
+    assert result.report.rows_rejected == 1
+    assert problems_of(result) == [(3, header, value)]
+    assert "'no date'" in result.report.problems[0].expected
+    assert not any("placeholder" in r for r in result.report.repairs)
+
+
+# --- amounts and probabilities: finite, in range -------------------------------------------
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Infinity", "a finite amount"), ("inf", "a finite amount"), ("-inf", "a finite amount"),
+    ("1e309", "a finite amount"), ("1e14", "a finite amount"),
+    ("10000000000001", "a finite amount"), ("-1e309", "a finite amount"),
+    ("NaN", "an amount such as"), ("nan", "an amount such as"), ("∞", "an amount such as"),
+])
+def test_non_finite_and_absurd_amounts_are_row_problems(tmp_path: Path, value: str,
+                                                        expected: str) -> None:
+    result = ingest(tmp_path, [deal(1), deal(2, amount=value)])
+    assert result.report.rows_rejected == 1
+    (problem,) = result.report.problems
+    assert (problem.row, problem.column) == (3, "Amount")
+    assert problem.expected.startswith(expected)
+    assert result.snapshot["amount"].tolist() == [1000.0]
+
+
+def test_largest_amount_is_kept_to_the_cent(tmp_path: Path) -> None:
+    result = ingest(tmp_path, [deal(1, amount="10000000000000"),
+                               deal(2, amount="9999999999999.99")])
+    assert result.report.rows_kept == 2
+    cents = (result.snapshot["amount"] * 100).round().astype("int64").tolist()
+    assert cents == [1_000_000_000_000_000, 999_999_999_999_999]
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "Infinity", "NaN", "1e309", "101%", "-1"])
+def test_bad_probabilities_are_row_problems_and_do_not_rescale_the_column(
+        tmp_path: Path, value: str) -> None:
+    result = ingest(tmp_path, [deal(1, probability="0.2"), deal(2, probability=value)])
+    assert problems_of(result) == [(3, "Deal probability", value)]
+    assert result.snapshot["probability"].tolist() == [0.2]
+
+
+def test_numbers_from_a_typed_file_are_checked_too(tmp_path: Path) -> None:
+    rows = [deal(n) for n in range(1, 5)]
+    frame = pd.DataFrame([{h: r[k] for k, h in FIELDS.items()} for r in rows])
+    frame["Amount"] = [1000.0, float("inf"), 2e13, float("nan")]
+    frame["Deal probability"] = [0.2, float("-inf"), 0.3, 0.4]
+    frame["Close Date"] = pd.to_datetime(["2026-12-15", "2026-12-15", "9999-12-31",
+                                          "2026-12-15"]).astype("datetime64[us]")
+    frame.loc[3, "Close Date"] = pd.Timestamp("1600-01-01")
+    path = tmp_path / "typed.parquet"
+    frame.to_parquet(path)
+    result = read_export(path, week=WEEK)
+    accounted(result)
+    assert sorted((p.row, p.column) for p in result.report.problems) == [
+        (3, "Amount"), (3, "Deal probability"), (4, "Amount"), (4, "Close Date"),
+        (5, "Close Date")]
+    assert result.snapshot["deal_id"].tolist() == ["1001"]
+
+
+# --- control characters in text cells ------------------------------------------------------
+
+REMOVED = ["\x00", "\x01", "\x07", "\x1b", "\x7f", "\x80", "\x9b", "\x9f"]
+SPACED = ["\t", "\n", "\r\n", "\x0b", "\x0c", "\x1c", "\x1e", "\x85", "\u2028", "\u2029"]
+TEXT_FIELDS = [("name", "Deal Name", "deal_name"), ("account", "Associated Company", "account"),
+               ("next", "Next step", "next_step"), ("owner", "Deal owner", "owner"),
+               ("team", "HubSpot Team", "team")]
+
+
+@pytest.mark.parametrize(("field", "header", "column"), TEXT_FIELDS)
+@pytest.mark.parametrize("char", REMOVED + SPACED)
+def test_control_characters_are_removed_from_text_and_counted(
+        tmp_path: Path, field: str, header: str, column: str, char: str) -> None:
+    result = ingest(tmp_path, [deal(1, **{field: f"Ab{char}cd"}), deal(2)])
+    assert result.report.rows_kept == 2
+    assert result.snapshot[column].iloc[0] == ("Ab cd" if char in SPACED else "Abcd")
+    assert [r for r in result.report.repairs if "control characters" in r] == [
+        "removed control characters (NUL, DEL …; line breaks and tabs became spaces) from "
+        f"1 text cell(s): 1 in {header!r}"]
+
+
+def test_control_characters_in_stage_and_currency_cells_are_removed(tmp_path: Path) -> None:
+    result = ingest(tmp_path, [deal(1, stage="Qualified\x00 To Buy", currency="US\x00D")])
+    assert result.snapshot[["stage", "currency"]].iloc[0].tolist() == [
+        "qualified_to_buy", "USD"]
+
+
+@pytest.mark.parametrize("char", REMOVED + SPACED)
+def test_control_character_inside_a_deal_id_is_a_row_problem(tmp_path: Path,
+                                                             char: str) -> None:
+    result = ingest(tmp_path, [deal(1, id=f"10{char}01"), deal(2)])
+    assert problems_of(result) == [(2, "Record ID", f"10{char}01")]
+    assert "control characters" in result.report.problems[0].expected
+    assert result.snapshot["deal_id"].tolist() == ["1002"]
+
+
+def test_kept_text_has_no_control_character_left(tmp_path: Path) -> None:
+    every = "".join(REMOVED + SPACED)
+    rows = [deal(n, name=f"N{every}{n}", account=f"{every}A", next=f"x{every}") for n in
+            range(1, 4)]
+    result = ingest(tmp_path, rows)
+    text = result.snapshot[["deal_name", "account", "next_step"]].stack()
+    assert not text.str.contains(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]").any()
+    assert any("from 9 text cell(s)" in r for r in result.report.repairs)
+
+
+# --- team and rep names ------------------------------------------------------------------
+
+BAD_NAMES = [("A/B", "holds '/'"), ("A:B", "holds ':'"), ("A\\B", "holds '\\\\'"),
+             ("CON", "Windows device name"), ("nul.txt", "Windows device name"),
+             (".hidden", "starts with a dot"), ("West.", "ends with a dot"),
+             ("{team}", "holds '{'"), ("华东" * 34, "204 bytes long")]
+
+
+@pytest.mark.parametrize(("field", "header", "what"), [("team", "HubSpot Team", "team"),
+                                                       ("owner", "Deal owner", "rep")])
+@pytest.mark.parametrize(("name", "problem"), BAD_NAMES)
+def test_unusable_team_and_rep_names_are_row_problems(tmp_path: Path, field: str,
+                                                      header: str, what: str, name: str,
+                                                      problem: str) -> None:
+    result = ingest(tmp_path, [deal(1), deal(2, **{field: name}), deal(3, **{field: name})])
+    assert problems_of(result) == [(3, header, name), (4, header, name)]
+    found = result.report.problems[0]
+    assert found.expected == f"a {what} name usable as a folder or file name"
+    assert problem in found.hint and f"values: {field}:" in found.hint
+    assert result.snapshot["deal_id"].tolist() == ["1001"]
+
+
+def test_name_at_the_length_limit_is_kept(tmp_path: Path) -> None:
+    at_limit, over = "华" * 66 + "ab", "华" * 66 + "abc"  # 200 and 201 bytes
+    result = ingest(tmp_path, [deal(1, team=at_limit), deal(2, team=over)])
+    assert result.snapshot["team"].tolist() == [at_limit]
+    assert "201 bytes long" in result.report.problems[0].hint
+
+
+@pytest.mark.parametrize("team", ["A/B", "CON", " ", ".x", "a\x00b"])
+def test_team_option_is_checked(tmp_path: Path, team: str) -> None:
+    from pipereview.errors import InputError
+
+    path = write_export(tmp_path / "x.csv", [deal(1)])
+    with pytest.raises(InputError, match="cannot be used as a folder name"):
+        read_export(path, week=WEEK, team=team)
+
+
+def test_lookalike_team_and_rep_names_are_flagged_not_merged(tmp_path: Path) -> None:
+    rows = [deal(1, team="North"), deal(2, team="ＮＯＲＴＨ"), deal(3, team="north  "),
+            deal(4, team="North", owner="Mei  Tanaka"), deal(5, team="South")]
+    result = ingest(tmp_path, rows)
+    assert result.report.rows_kept == 5
+    assert result.snapshot["team"].tolist() == ["North", "ＮＯＲＴＨ", "north", "North", "South"]
+    teams = [w for w in result.report.warnings if w.startswith("team names")]
+    assert teams == [
+        "team names 'North' (rows 2, 5), 'ＮＯＲＴＨ' (row 3) and 'north' (row 4) look alike "
+        "(they differ only in case, width or spacing) but are kept as 3 separate teams; spell "
+        "them alike in the CRM, or map one to the other under 'values: team:' in a column map "
+        "(docs/formats.md)"]
+    owners = [w for w in result.report.warnings if w.startswith("owner names")]
+    assert len(owners) == 1 and "'Mei Tanaka' (rows 2, 3, 4, 6)" in owners[0]
+    assert "'Mei  Tanaka' (row 5)" in owners[0]
+
+
+def test_names_that_differ_in_more_than_case_are_not_flagged(tmp_path: Path) -> None:
+    result = ingest(tmp_path, [deal(1, team="North"), deal(2, team="North-East"),
+                               deal(3, team="Nord")])
+    assert not any("look alike" in w for w in result.report.warnings)
+
+
+# --- one currency per team ---------------------------------------------------------------
+
+def test_a_deal_in_another_currency_than_its_team_is_a_row_problem(tmp_path: Path) -> None:
+    rows = [deal(1), deal(2, currency="usd"), deal(3, currency="EUR"), deal(4, currency=""),
+            deal(5, team="East", currency="EUR"), deal(6, team="East", currency="EUR")]
+    result = ingest(tmp_path, rows)
+    assert problems_of(result) == [(4, "Currency", "EUR")]
+    problem = result.report.problems[0]
+    assert problem.expected == "team 'West''s currency USD (2 of its 3 deals)"
+    assert "convert these amounts to USD" in problem.hint and "team per currency" in problem.hint
+    assert result.snapshot["currency"].fillna("").tolist() == ["USD", "USD", "", "EUR", "EUR"]
+
+
+def test_a_tie_keeps_the_first_currency_of_the_team(tmp_path: Path) -> None:
+    result = ingest(tmp_path, [deal(1, currency="EUR"), deal(2, currency="USD")])
+    assert problems_of(result) == [(3, "Currency", "USD")]
+
+
+def test_an_export_without_a_currency_column_is_fine(tmp_path: Path) -> None:
+    header = tuple(h for h in HEADER if h != "Currency")
+    result = ingest(tmp_path, [deal(1), deal(2)], header=header)
+    assert result.report.rows_kept == 2
+    assert result.snapshot["currency"].isna().all()

@@ -10,6 +10,17 @@ cell at once.
 >>> dates, bad = parse_dates(pd.Series(["2026-11-23", "2026/11/23", "2026年11月23日", "46349", "23/11/2026"]), "dmy")
 >>> [d.date().isoformat() for d in dates], bad.tolist()
 (['2026-11-23', '2026-11-23', '2026-11-23', '2026-11-23', '2026-11-23'], [False, False, False, False, False])
+
+Every value that comes back is in range: amounts finite and at most :data:`MAX_AMOUNT`,
+dates within :data:`DATE_RANGE`, probabilities in 0..1; anything else is a bad cell. Well-known
+"no date" placeholders (``9999-12-31``, ``1900-01-01``, ``0000-00-00`` …) come back blank
+and :func:`date_placeholders` finds them, so a caller can count them or refuse them.
+
+>>> parse_amounts(pd.Series(["inf", "1e309", "NaN", "12"]))[1].tolist()
+[True, True, True, False]
+>>> dates, bad = parse_dates(pd.Series(["9999-12-31", "1600-01-01", "00/00/0000"]))
+>>> dates.isna().tolist(), bad.tolist(), date_placeholders(pd.Series(["9999-12-31", "1600-01-01", "00/00/0000"])).tolist()
+([True, True, True], [False, True, False], [True, False, True])
 """
 
 from __future__ import annotations
@@ -23,9 +34,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "DATE_RANGE",
     "FALSE_WORDS",
+    "MAX_AMOUNT",
     "TRUE_WORDS",
     "DateFormat",
+    "clean_text",
+    "control_characters",
+    "date_placeholders",
     "is_blank",
     "on_uniques",
     "parse_amounts",
@@ -44,6 +60,27 @@ TRUE_WORDS = frozenset(
 FALSE_WORDS = frozenset(
     {"false", "no", "n", "0", "0.0", "-", "否", "无", "没有", "未", "未确认", "nein", "×"}
 )
+
+#: The dates a deal may carry: anything earlier or later is a typing error or a placeholder.
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
+#: The largest amount: the waterfall adds amounts as whole cents in int64, and a float
+#: holds whole cents exactly up to 2**53 (about 9.0e15 cents); 10 trillion (1e15 cents)
+#: keeps every amount exact and thousands of such deals summable.
+MAX_AMOUNT = 10_000_000_000_000.0
+# (year, month, day) of well-known "no date" values: the far future used for "never", the
+# Excel day 0 (1899-12-30/31) and day 1 (1900-01-01), .NET's 0001-01-01, SQL Server's
+# 1753-01-01 and the all-zero date of MySQL and of date pickers
+_PLACEHOLDER_DAYS = frozenset({(9999, 12, 31), (9999, 1, 1), (1900, 1, 1), (1899, 12, 30),
+                               (1899, 12, 31), (1, 1, 1), (1753, 1, 1), (0, 0, 0)})
+_PLACEHOLDER_KEYS = frozenset(y * 10_000 + m * 100 + d for y, m, d in _PLACEHOLDER_DAYS)
+# a cell that may hold one of them (a cheap test before the layouts are tried)
+_PLACEHOLDER_HINT = r"9999|1899|1900|1753|0000|0001|^[01](?:\.0*)?$|^2958465"
+# Excel serial numbers of those days (0, 1: the Excel zero; 2958465: 9999-12-31)
+_PLACEHOLDER_SERIALS = (0.0, 1.0, 2958465.0)
+# control characters: C0, DEL, C1 and the Unicode line and paragraph separators; those
+# that break a line or a column (tab, newlines, form feed, separators) become a space
+_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_BREAKS = r"\r\n|[\t\n\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029]"
 
 _CURRENCY_RE = r"[¥￥$€£]|RMB|CNY|USD|EUR|GBP|HKD|JPY|元|\s|'|’"
 _MULTIPLIERS = {"万": 1e4, "亿": 1e8, "k": 1e3, "m": 1e6}
@@ -79,6 +116,23 @@ def on_uniques(parse: Parser) -> Parser:
     return wrapper
 
 
+def _mask_on_uniques(find: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """:func:`on_uniques` for a function that returns one boolean mask."""
+
+    @functools.wraps(find)
+    def wrapper(series: pd.Series) -> pd.Series:
+        if len(series) < 1000 or not (series.dtype == object or pd.api.types.is_string_dtype(
+                series.dtype)):
+            return find(series)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        if len(uniques) > len(series) // 4:
+            return find(series)
+        found = find(pd.Series(uniques).reindex(range(len(uniques) + 1))).to_numpy(dtype=bool)
+        return pd.Series(found[np.where(codes < 0, len(uniques), codes)], index=series.index)
+
+    return wrapper
+
+
 def is_blank(series: pd.Series) -> pd.Series:
     """True where a cell is missing or holds only whitespace."""
     if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_datetime64_any_dtype(
@@ -100,13 +154,13 @@ def parse_amounts(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
     ):
-        return series.astype("float64"), pd.Series(False, index=series.index)
+        return _in_amount_range(series.astype("float64"), pd.Series(False, index=series.index))
     text = series.astype("str").where(~series.isna(), "").str.strip()
     blank = text == ""
     fast = pd.to_numeric(text.where(~blank, None), errors="coerce")
     todo = fast.isna() & ~blank
     if not todo.any():
-        return fast.astype("float64"), pd.Series(False, index=series.index)
+        return _in_amount_range(fast.astype("float64"), pd.Series(False, index=series.index))
     raw = text[todo]
     negative = raw.str.startswith("(") & raw.str.endswith(")") | raw.str.startswith("-")
     cleaned = raw.str.strip("()").str.replace(_CURRENCY_RE, "", regex=True, case=False)
@@ -134,7 +188,18 @@ def parse_amounts(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.
     out[todo] = number
     bad = pd.Series(False, index=series.index)
     bad[todo] = number.isna()
-    return out, bad
+    return _in_amount_range(out, bad)
+
+
+def _in_amount_range(values: pd.Series, bad: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Infinite, NaN-like and absurdly large amounts (beyond :data:`MAX_AMOUNT`) are bad."""
+    number = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        wrong = np.isinf(number) | (np.abs(number) > MAX_AMOUNT)
+    if not wrong.any():
+        return values, bad
+    wrong_s = pd.Series(wrong, index=values.index)
+    return values.where(~wrong_s), bad | wrong_s
 
 
 @on_uniques
@@ -143,13 +208,20 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
 
     Always understood: ISO ``2026-11-23`` (a time part is dropped), ``2026/11/23``,
     ``2026.11.23``, ``2026年11月23日``, Excel serial numbers and real spreadsheet dates.
-    ``dd/mm/yyyy`` needs ``date_format="dmy"``, ``mm/dd/yyyy`` needs ``"mdy"``.
+    ``dd/mm/yyyy`` needs ``date_format="dmy"``, ``mm/dd/yyyy`` needs ``"mdy"``. A date
+    outside :data:`DATE_RANGE` is bad; a "no date" placeholder (:func:`date_placeholders`)
+    comes back blank.
     """
+    placeholder = date_placeholders(series)
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-        return values.dt.normalize().astype("datetime64[ns]"), pd.Series(False, index=series.index)
+        values = values.dt.normalize()
+        in_range = values.between(*DATE_RANGE)
+        return (values.where(in_range & ~placeholder).astype("datetime64[ns]"),
+                values.notna() & ~in_range & ~placeholder)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        return _from_excel_serial(series.astype("float64"), series.isna())
+        values, bad = _from_excel_serial(series.astype("float64"), series.isna())
+        return values, bad & ~placeholder
     text = series.astype("str").where(~series.isna(), "").str.strip()
     blank = text == ""
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
@@ -183,12 +255,59 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
             day, month = (parts[0], parts[1]) if date_format == "dmy" else (parts[1], parts[0])
             joined = parts[2][ok] + "-" + month[ok] + "-" + day[ok]
             out[joined.index] = _strptime(joined, "%Y-%m-%d")
-    bad = out.isna() & ~blank
-    return out, bad
+    bad = out.isna() & ~blank & ~placeholder
+    return out.where(~placeholder), bad
+
+
+@_mask_on_uniques
+def date_placeholders(series: pd.Series) -> pd.Series:
+    """True where a date cell holds a well-known "no date" value: ``9999-12-31`` (also
+    ``9999-01-01``), ``1900-01-01``, the Excel zero ``1899-12-30``/``1899-12-31`` (and the
+    serial numbers 0, 1 and 2958465), ``0001-01-01``, ``1753-01-01`` and ``0000-00-00``, in
+    any of the date layouts :func:`parse_dates` reads (``00/00/0000``, ``31.12.9999``,
+    ``9999-12-31 23:59:59``, ``19000101`` …).
+
+    >>> date_placeholders(pd.Series(["9999-12-31", "12/31/9999", "0000-00-00", "2026-11-23", ""])).tolist()
+    [True, True, True, False, False]
+    """
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
+        key: pd.Series = values.dt.year * 10_000 + values.dt.month * 100 + values.dt.day
+        return key.isin(_PLACEHOLDER_KEYS).astype(bool)
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.astype("float64").isin(_PLACEHOLDER_SERIALS).astype(bool)
+    text = series.astype("str").where(~series.isna(), "").str.strip()
+    found = pd.Series(False, index=series.index)
+    maybe = text.str.contains(_PLACEHOLDER_HINT, regex=True)  # most columns: none at all
+    if not maybe.any():
+        return found
+    text = text[maybe]
+    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,7}(\.0*)?"), None),
+                           errors="coerce")
+    found[text.index] = serial.isin(_PLACEHOLDER_SERIALS)
+    end = r"(?:$|[ T])"
+    layouts = (  # (pattern, group of the year, of the month, of the day); d/m/y both ways
+        (rf"^(\d{{4}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?{end}", 0, 1, 2),
+        (rf"^(\d{{4}})(\d{{2}})(\d{{2}}){end}", 0, 1, 2),
+        (rf"^(\d{{1,2}})\s*[-/.]\s*(\d{{1,2}})\s*[-/.]\s*(\d{{4}}){end}", 2, 1, 0),
+        (rf"^(\d{{1,2}})\s*[-/.]\s*(\d{{1,2}})\s*[-/.]\s*(\d{{4}}){end}", 2, 0, 1),
+    )
+    for pattern, y, m, d in layouts:
+        parts = text.str.extract(pattern)
+        ok = parts[0].notna()
+        if not ok.any():
+            continue
+        numbers = parts[ok].astype("int64")
+        key = numbers[y] * 10_000 + numbers[m] * 100 + numbers[d]
+        found[ok[ok].index] |= key.isin(_PLACEHOLDER_KEYS).to_numpy()
+    return found.astype(bool)
 
 
 def _strptime(text: pd.Series, fmt: str) -> pd.Series:
-    return pd.to_datetime(text, format=fmt, errors="coerce").astype("datetime64[ns]")
+    """Dates written as ``fmt``; unreadable ones and those outside :data:`DATE_RANGE` are
+    missing (checked before the nanosecond unit, whose range ends in 2262)."""
+    values = pd.to_datetime(text, format=fmt, errors="coerce")
+    return values.where(values.between(*DATE_RANGE)).astype("datetime64[ns]")
 
 
 def _from_excel_serial(serial: pd.Series, blank: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -197,6 +316,36 @@ def _from_excel_serial(serial: pd.Series, blank: pd.Series) -> tuple[pd.Series, 
     days = serial.where(in_range).round()
     values = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
     return values, ~in_range & ~blank
+
+
+def control_characters(series: pd.Series) -> pd.Series:
+    """True where a text cell holds a control character: C0 (tab and newlines too), DEL,
+    C1, or the Unicode line and paragraph separators U+2028/U+2029.
+
+    >>> control_characters(pd.Series(["Acme\\x00", "a\\tb", "fine", None])).tolist()
+    [True, True, False, False]
+    """
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
+        return pd.Series(False, index=series.index)
+    found = series.str.contains(_CONTROL, regex=True)
+    return found.fillna(False).astype(bool)
+
+
+def clean_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Text cells without control characters: those that break a line or a column (tab,
+    newlines, form feed, U+2028/U+2029 …) become a space, every other one (NUL, DEL, C1 …)
+    is removed. Returns ``(cleaned, changed mask)``; other cells are left as they are.
+
+    >>> clean_text(pd.Series(["Acme\\x00 Ltd", "call\\nthen demo", "fine"]))[0].tolist()
+    ['Acme Ltd', 'call then demo', 'fine']
+    """
+    changed = control_characters(series)
+    if not changed.any():
+        return series, changed
+    cleaned = series.copy()
+    text = series[changed].str.replace(_BREAKS, " ", regex=True)
+    cleaned[changed] = text.str.replace(_CONTROL, "", regex=True)
+    return cleaned, changed
 
 
 @on_uniques
@@ -209,7 +358,6 @@ def parse_probabilities(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     if pd.api.types.is_numeric_dtype(series.dtype):
         number = series.astype("float64")
-        percent_column = bool((number > 1).any())
         has_sign = pd.Series(False, index=series.index)
         bad = pd.Series(False, index=series.index)
     else:
@@ -218,9 +366,13 @@ def parse_probabilities(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         has_sign = text.str.endswith("%")
         number = pd.to_numeric(text.str.rstrip("%").str.strip().where(~blank, None), errors="coerce")
         bad = number.isna() & ~blank
-        percent_column = bool((number[~has_sign] > 1).any())
+    # inf, -inf (and 1e309) are no probability, nor do they make the column one in percent
+    infinite = pd.Series(np.isinf(number.to_numpy(dtype="float64", na_value=np.nan)),
+                         index=series.index)
+    number = number.where(~infinite)
+    percent_column = bool((number[~has_sign] > 1).any())
     scaled = number.where(~(has_sign | percent_column), number / 100.0)
-    out_of_range = (scaled < 0) | (scaled > 1)
+    out_of_range = (scaled < 0) | (scaled > 1) | infinite
     return scaled.where(~out_of_range), bad | out_of_range
 
 
