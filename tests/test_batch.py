@@ -63,8 +63,8 @@ def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: 
     page = (folder / "North" / "review.html").read_text(encoding="utf-8")
     assert f"North {in_north}" in page and "import json" not in page  # output shown, code not
     assert not re.search(r"""(src|href)=["']https?://""", page)  # opens offline
-    shared = pd.read_parquet(folder / "_shared" / "history.parquet")
-    assert "deal_key" in shared and shared["snapshot_week"].max() == W47
+    # every team's keyed history is a private working file, never part of the pack
+    assert not list(folder.rglob("history.parquet"))
 
 
 def test_one_failing_team_stops_no_other(sample_store: Path, tmp_path: Path) -> None:

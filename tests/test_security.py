@@ -52,6 +52,10 @@ FORMULAS = ('=HYPERLINK("http://x","y")', "+1", "-1+1", "@SUM(A1)")
 HTML_TEAM = f"{IMG} Team"
 #: a team name refused as a folder, for the outputs that do not make folders of it
 SCRIPT_TEAM = f"{SCRIPT} West"
+#: team names the folder rule accepts (no quote, '<' or '>') yet hostile in HTML: they
+#: replace HTML_TEAM and SCRIPT_TEAM for the outputs that make folders of team names
+FOLDER_TEAMS = {HTML_TEAM: "' onmouseover='alert(1)' &amp; Team",
+                SCRIPT_TEAM: "&lt;script&gt;alert(1)&lt;&#47;script&gt; West"}
 NAME_PAYLOADS = (SCRIPT, IMG, JS_LINK, f"Deal {JINJA}", *FORMULAS)
 REP_PAYLOADS = (f"{SCRIPT} Ann", f"{IMG} Bob", f"Rep {JINJA}", FORMULAS[0], FORMULAS[3])
 
@@ -103,6 +107,22 @@ def hostile_targets(hostile_store: Path, tmp_path_factory: pytest.TempPathFactor
     path = tmp_path_factory.mktemp("hostile-targets") / "targets.csv"
     pd.DataFrame(lines).to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(scope="module")
+def folder_hostile(hostile_store: Path, hostile_targets: Path,
+                   tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The hostile store and targets with :data:`FOLDER_TEAMS` as team names."""
+    root = tmp_path_factory.mktemp("folder-hostile")
+    source, target = SnapshotStore(hostile_store), SnapshotStore(root / "store")
+    for week in source.weeks():
+        rows = source.read(week)
+        rows["team"] = rows["team"].astype(str).replace(FOLDER_TEAMS)
+        target.add(rows, week)
+    targets = pd.read_csv(hostile_targets)
+    targets["team"] = targets["team"].replace(FOLDER_TEAMS)
+    targets.to_csv(root / "targets.csv", index=False)
+    return root / "store", root / "targets.csv"
 
 
 class _Scan(HTMLParser):
@@ -199,11 +219,11 @@ def test_batch_refuses_a_stored_team_that_traverses(traversing_store: Path, conf
 
 def test_coaching_pack_keeps_traversing_team_names_inside(traversing_store: Path,
                                                           confined: Path) -> None:
+    # the batch's rule: a team name that cannot be a folder is refused, nothing written
     result = CliRunner().invoke(app, ["coach", "--store", str(traversing_store), "--out", "out",
                                       "--team", "../evil", "--team", "/tmp/pipereview-evil"])
-    assert result.exit_code == 0, result.output
-    written = _listing(confined / "out" / W47)
-    assert {"_evil", "_tmp_pipereview-evil"} <= {p.split("/")[0] for p in written}
+    assert result.exit_code == 1 and "cannot be used as a folder name" in result.output
+    assert not (confined / "out" / W47).exists()
     assert not Path("/tmp/pipereview-evil").exists()
     unknown = CliRunner().invoke(app, ["coach", "--store", str(traversing_store), "--out", "x",
                                        "--team", "../../other"])
@@ -472,21 +492,21 @@ def test_hostile_names_reach_the_store(hostile_store: Path) -> None:
         "onerror").any()
 
 
-def test_batch_report_and_index_hold_no_executable_data(hostile_store: Path,
-                                                        hostile_targets: Path,
+def test_batch_report_and_index_hold_no_executable_data(folder_hostile: tuple[Path, Path],
                                                         tmp_path: Path) -> None:
-    # the real weekly review notebook, for the team whose name is hostile HTML
-    result = run_batch(W47, store=hostile_store, out_dir=tmp_path, teams=[HTML_TEAM],
-                       targets=hostile_targets, workers=1)
+    # the real weekly review notebook, for a team whose name is hostile HTML
+    team = FOLDER_TEAMS[HTML_TEAM]
+    result = run_batch(W47, store=folder_hostile[0], out_dir=tmp_path, teams=[team],
+                       targets=folder_hostile[1], workers=1)
     assert result.ok, [t.error for t in result.teams]
-    report = (result.folder / safe_folder_name(HTML_TEAM) / "review.html").read_text(
+    report = (result.folder / safe_folder_name(team) / "review.html").read_text(
         encoding="utf-8")
     assert_inert(report, "review.html")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report  # the names are there, escaped
     assert "Deal {{7*7}}" in report or "Rep {{7*7}}" in report
     index = result.index.read_text(encoding="utf-8")
     assert_inert(index, "index.html")
-    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt; Team" in index
+    assert "&#x27; onmouseover=&#x27;alert(1)&#x27; &amp;amp; Team" in index
 
 
 def test_team_names_never_template_the_notebook_path(sample_store: Path, tmp_path: Path
@@ -552,10 +572,10 @@ def test_weekly_review_html_holds_no_executable_data(hostile_store: Path, hostil
     assert "<svg" in page  # the charts are in it
 
 
-def test_coaching_sheets_hold_no_executable_data(hostile_store: Path, hostile_targets: Path,
+def test_coaching_sheets_hold_no_executable_data(folder_hostile: tuple[Path, Path],
                                                  tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["coach", "--store", str(hostile_store), "--out",
-                                      str(tmp_path), "--targets", str(hostile_targets)])
+    result = CliRunner().invoke(app, ["coach", "--store", str(folder_hostile[0]), "--out",
+                                      str(tmp_path), "--targets", str(folder_hostile[1])])
     assert result.exit_code == 0, result.output
     pages = sorted((tmp_path / W47).rglob("*.html"))
     assert len(pages) >= 6
@@ -716,9 +736,10 @@ def test_dashboard_action_list_export_is_formula_safe(hostile_store: Path, tmp_p
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
 
 
-def test_coaching_findings_csv_is_formula_safe(hostile_store: Path, tmp_path: Path) -> None:
+def test_coaching_findings_csv_is_formula_safe(folder_hostile: tuple[Path, Path],
+                                               tmp_path: Path) -> None:
     # see also: tests/test_coaching_sample.py::test_pack_findings_csv_is_formula_safe
-    result = CliRunner().invoke(app, ["coach", "--store", str(hostile_store), "--out",
+    result = CliRunner().invoke(app, ["coach", "--store", str(folder_hostile[0]), "--out",
                                       str(tmp_path)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / W47 / "findings.en.csv", encoding="utf-8-sig")

@@ -53,6 +53,7 @@ from pipereview._teamrun import (
 from pipereview.config import portable_config, write_config
 from pipereview.errors import InputError, PipereviewError
 from pipereview.names import check_folder_name
+from pipereview.staging import sibling, staged_folder, team_folders
 from pipereview.weeks import Week
 
 __all__ = ["EXPECTED", "BatchResult", "TeamRun", "default_notebook", "inputs_line",
@@ -237,6 +238,53 @@ def _index_html(week: str, runs: Sequence[TeamRun], inputs: dict[str, Any] | Non
             "</tbody></table></body></html>\n")
 
 
+def _run_week(staging: Path, work: Path, final: Path, store: Any, as_of: Week,
+              chosen: Sequence[str], folders: dict[str, str], notebook: Path,
+              targets: Path | None, lang: str, stage_model: str | None,
+              settings: dict[str, Any] | None, *, resume: bool, timeout: int,
+              team_timeout: float | None, workers: int | None, scheduler: str | None,
+              progress: Callable[[TeamRun], None] | None) -> list[TeamRun]:
+    """Every chosen team's run into ``staging``: last run's ok teams kept with ``resume``,
+    the others executed on the keyed history, written once into ``work`` (a private
+    folder beside the pack, removed by the caller: it holds every team's deals)."""
+    from pipereview.history import with_deal_keys
+
+    shared_config = staging / "_shared" / "config.yaml"
+    if settings is not None:
+        shared_config.parent.mkdir()
+        write_config(settings, shared_config)
+    fingerprint = _fingerprint(store, as_of, notebook, targets, lang, stage_model, settings)
+    runs = _resumed(final, staging, chosen, fingerprint) if resume else []
+    done = {r.team for r in runs}
+    for run in runs:
+        if progress:
+            progress(run)
+    remaining = [team for team in chosen if team not in done]
+    history_path = work / "history.parquet"
+    if remaining:  # keyed once for every team; nothing to key when every team is resumed
+        work.mkdir()
+        history = with_deal_keys(store.history(last=as_of))
+        history.to_parquet(history_path, index=False)
+        del history  # the teams read the file: the batch's copy would only hold memory
+        if not scheduler:
+            _exporter()  # built once, before the teams start, not inside one team's time
+    tasks = [(notebook.resolve(), team, staging / folders[team],
+              {"team": team, "week": str(as_of), "lang": lang, "store": "", "exports": "",
+               "history_path": str(history_path.resolve()),
+               "targets": str(targets) if targets else "",
+               "out_dir": str((staging / folders[team]).resolve()),
+               "stage_model": stage_model or "",
+               "config": str(shared_config.resolve()) if settings is not None else ""},
+              timeout, team_timeout)
+             for team in remaining]
+    for finished in _execute(tasks, workers, scheduler):
+        run = replace(finished, fingerprint=fingerprint)
+        runs.append(run)
+        if progress:
+            progress(run)
+    return sorted(runs, key=lambda r: r.team)
+
+
 def run_batch(week: str | Week, *, store: str | Path | None = None,
               out_dir: str | Path = "reports", teams: Sequence[str] | None = None,
               notebook: str | Path | None = None, workers: int | None = None,
@@ -268,7 +316,6 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     :class:`~pipereview.errors.PipereviewError` is raised and last run's folder is left
     as it was.
     """
-    from pipereview.history import with_deal_keys
     from pipereview.store import SnapshotStore
 
     as_of = Week.parse(str(week))
@@ -282,7 +329,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     if missing:
         raise InputError(f"no team {', '.join(missing)} in {as_of}; teams: "
                          f"{', '.join(available)}", hint="give team names as the store has them")
-    folders = {team: safe_folder_name(team) for team in chosen}
+    folders = team_folders(chosen, reserved=("_shared", "index.html", "manifest.json"))
     notebook_path = Path(notebook) if notebook else default_notebook()
     if not notebook_path.exists():
         raise InputError(f"notebook {notebook_path} not found", file=notebook_path)
@@ -291,74 +338,38 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     target_path = Path(targets).resolve() if targets else None
     settings = portable_config(config, templates)  # a wrong file is refused before any work
     root = Path(out_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    staging = root / f".{as_of}.staging-{secrets.token_hex(4)}"
     final = root / str(as_of)
+    work = sibling(final, "work")  # the whole company's history: never inside the pack
     try:
-        staging.mkdir()
-        history = with_deal_keys(snapshot_store.history(last=as_of))
-        shared = staging / "_shared" / "history.parquet"
-        shared.parent.mkdir()
-        history.to_parquet(shared, index=False)
-        del history  # the teams read the file: the batch's copy would only hold memory
-        shared_config = staging / "_shared" / "config.yaml"
-        if settings is not None:
-            write_config(settings, shared_config)
-        fingerprint = _fingerprint(snapshot_store, as_of, notebook_path, target_path, lang,
-                                   stage_model, settings)
-        if not scheduler:
-            _exporter()  # built once, before the teams start, not inside one team's time
-        runs = _resumed(root / str(as_of), staging, chosen, fingerprint) if resume else []
-        done = {r.team for r in runs}
-        for run in runs:
-            if progress:
-                progress(run)
-        tasks = [(notebook_path.resolve(), team, staging / folders[team],
-                  {"team": team, "week": str(as_of), "lang": lang, "store": "", "exports": "",
-                   "history_path": str(shared.resolve()),
-                   "targets": str(target_path) if target_path else "",
-                   "out_dir": str((staging / folders[team]).resolve()),
-                   "stage_model": stage_model or "",
-                   "config": str(shared_config.resolve()) if settings is not None else ""},
-                  timeout, team_timeout)
-                 for team in chosen if team not in done]
-        for finished in _execute(tasks, workers, scheduler):
-            run = replace(finished, fingerprint=fingerprint)
-            runs.append(run)
-            if progress:
-                progress(run)
-        runs.sort(key=lambda r: r.team)
-        inputs: dict[str, Any] = snapshot_store.info(str(as_of))
-        manifest = {
-            "week": str(as_of), "lang": lang,
-            "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "notebook": {"path": str(notebook_path), "sha256": _sha256(notebook_path)},
-            "inputs": inputs,
-            "targets": ({"path": str(target_path), "sha256": _sha256(target_path)}
-                        if target_path else None),
-            "config": ({"path": str(config) if config else None,
-                        "templates": settings.get("templates", [])}
-                       if settings is not None else None),
-            "limits": {"cell_timeout_s": timeout, "team_timeout_s": team_timeout},
-            "complete": all(r.status == "ok" for r in runs),
-            "teams": [asdict(r) for r in runs],
-        }
-        _write_text(staging / "index.html", _index_html(str(as_of), runs, inputs))
-        _write_text(staging / "manifest.json",  # last: a manifest means the week is whole
-                    json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-        old = root / f".{as_of}.old-{secrets.token_hex(4)}"
-        if final.exists():
-            final.rename(old)
-        staging.rename(final)
-        shutil.rmtree(old, ignore_errors=True)
+        with staged_folder(final) as staging:
+            runs = _run_week(staging, work, final, snapshot_store, as_of, chosen, folders,
+                             notebook_path, target_path, lang, stage_model, settings,
+                             resume=resume, timeout=timeout, team_timeout=team_timeout,
+                             workers=workers, scheduler=scheduler, progress=progress)
+            inputs: dict[str, Any] = snapshot_store.info(str(as_of))
+            manifest = {
+                "week": str(as_of), "lang": lang,
+                "created_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                "notebook": {"path": str(notebook_path), "sha256": _sha256(notebook_path)},
+                "inputs": inputs,
+                "targets": ({"path": str(target_path), "sha256": _sha256(target_path)}
+                            if target_path else None),
+                "config": ({"path": str(config) if config else None,
+                            "templates": settings.get("templates", [])}
+                           if settings is not None else None),
+                "limits": {"cell_timeout_s": timeout, "team_timeout_s": team_timeout},
+                "complete": all(r.status == "ok" for r in runs),
+                "teams": [asdict(r) for r in runs],
+            }
+            _write_text(staging / "index.html", _index_html(str(as_of), runs, inputs))
+            _write_text(staging / "manifest.json",  # last: a manifest means the week is whole
+                        json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
         full = "the disk is full: " if exc.errno == errno.ENOSPC else ""
         raise PipereviewError(
             f"the reports of {as_of} were not written ({full}{exc}); {final} is as it was",
             hint=f"free space under {root} and run again; --resume keeps the teams that were "
                  "ok in the last complete run") from exc
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return BatchResult(week=str(as_of), folder=final, teams=tuple(runs))

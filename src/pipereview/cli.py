@@ -321,7 +321,7 @@ def coach(
             context, out_dir / as_of, lang=lang, teams=chosen, settings=rule_settings,
             templates=prompt_templates, charts=chart,
             progress=lambda name: bar.update(task, description=f"coaching {escape(name)}", advance=1))
-    sheets = [f for f in files if f.suffix == ".md" and not f.name.startswith("team.")]
+    sheets = [f for f in files if f.suffix == ".md" and f.name != f"team.{lang}.md"]
     out.print(f"Coaching pack for {as_of} ({lang}): {len(sheets)} rep sheets and "
               f"{len(chosen)} team summaries in {(out_dir / as_of).resolve()}")
 
