@@ -1,0 +1,358 @@
+"""XLSX and Parquet exports read whole and safely.
+
+- every real row of a sheet is read whatever its ``<dimension>`` tag declares (smaller,
+  larger, absent), and :func:`sheet_last_row` counts them from the sheet XML on its own;
+- formula cells without a saved value quarantine their row, naming the cell;
+- workbooks beyond the read limits (unpacked size, compression ratio, rows, columns, cell
+  size) are refused before they take memory, naming the limit and how to raise it;
+- Parquet list/struct columns are refused by name; dates beyond pandas' range become
+  row problems.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from pipereview._sheetxml import check_zip, scan_sheet
+from pipereview._xlsx import sheet_last_row
+from pipereview.errors import InputError, PipereviewError
+from pipereview.ingest import read_export
+from pipereview.limits import ReadLimits
+
+WEEK = "2026-W47"
+HEADER = ["Opportunity ID", "Opportunity Name", "Account Name", "Opportunity Owner", "Stage",
+          "Amount", "Close Date", "Created Date"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _deal(n: int, amount: int = 0, owner: str | None = None) -> list[object]:
+    return [f"OPP-{n:05d}", f"Deal {n}", f"Account {n}", owner or f"Rep {n % 3}",
+            "Needs Analysis", amount or 1000 * n, dt.datetime(2026, 12, 1),
+            dt.datetime(2026, 9, 1)]
+
+
+def _rewrite_sheet(path: Path, change: Callable[[str], str]) -> None:
+    """Rewrite the first sheet's XML as another program would have written it."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = change(parts[sheet].decode("utf-8")).encode("utf-8")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def _dimension(ref: str | None) -> Callable[[str], str]:
+    """A change that sets the <dimension> tag to ``ref`` (None: removes it)."""
+    def change(xml: str) -> str:
+        replacement = f'<dimension ref="{ref}" />' if ref else ""
+        return re.sub(r"<dimension [^>]*/>", replacement, xml)
+    return change
+
+
+def _workbook(path: Path, rows: list[list[object]], *, titles: int = 0,
+              merges: tuple[str, ...] = ()) -> Path:
+    book = Workbook()
+    sheet = book.active
+    for n in range(titles):
+        sheet.append([f"Pipeline report, part {n + 1}"])
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    for ref in merges:
+        sheet.merge_cells(ref)
+    book.save(path)
+    return path
+
+
+# --- the <dimension> tag and the independent row count -----------------------------------
+
+@pytest.mark.parametrize("ref", ["A1:D5", "A1:B2", "A1", "A1:Z5000", None])
+def test_every_row_is_read_whatever_the_dimension_tag_says(tmp_path: Path,
+                                                           ref: str | None) -> None:
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(n) for n in range(1, 11)])
+    _rewrite_sheet(path, _dimension(ref))
+
+    result = read_export(path, week=WEEK)
+
+    assert result.report.rows_read == 10
+    assert result.report.rows_kept == 10
+    assert result.snapshot["deal_id"].tolist() == [f"OPP-{n:05d}" for n in range(1, 11)]
+    assert result.snapshot["amount"].tolist() == [1000.0 * n for n in range(1, 11)]
+    assert result.snapshot["created_date"].notna().all()  # column H, beyond A1:D5
+    assert sheet_last_row(path, None) == 11
+
+
+def test_sheet_last_row_counts_from_the_xml(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(1), [], _deal(3)])
+    # styled empty rows after the data, a cell holding only spaces, rows without numbers
+    _rewrite_sheet(path, lambda xml: xml.replace(
+        "</sheetData>", '<row r="20"><c r="B20" t="inlineStr"><is><t>   </t></is></c></row>'
+        '<row r="30" s="1" customFormat="1"/></sheetData>'))
+    assert sheet_last_row(path, None) == 4
+    assert sheet_last_row(path, "Sheet") == 4
+
+    unnumbered = _workbook(tmp_path / "plain.xlsx", [_deal(1), _deal(2)])
+    _rewrite_sheet(unnumbered, lambda xml: re.sub(r' r="[A-Z]*[0-9]+"', "", xml))
+    assert sheet_last_row(unnumbered, None) == 3
+    result = read_export(unnumbered, week=WEEK)
+    assert result.snapshot["deal_id"].tolist() == ["OPP-00001", "OPP-00002"]
+
+
+def test_sheet_last_row_ignores_blank_shared_strings(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(1)])
+    # a shared strings table whose second string is blank, used on row 9
+    strings = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+               'spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>x</t></si>'
+               '<si><t xml:space="preserve">  </t></si></sst>')
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/sharedStrings.xml", strings)
+    _rewrite_sheet(path, lambda xml: xml.replace(
+        "</sheetData>", '<row r="7"><c r="A7" t="s"><v>0</v></c></row>'
+        '<row r="9"><c r="A9" t="s"><v>1</v></c></row></sheetData>'))
+    assert sheet_last_row(path, None) == 7
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(amounts=st.lists(st.integers(1, 10_000_000), min_size=1, max_size=25),
+       blanks=st.sets(st.integers(0, 24), max_size=4),
+       titles=st.integers(0, 3),
+       dimension=st.sampled_from(["smaller", "larger", "absent", "exact", "one cell"]),
+       merged_owner=st.booleans())
+def test_generated_workbooks_store_every_deal_or_name_a_row(
+        tmp_path_factory: pytest.TempPathFactory, amounts: list[int], blanks: set[int],
+        titles: int, dimension: str, merged_owner: bool) -> None:
+    """Any workbook of this shape stores every deal exactly, or is refused naming a row."""
+    deals = [_deal(n, amount, owner="Dana Lee" if merged_owner else None)
+             for n, amount in enumerate(amounts, start=1)]
+    rows: list[list[object]] = []
+    for n, deal in enumerate(deals):
+        if n in blanks:
+            rows.append([])
+        rows.append(deal)
+    first = titles + 2  # first row below the header
+    merges: tuple[str, ...] = ()
+    if merged_owner and len(deals) > 1 and not blanks:
+        for row in rows[1:]:
+            row[3] = None
+        merges = (f"D{first}:D{first + len(rows) - 1}",)
+    path = _workbook(tmp_path_factory.mktemp("gen") / "deals.xlsx", rows, titles=titles,
+                     merges=merges)
+    last = f"H{first + len(rows) - 1}"
+    ref = {"smaller": "A1:C2", "larger": "A1:Z9999", "absent": None, "exact": f"A1:{last}",
+           "one cell": "A1"}[dimension]
+    _rewrite_sheet(path, _dimension(ref))
+
+    try:
+        result = read_export(path, week=WEEK)
+    except PipereviewError as error:
+        refusal = str(error)
+    else:
+        refusal = ""
+    if refusal:
+        assert re.search(r"row \d+|line \d+", refusal), refusal
+        return
+    stored = result.snapshot.sort_values("deal_id")
+    assert stored["deal_id"].tolist() == [d[0] for d in deals]
+    assert stored["amount"].tolist() == [float(a) for a in amounts]
+    assert stored["owner"].tolist() == [d[3] or "Dana Lee" for d in deals]
+    assert result.report.rows_kept == len(deals)
+    assert sheet_last_row(path, None) == first + len(rows) - 1
+
+
+# --- formulas without a saved value ------------------------------------------------------
+
+def test_a_formula_without_a_saved_value_quarantines_its_row(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(1), _deal(2), _deal(3)])
+    book_path = path
+    # the amount of row 3 (F3) and the created date of row 4 (H4) are formulas that the
+    # writing program did not compute; a computed formula keeps its value (F2)
+    _rewrite_sheet(book_path, lambda xml: re.sub(
+        r'<c r="F3"([^>]*)>.*?</c>', r'<c r="F3"\1><f>F2*4</f><v /></c>', re.sub(
+            r'<c r="H4"([^>]*)>.*?</c>', r'<c r="H4"\1><f>TODAY()</f></c>', re.sub(
+                r'<c r="F2"([^>]*)>(.*?)</c>', r'<c r="F2"\1><f>500*2</f>\2</c>', xml))))
+
+    result = read_export(path, week=WEEK)
+
+    assert result.snapshot["deal_id"].tolist() == ["OPP-00001"]
+    assert result.snapshot["amount"].tolist() == [1000.0]
+    problems = {(p.row, p.column): p for p in result.report.problems}
+    assert set(problems) == {(3, "Amount"), (4, "Created Date")}
+    amount = problems[3, "Amount"]
+    assert amount.got == "a formula in F3 without a saved value"
+    assert amount.expected == "a value (the formula's result saved in the file)"
+    assert "open and save the file in Excel or LibreOffice" in amount.hint
+    assert "paste values" in amount.hint
+    assert sorted(result.quarantine["row"].astype(int)) == [3, 4]
+    assert scan_sheet(path, None).unsaved_formulas == ((3, 6, "F3"), (4, 8, "H4"))
+
+
+def test_a_formula_whose_saved_result_is_empty_text_is_a_value(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(1)])
+    _rewrite_sheet(path, lambda xml: xml.replace(
+        "</sheetData>", '<row r="3"><c r="I3" t="str"><f>IF(1,"","x")</f><v></v></c></row>'
+                        "</sheetData>"))
+    assert scan_sheet(path, None).unsaved_count == 0
+
+
+# --- limits for hostile files ------------------------------------------------------------
+
+def _bomb(path: Path, unpacked: int) -> Path:
+    """A workbook with one deal whose sheet XML is padded to ``unpacked`` bytes with
+    identical rows (no row numbers), streamed so the test itself stays small."""
+    book_path = _workbook(path, [_deal(1)])
+    with zipfile.ZipFile(book_path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    xml = parts.pop("xl/worksheets/sheet1.xml").decode("utf-8")
+    head, tail = xml.split("</sheetData>")
+    row = (b'<row><c t="inlineStr"><is><t>x</t></is></c><c t="inlineStr"><is><t>y</t></is>'
+           b"</c></row>") * 1000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(head.encode())
+            written = 0
+            while written < unpacked:
+                sheet.write(row)
+                written += len(row)
+            sheet.write(b"</sheetData>" + tail.encode())
+    return path
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    path = _bomb(tmp_path / "bomb.xlsx", 64 << 20)
+    assert path.stat().st_size < (64 << 20) / 200
+
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK)
+
+    message = str(caught.value)
+    assert "bomb.xlsx" in message and "xl/worksheets/sheet1.xml" in message
+    assert "max_xlsx_compression_ratio" in message and "limit of 200" in message
+    assert "limits:" in caught.value.hint
+
+    with pytest.raises(InputError, match=r"unpacks to 64\.\d MB of XML, more than the limit "
+                                         r"of 32\.0 MB \(max_xlsx_uncompressed_bytes\)"):
+        check_zip(path, ReadLimits(max_xlsx_uncompressed_bytes=32 << 20,
+                                   max_xlsx_compression_ratio=10_000))
+
+
+@pytest.mark.slow
+def test_a_gigabyte_zip_bomb_takes_little_memory(tmp_path: Path) -> None:
+    """1 GiB of sheet XML in about 1 MB: refused in well under a second and 200 MB."""
+    path = _bomb(tmp_path / "bomb.xlsx", 1 << 30)
+    script = ("import resource, sys\n"
+              "from pipereview.cli import app\n"
+              "try:\n"
+              "    app([\"ingest\", sys.argv[1], \"--week\", \"2026-W47\", \"--store\", sys.argv[2]])\n"
+              "except SystemExit as exit:\n"
+              "    code = exit.code\n"
+              "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024\n"
+              "print(f'{code} {peak}')\n")
+    run = subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "store")],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    code, peak_mb = run.stdout.split()[-2:]
+    assert code == "1", run.stdout + run.stderr
+    assert "max_xlsx_compression_ratio" in run.stderr
+    assert int(peak_mb) < 400, f"peak {peak_mb} MB"
+
+
+def test_rows_columns_and_cell_size_limits_name_the_place(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(n) for n in range(1, 8)])
+    with pytest.raises(InputError, match=r"more than 5 rows \(row 6 holds values\), beyond "
+                                         r"the limit max_rows = 5") as caught:
+        read_export(path, week=WEEK, limits=ReadLimits(max_rows=5))
+    assert caught.value.row == 6 and "max_rows:" in caught.value.hint
+
+    # 70,000 characters, 140,000 bytes in UTF-8 (more than Excel writes: written directly)
+    path = _workbook(tmp_path / "long.xlsx", [_deal(1), _deal(2)])
+    _rewrite_sheet(path, lambda xml: xml.replace("<t>Deal 2</t>", f"<t>{'é' * 70_000}</t>"))
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK)
+    assert caught.value.row == 3 and caught.value.column == "Opportunity Name"
+    assert "the cell B3 holds 137 KB of text, beyond the limit max_cell_bytes" in str(caught.value)
+    assert "max_cell_bytes: 140001" in caught.value.hint
+
+    wide = Workbook()
+    wide.active.append([*HEADER, *(f"Extra {n}" for n in range(3000))])
+    wide.active.append(_deal(1))
+    wide.save(tmp_path / "wide.xlsx")
+    with pytest.raises(InputError, match=r"has 3008 columns, more than the limit of 2000 "
+                                         r"\(max_columns\)"):
+        read_export(tmp_path / "wide.xlsx", week=WEEK)
+
+
+# --- Parquet -----------------------------------------------------------------------------
+
+def _parquet(path: Path, **columns: pa.Array | list[object]) -> Path:
+    base: dict[str, object] = {
+        "Opportunity ID": ["OPP-1", "OPP-2", "OPP-3"], "Opportunity Name": ["A", "B", "C"],
+        "Account Name": ["X", "Y", "Z"], "Opportunity Owner": ["Dana", "Dana", "Lee"],
+        "Stage": ["Needs Analysis"] * 3, "Amount": [1000.0, 2000.0, 3000.0],
+        "Close Date": [dt.date(2026, 12, 1)] * 3, "Created Date": [dt.date(2026, 9, 1)] * 3}
+    base.update(columns)
+    pq.write_table(pa.table(base), path)
+    return path
+
+
+@pytest.mark.parametrize(("column", "values", "shown"), [
+    ("Amount", [[1000], [2000, 5], None], "list<"),
+    ("Opportunity Owner", [{"name": "Dana"}, {"name": "Dana"}, {"name": "Lee"}], "struct<"),
+    ("Stage", pa.array([[("a", 1)], [("b", 2)], [("c", 3)]], pa.map_(pa.string(), pa.int64())),
+     "map<"),
+])
+def test_a_nested_parquet_column_is_refused_by_name(tmp_path: Path, column: str,
+                                                    values: object, shown: str) -> None:
+    path = _parquet(tmp_path / "deals.parquet", **{column: values})
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK)
+    assert caught.value.column == column
+    assert f"column {column!r} holds {shown}" in str(caught.value)
+    assert "expected one value per deal" in str(caught.value)
+
+
+def test_a_nested_column_no_map_reads_is_left_alone(tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "deals.parquet", **{"Line Items": [[1], [2, 3], []]})
+    result = read_export(path, week=WEEK)
+    assert result.snapshot["deal_id"].tolist() == ["OPP-1", "OPP-2", "OPP-3"]
+
+
+def test_parquet_dates_beyond_pandas_range_are_row_problems(tmp_path: Path) -> None:
+    close = pa.array([dt.datetime(2026, 12, 1), dt.datetime(9999, 12, 31),
+                      dt.datetime(2026, 12, 3)], pa.timestamp("us", tz="Asia/Shanghai"))
+    created = pa.array([dt.date(2026, 9, 1), dt.date(2026, 9, 1), dt.date(1600, 1, 1)],
+                       pa.date32())
+    path = _parquet(tmp_path / "deals.parquet", **{"Close Date": close, "Created Date": created})
+
+    result = read_export(path, week=WEEK)
+
+    assert result.snapshot["deal_id"].tolist() == ["OPP-1"]
+    # the wall-clock date in the column's own time zone, as for in-range timestamps
+    assert str(result.snapshot["close_date"].iloc[0].date()) == "2026-12-01"
+    problems = {(p.row, p.column): p.got for p in result.report.problems}
+    assert set(problems) == {(3, "Close Date"), (4, "Created Date")}
+    assert problems[4, "Created Date"] == "1600-01-01"
+    assert problems[3, "Close Date"].startswith("9999-12-31")
+
+
+def test_dictionary_encoded_parquet_columns_read_as_values(tmp_path: Path) -> None:
+    stage = pa.array(["Needs Analysis", "Needs Analysis", "Closed Won"]).dictionary_encode()
+    path = _parquet(tmp_path / "deals.parquet", Stage=stage)
+    result = read_export(path, week=WEEK)
+    assert result.snapshot["stage"].tolist() == ["needs_analysis", "needs_analysis", "won"]
