@@ -4,10 +4,20 @@ import math
 
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipereview.parsing import parse_amounts, parse_dates, parse_flags, parse_probabilities
+from pipereview.parsing import (
+    DATE_RANGE,
+    MAX_AMOUNT,
+    clean_text,
+    control_characters,
+    date_placeholders,
+    parse_amounts,
+    parse_dates,
+    parse_flags,
+    parse_probabilities,
+)
 
 
 @pytest.mark.parametrize(
@@ -122,3 +132,77 @@ def test_flags() -> None:
                                         dtype=object))
     assert values.tolist() == [True, True, True, True, False, False, False, False, False]
     assert bad.tolist() == [False] * 8 + [True]
+
+
+# --- every cell gives an in-range value, a blank or a bad cell: never an exception ----------
+
+# characters amounts, dates and probabilities are written with, and those that break them
+_CELL_CHARS = "0123456789.,-+eE%()$¥€万亿kKmM /年月日:T\t\x00\x1c\u2028\u3000"
+TRICKY = ["inf", "-inf", "Infinity", "NaN", "nan", "1e309", "-1e309", "1e20", "9999-12-31",
+          "1600-01-01", "0000-00-00", "00/00/0000", "2958465", "0", "1", "-0", "1e-400",
+          "10000-01-01", "2262-04-12", "1677-09-21", "9" * 400, "." * 3, "%", "()", "亿万",
+          "\x00", "\u2028", "２０２６－１１－２３"]
+CELLS = st.one_of(st.text(max_size=30), st.text(alphabet=_CELL_CHARS, max_size=25),
+                  st.sampled_from(TRICKY))
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=8), st.sampled_from([".", ","]))
+def test_any_amount_cell_is_a_finite_amount_a_blank_or_bad(cells: list[str],
+                                                           decimal: str) -> None:
+    values, bad = parse_amounts(pd.Series(cells, dtype="str"), decimal)
+    good = values[~bad].dropna()
+    assert good.abs().le(MAX_AMOUNT).all()  # finite too: inf > MAX_AMOUNT
+    assert values[bad].isna().all()
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=8), st.sampled_from(["iso", "dmy", "mdy"]))
+def test_any_date_cell_is_an_in_range_date_a_blank_or_bad(cells: list[str], fmt: str) -> None:
+    series = pd.Series(cells, dtype="str")
+    values, bad = parse_dates(series, fmt)  # type: ignore[arg-type]
+    assert str(values.dtype) == "datetime64[ns]"
+    assert values.dropna().between(*DATE_RANGE).all()
+    assert values[bad].isna().all()
+    placeholder = date_placeholders(series)
+    assert values[placeholder].isna().all() and not (bad & placeholder).any()
+
+
+@pytest.mark.slow
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=8))
+def test_any_probability_cell_is_in_0_1_a_blank_or_bad(cells: list[str]) -> None:
+    values, bad = parse_probabilities(pd.Series(cells, dtype="str"))
+    assert values.dropna().between(0, 1).all()
+    assert values[bad].isna().all()
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=8))
+def test_typed_numbers_are_checked_like_text(numbers: list[float]) -> None:
+    amounts, bad = parse_amounts(pd.Series(numbers, dtype="float64"))
+    assert amounts[~bad].dropna().abs().le(MAX_AMOUNT).all()
+    probabilities, _ = parse_probabilities(pd.Series(numbers, dtype="float64"))
+    assert probabilities.dropna().between(0, 1).all()
+    dates, _ = parse_dates(pd.Series(numbers, dtype="float64"))
+    assert dates.dropna().between(*DATE_RANGE).all()
+
+
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=8))
+def test_cleaned_text_holds_no_control_character(cells: list[str]) -> None:
+    cleaned, changed = clean_text(pd.Series(cells, dtype="str"))
+    assert not control_characters(cleaned).any()
+    assert changed.tolist() == [c != k for c, k in zip(cells, cleaned, strict=True)]
+
+
+@pytest.mark.parametrize("fmt", ["iso", "dmy", "mdy"])
+def test_tricky_cells_give_in_range_values_or_bad_cells(fmt: str) -> None:
+    """The fast companion of the property tests above: every tricky cell at once."""
+    cells = pd.Series(TRICKY, dtype="str")
+    amounts, bad = parse_amounts(cells)
+    assert amounts[~bad].dropna().abs().le(MAX_AMOUNT).all() and amounts[bad].isna().all()
+    dates, bad = parse_dates(cells, fmt)  # type: ignore[arg-type]
+    assert dates.dropna().between(*DATE_RANGE).all() and dates[bad].isna().all()
+    probabilities, bad = parse_probabilities(cells)
+    assert probabilities.dropna().between(0, 1).all() and probabilities[bad].isna().all()

@@ -124,14 +124,14 @@ OUT_OF_RANGE = ["9999-06-01", "1600-01-01", "2201-01-01", "1899-12-29", "0001-01
 
 
 @pytest.mark.parametrize(("field", "header"), DATE_FIELDS)
-@pytest.mark.parametrize("value", OUT_OF_RANGE)
-def test_dates_out_of_range_are_row_problems(tmp_path: Path, field: str, header: str,
-                                             value: str) -> None:
-    result = ingest(tmp_path, [deal(1), deal(2, **{field: value}), deal(3)])
-    assert result.report.rows_rejected == 1
-    assert problems_of(result) == [(3, header, value)]
-    assert result.report.problems[0].expected == "a date from 1900-01-01 to 2200-12-31"
-    assert result.snapshot["deal_id"].tolist() == ["1001", "1003"]
+def test_dates_out_of_range_are_row_problems(tmp_path: Path, field: str, header: str) -> None:
+    # one row per value, between two good deals
+    rows = [deal(1), *(deal(n, **{field: v}) for n, v in enumerate(OUT_OF_RANGE, 2)), deal(99)]
+    result = ingest(tmp_path, rows)
+    assert problems_of(result) == [(n + 1, header, v) for n, v in enumerate(OUT_OF_RANGE, 2)]
+    assert {p.expected for p in result.report.problems} == {
+        "a date from 1900-01-01 to 2200-12-31"}
+    assert result.snapshot["deal_id"].tolist() == ["1001", "1099"]
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -150,26 +150,25 @@ PLACEHOLDERS = ["9999-12-31", "9999-12-31 23:59:59", "9999/12/31", "12/31/9999",
                 "0001-01-01", "1753-01-01", "0", "2958465", "19000101", "00000000"]
 
 
-@pytest.mark.parametrize("value", PLACEHOLDERS)
-def test_placeholder_in_an_optional_date_is_blank_and_counted(tmp_path: Path,
-                                                              value: str) -> None:
-    result = ingest(tmp_path, [deal(1, activity=value), deal(2, activity=value), deal(3)])
-    assert result.report.rows_kept == 3
-    assert result.snapshot["last_activity_date"].isna().tolist() == [True, True, False]
+def test_placeholders_in_an_optional_date_are_blank_and_counted(tmp_path: Path) -> None:
+    rows = [deal(n, activity=v) for n, v in enumerate(PLACEHOLDERS, 1)]
+    result = ingest(tmp_path, [*rows, deal(99)])
+    assert result.report.rows_kept == len(PLACEHOLDERS) + 1
+    assert result.snapshot["last_activity_date"].isna().tolist() == [True] * len(rows) + [False]
     assert [r for r in result.report.repairs if "placeholder" in r] == [
-        f"2 'Last Activity Date' cell(s) held a 'no date' placeholder such as {value!r}: "
-        "read as blank"]
+        f"{len(PLACEHOLDERS)} 'Last Activity Date' cell(s) held a 'no date' placeholder such as "
+        "'9999-12-31': read as blank"]
 
 
 @pytest.mark.parametrize(("field", "header"), DATE_FIELDS[:2])
-@pytest.mark.parametrize("value", PLACEHOLDERS)
-def test_placeholder_in_a_required_date_is_a_row_problem(tmp_path: Path, field: str,
-                                                         header: str, value: str) -> None:
-    result = ingest(tmp_path, [deal(1), deal(2, **{field: value})])
-    assert result.report.rows_rejected == 1
-    assert problems_of(result) == [(3, header, value)]
-    assert "'no date'" in result.report.problems[0].expected
+def test_placeholders_in_a_required_date_are_row_problems(tmp_path: Path, field: str,
+                                                          header: str) -> None:
+    rows = [deal(n, **{field: v}) for n, v in enumerate(PLACEHOLDERS, 1)]
+    result = ingest(tmp_path, [*rows, deal(99)])
+    assert problems_of(result) == [(n + 1, header, v) for n, v in enumerate(PLACEHOLDERS, 1)]
+    assert all("'no date'" in p.expected for p in result.report.problems)
     assert not any("placeholder" in r for r in result.report.repairs)
+    assert result.snapshot["deal_id"].tolist() == ["1099"]
 
 
 # --- amounts and probabilities: finite, in range -------------------------------------------
@@ -234,15 +233,17 @@ TEXT_FIELDS = [("name", "Deal Name", "deal_name"), ("account", "Associated Compa
 
 
 @pytest.mark.parametrize(("field", "header", "column"), TEXT_FIELDS)
-@pytest.mark.parametrize("char", REMOVED + SPACED)
 def test_control_characters_are_removed_from_text_and_counted(
-        tmp_path: Path, field: str, header: str, column: str, char: str) -> None:
-    result = ingest(tmp_path, [deal(1, **{field: f"Ab{char}cd"}), deal(2)])
-    assert result.report.rows_kept == 2
-    assert result.snapshot[column].iloc[0] == ("Ab cd" if char in SPACED else "Abcd")
+        tmp_path: Path, field: str, header: str, column: str) -> None:
+    chars = REMOVED + SPACED
+    rows = [deal(n, **{field: f"Ab{c}cd"}) for n, c in enumerate(chars, 1)]
+    result = ingest(tmp_path, [*rows, deal(99)])
+    assert result.report.rows_kept == len(chars) + 1
+    assert result.snapshot[column].tolist()[:-1] == ["Abcd"] * len(REMOVED) + [
+        "Ab cd"] * len(SPACED)
     assert [r for r in result.report.repairs if "control characters" in r] == [
         "removed control characters (NUL, DEL …; line breaks and tabs became spaces) from "
-        f"1 text cell(s): 1 in {header!r}"]
+        f"{len(chars)} text cell(s): {len(chars)} in {header!r}"]
 
 
 def test_control_characters_in_stage_and_currency_cells_are_removed(tmp_path: Path) -> None:
@@ -251,13 +252,14 @@ def test_control_characters_in_stage_and_currency_cells_are_removed(tmp_path: Pa
         "qualified_to_buy", "USD"]
 
 
-@pytest.mark.parametrize("char", REMOVED + SPACED)
-def test_control_character_inside_a_deal_id_is_a_row_problem(tmp_path: Path,
-                                                             char: str) -> None:
-    result = ingest(tmp_path, [deal(1, id=f"10{char}01"), deal(2)])
-    assert problems_of(result) == [(2, "Record ID", f"10{char}01")]
-    assert "control characters" in result.report.problems[0].expected
-    assert result.snapshot["deal_id"].tolist() == ["1002"]
+def test_control_character_inside_a_deal_id_is_a_row_problem(tmp_path: Path) -> None:
+    chars = REMOVED + SPACED
+    rows = [deal(n, id=f"10{c}{n}") for n, c in enumerate(chars, 1)]
+    result = ingest(tmp_path, [*rows, deal(99)])
+    assert problems_of(result) == [(n + 1, "Record ID", f"10{c}{n}")
+                                   for n, c in enumerate(chars, 1)]
+    assert all("control characters" in p.expected for p in result.report.problems)
+    assert result.snapshot["deal_id"].tolist() == ["1099"]
 
 
 def test_kept_text_has_no_control_character_left(tmp_path: Path) -> None:
@@ -280,16 +282,18 @@ BAD_NAMES = [("A/B", "holds '/'"), ("A:B", "holds ':'"), ("A\\B", "holds '\\\\'"
 
 @pytest.mark.parametrize(("field", "header", "what"), [("team", "HubSpot Team", "team"),
                                                        ("owner", "Deal owner", "rep")])
-@pytest.mark.parametrize(("name", "problem"), BAD_NAMES)
 def test_unusable_team_and_rep_names_are_row_problems(tmp_path: Path, field: str,
-                                                      header: str, what: str, name: str,
-                                                      problem: str) -> None:
-    result = ingest(tmp_path, [deal(1), deal(2, **{field: name}), deal(3, **{field: name})])
-    assert problems_of(result) == [(3, header, name), (4, header, name)]
-    found = result.report.problems[0]
-    assert found.expected == f"a {what} name usable as a folder or file name"
-    assert problem in found.hint and f"values: {field}:" in found.hint
-    assert result.snapshot["deal_id"].tolist() == ["1001"]
+                                                      header: str, what: str) -> None:
+    rows = [deal(n, **{field: name}) for n, (name, _) in enumerate(BAD_NAMES, 1)]
+    result = ingest(tmp_path, [deal(99), *rows, deal(98, **{field: BAD_NAMES[0][0]})])
+    expected = [(n + 2, header, name) for n, (name, _) in enumerate(BAD_NAMES, 1)]
+    assert sorted(problems_of(result)) == sorted([*expected, (len(BAD_NAMES) + 3, header,
+                                                              BAD_NAMES[0][0])])
+    for problem in result.report.problems:
+        assert problem.expected == f"a {what} name usable as a folder or file name"
+        said = dict(BAD_NAMES)[problem.got]
+        assert said in problem.hint and f"values: {field}:" in problem.hint
+    assert result.snapshot["deal_id"].tolist() == ["1099"]
 
 
 def test_name_at_the_length_limit_is_kept(tmp_path: Path) -> None:
@@ -354,3 +358,85 @@ def test_an_export_without_a_currency_column_is_fine(tmp_path: Path) -> None:
     result = ingest(tmp_path, [deal(1), deal(2)], header=header)
     assert result.report.rows_kept == 2
     assert result.snapshot["currency"].isna().all()
+
+
+# --- footers and totals: skipped only when a person would agree --------------------------
+
+def only(**cells: str) -> dict[str, str]:
+    """A row with only ``cells`` filled."""
+    return {**dict.fromkeys(FIELDS, ""), **cells}
+
+
+def outcome(result: Any, row: int) -> str:
+    """'kept', 'rejected' or 'skipped' for a file row."""
+    if row in result.snapshot["source_row"].tolist():
+        return "kept"
+    reason = result.quarantine.set_index("row").loc[row, "reason"]
+    return "skipped" if reason in ("blank row", "report footer or total row (not a deal)") \
+        else "rejected"
+
+
+def test_a_deal_like_last_row_with_blank_amount_and_dates_is_rejected_not_skipped(
+        tmp_path: Path) -> None:
+    last = deal(3, amount="", close="", created="", account="")
+    result = ingest(tmp_path, [deal(1), deal(2), last])
+    assert outcome(result, 4) == "rejected"
+    assert {(p.row, p.column) for p in result.report.problems} == {
+        (4, "Close Date"), (4, "Create Date")}
+    assert result.report.rows_skipped == 0
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    # deal-like: an ID or a name, and an owner or a stage: never skipped
+    ({"id": "9", "owner": "Ann"}, "rejected"), ({"id": "9", "stage": "Qualified To Buy"},
+                                                "rejected"),
+    ({"name": "X", "owner": "Ann"}, "rejected"), ({"name": "X", "stage": "Qualified To Buy"},
+                                                  "rejected"),
+    # an ID or a name alone: not a footer either (the row names a deal)
+    ({"id": "9"}, "rejected"), ({"name": "X", "amount": "5"}, "rejected"),
+    # no ID, no name, at most one cell of text: a footer after the last deal
+    ({"owner": "Ann", "amount": "5"}, "skipped"), ({"stage": "Closed Won", "amount": "5"},
+                                                  "skipped"),
+    ({"amount": "37800"}, "skipped"), ({"amount": "37800", "probability": "3"}, "skipped"),
+    ({"next": "Generated 2026-11-20 by Ann"}, "skipped"),
+    # two cells of text: a person would not call it a footer
+    ({"owner": "Ann", "next": "call"}, "rejected"), ({"account": "Acme", "team": "West"},
+                                                     "rejected"),
+    # a footer word starts it: a total or footer, whatever follows
+    ({"id": "Total", "amount": "3000"}, "skipped"), ({"name": "Grand Totals (3 records)",
+                                                      "account": "x", "team": "y"}, "skipped"),
+    ({"owner": "合计", "amount": "3000", "next": "x"}, "skipped"),
+    ({"id": "Copyright (c) 2026 Acme", "name": "x"}, "skipped"),
+    ({"id": "© 2026 Acme", "team": "t", "next": "n"}, "skipped"),
+    # a word that only starts like one does not count
+    ({"id": "Totalcare", "account": "x", "team": "y"}, "rejected"),
+    ({"next": "Summit call", "account": "x"}, "rejected"),
+])
+def test_rows_after_the_last_deal(tmp_path: Path, cells: dict[str, str],
+                                  expected: str) -> None:
+    result = ingest(tmp_path, [deal(1), deal(2), only(**cells)])
+    assert outcome(result, 4) == expected
+    assert [outcome(result, r) for r in (2, 3)] == ["kept", "kept"]
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    ({"amount": "37800"}, "rejected"), ({"owner": "Ann", "amount": "5"}, "rejected"),
+    ({"id": "Subtotal", "amount": "3000"}, "skipped"), ({"owner": "Total"}, "skipped"),
+    ({}, "skipped"),
+])
+def test_rows_between_deals_are_footers_only_with_a_footer_word(
+        tmp_path: Path, cells: dict[str, str], expected: str) -> None:
+    result = ingest(tmp_path, [deal(1), only(**cells), deal(3)])
+    assert outcome(result, 3) == expected
+
+
+def test_a_deal_named_like_a_total_is_a_deal(tmp_path: Path) -> None:
+    result = ingest(tmp_path, [deal(1), deal(2, id="", name="Total Gym Equipment")])
+    assert result.report.rows_kept == 2
+
+
+def test_a_row_just_after_the_last_deal_is_judged_as_a_footer(tmp_path: Path) -> None:
+    note = only(next="Northwind Group")
+    before = ingest(tmp_path, [deal(1), note, deal(3)])
+    after = ingest(tmp_path, [deal(1), deal(3), note])
+    assert (outcome(before, 3), outcome(after, 4)) == ("rejected", "skipped")
