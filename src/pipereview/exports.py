@@ -1,38 +1,84 @@
-"""Tables written for people to open in Excel or a spreadsheet: CSV and XLSX, safe to open.
+r"""Tables written for people to open in Excel or a spreadsheet: CSV and XLSX, safe to open.
 
 A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
 read by Excel and LibreOffice as a formula (CSV/formula injection: a deal called
-``=HYPERLINK("http://…")`` would run when the manager opens the file). Such text is
-written with a leading apostrophe, which spreadsheets show as plain text; numbers stay
-numbers. In a CSV every text is quoted: a carriage return or a ``;`` inside a cell
-(the list separator of German or French Excel) then never starts a new row or cell
-whose text could be read as a formula. Files are written atomically (temporary file,
-then rename).
+``=HYPERLINK("http://…")`` would run when the manager opens the file). Spreadsheets also
+trim leading spaces and read full-width forms (``＝``, ``＋``, ``－``, ``＠``, as an input
+method types them) as the ASCII ones, so the test is made on the text as a spreadsheet
+sees it: Unicode compatibility forms folded (NFKC), leading spaces, tabs and invisible
+format characters dropped. Such text is written with a leading apostrophe, which
+spreadsheets show as plain text; numbers stay numbers. Control characters (NUL and the
+rest of C0 but tab, line feed and carriage return; U+FFFE, U+FFFF, lone surrogates),
+which an XLSX file cannot hold, become U+FFFD in every writer. In a CSV every text is
+quoted: a carriage return or a ``;`` inside a cell (the list separator of German or
+French Excel) then never starts a new row or cell whose text could be read as a
+formula. Files are written atomically (temporary file, then rename).
 
 >>> frame = pd.DataFrame({"deal": ["=1+2", "MES rollout", "-5 discount"], "amount": [-5.0, 1.0, 2.0]})
 >>> safe_cells(frame)["deal"].tolist()
 ["'=1+2", 'MES rollout', "'-5 discount"]
 >>> safe_cells(frame)["amount"].tolist()
 [-5.0, 1.0, 2.0]
+>>> safe_cells(pd.DataFrame({"deal": ["＝1+2", " =1", "\t@x", "a\x00b"]}))["deal"].tolist()
+["'＝1+2", "' =1", "'\t@x", 'a�b']
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["FORMULA_STARTS", "safe_cells", "table_bytes", "write_table"]
+__all__ = ["FORMULA_STARTS", "clean_text", "safe_cells", "starts_formula", "table_bytes",
+           "write_table"]
 
 #: First characters that make a spreadsheet read a cell's text as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: What an XLSX cell cannot hold (XML 1.0): C0 controls but tab, line feed and carriage
+#: return, U+FFFE, U+FFFF and lone surrogates.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    r"""``text`` with each character a spreadsheet file cannot hold replaced by U+FFFD.
+
+    >>> clean_text("MES\x00 rollout\x1b"), clean_text("a\tb\nc")
+    ('MES� rollout�', 'a\tb\nc')
+    """
+    return _ILLEGAL.sub("\ufffd", text)
+
+
+def _leading_blank(char: str) -> bool:
+    """True for what a spreadsheet passes over before a formula: spaces (any width),
+    control and invisible format characters (zero-width space, BOM, direction marks)."""
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def starts_formula(text: str) -> bool:
+    r"""True when a spreadsheet may read ``text`` as a formula: after Unicode compatibility
+    folding (NFKC) and without leading blanks it starts with ``=``, ``+``, ``-`` or
+    ``@``, or it starts with a tab or carriage return.
+
+    >>> [starts_formula(t) for t in ("=1", "＝1", " =1", "\u200b+1", "1-2", "'=1", "\t")]
+    [True, True, True, True, False, False, True]
+    """
+    if text.startswith(FORMULA_STARTS):
+        return True
+    folded = unicodedata.normalize("NFKC", text)
+    position = 0
+    while position < len(folded) and _leading_blank(folded[position]):
+        position += 1
+    return folded[position:].startswith(FORMULA_STARTS)
 
 
 def _neutral(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = clean_text(value)
+        return "'" + value if starts_formula(value) else value
     return value
 
 
