@@ -4,14 +4,20 @@
 dashboard notebook and its :class:`~pipereview.dashboard.DashboardConfig`, into a state
 folder; a dashboard locked to a team gets a history holding that team's rows only, so its
 kernel never has another team's deals to show. :func:`voila_command` is the Voilà command
-line: loopback by default, sources stripped, tracebacks hidden, a preheated kernel (the
-first page view then costs no kernel start or data load), no file served beyond the
-page's own assets (Voilà itself passes only widget messages from the browser to the
-kernel: code sent from a page is dropped, which a browser test checks).
+line (Voilà with the guards of :mod:`pipereview.dashboard.server`): loopback by default,
+sources stripped, tracebacks hidden, a preheated kernel (the first page view then costs
+no kernel start or data load), no file served beyond the page's own assets (Voilà itself
+passes only widget messages from the browser to the kernel: code sent from a page is
+dropped, which a browser test checks), at most ``max_kernels`` pages at once, a closed
+page's kernel freed within ``closed_timeout`` seconds and an idle one after
+``idle_timeout``, nothing fetched from outside the server. :func:`serve` runs it until a
+signal (Ctrl-C, SIGTERM, SIGHUP) and then stops Voilà and every kernel it started.
 
 >>> voila_command("dash/dashboard.ipynb", port=8866)[1:4]
-['-m', 'voila', 'dash/dashboard.ipynb']
+['-m', 'pipereview.dashboard.server', 'dash/dashboard.ipynb']
 >>> "--Voila.ip=127.0.0.1" in voila_command("dash/dashboard.ipynb", port=8866)
+True
+>>> "--DashboardKernelManager.max_kernels=3" in voila_command("d.ipynb", port=1, max_kernels=3)
 True
 """
 
@@ -20,27 +26,39 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipereview.errors import InputError
 
 __all__ = [
+    "DEFAULT_CLOSED_TIMEOUT",
+    "DEFAULT_IDLE_TIMEOUT",
     "ServeState",
     "background_server",
     "check_address",
+    "check_limits",
+    "default_max_kernels",
     "free_port",
     "is_loopback",
     "prepare_dashboard",
     "serve",
+    "stop_server",
     "voila_command",
 ]
+
+#: Seconds a page's kernel lives once the page is closed (or never opened its socket).
+DEFAULT_CLOSED_TIMEOUT = 20.0
+#: Seconds of inactivity after which an open page's kernel is freed (the page then asks
+#: for a reload).
+DEFAULT_IDLE_TIMEOUT = 1800
 
 
 @dataclass(frozen=True)
@@ -165,36 +183,126 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
                       history=history_path, teams=tuple(teams if team is None else [team]))
 
 
+def default_max_kernels() -> int:
+    """The default cap on open pages: four per core, at least 4, at most 16 (each page
+    holds a kernel of ~300-500 MB)."""
+    return max(4, min(16, 4 * (os.cpu_count() or 1)))
+
+
+def check_limits(max_kernels: int, idle_timeout: float, closed_timeout: float) -> None:
+    """Refuse (:class:`~pipereview.errors.InputError`) limits that cannot work."""
+    if max_kernels < 1:
+        raise InputError(f"--max-kernels {max_kernels} leaves no page",
+                         expected="at least 1 (each open page holds one kernel)")
+    if idle_timeout < 60:
+        raise InputError(f"--idle-timeout {idle_timeout:g} s would free pages in use",
+                         expected="at least 60 seconds")
+    if not 5 <= closed_timeout <= idle_timeout:
+        raise InputError(f"a closed page's grace of {closed_timeout:g} s is out of range",
+                         expected=f"between 5 seconds and the idle timeout ({idle_timeout:g} s)")
+
+
 def voila_command(notebook: str | Path, *, port: int, ip: str = "127.0.0.1",
-                  preheat: bool = True, base_url: str = "/") -> list[str]:
+                  preheat: bool = True, base_url: str = "/", max_kernels: int | None = None,
+                  idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+                  closed_timeout: float = DEFAULT_CLOSED_TIMEOUT) -> list[str]:
     """The Voilà command line that serves ``notebook`` on ``ip``:``port`` under
-    ``base_url`` (e.g. ``/north/`` behind a reverse proxy)."""
+    ``base_url`` (e.g. ``/north/`` behind a reverse proxy), with at most ``max_kernels``
+    pages at once (default :func:`default_max_kernels`), a page's kernel freed after
+    ``idle_timeout`` seconds of inactivity and ``closed_timeout`` seconds after its page
+    is closed."""
     if not base_url.startswith("/") or not base_url.endswith("/"):
         raise InputError(f"base URL {base_url!r} must start and end with '/'",
                          expected="e.g. /pipeline/north/")
-    command = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+    max_kernels = default_max_kernels() if max_kernels is None else max_kernels
+    check_limits(max_kernels, idle_timeout, closed_timeout)
+    manager = "DashboardKernelManager"
+    command = [sys.executable, "-m", "pipereview.dashboard.server", str(notebook),
+               "--no-browser", f"--port={port}", "--Voila.port_retries=0",
                f"--Voila.ip={ip}", f"--Voila.base_url={base_url}", "--strip_sources=True",
-               "--show_tracebacks=False", "--VoilaConfiguration.file_allowlist", "(?!)"]
+               "--show_tracebacks=False", "--VoilaConfiguration.file_allowlist", "(?!)",
+               "--VoilaConfiguration.multi_kernel_manager_class="
+               f"pipereview.dashboard.server.{manager}",
+               "--Voila.kernel_websocket_connection_class="
+               "pipereview.dashboard.server.SafeChannels",
+               f"--{manager}.max_kernels={max_kernels}",
+               f"--{manager}.cull_idle_timeout={int(idle_timeout)}",
+               f"--{manager}.closed_timeout={closed_timeout:g}",
+               f"--{manager}.cull_interval={max(1, min(5, int(closed_timeout) // 2))}"]
     if preheat:
         command += ["--preheat_kernel=True", "--pool_size=1"]
     return command
 
 
+class _Stop(Exception):
+    """A signal asked ``serve`` to stop."""
+
+
+def stop_server(process: subprocess.Popen[bytes], *, grace: float = 15.0) -> None:
+    """Stop a server started by :func:`serve` or :func:`background_server` and every
+    process it started: SIGTERM to its process group (Voilà then shuts its kernels down),
+    and after ``grace`` seconds SIGKILL to whatever of them is left (kernels run in
+    sessions of their own, so they are found as Voilà's descendants first)."""
+    import psutil  # type: ignore[import-untyped]
+
+    try:
+        family = [psutil.Process(process.pid), *psutil.Process(process.pid)
+                  .children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=grace)
+    _, alive = psutil.wait_procs(family, timeout=0 if process.poll() is None else 3)
+    for survivor in alive:
+        with suppress(psutil.NoSuchProcess):
+            survivor.kill()
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _launch(state: ServeState, command: list[str], env: dict[str, str] | None = None,
+            **kwargs: object) -> subprocess.Popen[bytes]:
+    """Start Voilà in a process group of its own, told which process to outlive not."""
+    environment = {**os.environ, **state.environment, **(env or {}),
+                   "PIPEREVIEW_SERVE_PARENT": str(os.getpid())}
+    process: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]
+        command, env=environment, cwd=state.notebook.parent, start_new_session=True, **kwargs)
+    return process
+
+
 def serve(state: ServeState, *, port: int = 8866, ip: str = "127.0.0.1",
-          allow_remote: bool = False, preheat: bool = True, base_url: str = "/") -> int:
-    """Run Voilà on ``state`` until it stops (Ctrl-C); return its exit status. A
-    non-loopback ``ip`` is refused unless ``allow_remote`` (put the dashboard behind an
-    authenticating proxy instead: docs/dashboard.md)."""
+          allow_remote: bool = False, preheat: bool = True, base_url: str = "/",
+          max_kernels: int | None = None, idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+          closed_timeout: float = DEFAULT_CLOSED_TIMEOUT) -> int:
+    """Run Voilà on ``state`` until it stops or a signal (Ctrl-C, SIGTERM, SIGHUP) asks
+    this process to stop; then stop Voilà and every kernel it started
+    (:func:`stop_server`) and return 0; otherwise Voilà's exit status. A non-loopback
+    ``ip`` is refused unless ``allow_remote`` (put the dashboard behind an authenticating
+    proxy instead: docs/dashboard.md)."""
     check_address(ip, allow_remote=allow_remote)
-    env = {**os.environ, **state.environment}
     command = voila_command(state.notebook, port=port, ip=ip, preheat=preheat,
-                            base_url=base_url)
-    process = subprocess.Popen(command, env=env, cwd=state.notebook.parent)
+                            base_url=base_url, max_kernels=max_kernels,
+                            idle_timeout=idle_timeout, closed_timeout=closed_timeout)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stop(signum)
+
+    process = _launch(state, command)
+    handled = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+    previous = {signum: signal.signal(signum, stop) for signum in handled}
     try:
         return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        return process.wait()
+    except (_Stop, KeyboardInterrupt):
+        for signum in handled:  # a second signal must not interrupt the clean-up
+            signal.signal(signum, signal.SIG_IGN)
+        stop_server(process)
+        return 0
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def free_port() -> int:
@@ -208,18 +316,22 @@ def free_port() -> int:
 @contextmanager
 def background_server(state: ServeState, *, port: int | None = None, preheat: bool = True,
                       log: str | Path | None = None, env: dict[str, str] | None = None,
-                      timeout: float = 60.0) -> Iterator[str]:
+                      timeout: float = 60.0, max_kernels: int | None = None,
+                      idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+                      closed_timeout: float = DEFAULT_CLOSED_TIMEOUT) -> Iterator[str]:
     """Run Voilà on ``state`` in the background on loopback (for scripts, benchmarks and
-    tests) and yield its URL once the port accepts connections; stop it on exit. Voilà's
-    output goes to ``log``; a server that dies or does not open its port within
-    ``timeout`` seconds raises :class:`RuntimeError` with the end of that log."""
+    tests) and yield its URL once the port accepts connections; stop it, and every kernel
+    it started, on exit. Voilà's output goes to ``log``; a server that dies or does not
+    open its port within ``timeout`` seconds raises :class:`RuntimeError` with the end of
+    that log."""
     port = port or free_port()
     log_path = Path(log) if log else None
     sink = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    process = subprocess.Popen(voila_command(state.notebook, port=port, preheat=preheat),
-                               env={**os.environ, **state.environment, **(env or {})},
-                               cwd=state.notebook.parent, stdout=sink,
-                               stderr=subprocess.STDOUT)
+    process = _launch(state, voila_command(state.notebook, port=port, preheat=preheat,
+                                           max_kernels=max_kernels,
+                                           idle_timeout=idle_timeout,
+                                           closed_timeout=closed_timeout),
+                      env, stdout=sink, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -234,11 +346,6 @@ def background_server(state: ServeState, *, port: int | None = None, preheat: bo
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}/"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
         if log_path:
             sink.close()  # type: ignore[union-attr]

@@ -44,6 +44,8 @@ _TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "severity": ("Severity", "严重度"), "issue": ("Rule", "规则"),
     "observation": ("Observation", "观察"), "question": ("Question", "提问"),
     "action": ("Next action", "下一步行动"), "follow_up": ("Follow up on", "跟进日期"),
+    "refused": ("That request could not be handled; the page shows the last valid selection.",
+                "无法处理该请求；页面显示上一次有效的选择。"),
 }
 
 

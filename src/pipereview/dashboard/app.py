@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,6 +13,9 @@ from pipereview.dashboard._text import _SORTS, TABS
 from pipereview.dashboard.tabs import DashboardTabs
 
 __all__ = ["Dashboard"]
+
+#: Where a refused widget message is recorded (with its traceback): the server side only.
+_log = logging.getLogger("pipereview.dashboard")
 
 
 class Dashboard(DashboardTabs):
@@ -76,6 +80,7 @@ class Dashboard(DashboardTabs):
                            "lang"),
             "export": tagged(w.Button(icon="", layout=w.Layout(width="auto")), "export"),
             "downloads": tagged(w.HTML(), "downloads"),
+            "notice": tagged(w.HTML(), "notice"),
             "category": tagged(w.Dropdown(layout=w.Layout(width="260px")), "category"),
             "sort": tagged(w.Dropdown(layout=w.Layout(width="260px")), "sort"),
             "stamp": tagged(w.HTML(), "stamp"),
@@ -97,17 +102,47 @@ class Dashboard(DashboardTabs):
                  ".pr-app .pr-risks{max-height:560px;overflow:auto}</style>")
         self._root = tagged(w.VBox([w.HTML(style), self._widgets["title"],
                                     w.HBox(selectors, layout=w.Layout(flex_flow="row wrap")),
-                                    self._widgets["downloads"], tabs, self._widgets["stamp"]]),
+                                    self._widgets["notice"], self._widgets["downloads"], tabs,
+                                    self._widgets["stamp"]]),
                             "app")
         self._sync_controls()
+        guard = self._guarded
         for name in ("team", "week", "rep", "lang"):
-            self._widgets[name].observe(self._select_on(name), "value")
-        self._widgets["category"].observe(self._on_category, "value")
-        self._widgets["sort"].observe(self._on_sort, "value")
-        self._widgets["export"].on_click(self._on_export)
-        tabs.observe(self._on_tab, "selected_index")
+            self._widgets[name].observe(guard(self._select_on(name)), "value")
+        self._widgets["category"].observe(guard(self._on_category), "value")
+        self._widgets["sort"].observe(guard(self._on_sort), "value")
+        self._widgets["export"].on_click(guard(self._on_export))
+        tabs.observe(guard(self._on_tab), "selected_index")
+        for widget in _widget_tree(self._root):  # a message the widget itself refuses too
+            comm = getattr(widget, "comm", None)
+            if comm is not None:
+                comm.on_msg(guard(_message_handler(widget)))
         self._stale = set(TABS)
         self._draw()
+
+    # --- messages from the page that cannot be handled ------------------------------------
+    def _guarded(self, action: Callable[[Any], None]) -> Callable[[Any], None]:
+        """``action`` (a widget message or event handler) that never raises: whatever it
+        raises (a crafted message: a value that is not an option, a malformed state, a
+        team the dashboard is locked against) is logged on the server, the selectors are
+        set back to what the page shows and the page says so in one short line."""
+
+        def guarded(event: Any) -> None:
+            try:
+                action(event)
+            except Exception:
+                _log.warning("dashboard: a message from the page was refused", exc_info=True)
+                self._refuse()
+
+        return guarded
+
+    def _refuse(self) -> None:
+        try:
+            self._sync_controls()
+        except Exception:
+            _log.warning("dashboard: the selectors could not be reset", exc_info=True)
+        self._widgets["notice"].value = (
+            f"<p class='pr-refused'>{html.escape(self.t('refused'))}</p>")
 
     _syncing = False
 
@@ -240,6 +275,7 @@ class Dashboard(DashboardTabs):
         def handler(change: dict[str, Any]) -> None:
             if not self._syncing and change["new"] is not None:
                 self.select(**{name: str(change["new"])})
+                self._widgets["notice"].value = ""
 
         return handler
 
@@ -273,3 +309,40 @@ class Dashboard(DashboardTabs):
         self._widgets["downloads"].value = (
             f"<p class='pr-exported'>{html.escape(self.t('exported', rows=len(frame)))} "
             + " · ".join(links) + "</p>")
+
+
+def _message_handler(widget: Any) -> Callable[[dict[str, Any]], None]:
+    """What ``widget`` does with a message from the page, raising what it refuses (the
+    widget's own handler shows the traceback to the page instead): a state update is
+    applied here, anything else goes to the widget. No widget of the dashboard has binary
+    state, so an update with buffers is malformed."""
+
+    def handle(msg: dict[str, Any]) -> None:
+        data = msg["content"]["data"]
+        if data.get("method") == "update":
+            state = data.get("state")
+            if not isinstance(state, dict) or data.get("buffer_paths"):
+                raise ValueError(f"malformed widget update: {str(data)[:200]}")
+            widget.set_state(state)
+        else:
+            widget._handle_msg(msg)
+
+    return handle
+
+
+def _widget_tree(root: Any) -> Iterator[Any]:
+    """``root`` and every widget it holds (children, layouts, styles), each once."""
+    from ipywidgets import Widget
+
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        widget = todo.pop()
+        if id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        yield widget
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            todo.extend(item for item in items if isinstance(item, Widget))
