@@ -440,3 +440,41 @@ def test_a_row_just_after_the_last_deal_is_judged_as_a_footer(tmp_path: Path) ->
     before = ingest(tmp_path, [deal(1), note, deal(3)])
     after = ingest(tmp_path, [deal(1), deal(3), note])
     assert (outcome(before, 3), outcome(after, 4)) == ("rejected", "skipped")
+
+
+# --- the stored snapshot holds the same guarantees (validate_snapshot, store writes) --------
+
+@pytest.fixture(scope="module")
+def good_snapshot(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    path = write_export(tmp_path_factory.mktemp("good") / "x.csv", [deal(1), deal(2)])
+    snapshot: pd.DataFrame = read_export(path, week=WEEK).snapshot
+    return snapshot
+
+
+@pytest.mark.parametrize(("column", "value", "said"), [
+    ("amount", float("inf"), "amount"), ("amount", 2e13, "amount"),
+    ("close_date", pd.Timestamp("2201-01-01"), "close_date"),
+    ("created_date", pd.Timestamp("1899-12-31"), "created_date"),
+    ("last_activity_date", pd.Timestamp("2250-01-01"), "last_activity_date"),
+    ("probability", float("inf"), "probability"),
+    ("team", "A/B", "team"), ("owner", "CON", "owner"),
+    ("deal_name", "Acme\x00", "control characters"), ("next_step", "a\u2028b",
+                                                      "control characters"),
+    ("currency", "EUR", "several currencies"),
+])
+def test_snapshots_breaking_the_boundary_rules_are_not_stored(
+        good_snapshot: pd.DataFrame, tmp_path: Path, column: str, value: object,
+        said: str) -> None:
+    from pipereview.errors import SchemaError
+    from pipereview.schema import validate_snapshot
+    from pipereview.store import SnapshotStore
+
+    validate_snapshot(good_snapshot)
+    bad = good_snapshot.copy()
+    bad.loc[1, column] = value
+    with pytest.raises(SchemaError, match=said):
+        validate_snapshot(bad)
+    store = SnapshotStore(tmp_path / "store")
+    with pytest.raises(SchemaError, match=said):
+        store.add(bad, WEEK)
+    assert store.weeks() == []

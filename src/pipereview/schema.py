@@ -7,16 +7,19 @@ it is validated at the edge, when an export is ingested and when the store write
 column                        type                meaning
 ============================  ==================  ============================================
 snapshot_week                 str                 ISO week of the export, e.g. ``2026-W47``
-team                          str                 sales team
+team                          str                 sales team (a usable folder name)
 deal_id                       str (may be blank)  CRM id; blank for spreadsheet pipelines
 deal_name                     str                 opportunity name
 account                       str                 customer; blank kept, see account_missing
 owner                         str                 the rep who owns the deal
 stage                         str                 a key of the stage model (won / lost included)
 stage_model                   str                 name of the team's stage model
-amount                        float64 >= 0        deal amount in ``currency``
-currency                      str                 ISO code, blank when the export has none
-close_date                    datetime64[ns]      expected (or actual) close date
+amount                        float64 >= 0        deal amount in ``currency`` (finite, at most
+                                                  ``parsing.MAX_AMOUNT``)
+currency                      str                 ISO code, blank when the export has none;
+                                                  one currency per team and week
+close_date                    datetime64[ns]      expected (or actual) close date (every date
+                                                  within ``parsing.DATE_RANGE``)
 created_date                  datetime64[ns]      when the deal was created
 probability                   float64 0..1        the CRM's win probability (blank if absent)
 forecast_category             str                 commit / best_case / pipeline / omitted / closed
@@ -41,6 +44,8 @@ import pandera.pandas as pa
 
 from pipereview._memo import arrow_arrays, derived
 from pipereview.errors import Problem, SchemaError
+from pipereview.names import name_problem
+from pipereview.parsing import DATE_RANGE, MAX_AMOUNT, control_characters
 from pipereview.stages import (
     EVIDENCE_FLAG_FIELDS,
     EVIDENCE_TEXT_FIELDS,
@@ -81,9 +86,24 @@ SNAPSHOT_COLUMNS: tuple[str, ...] = (
 )
 BOOKKEEPING_COLUMNS: tuple[str, ...] = ("account_missing", "source_file", "source_row")
 
-_TEXT = pa.Column(str, nullable=False)
-_OPTIONAL_TEXT = pa.Column(str, nullable=True)
-_DATE = pa.Column("datetime64[ns]", nullable=False)
+def _no_control_characters(values: pd.Series) -> pd.Series:
+    return ~control_characters(values)
+
+
+def _usable_names(values: pd.Series) -> pd.Series:
+    """True where a name can be a folder or file name (each distinct name checked once)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    usable = np.array([name_problem(str(u)) is None for u in uniques] + [True], dtype=bool)
+    return pd.Series(usable[np.where(codes < 0, len(uniques), codes)], index=values.index)
+
+
+_CLEAN = pa.Check(_no_control_characters, error="text without control characters")
+_NAME = pa.Check(_usable_names, error="a name usable as a folder or file name "
+                 "(pipereview.names.NAME_RULE)")
+_TEXT = pa.Column(str, _CLEAN, nullable=False)
+_OPTIONAL_TEXT = pa.Column(str, _CLEAN, nullable=True)
+_IN_RANGE = pa.Check.in_range(*DATE_RANGE)
+_DATE = pa.Column("datetime64[ns]", _IN_RANGE, nullable=False)
 
 
 def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
@@ -91,14 +111,14 @@ def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
     stage_checks = [pa.Check.isin(list(model.keys))] if model is not None else []
     columns: dict[str, pa.Column] = {
         "snapshot_week": pa.Column(str, pa.Check.str_matches(r"^\d{4}-W\d{2}$")),
-        "team": _TEXT,
+        "team": pa.Column(str, [_CLEAN, _NAME]),
         "deal_id": _OPTIONAL_TEXT,
         "deal_name": _TEXT,
         "account": _OPTIONAL_TEXT,
-        "owner": _TEXT,
+        "owner": pa.Column(str, [_CLEAN, _NAME]),
         "stage": pa.Column(str, stage_checks),
         "stage_model": _TEXT,
-        "amount": pa.Column(float, pa.Check.ge(0)),
+        "amount": pa.Column(float, [pa.Check.ge(0), pa.Check.le(MAX_AMOUNT)]),
         "currency": _OPTIONAL_TEXT,
         "close_date": _DATE,
         "created_date": _DATE,
@@ -106,7 +126,7 @@ def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
         "forecast_category": pa.Column(
             str, pa.Check.isin(list(FORECAST_CATEGORIES)), nullable=True
         ),
-        "last_activity_date": pa.Column("datetime64[ns]", nullable=True),
+        "last_activity_date": pa.Column("datetime64[ns]", _IN_RANGE, nullable=True),
         "next_step": _OPTIONAL_TEXT,
         "account_missing": pa.Column(bool),
         "source_file": _TEXT,
@@ -115,7 +135,7 @@ def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
     for name in EVIDENCE_FLAG_FIELDS:  # missing where the team's export has no such column
         columns[name] = pa.Column("boolean", nullable=True, required=False)
     for name in EVIDENCE_TEXT_FIELDS:
-        columns[name] = pa.Column(str, nullable=True, required=False)
+        columns[name] = pa.Column(str, _CLEAN, nullable=True, required=False)
     return pa.DataFrameSchema(columns, strict=False, ordered=False)
 
 
@@ -155,7 +175,26 @@ def validate_snapshot(
             file=source,
             column="deal_id",
         )
+    _one_currency_per_team(frame, source)
     return frame
+
+
+def _one_currency_per_team(frame: pd.DataFrame, source: str) -> None:
+    """A team's amounts are added together: its deals of one week carry one currency."""
+    pairs = frame.loc[frame["currency"].notna(), ["snapshot_week", "team", "currency"]]
+    pairs = pairs.drop_duplicates()
+    mixed = pairs[pairs.duplicated(["snapshot_week", "team"], keep=False)]
+    if mixed.empty:
+        return
+    found = mixed.groupby(["snapshot_week", "team"])["currency"].agg(
+        lambda c: ", ".join(sorted(c.astype(str))))
+    listed = "; ".join(f"team {team!r} in {week}: {currencies}" for week, team, currencies
+                       in found.head(10).reset_index().itertuples(index=False))
+    raise SchemaError(
+        f"{source}: a team's deals carry several currencies ({listed})", file=source,
+        column="currency", expected="one currency per team and week",
+        hint="a team's amounts are added together: convert the amounts in the CRM report, "
+        "or give the deals of each currency their own team")
 
 
 def stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
