@@ -4,11 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench samples clean help
+.PHONY: demo test test-fast lint bench samples clean help
 
 help:
 	@echo "make demo    create $(VENV), install pipereview, run the weekly job on data/samples/"
 	@echo "make test    install what the tests need and run the whole suite"
+	@echo "make test-fast  the suite without slow tests (kernels, batches, browser, notebooks)"
 	@echo "make lint    ruff and mypy (strict on src/)"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make samples regenerate data/samples/ from the default seed"
@@ -27,6 +28,10 @@ test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
 		|| echo "chromium could not be installed: the browser tests will be skipped"
 	$(BIN)/python -m pytest
+
+# the quick loop while working: everything but the tests marked slow (see tests/conftest.py)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests -m "not slow" -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

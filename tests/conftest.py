@@ -1,4 +1,5 @@
-"""Shared fixtures: hermetic Jupyter/IPython folders, a temporary store, CLI runner."""
+"""Shared fixtures: hermetic Jupyter/IPython folders, a temporary store, CLI runner; which
+tests are slow (``make test-fast`` leaves them out)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ ROOT = Path(__file__).resolve().parents[1]
 # fixture notebooks under tests/data are inputs of tests, not notebooks for nbval to run
 collect_ignore_glob = ["data/*"]
 DATA = Path(__file__).resolve().parent / "data"
+#: Test modules each of whose tests starts Jupyter kernels, a weekly batch, a browser or the
+#: docs' command runs: slow by nature, left out of ``make test-fast`` (``-m "not slow"``).
+#: A single slow test elsewhere carries ``@pytest.mark.slow`` itself.
+SLOW_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_browser",
+                          "test_docs", "test_new_notebook", "test_notebooks",
+                          "test_reports_browser"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the notebooks nbval runs and the tests of :data:`SLOW_MODULES` as slow."""
+    for item in items:
+        if item.path.suffix == ".ipynb" or item.path.stem in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

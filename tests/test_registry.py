@@ -325,6 +325,7 @@ def _wheel(folder: Path) -> Path:
     return wheel
 
 
+@pytest.mark.slow
 def test_an_installed_plug_in_adds_a_rule_a_map_and_templates_the_cli_uses(
         tmp_path: Path) -> None:
     site = tmp_path / "site"
@@ -377,6 +378,7 @@ def test_a_plug_in_that_fails_to_load_stops_with_its_name(
         column_maps.names()
 
 
+@pytest.mark.slow
 def test_importing_pipereview_loads_no_plug_in(
         installed_plugin: Callable[[str, str, str], Path]) -> None:
     folder = installed_plugin(

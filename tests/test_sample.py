@@ -46,6 +46,7 @@ def history(ingested: list[tuple[Path, IngestResult]]) -> pd.DataFrame:
 
 # --- determinism -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_same_seed_writes_identical_bytes(tmp_path: Path) -> None:
     generate_samples(tmp_path / "a", n_weeks=2)
     generate_samples(tmp_path / "b", n_weeks=2)
@@ -55,6 +56,7 @@ def test_same_seed_writes_identical_bytes(tmp_path: Path) -> None:
     assert [name for name in first if first[name] != second[name]] == []
 
 
+@pytest.mark.slow
 def test_other_seed_writes_other_exports(tmp_path: Path) -> None:
     generate_samples(tmp_path / "a", seed=2026, n_weeks=1)
     generate_samples(tmp_path / "b", seed=7, n_weeks=1)
@@ -64,6 +66,7 @@ def test_other_seed_writes_other_exports(tmp_path: Path) -> None:
     assert [name for name in exports if first[name] == second[name]] == []
 
 
+@pytest.mark.slow
 def test_committed_samples_equal_a_fresh_generation(tmp_path: Path) -> None:
     generate_samples(tmp_path)
     fresh, committed = _files(tmp_path), _files(SAMPLES)
@@ -75,6 +78,7 @@ def test_committed_samples_equal_a_fresh_generation(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_summary_names_what_was_written(tmp_path: Path) -> None:
     calls: list[tuple[int, int]] = []
     summary = generate_samples(tmp_path, n_weeks=2, progress=lambda d, t: calls.append((d, t)))
