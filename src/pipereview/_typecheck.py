@@ -109,7 +109,8 @@ def _scalar(value: Any, hint: Any) -> tuple[bool, Any]:
     if hint is bool:
         return isinstance(value, bool), value
     if hint is int:
-        return number and float(value).is_integer() and value >= 0, int(value) if number else value
+        whole = number and math.isfinite(value) and float(value).is_integer() and value >= 0
+        return whole, int(value) if whole else value
     if hint is float:
         return number and math.isfinite(value) and value >= 0, float(value) if number else value
     if hint is str:
