@@ -343,7 +343,7 @@ def test_a_deal_in_another_currency_than_its_team_is_a_row_problem(tmp_path: Pat
     result = ingest(tmp_path, rows)
     assert problems_of(result) == [(4, "Currency", "EUR")]
     problem = result.report.problems[0]
-    assert problem.expected == "team 'West''s currency USD (2 of its 3 deals)"
+    assert problem.expected == "the currency of team 'West': USD (2 of its 3 deals)"
     assert "convert these amounts to USD" in problem.hint and "team per currency" in problem.hint
     assert result.snapshot["currency"].fillna("").tolist() == ["USD", "USD", "", "EUR", "EUR"]
 
@@ -478,3 +478,74 @@ def test_snapshots_breaking_the_boundary_rules_are_not_stored(
     with pytest.raises(SchemaError, match=said):
         store.add(bad, WEEK)
     assert store.weeks() == []
+
+
+# --- the values_* exports of the bad-input corpus (tests/data/bad/cases-values.yaml) --------
+
+BAD = Path(__file__).parent / "data" / "bad"
+_CORPUS_HEADER = ["Record ID", "Deal Name", "Deal Stage", "Deal owner", "Amount", "Currency",
+                  "Deal probability", "Close Date", "Create Date", "Last Activity Date",
+                  "Next step", "HubSpot Team", "Associated Company"]
+
+
+def _corpus_row(n: int, **cells: str) -> dict[str, str]:
+    row = {"Record ID": str(18273645000 + n), "Deal Name": f"Deal {n}",
+           "Deal Stage": "Qualified To Buy", "Deal owner": "Mei Tanaka", "Amount": "15500",
+           "Currency": "USD", "Deal probability": "0.4", "Close Date": "2027-01-29",
+           "Create Date": "2026-11-03", "Last Activity Date": "2026-11-20",
+           "Next step": "Book demo", "HubSpot Team": "Mid-Market West",
+           "Associated Company": f"Company {n}"}
+    return {**row, **{k.replace("_", " "): v for k, v in cells.items()}}
+
+
+def _corpus_file(rows: list[dict[str, str]], tail: str = "") -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, _CORPUS_HEADER, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return (out.getvalue() + tail).encode("utf-8")
+
+
+def corpus_exports() -> dict[str, bytes]:
+    """The bytes of every values_* export, as written to tests/data/bad."""
+    r = _corpus_row
+    return {
+        "values_dates_out_of_range.csv": _corpus_file([
+            r(1), r(2, Close_Date="9999-12-31"), r(3, Create_Date="1600-01-01"),
+            r(4, Close_Date="2958465.5"), r(5, Last_Activity_Date="9999-12-31")]),
+        "values_no_date_placeholders.csv": _corpus_file([
+            r(1, Last_Activity_Date="0000-00-00"), r(2, Last_Activity_Date="1900-01-01"),
+            r(3, Last_Activity_Date="9999-12-31 23:59:59"), r(4)]),
+        "values_infinite_amounts.csv": _corpus_file([
+            r(1), r(2, Amount="Infinity"), r(3, Amount="inf"), r(4, Amount="1e309"),
+            r(5, Amount="-inf"), r(6, Deal_probability="NaN"), r(7, Amount="1e20")]),
+        "values_control_characters.csv": _corpus_file([
+            r(1, Deal_Name="Adatum\x00 Fleet"), r(2, Next_step="Call\u2028then demo"),
+            r(3, Associated_Company="Tailspin\x07 Toys\x7f"), r(4)]),
+        "values_nul_in_deal_id.csv": _corpus_file([
+            r(1), r(2, Record_ID="18273\x00645002"), r(3)]),
+        "values_team_names.csv": _corpus_file([
+            r(1), r(2, HubSpot_Team="EMEA/North"), r(3, Deal_owner="Ann:Bob"),
+            r(4, HubSpot_Team="CON")]),
+        "values_lookalike_teams.csv": _corpus_file([
+            r(1), r(2, HubSpot_Team="Ｍｉｄ-Ｍａｒｋｅｔ Ｗｅｓｔ"),
+            r(3, HubSpot_Team="mid-market  west"), r(4)]),
+        "values_mixed_currency.csv": _corpus_file([
+            r(1), r(2), r(3, Currency="EUR"), r(4, HubSpot_Team="EMEA", Currency="EUR")]),
+        "values_deal_like_last_row.csv": _corpus_file(
+            [r(1), r(2), r(3, Amount="", Close_Date="", Create_Date="")],
+            tail="\r\n,Total,,,31000,,,,,,,,\r\n"),
+    }
+
+
+def test_corpus_exports_are_as_written_here() -> None:
+    """The values_* files are written by :func:`corpus_exports` (regenerate them with
+    ``python -c "from tests.test_values import write_corpus; write_corpus()"``)."""
+    for name, data in corpus_exports().items():
+        assert (BAD / name).read_bytes() == data, name
+    assert {p.name for p in BAD.glob("values_*")} == set(corpus_exports())
+
+
+def write_corpus() -> None:
+    for name, data in corpus_exports().items():
+        (BAD / name).write_bytes(data)

@@ -13,8 +13,8 @@ from pipereview._rowchecks import lookalikes, mixed_currencies, name_problems
 from pipereview._rowkind import skipped_rows
 from pipereview._text import normalize_label
 from pipereview.columnmaps import ColumnMap
-from pipereview.errors import Problem, SchemaError
-from pipereview.names import NAME_RULE, check_folder_name
+from pipereview.errors import InputError, Problem, SchemaError
+from pipereview.names import NAME_RULE, name_problem
 from pipereview.parsing import (
     DATE_RANGE,
     MAX_AMOUNT,
@@ -106,8 +106,12 @@ class RowBuilder:
         return values.where(~empty) if empty.any() else values
 
     def build(self) -> IngestResult:
-        if self.team is not None:
-            check_folder_name(self.team, "team")
+        problem = None if self.team is None else name_problem(self.team)
+        if problem is not None:
+            raise InputError(
+                f"{self.file}: team name {self.team!r} (the --team option) cannot be used as a "
+                f"folder name: it {problem}", file=self.file, expected=NAME_RULE,
+                hint=f"pass --team (team=) {NAME_RULE}")
         skipped, skip_reason = self._skipped_rows()
         self.skipped = skipped
         if bool(skipped.all()):
@@ -192,7 +196,8 @@ class RowBuilder:
         for team, main, count, total, other in mixed_currencies(
                 self.out["team"].where(~self.skipped), currency):
             self.fail(other, "currency",
-                      f"team {team!r}'s currency {main} ({count} of its {total} deals)",
+                      f"the currency of team {team!r}: {main} ({count} of its {total} "
+                      "deals)",
                       f"a team's amounts are added together: convert these amounts to {main} "
                       "in the CRM report, or split the export into a team per currency (give "
                       "these deals their own team in the CRM or under 'values: team:' in a "
