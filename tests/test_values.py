@@ -147,7 +147,8 @@ def test_dates_at_the_edges_of_the_range_are_kept(tmp_path: Path, value: str,
 PLACEHOLDERS = ["9999-12-31", "9999-12-31 23:59:59", "9999/12/31", "12/31/9999",
                 "31.12.9999", "9999-01-01", "1900-01-01", "1900-01-01 00:00:00", "01/01/1900",
                 "1899-12-30", "1899-12-31", "0000-00-00", "00/00/0000", "0000/00/00",
-                "0001-01-01", "1753-01-01", "0", "2958465", "19000101", "00000000"]
+                "0001-01-01", "1753-01-01", "0", "2958465", "19000101", "00000000",
+                "00:00:00"]
 
 
 def test_placeholders_in_an_optional_date_are_blank_and_counted(tmp_path: Path) -> None:
@@ -549,3 +550,33 @@ def test_corpus_exports_are_as_written_here() -> None:
 def write_corpus() -> None:
     for name, data in corpus_exports().items():
         (BAD / name).write_bytes(data)
+
+
+def test_spreadsheet_dates_out_of_range_and_placeholders(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(HEADER))
+    days = {1: (dt.datetime(2026, 12, 1), dt.datetime(9999, 12, 31)),
+            2: (dt.datetime(9999, 12, 31), None), 3: (dt.datetime(1600, 1, 1), None),
+            4: (dt.datetime(2026, 12, 1), dt.datetime(1899, 12, 30))}  # Excel's day 0
+    for n, (close, activity) in days.items():
+        row = deal(n)
+        sheet.append([close if h == "Close Date" else activity if h == "Last Activity Date"
+                      else row[k] for k, h in FIELDS.items()])
+    path = tmp_path / "dates.xlsx"
+    book.save(path)
+    result = read_export(path, week=WEEK)
+    accounted(result)
+    problems = sorted(result.report.problems, key=lambda p: p.row or 0)
+    assert [(p.row, p.column) for p in problems] == [(3, "Close Date"), (4, "Close Date")]
+    assert "'no date'" in problems[0].expected
+    assert problems[1].expected == "a date from 1900-01-01 to 2200-12-31"
+    assert result.snapshot["deal_id"].tolist() == ["1001", "1004"]
+    assert result.snapshot["last_activity_date"].isna().all()
+    assert any(r.startswith("2 'Last Activity Date' cell(s) held a 'no date' placeholder")
+               for r in result.report.repairs)

@@ -74,7 +74,7 @@ _PLACEHOLDER_DAYS = frozenset({(9999, 12, 31), (9999, 1, 1), (1900, 1, 1), (1899
                                (1899, 12, 31), (1, 1, 1), (1753, 1, 1), (0, 0, 0)})
 _PLACEHOLDER_KEYS = frozenset(y * 10_000 + m * 100 + d for y, m, d in _PLACEHOLDER_DAYS)
 # a cell that may hold one of them (a cheap test before the layouts are tried)
-_PLACEHOLDER_HINT = r"9999|1899|1900|1753|0000|0001|^[01](?:\.0*)?$|^2958465"
+_PLACEHOLDER_HINT = r"9999|1899|1900|1753|0000|0001|^[01](?:\.0*)?$|^2958465|^0?0:00"
 # Excel serial numbers of those days (0, 1: the Excel zero; 2958465: 9999-12-31)
 _PLACEHOLDER_SERIALS = (0.0, 1.0, 2958465.0)
 # control characters: C0, DEL, C1 and the Unicode line and paragraph separators; those
@@ -263,8 +263,9 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
 def date_placeholders(series: pd.Series) -> pd.Series:
     """True where a date cell holds a well-known "no date" value: ``9999-12-31`` (also
     ``9999-01-01``), ``1900-01-01``, the Excel zero ``1899-12-30``/``1899-12-31`` (and the
-    serial numbers 0, 1 and 2958465), ``0001-01-01``, ``1753-01-01`` and ``0000-00-00``, in
-    any of the date layouts :func:`parse_dates` reads (``00/00/0000``, ``31.12.9999``,
+    serial numbers 0, 1 and 2958465, and the bare time ``00:00:00`` a spreadsheet's day 0
+    reads back as), ``0001-01-01``, ``1753-01-01`` and ``0000-00-00``, in any of the date
+    layouts :func:`parse_dates` reads (``00/00/0000``, ``31.12.9999``,
     ``9999-12-31 23:59:59``, ``19000101`` …).
 
     >>> date_placeholders(pd.Series(["9999-12-31", "12/31/9999", "0000-00-00", "2026-11-23", ""])).tolist()
@@ -285,6 +286,8 @@ def date_placeholders(series: pd.Series) -> pd.Series:
     serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,7}(\.0*)?"), None),
                            errors="coerce")
     found[text.index] = serial.isin(_PLACEHOLDER_SERIALS)
+    # a spreadsheet's day 0 read back as a bare time of day
+    found[text.index] |= text.str.fullmatch(r"0?0:00(?::00(?:\.0+)?)?").to_numpy(dtype=bool)
     end = r"(?:$|[ T])"
     layouts = (  # (pattern, group of the year, of the month, of the day); d/m/y both ways
         (rf"^(\d{{4}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?{end}", 0, 1, 2),
