@@ -292,3 +292,69 @@ def test_likely_next_views_are_computed_while_idle(small: pd.DataFrame) -> None:
     plain = Dashboard(small, team="North")
     assert plain.controls["stamp"] is not None  # no event loop running: nothing ahead
     assert {key[4] for key in plain._html} == {"overview"}
+
+
+# --- crafted widget messages: a short line on the page, never a traceback ---------------------
+def _update(widget: object, state: object, buffer_paths: list[object] | None = None) -> None:
+    """Deliver a widget message as the page's websocket would (through the widget's comm)."""
+    widget.comm.handle_msg({"content": {"comm_id": "c", "data": {  # type: ignore[attr-defined]
+        "method": "update", "state": state, "buffer_paths": buffer_paths or []}},
+        "buffers": []})
+
+
+CRAFTED = [
+    ("week", {"index": 99}), ("week", {"index": -1}), ("week", {"index": "2026-W01"}),
+    ("rep", {"index": 10_000}), ("rep", {"index": None}), ("lang", {"index": 5}),
+    ("team", {"index": 1}), ("category", {"index": 3.5}), ("sort", {"index": [1]}),
+    ("tabs", {"selected_index": 42}), ("tabs", {"selected_index": "overview"}),
+    ("export", {"description": None}), ("export", {"layout": "IPY_MODEL_nope"}),
+    ("week", "not a state"), ("week", ["index", 1]), ("rep", {"index": 0}, ["index"]),
+]
+
+
+@pytest.mark.parametrize("message", CRAFTED, ids=[str(m) for m in CRAFTED])
+def test_crafted_widget_messages_get_a_short_line_and_change_nothing(
+        small: pd.DataFrame, message: tuple[object, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    board = Dashboard(small, team="North", locked=True)
+    controls = board.controls
+    before = (board.team, board.week, board.rep, board.lang, controls["week"].value,
+              controls["rep"].value, controls["tabs"].selected_index)
+    name, state, *paths = message
+    _update(controls[str(name)], state, *paths)
+    after = (board.team, board.week, board.rep, board.lang, controls["week"].value,
+             controls["rep"].value, controls["tabs"].selected_index)
+    assert after == before
+    shown = " ".join(str(w.value) for w in controls.values() if isinstance(
+        getattr(w, "value", None), str))
+    assert "Traceback" not in shown and "File \"" not in shown and ".py" not in shown
+    assert "That request could not be handled" in controls["notice"].value
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.out  # the kernel's stdout reaches the page
+
+
+def test_a_valid_selection_after_a_refused_one_clears_the_line(small: pd.DataFrame) -> None:
+    board = Dashboard(small, team="North")
+    controls = board.controls
+    _update(controls["week"], {"index": 99})
+    assert "could not be handled" in controls["notice"].value
+    _update(controls["week"], {"index": controls["week"].options.index("2026-W46")})
+    assert board.week == "2026-W46" and controls["notice"].value == ""
+    board.select(lang="zh")
+    _update(controls["rep"], {"index": 99})
+    assert "无法处理该请求" in controls["notice"].value
+
+
+def test_a_failing_export_gets_the_short_line(small: pd.DataFrame,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    board = Dashboard(small, team="North")
+
+    def broken(*_: object) -> None:
+        raise OSError("[Errno 28] No space left on device: '/srv/pipereview/exports/x.csv'")
+
+    monkeypatch.setattr(board, "_export_files", broken)
+    controls = board.controls
+    controls["export"].comm.handle_msg({"content": {"comm_id": "c", "data": {
+        "method": "custom", "content": {"event": "click"}}}, "buffers": []})
+    assert "could not be handled" in controls["notice"].value
+    assert "/srv" not in controls["notice"].value and controls["downloads"].value == ""

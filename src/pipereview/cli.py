@@ -340,16 +340,21 @@ def serve(
     state_dir: Annotated[Path | None, typer.Option(help="Where the served data and exported action lists go [default: a temporary folder].")] = None,
     preheat: Annotated[bool, typer.Option(help="Keep a kernel ready with the dashboard computed (faster first page).")] = True,
     base_url: Annotated[str, typer.Option(help="URL prefix, e.g. /pipeline/north/ behind a reverse proxy.")] = "/",
+    max_kernels: Annotated[int | None, typer.Option(help="Most pages open at once (each holds a kernel of ~300-500 MB); beyond it a page says the dashboard is at its limit [default: 4 per core, 4 to 16].")] = None,
+    idle_timeout: Annotated[int, typer.Option(help="Seconds without activity after which an open page's kernel is freed.")] = 1800,
+    closed_timeout: Annotated[int, typer.Option(help="Seconds a closed page's kernel is kept (3x that for a page that never connected).")] = 20,
     prepare_only: Annotated[bool, typer.Option(help="Write the dashboard's data, notebook and config into --state-dir and stop (for JupyterHub or a scheduler).")] = False,
     store: StoreOption = None,
 ) -> None:
     """Serve the manager's dashboard with Voila on http://IP:PORT/ (loopback by default)."""
     import tempfile
 
-    from pipereview.serve import check_address, prepare_dashboard
+    from pipereview.serve import check_address, check_limits, default_max_kernels, prepare_dashboard
     from pipereview.serve import serve as run_voila
 
     check_address(ip, allow_remote=allow_remote)  # refuse before any work
+    check_limits(default_max_kernels() if max_kernels is None else max_kernels, idle_timeout,
+                 closed_timeout)
     if prepare_only and state_dir is None:
         raise InputError("--prepare-only needs --state-dir (where the dashboard's files go)")
     with tempfile.TemporaryDirectory(prefix="pipereview-serve-") as tmp:
@@ -367,7 +372,8 @@ def serve(
         out.print(f"Dashboard ({scope}) on http://{ip}:{port}{base_url} — Ctrl-C stops it. "
                   f"Exported action lists: {root / 'exports'}")
         status = run_voila(state, port=port, ip=ip, allow_remote=allow_remote, preheat=preheat,
-                           base_url=base_url)
+                           base_url=base_url, max_kernels=max_kernels,
+                           idle_timeout=idle_timeout, closed_timeout=closed_timeout)
     if status:
         raise typer.Exit(status)
 

@@ -113,7 +113,8 @@ class Dashboard(DashboardTabs):
         self._widgets["sort"].observe(guard(self._on_sort), "value")
         self._widgets["export"].on_click(guard(self._on_export))
         tabs.observe(guard(self._on_tab), "selected_index")
-        for widget in _widget_tree(self._root):  # a message the widget itself refuses too
+        # every widget the kernel holds (a hidden one too): what the widget itself refuses
+        for widget in _widget_tree(self._root, *self._widgets.values()):
             comm = getattr(widget, "comm", None)
             if comm is not None:
                 comm.on_msg(guard(_message_handler(widget)))
@@ -273,9 +274,12 @@ class Dashboard(DashboardTabs):
         """An observer that passes a selector's new value to :meth:`select`."""
 
         def handler(change: dict[str, Any]) -> None:
-            if not self._syncing and change["new"] is not None:
-                self.select(**{name: str(change["new"])})
-                self._widgets["notice"].value = ""
+            if self._syncing:
+                return
+            if change["new"] is None:  # no selection: the page cannot show that
+                raise ValueError(f"the {name} selector was cleared")
+            self.select(**{name: str(change["new"])})
+            self._widgets["notice"].value = ""
 
         return handler
 
@@ -330,12 +334,12 @@ def _message_handler(widget: Any) -> Callable[[dict[str, Any]], None]:
     return handle
 
 
-def _widget_tree(root: Any) -> Iterator[Any]:
-    """``root`` and every widget it holds (children, layouts, styles), each once."""
+def _widget_tree(*roots: Any) -> Iterator[Any]:
+    """The ``roots`` and every widget they hold (children, layouts, styles), each once."""
     from ipywidgets import Widget
 
     seen: set[int] = set()
-    todo = [root]
+    todo = list(roots)
     while todo:
         widget = todo.pop()
         if id(widget) in seen:

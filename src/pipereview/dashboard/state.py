@@ -82,7 +82,10 @@ class DashboardState:
         board = cls(history, targets=targets, team=config.team, locked=bool(config.team),
                     week=config.week, lang=config.lang, export_dir=config.exports,
                     config=settings)
-        return board.warm() if config.warm else board
+        # a page's own kernel (Voilà sets VOILA_PREHEAT=False) draws the page first and
+        # computes ahead while the manager reads; only the preheated kernel warms up front
+        warm = config.warm and os.environ.get("VOILA_PREHEAT") != "False"
+        return board.warm() if warm else board
 
     @classmethod
     def from_environment(cls, *, samples: str | Path | None = None) -> Self:
