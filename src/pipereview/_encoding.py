@@ -1,6 +1,7 @@
-"""Telling how an export's text is encoded: UTF-8 (with or without BOM), UTF-16 with BOM,
-GB18030/GBK; refusing files that mix encodings or are in another one (e.g. Windows-1252),
-with the lines concerned.
+"""Telling how an export's text is encoded: UTF-8 (with or without BOM), UTF-16 and UTF-32
+(with or without BOM, told by the zero bytes of their ASCII characters), GB18030/GBK;
+refusing files that mix encodings or are in another one (e.g. Windows-1252), with the
+lines concerned.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pipereview.errors import EncodingError
 
 __all__ = ["detect_encoding"]
 
+_SAMPLE = 1 << 16  # bytes looked at to tell UTF-16 and UTF-32 apart from the rest
+
 
 def detect_encoding(data: bytes, path: Path) -> str:
     """The encoding of an export's bytes, or :class:`EncodingError` saying why not.
@@ -23,8 +26,13 @@ def detect_encoding(data: bytes, path: Path) -> str:
     """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE
+        return _checked_wide(data, "utf-32", path)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return _checked_wide(data, "utf-16", path)
+    wide = _wide_without_bom(data[:_SAMPLE])
+    if wide:
+        return _checked_wide(data, wide, path)
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -87,6 +95,49 @@ def detect_encoding(data: bytes, path: Path) -> str:
             hint="pass --encoding cp1252 (or the file's encoding, e.g. latin-1), or save the "
             "file as 'CSV UTF-8'")
     return "gb18030"
+
+
+def _wide_without_bom(sample: bytes) -> str | None:
+    """UTF-32 or UTF-16 (little- or big-endian) told by where the zero bytes are: every
+    ASCII character (digits, commas, line ends) has its zero bytes at fixed places."""
+    if sample.count(0) * 4 < len(sample):  # an ASCII-bearing wide text is 1/4+ zeros
+        return None
+    for width, order in ((4, ("utf-32-le", "utf-32-be")), (2, ("utf-16-le", "utf-16-be"))):
+        usable = sample[: len(sample) - len(sample) % width]
+        if not usable:
+            continue
+        units = len(usable) // width
+        zeros = [usable[k::width].count(0) / units for k in range(width)]
+        if width == 4 and zeros[3] == 1 and zeros[2] > 0.99 and zeros[0] < 0.5:
+            return order[0]
+        if width == 4 and zeros[0] == 1 and zeros[1] > 0.99 and zeros[3] < 0.5:
+            return order[1]
+        if width == 2 and zeros[1] > 0.3 and zeros[0] < 0.02:
+            return order[0]
+        if width == 2 and zeros[0] > 0.3 and zeros[1] < 0.02:
+            return order[1]
+    return None
+
+
+def _checked_wide(data: bytes, encoding: str, path: Path) -> str:
+    """``encoding`` (UTF-16/32) when the start of ``data`` reads as text in it."""
+    name = {"utf-16": "UTF-16", "utf-32": "UTF-32"}.get(encoding[:6], encoding.upper())
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        text = decoder.decode(data[:_SAMPLE], final=len(data) <= _SAMPLE)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+    else:
+        bad = re.search(r"[\x00-\x08\x0e-\x1f]", text)
+        line = text.count("\n", 0, bad.start()) + 1 if bad else 0
+    if line:
+        raise EncodingError(
+            f"{path}: line {line} is not {name} text, although the file starts like "
+            f"{name}{' (it has a byte-order mark)' if encoding in ('utf-16', 'utf-32') else ''}: "
+            "expected UTF-8 (with or without BOM), UTF-16, UTF-32 or GB18030/GBK text",
+            file=path, row=line, expected="UTF-8, UTF-16, UTF-32 or GB18030/GBK text",
+            hint="open the file in a spreadsheet program and save it as 'CSV UTF-8'")
+    return encoding
 
 
 def _windows_euro_line(data: bytes) -> int | None:

@@ -7,8 +7,15 @@
 :func:`read_export` never raises for bad *rows*: it returns the good rows as the snapshot,
 the bad ones (and skipped blank or footer rows) as the quarantine with a reason each, and a
 report that lists every problem at once. It raises for problems with the *file* (not an
-export, no column map fits, a required column missing). :func:`load_snapshot` is the
-strict form: it raises :class:`SchemaError` when any row is bad.
+export, no column map fits, a required column missing, a stray quote that would fold rows
+together, a cell or file over the :class:`~pipereview.limits.ReadLimits`).
+:func:`load_snapshot` is the strict form: it raises :class:`SchemaError` when any row is
+bad.
+
+Every row is accounted for: the rows read are the file's rows counted a second way,
+independently of the reader (see :mod:`pipereview._accounting`), and each is kept,
+rejected or skipped with its reason; a file where that does not hold is refused, naming
+the line.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipereview._accounting import check_accounting, scan_export
 from pipereview._builder import READ_AS_TEXT, RowBuilder
 from pipereview._results import IngestReport, IngestResult
 from pipereview._text import normalize_label
@@ -28,6 +36,7 @@ from pipereview.columnmaps import (
     load_column_map,
 )
 from pipereview.errors import ColumnMapError, SchemaError
+from pipereview.limits import DEFAULT_LIMITS, ReadLimits
 from pipereview.readers import ExportPeek, peek_export, read_rows
 from pipereview.stages import (
     StageModel,
@@ -46,23 +55,28 @@ def read_export(
     stage_model: str | Path | StageModel | None = None,
     team: str | None = None,
     encoding: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> IngestResult:
     """Read one CRM export into the canonical snapshot of ``week``.
 
     ``column_map`` is a shipped map name, a YAML path or a :class:`ColumnMap`; without it
     the map is detected from the header. ``stage_model`` defaults to the map's. ``team``
     names the team when the export has no team column (else the map's ``default_team``).
+    ``limits`` bound the cell size, columns and rows read (default: :class:`ReadLimits`).
     """
     week = week if isinstance(week, Week) else Week.parse(week)
     path = Path(path)
     user_map = column_map if isinstance(column_map, ColumnMap) else (
         load_column_map(column_map) if column_map is not None else None)
-    peek = peek_export(path, known_headers=_known_headers(user_map), encoding=encoding)
+    limits = limits or DEFAULT_LIMITS
+    peek = peek_export(path, known_headers=_known_headers(user_map), encoding=encoding,
+                       limits=limits)
     cmap = user_map or detect_column_map(peek.header, file=path)
     _check_header(peek, cmap)
     model = stage_model if isinstance(stage_model, StageModel) else load_stage_model(
         stage_model or cmap.stage_model)
     found = cmap.resolve(peek.header)
+    peek, scan = scan_export(peek, limits)  # CSV: the independent count, stray quotes, sizes
     raw = read_rows(peek, [found[f] for f in READ_AS_TEXT if f in found], long_rows="keep")
     if raw.empty:
         raise SchemaError(
@@ -70,7 +84,9 @@ def read_export(
             file=path, row=peek.header_row + 1, expected="at least one deal below the header",
             hint="export the report again with its rows (check the report's filters and "
             "date range)")
-    return RowBuilder(peek, cmap, model, found, raw, str(week), team).build()
+    result = RowBuilder(peek, cmap, model, found, raw, str(week), team).build()
+    check_accounting(peek, raw, result, scan)
+    return result
 
 
 def load_snapshot(path: str | Path, *, week: str | Week, **options: object) -> pd.DataFrame:

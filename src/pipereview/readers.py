@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from pipereview._csvtext import check_head, decode_head, split_lines
 from pipereview._encoding import detect_encoding
 from pipereview._parquet import peek_parquet, read_parquet
 from pipereview._peek import HEADER_SCAN_ROWS as _HEADER_SCAN_ROWS
@@ -25,7 +27,8 @@ from pipereview._peek import MIN_HEADER_MATCHES as _MIN_HEADER_MATCHES
 from pipereview._peek import ExportPeek
 from pipereview._text import normalize_label
 from pipereview._xlsx import peek_xlsx, read_xlsx
-from pipereview.errors import EncodingError, InputError, Problem
+from pipereview.errors import InputError, Problem
+from pipereview.limits import DEFAULT_LIMITS, ReadLimits
 
 __all__ = ["ExportPeek", "find_long_rows", "peek_export", "read_rows"]
 
@@ -37,9 +40,13 @@ _WEB_PAGE_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"
 
 
 def peek_export(
-    path: str | Path, *, known_headers: Collection[str] = (), encoding: str | None = None
+    path: str | Path, *, known_headers: Collection[str] = (), encoding: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> ExportPeek:
     """Identify the file's kind, encoding, delimiter and header row.
+
+    ``limits`` bound the lines read to find the header (a title line's size, the
+    header's columns); see :class:`~pipereview.limits.ReadLimits`.
 
     ``known_headers`` (normalised header names from the column maps) locate the header
     when title rows sit above it. Raises :class:`InputError` for files that are not
@@ -61,10 +68,11 @@ def peek_export(
                          "and deal rows", file=path, expected=_SUPPORTED,
                          hint="export the report again; the download may have failed")
     if head.startswith(b"PAR1"):
-        return peek_parquet(path, known_headers)
+        return peek_parquet(path, known_headers, limits or DEFAULT_LIMITS)
     if head.startswith(b"PK\x03\x04"):
         return peek_xlsx(path, known_headers,
-                         lambda rows: _skip_blank_top(rows, *_locate_header(rows, known_headers)))
+                         lambda rows: _skip_blank_top(rows, *_locate_header(rows, known_headers)),
+                         limits or DEFAULT_LIMITS)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(
             f"{path} is a legacy Excel 97-2003 (.xls) workbook: expected {_SUPPORTED}",
@@ -83,7 +91,7 @@ def peek_export(
         raise InputError(f"{path} is a PDF document: expected {_SUPPORTED}", file=path,
                          expected=_SUPPORTED,
                          hint="export the report's data as CSV or XLSX, not as a printout")
-    return _peek_csv(path, known_headers, encoding)
+    return _peek_csv(path, known_headers, encoding, limits or DEFAULT_LIMITS)
 
 
 def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
@@ -117,11 +125,12 @@ def find_long_rows(peek: ExportPeek) -> tuple[Problem, ...]:
     :class:`Problem` each (column ``None``: the whole row is unreadable)."""
     if peek.kind != "csv":
         return ()
-    text = peek.path.read_text(encoding=peek.encoding or "utf-8")
+    text = peek.path.read_bytes().decode(peek.encoding or "utf-8")
     width = len(peek.header)
     delimiter = peek.delimiter or ","
     found = []
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # \r\n, \r, \n
+    for number, row in enumerate(rows, start=1):
         if number > peek.header_row and len(row) > width:
             found.append(Problem(
                 str(peek.path), number, None,
@@ -134,7 +143,8 @@ def find_long_rows(peek: ExportPeek) -> tuple[Problem, ...]:
 
 # --- CSV ---------------------------------------------------------------------------------
 
-def _peek_csv(path: Path, known: Collection[str], encoding: str | None) -> ExportPeek:
+def _peek_csv(path: Path, known: Collection[str], encoding: str | None,
+              limits: ReadLimits) -> ExportPeek:
     size = path.stat().st_size
     with path.open("rb") as handle:
         data = handle.read(_HEAD_BYTES)
@@ -142,28 +152,40 @@ def _peek_csv(path: Path, known: Collection[str], encoding: str | None) -> Expor
     # whole file is read (see _read_csv), so large files are decoded only once.
     head = data
     if size > _HEAD_BYTES:
-        head = head[: head.rfind(b"\n") + 1] or head
+        head = head[: max(head.rfind(b"\n"), head.rfind(b"\r")) + 1] or head
     encoding = encoding or detect_encoding(head, path)
-    try:
-        text = head.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise EncodingError(f"{path} cannot be read as {encoding}: {exc}", file=path,
-                            expected=f"text in {encoding}",
-                            hint="leave out --encoding to let pipereview detect it") from None
+    text = decode_head(data, encoding=encoding, complete=size <= _HEAD_BYTES, path=path)
     if size <= _HEAD_BYTES and not text.strip("\ufeff \t\r\n\x00"):
         raise InputError(
             f"{path} holds no text, only {size} bytes of blank lines or spaces: expected "
             f"{_SUPPORTED} with a header and deal rows", file=path, row=1,
             expected="a header row", hint="export the report again; the download or the "
             "save from the spreadsheet may have failed")
-    head_lines = text.splitlines()[:_HEADER_SCAN_ROWS]
+    # one rule for a line everywhere (\r\n, \r, \n), the CSV reader's: str.splitlines would
+    # also cut at U+2028, form feeds or \x1c in a title and move the header
+    head_lines = split_lines(text)[:_HEADER_SCAN_ROWS]
+    check_head(head_lines, path, limits, longer_than=0 if text else len(data))
     delimiter = _detect_delimiter(head_lines)
-    rows = list(csv.reader(head_lines, delimiter=delimiter))
+    rows = _head_records(text, delimiter, path)
     index, repairs = _locate_header(rows, known)
     index, repairs = _skip_blank_top(rows, index, repairs)
     header = tuple(cell.strip() for cell in rows[index]) if rows else ()
     return ExportPeek(path, "csv", header, index + 1, encoding, delimiter, repairs=repairs,
                       title_rows=_title_rows(rows[:index]))
+
+
+def _head_records(text: str, delimiter: str, path: Path) -> list[list[str]]:
+    """The first records of the text, as the CSV reader cuts them (quoted line breaks
+    inside a cell, lines ended by \r\n, \r or \n)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return list(itertools.islice(reader, _HEADER_SCAN_ROWS))
+    except csv.Error as exc:
+        raise InputError(
+            f"{path}: line {reader.line_num} cannot be read ({exc}): expected a title or "
+            "header line", file=path, row=reader.line_num, expected="a title or header line",
+            hint="a quote that never closes near the top of the file makes one huge cell; "
+            "remove it, or raise 'max_cell_bytes' in the 'limits:' section") from None
 
 
 def _skip_blank_top(rows: list[list[str]], index: int, repairs: tuple[str, ...]
@@ -246,8 +268,11 @@ def _read_csv_as(peek: ExportPeek, text_columns: Collection[str],
     numeric = [c for c in text_columns if c in frame.columns
                and not pd.api.types.is_string_dtype(frame[c].dtype)]
     if numeric:
-        again = pd.read_csv(peek.path, usecols=numeric, dtype=dict.fromkeys(numeric, "str"),
-                            **options)
+        text = dict.fromkeys(numeric, "str")
+        try:
+            again = pd.read_csv(peek.path, usecols=numeric, dtype=text, **options)
+        except pd.errors.ParserError:  # usecols trips over rows shorter than the header
+            again = pd.read_csv(peek.path, dtype=text, **options)
         frame[numeric] = again[numeric]
     return frame
 

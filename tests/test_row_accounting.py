@@ -1,0 +1,308 @@
+"""Row accounting: no deal of a CSV export is ever lost silently.
+
+The acceptance property: for any messy export (stray and doubled quotes, line breaks in
+cells, U+2028/U+2029/\\x1c/form feeds, BOMs, mixed line ends, titles, blank lines, footers)
+``read_export`` EITHER stores every deal exactly, OR refuses the file with a message naming
+a line, OR rejects rows with a problem naming each (the CLI then refuses the file); and an
+accepted file's rows read = kept + rejected + skipped = the records of the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipereview._csvscan import scan_csv
+from pipereview._csvtext import split_lines, split_record
+from pipereview.errors import EncodingError, InputError, PipereviewError
+from pipereview.ingest import read_export
+from pipereview.limits import ReadLimits
+from pipereview.parsing import clean_text
+
+WEEK = "2026-W47"
+HEADER = ["ID", "Opportunity", "Customer", "Salesperson", "Sales Team", "Stage",
+          "Expected Revenue", "Currency", "Expected Closing", "Created on",
+          "Next Activity Summary"]
+LINE = re.compile(r"\bline \d+")
+
+
+def _row(deal: int, name: str, amount: int, note: str = "Call back") -> list[str]:
+    return [f"D{deal}", name, f"Customer {deal}", "Ann Lee", "Europe", "Qualified",
+            str(amount), "EUR", "2026-12-15", "2026-11-02", note]
+
+
+def _csv_line(cells: list[str], proper: bool = True) -> str:
+    """Cells joined as a careful CSV writer would (``proper``) or as written, raw."""
+    if not proper:
+        return ",".join(cells)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue()
+
+
+def _write(tmp_path: Path, lines: list[str], end: str = "\n", name: str = "export.csv",
+           encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes("".join(line + end for line in lines).encode(encoding))
+    return path
+
+
+def _good(count: int = 4) -> list[str]:
+    return [_csv_line(HEADER)] + [_csv_line(_row(i, f"Deal {i}", 1000 * i))
+                                  for i in range(1, count + 1)]
+
+
+# --- the property --------------------------------------------------------------------------
+
+_PIECES = ["a", "b", "Z", "é", "张", " ", "-", "&", "'", '"', '""', ",", "\n", "\r\n",
+           "\u2028", "\u2029", "\x1c", "\x0c", "\x0b", "\x85"]
+_TITLE_PIECES = ["Pipeline", " ", "Q4", "—", "\u2028", "\u2029", "\x1c", "\x1d", "\x1e",
+                 "\x0c", "\x0b", "\x85", '"', "2026"]
+_ENDS = ["\n", "\r\n", "\r"]
+
+
+@st.composite
+def messy_exports(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, str, int]]]:
+    """An export's bytes and its deals as (ID, name, amount)."""
+    count = draw(st.integers(1, 6))
+    deals, lines = [], []
+    titles = draw(st.lists(st.lists(st.sampled_from(_TITLE_PIECES), min_size=1, max_size=6)
+                           .map("".join), max_size=2))
+    for title in titles:
+        lines.append(title.lstrip('"') if draw(st.booleans()) else "Pipeline " + title)
+    lines.append(_csv_line(HEADER))
+    for deal in range(1, count + 1):
+        prefix = draw(st.sampled_from(["Deal ", "Deal ", '"', '""', "'"]))
+        name = prefix + draw(st.lists(st.sampled_from(_PIECES), max_size=6).map("".join))
+        name = name if name.strip() else "Deal"
+        amount = draw(st.integers(0, 10**7))
+        note = draw(st.sampled_from(["Call back", "Call back\nthen send the quote",
+                                     "Say \"yes\"", "Line\u2028sep", "Tab\x1cbar"]))
+        proper = draw(st.sampled_from([True, True, False]))
+        lines.append(_csv_line(_row(deal, name, amount, note), proper))
+        deals.append((f"D{deal}", name, amount))
+        if draw(st.integers(0, 5)) == 0:
+            lines.append("")
+    if draw(st.booleans()):
+        lines.append(f"Total,,,,,,{sum(d[2] for d in deals)},,,,")
+    text = "".join(line + draw(st.sampled_from(_ENDS)) for line in lines)
+    if not draw(st.integers(0, 4)):
+        text = text.rstrip("\r\n")  # no line end after the last line
+    bom = codecs.BOM_UTF8 if draw(st.booleans()) else b""
+    return bom + text.encode("utf-8"), deals
+
+
+def _expected_name(name: str) -> str:
+    cleaned, _ = clean_text(pd.Series([name], dtype="str"))
+    return str(cleaned.iloc[0]).strip()
+
+
+_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow,
+                                                         HealthCheck.data_too_large]}
+
+
+@settings(max_examples=40, **_SETTINGS)  # type: ignore[arg-type]
+@given(messy_exports())
+def test_every_deal_is_stored_exactly_or_the_file_is_refused_naming_a_line(
+        tmp_path_factory: pytest.TempPathFactory,
+        export: tuple[bytes, list[tuple[str, str, int]]]) -> None:
+    _check_messy_export(tmp_path_factory, export)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, **_SETTINGS)  # type: ignore[arg-type]
+@given(messy_exports())
+def test_every_deal_is_stored_exactly_or_refused_many_files(
+        tmp_path_factory: pytest.TempPathFactory,
+        export: tuple[bytes, list[tuple[str, str, int]]]) -> None:
+    _check_messy_export(tmp_path_factory, export)
+
+
+def _check_messy_export(tmp_path_factory: pytest.TempPathFactory,
+                        export: tuple[bytes, list[tuple[str, str, int]]]) -> None:
+    data, deals = export
+    path = tmp_path_factory.mktemp("messy") / "export.csv"
+    path.write_bytes(data)
+    try:
+        result = read_export(path, week=WEEK, column_map="odoo")
+    except PipereviewError as refused:
+        message = str(refused)
+        assert LINE.search(message) or re.search(r"\brows? \d+", message), message
+        return
+    report = result.report
+    assert report.rows_read == report.rows_kept + report.rows_rejected + report.rows_skipped
+    # a third count, by the csv module, of the records of the accepted file
+    text = data.decode("utf-8-sig")
+    assert report.rows_read + 1 == sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
+    stored = {row.deal_id: (row.deal_name, row.amount)
+              for row in result.snapshot.itertuples()}
+    rejected = set(result.quarantine.loc[~result.quarantine["reason"].str.contains(
+        "blank row|footer|above the header", regex=True), "row"].astype(int))
+    for problem in report.problems:
+        assert problem.row is not None
+    if not rejected:
+        assert stored == {i: (_expected_name(n), float(a)) for i, n, a in deals}, \
+            report.summary()
+    else:  # rows rejected, each named (the CLI refuses the file); the rest stored exactly
+        for deal_id, (name, amount) in stored.items():
+            match = [(n, a) for i, n, a in deals if i == deal_id]
+            assert match and (_expected_name(match[0][0]), float(match[0][1])) == (
+                name, amount), (deal_id, name, amount, report.summary())
+
+
+# --- stray quotes ----------------------------------------------------------------------------
+
+def test_a_quote_that_never_closes_is_refused_naming_its_line(tmp_path: Path) -> None:
+    lines = _good()
+    lines[2] = lines[2].replace("Deal 2", '"Big deal')
+    with pytest.raises(InputError) as refused:
+        read_export(_write(tmp_path, lines), week=WEEK)
+    message = str(refused.value)
+    assert "line 3, column 'Opportunity'" in message
+    assert "'\"Big deal,Customer 2,Ann Lee" in message
+    assert "never closed" in message and "2 more line(s)" in message
+    assert 'double the quote inside it ("" )' in message
+    assert refused.value.row == 3
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_a_quote_closing_lines_later_is_refused_not_folded(tmp_path: Path, end: str) -> None:
+    lines = _good(5)
+    lines[1] = lines[1].replace("Deal 1", '"Big deal')
+    lines[3] = lines[3].replace("Deal 3", 'Deal 3"')
+    with pytest.raises(InputError) as refused:
+        read_export(_write(tmp_path, lines, end), week=WEEK)
+    message = str(refused.value)
+    assert "line 2, column 'Opportunity'" in message
+    assert "closes only on line 4" in message and "lines 2-4" in message
+    assert "2 of the lines inside the quotes hold a whole row of 11 fields" in message
+
+
+def test_a_quote_closing_before_the_cell_ends_is_refused(tmp_path: Path) -> None:
+    lines = _good()
+    lines[4] = lines[4].replace("Deal 4", '"Big" deal')
+    with pytest.raises(InputError, match=r"line 5, column 'Opportunity': the cell "
+                       r"'\"Big\" deal' opens a double quote and closes it before"):
+        read_export(_write(tmp_path, lines), week=WEEK)
+
+
+@pytest.mark.parametrize("column", [1, 10])
+def test_a_quoted_note_with_line_breaks_is_kept(tmp_path: Path, column: int) -> None:
+    header = ["Next Activity Summary", *HEADER[:-1]] if column == 1 else HEADER
+    rows = []
+    for i in range(1, 4):
+        cells = _row(i, f"Deal {i}", 100 * i, note=f"Call the CFO\nthen send, the quote {i}")
+        rows.append(_csv_line([cells[-1], *cells[:-1]] if column == 1 else cells))
+    result = read_export(_write(tmp_path, [_csv_line(header), *rows]), week=WEEK)
+    assert result.snapshot["deal_id"].tolist() == ["D1", "D2", "D3"]
+    assert result.snapshot["amount"].tolist() == [100.0, 200.0, 300.0]
+    assert (result.report.rows_read, result.report.rows_kept) == (3, 3)
+
+
+def test_quotes_inside_a_cell_are_text(tmp_path: Path) -> None:
+    lines = _good(2)
+    lines[1] = lines[1].replace("Deal 1", 'Monitor 27" screens')
+    lines[2] = lines[2].replace("Deal 2", '"Big ""quoted"" deal"')
+    result = read_export(_write(tmp_path, lines), week=WEEK)
+    assert result.snapshot["deal_name"].tolist() == ['Monitor 27" screens', 'Big "quoted" deal']
+
+
+# --- one rule for a line ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x0c", "\x0b", "\x1c",
+                                       "\x1d", "\x1e"])
+def test_a_title_with_an_odd_separator_does_not_move_the_header(tmp_path: Path,
+                                                                separator: str) -> None:
+    path = _write(tmp_path, [f"Pipeline{separator}report Q4", *_good(4)])
+    result = read_export(path, week=WEEK)
+    assert result.report.header_row == 2
+    assert result.snapshot["deal_id"].tolist() == ["D1", "D2", "D3", "D4"]
+    assert (result.report.rows_read, result.report.rows_skipped) == (5, 1)
+
+
+def test_split_lines_cuts_only_where_the_csv_reader_does() -> None:
+    text = "a\u2028b\x0cc\x1cd\x85e\r\nf\rg\nh"
+    assert split_lines(text) == ["a\u2028b\x0cc\x1cd\x85e", "f", "g", "h"]
+    # the lines Python's own reader cuts for the csv module (newline="")
+    assert split_lines(text) == [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
+    assert split_record('1,"a\nb",c', ",") == ["1", "a\nb", "c"]
+
+
+# --- limits ---------------------------------------------------------------------------------
+
+def test_a_cell_over_the_limit_is_refused_with_line_column_and_size(tmp_path: Path) -> None:
+    lines = _good(40)
+    lines[35] = lines[35].replace("Deal 35", "x" * 200_000)
+    with pytest.raises(InputError) as refused:
+        read_export(_write(tmp_path, lines), week=WEEK)
+    assert "line 36, column 'Opportunity': the cell holds 195 KB (200,000 bytes), more " \
+        "than the limit of 128 KB" in str(refused.value)
+    assert "max_cell_bytes" in refused.value.hint
+    raised = read_export(_write(tmp_path, lines), week=WEEK,
+                         limits=ReadLimits(max_cell_bytes=300_000))
+    assert raised.report.rows_kept == 40
+    assert len(raised.snapshot.loc[34, "deal_name"]) == 200_000
+
+
+def test_a_header_of_200000_columns_is_refused(tmp_path: Path) -> None:
+    wide = HEADER + [f"Extra {i}" for i in range(200_000)]
+    path = _write(tmp_path, [",".join(wide), *_good()[1:]])
+    with pytest.raises(InputError, match=r"line 1 holds 200,011 columns \(2\.\d MB\), more "
+                       r"than the limit of 2,000 columns"):
+        read_export(path, week=WEEK)
+
+
+def test_a_giant_title_line_is_named_with_its_size(tmp_path: Path) -> None:
+    path = _write(tmp_path, ["T" * 1_800_000, *_good()])
+    with pytest.raises(InputError, match=r"line 1 is 1\.7 MB long \(1,800,000 bytes\) before "
+                       r"its line end, more than the limit of 256 KB"):
+        read_export(path, week=WEEK)
+
+
+def test_more_rows_than_the_limit_are_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, _good(20))
+    with pytest.raises(InputError, match=r"holds 21 rows, more than the limit of 10"):
+        read_export(path, week=WEEK, limits=ReadLimits(max_rows=10))
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-16", "utf-32",
+                                      "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_are_read(tmp_path: Path, encoding: str) -> None:
+    lines = _good(3)
+    lines[2] = lines[2].replace("Deal 2", "张赟的项目")
+    result = read_export(_write(tmp_path, lines, "\r\n", encoding=encoding), week=WEEK)
+    assert result.report.encoding == encoding
+    assert result.snapshot["deal_name"].tolist() == ["Deal 1", "张赟的项目", "Deal 3"]
+
+
+def test_broken_utf16_is_named(tmp_path: Path) -> None:
+    data = "\n".join(_good(3)).encode("utf-16-le") + b"\x00\xd8\x41\x00" * 3
+    path = tmp_path / "broken.csv"
+    path.write_bytes(data)
+    with pytest.raises(EncodingError, match=r"(?s)line \d+ is not UTF-16 text.*save it as 'CSV "
+                       r"UTF-8'"):
+        read_export(path, week=WEEK)
+
+
+# --- the scan on its own --------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "a,b\n1,2\n", "a,b\n1,2", "a,b\r\n1,2\r\n\r\n", "a,b\r1,2\r3,4", "a,b\n\n\n",
+    'a,b\n"1\n2",3\n', 'a,b\n5" x,2\n3,4\n', 'a,b\n"x""y",2\n', 'a,b\n"",""\n',
+    "a,b\n1,2\n \n", "a,b\n1\x002,3\n", 'a,b\n"1\r\n2",3\r\n4,5', "a\u2028b,c\n1,2\n",
+])
+def test_the_scan_counts_what_the_csv_module_reads(text: str) -> None:
+    scan = scan_csv(text.encode("utf-8"), path=Path("x.csv"), delimiter=",",
+                    header=split_record(split_lines(text)[0], ","), header_row=1,
+                    limits=ReadLimits())
+    assert scan.records == sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
