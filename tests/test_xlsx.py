@@ -126,6 +126,25 @@ def test_sheet_last_row_ignores_blank_shared_strings(tmp_path: Path) -> None:
     assert sheet_last_row(path, None) == 7
 
 
+def test_rows_below_the_deals_holding_only_notes_or_formulas_are_accounted(
+        tmp_path: Path) -> None:
+    """A note beyond the header's columns below the last deal is not a lost row, and a
+    last row holding only a formula without a saved value is rejected, not lost."""
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(1), _deal(2)])
+    _rewrite_sheet(path, lambda xml: xml.replace(
+        "</sheetData>", '<row r="6"><c r="K6" t="inlineStr"><is><t>checked by Dana</t></is>'
+                        '</c></row><row r="8"><c r="F8"><f>SUM(F2:F3)</f></c></row>'
+                        "</sheetData>"))
+    assert sheet_last_row(path, None) == 8
+
+    result = read_export(path, week=WEEK)
+
+    assert result.snapshot["deal_id"].tolist() == ["OPP-00001", "OPP-00002"]
+    assert [(p.row, p.column) for p in result.report.problems] == [(8, "Amount")]
+    assert result.report.rows_read == (result.report.rows_kept + result.report.rows_rejected
+                                       + result.report.rows_skipped)
+
+
 @pytest.mark.slow
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -187,7 +187,9 @@ def read_xlsx(peek: ExportPeek, names: list[str],
     book = _open_book(peek.path, limits)
     try:
         sheet = book[peek.sheet] if peek.sheet else book.worksheets[0]
-        rows = _sheet_rows(peek, sheet, limits)
+        # the last row holding anything, counted from the sheet's XML (a value beyond the
+        # header's columns, a formula without a saved value): blank rows up to it are kept
+        rows = _sheet_rows(peek, sheet, limits, scan_sheet(peek.path, peek.sheet).last_row)
     finally:
         book.close()
     first = peek.header_row + 1
@@ -216,9 +218,11 @@ def read_xlsx(peek: ExportPeek, names: list[str],
     return frame
 
 
-def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits) -> list[tuple[Any, ...]]:
+def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits,
+                keep_to: int) -> list[tuple[Any, ...]]:
     """The rows below the header cut or padded to the header's width, without the blank
-    rows after the last non-empty one; refused beyond the row and cell-size limits."""
+    rows after the last one holding values (or row ``keep_to``, if later); refused beyond
+    the row and cell-size limits."""
     width = len(peek.header)
     blank = (None,) * width
     quarter = limits.max_cell_bytes // 4  # a character takes at most 4 bytes in UTF-8
@@ -248,6 +252,7 @@ def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits) -> list[tuple[
         rows.extend([blank] * pending)
         pending = 0
         rows.append(cells)
+    rows.extend([blank] * min(pending, max(0, keep_to - (first - 1 + len(rows)))))
     return rows
 
 
