@@ -101,7 +101,11 @@ def test_svg_is_byte_identical_across_renders(name: str, build: Builder,
 def test_funnel_follows_the_stage_model_order() -> None:
     spec = charts.funnel_chart(STAGES, stage_model=load_stage_model("generic_4"),
                                lang="en").to_dict()
-    assert spec["layer"][0]["encoding"]["y"]["sort"] == [
+    # the order travels in the data (a rank), never as a list of names in an expression
+    assert spec["layer"][0]["encoding"]["y"]["sort"] == {"field": "order", "op": "min",
+                                                         "order": "ascending"}
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["label"] for r in sorted(rows, key=lambda r: r["order"])] == [
         "Initial contact", "Needs confirmed", "Negotiation & signing"]
 
 
@@ -197,3 +201,124 @@ def test_enable_offline_selects_the_svg_renderer() -> None:
         assert alt.renderers.active == "svg"
     finally:
         alt.renderers.enable(previous)
+
+
+# === hostile names: every chart renders, no name enters a chart expression ==============
+#: names that broke or could break a chart: line and paragraph separators (line breaks
+#: to Vega's expression parser), quotes, backslashes, braces, markup, controls (a NUL
+#: aborted the renderer)
+HOSTILE = ["a\u2028b", "c\u2029d", "O'Brien", 'say "hi"', "back\\slash\\", "{{7*7}}",
+           "{team}", "</script><script>alert(1)</script>", "NUL\x00x", "esc\x1b", "\ufffe",
+           "datum.x", "' + alert(1) + '", '"]) || true || (["']
+
+
+def _builders(names: list[str]) -> list[charts.ChartLike]:
+    """Every builder, its names (stages, steps, teams, reps, series) taken from ``names``."""
+    n = len(names)
+    values = [float(i + 1) for i in range(n)]
+    return [
+        charts.funnel_chart(pd.DataFrame({"stage": names, "label": names, "deals": range(n),
+                                          "amount": values}), lang="en"),
+        charts.conversion_chart(pd.DataFrame({"from_stage": names, "to_stage": names[::-1],
+                                              "conversion": 0.5, "reference": 0.4}), lang="en"),
+        charts.waterfall_chart(pd.DataFrame({
+            "step": ["opening", *names, "closing"], "kind": ["start", *["inflow"] * n, "end"],
+            "amount": [10.0, *values, 10.0 + sum(values)]}), lang="en"),
+        charts.trend_chart(pd.DataFrame({"team": names, "week": "2026-W47", "value": values}),
+                           lang="en"),
+        charts.rep_comparison_chart(pd.DataFrame({"team": names, "owner": names[::-1],
+                                                  "value": values, "team_median": 1.0}),
+                                    lang="en"),
+        charts.forecast_chart(pd.DataFrame({"team": names, "won_to_date": values,
+                                            "weighted_in_period": values, "target": 5.0}),
+                              lang="en"),
+    ]
+
+
+def _expressions(node: Any) -> list[str]:
+    """Every expression string of a compiled Vega spec."""
+    if isinstance(node, dict):
+        found = [v for k, v in node.items() if k in ("expr", "signal", "test", "update")
+                 and isinstance(v, str)]
+        return found + [e for v in node.values() for e in _expressions(v)]
+    if isinstance(node, list):
+        return [e for v in node for e in _expressions(v)]
+    return []
+
+
+def _valid_svg(html: str) -> None:
+    from xml.etree import ElementTree
+
+    svg = html[html.index("<svg"):html.rindex("</svg>") + len("</svg>")]
+    ElementTree.fromstring(svg)  # well-formed: parses as XML
+
+
+@pytest.mark.slow
+def test_every_builder_draws_hostile_names_and_keeps_them_out_of_expressions() -> None:
+    import vl_convert
+
+    from pipereview.charts._render import _vl_version
+
+    marked = [f"QQ{i}{name}" for i, name in enumerate(HOSTILE)]
+    for chart in _builders(marked):
+        _valid_svg(charts.svg_html(chart))
+        vega = vl_convert.vegalite_to_vega(chart.to_dict(validate=False),
+                                           vl_version=_vl_version())
+        assert not [e for e in _expressions(vega) if "QQ" in e], chart.to_dict()["title"]
+
+
+@pytest.mark.slow
+def test_builders_draw_any_names() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    pieces = st.sampled_from(["\u2028", "\u2029", "'", '"', "\\", "{", "}", "<", ">", "/",
+                              "\x00", "\x1f", "\ufeff", "华", "a", " ", "\n", "\t", "&"])
+    names = st.lists(st.lists(pieces, min_size=1, max_size=6).map("".join), min_size=1,
+                     max_size=4, unique=True)
+
+    @settings(max_examples=10, deadline=None)
+    @given(names)
+    def draws(chosen: list[str]) -> None:
+        for chart in _builders(chosen):
+            _valid_svg(charts.svg_html(chart))
+
+    draws()
+
+
+@pytest.mark.slow
+def test_every_registered_chart_draws_hostile_team_and_rep_names(sample_store: Any,
+                                                                 tmp_path: Any) -> None:
+    from pipereview import SnapshotStore, with_deal_keys
+    from pipereview.coaching import CoachingContext
+    from pipereview.targets import load_targets
+
+    weeks = ["2026-W46", "2026-W47"]
+    north = SnapshotStore(sample_store).history(teams=["North"], weeks=weeks)
+    owners = sorted(north["owner"].unique())
+    teams = HOSTILE[:5]
+    parts = []
+    for i, team in enumerate(teams):  # each hostile team with hostile reps
+        part = north.copy()
+        part["team"] = team
+        part["owner"] = part["owner"].map({o: HOSTILE[(i + k) % len(HOSTILE)]
+                                           for k, o in enumerate(owners)})
+        part["deal_id"] = part["deal_id"].astype(str) + f"-{i}"
+        parts.append(part)
+    history = with_deal_keys(pd.concat(parts, ignore_index=True))
+    latest = history[history["snapshot_week"] == weeks[-1]]
+    rows = [{"team": t, "owner": "", "period": "2026-Q4", "amount": 1e6, "currency": "USD"}
+            for t in teams]
+    rows += [{"team": t, "owner": o, "period": "2026-Q4", "amount": 1e5, "currency": "USD"}
+             for t, o in latest[["team", "owner"]].drop_duplicates().itertuples(index=False)]
+    path = tmp_path / "targets.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    context = CoachingContext(history, as_of=weeks[-1], targets=load_targets(path))
+    names = charts.chart_names()
+    for team in teams:
+        owner = latest.loc[latest["team"] == team, "owner"].iloc[0]
+        for who in (None, owner):
+            drawn = charts.draw_charts(context, team, who, names, lang="en")
+            assert [name for name, _ in drawn] == names, (team, who)
+            for _, html in drawn:
+                _valid_svg(html)

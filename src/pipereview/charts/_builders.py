@@ -51,6 +51,13 @@ _BAR = "#4c78a8"
 _MARK = "#333333"
 
 
+def _by_order(field: str = "order") -> alt.EncodingSortField:
+    """Sort a nominal axis by a rank carried in the data (``field``), never by a list of
+    its values: Vega-Lite writes a sort list into an expression, where a name holding
+    U+2028 (a line break to the expression parser) stops the chart."""
+    return alt.EncodingSortField(field=field, op="min", order="ascending")
+
+
 def _fmt(value: float, *, signed: bool = False) -> str:
     """A display amount: thousands separators, no decimals ('' when missing)."""
     if pd.isna(value):
@@ -99,11 +106,11 @@ def funnel_chart(stage_table: pd.DataFrame, *, stage_model: StageModel | None = 
         names = list(keys)
     unit = " 单" if lang == "zh" else " deals"
     plot = pd.DataFrame({
-        "label": names, "amount": data["amount"].astype(float),
+        "label": names, "order": np.arange(len(names)), "amount": data["amount"].astype(float),
         "deals": data["deals"].astype("int64"),
         "text": [f"{_fmt(a)} ({d}{unit})" for a, d in zip(data["amount"], data["deals"],
                                                           strict=True)]})
-    y = alt.Y("label:N", sort=names, title=label("stage", lang))
+    y = alt.Y("label:N", sort=_by_order(), title=label("stage", lang))
     base = alt.Chart(plot).encode(y=y)
     bars = base.mark_bar(color=_BAR).encode(
         x=alt.X("amount:Q", title=label("amount", lang)),
@@ -125,10 +132,11 @@ def conversion_chart(conversion: pd.DataFrame, *, lang: str = "zh") -> alt.Layer
                                            conversion["to_stage"].astype("str"), strict=True)]
     rates = conversion["conversion"].astype(float).to_numpy()
     plot = pd.DataFrame({
-        "label": names, "conversion": rates,
+        "label": names, "order": np.arange(len(names)), "conversion": rates,
         "reference": conversion["reference"].astype(float).to_numpy(),
         "text": ["" if pd.isna(r) else f"{r:.0%}" for r in rates]})
-    base = alt.Chart(plot).encode(y=alt.Y("label:N", sort=names, title=label("stage", lang)))
+    base = alt.Chart(plot).encode(y=alt.Y("label:N", sort=_by_order(),
+                                          title=label("stage", lang)))
     x = alt.X("conversion:Q", title=f"{label('conversion', lang)} ({label('tick_reference', lang)})", axis=alt.Axis(format=".0%"))
     bars = base.mark_bar(color=_BAR).encode(x=x, tooltip=["label:N", "conversion:Q",
                                                           "reference:Q"])
@@ -199,21 +207,21 @@ def waterfall_chart(waterfall: pd.DataFrame, *, lang: str = "zh",
     The running total is computed by :func:`waterfall_bars`.
     """
     bars_frame = waterfall_bars(waterfall, lang=lang, skip_empty=skip_empty)
-    names = list(bars_frame["label"])
+    bars_frame["order"] = np.arange(len(bars_frame))
     groups = ("pipeline", "inflow", "outflow")  # opening and closing share a colour
     bars_frame["colour"] = [label("pipeline" if k in ("start", "end") else k, lang)
                             for k in bars_frame["kind"]]
     colour = alt.Color("colour:N", title=label("kind", lang), scale=alt.Scale(
         domain=[label(g, lang) for g in groups], range=list(_KIND_COLOURS)))
     base = alt.Chart(bars_frame).encode(
-        x=alt.X("label:N", sort=names, title=label("step", lang),
+        x=alt.X("label:N", sort=_by_order(), title=label("step", lang),
                 axis=alt.Axis(labelAngle=-40)))
     bars = base.mark_bar().encode(
         y=alt.Y("start:Q", title=label("amount", lang)), y2="end:Q", color=colour,
         tooltip=["label:N", "amount:Q", "end:Q"])
     top = bars_frame[["start", "end"]].max(axis=1)
     text = alt.Chart(bars_frame.assign(top=top)).mark_text(dy=-6).encode(
-        x=alt.X("label:N", sort=names), y="top:Q", text="text:N")
+        x=alt.X("label:N", sort=_by_order()), y="top:Q", text="text:N")
     return finish(alt.LayerChart(layer=[bars, text]), label("title_waterfall", lang))
 
 
@@ -231,11 +239,12 @@ def trend_chart(trend: pd.DataFrame, *, by: str = "team", metric: str | None = N
     plot = pd.DataFrame({"week": rows["week"].astype("str").to_numpy(),
                          "series": rows[by].astype("str").to_numpy(),
                          "value": rows["value"].astype(float).to_numpy()})
-    weeks, series = sorted(set(plot["week"])), sorted(set(plot["series"]))
+    plot["week_order"] = pd.factorize(plot["week"], sort=True)[0]
+    plot["series_order"] = pd.factorize(plot["series"], sort=True)[0]
     chart: alt.Chart = alt.Chart(plot).mark_line(point=True).encode(
-        x=alt.X("week:O", sort=weeks, title=label("week", lang)),
+        x=alt.X("week:O", sort=_by_order("week_order"), title=label("week", lang)),
         y=alt.Y("value:Q", title=label(metric, lang)),
-        color=alt.Color("series:N", sort=series, title=label(by, lang)),
+        color=alt.Color("series:N", sort=_by_order("series_order"), title=label(by, lang)),
         tooltip=["week:O", "series:N", "value:Q"])
     return finish(chart, f"{label('title_trend', lang)}: {label(metric, lang)}")
 
@@ -261,7 +270,8 @@ def rep_comparison_chart(reps: pd.DataFrame, *, metric: str | None = None,
                          "team_median": rows["team_median"].astype(float).to_numpy()})
     plot = plot.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
     plot["text"] = [_fmt(v) for v in plot["value"]]
-    base = alt.Chart(plot).encode(y=alt.Y("rep:N", sort=list(plot["rep"]),
+    plot["order"] = np.arange(len(plot))
+    base = alt.Chart(plot).encode(y=alt.Y("rep:N", sort=_by_order(),
                                           title=label("owner", lang)))
     bars = base.mark_bar(color=_BAR).encode(
         x=alt.X("value:Q", title=f"{label(metric, lang)} ({label('tick_median', lang)})"),
@@ -295,14 +305,16 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team",
     names = list(rows["_name"])
     parts = [label("won", lang), label("weighted_open", lang)]
     bars_frame = pd.DataFrame({
-        "name": names * 2, "part": [parts[0]] * len(names) + [parts[1]] * len(names),
+        "name": names * 2, "order": list(range(len(names))) * 2,
+        "part": [parts[0]] * len(names) + [parts[1]] * len(names),
         "x": np.concatenate([np.zeros(len(names)), won]),
         "x2": np.concatenate([won, won + weighted]),
         "amount": np.concatenate([won, weighted])})
     marks_frame = pd.DataFrame({
-        "name": names, "target": target, "right": np.fmax(target, won + weighted),
+        "name": names, "order": np.arange(len(names)), "target": target,
+        "right": np.fmax(target, won + weighted),
         "text": [f"{label('gap', lang)} {_fmt(g)}" for g in gap.tolist()]})
-    y = alt.Y("name:N", sort=names, title=label(by, lang))
+    y = alt.Y("name:N", sort=_by_order(), title=label(by, lang))
     bars = alt.Chart(bars_frame).mark_bar().encode(
         y=y, x=alt.X("x:Q", title=label("amount", lang)), x2="x2:Q",
         color=alt.Color("part:N", sort=parts, title=None,

@@ -28,6 +28,8 @@ __all__ = ["enable_offline", "svg_html", "to_svg"]
 
 _ACTIVE_TAGS = frozenset({"script", "foreignobject", "iframe", "object", "embed"})
 _BLANK = re.compile(r"[\s\x00-\x1f]+")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_SEPARATORS = re.compile("[\u2028\u2029]")
 
 
 def to_svg(chart: ChartLike) -> str:
@@ -50,8 +52,32 @@ def _spec_to_svg(spec: dict[str, Any]) -> str:
 
     if _has_url(spec):
         raise ValueError("the chart loads data from a URL; charts must carry inline data")
-    svg: str = vl_convert.vegalite_to_svg(spec, vl_version=_vl_version())
+    svg: str = vl_convert.vegalite_to_svg(_safe_texts(spec), vl_version=_vl_version())
     return svg
+
+
+def _safe_text(text: str) -> str:
+    """``text`` as every chart can hold it: what SVG (XML 1.0) cannot hold becomes U+FFFD
+    (a NUL would abort the renderer), a line or paragraph separator a space (Vega's
+    expression parser takes it for a line break inside a string)."""
+    return _SEPARATORS.sub(" ", _NOT_XML.sub("\ufffd", text))
+
+
+def _safe_texts(node: Any) -> Any:
+    r"""A copy of a chart spec with :func:`_safe_text` applied to every text and key, the
+    same way everywhere (a name in the data and in a sort list stay equal).
+
+    >>> _safe_texts({"title": "a\u2028b", "data": {"values": [{"n\x00": ["x\x00"]}]}})
+    {'title': 'a b', 'data': {'values': [{'n�': ['x�']}]}}
+    """
+    if isinstance(node, str):
+        return _safe_text(node)
+    if isinstance(node, dict):
+        return {(_safe_text(k) if isinstance(k, str) else k): _safe_texts(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_safe_texts(v) for v in node]
+    return node
 
 
 def svg_html(chart: ChartLike, *, label: str | None = None) -> str:
