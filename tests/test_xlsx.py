@@ -317,6 +317,30 @@ def test_rows_columns_and_cell_size_limits_name_the_place(tmp_path: Path) -> Non
         read_export(tmp_path / "wide.xlsx", week=WEEK)
 
 
+def test_the_configured_limits_reach_the_cli_and_the_folder_ingest(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipereview.cli import app
+    from pipereview.config import load_config
+    from pipereview.ingest_week import ingest_folder
+
+    config = tmp_path / "pipereview.yaml"
+    config.write_text("limits:\n  max_rows: 5\n", encoding="utf-8")
+    week = tmp_path / "exports" / WEEK
+    week.mkdir(parents=True)
+    path = _workbook(week / "deals.xlsx", [_deal(n) for n in range(1, 8)])
+
+    result = CliRunner().invoke(app, ["--config", str(config), "ingest", str(path), "--week",
+                                      WEEK, "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1, result.output
+    assert "beyond the limit max_rows = 5" in " ".join(result.output.split())
+
+    with pytest.raises(InputError, match="max_rows = 5"):
+        ingest_folder(tmp_path / "exports", store=tmp_path / "store",
+                      limits=load_config(config).limits)
+    assert len(ingest_folder(tmp_path / "exports", store=tmp_path / "store")) == 1
+
+
 # --- Parquet -----------------------------------------------------------------------------
 
 def _parquet(path: Path, **columns: pa.Array | list[object]) -> Path:
