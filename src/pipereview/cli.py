@@ -151,7 +151,8 @@ def ingest(
     chosen_map = map_file or (column_maps.get(crm) if crm else None)
     outcome = ingest_week(files, week=week, column_map=chosen_map, stage_model=model,
                           team=team, encoding=encoding, store=store, replace=replace,
-                          keep_going=keep_going, progress=_progress)
+                          keep_going=keep_going, progress=_progress,
+                          limits=_config().limits)
     for report in outcome.reports:
         out.print(report.summary(), markup=False, soft_wrap=True)
     for path in outcome.quarantine_files:
@@ -206,7 +207,7 @@ def demo(
     from pipereview.ingest_week import ingest_folder
 
     results = ingest_folder(samples / "exports", store=out_dir / "store", replace=True,
-                            progress=_progress)
+                            progress=_progress, limits=_config().limits)
     from pipereview.store import SnapshotStore
 
     store = SnapshotStore(out_dir / "store")

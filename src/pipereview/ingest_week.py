@@ -24,6 +24,7 @@ import pandas as pd
 from pipereview.columnmaps import ColumnMap
 from pipereview.errors import InputError, SchemaError
 from pipereview.ingest import IngestReport, IngestResult, read_export
+from pipereview.limits import ReadLimits
 from pipereview.stages import EVIDENCE_FLAG_FIELDS, StageModel
 from pipereview.store import SnapshotStore, atomic_write
 from pipereview.weeks import Week
@@ -56,6 +57,7 @@ def ingest_week(
     replace: bool = False,
     keep_going: bool = False,
     progress: ProgressFactory | None = None,
+    limits: ReadLimits | None = None,
 ) -> WeekIngest:
     """Read, check and store the exports of one week (see the module docstring)."""
     week = week if isinstance(week, Week) else Week.parse(week)
@@ -68,7 +70,8 @@ def ingest_week(
         task = bar.add_task(f"reading {week}", total=len(files)) if bar else None
         for file in files:
             results.append(read_export(file, week=week, column_map=column_map,
-                                       stage_model=stage_model, team=team, encoding=encoding))
+                                       stage_model=stage_model, team=team, encoding=encoding,
+                                       limits=limits))
             if bar:
                 bar.advance(task)
     files_quarantine = _write_quarantine(target, week, results)
@@ -107,6 +110,7 @@ def ingest_folder(
     replace: bool = False,
     keep_going: bool = False,
     progress: ProgressFactory | None = None,
+    limits: ReadLimits | None = None,
 ) -> list[WeekIngest]:
     """Ingest ``folder/<week>/*`` (one sub-folder per ISO week, e.g. ``2026-W47``);
     ``keep_going`` as for :func:`ingest_week`. Every file of a week folder is taken as an
@@ -129,7 +133,7 @@ def ingest_folder(
             files = sorted(p for p in week_dir.iterdir() if p.is_file()
                            and not p.name.startswith((".", "~$")))
             outcomes.append(ingest_week(files, week=week, store=store, replace=replace,
-                                        keep_going=keep_going))
+                                        keep_going=keep_going, limits=limits))
             if bar:
                 bar.advance(task)
     return outcomes

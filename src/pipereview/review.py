@@ -169,7 +169,7 @@ class WeeklyReview:
                 history = SnapshotStore(store).history()
             elif exports:
                 with tempfile.TemporaryDirectory() as tmp:
-                    ingest_folder(exports, store=Path(tmp) / "store")
+                    ingest_folder(exports, store=Path(tmp) / "store", limits=settings.limits)
                     history = SnapshotStore(Path(tmp) / "store").history()
             else:
                 raise ValueError("give history_path, store or exports")
