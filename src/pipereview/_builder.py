@@ -191,8 +191,11 @@ class RowBuilder:
         """One currency per team: a team's amounts are added together."""
         if "currency" not in self.out:
             return
-        currency = self.out["currency"].str.upper()
-        self.out["currency"] = currency
+        currency = self.out["currency"]
+        code = currency.str.fullmatch(r"[A-Za-z]{3}").fillna(False).astype(bool)
+        if code.any():  # ISO codes in capitals (usd is USD); names such as US Dollar stay
+            currency = currency.where(~code, currency.str.upper())
+            self.out["currency"] = currency
         for team, main, count, total, other in mixed_currencies(
                 self.out["team"].where(~self.skipped), currency):
             self.fail(other, "currency",
