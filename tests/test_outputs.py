@@ -219,3 +219,35 @@ def test_published_pack_holds_only_each_teams_own_deals(sample_store: Path,
     assert not list(out.rglob("*.parquet")) and sorted(p.name for p in out.iterdir()) == [W47]
     manifest = json.loads((week / "manifest.json").read_text(encoding="utf-8"))
     assert [t["team"] for t in manifest["teams"]] == teams
+
+
+# === mixed currencies in stored data: never added, never a crash =======================
+@pytest.mark.slow
+def test_a_team_in_two_currencies_is_reported_without_adding_them(north: pd.DataFrame
+                                                                  ) -> None:
+    from pipereview.review import WeeklyReview
+    from pipereview.schema import open_mask
+    from pipereview.weekly import change_summary
+
+    history = north[north["team"] == "North"].copy()
+    deal = history.loc[history["snapshot_week"] == W47, "deal_id"].iloc[0]
+    history.loc[history["deal_id"] == deal, "currency"] = "EUR"  # one EUR deal, every week
+    name = history.loc[history["deal_id"] == deal, "deal_name"].iloc[-1]
+    review = WeeklyReview(history, team="North", week=W47, lang="en")
+    headline = review.headline()
+    assert headline["open_amount"] is None and headline["won_amount"] is None
+    message = headline["refused"]
+    assert "North" in message and "EUR, USD" in message and f"{name} ({deal}, EUR)" in message
+    for section in (review.headline_section(), review.changes_section(),
+                    review.funnel_section(), review.forecast_section(),
+                    review.risks_section(), review.coaching_section()):
+        assert section.body  # every section renders; the summing ones say why they don't
+    assert "never added" in review.funnel_section().body
+    # `pipereview changes`: a row per currency, each summing its own deals
+    prev, curr = (history[history["snapshot_week"] == w] for w in ("2026-W46", W47))
+    summary = change_summary(prev, curr).set_index("currency")
+    assert list(summary.index) == ["EUR", "USD"]
+    for code in ("EUR", "USD"):
+        mine = curr[(curr["currency"] == code) & open_mask(curr)]
+        assert summary.loc[code, "open_deals"] == len(mine)
+        assert summary.loc[code, "open_amount"] == pytest.approx(mine["amount"].sum())

@@ -216,6 +216,38 @@ class WeeklyReview:
         return ", ".join(sorted(set(self.latest["currency"].fillna("").astype(str)) - {""}))
 
     @cached_property
+    def mixed_currencies(self) -> str | None:
+        """Why the team's amounts are not added, or None: its deals of the last 13 stored
+        weeks (the weeks the sections sum) are in more than one currency — possible in a
+        store written before ingest refused that. The message names the team, the
+        currencies and the deals outside the main one."""
+        weeks = sorted(self.history["snapshot_week"].astype("str").unique())[-13:]
+        rows = self.history[self.history["snapshot_week"].astype("str").isin(weeks)]
+        codes = rows["currency"].astype("object").where(rows["currency"].notna(), "")
+        counts = codes.astype(str).value_counts()
+        if len(counts) < 2:
+            return None
+        main = str(counts.index[0])
+        others = rows[codes != main].drop_duplicates("deal_key", keep="last")
+        listed = [f"{name} ({deal}, {code or 'no currency'})" for name, deal, code in
+                  zip(others["deal_name"], others["deal_id"], codes[others.index], strict=True)]
+        more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
+        return (f"{self.team} holds deals in {len(counts)} currencies "
+                f"({', '.join(c or 'none' for c in sorted(counts.index))}); amounts in "
+                f"different currencies are never added, so the sums are left out. Deals not "
+                f"in {main or 'no currency'}: {'; '.join(listed[:5])}{more}. Convert them to "
+                f"one currency in the exports (or give each currency its own team) and "
+                "ingest again.")
+
+    def _refused(self, key: str) -> Section | None:
+        """The section ``key`` saying why its sums are left out, or None when the team's
+        deals are in one currency."""
+        message = self.mixed_currencies
+        if message is None:
+            return None
+        return Section(self.t(key), f'<p class="refused">{html.escape(message)}</p>')
+
+    @cached_property
     def prepared(self) -> PreparedHistory:
         """The team's history, prepared once (:func:`~pipereview.prepared.prepare_history`)
         for the sections and the coaching rules."""
@@ -255,6 +287,11 @@ class WeeklyReview:
         from pipereview.forecast import weighted_pipeline, won_deals
 
         open_now = self.latest[open_mask(self.latest)]
+        if self.mixed_currencies is not None:  # counts only: amounts are never added
+            return {"team": self.team, "week": str(self.week), "period": self.period,
+                    "currency": self.currency, "open_deals": len(open_now),
+                    "open_amount": None, "weighted_pipeline": None, "won_amount": None,
+                    "refused": self.mixed_currencies}
         weighted = weighted_pipeline(open_now)["weighted"].sum() if len(open_now) else 0.0
         won = won_deals(self.prepared, self.period, self.week)
         first_seen = self.history.groupby("deal_key")["snapshot_week"].min()
@@ -285,7 +322,10 @@ class WeeklyReview:
 
     def headline_section(self) -> Section:
         """The headline figures as a small table."""
-        return Section(self.t("headline"), self.figures_table(self.headline()))
+        figures = self.headline()
+        note = (f'<p class="refused">{html.escape(figures["refused"])}</p>'
+                if figures.get("refused") else "")
+        return Section(self.t("headline"), self.figures_table(figures) + note)
 
     def figures_table(self, figures: dict[str, Any]) -> str:
         """Headline figures (as :meth:`headline` gives them) as an HTML table in the
@@ -310,6 +350,8 @@ class WeeklyReview:
         weeks = sorted(self.history["snapshot_week"].unique())
         if len(weeks) < 2:
             return Section(self.t("changes"), f"<p>{html.escape(self.t('no_previous'))}</p>")
+        if refused := self._refused("changes"):
+            return refused
         prev = self.history[self.history["snapshot_week"] == weeks[-2]]
         moves = deal_movements(prev, self.latest)
         steps = waterfall(moves, self.period)
@@ -326,6 +368,9 @@ class WeeklyReview:
         from pipereview import charts
         from pipereview.funnel import stage_table
         from pipereview.stages import load_stage_model
+
+        if refused := self._refused("funnel"):
+            return refused
 
         table = stage_table(self.prepared, as_of=self.week)
         model = load_stage_model(str(table["stage_model"].iloc[0])) if len(table) else None
@@ -349,6 +394,8 @@ class WeeklyReview:
         from pipereview import charts
         from pipereview.forecast import period_forecast
 
+        if refused := self._refused("forecast"):
+            return refused
         if self.targets is None:
             return Section(self.t("forecast"), f"<p>{html.escape(self.t('no_targets'))}</p>")
         reps = period_forecast(self.prepared, self.targets, self.period, self.week, by="owner",
@@ -398,6 +445,8 @@ class WeeklyReview:
         """The team summary and every rep's coaching sheet."""
         from pipereview.coaching import coaching_sheet, team_summary
 
+        if refused := self._refused("coaching"):
+            return refused
         prompts = self.coaching_prompts
         body = team_summary(prompts, self.team, as_of=self.week).to_html()
         owners = sorted(set(self.latest["owner"]) - {""})

@@ -34,22 +34,28 @@ SUMMARY_CATEGORIES: tuple[str, ...] = (
 
 
 def change_summary(prev: pd.DataFrame | None, curr: pd.DataFrame) -> pd.DataFrame:
-    """One row per team: open deals and amount now, how many deals moved in each way
+    """One row per team and currency: open deals and amount now, how many deals moved in each way
     (by primary category, see :mod:`pipereview.movements`), the amounts won and lost, and
     the net change of the open pipeline (this week's open amount minus last week's).
 
-    ``prev`` is None in the first stored week (every open deal counts as new).
+    ``prev`` is None in the first stored week (every open deal counts as new). A team
+    whose deals are in more than one currency gets one row per currency, each with the
+    sums of its own deals: amounts of two currencies are never added.
     """
     moves = deal_movements(prev, curr)
     open_now = moves["state_to"] == "open"
     open_before = moves["state_from"] == "open"
+    currency = moves["currency"].astype("object").where(moves["currency"].notna(), "")
     rows = []
-    for team, part in moves.groupby("team", sort=True):
+    # amounts of different currencies are never added: a team whose deals are in two
+    # currencies (a store written before ingest refused that) gets a row per currency
+    for (team, code), part in moves.groupby([moves["team"], currency.astype(str)],
+                                            sort=True):
         now, before = open_now.loc[part.index], open_before.loc[part.index]
         open_amount = float(part.loc[now, "amount_to"].sum())
         row: dict[str, object] = {
             "team": team,
-            "currency": ", ".join(sorted(set(part["currency"].dropna().astype(str)))),
+            "currency": code,
             "open_deals": int(now.sum()),
             "open_amount": open_amount,
         }
