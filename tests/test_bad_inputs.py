@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 from pipereview.cli import app
 from pipereview.errors import InputError, PipereviewError
 from pipereview.ingest import read_export
-from pipereview.ingest_week import ingest_folder
+from pipereview.ingest_week import ingest_folder, quarantine_name
 from pipereview.store import SnapshotStore
 
 BAD = Path(__file__).parent / "data" / "bad"
@@ -118,7 +118,8 @@ def test_bad_input(case: dict[str, Any], store: Path) -> None:
 
 
 def _check_quarantine(case: dict[str, Any], store: Path, needs: str) -> None:
-    path = store / "quarantine" / WEEK / f"{Path(case['file']).stem}.quarantine.csv"
+    path = store / "quarantine" / WEEK / quarantine_name(BAD / case["file"])
+    assert path.name.startswith(f"{Path(case['file']).stem}.")  # named after its export
     expected: dict[int, list[str]] = case.get("quarantine") or {}
     if not expected:
         assert not path.exists(), f"unexpected quarantine file {path}"
@@ -282,8 +283,7 @@ def test_keep_going_stores_the_rest_and_counts_every_row(case: dict[str, Any], s
     [counts] = info["files"]
     assert counts == {"file": case["file"], "rows_read": read, "rows_kept": kept,
                       "rows_rejected": rejected, "rows_skipped": skipped,
-                      "quarantine": f"quarantine/{WEEK}/{Path(case['file']).stem}"
-                                    ".quarantine.csv"}
+                      "quarantine": f"quarantine/{WEEK}/{quarantine_name(BAD / case['file'])}"}
     quarantine = pd.read_csv(store / counts["quarantine"], encoding="utf-8-sig", dtype=str)
     assert len(quarantine) == rejected + skipped
     assert f"quarantine: {store / counts['quarantine']}" in _fold(result.output)
@@ -351,7 +351,8 @@ def test_week_of_good_and_bad_exports_through_the_batch(tmp_path: Path) -> None:
                       "negative_amount.csv": (3, 2, 1, 0)}
     assert outcome.rows == 11
     assert sorted(p.name for p in outcome.quarantine_files) == [
-        "merged_title_and_group_header.quarantine.csv", "negative_amount.quarantine.csv"]
+        quarantine_name(week_dir / "merged_title_and_group_header.xlsx"),
+        quarantine_name(week_dir / "negative_amount.csv")]
 
     result = _run(["run", "--week", WEEK, "--store", str(store), "--out", str(tmp_path / "out"),
                    "--notebook", str(TINY), "--workers", "2"])
@@ -365,7 +366,7 @@ def test_week_of_good_and_bad_exports_through_the_batch(tmp_path: Path) -> None:
     assert (inputs["rows"], inputs["rows_rejected"], inputs["rows_skipped"]) == (11, 1, 3)
     by_file = {f["file"]: f for f in inputs["files"]}
     assert by_file["negative_amount.csv"]["quarantine"] == \
-        f"quarantine/{WEEK}/negative_amount.quarantine.csv"
+        f"quarantine/{WEEK}/{quarantine_name(week_dir / 'negative_amount.csv')}"
     assert by_file["hubspot.csv"]["quarantine"] is None
     for entry in inputs["files"]:  # the manifest accounts for every row of every export
         assert entry["rows_read"] == entry["rows_kept"] + entry["rows_rejected"] \

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -7,8 +11,20 @@ import pandas as pd
 import pytest
 
 import pipereview.store as store_module
-from pipereview.errors import InvalidWeekError, SchemaError, WeekExistsError, WeekNotFoundError
+from pipereview.errors import (
+    DamagedWeekError,
+    InvalidWeekError,
+    SchemaError,
+    StoreBusyError,
+    StoreError,
+    StoreWarning,
+    WeekChangedError,
+    WeekExistsError,
+    WeekNotFoundError,
+)
+from pipereview.fileio import atomic_write
 from pipereview.store import SnapshotStore
+from pipereview.storecheck import verify_store
 
 
 def snapshot(week: str, deals: dict[str, float], team: str = "North") -> pd.DataFrame:
@@ -111,7 +127,8 @@ def test_week_strings_cannot_escape_the_store(store_dir: Path) -> None:
             store.path(week)
     (store_dir / "snapshots").mkdir(parents=True)
     (store_dir / "snapshots" / "notes.parquet").write_bytes(b"not a week")
-    assert store.weeks() == []
+    with pytest.warns(StoreWarning, match=r"notes\.parquet set aside: not a week file"):
+        assert store.weeks() == []
 
 
 def test_sources_are_fingerprinted(store_dir: Path, tmp_path: Path) -> None:
@@ -129,3 +146,129 @@ def test_default_location_follows_environment(monkeypatch: pytest.MonkeyPatch, t
     assert SnapshotStore().root == Path("pipereview-data")
     monkeypatch.setenv("PIPEREVIEW_STORE", str(tmp_path))
     assert SnapshotStore().root == tmp_path
+
+
+# --- damage: a checksum recorded at write; a damaged week set aside, the others work ------
+
+def _two_weeks(store_dir: Path) -> SnapshotStore:
+    store = SnapshotStore(store_dir)
+    store.add(snapshot("2026-W46", {"A": 90.0}), "2026-W46")
+    store.add(snapshot("2026-W47", {"A": 100.0, "B": 50.0}), "2026-W47")
+    return store
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-200])
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, different bytes: only the checksum tells
+    path.write_bytes(bytes(data))
+
+
+def _foreign(path: Path) -> None:
+    pd.DataFrame({"x": [1, 2]}).to_parquet(path)
+
+
+def _week_copied_under_another_name(path: Path) -> None:
+    path.write_bytes(path.with_name("2026-W47.parquet").read_bytes())
+
+
+def test_checksum_is_recorded_at_write(store_dir: Path) -> None:
+    store = _two_weeks(store_dir)
+    record = json.loads(store.checksum_path("2026-W47").read_text(encoding="utf-8"))
+    data = store.path("2026-W47").read_bytes()
+    assert record["sha256"] == hashlib.sha256(data).hexdigest()
+    assert record["bytes"] == len(data) and record["replaces"] is None
+
+
+@pytest.mark.parametrize("damage", [_truncate, _flip_a_byte, _foreign,
+                                    _week_copied_under_another_name])
+def test_a_damaged_week_is_named_and_set_aside(store_dir: Path, damage: Any) -> None:
+    store = _two_weeks(store_dir)
+    damage(store.path("2026-W46"))
+    fresh = SnapshotStore(store_dir)  # nothing remembered from the writes
+    with pytest.warns(StoreWarning, match=r"2026-W46\.parquet"):
+        history = fresh.history()
+    assert history["snapshot_week"].tolist() == ["2026-W47", "2026-W47"]  # the intact week
+    with pytest.warns(StoreWarning, match=r"2026-W46"):
+        assert fresh.summary()["week"].tolist() == ["2026-W47"]
+    with pytest.raises(DamagedWeekError, match=r"2026-W46.*--replace") as info:
+        fresh.read("2026-W46")
+    assert info.value.path == store.path("2026-W46")
+    check = verify_store(store_dir)
+    assert not check.ok and check.weeks == ["2026-W47"]
+    assert [f.path.name for f in check.problems] == ["2026-W46.parquet"]
+
+
+def test_replacing_a_week_keeps_it_readable_at_every_step(store_dir: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill between the checksum record and the week's rename leaves the old week, and
+    its record names it as the one replaced: still intact."""
+    store = _two_weeks(store_dir)
+    real_replace = os.replace
+
+    def die_on_the_week(src: Any, dst: Any) -> None:
+        if str(dst).endswith(".parquet"):
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(store_module.os, "replace", die_on_the_week)
+    with pytest.raises(KeyboardInterrupt):
+        store.add(snapshot("2026-W47", {"C": 1.0}), "2026-W47", replace=True)
+    monkeypatch.undo()
+    fresh = SnapshotStore(store_dir)
+    assert fresh.read("2026-W47")["deal_id"].tolist() == ["A", "B"]
+    assert verify_store(store_dir).ok
+
+
+def test_compare_and_swap(store_dir: Path) -> None:
+    store = _two_weeks(store_dir)
+    before = store.state("2026-W47")
+    assert store.state("2026-W40") is None
+    with pytest.raises(WeekExistsError, match="another writer"):
+        store.add(snapshot("2026-W47", {"C": 1.0}), "2026-W47", expect=None)
+    store.add(snapshot("2026-W47", {"C": 1.0}), "2026-W47", expect=before)
+    with pytest.raises(WeekChangedError, match="changed by another writer"):
+        store.add(snapshot("2026-W47", {"D": 1.0}), "2026-W47", expect=before)
+    assert store.read("2026-W47")["deal_id"].tolist() == ["C"]
+
+
+def test_leftovers_of_a_killed_write_are_cleaned_by_the_next_writer(store_dir: Path) -> None:
+    store = _two_weeks(store_dir)
+    old = [store.snapshot_dir / ".2026-W47.parquet.x1.tmp",
+           store.root / "quarantine" / "2026-W47" / ".a.quarantine.csv.x2.tmp",
+           store.root / "checksums" / "2026-W45.json"]  # a record whose week never came
+    for path in old:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"partial")
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    assert {f.path for f in verify_store(store_dir).problems} == set(old)
+    with store.lock():
+        live = store.snapshot_dir / ".2026-W48.parquet.x3.tmp"  # a writer after the lock
+        live.write_bytes(b"in progress")
+        assert store.clean_leftovers() == []  # never a file newer than the lock
+    assert not any(p.exists() for p in old) and live.exists()
+
+
+def test_no_write_follows_a_symlink_out_of_the_store(store_dir: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (store_dir / "quarantine").mkdir(parents=True)
+    (store_dir / "quarantine" / "2026-W47").symlink_to(outside)
+    target = store_dir / "quarantine" / "2026-W47" / "x.csv"
+    with pytest.raises(StoreError, match=r"symlink.*out of"), \
+            atomic_write(target, "w", within=store_dir) as handle:
+        handle.write("row,reason\n")
+    assert list(outside.iterdir()) == []
+    [finding] = verify_store(store_dir).problems
+    assert "symlink out of the store" in finding.what
+
+
+def test_the_lock_excludes_a_second_writer(store_dir: Path) -> None:
+    first, second = SnapshotStore(store_dir), SnapshotStore(store_dir, lock_timeout=0.2)
+    with first.lock(), pytest.raises(StoreBusyError, match="locked by another pipereview"):
+        second.add(snapshot("2026-W47", {"A": 1.0}), "2026-W47")
+    second.add(snapshot("2026-W47", {"A": 1.0}), "2026-W47")
+    assert second.weeks() == ["2026-W47"]

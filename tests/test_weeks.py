@@ -37,3 +37,16 @@ def test_week_arithmetic_crosses_years() -> None:
         "2026-W46", "2026-W47", "2026-W48"]
     assert Week.of(datetime.date(2026, 11, 23)) == Week.parse("2026-W48")
     assert Week.parse("2026-W47") < Week.parse("2026-W48")
+
+
+@pytest.mark.parametrize("text", ["0000-W01", "1899-W52", "2201-W01", "9999-W52"])
+def test_weeks_outside_the_years_pipereview_works_with_are_refused(text: str) -> None:
+    """Year 0 is no date; weeks near 9999 overflow pandas' timestamps (which end in 2262)
+    as soon as a step looks a few weeks ahead."""
+    with pytest.raises(InvalidWeekError, match=rf"{text} is not a week.*between 1900 and 2200"):
+        Week.parse(text)
+
+
+def test_the_first_and_last_weeks_accepted() -> None:
+    assert Week.parse("1900-W01").monday == datetime.date(1900, 1, 1)
+    assert Week.parse("2200-W52").sunday == datetime.date(2200, 12, 28)

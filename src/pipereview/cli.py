@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
@@ -41,7 +42,7 @@ err = Console(stderr=True, highlight=False)
 #: The run's options from the callback: --debug, --config (its path and what it says), and
 #: --templates folders.
 _state: dict[str, Any] = {"debug": False, "config": None, "config_path": None,
-                          "templates": []}
+                          "templates": [], "warned": set()}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -64,6 +65,13 @@ def _friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(1) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:  # a full disk, a read-only folder, a name too long: the user's
+            if _state["debug"]:
+                raise
+            from pipereview.errors import FileSystemError
+
+            _print_error(FileSystemError.from_os_error(exc, action="read or write"))
+            raise typer.Exit(1) from None
         except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
             if _state["debug"]:
                 raise
@@ -73,6 +81,25 @@ def _friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(3) from None
 
     return wrapper
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    """Print pipereview's own warnings (a damaged week set aside) as a line on stderr,
+    once per run; others as Python shows them."""
+    from pipereview.errors import StoreWarning
+
+    if not issubclass(category, StoreWarning):
+        _SHOW_WARNING(message, category, filename, lineno, file, line)
+        return
+    if str(message) in _state["warned"]:
+        return
+    _state["warned"].add(str(message))
+    err.print("[bold yellow]warning:[/] ", end="")
+    err.print(str(message), markup=False, soft_wrap=True)
+
+
+_SHOW_WARNING = warnings.showwarning
 
 
 def _print_error(exc: PipereviewError) -> None:
@@ -98,7 +125,12 @@ def _main(
     # made per run, so the terminal width is current; piped output gets room for tables
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 132)
     err = Console(stderr=True, highlight=False)
-    _state.update(config=None, config_path=None, templates=list(templates or []))
+    _state.update(config=None, config_path=None, templates=list(templates or []),
+                  warned=set())
+    from pipereview.errors import StoreWarning
+
+    warnings.simplefilter("always", StoreWarning)  # each run says what it set aside
+    warnings.showwarning = _show_warning
     if config is not None or templates:
         _configure(config, templates or [])
 
@@ -137,7 +169,8 @@ def ingest(
     team: Annotated[str | None, typer.Option(help="Team name for exports without a team column.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding [default: detected].")] = None,
     store: StoreOption = None,
-    replace: Annotated[bool, typer.Option(help="Overwrite the week if it is already stored.")] = False,
+    replace: Annotated[bool, typer.Option(help="Overwrite the week if it is already stored (with --add: replace only the export's teams).")] = False,
+    add: Annotated[bool, typer.Option("--add", help="Add the export's teams to the week if it is already stored (a team the week holds is refused unless --replace).")] = False,
     keep_going: Annotated[bool, typer.Option(help="Store the good rows even when some rows are rejected (they stay in the quarantine file).")] = False,
 ) -> None:
     """Validate CRM exports and store them as one week's snapshot."""
@@ -151,14 +184,14 @@ def ingest(
     chosen_map = map_file or (column_maps.get(crm) if crm else None)
     outcome = ingest_week(files, week=week, column_map=chosen_map, stage_model=model,
                           team=team, encoding=encoding, store=store, replace=replace,
-                          keep_going=keep_going, progress=_progress,
+                          add=add, keep_going=keep_going, progress=_progress,
                           limits=_config().limits)
     for report in outcome.reports:
         out.print(report.summary(), markup=False, soft_wrap=True)
     for path in outcome.quarantine_files:
-        out.print(f"quarantine: {path}", markup=False)
+        out.print(f"quarantine: {path}", markup=False, soft_wrap=True)
     out.print(f"[green]stored[/] {outcome.week}: {outcome.rows} deals in {len(outcome.teams)} "
-              f"team(s) -> {escape(str(outcome.path))}")
+              f"team(s) -> {escape(str(outcome.path))}", soft_wrap=True)
 
 
 @app.command()
@@ -174,6 +207,34 @@ def weeks(store: StoreOption = None) -> None:
                   "Add one with `pipereview ingest FILE --week 2026-W47`.")
         return
     _print_table(summary, f"Stored weeks in {snapshot_store.root}")
+
+
+@app.command()
+@_friendly
+def verify(
+    repair: Annotated[bool, typer.Option(help="Under the store's lock: remove the leftovers of interrupted writes and move damaged or foreign week files to the store's damaged/ folder.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Check the whole store: every week readable, its checksum matching, its rows valid;
+    quarantine folders and leftovers of interrupted writes. Exit status 1 on any problem."""
+    from pipereview.store import SnapshotStore
+    from pipereview.storecheck import set_aside, verify_store
+
+    snapshot_store = SnapshotStore(store)
+    if repair:
+        with snapshot_store.lock():  # taking the lock removes the leftovers
+            for path in set_aside(snapshot_store):
+                out.print(f"set aside: {path}", markup=False)
+    check = verify_store(snapshot_store)
+    for finding in check.findings:
+        label = "[bold red]problem:[/] " if finding.severity == "problem" else "[bold]note:[/] "
+        out.print(label, end="")
+        out.print(f"{finding.path}: {finding.what}", markup=False, soft_wrap=True)
+        out.print(f"  fix: {finding.fix}", markup=False, soft_wrap=True)
+    out.print(f"{snapshot_store.root}: {len(check.weeks)} week(s) intact, "
+              f"{len(check.problems)} problem(s).", markup=False)
+    if not check.ok:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -243,14 +304,13 @@ def changes(
     """What changed in each team's pipeline since the week before, and deals whose claimed
     stage lacks the evidence."""
     from pipereview.store import SnapshotStore
-    from pipereview.weeks import Week
 
     snapshot_store = SnapshotStore(store)
     weeks = snapshot_store.weeks()
     if not weeks:
         out.print(f"The store {snapshot_store.root} holds no weeks yet.")
         return
-    _print_changes(snapshot_store, str(Week.parse(week)) if week else weeks[-1])
+    _print_changes(snapshot_store, snapshot_store.require(week) if week else weeks[-1])
 
 
 def _print_changes(store: Any, week: str) -> None:
@@ -293,14 +353,13 @@ def coach(
     from pipereview.history import with_deal_keys
     from pipereview.store import SnapshotStore
     from pipereview.targets import load_targets
-    from pipereview.weeks import Week
 
     snapshot_store = SnapshotStore(store)
     stored = snapshot_store.weeks()
     if not stored:
         out.print(f"The store {snapshot_store.root} holds no weeks yet.")
         return
-    as_of = str(Week.parse(week)) if week else stored[-1]
+    as_of = snapshot_store.require(week) if week else stored[-1]
     config = _config()
     lang = lang or config.lang
     prompt_templates = PromptTemplates(templates or ())
@@ -400,7 +459,6 @@ def run(
     index page and a manifest. Exit status 1 when any team failed."""
     from pipereview.batch import TeamRun, inputs_line, run_batch
     from pipereview.store import SnapshotStore
-    from pipereview.weeks import Week
 
     stored = SnapshotStore(store).weeks()
     if not stored:
@@ -414,7 +472,7 @@ def run(
         if undeclared:
             err.print(f"note: {notebook} does not declare {', '.join(undeclared)}; the batch "
                       "passes them anyway", markup=False)
-    as_of = str(Week.parse(week)) if week else stored[-1]
+    as_of = SnapshotStore(store).require(week) if week else stored[-1]
     chosen = [t.strip() for t in teams.split(",") if t.strip()] if teams else None
     with _progress() as bar:
         count = len(chosen) if chosen else len(SnapshotStore(store).info(as_of)["teams"])

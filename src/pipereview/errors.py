@@ -10,9 +10,16 @@
     │   ├── ConfigError             invalid settings, an unknown rule, a missing template
     │   └── InvalidWeekError        a week string that is not an ISO week such as 2026-W47
     ├── StageModelError             an invalid stage model file
-    └── StoreError                  the snapshot store refused an operation
-        ├── WeekExistsError         the week is stored already (use replace=True)
-        └── WeekNotFoundError       the week is not in the store
+    ├── StoreError                  the snapshot store refused an operation
+    │   ├── WeekExistsError         the week is stored already (use replace=True or add=True)
+    │   ├── WeekChangedError        another writer stored the week while this one was reading
+    │   ├── WeekNotFoundError       the week is not in the store
+    │   ├── DamagedWeekError        a stored week file is damaged, truncated or not a snapshot
+    │   └── StoreBusyError          another pipereview holds the store's lock for too long
+    └── FileSystemError (OSError)   a file or folder could not be read or written (a full
+                                    disk, a read-only or forbidden folder, a name too long)
+
+    StoreWarning (UserWarning)      a damaged or foreign file set aside while reading the store
 
 Every error carries a ``hint``: what the user can do about it. Input errors also carry the
 file, row and column they are about, so a message reads like::
@@ -23,20 +30,26 @@ file, row and column they are about, so a message reads like::
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "ColumnMapError",
     "ConfigError",
+    "DamagedWeekError",
     "EncodingError",
+    "FileSystemError",
     "InputError",
     "InvalidWeekError",
     "PipereviewError",
     "Problem",
     "SchemaError",
     "StageModelError",
+    "StoreBusyError",
     "StoreError",
+    "StoreWarning",
+    "WeekChangedError",
     "WeekExistsError",
     "WeekNotFoundError",
 ]
@@ -155,3 +168,78 @@ class WeekNotFoundError(StoreError):
     """The week asked for is not in the store."""
 
 
+class WeekChangedError(StoreError):
+    """The week was stored or changed by another writer between the start of this write
+    and its end (compare-and-swap under the store's lock): nothing was written."""
+
+
+class DamagedWeekError(StoreError):
+    """A stored week file that cannot be used: truncated, its bytes differ from the
+    checksum recorded when it was written, unreadable, or not a pipereview snapshot."""
+
+    def __init__(self, message: str, *, path: str | Path, hint: str = "",
+                 reason: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.path = Path(path)
+        self.reason = reason or message
+
+
+class StoreBusyError(StoreError):
+    """Another pipereview process held the store's lock longer than this one would wait."""
+
+
+class StoreWarning(UserWarning):
+    """A damaged or foreign file in the store, set aside so the intact weeks still work."""
+
+
+#: What to do about the operating system's errors a user can cause, by ``errno``.
+_OS_HINTS: dict[int, str] = {
+    errno.ENOSPC: "the disk is full: free some space (or choose a folder on another disk) "
+                  "and run again; nothing was half-written",
+    errno.EDQUOT: "your disk quota is used up: free some space and run again",
+    errno.EROFS: "the file system is read-only: choose a folder you can write (--store, "
+                 "--out) or remount it read-write",
+    errno.EACCES: "you lack the permission: check the folder's owner and mode (`ls -ld`), "
+                  "or choose a folder you can write",
+    errno.EPERM: "the operation is not permitted here: check the folder's owner and mode, "
+                 "or choose another folder",
+    errno.ENAMETOOLONG: "a file name is too long for the file system (most allow 255 "
+                        "bytes per name; a CJK character takes 3): shorten the name "
+                        "(a team or rep name) or the folder path",
+    errno.ENOENT: "check the path: the file or folder does not exist",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.EISDIR: "the path is a folder where a file was expected: check the path",
+    errno.EMFILE: "too many open files: raise the limit (`ulimit -n`) and run again",
+    errno.EIO: "the disk reported an input/output error: check the disk, then run again",
+}
+
+
+class FileSystemError(PipereviewError, OSError):
+    """A file or folder could not be read or written: a full disk, a read-only or
+    forbidden folder, a name too long. ``path`` and ``errno`` say which and why; also an
+    :class:`OSError`, so code that handles the system's errors handles it too.
+
+    >>> import errno
+    >>> print(FileSystemError.from_os_error(OSError(errno.ENOSPC, "No space left on device",
+    ...                                             "/data/store/x.parquet")))
+    cannot write /data/store/x.parquet: No space left on device
+    Hint: the disk is full: free some space (or choose a folder on another disk) and run again; nothing was half-written
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None,
+                 errno: int | None = None, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.path = str(path) if path is not None else None
+        self.errno = errno
+        self.filename = self.path
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, *, action: str = "write",
+                      path: str | Path | None = None) -> FileSystemError:
+        """The clear message for ``exc``: the path, the system's reason, what to do."""
+        where = path if path is not None else (exc.filename or "")
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        hint = _OS_HINTS.get(exc.errno or -1, "check the path and the disk, then run again")
+        target = f" {where}" if where else ""
+        return cls(f"cannot {action}{target}: {reason}", path=where or None,
+                   errno=exc.errno, hint=hint)

@@ -13,6 +13,7 @@ once, and the rejected rows are written to the store's quarantine folder with re
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -22,14 +23,14 @@ from typing import Any
 import pandas as pd
 
 from pipereview.columnmaps import ColumnMap
-from pipereview.errors import InputError, SchemaError
+from pipereview.errors import FileSystemError, InputError, SchemaError, WeekExistsError
+from pipereview.fileio import atomic_write
 from pipereview.ingest import IngestReport, IngestResult, read_export
-from pipereview.limits import ReadLimits
 from pipereview.stages import EVIDENCE_FLAG_FIELDS, StageModel
-from pipereview.store import SnapshotStore, atomic_write
+from pipereview.store import SnapshotStore
 from pipereview.weeks import Week
 
-__all__ = ["WeekIngest", "combine_snapshots", "ingest_folder", "ingest_week"]
+__all__ = ["WeekIngest", "combine_snapshots", "ingest_folder", "ingest_week", "quarantine_name"]
 
 ProgressFactory = Callable[[], AbstractContextManager[Any]]
 
@@ -55,52 +56,107 @@ def ingest_week(
     encoding: str | None = None,
     store: str | Path | SnapshotStore | None = None,
     replace: bool = False,
+    add: bool = False,
     keep_going: bool = False,
     progress: ProgressFactory | None = None,
-    limits: ReadLimits | None = None,
 ) -> WeekIngest:
-    """Read, check and store the exports of one week (see the module docstring)."""
+    """Read, check and store the exports of one week (see the module docstring).
+
+    A week already stored is refused unless ``replace`` (the exports become the whole
+    week) or ``add`` (their teams are added to the stored week; a team the week holds
+    already is refused unless ``replace`` too, which then replaces that team's rows only).
+    The store is written under its lock and only when the week is still as this ingest
+    found it before reading the exports: of two ingests of one week at the same time,
+    exactly one stores (with ``add``, both, one after the other).
+    """
     week = week if isinstance(week, Week) else Week.parse(week)
     target = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     if not files:
         raise InputError("no export files given", hint="name at least one CSV/XLSX/Parquet file")
-    target.check_writable(week, replace=replace)  # refuse before reading anything
+    target.check_writable(week, replace=replace, add=add)  # refuse before reading anything
+    started_from = target.state(week)
     results: list[IngestResult] = []
     with progress() if progress else nullcontext() as bar:
         task = bar.add_task(f"reading {week}", total=len(files)) if bar else None
         for file in files:
             results.append(read_export(file, week=week, column_map=column_map,
-                                       stage_model=stage_model, team=team, encoding=encoding,
-                                       limits=limits))
+                                       stage_model=stage_model, team=team, encoding=encoding))
             if bar:
                 bar.advance(task)
-    files_quarantine = _write_quarantine(target, week, results)
-    quarantined = [path for path in files_quarantine if path is not None]
     rejected = [r for r in results if not r.ok]
-    if rejected and not keep_going:
-        first = rejected[0]
-        try:
-            first.raise_for_problems()
-        except SchemaError as exc:
-            total = sum(r.report.rows_rejected for r in rejected)
-            summaries = "".join(f"\n{r.report.summary()}" for r in rejected)
-            raise SchemaError(
-                f"week {week} was not stored: {total} row(s) rejected.{summaries}"
-                + "".join(f"\nrejected rows written to {p}" for p in quarantined),
-                file=exc.file, row=exc.row, column=exc.column, problems=tuple(
-                    p for r in rejected for p in r.report.problems),
-                hint=f"{exc.hint}; or pass --keep-going to store the good rows only",
-            ) from None
-    snapshot = combine_snapshots([r.snapshot for r in results])
-    _check_across_files(snapshot)
-    path = target.add(snapshot, week, replace=replace, sources=[Path(f) for f in files],
-                      info={"column_maps": sorted({r.report.column_map for r in results}),
-                            "rows_rejected": sum(r.report.rows_rejected for r in results),
-                            "rows_skipped": sum(r.report.rows_skipped for r in results),
-                            "files": _file_counts(target, results, files_quarantine)})
+    try:
+        with target.lock():
+            files_quarantine = _write_quarantine(target, week, results)
+            if rejected and not keep_going:
+                raise _rejected_error(week, rejected, files_quarantine)
+            snapshot = combine_snapshots([r.snapshot for r in results])
+            counts = _file_counts(target, results, files_quarantine)
+            expect: str | None = started_from
+            if add:
+                expect = target.state(week)
+                if expect is not None:
+                    snapshot, counts = _added(target, week, snapshot, counts, replace)
+            _check_across_files(snapshot)
+            path = target.add(snapshot, week, replace=replace or add, expect=expect,
+                              sources=[Path(f) for f in files],
+                              info={"column_maps": sorted({r.report.column_map
+                                                           for r in results}),
+                                    "rows_rejected": sum(c["rows_rejected"] for c in counts),
+                                    "rows_skipped": sum(c["rows_skipped"] for c in counts),
+                                    "files": counts})
+    except OSError as exc:  # a store that cannot be written: the rows' problems come first
+        if rejected and not keep_going:
+            rows = _rejected_error(week, rejected, [None] * len(results))
+            raise SchemaError(f"{rows.message}\nand the store cannot be written: {exc}",
+                              file=rows.file, row=rows.row, column=rows.column,
+                              problems=rows.problems, hint=f"{rows.hint}; {_hint(exc)}") from exc
+        raise
+    quarantined = [p for p in files_quarantine if p is not None]
     return WeekIngest(str(week), path, len(snapshot),
                       tuple(sorted(snapshot["team"].unique().tolist())),
                       tuple(r.report for r in results), tuple(quarantined))
+
+
+def _rejected_error(week: Week, rejected: list[IngestResult],
+                    quarantine: list[Path | None]) -> SchemaError:
+    """The error that refuses the week: every rejected row counted, the first named."""
+    try:
+        rejected[0].raise_for_problems()
+    except SchemaError as exc:
+        total = sum(r.report.rows_rejected for r in rejected)
+        summaries = "".join(f"\n{r.report.summary()}" for r in rejected)
+        return SchemaError(
+            f"week {week} was not stored: {total} row(s) rejected.{summaries}"
+            + "".join(f"\nrejected rows written to {p}" for p in quarantine if p is not None),
+            file=exc.file, row=exc.row, column=exc.column, problems=tuple(
+                p for r in rejected for p in r.report.problems),
+            hint=f"{exc.hint}; or pass --keep-going to store the good rows only")
+    raise AssertionError("a rejected export without problems")  # pragma: no cover
+
+
+def _added(store: SnapshotStore, week: Week, snapshot: pd.DataFrame,
+           counts: list[dict[str, Any]], replace: bool
+           ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The stored week with ``snapshot``'s teams added (their old rows replaced when
+    ``replace``), and the per-file counts of both."""
+    stored = store.read(week)
+    teams = set(snapshot["team"].unique())
+    both = sorted(teams & set(stored["team"].unique()))
+    if both and not replace:
+        raise WeekExistsError(
+            f"week {week} in {store.root} holds team(s) {', '.join(both)} already; "
+            "nothing was written",
+            hint="pass --replace with --add to replace these teams' rows (the week's other "
+            "teams stay), or leave these teams out of the export")
+    kept = stored[~stored["team"].isin(teams)]
+    kept_files = set(kept["source_file"].map(lambda f: Path(str(f)).name))
+    old_counts = [c for c in store.info(week).get("files", []) if c.get("file") in kept_files]
+    return combine_snapshots([kept, snapshot]), [*old_counts, *counts]
+
+
+def _hint(exc: OSError) -> str:
+    hint = getattr(exc, "hint", "")
+    return str(hint) if hint else FileSystemError.from_os_error(exc).hint
 
 
 def ingest_folder(
@@ -110,7 +166,6 @@ def ingest_folder(
     replace: bool = False,
     keep_going: bool = False,
     progress: ProgressFactory | None = None,
-    limits: ReadLimits | None = None,
 ) -> list[WeekIngest]:
     """Ingest ``folder/<week>/*`` (one sub-folder per ISO week, e.g. ``2026-W47``);
     ``keep_going`` as for :func:`ingest_week`. Every file of a week folder is taken as an
@@ -133,7 +188,7 @@ def ingest_folder(
             files = sorted(p for p in week_dir.iterdir() if p.is_file()
                            and not p.name.startswith((".", "~$")))
             outcomes.append(ingest_week(files, week=week, store=store, replace=replace,
-                                        keep_going=keep_going, limits=limits))
+                                        keep_going=keep_going))
             if bar:
                 bar.advance(task)
     return outcomes
@@ -150,6 +205,18 @@ def combine_snapshots(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return snapshot.astype(dict.fromkeys(flags, "boolean"))
 
 
+def quarantine_name(source: str | Path) -> str:
+    """The quarantine file's name for an export: its stem and a short hash of its resolved
+    path, so two exports of one name in different folders never share a file.
+
+    >>> quarantine_name("/exports/north/deals.csv") != quarantine_name("/exports/west/deals.csv")
+    True
+    """
+    path = Path(source)
+    digest = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogateescape")).hexdigest()
+    return f"{path.stem}.{digest[:8]}.quarantine.csv"
+
+
 def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResult]
                       ) -> list[Path | None]:
     """Each export's quarantine file, written when it set rows aside (None otherwise)."""
@@ -158,8 +225,8 @@ def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResu
         if result.quarantine.empty:
             written.append(None)
             continue
-        path = store.quarantine_dir(week) / f"{Path(result.report.file).stem}.quarantine.csv"
-        with atomic_write(path, "w", encoding="utf-8-sig") as handle:
+        path = store.quarantine_dir(week) / quarantine_name(result.report.file)
+        with atomic_write(path, "w", encoding="utf-8-sig", within=store.root) as handle:
             result.quarantine.to_csv(handle, index=False, lineterminator="\n")
         written.append(path)
     return written

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 
 from pipereview.errors import InvalidWeekError
 
-__all__ = ["Week", "week_range"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "Week", "week_range"]
 
 _WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
+#: The years a week may fall in: a week's days must stay dates that every step (pandas'
+#: nanosecond timestamps end in 2262) can compute with, with room for look-ahead windows.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 @dataclass(frozen=True, order=True)
@@ -32,11 +35,19 @@ class Week:
     week: int
 
     def __post_init__(self) -> None:
+        if not FIRST_YEAR <= self.year <= LAST_YEAR:
+            raise InvalidWeekError(
+                f"{self.year:04d}-W{self.week:02d} is not a week pipereview can work with: the "
+                f"year must be between {FIRST_YEAR} and {LAST_YEAR}",
+                expected=f"an ISO week of the years {FIRST_YEAR} to {LAST_YEAR}, such as "
+                "2026-W47",
+                hint="check the year: it is the year of the exports' week, e.g. 2026-W47",
+            )
         try:
             datetime.date.fromisocalendar(self.year, self.week, 1)
         except ValueError:
             raise InvalidWeekError(
-                f"{self.year}-W{self.week:02d} is not a week: {self.year} has "
+                f"{self.year:04d}-W{self.week:02d} is not a week: {self.year} has "
                 f"{_weeks_in_year(self.year)} ISO weeks",
                 expected="an ISO week such as 2026-W47",
                 hint="weeks are numbered 01 to 52 (or 53 in long years), as in 2026-W47",
