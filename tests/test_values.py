@@ -179,6 +179,7 @@ def test_placeholders_in_a_required_date_are_row_problems(tmp_path: Path, field:
     ("1e309", "a finite amount"), ("1e14", "a finite amount"),
     ("10000000000001", "a finite amount"), ("-1e309", "a finite amount"),
     ("NaN", "an amount such as"), ("nan", "an amount such as"), ("∞", "an amount such as"),
+    ("12.000,00", "an amount such as"), ("1,2,3", "an amount such as"),
 ])
 def test_non_finite_and_absurd_amounts_are_row_problems(tmp_path: Path, value: str,
                                                         expected: str) -> None:

@@ -246,10 +246,9 @@ class RowBuilder:
         if blank.any():
             self.warnings.append(f"{int(blank.sum())} deal(s) have no amount; counted as 0")
         # numbers no amount can be: inf, 1e309, 1e20 (NaN text is no number: the other check)
-        number = pd.to_numeric(column[bad].astype("str").str.replace(",", "").str.strip(),
-                               errors="coerce")
+        number = pd.to_numeric(column[bad].astype("str").str.strip(), errors="coerce")
         huge = pd.Series(False, index=column.index)
-        huge[number.index] = number.notna()
+        huge[number.index] = number.abs() > MAX_AMOUNT  # inf too; NaN is not
         self.fail(huge, "amount", f"a finite amount of at most {MAX_AMOUNT:,.0f}",
                   "the amount is infinite or far larger than any deal: correct it in the CRM "
                   "(amounts are added as whole cents)")

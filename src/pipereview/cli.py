@@ -396,7 +396,7 @@ def serve(
     targets: Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")] = None,
     week: Annotated[str | None, typer.Option(help="Week shown first [default: the latest stored].")] = None,
     lang: Annotated[str | None, typer.Option(help="Language shown first: en or zh [default: the configuration's, else en].")] = None,
-    history: Annotated[Path | None, typer.Option(help="A batch's keyed history (reports/WEEK/_shared/history.parquet) instead of keying the store here.")] = None,
+    history: Annotated[Path | None, typer.Option(help="A keyed history (Parquet, e.g. the history.parquet that `serve --prepare-only` writes in its state folder) instead of keying the store here.")] = None,
     state_dir: Annotated[Path | None, typer.Option(help="Where the served data and exported action lists go [default: a temporary folder].")] = None,
     preheat: Annotated[bool, typer.Option(help="Keep a kernel ready with the dashboard computed (faster first page).")] = True,
     base_url: Annotated[str, typer.Option(help="URL prefix, e.g. /pipeline/north/ behind a reverse proxy.")] = "/",
