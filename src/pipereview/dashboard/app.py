@@ -241,6 +241,15 @@ class Dashboard(DashboardTabs):
         except RuntimeError:
             return
         self._idle_views = self._likely_views()
+        shell = _executing_shell()
+        if shell is not None:  # drawn by the cell: start once the kernel has replied
+            def after_cell() -> None:
+                shell.events.unregister("post_execute", after_cell)
+                if self._idle_views is not None and self._idle is None:
+                    self._idle = loop.call_later(self._IDLE_DELAY, self._idle_step)
+
+            shell.events.register("post_execute", after_cell)
+            return
         self._idle = loop.call_later(self._IDLE_DELAY, self._idle_step)
 
     def _idle_step(self) -> None:
@@ -350,3 +359,21 @@ def _widget_tree(*roots: Any) -> Iterator[Any]:
             value = getattr(widget, name, None)
             items = value if isinstance(value, (list, tuple)) else (value,)
             todo.extend(item for item in items if isinstance(item, Widget))
+
+
+def _executing_shell() -> Any:
+    """The IPython shell while it runs a cell (the kernel has not replied yet), else None:
+    views computed ahead on the kernel's event loop then would hold back its reply, and
+    Voilà would finish the page (and connect it) only after them."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    try:
+        parent = kernel.get_parent("shell") if kernel is not None else {}
+    except Exception:
+        return None
+    kind = (parent or {}).get("header", {}).get("msg_type")
+    return shell if kind == "execute_request" else None
