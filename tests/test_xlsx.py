@@ -254,6 +254,7 @@ def _bomb(path: Path, unpacked: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
     path = _bomb(tmp_path / "bomb.xlsx", 64 << 20)
     assert path.stat().st_size < (64 << 20) / 200
@@ -266,6 +267,13 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
     assert "max_xlsx_compression_ratio" in message and "limit of 200" in message
     assert "limits:" in caught.value.hint
 
+    # a limit raised in the configuration lets the file through (its one deal stored)
+    small = _bomb(tmp_path / "small.xlsx", 2 << 20)
+    with pytest.raises(InputError, match="max_xlsx_compression_ratio"):
+        read_export(small, week=WEEK)
+    raised = ReadLimits(max_xlsx_compression_ratio=100_000)
+    assert read_export(small, week=WEEK, limits=raised).snapshot["deal_id"].tolist() == [
+        "OPP-00001"]
     with pytest.raises(InputError, match=r"unpacks to 64\.\d MB of XML, more than the limit "
                                          r"of 32\.0 MB \(max_xlsx_uncompressed_bytes\)"):
         check_zip(path, ReadLimits(max_xlsx_uncompressed_bytes=32 << 20,

@@ -94,16 +94,17 @@ def peek_xlsx(path: Path, known: Collection[str], locate: HeaderLocator,
     titles = tuple((n, tuple(_trim(cells))) for n, cells in enumerate(rows[:index], start=1))
     peek = ExportPeek(path, "xlsx", header, index + 1, sheet=title, repairs=repairs + found,
                       title_rows=titles, limits=limits)
-    return _with_merged_cells(peek, _merged_ranges(path, title), rows)
+    return _with_merged_cells(peek, _merged_ranges(path, title, limits), rows)
 
 
-def _merged_ranges(path: Path, title: str) -> list[tuple[int, int, int, int]]:
+def _merged_ranges(path: Path, title: str,
+                   limits: ReadLimits) -> list[tuple[int, int, int, int]]:
     """The merged cell ranges of sheet ``title`` as (first row, first column, last row,
     last column), 1-based. The read-only reader does not report them: they are read from
     the sheet's XML, where they follow the rows."""
     from openpyxl.utils.cell import range_boundaries
 
-    book = _open_book(path)
+    book = _open_book(path, limits)
     refs: set[bytes] = set()
     try:
         with book[title]._get_source() as source:
