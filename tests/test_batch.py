@@ -8,7 +8,6 @@ import os
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
