@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview._results import IngestReport, IngestResult
-from pipereview._rowchecks import lookalikes, mixed_currencies, name_problems
+from pipereview._rowchecks import currency_checks, name_checks
 from pipereview._rowkind import skipped_rows
 from pipereview._text import normalize_label
 from pipereview.columnmaps import ColumnMap
@@ -18,8 +18,6 @@ from pipereview.names import NAME_RULE, name_problem
 from pipereview.parsing import (
     DATE_RANGE,
     MAX_AMOUNT,
-    clean_text,
-    control_characters,
     date_placeholders,
     is_blank,
     parse_amounts,
@@ -36,6 +34,7 @@ from pipereview.stages import (
     load_stage_model,
     stage_model_names,
 )
+from pipereview.textcells import clean_text, control_characters
 
 __all__ = ["READ_AS_TEXT", "RowBuilder"]
 
@@ -178,33 +177,18 @@ class RowBuilder:
     def _names(self) -> None:
         """Team and rep names become folders and files of the packs: checked here, once."""
         for name, what in (("team", "team"), ("owner", "rep")):
-            values = self.out[name].where(~self.skipped)
-            for problem, mask in name_problems(values):
-                self.fail(mask, name, f"a {what} name usable as a folder or file name",
-                          f"the name {problem}; names become the folders and files of the "
-                          f"weekly packs, so each must be {NAME_RULE}: rename the {what} in "
-                          f"the CRM export, or map it to a usable name under 'values: {name}:' "
-                          "in a column map (docs/formats.md)")
-            self.warnings += lookalikes(values, name)
+            checks, warnings = name_checks(self.out[name].where(~self.skipped), name, what)
+            for mask, expected, hint in checks:
+                self.fail(mask, name, expected, hint)
+            self.warnings += warnings
 
     def _currency(self) -> None:
         """One currency per team: a team's amounts are added together."""
-        if "currency" not in self.out:
-            return
-        currency = self.out["currency"]
-        code = currency.str.fullmatch(r"[A-Za-z]{3}").fillna(False).astype(bool)
-        if code.any():  # ISO codes in capitals (usd is USD); names such as US Dollar stay
-            currency = currency.where(~code, currency.str.upper())
-            self.out["currency"] = currency
-        for team, main, count, total, other in mixed_currencies(
-                self.out["team"].where(~self.skipped), currency):
-            self.fail(other, "currency",
-                      f"the currency of team {team!r}: {main} ({count} of its {total} "
-                      "deals)",
-                      f"a team's amounts are added together: convert these amounts to {main} "
-                      "in the CRM report, or split the export into a team per currency (give "
-                      "these deals their own team in the CRM or under 'values: team:' in a "
-                      "column map)")
+        if "currency" in self.out:
+            self.out["currency"], checks = currency_checks(
+                self.out["team"].where(~self.skipped), self.out["currency"])
+            for mask, expected, hint in checks:
+                self.fail(mask, "currency", expected, hint)
 
     def _stage(self) -> None:
         values = self.col("stage")

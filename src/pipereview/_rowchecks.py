@@ -19,9 +19,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipereview.names import lookalike_key, name_problem
+from pipereview.names import NAME_RULE, lookalike_key, name_problem
 
-__all__ = ["lookalikes", "mixed_currencies", "name_problems"]
+__all__ = ["Check", "currency_checks", "lookalikes", "mixed_currencies", "name_checks",
+           "name_problems"]
+
+#: One row check: the rows that fail it, what was expected, how to fix it.
+Check = tuple[pd.Series, str, str]
 
 
 def name_problems(values: pd.Series) -> list[tuple[str, pd.Series]]:
@@ -83,3 +87,28 @@ def mixed_currencies(team: pd.Series, currency: pd.Series
         other = (team == name) & has & (currency != main)
         out.append((str(name), main, int(per.max()), int(per.sum()), other))
     return out
+
+
+def name_checks(values: pd.Series, field: str, what: str) -> tuple[list[Check], list[str]]:
+    """The row checks of the ``field`` names in ``values`` (a ``what`` name each: team, rep)
+    and the warnings about look-alike spellings."""
+    checks = [(mask, f"a {what} name usable as a folder or file name",
+               f"the name {problem}; names become the folders and files of the weekly packs, "
+               f"so each must be {NAME_RULE}: rename the {what} in the CRM export, or map it "
+               f"to a usable name under 'values: {field}:' in a column map (docs/formats.md)")
+              for problem, mask in name_problems(values)]
+    return checks, lookalikes(values, field)
+
+
+def currency_checks(team: pd.Series, currency: pd.Series) -> tuple[pd.Series, list[Check]]:
+    """``currency`` with three-letter codes in capitals (``usd`` is ``USD``; names such as
+    ``US Dollar`` stay), and a check per team whose rows carry more than one currency."""
+    code = currency.str.fullmatch(r"[A-Za-z]{3}").fillna(False).astype(bool)
+    if code.any():
+        currency = currency.where(~code, currency.str.upper())
+    checks = [(other, f"the currency of team {name!r}: {main} ({count} of its {total} deals)",
+               f"a team's amounts are added together: convert these amounts to {main} in the "
+               "CRM report, or split the export into a team per currency (give these deals "
+               "their own team in the CRM or under 'values: team:' in a column map)")
+              for name, main, count, total, other in mixed_currencies(team, currency)]
+    return currency, checks

@@ -32,8 +32,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from pipereview.textcells import clean_text, control_characters
 
 __all__ = [
     "DATE_RANGE",
@@ -79,12 +79,6 @@ _PLACEHOLDER_KEYS = frozenset(y * 10_000 + m * 100 + d for y, m, d in _PLACEHOLD
 _PLACEHOLDER_HINT = r"9999|1899|1900|1753|0000|0001|^[01](?:\.0*)?$|^2958465|^0?0:00"
 # Excel serial numbers of those days (0, 1: the Excel zero; 2958465: 9999-12-31)
 _PLACEHOLDER_SERIALS = (0.0, 1.0, 2958465.0)
-# control characters: C0, DEL, C1 and the Unicode line and paragraph separators; those
-# that break a line or a column (tab, newlines, form feed, separators) become a space
-_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"
-_CONTROL_RE = re.compile(_CONTROL)
-_CONTROL_RE2 = r"[\x{0}-\x{1f}\x{7f}-\x{9f}\x{2028}\x{2029}]"  # the same, in RE2's syntax
-_BREAKS = r"\r\n|[\t\n\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029]"
 
 _CURRENCY_RE = r"[¥￥$€£]|RMB|CNY|USD|EUR|GBP|HKD|JPY|元|\s|'|’"
 _MULTIPLIERS = {"万": 1e4, "亿": 1e8, "k": 1e3, "m": 1e6}
@@ -323,45 +317,6 @@ def _from_excel_serial(serial: pd.Series, blank: pd.Series) -> tuple[pd.Series, 
     days = serial.where(in_range).round()
     values = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
     return values, ~in_range & ~blank
-
-
-def control_characters(series: pd.Series) -> pd.Series:
-    """True where a text cell holds a control character: C0 (tab and newlines too), DEL,
-    C1, or the Unicode line and paragraph separators U+2028/U+2029.
-
-    >>> control_characters(pd.Series(["Acme\\x00", "a\\tb", "fine", None])).tolist()
-    [True, True, False, False]
-    """
-    none = pd.Series(False, index=series.index)
-    if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
-        return none
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        # Arrow's own regex engine over the column: ~10x faster than the str accessor
-        found = pc.match_substring_regex(pa.array(series.array), _CONTROL_RE2)
-        return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False),
-                         index=series.index, dtype=bool)
-    # one scan over the distinct texts joined, then only the texts that hold one
-    texts = [u for u in series.dropna().unique().tolist() if isinstance(u, str)]
-    if not _CONTROL_RE.search(" ".join(texts)):
-        return none
-    return series.isin({t for t in texts if _CONTROL_RE.search(t)}).astype(bool)
-
-
-def clean_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Text cells without control characters: those that break a line or a column (tab,
-    newlines, form feed, U+2028/U+2029 …) become a space, every other one (NUL, DEL, C1 …)
-    is removed. Returns ``(cleaned, changed mask)``; other cells are left as they are.
-
-    >>> clean_text(pd.Series(["Acme\\x00 Ltd", "call\\nthen demo", "fine"]))[0].tolist()
-    ['Acme Ltd', 'call then demo', 'fine']
-    """
-    changed = control_characters(series)
-    if not changed.any():
-        return series, changed
-    cleaned = series.copy()
-    text = series[changed].str.replace(_BREAKS, " ", regex=True)
-    cleaned[changed] = text.str.replace(_CONTROL, "", regex=True)
-    return cleaned, changed
 
 
 @on_uniques

@@ -45,13 +45,14 @@ import pandera.pandas as pa
 from pipereview._memo import arrow_arrays, derived
 from pipereview.errors import Problem, SchemaError
 from pipereview.names import name_problem
-from pipereview.parsing import DATE_RANGE, MAX_AMOUNT, control_characters
+from pipereview.parsing import DATE_RANGE, MAX_AMOUNT
 from pipereview.stages import (
     EVIDENCE_FLAG_FIELDS,
     EVIDENCE_TEXT_FIELDS,
     StageModel,
     load_stage_model,
 )
+from pipereview.textcells import control_characters
 
 __all__ = [
     "FORECAST_CATEGORIES",
