@@ -12,7 +12,7 @@ import pytest
 
 from pipereview.errors import SchemaError, WeekExistsError
 from pipereview.ingest import load_snapshot, read_export
-from pipereview.ingest_week import ingest_week
+from pipereview.ingest_week import ingest_week, quarantine_name
 from pipereview.store import SnapshotStore
 
 HEADERS = Path(__file__).parent / "data" / "headers"
@@ -165,7 +165,9 @@ def test_week_is_stored_only_when_every_row_is_good(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="not stored"):
         ingest_week([good, bad], week="2026-W47", store=store)
     assert store.weeks() == []
-    quarantine = pd.read_csv(store.quarantine_dir("2026-W47") / "bad.quarantine.csv")
+    [written] = store.quarantine_dir("2026-W47").glob("bad.*.quarantine.csv")
+    assert written.name == quarantine_name(bad)  # named after the export and its path
+    quarantine = pd.read_csv(written)
     assert quarantine["row"].tolist() == [2]
     kept = ingest_week([bad], week="2026-W47", store=store, keep_going=True)
     assert kept.rows == 2
