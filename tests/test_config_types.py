@@ -175,7 +175,7 @@ YAML_VALUES = st.recursive(
     max_leaves=4)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(field=st.sampled_from(SECTION_FIELDS), value=YAML_VALUES)
 def test_any_value_is_taken_as_its_type_or_refused_by_key(field: tuple[str, Any],
                                                           value: Any) -> None:
