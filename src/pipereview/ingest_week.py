@@ -26,6 +26,7 @@ from pipereview.columnmaps import ColumnMap
 from pipereview.errors import FileSystemError, InputError, SchemaError, WeekExistsError
 from pipereview.fileio import atomic_write
 from pipereview.ingest import IngestReport, IngestResult, read_export
+from pipereview.limits import ReadLimits
 from pipereview.stages import EVIDENCE_FLAG_FIELDS, StageModel
 from pipereview.store import SnapshotStore
 from pipereview.weeks import Week
@@ -59,6 +60,7 @@ def ingest_week(
     add: bool = False,
     keep_going: bool = False,
     progress: ProgressFactory | None = None,
+    limits: ReadLimits | None = None,
 ) -> WeekIngest:
     """Read, check and store the exports of one week (see the module docstring).
 
@@ -67,7 +69,9 @@ def ingest_week(
     already is refused unless ``replace`` too, which then replaces that team's rows only).
     The store is written under its lock and only when the week is still as this ingest
     found it before reading the exports: of two ingests of one week at the same time,
-    exactly one stores (with ``add``, both, one after the other).
+    exactly one stores (with ``add``, both, one after the other). ``limits`` bound what
+    each export may hold (:class:`~pipereview.limits.ReadLimits`; the configuration's
+    ``limits:`` section).
     """
     week = week if isinstance(week, Week) else Week.parse(week)
     target = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
@@ -80,7 +84,8 @@ def ingest_week(
         task = bar.add_task(f"reading {week}", total=len(files)) if bar else None
         for file in files:
             results.append(read_export(file, week=week, column_map=column_map,
-                                       stage_model=stage_model, team=team, encoding=encoding))
+                                       stage_model=stage_model, team=team, encoding=encoding,
+                                       limits=limits))
             if bar:
                 bar.advance(task)
     rejected = [r for r in results if not r.ok]
@@ -166,6 +171,7 @@ def ingest_folder(
     replace: bool = False,
     keep_going: bool = False,
     progress: ProgressFactory | None = None,
+    limits: ReadLimits | None = None,
 ) -> list[WeekIngest]:
     """Ingest ``folder/<week>/*`` (one sub-folder per ISO week, e.g. ``2026-W47``);
     ``keep_going`` as for :func:`ingest_week`. Every file of a week folder is taken as an
@@ -188,7 +194,7 @@ def ingest_folder(
             files = sorted(p for p in week_dir.iterdir() if p.is_file()
                            and not p.name.startswith((".", "~$")))
             outcomes.append(ingest_week(files, week=week, store=store, replace=replace,
-                                        keep_going=keep_going))
+                                        keep_going=keep_going, limits=limits))
             if bar:
                 bar.advance(task)
     return outcomes
