@@ -85,8 +85,8 @@ def lookalike_key(name: str) -> str:
     forms folded (full-width letters, ligatures), case folded, runs of spaces made one,
     leading and trailing spaces dropped.
 
-    >>> lookalike_key(" ＡＣＭＥ  Ltd ")
-    'acme ltd'
+    >>> lookalike_key(" Ｎｏｒｔｈ  Ｔｅａｍ ")
+    'north team'
     """
     folded = unicodedata.normalize("NFKC", name).casefold()
     return _SPACES.sub(" ", folded).strip()
