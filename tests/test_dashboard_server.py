@@ -9,6 +9,7 @@ tests/test_dashboard_browser.py opens and closes real pages."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import signal
@@ -16,8 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -79,22 +79,26 @@ def hermetic(root: Path) -> dict[str, str]:
 
 
 def get(url: str, *, read_for: float = 3.0, method: str = "GET") -> tuple[int, str]:
-    """A plain HTTP request, no browser: the status and what arrived within ``read_for``
-    seconds (a Voilà page keeps streaming while its kernel works)."""
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    """A plain HTTP request, no browser: the status (waiting up to 120 s for it: a loaded
+    machine starts kernels slowly) and what arrived within ``read_for`` seconds more (a
+    Voilà page keeps streaming while its kernel works)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     try:
-        response = urllib.request.urlopen(request, timeout=read_for)
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
-    chunks = []
-    try:
-        while chunk := response.read1(65536):
-            chunks.append(chunk)
-    except TimeoutError:
-        pass
+        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""),
+                           body=b"" if method == "POST" else None)
+        response = connection.getresponse()
+        if connection.sock is not None:
+            connection.sock.settimeout(read_for)
+        chunks = []
+        try:
+            while chunk := response.read1(65536):
+                chunks.append(chunk)
+        except TimeoutError:
+            pass
+        return response.status, b"".join(chunks).decode("utf-8", "replace")
     finally:
-        response.close()
-    return response.status, b"".join(chunks).decode("utf-8", "replace")
+        connection.close()
 
 
 # --- the command line and the pieces, without a server --------------------------------------
@@ -193,8 +197,8 @@ def test_plain_gets_are_capped_and_leave_no_kernel_behind(
     assert not LEAK.search(page)
     time.sleep(2)
     assert len(kernels_of(state)) == 3
-    # never-connected pages: freed after 3 x 5 s of quiet, the preheated kernel stays
-    assert wait_for(lambda: len(kernels_of(state)) == 1, 60), log.read_text()[-3000:]
+    # never-connected pages: freed 3 x 5 s after their render (slow on a loaded machine)
+    assert wait_for(lambda: len(kernels_of(state)) == 1, 300), log.read_text()[-3000:]
     assert get(url)[0] == 200  # room again
     assert "its page is never opened" in log.read_text(errors="replace")
 
@@ -203,10 +207,11 @@ def test_plain_gets_are_capped_and_leave_no_kernel_behind(
 def test_what_the_server_sends_holds_no_traceback_or_path(
         capped: tuple[ServeState, str, Path]) -> None:
     state, url, _ = capped
+    assert wait_for(lambda: len(kernels_of(state)) == 1, 300)  # no page open: room for one
     bogus = str(uuid.uuid4())
     answers = [get(url + f"api/kernels/{bogus}"), get(url + f"voila/api/shutdown/{bogus}",
                                                       method="POST"),
-               get(url + "voila/render/../../etc/passwd"), get(url + "voila/files/history.parquet"),
+               get(url + "voila/files/../../etc/passwd"), get(url + "voila/files/history.parquet"),
                get(url + "voila/static/%2e%2e/%2e%2e/app.py"), get(url + "api/kernels"),
                get(url + "voila/templates/x"), get(url + "?template=../../..")]
     for status, body in answers:
