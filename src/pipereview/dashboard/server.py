@@ -183,14 +183,18 @@ class DashboardKernelManager(AsyncMappingKernelManager):
     async def _cull_if_closed(self, kernel_id: str) -> bool:
         """Shut the kernel down if no page is connected to it and it has been quiet (no
         message from it) for ``closed_timeout`` seconds since its page closed, or for
-        ``unopened_factor`` times that when no page ever connected (a page still loading,
-        or a plain HTTP GET); whether it was. A kernel counts as quiet even when it reports
-        itself busy: the dashboard computes views ahead on it long after the page is
-        drawn."""
+        ``unopened_factor`` times that when no page ever connected (a plain HTTP GET, or a
+        page that never loaded) once its page is rendered; whether it was. A page still
+        being rendered keeps its kernel busy (on a loaded machine that can take minutes),
+        so a never-opened page's kernel is kept while it is busy; a closed page's kernel
+        is not."""
         since = self._alone_since.get(kernel_id)
         if since is None or kernel_id in self._warm or kernel_id not in self:
             return False
         kernel = self.get_kernel(kernel_id)
+        rendering = getattr(kernel, "execution_state", "") in ("busy", "starting")
+        if rendering and kernel_id not in self._opened:
+            return False
         quiet = max(since, getattr(kernel, "last_activity", since))
         limit = self.closed_timeout * (1 if kernel_id in self._opened else self.unopened_factor)
         if (_now() - quiet).total_seconds() < limit:
