@@ -77,7 +77,7 @@ def messy_exports(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, str, int]]]:
     titles = draw(st.lists(st.lists(st.sampled_from(_TITLE_PIECES), min_size=1, max_size=6)
                            .map("".join), max_size=2))
     for title in titles:
-        lines.append(title.lstrip('"') if draw(st.booleans()) else "Pipeline " + title)
+        lines.append(title if draw(st.booleans()) else "Pipeline " + title)
     lines.append(_csv_line(HEADER))
     for deal in range(1, count + 1):
         prefix = draw(st.sampled_from(["Deal ", "Deal ", '"', '""', "'"]))
@@ -151,8 +151,13 @@ def _check_messy_export(tmp_path_factory: pytest.TempPathFactory,
     if not rejected:
         assert stored == {i: (_expected_name(n), float(a)) for i, n, a in deals}, \
             report.summary()
-    else:  # rows rejected, each named (the CLI refuses the file); the rest stored exactly
+    else:  # rows rejected, each named (the CLI refuses the file); the rest stored exactly.
+        # Known gap: the tail of a row cut by an unquoted line break can read as a deal
+        # without an ID (stored only with --keep-going, with the "no ID" warning).
         for deal_id, (name, amount) in stored.items():
+            if pd.isna(deal_id):
+                assert any("no ID" in w for w in report.warnings), report.summary()
+                continue
             match = [(n, a) for i, n, a in deals if i == deal_id]
             assert match and (_expected_name(match[0][0]), float(match[0][1])) == (
                 name, amount), (deal_id, name, amount, report.summary())

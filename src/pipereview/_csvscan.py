@@ -31,9 +31,9 @@ import numpy.typing as npt
 
 from pipereview._csvtext import split_record
 from pipereview.errors import InputError, Problem
-from pipereview.limits import ReadLimits, format_size
+from pipereview.limits import DEFAULT_LIMITS, ReadLimits, format_size
 
-__all__ = ["CsvScan", "scan_csv"]
+__all__ = ["CsvScan", "check_quotes", "scan_csv"]
 
 _QUOTE, _LF, _CR = 0x22, 0x0A, 0x0D
 _HINT = ("a double quote at the start of a cell opens a quoted cell that runs to the next "
@@ -85,6 +85,20 @@ def scan_csv(data: bytes, *, path: Path, delimiter: str, header: Sequence[str],
     return result
 
 
+def check_quotes(data: bytes, *, path: Path, delimiter: str,
+                 header: Sequence[str] = ()) -> None:
+    """Refuse a quote in ``data`` (a whole small file, UTF-8) that never closes or closes
+    before its cell ends, before the header is looked for: a title line opening a quote
+    would otherwise swallow the header.
+
+    >>> check_quotes(b'"Pipeline Q4\\nID,Name\\n1,A\\n', path=Path("x.csv"), delimiter=",")
+    Traceback (most recent call last):
+    ...
+    pipereview.errors.InputError: x.csv: line 1, column 1: the cell '"Pipeline Q4' ...
+    """
+    _Scan(data, path, delimiter, tuple(header), DEFAULT_LIMITS).quoted_cells()
+
+
 class _Scan:
     def __init__(self, data: bytes, path: Path, delimiter: str, header: tuple[str, ...],
                  limits: ReadLimits) -> None:
@@ -132,7 +146,7 @@ class _Scan:
     # --- the scan ------------------------------------------------------------------------
 
     def run(self) -> CsvScan:
-        opens, closes = self._quoted_cells()
+        opens, closes = self.quoted_cells()
         inside = np.zeros(len(self.ends), dtype=bool)
         if len(opens):
             cell = np.searchsorted(opens, self.ends, side="right") - 1
@@ -148,7 +162,7 @@ class _Scan:
         self._check_sizes(opens, closes, records)
         return CsvScan(records, lines, starts, self)
 
-    def _quoted_cells(self) -> tuple[Positions, Positions]:
+    def quoted_cells(self) -> tuple[Positions, Positions]:
         """First and last byte (the quotes) of every quoted cell, in order; refuses a quote
         that never closes or closes before its cell ends."""
         empty = np.zeros(0, dtype=np.int64)
@@ -248,6 +262,8 @@ class _Scan:
         start, end = self.line_bounds(line)
         number = _column_at(self.data[start:position], self.delim)
         name = self.header[number - 1] if number <= self.width else ""
+        if len(name) > 60 or "\n" in name or "\r" in name:  # a header a stray quote swallowed
+            name = ""
         text = self.data[position:end].decode("utf-8", "replace")
         return line, name or f"column {number}", _shorten(text, 50)
 
@@ -255,7 +271,7 @@ class _Scan:
         line, column, cell = self._cell_at(at)
         swallowed = self.line_no(self.size - 1) - line
         return InputError(
-            f"{self.path}: line {line}, column {column!r}: the cell {cell!r} opens a double quote that is never "
+            f"{self.path}: line {line}, {_label(column)}: the cell {cell!r} opens a double quote that is never "
             f"closed, so the CSV reader would read the rest of the file ({swallowed} more "
             f"line(s)) as part of that one cell and lose the deals on them: expected every "
             "quoted cell to end with a double quote", file=self.path, row=line,
@@ -276,7 +292,7 @@ class _Scan:
         first = problems[0]
         more = f" (and {len(early) - 1} more)" if len(early) > 1 else ""
         return InputError(
-            f"{self.path}: line {first.row}, column {columns[0]!r}: the cell {first.got!r} opens a double quote and "
+            f"{self.path}: line {first.row}, {_label(columns[0])}: the cell {first.got!r} opens a double quote and "
             f"closes it before the cell ends{more}, so the CSV reader would drop the quotes "
             "and join the text around them: expected a quoted cell to end right after its "
             "closing quote", file=self.path, row=first.row, column=columns[0],
@@ -304,7 +320,7 @@ class _Scan:
         line, column, cell = self._cell_at(at)
         shown = "; ".join(f"line {n}: {self.line_text(n, 40)!r}" for n in whole[:3])
         return InputError(
-            f"{self.path}: line {line}, column {column!r}: the cell {cell!r} opens a double quote that closes "
+            f"{self.path}: line {line}, {_label(column)}: the cell {cell!r} opens a double quote that closes "
             f"only on line {close_line}, so lines {line}-{close_line} would be read as one "
             f"record, although {len(whole)} of the lines inside the quotes hold a whole row "
             f"of {self.width} fields ({shown}): expected a quote to open a cell only when it "
@@ -342,7 +358,7 @@ class _Scan:
         line, column, _ = self._cell_at(at)
         cap = self.limits.max_cell_bytes
         raise InputError(
-            f"{self.path}: line {line}, column {column!r}: the cell holds {format_size(size)} "
+            f"{self.path}: line {line}, {_label(column)}: the cell holds {format_size(size)} "
             f"({size:,} bytes), more than the limit of {format_size(cap)} for one cell: "
             f"expected cells of at most {format_size(cap)}", file=self.path, row=line,
             column=column,
@@ -362,6 +378,11 @@ def _column_at(before: bytes, delim: bytes) -> int:
         elif byte == delim[0] and not quoted:
             column += 1
     return column
+
+
+def _label(column: str) -> str:
+    """``column 'Opportunity'`` for a named column, ``column 12`` for one past the header."""
+    return column if column.startswith("column ") else f"column {column!r}"
 
 
 def _shorten(text: str, limit: int) -> str:

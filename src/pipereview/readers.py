@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from pipereview._csvscan import check_quotes
 from pipereview._csvtext import check_head, decode_head, split_lines
 from pipereview._encoding import detect_encoding
 from pipereview._parquet import peek_parquet, read_parquet
@@ -170,6 +171,9 @@ def _peek_csv(path: Path, known: Collection[str], encoding: str | None,
     index, repairs = _locate_header(rows, known)
     index, repairs = _skip_blank_top(rows, index, repairs)
     header = tuple(cell.strip() for cell in rows[index]) if rows else ()
+    if size <= _HEAD_BYTES:  # a stray quote in a title would swallow the header: name it
+        check_quotes(text.lstrip("\ufeff").encode("utf-8"), path=path, delimiter=delimiter,
+                     header=header)
     return ExportPeek(path, "csv", header, index + 1, encoding, delimiter, repairs=repairs,
                       title_rows=_title_rows(rows[:index]))
 
