@@ -323,9 +323,10 @@ def test_pages_opened_and_closed_offline_free_their_kernels(
         text = log.read_text(errors="replace")
         assert "its page is closed" in text and "its page is never opened" in text
     print(f"first chart after {', '.join(f'{t:.1f}' for t in first_chart)} s (offline)")
-    # no stall on a CDN request (it took ~31 s on a closed network); generous: the machine
-    # running the tests may be loaded
-    assert first_chart[0] < 60, first_chart
+    # no stall on a CDN request (every page waited ~31 s for it on a closed network): a page
+    # whose kernel is ready draws its first chart well within that; a page that gets a
+    # kernel still computing waits for it (minutes on a loaded machine), hence min()
+    assert min(first_chart) < 30, first_chart
 
 
 @pytest.mark.slow
