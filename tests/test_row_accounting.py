@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pipereview._csvscan import scan_csv
@@ -88,6 +88,10 @@ def messy_exports(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, str, int]]]:
                                      "Say \"yes\"", "Line\u2028sep", "Tab\x1cbar"]))
         proper = draw(st.sampled_from([True, True, False]))
         lines.append(_csv_line(_row(deal, name, amount, note), proper))
+        if not proper and re.fullmatch(r'"(?:[^"]|"")*"', name):
+            # written raw, the name is itself a well-formed quoted CSV field: """"  is
+            # one quote by the CSV rules, which is what a reader must store
+            name = name[1:-1].replace('""', '"')
         deals.append((f"D{deal}", name, amount))
         if draw(st.integers(0, 5)) == 0:
             lines.append("")
@@ -111,6 +115,14 @@ _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow,
 
 @settings(max_examples=40, **_SETTINGS)  # type: ignore[arg-type]
 @given(messy_exports())
+# found by the larger run: the only deal row has an unquoted comma in its name, one field
+# more than the header (the CSV reader only warned and cut it)
+@example((b"ID,Opportunity,Customer,Salesperson,Sales Team,Stage,Expected Revenue,Currency,"
+          b"Expected Closing,Created on,Next Activity Summary\nD1,Deal ,,Customer 1,Ann Lee,"
+          b"Europe,Qualified,0,EUR,2026-12-15,2026-11-02,Call back", [("D1", "Deal ,", 0)]))
+@example((b"ID,Opportunity,Customer,Salesperson,Sales Team,Stage,Expected Revenue,Currency,"
+          b"Expected Closing,Created on,Next Activity Summary\nD1,\"\"\"\",Customer 1,Ann Lee,"
+          b"Europe,Qualified,0,EUR,2026-12-15,2026-11-02,Call back", [("D1", '"', 0)]))
 def test_every_deal_is_stored_exactly_or_the_file_is_refused_naming_a_line(
         tmp_path_factory: pytest.TempPathFactory,
         export: tuple[bytes, list[tuple[str, str, int]]]) -> None:

@@ -18,7 +18,6 @@ from pipereview.names import NAME_RULE, name_problem
 from pipereview.parsing import (
     DATE_RANGE,
     MAX_AMOUNT,
-    date_placeholders,
     is_blank,
     parse_amounts,
     parse_dates,
@@ -36,7 +35,7 @@ from pipereview.stages import (
 )
 from pipereview.textcells import clean_text, control_characters
 
-__all__ = ["READ_AS_TEXT", "RowBuilder"]
+__all__ = ["PLAIN_NUMBERS", "READ_AS_TEXT", "RowBuilder"]
 
 _TEXT_FIELDS = ("deal_id", "deal_name", "account", "owner", "team", "currency", "next_step",
                 "stage", "forecast_category", "status", *EVIDENCE_TEXT_FIELDS)
@@ -44,6 +43,11 @@ _TEXT_FIELDS = ("deal_id", "deal_name", "account", "owner", "team", "currency", 
 # a problem then quotes the cell as written ('1e309', not the reader's 'inf')
 READ_AS_TEXT = (*_TEXT_FIELDS, "amount", "probability", "close_date", "created_date",
                 "last_activity_date")
+#: fields of READ_AS_TEXT kept as the reader's numbers when every cell is a finite number
+#: in the range given, where no check can find a problem to quote (reading them again as
+#: text would cost a second pass over the file)
+PLAIN_NUMBERS: dict[str, tuple[float, float]] = {"amount": (-1e12, 1e12),
+                                                 "probability": (0.0, 100.0)}
 # text fields whose control characters are removed (line breaks become spaces); a deal ID
 # with one is refused instead: removing it could make it another deal's ID
 _CLEANED_FIELDS = frozenset(_TEXT_FIELDS) - {"deal_id"}
@@ -256,7 +260,9 @@ class RowBuilder:
             values, bad = parse_dates(column, fmt)
             self.out[name] = values
             self.fail(bad, name, f"a date from {_FIRST} to {_LAST}", hint)
-            placeholder = date_placeholders(column) & ~self.skipped
+            # a cell neither blank nor bad that parsed to no date held a placeholder
+            # (parse_dates reads them as blank): the same cells date_placeholders finds
+            placeholder = values.isna() & ~bad & ~is_blank(column) & ~self.skipped
             if name == "last_activity_date":
                 if placeholder.any():
                     shown = str(column[placeholder].iloc[0]).strip()

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipereview._accounting import check_accounting, scan_export
-from pipereview._builder import READ_AS_TEXT, RowBuilder
+from pipereview._builder import PLAIN_NUMBERS, READ_AS_TEXT, RowBuilder
 from pipereview._results import IngestReport, IngestResult
 from pipereview._text import normalize_label
 from pipereview.columnmaps import (
@@ -77,7 +77,10 @@ def read_export(
         stage_model or cmap.stage_model)
     found = cmap.resolve(peek.header)
     peek, scan = scan_export(peek, limits)  # CSV: the independent count, stray quotes, sizes
-    raw = read_rows(peek, [found[f] for f in READ_AS_TEXT if f in found], long_rows="keep")
+    raw = read_rows(peek, [found[f] for f in READ_AS_TEXT if f in found], long_rows="keep",
+                    # numbers the reader read plainly are kept under a decimal-point map
+                    plain_numbers={found[f]: span for f, span in PLAIN_NUMBERS.items()
+                                   if f in found} if cmap.decimal == "." else {})
     if raw.empty:
         raise SchemaError(
             f"{path}: no deals in the file: nothing below the header on row {peek.header_row}",

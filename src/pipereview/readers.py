@@ -12,11 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Collection
+import warnings
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from pipereview._csvscan import check_quotes
@@ -96,7 +98,9 @@ def peek_export(
 
 
 def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
-              long_rows: Literal["raise", "keep"] = "raise") -> pd.DataFrame:
+              long_rows: Literal["raise", "keep"] = "raise",
+              plain_numbers: Mapping[str, tuple[float, float]] | None = None
+              ) -> pd.DataFrame:
     """All data rows below the header, as written, indexed by spreadsheet row number.
 
     ``text_columns`` are read as text (so IDs like ``00123`` keep their zeros); the
@@ -109,6 +113,11 @@ def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
     are returned cut to the header's width and ``frame.attrs["long_rows"]`` holds one
     :class:`Problem` per such row (see :func:`find_long_rows`), for a caller that
     quarantines them.
+
+    ``plain_numbers`` maps columns of ``text_columns`` (e.g. amounts) to a range: such a
+    column stays numbers when the CSV reader read every cell of it as a finite number in
+    that range; otherwise it is read as text too, so that a problem can quote the cell as
+    written (``1e309``, ``-1``).
     """
     if peek.kind == "parquet":
         frame = read_parquet(peek)
@@ -116,7 +125,8 @@ def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
     elif peek.kind == "xlsx":
         frame = read_xlsx(peek, _column_names(peek.header), peek.limits)
     else:
-        frame = _read_csv(peek, text_columns, keep_long_rows=long_rows == "keep")
+        frame = _read_csv(peek, text_columns, keep_long_rows=long_rows == "keep",
+                          plain_numbers=plain_numbers or {})
     frame.index = pd.RangeIndex(peek.header_row + 1, peek.header_row + 1 + len(frame))
     return frame
 
@@ -235,13 +245,16 @@ def _locate_header(rows: list[list[str]], known: Collection[str]) -> tuple[int, 
 
 
 def _read_csv(peek: ExportPeek, text_columns: Collection[str], *,
-              keep_long_rows: bool = False) -> pd.DataFrame:
+              keep_long_rows: bool = False,
+              plain_numbers: Mapping[str, tuple[float, float]] | None = None
+              ) -> pd.DataFrame:
     try:
-        return _read_csv_as(peek, text_columns, keep_long_rows)
+        return _read_csv_as(peek, text_columns, keep_long_rows, plain_numbers)
     except UnicodeDecodeError:
         # the head looked like one encoding, a later line is another: find out exactly
         encoding = detect_encoding(peek.path.read_bytes(), peek.path)
-        return _read_csv_as(replace(peek, encoding=encoding), text_columns, keep_long_rows)
+        return _read_csv_as(replace(peek, encoding=encoding), text_columns, keep_long_rows,
+                            plain_numbers)
 
 
 def _column_names(header: tuple[str, ...]) -> list[str]:
@@ -250,27 +263,40 @@ def _column_names(header: tuple[str, ...]) -> list[str]:
 
 
 def _read_csv_as(peek: ExportPeek, text_columns: Collection[str],
-                 keep_long_rows: bool = False) -> pd.DataFrame:
+                 keep_long_rows: bool = False,
+                 plain_numbers: Mapping[str, tuple[float, float]] | None = None
+                 ) -> pd.DataFrame:
+    plain_numbers = plain_numbers or {}
     names = _column_names(peek.header)
     options: dict[str, Any] = {
         "sep": peek.delimiter, "encoding": peek.encoding, "skiprows": peek.header_row,
         "header": None, "names": names, "keep_default_na": False, "na_values": [""],
         "skip_blank_lines": False, "index_col": False}
     try:
-        frame: pd.DataFrame = pd.read_csv(peek.path, **options)
-    except pd.errors.ParserError:
+        with warnings.catch_warnings():
+            # a row longer than the header as the first data row is only warned about
+            # ("loss of data"): the same as any other long row
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame: pd.DataFrame = pd.read_csv(peek.path, **options)
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
         if not keep_long_rows:
             raise _field_count_error(peek) from None
         # keep the rows that are too wide, cut to the header; the caller quarantines them
         width = len(names)
-        frame = pd.read_csv(peek.path, engine="python", dtype=dict.fromkeys(text_columns, "str"),
-                            on_bad_lines=lambda fields: fields[:width], **options)
+        with warnings.catch_warnings():
+            # a long first row is cut with a warning instead of on_bad_lines: it is among
+            # the long rows found below all the same, and rejected whole
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(peek.path, engine="python",
+                                dtype=dict.fromkeys(text_columns, "str"),
+                                on_bad_lines=lambda fields: fields[:width], **options)
         frame.attrs["long_rows"] = find_long_rows(peek)
         return frame
     # Text columns the reader took for numbers (IDs such as 00123) are read again as text;
     # reading every text column as text up front would cost twice the time on large files.
     numeric = [c for c in text_columns if c in frame.columns
-               and not pd.api.types.is_string_dtype(frame[c].dtype)]
+               and not pd.api.types.is_string_dtype(frame[c].dtype)
+               and not (c in plain_numbers and _plain_numbers(frame[c], *plain_numbers[c]))]
     if numeric:
         text = dict.fromkeys(numeric, "str")
         try:
@@ -279,6 +305,17 @@ def _read_csv_as(peek: ExportPeek, text_columns: Collection[str],
             again = pd.read_csv(peek.path, dtype=text, **options)
         frame[numeric] = again[numeric]
     return frame
+
+
+def _plain_numbers(column: pd.Series, low: float, high: float) -> bool:
+    """True when every cell of a column the reader took for numbers is a finite number from
+    ``low`` to ``high`` (no blank, no NaN or infinity): such a column is used as read,
+    without reading it again as text."""
+    if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(
+            column.dtype):
+        return False
+    values = column.to_numpy(dtype="float64", na_value=np.nan)
+    return bool(np.isfinite(values).all() and (values >= low).all() and (values <= high).all())
 
 
 def _field_count_error(peek: ExportPeek) -> InputError:

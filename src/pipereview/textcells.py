@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -38,8 +39,11 @@ def control_characters(series: pd.Series) -> pd.Series:
     if not (series.dtype == object or pd.api.types.is_string_dtype(series.dtype)):
         return none
     if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        column = pa.chunked_array(pa.array(series.array))
+        if not any(_may_hold_control(chunk) for chunk in column.chunks):
+            return none
         # Arrow's own regex engine over the column: ~10x faster than the str accessor
-        found = pc.match_substring_regex(pa.array(series.array), _CONTROL_RE2)
+        found = pc.match_substring_regex(column, _CONTROL_RE2)
         return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False),
                          index=series.index, dtype=bool)
     # one scan over the distinct texts joined, then only the texts that hold one
@@ -47,6 +51,20 @@ def control_characters(series: pd.Series) -> pd.Series:
     if not _CONTROL_RE.search(" ".join(texts)):
         return none
     return series.isin({t for t in texts if _CONTROL_RE.search(t)}).astype(bool)
+
+
+def _may_hold_control(chunk: pa.Array) -> bool:
+    """False when no byte of the chunk's UTF-8 text can start a control character: no C0
+    byte or DEL, and no lead byte of C1 (0xC2) or of U+2028/U+2029 (0xE2). A whole
+    column is checked this way in one pass over its bytes, before any regex."""
+    if len(chunk) == 0 or chunk.buffers()[2] is None:
+        return False
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
+        chunk.type) else np.int32)
+    first, last = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+    raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first:last]
+    return bool((raw < 0x20).any() or (raw == 0x7F).any() or (raw == 0xC2).any()
+                or (raw == 0xE2).any())
 
 
 def clean_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
