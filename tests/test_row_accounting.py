@@ -123,6 +123,12 @@ _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow,
 @example((b"ID,Opportunity,Customer,Salesperson,Sales Team,Stage,Expected Revenue,Currency,"
           b"Expected Closing,Created on,Next Activity Summary\nD1,\"\"\"\",Customer 1,Ann Lee,"
           b"Europe,Qualified,0,EUR,2026-12-15,2026-11-02,Call back", [("D1", '"', 0)]))
+# a line break without quotes cuts D3 in two, and the second half reads as a deal "a"
+@example((b"ID,Opportunity,Customer,Salesperson,Sales Team,Stage,Expected Revenue,Currency,"
+          b"Expected Closing,Created on,Next Activity Summary\nD1,Deal ,Customer 1,Ann Lee,"
+          b"Europe,Qualified,0,EUR,2026-12-15,2026-11-02,Call back\nD3,Deal \na,a,Customer 3,"
+          b"Ann Lee,Europe,Qualified,0,EUR,2026-12-15,2026-11-02,Call back",
+          [("D1", "Deal ", 0), ("D3", "Deal \na,a", 0)]))
 def test_every_deal_is_stored_exactly_or_the_file_is_refused_naming_a_line(
         tmp_path_factory: pytest.TempPathFactory,
         export: tuple[bytes, list[tuple[str, str, int]]]) -> None:
@@ -130,7 +136,7 @@ def test_every_deal_is_stored_exactly_or_the_file_is_refused_naming_a_line(
 
 
 @pytest.mark.slow
-@settings(max_examples=400, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=150, **_SETTINGS)  # type: ignore[arg-type]
 @given(messy_exports())
 def test_every_deal_is_stored_exactly_or_refused_many_files(
         tmp_path_factory: pytest.TempPathFactory,

@@ -82,6 +82,7 @@ def check_accounting(peek: ExportPeek, raw: pd.DataFrame, result: IngestResult,
             expected="every row kept, rejected or skipped once", hint=_HINT)
     if scan is not None:
         _check_csv(peek, raw, report.rows_read, scan)
+        _check_cut_rows(peek, scan, kept, quarantined)
     elif peek.kind == "xlsx":
         _check_xlsx(peek, raw)
     elif peek.kind == "parquet":
@@ -100,6 +101,30 @@ def _check_csv(peek: ExportPeek, raw: pd.DataFrame, rows_read: int, scan: CsvSca
         f"the file holds {scan.records} counted from its line ends and quotes; the two part "
         f"at line {line} (row {row}){shown}: expected every row of the file read once",
         file=peek.path, row=row, expected=f"{scan.records} rows read", hint=_HINT)
+
+
+def _check_cut_rows(peek: ExportPeek, scan: CsvScan, kept: set[int], rejected: set[int]
+                    ) -> None:
+    """Refuse a file where a rejected row with fewer fields than the header is followed by
+    a row that would be stored: a line break without quotes cuts one deal in two, and the
+    second half can read as a deal of its own (a made-up ID and name, another deal's
+    amount). Nothing of such a file is stored, whatever --keep-going says."""
+    width = len(peek.header)
+    for row in sorted(rejected):
+        if row + 1 not in kept or row > scan.records:
+            continue
+        cells = scan.cells(row)
+        if not 1 < len(cells) < width:
+            continue
+        line = scan.line_of(row)
+        raise InputError(
+            f"{peek.path}: row {row} (line {line}) has {len(cells)} of the header's {width} "
+            f"fields and the next line reads as a deal of its own: a line break without "
+            f"quotes has probably cut one deal in two at line {line}: expected every deal on "
+            "one line, or a cell with a line break in double quotes",
+            file=peek.path, row=row, expected=f"{width} fields on row {row}",
+            hint="put the cell that holds the line break in double "
+            "quotes (or remove the line break) and export again")
 
 
 def _first_difference(peek: ExportPeek, raw: pd.DataFrame, scan: CsvScan) -> int:
