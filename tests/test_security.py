@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -23,6 +24,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -89,10 +92,9 @@ def hostile_store(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) 
     (:data:`SCRIPT_TEAM`), every name hostile."""
     source = SnapshotStore(sample_store)
     root = tmp_path_factory.mktemp("hostile") / "store"
-    target = SnapshotStore(root)
     for week in ("2026-W44", "2026-W45", W46, W47):
         rows = source.read(week, teams=["North", "West"])
-        target.add(_hostile(rows.reset_index(drop=True)), week)
+        plant(root, _hostile(rows.reset_index(drop=True)), week)
     return root
 
 
@@ -114,11 +116,11 @@ def folder_hostile(hostile_store: Path, hostile_targets: Path,
                    tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The hostile store and targets with :data:`FOLDER_TEAMS` as team names."""
     root = tmp_path_factory.mktemp("folder-hostile")
-    source, target = SnapshotStore(hostile_store), SnapshotStore(root / "store")
+    source = SnapshotStore(hostile_store)
     for week in source.weeks():
         rows = source.read(week)
         rows["team"] = rows["team"].astype(str).replace(FOLDER_TEAMS)
-        target.add(rows, week)
+        plant(root / "store", rows, week)
     targets = pd.read_csv(hostile_targets)
     targets["team"] = targets["team"].replace(FOLDER_TEAMS)
     targets.to_csv(root / "targets.csv", index=False)
@@ -169,6 +171,25 @@ def _listing(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
 
+def plant(root: Path, rows: pd.DataFrame, week: str, *, replace: bool = False) -> None:
+    """Write ``rows`` as week ``week`` of the store at ``root`` the way an earlier release
+    wrote it: no checksum record, no validation of names. Stores written before names were
+    checked at ingest (and files planted by hand) may hold any name, so every output must
+    still defend itself against them; :meth:`SnapshotStore.add` now refuses them."""
+    path = SnapshotStore(root).path(week)
+    assert replace or not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = rows.reset_index(drop=True)
+    dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    frame = frame.astype(dict.fromkeys(dates, "datetime64[ns]"))
+    meta = {"week": week, "rows": len(frame), "teams": sorted(frame["team"].unique().tolist()),
+            "sources": []}
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           b"pipereview": json.dumps(meta).encode()})
+    pq.write_table(table, path, compression="zstd")
+
+
 @pytest.fixture
 def confined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Work in ``tmp_path/work``; afterwards nothing new may exist beside it (in
@@ -200,7 +221,7 @@ def traversing_store(sample_store: Path, tmp_path_factory: pytest.TempPathFactor
     root = tmp_path_factory.mktemp("traversing") / "store"
     rows = SnapshotStore(sample_store).read(W47, teams=["North", "West"])
     rows["team"] = rows["team"].replace({"North": "../evil", "West": "/tmp/pipereview-evil"})
-    SnapshotStore(root).add(rows.reset_index(drop=True), W47)
+    plant(root, rows, W47)
     return root
 
 
@@ -484,6 +505,17 @@ def test_coaching_pack_never_writes_through_planted_symlinks(sample_store: Path,
 
 
 # === HTML / JS injection ===============================================================
+def test_the_store_refuses_names_no_folder_can_carry(hostile_store: Path, tmp_path: Path
+                                                      ) -> None:
+    """The first defence: a write through the store checks every team and rep name."""
+    from pipereview.errors import SchemaError
+
+    rows = SnapshotStore(hostile_store).read(W47)
+    with pytest.raises(SchemaError, match="usable as a folder or file name"):
+        SnapshotStore(tmp_path / "store").add(rows, W47)
+    assert SnapshotStore(tmp_path / "store").weeks() == []
+
+
 def test_hostile_names_reach_the_store(hostile_store: Path) -> None:
     rows = SnapshotStore(hostile_store).read(W47)
     assert set(rows["team"]) == {HTML_TEAM, SCRIPT_TEAM}
@@ -516,7 +548,7 @@ def test_team_names_never_template_the_notebook_path(sample_store: Path, tmp_pat
     team = "{team:.0}..{history_path[0]}..{history_path[0]}escaped"  # no '/' and no leading '.'
     rows = SnapshotStore(sample_store).read(W47, teams=["North"])
     rows["team"] = team
-    SnapshotStore(store).add(rows.reset_index(drop=True), W47)
+    plant(store, rows, W47)
     try:
         result = run_batch(W47, store=store, out_dir=tmp_path / "reports", notebook=TINY)
     except InputError:
@@ -529,7 +561,7 @@ def test_index_links_never_run_script(sample_store: Path, tmp_path: Path) -> Non
     store = tmp_path / "store"
     rows = SnapshotStore(sample_store).read(W47, teams=["North"])
     rows["team"] = JS_LINK
-    SnapshotStore(store).add(rows.reset_index(drop=True), W47)
+    plant(store, rows, W47)
     with pytest.raises(InputError, match="cannot be used as a folder name"):  # ':' refused
         run_batch(W47, store=store, out_dir=tmp_path / "reports", notebook=TINY)
     # and a link is relative and percent-encoded whatever its folder is called
@@ -549,7 +581,7 @@ def test_team_name_never_becomes_notebook_code(sample_store: Path, confined: Pat
     rows = SnapshotStore(sample_store).read(W47, teams=["North"])
     for name in (team, team.rstrip("\\")):
         rows["team"] = name
-        SnapshotStore(store).add(rows.reset_index(drop=True), W47, replace=True)
+        plant(store, rows, W47, replace=True)
         with pytest.raises(InputError, match="cannot be used as a folder name"):
             run_batch(W47, store=store, out_dir=confined / "reports", notebook=TINY)
     assert not (confined / "pwned").exists() and not (ROOT / "pwned").exists()
@@ -852,7 +884,7 @@ def test_team_names_are_printed_as_text(sample_store: Path, tmp_path: Path) -> N
     store = tmp_path / "store"
     rows = SnapshotStore(sample_store).read(W47, teams=["North", "West"])
     rows["team"] = rows["team"].replace({"North": "[/]", "West": "[link=https://x.example]W"})
-    SnapshotStore(store).add(rows.reset_index(drop=True), W47)
+    plant(store, rows, W47)
     result = CliRunner().invoke(app, ["weeks", "--store", str(store)])
     assert result.exit_code == 0, result.output
     assert "[/]" in result.output and "[link=https://x.example]W" in result.output
