@@ -88,10 +88,11 @@ def messy_exports(draw: st.DrawFn) -> tuple[bytes, list[tuple[str, str, int]]]:
                                      "Say \"yes\"", "Line\u2028sep", "Tab\x1cbar"]))
         proper = draw(st.sampled_from([True, True, False]))
         lines.append(_csv_line(_row(deal, name, amount, note), proper))
-        if not proper and re.fullmatch(r'"(?:[^"]|"")*"', name):
-            # written raw, the name is itself a well-formed quoted CSV field: """"  is
-            # one quote by the CSV rules, which is what a reader must store
-            name = name[1:-1].replace('""', '"')
+        quoted = re.fullmatch(r'"((?:[^"]|"")*)"\s*', name)
+        if not proper and quoted:
+            # written raw, the name is itself a quoted CSV field (spaces may follow the
+            # closing quote): """"  is one quote by the CSV rules, "a"  is a
+            name = quoted.group(1).replace('""', '"')
         deals.append((f"D{deal}", name, amount))
         if draw(st.integers(0, 5)) == 0:
             lines.append("")
