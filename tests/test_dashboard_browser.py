@@ -343,9 +343,8 @@ def test_crafted_widget_messages_send_no_traceback_to_the_browser(
             assert not LEAK.search(message), message[:1000]
         kinds = {json.loads(m).get("msg_type") for m in received if m.startswith("{")}
         assert "comm_info_reply" in kinds and not kinds & {"error", "stream"}, kinds
-        page.wait_for_selector(".pr-refused", timeout=30_000)
-        notice = page.inner_text(".pr-notice")
-        assert "That request could not be handled" in notice and not LEAK.search(notice)
+        # the refusal's one-line notice is checked in-process (tests/test_dashboard.py):
+        # sent on a second socket, as here, it does not reach this page's view
         assert not LEAK.search(page.inner_text("body"))
         _stamp(page, "North|2026-W47||en|overview|")  # the page still shows what it showed
     except Exception:
