@@ -110,8 +110,10 @@ def _expected_name(name: str) -> str:
     return str(cleaned.iloc[0]).strip()
 
 
-_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow,
-                                                         HealthCheck.data_too_large]}
+# derandomized: the same files every run, so a CI run checks what the last run checked;
+# widen the search by changing max_examples locally
+_SETTINGS = {"deadline": None, "derandomize": True,
+             "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
 
 @settings(max_examples=40, **_SETTINGS)  # type: ignore[arg-type]
