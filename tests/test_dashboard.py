@@ -5,6 +5,7 @@ preparation. tests/test_dashboard_browser.py drives the same app in Chromium."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -309,15 +310,32 @@ CRAFTED = [
     ("tabs", {"selected_index": 42}), ("tabs", {"selected_index": "overview"}),
     ("export", {"description": None}), ("export", {"layout": "IPY_MODEL_nope"}),
     ("week", "not a state"), ("week", ["index", 1]), ("rep", {"index": 0}, ["index"]),
+    ("stamp", {"value": {}}), ("title", {"value": ["x"]}), ("category", {"index": {}}),
+    ("notice", {"value": None}), ("tabs", {"titles": 7}),
 ]
+
+
+def _page_copies(board: Dashboard, monkeypatch: pytest.MonkeyPatch
+                 ) -> Callable[[], dict[str, dict[str, object]]]:
+    """What the page holds of each control: its state when drawn, updated by every state
+    message the kernel sends it (``update`` and ``echo_update`` alike)."""
+    copies = {name: dict(w.get_state()) for name, w in board.controls.items()}
+    for name, widget in board.controls.items():
+        def send(data: object = None, metadata: object = None, buffers: object = None,
+                 name: str = name) -> None:
+            if isinstance(data, dict) and data.get("method") in ("update", "echo_update"):
+                copies[name].update(data["state"])
+        monkeypatch.setattr(widget.comm, "send", send)
+    return lambda: copies
 
 
 @pytest.mark.parametrize("message", CRAFTED, ids=[str(m) for m in CRAFTED])
 def test_crafted_widget_messages_get_a_short_line_and_change_nothing(
-        small: pd.DataFrame, message: tuple[object, ...], capsys: pytest.CaptureFixture[str]
-) -> None:
+        small: pd.DataFrame, message: tuple[object, ...], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     board = Dashboard(small, team="North", locked=True)
     controls = board.controls
+    page = _page_copies(board, monkeypatch)
     before = (board.team, board.week, board.rep, board.lang, controls["week"].value,
               controls["rep"].value, controls["tabs"].selected_index)
     name, state, *paths = message
@@ -331,6 +349,10 @@ def test_crafted_widget_messages_get_a_short_line_and_change_nothing(
     assert "That request could not be handled" in controls["notice"].value
     printed = capsys.readouterr()
     assert "Traceback" not in printed.out  # the kernel's stdout reaches the page
+    # the page shows what the kernel holds, whatever was echoed to it before the refusal
+    for control, copy in page().items():
+        held = controls[control].get_state()
+        assert {k: copy[k] for k in held} == held, control
 
 
 def test_a_valid_selection_after_a_refused_one_clears_the_line(small: pd.DataFrame) -> None:

@@ -347,6 +347,9 @@ def test_crafted_widget_messages_send_no_traceback_to_the_browser(
         # sent on a second socket, as here, it does not reach this page's view
         assert not LEAK.search(page.inner_text("body"))
         _stamp(page, "North|2026-W47||en|overview|")  # the page still shows what it showed
+        assert "[object Object]" not in page.inner_text("body")  # no refused value kept
+        assert "This dashboard shows North only." in page.inner_text(".pr-title")
+        assert page.locator(".pr-week select").input_value() == "2026-W47"
     except Exception:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         raise

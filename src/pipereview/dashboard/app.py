@@ -328,17 +328,26 @@ def _message_handler(widget: Any) -> Callable[[dict[str, Any]], None]:
     """What ``widget`` does with a message from the page, raising what it refuses (the
     widget's own handler shows the traceback to the page instead): a state update is
     applied here, anything else goes to the widget. No widget of the dashboard has binary
-    state, so an update with buffers is malformed."""
+    state, so an update with buffers is malformed.
+
+    The widget echoes an update to the page before it checks it, so a refused update may
+    already be on the page (a text shown as ``[object Object]``, a selector emptied): after
+    a refusal the page is sent the widget's whole state again, so that what the page shows
+    is always what the kernel holds."""
 
     def handle(msg: dict[str, Any]) -> None:
         data = msg["content"]["data"]
-        if data.get("method") == "update":
-            state = data.get("state")
-            if not isinstance(state, dict) or data.get("buffer_paths"):
-                raise ValueError(f"malformed widget update: {str(data)[:200]}")
-            widget.set_state(state)
-        else:
-            widget._handle_msg(msg)
+        try:
+            if data.get("method") == "update":
+                state = data.get("state")
+                if not isinstance(state, dict) or data.get("buffer_paths"):
+                    raise ValueError(f"malformed widget update: {str(data)[:200]}")
+                widget.set_state(state)
+            else:
+                widget._handle_msg(msg)
+        except Exception:
+            widget.send_state()
+            raise
 
     return handle
 
