@@ -322,6 +322,7 @@ GOOD_AND_BAD = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_week_of_good_and_bad_exports_through_the_batch(tmp_path: Path) -> None:

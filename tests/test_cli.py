@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from pipereview.cli import app
@@ -68,6 +69,7 @@ def test_bad_week_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.slow
 def test_demo_ingests_every_sample_week(runner: CliRunner, tmp_path: Path) -> None:
     samples = tmp_path / "samples"
     shutil.copytree(ROOT / "data" / "samples", samples)

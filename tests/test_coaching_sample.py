@@ -105,6 +105,7 @@ def test_golden_sheet(prompts: dict[str, pd.DataFrame], lang: str) -> None:
     assert text == golden.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["coach", "--store", str(sample_store), "--lang", "zh",
@@ -125,6 +126,7 @@ def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> No
     assert bad.exit_code == 1 and "no team Nowhere in 2026-W47" in bad.output
 
 
+@pytest.mark.slow
 def test_pack_findings_csv_is_formula_safe(sample_store: Path, tmp_path: Path) -> None:
     from pipereview import SnapshotStore, with_deal_keys
     from pipereview.coaching import CoachingContext, coaching_findings

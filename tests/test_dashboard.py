@@ -193,6 +193,7 @@ def test_the_repository_notebook_is_the_served_one() -> None:
     assert all(not c["outputs"] for c in stored["cells"])  # the notebook only builds the app
 
 
+@pytest.mark.slow
 def test_prepare_locked_dashboard_keeps_only_its_team(sample_store: Path, tmp_path: Path) -> None:
     state = prepare_dashboard(tmp_path / "state", store=sample_store, team="North",
                               targets=ROOT / "data" / "samples" / "targets.csv")
@@ -209,6 +210,7 @@ def test_prepare_locked_dashboard_keeps_only_its_team(sample_store: Path, tmp_pa
     assert not (tmp_path / "other").exists()  # refused before anything is written
 
 
+@pytest.mark.slow
 def test_served_dashboard_uses_the_configuration(sample_store: Path, tmp_path: Path) -> None:
     folder = tmp_path / "ours" / "stage_models"
     folder.mkdir(parents=True)
@@ -267,6 +269,7 @@ def test_base_url_for_a_reverse_proxy() -> None:
         voila_command("d.ipynb", port=1, base_url="pipeline")
 
 
+@pytest.mark.slow
 def test_likely_next_views_are_computed_while_idle(small: pd.DataFrame) -> None:
     import asyncio
 

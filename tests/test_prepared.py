@@ -131,6 +131,7 @@ def _diagnostics(targets: pd.DataFrame) -> dict[str, Callable[[Any, str], pd.Dat
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("week", ["2026-W47", "2026-W45"])
 def test_every_diagnostic_same_on_prepared_history(sample_history: pd.DataFrame,
                                                    week: str) -> None:

@@ -415,6 +415,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
             if p.is_file()}
 
 
+@pytest.mark.slow
 def test_out_inside_the_store_never_touches_its_weeks(sample_store: Path, tmp_path: Path
                                                       ) -> None:
     store = tmp_path / "store"
@@ -431,6 +432,7 @@ def test_out_inside_the_store_never_touches_its_weeks(sample_store: Path, tmp_pa
     assert SnapshotStore(store).weeks() == [W47]
 
 
+@pytest.mark.slow
 def test_batch_never_writes_through_planted_symlinks(sample_store: Path, tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -456,6 +458,7 @@ def test_batch_never_writes_through_planted_symlinks(sample_store: Path, tmp_pat
     assert result.ok and _tree(outside) == before and not (reports / W47).is_symlink()
 
 
+@pytest.mark.slow
 def test_resume_never_follows_a_tampered_manifest(sample_store: Path, tmp_path: Path) -> None:
     """A manifest naming a folder other than the team's own is not resumed from."""
     import json
@@ -478,6 +481,7 @@ def test_resume_never_follows_a_tampered_manifest(sample_store: Path, tmp_path: 
     assert set(os.listdir(tmp_path)) == before  # staging/../../src is tmp_path/src
 
 
+@pytest.mark.slow
 def test_coaching_pack_never_writes_through_planted_symlinks(sample_store: Path,
                                                              tmp_path: Path) -> None:
     outside = tmp_path / "outside"
@@ -524,6 +528,7 @@ def test_hostile_names_reach_the_store(hostile_store: Path) -> None:
         "onerror").any()
 
 
+@pytest.mark.slow
 def test_batch_report_and_index_hold_no_executable_data(folder_hostile: tuple[Path, Path],
                                                         tmp_path: Path) -> None:
     # the real weekly review notebook, for a team whose name is hostile HTML
@@ -588,6 +593,7 @@ def test_team_name_never_becomes_notebook_code(sample_store: Path, confined: Pat
     assert not (confined / "reports" / W47).exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_weekly_review_html_holds_no_executable_data(hostile_store: Path, hostile_targets: Path,
                                                      lang: str) -> None:
@@ -604,6 +610,7 @@ def test_weekly_review_html_holds_no_executable_data(hostile_store: Path, hostil
     assert "<svg" in page  # the charts are in it
 
 
+@pytest.mark.slow
 def test_coaching_sheets_hold_no_executable_data(folder_hostile: tuple[Path, Path],
                                                  tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["coach", "--store", str(folder_hostile[0]), "--out",
@@ -620,6 +627,7 @@ def test_coaching_sheets_hold_no_executable_data(folder_hostile: tuple[Path, Pat
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and JINJA in text
 
 
+@pytest.mark.slow
 def test_dashboard_tabs_hold_no_executable_data(hostile_store: Path, hostile_targets: Path
                                                 ) -> None:
     from pipereview.dashboard import TABS, Dashboard
@@ -768,6 +776,7 @@ def test_dashboard_action_list_export_is_formula_safe(hostile_store: Path, tmp_p
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
 
 
+@pytest.mark.slow
 def test_coaching_findings_csv_is_formula_safe(folder_hostile: tuple[Path, Path],
                                                tmp_path: Path) -> None:
     # see also: tests/test_coaching_sample.py::test_pack_findings_csv_is_formula_safe
