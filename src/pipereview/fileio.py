@@ -8,15 +8,26 @@
 'done'
 
 A write goes to a temporary file ``.<name>.<random>.tmp`` in the target's folder and is
-renamed over the target only when complete. A process killed in between leaves that
-temporary file behind: :func:`leftovers` finds such files so that the next writer holding
+renamed over the target only when complete. Files and folders get the permissions the
+user's umask gives (0644 and 0755 under umask 022), like any other program's:
+
+>>> import stat
+>>> old = os.umask(0o027)
+>>> with atomic_write(root / "c.txt", "w", encoding="utf-8") as handle:
+...     _ = handle.write("done")
+>>> _ = os.umask(old)
+>>> oct(stat.S_IMODE((root / "c.txt").stat().st_mode))
+'0o640'
+
+A process killed in between leaves the temporary file behind: :func:`leftovers` finds such files so that the next writer holding
 the folder's lock can remove them.
 """
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +61,23 @@ def check_inside(path: Path, root: Path) -> None:
                          hint="remove the symlink; the store writes its own files only")
 
 
+def _new_temporary(path: Path) -> tuple[int, Path]:
+    """A new temporary file beside ``path``, opened for writing, with the permissions the
+    user's umask gives a new file (0644 under umask 022, 0640 under 027; also what a
+    folder's default ACL adds), as any program's ``open()`` would create it. Not
+    :func:`tempfile.mkstemp`, which makes every file 0600 whatever the umask, so a
+    report server running as another user could read nothing written here."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
+        | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", str(path.parent))
+
+
 @contextmanager
 def atomic_write(path: Path, mode: str = "wb", encoding: str | None = None, *,
                  within: Path | None = None) -> Iterator[IO[Any]]:
@@ -63,9 +91,7 @@ def atomic_write(path: Path, mode: str = "wb", encoding: str | None = None, *,
     path.parent.mkdir(parents=True, exist_ok=True)
     if within is not None:
         check_inside(path, within)  # the folders just made, or found, lead nowhere else
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX,
-                                    dir=path.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _new_temporary(path)
     try:
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
