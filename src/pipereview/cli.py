@@ -212,19 +212,21 @@ def weeks(store: StoreOption = None) -> None:
 @app.command()
 @_friendly
 def verify(
-    repair: Annotated[bool, typer.Option(help="Under the store's lock: remove the leftovers of interrupted writes and move damaged or foreign week files to the store's damaged/ folder.")] = False,
+    repair: Annotated[bool, typer.Option(help="Under the store's lock: remove the leftovers of interrupted writes, move damaged or foreign week files to the store's damaged/ folder, and record the stage models in weeks stored before weeks recorded them.")] = False,
     store: StoreOption = None,
 ) -> None:
     """Check the whole store: every week readable, its checksum matching, its rows valid;
     quarantine folders and leftovers of interrupted writes. Exit status 1 on any problem."""
     from pipereview.store import SnapshotStore
-    from pipereview.storecheck import set_aside, verify_store
+    from pipereview.storecheck import record_definitions, set_aside, verify_store
 
     snapshot_store = SnapshotStore(store)
     if repair:
         with snapshot_store.lock():  # taking the lock removes the leftovers
             for path in set_aside(snapshot_store):
                 out.print(f"set aside: {path}", markup=False)
+            for done in record_definitions(snapshot_store):
+                out.print(f"recorded the stage models of {done} in the week", markup=False)
     check = verify_store(snapshot_store)
     for finding in check.findings:
         label = "[bold red]problem:[/] " if finding.severity == "problem" else "[bold]note:[/] "
@@ -301,8 +303,9 @@ def changes(
     week: Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")] = None,
     store: StoreOption = None,
 ) -> None:
-    """What changed in each team's pipeline since the week before, and deals whose claimed
-    stage lacks the evidence."""
+    """What changed in each team's pipeline since the week before: every deal counted by how
+    it moved (new, advanced, moved back, pushed, won, lost, ...; zeros shown), and deals
+    whose claimed stage lacks the evidence."""
     from pipereview.store import SnapshotStore
 
     snapshot_store = SnapshotStore(store)
@@ -314,20 +317,79 @@ def changes(
 
 
 def _print_changes(store: Any, week: str) -> None:
+    import pandas as pd
+
+    from pipereview.capabilities import currency_code, not_checked_notes
     from pipereview.process import process_gaps
+    from pipereview.schema import open_mask
     from pipereview.weekly import week_change_summary
 
     summary = week_change_summary(store, week)
-    gaps = process_gaps(store.read(week))
-    inflated = gaps.groupby("team")["inflated"].sum()
-    summary["inflated"] = summary["team"].map(inflated).fillna(0).astype(int)
-    shown = summary[["team", "currency", "open_deals", "open_amount", "new", "advanced",
-                     "pushed", "won", "won_amount", "lost", "dropped", "net_change", "inflated"]]
+    snapshot = store.read(week)
+    gaps = process_gaps(snapshot)
+    summary["inflated"] = summary["team"].map(_inflated_cells(gaps)).fillna("0")
+    summary["currency"] = [currency_code(c) for c in summary["currency"]]
+    shown = summary[["team", "currency", "open_deals", "open_amount", "new_deals",
+                     "won_amount", "lost_amount", "net_change", "inflated"]].copy()
+    shown["net_change"] = [f"{v:+,.0f}" if round(v) else "0" for v in shown["net_change"]]
+    # new deals as every section counts them (pipereview.figures); unknown in a first week
+    shown["new_deals"] = ["—" if pd.isna(v) else f"{int(v):,}" for v in shown["new_deals"]]
     shown = shown.rename(columns={"currency": "cur.", "open_deals": "open", "open_amount":
-                                  "open amount", "won_amount": "won amount", "net_change":
-                                  "net change"})
+                                  "open amount", "new_deals": "new deals",
+                                  "won_amount": "won amount", "lost_amount":
+                                  "lost amount", "net_change": "net change"})
     _print_table(shown, f"Changes in {week} against the week before "
                         "(inflated: open deals whose stage lacks the evidence)")
+    opened = snapshot[open_mask(snapshot)]
+    for team, deals in opened.groupby("team", sort=True):
+        for note in not_checked_notes(deals, "en", ("stage_inflation",)):
+            out.print(Text(f"{team}: {note}"))
+    out.print(_movement_table(summary))
+
+
+def _inflated_cells(gaps: Any) -> dict[str, str]:
+    """Per team, the inflated deals as the ``changes`` table shows them: a count, "not
+    checked" when the export records no evidence for any deal past the first stage, and
+    how many could not be checked beside the count when only some could."""
+    cells = {}
+    for team, part in gaps.groupby("team", sort=True):
+        inflated, unchecked = int(part["inflated"].sum()), int((~part["evidence_checked"]).sum())
+        past_first = int((part["claimed_index"] > 1).sum())
+        if unchecked and unchecked == past_first and not inflated:
+            cells[str(team)] = "not checked"
+        elif unchecked:
+            cells[str(team)] = f"{inflated} ({unchecked} not checked)"
+        else:
+            cells[str(team)] = str(inflated)
+    return cells
+
+
+def _movement_table(summary: Any) -> Table:
+    """The deals of each team (and currency) counted by how they moved: one line per
+    category of :data:`pipereview.weekly.SUMMARY_CATEGORIES`, zeros included, with the
+    counts of :func:`~pipereview.weekly.change_summary` (the API's own)."""
+    from pipereview.weekly import SUMMARY_CATEGORIES
+
+    table = Table("deals", title="How each deal moved (each deal counted once, under the "
+                                 "first line that applies)")
+    for row in summary.itertuples(index=False):  # names from the export: never markup
+        table.add_column(Text(f"{row.team} {row.currency}".strip()), justify="right")
+    for category in SUMMARY_CATEGORIES:
+        table.add_row(movement_label(category), *[str(int(v)) for v in summary[category]])
+    return table
+
+
+def movement_label(category: str) -> str:
+    """How ``changes`` names a movement category of :mod:`pipereview.movements` (the
+    dashboard's words; ``new`` said apart from the "new deals" figure, which counts deals
+    first stored this week).
+
+    >>> movement_label("regressed"), movement_label("new")
+    ('moved back a stage', "open, not in last week's export")
+    """
+    from pipereview.review import _CATEGORIES
+
+    return "open, not in last week's export" if category == "new" else _CATEGORIES[category][0]
 
 
 @app.command()
@@ -350,7 +412,7 @@ def coach(
         load_rule_settings,
         write_coaching_pack,
     )
-    from pipereview.history import with_deal_keys
+    from pipereview.history import load_history
     from pipereview.store import SnapshotStore
     from pipereview.targets import load_targets
 
@@ -365,10 +427,9 @@ def coach(
     prompt_templates = PromptTemplates(templates or ())
     rule_settings = load_rule_settings(settings) if settings else None
     goals = load_targets(targets) if targets else None
-    history = snapshot_store.history()
     with _progress() as bar:
         task = bar.add_task("matching deals across weeks", total=None)
-        keyed = with_deal_keys(history[history["snapshot_week"] <= as_of])
+        keyed = load_history(snapshot_store, last=as_of)
         context = CoachingContext(keyed, as_of, targets=goals, config=config)
         chosen = team or sorted(context.open_deals["team"].unique())
         unknown = sorted(set(chosen) - set(context.latest["team"]))

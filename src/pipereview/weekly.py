@@ -27,9 +27,12 @@ from pipereview.store import SnapshotStore
 
 __all__ = ["SUMMARY_CATEGORIES", "change_summary", "week_change_summary"]
 
-#: Movement categories counted in the summary, in the order a manager reads them.
+#: Movement categories counted in the summary, in the order a manager reads them: every
+#: primary category of :data:`pipereview.movements.CATEGORIES`, so a team's counts add up
+#: to the deals of its two snapshots (moves back and unchanged deals included).
 SUMMARY_CATEGORIES: tuple[str, ...] = (
-    "new", "advanced", "regressed", "pushed", "pulled_in", "won", "lost", "dropped", "reopened",
+    "new", "advanced", "regressed", "pushed", "pulled_in", "amount_up", "amount_down", "won",
+    "lost", "dropped", "reopened", "unchanged",
 )
 
 
@@ -70,10 +73,23 @@ def change_summary(prev: pd.DataFrame | None, curr: pd.DataFrame) -> pd.DataFram
 
 
 def week_change_summary(store: SnapshotStore, week: str) -> pd.DataFrame:
-    """:func:`change_summary` of a stored week against the stored week before it."""
+    """:func:`change_summary` of a stored week against the stored week before it, with
+    ``new_deals``: the team's new deals of the week as every section counts them
+    (:func:`pipereview.figures.new_deals`: deals first stored in this week's export, over
+    all stored weeks; NaN in the team's first stored week). The movement category ``new``
+    differs on purpose: it counts open deals absent from last week's export (a deal back
+    after a gap is one; a deal first seen already won is counted as won)."""
+    from pipereview.figures import new_deals
+    from pipereview.history import with_deal_keys
+
     weeks = store.weeks()
     position = weeks.index(str(week)) if str(week) in weeks else -1
     if position < 0:
         store.read(week)  # raises WeekNotFoundError with the stored weeks in the hint
     prev = store.read(weeks[position - 1]) if position > 0 else None
-    return change_summary(prev, store.read(week))
+    summary = change_summary(prev, store.read(week))
+    if summary.empty:
+        return summary.assign(new_deals=pd.Series(dtype=float))
+    counts = new_deals(with_deal_keys(store.history(last=week)), week)
+    summary["new_deals"] = summary["team"].map(counts.set_index("team")["new_deals"])
+    return summary
