@@ -1,7 +1,8 @@
 """The dashboard server's guards (pipereview.dashboard.server, pipereview.serve): pages
 capped with a short page beyond the cap, a page's kernel freed when it is closed or never
 opened, no traceback or server path in what the server sends, nothing fetched from
-outside the server, and SIGTERM to ``pipereview serve`` stopping Voilà and every kernel.
+outside the server, and SIGTERM or SIGINT to ``pipereview serve`` stopping Voilà and
+every kernel and closing the port.
 
 Kernels are counted in the process table: the kernels of one server are the
 ``ipykernel_launcher`` processes whose environment names that server's configuration.
@@ -223,9 +224,34 @@ def test_what_the_server_sends_holds_no_traceback_or_path(
     assert remote == [], remote  # the page itself fetches nothing from outside
 
 
+def served_by(state_dir: Path) -> list[psutil.Process]:
+    """The live Voilà and kernel processes serving the dashboard prepared in ``state_dir``
+    (Voilà's command line names its notebook; a kernel's environment its configuration)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            line = " ".join(process.info["cmdline"] or [])
+            if (("pipereview.dashboard.server" in line and str(state_dir) in line)
+                    or ("ipykernel_launcher" in line and process.environ().get(CONFIG_VARIABLE)
+                        == str(state_dir / "dashboard.json"))):
+                found.append(process)
+        except psutil.Error:
+            pass
+    return found
+
+
+def port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 @pytest.mark.slow
-def test_sigterm_to_pipereview_serve_stops_voila_and_every_kernel(
-        sample_store: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_to_pipereview_serve_stops_voila_and_every_kernel(
+        signum: int, sample_store: Path, tmp_path: Path) -> None:
     port = free_port()
     state_dir = tmp_path / "state"
     output = tmp_path / "serve.log"
@@ -236,24 +262,22 @@ def test_sigterm_to_pipereview_serve_stops_voila_and_every_kernel(
             env={**os.environ, **hermetic(tmp_path)}, stdout=sink, stderr=subprocess.STDOUT)
     state = SimpleNamespace(config=state_dir / "dashboard.json")
     try:
-        def listening() -> bool:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return True
-            except OSError:
-                return False
-
-        assert wait_for(listening, 90), output.read_text(errors="replace")
+        assert wait_for(lambda: port_open(port), 90), output.read_text(errors="replace")
         assert get(f"http://127.0.0.1:{port}/")[0] == 200  # a page's kernel
         assert wait_for(lambda: len(kernels_of(state)) == 2, 60)  # type: ignore[arg-type]
         family = psutil.Process(process.pid).children(recursive=True)
         assert len(family) >= 3  # Voilà and its two kernels
-        process.send_signal(signal.SIGTERM)
+        assert len(served_by(state_dir)) == 3, served_by(state_dir)
+        process.send_signal(signum)
         assert process.wait(timeout=60) == 0, output.read_text(errors="replace")
         _, alive = psutil.wait_procs(family, timeout=10)
         assert alive == [], alive
+        assert served_by(state_dir) == []
         assert kernels_of(state) == []  # type: ignore[arg-type]
+        assert not port_open(port), f"port {port} still accepts connections"
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+        for leftover in served_by(state_dir):  # never leave a server behind a failed test
+            leftover.kill()

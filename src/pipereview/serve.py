@@ -130,23 +130,20 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
     from pipereview.config import portable_config, write_config
 
     settings = portable_config(config, templates)  # a wrong file: refused before any work
+    from pipereview.history import load_history, read_history_file
+
     if history is not None:
-        frame = pd.read_parquet(history)
+        frame = read_history_file(history)
         if "deal_key" not in frame.columns:
             raise InputError(f"{history} has no deal_key column", column="deal_key",
-                             expected="a keyed history (a batch's _shared/history.parquet)",
+                             expected="a keyed history (a Parquet file with a deal_key column)",
                              hint="pass --store instead to key the store's history here")
     else:
-        from pipereview.history import with_deal_keys
-
         snapshots = SnapshotStore(store)
         if not snapshots.weeks():
             raise InputError(f"the store {snapshots.root} holds no weeks yet",
                              hint="ingest a week first: pipereview ingest --help")
-        frame = snapshots.history()
-        if team is not None:
-            frame = frame[frame["team"] == team]
-        frame = with_deal_keys(frame)
+        frame = load_history(snapshots, team=team)
     teams = sorted(str(t) for t in frame["team"].dropna().unique())
     if team is not None:
         if team not in teams:
@@ -290,15 +287,19 @@ def serve(state: ServeState, *, port: int = 8866, ip: str = "127.0.0.1",
     def stop(signum: int, _frame: object) -> None:
         raise _Stop(signum)
 
-    process = _launch(state, command)
+    # the handlers first: a signal at any moment after Voilà starts stops it (one during
+    # the start itself leaves Voilà without its parent, which it notices within 2 s)
     handled = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
     previous = {signum: signal.signal(signum, stop) for signum in handled}
+    process: subprocess.Popen[bytes] | None = None
     try:
+        process = _launch(state, command)
         return process.wait()
     except (_Stop, KeyboardInterrupt):
         for signum in handled:  # a second signal must not interrupt the clean-up
             signal.signal(signum, signal.SIG_IGN)
-        stop_server(process)
+        if process is not None:
+            stop_server(process)
         return 0
     finally:
         for signum, handler in previous.items():
