@@ -153,11 +153,15 @@ _NO_RISK = {
                      r"|\bno deals? at risk", re.I),
     "zh": re.compile(r"没有(?:需要关注的|风险|[^。\n]{0,8}风险)|无风险|暂无风险|未发现风险"),
 }
-_RISK = {
-    "en": re.compile(r"\brisks?\b|\bstalled\b|\bpushed (?:repeatedly|\d+|three)|\boverdue\b"
-                     r"|close date (?:has )?passed|no recent activity|past (?:the )?typical"
-                     r"|\bseverity\b", re.I),
-    "zh": re.compile(r"风险|停滞|多次推迟|已过|近期无跟进|超出阶段常规时长|逾期"),
+# "no risk beyond the deals below" (除下列商机外没有其他风险) says no risk *else*
+_BEYOND = re.compile(r"\b(?:beyond|other than|besides|apart from|except|outside)\b|除|以外|之外",
+                     re.I)
+_RISK = {  # how a listed risk reads (a heading such as "Deals at risk" lists none)
+    "en": re.compile(r"\bstalled\b|\bpushed (?:repeatedly|\d+ times|three)|\boverdue\b"
+                     r"|close date (?:has )?passed|after its close date|no (?:recent|logged) activity"
+                     r"|past (?:the )?typical|\bseverity \d", re.I),
+    "zh": re.compile(r"停滞|多次推迟|推迟了 ?\d+ ?次|成交日(?:期)?已过|近期无跟进|没有跟进记录"
+                     r"|超出阶段常规时长|逾期"),
 }
 _AHEAD = {
     "en": re.compile(r"\bahead of (?:the )?(?:target|plan|pace)\b|\babove (?:the )?(?:target|plan)\b"
@@ -171,6 +175,13 @@ _BEHIND = {
 }
 _SIGNED_GAP = re.compile(r"(?:\bgap\b|缺口|差距)[^\d\n\t]{0,40}[\t ]*[-−]\s?\d", re.I)
 _DAYS = re.compile(r"(?:[-−]\d[\d,]*(?:\.\d+)?|\b\d[\d,]*\.\d+)\s?(?:days?\b|天|d\b)")
+
+
+def _sentence(text: str, match: re.Match[str]) -> str:
+    """The sentence (or line) of ``text`` that holds ``match``."""
+    start = max(text.rfind(c, 0, match.start()) for c in ".。\n") + 1
+    ends = [i for i in (text.find(c, match.end()) for c in ".。\n") if i >= 0]
+    return text[start:min(ends, default=len(text))]
 
 
 def _problem(rule: str, match: re.Match[str] | str, line: str, message: str) -> LintProblem:
@@ -252,7 +263,8 @@ def lint_text(text: str, lang: str, *, names: Iterable[str] = (),
     for line in plain.splitlines():
         if line.strip():
             problems += _line_problems(line, lang, keys, allowed)
-    no_risk = list(_NO_RISK[lang].finditer(plain))
+    no_risk = [m for m in _NO_RISK[lang].finditer(plain)
+               if not _BEYOND.search(_sentence(plain, m))]
     if no_risk:
         rest = _NO_RISK[lang].sub(" ", plain)
         listed = (context.risks_listed if context.risks_listed is not None
