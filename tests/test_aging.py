@@ -13,6 +13,7 @@ from pipereview.history import deal_summary, deal_trail, with_deal_keys
 from pipereview.store import SnapshotStore
 
 MONDAY = pd.Timestamp("2026-11-16")  # Monday of 2026-W47
+AS_OF_DAY = pd.Timestamp("2026-11-22")  # Sunday of 2026-W47: what a W47 export stands for
 
 
 def _deal(deal: str, stages: list[str], *, first: int = 44, **values: object
@@ -45,7 +46,7 @@ def test_stage_durations_count_completed_stays_only() -> None:
 @pytest.mark.parametrize(("days_ago", "stalled"), [(31, True), (30, True), (29, False)])
 def test_stalled_at_the_threshold(days_ago: int, stalled: bool) -> None:
     h = pd.DataFrame(_deal("A", ["initial_contact"], first=47,
-                           last_activity_date=MONDAY - pd.Timedelta(days=days_ago)))
+                           last_activity_date=AS_OF_DAY - pd.Timedelta(days=days_ago)))
     row = deal_risks(h, as_of="2026-W47").iloc[0]
     assert row["days_since_activity"] == days_ago and bool(row["stalled"]) is stalled
 

@@ -217,24 +217,64 @@ def test_coverage_below_need() -> None:
                              rules=["coverage_below_need"]).empty  # no targets
 
 
-def _progress(pct: list[float], owner: bool) -> pd.DataFrame:
+def _progress(points: list[float], owner: bool) -> pd.DataFrame:
+    """Progress of a 1000 target with 500 (50%) planned to date; won = 500 + points x 1000."""
     frame = pd.DataFrame({"team": ["T", "U"], "currency": "EUR", "period": "2026-Q4",
-                          "target": 1000.0, "plan_to_date": 500.0,
-                          "deviation_pct": pct, "threshold": 0.15})
-    frame["won_to_date"] = 500.0 * (1 + frame["deviation_pct"])
+                          "target": 1000.0, "plan_to_date": 500.0, "threshold": 0.15,
+                          "points": points, "expected_share": 0.5})
+    frame["won_to_date"] = 500.0 + 1000.0 * frame["points"]
+    frame["won_share"] = frame["won_to_date"] / 1000.0
     frame["deviation"] = frame["won_to_date"] - 500.0
-    frame["status"] = ["behind" if p < 0 else "ahead" for p in pct]
-    frame["alert"] = frame["deviation_pct"].abs() > 0.15
+    frame["deviation_pct"] = frame["deviation"] / 500.0
+    frame["status"] = ["behind" if p < -0.15 else "ahead" if p > 0.15 else "on plan"
+                       for p in points]
+    frame["alert"] = frame["status"] != "on plan"
     return frame.assign(owner="Ann") if owner else frame
 
 
 def test_forecast_deviation_rep_and_team() -> None:
-    # T is 16% behind (beyond 15%: fires, severity 1); U 14% behind: near miss
+    # T is 16 points of its target below plan (beyond the 15-point tolerance: fires,
+    # severity 1); U 14 points below: near miss
     rep = fired(context(progress_rep=_progress([-0.16, -0.14], True)), "forecast_deviation")
-    assert rep["team"].tolist() == ["T"] and rep.loc[0, "amount_at_stake"] == 80.0
-    team = fired(context(progress_team=_progress([-0.6, 0.5], False)),
+    assert rep["team"].tolist() == ["T"] and rep.loc[0, "amount_at_stake"] == 160.0
+    assert rep.loc[0, "value"] == pytest.approx(-0.16)
+    en = coaching_prompts(rep, lang="en").loc[0, "observation"]
+    assert "340 EUR (34%)" in en and "(50%)" in en and "16 points of the target below plan" in en
+    assert "15-point tolerance" in en
+    zh = coaching_prompts(rep, lang="zh").loc[0, "observation"]
+    assert "落后计划 16 个百分点" in zh and "15 个百分点容差" in zh
+    team = fired(context(progress_team=_progress([-0.35, 0.5], False)),
                  "team_forecast_deviation")
     assert team["team"].tolist() == ["T"] and team.loc[0, "severity"] == 3  # ahead: no
+
+
+def test_plan_deviation_defers_to_the_shared_outlook() -> None:
+    # T is 35 points below plan, but its forecast says the target is on track: one
+    # verdict per team and period, so no "behind plan" finding; U (off track) fires
+    forecast = pd.DataFrame({"team": ["T", "U"], "outlook": ["on_track", "off_track"]})
+    found = fired(context(progress_team=_progress([-0.35, -0.35], False),
+                          forecast_team=forecast), "team_forecast_deviation")
+    assert found["team"].tolist() == ["U"]
+    reps = forecast.assign(owner="Ann", outlook=["met", "at_risk"])
+    found = fired(context(progress_rep=_progress([-0.35, -0.35], True), forecast_rep=reps),
+                  "forecast_deviation")
+    assert found["team"].tolist() == ["U"]
+
+
+def test_coverage_below_need_at_a_zero_win_rate() -> None:
+    # Ann lost all 12 deals she closed: 0% is a rate (the worst), not "no rate"; no
+    # coverage is enough, so she gets the prompt (severity 3), with no "inf" in it
+    forecast = _forecast([5.0, 4.0]).assign(win_rate=[0.0, 0.25],
+                                             coverage_needed=[float("inf"), 4.0],
+                                             verdict=["short", "enough"],
+                                             closed_in_window=[12, 8])
+    found = fired(context(forecast_rep=forecast), "coverage_below_need")
+    assert found["owner"].tolist() == ["Ann"] and found.loc[0, "severity"] == 3
+    assert pd.isna(found.loc[0, "reference"])
+    en = coaching_prompts(found, lang="en").loc[0, "observation"]
+    assert "none of the 12 deals" in en and "0% win rate" in en and "inf" not in en
+    zh = coaching_prompts(found, lang="zh").loc[0, "observation"]
+    assert "12 个商机" in zh and "赢单率 0%" in zh and "inf" not in zh
 
 
 def test_deal_concentration() -> None:

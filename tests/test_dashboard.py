@@ -146,6 +146,9 @@ def test_action_list_export_is_formula_safe(small: pd.DataFrame, tmp_path: Path)
     hostile = small.copy()
     hostile.loc[hostile["deal_id"] == "N1", "deal_name"] = '=HYPERLINK("http://x","y")'
     hostile.loc[hostile["deal_id"] == "N1", "account"] = "@SUM(A1)"
+    # a close date already past: a finding that needs no optional column (without the
+    # evidence columns, stage evidence is not checked and gives no finding)
+    hostile.loc[hostile["deal_id"] == "N1", "close_date"] = pd.Timestamp("2026-11-02")
     board = Dashboard(hostile, team="North")
     actions = board.action_list()
     assert len(actions) > 0 and list(actions.columns)[:4] == ["Rep", "Deal", "Account", "Stage"]

@@ -161,19 +161,36 @@ def test_progress_against_plan_by_hand() -> None:
     targets = pd.DataFrame({"team": "N", "owner": "", "period": "2026-Q4",
                             "amount": [6600.0], "currency": "USD"})
     # plan to date at W47: W40 2 + W41..W47 7 x 5 = 37 of 66 working days -> 3700
-    # won 3800: deviation +100, +2.7% -> ahead, no alert
+    # won 3800: deviation +100 = +1.5 points of the 6600 target -> within the 15-point
+    # tolerance: on plan, no alert
     out = progress(history, targets, "2026-Q4", "2026-W47").iloc[0]
     assert (out["plan_to_date"], out["won_to_date"], out["deviation"]) == (3700.0, 3800.0, 100.0)
     assert out["deviation_pct"] == pytest.approx(100 / 3700)
-    assert (out["status"], out["alert"]) == ("ahead", False)
-    # a target of 13200: plan 7400, deviation -3600 = -48.6% -> behind, alert
+    assert out["expected_share"] == pytest.approx(37 / 66)
+    assert out["points"] == pytest.approx(100 / 6600)
+    assert (out["status"], out["alert"]) == ("on plan", False)
+    # a target of 13200: plan 7400, won 3800 = 28.8% against 56.1% planned: -27.3 points
+    # -> behind, alert
     late = progress(history, targets.assign(amount=13200.0), "2026-Q4", "2026-W47").iloc[0]
     assert (late["status"], bool(late["alert"])) == ("behind", True)
     assert late["deviation_pct"] == pytest.approx(-3600 / 7400)
-    # the threshold is configurable: 50% does not alert
+    assert late["points"] == pytest.approx(-3600 / 13200)
+    # the tolerance is configurable: 30 points does not alert at -27.3
     calm = progress(history, targets.assign(amount=13200.0), "2026-Q4", "2026-W47",
-                    settings=PlanSettings(alert_threshold=0.5)).iloc[0]
-    assert not calm["alert"]
+                    settings=PlanSettings(alert_threshold=0.3)).iloc[0]
+    assert not calm["alert"] and calm["status"] == "on plan"
+
+
+def test_early_in_the_quarter_a_slow_start_does_not_alert() -> None:
+    # W41: 7 of 66 working days gone, 10.6% planned: nothing won is 10.6 points behind,
+    # within the 15-point tolerance (a straight line in % of plan would say -100%)
+    history = pd.DataFrame([won("A", 3000.0, "2026-12-20")])
+    targets = pd.DataFrame({"team": "N", "owner": "", "period": "2026-Q4",
+                            "amount": [6600.0], "currency": "USD"})
+    out = progress(history, targets, "2026-Q4", "2026-W41").iloc[0]
+    assert out["plan_to_date"] == 700.0 and out["deviation_pct"] == -1.0
+    assert out["points"] == pytest.approx(-700 / 6600)
+    assert (out["status"], bool(out["alert"])) == ("on plan", False)
 
 
 def test_plan_to_date_refuses_the_four_week_convention() -> None:
@@ -193,11 +210,14 @@ def sample_history(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 def test_sample_store_q4_as_of_w47(sample_history: pd.DataFrame) -> None:
     targets = load_targets(SAMPLES / "targets.csv")
     out = progress(sample_history, targets, "2026-Q4", "2026-W47").set_index("team")
-    # North and West (targets x1.1 and x1.3 of what they will win) are behind plan
-    assert out.loc[["North", "West"], "status"].tolist() == ["behind", "behind"]
-    # the sample's wins cluster late in the quarter: as of W47, with 37 of 66 working
-    # days gone, 华东 and DACH have won a smaller share of their targets than North and
-    # West, so they are behind a time-linear plan too (they end the quarter ahead)
+    # 37 of 66 working days gone: 56.1% of each target planned. North (51.5% won, -4.5
+    # points) and West (50.1%, -5.9) are within the 15-point tolerance; the sample's wins
+    # cluster late in the quarter, so 华东 (36.2%, -19.8) and DACH (37.5%, -18.5) are
+    # behind the plan to date (they end the quarter ahead)
+    assert out.loc[["North", "West"], "status"].tolist() == ["on plan", "on plan"]
+    assert out.loc[["华东", "DACH"], "status"].tolist() == ["behind", "behind"]
+    assert out["expected_share"].round(3).tolist() == [0.561] * 4
+    assert out.loc["DACH", "points"] == pytest.approx(786_000 / 2_095_000 - 37 / 66, abs=1e-6)
     share = out["won_to_date"] / out["target"]
     assert share[["华东", "DACH"]].max() < share[["North", "West"]].min()
     fc = period_forecast(sample_history, targets, "2026-Q4", "2026-W47").set_index("team")
@@ -209,11 +229,14 @@ def test_sample_store_q3_ends_with_north_and_west_behind(sample_history: pd.Data
     targets = load_targets(SAMPLES / "targets.csv")
     out = progress(sample_history, targets, "2026-Q3", "2026-W40").set_index("team")
     assert (out["plan_to_date"] == out["target"]).all()  # the quarter is over
-    assert out.loc[["North", "West"], "status"].tolist() == ["behind", "behind"]
-    assert out.loc[["华东", "DACH"], "status"].tolist() == ["ahead", "ahead"]
-    # West won 1,307,000 of 1,700,000: -23% alerts; North 979,000 of 1,075,000: -8.9% not
+    # the whole target is planned: points = won share - 100%. West won 1,307,000 of
+    # 1,700,000 (-23.1 points: behind, alert); North 979,000 of 1,075,000 (-8.9: within
+    # tolerance); 华东 117.6% (+17.6: ahead); DACH 105.7% (+5.7: on plan)
+    assert out.loc[["North", "West"], "status"].tolist() == ["on plan", "behind"]
+    assert out.loc[["华东", "DACH"], "status"].tolist() == ["ahead", "on plan"]
     assert out.loc["West", "alert"] and not out.loc["North", "alert"]
     assert out.loc["North", "deviation_pct"] == pytest.approx(979_000 / 1_075_000 - 1)
+    assert out.loc["North", "points"] == pytest.approx(979_000 / 1_075_000 - 1)
 
 
 def test_progress_per_rep_lists_reps_without_wins() -> None:
@@ -221,10 +244,12 @@ def test_progress_per_rep_lists_reps_without_wins() -> None:
     targets = pd.DataFrame({"team": "N", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
                             "amount": [13200.0, 6600.0, 6600.0], "currency": "USD"})
     out = progress(history, targets, "2026-Q4", "2026-W47", by="owner").set_index("owner")
-    # each rep's plan to date: 6600 x 37 / 66 = 3700; Ann won 3000 (-18.9%), Bob 0 (-100%)
+    # each rep's plan to date: 6600 x 37 / 66 = 3700; Ann won 3000 (-700 = -10.6 points of
+    # her target: within tolerance), Bob 0 (-56.1 points: alert)
     assert out["plan_to_date"].tolist() == [3700.0, 3700.0]
     assert out["won_to_date"].tolist() == [3000.0, 0.0]
-    assert out["alert"].tolist() == [True, True]
+    assert out["points"].round(3).tolist() == [-0.106, -0.561]
+    assert out["alert"].tolist() == [False, True]
 
 
 @pytest.mark.parametrize("kwargs", [{"week_rule": "fortnights"}, {"alert_threshold": -0.1}])

@@ -4,8 +4,9 @@ Flags of an open deal as of a week (each with its numbers, see :func:`deal_risks
 
 - ``past_typical``: longer in its stage than the limit — the team's p75 of completed
   stays in that stage when enough are known, else the stage model's ``typical_days``;
-- ``stalled``: no logged activity for ``stalled_days`` (unknown when the export has no
-  activity date: <NA>, never a guess);
+- ``stalled``: no logged activity for ``stalled_days`` up to the as-of day, the Sunday
+  ending the as-of week (unknown when the export has no activity date: <NA>, never a
+  guess);
 - ``pushed_often``: close date moved later ``push_limit`` times or more while open;
 - ``close_date_past``: still open with a close date before the as-of week's Monday.
 
@@ -17,7 +18,7 @@ Flags of an open deal as of a week (each with its numbers, see :func:`deal_risks
 >>> r = deal_risks(h, as_of="2026-W47")
 >>> r[["days_in_stage", "limit_days", "days_since_activity", "push_count"]]
    days_in_stage  limit_days  days_since_activity  push_count
-0           14.0        14.0                 46.0           2
+0           14.0        14.0                 52.0           2
 >>> r.loc[0, "risks"]
 ('stalled', 'pushed_often')
 """
@@ -30,6 +31,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pipereview.figures import activity_days, stage_days
 from pipereview.prepared import PreparedHistory, as_prepared
 from pipereview.stages import load_stage_model
 from pipereview.weeks import Week
@@ -57,7 +59,7 @@ RISK_COLUMNS: tuple[str, ...] = (
     "stage_model", "stage", "amount", "currency", "close_date", "days_in_stage",
     "typical_days", "team_p75_days", "limit_days", "limit_source", "past_typical",
     "days_since_activity", "stalled", "push_count", "pushed_often", "close_date_past",
-    "risk_count", "risks",
+    "risk_count", "risks", "days_in_stage_lower_bound", "activity_after_as_of",
 )
 
 
@@ -174,7 +176,11 @@ def deal_risks(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
     ``limit_days``: the team's ``p75_days`` for the stage (:func:`stage_durations`, when
     at least ``min_durations`` stays are known and ``use_team_p75``) or the model's
     ``typical_days`` (``limit_source`` says which, ``""`` when neither exists).
-    ``days_since_activity`` counts from ``last_activity_date`` to the as-of Monday.
+    ``days_in_stage_lower_bound``: the deal was already in its stage in its team's first
+    stored week, so ``days_in_stage`` is a lower bound (printed ``≥ 77 days``).
+    ``days_since_activity`` counts whole days from ``last_activity_date`` to the as-of day
+    (the Sunday of the as-of week, :func:`pipereview.figures.as_of_day`), never negative:
+    a date after it is a data problem, counted 0 and flagged ``activity_after_as_of``.
     ``risks`` is a tuple of the true flags in :data:`RISK_FLAGS` order.
     """
     settings = settings or RiskSettings()
@@ -183,11 +189,13 @@ def deal_risks(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
     if rows.empty:
         return pd.DataFrame(columns=list(RISK_COLUMNS))
     pushes = _pushes(rows, order)
-    ages = prep.days_in_stage(week)
+    ages = stage_days(prep, week)
     last = rows.groupby("team")["snapshot_week"].transform("max")
     now = rows[(rows["snapshot_week"] == last) & rows["_open"]]
     out = now.reindex(columns=list(RISK_COLUMNS[:12])).reset_index(drop=True)
-    out["days_in_stage"] = ages.loc[now.index].to_numpy()
+    out["days_in_stage"] = ages.loc[now.index, "days_in_stage"].to_numpy(dtype=float)
+    out["days_in_stage_lower_bound"] = ages.loc[now.index,
+                                                "days_in_stage_lower_bound"].to_numpy()
     typical = {(m, s.key): s.typical_days for m in out["stage_model"].unique()
                for s in load_stage_model(str(m)).stages}
     out["typical_days"] = [typical.get(k) for k in zip(out["stage_model"], out["stage"],
@@ -206,7 +214,10 @@ def deal_risks(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
     monday = pd.Timestamp(week.monday)
     activity = (now["last_activity_date"] if "last_activity_date" in now
                 else pd.Series(pd.NaT, index=now.index, dtype="datetime64[ns]"))
-    out["days_since_activity"] = (monday - activity).dt.days.astype(float).to_numpy()
+    since = activity_days(activity, week)  # to the as-of day, never negative
+    out["days_since_activity"] = since["days_since_activity"].to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+    out["activity_after_as_of"] = since["activity_after_as_of"].to_numpy()
     stalled = out["days_since_activity"] >= settings.stalled_days
     out["stalled"] = stalled.astype("boolean").where(out["days_since_activity"].notna())
     out["push_count"] = pushes[now["_k"].to_numpy()]

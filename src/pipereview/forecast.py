@@ -17,7 +17,10 @@ Rules (details in ``docs/forecast.md``):
 - **expected** = won to date + weighted open pipeline due in the period;
   **gap** = target - expected; **coverage** = open pipeline due in the period /
   remaining target (target - won, when positive); **coverage needed** = 1 / win rate,
-  the win rate being won / (won + lost) of deals closed in a trailing window.
+  the win rate being won / (won + lost) of deals closed in a trailing window (0 wins of
+  12 closed is 0%: coverage needed is infinite, no coverage is enough);
+- **outlook**: the one answer to "will we hit target?" (:func:`pipereview.figures.outlook`),
+  which every section words its verdict from.
 
 >>> day = pd.Timestamp("2026-11-30")
 >>> snap = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["A", "B"],
@@ -40,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.errors import InputError
+from pipereview.figures import coverage_needed, outlook
 from pipereview.history import deal_key  # noqa: F401 (imported from here by callers)
 from pipereview.prepared import PreparedHistory, as_prepared
 from pipereview.schema import stage_facts
@@ -249,8 +253,9 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
     ``weighted_in_period``, ``expected``, ``gap_to_target``, ``remaining_target``,
     ``coverage``, ``closed_in_window``, ``win_rate`` (a rep with too few closed deals
     gets the team's; ``win_rate_source`` says which), ``coverage_needed`` and
-    ``verdict``: ``enough`` / ``short`` (coverage below needed), ``target met``,
-    ``no target`` or ``no win rate``.
+    ``verdict``: ``enough`` / ``short`` (coverage below needed; always at a 0% win rate),
+    ``target met``, ``no target`` or ``no win rate`` (too few closed deals), and
+    ``outlook`` (:func:`pipereview.figures.outlook`).
     """
     settings = settings or ForecastSettings()
     as_of = as_week(as_of)
@@ -285,11 +290,12 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
     out["coverage"] = out["open_in_period"] / out["remaining_target"].where(
         out["remaining_target"] > 0)
     out = _with_win_rate(out, history, as_of, keys, settings)
-    out["coverage_needed"] = 1 / out["win_rate"].where(out["win_rate"] > 0)
+    out["coverage_needed"] = coverage_needed(out["win_rate"])  # infinite at a 0% win rate
     out["verdict"] = np.select(
         [out["target"].isna(), out["remaining_target"] <= 0, out["coverage_needed"].isna(),
-         out["coverage"] >= out["coverage_needed"]],
+         out["coverage"].fillna(0) >= out["coverage_needed"]],
         ["no target", "target met", "no win rate", "enough"], "short")
+    out["outlook"] = outlook(out)
     out.insert(len(keys), "period", period)
     out.insert(len(keys) + 1, "as_of", str(as_of))
     return out.reset_index(drop=True)

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pipereview.config import Config
+from pipereview.figures import gap_text, outlook_text
 from pipereview.history import deal_key
 from pipereview.prepared import PreparedHistory, prepare_history
 from pipereview.schema import open_mask
@@ -45,9 +46,14 @@ _TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "weighted_pipeline": ("Weighted pipeline", "加权金额"),
     "won_amount": ("Won this period", "本期赢单金额"),
     "target": ("Target", "目标"),
-    "gap_to_target": ("Gap to target", "目标缺口"),
+    "gap_to_target": ("Forecast against target", "预测与目标"),
+    "outlook": ("Will we hit target?", "能否完成目标"),
+    "new_unknown": ("not known in the first stored week", "第一周的数据，无法统计"),
+    "no_coverage_enough": ("none is enough: no deal won of those closed",
+                           "已结束的商机一个未赢，覆盖率多高都不够"),
     "coverage": ("Coverage", "覆盖率"),
     "coverage_needed": ("Coverage needed", "所需覆盖率"),
+    "win_rate": ("Win rate", "赢单率"),
     "new_deals": ("New deals this week", "本周新增商机"),
     "shape": ("Funnel shape", "漏斗形态"),
     "no_previous": ("First stored week: nothing to compare with yet.",
@@ -72,7 +78,7 @@ _SHAPES: dict[str, tuple[str, str]] = {
 }
 _CATEGORIES: dict[str, tuple[str, str]] = {
     "reopened": ("reopened", "重新打开"), "won": ("won", "赢单"), "lost": ("lost", "输单"),
-    "dropped": ("dropped from the export", "从导出中消失"), "new": ("new", "新增"),
+    "dropped": ("dropped from the export", "从导出中消失"), "new": ("new in the export, open", "导出中新出现（在跟）"),
     "advanced": ("advanced a stage", "阶段推进"), "regressed": ("moved back a stage", "阶段倒退"),
     "pushed": ("close date pushed out", "预计成交日推迟"),
     "pulled_in": ("close date pulled in", "预计成交日提前"),
@@ -97,8 +103,42 @@ class Section:
         return f"<section><h2>{html.escape(self.title)}</h2>\n{self.body}</section>"
 
 
+def forecast_figures(row: pd.Series) -> dict[str, Any]:
+    """The forecast figures of a :func:`~pipereview.forecast.period_forecast` row as the
+    headline keeps them: ``target``, ``gap_to_target`` (signed: target - expected),
+    ``coverage``, ``win_rate``, ``coverage_needed`` (None when unknown, and at a 0% win
+    rate, where no coverage is enough) and ``outlook``
+    (:func:`pipereview.figures.outlook`); None when unknown.
+
+    >>> f = forecast_figures(pd.Series({"target": 100.0, "gap_to_target": -5.0,
+    ...     "coverage": 2.0, "win_rate": 0.0, "coverage_needed": float("inf"),
+    ...     "outlook": "at_risk"}))
+    >>> f["win_rate"], f["coverage_needed"], f["outlook"]
+    (0.0, None, 'at_risk')
+    """
+    out: dict[str, Any] = {}
+    for name in ("target", "gap_to_target", "coverage", "win_rate", "coverage_needed"):
+        value = row.get(name)
+        out[name] = (None if value is None or pd.isna(value) or value == float("inf")
+                     else round(float(value), 4))
+    outlook = row.get("outlook")
+    out["outlook"] = None if outlook is None or pd.isna(outlook) else str(outlook)
+    return out
+
+
 def _money(value: float, currency: str) -> str:
-    return f"{value:,.0f} {currency}".strip()
+    from pipereview.capabilities import currency_code  # no currency: the amount alone
+
+    return f"{value:,.0f} {currency_code(currency)}".strip()
+
+
+def not_checked_html(frame: pd.DataFrame, lang: str, checks: tuple[str, ...]) -> str:
+    """The "not checked: the export has no <column>" lines for ``checks`` that ``frame``
+    lacks the columns for (:func:`pipereview.capabilities.not_checked_notes`), as HTML."""
+    from pipereview.capabilities import not_checked_notes
+
+    return "".join(f"<p class='not-checked'>{html.escape(n)}</p>"
+                   for n in not_checked_notes(frame, lang, checks))
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -294,22 +334,24 @@ class WeeklyReview:
                     "refused": self.mixed_currencies}
         weighted = weighted_pipeline(open_now)["weighted"].sum() if len(open_now) else 0.0
         won = won_deals(self.prepared, self.period, self.week)
-        first_seen = self.history.groupby("deal_key")["snapshot_week"].min()
-        weeks = sorted(self.history["snapshot_week"].unique())
-        new = int((first_seen == str(self.week)).sum()) if len(weeks) > 1 else 0
         out: dict[str, Any] = {
             "team": self.team, "week": str(self.week), "period": self.period,
             "currency": self.currency, "open_deals": len(open_now),
             "open_amount": float(open_now["amount"].sum()),
             "weighted_pipeline": round(float(weighted), 2),
-            "won_amount": float(won["amount"].sum()), "new_deals": new,
+            "won_amount": float(won["amount"].sum()), "new_deals": self.new_deals,
         }
         if len(self.forecast):
-            row = self.forecast.iloc[0]
-            for name in ("target", "gap_to_target", "coverage", "coverage_needed"):
-                value = row.get(name)
-                out[name] = None if pd.isna(value) else round(float(value), 4)
+            out.update(forecast_figures(self.forecast.iloc[0]))
         return out
+
+    @cached_property
+    def new_deals(self) -> int | None:
+        """The team's new deals this week (:func:`pipereview.figures.new_deals`): deals
+        first stored in this week's export; None in the team's first stored week."""
+        counts = self.context.new_deals
+        value = counts.loc[counts["team"] == self.team, "new_deals"]
+        return None if value.empty or pd.isna(value.iloc[0]) else int(value.iloc[0])
 
     def write_headline(self, path: str | Path) -> Path:
         """Write :meth:`headline` as JSON (atomically) for the batch index."""
@@ -332,12 +374,23 @@ class WeeklyReview:
         review's language; missing figures are left out."""
         rows = []
         for key in ("open_deals", "open_amount", "weighted_pipeline", "won_amount", "target",
-                    "gap_to_target", "coverage", "coverage_needed", "new_deals"):
+                    "gap_to_target", "coverage", "coverage_needed", "outlook", "new_deals"):
             value = figures.get(key)
-            if value is None:
+            if value is None and key == "new_deals" and key in figures \
+                    and not figures.get("refused"):
+                text = self.t("new_unknown")
+            elif value is None and key == "coverage_needed" and figures.get("win_rate") == 0:
+                text = self.t("no_coverage_enough")
+            elif value is None:
                 continue
-            text = (f"{value:.2f}x" if key.startswith("coverage") else
-                    f"{value:,}" if isinstance(value, int) else _money(value, self.currency))
+            elif key == "gap_to_target":
+                text = gap_text(value, self.currency, self.lang)
+            elif key == "outlook":
+                text = outlook_text(str(value), self.lang)
+            elif key.startswith("coverage"):
+                text = f"{value:.2f}x"
+            else:
+                text = f"{value:,}" if isinstance(value, int) else _money(value, self.currency)
             rows.append({self.t("figure"): self.t(key), self.t("value"): text})
         return _table(pd.DataFrame(rows))
 
@@ -426,7 +479,9 @@ class WeeklyReview:
                            self.lang, self.stage_model)
         gaps = gaps[gaps["inflated"]].sort_values(["amount", "deal_id"],
                                                   ascending=[False, True]).head(limit)
-        return Section(self.t("risks"), body + self.gaps_table(gaps))
+        notes = not_checked_html(self.latest[open_mask(self.latest)], self.lang,
+                                 ("stage_inflation", "stalled_deal"))
+        return Section(self.t("risks"), body + self.gaps_table(gaps) + notes)
 
     def gaps_table(self, gaps: pd.DataFrame) -> str:
         """Deals whose recorded stage runs ahead of the evidence (rows of
@@ -447,9 +502,14 @@ class WeeklyReview:
 
         if refused := self._refused("coaching"):
             return refused
+        from pipereview.capabilities import COACHING_CHECKS, not_checked_notes
+
         prompts = self.coaching_prompts
-        body = team_summary(prompts, self.team, as_of=self.week).to_html()
+        notes = not_checked_notes(self.latest[open_mask(self.latest)], self.lang,
+                                  COACHING_CHECKS)
+        body = team_summary(prompts, self.team, as_of=self.week, not_checked=notes).to_html()
         owners = sorted(set(self.latest["owner"]) - {""})
         for owner in owners:
-            body += coaching_sheet(prompts, self.team, owner, as_of=self.week).to_html()
+            body += coaching_sheet(prompts, self.team, owner, as_of=self.week,
+                                   not_checked=notes).to_html()
         return Section(self.t("coaching"), body)

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.errors import InputError, Problem
+from pipereview.figures import plan_deviation
 from pipereview.forecast import _group_keys, as_week, won_deals
 from pipereview.prepared import PreparedHistory
 from pipereview.waterfall import period_bounds
@@ -67,7 +68,8 @@ class PlanSettings:
 
     ``week_rule`` (``working_days``): see the module docstring; ``holidays`` (none):
     dates that are not working days; ``alert_threshold`` (0.15): a deviation from plan
-    beyond this share of the plan to date raises an alert (docs/method.md §3).
+    of won to date from the plan to date beyond this many points of the target (0.15: 15
+    points) raises an alert (docs/method.md, "Weeks and figures").
     """
 
     week_rule: Literal["working_days", "days", "four_week_month"] = "working_days"
@@ -270,8 +272,22 @@ def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, per
              ) -> pd.DataFrame:
     """Progress of each target of ``period`` (team totals, or reps with ``by="owner"``):
     ``plan_to_date``, ``won_to_date`` (:func:`pipereview.forecast.won_deals`),
-    ``deviation`` = won - plan, ``deviation_pct`` = deviation / plan, ``status`` (behind /
-    ahead / on plan), ``alert`` when ``|deviation_pct|`` exceeds ``threshold``.
+    ``deviation`` = won - plan, ``deviation_pct`` = deviation / plan, and the deviation
+    in points of the target (:func:`pipereview.figures.plan_deviation`): ``expected_share``
+    (plan to date / target, the share the week's position calls for), ``won_share`` and
+    ``points`` = won share - expected share; ``status`` is ``behind`` / ``ahead`` beyond
+    ``threshold`` points (0.15: 15 points of the target), else ``on plan``; ``alert``
+    when not on plan. Early in a period little is planned, so a slow start cannot alert;
+    mid-quarter, 20% won against 50% planned is 30 points behind.
+
+    >>> history = pd.DataFrame({"snapshot_week": "2026-W47", "team": "N", "deal_id": ["A"],
+    ...     "owner": "Ann", "stage": "won", "stage_model": "generic_4", "amount": [800.0],
+    ...     "currency": "USD", "close_date": pd.Timestamp("2026-10-20")})
+    >>> goals = pd.DataFrame({"team": ["N"], "owner": [""], "period": ["2026-Q4"],
+    ...     "amount": [6600.0], "currency": ["USD"]})
+    >>> row = progress(history, goals, "2026-Q4", "2026-W47").iloc[0]
+    >>> float(row["plan_to_date"]), round(float(row["points"]), 3), row["status"], bool(row["alert"])
+    (3700.0, -0.439, 'behind', True)
     """
     settings = settings or PlanSettings()
     as_of = as_week(as_of)
@@ -290,8 +306,13 @@ def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, per
     out["won_deals"] = out["won_deals"].astype("int64")
     out["deviation"] = out["won_to_date"] - out["plan_to_date"]
     out["deviation_pct"] = out["deviation"] / out["plan_to_date"].where(out["plan_to_date"] > 0)
-    out["status"] = np.select([out["deviation"] < 0, out["deviation"] > 0],
-                              ["behind", "ahead"], "on plan")
+    shares = plan_deviation(out["won_to_date"], out["plan_to_date"], out["target"],
+                            settings.alert_threshold)
+    out["expected_share"] = shares["expected_share"]
+    out["won_share"] = shares["won_share"]
+    out["points"] = shares["points"]
+    out["status"] = shares["status"].map({"below plan": "behind", "above plan": "ahead",
+                                          "on plan": "on plan"})
     out["threshold"] = settings.alert_threshold
-    out["alert"] = out["deviation_pct"].abs() > settings.alert_threshold
+    out["alert"] = out["status"] != "on plan"
     return out

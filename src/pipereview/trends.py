@@ -4,8 +4,9 @@ Metrics (:data:`METRICS`), each as of a stored week:
 
 - ``open_pipeline`` / ``weighted_pipeline``: open amount and its weighted value
   (:func:`pipereview.forecast.weighted_pipeline`), all close dates;
-- ``new_deals``: deals whose ``created_date`` falls in the week (for reps: in the
-  trailing window);
+- ``new_deals``: deals first stored in the week's export
+  (:func:`pipereview.figures.new_deal_counts`; for reps: in the trailing window's weeks),
+  blank in a team's first stored week, where every deal is seen for the first time;
 - ``won_amount``: won deals with a close date in the week (reps: in the trailing window);
 - ``win_rate``: :func:`pipereview.forecast.win_rates` over the trailing window;
 - ``coverage``: :func:`pipereview.forecast.period_forecast`'s coverage of the quarter
@@ -38,10 +39,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipereview.figures import new_deal_counts, new_deals
 from pipereview.forecast import (
     ForecastSettings,
-    _in_week_order,
-    _last_rows,
     _latest_mask,
     _weighted,
     as_week,
@@ -95,17 +95,14 @@ def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.
     pipe = _weighted(snap, upto.take(now).stage_facts(), None).groupby(keys).agg(
         open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
         open_deals=("amount", "size"))
-    ordered = _in_week_order(upto, as_of)
-    latest = ordered.frame[[*keys, "created_date"]].iloc[_last_rows(ordered)]
-    created = latest["created_date"].between(first, end)
-    new = latest[created].groupby(keys).size().rename("new_deals")
+    span = max(1, ((end - first).days + 1) // 7)
+    new = new_deals(upto, as_of, by=keys, weeks=span).set_index(keys)["new_deals"]
     closed = won_deals(upto, None, as_of)
     won = closed[closed["close_date"].between(first, end)].groupby(keys)["amount"].sum()
     rates = win_rates(upto, as_of, by=keys, settings=settings.forecast).set_index(keys)
     out = snap[keys].drop_duplicates().set_index(keys).join(pipe).join(new)
     out = out.join(won.rename("won_amount")).join(rates[["won", "lost", "win_rate"]])
-    counts = ("open_pipeline", "weighted_pipeline", "open_deals", "new_deals", "won_amount",
-              "won", "lost")
+    counts = ("open_pipeline", "weighted_pipeline", "open_deals", "won_amount", "won", "lost")
     out = out.fillna(dict.fromkeys(counts, 0))
     out["coverage"] = np.nan
     if targets is not None:
@@ -205,13 +202,11 @@ def _team_weeks(prep: PreparedHistory, targets: pd.DataFrame | None,
         value = out[column].where(present | out[column].notna())
         out[column] = value.where(present).groupby(level="team").ffill()
 
-    # new deals: created in week W, seen in that week's export
-    created = rows["created_date"] if "created_date" in rows else pd.Series(pd.NaT,
-                                                                          index=rows.index)
-    new = rows[["team", "_k", "_w"]][created.between(
-        mondays[rows["_w"]].to_numpy(), sundays[rows["_w"]].to_numpy()).to_numpy()
-    ].drop_duplicates(["_k", "_w"])
-    out["new_deals"] = new.groupby(["team", "_w"]).size()
+    # new deals: first stored in week W's export (pipereview.figures.new_deal_counts)
+    counted = new_deal_counts(prep, by=("team",))
+    codes = {name: index for index, name in enumerate(week_names)}
+    new = counted.assign(_w=counted["week"].map(codes)).set_index(["team", "_w"])["new_deals"]
+    out["new_deals"] = new.reindex(out.index).to_numpy(dtype=float)
 
     close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
     # won in week W (latest row up to W won, close date in W) and won to date in W's quarter
@@ -244,7 +239,7 @@ def _team_weeks(prep: PreparedHistory, targets: pd.DataFrame | None,
     counts = closed.groupby(["team", "_w"])[["won", "lost"]].sum()
     out = out.join(counts)
     counts_cols = ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period",
-                   "new_deals", "won_amount", "won_to_date", "won", "lost")
+                   "won_amount", "won_to_date", "won", "lost")
     out = out.fillna(dict.fromkeys(counts_cols, 0))
     total = out["won"] + out["lost"]
     out["win_rate"] = (out["won"] / total).where(total >= settings.forecast.min_closed_deals)

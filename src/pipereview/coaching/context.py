@@ -94,6 +94,26 @@ class CoachingContext:
         return self.latest[open_mask(self.latest)].reset_index(drop=True)
 
     @cached_property
+    def new_deals(self) -> pd.DataFrame:
+        """:func:`~pipereview.figures.new_deals` of the week by team: ``team``,
+        ``new_deals`` (deals first stored in this week's export; NaN in a team's first
+        stored week) — the value the headline, changes and trends print."""
+        from pipereview.figures import new_deals
+
+        return new_deals(self.prepared, self.week)
+
+    @cached_property
+    def outlook_team(self) -> pd.Series:
+        """Each team's answer to "will we hit target?" (:func:`~pipereview.figures.outlook`,
+        the ``outlook`` of :attr:`forecast_team`), by team; empty without targets. Every
+        section words its verdict from it."""
+        forecast = self.forecast_team
+        if forecast.empty:
+            return pd.Series(dtype="str", name="outlook")
+        outlook: pd.Series = forecast.set_index("team")["outlook"]
+        return outlook
+
+    @cached_property
     def stage_table_rep(self) -> pd.DataFrame:
         """:func:`~pipereview.funnel.stage_table` by rep."""
         from pipereview.funnel import stage_table

@@ -38,12 +38,19 @@ RULES: tuple[str, ...] = ("close_date_past", "missing_exit_criteria", "no_coach"
                           "stalled_deal")
 
 
+def _lower_bound(frame: pd.DataFrame) -> list[str]:
+    """``days_in_stage_lower_bound`` when the risks carry it: the sheets then print a
+    stay that began before the first stored week as "≥ 77 days"."""
+    return ["days_in_stage_lower_bound"] if "days_in_stage_lower_bound" in frame else []
+
+
 @register_rule("stalled_deal", kind="risk", coaching="opportunity", scope="deal",
                defaults={"stalled_days": 30}, replace=True)
 def stalled_deal(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal with no logged activity for ``stalled_days`` days or more.
 
-    Value: days since the last activity (to the as-of Monday); reference: the threshold.
+    Value: days since the last activity (to the as-of day, the Sunday ending the week);
+    reference: the threshold.
     Severity: 1 below 2x the threshold, 2 below 3x, 3 beyond. Deals whose export has no
     activity date are not judged.
     """
@@ -55,8 +62,8 @@ def stalled_deal(context: CoachingContext, params: Mapping[str, Any]) -> pd.Data
         hit, metric="days_since_activity", value=hit["days_since_activity"],
         reference=limit, severity=severity_by_ratio(hit["days_since_activity"] / limit),
         amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["days_since_activity", "days_in_stage"],
-                                  stalled_days=int(limit)))
+        evidence=evidence_records(hit, ["days_since_activity", "days_in_stage",
+                                        *_lower_bound(hit)], stalled_days=int(limit)))
 
 
 @register_rule("stage_inflation", kind="risk", coaching="opportunity", scope="deal",
@@ -67,7 +74,9 @@ def stage_inflation(context: CoachingContext, params: Mapping[str, Any]) -> pd.D
     not met.
 
     Value: stages inflated; reference: 0. Severity: the stages inflated, at most 3.
-    Evidence: claimed and evidence stage, the missing criteria.
+    Evidence: claimed and evidence stage, the missing criteria. Only recorded gaps count:
+    an export without the evidence columns gives no finding here, and the sheet says
+    "not checked" instead (:mod:`pipereview.capabilities`).
     """
     gaps = context.gaps
     hit = gaps[gaps["stages_inflated"] >= int(params["min_stages"])]
@@ -89,7 +98,8 @@ def missing_exit_criteria(context: CoachingContext, params: Mapping[str, Any]
     :func:`pipereview.aging.deal_risks`) while exit criteria of its stage are still open.
 
     Value: days in stage; reference: the limit. Severity: 1 below 1.5x the limit, 2 below
-    2x, 3 beyond. Evidence: the open exit criteria (what it takes to move on).
+    2x, 3 beyond. Evidence: the open exit criteria (what it takes to move on), those the
+    export records only.
     """
     gaps = context.gaps[["deal_key", "stages_inflated", "next_actions"]]
     risks = context.risks.merge(gaps, on="deal_key", how="inner")
@@ -100,7 +110,7 @@ def missing_exit_criteria(context: CoachingContext, params: Mapping[str, Any]
         severity=severity_by_ratio(hit["days_in_stage"] / hit["limit_days"], (1.5, 2.0)),
         amount_at_stake=hit["amount"],
         evidence=evidence_records(hit, ["days_in_stage", "limit_days", "limit_source",
-                                        "next_actions"]))
+                                        "next_actions", *_lower_bound(hit)]))
 
 
 def _missing_contact(context: CoachingContext, field: str) -> pd.DataFrame:

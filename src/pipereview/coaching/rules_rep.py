@@ -138,32 +138,53 @@ def _severity_below(ratio: np.ndarray) -> np.ndarray:
 def coverage_below_need(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose open pipeline due this period covers the remaining target less than
     their win rate needs (:func:`pipereview.forecast.period_forecast`, verdict ``short``;
-    needs targets).
+    needs targets). A rep who won none of the deals closed in the window (0%, the worst
+    rate) is short whatever the coverage.
 
-    Value: coverage; reference: coverage needed (1 / win rate). Severity: 3 below half of
+    Value: coverage; reference: coverage needed (1 / win rate; blank at 0%). Severity: 3 below half of
     what is needed, 2 below three quarters, else 1. Amount at stake: the remaining target.
     """
     forecast = context.forecast_rep
     if forecast.empty:
         return pd.DataFrame()
     hit = forecast[forecast["verdict"] == "short"]
-    ratio = (hit["coverage"] / hit["coverage_needed"]).to_numpy(dtype=float)
+    hit = hit.assign(coverage=hit["coverage"].fillna(0.0),
+                     closed_in_window=hit.get("closed_in_window", pd.Series(
+                         0, index=hit.index)).astype("int64"))
+    ratio = (hit["coverage"] / hit["coverage_needed"]).to_numpy(dtype=float)  # 0 at 0% won
+    need = hit["coverage_needed"].astype(float)
     return pd.DataFrame({
         "team": hit["team"].to_numpy(), "owner": hit["owner"].to_numpy(),
         "metric": "coverage", "value": hit["coverage"].to_numpy(),
-        "reference": hit["coverage_needed"].to_numpy(), "severity": _severity_below(ratio),
+        # at a 0% win rate no coverage is enough: no number stands for what is needed
+        "reference": need.where(np.isfinite(need)).to_numpy(),
+        "severity": _severity_below(ratio),
         "amount_at_stake": hit["remaining_target"].to_numpy(),
         "currency": hit["currency"].to_numpy(),
         "evidence": evidence_records(hit, ["open_in_period", "remaining_target", "win_rate",
-                                           "period"]),
+                                           "closed_in_window", "period"]),
     })
 
 
-def _behind_plan(progress: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    hit = progress[progress["alert"] & (progress["status"] == "behind")] if len(progress) \
-        else progress
-    gap = -hit["deviation_pct"].to_numpy(dtype=float) if len(hit) else np.zeros(0)
-    return hit, np.where(gap > 0.5, 3, np.where(gap > 0.3, 2, 1))
+def _behind_plan(progress: pd.DataFrame, forecast: pd.DataFrame, keys: list[str]
+                 ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Groups behind plan beyond the tolerance (in points of the target) whose outlook
+    (:func:`pipereview.figures.outlook`, shared with the forecast) is not already that
+    the target is met or on track: one verdict per team and period, never "on track"
+    beside "behind"."""
+    if not len(progress):
+        return progress, np.zeros(0)
+    hit = progress[progress["alert"] & (progress["status"] == "behind")]
+    if "points" not in hit:  # a progress frame of an older layout: points from its columns
+        hit = hit.assign(points=(hit["won_to_date"] - hit["plan_to_date"]) / hit["target"],
+                         expected_share=hit["plan_to_date"] / hit["target"],
+                         won_share=hit["won_to_date"] / hit["target"])
+    if len(forecast) and "outlook" in forecast:
+        fine = forecast.loc[forecast["outlook"].isin(["met", "on_track"]), keys]
+        marked = hit.merge(fine.assign(_fine=True), on=keys, how="left")["_fine"]
+        hit = hit[~marked.fillna(False).astype(bool).to_numpy()]
+    gap = -hit["points"].to_numpy(dtype=float)
+    return hit, np.where(gap > 0.3, 3, np.where(gap > 0.2, 2, 1))
 
 
 def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataFrame:
@@ -171,33 +192,38 @@ def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataF
         return pd.DataFrame()
     return pd.DataFrame({
         "team": hit["team"].to_numpy(), "owner": hit["owner"].to_numpy() if owner else "",
-        "metric": "deviation_pct", "value": hit["deviation_pct"].to_numpy(),
+        "metric": "plan_points", "value": hit["points"].to_numpy(),
         "reference": hit["threshold"].to_numpy(), "severity": severity,
         "amount_at_stake": (-hit["deviation"]).to_numpy(), "currency": hit["currency"].to_numpy(),
-        "evidence": evidence_records(hit, ["won_to_date", "plan_to_date", "target", "period"]),
+        "evidence": evidence_records(hit, ["won_to_date", "plan_to_date", "target", "period",
+                                           "expected_share", "won_share"]),
     })
 
 
 @register_rule("forecast_deviation", kind="risk", coaching="skill", scope="rep",
                defaults={}, replace=True)
 def forecast_deviation(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
-    """A rep behind plan to date by more than the alert threshold (15%,
-    :func:`pipereview.targets.progress`; needs rep targets).
+    """A rep whose won to date is below plan by more than the tolerance (15 points of
+    the target, :func:`pipereview.targets.progress`; needs rep targets), unless the rep's
+    outlook (:func:`pipereview.figures.outlook`) says the target is met or on track.
 
-    Value: deviation from plan to date (negative); reference: the threshold. Severity: 3
-    beyond 50% behind, 2 beyond 30%, else 1. Amount at stake: the shortfall.
+    Value: won share - planned share of the target (negative points); reference: the
+    tolerance. Severity: 3 beyond 30 points, 2 beyond 20, else 1. Amount at stake: the
+    shortfall against the plan to date.
     """
-    return _plan_rows(*_behind_plan(context.progress_rep), owner=True)
+    return _plan_rows(*_behind_plan(context.progress_rep, context.forecast_rep,
+                                    ["team", "owner"]), owner=True)
 
 
 @register_rule("team_forecast_deviation", kind="risk", coaching="team", scope="team",
                defaults={}, replace=True)
 def team_forecast_deviation(context: CoachingContext, params: Mapping[str, Any]
                             ) -> pd.DataFrame:
-    """A team behind plan to date by more than the alert threshold (15%); the method asks
-    for a root-cause analysis and a plan change. Same value and severity as
-    ``forecast_deviation``."""
-    return _plan_rows(*_behind_plan(context.progress_team), owner=False)
+    """A team below plan to date by more than the tolerance (15 points of the target),
+    its outlook not met or on track; the method asks for a root-cause analysis and a plan
+    change. Same value and severity as ``forecast_deviation``."""
+    return _plan_rows(*_behind_plan(context.progress_team, context.forecast_team, ["team"]),
+                      owner=False)
 
 
 @register_rule("deal_concentration", kind="risk", coaching="skill", scope="rep",

@@ -15,7 +15,7 @@ import pandas as pd
 from pipereview.config import Config
 from pipereview.dashboard._text import _TEXT, TABS, _slug
 from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig
-from pipereview.review import WeeklyReview
+from pipereview.review import WeeklyReview, forecast_figures
 from pipereview.schema import open_mask
 
 __all__ = ["DashboardState"]
@@ -206,9 +206,7 @@ class DashboardState:
         reps = review.context.forecast_rep
         row = reps[reps["owner"] == self.rep] if len(reps) else reps
         if len(row) and pd.notna(row["target"].iloc[0]):
-            for name in ("target", "gap_to_target", "coverage", "coverage_needed"):
-                value = row[name].iloc[0]
-                out[name] = None if pd.isna(value) else round(float(value), 4)
+            out.update(forecast_figures(row.iloc[0]))  # worded as the team's are
         return out
 
     def action_list(self) -> pd.DataFrame:
@@ -224,13 +222,16 @@ class DashboardState:
                                 ascending=[False, False, True, True, True], kind="stable",
                                 na_position="last")
         from pipereview.coaching.sheet import _follow_up
+        from pipereview.coaching.titles import rule_title
 
         follow = _follow_up(review.week, self.config.follow_up_days).isoformat()
         return pd.DataFrame({
             review.t("rep"): rows["owner"].fillna(""), review.t("deal"): rows["deal_name"].fillna(""),
             review.t("account"): rows["account"].fillna(""), review.t("stage"): [s if s != "—" else "" for s in self._stage_names(rows["stage"])],
             self.t("amount"): rows["amount_at_stake"].astype(float),
-            "currency": rows["currency"].fillna(""), self.t("issue"): rows["rule"],
+            "币种" if self.lang == "zh" else "Currency": rows["currency"].fillna(""),
+            # what the reader calls the rule, never its name in code
+            self.t("issue"): [rule_title(str(r), self.lang) for r in rows["rule"]],
             self.t("severity"): rows["severity"].astype(int),
             self.t("observation"): rows["observation"], self.t("question"): rows["question"],
             self.t("action"): rows["action"], self.t("follow_up"): follow,

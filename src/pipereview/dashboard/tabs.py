@@ -9,7 +9,8 @@ import pandas as pd
 
 from pipereview.dashboard._text import _ROW_LIMIT
 from pipereview.dashboard.state import DashboardState
-from pipereview.review import _money, _table
+from pipereview.figures import days_text
+from pipereview.review import _money, _table, not_checked_html
 
 __all__ = ["DashboardTabs"]
 
@@ -198,9 +199,16 @@ class DashboardTabs(DashboardState):
                 review.t("stage"): self._stage_names(flagged["stage"]),
                 review.t("amount"): [_money(a, c) for a, c in
                                      zip(flagged["amount"], flagged["currency"], strict=True)],
-                self.t("days_in_stage"): flagged["days_in_stage"],
+                # whole days; "≥" where the stay began before the first stored week
+                self.t("days_in_stage"): [
+                    days_text(d, b, self.lang, unit=False) for d, b in zip(
+                        flagged["days_in_stage"], flagged.get(
+                            "days_in_stage_lower_bound", pd.Series(False, index=flagged.index)),
+                        strict=True)],
                 self.t("push_count"): flagged["push_count"],
-                self.t("days_since_activity"): flagged["days_since_activity"],
+                self.t("days_since_activity"): [
+                    days_text(d, False, self.lang, unit=False)
+                    for d in flagged["days_since_activity"]],
                 review.t("risks_col"): [sep.join(labels[r] for r in rs) for rs in flagged["risks"]],
             }))
             if total > _ROW_LIMIT:
@@ -212,13 +220,24 @@ class DashboardTabs(DashboardState):
         if self.rep:
             gaps = gaps[gaps["owner"] == self.rep]
         gaps = gaps.sort_values(["amount", "deal_id"], ascending=[False, True]).head(_ROW_LIMIT)
-        return f"<div class='pr-risks'>{body}{review.gaps_table(gaps)}</div>"
+        notes = not_checked_html(self._team_open_deals(), self.lang,
+                                 ("stage_inflation", "stalled_deal"))
+        return f"<div class='pr-risks'>{body}{review.gaps_table(gaps)}{notes}</div>"
+
+    def _team_open_deals(self) -> pd.DataFrame:
+        """The team's open deals in the as-of week (what the not-checked notes read)."""
+        deals: pd.DataFrame = self.review.context.open_deals
+        return deals[deals["team"] == self.team]
 
     def _coaching_html(self) -> str:
+        from pipereview.capabilities import COACHING_CHECKS, not_checked_notes
         from pipereview.coaching import coaching_sheet, team_summary
 
         review = self.review
         prompts = review.coaching_prompts
+        notes = not_checked_notes(self._team_open_deals(), self.lang, COACHING_CHECKS)
         if self.rep:
-            return coaching_sheet(prompts, self.team, self.rep, as_of=review.week).to_html()
-        return team_summary(prompts, self.team, as_of=review.week).to_html()
+            return coaching_sheet(prompts, self.team, self.rep, as_of=review.week,
+                                  not_checked=notes).to_html()
+        return team_summary(prompts, self.team, as_of=review.week,
+                            not_checked=notes).to_html()
