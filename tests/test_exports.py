@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -75,3 +76,56 @@ def test_control_characters_never_stop_an_export(fmt: str) -> None:
     else:
         values = [row[0] for row in csv.reader(io.StringIO(data.decode("utf-8-sig")))][1:]
     assert values == ["MES\ufffd rollout", "ERP\ufffd", "ok\ttab"]
+
+
+# --- what a reader sees: titles of rules, never their names in code ---------------------------
+@pytest.fixture(scope="module")
+def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The keyed history of the sample's last two weeks."""
+    from pipereview.history import with_deal_keys
+    from pipereview.ingest_week import ingest_folder
+    from pipereview.store import SnapshotStore
+
+    exports = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
+    store = tmp_path_factory.mktemp("two-weeks") / "store"
+    folder = tmp_path_factory.mktemp("exports")
+    for week in ("2026-W46", "2026-W47"):
+        (folder / week).symlink_to(exports / week)
+    ingest_folder(folder, store=store)
+    return with_deal_keys(SnapshotStore(store).history())
+
+
+def test_every_rule_has_a_title_in_both_languages() -> None:
+    from pipereview.coaching import rule_names
+    from pipereview.coaching.titles import RULE_TITLES, rule_title
+
+    assert set(rule_names()) <= set(RULE_TITLES)
+    for rule in rule_names():
+        en, zh = rule_title(rule, "en"), rule_title(rule, "zh")
+        assert rule not in (en, zh) and "_" not in en + zh
+        assert not any("a" <= c.lower() <= "z" for c in zh), (rule, zh)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_action_list_and_its_exports_show_no_rule_name(two_weeks: pd.DataFrame, lang: str,
+                                                           tmp_path: Path) -> None:
+    from pipereview.coaching import rule_names
+    from pipereview.coaching.titles import rule_title
+    from pipereview.dashboard import DashboardState
+
+    board = DashboardState(two_weeks, team="华东" if lang == "zh" else "North", lang=lang)
+    actions = board.action_list()
+    issue = "规则" if lang == "zh" else "Rule"
+    assert len(actions) > 0
+    # each row names its rule as a reader would: "长期无跟进", not "stalled_deal"
+    assert set(actions[issue]) <= {rule_title(r, lang) for r in rule_names()}
+    if lang == "zh":  # every header in Chinese
+        assert not [c for c in actions.columns if any("a" <= x.lower() <= "z" for x in c)]
+    csv, xlsx = board.export_actions(tmp_path)
+    texts = [csv.read_text(encoding="utf-8-sig")]
+    sheet = load_workbook(xlsx, read_only=True).active
+    assert sheet is not None
+    texts += [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row]
+    found = {rule for rule in rule_names() for text in texts if rule in text}
+    assert found == set(), found
+    assert rule_title("stalled_deal", lang) in set(actions[issue])  # the sample has them

@@ -251,3 +251,57 @@ def test_a_team_in_two_currencies_is_reported_without_adding_them(north: pd.Data
         mine = curr[(curr["currency"] == code) & open_mask(curr)]
         assert summary.loc[code, "open_deals"] == len(mine)
         assert summary.loc[code, "open_amount"] == pytest.approx(mine["amount"].sum())
+
+
+# === what a reader sees: no escaping or words meant for someone else =====================
+@pytest.fixture(scope="module")
+def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The keyed history of the sample's last two weeks."""
+    from pipereview.ingest_week import ingest_folder
+
+    exports = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
+    store = tmp_path_factory.mktemp("two-weeks") / "store"
+    folder = tmp_path_factory.mktemp("exports")
+    for week in ("2026-W46", W47):
+        (folder / week).symlink_to(exports / week)
+    ingest_folder(folder, store=store)
+    return with_deal_keys(SnapshotStore(store).history())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_markdown_sheets_show_an_ampersand_as_typed(two_weeks: pd.DataFrame, lang: str,
+                                                   tmp_path: Path) -> None:
+    history = two_weeks.copy()
+    north = history["team"] == "North"
+    history.loc[north, "account"] = history.loc[north, "account"] + " & Sons"
+    history.loc[north, "deal_name"] = "R&D <b>" + history.loc[north, "deal_name"]
+    context = CoachingContext(history, as_of=W47)
+    written = write_coaching_pack(context, tmp_path, teams=["North"], lang=lang, charts=())
+    markdown = "".join(p.read_text(encoding="utf-8") for p in written if p.suffix == ".md")
+    page = "".join(p.read_text(encoding="utf-8") for p in written if p.suffix == ".html")
+    assert " & Sons" in markdown and "R&D \\<b\\>" in markdown  # as typed; no tag
+    assert "&amp;" not in markdown and "&lt;" not in markdown
+    assert "&amp; Sons" in page and "R&amp;D &lt;b&gt;" in page  # HTML escapes as HTML
+
+
+def test_the_chinese_index_page_is_all_chinese() -> None:
+    from pipereview import batch
+
+    runs = [batch.TeamRun(team="华东", folder="华东", status="ok", duration_s=12.5, attempts=1,
+                          outputs={"html": "华东/review.html"},
+                          headline={"open_deals": 175, "open_amount": 143_250_000.0,
+                                    "currency": "CNY", "weighted_pipeline": 51_000_000.0,
+                                    "won_amount": 350_000.0}),
+            batch.TeamRun(team="华南", folder="华南", status="failed", duration_s=3.0,
+                          attempts=1, error="单元格 4 出错")]
+    inputs = {"rows": 421, "sources": [{}, {}], "rows_rejected": 2, "rows_skipped": 0}
+    page = batch._index_html(W47, runs, inputs, "zh")
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page)
+    words = set(re.findall(r"[A-Za-z]+", text.replace(W47, "").replace("CNY", "")))
+    assert words == set(), words
+    for said in ("销售管道周报 2026-W47", "2 个团队中 1 个正常，1 个失败", "12.5 秒",
+                 "421 个商机，来自 2 个文件；2 行被拒收，0 行被跳过（见隔离文件）",
+                 "失败：单元格 4 出错", "<th>团队</th>", "<html lang=\"zh\">"):
+        assert said in page, said
+    english = batch._index_html(W47, runs, inputs)
+    assert "1 of 2 teams ok, 1 failed" in english and "<th>Team</th>" in english

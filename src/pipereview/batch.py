@@ -6,7 +6,7 @@ previous outputs as they were. Layout of ``<out_dir>/<week>/``::
 
     index.html            every team: status, duration, headline figures, links
     manifest.json         what ran, on which inputs, with what result
-    _shared/history.parquet   the keyed history, computed once for all teams
+    _shared/config.yaml   the configuration the teams ran with (given --config or --templates)
     <team>/review.ipynb   the executed notebook (a failed one keeps its traceback)
     <team>/review.html    the report, no code, no network needed to open it
     <team>/headline.json  the figures the index shows
@@ -186,23 +186,50 @@ def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
         kernels.close()
 
 
-def inputs_line(info: dict[str, Any]) -> str:
+def inputs_line(info: dict[str, Any], lang: str = "en") -> str:
     """One line on what the week's snapshot holds (``SnapshotStore.info``) and what its
-    ingest set aside.
+    ingest set aside, in ``lang`` (en or zh).
 
     >>> inputs_line({"rows": 1035, "sources": [{}] * 4, "rows_rejected": 2, "rows_skipped": 3})
     '1,035 deals from 4 file(s); 2 rows rejected, 3 skipped (in the quarantine files)'
+    >>> inputs_line({"rows": 1035, "sources": [{}] * 4}, "zh")
+    '1,035 个商机，来自 4 个文件'
     """
     files = info.get("sources") or info.get("files") or []
-    line = f"{int(info.get('rows', 0)):,} deals from {len(files)} file(s)"
+    rows = int(info.get("rows", 0))
     rejected, skipped = int(info.get("rows_rejected", 0)), int(info.get("rows_skipped", 0))
+    if lang == "zh":
+        line = f"{rows:,} 个商机，来自 {len(files)} 个文件"
+        if rejected or skipped:
+            line += f"；{rejected:,} 行被拒收，{skipped:,} 行被跳过（见隔离文件）"
+        return line
+    line = f"{rows:,} deals from {len(files)} file(s)"
     if rejected or skipped:
         line += f"; {rejected:,} rows rejected, {skipped:,} skipped (in the quarantine files)"
     return line
 
 
-def _index_html(week: str, runs: Sequence[TeamRun], inputs: dict[str, Any] | None = None
-                ) -> str:
+#: The index page's own words (English, Chinese).
+_INDEX_TEXT: dict[str, tuple[str, str]] = {
+    "title": ("Pipeline review {week}", "销售管道周报 {week}"),
+    "summary": ("{ok} of {n} teams ok", "{n} 个团队中 {ok} 个正常"),
+    "failed_count": (", {failed} failed", "，{failed} 个失败"),
+    "inputs": ("Inputs: {line}", "本周数据：{line}"),
+    "ok": ("ok", "正常"), "failed": ("failed: {error}", "失败：{error}"),
+    "seconds": ("{s:.1f} s", "{s:.1f} 秒"),
+    "team": ("Team", "团队"), "status": ("Status", "状态"), "duration": ("Duration", "用时"),
+    "open_deals": ("Open deals", "进行中商机"), "open_pipeline": ("Open pipeline", "进行中金额"),
+    "weighted": ("Weighted", "加权金额"), "won": ("Won this period", "本期赢单金额"),
+    "gap": ("Gap to target", "距目标差额"),
+}
+
+
+def _index_html(week: str, runs: Sequence[TeamRun], inputs: dict[str, Any] | None = None,
+                lang: str = "en") -> str:
+    def t(key: str, **values: Any) -> str:
+        en, zh = _INDEX_TEXT[key]
+        return html.escape((zh if lang == "zh" else en).format(**values), quote=False)
+
     rows = []
     for run in runs:
         h = run.headline
@@ -215,26 +242,25 @@ def _index_html(week: str, runs: Sequence[TeamRun], inputs: dict[str, Any] | Non
         href = html.escape("./" + urllib.parse.quote(run.outputs.get("html", "")))
         link = (f'<a href="{href}">{html.escape(run.team)}</a>'
                 if "html" in run.outputs else html.escape(run.team))
-        status = ("ok" if run.status == "ok"
-                  else f"failed: {html.escape(run.error[:300])}")
+        status = t("ok") if run.status == "ok" else t("failed", error=run.error[:300])
         rows.append(f"<tr class=\"{run.status}\"><td>{link}</td><td>{status}</td>"
-                    f"<td>{run.duration_s:.1f} s</td><td>{figure('open_deals')}</td>"
+                    f"<td>{t('seconds', s=run.duration_s)}</td><td>{figure('open_deals')}</td>"
                     f"<td>{figure('open_amount')} {html.escape(str(h.get('currency', '')))}</td>"
                     f"<td>{figure('weighted_pipeline')}</td><td>{figure('won_amount')}</td>"
                     f"<td>{figure('gap_to_target')}</td></tr>")
     failed = sum(r.status != "ok" for r in runs)
-    summary = (f"{len(runs) - failed} of {len(runs)} teams ok" +
-               (f", {failed} failed" if failed else ""))
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>Pipeline review {html.escape(week)}</title>"
+    summary = (t("summary", ok=len(runs) - failed, n=len(runs))
+               + (t("failed_count", failed=failed) if failed else ""))
+    heads = "".join(f"<th>{t(key)}</th>" for key in ("team", "status", "duration", "open_deals",
+                                                      "open_pipeline", "weighted", "won", "gap"))
+    return (f"<!DOCTYPE html>\n<html lang=\"{'zh' if lang == 'zh' else 'en'}\"><head>"
+            f"<meta charset=\"utf-8\"><title>{t('title', week=week)}</title>"
             "<style>body{font-family:sans-serif}td,th{padding:4px 8px}"
             "tr.failed{background:#fde8e8}</style></head><body>"
-            f"<h1>Pipeline review {html.escape(week)}</h1><p>{summary}</p>"
-            + (f"<p class=\"inputs\">Inputs: {html.escape(inputs_line(inputs))}</p>"
+            f"<h1>{t('title', week=week)}</h1><p>{summary}</p>"
+            + (f"<p class=\"inputs\">{t('inputs', line=inputs_line(inputs, lang))}</p>"
                if inputs else "") +
-            "<table><thead><tr><th>Team</th><th>Status</th><th>Duration</th>"
-            "<th>Open deals</th><th>Open pipeline</th><th>Weighted</th><th>Won this period</th>"
-            "<th>Gap to target</th></tr></thead><tbody>" + "".join(rows) +
+            f"<table><thead><tr>{heads}</tr></thead><tbody>" + "".join(rows) +
             "</tbody></table></body></html>\n")
 
 
@@ -247,7 +273,7 @@ def _run_week(staging: Path, work: Path, final: Path, store: Any, as_of: Week,
     """Every chosen team's run into ``staging``: last run's ok teams kept with ``resume``,
     the others executed on the keyed history, written once into ``work`` (a private
     folder beside the pack, removed by the caller: it holds every team's deals)."""
-    from pipereview.history import with_deal_keys
+    from pipereview.history import load_history
 
     shared_config = staging / "_shared" / "config.yaml"
     if settings is not None:
@@ -263,7 +289,7 @@ def _run_week(staging: Path, work: Path, final: Path, store: Any, as_of: Week,
     history_path = work / "history.parquet"
     if remaining:  # keyed once for every team; nothing to key when every team is resumed
         work.mkdir()
-        history = with_deal_keys(store.history(last=as_of))
+        history = load_history(store, last=as_of)  # its definitions go into the file too
         history.to_parquet(history_path, index=False)
         del history  # the teams read the file: the batch's copy would only hold memory
         if not scheduler:
@@ -361,7 +387,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
                 "complete": all(r.status == "ok" for r in runs),
                 "teams": [asdict(r) for r in runs],
             }
-            _write_text(staging / "index.html", _index_html(str(as_of), runs, inputs))
+            _write_text(staging / "index.html", _index_html(str(as_of), runs, inputs, lang))
             _write_text(staging / "manifest.json",  # last: a manifest means the week is whole
                         json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
     except OSError as exc:

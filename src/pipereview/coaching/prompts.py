@@ -5,8 +5,11 @@ with three blocks: ``observation`` (the specific, numbered fact and its comparis
 ``question`` (an open question to the rep) and ``action`` (a concrete next step). The
 shipped folder is ``templates/coaching``; folders passed in ``folders`` come first, so an
 analyst overrides a shipped template or adds one for their own rule without editing the
-package. Templates see every finding column, ``e`` (the evidence mapping) and ``lang``;
-an unknown name is an error, never a blank.
+package. Templates see every finding column, ``e`` (the evidence mapping), ``lang`` and
+``deal_ref`` (the account and amount shown after a deal's name: "Acme, 5,482 EUR", or
+the amount alone when the export has no account); ``account`` reads "the customer"
+(客户) when the export names none, so a question never lacks its subject. An unknown
+name is an error, never a blank.
 
 Filters: ``money(currency)`` (``1,250,000 EUR``; Chinese: ``125万 CNY``), ``pct``
 (``18%``), ``num`` (``1,234``), ``stage_label(model)``, ``field_labels(model)`` (evidence
@@ -22,7 +25,6 @@ fields as the stage model labels them, joined), ``quoted`` (a deal name in quote
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,6 +37,7 @@ import pandas as pd
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from pipereview.capabilities import currency_code
 from pipereview.errors import ConfigError
 from pipereview.process import criterion_label
 from pipereview.registry import DataRegistry
@@ -46,7 +49,9 @@ __all__ = [
     "PROMPT_COLUMNS",
     "PromptTemplates",
     "coaching_prompts",
+    "deal_subject",
     "escape_markdown",
+    "money_text",
     "template_folders",
 ]
 
@@ -58,17 +63,23 @@ BLOCKS: tuple[str, ...] = ("observation", "question", "action")
 PROMPT_COLUMNS: tuple[str, ...] = ("lang", *BLOCKS, "prompt")
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+# Markdown punctuation, the angle brackets of HTML tags, and "&" where it would start an
+# entity ("&amp;", "&#47;"): each escaped the Markdown way, with a backslash
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~<>]|&(?=#?\w+;))")
 
 
 def escape_markdown(text: object) -> str:
-    """``text`` safe inside Markdown: HTML special characters become entities and
-    Markdown punctuation is backslash-escaped, so data shows as typed (filter ``md``).
+    """``text`` safe inside Markdown, reading as typed both rendered and in a text editor:
+    Markdown punctuation and the ``<`` and ``>`` of HTML tags are backslash-escaped (a
+    viewer shows them, never runs them as HTML), and ``&`` stays ``&`` (no ``&amp;``: that
+    escaping is HTML's) unless it would start an entity (filter ``md``).
 
     >>> print(escape_markdown("<script>alert(1)</script> *big* [link]"))
-    &lt;script&gt;alert(1)&lt;/script&gt; \\*big\\* \\[link\\]
+    \\<script\\>alert(1)\\</script\\> \\*big\\* \\[link\\]
+    >>> print(escape_markdown("Smith & Sons, R&D, &amp;"))
+    Smith & Sons, R&D, \\&amp;
     """
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def _number(value: Any) -> float:
@@ -79,15 +90,49 @@ def _number(value: Any) -> float:
     return number
 
 
-@pass_context
-def _money(context: Context, value: Any, currency: str = "") -> str:
+def money_text(value: Any, currency: object = "", lang: str = "en") -> str:
+    """An amount as a reader sees it, with its currency code when the export has one
+    (none: the amount alone, never "nan"); Chinese in 万 from 10,000.
+
+    >>> money_text(5482.0, float("nan")), money_text(1_250_000, "CNY", "zh")
+    ('5,482', '125万 CNY')
+    """
     amount = _number(value)
-    suffix = f" {currency}" if currency else ""
-    if context.get("lang") == "zh" and abs(amount) >= 10_000:
+    code = currency_code(currency)
+    suffix = f" {code}" if code else ""
+    if lang == "zh" and abs(amount) >= 10_000:
         wan = amount / 10_000
         text = f"{wan:,.0f}" if abs(wan) >= 100 else f"{wan:,.1f}".removesuffix(".0")
         return f"{text}万{suffix}"
     return f"{amount:,.0f}{suffix}"
+
+
+@pass_context
+def _money(context: Context, value: Any, currency: object = "") -> str:
+    return money_text(value, currency, str(context.get("lang")))
+
+
+#: What a prompt calls the customer of a deal the export names no account for.
+_NO_ACCOUNT = {"en": "the customer", "zh": "客户"}
+
+
+def deal_subject(row: Mapping[str, Any], lang: str = "en") -> tuple[str, str]:
+    """``(account, deal_ref)`` for a finding's prompt: the account, or "the customer"
+    (客户) when the export has none, so a question always has a subject; and what follows
+    the deal's name in brackets: the account and the amount, or the amount alone.
+
+    >>> deal_subject({"account": "Acme", "amount_at_stake": 5482.0, "currency": "EUR"})
+    ('Acme', 'Acme, 5,482 EUR')
+    >>> deal_subject({"account": None, "amount_at_stake": 5482.0, "currency": None}, "zh")
+    ('客户', '5,482')
+    """
+    account = currency_code(row.get("account"))  # the same blank test: NaN, None, ""
+    amount = row.get("amount_at_stake")
+    shown = "" if amount is None or pd.isna(amount) else money_text(
+        amount, row.get("currency"), lang)
+    sep = "，" if lang == "zh" else ", "
+    ref = sep.join(part for part in (account, shown) if part)
+    return account or _NO_ACCOUNT.get(lang, _NO_ACCOUNT["en"]), ref
 
 
 def _pct(value: Any, digits: int = 0) -> str:
@@ -217,9 +262,11 @@ def coaching_prompts(findings: pd.DataFrame, *, lang: str = "en",
     for row in findings.to_dict("records"):  # one template call per finding
         evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}
         values = {str(key): value for key, value in row.items()}
+        values["account"], values["deal_ref"] = deal_subject(values, lang)
         rendered.append(templates.render(str(row["rule"]), lang, {**values, "e": evidence}))
     out = findings.copy()
     out["lang"] = lang
+    out.attrs["lang"] = lang  # a sheet of no finding at all is still in this language
     for block in BLOCKS:
         out[block] = [r[block] for r in rendered]
     sep = "" if lang == "zh" else " "

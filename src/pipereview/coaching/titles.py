@@ -1,0 +1,51 @@
+"""What a reader calls each coaching rule: the title an action list, its CSV/XLSX export
+and any other table of findings shows instead of the rule's name in code.
+
+>>> rule_title("stalled_deal", "zh")
+'长期无跟进'
+>>> rule_title("stalled_deal", "en")
+'No recent activity'
+
+A rule of your own (a plug-in or a ``register_rule`` in your code) gets its title by
+adding it to :data:`RULE_TITLES`; without one it is called by its name with spaces in
+English and "其他提示" (another finding) in Chinese, never by its name in code:
+
+>>> rule_title("big_deal", "en"), rule_title("big_deal", "zh")
+('Big deal', '其他提示')
+>>> RULE_TITLES["big_deal"] = ("Big deal to review", "需要复核的大单")
+>>> rule_title("big_deal", "zh")
+'需要复核的大单'
+>>> del RULE_TITLES["big_deal"]
+"""
+
+from __future__ import annotations
+
+__all__ = ["RULE_TITLES", "rule_title"]
+
+#: Each rule's title in English and Chinese (the words a sales manager uses).
+RULE_TITLES: dict[str, tuple[str, str]] = {
+    "stage_inflation": ("Stage ahead of the evidence", "阶段与证据不符"),
+    "missing_exit_criteria": ("Exit criteria still open", "阶段推进条件未满足"),
+    "no_decision_maker": ("No decision maker", "未找到决策人"),
+    "no_coach": ("No internal coach", "缺少内线"),
+    "stalled_deal": ("No recent activity", "长期无跟进"),
+    "repeated_pushes": ("Close date pushed repeatedly", "成交日期多次推迟"),
+    "close_date_past": ("Close date passed", "预计成交日已过"),
+    "low_stage_conversion": ("Low conversion at a stage", "阶段转化率偏低"),
+    "coverage_below_need": ("Pipeline coverage too low", "商机覆盖率不足"),
+    "forecast_deviation": ("Behind plan", "业绩落后于计划"),
+    "team_forecast_deviation": ("Team behind plan", "团队业绩落后于计划"),
+    "thin_funnel_top": ("Too few new deals", "新商机不足"),
+    "deal_concentration": ("Pipeline rests on one deal", "商机过于集中"),
+    "best_conversion": ("Best conversion", "转化率领先"),
+    "biggest_progress": ("Most deals moved forward", "推进商机最多"),
+    "most_complete_evidence": ("Most complete evidence", "证据最完整"),
+}
+
+
+def rule_title(rule: str, lang: str = "en") -> str:
+    """The reader's name of coaching rule ``rule`` in ``lang`` (``en`` or ``zh``)."""
+    titles = RULE_TITLES.get(rule)
+    if titles is not None:
+        return titles[1] if lang == "zh" else titles[0]
+    return "其他提示" if lang == "zh" else rule.replace("_", " ").strip().capitalize()
