@@ -327,3 +327,69 @@ def test_plan_findings_never_contradict_the_outlook(tmp_path: Path) -> None:
     fired = set(found["team"]) if len(found) else set()
     assert all(outlooks[team] not in ("met", "on_track") for team in fired)
     assert ("North" in fired) == (outlooks["North"] not in ("met", "on_track"))
+
+
+# --- the same figures on many shapes ----------------------------------------------------
+@pytest.mark.parametrize("seed", range(6))
+def test_new_deals_agree_with_a_brute_force_count_in_every_section(seed: int) -> None:
+    """Random histories (deals arriving, leaving, coming back, closing; two teams starting
+    in different weeks): trends and the coaching context count what a plain loop over the
+    weeks counts."""
+    from pipereview.trends import weekly_metrics
+
+    rng = np.random.default_rng(seed)
+    weeks = [f"2026-W{w}" for w in range(40, 47)]
+    rows = []
+    for team, start in (("T", 0), ("U", 2)):
+        for d in range(12):
+            seen = rng.random(len(weeks)) < 0.6
+            for i, week in enumerate(weeks):
+                if i >= start and seen[i]:
+                    stage = rng.choice(["initial_contact", "needs_confirmed", "won", "lost"])
+                    rows.append(deal(week, f"{team}{d}", str(stage), team=team))
+    history = with_deal_keys(pd.DataFrame(rows))
+    trend = weekly_metrics(history).set_index(["team", "metric", "week"])["value"]
+    for team in ("T", "U"):
+        mine = history[history["team"] == team]
+        stored = sorted(mine["snapshot_week"].unique())
+        seen_before: set[str] = set()
+        for index, week in enumerate(stored):
+            ids = set(mine.loc[mine["snapshot_week"] == week, "deal_id"])
+            expected = float(len(ids - seen_before)) if index else float("nan")
+            seen_before |= ids
+            got = trend[(team, "new_deals", week)]
+            assert (math.isnan(got) and math.isnan(expected)) or got == expected, (team, week)
+            ctx = CoachingContext(history, week).new_deals.set_index("team")["new_deals"]
+            assert (math.isnan(ctx[team]) and math.isnan(expected)) or ctx[team] == expected
+
+
+@pytest.mark.slow
+def test_sample_store_one_value_per_team_week(tmp_path: Path) -> None:
+    """On the sample store, for each team and its last weeks: the headline, `changes`, the
+    trends and the coaching context give one number of new deals; days since activity
+    are never negative; "behind plan" never stands beside an outlook that is on track."""
+    from pipereview.ingest_week import ingest_folder
+    from pipereview.review import WeeklyReview
+    from pipereview.targets import load_targets
+    from pipereview.trends import weekly_metrics
+    from pipereview.weekly import week_change_summary
+
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples"
+    store = SnapshotStore(tmp_path / "store")
+    ingest_folder(samples / "exports", store=store)
+    targets = load_targets(samples / "targets.csv")
+    history = with_deal_keys(store.history())
+    trend = weekly_metrics(history, targets=targets).set_index(["team", "metric", "week"])[
+        "value"]
+    for week in store.weeks()[-2:]:
+        changes = week_change_summary(store, week).groupby("team")["new_deals"].first()
+        context = CoachingContext(history, week, targets=targets)
+        risks = context.risks
+        assert (risks["days_since_activity"].dropna() >= 0).all()
+        plan = coaching_findings(context, rules=["team_forecast_deviation"])
+        for team in sorted(history["team"].unique()):
+            headline = WeeklyReview(history, team=team, week=week, targets=targets).headline()
+            assert headline["new_deals"] == changes[team] == trend[(team, "new_deals", week)]
+            assert headline["outlook"] == context.outlook_team[team]
+            if context.outlook_team[team] in ("met", "on_track"):
+                assert team not in set(plan.get("team", []))
