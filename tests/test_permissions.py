@@ -123,3 +123,25 @@ def test_a_store_folder_keeps_its_own_mode(umask: int, tmp_path: Path) -> None:
     assert files
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path
+
+
+@pytest.mark.slow  # a kernel per team
+def test_a_weekly_batch_follows_the_umask(tmp_path: Path) -> None:
+    from pipereview.batch import run_batch
+    from pipereview.ingest_week import ingest_folder
+
+    old = os.umask(0o027)
+    try:
+        inputs = tmp_path / "inputs"
+        inputs.mkdir()
+        (inputs / "2026-W36").symlink_to(EXPORTS / "2026-W36")
+        work = tmp_path / "work"
+        ingest_folder(inputs, store=work / "store")
+        tiny = Path(__file__).resolve().parent / "data" / "notebooks" / "tiny_team.ipynb"
+        result = run_batch("2026-W36", store=work / "store", out_dir=work / "reports",
+                           teams=["North"], notebook=tiny, workers=1)
+        assert [run.status for run in result.teams] == ["ok"]
+    finally:
+        os.umask(old)
+    assert (work / "reports" / "2026-W36" / "index.html").exists()
+    assert wrong_modes(work, 0o027) == []
