@@ -176,3 +176,125 @@ def test_week_is_stored_only_when_every_row_is_good(tmp_path: Path) -> None:
     replaced = ingest_week([good], week="2026-W47", store=store, replace=True)
     assert replaced.rows == 3
     assert store.info("2026-W47")["sources"][0]["file"] == "odoo.csv"
+
+
+# --- number formats read from the amounts -------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipereview.errors import ColumnMapError  # noqa: E402
+
+_SF_HEADER = ["Opportunity ID", "Opportunity Name", "Opportunity Owner", "Stage", "Amount",
+              "Close Date", "Created Date"]
+
+
+def _group(whole: int, mark: str) -> str:
+    text = str(whole)
+    parts = []
+    while len(text) > 3:
+        parts.insert(0, text[-3:])
+        text = text[:-3]
+    return mark.join([text, *parts])
+
+
+def _written(cents: int, european: bool, grouped: bool, decimals: str) -> str:
+    """An amount as a CRM writes it: plain (1,234.50) or European (1.234,50), with or
+    without thousands separators, with cents always, never, or only when not zero."""
+    whole, rest = divmod(cents, 100)
+    point, thousands = (",", ".") if european else (".", ",")
+    text = _group(whole, thousands) if grouped else str(whole)
+    if decimals == "always" or (decimals == "when_not_zero" and rest):
+        text += f"{point}{rest:02d}"
+    return text
+
+
+_AMOUNTS = st.lists(st.integers(0, 5_000_000_000), min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(cents=_AMOUNTS, european=st.booleans(), grouped=st.booleans(),
+       decimals=st.sampled_from(["always", "never", "when_not_zero"]),
+       delimiter=st.sampled_from([";", ","]))
+def test_amounts_read_back_in_either_format_or_the_file_is_refused(
+        tmp_path_factory: pytest.TempPathFactory, cents: list[int], european: bool,
+        grouped: bool, decimals: str, delimiter: str) -> None:
+    if decimals == "never":
+        cents = [c - c % 100 for c in cents]
+    written = [_written(c, european, grouped, decimals) for c in cents]
+    rows = [[f"D{i}", f"Deal {i}", "Ann Lee", "Prospecting", text, "12/15/2026", "10/1/2026"]
+            for i, text in enumerate(written)]
+    path = tmp_path_factory.mktemp("fmt") / "export.csv"
+    import csv
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
+        writer.writerows([_SF_HEADER, *rows])
+    # what the written cells say, from how they were written (not from the reader's rules):
+    # a cell with its cents written, or with two thousands separators, shows the format; a
+    # whole amount from 1,000 to 999,999 written with its separator and no cents (12.500,
+    # 12,500) reads both ways. A European file where nothing shows the format and such a
+    # cell is there is refused; plain 12,500 is read the map's way, the one that does not
+    # need three decimals.
+    def cents_written(c: int) -> bool:
+        return decimals == "always" or (decimals == "when_not_zero" and c % 100 != 0)
+
+    shows = any(cents_written(c) or (grouped and c >= 100_000_000) for c in cents)
+    both_ways = any(not cents_written(c) and grouped and 100_000 <= c < 100_000_000
+                    for c in cents)
+    if european and both_ways and not shows:
+        with pytest.raises(ColumnMapError) as refused:
+            read_export(path, week="2026-W47")
+        message = str(refused.value)
+        assert "column 'Amount', row " in message
+        assert "with a decimal point or as" in message and "with a decimal comma" in message
+        return
+    result = read_export(path, week="2026-W47")
+    assert result.ok, result.report.summary()
+    assert [round(a * 100) for a in result.snapshot["amount"]] == cents
+    said = any("amounts read with a decimal comma" in n for n in result.report.notes)
+    assert said is (european and shows)
+
+
+def test_a_decimal_comma_amount_beside_whole_amounts_is_read_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,Close Date,"
+                    'Created Date\nD1,Deal 1,Ann Lee,Prospecting,1000,12/15/2026,10/1/2026\n'
+                    'D2,Deal 2,Ann Lee,Prospecting,"12.000,00",12/15/2026,10/1/2026\n',
+                    encoding="utf-8")
+    result = read_export(path, week="2026-W47")
+    assert result.ok, result.report.summary()
+    assert result.snapshot["amount"].tolist() == [1000.0, 12000.0]
+    assert result.report.notes[0] == ("amounts read with a decimal comma, as column 'Amount' "
+                                      "writes them (row 3: '12.000,00' = 12000)")
+
+
+@pytest.mark.parametrize(("cells", "row", "readings"), [
+    (["1,234.50", "2.345,50"], 3, "row 2 '1,234.50' has a decimal point (1234.5), row 3 "
+     "'2.345,50' a decimal comma (2345.5)"),
+    (["900", "1.250"], 3, "'1.250' reads as 1.25 with a decimal point or as 1250 with a "
+     "decimal comma"),
+    (["1.250", "1.250"], 2, "'1.250' reads as 1.25 with a decimal point or as 1250 with a "
+     "decimal comma"),
+])
+def test_amounts_that_leave_the_format_open_are_refused(
+        tmp_path: Path, cells: list[str], row: int, readings: str) -> None:
+    path = tmp_path / "export.csv"
+    lines = [f'D{i},Deal {i},Ann Lee,Prospecting,"{c}",12/15/2026,10/1/2026'
+             for i, c in enumerate(cells)]
+    path.write_text("Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,"
+                    "Close Date,Created Date\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ColumnMapError) as refused:
+        read_export(path, week="2026-W47")
+    assert refused.value.row == row and refused.value.column == "Amount"
+    assert readings in str(refused.value)
+    assert "'decimal: \",\"'" in str(refused.value)
+
+
+def test_a_plain_comma_grouped_amount_alone_is_read_the_map_s_way(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,Close Date,"
+                    'Created Date\nD1,Deal 1,Ann Lee,Prospecting,"5,000",12/15/2026,10/1/2026\n',
+                    encoding="utf-8")
+    result = read_export(path, week="2026-W47")
+    assert result.snapshot["amount"].tolist() == [5000.0]
+    assert not any("decimal" in n for n in result.report.notes)

@@ -36,6 +36,9 @@ class IngestReport:
     problems: tuple[Problem, ...] = ()
     problem_count: int = 0
     ignored_columns: tuple[str, ...] = ()
+    #: what the export's values settled that its column map left open (the stage model,
+    #: the decimal mark), repeated columns read per association, a column it lacks
+    notes: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """A few lines for people: counts, repairs, warnings, grouped problems."""
@@ -45,6 +48,7 @@ class IngestReport:
             f"(map {self.column_map}, model {self.stage_model}, "
             f"{self.encoding or 'binary'}, header on row {self.header_row})"
         ]
+        lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  repaired: {r}" for r in self.repairs]
         lines += [f"  warning: {w}" for w in self.warnings]
         lines += [f"  problem: {p}" for p in _group_problems(self.problems)]

@@ -29,8 +29,10 @@ from pipereview._resources import (
 )
 from pipereview._text import normalize_label
 from pipereview.errors import ColumnMapError
+from pipereview.schema import EXPORT_OPTIONAL_FIELDS, EXPORT_REQUIRED_FIELDS
 
 __all__ = [
+    "COMMON_HEADERS",
     "OPTIONAL_FIELDS",
     "REQUIRED_FIELDS",
     "ColumnMap",
@@ -40,27 +42,23 @@ __all__ = [
     "load_column_map",
 ]
 
-#: Canonical fields every export must provide.
-REQUIRED_FIELDS: tuple[str, ...] = (
-    "deal_id",
-    "deal_name",
-    "account",
-    "owner",
-    "stage",
-    "amount",
-    "close_date",
-    "created_date",
-)
+#: Canonical fields every export must provide (see :data:`pipereview.schema.EXPORT_REQUIRED_FIELDS`
+#: for what each one is needed for); an account is not among them.
+REQUIRED_FIELDS: tuple[str, ...] = tuple(EXPORT_REQUIRED_FIELDS)
 #: Canonical fields an export may provide (besides evidence fields).
-OPTIONAL_FIELDS: tuple[str, ...] = (
-    "team",
-    "probability",
-    "forecast_category",
-    "last_activity_date",
-    "next_step",
-    "currency",
-    "status",
-)
+OPTIONAL_FIELDS: tuple[str, ...] = EXPORT_OPTIONAL_FIELDS
+
+#: Headers every column map knows, whatever the CRM: one place, added to each map's own
+#: headers for the field (after them, so a map's own header wins when an export has both),
+#: unless the map already uses the header for another field. Compared case-insensitively.
+COMMON_HEADERS: dict[str, tuple[str, ...]] = {
+    "team": (
+        "Team", "Sales Team", "Team Name", "Sales Team Name", "Sales Group", "Sales Unit",
+        "Deal Team", "Owner Team", "Owner's Team",
+        "团队", "销售团队", "所属团队", "团队名称", "销售团队名称", "销售组", "销售小组",
+        "所属销售团队", "销售部门", "所属部门",
+    ),
+}
 
 
 class ColumnMap(BaseModel):
@@ -79,6 +77,26 @@ class ColumnMap(BaseModel):
     values: dict[str, dict[str, str]] = {}
     stage_aliases: dict[str, str] = {}
     default_team: str = "All"
+    #: headers the CRM writes once per associated record (HubSpot: ``Associated Company``
+    #: and ``Associated Company IDs``, one column per company): the first is the primary,
+    #: the others are kept, numbered (``Associated Company (2)``), instead of refused
+    repeated: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _common_headers(cls, data: object) -> object:
+        """Add :data:`COMMON_HEADERS` to the map's own headers (see there)."""
+        if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
+            return data
+        columns = {field: list(headers) if isinstance(headers, list | tuple) else headers
+                   for field, headers in data["columns"].items()}
+        used = {normalize_label(h) for headers in columns.values()
+                if isinstance(headers, list) for h in headers if isinstance(h, str)}
+        for field, common in COMMON_HEADERS.items():
+            extra = [h for h in common if normalize_label(h) not in used]
+            if extra and isinstance(columns.get(field, []), list):
+                columns[field] = [*columns.get(field, []), *extra]
+        return {**data, "columns": columns}
 
     @model_validator(mode="after")
     def _check(self) -> ColumnMap:
@@ -126,6 +144,59 @@ class ColumnMap(BaseModel):
         found = self.resolve(headers)
         return [f for f in REQUIRED_FIELDS if f not in found]
 
+    @property
+    def decimal_stated(self) -> bool:
+        """True when the map's file says which decimal mark amounts use (``decimal:``);
+        otherwise it is read from the amounts themselves (:mod:`pipereview._formatguess`)."""
+        return "decimal" in self.model_fields_set
+
+    def number_repeats(self, header: Sequence[object], *, file: str | Path | None = None,
+                       row: int | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The header with the repeats of :attr:`repeated` columns numbered, and a note for
+        each such column. Any other header written twice is refused: which of the two
+        columns holds the deal's value cannot be known.
+
+        >>> load_column_map("hubspot").number_repeats(
+        ...     ["Deal Name", "Associated Company", "Associated Company"])[0]
+        ('Deal Name', 'Associated Company', 'Associated Company (2)')
+        """
+        names = [normalize_label(h) for h in header]
+        repeatable = {normalize_label(h) for h in self.repeated}
+        counts: dict[str, int] = {}
+        for name in names:
+            counts[name] = counts.get(name, 0) + 1
+        refused = sorted({str(h) for h, n in zip(header, names, strict=True)
+                          if n and counts[n] > 1 and n not in repeatable})
+        if refused:
+            where = f" (row {row})" if row is not None else ""
+            raise ColumnMapError(
+                f"{file or 'the export'}: column(s) {refused} appear more than once in the "
+                f"header{where}", file=file, row=row, column=refused[0],
+                expected="each column once",
+                hint="delete or rename the extra column in the export")
+        taken = set(names)
+        first: dict[str, str] = {}  # normalised header -> its first column, as written
+        later: dict[str, list[str]] = {}  # normalised header -> the others, numbered
+        out: list[str] = []
+        for cell, name in zip(header, names, strict=True):
+            text = str(cell)
+            if name and counts[name] > 1:
+                if name not in first:
+                    first[name], later[name] = text, []
+                else:
+                    number = len(later[name]) + 2
+                    while normalize_label(f"{text} ({number})") in taken:
+                        number += 1
+                    text = f"{text} ({number})"
+                    taken.add(normalize_label(text))
+                    later[name].append(text)
+            out.append(text)
+        notes = tuple(
+            f"the export writes {first[n]!r} once per associated record ({len(later[n]) + 1} "
+            f"columns): the first is read as the primary, the others are kept as "
+            f"{', '.join(repr(h) for h in later[n])}" for n in first)
+        return tuple(out), notes
+
 
 def column_map_names() -> list[str]:
     """Names of the shipped column maps.
@@ -150,9 +221,11 @@ def _parse_column_map(text: str, source: str) -> ColumnMap:
     data = parse_yaml_mapping(text, source, ColumnMapError, "column map")
     base_name = data.get("extends")
     if base_name:
-        base = load_column_map(base_name).model_dump(exclude={"extends"})
+        # only what the base's file says: a value left to its default (``decimal``) stays
+        # unstated in the extending map too
+        base = load_column_map(base_name).model_dump(exclude={"extends"}, exclude_unset=True)
         columns = {**base["columns"], **(data.get("columns") or {})}
-        values = {**base["values"], **(data.get("values") or {})}
+        values = {**base.get("values", {}), **(data.get("values") or {})}
         data = {**base, **data, "columns": columns, "values": values}
     return validate_model(ColumnMap, data, source, ColumnMapError, "column map")
 

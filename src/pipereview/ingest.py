@@ -20,6 +20,7 @@ the line.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +28,7 @@ import pandas as pd
 
 from pipereview._accounting import check_accounting, scan_export
 from pipereview._builder import PLAIN_NUMBERS, READ_AS_TEXT, RowBuilder
+from pipereview._formatguess import choose_stage_model, settle_decimal
 from pipereview._results import IngestReport, IngestResult
 from pipereview._text import normalize_label
 from pipereview.columnmaps import (
@@ -72,15 +74,29 @@ def read_export(
     peek = peek_export(path, known_headers=_known_headers(user_map), encoding=encoding,
                        limits=limits)
     cmap = user_map or detect_column_map(peek.header, file=path)
+    numbered, notes = cmap.number_repeats(peek.header, file=peek.path, row=peek.header_row)
     _check_header(peek, cmap)
     model = stage_model if isinstance(stage_model, StageModel) else load_stage_model(
         stage_model or cmap.stage_model)
     found = cmap.resolve(peek.header)
     peek, scan = scan_export(peek, limits)  # CSV: the independent count, stray quotes, sizes
-    raw = read_rows(peek, [found[f] for f in READ_AS_TEXT if f in found], long_rows="keep",
+    peek = replace(peek, header=numbered)  # repeated association columns numbered
+    text = [found[f] for f in READ_AS_TEXT if f in found]
+    raw = read_rows(peek, text, long_rows="keep",
                     # numbers the reader read plainly are kept under a decimal-point map
                     plain_numbers={found[f]: span for f, span in PLAIN_NUMBERS.items()
                                    if f in found} if cmap.decimal == "." else {})
+    cmap, raw, decimal_note = settle_decimal(
+        cmap, raw, found.get("amount"), file=path,
+        csv=(peek.path, peek.delimiter or ",", peek.encoding) if peek.kind == "csv" else None,
+        reread=lambda: read_rows(peek, text, long_rows="keep"))
+    chosen_note: tuple[str, ...] = ()
+    if stage_model is None and not raw.empty:
+        model, chosen_note = choose_stage_model(raw[found["stage"]], model, cmap)
+    notes += chosen_note + decimal_note
+    if "account" not in found:
+        notes += ("no account column: deals are matched across weeks by their ID, else by "
+                  "their name among the same owner's and team's deals",)
     if raw.empty:
         raise SchemaError(
             f"{path}: no deals in the file: nothing below the header on row {peek.header_row}",
@@ -89,7 +105,7 @@ def read_export(
             "date range)")
     result = RowBuilder(peek, cmap, model, found, raw, str(week), team).build()
     check_accounting(peek, raw, result, scan)
-    return result
+    return replace(result, report=replace(result.report, notes=notes)) if notes else result
 
 
 def load_snapshot(path: str | Path, *, week: str | Week, **options: object) -> pd.DataFrame:
@@ -114,14 +130,8 @@ def _known_headers(cmap: ColumnMap | None) -> frozenset[str]:
 
 
 def _check_header(peek: ExportPeek, cmap: ColumnMap) -> None:
-    names = [normalize_label(h) for h in peek.header]
-    repeated = sorted({h for h, n in zip(peek.header, names, strict=True)
-                       if n and names.count(n) > 1})
-    if repeated:
-        raise ColumnMapError(
-            f"{peek.path}: column(s) {repeated} appear more than once in the header "
-            f"(row {peek.header_row})", file=peek.path, row=peek.header_row, column=repeated[0],
-            expected="each column once", hint="delete or rename the extra column in the export")
+    """Every required field has a column (a repeated header is refused by
+    :meth:`ColumnMap.number_repeats` before)."""
     missing = cmap.missing_required(peek.header)
     if missing:
         wanted = "; ".join(f"{f} (one of {list(cmap.columns[f])})" for f in missing)

@@ -55,6 +55,8 @@ from pipereview.stages import (
 from pipereview.textcells import control_characters
 
 __all__ = [
+    "EXPORT_OPTIONAL_FIELDS",
+    "EXPORT_REQUIRED_FIELDS",
     "FORECAST_CATEGORIES",
     "SNAPSHOT_COLUMNS",
     "open_mask",
@@ -86,6 +88,32 @@ SNAPSHOT_COLUMNS: tuple[str, ...] = (
     "next_step",
 )
 BOOKKEEPING_COLUMNS: tuple[str, ...] = ("account_missing", "source_file", "source_row")
+
+#: The fields an export cannot do without, each with what a review loses without it. Every
+#: other field is optional: a review says what it cannot check without it (an export with
+#: no account column is matched across weeks by ID, else by name within owner and team;
+#: see :mod:`pipereview.matching`).
+EXPORT_REQUIRED_FIELDS: dict[str, str] = {
+    "deal_id": "the deal across weeks (a column of blank IDs is allowed: spreadsheets)",
+    "deal_name": "what the deal is called in every list and prompt",
+    "owner": "the rep: per-rep tables, coaching sheets",
+    "stage": "the funnel, stage movements, process checks",
+    "amount": "pipeline, waterfall, forecast",
+    "close_date": "the quarter a deal counts in, pushes, overdue deals",
+    "created_date": "new deals, cycle length, aging",
+}
+#: Canonical fields an export may provide (besides evidence fields).
+EXPORT_OPTIONAL_FIELDS: tuple[str, ...] = (
+    "account",
+    "team",
+    "probability",
+    "forecast_category",
+    "last_activity_date",
+    "next_step",
+    "currency",
+    "status",
+)
+
 
 def _no_control_characters(values: pd.Series) -> pd.Series:
     return ~control_characters(values)
