@@ -142,6 +142,7 @@ def test_no_risk_alone_passes_and_a_known_count_decides() -> None:
     assert rules("No risk in the numbers this week.\nWell done on the MES rollout.") == []
     assert rules("No risk beyond the deals below this week.\n- MES rollout: stalled") == []
     assert rules("除以下商机外，本周没有发现风险。\n- MES 升级：近期无跟进", "zh") == []
+    assert rules("没有发现其他风险。\n- MES 升级：近期无跟进", "zh") == []
     assert rules("本周没有风险。", "zh") == []
     assert [r for r, _ in rules("No open deal is flagged.",
                                 context=LintContext(risks_listed=2))] == ["no_risk_beside_risk"]

@@ -154,7 +154,8 @@ _NO_RISK = {
     "zh": re.compile(r"没有(?:需要关注的|风险|[^。\n]{0,8}风险)|无风险|暂无风险|未发现风险"),
 }
 # "no risk beyond the deals below" (除下列商机外没有其他风险) says no risk *else*
-_BEYOND = re.compile(r"\b(?:beyond|other than|besides|apart from|except|outside)\b|除|以外|之外",
+_BEYOND = re.compile(r"\b(?:beyond|other than|besides|apart from|except|outside|other|else)\b"
+                     r"|除|以外|之外|其他|其它|另外",
                      re.I)
 _RISK = {  # how a listed risk reads (a heading such as "Deals at risk" lists none)
     "en": re.compile(r"\bstalled\b|\bpushed (?:repeatedly|\d+ times|three)|\boverdue\b"
