@@ -296,6 +296,12 @@ def test_one_team_week_gives_one_value_of_each_figure(tmp_path: Path) -> None:
     table = review.headline_section().body
     assert "short of target by 2,265 EUR" in table and "-2,265" not in table
     assert outlook_text(headline["outlook"]) in table
+    # the forecast section says the same, for the team and each rep with a target
+    forecast_body = review.forecast_section().body
+    assert "short of target by 2,265 EUR" in forecast_body
+    assert outlook_text(headline["outlook"]) in forecast_body
+    zh_body = review.in_language("zh").forecast_section().body
+    assert "距目标还差 2,265 EUR" in zh_body and outlook_text(headline["outlook"], "zh") in zh_body
 
     # days: the risks behind report, dashboard and coaching are one frame
     risks = context.risks.set_index("deal_id")

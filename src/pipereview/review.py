@@ -443,21 +443,47 @@ class WeeklyReview:
         return zh if self.lang == "zh" else en
 
     def forecast_section(self) -> Section:
-        """Won and weighted open pipeline against the period's target, per rep."""
+        """Won and weighted open pipeline against the period's target, per rep, and the
+        one answer to "will we hit target?" for the team and each rep (the outlook the
+        headline and the coaching rules share), with the gap worded by its sign."""
         from pipereview import charts
-        from pipereview.forecast import period_forecast
 
         if refused := self._refused("forecast"):
             return refused
         if self.targets is None:
             return Section(self.t("forecast"), f"<p>{html.escape(self.t('no_targets'))}</p>")
-        reps = period_forecast(self.prepared, self.targets, self.period, self.week, by="owner",
-                               settings=self.config.forecast)
-        reps = reps[reps["target"].notna()]
+        reps = self.context.forecast_rep  # the forecast the coaching rules read
+        reps = reps[reps["team"] == self.team] if len(reps) else reps
+        reps = reps[reps["target"].notna()] if len(reps) else reps
         body = charts.svg_html(charts.forecast_chart(self.forecast, lang=self.lang))
         if len(reps):
             body += charts.svg_html(charts.forecast_chart(reps, by="owner", lang=self.lang))
-        return Section(self.t("forecast"), body)
+        return Section(self.t("forecast"), body + self.outlook_table(reps))
+
+    def outlook_table(self, reps: pd.DataFrame) -> str:
+        """The team's and each rep's outlook as a table: forecast against target (worded
+        by its sign), coverage, coverage needed and "will we hit target?"."""
+        rows = [] if self.forecast.empty else [(self.team, self.forecast.iloc[0])]
+        rows += [(str(row["owner"]), row) for _, row in reps.iterrows()]
+        if not rows:
+            return ""
+        lines = []
+        for name, row in rows:
+            figures = forecast_figures(row)
+            need = figures["coverage_needed"]
+            lines.append({
+                self.t("rep"): name,
+                self.t("gap_to_target"): gap_text(figures["gap_to_target"],
+                                                  str(row.get("currency") or self.currency),
+                                                  self.lang),
+                self.t("coverage"): ("—" if figures["coverage"] is None
+                                     else f"{figures['coverage']:.2f}x"),
+                self.t("coverage_needed"): (
+                    f"{need:.2f}x" if need is not None else self.t("no_coverage_enough")
+                    if figures["win_rate"] == 0 else "—"),
+                self.t("outlook"): outlook_text(str(figures["outlook"]), self.lang),
+            })
+        return _table(pd.DataFrame(lines))
 
     def risks_section(self, limit: int = 15) -> Section:
         """The largest flagged open deals and the deals whose stage lacks the evidence."""
