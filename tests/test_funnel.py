@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from pipereview.funnel import ShapeThresholds, funnel_shape, move_on_rates, stage_table
 from pipereview.store import SnapshotStore
@@ -91,3 +94,139 @@ def test_sample_jordan_blake_bottleneck(sample_history: pd.DataFrame) -> None:
     assert north.loc["Jordan Blake", "label"] == "bulge"
     assert north.loc["Jordan Blake", "stage"] == "id_decision_makers"
     assert (north.drop(index="Jordan Blake")["label"] == "healthy").all()
+
+
+# --- degenerate shapes and long-standing bottlenecks (hand-computed) --------------------
+
+STAGES = ("initial_contact", "needs_confirmed", "solution_quote", "negotiation")
+
+
+def _counts_history(counts: dict[str, tuple[int, ...]], weeks: int = 1) -> pd.DataFrame:
+    """``counts[team]`` open deals per generic_4 stage, the same deals in each of ``weeks``
+    weeks ending 2026-W47 (so each has been in its stage since the first week)."""
+    rows = []
+    for w in range(48 - weeks, 48):
+        for team, per_stage in counts.items():
+            for stage, n in zip(STAGES, per_stage, strict=True):
+                rows += [{"snapshot_week": f"2026-W{w:02d}", "team": team,
+                          "deal_id": f"{team}-{stage}-{i}", "owner": f"{team} rep",
+                          "stage": stage, "stage_model": "generic_4", "amount": 10.0,
+                          "probability": NAN} for i in range(n)]
+    return pd.DataFrame(rows)
+
+
+def test_no_deal_early_anywhere_is_not_top_heavy() -> None:
+    # top = initial_contact (1 of 4 stages): 0 deals in both teams, so top density 0 vs a
+    # reference of 0; "0 >= 2 x 0" is no evidence of deals piling up early
+    shape = funnel_shape(_counts_history({"A": (0, 0, 10, 15), "B": (0, 0, 12, 13)}),
+                         as_of="2026-W47").set_index("team")
+    assert shape["label"].tolist() == ["healthy", "healthy"]
+    assert shape["top_density"].tolist() == [0.0, 0.0]
+    # A's bottom: 15 of 25 in 1/4 of the stages -> density 0.6 / 0.25 = 2.4
+    assert math.isclose(shape.loc["A", "bottom_density"], 2.4)
+
+
+def test_every_open_deal_in_one_stage_is_named_not_read_as_a_shape() -> None:
+    for stage_index in range(4):
+        per_stage = tuple(25 if i == stage_index else 0 for i in range(4))
+        shape = funnel_shape(_counts_history({"A": per_stage, "B": (10, 8, 6, 4)}),
+                             as_of="2026-W47").set_index("team")
+        assert shape.loc["A", "label"] == "one_stage"
+        assert shape.loc["A", "stage"] == STAGES[stage_index]
+        assert shape.loc["B", "label"] != "top_heavy"
+
+
+def test_a_bottleneck_as_old_as_the_store_is_found_against_peers() -> None:
+    # A has had 20 of 30 deals in needs_confirmed for all 3 stored weeks: its own past
+    # looks the same, but the other teams hold 25% there (median of 0.25, 0.25)
+    counts = {"A": (5, 20, 3, 2), "B": (10, 10, 10, 10), "C": (8, 8, 8, 8)}
+    shape = funnel_shape(_counts_history(counts, weeks=3), as_of="2026-W47").set_index("team")
+    assert shape.loc["A", "label"] == "bulge"
+    assert shape.loc["A", "stage"] == "needs_confirmed"
+    assert shape.loc["A", "ref_stage_kind"] == "peers"
+    assert math.isclose(shape.loc["A", "stage_share"], 20 / 30)
+    assert math.isclose(shape.loc["A", "ref_stage_share"], 0.25)
+    assert shape.loc["A", "stuck_median_age_days"] == 14.0  # W45 -> W47
+    assert shape.loc[["B", "C"], "label"].tolist() == ["healthy", "healthy"]
+
+
+def test_a_lone_team_bottleneck_is_found_against_the_stage_benchmark() -> None:
+    # one team, 5 weeks: 20 of 25 in negotiation for 28 days (typical 21); the model's
+    # benchmark share of negotiation is 21 / (14 + 21 + 21 + 21) = 0.2727
+    shape = funnel_shape(_counts_history({"A": (5, 0, 0, 20)}, weeks=5), as_of="2026-W47")
+    row = shape.iloc[0]
+    assert (row["label"], row["stage"], row["ref_stage_kind"]) == (
+        "bulge", "negotiation", "benchmark")
+    assert math.isclose(row["ref_stage_share"], 21 / 77)
+    assert row["stuck_median_age_days"] == 28.0
+    # the same shape in its first week: the deals have not stayed longer than typical
+    fresh = funnel_shape(_counts_history({"A": (5, 0, 0, 20)}, weeks=1), as_of="2026-W47")
+    assert fresh["label"].tolist() == ["healthy"]
+
+
+def test_one_stored_week_leaves_the_inflow_unknown_not_zero() -> None:
+    shape = funnel_shape(_counts_history({"A": (10, 8, 6, 4), "B": (1, 8, 10, 12)}),
+                         as_of="2026-W47").set_index("team")
+    assert shape["inflow_per_week"].isna().all()
+    assert (shape["label"] != "thin_top").all()  # a thin top needs a known inflow
+
+
+def test_one_rep_has_no_teammates_to_compare_with() -> None:
+    shape = funnel_shape(_counts_history({"A": (2, 2, 2, 20)}, weeks=3), as_of="2026-W47",
+                         by="rep")
+    assert shape["label"].tolist() == ["healthy"]
+    assert shape["ref_top_density"].isna().all()
+    assert shape["ref_stage_share"].isna().all()
+
+
+def test_no_open_deal_gives_no_row() -> None:
+    history = _counts_history({"A": (1, 0, 0, 0)}).assign(stage="won")
+    assert funnel_shape(history, as_of="2026-W47").empty
+
+
+@st.composite
+def _team_counts(draw: st.DrawFn) -> dict[str, tuple[int, ...]]:
+    n_teams = draw(st.integers(1, 4))
+    count = st.integers(0, 30)
+    counts = {f"T{i}": tuple(draw(count) for _ in STAGES) for i in range(n_teams)}
+    assume(any(sum(c) for c in counts.values()))
+    return counts
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(counts=_team_counts())
+def test_labels_follow_their_definitions(counts: dict[str, tuple[int, ...]]) -> None:
+    """Each label, recomputed by hand from the stage counts (one week: no inflow, no past)."""
+    th = ShapeThresholds()
+    shape = funnel_shape(_counts_history(counts), as_of="2026-W47").set_index("team")
+    with_deals = {t: c for t, c in counts.items() if sum(c)}
+    assert set(shape.index) == set(with_deals)
+    top = {t: c[0] / sum(c) / 0.25 for t, c in with_deals.items()}
+    bottom = {t: c[3] / sum(c) / 0.25 for t, c in with_deals.items()}
+    for team, c in with_deals.items():
+        label = shape.loc[team, "label"]
+        others_top = [v for t, v in top.items() if t != team]
+        others_bottom = [v for t, v in bottom.items() if t != team]
+        ref_top = float(np.median(others_top)) if others_top else NAN
+        ref_bottom = float(np.median(others_bottom)) if others_bottom else NAN
+        assert math.isclose(shape.loc[team, "top_density"], top[team])
+        if sum(c) < th.min_open:
+            assert label == "not_enough_data"
+            continue
+        if max(c) == sum(c):
+            assert label == "one_stage"
+            assert shape.loc[team, "stage"] == STAGES[c.index(max(c))]
+            continue
+        assert label in ("bulge", "top_heavy", "thin_bottom", "healthy")  # no inflow known
+        heavy = ref_top > 0 and top[team] > 0 and top[team] >= th.heavy_ratio * ref_top
+        thin = ref_bottom > 0 and bottom[team] < th.thin_bottom_ratio * ref_bottom
+        if label == "bulge":
+            share, ref = shape.loc[team, "stage_share"], shape.loc[team, "ref_stage_share"]
+            assert share - ref >= th.bulge_points and share >= th.bulge_ratio * ref
+            assert shape.loc[team, "stuck_count"] >= th.min_stage_deals
+        elif label == "top_heavy":
+            assert heavy
+        elif label == "thin_bottom":
+            assert thin and not heavy
+        else:
+            assert not heavy and not thin

@@ -256,13 +256,20 @@ def test_inputs_are_not_mutated() -> None:
 
 # --- missing evidence columns ----------------------------------------------------------------
 
-def test_an_absent_column_counts_as_not_evidenced_and_is_reported_once() -> None:
+def test_an_absent_column_is_not_checked_and_is_reported_once() -> None:
     snap = frame(generic_rows()).drop(columns="competitor")
     gaps = process_gaps(snap)
     found = by_id(gaps)
-    # G2 had everything; without a competitor column, solution_quote (3) is not evidenced
-    assert (found["G2"]["evidence_stage"], found["G2"]["stages_inflated"]) == ("solution_quote", 1)
-    assert found["G2"]["missing"] == ("competitor",)
+    # G2 had everything; without a competitor column the evidence shows solution_quote (3)
+    # but the claim of negotiation (4) cannot be checked: not inflated, not a gap
+    assert (found["G2"]["evidence_stage"], found["G2"]["stages_inflated"]) == ("solution_quote", 0)
+    assert (found["G2"]["inflated"], found["G2"]["evidence_checked"]) == (False, False)
+    assert (found["G2"]["missing"], found["G2"]["unchecked"]) == ((), ("competitor",))
+    # G3's recorded gaps (timeline, solution, quote) still show 2 stages of inflation for certain
+    assert (found["G3"]["stages_inflated"], found["G3"]["missing"]) == (
+        2, ("timeline_confirmed", "solution_presented", "quote_sent"))
+    # G6 is in stage 1: nothing before it to check
+    assert (found["G6"]["evidence_checked"], found["G6"]["unchecked"]) == (True, ())
     # the missing column is reported once for the team, counting its 6 open deals
     assert gaps.attrs["missing_columns"] == (
         MissingColumn("DACH", "generic_4", "competitor", "snapshot", 6),)
@@ -277,7 +284,8 @@ def test_a_flag_column_one_export_lacked_is_reported_for_that_team_only() -> Non
     gaps = process_gaps(snap)
     assert gaps.attrs["missing_columns"] == (
         MissingColumn("华东", "industrial_b2b", "budget_confirmed", "export", 5),)
-    assert by_id(gaps)["商机-H2"]["missing"] == ("budget_confirmed",)
+    h2 = by_id(gaps)["商机-H2"]
+    assert (h2["missing"], h2["unchecked"], h2["inflated"]) == ((), ("budget_confirmed",), False)
     assert by_id(gaps)["G2"]["missing"] == ()  # DACH has the column
     bant = bant_check(snap)
     assert bant.loc[bant["team"] == "华东", "budget"].isna().all()
@@ -300,8 +308,8 @@ def test_a_text_column_blank_in_every_row_of_an_export_is_reported() -> None:
 def test_missing_column_descriptions() -> None:
     m = MissingColumn("华东", "industrial_b2b", "coach", "blank", 2)
     assert m.describe() == ("华东 (industrial_b2b): column 'coach' blank in every row of the "
-                            "export; 2 open deal(s) count it as not evidenced")
-    assert m.describe("zh") == "华东（industrial_b2b）：导出文件中“coach”列全部为空；2 个在途商机的相关标准按未满足计"
+                            "export; 2 open deal(s) not checked on it")
+    assert m.describe("zh") == "华东（industrial_b2b）：导出文件中“coach”列全部为空；2 个在途商机的这一项未检查"
 
 
 def test_required_columns_are_named() -> None:
@@ -367,7 +375,11 @@ def test_bant_reports_an_absent_field_as_not_recorded() -> None:
     snap = frame(generic_rows()).drop(columns="timeline_confirmed")
     bant = bant_check(snap)
     assert bant["timeline"].isna().all()
-    assert by_id(bant)["G6"]["bant_missing"] == ("timeline_confirmed",)
+    # G6 has B, A and N: the time window is not recorded, so BANT is not checked, not failed
+    g6 = by_id(bant)["G6"]
+    assert (g6["bant_missing"], g6["bant_unchecked"]) == ((), ("timeline_confirmed",))
+    assert pd.isna(g6["bant_complete"])
+    assert bant.set_index("deal_id")["bant_complete"].loc[["G1"]].tolist() == [False]
     assert bant.attrs["missing_columns"] == (
         MissingColumn("DACH", "generic_4", "timeline_confirmed", "snapshot", 2),)
 

@@ -4,8 +4,10 @@ A lead is a real opportunity only with Budget, Authority, Need and a Time window
 covers the open deals in the first ``early_stages`` open stages of their model (two by
 default) and reads the four evidence fields of :data:`BANT_ITEMS`. Each item is ``True``
 (met), ``False`` (missing) or ``<NA>`` (not recorded: the column is absent from the
-team's export, see :class:`pipereview.process.MissingColumn`); ``bant_missing`` lists the
-fields not met, either way. :func:`process_rollup` then sums the process gaps
+team's export, see :class:`pipereview.process.MissingColumn`). ``bant_missing`` lists the
+recorded fields that are not met, ``bant_unchecked`` those the data does not record, and
+``bant_complete`` is True (all four met), False (a recorded item is missing) or ``<NA>``
+(none missing, but not all recorded: not checked). :func:`process_rollup` then sums the process gaps
 (:func:`pipereview.process.process_gaps`) and the BANT check per rep or per team.
 
 >>> snap = pd.DataFrame({"team": "华东", "owner": "张伟", "deal_id": ["S1", "S2", "S3"],
@@ -15,12 +17,12 @@ fields not met, either way. :func:`process_rollup` then sums the process gaps
 >>> bant = bant_check(snap)  # S3 is past the first two stages: not checked
 >>> bant[["deal_id", "budget", "authority", "need", "timeline", "bant_complete"]]
   deal_id  budget  authority  need  timeline  bant_complete
-0      S1    True       True  True      <NA>          False
+0      S1    True       True  True      <NA>           <NA>
 1      S2   False      False  True      <NA>          False
->>> bant.loc[1, "bant_missing"]
-('budget_confirmed', 'decision_maker', 'timeline_confirmed')
+>>> bant.loc[1, "bant_missing"], bant.loc[1, "bant_unchecked"]
+(('budget_confirmed', 'decision_maker'), ('timeline_confirmed',))
 >>> [m.describe() for m in bant.attrs["missing_columns"]]
-["华东 (industrial_b2b): column 'timeline_confirmed' not in the snapshot; 2 open deal(s) count it as not evidenced"]
+["华东 (industrial_b2b): column 'timeline_confirmed' not in the snapshot; 2 open deal(s) not checked on it"]
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ BANT_ITEMS: Mapping[str, str] = MappingProxyType({
 })
 #: Columns of :func:`bant_check`'s result, after the snapshot's identifying columns.
 BANT_COLUMNS: tuple[str, ...] = ("stage_model", "stage", "stage_index", *BANT_ITEMS,
-                                 "bant_missing", "bant_complete")
+                                 "bant_missing", "bant_complete", "bant_unchecked")
 
 
 def bant_check(snapshot: pd.DataFrame, model: ModelArg = None, *,
@@ -90,23 +92,28 @@ def bant_check(snapshot: pd.DataFrame, model: ModelArg = None, *,
         early = (position >= 0) & (position < early_stages)
         rows, position = group[early], position[early]
         code = np.zeros(len(rows), dtype=np.int64)
+        unknown = np.zeros(len(rows), dtype=np.int64)
         for k, (item, field) in enumerate(BANT_ITEMS.items()):
             met, recorded, _ = evidence(field)
             value = pd.array(met[rows], dtype="boolean")
             value[~recorded[rows]] = pd.NA
             out[item].append(np.asarray(value, dtype=object))
-            code |= np.where(met[rows], 0, np.int64(1) << k)
+            code |= np.where(met[rows] | ~recorded[rows], 0, np.int64(1) << k)
+            unknown |= np.where(recorded[rows], 0, np.int64(1) << k)
         keys = np.array([s.key for s in stage_model.open_stages], dtype=object)
         all_rows.append(rows)
         out["stage_model"].append(np.full(len(rows), stage_model.name, dtype=object))
         out["stage"].append(keys[position])
         out["stage_index"].append(position + 1)
         out["bant_missing"].append(_tuples(code, fields))
-        out["bant_complete"].append(code == 0)
+        complete = pd.array(code == 0, dtype="boolean")
+        complete[(code == 0) & (unknown != 0)] = pd.NA  # no recorded gap, not all recorded
+        out["bant_complete"].append(np.asarray(complete, dtype=object))
+        out["bant_unchecked"].append(_tuples(unknown, fields))
         missing_columns += _missing_columns(snapshot, evidence, stage_model, rows, fields)
     rows = np.concatenate(all_rows) if all_rows else np.array([], dtype=np.int64)
     result = _assemble(snapshot, rows, out, columns)
-    result = result.astype({"stage_index": "int64", "bant_complete": "bool",
+    result = result.astype({"stage_index": "int64", "bant_complete": "boolean",
                             **dict.fromkeys(BANT_ITEMS, "boolean")})
     result.attrs["missing_columns"] = tuple(sorted(missing_columns))
     return result
@@ -166,7 +173,9 @@ def process_rollup(
     ``inflated_amount`` in ``currency`` (both NaN when the group mixes currencies);
     ``most_missed``: ``(field, deals)`` pairs, most missed first (the ``top`` ones; None
     keeps all); ``early_deals`` (deals the BANT check covers), ``bant_incomplete`` (those
-    missing a BANT item) and ``bant_missing`` ranked like ``most_missed``.
+    missing a recorded BANT item) and ``bant_missing`` ranked like ``most_missed``;
+    ``unchecked_deals``: open deals whose stage could not be fully checked because the
+    data does not record an evidence field (see ``attrs["missing_columns"]``).
 
     >>> from pipereview.process import process_gaps
     >>> snap = pd.DataFrame({"team": "T", "owner": ["Ann", "Ann", "Bo"],
@@ -194,21 +203,26 @@ def process_rollup(
     grouped = work.groupby(keys, sort=True)
     roll = grouped[["open_deals", "inflated_deals", "open_amount", "inflated_amount"]].sum()
     roll["gap_share"] = roll["inflated_deals"] / roll["open_deals"]
+    checked = gaps.get("evidence_checked", pd.Series(True, index=gaps.index))
+    roll["unchecked_deals"] = (~checked.astype(bool)).groupby(
+        [gaps[k] for k in keys], sort=True).sum()
     roll["currency"] = grouped["currency"].agg(lambda c: "/".join(sorted(set(c) - {""})))
     roll.loc[grouped["currency"].nunique() > 1, ["open_amount", "inflated_amount"]] = np.nan
     roll["most_missed"] = _ranked(missed_criteria(gaps, by=by), keys, top)
     early = bant.groupby(keys, sort=True)
     roll["early_deals"] = early.size()
-    roll["bant_incomplete"] = (~bant["bant_complete"].astype(bool)).groupby(
+    roll["bant_incomplete"] = bant["bant_complete"].eq(False).fillna(False).groupby(
         [bant[k] for k in keys], sort=True).sum()
     roll["bant_missing"] = _ranked(missed_criteria(bant, by=by, column="bant_missing"), keys, top)
     for name in ("most_missed", "bant_missing"):
         roll[name] = [v if isinstance(v, tuple) else () for v in roll[name]]
     roll[["early_deals", "bant_incomplete"]] = roll[["early_deals", "bant_incomplete"]].fillna(0)
     columns = ["open_deals", "inflated_deals", "gap_share", "open_amount", "inflated_amount",
-               "currency", "most_missed", "early_deals", "bant_incomplete", "bant_missing"]
+               "currency", "most_missed", "early_deals", "bant_incomplete", "bant_missing",
+               "unchecked_deals"]
     result = roll[columns].reset_index().astype({"early_deals": "int64",
-                                                 "bant_incomplete": "int64"})
+                                                 "bant_incomplete": "int64",
+                                                 "unchecked_deals": "int64"})
     merged: dict[tuple[str, str, str], MissingColumn] = {}
     for m in sorted([*gaps.attrs.get("missing_columns", ()), *bant.attrs.get("missing_columns", ())],
                     key=lambda m: m.open_deals):  # the entry that counts the most deals wins

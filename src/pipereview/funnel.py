@@ -49,7 +49,7 @@ SHAPE_COLUMNS: tuple[str, ...] = (
     "team", "owner", "label", "stage", "open_deals", "top_share", "ref_top_share",
     "top_density", "ref_top_density", "inflow_per_week", "inflow_rate", "ref_inflow_rate",
     "bottom_share", "bottom_density", "ref_bottom_density", "stage_share", "ref_stage_share", "stuck_count", "stuck_amount", "stuck_median_age_days",
-    "move_on_rate", "ref_move_on_rate",
+    "move_on_rate", "ref_move_on_rate", "ref_stage_kind",
 )
 
 
@@ -177,10 +177,51 @@ def _inflow(prep: PreparedHistory, as_of: Week, weeks: int, by: Level) -> pd.Ser
                               "owner": history["owner"].iloc[first_row].to_numpy()})
     oldest = Week.parse(str(history["snapshot_week"].min())) + 1
     start = max(as_of - (weeks - 1), oldest)
-    span = max(1, len(list(week_range(start, as_of))))
+    span = len(list(week_range(start, as_of))) if start <= as_of else 0
     new = first[(first["first"] >= str(start)) & (first["first"] <= str(as_of))]
     key = ["team"] if by == "team" else ["team", "owner"]
-    return new.reset_index().groupby(key).size().astype(float) / span
+    rate = new.reset_index().groupby(key).size().astype(float) / max(1, span)
+    rate.attrs["known"] = span > 0  # no week after the store's first: inflow unknown
+    return rate
+
+
+def _stage_references(table: pd.DataFrame, prep: PreparedHistory, week: Week,
+                      trailing_weeks: int, by: Level) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``table`` with each stage's reference shares ``ref_<kind>`` and the kinds, in the
+    order they are reported: for a rep the teammates' pooled share; for a team its own
+    trailing weeks, the median of the other teams on the same model in the same week
+    (a bottleneck as old as the store is found), and the model's benchmark (each open
+    stage's share of the model's typical days, when every open stage has them)."""
+    if by == "rep":
+        team_count = table.groupby(["team", "stage"])["count"].transform("sum")
+        ref = team_count - table["count"]
+        total = ref.groupby([table["team"], table["owner"]], sort=False).transform("sum")
+        return table.assign(ref_teammates=(ref / total.where(total > 0)).astype(float),
+                            typical_days=np.nan), ("teammates",)
+    past = _trailing_counts(prep, week, trailing_weeks)
+    table = table.merge(past, on=["team", "stage"], how="left")
+    total = table.groupby("team", sort=False)["ref_count"].transform("sum")
+    table["ref_past_weeks"] = (table["ref_count"] / total.where(total > 0)).astype(float)
+    peers = np.full(len(table), np.nan)
+    for _, part in table.groupby(["stage_model", "stage"], sort=False):  # teams x stages
+        shares = part["share"].to_numpy(float)
+        for i, pos in enumerate(part.index):
+            others = np.delete(shares, i)
+            if np.isfinite(others).any():
+                peers[pos] = float(np.nanmedian(others))
+    table["ref_peers"] = peers
+    bench, typical = {}, {}
+    for name in table["stage_model"].unique():
+        stages = load_stage_model(str(name)).open_stages
+        days = [s.typical_days for s in stages]
+        for s in stages:
+            typical[(name, s.key)] = float(s.typical_days or np.nan)
+            if all(days):
+                bench[(name, s.key)] = float(s.typical_days or 0) / sum(d or 0 for d in days)
+    pairs = list(zip(table["stage_model"], table["stage"], strict=True))
+    table["ref_benchmark"] = [bench.get(p, np.nan) for p in pairs]
+    table["typical_days"] = [typical.get(p, np.nan) for p in pairs]
+    return table, ("past_weeks", "peers", "benchmark")
 
 
 def _trailing_counts(prep: PreparedHistory, as_of: Week, weeks: int) -> pd.DataFrame:
@@ -269,20 +310,12 @@ def funnel_shape(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, 
     table = table.assign(top=table["stage_order"] < edge,
                          bottom=table["stage_order"] >= n_stages - edge,
                          edge_frac=edge / n_stages)
-    if by == "rep":
-        team_count = table.groupby(["team", "stage"])["count"].transform("sum")
-        table["ref_count"] = team_count - table["count"]
-    else:
-        ref = _trailing_counts(history, week, trailing_weeks)
-        table = table.merge(ref, on=["team", "stage"], how="left")
-        table["ref_count"] = table["ref_count"].fillna(0)
-    ref_total = table.groupby(gkey, sort=False)["ref_count"].transform("sum")
-    table["ref_share"] = (table["ref_count"] / ref_total.where(ref_total > 0)).astype(float)
+    table, kinds = _stage_references(table, history, week, trailing_weeks, by)
     table["top_count"] = table["count"].where(table["top"], 0)
     table["bottom_count"] = table["count"].where(table["bottom"], 0)
     g = table.groupby(gkey, sort=False).agg(
         open_deals=("count", "sum"), top=("top_count", "sum"), bottom=("bottom_count", "sum"),
-        edge_frac=("edge_frac", "first"))
+        edge_frac=("edge_frac", "first"), busiest=("count", "max"))
     open_ = g["open_deals"].where(g["open_deals"] > 0)
     g["top_share"] = g["top"] / open_
     g["top_density"] = g["top_share"] / g["edge_frac"]
@@ -290,38 +323,63 @@ def funnel_shape(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, 
     g["bottom_density"] = g["bottom_share"] / g["edge_frac"]
     inflow = _inflow(history, week, inflow_weeks, by)
     idx = g.index.get_level_values("team") if by == "team" else g.index
-    g["inflow_per_week"] = inflow.reindex(idx).fillna(0).to_numpy()
+    known = inflow.attrs.get("known", True)  # unknown in the store's first week
+    g["inflow_per_week"] = inflow.reindex(idx).fillna(0).to_numpy() if known else np.nan
     g["inflow_rate"] = g["inflow_per_week"] / open_
     peer = "team" if by == "rep" else None
     for col in ("top_share", "top_density", "inflow_rate", "bottom_density"):
         g["ref_" + col] = _peer_median(g[col], peer)
-    # the bulge candidate: the stage with the largest excess over its reference share
-    table["excess"] = table["share"] - table["ref_share"].fillna(0)
-    cand = table.loc[table.groupby(gkey, sort=False)["excess"].idxmax().to_numpy()]
-    g = g.join(cand.set_index(gkey)[["stage", "share", "ref_share", "count", "amount",
-                                      "median_age_days"]])
-    g = g.rename(columns={"share": "stage_share", "ref_share": "ref_stage_share",
-                          "count": "stuck_count", "amount": "stuck_amount",
-                          "median_age_days": "stuck_median_age_days"})
+    # the bulge candidate: a stage above one of its references by both margins (the
+    # largest such share), else the stage with the largest excess over the first reference
+    bulges = np.zeros(len(table), dtype=bool)
+    table["ref_stage_share"], table["ref_stage_kind"] = np.nan, ""
+    for kind in reversed(kinds):  # the first kind that finds a bulge is reported
+        ref = table["ref_" + kind]
+        hit = np.array((table["share"] - ref >= th.bulge_points)
+                       & (table["share"] >= th.bulge_ratio * ref)
+                       & (table["count"] >= th.min_stage_deals), dtype=bool)
+        if kind == "benchmark":  # more than the model's share, and staying longer than typical
+            hit &= (table["median_age_days"] > table["typical_days"]).to_numpy(bool)
+        table.loc[hit, ["ref_stage_share", "ref_stage_kind"]] = \
+            table.loc[hit, ["ref_" + kind]].assign(k=kind).to_numpy()
+        bulges |= hit
+    first = table["ref_" + kinds[0]]
+    table.loc[~bulges, "ref_stage_share"] = first[~bulges]
+    table.loc[~bulges & first.notna(), "ref_stage_kind"] = kinds[0]
+    table["rank"] = np.where(bulges, 2.0 + table["share"], table["share"] - first.fillna(0))
+    cand = table.loc[table.groupby(gkey, sort=False)["rank"].idxmax().to_numpy()]
+    cand = cand.assign(bulging=bulges[cand.index.to_numpy()])
+    g = g.join(cand.set_index(gkey)[["stage", "share", "ref_stage_share", "ref_stage_kind",
+                                      "count", "amount", "median_age_days", "bulging"]])
+    g = g.rename(columns={"share": "stage_share", "count": "stuck_count",
+                          "amount": "stuck_amount", "median_age_days": "stuck_median_age_days"})
     g = g.join(_move_on_evidence(history, week, trailing_weeks, by), on=[*gkey, "stage"])
-    is_bulge = ((g["stage_share"] - g["ref_stage_share"] >= th.bulge_points)
-                & (g["stage_share"] >= th.bulge_ratio * g["ref_stage_share"])
-                & (g["stuck_count"] >= th.min_stage_deals))
+    is_bulge = g["bulging"].astype(bool)
     if by == "rep":
         is_bulge &= (g["exposures"] >= th.min_stage_deals) & (
             g["move_on_rate"] < th.slow_ratio * g["ref_move_on_rate"])
+    # every ratio test needs a positive reference: 0 >= 2 x 0 is no evidence of anything
     conditions = [
         g["open_deals"] < th.min_open,
-        (g["top_density"] < th.thin_top_ratio * g["ref_top_density"])
+        g["busiest"] == g["open_deals"],
+        (g["ref_top_density"] > 0) & (g["ref_inflow_rate"] > 0)
+        & (g["top_density"] < th.thin_top_ratio * g["ref_top_density"])
         & (g["inflow_rate"] < th.thin_top_ratio * g["ref_inflow_rate"]),
         is_bulge,
-        g["top_density"] >= th.heavy_ratio * g["ref_top_density"],
-        g["bottom_density"] < th.thin_bottom_ratio * g["ref_bottom_density"],
+        (g["ref_top_density"] > 0) & (g["top_density"] > 0)
+        & (g["top_density"] >= th.heavy_ratio * g["ref_top_density"]),
+        (g["ref_bottom_density"] > 0)
+        & (g["bottom_density"] < th.thin_bottom_ratio * g["ref_bottom_density"]),
     ]
-    labels = ["not_enough_data", "thin_top", "bulge", "top_heavy", "thin_bottom"]
+    labels = ["not_enough_data", "one_stage", "thin_top", "bulge", "top_heavy", "thin_bottom"]
     g["label"] = np.select([c.fillna(False).to_numpy(bool) for c in conditions], labels,
                            default="healthy")
-    g.loc[g["label"] != "bulge", "stage"] = ""
+    if (g["label"] == "one_stage").any():  # name the one stage used
+        only = table.loc[table["count"] == table.groupby(gkey, sort=False)["count"]
+                         .transform("sum")].set_index(gkey)["stage"]
+        one = g["label"] == "one_stage"
+        g.loc[one, "stage"] = only.reindex(g.index[one]).to_numpy()
+    g.loc[~g["label"].isin(["bulge", "one_stage"]), "stage"] = ""
     out = g.reset_index()
     out["open_deals"] = out["open_deals"].astype("int64")
     return out[list(SHAPE_COLUMNS)]

@@ -17,6 +17,13 @@ open stages, in process order, and C(k) is the set of stage k's exit criteria.
   two stages of ``industrial_b2b``).
 * **Stage inflation** — claimed stage c > evidence stage e; the deal is inflated by c - e
   stages. A deal has gaps exactly when it is inflated, and a deal in stage 1 never is.
+* **Not checked** — a criterion whose column the data does not record (absent from the
+  export, or blank in every row of it: :class:`MissingColumn`) is neither met nor a gap.
+  It is listed in ``unchecked`` and never makes a deal inflated: only a recorded, unmet
+  criterion does, and ``stages_inflated`` counts the stages that such gaps show for
+  certain. ``evidence_checked`` is False when a criterion of C(1)..C(c-1) is not
+  recorded: the claim could not be checked in full. A plain CRM export with no evidence
+  column has every deal past stage 1 not checked and none inflated.
 
 Worked example in ``generic_4`` (1 initial contact: budget, decision maker; 2 needs
 confirmed: need, timeline; 3 solution & quote: solution, quote, competitor;
@@ -85,6 +92,8 @@ GAP_COLUMNS: tuple[str, ...] = (
     "inflated_amount",
     "missing",
     "next_actions",
+    "evidence_checked",
+    "unchecked",
 )
 
 ModelArg = StageModel | str | Path | None
@@ -94,7 +103,7 @@ _REQUIRED = ("team", "owner", "deal_id", "stage", "amount")
 # carried from the snapshot when present, in this order
 _IDENTITY = ("snapshot_week", "team", "owner", "deal_id", "deal_name", "account", "amount",
              "currency")
-_LABELLED = ("missing", "next_actions", "bant_missing")
+_LABELLED = ("missing", "next_actions", "unchecked", "bant_missing", "bant_unchecked")
 _REASONS = {  # English, Chinese
     "snapshot": ("column {!r} not in the snapshot", "快照中没有“{}”列"),
     "export": ("column {!r} not in the team's export", "该团队的导出文件中没有“{}”列"),
@@ -130,12 +139,13 @@ class MissingColumn:
     ``reason`` is ``snapshot`` (no such column at all), ``export`` (a flag column left
     blank for the rows of an export that lacked it) or ``blank`` (a text column blank in
     every row of the deal's export: most likely not exported). The criteria on such a
-    column count as not evidenced; ``open_deals`` is how many open deals that touches.
+    column are not checked (neither met nor a gap); ``open_deals`` is how many open deals
+    that touches.
 
     >>> MissingColumn("DACH", "generic_4", "competitor", "snapshot", 12).describe()
-    "DACH (generic_4): column 'competitor' not in the snapshot; 12 open deal(s) count it as not evidenced"
+    "DACH (generic_4): column 'competitor' not in the snapshot; 12 open deal(s) not checked on it"
     >>> MissingColumn("华东", "industrial_b2b", "coach", "export", 3).describe("zh")
-    '华东（industrial_b2b）：该团队的导出文件中没有“coach”列；3 个在途商机的相关标准按未满足计'
+    '华东（industrial_b2b）：该团队的导出文件中没有“coach”列；3 个在途商机的这一项未检查'
     """
 
     team: str
@@ -149,9 +159,9 @@ class MissingColumn:
         en, zh = _REASONS[self.reason]
         if lang == "zh":
             return (f"{self.team}（{self.stage_model}）：{zh.format(self.field)}；"
-                    f"{self.open_deals} 个在途商机的相关标准按未满足计")
+                    f"{self.open_deals} 个在途商机的这一项未检查")
         return (f"{self.team} ({self.stage_model}): {en.format(self.field)}; "
-                f"{self.open_deals} open deal(s) count it as not evidenced")
+                f"{self.open_deals} open deal(s) not checked on it")
 
 
 # --- evidence ----------------------------------------------------------------------------
@@ -288,8 +298,9 @@ def process_gaps(snapshot: pd.DataFrame, model: ModelArg = None) -> pd.DataFrame
     stages as keys and as 1-based positions among the open stages, ``stages_inflated``
     (claimed - evidence, at least 0), ``inflated_amount`` (the amount when inflated,
     else 0), ``missing`` and ``next_actions`` as tuples of field names in process order
-    (labels: :func:`with_labels`). Evidence columns that the criteria need but the
-    snapshot lacks count as not evidenced and are listed once, in
+    (labels: :func:`with_labels`), ``evidence_checked`` and ``unchecked`` (the fields of
+    C(1)..C(c) the data does not record). Evidence columns that the criteria need but the
+    snapshot lacks are neither met nor gaps; they are listed once, in
     ``result.attrs["missing_columns"]`` (a tuple of :class:`MissingColumn`).
 
     >>> snap = pd.DataFrame({"team": "T", "owner": "Ann", "deal_id": ["1", "2"],
@@ -300,9 +311,11 @@ def process_gaps(snapshot: pd.DataFrame, model: ModelArg = None) -> pd.DataFrame
     >>> gaps[["deal_id", "evidence_stage", "evidence_index", "inflated"]]
       deal_id evidence_stage  evidence_index  inflated
     0       1       discover               2     False
-    1       2       discover               2      True
-    >>> gaps.loc[1, "missing"], gaps.loc[0, "next_actions"]
-    (('coach', 'relationship_mapped', 'need_confirmed'), ('coach', 'relationship_mapped', 'need_confirmed'))
+    1       2       discover               2     False
+    >>> bool(gaps.loc[1, "evidence_checked"]), gaps.loc[1, "missing"]  # no column, no gap
+    (False, ())
+    >>> gaps.loc[1, "unchecked"]
+    ('coach', 'relationship_mapped', 'need_confirmed', 'deal_team_assigned', 'strategy_documented')
     >>> [m.field for m in gaps.attrs["missing_columns"]][:3]  # once each, not per deal
     ['coach', 'contract_risk_reviewed', 'deal_team_assigned']
     """
@@ -319,44 +332,58 @@ def process_gaps(snapshot: pd.DataFrame, model: ModelArg = None) -> pd.DataFrame
         stages = stage_model.open_stages
         fields = _model_fields(stage_model)
         met = {f: evidence(f)[0][rows] for f in fields}
-        # evidence stage: how many stages, in order from the first, have every criterion met
+        known = {f: evidence(f)[1][rows] for f in fields}  # the data records the field
+        # evidence stage: how many stages, in order from the first, have every criterion
+        # recorded and met; ``possible``: the same with the criteria the data does not
+        # record given the benefit of the doubt (only a recorded gap shows inflation)
         evidenced = np.zeros(len(rows), dtype=np.int64)
+        possible = np.zeros(len(rows), dtype=np.int64)
         still = np.ones(len(rows), dtype=bool)
+        maybe = np.ones(len(rows), dtype=bool)
         for stage in stages[:-1]:
             for criterion in stage.exit_criteria:
                 still &= met[criterion.field]
+                maybe &= met[criterion.field] | ~known[criterion.field]
             evidenced += still
+            possible += maybe
         # missing: bit k = fields[k]; next actions: bit k = the claimed stage's k-th criterion
         gap_code = np.zeros(len(rows), dtype=np.int64)
+        unknown_code = np.zeros(len(rows), dtype=np.int64)
+        path_unknown = np.zeros(len(rows), dtype=bool)
         next_actions = np.empty(len(rows), dtype=object)
         for index, stage in enumerate(stages):
             own = list(dict.fromkeys(c.field for c in stage.exit_criteria))
             here = position == index
             next_code = np.zeros(int(here.sum()), dtype=np.int64)
             for k, field in enumerate(own):
-                gap_code |= np.where(~met[field] & (position > index),
-                                     np.int64(1) << fields.index(field), 0)
-                next_code |= np.where(~met[field][here], np.int64(1) << k, 0)
+                bit = np.int64(1) << fields.index(field)
+                gap_code |= np.where(~met[field] & known[field] & (position > index), bit, 0)
+                unknown_code |= np.where(~known[field] & (position >= index), bit, 0)
+                path_unknown |= ~known[field] & (position > index)
+                next_code |= np.where(~met[field][here] & known[field][here],
+                                      np.int64(1) << k, 0)
             next_actions[here] = _tuples(next_code, own)
         keys = np.array([s.key for s in stages], dtype=object)
-        inflated = position > evidenced
+        inflated = position > possible
         all_rows.append(rows)
         out["stage_model"].append(np.full(len(rows), stage_model.name, dtype=object))
         out["claimed_stage"].append(keys[position])
         out["claimed_index"].append(position + 1)
         out["evidence_stage"].append(keys[evidenced])
         out["evidence_index"].append(evidenced + 1)
-        out["stages_inflated"].append(np.maximum(position - evidenced, 0))
+        out["stages_inflated"].append(np.maximum(position - possible, 0))
         out["inflated"].append(inflated)
         out["inflated_amount"].append(np.where(inflated, amount[rows], 0.0))
         out["missing"].append(_tuples(gap_code, fields))
         out["next_actions"].append(next_actions)
+        out["evidence_checked"].append(~path_unknown)
+        out["unchecked"].append(_tuples(unknown_code, fields))
         missing_columns += _missing_columns(snapshot, evidence, stage_model, rows, fields)
     rows = np.concatenate(all_rows) if all_rows else np.array([], dtype=np.int64)
     result = _assemble(snapshot, rows, out, GAP_COLUMNS)
     result = result.astype({"claimed_index": "int64", "evidence_index": "int64",
                             "stages_inflated": "int64", "inflated": "bool",
-                            "inflated_amount": "float64"})
+                            "inflated_amount": "float64", "evidence_checked": "bool"})
     result.attrs["missing_columns"] = tuple(sorted(missing_columns))
     return result
 
@@ -377,9 +404,9 @@ def missing_evidence_columns(
     ...     "contract_risk_reviewed": True, "verbal_commitment": True})
     >>> for m in missing_evidence_columns(snap):
     ...     print(m.describe())
-    A (generic_4): column 'competitor' not in the snapshot; 1 open deal(s) count it as not evidenced
-    B (generic_4): column 'budget_confirmed' not in the team's export; 1 open deal(s) count it as not evidenced
-    B (generic_4): column 'competitor' not in the snapshot; 1 open deal(s) count it as not evidenced
+    A (generic_4): column 'competitor' not in the snapshot; 1 open deal(s) not checked on it
+    B (generic_4): column 'budget_confirmed' not in the team's export; 1 open deal(s) not checked on it
+    B (generic_4): column 'competitor' not in the snapshot; 1 open deal(s) not checked on it
     """
     result: tuple[MissingColumn, ...] = process_gaps(snapshot, model).attrs["missing_columns"]
     return result

@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipereview.capabilities import COACHING_CHECKS, not_checked_notes
 from pipereview.coaching.context import CoachingContext
 from pipereview.coaching.prompts import LANGUAGES, PromptTemplates, coaching_prompts
 from pipereview.coaching.registry import coaching_findings
@@ -136,14 +137,17 @@ def _carry_over(previous: Path, staging: Path, rewritten: set[str], lang: str) -
 def _team_files(context: CoachingContext, prompts: pd.DataFrame, team: str, lang: str,
                 templates: PromptTemplates, charts: Sequence[str]) -> list[tuple[str, str]]:
     """``(file name, text)`` of one team's summary and rep sheets."""
-    summary = team_summary(prompts, team, as_of=context.week)
+    deals = context.open_deals[context.open_deals["team"] == team]
+    notes = not_checked_notes(deals, lang, COACHING_CHECKS)
+    summary = team_summary(prompts, team, as_of=context.week, not_checked=notes)
     files = [(f"{SUMMARY_STEM}.{lang}.md", summary.to_markdown(templates)),
              (f"{SUMMARY_STEM}.{lang}.html", summary.to_html(templates))]
     reps = context.open_deals.loc[context.open_deals["team"] == team, "owner"]
     owners = sorted(set(reps) | set(prompts.loc[prompts["team"] == team, "owner"]) - {""})
     for owner, stem in file_stems(owners).items():
         sheet = coaching_sheet(prompts, team, owner, as_of=context.week,
-                               follow_up_days=context.config.follow_up_days)
+                               follow_up_days=context.config.follow_up_days,
+                               not_checked=notes)
         if charts:
             sheet = sheet.with_charts(context, charts)
         files += [(f"{stem}.{lang}.md", sheet.to_markdown(templates)),

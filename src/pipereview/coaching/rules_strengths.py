@@ -104,8 +104,12 @@ def most_complete_evidence(context: CoachingContext, params: Mapping[str, Any]
                            ) -> pd.DataFrame:
     """A rep whose open deals are backed by their evidence (no stage inflation) more often
     than the team's, by ``min_gap`` or more, with at least ``min_open`` open deals.
-    Value: the rep's share of deals without gaps; reference: the rest of the team's."""
+    Value: the rep's share of deals without gaps; reference: the rest of the team's.
+    Only deals whose stage could be checked count: a deal the export records no evidence
+    for is neither clean nor inflated."""
     gaps = context.gaps
+    if "evidence_checked" in gaps:
+        gaps = gaps[gaps["evidence_checked"]]
     clean = gaps.assign(_clean=(~gaps["inflated"]).astype("int64"))
     reps = clean.groupby(["team", "owner"]).agg(open=("_clean", "size"),
                                                 clean=("_clean", "sum")).reset_index()

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from markupsafe import Markup
 
-from pipereview.coaching.prompts import PromptTemplates
+from pipereview.capabilities import currency_code
+from pipereview.coaching.prompts import PromptTemplates, deal_subject
 from pipereview.weeks import Week
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ class CoachingSheet:
     #: ``(chart name, inline SVG figure)`` pairs shown in the HTML sheet
     #: (:meth:`with_charts`).
     charts: tuple[tuple[str, str], ...] = ()
+    #: what could not be checked for lack of a column, one line each
+    #: (:func:`pipereview.capabilities.not_checked_notes`), shown where the findings are
+    not_checked: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The sheet's items, long: ``section`` (strength / focus / deal), ``rank`` and
@@ -61,7 +65,8 @@ class CoachingSheet:
                 "follow_up": self.follow_up.isoformat(),
                 "strengths": self.strengths.to_dict("records"),
                 "focus": self.focus.to_dict("records"),
-                "deals": _deal_groups(self.deals),
+                "deals": _deal_groups(self.deals, self.lang),
+                "not_checked": list(self.not_checked),
                 "charts": [{"name": name, "svg": Markup(svg)} for name, svg in self.charts]}
 
     def with_charts(self, context: CoachingContext, names: Sequence[str]) -> CoachingSheet:
@@ -90,11 +95,14 @@ class TeamSummary:
     lang: str
     team_findings: pd.DataFrame
     reps: pd.DataFrame
+    #: what could not be checked for lack of a column, one line each
+    not_checked: tuple[str, ...] = ()
 
     def _values(self) -> dict[str, object]:
         return {"lang": self.lang, "team": self.team, "as_of": self.as_of,
                 "team_findings": self.team_findings.to_dict("records"),
-                "reps": self.reps.to_dict("records")}
+                "reps": self.reps.to_dict("records"),
+                "not_checked": list(self.not_checked)}
 
     def to_markdown(self, templates: PromptTemplates | None = None) -> str:
         """The summary as Markdown."""
@@ -110,11 +118,12 @@ def _render(templates: PromptTemplates | None, name: str, values: dict[str, obje
     return text.strip() + "\n"
 
 
-def _deal_groups(deals: pd.DataFrame) -> list[dict[str, object]]:
+def _deal_groups(deals: pd.DataFrame, lang: str) -> list[dict[str, object]]:
     groups: list[dict[str, object]] = []
     for _, part in deals.groupby("deal_key", sort=False):  # a handful of deals per sheet
         first = part.iloc[0]
-        groups.append({"deal_name": first["deal_name"], "account": first["account"],
+        account, ref = deal_subject({str(k): v for k, v in first.items()}, lang)
+        groups.append({"deal_name": first["deal_name"], "account": account, "ref": ref,
                        "amount": first["amount_at_stake"], "currency": first["currency"],
                        "stage": first["stage"], "stage_model": first["stage_model"],
                        "items": part.to_dict("records")})
@@ -123,7 +132,8 @@ def _deal_groups(deals: pd.DataFrame) -> list[dict[str, object]]:
 
 def coaching_sheet(prompts: pd.DataFrame, team: str, owner: str, *, as_of: Week | str,
                    max_focus: int = 5, min_focus: int = 3, max_deals: int = 3,
-                   max_strengths: int = 2, follow_up_days: int = 30) -> CoachingSheet:
+                   max_strengths: int = 2, follow_up_days: int = 30,
+                   not_checked: Sequence[str] = ()) -> CoachingSheet:
     """``owner``'s sheet from rendered findings (one language).
 
     - **strengths**: the rep's strength findings, at most ``max_strengths``;
@@ -132,11 +142,16 @@ def coaching_sheet(prompts: pd.DataFrame, team: str, owner: str, *, as_of: Week 
     - **focus**: the rep's rep- and team-level risks ranked by severity and amount at
       stake, at most ``max_focus``; when fewer than ``min_focus``, topped up with the
       most severe deal findings of other deals (one per deal);
-    - **follow_up**: the as-of week's Friday + ``follow_up_days``.
+    - **follow_up**: the as-of week's Friday + ``follow_up_days``;
+    - **not_checked**: lines saying what could not be checked for lack of a column
+      (:func:`pipereview.capabilities.not_checked_notes` of the team's deals), shown
+      with the focus items.
+
+    The focus list says "no risk" only when no deal below is listed either.
     """
     week = Week.parse(as_of) if isinstance(as_of, str) else as_of
     mine = prompts[(prompts["team"] == team) & (prompts["owner"] == owner)]
-    lang = str(prompts["lang"].iloc[0]) if len(prompts) else "en"
+    lang = str(prompts["lang"].iloc[0]) if len(prompts) else str(prompts.attrs.get("lang", "en"))
     strengths = mine[mine["kind"] == "strength"].head(max_strengths)
     risks = mine[mine["kind"] == "risk"]
     deal_risks = risks[risks["scope"] == "deal"]
@@ -155,16 +170,19 @@ def coaching_sheet(prompts: pd.DataFrame, team: str, owner: str, *, as_of: Week 
     return CoachingSheet(team=team, owner=owner, as_of=str(week), lang=lang,
                          follow_up=_follow_up(week, follow_up_days),
                          strengths=strengths.reset_index(drop=True),
-                         focus=focus.reset_index(drop=True), deals=deals.reset_index(drop=True))
+                         focus=focus.reset_index(drop=True), deals=deals.reset_index(drop=True),
+                         not_checked=tuple(not_checked))
 
 
-def team_summary(prompts: pd.DataFrame, team: str, *, as_of: Week | str) -> TeamSummary:
+def team_summary(prompts: pd.DataFrame, team: str, *, as_of: Week | str,
+                 not_checked: Sequence[str] = ()) -> TeamSummary:
     """The manager's overview of ``team``: its team-level findings and, per rep, the
     count of high / medium / low risks, the open amount at stake in flagged deals, the
-    strengths found and the rep's first focus item."""
+    strengths found and the rep's first focus item; ``not_checked`` as in
+    :func:`coaching_sheet`."""
     week = Week.parse(as_of) if isinstance(as_of, str) else as_of
     rows = prompts[prompts["team"] == team]
-    lang = str(prompts["lang"].iloc[0]) if len(prompts) else "en"
+    lang = str(prompts["lang"].iloc[0]) if len(prompts) else str(prompts.attrs.get("lang", "en"))
     team_findings = rows[(rows["scope"] == "team")].reset_index(drop=True)
     reps = []
     for owner in sorted(o for o in rows["owner"].unique() if o):  # one row per rep
@@ -177,9 +195,10 @@ def team_summary(prompts: pd.DataFrame, team: str, *, as_of: Week | str) -> Team
                      "low": int((risks["severity"] == 1).sum()),
                      "flagged_deals": len(flagged),
                      "amount_at_stake": float(flagged["amount_at_stake"].sum()),
-                     "currency": str(flagged["currency"].iloc[0]) if len(flagged) else "",
+                     "currency": currency_code(flagged["currency"].iloc[0]) if len(flagged)
+                     else "",
                      "strengths": int((mine["kind"] == "strength").sum()),
                      "first_focus": sheet.focus["observation"].iloc[0] if len(sheet.focus)
                      else ""})
     return TeamSummary(team=team, as_of=str(week), lang=lang, team_findings=team_findings,
-                       reps=pd.DataFrame(reps))
+                       reps=pd.DataFrame(reps), not_checked=tuple(not_checked))
