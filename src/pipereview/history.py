@@ -26,13 +26,20 @@ ID is reused by another deal), so adding new weeks never changes existing keys.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from pipereview import _memo
+from pipereview.definitions import adopt
 from pipereview.matching import MatchSettings, match_deals
 from pipereview.schema import open_mask
 from pipereview.weeks import Week
+
+if TYPE_CHECKING:
+    from pipereview.store import SnapshotStore
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -41,6 +48,8 @@ __all__ = [
     "deal_key",
     "deal_summary",
     "deal_trail",
+    "load_history",
+    "read_history_file",
     "rows_upto",
     "week_monday",
     "weeks_in_order",
@@ -73,6 +82,7 @@ def deal_key(frame: pd.DataFrame) -> pd.Series:
     ...                        "account": "Acme"})).tolist()
     ['D1', 'N|ERP|Acme']
     """
+    adopt(frame)  # the frame's stage-model names mean the definitions it carries
     if "deal_key" in frame:
         return frame["deal_key"].astype("str")
     ids = frame["deal_id"].astype("str").fillna("").str.strip()
@@ -236,6 +246,7 @@ def with_deal_keys(history: pd.DataFrame, *, settings: MatchSettings | None = No
     0      2026-W46   OLD-1    OLD-1
     0      2026-W47   NEW-9    OLD-1
     """
+    adopt(history)
     out = history.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     if history.empty:
         out["deal_key"] = pd.Series(dtype="str")
@@ -335,3 +346,41 @@ def _keys(head_ids: np.ndarray, heads: np.ndarray, root: np.ndarray, head_weeks:
     key[heads] = names
     keys: np.ndarray = key[root]
     return keys
+
+
+def load_history(store: str | Path | SnapshotStore | None = None, *, team: str | None = None,
+                 last: str | Week | None = None, keyed: bool = True) -> pd.DataFrame:
+    """A store's history as every command, the batch, ``serve`` and the notebooks read it:
+    the stored weeks up to ``last`` (of ``team`` only, when given), keyed by
+    :func:`with_deal_keys` unless ``keyed`` is false, carrying the stage models and column
+    maps the weeks were ingested with (recorded in the store: a user's own model needs no
+    registering). From then on, in this process, the stage-model names of its rows stand for
+    those definitions (:func:`pipereview.definitions.adopt`); written to Parquet, the frame
+    takes them along. Weeks that recorded different versions of one model are refused
+    (:class:`~pipereview.definitions.DefinitionsConflictError`).
+
+    >>> import tempfile
+    >>> load_history(tempfile.mkdtemp()).empty
+    True
+    """
+    from pipereview.store import SnapshotStore
+
+    snapshots = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
+    history = snapshots.history(teams=None if team is None else [team], last=last)
+    return with_deal_keys(history) if keyed else history
+
+
+def read_history_file(path: str | Path, *, team: str | None = None) -> pd.DataFrame:
+    """A history written to Parquet by :func:`load_history`'s caller (the batch's
+    ``history_path``, ``serve``'s state folder), of ``team`` only when given, with the
+    definitions it carries adopted as :func:`load_history` does.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "history.parquet"
+    >>> pd.DataFrame({"team": ["N", "S"], "deal_id": ["a", "b"]}).to_parquet(path)
+    >>> read_history_file(path, team="S")["deal_id"].tolist()
+    ['b']
+    """
+    history = pd.read_parquet(path, filters=None if team is None else [("team", "==", team)])
+    adopt(history)
+    return history

@@ -22,12 +22,13 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.columnmaps import ColumnMap
+from pipereview.columnmaps import ColumnMap, load_column_map
+from pipereview.definitions import Definitions, merge_weeks, week_record
 from pipereview.errors import FileSystemError, InputError, SchemaError, WeekExistsError
 from pipereview.fileio import atomic_write
 from pipereview.ingest import IngestReport, IngestResult, read_export
 from pipereview.limits import ReadLimits
-from pipereview.stages import EVIDENCE_FLAG_FIELDS, StageModel
+from pipereview.stages import EVIDENCE_FLAG_FIELDS, StageModel, load_stage_model
 from pipereview.store import SnapshotStore
 from pipereview.weeks import Week
 
@@ -102,9 +103,12 @@ def ingest_week(
                 if expect is not None:
                     snapshot, counts = _added(target, week, snapshot, counts, replace)
             _check_across_files(snapshot)
+            definitions = _definitions(target, week, results, column_map, stage_model,
+                                       replace=replace, added=add and expect is not None)
             path = target.add(snapshot, week, replace=replace or add, expect=expect,
                               sources=[Path(f) for f in files],
-                              info={"column_maps": sorted({r.report.column_map
+                              info={"definitions": definitions,
+                                    "column_maps": sorted({r.report.column_map
                                                            for r in results}),
                                     "rows_rejected": sum(c["rows_rejected"] for c in counts),
                                     "rows_skipped": sum(c["rows_skipped"] for c in counts),
@@ -120,6 +124,51 @@ def ingest_week(
     return WeekIngest(str(week), path, len(snapshot),
                       tuple(sorted(snapshot["team"].unique().tolist())),
                       tuple(r.report for r in results), tuple(quarantined))
+
+
+def _definitions(store: SnapshotStore, week: Week, results: list[IngestResult],
+                 column_map: str | Path | ColumnMap | None,
+                 stage_model: str | Path | StageModel | None, *, replace: bool,
+                 added: bool) -> dict[str, Any]:
+    """The record of the stage models and column maps this week is ingested with (with
+    ``added``, the stored week's too). A model named like one the store's other weeks
+    recorded in another version is refused (unless ``replace``: storing a week again with
+    the changed model is how a store moves to it), as is one week holding two versions."""
+    models = {m.name: m for m in [_given(stage_model, load_stage_model)] if m is not None}
+    maps = {m.name: m for m in [_given(column_map, load_column_map)] if m is not None}
+    for result in results:
+        name = result.report.stage_model
+        if name and name not in models:
+            models[name] = load_stage_model(name)
+        if result.report.column_map and result.report.column_map not in maps:
+            maps[result.report.column_map] = load_column_map(result.report.column_map)
+    ours = Definitions(dict(models), dict(maps))
+    refused = "so this week was not stored"
+    if added:
+        merge_weeks({str(week): ours, f"{week} as stored": store.definitions([week])},
+                    outcome=refused)
+    others = [w for w in store.scan()[0] if w != str(week)]
+    if not replace and others:
+        stored = store.definitions(others)
+        for name, model in models.items():
+            if name in stored.stage_models and stored.stage_models[name] != model:
+                weeks = stored.weeks.get(name) or list(stored.unrecorded)
+                merge_weeks({str(week): ours, **{w: Definitions(
+                    {name: stored.stage_models[name]}) for w in weeks}}, outcome=refused)
+    if added:
+        earlier = store.definitions([week])
+        models = {**earlier.stage_models, **models}
+        maps = {**earlier.column_maps, **maps}
+    return week_record(models.values(), maps.values())
+
+
+def _given(value: Any, load: Callable[[Any], Any]) -> Any:
+    """The definition a caller gave as an object or a file (``None`` for a name: the
+    reports name what the name stood for)."""
+    if value is None or isinstance(value, (StageModel, ColumnMap)):
+        return value
+    path = Path(value)
+    return load(value) if path.suffix or path.exists() else None
 
 
 def _rejected_error(week: Week, rejected: list[IngestResult],

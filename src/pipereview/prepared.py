@@ -25,15 +25,20 @@ changing the history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from pipereview.history import deal_key
+from pipereview.history import deal_key, load_history
 from pipereview.schema import stage_facts
 from pipereview.weeks import Week
 
-__all__ = ["PreparedHistory", "as_prepared", "prepare_history"]
+if TYPE_CHECKING:
+    from pipereview.store import SnapshotStore
+
+__all__ = ["PreparedHistory", "as_prepared", "load_prepared", "prepare_history"]
 
 _FACTS = ("position", "is_open", "is_won", "is_lost", "model_probability")
 
@@ -193,7 +198,7 @@ def prepare_history(history: pd.DataFrame) -> PreparedHistory:
     True
     """
     frame = history.copy(deep=False)
-    key = deal_key(frame)
+    key = deal_key(frame)  # adopts the definitions the history carries
     deal, _ = pd.factorize(key, sort=True)
     week, names = pd.factorize(frame["snapshot_week"].astype("str"), sort=True)
     weeks = tuple(str(w) for w in names)
@@ -230,3 +235,14 @@ def as_prepared(history: pd.DataFrame | PreparedHistory) -> PreparedHistory:
     if isinstance(history, PreparedHistory):
         return history
     return prepare_history(history)
+
+
+def load_prepared(store: str | Path | SnapshotStore | None = None, *, team: str | None = None,
+                  last: str | Week | None = None) -> PreparedHistory:
+    """A store's keyed history (:func:`~pipereview.history.load_history`: of ``team``, up
+    to ``last``, with the definitions the weeks were ingested with), prepared once.
+
+    >>> load_prepared("pipereview-data", team="North").weeks[-1]  # doctest: +SKIP
+    '2026-W47'
+    """
+    return prepare_history(load_history(store, team=team, last=last))

@@ -29,7 +29,7 @@ from pipereview._resources import (
     yaml_registry,
 )
 from pipereview._text import normalize_label
-from pipereview.errors import StageModelError
+from pipereview.errors import PipereviewError, StageModelError
 
 __all__ = [
     "EVIDENCE_FIELDS",
@@ -38,6 +38,7 @@ __all__ = [
     "Criterion",
     "Stage",
     "StageModel",
+    "bind_stage_models",
     "load_stage_model",
     "prevailing_model",
     "stage_model_names",
@@ -228,11 +229,44 @@ def stage_model_names() -> list[str]:
 
 
 def load_stage_model(name_or_path: str | Path) -> StageModel:
-    """Load a shipped stage model by name, or a user's model from a YAML file.
+    """Load a stage model by name, or a user's model from a YAML file.
 
+    A name stands for the model the history being read was ingested with (recorded in
+    the store, see :func:`bind_stage_models`), else the shipped or registered one.
     Raises :class:`StageModelError` naming the file and each broken rule.
     """
+    if isinstance(name_or_path, str) and (bound := _BOUND.get(name_or_path)) is not None:
+        return bound
     return load_named(stage_models, name_or_path, _parse_stage_model, StageModelError)
+
+
+#: The stage models of the store being read whose definitions the registry lacks or holds
+#: in another version (see :func:`bind_stage_models`).
+_BOUND: dict[str, StageModel] = {}
+
+
+def bind_stage_models(models: Iterable[StageModel]) -> None:
+    """Make ``models`` (the definitions a store recorded, read with its history) what their
+    names stand for in :func:`load_stage_model`, in place of those of the store read
+    before; a model the registry holds in the same version is left to the registry.
+
+    >>> mine = load_stage_model("generic_4").model_copy(update={"name": "mine"})
+    >>> bind_stage_models([mine]); load_stage_model("mine").name
+    'mine'
+    >>> bind_stage_models([]); "mine" in stage_models
+    False
+    """
+    chosen = {}
+    for model in models:
+        try:
+            known: StageModel | None = stage_models.get(model.name)
+        except PipereviewError:
+            known = None
+        if known != model:
+            chosen[model.name] = model
+    if chosen != _BOUND:
+        _BOUND.clear()
+        _BOUND.update(chosen)
 
 
 @cache

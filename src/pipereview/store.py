@@ -7,7 +7,9 @@
 
 Layout under the store's root::
 
-    snapshots/2026-W47.parquet     the canonical snapshot of that week (all teams)
+    snapshots/2026-W47.parquet     the canonical snapshot of that week (all teams), and in
+                                   its metadata the stage models and column maps it was
+                                   ingested with (see :mod:`pipereview.definitions`)
     checksums/2026-W47.json        the SHA-256 and size of that file, recorded at write
     quarantine/2026-W47/*.csv      rows an ingest could not use, with the reason
     .pipereview.lock               the store's lock (held by a writer, never by readers)
@@ -41,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipereview.definitions import Definitions, adopt, attach, snapshot_record, store_definitions
 from pipereview.errors import (
     DamagedWeekError,
     FileSystemError,
@@ -99,6 +102,7 @@ class SnapshotStore:
         self._held = 0
         self._locked_at = 0.0
         self._inspected: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+        self._definitions: dict[tuple[Any, ...], Definitions] = {}
 
     def __repr__(self) -> str:
         return f"SnapshotStore({str(self.root)!r})"
@@ -235,16 +239,36 @@ class SnapshotStore:
         return str(_week(week))
 
     def read(self, week: str | Week, *, teams: Iterable[str] | None = None,
-             columns: list[str] | None = None) -> pd.DataFrame:
+             columns: list[str] | None = None, adopt: bool = True) -> pd.DataFrame:
         """One stored week (optionally only some teams or columns), its bytes checked
-        against the checksum recorded when it was written."""
+        against the checksum recorded when it was written, carrying the store's
+        definitions (:meth:`definitions`, made the ones its stage-model names stand for
+        unless ``adopt`` is false)."""
         self.require(week)
         data = checked_bytes(self.path(week), self.checksum_path(week), _week(week))
         filters = [("team", "in", list(teams))] if teams is not None else None
         try:
-            return pd.read_parquet(io.BytesIO(data), filters=filters, columns=columns)
+            frame = pd.read_parquet(io.BytesIO(data), filters=filters, columns=columns)
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise damaged(week, self.path(week), f"unreadable ({exc})") from None
+        return self._adopted(frame) if adopt else frame
+
+    def definitions(self, weeks: Iterable[str | Week] | None = None) -> Definitions:
+        """The stage models and column maps the stored weeks (or ``weeks``) were ingested
+        with, as recorded in each week; :class:`~pipereview.definitions.DefinitionsConflictError`
+        when two weeks recorded different versions of one stage model."""
+        chosen = [str(_week(w)) for w in weeks] if weeks is not None else self.scan()[0]
+        key = tuple((w, file_key(self.path(w))) for w in chosen)
+        if key not in self._definitions:
+            self._definitions[key] = store_definitions(self, chosen)
+        return self._definitions[key]
+
+    def _adopted(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` carrying the store's definitions, made current (see
+        :func:`pipereview.definitions.adopt`)."""
+        found = self.definitions()
+        adopt(found)
+        return attach(frame, found)
 
     def info(self, week: str | Week) -> dict[str, Any]:
         """What was recorded with a week: row count, teams, source files and fingerprints."""
@@ -271,13 +295,13 @@ class SnapshotStore:
         team_list = list(teams) if teams is not None else None
         frames = [f for f in (self._read_or_warn(w, teams=team_list) for w in chosen)
                   if f is not None]
-        if not frames:
-            return pd.DataFrame()
-        return pd.concat(frames, ignore_index=True)
+        return self._adopted(pd.concat(frames, ignore_index=True) if frames
+                             else pd.DataFrame())
 
     def summary(self) -> pd.DataFrame:
         """One row per stored week and team: deals, open deals, open amount."""
         rows = []
+        adopt(self.definitions())
         for week in self.weeks():
             frame = self._read_or_warn(week, columns=["team", "stage", "stage_model",
                                                       "amount"])
@@ -320,6 +344,7 @@ class SnapshotStore:
                 "teams": sorted(snapshot["team"].unique().tolist()),
                 "sources": [{"file": Path(s).name, "sha256": sha256_file(Path(s))} for s in sources],
                 **(info or {})}
+        meta.setdefault("definitions", snapshot_record(snapshot))
         table = pa.Table.from_pandas(snapshot, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode()}
         buffer = io.BytesIO()
@@ -390,7 +415,7 @@ class SnapshotStore:
     def _read_or_warn(self, week: str, *, teams: list[str] | None = None,
                       columns: list[str] | None = None) -> pd.DataFrame | None:
         try:
-            return self.read(week, teams=teams, columns=columns)
+            return self.read(week, teams=teams, columns=columns, adopt=False)
         except DamagedWeekError as exc:
             warnings.warn(exc.message + f". {REPAIR}.", StoreWarning, stacklevel=3)
             return None

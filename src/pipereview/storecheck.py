@@ -8,7 +8,10 @@
 Every week file must be readable, match the SHA-256 recorded when it was written, and hold
 a valid canonical snapshot; files that are not week files, temporary files of a killed
 write, checksum records without a week, and quarantine folders that lead out of the store
-are problems too. Each :class:`Finding` says what to do about it.
+are problems too, as are weeks that recorded different versions of one stage model. A
+week stored before weeks recorded the stage models and column maps they were ingested with
+is noted; :func:`record_definitions` (``pipereview verify --repair``) records them. Each
+:class:`Finding` says what to do about it.
 """
 
 from __future__ import annotations
@@ -18,13 +21,14 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipereview.definitions import snapshot_record
 from pipereview.errors import PipereviewError, StoreWarning
 from pipereview.fileio import TEMP_SUFFIX, check_inside
 from pipereview.schema import validate_snapshot
 from pipereview.store import LOCK_NAME, SnapshotStore
 from pipereview.weeks import Week
 
-__all__ = ["Finding", "StoreCheck", "set_aside", "verify_store"]
+__all__ = ["Finding", "StoreCheck", "record_definitions", "set_aside", "verify_store"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ def verify_store(root: str | Path | SnapshotStore) -> StoreCheck:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", StoreWarning)
-                validate_snapshot(store.read(week), source=str(path))
+                validate_snapshot(store.read(week, adopt=False), source=str(path))
         except PipereviewError as exc:
             check.findings.append(Finding(path, exc.message, _REINGEST.format(week=week)))
             continue
@@ -89,6 +93,7 @@ def verify_store(root: str | Path | SnapshotStore) -> StoreCheck:
             check.findings.append(Finding(
                 path, "no checksum recorded (stored by an earlier pipereview)",
                 "nothing to do; storing the week again with --replace records one", "note"))
+    check.findings.extend(_definitions(store, check.weeks))
     for path in store.leftovers():
         what = ("a checksum record of a week that was never written" if path.suffix == ".json"
                 else "a temporary file of an interrupted write")
@@ -115,6 +120,47 @@ def set_aside(store: SnapshotStore) -> list[Path]:
             if _is_week(path.stem):
                 store.checksum_path(path.stem).unlink(missing_ok=True)
     return moved
+
+
+def record_definitions(store: SnapshotStore) -> list[str]:
+    """Under the store's lock, record in each week stored before weeks recorded them the
+    stage models its rows name (those other weeks recorded, else the shipped or registered
+    ones: see :meth:`SnapshotStore.definitions`); its rows stay as they are. Returns the
+    weeks written.
+
+    >>> import tempfile
+    >>> record_definitions(SnapshotStore(tempfile.mkdtemp()))
+    []
+    """
+    written = []
+    with store.lock():
+        found = store.definitions()
+        for week in found.unrecorded:
+            frame = store.read(week, adopt=False)
+            names = set(frame["stage_model"].dropna().astype("str"))
+            models = [m for name, m in found.stage_models.items() if name in names]
+            info = {k: v for k, v in store.info(week).items()
+                    if k not in ("week", "rows", "teams")}
+            store.add(frame, week, replace=True, expect=store.state(week),
+                      info={**info, "definitions": snapshot_record(frame, models)})
+            written.append(week)
+    return written
+
+
+def _definitions(store: SnapshotStore, weeks: list[str]) -> list[Finding]:
+    """Weeks that recorded different versions of one stage model (a problem), or none at
+    all (a note)."""
+    try:
+        found = store.definitions(weeks)
+    except PipereviewError as exc:
+        fix = exc.hint or "store those weeks again with one version of the model"
+        return [Finding(store.snapshot_dir, exc.message, fix)]
+    return [Finding(store.path(week), "no stage models recorded with the week (stored by an "
+                    "earlier pipereview): it is read with the same-named models of the other "
+                    "weeks, else the shipped or registered ones",
+                    "run `pipereview verify --repair` once to record them in the week "
+                    "(with --templates FOLDER when the model is your own)", "note")
+            for week in found.unrecorded]
 
 
 def _other_files(store: SnapshotStore) -> list[Finding]:
