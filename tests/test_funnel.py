@@ -11,7 +11,14 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from pipereview.funnel import ShapeThresholds, funnel_shape, move_on_rates, stage_table
+from pipereview.funnel import (
+    SHAPE_LABELS,
+    ShapeThresholds,
+    funnel_shape,
+    move_on_rates,
+    stage_table,
+)
+from pipereview.review import _SHAPES, WeeklyReview
 from pipereview.store import SnapshotStore
 
 NAN = float("nan")
@@ -230,3 +237,21 @@ def test_labels_follow_their_definitions(counts: dict[str, tuple[int, ...]]) -> 
             assert thin and not heavy
         else:
             assert not heavy and not thin
+
+
+def test_every_label_reads_as_words_in_both_languages() -> None:
+    assert set(_SHAPES) == set(SHAPE_LABELS)
+    for en, zh in _SHAPES.values():
+        assert "_" not in en and not any("a" <= ch.lower() <= "z" for ch in zh)
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "every open deal in one stage (no shape to read)"),
+    ("zh", "所有在跟商机都在同一阶段（看不出漏斗形态）"),
+])
+def test_the_review_names_a_one_stage_funnel(lang: str, text: str) -> None:
+    history = _counts_history({"A": (0, 0, 0, 25)}).assign(
+        deal_name="Deal", account="Acme", currency="EUR",
+        close_date=pd.Timestamp("2026-12-31"))
+    body = WeeklyReview(history, team="A", week="2026-W47", lang=lang).funnel_section().body
+    assert text in body and "one_stage" not in body

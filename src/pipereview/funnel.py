@@ -29,6 +29,7 @@ from pipereview.weeks import Week, week_range
 
 __all__ = [
     "SHAPE_COLUMNS",
+    "SHAPE_LABELS",
     "STAGE_TABLE_COLUMNS",
     "ShapeThresholds",
     "funnel_shape",
@@ -43,6 +44,10 @@ STAGE_TABLE_COLUMNS: tuple[str, ...] = (
     "team", "owner", "stage_model", "stage", "stage_order", "count", "amount", "weighted",
     "median_age_days", "share",
 )
+
+#: The labels :func:`funnel_shape` gives, in the order they are tested (first match wins).
+SHAPE_LABELS: tuple[str, ...] = ("not_enough_data", "one_stage", "thin_top", "bulge",
+                                 "top_heavy", "thin_bottom", "healthy")
 
 #: Columns of :func:`funnel_shape`' result, in order.
 SHAPE_COLUMNS: tuple[str, ...] = (
@@ -371,9 +376,8 @@ def funnel_shape(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, 
         (g["ref_bottom_density"] > 0)
         & (g["bottom_density"] < th.thin_bottom_ratio * g["ref_bottom_density"]),
     ]
-    labels = ["not_enough_data", "one_stage", "thin_top", "bulge", "top_heavy", "thin_bottom"]
-    g["label"] = np.select([c.fillna(False).to_numpy(bool) for c in conditions], labels,
-                           default="healthy")
+    g["label"] = np.select([c.fillna(False).to_numpy(bool) for c in conditions],
+                           list(SHAPE_LABELS[:-1]), default=SHAPE_LABELS[-1])
     if (g["label"] == "one_stage").any():  # name the one stage used
         only = table.loc[table["count"] == table.groupby(gkey, sort=False)["count"]
                          .transform("sum")].set_index(gkey)["stage"]

@@ -75,6 +75,8 @@ _SHAPES: dict[str, tuple[str, str]] = {
     "bulge": ("bulge (a bottleneck)", "中部鼓包（存在瓶颈）"),
     "thin_bottom": ("thin bottom (little near closing)", "底部过窄（临近成交的商机太少）"),
     "not_enough_data": ("not enough data", "数据不足"),
+    "one_stage": ("every open deal in one stage (no shape to read)",
+                  "所有在跟商机都在同一阶段（看不出漏斗形态）"),
 }
 _CATEGORIES: dict[str, tuple[str, str]] = {
     "reopened": ("reopened", "重新打开"), "won": ("won", "赢单"), "lost": ("lost", "输单"),
