@@ -142,6 +142,23 @@ def test_sources_are_fingerprinted(store_dir: Path, tmp_path: Path) -> None:
     assert info["rows"] == 1 and info["teams"] == ["North"]
 
 
+def test_every_written_week_records_its_stage_models(store_dir: Path) -> None:
+    from pipereview.definitions import ATTRS_KEY, definition_version
+    from pipereview.stages import load_stage_model
+
+    store = SnapshotStore(store_dir)
+    store.add(snapshot("2026-W47", {"A": 1.0}), "2026-W47")  # no ingest: the names resolved
+    record = store.info("2026-W47")["definitions"]
+    generic = load_stage_model("generic_4")
+    assert record["stage_models"]["generic_4"]["version"] == definition_version(generic)
+    assert record["column_maps"] == {}
+    # the record is part of the file, so its checksum covers it: changing it is damage
+    assert verify_store(store).ok
+    # whatever is read carries the store's definitions
+    assert store.history().attrs[ATTRS_KEY] == store.read("2026-W47").attrs[ATTRS_KEY]
+    assert store.definitions().stage_models == {"generic_4": generic}
+
+
 def test_default_location_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert SnapshotStore().root == Path("pipereview-data")
     monkeypatch.setenv("PIPEREVIEW_STORE", str(tmp_path))
