@@ -73,8 +73,9 @@ CASES: list[tuple[str, Builder, dict[str, list[str]]]] = [
      {"zh": ["销售代表与团队中位数: 赢单金额", "Ann (North)", "900"],
       "en": ["Reps vs team median: Won amount", "Rep", "Zoe (North)", "400"]}),
     ("forecast", lambda lang: charts.forecast_chart(FORECAST, lang=lang),
-     {"zh": ["预测与目标", "已赢单", "加权在途", "缺口 200", "缺口 200"],
-      "en": ["Forecast vs target", "Won", "Weighted open", "Gap 500", "North", "West"]}),
+     {"zh": ["预测与目标", "已赢单", "加权在途", "距目标还差 200", "距目标还差 500"],
+      "en": ["Forecast vs target", "Won", "Weighted open", "short of target by 500", "North",
+             "West"]}),
 ]
 IDS = [case[0] for case in CASES]
 

@@ -399,3 +399,20 @@ def test_sample_store_one_value_per_team_week(tmp_path: Path) -> None:
             assert headline["outlook"] == context.outlook_team[team]
             if context.outlook_team[team] in ("met", "on_track"):
                 assert team not in set(plan.get("team", []))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_forecast_chart_words_the_gap_as_every_section_does(lang: str) -> None:
+    import re
+
+    from pipereview import charts
+
+    # West: 500 won + 700 weighted against 1000: forecast above target by 200
+    # North: 500 + 100 against 800: short of target by 200
+    forecast = pd.DataFrame({"team": ["West", "North"], "won_to_date": [500.0, 500.0],
+                             "weighted_in_period": [700.0, 100.0], "target": [1000.0, 800.0],
+                             "gap_to_target": [-200.0, 200.0]})
+    svg = charts.to_svg(charts.forecast_chart(forecast, lang=lang))
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert gap_text(-200.0, "", lang) in texts and gap_text(200.0, "", lang) in texts
+    assert not [t for t in texts if re.search(r"-\d", t)]

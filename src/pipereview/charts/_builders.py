@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipereview.charts._base import check_columns, check_lang, finish, label
 from pipereview.errors import InputError
+from pipereview.figures import gap_text
 from pipereview.stages import StageModel
 
 __all__ = [
@@ -313,7 +314,8 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team",
     marks_frame = pd.DataFrame({
         "name": names, "order": np.arange(len(names)), "target": target,
         "right": np.fmax(target, won + weighted),
-        "text": [f"{label('gap', lang)} {_fmt(g)}" for g in gap.tolist()]})
+        # worded by its sign, as every section words it (pipereview.figures.gap_text)
+        "text": [gap_text(g, "", lang) if pd.notna(g) else "" for g in gap.tolist()]})
     y = alt.Y("name:N", sort=_by_order(), title=label(by, lang))
     bars = alt.Chart(bars_frame).mark_bar().encode(
         y=y, x=alt.X("x:Q", title=label("amount", lang)), x2="x2:Q",
