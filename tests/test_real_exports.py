@@ -148,3 +148,24 @@ def test_amounts_that_read_both_ways_are_refused_with_both_readings(tmp_path: Pa
             "with a decimal comma") in output
     assert not (tmp_path / "store" / "snapshots").exists() or not any(
         (tmp_path / "store" / "snapshots").iterdir())
+
+
+def test_weeks_without_an_account_column_are_matched_within_owner_and_team(
+        tmp_path: Path) -> None:
+    from pipereview.ingest import read_export
+    from pipereview.matching import match_deals
+
+    header = "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Create Date\n"
+    before = tmp_path / "w46.csv"
+    before.write_text(header + "1001,Website relaunch,Appointment Scheduled,2026-12-15,"
+                      "Jordan Ellis,5482,2026-10-02\n1002,Data audit,Contract Sent,"
+                      "2027-01-29,Mei Tanaka,12000,2026-11-03\n", encoding="utf-8")
+    after = tmp_path / "w47.csv"  # the IDs changed (a CRM migration); names and owners did not
+    after.write_text(header + "2001,Website relaunch,Contract Sent,2026-12-15,Jordan Ellis,"
+                     "5482,2026-10-02\n2002,Data audit,Contract Sent,2027-01-29,Mei Tanaka,"
+                     "12000,2026-11-03\n", encoding="utf-8")
+    prev = read_export(before, week="2026-W46").snapshot
+    curr = read_export(after, week="2026-W47").snapshot
+    pairs = match_deals(prev, curr)
+    matched = pairs[pairs["method"] == "fuzzy"]
+    assert sorted(zip(matched["prev_row"], matched["curr_row"], strict=True)) == [(0, 0), (1, 1)]
