@@ -532,3 +532,38 @@ def test_planted_inflation_rate_in_the_sample_store(tmp_path: Path) -> None:
     assert sorted(per_team.index) == ["DACH", "North", "West", "华东"]
     assert (per_team > 0).all()
     assert set(gaps["stage_model"]) == {"generic_4", "hubspot", "industrial_b2b", "salesforce"}
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(data=st.data())
+def test_columns_the_export_lacks_are_never_gaps(data: st.DataObject) -> None:
+    """With random evidence columns absent, only recorded gaps count: the result equals the
+    reference with the absent fields given the benefit of the doubt, and they are listed as
+    unchecked instead."""
+    rows = []
+    for i in range(data.draw(st.integers(1, 10))):
+        name = data.draw(st.sampled_from(stage_model_names()))
+        stage = data.draw(st.sampled_from([s.key for s in load_stage_model(name).open_stages]))
+        met = data.draw(st.sets(st.sampled_from(sorted(EVIDENCE_FIELDS))))
+        rows.append(deal(f"D{i:02d}", stage, met, model=name, team="T", owner="o",
+                         amount=float(i + 1), currency="EUR"))
+    absent = data.draw(st.sets(st.sampled_from(sorted(EVIDENCE_FIELDS)), min_size=1))
+    snap = frame(rows).drop(columns=sorted(absent))
+    found = by_id(process_gaps(snap))
+    # a text column blank in every row of the export is read as not exported either
+    absent |= {f for f in EVIDENCE_TEXT_FIELDS if all(r[f] is None for r in rows)}
+    for r in rows:
+        model = load_stage_model(r["stage_model"])
+        met = {f for f in EVIDENCE_FIELDS if r[f] not in (None, False)}
+        _, missing, next_actions = reference(r["stage_model"], r["stage"], met | absent)
+        shown, _, _ = reference(r["stage_model"], r["stage"], met - absent)
+        got = found[r["deal_id"]]
+        claimed = got["claimed_index"]
+        before = [c.field for s in model.open_stages[:claimed - 1] for c in s.exit_criteria]
+        through = [c.field for s in model.open_stages[:claimed] for c in s.exit_criteria]
+        assert got["missing"] == missing and not set(missing) & absent
+        assert got["next_actions"] == next_actions
+        assert got["evidence_index"] == shown
+        assert got["inflated"] == bool(missing)
+        assert got["evidence_checked"] == (not set(before) & absent)
+        assert set(got["unchecked"]) == set(through) & absent
