@@ -315,6 +315,11 @@ def test_one_team_week_gives_one_value_of_each_figure(tmp_path: Path) -> None:
         == (0.0, True)
     assert (risks["days_since_activity"].dropna() >= 0).all()
     assert review.context.risks.equals(board.review.context.risks)
+    note = review.risks_section().body
+    assert ("1 open deal(s) have a last activity dated after the end of the week (2026-11-22), "
+            "a data problem counted as 0 days since activity: Deal N4.") in note
+    assert "1 个在跟商机的最近跟进日期晚于本周结束日（2026-11-22）" in (
+        review.in_language("zh").risks_section().body)
     board.sort = "days_in_stage"
     body = board.tab_html("risks")
     assert "70.0" not in body and ".0<" not in body

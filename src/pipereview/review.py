@@ -509,7 +509,28 @@ class WeeklyReview:
                                                   ascending=[False, True]).head(limit)
         notes = not_checked_html(self.latest[open_mask(self.latest)], self.lang,
                                  ("stage_inflation", "stalled_deal"))
-        return Section(self.t("risks"), body + self.gaps_table(gaps) + notes)
+        return Section(self.t("risks"), body + self.gaps_table(gaps) + notes
+                       + self.activity_note(risks))
+
+    def activity_note(self, risks: pd.DataFrame) -> str:
+        """A note naming the open deals whose last activity is dated after the week's end
+        (a data problem: counted as 0 days since activity), or ``""`` when none is."""
+        late = risks[risks["activity_after_as_of"].fillna(False).astype(bool)] \
+            if "activity_after_as_of" in risks else risks.iloc[:0]
+        if not len(late):
+            return ""
+        names = "、".join if self.lang == "zh" else ", ".join
+        shown = names(str(n) for n in late["deal_name"].head(5))
+        more = len(late) - min(len(late), 5)
+        end = Week.parse(str(self.week)).sunday.isoformat()
+        if self.lang == "zh":
+            text = (f"{len(late)} 个在跟商机的最近跟进日期晚于本周结束日（{end}），属于数据问题，"
+                    f"按 0 天计算：{shown}" + (f" 等 {more} 个" if more else "") + "。")
+        else:
+            text = (f"{len(late)} open deal(s) have a last activity dated after the end of the week "
+                    f"({end}), a data problem counted as 0 days since activity: {shown}"
+                    + (f" and {more} more" if more else "") + ".")
+        return f'<p class="data-note">{html.escape(text)}</p>'
 
     def gaps_table(self, gaps: pd.DataFrame) -> str:
         """Deals whose recorded stage runs ahead of the evidence (rows of
