@@ -103,14 +103,18 @@ def test_days_in_stage_before_the_first_stored_week_are_a_lower_bound() -> None:
         deal("2026-W44", "a"), deal("2026-W45", "a"), deal("2026-W46", "a"),
         deal("2026-W44", "b"), deal("2026-W45", "b", "needs_confirmed"),
         deal("2026-W46", "b", "needs_confirmed"),
-        deal("2026-W46", "c"),  # first seen in W46: entered then
+        # c created on Tuesday of W45, first stored in W46: entered then
+        deal("2026-W46", "c", created="2026-11-03"),
+        # d created in September, first stored in W46 (e.g. once its close date came into
+        # the report's range): it may have been in its stage long before
+        deal("2026-W46", "d"),
     ])
     out = stage_days(with_deal_keys(h), "2026-W47")
     last = out.loc[h.index[h["snapshot_week"] == "2026-W46"]]
     # a: in initial_contact since W44, the first stored week: at least 21 days (W44 -> W47)
-    # b: needs_confirmed since W45: 14 days exactly; c: since W46: 7 days
-    assert last["days_in_stage"].tolist() == [21, 14, 7]
-    assert last["days_in_stage_lower_bound"].tolist() == [True, False, False]
+    # b: needs_confirmed since W45: 14 days exactly; c: since W46: 7 days; d: at least 7
+    assert last["days_in_stage"].tolist() == [21, 14, 7, 7]
+    assert last["days_in_stage_lower_bound"].tolist() == [True, False, False, True]
 
 
 @pytest.mark.parametrize(("days", "bound", "lang", "unit", "text"), [

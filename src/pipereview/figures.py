@@ -157,8 +157,10 @@ def activity_days(activity: pd.Series, week: Week | str) -> pd.DataFrame:
 def stage_days(history: pd.DataFrame | PreparedHistory, week: Week | str) -> pd.DataFrame:
     """Days in stage as of ``week`` per row of the history (up to ``week``):
     ``days_in_stage`` (Int64, whole weeks in days, from the Monday of the week the deal was
-    first seen in its current stage) and ``days_in_stage_lower_bound``: the deal was already
-    in the stage in its team's first stored week, so it may have been there longer.
+    first seen in its current stage) and ``days_in_stage_lower_bound``: the stay began
+    before anything stored shows it — the deal was in the stage in its team's first stored
+    week, or was first stored in it more than a week after it was created (it existed,
+    outside the exports, before) — so it may have been there longer.
 
     >>> h = pd.DataFrame({"snapshot_week": ["2026-W45", "2026-W46", "2026-W46"], "team": "T",
     ...     "deal_id": ["a", "a", "b"], "stage_model": "generic_4",
@@ -173,7 +175,12 @@ def stage_days(history: pd.DataFrame | PreparedHistory, week: Week | str) -> pd.
     monday = pd.Series(prep.monday, index=prep.frame.index)
     team = prep.frame["team"] if "team" in prep.frame else pd.Series("", index=monday.index)
     first = monday.groupby(team.to_numpy()).transform("min")
-    lower = (entry <= first).to_numpy(dtype=bool)
+    # the deal's first stored row: a stay that starts there began at most then
+    seen = monday.groupby(prep.deal).transform("min")
+    created = (pd.to_datetime(prep.frame["created_date"]) if "created_date" in prep.frame
+               else pd.Series(pd.NaT, index=monday.index))
+    existed = (created < entry - pd.Timedelta(days=7)).fillna(False)
+    lower = ((entry <= first) | ((entry <= seen) & existed)).to_numpy(dtype=bool)
     return pd.DataFrame({"days_in_stage": days, "days_in_stage_lower_bound": lower},
                         index=prep.frame.index)
 
