@@ -366,3 +366,28 @@ def test_a_store_model_never_shadows_the_registry_of_the_same_version(tmp_path: 
     # the shipped model as stored: a user's folder overriding it later still wins for
     # names the store does not define otherwise (nothing is bound)
     assert load_stage_model("generic_4") is stage_models.get("generic_4")
+
+
+def test_a_record_missing_a_model_its_rows_name_is_never_written(own_store: Path) -> None:
+    store = SnapshotStore(own_store)
+    frame = store.read("2026-W47", adopt=False)
+    with pytest.raises(StoreError, match=r"names stage model\(s\) acme_flow its record"):
+        store.add(frame, "2026-W47", replace=True,
+                  info={"definitions": definitions.week_record([], [])})
+    assert store.info("2026-W47")["definitions"]["stage_models"]["acme_flow"]
+
+
+def test_one_week_never_holds_two_versions_of_a_model(own_store: Path, tmp_path: Path) -> None:
+    _, _, w47 = _exports(tmp_path / "exports")
+    changed = tmp_path / "own_v2.yaml"
+    changed.write_text(OWN_MODEL.replace("typical_days: 20", "typical_days: 30"), "utf-8")
+    result = CliRunner().invoke(app, ["ingest", str(w47), "--week", "2026-W47", "--add",
+                                      "--replace", "--team", "Europe", "--model", str(changed),
+                                      "--store", str(own_store)])
+    assert result.exit_code != 0
+    text = " ".join(result.output.split())
+    assert "week 2026-W47 as stored with version" in text
+    assert "week 2026-W47 in these exports with version" in text
+    assert "stage pitch: typical_days 20 → 30" in text and "was not stored" in text
+    assert SnapshotStore(own_store).info("2026-W47")["definitions"]["stage_models"][
+        "acme_flow"]["definition"]["stages"][1]["typical_days"] == 20

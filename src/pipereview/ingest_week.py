@@ -145,8 +145,8 @@ def _definitions(store: SnapshotStore, week: Week, results: list[IngestResult],
     ours = Definitions(dict(models), dict(maps))
     refused = "so this week was not stored"
     if added:
-        merge_weeks({str(week): ours, f"{week} as stored": store.definitions([week])},
-                    outcome=refused)
+        merge_weeks({f"{week} as stored": store.definitions([week]),
+                     f"{week} in these exports": ours}, outcome=refused)
     others = [w for w in store.scan()[0] if w != str(week)]
     if not replace and others:
         stored = store.definitions(others)
