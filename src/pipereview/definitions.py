@@ -40,6 +40,7 @@ __all__ = [
     "DefinitionsConflictError",
     "adopt",
     "attach",
+    "checked_record",
     "definition_version",
     "definitions_of",
     "merge_weeks",
@@ -249,6 +250,30 @@ def snapshot_record(snapshot: pd.DataFrame, models: Iterable[StageModel] = (),
                 continue
             chosen.setdefault(model.name, model)
     return week_record(chosen.values(), maps)
+
+
+def checked_record(snapshot: pd.DataFrame, record: Mapping[str, Any] | None,
+                   week: str) -> dict[str, Any]:
+    """``record`` (what an ingest says the week was ingested with), refused with
+    :class:`StoreError` when it lacks a stage model the rows name; without one, the
+    :func:`snapshot_record` of the rows.
+
+    >>> frame = pd.DataFrame({"stage_model": ["generic_4"]})
+    >>> checked_record(frame, week_record([], []), "2026-W47")
+    Traceback (most recent call last):
+    ...
+    pipereview.errors.StoreError: the snapshot of 2026-W47 names stage model(s) generic_4 its record of definitions lacks; nothing was written
+    Hint: ...
+    """
+    if record is None:
+        return snapshot_record(snapshot)
+    unrecorded = sorted(n for n in set(snapshot["stage_model"].astype("str"))
+                        - set(record.get("stage_models") or {}) if n.replace("_", "").isalnum())
+    if unrecorded:
+        raise StoreError(f"the snapshot of {week} names stage model(s) "
+                         f"{', '.join(unrecorded)} its record of definitions lacks; "
+                         "nothing was written", hint="record every model the rows name")
+    return dict(record)
 
 
 def store_definitions(store: SnapshotStore, weeks: Iterable[str]) -> Definitions:

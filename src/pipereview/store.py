@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipereview.definitions import Definitions, adopt, attach, snapshot_record, store_definitions
+from pipereview.definitions import Definitions, adopt, attach, checked_record, store_definitions
 from pipereview.errors import (
     DamagedWeekError,
     FileSystemError,
@@ -344,13 +344,7 @@ class SnapshotStore:
                 "teams": sorted(snapshot["team"].unique().tolist()),
                 "sources": [{"file": Path(s).name, "sha256": sha256_file(Path(s))} for s in sources],
                 **(info or {})}
-        meta.setdefault("definitions", snapshot_record(snapshot))
-        unrecorded = sorted(n for n in set(snapshot["stage_model"].astype("str")) - set(
-            meta["definitions"].get("stage_models", {})) if n.replace("_", "").isalnum())
-        if unrecorded and info and "definitions" in info:
-            raise StoreError(f"the snapshot of {week} names stage model(s) "
-                             f"{', '.join(unrecorded)} its record of definitions lacks; "
-                             "nothing was written", hint="record every model the rows name")
+        meta["definitions"] = checked_record(snapshot, meta.get("definitions"), str(week))
         table = pa.Table.from_pandas(snapshot, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode()}
         buffer = io.BytesIO()
