@@ -13,8 +13,11 @@ line where they part, never stored with deals missing.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Container, Sequence
 from dataclasses import replace
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from pipereview import _xlsx
@@ -66,14 +69,13 @@ def check_accounting(peek: ExportPeek, raw: pd.DataFrame, result: IngestResult,
     skipped, each row kept or quarantined, and the rows read = the independent count."""
     report = result.report
     counted = report.rows_kept + report.rows_rejected + report.rows_skipped
-    kept = set(result.snapshot["source_row"].astype("int64")) if len(result.snapshot) else set()
-    quarantined = set(result.quarantine["row"].astype("int64")) if len(result.quarantine) \
-        else set()
-    rows = set(range(1, report.rows_read + 2)) - {peek.header_row}
-    if counted != report.rows_read or len(kept) != report.rows_kept or kept & quarantined \
-            or kept | quarantined != rows:
-        odd = sorted(rows - kept - quarantined) or sorted(kept & quarantined)
-        row = odd[0] if odd else None
+    kept_rows = result.snapshot["source_row"].to_numpy(dtype="int64") \
+        if len(result.snapshot) else np.zeros(0, dtype="int64")
+    quarantined_rows = result.quarantine["row"].to_numpy(dtype="int64") \
+        if len(result.quarantine) else np.zeros(0, dtype="int64")
+    rows = _RowSets(kept_rows, quarantined_rows, report.rows_read + 2, peek.header_row)
+    if counted != report.rows_read or rows.distinct_kept != report.rows_kept or rows.odd:
+        row = rows.odd[0] if rows.odd else None
         raise InputError(
             f"{peek.path}: {report.rows_read} rows read but {report.rows_kept} kept + "
             f"{report.rows_rejected} rejected + {report.rows_skipped} skipped"
@@ -82,11 +84,69 @@ def check_accounting(peek: ExportPeek, raw: pd.DataFrame, result: IngestResult,
             expected="every row kept, rejected or skipped once", hint=_HINT)
     if scan is not None:
         _check_csv(peek, raw, report.rows_read, scan)
-        _check_cut_rows(peek, scan, kept, quarantined)
+        _check_cut_rows(peek, scan, rows.kept, rows.quarantined)
     elif peek.kind == "xlsx":
         _check_xlsx(peek, raw)
     elif peek.kind == "parquet":
         _check_parquet(peek, raw)
+
+
+class _RowSets:
+    """The rows kept and quarantined, checked against the rows ``1 .. end - 1`` but the
+    header: ``odd`` lists (ascending) the rows neither kept nor quarantined or, when there
+    are none, those both kept and quarantined; ``[None]`` when only rows outside that range
+    are kept or quarantined. Counted over arrays indexed by row, not Python sets."""
+
+    distinct_kept: int
+    kept: Container[int]
+    quarantined: list[int]
+    odd: Sequence[int | None]
+
+    def __init__(self, kept: npt.NDArray[np.int64], quarantined: npt.NDArray[np.int64],
+                 end: int, header_row: int) -> None:
+        everything = np.concatenate([kept, quarantined])
+        if len(everything) and (everything.min() < 0 or everything.max() >= end):
+            self._as_sets(set(kept.tolist()), set(quarantined.tolist()), end, header_row)
+            return
+        in_kept = np.bincount(kept, minlength=end) > 0
+        in_quarantine = np.bincount(quarantined, minlength=end) > 0
+        expected = np.ones(end, dtype=bool)
+        expected[0] = False
+        if 0 <= header_row < end:
+            expected[header_row] = False
+        self.distinct_kept = int(in_kept.sum())
+        self.kept = _Members(in_kept)
+        self.quarantined = np.flatnonzero(in_quarantine).tolist()
+        missing = np.flatnonzero(expected & ~in_kept & ~in_quarantine)
+        both = np.flatnonzero(in_kept & in_quarantine)
+        extra = np.flatnonzero((in_kept | in_quarantine) & ~expected)
+        if len(missing):
+            self.odd = missing.tolist()
+        elif len(both):
+            self.odd = both.tolist()
+        else:
+            self.odd = [] if not len(extra) else [None]  # the union holds rows it should not
+
+    def _as_sets(self, kept: set[int], quarantined: set[int], end: int, header_row: int
+                 ) -> None:
+        rows = set(range(1, end)) - {header_row}
+        self.distinct_kept = len(kept)
+        self.kept = kept
+        self.quarantined = sorted(quarantined)
+        if kept & quarantined or kept | quarantined != rows:
+            self.odd = sorted(rows - kept - quarantined) or sorted(kept & quarantined) or [None]
+        else:
+            self.odd = []
+
+
+class _Members:
+    """``row in members`` for a boolean array indexed by row."""
+
+    def __init__(self, mask: npt.NDArray[np.bool_]) -> None:
+        self.mask = mask
+
+    def __contains__(self, row: object) -> bool:
+        return isinstance(row, int) and 0 <= row < len(self.mask) and bool(self.mask[row])
 
 
 def _check_csv(peek: ExportPeek, raw: pd.DataFrame, rows_read: int, scan: CsvScan) -> None:
@@ -103,8 +163,8 @@ def _check_csv(peek: ExportPeek, raw: pd.DataFrame, rows_read: int, scan: CsvSca
         file=peek.path, row=row, expected=f"{scan.records} rows read", hint=_HINT)
 
 
-def _check_cut_rows(peek: ExportPeek, scan: CsvScan, kept: set[int], rejected: set[int]
-                    ) -> None:
+def _check_cut_rows(peek: ExportPeek, scan: CsvScan, kept: Container[int],
+                    rejected: list[int]) -> None:
     """Refuse a file where a rejected row with fewer fields than the header is followed by
     a row that would be stored: a line break without quotes cuts one deal in two, and the
     second half can read as a deal of its own (a made-up ID and name, another deal's

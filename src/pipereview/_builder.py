@@ -33,7 +33,7 @@ from pipereview.stages import (
     load_stage_model,
     stage_model_names,
 )
-from pipereview.textcells import clean_text, control_characters
+from pipereview.textcells import clean_text, control_characters, strip_text
 
 __all__ = ["PLAIN_NUMBERS", "READ_AS_TEXT", "RowBuilder"]
 
@@ -104,7 +104,7 @@ class RowBuilder:
 
     def text(self, name: str) -> pd.Series:
         """A text field, trimmed, with blank cells as missing."""
-        values = self.col(name).astype("str").str.strip()
+        values = strip_text(self.col(name).astype("str"))
         empty = values == ""
         return values.where(~empty) if empty.any() else values
 
@@ -262,7 +262,9 @@ class RowBuilder:
             self.fail(bad, name, f"a date from {_FIRST} to {_LAST}", hint)
             # a cell neither blank nor bad that parsed to no date held a placeholder
             # (parse_dates reads them as blank): the same cells date_placeholders finds
-            placeholder = values.isna() & ~bad & ~is_blank(column) & ~self.skipped
+            placeholder = values.isna() & ~bad & ~self.skipped
+            if placeholder.any():  # blank cells looked at only among the few without a date
+                placeholder[placeholder] = ~is_blank(column[placeholder])
             if name == "last_activity_date":
                 if placeholder.any():
                     shown = str(column[placeholder].iloc[0]).strip()

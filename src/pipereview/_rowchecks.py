@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipereview.names import NAME_RULE, lookalike_key, name_problem
 
@@ -74,6 +75,8 @@ def mixed_currencies(team: pd.Series, currency: pd.Series
     The main currency is the one most of the team's deals carry (on a tie, the first one
     in the file). Rows without a currency are not looked at.
     """
+    if len(pd.unique(currency.dropna())) < 2:  # one currency in the column: none mixed
+        return []
     has = currency.notna() & team.notna()
     if not has.any():
         return []
@@ -103,12 +106,32 @@ def name_checks(values: pd.Series, field: str, what: str) -> tuple[list[Check], 
 def currency_checks(team: pd.Series, currency: pd.Series) -> tuple[pd.Series, list[Check]]:
     """``currency`` with three-letter codes in capitals (``usd`` is ``USD``; names such as
     ``US Dollar`` stay), and a check per team whose rows carry more than one currency."""
-    code = currency.str.fullmatch(r"[A-Za-z]{3}").fillna(False).astype(bool)
-    if code.any():
-        currency = currency.where(~code, currency.str.upper())
+    if _may_hold_lowercase(currency):  # else no code changes: USD stays USD
+        code = currency.str.fullmatch(r"[A-Za-z]{3}").fillna(False).astype(bool)
+        if code.any():
+            currency = currency.where(~code, currency.str.upper())
     checks = [(other, f"the currency of team {name!r}: {main} ({count} of its {total} deals)",
                f"a team's amounts are added together: convert these amounts to {main} in the "
                "CRM report, or split the export into a team per currency (give these deals "
                "their own team in the CRM or under 'values: team:' in a column map)")
               for name, main, count, total, other in mixed_currencies(team, currency)]
     return currency, checks
+
+
+def _may_hold_lowercase(values: pd.Series) -> bool:
+    """False when no cell of an Arrow text column holds a byte of ``a``-``z`` (checked on
+    the column's bytes); True for anything this cannot tell."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return True
+    for chunk in pa.chunked_array(pa.array(values.array)).chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        if len(chunk) == 0 or chunk.buffers()[2] is None:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
+            chunk.type) else np.int32)
+        first, last = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first:last]
+        if bool(((raw >= 0x61) & (raw <= 0x7A)).any()):
+            return True
+    return False

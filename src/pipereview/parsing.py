@@ -32,6 +32,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipereview.textcells import clean_text, control_characters
 
@@ -110,6 +112,46 @@ def on_uniques(parse: Parser) -> Parser:
         take = np.where(codes < 0, len(uniques), codes)
         return (pd.Series(values.to_numpy()[take], index=series.index, dtype=values.dtype),
                 pd.Series(bad.to_numpy()[take], index=series.index, dtype=bool))
+
+    return wrapper
+
+
+# a cell that starts with an ISO date and a time part: only its first 10 characters (the
+# date) decide what parse_dates and date_placeholders make of it (every layout they try is
+# anchored at the start, and a date is followed by the end, a space or a "T")
+_DATE_THEN_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ]"
+
+
+def _date_parts(series: pd.Series) -> pd.Series:
+    """``series`` with every cell that starts with an ISO date and a time part cut to the
+    date: ``2026-03-01 10:23:45`` and ``2026-03-01T10:23:45.000Z`` become ``2026-03-01``,
+    which :func:`parse_dates` reads exactly as the whole cell; other cells as they are.
+    Columns with such times then have a few distinct values (days), not one a row."""
+    if not (isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"):
+        return series
+    column = pa.chunked_array(pa.array(series.array))
+    if not any(len(chunk) and (pc.max(pc.binary_length(chunk)).as_py() or 0) > 10
+               for chunk in column.chunks):
+        return series
+    timed = pc.match_substring_regex(column, _DATE_THEN_TIME).fill_null(False)
+    if not pc.any(timed).as_py():
+        return series
+    cut = pc.if_else(timed, pc.utf8_slice_codeunits(column, 0, 10), column)
+    return pd.Series(pd.array(cut, dtype=series.dtype), index=series.index,
+                     name=series.name)
+
+
+def _on_date_uniques(parse: Parser) -> Parser:
+    """:func:`on_uniques` for dates: the distinct values are taken after cutting cells with
+    a time part to their date (:func:`_date_parts`), so a column of timestamps is parsed
+    once per day it holds."""
+    on_distinct = on_uniques(parse)
+
+    @functools.wraps(parse)
+    def wrapper(series: pd.Series, *args: object, **kwargs: object) -> tuple[pd.Series, pd.Series]:
+        if len(series) < 1000:
+            return parse(series, *args, **kwargs)
+        return on_distinct(_date_parts(series), *args, **kwargs)
 
     return wrapper
 
@@ -200,7 +242,7 @@ def _in_amount_range(values: pd.Series, bad: pd.Series) -> tuple[pd.Series, pd.S
     return values.where(~wrong_s), bad | wrong_s
 
 
-@on_uniques
+@_on_date_uniques
 def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.Series, pd.Series]:
     """Parse dates to midnight timestamps (``datetime64[ns]``).
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["clean_text", "control_characters"]
+__all__ = ["clean_text", "control_characters", "strip_text"]
 
 # control characters: C0, DEL, C1 and the Unicode line and paragraph separators; those
 # that break a line or a column (tab, newlines, form feed, separators) become a space
@@ -82,3 +82,35 @@ def clean_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = series[changed].str.replace(_BREAKS, " ", regex=True)
     cleaned[changed] = text.str.replace(_CONTROL, "", regex=True)
     return cleaned, changed
+
+
+def strip_text(series: pd.Series) -> pd.Series:
+    """``series.str.strip()``, or ``series`` itself when no cell can change: every cell of
+    an Arrow text column starts and ends with a printable ASCII character (never
+    whitespace), checked on the column's bytes without building a new column.
+
+    >>> strip_text(pd.Series([" Acme ", "Big Co"], dtype="str")).tolist()
+    ['Acme', 'Big Co']
+    """
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        column = pa.chunked_array(pa.array(series.array))
+        if all(_edges_printable(chunk) for chunk in column.chunks):
+            return series
+    return series.str.strip()
+
+
+def _edges_printable(chunk: pa.Array) -> bool:
+    """True when the first and the last byte of every non-empty cell of the chunk are
+    printable ASCII (``!`` to ``~``); False for anything this cannot tell."""
+    if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+        return False
+    if len(chunk) == 0 or chunk.buffers()[2] is None:
+        return True
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
+        chunk.type) else np.int32)[chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
+    starts, ends = offsets[:-1], offsets[1:]
+    filled = ends > starts
+    raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+    first, last = raw[starts[filled]], raw[ends[filled] - 1]
+    return not bool(((first < 0x21) | (first > 0x7E)).any()
+                    or ((last < 0x21) | (last > 0x7E)).any())
