@@ -104,6 +104,18 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small sample set (the four teams and their CRM formats, three weeks, a quarter of
+    the deals): ``exports/<week>/<team>.<csv|xlsx>`` and ``targets.csv``, generated once
+    per test session."""
+    from pipereview.sample import generate_samples
+
+    root = tmp_path_factory.mktemp("small-sample")
+    generate_samples(root, n_weeks=3, scale=0.25)
+    return root
+
+
 #: How the browser tests start Debian's Chromium (headless, no background traffic).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
