@@ -298,3 +298,56 @@ def test_a_plain_comma_grouped_amount_alone_is_read_the_map_s_way(tmp_path: Path
     result = read_export(path, week="2026-W47")
     assert result.snapshot["amount"].tolist() == [5000.0]
     assert not any("decimal" in n for n in result.report.notes)
+
+
+def test_spreadsheet_numbers_stay_numbers_beside_decimal_comma_text(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Opportunity ID", "Opportunity Name", "Opportunity Owner", "Stage", "Amount",
+                  "Close Date", "Created Date"])
+    sheet.append(["D1", "Deal 1", "Ann Lee", "Prospecting", 12000.5, "12/15/2026", "10/1/2026"])
+    sheet.append(["D2", "Deal 2", "Ann Lee", "Prospecting", "55.000,50", "12/15/2026",
+                  "10/1/2026"])
+    sheet.append(["D3", "Deal 3", "Ann Lee", "Prospecting", "12.500", "12/15/2026",
+                  "10/1/2026"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    result = read_export(path, week="2026-W47")
+    assert result.ok, result.report.summary()
+    assert result.snapshot["amount"].tolist() == [12000.5, 55000.5, 12500.0]
+    assert any("decimal comma" in n for n in result.report.notes)
+
+
+@pytest.mark.parametrize(("cells", "decimal", "both"), [
+    (["55.000,50"], ",", None), (["55,000.50"], ".", None), (["1.234.567"], ",", None),
+    (["1,234,567"], ".", None), (["12,5"], ",", None), (["12.5"], ".", None),
+    (["1234.567"], ".", None), (["1234,567"], ",", None), (["EUR 1.234,50"], ",", None),
+    (["(1.234,50)"], ",", None), (["1.5万元"], ".", None), (["¥1,200,000.00"], ".", None),
+    (["12.500"], None, (2, "12.500")), (["12,500"], None, None), (["900", "120万"], None, None),
+    (["12.500", "55.000,50"], ",", (2, "12.500")), (["TBD", "12000"], None, None),
+])
+def test_how_each_amount_cell_shows_its_format(cells: list[str], decimal: str | None,
+                                               both: tuple[int, str] | None) -> None:
+    from pipereview._formatguess import amount_format
+
+    found = amount_format(pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object))
+    assert (found.decimal, found.both) == (decimal, both)
+
+
+def test_stage_names_two_models_know_choose_neither() -> None:
+    from pipereview._formatguess import choose_stage_model, stage_models_knowing
+    from pipereview.columnmaps import load_column_map
+    from pipereview.stages import load_stage_model
+
+    names = pd.Series(["Needs Analysis", "Negotiation", "Proposal", None])
+    assert stage_models_knowing(["Needs Analysis", "Negotiation", "Proposal"]) == [
+        "generic_4", "salesforce"]
+    model, notes = choose_stage_model(names, load_stage_model("hubspot"),
+                                      load_column_map("hubspot"))
+    assert (model.name, notes) == ("hubspot", ())
+    model, notes = choose_stage_model(pd.Series(["初步接触", "需求确认"]),
+                                      load_stage_model("industrial_b2b"),
+                                      load_column_map("chinese_crm"))
+    assert model.name == "generic_4"
+    assert notes[0].startswith("stage model generic_4 chosen from the stage values")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipereview._formatguess import stage_models_knowing
 from pipereview._results import IngestReport, IngestResult
 from pipereview._rowchecks import currency_checks, name_checks
 from pipereview._rowkind import skipped_rows
@@ -30,8 +31,6 @@ from pipereview.stages import (
     EVIDENCE_FLAG_FIELDS,
     EVIDENCE_TEXT_FIELDS,
     StageModel,
-    load_stage_model,
-    stage_model_names,
 )
 from pipereview.textcells import clean_text, control_characters, strip_text
 
@@ -210,10 +209,15 @@ class RowBuilder:
         hint = (f"add the name as an alias: a column map with 'extends: {self.cmap.name}' and "
                 f"'stage_aliases: {{{names[0]!r}: <stage key>}}', passed with --map "
                 "(docs/formats.md)")
-        better = [m for m in stage_model_names() if m != self.model.name
-                  and all(load_stage_model(m).stage_key(n) for n in names)]
-        if better:
+        # the models that know every stage name of the file (one alone is chosen unless
+        # --model names another: pipereview._formatguess.choose_stage_model)
+        every = sorted(set(values[~blank].astype("str").str.strip()))
+        better = [m for m in stage_models_knowing(every) if m != self.model.name]
+        if len(better) == 1:
             hint = f"these names belong to stage model {better[0]!r}: pass --model {better[0]}"
+        elif better:
+            hint = (f"these names belong to the stage models {', '.join(better)}: pass --model "
+                    "with one of them")
         known = ", ".join(self.model.known_names())
         self.fail(unknown, "stage", f"a stage of model {self.model.name!r} ({known})", hint)
 
@@ -400,7 +404,7 @@ class RowBuilder:
         columns["account_missing"] = columns["account"].isna()
         columns["source_file"] = _constant(self.peek.path.name, n)
         columns["source_row"] = pd.Series(keep[keep].index.to_numpy(dtype="int64"))
-        if bool(columns["account_missing"].any()):
+        if "account" in self.found and bool(columns["account_missing"].any()):
             self.warnings.append(f"{int(columns['account_missing'].sum())} deal(s) have no "
                                  "account; kept and flagged (account_missing)")
         return pd.DataFrame(columns)

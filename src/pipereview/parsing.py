@@ -198,6 +198,10 @@ def parse_amounts(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.
     text = series.astype("str").where(~series.isna(), "").str.strip()
     blank = text == ""
     fast = pd.to_numeric(text.where(~blank, None), errors="coerce")
+    if decimal == ",":  # in text a point groups thousands there: 12.500 is 12500, not 12.5
+        written = np.fromiter((isinstance(v, str) for v in series), bool, len(series)) \
+            if series.dtype == object else np.ones(len(series), dtype=bool)
+        fast = fast.where(~(written & text.str.contains(".", regex=False)))
     todo = fast.isna() & ~blank
     if not todo.any():
         return _in_amount_range(fast.astype("float64"), pd.Series(False, index=series.index))
