@@ -309,7 +309,20 @@ def test_missing_column_descriptions() -> None:
     m = MissingColumn("华东", "industrial_b2b", "coach", "blank", 2)
     assert m.describe() == ("华东 (industrial_b2b): column 'coach' blank in every row of the "
                             "export; 2 open deal(s) not checked on it")
-    assert m.describe("zh") == "华东（industrial_b2b）：导出文件中“coach”列全部为空；2 个在途商机的这一项未检查"
+    # zh text names the criterion as the model's Chinese label, never its column or model key
+    assert m.describe("zh") == "华东：导出文件中“已发展内线/线人”列全部为空；2 个在途商机的这一项未检查"
+
+
+def test_stage_keys_are_labelled_in_the_language() -> None:
+    gaps = process_gaps(frame(industrial_rows() + generic_rows()))
+    for lang in ("en", "zh"):
+        labelled = with_labels(gaps, lang)
+        for column in ("claimed_stage", "evidence_stage"):
+            for row in labelled.itertuples():
+                key, label = getattr(row, column), getattr(row, f"{column}_label")
+                model = load_stage_model(row.stage_model)
+                assert label == (model.stage(key).label_in(lang) if key else ""), (key, label)
+                assert not key or label != key
 
 
 def test_required_columns_are_named() -> None:

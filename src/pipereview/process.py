@@ -104,6 +104,8 @@ _REQUIRED = ("team", "owner", "deal_id", "stage", "amount")
 _IDENTITY = ("snapshot_week", "team", "owner", "deal_id", "deal_name", "account", "amount",
              "currency")
 _LABELLED = ("missing", "next_actions", "unchecked", "bant_missing", "bant_unchecked")
+#: Columns holding a stage key: :func:`with_labels` adds ``<column>_label`` in the language.
+_STAGE_COLUMNS = ("claimed_stage", "evidence_stage")
 _REASONS = {  # English, Chinese
     "snapshot": ("column {!r} not in the snapshot", "快照中没有“{}”列"),
     "export": ("column {!r} not in the team's export", "该团队的导出文件中没有“{}”列"),
@@ -145,7 +147,7 @@ class MissingColumn:
     >>> MissingColumn("DACH", "generic_4", "competitor", "snapshot", 12).describe()
     "DACH (generic_4): column 'competitor' not in the snapshot; 12 open deal(s) not checked on it"
     >>> MissingColumn("华东", "industrial_b2b", "coach", "export", 3).describe("zh")
-    '华东（industrial_b2b）：该团队的导出文件中没有“coach”列；3 个在途商机的这一项未检查'
+    '华东：该团队的导出文件中没有“已发展内线/线人”列；3 个在途商机的这一项未检查'
     """
 
     team: str
@@ -157,8 +159,12 @@ class MissingColumn:
     def describe(self, lang: str = "en") -> str:
         """One sentence for a report, in English or Chinese (``lang="zh"``)."""
         en, zh = _REASONS[self.reason]
-        if lang == "zh":
-            return (f"{self.team}（{self.stage_model}）：{zh.format(self.field)}；"
+        if lang == "zh":  # the criterion's Chinese name: no column or model key in zh text
+            try:
+                name = criterion_label(self.field, "zh", self.stage_model)
+            except Exception:
+                name = criterion_label(self.field, "zh")
+            return (f"{self.team}：{zh.format(name)}；"
                     f"{self.open_deals} 个在途商机的这一项未检查")
         return (f"{self.team} ({self.stage_model}): {en.format(self.field)}; "
                 f"{self.open_deals} open deal(s) not checked on it")
@@ -464,4 +470,18 @@ def with_labels(
             labels[i] = tuple(criterion_label(f, lang, stage_model) for f in fields)
         at = list(result.columns).index(column) + 1
         result.insert(at, f"{column}_labels", labels[inverse.reshape(-1)])
+    for column in _STAGE_COLUMNS:  # stage keys are never shown: their label in ``lang``
+        if column not in frame.columns:
+            continue
+        shown = [_stage_label(models[code], key, lang)
+                 for code, key in zip(model_codes.tolist(), frame[column].tolist(), strict=True)]
+        result.insert(list(result.columns).index(column) + 1, f"{column}_label", shown)
     return result
+
+
+def _stage_label(model: StageModel, key: object, lang: str) -> str:
+    """The name of stage ``key`` in ``lang``; blank for no stage, the key itself only when
+    the model does not know it."""
+    if key is None or (isinstance(key, float) and key != key) or key == "":
+        return ""
+    return model.stage(str(key)).label_in(lang) if str(key) in model.keys else str(key)

@@ -128,6 +128,12 @@ def forecast_figures(row: pd.Series) -> dict[str, Any]:
     return out
 
 
+def _currency_of(row: pd.Series, fallback: str) -> str:
+    """The row's currency code; ``fallback`` when the row has none (blank or missing)."""
+    code = row.get("currency")
+    return str(code) if isinstance(code, str) and code.strip() else fallback
+
+
 def _money(value: float, currency: str) -> str:
     from pipereview.capabilities import currency_code  # no currency: the amount alone
 
@@ -476,7 +482,7 @@ class WeeklyReview:
             lines.append({
                 self.t("rep"): name,
                 self.t("gap_to_target"): gap_text(figures["gap_to_target"],
-                                                  str(row.get("currency") or self.currency),
+                                                  _currency_of(row, self.currency),
                                                   self.lang),
                 self.t("coverage"): ("—" if figures["coverage"] is None
                                      else f"{figures['coverage']:.2f}x"),
@@ -540,8 +546,8 @@ class WeeklyReview:
         sep = "、" if self.lang == "zh" else ", "
         return _table(pd.DataFrame({
             self.t("rep"): gaps["owner"], self.t("deal"): gaps["deal_name"],
-            self.t("stage"): gaps["claimed_stage"],
-            self.t("evidence_stage"): gaps["evidence_stage"],
+            self.t("stage"): gaps["claimed_stage_label"],
+            self.t("evidence_stage"): gaps["evidence_stage_label"],
             self.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
         }))
 

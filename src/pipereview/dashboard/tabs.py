@@ -137,7 +137,8 @@ class DashboardTabs(DashboardState):
             if row["stage"] and pd.notna(row["stage"]):
                 evidence = self.t("stuck", n=int(row["stuck_count"]),
                                   amount=_money(float(row["stuck_amount"]), review.currency),
-                                  age=f"{float(row['stuck_median_age_days']):.0f}")
+                                  age=days_text(row["stuck_median_age_days"], False, self.lang,
+                                                unit=False))
             stage = (model.stage(str(row["stage"])).label_in(self.lang)
                      if model is not None and row["stage"] and pd.notna(row["stage"])
                      and str(row["stage"]) in model.keys else "")
