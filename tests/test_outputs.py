@@ -291,7 +291,8 @@ def test_the_chinese_index_page_is_all_chinese() -> None:
                           outputs={"html": "华东/review.html"},
                           headline={"open_deals": 175, "open_amount": 143_250_000.0,
                                     "currency": "CNY", "weighted_pipeline": 51_000_000.0,
-                                    "won_amount": 350_000.0}),
+                                    "won_amount": 350_000.0, "gap_to_target": -26_500_000.0,
+                                    "outlook": "on_track"}),
             batch.TeamRun(team="华南", folder="华南", status="failed", duration_s=3.0,
                           attempts=1, error="单元格 4 出错")]
     inputs = {"rows": 421, "sources": [{}, {}], "rows_rejected": 2, "rows_skipped": 0}
@@ -301,7 +302,11 @@ def test_the_chinese_index_page_is_all_chinese() -> None:
     assert words == set(), words
     for said in ("销售管道周报 2026-W47", "2 个团队中 1 个正常，1 个失败", "12.5 秒",
                  "421 个商机，来自 2 个文件；2 行被拒收，0 行被跳过（见隔离文件）",
-                 "失败：单元格 4 出错", "<th>团队</th>", "<html lang=\"zh\">"):
+                 "失败：单元格 4 出错", "<th>团队</th>", "<html lang=\"zh\">",
+                 "<td>预测高于目标 26,500,000 CNY</td>", "<th>能否完成目标</th>"):
         assert said in page, said
     english = batch._index_html(W47, runs, inputs)
     assert "1 of 2 teams ok, 1 failed" in english and "<th>Team</th>" in english
+    # the gap is worded by its sign, never a bare negative number
+    assert "<td>forecast above target by 26,500,000 CNY</td>" in english
+    assert "-26,500,000" not in english and "on track" in english

@@ -220,8 +220,24 @@ _INDEX_TEXT: dict[str, tuple[str, str]] = {
     "team": ("Team", "团队"), "status": ("Status", "状态"), "duration": ("Duration", "用时"),
     "open_deals": ("Open deals", "进行中商机"), "open_pipeline": ("Open pipeline", "进行中金额"),
     "weighted": ("Weighted", "加权金额"), "won": ("Won this period", "本期赢单金额"),
-    "gap": ("Gap to target", "距目标差额"),
+    "gap": ("Forecast against target", "预测与目标"),
+    "outlook": ("Will we hit target?", "能否完成目标"),
 }
+
+
+def _gap_cell(headline: dict[str, Any], lang: str) -> str:
+    """The gap to target worded by its sign (never a bare signed number), as every report."""
+    from pipereview.figures import gap_text
+
+    return html.escape(gap_text(headline.get("gap_to_target"),
+                                str(headline.get("currency") or ""), lang), quote=False)
+
+
+def _outlook_cell(headline: dict[str, Any], lang: str) -> str:
+    from pipereview.figures import outlook_text
+
+    value = headline.get("outlook")
+    return "—" if not value else html.escape(outlook_text(str(value), lang), quote=False)
 
 
 def _index_html(week: str, runs: Sequence[TeamRun], inputs: dict[str, Any] | None = None,
@@ -247,12 +263,13 @@ def _index_html(week: str, runs: Sequence[TeamRun], inputs: dict[str, Any] | Non
                     f"<td>{t('seconds', s=run.duration_s)}</td><td>{figure('open_deals')}</td>"
                     f"<td>{figure('open_amount')} {html.escape(str(h.get('currency', '')))}</td>"
                     f"<td>{figure('weighted_pipeline')}</td><td>{figure('won_amount')}</td>"
-                    f"<td>{figure('gap_to_target')}</td></tr>")
+                    f"<td>{_gap_cell(h, lang)}</td><td>{_outlook_cell(h, lang)}</td></tr>")
     failed = sum(r.status != "ok" for r in runs)
     summary = (t("summary", ok=len(runs) - failed, n=len(runs))
                + (t("failed_count", failed=failed) if failed else ""))
     heads = "".join(f"<th>{t(key)}</th>" for key in ("team", "status", "duration", "open_deals",
-                                                      "open_pipeline", "weighted", "won", "gap"))
+                                                      "open_pipeline", "weighted", "won", "gap",
+                                                      "outlook"))
     return (f"<!DOCTYPE html>\n<html lang=\"{'zh' if lang == 'zh' else 'en'}\"><head>"
             f"<meta charset=\"utf-8\"><title>{t('title', week=week)}</title>"
             "<style>body{font-family:sans-serif}td,th{padding:4px 8px}"
