@@ -40,7 +40,8 @@ def _hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 @pytest.fixture(autouse=True)
 def _registries_restored() -> Iterator[None]:
-    """What a test registers (rules, charts, user folders, plug-ins) is gone after it."""
+    """What a test registers (rules, charts, user folders, plug-ins) or binds (a store's own
+    stage models) is gone after it."""
     from pipereview.charts import charts
     from pipereview.coaching import coaching_rules, template_folders
     from pipereview.columnmaps import column_maps
@@ -57,6 +58,12 @@ def _registries_restored() -> Iterator[None]:
         registry._sources.clear()
         registry._sources.update(sources)
         registry._plugins_loaded = loaded
+    # the stage models a store's history bound (read in this test) are not the next test's
+    from pipereview import definitions
+    from pipereview.stages import bind_stage_models
+
+    bind_stage_models([])
+    definitions._ADOPTED[0] = ""
 
 
 @pytest.fixture
