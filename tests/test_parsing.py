@@ -111,7 +111,10 @@ def test_excel_serial_numbers_and_real_dates() -> None:
 @pytest.mark.parametrize(
     ("text", "fmt"),
     [("23/11/2026", "iso"), ("11/23/2026", "dmy"), ("31/02/2026", "dmy"), ("2026-13-01", "iso"),
-     ("next week", "iso"), ("12345678", "iso")],
+     ("next week", "iso"), ("12345678", "iso"),
+     # a date with anything but a time part after it is not read as the date before it
+     ("2026-03-01xyz", "iso"), ("2026-03-011", "iso"), ("2026/03/01abc", "iso"),
+     ("2026年11月23日下周", "iso"), ("01/02/20261", "dmy"), ("01.02.2026x", "mdy")],
 )
 def test_bad_or_ambiguous_dates(text: str, fmt: str) -> None:
     values, bad = parse_dates(pd.Series([text]), fmt)  # type: ignore[arg-type]

@@ -270,7 +270,9 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
     blank = text == ""
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     # 1. ISO, with or without a time part
-    out[:] = _strptime(text.str.slice(0, 10), "%Y-%m-%d")
+    # (a date followed by anything but a time part is not a date: 2026-03-01xyz is bad)
+    out[:] = _strptime(text.str.slice(0, 10), "%Y-%m-%d").where(
+        text.str.slice(10, 11).isin(["", " ", "T"]))
     todo = out.isna() & ~blank
     if todo.any():
         part = text[todo].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?:$|[ T])")[0]
@@ -278,7 +280,7 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
         todo = out.isna() & ~blank
     # 2. year first with other separators: 2026/11/23, 2026.11.23, 2026年11月23日
     if todo.any():
-        ymd = text[todo].str.extract(r"^(\d{4})\s*[/.年]\s*(\d{1,2})\s*[/.月]\s*(\d{1,2})\s*日?")
+        ymd = text[todo].str.extract(r"^(\d{4})\s*[/.年]\s*(\d{1,2})\s*[/.月]\s*(\d{1,2})\s*日?(?=$|[\sT])")
         ok = ymd[0].notna()
         if ok.any():
             joined = ymd[0][ok] + "-" + ymd[1][ok] + "-" + ymd[2][ok]
@@ -293,7 +295,7 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
         todo = out.isna() & ~blank
     # 4. day/month order as the column map says
     if todo.any() and date_format in ("dmy", "mdy"):
-        parts = text[todo].str.extract(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+        parts = text[todo].str.extract(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?=$|[\sT])")
         ok = parts[0].notna()
         if ok.any():
             day, month = (parts[0], parts[1]) if date_format == "dmy" else (parts[1], parts[0])
