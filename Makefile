@@ -27,8 +27,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
 		|| echo "chromium could not be installed: the browser tests will be skipped"
-	$(BIN)/python -m pytest -m "not slow" -n 2 -q
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m "not serial" -n 2 -q
+	$(BIN)/python -m pytest -m serial
 
 # the quick loop while working: everything but the tests marked slow (see tests/conftest.py)
 test-fast: $(STAMP)

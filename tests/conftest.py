@@ -23,11 +23,21 @@ SLOW_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_bro
                           "test_reports_browser"})
 
 
+#: Test modules that time kernels, servers, a browser or cell limits: ``make test`` runs
+#: them on their own after the rest (which runs on two workers), so that a neighbour's load
+#: never decides a timeout.
+SERIAL_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_browser",
+                            "test_dashboard_server", "test_notebooks", "test_reports_browser"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the notebooks nbval runs and the tests of :data:`SLOW_MODULES` as slow."""
+    """Mark the notebooks nbval runs and the tests of :data:`SLOW_MODULES` as slow, and the
+    notebooks and the tests of :data:`SERIAL_MODULES` as serial."""
     for item in items:
         if item.path.suffix == ".ipynb" or item.path.stem in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+        if item.path.suffix == ".ipynb" or item.path.stem in SERIAL_MODULES:
+            item.add_marker(pytest.mark.serial)
 
 
 @pytest.fixture(autouse=True)
