@@ -118,6 +118,11 @@ def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> No
     assert sheet.startswith('<section class="coaching-sheet" lang="zh">')
     findings = pd.read_csv(tmp_path / W47 / "findings.zh.csv", encoding="utf-8-sig")
     assert len(findings) > 0 and set(findings["team"]) == {"North"}
+    # beside each rule id (for analysts) its title in the pack's language
+    from pipereview.coaching.titles import rule_title
+
+    assert findings["rule_title"].tolist() == [rule_title(r, "zh") for r in findings["rule"]]
+    assert not findings["rule_title"].str.contains(r"[A-Za-z_]").any()
     text_cells = findings.select_dtypes(["str", "object"]).stack().astype(str)
     assert not text_cells.str.match(r"[=+\-@]").any()  # nothing a spreadsheet would run
     assert "rep sheets" in result.output

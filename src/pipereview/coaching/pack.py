@@ -185,6 +185,11 @@ def write_coaching_pack(context: CoachingContext, out_dir: str | Path, *, lang: 
     table = prompts[prompts["team"].isin(chosen)].copy()
     table["evidence"] = [json.dumps(e, ensure_ascii=False, sort_keys=True, default=str)
                          for e in table["evidence"]]
+    if "rule" in table.columns:  # the rule id is for analysts; readers get its title
+        from pipereview.coaching.titles import rule_title
+
+        table.insert(list(table.columns).index("rule") + 1, "rule_title",
+                     [rule_title(str(rule), lang) for rule in table["rule"]])
     written: list[Path] = []
     try:
         with staged_folder(root) as staging:
