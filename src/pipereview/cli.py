@@ -165,7 +165,7 @@ def ingest(
     week: Annotated[str, typer.Option(help="ISO week of the exports, e.g. 2026-W47.")],
     crm: Annotated[str | None, typer.Option(help="Column map to use instead of detecting one: shipped, from a plug-in or a --templates folder (see `pipereview maps`).")] = None,
     map_file: Annotated[Path | None, typer.Option("--map", help="Your own column map (YAML).")] = None,
-    model: Annotated[str | None, typer.Option(help="Stage model name or YAML file [default: the column map's].")] = None,
+    model: Annotated[str | None, typer.Option(help="Stage model name or YAML file [default: the column map's, or the one model that knows every stage name in the export].")] = None,
     team: Annotated[str | None, typer.Option(help="Team name for exports without a team column.")] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding [default: detected].")] = None,
     store: StoreOption = None,
