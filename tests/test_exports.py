@@ -123,9 +123,13 @@ def test_the_action_list_and_its_exports_show_no_rule_name(two_weeks: pd.DataFra
         assert not [c for c in actions.columns if any("a" <= x.lower() <= "z" for x in c)]
     csv, xlsx = board.export_actions(tmp_path)
     texts = [csv.read_text(encoding="utf-8-sig")]
-    sheet = load_workbook(xlsx, read_only=True).active
-    assert sheet is not None
-    texts += [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row]
+    book = load_workbook(xlsx, read_only=True)  # holds the file open until closed
+    try:
+        sheet = book.active
+        assert sheet is not None
+        texts += [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row]
+    finally:
+        book.close()
     found = {rule for rule in rule_names() for text in texts if rule in text}
     assert found == set(), found
     assert rule_title("stalled_deal", lang) in set(actions[issue])  # the sample has them
