@@ -41,7 +41,7 @@ def test_report_opens_offline_and_draws_its_charts(browser: object, pack: BatchR
     page.route("**/*", refuse)
     try:
         page.goto(pack.index.resolve().as_uri())
-        assert "1 of 1 teams ok" in page.inner_text("body")
+        assert "1 个团队中 1 个正常" in page.inner_text("body")  # the run's language (zh)
         page.click("text=North")
         page.wait_for_selector("svg", timeout=30_000)
         charts = page.locator("div.pipereview-chart svg")
