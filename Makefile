@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-fast lint bench samples clean help
 
+# The tests start many Python processes (two workers, CLI runs, kernels): let them share
+# compiled bytecode and pytest's rewritten test modules, even where the shell turns that off.
+unexport PYTHONDONTWRITEBYTECODE
+
 help:
 	@echo "make demo    create $(VENV), install pipereview, run the weekly job on data/samples/"
 	@echo "make test    install what the tests need and run the whole suite"
@@ -27,12 +31,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
 		|| echo "chromium could not be installed: the browser tests will be skipped"
-	$(BIN)/python -m pytest -m "not serial" -n 2 -q
+	$(BIN)/python -m pytest -m "not serial" -n 2 --dist worksteal -q
 	$(BIN)/python -m pytest -m serial
 
 # the quick loop while working: everything but the tests marked slow (see tests/conftest.py)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow" -n 2 -q
+	$(BIN)/python -m pytest tests -m "not slow" -n 2 --dist worksteal -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -113,11 +113,19 @@ def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
 
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding every week of data/samples (ingested once per test session)."""
+    """A store holding every week of data/samples, ingested once per run: the workers of
+    ``pytest -n`` share it (the first to ask builds it under a lock). Tests only read it."""
+    from filelock import FileLock
+
     from pipereview.ingest_week import ingest_folder
 
-    root = tmp_path_factory.mktemp("sample-store") / "store"
-    ingest_folder(ROOT / "data" / "samples" / "exports", store=root)
+    shared = tmp_path_factory.getbasetemp().parent  # one folder per run, above the workers'
+    root = shared / "sample-store" / "store"
+    with FileLock(str(shared / "sample-store.lock")):
+        if not (root.parent / "complete").exists():
+            shutil.rmtree(root.parent, ignore_errors=True)
+            ingest_folder(ROOT / "data" / "samples" / "exports", store=root)
+            (root.parent / "complete").touch()
     return root
 
 

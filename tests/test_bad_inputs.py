@@ -380,6 +380,7 @@ def test_week_of_good_and_bad_exports_through_the_batch(tmp_path: Path) -> None:
 FOLDER_CASES = [c for c in CASES if not c.get("args")]  # ingest_folder takes no per-file options
 
 
+@pytest.mark.slow  # the weekly job's path; the same cases run through the CLI above
 @pytest.mark.parametrize("case", FOLDER_CASES, ids=_case_id)
 def test_every_case_through_the_batch_ingest(case: dict[str, Any], tmp_path: Path) -> None:
     """The weekly job's folder ingest (``ingest_folder``, what ``pipereview demo`` and the

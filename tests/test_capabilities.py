@@ -169,6 +169,7 @@ def stripped_history(sample_store: Path) -> pd.DataFrame:
     return with_deal_keys(history)
 
 
+@pytest.mark.slow  # every sheet of the sample's 26 reps, in each language
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_prompts_and_sheets_of_a_plain_export_read_naturally(stripped_history: pd.DataFrame,
                                                              lang: str) -> None:

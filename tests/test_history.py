@@ -151,6 +151,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleSummary, pd.
     return summary, pd.concat(frames, ignore_index=True)
 
 
+@pytest.mark.slow  # generates and reads a ten-week sample set
 def test_crm_migration_keeps_one_key_per_deal(sample: tuple[SampleSummary, pd.DataFrame]) -> None:
     planted, frame = sample
     trail = deal_trail(frame)

@@ -1,7 +1,8 @@
 """pipereview.sample: determinism, the committed sample set, its structure and patterns.
 
 The structure and pattern tests read the committed ``data/samples`` back through the real
-ingest, so they also prove that every sample export ingests without a rejected row.
+ingest (the session's sample store), and check that every export was stored without a
+rejected or skipped row.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import pandas as pd
 import pytest
 
 from pipereview.columnmaps import load_column_map
-from pipereview.ingest import IngestResult, read_export
+from pipereview.ingest import read_export
 from pipereview.sample import TEAMS, generate_large_export, generate_samples
 from pipereview.stages import EVIDENCE_TEXT_FIELDS, load_stage_model
+from pipereview.store import SnapshotStore
 from pipereview.weeks import Week
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -31,15 +33,11 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def ingested() -> list[tuple[Path, IngestResult]]:
-    """Every committed export, read by pipereview.ingest (path, IngestResult)."""
-    return [(path, read_export(path, week=path.parent.name))
-            for path in sorted((SAMPLES / "exports").glob("*/*"))]
-
-
-@pytest.fixture(scope="module")
-def history(ingested: list[tuple[Path, IngestResult]]) -> pd.DataFrame:
-    frame = pd.concat([result.snapshot for _, result in ingested], ignore_index=True)
+def history(sample_store: Path) -> pd.DataFrame:
+    """Every committed export as the session's store holds it (ingested by
+    ``ingest_folder``; ``test_every_export_ingests_without_rejected_rows`` checks its
+    accounting)."""
+    frame = SnapshotStore(sample_store).history()
     frame["open"] = ~frame["stage"].isin(["won", "lost"])
     return frame
 
@@ -107,13 +105,15 @@ def test_layout_and_sizes() -> None:
     assert (SAMPLES / "README.md").is_file()
 
 
-def test_every_export_ingests_without_rejected_rows(
-    ingested: list[tuple[Path, IngestResult]],
-) -> None:
-    rejected = {str(p): r.report.rows_rejected for p, r in ingested if r.report.rows_rejected}
-    assert len(ingested) == 48
-    assert rejected == {}
-    maps = {p.stem: r.report.column_map for p, r in ingested}
+def test_every_export_ingests_without_rejected_rows(sample_store: Path) -> None:
+    store = SnapshotStore(sample_store)
+    assert store.weeks() == WEEKS
+    files = [(week, f) for week in WEEKS for f in store.info(week)["files"]]
+    assert len(files) == 48 == len(list((SAMPLES / "exports").glob("*/*")))
+    assert {(w, f["file"]): f["rows_read"] for w, f in files} == {
+        (w, f["file"]): f["rows_kept"] for w, f in files}
+    maps = {path.stem: read_export(path, week=WEEKS[-1]).report.column_map
+            for path in sorted((SAMPLES / "exports" / WEEKS[-1]).iterdir())}
     assert maps == {"north": "salesforce_report", "west": "hubspot",
                     "huadong": "chinese_crm", "dach": "dynamics"}
 

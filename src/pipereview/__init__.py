@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from pipereview import _startup  # noqa: F401  (first: defers a slow third-party import)
 from pipereview.accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
 from pipereview.aging import (
     RISK_COLUMNS,
