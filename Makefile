@@ -36,7 +36,7 @@ test: $(STAMP)
 
 # the quick loop while working: everything but the tests marked slow (see tests/conftest.py)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow" -n 2 --dist worksteal -q
+	PIPEREVIEW_TEST_FAST=1 $(BIN)/python -m pytest tests -m "not slow" -n 2 --dist worksteal -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

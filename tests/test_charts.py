@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from _budget import examples
 from pipereview import charts
 from pipereview.errors import InputError
 from pipereview.stages import load_stage_model
@@ -278,7 +279,7 @@ def test_builders_draw_any_names() -> None:
     names = st.lists(st.lists(pieces, min_size=1, max_size=6).map("".join), min_size=1,
                      max_size=4, unique=True)
 
-    @settings(max_examples=10, deadline=None)
+    @settings(max_examples=examples(10), deadline=None)
     @given(names)
     def draws(chosen: list[str]) -> None:
         for chart in _builders(chosen):

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from _budget import examples
 from pipereview.cli import app
 from pipereview.coaching.registry import get_rule, rule_names
 from pipereview.config import SECTIONS, Config, load_config
@@ -175,7 +176,7 @@ YAML_VALUES = st.recursive(
     max_leaves=4)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(field=st.sampled_from(SECTION_FIELDS), value=YAML_VALUES)
 def test_any_value_is_taken_as_its_type_or_refused_by_key(field: tuple[str, Any],
                                                           value: Any) -> None:

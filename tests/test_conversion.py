@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview.conversion import OUTCOMES, cohort_conversion, sales_velocity
 from pipereview.forecast import ForecastSettings
 from pipereview.history import with_deal_keys
@@ -74,7 +75,7 @@ def test_a_keyed_deal_whose_id_changed_is_one_entry() -> None:
     assert keyed.loc["needs_confirmed", "won"] == 1
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.lists(st.sampled_from([*STAGES, None]), min_size=4, max_size=4),
                 min_size=1, max_size=12))
 def test_outcomes_add_up_to_entered(paths: list[list[str | None]]) -> None:

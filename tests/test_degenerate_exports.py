@@ -100,10 +100,10 @@ def _cases() -> list[str]:
 KNOWN_FAILURES: dict[str, str] = {}
 
 
-#: The cases of the fast loop: a missing column of a Salesforce report and one stored week of
-#: a Chinese export (each case runs the whole weekly flow in both languages, ~10 s); the
-#: rest of the matrix is marked slow (``make test`` runs it all).
-FAST = frozenset({"salesforce_report-no_evidence", "chinese_crm-one_week"})
+#: The case of the fast loop: one stored week of a Chinese export (each case runs the whole
+#: weekly flow in both languages, ~10 s); the rest of the matrix is marked slow (``make
+#: test`` runs it all).
+FAST = frozenset({"chinese_crm-one_week"})
 
 
 def _param(case: str) -> object:

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from _budget import examples
 from pipereview.exports import safe_cells, table_bytes
 
 #: the starts of formulas, their full-width and small forms, blanks a spreadsheet trims,
@@ -42,7 +43,7 @@ def _live(cell: object) -> bool:
     return folded[start:].startswith(("=", "+", "-", "@")) or cell.startswith(("\t", "\r"))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.lists(TEXTS, min_size=1, max_size=5), TEXTS)
 def test_no_exported_cell_starts_a_formula(texts: list[str], header: str) -> None:
     frame = pd.DataFrame({header or "h": texts, "amount": [-1.5] * len(texts)})

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview.funnel import (
     SHAPE_LABELS,
     ShapeThresholds,
@@ -200,7 +201,7 @@ def _team_counts(draw: st.DrawFn) -> dict[str, tuple[int, ...]]:
     return counts
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(max_examples=examples(25), deadline=None, derandomize=True)
 @given(counts=_team_counts())
 def test_labels_follow_their_definitions(counts: dict[str, tuple[int, ...]]) -> None:
     """Each label, recomputed by hand from the stage counts (one week: no inflow, no past)."""

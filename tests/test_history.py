@@ -142,6 +142,7 @@ def test_weeks_are_ordered_and_input_untouched() -> None:
 
 
 # --- the planted patterns of the sample data -----------------------------------------------
+# (each generates and reads a ten-week sample set: slow, left out of the fast loop)
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleSummary, pd.DataFrame]:
@@ -151,7 +152,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleSummary, pd.
     return summary, pd.concat(frames, ignore_index=True)
 
 
-@pytest.mark.slow  # generates and reads a ten-week sample set
+@pytest.mark.slow
 def test_crm_migration_keeps_one_key_per_deal(sample: tuple[SampleSummary, pd.DataFrame]) -> None:
     planted, frame = sample
     trail = deal_trail(frame)
@@ -165,6 +166,7 @@ def test_crm_migration_keeps_one_key_per_deal(sample: tuple[SampleSummary, pd.Da
     assert (trail["link"] == "fuzzy").sum() == len(migrated)  # and nothing else guessed
 
 
+@pytest.mark.slow
 def test_deals_pushed_three_times(sample: tuple[SampleSummary, pd.DataFrame]) -> None:
     planted, frame = sample
     summary = deal_summary(deal_trail(frame))
@@ -174,6 +176,7 @@ def test_deals_pushed_three_times(sample: tuple[SampleSummary, pd.DataFrame]) ->
         planted.planted.pushed_3_times)
 
 
+@pytest.mark.slow
 def test_with_deal_keys_matches_the_trail_row_for_row(
         sample: tuple[SampleSummary, pd.DataFrame]) -> None:
     planted, frame = sample

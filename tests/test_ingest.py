@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from _budget import examples
 from pipereview.errors import SchemaError, WeekExistsError
 from pipereview.ingest import load_snapshot, read_export
 from pipereview.ingest_week import ingest_week, quarantine_name
@@ -212,7 +213,7 @@ def _written(cents: int, european: bool, grouped: bool, decimals: str) -> str:
 _AMOUNTS = st.lists(st.integers(0, 5_000_000_000), min_size=1, max_size=6)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
 @given(cents=_AMOUNTS, european=st.booleans(), grouped=st.booleans(),
        decimals=st.sampled_from(["always", "never", "when_not_zero"]),
        delimiter=st.sampled_from([";", ","]))

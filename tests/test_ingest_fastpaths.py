@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview._accounting import _RowSets
 from pipereview._rowchecks import currency_checks, mixed_currencies
 from pipereview.parsing import date_placeholders, parse_dates
@@ -46,7 +47,7 @@ def _column(values: list[str | None], distinct: int) -> pd.Series:
     return pd.Series([*repeated, *stamps], dtype="str")
 
 
-@settings(max_examples=40, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=examples(40), **_SETTINGS)  # type: ignore[arg-type]
 @given(st.lists(cells, min_size=1, max_size=40), st.sampled_from([0, 50, 2000]),
        st.sampled_from(["iso", "dmy", "mdy"]))
 def test_dates_through_distinct_days_match_the_plain_parse(values: list[str | None],
@@ -84,7 +85,7 @@ def _as_sets(kept: list[int], quarantined: list[int], end: int, header: int
 rows_of = st.lists(st.integers(-2, 30), max_size=30)
 
 
-@settings(max_examples=300, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=examples(300), **_SETTINGS)  # type: ignore[arg-type]
 @given(rows_of, rows_of, st.integers(1, 28), st.integers(-1, 31))
 def test_row_sets_count_as_python_sets(kept: list[int], quarantined: list[int], end: int,
                                        header: int) -> None:
@@ -119,7 +120,7 @@ texts = st.one_of(
 )
 
 
-@settings(max_examples=120, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=examples(120), **_SETTINGS)  # type: ignore[arg-type]
 @given(st.lists(texts, max_size=30), st.booleans())
 def test_strip_text_matches_str_strip(values: list[str | None], plain: bool) -> None:
     series = pd.Series(["Acme", "Big Co", "x", *(["D1", "a b"] if plain else values)],
@@ -155,7 +156,7 @@ def _currency_as_before(team: pd.Series, currency: pd.Series) -> tuple[pd.Series
     return currency, found
 
 
-@settings(max_examples=60, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=examples(60), **_SETTINGS)  # type: ignore[arg-type]
 @given(st.lists(st.tuples(st.sampled_from(["W", "E", None]),
                           st.sampled_from(["USD", "usd", "Usd", "EUR", "US Dollar", "ＵＳＤ",
                                            "eur ", "RMB", None])), min_size=1, max_size=25))

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview import SnapshotStore, with_deal_keys
 from pipereview.batch import run_batch
 from pipereview.coaching import CoachingContext
@@ -43,7 +44,7 @@ def _folded(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(NAMES)
 def test_rep_file_names_are_one_per_rep_and_never_the_summarys(names: list[str]) -> None:
     stems = file_stems(sorted(set(names)))

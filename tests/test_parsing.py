@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview.parsing import (
     DATE_RANGE,
     MAX_AMOUNT,
@@ -150,7 +151,7 @@ CELLS = st.one_of(st.text(max_size=30), st.text(alphabet=_CELL_CHARS, max_size=2
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(CELLS, min_size=1, max_size=8), st.sampled_from([".", ","]))
 def test_any_amount_cell_is_a_finite_amount_a_blank_or_bad(cells: list[str],
                                                            decimal: str) -> None:
@@ -161,7 +162,7 @@ def test_any_amount_cell_is_a_finite_amount_a_blank_or_bad(cells: list[str],
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(CELLS, min_size=1, max_size=8), st.sampled_from(["iso", "dmy", "mdy"]))
 def test_any_date_cell_is_an_in_range_date_a_blank_or_bad(cells: list[str], fmt: str) -> None:
     series = pd.Series(cells, dtype="str")
@@ -174,7 +175,7 @@ def test_any_date_cell_is_an_in_range_date_a_blank_or_bad(cells: list[str], fmt:
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(CELLS, min_size=1, max_size=8))
 def test_any_probability_cell_is_in_0_1_a_blank_or_bad(cells: list[str]) -> None:
     values, bad = parse_probabilities(pd.Series(cells, dtype="str"))

@@ -24,6 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview.bant import BANT_COLUMNS, bant_check, missed_criteria, process_rollup
 from pipereview.errors import InputError
 from pipereview.ingest_week import ingest_week
@@ -505,7 +506,7 @@ def reference(model_name: str, stage: str, met: set[str]
     return evidence + 1, tuple(missing), tuple(dict.fromkeys(next_actions))
 
 
-@settings(max_examples=40, deadline=None, database=None)
+@settings(max_examples=examples(40), deadline=None, database=None)
 @given(data=st.data())
 def test_matches_a_row_by_row_reference_on_every_shipped_model(data: st.DataObject) -> None:
     rows = []
@@ -547,7 +548,7 @@ def test_planted_inflation_rate_in_the_sample_store(tmp_path: Path) -> None:
     assert set(gaps["stage_model"]) == {"generic_4", "hubspot", "industrial_b2b", "salesforce"}
 
 
-@settings(max_examples=40, deadline=None, database=None)
+@settings(max_examples=examples(40), deadline=None, database=None)
 @given(data=st.data())
 def test_columns_the_export_lacks_are_never_gaps(data: st.DataObject) -> None:
     """With random evidence columns absent, only recorded gaps count: the result equals the

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview._csvscan import scan_csv
 from pipereview._csvtext import split_lines, split_record
 from pipereview.errors import EncodingError, InputError, PipereviewError
@@ -116,7 +117,7 @@ _SETTINGS = {"deadline": None, "derandomize": True,
              "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
 
-@settings(max_examples=40, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=examples(40), **_SETTINGS)  # type: ignore[arg-type]
 @given(messy_exports())
 # found by the larger run: the only deal row has an unquoted comma in its name, one field
 # more than the header (the CSV reader only warned and cut it)
@@ -139,7 +140,7 @@ def test_every_deal_is_stored_exactly_or_the_file_is_refused_naming_a_line(
 
 
 @pytest.mark.slow
-@settings(max_examples=150, **_SETTINGS)  # type: ignore[arg-type]
+@settings(max_examples=examples(150), **_SETTINGS)  # type: ignore[arg-type]
 @given(messy_exports())
 def test_every_deal_is_stored_exactly_or_refused_many_files(
         tmp_path_factory: pytest.TempPathFactory,

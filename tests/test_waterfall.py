@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview.movements import deal_movements
 from pipereview.waterfall import STEPS, period_bounds, waterfall, waterfall_deals
 
@@ -165,7 +166,7 @@ def _pipeline_cents(frame: pd.DataFrame) -> int:
     return int(np.rint(frame.loc[chosen, "amount"].to_numpy() * 100).astype(np.int64).sum())
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_DEAL, max_size=8), st.lists(_DEAL, max_size=8))
 def test_waterfall_reconciles_to_the_cent(prev_deals: list[Any], curr_deals: list[Any]) -> None:
     prev, curr = _frame(prev_deals), _frame(curr_deals)

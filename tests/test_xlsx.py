@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
+from _budget import examples
 from pipereview._sheetxml import check_zip, scan_sheet
 from pipereview._xlsx import sheet_last_row
 from pipereview.errors import InputError, PipereviewError
@@ -146,7 +147,7 @@ def test_rows_below_the_deals_holding_only_notes_or_formulas_are_accounted(
 
 
 @pytest.mark.slow
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=examples(40), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(amounts=st.lists(st.integers(1, 10_000_000), min_size=1, max_size=25),
        blanks=st.sets(st.integers(0, 24), max_size=4),
