@@ -5,7 +5,7 @@
 Ingests the sample exports into a temporary store (unless ``--store``), then, in the
 same run:
 
-- ``pipereview.batch.run_batch`` for every sample team (parallel kernels, keyed history
+- ``pipereview.delivery._batch.run_batch`` for every sample team (parallel kernels, keyed history
   computed once and shared);
 - the naive way: for each team, one ``papermill`` command (a new process) on the same
   notebook with the same parameters (``-r`` raw strings), one after the other, each team's
@@ -39,9 +39,9 @@ def cell_seconds(executed: Path) -> float:
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _machine import describe_machine
-    from pipereview.batch import default_notebook, run_batch
-    from pipereview.ingest_week import ingest_folder
-    from pipereview.store import SnapshotStore
+    from pipereview.delivery._batch import default_notebook, run_batch
+    from pipereview.history._intake import ingest_folder
+    from pipereview.history._store import SnapshotStore
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path)

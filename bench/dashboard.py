@@ -102,7 +102,7 @@ def main() -> None:
 
     from _machine import describe_machine
     from pipereview.dashboard import Dashboard
-    from pipereview.ingest_week import ingest_folder
+    from pipereview.history._intake import ingest_folder
     from pipereview.serve import background_server, prepare_dashboard
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -37,15 +37,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipereview._memo import clear_caches
-from pipereview.aging import deal_risks, risk_summary, stage_durations
-from pipereview.conversion import cohort_conversion, sales_velocity
-from pipereview.forecast import period_forecast, stage_calibration
-from pipereview.funnel import funnel_shape, move_on_rates, stage_table
-from pipereview.prepared import PreparedHistory, prepare_history
-from pipereview.stages import load_stage_model
-from pipereview.trends import rep_comparison, weekly_metrics
-from pipereview.weeks import Week
+from pipereview.core._memo import clear_caches
+from pipereview.core._stages import load_stage_model
+from pipereview.core._weeks import Week
+from pipereview.diagnostics._aging import deal_risks, risk_summary, stage_durations
+from pipereview.diagnostics._conversion import cohort_conversion, sales_velocity
+from pipereview.diagnostics._forecast import period_forecast, stage_calibration
+from pipereview.diagnostics._funnel import funnel_shape, move_on_rates, stage_table
+from pipereview.diagnostics._trends import rep_comparison, weekly_metrics
+from pipereview.history._prepared import PreparedHistory, prepare_history
 
 _TEAMS = (("North", "industrial_b2b"), ("West", "generic_4"), ("East", "industrial_b2b"),
           ("South", "generic_4"))

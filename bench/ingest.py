@@ -31,9 +31,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import describe_machine
 from pipereview import SnapshotStore, read_export
-from pipereview._accounting import scan_export
-from pipereview.limits import ReadLimits
-from pipereview.readers import peek_export
+from pipereview.ingest._accounting import scan_export
+from pipereview.ingest._limits import ReadLimits
+from pipereview.ingest._readers import peek_export
 from pipereview.sample import generate_large_export
 
 GOAL = 3.0

@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
-from pipereview.ingest import read_export
-from pipereview.matching import match_deals
-from pipereview.movements import deal_movements
+from pipereview.diagnostics._waterfall import waterfall
+from pipereview.history._matching import match_deals
+from pipereview.history._movements import deal_movements
+from pipereview.ingest._export import read_export
 from pipereview.sample import generate_large_export
-from pipereview.waterfall import waterfall
 
 _FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 

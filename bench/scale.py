@@ -18,7 +18,7 @@ every 50 ms. Stages:
   writing it as the batch's shared history (Parquet);
 - ``notebook read``: what each team notebook does with it (read the shared file, keep
   its team's rows), against reading only that team's rows (a Parquet filter) -- a ratio;
-- ``batch``: :func:`pipereview.batch.run_batch` with ``notebooks/weekly_review.ipynb``
+- ``batch``: :func:`pipereview.delivery._batch.run_batch` with ``notebooks/weekly_review.ipynb``
   (it reads and keys the history itself, then runs one notebook per team). On the
   medium and full sizes only ``--batch-teams`` teams are run (default: medium 6,
   full 4; the full size one team at a time, ``--batch-workers``, to stay within
@@ -127,7 +127,7 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
     """Run one stage in this process; return its phases and facts."""
     import pandas as pd
 
-    from pipereview.store import SnapshotStore
+    from pipereview.history._store import SnapshotStore
 
     meter = Meter(max_gib)
     info: dict[str, Any] = {"baseline_gib": meter.baseline / GIB}
@@ -153,8 +153,8 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
         info["rows"] = rows
         info["store_mib"] = sum(p.stat().st_size for p in store.snapshot_dir.iterdir()) / 2**20
     elif stage == "history":
-        from pipereview.history import with_deal_keys
-        from pipereview.schema import open_mask
+        from pipereview.history._trail import with_deal_keys
+        from pipereview.ingest._schema import open_mask
 
         with meter.phase("history read"):
             history = store.history(last=LAST_WEEK)
@@ -184,7 +184,7 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
             rows = pd.read_parquet(shared, filters=[("team", "==", team)])
         del rows
     elif stage == "batch":
-        from pipereview.batch import run_batch
+        from pipereview.delivery._batch import run_batch
 
         chosen = store.info(LAST_WEEK)["teams"]
         if batch_teams:

@@ -54,8 +54,8 @@ def _registries_restored() -> Iterator[None]:
     stage models) is gone after it."""
     from pipereview.charts import charts
     from pipereview.coaching import coaching_rules, template_folders
-    from pipereview.columnmaps import column_maps
-    from pipereview.stages import stage_models
+    from pipereview.core._stages import stage_models
+    from pipereview.ingest._columnmaps import column_maps
 
     registries = (column_maps, stage_models, coaching_rules, charts, template_folders)
     for registry in registries:
@@ -69,8 +69,8 @@ def _registries_restored() -> Iterator[None]:
         registry._sources.update(sources)
         registry._plugins_loaded = loaded
     # the stage models a store's history bound (read in this test) are not the next test's
-    from pipereview import definitions
-    from pipereview.stages import bind_stage_models
+    from pipereview.core._stages import bind_stage_models
+    from pipereview.history import _definitions as definitions
 
     bind_stage_models([])
     definitions._ADOPTED[0] = ""
@@ -117,7 +117,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ``pytest -n`` share it (the first to ask builds it under a lock). Tests only read it."""
     from filelock import FileLock
 
-    from pipereview.ingest_week import ingest_folder
+    from pipereview.history._intake import ingest_folder
 
     shared = tmp_path_factory.getbasetemp().parent  # one folder per run, above the workers'
     root = shared / "sample-store" / "store"

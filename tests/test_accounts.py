@@ -1,11 +1,11 @@
-"""pipereview.accounts: ABC classes by won revenue, thresholds, ties and blank accounts."""
+"""pipereview.diagnostics._accounts: ABC classes by won revenue, thresholds, ties and blank accounts."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from pipereview.accounts import ABCSettings, abc_accounts, abc_summary
+from pipereview.diagnostics._accounts import ABCSettings, abc_accounts, abc_summary
 
 
 def won(rows: list[tuple[str, str, float]]) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""pipereview.aging: stage durations and deal risks, each flag with a planted case and a
+"""pipereview.diagnostics._aging: stage durations and deal risks, each flag with a planted case and a
 near miss, and the sample's planted pushes."""
 
 from __future__ import annotations
@@ -8,9 +8,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipereview.aging import RISK_FLAGS, RiskSettings, deal_risks, risk_summary, stage_durations
-from pipereview.history import deal_summary, deal_trail, with_deal_keys
-from pipereview.store import SnapshotStore
+from pipereview.diagnostics._aging import (
+    RISK_FLAGS,
+    RiskSettings,
+    deal_risks,
+    risk_summary,
+    stage_durations,
+)
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import deal_summary, deal_trail, with_deal_keys
 
 MONDAY = pd.Timestamp("2026-11-16")  # Monday of 2026-W47
 AS_OF_DAY = pd.Timestamp("2026-11-22")  # Sunday of 2026-W47: what a W47 export stands for

@@ -26,10 +26,10 @@ import yaml
 from typer.testing import CliRunner
 
 from pipereview.cli import app
-from pipereview.errors import InputError, PipereviewError
-from pipereview.ingest import read_export
-from pipereview.ingest_week import ingest_folder, quarantine_name
-from pipereview.store import SnapshotStore
+from pipereview.core._errors import InputError, PipereviewError
+from pipereview.history._intake import ingest_folder, quarantine_name
+from pipereview.history._store import SnapshotStore
+from pipereview.ingest._export import read_export
 
 BAD = Path(__file__).parent / "data" / "bad"
 GOOD = Path(__file__).parent / "data" / "headers" / "odoo.csv"
@@ -152,7 +152,7 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert "empty_0_bytes.csv is empty (0 bytes)" in plain.stderr
     assert debug.returncode != 0
     assert "Traceback (most recent call last)" in debug.stderr
-    assert "pipereview.errors.InputError" in debug.stderr
+    assert "pipereview.core._errors.InputError" in debug.stderr
 
 
 def test_refused_file_leaves_weeks_unchanged(store: Path) -> None:
@@ -169,7 +169,7 @@ def test_refused_file_leaves_weeks_unchanged(store: Path) -> None:
 
 
 def test_reader_can_keep_rows_wider_than_the_header() -> None:
-    from pipereview.readers import find_long_rows, peek_export, read_rows
+    from pipereview.ingest._readers import find_long_rows, peek_export, read_rows
 
     peek = peek_export(BAD / "more_fields_than_header.csv")
     frame = read_rows(peek, long_rows="keep")
@@ -188,7 +188,7 @@ def test_reader_can_keep_rows_wider_than_the_header() -> None:
 ])
 def test_reader_reports_the_rows_above_the_header(file: str, header_row: int,
                                                    titles: list[tuple[int, str]]) -> None:
-    from pipereview.readers import peek_export
+    from pipereview.ingest._readers import peek_export
 
     known = {cell.strip().casefold() for fixture in GOOD.parent.glob("*.csv")
              for cell in fixture.read_text(encoding="utf-8").splitlines()[0].replace('"', "")
@@ -386,8 +386,8 @@ def test_every_case_through_the_batch_ingest(case: dict[str, Any], tmp_path: Pat
     """The weekly job's folder ingest (``ingest_folder``, what ``pipereview demo`` and the
     scheduled ingest of a week folder run) gives the CLI's outcome for every case: refused
     with the file named and nothing stored, or stored with every row accounted for."""
-    from pipereview.errors import PipereviewError
-    from pipereview.ingest_week import ingest_folder
+    from pipereview.core._errors import PipereviewError
+    from pipereview.history._intake import ingest_folder
 
     week = tmp_path / "exports" / WEEK
     week.mkdir(parents=True)

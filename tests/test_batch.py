@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipereview import batch
-from pipereview.batch import run_batch, safe_folder_name
 from pipereview.cli import app
-from pipereview.errors import InputError
-from pipereview.store import SnapshotStore
+from pipereview.core._errors import InputError
+from pipereview.delivery import _batch as batch
+from pipereview.delivery._batch import run_batch, safe_folder_name
+from pipereview.history._store import SnapshotStore
 
 # jupyter_client leaves kernel sockets for the garbage collector to close; that is a
 # third-party ResourceWarning, not a fault of the batch
@@ -100,7 +100,7 @@ def test_an_interrupted_run_keeps_last_runs_outputs(sample_store: Path, tmp_path
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(batch, "_run_team", interrupted)
+    monkeypatch.setattr(batch, "run_team", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY, teams=["North"])
     assert _tree(tmp_path / W47) == before
@@ -120,13 +120,13 @@ def test_resume_keeps_unchanged_teams_and_reruns_on_new_inputs(
     first = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
                       teams=["North", "West"], workers=2)
     executed = []
-    real = batch._run_team
+    real = batch.run_team
 
     def counting(notebook: Path, team: str, *args: object, **kwargs: object) -> batch.TeamRun:
         executed.append(team)
         return real(notebook, team, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(batch, "_run_team", counting)
+    monkeypatch.setattr(batch, "run_team", counting)
     again = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
                       teams=["North", "West"], resume=True)
     assert executed == [] and all(t.resumed for t in again.teams)
@@ -162,14 +162,14 @@ def test_the_configuration_and_templates_reach_every_team(sample_store: Path,
                                                           tmp_path: Path) -> None:
     import nbformat
 
-    from pipereview.notebooks import new_team_notebook
+    from pipereview.delivery._notebooks import new_team_notebook
 
     notebook = new_team_notebook("config_probe", tmp_path)
     probe = nbformat.read(notebook, as_version=4)
     probe.cells = [probe.cells[1], nbformat.v4.new_code_cell(
         "import json\nfrom pathlib import Path\n"
         "from pipereview.config import load_config\n"
-        "from pipereview.stages import stage_model_names\n"
+        "from pipereview.core._stages import stage_model_names\n"
         "settings = load_config(config)\nsettings.use_templates()\n"
         "Path(out_dir, 'headline.json').write_text(json.dumps({'lang': lang, "
         "'stalled_days': settings.risk.stalled_days, 'models': stage_model_names()}))")]

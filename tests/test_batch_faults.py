@@ -21,10 +21,10 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
-from pipereview import batch
-from pipereview.batch import run_batch
 from pipereview.cli import app
-from pipereview.errors import PipereviewError
+from pipereview.core._errors import PipereviewError
+from pipereview.delivery import _batch as batch
+from pipereview.delivery._batch import run_batch
 
 pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
@@ -93,13 +93,13 @@ def _until(check: Callable[[], bool], seconds: float = 10) -> bool:
 def executed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The teams the batch runs (not the ones it keeps), in the order they start."""
     teams: list[str] = []
-    real = batch._run_team
+    real = batch.run_team
 
     def counting(notebook: Path, team: str, *args: Any, **kwargs: Any) -> batch.TeamRun:
         teams.append(team)
         return real(notebook, team, *args, **kwargs)
 
-    monkeypatch.setattr(batch, "_run_team", counting)
+    monkeypatch.setattr(batch, "run_team", counting)
     return teams
 
 
@@ -250,14 +250,14 @@ def test_a_full_disk_while_writing_the_week_keeps_last_weeks_folder(
     run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS, workers=2)
     before = _tree(out / W47)  # last run: complete, West failed
     trigger.unlink()
-    real = batch._write_text
+    real = batch.write_text_file
 
     def disk_full(path: Path, text: str) -> None:
         if path.name == "manifest.json":
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         real(path, text)
 
-    monkeypatch.setattr(batch, "_write_text", disk_full)
+    monkeypatch.setattr(batch, "write_text_file", disk_full)
     with pytest.raises(PipereviewError, match=r"the reports of 2026-W47 were not written "
                        r"\(the disk is full: \[Errno 28\] No space left on device: .*"
                        r"manifest.json'\); .*2026-W47 is as it was"):
@@ -270,7 +270,7 @@ def test_a_full_disk_while_writing_the_week_keeps_last_weeks_folder(
     assert "the disk is full" in result.output and "--resume keeps the teams" in result.output
     assert _tree(out / W47) == before  # last run's week, byte for byte
     assert sorted(p.name for p in out.iterdir()) == [W47]  # no staging left behind
-    monkeypatch.setattr(batch, "_write_text", real)
+    monkeypatch.setattr(batch, "write_text_file", real)
     trigger.touch()
     _rerun_finishes(notebook, trigger, sample_store, out, executed)
 

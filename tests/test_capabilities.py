@@ -1,4 +1,4 @@
-"""Tests of pipereview.capabilities: what an export lacks is said, never guessed.
+"""Tests of pipereview.diagnostics._capabilities: what an export lacks is said, never guessed.
 
 Hand-built snapshots without evidence, currency, account, activity date or team: each
 diagnostic that needs the column says "not checked" where its finding would be, and no
@@ -15,24 +15,24 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipereview.capabilities import (
+from pipereview.cli import app
+from pipereview.coaching.context import CoachingContext
+from pipereview.coaching.prompts import coaching_prompts, deal_subject, money_text
+from pipereview.coaching.registry import coaching_findings
+from pipereview.coaching.sheet import coaching_sheet, team_summary
+from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS
+from pipereview.delivery._review import amount_text
+from pipereview.delivery._textlint import lint_text, markdown_text
+from pipereview.diagnostics._capabilities import (
     currency_code,
     missing_for,
     not_checked,
     not_checked_notes,
     recorded_columns,
 )
-from pipereview.cli import app
-from pipereview.coaching.context import CoachingContext
-from pipereview.coaching.prompts import coaching_prompts, deal_subject, money_text
-from pipereview.coaching.registry import coaching_findings
-from pipereview.coaching.sheet import coaching_sheet, team_summary
-from pipereview.history import with_deal_keys
-from pipereview.process import process_gaps
-from pipereview.review import _money
-from pipereview.stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS
-from pipereview.store import SnapshotStore
-from pipereview.textlint import lint_text, markdown_text
+from pipereview.diagnostics._process import process_gaps
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import with_deal_keys
 
 W47 = "2026-W47"
 EVIDENCE = (*EVIDENCE_FLAG_FIELDS, *EVIDENCE_TEXT_FIELDS)
@@ -129,7 +129,7 @@ def test_an_absent_currency_prints_no_code(value: object) -> None:
     assert currency_code(value) == ""
     assert money_text(5482.0, value) == "5,482"
     assert money_text(54820.0, value, "zh") == "5.5万"
-    assert _money(5482.0, value) == "5,482"  # type: ignore[arg-type]
+    assert amount_text(5482.0, value) == "5,482"  # type: ignore[arg-type]
 
 
 def test_a_deal_without_account_reads_naturally() -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from _budget import examples
 from pipereview import charts
-from pipereview.errors import InputError
-from pipereview.stages import load_stage_model
+from pipereview.core._errors import InputError
+from pipereview.core._stages import load_stage_model
 
 STAGES = pd.DataFrame({"stage": ["negotiation", "initial_contact", "needs_confirmed"],
                        "deals": [2, 10, 5], "amount": [1200.0, 5000.0, 3100.0]})
@@ -293,7 +293,7 @@ def test_every_registered_chart_draws_hostile_team_and_rep_names(sample_store: A
                                                                  tmp_path: Any) -> None:
     from pipereview import SnapshotStore, with_deal_keys
     from pipereview.coaching import CoachingContext
-    from pipereview.targets import load_targets
+    from pipereview.diagnostics._targets import load_targets
 
     weeks = ["2026-W46", "2026-W47"]
     north = SnapshotStore(sample_store).history(teams=["North"], weeks=weeks)

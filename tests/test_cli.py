@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipereview.cli import app
-from pipereview.store import SnapshotStore
+from pipereview.history._store import SnapshotStore
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADERS = Path(__file__).parent / "data" / "headers"

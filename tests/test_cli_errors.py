@@ -26,9 +26,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from pipereview.cli import app
-from pipereview.errors import SchemaError
-from pipereview.ingest_week import ingest_week
-from pipereview.store import SnapshotStore
+from pipereview.core._errors import SchemaError
+from pipereview.history._intake import ingest_week
+from pipereview.history._store import SnapshotStore
 
 EXPORTS = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
 BAD = Path(__file__).parent / "data" / "bad"

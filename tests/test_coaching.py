@@ -27,7 +27,7 @@ from pipereview.coaching import (
     team_summary,
     unregister_rule,
 )
-from pipereview.errors import ConfigError
+from pipereview.core._errors import ConfigError
 
 W47 = "2026-W47"
 

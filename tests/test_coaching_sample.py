@@ -23,9 +23,9 @@ from pipereview.coaching import (
     rule_names,
     team_summary,
 )
-from pipereview.history import with_deal_keys
-from pipereview.store import SnapshotStore
-from pipereview.targets import load_targets
+from pipereview.diagnostics._targets import load_targets
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import with_deal_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "data" / "coaching"

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipereview._text import normalize_label
-from pipereview.columnmaps import (
+from pipereview.core._errors import ColumnMapError
+from pipereview.core._stages import EVIDENCE_TEXT_FIELDS, load_stage_model
+from pipereview.core._text import normalize_label
+from pipereview.ingest._columnmaps import (
     COMMON_HEADERS,
     REQUIRED_FIELDS,
     ColumnMap,
@@ -18,11 +20,9 @@ from pipereview.columnmaps import (
     detect_column_map,
     load_column_map,
 )
-from pipereview.errors import ColumnMapError
-from pipereview.ingest import read_export
-from pipereview.readers import peek_export
-from pipereview.schema import EXPORT_OPTIONAL_FIELDS
-from pipereview.stages import EVIDENCE_TEXT_FIELDS, load_stage_model
+from pipereview.ingest._export import read_export
+from pipereview.ingest._readers import peek_export
+from pipereview.ingest._schema import EXPORT_OPTIONAL_FIELDS
 
 HEADERS = Path(__file__).parent / "data" / "headers"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((HEADERS / "expected.yaml").read_text("utf-8"))

@@ -26,8 +26,8 @@ from _budget import examples
 from pipereview.cli import app
 from pipereview.coaching.registry import get_rule, rule_names
 from pipereview.config import SECTIONS, Config, load_config
-from pipereview.errors import ConfigError
-from pipereview.limits import ReadLimits
+from pipereview.core._errors import ConfigError
+from pipereview.ingest._limits import ReadLimits
 
 _ATTRIBUTE = {"accounts": "abc", "funnel_shape": "shape", "matching": "match",
               "trends": "trend"}

@@ -1,4 +1,4 @@
-"""pipereview.conversion: cohort conversion and sales velocity, hand-computed, a property
+"""pipereview.diagnostics._conversion: cohort conversion and sales velocity, hand-computed, a property
 test that the outcomes add up, and the sample's planted bottleneck."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview.conversion import OUTCOMES, cohort_conversion, sales_velocity
-from pipereview.forecast import ForecastSettings
-from pipereview.history import with_deal_keys
-from pipereview.store import SnapshotStore
+from pipereview.diagnostics._conversion import OUTCOMES, cohort_conversion, sales_velocity
+from pipereview.diagnostics._forecast import ForecastSettings
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import with_deal_keys
 
 STAGES = ["initial_contact", "needs_confirmed", "solution_quote", "negotiation", "won", "lost"]
 

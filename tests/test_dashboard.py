@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from pipereview.cli import app as cli
 from pipereview.dashboard import TABS, Dashboard, DashboardConfig, dashboard_notebook
-from pipereview.review import WeeklyReview
+from pipereview.delivery._review import WeeklyReview
 from pipereview.serve import check_address, prepare_dashboard, voila_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,7 +230,7 @@ def test_served_dashboard_uses_the_configuration(sample_store: Path, tmp_path: P
     config = DashboardConfig.read(state_dir / "dashboard.json")
     assert config.lang == "zh" and config.settings == str(state_dir / "settings.yaml")
     assert "ours" in (state_dir / "settings.yaml").read_text("utf-8")
-    from pipereview.stages import stage_models
+    from pipereview.core._stages import stage_models
 
     stage_models.unregister("mine")
     board = Dashboard.from_config(config)

@@ -27,8 +27,8 @@ import psutil
 import pytest
 
 from pipereview.dashboard import CONFIG_VARIABLE, Dashboard
+from pipereview.diagnostics._targets import load_targets
 from pipereview.serve import ServeState, background_server, prepare_dashboard
-from pipereview.targets import load_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "data" / "samples" / "targets.csv"
@@ -211,7 +211,7 @@ def test_manager_switches_team_week_rep_language_and_exports(
 def test_locked_dashboard_refuses_another_team(browser: Any, locked: tuple[ServeState, str],
                                                sample_store: Path, tmp_path: Path) -> None:
     state, url = locked
-    from pipereview.store import SnapshotStore
+    from pipereview.history._store import SnapshotStore
 
     everything = SnapshotStore(sample_store).history()
     west_reps = set(everything.loc[everything["team"] == "West", "owner"])

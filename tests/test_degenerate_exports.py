@@ -4,9 +4,9 @@ Each case is a CRM format of the sample generator with one optional column remov
 degenerate shape (all open deals in one stage, no closed deals, one rep, one stored week,
 no accounts, no currency). It runs through the whole weekly flow through the package's
 API — ingest into a temporary store, the week's change summary and ``pipereview changes``,
-every section of :class:`~pipereview.review.WeeklyReview`, the coaching pack, the
+every section of :class:`~pipereview.delivery._review.WeeklyReview`, the coaching pack, the
 dashboard's figures, tabs, action list and its CSV/XLSX export, in English and Chinese —
-and every text passes :func:`pipereview.textlint.lint_text`. The review must also agree
+and every text passes :func:`pipereview.delivery._textlint.lint_text`. The review must also agree
 with itself: one figure, one value, in the headline, the change summary and the dashboard.
 
 A case listed in :data:`KNOWN_FAILURES` still breaks (a producer not fixed yet): it is
@@ -28,10 +28,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipereview.columnmaps import REQUIRED_FIELDS, load_column_map
-from pipereview.review import _CATEGORIES  # the change categories as the section labels them
-from pipereview.stages import EVIDENCE_FIELDS, load_stage_model
-from pipereview.textlint import (
+from pipereview.core._stages import EVIDENCE_FIELDS, load_stage_model
+from pipereview.delivery._review import (
+    CATEGORY_LABELS,  # the change categories as the section labels them
+)
+from pipereview.delivery._textlint import (
     LintContext,
     file_text,
     html_text,
@@ -40,6 +41,7 @@ from pipereview.textlint import (
     terminal_text,
     xlsx_text,
 )
+from pipereview.ingest._columnmaps import REQUIRED_FIELDS, load_column_map
 
 WEEKS = ("2026-W45", "2026-W46", "2026-W47")
 LANGS = ("en", "zh")
@@ -235,12 +237,12 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
     from pipereview.coaching import write_coaching_pack
     from pipereview.dashboard._text import TABS
     from pipereview.dashboard.tabs import DashboardTabs
-    from pipereview.history import with_deal_keys
-    from pipereview.ingest_week import ingest_folder
-    from pipereview.review import WeeklyReview
-    from pipereview.store import SnapshotStore
-    from pipereview.targets import load_targets
-    from pipereview.weekly import week_change_summary
+    from pipereview.delivery._review import WeeklyReview
+    from pipereview.diagnostics._changes import week_change_summary
+    from pipereview.diagnostics._targets import load_targets
+    from pipereview.history._intake import ingest_folder
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._trail import with_deal_keys
 
     root = work / "store"
     ingest_folder(exports, store=root)
@@ -275,7 +277,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
             if name == "changes_section" and lang == "en":
                 counts = dict(line.split("\t")[:2] for line in html_text(section.body)
                               .splitlines() if line.count("\t") == 1)
-                shown_new = int(counts.get(_CATEGORIES["new"][0], "0").replace(",", ""))
+                shown_new = int(counts.get(CATEGORY_LABELS["new"][0], "0").replace(",", ""))
                 if counts and shown_new != headline.get("new_deals"):
                     disagreements.append(f"new deals: headline {headline.get('new_deals')!r} "
                                          f"but the changes section {shown_new} ({team}, {week})")
@@ -318,7 +320,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
                 disagreements.append(f"{mine}: headline {value!r} but the change summary "
                                      f"{theirs!r} ({team}, {week})")
     open_now = history[(history["snapshot_week"] == week) & (history["team"] == team)]
-    from pipereview.schema import open_mask
+    from pipereview.ingest._schema import open_mask
 
     if headline["open_deals"] != int(open_mask(open_now).sum()):
         disagreements.append(f"open_deals: headline {headline['open_deals']} but "
@@ -333,7 +335,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
 
 def _outcomes(small_sample: Path, fmt: Format, work: Path) -> Callable[[str, str], str]:
     """The state (open, won, lost) of each deal of ``fmt`` in each week, as ingested."""
-    from pipereview.ingest import read_export
+    from pipereview.ingest._export import read_export
 
     states: dict[tuple[str, str], str] = {}
     for week in WEEKS:
@@ -385,7 +387,7 @@ def test_every_text_of_the_weekly_flow_passes_the_lint(case: str, small_sample: 
 
 
 def test_the_matrix_covers_every_shipped_format_and_shape() -> None:
-    from pipereview.columnmaps import column_map_names
+    from pipereview.ingest._columnmaps import column_map_names
 
     shipped = set(column_map_names())
     assert shipped <= set(FORMATS) | set(ONE_WEEK_FORMATS)
@@ -446,7 +448,7 @@ def test_review_notebook_end_to_end_passes_the_lint(lang: str, small_sample: Pat
 
 def run_names(small_sample: Path) -> list[str]:
     """The proper names of the small sample (every team's latest export)."""
-    from pipereview.ingest import read_export
+    from pipereview.ingest._export import read_export
 
     names: set[str] = set()
     for path in sorted((small_sample / "exports" / WEEKS[-1]).iterdir()):

@@ -179,7 +179,7 @@ def make_sandbox(root: Path, stores: dict[str, Path], settings: dict[str, str]) 
 @contextlib.contextmanager
 def registries_kept() -> Iterator[None]:
     """Whatever a page registers (rules, charts, maps, models) is forgotten after it."""
-    from pipereview.registry import Registry
+    from pipereview.core._registry import Registry
 
     found = {id(value): value for module in list(sys.modules.values())
              if module is not None and module.__name__.startswith("pipereview")
@@ -512,7 +512,7 @@ class Page:
         """A batch run's command and inputs: the stored weeks' sources and the targets."""
         import hashlib
 
-        from pipereview.store import SnapshotStore
+        from pipereview.history._store import SnapshotStore
 
         where = self.cwd or self.sandbox
         store = SnapshotStore(where / (option(args, "--store") or "pipereview-data"))
@@ -629,10 +629,10 @@ class Page:
         keys = set(data) if isinstance(data, dict) else set()
         try:
             if "stages" in keys:
-                from pipereview.stages import load_stage_model
+                from pipereview.core._stages import load_stage_model
                 load_stage_model(path)
             elif "columns" in keys:
-                from pipereview.columnmaps import load_column_map
+                from pipereview.ingest._columnmaps import load_column_map
                 load_column_map(path)
             elif keys and keys <= {"rules", "disabled"}:
                 from pipereview.coaching import load_rule_settings

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from _budget import examples
-from pipereview.exports import safe_cells, table_bytes
+from pipereview.core._exports import safe_cells, table_bytes
 
 #: the starts of formulas, their full-width and small forms, blanks a spreadsheet trims,
 #: invisible characters, controls an XLSX cannot hold, and plain text
@@ -83,9 +83,9 @@ def test_control_characters_never_stop_an_export(fmt: str) -> None:
 @pytest.fixture(scope="module")
 def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """The keyed history of the sample's last two weeks."""
-    from pipereview.history import with_deal_keys
-    from pipereview.ingest_week import ingest_folder
-    from pipereview.store import SnapshotStore
+    from pipereview.history._intake import ingest_folder
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._trail import with_deal_keys
 
     exports = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
     store = tmp_path_factory.mktemp("two-weeks") / "store"

@@ -1,4 +1,4 @@
-"""pipereview.figures: each printed figure's one definition, by hand on small cases, and
+"""pipereview.diagnostics._figures: each printed figure's one definition, by hand on small cases, and
 one team-week giving one value of each figure in headline, changes, trends, review,
 dashboard state and coaching context."""
 
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from pipereview.coaching import CoachingContext, coaching_findings, coaching_prompts
-from pipereview.figures import (
+from pipereview.diagnostics._figures import (
     activity_days,
     as_of_day,
     coverage_needed,
@@ -28,10 +28,10 @@ from pipereview.figures import (
     stage_days,
     win_rate,
 )
-from pipereview.forecast import period_forecast
-from pipereview.history import with_deal_keys
-from pipereview.store import SnapshotStore
-from pipereview.targets import progress
+from pipereview.diagnostics._forecast import period_forecast
+from pipereview.diagnostics._targets import progress
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import with_deal_keys
 
 CLOSE = pd.Timestamp("2026-12-15")
 
@@ -262,9 +262,9 @@ def _store(tmp_path: Path) -> tuple[SnapshotStore, pd.DataFrame]:
 
 def test_one_team_week_gives_one_value_of_each_figure(tmp_path: Path) -> None:
     from pipereview.dashboard import Dashboard
-    from pipereview.review import WeeklyReview
-    from pipereview.trends import weekly_metrics
-    from pipereview.weekly import week_change_summary
+    from pipereview.delivery._review import WeeklyReview
+    from pipereview.diagnostics._changes import week_change_summary
+    from pipereview.diagnostics._trends import weekly_metrics
 
     store, targets = _store(tmp_path)
     history = with_deal_keys(store.history())
@@ -350,7 +350,7 @@ def test_new_deals_agree_with_a_brute_force_count_in_every_section(seed: int) ->
     """Random histories (deals arriving, leaving, coming back, closing; two teams starting
     in different weeks): trends and the coaching context count what a plain loop over the
     weeks counts."""
-    from pipereview.trends import weekly_metrics
+    from pipereview.diagnostics._trends import weekly_metrics
 
     rng = np.random.default_rng(seed)
     weeks = [f"2026-W{w}" for w in range(40, 47)]
@@ -383,11 +383,11 @@ def test_sample_store_one_value_per_team_week(tmp_path: Path) -> None:
     """On the sample store, for each team and its last weeks: the headline, `changes`, the
     trends and the coaching context give one number of new deals; days since activity
     are never negative; "behind plan" never stands beside an outlook that is on track."""
-    from pipereview.ingest_week import ingest_folder
-    from pipereview.review import WeeklyReview
-    from pipereview.targets import load_targets
-    from pipereview.trends import weekly_metrics
-    from pipereview.weekly import week_change_summary
+    from pipereview.delivery._review import WeeklyReview
+    from pipereview.diagnostics._changes import week_change_summary
+    from pipereview.diagnostics._targets import load_targets
+    from pipereview.diagnostics._trends import weekly_metrics
+    from pipereview.history._intake import ingest_folder
 
     samples = Path(__file__).resolve().parents[1] / "data" / "samples"
     store = SnapshotStore(tmp_path / "store")

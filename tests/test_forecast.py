@@ -1,4 +1,4 @@
-"""pipereview.forecast: weighted pipeline, roll-up, won to date, expected, gap, coverage,
+"""pipereview.diagnostics._forecast: weighted pipeline, roll-up, won to date, expected, gap, coverage,
 win rate and stage calibration, each on a small hand-computed history."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipereview.errors import InputError
-from pipereview.forecast import (
+from pipereview.core._errors import InputError
+from pipereview.diagnostics._forecast import (
     ForecastSettings,
     category_rollup,
     deal_key,

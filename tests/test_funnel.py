@@ -1,4 +1,4 @@
-"""Tests of pipereview.funnel: hand-computed stage table and the sample's planted shapes."""
+"""Tests of pipereview.diagnostics._funnel: hand-computed stage table and the sample's planted shapes."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview.funnel import (
+from pipereview.delivery._review import _SHAPES, WeeklyReview
+from pipereview.diagnostics._funnel import (
     SHAPE_LABELS,
     ShapeThresholds,
     funnel_shape,
     move_on_rates,
     stage_table,
 )
-from pipereview.review import _SHAPES, WeeklyReview
-from pipereview.store import SnapshotStore
+from pipereview.history._store import SnapshotStore
 
 NAN = float("nan")
 

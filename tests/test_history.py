@@ -1,4 +1,4 @@
-"""pipereview.history: stable keys across ID changes, trails, pushes, stage age, and the
+"""pipereview.history._trail: stable keys across ID changes, trails, pushes, stage age, and the
 patterns planted in the sample data (CRM migration, deals pushed three times)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipereview.history import (
+from pipereview.history._trail import (
     SUMMARY_COLUMNS,
     TRAIL_COLUMNS,
     days_in_stage,
@@ -18,7 +18,7 @@ from pipereview.history import (
     deal_trail,
     with_deal_keys,
 )
-from pipereview.ingest import read_export
+from pipereview.ingest._export import read_export
 from pipereview.sample import SampleSummary, generate_samples
 
 DAY = pd.Timestamp("2026-11-30")

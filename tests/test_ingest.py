@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 
 from _budget import examples
-from pipereview.errors import SchemaError, WeekExistsError
-from pipereview.ingest import load_snapshot, read_export
-from pipereview.ingest_week import ingest_week, quarantine_name
-from pipereview.store import SnapshotStore
+from pipereview.core._errors import SchemaError, WeekExistsError
+from pipereview.history._intake import ingest_week, quarantine_name
+from pipereview.history._store import SnapshotStore
+from pipereview.ingest._export import load_snapshot, read_export
 
 HEADERS = Path(__file__).parent / "data" / "headers"
 CHINESE = (HEADERS / "chinese_crm.csv").read_text("utf-8")
@@ -184,7 +184,7 @@ def test_week_is_stored_only_when_every_row_is_good(tmp_path: Path) -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from pipereview.errors import ColumnMapError  # noqa: E402
+from pipereview.core._errors import ColumnMapError  # noqa: E402
 
 _SF_HEADER = ["Opportunity ID", "Opportunity Name", "Opportunity Owner", "Stage", "Amount",
               "Close Date", "Created Date"]
@@ -330,16 +330,16 @@ def test_spreadsheet_numbers_stay_numbers_beside_decimal_comma_text(tmp_path: Pa
 ])
 def test_how_each_amount_cell_shows_its_format(cells: list[str], decimal: str | None,
                                                both: tuple[int, str] | None) -> None:
-    from pipereview._formatguess import amount_format
+    from pipereview.ingest._formatguess import amount_format
 
     found = amount_format(pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object))
     assert (found.decimal, found.both) == (decimal, both)
 
 
 def test_stage_names_two_models_know_choose_neither() -> None:
-    from pipereview._formatguess import choose_stage_model, stage_models_knowing
-    from pipereview.columnmaps import load_column_map
-    from pipereview.stages import load_stage_model
+    from pipereview.core._stages import load_stage_model
+    from pipereview.ingest._columnmaps import load_column_map
+    from pipereview.ingest._formatguess import choose_stage_model, stage_models_knowing
 
     names = pd.Series(["Needs Analysis", "Negotiation", "Proposal", None])
     assert stage_models_knowing(["Needs Analysis", "Negotiation", "Proposal"]) == [

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview._accounting import _RowSets
-from pipereview._rowchecks import currency_checks, mixed_currencies
-from pipereview.parsing import date_placeholders, parse_dates
-from pipereview.textcells import strip_text
+from pipereview.core._textcells import strip_text
+from pipereview.ingest._accounting import _RowSets
+from pipereview.ingest._parsing import date_placeholders, parse_dates
+from pipereview.ingest._rowchecks import currency_checks, mixed_currencies
 
 _SETTINGS = {"deadline": None, "derandomize": True}
 

@@ -1,4 +1,4 @@
-"""pipereview.matching and pipereview.movements: hand-computed pairs, scores, categories,
+"""pipereview.history._matching and pipereview.history._movements: hand-computed pairs, scores, categories,
 edge cases, and matching quality on generated pairs with known truth."""
 
 from __future__ import annotations
@@ -11,8 +11,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipereview.matching import MATCH_COLUMNS, MatchSettings, match_deals, normalize_account
-from pipereview.movements import CATEGORIES, MOVEMENT_COLUMNS, deal_movements
+from pipereview.history._matching import (
+    MATCH_COLUMNS,
+    MatchSettings,
+    match_deals,
+    normalize_account,
+)
+from pipereview.history._movements import CATEGORIES, MOVEMENT_COLUMNS, deal_movements
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = pd.Timestamp("2026-11-30")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipereview import _memo
-from pipereview.history import days_in_stage
-from pipereview.schema import stage_facts
+from pipereview.core import _memo
+from pipereview.history._trail import days_in_stage
+from pipereview.ingest._schema import stage_facts
 
 
 def _frame(dtype: str = "str") -> pd.DataFrame:

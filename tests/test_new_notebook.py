@@ -9,10 +9,10 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from pipereview.batch import run_batch
 from pipereview.cli import app
-from pipereview.errors import InputError
-from pipereview.notebooks import BATCH_PARAMETERS, check_team_notebook, new_team_notebook
+from pipereview.core._errors import InputError
+from pipereview.delivery._batch import run_batch
+from pipereview.delivery._notebooks import BATCH_PARAMETERS, check_team_notebook, new_team_notebook
 
 pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]

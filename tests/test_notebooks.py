@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pipereview.notebooks import BATCH_PARAMETERS, check_team_notebook
+from pipereview.delivery._notebooks import BATCH_PARAMETERS, check_team_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "weekly_review.ipynb"

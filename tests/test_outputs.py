@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 from _budget import examples
 from pipereview import SnapshotStore, with_deal_keys
-from pipereview.batch import run_batch
 from pipereview.coaching import CoachingContext
 from pipereview.coaching import pack as pack_module
 from pipereview.coaching.pack import SUMMARY_STEM, file_stems, safe_file_name, write_coaching_pack
-from pipereview.errors import InputError, PipereviewError
-from pipereview.staging import clean_leftovers, staged_folder, team_folders
+from pipereview.core._errors import InputError, PipereviewError
+from pipereview.core._staging import clean_leftovers, staged_folder, team_folders
+from pipereview.delivery._batch import run_batch
 
 pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
@@ -226,9 +226,9 @@ def test_published_pack_holds_only_each_teams_own_deals(sample_store: Path,
 @pytest.mark.slow
 def test_a_team_in_two_currencies_is_reported_without_adding_them(north: pd.DataFrame
                                                                   ) -> None:
-    from pipereview.review import WeeklyReview
-    from pipereview.schema import open_mask
-    from pipereview.weekly import change_summary
+    from pipereview.delivery._review import WeeklyReview
+    from pipereview.diagnostics._changes import change_summary
+    from pipereview.ingest._schema import open_mask
 
     history = north[north["team"] == "North"].copy()
     deal = history.loc[history["snapshot_week"] == W47, "deal_id"].iloc[0]
@@ -258,7 +258,7 @@ def test_a_team_in_two_currencies_is_reported_without_adding_them(north: pd.Data
 @pytest.fixture(scope="module")
 def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """The keyed history of the sample's last two weeks."""
-    from pipereview.ingest_week import ingest_folder
+    from pipereview.history._intake import ingest_folder
 
     exports = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
     store = tmp_path_factory.mktemp("two-weeks") / "store"
@@ -286,8 +286,7 @@ def test_markdown_sheets_show_an_ampersand_as_typed(two_weeks: pd.DataFrame, lan
 
 
 def test_the_chinese_index_page_is_all_chinese() -> None:
-    from pipereview import batch
-
+    from pipereview.delivery import _batch as batch
     runs = [batch.TeamRun(team="华东", folder="华东", status="ok", duration_s=12.5, attempts=1,
                           outputs={"html": "华东/review.html"},
                           headline={"open_deals": 175, "open_amount": 143_250_000.0,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview.parsing import (
+from pipereview.ingest._parsing import (
     DATE_RANGE,
     MAX_AMOUNT,
     clean_text,

@@ -84,13 +84,13 @@ def test_everything_written_follows_the_umask(umask: int, tmp_path: Path) -> Non
 
     # the writers the weekly batch uses, called one by one (the batch itself starts kernels)
     from pipereview.config import write_config
+    from pipereview.core._exports import write_table
+    from pipereview.core._staging import staged_folder
     from pipereview.dashboard import DashboardState
-    from pipereview.exports import write_table
-    from pipereview.history import with_deal_keys
-    from pipereview.review import WeeklyReview
+    from pipereview.delivery._review import WeeklyReview
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._trail import with_deal_keys
     from pipereview.serve import prepare_dashboard
-    from pipereview.staging import staged_folder
-    from pipereview.store import SnapshotStore
 
     state = prepare_dashboard(work / "state", store=store, warm=False)
     history = with_deal_keys(SnapshotStore(store).history())
@@ -128,8 +128,8 @@ def test_a_store_folder_keeps_its_own_mode(umask: int, tmp_path: Path) -> None:
 
 @pytest.mark.slow  # a kernel per team
 def test_a_weekly_batch_follows_the_umask(tmp_path: Path) -> None:
-    from pipereview.batch import run_batch
-    from pipereview.ingest_week import ingest_folder
+    from pipereview.delivery._batch import run_batch
+    from pipereview.history._intake import ingest_folder
 
     old = os.umask(0o027)
     try:

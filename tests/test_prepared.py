@@ -13,15 +13,20 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from pipereview import PreparedHistory, prepare_history
-from pipereview.aging import deal_risks, risk_summary, stage_durations
-from pipereview.conversion import cohort_conversion, sales_velocity
-from pipereview.forecast import period_forecast, stage_calibration, win_rates, won_deals
-from pipereview.funnel import funnel_shape, move_on_rates, stage_table
-from pipereview.history import days_in_stage
-from pipereview.schema import stage_facts
-from pipereview.store import SnapshotStore
-from pipereview.targets import load_targets
-from pipereview.trends import rep_comparison, weekly_metrics
+from pipereview.diagnostics._aging import deal_risks, risk_summary, stage_durations
+from pipereview.diagnostics._conversion import cohort_conversion, sales_velocity
+from pipereview.diagnostics._forecast import (
+    period_forecast,
+    stage_calibration,
+    win_rates,
+    won_deals,
+)
+from pipereview.diagnostics._funnel import funnel_shape, move_on_rates, stage_table
+from pipereview.diagnostics._targets import load_targets
+from pipereview.diagnostics._trends import rep_comparison, weekly_metrics
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import days_in_stage
+from pipereview.ingest._schema import stage_facts
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

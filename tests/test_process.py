@@ -1,4 +1,4 @@
-"""pipereview.process and pipereview.bant: evidence stage, stage inflation, gaps, BANT and
+"""pipereview.diagnostics._process and pipereview.diagnostics._bant: evidence stage, stage inflation, gaps, BANT and
 roll-ups. Expected values are worked out by hand from the stage models' YAML:
 
 industrial_b2b (open stages 1-5)
@@ -25,10 +25,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview.bant import BANT_COLUMNS, bant_check, missed_criteria, process_rollup
-from pipereview.errors import InputError
-from pipereview.ingest_week import ingest_week
-from pipereview.process import (
+from pipereview.core._errors import InputError
+from pipereview.core._stages import (
+    EVIDENCE_FIELDS,
+    EVIDENCE_TEXT_FIELDS,
+    load_stage_model,
+    stage_model_names,
+)
+from pipereview.diagnostics._bant import BANT_COLUMNS, bant_check, missed_criteria, process_rollup
+from pipereview.diagnostics._process import (
     GAP_COLUMNS,
     MissingColumn,
     criterion_label,
@@ -36,13 +41,8 @@ from pipereview.process import (
     process_gaps,
     with_labels,
 )
-from pipereview.stages import (
-    EVIDENCE_FIELDS,
-    EVIDENCE_TEXT_FIELDS,
-    load_stage_model,
-    stage_model_names,
-)
-from pipereview.store import SnapshotStore
+from pipereview.history._intake import ingest_week
+from pipereview.history._store import SnapshotStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 

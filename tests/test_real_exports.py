@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipereview.cli import app
-from pipereview.store import SnapshotStore
+from pipereview.history._store import SnapshotStore
 
 WEEK = "2026-W47"
 
@@ -152,8 +152,8 @@ def test_amounts_that_read_both_ways_are_refused_with_both_readings(tmp_path: Pa
 
 def test_weeks_without_an_account_column_are_matched_within_owner_and_team(
         tmp_path: Path) -> None:
-    from pipereview.ingest import read_export
-    from pipereview.matching import match_deals
+    from pipereview.history._matching import match_deals
+    from pipereview.ingest._export import read_export
 
     header = "Record ID,Deal Name,Deal Stage,Close Date,Deal owner,Amount,Create Date\n"
     before = tmp_path / "w46.csv"

@@ -23,13 +23,13 @@ from typer.testing import CliRunner
 from pipereview.charts import chart_names, draw_charts, register_chart
 from pipereview.cli import app
 from pipereview.coaching import CoachingContext, coaching_sheet, get_rule, rule_names
-from pipereview.columnmaps import column_maps, detect_column_map, load_column_map
 from pipereview.config import Config, load_config
-from pipereview.errors import ColumnMapError, ConfigError, StageModelError
-from pipereview.registry import Registry, use_folder
-from pipereview.schema import open_mask
-from pipereview.stages import load_stage_model, stage_models
-from pipereview.store import SnapshotStore
+from pipereview.core._errors import ColumnMapError, ConfigError, StageModelError
+from pipereview.core._registry import Registry, use_folder
+from pipereview.core._stages import load_stage_model, stage_models
+from pipereview.history._store import SnapshotStore
+from pipereview.ingest._columnmaps import column_maps, detect_column_map, load_column_map
+from pipereview.ingest._schema import open_mask
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTH_W47 = ROOT / "data" / "samples" / "exports" / "2026-W47" / "north.csv"
@@ -390,7 +390,7 @@ def test_importing_pipereview_loads_no_plug_in(
             "pipereview.templates", "pipereview.charts")))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT / "src")])}
     code = ("import pipereview, pipereview.coaching, pipereview.charts, pipereview.config, "
-            "pipereview.dashboard, pipereview.batch, pipereview.cli")
+            "pipereview.dashboard, pipereview.delivery._batch, pipereview.cli")
     imported = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                               text=True, timeout=120)
     assert imported.returncode == 0, imported.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipereview.batch import BatchResult, run_batch
+from pipereview.delivery._batch import BatchResult, run_batch
 
 ROOT = Path(__file__).resolve().parents[1]
 

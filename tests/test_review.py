@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipereview.review import WeeklyReview
+from pipereview.delivery._review import WeeklyReview
 
 DUE = pd.Timestamp("2026-12-18")
 

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview._csvscan import scan_csv
-from pipereview._csvtext import split_lines, split_record
-from pipereview.errors import EncodingError, InputError, PipereviewError
-from pipereview.ingest import read_export
-from pipereview.limits import ReadLimits
-from pipereview.parsing import clean_text
+from pipereview.core._errors import EncodingError, InputError, PipereviewError
+from pipereview.ingest._csvscan import scan_csv
+from pipereview.ingest._csvtext import split_lines, split_record
+from pipereview.ingest._export import read_export
+from pipereview.ingest._limits import ReadLimits
+from pipereview.ingest._parsing import clean_text
 
 WEEK = "2026-W47"
 HEADER = ["ID", "Opportunity", "Customer", "Salesperson", "Sales Team", "Stage",

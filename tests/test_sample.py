@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipereview.columnmaps import load_column_map
-from pipereview.ingest import read_export
+from pipereview.core._stages import EVIDENCE_TEXT_FIELDS, load_stage_model
+from pipereview.core._weeks import Week
+from pipereview.history._store import SnapshotStore
+from pipereview.ingest._columnmaps import load_column_map
+from pipereview.ingest._export import read_export
 from pipereview.sample import TEAMS, generate_large_export, generate_samples
-from pipereview.stages import EVIDENCE_TEXT_FIELDS, load_stage_model
-from pipereview.store import SnapshotStore
-from pipereview.weeks import Week
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 WEEKS = [f"2026-W{n}" for n in range(36, 48)]

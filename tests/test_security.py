@@ -29,11 +29,11 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from pipereview import batch
-from pipereview.batch import run_batch, safe_folder_name
 from pipereview.cli import app
-from pipereview.errors import InputError, InvalidWeekError
-from pipereview.store import SnapshotStore
+from pipereview.core._errors import InputError, InvalidWeekError
+from pipereview.delivery import _batch as batch
+from pipereview.delivery._batch import run_batch, safe_folder_name
+from pipereview.history._store import SnapshotStore
 
 # jupyter_client leaves kernel sockets for the garbage collector to close (as in test_batch)
 pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
@@ -323,7 +323,7 @@ def test_every_command_refuses_a_traversing_week(command: list[str], week: str,
 def test_prompt_template_names_cannot_leave_the_template_folders(name: str, tmp_path: Path
                                                                  ) -> None:
     from pipereview.coaching import PromptTemplates
-    from pipereview.errors import ConfigError
+    from pipereview.core._errors import ConfigError
 
     (tmp_path / "mine" / "en").mkdir(parents=True)
     (tmp_path / "secret.j2").write_text("{% block observation %}secret{% endblock %}",
@@ -340,7 +340,7 @@ def test_prompt_template_names_cannot_leave_the_template_folders(name: str, tmp_
 
 def test_a_rule_named_like_a_path_finds_no_template(tmp_path: Path) -> None:
     from pipereview.coaching import coaching_prompts, register_rule, unregister_rule
-    from pipereview.errors import ConfigError
+    from pipereview.core._errors import ConfigError
 
     name = "../../../secret"
     (tmp_path / "secret.j2").write_text("{% block observation %}secret{% endblock %}",
@@ -366,7 +366,7 @@ def test_crm_names_that_are_no_shipped_map_are_refused(confined: Path) -> None:
 
 @pytest.mark.parametrize("existing", ["mine.yaml", "/etc/passwd"])
 def test_crm_never_reads_a_path(existing: str, confined: Path) -> None:
-    from pipereview.columnmaps import load_column_map
+    from pipereview.ingest._columnmaps import load_column_map
 
     (confined / "export.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     (confined / "mine.yaml").write_text(
@@ -376,14 +376,14 @@ def test_crm_never_reads_a_path(existing: str, confined: Path) -> None:
     assert result.exit_code == 1 and "unknown column map" in result.output
 
 
-@pytest.mark.parametrize(("loader", "what"), [("columnmaps.load_column_map", "column map"),
-                                          ("stages.load_stage_model", "stage model")])
+@pytest.mark.parametrize(("loader", "what"), [("ingest.load_column_map", "column map"),
+                                          ("core.load_stage_model", "stage model")])
 @pytest.mark.parametrize("name", ["../../etc/passwd_missing", "../x", "hubspot/../x"])
 def test_names_that_are_not_shipped_are_only_paths_when_they_exist(loader: str, what: str,
                                                                    name: str) -> None:
     import importlib
 
-    from pipereview.errors import PipereviewError
+    from pipereview.core._errors import PipereviewError
 
     module, function = loader.split(".")
     load = getattr(importlib.import_module(f"pipereview.{module}"), function)
@@ -512,7 +512,7 @@ def test_coaching_pack_never_writes_through_planted_symlinks(sample_store: Path,
 def test_the_store_refuses_names_no_folder_can_carry(hostile_store: Path, tmp_path: Path
                                                       ) -> None:
     """The first defence: a write through the store checks every team and rep name."""
-    from pipereview.errors import SchemaError
+    from pipereview.core._errors import SchemaError
 
     rows = SnapshotStore(hostile_store).read(W47)
     with pytest.raises(SchemaError, match="usable as a folder or file name"):
@@ -597,7 +597,7 @@ def test_team_name_never_becomes_notebook_code(sample_store: Path, confined: Pat
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_weekly_review_html_holds_no_executable_data(hostile_store: Path, hostile_targets: Path,
                                                      lang: str) -> None:
-    from pipereview.review import WeeklyReview
+    from pipereview.delivery._review import WeeklyReview
 
     review = WeeklyReview.from_files(team=SCRIPT_TEAM, week=W47, lang=lang,
                                      store=str(hostile_store), targets=str(hostile_targets))
@@ -631,8 +631,8 @@ def test_coaching_sheets_hold_no_executable_data(folder_hostile: tuple[Path, Pat
 def test_dashboard_tabs_hold_no_executable_data(hostile_store: Path, hostile_targets: Path
                                                 ) -> None:
     from pipereview.dashboard import TABS, Dashboard
-    from pipereview.history import with_deal_keys
-    from pipereview.targets import load_targets
+    from pipereview.diagnostics._targets import load_targets
+    from pipereview.history._trail import with_deal_keys
 
     history = with_deal_keys(SnapshotStore(hostile_store).history())
     board = Dashboard(history, targets=load_targets(hostile_targets), team=SCRIPT_TEAM)
@@ -712,7 +712,7 @@ def _check_cells(table: pd.DataFrame, column: str = "deal") -> None:
 def test_table_bytes_quote_formulas_and_keep_numbers() -> None:
     from openpyxl import load_workbook
 
-    from pipereview.exports import table_bytes
+    from pipereview.core._exports import table_bytes
 
     text = table_bytes(_frame(), "csv").decode("utf-8-sig")
     header, *rows = csv.reader(io.StringIO(text, newline=""), quoting=csv.QUOTE_NONNUMERIC)
@@ -737,7 +737,7 @@ SPLITTING = ["Acme\r=1+2", "Acme\n=1+2", "Acme\r\n@SUM(A1)", "Acme;=1+2", "Acme,
 def test_csv_cells_never_split_into_a_formula(separator: str) -> None:
     """Excel splits a CSV on the locale's list separator (``;`` in German or French
     Excel) and on a bare carriage return: no piece may start a formula."""
-    from pipereview.exports import FORMULA_STARTS, table_bytes
+    from pipereview.core._exports import FORMULA_STARTS, table_bytes
 
     frame = pd.DataFrame({"deal": SPLITTING, "amount": -1.5})
     text = table_bytes(frame, "csv").decode("utf-8-sig")
@@ -751,7 +751,7 @@ def test_csv_cells_never_split_into_a_formula(separator: str) -> None:
 
 
 def test_formula_column_names_are_quoted_too() -> None:
-    from pipereview.exports import safe_cells
+    from pipereview.core._exports import safe_cells
 
     assert list(safe_cells(pd.DataFrame({"=cmd": [1]})).columns) == ["'=cmd"]
 
@@ -762,7 +762,7 @@ def test_dashboard_action_list_export_is_formula_safe(hostile_store: Path, tmp_p
     from openpyxl import load_workbook
 
     from pipereview.dashboard import Dashboard
-    from pipereview.history import with_deal_keys
+    from pipereview.history._trail import with_deal_keys
 
     board = Dashboard(with_deal_keys(SnapshotStore(hostile_store).history()), team=HTML_TEAM)
     csv, xlsx = board.export_actions(tmp_path)
@@ -792,7 +792,7 @@ def test_coaching_findings_csv_is_formula_safe(folder_hostile: tuple[Path, Path]
 
 
 def test_every_table_writer_goes_through_exports() -> None:
-    """CSV/XLSX written for people: only pipereview.exports calls to_csv / to_excel; the
+    """CSV/XLSX written for people: only pipereview.core._exports calls to_csv / to_excel; the
     one other writer is the quarantine file, which keeps the rejected rows as they were."""
     writers = {}
     for path in sorted((ROOT / "src" / "pipereview").rglob("*.py")):
@@ -802,14 +802,14 @@ def test_every_table_writer_goes_through_exports() -> None:
         found = re.findall(r"\.(to_csv|to_excel|ExcelWriter)\(", text)
         if found:
             writers[path.name] = sorted(set(found))
-    assert writers == {"exports.py": ["ExcelWriter", "to_csv", "to_excel"],
-                       "ingest_week.py": ["to_csv"]}
+    assert writers == {"_exports.py": ["ExcelWriter", "to_csv", "to_excel"],
+                       "_intake.py": ["to_csv"]}
 
 
 def test_quarantine_keeps_raw_values(tmp_path: Path) -> None:
     """The quarantine file is for fixing the export and re-ingesting: a rejected row is
     kept exactly as the CRM wrote it, formulas included (open it as text, not in Excel)."""
-    from pipereview.ingest_week import ingest_week
+    from pipereview.history._intake import ingest_week
 
     export = tmp_path / "north.csv"
     export.write_text(
@@ -833,7 +833,7 @@ def test_quarantine_keeps_raw_values(tmp_path: Path) -> None:
 #   locked dashboard probed for another team through the page's widgets and its kernel)
 def test_locked_dashboard_refuses_and_holds_no_other_team(hostile_store: Path) -> None:
     from pipereview.dashboard import TABS, Dashboard
-    from pipereview.history import with_deal_keys
+    from pipereview.history._trail import with_deal_keys
 
     history = with_deal_keys(SnapshotStore(hostile_store).history())
     board = Dashboard(history, team=HTML_TEAM, locked=True)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from pipereview.errors import StageModelError
-from pipereview.stages import EVIDENCE_FIELDS, load_stage_model, stage_model_names
+from pipereview.core._errors import StageModelError
+from pipereview.core._stages import EVIDENCE_FIELDS, load_stage_model, stage_model_names
 
 
 def test_shipped_models() -> None:

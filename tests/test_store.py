@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import pipereview.store as store_module
-from pipereview.errors import (
+import pipereview.history._store as store_module
+from pipereview.core._errors import (
     DamagedWeekError,
     InvalidWeekError,
     SchemaError,
@@ -22,9 +22,9 @@ from pipereview.errors import (
     WeekExistsError,
     WeekNotFoundError,
 )
-from pipereview.fileio import atomic_write
-from pipereview.store import SnapshotStore
-from pipereview.storecheck import verify_store
+from pipereview.core._files import atomic_write
+from pipereview.history._store import SnapshotStore
+from pipereview.history._verify import verify_store
 
 
 def snapshot(week: str, deals: dict[str, float], team: str = "North") -> pd.DataFrame:
@@ -143,8 +143,8 @@ def test_sources_are_fingerprinted(store_dir: Path, tmp_path: Path) -> None:
 
 
 def test_every_written_week_records_its_stage_models(store_dir: Path) -> None:
-    from pipereview.definitions import ATTRS_KEY, definition_version
-    from pipereview.stages import load_stage_model
+    from pipereview.core._stages import load_stage_model
+    from pipereview.history._definitions import ATTRS_KEY, definition_version
 
     store = SnapshotStore(store_dir)
     store.add(snapshot("2026-W47", {"A": 1.0}), "2026-W47")  # no ingest: the names resolved

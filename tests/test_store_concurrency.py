@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pipereview.store import SnapshotStore
-from pipereview.storecheck import verify_store
+from pipereview.history._store import SnapshotStore
+from pipereview.history._verify import verify_store
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +31,8 @@ ROUNDS = 5
 # the other racers (a file each under meet/i) after reading and before writing.
 RACER = """
 import importlib, json, pathlib, sys, time
-iw = importlib.import_module("pipereview.ingest_week")
-from pipereview.errors import PipereviewError
+iw = importlib.import_module("pipereview.history._intake")
+from pipereview.core._errors import PipereviewError
 name, races = sys.argv[1], json.loads(sys.argv[2])
 read = iw.read_export
 def racing(meet, count):

@@ -17,15 +17,15 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from pipereview import definitions
 from pipereview.cli import app
-from pipereview.definitions import DefinitionsConflictError, definition_version
-from pipereview.errors import StoreError
-from pipereview.history import load_history, read_history_file
-from pipereview.stages import bind_stage_models, load_stage_model, stage_models
-from pipereview.store import SnapshotStore
-from pipereview.storecheck import record_definitions, verify_store
-from pipereview.weekfiles import META_KEY
+from pipereview.core._errors import StoreError
+from pipereview.core._stages import bind_stage_models, load_stage_model, stage_models
+from pipereview.history import _definitions as definitions
+from pipereview.history._definitions import DefinitionsConflictError, definition_version
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import load_history, read_history_file
+from pipereview.history._verify import record_definitions, verify_store
+from pipereview.history._weekfiles import META_KEY
 
 # a process of its own: stages Lead, Pitch, Deal that no shipped model knows
 OWN_MODEL = """\
@@ -211,7 +211,7 @@ def test_the_batch_history_file_carries_the_definitions(own_store: Path,
     bind_stage_models([])
     definitions._ADOPTED[0] = ""
     # a kernel reading it as the review notebook does
-    from pipereview.review import WeeklyReview
+    from pipereview.delivery._review import WeeklyReview
 
     review = WeeklyReview.from_files(team="Europe", week="2026-W47", history_path=str(path))
     body = review.funnel_section().body
@@ -225,8 +225,8 @@ def test_run_and_serve_kernels_read_the_definitions_in_a_fresh_process(own_store
     path = tmp_path / "history.parquet"
     load_history(own_store).to_parquet(path, index=False)
     code = (
-        "from pipereview.review import WeeklyReview\n"
-        "from pipereview.stages import stage_models\n"
+        "from pipereview.delivery._review import WeeklyReview\n"
+        "from pipereview.core._stages import stage_models\n"
         "assert 'acme_flow' not in stage_models\n"
         f"review = WeeklyReview.from_files(team='Europe', week='2026-W47', "
         f"history_path={str(path)!r})\n"

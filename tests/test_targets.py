@@ -1,4 +1,4 @@
-"""pipereview.targets: loading at the edge, SMART decomposition (the docs/method.md §3 worked
+"""pipereview.diagnostics._targets: loading at the edge, SMART decomposition (the docs/method.md §3 worked
 example, calendar weeks, the 4-week convention, reps), progress against plan, and the
 sample store's planted targets."""
 
@@ -13,11 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipereview.errors import InputError
-from pipereview.forecast import period_forecast
-from pipereview.ingest_week import ingest_folder
-from pipereview.store import SnapshotStore
-from pipereview.targets import (
+from pipereview.core._errors import InputError
+from pipereview.diagnostics._forecast import period_forecast
+from pipereview.diagnostics._targets import (
     PlanSettings,
     allocate_cents,
     decompose_target,
@@ -26,6 +24,8 @@ from pipereview.targets import (
     progress,
     rep_targets,
 )
+from pipereview.history._intake import ingest_folder
+from pipereview.history._store import SnapshotStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 FOUR_WEEKS = PlanSettings(week_rule="four_week_month")

@@ -1,4 +1,4 @@
-"""pipereview.textlint: each rule on a small text that breaks it and one that does not, in
+"""pipereview.delivery._textlint: each rule on a small text that breaks it and one that does not, in
 English and Chinese; the visible text of HTML, Markdown, terminal tables, CSV and XLSX."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipereview.exports import table_bytes
-from pipereview.textlint import (
+from pipereview.core._exports import table_bytes
+from pipereview.delivery._textlint import (
     LintContext,
     file_text,
     html_text,

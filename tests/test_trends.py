@@ -1,4 +1,4 @@
-"""pipereview.trends: week-over-week metrics per team and reps against the team median."""
+"""pipereview.diagnostics._trends: week-over-week metrics per team and reps against the team median."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipereview.trends import METRICS, TrendSettings, quarter_of, rep_comparison, weekly_metrics
+from pipereview.diagnostics._trends import (
+    METRICS,
+    TrendSettings,
+    quarter_of,
+    rep_comparison,
+    weekly_metrics,
+)
 
 
 def row(week: str, deal_id: str, stage: str, amount: float, *, owner: str = "Ann",
@@ -96,11 +102,11 @@ def test_quarter_of_and_inputs_unchanged() -> None:
 def test_weekly_metrics_equal_the_week_by_week_computation(sample_store: Path) -> None:
     # all weeks at once (as-of joins) must give exactly what each week's own computation
     # gives: every team, week and metric of the sample, targets included
-    from pipereview.history import with_deal_keys
-    from pipereview.store import SnapshotStore
-    from pipereview.targets import load_targets
-    from pipereview.trends import METRICS, TrendSettings, _metrics_at
-    from pipereview.weeks import Week
+    from pipereview.core._weeks import Week
+    from pipereview.diagnostics._targets import load_targets
+    from pipereview.diagnostics._trends import METRICS, TrendSettings, _metrics_at
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._trail import with_deal_keys
 
     history = with_deal_keys(SnapshotStore(sample_store).history())
     targets = load_targets(Path(__file__).resolve().parents[1] / "data" / "samples"

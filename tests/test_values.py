@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-import pipereview.ingest as ingest_module
-from pipereview.errors import Problem
-from pipereview.ingest import read_export
-from pipereview.readers import read_rows
+import pipereview.ingest._export as ingest_module
+from pipereview.core._errors import Problem
+from pipereview.ingest._export import read_export
+from pipereview.ingest._readers import read_rows
 
 WEEK = "2026-W47"
 HEADER = ("Record ID", "Deal Name", "Deal Stage", "Deal owner", "Amount", "Currency",
@@ -323,7 +323,7 @@ def test_name_at_the_length_limit_is_kept(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("team", ["A/B", "CON", " ", ".x", "a\x00b"])
 def test_team_option_is_checked(tmp_path: Path, team: str) -> None:
-    from pipereview.errors import InputError
+    from pipereview.core._errors import InputError
 
     path = write_export(tmp_path / "x.csv", [deal(1)])
     with pytest.raises(InputError, match="cannot be used as a folder name"):
@@ -483,9 +483,9 @@ def good_snapshot(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 def test_snapshots_breaking_the_boundary_rules_are_not_stored(
         good_snapshot: pd.DataFrame, tmp_path: Path, column: str, value: object,
         said: str) -> None:
-    from pipereview.errors import SchemaError
-    from pipereview.schema import validate_snapshot
-    from pipereview.store import SnapshotStore
+    from pipereview.core._errors import SchemaError
+    from pipereview.history._store import SnapshotStore
+    from pipereview.ingest._schema import validate_snapshot
 
     validate_snapshot(good_snapshot)
     bad = good_snapshot.copy()

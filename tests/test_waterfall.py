@@ -1,4 +1,4 @@
-"""pipereview.waterfall: a hand-computed waterfall with every step, periods, and the
+"""pipereview.diagnostics._waterfall: a hand-computed waterfall with every step, periods, and the
 reconciliation to the cent proven on random snapshot pairs (hypothesis)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview.movements import deal_movements
-from pipereview.waterfall import STEPS, period_bounds, waterfall, waterfall_deals
+from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, waterfall_deals
+from pipereview.history._movements import deal_movements
 
 COLUMNS = ("deal_id", "deal_name", "account", "team", "owner", "stage", "stage_model",
            "amount", "currency", "close_date")

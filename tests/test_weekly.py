@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipereview.errors import WeekNotFoundError
-from pipereview.store import SnapshotStore
-from pipereview.weekly import change_summary, week_change_summary
+from pipereview.core._errors import WeekNotFoundError
+from pipereview.diagnostics._changes import change_summary, week_change_summary
+from pipereview.history._store import SnapshotStore
 
 DAY = pd.Timestamp("2026-12-15")
 
@@ -95,8 +95,8 @@ def every_category() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def test_the_summary_counts_every_category_once() -> None:
-    from pipereview.movements import CATEGORIES
-    from pipereview.weekly import SUMMARY_CATEGORIES
+    from pipereview.diagnostics._changes import SUMMARY_CATEGORIES
+    from pipereview.history._movements import CATEGORIES
 
     assert sorted(SUMMARY_CATEGORIES) == sorted(CATEGORIES)
     prev, curr = every_category()

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from pipereview.errors import InvalidWeekError
-from pipereview.weeks import Week, week_range
+from pipereview.core._errors import InvalidWeekError
+from pipereview.core._weeks import Week, week_range
 
 
 @pytest.mark.parametrize(

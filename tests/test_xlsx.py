@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from _budget import examples
-from pipereview._sheetxml import check_zip, scan_sheet
-from pipereview._xlsx import sheet_last_row
-from pipereview.errors import InputError, PipereviewError
-from pipereview.ingest import read_export
-from pipereview.limits import ReadLimits
+from pipereview.core._errors import InputError, PipereviewError
+from pipereview.ingest._export import read_export
+from pipereview.ingest._limits import ReadLimits
+from pipereview.ingest._sheetxml import check_zip, scan_sheet
+from pipereview.ingest._xlsx import sheet_last_row
 
 WEEK = "2026-W47"
 HEADER = ["Opportunity ID", "Opportunity Name", "Account Name", "Opportunity Owner", "Stage",
@@ -335,7 +335,7 @@ def test_the_configured_limits_reach_the_cli_and_the_folder_ingest(tmp_path: Pat
 
     from pipereview.cli import app
     from pipereview.config import load_config
-    from pipereview.ingest_week import ingest_folder
+    from pipereview.history._intake import ingest_folder
 
     config = tmp_path / "pipereview.yaml"
     config.write_text("limits:\n  max_rows: 5\n", encoding="utf-8")

@@ -8,25 +8,7 @@
 from __future__ import annotations
 
 from pipereview import _startup  # noqa: F401  (first: defers a slow third-party import)
-from pipereview.accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
-from pipereview.aging import (
-    RISK_COLUMNS,
-    RISK_FLAGS,
-    RiskSettings,
-    deal_risks,
-    risk_summary,
-    stage_durations,
-)
-from pipereview.bant import BANT_COLUMNS, BANT_ITEMS, bant_check, missed_criteria, process_rollup
-from pipereview.columnmaps import ColumnMap, column_map_names, detect_column_map, load_column_map
-from pipereview.conversion import (
-    CONVERSION_COLUMNS,
-    OUTCOMES,
-    VELOCITY_COLUMNS,
-    cohort_conversion,
-    sales_velocity,
-)
-from pipereview.errors import (
+from pipereview.core._errors import (
     ColumnMapError,
     ConfigError,
     EncodingError,
@@ -40,7 +22,33 @@ from pipereview.errors import (
     WeekExistsError,
     WeekNotFoundError,
 )
-from pipereview.forecast import (
+from pipereview.core._stages import Stage, StageModel, load_stage_model, stage_model_names
+from pipereview.core._weeks import Week
+from pipereview.diagnostics._accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
+from pipereview.diagnostics._aging import (
+    RISK_COLUMNS,
+    RISK_FLAGS,
+    RiskSettings,
+    deal_risks,
+    risk_summary,
+    stage_durations,
+)
+from pipereview.diagnostics._bant import (
+    BANT_COLUMNS,
+    BANT_ITEMS,
+    bant_check,
+    missed_criteria,
+    process_rollup,
+)
+from pipereview.diagnostics._changes import change_summary, week_change_summary
+from pipereview.diagnostics._conversion import (
+    CONVERSION_COLUMNS,
+    OUTCOMES,
+    VELOCITY_COLUMNS,
+    cohort_conversion,
+    sales_velocity,
+)
+from pipereview.diagnostics._forecast import (
     OPEN_CATEGORIES,
     ForecastSettings,
     category_rollup,
@@ -50,7 +58,7 @@ from pipereview.forecast import (
     win_rates,
     won_deals,
 )
-from pipereview.funnel import (
+from pipereview.diagnostics._funnel import (
     SHAPE_COLUMNS,
     STAGE_TABLE_COLUMNS,
     ShapeThresholds,
@@ -58,21 +66,7 @@ from pipereview.funnel import (
     move_on_rates,
     stage_table,
 )
-from pipereview.history import (
-    SUMMARY_COLUMNS,
-    TRAIL_COLUMNS,
-    days_in_stage,
-    deal_key,
-    deal_summary,
-    deal_trail,
-    with_deal_keys,
-)
-from pipereview.ingest import IngestReport, IngestResult, load_snapshot, read_export
-from pipereview.ingest_week import WeekIngest, ingest_folder, ingest_week
-from pipereview.matching import MATCH_COLUMNS, MatchSettings, match_deals, normalize_account
-from pipereview.movements import CATEGORIES, MOVEMENT_COLUMNS, deal_movements
-from pipereview.prepared import PreparedHistory, prepare_history
-from pipereview.process import (
+from pipereview.diagnostics._process import (
     GAP_COLUMNS,
     MissingColumn,
     criterion_label,
@@ -80,10 +74,7 @@ from pipereview.process import (
     process_gaps,
     with_labels,
 )
-from pipereview.schema import SNAPSHOT_COLUMNS, open_mask, validate_snapshot
-from pipereview.stages import Stage, StageModel, load_stage_model, stage_model_names
-from pipereview.store import SnapshotStore
-from pipereview.targets import (
+from pipereview.diagnostics._targets import (
     TARGET_COLUMNS,
     PlanSettings,
     decompose_target,
@@ -92,10 +83,35 @@ from pipereview.targets import (
     progress,
     rep_targets,
 )
-from pipereview.trends import METRICS, TrendSettings, rep_comparison, weekly_metrics
-from pipereview.waterfall import STEPS, period_bounds, waterfall, waterfall_deals
-from pipereview.weekly import change_summary, week_change_summary
-from pipereview.weeks import Week
+from pipereview.diagnostics._trends import METRICS, TrendSettings, rep_comparison, weekly_metrics
+from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, waterfall_deals
+from pipereview.history._intake import WeekIngest, ingest_folder, ingest_week
+from pipereview.history._matching import (
+    MATCH_COLUMNS,
+    MatchSettings,
+    match_deals,
+    normalize_account,
+)
+from pipereview.history._movements import CATEGORIES, MOVEMENT_COLUMNS, deal_movements
+from pipereview.history._prepared import PreparedHistory, prepare_history
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import (
+    SUMMARY_COLUMNS,
+    TRAIL_COLUMNS,
+    days_in_stage,
+    deal_key,
+    deal_summary,
+    deal_trail,
+    with_deal_keys,
+)
+from pipereview.ingest._columnmaps import (
+    ColumnMap,
+    column_map_names,
+    detect_column_map,
+    load_column_map,
+)
+from pipereview.ingest._export import IngestReport, IngestResult, load_snapshot, read_export
+from pipereview.ingest._schema import SNAPSHOT_COLUMNS, open_mask, validate_snapshot
 
 __version__ = "0.1.0"
 

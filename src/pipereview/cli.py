@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from pipereview.errors import InputError, PipereviewError
+from pipereview.core._errors import InputError, PipereviewError
 
 if TYPE_CHECKING:
     from pipereview.config import Config
@@ -68,7 +68,7 @@ def _friendly(func: Callable[P, R]) -> Callable[P, R]:
         except OSError as exc:  # a full disk, a read-only folder, a name too long: the user's
             if _state["debug"]:
                 raise
-            from pipereview.errors import FileSystemError
+            from pipereview.core._errors import FileSystemError
 
             _print_error(FileSystemError.from_os_error(exc, action="read or write"))
             raise typer.Exit(1) from None
@@ -87,7 +87,7 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
                   lineno: int, file: Any = None, line: str | None = None) -> None:
     """Print pipereview's own warnings (a damaged week set aside) as a line on stderr,
     once per run; others as Python shows them."""
-    from pipereview.errors import StoreWarning
+    from pipereview.core._errors import StoreWarning
 
     if not issubclass(category, StoreWarning):
         _SHOW_WARNING(message, category, filename, lineno, file, line)
@@ -127,7 +127,7 @@ def _main(
     err = Console(stderr=True, highlight=False)
     _state.update(config=None, config_path=None, templates=list(templates or []),
                   warned=set())
-    from pipereview.errors import StoreWarning
+    from pipereview.core._errors import StoreWarning
 
     warnings.simplefilter("always", StoreWarning)  # each run says what it set aside
     warnings.showwarning = _show_warning
@@ -174,11 +174,11 @@ def ingest(
     keep_going: Annotated[bool, typer.Option(help="Store the good rows even when some rows are rejected (they stay in the quarantine file).")] = False,
 ) -> None:
     """Validate CRM exports and store them as one week's snapshot."""
-    from pipereview.ingest_week import ingest_week
+    from pipereview.history._intake import ingest_week
 
     if crm and map_file:
         raise typer.BadParameter("give --crm or --map, not both")
-    from pipereview.columnmaps import column_maps
+    from pipereview.ingest._columnmaps import column_maps
 
     # --crm is a name only, looked up in the registry; a file of your own goes to --map
     chosen_map = map_file or (column_maps.get(crm) if crm else None)
@@ -198,7 +198,7 @@ def ingest(
 @_friendly
 def weeks(store: StoreOption = None) -> None:
     """List the weeks and teams the store holds."""
-    from pipereview.store import SnapshotStore
+    from pipereview.history._store import SnapshotStore
 
     snapshot_store = SnapshotStore(store)
     summary = snapshot_store.summary()
@@ -217,8 +217,8 @@ def verify(
 ) -> None:
     """Check the whole store: every week readable, its checksum matching, its rows valid;
     quarantine folders and leftovers of interrupted writes. Exit status 1 on any problem."""
-    from pipereview.store import SnapshotStore
-    from pipereview.storecheck import record_definitions, set_aside, verify_store
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._verify import record_definitions, set_aside, verify_store
 
     snapshot_store = SnapshotStore(store)
     if repair:
@@ -267,17 +267,17 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the results go.")] = Path("demo-output"),
 ) -> None:
     """Run the weekly job on the sample data and print where the results are."""
-    from pipereview.ingest_week import ingest_folder
+    from pipereview.history._intake import ingest_folder
 
     results = ingest_folder(samples / "exports", store=out_dir / "store", replace=True,
                             progress=_progress, limits=_config().limits)
-    from pipereview.store import SnapshotStore
+    from pipereview.history._store import SnapshotStore
 
     store = SnapshotStore(out_dir / "store")
     _print_changes(store, results[-1].week)
     out.print(f"Ingested {len(results)} weeks from {samples}.")
     out.print(f"Results: snapshot store in {(out_dir / 'store').resolve()}")
-    from pipereview.batch import run_batch
+    from pipereview.delivery._batch import run_batch
 
     targets = samples / "targets.csv"
     with _progress() as bar:
@@ -306,7 +306,7 @@ def changes(
     """What changed in each team's pipeline since the week before: every deal counted by how
     it moved (new, advanced, moved back, pushed, won, lost, ...; zeros shown), and deals
     whose claimed stage lacks the evidence."""
-    from pipereview.store import SnapshotStore
+    from pipereview.history._store import SnapshotStore
 
     snapshot_store = SnapshotStore(store)
     weeks = snapshot_store.weeks()
@@ -319,10 +319,10 @@ def changes(
 def _print_changes(store: Any, week: str) -> None:
     import pandas as pd
 
-    from pipereview.capabilities import currency_code, not_checked_notes
-    from pipereview.process import process_gaps
-    from pipereview.schema import open_mask
-    from pipereview.weekly import week_change_summary
+    from pipereview.diagnostics._capabilities import currency_code, not_checked_notes
+    from pipereview.diagnostics._changes import week_change_summary
+    from pipereview.diagnostics._process import process_gaps
+    from pipereview.ingest._schema import open_mask
 
     summary = week_change_summary(store, week)
     snapshot = store.read(week)
@@ -332,7 +332,7 @@ def _print_changes(store: Any, week: str) -> None:
     shown = summary[["team", "currency", "open_deals", "open_amount", "new_deals",
                      "won_amount", "lost_amount", "net_change", "inflated"]].copy()
     shown["net_change"] = [f"{v:+,.0f}" if round(v) else "0" for v in shown["net_change"]]
-    # new deals as every section counts them (pipereview.figures); unknown in a first week
+    # new deals as every section counts them (pipereview.diagnostics._figures); unknown in a first week
     shown["new_deals"] = ["—" if pd.isna(v) else f"{int(v):,}" for v in shown["new_deals"]]
     shown = shown.rename(columns={"currency": "cur.", "open_deals": "open", "open_amount":
                                   "open amount", "new_deals": "new deals",
@@ -366,9 +366,9 @@ def _inflated_cells(gaps: Any) -> dict[str, str]:
 
 def _movement_table(summary: Any) -> Table:
     """The deals of each team (and currency) counted by how they moved: one line per
-    category of :data:`pipereview.weekly.SUMMARY_CATEGORIES`, zeros included, with the
-    counts of :func:`~pipereview.weekly.change_summary` (the API's own)."""
-    from pipereview.weekly import SUMMARY_CATEGORIES
+    category of :data:`pipereview.diagnostics._changes.SUMMARY_CATEGORIES`, zeros included, with the
+    counts of :func:`~pipereview.diagnostics._changes.change_summary` (the API's own)."""
+    from pipereview.diagnostics._changes import SUMMARY_CATEGORIES
 
     table = Table("deals", title="How each deal moved (each deal counted once, under the "
                                  "first line that applies)")
@@ -380,16 +380,16 @@ def _movement_table(summary: Any) -> Table:
 
 
 def movement_label(category: str) -> str:
-    """How ``changes`` names a movement category of :mod:`pipereview.movements` (the
+    """How ``changes`` names a movement category of :mod:`pipereview.history._movements` (the
     dashboard's words; ``new`` said apart from the "new deals" figure, which counts deals
     first stored this week).
 
     >>> movement_label("regressed"), movement_label("new")
     ('moved back a stage', "open, not in last week's export")
     """
-    from pipereview.review import _CATEGORIES
+    from pipereview.delivery._review import CATEGORY_LABELS
 
-    return "open, not in last week's export" if category == "new" else _CATEGORIES[category][0]
+    return "open, not in last week's export" if category == "new" else CATEGORY_LABELS[category][0]
 
 
 @app.command()
@@ -412,9 +412,9 @@ def coach(
         load_rule_settings,
         write_coaching_pack,
     )
-    from pipereview.history import load_history
-    from pipereview.store import SnapshotStore
-    from pipereview.targets import load_targets
+    from pipereview.diagnostics._targets import load_targets
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._trail import load_history
 
     snapshot_store = SnapshotStore(store)
     stored = snapshot_store.weeks()
@@ -518,8 +518,8 @@ def run(
 ) -> None:
     """Run the weekly review notebook for every team, in parallel: a report per team, an
     index page and a manifest. Exit status 1 when any team failed."""
-    from pipereview.batch import TeamRun, inputs_line, run_batch
-    from pipereview.store import SnapshotStore
+    from pipereview.delivery._batch import TeamRun, inputs_line, run_batch
+    from pipereview.history._store import SnapshotStore
 
     stored = SnapshotStore(store).weeks()
     if not stored:
@@ -527,7 +527,7 @@ def run(
                          hint="ingest a week first: pipereview ingest --help")
     lang = lang or _config().lang
     if notebook is not None:
-        from pipereview.notebooks import check_team_notebook
+        from pipereview.delivery._notebooks import check_team_notebook
 
         undeclared = check_team_notebook(notebook)
         if undeclared:
@@ -571,7 +571,7 @@ def run(
 @_friendly
 def maps() -> None:
     """List the CRM column maps: shipped, from plug-ins and from --templates folders."""
-    from pipereview.columnmaps import column_maps, load_column_map
+    from pipereview.ingest._columnmaps import column_maps, load_column_map
 
     table = Table("name", "label", "stage model", "dates", "from", title="Column maps")
     for name in column_maps.names():
@@ -588,7 +588,7 @@ def models(
 ) -> None:
     """List the stage models (shipped, from plug-ins and from --templates folders), or show
     one model's stages."""
-    from pipereview.stages import load_stage_model, stage_models
+    from pipereview.core._stages import load_stage_model, stage_models
 
     if show is None:
         table = Table("name", "label", "stages", "from", title="Stage models")
@@ -618,7 +618,7 @@ def new_notebook(
 ) -> None:
     """Start a team notebook from the template: the batch's parameters cell, the team's
     review loaded, a first section; `pipereview run --notebook` runs it per team."""
-    from pipereview.notebooks import new_team_notebook
+    from pipereview.delivery._notebooks import new_team_notebook
 
     path = new_team_notebook(name, folder, force=force)
     out.print(f"Wrote {path}. Open it in JupyterLab; run it for every team with:\n"
@@ -632,8 +632,8 @@ def registry() -> None:
     prompt template folders) and where each entry comes from."""
     from pipereview.charts import charts
     from pipereview.coaching import coaching_rules, template_folders
-    from pipereview.columnmaps import column_maps
-    from pipereview.stages import stage_models
+    from pipereview.core._stages import stage_models
+    from pipereview.ingest._columnmaps import column_maps
 
     table = Table("registry", "name", "from", title="Registries")
     for kind, reg in (("column_maps", column_maps), ("stage_models", stage_models),

@@ -12,7 +12,7 @@ the defaults are the package's.
 >>> Config.from_mapping({"risk": {"stalled": 21}})
 Traceback (most recent call last):
 ...
-pipereview.errors.ConfigError: configuration: risk has no setting 'stalled'; its settings: min_durations, push_limit, stalled_days, use_team_p75
+pipereview.core._errors.ConfigError: configuration: risk has no setting 'stalled'; its settings: min_durations, push_limit, stalled_days, use_team_p75
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import MappingProxyType
@@ -28,19 +28,20 @@ from typing import Any, Literal
 
 import yaml
 
-from pipereview._resources import parse_yaml_mapping
-from pipereview._typecheck import SettingTypeError, checked
-from pipereview.accounts import ABCSettings
-from pipereview.aging import RiskSettings
-from pipereview.errors import ConfigError
-from pipereview.forecast import ForecastSettings
-from pipereview.funnel import ShapeThresholds
-from pipereview.limits import ReadLimits
-from pipereview.matching import MatchSettings
-from pipereview.targets import PlanSettings
-from pipereview.trends import TrendSettings
+from pipereview.core._errors import ConfigError
+from pipereview.core._resources import parse_yaml_mapping
+from pipereview.core._typecheck import SettingTypeError, checked
+from pipereview.diagnostics._accounts import ABCSettings
+from pipereview.diagnostics._aging import RiskSettings
+from pipereview.diagnostics._forecast import ForecastSettings
+from pipereview.diagnostics._funnel import ShapeThresholds
+from pipereview.diagnostics._targets import PlanSettings
+from pipereview.diagnostics._trends import TrendSettings
+from pipereview.history._matching import MatchSettings
+from pipereview.ingest._limits import ReadLimits
 
-__all__ = ["SECTIONS", "Config", "load_config", "portable_config", "write_config"]
+__all__ = ["SECTIONS", "Config", "load_config", "portable_config", "reads_rule_settings_with",
+           "write_config"]
 
 #: The threshold sections of a configuration file and the settings class of each.
 SECTIONS: dict[str, type[Any]] = {
@@ -64,7 +65,7 @@ class Config:
     - ``lang`` (``en``): language of reports, prompts and sheets (``en`` or ``zh``);
     - ``stage_model`` (None): judge process evidence against this model (a registered
       name or a YAML file) instead of each deal's own;
-    - ``templates`` (none): user folders (:func:`pipereview.registry.use_folder`) whose
+    - ``templates`` (none): user folders (:func:`pipereview.core._registry.use_folder`) whose
       column maps, stage models and prompt templates override the shipped ones;
     - ``charts`` (none): registered charts drawn on each coaching sheet;
     - ``follow_up_days`` (30), ``window_weeks`` (8), ``cohort_weeks`` (13): the coaching
@@ -72,7 +73,7 @@ class Config:
     - ``risk``, ``shape``, ``forecast``, ``match``, ``trend``, ``plan``, ``abc``: the
       thresholds of each diagnostic (their classes document each field);
     - ``rules``: coaching-rule thresholds by rule (``{"enabled": False}`` turns one off);
-    - ``limits``: the largest export ingest reads (:class:`~pipereview.limits.ReadLimits`).
+    - ``limits``: the largest export ingest reads (:class:`~pipereview.ingest._limits.ReadLimits`).
 
     Every value of a configuration file is checked against its setting's type (``true``
     or ``false`` for a switch, a whole number for days, a number for a ratio; numbers are
@@ -124,9 +125,9 @@ class Config:
         return dataclasses.replace(self, **changes)
 
     def use_templates(self) -> None:
-        """Register :attr:`templates` (each with :func:`pipereview.registry.use_folder`)
+        """Register :attr:`templates` (each with :func:`pipereview.core._registry.use_folder`)
         for this process, so stage models and column maps named in stored data resolve."""
-        from pipereview.registry import use_folder
+        from pipereview.core._registry import use_folder
 
         for folder in self.templates:
             use_folder(folder)
@@ -212,16 +213,29 @@ def _settings(settings_class: type[Any], values: Any, where: str, source: str) -
         raise ConfigError(f"{prefix}{where}: {error}", file=_file(source)) from None
 
 
+#: How the ``rules`` and ``disabled`` sections are read: each named rule's settings with
+#: the rule's defaults. :mod:`pipereview.coaching.registry` sets it when it loads (the
+#: rules stand above the configuration, which never imports them; importing
+#: ``pipereview`` loads both).
+RuleReader = Callable[[Mapping[str, Any], str], dict[str, tuple[dict[str, Any], Mapping[str, Any]]]]
+_RULE_READER: list[RuleReader] = []
+
+
+def reads_rule_settings_with(reader: RuleReader) -> None:
+    """Let the configuration read coaching-rule settings with ``reader`` (the coaching
+    rule registry calls this once)."""
+    _RULE_READER[:] = [reader]
+
+
 def _rules(data: Mapping[str, Any], source: str) -> dict[str, dict[str, Any]]:
     """The coaching-rule thresholds, each checked against the type of the rule's default."""
-    from pipereview.coaching.registry import get_rule, rule_settings_from_mapping
-
     if "disabled" in data:
         _checked(data["disabled"], list[str], "disabled", source)
-    rules = rule_settings_from_mapping(
-        {k: data[k] for k in ("rules", "disabled") if k in data}, source)
-    for name, params in rules.items():
-        defaults = get_rule(name).defaults
+    [read] = _RULE_READER
+    rules = {}
+    for name, (params, defaults) in read(
+            {k: data[k] for k in ("rules", "disabled") if k in data}, source).items():
+        rules[name] = params
         for key, value in params.items():
             kind = bool if key == "enabled" else type(defaults[key])
             params[key] = _checked(value, kind, f"rules.{name}.{key}", source)
@@ -273,7 +287,7 @@ def portable_config(config: str | Path | None, templates: Sequence[str | Path] =
 def write_config(settings: dict[str, Any], path: str | Path) -> Path:
     """Write ``settings`` (see :func:`portable_config`) as a configuration file, whole or
     not at all; return its path."""
-    from pipereview.store import atomic_write
+    from pipereview.history._store import atomic_write
 
     target = Path(path)
     with atomic_write(target, "w", encoding="utf-8") as handle:

@@ -36,7 +36,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipereview.errors import InputError
+from pipereview.core._errors import InputError
 
 __all__ = [
     "DEFAULT_CLOSED_TIMEOUT",
@@ -95,7 +95,7 @@ def is_loopback(ip: str) -> bool:
 
 
 def check_address(ip: str, *, allow_remote: bool = False) -> None:
-    """Refuse (:class:`~pipereview.errors.InputError`) to listen beyond loopback unless
+    """Refuse (:class:`~pipereview.core._errors.InputError`) to listen beyond loopback unless
     ``allow_remote``: the dashboard has no login of its own."""
     if not is_loopback(ip) and not allow_remote:
         raise InputError(f"refusing to listen on {ip}: the dashboard has no login of its own",
@@ -123,14 +123,14 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
     import pandas as pd
 
     from pipereview.dashboard import DashboardConfig, dashboard_notebook
-    from pipereview.store import SnapshotStore, atomic_write
+    from pipereview.history._store import SnapshotStore, atomic_write
 
     if lang not in ("en", "zh"):
         raise InputError(f"unknown language {lang!r}", expected="en or zh")
     from pipereview.config import portable_config, write_config
 
     settings = portable_config(config, templates)  # a wrong file: refused before any work
-    from pipereview.history import load_history, read_history_file
+    from pipereview.history._trail import load_history, read_history_file
 
     if history is not None:
         frame = read_history_file(history)
@@ -154,7 +154,7 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
                              expected=f"one of: {', '.join(known)}")
         frame = frame[frame["team"] == team]
     if week is not None:
-        from pipereview.weeks import Week
+        from pipereview.core._weeks import Week
 
         week = str(Week.parse(week))
         if week not in set(frame["snapshot_week"].astype("str")):
@@ -187,7 +187,7 @@ def default_max_kernels() -> int:
 
 
 def check_limits(max_kernels: int, idle_timeout: float, closed_timeout: float) -> None:
-    """Refuse (:class:`~pipereview.errors.InputError`) limits that cannot work."""
+    """Refuse (:class:`~pipereview.core._errors.InputError`) limits that cannot work."""
     if max_kernels < 1:
         raise InputError(f"--max-kernels {max_kernels} leaves no page",
                          expected="at least 1 (each open page holds one kernel)")

@@ -2,7 +2,7 @@
 
 Each builder takes the frame a diagnostic returns (its input columns are named in
 ``*_COLUMNS`` and its docstring; a missing column raises an
-:class:`~pipereview.errors.InputError` listing them), never modifies it, and returns an
+:class:`~pipereview.core._errors.InputError` listing them), never modifies it, and returns an
 altair chart with a title and axis labels in ``lang`` ("zh" or "en"), fixed sort orders,
 a fixed size (:data:`WIDTH` x :data:`HEIGHT`), inline data and a CJK-capable font stack
 (:data:`FONT`). :func:`to_svg` / :func:`svg_html` render with vl-convert, in-process and

@@ -3,7 +3,7 @@
 >>> check_columns(pd.DataFrame({"a": [1]}), ("a", "b"), "demo_chart")
 Traceback (most recent call last):
 ...
-pipereview.errors.InputError: demo_chart needs the column(s) ['b']; got ['a'].
+pipereview.core._errors.InputError: demo_chart needs the column(s) ['b']; got ['a'].
 Hint: ...
 >>> label("title_funnel", "zh")
 '销售漏斗'
@@ -17,7 +17,7 @@ from typing import Literal, TypeVar
 import altair as alt
 import pandas as pd
 
-from pipereview.errors import InputError
+from pipereview.core._errors import InputError
 
 __all__ = [
     "FONT",
@@ -77,7 +77,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "outflow": ("减少", "Outflow"),
     "end": ("期末", "Closing"),
     "pipeline": ("管道", "Pipeline"),
-    # waterfall steps (pipereview.waterfall.STEPS)
+    # waterfall steps (pipereview.diagnostics._waterfall.STEPS)
     "opening": ("期初管道", "Opening"),
     "new": ("新增", "New"),
     "reopened": ("重新打开", "Reopened"),
@@ -90,7 +90,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "lost": ("输单", "Lost"),
     "dropped": ("消失", "Dropped"),
     "closing": ("期末管道", "Closing"),
-    # metrics (pipereview.trends.METRICS)
+    # metrics (pipereview.diagnostics._trends.METRICS)
     "open_pipeline": ("在途管道", "Open pipeline"),
     "weighted_pipeline": ("加权管道", "Weighted pipeline"),
     "new_deals": ("新增商机", "New deals"),

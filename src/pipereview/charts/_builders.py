@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from pipereview.charts._base import check_columns, check_lang, finish, label
-from pipereview.errors import InputError
-from pipereview.figures import gap_text
-from pipereview.stages import StageModel
+from pipereview.core._errors import InputError
+from pipereview.core._stages import StageModel
+from pipereview.diagnostics._figures import gap_text
 
 __all__ = [
     "CONVERSION_COLUMNS",
@@ -201,8 +201,8 @@ def waterfall_chart(waterfall: pd.DataFrame, *, lang: str = "zh",
                     skip_empty: bool = False) -> alt.LayerChart:
     """Opening pipeline, each inflow (green) and outflow (red) step, closing pipeline.
 
-    Input (:data:`WATERFALL_COLUMNS`, as :func:`pipereview.waterfall.waterfall` returns):
-    ``step`` (a :data:`pipereview.waterfall.STEPS` name is translated, any other is shown
+    Input (:data:`WATERFALL_COLUMNS`, as :func:`pipereview.diagnostics._waterfall.waterfall` returns):
+    ``step`` (a :data:`pipereview.diagnostics._waterfall.STEPS` name is translated, any other is shown
     as is), ``kind`` (start / inflow / outflow / end) and ``amount`` (signed; outflows
     negative). Steps are drawn in input order; ``skip_empty`` leaves out zero steps.
     The running total is computed by :func:`waterfall_bars`.
@@ -232,7 +232,7 @@ def trend_chart(trend: pd.DataFrame, *, by: str = "team", metric: str | None = N
 
     Input (:data:`TREND_COLUMNS` plus ``by``): ``week`` (ISO week text, sorted as
     text), ``value``, the ``by`` column; with a ``metric`` column (the long frame of
-    :func:`pipereview.trends.weekly_metrics`) pass ``metric=`` unless it holds only one.
+    :func:`pipereview.diagnostics._trends.weekly_metrics`) pass ``metric=`` unless it holds only one.
     """
     lang = check_lang(lang)
     check_columns(trend, (*TREND_COLUMNS, by), "trend_chart")
@@ -256,7 +256,7 @@ def rep_comparison_chart(reps: pd.DataFrame, *, metric: str | None = None,
 
     Input (:data:`REP_COLUMNS`): ``owner``, ``value``, ``team_median``; optional
     ``team`` (reps are sorted by team, then name). With a ``metric`` column (the long
-    frame of :func:`pipereview.trends.rep_comparison`) pass ``metric=`` unless it holds
+    frame of :func:`pipereview.diagnostics._trends.rep_comparison`) pass ``metric=`` unless it holds
     only one.
     """
     lang = check_lang(lang)
@@ -289,7 +289,7 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team",
     with the gap written next to each bar.
 
     Input (:data:`FORECAST_COLUMNS` plus ``by``, as
-    :func:`pipereview.forecast.forecast` returns): ``won_to_date``,
+    :func:`pipereview.diagnostics._forecast.forecast` returns): ``won_to_date``,
     ``weighted_in_period``, ``target`` and the ``by`` column (``"team"`` or
     ``"owner"``); the gap is ``gap_to_target`` when given, else target - won - weighted.
     Rows are sorted by ``by``.
@@ -314,7 +314,7 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team",
     marks_frame = pd.DataFrame({
         "name": names, "order": np.arange(len(names)), "target": target,
         "right": np.fmax(target, won + weighted),
-        # worded by its sign, as every section words it (pipereview.figures.gap_text)
+        # worded by its sign, as every section words it (pipereview.diagnostics._figures.gap_text)
         "text": [gap_text(g, "", lang) if pd.notna(g) else "" for g in gap.tolist()]})
     y = alt.Y("name:N", sort=_by_order(), title=label(by, lang))
     bars = alt.Chart(bars_frame).mark_bar().encode(

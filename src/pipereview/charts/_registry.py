@@ -20,8 +20,8 @@ import pandas as pd
 from pipereview.charts._base import ChartLike
 from pipereview.charts._builders import forecast_chart, funnel_chart
 from pipereview.charts._render import svg_html
-from pipereview.errors import ConfigError
-from pipereview.registry import Registry
+from pipereview.core._errors import ConfigError
+from pipereview.core._registry import Registry
 
 if TYPE_CHECKING:
     from pipereview.coaching.context import CoachingContext
@@ -44,7 +44,7 @@ def _builtin_charts() -> None:
     charts.register("forecast", _forecast, source="shipped")
 
 
-#: The chart registry (see :mod:`pipereview.registry`).
+#: The chart registry (see :mod:`pipereview.core._registry`).
 charts: Registry[ChartFunction] = Registry(
     "chart", group="pipereview.charts", coerce=_as_chart, setup=_builtin_charts,
     hint="register it with pipereview.charts.register_chart")
@@ -81,7 +81,7 @@ def draw_charts(context: CoachingContext, team: str, owner: str | None,
 def _funnel(context: CoachingContext, team: str, owner: str | None, lang: str
             ) -> ChartLike | None:
     """Open deals by stage: the rep's, or the team's."""
-    from pipereview.stages import prevailing_model
+    from pipereview.core._stages import prevailing_model
 
     table = context.stage_table_rep
     rows = table[(table["team"] == team) & ((table["owner"] == owner) if owner else True)]

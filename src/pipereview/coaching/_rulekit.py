@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["DEAL_COLUMNS", "deal_rows", "evidence_records", "severity_by_ratio"]
+__all__ = ["BUILTIN_RULES", "DEAL_COLUMNS", "builtin_rule", "deal_rows", "evidence_records",
+           "severity_by_ratio"]
 
 #: Identity columns a deal-level finding carries, when the source frame has them.
 DEAL_COLUMNS: tuple[str, ...] = ("team", "owner", "deal_key", "deal_id", "deal_name", "account",
                                  "stage_model", "stage", "currency")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The built-in rules in the order their modules define them: (name, function, settings as
+#: :func:`pipereview.coaching.register_rule` takes them). The rule registry registers them
+#: on first use; the rule modules never import the registry.
+BUILTIN_RULES: list[tuple[str, Callable[..., Any], dict[str, Any]]] = []
+
+
+def builtin_rule(name: str, **settings: Any) -> Callable[[F], F]:
+    """Decorator marking a shipped rule (see :data:`BUILTIN_RULES`)."""
+    def decorate(function: F) -> F:
+        BUILTIN_RULES.append((name, function, settings))
+        return function
+    return decorate
 
 
 def severity_by_ratio(ratio: pd.Series | np.ndarray, steps: Sequence[float] = (2.0, 3.0)

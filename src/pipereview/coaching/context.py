@@ -18,10 +18,10 @@ from functools import cached_property
 import pandas as pd
 
 from pipereview.config import Config
-from pipereview.history import deal_key
-from pipereview.prepared import PreparedHistory, prepare_history
-from pipereview.schema import open_mask
-from pipereview.weeks import Week
+from pipereview.core._weeks import Week
+from pipereview.history._prepared import PreparedHistory, prepare_history
+from pipereview.history._trail import deal_key
+from pipereview.ingest._schema import open_mask
 
 __all__ = ["CoachingContext"]
 
@@ -29,9 +29,9 @@ __all__ = ["CoachingContext"]
 @dataclass(frozen=True, eq=False)
 class CoachingContext:
     """The history (stacked snapshots, ideally keyed by
-    :func:`~pipereview.history.with_deal_keys`, or
-    :func:`~pipereview.prepared.prepare_history` of them) as of ``as_of``, with optional
-    ``targets`` (:func:`~pipereview.targets.load_targets`) for ``forecast_period`` (default:
+    :func:`~pipereview.history._trail.with_deal_keys`, or
+    :func:`~pipereview.history._prepared.prepare_history` of them) as of ``as_of``, with optional
+    ``targets`` (:func:`~pipereview.diagnostics._targets.load_targets`) for ``forecast_period`` (default:
     the quarter of ``as_of``). ``config`` (:class:`~pipereview.config.Config`) carries the
     windows (:attr:`window_weeks`, :attr:`cohort_weeks`), every diagnostic's thresholds,
     the rule settings and the sheet charts. The history is never modified; it is prepared
@@ -55,20 +55,20 @@ class CoachingContext:
 
     @cached_property
     def week(self) -> Week:
-        """``as_of`` as a :class:`~pipereview.weeks.Week`."""
+        """``as_of`` as a :class:`~pipereview.core._weeks.Week`."""
         return Week.parse(self.as_of) if isinstance(self.as_of, str) else self.as_of
 
     @cached_property
     def period(self) -> str:
         """The forecast period: ``forecast_period`` or the quarter of ``as_of``."""
-        from pipereview.trends import quarter_of
+        from pipereview.diagnostics._trends import quarter_of
 
         return self.forecast_period or quarter_of(self.week)
 
     @cached_property
     def prepared(self) -> PreparedHistory:
         """The rows of weeks up to ``as_of``, prepared once
-        (:func:`~pipereview.prepared.prepare_history`) for every diagnostic."""
+        (:func:`~pipereview.history._prepared.prepare_history`) for every diagnostic."""
         if isinstance(self.history, PreparedHistory):
             return self.history.upto(self.week)
         return prepare_history(self.upto)
@@ -95,16 +95,16 @@ class CoachingContext:
 
     @cached_property
     def new_deals(self) -> pd.DataFrame:
-        """:func:`~pipereview.figures.new_deals` of the week by team: ``team``,
+        """:func:`~pipereview.diagnostics._figures.new_deals` of the week by team: ``team``,
         ``new_deals`` (deals first stored in this week's export; NaN in a team's first
         stored week) — the value the headline, changes and trends print."""
-        from pipereview.figures import new_deals
+        from pipereview.diagnostics._figures import new_deals
 
         return new_deals(self.prepared, self.week)
 
     @cached_property
     def outlook_team(self) -> pd.Series:
-        """Each team's answer to "will we hit target?" (:func:`~pipereview.figures.outlook`,
+        """Each team's answer to "will we hit target?" (:func:`~pipereview.diagnostics._figures.outlook`,
         the ``outlook`` of :attr:`forecast_team`), by team; empty without targets. Every
         section words its verdict from it."""
         forecast = self.forecast_team
@@ -115,23 +115,23 @@ class CoachingContext:
 
     @cached_property
     def stage_table_rep(self) -> pd.DataFrame:
-        """:func:`~pipereview.funnel.stage_table` by rep."""
-        from pipereview.funnel import stage_table
+        """:func:`~pipereview.diagnostics._funnel.stage_table` by rep."""
+        from pipereview.diagnostics._funnel import stage_table
 
         return stage_table(self.prepared, as_of=self.week, by="rep")
 
     @cached_property
     def shape_team(self) -> pd.DataFrame:
-        """:func:`~pipereview.funnel.funnel_shape` by team."""
-        from pipereview.funnel import funnel_shape
+        """:func:`~pipereview.diagnostics._funnel.funnel_shape` by team."""
+        from pipereview.diagnostics._funnel import funnel_shape
 
         return funnel_shape(self.prepared, as_of=self.week, by="team",
                             thresholds=self.config.shape)
 
     @cached_property
     def shape_rep(self) -> pd.DataFrame:
-        """:func:`~pipereview.funnel.funnel_shape` by rep."""
-        from pipereview.funnel import funnel_shape
+        """:func:`~pipereview.diagnostics._funnel.funnel_shape` by rep."""
+        from pipereview.diagnostics._funnel import funnel_shape
 
         return funnel_shape(self.prepared, as_of=self.week, by="rep",
                             thresholds=self.config.shape)
@@ -139,21 +139,21 @@ class CoachingContext:
     @cached_property
     def move_on_team(self) -> pd.DataFrame:
         """Week-over-week move-on rates by team over ``window_weeks``."""
-        from pipereview.funnel import move_on_rates
+        from pipereview.diagnostics._funnel import move_on_rates
 
         return move_on_rates(self.prepared, as_of=self.week, weeks=self.window_weeks, by="team")
 
     @cached_property
     def move_on_rep(self) -> pd.DataFrame:
         """Week-over-week move-on rates by rep over ``window_weeks``."""
-        from pipereview.funnel import move_on_rates
+        from pipereview.diagnostics._funnel import move_on_rates
 
         return move_on_rates(self.prepared, as_of=self.week, weeks=self.window_weeks, by="rep")
 
     @cached_property
     def conversion_team(self) -> pd.DataFrame:
         """Cohort conversion by team over ``cohort_weeks``."""
-        from pipereview.conversion import cohort_conversion
+        from pipereview.diagnostics._conversion import cohort_conversion
 
         return cohort_conversion(self.prepared, as_of=self.week, window_weeks=self.cohort_weeks,
                                  by="team")
@@ -161,7 +161,7 @@ class CoachingContext:
     @cached_property
     def conversion_rep(self) -> pd.DataFrame:
         """Cohort conversion by rep over ``cohort_weeks``."""
-        from pipereview.conversion import cohort_conversion
+        from pipereview.diagnostics._conversion import cohort_conversion
 
         return cohort_conversion(self.prepared, as_of=self.week, window_weeks=self.cohort_weeks,
                                  by="rep")
@@ -169,21 +169,21 @@ class CoachingContext:
     @cached_property
     def velocity_rep(self) -> pd.DataFrame:
         """Sales velocity by rep."""
-        from pipereview.conversion import sales_velocity
+        from pipereview.diagnostics._conversion import sales_velocity
 
         return sales_velocity(self.prepared, as_of=self.week, by="rep")
 
     @cached_property
     def risks(self) -> pd.DataFrame:
-        """:func:`~pipereview.aging.deal_risks` of every open deal."""
-        from pipereview.aging import deal_risks
+        """:func:`~pipereview.diagnostics._aging.deal_risks` of every open deal."""
+        from pipereview.diagnostics._aging import deal_risks
 
         return deal_risks(self.prepared, as_of=self.week, settings=self.config.risk)
 
     @cached_property
     def gaps(self) -> pd.DataFrame:
-        """:func:`~pipereview.process.process_gaps` of the open deals, with ``deal_key``."""
-        from pipereview.process import process_gaps
+        """:func:`~pipereview.diagnostics._process.process_gaps` of the open deals, with ``deal_key``."""
+        from pipereview.diagnostics._process import process_gaps
 
         frame = process_gaps(self.open_deals)
         keys = self.open_deals.set_index(["team", "deal_id"])["deal_key"]
@@ -191,8 +191,8 @@ class CoachingContext:
 
     @cached_property
     def forecast_rep(self) -> pd.DataFrame:
-        """:func:`~pipereview.forecast.period_forecast` by rep (empty without targets)."""
-        from pipereview.forecast import period_forecast
+        """:func:`~pipereview.diagnostics._forecast.period_forecast` by rep (empty without targets)."""
+        from pipereview.diagnostics._forecast import period_forecast
 
         if self.targets is None:
             return pd.DataFrame()
@@ -201,8 +201,8 @@ class CoachingContext:
 
     @cached_property
     def forecast_team(self) -> pd.DataFrame:
-        """:func:`~pipereview.forecast.period_forecast` by team (empty without targets)."""
-        from pipereview.forecast import period_forecast
+        """:func:`~pipereview.diagnostics._forecast.period_forecast` by team (empty without targets)."""
+        from pipereview.diagnostics._forecast import period_forecast
 
         if self.targets is None:
             return pd.DataFrame()
@@ -211,8 +211,8 @@ class CoachingContext:
 
     @cached_property
     def progress_team(self) -> pd.DataFrame:
-        """:func:`~pipereview.targets.progress` of team targets (empty without targets)."""
-        from pipereview.targets import progress
+        """:func:`~pipereview.diagnostics._targets.progress` of team targets (empty without targets)."""
+        from pipereview.diagnostics._targets import progress
 
         if self.targets is None:
             return pd.DataFrame()
@@ -221,8 +221,8 @@ class CoachingContext:
 
     @cached_property
     def progress_rep(self) -> pd.DataFrame:
-        """:func:`~pipereview.targets.progress` of rep targets (empty without targets)."""
-        from pipereview.targets import progress
+        """:func:`~pipereview.diagnostics._targets.progress` of rep targets (empty without targets)."""
+        from pipereview.diagnostics._targets import progress
 
         if self.targets is None:
             return pd.DataFrame()

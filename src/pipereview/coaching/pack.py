@@ -8,13 +8,13 @@ Layout under ``out_dir`` (the pack's own folder, ``coaching/<week>`` from the CL
     findings.<lang>.csv            every finding with its prompt (evidence as JSON)
 
 No two names share a file: a team's folder is its name, checked by the rule of
-:func:`pipereview.names.check_folder_name` (two teams whose names differ only in width,
+:func:`pipereview.core._names.check_folder_name` (two teams whose names differ only in width,
 case or spacing are refused too: one folder on Windows or macOS;
-:func:`pipereview.staging.team_folders`); the rep file names of a
+:func:`pipereview.core._staging.team_folders`); the rep file names of a
 team come from :func:`file_stems`, which never gives ``team`` (the summary's name) and
 never gives two reps one file name, even on a file system that ignores case. The pack is
 built in a staging folder beside ``out_dir`` and renamed into place
-(:func:`pipereview.staging.staged_folder`): a full disk or a name the file system refuses
+(:func:`pipereview.core._staging.staged_folder`): a full disk or a name the file system refuses
 leaves the previous pack as it was; the other language's files and the other teams'
 folders of the previous pack are kept.
 """
@@ -31,14 +31,14 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.capabilities import COACHING_CHECKS, not_checked_notes
 from pipereview.coaching.context import CoachingContext
 from pipereview.coaching.prompts import LANGUAGES, PromptTemplates, coaching_prompts
 from pipereview.coaching.registry import coaching_findings
 from pipereview.coaching.sheet import coaching_sheet, team_summary
-from pipereview.errors import InputError, PipereviewError
-from pipereview.exports import table_bytes
-from pipereview.staging import staged_folder, team_folders
+from pipereview.core._errors import InputError, PipereviewError
+from pipereview.core._exports import table_bytes
+from pipereview.core._staging import staged_folder, team_folders
+from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
 
 __all__ = ["SUMMARY_STEM", "file_stems", "safe_file_name", "write_coaching_pack"]
 

@@ -37,11 +37,11 @@ import pandas as pd
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from pipereview.capabilities import currency_code
-from pipereview.errors import ConfigError
-from pipereview.process import criterion_label
-from pipereview.registry import DataRegistry
-from pipereview.stages import load_stage_model
+from pipereview.core._errors import ConfigError
+from pipereview.core._registry import DataRegistry, reads_user_folder
+from pipereview.core._stages import load_stage_model
+from pipereview.diagnostics._capabilities import currency_code
+from pipereview.diagnostics._process import criterion_label
 
 __all__ = [
     "BLOCKS",
@@ -178,9 +178,24 @@ def _as_folder(item: object, name: str) -> Path:
 
 #: Prompt template folders searched before the shipped ones: installed plug-ins'
 #: (entry-point group ``pipereview.templates``: a folder, or a function returning one) and
-#: user folders (:func:`pipereview.registry.use_folder`); the latest registered first.
+#: user folders (:func:`pipereview.core._registry.use_folder`); the latest registered first.
 template_folders: DataRegistry[Path] = DataRegistry(
     "prompt template folder", group="pipereview.templates", coerce=_as_folder)
+
+
+def _read_user_folder(root: Path) -> list[str]:
+    """A user folder's ``coaching/`` (or the folder itself when it holds ``en/`` or
+    ``zh/``), searched for prompt templates before the shipped ones."""
+    coaching = root / "coaching"
+    prompts = coaching if coaching.is_dir() else root
+    if not ((prompts / "en").is_dir() or (prompts / "zh").is_dir()):
+        return []
+    template_folders.register(str(prompts.resolve()), prompts, replace=True,
+                              source=f"folder {root}")
+    return [str(prompts)]
+
+
+reads_user_folder("templates", _read_user_folder)
 
 
 class PromptTemplates:

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipereview._resources import parse_yaml_mapping
 from pipereview.coaching.findings import (
     FINDING_COLUMNS,
     Coaching,
@@ -34,8 +33,10 @@ from pipereview.coaching.findings import (
     findings_frame,
     rank_findings,
 )
-from pipereview.errors import ConfigError
-from pipereview.registry import Registry
+from pipereview.config import reads_rule_settings_with
+from pipereview.core._errors import ConfigError
+from pipereview.core._registry import Registry
+from pipereview.core._resources import parse_yaml_mapping
 
 if TYPE_CHECKING:
     from pipereview.coaching.context import CoachingContext
@@ -79,7 +80,11 @@ class Rule:
 
 
 def _builtin_rules() -> None:
-    import pipereview.coaching.rules  # noqa: F401  (registers the built-in rules)
+    from pipereview.coaching import rules  # noqa: F401  (defines the built-in rules)
+    from pipereview.coaching._rulekit import BUILTIN_RULES
+
+    for name, function, settings in BUILTIN_RULES:
+        register_rule(name, **{**settings, "replace": True})(function)
 
 
 #: Entry-point group of installed plug-ins; loading an entry point registers its rules.
@@ -211,3 +216,13 @@ def coaching_findings(context: CoachingContext, *, rules: Iterable[str] | None =
         return pd.DataFrame(columns=list(FINDING_COLUMNS))
     found = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     return rank_findings(found)
+
+
+def _rules_for_config(data: Mapping[str, Any], source: str
+                      ) -> dict[str, tuple[dict[str, Any], Mapping[str, Any]]]:
+    """Each rule's settings in a configuration's ``rules``/``disabled``, with its defaults."""
+    return {name: (params, get_rule(name).defaults)
+            for name, params in rule_settings_from_mapping(data, source).items()}
+
+
+reads_rule_settings_with(_rules_for_config)

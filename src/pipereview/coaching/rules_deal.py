@@ -16,10 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipereview.coaching._rulekit import deal_rows, evidence_records, severity_by_ratio
+from pipereview.coaching._rulekit import (
+    builtin_rule,
+    deal_rows,
+    evidence_records,
+    severity_by_ratio,
+)
 from pipereview.coaching.context import CoachingContext
-from pipereview.coaching.registry import register_rule
-from pipereview.stages import load_stage_model
+from pipereview.core._stages import load_stage_model
 
 __all__ = [
     "RULES",
@@ -44,7 +48,7 @@ def _lower_bound(frame: pd.DataFrame) -> list[str]:
     return ["days_in_stage_lower_bound"] if "days_in_stage_lower_bound" in frame else []
 
 
-@register_rule("stalled_deal", kind="risk", coaching="opportunity", scope="deal",
+@builtin_rule("stalled_deal", kind="risk", coaching="opportunity", scope="deal",
                defaults={"stalled_days": 30}, replace=True)
 def stalled_deal(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal with no logged activity for ``stalled_days`` days or more.
@@ -66,17 +70,17 @@ def stalled_deal(context: CoachingContext, params: Mapping[str, Any]) -> pd.Data
                                         *_lower_bound(hit)], stalled_days=int(limit)))
 
 
-@register_rule("stage_inflation", kind="risk", coaching="opportunity", scope="deal",
+@builtin_rule("stage_inflation", kind="risk", coaching="opportunity", scope="deal",
                defaults={"min_stages": 1}, replace=True)
 def stage_inflation(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """The deal's CRM stage is ahead of what its evidence supports by ``min_stages`` or more
-    (:func:`pipereview.process.process_gaps`): an exit criterion of an earlier stage is
+    (:func:`pipereview.diagnostics._process.process_gaps`): an exit criterion of an earlier stage is
     not met.
 
     Value: stages inflated; reference: 0. Severity: the stages inflated, at most 3.
     Evidence: claimed and evidence stage, the missing criteria. Only recorded gaps count:
     an export without the evidence columns gives no finding here, and the sheet says
-    "not checked" instead (:mod:`pipereview.capabilities`).
+    "not checked" instead (:mod:`pipereview.diagnostics._capabilities`).
     """
     gaps = context.gaps
     hit = gaps[gaps["stages_inflated"] >= int(params["min_stages"])]
@@ -89,13 +93,13 @@ def stage_inflation(context: CoachingContext, params: Mapping[str, Any]) -> pd.D
                                         "stages_inflated"]))
 
 
-@register_rule("missing_exit_criteria", kind="risk", coaching="opportunity", scope="deal",
+@builtin_rule("missing_exit_criteria", kind="risk", coaching="opportunity", scope="deal",
                defaults={}, replace=True)
 def missing_exit_criteria(context: CoachingContext, params: Mapping[str, Any]
                           ) -> pd.DataFrame:
     """A deal whose evidence supports its stage, but that has been there longer than the
     stage's limit (the team's p75 or the model's typical days, see
-    :func:`pipereview.aging.deal_risks`) while exit criteria of its stage are still open.
+    :func:`pipereview.diagnostics._aging.deal_risks`) while exit criteria of its stage are still open.
 
     Value: days in stage; reference: the limit. Severity: 1 below 1.5x the limit, 2 below
     2x, 3 beyond. Evidence: the open exit criteria (what it takes to move on), those the
@@ -151,7 +155,7 @@ def _contact_findings(context: CoachingContext, field: str, severities: tuple[in
         evidence=evidence_records(hit, ["required_stage", "stages_beyond"]))
 
 
-@register_rule("no_decision_maker", kind="risk", coaching="opportunity", scope="deal",
+@builtin_rule("no_decision_maker", kind="risk", coaching="opportunity", scope="deal",
                defaults={}, replace=True)
 def no_decision_maker(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal past the stage where the decision maker should be known (the stage
@@ -163,7 +167,7 @@ def no_decision_maker(context: CoachingContext, params: Mapping[str, Any]) -> pd
     return _contact_findings(context, "decision_maker", severities=(2, 3))
 
 
-@register_rule("no_coach", kind="risk", coaching="opportunity", scope="deal",
+@builtin_rule("no_coach", kind="risk", coaching="opportunity", scope="deal",
                defaults={}, replace=True)
 def no_coach(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal past the stage where an internal coach should be found (the stage whose
@@ -175,7 +179,7 @@ def no_coach(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFram
     return _contact_findings(context, "coach", severities=(1, 2))
 
 
-@register_rule("repeated_pushes", kind="risk", coaching="opportunity", scope="deal",
+@builtin_rule("repeated_pushes", kind="risk", coaching="opportunity", scope="deal",
                defaults={"push_limit": 2}, replace=True)
 def repeated_pushes(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal whose close date moved later ``push_limit`` times or more while open.
@@ -194,7 +198,7 @@ def repeated_pushes(context: CoachingContext, params: Mapping[str, Any]) -> pd.D
         evidence=evidence_records(hit, ["push_count", "close"]))
 
 
-@register_rule("close_date_past", kind="risk", coaching="opportunity", scope="deal",
+@builtin_rule("close_date_past", kind="risk", coaching="opportunity", scope="deal",
                defaults={"grace_days": 0}, replace=True)
 def close_date_past(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal whose close date is more than ``grace_days`` before the as-of Monday.

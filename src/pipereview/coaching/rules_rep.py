@@ -13,9 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipereview.coaching._rulekit import deal_rows, evidence_records
+from pipereview.coaching._rulekit import builtin_rule, deal_rows, evidence_records
 from pipereview.coaching.context import CoachingContext
-from pipereview.coaching.registry import register_rule
 
 __all__ = [
     "RULES",
@@ -36,7 +35,7 @@ RULES: tuple[str, ...] = ("coverage_below_need", "deal_concentration", "forecast
 
 def peer_move_on(context: CoachingContext, alternative: str = "less") -> pd.DataFrame:
     """Each rep's week-over-week move-on rate per stage over the context's window
-    (:func:`pipereview.funnel.move_on_rates`) next to their teammates' (the team without
+    (:func:`pipereview.diagnostics._funnel.move_on_rates`) next to their teammates' (the team without
     the rep): ``exposures``, ``moved``, ``rate``, ``peer_exposures``, ``peer_moved``,
     ``peer_rate`` and ``p_value``, a one-sided Fisher exact test (``alternative`` "less"
     or "greater") used as a guard against noise: deal-weeks of one deal are not
@@ -60,7 +59,7 @@ def peer_move_on(context: CoachingContext, alternative: str = "less") -> pd.Data
     return out
 
 
-@register_rule("low_stage_conversion", kind="risk", coaching="skill", scope="rep",
+@builtin_rule("low_stage_conversion", kind="risk", coaching="skill", scope="rep",
                defaults={"min_exposures": 10, "max_ratio": 0.6, "min_gap": 0.05,
                          "max_p_value": 0.05}, replace=True)
 def low_stage_conversion(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -68,7 +67,7 @@ def low_stage_conversion(context: CoachingContext, params: Mapping[str, Any]) ->
 
     Over the context's window (8 weeks), each week a deal of the rep spends at the stage
     is one exposure; it moved on when the next week shows a later stage or won
-    (:func:`pipereview.funnel.move_on_rates`). Fires when the rep has at least
+    (:func:`pipereview.diagnostics._funnel.move_on_rates`). Fires when the rep has at least
     ``min_exposures``, their rate is at most ``max_ratio`` of the teammates' and at least
     ``min_gap`` lower, and a one-sided Fisher exact test puts the difference at
     ``max_p_value`` or below (few deals never give a verdict). Value: the rep's rate;
@@ -102,11 +101,11 @@ def low_stage_conversion(context: CoachingContext, params: Mapping[str, Any]) ->
     })
 
 
-@register_rule("thin_funnel_top", kind="risk", coaching="team", scope="team",
+@builtin_rule("thin_funnel_top", kind="risk", coaching="team", scope="team",
                defaults={}, replace=True)
 def thin_funnel_top(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """A team whose funnel is labelled ``thin_top`` by
-    :func:`pipereview.funnel.funnel_shape`: too few deals in the early stages and too few
+    :func:`pipereview.diagnostics._funnel.funnel_shape`: too few deals in the early stages and too few
     new deals coming in, against the other teams.
 
     Value: new deals a week per open deal; reference: the other teams' median. Severity:
@@ -133,11 +132,11 @@ def _severity_below(ratio: np.ndarray) -> np.ndarray:
     return np.where(ratio < 0.5, 3, np.where(ratio < 0.75, 2, 1))
 
 
-@register_rule("coverage_below_need", kind="risk", coaching="skill", scope="rep",
+@builtin_rule("coverage_below_need", kind="risk", coaching="skill", scope="rep",
                defaults={}, replace=True)
 def coverage_below_need(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose open pipeline due this period covers the remaining target less than
-    their win rate needs (:func:`pipereview.forecast.period_forecast`, verdict ``short``;
+    their win rate needs (:func:`pipereview.diagnostics._forecast.period_forecast`, verdict ``short``;
     needs targets). A rep who won none of the deals closed in the window (0%, the worst
     rate) is short whatever the coverage.
 
@@ -169,7 +168,7 @@ def coverage_below_need(context: CoachingContext, params: Mapping[str, Any]) -> 
 def _behind_plan(progress: pd.DataFrame, forecast: pd.DataFrame, keys: list[str]
                  ) -> tuple[pd.DataFrame, np.ndarray]:
     """Groups behind plan beyond the tolerance (in points of the target) whose outlook
-    (:func:`pipereview.figures.outlook`, shared with the forecast) is not already that
+    (:func:`pipereview.diagnostics._figures.outlook`, shared with the forecast) is not already that
     the target is met or on track: one verdict per team and period, never "on track"
     beside "behind"."""
     if not len(progress):
@@ -200,12 +199,12 @@ def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataF
     })
 
 
-@register_rule("forecast_deviation", kind="risk", coaching="skill", scope="rep",
+@builtin_rule("forecast_deviation", kind="risk", coaching="skill", scope="rep",
                defaults={}, replace=True)
 def forecast_deviation(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose won to date is below plan by more than the tolerance (15 points of
-    the target, :func:`pipereview.targets.progress`; needs rep targets), unless the rep's
-    outlook (:func:`pipereview.figures.outlook`) says the target is met or on track.
+    the target, :func:`pipereview.diagnostics._targets.progress`; needs rep targets), unless the rep's
+    outlook (:func:`pipereview.diagnostics._figures.outlook`) says the target is met or on track.
 
     Value: won share - planned share of the target (negative points); reference: the
     tolerance. Severity: 3 beyond 30 points, 2 beyond 20, else 1. Amount at stake: the
@@ -215,7 +214,7 @@ def forecast_deviation(context: CoachingContext, params: Mapping[str, Any]) -> p
                                     ["team", "owner"]), owner=True)
 
 
-@register_rule("team_forecast_deviation", kind="risk", coaching="team", scope="team",
+@builtin_rule("team_forecast_deviation", kind="risk", coaching="team", scope="team",
                defaults={}, replace=True)
 def team_forecast_deviation(context: CoachingContext, params: Mapping[str, Any]
                             ) -> pd.DataFrame:
@@ -226,7 +225,7 @@ def team_forecast_deviation(context: CoachingContext, params: Mapping[str, Any]
                       owner=False)
 
 
-@register_rule("deal_concentration", kind="risk", coaching="skill", scope="rep",
+@builtin_rule("deal_concentration", kind="risk", coaching="skill", scope="rep",
                defaults={"max_share": 0.4, "min_deals": 3}, replace=True)
 def deal_concentration(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """One open deal is more than ``max_share`` of a rep's open pipeline (a rep with at

@@ -13,11 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipereview.coaching._rulekit import evidence_records
+from pipereview.coaching._rulekit import builtin_rule, evidence_records
 from pipereview.coaching.context import CoachingContext
-from pipereview.coaching.registry import register_rule
 from pipereview.coaching.rules_rep import peer_move_on
-from pipereview.stages import load_stage_model
+from pipereview.core._stages import load_stage_model
 
 __all__ = ["RULES", "best_conversion", "biggest_progress", "most_complete_evidence"]
 
@@ -30,7 +29,7 @@ def _currency(context: CoachingContext, teams: pd.Series) -> np.ndarray:
     return by_team.reindex(teams).fillna("").to_numpy()
 
 
-@register_rule("best_conversion", kind="strength", coaching="skill", scope="rep",
+@builtin_rule("best_conversion", kind="strength", coaching="skill", scope="rep",
                defaults={"min_exposures": 10, "min_ratio": 1.25, "min_gap": 0.05,
                          "max_p_value": 0.2}, replace=True)
 def best_conversion(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
@@ -57,7 +56,7 @@ def best_conversion(context: CoachingContext, params: Mapping[str, Any]) -> pd.D
     })
 
 
-@register_rule("biggest_progress", kind="strength", coaching="skill", scope="rep",
+@builtin_rule("biggest_progress", kind="strength", coaching="skill", scope="rep",
                defaults={"min_advances": 2}, replace=True)
 def biggest_progress(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
     """The rep of each team who moved the most deals forward this week (a later stage or
@@ -98,7 +97,7 @@ def biggest_progress(context: CoachingContext, params: Mapping[str, Any]) -> pd.
     })
 
 
-@register_rule("most_complete_evidence", kind="strength", coaching="skill", scope="rep",
+@builtin_rule("most_complete_evidence", kind="strength", coaching="skill", scope="rep",
                defaults={"min_open": 5, "min_gap": 0.1}, replace=True)
 def most_complete_evidence(context: CoachingContext, params: Mapping[str, Any]
                            ) -> pd.DataFrame:

@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from markupsafe import Markup
 
-from pipereview.capabilities import currency_code
 from pipereview.coaching.prompts import PromptTemplates, deal_subject
-from pipereview.weeks import Week
+from pipereview.core._weeks import Week
+from pipereview.diagnostics._capabilities import currency_code
 
 if TYPE_CHECKING:
     from pipereview.coaching.context import CoachingContext
 
 __all__ = ["CoachingSheet", "TeamSummary", "coaching_sheet", "team_summary"]
 
-def _follow_up(as_of: Week, days: int) -> datetime.date:
+def follow_up_date(as_of: Week, days: int) -> datetime.date:
     return as_of.friday + datetime.timedelta(days=days)
 
 
@@ -46,7 +46,7 @@ class CoachingSheet:
     #: (:meth:`with_charts`).
     charts: tuple[tuple[str, str], ...] = ()
     #: what could not be checked for lack of a column, one line each
-    #: (:func:`pipereview.capabilities.not_checked_notes`), shown where the findings are
+    #: (:func:`pipereview.diagnostics._capabilities.not_checked_notes`), shown where the findings are
     not_checked: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
@@ -144,7 +144,7 @@ def coaching_sheet(prompts: pd.DataFrame, team: str, owner: str, *, as_of: Week 
       most severe deal findings of other deals (one per deal);
     - **follow_up**: the as-of week's Friday + ``follow_up_days``;
     - **not_checked**: lines saying what could not be checked for lack of a column
-      (:func:`pipereview.capabilities.not_checked_notes` of the team's deals), shown
+      (:func:`pipereview.diagnostics._capabilities.not_checked_notes` of the team's deals), shown
       with the focus items.
 
     The focus list says "no risk" only when no deal below is listed either.
@@ -168,7 +168,7 @@ def coaching_sheet(prompts: pd.DataFrame, team: str, owner: str, *, as_of: Week 
         others = deal_risks[~deal_risks["deal_key"].isin(chosen)].drop_duplicates("deal_key")
         focus = pd.concat([focus, others.head(min_focus - len(focus))])
     return CoachingSheet(team=team, owner=owner, as_of=str(week), lang=lang,
-                         follow_up=_follow_up(week, follow_up_days),
+                         follow_up=follow_up_date(week, follow_up_days),
                          strengths=strengths.reset_index(drop=True),
                          focus=focus.reset_index(drop=True), deals=deals.reset_index(drop=True),
                          not_checked=tuple(not_checked))

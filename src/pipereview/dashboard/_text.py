@@ -8,11 +8,11 @@ __all__ = ["TABS"]
 
 #: The dashboard's tabs, in order.
 TABS: tuple[str, ...] = ("overview", "changes", "funnel", "risks", "coaching")
-_SORTS: tuple[str, ...] = ("amount", "days_in_stage", "push_count", "days_since_activity",
+SORTS: tuple[str, ...] = ("amount", "days_in_stage", "push_count", "days_since_activity",
                            "risk_count")
-_ROW_LIMIT = 200
+ROW_LIMIT = 200
 
-_TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
+TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "overview": ("Overview", "概览"), "changes": ("Changes", "变化"),
     "funnel": ("Funnel", "漏斗"), "risks": ("Deals at risk", "风险商机"),
     "coaching": ("Coaching", "辅导"), "team_sel": ("Team", "团队"), "week_sel": ("Week", "周"),
@@ -49,6 +49,6 @@ _TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
 }
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     """A file-name-safe version of ``text`` (letters, digits, CJK, ``-`` and ``_`` kept)."""
     return re.sub(r"[^\w-]+", "_", text).strip("_") or "all"

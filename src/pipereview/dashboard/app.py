@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from pipereview.dashboard._text import _SORTS, TABS
+from pipereview.dashboard._text import SORTS, TABS
 from pipereview.dashboard.tabs import DashboardTabs
 
 __all__ = ["Dashboard"]
@@ -20,7 +20,7 @@ _log = logging.getLogger("pipereview.dashboard")
 
 class Dashboard(DashboardTabs):
     """The dashboard over a keyed ``history`` (all teams, or only ``team`` when
-    ``locked``), with optional ``targets`` (:func:`~pipereview.targets.load_targets`).
+    ``locked``), with optional ``targets`` (:func:`~pipereview.diagnostics._targets.load_targets`).
 
     ``team``, ``week`` (default: the team's latest stored week) and ``lang`` (en / zh)
     are the first selection. Display it in a notebook (it is an ipywidget) or drive it
@@ -165,14 +165,14 @@ class Dashboard(DashboardTabs):
             ws["rep"].description = self.t("rep_sel")
             ws["lang"].value = self.lang
             ws["export"].description = self.t("export")
-            from pipereview.review import _CATEGORIES
+            from pipereview.delivery._review import CATEGORY_LABELS
 
             lang = 1 if self.lang == "zh" else 0
             ws["category"].options = [(self.t("all_changes"), ""), *[
-                (names[lang], key) for key, names in _CATEGORIES.items() if key != "unchanged"]]
+                (names[lang], key) for key, names in CATEGORY_LABELS.items() if key != "unchanged"]]
             ws["category"].value = self.category
             ws["category"].description = ""
-            ws["sort"].options = [(f"{self.t('sort_by')}: {self.t(k)}", k) for k in _SORTS]
+            ws["sort"].options = [(f"{self.t('sort_by')}: {self.t(k)}", k) for k in SORTS]
             ws["sort"].value = self.sort
             for i, tab in enumerate(TABS):
                 ws["tabs"].set_title(i, self.t(tab))

@@ -18,7 +18,7 @@ CONFIG_VARIABLE = "PIPEREVIEW_DASHBOARD"
 @dataclass(frozen=True)
 class DashboardConfig:
     """What a served dashboard loads: a keyed ``history`` (Parquet, see
-    :func:`~pipereview.history.with_deal_keys`), optional ``targets`` (CSV/XLSX), the
+    :func:`~pipereview.history._trail.with_deal_keys`), optional ``targets`` (CSV/XLSX), the
     ``team`` it is locked to (None: any team), the first ``week`` and ``lang``, where
     exported action lists are kept (``exports``), whether to compute the likely first
     views ahead (``warm``, see :meth:`Dashboard.warm`) and the configuration file whose
@@ -36,7 +36,7 @@ class DashboardConfig:
 
     def write(self, path: str | Path) -> Path:
         """Write the configuration as JSON (atomically); return the path."""
-        from pipereview.store import atomic_write
+        from pipereview.history._store import atomic_write
 
         target = Path(path)
         with atomic_write(target, "w", encoding="utf-8") as handle:

@@ -13,10 +13,10 @@ from typing import Any, Self
 import pandas as pd
 
 from pipereview.config import Config
-from pipereview.dashboard._text import _TEXT, TABS, _slug
+from pipereview.dashboard._text import TABS, TEXT, slug
 from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig
-from pipereview.review import WeeklyReview, forecast_figures
-from pipereview.schema import open_mask
+from pipereview.delivery._review import WeeklyReview, forecast_figures
+from pipereview.ingest._schema import open_mask
 
 __all__ = ["DashboardState"]
 
@@ -24,7 +24,7 @@ __all__ = ["DashboardState"]
 class DashboardState:
     """What the dashboard shows, without its widgets: the selection (``team``, ``week``,
     ``rep``, ``lang``; a ``locked`` one holds only its team's rows), the
-    :class:`~pipereview.review.WeeklyReview` behind it (one per team, week and language,
+    :class:`~pipereview.delivery._review.WeeklyReview` behind it (one per team, week and language,
     sharing diagnostics), the figures, the action list and its export, and each tab's HTML
     once drawn (:class:`~pipereview.dashboard.Dashboard` adds the widgets).
     """
@@ -71,7 +71,7 @@ class DashboardState:
         """The dashboard a :class:`DashboardConfig` describes (a locked one reads only its
         team's rows from the Parquet file)."""
         from pipereview.config import load_config
-        from pipereview.targets import load_targets
+        from pipereview.diagnostics._targets import load_targets
 
         settings = load_config(config.settings) if config.settings else None
         if settings is not None:
@@ -99,10 +99,10 @@ class DashboardState:
             raise ValueError(f"set {CONFIG_VARIABLE} (pipereview serve does) or pass samples=")
         import tempfile
 
-        from pipereview.history import with_deal_keys
-        from pipereview.ingest_week import ingest_folder
-        from pipereview.store import SnapshotStore
-        from pipereview.targets import load_targets
+        from pipereview.diagnostics._targets import load_targets
+        from pipereview.history._intake import ingest_folder
+        from pipereview.history._store import SnapshotStore
+        from pipereview.history._trail import with_deal_keys
 
         root = Path(samples)
         with tempfile.TemporaryDirectory() as tmp:
@@ -127,7 +127,7 @@ class DashboardState:
 
     def t(self, key: str, **values: object) -> str:
         """A fixed text of the dashboard in the selected language."""
-        en, zh = _TEXT[key]
+        en, zh = TEXT[key]
         return (zh if self.lang == "zh" else en).format(**values)
 
     def _set_team(self, team: str, week: str | None) -> None:
@@ -168,7 +168,7 @@ class DashboardState:
 
     @property
     def review(self) -> WeeklyReview:
-        """The selected team and week's :class:`~pipereview.review.WeeklyReview` in the
+        """The selected team and week's :class:`~pipereview.delivery._review.WeeklyReview` in the
         selected language (built once; the languages share the diagnostics)."""
         key = (self.team, self.week, self.lang)
         if key not in self._reviews:
@@ -189,7 +189,7 @@ class DashboardState:
         review = self.review
         if not self.rep:
             return review.headline()
-        from pipereview.forecast import weighted_pipeline, won_deals
+        from pipereview.diagnostics._forecast import weighted_pipeline, won_deals
 
         mine = review.latest[review.latest["owner"] == self.rep]
         open_now = mine[open_mask(mine)]
@@ -221,10 +221,10 @@ class DashboardState:
         rows = rows.sort_values(["severity", "amount_at_stake", "owner", "deal_name", "rule"],
                                 ascending=[False, False, True, True, True], kind="stable",
                                 na_position="last")
-        from pipereview.coaching.sheet import _follow_up
+        from pipereview.coaching.sheet import follow_up_date
         from pipereview.coaching.titles import rule_title
 
-        follow = _follow_up(review.week, self.config.follow_up_days).isoformat()
+        follow = follow_up_date(review.week, self.config.follow_up_days).isoformat()
         return pd.DataFrame({
             review.t("rep"): rows["owner"].fillna(""), review.t("deal"): rows["deal_name"].fillna(""),
             review.t("account"): rows["account"].fillna(""), review.t("stage"): [s if s != "—" else "" for s in self._stage_names(rows["stage"])],
@@ -246,16 +246,16 @@ class DashboardState:
 
     def _export_files(self) -> tuple[pd.DataFrame, dict[str, bytes]]:
         """The action list and its file contents by name (CSV and XLSX, formula-safe)."""
-        from pipereview.exports import table_bytes
+        from pipereview.core._exports import table_bytes
 
-        stem = "_".join(["actions", _slug(self.team), self.week]
-                        + ([_slug(self.rep)] if self.rep else []))
+        stem = "_".join(["actions", slug(self.team), self.week]
+                        + ([slug(self.rep)] if self.rep else []))
         frame = self.action_list()
         return frame, {f"{stem}.{fmt}": table_bytes(frame, fmt) for fmt in ("csv", "xlsx")}
 
     @staticmethod
     def _save(files: dict[str, bytes], folder: Path) -> list[Path]:
-        from pipereview.store import atomic_write
+        from pipereview.history._store import atomic_write
 
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
@@ -310,7 +310,7 @@ class DashboardState:
         return out
 
     def _model(self) -> Any:
-        from pipereview.stages import prevailing_model
+        from pipereview.core._stages import prevailing_model
 
         return prevailing_model(self.review.latest["stage_model"])
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.dashboard._text import _ROW_LIMIT
+from pipereview.dashboard._text import ROW_LIMIT
 from pipereview.dashboard.state import DashboardState
-from pipereview.figures import days_text
-from pipereview.review import _money, _table, not_checked_html
+from pipereview.delivery._review import amount_text, html_table, not_checked_html
+from pipereview.diagnostics._figures import days_text
 
 __all__ = ["DashboardTabs"]
 
@@ -54,7 +54,7 @@ class DashboardTabs(DashboardState):
         review = self.review
         cached = getattr(review, "_dashboard_moves", None)
         if cached is None:
-            from pipereview.movements import deal_movements
+            from pipereview.history._movements import deal_movements
 
             weeks = sorted(review.history["snapshot_week"].astype("str").unique())
             if len(weeks) < 2:
@@ -70,8 +70,8 @@ class DashboardTabs(DashboardState):
 
     def _changes_html(self) -> str:
         from pipereview import charts
-        from pipereview.review import _CATEGORIES
-        from pipereview.waterfall import waterfall
+        from pipereview.delivery._review import CATEGORY_LABELS
+        from pipereview.diagnostics._waterfall import waterfall
 
         review = self.review
         if len(review.history["snapshot_week"].unique()) < 2:
@@ -88,11 +88,11 @@ class DashboardTabs(DashboardState):
                                   ascending=[True, False, True], kind="stable", na_position="last")
         lang = 1 if self.lang == "zh" else 0
         total = len(shown)
-        shown = shown.head(_ROW_LIMIT)
+        shown = shown.head(ROW_LIMIT)
         currency = shown["currency"].fillna("")
 
         def money(values: pd.Series) -> list[str]:
-            return ["—" if pd.isna(a) else _money(float(a), c)
+            return ["—" if pd.isna(a) else amount_text(float(a), c)
                     for a, c in zip(values, currency, strict=True)]
 
         def day(values: pd.Series) -> list[str]:
@@ -101,20 +101,20 @@ class DashboardTabs(DashboardState):
         table = pd.DataFrame({
             review.t("rep"): shown["owner"], review.t("deal"): shown["deal_name"],
             review.t("account"): shown["account"],
-            review.t("category"): [_CATEGORIES[c][lang] for c in shown["category"]],
+            review.t("category"): [CATEGORY_LABELS[c][lang] for c in shown["category"]],
             f"{review.t('stage')} ({self.t('before')})": self._stage_names(shown["stage_from"]),
             f"{review.t('stage')} ({self.t('after')})": self._stage_names(shown["stage_to"]),
             f"{self.t('amount')} ({self.t('before')})": money(shown["amount_from"]),
             f"{self.t('amount')} ({self.t('after')})": money(shown["amount_to"]),
             f"{self.t('close')} ({self.t('after')})": day(shown["close_date_to"]),
         })
-        if total > _ROW_LIMIT:
-            body += f"<p>{html.escape(self.t('shown', shown=_ROW_LIMIT, total=total))}</p>"
-        return body + f"<div class='pr-changes'>{_table(table)}</div>"
+        if total > ROW_LIMIT:
+            body += f"<p>{html.escape(self.t('shown', shown=ROW_LIMIT, total=total))}</p>"
+        return body + f"<div class='pr-changes'>{html_table(table)}</div>"
 
     def _funnel_html(self) -> str:
         from pipereview import charts
-        from pipereview.funnel import stage_table
+        from pipereview.diagnostics._funnel import stage_table
 
         review = self.review
         empty = self._no_open()
@@ -136,7 +136,7 @@ class DashboardTabs(DashboardState):
             evidence = ""
             if row["stage"] and pd.notna(row["stage"]):
                 evidence = self.t("stuck", n=int(row["stuck_count"]),
-                                  amount=_money(float(row["stuck_amount"]), review.currency),
+                                  amount=amount_text(float(row["stuck_amount"]), review.currency),
                                   age=days_text(row["stuck_median_age_days"], False, self.lang,
                                                 unit=False))
             stage = (model.stage(str(row["stage"])).label_in(self.lang)
@@ -145,7 +145,7 @@ class DashboardTabs(DashboardState):
             rows.append({review.t("rep"): row["owner"] or self.team,
                          review.t("label"): review._shape(str(row["label"])),
                          review.t("bottleneck"): stage, self.t("evidence"): evidence})
-        body += f"<div class='pr-shape'>{_table(pd.DataFrame(rows))}</div>"
+        body += f"<div class='pr-shape'>{html_table(pd.DataFrame(rows))}</div>"
         rates = self._move_on(model)
         if len(rates):
             body += charts.svg_html(charts.conversion_chart(rates, lang=self.lang),
@@ -176,8 +176,8 @@ class DashboardTabs(DashboardState):
         return pd.DataFrame(rows)
 
     def _risks_html(self) -> str:
-        from pipereview.process import with_labels
-        from pipereview.review import _RISKS
+        from pipereview.delivery._review import RISK_LABELS
+        from pipereview.diagnostics._process import with_labels
 
         review = self.review
         empty = self._no_open()
@@ -189,16 +189,16 @@ class DashboardTabs(DashboardState):
         flagged = risks[risks["risk_count"] > 0].sort_values(
             [self.sort, "amount", "deal_key"], ascending=[False, False, True], kind="stable",
             na_position="last")
-        labels = {k: (zh if self.lang == "zh" else en) for k, (en, zh) in _RISKS.items()}
+        labels = {k: (zh if self.lang == "zh" else en) for k, (en, zh) in RISK_LABELS.items()}
         sep = "、" if self.lang == "zh" else ", "
         total = len(flagged)
-        flagged = flagged.head(_ROW_LIMIT)
+        flagged = flagged.head(ROW_LIMIT)
         if total:
-            body = _table(pd.DataFrame({
+            body = html_table(pd.DataFrame({
                 review.t("rep"): flagged["owner"], review.t("deal"): flagged["deal_name"],
                 review.t("account"): flagged["account"],
                 review.t("stage"): self._stage_names(flagged["stage"]),
-                review.t("amount"): [_money(a, c) for a, c in
+                review.t("amount"): [amount_text(a, c) for a, c in
                                      zip(flagged["amount"], flagged["currency"], strict=True)],
                 # whole days; "≥" where the stay began before the first stored week
                 self.t("days_in_stage"): [
@@ -212,15 +212,15 @@ class DashboardTabs(DashboardState):
                     for d in flagged["days_since_activity"]],
                 review.t("risks_col"): [sep.join(labels[r] for r in rs) for rs in flagged["risks"]],
             }))
-            if total > _ROW_LIMIT:
-                body = f"<p>{html.escape(self.t('shown', shown=_ROW_LIMIT, total=total))}</p>" + body
+            if total > ROW_LIMIT:
+                body = f"<p>{html.escape(self.t('shown', shown=ROW_LIMIT, total=total))}</p>" + body
         else:
             body = f"<p>{html.escape(review.t('no_risk'))}</p>"
         gaps = with_labels(review.context.gaps, self.lang)
         gaps = gaps[gaps["inflated"] & (gaps["team"] == self.team)]
         if self.rep:
             gaps = gaps[gaps["owner"] == self.rep]
-        gaps = gaps.sort_values(["amount", "deal_id"], ascending=[False, True]).head(_ROW_LIMIT)
+        gaps = gaps.sort_values(["amount", "deal_id"], ascending=[False, True]).head(ROW_LIMIT)
         notes = not_checked_html(self._team_open_deals(), self.lang,
                                  ("stage_inflation", "stalled_deal"))
         return f"<div class='pr-risks'>{body}{review.gaps_table(gaps)}{notes}</div>"
@@ -231,8 +231,8 @@ class DashboardTabs(DashboardState):
         return deals[deals["team"] == self.team]
 
     def _coaching_html(self) -> str:
-        from pipereview.capabilities import COACHING_CHECKS, not_checked_notes
         from pipereview.coaching import coaching_sheet, team_summary
+        from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
 
         review = self.review
         prompts = review.coaching_prompts

@@ -25,11 +25,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from pipereview._text import normalize_label
-from pipereview.columnmaps import ColumnMap
-from pipereview.parsing import TRUE_WORDS
+from pipereview.core._stages import StageModel
+from pipereview.core._text import normalize_label
+from pipereview.ingest._columnmaps import ColumnMap
+from pipereview.ingest._parsing import TRUE_WORDS
 from pipereview.sample._dates import Date
-from pipereview.stages import StageModel
 
 __all__ = [
     "Columns",

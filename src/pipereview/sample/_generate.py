@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipereview.core._weeks import Week
 from pipereview.sample._dates import DAY, quarter
 from pipereview.sample._formats import columns_of, to_export, write_csv, write_xlsx
 from pipereview.sample._process import bottleneck_index
@@ -21,7 +22,6 @@ from pipereview.sample._teams import (
     TEAMS,
     THIN_TOP_TEAM,
 )
-from pipereview.weeks import Week
 
 __all__ = ["generate_samples"]
 

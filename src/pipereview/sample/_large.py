@@ -6,7 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from pipereview.columnmaps import load_column_map
+from pipereview.core._stages import (
+    EVIDENCE_FIELDS,
+    EVIDENCE_TEXT_FIELDS,
+    StageModel,
+    load_stage_model,
+)
+from pipereview.core._weeks import Week
+from pipereview.ingest._columnmaps import load_column_map
 from pipereview.sample._dates import Date
 from pipereview.sample._formats import Columns, Dialect, dialect_of, plain_csv, to_export, write_csv
 from pipereview.sample._ids import make_ids
@@ -19,8 +26,6 @@ from pipereview.sample._simulate import (
     incidental_evidence,
 )
 from pipereview.sample._teams import POOLS, all_accounts, deal_name
-from pipereview.stages import EVIDENCE_FIELDS, EVIDENCE_TEXT_FIELDS, StageModel, load_stage_model
-from pipereview.weeks import Week
 
 __all__ = ["generate_large_export"]
 

@@ -2,7 +2,7 @@
 
 Unlike the sample set (four hand-specified teams written as CRM exports), the
 organisation is written as canonical snapshots, straight into a
-:class:`~pipereview.store.SnapshotStore`, one week at a time, vectorised over deals, so
+:class:`~pipereview.history._store.SnapshotStore`, one week at a time, vectorised over deals, so
 that 50 teams x 100,000 open deals x 104 weeks takes minutes rather than hours. Deals
 move as in the sample: new deals enter at the first stages, open deals advance, stay,
 are won or lost (stage rates from :class:`~pipereview.sample._process.Process`), close
@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS, load_stage_model
+from pipereview.core._weeks import Week
 from pipereview.sample._process import Process, forecast, stock_weights
 from pipereview.sample._teams import POOLS, all_accounts, deal_name
-from pipereview.stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS, load_stage_model
-from pipereview.weeks import Week
 
 __all__ = ["OrgSummary", "generate_organisation", "organisation_weeks"]
 
@@ -58,7 +58,7 @@ def generate_organisation(store: str | Path, *, teams: int = 50, deals: int = 10
                           reps_per_team: int = 10) -> OrgSummary:
     """Write the organisation of :func:`organisation_weeks` into the snapshot store at
     ``store`` (every week validated and written by :meth:`SnapshotStore.add`)."""
-    from pipereview.store import SnapshotStore
+    from pipereview.history._store import SnapshotStore
 
     target = SnapshotStore(store)
     written, rows, seen = [], 0, 0
@@ -136,7 +136,7 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
     """Canonical weekly snapshots of a generated organisation, oldest week first:
     ``teams`` teams of ``reps_per_team`` reps (stage models, currencies and languages
     in turn), about ``deals`` open deals each week, ``weeks`` weeks ending at
-    ``last_week``. Each frame passes :func:`~pipereview.schema.validate_snapshot`;
+    ``last_week``. Each frame passes :func:`~pipereview.ingest._schema.validate_snapshot`;
     ``frame.attrs["deals_born"]`` counts the distinct deals so far."""
     if teams < 1 or deals < teams or weeks < 1 or reps_per_team < 1:
         raise ValueError("need teams >= 1, deals >= teams, weeks >= 1, reps_per_team >= 1")

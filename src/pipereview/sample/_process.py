@@ -1,6 +1,6 @@
 """The process a team's deals follow: weekly chances to advance, win or be lost per stage.
 
->>> from pipereview.stages import load_stage_model
+>>> from pipereview.core._stages import load_stage_model
 >>> p = Process.of(load_stage_model("generic_4"), velocity=1.0, top_velocity=None)
 >>> p.keys, p.won, p.lost
 (('initial_contact', 'needs_confirmed', 'solution_quote', 'negotiation'), 'won', 'lost')
@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipereview.core._stages import StageModel
 from pipereview.sample._teams import TeamSpec
-from pipereview.stages import StageModel
 
 __all__ = ["Process", "bottleneck_index", "forecast", "stock_weights"]
 

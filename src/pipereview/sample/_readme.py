@@ -7,12 +7,12 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from pipereview.core._stages import EVIDENCE_TEXT_FIELDS
+from pipereview.core._weeks import Week
 from pipereview.sample._process import Process
 from pipereview.sample._simulate import CLOSED_DAYS_KEPT, TeamRun
 from pipereview.sample._summary import DealCount, PlantedPatterns
 from pipereview.sample._teams import THIN_TOP_WEEKS_BEFORE_FIRST
-from pipereview.stages import EVIDENCE_TEXT_FIELDS
-from pipereview.weeks import Week
 
 __all__ = ["readme"]
 

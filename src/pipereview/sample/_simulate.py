@@ -14,7 +14,14 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from pipereview.columnmaps import ColumnMap, load_column_map
+from pipereview.core._stages import (
+    EVIDENCE_FIELDS,
+    EVIDENCE_TEXT_FIELDS,
+    StageModel,
+    load_stage_model,
+)
+from pipereview.core._weeks import Week
+from pipereview.ingest._columnmaps import ColumnMap, load_column_map
 from pipereview.sample._dates import DAY, Date, quarter, snap
 from pipereview.sample._formats import Dialect, dialect_of
 from pipereview.sample._ids import make_ids
@@ -27,8 +34,6 @@ from pipereview.sample._teams import (
     deal_name,
     person,
 )
-from pipereview.stages import EVIDENCE_FIELDS, EVIDENCE_TEXT_FIELDS, StageModel, load_stage_model
-from pipereview.weeks import Week
 
 __all__ = [
     "AMOUNT_STYLE_WEIGHTS",

@@ -1,0 +1,95 @@
+"""The ground every stage stands on: errors, ISO weeks, stage models, registries and the
+templates shipped in the package, team and rep names, files and spreadsheet tables written
+whole, control characters in text, work remembered per set of columns."""
+
+from __future__ import annotations
+
+from pipereview.core._errors import (
+    ColumnMapError,
+    ConfigError,
+    DamagedWeekError,
+    EncodingError,
+    FileSystemError,
+    InputError,
+    InvalidWeekError,
+    PipereviewError,
+    Problem,
+    SchemaError,
+    StageModelError,
+    StoreBusyError,
+    StoreError,
+    StoreWarning,
+    WeekChangedError,
+    WeekExistsError,
+    WeekNotFoundError,
+)
+from pipereview.core._exports import (
+    FORMULA_STARTS,
+    clean_text,
+    safe_cells,
+    starts_formula,
+    table_bytes,
+    write_table,
+)
+from pipereview.core._files import TEMP_SUFFIX, atomic_write, check_inside, leftovers
+from pipereview.core._memo import arrow_arrays, clear_caches, derived
+from pipereview.core._names import (
+    MAX_NAME_BYTES,
+    NAME_RULE,
+    check_folder_name,
+    lookalike_key,
+    name_problem,
+)
+from pipereview.core._registry import DataRegistry, Registry, reads_user_folder, use_folder
+from pipereview.core._resources import (
+    format_validation_error,
+    load_named,
+    parse_yaml_mapping,
+    template_dir,
+    template_names,
+    validate_model,
+    yaml_registry,
+)
+from pipereview.core._stages import (
+    EVIDENCE_FIELDS,
+    EVIDENCE_FLAG_FIELDS,
+    EVIDENCE_TEXT_FIELDS,
+    Criterion,
+    Stage,
+    StageModel,
+    bind_stage_models,
+    load_stage_model,
+    prevailing_model,
+    stage_model_names,
+    stage_models,
+)
+from pipereview.core._staging import (
+    LEFTOVER_KINDS,
+    clean_leftovers,
+    sibling,
+    staged_folder,
+    swap_in,
+    team_folders,
+)
+from pipereview.core._text import normalize_label
+from pipereview.core._textcells import control_characters, strip_text
+from pipereview.core._typecheck import SettingTypeError, checked, describe
+from pipereview.core._weeks import FIRST_YEAR, LAST_YEAR, Week, week_range
+
+__all__ = [
+    "EVIDENCE_FIELDS", "EVIDENCE_FLAG_FIELDS", "EVIDENCE_TEXT_FIELDS", "FIRST_YEAR",
+    "FORMULA_STARTS", "LAST_YEAR", "LEFTOVER_KINDS", "MAX_NAME_BYTES", "NAME_RULE",
+    "TEMP_SUFFIX", "ColumnMapError", "ConfigError", "Criterion", "DamagedWeekError",
+    "DataRegistry", "EncodingError", "FileSystemError", "InputError", "InvalidWeekError",
+    "PipereviewError", "Problem", "Registry", "SchemaError", "SettingTypeError", "Stage",
+    "StageModel", "StageModelError", "StoreBusyError", "StoreError", "StoreWarning", "Week",
+    "WeekChangedError", "WeekExistsError", "WeekNotFoundError", "arrow_arrays", "atomic_write",
+    "bind_stage_models", "check_folder_name", "check_inside", "checked", "clean_leftovers",
+    "clean_text", "clear_caches", "control_characters", "derived", "describe",
+    "format_validation_error", "leftovers", "load_named", "load_stage_model", "lookalike_key",
+    "name_problem", "normalize_label", "parse_yaml_mapping", "prevailing_model",
+    "reads_user_folder", "safe_cells", "sibling", "stage_model_names", "stage_models",
+    "staged_folder", "starts_formula", "strip_text", "swap_in", "table_bytes", "team_folders",
+    "template_dir", "template_names", "use_folder", "validate_model", "week_range",
+    "write_table", "yaml_registry"
+]

@@ -1,0 +1,39 @@
+"""What people read: the team review, the weekly batch and its team runs, team notebooks,
+spreadsheet exports, pack folders and the lint of every text."""
+
+from __future__ import annotations
+
+from pipereview.delivery._batch import (
+    EXPECTED,
+    BatchResult,
+    TeamRun,
+    default_notebook,
+    inputs_line,
+    run_batch,
+    safe_folder_name,
+)
+from pipereview.delivery._notebooks import BATCH_PARAMETERS, check_team_notebook, new_team_notebook
+from pipereview.delivery._review import Section, WeeklyReview
+from pipereview.delivery._teamrun import Task
+from pipereview.delivery._textlint import (
+    ALLOWED_TERMS,
+    CURRENCY_CODES,
+    LintContext,
+    LintProblem,
+    file_text,
+    html_text,
+    internal_keys,
+    lint_text,
+    markdown_text,
+    table_text,
+    terminal_text,
+    xlsx_text,
+)
+
+__all__ = [
+    "ALLOWED_TERMS", "BATCH_PARAMETERS", "CURRENCY_CODES", "EXPECTED", "BatchResult",
+    "LintContext", "LintProblem", "Section", "Task", "TeamRun", "WeeklyReview",
+    "check_team_notebook", "default_notebook", "file_text", "html_text", "inputs_line",
+    "internal_keys", "lint_text", "markdown_text", "new_team_notebook", "run_batch",
+    "safe_folder_name", "table_text", "terminal_text", "xlsx_text"
+]

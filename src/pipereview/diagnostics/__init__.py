@@ -1,0 +1,124 @@
+"""The week's figures: process evidence and BANT, funnel, forecast, aging, trends,
+conversion, targets, accounts, the waterfall, changes, and the one definition of each
+printed figure."""
+
+from __future__ import annotations
+
+from pipereview.diagnostics._accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
+from pipereview.diagnostics._aging import (
+    DURATION_COLUMNS,
+    RISK_COLUMNS,
+    RISK_FLAGS,
+    RiskSettings,
+    deal_risks,
+    risk_summary,
+    stage_durations,
+)
+from pipereview.diagnostics._bant import (
+    BANT_COLUMNS,
+    BANT_ITEMS,
+    bant_check,
+    missed_criteria,
+    process_rollup,
+)
+from pipereview.diagnostics._capabilities import (
+    COACHING_CHECKS,
+    EVIDENCE,
+    REQUIREMENTS,
+    column_label,
+    currency_code,
+    missing_for,
+    not_checked,
+    not_checked_notes,
+    recorded_columns,
+)
+from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
+from pipereview.diagnostics._conversion import (
+    CONVERSION_COLUMNS,
+    OUTCOMES,
+    VELOCITY_COLUMNS,
+    cohort_conversion,
+    sales_velocity,
+)
+from pipereview.diagnostics._figures import (
+    OUTLOOKS,
+    activity_days,
+    as_of_day,
+    coverage_needed,
+    days_text,
+    gap_text,
+    new_deal_counts,
+    new_deals,
+    outlook,
+    outlook_text,
+    plan_deviation,
+    plan_deviation_text,
+    stage_days,
+    win_rate,
+)
+from pipereview.diagnostics._forecast import (
+    OPEN_CATEGORIES,
+    ForecastSettings,
+    as_week,
+    category_rollup,
+    period_forecast,
+    stage_calibration,
+    weighted_pipeline,
+    win_rates,
+    won_deals,
+)
+from pipereview.diagnostics._funnel import (
+    SHAPE_COLUMNS,
+    SHAPE_LABELS,
+    STAGE_TABLE_COLUMNS,
+    ShapeThresholds,
+    funnel_shape,
+    move_on_rates,
+    stage_table,
+)
+from pipereview.diagnostics._process import (
+    GAP_COLUMNS,
+    MissingColumn,
+    criterion_label,
+    missing_evidence_columns,
+    process_gaps,
+    with_labels,
+)
+from pipereview.diagnostics._targets import (
+    TARGET_COLUMNS,
+    PlanSettings,
+    allocate_cents,
+    decompose_target,
+    load_targets,
+    plan_to_date,
+    progress,
+    rep_targets,
+)
+from pipereview.diagnostics._trends import (
+    METRICS,
+    TrendSettings,
+    quarter_of,
+    rep_comparison,
+    weekly_metrics,
+)
+from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, waterfall_deals
+
+__all__ = [
+    "ABC_COLUMNS", "BANT_COLUMNS", "BANT_ITEMS", "COACHING_CHECKS", "CONVERSION_COLUMNS",
+    "DURATION_COLUMNS", "EVIDENCE", "GAP_COLUMNS", "METRICS", "OPEN_CATEGORIES", "OUTCOMES",
+    "OUTLOOKS", "REQUIREMENTS", "RISK_COLUMNS", "RISK_FLAGS", "SHAPE_COLUMNS", "SHAPE_LABELS",
+    "STAGE_TABLE_COLUMNS", "STEPS", "SUMMARY_CATEGORIES", "TARGET_COLUMNS", "VELOCITY_COLUMNS",
+    "ABCSettings", "ForecastSettings", "MissingColumn", "PlanSettings", "RiskSettings",
+    "ShapeThresholds", "TrendSettings", "abc_accounts", "abc_summary", "activity_days",
+    "allocate_cents", "as_of_day", "as_week", "bant_check", "category_rollup",
+    "change_summary", "cohort_conversion", "column_label", "coverage_needed",
+    "criterion_label", "currency_code", "days_text", "deal_risks", "decompose_target",
+    "funnel_shape", "gap_text", "load_targets", "missed_criteria", "missing_evidence_columns",
+    "missing_for", "move_on_rates", "new_deal_counts", "new_deals", "not_checked",
+    "not_checked_notes", "outlook", "outlook_text", "period_bounds", "period_forecast",
+    "plan_deviation", "plan_deviation_text", "plan_to_date", "process_gaps", "process_rollup",
+    "progress", "quarter_of", "recorded_columns", "rep_comparison", "rep_targets",
+    "risk_summary", "sales_velocity", "stage_calibration", "stage_days", "stage_durations",
+    "stage_table", "waterfall", "waterfall_deals", "week_change_summary", "weekly_metrics",
+    "weighted_pipeline", "win_rate", "win_rates", "with_labels", "won_deals"
+]

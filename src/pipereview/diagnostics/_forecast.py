@@ -1,0 +1,371 @@
+"""The forecast of a period: weighted pipeline, won to date, expected, gap, coverage,
+and how well each stage's configured probability matches what history shows.
+
+Every function takes an explicit as-of week and a stack of weekly snapshots
+(:meth:`pipereview.SnapshotStore.history`); rows of later weeks are ignored, so results
+never depend on the day they are computed. Inputs are never modified.
+
+Rules (details in ``docs/forecast.md``):
+
+- **weight** of an open deal: its snapshot ``probability`` when given, else its stage's
+  probability in the team's stage model (``probability_source`` says which);
+- **a deal** across weeks is its ``deal_key`` (:func:`pipereview.history._trail.deal_key`: the
+  stable key of :func:`~pipereview.history._trail.with_deal_keys` when the history carries it,
+  else the ID); a won deal is counted once, as its latest row up to the as-of week says;
+- **won to date**: deals whose latest row is the won stage, close date in the period and
+  not after the as-of week's Sunday;
+- **expected** = won to date + weighted open pipeline due in the period;
+  **gap** = target - expected; **coverage** = open pipeline due in the period /
+  remaining target (target - won, when positive); **coverage needed** = 1 / win rate,
+  the win rate being won / (won + lost) of deals closed in a trailing window (0 wins of
+  12 closed is 0%: coverage needed is infinite, no coverage is enough);
+- **outlook**: the one answer to "will we hit target?" (:func:`pipereview.diagnostics._figures.outlook`),
+  which every section words its verdict from.
+
+>>> day = pd.Timestamp("2026-11-30")
+>>> snap = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["A", "B"],
+...     "deal_name": ["MES", "ERP"], "account": ["Acme", "Beta"], "owner": "Ann",
+...     "stage": ["negotiation", "solution_quote"], "stage_model": "generic_4",
+...     "amount": [100.0, 200.0], "currency": "USD", "close_date": [day, day],
+...     "probability": [0.5, None], "forecast_category": ["commit", "pipeline"]})
+>>> weighted_pipeline(snap)[["deal_id", "probability_used", "probability_source", "weighted"]]
+  deal_id  probability_used probability_source  weighted
+0       A               0.5           snapshot      50.0
+1       B               0.5        stage_model     100.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipereview.core._errors import InputError
+from pipereview.core._stages import load_stage_model
+from pipereview.core._weeks import Week
+from pipereview.diagnostics._figures import coverage_needed, outlook
+from pipereview.diagnostics._waterfall import period_bounds
+from pipereview.history._prepared import PreparedHistory, as_prepared
+from pipereview.history._trail import deal_key  # noqa: F401 (imported from here by callers)
+from pipereview.ingest._schema import stage_facts
+
+__all__ = [
+    "OPEN_CATEGORIES",
+    "ForecastSettings",
+    "as_week",
+    "category_rollup",
+    "period_forecast",
+    "stage_calibration",
+    "weighted_pipeline",
+    "win_rates",
+    "won_deals",
+]
+
+#: Forecast categories an open deal may carry, in the order a manager reads them.
+OPEN_CATEGORIES: tuple[str, ...] = ("commit", "best_case", "pipeline", "omitted")
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """Thresholds of the forecast; the defaults suit a weekly review.
+
+    ``win_rate_weeks`` (13, one quarter): the trailing window, ending with the as-of week,
+    whose closed deals give the win rate. ``min_closed_deals`` (5): fewer closed deals in
+    the window give no win rate (and no coverage needed). ``min_calibration_deals`` (10):
+    fewer resolved deals seen in a stage give no calibration verdict.
+    ``calibration_tolerance`` (0.10): a configured probability within this distance of
+    the observed one is ``calibrated``.
+    """
+
+    win_rate_weeks: int = 13
+    min_closed_deals: int = 5
+    min_calibration_deals: int = 10
+    calibration_tolerance: float = 0.10
+
+    def __post_init__(self) -> None:
+        if self.win_rate_weeks < 1 or self.min_closed_deals < 1 or self.min_calibration_deals < 1:
+            raise ValueError("win_rate_weeks, min_closed_deals and min_calibration_deals must "
+                             "be at least 1")
+        if not 0 <= self.calibration_tolerance < 1:
+            raise ValueError(f"calibration_tolerance {self.calibration_tolerance} must be in "
+                             "[0, 1)")
+
+
+def _stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per row: the stage model's probability and whether the stage is won or lost."""
+    facts: pd.DataFrame = stage_facts(frame)[["model_probability", "is_won", "is_lost"]]
+    return facts
+
+
+def _in_period(dates: pd.Series, period: str | None, until: pd.Timestamp | None = None
+               ) -> pd.Series:
+    if period is None:
+        return dates <= until if until is not None else pd.Series(True, index=dates.index)
+    first, last = period_bounds(period)
+    if until is not None:
+        last = min(last, until)
+    return (dates >= first) & (dates <= last)
+
+
+def as_week(week: Week | str) -> Week:
+    """A :class:`Week` from a week or its string (strictly parsed).
+
+    >>> as_week("2026-W47") == as_week(Week(2026, 47))
+    True
+    """
+    return Week.parse(week) if isinstance(week, str) else week
+
+
+def _in_week_order(history: pd.DataFrame | PreparedHistory, as_of: Week) -> PreparedHistory:
+    """The prepared rows of weeks up to ``as_of``, oldest first (a store's history
+    already is: then nothing is reordered)."""
+    prep = as_prepared(history).upto(as_of)
+    if len(prep.week) and not bool((np.diff(prep.week) >= 0).all()):
+        prep = prep.take(np.argsort(prep.week, kind="stable"))
+    return prep
+
+
+def _keyed(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame:
+    """Rows of weeks up to ``as_of``, oldest first, with their ``deal_key``."""
+    prep = _in_week_order(history, as_of)
+    return prep.frame.assign(deal_key=prep.deal_key)
+
+
+def _last_rows(prep: PreparedHistory) -> np.ndarray:
+    """Positions of each deal's last row (latest week, then last stored), in row order:
+    what ``drop_duplicates("deal_key", keep="last")`` keeps on rows in week order."""
+    keys = prep.deal[prep.order]
+    ends = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True]) if len(keys) else keys
+    return np.sort(prep.order[ends])
+
+
+def latest_mask(prep: PreparedHistory) -> np.ndarray:
+    """Per row: whether it is of its team's latest stored week."""
+    latest = prep.frame.groupby("team")["snapshot_week"].transform("max")
+    mask: np.ndarray = (prep.frame["snapshot_week"] == latest).to_numpy(dtype=bool)
+    return mask
+
+
+def _latest(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame:
+    """Each team's latest stored week up to ``as_of``."""
+    prep = as_prepared(history).upto(as_of)
+    return prep.frame[latest_mask(prep)]
+
+
+def weighted_pipeline(snapshot: pd.DataFrame, *, period: str | None = None) -> pd.DataFrame:
+    """The open deals of ``snapshot`` (those due in ``period`` when given), each with
+    ``probability_used``, ``probability_source`` (``snapshot`` or ``stage_model``) and
+    ``weighted`` = amount x probability_used. ``forecast_category`` blanks read ``pipeline``.
+    """
+    return weighted_rows(snapshot, stage_facts(snapshot), period)
+
+
+def weighted_rows(snapshot: pd.DataFrame, all_facts: pd.DataFrame, period: str | None
+              ) -> pd.DataFrame:
+    """:func:`weighted_pipeline` with the snapshot's stage facts given."""
+    keep = all_facts["is_open"] & _in_period(snapshot["close_date"], period)
+    deals = snapshot.loc[keep].copy()
+    facts = all_facts.loc[keep]
+    given = deals["probability"].notna() if "probability" in deals else pd.Series(
+        False, index=deals.index)
+    own = deals["probability"] if "probability" in deals else facts["model_probability"]
+    deals["probability_used"] = own.where(given, facts["model_probability"]).astype(float)
+    deals["probability_source"] = np.where(given, "snapshot", "stage_model")
+    deals["weighted"] = deals["amount"] * deals["probability_used"]
+    category = deals.get("forecast_category", pd.Series(None, index=deals.index, dtype="str"))
+    deals["forecast_category"] = category.fillna("pipeline").replace("", "pipeline")
+    return deals.reset_index(drop=True)
+
+
+def category_rollup(snapshot: pd.DataFrame, *, period: str | None = None,
+                    by: Sequence[str] = ("team",)) -> pd.DataFrame:
+    """Open pipeline per group and forecast category: ``deals``, ``amount``, ``weighted``
+    and ``cumulative_amount`` (commit, then commit + best case, ...). Every category of
+    :data:`OPEN_CATEGORIES` gets a row, zero when empty.
+    """
+    deals = weighted_pipeline(snapshot, period=period)
+    keys = [*by, "currency"]
+    sums = deals.groupby([*keys, "forecast_category"]).agg(
+        deals=("amount", "size"), amount=("amount", "sum"), weighted=("weighted", "sum"))
+    groups = deals[keys].drop_duplicates().sort_values(keys)
+    grid = groups.merge(pd.DataFrame({"forecast_category": list(OPEN_CATEGORIES)}), how="cross")
+    out = grid.merge(sums.reset_index(), on=[*keys, "forecast_category"], how="left")
+    out = out.fillna({"deals": 0, "amount": 0.0, "weighted": 0.0}).astype({"deals": "int64"})
+    out["cumulative_amount"] = out.groupby(keys)["amount"].cumsum()
+    return out.reset_index(drop=True)
+
+
+def won_deals(history: pd.DataFrame | PreparedHistory, period: str | None, as_of: Week | str) -> pd.DataFrame:
+    """Deals won in ``period`` (None: any close date) up to ``as_of``, one row each (its
+    latest row up to ``as_of``), with ``deal_key`` and ``won_week``: the first week it was
+    seen won. A close date after the as-of week's Sunday does not count.
+    """
+    as_of = as_week(as_of)
+    prep = _in_week_order(history, as_of)
+    upto = prep.frame.assign(deal_key=prep.deal_key)
+    won = prep.is_won
+    first_won = upto.loc[won, ["deal_key", "snapshot_week"]].groupby("deal_key")[
+        "snapshot_week"].min().rename("won_week")
+    last = _last_rows(prep)
+    latest = upto.iloc[last[won[last]]]
+    latest = latest[_in_period(latest["close_date"], period, pd.Timestamp(as_of.sunday))]
+    result: pd.DataFrame = latest.join(first_won, on="deal_key").reset_index(drop=True)
+    return result
+
+
+def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *, by: Sequence[str] = ("team",),
+              settings: ForecastSettings | None = None) -> pd.DataFrame:
+    """Per group: deals ``won`` and ``lost`` with a close date in the trailing window
+    (``window_start`` .. the as-of week's Sunday) and ``win_rate`` = won / (won + lost),
+    NaN when fewer than ``min_closed_deals`` closed. Counts deals, not amounts.
+    """
+    settings = settings or ForecastSettings()
+    as_of = as_week(as_of)
+    end = pd.Timestamp(as_of.sunday)
+    start = end - pd.Timedelta(weeks=settings.win_rate_weeks) + pd.Timedelta(days=1)
+    prep = _in_week_order(history, as_of)
+    last = _last_rows(prep)
+    latest = prep.frame[[*by, "close_date"]].iloc[last]
+    closed = latest.assign(won=prep.is_won[last].astype("int64"),
+                           lost=prep.is_lost[last].astype("int64"))
+    closed = closed[(closed["won"] + closed["lost"] > 0) & (closed["close_date"] >= start)
+                    & (closed["close_date"] <= end)]
+    groups = latest[list(by)].drop_duplicates()
+    out = groups.merge(closed.groupby(list(by))[["won", "lost"]].sum().reset_index(),
+                       on=list(by), how="left").fillna({"won": 0, "lost": 0})
+    out = out.astype({"won": "int64", "lost": "int64"}).sort_values(list(by))
+    total = out["won"] + out["lost"]
+    out["win_rate"] = (out["won"] / total).where(total >= settings.min_closed_deals)
+    out["window_start"] = start
+    out["window_end"] = end
+    return out.reset_index(drop=True)
+
+
+def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, period: str,
+                    as_of: Week | str, *, by: str = "team",
+                    settings: ForecastSettings | None = None) -> pd.DataFrame:
+    """The period's forecast per team (``by="team"``) or per rep (``by="owner"``).
+
+    Columns: the group, ``currency``, ``target``, ``won_deals``, ``won_to_date``,
+    ``open_deals``, ``open_in_period``, ``commit_in_period``, ``best_case_in_period``,
+    ``weighted_in_period``, ``expected``, ``gap_to_target``, ``remaining_target``,
+    ``coverage``, ``closed_in_window``, ``win_rate`` (a rep with too few closed deals
+    gets the team's; ``win_rate_source`` says which), ``coverage_needed`` and
+    ``verdict``: ``enough`` / ``short`` (coverage below needed; always at a 0% win rate),
+    ``target met``, ``no target`` or ``no win rate`` (too few closed deals), and
+    ``outlook`` (:func:`pipereview.diagnostics._figures.outlook`).
+    """
+    settings = settings or ForecastSettings()
+    as_of = as_week(as_of)
+    keys = group_keys(by)
+    history = as_prepared(history)
+    upto = history.upto(as_of)
+    now = latest_mask(upto)
+    snapshot = upto.frame[now]
+    open_deals = weighted_rows(snapshot, upto.take(now).stage_facts(), period)
+    open_deals = open_deals.assign(
+        commit=open_deals["amount"].where(open_deals["forecast_category"] == "commit", 0.0),
+        best=open_deals["amount"].where(open_deals["forecast_category"] == "best_case", 0.0))
+    pipe = open_deals.groupby(keys).agg(
+        open_deals=("amount", "size"), open_in_period=("amount", "sum"),
+        commit_in_period=("commit", "sum"), best_case_in_period=("best", "sum"),
+        weighted_in_period=("weighted", "sum"))
+    won = won_deals(history, period, as_of).groupby(keys).agg(
+        won_deals=("amount", "size"), won_to_date=("amount", "sum"))
+    goals = targets_for(targets, period, keys)
+    seen = snapshot[[*keys, "currency"]].drop_duplicates(keys).set_index(keys)
+    groups = pd.concat([seen, goals[["currency"]]])  # reps with a target and no deals too
+    groups = groups[~groups.index.duplicated(keep="first")]
+    out = groups.join(goals["target"]).join(won).join(pipe)
+    counts = ["won_deals", "open_deals"]
+    out = out.fillna(dict.fromkeys([*counts, "won_to_date", "open_in_period",
+                                    "commit_in_period", "best_case_in_period",
+                                    "weighted_in_period"], 0))
+    out = out.astype(dict.fromkeys(counts, "int64")).reset_index().sort_values(keys)
+    out["expected"] = out["won_to_date"] + out["weighted_in_period"]
+    out["gap_to_target"] = out["target"] - out["expected"]
+    out["remaining_target"] = (out["target"] - out["won_to_date"]).clip(lower=0)
+    out["coverage"] = out["open_in_period"] / out["remaining_target"].where(
+        out["remaining_target"] > 0)
+    out = _with_win_rate(out, history, as_of, keys, settings)
+    out["coverage_needed"] = coverage_needed(out["win_rate"])  # infinite at a 0% win rate
+    out["verdict"] = np.select(
+        [out["target"].isna(), out["remaining_target"] <= 0, out["coverage_needed"].isna(),
+         out["coverage"].fillna(0) >= out["coverage_needed"]],
+        ["no target", "target met", "no win rate", "enough"], "short")
+    out["outlook"] = outlook(out)
+    out.insert(len(keys), "period", period)
+    out.insert(len(keys) + 1, "as_of", str(as_of))
+    return out.reset_index(drop=True)
+
+
+def group_keys(by: str) -> list[str]:
+    if by not in ("team", "owner"):
+        raise InputError(f"by={by!r}: forecasts are per 'team' or per 'owner'")
+    return ["team"] if by == "team" else ["team", "owner"]
+
+
+def targets_for(targets: pd.DataFrame, period: str, keys: list[str]) -> pd.DataFrame:
+    """The period's targets per group: ``target`` and ``currency``."""
+    owner = targets["owner"].fillna("").astype("str")
+    rows = targets[(targets["period"].astype("str") == period)
+                   & ((owner == "") if keys == ["team"] else (owner != ""))]
+    return rows.groupby(keys).agg(target=("amount", "sum"), currency=("currency", "first")
+                                  ).astype({"target": float})
+
+
+def _with_win_rate(out: pd.DataFrame, history: PreparedHistory, as_of: Week, keys: list[str],
+                   settings: ForecastSettings) -> pd.DataFrame:
+    rates = win_rates(history, as_of, by=keys, settings=settings)
+    rates = rates.assign(closed_in_window=rates["won"] + rates["lost"])
+    out = out.merge(rates[[*keys, "closed_in_window", "win_rate"]], on=keys, how="left")
+    out["win_rate_source"] = np.where(out["win_rate"].notna(), keys[-1], "")
+    if keys != ["team"]:
+        team = win_rates(history, as_of, settings=settings).set_index("team")["win_rate"]
+        fallback = out["win_rate"].isna() & out["team"].map(team).notna()
+        out["win_rate"] = out["win_rate"].fillna(out["team"].map(team))
+        out.loc[fallback, "win_rate_source"] = "team"
+    return out.fillna({"closed_in_window": 0}).astype({"closed_in_window": "int64"})
+
+
+def stage_calibration(history: pd.DataFrame | PreparedHistory, as_of: Week | str,
+                      settings: ForecastSettings | None = None) -> pd.DataFrame:
+    """Per team and open stage: the configured probability next to the observed one.
+
+    Of the deals seen open in stage s (any week up to ``as_of``), ``won`` and ``lost``
+    count those whose latest row is won or lost, ``still_open`` the rest;
+    ``observed`` = won / (won + lost). ``verdict``: ``too few`` below
+    ``min_calibration_deals`` resolved deals, else ``optimistic`` (configured above
+    observed by more than the tolerance), ``pessimistic`` or ``calibrated``.
+    """
+    settings = settings or ForecastSettings()
+    as_of = as_week(as_of)
+    prep = _in_week_order(history, as_of)
+    upto = prep.frame.assign(deal_key=prep.deal_key)
+    last = _last_rows(prep)
+    outcome = pd.Series(np.select([prep.is_won[last], prep.is_lost[last]], ["won", "lost"],
+                                  "open"),
+                        index=prep.deal_key.iloc[last].to_numpy(), name="outcome")
+    seen = upto.loc[prep.is_open, ["team", "stage_model", "stage", "deal_key"]]
+    seen = seen.drop_duplicates().join(outcome, on="deal_key")
+    counts = pd.crosstab([seen["team"], seen["stage_model"], seen["stage"]], seen["outcome"])
+    counts = counts.reindex(columns=["won", "lost", "open"], fill_value=0).reset_index()
+    out = counts.rename(columns={"open": "still_open"}).rename_axis(columns=None)
+    out["deals_seen"] = out["won"] + out["lost"] + out["still_open"]
+    out["configured"] = _stage_facts(out)["model_probability"]
+    resolved = out["won"] + out["lost"]
+    out["observed"] = (out["won"] / resolved.where(resolved > 0)).astype(float)
+    out["difference"] = out["configured"] - out["observed"]
+    tol = settings.calibration_tolerance
+    out["verdict"] = np.select(
+        [resolved < settings.min_calibration_deals, out["difference"] > tol,
+         out["difference"] < -tol], ["too few", "optimistic", "pessimistic"], "calibrated")
+    order = {(m, s.key): i for m in out["stage_model"].unique()
+             for i, s in enumerate(load_stage_model(str(m)).stages)}
+    rank = [order[(m, s)] for m, s in zip(out["stage_model"], out["stage"], strict=True)]
+    out = out.assign(_rank=rank).sort_values(["team", "_rank"]).drop(columns="_rank")
+    columns = ["team", "stage_model", "stage", "configured", "observed", "difference",
+               "deals_seen", "won", "lost", "still_open", "verdict"]
+    return out[columns].reset_index(drop=True)

@@ -1,0 +1,318 @@
+"""Sales targets: loaded and validated at the edge, decomposed SMART-style by time and by
+rep, and progress against plan as of a week.
+
+Decomposition rules (all amounts in integer cents; parts always sum exactly to the whole,
+the rounding remainder going one cent at a time to the parts with the largest remainder,
+ties to the earlier part):
+
+- a year splits into 4 equal quarters, a quarter into 3 equal months (a year into months
+  through its quarters, so each quarter's months add up to the quarter);
+- weeks (``week_rule``): ``working_days`` (default) gives each ISO week overlapping the
+  period a share in proportion to its Monday-Friday days inside the period (``holidays``
+  excluded); ``days`` counts every calendar day; ``four_week_month`` is the 4-weeks-a-
+  month convention: each month splits into 4 equal weeks labelled ``2026-11 w1`` .. ``w4``;
+- reps: the team's total in proportion to the reps' given targets when every rep has
+  one, else equal shares.
+
+The worked example of the domain (50,000,000 a year):
+
+>>> year = decompose_target(50_000_000, "2026", "quarter")
+>>> year["amount"].tolist()
+[12500000.0, 12500000.0, 12500000.0, 12500000.0]
+>>> months = decompose_target(50_000_000, "2026", "month")
+>>> round(months["amount"].iloc[0]), int(months["cents"].sum())
+(4166667, 5000000000)
+>>> weeks = decompose_target(50_000_000, "2026", "week", PlanSettings(week_rule="four_week_month"))
+>>> len(weeks), round(weeks["amount"].iloc[0])
+(48, 1041667)
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from pipereview.core._errors import InputError, Problem
+from pipereview.core._weeks import Week
+from pipereview.diagnostics._figures import plan_deviation
+from pipereview.diagnostics._forecast import as_week, group_keys, won_deals
+from pipereview.diagnostics._waterfall import period_bounds
+from pipereview.history._prepared import PreparedHistory
+
+__all__ = [
+    "TARGET_COLUMNS",
+    "PlanSettings",
+    "allocate_cents",
+    "decompose_target",
+    "load_targets",
+    "plan_to_date",
+    "progress",
+    "rep_targets",
+]
+
+#: Columns of a targets file; ``owner`` blank means the team's total.
+TARGET_COLUMNS: tuple[str, ...] = ("team", "owner", "period", "amount", "currency")
+_PERIOD_RE = re.compile(r"\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?")
+_Level = Literal["quarter", "month", "week"]
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    """How targets are spread over time and when a deviation alerts.
+
+    ``week_rule`` (``working_days``): see the module docstring; ``holidays`` (none):
+    dates that are not working days; ``alert_threshold`` (0.15): a deviation from plan
+    of won to date from the plan to date beyond this many points of the target (0.15: 15
+    points) raises an alert (docs/method.md, "Weeks and figures").
+    """
+
+    week_rule: Literal["working_days", "days", "four_week_month"] = "working_days"
+    holidays: frozenset[datetime.date] = frozenset()
+    alert_threshold: float = 0.15
+
+    def __post_init__(self) -> None:
+        if self.week_rule not in ("working_days", "days", "four_week_month"):
+            raise ValueError(f"week_rule {self.week_rule!r}: use 'working_days', 'days' or "
+                             "'four_week_month'")
+        if self.alert_threshold < 0:
+            raise ValueError(f"alert_threshold {self.alert_threshold} must be >= 0")
+
+
+def allocate_cents(totals: int | np.ndarray, weights: np.ndarray | list[int]) -> np.ndarray:
+    """Split each total (integer cents) into parts proportional to integer ``weights``;
+    each row of the result sums exactly to its total (largest remainder, ties to the
+    earlier part).
+
+    >>> allocate_cents(100, [1, 1, 1]).tolist()
+    [34, 33, 33]
+    >>> allocate_cents(np.array([10, 11]), [1, 3]).tolist()
+    [[3, 7], [3, 8]]
+    """
+    w = np.asarray(weights, dtype=np.int64)
+    if (w < 0).any() or w.sum() == 0:
+        raise InputError(f"weights {w.tolist()} must be >= 0 and not all 0")
+    scalar = np.ndim(totals) == 0
+    t = np.atleast_1d(np.asarray(totals, dtype=np.int64))[:, None]
+    quota, remainder = np.divmod(t * w, w.sum())
+    leftover = t[:, 0] - quota.sum(axis=1)
+    order = np.argsort(-remainder, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(w.size)[None, :].repeat(len(t), 0), axis=1)
+    parts: np.ndarray = quota + (rank < leftover[:, None])
+    return parts[0] if scalar else parts
+
+
+def _cents(amount: float) -> int:
+    return round(amount * 100)
+
+
+def _parts(period: str, level: _Level) -> list[tuple[str, pd.Timestamp, pd.Timestamp]]:
+    """The quarters or months that start inside ``period``."""
+    first, last = period_bounds(period)
+    if level == "quarter":
+        starts = pd.date_range(first, last, freq="QS")
+        return [(f"{d.year}-Q{d.quarter}", d, d + pd.offsets.QuarterEnd(0)) for d in starts]
+    starts = pd.date_range(first, last, freq="MS")
+    return [(f"{d:%Y-%m}", d, d + pd.offsets.MonthEnd(0)) for d in starts]
+
+
+def _week_weights(period: str, settings: PlanSettings) -> pd.DataFrame:
+    """ISO weeks overlapping ``period`` with their weight under ``settings.week_rule``."""
+    first, last = period_bounds(period)
+    days = pd.Series(pd.date_range(first, last))
+    counts = days.dt.day_of_week < 5 if settings.week_rule == "working_days" else days.notna()
+    counts &= ~days.dt.date.isin(settings.holidays)
+    iso = days.dt.isocalendar()
+    label = iso["year"].astype("str") + "-W" + iso["week"].astype("str").str.zfill(2)
+    weights = counts.astype("int64").groupby(label.to_numpy(), sort=True).sum()
+    out = pd.DataFrame({"part": weights.index, "weight": weights.to_numpy()})
+    weeks = [Week.parse(p) for p in out["part"]]
+    out["first"] = [max(pd.Timestamp(w.monday), first) for w in weeks]
+    out["last"] = [min(pd.Timestamp(w.sunday), last) for w in weeks]
+    return out
+
+
+def decompose_target(amount: float, period: str, level: _Level,
+                     settings: PlanSettings | None = None) -> pd.DataFrame:
+    """A target for ``period`` (``2026``, ``2026-Q4``, ``2026-11``) split into quarters,
+    months or weeks: columns ``level``, ``part``, ``first``, ``last``, ``weight``,
+    ``cents`` (int64, summing exactly to the target's cents) and ``amount``.
+
+    >>> decompose_target(100, "2026-Q4", "month")[["part", "cents"]].to_dict("list")
+    {'part': ['2026-10', '2026-11', '2026-12'], 'cents': [3334, 3333, 3333]}
+    """
+    settings = settings or PlanSettings()
+    total = _cents(amount)
+    if total < 0:
+        raise InputError(f"a target of {amount} cannot be split", expected="an amount >= 0")
+    if level == "week" and settings.week_rule != "four_week_month":
+        out = _week_weights(period, settings)
+        out["cents"] = allocate_cents(total, out["weight"].to_numpy())
+    elif level == "week":
+        months = decompose_target(amount, period, "month", settings)
+        split = allocate_cents(months["cents"].to_numpy(), [1, 1, 1, 1])
+        out = pd.DataFrame({
+            "part": [f"{p} w{k}" for p in months["part"] for k in range(1, 5)],
+            "first": months["first"].repeat(4).to_numpy(),
+            "last": months["last"].repeat(4).to_numpy(), "weight": 1,
+            "cents": split.reshape(-1)})
+    else:
+        parts = _parts(period, level)
+        if level == "month" and len(parts) > 3:  # through the quarters
+            quarters = decompose_target(amount, period, "quarter", settings)
+            frames = [decompose_target(c / 100, q, "month", settings)
+                      for q, c in zip(quarters["part"], quarters["cents"], strict=True)]
+            return pd.concat(frames, ignore_index=True)
+        if not parts:
+            raise InputError(f"{period!r} cannot be split into {level}s",
+                             expected="a period at least as long as the parts")
+        out = pd.DataFrame(parts, columns=["part", "first", "last"]).assign(weight=1)
+        out["cents"] = allocate_cents(total, out["weight"].to_numpy())
+    out.insert(0, "level", level)
+    out["cents"] = out["cents"].astype("int64")
+    out["amount"] = out["cents"] / 100.0
+    return out[["level", "part", "first", "last", "weight", "cents", "amount"]]
+
+
+def plan_to_date(amounts: pd.Series, period: str, as_of: Week | str,
+                 settings: PlanSettings | None = None) -> pd.Series:
+    """The plan to date of each target in ``amounts``: the sum of its week parts up to and
+    including ``as_of`` (calendar week rules only).
+
+    >>> plan_to_date(pd.Series([6600.0]), "2026-Q4", "2026-W41").tolist()  # 2+5 of 66 days
+    [700.0]
+    """
+    settings = settings or PlanSettings()
+    if settings.week_rule == "four_week_month":
+        raise InputError("plan to date needs a calendar week rule",
+                         expected="week_rule 'working_days' or 'days'",
+                         hint="the 4-weeks-a-month convention is for display; its weeks "
+                         "are not calendar weeks")
+    as_of = as_week(as_of)
+    weeks = _week_weights(period, settings)
+    cents = np.rint(amounts.to_numpy(dtype=float) * 100).astype(np.int64)
+    parts = allocate_cents(cents, weeks["weight"].to_numpy())
+    done = (weeks["part"] <= str(as_of)).to_numpy()
+    return pd.Series(parts[:, done].sum(axis=1) / 100.0, index=amounts.index)
+
+
+def rep_targets(targets: pd.DataFrame, team: str, period: str,
+                reps: list[str] | None = None) -> pd.DataFrame:
+    """The team's target for ``period`` split over ``reps`` (default: the reps with a
+    target row): in proportion to their given targets when every rep has one (``rule``
+    ``given``), else in equal shares (``equal``). ``target`` sums exactly to the team's
+    total (the sum of the reps' given targets when the team has no total row).
+    """
+    rows = targets[(targets["team"] == team) & (targets["period"] == period)]
+    owner = rows["owner"].fillna("")
+    given = rows[owner != ""].groupby("owner")["amount"].sum()
+    total_rows = rows.loc[owner == "", "amount"]
+    total = float(total_rows.sum()) if len(total_rows) else float(given.sum())
+    names = sorted(given.index) if reps is None else list(reps)
+    if not names:
+        raise InputError(f"no reps to split {team}'s {period} target over",
+                         hint="add rep rows to the targets file or pass reps")
+    has_all = given.reindex(names).notna().all() and given.reindex(names).sum() > 0
+    weights = given.reindex(names).map(_cents).to_numpy() if has_all else np.ones(len(names))
+    cents = allocate_cents(_cents(total), weights.astype(np.int64))
+    return pd.DataFrame({"team": team, "owner": names, "period": period,
+                         "given_target": given.reindex(names).to_numpy(dtype=float),
+                         "target": cents / 100.0, "rule": "given" if has_all else "equal"})
+
+
+def load_targets(path: str | Path) -> pd.DataFrame:
+    """Read a targets CSV (columns :data:`TARGET_COLUMNS`), checking every row; raise one
+    :class:`InputError` listing each problem by file, row and column.
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read targets file {path}: {exc}", file=path,
+                         hint="a UTF-8 CSV with columns " + ", ".join(TARGET_COLUMNS)) from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in TARGET_COLUMNS if c not in raw.columns]
+    if missing:
+        raise InputError(f"{path.name}: missing column(s) {missing}", file=path,
+                         column=missing[0], expected=", ".join(TARGET_COLUMNS))
+    frame = raw[list(TARGET_COLUMNS)].apply(lambda c: c.str.strip())
+    amount = pd.to_numeric(frame["amount"].str.replace(",", ""), errors="coerce")
+    rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)  # header is row 1
+    checks = [
+        ("team", frame["team"] == "", "a team name"),
+        ("period", ~frame["period"].str.fullmatch(_PERIOD_RE), "a period: 2026, 2026-Q4 or "
+         "2026-11"),
+        ("amount", amount.isna() | (amount < 0), "an amount >= 0"),
+        ("currency", ~frame["currency"].str.fullmatch(r"([A-Z]{3})?"), "an ISO currency "
+         "code such as USD, or blank"),
+        ("owner", frame.duplicated(["team", "owner", "period"], keep="first"),
+         "one target per team, owner and period"),
+    ]
+    problems = tuple(Problem(str(path), int(rows[i]), column, expected, str(frame.at[i, column]))
+                     for column, bad, expected in checks for i in frame.index[bad])
+    if problems:
+        problems = tuple(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+        raise InputError(f"{path.name}: {len(problems)} problem(s):\n"
+                         + "\n".join(f"  - {p}" for p in problems[:50]),
+                         file=path, row=problems[0].row, column=problems[0].column,
+                         expected=problems[0].expected, problems=problems,
+                         hint="fix the rows listed; owner blank means the team's total")
+    out: pd.DataFrame = frame.assign(amount=amount.astype(float))
+    return out
+
+
+def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, period: str,
+             as_of: Week | str, *, by: str = "team", settings: PlanSettings | None = None
+             ) -> pd.DataFrame:
+    """Progress of each target of ``period`` (team totals, or reps with ``by="owner"``):
+    ``plan_to_date``, ``won_to_date`` (:func:`pipereview.diagnostics._forecast.won_deals`),
+    ``deviation`` = won - plan, ``deviation_pct`` = deviation / plan, and the deviation
+    in points of the target (:func:`pipereview.diagnostics._figures.plan_deviation`): ``expected_share``
+    (plan to date / target, the share the week's position calls for), ``won_share`` and
+    ``points`` = won share - expected share; ``status`` is ``behind`` / ``ahead`` beyond
+    ``threshold`` points (0.15: 15 points of the target), else ``on plan``; ``alert``
+    when not on plan. Early in a period little is planned, so a slow start cannot alert;
+    mid-quarter, 20% won against 50% planned is 30 points behind.
+
+    >>> history = pd.DataFrame({"snapshot_week": "2026-W47", "team": "N", "deal_id": ["A"],
+    ...     "owner": "Ann", "stage": "won", "stage_model": "generic_4", "amount": [800.0],
+    ...     "currency": "USD", "close_date": pd.Timestamp("2026-10-20")})
+    >>> goals = pd.DataFrame({"team": ["N"], "owner": [""], "period": ["2026-Q4"],
+    ...     "amount": [6600.0], "currency": ["USD"]})
+    >>> row = progress(history, goals, "2026-Q4", "2026-W47").iloc[0]
+    >>> float(row["plan_to_date"]), round(float(row["points"]), 3), row["status"], bool(row["alert"])
+    (3700.0, -0.439, 'behind', True)
+    """
+    settings = settings or PlanSettings()
+    as_of = as_week(as_of)
+    keys = group_keys(by)
+    owner = targets["owner"].fillna("")
+    rows = targets[(targets["period"] == period) & ((owner == "") if by == "team"
+                                                     else (owner != ""))]
+    out = rows[[*keys, "currency", "amount"]].rename(columns={"amount": "target"})
+    out = out.sort_values(keys).reset_index(drop=True)
+    out.insert(len(keys), "period", period)
+    out.insert(len(keys) + 1, "as_of", str(as_of))
+    out["plan_to_date"] = plan_to_date(out["target"], period, as_of, settings)
+    won = won_deals(history, period, as_of).groupby(keys).agg(
+        won_deals=("amount", "size"), won_to_date=("amount", "sum"))
+    out = out.join(won, on=keys).fillna({"won_deals": 0, "won_to_date": 0.0})
+    out["won_deals"] = out["won_deals"].astype("int64")
+    out["deviation"] = out["won_to_date"] - out["plan_to_date"]
+    out["deviation_pct"] = out["deviation"] / out["plan_to_date"].where(out["plan_to_date"] > 0)
+    shares = plan_deviation(out["won_to_date"], out["plan_to_date"], out["target"],
+                            settings.alert_threshold)
+    out["expected_share"] = shares["expected_share"]
+    out["won_share"] = shares["won_share"]
+    out["points"] = shares["points"]
+    out["status"] = shares["status"].map({"below plan": "behind", "above plan": "ahead",
+                                          "on plan": "on plan"})
+    out["threshold"] = settings.alert_threshold
+    out["alert"] = out["status"] != "on plan"
+    return out

@@ -1,0 +1,83 @@
+"""Stored weeks and deals followed across them: a week's exports ingested into the snapshot
+store, the store and its checks, what each week records, deal matching, movements, deal keys
+and trails, the prepared history every diagnostic reads."""
+
+from __future__ import annotations
+
+from pipereview.history._definitions import (
+    ATTRS_KEY,
+    Definitions,
+    DefinitionsConflictError,
+    adopt,
+    attach,
+    checked_record,
+    definition_version,
+    definitions_of,
+    merge_weeks,
+    snapshot_record,
+    store_definitions,
+    week_record,
+)
+from pipereview.history._intake import (
+    WeekIngest,
+    combine_snapshots,
+    ingest_folder,
+    ingest_week,
+    quarantine_name,
+)
+from pipereview.history._matching import (
+    MATCH_COLUMNS,
+    MatchSettings,
+    match_deals,
+    normalize_account,
+)
+from pipereview.history._movements import CATEGORIES, MOVEMENT_COLUMNS, deal_movements
+from pipereview.history._prepared import (
+    PreparedHistory,
+    as_prepared,
+    load_prepared,
+    prepare_history,
+)
+from pipereview.history._store import ANY, DEFAULT_STORE, LOCK_NAME, SnapshotStore, atomic_write
+from pipereview.history._trail import (
+    SUMMARY_COLUMNS,
+    TRAIL_COLUMNS,
+    days_in_stage,
+    deal_key,
+    deal_summary,
+    deal_trail,
+    load_history,
+    read_history_file,
+    with_deal_keys,
+)
+from pipereview.history._verify import (
+    Finding,
+    StoreCheck,
+    record_definitions,
+    set_aside,
+    verify_store,
+)
+from pipereview.history._weekfiles import (
+    META_KEY,
+    REPAIR,
+    checked_bytes,
+    damaged,
+    file_key,
+    inspect_week_file,
+    read_record,
+    sha256_file,
+)
+
+__all__ = [
+    "ANY", "ATTRS_KEY", "CATEGORIES", "DEFAULT_STORE", "LOCK_NAME", "MATCH_COLUMNS",
+    "META_KEY", "MOVEMENT_COLUMNS", "REPAIR", "SUMMARY_COLUMNS", "TRAIL_COLUMNS",
+    "Definitions", "DefinitionsConflictError", "Finding", "MatchSettings", "PreparedHistory",
+    "SnapshotStore", "StoreCheck", "WeekIngest", "adopt", "as_prepared", "atomic_write",
+    "attach", "checked_bytes", "checked_record", "combine_snapshots", "damaged",
+    "days_in_stage", "deal_key", "deal_movements", "deal_summary", "deal_trail",
+    "definition_version", "definitions_of", "file_key", "ingest_folder", "ingest_week",
+    "inspect_week_file", "load_history", "load_prepared", "match_deals", "merge_weeks",
+    "normalize_account", "prepare_history", "quarantine_name", "read_history_file",
+    "read_record", "record_definitions", "set_aside", "sha256_file", "snapshot_record",
+    "store_definitions", "verify_store", "week_record", "with_deal_keys"
+]

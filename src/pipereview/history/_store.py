@@ -1,0 +1,435 @@
+"""The snapshot store: one Parquet file per ISO week, written atomically under a lock.
+
+>>> import tempfile
+>>> store = SnapshotStore(tempfile.mkdtemp())
+>>> store.weeks()
+[]
+
+Layout under the store's root::
+
+    snapshots/2026-W47.parquet     the canonical snapshot of that week (all teams), and in
+                                   its metadata the stage models and column maps it was
+                                   ingested with (see :mod:`pipereview.history._definitions`)
+    checksums/2026-W47.json        the SHA-256 and size of that file, recorded at write
+    quarantine/2026-W47/*.csv      rows an ingest could not use, with the reason
+    .pipereview.lock               the store's lock (held by a writer, never by readers)
+
+Every write takes the store's lock (:meth:`SnapshotStore.lock`, a ``filelock`` lock that
+the system releases when its process dies) and compares the week's file with what the
+writer expected to find (compare-and-swap), so two writers of one week never both store:
+the second is refused, naming the week. A week is written to a temporary file and renamed
+over the old one only when complete; the next writer removes the temporary files a killed
+write left behind. A week whose file is truncated, differs from its checksum or is not a
+snapshot is set aside with a :class:`~pipereview.core._errors.StoreWarning`, so every intact
+week keeps working; ``pipereview verify`` checks the whole store.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import io
+import json
+import os
+import time
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import filelock
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipereview.core._errors import (
+    DamagedWeekError,
+    FileSystemError,
+    InvalidWeekError,
+    PipereviewError,
+    StoreBusyError,
+    StoreError,
+    StoreWarning,
+    WeekChangedError,
+    WeekExistsError,
+    WeekNotFoundError,
+)
+from pipereview.core._files import atomic_write, leftovers
+from pipereview.core._weeks import Week
+from pipereview.history._definitions import (
+    Definitions,
+    adopt,
+    attach,
+    checked_record,
+    store_definitions,
+)
+from pipereview.history._weekfiles import (
+    META_KEY,
+    REPAIR,
+    checked_bytes,
+    damaged,
+    file_key,
+    inspect_week_file,
+    read_record,
+    sha256_file,
+)
+from pipereview.ingest._schema import open_mask, validate_snapshot
+
+__all__ = ["ANY", "DEFAULT_STORE", "LOCK_NAME", "SnapshotStore", "atomic_write"]
+
+#: Where the store lives when no ``--store`` or ``PIPEREVIEW_STORE`` says otherwise.
+DEFAULT_STORE = Path("pipereview-data")
+#: The lock file under the store's root.
+LOCK_NAME = ".pipereview.lock"
+
+
+class _Any(enum.Enum):
+    ANY = "any"
+
+
+#: ``expect=ANY`` in :meth:`SnapshotStore.add`: whatever the week holds now.
+ANY = _Any.ANY
+
+
+class SnapshotStore:
+    """Weekly canonical snapshots under ``root`` (created on first write).
+
+    ``lock_timeout``: seconds a writer waits for another writer's lock before giving up
+    [default: ``$PIPEREVIEW_LOCK_TIMEOUT`` or 600].
+    """
+
+    def __init__(self, root: str | Path | None = None, *,
+                 lock_timeout: float | None = None) -> None:
+        self.root = Path(root if root is not None else os.environ.get(
+            "PIPEREVIEW_STORE", DEFAULT_STORE))
+        self.lock_timeout = float(lock_timeout if lock_timeout is not None else
+                                  os.environ.get("PIPEREVIEW_LOCK_TIMEOUT", 600))
+        self._held = 0
+        self._locked_at = 0.0
+        self._inspected: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+        self._definitions: dict[tuple[Any, ...], Definitions] = {}
+
+    def __repr__(self) -> str:
+        return f"SnapshotStore({str(self.root)!r})"
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.root / "snapshots"
+
+    def path(self, week: str | Week) -> Path:
+        """File of one week (validated: a week string can never escape the store)."""
+        return self.snapshot_dir / f"{_week(week)}.parquet"
+
+    def checksum_path(self, week: str | Week) -> Path:
+        """The record of a week file's SHA-256 and size, written with it."""
+        return self.root / "checksums" / f"{_week(week)}.json"
+
+    def quarantine_dir(self, week: str | Week) -> Path:
+        """Folder for the rows an ingest of ``week`` could not use."""
+        return self.root / "quarantine" / str(_week(week))
+
+    # --- the lock -----------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the store's lock (re-entrant within this object); on taking it, remove the
+        temporary files that writes killed before it left (never a live writer's: every
+        writer of the store holds this lock)."""
+        if self._held:
+            self._held += 1
+            try:
+                yield
+            finally:
+                self._held -= 1
+            return
+        path = self.root / LOCK_NAME
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            held = filelock.FileLock(path, timeout=self.lock_timeout)
+            held.acquire()
+        except filelock.Timeout:
+            raise StoreBusyError(
+                f"the store {self.root} stayed locked by another pipereview for "
+                f"{self.lock_timeout:.0f} s (another ingest writing a week)",
+                hint="wait for it to finish and run again, or set PIPEREVIEW_LOCK_TIMEOUT "
+                "to wait longer") from None
+        except OSError as exc:
+            raise _fs_error(exc, "write the store's lock file", path) from exc
+        self._held, self._locked_at = 1, time.time()
+        try:
+            self.clean_leftovers()
+            yield
+        finally:
+            self._held = 0
+            held.release()
+
+    def clean_leftovers(self) -> list[Path]:
+        """Remove what killed writes left (temporary files, checksum records of weeks never
+        written), older than this writer's lock; only under :meth:`lock`."""
+        if not self._held:
+            raise StoreError("clean_leftovers needs the store's lock (use `with store.lock()`)")
+        found = self.leftovers(older_than=self._locked_at)
+        for path in found:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise _fs_error(exc, "remove the leftover", path) from exc
+        return found
+
+    def leftovers(self, *, older_than: float | None = None) -> list[Path]:
+        """Temporary files of interrupted writes, and checksum records without a week."""
+        quarantine = self.root / "quarantine"
+        folders = [self.root, self.snapshot_dir, self.root / "checksums",
+                   *(sorted(p for p in quarantine.iterdir() if p.is_dir()
+                            and not p.is_symlink()) if quarantine.is_dir() else [])]
+        found = [p for folder in folders for p in leftovers(folder, older_than=older_than)]
+        limit = time.time() if older_than is None else older_than
+        records = self.root / "checksums"
+        for record in sorted(records.glob("*.json")) if records.is_dir() else []:
+            try:
+                orphan = not (self.snapshot_dir / f"{record.stem}.parquet").exists()
+                if orphan and record.stat().st_mtime < limit:
+                    found.append(record)
+            except FileNotFoundError:
+                continue
+        return found
+
+    # --- reading ------------------------------------------------------------------------
+
+    def weeks(self) -> list[str]:
+        """Stored intact weeks, oldest first; a damaged or foreign file is set aside with a
+        :class:`~pipereview.core._errors.StoreWarning` naming it."""
+        intact, damaged = self.scan()
+        for path, reason in damaged.items():
+            warnings.warn(f"{path} set aside: {reason}. {REPAIR}.", StoreWarning,
+                          stacklevel=2)
+        return intact
+
+    def scan(self) -> tuple[list[str], dict[Path, str]]:
+        """The intact weeks, and each set-aside file of the snapshots folder with why (a
+        quick look: the size recorded, the Parquet footer, the snapshot's columns)."""
+        if not self.snapshot_dir.is_dir():
+            return [], {}
+        found, damaged = [], {}
+        for entry in sorted(self.snapshot_dir.glob("*.parquet")):
+            try:
+                week = Week.parse(entry.stem)
+            except InvalidWeekError:
+                damaged[entry] = "not a week file of this store (its name is not an ISO " \
+                                 "week such as 2026-W47): move it out of the snapshots folder"
+                continue
+            reason, _ = self._inspect(week)
+            if reason:
+                damaged[entry] = reason
+            else:
+                found.append(week)
+        return [str(w) for w in sorted(found)], damaged
+
+    def __contains__(self, week: object) -> bool:
+        return isinstance(week, (str, Week)) and self.path(week).exists()
+
+    def require(self, week: str | Week) -> str:
+        """``week`` as stored, or :class:`WeekNotFoundError` / :class:`DamagedWeekError`."""
+        path = self.path(week)
+        if not path.exists():
+            raise WeekNotFoundError(
+                f"week {_week(week)} is not in the store {self.root}",
+                hint=f"stored weeks: {', '.join(self.scan()[0]) or 'none'}; ingest it with "
+                "`pipereview ingest FILE --week ...`")
+        reason, _ = self._inspect(_week(week))
+        if reason:
+            raise damaged(week, path, reason)
+        return str(_week(week))
+
+    def read(self, week: str | Week, *, teams: Iterable[str] | None = None,
+             columns: list[str] | None = None, adopt: bool = True) -> pd.DataFrame:
+        """One stored week (optionally only some teams or columns), its bytes checked
+        against the checksum recorded when it was written, carrying the store's
+        definitions (:meth:`definitions`, made the ones its stage-model names stand for
+        unless ``adopt`` is false)."""
+        self.require(week)
+        data = checked_bytes(self.path(week), self.checksum_path(week), _week(week))
+        filters = [("team", "in", list(teams))] if teams is not None else None
+        try:
+            frame = pd.read_parquet(io.BytesIO(data), filters=filters, columns=columns)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise damaged(week, self.path(week), f"unreadable ({exc})") from None
+        return self._adopted(frame) if adopt else frame
+
+    def definitions(self, weeks: Iterable[str | Week] | None = None) -> Definitions:
+        """The stage models and column maps the stored weeks (or ``weeks``) were ingested
+        with, as recorded in each week; :class:`~pipereview.history._definitions.DefinitionsConflictError`
+        when two weeks recorded different versions of one stage model."""
+        chosen = [str(_week(w)) for w in weeks] if weeks is not None else self.scan()[0]
+        key = tuple((w, file_key(self.path(w))) for w in chosen)
+        if key not in self._definitions:
+            self._definitions[key] = store_definitions(self, chosen)
+        return self._definitions[key]
+
+    def _adopted(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` carrying the store's definitions, made current (see
+        :func:`pipereview.history._definitions.adopt`)."""
+        found = self.definitions()
+        adopt(found)
+        return attach(frame, found)
+
+    def info(self, week: str | Week) -> dict[str, Any]:
+        """What was recorded with a week: row count, teams, source files and fingerprints."""
+        self.require(week)
+        return dict(self._inspect(_week(week))[1])
+
+    def state(self, week: str | Week) -> str | None:
+        """The SHA-256 of the week's file as it is now, or ``None`` when not stored."""
+        try:
+            return sha256_file(self.path(week))
+        except FileNotFoundError:
+            return None
+
+    def history(self, *, teams: Iterable[str] | None = None, weeks: Iterable[str | Week] | None
+                = None, first: str | Week | None = None, last: str | Week | None = None
+                ) -> pd.DataFrame:
+        """Stored weeks stacked, oldest first, optionally filtered by team and week range;
+        a damaged week is left out with a :class:`~pipereview.core._errors.StoreWarning`."""
+        chosen = [str(_week(w)) for w in weeks] if weeks is not None else self.weeks()
+        lo = _week(first) if first is not None else None
+        hi = _week(last) if last is not None else None
+        chosen = [w for w in chosen if (lo is None or Week.parse(w) >= lo)
+                  and (hi is None or Week.parse(w) <= hi)]
+        team_list = list(teams) if teams is not None else None
+        frames = [f for f in (self._read_or_warn(w, teams=team_list) for w in chosen)
+                  if f is not None]
+        return self._adopted(pd.concat(frames, ignore_index=True) if frames
+                             else pd.DataFrame())
+
+    def summary(self) -> pd.DataFrame:
+        """One row per stored week and team: deals, open deals, open amount."""
+        rows = []
+        adopt(self.definitions())
+        for week in self.weeks():
+            frame = self._read_or_warn(week, columns=["team", "stage", "stage_model",
+                                                      "amount"])
+            if frame is None:
+                continue
+            is_open = open_mask(frame)
+            for team, part in frame.groupby("team", sort=True):
+                open_part = part[is_open.loc[part.index]]
+                rows.append({"week": week, "team": team, "deals": len(part),
+                             "open_deals": len(open_part),
+                             "open_amount": float(open_part["amount"].sum())})
+        return pd.DataFrame(rows, columns=["week", "team", "deals", "open_deals", "open_amount"])
+
+    # --- writing ------------------------------------------------------------------------
+
+    def add(self, snapshot: pd.DataFrame, week: str | Week, *, replace: bool = False,
+            expect: str | _Any | None = ANY, sources: Iterable[str | Path] = (),
+            info: dict[str, Any] | None = None) -> Path:
+        """Validate ``snapshot`` and store it as ``week``, under the store's lock.
+
+        Raises :class:`WeekExistsError` when the week is stored and ``replace`` is false.
+        ``expect`` (compare-and-swap): the week's :meth:`state` this writer started from
+        (``None``: not stored); when the week changed since, nothing is written and
+        :class:`WeekExistsError` (it was stored meanwhile) or :class:`WeekChangedError` is
+        raised. ``sources`` are the export files it came from: their SHA-256 fingerprints
+        are kept with the week (see :meth:`info`).
+        """
+        week = _week(week)
+        target = self.path(week)
+        if expect is ANY:
+            self.check_writable(week, replace=replace)
+        weeks_in_frame = set(snapshot["snapshot_week"].unique())
+        if weeks_in_frame - {str(week)}:
+            raise StoreError(f"the snapshot holds rows of weeks {sorted(weeks_in_frame)}, "
+                             f"not only {week}")
+        dates = [c for c in snapshot.columns if pd.api.types.is_datetime64_any_dtype(snapshot[c])]
+        snapshot = snapshot.astype(dict.fromkeys(dates, "datetime64[ns]"))
+        validate_snapshot(snapshot, source=f"snapshot of {week}")
+        meta = {"week": str(week), "rows": len(snapshot),
+                "teams": sorted(snapshot["team"].unique().tolist()),
+                "sources": [{"file": Path(s).name, "sha256": sha256_file(Path(s))} for s in sources],
+                **(info or {})}
+        meta["definitions"] = checked_record(snapshot, meta.get("definitions"), str(week))
+        table = pa.Table.from_pandas(snapshot, preserve_index=False)
+        metadata = {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode()}
+        buffer = io.BytesIO()
+        pq.write_table(table.replace_schema_metadata(metadata), buffer, compression="zstd")
+        data = buffer.getvalue()
+        try:
+            with self.lock():
+                current = self.state(week)
+                self._compare(week, current, expect, replace)
+                record = {"week": str(week), "sha256": hashlib.sha256(data).hexdigest(),
+                          "bytes": len(data), "replaces": current,
+                          "replaces_bytes": target.stat().st_size if current else None}
+                # the record first: a kill between the two renames leaves the old week
+                # with a record that names it as the one replaced, so it stays intact
+                with atomic_write(self.checksum_path(week), "w", encoding="utf-8",
+                                  within=self.root) as handle:
+                    json.dump(record, handle)
+                with atomic_write(target, within=self.root) as handle:
+                    handle.write(data)
+        except PipereviewError:
+            raise
+        except OSError as exc:
+            raise _fs_error(exc, f"write week {week} to", target) from exc
+        return target
+
+    def check_writable(self, week: str | Week, *, replace: bool = False,
+                       add: bool = False) -> None:
+        """Raise :class:`WeekExistsError` when ``week`` is stored and neither ``replace``
+        nor ``add`` is given."""
+        if not replace and not add and self.path(week).exists():
+            raise WeekExistsError(
+                f"week {_week(week)} is already stored in {self.root}",
+                hint="pass --replace (replace=True) to overwrite it with this export, or "
+                "--add (add=True) to add this export's teams to it")
+
+    def _compare(self, week: Week, current: str | None, expect: str | _Any | None,
+                 replace: bool) -> None:
+        if expect is ANY:
+            if current is not None and not replace:
+                self.check_writable(week)
+        elif current != expect and expect is None:
+            raise WeekExistsError(
+                f"week {week} was stored in {self.root} by another writer while this one "
+                "was reading its exports; nothing was written",
+                hint="pass --add to add this export's teams to the stored week, or "
+                "--replace to overwrite it; `pipereview weeks` shows what it holds")
+        elif current != expect:
+            raise WeekChangedError(
+                f"week {week} in {self.root} was changed by another writer while this one "
+                "was reading its exports; nothing was written",
+                hint="run this ingest again (it then starts from the week as it is now)")
+
+    # --- checks -------------------------------------------------------------------------
+
+    def record(self, week: str | Week) -> dict[str, Any] | None:
+        """The checksum record of a week, ``None`` for a week stored before records
+        were kept; :class:`DamagedWeekError` when the record cannot be read."""
+        return read_record(self.checksum_path(week), _week(week))
+
+    def _inspect(self, week: Week) -> tuple[str, dict[str, Any]]:
+        """Why the week's file is set aside ("" when intact), and its recorded info."""
+        path, record_path = self.path(week), self.checksum_path(week)
+        key = tuple(file_key(p) for p in (path, record_path))
+        if key not in self._inspected:
+            self._inspected[key] = inspect_week_file(path, record_path, week)
+        return self._inspected[key]
+
+    def _read_or_warn(self, week: str, *, teams: list[str] | None = None,
+                      columns: list[str] | None = None) -> pd.DataFrame | None:
+        try:
+            return self.read(week, teams=teams, columns=columns, adopt=False)
+        except DamagedWeekError as exc:
+            warnings.warn(exc.message + f". {REPAIR}.", StoreWarning, stacklevel=3)
+            return None
+
+
+def _fs_error(exc: OSError, action: str, path: Path) -> FileSystemError:
+    return FileSystemError.from_os_error(exc, action=action, path=exc.filename or path)
+
+
+def _week(week: str | Week) -> Week:
+    return week if isinstance(week, Week) else Week.parse(week)
