@@ -19,8 +19,9 @@ fields as the stage model labels them, joined), ``quoted`` (a deal name in quote
 ...     "deal_name": "MES upgrade", "account": "Acme", "stage_model": "generic_4",
 ...     "stage": "solution_quote", "value": [45.0], "reference": [30.0],
 ...     "amount_at_stake": [1_250_000.0], "currency": "EUR",
-...     "evidence": [{"days_since_activity": 45, "stalled_days": 30}]})
->>> print(coaching_prompts(f, lang="en")["observation"].iloc[0])  # doctest: +SKIP
+...     "evidence": [{"days_since_activity": 45, "stalled_days": 30, "days_in_stage": 60}]})
+>>> print(coaching_prompts(f, lang="en")["observation"].iloc[0])
+“MES upgrade” (Acme, 1,250,000 EUR) has had no logged activity for 45 days, past the 30-day line; it has been at Solution & quote for 60 days.
 """
 
 from __future__ import annotations

@@ -1,6 +1,11 @@
 """The ground every stage stands on: errors, ISO weeks, stage models, registries and the
 templates shipped in the package, team and rep names, files and spreadsheet tables written
-whole, control characters in text, work remembered per set of columns."""
+whole, control characters in text, work remembered per set of columns.
+
+>>> from pipereview.core import Week, load_stage_model
+>>> Week.parse("2026-W47").monday.isoformat(), load_stage_model("generic_4").stages[0].key
+('2026-11-16', 'initial_contact')
+"""
 
 from __future__ import annotations
 

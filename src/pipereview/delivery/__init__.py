@@ -1,5 +1,10 @@
 """What people read: the team review, the weekly batch and its team runs, team notebooks,
-spreadsheet exports, pack folders and the lint of every text."""
+spreadsheet exports, pack folders and the lint of every text.
+
+>>> from pipereview.delivery import lint_text
+>>> [problem.rule for problem in lint_text("Amount nan", "en")]
+['missing_value']
+"""
 
 from __future__ import annotations
 

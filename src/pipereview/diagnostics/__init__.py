@@ -1,6 +1,11 @@
 """The week's figures: process evidence and BANT, funnel, forecast, aging, trends,
 conversion, targets, accounts, the waterfall, changes, and the one definition of each
-printed figure."""
+printed figure.
+
+>>> from pipereview.diagnostics import period_bounds
+>>> [str(day.date()) for day in period_bounds("2026-Q4")]
+['2026-10-01', '2026-12-31']
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,12 @@
 """Stored weeks and deals followed across them: a week's exports ingested into the snapshot
 store, the store and its checks, what each week records, deal matching, movements, deal keys
-and trails, the prepared history every diagnostic reads."""
+and trails, the prepared history every diagnostic reads.
+
+>>> import tempfile
+>>> from pipereview.history import SnapshotStore
+>>> SnapshotStore(tempfile.mkdtemp()).weeks()  # a new store holds no week yet
+[]
+"""
 
 from __future__ import annotations
 

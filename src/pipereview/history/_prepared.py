@@ -242,7 +242,11 @@ def load_prepared(store: str | Path | SnapshotStore | None = None, *, team: str 
     """A store's keyed history (:func:`~pipereview.history._trail.load_history`: of ``team``, up
     to ``last``, with the definitions the weeks were ingested with), prepared once.
 
-    >>> load_prepared("pipereview-data", team="North").weeks[-1]  # doctest: +SKIP
-    '2026-W47'
+    >>> import tempfile
+    >>> from pipereview.history import ingest_week
+    >>> store = tempfile.mkdtemp()
+    >>> _ = ingest_week(["tests/data/headers/hubspot.csv"], week="2026-W47", store=store)
+    >>> list(load_prepared(store, team="Mid-Market East").weeks)
+    ['2026-W47']
     """
     return prepare_history(load_history(store, team=team, last=last))

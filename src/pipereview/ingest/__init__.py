@@ -1,5 +1,12 @@
 """CRM export files in: the canonical snapshot and its schema, formats, encodings, header
-detection, column maps, value parsing, row accounting and quarantine."""
+detection, column maps, value parsing, row accounting and quarantine.
+
+>>> import pandas as pd
+>>> from pipereview.ingest import parse_amounts
+>>> amounts, bad = parse_amounts(pd.Series(["1,234.50", "¥5万"]))
+>>> amounts.tolist(), bad.tolist()
+([1234.5, 50000.0], [False, False])
+"""
 
 from __future__ import annotations
 
