@@ -263,11 +263,25 @@ def sample(
 @app.command()
 @_friendly
 def demo(
-    samples: Annotated[Path, typer.Option(help="Sample set to run on.")] = Path("data/samples"),
+    samples: Annotated[Path | None, typer.Option(help="Sample set to run on (as `pipereview sample` writes it) [default: write one to OUT/samples].")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where the results go.")] = Path("demo-output"),
 ) -> None:
     """Run the weekly job on the sample data and print where the results are."""
     from pipereview.history._intake import ingest_folder
+
+    if samples is None:
+        from pipereview.sample import generate_samples
+
+        samples = out_dir / "samples"
+        with _progress() as bar:
+            task = bar.add_task("writing the sample set", total=None)
+            summary = generate_samples(samples, progress=lambda done, total: bar.update(
+                task, completed=done, total=total))
+        out.print(f"Wrote the sample set ({len(summary.paths)} files) to {samples.resolve()}.")
+    elif not (samples / "exports").is_dir():
+        raise InputError(f"{samples} holds no sample set (no exports/ folder)", file=samples,
+                         hint="leave out --samples to write one, or run: pipereview sample "
+                         f"--out {samples}")
 
     results = ingest_folder(samples / "exports", store=out_dir / "store", replace=True,
                             progress=_progress, limits=_config().limits)

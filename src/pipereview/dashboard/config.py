@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -51,17 +52,9 @@ class DashboardConfig:
 
 def dashboard_notebook() -> dict[str, Any]:
     """The dashboard notebook (nbformat 4 JSON) that ``pipereview serve`` runs: one cell
-    that builds the app from :data:`CONFIG_VARIABLE` (the repository's
-    ``notebooks/dashboard.ipynb`` is this notebook, checked by a test)."""
-    source = ("# The manager's dashboard: `pipereview serve` configures it; opened in JupyterLab\n"
-              "# without that, it shows the sample data.\n"
-              "from pipereview.dashboard import Dashboard\n\n"
-              "Dashboard.from_environment(samples=\"../data/samples\")")
-    return {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "dashboard",
-                   "metadata": {}, "outputs": [], "source": source}],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                    "name": "python3"},
-                     "language_info": {"name": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    }
+    that builds the app from :data:`CONFIG_VARIABLE`. It ships in the package
+    (``pipereview/notebooks/dashboard.ipynb``, read with :mod:`importlib.resources`); the
+    repository's ``notebooks/dashboard.ipynb`` links to it."""
+    entry = resources.files("pipereview").joinpath("notebooks", "dashboard.ipynb")
+    notebook: dict[str, Any] = json.loads(entry.read_text(encoding="utf-8"))
+    return notebook

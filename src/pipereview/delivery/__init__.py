@@ -17,7 +17,13 @@ from pipereview.delivery._batch import (
     run_batch,
     safe_folder_name,
 )
-from pipereview.delivery._notebooks import BATCH_PARAMETERS, check_team_notebook, new_team_notebook
+from pipereview.delivery._notebooks import (
+    BATCH_PARAMETERS,
+    SHIPPED_NOTEBOOKS,
+    check_team_notebook,
+    new_team_notebook,
+    shipped_notebook,
+)
 from pipereview.delivery._review import Section, WeeklyReview
 from pipereview.delivery._teamrun import Task
 from pipereview.delivery._textlint import (
@@ -36,9 +42,9 @@ from pipereview.delivery._textlint import (
 )
 
 __all__ = [
-    "ALLOWED_TERMS", "BATCH_PARAMETERS", "CURRENCY_CODES", "EXPECTED", "BatchResult",
-    "LintContext", "LintProblem", "Section", "Task", "TeamRun", "WeeklyReview",
+    "ALLOWED_TERMS", "BATCH_PARAMETERS", "CURRENCY_CODES", "EXPECTED", "SHIPPED_NOTEBOOKS",
+    "BatchResult", "LintContext", "LintProblem", "Section", "Task", "TeamRun", "WeeklyReview",
     "check_team_notebook", "default_notebook", "file_text", "html_text", "inputs_line",
     "internal_keys", "lint_text", "markdown_text", "new_team_notebook", "run_batch",
-    "safe_folder_name", "table_text", "terminal_text", "xlsx_text"
+    "safe_folder_name", "shipped_notebook", "table_text", "terminal_text", "xlsx_text"
 ]

@@ -44,6 +44,7 @@ from pipereview.core._errors import InputError, PipereviewError
 from pipereview.core._names import check_folder_name
 from pipereview.core._staging import sibling, staged_folder, team_folders
 from pipereview.core._weeks import Week
+from pipereview.delivery._notebooks import shipped_notebook
 from pipereview.delivery._teamrun import (
     EXPECTED,
     KernelPool,
@@ -68,8 +69,9 @@ def safe_folder_name(team: str) -> str:
 
 
 def default_notebook() -> Path:
-    """The shipped review notebook (``notebooks/weekly_review.ipynb`` of the checkout)."""
-    return Path(__file__).resolve().parents[3] / "notebooks" / "weekly_review.ipynb"
+    """The review notebook that ships in the package (``pipereview/notebooks/weekly_review.ipynb``;
+    ``notebooks/weekly_review.ipynb`` of the repository links to it)."""
+    return shipped_notebook("weekly_review.ipynb")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""Team notebooks: the parameters the weekly batch gives every team's notebook, a new
-notebook started from a template (``pipereview new-notebook``), and the check that a
-notebook can run in the batch (``pipereview run --notebook``).
+"""Team notebooks: the notebooks that ship inside the package, the parameters the weekly
+batch gives every team's notebook, a new notebook started from a template
+(``pipereview new-notebook``), and the check that a notebook can run in the batch
+(``pipereview run --notebook``).
 
 >>> sorted(BATCH_PARAMETERS)[:4]
 ['config', 'exports', 'history_path', 'lang']
@@ -8,7 +9,11 @@ notebook can run in the batch (``pipereview run --notebook``).
 
 from __future__ import annotations
 
+import atexit
 import re
+from contextlib import ExitStack
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +23,35 @@ from pipereview.core._errors import InputError
 
 nbformat: Any = _nbformat  # nbformat has no type hints
 
-__all__ = ["BATCH_PARAMETERS", "check_team_notebook", "new_team_notebook"]
+__all__ = ["BATCH_PARAMETERS", "SHIPPED_NOTEBOOKS", "check_team_notebook", "new_team_notebook",
+           "shipped_notebook"]
+
+#: The notebooks the package runs, shipped as package data (``pipereview/notebooks/``; the
+#: repository's ``notebooks/`` links to them): the weekly review the batch runs, and the
+#: dashboard ``pipereview serve`` hands to Voilà.
+SHIPPED_NOTEBOOKS = ("weekly_review.ipynb", "dashboard.ipynb")
+
+_extracted = ExitStack()  # shipped notebooks copied out of a zipped install, removed at exit
+atexit.register(_extracted.close)
+
+
+@cache
+def shipped_notebook(name: str) -> Path:
+    """The file of a notebook that ships in the package (one of :data:`SHIPPED_NOTEBOOKS`),
+    found with :mod:`importlib.resources`: in the installed package, or ``src/`` of a
+    checkout (whose ``notebooks/<name>`` links to it).
+
+    >>> shipped_notebook("weekly_review.ipynb").parts[-3:]
+    ('pipereview', 'notebooks', 'weekly_review.ipynb')
+    """
+    if name not in SHIPPED_NOTEBOOKS:
+        raise InputError(f"no shipped notebook {name!r}",
+                         expected=f"one of: {', '.join(SHIPPED_NOTEBOOKS)}")
+    entry = resources.files("pipereview").joinpath("notebooks", name)
+    if isinstance(entry, Path):
+        return entry
+    # a package imported from a zip has no file to hand papermill: a copy for this process
+    return _extracted.enter_context(resources.as_file(entry))
 
 #: What the batch passes to each team's notebook, and what each means.
 BATCH_PARAMETERS: dict[str, str] = {
