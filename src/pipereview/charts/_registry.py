@@ -21,6 +21,7 @@ from pipereview.charts._base import ChartLike
 from pipereview.charts._builders import forecast_chart, funnel_chart
 from pipereview.charts._render import svg_html
 from pipereview.core._errors import ConfigError
+from pipereview.core._languages import check_language
 from pipereview.core._registry import Registry
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def draw_charts(context: CoachingContext, team: str, owner: str | None,
                 names: Sequence[str], *, lang: str = "en") -> list[tuple[str, str]]:
     """``(name, inline SVG figure)`` of each named chart for ``team`` (and ``owner``), in
     the order given; charts with nothing to draw are left out."""
+    check_language(lang)
     drawn = []
     for name in names:
         chart = get_chart(name)(context, team, owner, lang)

@@ -34,7 +34,7 @@ from pipereview.coaching.findings import (
     rank_findings,
 )
 from pipereview.config import reads_rule_settings_with
-from pipereview.core._errors import ConfigError
+from pipereview.core._errors import ConfigError, ExtensionError, PipereviewError
 from pipereview.core._registry import Registry
 from pipereview.core._resources import parse_yaml_mapping
 
@@ -211,7 +211,12 @@ def coaching_findings(context: CoachingContext, *, rules: Iterable[str] | None =
         try:
             frames.append(rule.run(context, params))
         except Exception as error:
-            raise RuntimeError(f"coaching rule {name!r} failed: {error}") from error
+            reason = error.message if isinstance(error, PipereviewError) else (
+                str(error) or type(error).__name__)
+            raise ExtensionError(
+                f"coaching rule {name!r} failed: {reason}",
+                hint=getattr(error, "hint", "") or f"fix the rule's code, or turn it off with "
+                f"'disabled: [{name}]' in the configuration file (docs/coaching.md)") from error
     if not frames:
         return pd.DataFrame(columns=list(FINDING_COLUMNS))
     found = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)

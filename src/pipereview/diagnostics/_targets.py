@@ -38,7 +38,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipereview.core._errors import InputError, Problem
+from pipereview.core._errors import ConfigError, InputError, Problem
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import plan_deviation
 from pipereview.diagnostics._forecast import as_week, group_keys, won_deals
@@ -78,10 +78,15 @@ class PlanSettings:
 
     def __post_init__(self) -> None:
         if self.week_rule not in ("working_days", "days", "four_week_month"):
-            raise ValueError(f"week_rule {self.week_rule!r}: use 'working_days', 'days' or "
-                             "'four_week_month'")
+            raise ConfigError(f"week_rule {self.week_rule!r}: use 'working_days', 'days' or "
+                              "'four_week_month'",
+                              expected="'working_days', 'days' or 'four_week_month'",
+                              hint="set plan.week_rule to working_days (the default), days or "
+                                   "four_week_month (docs/method.md, 'Weeks and figures')")
         if self.alert_threshold < 0:
-            raise ValueError(f"alert_threshold {self.alert_threshold} must be >= 0")
+            raise ConfigError(f"alert_threshold {self.alert_threshold} must be >= 0",
+                              hint="set plan.alert_threshold to a share of the target such as "
+                                   "0.15 (15 points)")
 
 
 def allocate_cents(totals: int | np.ndarray, weights: np.ndarray | list[int]) -> np.ndarray:

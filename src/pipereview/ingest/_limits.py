@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from pipereview.core._errors import ConfigError
+
 __all__ = ["DEFAULT_LIMITS", "ReadLimits", "format_size"]
 
 
@@ -47,8 +49,10 @@ class ReadLimits:
         for item in fields(self):
             value = getattr(self, item.name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"ReadLimits.{item.name} must be a whole number >= 1, "
-                                 f"not {value!r}")
+                raise ConfigError(f"ReadLimits.{item.name} must be a whole number >= 1, "
+                                  f"not {value!r}", expected="a whole number >= 1",
+                                  hint=f"set limits.{item.name} to a whole number >= 1 "
+                                       "(docs/start-analysts.md lists the defaults)")
 
 
 DEFAULT_LIMITS = ReadLimits()
