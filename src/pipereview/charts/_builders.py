@@ -169,7 +169,7 @@ def waterfall_bars(waterfall: pd.DataFrame, *, lang: str = "zh",
     unknown = sorted(set(kinds) - set(_KINDS))
     if unknown:
         raise InputError(f"waterfall_chart: unknown kind(s) {unknown}", column="kind",
-                         expected=f"one of {list(_KINDS)}")
+                         expected=f"one of {list(_KINDS)}", hint="keep the kinds of pipereview.diagnostics' waterfall result (start, new, won, lost, ...)")
     data = waterfall.reset_index(drop=True)
     amounts = data["amount"].astype(float).to_numpy()
     if skip_empty:

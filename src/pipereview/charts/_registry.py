@@ -36,7 +36,7 @@ ChartFunction = Callable[["CoachingContext", str, "str | None", str], "ChartLike
 def _as_chart(item: object, name: str) -> ChartFunction:
     if not callable(item):
         raise ConfigError(f"chart {name!r}: expected a function (context, team, owner, lang) "
-                          f"returning an altair chart, got {type(item).__name__}")
+                          f"returning an altair chart, got {type(item).__name__}", hint="register a function (context, team, owner, lang) that returns an altair chart or None")
     return item
 
 

@@ -148,12 +148,12 @@ def load_rule_settings(path: str | Path) -> dict[str, dict[str, Any]]:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read coaching settings {file}: {error.strerror}",
-                          file=str(file)) from None
+                          file=str(file), hint="check the path; the file must be UTF-8 YAML") from None
     data = parse_yaml_mapping(text, str(file), ConfigError, "coaching settings file")
     extra = set(data) - {"rules", "disabled"}
     if extra:
         raise ConfigError(f"{file}: unknown key(s) {', '.join(sorted(extra))}; expected "
-                          "'rules' and 'disabled'", file=str(file))
+                          "'rules' and 'disabled'", file=str(file), hint="a coaching settings file holds only 'rules:' and 'disabled:' (docs/coaching.md)")
     return rule_settings_from_mapping(data, str(file))
 
 
@@ -165,19 +165,19 @@ def rule_settings_from_mapping(data: Mapping[str, Any], source: str
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{source}: 'rules' must map rule names to their thresholds",
-                          file=source)
+                          file=source, hint="write rules: followed by indented '<rule>: {<threshold>: <value>}' lines")
     for name, params in rules.items():
         rule = _known(str(name), source)
         params = params or {}
         if not isinstance(params, dict):
             raise ConfigError(f"{source}: rules.{name} must be a mapping of thresholds",
-                              file=source)
+                              file=source, hint="write rules.<rule> as indented '<threshold>: <value>' lines")
         unknown = set(params) - set(rule.defaults) - {"enabled"}
         if unknown:
             raise ConfigError(
                 f"{source}: rule {name!r} has no threshold(s) {', '.join(sorted(unknown))}; "
                 f"its thresholds: {', '.join(sorted(rule.defaults)) or 'none'}",
-                file=source)
+                file=source, hint="check the spelling; `pipereview rules` lists each rule's thresholds")
         out[str(name)] = dict(params)
     for name in data.get("disabled") or []:
         _known(str(name), source)

@@ -309,7 +309,7 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
 
 def group_keys(by: str) -> list[str]:
     if by not in ("team", "owner"):
-        raise InputError(f"by={by!r}: forecasts are per 'team' or per 'owner'")
+        raise InputError(f"by={by!r}: forecasts are per 'team' or per 'owner'", hint="pass by='team' or by='owner'")
     return ["team"] if by == "team" else ["team", "owner"]
 
 

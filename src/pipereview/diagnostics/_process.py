@@ -276,7 +276,7 @@ def _model_fields(model: StageModel) -> list[str]:
     """Every field the model's open stages name, in process order (first mention)."""
     fields = list(dict.fromkeys(c.field for s in model.open_stages for c in s.exit_criteria))
     if len(fields) > 62:  # one bit each in an int64 code
-        raise StageModelError(f"{model.name}: {len(fields)} exit-criteria fields; at most 62")
+        raise StageModelError(f"{model.name}: {len(fields)} exit-criteria fields; at most 62", hint="split the model's exit criteria over fewer fields (62 at most)")
     return fields
 
 
