@@ -13,6 +13,7 @@ the defaults are the package's.
 Traceback (most recent call last):
 ...
 pipereview.core._errors.ConfigError: configuration: risk has no setting 'stalled'; its settings: min_durations, push_limit, stalled_days, use_team_p75
+Hint: check the spelling; docs/start-analysts.md lists the risk settings
 """
 
 from __future__ import annotations

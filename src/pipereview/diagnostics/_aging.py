@@ -76,7 +76,8 @@ class RiskSettings:
     >>> RiskSettings(stalled_days=0)
     Traceback (most recent call last):
     ...
-    ValueError: stalled_days must be at least 1, got 0
+    pipereview.core._errors.ConfigError: stalled_days must be at least 1, got 0
+    Hint: set risk.stalled_days to a whole number of at least 1
     """
 
     stalled_days: int = 30

@@ -12,7 +12,8 @@ above what a CRM export holds; raise one when a real export needs more:
 >>> ReadLimits(max_columns=0)
 Traceback (most recent call last):
 ...
-ValueError: ReadLimits.max_columns must be a whole number >= 1, not 0
+pipereview.core._errors.ConfigError: ReadLimits.max_columns must be a whole number >= 1, not 0
+Hint: set limits.max_columns to a whole number >= 1 (docs/start-analysts.md lists the defaults)
 
 ``read_export``/``peek_export`` take ``limits=``; the configuration file's ``limits:``
 section sets them for the commands.
