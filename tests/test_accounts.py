@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pipereview.core._errors import ConfigError
 from pipereview.diagnostics._accounts import ABCSettings, abc_accounts, abc_summary
 
 
@@ -30,7 +31,7 @@ def test_thresholds_are_configurable() -> None:
     # A up to 50%: a (0 before) only; B the next 30%: b (50 before < 80); c (80) is C
     out = abc_accounts(frame, settings=ABCSettings(a_share=0.5, b_share=0.3))
     assert out["abc"].tolist() == ["A", "B", "C"]
-    with pytest.raises(ValueError, match="a_share"):
+    with pytest.raises(ConfigError, match="a_share"):
         ABCSettings(a_share=0.9, b_share=0.2)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipereview.core._errors import ConfigError, InputError
 from pipereview.diagnostics._aging import (
     RISK_FLAGS,
     RiskSettings,
@@ -119,12 +120,12 @@ def test_closed_deals_are_not_listed_and_order_is_stable() -> None:
     assert summary["flag"].tolist() == list(RISK_FLAGS)
     overdue = summary.set_index("flag").loc["close_date_past"]
     assert (overdue["deals"], overdue["amount"], overdue["share"]) == (1, 500.0, 0.5)
-    with pytest.raises(ValueError, match="by must be 'team' or 'rep'"):
+    with pytest.raises(InputError, match="by must be 'team' or 'rep'"):
         risk_summary(risks, by="owner")  # type: ignore[arg-type]
 
 
 def test_settings_are_validated() -> None:
-    with pytest.raises(ValueError, match="push_limit must be at least 1, got 0"):
+    with pytest.raises(ConfigError, match="push_limit must be at least 1, got 0"):
         RiskSettings(push_limit=0)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from _budget import examples
 from pipereview import charts
-from pipereview.core._errors import InputError
+from pipereview.core._errors import ConfigError, InputError
 from pipereview.core._stages import load_stage_model
 
 STAGES = pd.DataFrame({"stage": ["negotiation", "initial_contact", "needs_confirmed"],
@@ -158,7 +158,7 @@ def test_a_long_frame_with_several_metrics_needs_metric() -> None:
 
 
 def test_unknown_language_is_refused() -> None:
-    with pytest.raises(InputError, match="unknown chart language"):
+    with pytest.raises(ConfigError, match="unknown language 'de'; choose one of en, zh"):
         charts.funnel_chart(STAGES, lang="de")
 
 

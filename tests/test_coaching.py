@@ -27,7 +27,7 @@ from pipereview.coaching import (
     team_summary,
     unregister_rule,
 )
-from pipereview.core._errors import ConfigError
+from pipereview.core._errors import ConfigError, ExtensionError
 
 W47 = "2026-W47"
 
@@ -60,10 +60,10 @@ def test_findings_frame_fills_every_column_and_checks_severity() -> None:
                            kind="risk", coaching="skill", scope="rep")
     assert tuple(frame.columns) == FINDING_COLUMNS
     assert frame.loc[0, "owner"] == "" and frame.loc[0, "evidence"] == {}
-    with pytest.raises(ValueError, match="rule 'r': severity must be 1"):
+    with pytest.raises(ConfigError, match="rule 'r': severity must be 1"):
         findings_frame(pd.DataFrame({"team": ["T"], "severity": [4]}), rule="r", kind="risk",
                        coaching="skill", scope="rep")
-    with pytest.raises(ValueError, match="without a 'team' column"):
+    with pytest.raises(ConfigError, match="without a 'team' column"):
         findings_frame(pd.DataFrame({"owner": ["A"]}), rule="r", kind="risk",
                        coaching="skill", scope="rep")
     strength = findings_frame(pd.DataFrame({"team": ["T"]}), rule="s", kind="strength",
@@ -103,7 +103,7 @@ def test_registering_a_taken_name_needs_replace(big_deal_rule: str) -> None:
 
 def test_a_failing_rule_is_named(big_deal_rule: str) -> None:
     context = CoachingContext(_history().drop(columns="amount"), as_of=W47)
-    with pytest.raises(RuntimeError, match="coaching rule 'test_big_deal' failed"):
+    with pytest.raises(ExtensionError, match="coaching rule 'test_big_deal' failed"):
         coaching_findings(context, rules=[big_deal_rule])
 
 

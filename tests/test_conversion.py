@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
+from pipereview.core._errors import InputError
 from pipereview.diagnostics._conversion import OUTCOMES, cohort_conversion, sales_velocity
 from pipereview.diagnostics._forecast import ForecastSettings
 from pipereview.history._store import SnapshotStore
@@ -129,7 +130,7 @@ def test_sales_velocity_guards() -> None:
     assert row["cycle_basis"] == "first_seen"
     # first seen on Monday 16 Nov, closed 10 Nov: cycle not positive -> NaN, not inf
     assert math.isnan(row["velocity_per_day"])
-    with pytest.raises(ValueError, match="by must be 'team' or 'rep', got 'owner'"):
+    with pytest.raises(InputError, match="by must be 'team' or 'rep', got 'owner'"):
         sales_velocity(_velocity_history(), as_of="2026-W47", by="owner")  # type: ignore[arg-type]
 
 

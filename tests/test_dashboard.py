@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipereview.cli import app as cli
+from pipereview.core._errors import ConfigError
 from pipereview.dashboard import TABS, Dashboard, DashboardConfig, dashboard_notebook
 from pipereview.delivery._review import WeeklyReview
 from pipereview.serve import check_address, prepare_dashboard, voila_command
@@ -79,7 +80,7 @@ def test_selection_is_checked_and_redraws(small: pd.DataFrame) -> None:
     board.select(rep="Ann")
     board.select(team="West")  # the rep is kept only where they have deals
     assert (board.team, board.week, board.rep, board.reps) == ("West", "2026-W47", "", ["Cy"])
-    with pytest.raises(ValueError, match="lang must be 'en' or 'zh'"):
+    with pytest.raises(ConfigError, match="unknown language 'fr'; choose one of en, zh"):
         board.select(lang="fr")
 
 

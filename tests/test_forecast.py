@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipereview.core._errors import InputError
+from pipereview.core._errors import ConfigError, InputError
 from pipereview.diagnostics._forecast import (
     ForecastSettings,
     category_rollup,
@@ -183,5 +183,5 @@ def test_a_rep_with_a_target_and_no_deals_is_listed() -> None:
 @pytest.mark.parametrize("kwargs", [{"win_rate_weeks": 0}, {"min_closed_deals": 0},
                                     {"calibration_tolerance": 1.5}])
 def test_forecast_settings_are_checked(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match=r"win_rate_weeks|calibration_tolerance"):
+    with pytest.raises(ConfigError, match=r"win_rate_weeks|calibration_tolerance"):
         ForecastSettings(**kwargs)

@@ -25,7 +25,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview.core._errors import InputError
+from pipereview.core._errors import ConfigError, InputError
 from pipereview.core._stages import (
     EVIDENCE_FIELDS,
     EVIDENCE_TEXT_FIELDS,
@@ -347,11 +347,16 @@ def test_labels_in_both_languages_follow_each_rows_model() -> None:
     ("quote_sent", "en", "industrial_b2b", "Quote or bid submitted"),
     ("quote_sent", "en", "generic_4", "Quote / proposal sent"),
     ("coach", "zh", "generic_4", "已发展内线/线人"),  # not in the model: built-in label
-    ("coach", "fr", None, "Internal coach / informant identified"),  # unknown language
+    ("coach", "en", None, "Internal coach / informant identified"),  # no model: built-in
     ("poc_done", "zh", None, "poc_done"),  # unknown field: its name
 ])
 def test_criterion_label(field: str, lang: str, model: str | None, label: str) -> None:
     assert criterion_label(field, lang, model) == label
+
+
+def test_criterion_label_refuses_an_unknown_language() -> None:
+    with pytest.raises(ConfigError, match="unknown language 'fr'; choose one of en, zh"):
+        criterion_label("coach", "fr")
 
 
 def test_every_evidence_field_has_a_built_in_label() -> None:
@@ -381,7 +386,7 @@ def test_bant_early_stages_is_configurable() -> None:
     assert bant_check(snap, early_stages=1)["deal_id"].tolist() == ["G1", "G6"]
     assert bant_check(snap, early_stages=3)["deal_id"].tolist() == ["G1", "G5", "G6", "G7"]
     assert len(bant_check(snap, early_stages=9)) == 6  # capped at the open stages
-    with pytest.raises(ValueError, match="early_stages"):
+    with pytest.raises(InputError, match="early_stages"):
         bant_check(snap, early_stages=0)
 
 
@@ -468,7 +473,7 @@ def test_rollup_top_and_full_ranking() -> None:
         "rank": [1, 1, 3]}
     assert missed_criteria(tied, by="rep")[["owner", "rank"]].to_dict("list") == {
         "owner": ["a", "a", "b"], "rank": [1, 1, 1]}
-    with pytest.raises(ValueError, match="by must be"):
+    with pytest.raises(InputError, match="by must be"):
         missed_criteria(gaps, by="region")  # type: ignore[arg-type]
 
 

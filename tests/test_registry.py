@@ -212,7 +212,7 @@ def test_the_configuration_is_typed_frozen_and_checked(tmp_path: Path) -> None:
     ("colour: red\n", "unknown key(s) colour; known keys: accounts, charts"),
     ("risk: {stalled: 3}\n", "risk has no setting 'stalled'; its settings: min_durations"),
     ("risk: {stalled_days: 0}\n", "risk: stalled_days must be at least 1, got 0"),
-    ("lang: fr\n", "lang must be 'en' or 'zh', got 'fr'"),
+    ("lang: fr\n", "unknown language 'fr'; choose one of en, zh"),
     ("window_weeks: 0\n", "window_weeks must be a whole number of at least 1"),
     ("rules: {stalled_deal: {days: 3}}\n", "rule 'stalled_deal' has no threshold(s) days"),
     ("disabled: [nope]\n", "unknown coaching rule 'nope'"),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipereview.core._errors import ConfigError
 from pipereview.delivery._review import WeeklyReview
 
 DUE = pd.Timestamp("2026-12-18")
@@ -73,5 +74,5 @@ def test_unknown_team_or_language_is_refused() -> None:
     with pytest.raises(ValueError, match="team 'East' has no snapshot in 2026-W47; teams "
                                          "that week: North, West"):
         WeeklyReview(_history(), team="East", week="2026-W47")
-    with pytest.raises(ValueError, match="lang must be 'en' or 'zh'"):
+    with pytest.raises(ConfigError, match="unknown language 'fr'; choose one of en, zh"):
         WeeklyReview(_history(), team="North", week="2026-W47", lang="fr")

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipereview.core._errors import InputError
+from pipereview.core._errors import ConfigError, InputError
 from pipereview.diagnostics._forecast import period_forecast
 from pipereview.diagnostics._targets import (
     PlanSettings,
@@ -254,7 +254,7 @@ def test_progress_per_rep_lists_reps_without_wins() -> None:
 
 @pytest.mark.parametrize("kwargs", [{"week_rule": "fortnights"}, {"alert_threshold": -0.1}])
 def test_plan_settings_are_checked(kwargs: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match=r"week_rule|alert_threshold"):
+    with pytest.raises(ConfigError, match=r"week_rule|alert_threshold"):
         PlanSettings(**kwargs)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipereview.core._errors import ConfigError
 from pipereview.core._exports import table_bytes
 from pipereview.delivery._textlint import (
     LintContext,
@@ -235,5 +236,5 @@ def test_a_csv_cell_holding_nan_as_text_is_found(tmp_path: Path) -> None:
 
 
 def test_an_unknown_language_is_refused() -> None:
-    with pytest.raises(ValueError, match="'en' or 'zh'"):
+    with pytest.raises(ConfigError, match="unknown language 'de'; choose one of en, zh"):
         lint_text("text", "de")

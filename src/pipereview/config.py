@@ -13,6 +13,7 @@ the defaults are the package's.
 Traceback (most recent call last):
 ...
 pipereview.core._errors.ConfigError: configuration: risk has no setting 'stalled'; its settings: min_durations, push_limit, stalled_days, use_team_p75
+Hint: check the spelling; docs/start-analysts.md lists the risk settings
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from typing import Any, Literal
 
 import yaml
 
-from pipereview.core._errors import ConfigError
+from pipereview.core._errors import ConfigError, PipereviewError
+from pipereview.core._languages import check_language
 from pipereview.core._resources import parse_yaml_mapping
 from pipereview.core._typecheck import SettingTypeError, checked
 from pipereview.diagnostics._accounts import ABCSettings
@@ -102,13 +104,13 @@ class Config:
         default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
-        if self.lang not in ("en", "zh"):
-            raise ConfigError(f"configuration: lang must be 'en' or 'zh', got {self.lang!r}")
+        check_language(self.lang)
         for name in ("follow_up_days", "window_weeks", "cohort_weeks"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"configuration: {name} must be a whole number of at "
-                                  f"least 1, got {value!r}")
+                                  f"least 1, got {value!r}",
+                                  hint=f"set {name} to a whole number of weeks or days >= 1")
         frozen = MappingProxyType({str(k): MappingProxyType(dict(v))
                                    for k, v in self.rules.items()})
         object.__setattr__(self, "rules", frozen)
@@ -146,6 +148,8 @@ class Config:
             raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)}; known keys: "
                               f"{', '.join(sorted(allowed))}", file=_file(source),
                               hint="see docs/start-analysts.md for the configuration file")
+        if "lang" in data:
+            check_language(data["lang"], source=_file(source))
         hints = typing.get_type_hints(cls)
         values: dict[str, Any] = {k: _checked(data[k], hints[k], k, source)
                                   for k in sorted(known) if k in data}
@@ -161,7 +165,7 @@ class Config:
             return cls(**values)
         except ConfigError as error:
             raise ConfigError(error.message.replace("configuration", source, 1),
-                              file=_file(source)) from None
+                              file=_file(source), hint=error.hint) from None
 
 
 def _file(source: str) -> str | None:
@@ -174,7 +178,8 @@ def _checked(value: Any, hint: Any, key: str, source: str) -> Any:
     try:
         return checked(value, hint, key)
     except SettingTypeError as error:
-        raise ConfigError(f"{source}: {error}", file=_file(source), expected=error.expected,
+        raise ConfigError(f"{source}: {error.message}", file=_file(source),
+                          expected=error.expected,
                           hint=f"write {error.key} as {error.expected} (e.g. "
                           f"{_example(error.expected)}); docs/start-analysts.md lists the "
                           "settings") from None
@@ -199,7 +204,9 @@ def _settings(settings_class: type[Any], values: Any, where: str, source: str) -
     unknown = sorted(set(values) - set(names))
     if unknown:
         raise ConfigError(f"{prefix}{where} has no setting {', '.join(map(repr, unknown))}; "
-                          f"its settings: {', '.join(sorted(names))}", file=_file(source))
+                          f"its settings: {', '.join(sorted(names))}", file=_file(source),
+                          hint=f"check the spelling; docs/start-analysts.md lists the {where} "
+                               "settings")
     hints = typing.get_type_hints(settings_class)
     converted = {}
     for key, value in values.items():
@@ -209,8 +216,12 @@ def _settings(settings_class: type[Any], values: Any, where: str, source: str) -
             converted[key] = _checked(value, hints[key], f"{where}.{key}", source)
     try:
         return settings_class(**converted)
+    except PipereviewError as error:
+        raise ConfigError(f"{prefix}{where}: {error.message}", file=_file(source),
+                          hint=error.hint) from None
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"{prefix}{where}: {error}", file=_file(source)) from None
+        raise ConfigError(f"{prefix}{where}: {error}", file=_file(source),
+                          hint=f"check the {where} settings (docs/start-analysts.md)") from None
 
 
 #: How the ``rules`` and ``disabled`` sections are read: each named rule's settings with

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipereview.core._errors import InputError
+from pipereview.core._languages import check_language
 
 __all__ = [
     "DEFAULT_CLOSED_TIMEOUT",
@@ -125,8 +126,7 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
     from pipereview.dashboard import DashboardConfig, dashboard_notebook
     from pipereview.history._store import SnapshotStore, atomic_write
 
-    if lang not in ("en", "zh"):
-        raise InputError(f"unknown language {lang!r}", expected="en or zh")
+    check_language(lang)
     from pipereview.config import portable_config, write_config
 
     settings = portable_config(config, templates)  # a wrong file: refused before any work

@@ -12,12 +12,13 @@ Hint: ...
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import altair as alt
 import pandas as pd
 
 from pipereview.core._errors import InputError
+from pipereview.core._languages import LANGUAGES, Lang, check_language
 
 __all__ = [
     "FONT",
@@ -27,18 +28,16 @@ __all__ = [
     "ChartLike",
     "Lang",
     "check_columns",
-    "check_lang",
     "finish",
     "label",
 ]
 
-Lang = Literal["zh", "en"]
 #: What a builder returns: one chart, or a layer of marks over the same data.
 ChartLike = alt.Chart | alt.LayerChart
 _C = TypeVar("_C", alt.Chart, alt.LayerChart)
 
-#: The languages every chart title and axis label is available in.
-LANGS: tuple[str, ...] = ("zh", "en")
+#: The languages every chart title and axis label is available in (pipereview's).
+LANGS: tuple[str, ...] = LANGUAGES
 #: Plot area of every chart, in pixels (fixed, so reports and snapshots never reflow).
 WIDTH: int = 480
 HEIGHT: int = 260
@@ -100,22 +99,12 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
 }
 
 
-def check_lang(lang: str) -> Lang:
-    """``lang`` when it is 'zh' or 'en'; an :class:`InputError` otherwise."""
-    if lang == "zh":
-        return "zh"
-    if lang == "en":
-        return "en"
-    raise InputError(f"unknown chart language {lang!r}", expected=" or ".join(LANGS),
-                     hint="pass lang='zh' or lang='en'.")
-
-
 def label(key: str, lang: str) -> str:
     """The label of ``key`` in ``lang``; an unknown key is its own label."""
     pair = _LABELS.get(key)
     if pair is None:
         return key
-    return pair[0] if check_lang(lang) == "zh" else pair[1]
+    return pair[0] if check_language(lang) == "zh" else pair[1]
 
 
 def check_columns(frame: pd.DataFrame, needed: Sequence[str], chart: str) -> None:

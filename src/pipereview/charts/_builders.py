@@ -17,8 +17,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from pipereview.charts._base import check_columns, check_lang, finish, label
+from pipereview.charts._base import check_columns, finish, label
 from pipereview.core._errors import InputError
+from pipereview.core._languages import check_language
 from pipereview.core._stages import StageModel
 from pipereview.diagnostics._figures import gap_text
 
@@ -91,7 +92,7 @@ def funnel_chart(stage_table: pd.DataFrame, *, stage_model: StageModel | None = 
     model's order and labelled in ``lang`` (stages the model lacks go last, in input
     order); without it, in input order, labelled by ``label`` or else ``stage``.
     """
-    lang = check_lang(lang)
+    lang = check_language(lang)
     check_columns(stage_table, FUNNEL_COLUMNS, "funnel_chart")
     data = stage_table.reset_index(drop=True)
     keys = data["stage"].astype("str")
@@ -127,7 +128,7 @@ def conversion_chart(conversion: pd.DataFrame, *, lang: str = "zh") -> alt.Layer
     ``conversion`` and ``reference`` (fractions, 0.4 = 40%; a missing reference draws no
     tick). Rows are drawn in input order (give them in stage-model order).
     """
-    lang = check_lang(lang)
+    lang = check_language(lang)
     check_columns(conversion, CONVERSION_COLUMNS, "conversion_chart")
     names = [f"{a} → {b}" for a, b in zip(conversion["from_stage"].astype("str"),
                                            conversion["to_stage"].astype("str"), strict=True)]
@@ -162,13 +163,13 @@ def waterfall_bars(waterfall: pd.DataFrame, *, lang: str = "zh",
     2     Lost  130.0   80.0  -50
     3  Closing    0.0   80.0   80
     """
-    lang = check_lang(lang)
+    lang = check_language(lang)
     check_columns(waterfall, WATERFALL_COLUMNS, "waterfall_chart")
     kinds = waterfall["kind"].astype("str")
     unknown = sorted(set(kinds) - set(_KINDS))
     if unknown:
         raise InputError(f"waterfall_chart: unknown kind(s) {unknown}", column="kind",
-                         expected=f"one of {list(_KINDS)}")
+                         expected=f"one of {list(_KINDS)}", hint="keep the kinds of pipereview.diagnostics' waterfall result (start, new, won, lost, ...)")
     data = waterfall.reset_index(drop=True)
     amounts = data["amount"].astype(float).to_numpy()
     if skip_empty:
@@ -234,7 +235,7 @@ def trend_chart(trend: pd.DataFrame, *, by: str = "team", metric: str | None = N
     text), ``value``, the ``by`` column; with a ``metric`` column (the long frame of
     :func:`pipereview.diagnostics._trends.weekly_metrics`) pass ``metric=`` unless it holds only one.
     """
-    lang = check_lang(lang)
+    lang = check_language(lang)
     check_columns(trend, (*TREND_COLUMNS, by), "trend_chart")
     rows, metric = _one_metric(trend, metric, "trend_chart")
     plot = pd.DataFrame({"week": rows["week"].astype("str").to_numpy(),
@@ -259,7 +260,7 @@ def rep_comparison_chart(reps: pd.DataFrame, *, metric: str | None = None,
     frame of :func:`pipereview.diagnostics._trends.rep_comparison`) pass ``metric=`` unless it holds
     only one.
     """
-    lang = check_lang(lang)
+    lang = check_language(lang)
     check_columns(reps, REP_COLUMNS, "rep_comparison_chart")
     rows, metric = _one_metric(reps, metric, "rep_comparison_chart")
     teams = rows["team"].astype("str") if "team" in rows.columns else pd.Series(
@@ -294,7 +295,7 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team",
     ``"owner"``); the gap is ``gap_to_target`` when given, else target - won - weighted.
     Rows are sorted by ``by``.
     """
-    lang = check_lang(lang)
+    lang = check_language(lang)
     check_columns(forecast, (*FORECAST_COLUMNS, by), "forecast_chart")
     rows = forecast.assign(_name=forecast[by].astype("str")).sort_values("_name",
                                                                          kind="stable")

@@ -21,6 +21,7 @@ from pipereview.charts._base import ChartLike
 from pipereview.charts._builders import forecast_chart, funnel_chart
 from pipereview.charts._render import svg_html
 from pipereview.core._errors import ConfigError
+from pipereview.core._languages import check_language
 from pipereview.core._registry import Registry
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ ChartFunction = Callable[["CoachingContext", str, "str | None", str], "ChartLike
 def _as_chart(item: object, name: str) -> ChartFunction:
     if not callable(item):
         raise ConfigError(f"chart {name!r}: expected a function (context, team, owner, lang) "
-                          f"returning an altair chart, got {type(item).__name__}")
+                          f"returning an altair chart, got {type(item).__name__}", hint="register a function (context, team, owner, lang) that returns an altair chart or None")
     return item
 
 
@@ -70,6 +71,7 @@ def draw_charts(context: CoachingContext, team: str, owner: str | None,
                 names: Sequence[str], *, lang: str = "en") -> list[tuple[str, str]]:
     """``(name, inline SVG figure)`` of each named chart for ``team`` (and ``owner``), in
     the order given; charts with nothing to draw are left out."""
+    check_language(lang)
     drawn = []
     for name in names:
         chart = get_chart(name)(context, team, owner, lang)

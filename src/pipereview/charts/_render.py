@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 import altair as alt
 
 from pipereview.charts._base import ChartLike
+from pipereview.core._errors import ConfigError
 
 __all__ = ["enable_offline", "svg_html", "to_svg"]
 
@@ -51,7 +52,9 @@ def _spec_to_svg(spec: dict[str, Any]) -> str:
     import vl_convert
 
     if _has_url(spec):
-        raise ValueError("the chart loads data from a URL; charts must carry inline data")
+        raise ConfigError("the chart loads data from a URL; charts must carry inline data",
+                          hint="build the chart from a DataFrame (alt.Chart(frame)), not "
+                               "from alt.UrlData or a data URL: reports fetch nothing")
     svg: str = vl_convert.vegalite_to_svg(_safe_texts(spec), vl_version=_vl_version())
     return svg
 
@@ -93,8 +96,10 @@ def svg_html(chart: ChartLike, *, label: str | None = None) -> str:
     svg = _spec_to_svg(spec)
     active = _active(svg)
     if active:
-        raise ValueError(f"the rendered SVG holds active content ({active}); refusing to "
-                         "embed it")
+        raise ConfigError(f"the rendered SVG holds active content ({active}); refusing to "
+                          "embed it",
+                          hint="remove links (href), scripts and event handlers from the "
+                               "chart's marks and texts; charts are shown as plain pictures")
     text = label if label is not None else _title(spec)
     return (f'<div class="pipereview-chart" role="img" aria-label="{html.escape(text)}">'
             f"{svg}</div>")

@@ -21,6 +21,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from pipereview.core._errors import ConfigError
+
 __all__ = ["FINDING_COLUMNS", "KINDS", "SCOPES", "SEVERITY_NAMES", "findings_frame",
            "rank_findings"]
 
@@ -52,13 +54,19 @@ def findings_frame(rows: pd.DataFrame, *, rule: str, kind: Kind, coaching: Coach
 
     ``rows`` holds any of the columns; missing text columns become ``""``, numbers NaN,
     ``severity`` 0 for strengths (else required, 1-3), ``evidence`` an empty mapping. Raises
-    ``ValueError`` naming the rule when a severity is outside 1-3 or ``team`` is missing.
+    :class:`~pipereview.core._errors.ConfigError` (a ``ValueError``) naming the rule when
+    ``kind`` or ``scope`` is unknown, a severity is outside 1-3 or ``team`` is missing.
     """
     if kind not in KINDS or scope not in SCOPES:
-        raise ValueError(f"rule {rule!r}: kind must be one of {KINDS} and scope one of {SCOPES}")
+        raise ConfigError(f"rule {rule!r}: kind must be one of {KINDS} and scope one of "
+                          f"{SCOPES}, got {kind!r} and {scope!r}",
+                          hint="register the rule with one of these kinds and scopes "
+                               "(docs/coaching.md, 'Adding your own rule')")
     n = len(rows)
     if n and "team" not in rows:
-        raise ValueError(f"rule {rule!r} returned findings without a 'team' column")
+        raise ConfigError(f"rule {rule!r} returned findings without a 'team' column",
+                          hint="keep the 'team' column of the deals or figures the rule "
+                               "selects from in the frame it returns")
     out = pd.DataFrame(index=range(n))
     out["rule"], out["kind"], out["coaching"], out["scope"] = rule, kind, coaching, scope
     for column in _TEXT:
@@ -73,7 +81,10 @@ def findings_frame(rows: pd.DataFrame, *, rule: str, kind: Kind, coaching: Coach
     else:
         severity = rows["severity"].to_numpy(dtype=np.int64) if "severity" in rows else np.zeros(n)
         if n and (severity.min() < 1 or severity.max() > 3):
-            raise ValueError(f"rule {rule!r}: severity must be 1 (low), 2 or 3 (high)")
+            raise ConfigError(f"rule {rule!r}: severity must be 1 (low), 2 or 3 (high), got "
+                              f"{int(severity.min())} to {int(severity.max())}",
+                              hint="set the 'severity' column of each finding to 1, 2 or 3 "
+                                   "(strengths need none)")
         out["severity"] = severity
     out["severity"] = out["severity"].astype("int64")
     evidence: list[dict[str, Any]] = (

@@ -38,7 +38,8 @@ import pandas as pd
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from pipereview.core._errors import ConfigError
+from pipereview.core._errors import ConfigError, InputError
+from pipereview.core._languages import LANGUAGES, check_language
 from pipereview.core._registry import DataRegistry, reads_user_folder
 from pipereview.core._stages import load_stage_model
 from pipereview.diagnostics._capabilities import currency_code
@@ -56,8 +57,6 @@ __all__ = [
     "template_folders",
 ]
 
-#: Languages every shipped template exists in.
-LANGUAGES: tuple[str, ...] = ("en", "zh")
 #: The blocks of a prompt template, in the order a prompt reads.
 BLOCKS: tuple[str, ...] = ("observation", "question", "action")
 #: Columns :func:`coaching_prompts` adds to the findings.
@@ -87,7 +86,9 @@ def _number(value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"expected a number, got {value!r}") from None
+        raise InputError(f"expected a number, got {value!r}", expected="a number",
+                         hint="pass a number; in a prompt template, apply the money, pct and "
+                              "num filters to numeric columns or evidence only") from None
     return number
 
 
@@ -98,6 +99,7 @@ def money_text(value: Any, currency: object = "", lang: str = "en") -> str:
     >>> money_text(5482.0, float("nan")), money_text(1_250_000, "CNY", "zh")
     ('5,482', '125万 CNY')
     """
+    check_language(lang)
     amount = _number(value)
     code = currency_code(currency)
     suffix = f" {code}" if code else ""
@@ -127,6 +129,7 @@ def deal_subject(row: Mapping[str, Any], lang: str = "en") -> tuple[str, str]:
     >>> deal_subject({"account": None, "amount_at_stake": 5482.0, "currency": None}, "zh")
     ('客户', '5,482')
     """
+    check_language(lang)
     account = currency_code(row.get("account"))  # the same blank test: NaN, None, ""
     amount = row.get("amount_at_stake")
     shown = "" if amount is None or pd.isna(amount) else money_text(
@@ -229,6 +232,7 @@ class PromptTemplates:
 
     def has(self, rule: str, lang: str) -> bool:
         """Whether a template for ``rule`` in ``lang`` exists in any folder."""
+        check_language(lang)
         try:
             self.environment.get_template(f"{lang}/{rule}.j2")
         except jinja2.TemplateNotFound:
@@ -247,8 +251,7 @@ class PromptTemplates:
 
     def render(self, rule: str, lang: str, values: Mapping[str, Any]) -> dict[str, str]:
         """The blocks of ``rule``'s template in ``lang``, rendered with ``values``."""
-        if lang not in LANGUAGES:
-            raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+        check_language(lang)
         template = self.template(f"{lang}/{rule}.j2")
         context = template.new_context({**values, "lang": lang})
         out = {}
@@ -272,8 +275,7 @@ def coaching_prompts(findings: pd.DataFrame, *, lang: str = "en",
     """A copy of ``findings`` with :data:`PROMPT_COLUMNS`: each finding's observation,
     question and action in ``lang`` and the three joined as ``prompt``."""
     templates = templates or PromptTemplates()
-    if lang not in LANGUAGES:
-        raise ConfigError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    check_language(lang)
     rendered = []
     for row in findings.to_dict("records"):  # one template call per finding
         evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}

@@ -34,7 +34,7 @@ from pipereview.coaching.findings import (
     rank_findings,
 )
 from pipereview.config import reads_rule_settings_with
-from pipereview.core._errors import ConfigError
+from pipereview.core._errors import ConfigError, ExtensionError, PipereviewError
 from pipereview.core._registry import Registry
 from pipereview.core._resources import parse_yaml_mapping
 
@@ -148,12 +148,12 @@ def load_rule_settings(path: str | Path) -> dict[str, dict[str, Any]]:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot read coaching settings {file}: {error.strerror}",
-                          file=str(file)) from None
+                          file=str(file), hint="check the path; the file must be UTF-8 YAML") from None
     data = parse_yaml_mapping(text, str(file), ConfigError, "coaching settings file")
     extra = set(data) - {"rules", "disabled"}
     if extra:
         raise ConfigError(f"{file}: unknown key(s) {', '.join(sorted(extra))}; expected "
-                          "'rules' and 'disabled'", file=str(file))
+                          "'rules' and 'disabled'", file=str(file), hint="a coaching settings file holds only 'rules:' and 'disabled:' (docs/coaching.md)")
     return rule_settings_from_mapping(data, str(file))
 
 
@@ -165,19 +165,19 @@ def rule_settings_from_mapping(data: Mapping[str, Any], source: str
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
         raise ConfigError(f"{source}: 'rules' must map rule names to their thresholds",
-                          file=source)
+                          file=source, hint="write rules: followed by indented '<rule>: {<threshold>: <value>}' lines")
     for name, params in rules.items():
         rule = _known(str(name), source)
         params = params or {}
         if not isinstance(params, dict):
             raise ConfigError(f"{source}: rules.{name} must be a mapping of thresholds",
-                              file=source)
+                              file=source, hint="write rules.<rule> as indented '<threshold>: <value>' lines")
         unknown = set(params) - set(rule.defaults) - {"enabled"}
         if unknown:
             raise ConfigError(
                 f"{source}: rule {name!r} has no threshold(s) {', '.join(sorted(unknown))}; "
                 f"its thresholds: {', '.join(sorted(rule.defaults)) or 'none'}",
-                file=source)
+                file=source, hint="check the spelling; `pipereview rules` lists each rule's thresholds")
         out[str(name)] = dict(params)
     for name in data.get("disabled") or []:
         _known(str(name), source)
@@ -211,7 +211,12 @@ def coaching_findings(context: CoachingContext, *, rules: Iterable[str] | None =
         try:
             frames.append(rule.run(context, params))
         except Exception as error:
-            raise RuntimeError(f"coaching rule {name!r} failed: {error}") from error
+            reason = error.message if isinstance(error, PipereviewError) else (
+                str(error) or type(error).__name__)
+            raise ExtensionError(
+                f"coaching rule {name!r} failed: {reason}",
+                hint=getattr(error, "hint", "") or f"fix the rule's code, or turn it off with "
+                f"'disabled: [{name}]' in the configuration file (docs/coaching.md)") from error
     if not frames:
         return pd.DataFrame(columns=list(FINDING_COLUMNS))
     found = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)

@@ -17,6 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipereview.coaching.prompts import PromptTemplates, deal_subject
+from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._capabilities import currency_code
 
@@ -48,6 +49,9 @@ class CoachingSheet:
     #: what could not be checked for lack of a column, one line each
     #: (:func:`pipereview.diagnostics._capabilities.not_checked_notes`), shown where the findings are
     not_checked: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_language(self.lang)
 
     def to_frame(self) -> pd.DataFrame:
         """The sheet's items, long: ``section`` (strength / focus / deal), ``rank`` and
@@ -97,6 +101,9 @@ class TeamSummary:
     reps: pd.DataFrame
     #: what could not be checked for lack of a column, one line each
     not_checked: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_language(self.lang)
 
     def _values(self) -> dict[str, object]:
         return {"lang": self.lang, "team": self.team, "as_of": self.as_of,

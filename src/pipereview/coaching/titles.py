@@ -20,6 +20,8 @@ English and "其他提示" (another finding) in Chinese, never by its name in co
 
 from __future__ import annotations
 
+from pipereview.core._languages import check_language
+
 __all__ = ["RULE_TITLES", "rule_title"]
 
 #: Each rule's title in English and Chinese (the words a sales manager uses).
@@ -45,6 +47,7 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
 
 def rule_title(rule: str, lang: str = "en") -> str:
     """The reader's name of coaching rule ``rule`` in ``lang`` (``en`` or ``zh``)."""
+    check_language(lang)
     titles = RULE_TITLES.get(rule)
     if titles is not None:
         return titles[1] if lang == "zh" else titles[0]

@@ -14,6 +14,7 @@ from pipereview.core._errors import (
     ConfigError,
     DamagedWeekError,
     EncodingError,
+    ExtensionError,
     FileSystemError,
     InputError,
     InvalidWeekError,
@@ -24,6 +25,7 @@ from pipereview.core._errors import (
     StoreBusyError,
     StoreError,
     StoreWarning,
+    UnknownStageError,
     WeekChangedError,
     WeekExistsError,
     WeekNotFoundError,
@@ -37,6 +39,7 @@ from pipereview.core._exports import (
     write_table,
 )
 from pipereview.core._files import TEMP_SUFFIX, atomic_write, check_inside, leftovers
+from pipereview.core._languages import LANGUAGES, Lang, check_language
 from pipereview.core._memo import arrow_arrays, clear_caches, derived
 from pipereview.core._names import (
     MAX_NAME_BYTES,
@@ -83,18 +86,19 @@ from pipereview.core._weeks import FIRST_YEAR, LAST_YEAR, Week, week_range
 
 __all__ = [
     "EVIDENCE_FIELDS", "EVIDENCE_FLAG_FIELDS", "EVIDENCE_TEXT_FIELDS", "FIRST_YEAR",
-    "FORMULA_STARTS", "LAST_YEAR", "LEFTOVER_KINDS", "MAX_NAME_BYTES", "NAME_RULE",
-    "TEMP_SUFFIX", "ColumnMapError", "ConfigError", "Criterion", "DamagedWeekError",
-    "DataRegistry", "EncodingError", "FileSystemError", "InputError", "InvalidWeekError",
-    "PipereviewError", "Problem", "Registry", "SchemaError", "SettingTypeError", "Stage",
-    "StageModel", "StageModelError", "StoreBusyError", "StoreError", "StoreWarning", "Week",
-    "WeekChangedError", "WeekExistsError", "WeekNotFoundError", "arrow_arrays", "atomic_write",
-    "bind_stage_models", "check_folder_name", "check_inside", "checked", "clean_leftovers",
-    "clean_text", "clear_caches", "control_characters", "derived", "describe",
-    "format_validation_error", "leftovers", "load_named", "load_stage_model", "lookalike_key",
-    "name_problem", "normalize_label", "parse_yaml_mapping", "prevailing_model",
-    "reads_user_folder", "safe_cells", "sibling", "stage_model_names", "stage_models",
-    "staged_folder", "starts_formula", "strip_text", "swap_in", "table_bytes", "team_folders",
-    "template_dir", "template_names", "use_folder", "validate_model", "week_range",
-    "write_table", "yaml_registry"
+    "FORMULA_STARTS", "LANGUAGES", "LAST_YEAR", "LEFTOVER_KINDS", "MAX_NAME_BYTES",
+    "NAME_RULE", "TEMP_SUFFIX", "ColumnMapError", "ConfigError", "Criterion",
+    "DamagedWeekError", "DataRegistry", "EncodingError", "ExtensionError",
+    "FileSystemError", "InputError", "InvalidWeekError", "Lang", "PipereviewError",
+    "Problem", "Registry", "SchemaError", "SettingTypeError", "Stage", "StageModel",
+    "StageModelError", "StoreBusyError", "StoreError", "StoreWarning", "UnknownStageError",
+    "Week", "WeekChangedError", "WeekExistsError", "WeekNotFoundError", "arrow_arrays",
+    "atomic_write", "bind_stage_models", "check_folder_name", "check_inside",
+    "check_language", "checked", "clean_leftovers", "clean_text", "clear_caches",
+    "control_characters", "derived", "describe", "format_validation_error", "leftovers",
+    "load_named", "load_stage_model", "lookalike_key", "name_problem", "normalize_label",
+    "parse_yaml_mapping", "prevailing_model", "reads_user_folder", "safe_cells", "sibling",
+    "stage_model_names", "stage_models", "staged_folder", "starts_formula", "strip_text",
+    "swap_in", "table_bytes", "team_folders", "template_dir", "template_names",
+    "use_folder", "validate_model", "week_range", "write_table", "yaml_registry"
 ]

@@ -7,9 +7,13 @@
     │   ├── SchemaError             rows or columns that do not fit the canonical snapshot
     │   ├── EncodingError           a file whose text encoding cannot be told
     │   ├── ColumnMapError          no column map fits, several fit, or a map is invalid
-    │   ├── ConfigError             invalid settings, an unknown rule, a missing template
+    │   ├── ConfigError             invalid settings, an unknown rule or language, a missing
+    │   │   │                       template, a bad argument to an extension's helper
+    │   │   └── SettingTypeError    a setting's value of the wrong type or range
     │   └── InvalidWeekError        a week string that is not an ISO week such as 2026-W47
     ├── StageModelError             an invalid stage model file
+    │   └── UnknownStageError (KeyError)  a stage key the model does not have
+    ├── ExtensionError (RuntimeError)     a registered extension (a coaching rule) failed
     ├── StoreError                  the snapshot store refused an operation
     │   ├── WeekExistsError         the week is stored already (use replace=True or add=True)
     │   ├── WeekChangedError        another writer stored the week while this one was reading
@@ -39,6 +43,7 @@ __all__ = [
     "ConfigError",
     "DamagedWeekError",
     "EncodingError",
+    "ExtensionError",
     "FileSystemError",
     "InputError",
     "InvalidWeekError",
@@ -49,6 +54,7 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "StoreWarning",
+    "UnknownStageError",
     "WeekChangedError",
     "WeekExistsError",
     "WeekNotFoundError",
@@ -154,6 +160,16 @@ class InvalidWeekError(InputError):
 
 class StageModelError(PipereviewError):
     """A stage model file that breaks the stage-model rules (see docs/formats.md)."""
+
+
+class UnknownStageError(StageModelError, KeyError):
+    """A stage key that is not a stage of the model. Also a :class:`KeyError`, so code
+    that looks stages up and catches a missing key keeps working."""
+
+
+class ExtensionError(PipereviewError, RuntimeError):
+    """A registered extension (a coaching rule) raised while it ran; the message names
+    it and its error. Also a :class:`RuntimeError`, as before it had its own class."""
 
 
 class StoreError(PipereviewError):

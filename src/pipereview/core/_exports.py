@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipereview.core._errors import InputError
+
 __all__ = ["FORMULA_STARTS", "clean_text", "safe_cells", "starts_formula", "table_bytes",
            "write_table"]
 
@@ -114,7 +116,9 @@ def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             safe.to_excel(writer, index=False, sheet_name="actions")
         return buffer.getvalue()
-    raise ValueError(f"format must be 'csv' or 'xlsx', got {fmt!r}")
+    raise InputError(f"format must be 'csv' or 'xlsx', got {fmt!r}", expected="csv or xlsx",
+                     hint="pass 'csv' or 'xlsx' (write_table takes it from the file's suffix: "
+                          "name the file .csv or .xlsx)")
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -89,13 +89,13 @@ class Registry(Generic[T]):
                 return function
             return decorate
         if not name or not isinstance(name, str):
-            raise ConfigError(f"a {self.kind} needs a non-empty name, got {name!r}")
+            raise ConfigError(f"a {self.kind} needs a non-empty name, got {name!r}", hint="pass a name such as 'my_rule'")
         with self._lock:
             self._load_plugins()
             if not replace and (name in self._entries or name in self._builtins()):
                 raise ConfigError(f"a {self.kind} named {name!r} is already registered; pass "
                                   f"replace=True to override it (it comes from "
-                                  f"{self.source(name)})")
+                                  f"{self.source(name)})", hint="choose another name, or pass replace=True to replace the registered one")
             entry = self._coerce(item, name)
             self._entries[name] = entry
             self._sources[name] = source

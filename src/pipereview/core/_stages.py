@@ -22,7 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pipereview.core._errors import PipereviewError, StageModelError
+from pipereview.core._errors import PipereviewError, StageModelError, UnknownStageError
+from pipereview.core._languages import check_language
 from pipereview.core._resources import (
     load_named,
     parse_yaml_mapping,
@@ -100,6 +101,7 @@ class Stage(_Frozen):
 
     def label_in(self, lang: str) -> str:
         """The stage's label in ``lang`` ('zh' or 'en'), falling back to English, then key."""
+        check_language(lang)
         return self.label.get(lang) or self.label.get("en") or self.key
 
 
@@ -176,11 +178,15 @@ class StageModel(_Frozen):
         return tuple(s.key for s in self.stages)
 
     def stage(self, key: str) -> Stage:
-        """The stage with this key (KeyError naming the known keys otherwise)."""
+        """The stage with this key; an :class:`UnknownStageError` (also a ``KeyError``)
+        naming the known keys otherwise."""
         for stage in self.stages:
             if stage.key == key:
                 return stage
-        raise KeyError(f"{key!r} is not a stage of {self.name!r}; known: {list(self.keys)}")
+        raise UnknownStageError(
+            f"{key!r} is not a stage of {self.name!r}; known: {list(self.keys)}",
+            hint=f"use one of the keys of stage model {self.name!r} (`pipereview models "
+                 f"--show {self.name}` lists them), or add {key!r} to the model as an alias")
 
     def alias_table(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """Normalised stage name -> stage key, including keys, labels and ``extra`` aliases."""

@@ -12,6 +12,7 @@ with what was expected and what was found.
 Traceback (most recent call last):
 ...
 pipereview.core._typecheck.SettingTypeError: risk.use_team_p75 must be true or false, got 'no' (a text)
+Hint: write risk.use_team_p75 as true or false
 """
 
 from __future__ import annotations
@@ -25,16 +26,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pipereview.core._errors import ConfigError
+
 __all__ = ["SettingTypeError", "checked", "describe"]
 
 
-class SettingTypeError(ValueError):
+class SettingTypeError(ConfigError):
     """A value of the wrong type or range for its setting: ``key`` names the setting,
-    ``expected`` what it takes."""
+    ``expected`` what it takes. A :class:`~pipereview.core._errors.ConfigError`, so also a
+    ``ValueError`` as before."""
 
     def __init__(self, key: str, expected: str, value: Any) -> None:
-        super().__init__(f"{key} must be {expected}, got {value!r} ({_kind(value)})")
-        self.key, self.expected, self.value = key, expected, value
+        super().__init__(f"{key} must be {expected}, got {value!r} ({_kind(value)})",
+                         expected=expected, hint=f"write {key} as {expected}")
+        self.key, self.value = key, value
 
 
 def _kind(value: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Self
 import pandas as pd
 
 from pipereview.config import Config
+from pipereview.core._languages import check_language
 from pipereview.dashboard._text import TABS, TEXT, slug
 from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig
 from pipereview.delivery._review import WeeklyReview, forecast_figures
@@ -33,8 +34,7 @@ class DashboardState:
                  team: str | None = None, locked: bool = False, week: str | None = None,
                  lang: str = "en", export_dir: str | Path | None = None,
                  config: Config | None = None) -> None:
-        if lang not in ("en", "zh"):
-            raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+        check_language(lang)
         if locked and not team:
             raise ValueError("a locked dashboard needs the team it is locked to")
         teams = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
@@ -160,8 +160,7 @@ class DashboardState:
                                  f"{', '.join(self.reps)}")
             self.rep = rep
         if lang is not None:
-            if lang not in ("en", "zh"):
-                raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+            check_language(lang)
             self.lang = lang
         self._refresh()
         return self

@@ -41,6 +41,7 @@ from typing import Any
 
 from pipereview.config import portable_config, write_config
 from pipereview.core._errors import InputError, PipereviewError
+from pipereview.core._languages import check_language
 from pipereview.core._names import check_folder_name
 from pipereview.core._staging import sibling, staged_folder, team_folders
 from pipereview.core._weeks import Week
@@ -364,8 +365,7 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     from pipereview.history._store import SnapshotStore
 
     as_of = Week.parse(str(week))
-    if lang not in ("en", "zh"):
-        raise InputError(f"unknown language {lang!r}; choose en or zh")
+    check_language(lang)
     snapshot_store = SnapshotStore(store)
     stored = snapshot_store.read(str(as_of))
     available = sorted(stored["team"].astype("str").unique())

@@ -44,6 +44,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipereview.core._languages import check_language
+
 __all__ = [
     "ALLOWED_TERMS",
     "CURRENCY_CODES",
@@ -253,8 +255,7 @@ def lint_text(text: str, lang: str, *, names: Iterable[str] = (),
     >>> [p.excerpt for p in lint_text("阶段\\tdiscover", "zh")]
     ['discover', 'discover']
     """
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    check_language(lang)
     context = context or LintContext()
     keys = internal_keys() if context.keys is None else context.keys
     given = sorted({str(n) for n in names if str(n).strip()}, key=len, reverse=True)

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipereview.core._errors import ConfigError, InputError
+
 __all__ = ["ABC_COLUMNS", "ABCSettings", "abc_accounts", "abc_summary"]
 
 #: Columns of :func:`abc_accounts`' result after the group columns, in order.
@@ -45,8 +47,10 @@ class ABCSettings:
 
     def __post_init__(self) -> None:
         if not (self.a_share > 0 and self.b_share >= 0 and self.a_share + self.b_share <= 1):
-            raise ValueError("need 0 < a_share, 0 <= b_share, a_share + b_share <= 1; got "
-                             f"{self.a_share}, {self.b_share}")
+            raise ConfigError("need 0 < a_share, 0 <= b_share, a_share + b_share <= 1; got "
+                              f"{self.a_share}, {self.b_share}",
+                              hint="set accounts.a_share above 0 and accounts.b_share so that "
+                                   "the two add up to 1 at most (defaults 0.80 and 0.15)")
 
 
 def abc_accounts(won: pd.DataFrame, *, by: Sequence[str] = ("team",),
@@ -60,7 +64,9 @@ def abc_accounts(won: pd.DataFrame, *, by: Sequence[str] = ("team",),
     settings = settings or ABCSettings()
     keys = list(by)
     if not keys:
-        raise ValueError("by must name at least one column, e.g. ('team',)")
+        raise InputError("by must name at least one column, e.g. ('team',)",
+                         expected="a column to group by",
+                         hint="pass by=('team',), or by=('currency',) to classify per currency")
     account = won["account"].astype("str").fillna("").str.strip()
     named = won.assign(account=account)[account != ""]
     unassigned = won[account == ""].groupby(keys).size()

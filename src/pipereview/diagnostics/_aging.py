@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pipereview.core._errors import ConfigError, InputError
 from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import activity_days, stage_days
@@ -75,7 +76,8 @@ class RiskSettings:
     >>> RiskSettings(stalled_days=0)
     Traceback (most recent call last):
     ...
-    ValueError: stalled_days must be at least 1, got 0
+    pipereview.core._errors.ConfigError: stalled_days must be at least 1, got 0
+    Hint: set risk.stalled_days to a whole number of at least 1
     """
 
     stalled_days: int = 30
@@ -86,7 +88,8 @@ class RiskSettings:
     def __post_init__(self) -> None:
         for name in ("stalled_days", "push_limit", "min_durations"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}",
+                                  hint=f"set risk.{name} to a whole number of at least 1")
 
 
 _USED = ("snapshot_week", "deal_key", "team", "owner", "deal_id", "deal_name", "account",
@@ -247,7 +250,8 @@ def risk_summary(risks: pd.DataFrame, *, by: Literal["team", "rep"] = "team") ->
     3  close_date_past      0     0.0    0.0
     """
     if by not in ("team", "rep"):
-        raise ValueError(f"by must be 'team' or 'rep', got {by!r}")
+        raise InputError(f"by must be 'team' or 'rep', got {by!r}", expected="'team' or 'rep'",
+                         hint="pass by='team' for one row per team, by='rep' for one per rep")
     keys = ["team"] if by == "team" else ["team", "owner"]
     frames = []
     for flag in RISK_FLAGS:  # four flags

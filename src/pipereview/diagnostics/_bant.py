@@ -34,6 +34,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pipereview.core._errors import InputError
 from pipereview.diagnostics._process import (
     EvidenceCodes,
     MissingColumn,
@@ -79,7 +80,9 @@ def bant_check(snapshot: pd.DataFrame, model: ModelArg = None, *,
     0       1           ()           True
     """
     if early_stages < 1:
-        raise ValueError(f"early_stages must be at least 1, got {early_stages}")
+        raise InputError(f"early_stages must be at least 1, got {early_stages}",
+                         expected="a whole number >= 1",
+                         hint="pass early_stages=2 to check the first two open stages")
     check_columns(snapshot, model)
     evidence = EvidenceCodes(snapshot)
     fields = list(BANT_ITEMS.values())
@@ -123,7 +126,8 @@ def bant_check(snapshot: pd.DataFrame, model: ModelArg = None, *,
 
 def _group_keys(by: Literal["rep", "team"]) -> list[str]:
     if by not in ("rep", "team"):
-        raise ValueError(f"by must be 'rep' or 'team', got {by!r}")
+        raise InputError(f"by must be 'rep' or 'team', got {by!r}", expected="'rep' or 'team'",
+                         hint="pass by='rep' for one row per rep, by='team' for one per team")
     return ["team", "owner"] if by == "rep" else ["team"]
 
 

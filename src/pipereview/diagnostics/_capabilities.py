@@ -35,6 +35,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from pipereview.core._languages import check_language
 from pipereview.core._stages import load_stage_model
 from pipereview.ingest._columnmaps import ColumnMap
 
@@ -138,6 +139,7 @@ def column_label(column: str, lang: str = "en") -> str:
     >>> column_label("last_activity_date"), column_label("decision_maker", "zh")
     ('last activity date', '已识别决策人')
     """
+    check_language(lang)
     if column in _LABELS:
         en, zh = _LABELS[column]
         return zh if lang == "zh" else en
@@ -155,6 +157,7 @@ def not_checked(columns: Sequence[str], lang: str = "en") -> str:
     >>> print(not_checked(("competitor", "coach"), "zh"))
     未检查：导出文件中没有“已掌握主要竞争对手”“已发展内线/线人”列（请在导出文件或列映射中补上）
     """
+    check_language(lang)
     if not columns:
         return ""
     labels = [column_label(c, lang) for c in columns[:_MAX_LISTED]]
@@ -195,6 +198,7 @@ def not_checked_notes(frame: pd.DataFrame, lang: str = "en",
     ...     print(note)
     Currency of the amounts: not checked: the export has no currency column (add it to the export or to the column map)
     """
+    check_language(lang)
     notes = []
     for name in diagnostics:
         missing = missing_for(name, frame)

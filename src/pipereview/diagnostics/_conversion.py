@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pipereview.core._errors import InputError
 from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import ForecastSettings, win_rates
@@ -56,7 +57,8 @@ VELOCITY_COLUMNS: tuple[str, ...] = (
 
 def _check_level(by: str) -> None:
     if by not in ("team", "rep"):
-        raise ValueError(f"by must be 'team' or 'rep', got {by!r}")
+        raise InputError(f"by must be 'team' or 'rep', got {by!r}", expected="'team' or 'rep'",
+                         hint="pass by='team' for one row per team, by='rep' for one per rep")
 
 
 def _week(as_of: str | Week) -> Week:

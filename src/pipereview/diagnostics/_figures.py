@@ -39,6 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
@@ -192,6 +193,7 @@ def days_text(days: object, lower_bound: object = False, lang: str = "en", *,
     >>> days_text(77.0, True), days_text(None), days_text(3, False, "zh", unit=False)
     ('≥ 77 days', '—', '3')
     """
+    check_language(lang)
     if days is None or (isinstance(days, float) and math.isnan(days)) or days is pd.NA:
         return "—"
     number = f"{round(float(str(days))):,}"
@@ -238,6 +240,7 @@ def gap_text(gap: float | None, currency: str = "", lang: str = "en") -> str:
     >>> gap_text(0, "USD"), gap_text(-5, "CNY", "zh"), gap_text(None)
     ('forecast on target', '预测高于目标 5 CNY', '—')
     """
+    check_language(lang)
     if gap is None or math.isnan(float(gap)):
         return "—"
     if round(float(gap)) > 0:
@@ -290,6 +293,7 @@ def outlook_text(value: str, lang: str = "en") -> str:
     >>> outlook_text("at_risk"), outlook_text("on_track", "zh")
     ('target at risk', '有望完成目标')
     """
+    check_language(lang)
     en, zh = _OUTLOOK_TEXT.get(value, (value, value))
     return zh if lang == "zh" else en
 
@@ -326,6 +330,7 @@ def plan_deviation_text(points: float, expected_share: float, lang: str = "en") 
     >>> plan_deviation_text(-0.3, 0.5, "zh")
     '已赢单比截至目前应完成的目标 50% 低 30 个百分点'
     """
+    check_language(lang)
     size = f"{abs(points) * 100:.0f}"
     share = f"{expected_share * 100:.0f}%"
     if lang == "zh":

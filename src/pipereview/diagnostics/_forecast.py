@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipereview.core._errors import InputError
+from pipereview.core._errors import ConfigError, InputError
 from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import coverage_needed, outlook
@@ -86,11 +86,17 @@ class ForecastSettings:
 
     def __post_init__(self) -> None:
         if self.win_rate_weeks < 1 or self.min_closed_deals < 1 or self.min_calibration_deals < 1:
-            raise ValueError("win_rate_weeks, min_closed_deals and min_calibration_deals must "
-                             "be at least 1")
+            raise ConfigError("win_rate_weeks, min_closed_deals and min_calibration_deals must "
+                              "be at least 1, got "
+                              f"{self.win_rate_weeks}, {self.min_closed_deals} and "
+                              f"{self.min_calibration_deals}",
+                              hint="set forecast.win_rate_weeks, forecast.min_closed_deals and "
+                                   "forecast.min_calibration_deals to whole numbers >= 1")
         if not 0 <= self.calibration_tolerance < 1:
-            raise ValueError(f"calibration_tolerance {self.calibration_tolerance} must be in "
-                             "[0, 1)")
+            raise ConfigError(f"calibration_tolerance {self.calibration_tolerance} must be in "
+                              "[0, 1)",
+                              hint="set forecast.calibration_tolerance to a share such as 0.10 "
+                                   "(10 points)")
 
 
 def _stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -303,7 +309,7 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
 
 def group_keys(by: str) -> list[str]:
     if by not in ("team", "owner"):
-        raise InputError(f"by={by!r}: forecasts are per 'team' or per 'owner'")
+        raise InputError(f"by={by!r}: forecasts are per 'team' or per 'owner'", hint="pass by='team' or by='owner'")
     return ["team"] if by == "team" else ["team", "owner"]
 
 

@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core._errors import InputError, StageModelError
+from pipereview.core._languages import check_language
 from pipereview.core._stages import (
     EVIDENCE_FLAG_FIELDS,
     EVIDENCE_TEXT_FIELDS,
@@ -158,6 +159,7 @@ class MissingColumn:
 
     def describe(self, lang: str = "en") -> str:
         """One sentence for a report, in English or Chinese (``lang="zh"``)."""
+        check_language(lang)
         en, zh = _REASONS[self.reason]
         if lang == "zh":  # the criterion's Chinese name: no column or model key in zh text
             try:
@@ -274,7 +276,7 @@ def _model_fields(model: StageModel) -> list[str]:
     """Every field the model's open stages name, in process order (first mention)."""
     fields = list(dict.fromkeys(c.field for s in model.open_stages for c in s.exit_criteria))
     if len(fields) > 62:  # one bit each in an int64 code
-        raise StageModelError(f"{model.name}: {len(fields)} exit-criteria fields; at most 62")
+        raise StageModelError(f"{model.name}: {len(fields)} exit-criteria fields; at most 62", hint="split the model's exit criteria over fewer fields (62 at most)")
     return fields
 
 
@@ -431,6 +433,7 @@ def criterion_label(field: str, lang: str = "en", model: ModelArg = None) -> str
     >>> criterion_label("quote_sent", "zh"), criterion_label("coach")
     ('报价/建议书已发出', 'Internal coach / informant identified')
     """
+    check_language(lang)
     if model is not None:
         for stage in _load(model).open_stages:
             for criterion in stage.exit_criteria:
@@ -451,6 +454,7 @@ def with_labels(
     >>> with_labels(gaps).loc[0, "missing_labels"]
     ('Quote / proposal sent',)
     """
+    check_language(lang)
     result = frame.copy()
     if model is not None:
         model_codes = np.zeros(len(frame), dtype=np.int64)

@@ -38,7 +38,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from pipereview.core._errors import InputError, Problem
+from pipereview.core._errors import ConfigError, InputError, Problem
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import plan_deviation
 from pipereview.diagnostics._forecast import as_week, group_keys, won_deals
@@ -78,10 +78,15 @@ class PlanSettings:
 
     def __post_init__(self) -> None:
         if self.week_rule not in ("working_days", "days", "four_week_month"):
-            raise ValueError(f"week_rule {self.week_rule!r}: use 'working_days', 'days' or "
-                             "'four_week_month'")
+            raise ConfigError(f"week_rule {self.week_rule!r}: use 'working_days', 'days' or "
+                              "'four_week_month'",
+                              expected="'working_days', 'days' or 'four_week_month'",
+                              hint="set plan.week_rule to working_days (the default), days or "
+                                   "four_week_month (docs/method.md, 'Weeks and figures')")
         if self.alert_threshold < 0:
-            raise ValueError(f"alert_threshold {self.alert_threshold} must be >= 0")
+            raise ConfigError(f"alert_threshold {self.alert_threshold} must be >= 0",
+                              hint="set plan.alert_threshold to a share of the target such as "
+                                   "0.15 (15 points)")
 
 
 def allocate_cents(totals: int | np.ndarray, weights: np.ndarray | list[int]) -> np.ndarray:
@@ -96,7 +101,7 @@ def allocate_cents(totals: int | np.ndarray, weights: np.ndarray | list[int]) ->
     """
     w = np.asarray(weights, dtype=np.int64)
     if (w < 0).any() or w.sum() == 0:
-        raise InputError(f"weights {w.tolist()} must be >= 0 and not all 0")
+        raise InputError(f"weights {w.tolist()} must be >= 0 and not all 0", hint="give each part a weight >= 0, at least one above 0")
     scalar = np.ndim(totals) == 0
     t = np.atleast_1d(np.asarray(totals, dtype=np.int64))[:, None]
     quota, remainder = np.divmod(t * w, w.sum())
@@ -150,7 +155,7 @@ def decompose_target(amount: float, period: str, level: _Level,
     settings = settings or PlanSettings()
     total = _cents(amount)
     if total < 0:
-        raise InputError(f"a target of {amount} cannot be split", expected="an amount >= 0")
+        raise InputError(f"a target of {amount} cannot be split", expected="an amount >= 0", hint="give a target amount >= 0")
     if level == "week" and settings.week_rule != "four_week_month":
         out = _week_weights(period, settings)
         out["cents"] = allocate_cents(total, out["weight"].to_numpy())
@@ -171,7 +176,7 @@ def decompose_target(amount: float, period: str, level: _Level,
             return pd.concat(frames, ignore_index=True)
         if not parts:
             raise InputError(f"{period!r} cannot be split into {level}s",
-                             expected="a period at least as long as the parts")
+                             expected="a period at least as long as the parts", hint="split a quarter into months or weeks, a year into quarters, months or weeks")
         out = pd.DataFrame(parts, columns=["part", "first", "last"]).assign(weight=1)
         out["cents"] = allocate_cents(total, out["weight"].to_numpy())
     out.insert(0, "level", level)
@@ -240,7 +245,7 @@ def load_targets(path: str | Path) -> pd.DataFrame:
     missing = [c for c in TARGET_COLUMNS if c not in raw.columns]
     if missing:
         raise InputError(f"{path.name}: missing column(s) {missing}", file=path,
-                         column=missing[0], expected=", ".join(TARGET_COLUMNS))
+                         column=missing[0], expected=", ".join(TARGET_COLUMNS), hint="add the missing column(s) to the targets file (docs/formats.md lists them)")
     frame = raw[list(TARGET_COLUMNS)].apply(lambda c: c.str.strip())
     amount = pd.to_numeric(frame["amount"].str.replace(",", ""), errors="coerce")
     rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)  # header is row 1

@@ -96,9 +96,9 @@ def period_bounds(period: str | tuple[_DateLike, _DateLike]) -> tuple[pd.Timesta
         first, last = pd.Timestamp(int(period), 1, 1), pd.Timestamp(int(period), 12, 31)
     else:
         raise InputError(f"{period!r} is not a period: write 2026-Q4, 2026-11, 2026 or a "
-                         "(first, last) pair of dates")
+                         "(first, last) pair of dates", hint="write the period as 2026-Q4, 2026-11, 2026 or a (first, last) pair of dates")
     if last < first:
-        raise InputError(f"period ends ({last.date()}) before it starts ({first.date()})")
+        raise InputError(f"period ends ({last.date()}) before it starts ({first.date()})", hint="give the first date before the last")
     return first, last
 
 

@@ -91,11 +91,11 @@ class MatchSettings:
                    self.close_date_weight)
         if not 0.0 <= self.floor <= self.threshold <= 1.0:
             raise InputError(f"need 0 <= floor <= threshold <= 1, got floor={self.floor}, "
-                             f"threshold={self.threshold}")
+                             f"threshold={self.threshold}", hint="set matching.floor and matching.threshold between 0 and 1, floor first")
         if self.margin < 0 or min(weights) < 0 or sum(weights) <= 0:
-            raise InputError("margin and weights must be >= 0 and some weight > 0")
+            raise InputError("margin and weights must be >= 0 and some weight > 0", hint="set the matching weights and margin to numbers >= 0, at least one weight above 0")
         if self.close_date_days <= 0:
-            raise InputError(f"close_date_days must be > 0, got {self.close_date_days}")
+            raise InputError(f"close_date_days must be > 0, got {self.close_date_days}", hint="set matching.close_date_days to a whole number of days > 0")
 
 
 @lru_cache(maxsize=65536)
@@ -203,12 +203,12 @@ def match_deals(prev: pd.DataFrame, curr: pd.DataFrame, *, settings: MatchSettin
 def _ids(frame: pd.DataFrame, side: str) -> np.ndarray:
     missing = [c for c in _NEEDED if c not in frame.columns]
     if missing:
-        raise InputError(f"{side} lacks the column(s) {missing} that matching needs")
+        raise InputError(f"{side} lacks the column(s) {missing} that matching needs", hint="pass snapshots as ingest stores them (pipereview.history reads them whole)")
     ids = frame["deal_id"].astype("str").str.strip().fillna("").to_numpy(dtype=object)
     nonblank = ids[ids != ""]
     if len(pd.unique(nonblank)) != len(nonblank):
         repeated = sorted(pd.Series(nonblank)[pd.Series(nonblank).duplicated()].unique())[:5]
-        raise InputError(f"{side}: deal IDs must be unique; repeated: {repeated}")
+        raise InputError(f"{side}: deal IDs must be unique; repeated: {repeated}", hint="keep one row per deal ID in each snapshot")
     return ids
 
 

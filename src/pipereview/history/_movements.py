@@ -155,7 +155,7 @@ def _snapshot(frame: pd.DataFrame | None, side: str) -> pd.DataFrame:
                              for f in _FIELDS})
     missing = [f for f in _FIELDS if f not in frame.columns]
     if missing:
-        raise InputError(f"{side} lacks the snapshot column(s) {missing}")
+        raise InputError(f"{side} lacks the snapshot column(s) {missing}", hint="pass snapshots as ingest stores them (pipereview.history reads them whole)")
     return frame
 
 
@@ -180,7 +180,7 @@ def _states(frame: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if (found < 0).any():
         unknown = sorted(set(wanted[found < 0]))[:5]
         raise InputError("stages not in their stage model: "
-                         + ", ".join(k.replace("\x00", ":") for k in unknown))
+                         + ", ".join(k.replace("\x00", ":") for k in unknown), hint="add these stage names to the stage model as aliases, or choose the model the export follows")
     at = np.where(rows >= 0, found[np.maximum(rows, 0)] if len(found) else 0, len(keys))
     state_of = np.array([*state, "absent"], dtype=object)
     pos_of = np.array([*pos, -1], dtype=np.int64)

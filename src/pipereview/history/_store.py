@@ -168,7 +168,7 @@ class SnapshotStore:
         """Remove what killed writes left (temporary files, checksum records of weeks never
         written), older than this writer's lock; only under :meth:`lock`."""
         if not self._held:
-            raise StoreError("clean_leftovers needs the store's lock (use `with store.lock()`)")
+            raise StoreError("clean_leftovers needs the store's lock (use `with store.lock()`)", hint="call it inside `with store.lock():`")
         found = self.leftovers(older_than=self._locked_at)
         for path in found:
             try:
@@ -342,7 +342,7 @@ class SnapshotStore:
         weeks_in_frame = set(snapshot["snapshot_week"].unique())
         if weeks_in_frame - {str(week)}:
             raise StoreError(f"the snapshot holds rows of weeks {sorted(weeks_in_frame)}, "
-                             f"not only {week}")
+                             f"not only {week}", hint="store one week's rows at a time (filter the frame on snapshot_week)")
         dates = [c for c in snapshot.columns if pd.api.types.is_datetime64_any_dtype(snapshot[c])]
         snapshot = snapshot.astype(dict.fromkeys(dates, "datetime64[ns]"))
         validate_snapshot(snapshot, source=f"snapshot of {week}")

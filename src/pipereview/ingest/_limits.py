@@ -12,7 +12,8 @@ above what a CRM export holds; raise one when a real export needs more:
 >>> ReadLimits(max_columns=0)
 Traceback (most recent call last):
 ...
-ValueError: ReadLimits.max_columns must be a whole number >= 1, not 0
+pipereview.core._errors.ConfigError: ReadLimits.max_columns must be a whole number >= 1, not 0
+Hint: set limits.max_columns to a whole number >= 1 (docs/start-analysts.md lists the defaults)
 
 ``read_export``/``peek_export`` take ``limits=``; the configuration file's ``limits:``
 section sets them for the commands.
@@ -21,6 +22,8 @@ section sets them for the commands.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+
+from pipereview.core._errors import ConfigError
 
 __all__ = ["DEFAULT_LIMITS", "ReadLimits", "format_size"]
 
@@ -47,8 +50,10 @@ class ReadLimits:
         for item in fields(self):
             value = getattr(self, item.name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"ReadLimits.{item.name} must be a whole number >= 1, "
-                                 f"not {value!r}")
+                raise ConfigError(f"ReadLimits.{item.name} must be a whole number >= 1, "
+                                  f"not {value!r}", expected="a whole number >= 1",
+                                  hint=f"set limits.{item.name} to a whole number >= 1 "
+                                       "(docs/start-analysts.md lists the defaults)")
 
 
 DEFAULT_LIMITS = ReadLimits()

@@ -203,7 +203,7 @@ def validate_snapshot(
             f"{source}: deal IDs must be unique within a week; repeated: {ids}",
             file=source,
             column="deal_id",
-        )
+            hint="keep one row per deal ID in each week's exports (check for a deal exported twice)")
     _one_currency_per_team(frame, source)
     return frame
 

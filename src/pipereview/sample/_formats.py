@@ -25,6 +25,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from pipereview.core._languages import check_language
 from pipereview.core._stages import StageModel
 from pipereview.core._text import normalize_label
 from pipereview.ingest._columnmaps import ColumnMap
@@ -62,6 +63,9 @@ class Dialect:
     id_style: str  # sfdc | hubspot | guid | cn_old | odoo
     lang: Literal["en", "zh"] = "en"
     stage_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_language(self.lang)
 
 
 _DIALECTS: dict[str, Dialect] = {

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.sample._dates import DAY, quarter
 from pipereview.sample._formats import columns_of, to_export, write_csv, write_xlsx
@@ -48,7 +49,10 @@ def generate_samples(
     ['dach.xlsx', 'huadong.csv', 'north.csv', 'west.csv']
     """
     if n_weeks < 1 or scale <= 0:
-        raise ValueError(f"need n_weeks >= 1 and scale > 0, got {n_weeks} and {scale}")
+        raise InputError(f"need n_weeks >= 1 and scale > 0, got {n_weeks} and {scale}",
+                         expected="n_weeks >= 1 and scale > 0",
+                         hint="pass n_weeks=12 and scale=1.0 (the defaults), or a smaller "
+                              "positive scale such as 0.1 for a quick sample")
     out_dir = Path(out_dir)
     last = Week.parse(last_week)
     weeks = [last - k for k in range(n_weeks - 1, -1, -1)]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipereview.core._errors import InputError
 from pipereview.core._stages import (
     EVIDENCE_FIELDS,
     EVIDENCE_TEXT_FIELDS,
@@ -49,7 +50,8 @@ def generate_large_export(
     ['Record ID', 'Deal Name']
     """
     if rows < 0:
-        raise ValueError(f"rows must be >= 0, got {rows}")
+        raise InputError(f"rows must be >= 0, got {rows}", expected="a whole number >= 0",
+                         hint="pass the number of deals to write, e.g. rows=100_000")
     path = Path(path)
     cmap = load_column_map(column_map)
     model = load_stage_model(cmap.stage_model)

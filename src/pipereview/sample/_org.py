@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipereview.core._errors import InputError
 from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS, load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.sample._process import Process, forecast, stock_weights
@@ -139,7 +140,11 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
     ``last_week``. Each frame passes :func:`~pipereview.ingest._schema.validate_snapshot`;
     ``frame.attrs["deals_born"]`` counts the distinct deals so far."""
     if teams < 1 or deals < teams or weeks < 1 or reps_per_team < 1:
-        raise ValueError("need teams >= 1, deals >= teams, weeks >= 1, reps_per_team >= 1")
+        raise InputError("need teams >= 1, deals >= teams, weeks >= 1, reps_per_team >= 1; got "
+                         f"teams={teams}, deals={deals}, weeks={weeks}, "
+                         f"reps_per_team={reps_per_team}",
+                         hint="pass at least one team, week and rep per team, and at least as "
+                              "many deals as teams")
     rng = np.random.default_rng(seed)
     tab = _Tables()
     names = team_names(teams)

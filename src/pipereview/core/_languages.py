@@ -1,0 +1,38 @@
+"""The languages pipereview writes in, and the one check every ``lang=`` goes through.
+
+>>> check_language("zh")
+'zh'
+>>> check_language("fr")
+Traceback (most recent call last):
+...
+pipereview.core._errors.ConfigError: unknown language 'fr'; choose one of en, zh
+Hint: pass lang='en' or lang='zh' (--lang en|zh on the command line, lang: en|zh in a configuration file)
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pipereview.core._errors import ConfigError
+
+__all__ = ["LANGUAGES", "Lang", "check_language"]
+
+#: The languages of every report, prompt, sheet, chart and dashboard text.
+LANGUAGES: tuple[str, ...] = ("en", "zh")
+#: A checked language code.
+Lang = Literal["en", "zh"]
+
+
+def check_language(lang: object, *, source: str | None = None) -> Lang:
+    """``lang`` when pipereview speaks it (``en`` or ``zh``); otherwise a
+    :class:`~pipereview.core._errors.ConfigError` (also a ``ValueError``) naming it and the
+    languages there are. ``source`` (a configuration file) is named first when given."""
+    if lang == "en":
+        return "en"
+    if lang == "zh":
+        return "zh"
+    prefix = f"{source}: " if source else ""
+    raise ConfigError(f"{prefix}unknown language {lang!r}; choose one of "
+                      f"{', '.join(LANGUAGES)}", file=source, expected=" or ".join(LANGUAGES),
+                      hint="pass lang='en' or lang='zh' (--lang en|zh on the command line, "
+                           "lang: en|zh in a configuration file)")
