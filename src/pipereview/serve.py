@@ -130,9 +130,8 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
     settings = portable_config(config, templates)  # a wrong file: refused before any work
     from pipereview.history._trail import load_history
 
-    folders = settings["templates"] if settings is not None else ()
     if history is not None:
-        frame = load_history(file=history, team=team, keyed=False, templates=folders)
+        frame = load_history(file=history, team=team, keyed=False)
         if "deal_key" not in frame.columns:
             raise InputError(f"{history} has no deal_key column", column="deal_key",
                              expected="a keyed history (a Parquet file with a deal_key column)",
@@ -142,7 +141,7 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
         if not snapshots.weeks():
             raise InputError(f"the store {snapshots.root} holds no weeks yet",
                              hint="ingest a week first: pipereview ingest --help")
-        frame = load_history(snapshots, team=team, templates=folders)
+        frame = load_history(snapshots, team=team)
     teams = sorted(str(t) for t in frame["team"].dropna().unique())
     if week is not None:
         from pipereview.core._weeks import Week
