@@ -121,8 +121,6 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
     Unknown teams, weeks and languages, and an empty store, are refused before anything
     is written, naming what exists.
     """
-    import pandas as pd
-
     from pipereview.dashboard import DashboardConfig, dashboard_notebook
     from pipereview.history._store import SnapshotStore, atomic_write
 
@@ -130,10 +128,10 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
     from pipereview.config import portable_config, write_config
 
     settings = portable_config(config, templates)  # a wrong file: refused before any work
-    from pipereview.history._trail import load_history, read_history_file
+    from pipereview.history._trail import load_history
 
     if history is not None:
-        frame = read_history_file(history)
+        frame = load_history(file=history, team=team, keyed=False)
         if "deal_key" not in frame.columns:
             raise InputError(f"{history} has no deal_key column", column="deal_key",
                              expected="a keyed history (a Parquet file with a deal_key column)",
@@ -145,14 +143,6 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
                              hint="ingest a week first: pipereview ingest --help")
         frame = load_history(snapshots, team=team)
     teams = sorted(str(t) for t in frame["team"].dropna().unique())
-    if team is not None:
-        if team not in teams:
-            known = sorted(str(t) for t in pd.read_parquet(history, columns=["team"])["team"]
-                           .unique()) if history is not None else sorted(
-                str(t) for t in SnapshotStore(store).history()["team"].unique())
-            raise InputError(f"team {team!r} has no stored snapshot",
-                             expected=f"one of: {', '.join(known)}")
-        frame = frame[frame["team"] == team]
     if week is not None:
         from pipereview.core._weeks import Week
 

@@ -72,12 +72,11 @@ class DashboardState:
         team's rows from the Parquet file)."""
         from pipereview.config import load_config
         from pipereview.diagnostics._targets import load_targets
+        from pipereview.history._trail import load_history
 
         settings = load_config(config.settings) if config.settings else None
-        if settings is not None:
-            settings.use_templates()
-        filters = [("team", "==", config.team)] if config.team else None
-        history = pd.read_parquet(config.history, filters=filters)
+        history = load_history(file=config.history, team=config.team,
+                               templates=settings.templates if settings else ())
         targets = load_targets(config.targets) if config.targets else None
         board = cls(history, targets=targets, team=config.team, locked=bool(config.team),
                     week=config.week, lang=config.lang, export_dir=config.exports,
@@ -97,17 +96,11 @@ class DashboardState:
             return cls.from_config(DashboardConfig.read(path))
         if samples is None:
             raise ValueError(f"set {CONFIG_VARIABLE} (pipereview serve does) or pass samples=")
-        import tempfile
-
         from pipereview.diagnostics._targets import load_targets
-        from pipereview.history._intake import ingest_folder
-        from pipereview.history._store import SnapshotStore
-        from pipereview.history._trail import with_deal_keys
+        from pipereview.history._trail import load_history
 
         root = Path(samples)
-        with tempfile.TemporaryDirectory() as tmp:
-            ingest_folder(root / "exports", store=Path(tmp) / "store")
-            history = with_deal_keys(SnapshotStore(Path(tmp) / "store").history())
+        history = load_history(exports=root / "exports")
         targets = load_targets(root / "targets.csv") if (root / "targets.csv").exists() else None
         return cls(history, targets=targets)
 

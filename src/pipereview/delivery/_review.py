@@ -192,36 +192,22 @@ class WeeklyReview:
                    ) -> WeeklyReview:
         """A review from the batch's shared keyed history (``history_path``, Parquet), else
         from a snapshot ``store``, else from a folder of weekly ``exports`` (ingested into a
-        temporary store); the last two are keyed here, for this team only. ``config`` is a
-        configuration file (:func:`~pipereview.config.load_config`); its template folders
-        are registered first."""
+        temporary store), the team's rows only, loaded by
+        :func:`~pipereview.history._trail.load_history` (the last two keyed there, for this
+        team only). ``config`` is a configuration file
+        (:func:`~pipereview.config.load_config`); the loader makes its template folders
+        effective."""
         from pipereview.config import load_config
+        from pipereview.diagnostics._targets import load_targets
+        from pipereview.history._trail import load_history
 
         settings = load_config(config) if config else Config()
-        settings.use_templates()
-        import tempfile
-
-        from pipereview.diagnostics._targets import load_targets
-        from pipereview.history._intake import ingest_folder
-        from pipereview.history._store import SnapshotStore
-        from pipereview.history._trail import with_deal_keys
-
-        if history_path:  # the team's rows only: the shared file holds every team's
-            history = pd.read_parquet(history_path, filters=[("team", "==", team)])
-            if history.empty:
-                teams = pd.read_parquet(history_path, columns=["team"])["team"].unique()
-                raise ValueError(f"team {team!r} is not in {history_path}; teams: "
-                                 f"{', '.join(sorted(map(str, teams))) or 'none'}")
-        else:
-            if store:
-                history = SnapshotStore(store).history()
-            elif exports:
-                with tempfile.TemporaryDirectory() as tmp:
-                    ingest_folder(exports, store=Path(tmp) / "store", limits=settings.limits)
-                    history = SnapshotStore(Path(tmp) / "store").history()
-            else:
-                raise ValueError("give history_path, store or exports")
-            history = with_deal_keys(history[history["team"] == team])
+        if not (history_path or store or exports):
+            raise ValueError("give history_path, store or exports")
+        history = load_history(None if history_path else store or None, team=team,
+                               file=history_path or None,
+                               exports=None if history_path or store else exports,
+                               templates=settings.templates, limits=settings.limits)
         goals = load_targets(targets) if targets else None
         return cls(history, team=team, week=week, lang=lang, targets=goals,
                    stage_model=stage_model, config=settings)

@@ -80,7 +80,7 @@ def week_change_summary(store: SnapshotStore, week: str) -> pd.DataFrame:
     differs on purpose: it counts open deals absent from last week's export (a deal back
     after a gap is one; a deal first seen already won is counted as won)."""
     from pipereview.diagnostics._figures import new_deals
-    from pipereview.history._trail import with_deal_keys
+    from pipereview.history._trail import load_history
 
     weeks = store.weeks()
     position = weeks.index(str(week)) if str(week) in weeks else -1
@@ -90,6 +90,6 @@ def week_change_summary(store: SnapshotStore, week: str) -> pd.DataFrame:
     summary = change_summary(prev, store.read(week))
     if summary.empty:
         return summary.assign(new_deals=pd.Series(dtype=float))
-    counts = new_deals(with_deal_keys(store.history(last=week)), week)
+    counts = new_deals(load_history(store, last=week), week)
     summary["new_deals"] = summary["team"].map(counts.set_index("team")["new_deals"])
     return summary

@@ -24,6 +24,7 @@ changing the history.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +38,7 @@ from pipereview.ingest._schema import stage_facts
 
 if TYPE_CHECKING:
     from pipereview.history._store import SnapshotStore
+    from pipereview.ingest._limits import ReadLimits
 
 __all__ = ["PreparedHistory", "as_prepared", "load_prepared", "prepare_history"]
 
@@ -238,9 +240,13 @@ def as_prepared(history: pd.DataFrame | PreparedHistory) -> PreparedHistory:
 
 
 def load_prepared(store: str | Path | SnapshotStore | None = None, *, team: str | None = None,
-                  last: str | Week | None = None) -> PreparedHistory:
-    """A store's keyed history (:func:`~pipereview.history._trail.load_history`: of ``team``, up
-    to ``last``, with the definitions the weeks were ingested with), prepared once.
+                  last: str | Week | None = None, file: str | Path | None = None,
+                  exports: str | Path | None = None, templates: Iterable[str | Path] = (),
+                  limits: ReadLimits | None = None) -> PreparedHistory:
+    """The keyed history :func:`~pipereview.history._trail.load_history` loads (from a
+    ``store``, a history ``file`` or a folder of ``exports``; of ``team``, up to ``last``,
+    with the definitions the weeks were ingested with and the ``templates`` folders in
+    effect), prepared once.
 
     >>> import tempfile
     >>> from pipereview.history import ingest_week
@@ -249,4 +255,5 @@ def load_prepared(store: str | Path | SnapshotStore | None = None, *, team: str 
     >>> list(load_prepared(store, team="Mid-Market East").weeks)
     ['2026-W47']
     """
-    return prepare_history(load_history(store, team=team, last=last))
+    return prepare_history(load_history(store, team=team, last=last, file=file, exports=exports,
+                                        templates=templates, limits=limits))

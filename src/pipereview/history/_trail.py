@@ -26,6 +26,7 @@ ID is reused by another deal), so adding new weeks never changes existing keys.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core import _memo
+from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.history._definitions import adopt
 from pipereview.history._matching import MatchSettings, match_deals
@@ -40,6 +42,7 @@ from pipereview.ingest._schema import open_mask
 
 if TYPE_CHECKING:
     from pipereview.history._store import SnapshotStore
+    from pipereview.ingest._limits import ReadLimits
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -310,31 +313,76 @@ def _keys(head_ids: np.ndarray, heads: np.ndarray, root: np.ndarray, head_weeks:
 
 
 def load_history(store: str | Path | SnapshotStore | None = None, *, team: str | None = None,
-                 last: str | Week | None = None, keyed: bool = True) -> pd.DataFrame:
-    """A store's history as every command, the batch, ``serve`` and the notebooks read it:
-    the stored weeks up to ``last`` (of ``team`` only, when given), keyed by
-    :func:`with_deal_keys` unless ``keyed`` is false, carrying the stage models and column
+                 last: str | Week | None = None, keyed: bool = True,
+                 file: str | Path | None = None, exports: str | Path | None = None,
+                 templates: Iterable[str | Path] = (), limits: ReadLimits | None = None
+                 ) -> pd.DataFrame:
+    """The one loader of a history, as every command, the batch, ``serve``, the review, the
+    dashboard and the notebooks read it: from a snapshot ``store`` (the default store when
+    no other source is given), a history ``file`` written to Parquet by an earlier load
+    (the batch's shared file, ``serve``'s state folder), or a folder of weekly ``exports``
+    (``<week>/<files>``, ingested into a temporary store with ``limits``).
+
+    The stored weeks up to ``last`` (of ``team`` only, when given: an unknown team is
+    refused with :class:`~pipereview.core._errors.InputError` naming the known ones),
+    keyed by :func:`with_deal_keys` unless ``keyed`` is false (a ``file`` is then read as
+    written; a keyed file is never keyed again), carrying the stage models and column
     maps the weeks were ingested with (recorded in the store: a user's own model needs no
-    registering). From then on, in this process, the stage-model names of its rows stand for
-    those definitions (:func:`pipereview.history._definitions.adopt`); written to Parquet, the frame
-    takes them along. Weeks that recorded different versions of one model are refused
-    (:class:`~pipereview.history._definitions.DefinitionsConflictError`).
+    registering). ``templates`` (a configuration's template folders) are registered
+    first (:func:`pipereview.core._registry.use_folder`), so what they define (column
+    maps, stage models, prompt templates) is in effect for the load and what follows it.
+    From then on, in this process, the stage-model names of its rows stand for the
+    definitions it carries (:func:`pipereview.history._definitions.adopt`); written to
+    Parquet, the frame takes them along. Weeks that recorded different versions of one
+    model are refused (:class:`~pipereview.history._definitions.DefinitionsConflictError`).
 
     >>> import tempfile
     >>> load_history(tempfile.mkdtemp()).empty
     True
     """
+    from pipereview.core._registry import use_folder
+
+    if sum(source is not None for source in (store, file, exports)) > 1:
+        raise ValueError("give one of store, file or exports")
+    for folder in templates:
+        use_folder(folder)
+    if file is not None:
+        history = read_history_file(file, team=team)
+        if last is not None and len(history):
+            week = str(Week.parse(last) if isinstance(last, str) else last)
+            history = history[history["snapshot_week"].astype("str") <= week]
+        if team is not None and history.empty:
+            raise _unknown_team(team, pd.read_parquet(file, columns=["team"])["team"])
+        return with_deal_keys(history) if keyed and "deal_key" not in history else history
+    if exports is not None:
+        import tempfile
+
+        from pipereview.history._intake import ingest_folder
+
+        with tempfile.TemporaryDirectory() as tmp:
+            ingest_folder(exports, store=Path(tmp) / "store", limits=limits)
+            return load_history(Path(tmp) / "store", team=team, last=last, keyed=keyed)
     from pipereview.history._store import SnapshotStore
 
     snapshots = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     history = snapshots.history(teams=None if team is None else [team], last=last)
+    if team is not None and history.empty and (weeks := snapshots.scan()[0]):
+        stored = (snapshots.info(w)["teams"] for w in weeks)
+        raise _unknown_team(team, pd.Series([t for teams in stored for t in teams]))
     return with_deal_keys(history) if keyed else history
+
+
+def _unknown_team(team: str, known: pd.Series) -> InputError:
+    teams = sorted(str(t) for t in known.dropna().unique())
+    return InputError(f"team {team!r} has no stored snapshot",
+                      expected=f"one of: {', '.join(teams) or 'none'}")
 
 
 def read_history_file(path: str | Path, *, team: str | None = None) -> pd.DataFrame:
     """A history written to Parquet by :func:`load_history`'s caller (the batch's
     ``history_path``, ``serve``'s state folder), of ``team`` only when given, with the
-    definitions it carries adopted as :func:`load_history` does.
+    definitions it carries adopted as :func:`load_history` does (which reads such a file
+    with ``file=``).
 
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "history.parquet"
