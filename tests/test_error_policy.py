@@ -64,22 +64,6 @@ KEPT: dict[tuple[str, str], tuple[int, str]] = {
     ("ingest/_sheetxml.py", "_sheet_part"): (1, "private, converted by its caller"),
 }
 
-#: User mistakes in the dashboard and the review that still raise built-in errors; an
-#: entry goes when its module follows the policy (the test fails on a stale entry).
-NOT_YET_CONVERTED: dict[tuple[str, str], int] = {
-    ("dashboard/app.py", "Dashboard._select_on.handler"): 1,
-    ("dashboard/app.py", "_message_handler.handle"): 1,
-    ("dashboard/state.py", "DashboardState.__init__"): 2,
-    ("dashboard/state.py", "DashboardState._set_team"): 2,
-    ("dashboard/state.py", "DashboardState.from_environment"): 1,
-    ("dashboard/state.py", "DashboardState.select"): 3,
-    ("dashboard/state.py", "DashboardState.tab_html"): 1,
-    ("delivery/_review.py", "WeeklyReview.__init__"): 1,
-    ("delivery/_review.py", "WeeklyReview.from_files"): 2,
-    ("serve.py", "background_server"): 1,
-}
-
-
 def _built_in_raises(root: Path = SRC) -> Iterator[tuple[str, str, int]]:
     """``(module path, enclosing function, line)`` of each ``raise`` of a built-in error."""
     for path in sorted(root.rglob("*.py")):
@@ -104,7 +88,7 @@ def test_no_user_path_raises_a_built_in_error() -> None:
     found: dict[tuple[str, str], list[int]] = {}
     for module, scope, line in _built_in_raises():
         found.setdefault((module, scope), []).append(line)
-    allowed = {key: count for key, (count, _) in KEPT.items()} | NOT_YET_CONVERTED
+    allowed = {key: count for key, (count, _) in KEPT.items()}
     unexpected = {f"{m}:{lines[0]} in {s}": len(lines) for (m, s), lines in found.items()
                   if len(lines) != allowed.get((m, s))}
     assert not unexpected, ("raise a PipereviewError subclass with a hint (CONTRIBUTING.md, "
@@ -112,9 +96,8 @@ def test_no_user_path_raises_a_built_in_error() -> None:
     assert set(allowed) <= set(found), f"stale entries: {set(allowed) - set(found)}"
 
 
-#: Modules whose PipereviewErrors do not all carry a hint yet, and how many lack one.
-HINTS_MISSING: dict[str, int] = {"cli.py": 1, "delivery/_batch.py": 2,
-                                 "delivery/_notebooks.py": 2, "serve.py": 6}
+#: Modules whose PipereviewErrors do not all carry a hint, and how many lack one: none.
+HINTS_MISSING: dict[str, int] = {}
 
 
 def test_every_pipereview_error_raised_carries_a_hint() -> None:
@@ -417,3 +400,23 @@ def test_a_configuration_file_names_itself_with_the_language(tmp_path: Path) -> 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_languages_pass(lang: str) -> None:
     assert check_language(lang) == lang
+
+
+def test_what_was_expected_is_in_the_message_every_reader_sees() -> None:
+    refused = InputError("--max-kernels 0 leaves no page", expected="at least 1", hint="h")
+    assert str(refused) == "--max-kernels 0 leaves no page (expected at least 1)\nHint: h"
+    said = InputError("line 3: expected a closing quote", expected="a closing quote")
+    assert str(said) == "line 3: expected a closing quote"  # never said twice
+
+
+def test_a_locked_dashboard_refuses_another_team_with_an_access_error() -> None:
+    from pipereview.core import AccessError
+    from pipereview.dashboard import Dashboard
+
+    rows = pd.DataFrame({"team": ["North", "West"], "snapshot_week": ["2026-W47"] * 2})
+    with pytest.raises(InputError, match="needs the team it is locked to") as refused:
+        Dashboard(rows, locked=True)
+    assert refused.value.hint
+    with pytest.raises(InputError, match="team 'South' has no stored snapshot; teams: North, West"):
+        Dashboard(rows, team="South")
+    assert issubclass(AccessError, PermissionError) and issubclass(AccessError, PipereviewError)

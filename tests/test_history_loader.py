@@ -151,8 +151,9 @@ def test_a_history_file_is_read_as_written_for_one_team(sample_store: Path,
     again = load_history(file=path, team="West")
     assert again["deal_key"].tolist() == load_history(sample_store, team="West")[
         "deal_key"].tolist()
-    with pytest.raises(ValueError, match="give one of store, file or exports"):
+    with pytest.raises(InputError, match="reads one source, but got more than one") as refused:
         load_history(sample_store, file=path)
+    assert refused.value.hint == "give only one of them"
 
 
 def test_an_exports_folder_is_loaded_with_the_configured_templates(

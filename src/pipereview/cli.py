@@ -491,7 +491,8 @@ def serve(
     check_limits(default_max_kernels() if max_kernels is None else max_kernels, idle_timeout,
                  closed_timeout)
     if prepare_only and state_dir is None:
-        raise InputError("--prepare-only needs --state-dir (where the dashboard's files go)")
+        raise InputError("--prepare-only needs --state-dir (where the dashboard's files go)",
+                         hint="add --state-dir DIR, or leave out --prepare-only to serve at once")
     with tempfile.TemporaryDirectory(prefix="pipereview-serve-") as tmp:
         root = state_dir or Path(tmp)
         with out.status("Preparing the dashboard's data..."):

@@ -36,7 +36,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipereview.core._errors import InputError
+from pipereview.core._errors import InputError, ServerError
 from pipereview.core._languages import check_language
 
 __all__ = [
@@ -149,7 +149,8 @@ def prepare_dashboard(state_dir: str | Path, *, store: str | Path | None = None,
         week = str(Week.parse(week))
         if week not in set(frame["snapshot_week"].astype("str")):
             raise InputError(f"no snapshot stored for {week}",
-                             expected=f"one of: {', '.join(sorted(set(frame['snapshot_week'].astype('str'))))}")
+                             expected=f"one of: {', '.join(sorted(set(frame['snapshot_week'].astype('str'))))}",
+                             hint="give --week one of the stored weeks (pipereview weeks lists them)")
     root = Path(state_dir)
     root.mkdir(parents=True, exist_ok=True)
     history_path = root / "history.parquet"
@@ -180,13 +181,15 @@ def check_limits(max_kernels: int, idle_timeout: float, closed_timeout: float) -
     """Refuse (:class:`~pipereview.core._errors.InputError`) limits that cannot work."""
     if max_kernels < 1:
         raise InputError(f"--max-kernels {max_kernels} leaves no page",
-                         expected="at least 1 (each open page holds one kernel)")
+                         expected="at least 1 (each open page holds one kernel)",
+                         hint="give --max-kernels 1 or more, or leave it out for the default")
     if idle_timeout < 60:
         raise InputError(f"--idle-timeout {idle_timeout:g} s would free pages in use",
-                         expected="at least 60 seconds")
+                         expected="at least 60 seconds", hint="give --idle-timeout 60 or more")
     if not 5 <= closed_timeout <= idle_timeout:
         raise InputError(f"a closed page's grace of {closed_timeout:g} s is out of range",
-                         expected=f"between 5 seconds and the idle timeout ({idle_timeout:g} s)")
+                         expected=f"between 5 seconds and the idle timeout ({idle_timeout:g} s)",
+                         hint="give --closed-timeout within that range")
 
 
 def voila_command(notebook: str | Path, *, port: int, ip: str = "127.0.0.1",
@@ -200,7 +203,8 @@ def voila_command(notebook: str | Path, *, port: int, ip: str = "127.0.0.1",
     is closed."""
     if not base_url.startswith("/") or not base_url.endswith("/"):
         raise InputError(f"base URL {base_url!r} must start and end with '/'",
-                         expected="e.g. /pipeline/north/")
+                         expected="e.g. /pipeline/north/",
+                         hint="write --base-url with a slash at both ends")
     max_kernels = default_max_kernels() if max_kernels is None else max_kernels
     check_limits(max_kernels, idle_timeout, closed_timeout)
     manager = "DashboardKernelManager"
@@ -328,8 +332,9 @@ def background_server(state: ServeState, *, port: int | None = None, preheat: bo
         while True:
             if process.poll() is not None or time.monotonic() > deadline:
                 tail = log_path.read_text(errors="replace")[-3000:] if log_path else ""
-                raise RuntimeError(f"Voilà did not start on port {port} "
-                                   f"(exit status {process.poll()}):\n{tail}")
+                raise ServerError(f"Voilà did not start on port {port} "
+                                  f"(exit status {process.poll()}):\n{tail}",
+                                  hint="read the log above; if the port is taken, give --port")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break

@@ -113,7 +113,7 @@ def check_columns(frame: pd.DataFrame, needed: Sequence[str], chart: str) -> Non
     if missing:
         raise InputError(
             f"{chart} needs the column(s) {missing}; got {[str(c) for c in frame.columns]}.",
-            column=missing[0], expected=f"columns {list(needed)}",
+            column=missing[0],
             hint=f"rename or add the columns; {chart}'s docstring lists its input contract.")
 
 

@@ -10,6 +10,7 @@ whole, control characters in text, work remembered per set of columns.
 from __future__ import annotations
 
 from pipereview.core._errors import (
+    AccessError,
     ColumnMapError,
     ConfigError,
     DamagedWeekError,
@@ -21,6 +22,7 @@ from pipereview.core._errors import (
     PipereviewError,
     Problem,
     SchemaError,
+    ServerError,
     StageModelError,
     StoreBusyError,
     StoreError,
@@ -87,18 +89,18 @@ from pipereview.core._weeks import FIRST_YEAR, LAST_YEAR, Week, week_range
 __all__ = [
     "EVIDENCE_FIELDS", "EVIDENCE_FLAG_FIELDS", "EVIDENCE_TEXT_FIELDS", "FIRST_YEAR",
     "FORMULA_STARTS", "LANGUAGES", "LAST_YEAR", "LEFTOVER_KINDS", "MAX_NAME_BYTES",
-    "NAME_RULE", "TEMP_SUFFIX", "ColumnMapError", "ConfigError", "Criterion",
-    "DamagedWeekError", "DataRegistry", "EncodingError", "ExtensionError",
-    "FileSystemError", "InputError", "InvalidWeekError", "Lang", "PipereviewError",
-    "Problem", "Registry", "SchemaError", "SettingTypeError", "Stage", "StageModel",
-    "StageModelError", "StoreBusyError", "StoreError", "StoreWarning", "UnknownStageError",
-    "Week", "WeekChangedError", "WeekExistsError", "WeekNotFoundError", "arrow_arrays",
-    "atomic_write", "bind_stage_models", "check_folder_name", "check_inside",
-    "check_language", "checked", "clean_leftovers", "clean_text", "clear_caches",
-    "control_characters", "derived", "describe", "format_validation_error", "leftovers",
-    "load_named", "load_stage_model", "lookalike_key", "name_problem", "normalize_label",
-    "parse_yaml_mapping", "prevailing_model", "reads_user_folder", "safe_cells", "sibling",
-    "stage_model_names", "stage_models", "staged_folder", "starts_formula", "strip_text",
-    "swap_in", "table_bytes", "team_folders", "template_dir", "template_names",
-    "use_folder", "validate_model", "week_range", "write_table", "yaml_registry"
+    "NAME_RULE", "TEMP_SUFFIX", "AccessError", "ColumnMapError", "ConfigError", "Criterion",
+    "DamagedWeekError", "DataRegistry", "EncodingError", "ExtensionError", "FileSystemError",
+    "InputError", "InvalidWeekError", "Lang", "PipereviewError", "Problem", "Registry",
+    "SchemaError", "ServerError", "SettingTypeError", "Stage", "StageModel", "StageModelError",
+    "StoreBusyError", "StoreError", "StoreWarning", "UnknownStageError", "Week",
+    "WeekChangedError", "WeekExistsError", "WeekNotFoundError", "arrow_arrays", "atomic_write",
+    "bind_stage_models", "check_folder_name", "check_inside", "check_language", "checked",
+    "clean_leftovers", "clean_text", "clear_caches", "control_characters", "derived",
+    "describe", "format_validation_error", "leftovers", "load_named", "load_stage_model",
+    "lookalike_key", "name_problem", "normalize_label", "parse_yaml_mapping",
+    "prevailing_model", "reads_user_folder", "safe_cells", "sibling", "stage_model_names",
+    "stage_models", "staged_folder", "starts_formula", "strip_text", "swap_in", "table_bytes",
+    "team_folders", "template_dir", "template_names", "use_folder", "validate_model",
+    "week_range", "write_table", "yaml_registry"
 ]

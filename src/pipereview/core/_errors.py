@@ -14,6 +14,8 @@
     ├── StageModelError             an invalid stage model file
     │   └── UnknownStageError (KeyError)  a stage key the model does not have
     ├── ExtensionError (RuntimeError)     a registered extension (a coaching rule) failed
+    ├── AccessError (PermissionError)     a team outside the one a dashboard is locked to
+    ├── ServerError (RuntimeError)        the dashboard server did not start
     ├── StoreError                  the snapshot store refused an operation
     │   ├── WeekExistsError         the week is stored already (use replace=True or add=True)
     │   ├── WeekChangedError        another writer stored the week while this one was reading
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "AccessError",
     "ColumnMapError",
     "ConfigError",
     "DamagedWeekError",
@@ -50,6 +53,7 @@ __all__ = [
     "PipereviewError",
     "Problem",
     "SchemaError",
+    "ServerError",
     "StageModelError",
     "StoreBusyError",
     "StoreError",
@@ -112,7 +116,14 @@ class Problem:
 class InputError(PipereviewError, ValueError):
     """Bad input: a file, a row, a column or an argument the user can fix.
 
-    Also a :class:`ValueError`, so code that catches bad values catches it too.
+    Also a :class:`ValueError`, so code that catches bad values catches it too. What was
+    ``expected`` is part of the message (unless the message says it already), so the
+    command line, the dashboard and a log all show it:
+
+    >>> print(InputError("--max-kernels 0 leaves no page", expected="at least 1",
+    ...                  hint="give --max-kernels 1 or more"))
+    --max-kernels 0 leaves no page (expected at least 1)
+    Hint: give --max-kernels 1 or more
     """
 
     def __init__(
@@ -126,6 +137,8 @@ class InputError(PipereviewError, ValueError):
         hint: str = "",
         problems: tuple[Problem, ...] = (),
     ) -> None:
+        if expected and expected not in message:  # every reader sees what was expected
+            message = f"{message} (expected {expected})"
         super().__init__(message, hint=hint)
         self.file = str(file) if file is not None else None
         self.row = row
@@ -170,6 +183,16 @@ class UnknownStageError(StageModelError, KeyError):
 class ExtensionError(PipereviewError, RuntimeError):
     """A registered extension (a coaching rule) raised while it ran; the message names
     it and its error. Also a :class:`RuntimeError`, as before it had its own class."""
+
+
+class AccessError(PipereviewError, PermissionError):
+    """A request for what the user may not see: another team on a dashboard locked to
+    one. Also a :class:`PermissionError`."""
+
+
+class ServerError(PipereviewError, RuntimeError):
+    """The dashboard server did not start (or stopped while starting); the message
+    carries the end of its log. Also a :class:`RuntimeError`."""
 
 
 class StoreError(PipereviewError):

@@ -33,6 +33,6 @@ def check_language(lang: object, *, source: str | None = None) -> Lang:
         return "zh"
     prefix = f"{source}: " if source else ""
     raise ConfigError(f"{prefix}unknown language {lang!r}; choose one of "
-                      f"{', '.join(LANGUAGES)}", file=source, expected=" or ".join(LANGUAGES),
+                      f"{', '.join(LANGUAGES)}", file=source,
                       hint="pass lang='en' or lang='zh' (--lang en|zh on the command line, "
                            "lang: en|zh in a configuration file)")

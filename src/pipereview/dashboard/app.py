@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from pipereview.core._errors import InputError
 from pipereview.dashboard._text import SORTS, TABS
 from pipereview.dashboard.tabs import DashboardTabs
 
@@ -286,7 +287,8 @@ class Dashboard(DashboardTabs):
             if self._syncing:
                 return
             if change["new"] is None:  # no selection: the page cannot show that
-                raise ValueError(f"the {name} selector was cleared")
+                raise InputError(f"the {name} selector was cleared",
+                                 hint=f"choose a {name} in the selector")
             self.select(**{name: str(change["new"])})
             self._widgets["notice"].value = ""
 
@@ -341,7 +343,8 @@ def _message_handler(widget: Any) -> Callable[[dict[str, Any]], None]:
             if data.get("method") == "update":
                 state = data.get("state")
                 if not isinstance(state, dict) or data.get("buffer_paths"):
-                    raise ValueError(f"malformed widget update: {str(data)[:200]}")
+                    raise InputError(f"malformed widget update: {str(data)[:200]}",
+                                     hint="reload the page")
                 widget.set_state(state)
             else:
                 widget._handle_msg(msg)

@@ -13,6 +13,7 @@ from typing import Any, Self
 import pandas as pd
 
 from pipereview.config import Config
+from pipereview.core._errors import AccessError, InputError
 from pipereview.core._languages import check_language
 from pipereview.dashboard._text import TABS, TEXT, slug
 from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig
@@ -36,10 +37,12 @@ class DashboardState:
                  config: Config | None = None) -> None:
         check_language(lang)
         if locked and not team:
-            raise ValueError("a locked dashboard needs the team it is locked to")
+            raise InputError("a locked dashboard needs the team it is locked to",
+                             hint="give team= (pipereview serve --team NAME) with locked=True")
         teams = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
         if team is not None and teams and team not in teams:
-            raise ValueError(f"team {team!r} has no stored snapshot; teams: {', '.join(teams)}")
+            raise InputError(f"team {team!r} has no stored snapshot; teams: {', '.join(teams)}",
+                             hint="check the team's spelling (pipereview weeks lists the teams)")
         self.locked = locked
         if locked:  # the other teams' rows are never kept
             history = history[history["team"] == team]
@@ -95,7 +98,9 @@ class DashboardState:
         if path:
             return cls.from_config(DashboardConfig.read(path))
         if samples is None:
-            raise ValueError(f"set {CONFIG_VARIABLE} (pipereview serve does) or pass samples=")
+            raise InputError(f"no data for the dashboard: {CONFIG_VARIABLE} is not set and no "
+                             "samples= folder was given",
+                             hint="start it with pipereview serve, or pass samples=FOLDER")
         from pipereview.diagnostics._targets import load_targets
         from pipereview.history._trail import load_history
 
@@ -125,12 +130,14 @@ class DashboardState:
 
     def _set_team(self, team: str, week: str | None) -> None:
         if self.locked and team != self.team:
-            raise PermissionError(f"this dashboard is locked to team {self.team!r}")
+            raise AccessError(f"this dashboard is locked to team {self.team!r}",
+                              hint="ask for a dashboard of the other team")
         self.team = team
         weeks = self.weeks
         if week is not None and week not in weeks:
-            raise ValueError(f"{team!r} has no snapshot in {week}; stored weeks: "
-                             f"{', '.join(sorted(weeks)) or 'none'}")
+            raise InputError(f"{team!r} has no snapshot in {week}; stored weeks: "
+                             f"{', '.join(sorted(weeks)) or 'none'}",
+                             hint="choose a week the store holds for this team")
         self.week = week or (weeks[0] if weeks else "")
         if self.rep not in self.reps:
             self.rep = ""
@@ -138,19 +145,23 @@ class DashboardState:
     def select(self, *, team: str | None = None, week: str | None = None,
                rep: str | None = None, lang: str | None = None) -> Self:
         """Change the selection (as the page's selectors do) and redraw what is shown.
-        A locked dashboard raises :class:`PermissionError` for another team."""
+        A locked dashboard raises :class:`~pipereview.core.AccessError` (a
+        :class:`PermissionError`) for another team."""
         if team is not None and team != self.team:
             if self.locked:
-                raise PermissionError(f"this dashboard is locked to team {self.team!r}")
+                raise AccessError(f"this dashboard is locked to team {self.team!r}",
+                                  hint="ask for a dashboard of the other team")
             if team not in self.teams:
-                raise ValueError(f"unknown team {team!r}; teams: {', '.join(self.teams)}")
+                raise InputError(f"unknown team {team!r}; teams: {', '.join(self.teams)}",
+                                 hint="choose a team from the team selector")
             self._set_team(team, week)
         elif week is not None and week != self.week:
             self._set_team(self.team, week)
         if rep is not None:
             if rep and rep not in self.reps:
-                raise ValueError(f"{rep!r} has no deals in {self.team} {self.week}; reps: "
-                                 f"{', '.join(self.reps)}")
+                raise InputError(f"{rep!r} has no deals in {self.team} {self.week}; reps: "
+                                 f"{', '.join(self.reps)}",
+                                 hint="choose a rep from the rep selector")
             self.rep = rep
         if lang is not None:
             check_language(lang)
@@ -258,7 +269,8 @@ class DashboardState:
     def tab_html(self, tab: str) -> str:
         """The HTML body of one of :data:`TABS` for the current selection."""
         if tab not in TABS:
-            raise ValueError(f"unknown tab {tab!r}; tabs: {', '.join(TABS)}")
+            raise InputError(f"unknown tab {tab!r}; tabs: {', '.join(TABS)}",
+                             hint="name one of the dashboard's tabs")
         if not self.week:
             return f"<p class='pr-empty'>{html.escape(self.t('no_data'))}</p>"
         key = self._html_key(tab)

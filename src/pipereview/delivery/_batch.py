@@ -377,9 +377,12 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     folders = team_folders(chosen, reserved=("_shared", "index.html", "manifest.json"))
     notebook_path = Path(notebook) if notebook else default_notebook()
     if not notebook_path.exists():
-        raise InputError(f"notebook {notebook_path} not found", file=notebook_path)
+        raise InputError(f"notebook {notebook_path} not found", file=notebook_path,
+                         hint="give --notebook an existing .ipynb file, or leave it out to run "
+                              "the weekly review that ships with pipereview")
     if team_timeout is not None and team_timeout <= 0:
-        raise InputError(f"team_timeout must be a number of seconds > 0, got {team_timeout}")
+        raise InputError(f"team_timeout must be a number of seconds > 0, got {team_timeout}",
+                         hint="e.g. --team-timeout 900, or leave it out for no limit per team")
     target_path = Path(targets).resolve() if targets else None
     settings = portable_config(config, templates)  # a wrong file is refused before any work
     root = Path(out_dir)

@@ -46,7 +46,8 @@ def shipped_notebook(name: str) -> Path:
     """
     if name not in SHIPPED_NOTEBOOKS:
         raise InputError(f"no shipped notebook {name!r}",
-                         expected=f"one of: {', '.join(SHIPPED_NOTEBOOKS)}")
+                         expected=f"one of: {', '.join(SHIPPED_NOTEBOOKS)}",
+                         hint="name one of the notebooks that ship with pipereview")
     entry = resources.files("pipereview").joinpath("notebooks", name)
     if isinstance(entry, Path):
         return entry
@@ -96,7 +97,8 @@ def new_team_notebook(name: str, folder: str | Path = "notebooks", *,
     if not _NAME.match(name):
         raise InputError(f"notebook name {name!r}: use letters, digits, '-' and '_' only "
                          "(it becomes the file name), at most 64 characters",
-                         expected="a name such as team_deep_dive")
+                         expected="a name such as team_deep_dive",
+                         hint="rename it, e.g. with _ in place of spaces")
     target = Path(folder) / f"{name}.ipynb"
     if target.exists() and not force:
         raise InputError(f"{target} exists already", file=target,
@@ -156,7 +158,8 @@ def check_team_notebook(path: str | Path) -> list[str]:
                          hint="start one with: pipereview new-notebook NAME") from None
     except Exception as error:
         raise InputError(f"{file} is not a Jupyter notebook: {error}", file=file,
-                         expected="an .ipynb file") from None
+                         expected="an .ipynb file",
+                         hint="check the path, or open and save the file in Jupyter to repair it") from None
     cells = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not cells:
         raise InputError(f"{file} has no cell tagged 'parameters', so the batch cannot give "

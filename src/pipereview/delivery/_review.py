@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from pipereview.config import Config
+from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import gap_text, outlook_text
 from pipereview.history._prepared import PreparedHistory, prepare_history
@@ -177,8 +178,9 @@ class WeeklyReview:
                        & (history["snapshot_week"].astype("str") <= str(self.week))]
         if not (rows["snapshot_week"] == str(self.week)).any():
             teams = sorted(history.loc[history["snapshot_week"] == str(self.week), "team"].unique())
-            raise ValueError(f"team {team!r} has no snapshot in {self.week}; teams that week: "
-                             f"{', '.join(teams) or 'none'}")
+            raise InputError(f"team {team!r} has no snapshot in {self.week}; teams that week: "
+                             f"{', '.join(teams) or 'none'}",
+                             hint="check the team and the week (pipereview weeks lists both)")
         self.history = rows.assign(deal_key=deal_key(rows))
         self.team = team
         self.targets = None if targets is None else targets[targets["team"] == team]
@@ -203,7 +205,8 @@ class WeeklyReview:
 
         settings = load_config(config) if config else Config()
         if not (history_path or store or exports):
-            raise ValueError("give history_path, store or exports")
+            raise InputError("no history to review: give history_path, store or exports",
+                             hint="e.g. WeeklyReview.from_files(store='pipereview-data', team='North')")
         history = load_history(None if history_path else store or None, team=team,
                                file=history_path or None,
                                exports=None if history_path or store else exports,

@@ -343,7 +343,8 @@ def load_history(store: str | Path | SnapshotStore | None = None, *, team: str |
     from pipereview.core._registry import use_folder
 
     if sum(source is not None for source in (store, file, exports)) > 1:
-        raise ValueError("give one of store, file or exports")
+        raise InputError("load_history reads one source, but got more than one of store, file "
+                         "and exports", hint="give only one of them")
     for folder in templates:
         use_folder(folder)
     if file is not None:
