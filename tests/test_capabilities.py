@@ -16,7 +16,6 @@ import pytest
 from typer.testing import CliRunner
 
 from pipereview.cli import app
-from pipereview.coaching.context import CoachingContext
 from pipereview.coaching.prompts import coaching_prompts, deal_subject, money_text
 from pipereview.coaching.registry import coaching_findings
 from pipereview.coaching.sheet import coaching_sheet, team_summary
@@ -33,6 +32,7 @@ from pipereview.diagnostics._capabilities import (
 from pipereview.diagnostics._process import process_gaps
 from pipereview.history._store import SnapshotStore
 from pipereview.history._trail import with_deal_keys
+from pipereview.week import WeekDiagnostics
 
 W47 = "2026-W47"
 EVIDENCE = (*EVIDENCE_FLAG_FIELDS, *EVIDENCE_TEXT_FIELDS)
@@ -173,7 +173,7 @@ def stripped_history(sample_store: Path) -> pd.DataFrame:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_prompts_and_sheets_of_a_plain_export_read_naturally(stripped_history: pd.DataFrame,
                                                              lang: str) -> None:
-    context = CoachingContext(stripped_history, W47)
+    context = WeekDiagnostics(stripped_history, W47)
     findings = coaching_findings(context)
     assert not {"stage_inflation", "missing_exit_criteria", "no_coach",
                 "no_decision_maker", "most_complete_evidence"} & set(findings["rule"])

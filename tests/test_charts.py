@@ -292,8 +292,8 @@ def test_builders_draw_any_names() -> None:
 def test_every_registered_chart_draws_hostile_team_and_rep_names(sample_store: Any,
                                                                  tmp_path: Any) -> None:
     from pipereview import SnapshotStore, with_deal_keys
-    from pipereview.coaching import CoachingContext
     from pipereview.diagnostics._targets import load_targets
+    from pipereview.week import WeekDiagnostics
 
     weeks = ["2026-W46", "2026-W47"]
     north = SnapshotStore(sample_store).history(teams=["North"], weeks=weeks)
@@ -315,7 +315,7 @@ def test_every_registered_chart_draws_hostile_team_and_rep_names(sample_store: A
              for t, o in latest[["team", "owner"]].drop_duplicates().itertuples(index=False)]
     path = tmp_path / "targets.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
-    context = CoachingContext(history, as_of=weeks[-1], targets=load_targets(path))
+    context = WeekDiagnostics(history, as_of=weeks[-1], targets=load_targets(path))
     names = charts.chart_names()
     for team in teams:
         owner = latest.loc[latest["team"] == team, "owner"].iloc[0]

@@ -13,8 +13,8 @@ import pytest
 
 from pipereview.coaching import (
     FINDING_COLUMNS,
-    CoachingContext,
     PromptTemplates,
+    WeekDiagnostics,
     coaching_findings,
     coaching_prompts,
     coaching_sheet,
@@ -45,7 +45,7 @@ def _history() -> pd.DataFrame:
 def big_deal_rule() -> Iterator[str]:
     @register_rule("test_big_deal", kind="risk", coaching="opportunity", scope="deal",
                    defaults={"min_amount": 1_000})
-    def big_deal(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+    def big_deal(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
         """Deals of at least ``min_amount``."""
         deals = context.open_deals
         big = deals[deals["amount"] >= params["min_amount"]]
@@ -80,7 +80,7 @@ def test_ranking_puts_strengths_first_then_severity_then_amount() -> None:
 
 
 def test_a_registered_rule_runs_with_its_defaults_and_overrides(big_deal_rule: str) -> None:
-    context = CoachingContext(_history(), as_of=W47)
+    context = WeekDiagnostics(_history(), as_of=W47)
     found = coaching_findings(context, rules=[big_deal_rule])
     assert found["deal_id"].tolist() == ["D2"]  # 2,000 >= 1,000; 500 is not
     assert found.loc[0, "rule"] == big_deal_rule and found.loc[0, "scope"] == "deal"
@@ -102,7 +102,7 @@ def test_registering_a_taken_name_needs_replace(big_deal_rule: str) -> None:
 
 
 def test_a_failing_rule_is_named(big_deal_rule: str) -> None:
-    context = CoachingContext(_history().drop(columns="amount"), as_of=W47)
+    context = WeekDiagnostics(_history().drop(columns="amount"), as_of=W47)
     with pytest.raises(ExtensionError, match="coaching rule 'test_big_deal' failed"):
         coaching_findings(context, rules=[big_deal_rule])
 

@@ -12,21 +12,22 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pipereview.coaching import CoachingContext, coaching_findings, coaching_prompts
+from pipereview.coaching import coaching_findings, coaching_prompts
 from pipereview.coaching.rules import BUILTIN_RULES
+from pipereview.week import WeekDiagnostics
 
 W47 = "2026-W47"
 MONDAY = pd.Timestamp("2026-11-16")
 
 
-def context(**diagnostics: pd.DataFrame) -> CoachingContext:
+def context(**diagnostics: pd.DataFrame) -> WeekDiagnostics:
     """A context whose named diagnostics are the given frames."""
     base = pd.DataFrame({"snapshot_week": [W47], "team": "T", "owner": "Ann",
                          "deal_id": "X", "deal_name": "X", "account": "X",
                          "stage": "initial_contact", "stage_model": "generic_4",
                          "amount": 1.0, "currency": "EUR",
                          "close_date": pd.Timestamp("2026-12-31")})
-    ctx = CoachingContext(base, as_of=W47)
+    ctx = WeekDiagnostics(base, as_of=W47)
     for name, frame in diagnostics.items():
         ctx.__dict__[name] = frame  # cached_property storage: the rule reads this frame
     return ctx
@@ -55,7 +56,7 @@ def gap_row(deal: str, **values: Any) -> dict[str, Any]:
     return row
 
 
-def fired(ctx: CoachingContext, rule: str) -> pd.DataFrame:
+def fired(ctx: WeekDiagnostics, rule: str) -> pd.DataFrame:
     found = coaching_findings(ctx, rules=[rule])
     for lang in ("en", "zh"):  # every finding renders, with numbers, in both languages
         prompts = coaching_prompts(found, lang=lang)

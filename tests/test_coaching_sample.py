@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from pipereview.cli import app
 from pipereview.coaching import (
     BLOCKS,
-    CoachingContext,
     PromptTemplates,
+    WeekDiagnostics,
     coaching_findings,
     coaching_prompts,
     coaching_sheet,
@@ -36,7 +36,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture(scope="module")
 def findings(sample_store: Path) -> pd.DataFrame:
     history = with_deal_keys(SnapshotStore(sample_store).history())
-    context = CoachingContext(history, as_of=W47,
+    context = WeekDiagnostics(history, as_of=W47,
                               targets=load_targets(ROOT / "data" / "samples" / "targets.csv"))
     return coaching_findings(context)
 
@@ -134,15 +134,16 @@ def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> No
 @pytest.mark.slow
 def test_pack_findings_csv_is_formula_safe(sample_store: Path, tmp_path: Path) -> None:
     from pipereview import SnapshotStore, with_deal_keys
-    from pipereview.coaching import CoachingContext, coaching_findings
+    from pipereview.coaching import coaching_findings
     from pipereview.coaching.pack import write_coaching_pack
+    from pipereview.week import WeekDiagnostics
 
     history = with_deal_keys(SnapshotStore(sample_store).history(teams=["North"]))
-    found = coaching_findings(CoachingContext(history, as_of=W47))
+    found = coaching_findings(WeekDiagnostics(history, as_of=W47))
     deal = found.loc[found["scope"] == "deal", "deal_id"].iloc[0]
     hostile = '=HYPERLINK("http://evil.example","open me")'
     history["deal_name"] = history["deal_name"].where(history["deal_id"] != deal, hostile)
-    written = write_coaching_pack(CoachingContext(history, as_of=W47), tmp_path, teams=["North"])
+    written = write_coaching_pack(WeekDiagnostics(history, as_of=W47), tmp_path, teams=["North"])
     table = pd.read_csv(written[-1], encoding="utf-8-sig")
     assert "'" + hostile in set(table["deal_name"])  # shown as text, never run
     assert hostile not in set(table["deal_name"])

@@ -124,7 +124,8 @@ def test_the_lint_finds_built_in_raises_by_function(tmp_path: Path) -> None:
 # --- one user mistake per converted path -------------------------------------------------
 
 def _failing_rule_context() -> Any:
-    from pipereview.coaching import CoachingContext, register_rule, unregister_rule
+    from pipereview.coaching import register_rule, unregister_rule
+    from pipereview.week import WeekDiagnostics
 
     @register_rule("test_policy_boom", kind="risk", coaching="skill", scope="rep")
     def boom(context: Any, params: Any) -> pd.DataFrame:
@@ -136,7 +137,7 @@ def _failing_rule_context() -> Any:
     try:
         from pipereview.coaching import coaching_findings
 
-        coaching_findings(CoachingContext(history, as_of="2026-W47"),
+        coaching_findings(WeekDiagnostics(history, as_of="2026-W47"),
                           rules=["test_policy_boom"])
     finally:
         unregister_rule("test_policy_boom")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipereview.coaching import CoachingContext, coaching_findings, coaching_prompts
+from pipereview.coaching import coaching_findings, coaching_prompts
 from pipereview.diagnostics._figures import (
     activity_days,
     as_of_day,
@@ -32,6 +32,7 @@ from pipereview.diagnostics._forecast import period_forecast
 from pipereview.diagnostics._targets import progress
 from pipereview.history._store import SnapshotStore
 from pipereview.history._trail import with_deal_keys
+from pipereview.week import WeekDiagnostics
 
 CLOSE = pd.Timestamp("2026-12-15")
 
@@ -163,7 +164,7 @@ def test_a_rep_who_lost_every_closed_deal_is_short_and_gets_a_prompt() -> None:
     # 5000 open against 4000 remaining: 1.25x, yet at 0% no coverage is enough
     assert bo["coverage"] == 1.25 and bo["coverage_needed"] == math.inf
     assert bo["verdict"] == "short"
-    context = CoachingContext(history, "2026-W47", targets=targets)
+    context = WeekDiagnostics(history, "2026-W47", targets=targets)
     found = coaching_findings(context, rules=["coverage_below_need"])
     assert found["owner"].tolist() == ["Bo"] and found.loc[0, "severity"] == 3
     for lang, words in (("en", "none of the 12 deals"), ("zh", "12 个商机")):
@@ -273,7 +274,7 @@ def test_one_team_week_gives_one_value_of_each_figure(tmp_path: Path) -> None:
     headline = review.headline()
     changes = week_change_summary(store, week).set_index("team")
     trend = weekly_metrics(history, targets=targets).set_index(["team", "metric", "week"])
-    context = CoachingContext(history, week, targets=targets)
+    context = WeekDiagnostics(history, week, targets=targets)
     board = Dashboard(history, targets=targets, team="North")
 
     # new deals: N3 arrived in W46, N4 and N5 in W47 -> 2 (W45, the first week: unknown)
@@ -334,7 +335,7 @@ def test_plan_findings_never_contradict_the_outlook(tmp_path: Path) -> None:
     # "behind plan" is said only when the shared outlook is not met or on track
     store, targets = _store(tmp_path)
     history = with_deal_keys(store.history())
-    context = CoachingContext(history, "2026-W47", targets=targets)
+    context = WeekDiagnostics(history, "2026-W47", targets=targets)
     progress_team = context.progress_team.set_index("team")
     assert progress_team.loc["North", "status"] == "behind"
     found = coaching_findings(context, rules=["team_forecast_deviation"])
@@ -374,7 +375,7 @@ def test_new_deals_agree_with_a_brute_force_count_in_every_section(seed: int) ->
             seen_before |= ids
             got = trend[(team, "new_deals", week)]
             assert (math.isnan(got) and math.isnan(expected)) or got == expected, (team, week)
-            ctx = CoachingContext(history, week).new_deals.set_index("team")["new_deals"]
+            ctx = WeekDiagnostics(history, week).new_deals.set_index("team")["new_deals"]
             assert (math.isnan(ctx[team]) and math.isnan(expected)) or ctx[team] == expected
 
 
@@ -398,7 +399,7 @@ def test_sample_store_one_value_per_team_week(tmp_path: Path) -> None:
         "value"]
     for week in store.weeks()[-2:]:
         changes = week_change_summary(store, week).groupby("team")["new_deals"].first()
-        context = CoachingContext(history, week, targets=targets)
+        context = WeekDiagnostics(history, week, targets=targets)
         risks = context.risks
         assert (risks["days_since_activity"].dropna() >= 0).all()
         plan = coaching_findings(context, rules=["team_forecast_deviation"])

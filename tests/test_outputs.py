@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 from _budget import examples
 from pipereview import SnapshotStore, with_deal_keys
-from pipereview.coaching import CoachingContext
 from pipereview.coaching import pack as pack_module
 from pipereview.coaching.pack import SUMMARY_STEM, file_stems, safe_file_name, write_coaching_pack
 from pipereview.core._errors import InputError, PipereviewError
 from pipereview.core._staging import clean_leftovers, staged_folder, team_folders
 from pipereview.delivery._batch import run_batch
+from pipereview.week import WeekDiagnostics
 
 pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
               pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
@@ -100,7 +100,7 @@ def _renamed(history: pd.DataFrame) -> pd.DataFrame:
 def test_pack_gives_every_rep_a_file_and_keeps_the_summary(north: pd.DataFrame,
                                                            tmp_path: Path) -> None:
     history = _renamed(north)
-    context = CoachingContext(history, as_of=W47)
+    context = WeekDiagnostics(history, as_of=W47)
     written = write_coaching_pack(context, tmp_path / W47, teams=["North"], charts=())
     reps = set(context.open_deals.loc[context.open_deals["team"] == "North", "owner"]) - {""}
     sheets = [p for p in written if p.suffix == ".md" and p.name != "team.en.md"]
@@ -118,7 +118,7 @@ def test_pack_gives_every_rep_a_file_and_keeps_the_summary(north: pd.DataFrame,
 @pytest.mark.slow
 def test_pack_is_whole_or_as_it_was(north: pd.DataFrame, tmp_path: Path,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    context = CoachingContext(north, as_of=W47)
+    context = WeekDiagnostics(north, as_of=W47)
     root = tmp_path / W47
     write_coaching_pack(context, root, teams=["North"], charts=())
     before = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
@@ -136,7 +136,7 @@ def test_pack_is_whole_or_as_it_was(north: pd.DataFrame, tmp_path: Path,
 @pytest.mark.slow
 def test_pack_keeps_the_other_language_and_teams_and_cleans_leftovers(
         north: pd.DataFrame, tmp_path: Path) -> None:
-    context = CoachingContext(north, as_of=W47)
+    context = WeekDiagnostics(north, as_of=W47)
     root = tmp_path / W47
     write_coaching_pack(context, root, teams=["North"], lang="en", charts=())
     write_coaching_pack(context, root, teams=["West"], lang="en", charts=())
@@ -276,7 +276,7 @@ def test_markdown_sheets_show_an_ampersand_as_typed(two_weeks: pd.DataFrame, lan
     north = history["team"] == "North"
     history.loc[north, "account"] = history.loc[north, "account"] + " & Sons"
     history.loc[north, "deal_name"] = "R&D <b>" + history.loc[north, "deal_name"]
-    context = CoachingContext(history, as_of=W47)
+    context = WeekDiagnostics(history, as_of=W47)
     written = write_coaching_pack(context, tmp_path, teams=["North"], lang=lang, charts=())
     markdown = "".join(p.read_text(encoding="utf-8") for p in written if p.suffix == ".md")
     page = "".join(p.read_text(encoding="utf-8") for p in written if p.suffix == ".html")

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from pipereview.charts import chart_names, draw_charts, register_chart
 from pipereview.cli import app
-from pipereview.coaching import CoachingContext, coaching_sheet, get_rule, rule_names
+from pipereview.coaching import coaching_sheet, get_rule, rule_names
 from pipereview.config import Config, load_config
 from pipereview.core._errors import ColumnMapError, ConfigError, StageModelError
 from pipereview.core._registry import Registry, use_folder
@@ -30,6 +30,7 @@ from pipereview.core._stages import load_stage_model, stage_models
 from pipereview.history._store import SnapshotStore
 from pipereview.ingest._columnmaps import column_maps, detect_column_map, load_column_map
 from pipereview.ingest._schema import open_mask
+from pipereview.week import WeekDiagnostics
 
 ROOT = Path(__file__).resolve().parents[1]
 NORTH_W47 = ROOT / "data" / "samples" / "exports" / "2026-W47" / "north.csv"
@@ -160,14 +161,14 @@ def test_a_registered_chart_is_drawn_on_a_reps_sheet() -> None:
     import altair as alt
 
     @register_chart("deal_sizes")
-    def deal_sizes(context: CoachingContext, team: str, owner: str | None, lang: str
+    def deal_sizes(context: WeekDiagnostics, team: str, owner: str | None, lang: str
                    ) -> alt.Chart:
         deals = context.open_deals[context.open_deals["owner"] == owner]
         return alt.Chart(deals).mark_bar().encode(x="amount:Q", y="deal_name:N").properties(
             title=f"Deal sizes of {owner}")
 
     assert {"deal_sizes", "funnel", "forecast"} <= set(chart_names())
-    context = CoachingContext(_history(), as_of="2026-W47")
+    context = WeekDiagnostics(_history(), as_of="2026-W47")
     drawn = draw_charts(context, "T", "Ann", ["funnel", "deal_sizes", "forecast"])
     assert [name for name, _ in drawn] == ["funnel", "deal_sizes"]  # no targets: no forecast
     assert all(svg.count("<svg") == 1 for _, svg in drawn)
@@ -227,8 +228,8 @@ def test_a_wrong_configuration_names_file_and_setting(tmp_path: Path, text: str,
 
 def test_the_configuration_reaches_the_diagnostics() -> None:
     history = _history().assign(last_activity_date=pd.Timestamp("2026-10-25"))
-    default = CoachingContext(history, as_of="2026-W47")
-    eager = CoachingContext(
+    default = WeekDiagnostics(history, as_of="2026-W47")
+    eager = WeekDiagnostics(
         history, "2026-W47",
         config=Config(risk=dataclasses.replace(Config().risk, stalled_days=20)))
     # 2026-W47 runs from 16 to 22 November: 22 to 28 days after the last activity

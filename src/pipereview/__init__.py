@@ -115,8 +115,10 @@ from pipereview.ingest._columnmaps import (
 )
 from pipereview.ingest._export import IngestReport, IngestResult, load_snapshot, read_export
 from pipereview.ingest._schema import SNAPSHOT_COLUMNS, open_mask, validate_snapshot
+from pipereview.week import WeekDiagnostics
 
 __version__ = "0.1.0"
+
 
 __all__ = [
     "ABC_COLUMNS", "BANT_COLUMNS", "BANT_ITEMS", "CATEGORIES", "CONVERSION_COLUMNS",
@@ -128,17 +130,17 @@ __all__ = [
     "IngestResult", "InputError", "InvalidWeekError", "MatchSettings", "MissingColumn",
     "PipereviewError", "PlanSettings", "PreparedHistory", "Problem", "RiskSettings",
     "SchemaError", "ShapeThresholds", "SnapshotStore", "Stage", "StageModel",
-    "StageModelError", "StoreError", "TrendSettings", "Week", "WeekExistsError", "WeekIngest",
-    "WeekNotFoundError", "WeeklyReview", "__version__", "abc_accounts", "abc_summary",
-    "bant_check", "category_rollup", "change_summary", "cohort_conversion", "column_map_names",
-    "criterion_label", "days_in_stage", "deal_key", "deal_movements", "deal_risks",
-    "deal_summary", "deal_trail", "decompose_target", "detect_column_map", "funnel_shape",
-    "ingest_folder", "ingest_week", "load_column_map", "load_config", "load_snapshot",
-    "load_stage_model", "load_targets", "match_deals", "missed_criteria",
-    "missing_evidence_columns", "move_on_rates", "normalize_account", "open_mask",
-    "period_bounds", "period_forecast", "plan_to_date", "prepare_history", "process_gaps",
-    "process_rollup", "progress", "read_export", "rep_comparison", "rep_targets",
-    "risk_summary", "sales_velocity", "stage_calibration", "stage_durations",
+    "StageModelError", "StoreError", "TrendSettings", "Week", "WeekDiagnostics",
+    "WeekExistsError", "WeekIngest", "WeekNotFoundError", "WeeklyReview", "__version__",
+    "abc_accounts", "abc_summary", "bant_check", "category_rollup", "change_summary",
+    "cohort_conversion", "column_map_names", "criterion_label", "days_in_stage", "deal_key",
+    "deal_movements", "deal_risks", "deal_summary", "deal_trail", "decompose_target",
+    "detect_column_map", "funnel_shape", "ingest_folder", "ingest_week", "load_column_map",
+    "load_config", "load_snapshot", "load_stage_model", "load_targets", "match_deals",
+    "missed_criteria", "missing_evidence_columns", "move_on_rates", "normalize_account",
+    "open_mask", "period_bounds", "period_forecast", "plan_to_date", "prepare_history",
+    "process_gaps", "process_rollup", "progress", "read_export", "rep_comparison",
+    "rep_targets", "risk_summary", "sales_velocity", "stage_calibration", "stage_durations",
     "stage_model_names", "stage_table", "validate_snapshot", "waterfall", "waterfall_deals",
     "week_change_summary", "weekly_metrics", "weighted_pipeline", "win_rates",
     "with_deal_keys", "with_labels", "won_deals"

@@ -1,5 +1,5 @@
 """Charts by name, for coaching sheets and analysts' notebooks: a registered chart draws
-one team's or one rep's picture from a :class:`~pipereview.coaching.CoachingContext`.
+one team's or one rep's picture from a :class:`~pipereview.week.WeekDiagnostics`.
 
 A chart function takes ``(context, team, owner, lang)`` (``owner`` is None for the whole
 team) and returns an altair chart, or None when there is nothing to draw (e.g. no
@@ -25,12 +25,12 @@ from pipereview.core._languages import check_language
 from pipereview.core._registry import Registry
 
 if TYPE_CHECKING:
-    from pipereview.coaching.context import CoachingContext
+    from pipereview.week import WeekDiagnostics
 
 __all__ = ["ChartFunction", "chart_names", "charts", "draw_charts", "get_chart",
            "register_chart"]
 
-ChartFunction = Callable[["CoachingContext", str, "str | None", str], "ChartLike | None"]
+ChartFunction = Callable[["WeekDiagnostics", str, "str | None", str], "ChartLike | None"]
 
 
 def _as_chart(item: object, name: str) -> ChartFunction:
@@ -67,7 +67,7 @@ def chart_names() -> list[str]:
     return charts.names()
 
 
-def draw_charts(context: CoachingContext, team: str, owner: str | None,
+def draw_charts(context: WeekDiagnostics, team: str, owner: str | None,
                 names: Sequence[str], *, lang: str = "en") -> list[tuple[str, str]]:
     """``(name, inline SVG figure)`` of each named chart for ``team`` (and ``owner``), in
     the order given; charts with nothing to draw are left out."""
@@ -80,7 +80,7 @@ def draw_charts(context: CoachingContext, team: str, owner: str | None,
     return drawn
 
 
-def _funnel(context: CoachingContext, team: str, owner: str | None, lang: str
+def _funnel(context: WeekDiagnostics, team: str, owner: str | None, lang: str
             ) -> ChartLike | None:
     """Open deals by stage: the rep's, or the team's."""
     from pipereview.core._stages import prevailing_model
@@ -96,7 +96,7 @@ def _funnel(context: CoachingContext, team: str, owner: str | None, lang: str
                         stage_model=model, lang=lang)
 
 
-def _forecast(context: CoachingContext, team: str, owner: str | None, lang: str
+def _forecast(context: WeekDiagnostics, team: str, owner: str | None, lang: str
               ) -> ChartLike | None:
     """Won to date and weighted pipeline against target: the rep's, or the team's (None
     without targets)."""

@@ -7,14 +7,13 @@ True
 
 Typical use (``history`` from :meth:`pipereview.SnapshotStore.history`)::
 
-    context = CoachingContext(with_deal_keys(history), as_of="2026-W47", targets=targets)
+    context = WeekDiagnostics(with_deal_keys(history), as_of="2026-W47", targets=targets)
     prompts = coaching_prompts(coaching_findings(context), lang="zh")
     print(coaching_sheet(prompts, "North", "Jordan Blake", as_of="2026-W47").to_markdown())
 """
 
 from __future__ import annotations
 
-from pipereview.coaching.context import CoachingContext
 from pipereview.coaching.findings import (
     FINDING_COLUMNS,
     KINDS,
@@ -44,6 +43,11 @@ from pipereview.coaching.registry import (
     unregister_rule,
 )
 from pipereview.coaching.sheet import CoachingSheet, TeamSummary, coaching_sheet, team_summary
+from pipereview.week import WeekDiagnostics
+
+#: The name :class:`~pipereview.week.WeekDiagnostics` had while only coaching used it;
+#: kept so that code written against it keeps working.
+CoachingContext = WeekDiagnostics
 
 __all__ = [
     "BLOCKS",
@@ -58,6 +62,7 @@ __all__ = [
     "PromptTemplates",
     "Rule",
     "TeamSummary",
+    "WeekDiagnostics",
     "coaching_findings",
     "coaching_prompts",
     "coaching_rules",

@@ -31,7 +31,6 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.coaching.context import CoachingContext
 from pipereview.coaching.prompts import LANGUAGES, PromptTemplates, coaching_prompts
 from pipereview.coaching.registry import coaching_findings
 from pipereview.coaching.sheet import coaching_sheet, team_summary
@@ -40,6 +39,7 @@ from pipereview.core._exports import table_bytes
 from pipereview.core._languages import check_language
 from pipereview.core._staging import staged_folder, team_folders
 from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
+from pipereview.week import WeekDiagnostics
 
 __all__ = ["SUMMARY_STEM", "file_stems", "safe_file_name", "write_coaching_pack"]
 
@@ -135,7 +135,7 @@ def _carry_over(previous: Path, staging: Path, rewritten: set[str], lang: str) -
             shutil.copy2(entry, staging / entry.name)
 
 
-def _team_files(context: CoachingContext, prompts: pd.DataFrame, team: str, lang: str,
+def _team_files(context: WeekDiagnostics, prompts: pd.DataFrame, team: str, lang: str,
                 templates: PromptTemplates, charts: Sequence[str]) -> list[tuple[str, str]]:
     """``(file name, text)`` of one team's summary and rep sheets."""
     deals = context.open_deals[context.open_deals["team"] == team]
@@ -156,7 +156,7 @@ def _team_files(context: CoachingContext, prompts: pd.DataFrame, team: str, lang
     return files
 
 
-def write_coaching_pack(context: CoachingContext, out_dir: str | Path, *, lang: str = "en",
+def write_coaching_pack(context: WeekDiagnostics, out_dir: str | Path, *, lang: str = "en",
                         teams: Sequence[str] | None = None,
                         settings: Mapping[str, Mapping[str, Any]] | None = None,
                         templates: PromptTemplates | None = None,

@@ -1,7 +1,7 @@
 """The coaching-rule registry: built-in and user rules register the same way.
 
 A rule is a function ``(context, params) -> DataFrame``: it reads diagnostics from a
-:class:`~pipereview.coaching.context.CoachingContext` and returns one row per finding
+:class:`~pipereview.week.WeekDiagnostics` and returns one row per finding
 (any of :data:`~pipereview.coaching.findings.FINDING_COLUMNS`). ``params`` are the rule's
 thresholds: its declared defaults, overridden from YAML (:func:`load_rule_settings`).
 
@@ -39,7 +39,7 @@ from pipereview.core._registry import Registry
 from pipereview.core._resources import parse_yaml_mapping
 
 if TYPE_CHECKING:
-    from pipereview.coaching.context import CoachingContext
+    from pipereview.week import WeekDiagnostics
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -54,7 +54,7 @@ __all__ = [
     "unregister_rule",
 ]
 
-RuleFunction = Callable[["CoachingContext", Mapping[str, Any]], pd.DataFrame]
+RuleFunction = Callable[["WeekDiagnostics", Mapping[str, Any]], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Rule:
     defaults: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
-    def run(self, context: CoachingContext, params: Mapping[str, Any] | None = None
+    def run(self, context: WeekDiagnostics, params: Mapping[str, Any] | None = None
             ) -> pd.DataFrame:
         """The rule's findings (columns :data:`FINDING_COLUMNS`) with ``params`` over the
         defaults."""
@@ -192,7 +192,7 @@ def _known(name: str, source: str) -> Rule:
         raise ConfigError(f"{source}: {error.message}", file=source, hint=error.hint) from None
 
 
-def coaching_findings(context: CoachingContext, *, rules: Iterable[str] | None = None,
+def coaching_findings(context: WeekDiagnostics, *, rules: Iterable[str] | None = None,
               settings: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
     """Run ``rules`` (default: every registered rule) over ``context``; one frame of
     findings ranked by :func:`~pipereview.coaching.findings.rank_findings`.

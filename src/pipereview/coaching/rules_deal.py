@@ -1,7 +1,7 @@
 """Built-in deal rules (opportunity coaching): what to find out or do next on one deal.
 
 Each rule reads the shared diagnostics of a
-:class:`~pipereview.coaching.context.CoachingContext` and returns one finding per deal,
+:class:`~pipereview.week.WeekDiagnostics` and returns one finding per deal,
 with the deal's amount as the amount at stake.
 
 >>> sorted(RULES)
@@ -22,8 +22,8 @@ from pipereview.coaching._rulekit import (
     evidence_records,
     severity_by_ratio,
 )
-from pipereview.coaching.context import CoachingContext
 from pipereview.core._stages import load_stage_model
+from pipereview.week import WeekDiagnostics
 
 __all__ = [
     "RULES",
@@ -50,7 +50,7 @@ def _lower_bound(frame: pd.DataFrame) -> list[str]:
 
 @builtin_rule("stalled_deal", kind="risk", coaching="opportunity", scope="deal",
                defaults={"stalled_days": 30}, replace=True)
-def stalled_deal(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def stalled_deal(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal with no logged activity for ``stalled_days`` days or more.
 
     Value: days since the last activity (to the as-of day, the Sunday ending the week);
@@ -72,7 +72,7 @@ def stalled_deal(context: CoachingContext, params: Mapping[str, Any]) -> pd.Data
 
 @builtin_rule("stage_inflation", kind="risk", coaching="opportunity", scope="deal",
                defaults={"min_stages": 1}, replace=True)
-def stage_inflation(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def stage_inflation(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """The deal's CRM stage is ahead of what its evidence supports by ``min_stages`` or more
     (:func:`pipereview.diagnostics._process.process_gaps`): an exit criterion of an earlier stage is
     not met.
@@ -95,7 +95,7 @@ def stage_inflation(context: CoachingContext, params: Mapping[str, Any]) -> pd.D
 
 @builtin_rule("missing_exit_criteria", kind="risk", coaching="opportunity", scope="deal",
                defaults={}, replace=True)
-def missing_exit_criteria(context: CoachingContext, params: Mapping[str, Any]
+def missing_exit_criteria(context: WeekDiagnostics, params: Mapping[str, Any]
                           ) -> pd.DataFrame:
     """A deal whose evidence supports its stage, but that has been there longer than the
     stage's limit (the team's p75 or the model's typical days, see
@@ -117,7 +117,7 @@ def missing_exit_criteria(context: CoachingContext, params: Mapping[str, Any]
                                         "next_actions", *_lower_bound(hit)]))
 
 
-def _missing_contact(context: CoachingContext, field: str) -> pd.DataFrame:
+def _missing_contact(context: WeekDiagnostics, field: str) -> pd.DataFrame:
     """Open deals past the stage whose exit criteria name ``field`` with it blank, for
     teams whose export records the field (a value in at least one deal that week)."""
     deals = context.open_deals
@@ -143,7 +143,7 @@ def _missing_contact(context: CoachingContext, field: str) -> pd.DataFrame:
     return pd.concat(frames).sort_values(["team", "owner", "deal_key"], kind="stable")
 
 
-def _contact_findings(context: CoachingContext, field: str, severities: tuple[int, int]
+def _contact_findings(context: WeekDiagnostics, field: str, severities: tuple[int, int]
                       ) -> pd.DataFrame:
     """Findings for :func:`_missing_contact`: severity ``severities[0]`` one stage beyond,
     ``severities[1]`` further."""
@@ -157,7 +157,7 @@ def _contact_findings(context: CoachingContext, field: str, severities: tuple[in
 
 @builtin_rule("no_decision_maker", kind="risk", coaching="opportunity", scope="deal",
                defaults={}, replace=True)
-def no_decision_maker(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def no_decision_maker(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal past the stage where the decision maker should be known (the stage
     whose exit criteria name ``decision_maker``), with no decision maker recorded.
 
@@ -169,7 +169,7 @@ def no_decision_maker(context: CoachingContext, params: Mapping[str, Any]) -> pd
 
 @builtin_rule("no_coach", kind="risk", coaching="opportunity", scope="deal",
                defaults={}, replace=True)
-def no_coach(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def no_coach(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal past the stage where an internal coach should be found (the stage whose
     exit criteria name ``coach``), with no coach recorded.
 
@@ -181,7 +181,7 @@ def no_coach(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFram
 
 @builtin_rule("repeated_pushes", kind="risk", coaching="opportunity", scope="deal",
                defaults={"push_limit": 2}, replace=True)
-def repeated_pushes(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def repeated_pushes(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal whose close date moved later ``push_limit`` times or more while open.
 
     Value: pushes; reference: the limit. Severity: 1 at the limit, 2 one more, 3 beyond.
@@ -200,7 +200,7 @@ def repeated_pushes(context: CoachingContext, params: Mapping[str, Any]) -> pd.D
 
 @builtin_rule("close_date_past", kind="risk", coaching="opportunity", scope="deal",
                defaults={"grace_days": 0}, replace=True)
-def close_date_past(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def close_date_past(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal whose close date is more than ``grace_days`` before the as-of Monday.
 
     Value: days overdue. Severity: 1 under 14 days, 2 under 30, 3 from 30 days.

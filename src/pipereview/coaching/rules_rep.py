@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.coaching._rulekit import builtin_rule, deal_rows, evidence_records
-from pipereview.coaching.context import CoachingContext
+from pipereview.week import WeekDiagnostics
 
 __all__ = [
     "RULES",
@@ -33,7 +33,7 @@ RULES: tuple[str, ...] = ("coverage_below_need", "deal_concentration", "forecast
                           "thin_funnel_top")
 
 
-def peer_move_on(context: CoachingContext, alternative: str = "less") -> pd.DataFrame:
+def peer_move_on(context: WeekDiagnostics, alternative: str = "less") -> pd.DataFrame:
     """Each rep's week-over-week move-on rate per stage over the context's window
     (:func:`pipereview.diagnostics._funnel.move_on_rates`) next to their teammates' (the team without
     the rep): ``exposures``, ``moved``, ``rate``, ``peer_exposures``, ``peer_moved``,
@@ -62,7 +62,7 @@ def peer_move_on(context: CoachingContext, alternative: str = "less") -> pd.Data
 @builtin_rule("low_stage_conversion", kind="risk", coaching="skill", scope="rep",
                defaults={"min_exposures": 10, "max_ratio": 0.6, "min_gap": 0.05,
                          "max_p_value": 0.05}, replace=True)
-def low_stage_conversion(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose deals move on from a stage much less often than their teammates'.
 
     Over the context's window (8 weeks), each week a deal of the rep spends at the stage
@@ -103,7 +103,7 @@ def low_stage_conversion(context: CoachingContext, params: Mapping[str, Any]) ->
 
 @builtin_rule("thin_funnel_top", kind="risk", coaching="team", scope="team",
                defaults={}, replace=True)
-def thin_funnel_top(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def thin_funnel_top(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A team whose funnel is labelled ``thin_top`` by
     :func:`pipereview.diagnostics._funnel.funnel_shape`: too few deals in the early stages and too few
     new deals coming in, against the other teams.
@@ -134,7 +134,7 @@ def _severity_below(ratio: np.ndarray) -> np.ndarray:
 
 @builtin_rule("coverage_below_need", kind="risk", coaching="skill", scope="rep",
                defaults={}, replace=True)
-def coverage_below_need(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def coverage_below_need(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose open pipeline due this period covers the remaining target less than
     their win rate needs (:func:`pipereview.diagnostics._forecast.period_forecast`, verdict ``short``;
     needs targets). A rep who won none of the deals closed in the window (0%, the worst
@@ -201,7 +201,7 @@ def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataF
 
 @builtin_rule("forecast_deviation", kind="risk", coaching="skill", scope="rep",
                defaults={}, replace=True)
-def forecast_deviation(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def forecast_deviation(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose won to date is below plan by more than the tolerance (15 points of
     the target, :func:`pipereview.diagnostics._targets.progress`; needs rep targets), unless the rep's
     outlook (:func:`pipereview.diagnostics._figures.outlook`) says the target is met or on track.
@@ -216,7 +216,7 @@ def forecast_deviation(context: CoachingContext, params: Mapping[str, Any]) -> p
 
 @builtin_rule("team_forecast_deviation", kind="risk", coaching="team", scope="team",
                defaults={}, replace=True)
-def team_forecast_deviation(context: CoachingContext, params: Mapping[str, Any]
+def team_forecast_deviation(context: WeekDiagnostics, params: Mapping[str, Any]
                             ) -> pd.DataFrame:
     """A team below plan to date by more than the tolerance (15 points of the target),
     its outlook not met or on track; the method asks for a root-cause analysis and a plan
@@ -227,7 +227,7 @@ def team_forecast_deviation(context: CoachingContext, params: Mapping[str, Any]
 
 @builtin_rule("deal_concentration", kind="risk", coaching="skill", scope="rep",
                defaults={"max_share": 0.4, "min_deals": 3}, replace=True)
-def deal_concentration(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def deal_concentration(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """One open deal is more than ``max_share`` of a rep's open pipeline (a rep with at
     least ``min_deals`` open deals): the rep's quarter rides on it.
 

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from pipereview.coaching._rulekit import builtin_rule, evidence_records
-from pipereview.coaching.context import CoachingContext
 from pipereview.coaching.rules_rep import peer_move_on
 from pipereview.core._stages import load_stage_model
+from pipereview.week import WeekDiagnostics
 
 __all__ = ["RULES", "best_conversion", "biggest_progress", "most_complete_evidence"]
 
@@ -24,7 +24,7 @@ __all__ = ["RULES", "best_conversion", "biggest_progress", "most_complete_eviden
 RULES: tuple[str, ...] = ("best_conversion", "biggest_progress", "most_complete_evidence")
 
 
-def _currency(context: CoachingContext, teams: pd.Series) -> np.ndarray:
+def _currency(context: WeekDiagnostics, teams: pd.Series) -> np.ndarray:
     by_team = context.open_deals.groupby("team")["currency"].first()
     return by_team.reindex(teams).fillna("").to_numpy()
 
@@ -32,7 +32,7 @@ def _currency(context: CoachingContext, teams: pd.Series) -> np.ndarray:
 @builtin_rule("best_conversion", kind="strength", coaching="skill", scope="rep",
                defaults={"min_exposures": 10, "min_ratio": 1.25, "min_gap": 0.05,
                          "max_p_value": 0.2}, replace=True)
-def best_conversion(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def best_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """The stage where a rep's deals move on most above their teammates' (week-over-week
     move-on rates over the context's window, as ``low_stage_conversion`` reads them): at
     least ``min_exposures``, ``min_ratio`` times and ``min_gap`` above the teammates', a
@@ -58,7 +58,7 @@ def best_conversion(context: CoachingContext, params: Mapping[str, Any]) -> pd.D
 
 @builtin_rule("biggest_progress", kind="strength", coaching="skill", scope="rep",
                defaults={"min_advances": 2}, replace=True)
-def biggest_progress(context: CoachingContext, params: Mapping[str, Any]) -> pd.DataFrame:
+def biggest_progress(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """The rep of each team who moved the most deals forward this week (a later stage or
     won, against the team's previous stored week), with at least ``min_advances``.
     Value: deals moved forward; reference: the team's median per rep; evidence: the
@@ -99,7 +99,7 @@ def biggest_progress(context: CoachingContext, params: Mapping[str, Any]) -> pd.
 
 @builtin_rule("most_complete_evidence", kind="strength", coaching="skill", scope="rep",
                defaults={"min_open": 5, "min_gap": 0.1}, replace=True)
-def most_complete_evidence(context: CoachingContext, params: Mapping[str, Any]
+def most_complete_evidence(context: WeekDiagnostics, params: Mapping[str, Any]
                            ) -> pd.DataFrame:
     """A rep whose open deals are backed by their evidence (no stage inflation) more often
     than the team's, by ``min_gap`` or more, with at least ``min_open`` open deals.

@@ -22,7 +22,7 @@ from pipereview.core._weeks import Week
 from pipereview.diagnostics._capabilities import currency_code
 
 if TYPE_CHECKING:
-    from pipereview.coaching.context import CoachingContext
+    from pipereview.week import WeekDiagnostics
 
 __all__ = ["CoachingSheet", "TeamSummary", "coaching_sheet", "team_summary"]
 
@@ -73,7 +73,7 @@ class CoachingSheet:
                 "not_checked": list(self.not_checked),
                 "charts": [{"name": name, "svg": Markup(svg)} for name, svg in self.charts]}
 
-    def with_charts(self, context: CoachingContext, names: Sequence[str]) -> CoachingSheet:
+    def with_charts(self, context: WeekDiagnostics, names: Sequence[str]) -> CoachingSheet:
         """The sheet with the registered charts ``names`` drawn for this rep
         (:func:`pipereview.charts.draw_charts`), shown in its HTML form."""
         from pipereview.charts import draw_charts

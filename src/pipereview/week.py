@@ -1,12 +1,13 @@
-"""What coaching rules read: the history as of a week and its diagnostics, each computed
-once, on first use, and shared by every rule.
+"""The week's diagnostics: the history as of one week and every figure the review, the
+dashboard, the charts and the coaching rules read from it, each computed once, on first use,
+and shared by all of them.
 
 >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "T", "deal_id": ["a"],
 ...     "deal_name": "MES", "account": "Acme", "owner": "Ann", "stage": "initial_contact",
 ...     "stage_model": "generic_4", "amount": [1.0], "currency": "EUR",
 ...     "close_date": pd.Timestamp("2026-12-31"), "probability": [0.5]})
->>> context = CoachingContext(h, as_of="2026-W47")
->>> context.period, len(context.open_deals)
+>>> week = WeekDiagnostics(h, as_of="2026-W47")
+>>> week.period, len(week.open_deals)
 ('2026-Q4', 1)
 """
 
@@ -23,11 +24,11 @@ from pipereview.history._prepared import PreparedHistory, prepare_history
 from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import open_mask
 
-__all__ = ["CoachingContext"]
+__all__ = ["WeekDiagnostics"]
 
 
 @dataclass(frozen=True, eq=False)
-class CoachingContext:
+class WeekDiagnostics:
     """The history (stacked snapshots, ideally keyed by
     :func:`~pipereview.history._trail.with_deal_keys`, or
     :func:`~pipereview.history._prepared.prepare_history` of them) as of ``as_of``, with optional
