@@ -24,6 +24,7 @@ from pipereview.ingest._columnmaps import (
 )
 from pipereview.ingest._csvscan import CsvScan, check_quotes, scan_csv
 from pipereview.ingest._csvtext import check_head, decode_head, split_lines, split_record
+from pipereview.ingest._dates import DATE_RANGE, DateFormat, date_placeholders, parse_dates
 from pipereview.ingest._encoding import detect_encoding
 from pipereview.ingest._export import IngestReport, IngestResult, load_snapshot, read_export
 from pipereview.ingest._formatguess import (
@@ -36,18 +37,14 @@ from pipereview.ingest._formatguess import (
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits, format_size
 from pipereview.ingest._parquet import peek_parquet, read_parquet
 from pipereview.ingest._parsing import (
-    DATE_RANGE,
     FALSE_WORDS,
     MAX_AMOUNT,
     TRUE_WORDS,
-    DateFormat,
     clean_text,
     control_characters,
-    date_placeholders,
     is_blank,
     on_uniques,
     parse_amounts,
-    parse_dates,
     parse_flags,
     parse_probabilities,
 )

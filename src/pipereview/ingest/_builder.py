@@ -18,13 +18,12 @@ from pipereview.core._stages import (
 from pipereview.core._text import normalize_label
 from pipereview.core._textcells import clean_text, control_characters, strip_text
 from pipereview.ingest._columnmaps import ColumnMap
+from pipereview.ingest._dates import DATE_RANGE, parse_dates
 from pipereview.ingest._formatguess import stage_models_knowing
 from pipereview.ingest._parsing import (
-    DATE_RANGE,
     MAX_AMOUNT,
     is_blank,
     parse_amounts,
-    parse_dates,
     parse_flags,
     parse_probabilities,
 )
