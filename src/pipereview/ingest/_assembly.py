@@ -10,7 +10,7 @@ checks.
 >>> none = pd.Series(False, index=raw.index)
 >>> found = collect_rejections("a.csv", raw, {"amount": "Amount"},
 ...                            [(negative, "amount", "an amount >= 0", "")], (), none, none)
->>> [str(p) for p in found.problems], found.count, found.reasons
+>>> [str(p) for p in found.problems], found.total, found.reasons
 (["a.csv, row 3, column 'Amount': expected an amount >= 0, got '-5'."], 1, {3: 'Amount: expected an amount >= 0'})
 >>> quarantine_frame(raw, ~found.rejected, found.reasons, pd.Series(dtype="str"), ()).to_dict("records")
 [{'row': 3, 'reason': 'Amount: expected an amount >= 0', 'Amount': '-5'}]
@@ -40,7 +40,7 @@ class Rejections(NamedTuple):
     """The rows an export's checks reject, and why."""
 
     problems: list[Problem]  # the first 1,000
-    count: int  # every problem, quoted or not
+    total: int  # every problem, quoted or not
     rejected: pd.Series  # True for a rejected row
     reasons: dict[int, str]  # row -> its reasons, only for the rows rejected
 

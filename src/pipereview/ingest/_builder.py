@@ -342,7 +342,7 @@ class RowBuilder:
             rows_rejected=int(found.rejected.sum()),
             rows_skipped=int(skipped.sum()) + len(self.peek.title_rows),
             repairs=tuple(self.repairs), warnings=tuple(self.warnings),
-            problems=tuple(found.problems), problem_count=found.count,
+            problems=tuple(found.problems), problem_count=found.total,
             ignored_columns=tuple(h for h in self.peek.header if h and h not in mapped))
         return IngestResult(snapshot, quarantine, report)
 
