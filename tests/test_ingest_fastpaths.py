@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from _budget import examples
 from pipereview.core._textcells import strip_text
 from pipereview.ingest._accounting import _RowSets
-from pipereview.ingest._parsing import date_placeholders, parse_dates
+from pipereview.ingest._dates import date_placeholders, parse_dates
 from pipereview.ingest._rowchecks import currency_checks, mixed_currencies
 
 _SETTINGS = {"deadline": None, "derandomize": True}

@@ -8,14 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
+from pipereview.ingest._dates import DATE_RANGE, date_placeholders, parse_dates
 from pipereview.ingest._parsing import (
-    DATE_RANGE,
     MAX_AMOUNT,
     clean_text,
     control_characters,
-    date_placeholders,
     parse_amounts,
-    parse_dates,
     parse_flags,
     parse_probabilities,
 )

@@ -44,7 +44,8 @@ from pipereview.history._prepared import (
     load_prepared,
     prepare_history,
 )
-from pipereview.history._store import ANY, DEFAULT_STORE, LOCK_NAME, SnapshotStore, atomic_write
+from pipereview.history._store import ANY, DEFAULT_STORE, SnapshotStore, atomic_write
+from pipereview.history._storefiles import LOCK_NAME, StoreFiles
 from pipereview.history._trail import (
     SUMMARY_COLUMNS,
     TRAIL_COLUMNS,
@@ -78,9 +79,9 @@ __all__ = [
     "ANY", "ATTRS_KEY", "CATEGORIES", "DEFAULT_STORE", "LOCK_NAME", "MATCH_COLUMNS",
     "META_KEY", "MOVEMENT_COLUMNS", "REPAIR", "SUMMARY_COLUMNS", "TRAIL_COLUMNS",
     "Definitions", "DefinitionsConflictError", "Finding", "MatchSettings", "PreparedHistory",
-    "SnapshotStore", "StoreCheck", "WeekIngest", "adopt", "as_prepared", "atomic_write",
-    "attach", "checked_bytes", "checked_record", "combine_snapshots", "damaged",
-    "days_in_stage", "deal_key", "deal_movements", "deal_summary", "deal_trail",
+    "SnapshotStore", "StoreCheck", "StoreFiles", "WeekIngest", "adopt", "as_prepared",
+    "atomic_write", "attach", "checked_bytes", "checked_record", "combine_snapshots",
+    "damaged", "days_in_stage", "deal_key", "deal_movements", "deal_summary", "deal_trail",
     "definition_version", "definitions_of", "file_key", "ingest_folder", "ingest_week",
     "inspect_week_file", "load_history", "load_prepared", "match_deals", "merge_weeks",
     "normalize_account", "prepare_history", "quarantine_name", "read_history_file",

@@ -5,14 +5,9 @@
 >>> store.weeks()
 []
 
-Layout under the store's root::
-
-    snapshots/2026-W47.parquet     the canonical snapshot of that week (all teams), and in
-                                   its metadata the stage models and column maps it was
-                                   ingested with (see :mod:`pipereview.history._definitions`)
-    checksums/2026-W47.json        the SHA-256 and size of that file, recorded at write
-    quarantine/2026-W47/*.csv      rows an ingest could not use, with the reason
-    .pipereview.lock               the store's lock (held by a writer, never by readers)
+Where each week's file, checksum record and quarantine live, the lock and the leftovers
+of killed writes: :class:`~pipereview.history._storefiles.StoreFiles`, which the store
+extends with reading and writing weeks.
 
 Every write takes the store's lock (:meth:`SnapshotStore.lock`, a ``filelock`` lock that
 the system releases when its process dies) and compares the week's file with what the
@@ -31,14 +26,11 @@ import hashlib
 import io
 import json
 import os
-import time
 import warnings
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import filelock
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -48,14 +40,13 @@ from pipereview.core._errors import (
     FileSystemError,
     InvalidWeekError,
     PipereviewError,
-    StoreBusyError,
     StoreError,
     StoreWarning,
     WeekChangedError,
     WeekExistsError,
     WeekNotFoundError,
 )
-from pipereview.core._files import atomic_write, leftovers
+from pipereview.core._files import atomic_write
 from pipereview.core._weeks import Week
 from pipereview.history._definitions import (
     Definitions,
@@ -64,6 +55,7 @@ from pipereview.history._definitions import (
     checked_record,
     store_definitions,
 )
+from pipereview.history._storefiles import StoreFiles
 from pipereview.history._weekfiles import (
     META_KEY,
     REPAIR,
@@ -76,12 +68,10 @@ from pipereview.history._weekfiles import (
 )
 from pipereview.ingest._schema import open_mask, validate_snapshot
 
-__all__ = ["ANY", "DEFAULT_STORE", "LOCK_NAME", "SnapshotStore", "atomic_write"]
+__all__ = ["ANY", "DEFAULT_STORE", "SnapshotStore", "atomic_write"]
 
 #: Where the store lives when no ``--store`` or ``PIPEREVIEW_STORE`` says otherwise.
 DEFAULT_STORE = Path("pipereview-data")
-#: The lock file under the store's root.
-LOCK_NAME = ".pipereview.lock"
 
 
 class _Any(enum.Enum):
@@ -92,7 +82,7 @@ class _Any(enum.Enum):
 ANY = _Any.ANY
 
 
-class SnapshotStore:
+class SnapshotStore(StoreFiles):
     """Weekly canonical snapshots under ``root`` (created on first write).
 
     ``lock_timeout``: seconds a writer waits for another writer's lock before giving up
@@ -101,101 +91,15 @@ class SnapshotStore:
 
     def __init__(self, root: str | Path | None = None, *,
                  lock_timeout: float | None = None) -> None:
-        self.root = Path(root if root is not None else os.environ.get(
-            "PIPEREVIEW_STORE", DEFAULT_STORE))
-        self.lock_timeout = float(lock_timeout if lock_timeout is not None else
-                                  os.environ.get("PIPEREVIEW_LOCK_TIMEOUT", 600))
-        self._held = 0
-        self._locked_at = 0.0
+        super().__init__(Path(root if root is not None else os.environ.get(
+            "PIPEREVIEW_STORE", DEFAULT_STORE)), lock_timeout=float(
+            lock_timeout if lock_timeout is not None else
+            os.environ.get("PIPEREVIEW_LOCK_TIMEOUT", 600)))
         self._inspected: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
         self._definitions: dict[tuple[Any, ...], Definitions] = {}
 
     def __repr__(self) -> str:
         return f"SnapshotStore({str(self.root)!r})"
-
-    @property
-    def snapshot_dir(self) -> Path:
-        return self.root / "snapshots"
-
-    def path(self, week: str | Week) -> Path:
-        """File of one week (validated: a week string can never escape the store)."""
-        return self.snapshot_dir / f"{_week(week)}.parquet"
-
-    def checksum_path(self, week: str | Week) -> Path:
-        """The record of a week file's SHA-256 and size, written with it."""
-        return self.root / "checksums" / f"{_week(week)}.json"
-
-    def quarantine_dir(self, week: str | Week) -> Path:
-        """Folder for the rows an ingest of ``week`` could not use."""
-        return self.root / "quarantine" / str(_week(week))
-
-    # --- the lock -----------------------------------------------------------------------
-
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the store's lock (re-entrant within this object); on taking it, remove the
-        temporary files that writes killed before it left (never a live writer's: every
-        writer of the store holds this lock)."""
-        if self._held:
-            self._held += 1
-            try:
-                yield
-            finally:
-                self._held -= 1
-            return
-        path = self.root / LOCK_NAME
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            held = filelock.FileLock(path, timeout=self.lock_timeout)
-            held.acquire()
-        except filelock.Timeout:
-            raise StoreBusyError(
-                f"the store {self.root} stayed locked by another pipereview for "
-                f"{self.lock_timeout:.0f} s (another ingest writing a week)",
-                hint="wait for it to finish and run again, or set PIPEREVIEW_LOCK_TIMEOUT "
-                "to wait longer") from None
-        except OSError as exc:
-            raise _fs_error(exc, "write the store's lock file", path) from exc
-        self._held, self._locked_at = 1, time.time()
-        try:
-            self.clean_leftovers()
-            yield
-        finally:
-            self._held = 0
-            held.release()
-
-    def clean_leftovers(self) -> list[Path]:
-        """Remove what killed writes left (temporary files, checksum records of weeks never
-        written), older than this writer's lock; only under :meth:`lock`."""
-        if not self._held:
-            raise StoreError("clean_leftovers needs the store's lock (use `with store.lock()`)", hint="call it inside `with store.lock():`")
-        found = self.leftovers(older_than=self._locked_at)
-        for path in found:
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                continue
-            except OSError as exc:
-                raise _fs_error(exc, "remove the leftover", path) from exc
-        return found
-
-    def leftovers(self, *, older_than: float | None = None) -> list[Path]:
-        """Temporary files of interrupted writes, and checksum records without a week."""
-        quarantine = self.root / "quarantine"
-        folders = [self.root, self.snapshot_dir, self.root / "checksums",
-                   *(sorted(p for p in quarantine.iterdir() if p.is_dir()
-                            and not p.is_symlink()) if quarantine.is_dir() else [])]
-        found = [p for folder in folders for p in leftovers(folder, older_than=older_than)]
-        limit = time.time() if older_than is None else older_than
-        records = self.root / "checksums"
-        for record in sorted(records.glob("*.json")) if records.is_dir() else []:
-            try:
-                orphan = not (self.snapshot_dir / f"{record.stem}.parquet").exists()
-                if orphan and record.stat().st_mtime < limit:
-                    found.append(record)
-            except FileNotFoundError:
-                continue
-        return found
 
     # --- reading ------------------------------------------------------------------------
 

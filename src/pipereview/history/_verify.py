@@ -25,7 +25,8 @@ from pipereview.core._errors import PipereviewError, StoreWarning
 from pipereview.core._files import TEMP_SUFFIX, check_inside
 from pipereview.core._weeks import Week
 from pipereview.history._definitions import snapshot_record
-from pipereview.history._store import LOCK_NAME, SnapshotStore
+from pipereview.history._store import SnapshotStore
+from pipereview.history._storefiles import LOCK_NAME
 from pipereview.ingest._schema import validate_snapshot
 
 __all__ = ["Finding", "StoreCheck", "record_definitions", "set_aside", "verify_store"]

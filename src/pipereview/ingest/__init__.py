@@ -11,6 +11,13 @@ detection, column maps, value parsing, row accounting and quarantine.
 from __future__ import annotations
 
 from pipereview.ingest._accounting import check_accounting, scan_export
+from pipereview.ingest._assembly import (
+    FieldCheck,
+    Rejections,
+    collect_rejections,
+    quarantine_frame,
+    snapshot_frame,
+)
 from pipereview.ingest._builder import PLAIN_NUMBERS, READ_AS_TEXT, RowBuilder
 from pipereview.ingest._columnmaps import (
     COMMON_HEADERS,
@@ -24,6 +31,7 @@ from pipereview.ingest._columnmaps import (
 )
 from pipereview.ingest._csvscan import CsvScan, check_quotes, scan_csv
 from pipereview.ingest._csvtext import check_head, decode_head, split_lines, split_record
+from pipereview.ingest._dates import DATE_RANGE, DateFormat, date_placeholders, parse_dates
 from pipereview.ingest._encoding import detect_encoding
 from pipereview.ingest._export import IngestReport, IngestResult, load_snapshot, read_export
 from pipereview.ingest._formatguess import (
@@ -36,18 +44,14 @@ from pipereview.ingest._formatguess import (
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits, format_size
 from pipereview.ingest._parquet import peek_parquet, read_parquet
 from pipereview.ingest._parsing import (
-    DATE_RANGE,
     FALSE_WORDS,
     MAX_AMOUNT,
     TRUE_WORDS,
-    DateFormat,
     clean_text,
     control_characters,
-    date_placeholders,
     is_blank,
     on_uniques,
     parse_amounts,
-    parse_dates,
     parse_flags,
     parse_probabilities,
 )
@@ -80,16 +84,17 @@ __all__ = [
     "EXPORT_REQUIRED_FIELDS", "FALSE_WORDS", "FOOTER_WORDS", "FORECAST_CATEGORIES",
     "HEADER_SCAN_ROWS", "MAX_AMOUNT", "MIN_HEADER_MATCHES", "OPTIONAL_FIELDS", "PLAIN_NUMBERS",
     "READ_AS_TEXT", "REQUIRED_FIELDS", "SNAPSHOT_COLUMNS", "TRUE_WORDS", "AmountFormat",
-    "Check", "ColumnMap", "CsvScan", "DateFormat", "ExportPeek", "FileKind", "IngestReport",
-    "IngestResult", "ReadLimits", "RowBuilder", "SheetScan", "amount_format",
-    "check_accounting", "check_head", "check_quotes", "check_zip", "choose_stage_model",
-    "clean_text", "column_map_names", "column_maps", "control_characters", "currency_checks",
-    "date_placeholders", "deal_like_rows", "decode_head", "detect_column_map",
-    "detect_encoding", "find_long_rows", "format_size", "is_blank", "load_column_map",
-    "load_snapshot", "lookalikes", "mixed_currencies", "name_checks", "name_problems",
-    "on_uniques", "open_mask", "parse_amounts", "parse_dates", "parse_flags",
-    "parse_probabilities", "peek_export", "peek_parquet", "peek_xlsx", "read_export",
-    "read_parquet", "read_rows", "read_xlsx", "scan_csv", "scan_export", "scan_sheet",
-    "settle_decimal", "sheet_last_row", "skipped_rows", "snapshot_schema", "split_lines",
+    "Check", "ColumnMap", "CsvScan", "DateFormat", "ExportPeek", "FieldCheck", "FileKind",
+    "IngestReport", "IngestResult", "ReadLimits", "Rejections", "RowBuilder", "SheetScan",
+    "amount_format", "check_accounting", "check_head", "check_quotes", "check_zip",
+    "choose_stage_model", "clean_text", "collect_rejections", "column_map_names",
+    "column_maps", "control_characters", "currency_checks", "date_placeholders",
+    "deal_like_rows", "decode_head", "detect_column_map", "detect_encoding", "find_long_rows",
+    "format_size", "is_blank", "load_column_map", "load_snapshot", "lookalikes",
+    "mixed_currencies", "name_checks", "name_problems", "on_uniques", "open_mask",
+    "parse_amounts", "parse_dates", "parse_flags", "parse_probabilities", "peek_export",
+    "peek_parquet", "peek_xlsx", "quarantine_frame", "read_export", "read_parquet",
+    "read_rows", "read_xlsx", "scan_csv", "scan_export", "scan_sheet", "settle_decimal",
+    "sheet_last_row", "skipped_rows", "snapshot_frame", "snapshot_schema", "split_lines",
     "split_record", "stage_facts", "stage_models_knowing", "validate_snapshot"
 ]

@@ -17,14 +17,19 @@ from pipereview.core._stages import (
 )
 from pipereview.core._text import normalize_label
 from pipereview.core._textcells import clean_text, control_characters, strip_text
+from pipereview.ingest._assembly import (
+    FieldCheck,
+    collect_rejections,
+    quarantine_frame,
+    snapshot_frame,
+)
 from pipereview.ingest._columnmaps import ColumnMap
+from pipereview.ingest._dates import DATE_RANGE, parse_dates
 from pipereview.ingest._formatguess import stage_models_knowing
 from pipereview.ingest._parsing import (
-    DATE_RANGE,
     MAX_AMOUNT,
     is_blank,
     parse_amounts,
-    parse_dates,
     parse_flags,
     parse_probabilities,
 )
@@ -32,7 +37,7 @@ from pipereview.ingest._readers import ExportPeek
 from pipereview.ingest._results import IngestReport, IngestResult
 from pipereview.ingest._rowchecks import currency_checks, name_checks
 from pipereview.ingest._rowkind import skipped_rows
-from pipereview.ingest._schema import FORECAST_CATEGORIES, SNAPSHOT_COLUMNS
+from pipereview.ingest._schema import FORECAST_CATEGORIES
 
 __all__ = ["PLAIN_NUMBERS", "READ_AS_TEXT", "RowBuilder"]
 
@@ -51,7 +56,6 @@ PLAIN_NUMBERS: dict[str, tuple[float, float]] = {"amount": (-1e12, 1e12),
 # with one is refused instead: removing it could make it another deal's ID
 _CLEANED_FIELDS = frozenset(_TEXT_FIELDS) - {"deal_id"}
 _FIRST, _LAST = (d.date().isoformat() for d in DATE_RANGE)
-_MAX_PROBLEMS = 1000
 _CATEGORY_WORDS = {"best case": "best_case", "bestcase": "best_case", "closed won": "closed",
                    "closed lost": "closed", "won": "closed", "lost": "closed"}
 
@@ -65,7 +69,7 @@ class RowBuilder:
         self.raw, self.week, self.team = raw, week, team
         self.file = str(peek.path)
         self.out: dict[str, pd.Series] = {}
-        self.checks: list[tuple[pd.Series, str, str, str]] = []  # mask, field, expected, hint
+        self.checks: list[FieldCheck] = []  # mask, field, expected, hint
         self.repairs = list(peek.repairs)
         self.warnings: list[str] = []
         self.skipped = pd.Series(False, index=raw.index)
@@ -320,100 +324,27 @@ class RowBuilder:
                                  "matched across weeks by account and name")
 
     def _assemble(self, skipped: pd.Series, skip_reason: pd.Series) -> IngestResult:
-        index = self.raw.index
-        reasons: dict[int, str] = {}  # row -> reasons, only for the rows rejected
-        rejected = pd.Series(False, index=index)
-        problems: list[Problem] = []
-        total = 0
-        for problem in self.reader_problems:
-            if len(problems) < _MAX_PROBLEMS:
-                problems.append(problem)
-            if problem.row is not None and problem.row in rejected.index:
-                column = f"{problem.column}: " if problem.column else ""
-                text = f"{column}{problem.got}: expected {problem.expected}"
-                reasons[problem.row] = f"{reasons[problem.row]}; {text}" \
-                    if problem.row in reasons else text
-                rejected[problem.row] = True
-        total += len(self.reader_problems)
-        for mask, name, expected, hint in self.checks:
-            mask = mask & ~skipped & ~self.long
-            if not mask.any():
-                continue
-            header = self.found.get(name, name)
-            total += int(mask.sum())
-            got = self.raw[header][mask] if header in self.raw else pd.Series("", index=index)
-            for row, value in got.head(max(0, _MAX_PROBLEMS - len(problems))).items():
-                problems.append(Problem(self.file, int(str(row)), header, expected,
-                                        "" if pd.isna(value) else str(value), hint))
-            for row in mask[mask].index:
-                text = f"{header}: expected {expected}"
-                reasons[row] = f"{reasons[row]}; {text}" if row in reasons else text
-            rejected |= mask
-        keep = ~(rejected | skipped)
-        snapshot = self._frame(keep)
-        quarantine = self.raw[~keep].copy()
-        why = pd.Series(reasons, dtype="str").reindex(quarantine.index)
-        quarantine.insert(0, "reason", why.fillna(skip_reason.reindex(quarantine.index)))
-        quarantine.insert(0, "row", quarantine.index.astype("int64"))
-        titles = pd.DataFrame(
-            [{"row": n, "reason": "title row above the header (not a deal)" if any(
-                c.strip() for c in cells) else "blank row above the header",
-              **dict(zip(self.raw.columns, cells, strict=False))}
-             for n, cells in self.peek.title_rows],
-            columns=quarantine.columns)
-        quarantine = pd.concat([titles, quarantine], ignore_index=True) if len(titles) \
-            else quarantine.reset_index(drop=True)
+        found = collect_rejections(self.file, self.raw, self.found, self.checks,
+                                   self.reader_problems, skipped, self.long)
+        keep = ~(found.rejected | skipped)
+        snapshot = snapshot_frame(self.out, keep, week=self.week, stage_model=self.model.name,
+                                  source_file=self.peek.path.name)
+        if "account" in self.found and bool(snapshot["account_missing"].any()):
+            self.warnings.append(f"{int(snapshot['account_missing'].sum())} deal(s) have no "
+                                 "account; kept and flagged (account_missing)")
+        quarantine = quarantine_frame(self.raw, keep, found.reasons, skip_reason,
+                                      self.peek.title_rows)
         mapped = set(self.found.values())
         report = IngestReport(
             file=self.file, week=self.week, column_map=self.cmap.name,
             stage_model=self.model.name, encoding=self.peek.encoding,
-            header_row=self.peek.header_row, rows_read=len(index) + len(self.peek.title_rows), rows_kept=int(keep.sum()),
-            rows_rejected=int(rejected.sum()),
+            header_row=self.peek.header_row, rows_read=len(self.raw.index) + len(self.peek.title_rows), rows_kept=int(keep.sum()),
+            rows_rejected=int(found.rejected.sum()),
             rows_skipped=int(skipped.sum()) + len(self.peek.title_rows),
             repairs=tuple(self.repairs), warnings=tuple(self.warnings),
-            problems=tuple(problems), problem_count=total,
+            problems=tuple(found.problems), problem_count=found.total,
             ignored_columns=tuple(h for h in self.peek.header if h and h not in mapped))
         return IngestResult(snapshot, quarantine, report)
-
-    def _frame(self, keep: pd.Series) -> pd.DataFrame:
-        n = int(keep.sum())
-        everything = n == len(keep)
-
-        def kept(values: pd.Series) -> pd.Series:
-            return (values if everything else values[keep]).reset_index(drop=True)
-
-        columns: dict[str, pd.Series] = {}
-        for name in SNAPSHOT_COLUMNS:
-            if name in ("snapshot_week", "stage_model"):
-                value = self.week if name == "snapshot_week" else self.model.name
-                columns[name] = _constant(value, n)
-            elif name in self.out:
-                columns[name] = kept(self.out[name])
-            elif name in ("probability",):
-                columns[name] = pd.Series(np.nan, index=range(n), dtype="float64")
-            elif name == "last_activity_date":
-                columns[name] = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-            else:
-                columns[name] = pd.Series(None, index=range(n), dtype="str")
-        for name in EVIDENCE_FLAG_FIELDS:
-            if name in self.out:  # nullable: a week may mix exports with and without it
-                columns[name] = kept(self.out[name]).astype("boolean")
-        for name in EVIDENCE_TEXT_FIELDS:
-            if name in self.out:
-                columns[name] = kept(self.out[name])
-        columns["account_missing"] = columns["account"].isna()
-        columns["source_file"] = _constant(self.peek.path.name, n)
-        columns["source_row"] = pd.Series(keep[keep].index.to_numpy(dtype="int64"))
-        if "account" in self.found and bool(columns["account_missing"].any()):
-            self.warnings.append(f"{int(columns['account_missing'].sum())} deal(s) have no "
-                                 "account; kept and flagged (account_missing)")
-        return pd.DataFrame(columns)
-
-
-def _constant(value: str, n: int) -> pd.Series:
-    """A text column of ``n`` equal values (built by index, far faster than from a list)."""
-    return pd.Series([value], dtype="str").iloc[np.zeros(n, dtype=np.intp)].reset_index(
-        drop=True)
 
 
 def _translate(column: pd.Series, lookup: dict[str, str], *, keep_unknown: bool = True

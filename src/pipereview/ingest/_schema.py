@@ -19,7 +19,7 @@ amount                        float64 >= 0        deal amount in ``currency`` (f
 currency                      str                 ISO code, blank when the export has none;
                                                   one currency per team and week
 close_date                    datetime64[ns]      expected (or actual) close date (every date
-                                                  within ``parsing.DATE_RANGE``)
+                                                  within ``dates.DATE_RANGE``)
 created_date                  datetime64[ns]      when the deal was created
 probability                   float64 0..1        the CRM's win probability (blank if absent)
 forecast_category             str                 commit / best_case / pipeline / omitted / closed
@@ -52,7 +52,8 @@ from pipereview.core._stages import (
     load_stage_model,
 )
 from pipereview.core._textcells import control_characters
-from pipereview.ingest._parsing import DATE_RANGE, MAX_AMOUNT
+from pipereview.ingest._dates import DATE_RANGE
+from pipereview.ingest._parsing import MAX_AMOUNT
 
 __all__ = [
     "EXPORT_OPTIONAL_FIELDS",

@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core._errors import InputError
-from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS, load_stage_model
+from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS
 from pipereview.core._weeks import Week
-from pipereview.sample._process import Process, forecast, stock_weights
+from pipereview.sample._process import RateTables, forecast, stock_weights
 from pipereview.sample._teams import POOLS, all_accounts, deal_name
 
 __all__ = ["OrgSummary", "generate_organisation", "organisation_weeks"]
@@ -78,31 +78,6 @@ def team_names(teams: int) -> tuple[str, ...]:
     return tuple(f"Team {i + 1:02d}" for i in range(teams))
 
 
-class _Tables:
-    """Per stage model, padded to the longest: keys, weekly rates, criteria fields."""
-
-    def __init__(self) -> None:
-        self.processes = [Process.of(load_stage_model(m), 1.0, None) for m in _MODELS]
-        width = max(len(p.keys) for p in self.processes)
-        shape = (len(_MODELS), width)
-        self.n_open = np.array([len(p.keys) for p in self.processes])
-        self.advance = np.zeros(shape)
-        self.lose = np.zeros(shape)
-        self.probability = np.zeros(shape)
-        for m, p in enumerate(self.processes):
-            n = len(p.keys)
-            self.advance[m, :n] = p.advance
-            self.lose[m, :n] = p.lose
-            self.probability[m, :n] = p.probability
-        self.win = np.array([p.win for p in self.processes])
-        # stage names as one flat table: open stages, then won (width), lost (width + 1)
-        self.names = np.full((len(_MODELS), width + 2), "", dtype=object)
-        for m, p in enumerate(self.processes):
-            self.names[m, :len(p.keys)] = p.keys
-            self.names[m, width], self.names[m, width + 1] = p.won, p.lost
-        self.width = width
-
-
 class _Deals:
     """Every deal born so far, as growing columns (index = deal number)."""
 
@@ -146,57 +121,23 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
                          hint="pass at least one team, week and rep per team, and at least as "
                               "many deals as teams")
     rng = np.random.default_rng(seed)
-    tab = _Tables()
-    names = team_names(teams)
-    team_model = np.arange(teams) % len(_MODELS)
-    team_locale = (np.arange(teams) // len(_MODELS)) % len(_LOCALES)
-    team_weight = rng.uniform(0.6, 1.4, teams)
-    team_weight /= team_weight.sum()
-    pools = {loc: _Pool(loc) for loc, _, _ in _LOCALES}
-    reps = np.empty((teams, reps_per_team), dtype=object)
-    for t in range(teams):
-        pool = pools[_LOCALES[team_locale[t]][0]].people
-        reps[t] = pool[rng.choice(len(pool), reps_per_team, replace=False)]
+    tab = RateTables(_MODELS)
+    org = _Org.drawn(rng, teams, reps_per_team)
     # the bottleneck: rep 0 of every fifth team rarely moves deals on from a middle stage
     slow_team = np.arange(teams) % 5 == 0
     first = Week.parse(last_week) - (weeks - 1)
     store = _Deals(capacity=deals * 2)
     evidence = list(EVIDENCE_FLAG_FIELDS) + list(EVIDENCE_TEXT_FIELDS)
-    criteria = _criteria_table(tab, evidence)
-
-    def born(k: int, day: np.datetime64, stage: np.ndarray | None, team: np.ndarray | None
-             ) -> np.ndarray:
-        team = rng.choice(teams, k, p=team_weight) if team is None else team
-        model = team_model[team]
-        if stage is None:
-            stage = np.minimum((rng.random(k) < 0.3).astype(np.int64), tab.n_open[model] - 1)
-        locale = team_locale[team]
-        median = np.array([m for _, _, m in _LOCALES])[locale]
-        amount = np.maximum(100.0, np.round(median * rng.lognormal(0, 0.8, k), -2))
-        age = np.where(stage > 0, rng.gamma(2.0, 20.0 * (stage + 1)), rng.integers(0, 7, k))
-        created = day - age.astype(np.int64)
-        close = np.maximum(day + 7, created + rng.integers(45, 240, k))
-        return store.add(
-            team=team.astype(np.int16), model=model.astype(np.int8),
-            rep=rng.integers(reps_per_team, size=k).astype(np.int16),
-            stage=stage.astype(np.int8), closed_week=np.full(k, -1, dtype=np.int32),
-            amount=amount, close=close.astype("M8[D]"), created=created.astype("M8[D]"),
-            activity=(day - rng.integers(0, 10, k)).astype("M8[D]"),
-            sloppy=rng.random(k) < _SLOPPY, seq=np.arange(store.n, store.n + k),
-            account=rng.integers(1 << 30, size=k), product=rng.integers(1 << 30, size=k),
-            next_step=rng.integers(1 << 30, size=k),
-            **{f"ev_{f}": np.zeros(k, dtype=bool) for f in evidence},
-        )
-
+    criteria = tab.criteria_table(evidence)
     # the standing pipeline on the first week: open deals spread over the stages
     day0 = np.datetime64(first.friday, "D")
-    team0 = rng.choice(teams, deals, p=team_weight)
-    model0 = team_model[team0]
+    team0 = rng.choice(teams, deals, p=org.weight)
+    model0 = org.model[team0]
     stage0 = np.empty(deals, dtype=np.int64)
     for m in range(len(_MODELS)):
         of = model0 == m
         stage0[of] = rng.choice(tab.n_open[m], int(of.sum()), p=stock_weights(tab.n_open[m]))
-    start = born(deals, day0, stage0, team0)
+    start = _born(store, tab, org, evidence, rng, deals, day0, stage0, team0)
     for s in range(tab.width):  # evidence of the stages already passed
         passed = start[stage0 > s]
         _give_evidence(store, passed, s, criteria, evidence, rng)
@@ -208,23 +149,66 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
             closed_now = int((store["closed_week"] == i).sum())
             k = max(0, int(rng.normal(closed_now, closed_now ** 0.5 + 1)))
             if k:
-                new = born(k, day, None, None)
+                new = _born(store, tab, org, evidence, rng, k, day, None, None)
                 _give_evidence(store, new[store["stage"][new] > 0], 0, criteria, evidence, rng)
         closed_week = store["closed_week"]
         visible = np.flatnonzero((closed_week < 0) | (i - closed_week < _CLOSED_WEEKS_KEPT))
-        frame = _frame(store, visible, tab, names, reps, team_locale, pools, evidence, week)
+        frame = _frame(store, visible, tab, org, evidence, week)
         frame.attrs["deals_born"] = store.n
         yield str(week), frame
 
 
-def _criteria_table(tab: _Tables, evidence: list[str]) -> np.ndarray:
-    """[model, stage, field] -> the field is an exit criterion of that stage."""
-    table = np.zeros((len(_MODELS), tab.width, len(evidence)), dtype=bool)
-    for m, p in enumerate(tab.processes):
-        for s, fields in enumerate(p.criteria):
-            for f in fields:
-                table[m, s, evidence.index(f)] = True
-    return table
+@dataclass(frozen=True, eq=False)
+class _Org:
+    """The teams: names, stage models and locales (in turn), shares of new deals, reps."""
+
+    names: tuple[str, ...]
+    model: np.ndarray
+    locale: np.ndarray
+    weight: np.ndarray
+    pools: dict[str, _Pool]
+    reps: np.ndarray
+
+    @classmethod
+    def drawn(cls, rng: np.random.Generator, teams: int, reps_per_team: int) -> _Org:
+        locale = (np.arange(teams) // len(_MODELS)) % len(_LOCALES)
+        weight = rng.uniform(0.6, 1.4, teams)
+        weight /= weight.sum()
+        pools = {loc: _Pool(loc) for loc, _, _ in _LOCALES}
+        reps = np.empty((teams, reps_per_team), dtype=object)
+        for t in range(teams):
+            pool = pools[_LOCALES[locale[t]][0]].people
+            reps[t] = pool[rng.choice(len(pool), reps_per_team, replace=False)]
+        return cls(team_names(teams), np.arange(teams) % len(_MODELS), locale, weight, pools,
+                   reps)
+
+
+def _born(store: _Deals, tab: RateTables, org: _Org, evidence: list[str],
+          rng: np.random.Generator, k: int, day: np.datetime64, stage: np.ndarray | None,
+          team: np.ndarray | None) -> np.ndarray:
+    """``k`` new deals on ``day`` (``stage``, ``team``: else drawn); their deal numbers."""
+    teams, reps_per_team = org.reps.shape
+    team = rng.choice(teams, k, p=org.weight) if team is None else team
+    model = org.model[team]
+    if stage is None:
+        stage = np.minimum((rng.random(k) < 0.3).astype(np.int64), tab.n_open[model] - 1)
+    locale = org.locale[team]
+    median = np.array([m for _, _, m in _LOCALES])[locale]
+    amount = np.maximum(100.0, np.round(median * rng.lognormal(0, 0.8, k), -2))
+    age = np.where(stage > 0, rng.gamma(2.0, 20.0 * (stage + 1)), rng.integers(0, 7, k))
+    created = day - age.astype(np.int64)
+    close = np.maximum(day + 7, created + rng.integers(45, 240, k))
+    return store.add(
+        team=team.astype(np.int16), model=model.astype(np.int8),
+        rep=rng.integers(reps_per_team, size=k).astype(np.int16),
+        stage=stage.astype(np.int8), closed_week=np.full(k, -1, dtype=np.int32),
+        amount=amount, close=close.astype("M8[D]"), created=created.astype("M8[D]"),
+        activity=(day - rng.integers(0, 10, k)).astype("M8[D]"),
+        sloppy=rng.random(k) < _SLOPPY, seq=np.arange(store.n, store.n + k),
+        account=rng.integers(1 << 30, size=k), product=rng.integers(1 << 30, size=k),
+        next_step=rng.integers(1 << 30, size=k),
+        **{f"ev_{f}": np.zeros(k, dtype=bool) for f in evidence},
+    )
 
 
 def _give_evidence(store: _Deals, rows: np.ndarray, stage: int, criteria: np.ndarray,
@@ -242,7 +226,7 @@ def _give_evidence(store: _Deals, rows: np.ndarray, stage: int, criteria: np.nda
         column[rows] |= needed[:, f]
 
 
-def _advance_week(store: _Deals, tab: _Tables, criteria: np.ndarray, evidence: list[str],
+def _advance_week(store: _Deals, tab: RateTables, criteria: np.ndarray, evidence: list[str],
                   rng: np.random.Generator, day: np.datetime64, i: int,
                   slow_team: np.ndarray) -> None:
     """One week: open deals advance, win, lose, are pushed, change amounts, log activity."""
@@ -300,9 +284,8 @@ class _Pool:
         self.next = np.array(pool["next"], dtype=object)
 
 
-def _frame(store: _Deals, rows: np.ndarray, tab: _Tables, names: tuple[str, ...],
-           reps: np.ndarray, team_locale: np.ndarray, pools: dict[str, _Pool],
-           evidence: list[str], week: Week) -> pd.DataFrame:
+def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: _Org, evidence: list[str],
+           week: Week) -> pd.DataFrame:
     """The canonical snapshot of ``week``: the deals ``rows``, ordered by team."""
     team = store["team"][rows].astype(np.int64)
     rows = rows[np.argsort(team, kind="stable")]
@@ -314,7 +297,7 @@ def _frame(store: _Deals, rows: np.ndarray, tab: _Tables, names: tuple[str, ...]
     probability = np.where(is_open, tab.probability[model, np.minimum(stage, tab.width - 1)],
                            (stage == tab.width).astype(float))
     stage_name = tab.names[model, stage]
-    locale = team_locale[team]
+    locale = org.locale[team]
     account = np.empty(n, dtype=object)
     deal = np.empty(n, dtype=object)
     next_step = np.empty(n, dtype=object)
@@ -324,7 +307,7 @@ def _frame(store: _Deals, rows: np.ndarray, tab: _Tables, names: tuple[str, ...]
         of = locale == loc
         if not of.any():
             continue
-        pool = pools[code]
+        pool = org.pools[code]
         a = store["account"][rows[of]] % len(pool.accounts)
         account[of] = pool.accounts[a]
         deal[of] = pool.deal_names[a * len(pool.products)
@@ -341,11 +324,11 @@ def _frame(store: _Deals, rows: np.ndarray, tab: _Tables, names: tuple[str, ...]
         category[of] = forecast(stage_name[of], probability[of], p)
     columns: dict[str, object] = {
         "snapshot_week": np.full(n, str(week), dtype=object),
-        "team": np.array(names, dtype=object)[team],
+        "team": np.array(org.names, dtype=object)[team],
         "deal_id": _ids(store["seq"][rows]),
         "deal_name": deal,
         "account": account,
-        "owner": reps[team, store["rep"][rows]],
+        "owner": org.reps[team, store["rep"][rows]],
         "stage": stage_name,
         "stage_model": np.array(_MODELS, dtype=object)[model],
         "amount": store["amount"][rows],
@@ -366,7 +349,7 @@ def _frame(store: _Deals, rows: np.ndarray, tab: _Tables, names: tuple[str, ...]
         values[~store[f"ev_{f}"][rows]] = None
         frame[f] = values
     frame["account_missing"] = False
-    frame["source_file"] = np.array([f"team-{t + 1:02d}.csv" for t in range(len(names))],
+    frame["source_file"] = np.array([f"team-{t + 1:02d}.csv" for t in range(len(org.names))],
                                     dtype=object)[team]
     frame["source_row"] = (row_in_team + 2).astype(np.int64)
     for column in frame.columns:

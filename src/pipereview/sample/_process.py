@@ -8,16 +8,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipereview.core._stages import StageModel
+from pipereview.core._stages import StageModel, load_stage_model
 from pipereview.sample._teams import TeamSpec
 
-__all__ = ["Process", "bottleneck_index", "forecast", "stock_weights"]
+__all__ = ["Process", "RateTables", "bottleneck_index", "forecast", "stock_weights"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,46 @@ class Process:
     def is_open(self, stage: pd.Series) -> pd.Series:
         """Which of these stage keys are open (neither won nor lost)."""
         return ~stage.isin([self.won, self.lost])
+
+
+class RateTables:
+    """The processes of several stage models (at full speed) as arrays, one row per model,
+    padded to the longest: keys, weekly rates, stage names, exit criteria.
+
+    >>> RateTables(["generic_4", "salesforce"]).n_open.tolist()
+    [4, 8]
+    """
+
+    def __init__(self, models: Sequence[str]) -> None:
+        self.processes = [Process.of(load_stage_model(m), 1.0, None) for m in models]
+        width = max(len(p.keys) for p in self.processes)
+        shape = (len(models), width)
+        self.n_open = np.array([len(p.keys) for p in self.processes])
+        self.advance = np.zeros(shape)
+        self.lose = np.zeros(shape)
+        self.probability = np.zeros(shape)
+        for m, p in enumerate(self.processes):
+            n = len(p.keys)
+            self.advance[m, :n] = p.advance
+            self.lose[m, :n] = p.lose
+            self.probability[m, :n] = p.probability
+        self.win = np.array([p.win for p in self.processes])
+        # stage names as one flat table: open stages, then won (width), lost (width + 1)
+        self.names = np.full((len(models), width + 2), "", dtype=object)
+        for m, p in enumerate(self.processes):
+            self.names[m, :len(p.keys)] = p.keys
+            self.names[m, width], self.names[m, width + 1] = p.won, p.lost
+        self.width = width
+
+    def criteria_table(self, evidence: list[str]) -> np.ndarray:
+        """[model, stage, field] -> the field (of ``evidence``) is an exit criterion of
+        that stage."""
+        table = np.zeros((len(self.processes), self.width, len(evidence)), dtype=bool)
+        for m, p in enumerate(self.processes):
+            for s, fields in enumerate(p.criteria):
+                for f in fields:
+                    table[m, s, evidence.index(f)] = True
+        return table
 
 
 def bottleneck_index(process: Process, spec: TeamSpec) -> int:
