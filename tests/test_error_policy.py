@@ -336,12 +336,12 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
         "pipereview.diagnostics", "outlook_text", "met", "fr"),
     "pipereview.diagnostics._figures.plan_deviation_text": lambda: _call(
         "pipereview.diagnostics", "plan_deviation_text", -0.3, 0.5, "fr"),
-    "pipereview.diagnostics._process.MissingColumn.describe": lambda: _call(
+    "pipereview.diagnostics._evidence.MissingColumn.describe": lambda: _call(
         "pipereview.diagnostics", "MissingColumn")("T", "generic_4", "coach", "snapshot",
                                                     1).describe("fr"),
-    "pipereview.diagnostics._process.criterion_label": lambda: _call(
+    "pipereview.diagnostics._labels.criterion_label": lambda: _call(
         "pipereview.diagnostics", "criterion_label", "coach", "fr"),
-    "pipereview.diagnostics._process.with_labels": lambda: _call(
+    "pipereview.diagnostics._labels.with_labels": lambda: _call(
         "pipereview.diagnostics", "with_labels", _EMPTY, "fr"),
     "pipereview.sample._formats.Dialect": lambda: _call(
         "pipereview.sample._formats", "Dialect", "csv", "utf-8", "iso", "iso", "plain",

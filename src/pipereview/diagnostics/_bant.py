@@ -4,7 +4,7 @@ A lead is a real opportunity only with Budget, Authority, Need and a Time window
 covers the open deals in the first ``early_stages`` open stages of their model (two by
 default) and reads the four evidence fields of :data:`BANT_ITEMS`. Each item is ``True``
 (met), ``False`` (missing) or ``<NA>`` (not recorded: the column is absent from the
-team's export, see :class:`pipereview.diagnostics._process.MissingColumn`). ``bant_missing`` lists the
+team's export, see :class:`pipereview.diagnostics._evidence.MissingColumn`). ``bant_missing`` lists the
 recorded fields that are not met, ``bant_unchecked`` those the data does not record, and
 ``bant_complete`` is True (all four met), False (a recorded item is missing) or ``<NA>``
 (none missing, but not all recorded: not checked). :func:`process_rollup` then sums the process gaps
@@ -35,10 +35,9 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core._errors import InputError
-from pipereview.diagnostics._process import (
+from pipereview.diagnostics._evidence import (
     EvidenceCodes,
     MissingColumn,
-    ModelArg,
     assemble,
     check_columns,
     columns_missing,
@@ -46,6 +45,7 @@ from pipereview.diagnostics._process import (
     model_groups,
     open_positions,
 )
+from pipereview.diagnostics._labels import ModelArg
 
 __all__ = ["BANT_COLUMNS", "BANT_ITEMS", "bant_check", "missed_criteria", "process_rollup"]
 
