@@ -21,7 +21,8 @@ from pipereview.diagnostics._forecast import (
     win_rates,
     won_deals,
 )
-from pipereview.diagnostics._funnel import funnel_shape, move_on_rates, stage_table
+from pipereview.diagnostics._funnel import move_on_rates, stage_table
+from pipereview.diagnostics._shape import funnel_shape
 from pipereview.diagnostics._targets import load_targets
 from pipereview.diagnostics._trends import rep_comparison, weekly_metrics
 from pipereview.history._store import SnapshotStore

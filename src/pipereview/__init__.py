@@ -62,16 +62,10 @@ from pipereview.diagnostics._forecast import (
     win_rates,
     won_deals,
 )
-from pipereview.diagnostics._funnel import (
-    SHAPE_COLUMNS,
-    STAGE_TABLE_COLUMNS,
-    ShapeThresholds,
-    funnel_shape,
-    move_on_rates,
-    stage_table,
-)
+from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
 from pipereview.diagnostics._labels import criterion_label, with_labels
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._shape import SHAPE_COLUMNS, ShapeThresholds, funnel_shape
 from pipereview.diagnostics._targets import (
     TARGET_COLUMNS,
     PlanSettings,
