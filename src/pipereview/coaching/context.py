@@ -196,7 +196,7 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return period_forecast(self.prepared, self.targets, self.period, self.week, by="owner",
+        return period_forecast(self.prepared, self.targets, self.period, self.week, by="rep",
                                settings=self.config.forecast)
 
     @cached_property
@@ -226,7 +226,7 @@ class CoachingContext:
 
         if self.targets is None:
             return pd.DataFrame()
-        return progress(self.prepared, self.targets, self.period, self.week, by="owner",
+        return progress(self.prepared, self.targets, self.period, self.week, by="rep",
                         settings=self.config.plan)
 
     @cached_property

@@ -96,10 +96,10 @@ def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.
         open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
         open_deals=("amount", "size"))
     span = max(1, ((end - first).days + 1) // 7)
-    new = new_deals(upto, as_of, by=keys, weeks=span).set_index(keys)["new_deals"]
+    new = new_deals(upto, as_of, group_columns=keys, weeks=span).set_index(keys)["new_deals"]
     closed = won_deals(upto, None, as_of)
     won = closed[closed["close_date"].between(first, end)].groupby(keys)["amount"].sum()
-    rates = win_rates(upto, as_of, by=keys, settings=settings.forecast).set_index(keys)
+    rates = win_rates(upto, as_of, group_columns=keys, settings=settings.forecast).set_index(keys)
     out = snap[keys].drop_duplicates().set_index(keys).join(pipe).join(new)
     out = out.join(won.rename("won_amount")).join(rates[["won", "lost", "win_rate"]])
     counts = ("open_pipeline", "weighted_pipeline", "open_deals", "won_amount", "won", "lost")
@@ -107,7 +107,8 @@ def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.
     out["coverage"] = np.nan
     if targets is not None:
         fc = period_forecast(upto, targets, quarter_of(as_of), as_of,
-                             by=keys[-1], settings=settings.forecast).set_index(keys)
+                             by="rep" if "owner" in keys else "team",
+                             settings=settings.forecast).set_index(keys)
         out["coverage"] = fc["coverage"]
     out["deals"] = out["open_deals"] + out["won"] + out["lost"]
     return out.reset_index()
@@ -203,7 +204,7 @@ def _team_weeks(prep: PreparedHistory, targets: pd.DataFrame | None,
         out[column] = value.where(present).groupby(level="team").ffill()
 
     # new deals: first stored in week W's export (pipereview.diagnostics._figures.new_deal_counts)
-    counted = new_deal_counts(prep, by=("team",))
+    counted = new_deal_counts(prep, group_columns=("team",))
     codes = {name: index for index, name in enumerate(week_names)}
     new = counted.assign(_w=counted["week"].map(codes)).set_index(["team", "_w"])["new_deals"]
     out["new_deals"] = new.reindex(out.index).to_numpy(dtype=float)
