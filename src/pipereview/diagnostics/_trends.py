@@ -46,10 +46,12 @@ from pipereview.diagnostics._forecast import (
     as_week,
     latest_mask,
     period_forecast,
+    targets_for,
     weighted_rows,
     win_rates,
     won_deals,
 )
+from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = ["METRICS", "TrendSettings", "quarter_of", "rep_comparison", "weekly_metrics"]
@@ -150,14 +152,55 @@ def _team_weeks(prep: PreparedHistory, targets: pd.DataFrame | None,
                 settings: TrendSettings) -> pd.DataFrame:
     """Every team metric for every stored week at once (what :func:`_metrics_at` gives
     week by week), with as-of joins instead of one pass over the history per week."""
-    from pipereview.diagnostics._forecast import targets_for
-    from pipereview.diagnostics._waterfall import period_bounds
+    weeks = _WeekAxis(list(prep.weeks))
+    rows = _coded_rows(prep, weeks)
+    out = _snapshot_weeks(rows, weeks)
+    # new deals: first stored in week W's export (pipereview.diagnostics._figures.new_deal_counts)
+    counted = new_deal_counts(prep, group_columns=("team",))
+    codes = {name: index for index, name in enumerate(weeks.names)}
+    new = counted.assign(_w=counted["week"].map(codes)).set_index(["team", "_w"])["new_deals"]
+    out["new_deals"] = new.reindex(out.index).to_numpy(dtype=float)
+    out["won_amount"], out["won_to_date"] = _won_weeks(rows, weeks)
+    out = out.join(_closed_weeks(rows, weeks, settings.forecast.win_rate_weeks))
+    counts_cols = ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period",
+                   "won_amount", "won_to_date", "won", "lost")
+    out = out.fillna(dict.fromkeys(counts_cols, 0))
+    total = out["won"] + out["lost"]
+    out["win_rate"] = (out["won"] / total).where(total >= settings.forecast.min_closed_deals)
+    out["coverage"] = np.nan
+    if targets is not None:
+        out = out.reset_index()
+        target = pd.Series(np.nan, index=out.index)
+        quarters = {q: targets_for(targets, q, ["team"])["target"]  # one per quarter
+                    for q in {quarter_of(name) for name in weeks.names}}
+        for index, name in enumerate(weeks.names):  # one lookup per week, never per deal
+            goals = quarters[quarter_of(name)]
+            at = out["_w"] == index
+            target[at] = goals.reindex(out.loc[at, "team"]).to_numpy()
+        remaining = (target - out["won_to_date"]).clip(lower=0)
+        out["coverage"] = out["open_in_period"] / remaining.where(remaining > 0)
+        out = out.set_index(["team", "_w"])
+    out = out.reset_index()
+    out["week"] = np.asarray(weeks.names, dtype=object)[out["_w"].to_numpy()]
+    return out.drop(columns=["_w", "_rows"])
 
+
+class _WeekAxis:
+    """The stored weeks: names, Mondays, Sundays and the bounds of each one's quarter."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday) for w in names])
+        self.sundays = self.mondays + pd.Timedelta(days=6)
+        self.quarter_first = pd.Series([period_bounds(quarter_of(w))[0] for w in names])
+        self.quarter_last = pd.Series([period_bounds(quarter_of(w))[1] for w in names])
+
+
+def _coded_rows(prep: PreparedHistory, weeks: _WeekAxis) -> pd.DataFrame:
+    """The rows the metrics read, with deal codes ``_k`` (in order of appearance), week
+    codes ``_w``, closed/open flags, the probability used ``_p`` and the close date's
+    week ``_cw`` (from the first stored Monday); sorted by week."""
     history = prep.frame
-    week_names = list(prep.weeks)
-    n = len(week_names)
-    mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday) for w in week_names])
-    sundays = mondays + pd.Timedelta(days=6)
     used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "stage",
             "stage_model", "amount", "probability", "forecast_category", "close_date",
             "created_date"]
@@ -173,28 +216,30 @@ def _team_weeks(prep: PreparedHistory, targets: pd.DataFrame | None,
             if "probability" in rows else model_p).astype(float).to_numpy())
     close_monday = (rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week,
                                                          unit="D")).dt.normalize()
-    first = mondays[0]
+    first = weeks.mondays[0]
     rows["_cw"] = ((close_monday - first).dt.days // 7).fillna(-10**9).astype(np.int64)
     if not rows["_w"].is_monotonic_increasing:  # latest row = last (a store's history is)
         rows = rows.sort_values("_w", kind="stable", ignore_index=True)
+    return rows
+
+
+def _snapshot_weeks(rows: pd.DataFrame, weeks: _WeekAxis) -> pd.DataFrame:
+    """Per team and stored week from its first: the open pipeline of the team's latest
+    stored week up to W (forward-filled), and ``_rows`` (the team's rows in W)."""
     teams = sorted(rows["team"].astype("str").unique())
-    grid = pd.MultiIndex.from_product([teams, range(n)], names=["team", "_w"])
+    grid = pd.MultiIndex.from_product([teams, range(len(weeks.names))], names=["team", "_w"])
     seen = rows.groupby("team")["_w"].min()
     out = pd.DataFrame(index=grid).reset_index()
     out = out[out["_w"].to_numpy() >= seen.reindex(out["team"]).to_numpy()]
     out = out.set_index(["team", "_w"])
-
-    # the snapshot: each team's latest stored week up to W (forward-filled)
     weighted = rows.loc[rows["_open"], ["team", "_w", "amount", "close_date", "_p"]]
     weighted = weighted.assign(weighted=weighted["amount"] * weighted["_p"]).reset_index(
         drop=True)  # as weighted_pipeline weighs them, without the columns not summed here
     snap = weighted.groupby(["team", "_w"]).agg(
         open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
         open_deals=("amount", "size"))
-    quarter_first = pd.Series([period_bounds(quarter_of(w))[0] for w in week_names])
-    quarter_last = pd.Series([period_bounds(quarter_of(w))[1] for w in week_names])
-    due = weighted["close_date"].between(quarter_first[weighted["_w"]].to_numpy(),
-                                         quarter_last[weighted["_w"]].to_numpy())
+    due = weighted["close_date"].between(weeks.quarter_first[weighted["_w"]].to_numpy(),
+                                         weeks.quarter_last[weighted["_w"]].to_numpy())
     snap["open_in_period"] = weighted[due.to_numpy()].groupby(["team", "_w"])["amount"].sum()
     has_rows = rows.groupby(["team", "_w"]).size().rename("_rows")
     out = out.join(has_rows).join(snap)
@@ -202,64 +247,46 @@ def _team_weeks(prep: PreparedHistory, targets: pd.DataFrame | None,
     for column in ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period"):
         value = out[column].where(present | out[column].notna())
         out[column] = value.where(present).groupby(level="team").ffill()
+    return out
 
-    # new deals: first stored in week W's export (pipereview.diagnostics._figures.new_deal_counts)
-    counted = new_deal_counts(prep, group_columns=("team",))
-    codes = {name: index for index, name in enumerate(week_names)}
-    new = counted.assign(_w=counted["week"].map(codes)).set_index(["team", "_w"])["new_deals"]
-    out["new_deals"] = new.reindex(out.index).to_numpy(dtype=float)
 
+def _won_weeks(rows: pd.DataFrame, weeks: _WeekAxis) -> tuple[pd.Series, pd.Series]:
+    """Per team and week W: the amount won in W (the deal's latest row up to W won, its
+    close date in W) and won to date in W's quarter."""
     close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
-    # won in week W (latest row up to W won, close date in W) and won to date in W's quarter
-    k, w = _candidates(rows, rows["_won"].to_numpy(), 15, n)
+    k, w = _candidates(rows, rows["_won"].to_numpy(), 15, len(weeks.names))
     pos = _latest_rows(rows, k, w)
     ok = pos >= 0
     k, w, pos = k[ok], w[ok], pos[ok]
     won_rows = rows[["team", "amount", "_won"]].iloc[pos]  # only what is read
     is_won = won_rows["_won"].to_numpy()
-    in_week = (close[pos] >= mondays[w].to_numpy()) & (close[pos] <= sundays[w].to_numpy())
-    to_date = ((close[pos] >= quarter_first[w].to_numpy())
-               & (close[pos] <= np.minimum(quarter_last[w].to_numpy(), sundays[w].to_numpy())))
+    sundays = weeks.sundays[w].to_numpy()
+    in_week = (close[pos] >= weeks.mondays[w].to_numpy()) & (close[pos] <= sundays)
+    to_date = ((close[pos] >= weeks.quarter_first[w].to_numpy())
+               & (close[pos] <= np.minimum(weeks.quarter_last[w].to_numpy(), sundays)))
     frame = pd.DataFrame({"team": won_rows["team"].to_numpy(), "_w": w,
                           "amount": won_rows["amount"].to_numpy()})
-    out["won_amount"] = frame[is_won & in_week].groupby(["team", "_w"])["amount"].sum()
-    out["won_to_date"] = frame[is_won & to_date].groupby(["team", "_w"])["amount"].sum()
+    return (frame[is_won & in_week].groupby(["team", "_w"])["amount"].sum(),
+            frame[is_won & to_date].groupby(["team", "_w"])["amount"].sum())
 
-    # win rate over the trailing window ending with W's Sunday
-    span = settings.forecast.win_rate_weeks
-    k, w = _candidates(rows, (rows["_won"] | rows["_lost"]).to_numpy(), span, n)
+
+def _closed_weeks(rows: pd.DataFrame, weeks: _WeekAxis, span: int) -> pd.DataFrame:
+    """Per team and week W: deals ``won`` and ``lost`` (latest row up to W) with a close
+    date in the ``span`` weeks ending with W's Sunday (the win rate's window)."""
+    close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
+    k, w = _candidates(rows, (rows["_won"] | rows["_lost"]).to_numpy(), span,
+                       len(weeks.names))
     pos = _latest_rows(rows, k, w)
     ok = pos >= 0
     w, pos = w[ok], pos[ok]
     latest = rows[["team", "_won", "_lost"]].iloc[pos]  # only what is read
-    start = sundays[w] - pd.Timedelta(weeks=span) + pd.Timedelta(days=1)
-    window = (close[pos] >= start.to_numpy()) & (close[pos] <= sundays[w].to_numpy())
+    start = weeks.sundays[w] - pd.Timedelta(weeks=span) + pd.Timedelta(days=1)
+    window = (close[pos] >= start.to_numpy()) & (close[pos] <= weeks.sundays[w].to_numpy())
     closed = pd.DataFrame({"team": latest["team"].to_numpy(), "_w": w,
                            "won": latest["_won"].to_numpy() & window,
                            "lost": latest["_lost"].to_numpy() & window})
-    counts = closed.groupby(["team", "_w"])[["won", "lost"]].sum()
-    out = out.join(counts)
-    counts_cols = ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period",
-                   "won_amount", "won_to_date", "won", "lost")
-    out = out.fillna(dict.fromkeys(counts_cols, 0))
-    total = out["won"] + out["lost"]
-    out["win_rate"] = (out["won"] / total).where(total >= settings.forecast.min_closed_deals)
-    out["coverage"] = np.nan
-    if targets is not None:
-        out = out.reset_index()
-        target = pd.Series(np.nan, index=out.index)
-        quarters = {q: targets_for(targets, q, ["team"])["target"]  # one per quarter
-                    for q in {quarter_of(name) for name in week_names}}
-        for index, name in enumerate(week_names):  # one lookup per week, never per deal
-            goals = quarters[quarter_of(name)]
-            at = out["_w"] == index
-            target[at] = goals.reindex(out.loc[at, "team"]).to_numpy()
-        remaining = (target - out["won_to_date"]).clip(lower=0)
-        out["coverage"] = out["open_in_period"] / remaining.where(remaining > 0)
-        out = out.set_index(["team", "_w"])
-    out = out.reset_index()
-    out["week"] = np.asarray(week_names, dtype=object)[out["_w"].to_numpy()]
-    return out.drop(columns=["_w", "_rows"])
+    counts: pd.DataFrame = closed.groupby(["team", "_w"])[["won", "lost"]].sum()
+    return counts
 
 
 def weekly_metrics(history: pd.DataFrame | PreparedHistory, *, targets: pd.DataFrame | None = None,
