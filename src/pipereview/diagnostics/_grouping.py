@@ -8,10 +8,8 @@ with a :class:`DeprecationWarning`.
 
 >>> level_keys("rep")
 ['team', 'owner']
->>> level_keys("owner")
-Traceback (most recent call last):
-...
-pipereview.core._errors.InputError: by must be 'team' or 'rep', got 'owner'
+>>> level_keys("team")
+['team']
 """
 
 from __future__ import annotations
