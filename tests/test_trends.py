@@ -194,3 +194,27 @@ def test_rep_comparison_equals_the_week_by_week_computation(sample_store: Path) 
                                        both["value_slow"].astype(float), check_names=False,
                                        rtol=1e-12)
         assert (both["deals"] == both["deals_slow"]).all()
+
+
+def test_a_week_without_open_deals_and_a_missing_week() -> None:
+    # W45 is not stored; in W46 and W47 the team's export holds no open deal: the open
+    # pipeline is 0 there (not W44's 150); A won 2026-11-12 (in W46), C 2026-11-17 (in W47)
+    def deal(week: str, deal_id: str, stage: str, amount: float, close: str) -> dict[str, Any]:
+        return {"snapshot_week": week, "team": "N", "deal_id": deal_id, "deal_name": deal_id,
+                "account": deal_id, "owner": "Ann", "stage": stage, "stage_model": "generic_4",
+                "amount": amount, "currency": "USD", "close_date": pd.Timestamp(close),
+                "created_date": pd.Timestamp("2026-09-01"), "probability": float("nan"),
+                "forecast_category": None}
+
+    history = pd.DataFrame([
+        deal("2026-W44", "A", "negotiation", 100.0, "2026-11-20"),
+        deal("2026-W44", "B", "initial_contact", 50.0, "2026-12-20"),
+        deal("2026-W46", "A", "won", 100.0, "2026-11-12"),
+        deal("2026-W46", "B", "lost", 50.0, "2026-11-11"),
+        deal("2026-W47", "A", "won", 100.0, "2026-11-12"),
+        deal("2026-W47", "C", "won", 70.0, "2026-11-17")])
+    out = weekly_metrics(history).set_index(["metric", "week"])["value"]
+    assert out["open_pipeline"].tolist() == [150.0, 0.0, 0.0]
+    assert out["weighted_pipeline"].tolist() == [80.0, 0.0, 0.0]  # 100 x 0.75 + 50 x 0.10
+    assert out["won_amount"].tolist() == [0.0, 100.0, 70.0]
+    assert out["new_deals"].iloc[1:].tolist() == [0.0, 1.0]  # W44: the team's first week
