@@ -152,8 +152,8 @@ MISTAKES: list[tuple[str, Callable[[], Any], type[PipereviewError], str]] = [
      "risk.use_team_p75 must be true or false, got 'no' (a text)"),
     ("abc shares", lambda: ABCSettings(a_share=0.9, b_share=0.2), ConfigError,
      "need 0 < a_share, 0 <= b_share, a_share + b_share <= 1; got 0.9, 0.2"),
-    ("abc by", lambda: abc_accounts(pd.DataFrame({"account": []}), by=()), InputError,
-     "by must name at least one column"),
+    ("abc by", lambda: abc_accounts(pd.DataFrame({"account": []}), group_columns=()), InputError,
+     "group_columns must name at least one column"),
     ("risk setting", lambda: RiskSettings(push_limit=0), ConfigError,
      "push_limit must be at least 1, got 0"),
     ("risk by", lambda: risk_summary(pd.DataFrame(), by="owner"),  # type: ignore[arg-type]
@@ -161,7 +161,7 @@ MISTAKES: list[tuple[str, Callable[[], Any], type[PipereviewError], str]] = [
     ("bant stages", lambda: bant_check(pd.DataFrame(), early_stages=0), InputError,
      "early_stages must be at least 1, got 0"),
     ("bant by", lambda: missed_criteria(pd.DataFrame(), by="region"),  # type: ignore[arg-type]
-     InputError, "by must be 'rep' or 'team', got 'region'"),
+     InputError, "by must be 'team' or 'rep', got 'region'"),
     ("velocity by", lambda: sales_velocity(pd.DataFrame(), as_of="2026-W47",
                                            by="owner"),  # type: ignore[arg-type]
      InputError, "by must be 'team' or 'rep', got 'owner'"),
@@ -337,12 +337,12 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
         "pipereview.diagnostics", "outlook_text", "met", "fr"),
     "pipereview.diagnostics._figures.plan_deviation_text": lambda: _call(
         "pipereview.diagnostics", "plan_deviation_text", -0.3, 0.5, "fr"),
-    "pipereview.diagnostics._process.MissingColumn.describe": lambda: _call(
+    "pipereview.diagnostics._evidence.MissingColumn.describe": lambda: _call(
         "pipereview.diagnostics", "MissingColumn")("T", "generic_4", "coach", "snapshot",
                                                     1).describe("fr"),
-    "pipereview.diagnostics._process.criterion_label": lambda: _call(
+    "pipereview.diagnostics._labels.criterion_label": lambda: _call(
         "pipereview.diagnostics", "criterion_label", "coach", "fr"),
-    "pipereview.diagnostics._process.with_labels": lambda: _call(
+    "pipereview.diagnostics._labels.with_labels": lambda: _call(
         "pipereview.diagnostics", "with_labels", _EMPTY, "fr"),
     "pipereview.sample._formats.Dialect": lambda: _call(
         "pipereview.sample._formats", "Dialect", "csv", "utf-8", "iso", "iso", "plain",

@@ -83,7 +83,7 @@ def test_new_deals_counted_in_the_week_of_their_first_stored_row() -> None:
         "T": 2.0, "U": 1.0}
     assert new_deals(h, "2026-W48", weeks=3).set_index("team")["new_deals"]["T"] == 3.0
     # per rep: in the rep of the deal's first row
-    reps = new_deals(h, "2026-W47", by=("team", "owner"))
+    reps = new_deals(h, "2026-W47", group_columns=("team", "owner"))
     assert reps.set_index(["team", "owner"])["new_deals"].to_dict() == {
         ("T", "Ann"): 2.0, ("U", "Ann"): 1.0}
 
@@ -157,7 +157,7 @@ def _rep_who_lost_everything() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_a_rep_who_lost_every_closed_deal_is_short_and_gets_a_prompt() -> None:
     history, targets = _rep_who_lost_everything()
-    reps = period_forecast(history, targets, "2026-Q4", "2026-W47", by="owner").set_index(
+    reps = period_forecast(history, targets, "2026-Q4", "2026-W47", by="rep").set_index(
         "owner")
     bo = reps.loc["Bo"]
     assert (bo["win_rate"], bo["closed_in_window"], bo["win_rate_source"]) == (0.0, 12, "owner")

@@ -113,7 +113,7 @@ def test_team_forecast_by_hand() -> None:
 
 
 def test_rep_forecast_falls_back_to_the_team_win_rate() -> None:
-    out = period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47", by="owner",
+    out = period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47", by="rep",
                           settings=ForecastSettings(min_closed_deals=3)).set_index("owner")
     # Ann: won D 3000, open A + B 3000, remaining 6000 - 3000 = 3000 -> coverage 1.0
     assert out.loc["Ann", "coverage"] == 1.0
@@ -160,7 +160,7 @@ def test_stage_calibration_with_a_minimum_sample() -> None:
 
 def test_deal_key_and_inputs_left_unchanged() -> None:
     before = HISTORY.copy()
-    period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47", by="owner")
+    period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47", by="rep")
     stage_calibration(HISTORY, "2026-W47")
     pd.testing.assert_frame_equal(HISTORY, before)
     blank = frame([row("2026-W47", "", "won", 1.0, "2026-11-01")])
@@ -172,11 +172,11 @@ def test_a_rep_with_a_target_and_no_deals_is_listed() -> None:
                                                 "period": ["2026-Q4"], "amount": [1000.0],
                                                 "currency": ["USD"]})])
     out = period_forecast(HISTORY, targets, "2026-Q4", "2026-W47",
-                          by="owner").set_index("owner")
+                          by="rep").set_index("owner")
     # Cy: nothing won, nothing open: coverage 0 / 1000 = 0; 4 closed deals < 5: no win rate
     assert list(out.loc["Cy", ["won_to_date", "open_in_period", "coverage"]]) == [0, 0, 0]
     assert list(out.loc["Cy", ["currency", "verdict"]]) == ["USD", "no win rate"]
-    with pytest.raises(InputError, match="per 'team' or per 'owner'"):
+    with pytest.raises(InputError, match="by must be 'team' or 'rep', got 'region'"):
         period_forecast(HISTORY, targets, "2026-Q4", "2026-W47", by="region")
 
 

@@ -1,4 +1,4 @@
-"""Tests of pipereview.diagnostics._funnel: hand-computed stage table and the sample's planted shapes."""
+"""Tests of pipereview.diagnostics._funnel and ._shape: hand-computed stage table and the sample's planted shapes."""
 
 from __future__ import annotations
 
@@ -13,13 +13,8 @@ from hypothesis import strategies as st
 
 from _budget import examples
 from pipereview.delivery._review import _SHAPES, WeeklyReview
-from pipereview.diagnostics._funnel import (
-    SHAPE_LABELS,
-    ShapeThresholds,
-    funnel_shape,
-    move_on_rates,
-    stage_table,
-)
+from pipereview.diagnostics._funnel import move_on_rates, stage_table
+from pipereview.diagnostics._shape import SHAPE_LABELS, ShapeThresholds, funnel_shape
 from pipereview.history._store import SnapshotStore
 
 NAN = float("nan")
@@ -80,8 +75,16 @@ def test_a_deal_whose_id_changed_is_one_deal_when_keyed() -> None:
 
 
 def test_few_deals_not_enough_data() -> None:
-    shape = funnel_shape(_history(), as_of="2026-W47", thresholds=ShapeThresholds(min_open=3))
+    shape = funnel_shape(_history(), as_of="2026-W47", settings=ShapeThresholds(min_open=3))
     assert shape["label"].tolist() == ["not_enough_data"]  # 2 open deals < 3
+
+
+def test_the_old_thresholds_keyword_still_works_with_a_deprecation_warning() -> None:
+    with pytest.warns(DeprecationWarning, match=r"funnel_shape\(thresholds=...\) is deprecated"):
+        old = funnel_shape(_history(), as_of="2026-W47", thresholds=ShapeThresholds(min_open=2))
+    new = funnel_shape(_history(), as_of="2026-W47", settings=ShapeThresholds(min_open=2))
+    pd.testing.assert_frame_equal(old, new)
+    assert old["label"].tolist() != ["not_enough_data"]  # the old keyword's thresholds apply
 
 
 @pytest.fixture(scope="module")

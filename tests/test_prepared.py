@@ -21,7 +21,8 @@ from pipereview.diagnostics._forecast import (
     win_rates,
     won_deals,
 )
-from pipereview.diagnostics._funnel import funnel_shape, move_on_rates, stage_table
+from pipereview.diagnostics._funnel import move_on_rates, stage_table
+from pipereview.diagnostics._shape import funnel_shape
 from pipereview.diagnostics._targets import load_targets
 from pipereview.diagnostics._trends import rep_comparison, weekly_metrics
 from pipereview.history._store import SnapshotStore
@@ -127,10 +128,10 @@ def _diagnostics(targets: pd.DataFrame) -> dict[str, Callable[[Any, str], pd.Dat
         "deal_risks": lambda h, w: deal_risks(h, as_of=w),
         "risk_summary": lambda h, w: risk_summary(deal_risks(h, as_of=w), by="rep"),
         "period_forecast": lambda h, w: period_forecast(h, targets, quarter, w),
-        "period_forecast_rep": lambda h, w: period_forecast(h, targets, quarter, w, by="owner"),
+        "period_forecast_rep": lambda h, w: period_forecast(h, targets, quarter, w, by="rep"),
         "stage_calibration": lambda h, w: stage_calibration(h, w),
         "won_deals": lambda h, w: won_deals(h, quarter, w),
-        "win_rates": lambda h, w: win_rates(h, w, by=("team", "owner")),
+        "win_rates": lambda h, w: win_rates(h, w, group_columns=("team", "owner")),
         "weekly_metrics": lambda h, w: weekly_metrics(h, targets=targets),
         "rep_comparison": lambda h, w: rep_comparison(h, w, targets=targets),
     }

@@ -1,4 +1,4 @@
-"""pipereview.diagnostics._process and pipereview.diagnostics._bant: evidence stage, stage inflation, gaps, BANT and
+"""pipereview.diagnostics._process, ._evidence, ._labels and ._bant: evidence stage, stage inflation, gaps, BANT and
 roll-ups. Expected values are worked out by hand from the stage models' YAML:
 
 industrial_b2b (open stages 1-5)
@@ -33,14 +33,9 @@ from pipereview.core._stages import (
     stage_model_names,
 )
 from pipereview.diagnostics._bant import BANT_COLUMNS, bant_check, missed_criteria, process_rollup
-from pipereview.diagnostics._process import (
-    GAP_COLUMNS,
-    MissingColumn,
-    criterion_label,
-    missing_evidence_columns,
-    process_gaps,
-    with_labels,
-)
+from pipereview.diagnostics._evidence import MissingColumn
+from pipereview.diagnostics._labels import criterion_label, with_labels
+from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
 from pipereview.history._intake import ingest_week
 from pipereview.history._store import SnapshotStore
 

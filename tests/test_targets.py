@@ -243,7 +243,7 @@ def test_progress_per_rep_lists_reps_without_wins() -> None:
     history = pd.DataFrame([won("A", 3000.0, "2026-10-20")])
     targets = pd.DataFrame({"team": "N", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
                             "amount": [13200.0, 6600.0, 6600.0], "currency": "USD"})
-    out = progress(history, targets, "2026-Q4", "2026-W47", by="owner").set_index("owner")
+    out = progress(history, targets, "2026-Q4", "2026-W47", by="rep").set_index("owner")
     # each rep's plan to date: 6600 x 37 / 66 = 3700; Ann won 3000 (-700 = -10.6 points of
     # her target: within tolerance), Bob 0 (-56.1 points: alert)
     assert out["plan_to_date"].tolist() == [3700.0, 3700.0]

@@ -5,9 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from pipereview.core._weeks import Week
+from pipereview.diagnostics._figures import new_deals
+from pipereview.diagnostics._forecast import (
+    latest_mask,
+    period_forecast,
+    weighted_rows,
+    win_rates,
+    won_deals,
+)
 from pipereview.diagnostics._trends import (
     METRICS,
     TrendSettings,
@@ -15,6 +25,7 @@ from pipereview.diagnostics._trends import (
     rep_comparison,
     weekly_metrics,
 )
+from pipereview.history._prepared import PreparedHistory, as_prepared
 
 
 def row(week: str, deal_id: str, stage: str, amount: float, *, owner: str = "Ann",
@@ -104,7 +115,7 @@ def test_weekly_metrics_equal_the_week_by_week_computation(sample_store: Path) -
     # gives: every team, week and metric of the sample, targets included
     from pipereview.core._weeks import Week
     from pipereview.diagnostics._targets import load_targets
-    from pipereview.diagnostics._trends import METRICS, TrendSettings, _metrics_at
+    from pipereview.diagnostics._trends import METRICS, TrendSettings
     from pipereview.history._store import SnapshotStore
     from pipereview.history._trail import with_deal_keys
 
@@ -124,3 +135,86 @@ def test_weekly_metrics_equal_the_week_by_week_computation(sample_store: Path) -
     assert len(both) == len(fast) == len(slow) == 4 * 12 * len(METRICS)
     pd.testing.assert_series_equal(both["value"].astype(float),
                                    both["value_slow"].astype(float), check_names=False)
+
+
+def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.Timestamp,
+                keys: list[str], targets: pd.DataFrame | None, settings: TrendSettings
+                ) -> pd.DataFrame:
+    """The week-by-week reference: every metric per group as of ``as_of`` from the public
+    building blocks, one pass over the history up to the week; flows counted from
+    ``first`` to its Sunday."""
+    upto = as_prepared(history).upto(as_of)
+    now = latest_mask(upto)
+    snap = upto.frame[now]
+    end = pd.Timestamp(as_of.sunday)
+    pipe = weighted_rows(snap, upto.take(now).stage_facts(), None).groupby(keys).agg(
+        open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
+        open_deals=("amount", "size"))
+    span = max(1, ((end - first).days + 1) // 7)
+    new = new_deals(upto, as_of, group_columns=keys, weeks=span).set_index(keys)["new_deals"]
+    closed = won_deals(upto, None, as_of)
+    won = closed[closed["close_date"].between(first, end)].groupby(keys)["amount"].sum()
+    rates = win_rates(upto, as_of, group_columns=keys, settings=settings.forecast).set_index(keys)
+    out = snap[keys].drop_duplicates().set_index(keys).join(pipe).join(new)
+    out = out.join(won.rename("won_amount")).join(rates[["won", "lost", "win_rate"]])
+    counts = ("open_pipeline", "weighted_pipeline", "open_deals", "won_amount", "won", "lost")
+    out = out.fillna(dict.fromkeys(counts, 0))
+    out["coverage"] = np.nan
+    if targets is not None:
+        fc = period_forecast(upto, targets, quarter_of(as_of), as_of,
+                             by="rep" if "owner" in keys else "team",
+                             settings=settings.forecast).set_index(keys)
+        out["coverage"] = fc["coverage"]
+    out["deals"] = out["open_deals"] + out["won"] + out["lost"]
+    return out.reset_index()
+
+
+def test_rep_comparison_equals_the_week_by_week_computation(sample_store: Path) -> None:
+    # the reps' values come from the same all-weeks computation as the teams': they must
+    # equal the reference computed from the public building blocks, targets included
+    from pipereview.diagnostics._targets import load_targets
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._trail import with_deal_keys
+
+    history = with_deal_keys(SnapshotStore(sample_store).history())
+    targets = load_targets(Path(__file__).resolve().parents[1] / "data" / "samples"
+                           / "targets.csv")
+    settings = TrendSettings()
+    for name in ("2026-W40", "2026-W47"):
+        week = Week.parse(name)
+        start = (pd.Timestamp(week.sunday) - pd.Timedelta(weeks=settings.forecast.win_rate_weeks)
+                 + pd.Timedelta(days=1))
+        slow = _metrics_at(history, week, start, ["team", "owner"], targets, settings).melt(
+            id_vars=["team", "owner", "deals"], value_vars=list(METRICS), var_name="metric")
+        fast = rep_comparison(history, name, targets=targets)
+        both = fast.merge(slow, on=["team", "owner", "metric"], suffixes=("", "_slow"),
+                          how="outer", validate="one_to_one")
+        assert len(both) == len(fast) == len(slow) > 0
+        pd.testing.assert_series_equal(both["value"].astype(float),
+                                       both["value_slow"].astype(float), check_names=False,
+                                       rtol=1e-12)
+        assert (both["deals"] == both["deals_slow"]).all()
+
+
+def test_a_week_without_open_deals_and_a_missing_week() -> None:
+    # W45 is not stored; in W46 and W47 the team's export holds no open deal: the open
+    # pipeline is 0 there (not W44's 150); A won 2026-11-12 (in W46), C 2026-11-17 (in W47)
+    def deal(week: str, deal_id: str, stage: str, amount: float, close: str) -> dict[str, Any]:
+        return {"snapshot_week": week, "team": "N", "deal_id": deal_id, "deal_name": deal_id,
+                "account": deal_id, "owner": "Ann", "stage": stage, "stage_model": "generic_4",
+                "amount": amount, "currency": "USD", "close_date": pd.Timestamp(close),
+                "created_date": pd.Timestamp("2026-09-01"), "probability": float("nan"),
+                "forecast_category": None}
+
+    history = pd.DataFrame([
+        deal("2026-W44", "A", "negotiation", 100.0, "2026-11-20"),
+        deal("2026-W44", "B", "initial_contact", 50.0, "2026-12-20"),
+        deal("2026-W46", "A", "won", 100.0, "2026-11-12"),
+        deal("2026-W46", "B", "lost", 50.0, "2026-11-11"),
+        deal("2026-W47", "A", "won", 100.0, "2026-11-12"),
+        deal("2026-W47", "C", "won", 70.0, "2026-11-17")])
+    out = weekly_metrics(history).set_index(["metric", "week"])["value"]
+    assert out["open_pipeline"].tolist() == [150.0, 0.0, 0.0]
+    assert out["weighted_pipeline"].tolist() == [80.0, 0.0, 0.0]  # 100 x 0.75 + 50 x 0.10
+    assert out["won_amount"].tolist() == [0.0, 100.0, 70.0]
+    assert out["new_deals"].iloc[1:].tolist() == [0.0, 1.0]  # W44: the team's first week

@@ -36,7 +36,7 @@ from pipereview.core._typecheck import SettingTypeError, checked
 from pipereview.diagnostics._accounts import ABCSettings
 from pipereview.diagnostics._aging import RiskSettings
 from pipereview.diagnostics._forecast import ForecastSettings
-from pipereview.diagnostics._funnel import ShapeThresholds
+from pipereview.diagnostics._shape import ShapeThresholds
 from pipereview.diagnostics._targets import PlanSettings
 from pipereview.diagnostics._trends import TrendSettings
 from pipereview.history._matching import MatchSettings

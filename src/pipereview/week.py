@@ -123,19 +123,19 @@ class WeekDiagnostics:
 
     @cached_property
     def shape_team(self) -> pd.DataFrame:
-        """:func:`~pipereview.diagnostics._funnel.funnel_shape` by team."""
-        from pipereview.diagnostics._funnel import funnel_shape
+        """:func:`~pipereview.diagnostics._shape.funnel_shape` by team."""
+        from pipereview.diagnostics._shape import funnel_shape
 
         return funnel_shape(self.prepared, as_of=self.week, by="team",
-                            thresholds=self.config.shape)
+                            settings=self.config.shape)
 
     @cached_property
     def shape_rep(self) -> pd.DataFrame:
-        """:func:`~pipereview.diagnostics._funnel.funnel_shape` by rep."""
-        from pipereview.diagnostics._funnel import funnel_shape
+        """:func:`~pipereview.diagnostics._shape.funnel_shape` by rep."""
+        from pipereview.diagnostics._shape import funnel_shape
 
         return funnel_shape(self.prepared, as_of=self.week, by="rep",
-                            thresholds=self.config.shape)
+                            settings=self.config.shape)
 
     @cached_property
     def move_on_team(self) -> pd.DataFrame:
@@ -197,7 +197,7 @@ class WeekDiagnostics:
 
         if self.targets is None:
             return pd.DataFrame()
-        return period_forecast(self.prepared, self.targets, self.period, self.week, by="owner",
+        return period_forecast(self.prepared, self.targets, self.period, self.week, by="rep",
                                settings=self.config.forecast)
 
     @cached_property
@@ -227,7 +227,7 @@ class WeekDiagnostics:
 
         if self.targets is None:
             return pd.DataFrame()
-        return progress(self.prepared, self.targets, self.period, self.week, by="owner",
+        return progress(self.prepared, self.targets, self.period, self.week, by="rep",
                         settings=self.config.plan)
 
     @cached_property

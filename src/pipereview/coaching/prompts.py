@@ -43,7 +43,7 @@ from pipereview.core._languages import LANGUAGES, check_language
 from pipereview.core._registry import DataRegistry, reads_user_folder
 from pipereview.core._stages import load_stage_model
 from pipereview.diagnostics._capabilities import currency_code
-from pipereview.diagnostics._process import criterion_label
+from pipereview.diagnostics._labels import criterion_label
 
 __all__ = [
     "BLOCKS",

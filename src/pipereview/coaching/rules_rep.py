@@ -105,7 +105,7 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
                defaults={}, replace=True)
 def thin_funnel_top(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A team whose funnel is labelled ``thin_top`` by
-    :func:`pipereview.diagnostics._funnel.funnel_shape`: too few deals in the early stages and too few
+    :func:`pipereview.diagnostics._shape.funnel_shape`: too few deals in the early stages and too few
     new deals coming in, against the other teams.
 
     Value: new deals a week per open deal; reference: the other teams' median. Severity:

@@ -177,7 +177,7 @@ class DashboardTabs(DashboardState):
 
     def _risks_html(self) -> str:
         from pipereview.delivery._review import RISK_LABELS
-        from pipereview.diagnostics._process import with_labels
+        from pipereview.diagnostics._labels import with_labels
 
         review = self.review
         empty = self._no_open()

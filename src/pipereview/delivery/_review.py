@@ -484,7 +484,8 @@ class WeeklyReview:
 
     def risks_section(self, limit: int = 15) -> Section:
         """The largest flagged open deals and the deals whose stage lacks the evidence."""
-        from pipereview.diagnostics._process import process_gaps, with_labels
+        from pipereview.diagnostics._labels import with_labels
+        from pipereview.diagnostics._process import process_gaps
 
         risks = self.context.risks
         flagged = risks[risks["risk_count"] > 0].sort_values(
@@ -529,7 +530,7 @@ class WeeklyReview:
 
     def gaps_table(self, gaps: pd.DataFrame) -> str:
         """Deals whose recorded stage runs ahead of the evidence (rows of
-        :func:`~pipereview.diagnostics._process.with_labels`), as an HTML table; empty without rows."""
+        :func:`~pipereview.diagnostics._labels.with_labels`), as an HTML table; empty without rows."""
         if not len(gaps):
             return ""
         sep = "、" if self.lang == "zh" else ", "

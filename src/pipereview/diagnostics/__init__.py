@@ -45,6 +45,7 @@ from pipereview.diagnostics._conversion import (
     cohort_conversion,
     sales_velocity,
 )
+from pipereview.diagnostics._evidence import MissingColumn
 from pipereview.diagnostics._figures import (
     OUTLOOKS,
     activity_days,
@@ -72,23 +73,10 @@ from pipereview.diagnostics._forecast import (
     win_rates,
     won_deals,
 )
-from pipereview.diagnostics._funnel import (
-    SHAPE_COLUMNS,
-    SHAPE_LABELS,
-    STAGE_TABLE_COLUMNS,
-    ShapeThresholds,
-    funnel_shape,
-    move_on_rates,
-    stage_table,
-)
-from pipereview.diagnostics._process import (
-    GAP_COLUMNS,
-    MissingColumn,
-    criterion_label,
-    missing_evidence_columns,
-    process_gaps,
-    with_labels,
-)
+from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
+from pipereview.diagnostics._labels import criterion_label, with_labels
+from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._shape import SHAPE_COLUMNS, SHAPE_LABELS, ShapeThresholds, funnel_shape
 from pipereview.diagnostics._targets import (
     TARGET_COLUMNS,
     PlanSettings,

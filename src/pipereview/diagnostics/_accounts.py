@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core._errors import ConfigError, InputError
+from pipereview.diagnostics._grouping import group_columns_of
 
 __all__ = ["ABC_COLUMNS", "ABCSettings", "abc_accounts", "abc_summary"]
 
@@ -53,20 +54,23 @@ class ABCSettings:
                                    "the two add up to 1 at most (defaults 0.80 and 0.15)")
 
 
-def abc_accounts(won: pd.DataFrame, *, by: Sequence[str] = ("team",),
-                 settings: ABCSettings | None = None) -> pd.DataFrame:
+def abc_accounts(won: pd.DataFrame, *, group_columns: Sequence[str] = ("team",),
+                 settings: ABCSettings | None = None, by: Sequence[str] | None = None
+                 ) -> pd.DataFrame:
     """One row per group and account of ``won`` (won deals, e.g.
-    :func:`pipereview.diagnostics._forecast.won_deals`), columns ``by`` then :data:`ABC_COLUMNS`.
+    :func:`pipereview.diagnostics._forecast.won_deals`), columns ``group_columns`` then
+    :data:`ABC_COLUMNS` (``by=``, the old name of ``group_columns``, is deprecated).
 
     Groups are classified on their own (one currency each: group by team, or by
     currency). ``won`` is not modified.
     """
     settings = settings or ABCSettings()
-    keys = list(by)
+    keys = group_columns_of("abc_accounts", by, group_columns)
     if not keys:
-        raise InputError("by must name at least one column, e.g. ('team',)",
+        raise InputError("group_columns must name at least one column, e.g. ('team',)",
                          expected="a column to group by",
-                         hint="pass by=('team',), or by=('currency',) to classify per currency")
+                         hint="pass group_columns=('team',), or group_columns=('currency',) "
+                              "to classify per currency")
     account = won["account"].astype("str").fillna("").str.strip()
     named = won.assign(account=account)[account != ""]
     unassigned = won[account == ""].groupby(keys).size()
@@ -90,9 +94,11 @@ def abc_accounts(won: pd.DataFrame, *, by: Sequence[str] = ("team",),
     return per[[*keys, *ABC_COLUMNS]].reset_index(drop=True)
 
 
-def abc_summary(classes: pd.DataFrame, *, by: Sequence[str] = ("team",)) -> pd.DataFrame:
+def abc_summary(classes: pd.DataFrame, *, group_columns: Sequence[str] = ("team",),
+                by: Sequence[str] | None = None) -> pd.DataFrame:
     """Per group and class: ``accounts``, ``deals``, ``won_amount``, ``account_share``
-    and ``revenue_share`` (how close the A class is to the 20% / 80% rule).
+    and ``revenue_share`` (how close the A class is to the 20% / 80% rule); grouped by
+    ``group_columns`` (``by=``, its old name, is deprecated).
 
     >>> won = pd.DataFrame({"team": "N", "account": list("abcde"), "amount": [80.0, 8, 6, 4, 2]})
     >>> abc_summary(abc_accounts(won))[["abc", "accounts", "account_share", "revenue_share"]]
@@ -101,7 +107,7 @@ def abc_summary(classes: pd.DataFrame, *, by: Sequence[str] = ("team",)) -> pd.D
     1   B         3            0.6           0.18
     2   C         1            0.2           0.02
     """
-    keys = list(by)
+    keys = group_columns_of("abc_summary", by, group_columns)
     out = classes.groupby([*keys, "abc"], as_index=False).agg(
         accounts=("account", "size"), deals=("deals", "sum"), won_amount=("won_amount", "sum"))
     totals = out.groupby(keys)[["accounts", "won_amount"]].transform("sum")

@@ -26,15 +26,15 @@ Flags of an open deal as of a week (each with its numbers, see :func:`deal_risks
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from pipereview.core._errors import ConfigError, InputError
+from pipereview.core._errors import ConfigError
 from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import activity_days, stage_days
+from pipereview.diagnostics._grouping import Level, level_keys
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = [
@@ -235,7 +235,7 @@ def deal_risks(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
     return out[list(RISK_COLUMNS)]
 
 
-def risk_summary(risks: pd.DataFrame, *, by: Literal["team", "rep"] = "team") -> pd.DataFrame:
+def risk_summary(risks: pd.DataFrame, *, by: Level = "team") -> pd.DataFrame:
     """Per team (or rep) and flag: ``deals`` and ``amount`` flagged, and their ``share`` of
     the group's open deals and ``amount_share`` of its open amount; every flag listed.
 
@@ -249,10 +249,7 @@ def risk_summary(risks: pd.DataFrame, *, by: Literal["team", "rep"] = "team") ->
     2     pushed_often      0     0.0    0.0
     3  close_date_past      0     0.0    0.0
     """
-    if by not in ("team", "rep"):
-        raise InputError(f"by must be 'team' or 'rep', got {by!r}", expected="'team' or 'rep'",
-                         hint="pass by='team' for one row per team, by='rep' for one per rep")
-    keys = ["team"] if by == "team" else ["team", "owner"]
+    keys = level_keys(by)
     frames = []
     for flag in RISK_FLAGS:  # four flags
         hit = risks[flag].fillna(False).astype(bool)

@@ -4,7 +4,7 @@ A lead is a real opportunity only with Budget, Authority, Need and a Time window
 covers the open deals in the first ``early_stages`` open stages of their model (two by
 default) and reads the four evidence fields of :data:`BANT_ITEMS`. Each item is ``True``
 (met), ``False`` (missing) or ``<NA>`` (not recorded: the column is absent from the
-team's export, see :class:`pipereview.diagnostics._process.MissingColumn`). ``bant_missing`` lists the
+team's export, see :class:`pipereview.diagnostics._evidence.MissingColumn`). ``bant_missing`` lists the
 recorded fields that are not met, ``bant_unchecked`` those the data does not record, and
 ``bant_complete`` is True (all four met), False (a recorded item is missing) or ``<NA>``
 (none missing, but not all recorded: not checked). :func:`process_rollup` then sums the process gaps
@@ -29,16 +29,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from pipereview.core._errors import InputError
-from pipereview.diagnostics._process import (
+from pipereview.diagnostics._evidence import (
     EvidenceCodes,
     MissingColumn,
-    ModelArg,
     assemble,
     check_columns,
     columns_missing,
@@ -46,6 +44,8 @@ from pipereview.diagnostics._process import (
     model_groups,
     open_positions,
 )
+from pipereview.diagnostics._grouping import Level, level_keys
+from pipereview.diagnostics._labels import ModelArg
 
 __all__ = ["BANT_COLUMNS", "BANT_ITEMS", "bant_check", "missed_criteria", "process_rollup"]
 
@@ -124,15 +124,8 @@ def bant_check(snapshot: pd.DataFrame, model: ModelArg = None, *,
 
 # --- roll-ups ----------------------------------------------------------------------------
 
-def _group_keys(by: Literal["rep", "team"]) -> list[str]:
-    if by not in ("rep", "team"):
-        raise InputError(f"by must be 'rep' or 'team', got {by!r}", expected="'rep' or 'team'",
-                         hint="pass by='rep' for one row per rep, by='team' for one per team")
-    return ["team", "owner"] if by == "rep" else ["team"]
-
-
 def missed_criteria(
-    gaps: pd.DataFrame, *, by: Literal["rep", "team"] = "team", column: str = "missing"
+    gaps: pd.DataFrame, *, by: Level = "team", column: str = "missing"
 ) -> pd.DataFrame:
     """How often each criterion is missing, per team (or rep), ranked: a tidy table with
     the group keys, ``field``, ``deals`` (open deals missing it) and ``rank`` (1 = most
@@ -145,7 +138,7 @@ def missed_criteria(
     0    T       coach      2     1
     1    T  quote_sent      1     2
     """
-    keys = _group_keys(by)
+    keys = level_keys(by)
     long = gaps[[*keys, column]].explode(column).dropna(subset=[column])
     long = long.rename(columns={column: "field"})
     counts = long.groupby([*keys, "field"], sort=False).size().rename("deals").reset_index()
@@ -166,7 +159,7 @@ def _ranked(table: pd.DataFrame, keys: list[str], top: int | None) -> pd.Series:
 
 
 def process_rollup(
-    gaps: pd.DataFrame, bant: pd.DataFrame, *, by: Literal["rep", "team"] = "rep",
+    gaps: pd.DataFrame, bant: pd.DataFrame, *, by: Level = "rep",
     top: int | None = 3,
 ) -> pd.DataFrame:
     """Per rep (``by="rep"``: team and owner) or per team: the process gaps in numbers.
@@ -197,7 +190,7 @@ def process_rollup(
     >>> roll.loc[0, "most_missed"], roll.loc[0, "bant_missing"]
     ((('budget_confirmed', 1),), (('need_confirmed', 1), ('timeline_confirmed', 1)))
     """
-    keys = _group_keys(by)
+    keys = level_keys(by)
     currency = (gaps["currency"].astype(str).fillna("") if "currency" in gaps.columns
                 else pd.Series("", index=gaps.index, dtype=str))
     work = gaps[keys].assign(open_deals=1, inflated_deals=gaps["inflated"].astype("int64"),

@@ -143,7 +143,7 @@ def column_label(column: str, lang: str = "en") -> str:
     if column in _LABELS:
         en, zh = _LABELS[column]
         return zh if lang == "zh" else en
-    from pipereview.diagnostics._process import criterion_label
+    from pipereview.diagnostics._labels import criterion_label
 
     return criterion_label(column, lang)
 

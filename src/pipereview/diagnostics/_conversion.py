@@ -22,21 +22,17 @@ the deal's later rows up to the as-of week.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
-from pipereview.core._errors import InputError
 from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import ForecastSettings, win_rates
+from pipereview.diagnostics._grouping import Level, level_keys
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = ["CONVERSION_COLUMNS", "OUTCOMES", "VELOCITY_COLUMNS", "cohort_conversion",
            "sales_velocity"]
-
-Level = Literal["team", "rep"]
 
 #: The exclusive outcomes of a cohort entry; they add up to ``entered``.
 OUTCOMES: tuple[str, ...] = ("won", "lost", "advanced_open", "still_at_stage", "dropped")
@@ -53,12 +49,6 @@ VELOCITY_COLUMNS: tuple[str, ...] = (
     "avg_won_amount", "median_cycle_days", "cycle_basis", "velocity_per_day",
     "velocity_per_week",
 )
-
-
-def _check_level(by: str) -> None:
-    if by not in ("team", "rep"):
-        raise InputError(f"by must be 'team' or 'rep', got {by!r}", expected="'team' or 'rep'",
-                         hint="pass by='team' for one row per team, by='rep' for one per rep")
 
 
 def _week(as_of: str | Week) -> Week:
@@ -85,16 +75,27 @@ def cohort_conversion(history: pd.DataFrame | PreparedHistory, *, as_of: str | W
     Rates are shares of ``entered``, NaN below ``min_cohort`` entries. Every open stage
     of the model is listed in model order. A rep's cohort is the entries made under them.
     """
-    _check_level(by)
+    level_keys(by)
     week = _week(as_of)
     prep = as_prepared(history).upto(week)
-    rows = prep.frame
-    cols = list(CONVERSION_COLUMNS)
-    if rows.empty:
-        return pd.DataFrame(columns=cols)
-    # every text column as integer codes (deal keys and weeks in sorted order, so that
-    # code order is text order); texts come back only for the few output groups
-    key_all, week_all = prep.deal, prep.week
+    if prep.frame.empty:
+        return pd.DataFrame(columns=list(CONVERSION_COLUMNS))
+    code_of, names_of = _text_codes(prep.frame, by)
+    order = prep.order  # by deal, then week (stable)
+    entries = _cohort_entries(prep, {k: v[order] for k, v in code_of.items()},
+                              len(names_of["team"]), week, window_weeks)
+    first_group = pd.DataFrame({k: code_of[k][order] for k in ("team", "owner", "stage_model")}
+                               ).drop_duplicates()
+    groups = pd.DataFrame({k: _names(names_of[k], first_group[k].to_numpy())
+                           for k in ("team", "owner", "stage_model")})
+    return _outcome_table(entries, names_of, groups, min_cohort)
+
+
+def _text_codes(rows: pd.DataFrame, by: Level
+                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Every text column a cohort is grouped by as integer codes, and the texts of the
+    codes (``owner`` is one blank code by team); texts come back only for the few output
+    groups."""
     texts = {"team": rows["team"], "owner": rows["owner"] if by == "rep" else None,
              "stage_model": rows["stage_model"].astype("str"), "stage": rows["stage"].astype("str")}
     code_of: dict[str, np.ndarray] = {}
@@ -105,14 +106,20 @@ def cohort_conversion(history: pd.DataFrame | PreparedHistory, *, as_of: str | W
         else:
             found, uniques = pd.factorize(values)
             code_of[name], names_of[name] = found, np.asarray(uniques, dtype=object)
+    return code_of, names_of
+
+
+def _cohort_entries(prep: PreparedHistory, codes: dict[str, np.ndarray], n_teams: int,
+                    week: Week, window_weeks: int) -> pd.DataFrame:
+    """One row per stage entry in the window (``codes`` in the order of ``prep.order``):
+    its group codes, whether the deal later reached a later stage and its exclusive
+    outcome as of the deal's last row."""
+    order = prep.order
     mondays = prep.week_mondays.astype("datetime64[D]")
     pos_all = np.where(prep.is_open, prep.position, -1)
-    won_all, lost_all = prep.is_won, prep.is_lost
-    order = prep.order  # by deal, then week (stable)
-    key, wk = key_all[order], week_all[order]
-    team, owner = code_of["team"][order], code_of["owner"][order]
-    model, stage = code_of["stage_model"][order], code_of["stage"][order]
-    pos, won_f, lost_f = pos_all[order], won_all[order], lost_all[order]
+    key, wk = prep.deal[order], prep.week[order]
+    team, stage = codes["team"], codes["stage"]
+    pos, won_f, lost_f = pos_all[order], prep.is_won[order], prep.is_lost[order]
     monday = mondays[wk]
     first_row = np.ones(len(key), dtype=bool)
     first_row[1:] = key[1:] != key[:-1]
@@ -130,17 +137,24 @@ def cohort_conversion(history: pd.DataFrame | PreparedHistory, *, as_of: str | W
     last_of_run = np.flatnonzero(np.r_[key[1:] != key[:-1], True])
     run = np.cumsum(first_row) - 1
     deal_last = last_of_run[run[entry]]
-    team_last = np.full(len(names_of["team"]) + 1, -1)
+    team_last = np.full(n_teams + 1, -1)
     np.maximum.at(team_last, team, wk)  # each team's latest stored week (as a code)
     in_export = wk[deal_last] == team_last[team[entry]]
     won, lost = won_f[deal_last], lost_f[deal_last]
     still_open = ~won & ~lost & in_export
     later = pos[deal_last] > pos[entry]
-    entries = pd.DataFrame({
-        "team": team[entry], "owner": owner[entry], "stage_model": model[entry],
-        "stage": stage[entry], "reached_next": later_best[entry] > pos[entry],
+    return pd.DataFrame({
+        "team": team[entry], "owner": codes["owner"][entry],
+        "stage_model": codes["stage_model"][entry], "stage": stage[entry],
+        "reached_next": later_best[entry] > pos[entry],
         "won": won, "lost": lost, "advanced_open": still_open & later,
         "still_at_stage": still_open & ~later, "dropped": ~won & ~lost & ~in_export})
+
+
+def _outcome_table(entries: pd.DataFrame, names_of: dict[str, np.ndarray],
+                   groups: pd.DataFrame, min_cohort: int) -> pd.DataFrame:
+    """The entries counted per group and open stage (every open stage of each group's
+    model, in model order), with the rates."""
     keys4 = ["team", "owner", "stage_model", "stage"]
     valid = (entries[keys4].to_numpy() >= 0).all(axis=1)  # a missing text is not a group
     grouped = entries[valid].groupby(keys4, sort=False)
@@ -149,10 +163,6 @@ def cohort_conversion(history: pd.DataFrame | PreparedHistory, *, as_of: str | W
     counted.index = pd.MultiIndex.from_arrays(
         [_names(names_of[k], counted.index.get_level_values(k).to_numpy()) for k in keys4],
         names=keys4)
-    first_group = pd.DataFrame({"team": team, "owner": owner, "stage_model": model}
-                               ).drop_duplicates()
-    groups = pd.DataFrame({k: _names(names_of[k], first_group[k].to_numpy())
-                           for k in ("team", "owner", "stage_model")})
     grids = []
     for name in groups["stage_model"].unique():  # loops over stage models
         stages = pd.DataFrame({"stage": [s.key for s in load_stage_model(name).open_stages]})
@@ -168,7 +178,7 @@ def cohort_conversion(history: pd.DataFrame | PreparedHistory, *, as_of: str | W
         out[rate] = out[column] / enough
     out["open_rate"] = (out["advanced_open"] + out["still_at_stage"]) / enough
     out = out.sort_values(["team", "owner", "stage_order"], kind="stable", ignore_index=True)
-    result: pd.DataFrame = out[cols]
+    result: pd.DataFrame = out[list(CONVERSION_COLUMNS)]
     return result
 
 
@@ -202,43 +212,19 @@ def sales_velocity(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week
     >>> round(float(v.loc[0, "velocity_per_day"]), 4)  # 1 x 2/3 x 400 / 75
     3.5556
     """
-    _check_level(by)
+    keys = level_keys(by)
     settings = settings or ForecastSettings()
     week = _week(as_of)
-    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
-            "stage_model", "stage", "amount", "currency", "close_date", "created_date"]
     prep = as_prepared(history).upto(week)
     rows = prep.frame
-    keys = ["team"] if by == "team" else ["team", "owner"]
     if rows.empty:
         return pd.DataFrame(columns=list(VELOCITY_COLUMNS))
-    # each deal's first Monday and latest row, found on integer codes (the million rows
-    # are never reordered: only the latest rows, one per deal, are taken)
-    order = prep.order
-    codes = prep.deal[order]
-    ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])
-    starts = np.r_[0, ends[:-1] + 1]
-    first_monday = prep.monday[order][starts]  # per deal, in the order of ``ends``
-    latest = rows[[c for c in used if c in rows]].iloc[order[ends]].assign(
-        deal_key=prep.deal_key.iloc[order[ends]], _first=first_monday)
     team_last = rows.groupby("team")["snapshot_week"].transform("max")
     now = (rows["snapshot_week"] == team_last).to_numpy(dtype=bool)
     open_now = rows.loc[now & prep.is_open, keys].groupby(keys).size().rename("open_deals")
     current = rows.loc[now, [*keys, "currency"] if "currency" in rows else keys]
-    rates = win_rates(prep, week, by=keys, settings=settings).set_index(keys)
-    won_flag = prep.is_won[order[ends]]
-    won = latest[won_flag]
-    start, end = rates["window_start"].iloc[0], rates["window_end"].iloc[0]
-    won = won[(won["close_date"] >= start) & (won["close_date"] <= end)]
-    created = (won["created_date"] if "created_date" in won
-               else pd.Series(pd.NaT, index=won.index, dtype="datetime64[ns]"))
-    began = created.fillna(won["_first"])
-    won = won.assign(_cycle=(won["close_date"] - began).dt.days.astype(float),
-                     _known=created.notna())
-    stats = won.groupby(keys).agg(won_in_window=("amount", "size"),
-                                  avg_won_amount=("amount", "mean"),
-                                  median_cycle_days=("_cycle", "median"),
-                                  _known=("_known", "mean"))
+    rates = win_rates(prep, week, group_columns=keys, settings=settings).set_index(keys)
+    stats = _won_stats(prep, keys, rates["window_start"].iloc[0], rates["window_end"].iloc[0])
     currency = current.groupby(keys)["currency"].agg(
         lambda c: ", ".join(sorted(set(c.dropna().astype(str)) - {""}))) if "currency" in \
         current else pd.Series("", index=open_now.index)
@@ -260,3 +246,34 @@ def sales_velocity(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week
         out["owner"] = ""
     out["currency"] = out["currency"].fillna("")
     return out.sort_values(keys, kind="stable", ignore_index=True)[list(VELOCITY_COLUMNS)]
+
+
+def _won_stats(prep: PreparedHistory, keys: list[str], start: pd.Timestamp, end: pd.Timestamp
+               ) -> pd.DataFrame:
+    """Per group, the deals won with a close date from ``start`` to ``end`` (their latest
+    row): how many, their average amount, their median cycle in days and the share whose
+    cycle starts at a known created date (``_known``)."""
+    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
+            "stage_model", "stage", "amount", "currency", "close_date", "created_date"]
+    rows = prep.frame
+    # each deal's first Monday and latest row, found on integer codes (the million rows
+    # are never reordered: only the latest rows, one per deal, are taken)
+    order = prep.order
+    codes = prep.deal[order]
+    ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])
+    starts = np.r_[0, ends[:-1] + 1]
+    first_monday = prep.monday[order][starts]  # per deal, in the order of ``ends``
+    latest = rows[[c for c in used if c in rows]].iloc[order[ends]].assign(
+        deal_key=prep.deal_key.iloc[order[ends]], _first=first_monday)
+    won = latest[prep.is_won[order[ends]]]
+    won = won[(won["close_date"] >= start) & (won["close_date"] <= end)]
+    created = (won["created_date"] if "created_date" in won
+               else pd.Series(pd.NaT, index=won.index, dtype="datetime64[ns]"))
+    began = created.fillna(won["_first"])
+    won = won.assign(_cycle=(won["close_date"] - began).dt.days.astype(float),
+                     _known=created.notna())
+    stats: pd.DataFrame = won.groupby(keys).agg(won_in_window=("amount", "size"),
+                                                avg_won_amount=("amount", "mean"),
+                                                median_cycle_days=("_cycle", "median"),
+                                                _known=("_known", "mean"))
+    return stats

@@ -41,6 +41,7 @@ import pandas as pd
 
 from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
+from pipereview.diagnostics._grouping import group_columns_of
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = [
@@ -78,9 +79,11 @@ def as_of_day(week: Week | str) -> pd.Timestamp:
 
 
 # --- new deals ----------------------------------------------------------------------------
-def new_deal_counts(history: pd.DataFrame | PreparedHistory, *, by: Sequence[str] = ("team",)
+def new_deal_counts(history: pd.DataFrame | PreparedHistory, *,
+                    group_columns: Sequence[str] = ("team",), by: Sequence[str] | None = None
                     ) -> pd.DataFrame:
-    """New deals per group and stored week: ``[*by, week, new_deals]``, one row for every
+    """New deals per group and stored week: ``[*group_columns, week, new_deals]`` (``by=``,
+    the old name of ``group_columns``, is deprecated), one row for every
     stored week of each group from its team's first; ``new_deals`` is NaN in the team's
     first stored week. A deal counts in the week of its first stored row, in the group of
     that row.
@@ -91,8 +94,8 @@ def new_deal_counts(history: pd.DataFrame | PreparedHistory, *, by: Sequence[str
     >>> new_deal_counts(h).to_dict("records")
     [{'team': 'T', 'week': '2026-W46', 'new_deals': nan}, {'team': 'T', 'week': '2026-W47', 'new_deals': 1.0}]
     """
+    keys = group_columns_of("new_deal_counts", by, group_columns)
     prep = as_prepared(history)
-    keys = list(by)
     frame = prep.frame
     columns = [*keys, "week", "new_deals"]
     if prep.empty:
@@ -117,9 +120,11 @@ def new_deal_counts(history: pd.DataFrame | PreparedHistory, *, by: Sequence[str
 
 
 def new_deals(history: pd.DataFrame | PreparedHistory, week: Week | str, *,
-              by: Sequence[str] = ("team",), weeks: int = 1) -> pd.DataFrame:
+              group_columns: Sequence[str] = ("team",), weeks: int = 1,
+              by: Sequence[str] | None = None) -> pd.DataFrame:
     """New deals per group in ``week`` (or the ``weeks`` stored weeks ending with it):
-    ``[*by, new_deals]``; NaN when the window holds only the team's first stored week.
+    ``[*group_columns, new_deals]`` (``by=``, the old name of ``group_columns``, is
+    deprecated); NaN when the window holds only the team's first stored week.
 
     >>> h = pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W47", "2026-W47"],
     ...     "team": "T", "deal_id": ["a", "a", "b"], "stage_model": "generic_4",
@@ -127,12 +132,13 @@ def new_deals(history: pd.DataFrame | PreparedHistory, week: Week | str, *,
     >>> new_deals(h, "2026-W47").to_dict("records")
     [{'team': 'T', 'new_deals': 1.0}]
     """
+    keys = group_columns_of("new_deals", by, group_columns)
     week = _week(week)
     prep = as_prepared(history).upto(week)
-    counts = new_deal_counts(prep, by=by)
+    counts = new_deal_counts(prep, group_columns=keys)
     start = str(week - (weeks - 1))
     part = counts[(counts["week"] >= start) & (counts["week"] <= str(week))]
-    out = part.groupby(list(by))["new_deals"].sum(min_count=1).reset_index()
+    out = part.groupby(keys)["new_deals"].sum(min_count=1).reset_index()
     return out
 
 

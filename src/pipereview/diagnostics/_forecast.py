@@ -42,10 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipereview.core._errors import ConfigError, InputError
+from pipereview.core._errors import ConfigError
 from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import coverage_needed, outlook
+from pipereview.diagnostics._grouping import Level, group_columns_of, level_keys
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 from pipereview.history._trail import deal_key  # noqa: F401 (imported from here by callers)
@@ -186,13 +187,15 @@ def weighted_rows(snapshot: pd.DataFrame, all_facts: pd.DataFrame, period: str |
 
 
 def category_rollup(snapshot: pd.DataFrame, *, period: str | None = None,
-                    by: Sequence[str] = ("team",)) -> pd.DataFrame:
-    """Open pipeline per group and forecast category: ``deals``, ``amount``, ``weighted``
-    and ``cumulative_amount`` (commit, then commit + best case, ...). Every category of
-    :data:`OPEN_CATEGORIES` gets a row, zero when empty.
+                    group_columns: Sequence[str] = ("team",), by: Sequence[str] | None = None
+                    ) -> pd.DataFrame:
+    """Open pipeline per group (``group_columns``; ``by=``, their old name, is deprecated)
+    and forecast category: ``deals``, ``amount``, ``weighted`` and ``cumulative_amount``
+    (commit, then commit + best case, ...). Every category of :data:`OPEN_CATEGORIES` gets
+    a row, zero when empty.
     """
+    keys = [*group_columns_of("category_rollup", by, group_columns), "currency"]
     deals = weighted_pipeline(snapshot, period=period)
-    keys = [*by, "currency"]
     sums = deals.groupby([*keys, "forecast_category"]).agg(
         deals=("amount", "size"), amount=("amount", "sum"), weighted=("weighted", "sum"))
     groups = deals[keys].drop_duplicates().sort_values(keys)
@@ -221,27 +224,30 @@ def won_deals(history: pd.DataFrame | PreparedHistory, period: str | None, as_of
     return result
 
 
-def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *, by: Sequence[str] = ("team",),
-              settings: ForecastSettings | None = None) -> pd.DataFrame:
-    """Per group: deals ``won`` and ``lost`` with a close date in the trailing window
-    (``window_start`` .. the as-of week's Sunday) and ``win_rate`` = won / (won + lost),
-    NaN when fewer than ``min_closed_deals`` closed. Counts deals, not amounts.
+def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *,
+              group_columns: Sequence[str] = ("team",), settings: ForecastSettings | None = None,
+              by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per group (``group_columns``; ``by=``, their old name, is deprecated): deals ``won``
+    and ``lost`` with a close date in the trailing window (``window_start`` .. the as-of
+    week's Sunday) and ``win_rate`` = won / (won + lost), NaN when fewer than
+    ``min_closed_deals`` closed. Counts deals, not amounts.
     """
+    keys = group_columns_of("win_rates", by, group_columns)
     settings = settings or ForecastSettings()
     as_of = as_week(as_of)
     end = pd.Timestamp(as_of.sunday)
     start = end - pd.Timedelta(weeks=settings.win_rate_weeks) + pd.Timedelta(days=1)
     prep = _in_week_order(history, as_of)
     last = _last_rows(prep)
-    latest = prep.frame[[*by, "close_date"]].iloc[last]
+    latest = prep.frame[[*keys, "close_date"]].iloc[last]
     closed = latest.assign(won=prep.is_won[last].astype("int64"),
                            lost=prep.is_lost[last].astype("int64"))
     closed = closed[(closed["won"] + closed["lost"] > 0) & (closed["close_date"] >= start)
                     & (closed["close_date"] <= end)]
-    groups = latest[list(by)].drop_duplicates()
-    out = groups.merge(closed.groupby(list(by))[["won", "lost"]].sum().reset_index(),
-                       on=list(by), how="left").fillna({"won": 0, "lost": 0})
-    out = out.astype({"won": "int64", "lost": "int64"}).sort_values(list(by))
+    groups = latest[keys].drop_duplicates()
+    out = groups.merge(closed.groupby(keys)[["won", "lost"]].sum().reset_index(),
+                       on=keys, how="left").fillna({"won": 0, "lost": 0})
+    out = out.astype({"won": "int64", "lost": "int64"}).sort_values(keys)
     total = out["won"] + out["lost"]
     out["win_rate"] = (out["won"] / total).where(total >= settings.min_closed_deals)
     out["window_start"] = start
@@ -250,9 +256,10 @@ def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *, by:
 
 
 def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, period: str,
-                    as_of: Week | str, *, by: str = "team",
+                    as_of: Week | str, *, by: Level = "team",
                     settings: ForecastSettings | None = None) -> pd.DataFrame:
-    """The period's forecast per team (``by="team"``) or per rep (``by="owner"``).
+    """The period's forecast per team (``by="team"``) or per rep (``by="rep"``; the old
+    value ``"owner"`` is deprecated).
 
     Columns: the group, ``currency``, ``target``, ``won_deals``, ``won_to_date``,
     ``open_deals``, ``open_in_period``, ``commit_in_period``, ``best_case_in_period``,
@@ -265,7 +272,7 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
     """
     settings = settings or ForecastSettings()
     as_of = as_week(as_of)
-    keys = group_keys(by)
+    keys = level_keys(by, owner_alias="period_forecast")
     history = as_prepared(history)
     upto = history.upto(as_of)
     now = latest_mask(upto)
@@ -307,12 +314,6 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
     return out.reset_index(drop=True)
 
 
-def group_keys(by: str) -> list[str]:
-    if by not in ("team", "owner"):
-        raise InputError(f"by={by!r}: forecasts are per 'team' or per 'owner'", hint="pass by='team' or by='owner'")
-    return ["team"] if by == "team" else ["team", "owner"]
-
-
 def targets_for(targets: pd.DataFrame, period: str, keys: list[str]) -> pd.DataFrame:
     """The period's targets per group: ``target`` and ``currency``."""
     owner = targets["owner"].fillna("").astype("str")
@@ -324,7 +325,7 @@ def targets_for(targets: pd.DataFrame, period: str, keys: list[str]) -> pd.DataF
 
 def _with_win_rate(out: pd.DataFrame, history: PreparedHistory, as_of: Week, keys: list[str],
                    settings: ForecastSettings) -> pd.DataFrame:
-    rates = win_rates(history, as_of, by=keys, settings=settings)
+    rates = win_rates(history, as_of, group_columns=keys, settings=settings)
     rates = rates.assign(closed_in_window=rates["won"] + rates["lost"])
     out = out.merge(rates[[*keys, "closed_in_window", "win_rate"]], on=keys, how="left")
     out["win_rate_source"] = np.where(out["win_rate"].notna(), keys[-1], "")

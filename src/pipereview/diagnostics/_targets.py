@@ -41,7 +41,8 @@ import pandas as pd
 from pipereview.core._errors import ConfigError, InputError, Problem
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import plan_deviation
-from pipereview.diagnostics._forecast import as_week, group_keys, won_deals
+from pipereview.diagnostics._forecast import as_week, won_deals
+from pipereview.diagnostics._grouping import Level, level_keys
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory
 
@@ -273,9 +274,10 @@ def load_targets(path: str | Path) -> pd.DataFrame:
 
 
 def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, period: str,
-             as_of: Week | str, *, by: str = "team", settings: PlanSettings | None = None
+             as_of: Week | str, *, by: Level = "team", settings: PlanSettings | None = None
              ) -> pd.DataFrame:
-    """Progress of each target of ``period`` (team totals, or reps with ``by="owner"``):
+    """Progress of each target of ``period`` (team totals, or reps with ``by="rep"``; the
+    old value ``"owner"`` is deprecated):
     ``plan_to_date``, ``won_to_date`` (:func:`pipereview.diagnostics._forecast.won_deals`),
     ``deviation`` = won - plan, ``deviation_pct`` = deviation / plan, and the deviation
     in points of the target (:func:`pipereview.diagnostics._figures.plan_deviation`): ``expected_share``
@@ -296,9 +298,9 @@ def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, per
     """
     settings = settings or PlanSettings()
     as_of = as_week(as_of)
-    keys = group_keys(by)
+    keys = level_keys(by, owner_alias="progress")
     owner = targets["owner"].fillna("")
-    rows = targets[(targets["period"] == period) & ((owner == "") if by == "team"
+    rows = targets[(targets["period"] == period) & ((owner == "") if keys == ["team"]
                                                      else (owner != ""))]
     out = rows[[*keys, "currency", "amount"]].rename(columns={"amount": "target"})
     out = out.sort_values(keys).reset_index(drop=True)

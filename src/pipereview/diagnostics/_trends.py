@@ -40,16 +40,13 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core._weeks import Week
-from pipereview.diagnostics._figures import new_deal_counts, new_deals
+from pipereview.diagnostics._figures import new_deal_counts
 from pipereview.diagnostics._forecast import (
     ForecastSettings,
     as_week,
-    latest_mask,
-    period_forecast,
-    weighted_rows,
-    win_rates,
-    won_deals,
+    targets_for,
 )
+from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = ["METRICS", "TrendSettings", "quarter_of", "rep_comparison", "weekly_metrics"]
@@ -84,33 +81,193 @@ def quarter_of(week: Week | str) -> str:
     return f"{thursday.year}-Q{(thursday.month - 1) // 3 + 1}"
 
 
-def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.Timestamp,
-                keys: list[str], targets: pd.DataFrame | None, settings: TrendSettings
-                ) -> pd.DataFrame:
-    """Every metric per group as of ``as_of``; flows counted from ``first`` to its Sunday."""
-    upto = as_prepared(history).upto(as_of)
-    now = latest_mask(upto)
-    snap = upto.frame[now]
-    end = pd.Timestamp(as_of.sunday)
-    pipe = weighted_rows(snap, upto.take(now).stage_facts(), None).groupby(keys).agg(
-        open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
-        open_deals=("amount", "size"))
-    span = max(1, ((end - first).days + 1) // 7)
-    new = new_deals(upto, as_of, by=keys, weeks=span).set_index(keys)["new_deals"]
-    closed = won_deals(upto, None, as_of)
-    won = closed[closed["close_date"].between(first, end)].groupby(keys)["amount"].sum()
-    rates = win_rates(upto, as_of, by=keys, settings=settings.forecast).set_index(keys)
-    out = snap[keys].drop_duplicates().set_index(keys).join(pipe).join(new)
-    out = out.join(won.rename("won_amount")).join(rates[["won", "lost", "win_rate"]])
-    counts = ("open_pipeline", "weighted_pipeline", "open_deals", "won_amount", "won", "lost")
-    out = out.fillna(dict.fromkeys(counts, 0))
+def _group_weeks(prep: PreparedHistory, keys: list[str], wanted: list[Week],
+                 flow_weeks: int, targets: pd.DataFrame | None, settings: TrendSettings
+                 ) -> pd.DataFrame:
+    """Every metric per group (``keys``: team, or team and owner) as of each ``wanted``
+    week W, all weeks at once (the latest row of each deal up to W from an as-of join):
+    the open pipeline of the team's latest stored week up to W; flows (new deals, won
+    amount) over the ``flow_weeks`` weeks ending with W; the win rate over its trailing
+    window; the coverage of W's quarter when ``targets`` are given; ``deals`` (open now
+    plus closed in the window). One row per group in the team's latest snapshot."""
+    weeks = _WeekAxis(list(prep.weeks), wanted)
+    rows = _coded_rows(prep, weeks, keys)
+    want = np.array(sorted({weeks.code(w) for w in wanted}), dtype=np.int64)
+    out = _snapshot_weeks(rows, weeks, keys, want)
+    index = [*keys, "_w"]
+    out["new_deals"] = _new_deal_weeks(prep, keys, weeks, want, flow_weeks).reindex(
+        out.index).to_numpy(dtype=float)
+    won, to_date = _won_weeks(rows, weeks, keys, want, flow_weeks)
+    out["won_amount"], out["won_to_date"] = won, to_date
+    out = out.join(_closed_weeks(rows, weeks, keys, want, settings.forecast.win_rate_weeks))
+    counts_cols = ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period",
+                   "won_amount", "won_to_date", "won", "lost")
+    out = out.fillna(dict.fromkeys(counts_cols, 0))
+    total = out["won"] + out["lost"]
+    out["win_rate"] = (out["won"] / total).where(total >= settings.forecast.min_closed_deals)
     out["coverage"] = np.nan
     if targets is not None:
-        fc = period_forecast(upto, targets, quarter_of(as_of), as_of,
-                             by=keys[-1], settings=settings.forecast).set_index(keys)
-        out["coverage"] = fc["coverage"]
+        out = out.reset_index()
+        target = pd.Series(np.nan, index=out.index)
+        quarters = {q: targets_for(targets, q, keys)["target"]  # one per quarter
+                    for q in {quarter_of(weeks.names[w]) for w in want}}
+        for code in want.tolist():  # one lookup per week, never per deal
+            goals = quarters[quarter_of(weeks.names[code])]
+            at = out["_w"] == code
+            groups = (out.loc[at, "team"] if keys == ["team"]
+                      else pd.MultiIndex.from_frame(out.loc[at, keys]))
+            target[at] = goals.reindex(groups).to_numpy()
+        remaining = (target - out["won_to_date"]).clip(lower=0)
+        out["coverage"] = out["open_in_period"] / remaining.where(remaining > 0)
+        out = out.set_index(index)
     out["deals"] = out["open_deals"] + out["won"] + out["lost"]
-    return out.reset_index()
+    out = out.reset_index()
+    out["week"] = np.asarray(weeks.names, dtype=object)[out["_w"].to_numpy()]
+    return out.drop(columns=["_w", "_rows"])
+
+
+class _WeekAxis:
+    """Every calendar week from the first stored (or wanted) week to the last: names,
+    Mondays, Sundays and the bounds of each one's quarter; a week's code is its offset."""
+
+    def __init__(self, stored: list[str], wanted: list[Week]) -> None:
+        ends = [Week.parse(w) for w in stored[:1] + stored[-1:]] + list(wanted)
+        first, last = min(ends, key=str), max(ends, key=str)
+        self.first = first
+        self.names = [str(first + i) for i in range(self.code(last) + 1)]
+        self.stored = np.array([self.code(Week.parse(w)) for w in stored], dtype=np.int64)
+        self.mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday)
+                                         for w in self.names])
+        self.sundays = self.mondays + pd.Timedelta(days=6)
+        quarters = {q: period_bounds(q) for q in {quarter_of(w) for w in self.names}}
+        self.quarter_first = pd.Series([quarters[quarter_of(w)][0] for w in self.names])
+        self.quarter_last = pd.Series([quarters[quarter_of(w)][1] for w in self.names])
+
+    def code(self, week: Week) -> int:
+        return (week.monday - self.first.monday).days // 7
+
+
+def _coded_rows(prep: PreparedHistory, weeks: _WeekAxis, keys: list[str]) -> pd.DataFrame:
+    """The rows the metrics read, with deal codes ``_k`` (in order of appearance), week
+    codes ``_w``, closed/open flags, the probability used ``_p`` and the close date's
+    week ``_cw``; sorted by week."""
+    history = prep.frame
+    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", *keys, "stage",
+            "stage_model", "amount", "probability", "forecast_category", "close_date",
+            "created_date"]
+    rows = history[[c for c in dict.fromkeys(used) if c in history]].reset_index(drop=True)
+    # deals coded in order of appearance (sums then add up in the same order as ever)
+    appearance = (pd.factorize(prep.deal)[0] if not (prep.deal < 0).any()
+                  else pd.factorize(prep.deal_key)[0])
+    model_p = pd.Series(prep.model_probability, index=rows.index)
+    rows = rows.assign(
+        _k=appearance, _w=weeks.stored[prep.week], _won=prep.is_won, _lost=prep.is_lost,
+        _open=prep.is_open,
+        # the probability weighted_pipeline uses: the snapshot's, else the stage model's
+        _p=(rows["probability"].where(rows["probability"].notna(), model_p)
+            if "probability" in rows else model_p).astype(float).to_numpy())
+    close_monday = (rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week,
+                                                         unit="D")).dt.normalize()
+    first = weeks.mondays[0]
+    rows["_cw"] = ((close_monday - first).dt.days // 7).fillna(-10**9).astype(np.int64)
+    if not rows["_w"].is_monotonic_increasing:  # latest row = last (a store's history is)
+        rows = rows.sort_values("_w", kind="stable", ignore_index=True)
+    return rows
+
+
+def _snapshot_weeks(rows: pd.DataFrame, weeks: _WeekAxis, keys: list[str], want: np.ndarray
+                    ) -> pd.DataFrame:
+    """Per group and wanted week W: the open pipeline of the team's latest stored week up
+    to W, and ``_rows`` (the group's rows in that week), indexed by ``[*keys, "_w"]``."""
+    index = [*keys, "_w"]
+    weighted = rows.loc[rows["_open"], [*index, "amount", "close_date", "_p"]]
+    weighted = weighted.assign(weighted=weighted["amount"] * weighted["_p"]).reset_index(
+        drop=True)  # as weighted_pipeline weighs them, without the columns not summed here
+    snap = weighted.groupby(index).agg(
+        open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
+        open_deals=("amount", "size"))
+    due = weighted["close_date"].between(weeks.quarter_first[weighted["_w"]].to_numpy(),
+                                         weeks.quarter_last[weighted["_w"]].to_numpy())
+    snap["open_in_period"] = weighted[due.to_numpy()].groupby(index)["amount"].sum()
+    groups = rows.groupby(index).size().rename("_rows").to_frame().join(snap).reset_index()
+    # each team's latest stored week up to W (``_s``), for every W from its first
+    present = rows[["team", "_w"]].drop_duplicates().rename(columns={"_w": "_s"})
+    teams = present["team"].unique()
+    pairs = pd.DataFrame({"team": np.repeat(teams, len(want)),
+                          "_w": np.tile(want, len(teams))}).sort_values("_w", kind="stable")
+    pairs = pd.merge_asof(pairs, present.assign(_w=present["_s"]).sort_values("_w"),
+                          on="_w", by="team", direction="backward").dropna(subset=["_s"])
+    pairs["_s"] = pairs["_s"].astype(np.int64)
+    out = pairs.merge(groups.rename(columns={"_w": "_s"}), on=["team", "_s"])
+    return out.drop(columns="_s").set_index(index).sort_index()
+
+
+def _new_deal_weeks(prep: PreparedHistory, keys: list[str], weeks: _WeekAxis, want: np.ndarray,
+                    flow_weeks: int) -> pd.Series:
+    """New deals per group in the ``flow_weeks`` weeks ending with each wanted week
+    (:func:`pipereview.diagnostics._figures.new_deal_counts`); NaN when the window holds
+    only the team's first stored week."""
+    counted = new_deal_counts(prep, group_columns=keys)
+    counted = counted.assign(_w=[weeks.code(Week.parse(w)) for w in counted["week"]])
+    if flow_weeks == 1:
+        return counted.set_index([*keys, "_w"])["new_deals"]
+    parts = []
+    for code in want.tolist():  # one per wanted week, on the small table of counts
+        part = counted[(counted["_w"] > code - flow_weeks) & (counted["_w"] <= code)]
+        parts.append(part.groupby(keys)["new_deals"].sum(min_count=1).reset_index()
+                     .assign(_w=code))
+    found = pd.concat(parts, ignore_index=True) if parts else counted.iloc[:0]
+    return found.set_index([*keys, "_w"])["new_deals"]
+
+
+def _pairs(rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int, want: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """(row position of the deal's latest row up to W, W) for the deals in ``mask`` and
+    the wanted weeks up to ``span - 1`` weeks after their close date's week."""
+    k, w = _candidates(rows, mask, span, n_weeks)
+    keep = np.isin(w, want)
+    k, w = k[keep], w[keep]
+    pos = _latest_rows(rows, k, w)
+    ok = pos >= 0
+    return pos[ok], w[ok]
+
+
+def _won_weeks(rows: pd.DataFrame, weeks: _WeekAxis, keys: list[str], want: np.ndarray,
+               flow_weeks: int) -> tuple[pd.Series, pd.Series]:
+    """Per group and wanted week W: the amount won in the ``flow_weeks`` weeks ending with
+    W (the deal's latest row up to W won, its close date in them) and won to date in W's
+    quarter."""
+    close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
+    pos, w = _pairs(rows, rows["_won"].to_numpy(), max(15, flow_weeks), len(weeks.names), want)
+    won_rows = rows[[*keys, "amount", "_won"]].iloc[pos]  # only what is read
+    is_won = won_rows["_won"].to_numpy()
+    sundays = weeks.sundays[w].to_numpy()
+    start = (weeks.mondays[w] - pd.Timedelta(weeks=flow_weeks - 1)).to_numpy()
+    in_window = (close[pos] >= start) & (close[pos] <= sundays)
+    to_date = ((close[pos] >= weeks.quarter_first[w].to_numpy())
+               & (close[pos] <= np.minimum(weeks.quarter_last[w].to_numpy(), sundays)))
+    frame = pd.DataFrame({**{k: won_rows[k].to_numpy() for k in keys}, "_w": w,
+                          "amount": won_rows["amount"].to_numpy()})
+    index = [*keys, "_w"]
+    return (frame[is_won & in_window].groupby(index)["amount"].sum(),
+            frame[is_won & to_date].groupby(index)["amount"].sum())
+
+
+def _closed_weeks(rows: pd.DataFrame, weeks: _WeekAxis, keys: list[str], want: np.ndarray,
+                  span: int) -> pd.DataFrame:
+    """Per group and wanted week W: deals ``won`` and ``lost`` (latest row up to W) with a
+    close date in the ``span`` weeks ending with W's Sunday (the win rate's window)."""
+    close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
+    pos, w = _pairs(rows, (rows["_won"] | rows["_lost"]).to_numpy(), span, len(weeks.names),
+                    want)
+    latest = rows[[*keys, "_won", "_lost"]].iloc[pos]  # only what is read
+    start = weeks.sundays[w] - pd.Timedelta(weeks=span) + pd.Timedelta(days=1)
+    window = (close[pos] >= start.to_numpy()) & (close[pos] <= weeks.sundays[w].to_numpy())
+    closed = pd.DataFrame({**{k: latest[k].to_numpy() for k in keys}, "_w": w,
+                           "won": latest["_won"].to_numpy() & window,
+                           "lost": latest["_lost"].to_numpy() & window})
+    counts: pd.DataFrame = closed.groupby([*keys, "_w"])[["won", "lost"]].sum()
+    return counts
 
 
 def _latest_rows(rows: pd.DataFrame, deals: np.ndarray, weeks: np.ndarray) -> np.ndarray:
@@ -145,122 +302,6 @@ def _candidates(rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int
     return pairs // n_weeks, pairs % n_weeks
 
 
-def _team_weeks(prep: PreparedHistory, targets: pd.DataFrame | None,
-                settings: TrendSettings) -> pd.DataFrame:
-    """Every team metric for every stored week at once (what :func:`_metrics_at` gives
-    week by week), with as-of joins instead of one pass over the history per week."""
-    from pipereview.diagnostics._forecast import targets_for
-    from pipereview.diagnostics._waterfall import period_bounds
-
-    history = prep.frame
-    week_names = list(prep.weeks)
-    n = len(week_names)
-    mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday) for w in week_names])
-    sundays = mondays + pd.Timedelta(days=6)
-    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "stage",
-            "stage_model", "amount", "probability", "forecast_category", "close_date",
-            "created_date"]
-    rows = history[[c for c in used if c in history]].reset_index(drop=True)
-    # deals coded in order of appearance (sums then add up in the same order as ever)
-    appearance = (pd.factorize(prep.deal)[0] if not (prep.deal < 0).any()
-                  else pd.factorize(prep.deal_key)[0])
-    model_p = pd.Series(prep.model_probability, index=rows.index)
-    rows = rows.assign(
-        _k=appearance, _w=prep.week, _won=prep.is_won, _lost=prep.is_lost, _open=prep.is_open,
-        # the probability weighted_pipeline uses: the snapshot's, else the stage model's
-        _p=(rows["probability"].where(rows["probability"].notna(), model_p)
-            if "probability" in rows else model_p).astype(float).to_numpy())
-    close_monday = (rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week,
-                                                         unit="D")).dt.normalize()
-    first = mondays[0]
-    rows["_cw"] = ((close_monday - first).dt.days // 7).fillna(-10**9).astype(np.int64)
-    if not rows["_w"].is_monotonic_increasing:  # latest row = last (a store's history is)
-        rows = rows.sort_values("_w", kind="stable", ignore_index=True)
-    teams = sorted(rows["team"].astype("str").unique())
-    grid = pd.MultiIndex.from_product([teams, range(n)], names=["team", "_w"])
-    seen = rows.groupby("team")["_w"].min()
-    out = pd.DataFrame(index=grid).reset_index()
-    out = out[out["_w"].to_numpy() >= seen.reindex(out["team"]).to_numpy()]
-    out = out.set_index(["team", "_w"])
-
-    # the snapshot: each team's latest stored week up to W (forward-filled)
-    weighted = rows.loc[rows["_open"], ["team", "_w", "amount", "close_date", "_p"]]
-    weighted = weighted.assign(weighted=weighted["amount"] * weighted["_p"]).reset_index(
-        drop=True)  # as weighted_pipeline weighs them, without the columns not summed here
-    snap = weighted.groupby(["team", "_w"]).agg(
-        open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
-        open_deals=("amount", "size"))
-    quarter_first = pd.Series([period_bounds(quarter_of(w))[0] for w in week_names])
-    quarter_last = pd.Series([period_bounds(quarter_of(w))[1] for w in week_names])
-    due = weighted["close_date"].between(quarter_first[weighted["_w"]].to_numpy(),
-                                         quarter_last[weighted["_w"]].to_numpy())
-    snap["open_in_period"] = weighted[due.to_numpy()].groupby(["team", "_w"])["amount"].sum()
-    has_rows = rows.groupby(["team", "_w"]).size().rename("_rows")
-    out = out.join(has_rows).join(snap)
-    present = out["_rows"].notna()
-    for column in ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period"):
-        value = out[column].where(present | out[column].notna())
-        out[column] = value.where(present).groupby(level="team").ffill()
-
-    # new deals: first stored in week W's export (pipereview.diagnostics._figures.new_deal_counts)
-    counted = new_deal_counts(prep, by=("team",))
-    codes = {name: index for index, name in enumerate(week_names)}
-    new = counted.assign(_w=counted["week"].map(codes)).set_index(["team", "_w"])["new_deals"]
-    out["new_deals"] = new.reindex(out.index).to_numpy(dtype=float)
-
-    close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
-    # won in week W (latest row up to W won, close date in W) and won to date in W's quarter
-    k, w = _candidates(rows, rows["_won"].to_numpy(), 15, n)
-    pos = _latest_rows(rows, k, w)
-    ok = pos >= 0
-    k, w, pos = k[ok], w[ok], pos[ok]
-    won_rows = rows[["team", "amount", "_won"]].iloc[pos]  # only what is read
-    is_won = won_rows["_won"].to_numpy()
-    in_week = (close[pos] >= mondays[w].to_numpy()) & (close[pos] <= sundays[w].to_numpy())
-    to_date = ((close[pos] >= quarter_first[w].to_numpy())
-               & (close[pos] <= np.minimum(quarter_last[w].to_numpy(), sundays[w].to_numpy())))
-    frame = pd.DataFrame({"team": won_rows["team"].to_numpy(), "_w": w,
-                          "amount": won_rows["amount"].to_numpy()})
-    out["won_amount"] = frame[is_won & in_week].groupby(["team", "_w"])["amount"].sum()
-    out["won_to_date"] = frame[is_won & to_date].groupby(["team", "_w"])["amount"].sum()
-
-    # win rate over the trailing window ending with W's Sunday
-    span = settings.forecast.win_rate_weeks
-    k, w = _candidates(rows, (rows["_won"] | rows["_lost"]).to_numpy(), span, n)
-    pos = _latest_rows(rows, k, w)
-    ok = pos >= 0
-    w, pos = w[ok], pos[ok]
-    latest = rows[["team", "_won", "_lost"]].iloc[pos]  # only what is read
-    start = sundays[w] - pd.Timedelta(weeks=span) + pd.Timedelta(days=1)
-    window = (close[pos] >= start.to_numpy()) & (close[pos] <= sundays[w].to_numpy())
-    closed = pd.DataFrame({"team": latest["team"].to_numpy(), "_w": w,
-                           "won": latest["_won"].to_numpy() & window,
-                           "lost": latest["_lost"].to_numpy() & window})
-    counts = closed.groupby(["team", "_w"])[["won", "lost"]].sum()
-    out = out.join(counts)
-    counts_cols = ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period",
-                   "won_amount", "won_to_date", "won", "lost")
-    out = out.fillna(dict.fromkeys(counts_cols, 0))
-    total = out["won"] + out["lost"]
-    out["win_rate"] = (out["won"] / total).where(total >= settings.forecast.min_closed_deals)
-    out["coverage"] = np.nan
-    if targets is not None:
-        out = out.reset_index()
-        target = pd.Series(np.nan, index=out.index)
-        quarters = {q: targets_for(targets, q, ["team"])["target"]  # one per quarter
-                    for q in {quarter_of(name) for name in week_names}}
-        for index, name in enumerate(week_names):  # one lookup per week, never per deal
-            goals = quarters[quarter_of(name)]
-            at = out["_w"] == index
-            target[at] = goals.reindex(out.loc[at, "team"]).to_numpy()
-        remaining = (target - out["won_to_date"]).clip(lower=0)
-        out["coverage"] = out["open_in_period"] / remaining.where(remaining > 0)
-        out = out.set_index(["team", "_w"])
-    out = out.reset_index()
-    out["week"] = np.asarray(week_names, dtype=object)[out["_w"].to_numpy()]
-    return out.drop(columns=["_w", "_rows"])
-
-
 def weekly_metrics(history: pd.DataFrame | PreparedHistory, *, targets: pd.DataFrame | None = None,
                    settings: TrendSettings | None = None) -> pd.DataFrame:
     """Each team's metrics for every stored week, long: ``team``, ``week``, ``metric``,
@@ -272,7 +313,9 @@ def weekly_metrics(history: pd.DataFrame | PreparedHistory, *, targets: pd.DataF
     latest row of each deal up to a week comes from an as-of join.
     """
     settings = settings or TrendSettings()
-    wide = _team_weeks(as_prepared(history), targets, settings)
+    prep = as_prepared(history)
+    wide = _group_weeks(prep, ["team"], [Week.parse(w) for w in prep.weeks], 1, targets,
+                        settings)
     long = wide.melt(id_vars=["team", "week"], value_vars=list(METRICS), var_name="metric")
     long["metric"] = pd.Categorical(long["metric"], categories=list(METRICS), ordered=True)
     long = long.sort_values(["team", "metric", "week"]).reset_index(drop=True)
@@ -298,10 +341,8 @@ def rep_comparison(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *
     """
     settings = settings or TrendSettings()
     week = as_week(as_of)
-    start = (pd.Timestamp(week.sunday) - pd.Timedelta(weeks=settings.forecast.win_rate_weeks)
-             + pd.Timedelta(days=1))
-    wide = _metrics_at(as_prepared(history), week, start, ["team", "owner"], targets,
-                       settings)
+    wide = _group_weeks(as_prepared(history), ["team", "owner"], [week],
+                        settings.forecast.win_rate_weeks, targets, settings)
     long = wide.melt(id_vars=["team", "owner", "deals"], value_vars=list(METRICS),
                      var_name="metric").astype({"value": float})
     enough = long["deals"] >= settings.min_deals
