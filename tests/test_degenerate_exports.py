@@ -28,10 +28,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from pipereview.core import CATEGORY_LABELS  # the change categories as the section labels them
 from pipereview.core._stages import EVIDENCE_FIELDS, load_stage_model
-from pipereview.delivery._review import (
-    CATEGORY_LABELS,  # the change categories as the section labels them
-)
 from pipereview.delivery._textlint import (
     LintContext,
     file_text,

@@ -401,7 +401,7 @@ def movement_label(category: str) -> str:
     >>> movement_label("regressed"), movement_label("new")
     ('moved back a stage', "open, not in last week's export")
     """
-    from pipereview.delivery._review import CATEGORY_LABELS
+    from pipereview.core import CATEGORY_LABELS
 
     return "open, not in last week's export" if category == "new" else CATEGORY_LABELS[category][0]
 

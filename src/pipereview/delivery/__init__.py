@@ -24,7 +24,8 @@ from pipereview.delivery._notebooks import (
     new_team_notebook,
     shipped_notebook,
 )
-from pipereview.delivery._review import Section, WeeklyReview
+from pipereview.delivery._review import WeeklyReview
+from pipereview.delivery._reviewsections import Section
 from pipereview.delivery._teamrun import Task
 from pipereview.delivery._textlint import (
     ALLOWED_TERMS,
