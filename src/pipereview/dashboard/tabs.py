@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipereview.dashboard._text import ROW_LIMIT
 from pipereview.dashboard.state import DashboardState
-from pipereview.delivery._review import amount_text, html_table, not_checked_html
+from pipereview.delivery._reviewsections import amount_text, html_table, not_checked_html
 from pipereview.diagnostics._figures import days_text
 
 __all__ = ["DashboardTabs"]

@@ -32,10 +32,12 @@ from pipereview.delivery._textlint import (
     CURRENCY_CODES,
     LintContext,
     LintProblem,
-    file_text,
-    html_text,
     internal_keys,
     lint_text,
+)
+from pipereview.delivery._visibletext import (
+    file_text,
+    html_text,
     markdown_text,
     table_text,
     terminal_text,

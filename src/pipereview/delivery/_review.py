@@ -28,15 +28,6 @@ from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.delivery import _reviewsections as sections
 from pipereview.delivery._reviewsections import Section, forecast_figures
-from pipereview.delivery._reviewsections import (  # the dashboard's tabs draw with them too
-    amount_text as amount_text,
-)
-from pipereview.delivery._reviewsections import (
-    html_table as html_table,
-)
-from pipereview.delivery._reviewsections import (
-    not_checked_html as not_checked_html,
-)
 from pipereview.history._prepared import PreparedHistory, prepare_history
 from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import open_mask

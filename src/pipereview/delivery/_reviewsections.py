@@ -3,8 +3,8 @@
 pieces they share (tables, amounts, "not checked" notes, the forecast figures). Every value
 taken from the data is HTML-escaped.
 
->>> html_table(pd.DataFrame({"Rep": ["Ann & Bo"], "Deals": [3]}))[:40]
-'<table border="0" class="dataframe revie'
+>>> "<td>Ann &amp; Bo</td>" in html_table(pd.DataFrame({"Rep": ["Ann & Bo"], "Deals": [3]}))
+True
 >>> amount_text(5482.0, "USD"), shape_name("bulge", "zh")
 ('5,482 USD', '中部鼓包（存在瓶颈）')
 """
