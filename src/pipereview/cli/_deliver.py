@@ -150,7 +150,8 @@ def run(
 ) -> None:
     """Run the weekly review notebook for every team, in parallel: a report per team, an
     index page and a manifest. Exit status 1 when any team failed."""
-    from pipereview.delivery._batch import TeamRun, inputs_line, run_batch
+    from pipereview.delivery._batch import TeamRun, run_batch
+    from pipereview.delivery._batchplan import inputs_line
     from pipereview.history._store import SnapshotStore
 
     stored = SnapshotStore(store).weeks()

@@ -8,15 +8,8 @@ spreadsheet exports, pack folders and the lint of every text.
 
 from __future__ import annotations
 
-from pipereview.delivery._batch import (
-    EXPECTED,
-    BatchResult,
-    TeamRun,
-    default_notebook,
-    inputs_line,
-    run_batch,
-    safe_folder_name,
-)
+from pipereview.delivery._batch import EXPECTED, BatchResult, TeamRun, default_notebook, run_batch
+from pipereview.delivery._batchplan import inputs_line, safe_folder_name
 from pipereview.delivery._notebooks import (
     BATCH_PARAMETERS,
     SHIPPED_NOTEBOOKS,
