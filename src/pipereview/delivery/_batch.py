@@ -49,10 +49,10 @@ from pipereview.delivery._batchplan import (
     index_html,
     resumed_runs,
 )
+from pipereview.delivery._kernels import KernelPool
 from pipereview.delivery._notebooks import shipped_notebook
 from pipereview.delivery._teamrun import (
     EXPECTED,
-    KernelPool,
     Task,
     TeamRun,
     lost_run,
