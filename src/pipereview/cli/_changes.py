@@ -61,7 +61,7 @@ def print_changes(store: Any, week: str) -> None:
                                   "won_amount": "won amount", "lost_amount":
                                   "lost amount", "net_change": "net change"})
     print_table(shown, f"Changes in {week} against the week before "
-                        "(inflated: open deals whose stage lacks the evidence)")
+                       "(inflated: open deals whose stage lacks the evidence)")
     opened = snapshot[open_mask(snapshot)]
     for team, deals in opened.groupby("team", sort=True):
         for note in not_checked_notes(deals, "en", ("stage_inflation",)):

@@ -115,9 +115,9 @@ def serve(
         root = state_dir or Path(tmp)
         with state.out.status("Preparing the dashboard's data..."):
             dashboard = prepare_dashboard(root, store=store, history=history, targets=targets,
-                                      team=team, week=week, lang=lang or run_config().lang,
-                                      warm=preheat, config=state.config_path,
-                                      templates=state.templates)
+                                          team=team, week=week, lang=lang or run_config().lang,
+                                          warm=preheat, config=state.config_path,
+                                          templates=state.templates)
         scope = f"locked to {team}" if team else f"{len(dashboard.teams)} teams"
         if prepare_only:
             state.out.print(f"Dashboard ({scope}) prepared: notebook {dashboard.notebook}, "
@@ -191,9 +191,9 @@ def run(
     import pandas as pd
 
     print_table(pd.DataFrame([{"team": t.team, "status": t.status + (" (kept)" if t.resumed else "")
-                                + (f" ({t.reason})" if t.reason else ""),
-                                "seconds": t.duration_s, "error": t.error[:80]}
-                               for t in result.teams]), f"Weekly review {as_of}")
+                               + (f" ({t.reason})" if t.reason else ""),
+                               "seconds": t.duration_s, "error": t.error[:80]}
+                              for t in result.teams]), f"Weekly review {as_of}")
     state.out.print(f"Inputs: {inputs_line(SnapshotStore(store).info(as_of))}", markup=False)
     state.out.print(f"Index: {result.index.resolve()}", markup=False)
     if not result.ok:

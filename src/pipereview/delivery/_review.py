@@ -1,6 +1,7 @@
 """The weekly review of one team, section by section, for the review notebook.
 
-Each section is computed in the package and returned as a :class:`Section` (a heading
+Each section is computed in the package (:mod:`pipereview.delivery._reviewsections` builds
+them from the review's diagnostics) and returned as a :class:`Section` (a heading
 and an HTML body with offline SVG charts) that a notebook cell simply displays; all text
 is in the review's language and every value taken from the data is HTML-escaped.
 
