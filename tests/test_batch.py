@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from pipereview.cli import app
 from pipereview.core._errors import InputError
 from pipereview.delivery import _batch as batch
-from pipereview.delivery._batch import run_batch, safe_folder_name
+from pipereview.delivery._batch import run_batch
+from pipereview.delivery._batchplan import safe_folder_name
 from pipereview.history._store import SnapshotStore
 
 # jupyter_client leaves kernel sockets for the garbage collector to close; that is a

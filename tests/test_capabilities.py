@@ -20,8 +20,9 @@ from pipereview.coaching.prompts import coaching_prompts, deal_subject, money_te
 from pipereview.coaching.registry import coaching_findings
 from pipereview.coaching.sheet import coaching_sheet, team_summary
 from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS
-from pipereview.delivery._review import amount_text
-from pipereview.delivery._textlint import lint_text, markdown_text
+from pipereview.delivery._reviewsections import amount_text
+from pipereview.delivery._textlint import lint_text
+from pipereview.delivery._visibletext import markdown_text
 from pipereview.diagnostics._capabilities import (
     currency_code,
     missing_for,

@@ -28,15 +28,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from pipereview.core import CATEGORY_LABELS  # the change categories as the section labels them
 from pipereview.core._stages import EVIDENCE_FIELDS, load_stage_model
-from pipereview.delivery._review import (
-    CATEGORY_LABELS,  # the change categories as the section labels them
-)
-from pipereview.delivery._textlint import (
-    LintContext,
+from pipereview.delivery._textlint import LintContext, lint_text
+from pipereview.delivery._visibletext import (
     file_text,
     html_text,
-    lint_text,
     table_text,
     terminal_text,
     xlsx_text,

@@ -361,7 +361,7 @@ LANG_UNCHECKED: dict[str, str] = {
     "pipereview.dashboard.state.DashboardState.select": "checked (see test_dashboard)",
     "pipereview.delivery._review.WeeklyReview.in_language": "checked by Config.replace",
     # the batch summary's line: its language is run_batch's, checked there
-    "pipereview.delivery._batch.inputs_line": "checked by run_batch",
+    "pipereview.delivery._batchplan.inputs_line": "checked by run_batch",
 }
 
 

@@ -12,7 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
-from pipereview.delivery._review import _SHAPES, WeeklyReview
+from pipereview.core import SHAPE_NAMES
+from pipereview.delivery._review import WeeklyReview
 from pipereview.diagnostics._funnel import move_on_rates, stage_table
 from pipereview.diagnostics._shape import SHAPE_LABELS, ShapeThresholds, funnel_shape
 from pipereview.history._store import SnapshotStore
@@ -244,8 +245,8 @@ def test_labels_follow_their_definitions(counts: dict[str, tuple[int, ...]]) -> 
 
 
 def test_every_label_reads_as_words_in_both_languages() -> None:
-    assert set(_SHAPES) == set(SHAPE_LABELS)
-    for en, zh in _SHAPES.values():
+    assert set(SHAPE_NAMES) == set(SHAPE_LABELS)
+    for en, zh in SHAPE_NAMES.values():
         assert "_" not in en and not any("a" <= ch.lower() <= "z" for ch in zh)
 
 

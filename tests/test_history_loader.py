@@ -28,7 +28,7 @@ ALLOWED = {
     "ingest/_readers.py": {"read_parquet"},
     # the command line's --config/--templates options register the folders once for the
     # whole run (ingest's column maps and stage models need them, not only loads)
-    "cli.py": {"use_templates"},
+    "cli/_base.py": {"use_templates"},
 }
 
 

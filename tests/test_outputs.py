@@ -23,6 +23,7 @@ from pipereview.coaching.pack import SUMMARY_STEM, file_stems, safe_file_name, w
 from pipereview.core._errors import InputError, PipereviewError
 from pipereview.core._staging import clean_leftovers, staged_folder, team_folders
 from pipereview.delivery._batch import run_batch
+from pipereview.delivery._batchplan import index_html
 from pipereview.week import WeekDiagnostics
 
 pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
@@ -296,7 +297,7 @@ def test_the_chinese_index_page_is_all_chinese() -> None:
             batch.TeamRun(team="华南", folder="华南", status="failed", duration_s=3.0,
                           attempts=1, error="单元格 4 出错")]
     inputs = {"rows": 421, "sources": [{}, {}], "rows_rejected": 2, "rows_skipped": 0}
-    page = batch._index_html(W47, runs, inputs, "zh")
+    page = index_html(W47, runs, inputs, "zh")
     text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page)
     words = set(re.findall(r"[A-Za-z]+", text.replace(W47, "").replace("CNY", "")))
     assert words == set(), words
@@ -305,7 +306,7 @@ def test_the_chinese_index_page_is_all_chinese() -> None:
                  "失败：单元格 4 出错", "<th>团队</th>", "<html lang=\"zh\">",
                  "<td>预测高于目标 26,500,000 CNY</td>", "<th>能否完成目标</th>"):
         assert said in page, said
-    english = batch._index_html(W47, runs, inputs)
+    english = index_html(W47, runs, inputs)
     assert "1 of 2 teams ok, 1 failed" in english and "<th>Team</th>" in english
     # the gap is worded by its sign, never a bare negative number
     assert "<td>forecast above target by 26,500,000 CNY</td>" in english

@@ -32,7 +32,8 @@ from typer.testing import CliRunner
 from pipereview.cli import app
 from pipereview.core._errors import InputError, InvalidWeekError
 from pipereview.delivery import _batch as batch
-from pipereview.delivery._batch import run_batch, safe_folder_name
+from pipereview.delivery._batch import run_batch
+from pipereview.delivery._batchplan import index_html, safe_folder_name
 from pipereview.history._store import SnapshotStore
 
 # jupyter_client leaves kernel sockets for the garbage collector to close (as in test_batch)
@@ -572,7 +573,7 @@ def test_index_links_never_run_script(sample_store: Path, tmp_path: Path) -> Non
     # and a link is relative and percent-encoded whatever its folder is called
     run = batch.TeamRun(team=JS_LINK, folder=JS_LINK, status="ok", duration_s=1.0,
                         attempts=1, outputs={"html": f"{JS_LINK}/review.html"})
-    page = batch._index_html(W47, [run])
+    page = index_html(W47, [run])
     assert 'href="./javascript%3Aalert%281%29/review.html"' in page
     assert_inert(page, "index.html")
 

@@ -11,12 +11,10 @@ import pytest
 
 from pipereview.core._errors import ConfigError
 from pipereview.core._exports import table_bytes
-from pipereview.delivery._textlint import (
-    LintContext,
+from pipereview.delivery._textlint import LintContext, internal_keys, lint_text
+from pipereview.delivery._visibletext import (
     file_text,
     html_text,
-    internal_keys,
-    lint_text,
     markdown_text,
     table_text,
     terminal_text,

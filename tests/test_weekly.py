@@ -111,7 +111,8 @@ def test_the_summary_counts_every_category_once() -> None:
 def test_changes_prints_every_category_the_api_counts(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from pipereview.cli import app, movement_label
+    from pipereview.cli import app
+    from pipereview.cli._changes import movement_label
 
     prev, curr = every_category()
     store = SnapshotStore(tmp_path / "store")

@@ -84,17 +84,19 @@ from pipereview.core._staging import (
 from pipereview.core._text import normalize_label
 from pipereview.core._textcells import control_characters, strip_text
 from pipereview.core._typecheck import SettingTypeError, checked, describe
+from pipereview.core._vocabulary import CATEGORY_LABELS, RISK_LABELS, SHAPE_NAMES
 from pipereview.core._weeks import FIRST_YEAR, LAST_YEAR, Week, week_range
 
 __all__ = [
-    "EVIDENCE_FIELDS", "EVIDENCE_FLAG_FIELDS", "EVIDENCE_TEXT_FIELDS", "FIRST_YEAR",
-    "FORMULA_STARTS", "LANGUAGES", "LAST_YEAR", "LEFTOVER_KINDS", "MAX_NAME_BYTES",
-    "NAME_RULE", "TEMP_SUFFIX", "AccessError", "ColumnMapError", "ConfigError", "Criterion",
-    "DamagedWeekError", "DataRegistry", "EncodingError", "ExtensionError", "FileSystemError",
-    "InputError", "InvalidWeekError", "Lang", "PipereviewError", "Problem", "Registry",
-    "SchemaError", "ServerError", "SettingTypeError", "Stage", "StageModel", "StageModelError",
-    "StoreBusyError", "StoreError", "StoreWarning", "UnknownStageError", "Week",
-    "WeekChangedError", "WeekExistsError", "WeekNotFoundError", "arrow_arrays", "atomic_write",
+    "CATEGORY_LABELS", "EVIDENCE_FIELDS", "EVIDENCE_FLAG_FIELDS", "EVIDENCE_TEXT_FIELDS",
+    "FIRST_YEAR", "FORMULA_STARTS", "LANGUAGES", "LAST_YEAR", "LEFTOVER_KINDS",
+    "MAX_NAME_BYTES", "NAME_RULE", "RISK_LABELS", "SHAPE_NAMES", "TEMP_SUFFIX", "AccessError",
+    "ColumnMapError", "ConfigError", "Criterion", "DamagedWeekError", "DataRegistry",
+    "EncodingError", "ExtensionError", "FileSystemError", "InputError", "InvalidWeekError",
+    "Lang", "PipereviewError", "Problem", "Registry", "SchemaError", "ServerError",
+    "SettingTypeError", "Stage", "StageModel", "StageModelError", "StoreBusyError",
+    "StoreError", "StoreWarning", "UnknownStageError", "Week", "WeekChangedError",
+    "WeekExistsError", "WeekNotFoundError", "arrow_arrays", "atomic_write",
     "bind_stage_models", "check_folder_name", "check_inside", "check_language", "checked",
     "clean_leftovers", "clean_text", "clear_caches", "control_characters", "derived",
     "describe", "format_validation_error", "leftovers", "load_named", "load_stage_model",

@@ -166,7 +166,7 @@ class Dashboard(DashboardTabs):
             ws["rep"].description = self.t("rep_sel")
             ws["lang"].value = self.lang
             ws["export"].description = self.t("export")
-            from pipereview.delivery._review import CATEGORY_LABELS
+            from pipereview.core import CATEGORY_LABELS
 
             lang = 1 if self.lang == "zh" else 0
             ws["category"].options = [(self.t("all_changes"), ""), *[

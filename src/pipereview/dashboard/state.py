@@ -17,7 +17,8 @@ from pipereview.core._errors import AccessError, InputError
 from pipereview.core._languages import check_language
 from pipereview.dashboard._text import TABS, TEXT, slug
 from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig
-from pipereview.delivery._review import WeeklyReview, forecast_figures
+from pipereview.delivery._review import WeeklyReview
+from pipereview.delivery._reviewsections import forecast_figures
 from pipereview.ingest._schema import open_mask
 
 __all__ = ["DashboardState"]

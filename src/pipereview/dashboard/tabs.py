@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipereview.dashboard._text import ROW_LIMIT
 from pipereview.dashboard.state import DashboardState
-from pipereview.delivery._review import amount_text, html_table, not_checked_html
+from pipereview.delivery._reviewsections import amount_text, html_table, not_checked_html
 from pipereview.diagnostics._figures import days_text
 
 __all__ = ["DashboardTabs"]
@@ -70,7 +70,7 @@ class DashboardTabs(DashboardState):
 
     def _changes_html(self) -> str:
         from pipereview import charts
-        from pipereview.delivery._review import CATEGORY_LABELS
+        from pipereview.core import CATEGORY_LABELS
         from pipereview.diagnostics._waterfall import waterfall
 
         review = self.review
@@ -176,7 +176,7 @@ class DashboardTabs(DashboardState):
         return pd.DataFrame(rows)
 
     def _risks_html(self) -> str:
-        from pipereview.delivery._review import RISK_LABELS
+        from pipereview.core import RISK_LABELS
         from pipereview.diagnostics._labels import with_labels
 
         review = self.review

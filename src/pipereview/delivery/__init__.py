@@ -8,15 +8,8 @@ spreadsheet exports, pack folders and the lint of every text.
 
 from __future__ import annotations
 
-from pipereview.delivery._batch import (
-    EXPECTED,
-    BatchResult,
-    TeamRun,
-    default_notebook,
-    inputs_line,
-    run_batch,
-    safe_folder_name,
-)
+from pipereview.delivery._batch import EXPECTED, BatchResult, TeamRun, default_notebook, run_batch
+from pipereview.delivery._batchplan import inputs_line, safe_folder_name
 from pipereview.delivery._notebooks import (
     BATCH_PARAMETERS,
     SHIPPED_NOTEBOOKS,
@@ -24,17 +17,20 @@ from pipereview.delivery._notebooks import (
     new_team_notebook,
     shipped_notebook,
 )
-from pipereview.delivery._review import Section, WeeklyReview
+from pipereview.delivery._review import WeeklyReview
+from pipereview.delivery._reviewsections import Section
 from pipereview.delivery._teamrun import Task
 from pipereview.delivery._textlint import (
     ALLOWED_TERMS,
     CURRENCY_CODES,
     LintContext,
     LintProblem,
-    file_text,
-    html_text,
     internal_keys,
     lint_text,
+)
+from pipereview.delivery._visibletext import (
+    file_text,
+    html_text,
     markdown_text,
     table_text,
     terminal_text,

@@ -1,6 +1,8 @@
 """Running one team's notebook: kernels started ahead, the per-cell and per-team limits,
 and every way a run can end (ok, error, timed out, kernel died, worker lost, disk full,
-incomplete), recorded in a :class:`TeamRun`. :mod:`pipereview.delivery._batch` runs many of these.
+incomplete), recorded in a :class:`TeamRun`; the report exported without code or remote
+scripts. :mod:`pipereview.delivery._batch` runs many of these on the kernels of
+:mod:`pipereview.delivery._kernels`.
 """
 
 from __future__ import annotations
@@ -8,16 +10,16 @@ from __future__ import annotations
 import errno
 import json
 import os
-import queue
 import re
 import secrets
-import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pipereview.delivery._kernels import Deadline, exit_status, shutdown_kernel, start_kernel
 
 __all__ = ["EXPECTED", "Task", "TeamRun"]
 
@@ -127,22 +129,6 @@ def _where(cell: int | None) -> str:
     return f" in cell {cell} of review.ipynb" if cell else ""
 
 
-def _exit_status(manager: Any) -> str:
-    """How a dead kernel process ended, e.g. ``killed by signal 9 (SIGKILL)``."""
-    process = getattr(getattr(manager, "provisioner", None), "process", None)
-    code = process.poll() if process is not None else None
-    if code is None:
-        return ""
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = ""
-        hint = "; the out-of-memory killer sends this" if -code == signal.SIGKILL else ""
-        return f" (killed by signal {-code}{f', {name}' if name else ''}{hint})"
-    return f" (exit status {code})"
-
-
 def _error_summary(error: BaseException) -> str:
     """``Name: message (cell N of review.ipynb, line L: the line)`` for an exception a cell
     raised (papermill's error carries the cell), ``Name: message`` otherwise."""
@@ -193,129 +179,51 @@ def lost_run(task: Task, error: BaseException, started: float) -> TeamRun:
                    reason="worker lost" if killed else "error")
 
 
-class _Deadline:
-    """A team's wall-clock limit: when it passes, the kernel being watched is killed with
-    its whole process group (what the notebook started dies with it)."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds
-        self.expired = threading.Event()
-        self._lock = threading.Lock()
-        self._manager: Any = None
-        self._timer = threading.Timer(seconds, self._expire) if seconds else None
-        if self._timer is not None:
-            self._timer.daemon = True
-            self._timer.start()
-
-    def watch(self, manager: Any) -> None:
-        with self._lock:
-            self._manager = manager
-            if manager is not None and self.expired.is_set():
-                _kill_kernel(manager)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired.set()
-            if self._manager is not None:
-                _kill_kernel(self._manager)
-
-    def cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-
-
-def _kill_kernel(manager: Any) -> None:
-    """SIGKILL the kernel's process group (the kernel is its session leader), or the
-    kernel process where there are no process groups. Safe from any thread: it only
-    sends a signal; the kernel's client then sees it dead."""
-    provisioner = getattr(manager, "provisioner", None)
-    pgid = getattr(provisioner, "pgid", None)
-    process = getattr(provisioner, "process", None)
-    try:
-        if pgid and hasattr(os, "killpg"):
-            os.killpg(pgid, signal.SIGKILL)
-        elif process is not None:
-            process.kill()
-    except OSError:
-        pass  # gone already
-
-
-def _start_kernel() -> Any:
-    """A started python3 kernel. Its manager is synchronous (any thread may start or shut
-    it down), its clients asynchronous: with a blocking client nbclient waits for output
-    without a timeout, so neither a cell limit nor a dead kernel would ever be noticed."""
-    from jupyter_client.manager import KernelManager
-
-    manager: Any = KernelManager(kernel_name="python3",
-                                 client_class="jupyter_client.asynchronous.AsyncKernelClient")
-    manager.start_kernel()
-    clients: list[Any] = []
-    make_client = manager.client
-
-    def client(**kwargs: Any) -> Any:  # kept, to be closed with the kernel
-        made = make_client(**kwargs)
-        clients.append(made)
-        return made
-
-    manager.client = client
-    manager.pipereview_clients = clients
-    return manager
-
-
-def _shutdown(manager: Any) -> None:
-    """Shut the kernel down and close the channels of its clients (nbclient leaves them
-    open on a kernel it did not start)."""
-    manager.shutdown_kernel(now=True)
-    for client in getattr(manager, "pipereview_clients", []):
-        client.stop_channels()
-
-
-class KernelPool:
-    """Kernels started ahead of the teams that use them, ``ahead`` at a time: while a team
-    runs, the next team's kernel starts, so kernel start-up leaves the teams' path."""
-
-    def __init__(self, teams: int, *, ahead: int) -> None:
-        self._ready: queue.Queue[Any] = queue.Queue()
-        self._lock = threading.Lock()
-        self._to_start = teams
-        self._threads: list[threading.Thread] = []
-        for _ in range(min(ahead, teams)):
-            self._start_one()
-
-    def _start_one(self) -> None:
-        with self._lock:
-            if self._to_start <= 0:
-                return
-            self._to_start -= 1
-        thread = threading.Thread(target=self._start, daemon=True)
-        thread.start()
-        self._threads.append(thread)
-
-    def _start(self) -> None:
-        try:
-            self._ready.put(_start_kernel())
-        except Exception:  # the team then starts its own kernel, as without a pool
-            self._ready.put(None)
-
-    def take(self) -> Any:
-        """A started kernel manager (or None), and the next team's kernel set starting."""
-        manager = self._ready.get()
-        self._start_one()
-        return manager
-
-    def close(self) -> None:
-        """Shut down the kernels no team took (a batch stopped early)."""
-        for thread in self._threads:
-            thread.join()
-        while not self._ready.empty():
-            manager = self._ready.get_nowait()
-            if manager is not None:
-                _shutdown(manager)
-
-
 def _literal(path: Path) -> str:
     """``path`` as papermill's ``str.format`` reads it back unchanged."""
     return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _stopped(error: BaseException, deadline: Deadline, executed: Path, manager: Any,
+             timeout: int, team_timeout: float | None) -> tuple[str, str]:
+    """Why a run that raised ``error`` stopped, as ``(reason, message)``, when a limit or
+    the kernel's death stopped it (the cell running then named); ``("", "")`` otherwise."""
+    if deadline.expired.is_set():
+        return "timed out", (f"timed out: still running after the team limit of "
+                             f"{team_timeout:g} s (team_timeout){_where(_running_cell(executed))}"
+                             "; its kernel was killed")
+    if type(error).__name__ == "CellTimeoutError":
+        return "timed out", (f"timed out: a cell ran longer than the cell limit of {timeout} s "
+                             f"(timeout){_where(_running_cell(executed))}")
+    if type(error).__name__ == "DeadKernelError":
+        return "kernel died", (f"kernel died{_where(_running_cell(executed))}"
+                               f"{exit_status(manager)}")
+    return "", ""
+
+
+def _collected(folder: Path, executed: Path
+               ) -> tuple[dict[str, str], dict[str, Any], BaseException | None]:
+    """What a run left in ``folder``: its outputs (the executed notebook, the report
+    exported from it, the headline), the headline's figures, and the first error met
+    while exporting or reading them (None when there was none)."""
+    outputs: dict[str, str] = {}
+    error: BaseException | None = None
+    if executed.exists():
+        outputs["notebook"] = f"{folder.name}/review.ipynb"
+        try:
+            _export_html(executed, folder / "review.html")
+            outputs["html"] = f"{folder.name}/review.html"
+        except Exception as exc:
+            error = exc
+    headline: dict[str, Any] = {}
+    if (folder / "headline.json").exists():
+        try:
+            loaded = json.loads((folder / "headline.json").read_text(encoding="utf-8"))
+            headline = loaded if isinstance(loaded, dict) else {}
+            outputs["headline"] = f"{folder.name}/headline.json"
+        except (OSError, ValueError) as exc:
+            error = error or exc
+    return outputs, headline, error
 
 
 def run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any],
@@ -329,7 +237,7 @@ def run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any]
 
     manager = kernels() if kernels else None  # a kernel started ahead: not the team's time
     start = time.perf_counter()
-    deadline = _Deadline(team_timeout)
+    deadline = Deadline(team_timeout)
     executed = folder / "review.ipynb"
     error: BaseException | None = None
     reason = message = ""
@@ -340,7 +248,7 @@ def run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any]
             attempts += 1
             try:
                 if manager is None:
-                    manager = _start_kernel()
+                    manager = start_kernel()
                 deadline.watch(manager)
                 # no cwd=: papermill would chdir the whole process, racing other threads
                 # papermill formats both paths with the parameters: braces doubled
@@ -352,48 +260,23 @@ def run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any]
                 break
             except Exception as exc:  # a team's failure is recorded, never raised
                 error = exc
-                if deadline.expired.is_set():
-                    reason = "timed out"
-                    message = (f"timed out: still running after the team limit of "
-                               f"{team_timeout:g} s (team_timeout){_where(_running_cell(executed))}"
-                               "; its kernel was killed")
-                elif type(exc).__name__ == "CellTimeoutError":
-                    reason = "timed out"
-                    message = (f"timed out: a cell ran longer than the cell limit of {timeout} s "
-                               f"(timeout){_where(_running_cell(executed))}")
-                elif type(exc).__name__ == "DeadKernelError":
-                    reason = "kernel died"
-                    message = (f"kernel died{_where(_running_cell(executed))}"
-                               f"{_exit_status(manager)}")
+                reason, message = _stopped(exc, deadline, executed, manager, timeout,
+                                           team_timeout)
                 if reason or not any(text in str(exc) for text in _KERNEL_START):
                     break
             finally:
                 deadline.watch(None)
                 if manager is not None:
-                    _shutdown(manager)
+                    shutdown_kernel(manager)
                     manager = None
     except Exception as exc:  # the folder could not be made (a full disk)
         error = error or exc
     finally:
         deadline.cancel()
         if manager is not None:  # taken from the pool, never used
-            _shutdown(manager)
-    outputs = {}
-    if executed.exists():
-        outputs["notebook"] = f"{folder.name}/review.ipynb"
-        try:
-            _export_html(executed, folder / "review.html")
-            outputs["html"] = f"{folder.name}/review.html"
-        except Exception as exc:
-            error = error or exc
-    headline: dict[str, Any] = {}
-    if (folder / "headline.json").exists():
-        try:
-            loaded = json.loads((folder / "headline.json").read_text(encoding="utf-8"))
-            headline = loaded if isinstance(loaded, dict) else {}
-            outputs["headline"] = f"{folder.name}/headline.json"
-        except (OSError, ValueError) as exc:
-            error = error or exc
+            shutdown_kernel(manager)
+    outputs, headline, unread = _collected(folder, executed)
+    error = error or unread
     if error is not None and not reason:
         reason = "disk full" if _disk_full(error) else "error"
         message = (f"disk full: {_error_summary(error)}" if reason == "disk full"

@@ -1,0 +1,33 @@
+"""The ``pipereview`` command: a thin layer over the package's functions.
+
+Every command prints a clear message and exits with status 1 on bad input (2 on a usage
+error); a Python traceback is shown only with ``--debug``. The commands live by stage of
+the flow: the store (``_store``), sample data (``_sample``), the week's changes
+(``_changes``), what people read (``_deliver``) and the registries (``_registries``); they
+are registered here, in the order ``pipereview --help`` lists them.
+
+>>> import typer
+>>> list(typer.main.get_command(app).commands)[:5]
+['ingest', 'weeks', 'verify', 'sample', 'demo']
+"""
+
+from __future__ import annotations
+
+from pipereview.cli._base import app
+from pipereview.cli._changes import changes
+from pipereview.cli._deliver import coach, new_notebook, run, serve
+from pipereview.cli._registries import maps, models, registry
+from pipereview.cli._sample import demo, sample
+from pipereview.cli._store import ingest, verify, weeks
+
+__all__ = ["app", "main"]
+
+for _command in (ingest, weeks, verify, sample, demo, changes, coach, serve, run, maps, models):
+    app.command()(_command)
+app.command("new-notebook")(new_notebook)
+app.command()(registry)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

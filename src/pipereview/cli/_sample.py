@@ -1,0 +1,93 @@
+"""The commands on sample data: ``sample`` (deterministic CRM exports, or one large export
+for benchmarks) and ``demo`` (the whole weekly job run on a sample set).
+
+>>> import tempfile
+>>> from typer.testing import CliRunner
+>>> from pipereview.cli import app
+>>> with tempfile.TemporaryDirectory() as folder:
+...     print(CliRunner().invoke(app, ["sample", "--large", "3", "--out", f"{folder}/big.csv"]).output)
+wrote 3 deals to ...
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipereview.cli._base import friendly, progress, run_config, state
+from pipereview.cli._changes import print_changes
+from pipereview.core._errors import InputError
+
+__all__: list[str] = []  # the commands are reached through pipereview.cli.app
+
+
+@friendly
+def sample(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the sample set to.")] = Path("data/samples"),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes identical files.")] = 2026,
+    large: Annotated[int | None, typer.Option(help="Instead, write one export of this many deals (for benchmarks) to --out.")] = None,
+) -> None:
+    """Write deterministic sample CRM exports (4 teams, 12 weeks) or one large export."""
+    from pipereview.sample import generate_large_export, generate_samples
+
+    if large is not None:
+        path = generate_large_export(out_dir, rows=large, seed=seed)
+        state.out.print(f"wrote {large} deals to {path}")
+        return
+    with progress() as bar:
+        task = bar.add_task("writing exports", total=None)
+        summary = generate_samples(out_dir, seed=seed, progress=lambda done, total: bar.update(
+            task, completed=done, total=total))
+    state.out.print(f"wrote {len(summary.paths)} files to {out_dir}")
+
+
+@friendly
+def demo(
+    samples: Annotated[Path | None, typer.Option(help="Sample set to run on (as `pipereview sample` writes it) [default: write one to OUT/samples].")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the results go.")] = Path("demo-output"),
+) -> None:
+    """Run the weekly job on the sample data and print where the results are."""
+    from pipereview.history._intake import ingest_folder
+
+    if samples is None:
+        from pipereview.sample import generate_samples
+
+        samples = out_dir / "samples"
+        with progress() as bar:
+            task = bar.add_task("writing the sample set", total=None)
+            summary = generate_samples(samples, progress=lambda done, total: bar.update(
+                task, completed=done, total=total))
+        state.out.print(f"Wrote the sample set ({len(summary.paths)} files) to {samples.resolve()}.")
+    elif not (samples / "exports").is_dir():
+        raise InputError(f"{samples} holds no sample set (no exports/ folder)", file=samples,
+                         hint="leave out --samples to write one, or run: pipereview sample "
+                         f"--out {samples}")
+
+    results = ingest_folder(samples / "exports", store=out_dir / "store", replace=True,
+                            progress=progress, limits=run_config().limits)
+    from pipereview.history._store import SnapshotStore
+
+    store = SnapshotStore(out_dir / "store")
+    print_changes(store, results[-1].week)
+    state.out.print(f"Ingested {len(results)} weeks from {samples}.")
+    state.out.print(f"Results: snapshot store in {(out_dir / 'store').resolve()}")
+    from pipereview.delivery._batch import run_batch
+
+    targets = samples / "targets.csv"
+    with progress() as bar:
+        task = bar.add_task(f"{results[-1].week}: review notebooks",
+                            total=len(store.info(results[-1].week)["teams"]))
+        batch = run_batch(results[-1].week, store=out_dir / "store",
+                          out_dir=out_dir / "reports",
+                          targets=targets if targets.exists() else None,
+                          progress=lambda _: bar.update(task, advance=1))
+    failed = [t.team for t in batch.teams if t.status != "ok"]
+    state.out.print(f"Review pack for {batch.week}: {len(batch.teams) - len(failed)} of "
+                    f"{len(batch.teams)} teams ok. Open {batch.index.resolve()}")
+    if failed:
+        raise typer.Exit(1)
+    state.out.print(f"Next: `pipereview weeks --store {out_dir / 'store'}` lists what it holds; "
+                    f"`pipereview changes --week {results[-1].week} --store {out_dir / 'store'}` "
+                    "shows the week's changes.")

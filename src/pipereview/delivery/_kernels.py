@@ -1,0 +1,157 @@
+"""The kernels a team's notebook runs on: started ahead of the teams that use them
+(:class:`KernelPool`), shut down with their clients' channels, killed with their whole
+process group when a team's wall-clock limit passes (:class:`Deadline`), and how a dead
+one ended.
+
+>>> deadline = Deadline(None)  # no limit: it never expires
+>>> deadline.expired.is_set(), exit_status(None)
+(False, '')
+>>> KernelPool(0, ahead=2).close()  # no team, no kernel started
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import threading
+from typing import Any
+
+__all__: list[str] = []  # the team runs' and the batch's own, not the package's API
+
+
+def exit_status(manager: Any) -> str:
+    """How a dead kernel process ended, e.g. ``killed by signal 9 (SIGKILL)``."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    code = process.poll() if process is not None else None
+    if code is None:
+        return ""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = ""
+        hint = "; the out-of-memory killer sends this" if -code == signal.SIGKILL else ""
+        return f" (killed by signal {-code}{f', {name}' if name else ''}{hint})"
+    return f" (exit status {code})"
+
+
+
+class Deadline:
+    """A team's wall-clock limit: when it passes, the kernel being watched is killed with
+    its whole process group (what the notebook started dies with it)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._manager: Any = None
+        self._timer = threading.Timer(seconds, self._expire) if seconds else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def watch(self, manager: Any) -> None:
+        with self._lock:
+            self._manager = manager
+            if manager is not None and self.expired.is_set():
+                _kill_kernel(manager)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired.set()
+            if self._manager is not None:
+                _kill_kernel(self._manager)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _kill_kernel(manager: Any) -> None:
+    """SIGKILL the kernel's process group (the kernel is its session leader), or the
+    kernel process where there are no process groups. Safe from any thread: it only
+    sends a signal; the kernel's client then sees it dead."""
+    provisioner = getattr(manager, "provisioner", None)
+    pgid = getattr(provisioner, "pgid", None)
+    process = getattr(provisioner, "process", None)
+    try:
+        if pgid and hasattr(os, "killpg"):
+            os.killpg(pgid, signal.SIGKILL)
+        elif process is not None:
+            process.kill()
+    except OSError:
+        pass  # gone already
+
+
+def start_kernel() -> Any:
+    """A started python3 kernel. Its manager is synchronous (any thread may start or shut
+    it down), its clients asynchronous: with a blocking client nbclient waits for output
+    without a timeout, so neither a cell limit nor a dead kernel would ever be noticed."""
+    from jupyter_client.manager import KernelManager
+
+    manager: Any = KernelManager(kernel_name="python3",
+                                 client_class="jupyter_client.asynchronous.AsyncKernelClient")
+    manager.start_kernel()
+    clients: list[Any] = []
+    make_client = manager.client
+
+    def client(**kwargs: Any) -> Any:  # kept, to be closed with the kernel
+        made = make_client(**kwargs)
+        clients.append(made)
+        return made
+
+    manager.client = client
+    manager.pipereview_clients = clients
+    return manager
+
+
+def shutdown_kernel(manager: Any) -> None:
+    """Shut the kernel down and close the channels of its clients (nbclient leaves them
+    open on a kernel it did not start)."""
+    manager.shutdown_kernel(now=True)
+    for client in getattr(manager, "pipereview_clients", []):
+        client.stop_channels()
+
+
+class KernelPool:
+    """Kernels started ahead of the teams that use them, ``ahead`` at a time: while a team
+    runs, the next team's kernel starts, so kernel start-up leaves the teams' path."""
+
+    def __init__(self, teams: int, *, ahead: int) -> None:
+        self._ready: queue.Queue[Any] = queue.Queue()
+        self._lock = threading.Lock()
+        self._to_start = teams
+        self._threads: list[threading.Thread] = []
+        for _ in range(min(ahead, teams)):
+            self._start_one()
+
+    def _start_one(self) -> None:
+        with self._lock:
+            if self._to_start <= 0:
+                return
+            self._to_start -= 1
+        thread = threading.Thread(target=self._start, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _start(self) -> None:
+        try:
+            self._ready.put(start_kernel())
+        except Exception:  # the team then starts its own kernel, as without a pool
+            self._ready.put(None)
+
+    def take(self) -> Any:
+        """A started kernel manager (or None), and the next team's kernel set starting."""
+        manager = self._ready.get()
+        self._start_one()
+        return manager
+
+    def close(self) -> None:
+        """Shut down the kernels no team took (a batch stopped early)."""
+        for thread in self._threads:
+            thread.join()
+        while not self._ready.empty():
+            manager = self._ready.get_nowait()
+            if manager is not None:
+                shutdown_kernel(manager)

@@ -1,0 +1,310 @@
+"""The weekly review's sections as HTML: each section of a
+:class:`~pipereview.delivery._review.WeeklyReview` built from its diagnostics, and the small
+pieces they share (tables, amounts, "not checked" notes, the forecast figures). Every value
+taken from the data is HTML-escaped.
+
+>>> "<td>Ann &amp; Bo</td>" in html_table(pd.DataFrame({"Rep": ["Ann & Bo"], "Deals": [3]}))
+True
+>>> amount_text(5482.0, "USD"), shape_name("bulge", "zh")
+('5,482 USD', '中部鼓包（存在瓶颈）')
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from pipereview.core import CATEGORY_LABELS, RISK_LABELS, SHAPE_NAMES
+from pipereview.core._weeks import Week
+from pipereview.diagnostics._figures import gap_text, outlook_text
+from pipereview.ingest._schema import open_mask
+
+if TYPE_CHECKING:
+    from pipereview.delivery._review import WeeklyReview
+
+__all__ = ["Section"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A review section: ``title`` and an HTML ``body``; notebooks display it."""
+
+    title: str
+    body: str
+
+    def _repr_html_(self) -> str:
+        return f"<section><h2>{html.escape(self.title)}</h2>\n{self.body}</section>"
+
+
+def forecast_figures(row: pd.Series) -> dict[str, Any]:
+    """The forecast figures of a :func:`~pipereview.diagnostics._forecast.period_forecast` row as the
+    headline keeps them: ``target``, ``gap_to_target`` (signed: target - expected),
+    ``coverage``, ``win_rate``, ``coverage_needed`` (None when unknown, and at a 0% win
+    rate, where no coverage is enough) and ``outlook``
+    (:func:`pipereview.diagnostics._figures.outlook`); None when unknown.
+
+    >>> f = forecast_figures(pd.Series({"target": 100.0, "gap_to_target": -5.0,
+    ...     "coverage": 2.0, "win_rate": 0.0, "coverage_needed": float("inf"),
+    ...     "outlook": "at_risk"}))
+    >>> f["win_rate"], f["coverage_needed"], f["outlook"]
+    (0.0, None, 'at_risk')
+    """
+    out: dict[str, Any] = {}
+    for name in ("target", "gap_to_target", "coverage", "win_rate", "coverage_needed"):
+        value = row.get(name)
+        out[name] = (None if value is None or pd.isna(value) or value == float("inf")
+                     else round(float(value), 4))
+    outlook = row.get("outlook")
+    out["outlook"] = None if outlook is None or pd.isna(outlook) else str(outlook)
+    return out
+
+
+def _currency_of(row: pd.Series, fallback: str) -> str:
+    """The row's currency code; ``fallback`` when the row has none (blank or missing)."""
+    code = row.get("currency")
+    return str(code) if isinstance(code, str) and code.strip() else fallback
+
+
+def amount_text(value: float, currency: str) -> str:
+    from pipereview.diagnostics._capabilities import currency_code  # no currency: the amount alone
+
+    return f"{value:,.0f} {currency_code(currency)}".strip()
+
+
+def not_checked_html(frame: pd.DataFrame, lang: str, checks: tuple[str, ...]) -> str:
+    """The "not checked: the export has no <column>" lines for ``checks`` that ``frame``
+    lacks the columns for (:func:`pipereview.diagnostics._capabilities.not_checked_notes`), as HTML."""
+    from pipereview.diagnostics._capabilities import not_checked_notes
+
+    return "".join(f"<p class='not-checked'>{html.escape(n)}</p>"
+                   for n in not_checked_notes(frame, lang, checks))
+
+
+def html_table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, escape=True, border=0, classes="review-table",
+                         na_rep="—")
+
+
+def refusal(review: WeeklyReview, key: str) -> Section | None:
+    """The review's section ``key`` saying why its sums are left out, or None when the team's
+    deals are in one currency."""
+    message = review.mixed_currencies
+    if message is None:
+        return None
+    return Section(review.t(key), f'<p class="refused">{html.escape(message)}</p>')
+
+
+def headline_section(review: WeeklyReview) -> Section:
+    """The headline figures as a small table."""
+    figures = review.headline()
+    note = (f'<p class="refused">{html.escape(figures["refused"])}</p>'
+            if figures.get("refused") else "")
+    return Section(review.t("headline"), figures_table(review, figures) + note)
+
+
+def figures_table(review: WeeklyReview, figures: dict[str, Any]) -> str:
+    """Headline figures (as :meth:`WeeklyReview.headline` gives them) as an HTML table in the
+    review's language; missing figures are left out."""
+    rows = []
+    for key in ("open_deals", "open_amount", "weighted_pipeline", "won_amount", "target",
+                "gap_to_target", "coverage", "coverage_needed", "outlook", "new_deals"):
+        value = figures.get(key)
+        if value is None and key == "new_deals" and key in figures \
+                and not figures.get("refused"):
+            text = review.t("new_unknown")
+        elif value is None and key == "coverage_needed" and figures.get("win_rate") == 0:
+            text = review.t("no_coverage_enough")
+        elif value is None:
+            continue
+        elif key == "gap_to_target":
+            text = gap_text(value, review.currency, review.lang)
+        elif key == "outlook":
+            text = outlook_text(str(value), review.lang)
+        elif key.startswith("coverage"):
+            text = f"{value:.2f}x"
+        else:
+            text = f"{value:,}" if isinstance(value, int) else amount_text(value, review.currency)
+        rows.append({review.t("figure"): review.t(key), review.t("value"): text})
+    return html_table(pd.DataFrame(rows))
+
+
+def changes_section(review: WeeklyReview) -> Section:
+    """This week's waterfall of the open pipeline and the deals behind each step."""
+    from pipereview import charts
+    from pipereview.diagnostics._waterfall import waterfall
+    from pipereview.history._movements import deal_movements
+
+    weeks = sorted(review.history["snapshot_week"].unique())
+    if len(weeks) < 2:
+        return Section(review.t("changes"), f"<p>{html.escape(review.t('no_previous'))}</p>")
+    if refused := refusal(review, "changes"):
+        return refused
+    prev = review.history[review.history["snapshot_week"] == weeks[-2]]
+    moves = deal_movements(prev, review.latest)
+    steps = waterfall(moves, review.period)
+    counts = moves.groupby("category").size()
+    order = [c for c in CATEGORY_LABELS if c in counts.index]
+    names = [CATEGORY_LABELS[c][1 if review.lang == "zh" else 0] for c in order]
+    table = pd.DataFrame({review.t("category"): names,
+                          review.t("deals"): counts[order].to_numpy()})
+    body = charts.svg_html(charts.waterfall_chart(steps, lang=review.lang)) + html_table(table)
+    return Section(review.t("changes"), body)
+
+
+def funnel_section(review: WeeklyReview) -> Section:
+    """The open funnel by stage, its shape label and each rep's bottleneck."""
+    from pipereview import charts
+    from pipereview.core._stages import load_stage_model
+    from pipereview.diagnostics._funnel import stage_table
+
+    if refused := refusal(review, "funnel"):
+        return refused
+
+    table = stage_table(review.prepared, as_of=review.week)
+    model = load_stage_model(str(table["stage_model"].iloc[0])) if len(table) else None
+    chart = charts.funnel_chart(table.rename(columns={"count": "deals"}),
+                                stage_model=model, lang=review.lang)
+    reps = review.context.shape_rep
+    shown = pd.DataFrame({
+        review.t("rep"): reps["owner"],
+        review.t("label"): [shape_name(x, review.lang) for x in reps["label"]],
+        review.t("bottleneck"): [model.stage(s).label_in(review.lang) if model and s else ""
+                               for s in reps["stage"].fillna("")],
+    })
+    return Section(review.t("funnel"), charts.svg_html(chart) + html_table(shown))
+
+
+def shape_name(label: str, lang: str) -> str:
+    """A funnel shape label (:data:`pipereview.core.SHAPE_NAMES`) in ``lang``; an unknown
+    label as it is."""
+    en, zh = SHAPE_NAMES.get(label, (label, label))
+    return zh if lang == "zh" else en
+
+
+def forecast_section(review: WeeklyReview) -> Section:
+    """Won and weighted open pipeline against the period's target, per rep, and the
+    one answer to "will we hit target?" for the team and each rep (the outlook the
+    headline and the coaching rules share), with the gap worded by its sign."""
+    from pipereview import charts
+
+    if refused := refusal(review, "forecast"):
+        return refused
+    if review.targets is None:
+        return Section(review.t("forecast"), f"<p>{html.escape(review.t('no_targets'))}</p>")
+    reps = review.context.forecast_rep  # the forecast the coaching rules read
+    reps = reps[reps["team"] == review.team] if len(reps) else reps
+    reps = reps[reps["target"].notna()] if len(reps) else reps
+    body = charts.svg_html(charts.forecast_chart(review.forecast, lang=review.lang))
+    if len(reps):
+        body += charts.svg_html(charts.forecast_chart(reps, by="owner", lang=review.lang))
+    return Section(review.t("forecast"), body + outlook_table(review, reps))
+
+
+def outlook_table(review: WeeklyReview, reps: pd.DataFrame) -> str:
+    """The team's and each rep's outlook as a table: forecast against target (worded
+    by its sign), coverage, coverage needed and "will we hit target?"."""
+    rows = [] if review.forecast.empty else [(review.team, review.forecast.iloc[0])]
+    rows += [(str(row["owner"]), row) for _, row in reps.iterrows()]
+    if not rows:
+        return ""
+    lines = []
+    for name, row in rows:
+        figures = forecast_figures(row)
+        need = figures["coverage_needed"]
+        lines.append({
+            review.t("rep"): name,
+            review.t("gap_to_target"): gap_text(figures["gap_to_target"],
+                                              _currency_of(row, review.currency),
+                                              review.lang),
+            review.t("coverage"): ("—" if figures["coverage"] is None
+                                 else f"{figures['coverage']:.2f}x"),
+            review.t("coverage_needed"): (
+                f"{need:.2f}x" if need is not None else review.t("no_coverage_enough")
+                if figures["win_rate"] == 0 else "—"),
+            review.t("outlook"): outlook_text(str(figures["outlook"]), review.lang),
+        })
+    return html_table(pd.DataFrame(lines))
+
+
+def risks_section(review: WeeklyReview, limit: int = 15) -> Section:
+    """The largest flagged open deals and the deals whose stage lacks the evidence."""
+    from pipereview.diagnostics._labels import with_labels
+    from pipereview.diagnostics._process import process_gaps
+
+    risks = review.context.risks
+    flagged = risks[risks["risk_count"] > 0].sort_values(
+        ["amount", "deal_key"], ascending=[False, True], kind="stable").head(limit)
+    labels = {k: (zh if review.lang == "zh" else en) for k, (en, zh) in RISK_LABELS.items()}
+    sep = "、" if review.lang == "zh" else ", "
+    body = html_table(pd.DataFrame({
+        review.t("rep"): flagged["owner"], review.t("deal"): flagged["deal_name"],
+        review.t("account"): flagged["account"],
+        review.t("amount"): [amount_text(a, c) for a, c in zip(flagged["amount"],
+                                                       flagged["currency"], strict=True)],
+        review.t("risks_col"): [sep.join(labels[r] for r in rs) for rs in flagged["risks"]],
+    })) if len(flagged) else f"<p>{html.escape(review.t('no_risk'))}</p>"
+    gaps = with_labels(process_gaps(review.latest[open_mask(review.latest)], review.stage_model),
+                       review.lang, review.stage_model)
+    gaps = gaps[gaps["inflated"]].sort_values(["amount", "deal_id"],
+                                              ascending=[False, True]).head(limit)
+    notes = not_checked_html(review.latest[open_mask(review.latest)], review.lang,
+                             ("stage_inflation", "stalled_deal"))
+    return Section(review.t("risks"), body + gaps_table(review, gaps) + notes
+                   + activity_note(review, risks))
+
+
+def activity_note(review: WeeklyReview, risks: pd.DataFrame) -> str:
+    """A note naming the open deals whose last activity is dated after the week's end
+    (a data problem: counted as 0 days since activity), or ``""`` when none is."""
+    late = risks[risks["activity_after_as_of"].fillna(False).astype(bool)] \
+        if "activity_after_as_of" in risks else risks.iloc[:0]
+    if not len(late):
+        return ""
+    names = "、".join if review.lang == "zh" else ", ".join
+    shown = names(str(n) for n in late["deal_name"].head(5))
+    more = len(late) - min(len(late), 5)
+    end = Week.parse(str(review.week)).sunday.isoformat()
+    if review.lang == "zh":
+        text = (f"{len(late)} 个在跟商机的最近跟进日期晚于本周结束日（{end}），属于数据问题，"
+                f"按 0 天计算：{shown}" + (f" 等 {more} 个" if more else "") + "。")
+    else:
+        text = (f"{len(late)} open deal(s) have a last activity dated after the end of the week "
+                f"({end}), a data problem counted as 0 days since activity: {shown}"
+                + (f" and {more} more" if more else "") + ".")
+    return f'<p class="data-note">{html.escape(text)}</p>'
+
+
+def gaps_table(review: WeeklyReview, gaps: pd.DataFrame) -> str:
+    """Deals whose recorded stage runs ahead of the evidence (rows of
+    :func:`~pipereview.diagnostics._process.with_labels`), as an HTML table; empty without rows."""
+    if not len(gaps):
+        return ""
+    sep = "、" if review.lang == "zh" else ", "
+    return html_table(pd.DataFrame({
+        review.t("rep"): gaps["owner"], review.t("deal"): gaps["deal_name"],
+        review.t("stage"): gaps["claimed_stage_label"],
+        review.t("evidence_stage"): gaps["evidence_stage_label"],
+        review.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
+    }))
+
+
+def coaching_section(review: WeeklyReview) -> Section:
+    """The team summary and every rep's coaching sheet."""
+    from pipereview.coaching import coaching_sheet, team_summary
+
+    if refused := refusal(review, "coaching"):
+        return refused
+    from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
+
+    prompts = review.coaching_prompts
+    notes = not_checked_notes(review.latest[open_mask(review.latest)], review.lang,
+                              COACHING_CHECKS)
+    body = team_summary(prompts, review.team, as_of=review.week, not_checked=notes).to_html()
+    owners = sorted(set(review.latest["owner"]) - {""})
+    for owner in owners:
+        body += coaching_sheet(prompts, review.team, owner, as_of=review.week,
+                               not_checked=notes).to_html()
+    return Section(review.t("coaching"), body)
