@@ -277,7 +277,7 @@ class Dashboard:
         display(self.widget)  # type: ignore[no-untyped-call]
 
     def _build(self) -> None:
-        self._root, self._widgets = app_widgets(self.lang, locked=self.locked)
+        self._root, self._widgets = app_widgets(locked=self.locked)
         self._sync_controls()
         guard = self._guarded
         for name in ("team", "week", "rep", "lang"):

@@ -22,13 +22,13 @@ _STYLE = ("<style>.pr-app table.review-table{border-collapse:collapse;font-size:
          ".pr-app .pr-risks{max-height:560px;overflow:auto}</style>")
 
 
-def app_widgets(lang: str, *, locked: bool) -> tuple[Any, dict[str, Any]]:
+def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
     """The app's box and its named widgets (``title``, ``team``, ``week``, ``rep``,
     ``lang``, ``export``, ``downloads``, ``notice``, ``category``, ``sort``, ``stamp``,
     ``tabs``, ``body_<tab>``), empty and not yet observed; each widget carries the CSS
     class ``pr-<name>``. A ``locked`` page has no team selector.
 
-    >>> root, widgets = app_widgets("en", locked=True)
+    >>> root, widgets = app_widgets(locked=True)
     >>> selectors = root.children[2].children
     >>> widgets["week"] in selectors, widgets["team"] in selectors
     (True, False)
@@ -48,7 +48,7 @@ def app_widgets(lang: str, *, locked: bool) -> tuple[Any, dict[str, Any]]:
         "week": tagged(w.Dropdown(layout=w.Layout(width="200px")), "week"),
         "rep": tagged(w.Dropdown(layout=w.Layout(width="240px")), "rep"),
         "lang": tagged(w.ToggleButtons(options=[("English", "en"), ("中文", "zh")],
-                                       value=lang, style={"button_width": "80px"}), "lang"),
+                                       style={"button_width": "80px"}), "lang"),
         "export": tagged(w.Button(icon="", layout=w.Layout(width="auto")), "export"),
         "downloads": tagged(w.HTML(), "downloads"),
         "notice": tagged(w.HTML(), "notice"),
