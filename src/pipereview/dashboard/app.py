@@ -223,8 +223,7 @@ class Dashboard:
         return self.state.movements()
 
     def action_list(self) -> pd.DataFrame:
-        """The actions of the selection (:meth:`DashboardState.action_list`): what the
-        export button writes."""
+        """What the export button writes (:meth:`DashboardState.action_list`)."""
         return self.state.action_list()
 
     def export_actions(self, folder: str | Path | None = None) -> tuple[Path, Path]:
@@ -365,7 +364,7 @@ class Dashboard:
         if not self.week:
             ws["title"].value = f"<p class='pr-empty'>{html.escape(self.t('no_data'))}</p>"
             ws["tabs"].layout.display = "none"
-            self._stamp(tab)
+            ws["stamp"].value = stamp_html(self.view, tab)
             return
         title = self.t("title", team=self.team, week=self.week, period=self.review.period)
         locked = (f"<p class='pr-locked'>{html.escape(self.t('locked', team=self.team))}</p>"
@@ -374,12 +373,8 @@ class Dashboard:
         if tab in self._stale:
             ws[f"body_{tab}"].value = self.tab_html(tab)
             self._stale.discard(tab)
-        self._stamp(tab)
+        ws["stamp"].value = stamp_html(self.view, tab)  # set last: browser tests wait for it
         self._ahead.plan(likely_views(self.data, self.view))
-
-    def _stamp(self, tab: str) -> None:
-        """A hidden marker of what the page shows, set last (browser tests wait for it)."""
-        self._widgets["stamp"].value = stamp_html(self.view, tab)
 
     def _select_on(self, name: str) -> Callable[[dict[str, Any]], None]:
         """An observer that passes a selector's new value to :meth:`select`."""
