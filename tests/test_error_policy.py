@@ -316,7 +316,11 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.core._stages.Stage.label_in": lambda: STAGE.label_in("fr"),
     "pipereview.dashboard.app.Dashboard": lambda: _call(
         "pipereview.dashboard", "Dashboard", pd.DataFrame({"team": []}), lang="fr"),
+    "pipereview.dashboard.app.Dashboard.select": lambda: _call(
+        "pipereview.dashboard", "Dashboard", pd.DataFrame({"team": []})).select(lang="fr"),
     "pipereview.dashboard.state.DashboardState": _dashboard,
+    "pipereview.dashboard.view.View": lambda: _call(
+        "pipereview.dashboard", "View", "T", "2026-W47", lang="fr"),
     "pipereview.delivery._batch.run_batch": lambda: _call(
         "pipereview.delivery", "run_batch", "2026-W47", store=Path("unused"),
         out_dir=Path("unused"), lang="fr"),

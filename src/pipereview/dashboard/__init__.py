@@ -11,6 +11,11 @@ week's diagnostics are computed once and kept, so switching back is instant.
 
 A dashboard *locked* to a team holds only that team's rows: it has no team selector and
 refuses to show another team, whatever the URL says.
+
+What is shown is a :class:`View` (team, week, rep, language, the tabs' filters), replaced
+by each selection; each tab is ``render(data, tab, view)`` over the loaded
+:class:`DashboardData`, so a view can be drawn (ahead, or from code with
+``Dashboard.render``) without touching the page's own.
 """
 
 from __future__ import annotations
@@ -18,13 +23,19 @@ from __future__ import annotations
 from pipereview.dashboard._text import TABS
 from pipereview.dashboard.app import Dashboard
 from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig, dashboard_notebook
+from pipereview.dashboard.data import DashboardData
 from pipereview.dashboard.state import DashboardState
+from pipereview.dashboard.tabs import render
+from pipereview.dashboard.view import View
 
 __all__ = [
     "CONFIG_VARIABLE",
     "TABS",
     "Dashboard",
     "DashboardConfig",
+    "DashboardData",
     "DashboardState",
+    "View",
     "dashboard_notebook",
+    "render",
 ]

@@ -49,6 +49,12 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
 }
 
 
+def text(key: str, lang: str, **values: object) -> str:
+    """A fixed text of the dashboard in ``lang`` (a checked language: a view's)."""
+    en, zh = TEXT[key]
+    return (zh if lang == "zh" else en).format(**values)
+
+
 def slug(text: str) -> str:
     """A file-name-safe version of ``text`` (letters, digits, CJK, ``-`` and ``_`` kept)."""
     return re.sub(r"[^\w-]+", "_", text).strip("_") or "all"

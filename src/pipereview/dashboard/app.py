@@ -1,17 +1,43 @@
-"""The dashboard app: its ipywidgets (selectors, tabs, export button), kept in step with
-the selection, and the views it computes ahead while the manager reads."""
+"""The dashboard app: its ipywidgets (selectors, tabs, export button) over a
+:class:`~pipereview.dashboard.state.DashboardState`, kept in step with the current
+:class:`~pipereview.dashboard.view.View`, and the views it computes ahead while the
+manager reads (each tab drawn by :func:`~pipereview.dashboard.tabs.render`)."""
 
 from __future__ import annotations
 
-import base64
 import html
 import logging
-from collections.abc import Callable, Iterator
-from typing import Any
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Self
 
+import pandas as pd
+
+from pipereview.config import Config
 from pipereview.core._errors import InputError
 from pipereview.dashboard._text import SORTS, TABS
-from pipereview.dashboard.tabs import DashboardTabs
+from pipereview.dashboard.ahead import Lookahead
+from pipereview.dashboard.config import DashboardConfig
+from pipereview.dashboard.data import (
+    DashboardData,
+    config_arguments,
+    environment_config,
+    sample_arguments,
+    save_files,
+)
+from pipereview.dashboard.state import DashboardState
+from pipereview.dashboard.tabs import likely_views, render, warm_views
+from pipereview.dashboard.view import View
+from pipereview.dashboard.widgets import (
+    app_widgets,
+    downloads_html,
+    message_handler,
+    stamp_html,
+    widget_tree,
+)
+from pipereview.delivery._review import WeeklyReview
 
 __all__ = ["Dashboard"]
 
@@ -19,16 +45,17 @@ __all__ = ["Dashboard"]
 _log = logging.getLogger("pipereview.dashboard")
 
 
-class Dashboard(DashboardTabs):
+class Dashboard:
     """The dashboard over a keyed ``history`` (all teams, or only ``team`` when
     ``locked``), with optional ``targets`` (:func:`~pipereview.diagnostics._targets.load_targets`).
 
     ``team``, ``week`` (default: the team's latest stored week) and ``lang`` (en / zh)
     are the first selection. Display it in a notebook (it is an ipywidget) or drive it
     from code with :meth:`select`; :meth:`figures`, :meth:`action_list` and
-    :meth:`tab_html` return what the page shows. Exported files go to ``export_dir``;
-    ``config`` (:class:`~pipereview.config.Config`) carries the thresholds and coaching
-    settings of every review it shows.
+    :meth:`tab_html` return what the page shows, :meth:`render` what any other
+    :class:`~pipereview.dashboard.view.View` would show. Exported files go to
+    ``export_dir``; ``config`` (:class:`~pipereview.config.Config`) carries the thresholds
+    and coaching settings of every review it shows.
 
     >>> import pandas as pd
     >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["D1"],
@@ -40,7 +67,192 @@ class Dashboard(DashboardTabs):
     ('North', '2026-W47', ['Ann'])
     >>> board.figures()["open_amount"]
     1000.0
+    >>> from dataclasses import replace
+    >>> "加权金额" in board.render("overview", replace(board.view, lang="zh")), board.lang
+    (True, 'en')
     """
+
+    def __init__(self, history: pd.DataFrame, *, targets: pd.DataFrame | None = None,
+                 team: str | None = None, locked: bool = False, week: str | None = None,
+                 lang: str = "en", export_dir: str | Path | None = None,
+                 config: Config | None = None) -> None:
+        self.state = DashboardState(history, targets=targets, team=team, locked=locked,
+                                    week=week, lang=lang, export_dir=export_dir,
+                                    config=config)
+        self._widgets: dict[str, Any] = {}
+        self._root: Any = None
+        self._stale: set[str] = set(TABS)
+        self._ahead = Lookahead(self.data)  # the views drawn while the manager reads
+
+    # --- building from files / the environment -------------------------------------------
+    @classmethod
+    def from_config(cls, config: DashboardConfig) -> Self:
+        """The dashboard a :class:`DashboardConfig` describes (a locked one reads only its
+        team's rows from the Parquet file)."""
+        board = cls(**config_arguments(config))
+        # a page's own kernel (Voilà sets VOILA_PREHEAT=False) draws the page first and
+        # computes ahead while the manager reads; only the preheated kernel warms up front
+        warm = config.warm and os.environ.get("VOILA_PREHEAT") != "False"
+        return board.warm() if warm else board
+
+    @classmethod
+    def from_environment(cls, *, samples: str | Path | None = None) -> Self:
+        """The dashboard ``pipereview serve`` configured
+        (:data:`~pipereview.dashboard.CONFIG_VARIABLE`); without it (e.g. in JupyterLab),
+        the dashboard over a sample set's ``exports`` folder and ``targets.csv`` (ingested
+        into a temporary store, all teams)."""
+        config = environment_config()
+        return cls.from_config(config) if config else cls(**sample_arguments(samples))
+
+    # --- the state: the loaded data and the current view ------------------------------------
+    @property
+    def data(self) -> DashboardData:
+        """The loaded data every view is drawn from."""
+        return self.state.data
+
+    @property
+    def view(self) -> View:
+        """What the page shows: a new :class:`~pipereview.dashboard.view.View` for each
+        selection, never one changed."""
+        return self.state.view
+
+    @view.setter
+    def view(self, view: View) -> None:
+        self.state.view = view
+
+    # the state's (documented on DashboardState), for the page's code and its users
+    @property
+    def history(self) -> pd.DataFrame:
+        return self.state.history
+
+    @property
+    def targets(self) -> pd.DataFrame | None:
+        return self.state.targets
+
+    @property
+    def teams(self) -> list[str]:
+        return self.state.teams
+
+    @property
+    def locked(self) -> bool:
+        return self.state.locked
+
+    @property
+    def config(self) -> Config:
+        return self.state.config
+
+    @property
+    def export_dir(self) -> Path | None:
+        return self.state.export_dir
+
+    @property
+    def team(self) -> str:
+        return self.view.team
+
+    @property
+    def week(self) -> str:
+        return self.view.week
+
+    @property
+    def rep(self) -> str:
+        return self.view.rep
+
+    @property
+    def lang(self) -> str:
+        return self.view.lang
+
+    @property
+    def category(self) -> str:
+        return self.view.category
+
+    @category.setter
+    def category(self, value: str) -> None:
+        self.view = replace(self.view, category=value)
+
+    @property
+    def sort(self) -> str:
+        return self.view.sort
+
+    @sort.setter
+    def sort(self, value: str) -> None:
+        self.view = replace(self.view, sort=value)
+
+    @property
+    def weeks(self) -> list[str]:
+        return self.state.weeks
+
+    @property
+    def reps(self) -> list[str]:
+        return self.state.reps
+
+    @property
+    def review(self) -> WeeklyReview:
+        return self.state.review
+
+    @property
+    def _html(self) -> dict[tuple[str, ...], str]:
+        return self.data.html
+
+    @property
+    def _idle(self) -> Any:
+        return self._ahead.pending
+
+    def t(self, key: str, **values: object) -> str:
+        """A fixed text of the dashboard in the selected language."""
+        return self.state.t(key, **values)
+
+    def select(self, *, team: str | None = None, week: str | None = None,
+               rep: str | None = None, lang: str | None = None) -> Self:
+        """Change the selection (as the page's selectors do) and redraw what is shown.
+        A locked dashboard raises :class:`~pipereview.core.AccessError` (a
+        :class:`PermissionError`) for another team."""
+        self.state.select(team=team, week=week, rep=rep, lang=lang)
+        self._refresh()
+        return self
+
+    def _set_team(self, team: str, week: str | None) -> None:
+        self.state._set_team(team, week)
+
+    # --- what the page shows -------------------------------------------------------------
+    def figures(self) -> dict[str, Any]:
+        """The headline figures of the selection (:meth:`DashboardState.figures`)."""
+        return self.state.figures()
+
+    def movements(self) -> pd.DataFrame:
+        """The week's deal movements (:meth:`DashboardState.movements`)."""
+        return self.state.movements()
+
+    def action_list(self) -> pd.DataFrame:
+        """What the export button writes (:meth:`DashboardState.action_list`)."""
+        return self.state.action_list()
+
+    def export_actions(self, folder: str | Path | None = None) -> tuple[Path, Path]:
+        """Write :meth:`action_list` as CSV and XLSX (formula-safe, atomically) into
+        ``folder`` (default: ``export_dir``, else the working folder); return both paths."""
+        return self.state.export_actions(folder)
+
+    def _export_files(self) -> tuple[pd.DataFrame, dict[str, bytes]]:
+        return self.state._export_files()
+
+    def render(self, tab: str, view: View) -> str:
+        """The HTML body of ``tab`` for any ``view`` of the loaded data
+        (:func:`~pipereview.dashboard.tabs.render`); the selection and the page stay as
+        they are."""
+        return render(self.data, tab, view)
+
+    def tab_html(self, tab: str) -> str:
+        """The HTML body of one of :data:`~pipereview.dashboard.TABS` for the current
+        selection."""
+        return render(self.data, tab, self.view)
+
+    def warm(self, *, tabs: tuple[str, ...] = TABS, weeks: int = 13) -> Self:
+        """Compute ahead what a manager is likely to open first: every tab of the current
+        selection, the overview of the current team's last ``weeks`` weeks and of each
+        team's latest week (``pipereview serve`` does this in its preheated kernel, before
+        anyone opens the page)."""
+        for tab, view in warm_views(self.data, self.view, tabs=tabs, weeks=weeks):
+            render(self.data, tab, view)
+        return self
 
     # --- widgets -------------------------------------------------------------------------
     @property
@@ -64,48 +276,7 @@ class Dashboard(DashboardTabs):
         display(self.widget)  # type: ignore[no-untyped-call]
 
     def _build(self) -> None:
-        import ipywidgets as w
-
-        def tagged(widget: Any, name: str) -> Any:
-            widget.add_class(f"pr-{name}")
-            return widget
-
-        box = w.Layout(width="auto")
-        self._widgets = {
-            "title": tagged(w.HTML(), "title"),
-            "team": tagged(w.Dropdown(layout=w.Layout(width="220px")), "team"),
-            "week": tagged(w.Dropdown(layout=w.Layout(width="200px")), "week"),
-            "rep": tagged(w.Dropdown(layout=w.Layout(width="240px")), "rep"),
-            "lang": tagged(w.ToggleButtons(options=[("English", "en"), ("中文", "zh")],
-                                           value=self.lang, style={"button_width": "80px"}),
-                           "lang"),
-            "export": tagged(w.Button(icon="", layout=w.Layout(width="auto")), "export"),
-            "downloads": tagged(w.HTML(), "downloads"),
-            "notice": tagged(w.HTML(), "notice"),
-            "category": tagged(w.Dropdown(layout=w.Layout(width="260px")), "category"),
-            "sort": tagged(w.Dropdown(layout=w.Layout(width="260px")), "sort"),
-            "stamp": tagged(w.HTML(), "stamp"),
-        }
-        bodies = {tab: tagged(w.HTML(layout=box), f"tab-{tab}") for tab in TABS}
-        self._widgets.update({f"body_{tab}": bodies[tab] for tab in TABS})
-        pages = {tab: bodies[tab] for tab in TABS}
-        pages["changes"] = w.VBox([self._widgets["category"], bodies["changes"]])
-        pages["risks"] = w.VBox([self._widgets["sort"], bodies["risks"]])
-        tabs = tagged(w.Tab(children=[pages[t] for t in TABS]), "tabs")
-        self._widgets["tabs"] = tabs
-        selectors = [self._widgets["week"], self._widgets["rep"], self._widgets["lang"],
-                     self._widgets["export"]]
-        if not self.locked:
-            selectors.insert(0, self._widgets["team"])
-        style = ("<style>.pr-app table.review-table{border-collapse:collapse;font-size:13px}"
-                 ".pr-app table.review-table td,.pr-app table.review-table th{padding:2px 8px;"
-                 "border-bottom:1px solid #ddd;text-align:left}.pr-app .pr-changes,"
-                 ".pr-app .pr-risks{max-height:560px;overflow:auto}</style>")
-        self._root = tagged(w.VBox([w.HTML(style), self._widgets["title"],
-                                    w.HBox(selectors, layout=w.Layout(flex_flow="row wrap")),
-                                    self._widgets["notice"], self._widgets["downloads"], tabs,
-                                    self._widgets["stamp"]]),
-                            "app")
+        self._root, self._widgets = app_widgets(locked=self.locked)
         self._sync_controls()
         guard = self._guarded
         for name in ("team", "week", "rep", "lang"):
@@ -113,12 +284,12 @@ class Dashboard(DashboardTabs):
         self._widgets["category"].observe(guard(self._on_category), "value")
         self._widgets["sort"].observe(guard(self._on_sort), "value")
         self._widgets["export"].on_click(guard(self._on_export))
-        tabs.observe(guard(self._on_tab), "selected_index")
+        self._widgets["tabs"].observe(guard(self._on_tab), "selected_index")
         # every widget the kernel holds (a hidden one too): what the widget itself refuses
-        for widget in _widget_tree(self._root, *self._widgets.values()):
+        for widget in widget_tree(self._root, *self._widgets.values()):
             comm = getattr(widget, "comm", None)
             if comm is not None:
-                comm.on_msg(guard(_message_handler(widget)))
+                comm.on_msg(guard(message_handler(widget)))
         self._stale = set(TABS)
         self._draw()
 
@@ -193,7 +364,7 @@ class Dashboard(DashboardTabs):
         if not self.week:
             ws["title"].value = f"<p class='pr-empty'>{html.escape(self.t('no_data'))}</p>"
             ws["tabs"].layout.display = "none"
-            self._stamp(tab)
+            ws["stamp"].value = stamp_html(self.view, tab)
             return
         title = self.t("title", team=self.team, week=self.week, period=self.review.period)
         locked = (f"<p class='pr-locked'>{html.escape(self.t('locked', team=self.team))}</p>"
@@ -202,83 +373,8 @@ class Dashboard(DashboardTabs):
         if tab in self._stale:
             ws[f"body_{tab}"].value = self.tab_html(tab)
             self._stale.discard(tab)
-        self._stamp(tab)
-        self._plan_idle_work()
-
-    # --- computing ahead while the manager reads ------------------------------------------
-    _IDLE_DELAY = 0.3  # seconds of quiet before the next view is computed ahead
-    _idle: Any = None
-    _idle_views: Any = None
-
-    def _likely_views(self) -> Iterator[tuple[str, str, str, str, str]]:
-        """Views a manager is likely to open next from the current one, most likely
-        first: the other tabs, the team's other weeks, the other language, the other
-        teams' latest week (team, week, rep, lang, tab)."""
-        team, week, rep, lang = self.team, self.week, self.rep, self.lang
-        for tab in TABS:
-            yield team, week, rep, lang, tab
-        for other_week in self._weeks.get(team, [])[:13]:
-            yield team, other_week, "", lang, "overview"
-        other_lang = "zh" if lang == "en" else "en"
-        for tab in ("overview", "coaching"):
-            yield team, week, rep, other_lang, tab
-        for other in self.teams:
-            yield other, self._weeks[other][0], "", lang, "overview"
-        for other in self.teams:
-            for tab in TABS[1:]:
-                yield other, self._weeks[other][0], "", lang, tab
-
-    def _plan_idle_work(self) -> None:
-        """After each redraw, compute the likely next views one at a time on the kernel's
-        event loop, each after a short quiet spell (an interaction waits at most for the
-        view being computed). Without a running event loop (plain scripts), nothing."""
-        import asyncio
-
-        if self._idle is not None:
-            self._idle.cancel()
-            self._idle = None
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        self._idle_views = self._likely_views()
-        shell = _executing_shell()
-        if shell is not None:  # drawn by the cell: start once the kernel has replied
-            def after_cell() -> None:
-                shell.events.unregister("post_execute", after_cell)
-                if self._idle_views is not None and self._idle is None:
-                    self._idle = loop.call_later(self._IDLE_DELAY, self._idle_step)
-
-            shell.events.register("post_execute", after_cell)
-            return
-        self._idle = loop.call_later(self._IDLE_DELAY, self._idle_step)
-
-    def _idle_step(self) -> None:
-        import asyncio
-
-        self._idle = None
-        selection = (self.team, self.week, self.rep, self.lang)
-        category, sort = self.category, self.sort
-        for team, week, rep, lang, tab in self._idle_views or ():
-            try:
-                self.team, self.week, self.rep, self.lang = team, week, rep, lang
-                self.category, self.sort = "", "amount"
-                if self._html_key(tab) in self._html:
-                    continue
-                self.tab_html(tab)
-            except Exception:  # a view that cannot be drawn is drawn (and reported) when opened
-                pass
-            finally:
-                self.team, self.week, self.rep, self.lang = selection
-                self.category, self.sort = category, sort
-            self._idle = asyncio.get_running_loop().call_later(0.02, self._idle_step)
-            return
-
-    def _stamp(self, tab: str) -> None:
-        """A hidden marker of what the page shows, set last (browser tests wait for it)."""
-        stamp = "|".join([self.team, self.week, self.rep, self.lang, tab, self.category, self.sort])
-        self._widgets["stamp"].value = (f"<span class='pr-state' data-stamp='{html.escape(stamp, quote=True)}'"
-                                        " style='display:none'></span>")
+        ws["stamp"].value = stamp_html(self.view, tab)  # set last: browser tests wait for it
+        self._ahead.plan(likely_views(self.data, self.view))
 
     def _select_on(self, name: str) -> Callable[[dict[str, Any]], None]:
         """An observer that passes a selector's new value to :meth:`select`."""
@@ -296,13 +392,13 @@ class Dashboard(DashboardTabs):
 
     def _on_category(self, change: dict[str, Any]) -> None:
         if not self._syncing:
-            self.category = str(change["new"] or "")
+            self.view = replace(self.view, category=str(change["new"] or ""))
             self._stale.add("changes")
             self._draw()
 
     def _on_sort(self, change: dict[str, Any]) -> None:
         if not self._syncing:
-            self.sort = str(change["new"] or "amount")
+            self.view = replace(self.view, sort=str(change["new"] or "amount"))
             self._stale.add("risks")
             self._draw()
 
@@ -312,80 +408,6 @@ class Dashboard(DashboardTabs):
     def _on_export(self, _button: Any) -> None:
         frame, files = self._export_files()  # computed once: offered and kept alike
         if self.export_dir is not None:
-            self._save(files, self.export_dir)
-        kinds = {"csv": "text/csv", "xlsx": ("application/vnd.openxmlformats-officedocument."
-                                              "spreadsheetml.sheet")}
-        links = []
-        for name, data in files.items():
-            fmt = name.rsplit(".", 1)[1]
-            encoded = base64.b64encode(data).decode("ascii")
-            links.append(f"<a class='pr-download-{fmt}' download='{html.escape(name)}' "
-                         f"href='data:{kinds[fmt]};base64,{encoded}'>{html.escape(name)}</a>")
-        self._widgets["downloads"].value = (
-            f"<p class='pr-exported'>{html.escape(self.t('exported', rows=len(frame)))} "
-            + " · ".join(links) + "</p>")
-
-
-def _message_handler(widget: Any) -> Callable[[dict[str, Any]], None]:
-    """What ``widget`` does with a message from the page, raising what it refuses (the
-    widget's own handler shows the traceback to the page instead): a state update is
-    applied here, anything else goes to the widget. No widget of the dashboard has binary
-    state, so an update with buffers is malformed.
-
-    The widget echoes an update to the page before it checks it, so a refused update may
-    already be on the page (a text shown as ``[object Object]``, a selector emptied): after
-    a refusal the page is sent the widget's whole state again, so that what the page shows
-    is always what the kernel holds."""
-
-    def handle(msg: dict[str, Any]) -> None:
-        data = msg["content"]["data"]
-        try:
-            if data.get("method") == "update":
-                state = data.get("state")
-                if not isinstance(state, dict) or data.get("buffer_paths"):
-                    raise InputError(f"malformed widget update: {str(data)[:200]}",
-                                     hint="reload the page")
-                widget.set_state(state)
-            else:
-                widget._handle_msg(msg)
-        except Exception:
-            widget.send_state()
-            raise
-
-    return handle
-
-
-def _widget_tree(*roots: Any) -> Iterator[Any]:
-    """The ``roots`` and every widget they hold (children, layouts, styles), each once."""
-    from ipywidgets import Widget
-
-    seen: set[int] = set()
-    todo = list(roots)
-    while todo:
-        widget = todo.pop()
-        if id(widget) in seen:
-            continue
-        seen.add(id(widget))
-        yield widget
-        for name in widget.keys:
-            value = getattr(widget, name, None)
-            items = value if isinstance(value, (list, tuple)) else (value,)
-            todo.extend(item for item in items if isinstance(item, Widget))
-
-
-def _executing_shell() -> Any:
-    """The IPython shell while it runs a cell (the kernel has not replied yet), else None:
-    views computed ahead on the kernel's event loop then would hold back its reply, and
-    Voilà would finish the page (and connect it) only after them."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    kernel = getattr(shell, "kernel", None)
-    try:
-        parent = kernel.get_parent("shell") if kernel is not None else {}
-    except Exception:
-        return None
-    kind = (parent or {}).get("header", {}).get("msg_type")
-    return shell if kind == "execute_request" else None
+            save_files(files, self.export_dir)
+        self._widgets["downloads"].value = downloads_html(
+            files, self.t("exported", rows=len(frame)))

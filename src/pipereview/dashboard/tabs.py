@@ -1,23 +1,93 @@
-"""The dashboard's five tabs as HTML: overview, changes, funnel, deals at risk, coaching."""
+"""The dashboard's five tabs as HTML: overview, changes, funnel, deals at risk, coaching.
+
+Each tab is a function of the loaded data and a :class:`~pipereview.dashboard.view.View`
+(:func:`render`, looked up in :data:`TAB_HTML`): drawing one view never changes another
+view, nor the selection of the dashboard drawing it."""
 
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Self
 
 import pandas as pd
 
-from pipereview.dashboard._text import ROW_LIMIT
+from pipereview.core._errors import InputError
+from pipereview.dashboard._text import ROW_LIMIT, TABS, text
+from pipereview.dashboard.data import DashboardData
 from pipereview.dashboard.state import DashboardState
-from pipereview.delivery._reviewsections import amount_text, html_table, not_checked_html
+from pipereview.dashboard.view import View
+from pipereview.delivery._review import WeeklyReview
+from pipereview.delivery._reviewsections import (
+    amount_text,
+    html_table,
+    not_checked_html,
+    shape_name,
+)
 from pipereview.diagnostics._figures import days_text
 
-__all__ = ["DashboardTabs"]
+__all__ = ["TAB_HTML", "DashboardTabs", "TabContext", "likely_views", "render", "warm_views"]
 
 
-class DashboardTabs(DashboardState):
-    """:class:`~pipereview.dashboard.state.DashboardState` with each tab drawn as HTML
-    (:meth:`tab_html` calls ``_<tab>_html``)."""
+@dataclass(frozen=True)
+class TabContext:
+    """One view of the loaded data, as a tab draws it: the ``view``'s selection and
+    language over ``data`` (each tab of :data:`TAB_HTML` is a function of it)."""
+
+    data: DashboardData
+    view: View
+
+    @property
+    def team(self) -> str:
+        return self.view.team
+
+    @property
+    def week(self) -> str:
+        return self.view.week
+
+    @property
+    def rep(self) -> str:
+        return self.view.rep
+
+    @property
+    def lang(self) -> str:
+        return self.view.lang
+
+    @property
+    def category(self) -> str:
+        return self.view.category
+
+    @property
+    def sort(self) -> str:
+        return self.view.sort
+
+    @property
+    def targets(self) -> pd.DataFrame | None:
+        return self.data.targets
+
+    @property
+    def review(self) -> WeeklyReview:
+        """The view's :class:`~pipereview.delivery._review.WeeklyReview`."""
+        return self.data.review(self.view)
+
+    def t(self, key: str, **values: object) -> str:
+        """A fixed text of the dashboard in the view's language."""
+        return text(key, self.view.lang, **values)
+
+    def figures(self) -> dict[str, Any]:
+        """The view's headline figures."""
+        return self.data.figures(self.view)
+
+    def movements(self) -> pd.DataFrame:
+        """The view's deal movements against the team's previous stored week."""
+        return self.data.movements(self.view)
+
+    def _stage_names(self, keys: pd.Series) -> list[str]:
+        return self.data.stage_names(self.view, keys)
+
+    def _model(self) -> Any:
+        return self.data.model(self.view)
 
     def _no_open(self) -> str | None:
         if len(self.review.context.open_deals) == 0:
@@ -47,26 +117,6 @@ class DashboardTabs(DashboardState):
         if len(reps):
             body += charts.svg_html(charts.forecast_chart(reps, by="owner", lang=self.lang))
         return body
-
-    def movements(self) -> pd.DataFrame:
-        """This week's deal movements against the team's previous stored week (empty in
-        the first week), for the selected rep when one is selected."""
-        review = self.review
-        cached = getattr(review, "_dashboard_moves", None)
-        if cached is None:
-            from pipereview.history._movements import deal_movements
-
-            weeks = sorted(review.history["snapshot_week"].astype("str").unique())
-            if len(weeks) < 2:
-                cached = pd.DataFrame()
-            else:
-                prev = review.history[review.history["snapshot_week"] == weeks[-2]]
-                cached = deal_movements(prev, review.latest)
-            review._dashboard_moves = cached  # type: ignore[attr-defined]
-        moves: pd.DataFrame = cached
-        if self.rep and len(moves):
-            moves = moves[moves["owner"] == self.rep]
-        return moves
 
     def _changes_html(self) -> str:
         from pipereview import charts
@@ -143,7 +193,7 @@ class DashboardTabs(DashboardState):
                      if model is not None and row["stage"] and pd.notna(row["stage"])
                      and str(row["stage"]) in model.keys else "")
             rows.append({review.t("rep"): row["owner"] or self.team,
-                         review.t("label"): review._shape(str(row["label"])),
+                         review.t("label"): shape_name(str(row["label"]), self.lang),
                          review.t("bottleneck"): stage, self.t("evidence"): evidence})
         body += f"<div class='pr-shape'>{html_table(pd.DataFrame(rows))}</div>"
         rates = self._move_on(model)
@@ -242,3 +292,83 @@ class DashboardTabs(DashboardState):
                                   not_checked=notes).to_html()
         return team_summary(prompts, self.team, as_of=review.week,
                             not_checked=notes).to_html()
+
+
+#: Each tab by name (in the page's order), drawn by a function of a :class:`TabContext`.
+TAB_HTML: dict[str, Callable[[TabContext], str]] = {
+    "overview": TabContext._overview_html,
+    "changes": TabContext._changes_html,
+    "funnel": TabContext._funnel_html,
+    "risks": TabContext._risks_html,
+    "coaching": TabContext._coaching_html,
+}
+
+
+def render(data: DashboardData, tab: str, view: View) -> str:
+    """The HTML body of ``tab`` (one of :data:`~pipereview.dashboard.TABS`) for ``view``
+    of ``data``: a function of the three alone (each tab is drawn once per view and kept
+    in ``data.html`` under :meth:`View.key`), so drawing another view first changes
+    nothing here."""
+    if tab not in TAB_HTML:
+        raise InputError(f"unknown tab {tab!r}; tabs: {', '.join(TABS)}",
+                         hint="name one of the dashboard's tabs")
+    if not view.week:
+        return f"<p class='pr-empty'>{html.escape(text('no_data', view.lang))}</p>"
+    key = view.key(tab)
+    if key not in data.html:
+        data.html[key] = TAB_HTML[tab](TabContext(data, view))
+    return data.html[key]
+
+
+def warm_views(data: DashboardData, view: View, *, tabs: tuple[str, ...] = TABS,
+               weeks: int = 13) -> Iterator[tuple[str, View]]:
+    """What a manager is likely to open first from ``view`` (``tab``, view): its
+    ``tabs``, the overview of its team's last ``weeks`` weeks and of each other team's
+    latest week."""
+    for tab in tabs:
+        yield tab, view
+    for week in data.weeks(view.team)[:weeks]:
+        yield "overview", replace(view, week=week, rep="")
+    for team in data.teams:
+        if team != view.team:
+            yield "overview", replace(view, team=team, week=data.weeks(team)[0], rep="")
+
+
+def likely_views(data: DashboardData, view: View) -> Iterator[tuple[str, View]]:
+    """What a manager is likely to open next from ``view``, most likely first (``tab``,
+    view): the other tabs, the team's other weeks, the other language, the other teams'
+    latest week; each with the tabs' filters as a page opens them."""
+    view = View(view.team, view.week, view.rep, view.lang)
+    for tab in TABS:
+        yield tab, view
+    for week in data.weeks(view.team)[:13]:
+        yield "overview", replace(view, week=week, rep="")
+    other_lang = "zh" if view.lang == "en" else "en"
+    for tab in ("overview", "coaching"):
+        yield tab, replace(view, lang=other_lang)
+    for team in data.teams:
+        yield "overview", View(team, data.weeks(team)[0], "", view.lang)
+    for team in data.teams:
+        for tab in TABS[1:]:
+            yield tab, View(team, data.weeks(team)[0], "", view.lang)
+
+
+class DashboardTabs(DashboardState):
+    """:class:`~pipereview.dashboard.state.DashboardState` with its tabs drawn: the
+    dashboard without widgets (:class:`~pipereview.dashboard.Dashboard` is the app)."""
+
+    def render(self, tab: str, view: View) -> str:
+        """The HTML body of ``tab`` for any ``view`` of the loaded data (:func:`render`);
+        the selection stays as it is."""
+        return render(self.data, tab, view)
+
+    def tab_html(self, tab: str) -> str:
+        """The HTML body of one of :data:`~pipereview.dashboard.TABS` for the current
+        selection."""
+        return render(self.data, tab, self.view)
+
+    def warm(self, *, tabs: tuple[str, ...] = TABS, weeks: int = 13) -> Self:
+        """Compute ahead what a manager is likely to open first (:func:`warm_views`)."""
+        for tab, view in warm_views(self.data, self.view, tabs=tabs, weeks=weeks):
+            render(self.data, tab, view)
+        return self

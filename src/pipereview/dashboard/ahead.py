@@ -1,0 +1,100 @@
+"""Views drawn ahead while the manager reads: one at a time on the kernel's event loop,
+each after a short quiet spell, so that an interaction waits at most for the view being
+drawn. Drawing ahead renders other views of the loaded data; the page's own view is
+never touched."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from pipereview.dashboard.data import DashboardData
+from pipereview.dashboard.tabs import render
+from pipereview.dashboard.view import View
+
+__all__ = ["Lookahead", "executing_shell"]
+
+
+class Lookahead:
+    """Draws the views it is given (``(tab, view)``, most likely first) over ``data``
+    in the background, skipping those drawn already; :meth:`plan` replaces what is left
+    to draw. Without a running event loop (plain scripts), it draws nothing.
+
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["D1"],
+    ...     "deal_name": "MES", "account": "Acme", "owner": "Ann", "stage": "needs_confirmed",
+    ...     "stage_model": "generic_4", "amount": [1000.0], "currency": "EUR",
+    ...     "close_date": pd.Timestamp("2026-12-18"), "probability": [0.25]})
+    >>> data = DashboardData(h)
+    >>> ahead = Lookahead(data)
+    >>> async def open_page() -> None:
+    ...     ahead.plan(iter([("funnel", View("North", "2026-W47"))]))
+    ...     while ahead.pending is not None:
+    ...         await asyncio.sleep(0.05)
+    >>> asyncio.run(open_page())
+    >>> [key[4] for key in data.html]
+    ['funnel']
+    """
+
+    #: seconds of quiet before the next view is drawn ahead
+    DELAY = 0.3
+
+    def __init__(self, data: DashboardData) -> None:
+        self.data = data
+        #: the timer of the next step (None: nothing left to draw, or no event loop)
+        self.pending: Any = None
+        self._views: Iterator[tuple[str, View]] | None = None
+
+    def plan(self, views: Iterator[tuple[str, View]]) -> None:
+        """Draw ``views`` ahead instead of what was left to draw. While a cell runs (the
+        page is being drawn by it), start once the kernel has replied."""
+        if self.pending is not None:
+            self.pending.cancel()
+            self.pending = None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._views = views
+        shell = executing_shell()
+        if shell is not None:  # drawn by the cell: start once the kernel has replied
+            def after_cell() -> None:
+                shell.events.unregister("post_execute", after_cell)
+                if self._views is not None and self.pending is None:
+                    self.pending = loop.call_later(self.DELAY, self._step)
+
+            shell.events.register("post_execute", after_cell)
+            return
+        self.pending = loop.call_later(self.DELAY, self._step)
+
+    def _step(self) -> None:
+        """Draw the next view not drawn yet, then plan the one after it."""
+        self.pending = None
+        for tab, view in self._views or ():
+            if view.key(tab) in self.data.html:
+                continue
+            # a view that cannot be drawn is drawn (and reported) when opened
+            with contextlib.suppress(Exception):
+                render(self.data, tab, view)
+            self.pending = asyncio.get_running_loop().call_later(0.02, self._step)
+            return
+
+
+def executing_shell() -> Any:
+    """The IPython shell while it runs a cell (the kernel has not replied yet), else None:
+    views computed ahead on the kernel's event loop then would hold back its reply, and
+    Voilà would finish the page (and connect it) only after them."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    try:
+        parent = kernel.get_parent("shell") if kernel is not None else {}
+    except Exception:
+        return None
+    kind = (parent or {}).get("header", {}).get("msg_type")
+    return shell if kind == "execute_request" else None

@@ -1,0 +1,151 @@
+"""The dashboard app's ipywidgets: the page's layout, and what the kernel does with the
+messages the page sends its widgets (a message it cannot handle is raised, never applied
+half-way)."""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from pipereview.core._errors import InputError
+from pipereview.dashboard._text import TABS
+from pipereview.dashboard.view import View
+
+__all__ = ["app_widgets", "downloads_html", "message_handler", "stamp_html", "widget_tree"]
+
+#: The page's styles: compact tables, long tables scrolled within their tab.
+_STYLE = ("<style>.pr-app table.review-table{border-collapse:collapse;font-size:13px}"
+         ".pr-app table.review-table td,.pr-app table.review-table th{padding:2px 8px;"
+         "border-bottom:1px solid #ddd;text-align:left}.pr-app .pr-changes,"
+         ".pr-app .pr-risks{max-height:560px;overflow:auto}</style>")
+
+
+def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
+    """The app's box and its named widgets (``title``, ``team``, ``week``, ``rep``,
+    ``lang``, ``export``, ``downloads``, ``notice``, ``category``, ``sort``, ``stamp``,
+    ``tabs``, ``body_<tab>``), empty and not yet observed; each widget carries the CSS
+    class ``pr-<name>``. A ``locked`` page has no team selector.
+
+    >>> root, widgets = app_widgets(locked=True)
+    >>> selectors = root.children[2].children
+    >>> widgets["week"] in selectors, widgets["team"] in selectors
+    (True, False)
+    >>> len(widgets["tabs"].children), widgets["lang"].value
+    (5, 'en')
+    """
+    import ipywidgets as w
+
+    def tagged(widget: Any, name: str) -> Any:
+        widget.add_class(f"pr-{name}")
+        return widget
+
+    box = w.Layout(width="auto")
+    widgets = {
+        "title": tagged(w.HTML(), "title"),
+        "team": tagged(w.Dropdown(layout=w.Layout(width="220px")), "team"),
+        "week": tagged(w.Dropdown(layout=w.Layout(width="200px")), "week"),
+        "rep": tagged(w.Dropdown(layout=w.Layout(width="240px")), "rep"),
+        "lang": tagged(w.ToggleButtons(options=[("English", "en"), ("中文", "zh")],
+                                       style={"button_width": "80px"}), "lang"),
+        "export": tagged(w.Button(icon="", layout=w.Layout(width="auto")), "export"),
+        "downloads": tagged(w.HTML(), "downloads"),
+        "notice": tagged(w.HTML(), "notice"),
+        "category": tagged(w.Dropdown(layout=w.Layout(width="260px")), "category"),
+        "sort": tagged(w.Dropdown(layout=w.Layout(width="260px")), "sort"),
+        "stamp": tagged(w.HTML(), "stamp"),
+    }
+    bodies = {tab: tagged(w.HTML(layout=box), f"tab-{tab}") for tab in TABS}
+    widgets.update({f"body_{tab}": bodies[tab] for tab in TABS})
+    pages = {tab: bodies[tab] for tab in TABS}
+    pages["changes"] = w.VBox([widgets["category"], bodies["changes"]])
+    pages["risks"] = w.VBox([widgets["sort"], bodies["risks"]])
+    tabs = tagged(w.Tab(children=[pages[t] for t in TABS]), "tabs")
+    widgets["tabs"] = tabs
+    selectors = [widgets["week"], widgets["rep"], widgets["lang"], widgets["export"]]
+    if not locked:
+        selectors.insert(0, widgets["team"])
+    root = tagged(w.VBox([w.HTML(_STYLE), widgets["title"],
+                          w.HBox(selectors, layout=w.Layout(flex_flow="row wrap")),
+                          widgets["notice"], widgets["downloads"], tabs, widgets["stamp"]]),
+                  "app")
+    return root, widgets
+
+
+def stamp_html(view: View, tab: str) -> str:
+    """A hidden marker of what the page shows (``view`` and ``tab``), which the app sets
+    last (browser tests wait for it).
+
+    >>> stamp_html(View("North", "2026-W47", rep="Ann"), "funnel")
+    "<span class='pr-state' data-stamp='North|2026-W47|Ann|en|funnel||amount' style='display:none'></span>"
+    """
+    stamp = "|".join([view.team, view.week, view.rep, view.lang, tab, view.category,
+                      view.sort])
+    return (f"<span class='pr-state' data-stamp='{html.escape(stamp, quote=True)}'"
+            " style='display:none'></span>")
+
+
+def downloads_html(files: dict[str, bytes], label: str) -> str:
+    """``label`` and a download link for each of ``files`` (CSV, XLSX; contents by name),
+    the files embedded in the links.
+
+    >>> downloads_html({"a.csv": b"x"}, "Action list (1 rows):")
+    "<p class='pr-exported'>Action list (1 rows): <a class='pr-download-csv' download='a.csv' href='data:text/csv;base64,eA=='>a.csv</a></p>"
+    """
+    kinds = {"csv": "text/csv", "xlsx": ("application/vnd.openxmlformats-officedocument."
+                                          "spreadsheetml.sheet")}
+    links = []
+    for name, data in files.items():
+        fmt = name.rsplit(".", 1)[1]
+        encoded = base64.b64encode(data).decode("ascii")
+        links.append(f"<a class='pr-download-{fmt}' download='{html.escape(name)}' "
+                     f"href='data:{kinds[fmt]};base64,{encoded}'>{html.escape(name)}</a>")
+    return f"<p class='pr-exported'>{html.escape(label)} " + " · ".join(links) + "</p>"
+
+
+def message_handler(widget: Any) -> Callable[[dict[str, Any]], None]:
+    """What ``widget`` does with a message from the page, raising what it refuses (the
+    widget's own handler shows the traceback to the page instead): a state update is
+    applied here, anything else goes to the widget. No widget of the dashboard has binary
+    state, so an update with buffers is malformed.
+
+    The widget echoes an update to the page before it checks it, so a refused update may
+    already be on the page (a text shown as ``[object Object]``, a selector emptied): after
+    a refusal the page is sent the widget's whole state again, so that what the page shows
+    is always what the kernel holds."""
+
+    def handle(msg: dict[str, Any]) -> None:
+        data = msg["content"]["data"]
+        try:
+            if data.get("method") == "update":
+                state = data.get("state")
+                if not isinstance(state, dict) or data.get("buffer_paths"):
+                    raise InputError(f"malformed widget update: {str(data)[:200]}",
+                                     hint="reload the page")
+                widget.set_state(state)
+            else:
+                widget._handle_msg(msg)
+        except Exception:
+            widget.send_state()
+            raise
+
+    return handle
+
+
+def widget_tree(*roots: Any) -> Iterator[Any]:
+    """The ``roots`` and every widget they hold (children, layouts, styles), each once."""
+    from ipywidgets import Widget
+
+    seen: set[int] = set()
+    todo = list(roots)
+    while todo:
+        widget = todo.pop()
+        if id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        yield widget
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            todo.extend(item for item in items if isinstance(item, Widget))
