@@ -135,3 +135,42 @@ def test_the_top_level_is_short() -> None:
                  if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))
     assert len(top) <= 15 + 9, top  # ≤ 15 modules, and the packages of the flow
     assert len([n for n in top if n.endswith(".py")]) <= 15
+
+
+#: The size a reader can hold in mind: a module of at most this many lines ...
+MAX_MODULE_LINES = 400
+#: ... and a function (its docstring included) of at most this many.
+MAX_FUNCTION_LINES = 80
+
+
+def _sizes(root: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """``(modules over MAX_MODULE_LINES, functions over MAX_FUNCTION_LINES)`` under
+    ``root``, each with its number of lines."""
+    modules: dict[str, int] = {}
+    functions: dict[str, int] = {}
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(root).as_posix()
+        if len(text.splitlines()) > MAX_MODULE_LINES:
+            modules[name] = len(text.splitlines())
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    functions[f"{name}:{node.lineno} {node.name}"] = length
+    return modules, functions
+
+
+def test_modules_and_functions_stay_short() -> None:
+    modules, functions = _sizes(SRC)
+    assert modules == {}, f"split these modules by concept (at most {MAX_MODULE_LINES} lines)"
+    assert functions == {}, f"split these functions (at most {MAX_FUNCTION_LINES} lines)"
+
+
+def test_the_size_check_finds_a_long_module_and_a_long_function(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    (tmp_path / "long.py").write_text(f"def f():\n{body}\n" + "\n" * MAX_MODULE_LINES)
+    (tmp_path / "short.py").write_text("def g():\n" + "    pass\n" * (MAX_FUNCTION_LINES - 1))
+    modules, functions = _sizes(tmp_path)
+    assert modules == {"long.py": MAX_FUNCTION_LINES + 1 + MAX_MODULE_LINES}
+    assert functions == {"long.py:1 f": MAX_FUNCTION_LINES + 1}

@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipereview.config import Config
 from pipereview.core._errors import InputError
-from pipereview.dashboard._text import SORTS, TABS
+from pipereview.dashboard._text import TABS
 from pipereview.dashboard.ahead import Lookahead
 from pipereview.dashboard.config import DashboardConfig
 from pipereview.dashboard.data import (
@@ -35,6 +35,7 @@ from pipereview.dashboard.widgets import (
     downloads_html,
     message_handler,
     stamp_html,
+    sync_controls,
     widget_tree,
 )
 from pipereview.delivery._review import WeeklyReview
@@ -325,29 +326,8 @@ class Dashboard:
             return
         self._syncing = True
         try:
-            ws = self._widgets
-            ws["team"].options = self.teams
-            ws["team"].value = self.team or None
-            ws["team"].description = self.t("team_sel")
-            ws["week"].options = self.weeks
-            ws["week"].value = self.week or None
-            ws["week"].description = self.t("week_sel")
-            ws["rep"].options = [(self.t("all_reps"), ""), *[(r, r) for r in self.reps]]
-            ws["rep"].value = self.rep
-            ws["rep"].description = self.t("rep_sel")
-            ws["lang"].value = self.lang
-            ws["export"].description = self.t("export")
-            from pipereview.core import CATEGORY_LABELS
-
-            lang = 1 if self.lang == "zh" else 0
-            ws["category"].options = [(self.t("all_changes"), ""), *[
-                (names[lang], key) for key, names in CATEGORY_LABELS.items() if key != "unchanged"]]
-            ws["category"].value = self.category
-            ws["category"].description = ""
-            ws["sort"].options = [(f"{self.t('sort_by')}: {self.t(k)}", k) for k in SORTS]
-            ws["sort"].value = self.sort
-            for i, tab in enumerate(TABS):
-                ws["tabs"].set_title(i, self.t(tab))
+            sync_controls(self._widgets, self.view, teams=self.teams, weeks=self.weeks,
+                          reps=self.reps, text=self.t)
         finally:
             self._syncing = False
 

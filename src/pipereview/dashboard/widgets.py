@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pipereview.core._errors import InputError
-from pipereview.dashboard._text import TABS
+from pipereview.core._vocabulary import CATEGORY_LABELS
+from pipereview.dashboard._text import SORTS, TABS
 from pipereview.dashboard.view import View
 
-__all__ = ["app_widgets", "downloads_html", "message_handler", "stamp_html", "widget_tree"]
+__all__ = ["app_widgets", "downloads_html", "message_handler", "stamp_html", "sync_controls",
+           "widget_tree"]
 
 #: The page's styles: compact tables, long tables scrolled within their tab.
 _STYLE = ("<style>.pr-app table.review-table{border-collapse:collapse;font-size:13px}"
@@ -71,6 +73,33 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
                           widgets["notice"], widgets["downloads"], tabs, widgets["stamp"]]),
                   "app")
     return root, widgets
+
+
+def sync_controls(ws: dict[str, Any], view: View, *, teams: list[str], weeks: list[str],
+                  reps: list[str], text: Callable[..., str]) -> None:
+    """Set the selectors ``ws`` (of :func:`app_widgets`) to show ``view``: their options
+    (``teams``, ``weeks``, ``reps``), values and labels (``text``, the dashboard's texts in
+    the view's language). The caller keeps the widgets' events from acting meanwhile."""
+    ws["team"].options = teams
+    ws["team"].value = view.team or None
+    ws["team"].description = text("team_sel")
+    ws["week"].options = weeks
+    ws["week"].value = view.week or None
+    ws["week"].description = text("week_sel")
+    ws["rep"].options = [(text("all_reps"), ""), *[(r, r) for r in reps]]
+    ws["rep"].value = view.rep
+    ws["rep"].description = text("rep_sel")
+    ws["lang"].value = view.lang
+    ws["export"].description = text("export")
+    lang = 1 if view.lang == "zh" else 0
+    ws["category"].options = [(text("all_changes"), ""), *[
+        (names[lang], key) for key, names in CATEGORY_LABELS.items() if key != "unchanged"]]
+    ws["category"].value = view.category
+    ws["category"].description = ""
+    ws["sort"].options = [(f"{text('sort_by')}: {text(k)}", k) for k in SORTS]
+    ws["sort"].value = view.sort
+    for i, tab in enumerate(TABS):
+        ws["tabs"].set_title(i, text(tab))
 
 
 def stamp_html(view: View, tab: str) -> str:
