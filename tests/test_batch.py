@@ -67,6 +67,28 @@ def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: 
     assert not list(folder.rglob("history.parquet"))
 
 
+def test_a_relative_out_folder_holds_when_the_process_folder_moves(
+        sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # papermill's file handler changes the process's folder around each read and write; a
+    # pack written to a relative folder must not follow it (a team once failed with
+    # "output folder demo/reports/.2026-W47.staging-…/North doesn't exist")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path)
+    moved: list[str] = []
+
+    def move_away(run: batch.TeamRun) -> None:  # after the first team, as another thread might
+        os.chdir(tmp_path / "elsewhere")
+        moved.append(run.team)
+
+    result = run_batch(W47, store=sample_store, out_dir="reports", notebook=TINY,
+                       teams=["North", "West"], workers=1, progress=move_away)
+    assert moved == ["North", "West"]
+    assert result.ok, [(t.team, t.error) for t in result.teams]
+    assert result.folder == tmp_path / "reports" / W47
+    assert sorted(p.name for p in result.folder.iterdir() if p.is_dir()) == ["North", "West"]
+    assert not (tmp_path / "elsewhere" / "reports").exists()
+
+
 def test_one_failing_team_stops_no_other(sample_store: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["run", "--week", W47, "--store", str(sample_store),

@@ -223,7 +223,9 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     _check_limits(notebook_path, team_timeout)
     target_path = Path(targets).resolve() if targets else None
     settings = portable_config(config, templates)  # a wrong file is refused before any work
-    root = Path(out_dir)
+    # absolute from the start: the teams' threads must not depend on the process's folder,
+    # which a library running in another thread may change for a moment
+    root = Path(out_dir).absolute()
     final = root / str(as_of)
     work = sibling(final, "work")  # the whole company's history: never inside the pack
     try:
