@@ -12,7 +12,6 @@ import pytest
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import new_deals
 from pipereview.diagnostics._forecast import (
-    latest_mask,
     period_forecast,
     weighted_rows,
     win_rates,
@@ -144,7 +143,7 @@ def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.
     building blocks, one pass over the history up to the week; flows counted from
     ``first`` to its Sunday."""
     upto = as_prepared(history).upto(as_of)
-    now = latest_mask(upto)
+    now = upto.latest_mask()
     snap = upto.frame[now]
     end = pd.Timestamp(as_of.sunday)
     pipe = weighted_rows(snap, upto.take(now).stage_facts(), None).groupby(keys).agg(

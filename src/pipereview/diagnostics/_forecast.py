@@ -126,12 +126,8 @@ def as_week(week: Week | str) -> Week:
 
 
 def _in_week_order(history: pd.DataFrame | PreparedHistory, as_of: Week) -> PreparedHistory:
-    """The prepared rows of weeks up to ``as_of``, oldest first (a store's history
-    already is: then nothing is reordered)."""
-    prep = as_prepared(history).upto(as_of)
-    if len(prep.week) and not bool((np.diff(prep.week) >= 0).all()):
-        prep = prep.take(np.argsort(prep.week, kind="stable"))
-    return prep
+    """The prepared rows of weeks up to ``as_of``, oldest first."""
+    return as_prepared(history).upto(as_of).in_week_order()
 
 
 def _keyed(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame:
@@ -140,25 +136,10 @@ def _keyed(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame
     return prep.frame.assign(deal_key=prep.deal_key)
 
 
-def _last_rows(prep: PreparedHistory) -> np.ndarray:
-    """Positions of each deal's last row (latest week, then last stored), in row order:
-    what ``drop_duplicates("deal_key", keep="last")`` keeps on rows in week order."""
-    keys = prep.deal[prep.order]
-    ends = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True]) if len(keys) else keys
-    return np.sort(prep.order[ends])
-
-
-def latest_mask(prep: PreparedHistory) -> np.ndarray:
-    """Per row: whether it is of its team's latest stored week."""
-    latest = prep.frame.groupby("team")["snapshot_week"].transform("max")
-    mask: np.ndarray = (prep.frame["snapshot_week"] == latest).to_numpy(dtype=bool)
-    return mask
-
-
 def _latest(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame:
     """Each team's latest stored week up to ``as_of``."""
     prep = as_prepared(history).upto(as_of)
-    return prep.frame[latest_mask(prep)]
+    return prep.frame[prep.latest_mask()]
 
 
 def weighted_pipeline(snapshot: pd.DataFrame, *, period: str | None = None) -> pd.DataFrame:
@@ -217,7 +198,7 @@ def won_deals(history: pd.DataFrame | PreparedHistory, period: str | None, as_of
     won = prep.is_won
     first_won = upto.loc[won, ["deal_key", "snapshot_week"]].groupby("deal_key")[
         "snapshot_week"].min().rename("won_week")
-    last = _last_rows(prep)
+    last = prep.last_rows()
     latest = upto.iloc[last[won[last]]]
     latest = latest[_in_period(latest["close_date"], period, pd.Timestamp(as_of.sunday))]
     result: pd.DataFrame = latest.join(first_won, on="deal_key").reset_index(drop=True)
@@ -238,7 +219,7 @@ def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *,
     end = pd.Timestamp(as_of.sunday)
     start = end - pd.Timedelta(weeks=settings.win_rate_weeks) + pd.Timedelta(days=1)
     prep = _in_week_order(history, as_of)
-    last = _last_rows(prep)
+    last = prep.last_rows()
     latest = prep.frame[[*keys, "close_date"]].iloc[last]
     closed = latest.assign(won=prep.is_won[last].astype("int64"),
                            lost=prep.is_lost[last].astype("int64"))
@@ -275,7 +256,7 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
     keys = level_keys(by, owner_alias="period_forecast")
     history = as_prepared(history)
     upto = history.upto(as_of)
-    now = latest_mask(upto)
+    now = upto.latest_mask()
     snapshot = upto.frame[now]
     open_deals = weighted_rows(snapshot, upto.take(now).stage_facts(), period)
     open_deals = open_deals.assign(
@@ -351,7 +332,7 @@ def stage_calibration(history: pd.DataFrame | PreparedHistory, as_of: Week | str
     as_of = as_week(as_of)
     prep = _in_week_order(history, as_of)
     upto = prep.frame.assign(deal_key=prep.deal_key)
-    last = _last_rows(prep)
+    last = prep.last_rows()
     outcome = pd.Series(np.select([prep.is_won[last], prep.is_lost[last]], ["won", "lost"],
                                   "open"),
                         index=prep.deal_key.iloc[last].to_numpy(), name="outcome")

@@ -167,6 +167,48 @@ class PreparedHistory:
             **{name: _frozen(getattr(self, name)[picked]) for name in _FACTS},
             stage_entry=_frozen(self.stage_entry[picked]))
 
+    def in_week_order(self) -> PreparedHistory:
+        """The same rows, oldest week first (a store's history already is: then this
+        object itself).
+
+        >>> p = prepare_history(pd.DataFrame({"snapshot_week": ["2026-W47", "2026-W46"],
+        ...     "deal_id": ["a", "b"], "stage_model": "generic_4", "stage": "won"}))
+        >>> ordered = p.in_week_order()
+        >>> ordered.deal_key.tolist(), ordered.in_week_order() is ordered
+        (['b', 'a'], True)
+        """
+        if len(self.week) and not bool((np.diff(self.week) >= 0).all()):
+            return self.take(np.argsort(self.week, kind="stable"))
+        return self
+
+    def latest_mask(self) -> np.ndarray:
+        """Per row: whether it is of its team's latest stored week.
+
+        >>> p = prepare_history(pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W47",
+        ...     "2026-W46"], "team": ["N", "N", "W"], "deal_id": "a",
+        ...     "stage_model": "generic_4", "stage": "won"}))
+        >>> p.latest_mask().tolist()
+        [False, True, True]
+        """
+        latest = self.frame.groupby("team")["snapshot_week"].transform("max")
+        mask: np.ndarray = (self.frame["snapshot_week"] == latest).to_numpy(dtype=bool)
+        return mask
+
+    def last_rows(self) -> np.ndarray:
+        """Positions of each deal's last row (latest week, then last stored), in row
+        order: what ``drop_duplicates("deal_key", keep="last")`` keeps on rows in week
+        order.
+
+        >>> p = prepare_history(pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W46",
+        ...     "2026-W47"], "deal_id": ["a", "b", "a"], "stage_model": "generic_4",
+        ...     "stage": "won"}))
+        >>> p.last_rows().tolist()
+        [1, 2]
+        """
+        keys = self.deal[self.order]
+        ends = np.flatnonzero(np.r_[keys[1:] != keys[:-1], True]) if len(keys) else keys
+        return np.sort(self.order[ends])
+
     def upto(self, week: str | Week) -> PreparedHistory:
         """The rows stored for weeks up to ``week`` (this object when that is every row,
         as for the latest week).
