@@ -29,7 +29,7 @@ from pipereview.dashboard.data import (
 )
 from pipereview.dashboard.state import DashboardState
 from pipereview.dashboard.tabs import likely_views, render, warm_views
-from pipereview.dashboard.view import View
+from pipereview.dashboard.view import Selection, View
 from pipereview.dashboard.widgets import (
     app_widgets,
     downloads_html,
@@ -46,7 +46,7 @@ __all__ = ["Dashboard"]
 _log = logging.getLogger("pipereview.dashboard")
 
 
-class Dashboard:
+class Dashboard(Selection):
     """The dashboard over a keyed ``history`` (all teams, or only ``team`` when
     ``locked``), with optional ``targets`` (:func:`~pipereview.diagnostics._targets.load_targets`).
 
@@ -145,38 +145,6 @@ class Dashboard:
     @property
     def export_dir(self) -> Path | None:
         return self.state.export_dir
-
-    @property
-    def team(self) -> str:
-        return self.view.team
-
-    @property
-    def week(self) -> str:
-        return self.view.week
-
-    @property
-    def rep(self) -> str:
-        return self.view.rep
-
-    @property
-    def lang(self) -> str:
-        return self.view.lang
-
-    @property
-    def category(self) -> str:
-        return self.view.category
-
-    @category.setter
-    def category(self, value: str) -> None:
-        self.view = replace(self.view, category=value)
-
-    @property
-    def sort(self) -> str:
-        return self.view.sort
-
-    @sort.setter
-    def sort(self, value: str) -> None:
-        self.view = replace(self.view, sort=value)
 
     @property
     def weeks(self) -> list[str]:

@@ -23,13 +23,13 @@ from pipereview.dashboard.data import (
     sample_arguments,
     save_files,
 )
-from pipereview.dashboard.view import View
+from pipereview.dashboard.view import Selection, View
 from pipereview.delivery._review import WeeklyReview
 
 __all__ = ["DashboardState"]
 
 
-class DashboardState:
+class DashboardState(Selection):
     """What the dashboard shows, without its widgets: the loaded ``data`` (a keyed
     ``history``, all teams or only ``team``'s rows when ``locked``; ``targets``; the
     ``config`` of every review) and the current ``view`` (``team``, ``week``, ``rep``,
@@ -105,44 +105,6 @@ class DashboardState:
         return self.data.html
 
     # --- selection -----------------------------------------------------------------------
-    @property
-    def team(self) -> str:
-        """The selected team."""
-        return self.view.team
-
-    @property
-    def week(self) -> str:
-        """The selected week (``""``: no stored week)."""
-        return self.view.week
-
-    @property
-    def rep(self) -> str:
-        """The selected rep (``""``: all reps)."""
-        return self.view.rep
-
-    @property
-    def lang(self) -> str:
-        """The selected language."""
-        return self.view.lang
-
-    @property
-    def category(self) -> str:
-        """The kind of change the changes tab shows (``""``: all)."""
-        return self.view.category
-
-    @category.setter
-    def category(self, value: str) -> None:
-        self.view = replace(self.view, category=value)
-
-    @property
-    def sort(self) -> str:
-        """The column the deals at risk are sorted by."""
-        return self.view.sort
-
-    @sort.setter
-    def sort(self, value: str) -> None:
-        self.view = replace(self.view, sort=value)
-
     @property
     def weeks(self) -> list[str]:
         """The selected team's stored weeks, latest first."""

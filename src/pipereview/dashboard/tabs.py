@@ -17,7 +17,7 @@ from pipereview.core._errors import InputError
 from pipereview.dashboard._text import ROW_LIMIT, TABS, text
 from pipereview.dashboard.data import DashboardData
 from pipereview.dashboard.state import DashboardState
-from pipereview.dashboard.view import View
+from pipereview.dashboard.view import Selection, View
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import (
     amount_text,
@@ -31,36 +31,12 @@ __all__ = ["TAB_HTML", "DashboardTabs", "TabContext", "likely_views", "render", 
 
 
 @dataclass(frozen=True)
-class TabContext:
+class TabContext(Selection):
     """One view of the loaded data, as a tab draws it: the ``view``'s selection and
     language over ``data`` (each tab of :data:`TAB_HTML` is a function of it)."""
 
     data: DashboardData
     view: View
-
-    @property
-    def team(self) -> str:
-        return self.view.team
-
-    @property
-    def week(self) -> str:
-        return self.view.week
-
-    @property
-    def rep(self) -> str:
-        return self.view.rep
-
-    @property
-    def lang(self) -> str:
-        return self.view.lang
-
-    @property
-    def category(self) -> str:
-        return self.view.category
-
-    @property
-    def sort(self) -> str:
-        return self.view.sort
 
     @property
     def targets(self) -> pd.DataFrame | None:

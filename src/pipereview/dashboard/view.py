@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipereview.core._languages import check_language
 
-__all__ = ["View"]
+__all__ = ["Selection", "View"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,58 @@ class View:
         """
         return (self.team, self.week, self.rep, self.lang, tab,
                 self.category if tab == "changes" else "", self.sort if tab == "risks" else "")
+
+
+class Selection:
+    """The parts of the selection, read from the ``view`` of a class that holds one (the
+    dashboard, its state, a tab's context); setting ``category`` or ``sort`` replaces the
+    view (a frozen holder refuses).
+
+    >>> class Page(Selection):
+    ...     def __init__(self) -> None:
+    ...         self.view = View("North", "2026-W47")
+    >>> page = Page()
+    >>> page.sort = "close_date"
+    >>> page.team, page.sort, page.view.sort
+    ('North', 'close_date', 'close_date')
+    """
+
+    view: View
+
+    @property
+    def team(self) -> str:
+        """The selected team."""
+        return self.view.team
+
+    @property
+    def week(self) -> str:
+        """The selected week (``""``: no stored week)."""
+        return self.view.week
+
+    @property
+    def rep(self) -> str:
+        """The selected rep (``""``: all reps)."""
+        return self.view.rep
+
+    @property
+    def lang(self) -> str:
+        """The selected language."""
+        return self.view.lang
+
+    @property
+    def category(self) -> str:
+        """The kind of change the changes tab shows (``""``: all)."""
+        return self.view.category
+
+    @category.setter
+    def category(self, value: str) -> None:
+        self.view = replace(self.view, category=value)
+
+    @property
+    def sort(self) -> str:
+        """The column the deals at risk are sorted by."""
+        return self.view.sort
+
+    @sort.setter
+    def sort(self, value: str) -> None:
+        self.view = replace(self.view, sort=value)
