@@ -87,3 +87,15 @@ def test_a_level_is_team_or_rep() -> None:
     with pytest.raises(InputError, match="by must be 'team' or 'rep', got 'region'"):
         period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47",
                         by="region")  # type: ignore[arg-type]
+
+
+def test_forecast_chart_by_owner_still_draws_reps_with_a_warning() -> None:
+    from pipereview import charts
+
+    rows = pd.DataFrame({"owner": ["Ann", "Bob"], "won_to_date": 1.0,
+                         "weighted_in_period": 2.0, "target": 9.0})
+    with pytest.warns(DeprecationWarning, match=r"forecast_chart\(by='owner'\) is deprecated"):
+        old = charts.forecast_chart(rows, by="owner", lang="en").to_dict()
+    assert old == charts.forecast_chart(rows, by="rep", lang="en").to_dict()
+    with pytest.raises(InputError, match="by must be 'team' or 'rep'"):
+        charts.forecast_chart(rows, by="account", lang="en")

@@ -672,7 +672,7 @@ def test_chart_svgs_hold_no_executable_labels() -> None:
                                                   "team_median": 3.0}), lang="en"),
         charts.forecast_chart(pd.DataFrame({"owner": list(REP_PAYLOADS), "won_to_date": 1.0,
                                             "weighted_in_period": 2.0, "target": 9.0}),
-                              by="owner", lang="en"),
+                              by="rep", lang="en"),
     ]
     for chart in built:
         page = charts.svg_html(chart, label=SCRIPT)

@@ -22,6 +22,7 @@ from pipereview.core._errors import InputError
 from pipereview.core._languages import check_language
 from pipereview.core._stages import StageModel
 from pipereview.diagnostics._figures import gap_text
+from pipereview.diagnostics._grouping import level_keys
 
 __all__ = [
     "CONVERSION_COLUMNS",
@@ -289,16 +290,18 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team",
     """Won to date and weighted open pipeline (stacked bars) against the target (tick),
     with the gap written next to each bar.
 
-    Input (:data:`FORECAST_COLUMNS` plus ``by``, as
+    Input (:data:`FORECAST_COLUMNS` plus the name column, as
     :func:`pipereview.diagnostics._forecast.forecast` returns): ``won_to_date``,
-    ``weighted_in_period``, ``target`` and the ``by`` column (``"team"`` or
-    ``"owner"``); the gap is ``gap_to_target`` when given, else target - won - weighted.
-    Rows are sorted by ``by``.
+    ``weighted_in_period``, ``target`` and the column that names each bar: ``team`` for
+    ``by="team"``, ``owner`` for ``by="rep"`` (``by="owner"``, its old value, is
+    deprecated); the gap is ``gap_to_target`` when given, else target - won - weighted.
+    Rows are sorted by name.
     """
     lang = check_language(lang)
-    check_columns(forecast, (*FORECAST_COLUMNS, by), "forecast_chart")
-    rows = forecast.assign(_name=forecast[by].astype("str")).sort_values("_name",
-                                                                         kind="stable")
+    name = level_keys(by, owner_alias="forecast_chart")[-1]
+    check_columns(forecast, (*FORECAST_COLUMNS, name), "forecast_chart")
+    rows = forecast.assign(_name=forecast[name].astype("str")).sort_values("_name",
+                                                                           kind="stable")
     won = rows["won_to_date"].astype(float).to_numpy()
     weighted = rows["weighted_in_period"].astype(float).to_numpy()
     target = rows["target"].astype(float).to_numpy()
@@ -317,7 +320,7 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team",
         "right": np.fmax(target, won + weighted),
         # worded by its sign, as every section words it (pipereview.diagnostics._figures.gap_text)
         "text": [gap_text(g, "", lang) if pd.notna(g) else "" for g in gap.tolist()]})
-    y = alt.Y("name:N", sort=_by_order(), title=label(by, lang))
+    y = alt.Y("name:N", sort=_by_order(), title=label(name, lang))
     bars = alt.Chart(bars_frame).mark_bar().encode(
         y=y, x=alt.X("x:Q", title=label("amount", lang)), x2="x2:Q",
         color=alt.Color("part:N", sort=parts, title=None,

@@ -107,4 +107,4 @@ def _forecast(context: WeekDiagnostics, team: str, owner: str | None, lang: str
     rows = pd.DataFrame(rows).dropna(subset=["target"])
     if rows.empty:
         return None
-    return forecast_chart(rows, by="owner" if owner else "team", lang=lang)
+    return forecast_chart(rows, by="rep" if owner else "team", lang=lang)

@@ -86,12 +86,12 @@ class TabContext(Selection):
             mine = reps[(reps["owner"] == self.rep) & reps["target"].notna()] if len(reps) else reps
             if not len(mine):
                 return body + f"<p>{html.escape(self.t('no_rep_targets', period=review.period))}</p>"
-            return body + charts.svg_html(charts.forecast_chart(mine, by="owner", lang=self.lang))
+            return body + charts.svg_html(charts.forecast_chart(mine, by="rep", lang=self.lang))
         body += charts.svg_html(charts.forecast_chart(review.forecast, lang=self.lang))
         reps = review.context.forecast_rep
         reps = reps[reps["target"].notna()] if len(reps) else reps
         if len(reps):
-            body += charts.svg_html(charts.forecast_chart(reps, by="owner", lang=self.lang))
+            body += charts.svg_html(charts.forecast_chart(reps, by="rep", lang=self.lang))
         return body
 
     def _changes_html(self) -> str:

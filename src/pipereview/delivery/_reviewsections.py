@@ -199,7 +199,7 @@ def forecast_section(review: WeeklyReview) -> Section:
     reps = reps[reps["target"].notna()] if len(reps) else reps
     body = charts.svg_html(charts.forecast_chart(review.forecast, lang=review.lang))
     if len(reps):
-        body += charts.svg_html(charts.forecast_chart(reps, by="owner", lang=review.lang))
+        body += charts.svg_html(charts.forecast_chart(reps, by="rep", lang=review.lang))
     return Section(review.t("forecast"), body + outlook_table(review, reps))
 
 
