@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from _dashboard_rows import deal_row, two_teams
 from pipereview.cli import app as cli
 from pipereview.core._errors import ConfigError
 from pipereview.dashboard import TABS, Dashboard, DashboardConfig, dashboard_notebook
@@ -21,25 +22,13 @@ from pipereview.serve import check_address, prepare_dashboard, voila_command
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _row(week: str, team: str, deal: str, owner: str, stage: str, amount: float,
-         close: str = "2026-12-18", name: str | None = None) -> dict[str, object]:
-    return {"snapshot_week": week, "team": team, "deal_id": deal, "deal_key": deal,
-            "deal_name": name or f"Deal {deal}", "account": f"Account {deal}", "owner": owner,
-            "stage": stage, "stage_model": "generic_4", "amount": amount, "currency": "EUR",
-            "close_date": pd.Timestamp(close), "probability": float("nan")}
+_row = deal_row
 
 
 @pytest.fixture
 def small() -> pd.DataFrame:
     """Two weeks of North (Ann, Bob) and one of West (Cy)."""
-    return pd.DataFrame([
-        _row("2026-W46", "North", "N1", "Ann", "initial_contact", 1000.0),
-        _row("2026-W46", "North", "N2", "Bob", "needs_confirmed", 400.0),
-        _row("2026-W47", "North", "N1", "Ann", "needs_confirmed", 1000.0),
-        _row("2026-W47", "North", "N2", "Bob", "needs_confirmed", 400.0),
-        _row("2026-W47", "North", "N3", "Ann", "initial_contact", 200.0),
-        _row("2026-W47", "West", "W1", "Cy", "solution_quote", 800.0),
-    ])
+    return two_teams()
 
 
 @pytest.fixture

@@ -12,30 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
+from _dashboard_rows import two_teams
 from pipereview.core import InputError
 from pipereview.dashboard import TABS, Dashboard, View
 from pipereview.dashboard._text import SORTS
 from pipereview.dashboard.tabs import TAB_HTML, DashboardTabs
 
 
-def _row(week: str, team: str, deal: str, owner: str, stage: str, amount: float
-         ) -> dict[str, object]:
-    return {"snapshot_week": week, "team": team, "deal_id": deal, "deal_key": deal,
-            "deal_name": f"Deal {deal}", "account": f"Account {deal}", "owner": owner,
-            "stage": stage, "stage_model": "generic_4", "amount": amount, "currency": "EUR",
-            "close_date": pd.Timestamp("2026-12-18"), "probability": float("nan")}
-
-
 def _small() -> pd.DataFrame:
     """Two weeks of North (Ann, Bob) and one of West (Cy): the frame of test_dashboard."""
-    return pd.DataFrame([
-        _row("2026-W46", "North", "N1", "Ann", "initial_contact", 1000.0),
-        _row("2026-W46", "North", "N2", "Bob", "needs_confirmed", 400.0),
-        _row("2026-W47", "North", "N1", "Ann", "needs_confirmed", 1000.0),
-        _row("2026-W47", "North", "N2", "Bob", "needs_confirmed", 400.0),
-        _row("2026-W47", "North", "N3", "Ann", "initial_contact", 200.0),
-        _row("2026-W47", "West", "W1", "Cy", "solution_quote", 800.0),
-    ])
+    return two_teams()
 
 
 #: The small frame's stored team weeks and the reps with deals in each.
@@ -157,14 +143,7 @@ def test_render_is_a_function_of_the_view_alone(small_board: Dashboard,
 def _history() -> pd.DataFrame:
     """North: Ann's deal advances and a new one appears, Bob's deal is won; West: its one
     deal won, so no open deal in its week."""
-    return pd.DataFrame([
-        _row("2026-W46", "North", "N1", "Ann", "initial_contact", 1000.0),
-        _row("2026-W46", "North", "N2", "Bob", "needs_confirmed", 400.0),
-        _row("2026-W47", "North", "N1", "Ann", "needs_confirmed", 1000.0),
-        _row("2026-W47", "North", "N2", "Bob", "won", 400.0),
-        _row("2026-W47", "North", "N3", "Ann", "initial_contact", 200.0),
-        _row("2026-W47", "West", "W1", "Cy", "won", 800.0),
-    ])
+    return two_teams(n2_latest="won", w1_latest="won")
 
 
 @pytest.mark.slow  # 160 tabs drawn
