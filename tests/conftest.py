@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,6 +29,23 @@ SLOW_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_bro
 #: never decides a timeout.
 SERIAL_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_browser",
                             "test_dashboard_server", "test_notebooks", "test_reports_browser"})
+
+
+_commands: dict[int, Any] = {}
+_build_command = typer.testing._get_command
+
+
+def _built_once(app: Any) -> Any:
+    """The command line as Click sees it, built once per app: Typer rebuilds it on every
+    ``CliRunner.invoke`` (about 70 ms, a third of a typical CLI test), while the ``pipereview``
+    program builds it once per run. The app's commands are all declared at import."""
+    key = id(app)
+    if key not in _commands:
+        _commands[key] = (app, _build_command(app))  # holding the app keeps its id unique
+    return _commands[key][1]
+
+
+typer.testing._get_command = _built_once  # type: ignore[attr-defined]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
