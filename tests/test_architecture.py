@@ -11,8 +11,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "pipereview"
 
 #: The stages of the flow, lowest first: a module imports (at import time) only modules of
-#: its own package or of a lower one. Top-level modules (``config``, ``cli``, ``serve``)
-#: stand above all of them, ``config`` just above the diagnostics whose settings it holds.
+#: its own package or of a lower one. The top-level modules (``cli``, ``serve``) stand
+#: above all of them; the ``config`` package just above the diagnostics whose settings it holds.
 LAYERS = {"core": 0, "ingest": 1, "history": 2, "diagnostics": 3, "config": 4, "week": 5,
           "charts": 6, "coaching": 6, "sample": 6, "delivery": 7, "dashboard": 8}
 

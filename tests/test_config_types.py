@@ -25,12 +25,9 @@ from typer.testing import CliRunner
 from _budget import examples
 from pipereview.cli import app
 from pipereview.coaching.registry import get_rule, rule_names
-from pipereview.config import SECTIONS, Config, load_config
+from pipereview.config import SECTIONS, Config, as_config, load_config
 from pipereview.core._errors import ConfigError
 from pipereview.ingest._limits import ReadLimits
-
-_ATTRIBUTE = {"accounts": "abc", "funnel_shape": "shape", "matching": "match",
-              "trends": "trend"}
 
 #: values of the wrong type for a setting of each type
 WRONG: dict[Any, list[Any]] = {
@@ -98,8 +95,7 @@ def _refused(tmp_path: Path, key: str, value: Any) -> ConfigError:
 def test_the_matrix_covers_every_setting() -> None:
     covered = {key.split(".")[0] for key, _ in SECTION_FIELDS}
     assert covered == set(SECTIONS)
-    top = {f.name for f in dataclasses.fields(Config)} - {
-        "risk", "shape", "forecast", "match", "trend", "plan", "abc", "limits", "rules"}
+    top = {f.name for f in dataclasses.fields(Config)} - set(SECTIONS) - {"rules"}
     assert top | {"disabled"} == {key for key, _ in TOP_FIELDS}
     assert "limits.max_rows" in dict(SECTION_FIELDS)
     assert "risk.use_team_p75" in dict(SECTION_FIELDS)
@@ -152,7 +148,7 @@ def test_right_typed_values_are_taken_as_their_type(tmp_path: Path) -> None:
                     encoding="utf-8")
     config = load_config(file)
     assert config.risk.use_team_p75 is False and config.risk.stalled_days == 21
-    assert config.match.threshold == 1.0 and isinstance(config.match.threshold, float)
+    assert config.matching.threshold == 1.0 and isinstance(config.matching.threshold, float)
     assert config.plan.holidays == frozenset({dt.date(2026, 12, 25), dt.date(2027, 1, 1)})
     assert config.limits == ReadLimits(max_rows=50_000, max_cell_bytes=65_536)
     assert config.charts == ("waterfall",)
@@ -192,7 +188,7 @@ def test_any_value_is_taken_as_its_type_or_refused_by_key(field: tuple[str, Any]
         assert key.rpartition(".")[0] in refusal
         return
     section, *names = key.split(".")
-    got: Any = getattr(config, _ATTRIBUTE.get(section, section))
+    got: Any = getattr(config, section)
     for name in names:
         got = getattr(got, name)
     if hint is bool:
@@ -203,3 +199,46 @@ def test_any_value_is_taken_as_its_type_or_refused_by_key(field: tuple[str, Any]
         assert got in typing.get_args(hint) and got == value
     else:
         assert isinstance(got, frozenset) and all(type(d) is dt.date for d in got)
+
+
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(field=st.sampled_from(SECTION_FIELDS + RULE_FIELDS), value=YAML_VALUES,
+       lang=st.sampled_from(["en", "zh"]))
+def test_an_accepted_configuration_is_written_and_read_back_equal(field: tuple[str, Any],
+                                                                  value: Any, lang: str) -> None:
+    """``Config.to_mapping`` writes what a configuration file holds: dumped as YAML and read
+    back, it is the same configuration (what a batch hands each team's kernel)."""
+    try:
+        config = Config.from_mapping({"lang": lang, **_nested(field[0], value)}, source="c.yaml")
+    except ConfigError:
+        return
+    text = yaml.safe_dump(config.to_mapping(), allow_unicode=True)
+    assert Config.from_mapping(yaml.safe_load(text) or {}) == config
+
+
+def test_every_section_of_a_file_is_the_configuration_attribute_of_that_name() -> None:
+    """One vocabulary: ``risk:`` in a file is ``config.risk`` in code, for every section."""
+    attributes = {f.name for f in dataclasses.fields(Config)}
+    assert set(SECTIONS) <= attributes
+    config = Config.from_mapping({section: {} for section in SECTIONS})
+    for section, settings_class in SECTIONS.items():
+        assert type(getattr(config, section)) is settings_class
+
+
+def test_the_old_attribute_names_still_read_with_a_warning() -> None:
+    config = Config.from_mapping({"funnel_shape": {"min_open": 15}, "trends": {"min_deals": 3}})
+    with pytest.warns(DeprecationWarning, match="Config.shape is now Config.funnel_shape"):
+        assert config.shape is config.funnel_shape
+    with pytest.warns(DeprecationWarning, match="Config.trend is now Config.trends"):
+        assert config.replace(trend=config.trends.__class__(min_deals=4)).trends.min_deals == 4
+
+
+def test_config_is_a_configuration_a_file_or_nothing(tmp_path: Path) -> None:
+    file = tmp_path / "pipereview.yaml"
+    file.write_text("lang: zh\nrisk: {stalled_days: 21}\n", encoding="utf-8")
+    assert as_config(None) == Config()
+    assert as_config(file) == as_config(str(file)) == load_config(file)
+    assert as_config(file).risk.stalled_days == 21
+    with pytest.raises(ConfigError, match="config must be a Config, the path of a "
+                                          "configuration file or None, got dict"):
+        as_config({"lang": "zh"})  # type: ignore[arg-type]

@@ -312,7 +312,7 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.coaching.titles.rule_title": lambda: _call(
         "pipereview.coaching.titles", "rule_title", "stalled_deal", "fr"),
     "pipereview.core._languages.check_language": lambda: check_language("fr"),
-    "pipereview.config.Config": lambda: Config(lang="fr"),  # type: ignore[arg-type]
+    "pipereview.config._model.Config": lambda: Config(lang="fr"),  # type: ignore[arg-type]
     "pipereview.core._stages.Stage.label_in": lambda: STAGE.label_in("fr"),
     "pipereview.dashboard.app.Dashboard": lambda: _call(
         "pipereview.dashboard", "Dashboard", pd.DataFrame({"team": []}), lang="fr"),

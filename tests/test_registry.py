@@ -198,7 +198,7 @@ def test_the_configuration_is_typed_frozen_and_checked(tmp_path: Path) -> None:
     assert (config.lang, config.stage_model, config.follow_up_days) == ("zh", "generic_4", 14)
     assert config.templates == (tmp_path / "ours",) and config.charts == ("funnel",)
     assert (config.risk.stalled_days, config.risk.push_limit) == (21, 3)
-    assert config.trend.forecast.win_rate_weeks == 26
+    assert config.trends.forecast.win_rate_weeks == 26
     assert str(sorted(config.plan.holidays)[0]) == "2026-12-25"
     assert config.rule_settings() == {"repeated_pushes": {"push_limit": 4},
                                       "no_coach": {"enabled": False}}

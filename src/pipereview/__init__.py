@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pipereview import _startup  # noqa: F401  (first: defers a slow third-party import)
 from pipereview.coaching import CoachingContext
-from pipereview.config import Config, load_config
+from pipereview.config import Config, as_config, load_config
 from pipereview.core._errors import (
     ColumnMapError,
     ConfigError,
@@ -121,7 +121,7 @@ __all__ = [
     "SchemaError", "ShapeThresholds", "SnapshotStore", "Stage", "StageModel",
     "StageModelError", "StoreError", "TrendSettings", "Week", "WeekDiagnostics",
     "WeekExistsError", "WeekIngest", "WeekNotFoundError", "WeeklyReview", "__version__",
-    "abc_accounts", "abc_summary", "bant_check", "category_rollup", "change_summary",
+    "abc_accounts", "abc_summary", "as_config", "bant_check", "category_rollup", "change_summary",
     "cohort_conversion", "column_map_names", "criterion_label", "days_in_stage", "deal_key",
     "deal_movements", "deal_risks", "deal_summary", "deal_trail", "decompose_target",
     "detect_column_map", "funnel_shape", "ingest_folder", "ingest_week", "load_column_map",

@@ -127,7 +127,7 @@ class WeekDiagnostics:
         from pipereview.diagnostics._shape import funnel_shape
 
         return funnel_shape(self.prepared, as_of=self.week, by="team",
-                            settings=self.config.shape)
+                            settings=self.config.funnel_shape)
 
     @cached_property
     def shape_rep(self) -> pd.DataFrame:
@@ -135,7 +135,7 @@ class WeekDiagnostics:
         from pipereview.diagnostics._shape import funnel_shape
 
         return funnel_shape(self.prepared, as_of=self.week, by="rep",
-                            settings=self.config.shape)
+                            settings=self.config.funnel_shape)
 
     @cached_property
     def move_on_team(self) -> pd.DataFrame:
