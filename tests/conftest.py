@@ -3,6 +3,7 @@ tests are slow (``make test-fast`` leaves them out)."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import typer.testing
+from hypothesis import settings
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +32,11 @@ SLOW_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_bro
 SERIAL_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_browser",
                             "test_dashboard_server", "test_notebooks", "test_reports_browser"})
 
+
+#: Property tests are not timed: an example that takes long on a loaded machine is still
+#: a pass (speed is measured in bench/, not in tests).
+settings.register_profile("pipereview", deadline=None)
+settings.load_profile("pipereview")
 
 _commands: dict[int, Any] = {}
 _build_command = typer.testing._get_command
@@ -58,9 +65,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.serial)
 
 
+@pytest.fixture(scope="session")
+def _homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One numbered home folder per test under a folder made once (``mktemp`` per test
+    lists every folder made before it, which grows with the suite)."""
+    base = tmp_path_factory.mktemp("homes")
+    return (base / str(number) for number in itertools.count())
+
+
 @pytest.fixture(autouse=True)
-def _hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path_factory.mktemp("home")
+def _hermetic_home(_homes: Iterator[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's own Jupyter and IPython folders (Jupyter makes them when it needs them)."""
+    home = next(_homes)
     for var in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         monkeypatch.setenv(var, str(home / var.lower()))
     monkeypatch.delenv("PIPEREVIEW_STORE", raising=False)
