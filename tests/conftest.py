@@ -75,8 +75,10 @@ def _homes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(autouse=True)
 def _hermetic_home(_homes: Iterator[Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The test's own Jupyter and IPython folders (Jupyter makes them when it needs them)."""
+    """The test's own Jupyter and IPython folders (each made when first needed, in a home
+    made here)."""
     home = next(_homes)
+    home.mkdir()
     for var in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         monkeypatch.setenv(var, str(home / var.lower()))
     monkeypatch.delenv("PIPEREVIEW_STORE", raising=False)
