@@ -41,8 +41,9 @@ from pipereview.core._memo import clear_caches
 from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._aging import deal_risks, risk_summary, stage_durations
+from pipereview.diagnostics._calibration import stage_calibration
 from pipereview.diagnostics._conversion import cohort_conversion, sales_velocity
-from pipereview.diagnostics._forecast import period_forecast, stage_calibration
+from pipereview.diagnostics._forecast import period_forecast
 from pipereview.diagnostics._funnel import move_on_rates, stage_table
 from pipereview.diagnostics._shape import funnel_shape
 from pipereview.diagnostics._trends import rep_comparison, weekly_metrics

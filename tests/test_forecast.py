@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 
 from pipereview.core._errors import ConfigError, InputError
+from pipereview.diagnostics._calibration import stage_calibration
 from pipereview.diagnostics._forecast import (
     ForecastSettings,
     category_rollup,
     deal_key,
     period_forecast,
-    stage_calibration,
     weighted_pipeline,
     win_rates,
     won_deals,

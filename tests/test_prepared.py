@@ -14,10 +14,10 @@ from pandas.testing import assert_frame_equal
 
 from pipereview import PreparedHistory, prepare_history
 from pipereview.diagnostics._aging import deal_risks, risk_summary, stage_durations
+from pipereview.diagnostics._calibration import stage_calibration
 from pipereview.diagnostics._conversion import cohort_conversion, sales_velocity
 from pipereview.diagnostics._forecast import (
     period_forecast,
-    stage_calibration,
     win_rates,
     won_deals,
 )

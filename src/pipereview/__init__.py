@@ -43,6 +43,7 @@ from pipereview.diagnostics._bant import (
     missed_criteria,
     process_rollup,
 )
+from pipereview.diagnostics._calibration import stage_calibration
 from pipereview.diagnostics._changes import change_summary, week_change_summary
 from pipereview.diagnostics._conversion import (
     CONVERSION_COLUMNS,
@@ -57,7 +58,6 @@ from pipereview.diagnostics._forecast import (
     ForecastSettings,
     category_rollup,
     period_forecast,
-    stage_calibration,
     weighted_pipeline,
     win_rates,
     won_deals,

@@ -26,6 +26,7 @@ from pipereview.diagnostics._bant import (
     missed_criteria,
     process_rollup,
 )
+from pipereview.diagnostics._calibration import stage_calibration
 from pipereview.diagnostics._capabilities import (
     COACHING_CHECKS,
     EVIDENCE,
@@ -68,7 +69,6 @@ from pipereview.diagnostics._forecast import (
     as_week,
     category_rollup,
     period_forecast,
-    stage_calibration,
     weighted_pipeline,
     win_rates,
     won_deals,

@@ -1,5 +1,6 @@
-"""The forecast of a period: weighted pipeline, won to date, expected, gap, coverage,
-and how well each stage's configured probability matches what history shows.
+"""The forecast of a period: weighted pipeline, won to date, expected, gap, coverage
+(how well each stage's configured probability matches history is
+:mod:`pipereview.diagnostics._calibration`'s).
 
 Every function takes an explicit as-of week and a stack of weekly snapshots
 (:meth:`pipereview.SnapshotStore.history`); rows of later weeks are ignored, so results
@@ -43,7 +44,6 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core._errors import ConfigError
-from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import coverage_needed, outlook
 from pipereview.diagnostics._grouping import Level, group_columns_of, level_keys
@@ -58,7 +58,6 @@ __all__ = [
     "as_week",
     "category_rollup",
     "period_forecast",
-    "stage_calibration",
     "weighted_pipeline",
     "win_rates",
     "won_deals",
@@ -100,12 +99,6 @@ class ForecastSettings:
                                    "(10 points)")
 
 
-def _stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per row: the stage model's probability and whether the stage is won or lost."""
-    facts: pd.DataFrame = stage_facts(frame)[["model_probability", "is_won", "is_lost"]]
-    return facts
-
-
 def _in_period(dates: pd.Series, period: str | None, until: pd.Timestamp | None = None
                ) -> pd.Series:
     if period is None:
@@ -128,18 +121,6 @@ def as_week(week: Week | str) -> Week:
 def _in_week_order(history: pd.DataFrame | PreparedHistory, as_of: Week) -> PreparedHistory:
     """The prepared rows of weeks up to ``as_of``, oldest first."""
     return as_prepared(history).upto(as_of).in_week_order()
-
-
-def _keyed(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame:
-    """Rows of weeks up to ``as_of``, oldest first, with their ``deal_key``."""
-    prep = _in_week_order(history, as_of)
-    return prep.frame.assign(deal_key=prep.deal_key)
-
-
-def _latest(history: pd.DataFrame | PreparedHistory, as_of: Week) -> pd.DataFrame:
-    """Each team's latest stored week up to ``as_of``."""
-    prep = as_prepared(history).upto(as_of)
-    return prep.frame[prep.latest_mask()]
 
 
 def weighted_pipeline(snapshot: pd.DataFrame, *, period: str | None = None) -> pd.DataFrame:
@@ -258,16 +239,8 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
     upto = history.upto(as_of)
     now = upto.latest_mask()
     snapshot = upto.frame[now]
-    open_deals = weighted_rows(snapshot, upto.take(now).stage_facts(), period)
-    open_deals = open_deals.assign(
-        commit=open_deals["amount"].where(open_deals["forecast_category"] == "commit", 0.0),
-        best=open_deals["amount"].where(open_deals["forecast_category"] == "best_case", 0.0))
-    pipe = open_deals.groupby(keys).agg(
-        open_deals=("amount", "size"), open_in_period=("amount", "sum"),
-        commit_in_period=("commit", "sum"), best_case_in_period=("best", "sum"),
-        weighted_in_period=("weighted", "sum"))
-    won = won_deals(history, period, as_of).groupby(keys).agg(
-        won_deals=("amount", "size"), won_to_date=("amount", "sum"))
+    pipe = _open_sums(snapshot, upto.take(now).stage_facts(), period, keys)
+    won = won_totals(history, period, as_of, keys)
     goals = targets_for(targets, period, keys)
     seen = snapshot[[*keys, "currency"]].drop_duplicates(keys).set_index(keys)
     groups = pd.concat([seen, goals[["currency"]]])  # reps with a target and no deals too
@@ -295,6 +268,28 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
     return out.reset_index(drop=True)
 
 
+def _open_sums(snapshot: pd.DataFrame, facts: pd.DataFrame, period: str, keys: list[str]
+               ) -> pd.DataFrame:
+    """Per group: the open deals due in ``period`` (``open_deals``), their amount
+    (``open_in_period``), its commit and best-case parts and its weighted value."""
+    open_deals = weighted_rows(snapshot, facts, period)
+    open_deals = open_deals.assign(
+        commit=open_deals["amount"].where(open_deals["forecast_category"] == "commit", 0.0),
+        best=open_deals["amount"].where(open_deals["forecast_category"] == "best_case", 0.0))
+    return open_deals.groupby(keys).agg(
+        open_deals=("amount", "size"), open_in_period=("amount", "sum"),
+        commit_in_period=("commit", "sum"), best_case_in_period=("best", "sum"),
+        weighted_in_period=("weighted", "sum"))
+
+
+def won_totals(history: pd.DataFrame | PreparedHistory, period: str, as_of: Week | str,
+               keys: list[str]) -> pd.DataFrame:
+    """Per group: the deals won in ``period`` up to ``as_of`` (:func:`won_deals`),
+    ``won_deals`` (how many) and ``won_to_date`` (their amount)."""
+    return won_deals(history, period, as_of).groupby(keys).agg(
+        won_deals=("amount", "size"), won_to_date=("amount", "sum"))
+
+
 def targets_for(targets: pd.DataFrame, period: str, keys: list[str]) -> pd.DataFrame:
     """The period's targets per group: ``target`` and ``currency``."""
     owner = targets["owner"].fillna("").astype("str")
@@ -316,44 +311,3 @@ def _with_win_rate(out: pd.DataFrame, history: PreparedHistory, as_of: Week, key
         out["win_rate"] = out["win_rate"].fillna(out["team"].map(team))
         out.loc[fallback, "win_rate_source"] = "team"
     return out.fillna({"closed_in_window": 0}).astype({"closed_in_window": "int64"})
-
-
-def stage_calibration(history: pd.DataFrame | PreparedHistory, as_of: Week | str,
-                      settings: ForecastSettings | None = None) -> pd.DataFrame:
-    """Per team and open stage: the configured probability next to the observed one.
-
-    Of the deals seen open in stage s (any week up to ``as_of``), ``won`` and ``lost``
-    count those whose latest row is won or lost, ``still_open`` the rest;
-    ``observed`` = won / (won + lost). ``verdict``: ``too few`` below
-    ``min_calibration_deals`` resolved deals, else ``optimistic`` (configured above
-    observed by more than the tolerance), ``pessimistic`` or ``calibrated``.
-    """
-    settings = settings or ForecastSettings()
-    as_of = as_week(as_of)
-    prep = _in_week_order(history, as_of)
-    upto = prep.frame.assign(deal_key=prep.deal_key)
-    last = prep.last_rows()
-    outcome = pd.Series(np.select([prep.is_won[last], prep.is_lost[last]], ["won", "lost"],
-                                  "open"),
-                        index=prep.deal_key.iloc[last].to_numpy(), name="outcome")
-    seen = upto.loc[prep.is_open, ["team", "stage_model", "stage", "deal_key"]]
-    seen = seen.drop_duplicates().join(outcome, on="deal_key")
-    counts = pd.crosstab([seen["team"], seen["stage_model"], seen["stage"]], seen["outcome"])
-    counts = counts.reindex(columns=["won", "lost", "open"], fill_value=0).reset_index()
-    out = counts.rename(columns={"open": "still_open"}).rename_axis(columns=None)
-    out["deals_seen"] = out["won"] + out["lost"] + out["still_open"]
-    out["configured"] = _stage_facts(out)["model_probability"]
-    resolved = out["won"] + out["lost"]
-    out["observed"] = (out["won"] / resolved.where(resolved > 0)).astype(float)
-    out["difference"] = out["configured"] - out["observed"]
-    tol = settings.calibration_tolerance
-    out["verdict"] = np.select(
-        [resolved < settings.min_calibration_deals, out["difference"] > tol,
-         out["difference"] < -tol], ["too few", "optimistic", "pessimistic"], "calibrated")
-    order = {(m, s.key): i for m in out["stage_model"].unique()
-             for i, s in enumerate(load_stage_model(str(m)).stages)}
-    rank = [order[(m, s)] for m, s in zip(out["stage_model"], out["stage"], strict=True)]
-    out = out.assign(_rank=rank).sort_values(["team", "_rank"]).drop(columns="_rank")
-    columns = ["team", "stage_model", "stage", "configured", "observed", "difference",
-               "deals_seen", "won", "lost", "still_open", "verdict"]
-    return out[columns].reset_index(drop=True)

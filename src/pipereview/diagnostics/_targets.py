@@ -41,7 +41,7 @@ import pandas as pd
 from pipereview.core._errors import ConfigError, InputError, Problem
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import plan_deviation
-from pipereview.diagnostics._forecast import as_week, won_deals
+from pipereview.diagnostics._forecast import as_week, won_totals
 from pipereview.diagnostics._grouping import Level, level_keys
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory
@@ -307,8 +307,7 @@ def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, per
     out.insert(len(keys), "period", period)
     out.insert(len(keys) + 1, "as_of", str(as_of))
     out["plan_to_date"] = plan_to_date(out["target"], period, as_of, settings)
-    won = won_deals(history, period, as_of).groupby(keys).agg(
-        won_deals=("amount", "size"), won_to_date=("amount", "sum"))
+    won = won_totals(history, period, as_of, keys)
     out = out.join(won, on=keys).fillna({"won_deals": 0, "won_to_date": 0.0})
     out["won_deals"] = out["won_deals"].astype("int64")
     out["deviation"] = out["won_to_date"] - out["plan_to_date"]
