@@ -17,10 +17,10 @@ from pipereview.diagnostics._forecast import (
     win_rates,
     won_deals,
 )
+from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._trends import (
     METRICS,
     TrendSettings,
-    quarter_of,
     rep_comparison,
     weekly_metrics,
 )

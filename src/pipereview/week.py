@@ -62,7 +62,7 @@ class WeekDiagnostics:
     @cached_property
     def period(self) -> str:
         """The forecast period: ``forecast_period`` or the quarter of ``as_of``."""
-        from pipereview.diagnostics._trends import quarter_of
+        from pipereview.diagnostics._trend_weeks import quarter_of
 
         return self.forecast_period or quarter_of(self.week)
 

@@ -85,7 +85,7 @@ class WeeklyReview:
                  lang: str | None = None, targets: pd.DataFrame | None = None,
                  period: str | None = None, stage_model: str | None = None,
                  config: Config | None = None) -> None:
-        from pipereview.diagnostics._trends import quarter_of
+        from pipereview.diagnostics._trend_weeks import quarter_of
 
         config = config or Config()  # a language other than en or zh is refused by it
         self.config = config.replace(lang=lang or config.lang,

@@ -87,13 +87,8 @@ from pipereview.diagnostics._targets import (
     progress,
     rep_targets,
 )
-from pipereview.diagnostics._trends import (
-    METRICS,
-    TrendSettings,
-    quarter_of,
-    rep_comparison,
-    weekly_metrics,
-)
+from pipereview.diagnostics._trend_weeks import quarter_of
+from pipereview.diagnostics._trends import METRICS, TrendSettings, rep_comparison, weekly_metrics
 from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, waterfall_deals
 
 __all__ = [
