@@ -191,20 +191,7 @@ def process_rollup(
     ((('budget_confirmed', 1),), (('need_confirmed', 1), ('timeline_confirmed', 1)))
     """
     keys = level_keys(by)
-    currency = (gaps["currency"].astype(str).fillna("") if "currency" in gaps.columns
-                else pd.Series("", index=gaps.index, dtype=str))
-    work = gaps[keys].assign(open_deals=1, inflated_deals=gaps["inflated"].astype("int64"),
-                             open_amount=gaps["amount"].astype("float64"),
-                             inflated_amount=gaps["inflated_amount"].astype("float64"),
-                             currency=currency)
-    grouped = work.groupby(keys, sort=True)
-    roll = grouped[["open_deals", "inflated_deals", "open_amount", "inflated_amount"]].sum()
-    roll["gap_share"] = roll["inflated_deals"] / roll["open_deals"]
-    checked = gaps.get("evidence_checked", pd.Series(True, index=gaps.index))
-    roll["unchecked_deals"] = (~checked.astype(bool)).groupby(
-        [gaps[k] for k in keys], sort=True).sum()
-    roll["currency"] = grouped["currency"].agg(lambda c: "/".join(sorted(set(c) - {""})))
-    roll.loc[grouped["currency"].nunique() > 1, ["open_amount", "inflated_amount"]] = np.nan
+    roll = _gap_sums(gaps, keys)
     roll["most_missed"] = _ranked(missed_criteria(gaps, by=by), keys, top)
     early = bant.groupby(keys, sort=True)
     roll["early_deals"] = early.size()
@@ -220,9 +207,35 @@ def process_rollup(
     result = roll[columns].reset_index().astype({"early_deals": "int64",
                                                  "bant_incomplete": "int64",
                                                  "unchecked_deals": "int64"})
+    result.attrs["missing_columns"] = _merged_missing(gaps, bant)
+    return result
+
+
+def _gap_sums(gaps: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: open and inflated deals and amounts, ``gap_share``,
+    ``unchecked_deals`` and ``currency`` (amounts NaN when the group mixes currencies)."""
+    currency = (gaps["currency"].astype(str).fillna("") if "currency" in gaps.columns
+                else pd.Series("", index=gaps.index, dtype=str))
+    work = gaps[keys].assign(open_deals=1, inflated_deals=gaps["inflated"].astype("int64"),
+                             open_amount=gaps["amount"].astype("float64"),
+                             inflated_amount=gaps["inflated_amount"].astype("float64"),
+                             currency=currency)
+    grouped = work.groupby(keys, sort=True)
+    roll = grouped[["open_deals", "inflated_deals", "open_amount", "inflated_amount"]].sum()
+    roll["gap_share"] = roll["inflated_deals"] / roll["open_deals"]
+    checked = gaps.get("evidence_checked", pd.Series(True, index=gaps.index))
+    roll["unchecked_deals"] = (~checked.astype(bool)).groupby(
+        [gaps[k] for k in keys], sort=True).sum()
+    roll["currency"] = grouped["currency"].agg(lambda c: "/".join(sorted(set(c) - {""})))
+    roll.loc[grouped["currency"].nunique() > 1, ["open_amount", "inflated_amount"]] = np.nan
+    return roll
+
+
+def _merged_missing(gaps: pd.DataFrame, bant: pd.DataFrame) -> tuple[MissingColumn, ...]:
+    """The evidence columns missing from either frame, one entry per team, stage model
+    and field: the one that counts the most open deals."""
     merged: dict[tuple[str, str, str], MissingColumn] = {}
     for m in sorted([*gaps.attrs.get("missing_columns", ()), *bant.attrs.get("missing_columns", ())],
                     key=lambda m: m.open_deals):  # the entry that counts the most deals wins
         merged[m.team, m.stage_model, m.field] = m
-    result.attrs["missing_columns"] = tuple(sorted(merged.values()))
-    return result
+    return tuple(sorted(merged.values()))
