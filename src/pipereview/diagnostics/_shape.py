@@ -3,7 +3,8 @@
 Built on the stage table and the move-on rates of :mod:`pipereview.diagnostics._funnel`:
 a thin top, a bulge (a bottleneck stage), a top-heavy funnel or a thin bottom, each
 against a reference (the other teams, the team's own trailing weeks, the stage model's
-benchmark; for a rep, the teammates). :class:`ShapeThresholds` holds the thresholds.
+benchmark; for a rep, the teammates: :mod:`pipereview.diagnostics._shape_refs`).
+:class:`ShapeThresholds` holds the thresholds.
 
 >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "T", "deal_id": ["a", "b"],
 ...     "owner": "Ann", "stage": "initial_contact", "stage_model": "generic_4",
@@ -19,10 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week, week_range
-from pipereview.diagnostics._funnel import move_on_rates, stage_table, week_bounds
+from pipereview.diagnostics._funnel import stage_table
 from pipereview.diagnostics._grouping import Level, renamed
+from pipereview.diagnostics._shape_refs import move_on_evidence, peer_median, stage_references
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = ["SHAPE_COLUMNS", "SHAPE_LABELS", "ShapeThresholds", "funnel_shape"]
@@ -114,29 +115,37 @@ def funnel_shape(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, 
     table = stage_table(history, as_of=week, by=by)
     if table.empty:
         return pd.DataFrame(columns=list(SHAPE_COLUMNS))
-    n_stages = table.groupby(_GROUP, sort=False)["stage"].transform("size")
-    edge = np.maximum(1, np.round(n_stages * th.early_fraction)).astype(int)
-    table = table.assign(top=table["stage_order"] < edge,
-                         bottom=table["stage_order"] >= n_stages - edge,
-                         edge_frac=edge / n_stages)
-    table, kinds = _stage_references(table, history, week, trailing_weeks, by)
+    table, kinds = stage_references(_with_edges(table, th.early_fraction), history, week,
+                                    trailing_weeks, by)
     g = _group_densities(table, _inflow(history, week, inflow_weeks, by), by)
-    cand = _bulge_candidates(table, kinds, th)
-    g = g.join(cand.set_index(_GROUP)[["stage", "share", "ref_stage_share", "ref_stage_kind",
-                                        "count", "amount", "median_age_days", "bulging"]])
-    g = g.rename(columns={"share": "stage_share", "count": "stuck_count",
-                          "amount": "stuck_amount", "median_age_days": "stuck_median_age_days"})
-    g = g.join(_move_on_evidence(history, week, trailing_weeks, by), on=[*_GROUP, "stage"])
+    g = g.join(_bulge_candidates(table, kinds, th))
+    g = g.join(move_on_evidence(history, week, trailing_weeks, by), on=[*_GROUP, "stage"])
     g["label"] = _label_groups(g, th, by)
+    out = _with_stage_named(g, table).reset_index()
+    out["open_deals"] = out["open_deals"].astype("int64")
+    return out[list(SHAPE_COLUMNS)]
+
+
+def _with_edges(table: pd.DataFrame, early_fraction: float) -> pd.DataFrame:
+    """``table`` with the stages of each group's funnel ``top`` and ``bottom`` (the first
+    and last ``early_fraction`` of its open stages, at least one) and ``edge_frac``."""
+    n_stages = table.groupby(_GROUP, sort=False)["stage"].transform("size")
+    edge = np.maximum(1, np.round(n_stages * early_fraction)).astype(int)
+    return table.assign(top=table["stage_order"] < edge,
+                        bottom=table["stage_order"] >= n_stages - edge,
+                        edge_frac=edge / n_stages)
+
+
+def _with_stage_named(g: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """``g`` with ``stage`` naming the bottleneck of a bulge or the one stage used, blank
+    for every other label."""
     if (g["label"] == "one_stage").any():  # name the one stage used
         only = table.loc[table["count"] == table.groupby(_GROUP, sort=False)["count"]
                          .transform("sum")].set_index(_GROUP)["stage"]
         one = g["label"] == "one_stage"
         g.loc[one, "stage"] = only.reindex(g.index[one]).to_numpy()
     g.loc[~g["label"].isin(["bulge", "one_stage"]), "stage"] = ""
-    out = g.reset_index()
-    out["open_deals"] = out["open_deals"].astype("int64")
-    return out[list(SHAPE_COLUMNS)]
+    return g
 
 
 def _group_densities(table: pd.DataFrame, inflow: pd.Series, by: Level) -> pd.DataFrame:
@@ -158,15 +167,16 @@ def _group_densities(table: pd.DataFrame, inflow: pd.Series, by: Level) -> pd.Da
     g["inflow_rate"] = g["inflow_per_week"] / open_
     peer = "team" if by == "rep" else None
     for col in ("top_share", "top_density", "inflow_rate", "bottom_density"):
-        g["ref_" + col] = _peer_median(g[col], peer)
+        g["ref_" + col] = peer_median(g[col], peer)
     return g
 
 
 def _bulge_candidates(table: pd.DataFrame, kinds: tuple[str, ...], th: ShapeThresholds
                       ) -> pd.DataFrame:
-    """The bulge candidate of each group: a stage above one of its references by both
-    margins (the largest such share), else the stage with the largest excess over the
-    first reference; ``bulging`` says which."""
+    """The bulge candidate of each group (indexed by team and owner): a stage above one of
+    its references by both margins (the largest such share), else the stage with the
+    largest excess over the first reference; ``bulging`` says which. With its
+    ``stage_share``, reference and the deals, amount and median age stuck there."""
     bulges = np.zeros(len(table), dtype=bool)
     table = table.assign(ref_stage_share=np.nan, ref_stage_kind="")
     for kind in reversed(kinds):  # the first kind that finds a bulge is reported
@@ -184,7 +194,12 @@ def _bulge_candidates(table: pd.DataFrame, kinds: tuple[str, ...], th: ShapeThre
     table.loc[~bulges & first.notna(), "ref_stage_kind"] = kinds[0]
     table["rank"] = np.where(bulges, 2.0 + table["share"], table["share"] - first.fillna(0))
     cand = table.loc[table.groupby(_GROUP, sort=False)["rank"].idxmax().to_numpy()]
-    return cand.assign(bulging=bulges[cand.index.to_numpy()])
+    cand = cand.assign(bulging=bulges[cand.index.to_numpy()])
+    cand = cand.set_index(_GROUP)[["stage", "share", "ref_stage_share", "ref_stage_kind",
+                                   "count", "amount", "median_age_days", "bulging"]]
+    return cand.rename(columns={"share": "stage_share", "count": "stuck_count",
+                                "amount": "stuck_amount",
+                                "median_age_days": "stuck_median_age_days"})
 
 
 def _label_groups(g: pd.DataFrame, th: ShapeThresholds, by: Level) -> np.ndarray:
@@ -236,76 +251,3 @@ def _inflow(prep: PreparedHistory, as_of: Week, weeks: int, by: Level) -> pd.Ser
     rate = new.reset_index().groupby(key).size().astype(float) / max(1, span)
     rate.attrs["known"] = span > 0  # no week after the store's first: inflow unknown
     return rate
-
-
-def _stage_references(table: pd.DataFrame, prep: PreparedHistory, week: Week,
-                      trailing_weeks: int, by: Level) -> tuple[pd.DataFrame, tuple[str, ...]]:
-    """``table`` with each stage's reference shares ``ref_<kind>`` and the kinds, in the
-    order they are reported: for a rep the teammates' pooled share; for a team its own
-    trailing weeks, the median of the other teams on the same model in the same week
-    (a bottleneck as old as the store is found), and the model's benchmark (each open
-    stage's share of the model's typical days, when every open stage has them)."""
-    if by == "rep":
-        team_count = table.groupby(["team", "stage"])["count"].transform("sum")
-        ref = team_count - table["count"]
-        total = ref.groupby([table["team"], table["owner"]], sort=False).transform("sum")
-        return table.assign(ref_teammates=(ref / total.where(total > 0)).astype(float),
-                            typical_days=np.nan), ("teammates",)
-    past = _trailing_counts(prep, week, trailing_weeks)
-    table = table.merge(past, on=["team", "stage"], how="left")
-    total = table.groupby("team", sort=False)["ref_count"].transform("sum")
-    table["ref_past_weeks"] = (table["ref_count"] / total.where(total > 0)).astype(float)
-    peers = np.full(len(table), np.nan)
-    for _, part in table.groupby(["stage_model", "stage"], sort=False):  # teams x stages
-        shares = part["share"].to_numpy(float)
-        for i, pos in enumerate(part.index):
-            others = np.delete(shares, i)
-            if np.isfinite(others).any():
-                peers[pos] = float(np.nanmedian(others))
-    table["ref_peers"] = peers
-    bench, typical = {}, {}
-    for name in table["stage_model"].unique():
-        stages = load_stage_model(str(name)).open_stages
-        days = [s.typical_days for s in stages]
-        for s in stages:
-            typical[(name, s.key)] = float(s.typical_days or np.nan)
-            if all(days):
-                bench[(name, s.key)] = float(s.typical_days or 0) / sum(d or 0 for d in days)
-    pairs = list(zip(table["stage_model"], table["stage"], strict=True))
-    table["ref_benchmark"] = [bench.get(p, np.nan) for p in pairs]
-    table["typical_days"] = [typical.get(p, np.nan) for p in pairs]
-    return table, ("past_weeks", "peers", "benchmark")
-
-
-def _trailing_counts(prep: PreparedHistory, as_of: Week, weeks: int) -> pd.DataFrame:
-    lo, hi = week_bounds(prep, as_of - weeks, as_of)
-    win: pd.DataFrame = prep.frame.loc[(prep.week >= lo) & (prep.week < hi) & prep.is_open,
-                         ["team", "stage"]]
-    return win.groupby(["team", "stage"]).size().rename("ref_count").reset_index()
-
-
-def _move_on_evidence(history: PreparedHistory, week: Week, weeks: int, by: Level
-                      ) -> pd.DataFrame:
-    """Move-on rate per group and stage, with the reference (teammates, or the team's)."""
-    rates = move_on_rates(history, as_of=week, weeks=weeks, by=by)
-    team = rates.groupby(["team", "stage"])[["exposures", "moved"]].transform("sum")
-    if by == "rep":
-        team = team - rates[["exposures", "moved"]]
-    ref = (team["moved"] / team["exposures"].where(team["exposures"] > 0)).astype(float)
-    rates = rates.assign(ref_move_on_rate=ref)
-    return rates.set_index(["team", "owner", "stage"])[
-        ["exposures", "move_on_rate", "ref_move_on_rate"]]
-
-
-def _peer_median(values: pd.Series, level: str | None) -> pd.Series:
-    """Median of the other groups' values (all groups, or those sharing ``level``)."""
-    frame = values.rename("v").reset_index()
-    groups = frame.groupby(level, sort=False) if level else [(None, frame)]
-    out = np.full(len(frame), np.nan)
-    for _, part in groups:  # loops over teams and their reps, never deals
-        vals = part["v"].to_numpy(float)
-        for i, pos in enumerate(part.index):
-            others = np.delete(vals, i)
-            if np.isfinite(others).any():
-                out[pos] = float(np.nanmedian(others))
-    return pd.Series(out, index=values.index)
