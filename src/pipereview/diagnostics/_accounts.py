@@ -33,8 +33,16 @@ __all__ = ["ABC_COLUMNS", "ABCSettings", "abc_accounts", "abc_summary"]
 
 #: Columns of :func:`abc_accounts`' result after the group columns, in order.
 ABC_COLUMNS: tuple[str, ...] = (
-    "account", "deals", "won_amount", "rank", "share", "cumulative_share", "abc",
-    "a_share", "b_share", "unassigned_deals",
+    "account",
+    "deals",
+    "won_amount",
+    "rank",
+    "share",
+    "cumulative_share",
+    "abc",
+    "a_share",
+    "b_share",
+    "unassigned_deals",
 )
 
 
@@ -48,15 +56,21 @@ class ABCSettings:
 
     def __post_init__(self) -> None:
         if not (self.a_share > 0 and self.b_share >= 0 and self.a_share + self.b_share <= 1):
-            raise ConfigError("need 0 < a_share, 0 <= b_share, a_share + b_share <= 1; got "
-                              f"{self.a_share}, {self.b_share}",
-                              hint="set accounts.a_share above 0 and accounts.b_share so that "
-                                   "the two add up to 1 at most (defaults 0.80 and 0.15)")
+            raise ConfigError(
+                "need 0 < a_share, 0 <= b_share, a_share + b_share <= 1; got "
+                f"{self.a_share}, {self.b_share}",
+                hint="set accounts.a_share above 0 and accounts.b_share so that "
+                "the two add up to 1 at most (defaults 0.80 and 0.15)",
+            )
 
 
-def abc_accounts(won: pd.DataFrame, *, group_columns: Sequence[str] = ("team",),
-                 settings: ABCSettings | None = None, by: Sequence[str] | None = None
-                 ) -> pd.DataFrame:
+def abc_accounts(
+    won: pd.DataFrame,
+    *,
+    group_columns: Sequence[str] = ("team",),
+    settings: ABCSettings | None = None,
+    by: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """One row per group and account of ``won`` (won deals, e.g.
     :func:`pipereview.diagnostics._forecast.won_deals`), columns ``group_columns`` then
     :data:`ABC_COLUMNS` (``by=``, the old name of ``group_columns``, is deprecated).
@@ -67,16 +81,21 @@ def abc_accounts(won: pd.DataFrame, *, group_columns: Sequence[str] = ("team",),
     settings = settings or ABCSettings()
     keys = group_columns_of("abc_accounts", by, group_columns)
     if not keys:
-        raise InputError("group_columns must name at least one column, e.g. ('team',)",
-                         expected="a column to group by",
-                         hint="pass group_columns=('team',), or group_columns=('currency',) "
-                              "to classify per currency")
+        raise InputError(
+            "group_columns must name at least one column, e.g. ('team',)",
+            expected="a column to group by",
+            hint="pass group_columns=('team',), or group_columns=('currency',) "
+            "to classify per currency",
+        )
     account = won["account"].astype("str").fillna("").str.strip()
     named = won.assign(account=account)[account != ""]
     unassigned = won[account == ""].groupby(keys).size()
     cents = np.rint(named["amount"].to_numpy(dtype=float) * 100).astype(np.int64)
-    per = named.assign(cents=cents).groupby([*keys, "account"], as_index=False).agg(
-        deals=("cents", "size"), cents=("cents", "sum"))
+    per = (
+        named.assign(cents=cents)
+        .groupby([*keys, "account"], as_index=False)
+        .agg(deals=("cents", "size"), cents=("cents", "sum"))
+    )
     per = per.assign(_neg=-per["cents"]).sort_values([*keys, "_neg", "account"], kind="stable")
     groups = per.groupby(keys, sort=False)["cents"]
     total = groups.transform("sum")
@@ -94,8 +113,12 @@ def abc_accounts(won: pd.DataFrame, *, group_columns: Sequence[str] = ("team",),
     return per[[*keys, *ABC_COLUMNS]].reset_index(drop=True)
 
 
-def abc_summary(classes: pd.DataFrame, *, group_columns: Sequence[str] = ("team",),
-                by: Sequence[str] | None = None) -> pd.DataFrame:
+def abc_summary(
+    classes: pd.DataFrame,
+    *,
+    group_columns: Sequence[str] = ("team",),
+    by: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Per group and class: ``accounts``, ``deals``, ``won_amount``, ``account_share``
     and ``revenue_share`` (how close the A class is to the 20% / 80% rule); grouped by
     ``group_columns`` (``by=``, its old name, is deprecated).
@@ -109,7 +132,8 @@ def abc_summary(classes: pd.DataFrame, *, group_columns: Sequence[str] = ("team"
     """
     keys = group_columns_of("abc_summary", by, group_columns)
     out = classes.groupby([*keys, "abc"], as_index=False).agg(
-        accounts=("account", "size"), deals=("deals", "sum"), won_amount=("won_amount", "sum"))
+        accounts=("account", "size"), deals=("deals", "sum"), won_amount=("won_amount", "sum")
+    )
     totals = out.groupby(keys)[["accounts", "won_amount"]].transform("sum")
     out["account_share"] = out["accounts"] / totals["accounts"]
     out["revenue_share"] = (out["won_amount"] / totals["won_amount"]).round(12)

@@ -51,16 +51,44 @@ __all__ = [
 RISK_FLAGS: tuple[str, ...] = ("past_typical", "stalled", "pushed_often", "close_date_past")
 
 #: Columns of :func:`stage_durations`' result.
-DURATION_COLUMNS: tuple[str, ...] = ("team", "stage_model", "stage", "stays", "median_days",
-                                     "p75_days")
+DURATION_COLUMNS: tuple[str, ...] = (
+    "team",
+    "stage_model",
+    "stage",
+    "stays",
+    "median_days",
+    "p75_days",
+)
 
 #: Columns of :func:`deal_risks`' result, in order.
 RISK_COLUMNS: tuple[str, ...] = (
-    "deal_key", "snapshot_week", "team", "owner", "deal_id", "deal_name", "account",
-    "stage_model", "stage", "amount", "currency", "close_date", "days_in_stage",
-    "typical_days", "team_p75_days", "limit_days", "limit_source", "past_typical",
-    "days_since_activity", "stalled", "push_count", "pushed_often", "close_date_past",
-    "risk_count", "risks", "days_in_stage_lower_bound", "activity_after_as_of",
+    "deal_key",
+    "snapshot_week",
+    "team",
+    "owner",
+    "deal_id",
+    "deal_name",
+    "account",
+    "stage_model",
+    "stage",
+    "amount",
+    "currency",
+    "close_date",
+    "days_in_stage",
+    "typical_days",
+    "team_p75_days",
+    "limit_days",
+    "limit_source",
+    "past_typical",
+    "days_since_activity",
+    "stalled",
+    "push_count",
+    "pushed_often",
+    "close_date_past",
+    "risk_count",
+    "risks",
+    "days_in_stage_lower_bound",
+    "activity_after_as_of",
 )
 
 
@@ -88,27 +116,43 @@ class RiskSettings:
     def __post_init__(self) -> None:
         for name in ("stalled_days", "push_limit", "min_durations"):
             if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}",
-                                  hint=f"set risk.{name} to a whole number of at least 1")
+                raise ConfigError(
+                    f"{name} must be at least 1, got {getattr(self, name)}",
+                    hint=f"set risk.{name} to a whole number of at least 1",
+                )
 
 
-_USED = ("snapshot_week", "deal_key", "team", "owner", "deal_id", "deal_name", "account",
-         "stage_model", "stage", "amount", "currency", "close_date", "last_activity_date")
+_USED = (
+    "snapshot_week",
+    "deal_key",
+    "team",
+    "owner",
+    "deal_id",
+    "deal_name",
+    "account",
+    "stage_model",
+    "stage",
+    "amount",
+    "currency",
+    "close_date",
+    "last_activity_date",
+)
 
 
 def _week(as_of: str | Week) -> Week:
     return Week.parse(as_of) if isinstance(as_of, str) else as_of
 
 
-def _ordered(history: pd.DataFrame | PreparedHistory, as_of: Week
-             ) -> tuple[pd.DataFrame, np.ndarray, PreparedHistory]:
+def _ordered(
+    history: pd.DataFrame | PreparedHistory, as_of: Week
+) -> tuple[pd.DataFrame, np.ndarray, PreparedHistory]:
     """Rows up to ``as_of`` with their key, Monday, openness and key code, the order that
     sorts them by deal then week (the rows themselves are not reordered), and their
     prepared form."""
     prep = as_prepared(history).upto(as_of)
     rows = prep.frame[[c for c in _USED if c in prep.frame]].assign(
-        deal_key=prep.deal_key, _monday=prep.monday, _open=prep.is_open,
-        _k=prep.deal)
+        deal_key=prep.deal_key, _monday=prep.monday, _open=prep.is_open, _k=prep.deal
+    )
     return rows, prep.order, prep
 
 
@@ -149,10 +193,12 @@ def _durations(rows: pd.DataFrame, order: np.ndarray) -> pd.DataFrame:
     ended[:-1] = run_key[1:] == run_key[:-1]
     ended &= rows["_open"].to_numpy()[order][starts] & (start > first_week)
     days = (np.append(start[1:], start[:1]) - start).astype("timedelta64[D]").astype(float)
-    stays = rows[["team", "stage_model", "stage"]].iloc[order[starts[ended]]].assign(
-        days=days[ended])
+    stays = (
+        rows[["team", "stage_model", "stage"]].iloc[order[starts[ended]]].assign(days=days[ended])
+    )
     out = stays.groupby(["team", "stage_model", "stage"], sort=True)["days"].agg(
-        stays="size", median_days="median", p75_days=lambda d: float(np.percentile(d, 75)))
+        stays="size", median_days="median", p75_days=lambda d: float(np.percentile(d, 75))
+    )
     result: pd.DataFrame = out.reset_index()[list(DURATION_COLUMNS)]
     return result
 
@@ -164,14 +210,18 @@ def _pushes(rows: pd.DataFrame, order: np.ndarray) -> np.ndarray:
     is_open = rows["_open"].to_numpy()[order]
     close = rows["close_date"].to_numpy(dtype="datetime64[ns]")[order]
     pushed = np.zeros(len(order), dtype=np.int64)
-    pushed[1:] = ((key[1:] == key[:-1]) & is_open[1:] & is_open[:-1]
-                  & (close[1:] > close[:-1]))  # NaT compares False: not a push
+    # NaT compares False: not a push
+    pushed[1:] = (key[1:] == key[:-1]) & is_open[1:] & is_open[:-1] & (close[1:] > close[:-1])
     counts = np.bincount(key, weights=pushed, minlength=int(key.max()) + 1 if len(key) else 0)
     return counts.astype(np.int64)
 
 
-def deal_risks(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
-               settings: RiskSettings | None = None) -> pd.DataFrame:
+def deal_risks(
+    history: pd.DataFrame | PreparedHistory,
+    *,
+    as_of: str | Week,
+    settings: RiskSettings | None = None,
+) -> pd.DataFrame:
     """One row per deal open in its team's latest week up to ``as_of`` (columns
     :data:`RISK_COLUMNS`), most flags first, then largest amount, then ``deal_key``.
 
@@ -197,29 +247,36 @@ def deal_risks(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
     now = rows[(rows["snapshot_week"] == last) & rows["_open"]]
     out = now.reindex(columns=list(RISK_COLUMNS[:12])).reset_index(drop=True)
     out["days_in_stage"] = ages.loc[now.index, "days_in_stage"].to_numpy(dtype=float)
-    out["days_in_stage_lower_bound"] = ages.loc[now.index,
-                                                "days_in_stage_lower_bound"].to_numpy()
-    typical = {(m, s.key): s.typical_days for m in out["stage_model"].unique()
-               for s in load_stage_model(str(m)).stages}
-    out["typical_days"] = [typical.get(k) for k in zip(out["stage_model"], out["stage"],
-                                                       strict=True)]
+    out["days_in_stage_lower_bound"] = ages.loc[now.index, "days_in_stage_lower_bound"].to_numpy()
+    typical = {
+        (m, s.key): s.typical_days
+        for m in out["stage_model"].unique()
+        for s in load_stage_model(str(m)).stages
+    }
+    out["typical_days"] = [
+        typical.get(k) for k in zip(out["stage_model"], out["stage"], strict=True)
+    ]
     out["typical_days"] = out["typical_days"].astype(float)
     durations = _durations(rows, order)
     enough = durations[durations["stays"] >= settings.min_durations]
     p75 = enough.set_index(["team", "stage_model", "stage"])["p75_days"]
-    out["team_p75_days"] = p75.reindex(pd.MultiIndex.from_frame(
-        out[["team", "stage_model", "stage"]])).to_numpy(dtype=float)
+    out["team_p75_days"] = p75.reindex(
+        pd.MultiIndex.from_frame(out[["team", "stage_model", "stage"]])
+    ).to_numpy(dtype=float)
     use_p75 = out["team_p75_days"].notna() & settings.use_team_p75
     out["limit_days"] = out["team_p75_days"].where(use_p75, out["typical_days"])
-    out["limit_source"] = np.select([use_p75, out["typical_days"].notna()],
-                                    ["team_p75", "model"], "")
+    out["limit_source"] = np.select(
+        [use_p75, out["typical_days"].notna()], ["team_p75", "model"], ""
+    )
     out["past_typical"] = (out["days_in_stage"] > out["limit_days"]).fillna(False)
     monday = pd.Timestamp(week.monday)
-    activity = (now["last_activity_date"] if "last_activity_date" in now
-                else pd.Series(pd.NaT, index=now.index, dtype="datetime64[ns]"))
+    activity = (
+        now["last_activity_date"]
+        if "last_activity_date" in now
+        else pd.Series(pd.NaT, index=now.index, dtype="datetime64[ns]")
+    )
     since = activity_days(activity, week)  # to the as-of day, never negative
-    out["days_since_activity"] = since["days_since_activity"].to_numpy(dtype=float,
-                                                                       na_value=np.nan)
+    out["days_since_activity"] = since["days_since_activity"].to_numpy(dtype=float, na_value=np.nan)
     out["activity_after_as_of"] = since["activity_after_as_of"].to_numpy()
     stalled = out["days_since_activity"] >= settings.stalled_days
     out["stalled"] = stalled.astype("boolean").where(out["days_since_activity"].notna())
@@ -230,8 +287,12 @@ def deal_risks(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
     out["risk_count"] = flags.sum(axis=1).astype("int64")
     names = np.array(RISK_FLAGS, dtype=object)
     out["risks"] = [tuple(names[row].tolist()) for row in flags]
-    out = out.sort_values(["risk_count", "amount", "deal_key"], ascending=[False, False, True],
-                          kind="stable", ignore_index=True)
+    out = out.sort_values(
+        ["risk_count", "amount", "deal_key"],
+        ascending=[False, False, True],
+        kind="stable",
+        ignore_index=True,
+    )
     return out[list(RISK_COLUMNS)]
 
 
@@ -254,18 +315,28 @@ def risk_summary(risks: pd.DataFrame, *, by: Level = "team") -> pd.DataFrame:
     for flag in RISK_FLAGS:  # four flags
         hit = risks[flag].fillna(False).astype(bool)
         part = risks.assign(_hit=hit.astype("int64"), _amount=risks["amount"].where(hit, 0.0))
-        g = part.groupby(keys, sort=True).agg(
-            deals=("_hit", "sum"), amount=("_amount", "sum"), open_deals=("_hit", "size"),
-            open_amount=("amount", "sum")).reset_index()
+        g = (
+            part.groupby(keys, sort=True)
+            .agg(
+                deals=("_hit", "sum"),
+                amount=("_amount", "sum"),
+                open_deals=("_hit", "size"),
+                open_amount=("amount", "sum"),
+            )
+            .reset_index()
+        )
         g.insert(len(keys), "flag", flag)
         frames.append(g)
     if not frames or risks.empty:
-        return pd.DataFrame(columns=[*keys, "flag", "deals", "amount", "share",
-                                     "amount_share"])
+        return pd.DataFrame(columns=[*keys, "flag", "deals", "amount", "share", "amount_share"])
     out = pd.concat(frames, ignore_index=True)
     out["share"] = out["deals"] / out["open_deals"]
     out["amount_share"] = out["amount"] / out["open_amount"].where(out["open_amount"] > 0)
     order = {f: i for i, f in enumerate(RISK_FLAGS)}
-    out = out.sort_values([*keys, "flag"], key=lambda c: c.map(order) if c.name == "flag"
-                          else c, kind="stable", ignore_index=True)
+    out = out.sort_values(
+        [*keys, "flag"],
+        key=lambda c: c.map(order) if c.name == "flag" else c,
+        kind="stable",
+        ignore_index=True,
+    )
     return out[[*keys, "flag", "deals", "amount", "share", "amount_share"]]

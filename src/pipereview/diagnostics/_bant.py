@@ -50,19 +50,29 @@ from pipereview.diagnostics._labels import ModelArg
 __all__ = ["BANT_COLUMNS", "BANT_ITEMS", "bant_check", "missed_criteria", "process_rollup"]
 
 #: BANT item -> the evidence field that shows it, in the order B, A, N, T.
-BANT_ITEMS: Mapping[str, str] = MappingProxyType({
-    "budget": "budget_confirmed",
-    "authority": "decision_maker",
-    "need": "need_confirmed",
-    "timeline": "timeline_confirmed",
-})
+BANT_ITEMS: Mapping[str, str] = MappingProxyType(
+    {
+        "budget": "budget_confirmed",
+        "authority": "decision_maker",
+        "need": "need_confirmed",
+        "timeline": "timeline_confirmed",
+    }
+)
 #: Columns of :func:`bant_check`'s result, after the snapshot's identifying columns.
-BANT_COLUMNS: tuple[str, ...] = ("stage_model", "stage", "stage_index", *BANT_ITEMS,
-                                 "bant_missing", "bant_complete", "bant_unchecked")
+BANT_COLUMNS: tuple[str, ...] = (
+    "stage_model",
+    "stage",
+    "stage_index",
+    *BANT_ITEMS,
+    "bant_missing",
+    "bant_complete",
+    "bant_unchecked",
+)
 
 
-def bant_check(snapshot: pd.DataFrame, model: ModelArg = None, *,
-               early_stages: int = 2) -> pd.DataFrame:
+def bant_check(
+    snapshot: pd.DataFrame, model: ModelArg = None, *, early_stages: int = 2
+) -> pd.DataFrame:
     """BANT items of the open deals in the first ``early_stages`` open stages.
 
     One row per such deal, sorted by team, owner and deal ID: the snapshot's identifying
@@ -80,9 +90,11 @@ def bant_check(snapshot: pd.DataFrame, model: ModelArg = None, *,
     0       1           ()           True
     """
     if early_stages < 1:
-        raise InputError(f"early_stages must be at least 1, got {early_stages}",
-                         expected="a whole number >= 1",
-                         hint="pass early_stages=2 to check the first two open stages")
+        raise InputError(
+            f"early_stages must be at least 1, got {early_stages}",
+            expected="a whole number >= 1",
+            hint="pass early_stages=2 to check the first two open stages",
+        )
     check_columns(snapshot, model)
     evidence = EvidenceCodes(snapshot)
     fields = list(BANT_ITEMS.values())
@@ -116,13 +128,15 @@ def bant_check(snapshot: pd.DataFrame, model: ModelArg = None, *,
         missing_columns += columns_missing(snapshot, evidence, stage_model, rows, fields)
     rows = np.concatenate(all_rows) if all_rows else np.array([], dtype=np.int64)
     result = assemble(snapshot, rows, out, columns)
-    result = result.astype({"stage_index": "int64", "bant_complete": "boolean",
-                            **dict.fromkeys(BANT_ITEMS, "boolean")})
+    result = result.astype(
+        {"stage_index": "int64", "bant_complete": "boolean", **dict.fromkeys(BANT_ITEMS, "boolean")}
+    )
     result.attrs["missing_columns"] = tuple(sorted(missing_columns))
     return result
 
 
 # --- roll-ups ----------------------------------------------------------------------------
+
 
 def missed_criteria(
     gaps: pd.DataFrame, *, by: Level = "team", column: str = "missing"
@@ -142,10 +156,17 @@ def missed_criteria(
     long = gaps[[*keys, column]].explode(column).dropna(subset=[column])
     long = long.rename(columns={column: "field"})
     counts = long.groupby([*keys, "field"], sort=False).size().rename("deals").reset_index()
-    counts = counts.sort_values([*keys, "deals", "field"], ascending=[*([True] * len(keys)),
-                                False, True], kind="stable", ignore_index=True)
-    counts["rank"] = counts.groupby(keys, sort=False)["deals"].rank(
-        method="min", ascending=False).astype("int64")
+    counts = counts.sort_values(
+        [*keys, "deals", "field"],
+        ascending=[*([True] * len(keys)), False, True],
+        kind="stable",
+        ignore_index=True,
+    )
+    counts["rank"] = (
+        counts.groupby(keys, sort=False)["deals"]
+        .rank(method="min", ascending=False)
+        .astype("int64")
+    )
     return counts.astype({"deals": "int64", "field": "str"})
 
 
@@ -153,13 +174,19 @@ def _ranked(table: pd.DataFrame, keys: list[str], top: int | None) -> pd.Series:
     """(field, deals) pairs of each group, most missed first, as a tuple per group."""
     if top is not None:
         table = table[table.groupby(keys, sort=False).cumcount() < top]
-    pairs = pd.Series(list(zip(table["field"], table["deals"].astype(int), strict=True)),
-                      index=table.set_index(keys).index, dtype=object)
+    pairs = pd.Series(
+        list(zip(table["field"], table["deals"].astype(int), strict=True)),
+        index=table.set_index(keys).index,
+        dtype=object,
+    )
     return pairs.groupby(level=keys, sort=False).agg(tuple)
 
 
 def process_rollup(
-    gaps: pd.DataFrame, bant: pd.DataFrame, *, by: Level = "rep",
+    gaps: pd.DataFrame,
+    bant: pd.DataFrame,
+    *,
+    by: Level = "rep",
     top: int | None = 3,
 ) -> pd.DataFrame:
     """Per rep (``by="rep"``: team and owner) or per team: the process gaps in numbers.
@@ -195,18 +222,35 @@ def process_rollup(
     roll["most_missed"] = _ranked(missed_criteria(gaps, by=by), keys, top)
     early = bant.groupby(keys, sort=True)
     roll["early_deals"] = early.size()
-    roll["bant_incomplete"] = bant["bant_complete"].eq(False).fillna(False).groupby(
-        [bant[k] for k in keys], sort=True).sum()
+    roll["bant_incomplete"] = (
+        bant["bant_complete"]
+        .eq(False)
+        .fillna(False)
+        .groupby([bant[k] for k in keys], sort=True)
+        .sum()
+    )
     roll["bant_missing"] = _ranked(missed_criteria(bant, by=by, column="bant_missing"), keys, top)
     for name in ("most_missed", "bant_missing"):
         roll[name] = [v if isinstance(v, tuple) else () for v in roll[name]]
     roll[["early_deals", "bant_incomplete"]] = roll[["early_deals", "bant_incomplete"]].fillna(0)
-    columns = ["open_deals", "inflated_deals", "gap_share", "open_amount", "inflated_amount",
-               "currency", "most_missed", "early_deals", "bant_incomplete", "bant_missing",
-               "unchecked_deals"]
-    result = roll[columns].reset_index().astype({"early_deals": "int64",
-                                                 "bant_incomplete": "int64",
-                                                 "unchecked_deals": "int64"})
+    columns = [
+        "open_deals",
+        "inflated_deals",
+        "gap_share",
+        "open_amount",
+        "inflated_amount",
+        "currency",
+        "most_missed",
+        "early_deals",
+        "bant_incomplete",
+        "bant_missing",
+        "unchecked_deals",
+    ]
+    result = (
+        roll[columns]
+        .reset_index()
+        .astype({"early_deals": "int64", "bant_incomplete": "int64", "unchecked_deals": "int64"})
+    )
     result.attrs["missing_columns"] = _merged_missing(gaps, bant)
     return result
 
@@ -214,18 +258,25 @@ def process_rollup(
 def _gap_sums(gaps: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per group of ``keys``: open and inflated deals and amounts, ``gap_share``,
     ``unchecked_deals`` and ``currency`` (amounts NaN when the group mixes currencies)."""
-    currency = (gaps["currency"].astype(str).fillna("") if "currency" in gaps.columns
-                else pd.Series("", index=gaps.index, dtype=str))
-    work = gaps[keys].assign(open_deals=1, inflated_deals=gaps["inflated"].astype("int64"),
-                             open_amount=gaps["amount"].astype("float64"),
-                             inflated_amount=gaps["inflated_amount"].astype("float64"),
-                             currency=currency)
+    currency = (
+        gaps["currency"].astype(str).fillna("")
+        if "currency" in gaps.columns
+        else pd.Series("", index=gaps.index, dtype=str)
+    )
+    work = gaps[keys].assign(
+        open_deals=1,
+        inflated_deals=gaps["inflated"].astype("int64"),
+        open_amount=gaps["amount"].astype("float64"),
+        inflated_amount=gaps["inflated_amount"].astype("float64"),
+        currency=currency,
+    )
     grouped = work.groupby(keys, sort=True)
     roll = grouped[["open_deals", "inflated_deals", "open_amount", "inflated_amount"]].sum()
     roll["gap_share"] = roll["inflated_deals"] / roll["open_deals"]
     checked = gaps.get("evidence_checked", pd.Series(True, index=gaps.index))
-    roll["unchecked_deals"] = (~checked.astype(bool)).groupby(
-        [gaps[k] for k in keys], sort=True).sum()
+    roll["unchecked_deals"] = (
+        (~checked.astype(bool)).groupby([gaps[k] for k in keys], sort=True).sum()
+    )
     roll["currency"] = grouped["currency"].agg(lambda c: "/".join(sorted(set(c) - {""})))
     roll.loc[grouped["currency"].nunique() > 1, ["open_amount", "inflated_amount"]] = np.nan
     return roll
@@ -235,7 +286,8 @@ def _merged_missing(gaps: pd.DataFrame, bant: pd.DataFrame) -> tuple[MissingColu
     """The evidence columns missing from either frame, one entry per team, stage model
     and field: the one that counts the most open deals."""
     merged: dict[tuple[str, str, str], MissingColumn] = {}
-    for m in sorted([*gaps.attrs.get("missing_columns", ()), *bant.attrs.get("missing_columns", ())],
-                    key=lambda m: m.open_deals):  # the entry that counts the most deals wins
+    found = [*gaps.attrs.get("missing_columns", ()), *bant.attrs.get("missing_columns", ())]
+    # by open deals, so the entry that counts the most deals wins
+    for m in sorted(found, key=lambda m: m.open_deals):
         merged[m.team, m.stage_model, m.field] = m
     return tuple(sorted(merged.values()))

@@ -29,8 +29,11 @@ from pipereview.ingest._schema import stage_facts
 __all__ = ["stage_calibration"]
 
 
-def stage_calibration(history: pd.DataFrame | PreparedHistory, as_of: Week | str,
-                      settings: ForecastSettings | None = None) -> pd.DataFrame:
+def stage_calibration(
+    history: pd.DataFrame | PreparedHistory,
+    as_of: Week | str,
+    settings: ForecastSettings | None = None,
+) -> pd.DataFrame:
     """Per team and open stage: the configured probability next to the observed one.
 
     Of the deals seen open in stage s (any week up to ``as_of``), ``won`` and ``lost``
@@ -44,9 +47,11 @@ def stage_calibration(history: pd.DataFrame | PreparedHistory, as_of: Week | str
     prep = as_prepared(history).upto(as_of).in_week_order()
     upto = prep.frame.assign(deal_key=prep.deal_key)
     last = prep.last_rows()
-    outcome = pd.Series(np.select([prep.is_won[last], prep.is_lost[last]], ["won", "lost"],
-                                  "open"),
-                        index=prep.deal_key.iloc[last].to_numpy(), name="outcome")
+    outcome = pd.Series(
+        np.select([prep.is_won[last], prep.is_lost[last]], ["won", "lost"], "open"),
+        index=prep.deal_key.iloc[last].to_numpy(),
+        name="outcome",
+    )
     seen = upto.loc[prep.is_open, ["team", "stage_model", "stage", "deal_key"]]
     seen = seen.drop_duplicates().join(outcome, on="deal_key")
     counts = pd.crosstab([seen["team"], seen["stage_model"], seen["stage"]], seen["outcome"])
@@ -59,12 +64,32 @@ def stage_calibration(history: pd.DataFrame | PreparedHistory, as_of: Week | str
     out["difference"] = out["configured"] - out["observed"]
     tol = settings.calibration_tolerance
     out["verdict"] = np.select(
-        [resolved < settings.min_calibration_deals, out["difference"] > tol,
-         out["difference"] < -tol], ["too few", "optimistic", "pessimistic"], "calibrated")
-    order = {(m, s.key): i for m in out["stage_model"].unique()
-             for i, s in enumerate(load_stage_model(str(m)).stages)}
+        [
+            resolved < settings.min_calibration_deals,
+            out["difference"] > tol,
+            out["difference"] < -tol,
+        ],
+        ["too few", "optimistic", "pessimistic"],
+        "calibrated",
+    )
+    order = {
+        (m, s.key): i
+        for m in out["stage_model"].unique()
+        for i, s in enumerate(load_stage_model(str(m)).stages)
+    }
     rank = [order[(m, s)] for m, s in zip(out["stage_model"], out["stage"], strict=True)]
     out = out.assign(_rank=rank).sort_values(["team", "_rank"]).drop(columns="_rank")
-    columns = ["team", "stage_model", "stage", "configured", "observed", "difference",
-               "deals_seen", "won", "lost", "still_open", "verdict"]
+    columns = [
+        "team",
+        "stage_model",
+        "stage",
+        "configured",
+        "observed",
+        "difference",
+        "deals_seen",
+        "won",
+        "lost",
+        "still_open",
+        "verdict",
+    ]
     return out[columns].reset_index(drop=True)

@@ -55,19 +55,21 @@ __all__ = [
 EVIDENCE = "<evidence>"
 
 #: Diagnostic (a coaching rule, a report figure) -> the canonical columns it needs.
-REQUIREMENTS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "stage_inflation": (EVIDENCE,),
-    "missing_exit_criteria": (EVIDENCE,),
-    "most_complete_evidence": (EVIDENCE,),
-    "bant": ("budget_confirmed", "decision_maker", "need_confirmed", "timeline_confirmed"),
-    "no_decision_maker": ("decision_maker",),
-    "no_coach": ("coach",),
-    "stalled_deal": ("last_activity_date",),
-    "currency": ("currency",),
-    "deal_concentration": ("account",),
-    "account_classes": ("account",),
-    "team_comparison": ("team",),
-})
+REQUIREMENTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "stage_inflation": (EVIDENCE,),
+        "missing_exit_criteria": (EVIDENCE,),
+        "most_complete_evidence": (EVIDENCE,),
+        "bant": ("budget_confirmed", "decision_maker", "need_confirmed", "timeline_confirmed"),
+        "no_decision_maker": ("decision_maker",),
+        "no_coach": ("coach",),
+        "stalled_deal": ("last_activity_date",),
+        "currency": ("currency",),
+        "deal_concentration": ("account",),
+        "account_classes": ("account",),
+        "team_comparison": ("team",),
+    }
+)
 
 _LABELS: dict[str, tuple[str, str]] = {  # English, Chinese
     "currency": ("currency", "币种"),
@@ -102,15 +104,18 @@ def recorded_columns(frame: pd.DataFrame) -> frozenset[str]:
     held = {str(c) for c in frame.columns if len(frame) and not _blank(frame[c]).all()}
     if "account_missing" in frame.columns and len(frame) and frame["account_missing"].all():
         held.discard("account")
-    if "team" in held and frame["team"].astype("str").eq(ColumnMap.model_fields[
-            "default_team"].default).all():
+    if (
+        "team" in held
+        and frame["team"].astype("str").eq(ColumnMap.model_fields["default_team"].default).all()
+    ):
         held.discard("team")
     return frozenset(held)
 
 
 def _evidence_fields(frame: pd.DataFrame) -> list[str]:
-    names: list[object] = (list(frame["stage_model"].dropna().unique())
-                           if "stage_model" in frame else [])
+    names: list[object] = (
+        list(frame["stage_model"].dropna().unique()) if "stage_model" in frame else []
+    )
     fields: dict[str, None] = {}
     for name in names:
         for stage in load_stage_model(str(name)).open_stages:
@@ -166,14 +171,18 @@ def not_checked(columns: Sequence[str], lang: str = "en") -> str:
         listed = "".join(f"“{x}”" for x in labels) + (f"等 {len(columns)} " if more else "")
         return f"未检查：导出文件中没有{listed}列（请在导出文件或列映射中补上）"
     if len(columns) == 1:
-        return (f"not checked: the export has no {labels[0]} column "
-                "(add it to the export or to the column map)")
+        return (
+            f"not checked: the export has no {labels[0]} column "
+            "(add it to the export or to the column map)"
+        )
     if more:
         listed = ", ".join(labels) + f" and {more} more"
     else:
         listed = ", ".join(labels[:-1]) + f" and {labels[-1]}"
-    return (f"not checked: the export has no columns for {listed} "
-            "(add them to the export or to the column map)")
+    return (
+        f"not checked: the export has no columns for {listed} "
+        "(add them to the export or to the column map)"
+    )
 
 
 #: What each note of :func:`not_checked_notes` is about (English, Chinese).
@@ -187,8 +196,9 @@ _SUBJECTS: dict[str, tuple[str, str]] = {
 COACHING_CHECKS: tuple[str, ...] = ("stage_inflation", "stalled_deal", "currency")
 
 
-def not_checked_notes(frame: pd.DataFrame, lang: str = "en",
-                      diagnostics: Iterable[str] = tuple(_SUBJECTS)) -> tuple[str, ...]:
+def not_checked_notes(
+    frame: pd.DataFrame, lang: str = "en", diagnostics: Iterable[str] = tuple(_SUBJECTS)
+) -> tuple[str, ...]:
     """One line per diagnostic that ``frame`` lacks the columns for, prefixed with what it
     is about: the notes a report, a sheet or the dashboard shows in place of findings.
 

@@ -31,8 +31,18 @@ __all__ = ["SUMMARY_CATEGORIES", "change_summary", "week_change_summary"]
 #: primary category of :data:`pipereview.history._movements.CATEGORIES`, so a team's counts add up
 #: to the deals of its two snapshots (moves back and unchanged deals included).
 SUMMARY_CATEGORIES: tuple[str, ...] = (
-    "new", "advanced", "regressed", "pushed", "pulled_in", "amount_up", "amount_down", "won",
-    "lost", "dropped", "reopened", "unchanged",
+    "new",
+    "advanced",
+    "regressed",
+    "pushed",
+    "pulled_in",
+    "amount_up",
+    "amount_down",
+    "won",
+    "lost",
+    "dropped",
+    "reopened",
+    "unchanged",
 )
 
 
@@ -52,8 +62,7 @@ def change_summary(prev: pd.DataFrame | None, curr: pd.DataFrame) -> pd.DataFram
     rows = []
     # amounts of different currencies are never added: a team whose deals are in two
     # currencies (a store written before ingest refused that) gets a row per currency
-    for (team, code), part in moves.groupby([moves["team"], currency.astype(str)],
-                                            sort=True):
+    for (team, code), part in moves.groupby([moves["team"], currency.astype(str)], sort=True):
         now, before = open_now.loc[part.index], open_before.loc[part.index]
         open_amount = float(part.loc[now, "amount_to"].sum())
         row: dict[str, object] = {

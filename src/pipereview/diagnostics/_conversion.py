@@ -31,22 +31,48 @@ from pipereview.diagnostics._forecast import ForecastSettings, win_rates
 from pipereview.diagnostics._grouping import Level, level_keys
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
-__all__ = ["CONVERSION_COLUMNS", "OUTCOMES", "VELOCITY_COLUMNS", "cohort_conversion",
-           "sales_velocity"]
+__all__ = [
+    "CONVERSION_COLUMNS",
+    "OUTCOMES",
+    "VELOCITY_COLUMNS",
+    "cohort_conversion",
+    "sales_velocity",
+]
 
 #: The exclusive outcomes of a cohort entry; they add up to ``entered``.
 OUTCOMES: tuple[str, ...] = ("won", "lost", "advanced_open", "still_at_stage", "dropped")
 
 #: Columns of :func:`cohort_conversion`' result, in order.
 CONVERSION_COLUMNS: tuple[str, ...] = (
-    "team", "owner", "stage_model", "stage", "stage_order", "entered", "reached_next",
-    *OUTCOMES, "next_rate", "win_rate", "loss_rate", "open_rate", "drop_rate",
+    "team",
+    "owner",
+    "stage_model",
+    "stage",
+    "stage_order",
+    "entered",
+    "reached_next",
+    *OUTCOMES,
+    "next_rate",
+    "win_rate",
+    "loss_rate",
+    "open_rate",
+    "drop_rate",
 )
 
 #: Columns of :func:`sales_velocity`' result, in order.
 VELOCITY_COLUMNS: tuple[str, ...] = (
-    "team", "owner", "currency", "open_deals", "won", "lost", "win_rate", "won_in_window",
-    "avg_won_amount", "median_cycle_days", "cycle_basis", "velocity_per_day",
+    "team",
+    "owner",
+    "currency",
+    "open_deals",
+    "won",
+    "lost",
+    "win_rate",
+    "won_in_window",
+    "avg_won_amount",
+    "median_cycle_days",
+    "cycle_basis",
+    "velocity_per_day",
     "velocity_per_week",
 )
 
@@ -62,8 +88,14 @@ def _names(names: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def cohort_conversion(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, window_weeks: int = 13,
-                      by: Level = "team", min_cohort: int = 5) -> pd.DataFrame:
+def cohort_conversion(
+    history: pd.DataFrame | PreparedHistory,
+    *,
+    as_of: str | Week,
+    window_weeks: int = 13,
+    by: Level = "team",
+    min_cohort: int = 5,
+) -> pd.DataFrame:
     """Per team (or rep) and open stage: the cohort of deals that entered the stage in the
     ``window_weeks`` weeks to ``as_of``, and what became of them (columns
     :data:`CONVERSION_COLUMNS`).
@@ -82,22 +114,33 @@ def cohort_conversion(history: pd.DataFrame | PreparedHistory, *, as_of: str | W
         return pd.DataFrame(columns=list(CONVERSION_COLUMNS))
     code_of, names_of = _text_codes(prep.frame, by)
     order = prep.order  # by deal, then week (stable)
-    entries = _cohort_entries(prep, {k: v[order] for k, v in code_of.items()},
-                              len(names_of["team"]), week, window_weeks)
-    first_group = pd.DataFrame({k: code_of[k][order] for k in ("team", "owner", "stage_model")}
-                               ).drop_duplicates()
-    groups = pd.DataFrame({k: _names(names_of[k], first_group[k].to_numpy())
-                           for k in ("team", "owner", "stage_model")})
+    entries = _cohort_entries(
+        prep, {k: v[order] for k, v in code_of.items()}, len(names_of["team"]), week, window_weeks
+    )
+    first_group = pd.DataFrame(
+        {k: code_of[k][order] for k in ("team", "owner", "stage_model")}
+    ).drop_duplicates()
+    groups = pd.DataFrame(
+        {
+            k: _names(names_of[k], first_group[k].to_numpy())
+            for k in ("team", "owner", "stage_model")
+        }
+    )
     return _outcome_table(entries, names_of, groups, min_cohort)
 
 
-def _text_codes(rows: pd.DataFrame, by: Level
-                ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _text_codes(
+    rows: pd.DataFrame, by: Level
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Every text column a cohort is grouped by as integer codes, and the texts of the
     codes (``owner`` is one blank code by team); texts come back only for the few output
     groups."""
-    texts = {"team": rows["team"], "owner": rows["owner"] if by == "rep" else None,
-             "stage_model": rows["stage_model"].astype("str"), "stage": rows["stage"].astype("str")}
+    texts = {
+        "team": rows["team"],
+        "owner": rows["owner"] if by == "rep" else None,
+        "stage_model": rows["stage_model"].astype("str"),
+        "stage": rows["stage"].astype("str"),
+    }
     code_of: dict[str, np.ndarray] = {}
     names_of: dict[str, np.ndarray] = {}
     for name, values in texts.items():
@@ -109,8 +152,9 @@ def _text_codes(rows: pd.DataFrame, by: Level
     return code_of, names_of
 
 
-def _cohort_entries(prep: PreparedHistory, codes: dict[str, np.ndarray], n_teams: int,
-                    week: Week, window_weeks: int) -> pd.DataFrame:
+def _cohort_entries(
+    prep: PreparedHistory, codes: dict[str, np.ndarray], n_teams: int, week: Week, window_weeks: int
+) -> pd.DataFrame:
     """One row per stage entry in the window (``codes`` in the order of ``prep.order``):
     its group codes, whether the deal later reached a later stage and its exclusive
     outcome as of the deal's last row."""
@@ -127,8 +171,11 @@ def _cohort_entries(prep: PreparedHistory, codes: dict[str, np.ndarray], n_teams
     changed[1:] = stage[1:] != stage[:-1]
     start = monday.min()
     window_start = np.datetime64((week - (window_weeks - 1)).monday, "D")
-    entry = ((first_row & (monday > start)) | (~first_row & changed)) & (
-        pos >= 0) & (monday >= window_start)
+    entry = (
+        ((first_row & (monday > start)) | (~first_row & changed))
+        & (pos >= 0)
+        & (monday >= window_start)
+    )
     # later rows of the same deal: the best later position and whether won, via reverse
     # cumulative maxima within each deal
     pos_won = np.where(won_f, 10_000, pos)
@@ -143,16 +190,25 @@ def _cohort_entries(prep: PreparedHistory, codes: dict[str, np.ndarray], n_teams
     won, lost = won_f[deal_last], lost_f[deal_last]
     still_open = ~won & ~lost & in_export
     later = pos[deal_last] > pos[entry]
-    return pd.DataFrame({
-        "team": team[entry], "owner": codes["owner"][entry],
-        "stage_model": codes["stage_model"][entry], "stage": stage[entry],
-        "reached_next": later_best[entry] > pos[entry],
-        "won": won, "lost": lost, "advanced_open": still_open & later,
-        "still_at_stage": still_open & ~later, "dropped": ~won & ~lost & ~in_export})
+    return pd.DataFrame(
+        {
+            "team": team[entry],
+            "owner": codes["owner"][entry],
+            "stage_model": codes["stage_model"][entry],
+            "stage": stage[entry],
+            "reached_next": later_best[entry] > pos[entry],
+            "won": won,
+            "lost": lost,
+            "advanced_open": still_open & later,
+            "still_at_stage": still_open & ~later,
+            "dropped": ~won & ~lost & ~in_export,
+        }
+    )
 
 
-def _outcome_table(entries: pd.DataFrame, names_of: dict[str, np.ndarray],
-                   groups: pd.DataFrame, min_cohort: int) -> pd.DataFrame:
+def _outcome_table(
+    entries: pd.DataFrame, names_of: dict[str, np.ndarray], groups: pd.DataFrame, min_cohort: int
+) -> pd.DataFrame:
     """The entries counted per group and open stage (every open stage of each group's
     model, in model order), with the rates."""
     keys4 = ["team", "owner", "stage_model", "stage"]
@@ -162,19 +218,25 @@ def _outcome_table(entries: pd.DataFrame, names_of: dict[str, np.ndarray],
     counted["entered"] = grouped.size()
     counted.index = pd.MultiIndex.from_arrays(
         [_names(names_of[k], counted.index.get_level_values(k).to_numpy()) for k in keys4],
-        names=keys4)
+        names=keys4,
+    )
     grids = []
     for name in groups["stage_model"].unique():  # loops over stage models
         stages = pd.DataFrame({"stage": [s.key for s in load_stage_model(name).open_stages]})
         stages["stage_order"] = range(len(stages))
         grids.append(groups[groups["stage_model"] == name].merge(stages, how="cross"))
     out = pd.concat(grids, ignore_index=True).join(
-        counted, on=["team", "owner", "stage_model", "stage"])
+        counted, on=["team", "owner", "stage_model", "stage"]
+    )
     counts = ["entered", "reached_next", *OUTCOMES]
     out[counts] = out[counts].fillna(0).astype("int64")
     enough = out["entered"].where(out["entered"] >= min_cohort)
-    for rate, column in (("next_rate", "reached_next"), ("win_rate", "won"),
-                         ("loss_rate", "lost"), ("drop_rate", "dropped")):
+    for rate, column in (
+        ("next_rate", "reached_next"),
+        ("win_rate", "won"),
+        ("loss_rate", "lost"),
+        ("drop_rate", "dropped"),
+    ):
         out[rate] = out[column] / enough
     out["open_rate"] = (out["advanced_open"] + out["still_at_stage"]) / enough
     out = out.sort_values(["team", "owner", "stage_order"], kind="stable", ignore_index=True)
@@ -182,9 +244,14 @@ def _outcome_table(entries: pd.DataFrame, names_of: dict[str, np.ndarray],
     return result
 
 
-def sales_velocity(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, by: Level = "team",
-                   settings: ForecastSettings | None = None, min_won: int = 3
-                   ) -> pd.DataFrame:
+def sales_velocity(
+    history: pd.DataFrame | PreparedHistory,
+    *,
+    as_of: str | Week,
+    by: Level = "team",
+    settings: ForecastSettings | None = None,
+    min_won: int = 3,
+) -> pd.DataFrame:
     """Sales velocity per team (or rep): open deals x win rate x average won amount /
     median cycle length, per day and per week (columns :data:`VELOCITY_COLUMNS`).
 
@@ -225,20 +292,27 @@ def sales_velocity(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week
     current = rows.loc[now, [*keys, "currency"] if "currency" in rows else keys]
     rates = win_rates(prep, week, group_columns=keys, settings=settings).set_index(keys)
     stats = _won_stats(prep, keys, rates["window_start"].iloc[0], rates["window_end"].iloc[0])
-    currency = current.groupby(keys)["currency"].agg(
-        lambda c: ", ".join(sorted(set(c.dropna().astype(str)) - {""}))) if "currency" in \
-        current else pd.Series("", index=open_now.index)
-    out = rates[["won", "lost", "win_rate"]].join([open_now, stats]).join(
-        currency.rename("currency"))
+    currency = (
+        current.groupby(keys)["currency"].agg(
+            lambda c: ", ".join(sorted(set(c.dropna().astype(str)) - {""}))
+        )
+        if "currency" in current
+        else pd.Series("", index=open_now.index)
+    )
+    out = (
+        rates[["won", "lost", "win_rate"]].join([open_now, stats]).join(currency.rename("currency"))
+    )
     out["open_deals"] = out["open_deals"].fillna(0).astype("int64")
     out["won_in_window"] = out["won_in_window"].fillna(0).astype("int64")
-    out["cycle_basis"] = np.select([out["_known"] == 1, out["_known"] == 0],
-                                   ["created_date", "first_seen"],
-                                   np.where(out["_known"].isna(), "", "mixed"))
-    valid = (out["win_rate"].notna() & (out["won_in_window"] >= min_won)
-             & (out["median_cycle_days"] > 0))
-    per_day = (out["open_deals"] * out["win_rate"] * out["avg_won_amount"]
-               / out["median_cycle_days"])
+    out["cycle_basis"] = np.select(
+        [out["_known"] == 1, out["_known"] == 0],
+        ["created_date", "first_seen"],
+        np.where(out["_known"].isna(), "", "mixed"),
+    )
+    valid = (
+        out["win_rate"].notna() & (out["won_in_window"] >= min_won) & (out["median_cycle_days"] > 0)
+    )
+    per_day = out["open_deals"] * out["win_rate"] * out["avg_won_amount"] / out["median_cycle_days"]
     out["velocity_per_day"] = per_day.where(valid)
     out["velocity_per_week"] = out["velocity_per_day"] * 7
     out = out.reset_index()
@@ -248,13 +322,27 @@ def sales_velocity(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week
     return out.sort_values(keys, kind="stable", ignore_index=True)[list(VELOCITY_COLUMNS)]
 
 
-def _won_stats(prep: PreparedHistory, keys: list[str], start: pd.Timestamp, end: pd.Timestamp
-               ) -> pd.DataFrame:
+def _won_stats(
+    prep: PreparedHistory, keys: list[str], start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
     """Per group, the deals won with a close date from ``start`` to ``end`` (their latest
     row): how many, their average amount, their median cycle in days and the share whose
     cycle starts at a known created date (``_known``)."""
-    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", "team", "owner",
-            "stage_model", "stage", "amount", "currency", "close_date", "created_date"]
+    used = [
+        "snapshot_week",
+        "deal_key",
+        "deal_id",
+        "deal_name",
+        "account",
+        "team",
+        "owner",
+        "stage_model",
+        "stage",
+        "amount",
+        "currency",
+        "close_date",
+        "created_date",
+    ]
     rows = prep.frame
     # each deal's first Monday and latest row, found on integer codes (the million rows
     # are never reordered: only the latest rows, one per deal, are taken)
@@ -263,17 +351,26 @@ def _won_stats(prep: PreparedHistory, keys: list[str], start: pd.Timestamp, end:
     ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])
     starts = np.r_[0, ends[:-1] + 1]
     first_monday = prep.monday[order][starts]  # per deal, in the order of ``ends``
-    latest = rows[[c for c in used if c in rows]].iloc[order[ends]].assign(
-        deal_key=prep.deal_key.iloc[order[ends]], _first=first_monday)
+    latest = (
+        rows[[c for c in used if c in rows]]
+        .iloc[order[ends]]
+        .assign(deal_key=prep.deal_key.iloc[order[ends]], _first=first_monday)
+    )
     won = latest[prep.is_won[order[ends]]]
     won = won[(won["close_date"] >= start) & (won["close_date"] <= end)]
-    created = (won["created_date"] if "created_date" in won
-               else pd.Series(pd.NaT, index=won.index, dtype="datetime64[ns]"))
+    created = (
+        won["created_date"]
+        if "created_date" in won
+        else pd.Series(pd.NaT, index=won.index, dtype="datetime64[ns]")
+    )
     began = created.fillna(won["_first"])
-    won = won.assign(_cycle=(won["close_date"] - began).dt.days.astype(float),
-                     _known=created.notna())
-    stats: pd.DataFrame = won.groupby(keys).agg(won_in_window=("amount", "size"),
-                                                avg_won_amount=("amount", "mean"),
-                                                median_cycle_days=("_cycle", "median"),
-                                                _known=("_known", "mean"))
+    won = won.assign(
+        _cycle=(won["close_date"] - began).dt.days.astype(float), _known=created.notna()
+    )
+    stats: pd.DataFrame = won.groupby(keys).agg(
+        won_in_window=("amount", "size"),
+        avg_won_amount=("amount", "mean"),
+        median_cycle_days=("_cycle", "median"),
+        _known=("_known", "mean"),
+    )
     return stats

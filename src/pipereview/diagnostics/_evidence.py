@@ -43,8 +43,16 @@ __all__ = ["MissingColumn"]
 _Reason = Literal["snapshot", "export", "blank"]
 _REQUIRED = ("team", "owner", "deal_id", "stage", "amount")
 # carried from the snapshot when present, in this order
-_IDENTITY = ("snapshot_week", "team", "owner", "deal_id", "deal_name", "account", "amount",
-             "currency")
+_IDENTITY = (
+    "snapshot_week",
+    "team",
+    "owner",
+    "deal_id",
+    "deal_name",
+    "account",
+    "amount",
+    "currency",
+)
 _REASONS = {  # English, Chinese
     "snapshot": ("column {!r} not in the snapshot", "快照中没有“{}”列"),
     "export": ("column {!r} not in the team's export", "该团队的导出文件中没有“{}”列"),
@@ -83,10 +91,11 @@ class MissingColumn:
                 name = criterion_label(self.field, "zh", self.stage_model)
             except Exception:
                 name = criterion_label(self.field, "zh")
-            return (f"{self.team}：{zh.format(name)}；"
-                    f"{self.open_deals} 个在途商机的这一项未检查")
-        return (f"{self.team} ({self.stage_model}): {en.format(self.field)}; "
-                f"{self.open_deals} open deal(s) not checked on it")
+            return f"{self.team}：{zh.format(name)}；{self.open_deals} 个在途商机的这一项未检查"
+        return (
+            f"{self.team} ({self.stage_model}): {en.format(self.field)}; "
+            f"{self.open_deals} open deal(s) not checked on it"
+        )
 
 
 class EvidenceCodes:
@@ -110,7 +119,8 @@ class EvidenceCodes:
             return np.zeros(n, bool), np.zeros(n, bool), "snapshot"
         column = self.snapshot[field]
         is_flag = field not in EVIDENCE_TEXT_FIELDS and (
-            field in EVIDENCE_FLAG_FIELDS or pd.api.types.is_bool_dtype(column))
+            field in EVIDENCE_FLAG_FIELDS or pd.api.types.is_bool_dtype(column)
+        )
         if not is_flag:  # text fields, and a user model's own non-boolean columns
             met = (column.notna() & column.astype(str).str.strip().ne("")).to_numpy(bool)
             if self._scope is None:
@@ -126,10 +136,13 @@ def check_columns(snapshot: pd.DataFrame, model: ModelArg) -> None:
     needed = [*_REQUIRED, *(["stage_model"] if model is None else [])]
     absent = [c for c in needed if c not in snapshot.columns]
     if absent:
-        raise InputError(f"the snapshot lacks the column(s) {absent}", column=absent[0],
-                         expected=f"a canonical snapshot with {needed}",
-                         hint="build snapshots with pipereview.read_export or read them from "
-                         "the store; pass model= when the frame has no stage_model column")
+        raise InputError(
+            f"the snapshot lacks the column(s) {absent}",
+            column=absent[0],
+            expected=f"a canonical snapshot with {needed}",
+            hint="build snapshots with pipereview.read_export or read them from "
+            "the store; pass model= when the frame has no stage_model column",
+        )
 
 
 def model_groups(snapshot: pd.DataFrame, model: ModelArg) -> list[tuple[StageModel, np.ndarray]]:
@@ -138,11 +151,15 @@ def model_groups(snapshot: pd.DataFrame, model: ModelArg) -> list[tuple[StageMod
         return [(as_stage_model(model), np.arange(len(snapshot)))]
     codes, names = pd.factorize(snapshot["stage_model"])
     if (codes < 0).any():
-        raise InputError("some rows have no stage_model", column="stage_model",
-                         expected="the name of each row's stage model",
-                         hint="pass model= to use one model for every row")
-    return [(load_stage_model(str(name)), np.flatnonzero(codes == i))
-            for i, name in enumerate(names)]
+        raise InputError(
+            "some rows have no stage_model",
+            column="stage_model",
+            expected="the name of each row's stage model",
+            hint="pass model= to use one model for every row",
+        )
+    return [
+        (load_stage_model(str(name)), np.flatnonzero(codes == i)) for i, name in enumerate(names)
+    ]
 
 
 def open_positions(snapshot: pd.DataFrame, rows: np.ndarray, model: StageModel) -> np.ndarray:
@@ -152,9 +169,12 @@ def open_positions(snapshot: pd.DataFrame, rows: np.ndarray, model: StageModel) 
     unknown = ~stages.isin(model.keys).to_numpy(bool)
     if unknown.any():
         bad = sorted(stages[unknown].astype(str).unique())[:10]
-        raise InputError(f"stage(s) {bad} are not stages of the model {model.name!r}",
-                         column="stage", expected=f"one of {list(model.keys)}",
-                         hint="pass the team's own stage model, or fix the stage_model column")
+        raise InputError(
+            f"stage(s) {bad} are not stages of the model {model.name!r}",
+            column="stage",
+            expected=f"one of {list(model.keys)}",
+            hint="pass the team's own stage model, or fix the stage_model column",
+        )
     return np.asarray(position, dtype=np.int64)
 
 
@@ -168,7 +188,10 @@ def field_tuples(codes: np.ndarray, fields: Sequence[str]) -> np.ndarray:
 
 
 def columns_missing(
-    snapshot: pd.DataFrame, evidence: EvidenceCodes, model: StageModel, rows: np.ndarray,
+    snapshot: pd.DataFrame,
+    evidence: EvidenceCodes,
+    model: StageModel,
+    rows: np.ndarray,
     fields: Iterable[str],
 ) -> list[MissingColumn]:
     teams = snapshot["team"].iloc[rows].astype(str).to_numpy()
@@ -178,8 +201,10 @@ def columns_missing(
         lacking = ~recorded[rows]
         if lacking.any():
             counts = pd.Series(teams[lacking]).value_counts(sort=False)
-            found += [MissingColumn(str(team), model.name, field, reason, int(count))
-                      for team, count in counts.items()]
+            found += [
+                MissingColumn(str(team), model.name, field, reason, int(count))
+                for team, count in counts.items()
+            ]
     return found
 
 
@@ -187,12 +212,19 @@ def model_fields(model: StageModel) -> list[str]:
     """Every field the model's open stages name, in process order (first mention)."""
     fields = list(dict.fromkeys(c.field for s in model.open_stages for c in s.exit_criteria))
     if len(fields) > 62:  # one bit each in an int64 code
-        raise StageModelError(f"{model.name}: {len(fields)} exit-criteria fields; at most 62", hint="split the model's exit criteria over fewer fields (62 at most)")
+        raise StageModelError(
+            f"{model.name}: {len(fields)} exit-criteria fields; at most 62",
+            hint="split the model's exit criteria over fewer fields (62 at most)",
+        )
     return fields
 
 
-def assemble(snapshot: pd.DataFrame, rows: np.ndarray, computed: dict[str, list[np.ndarray]],
-              columns: Sequence[str]) -> pd.DataFrame:
+def assemble(
+    snapshot: pd.DataFrame,
+    rows: np.ndarray,
+    computed: dict[str, list[np.ndarray]],
+    columns: Sequence[str],
+) -> pd.DataFrame:
     """The identifying columns of ``rows`` plus ``computed``, sorted by team, owner, deal."""
     base = snapshot.iloc[rows][[c for c in _IDENTITY if c in snapshot.columns]]
     frame = base.reset_index(drop=True)
@@ -200,5 +232,7 @@ def assemble(snapshot: pd.DataFrame, rows: np.ndarray, computed: dict[str, list[
         parts = computed[name]
         frame[name] = np.concatenate(parts) if parts else np.array([], dtype=object)
     frame["_row"] = rows
-    frame = frame.sort_values(["team", "owner", "deal_id", "_row"], kind="stable", na_position="last")
+    frame = frame.sort_values(
+        ["team", "owner", "deal_id", "_row"], kind="stable", na_position="last"
+    )
     return frame.drop(columns="_row").reset_index(drop=True)

@@ -79,9 +79,12 @@ def as_of_day(week: Week | str) -> pd.Timestamp:
 
 
 # --- new deals ----------------------------------------------------------------------------
-def new_deal_counts(history: pd.DataFrame | PreparedHistory, *,
-                    group_columns: Sequence[str] = ("team",), by: Sequence[str] | None = None
-                    ) -> pd.DataFrame:
+def new_deal_counts(
+    history: pd.DataFrame | PreparedHistory,
+    *,
+    group_columns: Sequence[str] = ("team",),
+    by: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """New deals per group and stored week: ``[*group_columns, week, new_deals]`` (``by=``,
     the old name of ``group_columns``, is deprecated), one row for every
     stored week of each group from its team's first; ``new_deals`` is NaN in the team's
@@ -107,21 +110,26 @@ def new_deal_counts(history: pd.DataFrame | PreparedHistory, *,
     grid = rows[[*keys, "_w"]].drop_duplicates()
     if team_first is not None:  # every stored week of the team, not only the group's own
         weeks = rows[["team", "_w"]].drop_duplicates()
-        grid = rows[keys].drop_duplicates().merge(weeks, on="team") if "team" in keys \
-            else grid
+        grid = rows[keys].drop_duplicates().merge(weeks, on="team") if "team" in keys else grid
     out = grid.join(counts, on=[*keys, "_w"]).fillna({"new_deals": 0})
     out["new_deals"] = out["new_deals"].astype(float)
     if team_first is not None and "team" in keys:
-        out.loc[out["_w"].to_numpy() == team_first.reindex(out["team"]).to_numpy(),
-                "new_deals"] = np.nan
+        out.loc[out["_w"].to_numpy() == team_first.reindex(out["team"]).to_numpy(), "new_deals"] = (
+            np.nan
+        )
     out["week"] = np.asarray(prep.weeks, dtype=object)[out["_w"].to_numpy()]
     out = out.sort_values([*keys, "_w"]).reset_index(drop=True)
     return out[columns]
 
 
-def new_deals(history: pd.DataFrame | PreparedHistory, week: Week | str, *,
-              group_columns: Sequence[str] = ("team",), weeks: int = 1,
-              by: Sequence[str] | None = None) -> pd.DataFrame:
+def new_deals(
+    history: pd.DataFrame | PreparedHistory,
+    week: Week | str,
+    *,
+    group_columns: Sequence[str] = ("team",),
+    weeks: int = 1,
+    by: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """New deals per group in ``week`` (or the ``weeks`` stored weeks ending with it):
     ``[*group_columns, new_deals]`` (``by=``, the old name of ``group_columns``, is
     deprecated); NaN when the window holds only the team's first stored week.
@@ -157,8 +165,9 @@ def activity_days(activity: pd.Series, week: Week | str) -> pd.DataFrame:
     raw = (day - dates).dt.days
     after = (raw < 0).fillna(False).astype(bool)
     days = raw.clip(lower=0).astype("Int64")
-    return pd.DataFrame({"days_since_activity": days, "activity_after_as_of": after},
-                        index=activity.index)
+    return pd.DataFrame(
+        {"days_since_activity": days, "activity_after_as_of": after}, index=activity.index
+    )
 
 
 def stage_days(history: pd.DataFrame | PreparedHistory, week: Week | str) -> pd.DataFrame:
@@ -184,16 +193,21 @@ def stage_days(history: pd.DataFrame | PreparedHistory, week: Week | str) -> pd.
     first = monday.groupby(team.to_numpy()).transform("min")
     # the deal's first stored row: a stay that starts there began at most then
     seen = monday.groupby(prep.deal).transform("min")
-    created = (pd.to_datetime(prep.frame["created_date"]) if "created_date" in prep.frame
-               else pd.Series(pd.NaT, index=monday.index))
+    created = (
+        pd.to_datetime(prep.frame["created_date"])
+        if "created_date" in prep.frame
+        else pd.Series(pd.NaT, index=monday.index)
+    )
     existed = (created < entry - pd.Timedelta(days=7)).fillna(False)
     lower = ((entry <= first) | ((entry <= seen) & existed)).to_numpy(dtype=bool)
-    return pd.DataFrame({"days_in_stage": days, "days_in_stage_lower_bound": lower},
-                        index=prep.frame.index)
+    return pd.DataFrame(
+        {"days_in_stage": days, "days_in_stage_lower_bound": lower}, index=prep.frame.index
+    )
 
 
-def days_text(days: object, lower_bound: object = False, lang: str = "en", *,
-              unit: bool = True) -> str:
+def days_text(
+    days: object, lower_bound: object = False, lang: str = "en", *, unit: bool = True
+) -> str:
     """Days as printed: a whole number, ``≥`` before a lower bound, ``—`` when unknown.
 
     >>> days_text(77.0, True), days_text(None), days_text(3, False, "zh", unit=False)
@@ -227,8 +241,9 @@ def coverage_needed(rate: pd.Series | float) -> pd.Series | float:
     """
     if isinstance(rate, pd.Series):
         values = rate.astype(float)
-        return pd.Series(np.where(values == 0, np.inf, 1 / values.where(values != 0)),
-                         index=rate.index)
+        return pd.Series(
+            np.where(values == 0, np.inf, 1 / values.where(values != 0)), index=rate.index
+        )
     if math.isnan(rate):
         return float("nan")
     return math.inf if rate == 0 else 1 / rate
@@ -250,11 +265,17 @@ def gap_text(gap: float | None, currency: str = "", lang: str = "en") -> str:
     if gap is None or math.isnan(float(gap)):
         return "—"
     if round(float(gap)) > 0:
-        return (f"距目标还差 {_amount(gap, currency, lang)}" if lang == "zh"
-                else f"short of target by {_amount(gap, currency, lang)}")
+        return (
+            f"距目标还差 {_amount(gap, currency, lang)}"
+            if lang == "zh"
+            else f"short of target by {_amount(gap, currency, lang)}"
+        )
     if round(float(gap)) < 0:
-        return (f"预测高于目标 {_amount(gap, currency, lang)}" if lang == "zh"
-                else f"forecast above target by {_amount(gap, currency, lang)}")
+        return (
+            f"预测高于目标 {_amount(gap, currency, lang)}"
+            if lang == "zh"
+            else f"forecast above target by {_amount(gap, currency, lang)}"
+        )
     return "预测与目标持平" if lang == "zh" else "forecast on target"
 
 
@@ -279,8 +300,11 @@ def outlook(frame: pd.DataFrame) -> pd.Series:
     known = need.notna()
     good = reached & (covered | ~known)
     bad = ~reached & (~covered | ~known)
-    values = np.select([target.isna(), frame["won_to_date"].astype(float) >= target, good, bad],
-                       ["no_target", "met", "on_track", "off_track"], "at_risk")
+    values = np.select(
+        [target.isna(), frame["won_to_date"].astype(float) >= target, good, bad],
+        ["no_target", "met", "on_track", "off_track"],
+        "at_risk",
+    )
     return pd.Series(values, index=frame.index, name="outlook")
 
 
@@ -304,8 +328,9 @@ def outlook_text(value: str, lang: str = "en") -> str:
     return zh if lang == "zh" else en
 
 
-def plan_deviation(won_to_date: pd.Series, plan_to_date: pd.Series, target: pd.Series,
-                   tolerance: float) -> pd.DataFrame:
+def plan_deviation(
+    won_to_date: pd.Series, plan_to_date: pd.Series, target: pd.Series, tolerance: float
+) -> pd.DataFrame:
     """Deviation from plan, in points of the target: ``expected_share`` (plan to date /
     target: the share the week's position in the period calls for), ``won_share`` (won to
     date / target), ``points`` = won share - expected share, and ``status``: ``below plan``
@@ -322,10 +347,15 @@ def plan_deviation(won_to_date: pd.Series, plan_to_date: pd.Series, target: pd.S
     expected = plan_to_date.astype(float) / goal
     won = won_to_date.astype(float) / goal
     points = won - expected
-    status = np.select([points < -tolerance - 1e-12, points > tolerance + 1e-12],
-                       ["below plan", "above plan"], "on plan")
-    return pd.DataFrame({"expected_share": expected, "won_share": won, "points": points,
-                         "status": status}, index=won_to_date.index)
+    status = np.select(
+        [points < -tolerance - 1e-12, points > tolerance + 1e-12],
+        ["below plan", "above plan"],
+        "on plan",
+    )
+    return pd.DataFrame(
+        {"expected_share": expected, "won_share": won, "points": points, "status": status},
+        index=won_to_date.index,
+    )
 
 
 def plan_deviation_text(points: float, expected_share: float, lang: str = "en") -> str:

@@ -86,21 +86,24 @@ class ForecastSettings:
 
     def __post_init__(self) -> None:
         if self.win_rate_weeks < 1 or self.min_closed_deals < 1 or self.min_calibration_deals < 1:
-            raise ConfigError("win_rate_weeks, min_closed_deals and min_calibration_deals must "
-                              "be at least 1, got "
-                              f"{self.win_rate_weeks}, {self.min_closed_deals} and "
-                              f"{self.min_calibration_deals}",
-                              hint="set forecast.win_rate_weeks, forecast.min_closed_deals and "
-                                   "forecast.min_calibration_deals to whole numbers >= 1")
+            raise ConfigError(
+                "win_rate_weeks, min_closed_deals and min_calibration_deals must "
+                "be at least 1, got "
+                f"{self.win_rate_weeks}, {self.min_closed_deals} and "
+                f"{self.min_calibration_deals}",
+                hint="set forecast.win_rate_weeks, forecast.min_closed_deals and "
+                "forecast.min_calibration_deals to whole numbers >= 1",
+            )
         if not 0 <= self.calibration_tolerance < 1:
-            raise ConfigError(f"calibration_tolerance {self.calibration_tolerance} must be in "
-                              "[0, 1)",
-                              hint="set forecast.calibration_tolerance to a share such as 0.10 "
-                                   "(10 points)")
+            raise ConfigError(
+                f"calibration_tolerance {self.calibration_tolerance} must be in [0, 1)",
+                hint="set forecast.calibration_tolerance to a share such as 0.10 (10 points)",
+            )
 
 
-def _in_period(dates: pd.Series, period: str | None, until: pd.Timestamp | None = None
-               ) -> pd.Series:
+def _in_period(
+    dates: pd.Series, period: str | None, until: pd.Timestamp | None = None
+) -> pd.Series:
     if period is None:
         return dates <= until if until is not None else pd.Series(True, index=dates.index)
     first, last = period_bounds(period)
@@ -131,14 +134,18 @@ def weighted_pipeline(snapshot: pd.DataFrame, *, period: str | None = None) -> p
     return weighted_rows(snapshot, stage_facts(snapshot), period)
 
 
-def weighted_rows(snapshot: pd.DataFrame, all_facts: pd.DataFrame, period: str | None
-              ) -> pd.DataFrame:
+def weighted_rows(
+    snapshot: pd.DataFrame, all_facts: pd.DataFrame, period: str | None
+) -> pd.DataFrame:
     """:func:`weighted_pipeline` with the snapshot's stage facts given."""
     keep = all_facts["is_open"] & _in_period(snapshot["close_date"], period)
     deals = snapshot.loc[keep].copy()
     facts = all_facts.loc[keep]
-    given = deals["probability"].notna() if "probability" in deals else pd.Series(
-        False, index=deals.index)
+    given = (
+        deals["probability"].notna()
+        if "probability" in deals
+        else pd.Series(False, index=deals.index)
+    )
     own = deals["probability"] if "probability" in deals else facts["model_probability"]
     deals["probability_used"] = own.where(given, facts["model_probability"]).astype(float)
     deals["probability_source"] = np.where(given, "snapshot", "stage_model")
@@ -148,9 +155,13 @@ def weighted_rows(snapshot: pd.DataFrame, all_facts: pd.DataFrame, period: str |
     return deals.reset_index(drop=True)
 
 
-def category_rollup(snapshot: pd.DataFrame, *, period: str | None = None,
-                    group_columns: Sequence[str] = ("team",), by: Sequence[str] | None = None
-                    ) -> pd.DataFrame:
+def category_rollup(
+    snapshot: pd.DataFrame,
+    *,
+    period: str | None = None,
+    group_columns: Sequence[str] = ("team",),
+    by: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Open pipeline per group (``group_columns``; ``by=``, their old name, is deprecated)
     and forecast category: ``deals``, ``amount``, ``weighted`` and ``cumulative_amount``
     (commit, then commit + best case, ...). Every category of :data:`OPEN_CATEGORIES` gets
@@ -159,7 +170,8 @@ def category_rollup(snapshot: pd.DataFrame, *, period: str | None = None,
     keys = [*group_columns_of("category_rollup", by, group_columns), "currency"]
     deals = weighted_pipeline(snapshot, period=period)
     sums = deals.groupby([*keys, "forecast_category"]).agg(
-        deals=("amount", "size"), amount=("amount", "sum"), weighted=("weighted", "sum"))
+        deals=("amount", "size"), amount=("amount", "sum"), weighted=("weighted", "sum")
+    )
     groups = deals[keys].drop_duplicates().sort_values(keys)
     grid = groups.merge(pd.DataFrame({"forecast_category": list(OPEN_CATEGORIES)}), how="cross")
     out = grid.merge(sums.reset_index(), on=[*keys, "forecast_category"], how="left")
@@ -168,7 +180,9 @@ def category_rollup(snapshot: pd.DataFrame, *, period: str | None = None,
     return out.reset_index(drop=True)
 
 
-def won_deals(history: pd.DataFrame | PreparedHistory, period: str | None, as_of: Week | str) -> pd.DataFrame:
+def won_deals(
+    history: pd.DataFrame | PreparedHistory, period: str | None, as_of: Week | str
+) -> pd.DataFrame:
     """Deals won in ``period`` (None: any close date) up to ``as_of``, one row each (its
     latest row up to ``as_of``), with ``deal_key`` and ``won_week``: the first week it was
     seen won. A close date after the as-of week's Sunday does not count.
@@ -177,8 +191,12 @@ def won_deals(history: pd.DataFrame | PreparedHistory, period: str | None, as_of
     prep = _in_week_order(history, as_of)
     upto = prep.frame.assign(deal_key=prep.deal_key)
     won = prep.is_won
-    first_won = upto.loc[won, ["deal_key", "snapshot_week"]].groupby("deal_key")[
-        "snapshot_week"].min().rename("won_week")
+    first_won = (
+        upto.loc[won, ["deal_key", "snapshot_week"]]
+        .groupby("deal_key")["snapshot_week"]
+        .min()
+        .rename("won_week")
+    )
     last = prep.last_rows()
     latest = upto.iloc[last[won[last]]]
     latest = latest[_in_period(latest["close_date"], period, pd.Timestamp(as_of.sunday))]
@@ -186,9 +204,14 @@ def won_deals(history: pd.DataFrame | PreparedHistory, period: str | None, as_of
     return result
 
 
-def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *,
-              group_columns: Sequence[str] = ("team",), settings: ForecastSettings | None = None,
-              by: Sequence[str] | None = None) -> pd.DataFrame:
+def win_rates(
+    history: pd.DataFrame | PreparedHistory,
+    as_of: Week | str,
+    *,
+    group_columns: Sequence[str] = ("team",),
+    settings: ForecastSettings | None = None,
+    by: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Per group (``group_columns``; ``by=``, their old name, is deprecated): deals ``won``
     and ``lost`` with a close date in the trailing window (``window_start`` .. the as-of
     week's Sunday) and ``win_rate`` = won / (won + lost), NaN when fewer than
@@ -202,13 +225,18 @@ def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *,
     prep = _in_week_order(history, as_of)
     last = prep.last_rows()
     latest = prep.frame[[*keys, "close_date"]].iloc[last]
-    closed = latest.assign(won=prep.is_won[last].astype("int64"),
-                           lost=prep.is_lost[last].astype("int64"))
-    closed = closed[(closed["won"] + closed["lost"] > 0) & (closed["close_date"] >= start)
-                    & (closed["close_date"] <= end)]
+    closed = latest.assign(
+        won=prep.is_won[last].astype("int64"), lost=prep.is_lost[last].astype("int64")
+    )
+    closed = closed[
+        (closed["won"] + closed["lost"] > 0)
+        & (closed["close_date"] >= start)
+        & (closed["close_date"] <= end)
+    ]
     groups = latest[keys].drop_duplicates()
-    out = groups.merge(closed.groupby(keys)[["won", "lost"]].sum().reset_index(),
-                       on=keys, how="left").fillna({"won": 0, "lost": 0})
+    out = groups.merge(
+        closed.groupby(keys)[["won", "lost"]].sum().reset_index(), on=keys, how="left"
+    ).fillna({"won": 0, "lost": 0})
     out = out.astype({"won": "int64", "lost": "int64"}).sort_values(keys)
     total = out["won"] + out["lost"]
     out["win_rate"] = (out["won"] / total).where(total >= settings.min_closed_deals)
@@ -217,9 +245,15 @@ def win_rates(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *,
     return out.reset_index(drop=True)
 
 
-def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, period: str,
-                    as_of: Week | str, *, by: Level = "team",
-                    settings: ForecastSettings | None = None) -> pd.DataFrame:
+def period_forecast(
+    history: pd.DataFrame | PreparedHistory,
+    targets: pd.DataFrame,
+    period: str,
+    as_of: Week | str,
+    *,
+    by: Level = "team",
+    settings: ForecastSettings | None = None,
+) -> pd.DataFrame:
     """The period's forecast per team (``by="team"``) or per rep (``by="rep"``; the old
     value ``"owner"`` is deprecated).
 
@@ -247,60 +281,96 @@ def period_forecast(history: pd.DataFrame | PreparedHistory, targets: pd.DataFra
     groups = groups[~groups.index.duplicated(keep="first")]
     out = groups.join(goals["target"]).join(won).join(pipe)
     counts = ["won_deals", "open_deals"]
-    out = out.fillna(dict.fromkeys([*counts, "won_to_date", "open_in_period",
-                                    "commit_in_period", "best_case_in_period",
-                                    "weighted_in_period"], 0))
+    out = out.fillna(
+        dict.fromkeys(
+            [
+                *counts,
+                "won_to_date",
+                "open_in_period",
+                "commit_in_period",
+                "best_case_in_period",
+                "weighted_in_period",
+            ],
+            0,
+        )
+    )
     out = out.astype(dict.fromkeys(counts, "int64")).reset_index().sort_values(keys)
     out["expected"] = out["won_to_date"] + out["weighted_in_period"]
     out["gap_to_target"] = out["target"] - out["expected"]
     out["remaining_target"] = (out["target"] - out["won_to_date"]).clip(lower=0)
     out["coverage"] = out["open_in_period"] / out["remaining_target"].where(
-        out["remaining_target"] > 0)
+        out["remaining_target"] > 0
+    )
     out = _with_win_rate(out, history, as_of, keys, settings)
     out["coverage_needed"] = coverage_needed(out["win_rate"])  # infinite at a 0% win rate
     out["verdict"] = np.select(
-        [out["target"].isna(), out["remaining_target"] <= 0, out["coverage_needed"].isna(),
-         out["coverage"].fillna(0) >= out["coverage_needed"]],
-        ["no target", "target met", "no win rate", "enough"], "short")
+        [
+            out["target"].isna(),
+            out["remaining_target"] <= 0,
+            out["coverage_needed"].isna(),
+            out["coverage"].fillna(0) >= out["coverage_needed"],
+        ],
+        ["no target", "target met", "no win rate", "enough"],
+        "short",
+    )
     out["outlook"] = outlook(out)
     out.insert(len(keys), "period", period)
     out.insert(len(keys) + 1, "as_of", str(as_of))
     return out.reset_index(drop=True)
 
 
-def _open_sums(snapshot: pd.DataFrame, facts: pd.DataFrame, period: str, keys: list[str]
-               ) -> pd.DataFrame:
+def _open_sums(
+    snapshot: pd.DataFrame, facts: pd.DataFrame, period: str, keys: list[str]
+) -> pd.DataFrame:
     """Per group: the open deals due in ``period`` (``open_deals``), their amount
     (``open_in_period``), its commit and best-case parts and its weighted value."""
     open_deals = weighted_rows(snapshot, facts, period)
     open_deals = open_deals.assign(
         commit=open_deals["amount"].where(open_deals["forecast_category"] == "commit", 0.0),
-        best=open_deals["amount"].where(open_deals["forecast_category"] == "best_case", 0.0))
+        best=open_deals["amount"].where(open_deals["forecast_category"] == "best_case", 0.0),
+    )
     return open_deals.groupby(keys).agg(
-        open_deals=("amount", "size"), open_in_period=("amount", "sum"),
-        commit_in_period=("commit", "sum"), best_case_in_period=("best", "sum"),
-        weighted_in_period=("weighted", "sum"))
+        open_deals=("amount", "size"),
+        open_in_period=("amount", "sum"),
+        commit_in_period=("commit", "sum"),
+        best_case_in_period=("best", "sum"),
+        weighted_in_period=("weighted", "sum"),
+    )
 
 
-def won_totals(history: pd.DataFrame | PreparedHistory, period: str, as_of: Week | str,
-               keys: list[str]) -> pd.DataFrame:
+def won_totals(
+    history: pd.DataFrame | PreparedHistory, period: str, as_of: Week | str, keys: list[str]
+) -> pd.DataFrame:
     """Per group: the deals won in ``period`` up to ``as_of`` (:func:`won_deals`),
     ``won_deals`` (how many) and ``won_to_date`` (their amount)."""
-    return won_deals(history, period, as_of).groupby(keys).agg(
-        won_deals=("amount", "size"), won_to_date=("amount", "sum"))
+    return (
+        won_deals(history, period, as_of)
+        .groupby(keys)
+        .agg(won_deals=("amount", "size"), won_to_date=("amount", "sum"))
+    )
 
 
 def targets_for(targets: pd.DataFrame, period: str, keys: list[str]) -> pd.DataFrame:
     """The period's targets per group: ``target`` and ``currency``."""
     owner = targets["owner"].fillna("").astype("str")
-    rows = targets[(targets["period"].astype("str") == period)
-                   & ((owner == "") if keys == ["team"] else (owner != ""))]
-    return rows.groupby(keys).agg(target=("amount", "sum"), currency=("currency", "first")
-                                  ).astype({"target": float})
+    rows = targets[
+        (targets["period"].astype("str") == period)
+        & ((owner == "") if keys == ["team"] else (owner != ""))
+    ]
+    return (
+        rows.groupby(keys)
+        .agg(target=("amount", "sum"), currency=("currency", "first"))
+        .astype({"target": float})
+    )
 
 
-def _with_win_rate(out: pd.DataFrame, history: PreparedHistory, as_of: Week, keys: list[str],
-                   settings: ForecastSettings) -> pd.DataFrame:
+def _with_win_rate(
+    out: pd.DataFrame,
+    history: PreparedHistory,
+    as_of: Week,
+    keys: list[str],
+    settings: ForecastSettings,
+) -> pd.DataFrame:
     rates = win_rates(history, as_of, group_columns=keys, settings=settings)
     rates = rates.assign(closed_in_window=rates["won"] + rates["lost"])
     out = out.merge(rates[[*keys, "closed_in_window", "win_rate"]], on=keys, how="left")

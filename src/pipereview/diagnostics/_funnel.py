@@ -30,10 +30,17 @@ __all__ = ["STAGE_TABLE_COLUMNS", "move_on_rates", "stage_table"]
 
 #: Columns of :func:`stage_table`' result, in order.
 STAGE_TABLE_COLUMNS: tuple[str, ...] = (
-    "team", "owner", "stage_model", "stage", "stage_order", "count", "amount", "weighted",
-    "median_age_days", "share",
+    "team",
+    "owner",
+    "stage_model",
+    "stage",
+    "stage_order",
+    "count",
+    "amount",
+    "weighted",
+    "median_age_days",
+    "share",
 )
-
 
 
 def _models(frame: pd.DataFrame) -> dict[str, StageModel]:
@@ -44,12 +51,15 @@ def week_bounds(prep: PreparedHistory, first: Week, end: Week) -> tuple[int, int
     """Week codes ``lo``, ``hi``: the stored weeks from ``first`` to before ``end`` are
     those with ``lo <= code < hi``."""
     weeks = np.asarray(prep.weeks, dtype=object)
-    return (int(np.searchsorted(weeks, str(first), side="left")),
-            int(np.searchsorted(weeks, str(end), side="left")))
+    return (
+        int(np.searchsorted(weeks, str(first), side="left")),
+        int(np.searchsorted(weeks, str(end), side="left")),
+    )
 
 
-def stage_table(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
-                by: Level = "team") -> pd.DataFrame:
+def stage_table(
+    history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, by: Level = "team"
+) -> pd.DataFrame:
     """Open deals per stage in the ``as_of`` week, by team (``owner`` blank) or by rep.
 
     Columns :data:`STAGE_TABLE_COLUMNS`: count, amount, weighted amount (the snapshot's
@@ -84,15 +94,21 @@ def stage_table(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
         cur["owner"] = ""
     keys = ["team", "owner", "stage_model", "stage"]
     agg = cur.groupby(keys, sort=False).agg(
-        count=("amount", "size"), amount=("amount", "sum"), weighted=("weighted", "sum"),
+        count=("amount", "size"),
+        amount=("amount", "sum"),
+        weighted=("weighted", "sum"),
         median_age_days=("age", "median"),
     )
     groups = cur[["team", "owner", "stage_model"]].drop_duplicates()
     frames = []
     for name, model in models.items():  # loop over models and stages, never deals
         g = groups[groups["stage_model"] == name]
-        stages = pd.DataFrame({"stage": [s.key for s in model.open_stages],
-                               "stage_order": range(len(model.open_stages))})
+        stages = pd.DataFrame(
+            {
+                "stage": [s.key for s in model.open_stages],
+                "stage_order": range(len(model.open_stages)),
+            }
+        )
         frames.append(g.merge(stages, how="cross"))
     if not frames:
         return pd.DataFrame(columns=list(STAGE_TABLE_COLUMNS))
@@ -106,8 +122,13 @@ def stage_table(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
     return out[list(STAGE_TABLE_COLUMNS)]
 
 
-def move_on_rates(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
-                  weeks: int = 8, by: Level = "team") -> pd.DataFrame:
+def move_on_rates(
+    history: pd.DataFrame | PreparedHistory,
+    *,
+    as_of: str | Week,
+    weeks: int = 8,
+    by: Level = "team",
+) -> pd.DataFrame:
     """Week-over-week move-on rate per open stage over the ``weeks`` weeks to ``as_of``.
 
     Every deal open in stage *s* in week *w* and present in week *w + 1* is one exposure;
@@ -135,11 +156,17 @@ def move_on_rates(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week,
     lo, hi = week_bounds(prep, week - weeks, week)
     moved = pos[nxt] > pos
     take = same & prep.is_open[order] & (w >= lo) & (w < hi)
-    exp = prep.frame[["team", "owner", "stage"]].iloc[order[take]].assign(
-        moved=moved[take].astype("int64"))
+    exp = (
+        prep.frame[["team", "owner", "stage"]]
+        .iloc[order[take]]
+        .assign(moved=moved[take].astype("int64"))
+    )
     if by == "team":
         exp = exp.assign(owner="")
-    out: pd.DataFrame = exp.groupby(["team", "owner", "stage"], sort=True).agg(
-        exposures=("moved", "size"), moved=("moved", "sum")).reset_index()
+    out: pd.DataFrame = (
+        exp.groupby(["team", "owner", "stage"], sort=True)
+        .agg(exposures=("moved", "size"), moved=("moved", "sum"))
+        .reset_index()
+    )
     out["move_on_rate"] = out["moved"] / out["exposures"]
     return out

@@ -35,17 +35,24 @@ def level_keys(by: str, *, owner_alias: str | None = None) -> list[str]:
     there that value still works, with a :class:`DeprecationWarning`.
     """
     if by == "owner" and owner_alias is not None:
-        warnings.warn(f"{owner_alias}(by='owner') is deprecated; pass by='rep'",
-                      DeprecationWarning, stacklevel=3)
+        warnings.warn(
+            f"{owner_alias}(by='owner') is deprecated; pass by='rep'",
+            DeprecationWarning,
+            stacklevel=3,
+        )
         by = "rep"
     if by not in ("team", "rep"):
-        raise InputError(f"by must be 'team' or 'rep', got {by!r}", expected="'team' or 'rep'",
-                         hint="pass by='team' for one row per team, by='rep' for one per rep")
+        raise InputError(
+            f"by must be 'team' or 'rep', got {by!r}",
+            expected="'team' or 'rep'",
+            hint="pass by='team' for one row per team, by='rep' for one per rep",
+        )
     return ["team"] if by == "team" else ["team", "owner"]
 
 
-def renamed(function: str, old: str, new: str, old_value: _T | None, value: _T, *,
-            stacklevel: int = 3) -> _T:
+def renamed(
+    function: str, old: str, new: str, old_value: _T | None, value: _T, *, stacklevel: int = 3
+) -> _T:
     """``value``, or the one given under the keyword's old name ``old``, which wins (with a
     :class:`DeprecationWarning`).
 
@@ -54,13 +61,17 @@ def renamed(function: str, old: str, new: str, old_value: _T | None, value: _T, 
     """
     if old_value is None:
         return value
-    warnings.warn(f"{function}({old}=...) is deprecated; pass {new}=...", DeprecationWarning,
-                  stacklevel=stacklevel)
+    warnings.warn(
+        f"{function}({old}=...) is deprecated; pass {new}=...",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
     return old_value
 
 
-def group_columns_of(function: str, by: Sequence[str] | None,
-                     group_columns: Sequence[str]) -> list[str]:
+def group_columns_of(
+    function: str, by: Sequence[str] | None, group_columns: Sequence[str]
+) -> list[str]:
     """The group columns of ``function``: ``group_columns``, or the deprecated ``by`` that
     named them before."""
     return list(renamed(function, "by", "group_columns", by, group_columns, stacklevel=4))

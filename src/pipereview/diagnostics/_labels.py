@@ -78,9 +78,7 @@ def criterion_label(field: str, lang: str = "en", model: ModelArg = None) -> str
     return zh if lang == "zh" else en
 
 
-def with_labels(
-    frame: pd.DataFrame, lang: str = "en", model: ModelArg = None
-) -> pd.DataFrame:
+def with_labels(frame: pd.DataFrame, lang: str = "en", model: ModelArg = None) -> pd.DataFrame:
     """A copy of ``frame`` with ``<column>_labels`` next to each tuple-of-fields column
     (``missing``, ``next_actions``, ``bant_missing``), labelled with each row's
     ``stage_model`` (or ``model``, e.g. a user's own model file).
@@ -101,8 +99,7 @@ def with_labels(
         if column not in frame.columns:
             continue
         value_codes, values = pd.factorize(frame[column])
-        combined, inverse = np.unique(model_codes * len(values) + value_codes,
-                                      return_inverse=True)
+        combined, inverse = np.unique(model_codes * len(values) + value_codes, return_inverse=True)
         labels = np.empty(len(combined), dtype=object)
         for i, code in enumerate(combined.tolist()):  # one per distinct model and tuple
             fields, stage_model = values[code % len(values)], models[code // len(values)]
@@ -112,8 +109,10 @@ def with_labels(
     for column in _STAGE_COLUMNS:  # stage keys are never shown: their label in ``lang``
         if column not in frame.columns:
             continue
-        shown = [_stage_label(models[code], key, lang)
-                 for code, key in zip(model_codes.tolist(), frame[column].tolist(), strict=True)]
+        shown = [
+            _stage_label(models[code], key, lang)
+            for code, key in zip(model_codes.tolist(), frame[column].tolist(), strict=True)
+        ]
         result.insert(list(result.columns).index(column) + 1, f"{column}_label", shown)
     return result
 

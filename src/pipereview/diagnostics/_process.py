@@ -134,32 +134,49 @@ def process_gaps(snapshot: pd.DataFrame, model: ModelArg = None) -> pd.DataFrame
         position = open_positions(snapshot, group, stage_model)
         rows = group[position >= 0]
         fields = model_fields(stage_model)
-        computed = _model_gaps(stage_model, position[position >= 0], fields,
-                               {f: evidence(f)[0][rows] for f in fields},
-                               {f: evidence(f)[1][rows] for f in fields}, amount[rows])
+        computed = _model_gaps(
+            stage_model,
+            position[position >= 0],
+            fields,
+            {f: evidence(f)[0][rows] for f in fields},
+            {f: evidence(f)[1][rows] for f in fields},
+            amount[rows],
+        )
         all_rows.append(rows)
         for name, values in computed.items():
             out[name].append(values)
         missing_columns += columns_missing(snapshot, evidence, stage_model, rows, fields)
     rows = np.concatenate(all_rows) if all_rows else np.array([], dtype=np.int64)
     result = assemble(snapshot, rows, out, GAP_COLUMNS)
-    result = result.astype({"claimed_index": "int64", "evidence_index": "int64",
-                            "stages_inflated": "int64", "inflated": "bool",
-                            "inflated_amount": "float64", "evidence_checked": "bool"})
+    result = result.astype(
+        {
+            "claimed_index": "int64",
+            "evidence_index": "int64",
+            "stages_inflated": "int64",
+            "inflated": "bool",
+            "inflated_amount": "float64",
+            "evidence_checked": "bool",
+        }
+    )
     result.attrs["missing_columns"] = tuple(sorted(missing_columns))
     return result
 
 
 def _model_gaps(
-    stage_model: StageModel, position: np.ndarray, fields: list[str],
-    met: dict[str, np.ndarray], known: dict[str, np.ndarray], amount: np.ndarray,
+    stage_model: StageModel,
+    position: np.ndarray,
+    fields: list[str],
+    met: dict[str, np.ndarray],
+    known: dict[str, np.ndarray],
+    amount: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """:data:`GAP_COLUMNS` of the open deals of one model, claimed at the 0-based open
     stage ``position``; ``met`` and ``known`` (the data records the field) per field."""
     stages = stage_model.open_stages
     evidenced, possible = _evidence_depth(stage_model, met, known, len(position))
     gap_code, unknown_code, path_unknown, next_actions = _gap_codes(
-        stage_model, position, fields, met, known)
+        stage_model, position, fields, met, known
+    )
     keys = np.array([s.key for s in stages], dtype=object)
     inflated = position > possible
     return {
@@ -178,8 +195,9 @@ def _model_gaps(
     }
 
 
-def _evidence_depth(stage_model: StageModel, met: dict[str, np.ndarray],
-                    known: dict[str, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+def _evidence_depth(
+    stage_model: StageModel, met: dict[str, np.ndarray], known: dict[str, np.ndarray], n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """How many stages, in order from the first, have every criterion recorded and met
     (the 0-based evidence stage); and the same with the criteria the data does not record
     given the benefit of the doubt (only a recorded gap shows inflation)."""
@@ -197,8 +215,11 @@ def _evidence_depth(stage_model: StageModel, met: dict[str, np.ndarray],
 
 
 def _gap_codes(
-    stage_model: StageModel, position: np.ndarray, fields: list[str],
-    met: dict[str, np.ndarray], known: dict[str, np.ndarray],
+    stage_model: StageModel,
+    position: np.ndarray,
+    fields: list[str],
+    met: dict[str, np.ndarray],
+    known: dict[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Bit codes of the missing and the unchecked fields (bit k = fields[k]), whether a
     criterion before the claimed stage is not recorded, and the next actions (tuples)."""

@@ -31,15 +31,41 @@ __all__ = ["SHAPE_COLUMNS", "SHAPE_LABELS", "ShapeThresholds", "funnel_shape"]
 _GROUP = ["team", "owner"]
 
 #: The labels :func:`funnel_shape` gives, in the order they are tested (first match wins).
-SHAPE_LABELS: tuple[str, ...] = ("not_enough_data", "one_stage", "thin_top", "bulge",
-                                 "top_heavy", "thin_bottom", "healthy")
+SHAPE_LABELS: tuple[str, ...] = (
+    "not_enough_data",
+    "one_stage",
+    "thin_top",
+    "bulge",
+    "top_heavy",
+    "thin_bottom",
+    "healthy",
+)
 
 #: Columns of :func:`funnel_shape`' result, in order.
 SHAPE_COLUMNS: tuple[str, ...] = (
-    "team", "owner", "label", "stage", "open_deals", "top_share", "ref_top_share",
-    "top_density", "ref_top_density", "inflow_per_week", "inflow_rate", "ref_inflow_rate",
-    "bottom_share", "bottom_density", "ref_bottom_density", "stage_share", "ref_stage_share", "stuck_count", "stuck_amount", "stuck_median_age_days",
-    "move_on_rate", "ref_move_on_rate", "ref_stage_kind",
+    "team",
+    "owner",
+    "label",
+    "stage",
+    "open_deals",
+    "top_share",
+    "ref_top_share",
+    "top_density",
+    "ref_top_density",
+    "inflow_per_week",
+    "inflow_rate",
+    "ref_inflow_rate",
+    "bottom_share",
+    "bottom_density",
+    "ref_bottom_density",
+    "stage_share",
+    "ref_stage_share",
+    "stuck_count",
+    "stuck_amount",
+    "stuck_median_age_days",
+    "move_on_rate",
+    "ref_move_on_rate",
+    "ref_stage_kind",
 )
 
 
@@ -78,10 +104,16 @@ class ShapeThresholds:
     slow_ratio: float = 0.25
 
 
-def funnel_shape(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, by: Level = "team",
-                 settings: ShapeThresholds | None = None, inflow_weeks: int = 8,
-                 trailing_weeks: int = 8, thresholds: ShapeThresholds | None = None
-                 ) -> pd.DataFrame:
+def funnel_shape(
+    history: pd.DataFrame | PreparedHistory,
+    *,
+    as_of: str | Week,
+    by: Level = "team",
+    settings: ShapeThresholds | None = None,
+    inflow_weeks: int = 8,
+    trailing_weeks: int = 8,
+    thresholds: ShapeThresholds | None = None,
+) -> pd.DataFrame:
     """Label each team's (or rep's) open funnel in the ``as_of`` week, with its evidence.
 
     Labels, first match wins: ``not_enough_data`` (fewer than ``min_open`` open deals),
@@ -108,15 +140,17 @@ def funnel_shape(history: pd.DataFrame | PreparedHistory, *, as_of: str | Week, 
       team            label  open_deals
     0    T  not_enough_data           1
     """
-    th = renamed("funnel_shape", "thresholds", "settings", thresholds, settings) \
-        or ShapeThresholds()
+    th = (
+        renamed("funnel_shape", "thresholds", "settings", thresholds, settings) or ShapeThresholds()
+    )
     week = as_of if isinstance(as_of, Week) else Week.parse(as_of)
     history = as_prepared(history)
     table = stage_table(history, as_of=week, by=by)
     if table.empty:
         return pd.DataFrame(columns=list(SHAPE_COLUMNS))
-    table, kinds = stage_references(_with_edges(table, th.early_fraction), history, week,
-                                    trailing_weeks, by)
+    table, kinds = stage_references(
+        _with_edges(table, th.early_fraction), history, week, trailing_weeks, by
+    )
     g = _group_densities(table, _inflow(history, week, inflow_weeks, by), by)
     g = g.join(_bulge_candidates(table, kinds, th))
     g = g.join(move_on_evidence(history, week, trailing_weeks, by), on=[*_GROUP, "stage"])
@@ -131,17 +165,20 @@ def _with_edges(table: pd.DataFrame, early_fraction: float) -> pd.DataFrame:
     and last ``early_fraction`` of its open stages, at least one) and ``edge_frac``."""
     n_stages = table.groupby(_GROUP, sort=False)["stage"].transform("size")
     edge = np.maximum(1, np.round(n_stages * early_fraction)).astype(int)
-    return table.assign(top=table["stage_order"] < edge,
-                        bottom=table["stage_order"] >= n_stages - edge,
-                        edge_frac=edge / n_stages)
+    return table.assign(
+        top=table["stage_order"] < edge,
+        bottom=table["stage_order"] >= n_stages - edge,
+        edge_frac=edge / n_stages,
+    )
 
 
 def _with_stage_named(g: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """``g`` with ``stage`` naming the bottleneck of a bulge or the one stage used, blank
     for every other label."""
     if (g["label"] == "one_stage").any():  # name the one stage used
-        only = table.loc[table["count"] == table.groupby(_GROUP, sort=False)["count"]
-                         .transform("sum")].set_index(_GROUP)["stage"]
+        only = table.loc[
+            table["count"] == table.groupby(_GROUP, sort=False)["count"].transform("sum")
+        ].set_index(_GROUP)["stage"]
         one = g["label"] == "one_stage"
         g.loc[one, "stage"] = only.reindex(g.index[one]).to_numpy()
     g.loc[~g["label"].isin(["bulge", "one_stage"]), "stage"] = ""
@@ -151,11 +188,17 @@ def _with_stage_named(g: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 def _group_densities(table: pd.DataFrame, inflow: pd.Series, by: Level) -> pd.DataFrame:
     """Per group: open deals, top and bottom shares and densities, inflow rate, and the
     median of the other groups' (``ref_<name>``)."""
-    table = table.assign(top_count=table["count"].where(table["top"], 0),
-                         bottom_count=table["count"].where(table["bottom"], 0))
+    table = table.assign(
+        top_count=table["count"].where(table["top"], 0),
+        bottom_count=table["count"].where(table["bottom"], 0),
+    )
     g = table.groupby(_GROUP, sort=False).agg(
-        open_deals=("count", "sum"), top=("top_count", "sum"), bottom=("bottom_count", "sum"),
-        edge_frac=("edge_frac", "first"), busiest=("count", "max"))
+        open_deals=("count", "sum"),
+        top=("top_count", "sum"),
+        bottom=("bottom_count", "sum"),
+        edge_frac=("edge_frac", "first"),
+        busiest=("count", "max"),
+    )
     open_ = g["open_deals"].where(g["open_deals"] > 0)
     g["top_share"] = g["top"] / open_
     g["top_density"] = g["top_share"] / g["edge_frac"]
@@ -171,8 +214,9 @@ def _group_densities(table: pd.DataFrame, inflow: pd.Series, by: Level) -> pd.Da
     return g
 
 
-def _bulge_candidates(table: pd.DataFrame, kinds: tuple[str, ...], th: ShapeThresholds
-                      ) -> pd.DataFrame:
+def _bulge_candidates(
+    table: pd.DataFrame, kinds: tuple[str, ...], th: ShapeThresholds
+) -> pd.DataFrame:
     """The bulge candidate of each group (indexed by team and owner): a stage above one of
     its references by both margins (the largest such share), else the stage with the
     largest excess over the first reference; ``bulging`` says which. With its
@@ -181,13 +225,17 @@ def _bulge_candidates(table: pd.DataFrame, kinds: tuple[str, ...], th: ShapeThre
     table = table.assign(ref_stage_share=np.nan, ref_stage_kind="")
     for kind in reversed(kinds):  # the first kind that finds a bulge is reported
         ref = table["ref_" + kind]
-        hit = np.array((table["share"] - ref >= th.bulge_points)
-                       & (table["share"] >= th.bulge_ratio * ref)
-                       & (table["count"] >= th.min_stage_deals), dtype=bool)
+        hit = np.array(
+            (table["share"] - ref >= th.bulge_points)
+            & (table["share"] >= th.bulge_ratio * ref)
+            & (table["count"] >= th.min_stage_deals),
+            dtype=bool,
+        )
         if kind == "benchmark":  # more than the model's share, and staying longer than typical
             hit &= (table["median_age_days"] > table["typical_days"]).to_numpy(bool)
-        table.loc[hit, ["ref_stage_share", "ref_stage_kind"]] = \
+        table.loc[hit, ["ref_stage_share", "ref_stage_kind"]] = (
             table.loc[hit, ["ref_" + kind]].assign(k=kind).to_numpy()
+        )
         bulges |= hit
     first = table["ref_" + kinds[0]]
     table.loc[~bulges, "ref_stage_share"] = first[~bulges]
@@ -195,11 +243,26 @@ def _bulge_candidates(table: pd.DataFrame, kinds: tuple[str, ...], th: ShapeThre
     table["rank"] = np.where(bulges, 2.0 + table["share"], table["share"] - first.fillna(0))
     cand = table.loc[table.groupby(_GROUP, sort=False)["rank"].idxmax().to_numpy()]
     cand = cand.assign(bulging=bulges[cand.index.to_numpy()])
-    cand = cand.set_index(_GROUP)[["stage", "share", "ref_stage_share", "ref_stage_kind",
-                                   "count", "amount", "median_age_days", "bulging"]]
-    return cand.rename(columns={"share": "stage_share", "count": "stuck_count",
-                                "amount": "stuck_amount",
-                                "median_age_days": "stuck_median_age_days"})
+    cand = cand.set_index(_GROUP)[
+        [
+            "stage",
+            "share",
+            "ref_stage_share",
+            "ref_stage_kind",
+            "count",
+            "amount",
+            "median_age_days",
+            "bulging",
+        ]
+    ]
+    return cand.rename(
+        columns={
+            "share": "stage_share",
+            "count": "stuck_count",
+            "amount": "stuck_amount",
+            "median_age_days": "stuck_median_age_days",
+        }
+    )
 
 
 def _label_groups(g: pd.DataFrame, th: ShapeThresholds, by: Level) -> np.ndarray:
@@ -207,22 +270,28 @@ def _label_groups(g: pd.DataFrame, th: ShapeThresholds, by: Level) -> np.ndarray
     is_bulge = g["bulging"].astype(bool)
     if by == "rep":
         is_bulge &= (g["exposures"] >= th.min_stage_deals) & (
-            g["move_on_rate"] < th.slow_ratio * g["ref_move_on_rate"])
+            g["move_on_rate"] < th.slow_ratio * g["ref_move_on_rate"]
+        )
     # every ratio test needs a positive reference: 0 >= 2 x 0 is no evidence of anything
     conditions = [
         g["open_deals"] < th.min_open,
         g["busiest"] == g["open_deals"],
-        (g["ref_top_density"] > 0) & (g["ref_inflow_rate"] > 0)
+        (g["ref_top_density"] > 0)
+        & (g["ref_inflow_rate"] > 0)
         & (g["top_density"] < th.thin_top_ratio * g["ref_top_density"])
         & (g["inflow_rate"] < th.thin_top_ratio * g["ref_inflow_rate"]),
         is_bulge,
-        (g["ref_top_density"] > 0) & (g["top_density"] > 0)
+        (g["ref_top_density"] > 0)
+        & (g["top_density"] > 0)
         & (g["top_density"] >= th.heavy_ratio * g["ref_top_density"]),
         (g["ref_bottom_density"] > 0)
         & (g["bottom_density"] < th.thin_bottom_ratio * g["ref_bottom_density"]),
     ]
-    labels: np.ndarray = np.select([c.fillna(False).to_numpy(bool) for c in conditions],
-                                   list(SHAPE_LABELS[:-1]), default=SHAPE_LABELS[-1])
+    labels: np.ndarray = np.select(
+        [c.fillna(False).to_numpy(bool) for c in conditions],
+        list(SHAPE_LABELS[:-1]),
+        default=SHAPE_LABELS[-1],
+    )
     return labels
 
 
@@ -232,7 +301,8 @@ def _inflow(prep: PreparedHistory, as_of: Week, weeks: int, by: Level) -> pd.Ser
     history = prep.frame
     if history[["team", "owner"]].isna().any().any():
         first = history.groupby(prep.deal_key.to_numpy(), sort=False).agg(
-            first=("snapshot_week", "min"), team=("team", "first"), owner=("owner", "first"))
+            first=("snapshot_week", "min"), team=("team", "first"), owner=("owner", "first")
+        )
     else:  # the same on integer codes: each deal's earliest week, team and owner of its
         # first row (no text is missing, so "first" is the first row's)
         keys = prep.deal[prep.order]  # by deal then week: a deal's first is its earliest
@@ -240,9 +310,13 @@ def _inflow(prep: PreparedHistory, as_of: Week, weeks: int, by: Level) -> pd.Ser
         first_row = np.flatnonzero(~pd.Series(prep.deal).duplicated().to_numpy())
         first_row = first_row[np.argsort(prep.deal[first_row])]  # in deal order too
         names = np.asarray(prep.weeks, dtype=object)
-        first = pd.DataFrame({"first": names[prep.week[prep.order[starts]]],
-                              "team": history["team"].iloc[first_row].to_numpy(),
-                              "owner": history["owner"].iloc[first_row].to_numpy()})
+        first = pd.DataFrame(
+            {
+                "first": names[prep.week[prep.order[starts]]],
+                "team": history["team"].iloc[first_row].to_numpy(),
+                "owner": history["owner"].iloc[first_row].to_numpy(),
+            }
+        )
     oldest = Week.parse(str(history["snapshot_week"].min())) + 1
     start = max(as_of - (weeks - 1), oldest)
     span = len(list(week_range(start, as_of))) if start <= as_of else 0

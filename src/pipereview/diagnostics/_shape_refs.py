@@ -22,8 +22,9 @@ from pipereview.history._prepared import PreparedHistory
 __all__: list[str] = []  # funnel_shape's own, not the package's API
 
 
-def stage_references(table: pd.DataFrame, prep: PreparedHistory, week: Week,
-                      trailing_weeks: int, by: Level) -> tuple[pd.DataFrame, tuple[str, ...]]:
+def stage_references(
+    table: pd.DataFrame, prep: PreparedHistory, week: Week, trailing_weeks: int, by: Level
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """``table`` with each stage's reference shares ``ref_<kind>`` and the kinds, in the
     order they are reported: for a rep the teammates' pooled share; for a team its own
     trailing weeks, the median of the other teams on the same model in the same week
@@ -33,8 +34,9 @@ def stage_references(table: pd.DataFrame, prep: PreparedHistory, week: Week,
         team_count = table.groupby(["team", "stage"])["count"].transform("sum")
         ref = team_count - table["count"]
         total = ref.groupby([table["team"], table["owner"]], sort=False).transform("sum")
-        return table.assign(ref_teammates=(ref / total.where(total > 0)).astype(float),
-                            typical_days=np.nan), ("teammates",)
+        return table.assign(
+            ref_teammates=(ref / total.where(total > 0)).astype(float), typical_days=np.nan
+        ), ("teammates",)
     past = _trailing_counts(prep, week, trailing_weeks)
     table = table.merge(past, on=["team", "stage"], how="left")
     total = table.groupby("team", sort=False)["ref_count"].transform("sum")
@@ -63,13 +65,13 @@ def stage_references(table: pd.DataFrame, prep: PreparedHistory, week: Week,
 
 def _trailing_counts(prep: PreparedHistory, as_of: Week, weeks: int) -> pd.DataFrame:
     lo, hi = week_bounds(prep, as_of - weeks, as_of)
-    win: pd.DataFrame = prep.frame.loc[(prep.week >= lo) & (prep.week < hi) & prep.is_open,
-                         ["team", "stage"]]
+    win: pd.DataFrame = prep.frame.loc[
+        (prep.week >= lo) & (prep.week < hi) & prep.is_open, ["team", "stage"]
+    ]
     return win.groupby(["team", "stage"]).size().rename("ref_count").reset_index()
 
 
-def move_on_evidence(history: PreparedHistory, week: Week, weeks: int, by: Level
-                      ) -> pd.DataFrame:
+def move_on_evidence(history: PreparedHistory, week: Week, weeks: int, by: Level) -> pd.DataFrame:
     """Move-on rate per group and stage, with the reference (teammates, or the team's)."""
     rates = move_on_rates(history, as_of=week, weeks=weeks, by=by)
     team = rates.groupby(["team", "stage"])[["exposures", "moved"]].transform("sum")
@@ -78,7 +80,8 @@ def move_on_evidence(history: PreparedHistory, week: Week, weeks: int, by: Level
     ref = (team["moved"] / team["exposures"].where(team["exposures"] > 0)).astype(float)
     rates = rates.assign(ref_move_on_rate=ref)
     return rates.set_index(["team", "owner", "stage"])[
-        ["exposures", "move_on_rate", "ref_move_on_rate"]]
+        ["exposures", "move_on_rate", "ref_move_on_rate"]
+    ]
 
 
 def peer_median(values: pd.Series, level: str | None) -> pd.Series:

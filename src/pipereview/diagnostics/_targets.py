@@ -79,15 +79,17 @@ class PlanSettings:
 
     def __post_init__(self) -> None:
         if self.week_rule not in ("working_days", "days", "four_week_month"):
-            raise ConfigError(f"week_rule {self.week_rule!r}: use 'working_days', 'days' or "
-                              "'four_week_month'",
-                              expected="'working_days', 'days' or 'four_week_month'",
-                              hint="set plan.week_rule to working_days (the default), days or "
-                                   "four_week_month (docs/method.md, 'Weeks and figures')")
+            raise ConfigError(
+                f"week_rule {self.week_rule!r}: use 'working_days', 'days' or 'four_week_month'",
+                expected="'working_days', 'days' or 'four_week_month'",
+                hint="set plan.week_rule to working_days (the default), days or "
+                "four_week_month (docs/method.md, 'Weeks and figures')",
+            )
         if self.alert_threshold < 0:
-            raise ConfigError(f"alert_threshold {self.alert_threshold} must be >= 0",
-                              hint="set plan.alert_threshold to a share of the target such as "
-                                   "0.15 (15 points)")
+            raise ConfigError(
+                f"alert_threshold {self.alert_threshold} must be >= 0",
+                hint="set plan.alert_threshold to a share of the target such as 0.15 (15 points)",
+            )
 
 
 def allocate_cents(totals: int | np.ndarray, weights: np.ndarray | list[int]) -> np.ndarray:
@@ -102,7 +104,10 @@ def allocate_cents(totals: int | np.ndarray, weights: np.ndarray | list[int]) ->
     """
     w = np.asarray(weights, dtype=np.int64)
     if (w < 0).any() or w.sum() == 0:
-        raise InputError(f"weights {w.tolist()} must be >= 0 and not all 0", hint="give each part a weight >= 0, at least one above 0")
+        raise InputError(
+            f"weights {w.tolist()} must be >= 0 and not all 0",
+            hint="give each part a weight >= 0, at least one above 0",
+        )
     scalar = np.ndim(totals) == 0
     t = np.atleast_1d(np.asarray(totals, dtype=np.int64))[:, None]
     quota, remainder = np.divmod(t * w, w.sum())
@@ -144,8 +149,9 @@ def _week_weights(period: str, settings: PlanSettings) -> pd.DataFrame:
     return out
 
 
-def decompose_target(amount: float, period: str, level: _Level,
-                     settings: PlanSettings | None = None) -> pd.DataFrame:
+def decompose_target(
+    amount: float, period: str, level: _Level, settings: PlanSettings | None = None
+) -> pd.DataFrame:
     """A target for ``period`` (``2026``, ``2026-Q4``, ``2026-11``) split into quarters,
     months or weeks: columns ``level``, ``part``, ``first``, ``last``, ``weight``,
     ``cents`` (int64, summing exactly to the target's cents) and ``amount``.
@@ -156,28 +162,41 @@ def decompose_target(amount: float, period: str, level: _Level,
     settings = settings or PlanSettings()
     total = _cents(amount)
     if total < 0:
-        raise InputError(f"a target of {amount} cannot be split", expected="an amount >= 0", hint="give a target amount >= 0")
+        raise InputError(
+            f"a target of {amount} cannot be split",
+            expected="an amount >= 0",
+            hint="give a target amount >= 0",
+        )
     if level == "week" and settings.week_rule != "four_week_month":
         out = _week_weights(period, settings)
         out["cents"] = allocate_cents(total, out["weight"].to_numpy())
     elif level == "week":
         months = decompose_target(amount, period, "month", settings)
         split = allocate_cents(months["cents"].to_numpy(), [1, 1, 1, 1])
-        out = pd.DataFrame({
-            "part": [f"{p} w{k}" for p in months["part"] for k in range(1, 5)],
-            "first": months["first"].repeat(4).to_numpy(),
-            "last": months["last"].repeat(4).to_numpy(), "weight": 1,
-            "cents": split.reshape(-1)})
+        out = pd.DataFrame(
+            {
+                "part": [f"{p} w{k}" for p in months["part"] for k in range(1, 5)],
+                "first": months["first"].repeat(4).to_numpy(),
+                "last": months["last"].repeat(4).to_numpy(),
+                "weight": 1,
+                "cents": split.reshape(-1),
+            }
+        )
     else:
         parts = _parts(period, level)
         if level == "month" and len(parts) > 3:  # through the quarters
             quarters = decompose_target(amount, period, "quarter", settings)
-            frames = [decompose_target(c / 100, q, "month", settings)
-                      for q, c in zip(quarters["part"], quarters["cents"], strict=True)]
+            frames = [
+                decompose_target(c / 100, q, "month", settings)
+                for q, c in zip(quarters["part"], quarters["cents"], strict=True)
+            ]
             return pd.concat(frames, ignore_index=True)
         if not parts:
-            raise InputError(f"{period!r} cannot be split into {level}s",
-                             expected="a period at least as long as the parts", hint="split a quarter into months or weeks, a year into quarters, months or weeks")
+            raise InputError(
+                f"{period!r} cannot be split into {level}s",
+                expected="a period at least as long as the parts",
+                hint="split a quarter into months or weeks, a year into quarters, months or weeks",
+            )
         out = pd.DataFrame(parts, columns=["part", "first", "last"]).assign(weight=1)
         out["cents"] = allocate_cents(total, out["weight"].to_numpy())
     out.insert(0, "level", level)
@@ -186,8 +205,9 @@ def decompose_target(amount: float, period: str, level: _Level,
     return out[["level", "part", "first", "last", "weight", "cents", "amount"]]
 
 
-def plan_to_date(amounts: pd.Series, period: str, as_of: Week | str,
-                 settings: PlanSettings | None = None) -> pd.Series:
+def plan_to_date(
+    amounts: pd.Series, period: str, as_of: Week | str, settings: PlanSettings | None = None
+) -> pd.Series:
     """The plan to date of each target in ``amounts``: the sum of its week parts up to and
     including ``as_of`` (calendar week rules only).
 
@@ -196,10 +216,11 @@ def plan_to_date(amounts: pd.Series, period: str, as_of: Week | str,
     """
     settings = settings or PlanSettings()
     if settings.week_rule == "four_week_month":
-        raise InputError("plan to date needs a calendar week rule",
-                         expected="week_rule 'working_days' or 'days'",
-                         hint="the 4-weeks-a-month convention is for display; its weeks "
-                         "are not calendar weeks")
+        raise InputError(
+            "plan to date needs a calendar week rule",
+            expected="week_rule 'working_days' or 'days'",
+            hint="the 4-weeks-a-month convention is for display; its weeks are not calendar weeks",
+        )
     as_of = as_week(as_of)
     weeks = _week_weights(period, settings)
     cents = np.rint(amounts.to_numpy(dtype=float) * 100).astype(np.int64)
@@ -208,8 +229,9 @@ def plan_to_date(amounts: pd.Series, period: str, as_of: Week | str,
     return pd.Series(parts[:, done].sum(axis=1) / 100.0, index=amounts.index)
 
 
-def rep_targets(targets: pd.DataFrame, team: str, period: str,
-                reps: list[str] | None = None) -> pd.DataFrame:
+def rep_targets(
+    targets: pd.DataFrame, team: str, period: str, reps: list[str] | None = None
+) -> pd.DataFrame:
     """The team's target for ``period`` split over ``reps`` (default: the reps with a
     target row): in proportion to their given targets when every rep has one (``rule``
     ``given``), else in equal shares (``equal``). ``target`` sums exactly to the team's
@@ -222,14 +244,23 @@ def rep_targets(targets: pd.DataFrame, team: str, period: str,
     total = float(total_rows.sum()) if len(total_rows) else float(given.sum())
     names = sorted(given.index) if reps is None else list(reps)
     if not names:
-        raise InputError(f"no reps to split {team}'s {period} target over",
-                         hint="add rep rows to the targets file or pass reps")
+        raise InputError(
+            f"no reps to split {team}'s {period} target over",
+            hint="add rep rows to the targets file or pass reps",
+        )
     has_all = given.reindex(names).notna().all() and given.reindex(names).sum() > 0
     weights = given.reindex(names).map(_cents).to_numpy() if has_all else np.ones(len(names))
     cents = allocate_cents(_cents(total), weights.astype(np.int64))
-    return pd.DataFrame({"team": team, "owner": names, "period": period,
-                         "given_target": given.reindex(names).to_numpy(dtype=float),
-                         "target": cents / 100.0, "rule": "given" if has_all else "equal"})
+    return pd.DataFrame(
+        {
+            "team": team,
+            "owner": names,
+            "period": period,
+            "given_target": given.reindex(names).to_numpy(dtype=float),
+            "target": cents / 100.0,
+            "rule": "given" if has_all else "equal",
+        }
+    )
 
 
 def load_targets(path: str | Path) -> pd.DataFrame:
@@ -240,42 +271,73 @@ def load_targets(path: str | Path) -> pd.DataFrame:
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read targets file {path}: {exc}", file=path,
-                         hint="a UTF-8 CSV with columns " + ", ".join(TARGET_COLUMNS)) from None
+        raise InputError(
+            f"cannot read targets file {path}: {exc}",
+            file=path,
+            hint="a UTF-8 CSV with columns " + ", ".join(TARGET_COLUMNS),
+        ) from None
     raw.columns = [str(c).strip() for c in raw.columns]
     missing = [c for c in TARGET_COLUMNS if c not in raw.columns]
     if missing:
-        raise InputError(f"{path.name}: missing column(s) {missing}", file=path,
-                         column=missing[0], expected=", ".join(TARGET_COLUMNS), hint="add the missing column(s) to the targets file (docs/formats.md lists them)")
+        raise InputError(
+            f"{path.name}: missing column(s) {missing}",
+            file=path,
+            column=missing[0],
+            expected=", ".join(TARGET_COLUMNS),
+            hint="add the missing column(s) to the targets file (docs/formats.md lists them)",
+        )
     frame = raw[list(TARGET_COLUMNS)].apply(lambda c: c.str.strip())
     amount = pd.to_numeric(frame["amount"].str.replace(",", ""), errors="coerce")
     rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)  # header is row 1
     checks = [
         ("team", frame["team"] == "", "a team name"),
-        ("period", ~frame["period"].str.fullmatch(_PERIOD_RE), "a period: 2026, 2026-Q4 or "
-         "2026-11"),
+        (
+            "period",
+            ~frame["period"].str.fullmatch(_PERIOD_RE),
+            "a period: 2026, 2026-Q4 or 2026-11",
+        ),
         ("amount", amount.isna() | (amount < 0), "an amount >= 0"),
-        ("currency", ~frame["currency"].str.fullmatch(r"([A-Z]{3})?"), "an ISO currency "
-         "code such as USD, or blank"),
-        ("owner", frame.duplicated(["team", "owner", "period"], keep="first"),
-         "one target per team, owner and period"),
+        (
+            "currency",
+            ~frame["currency"].str.fullmatch(r"([A-Z]{3})?"),
+            "an ISO currency code such as USD, or blank",
+        ),
+        (
+            "owner",
+            frame.duplicated(["team", "owner", "period"], keep="first"),
+            "one target per team, owner and period",
+        ),
     ]
-    problems = tuple(Problem(str(path), int(rows[i]), column, expected, str(frame.at[i, column]))
-                     for column, bad, expected in checks for i in frame.index[bad])
+    problems = tuple(
+        Problem(str(path), int(rows[i]), column, expected, str(frame.at[i, column]))
+        for column, bad, expected in checks
+        for i in frame.index[bad]
+    )
     if problems:
         problems = tuple(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
-        raise InputError(f"{path.name}: {len(problems)} problem(s):\n"
-                         + "\n".join(f"  - {p}" for p in problems[:50]),
-                         file=path, row=problems[0].row, column=problems[0].column,
-                         expected=problems[0].expected, problems=problems,
-                         hint="fix the rows listed; owner blank means the team's total")
+        raise InputError(
+            f"{path.name}: {len(problems)} problem(s):\n"
+            + "\n".join(f"  - {p}" for p in problems[:50]),
+            file=path,
+            row=problems[0].row,
+            column=problems[0].column,
+            expected=problems[0].expected,
+            problems=problems,
+            hint="fix the rows listed; owner blank means the team's total",
+        )
     out: pd.DataFrame = frame.assign(amount=amount.astype(float))
     return out
 
 
-def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, period: str,
-             as_of: Week | str, *, by: Level = "team", settings: PlanSettings | None = None
-             ) -> pd.DataFrame:
+def progress(
+    history: pd.DataFrame | PreparedHistory,
+    targets: pd.DataFrame,
+    period: str,
+    as_of: Week | str,
+    *,
+    by: Level = "team",
+    settings: PlanSettings | None = None,
+) -> pd.DataFrame:
     """Progress of each target of ``period`` (team totals, or reps with ``by="rep"``; the
     old value ``"owner"`` is deprecated):
     ``plan_to_date``, ``won_to_date`` (:func:`pipereview.diagnostics._forecast.won_deals`),
@@ -300,8 +362,9 @@ def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, per
     as_of = as_week(as_of)
     keys = level_keys(by, owner_alias="progress")
     owner = targets["owner"].fillna("")
-    rows = targets[(targets["period"] == period) & ((owner == "") if keys == ["team"]
-                                                     else (owner != ""))]
+    rows = targets[
+        (targets["period"] == period) & ((owner == "") if keys == ["team"] else (owner != ""))
+    ]
     out = rows[[*keys, "currency", "amount"]].rename(columns={"amount": "target"})
     out = out.sort_values(keys).reset_index(drop=True)
     out.insert(len(keys), "period", period)
@@ -312,13 +375,15 @@ def progress(history: pd.DataFrame | PreparedHistory, targets: pd.DataFrame, per
     out["won_deals"] = out["won_deals"].astype("int64")
     out["deviation"] = out["won_to_date"] - out["plan_to_date"]
     out["deviation_pct"] = out["deviation"] / out["plan_to_date"].where(out["plan_to_date"] > 0)
-    shares = plan_deviation(out["won_to_date"], out["plan_to_date"], out["target"],
-                            settings.alert_threshold)
+    shares = plan_deviation(
+        out["won_to_date"], out["plan_to_date"], out["target"], settings.alert_threshold
+    )
     out["expected_share"] = shares["expected_share"]
     out["won_share"] = shares["won_share"]
     out["points"] = shares["points"]
-    out["status"] = shares["status"].map({"below plan": "behind", "above plan": "ahead",
-                                          "on plan": "on plan"})
+    out["status"] = shares["status"].map(
+        {"below plan": "behind", "above plan": "ahead", "on plan": "on plan"}
+    )
     out["threshold"] = settings.alert_threshold
     out["alert"] = out["status"] != "on plan"
     return out

@@ -47,8 +47,7 @@ class WeekAxis:
         self.first = first
         self.names = [str(first + i) for i in range(self.code(last) + 1)]
         self.stored = np.array([self.code(Week.parse(w)) for w in stored], dtype=np.int64)
-        self.mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday)
-                                         for w in self.names])
+        self.mondays = pd.DatetimeIndex([pd.Timestamp(Week.parse(w).monday) for w in self.names])
         self.sundays = self.mondays + pd.Timedelta(days=6)
         quarters = {q: period_bounds(q) for q in {quarter_of(w) for w in self.names}}
         self.quarter_first = pd.Series([quarters[quarter_of(w)][0] for w in self.names])
@@ -63,58 +62,94 @@ def coded_rows(prep: PreparedHistory, weeks: WeekAxis, keys: list[str]) -> pd.Da
     codes ``_w``, closed/open flags, the probability used ``_p`` and the close date's
     week ``_cw``; sorted by week."""
     history = prep.frame
-    used = ["snapshot_week", "deal_key", "deal_id", "deal_name", "account", *keys, "stage",
-            "stage_model", "amount", "probability", "forecast_category", "close_date",
-            "created_date"]
+    used = [
+        "snapshot_week",
+        "deal_key",
+        "deal_id",
+        "deal_name",
+        "account",
+        *keys,
+        "stage",
+        "stage_model",
+        "amount",
+        "probability",
+        "forecast_category",
+        "close_date",
+        "created_date",
+    ]
     rows = history[[c for c in dict.fromkeys(used) if c in history]].reset_index(drop=True)
     # deals coded in order of appearance (sums then add up in the same order as ever)
-    appearance = (pd.factorize(prep.deal)[0] if not (prep.deal < 0).any()
-                  else pd.factorize(prep.deal_key)[0])
+    appearance = (
+        pd.factorize(prep.deal)[0] if not (prep.deal < 0).any() else pd.factorize(prep.deal_key)[0]
+    )
     model_p = pd.Series(prep.model_probability, index=rows.index)
     rows = rows.assign(
-        _k=appearance, _w=weeks.stored[prep.week], _won=prep.is_won, _lost=prep.is_lost,
+        _k=appearance,
+        _w=weeks.stored[prep.week],
+        _won=prep.is_won,
+        _lost=prep.is_lost,
         _open=prep.is_open,
         # the probability weighted_pipeline uses: the snapshot's, else the stage model's
-        _p=(rows["probability"].where(rows["probability"].notna(), model_p)
-            if "probability" in rows else model_p).astype(float).to_numpy())
-    close_monday = (rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week,
-                                                         unit="D")).dt.normalize()
+        _p=(
+            rows["probability"].where(rows["probability"].notna(), model_p)
+            if "probability" in rows
+            else model_p
+        )
+        .astype(float)
+        .to_numpy(),
+    )
+    close_monday = (
+        rows["close_date"] - pd.to_timedelta(rows["close_date"].dt.day_of_week, unit="D")
+    ).dt.normalize()
     first = weeks.mondays[0]
-    rows["_cw"] = ((close_monday - first).dt.days // 7).fillna(-10**9).astype(np.int64)
+    rows["_cw"] = ((close_monday - first).dt.days // 7).fillna(-(10**9)).astype(np.int64)
     if not rows["_w"].is_monotonic_increasing:  # latest row = last (a store's history is)
         rows = rows.sort_values("_w", kind="stable", ignore_index=True)
     return rows
 
 
-def snapshot_weeks(rows: pd.DataFrame, weeks: WeekAxis, keys: list[str], want: np.ndarray
-                    ) -> pd.DataFrame:
+def snapshot_weeks(
+    rows: pd.DataFrame, weeks: WeekAxis, keys: list[str], want: np.ndarray
+) -> pd.DataFrame:
     """Per group and wanted week W: the open pipeline of the team's latest stored week up
     to W, and ``_rows`` (the group's rows in that week), indexed by ``[*keys, "_w"]``."""
     index = [*keys, "_w"]
     weighted = rows.loc[rows["_open"], [*index, "amount", "close_date", "_p"]]
-    weighted = weighted.assign(weighted=weighted["amount"] * weighted["_p"]).reset_index(
-        drop=True)  # as weighted_pipeline weighs them, without the columns not summed here
+    # as weighted_pipeline weighs them, without the columns not summed here
+    weighted = weighted.assign(weighted=weighted["amount"] * weighted["_p"])
+    weighted = weighted.reset_index(drop=True)
     snap = weighted.groupby(index).agg(
-        open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
-        open_deals=("amount", "size"))
-    due = weighted["close_date"].between(weeks.quarter_first[weighted["_w"]].to_numpy(),
-                                         weeks.quarter_last[weighted["_w"]].to_numpy())
+        open_pipeline=("amount", "sum"),
+        weighted_pipeline=("weighted", "sum"),
+        open_deals=("amount", "size"),
+    )
+    due = weighted["close_date"].between(
+        weeks.quarter_first[weighted["_w"]].to_numpy(),
+        weeks.quarter_last[weighted["_w"]].to_numpy(),
+    )
     snap["open_in_period"] = weighted[due.to_numpy()].groupby(index)["amount"].sum()
     groups = rows.groupby(index).size().rename("_rows").to_frame().join(snap).reset_index()
     # each team's latest stored week up to W (``_s``), for every W from its first
     present = rows[["team", "_w"]].drop_duplicates().rename(columns={"_w": "_s"})
     teams = present["team"].unique()
-    pairs = pd.DataFrame({"team": np.repeat(teams, len(want)),
-                          "_w": np.tile(want, len(teams))}).sort_values("_w", kind="stable")
-    pairs = pd.merge_asof(pairs, present.assign(_w=present["_s"]).sort_values("_w"),
-                          on="_w", by="team", direction="backward").dropna(subset=["_s"])
+    pairs = pd.DataFrame(
+        {"team": np.repeat(teams, len(want)), "_w": np.tile(want, len(teams))}
+    ).sort_values("_w", kind="stable")
+    pairs = pd.merge_asof(
+        pairs,
+        present.assign(_w=present["_s"]).sort_values("_w"),
+        on="_w",
+        by="team",
+        direction="backward",
+    ).dropna(subset=["_s"])
     pairs["_s"] = pairs["_s"].astype(np.int64)
     out = pairs.merge(groups.rename(columns={"_w": "_s"}), on=["team", "_s"])
     return out.drop(columns="_s").set_index(index).sort_index()
 
 
-def new_deal_weeks(prep: PreparedHistory, keys: list[str], weeks: WeekAxis, want: np.ndarray,
-                    flow_weeks: int) -> pd.Series:
+def new_deal_weeks(
+    prep: PreparedHistory, keys: list[str], weeks: WeekAxis, want: np.ndarray, flow_weeks: int
+) -> pd.Series:
     """New deals per group in the ``flow_weeks`` weeks ending with each wanted week
     (:func:`pipereview.diagnostics._figures.new_deal_counts`); NaN when the window holds
     only the team's first stored week."""
@@ -125,14 +160,14 @@ def new_deal_weeks(prep: PreparedHistory, keys: list[str], weeks: WeekAxis, want
     parts = []
     for code in want.tolist():  # one per wanted week, on the small table of counts
         part = counted[(counted["_w"] > code - flow_weeks) & (counted["_w"] <= code)]
-        parts.append(part.groupby(keys)["new_deals"].sum(min_count=1).reset_index()
-                     .assign(_w=code))
+        parts.append(part.groupby(keys)["new_deals"].sum(min_count=1).reset_index().assign(_w=code))
     found = pd.concat(parts, ignore_index=True) if parts else counted.iloc[:0]
     return found.set_index([*keys, "_w"])["new_deals"]
 
 
-def _pairs(rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int, want: np.ndarray
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _pairs(
+    rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int, want: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(row position of the deal's latest row up to W, W) for the deals in ``mask`` and
     the wanted weeks up to ``span - 1`` weeks after their close date's week."""
     k, w = _candidates(rows, mask, span, n_weeks)
@@ -143,8 +178,9 @@ def _pairs(rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int, want: 
     return pos[ok], w[ok]
 
 
-def won_weeks(rows: pd.DataFrame, weeks: WeekAxis, keys: list[str], want: np.ndarray,
-               flow_weeks: int) -> tuple[pd.Series, pd.Series]:
+def won_weeks(
+    rows: pd.DataFrame, weeks: WeekAxis, keys: list[str], want: np.ndarray, flow_weeks: int
+) -> tuple[pd.Series, pd.Series]:
     """Per group and wanted week W: the amount won in the ``flow_weeks`` weeks ending with
     W (the deal's latest row up to W won, its close date in them) and won to date in W's
     quarter."""
@@ -155,28 +191,41 @@ def won_weeks(rows: pd.DataFrame, weeks: WeekAxis, keys: list[str], want: np.nda
     sundays = weeks.sundays[w].to_numpy()
     start = (weeks.mondays[w] - pd.Timedelta(weeks=flow_weeks - 1)).to_numpy()
     in_window = (close[pos] >= start) & (close[pos] <= sundays)
-    to_date = ((close[pos] >= weeks.quarter_first[w].to_numpy())
-               & (close[pos] <= np.minimum(weeks.quarter_last[w].to_numpy(), sundays)))
-    frame = pd.DataFrame({**{k: won_rows[k].to_numpy() for k in keys}, "_w": w,
-                          "amount": won_rows["amount"].to_numpy()})
+    to_date = (close[pos] >= weeks.quarter_first[w].to_numpy()) & (
+        close[pos] <= np.minimum(weeks.quarter_last[w].to_numpy(), sundays)
+    )
+    frame = pd.DataFrame(
+        {
+            **{k: won_rows[k].to_numpy() for k in keys},
+            "_w": w,
+            "amount": won_rows["amount"].to_numpy(),
+        }
+    )
     index = [*keys, "_w"]
-    return (frame[is_won & in_window].groupby(index)["amount"].sum(),
-            frame[is_won & to_date].groupby(index)["amount"].sum())
+    return (
+        frame[is_won & in_window].groupby(index)["amount"].sum(),
+        frame[is_won & to_date].groupby(index)["amount"].sum(),
+    )
 
 
-def closed_weeks(rows: pd.DataFrame, weeks: WeekAxis, keys: list[str], want: np.ndarray,
-                  span: int) -> pd.DataFrame:
+def closed_weeks(
+    rows: pd.DataFrame, weeks: WeekAxis, keys: list[str], want: np.ndarray, span: int
+) -> pd.DataFrame:
     """Per group and wanted week W: deals ``won`` and ``lost`` (latest row up to W) with a
     close date in the ``span`` weeks ending with W's Sunday (the win rate's window)."""
     close = rows["close_date"].to_numpy(dtype="datetime64[ns]")
-    pos, w = _pairs(rows, (rows["_won"] | rows["_lost"]).to_numpy(), span, len(weeks.names),
-                    want)
+    pos, w = _pairs(rows, (rows["_won"] | rows["_lost"]).to_numpy(), span, len(weeks.names), want)
     latest = rows[[*keys, "_won", "_lost"]].iloc[pos]  # only what is read
     start = weeks.sundays[w] - pd.Timedelta(weeks=span) + pd.Timedelta(days=1)
     window = (close[pos] >= start.to_numpy()) & (close[pos] <= weeks.sundays[w].to_numpy())
-    closed = pd.DataFrame({**{k: latest[k].to_numpy() for k in keys}, "_w": w,
-                           "won": latest["_won"].to_numpy() & window,
-                           "lost": latest["_lost"].to_numpy() & window})
+    closed = pd.DataFrame(
+        {
+            **{k: latest[k].to_numpy() for k in keys},
+            "_w": w,
+            "won": latest["_won"].to_numpy() & window,
+            "lost": latest["_lost"].to_numpy() & window,
+        }
+    )
     counts: pd.DataFrame = closed.groupby([*keys, "_w"])[["won", "lost"]].sum()
     return counts
 
@@ -184,10 +233,12 @@ def closed_weeks(rows: pd.DataFrame, weeks: WeekAxis, keys: list[str], want: np.
 def _latest_rows(rows: pd.DataFrame, deals: np.ndarray, weeks: np.ndarray) -> np.ndarray:
     """For each (deal code, week index) pair, the position in ``rows`` of the deal's
     latest row up to that week (-1 when none): one as-of join, no loop."""
-    left = pd.DataFrame({"k": deals.astype(np.int64), "w": weeks.astype(np.int64),
-                         "i": np.arange(len(deals))}).sort_values("w", kind="stable")
-    right = pd.DataFrame({"k": rows["_k"].to_numpy(), "w": rows["_w"].to_numpy(),
-                          "pos": np.arange(len(rows))}).sort_values("w", kind="stable")
+    left = pd.DataFrame(
+        {"k": deals.astype(np.int64), "w": weeks.astype(np.int64), "i": np.arange(len(deals))}
+    ).sort_values("w", kind="stable")
+    right = pd.DataFrame(
+        {"k": rows["_k"].to_numpy(), "w": rows["_w"].to_numpy(), "pos": np.arange(len(rows))}
+    ).sort_values("w", kind="stable")
     joined = pd.merge_asof(left, right, on="w", by="k", direction="backward")
     out = np.full(len(deals), -1, dtype=np.int64)
     found = joined["pos"].notna().to_numpy()
@@ -195,8 +246,9 @@ def _latest_rows(rows: pd.DataFrame, deals: np.ndarray, weeks: np.ndarray) -> np
     return out
 
 
-def _candidates(rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(
+    rows: pd.DataFrame, mask: np.ndarray, span: int, n_weeks: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (deal, week) pairs for the rows in ``mask``: the week holding the row's
     close date and the ``span - 1`` weeks after it, within the stored weeks."""
     start = rows["_cw"].to_numpy()[mask]

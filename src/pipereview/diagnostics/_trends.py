@@ -59,8 +59,14 @@ from pipereview.history._prepared import PreparedHistory, as_prepared
 __all__ = ["METRICS", "TrendSettings", "rep_comparison", "weekly_metrics"]
 
 #: The headline metrics, in the order a manager reads them.
-METRICS: tuple[str, ...] = ("open_pipeline", "weighted_pipeline", "new_deals", "won_amount",
-                            "win_rate", "coverage")
+METRICS: tuple[str, ...] = (
+    "open_pipeline",
+    "weighted_pipeline",
+    "new_deals",
+    "won_amount",
+    "win_rate",
+    "coverage",
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +83,14 @@ class TrendSettings:
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
 
 
-def _group_weeks(prep: PreparedHistory, keys: list[str], wanted: list[Week],
-                 flow_weeks: int, targets: pd.DataFrame | None, settings: TrendSettings
-                 ) -> pd.DataFrame:
+def _group_weeks(
+    prep: PreparedHistory,
+    keys: list[str],
+    wanted: list[Week],
+    flow_weeks: int,
+    targets: pd.DataFrame | None,
+    settings: TrendSettings,
+) -> pd.DataFrame:
     """Every metric per group (``keys``: team, or team and owner) as of each ``wanted``
     week W, all weeks at once (the latest row of each deal up to W from an as-of join):
     the open pipeline of the team's latest stored week up to W; flows (new deals, won
@@ -92,13 +103,22 @@ def _group_weeks(prep: PreparedHistory, keys: list[str], wanted: list[Week],
     want = np.array(sorted({weeks.code(w) for w in wanted}), dtype=np.int64)
     out = snapshot_weeks(rows, weeks, keys, want)
     index = [*keys, "_w"]
-    out["new_deals"] = new_deal_weeks(prep, keys, weeks, want, flow_weeks).reindex(
-        out.index).to_numpy(dtype=float)
+    out["new_deals"] = (
+        new_deal_weeks(prep, keys, weeks, want, flow_weeks).reindex(out.index).to_numpy(dtype=float)
+    )
     won, to_date = won_weeks(rows, weeks, keys, want, flow_weeks)
     out["won_amount"], out["won_to_date"] = won, to_date
     out = out.join(closed_weeks(rows, weeks, keys, want, settings.forecast.win_rate_weeks))
-    counts_cols = ("open_pipeline", "weighted_pipeline", "open_deals", "open_in_period",
-                   "won_amount", "won_to_date", "won", "lost")
+    counts_cols = (
+        "open_pipeline",
+        "weighted_pipeline",
+        "open_deals",
+        "open_in_period",
+        "won_amount",
+        "won_to_date",
+        "won",
+        "lost",
+    )
     out = out.fillna(dict.fromkeys(counts_cols, 0))
     total = out["won"] + out["lost"]
     out["win_rate"] = (out["won"] / total).where(total >= settings.forecast.min_closed_deals)
@@ -106,13 +126,18 @@ def _group_weeks(prep: PreparedHistory, keys: list[str], wanted: list[Week],
     if targets is not None:
         out = out.reset_index()
         target = pd.Series(np.nan, index=out.index)
-        quarters = {q: targets_for(targets, q, keys)["target"]  # one per quarter
-                    for q in {quarter_of(weeks.names[w]) for w in want}}
+        quarters = {
+            q: targets_for(targets, q, keys)["target"]  # one per quarter
+            for q in {quarter_of(weeks.names[w]) for w in want}
+        }
         for code in want.tolist():  # one lookup per week, never per deal
             goals = quarters[quarter_of(weeks.names[code])]
             at = out["_w"] == code
-            groups = (out.loc[at, "team"] if keys == ["team"]
-                      else pd.MultiIndex.from_frame(out.loc[at, keys]))
+            groups = (
+                out.loc[at, "team"]
+                if keys == ["team"]
+                else pd.MultiIndex.from_frame(out.loc[at, keys])
+            )
             target[at] = goals.reindex(groups).to_numpy()
         remaining = (target - out["won_to_date"]).clip(lower=0)
         out["coverage"] = out["open_in_period"] / remaining.where(remaining > 0)
@@ -123,8 +148,12 @@ def _group_weeks(prep: PreparedHistory, keys: list[str], wanted: list[Week],
     return out.drop(columns=["_w", "_rows"])
 
 
-def weekly_metrics(history: pd.DataFrame | PreparedHistory, *, targets: pd.DataFrame | None = None,
-                   settings: TrendSettings | None = None) -> pd.DataFrame:
+def weekly_metrics(
+    history: pd.DataFrame | PreparedHistory,
+    *,
+    targets: pd.DataFrame | None = None,
+    settings: TrendSettings | None = None,
+) -> pd.DataFrame:
     """Each team's metrics for every stored week, long: ``team``, ``week``, ``metric``,
     ``value``, ``previous``, ``change``, ``change_pct`` and ``direction`` (up / down /
     flat; blank in the first week or when a value is missing). ``history`` is unchanged.
@@ -135,8 +164,7 @@ def weekly_metrics(history: pd.DataFrame | PreparedHistory, *, targets: pd.DataF
     """
     settings = settings or TrendSettings()
     prep = as_prepared(history)
-    wide = _group_weeks(prep, ["team"], [Week.parse(w) for w in prep.weeks], 1, targets,
-                        settings)
+    wide = _group_weeks(prep, ["team"], [Week.parse(w) for w in prep.weeks], 1, targets, settings)
     long = wide.melt(id_vars=["team", "week"], value_vars=list(METRICS), var_name="metric")
     long["metric"] = pd.Categorical(long["metric"], categories=list(METRICS), ordered=True)
     long = long.sort_values(["team", "metric", "week"]).reset_index(drop=True)
@@ -146,14 +174,19 @@ def weekly_metrics(history: pd.DataFrame | PreparedHistory, *, targets: pd.DataF
     long["change_pct"] = long["change"] / long["previous"].abs().where(long["previous"] != 0)
     moved = long["change"].abs() > settings.flat * long["previous"].abs()
     long["direction"] = np.select(
-        [long["change"].isna(), ~moved, long["change"] > 0], ["", "flat", "up"], "down")
+        [long["change"].isna(), ~moved, long["change"] > 0], ["", "flat", "up"], "down"
+    )
     long["metric"] = long["metric"].astype("str")
     return long
 
 
-def rep_comparison(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *,
-                   targets: pd.DataFrame | None = None,
-                   settings: TrendSettings | None = None) -> pd.DataFrame:
+def rep_comparison(
+    history: pd.DataFrame | PreparedHistory,
+    as_of: Week | str,
+    *,
+    targets: pd.DataFrame | None = None,
+    settings: TrendSettings | None = None,
+) -> pd.DataFrame:
     """Each rep's metrics as of ``as_of`` next to the team median, long: ``team``,
     ``owner``, ``metric``, ``value``, ``team_median``, ``ratio``, ``deals``, ``verdict``
     (above / below / in line; blank below ``min_deals``) and ``note``. Flows
@@ -162,25 +195,40 @@ def rep_comparison(history: pd.DataFrame | PreparedHistory, as_of: Week | str, *
     """
     settings = settings or TrendSettings()
     week = as_week(as_of)
-    wide = _group_weeks(as_prepared(history), ["team", "owner"], [week],
-                        settings.forecast.win_rate_weeks, targets, settings)
-    long = wide.melt(id_vars=["team", "owner", "deals"], value_vars=list(METRICS),
-                     var_name="metric").astype({"value": float})
+    wide = _group_weeks(
+        as_prepared(history),
+        ["team", "owner"],
+        [week],
+        settings.forecast.win_rate_weeks,
+        targets,
+        settings,
+    )
+    long = wide.melt(
+        id_vars=["team", "owner", "deals"], value_vars=list(METRICS), var_name="metric"
+    ).astype({"value": float})
     enough = long["deals"] >= settings.min_deals
-    median = long["value"].where(enough).groupby(
-        [long["team"], long["metric"]]).transform("median")
+    median = long["value"].where(enough).groupby([long["team"], long["metric"]]).transform("median")
     long["team_median"] = median
     long["ratio"] = long["value"] / median.where(median != 0)
     known = enough & long["value"].notna() & median.notna()
     long["verdict"] = np.select(
-        [~known, long["value"] > median * (1 + settings.band),
-         long["value"] < median * (1 - settings.band)], ["", "above", "below"], "in line")
+        [
+            ~known,
+            long["value"] > median * (1 + settings.band),
+            long["value"] < median * (1 - settings.band),
+        ],
+        ["", "above", "below"],
+        "in line",
+    )
     long["note"] = np.where(
-        enough, np.where(known, "", "no value"),
+        enough,
+        np.where(known, "", "no value"),
         "too few deals: " + long["deals"].astype("int64").astype("str") + f" < "
-        f"{settings.min_deals}")
+        f"{settings.min_deals}",
+    )
     long["deals"] = long["deals"].astype("int64")
     order = pd.Categorical(long["metric"], categories=list(METRICS), ordered=True)
     long = long.assign(_m=order).sort_values(["team", "owner", "_m"]).drop(columns="_m")
-    return long[["team", "owner", "metric", "value", "team_median", "ratio", "deals",
-                 "verdict", "note"]].reset_index(drop=True)
+    return long[
+        ["team", "owner", "metric", "value", "team_median", "ratio", "deals", "verdict", "note"]
+    ].reset_index(drop=True)

@@ -64,12 +64,30 @@ __all__ = ["STEPS", "period_bounds", "waterfall", "waterfall_deals"]
 
 #: Waterfall steps in display order: start, inflows, outflows, end.
 STEPS: tuple[str, ...] = (
-    "opening", "new", "reopened", "increased", "decreased", "pulled_in", "pushed_in",
-    "pushed_out", "pulled_out", "won", "lost", "dropped", "closing",
+    "opening",
+    "new",
+    "reopened",
+    "increased",
+    "decreased",
+    "pulled_in",
+    "pushed_in",
+    "pushed_out",
+    "pulled_out",
+    "won",
+    "lost",
+    "dropped",
+    "closing",
 )
-_KIND = {"opening": "start", "closing": "end", "decreased": "outflow",
-         "pushed_out": "outflow", "pulled_out": "outflow", "won": "outflow",
-         "lost": "outflow", "dropped": "outflow"}
+_KIND = {
+    "opening": "start",
+    "closing": "end",
+    "decreased": "outflow",
+    "pushed_out": "outflow",
+    "pulled_out": "outflow",
+    "won": "outflow",
+    "lost": "outflow",
+    "dropped": "outflow",
+}
 _QUARTER_RE = re.compile(r"(\d{4})-?Q([1-4])", re.IGNORECASE)
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 _DateLike = str | datetime.date | pd.Timestamp
@@ -95,15 +113,22 @@ def period_bounds(period: str | tuple[_DateLike, _DateLike]) -> tuple[pd.Timesta
     elif re.fullmatch(r"\d{4}", period.strip()):
         first, last = pd.Timestamp(int(period), 1, 1), pd.Timestamp(int(period), 12, 31)
     else:
-        raise InputError(f"{period!r} is not a period: write 2026-Q4, 2026-11, 2026 or a "
-                         "(first, last) pair of dates", hint="write the period as 2026-Q4, 2026-11, 2026 or a (first, last) pair of dates")
+        raise InputError(
+            f"{period!r} is not a period: write 2026-Q4, 2026-11, 2026 or a "
+            "(first, last) pair of dates",
+            hint="write the period as 2026-Q4, 2026-11, 2026 or a (first, last) pair of dates",
+        )
     if last < first:
-        raise InputError(f"period ends ({last.date()}) before it starts ({first.date()})", hint="give the first date before the last")
+        raise InputError(
+            f"period ends ({last.date()}) before it starts ({first.date()})",
+            hint="give the first date before the last",
+        )
     return first, last
 
 
-def waterfall_deals(movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]
-                    ) -> pd.DataFrame:
+def waterfall_deals(
+    movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]
+) -> pd.DataFrame:
     """The deals of :func:`waterfall`, each with its ``step`` (``"unchanged"`` for deals in
     both pipelines at the same amount), ``in_opening``, ``in_closing``, ``opening_cents``,
     ``closing_cents`` and ``change_cents`` (closing - opening). Only deals in either pipeline are kept, in
@@ -122,14 +147,33 @@ def waterfall_deals(movements: pd.DataFrame, period: str | tuple[_DateLike, _Dat
     cents_b = np.where(in_b, to_cents(movements["amount_to"]), 0)
     state_a, state_b = movements["state_from"].to_numpy(), movements["state_to"].to_numpy()
     conditions = [
-        in_a & in_b & (cents_b > cents_a), in_a & in_b & (cents_b < cents_a), in_a & in_b,
-        ~in_a & in_b & (state_a == "absent"), ~in_a & in_b & (state_a != "open"),
-        ~in_a & in_b & after_a, ~in_a & in_b,  # open last week outside the period
-        in_a & (state_b == "won"), in_a & (state_b == "lost"), in_a & (state_b == "absent"),
-        in_a & after_b, in_a,  # open now outside the period (before it)
+        in_a & in_b & (cents_b > cents_a),
+        in_a & in_b & (cents_b < cents_a),
+        in_a & in_b,
+        ~in_a & in_b & (state_a == "absent"),
+        ~in_a & in_b & (state_a != "open"),
+        ~in_a & in_b & after_a,
+        ~in_a & in_b,  # open last week outside the period
+        in_a & (state_b == "won"),
+        in_a & (state_b == "lost"),
+        in_a & (state_b == "absent"),
+        in_a & after_b,
+        in_a,  # open now outside the period (before it)
     ]
-    steps = ["increased", "decreased", "unchanged", "new", "reopened", "pulled_in",
-             "pushed_in", "won", "lost", "dropped", "pushed_out", "pulled_out"]
+    steps = [
+        "increased",
+        "decreased",
+        "unchanged",
+        "new",
+        "reopened",
+        "pulled_in",
+        "pushed_in",
+        "won",
+        "lost",
+        "dropped",
+        "pushed_out",
+        "pulled_out",
+    ]
     keep = in_a | in_b
     out: pd.DataFrame = movements.loc[keep].copy()
     out["step"] = pd.array(np.select(conditions, steps, "")[keep], dtype="str")
@@ -140,8 +184,7 @@ def waterfall_deals(movements: pd.DataFrame, period: str | tuple[_DateLike, _Dat
     return out
 
 
-def waterfall(movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]
-              ) -> pd.DataFrame:
+def waterfall(movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]) -> pd.DataFrame:
     """The period's waterfall: one row per step of :data:`STEPS`, with ``kind`` (start,
     inflow, outflow, end), ``deals``, ``cents`` (int64; outflows negative), ``amount``
     (``cents / 100``) and ``currency``. ``opening`` plus every inflow and outflow equals
@@ -153,16 +196,23 @@ def waterfall(movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]
     deals = waterfall_deals(movements, period)
     currencies = sorted(set(deals["currency"].fillna("").astype(str)))
     if len(currencies) > 1:
-        raise InputError(f"the movements mix currencies {currencies}; a waterfall adds "
-                         "amounts", expected="deals in one currency",
-                         hint="pass one currency's deals, e.g. filter the movements by team")
+        raise InputError(
+            f"the movements mix currencies {currencies}; a waterfall adds amounts",
+            expected="deals in one currency",
+            hint="pass one currency's deals, e.g. filter the movements by team",
+        )
     flows = deals.groupby("step")["change_cents"].agg(["size", "sum"])
     flows = flows.reindex(list(STEPS), fill_value=0)
     flows.loc["opening"] = (deals["in_opening"].sum(), deals["opening_cents"].sum())
     flows.loc["closing"] = (deals["in_closing"].sum(), deals["closing_cents"].sum())
-    out = pd.DataFrame({"step": list(STEPS), "kind": [_KIND.get(s, "inflow") for s in STEPS],
-                        "deals": flows["size"].to_numpy(dtype=np.int64),
-                        "cents": flows["sum"].to_numpy(dtype=np.int64)})
+    out = pd.DataFrame(
+        {
+            "step": list(STEPS),
+            "kind": [_KIND.get(s, "inflow") for s in STEPS],
+            "deals": flows["size"].to_numpy(dtype=np.int64),
+            "cents": flows["sum"].to_numpy(dtype=np.int64),
+        }
+    )
     out["amount"] = out["cents"] / 100.0
     out["currency"] = currencies[0] if currencies else ""
     return out
