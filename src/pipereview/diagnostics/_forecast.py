@@ -281,19 +281,7 @@ def period_forecast(
     groups = groups[~groups.index.duplicated(keep="first")]
     out = groups.join(goals["target"]).join(won).join(pipe)
     counts = ["won_deals", "open_deals"]
-    out = out.fillna(
-        dict.fromkeys(
-            [
-                *counts,
-                "won_to_date",
-                "open_in_period",
-                "commit_in_period",
-                "best_case_in_period",
-                "weighted_in_period",
-            ],
-            0,
-        )
-    )
+    out = out.fillna(dict.fromkeys([*won.columns, *pipe.columns], 0))  # none won, none open
     out = out.astype(dict.fromkeys(counts, "int64")).reset_index().sort_values(keys)
     out["expected"] = out["won_to_date"] + out["weighted_in_period"]
     out["gap_to_target"] = out["target"] - out["expected"]
