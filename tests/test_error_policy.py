@@ -292,10 +292,10 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.charts._builders.rep_comparison_chart":
         lambda: charts.rep_comparison_chart(_EMPTY, lang="fr"),
     "pipereview.charts._builders.trend_chart": lambda: charts.trend_chart(_EMPTY, lang="fr"),
-    "pipereview.charts._builders.waterfall_bars": lambda: charts.waterfall_bars(_EMPTY, lang="fr"),
-    "pipereview.charts._builders.waterfall_chart": lambda: charts.waterfall_chart(_EMPTY, lang="fr"),
     "pipereview.charts._registry.draw_charts":
         lambda: charts.draw_charts(None, "T", None, [], lang="fr"),  # type: ignore[arg-type]
+    "pipereview.charts._waterfall.waterfall_bars": lambda: charts.waterfall_bars(_EMPTY, lang="fr"),
+    "pipereview.charts._waterfall.waterfall_chart": lambda: charts.waterfall_chart(_EMPTY, lang="fr"),
     "pipereview.coaching.pack.write_coaching_pack": lambda: _call(
         "pipereview.coaching.pack", "write_coaching_pack", None, Path("unused"), lang="fr"),
     "pipereview.coaching.prompts.PromptTemplates.has": lambda: _call(

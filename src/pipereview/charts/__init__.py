@@ -26,14 +26,11 @@ from pipereview.charts._builders import (
     FUNNEL_COLUMNS,
     REP_COLUMNS,
     TREND_COLUMNS,
-    WATERFALL_COLUMNS,
     conversion_chart,
     forecast_chart,
     funnel_chart,
     rep_comparison_chart,
     trend_chart,
-    waterfall_bars,
-    waterfall_chart,
 )
 from pipereview.charts._registry import (
     ChartFunction,
@@ -44,6 +41,7 @@ from pipereview.charts._registry import (
     register_chart,
 )
 from pipereview.charts._render import enable_offline, svg_html, to_svg
+from pipereview.charts._waterfall import WATERFALL_COLUMNS, waterfall_bars, waterfall_chart
 
 __all__ = [
     "CONVERSION_COLUMNS",

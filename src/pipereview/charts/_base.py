@@ -1,4 +1,5 @@
-"""Shared pieces of the chart builders: languages, labels, input checks, the look.
+"""Shared pieces of the chart builders: languages, labels, input checks, sort orders,
+display amounts, the look.
 
 >>> check_columns(pd.DataFrame({"a": [1]}), ("a", "b"), "demo_chart")
 Traceback (most recent call last):
@@ -27,6 +28,8 @@ __all__ = [
     "WIDTH",
     "ChartLike",
     "Lang",
+    "amount_text",
+    "by_order",
     "check_columns",
     "finish",
     "label",
@@ -115,6 +118,20 @@ def check_columns(frame: pd.DataFrame, needed: Sequence[str], chart: str) -> Non
             f"{chart} needs the column(s) {missing}; got {[str(c) for c in frame.columns]}.",
             column=missing[0],
             hint=f"rename or add the columns; {chart}'s docstring lists its input contract.")
+
+
+def by_order(field: str = "order") -> alt.EncodingSortField:
+    """Sort a nominal axis by a rank carried in the data (``field``), never by a list of
+    its values: Vega-Lite writes a sort list into an expression, where a name holding
+    U+2028 (a line break to the expression parser) stops the chart."""
+    return alt.EncodingSortField(field=field, op="min", order="ascending")
+
+
+def amount_text(value: float, *, signed: bool = False) -> str:
+    """A display amount: thousands separators, no decimals ('' when missing)."""
+    if pd.isna(value):
+        return ""
+    return f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
 
 def finish(chart: _C, title: str, *, width: int = WIDTH, height: int = HEIGHT) -> _C:

@@ -1,4 +1,5 @@
-"""The chart builders: tidy frames in, ``alt.Chart`` / ``alt.LayerChart`` out.
+"""The chart builders: tidy frames in, ``alt.Chart`` / ``alt.LayerChart`` out (the
+waterfall's, which compute a running total first, are in ``_waterfall``).
 
 Each builder checks its input columns (:func:`check_columns`), never modifies its input,
 computes every position and label in pandas (so the spec holds plain inline values and
@@ -17,7 +18,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from pipereview.charts._base import check_columns, finish, label
+from pipereview.charts._base import amount_text, by_order, check_columns, finish, label
 from pipereview.core._errors import InputError
 from pipereview.core._languages import check_language
 from pipereview.core._stages import StageModel
@@ -30,42 +31,22 @@ __all__ = [
     "FUNNEL_COLUMNS",
     "REP_COLUMNS",
     "TREND_COLUMNS",
-    "WATERFALL_COLUMNS",
     "conversion_chart",
     "forecast_chart",
     "funnel_chart",
     "rep_comparison_chart",
     "trend_chart",
-    "waterfall_bars",
-    "waterfall_chart",
 ]
 
 #: Input columns of each builder (optional columns are named in its docstring).
 FUNNEL_COLUMNS: tuple[str, ...] = ("stage", "deals", "amount")
 CONVERSION_COLUMNS: tuple[str, ...] = ("from_stage", "to_stage", "conversion", "reference")
-WATERFALL_COLUMNS: tuple[str, ...] = ("step", "kind", "amount")
 TREND_COLUMNS: tuple[str, ...] = ("week", "value")
 REP_COLUMNS: tuple[str, ...] = ("owner", "value", "team_median")
 FORECAST_COLUMNS: tuple[str, ...] = ("won_to_date", "weighted_in_period", "target")
 
-_KINDS: tuple[str, ...] = ("start", "inflow", "outflow", "end")
-_KIND_COLOURS: tuple[str, ...] = ("#4c78a8", "#54a24b", "#e45756")  # pipeline, in, out
 _BAR = "#4c78a8"
 _MARK = "#333333"
-
-
-def _by_order(field: str = "order") -> alt.EncodingSortField:
-    """Sort a nominal axis by a rank carried in the data (``field``), never by a list of
-    its values: Vega-Lite writes a sort list into an expression, where a name holding
-    U+2028 (a line break to the expression parser) stops the chart."""
-    return alt.EncodingSortField(field=field, op="min", order="ascending")
-
-
-def _fmt(value: float, *, signed: bool = False) -> str:
-    """A display amount: thousands separators, no decimals ('' when missing)."""
-    if pd.isna(value):
-        return ""
-    return f"{value:+,.0f}" if signed else f"{value:,.0f}"
 
 
 def _one_metric(frame: pd.DataFrame, metric: str | None, chart: str) -> tuple[pd.DataFrame, str]:
@@ -111,9 +92,9 @@ def funnel_chart(stage_table: pd.DataFrame, *, stage_model: StageModel | None = 
     plot = pd.DataFrame({
         "label": names, "order": np.arange(len(names)), "amount": data["amount"].astype(float),
         "deals": data["deals"].astype("int64"),
-        "text": [f"{_fmt(a)} ({d}{unit})" for a, d in zip(data["amount"], data["deals"],
+        "text": [f"{amount_text(a)} ({d}{unit})" for a, d in zip(data["amount"], data["deals"],
                                                           strict=True)]})
-    y = alt.Y("label:N", sort=_by_order(), title=label("stage", lang))
+    y = alt.Y("label:N", sort=by_order(), title=label("stage", lang))
     base = alt.Chart(plot).encode(y=y)
     bars = base.mark_bar(color=_BAR).encode(
         x=alt.X("amount:Q", title=label("amount", lang)),
@@ -138,7 +119,7 @@ def conversion_chart(conversion: pd.DataFrame, *, lang: str = "zh") -> alt.Layer
         "label": names, "order": np.arange(len(names)), "conversion": rates,
         "reference": conversion["reference"].astype(float).to_numpy(),
         "text": ["" if pd.isna(r) else f"{r:.0%}" for r in rates]})
-    base = alt.Chart(plot).encode(y=alt.Y("label:N", sort=_by_order(),
+    base = alt.Chart(plot).encode(y=alt.Y("label:N", sort=by_order(),
                                           title=label("stage", lang)))
     x = alt.X("conversion:Q", title=f"{label('conversion', lang)} ({label('tick_reference', lang)})", axis=alt.Axis(format=".0%"))
     bars = base.mark_bar(color=_BAR).encode(x=x, tooltip=["label:N", "conversion:Q",
@@ -146,86 +127,6 @@ def conversion_chart(conversion: pd.DataFrame, *, lang: str = "zh") -> alt.Layer
     ref = base.mark_tick(color=_MARK, thickness=2).encode(x="reference:Q")
     text = base.mark_text(align="left", dx=4).encode(x="conversion:Q", text="text:N")
     return finish(alt.LayerChart(layer=[bars, ref, text]), label("title_conversion", lang))
-
-
-def waterfall_bars(waterfall: pd.DataFrame, *, lang: str = "zh",
-                   skip_empty: bool = False) -> pd.DataFrame:
-    """The frame :func:`waterfall_chart` draws: one row per step with ``label``, ``kind``,
-    ``amount``, ``start`` and ``end`` (the running total before and after the step) and
-    ``text``. ``start`` rows run from 0 to the opening, ``end`` rows from 0 to the
-    closing; a closing that is not opening + steps raises an :class:`InputError`.
-
-    >>> w = pd.DataFrame({"step": ["opening", "new", "lost", "closing"],
-    ...     "kind": ["start", "inflow", "outflow", "end"], "amount": [100.0, 30, -50, 80]})
-    >>> waterfall_bars(w, lang="en")[["label", "start", "end", "text"]]
-         label  start    end text
-    0  Opening    0.0  100.0  100
-    1      New  100.0  130.0  +30
-    2     Lost  130.0   80.0  -50
-    3  Closing    0.0   80.0   80
-    """
-    lang = check_language(lang)
-    check_columns(waterfall, WATERFALL_COLUMNS, "waterfall_chart")
-    kinds = waterfall["kind"].astype("str")
-    unknown = sorted(set(kinds) - set(_KINDS))
-    if unknown:
-        raise InputError(f"waterfall_chart: unknown kind(s) {unknown}", column="kind",
-                         expected=f"one of {list(_KINDS)}", hint="keep the kinds of pipereview.diagnostics' waterfall result (start, new, won, lost, ...)")
-    data = waterfall.reset_index(drop=True)
-    amounts = data["amount"].astype(float).to_numpy()
-    if skip_empty:
-        keep = (kinds.isin(["start", "end"]) | (amounts != 0)).to_numpy()
-        data, amounts, kinds = data[keep], amounts[keep], kinds[keep]
-    starts, ends, running = [], [], 0.0
-    for kind, amount in zip(kinds, amounts.tolist(), strict=True):
-        if kind == "start":
-            running = amount
-            starts.append(0.0)
-        elif kind == "end":
-            if not np.isclose(running, amount, rtol=0.0, atol=0.005):
-                raise InputError(
-                    f"waterfall_chart: closing {amount} is not opening + steps ({running}).",
-                    column="amount", hint="pass the whole waterfall, every step included.")
-            starts.append(0.0)
-        else:
-            starts.append(running)
-            running += amount
-        ends.append(amount if kind in ("start", "end") else running)
-    return pd.DataFrame({
-        "step": data["step"].astype("str").to_numpy(),
-        "label": [label(s, lang) for s in data["step"].astype("str")],
-        "kind": kinds.to_numpy(), "amount": amounts, "start": starts, "end": ends,
-        "text": [_fmt(a, signed=k in ("inflow", "outflow")) for k, a in
-                 zip(kinds, amounts.tolist(), strict=True)]})
-
-
-def waterfall_chart(waterfall: pd.DataFrame, *, lang: str = "zh",
-                    skip_empty: bool = False) -> alt.LayerChart:
-    """Opening pipeline, each inflow (green) and outflow (red) step, closing pipeline.
-
-    Input (:data:`WATERFALL_COLUMNS`, as :func:`pipereview.diagnostics._waterfall.waterfall` returns):
-    ``step`` (a :data:`pipereview.diagnostics._waterfall.STEPS` name is translated, any other is shown
-    as is), ``kind`` (start / inflow / outflow / end) and ``amount`` (signed; outflows
-    negative). Steps are drawn in input order; ``skip_empty`` leaves out zero steps.
-    The running total is computed by :func:`waterfall_bars`.
-    """
-    bars_frame = waterfall_bars(waterfall, lang=lang, skip_empty=skip_empty)
-    bars_frame["order"] = np.arange(len(bars_frame))
-    groups = ("pipeline", "inflow", "outflow")  # opening and closing share a colour
-    bars_frame["colour"] = [label("pipeline" if k in ("start", "end") else k, lang)
-                            for k in bars_frame["kind"]]
-    colour = alt.Color("colour:N", title=label("kind", lang), scale=alt.Scale(
-        domain=[label(g, lang) for g in groups], range=list(_KIND_COLOURS)))
-    base = alt.Chart(bars_frame).encode(
-        x=alt.X("label:N", sort=_by_order(), title=label("step", lang),
-                axis=alt.Axis(labelAngle=-40)))
-    bars = base.mark_bar().encode(
-        y=alt.Y("start:Q", title=label("amount", lang)), y2="end:Q", color=colour,
-        tooltip=["label:N", "amount:Q", "end:Q"])
-    top = bars_frame[["start", "end"]].max(axis=1)
-    text = alt.Chart(bars_frame.assign(top=top)).mark_text(dy=-6).encode(
-        x=alt.X("label:N", sort=_by_order()), y="top:Q", text="text:N")
-    return finish(alt.LayerChart(layer=[bars, text]), label("title_waterfall", lang))
 
 
 def trend_chart(trend: pd.DataFrame, *, by: str = "team", metric: str | None = None,
@@ -245,9 +146,9 @@ def trend_chart(trend: pd.DataFrame, *, by: str = "team", metric: str | None = N
     plot["week_order"] = pd.factorize(plot["week"], sort=True)[0]
     plot["series_order"] = pd.factorize(plot["series"], sort=True)[0]
     chart: alt.Chart = alt.Chart(plot).mark_line(point=True).encode(
-        x=alt.X("week:O", sort=_by_order("week_order"), title=label("week", lang)),
+        x=alt.X("week:O", sort=by_order("week_order"), title=label("week", lang)),
         y=alt.Y("value:Q", title=label(metric, lang)),
-        color=alt.Color("series:N", sort=_by_order("series_order"), title=label(by, lang)),
+        color=alt.Color("series:N", sort=by_order("series_order"), title=label(by, lang)),
         tooltip=["week:O", "series:N", "value:Q"])
     return finish(chart, f"{label('title_trend', lang)}: {label(metric, lang)}")
 
@@ -272,9 +173,9 @@ def rep_comparison_chart(reps: pd.DataFrame, *, metric: str | None = None,
                          "value": rows["value"].astype(float).to_numpy(),
                          "team_median": rows["team_median"].astype(float).to_numpy()})
     plot = plot.sort_values(["team", "rep"], kind="stable").reset_index(drop=True)
-    plot["text"] = [_fmt(v) for v in plot["value"]]
+    plot["text"] = [amount_text(v) for v in plot["value"]]
     plot["order"] = np.arange(len(plot))
-    base = alt.Chart(plot).encode(y=alt.Y("rep:N", sort=_by_order(),
+    base = alt.Chart(plot).encode(y=alt.Y("rep:N", sort=by_order(),
                                           title=label("owner", lang)))
     bars = base.mark_bar(color=_BAR).encode(
         x=alt.X("value:Q", title=f"{label(metric, lang)} ({label('tick_median', lang)})"),
@@ -320,7 +221,7 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team",
         "right": np.fmax(target, won + weighted),
         # worded by its sign, as every section words it (pipereview.diagnostics._figures.gap_text)
         "text": [gap_text(g, "", lang) if pd.notna(g) else "" for g in gap.tolist()]})
-    y = alt.Y("name:N", sort=_by_order(), title=label(name, lang))
+    y = alt.Y("name:N", sort=by_order(), title=label(name, lang))
     bars = alt.Chart(bars_frame).mark_bar().encode(
         y=y, x=alt.X("x:Q", title=label("amount", lang)), x2="x2:Q",
         color=alt.Color("part:N", sort=parts, title=None,
