@@ -18,11 +18,12 @@ text encoding). Patterns that the diagnostics must find are planted on purpose:
 Same seed, same bytes (CSV and XLSX alike); another seed, other deals.
 
 The package: ``_teams`` (the teams, their names and the planted patterns), ``_dates``
-(calendar helpers), ``_process`` (stage models as weekly rates), ``_simulate`` (the weekly
-simulation), ``_ids`` and ``_formats`` (how each CRM writes ids, values and files),
-``_generate`` (the sample set), ``_readme`` (its README), ``_large`` (one large export for
-benchmarks), ``_org`` (a generated organisation of many teams and weeks, written straight
-into a snapshot store, for scale benchmarks).
+(calendar helpers), ``_process`` (stage models as weekly rates), ``_simulate`` (the
+weekly simulation), ``_ids`` and ``_formats`` (how each CRM writes ids and values),
+``_writers`` (its CSV and XLSX files), ``_generate`` (the sample set), ``_readme`` (its
+README), ``_large`` (one large export for benchmarks), ``_org`` (a generated
+organisation of many teams and weeks, written straight into a snapshot store, for scale
+benchmarks).
 
 >>> import tempfile
 >>> from pathlib import Path

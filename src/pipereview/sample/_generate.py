@@ -12,7 +12,7 @@ import pandas as pd
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.sample._dates import DAY, quarter
-from pipereview.sample._formats import columns_of, to_export, write_csv, write_xlsx
+from pipereview.sample._formats import columns_of, to_export
 from pipereview.sample._process import bottleneck_index
 from pipereview.sample._readme import readme
 from pipereview.sample._simulate import Simulator, TeamRun, round_to
@@ -23,6 +23,7 @@ from pipereview.sample._teams import (
     TEAMS,
     THIN_TOP_TEAM,
 )
+from pipereview.sample._writers import write_csv, write_xlsx
 
 __all__ = ["generate_samples"]
 

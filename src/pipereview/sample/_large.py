@@ -16,7 +16,7 @@ from pipereview.core._stages import (
 from pipereview.core._weeks import Week
 from pipereview.ingest._columnmaps import load_column_map
 from pipereview.sample._dates import Date
-from pipereview.sample._formats import Columns, Dialect, dialect_of, plain_csv, to_export, write_csv
+from pipereview.sample._formats import Columns, Dialect, dialect_of, plain_csv, to_export
 from pipereview.sample._ids import make_ids
 from pipereview.sample._process import Process, forecast, stock_weights
 from pipereview.sample._simulate import (
@@ -27,6 +27,7 @@ from pipereview.sample._simulate import (
     incidental_evidence,
 )
 from pipereview.sample._teams import POOLS, all_accounts, deal_name
+from pipereview.sample._writers import write_csv
 
 __all__ = ["generate_large_export"]
 
