@@ -21,9 +21,9 @@ The package: ``_teams`` (the teams, their names and the planted patterns), ``_da
 (calendar helpers), ``_process`` (stage models as weekly rates), ``_simulate`` (the
 weekly simulation), ``_ids`` and ``_formats`` (how each CRM writes ids and values),
 ``_writers`` (its CSV and XLSX files), ``_generate`` (the sample set), ``_readme`` (its
-README), ``_large`` (one large export for benchmarks), ``_org`` (a generated
-organisation of many teams and weeks, written straight into a snapshot store, for scale
-benchmarks).
+README), ``_large`` (one large export for benchmarks), ``_org`` and ``_org_teams`` (a
+generated organisation of many teams and weeks, written straight into a snapshot store,
+for scale benchmarks).
 
 >>> import tempfile
 >>> from pathlib import Path

@@ -1,15 +1,16 @@
 """A generated organisation for scale benchmarks: many teams, many deals, many weeks.
 
 Unlike the sample set (four hand-specified teams written as CRM exports), the
-organisation is written as canonical snapshots, straight into a
-:class:`~pipereview.history._store.SnapshotStore`, one week at a time, vectorised over deals, so
-that 50 teams x 100,000 open deals x 104 weeks takes minutes rather than hours. Deals
-move as in the sample: new deals enter at the first stages, open deals advance, stay,
-are won or lost (stage rates from :class:`~pipereview.sample._process.Process`), close
-dates are pushed (or left in the past), amounts change, some deals go quiet, one rep in
-every fifth team holds deals at a middle stage (a bottleneck), and some reps move deals
-on without the exit-criteria evidence. New deals replace the ones closed, so the number
-of open deals stays near ``deals``; closed deals stay in the export for four weeks.
+organisation (its teams: ``_org_teams``) is written as canonical snapshots, straight
+into a :class:`~pipereview.history._store.SnapshotStore`, one week at a time, vectorised
+over deals, so that 50 teams x 100,000 open deals x 104 weeks takes minutes rather than
+hours. Deals move as in the sample: new deals enter at the first stages, open deals
+advance, stay, are won or lost (stage rates from
+:class:`~pipereview.sample._process.Process`), close dates are pushed (or left in the
+past), amounts change, some deals go quiet, one rep in every fifth team holds deals at a
+middle stage (a bottleneck), and some reps move deals on without the exit-criteria
+evidence. New deals replace the ones closed, so the number of open deals stays near
+``deals``; closed deals stay in the export for four weeks.
 
 Same arguments, same frames (one seeded random generator).
 
@@ -30,13 +31,11 @@ import pandas as pd
 from pipereview.core._errors import InputError
 from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS
 from pipereview.core._weeks import Week
+from pipereview.sample._org_teams import LOCALES, STAGE_MODELS, OrgTeams, team_names
 from pipereview.sample._process import RateTables, forecast, stock_weights
-from pipereview.sample._teams import POOLS, all_accounts, deal_name
 
 __all__ = ["OrgSummary", "generate_organisation", "organisation_weeks"]
 
-_MODELS = ("industrial_b2b", "generic_4", "salesforce", "hubspot")
-_LOCALES = (("us", "USD", 40_000.0), ("de", "EUR", 58_000.0), ("zh", "CNY", 650_000.0))
 _CLOSED_WEEKS_KEPT = 4  # closed deals stay in the weekly export this long
 _SLOPPY = 0.15  # share of deals whose rep moves them on without every criterion met
 _QUIET = 0.12  # share of open deals with no activity logged in a given week
@@ -71,11 +70,6 @@ def generate_organisation(store: str | Path, *, teams: int = 50, deals: int = 10
         rows += len(frame)
         seen = max(seen, int(frame.attrs.get("deals_born", 0)))
     return OrgSummary(weeks=tuple(written), teams=team_names(teams), rows=rows, deals=seen)
-
-
-def team_names(teams: int) -> tuple[str, ...]:
-    """The organisation's team names: ``Team 01`` ... (safe as folder names)."""
-    return tuple(f"Team {i + 1:02d}" for i in range(teams))
 
 
 class _Deals:
@@ -121,8 +115,8 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
                          hint="pass at least one team, week and rep per team, and at least as "
                               "many deals as teams")
     rng = np.random.default_rng(seed)
-    tab = RateTables(_MODELS)
-    org = _Org.drawn(rng, teams, reps_per_team)
+    tab = RateTables(STAGE_MODELS)
+    org = OrgTeams.drawn(rng, teams, reps_per_team)
     # the bottleneck: rep 0 of every fifth team rarely moves deals on from a middle stage
     slow_team = np.arange(teams) % 5 == 0
     first = Week.parse(last_week) - (weeks - 1)
@@ -134,7 +128,7 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
     team0 = rng.choice(teams, deals, p=org.weight)
     model0 = org.model[team0]
     stage0 = np.empty(deals, dtype=np.int64)
-    for m in range(len(_MODELS)):
+    for m in range(len(STAGE_MODELS)):
         of = model0 == m
         stage0[of] = rng.choice(tab.n_open[m], int(of.sum()), p=stock_weights(tab.n_open[m]))
     start = _born(store, tab, org, evidence, rng, deals, day0, stage0, team0)
@@ -158,32 +152,7 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
         yield str(week), frame
 
 
-@dataclass(frozen=True, eq=False)
-class _Org:
-    """The teams: names, stage models and locales (in turn), shares of new deals, reps."""
-
-    names: tuple[str, ...]
-    model: np.ndarray
-    locale: np.ndarray
-    weight: np.ndarray
-    pools: dict[str, _Pool]
-    reps: np.ndarray
-
-    @classmethod
-    def drawn(cls, rng: np.random.Generator, teams: int, reps_per_team: int) -> _Org:
-        locale = (np.arange(teams) // len(_MODELS)) % len(_LOCALES)
-        weight = rng.uniform(0.6, 1.4, teams)
-        weight /= weight.sum()
-        pools = {loc: _Pool(loc) for loc, _, _ in _LOCALES}
-        reps = np.empty((teams, reps_per_team), dtype=object)
-        for t in range(teams):
-            pool = pools[_LOCALES[locale[t]][0]].people
-            reps[t] = pool[rng.choice(len(pool), reps_per_team, replace=False)]
-        return cls(team_names(teams), np.arange(teams) % len(_MODELS), locale, weight, pools,
-                   reps)
-
-
-def _born(store: _Deals, tab: RateTables, org: _Org, evidence: list[str],
+def _born(store: _Deals, tab: RateTables, org: OrgTeams, evidence: list[str],
           rng: np.random.Generator, k: int, day: np.datetime64, stage: np.ndarray | None,
           team: np.ndarray | None) -> np.ndarray:
     """``k`` new deals on ``day`` (``stage``, ``team``: else drawn); their deal numbers."""
@@ -193,7 +162,7 @@ def _born(store: _Deals, tab: RateTables, org: _Org, evidence: list[str],
     if stage is None:
         stage = np.minimum((rng.random(k) < 0.3).astype(np.int64), tab.n_open[model] - 1)
     locale = org.locale[team]
-    median = np.array([m for _, _, m in _LOCALES])[locale]
+    median = np.array([m for _, _, m in LOCALES])[locale]
     amount = np.maximum(100.0, np.round(median * rng.lognormal(0, 0.8, k), -2))
     age = np.where(stage > 0, rng.gamma(2.0, 20.0 * (stage + 1)), rng.integers(0, 7, k))
     created = day - age.astype(np.int64)
@@ -269,22 +238,7 @@ def _advance_week(store: _Deals, tab: RateTables, criteria: np.ndarray, evidence
     store.cols["activity"][closed] = store["close"][closed]
 
 
-class _Pool:
-    """One locale's names: people, accounts, deal names, competitors, next steps."""
-
-    def __init__(self, locale: str) -> None:
-        pool = POOLS[locale]
-        self.people = np.array([f"{b}{a}" if locale == "zh" else f"{a} {b}"
-                                for a in pool["first"] for b in pool["last"]], dtype=object)
-        self.accounts = np.array(all_accounts(locale), dtype=object)
-        self.products = pool["product"]
-        self.deal_names = np.array([deal_name(locale, a, p) for a in self.accounts
-                                    for p in self.products], dtype=object)
-        self.competitors = np.array(pool["competitor"], dtype=object)
-        self.next = np.array(pool["next"], dtype=object)
-
-
-def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: _Org, evidence: list[str],
+def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: OrgTeams, evidence: list[str],
            week: Week) -> pd.DataFrame:
     """The canonical snapshot of ``week``: the deals ``rows``, ordered by team."""
     team = store["team"][rows].astype(np.int64)
@@ -303,7 +257,7 @@ def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: _Org, evidence
     next_step = np.empty(n, dtype=object)
     competitor = np.empty(n, dtype=object)
     people = np.empty(n, dtype=object)
-    for loc, (code, _, _) in enumerate(_LOCALES):
+    for loc, (code, _, _) in enumerate(LOCALES):
         of = locale == loc
         if not of.any():
             continue
@@ -316,7 +270,7 @@ def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: _Org, evidence
         competitor[of] = pool.competitors[store["seq"][rows[of]] % len(pool.competitors)]
         people[of] = pool.people[store["seq"][rows[of]] % len(pool.people)]
     next_step[~is_open | (store["next_step"][rows] % 4 == 0)] = None
-    currency = np.array([c for _, c, _ in _LOCALES], dtype=object)[locale]
+    currency = np.array([c for _, c, _ in LOCALES], dtype=object)[locale]
     row_in_team = np.arange(n) - np.searchsorted(team, team)
     category = np.empty(n, dtype=object)
     for m, p in enumerate(tab.processes):
@@ -330,7 +284,7 @@ def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: _Org, evidence
         "account": account,
         "owner": org.reps[team, store["rep"][rows]],
         "stage": stage_name,
-        "stage_model": np.array(_MODELS, dtype=object)[model],
+        "stage_model": np.array(STAGE_MODELS, dtype=object)[model],
         "amount": store["amount"][rows],
         "currency": currency,
         "close_date": store["close"][rows].astype("M8[ns]"),
