@@ -101,79 +101,107 @@ MIGRATION_WEEKS_BEFORE_LAST = 4  # 2026-W43 when the last week is 2026-W47
 
 # --- names -------------------------------------------------------------------------------
 
+def _listed(text: str) -> tuple[str, ...]:
+    """The items of ``text``, separated by ", " (an item may hold spaces)."""
+    return tuple(text.split(", "))
+
+
+#: Each locale's names: company names (``a`` + ``b`` + ``legal``; ``zh``: city ``a`` +
+#: ``brand`` + ``b`` + ``legal``), projects, people, competitors and next steps.
 POOLS: dict[str, dict[str, tuple[str, ...]]] = {
     "us": {
-        "a": ("Summit", "Redwood", "Blue Ridge", "Lakeside", "Ironwood", "Granite", "Harbor",
-              "Prairie", "Cascade", "Pioneer", "Keystone", "Silverline", "Northstar",
-              "Evergreen", "Copper Creek", "Riverbend", "Hillcrest", "Bayview", "Crescent",
-              "Frontier", "Tri-County", "Oakmont", "Sterling", "Westfield"),
-        "b": ("Manufacturing", "Logistics", "Foods", "Energy", "Plastics", "Packaging",
-              "Metals", "Robotics", "Components", "Industries", "Health", "Materials",
-              "Tooling", "Aerospace"),
-        "legal": ("Inc.", "LLC", "Corp.", "Co."),
-        "product": ("Packaging Line Upgrade", "Plant Automation", "Fleet Telematics",
-                    "Predictive Maintenance", "Warehouse Robotics", "ERP Integration",
-                    "Conveyor Retrofit", "Quality Inspection System", "Energy Monitoring",
-                    "Service Contract Renewal", "Cold Chain Sensors", "Line 2 Expansion",
-                    "Safety Systems Refresh", "MES Rollout", "Spare Parts Agreement",
-                    "Vision System Pilot"),
-        "first": ("James", "Linda", "Robert", "Patricia", "Michael", "Jennifer", "William",
-                  "Elizabeth", "Richard", "Susan", "Thomas", "Karen", "Daniel", "Nancy",
-                  "Matthew", "Lisa", "Anthony", "Betty", "Mark", "Sandra"),
-        "last": ("Smith", "Brown", "Davis", "Wilson", "Moore", "Taylor", "Anderson",
-                 "Thomas", "Jackson", "White", "Harris", "Martin", "Thompson", "Garcia",
-                 "Martinez", "Robinson", "Clark", "Lewis", "Young", "Allen"),
-        "competitor": ("Apex Automation", "Vantage Systems", "Ironclad Industrial",
-                       "Meridian Tech", "BlueLine Solutions", "Crestview Controls"),
-        "next": ("Schedule discovery call", "Send proposal", "Follow up on budget",
-                 "Book demo with ops team", "Confirm decision timeline",
-                 "Review contract redlines", "Intro to procurement", "Plan site visit",
-                 "Send customer references", "Get pricing approval"),
+        "a": _listed(
+            "Summit, Redwood, Blue Ridge, Lakeside, Ironwood, Granite, Harbor, Prairie, Cascade, "
+            "Pioneer, Keystone, Silverline, Northstar, Evergreen, Copper Creek, Riverbend, "
+            "Hillcrest, Bayview, Crescent, Frontier, Tri-County, Oakmont, Sterling, Westfield"
+        ),
+        "b": _listed(
+            "Manufacturing, Logistics, Foods, Energy, Plastics, Packaging, Metals, "
+            "Robotics, Components, Industries, Health, Materials, Tooling, Aerospace"
+        ),
+        "legal": _listed("Inc., LLC, Corp., Co."),
+        "product": _listed(
+            "Packaging Line Upgrade, Plant Automation, Fleet Telematics, Predictive Maintenance, "
+            "Warehouse Robotics, ERP Integration, Conveyor Retrofit, Quality Inspection System, "
+            "Energy Monitoring, Service Contract Renewal, Cold Chain Sensors, Line 2 Expansion, "
+            "Safety Systems Refresh, MES Rollout, Spare Parts Agreement, Vision System Pilot"
+        ),
+        "first": _listed(
+            "James, Linda, Robert, Patricia, Michael, Jennifer, William, Elizabeth, Richard, "
+            "Susan, Thomas, Karen, Daniel, Nancy, Matthew, Lisa, Anthony, Betty, Mark, Sandra"
+        ),
+        "last": _listed(
+            "Smith, Brown, Davis, Wilson, Moore, Taylor, Anderson, Thomas, Jackson, White, "
+            "Harris, Martin, Thompson, Garcia, Martinez, Robinson, Clark, Lewis, Young, Allen"
+        ),
+        "competitor": _listed(
+            "Apex Automation, Vantage Systems, Ironclad Industrial, "
+            "Meridian Tech, BlueLine Solutions, Crestview Controls"
+        ),
+        "next": _listed(
+            "Schedule discovery call, Send proposal, Follow up on budget, Book demo with ops team, "
+            "Confirm decision timeline, Review contract redlines, Intro to procurement, "
+            "Plan site visit, Send customer references, Get pricing approval"
+        ),
     },
     "zh": {
-        "a": ("上海", "杭州", "苏州", "南京", "宁波", "无锡", "合肥", "常州", "嘉兴", "绍兴",
-              "南通", "温州"),
-        "brand": ("恒通", "华力", "宏达", "精工", "远东", "科瑞", "金诚", "天成", "东方",
-                  "瑞丰", "永盛", "海天", "博远", "中联", "同创", "鼎盛", "万向", "新源"),
-        "b": ("机械", "精密制造", "化工", "电子", "汽车零部件", "新材料", "包装", "食品",
-              "智能装备", "环保科技", "电气", "纺织"),
-        "legal": ("有限公司", "股份有限公司"),
-        "product": ("二期产线自动化改造项目", "MES系统升级", "智能仓储项目", "设备预测性维护",
-                    "新厂房配套设备采购", "能源管理系统", "质量检测系统升级", "年度备件框架协议",
-                    "机器人焊接工作站", "环保设备改造", "数字化车间试点", "冷却系统更新"),
-        "first": ("建国", "志强", "海燕", "秀英", "伟", "敏", "静", "丽", "军", "洋", "勇",
-                  "艳", "杰", "涛", "明", "超", "华", "斌", "鹏", "玲"),
-        "last": ("王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马",
-                 "朱", "胡", "郭", "何", "高", "林", "罗"),
-        "competitor": ("西门子", "ABB", "汇川技术", "埃斯顿", "新松机器人", "和利时", "中控技术"),
-        "next": ("安排技术交流", "提交报价", "约见采购负责人", "安排样板点参观", "确认预算",
-                 "拜访总经理", "准备投标文件", "合同条款评审", "确认回款计划", "跟进需求确认"),
+        "a": _listed("上海, 杭州, 苏州, 南京, 宁波, 无锡, 合肥, 常州, 嘉兴, 绍兴, 南通, 温州"),
+        "brand": _listed(
+            "恒通, 华力, 宏达, 精工, 远东, 科瑞, 金诚, 天成, 东方, "
+            "瑞丰, 永盛, 海天, 博远, 中联, 同创, 鼎盛, 万向, 新源"
+        ),
+        "b": _listed(
+            "机械, 精密制造, 化工, 电子, 汽车零部件, 新材料, "
+            "包装, 食品, 智能装备, 环保科技, 电气, 纺织"
+        ),
+        "legal": _listed("有限公司, 股份有限公司"),
+        "product": _listed(
+            "二期产线自动化改造项目, MES系统升级, 智能仓储项目, 设备预测性维护, "
+            "新厂房配套设备采购, 能源管理系统, 质量检测系统升级, 年度备件框架协议, "
+            "机器人焊接工作站, 环保设备改造, 数字化车间试点, 冷却系统更新"
+        ),
+        "first": _listed(
+            "建国, 志强, 海燕, 秀英, 伟, 敏, 静, 丽, 军, 洋, 勇, 艳, 杰, 涛, 明, 超, 华, 斌, 鹏, 玲"
+        ),
+        "last": _listed(
+            "王, 李, 张, 刘, 陈, 杨, 黄, 赵, 吴, 周, 徐, 孙, 马, 朱, 胡, 郭, 何, 高, 林, 罗"
+        ),
+        "competitor": _listed("西门子, ABB, 汇川技术, 埃斯顿, 新松机器人, 和利时, 中控技术"),
+        "next": _listed(
+            "安排技术交流, 提交报价, 约见采购负责人, 安排样板点参观, 确认预算, "
+            "拜访总经理, 准备投标文件, 合同条款评审, 确认回款计划, 跟进需求确认"
+        ),
     },
     "de": {
-        "a": ("Brandt", "Keller", "Hofmann", "Vogel", "Krüger", "Lindner", "Berger",
-              "Zimmermann", "Hartmann", "Seidel", "Roth", "Winkler", "Lorenz", "Baumann",
-              "Franke", "Albrecht", "Schuster", "Kühn"),
-        "b": ("Maschinenbau", "Logistik", "Antriebstechnik", "Kunststofftechnik", "Automotive",
-              "Verpackung", "Medizintechnik", "Elektronik", "Stahlbau", "Lebensmittel",
-              "Präzisionsteile", "Umwelttechnik"),
-        "legal": ("GmbH", "AG", "GmbH & Co. KG", "SE"),
-        "product": ("Retrofit Linie 3", "Wartungsvertrag 2027", "Neuanlage Werk Süd",
-                    "Automatisierung Montage", "Ersatzteilrahmenvertrag",
-                    "Digitalisierung Instandhaltung", "Energiemonitoring",
-                    "Prüfstand Erweiterung", "Roboterzelle Schweißen", "Lagerautomatisierung",
-                    "MES Software-Upgrade", "Kühlsystem Modernisierung"),
-        "first": ("Andreas", "Birgit", "Christian", "Doris", "Frank", "Gabriele", "Heiko",
-                  "Ines", "Jürgen", "Katrin", "Markus", "Nicole", "Oliver", "Petra", "Ralf",
-                  "Sabine", "Stefan", "Ute", "Wolfgang", "Claudia"),
-        "last": ("Meier", "Schulz", "Koch", "Richter", "Klein", "Wolf", "Schröder", "Neumann",
-                 "Schwarz", "Braun", "Lange", "Werner", "Krause", "Lehmann", "Köhler", "Maier",
-                 "Huber", "Kaiser", "Fuchs", "Vogt"),
-        "competitor": ("Siemens", "Bosch Rexroth", "Festo", "Beckhoff", "KUKA",
-                       "Schneider Electric"),
-        "next": ("Termin Bedarfsanalyse", "Angebot versenden", "Entscheider treffen",
-                 "Demo vereinbaren", "Budget klären", "Vertragsentwurf prüfen",
-                 "Referenzbesuch planen", "Einkauf kontaktieren", "Technische Klärung",
-                 "Preisfreigabe einholen"),
+        "a": _listed(
+            "Brandt, Keller, Hofmann, Vogel, Krüger, Lindner, Berger, Zimmermann, Hartmann, "
+            "Seidel, Roth, Winkler, Lorenz, Baumann, Franke, Albrecht, Schuster, Kühn"
+        ),
+        "b": _listed(
+            "Maschinenbau, Logistik, Antriebstechnik, Kunststofftechnik, Automotive, Verpackung, "
+            "Medizintechnik, Elektronik, Stahlbau, Lebensmittel, Präzisionsteile, Umwelttechnik"
+        ),
+        "legal": _listed("GmbH, AG, GmbH & Co. KG, SE"),
+        "product": _listed(
+            "Retrofit Linie 3, Wartungsvertrag 2027, Neuanlage Werk Süd, "
+            "Automatisierung Montage, Ersatzteilrahmenvertrag, Digitalisierung Instandhaltung, "
+            "Energiemonitoring, Prüfstand Erweiterung, Roboterzelle Schweißen, "
+            "Lagerautomatisierung, MES Software-Upgrade, Kühlsystem Modernisierung"
+        ),
+        "first": _listed(
+            "Andreas, Birgit, Christian, Doris, Frank, Gabriele, Heiko, Ines, Jürgen, Katrin, "
+            "Markus, Nicole, Oliver, Petra, Ralf, Sabine, Stefan, Ute, Wolfgang, Claudia"
+        ),
+        "last": _listed(
+            "Meier, Schulz, Koch, Richter, Klein, Wolf, Schröder, Neumann, Schwarz, Braun, "
+            "Lange, Werner, Krause, Lehmann, Köhler, Maier, Huber, Kaiser, Fuchs, Vogt"
+        ),
+        "competitor": _listed("Siemens, Bosch Rexroth, Festo, Beckhoff, KUKA, Schneider Electric"),
+        "next": _listed(
+            "Termin Bedarfsanalyse, Angebot versenden, Entscheider treffen, "
+            "Demo vereinbaren, Budget klären, Vertragsentwurf prüfen, Referenzbesuch planen, "
+            "Einkauf kontaktieren, Technische Klärung, Preisfreigabe einholen"
+        ),
     },
 }
 
