@@ -117,7 +117,8 @@ def check_columns(frame: pd.DataFrame, needed: Sequence[str], chart: str) -> Non
         raise InputError(
             f"{chart} needs the column(s) {missing}; got {[str(c) for c in frame.columns]}.",
             column=missing[0],
-            hint=f"rename or add the columns; {chart}'s docstring lists its input contract.")
+            hint=f"rename or add the columns; {chart}'s docstring lists its input contract.",
+        )
 
 
 def by_order(field: str = "order") -> alt.EncodingSortField:
@@ -138,6 +139,7 @@ def finish(chart: _C, title: str, *, width: int = WIDTH, height: int = HEIGHT) -
     """Give ``chart`` its title, fixed size and the shared font and look."""
     sized = chart.properties(
         title=alt.TitleParams(text=title, anchor="start", fontSize=14),
-        width=width, height=height,
+        width=width,
+        height=height,
     )
     return sized.configure(font=FONT).configure_view(stroke=None)  # type: ignore[no-any-return]

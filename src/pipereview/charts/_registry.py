@@ -27,16 +27,18 @@ from pipereview.core._registry import Registry
 if TYPE_CHECKING:
     from pipereview.week import WeekDiagnostics
 
-__all__ = ["ChartFunction", "chart_names", "charts", "draw_charts", "get_chart",
-           "register_chart"]
+__all__ = ["ChartFunction", "chart_names", "charts", "draw_charts", "get_chart", "register_chart"]
 
 ChartFunction = Callable[["WeekDiagnostics", str, "str | None", str], "ChartLike | None"]
 
 
 def _as_chart(item: object, name: str) -> ChartFunction:
     if not callable(item):
-        raise ConfigError(f"chart {name!r}: expected a function (context, team, owner, lang) "
-                          f"returning an altair chart, got {type(item).__name__}", hint="register a function (context, team, owner, lang) that returns an altair chart or None")
+        raise ConfigError(
+            f"chart {name!r}: expected a function (context, team, owner, lang) "
+            f"returning an altair chart, got {type(item).__name__}",
+            hint="register a function (context, team, owner, lang) that returns an altair chart or None",
+        )
     return item
 
 
@@ -47,12 +49,15 @@ def _builtin_charts() -> None:
 
 #: The chart registry (see :mod:`pipereview.core._registry`).
 charts: Registry[ChartFunction] = Registry(
-    "chart", group="pipereview.charts", coerce=_as_chart, setup=_builtin_charts,
-    hint="register it with pipereview.charts.register_chart")
+    "chart",
+    group="pipereview.charts",
+    coerce=_as_chart,
+    setup=_builtin_charts,
+    hint="register it with pipereview.charts.register_chart",
+)
 
 
-def register_chart(name: str, *, replace: bool = False
-                   ) -> Callable[[ChartFunction], ChartFunction]:
+def register_chart(name: str, *, replace: bool = False) -> Callable[[ChartFunction], ChartFunction]:
     """Decorator registering a chart function under ``name``."""
     return charts.register(name, replace=replace)
 
@@ -67,8 +72,14 @@ def chart_names() -> list[str]:
     return charts.names()
 
 
-def draw_charts(context: WeekDiagnostics, team: str, owner: str | None,
-                names: Sequence[str], *, lang: str = "en") -> list[tuple[str, str]]:
+def draw_charts(
+    context: WeekDiagnostics,
+    team: str,
+    owner: str | None,
+    names: Sequence[str],
+    *,
+    lang: str = "en",
+) -> list[tuple[str, str]]:
     """``(name, inline SVG figure)`` of each named chart for ``team`` (and ``owner``), in
     the order given; charts with nothing to draw are left out."""
     check_language(lang)
@@ -80,8 +91,7 @@ def draw_charts(context: WeekDiagnostics, team: str, owner: str | None,
     return drawn
 
 
-def _funnel(context: WeekDiagnostics, team: str, owner: str | None, lang: str
-            ) -> ChartLike | None:
+def _funnel(context: WeekDiagnostics, team: str, owner: str | None, lang: str) -> ChartLike | None:
     """Open deals by stage: the rep's, or the team's."""
     from pipereview.core._stages import prevailing_model
 
@@ -89,15 +99,18 @@ def _funnel(context: WeekDiagnostics, team: str, owner: str | None, lang: str
     rows = table[(table["team"] == team) & ((table["owner"] == owner) if owner else True)]
     if rows.empty:
         return None
-    model = prevailing_model(context.open_deals.loc[context.open_deals["team"] == team,
-                                                    "stage_model"])
+    model = prevailing_model(
+        context.open_deals.loc[context.open_deals["team"] == team, "stage_model"]
+    )
     stages = rows.groupby("stage", sort=False, observed=True)[["count", "amount"]].sum()
-    return funnel_chart(stages.reset_index().rename(columns={"count": "deals"}),
-                        stage_model=model, lang=lang)
+    return funnel_chart(
+        stages.reset_index().rename(columns={"count": "deals"}), stage_model=model, lang=lang
+    )
 
 
-def _forecast(context: WeekDiagnostics, team: str, owner: str | None, lang: str
-              ) -> ChartLike | None:
+def _forecast(
+    context: WeekDiagnostics, team: str, owner: str | None, lang: str
+) -> ChartLike | None:
     """Won to date and weighted pipeline against target: the rep's, or the team's (None
     without targets)."""
     frame = context.forecast_rep if owner else context.forecast_team

@@ -52,9 +52,11 @@ def _spec_to_svg(spec: dict[str, Any]) -> str:
     import vl_convert
 
     if _has_url(spec):
-        raise ConfigError("the chart loads data from a URL; charts must carry inline data",
-                          hint="build the chart from a DataFrame (alt.Chart(frame)), not "
-                               "from alt.UrlData or a data URL: reports fetch nothing")
+        raise ConfigError(
+            "the chart loads data from a URL; charts must carry inline data",
+            hint="build the chart from a DataFrame (alt.Chart(frame)), not "
+            "from alt.UrlData or a data URL: reports fetch nothing",
+        )
     svg: str = vl_convert.vegalite_to_svg(_safe_texts(spec), vl_version=_vl_version())
     return svg
 
@@ -76,8 +78,9 @@ def _safe_texts(node: Any) -> Any:
     if isinstance(node, str):
         return _safe_text(node)
     if isinstance(node, dict):
-        return {(_safe_text(k) if isinstance(k, str) else k): _safe_texts(v)
-                for k, v in node.items()}
+        return {
+            (_safe_text(k) if isinstance(k, str) else k): _safe_texts(v) for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_safe_texts(v) for v in node]
     return node
@@ -96,13 +99,13 @@ def svg_html(chart: ChartLike, *, label: str | None = None) -> str:
     svg = _spec_to_svg(spec)
     active = _active(svg)
     if active:
-        raise ConfigError(f"the rendered SVG holds active content ({active}); refusing to "
-                          "embed it",
-                          hint="remove links (href), scripts and event handlers from the "
-                               "chart's marks and texts; charts are shown as plain pictures")
+        raise ConfigError(
+            f"the rendered SVG holds active content ({active}); refusing to embed it",
+            hint="remove links (href), scripts and event handlers from the "
+            "chart's marks and texts; charts are shown as plain pictures",
+        )
     text = label if label is not None else _title(spec)
-    return (f'<div class="pipereview-chart" role="img" aria-label="{html.escape(text)}">'
-            f"{svg}</div>")
+    return f'<div class="pipereview-chart" role="img" aria-label="{html.escape(text)}">{svg}</div>'
 
 
 def _active(svg: str) -> str | None:
@@ -128,7 +131,8 @@ def _active(svg: str) -> str | None:
             if local.startswith("on"):
                 return f"{local}="
             if local in ("href", "src") and _BLANK.sub("", value).lower().startswith(
-                    ("javascript:", "vbscript:", "data:text/html")):
+                ("javascript:", "vbscript:", "data:text/html")
+            ):
                 return f"{local}={value[:20]!r}"
     return None
 

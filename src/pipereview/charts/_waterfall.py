@@ -29,8 +29,9 @@ _KINDS: tuple[str, ...] = ("start", "inflow", "outflow", "end")
 _KIND_COLOURS: tuple[str, ...] = ("#4c78a8", "#54a24b", "#e45756")  # pipeline, in, out
 
 
-def waterfall_bars(waterfall: pd.DataFrame, *, lang: str = "zh",
-                   skip_empty: bool = False) -> pd.DataFrame:
+def waterfall_bars(
+    waterfall: pd.DataFrame, *, lang: str = "zh", skip_empty: bool = False
+) -> pd.DataFrame:
     """The frame :func:`waterfall_chart` draws: one row per step with ``label``, ``kind``,
     ``amount``, ``start`` and ``end`` (the running total before and after the step) and
     ``text``. ``start`` rows run from 0 to the opening, ``end`` rows from 0 to the
@@ -50,8 +51,12 @@ def waterfall_bars(waterfall: pd.DataFrame, *, lang: str = "zh",
     kinds = waterfall["kind"].astype("str")
     unknown = sorted(set(kinds) - set(_KINDS))
     if unknown:
-        raise InputError(f"waterfall_chart: unknown kind(s) {unknown}", column="kind",
-                         expected=f"one of {list(_KINDS)}", hint="keep the kinds of pipereview.diagnostics' waterfall result (start, new, won, lost, ...)")
+        raise InputError(
+            f"waterfall_chart: unknown kind(s) {unknown}",
+            column="kind",
+            expected=f"one of {list(_KINDS)}",
+            hint="keep the kinds of pipereview.diagnostics' waterfall result (start, new, won, lost, ...)",
+        )
     data = waterfall.reset_index(drop=True)
     amounts = data["amount"].astype(float).to_numpy()
     if skip_empty:
@@ -66,22 +71,33 @@ def waterfall_bars(waterfall: pd.DataFrame, *, lang: str = "zh",
             if not np.isclose(running, amount, rtol=0.0, atol=0.005):
                 raise InputError(
                     f"waterfall_chart: closing {amount} is not opening + steps ({running}).",
-                    column="amount", hint="pass the whole waterfall, every step included.")
+                    column="amount",
+                    hint="pass the whole waterfall, every step included.",
+                )
             starts.append(0.0)
         else:
             starts.append(running)
             running += amount
         ends.append(amount if kind in ("start", "end") else running)
-    return pd.DataFrame({
-        "step": data["step"].astype("str").to_numpy(),
-        "label": [label(s, lang) for s in data["step"].astype("str")],
-        "kind": kinds.to_numpy(), "amount": amounts, "start": starts, "end": ends,
-        "text": [amount_text(a, signed=k in ("inflow", "outflow")) for k, a in
-                 zip(kinds, amounts.tolist(), strict=True)]})
+    return pd.DataFrame(
+        {
+            "step": data["step"].astype("str").to_numpy(),
+            "label": [label(s, lang) for s in data["step"].astype("str")],
+            "kind": kinds.to_numpy(),
+            "amount": amounts,
+            "start": starts,
+            "end": ends,
+            "text": [
+                amount_text(a, signed=k in ("inflow", "outflow"))
+                for k, a in zip(kinds, amounts.tolist(), strict=True)
+            ],
+        }
+    )
 
 
-def waterfall_chart(waterfall: pd.DataFrame, *, lang: str = "zh",
-                    skip_empty: bool = False) -> alt.LayerChart:
+def waterfall_chart(
+    waterfall: pd.DataFrame, *, lang: str = "zh", skip_empty: bool = False
+) -> alt.LayerChart:
     """Opening pipeline, each inflow (green) and outflow (red) step, closing pipeline.
 
     Input (:data:`WATERFALL_COLUMNS`, as :func:`pipereview.diagnostics._waterfall.waterfall` returns):
@@ -93,17 +109,29 @@ def waterfall_chart(waterfall: pd.DataFrame, *, lang: str = "zh",
     bars_frame = waterfall_bars(waterfall, lang=lang, skip_empty=skip_empty)
     bars_frame["order"] = np.arange(len(bars_frame))
     groups = ("pipeline", "inflow", "outflow")  # opening and closing share a colour
-    bars_frame["colour"] = [label("pipeline" if k in ("start", "end") else k, lang)
-                            for k in bars_frame["kind"]]
-    colour = alt.Color("colour:N", title=label("kind", lang), scale=alt.Scale(
-        domain=[label(g, lang) for g in groups], range=list(_KIND_COLOURS)))
+    bars_frame["colour"] = [
+        label("pipeline" if k in ("start", "end") else k, lang) for k in bars_frame["kind"]
+    ]
+    colour = alt.Color(
+        "colour:N",
+        title=label("kind", lang),
+        scale=alt.Scale(domain=[label(g, lang) for g in groups], range=list(_KIND_COLOURS)),
+    )
     base = alt.Chart(bars_frame).encode(
-        x=alt.X("label:N", sort=by_order(), title=label("step", lang),
-                axis=alt.Axis(labelAngle=-40)))
+        x=alt.X(
+            "label:N", sort=by_order(), title=label("step", lang), axis=alt.Axis(labelAngle=-40)
+        )
+    )
     bars = base.mark_bar().encode(
-        y=alt.Y("start:Q", title=label("amount", lang)), y2="end:Q", color=colour,
-        tooltip=["label:N", "amount:Q", "end:Q"])
+        y=alt.Y("start:Q", title=label("amount", lang)),
+        y2="end:Q",
+        color=colour,
+        tooltip=["label:N", "amount:Q", "end:Q"],
+    )
     top = bars_frame[["start", "end"]].max(axis=1)
-    text = alt.Chart(bars_frame.assign(top=top)).mark_text(dy=-6).encode(
-        x=alt.X("label:N", sort=by_order()), y="top:Q", text="text:N")
+    text = (
+        alt.Chart(bars_frame.assign(top=top))
+        .mark_text(dy=-6)
+        .encode(x=alt.X("label:N", sort=by_order()), y="top:Q", text="text:N")
+    )
     return finish(alt.LayerChart(layer=[bars, text]), label("title_waterfall", lang))

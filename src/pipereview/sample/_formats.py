@@ -42,6 +42,7 @@ Columns = dict[str, Any]  # column name -> values (numpy array or list), one tab
 
 # --- dialects ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Dialect:
     """One CRM's export conventions."""
@@ -63,36 +64,75 @@ class Dialect:
 
 
 _DIALECTS: dict[str, Dialect] = {
-    "salesforce_report": Dialect("csv", "utf-8-sig", "mdy", "mdy", "grouped", "percent",
-                                 ("1", "0"), "USD", "sfdc"),
-    "salesforce_dataloader": Dialect("csv", "utf-8", "iso", "sfdc", "plain", "percent",
-                                     ("true", "false"), "USD", "sfdc"),
-    "hubspot": Dialect("csv", "utf-8", "iso_dt", "iso_dt", "whole", "fraction",
-                       ("true", "false"), "USD", "hubspot"),
-    "odoo": Dialect("csv", "utf-8", "iso", "odoo", "plain", "percent", ("True", "False"),
-                    "EUR", "odoo"),
-    "dynamics": Dialect("xlsx", "", "excel", "excel", "number", "number", ("Yes", "No"),
-                        "EUR", "guid",
-                        stage_names=("Qualify", "Develop", "Propose", "Close", "Won", "Lost")),
-    "chinese_crm": Dialect("csv", "gb18030", "ymd_mixed", "ymd_slash", "cny_mixed",
-                           "percent_sign", ("是", "否"), "CNY", "cn_old", lang="zh",
-                           stage_names=("赢单", "输单")),
+    "salesforce_report": Dialect(
+        "csv", "utf-8-sig", "mdy", "mdy", "grouped", "percent", ("1", "0"), "USD", "sfdc"
+    ),
+    "salesforce_dataloader": Dialect(
+        "csv", "utf-8", "iso", "sfdc", "plain", "percent", ("true", "false"), "USD", "sfdc"
+    ),
+    "hubspot": Dialect(
+        "csv", "utf-8", "iso_dt", "iso_dt", "whole", "fraction", ("true", "false"), "USD", "hubspot"
+    ),
+    "odoo": Dialect(
+        "csv", "utf-8", "iso", "odoo", "plain", "percent", ("True", "False"), "EUR", "odoo"
+    ),
+    "dynamics": Dialect(
+        "xlsx",
+        "",
+        "excel",
+        "excel",
+        "number",
+        "number",
+        ("Yes", "No"),
+        "EUR",
+        "guid",
+        stage_names=("Qualify", "Develop", "Propose", "Close", "Won", "Lost"),
+    ),
+    "chinese_crm": Dialect(
+        "csv",
+        "gb18030",
+        "ymd_mixed",
+        "ymd_slash",
+        "cny_mixed",
+        "percent_sign",
+        ("是", "否"),
+        "CNY",
+        "cn_old",
+        lang="zh",
+        stage_names=("赢单", "输单"),
+    ),
 }
 # a column map no dialect knows: a plain CSV in the map's date format (see dialect_of)
-_GENERIC = Dialect("csv", "utf-8", "iso", "iso", "plain", "percent", ("Yes", "No"), "USD",
-                   "odoo")
+_GENERIC = Dialect("csv", "utf-8", "iso", "iso", "plain", "percent", ("Yes", "No"), "USD", "odoo")
 _DEFAULT_FORECAST = {
-    "en": {"commit": "Commit", "best_case": "Best Case", "pipeline": "Pipeline",
-           "omitted": "Omitted", "closed": "Closed"},
-    "zh": {"commit": "承诺", "best_case": "最佳情况", "pipeline": "渠道", "omitted": "忽略",
-           "closed": "已关闭"},
+    "en": {
+        "commit": "Commit",
+        "best_case": "Best Case",
+        "pipeline": "Pipeline",
+        "omitted": "Omitted",
+        "closed": "Closed",
+    },
+    "zh": {
+        "commit": "承诺",
+        "best_case": "最佳情况",
+        "pipeline": "渠道",
+        "omitted": "忽略",
+        "closed": "已关闭",
+    },
 }
 
 
 def plain_csv(dialect: Dialect, date_format: str) -> Dialect:
     """``dialect`` written as a plain UTF-8 CSV: dates in ``date_format``, plain numbers."""
-    return replace(dialect, file="csv", encoding="utf-8", date=date_format, stamp=date_format,
-                   amount="plain", probability="percent")
+    return replace(
+        dialect,
+        file="csv",
+        encoding="utf-8",
+        date=date_format,
+        stamp=date_format,
+        amount="plain",
+        probability="percent",
+    )
 
 
 def dialect_of(cmap: ColumnMap) -> Dialect:
@@ -120,8 +160,9 @@ def _format_dates(values: np.ndarray, style: str, mixed: np.ndarray | None = Non
     values = values.astype("M8[m]")
     missing = np.isnat(values)
     if style == "excel":  # real spreadsheet dates (small tables only: one object per cell)
-        return [None if m else v.astype("M8[D]").item()
-                for v, m in zip(values, missing, strict=True)]
+        return [
+            None if m else v.astype("M8[D]").item() for v, m in zip(values, missing, strict=True)
+        ]
     if style == "ymd_mixed":  # hand-typed: some 2026/11/23, some 2026年11月23日
         slash = _format_dates(values, "ymd_slash")
         return np.where(mixed == 1, _format_dates(values, "ymd_cn"), slash)
@@ -141,7 +182,6 @@ def _format_dates(values: np.ndarray, style: str, mixed: np.ndarray | None = Non
         text = np.full(len(values), "", dtype=pool.dtype)
         text[~missing] = pool[inverse]
     return np.where(missing, "", text)
-
 
 
 def _concat(first: Any, *rest: Any) -> Any:
@@ -187,9 +227,11 @@ def _format_amounts(amount: np.ndarray, style: str, mixed: np.ndarray | None = N
     wan_text = np.where(rem == 0, wan.astype(str), _concat(wan.astype(str), ".", decimals))
     exact = (cents % 10_000 == 0) & (wan > 0)
     style_of = np.where(exact, mixed if mixed is not None else 0, 0)
-    return np.select([style_of == 1, style_of == 2],
-                     [np.strings.add(wan_text, "万"), np.strings.add(wan_text, "万元")],
-                     np.strings.add("¥", grouped))
+    return np.select(
+        [style_of == 1, style_of == 2],
+        [np.strings.add(wan_text, "万"), np.strings.add(wan_text, "万元")],
+        np.strings.add("¥", grouped),
+    )
 
 
 def _format_probability(prob: np.ndarray, style: str) -> Any:
@@ -197,8 +239,11 @@ def _format_probability(prob: np.ndarray, style: str) -> Any:
     if style == "number":
         return percent
     if style == "fraction":
-        return np.where(percent % 10 == 0, np.strings.add("0.", (percent // 10).astype(str)),
-                        np.strings.add("0.", _PAD2[percent % 100]))
+        return np.where(
+            percent % 10 == 0,
+            np.strings.add("0.", (percent // 10).astype(str)),
+            np.strings.add("0.", _PAD2[percent % 100]),
+        )
     if style == "percent_sign":
         return np.strings.add(percent.astype(str), "%")
     return percent.astype(str)
@@ -213,8 +258,9 @@ def _stage_names(model: StageModel, cmap: ColumnMap, dialect: Dialect) -> dict[s
         if dialect.lang == "zh":
             candidates.append(stage.label.get("zh", ""))
         candidates += [*stage.aliases, stage.label_in("en"), stage.key]
-        names[stage.key] = next(c for c in candidates
-                                if c and table.get(normalize_label(c)) == stage.key)
+        names[stage.key] = next(
+            c for c in candidates if c and table.get(normalize_label(c)) == stage.key
+        )
     return names
 
 
@@ -245,8 +291,7 @@ def _lookup(values: np.ndarray, table: dict[str, str]) -> np.ndarray:
     return np.array([table.get(u, u) for u in unique] or [""])[inverse]
 
 
-def to_export(frame: Columns, cmap: ColumnMap, model: StageModel,
-              dialect: Dialect) -> Columns:
+def to_export(frame: Columns, cmap: ColumnMap, model: StageModel, dialect: Dialect) -> Columns:
     """Canonical columns as the CRM of ``cmap`` exports them: first header per field."""
     if len(frame["stage"]) == 0:  # numpy's string functions refuse empty arrays
         return {names[0]: np.array([], dtype=str) for names in cmap.columns.values()}

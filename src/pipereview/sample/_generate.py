@@ -50,10 +50,12 @@ def generate_samples(
     ['dach.xlsx', 'huadong.csv', 'north.csv', 'west.csv']
     """
     if n_weeks < 1 or scale <= 0:
-        raise InputError(f"need n_weeks >= 1 and scale > 0, got {n_weeks} and {scale}",
-                         expected="n_weeks >= 1 and scale > 0",
-                         hint="pass n_weeks=12 and scale=1.0 (the defaults), or a smaller "
-                              "positive scale such as 0.1 for a quick sample")
+        raise InputError(
+            f"need n_weeks >= 1 and scale > 0, got {n_weeks} and {scale}",
+            expected="n_weeks >= 1 and scale > 0",
+            hint="pass n_weeks=12 and scale=1.0 (the defaults), or a smaller "
+            "positive scale such as 0.1 for a quick sample",
+        )
     out_dir = Path(out_dir)
     last = Week.parse(last_week)
     weeks = [last - k for k in range(n_weeks - 1, -1, -1)]
@@ -74,8 +76,9 @@ def generate_samples(
             frame = run.frames[str(week)]
             paths.append(_write_export(frame, run, folder, week))
             is_open = run.process.is_open(frame["stage"])
-            counts.append(DealCount(run.spec.name, str(week), int(is_open.sum()),
-                                    int((~is_open).sum())))
+            counts.append(
+                DealCount(run.spec.name, str(week), int(is_open.sum()), int((~is_open).sum()))
+            )
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -86,8 +89,14 @@ def generate_samples(
     readme_path = out_dir / "README.md"
     readme_path.write_bytes(readme(runs, weeks, planted, seed, counts).encode("utf-8"))
     paths.append(readme_path)
-    return SampleSummary(out_dir, tuple(paths), tuple(s.name for s in TEAMS),
-                         tuple(str(w) for w in weeks), tuple(counts), planted)
+    return SampleSummary(
+        out_dir,
+        tuple(paths),
+        tuple(s.name for s in TEAMS),
+        tuple(str(w) for w in weeks),
+        tuple(counts),
+        planted,
+    )
 
 
 def _write_export(frame: pd.DataFrame, run: TeamRun, folder: Path, week: Week) -> Path:
@@ -107,9 +116,13 @@ def _write_table(table: pd.DataFrame, path: Path) -> Path:
 
 def _teams_table() -> pd.DataFrame:
     return pd.DataFrame(
-        [(s.name, s.slug, s.manager, rep, s.column_map, s.stage_model, s.currency)
-         for s in TEAMS for rep in s.reps],
-        columns=["team", "slug", "manager", "rep", "column_map", "stage_model", "currency"])
+        [
+            (s.name, s.slug, s.manager, rep, s.column_map, s.stage_model, s.currency)
+            for s in TEAMS
+            for rep in s.reps
+        ],
+        columns=["team", "slug", "manager", "rep", "column_map", "stage_model", "currency"],
+    )
 
 
 def _targets(runs: list[TeamRun], last: Week) -> pd.DataFrame:
@@ -128,12 +141,18 @@ def _targets(runs: list[TeamRun], last: Week) -> pd.DataFrame:
     for run in runs:
         spec = run.spec
         step = 100_000 if spec.currency == "CNY" else 5_000
-        won = [(d.closed_on, d.amount) for d in run.deals
-               if d.outcome == "won" and d.closed_on is not None]
-        quarters = [sum(a for day, a in won if start <= day <= end) * spec.target_factor
-                    for start, end in ((prev_start, cur_start - DAY), (cur_start, cur_end))]
-        shares = np.array([_REP_TARGET_SHARE[i % len(_REP_TARGET_SHARE)]
-                           for i in range(len(spec.reps))])
+        won = [
+            (d.closed_on, d.amount)
+            for d in run.deals
+            if d.outcome == "won" and d.closed_on is not None
+        ]
+        quarters = [
+            sum(a for day, a in won if start <= day <= end) * spec.target_factor
+            for start, end in ((prev_start, cur_start - DAY), (cur_start, cur_end))
+        ]
+        shares = np.array(
+            [_REP_TARGET_SHARE[i % len(_REP_TARGET_SHARE)] for i in range(len(spec.reps))]
+        )
         shares = shares / shares.sum()
         per_rep = []
         for share in shares:
@@ -142,15 +161,19 @@ def _targets(runs: list[TeamRun], last: Week) -> pd.DataFrame:
             per_rep.append((prev_t, cur_t, year_t))
         team = tuple(sum(t[k] for t in per_rep) for k in range(len(periods)))
         for owner, targets in [("", team), *zip(spec.reps, per_rep, strict=True)]:
-            rows += [(spec.name, owner, period, target, spec.currency)
-                     for period, target in zip(periods, targets, strict=True)]
+            rows += [
+                (spec.name, owner, period, target, spec.currency)
+                for period, target in zip(periods, targets, strict=True)
+            ]
     return pd.DataFrame(rows, columns=["team", "owner", "period", "amount", "currency"])
 
 
 def _planted(runs: list[TeamRun], weeks: list[Week], migration: Week) -> PlantedPatterns:
     window = {str(w) for w in weeks[1:]}
     pushed = tuple(
-        (run.spec.name, d.deal_id) for run in runs for d in run.deals
+        (run.spec.name, d.deal_id)
+        for run in runs
+        for d in run.deals
         if sum(w in window for w in d.push_weeks) >= 3
     )
     north = next(r for r in runs if r.spec.bottleneck_rep)

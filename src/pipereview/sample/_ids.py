@@ -25,8 +25,7 @@ def _chars(codes: np.ndarray) -> np.ndarray:
     return codes.view(f"S{codes.shape[1]}").ravel().astype(str)
 
 
-def make_ids(style: str, rng: np.random.Generator, counters: np.ndarray,
-             year: int) -> np.ndarray:
+def make_ids(style: str, rng: np.random.Generator, counters: np.ndarray, year: int) -> np.ndarray:
     """CRM-style record ids for sequence numbers ``counters`` (vectorised)."""
     counters = counters.astype(np.int64)
     n = len(counters)
@@ -34,20 +33,37 @@ def make_ids(style: str, rng: np.random.Generator, counters: np.ndarray,
         return np.array([], dtype=str)
     if style == "sfdc":  # 18-character Salesforce id: prefix 006, base-62 body, case suffix
         digits = (counters[:, None] // 62 ** np.arange(6, -1, -1, dtype=np.int64)) % 62
-        body = np.concatenate([np.tile(np.frombuffer(b"0065g000", np.uint8), (n, 1)),
-                               _B62[digits]], axis=1)
+        body = np.concatenate(
+            [np.tile(np.frombuffer(b"0065g000", np.uint8), (n, 1)), _B62[digits]], axis=1
+        )
         upper = (body >= ord("A")) & (body <= ord("Z"))
         weights = 1 << np.arange(5)
-        suffix = np.stack([_SFDC_SUFFIX[(upper[:, k * 5:(k + 1) * 5] * weights).sum(axis=1)]
-                           for k in range(3)], axis=1)
+        suffix = np.stack(
+            [_SFDC_SUFFIX[(upper[:, k * 5 : (k + 1) * 5] * weights).sum(axis=1)] for k in range(3)],
+            axis=1,
+        )
         return _chars(np.concatenate([body, suffix], axis=1))
     if style == "hubspot":
         return (9_800_000_000 + counters * 37).astype(str)
     if style == "guid":
         raw = _HEX[rng.integers(0, 16, size=(n, 32))]
         dash = np.full((n, 1), ord("-"), np.uint8)
-        return _chars(np.concatenate([raw[:, :8], dash, raw[:, 8:12], dash, raw[:, 12:16],
-                                      dash, raw[:, 16:20], dash, raw[:, 20:]], axis=1))
+        return _chars(
+            np.concatenate(
+                [
+                    raw[:, :8],
+                    dash,
+                    raw[:, 8:12],
+                    dash,
+                    raw[:, 12:16],
+                    dash,
+                    raw[:, 16:20],
+                    dash,
+                    raw[:, 20:],
+                ],
+                axis=1,
+            )
+        )
     if style == "cn_old":
         return np.strings.add(f"SJ{year}-", np.strings.zfill(counters.astype(str), 6))
     if style == "cn_new":  # the new CRM's 16-digit numeric ids

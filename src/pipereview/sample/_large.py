@@ -51,8 +51,11 @@ def generate_large_export(
     ['Record ID', 'Deal Name']
     """
     if rows < 0:
-        raise InputError(f"rows must be >= 0, got {rows}", expected="a whole number >= 0",
-                         hint="pass the number of deals to write, e.g. rows=100_000")
+        raise InputError(
+            f"rows must be >= 0, got {rows}",
+            expected="a whole number >= 0",
+            hint="pass the number of deals to write, e.g. rows=100_000",
+        )
     path = Path(path)
     cmap = load_column_map(column_map)
     model = load_stage_model(cmap.stage_model)
@@ -65,8 +68,9 @@ def generate_large_export(
     return path
 
 
-def _large_frame(n: int, rng: np.random.Generator, model: StageModel, dialect: Dialect,
-                 friday: Date) -> Columns:
+def _large_frame(
+    n: int, rng: np.random.Generator, model: StageModel, dialect: Dialect, friday: Date
+) -> Columns:
     p = Process.of(model, 1.0, None)
     k = len(p.keys)
     locale = "zh" if dialect.lang == "zh" else "de" if dialect.currency == "EUR" else "us"
@@ -75,15 +79,20 @@ def _large_frame(n: int, rng: np.random.Generator, model: StageModel, dialect: D
     state = rng.choice(k + 2, size=n, p=weights)  # open stage index, then won, lost
     closed = state >= k
     day = np.datetime64(friday, "D")
-    close = np.where(closed, day - rng.integers(0, CLOSED_DAYS_KEPT, n),
-                     day + rng.integers(-20, 240, n))
+    close = np.where(
+        closed, day - rng.integers(0, CLOSED_DAYS_KEPT, n), day + rng.integers(-20, 240, n)
+    )
     created = np.minimum(day - rng.gamma(2.0, 60.0, n).astype(np.int64) - 1, close - 7)
     activity = np.where(closed, close, np.maximum(created, day - rng.geometric(0.15, n) + 1))
     minutes = rng.integers(*WORK_MINUTES, n)
-    people = np.array([f"{a} {b}" if locale != "zh" else f"{b}{a}"
-                       for a in pool["first"] for b in pool["last"]])
-    teams = np.array(["华东", "华南", "华北", "华中", "西南", "东北"] if locale == "zh"
-                     else ["North", "South", "East", "West", "Central", "Enterprise"])
+    people = np.array(
+        [f"{a} {b}" if locale != "zh" else f"{b}{a}" for a in pool["first"] for b in pool["last"]]
+    )
+    teams = np.array(
+        ["华东", "华南", "华北", "华中", "西南", "东北"]
+        if locale == "zh"
+        else ["North", "South", "East", "West", "Central", "Enterprise"]
+    )
     accounts = np.array(all_accounts(locale))  # deal names: a pool per (account, product)
     products = pool["product"]
     deal_names = np.array([deal_name(locale, a, prod) for a in accounts for prod in products])
@@ -93,8 +102,9 @@ def _large_frame(n: int, rng: np.random.Generator, model: StageModel, dialect: D
     keys = np.array([*p.keys, p.won, p.lost])
     probability = np.array([*p.probability, 1.0, 0.0])[state]
     next_steps = np.array([*pool["next"], ""])
-    step = np.where(closed | (rng.random(n) < 0.25), len(pool["next"]),
-                    rng.integers(len(pool["next"]), size=n))
+    step = np.where(
+        closed | (rng.random(n) < 0.25), len(pool["next"]), rng.integers(len(pool["next"]), size=n)
+    )
     # how far each deal got: its open stage; won deals past every stage; lost ones midway
     position = np.where(state == k + 1, k // 2, np.minimum(state, k))
     frame: Columns = {
@@ -122,8 +132,7 @@ def _large_frame(n: int, rng: np.random.Generator, model: StageModel, dialect: D
         for f in fields:
             first_needed.setdefault(f, i)
     progress = position / max(k - 1, 1)
-    texts = {"decision_maker": people, "coach": people,
-             "competitor": np.array(pool["competitor"])}
+    texts = {"decision_maker": people, "coach": people, "competitor": np.array(pool["competitor"])}
     for f in EVIDENCE_FIELDS:
         if f in first_needed:
             needed = first_needed[f]

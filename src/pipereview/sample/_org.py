@@ -53,18 +53,30 @@ class OrgSummary:
     deals: int
 
 
-def generate_organisation(store: str | Path, *, teams: int = 50, deals: int = 100_000,
-                          weeks: int = 104, last_week: str = "2026-W47", seed: int = 2026,
-                          reps_per_team: int = 10) -> OrgSummary:
+def generate_organisation(
+    store: str | Path,
+    *,
+    teams: int = 50,
+    deals: int = 100_000,
+    weeks: int = 104,
+    last_week: str = "2026-W47",
+    seed: int = 2026,
+    reps_per_team: int = 10,
+) -> OrgSummary:
     """Write the organisation of :func:`organisation_weeks` into the snapshot store at
     ``store`` (every week validated and written by :meth:`SnapshotStore.add`)."""
     from pipereview.history._store import SnapshotStore
 
     target = SnapshotStore(store)
     written, rows, seen = [], 0, 0
-    for week, frame in organisation_weeks(teams=teams, deals=deals, weeks=weeks,
-                                          last_week=last_week, seed=seed,
-                                          reps_per_team=reps_per_team):
+    for week, frame in organisation_weeks(
+        teams=teams,
+        deals=deals,
+        weeks=weeks,
+        last_week=last_week,
+        seed=seed,
+        reps_per_team=reps_per_team,
+    ):
         target.add(frame, week, replace=True)
         written.append(week)
         rows += len(frame)
@@ -88,32 +100,40 @@ class _Deals:
                 old = self.cols.get(name)
                 grown = np.zeros(self.capacity, dtype=values.dtype)
                 if old is not None:
-                    grown[:self.n] = old[:self.n]
+                    grown[: self.n] = old[: self.n]
                 self.cols[name] = grown
         for name, values in cols.items():
-            self.cols[name][self.n:self.n + k] = values
+            self.cols[name][self.n : self.n + k] = values
         born = np.arange(self.n, self.n + k)
         self.n += k
         return born
 
     def __getitem__(self, name: str) -> np.ndarray:
-        return self.cols[name][:self.n]
+        return self.cols[name][: self.n]
 
 
-def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 104,
-                       last_week: str = "2026-W47", seed: int = 2026, reps_per_team: int = 10
-                       ) -> Iterator[tuple[str, pd.DataFrame]]:
+def organisation_weeks(
+    *,
+    teams: int = 50,
+    deals: int = 100_000,
+    weeks: int = 104,
+    last_week: str = "2026-W47",
+    seed: int = 2026,
+    reps_per_team: int = 10,
+) -> Iterator[tuple[str, pd.DataFrame]]:
     """Canonical weekly snapshots of a generated organisation, oldest week first:
     ``teams`` teams of ``reps_per_team`` reps (stage models, currencies and languages
     in turn), about ``deals`` open deals each week, ``weeks`` weeks ending at
     ``last_week``. Each frame passes :func:`~pipereview.ingest._schema.validate_snapshot`;
     ``frame.attrs["deals_born"]`` counts the distinct deals so far."""
     if teams < 1 or deals < teams or weeks < 1 or reps_per_team < 1:
-        raise InputError("need teams >= 1, deals >= teams, weeks >= 1, reps_per_team >= 1; got "
-                         f"teams={teams}, deals={deals}, weeks={weeks}, "
-                         f"reps_per_team={reps_per_team}",
-                         hint="pass at least one team, week and rep per team, and at least as "
-                              "many deals as teams")
+        raise InputError(
+            "need teams >= 1, deals >= teams, weeks >= 1, reps_per_team >= 1; got "
+            f"teams={teams}, deals={deals}, weeks={weeks}, "
+            f"reps_per_team={reps_per_team}",
+            hint="pass at least one team, week and rep per team, and at least as "
+            "many deals as teams",
+        )
     rng = np.random.default_rng(seed)
     tab = RateTables(STAGE_MODELS)
     org = OrgTeams.drawn(rng, teams, reps_per_team)
@@ -141,7 +161,7 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
         if i:
             _advance_week(store, tab, criteria, evidence, rng, day, i, slow_team)
             closed_now = int((store["closed_week"] == i).sum())
-            k = max(0, int(rng.normal(closed_now, closed_now ** 0.5 + 1)))
+            k = max(0, int(rng.normal(closed_now, closed_now**0.5 + 1)))
             if k:
                 new = _born(store, tab, org, evidence, rng, k, day, None, None)
                 _give_evidence(store, new[store["stage"][new] > 0], 0, criteria, evidence, rng)
@@ -152,9 +172,17 @@ def organisation_weeks(*, teams: int = 50, deals: int = 100_000, weeks: int = 10
         yield str(week), frame
 
 
-def _born(store: _Deals, tab: RateTables, org: OrgTeams, evidence: list[str],
-          rng: np.random.Generator, k: int, day: np.datetime64, stage: np.ndarray | None,
-          team: np.ndarray | None) -> np.ndarray:
+def _born(
+    store: _Deals,
+    tab: RateTables,
+    org: OrgTeams,
+    evidence: list[str],
+    rng: np.random.Generator,
+    k: int,
+    day: np.datetime64,
+    stage: np.ndarray | None,
+    team: np.ndarray | None,
+) -> np.ndarray:
     """``k`` new deals on ``day`` (``stage``, ``team``: else drawn); their deal numbers."""
     teams, reps_per_team = org.reps.shape
     team = rng.choice(teams, k, p=org.weight) if team is None else team
@@ -168,20 +196,32 @@ def _born(store: _Deals, tab: RateTables, org: OrgTeams, evidence: list[str],
     created = day - age.astype(np.int64)
     close = np.maximum(day + 7, created + rng.integers(45, 240, k))
     return store.add(
-        team=team.astype(np.int16), model=model.astype(np.int8),
+        team=team.astype(np.int16),
+        model=model.astype(np.int8),
         rep=rng.integers(reps_per_team, size=k).astype(np.int16),
-        stage=stage.astype(np.int8), closed_week=np.full(k, -1, dtype=np.int32),
-        amount=amount, close=close.astype("M8[D]"), created=created.astype("M8[D]"),
+        stage=stage.astype(np.int8),
+        closed_week=np.full(k, -1, dtype=np.int32),
+        amount=amount,
+        close=close.astype("M8[D]"),
+        created=created.astype("M8[D]"),
         activity=(day - rng.integers(0, 10, k)).astype("M8[D]"),
-        sloppy=rng.random(k) < _SLOPPY, seq=np.arange(store.n, store.n + k),
-        account=rng.integers(1 << 30, size=k), product=rng.integers(1 << 30, size=k),
+        sloppy=rng.random(k) < _SLOPPY,
+        seq=np.arange(store.n, store.n + k),
+        account=rng.integers(1 << 30, size=k),
+        product=rng.integers(1 << 30, size=k),
         next_step=rng.integers(1 << 30, size=k),
         **{f"ev_{f}": np.zeros(k, dtype=bool) for f in evidence},
     )
 
 
-def _give_evidence(store: _Deals, rows: np.ndarray, stage: int, criteria: np.ndarray,
-                   evidence: list[str], rng: np.random.Generator) -> None:
+def _give_evidence(
+    store: _Deals,
+    rows: np.ndarray,
+    stage: int,
+    criteria: np.ndarray,
+    evidence: list[str],
+    rng: np.random.Generator,
+) -> None:
     """The deals ``rows`` leave ``stage``: its criteria are met (a sloppy rep may skip one)."""
     if not len(rows):
         return
@@ -195,9 +235,16 @@ def _give_evidence(store: _Deals, rows: np.ndarray, stage: int, criteria: np.nda
         column[rows] |= needed[:, f]
 
 
-def _advance_week(store: _Deals, tab: RateTables, criteria: np.ndarray, evidence: list[str],
-                  rng: np.random.Generator, day: np.datetime64, i: int,
-                  slow_team: np.ndarray) -> None:
+def _advance_week(
+    store: _Deals,
+    tab: RateTables,
+    criteria: np.ndarray,
+    evidence: list[str],
+    rng: np.random.Generator,
+    day: np.datetime64,
+    i: int,
+    slow_team: np.ndarray,
+) -> None:
     """One week: open deals advance, win, lose, are pushed, change amounts, log activity."""
     rows = np.flatnonzero(store["closed_week"] < 0)
     model = store["model"][rows].astype(np.int64)
@@ -230,16 +277,19 @@ def _advance_week(store: _Deals, tab: RateTables, criteria: np.ndarray, evidence
     push = np.where(due, rng.random(len(still)) < _DUE_PUSH, rng.random(len(still)) < _PUSH)
     store.cols["close"][still[push]] = close[push] + rng.integers(14, 60, int(push.sum()))
     change = rng.random(len(still)) < 0.03
-    store.cols["amount"][still[change]] = np.maximum(100.0, np.round(
-        store["amount"][still[change]] * rng.uniform(0.8, 1.2, int(change.sum())), -2))
+    store.cols["amount"][still[change]] = np.maximum(
+        100.0,
+        np.round(store["amount"][still[change]] * rng.uniform(0.8, 1.2, int(change.sum())), -2),
+    )
     busy = rng.random(len(still)) >= _QUIET
     busy &= (store["seq"][still] % 9) != 0  # about one deal in nine goes quiet for good
     store.cols["activity"][still[busy]] = day - rng.integers(0, 5, int(busy.sum()))
     store.cols["activity"][closed] = store["close"][closed]
 
 
-def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: OrgTeams, evidence: list[str],
-           week: Week) -> pd.DataFrame:
+def _frame(
+    store: _Deals, rows: np.ndarray, tab: RateTables, org: OrgTeams, evidence: list[str], week: Week
+) -> pd.DataFrame:
     """The canonical snapshot of ``week``: the deals ``rows``, ordered by team."""
     team = store["team"][rows].astype(np.int64)
     rows = rows[np.argsort(team, kind="stable")]
@@ -248,8 +298,11 @@ def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: OrgTeams, evid
     model = store["model"][rows].astype(np.int64)
     stage = store["stage"][rows].astype(np.int64)
     is_open = stage < tab.width
-    probability = np.where(is_open, tab.probability[model, np.minimum(stage, tab.width - 1)],
-                           (stage == tab.width).astype(float))
+    probability = np.where(
+        is_open,
+        tab.probability[model, np.minimum(stage, tab.width - 1)],
+        (stage == tab.width).astype(float),
+    )
     stage_name = tab.names[model, stage]
     locale = org.locale[team]
     account = np.empty(n, dtype=object)
@@ -264,8 +317,9 @@ def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: OrgTeams, evid
         pool = org.pools[code]
         a = store["account"][rows[of]] % len(pool.accounts)
         account[of] = pool.accounts[a]
-        deal[of] = pool.deal_names[a * len(pool.products)
-                                   + store["product"][rows[of]] % len(pool.products)]
+        deal[of] = pool.deal_names[
+            a * len(pool.products) + store["product"][rows[of]] % len(pool.products)
+        ]
         next_step[of] = pool.next[store["next_step"][rows[of]] % len(pool.next)]
         competitor[of] = pool.competitors[store["seq"][rows[of]] % len(pool.competitors)]
         people[of] = pool.people[store["seq"][rows[of]] % len(pool.people)]
@@ -303,8 +357,9 @@ def _frame(store: _Deals, rows: np.ndarray, tab: RateTables, org: OrgTeams, evid
         values[~store[f"ev_{f}"][rows]] = None
         frame[f] = values
     frame["account_missing"] = False
-    frame["source_file"] = np.array([f"team-{t + 1:02d}.csv" for t in range(len(org.names))],
-                                    dtype=object)[team]
+    frame["source_file"] = np.array(
+        [f"team-{t + 1:02d}.csv" for t in range(len(org.names))], dtype=object
+    )[team]
     frame["source_row"] = (row_in_team + 2).astype(np.int64)
     for column in frame.columns:
         if frame[column].dtype == object:

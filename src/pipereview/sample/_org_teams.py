@@ -45,8 +45,9 @@ class OrgTeams:
         for t in range(teams):
             pool = pools[LOCALES[locale[t]][0]].people
             reps[t] = pool[rng.choice(len(pool), reps_per_team, replace=False)]
-        return cls(team_names(teams), np.arange(teams) % len(STAGE_MODELS), locale, weight, pools,
-                   reps)
+        return cls(
+            team_names(teams), np.arange(teams) % len(STAGE_MODELS), locale, weight, pools, reps
+        )
 
 
 class NamePool:
@@ -54,12 +55,19 @@ class NamePool:
 
     def __init__(self, locale: str) -> None:
         pool = POOLS[locale]
-        self.people = np.array([f"{b}{a}" if locale == "zh" else f"{a} {b}"
-                                for a in pool["first"] for b in pool["last"]], dtype=object)
+        self.people = np.array(
+            [
+                f"{b}{a}" if locale == "zh" else f"{a} {b}"
+                for a in pool["first"]
+                for b in pool["last"]
+            ],
+            dtype=object,
+        )
         self.accounts = np.array(all_accounts(locale), dtype=object)
         self.products = pool["product"]
-        self.deal_names = np.array([deal_name(locale, a, p) for a in self.accounts
-                                    for p in self.products], dtype=object)
+        self.deal_names = np.array(
+            [deal_name(locale, a, p) for a in self.accounts for p in self.products], dtype=object
+        )
         self.competitors = np.array(pool["competitor"], dtype=object)
         self.next = np.array(pool["next"], dtype=object)
 

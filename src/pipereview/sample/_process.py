@@ -40,8 +40,10 @@ class Process:
         stages = model.open_stages
         n = len(stages)
         speed = [top_velocity if top_velocity and i < 2 else velocity for i in range(n)]
-        leave = [min(0.35, max(0.05, 0.6 * 7 / (s.typical_days or 21))) * v
-                 for s, v in zip(stages, speed, strict=True)]
+        leave = [
+            min(0.35, max(0.05, 0.6 * 7 / (s.typical_days or 21))) * v
+            for s, v in zip(stages, speed, strict=True)
+        ]
         survive = (0.22 / 0.6) ** (1 / max(n - 1, 1))  # about 22% of new deals are won
         lose_share = [(1 - survive) * (1.4 - 0.8 * i / max(n - 2, 1)) for i in range(n)]
         advance = [p * (1 - q) for p, q in zip(leave, lose_share, strict=True)]
@@ -93,7 +95,7 @@ class RateTables:
         # stage names as one flat table: open stages, then won (width), lost (width + 1)
         self.names = np.full((len(models), width + 2), "", dtype=object)
         for m, p in enumerate(self.processes):
-            self.names[m, :len(p.keys)] = p.keys
+            self.names[m, : len(p.keys)] = p.keys
             self.names[m, width], self.names[m, width + 1] = p.won, p.lost
         self.width = width
 
@@ -125,5 +127,7 @@ def forecast(stage: Any, probability: Any, p: Process) -> np.ndarray:
     stage, probability = np.asarray(stage, dtype=str), np.asarray(probability)
     category: np.ndarray = np.select(
         [stage == p.won, stage == p.lost, probability >= 0.75, probability >= 0.4],
-        ["closed", "omitted", "commit", "best_case"], "pipeline")
+        ["closed", "omitted", "commit", "best_case"],
+        "pipeline",
+    )
     return category

@@ -31,13 +31,14 @@ def _missing_evidence(frame: pd.DataFrame, process: Process) -> pd.Series:
 def _moved_on(run: TeamRun, weeks: list[Week], stage: str, rep: str) -> tuple[float, float]:
     """Share of deals at ``stage`` that are at a later stage (or won) a week later:
     for ``rep``, and for the rest of the team."""
-    later = {*run.process.keys[run.process.keys.index(stage) + 1:], run.process.won}
+    later = {*run.process.keys[run.process.keys.index(stage) + 1 :], run.process.won}
     moved = {True: [0, 0], False: [0, 0]}
     for before, after in itertools.pairwise(weeks):
         a, b = run.frames[str(before)], run.frames[str(after)]
         next_stage = dict(zip(b["_seq"], b["stage"], strict=True))
-        for seq, owner in zip(a.loc[a["stage"] == stage, "_seq"],
-                              a.loc[a["stage"] == stage, "owner"], strict=True):
+        for seq, owner in zip(
+            a.loc[a["stage"] == stage, "_seq"], a.loc[a["stage"] == stage, "owner"], strict=True
+        ):
             counts = moved[owner == rep]
             counts[0] += next_stage.get(seq) in later
             counts[1] += 1
@@ -61,18 +62,29 @@ def _team_facts(run: TeamRun, weeks: list[Week]) -> dict[str, str]:
         "new": f"{sum(new) / len(new):.1f}",
         "first": f"{first} ({first / max(len(opened), 1):.0%})",
         "inflated": f"{int((inflated & passed).sum())} of {int(passed.sum())}",
-        "stalled": str(int(stale.sum())) if "last_activity_date" in run.cmap.columns
+        "stalled": str(int(stale.sum()))
+        if "last_activity_date" in run.cmap.columns
         else "(not exported)",
         "past": str(int(past.sum())),
     }
 
 
-def readme(runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns, seed: int,
-           counts: list[DealCount]) -> str:
+def readme(
+    runs: list[TeamRun],
+    weeks: list[Week],
+    planted: PlantedPatterns,
+    seed: int,
+    counts: list[DealCount],
+) -> str:
     """The text of the sample set's ``README.md``."""
     first, last = str(weeks[0]), str(weeks[-1])
-    lines = [*_contents(seed, first, last), *_teams(runs), *_patterns(runs, weeks, planted),
-             *_team_figures(runs, weeks), *_deal_counts(runs, weeks, counts)]
+    lines = [
+        *_contents(seed, first, last),
+        *_teams(runs),
+        *_patterns(runs, weeks, planted),
+        *_team_figures(runs, weeks),
+        *_deal_counts(runs, weeks, counts),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -117,11 +129,17 @@ def _teams(runs: list[TeamRun]) -> list[str]:
     for run in runs:
         spec = run.spec
         dialect = run.dialect
-        encoding = {"utf-8-sig": "UTF-8 with BOM", "utf-8": "UTF-8", "gb18030": "GB18030",
-                    "": "XLSX"}[dialect.encoding]
-        lines.append(f"| {spec.name} | `{spec.slug}` | `{spec.slug}.{dialect.file}` | "
-                     f"`{spec.column_map}` | `{spec.stage_model}` | {spec.currency} | "
-                     f"{encoding} | {len(spec.reps)} |")
+        encoding = {
+            "utf-8-sig": "UTF-8 with BOM",
+            "utf-8": "UTF-8",
+            "gb18030": "GB18030",
+            "": "XLSX",
+        }[dialect.encoding]
+        lines.append(
+            f"| {spec.name} | `{spec.slug}` | `{spec.slug}.{dialect.file}` | "
+            f"`{spec.column_map}` | `{spec.stage_model}` | {spec.currency} | "
+            f"{encoding} | {len(spec.reps)} |"
+        )
     return [*lines, ""]
 
 
@@ -132,11 +150,12 @@ def _bottleneck(runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns
     frame = north.frames[last]
     at_stage = frame[frame["stage"] == planted.bottleneck_stage]
     open_frame = frame[north.process.is_open(frame["stage"])]
-    mine = (open_frame["owner"] == planted.bottleneck_rep)
+    mine = open_frame["owner"] == planted.bottleneck_rep
     share_mine = (at_stage["owner"] == planted.bottleneck_rep).sum() / max(mine.sum(), 1)
     share_rest = (at_stage["owner"] != planted.bottleneck_rep).sum() / max((~mine).sum(), 1)
-    moved_mine, moved_rest = _moved_on(north, weeks, planted.bottleneck_stage,
-                                       planted.bottleneck_rep)
+    moved_mine, moved_rest = _moved_on(
+        north, weeks, planted.bottleneck_stage, planted.bottleneck_rep
+    )
     stage_label = north.model.stage(planted.bottleneck_stage).label_in("en")
     return (
         f"- **Bottleneck** — team {planted.bottleneck_team}, rep **{planted.bottleneck_rep}**, "
@@ -144,7 +163,8 @@ def _bottleneck(runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns
         f"rarely move on. In {last}, {share_mine:.0%} of their open deals sit in that stage, "
         f"against {share_rest:.0%} of their teammates'; from one week to the next "
         f"{moved_mine:.0%} of their deals in that stage moved on, against {moved_rest:.0%} "
-        "of their teammates'.")
+        "of their teammates'."
+    )
 
 
 def _patterns(runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns) -> list[str]:
@@ -168,12 +188,18 @@ def _patterns(runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns) 
         "",
         f"- **Pushes** — {len(planted.pushed_3_times)} deals have their close date moved "
         f"later three times or more between {first} and {last}"
-        + "".join(f"{', e.g. ' if i == 0 else ', '}{team} `{deal}`"
-                  for i, (team, deal) in enumerate(planted.pushed_3_times[:4])) + ".",
+        + "".join(
+            f"{', e.g. ' if i == 0 else ', '}{team} `{deal}`"
+            for i, (team, deal) in enumerate(planted.pushed_3_times[:4])
+        )
+        + ".",
         "- **Targets** — each team's quarter target is what it actually wins in that quarter "
         "(the simulation runs on to the quarter's end) times a fixed factor: "
-        + ", ".join(f"{r.spec.name} ×{r.spec.target_factor:g} "
-                    f"({'behind' if r.spec.target_factor > 1 else 'ahead'})" for r in runs)
+        + ", ".join(
+            f"{r.spec.name} ×{r.spec.target_factor:g} "
+            f"({'behind' if r.spec.target_factor > 1 else 'ahead'})"
+            for r in runs
+        )
         + ". Reps get fixed shares of their team's target, so within a team some reps are "
         "ahead and some behind.",
         "- **Everywhere** — stage-dependent weekly conversion (advance, stay, win, lose), "
@@ -197,17 +223,21 @@ def _team_figures(runs: list[TeamRun], weeks: list[Week]) -> list[str]:
     ]
     for run in runs:
         facts = _team_facts(run, weeks)
-        lines.append(f"| {run.spec.name} | {facts['open']} | {facts['new']} | {facts['first']} "
-                     f"| {facts['inflated']} | {facts['stalled']} | {facts['past']} |")
+        lines.append(
+            f"| {run.spec.name} | {facts['open']} | {facts['new']} | {facts['first']} "
+            f"| {facts['inflated']} | {facts['stalled']} | {facts['past']} |"
+        )
     return [*lines, ""]
 
 
-def _deal_counts(runs: list[TeamRun], weeks: list[Week], counts: list[DealCount]
-                 ) -> list[str]:
+def _deal_counts(runs: list[TeamRun], weeks: list[Week], counts: list[DealCount]) -> list[str]:
     """Open and closed deals of every export, a row per week, a column per team."""
-    lines = ["## Deals per export (open / closed)", "",
-             "| week | " + " | ".join(r.spec.name for r in runs) + " |",
-             "|---|" + "---|" * len(runs)]
+    lines = [
+        "## Deals per export (open / closed)",
+        "",
+        "| week | " + " | ".join(r.spec.name for r in runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
     for week in weeks:
         cells = [f"{c.open} / {c.closed}" for c in counts if c.week == str(week)]
         lines.append(f"| {week} | " + " | ".join(cells) + " |")

@@ -159,22 +159,32 @@ class Simulator:
         self.names.add(name)
         pusher = bool(rng.random() < 0.2)
         cycle = p.cycle_days / self.spec.velocity * float(rng.lognormal(0.0, 0.3))
-        close = snap(created + DAY * max(14, int(cycle * (0.4 if pusher else 1.0))),
-                     rng.random() < 0.4)
-        amount = _round_amount(spec.amount_median * float(rng.lognormal(0.0, 0.7)),
-                               spec.currency)
+        close = snap(
+            created + DAY * max(14, int(cycle * (0.4 if pusher else 1.0))), rng.random() < 0.4
+        )
+        amount = _round_amount(spec.amount_median * float(rng.lognormal(0.0, 0.7)), spec.currency)
         deal_id = make_ids(self.dialect.id_style, rng, np.array([self.counter]), created.year)
         deal = Deal(
-            seq=self.counter, deal_id=str(deal_id[0]),
-            name=name, account=account, owner=owner, created=created,
-            minute=int(rng.integers(*WORK_MINUTES)), stage=0, amount=amount,
-            close_date=close, last_activity=created,
+            seq=self.counter,
+            deal_id=str(deal_id[0]),
+            name=name,
+            account=account,
+            owner=owner,
+            created=created,
+            minute=int(rng.integers(*WORK_MINUTES)),
+            stage=0,
+            amount=amount,
+            close_date=close,
+            last_activity=created,
             next_step=self._pick(self.pool["next"]),
             u=rng.random(len(EVIDENCE_FIELDS)),
-            texts={"decision_maker": person(spec.locale, self._pick, boss=rng.random() < 0.5),
-                   "coach": person(spec.locale, self._pick),
-                   "competitor": self._pick(self.pool["competitor"])},
-            pusher=pusher, stale_close=bool(rng.random() < 0.05),
+            texts={
+                "decision_maker": person(spec.locale, self._pick, boss=rng.random() < 0.5),
+                "coach": person(spec.locale, self._pick),
+                "competitor": self._pick(self.pool["competitor"]),
+            },
+            pusher=pusher,
+            stale_close=bool(rng.random() < 0.05),
             sloppy=bool(rng.random() < _SLOPPY_DEALS),
             amount_style=int(rng.choice(len(AMOUNT_STYLE_WEIGHTS), p=AMOUNT_STYLE_WEIGHTS)),
             date_style=int(rng.random() < LONG_DATE_SHARE),
@@ -234,8 +244,10 @@ class Simulator:
                 if u < rate and f not in d.skipped:
                     d.met.add(f)
         overdue = d.close_date < friday
-        if not d.stale_close and d.close_date < friday + 7 * DAY and r[3] < (
-            0.85 if d.pusher or overdue else 0.5
+        if (
+            not d.stale_close
+            and d.close_date < friday + 7 * DAY
+            and r[3] < (0.85 if d.pusher or overdue else 0.5)
         ):
             days = int(14 + r[4] * (21 if d.pusher else 55))
             d.close_date = snap(max(d.close_date, friday) + DAY * days, r[4] < 0.4)
@@ -289,8 +301,9 @@ class Simulator:
 
     def _migrate(self, deals: list[Deal], week: Week) -> None:
         candidates = [d for d in deals if d.outcome is None and d.created < week.monday]
-        chosen = self.rng.choice(len(candidates), size=min(len(candidates),
-                                 int(self.rng.integers(8, 13))), replace=False)
+        chosen = self.rng.choice(
+            len(candidates), size=min(len(candidates), int(self.rng.integers(8, 13))), replace=False
+        )
         for index in sorted(int(i) for i in chosen):
             deal = candidates[index]
             new_id = str(make_ids("cn_new", self.rng, np.array([deal.seq]), week.year)[0])
@@ -300,40 +313,56 @@ class Simulator:
     def _frame(self, deals: Iterable[Deal], week: Week) -> pd.DataFrame:
         friday = week.friday
         keep_from = friday - CLOSED_DAYS_KEPT * DAY
-        rows = [d for d in deals if d.created <= friday
-                and (d.outcome is None or (d.closed_on is not None and d.closed_on >= keep_from))]
+        rows = [
+            d
+            for d in deals
+            if d.created <= friday
+            and (d.outcome is None or (d.closed_on is not None and d.closed_on >= keep_from))
+        ]
         p = self.p
         closed_key = {"won": p.won, "lost": p.lost}
         stage = [closed_key[d.outcome] if d.outcome else p.keys[d.stage] for d in rows]
-        prob = [1.0 if d.outcome == "won" else 0.0 if d.outcome else p.probability[d.stage]
-                for d in rows]
-        frame = pd.DataFrame({
-            "deal_id": [d.deal_id for d in rows],
-            "deal_name": [d.name for d in rows],
-            "account": [d.account for d in rows],
-            "team": self.spec.name,
-            "owner": [d.owner for d in rows],
-            "stage": stage,
-            "amount": np.array([d.amount for d in rows], dtype="float64"),
-            "currency": self.spec.currency,
-            "close_date": np.array([d.close_date for d in rows], dtype="M8[D]").astype("M8[m]"),
-            "created_date": np.array(
-                [np.datetime64(d.created, "m") + np.timedelta64(d.minute, "m") for d in rows],
-                dtype="M8[m]"),
-            "last_activity_date": np.array(
-                [np.datetime64(d.last_activity, "m")
-                 + np.timedelta64((d.minute * 7 + d.last_activity.toordinal()) % 600 + 480, "m")
-                 for d in rows], dtype="M8[m]"),
-            "next_step": [d.next_step for d in rows],
-            "probability": np.array(prob, dtype="float64"),
-            "_amount_style": np.array([d.amount_style for d in rows], dtype="int64"),
-            "_date_style": np.array([d.date_style for d in rows], dtype="int64"),
-            "_seq": np.array([d.seq for d in rows], dtype="int64"),
-            "_open_stage": [p.keys[d.stage] for d in rows],
-        })
+        prob = [
+            1.0 if d.outcome == "won" else 0.0 if d.outcome else p.probability[d.stage]
+            for d in rows
+        ]
+        frame = pd.DataFrame(
+            {
+                "deal_id": [d.deal_id for d in rows],
+                "deal_name": [d.name for d in rows],
+                "account": [d.account for d in rows],
+                "team": self.spec.name,
+                "owner": [d.owner for d in rows],
+                "stage": stage,
+                "amount": np.array([d.amount for d in rows], dtype="float64"),
+                "currency": self.spec.currency,
+                "close_date": np.array([d.close_date for d in rows], dtype="M8[D]").astype("M8[m]"),
+                "created_date": np.array(
+                    [np.datetime64(d.created, "m") + np.timedelta64(d.minute, "m") for d in rows],
+                    dtype="M8[m]",
+                ),
+                "last_activity_date": np.array(
+                    [
+                        np.datetime64(d.last_activity, "m")
+                        + np.timedelta64(
+                            (d.minute * 7 + d.last_activity.toordinal()) % 600 + 480, "m"
+                        )
+                        for d in rows
+                    ],
+                    dtype="M8[m]",
+                ),
+                "next_step": [d.next_step for d in rows],
+                "probability": np.array(prob, dtype="float64"),
+                "_amount_style": np.array([d.amount_style for d in rows], dtype="int64"),
+                "_date_style": np.array([d.date_style for d in rows], dtype="int64"),
+                "_seq": np.array([d.seq for d in rows], dtype="int64"),
+                "_open_stage": [p.keys[d.stage] for d in rows],
+            }
+        )
         frame["forecast_category"] = forecast(frame["stage"], frame["probability"], p)
-        progress = np.array([1.0 if d.outcome == "won" else d.stage / max(len(p.keys) - 1, 1)
-                             for d in rows])
+        progress = np.array(
+            [1.0 if d.outcome == "won" else d.stage / max(len(p.keys) - 1, 1) for d in rows]
+        )
         crit = p.criteria_fields
         for j, f in enumerate(EVIDENCE_FIELDS):
             if f in crit:

@@ -61,35 +61,88 @@ class TeamSpec:
 #: The four sample teams, in the order their files and rows are written.
 TEAMS: tuple[TeamSpec, ...] = (
     TeamSpec(
-        name="North", slug="north", manager="Karen Mitchell",
-        reps=("Emily Carter", "Marcus Reed", "Jordan Blake", "Sarah Johnson", "David Kim",
-              "Ashley Nguyen", "Chris Walker"),
-        column_map="salesforce_report", stage_model="salesforce", currency="USD", locale="us",
-        new_per_rep=1.25, early_new_per_rep=1.25, stock_per_rep=22, velocity=0.8,
-        amount_median=42_000, target_factor=1.1,
-        bottleneck_rep="Jordan Blake", bottleneck_stage="id_decision_makers",
+        name="North",
+        slug="north",
+        manager="Karen Mitchell",
+        reps=(
+            "Emily Carter",
+            "Marcus Reed",
+            "Jordan Blake",
+            "Sarah Johnson",
+            "David Kim",
+            "Ashley Nguyen",
+            "Chris Walker",
+        ),
+        column_map="salesforce_report",
+        stage_model="salesforce",
+        currency="USD",
+        locale="us",
+        new_per_rep=1.25,
+        early_new_per_rep=1.25,
+        stock_per_rep=22,
+        velocity=0.8,
+        amount_median=42_000,
+        target_factor=1.1,
+        bottleneck_rep="Jordan Blake",
+        bottleneck_stage="id_decision_makers",
     ),
     TeamSpec(
-        name="West", slug="west", manager="Daniel Ortiz",
+        name="West",
+        slug="west",
+        manager="Daniel Ortiz",
         reps=("Megan Brooks", "Tyler Hayes", "Olivia Ramirez", "Brandon Lee", "Rachel Foster"),
-        column_map="hubspot", stage_model="hubspot", currency="USD", locale="us",
-        new_per_rep=0.35, early_new_per_rep=3.0, stock_per_rep=50, velocity=0.4,
-        top_velocity=1.0, amount_median=24_000, target_factor=1.3,
+        column_map="hubspot",
+        stage_model="hubspot",
+        currency="USD",
+        locale="us",
+        new_per_rep=0.35,
+        early_new_per_rep=3.0,
+        stock_per_rep=50,
+        velocity=0.4,
+        top_velocity=1.0,
+        amount_median=24_000,
+        target_factor=1.3,
     ),
     TeamSpec(
-        name="华东", slug="huadong", manager="周建华",
+        name="华东",
+        slug="huadong",
+        manager="周建华",
         reps=("张伟", "王芳", "李强", "刘洋", "陈静", "赵磊"),
-        column_map="chinese_crm", stage_model="industrial_b2b", currency="CNY", locale="zh",
-        new_per_rep=1.1, early_new_per_rep=1.1, stock_per_rep=24, velocity=0.8,
-        amount_median=650_000, target_factor=0.85,
+        column_map="chinese_crm",
+        stage_model="industrial_b2b",
+        currency="CNY",
+        locale="zh",
+        new_per_rep=1.1,
+        early_new_per_rep=1.1,
+        stock_per_rep=24,
+        velocity=0.8,
+        amount_median=650_000,
+        target_factor=0.85,
     ),
     TeamSpec(
-        name="DACH", slug="dach", manager="Thomas Schneider",
-        reps=("Lukas Müller", "Anna Schmidt", "Jonas Weber", "Lea Fischer",
-              "Maximilian Wagner", "Sophie Becker", "Felix Hoffmann", "Julia Koch"),
-        column_map="dynamics", stage_model="generic_4", currency="EUR", locale="de",
-        new_per_rep=1.0, early_new_per_rep=1.0, stock_per_rep=19, velocity=0.7,
-        amount_median=58_000, target_factor=0.95,
+        name="DACH",
+        slug="dach",
+        manager="Thomas Schneider",
+        reps=(
+            "Lukas Müller",
+            "Anna Schmidt",
+            "Jonas Weber",
+            "Lea Fischer",
+            "Maximilian Wagner",
+            "Sophie Becker",
+            "Felix Hoffmann",
+            "Julia Koch",
+        ),
+        column_map="dynamics",
+        stage_model="generic_4",
+        currency="EUR",
+        locale="de",
+        new_per_rep=1.0,
+        early_new_per_rep=1.0,
+        stock_per_rep=19,
+        velocity=0.7,
+        amount_median=58_000,
+        target_factor=0.95,
     ),
 )
 # where the planted patterns sit (the bottleneck: TeamSpec.bottleneck_rep and _stage)
@@ -100,6 +153,7 @@ MIGRATION_WEEKS_BEFORE_LAST = 4  # 2026-W43 when the last week is 2026-W47
 
 
 # --- names -------------------------------------------------------------------------------
+
 
 def _listed(text: str) -> tuple[str, ...]:
     """The items of ``text``, separated by ", " (an item may hold spaces)."""
@@ -210,8 +264,13 @@ def all_accounts(locale: str) -> list[str]:
     """Every company name the pools can make, e.g. 上海恒通机械有限公司, Keller Logistik GmbH."""
     pool = POOLS[locale]
     if locale == "zh":
-        return [f"{city}{brand}{trade}{legal}" for city in pool["a"] for brand in pool["brand"]
-                for trade in pool["b"] for legal in pool["legal"]]
+        return [
+            f"{city}{brand}{trade}{legal}"
+            for city in pool["a"]
+            for brand in pool["brand"]
+            for trade in pool["b"]
+            for legal in pool["legal"]
+        ]
     return [f"{a} {b} {legal}" for a in pool["a"] for b in pool["b"] for legal in pool["legal"]]
 
 

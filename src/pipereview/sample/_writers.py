@@ -37,7 +37,7 @@ def write_csv(columns: Columns, path: Path, encoding: str) -> Path:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(list(columns))
         for start in range(0, rows, _CSV_CHUNK):  # chunks bound the memory of huge exports
-            chunk = [a[start:start + _CSV_CHUNK].tolist() for a in arrays]
+            chunk = [a[start : start + _CSV_CHUNK].tolist() for a in arrays]
             writer.writerows(zip(*chunk, strict=True))
     return path
 
@@ -56,8 +56,13 @@ def write_xlsx(columns: Columns, path: Path, stamp: datetime.datetime) -> None:
         sheet.append([None if v == "" else v for v in row])
     for index, values in enumerate(lists, start=1):
         first = next((v for v in values if v not in (None, "")), None)
-        fmt = ("DD.MM.YYYY" if isinstance(first, Date)
-               else "#,##0.00" if isinstance(first, float) else None)
+        fmt = (
+            "DD.MM.YYYY"
+            if isinstance(first, Date)
+            else "#,##0.00"
+            if isinstance(first, float)
+            else None
+        )
         if fmt:
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = fmt
@@ -72,11 +77,14 @@ def write_xlsx(columns: Columns, path: Path, stamp: datetime.datetime) -> None:
 def _rezip(data: bytes, path: Path) -> None:
     """Rewrite a zip with fixed entry dates and attributes, entries in a stable order."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         names = src.namelist()
         ordered = [n for n in names if n == "[Content_Types].xml"] + sorted(
-            n for n in names if n != "[Content_Types].xml")
+            n for n in names if n != "[Content_Types].xml"
+        )
         for name in ordered:
             info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
