@@ -3,8 +3,9 @@
 Every command prints a clear message and exits with status 1 on bad input (2 on a usage
 error); a Python traceback is shown only with ``--debug``. The commands live by stage of
 the flow: the store (``_store``), sample data (``_sample``), the week's changes
-(``_changes``), what people read (``_deliver``) and the registries (``_registries``); they
-are registered here, in the order ``pipereview --help`` lists them.
+(``_changes``), what people read (``_coach``, ``_serve`` and the weekly batch's
+``_deliver``) and the registries (``_registries``); they are registered here, in the order
+``pipereview --help`` lists them.
 
 >>> import typer
 >>> list(typer.main.get_command(app).commands)[:5]
@@ -15,9 +16,11 @@ from __future__ import annotations
 
 from pipereview.cli._base import app
 from pipereview.cli._changes import changes
-from pipereview.cli._deliver import coach, new_notebook, run, serve
+from pipereview.cli._coach import coach
+from pipereview.cli._deliver import new_notebook, run
 from pipereview.cli._registries import maps, models, registry
 from pipereview.cli._sample import demo, sample
+from pipereview.cli._serve import serve
 from pipereview.cli._store import ingest, verify, weeks
 
 __all__ = ["app", "main"]

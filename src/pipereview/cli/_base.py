@@ -33,8 +33,18 @@ from pipereview.core._errors import PipereviewError
 if TYPE_CHECKING:
     from pipereview.config import Config
 
-__all__ = ["RunState", "StoreOption", "app", "friendly", "print_table", "progress",
-           "run_config", "state"]
+__all__ = [
+    "RunState",
+    "StoreOption",
+    "TargetsOption",
+    "WeekOption",
+    "app",
+    "friendly",
+    "print_table",
+    "progress",
+    "run_config",
+    "state",
+]
 
 app = typer.Typer(
     name="pipereview",
@@ -68,8 +78,14 @@ state = RunState(out=Console(highlight=False), err=Console(stderr=True, highligh
 P = ParamSpec("P")
 R = TypeVar("R")
 
-StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="Snapshot store folder [default: $PIPEREVIEW_STORE or ./pipereview-data]")]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="Snapshot store folder [default: $PIPEREVIEW_STORE or ./pipereview-data]"
+    ),
+]
+WeekOption = Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")]
+TargetsOption = Annotated[Path | None, typer.Option(help="Targets file (CSV/XLSX).")]
 
 
 def friendly(func: Callable[P, R]) -> Callable[P, R]:
@@ -104,8 +120,14 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str,
-                  lineno: int, file: Any = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     """Print pipereview's own warnings (a damaged week set aside) as a line on stderr,
     once per run; others as Python shows them."""
     from pipereview.core._errors import StoreWarning
@@ -133,13 +155,24 @@ def _print_error(exc: PipereviewError) -> None:
 
 @app.callback()
 def _main(
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Show Python tracebacks on errors.")] = False,
-    config: Annotated[Path | None, typer.Option(
-        "--config", envvar="PIPEREVIEW_CONFIG",
-        help="Configuration file (YAML): language, stage model, template folders, sheet charts, thresholds; see docs/start-analysts.md.")] = None,
-    templates: Annotated[list[Path] | None, typer.Option(
-        "--templates", help="Your templates folder (column_maps/, stage_models/, coaching/): overrides the shipped ones of the same name. Repeatable.")] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show Python tracebacks on errors.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            envvar="PIPEREVIEW_CONFIG",
+            help="Configuration file (YAML): language, stage model, template folders, sheet charts, thresholds; see docs/start-analysts.md.",
+        ),
+    ] = None,
+    templates: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--templates",
+            help="Your templates folder (column_maps/, stage_models/, coaching/): overrides the shipped ones of the same name. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     state.debug = debug
     # made per run, so the terminal width is current; piped output gets room for tables
@@ -175,8 +208,14 @@ def run_config() -> Config:
 
 def progress() -> Progress:
     """A progress bar on stderr, gone when done."""
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=state.err, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=state.err,
+        transient=True,
+    )
 
 
 def print_table(frame: Any, title: str) -> None:

@@ -7,20 +7,19 @@ counted by how it moved, and the deals whose claimed stage lacks the evidence.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.table import Table
 from rich.text import Text
 
-from pipereview.cli._base import StoreOption, friendly, print_table, state
+from pipereview.cli._base import StoreOption, WeekOption, friendly, print_table, state
 
 __all__ = ["movement_label", "print_changes"]  # the command is reached through pipereview.cli.app
 
 
 @friendly
 def changes(
-    week: Annotated[str | None, typer.Option(help="ISO week [default: the latest stored].")] = None,
+    week: WeekOption = None,
     store: StoreOption = None,
 ) -> None:
     """What changed in each team's pipeline since the week before: every deal counted by how
@@ -51,17 +50,38 @@ def print_changes(store: Any, week: str) -> None:
     gaps = process_gaps(snapshot)
     summary["inflated"] = summary["team"].map(_inflated_cells(gaps)).fillna("0")
     summary["currency"] = [currency_code(c) for c in summary["currency"]]
-    shown = summary[["team", "currency", "open_deals", "open_amount", "new_deals",
-                     "won_amount", "lost_amount", "net_change", "inflated"]].copy()
+    shown = summary[
+        [
+            "team",
+            "currency",
+            "open_deals",
+            "open_amount",
+            "new_deals",
+            "won_amount",
+            "lost_amount",
+            "net_change",
+            "inflated",
+        ]
+    ].copy()
     shown["net_change"] = [f"{v:+,.0f}" if round(v) else "0" for v in shown["net_change"]]
     # new deals as every section counts them (pipereview.diagnostics._figures); unknown in a first week
     shown["new_deals"] = ["—" if pd.isna(v) else f"{int(v):,}" for v in shown["new_deals"]]
-    shown = shown.rename(columns={"currency": "cur.", "open_deals": "open", "open_amount":
-                                  "open amount", "new_deals": "new deals",
-                                  "won_amount": "won amount", "lost_amount":
-                                  "lost amount", "net_change": "net change"})
-    print_table(shown, f"Changes in {week} against the week before "
-                       "(inflated: open deals whose stage lacks the evidence)")
+    shown = shown.rename(
+        columns={
+            "currency": "cur.",
+            "open_deals": "open",
+            "open_amount": "open amount",
+            "new_deals": "new deals",
+            "won_amount": "won amount",
+            "lost_amount": "lost amount",
+            "net_change": "net change",
+        }
+    )
+    print_table(
+        shown,
+        f"Changes in {week} against the week before "
+        "(inflated: open deals whose stage lacks the evidence)",
+    )
     opened = snapshot[open_mask(snapshot)]
     for team, deals in opened.groupby("team", sort=True):
         for note in not_checked_notes(deals, "en", ("stage_inflation",)):
@@ -92,8 +112,10 @@ def _movement_table(summary: Any) -> Table:
     counts of :func:`~pipereview.diagnostics._changes.change_summary` (the API's own)."""
     from pipereview.diagnostics._changes import SUMMARY_CATEGORIES
 
-    table = Table("deals", title="How each deal moved (each deal counted once, under the "
-                                 "first line that applies)")
+    table = Table(
+        "deals",
+        title="How each deal moved (each deal counted once, under the first line that applies)",
+    )
     for row in summary.itertuples(index=False):  # names from the export: never markup
         table.add_column(Text(f"{row.team} {row.currency}".strip()), justify="right")
     for category in SUMMARY_CATEGORIES:

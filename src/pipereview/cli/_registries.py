@@ -29,14 +29,17 @@ def maps() -> None:
     table = Table("name", "label", "stage model", "dates", "from", title="Column maps")
     for name in column_maps.names():
         cmap = load_column_map(name)
-        table.add_row(name, cmap.label, cmap.stage_model, cmap.date_format,
-                      column_maps.source(name))
+        table.add_row(
+            name, cmap.label, cmap.stage_model, cmap.date_format, column_maps.source(name)
+        )
     state.out.print(table)
 
 
 @friendly
 def models(
-    show: Annotated[str | None, typer.Option(help="Show the stages of this model (name or YAML file).")] = None,
+    show: Annotated[
+        str | None, typer.Option(help="Show the stages of this model (name or YAML file).")
+    ] = None,
 ) -> None:
     """List the stage models (shipped, from plug-ins and from --templates folders), or show
     one model's stages."""
@@ -46,18 +49,33 @@ def models(
         table = Table("name", "label", "stages", "from", title="Stage models")
         for name in stage_models.names():
             model = load_stage_model(name)
-            table.add_row(name, model.label.get("en", name),
-                          " → ".join(s.label_in("en") for s in model.stages),
-                          stage_models.source(name))
+            table.add_row(
+                name,
+                model.label.get("en", name),
+                " → ".join(s.label_in("en") for s in model.stages),
+                stage_models.source(name),
+            )
         state.out.print(table)
         return
     model = load_stage_model(show)
-    table = Table("key", "zh", "en", "probability", "typical days", "exit criteria",
-                  title=model.label.get("en", model.name))
+    table = Table(
+        "key",
+        "zh",
+        "en",
+        "probability",
+        "typical days",
+        "exit criteria",
+        title=model.label.get("en", model.name),
+    )
     for stage in model.stages:
-        table.add_row(stage.key, stage.label.get("zh", ""), stage.label.get("en", ""),
-                      f"{stage.probability:.0%}", str(stage.typical_days or ""),
-                      ", ".join(c.field for c in stage.exit_criteria))
+        table.add_row(
+            stage.key,
+            stage.label.get("zh", ""),
+            stage.label.get("en", ""),
+            f"{stage.probability:.0%}",
+            str(stage.typical_days or ""),
+            ", ".join(c.field for c in stage.exit_criteria),
+        )
     state.out.print(table)
 
 
@@ -71,8 +89,13 @@ def registry() -> None:
     from pipereview.ingest._columnmaps import column_maps
 
     table = Table("registry", "name", "from", title="Registries")
-    for kind, reg in (("column_maps", column_maps), ("stage_models", stage_models),
-                      ("rules", coaching_rules), ("charts", charts), ("templates", template_folders)):
+    for kind, reg in (
+        ("column_maps", column_maps),
+        ("stage_models", stage_models),
+        ("rules", coaching_rules),
+        ("charts", charts),
+        ("templates", template_folders),
+    ):
         for name in reg.names():
             table.add_row(f"{kind} ({reg.group})", name, reg.source(name))
     state.out.print(table)

@@ -25,9 +25,18 @@ __all__: list[str] = []  # the commands are reached through pipereview.cli.app
 
 @friendly
 def sample(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the sample set to.")] = Path("data/samples"),
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes identical files.")] = 2026,
-    large: Annotated[int | None, typer.Option(help="Instead, write one export of this many deals (for benchmarks) to --out.")] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder to write the sample set to.")
+    ] = Path("data/samples"),
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed writes identical files.")
+    ] = 2026,
+    large: Annotated[
+        int | None,
+        typer.Option(
+            help="Instead, write one export of this many deals (for benchmarks) to --out."
+        ),
+    ] = None,
 ) -> None:
     """Write deterministic sample CRM exports (4 teams, 12 weeks) or one large export."""
     from pipereview.sample import generate_large_export, generate_samples
@@ -38,15 +47,25 @@ def sample(
         return
     with progress() as bar:
         task = bar.add_task("writing exports", total=None)
-        summary = generate_samples(out_dir, seed=seed, progress=lambda done, total: bar.update(
-            task, completed=done, total=total))
+        summary = generate_samples(
+            out_dir,
+            seed=seed,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
     state.out.print(f"wrote {len(summary.paths)} files to {out_dir}")
 
 
 @friendly
 def demo(
-    samples: Annotated[Path | None, typer.Option(help="Sample set to run on (as `pipereview sample` writes it) [default: write one to OUT/samples].")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where the results go.")] = Path("demo-output"),
+    samples: Annotated[
+        Path | None,
+        typer.Option(
+            help="Sample set to run on (as `pipereview sample` writes it) [default: write one to OUT/samples]."
+        ),
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the results go.")] = Path(
+        "demo-output"
+    ),
 ) -> None:
     """Run the weekly job on the sample data and print where the results are."""
     from pipereview.history._intake import ingest_folder
@@ -57,16 +76,26 @@ def demo(
         samples = out_dir / "samples"
         with progress() as bar:
             task = bar.add_task("writing the sample set", total=None)
-            summary = generate_samples(samples, progress=lambda done, total: bar.update(
-                task, completed=done, total=total))
-        state.out.print(f"Wrote the sample set ({len(summary.paths)} files) to {samples.resolve()}.")
+            summary = generate_samples(
+                samples, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
+        state.out.print(
+            f"Wrote the sample set ({len(summary.paths)} files) to {samples.resolve()}."
+        )
     elif not (samples / "exports").is_dir():
-        raise InputError(f"{samples} holds no sample set (no exports/ folder)", file=samples,
-                         hint="leave out --samples to write one, or run: pipereview sample "
-                         f"--out {samples}")
+        raise InputError(
+            f"{samples} holds no sample set (no exports/ folder)",
+            file=samples,
+            hint=f"leave out --samples to write one, or run: pipereview sample --out {samples}",
+        )
 
-    results = ingest_folder(samples / "exports", store=out_dir / "store", replace=True,
-                            progress=progress, limits=run_config().limits)
+    results = ingest_folder(
+        samples / "exports",
+        store=out_dir / "store",
+        replace=True,
+        progress=progress,
+        limits=run_config().limits,
+    )
     from pipereview.history._store import SnapshotStore
 
     store = SnapshotStore(out_dir / "store")
@@ -77,17 +106,26 @@ def demo(
 
     targets = samples / "targets.csv"
     with progress() as bar:
-        task = bar.add_task(f"{results[-1].week}: review notebooks",
-                            total=len(store.info(results[-1].week)["teams"]))
-        batch = run_batch(results[-1].week, store=out_dir / "store",
-                          out_dir=out_dir / "reports",
-                          targets=targets if targets.exists() else None,
-                          progress=lambda _: bar.update(task, advance=1))
+        task = bar.add_task(
+            f"{results[-1].week}: review notebooks",
+            total=len(store.info(results[-1].week)["teams"]),
+        )
+        batch = run_batch(
+            results[-1].week,
+            store=out_dir / "store",
+            out_dir=out_dir / "reports",
+            targets=targets if targets.exists() else None,
+            progress=lambda _: bar.update(task, advance=1),
+        )
     failed = [t.team for t in batch.teams if t.status != "ok"]
-    state.out.print(f"Review pack for {batch.week}: {len(batch.teams) - len(failed)} of "
-                    f"{len(batch.teams)} teams ok. Open {batch.index.resolve()}")
+    state.out.print(
+        f"Review pack for {batch.week}: {len(batch.teams) - len(failed)} of "
+        f"{len(batch.teams)} teams ok. Open {batch.index.resolve()}"
+    )
     if failed:
         raise typer.Exit(1)
-    state.out.print(f"Next: `pipereview weeks --store {out_dir / 'store'}` lists what it holds; "
-                    f"`pipereview changes --week {results[-1].week} --store {out_dir / 'store'}` "
-                    "shows the week's changes.")
+    state.out.print(
+        f"Next: `pipereview weeks --store {out_dir / 'store'}` lists what it holds; "
+        f"`pipereview changes --week {results[-1].week} --store {out_dir / 'store'}` "
+        "shows the week's changes."
+    )

@@ -21,20 +21,58 @@ from pipereview.cli._base import StoreOption, friendly, print_table, progress, r
 
 __all__: list[str] = []  # the commands are reached through pipereview.cli.app
 
+CrmOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Column map to use instead of detecting one: shipped, from a plug-in or a --templates folder (see `pipereview maps`)."
+    ),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Stage model name or YAML file [default: the column map's, or the one model that knows every stage name in the export]."
+    ),
+]
+ReplaceOption = Annotated[
+    bool,
+    typer.Option(
+        help="Overwrite the week if it is already stored (with --add: replace only the export's teams)."
+    ),
+]
+AddOption = Annotated[
+    bool,
+    typer.Option(
+        "--add",
+        help="Add the export's teams to the week if it is already stored (a team the week holds is refused unless --replace).",
+    ),
+]
+KeepGoingOption = Annotated[
+    bool,
+    typer.Option(
+        help="Store the good rows even when some rows are rejected (they stay in the quarantine file)."
+    ),
+]
+
 
 @friendly
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Export files (CSV, XLSX, Parquet) of one week.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Export files (CSV, XLSX, Parquet) of one week.")
+    ],
     week: Annotated[str, typer.Option(help="ISO week of the exports, e.g. 2026-W47.")],
-    crm: Annotated[str | None, typer.Option(help="Column map to use instead of detecting one: shipped, from a plug-in or a --templates folder (see `pipereview maps`).")] = None,
-    map_file: Annotated[Path | None, typer.Option("--map", help="Your own column map (YAML).")] = None,
-    model: Annotated[str | None, typer.Option(help="Stage model name or YAML file [default: the column map's, or the one model that knows every stage name in the export].")] = None,
-    team: Annotated[str | None, typer.Option(help="Team name for exports without a team column.")] = None,
+    crm: CrmOption = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="Your own column map (YAML).")
+    ] = None,
+    model: ModelOption = None,
+    team: Annotated[
+        str | None, typer.Option(help="Team name for exports without a team column.")
+    ] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding [default: detected].")] = None,
     store: StoreOption = None,
-    replace: Annotated[bool, typer.Option(help="Overwrite the week if it is already stored (with --add: replace only the export's teams).")] = False,
-    add: Annotated[bool, typer.Option("--add", help="Add the export's teams to the week if it is already stored (a team the week holds is refused unless --replace).")] = False,
-    keep_going: Annotated[bool, typer.Option(help="Store the good rows even when some rows are rejected (they stay in the quarantine file).")] = False,
+    replace: ReplaceOption = False,
+    add: AddOption = False,
+    keep_going: KeepGoingOption = False,
 ) -> None:
     """Validate CRM exports and store them as one week's snapshot."""
     from pipereview.history._intake import ingest_week
@@ -45,16 +83,29 @@ def ingest(
 
     # --crm is a name only, looked up in the registry; a file of your own goes to --map
     chosen_map = map_file or (column_maps.get(crm) if crm else None)
-    outcome = ingest_week(files, week=week, column_map=chosen_map, stage_model=model,
-                          team=team, encoding=encoding, store=store, replace=replace,
-                          add=add, keep_going=keep_going, progress=progress,
-                          limits=run_config().limits)
+    outcome = ingest_week(
+        files,
+        week=week,
+        column_map=chosen_map,
+        stage_model=model,
+        team=team,
+        encoding=encoding,
+        store=store,
+        replace=replace,
+        add=add,
+        keep_going=keep_going,
+        progress=progress,
+        limits=run_config().limits,
+    )
     for report in outcome.reports:
         state.out.print(report.summary(), markup=False, soft_wrap=True)
     for path in outcome.quarantine_files:
         state.out.print(f"quarantine: {path}", markup=False, soft_wrap=True)
-    state.out.print(f"[green]stored[/] {outcome.week}: {outcome.rows} deals in {len(outcome.teams)} "
-                    f"team(s) -> {escape(str(outcome.path))}", soft_wrap=True)
+    state.out.print(
+        f"[green]stored[/] {outcome.week}: {outcome.rows} deals in {len(outcome.teams)} "
+        f"team(s) -> {escape(str(outcome.path))}",
+        soft_wrap=True,
+    )
 
 
 @friendly
@@ -65,15 +116,22 @@ def weeks(store: StoreOption = None) -> None:
     snapshot_store = SnapshotStore(store)
     summary = snapshot_store.summary()
     if summary.empty:
-        state.out.print(f"The store {snapshot_store.root} holds no weeks yet. "
-                        "Add one with `pipereview ingest FILE --week 2026-W47`.")
+        state.out.print(
+            f"The store {snapshot_store.root} holds no weeks yet. "
+            "Add one with `pipereview ingest FILE --week 2026-W47`."
+        )
         return
     print_table(summary, f"Stored weeks in {snapshot_store.root}")
 
 
 @friendly
 def verify(
-    repair: Annotated[bool, typer.Option(help="Under the store's lock: remove the leftovers of interrupted writes, move damaged or foreign week files to the store's damaged/ folder, and record the stage models in weeks stored before weeks recorded them.")] = False,
+    repair: Annotated[
+        bool,
+        typer.Option(
+            help="Under the store's lock: remove the leftovers of interrupted writes, move damaged or foreign week files to the store's damaged/ folder, and record the stage models in weeks stored before weeks recorded them."
+        ),
+    ] = False,
     store: StoreOption = None,
 ) -> None:
     """Check the whole store: every week readable, its checksum matching, its rows valid;
@@ -94,7 +152,10 @@ def verify(
         state.out.print(label, end="")
         state.out.print(f"{finding.path}: {finding.what}", markup=False, soft_wrap=True)
         state.out.print(f"  fix: {finding.fix}", markup=False, soft_wrap=True)
-    state.out.print(f"{snapshot_store.root}: {len(check.weeks)} week(s) intact, "
-                    f"{len(check.problems)} problem(s).", markup=False)
+    state.out.print(
+        f"{snapshot_store.root}: {len(check.weeks)} week(s) intact, "
+        f"{len(check.problems)} problem(s).",
+        markup=False,
+    )
     if not check.ok:
         raise typer.Exit(1)
