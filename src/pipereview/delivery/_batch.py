@@ -17,8 +17,8 @@ died``, ``worker lost``, ``disk full``, ``incomplete``) and an ``error`` saying 
 where. Limits: ``timeout`` per cell, ``team_timeout`` per team (wall clock; the team's
 kernel is then killed with everything it started).
 
-Planning and records (folder names, fingerprints, resume, manifest, index page) are
-:mod:`pipereview.delivery._batchplan`'s; here the teams run.
+Planning and records (the inputs checked, folder names, fingerprints, resume, manifest,
+index page) are :mod:`pipereview.delivery._batchplan`'s; here the teams run.
 
 >>> default_notebook().name
 'weekly_review.ipynb'
@@ -38,15 +38,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pipereview.config import portable_config, write_config
-from pipereview.core._errors import InputError, PipereviewError
-from pipereview.core._languages import check_language
-from pipereview.core._staging import sibling, staged_folder, team_folders
+from pipereview.config import write_config
+from pipereview.core._errors import PipereviewError
+from pipereview.core._staging import sibling, staged_folder
 from pipereview.core._weeks import Week
 from pipereview.delivery._batchplan import (
+    BatchPlan,
     batch_manifest,
     fingerprint,
     index_html,
+    plan_batch,
     resumed_runs,
 )
 from pipereview.delivery._kernels import KernelPool
@@ -92,8 +93,9 @@ class BatchResult:
         return self.folder / "manifest.json"
 
 
-def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
-             ) -> Iterator[TeamRun]:
+def _execute(
+    tasks: Sequence[Task], workers: int | None, scheduler: str | None
+) -> Iterator[TeamRun]:
     """Each task's :class:`TeamRun` as it finishes: local threads (each drives a kernel
     process), or the workers of a Dask distributed cluster. A task whose execution fails
     outside the notebook (a lost worker) is a failed team, never an exception that would
@@ -105,9 +107,10 @@ def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
 
         batch = secrets.token_hex(4)  # keys of two batches on one cluster never meet
         with Client(scheduler) as client:  # type: ignore[no-untyped-call]
-            remote = {client.submit(run_team, *task, pure=False,
-                                    key=f"pipereview-{batch}-team-{i}"): task
-                      for i, task in enumerate(tasks)}
+            remote = {
+                client.submit(run_team, *task, pure=False, key=f"pipereview-{batch}-team-{i}"): task
+                for i, task in enumerate(tasks)
+            }
             for future in dask_completed(list(remote)):  # type: ignore[no-untyped-call]
                 try:
                     run = future.result()
@@ -123,8 +126,7 @@ def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
     kernels = KernelPool(len(tasks), ahead=parallel)
     try:
         with ThreadPoolExecutor(max_workers=parallel) as pool:
-            local = {pool.submit(run_team, *task, kernels=kernels.take): task
-                     for task in tasks}
+            local = {pool.submit(run_team, *task, kernels=kernels.take): task for task in tasks}
             for done in as_completed(local):
                 try:
                     yield done.result()
@@ -134,45 +136,108 @@ def _execute(tasks: Sequence[Task], workers: int | None, scheduler: str | None
         kernels.close()
 
 
-def _run_week(staging: Path, work: Path, final: Path, store: Any, as_of: Week,
-              chosen: Sequence[str], folders: dict[str, str], notebook: Path,
-              targets: Path | None, lang: str, stage_model: str | None,
-              settings: dict[str, Any] | None, *, resume: bool, timeout: int,
-              team_timeout: float | None, workers: int | None, scheduler: str | None,
-              progress: Callable[[TeamRun], None] | None) -> list[TeamRun]:
+def _write_week(
+    final: Path,
+    plan: BatchPlan,
+    *,
+    resume: bool,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Callable[[TeamRun], None] | None,
+) -> list[TeamRun]:
+    """Every team's run, the index page and the manifest, built in a staging folder that
+    replaces ``final`` once complete; a week that cannot be written (a full disk) is a
+    :class:`~pipereview.core._errors.PipereviewError`, with ``final`` left as it was."""
+    work = sibling(final, "work")  # the whole company's history: never inside the pack
+    try:
+        with staged_folder(final) as staging:
+            runs = _run_week(
+                staging,
+                work,
+                final,
+                plan,
+                resume=resume,
+                workers=workers,
+                scheduler=scheduler,
+                progress=progress,
+            )
+            inputs: dict[str, Any] = plan.store.info(str(plan.as_of))
+            manifest = batch_manifest(
+                plan.as_of,
+                plan.lang,
+                plan.notebook,
+                inputs,
+                plan.targets,
+                plan.config,
+                plan.settings,
+                plan.timeout,
+                plan.team_timeout,
+                runs,
+            )
+            write_text_file(
+                staging / "index.html", index_html(str(plan.as_of), runs, inputs, plan.lang)
+            )
+            write_text_file(
+                staging / "manifest.json",  # last: a manifest means the week is whole
+                json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+            )
+    except OSError as exc:
+        full = "the disk is full: " if exc.errno == errno.ENOSPC else ""
+        raise PipereviewError(
+            f"the reports of {plan.as_of} were not written ({full}{exc}); {final} is as it was",
+            hint=f"free space under {final.parent} and run again; --resume keeps the teams that "
+            "were ok in the last complete run",
+        ) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return runs
+
+
+def _run_week(
+    staging: Path,
+    work: Path,
+    final: Path,
+    plan: BatchPlan,
+    *,
+    resume: bool,
+    workers: int | None,
+    scheduler: str | None,
+    progress: Callable[[TeamRun], None] | None,
+) -> list[TeamRun]:
     """Every chosen team's run into ``staging``: last run's ok teams kept with ``resume``,
     the others executed on the keyed history, written once into ``work`` (a private
     folder beside the pack, removed by the caller: it holds every team's deals)."""
     from pipereview.history._trail import load_history
 
     shared_config = staging / "_shared" / "config.yaml"
-    if settings is not None:
+    if plan.settings is not None:
         shared_config.parent.mkdir()
-        write_config(settings, shared_config)
-    inputs_hash = fingerprint(store, as_of, notebook, targets, lang, stage_model, settings)
-    runs = resumed_runs(final, staging, chosen, inputs_hash) if resume else []
+        write_config(plan.settings, shared_config)
+    inputs_hash = fingerprint(
+        plan.store,
+        plan.as_of,
+        plan.notebook,
+        plan.targets,
+        plan.lang,
+        plan.stage_model,
+        plan.settings,
+    )
+    runs = resumed_runs(final, staging, plan.teams, inputs_hash) if resume else []
     done = {r.team for r in runs}
     for run in runs:
         if progress:
             progress(run)
-    remaining = [team for team in chosen if team not in done]
+    remaining = [team for team in plan.teams if team not in done]
     history_path = work / "history.parquet"
     if remaining:  # keyed once for every team; nothing to key when every team is resumed
         work.mkdir()
-        history = load_history(store, last=as_of)  # its definitions go into the file too
+        history = load_history(plan.store, last=plan.as_of)  # its definitions go into the file too
         history.to_parquet(history_path, index=False)
         del history  # the teams read the file: the batch's copy would only hold memory
         if not scheduler:
             notebook_exporter()  # built once, before the teams start, not inside one team's time
-    tasks = [(notebook.resolve(), team, staging / folders[team],
-              {"team": team, "week": str(as_of), "lang": lang, "store": "", "exports": "",
-               "history_path": str(history_path.resolve()),
-               "targets": str(targets) if targets else "",
-               "out_dir": str((staging / folders[team]).resolve()),
-               "stage_model": stage_model or "",
-               "config": str(shared_config.resolve()) if settings is not None else ""},
-              timeout, team_timeout)
-             for team in remaining]
+    config = shared_config if plan.settings is not None else None
+    tasks = [_task(plan, team, staging, history_path, config) for team in remaining]
     for finished in _execute(tasks, workers, scheduler):
         run = replace(finished, fingerprint=inputs_hash)
         runs.append(run)
@@ -181,14 +246,47 @@ def _run_week(staging: Path, work: Path, final: Path, store: Any, as_of: Week,
     return sorted(runs, key=lambda r: r.team)
 
 
-def run_batch(week: str | Week, *, store: str | Path | None = None,
-              out_dir: str | Path = "reports", teams: Sequence[str] | None = None,
-              notebook: str | Path | None = None, workers: int | None = None,
-              lang: str = "en", targets: str | Path | None = None, timeout: int = 600,
-              progress: Callable[[TeamRun], None] | None = None, resume: bool = False,
-              scheduler: str | None = None, stage_model: str | None = None,
-              team_timeout: float | None = None, config: str | Path | None = None,
-              templates: Sequence[str | Path] = ()) -> BatchResult:
+def _task(
+    plan: BatchPlan, team: str, staging: Path, history_path: Path, shared_config: Path | None
+) -> Task:
+    """One team's execution: the notebook, the team's folder in ``staging``, the
+    notebook's parameters (the keyed history at ``history_path``, the ``shared_config``
+    when there is one) and the limits."""
+    folder = staging / plan.folders[team]
+    parameters = {
+        "team": team,
+        "week": str(plan.as_of),
+        "lang": plan.lang,
+        "store": "",
+        "exports": "",
+        "history_path": str(history_path.resolve()),
+        "targets": str(plan.targets) if plan.targets else "",
+        "out_dir": str(folder.resolve()),
+        "stage_model": plan.stage_model or "",
+        "config": str(shared_config.resolve()) if shared_config else "",
+    }
+    return (plan.notebook.resolve(), team, folder, parameters, plan.timeout, plan.team_timeout)
+
+
+def run_batch(
+    week: str | Week,
+    *,
+    store: str | Path | None = None,
+    out_dir: str | Path = "reports",
+    teams: Sequence[str] | None = None,
+    notebook: str | Path | None = None,
+    workers: int | None = None,
+    lang: str = "en",
+    targets: str | Path | None = None,
+    timeout: int = 600,
+    progress: Callable[[TeamRun], None] | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    stage_model: str | None = None,
+    team_timeout: float | None = None,
+    config: str | Path | None = None,
+    templates: Sequence[str | Path] = (),
+) -> BatchResult:
     """Run the review notebook for every team of ``week`` (or ``teams``) and write the
     week's pack under ``out_dir/<week>`` (layout in the module docstring).
 
@@ -212,64 +310,23 @@ def run_batch(week: str | Week, *, store: str | Path | None = None,
     :class:`~pipereview.core._errors.PipereviewError` is raised and last run's folder is left
     as it was.
     """
-    from pipereview.history._store import SnapshotStore
-
-    as_of = Week.parse(str(week))
-    check_language(lang)
-    snapshot_store = SnapshotStore(store)
-    chosen = _chosen_teams(snapshot_store, as_of, teams)
-    folders = team_folders(chosen, reserved=("_shared", "index.html", "manifest.json"))
-    notebook_path = Path(notebook) if notebook else default_notebook()
-    _check_limits(notebook_path, team_timeout)
-    target_path = Path(targets).resolve() if targets else None
-    settings = portable_config(config, templates)  # a wrong file is refused before any work
+    plan = plan_batch(
+        week,
+        store,
+        teams,
+        Path(notebook) if notebook else default_notebook(),
+        lang,
+        targets,
+        stage_model,
+        config,
+        templates,
+        timeout,
+        team_timeout,
+    )
     # absolute from the start: the teams' threads must not depend on the process's folder,
     # which a library running in another thread may change for a moment
-    root = Path(out_dir).absolute()
-    final = root / str(as_of)
-    work = sibling(final, "work")  # the whole company's history: never inside the pack
-    try:
-        with staged_folder(final) as staging:
-            runs = _run_week(staging, work, final, snapshot_store, as_of, chosen, folders,
-                             notebook_path, target_path, lang, stage_model, settings,
-                             resume=resume, timeout=timeout, team_timeout=team_timeout,
-                             workers=workers, scheduler=scheduler, progress=progress)
-            inputs: dict[str, Any] = snapshot_store.info(str(as_of))
-            manifest = batch_manifest(as_of, lang, notebook_path, inputs, target_path, config,
-                                      settings, timeout, team_timeout, runs)
-            write_text_file(staging / "index.html", index_html(str(as_of), runs, inputs, lang))
-            write_text_file(staging / "manifest.json",  # last: a manifest means the week is whole
-                            json.dumps(manifest, ensure_ascii=False, indent=2, default=str))
-    except OSError as exc:
-        full = "the disk is full: " if exc.errno == errno.ENOSPC else ""
-        raise PipereviewError(
-            f"the reports of {as_of} were not written ({full}{exc}); {final} is as it was",
-            hint=f"free space under {root} and run again; --resume keeps the teams that were "
-                 "ok in the last complete run") from exc
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return BatchResult(week=str(as_of), folder=final, teams=tuple(runs))
-
-
-def _chosen_teams(store: Any, as_of: Week, teams: Sequence[str] | None) -> list[str]:
-    """``teams`` (sorted, each once), or every team of the week; a team the week does not
-    hold is refused by name."""
-    stored = store.read(str(as_of))
-    available = sorted(stored["team"].astype("str").unique())
-    chosen = sorted(set(teams)) if teams else available
-    missing = [t for t in chosen if t not in available]
-    if missing:
-        raise InputError(f"no team {', '.join(missing)} in {as_of}; teams: "
-                         f"{', '.join(available)}", hint="give team names as the store has them")
-    return chosen
-
-
-def _check_limits(notebook: Path, team_timeout: float | None) -> None:
-    """Refuse a notebook that is not there and a team limit that is no time."""
-    if not notebook.exists():
-        raise InputError(f"notebook {notebook} not found", file=notebook,
-                         hint="give --notebook an existing .ipynb file, or leave it out to run "
-                              "the weekly review that ships with pipereview")
-    if team_timeout is not None and team_timeout <= 0:
-        raise InputError(f"team_timeout must be a number of seconds > 0, got {team_timeout}",
-                         hint="e.g. --team-timeout 900, or leave it out for no limit per team")
+    final = Path(out_dir).absolute() / str(plan.as_of)
+    runs = _write_week(
+        final, plan, resume=resume, workers=workers, scheduler=scheduler, progress=progress
+    )
+    return BatchResult(week=str(plan.as_of), folder=final, teams=tuple(runs))

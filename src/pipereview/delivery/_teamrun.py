@@ -36,8 +36,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 EXPECTED = ("review.ipynb", "review.html", "headline.json")
 
 
-_REMOTE = re.compile(r"""<(script|link)\b[^>]*\b(?:src|href)=["']https?://[^>]*>(?:\s*</script>)?""",
-                     re.IGNORECASE)
+_REMOTE = re.compile(
+    r"""<(script|link)\b[^>]*\b(?:src|href)=["']https?://[^>]*>(?:\s*</script>)?""", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,11 @@ def notebook_exporter() -> Any:
         if not _EXPORTERS:
             from nbconvert import HTMLExporter
 
-            _EXPORTERS.append(HTMLExporter(  # type: ignore[no-untyped-call]
-                exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True))
+            _EXPORTERS.append(
+                HTMLExporter(  # type: ignore[no-untyped-call]
+                    exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+                )
+            )
         return _EXPORTERS[0]
 
 
@@ -120,8 +124,11 @@ def _running_cell(executed: Path) -> int | None:
         cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    started = [i for i, cell in enumerate(cells)
-               if cell.get("metadata", {}).get("papermill", {}).get("start_time")]
+    started = [
+        i
+        for i, cell in enumerate(cells)
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
     return started[-1] + 1 if started else None
 
 
@@ -169,14 +176,22 @@ def lost_run(task: Task, error: BaseException, started: float) -> TeamRun:
     cluster went away, or a fault outside the notebook)."""
     killed = type(error).__name__ == "KilledWorker"
     tried = re.search(r"on (\d+) different workers", str(error))
-    message = (f"worker lost: every Dask worker that ran this team died while running it "
-               f"({tried.group(1) if tried else 'several'} tried; the cluster's "
-               f"distributed.scheduler.allowed-failures)" if killed
-               else _error_summary(error))
-    return TeamRun(team=task[1], folder=task[2].name, status="failed",
-                   duration_s=round(time.perf_counter() - started, 2),
-                   attempts=int(tried.group(1)) if tried else 1, error=message,
-                   reason="worker lost" if killed else "error")
+    message = (
+        f"worker lost: every Dask worker that ran this team died while running it "
+        f"({tried.group(1) if tried else 'several'} tried; the cluster's "
+        f"distributed.scheduler.allowed-failures)"
+        if killed
+        else _error_summary(error)
+    )
+    return TeamRun(
+        team=task[1],
+        folder=task[2].name,
+        status="failed",
+        duration_s=round(time.perf_counter() - started, 2),
+        attempts=int(tried.group(1)) if tried else 1,
+        error=message,
+        reason="worker lost" if killed else "error",
+    )
 
 
 def _literal(path: Path) -> str:
@@ -184,25 +199,37 @@ def _literal(path: Path) -> str:
     return str(path).replace("{", "{{").replace("}", "}}")
 
 
-def _stopped(error: BaseException, deadline: Deadline, executed: Path, manager: Any,
-             timeout: int, team_timeout: float | None) -> tuple[str, str]:
+def _stopped(
+    error: BaseException,
+    deadline: Deadline,
+    executed: Path,
+    manager: Any,
+    timeout: int,
+    team_timeout: float | None,
+) -> tuple[str, str]:
     """Why a run that raised ``error`` stopped, as ``(reason, message)``, when a limit or
     the kernel's death stopped it (the cell running then named); ``("", "")`` otherwise."""
     if deadline.expired.is_set():
-        return "timed out", (f"timed out: still running after the team limit of "
-                             f"{team_timeout:g} s (team_timeout){_where(_running_cell(executed))}"
-                             "; its kernel was killed")
+        return "timed out", (
+            f"timed out: still running after the team limit of "
+            f"{team_timeout:g} s (team_timeout){_where(_running_cell(executed))}"
+            "; its kernel was killed"
+        )
     if type(error).__name__ == "CellTimeoutError":
-        return "timed out", (f"timed out: a cell ran longer than the cell limit of {timeout} s "
-                             f"(timeout){_where(_running_cell(executed))}")
+        return "timed out", (
+            f"timed out: a cell ran longer than the cell limit of {timeout} s "
+            f"(timeout){_where(_running_cell(executed))}"
+        )
     if type(error).__name__ == "DeadKernelError":
-        return "kernel died", (f"kernel died{_where(_running_cell(executed))}"
-                               f"{exit_status(manager)}")
+        return "kernel died", (
+            f"kernel died{_where(_running_cell(executed))}{exit_status(manager)}"
+        )
     return "", ""
 
 
-def _collected(folder: Path, executed: Path
-               ) -> tuple[dict[str, str], dict[str, Any], BaseException | None]:
+def _collected(
+    folder: Path, executed: Path
+) -> tuple[dict[str, str], dict[str, Any], BaseException | None]:
     """What a run left in ``folder``: its outputs (the executed notebook, the report
     exported from it, the headline), the headline's figures, and the first error met
     while exporting or reading them (None when there was none)."""
@@ -226,9 +253,31 @@ def _collected(folder: Path, executed: Path
     return outputs, headline, error
 
 
-def run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any],
-              timeout: int, team_timeout: float | None = None,
-              kernels: Callable[[], Any] | None = None) -> TeamRun:
+def _ending(error: BaseException | None, folder: Path) -> tuple[str, str]:
+    """How a run that no limit and no kernel's death stopped ended, as ``(reason,
+    message)``: its ``error`` (a full disk, or another), else a ``folder`` lacking an
+    :data:`EXPECTED` file; ``("", "")`` when the run is ok."""
+    if error is not None:
+        if _disk_full(error):
+            return "disk full", f"disk full: {_error_summary(error)}"
+        return "error", _error_summary(error)
+    if missing := missing_outputs(folder):
+        return "incomplete", (
+            f"incomplete: the notebook ran to the end but {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} missing or empty"
+        )
+    return "", ""
+
+
+def run_team(
+    notebook: Path,
+    team: str,
+    folder: Path,
+    parameters: dict[str, Any],
+    timeout: int,
+    team_timeout: float | None = None,
+    kernels: Callable[[], Any] | None = None,
+) -> TeamRun:
     """Execute the notebook for one team (retrying once when the kernel failed to start),
     on a kernel from ``kernels`` when given, else one of its own (shut down afterwards),
     killed when ``team_timeout`` seconds pass. The team is ``ok`` only when the notebook
@@ -253,15 +302,20 @@ def run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any]
                 # no cwd=: papermill would chdir the whole process, racing other threads
                 # papermill formats both paths with the parameters: braces doubled
                 papermill.execute_notebook(
-                    _literal(notebook), _literal(executed), parameters=parameters, km=manager,
-                    kernel_name="python3", progress_bar=False, log_output=False,
-                    execution_timeout=timeout)
+                    _literal(notebook),
+                    _literal(executed),
+                    parameters=parameters,
+                    km=manager,
+                    kernel_name="python3",
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=timeout,
+                )
                 error = None
                 break
             except Exception as exc:  # a team's failure is recorded, never raised
                 error = exc
-                reason, message = _stopped(exc, deadline, executed, manager, timeout,
-                                           team_timeout)
+                reason, message = _stopped(exc, deadline, executed, manager, timeout, team_timeout)
                 if reason or not any(text in str(exc) for text in _KERNEL_START):
                     break
             finally:
@@ -277,14 +331,16 @@ def run_team(notebook: Path, team: str, folder: Path, parameters: dict[str, Any]
             shutdown_kernel(manager)
     outputs, headline, unread = _collected(folder, executed)
     error = error or unread
-    if error is not None and not reason:
-        reason = "disk full" if _disk_full(error) else "error"
-        message = (f"disk full: {_error_summary(error)}" if reason == "disk full"
-                   else _error_summary(error))
-    if error is None and (missing := missing_outputs(folder)):
-        reason = "incomplete"
-        message = (f"incomplete: the notebook ran to the end but {', '.join(missing)} "
-                   f"{'is' if len(missing) == 1 else 'are'} missing or empty")
-    return TeamRun(team=team, folder=folder.name, status="failed" if reason else "ok",
-                   duration_s=round(time.perf_counter() - start, 2), attempts=attempts,
-                   error=message, reason=reason, outputs=outputs, headline=headline)
+    if not reason:  # not stopped by a limit or the kernel's death
+        reason, message = _ending(error, folder)
+    return TeamRun(
+        team=team,
+        folder=folder.name,
+        status="failed" if reason else "ok",
+        duration_s=round(time.perf_counter() - start, 2),
+        attempts=attempts,
+        error=message,
+        reason=reason,
+        outputs=outputs,
+        headline=headline,
+    )
