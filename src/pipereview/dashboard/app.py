@@ -73,13 +73,28 @@ class Dashboard(Selection):
     (True, 'en')
     """
 
-    def __init__(self, history: pd.DataFrame, *, targets: pd.DataFrame | None = None,
-                 team: str | None = None, locked: bool = False, week: str | None = None,
-                 lang: str = "en", export_dir: str | Path | None = None,
-                 config: Config | None = None) -> None:
-        self.state = DashboardState(history, targets=targets, team=team, locked=locked,
-                                    week=week, lang=lang, export_dir=export_dir,
-                                    config=config)
+    def __init__(
+        self,
+        history: pd.DataFrame,
+        *,
+        targets: pd.DataFrame | None = None,
+        team: str | None = None,
+        locked: bool = False,
+        week: str | None = None,
+        lang: str = "en",
+        export_dir: str | Path | None = None,
+        config: Config | None = None,
+    ) -> None:
+        self.state = DashboardState(
+            history,
+            targets=targets,
+            team=team,
+            locked=locked,
+            week=week,
+            lang=lang,
+            export_dir=export_dir,
+            config=config,
+        )
         self._widgets: dict[str, Any] = {}
         self._root: Any = None
         self._stale: set[str] = set(TABS)
@@ -170,8 +185,14 @@ class Dashboard(Selection):
         """A fixed text of the dashboard in the selected language."""
         return self.state.t(key, **values)
 
-    def select(self, *, team: str | None = None, week: str | None = None,
-               rep: str | None = None, lang: str | None = None) -> Self:
+    def select(
+        self,
+        *,
+        team: str | None = None,
+        week: str | None = None,
+        rep: str | None = None,
+        lang: str | None = None,
+    ) -> Self:
         """Change the selection (as the page's selectors do) and redraw what is shown.
         A locked dashboard raises :class:`~pipereview.core.AccessError` (a
         :class:`PermissionError`) for another team."""
@@ -283,8 +304,8 @@ class Dashboard(Selection):
             self._sync_controls()
         except Exception:
             _log.warning("dashboard: the selectors could not be reset", exc_info=True)
-        self._widgets["notice"].value = (
-            f"<p class='pr-refused'>{html.escape(self.t('refused'))}</p>")
+        notice = f"<p class='pr-refused'>{html.escape(self.t('refused'))}</p>"
+        self._widgets["notice"].value = notice
 
     _syncing = False
 
@@ -294,8 +315,14 @@ class Dashboard(Selection):
             return
         self._syncing = True
         try:
-            sync_controls(self._widgets, self.view, teams=self.teams, weeks=self.weeks,
-                          reps=self.reps, text=self.t)
+            sync_controls(
+                self._widgets,
+                self.view,
+                teams=self.teams,
+                weeks=self.weeks,
+                reps=self.reps,
+                text=self.t,
+            )
         finally:
             self._syncing = False
 
@@ -315,8 +342,11 @@ class Dashboard(Selection):
             ws["stamp"].value = stamp_html(self.view, tab)
             return
         title = self.t("title", team=self.team, week=self.week, period=self.review.period)
-        locked = (f"<p class='pr-locked'>{html.escape(self.t('locked', team=self.team))}</p>"
-                  if self.locked else "")
+        locked = (
+            f"<p class='pr-locked'>{html.escape(self.t('locked', team=self.team))}</p>"
+            if self.locked
+            else ""
+        )
         ws["title"].value = f"<h2>{html.escape(title)}</h2>{locked}"
         if tab in self._stale:
             ws[f"body_{tab}"].value = self.tab_html(tab)
@@ -331,8 +361,9 @@ class Dashboard(Selection):
             if self._syncing:
                 return
             if change["new"] is None:  # no selection: the page cannot show that
-                raise InputError(f"the {name} selector was cleared",
-                                 hint=f"choose a {name} in the selector")
+                raise InputError(
+                    f"the {name} selector was cleared", hint=f"choose a {name} in the selector"
+                )
             self.select(**{name: str(change["new"])})
             self._widgets["notice"].value = ""
 
@@ -358,4 +389,5 @@ class Dashboard(Selection):
         if self.export_dir is not None:
             save_files(files, self.export_dir)
         self._widgets["downloads"].value = downloads_html(
-            files, self.t("exported", rows=len(frame)))
+            files, self.t("exported", rows=len(frame))
+        )

@@ -2,18 +2,20 @@
 
 Each tab is a function of the loaded data and a :class:`~pipereview.dashboard.view.View`
 (:func:`render`, looked up in :data:`TAB_HTML`): drawing one view never changes another
-view, nor the selection of the dashboard drawing it."""
+view, nor the selection of the dashboard drawing it. The views worth drawing ahead
+(:func:`warm_views`, :func:`likely_views`) are :mod:`pipereview.dashboard._likely`'s."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Self
 
 import pandas as pd
 
 from pipereview.core._errors import InputError
+from pipereview.dashboard._likely import likely_views, warm_views
 from pipereview.dashboard._text import ROW_LIMIT, TABS, text
 from pipereview.dashboard.data import DashboardData
 from pipereview.dashboard.state import DashboardState
@@ -67,8 +69,10 @@ class TabContext(Selection):
 
     def _no_open(self) -> str | None:
         if len(self.review.context.open_deals) == 0:
-            return (f"<p class='pr-empty'>"
-                    f"{html.escape(self.t('no_open', team=self.team, week=self.week))}</p>")
+            return (
+                f"<p class='pr-empty'>"
+                f"{html.escape(self.t('no_open', team=self.team, week=self.week))}</p>"
+            )
         return None
 
     def _overview_html(self) -> str:
@@ -76,8 +80,10 @@ class TabContext(Selection):
 
         review = self.review
         figures = self.figures()
-        body = (f"<div class='pr-figures' data-open-amount='{figures['open_amount']:.2f}'>"
-                f"{review.figures_table(figures)}</div>")
+        body = (
+            f"<div class='pr-figures' data-open-amount='{figures['open_amount']:.2f}'>"
+            f"{review.figures_table(figures)}</div>"
+        )
         body += self._no_open() or ""
         if self.targets is None:
             return body + f"<p>{html.escape(review.t('no_targets'))}</p>"
@@ -85,7 +91,9 @@ class TabContext(Selection):
             reps = review.context.forecast_rep
             mine = reps[(reps["owner"] == self.rep) & reps["target"].notna()] if len(reps) else reps
             if not len(mine):
-                return body + f"<p>{html.escape(self.t('no_rep_targets', period=review.period))}</p>"
+                return (
+                    body + f"<p>{html.escape(self.t('no_rep_targets', period=review.period))}</p>"
+                )
             return body + charts.svg_html(charts.forecast_chart(mine, by="rep", lang=self.lang))
         body += charts.svg_html(charts.forecast_chart(review.forecast, lang=self.lang))
         reps = review.context.forecast_rep
@@ -103,37 +111,47 @@ class TabContext(Selection):
         if len(review.history["snapshot_week"].unique()) < 2:
             return f"<p class='pr-empty'>{html.escape(review.t('no_previous'))}</p>"
         moves = self.movements()
-        body = charts.svg_html(charts.waterfall_chart(waterfall(moves, review.period),
-                                                      lang=self.lang))
+        body = charts.svg_html(
+            charts.waterfall_chart(waterfall(moves, review.period), lang=self.lang)
+        )
         shown = moves[moves["category"] != "unchanged"]
         if self.category:
             shown = shown[shown["category"] == self.category]
         if not len(shown):
             return body + f"<p>{html.escape(self.t('no_changes'))}</p>"
-        shown = shown.sort_values(["category", "amount_to", "deal_name"],
-                                  ascending=[True, False, True], kind="stable", na_position="last")
+        shown = shown.sort_values(
+            ["category", "amount_to", "deal_name"],
+            ascending=[True, False, True],
+            kind="stable",
+            na_position="last",
+        )
         lang = 1 if self.lang == "zh" else 0
         total = len(shown)
         shown = shown.head(ROW_LIMIT)
         currency = shown["currency"].fillna("")
 
         def money(values: pd.Series) -> list[str]:
-            return ["—" if pd.isna(a) else amount_text(float(a), c)
-                    for a, c in zip(values, currency, strict=True)]
+            return [
+                "—" if pd.isna(a) else amount_text(float(a), c)
+                for a, c in zip(values, currency, strict=True)
+            ]
 
         def day(values: pd.Series) -> list[str]:
             return ["—" if pd.isna(d) else pd.Timestamp(d).date().isoformat() for d in values]
 
-        table = pd.DataFrame({
-            review.t("rep"): shown["owner"], review.t("deal"): shown["deal_name"],
-            review.t("account"): shown["account"],
-            review.t("category"): [CATEGORY_LABELS[c][lang] for c in shown["category"]],
-            f"{review.t('stage')} ({self.t('before')})": self._stage_names(shown["stage_from"]),
-            f"{review.t('stage')} ({self.t('after')})": self._stage_names(shown["stage_to"]),
-            f"{self.t('amount')} ({self.t('before')})": money(shown["amount_from"]),
-            f"{self.t('amount')} ({self.t('after')})": money(shown["amount_to"]),
-            f"{self.t('close')} ({self.t('after')})": day(shown["close_date_to"]),
-        })
+        table = pd.DataFrame(
+            {
+                review.t("rep"): shown["owner"],
+                review.t("deal"): shown["deal_name"],
+                review.t("account"): shown["account"],
+                review.t("category"): [CATEGORY_LABELS[c][lang] for c in shown["category"]],
+                f"{review.t('stage')} ({self.t('before')})": self._stage_names(shown["stage_from"]),
+                f"{review.t('stage')} ({self.t('after')})": self._stage_names(shown["stage_to"]),
+                f"{self.t('amount')} ({self.t('before')})": money(shown["amount_from"]),
+                f"{self.t('amount')} ({self.t('after')})": money(shown["amount_to"]),
+                f"{self.t('close')} ({self.t('after')})": day(shown["close_date_to"]),
+            }
+        )
         if total > ROW_LIMIT:
             body += f"<p>{html.escape(self.t('shown', shown=ROW_LIMIT, total=total))}</p>"
         return body + f"<div class='pr-changes'>{html_table(table)}</div>"
@@ -155,27 +173,43 @@ class TabContext(Selection):
         else:
             table = stage_table(review.prepared, as_of=review.week)
             shape = context.shape_team
-        body = charts.svg_html(charts.funnel_chart(table.rename(columns={"count": "deals"}),
-                                                   stage_model=model, lang=self.lang))
+        body = charts.svg_html(
+            charts.funnel_chart(
+                table.rename(columns={"count": "deals"}), stage_model=model, lang=self.lang
+            )
+        )
         rows = []
         for _, row in shape.iterrows():
             evidence = ""
             if row["stage"] and pd.notna(row["stage"]):
-                evidence = self.t("stuck", n=int(row["stuck_count"]),
-                                  amount=amount_text(float(row["stuck_amount"]), review.currency),
-                                  age=days_text(row["stuck_median_age_days"], False, self.lang,
-                                                unit=False))
-            stage = (model.stage(str(row["stage"])).label_in(self.lang)
-                     if model is not None and row["stage"] and pd.notna(row["stage"])
-                     and str(row["stage"]) in model.keys else "")
-            rows.append({review.t("rep"): row["owner"] or self.team,
-                         review.t("label"): shape_name(str(row["label"]), self.lang),
-                         review.t("bottleneck"): stage, self.t("evidence"): evidence})
+                evidence = self.t(
+                    "stuck",
+                    n=int(row["stuck_count"]),
+                    amount=amount_text(float(row["stuck_amount"]), review.currency),
+                    age=days_text(row["stuck_median_age_days"], False, self.lang, unit=False),
+                )
+            stage = (
+                model.stage(str(row["stage"])).label_in(self.lang)
+                if model is not None
+                and row["stage"]
+                and pd.notna(row["stage"])
+                and str(row["stage"]) in model.keys
+                else ""
+            )
+            rows.append(
+                {
+                    review.t("rep"): row["owner"] or self.team,
+                    review.t("label"): shape_name(str(row["label"]), self.lang),
+                    review.t("bottleneck"): stage,
+                    self.t("evidence"): evidence,
+                }
+            )
         body += f"<div class='pr-shape'>{html_table(pd.DataFrame(rows))}</div>"
         rates = self._move_on(model)
         if len(rates):
-            body += charts.svg_html(charts.conversion_chart(rates, lang=self.lang),
-                                    label=self.t("title_moveon"))
+            body += charts.svg_html(
+                charts.conversion_chart(rates, lang=self.lang), label=self.t("title_moveon")
+            )
         return body
 
     def _move_on(self, model: Any) -> pd.DataFrame:
@@ -195,10 +229,14 @@ class TabContext(Selection):
             if stage.key not in rate.index:
                 continue
             nxt = keys[keys.index(stage.key) + 1] if keys.index(stage.key) + 1 < len(keys) else ""
-            rows.append({"from_stage": stage.label_in(self.lang),
-                         "to_stage": model.stage(nxt).label_in(self.lang) if nxt else "",
-                         "conversion": float(rate[stage.key]),
-                         "reference": float(reference.get(stage.key, float("nan")))})
+            rows.append(
+                {
+                    "from_stage": stage.label_in(self.lang),
+                    "to_stage": model.stage(nxt).label_in(self.lang) if nxt else "",
+                    "conversion": float(rate[stage.key]),
+                    "reference": float(reference.get(stage.key, float("nan"))),
+                }
+            )
         return pd.DataFrame(rows)
 
     def _risks_html(self) -> str:
@@ -213,31 +251,50 @@ class TabContext(Selection):
         if self.rep:
             risks = risks[risks["owner"] == self.rep]
         flagged = risks[risks["risk_count"] > 0].sort_values(
-            [self.sort, "amount", "deal_key"], ascending=[False, False, True], kind="stable",
-            na_position="last")
+            [self.sort, "amount", "deal_key"],
+            ascending=[False, False, True],
+            kind="stable",
+            na_position="last",
+        )
         labels = {k: (zh if self.lang == "zh" else en) for k, (en, zh) in RISK_LABELS.items()}
         sep = "、" if self.lang == "zh" else ", "
         total = len(flagged)
         flagged = flagged.head(ROW_LIMIT)
         if total:
-            body = html_table(pd.DataFrame({
-                review.t("rep"): flagged["owner"], review.t("deal"): flagged["deal_name"],
-                review.t("account"): flagged["account"],
-                review.t("stage"): self._stage_names(flagged["stage"]),
-                review.t("amount"): [amount_text(a, c) for a, c in
-                                     zip(flagged["amount"], flagged["currency"], strict=True)],
-                # whole days; "≥" where the stay began before the first stored week
-                self.t("days_in_stage"): [
-                    days_text(d, b, self.lang, unit=False) for d, b in zip(
-                        flagged["days_in_stage"], flagged.get(
-                            "days_in_stage_lower_bound", pd.Series(False, index=flagged.index)),
-                        strict=True)],
-                self.t("push_count"): flagged["push_count"],
-                self.t("days_since_activity"): [
-                    days_text(d, False, self.lang, unit=False)
-                    for d in flagged["days_since_activity"]],
-                review.t("risks_col"): [sep.join(labels[r] for r in rs) for rs in flagged["risks"]],
-            }))
+            body = html_table(
+                pd.DataFrame(
+                    {
+                        review.t("rep"): flagged["owner"],
+                        review.t("deal"): flagged["deal_name"],
+                        review.t("account"): flagged["account"],
+                        review.t("stage"): self._stage_names(flagged["stage"]),
+                        review.t("amount"): [
+                            amount_text(a, c)
+                            for a, c in zip(flagged["amount"], flagged["currency"], strict=True)
+                        ],
+                        # whole days; "≥" where the stay began before the first stored week
+                        self.t("days_in_stage"): [
+                            days_text(d, b, self.lang, unit=False)
+                            for d, b in zip(
+                                flagged["days_in_stage"],
+                                flagged.get(
+                                    "days_in_stage_lower_bound",
+                                    pd.Series(False, index=flagged.index),
+                                ),
+                                strict=True,
+                            )
+                        ],
+                        self.t("push_count"): flagged["push_count"],
+                        self.t("days_since_activity"): [
+                            days_text(d, False, self.lang, unit=False)
+                            for d in flagged["days_since_activity"]
+                        ],
+                        review.t("risks_col"): [
+                            sep.join(labels[r] for r in rs) for rs in flagged["risks"]
+                        ],
+                    }
+                )
+            )
             if total > ROW_LIMIT:
                 body = f"<p>{html.escape(self.t('shown', shown=ROW_LIMIT, total=total))}</p>" + body
         else:
@@ -247,8 +304,9 @@ class TabContext(Selection):
         if self.rep:
             gaps = gaps[gaps["owner"] == self.rep]
         gaps = gaps.sort_values(["amount", "deal_id"], ascending=[False, True]).head(ROW_LIMIT)
-        notes = not_checked_html(self._team_open_deals(), self.lang,
-                                 ("stage_inflation", "stalled_deal"))
+        notes = not_checked_html(
+            self._team_open_deals(), self.lang, ("stage_inflation", "stalled_deal")
+        )
         return f"<div class='pr-risks'>{body}{review.gaps_table(gaps)}{notes}</div>"
 
     def _team_open_deals(self) -> pd.DataFrame:
@@ -264,10 +322,10 @@ class TabContext(Selection):
         prompts = review.coaching_prompts
         notes = not_checked_notes(self._team_open_deals(), self.lang, COACHING_CHECKS)
         if self.rep:
-            return coaching_sheet(prompts, self.team, self.rep, as_of=review.week,
-                                  not_checked=notes).to_html()
-        return team_summary(prompts, self.team, as_of=review.week,
-                            not_checked=notes).to_html()
+            return coaching_sheet(
+                prompts, self.team, self.rep, as_of=review.week, not_checked=notes
+            ).to_html()
+        return team_summary(prompts, self.team, as_of=review.week, not_checked=notes).to_html()
 
 
 #: Each tab by name (in the page's order), drawn by a function of a :class:`TabContext`.
@@ -286,47 +344,15 @@ def render(data: DashboardData, tab: str, view: View) -> str:
     in ``data.html`` under :meth:`View.key`), so drawing another view first changes
     nothing here."""
     if tab not in TAB_HTML:
-        raise InputError(f"unknown tab {tab!r}; tabs: {', '.join(TABS)}",
-                         hint="name one of the dashboard's tabs")
+        raise InputError(
+            f"unknown tab {tab!r}; tabs: {', '.join(TABS)}", hint="name one of the dashboard's tabs"
+        )
     if not view.week:
         return f"<p class='pr-empty'>{html.escape(text('no_data', view.lang))}</p>"
     key = view.key(tab)
     if key not in data.html:
         data.html[key] = TAB_HTML[tab](TabContext(data, view))
     return data.html[key]
-
-
-def warm_views(data: DashboardData, view: View, *, tabs: tuple[str, ...] = TABS,
-               weeks: int = 13) -> Iterator[tuple[str, View]]:
-    """What a manager is likely to open first from ``view`` (``tab``, view): its
-    ``tabs``, the overview of its team's last ``weeks`` weeks and of each other team's
-    latest week."""
-    for tab in tabs:
-        yield tab, view
-    for week in data.weeks(view.team)[:weeks]:
-        yield "overview", replace(view, week=week, rep="")
-    for team in data.teams:
-        if team != view.team:
-            yield "overview", replace(view, team=team, week=data.weeks(team)[0], rep="")
-
-
-def likely_views(data: DashboardData, view: View) -> Iterator[tuple[str, View]]:
-    """What a manager is likely to open next from ``view``, most likely first (``tab``,
-    view): the other tabs, the team's other weeks, the other language, the other teams'
-    latest week; each with the tabs' filters as a page opens them."""
-    view = View(view.team, view.week, view.rep, view.lang)
-    for tab in TABS:
-        yield tab, view
-    for week in data.weeks(view.team)[:13]:
-        yield "overview", replace(view, week=week, rep="")
-    other_lang = "zh" if view.lang == "en" else "en"
-    for tab in ("overview", "coaching"):
-        yield tab, replace(view, lang=other_lang)
-    for team in data.teams:
-        yield "overview", View(team, data.weeks(team)[0], "", view.lang)
-    for team in data.teams:
-        for tab in TABS[1:]:
-            yield tab, View(team, data.weeks(team)[0], "", view.lang)
 
 
 class DashboardTabs(DashboardState):
