@@ -8,44 +8,70 @@ __all__ = ["TABS"]
 
 #: The dashboard's tabs, in order.
 TABS: tuple[str, ...] = ("overview", "changes", "funnel", "risks", "coaching")
-SORTS: tuple[str, ...] = ("amount", "days_in_stage", "push_count", "days_since_activity",
-                           "risk_count")
+SORTS: tuple[str, ...] = (
+    "amount",
+    "days_in_stage",
+    "push_count",
+    "days_since_activity",
+    "risk_count",
+)
 ROW_LIMIT = 200
 
 TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
-    "overview": ("Overview", "概览"), "changes": ("Changes", "变化"),
-    "funnel": ("Funnel", "漏斗"), "risks": ("Deals at risk", "风险商机"),
-    "coaching": ("Coaching", "辅导"), "team_sel": ("Team", "团队"), "week_sel": ("Week", "周"),
-    "rep_sel": ("Rep", "销售"), "all_reps": ("All reps", "全部销售"),
-    "all_changes": ("All changes", "全部变化"), "sort_by": ("Sort by", "排序"),
+    "overview": ("Overview", "概览"),
+    "changes": ("Changes", "变化"),
+    "funnel": ("Funnel", "漏斗"),
+    "risks": ("Deals at risk", "风险商机"),
+    "coaching": ("Coaching", "辅导"),
+    "team_sel": ("Team", "团队"),
+    "week_sel": ("Week", "周"),
+    "rep_sel": ("Rep", "销售"),
+    "all_reps": ("All reps", "全部销售"),
+    "all_changes": ("All changes", "全部变化"),
+    "sort_by": ("Sort by", "排序"),
     "export": ("Export actions", "导出行动清单"),
-    "title": ("{team} — pipeline dashboard, {week} ({period})",
-              "{team} — 销售漏斗看板 {week}（{period}）"),
+    "title": (
+        "{team} — pipeline dashboard, {week} ({period})",
+        "{team} — 销售漏斗看板 {week}（{period}）",
+    ),
     "locked": ("This dashboard shows {team} only.", "此看板仅显示 {team} 的数据。"),
-    "no_data": ("No snapshots are stored yet. Ingest a week of CRM exports "
-                "(pipereview ingest EXPORT --week 2026-W47), then reload this page.",
-                "尚未存储任何快照。请先导入一周的 CRM 导出（pipereview ingest 文件 --week 2026-W47），"
-                "然后刷新本页。"),
+    "no_data": (
+        "No snapshots are stored yet. Ingest a week of CRM exports "
+        "(pipereview ingest EXPORT --week 2026-W47), then reload this page.",
+        "尚未存储任何快照。请先导入一周的 CRM 导出（pipereview ingest 文件 --week 2026-W47），"
+        "然后刷新本页。",
+    ),
     "no_open": ("{team} has no open deals in {week}.", "{team} 在 {week} 没有在跟商机。"),
     "no_rep_targets": ("No target for this rep in {period}.", "该销售在 {period} 没有目标。"),
     "sheet_for": ("Coaching sheet", "辅导单"),
-    "shown": ("Showing {shown} of {total} rows; the export holds them all.",
-              "显示 {total} 行中的 {shown} 行；导出文件包含全部。"),
+    "shown": (
+        "Showing {shown} of {total} rows; the export holds them all.",
+        "显示 {total} 行中的 {shown} 行；导出文件包含全部。",
+    ),
     "no_changes": ("No deal changed this way.", "没有此类变化的商机。"),
     "exported": ("Action list ({rows} rows):", "行动清单（{rows} 行）："),
-    "days_in_stage": ("Days in stage", "阶段停留天数"), "push_count": ("Pushes", "推迟次数"),
+    "days_in_stage": ("Days in stage", "阶段停留天数"),
+    "push_count": ("Pushes", "推迟次数"),
     "days_since_activity": ("Days since activity", "距上次跟进天数"),
-    "risk_count": ("Number of risks", "风险数"), "amount": ("Amount", "金额"),
-    "before": ("Before", "之前"), "after": ("After", "之后"), "close": ("Close date", "预计成交日"),
-    "evidence": ("Evidence", "依据"), "stuck": ("{n} deals, {amount}, median {age} days",
-                                              "{n} 单，{amount}，中位停留 {age} 天"),
-    "move_on": ("Moved on in a week", "周推进率"), "title_moveon": ("Move-on rate by stage",
-                                                                  "各阶段周推进率"),
-    "severity": ("Severity", "严重度"), "issue": ("Rule", "规则"),
-    "observation": ("Observation", "观察"), "question": ("Question", "提问"),
-    "action": ("Next action", "下一步行动"), "follow_up": ("Follow up on", "跟进日期"),
-    "refused": ("That request could not be handled; the page shows the last valid selection.",
-                "无法处理该请求；页面显示上一次有效的选择。"),
+    "risk_count": ("Number of risks", "风险数"),
+    "amount": ("Amount", "金额"),
+    "before": ("Before", "之前"),
+    "after": ("After", "之后"),
+    "close": ("Close date", "预计成交日"),
+    "evidence": ("Evidence", "依据"),
+    "stuck": ("{n} deals, {amount}, median {age} days", "{n} 单，{amount}，中位停留 {age} 天"),
+    "move_on": ("Moved on in a week", "周推进率"),
+    "title_moveon": ("Move-on rate by stage", "各阶段周推进率"),
+    "severity": ("Severity", "严重度"),
+    "issue": ("Rule", "规则"),
+    "observation": ("Observation", "观察"),
+    "question": ("Question", "提问"),
+    "action": ("Next action", "下一步行动"),
+    "follow_up": ("Follow up on", "跟进日期"),
+    "refused": (
+        "That request could not be handled; the page shows the last valid selection.",
+        "无法处理该请求；页面显示上一次有效的选择。",
+    ),
 }
 
 

@@ -60,6 +60,7 @@ class Lookahead:
         self._views = views
         shell = executing_shell()
         if shell is not None:  # drawn by the cell: start once the kernel has replied
+
             def after_cell() -> None:
                 shell.events.unregister("post_execute", after_cell)
                 if self._views is not None and self.pending is None:

@@ -22,8 +22,13 @@ from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import forecast_figures
 from pipereview.ingest._schema import open_mask
 
-__all__ = ["DashboardData", "config_arguments", "environment_config", "sample_arguments",
-           "save_files"]
+__all__ = [
+    "DashboardData",
+    "config_arguments",
+    "environment_config",
+    "sample_arguments",
+    "save_files",
+]
 
 
 class DashboardData:
@@ -45,16 +50,27 @@ class DashboardData:
     ('2026-W47', ['Ann'], 1000.0)
     """
 
-    def __init__(self, history: pd.DataFrame, *, targets: pd.DataFrame | None = None,
-                 team: str | None = None, locked: bool = False,
-                 export_dir: str | Path | None = None, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        history: pd.DataFrame,
+        *,
+        targets: pd.DataFrame | None = None,
+        team: str | None = None,
+        locked: bool = False,
+        export_dir: str | Path | None = None,
+        config: Config | None = None,
+    ) -> None:
         if locked and not team:
-            raise InputError("a locked dashboard needs the team it is locked to",
-                             hint="give team= (pipereview serve --team NAME) with locked=True")
+            raise InputError(
+                "a locked dashboard needs the team it is locked to",
+                hint="give team= (pipereview serve --team NAME) with locked=True",
+            )
         teams = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
         if team is not None and teams and team not in teams:
-            raise InputError(f"team {team!r} has no stored snapshot; teams: {', '.join(teams)}",
-                             hint="check the team's spelling (pipereview weeks lists the teams)")
+            raise InputError(
+                f"team {team!r} has no stored snapshot; teams: {', '.join(teams)}",
+                hint="check the team's spelling (pipereview weeks lists the teams)",
+            )
         self.locked = locked
         if locked:  # the other teams' rows are never kept
             history = history[history["team"] == team]
@@ -65,8 +81,12 @@ class DashboardData:
         self.teams = teams
         self.config = config or Config()
         self.export_dir = Path(export_dir) if export_dir else None
-        self._weeks = ({t: sorted(set(history.loc[history["team"] == t, "snapshot_week"]
-                                      .astype("str")), reverse=True) for t in teams})
+        self._weeks = {
+            t: sorted(
+                set(history.loc[history["team"] == t, "snapshot_week"].astype("str")), reverse=True
+            )
+            for t in teams
+        }
         #: the reviews computed so far, by team, week and language
         self.reviews: dict[tuple[str, str, str], WeeklyReview] = {}
         #: each tab's HTML drawn so far, by :meth:`View.key`, in the order drawn
@@ -90,13 +110,17 @@ class DashboardData:
         the rep only where they have deals. A locked dashboard refuses another team with
         :class:`~pipereview.core.AccessError` (a :class:`PermissionError`)."""
         if self.locked and team != view.team:
-            raise AccessError(f"this dashboard is locked to team {view.team!r}",
-                              hint="ask for a dashboard of the other team")
+            raise AccessError(
+                f"this dashboard is locked to team {view.team!r}",
+                hint="ask for a dashboard of the other team",
+            )
         weeks = self.weeks(team)
         if week is not None and week not in weeks:
-            raise InputError(f"{team!r} has no snapshot in {week}; stored weeks: "
-                             f"{', '.join(sorted(weeks)) or 'none'}",
-                             hint="choose a week the store holds for this team")
+            raise InputError(
+                f"{team!r} has no snapshot in {week}; stored weeks: "
+                f"{', '.join(sorted(weeks)) or 'none'}",
+                hint="choose a week the store holds for this team",
+            )
         view = replace(view, team=team, week=week or (weeks[0] if weeks else ""))
         return view if view.rep in self.reps(view) else replace(view, rep="")
 
@@ -110,8 +134,14 @@ class DashboardData:
             if other is not None:
                 review = other.in_language(view.lang)
             else:
-                review = WeeklyReview(self.history, team=view.team, week=view.week,
-                                      lang=view.lang, targets=self.targets, config=self.config)
+                review = WeeklyReview(
+                    self.history,
+                    team=view.team,
+                    week=view.week,
+                    lang=view.lang,
+                    targets=self.targets,
+                    config=self.config,
+                )
             self.reviews[key] = review
         return self.reviews[key]
 
@@ -125,14 +155,20 @@ class DashboardData:
 
         mine = review.latest[review.latest["owner"] == view.rep]
         open_now = mine[open_mask(mine)]
-        won = won_deals(review.history[review.history["owner"] == view.rep], review.period,
-                        review.week)
+        won = won_deals(
+            review.history[review.history["owner"] == view.rep], review.period, review.week
+        )
         out: dict[str, Any] = {
-            "team": view.team, "owner": view.rep, "week": view.week, "period": review.period,
-            "currency": review.currency, "open_deals": len(open_now),
+            "team": view.team,
+            "owner": view.rep,
+            "week": view.week,
+            "period": review.period,
+            "currency": review.currency,
+            "open_deals": len(open_now),
             "open_amount": float(open_now["amount"].sum()),
             "weighted_pipeline": round(float(weighted_pipeline(open_now)["weighted"].sum()), 2)
-            if len(open_now) else 0.0,
+            if len(open_now)
+            else 0.0,
             "won_amount": float(won["amount"].sum()),
         }
         reps = review.context.forecast_rep
@@ -169,34 +205,45 @@ class DashboardData:
         rows = prompts[(prompts["kind"] == "risk") & (prompts["team"] == view.team)]
         if view.rep:
             rows = rows[rows["owner"] == view.rep]
-        rows = rows.sort_values(["severity", "amount_at_stake", "owner", "deal_name", "rule"],
-                                ascending=[False, False, True, True, True], kind="stable",
-                                na_position="last")
+        rows = rows.sort_values(
+            ["severity", "amount_at_stake", "owner", "deal_name", "rule"],
+            ascending=[False, False, True, True, True],
+            kind="stable",
+            na_position="last",
+        )
         from pipereview.coaching.sheet import follow_up_date
         from pipereview.coaching.titles import rule_title
 
         lang = view.lang
         follow = follow_up_date(review.week, self.config.follow_up_days).isoformat()
-        return pd.DataFrame({
-            review.t("rep"): rows["owner"].fillna(""), review.t("deal"): rows["deal_name"].fillna(""),
-            review.t("account"): rows["account"].fillna(""), review.t("stage"): [s if s != "—" else "" for s in self.stage_names(view, rows["stage"])],
-            text("amount", lang): rows["amount_at_stake"].astype(float),
-            "币种" if lang == "zh" else "Currency": rows["currency"].fillna(""),
-            # what the reader calls the rule, never its name in code
-            text("issue", lang): [rule_title(str(r), lang) for r in rows["rule"]],
-            text("severity", lang): rows["severity"].astype(int),
-            text("observation", lang): rows["observation"],
-            text("question", lang): rows["question"],
-            text("action", lang): rows["action"], text("follow_up", lang): follow,
-        }).reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                review.t("rep"): rows["owner"].fillna(""),
+                review.t("deal"): rows["deal_name"].fillna(""),
+                review.t("account"): rows["account"].fillna(""),
+                review.t("stage"): [
+                    s if s != "—" else "" for s in self.stage_names(view, rows["stage"])
+                ],
+                text("amount", lang): rows["amount_at_stake"].astype(float),
+                "币种" if lang == "zh" else "Currency": rows["currency"].fillna(""),
+                # what the reader calls the rule, never its name in code
+                text("issue", lang): [rule_title(str(r), lang) for r in rows["rule"]],
+                text("severity", lang): rows["severity"].astype(int),
+                text("observation", lang): rows["observation"],
+                text("question", lang): rows["question"],
+                text("action", lang): rows["action"],
+                text("follow_up", lang): follow,
+            }
+        ).reset_index(drop=True)
 
     def export_files(self, view: View) -> tuple[pd.DataFrame, dict[str, bytes]]:
         """The view's action list and its files' contents by name (CSV and XLSX,
         formula-safe)."""
         from pipereview.core._exports import table_bytes
 
-        stem = "_".join(["actions", slug(view.team), view.week]
-                        + ([slug(view.rep)] if view.rep else []))
+        stem = "_".join(
+            ["actions", slug(view.team), view.week] + ([slug(view.rep)] if view.rep else [])
+        )
         frame = self.action_list(view)
         return frame, {f"{stem}.{fmt}": table_bytes(frame, fmt) for fmt in ("csv", "xlsx")}
 
@@ -240,12 +287,20 @@ def config_arguments(config: DashboardConfig) -> dict[str, Any]:
     from pipereview.history._trail import load_history
 
     settings = load_config(config.settings) if config.settings else None
-    history = load_history(file=config.history, team=config.team,
-                           templates=settings.templates if settings else ())
+    history = load_history(
+        file=config.history, team=config.team, templates=settings.templates if settings else ()
+    )
     targets = load_targets(config.targets) if config.targets else None
-    return {"history": history, "targets": targets, "team": config.team,
-            "locked": bool(config.team), "week": config.week, "lang": config.lang,
-            "export_dir": config.exports, "config": settings}
+    return {
+        "history": history,
+        "targets": targets,
+        "team": config.team,
+        "locked": bool(config.team),
+        "week": config.week,
+        "lang": config.lang,
+        "export_dir": config.exports,
+        "config": settings,
+    }
 
 
 def sample_arguments(samples: str | Path | None) -> dict[str, Any]:
@@ -253,9 +308,11 @@ def sample_arguments(samples: str | Path | None) -> dict[str, Any]:
     ``targets.csv`` (ingested into a temporary store, all teams), for where ``pipereview
     serve`` configured none (:data:`CONFIG_VARIABLE` unset)."""
     if samples is None:
-        raise InputError(f"no data for the dashboard: {CONFIG_VARIABLE} is not set and no "
-                         "samples= folder was given",
-                         hint="start it with pipereview serve, or pass samples=FOLDER")
+        raise InputError(
+            f"no data for the dashboard: {CONFIG_VARIABLE} is not set and no "
+            "samples= folder was given",
+            hint="start it with pipereview serve, or pass samples=FOLDER",
+        )
     from pipereview.diagnostics._targets import load_targets
     from pipereview.history._trail import load_history
 

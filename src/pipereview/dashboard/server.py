@@ -66,9 +66,11 @@ def full_page(limit: int) -> str:
     """The page a request beyond the cap gets: short, self-contained, no traceback."""
     pages = "1 open page" if limit == 1 else f"{limit} open pages"
     text = f"The dashboard is at its limit of {pages}; close a tab or try again in a minute."
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Dashboard busy</title>"
-            "</head><body style='font-family:sans-serif;margin:3em'>"
-            f"<p class='pr-full'>{html.escape(text)}</p></body></html>")
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Dashboard busy</title>"
+        "</head><body style='font-family:sans-serif;margin:3em'>"
+        f"<p class='pr-full'>{html.escape(text)}</p></body></html>"
+    )
 
 
 def _now() -> datetime:
@@ -87,11 +89,15 @@ class DashboardKernelManager(AsyncMappingKernelManager):
     """
 
     max_kernels = Integer(8, config=True, help="Most pages (each holds a kernel) at once.")
-    closed_timeout = Float(20.0, config=True,
-                           help="Seconds a page's kernel lives once its page is closed.")
-    unopened_factor = Float(3.0, config=True,
-                            help="A page that never connects is given this many times "
-                                 "closed_timeout (it may still be loading).")
+    closed_timeout = Float(
+        20.0, config=True, help="Seconds a page's kernel lives once its page is closed."
+    )
+    unopened_factor = Float(
+        3.0,
+        config=True,
+        help="A page that never connects is given this many times "
+        "closed_timeout (it may still be loading).",
+    )
 
     @default("cull_idle_timeout")
     def _default_cull_idle_timeout(self) -> int:
@@ -125,8 +131,7 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         if take is None:
             return
 
-        async def get_rendered_notebook(self: DashboardKernelManager, *args: Any,
-                                        **kw: Any) -> Any:
+        async def get_rendered_notebook(self: DashboardKernelManager, *args: Any, **kw: Any) -> Any:
             self._admit()
             result = await take(self, *args, **kw)
             kernel_id = result[2]
@@ -144,8 +149,7 @@ class DashboardKernelManager(AsyncMappingKernelManager):
 
     def _admit(self) -> None:
         if self.open_pages() >= self.max_kernels:
-            self.log.warning("Dashboard at its limit of %d pages: page refused",
-                             self.max_kernels)
+            self.log.warning("Dashboard at its limit of %d pages: page refused", self.max_kernels)
             raise DashboardFull(self.max_kernels)
 
     async def start_kernel(self, **kwargs: Any) -> str:  # type: ignore[override]
@@ -173,8 +177,7 @@ class DashboardKernelManager(AsyncMappingKernelManager):
         super().notify_disconnect(kernel_id)  # type: ignore[no-untyped-call]
         if self._kernel_connections.get(kernel_id, 0) <= 0 and kernel_id not in self._warm:
             self._alone_since[kernel_id] = _now()
-            IOLoop.current().call_later(self.closed_timeout + 0.5, self._check_closed,
-                                        kernel_id)
+            IOLoop.current().call_later(self.closed_timeout + 0.5, self._check_closed, kernel_id)
 
     def _check_closed(self, kernel_id: str) -> None:
         if kernel_id in self:
@@ -211,7 +214,8 @@ class DashboardKernelManager(AsyncMappingKernelManager):
             await super().cull_kernel_if_idle(kernel_id)  # type: ignore[no-untyped-call]
 
     async def shutdown_kernel(  # type: ignore[override]
-            self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
+        self, kernel_id: str, *args: Any, **kwargs: Any
+    ) -> None:
         self._alone_since.pop(kernel_id, None)
         self._warm.discard(kernel_id)
         self._opened.discard(kernel_id)
@@ -271,8 +275,10 @@ class DashboardVoila(Voila):  # type: ignore[misc]
 
     def init_handlers(self) -> list[Any]:
         handlers: list[Any] = super().init_handlers()
-        return [(spec[0], DashboardPageHandler, *spec[2:])
-                if spec[1] is TornadoVoilaHandler else spec for spec in handlers]
+        return [
+            (spec[0], DashboardPageHandler, *spec[2:]) if spec[1] is TornadoVoilaHandler else spec
+            for spec in handlers
+        ]
 
     def start(self) -> None:
         parent = os.environ.get(PARENT_VARIABLE)
@@ -307,6 +313,7 @@ def main(argv: list[str] | None = None) -> None:
         DashboardVoila.launch_instance(argv=sys.argv[1:] if argv is None else argv)
     finally:
         _stop_children()
+
 
 if __name__ == "__main__":  # run the module's own classes, not copies made for __main__
     from pipereview.dashboard.server import main as run

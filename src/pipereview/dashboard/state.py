@@ -38,13 +38,22 @@ class DashboardState(Selection):
     :class:`~pipereview.dashboard.Dashboard` adds the widgets).
     """
 
-    def __init__(self, history: pd.DataFrame, *, targets: pd.DataFrame | None = None,
-                 team: str | None = None, locked: bool = False, week: str | None = None,
-                 lang: str = "en", export_dir: str | Path | None = None,
-                 config: Config | None = None) -> None:
+    def __init__(
+        self,
+        history: pd.DataFrame,
+        *,
+        targets: pd.DataFrame | None = None,
+        team: str | None = None,
+        locked: bool = False,
+        week: str | None = None,
+        lang: str = "en",
+        export_dir: str | Path | None = None,
+        config: Config | None = None,
+    ) -> None:
         check_language(lang)
-        self.data = DashboardData(history, targets=targets, team=team, locked=locked,
-                                  export_dir=export_dir, config=config)
+        self.data = DashboardData(
+            history, targets=targets, team=team, locked=locked, export_dir=export_dir, config=config
+        )
         teams = self.data.teams
         start = View(team or (teams[0] if teams else ""), "", lang=lang)
         self.view = self.data.moved(start, start.team, week)
@@ -122,8 +131,14 @@ class DashboardState(Selection):
     def _set_team(self, team: str, week: str | None) -> None:
         self.view = self.data.moved(self.view, team, week)
 
-    def select(self, *, team: str | None = None, week: str | None = None,
-               rep: str | None = None, lang: str | None = None) -> Self:
+    def select(
+        self,
+        *,
+        team: str | None = None,
+        week: str | None = None,
+        rep: str | None = None,
+        lang: str | None = None,
+    ) -> Self:
         """Change the selection (as the page's selectors do): the current view is replaced
         by the one selected, or kept whole when the selection is refused. A locked
         dashboard raises :class:`~pipereview.core.AccessError` (a
@@ -131,20 +146,25 @@ class DashboardState(Selection):
         view = self.view
         if team is not None and team != view.team:
             if self.locked:
-                raise AccessError(f"this dashboard is locked to team {view.team!r}",
-                                  hint="ask for a dashboard of the other team")
+                raise AccessError(
+                    f"this dashboard is locked to team {view.team!r}",
+                    hint="ask for a dashboard of the other team",
+                )
             if team not in self.teams:
-                raise InputError(f"unknown team {team!r}; teams: {', '.join(self.teams)}",
-                                 hint="choose a team from the team selector")
+                raise InputError(
+                    f"unknown team {team!r}; teams: {', '.join(self.teams)}",
+                    hint="choose a team from the team selector",
+                )
             view = self.data.moved(view, team, week)
         elif week is not None and week != view.week:
             view = self.data.moved(view, view.team, week)
         if rep is not None:
             reps = self.data.reps(view)
             if rep and rep not in reps:
-                raise InputError(f"{rep!r} has no deals in {view.team} {view.week}; reps: "
-                                 f"{', '.join(reps)}",
-                                 hint="choose a rep from the rep selector")
+                raise InputError(
+                    f"{rep!r} has no deals in {view.team} {view.week}; reps: {', '.join(reps)}",
+                    hint="choose a rep from the rep selector",
+                )
             view = replace(view, rep=rep)
         if lang is not None:
             view = replace(view, lang=lang)  # checked by View

@@ -51,8 +51,15 @@ class View:
         >>> View("North", "2026-W47", category="new").key("overview")
         ('North', '2026-W47', '', 'en', 'overview', '', '')
         """
-        return (self.team, self.week, self.rep, self.lang, tab,
-                self.category if tab == "changes" else "", self.sort if tab == "risks" else "")
+        return (
+            self.team,
+            self.week,
+            self.rep,
+            self.lang,
+            tab,
+            self.category if tab == "changes" else "",
+            self.sort if tab == "risks" else "",
+        )
 
 
 class Selection:

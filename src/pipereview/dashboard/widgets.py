@@ -14,14 +14,22 @@ from pipereview.core._vocabulary import CATEGORY_LABELS
 from pipereview.dashboard._text import SORTS, TABS
 from pipereview.dashboard.view import View
 
-__all__ = ["app_widgets", "downloads_html", "message_handler", "stamp_html", "sync_controls",
-           "widget_tree"]
+__all__ = [
+    "app_widgets",
+    "downloads_html",
+    "message_handler",
+    "stamp_html",
+    "sync_controls",
+    "widget_tree",
+]
 
 #: The page's styles: compact tables, long tables scrolled within their tab.
-_STYLE = ("<style>.pr-app table.review-table{border-collapse:collapse;font-size:13px}"
-         ".pr-app table.review-table td,.pr-app table.review-table th{padding:2px 8px;"
-         "border-bottom:1px solid #ddd;text-align:left}.pr-app .pr-changes,"
-         ".pr-app .pr-risks{max-height:560px;overflow:auto}</style>")
+_STYLE = (
+    "<style>.pr-app table.review-table{border-collapse:collapse;font-size:13px}"
+    ".pr-app table.review-table td,.pr-app table.review-table th{padding:2px 8px;"
+    "border-bottom:1px solid #ddd;text-align:left}.pr-app .pr-changes,"
+    ".pr-app .pr-risks{max-height:560px;overflow:auto}</style>"
+)
 
 
 def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
@@ -49,8 +57,12 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
         "team": tagged(w.Dropdown(layout=w.Layout(width="220px")), "team"),
         "week": tagged(w.Dropdown(layout=w.Layout(width="200px")), "week"),
         "rep": tagged(w.Dropdown(layout=w.Layout(width="240px")), "rep"),
-        "lang": tagged(w.ToggleButtons(options=[("English", "en"), ("中文", "zh")],
-                                       style={"button_width": "80px"}), "lang"),
+        "lang": tagged(
+            w.ToggleButtons(
+                options=[("English", "en"), ("中文", "zh")], style={"button_width": "80px"}
+            ),
+            "lang",
+        ),
         "export": tagged(w.Button(icon="", layout=w.Layout(width="auto")), "export"),
         "downloads": tagged(w.HTML(), "downloads"),
         "notice": tagged(w.HTML(), "notice"),
@@ -68,15 +80,32 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
     selectors = [widgets["week"], widgets["rep"], widgets["lang"], widgets["export"]]
     if not locked:
         selectors.insert(0, widgets["team"])
-    root = tagged(w.VBox([w.HTML(_STYLE), widgets["title"],
-                          w.HBox(selectors, layout=w.Layout(flex_flow="row wrap")),
-                          widgets["notice"], widgets["downloads"], tabs, widgets["stamp"]]),
-                  "app")
+    root = tagged(
+        w.VBox(
+            [
+                w.HTML(_STYLE),
+                widgets["title"],
+                w.HBox(selectors, layout=w.Layout(flex_flow="row wrap")),
+                widgets["notice"],
+                widgets["downloads"],
+                tabs,
+                widgets["stamp"],
+            ]
+        ),
+        "app",
+    )
     return root, widgets
 
 
-def sync_controls(ws: dict[str, Any], view: View, *, teams: list[str], weeks: list[str],
-                  reps: list[str], text: Callable[..., str]) -> None:
+def sync_controls(
+    ws: dict[str, Any],
+    view: View,
+    *,
+    teams: list[str],
+    weeks: list[str],
+    reps: list[str],
+    text: Callable[..., str],
+) -> None:
     """Set the selectors ``ws`` (of :func:`app_widgets`) to show ``view``: their options
     (``teams``, ``weeks``, ``reps``), values and labels (``text``, the dashboard's texts in
     the view's language). The caller keeps the widgets' events from acting meanwhile."""
@@ -92,8 +121,10 @@ def sync_controls(ws: dict[str, Any], view: View, *, teams: list[str], weeks: li
     ws["lang"].value = view.lang
     ws["export"].description = text("export")
     lang = 1 if view.lang == "zh" else 0
-    ws["category"].options = [(text("all_changes"), ""), *[
-        (names[lang], key) for key, names in CATEGORY_LABELS.items() if key != "unchanged"]]
+    ws["category"].options = [
+        (text("all_changes"), ""),
+        *[(names[lang], key) for key, names in CATEGORY_LABELS.items() if key != "unchanged"],
+    ]
     ws["category"].value = view.category
     ws["category"].description = ""
     ws["sort"].options = [(f"{text('sort_by')}: {text(k)}", k) for k in SORTS]
@@ -109,10 +140,11 @@ def stamp_html(view: View, tab: str) -> str:
     >>> stamp_html(View("North", "2026-W47", rep="Ann"), "funnel")
     "<span class='pr-state' data-stamp='North|2026-W47|Ann|en|funnel||amount' style='display:none'></span>"
     """
-    stamp = "|".join([view.team, view.week, view.rep, view.lang, tab, view.category,
-                      view.sort])
-    return (f"<span class='pr-state' data-stamp='{html.escape(stamp, quote=True)}'"
-            " style='display:none'></span>")
+    stamp = "|".join([view.team, view.week, view.rep, view.lang, tab, view.category, view.sort])
+    return (
+        f"<span class='pr-state' data-stamp='{html.escape(stamp, quote=True)}'"
+        " style='display:none'></span>"
+    )
 
 
 def downloads_html(files: dict[str, bytes], label: str) -> str:
@@ -122,14 +154,18 @@ def downloads_html(files: dict[str, bytes], label: str) -> str:
     >>> downloads_html({"a.csv": b"x"}, "Action list (1 rows):")
     "<p class='pr-exported'>Action list (1 rows): <a class='pr-download-csv' download='a.csv' href='data:text/csv;base64,eA=='>a.csv</a></p>"
     """
-    kinds = {"csv": "text/csv", "xlsx": ("application/vnd.openxmlformats-officedocument."
-                                          "spreadsheetml.sheet")}
+    kinds = {
+        "csv": "text/csv",
+        "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    }
     links = []
     for name, data in files.items():
         fmt = name.rsplit(".", 1)[1]
         encoded = base64.b64encode(data).decode("ascii")
-        links.append(f"<a class='pr-download-{fmt}' download='{html.escape(name)}' "
-                     f"href='data:{kinds[fmt]};base64,{encoded}'>{html.escape(name)}</a>")
+        links.append(
+            f"<a class='pr-download-{fmt}' download='{html.escape(name)}' "
+            f"href='data:{kinds[fmt]};base64,{encoded}'>{html.escape(name)}</a>"
+        )
     return f"<p class='pr-exported'>{html.escape(label)} " + " · ".join(links) + "</p>"
 
 
@@ -150,8 +186,9 @@ def message_handler(widget: Any) -> Callable[[dict[str, Any]], None]:
             if data.get("method") == "update":
                 state = data.get("state")
                 if not isinstance(state, dict) or data.get("buffer_paths"):
-                    raise InputError(f"malformed widget update: {str(data)[:200]}",
-                                     hint="reload the page")
+                    raise InputError(
+                        f"malformed widget update: {str(data)[:200]}", hint="reload the page"
+                    )
                 widget.set_state(state)
             else:
                 widget._handle_msg(msg)

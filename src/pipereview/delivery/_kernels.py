@@ -36,7 +36,6 @@ def exit_status(manager: Any) -> str:
     return f" (exit status {code})"
 
 
-
 class Deadline:
     """A team's wall-clock limit: when it passes, the kernel being watched is killed with
     its whole process group (what the notebook started dies with it)."""
@@ -90,8 +89,9 @@ def start_kernel() -> Any:
     without a timeout, so neither a cell limit nor a dead kernel would ever be noticed."""
     from jupyter_client.manager import KernelManager
 
-    manager: Any = KernelManager(kernel_name="python3",
-                                 client_class="jupyter_client.asynchronous.AsyncKernelClient")
+    manager: Any = KernelManager(
+        kernel_name="python3", client_class="jupyter_client.asynchronous.AsyncKernelClient"
+    )
     manager.start_kernel()
     clients: list[Any] = []
     make_client = manager.client

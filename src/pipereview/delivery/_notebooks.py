@@ -23,8 +23,13 @@ from pipereview.core._errors import InputError
 
 nbformat: Any = _nbformat  # nbformat has no type hints
 
-__all__ = ["BATCH_PARAMETERS", "SHIPPED_NOTEBOOKS", "check_team_notebook", "new_team_notebook",
-           "shipped_notebook"]
+__all__ = [
+    "BATCH_PARAMETERS",
+    "SHIPPED_NOTEBOOKS",
+    "check_team_notebook",
+    "new_team_notebook",
+    "shipped_notebook",
+]
 
 #: The notebooks the package runs, shipped as package data (``pipereview/notebooks/``; the
 #: repository's ``notebooks/`` links to them): the weekly review the batch runs, and the
@@ -45,14 +50,17 @@ def shipped_notebook(name: str) -> Path:
     ('pipereview', 'notebooks', 'weekly_review.ipynb')
     """
     if name not in SHIPPED_NOTEBOOKS:
-        raise InputError(f"no shipped notebook {name!r}",
-                         expected=f"one of: {', '.join(SHIPPED_NOTEBOOKS)}",
-                         hint="name one of the notebooks that ship with pipereview")
+        raise InputError(
+            f"no shipped notebook {name!r}",
+            expected=f"one of: {', '.join(SHIPPED_NOTEBOOKS)}",
+            hint="name one of the notebooks that ship with pipereview",
+        )
     entry = resources.files("pipereview").joinpath("notebooks", name)
     if isinstance(entry, Path):
         return entry
     # a package imported from a zip has no file to hand papermill: a copy for this process
     return _extracted.enter_context(resources.as_file(entry))
+
 
 #: What the batch passes to each team's notebook, and what each means.
 BATCH_PARAMETERS: dict[str, str] = {
@@ -64,29 +72,38 @@ BATCH_PARAMETERS: dict[str, str] = {
     "history_path": "the batch's shared, keyed history (Parquet)",
     "targets": 'targets file, or "" for no targets',
     "out_dir": "the batch's output folder for this team (write headline.json here)",
-    "stage_model": 'judge process evidence against this model (empty: the model of each deal)',
+    "stage_model": "judge process evidence against this model (empty: the model of each deal)",
     "config": 'configuration file (see docs/start-analysts.md), or ""',
 }
 
-_DEFAULTS = {"team": "North", "week": "2026-W47", "lang": "en", "store": "",
-             "exports": "../data/samples/exports", "history_path": "",
-             "targets": "../data/samples/targets.csv", "out_dir": "", "stage_model": "",
-             "config": ""}
+_DEFAULTS = {
+    "team": "North",
+    "week": "2026-W47",
+    "lang": "en",
+    "store": "",
+    "exports": "../data/samples/exports",
+    "history_path": "",
+    "targets": "../data/samples/targets.csv",
+    "out_dir": "",
+    "stage_model": "",
+    "config": "",
+}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 def _parameters_cell() -> str:
     width = max(len(f"{k} = {_DEFAULTS[k]!r}") for k in BATCH_PARAMETERS) + 2
-    lines = ["# Parameters: the batch (pipereview run --notebook) overrides them; the",
-             "# defaults run on the sample data from the notebooks/ folder."]
+    lines = [
+        "# Parameters: the batch (pipereview run --notebook) overrides them; the",
+        "# defaults run on the sample data from the notebooks/ folder.",
+    ]
     for key, meaning in BATCH_PARAMETERS.items():
         value = f'{key} = "{_DEFAULTS[key]}"'
         lines.append(f"{value:<{width}}# {meaning}")
     return "\n".join(lines)
 
 
-def new_team_notebook(name: str, folder: str | Path = "notebooks", *,
-                      force: bool = False) -> Path:
+def new_team_notebook(name: str, folder: str | Path = "notebooks", *, force: bool = False) -> Path:
     """Write ``<folder>/<name>.ipynb``: a team notebook with the batch's parameters cell,
     the team's review loaded (with the configuration's thresholds and registered rules),
     its headline figures written for the batch index, and a first section to build on.
@@ -95,23 +112,32 @@ def new_team_notebook(name: str, folder: str | Path = "notebooks", *,
     notebook is never overwritten unless ``force``.
     """
     if not _NAME.match(name):
-        raise InputError(f"notebook name {name!r}: use letters, digits, '-' and '_' only "
-                         "(it becomes the file name), at most 64 characters",
-                         expected="a name such as team_deep_dive",
-                         hint="rename it, e.g. with _ in place of spaces")
+        raise InputError(
+            f"notebook name {name!r}: use letters, digits, '-' and '_' only "
+            "(it becomes the file name), at most 64 characters",
+            expected="a name such as team_deep_dive",
+            hint="rename it, e.g. with _ in place of spaces",
+        )
     target = Path(folder) / f"{name}.ipynb"
     if target.exists() and not force:
-        raise InputError(f"{target} exists already", file=target,
-                         hint="choose another name, or pass --force to replace it")
+        raise InputError(
+            f"{target} exists already",
+            file=target,
+            hint="choose another name, or pass --force to replace it",
+        )
     title = name.replace("_", " ").replace("-", " ").strip().capitalize()
     notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     notebook.cells = [
         nbformat.v4.new_markdown_cell(
             f"# {title}\n\nA team notebook: `pipereview run --notebook {target.name}` runs "
             "it once per team of the week, with the parameters below, and publishes it as "
-            "HTML beside the weekly review."),
+            "HTML beside the weekly review."
+        ),
         nbformat.v4.new_code_cell(_parameters_cell(), metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(
             "from pipereview.charts import draw_charts, enable_offline, svg_html\n"
@@ -121,22 +147,27 @@ def new_team_notebook(name: str, folder: str | Path = "notebooks", *,
             "                                 history_path=history_path, store=store,\n"
             "                                 exports=exports, targets=targets,\n"
             "                                 stage_model=stage_model, config=config or None)\n"
-            "review.headline_section()"),
+            "review.headline_section()"
+        ),
         nbformat.v4.new_markdown_cell(
             "## Open deals by stage\n\n`review.context` holds every diagnostic of the team "
-            "as of the week (stage table, risks, conversion, forecast), each computed once."),
+            "as of the week (stage table, risks, conversion, forecast), each computed once."
+        ),
         nbformat.v4.new_code_cell(
             "stages = review.context.stage_table_rep\n"
-            "stages[stages[\"team\"] == team].groupby(\"stage\", observed=True)"
-            "[[\"count\", \"amount\"]].sum()"),
+            'stages[stages["team"] == team].groupby("stage", observed=True)'
+            '[["count", "amount"]].sum()'
+        ),
         nbformat.v4.new_code_cell(
             "from IPython.display import HTML\n\n"
-            "HTML(\"\".join(svg for _, svg in draw_charts(review.context, team, None,\n"
-            "                                            [\"funnel\"], lang=review.lang)))"),
+            'HTML("".join(svg for _, svg in draw_charts(review.context, team, None,\n'
+            '                                            ["funnel"], lang=review.lang)))'
+        ),
         nbformat.v4.new_code_cell(
             "# the batch index shows these figures; keep this cell last\n"
             "if out_dir:\n"
-            "    review.write_headline(f\"{out_dir}/headline.json\")"),
+            '    review.write_headline(f"{out_dir}/headline.json")'
+        ),
     ]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
@@ -154,17 +185,24 @@ def check_team_notebook(path: str | Path) -> list[str]:
     try:
         notebook = nbformat.read(file, as_version=4)
     except FileNotFoundError:
-        raise InputError(f"no notebook {file}", file=file,
-                         hint="start one with: pipereview new-notebook NAME") from None
+        raise InputError(
+            f"no notebook {file}", file=file, hint="start one with: pipereview new-notebook NAME"
+        ) from None
     except Exception as error:
-        raise InputError(f"{file} is not a Jupyter notebook: {error}", file=file,
-                         expected="an .ipynb file",
-                         hint="check the path, or open and save the file in Jupyter to repair it") from None
+        raise InputError(
+            f"{file} is not a Jupyter notebook: {error}",
+            file=file,
+            expected="an .ipynb file",
+            hint="check the path, or open and save the file in Jupyter to repair it",
+        ) from None
     cells = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not cells:
-        raise InputError(f"{file} has no cell tagged 'parameters', so the batch cannot give "
-                         "it the team and week", file=file,
-                         hint="tag the cell that sets team, week, ... with 'parameters', or "
-                         "start from pipereview new-notebook NAME")
+        raise InputError(
+            f"{file} has no cell tagged 'parameters', so the batch cannot give "
+            "it the team and week",
+            file=file,
+            hint="tag the cell that sets team, week, ... with 'parameters', or "
+            "start from pipereview new-notebook NAME",
+        )
     declared = set(re.findall(r"^([A-Za-z_]\w*)\s*=", cells[0].source, re.M))
     return [key for key in BATCH_PARAMETERS if key not in declared]

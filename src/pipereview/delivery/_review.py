@@ -51,24 +51,39 @@ _TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "gap_to_target": ("Forecast against target", "预测与目标"),
     "outlook": ("Will we hit target?", "能否完成目标"),
     "new_unknown": ("not known in the first stored week", "第一周的数据，无法统计"),
-    "no_coverage_enough": ("none is enough: no deal won of those closed",
-                           "已结束的商机一个未赢，覆盖率多高都不够"),
+    "no_coverage_enough": (
+        "none is enough: no deal won of those closed",
+        "已结束的商机一个未赢，覆盖率多高都不够",
+    ),
     "coverage": ("Coverage", "覆盖率"),
     "coverage_needed": ("Coverage needed", "所需覆盖率"),
     "win_rate": ("Win rate", "赢单率"),
     "new_deals": ("New deals this week", "本周新增商机"),
     "shape": ("Funnel shape", "漏斗形态"),
-    "no_previous": ("First stored week: nothing to compare with yet.",
-                    "这是第一周的数据，暂无可比较的上周数据。"),
-    "no_targets": ("No targets given: pass a targets file to see the forecast against target.",
-                   "未提供目标文件，无法与目标对比。"),
+    "no_previous": (
+        "First stored week: nothing to compare with yet.",
+        "这是第一周的数据，暂无可比较的上周数据。",
+    ),
+    "no_targets": (
+        "No targets given: pass a targets file to see the forecast against target.",
+        "未提供目标文件，无法与目标对比。",
+    ),
     "no_risk": ("No open deal is flagged.", "没有需要关注的在跟商机。"),
-    "rep": ("Rep", "销售代表"), "deal": ("Deal", "商机"), "account": ("Account", "客户"),
-    "stage": ("Stage", "阶段"), "amount": ("Amount", "金额"), "risks_col": ("Risks", "风险"),
-    "evidence_stage": ("Evidence supports", "证据支持到"), "missing": ("Missing", "缺少"),
-    "label": ("Shape", "形态"), "bottleneck": ("Bottleneck stage", "瓶颈阶段"),
-    "category": ("Change", "变化"), "deals": ("Deals", "商机数"),
-    "period": ("Period", "周期"), "figure": ("Figure", "指标"), "value": ("Value", "数值"),
+    "rep": ("Rep", "销售代表"),
+    "deal": ("Deal", "商机"),
+    "account": ("Account", "客户"),
+    "stage": ("Stage", "阶段"),
+    "amount": ("Amount", "金额"),
+    "risks_col": ("Risks", "风险"),
+    "evidence_stage": ("Evidence supports", "证据支持到"),
+    "missing": ("Missing", "缺少"),
+    "label": ("Shape", "形态"),
+    "bottleneck": ("Bottleneck stage", "瓶颈阶段"),
+    "category": ("Change", "变化"),
+    "deals": ("Deals", "商机数"),
+    "period": ("Period", "周期"),
+    "figure": ("Figure", "指标"),
+    "value": ("Value", "数值"),
 }
 
 
@@ -81,34 +96,54 @@ class WeeklyReview:
     (:class:`~pipereview.config.Config`) carries the thresholds and coaching settings;
     ``lang`` and ``stage_model``, when given, take precedence over its own."""
 
-    def __init__(self, history: pd.DataFrame, *, team: str, week: str | Week,
-                 lang: str | None = None, targets: pd.DataFrame | None = None,
-                 period: str | None = None, stage_model: str | None = None,
-                 config: Config | None = None) -> None:
+    def __init__(
+        self,
+        history: pd.DataFrame,
+        *,
+        team: str,
+        week: str | Week,
+        lang: str | None = None,
+        targets: pd.DataFrame | None = None,
+        period: str | None = None,
+        stage_model: str | None = None,
+        config: Config | None = None,
+    ) -> None:
         from pipereview.diagnostics._trend_weeks import quarter_of
 
         config = config or Config()  # a language other than en or zh is refused by it
-        self.config = config.replace(lang=lang or config.lang,
-                                     stage_model=stage_model or config.stage_model)
+        self.config = config.replace(
+            lang=lang or config.lang, stage_model=stage_model or config.stage_model
+        )
         self.week = Week.parse(week) if isinstance(week, str) else week
-        rows = history[(history["team"] == team)
-                       & (history["snapshot_week"].astype("str") <= str(self.week))]
+        rows = history[
+            (history["team"] == team) & (history["snapshot_week"].astype("str") <= str(self.week))
+        ]
         if not (rows["snapshot_week"] == str(self.week)).any():
             teams = sorted(history.loc[history["snapshot_week"] == str(self.week), "team"].unique())
-            raise InputError(f"team {team!r} has no snapshot in {self.week}; teams that week: "
-                             f"{', '.join(teams) or 'none'}",
-                             hint="check the team and the week (pipereview weeks lists both)")
+            raise InputError(
+                f"team {team!r} has no snapshot in {self.week}; teams that week: "
+                f"{', '.join(teams) or 'none'}",
+                hint="check the team and the week (pipereview weeks lists both)",
+            )
         self.history = rows.assign(deal_key=deal_key(rows))
         self.team = team
         self.targets = None if targets is None else targets[targets["team"] == team]
         self.period = period or quarter_of(self.week)
 
     @classmethod
-    def from_files(cls, *, team: str, week: str, lang: str | None = None,
-                   history_path: str | None = None, store: str | None = None,
-                   exports: str | None = None, targets: str | None = None,
-                   stage_model: str | None = None, config: str | None = None
-                   ) -> WeeklyReview:
+    def from_files(
+        cls,
+        *,
+        team: str,
+        week: str,
+        lang: str | None = None,
+        history_path: str | None = None,
+        store: str | None = None,
+        exports: str | None = None,
+        targets: str | None = None,
+        stage_model: str | None = None,
+        config: str | None = None,
+    ) -> WeeklyReview:
         """A review from the batch's shared keyed history (``history_path``, Parquet), else
         from a snapshot ``store``, else from a folder of weekly ``exports`` (ingested into a
         temporary store), the team's rows only, loaded by
@@ -122,15 +157,28 @@ class WeeklyReview:
 
         settings = load_config(config) if config else Config()
         if not (history_path or store or exports):
-            raise InputError("no history to review: give history_path, store or exports",
-                             hint="e.g. WeeklyReview.from_files(store='pipereview-data', team='North')")
-        history = load_history(None if history_path else store or None, team=team,
-                               file=history_path or None,
-                               exports=None if history_path or store else exports,
-                               templates=settings.templates, limits=settings.limits)
+            raise InputError(
+                "no history to review: give history_path, store or exports",
+                hint="e.g. WeeklyReview.from_files(store='pipereview-data', team='North')",
+            )
+        history = load_history(
+            None if history_path else store or None,
+            team=team,
+            file=history_path or None,
+            exports=None if history_path or store else exports,
+            templates=settings.templates,
+            limits=settings.limits,
+        )
         goals = load_targets(targets) if targets else None
-        return cls(history, team=team, week=week, lang=lang, targets=goals,
-                   stage_model=stage_model, config=settings)
+        return cls(
+            history,
+            team=team,
+            week=week,
+            lang=lang,
+            targets=goals,
+            stage_model=stage_model,
+            config=settings,
+        )
 
     def in_language(self, lang: str) -> WeeklyReview:
         """The same review in another language, sharing its history and diagnostics (only
@@ -152,8 +200,11 @@ class WeeklyReview:
 
     def title(self) -> Section:
         """The report's title: team, week and period."""
-        title = (f"{self.team} — 周度销售漏斗回顾 {self.week}（{self.period}）" if self.lang == "zh"
-                 else f"{self.team} — weekly pipeline review, {self.week} ({self.period})")
+        title = (
+            f"{self.team} — 周度销售漏斗回顾 {self.week}（{self.period}）"
+            if self.lang == "zh"
+            else f"{self.team} — weekly pipeline review, {self.week} ({self.period})"
+        )
         return Section(title, "")
 
     def t(self, key: str) -> str:
@@ -183,15 +234,21 @@ class WeeklyReview:
             return None
         main = str(counts.index[0])
         others = rows[codes != main].drop_duplicates("deal_key", keep="last")
-        listed = [f"{name} ({deal}, {code or 'no currency'})" for name, deal, code in
-                  zip(others["deal_name"], others["deal_id"], codes[others.index], strict=True)]
+        listed = [
+            f"{name} ({deal}, {code or 'no currency'})"
+            for name, deal, code in zip(
+                others["deal_name"], others["deal_id"], codes[others.index], strict=True
+            )
+        ]
         more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
-        return (f"{self.team} holds deals in {len(counts)} currencies "
-                f"({', '.join(c or 'none' for c in sorted(counts.index))}); amounts in "
-                f"different currencies are never added, so the sums are left out. Deals not "
-                f"in {main or 'no currency'}: {'; '.join(listed[:5])}{more}. Convert them to "
-                f"one currency in the exports (or give each currency its own team) and "
-                "ingest again.")
+        return (
+            f"{self.team} holds deals in {len(counts)} currencies "
+            f"({', '.join(c or 'none' for c in sorted(counts.index))}); amounts in "
+            f"different currencies are never added, so the sums are left out. Deals not "
+            f"in {main or 'no currency'}: {'; '.join(listed[:5])}{more}. Convert them to "
+            f"one currency in the exports (or give each currency its own team) and "
+            "ingest again."
+        )
 
     @cached_property
     def prepared(self) -> PreparedHistory:
@@ -203,8 +260,13 @@ class WeeklyReview:
     def context(self) -> WeekDiagnostics:
         """The diagnostics of the team as of the week, each computed once and shared by the
         sections and the coaching rules."""
-        return WeekDiagnostics(self.prepared, self.week, targets=self.targets,
-                               forecast_period=self.period, config=self.config)
+        return WeekDiagnostics(
+            self.prepared,
+            self.week,
+            targets=self.targets,
+            forecast_period=self.period,
+            config=self.config,
+        )
 
     @cached_property
     def forecast(self) -> pd.DataFrame:
@@ -232,18 +294,29 @@ class WeeklyReview:
 
         open_now = self.latest[open_mask(self.latest)]
         if self.mixed_currencies is not None:  # counts only: amounts are never added
-            return {"team": self.team, "week": str(self.week), "period": self.period,
-                    "currency": self.currency, "open_deals": len(open_now),
-                    "open_amount": None, "weighted_pipeline": None, "won_amount": None,
-                    "refused": self.mixed_currencies}
+            return {
+                "team": self.team,
+                "week": str(self.week),
+                "period": self.period,
+                "currency": self.currency,
+                "open_deals": len(open_now),
+                "open_amount": None,
+                "weighted_pipeline": None,
+                "won_amount": None,
+                "refused": self.mixed_currencies,
+            }
         weighted = weighted_pipeline(open_now)["weighted"].sum() if len(open_now) else 0.0
         won = won_deals(self.prepared, self.period, self.week)
         out: dict[str, Any] = {
-            "team": self.team, "week": str(self.week), "period": self.period,
-            "currency": self.currency, "open_deals": len(open_now),
+            "team": self.team,
+            "week": str(self.week),
+            "period": self.period,
+            "currency": self.currency,
+            "open_deals": len(open_now),
             "open_amount": float(open_now["amount"].sum()),
             "weighted_pipeline": round(float(weighted), 2),
-            "won_amount": float(won["amount"].sum()), "new_deals": self.new_deals,
+            "won_amount": float(won["amount"].sum()),
+            "new_deals": self.new_deals,
         }
         if len(self.forecast):
             out.update(forecast_figures(self.forecast.iloc[0]))

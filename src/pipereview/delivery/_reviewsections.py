@@ -55,8 +55,11 @@ def forecast_figures(row: pd.Series) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("target", "gap_to_target", "coverage", "win_rate", "coverage_needed"):
         value = row.get(name)
-        out[name] = (None if value is None or pd.isna(value) or value == float("inf")
-                     else round(float(value), 4))
+        out[name] = (
+            None
+            if value is None or pd.isna(value) or value == float("inf")
+            else round(float(value), 4)
+        )
     outlook = row.get("outlook")
     out["outlook"] = None if outlook is None or pd.isna(outlook) else str(outlook)
     return out
@@ -79,13 +82,14 @@ def not_checked_html(frame: pd.DataFrame, lang: str, checks: tuple[str, ...]) ->
     lacks the columns for (:func:`pipereview.diagnostics._capabilities.not_checked_notes`), as HTML."""
     from pipereview.diagnostics._capabilities import not_checked_notes
 
-    return "".join(f"<p class='not-checked'>{html.escape(n)}</p>"
-                   for n in not_checked_notes(frame, lang, checks))
+    return "".join(
+        f"<p class='not-checked'>{html.escape(n)}</p>"
+        for n in not_checked_notes(frame, lang, checks)
+    )
 
 
 def html_table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, escape=True, border=0, classes="review-table",
-                         na_rep="—")
+    return frame.to_html(index=False, escape=True, border=0, classes="review-table", na_rep="—")
 
 
 def refusal(review: WeeklyReview, key: str) -> Section | None:
@@ -100,8 +104,11 @@ def refusal(review: WeeklyReview, key: str) -> Section | None:
 def headline_section(review: WeeklyReview) -> Section:
     """The headline figures as a small table."""
     figures = review.headline()
-    note = (f'<p class="refused">{html.escape(figures["refused"])}</p>'
-            if figures.get("refused") else "")
+    note = (
+        f'<p class="refused">{html.escape(figures["refused"])}</p>'
+        if figures.get("refused")
+        else ""
+    )
     return Section(review.t("headline"), figures_table(review, figures) + note)
 
 
@@ -109,11 +116,20 @@ def figures_table(review: WeeklyReview, figures: dict[str, Any]) -> str:
     """Headline figures (as :meth:`WeeklyReview.headline` gives them) as an HTML table in the
     review's language; missing figures are left out."""
     rows = []
-    for key in ("open_deals", "open_amount", "weighted_pipeline", "won_amount", "target",
-                "gap_to_target", "coverage", "coverage_needed", "outlook", "new_deals"):
+    for key in (
+        "open_deals",
+        "open_amount",
+        "weighted_pipeline",
+        "won_amount",
+        "target",
+        "gap_to_target",
+        "coverage",
+        "coverage_needed",
+        "outlook",
+        "new_deals",
+    ):
         value = figures.get(key)
-        if value is None and key == "new_deals" and key in figures \
-                and not figures.get("refused"):
+        if value is None and key == "new_deals" and key in figures and not figures.get("refused"):
             text = review.t("new_unknown")
         elif value is None and key == "coverage_needed" and figures.get("win_rate") == 0:
             text = review.t("no_coverage_enough")
@@ -148,8 +164,7 @@ def changes_section(review: WeeklyReview) -> Section:
     counts = moves.groupby("category").size()
     order = [c for c in CATEGORY_LABELS if c in counts.index]
     names = [CATEGORY_LABELS[c][1 if review.lang == "zh" else 0] for c in order]
-    table = pd.DataFrame({review.t("category"): names,
-                          review.t("deals"): counts[order].to_numpy()})
+    table = pd.DataFrame({review.t("category"): names, review.t("deals"): counts[order].to_numpy()})
     body = charts.svg_html(charts.waterfall_chart(steps, lang=review.lang)) + html_table(table)
     return Section(review.t("changes"), body)
 
@@ -165,15 +180,20 @@ def funnel_section(review: WeeklyReview) -> Section:
 
     table = stage_table(review.prepared, as_of=review.week)
     model = load_stage_model(str(table["stage_model"].iloc[0])) if len(table) else None
-    chart = charts.funnel_chart(table.rename(columns={"count": "deals"}),
-                                stage_model=model, lang=review.lang)
+    chart = charts.funnel_chart(
+        table.rename(columns={"count": "deals"}), stage_model=model, lang=review.lang
+    )
     reps = review.context.shape_rep
-    shown = pd.DataFrame({
-        review.t("rep"): reps["owner"],
-        review.t("label"): [shape_name(x, review.lang) for x in reps["label"]],
-        review.t("bottleneck"): [model.stage(s).label_in(review.lang) if model and s else ""
-                               for s in reps["stage"].fillna("")],
-    })
+    shown = pd.DataFrame(
+        {
+            review.t("rep"): reps["owner"],
+            review.t("label"): [shape_name(x, review.lang) for x in reps["label"]],
+            review.t("bottleneck"): [
+                model.stage(s).label_in(review.lang) if model and s else ""
+                for s in reps["stage"].fillna("")
+            ],
+        }
+    )
     return Section(review.t("funnel"), charts.svg_html(chart) + html_table(shown))
 
 
@@ -214,18 +234,25 @@ def outlook_table(review: WeeklyReview, reps: pd.DataFrame) -> str:
     for name, row in rows:
         figures = forecast_figures(row)
         need = figures["coverage_needed"]
-        lines.append({
-            review.t("rep"): name,
-            review.t("gap_to_target"): gap_text(figures["gap_to_target"],
-                                              _currency_of(row, review.currency),
-                                              review.lang),
-            review.t("coverage"): ("—" if figures["coverage"] is None
-                                 else f"{figures['coverage']:.2f}x"),
-            review.t("coverage_needed"): (
-                f"{need:.2f}x" if need is not None else review.t("no_coverage_enough")
-                if figures["win_rate"] == 0 else "—"),
-            review.t("outlook"): outlook_text(str(figures["outlook"]), review.lang),
-        })
+        lines.append(
+            {
+                review.t("rep"): name,
+                review.t("gap_to_target"): gap_text(
+                    figures["gap_to_target"], _currency_of(row, review.currency), review.lang
+                ),
+                review.t("coverage"): (
+                    "—" if figures["coverage"] is None else f"{figures['coverage']:.2f}x"
+                ),
+                review.t("coverage_needed"): (
+                    f"{need:.2f}x"
+                    if need is not None
+                    else review.t("no_coverage_enough")
+                    if figures["win_rate"] == 0
+                    else "—"
+                ),
+                review.t("outlook"): outlook_text(str(figures["outlook"]), review.lang),
+            }
+        )
     return html_table(pd.DataFrame(lines))
 
 
@@ -235,32 +262,59 @@ def risks_section(review: WeeklyReview, limit: int = 15) -> Section:
     from pipereview.diagnostics._process import process_gaps
 
     risks = review.context.risks
-    flagged = risks[risks["risk_count"] > 0].sort_values(
-        ["amount", "deal_key"], ascending=[False, True], kind="stable").head(limit)
+    flagged = (
+        risks[risks["risk_count"] > 0]
+        .sort_values(["amount", "deal_key"], ascending=[False, True], kind="stable")
+        .head(limit)
+    )
     labels = {k: (zh if review.lang == "zh" else en) for k, (en, zh) in RISK_LABELS.items()}
     sep = "、" if review.lang == "zh" else ", "
-    body = html_table(pd.DataFrame({
-        review.t("rep"): flagged["owner"], review.t("deal"): flagged["deal_name"],
-        review.t("account"): flagged["account"],
-        review.t("amount"): [amount_text(a, c) for a, c in zip(flagged["amount"],
-                                                       flagged["currency"], strict=True)],
-        review.t("risks_col"): [sep.join(labels[r] for r in rs) for rs in flagged["risks"]],
-    })) if len(flagged) else f"<p>{html.escape(review.t('no_risk'))}</p>"
-    gaps = with_labels(process_gaps(review.latest[open_mask(review.latest)], review.stage_model),
-                       review.lang, review.stage_model)
-    gaps = gaps[gaps["inflated"]].sort_values(["amount", "deal_id"],
-                                              ascending=[False, True]).head(limit)
-    notes = not_checked_html(review.latest[open_mask(review.latest)], review.lang,
-                             ("stage_inflation", "stalled_deal"))
-    return Section(review.t("risks"), body + gaps_table(review, gaps) + notes
-                   + activity_note(review, risks))
+    body = (
+        html_table(
+            pd.DataFrame(
+                {
+                    review.t("rep"): flagged["owner"],
+                    review.t("deal"): flagged["deal_name"],
+                    review.t("account"): flagged["account"],
+                    review.t("amount"): [
+                        amount_text(a, c)
+                        for a, c in zip(flagged["amount"], flagged["currency"], strict=True)
+                    ],
+                    review.t("risks_col"): [
+                        sep.join(labels[r] for r in rs) for rs in flagged["risks"]
+                    ],
+                }
+            )
+        )
+        if len(flagged)
+        else f"<p>{html.escape(review.t('no_risk'))}</p>"
+    )
+    gaps = with_labels(
+        process_gaps(review.latest[open_mask(review.latest)], review.stage_model),
+        review.lang,
+        review.stage_model,
+    )
+    gaps = (
+        gaps[gaps["inflated"]]
+        .sort_values(["amount", "deal_id"], ascending=[False, True])
+        .head(limit)
+    )
+    notes = not_checked_html(
+        review.latest[open_mask(review.latest)], review.lang, ("stage_inflation", "stalled_deal")
+    )
+    return Section(
+        review.t("risks"), body + gaps_table(review, gaps) + notes + activity_note(review, risks)
+    )
 
 
 def activity_note(review: WeeklyReview, risks: pd.DataFrame) -> str:
     """A note naming the open deals whose last activity is dated after the week's end
     (a data problem: counted as 0 days since activity), or ``""`` when none is."""
-    late = risks[risks["activity_after_as_of"].fillna(False).astype(bool)] \
-        if "activity_after_as_of" in risks else risks.iloc[:0]
+    late = (
+        risks[risks["activity_after_as_of"].fillna(False).astype(bool)]
+        if "activity_after_as_of" in risks
+        else risks.iloc[:0]
+    )
     if not len(late):
         return ""
     names = "、".join if review.lang == "zh" else ", ".join
@@ -268,12 +322,17 @@ def activity_note(review: WeeklyReview, risks: pd.DataFrame) -> str:
     more = len(late) - min(len(late), 5)
     end = Week.parse(str(review.week)).sunday.isoformat()
     if review.lang == "zh":
-        text = (f"{len(late)} 个在跟商机的最近跟进日期晚于本周结束日（{end}），属于数据问题，"
-                f"按 0 天计算：{shown}" + (f" 等 {more} 个" if more else "") + "。")
+        text = (
+            f"{len(late)} 个在跟商机的最近跟进日期晚于本周结束日（{end}），属于数据问题，"
+            f"按 0 天计算：{shown}" + (f" 等 {more} 个" if more else "") + "。"
+        )
     else:
-        text = (f"{len(late)} open deal(s) have a last activity dated after the end of the week "
-                f"({end}), a data problem counted as 0 days since activity: {shown}"
-                + (f" and {more} more" if more else "") + ".")
+        text = (
+            f"{len(late)} open deal(s) have a last activity dated after the end of the week "
+            f"({end}), a data problem counted as 0 days since activity: {shown}"
+            + (f" and {more} more" if more else "")
+            + "."
+        )
     return f'<p class="data-note">{html.escape(text)}</p>'
 
 
@@ -283,12 +342,17 @@ def gaps_table(review: WeeklyReview, gaps: pd.DataFrame) -> str:
     if not len(gaps):
         return ""
     sep = "、" if review.lang == "zh" else ", "
-    return html_table(pd.DataFrame({
-        review.t("rep"): gaps["owner"], review.t("deal"): gaps["deal_name"],
-        review.t("stage"): gaps["claimed_stage_label"],
-        review.t("evidence_stage"): gaps["evidence_stage_label"],
-        review.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
-    }))
+    return html_table(
+        pd.DataFrame(
+            {
+                review.t("rep"): gaps["owner"],
+                review.t("deal"): gaps["deal_name"],
+                review.t("stage"): gaps["claimed_stage_label"],
+                review.t("evidence_stage"): gaps["evidence_stage_label"],
+                review.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
+            }
+        )
+    )
 
 
 def coaching_section(review: WeeklyReview) -> Section:
@@ -300,11 +364,11 @@ def coaching_section(review: WeeklyReview) -> Section:
     from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
 
     prompts = review.coaching_prompts
-    notes = not_checked_notes(review.latest[open_mask(review.latest)], review.lang,
-                              COACHING_CHECKS)
+    notes = not_checked_notes(review.latest[open_mask(review.latest)], review.lang, COACHING_CHECKS)
     body = team_summary(prompts, review.team, as_of=review.week, not_checked=notes).to_html()
     owners = sorted(set(review.latest["owner"]) - {""})
     for owner in owners:
-        body += coaching_sheet(prompts, review.team, owner, as_of=review.week,
-                               not_checked=notes).to_html()
+        body += coaching_sheet(
+            prompts, review.team, owner, as_of=review.week, not_checked=notes
+        ).to_html()
     return Section(review.t("coaching"), body)

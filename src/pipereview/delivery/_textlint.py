@@ -41,20 +41,79 @@ from functools import cache
 
 from pipereview.core._languages import check_language
 
-__all__ = ["ALLOWED_TERMS", "CURRENCY_CODES", "LintContext", "LintProblem", "internal_keys",
-           "lint_text"]
+__all__ = [
+    "ALLOWED_TERMS",
+    "CURRENCY_CODES",
+    "LintContext",
+    "LintProblem",
+    "internal_keys",
+    "lint_text",
+]
 
 #: Terms a Chinese sales text may keep in Latin letters (besides names and currency codes).
-ALLOWED_TERMS: frozenset[str] = frozenset({
-    "BANT", "CRM", "ID", "KPI", "ERP", "MES", "SaaS", "PoC", "POC", "CSV", "XLSX", "Excel",
-    "PDF", "ROI", "SLA", "API", "IT", "OEM", "B2B", "VP", "CEO", "CFO", "CTO", "CIO", "PM",
-    "Q1", "Q2", "Q3", "Q4", "x",
-})
+ALLOWED_TERMS: frozenset[str] = frozenset(
+    {
+        "BANT",
+        "CRM",
+        "ID",
+        "KPI",
+        "ERP",
+        "MES",
+        "SaaS",
+        "PoC",
+        "POC",
+        "CSV",
+        "XLSX",
+        "Excel",
+        "PDF",
+        "ROI",
+        "SLA",
+        "API",
+        "IT",
+        "OEM",
+        "B2B",
+        "VP",
+        "CEO",
+        "CFO",
+        "CTO",
+        "CIO",
+        "PM",
+        "Q1",
+        "Q2",
+        "Q3",
+        "Q4",
+        "x",
+    }
+)
 #: ISO 4217 codes a report prints beside amounts.
-CURRENCY_CODES: frozenset[str] = frozenset({
-    "USD", "EUR", "CNY", "RMB", "GBP", "JPY", "HKD", "CHF", "SGD", "AUD", "CAD", "KRW", "TWD",
-    "INR", "SEK", "NOK", "DKK", "PLN", "CZK", "BRL", "MXN", "ZAR", "NZD", "AED",
-})
+CURRENCY_CODES: frozenset[str] = frozenset(
+    {
+        "USD",
+        "EUR",
+        "CNY",
+        "RMB",
+        "GBP",
+        "JPY",
+        "HKD",
+        "CHF",
+        "SGD",
+        "AUD",
+        "CAD",
+        "KRW",
+        "TWD",
+        "INR",
+        "SEK",
+        "NOK",
+        "DKK",
+        "PLN",
+        "CZK",
+        "BRL",
+        "MXN",
+        "ZAR",
+        "NZD",
+        "AED",
+    }
+)
 #: Stage keys that are also ordinary words (a deal "won", "lost"): not flagged on their own.
 _PLAIN_WORDS = frozenset({"won", "lost"})
 
@@ -113,16 +172,23 @@ def internal_keys() -> frozenset[str]:
 
 # --- the rules ---------------------------------------------------------------------------
 
-_MISSING = re.compile(r"(?<![\w<])(nan|NaN|NAN|NaT|inf|Inf|-inf|None)(?![\w>])(?!\s+[a-z])"
-                      r"|<NA>|(?<![\w])(?:nan|NaN|inf|Inf)(?=[x%])")
+_MISSING = re.compile(
+    r"(?<![\w<])(nan|NaN|NAN|NaT|inf|Inf|-inf|None)(?![\w>])(?!\s+[a-z])"
+    r"|<NA>|(?<![\w])(?:nan|NaN|inf|Inf)(?=[x%])"
+)
 _EMPTY = [
     (re.compile(r"[(（]\s*[,，、;；]|[,，、;；]\s*[)）]"), "a list in brackets with an empty item"),
     (re.compile(r"\(\s*\)|（\s*）"), "empty brackets"),
     (re.compile(r"“\s*”|‘\s*’|「\s*」|《\s*》|\"\s\"|(?<![\w\"])\"\"(?![\w\"])"), "empty quotes"),
     (re.compile(r"(?:(?<=\s)|(?<=[“\"(（]))\?(?=\s|$|[”\")）,，.])"), "a question mark for a name"),
-    (re.compile(r"\b(?:What|Why|How|When|Where|Who)\s+(?:has|have|did|does|do|is|was|will|can)"
-                r"\s+(?:told|said|shown|given|confirmed|agreed|committed|asked|decided|signed"
-                r"|promised|mentioned)\b"), "a question without its subject"),
+    (
+        re.compile(
+            r"\b(?:What|Why|How|When|Where|Who)\s+(?:has|have|did|does|do|is|was|will|can)"
+            r"\s+(?:told|said|shown|given|confirmed|agreed|committed|asked|decided|signed"
+            r"|promised|mentioned)\b"
+        ),
+        "a question without its subject",
+    ),
     (re.compile(r"\S {2,}\S"), "two spaces where a name was"),
     (re.compile(r"[:：]\s*[,，;；.。]"), "a colon with nothing after it"),
     (re.compile(r"(?:^|\s)['’]s\b"), "a possessive without its name"),
@@ -131,32 +197,50 @@ _ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#\d{1,6}|#x[0-9a-fA-F]{1,6});")
 _SNAKE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])")
 _ENGLISH = re.compile(r"[A-Za-z\u00c0-\u024f]+(?:['’.-][A-Za-z\u00c0-\u024f]+)*")
 # stripped before English words are counted: ISO weeks and quarters, multipliers, files
-_NEUTRAL = re.compile(r"\d{4}-W\d{2}|\d{4}-Q[1-4]|(?<=\d)x\b"
-                      r"|\S+\.(?:csv|xlsx|md|html|json)\b|https?://\S+")
+_NEUTRAL = re.compile(
+    r"\d{4}-W\d{2}|\d{4}-Q[1-4]|(?<=\d)x\b"
+    r"|\S+\.(?:csv|xlsx|md|html|json)\b|https?://\S+"
+)
 _NO_RISK = {
-    "en": re.compile(r"\bno (?:open )?(?:deal is flagged|risks?\b[^.\n]*)|\bnothing (?:is )?at risk"
-                     r"|\bno deals? at risk", re.I),
+    "en": re.compile(
+        r"\bno (?:open )?(?:deal is flagged|risks?\b[^.\n]*)|\bnothing (?:is )?at risk"
+        r"|\bno deals? at risk",
+        re.I,
+    ),
     "zh": re.compile(r"没有(?:需要关注的|风险|[^。\n]{0,8}风险)|无风险|暂无风险|未发现风险"),
 }
 # "no risk beyond the deals below" (除下列商机外没有其他风险) says no risk *else*
-_BEYOND = re.compile(r"\b(?:beyond|other than|besides|apart from|except|outside|other|else)\b"
-                     r"|除|以外|之外|其他|其它|另外",
-                     re.I)
+_BEYOND = re.compile(
+    r"\b(?:beyond|other than|besides|apart from|except|outside|other|else)\b"
+    r"|除|以外|之外|其他|其它|另外",
+    re.I,
+)
 _RISK = {  # how a listed risk reads (a heading such as "Deals at risk" lists none)
-    "en": re.compile(r"\bstalled\b|\bpushed (?:repeatedly|\d+ times|three)|\boverdue\b"
-                     r"|close date (?:has )?passed|after its close date|no (?:recent|logged) activity"
-                     r"|past (?:the )?typical|\bseverity \d", re.I),
-    "zh": re.compile(r"停滞|多次推迟|推迟了 ?\d+ ?次|成交日(?:期)?已过|近期无跟进|没有跟进记录"
-                     r"|超出阶段常规时长|逾期"),
+    "en": re.compile(
+        r"\bstalled\b|\bpushed (?:repeatedly|\d+ times|three)|\boverdue\b"
+        r"|close date (?:has )?passed|after its close date|no (?:recent|logged) activity"
+        r"|past (?:the )?typical|\bseverity \d",
+        re.I,
+    ),
+    "zh": re.compile(
+        r"停滞|多次推迟|推迟了 ?\d+ ?次|成交日(?:期)?已过|近期无跟进|没有跟进记录"
+        r"|超出阶段常规时长|逾期"
+    ),
 }
 _AHEAD = {
-    "en": re.compile(r"\bahead of (?:the )?(?:target|plan|pace)\b|\babove (?:the )?(?:target|plan)\b"
-                     r"|\bexceed(?:s|ed)? (?:the )?(?:target|plan)\b", re.I),
+    "en": re.compile(
+        r"\bahead of (?:the )?(?:target|plan|pace)\b|\babove (?:the )?(?:target|plan)\b"
+        r"|\bexceed(?:s|ed)? (?:the )?(?:target|plan)\b",
+        re.I,
+    ),
     "zh": re.compile(r"领先(?:于)?(?:目标|计划|进度)|超出目标|高于目标|高于计划|超额完成|超过目标"),
 }
 _BEHIND = {
-    "en": re.compile(r"\bbehind (?:the )?(?:target|plan|pace)\b|\bshort of (?:the )?(?:target|plan)\b"
-                     r"|\bbelow (?:the )?(?:target|plan)\b", re.I),
+    "en": re.compile(
+        r"\bbehind (?:the )?(?:target|plan|pace)\b|\bshort of (?:the )?(?:target|plan)\b"
+        r"|\bbelow (?:the )?(?:target|plan)\b",
+        re.I,
+    ),
     "zh": re.compile(r"落后|低于目标|低于计划|未达目标|距离目标还差"),
 }
 _SIGNED_GAP = re.compile(r"(?:\bgap\b|缺口|差距)[^\d\n\t]{0,40}[\t ]*[-−]\s?\d", re.I)
@@ -167,7 +251,7 @@ def _sentence(text: str, match: re.Match[str]) -> str:
     """The sentence (or line) of ``text`` that holds ``match``."""
     start = max(text.rfind(c, 0, match.start()) for c in ".。\n") + 1
     ends = [i for i in (text.find(c, match.end()) for c in ".。\n") if i >= 0]
-    return text[start:min(ends, default=len(text))]
+    return text[start : min(ends, default=len(text))]
 
 
 def _problem(rule: str, match: re.Match[str] | str, line: str, message: str) -> LintProblem:
@@ -187,8 +271,9 @@ def _without(text: str, names: Sequence[str]) -> str:
     return text
 
 
-def _line_problems(line: str, lang: str, keys: frozenset[str],
-                   allowed: frozenset[str]) -> list[LintProblem]:
+def _line_problems(
+    line: str, lang: str, keys: frozenset[str], allowed: frozenset[str]
+) -> list[LintProblem]:
     out: list[LintProblem] = []
     for m in _MISSING.finditer(line):
         out.append(_problem("missing_value", m, line, "a missing value printed as a word"))
@@ -208,12 +293,16 @@ def _line_problems(line: str, lang: str, keys: frozenset[str],
         words = _ENTITY.sub(" ", _SNAKE.sub(" ", _NEUTRAL.sub(" ", line)))
         for m in _ENGLISH.finditer(words):  # a single letter is no word (plan B, model X)
             word = m.group(0)
-            if len(word) > 1 and word not in allowed and word.upper() not in CURRENCY_CODES \
-                    and not _SNAKE.fullmatch(word) and not _MISSING.fullmatch(word):
+            if (
+                len(word) > 1
+                and word not in allowed
+                and word.upper() not in CURRENCY_CODES
+                and not _SNAKE.fullmatch(word)
+                and not _MISSING.fullmatch(word)
+            ):
                 out.append(_problem("english_in_zh", m, line, "an English word in Chinese text"))
     if _AHEAD[lang].search(line) and _BEHIND[lang].search(line):
-        out.append(_problem("ahead_and_behind", line.strip(), line,
-                            "ahead and behind on one line"))
+        out.append(_problem("ahead_and_behind", line.strip(), line, "ahead and behind on one line"))
     for m in _SIGNED_GAP.finditer(line):
         out.append(_problem("signed_gap", m, line, "a gap with a minus sign reads as behind"))
     for m in _DAYS.finditer(line):
@@ -221,8 +310,9 @@ def _line_problems(line: str, lang: str, keys: frozenset[str],
     return out
 
 
-def lint_text(text: str, lang: str, *, names: Iterable[str] = (),
-              context: LintContext | None = None) -> list[LintProblem]:
+def lint_text(
+    text: str, lang: str, *, names: Iterable[str] = (), context: LintContext | None = None
+) -> list[LintProblem]:
     """Every problem a reader would see in ``text`` (in ``lang``: ``en`` or ``zh``), in
     order. ``names`` are proper names taken from the data (teams, reps, accounts, deals,
     products): they may hold any word. ``context`` says what else is known
@@ -248,18 +338,32 @@ def lint_text(text: str, lang: str, *, names: Iterable[str] = (),
     for line in plain.splitlines():
         if line.strip():
             problems += _line_problems(line, lang, keys, allowed)
-    no_risk = [m for m in _NO_RISK[lang].finditer(plain)
-               if not _BEYOND.search(_sentence(plain, m))]
+    no_risk = [m for m in _NO_RISK[lang].finditer(plain) if not _BEYOND.search(_sentence(plain, m))]
     if no_risk:
         rest = _NO_RISK[lang].sub(" ", plain)
-        listed = (context.risks_listed if context.risks_listed is not None
-                  else len(_RISK[lang].findall(rest)))
+        listed = (
+            context.risks_listed
+            if context.risks_listed is not None
+            else len(_RISK[lang].findall(rest))
+        )
         if listed:
-            problems.append(_problem("no_risk_beside_risk", no_risk[0], no_risk[0].group(0),
-                                     f"'no risk' beside {listed} listed risk(s)"))
+            problems.append(
+                _problem(
+                    "no_risk_beside_risk",
+                    no_risk[0],
+                    no_risk[0].group(0),
+                    f"'no risk' beside {listed} listed risk(s)",
+                )
+            )
     if context.one_subject:
         ahead, behind = _AHEAD[lang].search(plain), _BEHIND[lang].search(plain)
         if ahead and behind and not any(p.rule == "ahead_and_behind" for p in problems):
-            problems.append(_problem("ahead_and_behind", f"{ahead.group(0)} … {behind.group(0)}",
-                                     "", "ahead and behind for one team and period"))
+            problems.append(
+                _problem(
+                    "ahead_and_behind",
+                    f"{ahead.group(0)} … {behind.group(0)}",
+                    "",
+                    "ahead and behind for one team and period",
+                )
+            )
     return problems

@@ -16,13 +16,47 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["file_text", "html_text", "markdown_text", "table_text", "terminal_text",
-           "xlsx_text"]
+__all__ = ["file_text", "html_text", "markdown_text", "table_text", "terminal_text", "xlsx_text"]
 
-_BLOCKS = frozenset({"p", "div", "section", "article", "header", "footer", "h1", "h2", "h3",
-                     "h4", "h5", "h6", "li", "ul", "ol", "table", "thead", "tbody", "tr",
-                     "br", "caption", "figcaption", "blockquote", "pre", "dt", "dd", "title",
-                     "text", "g", "svg", "summary", "details", "label", "option", "button"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "br",
+        "caption",
+        "figcaption",
+        "blockquote",
+        "pre",
+        "dt",
+        "dd",
+        "title",
+        "text",
+        "g",
+        "svg",
+        "summary",
+        "details",
+        "label",
+        "option",
+        "button",
+    }
+)
 _CELLS = frozenset({"td", "th"})
 _HIDDEN = frozenset({"style", "script", "head", "template"})
 
@@ -170,5 +204,3 @@ def markdown_text(text: str) -> str:
             line = "\t".join(c.strip() for c in cells)
         out.append(_MD_ESCAPE.sub(r"\1", line))
     return "\n".join(out)
-
-
