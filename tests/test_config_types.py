@@ -242,3 +242,33 @@ def test_config_is_a_configuration_a_file_or_nothing(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config must be a Config, the path of a "
                                           "configuration file or None, got dict"):
         as_config({"lang": "zh"})  # type: ignore[arg-type]
+
+
+def test_every_config_parameter_takes_a_configuration_a_file_or_nothing(tmp_path: Path) -> None:
+    """``WeeklyReview``, ``from_files``, the dashboard and what hands a configuration to
+    another process (the batch, ``serve``) read the same three forms the same way."""
+    from _dashboard_rows import two_teams
+    from pipereview.config import portable_config
+    from pipereview.dashboard import Dashboard
+    from pipereview.delivery import WeeklyReview
+
+    file = tmp_path / "pipereview.yaml"
+    file.write_text("risk: {stalled_days: 21}\nfunnel_shape: {min_open: 3}\n", encoding="utf-8")
+    given = load_config(file)
+    history = two_teams()
+    for config in (given, file, str(file)):
+        review = WeeklyReview(history, team="North", week="2026-W47", config=config)
+        assert (review.config.risk.stalled_days, review.config.funnel_shape.min_open) == (21, 3)
+        board = Dashboard(history, team="North", config=config)
+        assert board.state.data.config.risk.stalled_days == 21
+        settings = portable_config(config)
+        assert settings is not None
+        assert (settings["risk"], settings["funnel_shape"]) == ({"stalled_days": 21},
+                                                                {"min_open": 3})
+        assert Config.from_mapping(settings) == given
+    assert WeeklyReview(history, team="North", week="2026-W47").config == Config()
+    assert Dashboard(history, team="North").state.data.config == Config()
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    in_code = Config(templates=(folder,), lang="zh")
+    assert portable_config(in_code) == {"lang": "zh", "templates": [str(folder.resolve())]}

@@ -51,6 +51,8 @@ from pipereview.core._languages import check_language
 if TYPE_CHECKING:
     import pandas as pd
 
+    from pipereview.config import Config
+
 __all__ = [
     "DEFAULT_CLOSED_TIMEOUT",
     "DEFAULT_IDLE_TIMEOUT",
@@ -98,15 +100,15 @@ def prepare_dashboard(
     lang: str = "en",
     exports: str | Path | None = None,
     warm: bool = True,
-    config: str | Path | None = None,
+    config: Config | str | Path | None = None,
     templates: Sequence[str | Path] = (),
 ) -> ServeState:
     """Write what a served dashboard needs into ``state_dir``: the keyed history (from a
     batch's ``history`` Parquet, or keyed here from ``store``), only ``team``'s rows when
     the dashboard is locked to it, the notebook and the configuration. With ``warm`` the
     kernel computes the likely first views before the page is opened (worth it with a
-    preheated kernel). ``config`` (a configuration file) and ``templates`` (templates
-    folders) become ``settings.yaml`` beside it, which every review of the page uses.
+    preheated kernel). ``config`` (a :class:`~pipereview.config.Config` or a configuration
+    file) and ``templates`` (templates folders) become ``settings.yaml`` beside it, which every review of the page uses.
 
     Unknown teams, weeks and languages, and an empty store, are refused before anything
     is written, naming what exists.

@@ -55,21 +55,26 @@ def read_mapping(file: Path) -> dict[str, Any]:
     return parse_yaml_mapping(text, str(file), ConfigError, "configuration file")
 
 
-def portable_config(config: str | Path | None, templates: Sequence[str | Path] = ()
+def portable_config(config: Config | str | Path | None, templates: Sequence[str | Path] = ()
                     ) -> dict[str, Any] | None:
-    """The settings of the configuration file ``config`` (checked, so a wrong file is
-    refused before any work) with its template folders and ``templates`` as absolute
-    paths, as a mapping to write for another process (a batch team's kernel, the served
-    dashboard's); None when neither is given.
+    """The settings of ``config`` (a :class:`Config` or a configuration file, checked, so a
+    wrong file is refused before any work) with its template folders and ``templates`` as
+    absolute paths, as a mapping to write for another process (a batch team's kernel, the
+    served dashboard's); None when neither is given.
 
     >>> portable_config(None) is None
     True
+    >>> portable_config(Config(lang="zh"))
+    {'lang': 'zh', 'templates': []}
     """
     if config is None and not templates:
         return None
-    data = read_mapping(Path(config)) if config is not None else {}
-    checked = (Config.from_mapping(data, source=str(config), base=Path(config).parent)
-               if config is not None else Config())
+    if isinstance(config, Config):
+        data, checked = config.to_mapping(), config
+    else:
+        data = read_mapping(Path(config)) if config is not None else {}
+        checked = (Config.from_mapping(data, source=str(config), base=Path(config).parent)
+                   if config is not None else Config())
     folders = [str(Path(folder).resolve()) for folder in (*checked.templates, *templates)]
     for folder in folders:
         if not Path(folder).is_dir():

@@ -55,8 +55,8 @@ class Dashboard(Selection):
     from code with :meth:`select`; :meth:`figures`, :meth:`action_list` and
     :meth:`tab_html` return what the page shows, :meth:`render` what any other
     :class:`~pipereview.dashboard.view.View` would show. Exported files go to
-    ``export_dir``; ``config`` (:class:`~pipereview.config.Config`) carries the thresholds
-    and coaching settings of every review it shows.
+    ``export_dir``; ``config`` (a :class:`~pipereview.config.Config`, a configuration
+    file or None) carries the thresholds and coaching settings of every review it shows.
 
     >>> import pandas as pd
     >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["D1"],
@@ -83,7 +83,7 @@ class Dashboard(Selection):
         week: str | None = None,
         lang: str = "en",
         export_dir: str | Path | None = None,
-        config: Config | None = None,
+        config: Config | str | Path | None = None,
     ) -> None:
         self.state = DashboardState(
             history,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.config import Config
+from pipereview.config import Config, as_config
 from pipereview.core._errors import AccessError, InputError
 from pipereview.dashboard._text import slug, text
 from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig
@@ -58,7 +58,7 @@ class DashboardData:
         team: str | None = None,
         locked: bool = False,
         export_dir: str | Path | None = None,
-        config: Config | None = None,
+        config: Config | str | Path | None = None,
     ) -> None:
         if locked and not team:
             raise InputError(
@@ -79,7 +79,7 @@ class DashboardData:
         self.history = history
         self.targets = targets
         self.teams = teams
-        self.config = config or Config()
+        self.config = as_config(config)
         self.export_dir = Path(export_dir) if export_dir else None
         self._weeks = {
             t: sorted(

@@ -48,7 +48,7 @@ class DashboardState(Selection):
         week: str | None = None,
         lang: str = "en",
         export_dir: str | Path | None = None,
-        config: Config | None = None,
+        config: Config | str | Path | None = None,
     ) -> None:
         check_language(lang)
         self.data = DashboardData(

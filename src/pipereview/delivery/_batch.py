@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pipereview.config import write_config
+from pipereview.config import Config, write_config
 from pipereview.core._errors import PipereviewError
 from pipereview.core._staging import sibling, staged_folder
 from pipereview.core._weeks import Week
@@ -284,7 +284,7 @@ def run_batch(
     scheduler: str | None = None,
     stage_model: str | None = None,
     team_timeout: float | None = None,
-    config: str | Path | None = None,
+    config: Config | str | Path | None = None,
     templates: Sequence[str | Path] = (),
 ) -> BatchResult:
     """Run the review notebook for every team of ``week`` (or ``teams``) and write the
@@ -299,7 +299,7 @@ def run_batch(
     (``tcp://host:port``) runs the same per-team executions on a Dask distributed
     cluster instead of local threads; its workers must see the output folder and the
     store (a shared file system). ``stage_model`` is passed to the notebook (the review
-    judges process evidence against it). ``config`` (a configuration file) and
+    judges process evidence against it). ``config`` (a :class:`~pipereview.config.Config` or a configuration file) and
     ``templates`` (templates folders) reach every team's notebook as one configuration
     file, ``_shared/config.yaml``, with its template folders as absolute paths.
 

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipereview.config import portable_config
+from pipereview.config import Config, portable_config
 from pipereview.core._errors import InputError
 from pipereview.core._languages import check_language
 from pipereview.core._names import check_folder_name
@@ -55,7 +55,7 @@ class BatchPlan:
     targets: Path | None
     lang: str
     stage_model: str | None
-    config: str | Path | None
+    config: Config | str | Path | None
     settings: dict[str, Any] | None
     timeout: int
     team_timeout: float | None
@@ -69,7 +69,7 @@ def plan_batch(
     lang: str,
     targets: str | Path | None,
     stage_model: str | None,
-    config: str | Path | None,
+    config: Config | str | Path | None,
     templates: Sequence[str | Path],
     timeout: int,
     team_timeout: float | None,
@@ -343,7 +343,7 @@ def batch_manifest(
     notebook: Path,
     inputs: dict[str, Any],
     targets: Path | None,
-    config: str | Path | None,
+    config: Config | str | Path | None,
     settings: dict[str, Any] | None,
     timeout: int,
     team_timeout: float | None,
@@ -360,7 +360,10 @@ def batch_manifest(
         "inputs": inputs,
         "targets": ({"path": str(targets), "sha256": sha256_of(targets)} if targets else None),
         "config": (
-            {"path": str(config) if config else None, "templates": settings.get("templates", [])}
+            {
+                "path": str(config) if isinstance(config, str | Path) and config else None,
+                "templates": settings.get("templates", []),
+            }
             if settings is not None
             else None
         ),

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.config import Config
+from pipereview.config import Config, as_config
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.delivery import _reviewsections as sections
@@ -106,11 +106,11 @@ class WeeklyReview:
         targets: pd.DataFrame | None = None,
         period: str | None = None,
         stage_model: str | None = None,
-        config: Config | None = None,
+        config: Config | str | Path | None = None,
     ) -> None:
         from pipereview.diagnostics._trend_weeks import quarter_of
 
-        config = config or Config()  # a language other than en or zh is refused by it
+        config = as_config(config)  # a language other than en or zh is refused by it
         self.config = config.replace(
             lang=lang or config.lang, stage_model=stage_model or config.stage_model
         )
@@ -142,20 +142,19 @@ class WeeklyReview:
         exports: str | None = None,
         targets: str | None = None,
         stage_model: str | None = None,
-        config: str | None = None,
+        config: Config | str | Path | None = None,
     ) -> WeeklyReview:
         """A review from the batch's shared keyed history (``history_path``, Parquet), else
         from a snapshot ``store``, else from a folder of weekly ``exports`` (ingested into a
         temporary store), the team's rows only, loaded by
         :func:`~pipereview.history._trail.load_history` (the last two keyed there, for this
-        team only). ``config`` is a configuration file
-        (:func:`~pipereview.config.load_config`); the loader makes its template folders
+        team only). ``config`` is a :class:`~pipereview.config.Config` or a configuration file
+        (a notebook parameter: ``""`` for none); the loader makes its template folders
         effective."""
-        from pipereview.config import load_config
         from pipereview.diagnostics._targets import load_targets
         from pipereview.history._trail import load_history
 
-        settings = load_config(config) if config else Config()
+        settings = as_config(config or None)
         if not (history_path or store or exports):
             raise InputError(
                 "no history to review: give history_path, store or exports",
