@@ -2,11 +2,12 @@
 
 Each pair of consecutive stored weeks is matched with
 :func:`pipereview.history._matching.match_deals` (by ID, then fuzzy), and the matches are chained
-week to week, so a deal keeps one ``deal_key`` through a CRM migration that changed its
-ID. A deal missing from some weeks' exports is re-joined when it comes back under the
-same ID. The key is the deal's ID when first seen (``<first week>#<n>`` for deals
-without an ID, ``n`` counting them in that week's stored order; ``<id>@<week>`` if an
-ID is reused by another deal), so adding new weeks never changes existing keys.
+week to week (:mod:`pipereview.history._chaining`), so a deal keeps one ``deal_key``
+through a CRM migration that changed its ID. A deal missing from some weeks' exports is
+re-joined when it comes back under the same ID. The key is the deal's ID when first seen
+(``<first week>#<n>`` for deals without an ID, ``n`` counting them in that week's stored
+order; ``<id>@<week>`` if an ID is reused by another deal), so adding new weeks never
+changes existing keys.
 
 >>> day = pd.Timestamp("2026-11-30")
 >>> w46 = pd.DataFrame({"snapshot_week": "2026-W46", "deal_id": ["SJ-1"], "deal_name": ["MES"],
@@ -36,8 +37,9 @@ import pandas as pd
 from pipereview.core import _memo
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
+from pipereview.history._chaining import chain_deals
 from pipereview.history._definitions import adopt
-from pipereview.history._matching import MatchSettings, match_deals
+from pipereview.history._matching import MatchSettings
 from pipereview.ingest._schema import open_mask
 
 if TYPE_CHECKING:
@@ -68,9 +70,6 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "push_count", "stage_path", "stage_since", "days_in_stage", "stage_age_is_lower_bound",
 )
 _PATH_SEP = " → "
-# what matching reads (see pipereview.history._matching), and the week
-_MATCH_COLUMNS = ("snapshot_week", "deal_id", "deal_name", "account", "team", "owner", "amount",
-                  "close_date")
 
 
 def deal_key(frame: pd.DataFrame) -> pd.Series:
@@ -131,65 +130,6 @@ def days_in_stage(history: pd.DataFrame, *, as_of: str | Week) -> pd.Series:
     return pd.Series(age, index=history.index, name="days_in_stage")
 
 
-def _chain(history: pd.DataFrame, settings: MatchSettings | None
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Link each row to its deal's previous row, week by week.
-
-    Returns ``perm`` (positions in ``history`` of the week-sorted rows) and, per sorted row,
-    ``parent`` (-1 on a deal's first row), ``link``, ``root`` (the deal's first row) and
-    the stable ``key``.
-
-    Only the columns matching reads are taken, rows are reordered only when not already
-    in week order (a store's history is), weeks are slices, and IDs are integer codes:
-    on a history of millions of rows no per-row Python string is made and no column is
-    copied (a copy per week made keying 13 million rows take tens of GiB and minutes).
-    """
-    weeks = sorted(history["snapshot_week"].astype(str).unique(), key=Week.parse)
-    index = pd.Index(weeks).get_indexer(history["snapshot_week"].astype(str))
-    perm = np.argsort(index, kind="stable")
-    hist = history[[c for c in _MATCH_COLUMNS if c in history.columns]]
-    if (np.diff(index) < 0).any():
-        hist = hist.iloc[perm]
-    hist = hist.reset_index(drop=True)
-    counts = np.bincount(index, minlength=len(weeks))
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    n = len(hist)
-    codes, uniques = pd.factorize(hist["deal_id"].astype("str").str.strip().fillna(""))
-    id_text = np.asarray(uniques, dtype=object)
-    blank = (id_text == "")[codes] if len(id_text) else np.zeros(n, dtype=bool)
-    parent = np.full(n, -1, dtype=np.int64)
-    link = np.full(n, "", dtype=object)
-    root = np.arange(n)
-    has_child = np.zeros(n, dtype=bool)
-    last_row = np.full(len(id_text), -1, dtype=np.int64)  # latest row seen of each deal ID
-    for t in range(len(weeks)):  # loops over weeks; each week is vectorised
-        rows = np.arange(starts[t], starts[t + 1])
-        if t > 0:
-            m = match_deals(hist.iloc[starts[t - 1]:starts[t]], hist.iloc[starts[t]:starts[t + 1]],
-                            settings=settings)
-            m = m[m["method"] != ""]
-            child = starts[t] + m["curr_row"].to_numpy(dtype=np.int64)
-            parent[child] = starts[t - 1] + m["prev_row"].to_numpy(dtype=np.int64)
-            link[child] = m["method"].to_numpy(dtype=object)
-        orphans = rows[(parent[rows] < 0) & ~blank[rows]]
-        if len(orphans):  # back after a gap under the same ID
-            prior = last_row[codes[orphans]]
-            ok = prior >= 0
-            ok[ok] = ~has_child[prior[ok]]
-            parent[orphans[ok]] = prior[ok]
-            link[orphans[ok]] = "id"
-        linked = rows[parent[rows] >= 0]
-        has_child[parent[linked]] = True
-        root[linked] = root[parent[linked]]
-        seen = rows[~blank[rows]]
-        last_row[codes[seen]] = seen
-    heads = np.flatnonzero(root == np.arange(n))
-    week_names = np.asarray(weeks, dtype=object)
-    key = _keys(id_text[codes[heads]] if len(id_text) else np.array([], dtype=object),
-                heads, root, week_names[index[perm][heads]])
-    return perm, parent, link, root, key
-
-
 def with_deal_keys(history: pd.DataFrame, *, settings: MatchSettings | None = None
                    ) -> pd.DataFrame:
     """A copy of ``history`` with a ``deal_key`` column: the stable key of
@@ -215,9 +155,9 @@ def with_deal_keys(history: pd.DataFrame, *, settings: MatchSettings | None = No
     if history.empty:
         out["deal_key"] = pd.Series(dtype="str")
         return out
-    perm, _, _, _, key = _chain(history, settings)
+    chain = chain_deals(history, settings)
     keys = np.empty(len(history), dtype=object)
-    keys[perm] = key
+    keys[chain.perm] = chain.key
     out["deal_key"] = pd.array(keys, dtype="str")
     return out
 
@@ -233,7 +173,7 @@ def deal_trail(history: pd.DataFrame, *, settings: MatchSettings | None = None) 
     """
     if history.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in TRAIL_COLUMNS})
-    perm, parent, link, root, key = _chain(history, settings)
+    perm, parent, link, root, key = chain_deals(history, settings)
     hist = history.iloc[perm].reset_index(drop=True)
     n = len(hist)
     is_open = open_mask(hist).to_numpy(dtype=bool)
@@ -295,21 +235,6 @@ def deal_summary(trail: pd.DataFrame) -> pd.DataFrame:
     out["stage_age_is_lower_bound"] = (out["stage_since"] == out["first_seen"]).to_numpy()
     out = out.reindex(pd.unique(key)).rename_axis("deal_key").reset_index()
     return out.loc[:, list(SUMMARY_COLUMNS)]
-
-
-def _keys(head_ids: np.ndarray, heads: np.ndarray, root: np.ndarray, head_weeks: np.ndarray
-          ) -> np.ndarray:
-    """Stable key per row: its deal's first ID, or first week and rank when it had none
-    (``heads``: each deal's first row, with its ID and week)."""
-    blank = head_ids == ""
-    rank = pd.Series(blank).groupby(head_weeks).cumsum().to_numpy()
-    names = np.where(blank, head_weeks + "#" + rank.astype(str), head_ids).astype(object)
-    again = pd.Series(names).duplicated().to_numpy()  # an ID reused by a later deal
-    names[again] = names[again] + "@" + head_weeks[again]
-    key: np.ndarray = np.empty(len(root), dtype=object)
-    key[heads] = names
-    keys: np.ndarray = key[root]
-    return keys
 
 
 def load_history(store: str | Path | SnapshotStore | None = None, *, team: str | None = None,
