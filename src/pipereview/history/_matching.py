@@ -20,7 +20,8 @@ unmatched and scores at least ``score - margin``, or a swap of partners with ano
 accepted pair that loses less than ``margin`` of total score. Rejected pairs are never
 guessed: both deals stay unmatched and are marked ``ambiguous``, naming their best
 unmatched ``candidate_row``, as is every unmatched deal with an unmatched candidate
-scoring at least ``floor``. Settings live in one frozen :class:`MatchSettings`.
+scoring at least ``floor``. Settings live in one frozen :class:`MatchSettings`; the fuzzy
+pass is :mod:`pipereview.history._fuzzy`.
 
 >>> day = pd.Timestamp("2026-11-30")
 >>> prev = pd.DataFrame({"deal_id": ["A1", "B7"], "account": ["上海恒通机械有限公司", "Keller AG"],
@@ -37,18 +38,19 @@ scoring at least ``floor``. Settings live in one frozen :class:`MatchSettings`.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import fuzz
-from rapidfuzz.process import cpdist
 
 from pipereview.core._errors import InputError
-from pipereview.core._text import normalize_label
+from pipereview.history._fuzzy import (
+    MatchSettings,
+    accepted_pairs,
+    fuzzy_candidates,
+    normalize_account,
+    pair_scores,
+)
 
 __all__ = ["MATCH_COLUMNS", "MatchSettings", "match_deals", "normalize_account"]
 
@@ -58,68 +60,6 @@ MATCH_COLUMNS: tuple[str, ...] = (
     "ambiguous", "candidate_row",
 )
 _NEEDED = ("deal_id", "deal_name", "account", "owner", "amount", "close_date")
-_CJK_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "集团公司", "集团", "公司")
-_LATIN_SUFFIXES = frozenset({
-    "ab", "ag", "bv", "co", "company", "corp", "corporation", "gmbh", "group", "holding",
-    "holdings", "inc", "incorporated", "kg", "kgaa", "limited", "llc", "llp", "ltd", "nv",
-    "oy", "plc", "pte", "pty", "pvt", "sa", "sarl", "sas", "se", "spa", "srl",
-})
-_PUNCT_RE = re.compile(r"[^\w\s]|_")
-_SPACE_RE = re.compile(r"\s+")
-_DAY = np.timedelta64(1, "D")
-
-
-@dataclass(frozen=True)
-class MatchSettings:
-    """How fuzzy matching scores and accepts pairs (defaults tuned on generated pairs).
-
-    >>> MatchSettings().threshold, MatchSettings(threshold=0.9).margin
-    (0.8, 0.05)
-    """
-
-    threshold: float = 0.80  #: lowest score accepted as the same deal
-    margin: float = 0.05  #: an alternative this close to a pair makes it ambiguous
-    floor: float = 0.60  #: unmatched pairs scoring at least this are shown as possible matches
-    name_weight: float = 0.50
-    amount_weight: float = 0.20
-    owner_weight: float = 0.15
-    close_date_weight: float = 0.15
-    close_date_days: int = 180  #: close dates this many days apart score 0
-
-    def __post_init__(self) -> None:
-        weights = (self.name_weight, self.amount_weight, self.owner_weight,
-                   self.close_date_weight)
-        if not 0.0 <= self.floor <= self.threshold <= 1.0:
-            raise InputError(f"need 0 <= floor <= threshold <= 1, got floor={self.floor}, "
-                             f"threshold={self.threshold}", hint="set matching.floor and matching.threshold between 0 and 1, floor first")
-        if self.margin < 0 or min(weights) < 0 or sum(weights) <= 0:
-            raise InputError("margin and weights must be >= 0 and some weight > 0", hint="set the matching weights and margin to numbers >= 0, at least one weight above 0")
-        if self.close_date_days <= 0:
-            raise InputError(f"close_date_days must be > 0, got {self.close_date_days}", hint="set matching.close_date_days to a whole number of days > 0")
-
-
-@lru_cache(maxsize=65536)
-def normalize_account(name: str) -> str:
-    """The blocking key of an account: NFKC width folding, case, punctuation, spaces and
-    legal suffixes (有限公司, 股份有限公司, 集团, Co., Ltd., Inc., LLC, GmbH, AG, ...) removed.
-
-    >>> normalize_account("无锡海天机械股份有限公司"), normalize_account("无锡海天机械（集团）有限公司")
-    ('无锡海天机械', '无锡海天机械')
-    >>> normalize_account("Keller-Logistik GmbH & Co. KG"), normalize_account("ＫＥＬＬＥＲ Logistik")
-    ('kellerlogistik', 'kellerlogistik')
-    """
-    text = _PUNCT_RE.sub(" ", unicodedata.normalize("NFKC", name).casefold())
-    tokens = _SPACE_RE.sub(" ", text).strip().split(" ")
-    while True:  # strip suffix tokens, then a CJK suffix glued to the name; never all
-        last = tokens[-1]
-        if len(tokens) > 1 and (last in _LATIN_SUFFIXES or last in _CJK_SUFFIXES):
-            tokens.pop()
-            continue
-        suffix = next((x for x in _CJK_SUFFIXES if last.endswith(x)), None)
-        if suffix is None or last in _CJK_SUFFIXES:
-            break
-        tokens[-1] = last.removesuffix(suffix)
-    return "".join(tokens)
 
 
 def match_deals(prev: pd.DataFrame, curr: pd.DataFrame, *, settings: MatchSettings | None = None,
@@ -145,27 +85,56 @@ def match_deals(prev: pd.DataFrame, curr: pd.DataFrame, *, settings: MatchSettin
         settings = replace(settings, margin=margin)
     p_ids, c_ids = _ids(prev, "prev"), _ids(curr, "curr")
     n_prev, n_curr = len(p_ids), len(c_ids)
-    mc = np.full(n_prev, -1, dtype=np.int64)  # matched curr position of each prev deal
+    mc, mp = _by_id(p_ids, c_ids)  # matched curr position of each prev deal, and back
     score = np.full(n_prev, np.nan)
     method = np.full(n_prev, "", dtype=object)
+    score[mc >= 0], method[mc >= 0] = 1.0, "id"
+
+    pairs = fuzzy_candidates(prev, curr, np.flatnonzero(mc < 0), np.flatnonzero(mp < 0),
+                             settings)
+    fuzzy = accepted_pairs(pairs, n_prev, n_curr, settings)
+    mc[fuzzy[:, 0]], mp[fuzzy[:, 1]] = fuzzy[:, 1], fuzzy[:, 0]
+    score[fuzzy[:, 0]] = pair_scores(pairs, fuzzy, n_curr)
+    method[fuzzy[:, 0]] = "fuzzy"
+    return _result(pairs, p_ids, c_ids, mc, mp, score, method, settings.floor)
+
+
+# --- internals ----------------------------------------------------------------------------
+
+def _ids(frame: pd.DataFrame, side: str) -> np.ndarray:
+    missing = [c for c in _NEEDED if c not in frame.columns]
+    if missing:
+        raise InputError(f"{side} lacks the column(s) {missing} that matching needs", hint="pass snapshots as ingest stores them (pipereview.history reads them whole)")
+    ids = frame["deal_id"].astype("str").str.strip().fillna("").to_numpy(dtype=object)
+    nonblank = ids[ids != ""]
+    if len(pd.unique(nonblank)) != len(nonblank):
+        repeated = sorted(pd.Series(nonblank)[pd.Series(nonblank).duplicated()].unique())[:5]
+        raise InputError(f"{side}: deal IDs must be unique; repeated: {repeated}", hint="keep one row per deal ID in each snapshot")
+    return ids
+
+
+def _by_id(p_ids: np.ndarray, c_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ID pass: each prev deal's curr position and each curr deal's prev one (-1 when
+    its ID is blank or not in the other frame)."""
+    mc = np.full(len(p_ids), -1, dtype=np.int64)
     known = pd.Index(c_ids[c_ids != ""])
     hit = known.get_indexer(p_ids)
     by_id = (p_ids != "") & (hit >= 0)
     mc[by_id] = np.flatnonzero(c_ids != "")[hit[by_id]]
-    score[by_id], method[by_id] = 1.0, "id"
-    mp = np.full(n_curr, -1, dtype=np.int64)
+    mp = np.full(len(c_ids), -1, dtype=np.int64)
     mp[mc[by_id]] = np.flatnonzero(by_id)
+    return mc, mp
 
-    pairs = _candidates(prev, curr, np.flatnonzero(mc < 0), np.flatnonzero(mp < 0), settings)
-    fuzzy = _assign(pairs, settings)
-    fuzzy = _drop_ambiguous(fuzzy, pairs, n_prev, n_curr, settings)
-    mc[fuzzy[:, 0]], mp[fuzzy[:, 1]] = fuzzy[:, 1], fuzzy[:, 0]
-    score[fuzzy[:, 0]] = _pair_scores(pairs, fuzzy, n_curr)
-    method[fuzzy[:, 0]] = "fuzzy"
 
+def _result(pairs: pd.DataFrame, p_ids: np.ndarray, c_ids: np.ndarray, mc: np.ndarray,
+            mp: np.ndarray, score: np.ndarray, method: np.ndarray, floor: float
+            ) -> pd.DataFrame:
+    """The table of :func:`match_deals` from the matches of both passes (``mc`` / ``mp``:
+    each prev deal's curr position / each curr deal's prev one, -1 when unmatched, with
+    each prev deal's ``score`` and ``method``)."""
+    n_prev, n_curr = len(p_ids), len(c_ids)
     # unmatched deals with an unmatched candidate >= floor are ambiguous
-    open_pairs = pairs[(mc[pairs["p"]] < 0) & (mp[pairs["c"]] < 0)
-                       & (pairs["s"] >= settings.floor)]
+    open_pairs = pairs[(mc[pairs["p"]] < 0) & (mp[pairs["c"]] < 0) & (pairs["s"] >= floor)]
     best_p = _best(open_pairs, "p", "c")
     best_c = _best(open_pairs, "c", "p")
     p_cand = best_p["c"].reindex(range(n_prev), fill_value=-1).to_numpy()
@@ -198,149 +167,11 @@ def match_deals(prev: pd.DataFrame, curr: pd.DataFrame, *, settings: MatchSettin
     return out
 
 
-# --- internals ----------------------------------------------------------------------------
-
-def _ids(frame: pd.DataFrame, side: str) -> np.ndarray:
-    missing = [c for c in _NEEDED if c not in frame.columns]
-    if missing:
-        raise InputError(f"{side} lacks the column(s) {missing} that matching needs", hint="pass snapshots as ingest stores them (pipereview.history reads them whole)")
-    ids = frame["deal_id"].astype("str").str.strip().fillna("").to_numpy(dtype=object)
-    nonblank = ids[ids != ""]
-    if len(pd.unique(nonblank)) != len(nonblank):
-        repeated = sorted(pd.Series(nonblank)[pd.Series(nonblank).duplicated()].unique())[:5]
-        raise InputError(f"{side}: deal IDs must be unique; repeated: {repeated}", hint="keep one row per deal ID in each snapshot")
-    return ids
-
-
 def _take(ids: np.ndarray, rows: np.ndarray) -> pd.Series:
     """``ids[rows]`` as a str Series, <NA> where ``rows`` is -1 or the ID is blank."""
     values = ids[np.maximum(rows, 0)] if len(ids) else np.full(len(rows), "", dtype=object)
     series = pd.Series(np.where(rows >= 0, values, ""), dtype="str")
     return series.mask(series == "")
-
-
-def _text(values: pd.Series) -> np.ndarray:
-    """NFKC, case and punctuation folded text, computed once per distinct value."""
-    uniques = pd.unique(values.fillna("").astype("str").to_numpy(dtype=object))
-    table = {u: _SPACE_RE.sub(" ", _PUNCT_RE.sub(" ", normalize_label(u))).strip()
-             for u in uniques}
-    return values.fillna("").astype("str").map(table).to_numpy(dtype=object)
-
-
-def _block_keys(frame: pd.DataFrame) -> np.ndarray:
-    accounts = frame["account"].fillna("").astype("str")
-    table = {u: normalize_account(u) for u in pd.unique(accounts.to_numpy(dtype=object))}
-    keys = accounts.map(table).to_numpy(dtype=object)
-    blank = keys == ""
-    if blank.any():  # no account: block on team and owner
-        team = frame["team"].fillna("").astype("str") if "team" in frame else ""
-        alt = "\x00" + team + "\x00" + pd.Series(_text(frame["owner"]), index=frame.index)
-        keys[blank] = alt.to_numpy(dtype=object)[blank]
-    return keys
-
-
-def _candidates(prev: pd.DataFrame, curr: pd.DataFrame, p_left: np.ndarray,
-                c_left: np.ndarray, settings: MatchSettings) -> pd.DataFrame:
-    """Scored pairs (p, c, s, key) of leftover deals that share a block key."""
-    empty = pd.DataFrame({"p": np.array([], np.int64), "c": np.array([], np.int64),
-                          "s": np.array([], float), "key": np.array([], object)})
-    if len(p_left) == 0 or len(c_left) == 0:
-        return empty
-    left, right = prev.iloc[p_left], curr.iloc[c_left]
-    pairs = pd.DataFrame({"key": _block_keys(left), "p": p_left}).merge(
-        pd.DataFrame({"key": _block_keys(right), "c": c_left}), on="key", how="inner",
-        sort=False)
-    if pairs.empty:
-        return empty
-    ip = pd.Index(p_left).get_indexer(pairs["p"])
-    ic = pd.Index(c_left).get_indexer(pairs["c"])
-    names = _text(left["deal_name"])[ip], _text(right["deal_name"])[ic]
-    name = np.maximum(*(cpdist(*names, scorer=scorer, dtype=np.float64, workers=-1)
-                        for scorer in (fuzz.ratio, fuzz.token_sort_ratio))) / 100.0
-    a = left["amount"].to_numpy(dtype=float)[ip]
-    b = right["amount"].to_numpy(dtype=float)[ic]
-    high = np.maximum(a, b)
-    amount = np.where(high > 0, np.minimum(a, b) / np.where(high > 0, high, 1.0), 1.0)
-    owner = (_text(left["owner"])[ip] == _text(right["owner"])[ic]).astype(float)
-    days = np.abs((left["close_date"].to_numpy()[ip] - right["close_date"].to_numpy()[ic])
-                  / _DAY)
-    close = 1.0 - np.minimum(np.nan_to_num(days, nan=settings.close_date_days),
-                             settings.close_date_days) / settings.close_date_days
-    w = np.array([settings.name_weight, settings.amount_weight, settings.owner_weight,
-                  settings.close_date_weight])
-    total = (w[0] * name + w[1] * amount + w[2] * owner + w[3] * close) / w.sum()
-    pairs["s"] = np.round(total, 4)
-    keep = pairs["s"] >= min(settings.floor, settings.threshold - settings.margin)
-    return pairs.loc[keep, ["p", "c", "s", "key"]].sort_values(
-        ["p", "c"], kind="stable").reset_index(drop=True)
-
-
-def _assign(pairs: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
-    """One-to-one assignment of pairs >= threshold: array of (p, c) rows."""
-    from scipy.optimize import linear_sum_assignment  # ~0.3 s to import: only when needed
-
-    ok = pairs[pairs["s"] >= settings.threshold]
-    if ok.empty:
-        return np.empty((0, 2), dtype=np.int64)
-    single = (ok.groupby("p")["c"].transform("size") == 1) & (
-        ok.groupby("c")["p"].transform("size") == 1)
-    chosen = [ok.loc[single, ["p", "c"]].to_numpy(dtype=np.int64)]
-    for _, block in ok[~single].groupby("key", sort=True):  # loops over blocks only
-        rows, r = np.unique(block["p"].to_numpy(), return_inverse=True)
-        cols, c = np.unique(block["c"].to_numpy(), return_inverse=True)
-        gain = np.zeros((len(rows), len(cols)))
-        gain[r, c] = block["s"].to_numpy() - settings.threshold + 1e-6
-        i, j = linear_sum_assignment(gain, maximize=True)
-        used = gain[i, j] > 0
-        chosen.append(np.column_stack([rows[i[used]], cols[j[used]]]).astype(np.int64))
-    result = np.concatenate(chosen)
-    return result[np.argsort(result[:, 0], kind="stable")]
-
-
-def _pair_scores(pairs: pd.DataFrame, chosen: np.ndarray, n_curr: int) -> np.ndarray:
-    codes = pairs["p"].to_numpy() * max(n_curr, 1) + pairs["c"].to_numpy()
-    return _lookup(codes, pairs["s"].to_numpy(), chosen[:, 0] * max(n_curr, 1) + chosen[:, 1])
-
-
-def _lookup(codes: np.ndarray, scores: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Score of each queried pair code (codes sorted ascending), 0 when not a candidate."""
-    if len(codes) == 0:
-        return np.zeros(len(query))
-    at = np.minimum(np.searchsorted(codes, query), len(codes) - 1)
-    return np.where(codes[at] == query, scores[at], 0.0)
-
-
-def _drop_ambiguous(chosen: np.ndarray, pairs: pd.DataFrame, n_prev: int, n_curr: int,
-                    settings: MatchSettings) -> np.ndarray:
-    """Remove assigned pairs that an alternative comes within ``margin`` of (repeat until
-    stable: dropping a pair frees its deals, which may make other pairs ambiguous)."""
-    width = max(n_curr, 1)
-    codes = pairs["p"].to_numpy() * width + pairs["c"].to_numpy()
-    cp, cc, cs = pairs["p"].to_numpy(), pairs["c"].to_numpy(), pairs["s"].to_numpy()
-    while len(chosen):
-        mc = np.full(n_prev, -1, dtype=np.int64)
-        mp = np.full(n_curr, -1, dtype=np.int64)
-        ms = np.zeros(n_prev)
-        mc[chosen[:, 0]], mp[chosen[:, 1]] = chosen[:, 1], chosen[:, 0]
-        ms[chosen[:, 0]] = _lookup(codes, cs, chosen[:, 0] * width + chosen[:, 1])
-        loss = np.full(n_prev, np.inf)
-        # another candidate c2 of an assigned p (free, or swapped with its partner p2)
-        sel = (mc[cp] >= 0) & (cc != mc[cp])
-        p, c2, s2 = cp[sel], cc[sel], cs[sel]
-        p2 = mp[c2]
-        swap = ms[np.maximum(p2, 0)] - _lookup(codes, cs, np.maximum(p2, 0) * width + mc[p])
-        np.minimum.at(loss, p, np.round(ms[p] - s2 + np.where(p2 >= 0, swap, 0.0), 4))
-        # another candidate p2 of an assigned c
-        sel = (mp[cc] >= 0) & (cp != mp[cc])
-        c, p2, s2 = cc[sel], cp[sel], cs[sel]
-        p, c2 = mp[c], mc[p2]
-        swap = ms[p2] - _lookup(codes, cs, p * width + np.maximum(c2, 0))
-        np.minimum.at(loss, p, np.round(ms[p] - s2 + np.where(c2 >= 0, swap, 0.0), 4))
-        bad = loss[chosen[:, 0]] < settings.margin
-        if not bad.any():
-            break
-        chosen = chosen[~bad]
-    return chosen
 
 
 def _runner_up(pairs: pd.DataFrame, partner_c: np.ndarray, partner_p: np.ndarray,
