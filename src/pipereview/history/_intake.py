@@ -24,11 +24,11 @@ import pandas as pd
 
 from pipereview.core._errors import FileSystemError, InputError, SchemaError, WeekExistsError
 from pipereview.core._files import atomic_write
-from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, StageModel, load_stage_model
+from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, StageModel
 from pipereview.core._weeks import Week
-from pipereview.history._definitions import Definitions, merge_weeks, week_record
+from pipereview.history._ingest_definitions import ingest_definitions
 from pipereview.history._store import SnapshotStore
-from pipereview.ingest._columnmaps import ColumnMap, load_column_map
+from pipereview.ingest._columnmaps import ColumnMap
 from pipereview.ingest._export import IngestReport, IngestResult, read_export
 from pipereview.ingest._limits import ReadLimits
 
@@ -89,6 +89,19 @@ def ingest_week(
                                        limits=limits))
             if bar:
                 bar.advance(task)
+    return _store_week(target, week, files, results, started_from, column_map=column_map,
+                       stage_model=stage_model, replace=replace, add=add,
+                       keep_going=keep_going)
+
+
+def _store_week(target: SnapshotStore, week: Week, files: Sequence[str | Path],
+                results: list[IngestResult], started_from: str | None, *,
+                column_map: str | Path | ColumnMap | None,
+                stage_model: str | Path | StageModel | None, replace: bool, add: bool,
+                keep_going: bool) -> WeekIngest:
+    """Store the week read into ``results`` (see :func:`ingest_week`): under the store's
+    lock, the rejected rows set aside first, and only when the week is still as it was
+    when reading started (``started_from``)."""
     rejected = [r for r in results if not r.ok]
     try:
         with target.lock():
@@ -103,8 +116,8 @@ def ingest_week(
                 if expect is not None:
                     snapshot, counts = _added(target, week, snapshot, counts, replace)
             _check_across_files(snapshot)
-            definitions = _definitions(target, week, results, column_map, stage_model,
-                                       replace=replace, added=add and expect is not None)
+            definitions = ingest_definitions(target, week, results, column_map, stage_model,
+                                             replace=replace, added=add and expect is not None)
             path = target.add(snapshot, week, replace=replace or add, expect=expect,
                               sources=[Path(f) for f in files],
                               info={"definitions": definitions,
@@ -115,60 +128,12 @@ def ingest_week(
                                     "files": counts})
     except OSError as exc:  # a store that cannot be written: the rows' problems come first
         if rejected and not keep_going:
-            rows = _rejected_error(week, rejected, [None] * len(results))
-            raise SchemaError(f"{rows.message}\nand the store cannot be written: {exc}",
-                              file=rows.file, row=rows.row, column=rows.column,
-                              problems=rows.problems, hint=f"{rows.hint}; {_hint(exc)}") from exc
+            raise _unwritable_error(week, rejected, len(results), exc) from exc
         raise
     quarantined = [p for p in files_quarantine if p is not None]
     return WeekIngest(str(week), path, len(snapshot),
                       tuple(sorted(snapshot["team"].unique().tolist())),
                       tuple(r.report for r in results), tuple(quarantined))
-
-
-def _definitions(store: SnapshotStore, week: Week, results: list[IngestResult],
-                 column_map: str | Path | ColumnMap | None,
-                 stage_model: str | Path | StageModel | None, *, replace: bool,
-                 added: bool) -> dict[str, Any]:
-    """The record of the stage models and column maps this week is ingested with (with
-    ``added``, the stored week's too). A model named like one the store's other weeks
-    recorded in another version is refused (unless ``replace``: storing a week again with
-    the changed model is how a store moves to it), as is one week holding two versions."""
-    models = {m.name: m for m in [_given(stage_model, load_stage_model)] if m is not None}
-    maps = {m.name: m for m in [_given(column_map, load_column_map)] if m is not None}
-    for result in results:
-        name = result.report.stage_model
-        if name and name not in models:
-            models[name] = load_stage_model(name)
-        if result.report.column_map and result.report.column_map not in maps:
-            maps[result.report.column_map] = load_column_map(result.report.column_map)
-    ours = Definitions(dict(models), dict(maps))
-    refused = "so this week was not stored"
-    if added:
-        merge_weeks({f"{week} as stored": store.definitions([week]),
-                     f"{week} in these exports": ours}, outcome=refused)
-    others = [w for w in store.scan()[0] if w != str(week)]
-    if not replace and others:
-        stored = store.definitions(others)
-        for name, model in models.items():
-            if name in stored.stage_models and stored.stage_models[name] != model:
-                weeks = stored.weeks.get(name) or list(stored.unrecorded)
-                merge_weeks({str(week): ours, **{w: Definitions(
-                    {name: stored.stage_models[name]}) for w in weeks}}, outcome=refused)
-    if added:
-        earlier = store.definitions([week])
-        models = {**earlier.stage_models, **models}
-        maps = {**earlier.column_maps, **maps}
-    return week_record(models.values(), maps.values())
-
-
-def _given(value: Any, load: Callable[[Any], Any]) -> Any:
-    """The definition a caller gave as an object or a file (``None`` for a name: the
-    reports name what the name stood for)."""
-    if value is None or isinstance(value, (StageModel, ColumnMap)):
-        return value
-    path = Path(value)
-    return load(value) if path.suffix or path.exists() else None
 
 
 def _rejected_error(week: Week, rejected: list[IngestResult],
@@ -206,6 +171,16 @@ def _added(store: SnapshotStore, week: Week, snapshot: pd.DataFrame,
     kept_files = set(kept["source_file"].map(lambda f: Path(str(f)).name))
     old_counts = [c for c in store.info(week).get("files", []) if c.get("file") in kept_files]
     return combine_snapshots([kept, snapshot]), [*old_counts, *counts]
+
+
+def _unwritable_error(week: Week, rejected: list[IngestResult], files: int,
+                      exc: OSError) -> SchemaError:
+    """The error that refuses the week when rows were rejected and the store cannot be
+    written either: the rows' problems first."""
+    rows = _rejected_error(week, rejected, [None] * files)
+    return SchemaError(f"{rows.message}\nand the store cannot be written: {exc}",
+                       file=rows.file, row=rows.row, column=rows.column,
+                       problems=rows.problems, hint=f"{rows.hint}; {_hint(exc)}")
 
 
 def _hint(exc: OSError) -> str:
