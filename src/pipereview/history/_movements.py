@@ -60,6 +60,8 @@ CATEGORIES: tuple[str, ...] = (
 _FLAGS = CATEGORIES[:-1]
 _FIELDS = ("deal_id", "deal_name", "account", "team", "owner", "stage", "stage_model",
            "amount", "currency", "close_date")
+# this week's value, last week's for a deal that is gone
+_IDENTITY = ("deal_name", "account", "team", "owner", "currency")
 #: Columns of :func:`deal_movements`' result, in order.
 MOVEMENT_COLUMNS: tuple[str, ...] = (
     "deal_id", "prev_deal_id", "deal_name", "account", "team", "owner", "currency",
@@ -88,23 +90,20 @@ def deal_movements(prev: pd.DataFrame | None, curr: pd.DataFrame, matches: pd.Da
     pr = matches["prev_row"].to_numpy(dtype=np.int64, na_value=-1)
     cr = matches["curr_row"].to_numpy(dtype=np.int64, na_value=-1)
     a, b = _take(prev_frame, pr), _take(curr_frame, cr)
-    sa, pos_a, prob_a = _states(prev_frame, pr)
-    sb, pos_b, prob_b = _states(curr_frame, cr)
+    states_a, states_b = _states(prev_frame, pr), _states(curr_frame, cr)
+    sa, sb = states_a[0], states_b[0]
     both = (pr >= 0) & (cr >= 0)
-    open_both = (sa == "open") & (sb == "open")
-    same_model = (a["stage_model"] == b["stage_model"]).fillna(False).to_numpy(dtype=bool)
-    later = np.where(same_model, pos_b > pos_a, prob_b > prob_a)
-    earlier = np.where(same_model, pos_b < pos_a, prob_b < prob_a)
     cents_a, cents_b = to_cents(a["amount"]), to_cents(b["amount"])
     days = ((b["close_date"] - a["close_date"]).dt.total_seconds() / 86400).round()
+    advanced, regressed = _stage_moves(a, b, states_a, states_b)
     flags = {
         "reopened": np.isin(sa, ("won", "lost")) & (sb == "open"),
         "won": (sb == "won") & (sa != "won"),
         "lost": (sb == "lost") & (sa != "lost"),
         "dropped": (sa == "open") & (sb == "absent"),
         "new": (sa == "absent") & (sb != "absent"),
-        "advanced": open_both & later,
-        "regressed": open_both & earlier,
+        "advanced": advanced,
+        "regressed": regressed,
         "pushed": both & (days > 0).fillna(False).to_numpy(dtype=bool),
         "pulled_in": both & (days < 0).fillna(False).to_numpy(dtype=bool),
         "amount_up": both & (cents_b > cents_a),
@@ -114,8 +113,7 @@ def deal_movements(prev: pd.DataFrame | None, curr: pd.DataFrame, matches: pd.Da
     out = pd.DataFrame({
         "deal_id": b["deal_id"].where(here, a["deal_id"]),
         "prev_deal_id": a["deal_id"],
-        **{f: b[f].where(here, a[f]) for f in ("deal_name", "account", "team", "owner",
-                                                 "currency")},
+        **{f: b[f].where(here, a[f]) for f in _IDENTITY},
         "category": pd.array(np.select(list(flags.values()), list(_FLAGS), "unchanged"),
                              dtype="str"),
         **flags,
@@ -133,15 +131,33 @@ def deal_movements(prev: pd.DataFrame | None, curr: pd.DataFrame, matches: pd.Da
         "close_date_from": a["close_date"],
         "close_date_to": b["close_date"],
         "days_moved": days.astype("Int64"),
-        "match_method": matches["method"].to_numpy(),
-        "match_score": matches["score"].to_numpy(),
-        "ambiguous": matches["ambiguous"].to_numpy(dtype=bool),
-        "candidate_row": matches["candidate_row"].to_numpy(),
-        "prev_row": matches["prev_row"].to_numpy(),
-        "curr_row": matches["curr_row"].to_numpy(),
     })
-    for column in ("match_method",):
-        out[column] = out[column].astype("str")
+    return _with_match(out, matches)
+
+
+def _stage_moves(a: pd.DataFrame, b: pd.DataFrame,
+                 states_a: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 states_b: tuple[np.ndarray, np.ndarray, np.ndarray]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of the paired deals ``a`` and ``b`` (with their :func:`_states`): open both
+    weeks and now in a later stage, and open both weeks and now in an earlier one; by
+    position in the stage model, by default probability when the model changed."""
+    (sa, pos_a, prob_a), (sb, pos_b, prob_b) = states_a, states_b
+    open_both = (sa == "open") & (sb == "open")
+    same_model = (a["stage_model"] == b["stage_model"]).fillna(False).to_numpy(dtype=bool)
+    later = np.where(same_model, pos_b > pos_a, prob_b > prob_a)
+    earlier = np.where(same_model, pos_b < pos_a, prob_b < prob_a)
+    return open_both & later, open_both & earlier
+
+
+def _with_match(out: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with the columns of how each row's deals were matched (``matches``' rows)."""
+    out["match_method"] = matches["method"].to_numpy()
+    out["match_score"] = matches["score"].to_numpy()
+    out["ambiguous"] = matches["ambiguous"].to_numpy(dtype=bool)
+    for column in ("candidate_row", "prev_row", "curr_row"):
+        out[column] = matches[column].to_numpy()
+    out["match_method"] = out["match_method"].astype("str")
     for column in ("candidate_row", "prev_row", "curr_row"):
         out[column] = out[column].astype("Int64")
     return out
