@@ -30,8 +30,16 @@ from pipereview.history._matching import MatchSettings, match_deals
 __all__ = ["Chain", "chain_deals"]
 
 # what matching reads (see pipereview.history._matching), and the week
-_MATCH_COLUMNS = ("snapshot_week", "deal_id", "deal_name", "account", "team", "owner", "amount",
-                  "close_date")
+_MATCH_COLUMNS = (
+    "snapshot_week",
+    "deal_id",
+    "deal_name",
+    "account",
+    "team",
+    "owner",
+    "amount",
+    "close_date",
+)
 
 
 class Chain(NamedTuple):
@@ -75,8 +83,11 @@ def chain_deals(history: pd.DataFrame, settings: MatchSettings | None) -> Chain:
     for t in range(len(weeks)):  # loops over weeks; each week is vectorised
         rows = np.arange(starts[t], starts[t + 1])
         if t > 0:
-            m = match_deals(hist.iloc[starts[t - 1]:starts[t]], hist.iloc[starts[t]:starts[t + 1]],
-                            settings=settings)
+            m = match_deals(
+                hist.iloc[starts[t - 1] : starts[t]],
+                hist.iloc[starts[t] : starts[t + 1]],
+                settings=settings,
+            )
             m = m[m["method"] != ""]
             child = starts[t] + m["curr_row"].to_numpy(dtype=np.int64)
             parent[child] = starts[t - 1] + m["prev_row"].to_numpy(dtype=np.int64)
@@ -95,13 +106,18 @@ def chain_deals(history: pd.DataFrame, settings: MatchSettings | None) -> Chain:
         last_row[codes[seen]] = seen
     heads = np.flatnonzero(root == np.arange(n))
     week_names = np.asarray(weeks, dtype=object)
-    key = _keys(id_text[codes[heads]] if len(id_text) else np.array([], dtype=object),
-                heads, root, week_names[index[perm][heads]])
+    key = _keys(
+        id_text[codes[heads]] if len(id_text) else np.array([], dtype=object),
+        heads,
+        root,
+        week_names[index[perm][heads]],
+    )
     return Chain(perm, parent, link, root, key)
 
 
-def _keys(head_ids: np.ndarray, heads: np.ndarray, root: np.ndarray, head_weeks: np.ndarray
-          ) -> np.ndarray:
+def _keys(
+    head_ids: np.ndarray, heads: np.ndarray, root: np.ndarray, head_weeks: np.ndarray
+) -> np.ndarray:
     """Stable key per row: its deal's first ID, or first week and rank when it had none
     (``heads``: each deal's first row, with its ID and week)."""
     blank = head_ids == ""

@@ -69,20 +69,25 @@ def definition_version(model: StageModel | ColumnMap) -> str:
     ...     load_stage_model("generic_4"))
     True
     """
-    text = json.dumps(model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    text = json.dumps(
+        model.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def week_record(models: Iterable[StageModel], maps: Iterable[ColumnMap]) -> dict[str, Any]:
     """The record a week keeps of the stage models and column maps it was ingested with."""
-    return {"format": RECORD_FORMAT,
-            "stage_models": {m.name: {"version": definition_version(m),
-                                      "definition": m.model_dump(mode="json")}
-                             for m in sorted(models, key=lambda m: m.name)},
-            "column_maps": {m.name: {"version": definition_version(m),
-                                     "definition": m.model_dump(mode="json")}
-                            for m in sorted(maps, key=lambda m: m.name)}}
+    return {
+        "format": RECORD_FORMAT,
+        "stage_models": {
+            m.name: {"version": definition_version(m), "definition": m.model_dump(mode="json")}
+            for m in sorted(models, key=lambda m: m.name)
+        },
+        "column_maps": {
+            m.name: {"version": definition_version(m), "definition": m.model_dump(mode="json")}
+            for m in sorted(maps, key=lambda m: m.name)
+        },
+    }
 
 
 @dataclass(frozen=True)
@@ -102,26 +107,34 @@ class Definitions:
     @cached_property
     def text(self) -> str:
         """The record as compact JSON (what a history frame's ``attrs`` carry)."""
-        return json.dumps(self.record(), sort_keys=True, ensure_ascii=False,
-                          separators=(",", ":"))
+        return json.dumps(self.record(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def definitions_of(record: Mapping[str, Any]) -> Definitions:
     """The definitions a week's record holds (:class:`StoreError` when it is unreadable)."""
     try:
-        models = {name: StageModel.model_validate(entry["definition"])
-                  for name, entry in dict(record.get("stage_models") or {}).items()}
-        maps = {name: ColumnMap.model_validate(entry["definition"])
-                for name, entry in dict(record.get("column_maps") or {}).items()}
+        models = {
+            name: StageModel.model_validate(entry["definition"])
+            for name, entry in dict(record.get("stage_models") or {}).items()
+        }
+        maps = {
+            name: ColumnMap.model_validate(entry["definition"])
+            for name, entry in dict(record.get("column_maps") or {}).items()
+        }
     except (KeyError, TypeError, ValueError) as exc:
-        raise StoreError(f"a stored week's record of its stage models is unreadable ({exc})",
-                         hint="store the week again from its exports with --replace") from None
+        raise StoreError(
+            f"a stored week's record of its stage models is unreadable ({exc})",
+            hint="store the week again from its exports with --replace",
+        ) from None
     return Definitions(models, maps)
 
 
-def merge_weeks(per_week: Mapping[str, Definitions | None],
-                fallback: Mapping[str, StageModel] | None = None, *,
-                outcome: str = "so nothing is read") -> Definitions:
+def merge_weeks(
+    per_week: Mapping[str, Definitions | None],
+    fallback: Mapping[str, StageModel] | None = None,
+    *,
+    outcome: str = "so nothing is read",
+) -> Definitions:
     """The definitions of a whole store from each week's (``None``: a week that recorded
     none, read with ``fallback``, the shipped or registered models of the names it uses).
     Raises :class:`DefinitionsConflictError` when two weeks recorded different versions of
@@ -157,8 +170,9 @@ def merge_weeks(per_week: Mapping[str, Definitions | None],
     return Definitions(models, maps, weeks, unrecorded)
 
 
-def _conflict(name: str, versions: list[tuple[StageModel, list[str]]],
-              outcome: str) -> DefinitionsConflictError:
+def _conflict(
+    name: str, versions: list[tuple[StageModel, list[str]]], outcome: str
+) -> DefinitionsConflictError:
     (first, first_weeks), (second, second_weeks) = versions[0], versions[1]
     return DefinitionsConflictError(
         f"two versions of stage model {name!r} meet in the store: "
@@ -168,7 +182,8 @@ def _conflict(name: str, versions: list[tuple[StageModel, list[str]]],
         f"by different stages, {outcome}",
         hint=f"store the weeks of one version again with the other's model file "
         f"(`pipereview ingest FILES --week WEEK --model FILE --replace`), or give the changed "
-        f"model a name of its own (e.g. name: {name}_v2) and ingest those weeks with it")
+        f"model a name of its own (e.g. name: {name}_v2) and ingest those weeks with it",
+    )
 
 
 def _weeks(weeks: list[str]) -> str:
@@ -180,19 +195,25 @@ def _difference(first: StageModel, second: StageModel) -> str:
     """What differs between two versions of a model, in a few words."""
     if first.keys != second.keys:
         only = sorted(set(first.keys) ^ set(second.keys))
-        return ("stages " + ", ".join(only) + " in only one of them" if only
-                else "the same stages in another order")
+        return (
+            "stages " + ", ".join(only) + " in only one of them"
+            if only
+            else "the same stages in another order"
+        )
     for a, b in zip(first.stages, second.stages, strict=True):
         if a != b:
             one, two = a.model_dump(), b.model_dump()
             fields = [f for f in one if one[f] != two[f]]
-            shown = [f"{f} {one[f]} → {two[f]}" if f in ("probability", "typical_days")
-                     else f for f in fields]
+            shown = [
+                f"{f} {one[f]} → {two[f]}" if f in ("probability", "typical_days") else f
+                for f in fields
+            ]
             return f"stage {a.key}: {', '.join(shown)}"
     return "their labels or description"
 
 
 # --- a history frame carries its definitions ---------------------------------------------
+
 
 def attach(frame: pd.DataFrame, definitions: Definitions) -> pd.DataFrame:
     """``frame`` carrying ``definitions`` in its ``attrs`` (in place; returned)."""
@@ -229,8 +250,10 @@ def _parsed(text: str) -> tuple[StageModel, ...]:
 
 # --- a store's definitions ---------------------------------------------------------------
 
-def snapshot_record(snapshot: pd.DataFrame, models: Iterable[StageModel] = (),
-                    maps: Iterable[ColumnMap] = ()) -> dict[str, Any]:
+
+def snapshot_record(
+    snapshot: pd.DataFrame, models: Iterable[StageModel] = (), maps: Iterable[ColumnMap] = ()
+) -> dict[str, Any]:
     """The record of a week about to be stored: ``models`` (those it was ingested with),
     and for every other stage-model name its rows carry, the model that name stands for
     now (a name nothing defines is left out: reading the week then names it).
@@ -252,8 +275,9 @@ def snapshot_record(snapshot: pd.DataFrame, models: Iterable[StageModel] = (),
     return week_record(chosen.values(), maps)
 
 
-def checked_record(snapshot: pd.DataFrame, record: Mapping[str, Any] | None,
-                   week: str) -> dict[str, Any]:
+def checked_record(
+    snapshot: pd.DataFrame, record: Mapping[str, Any] | None, week: str
+) -> dict[str, Any]:
     """``record`` (what an ingest says the week was ingested with), refused with
     :class:`StoreError` when it lacks a stage model the rows name; without one, the
     :func:`snapshot_record` of the rows.
@@ -267,12 +291,18 @@ def checked_record(snapshot: pd.DataFrame, record: Mapping[str, Any] | None,
     """
     if record is None:
         return snapshot_record(snapshot)
-    unrecorded = sorted(n for n in set(snapshot["stage_model"].astype("str"))
-                        - set(record.get("stage_models") or {}) if n.replace("_", "").isalnum())
+    unrecorded = sorted(
+        n
+        for n in set(snapshot["stage_model"].astype("str")) - set(record.get("stage_models") or {})
+        if n.replace("_", "").isalnum()
+    )
     if unrecorded:
-        raise StoreError(f"the snapshot of {week} names stage model(s) "
-                         f"{', '.join(unrecorded)} its record of definitions lacks; "
-                         "nothing was written", hint="record every model the rows name")
+        raise StoreError(
+            f"the snapshot of {week} names stage model(s) "
+            f"{', '.join(unrecorded)} its record of definitions lacks; "
+            "nothing was written",
+            hint="record every model the rows name",
+        )
     return dict(record)
 
 
@@ -301,7 +331,9 @@ def store_definitions(store: SnapshotStore, weeks: Iterable[str]) -> Definitions
                 raise StoreError(
                     f"week {week} was stored by an earlier pipereview, which did not record "
                     f"its stage model {name!r}, and no model of that name is shipped or "
-                    "registered", hint=f"run `pipereview --templates FOLDER verify --repair` "
+                    "registered",
+                    hint=f"run `pipereview --templates FOLDER verify --repair` "
                     f"once with the folder whose stage_models/ holds {name}.yaml: it records "
-                    "the model in the store, and no command needs the folder again") from None
+                    "the model in the store, and no command needs the folder again",
+                ) from None
     return merge_weeks(per_week, fallback)

@@ -30,14 +30,50 @@ from rapidfuzz.process import cpdist
 from pipereview.core._errors import InputError
 from pipereview.core._text import normalize_label
 
-__all__ = ["MatchSettings", "accepted_pairs", "fuzzy_candidates", "normalize_account", "pair_scores"]
+__all__ = [
+    "MatchSettings",
+    "accepted_pairs",
+    "fuzzy_candidates",
+    "normalize_account",
+    "pair_scores",
+]
 
 _CJK_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "集团公司", "集团", "公司")
-_LATIN_SUFFIXES = frozenset({
-    "ab", "ag", "bv", "co", "company", "corp", "corporation", "gmbh", "group", "holding",
-    "holdings", "inc", "incorporated", "kg", "kgaa", "limited", "llc", "llp", "ltd", "nv",
-    "oy", "plc", "pte", "pty", "pvt", "sa", "sarl", "sas", "se", "spa", "srl",
-})
+_LATIN_SUFFIXES = frozenset(
+    {
+        "ab",
+        "ag",
+        "bv",
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "gmbh",
+        "group",
+        "holding",
+        "holdings",
+        "inc",
+        "incorporated",
+        "kg",
+        "kgaa",
+        "limited",
+        "llc",
+        "llp",
+        "ltd",
+        "nv",
+        "oy",
+        "plc",
+        "pte",
+        "pty",
+        "pvt",
+        "sa",
+        "sarl",
+        "sas",
+        "se",
+        "spa",
+        "srl",
+    }
+)
 _PUNCT_RE = re.compile(r"[^\w\s]|_")
 _SPACE_RE = re.compile(r"\s+")
 _DAY = np.timedelta64(1, "D")
@@ -61,15 +97,23 @@ class MatchSettings:
     close_date_days: int = 180  #: close dates this many days apart score 0
 
     def __post_init__(self) -> None:
-        weights = (self.name_weight, self.amount_weight, self.owner_weight,
-                   self.close_date_weight)
+        weights = (self.name_weight, self.amount_weight, self.owner_weight, self.close_date_weight)
         if not 0.0 <= self.floor <= self.threshold <= 1.0:
-            raise InputError(f"need 0 <= floor <= threshold <= 1, got floor={self.floor}, "
-                             f"threshold={self.threshold}", hint="set matching.floor and matching.threshold between 0 and 1, floor first")
+            raise InputError(
+                f"need 0 <= floor <= threshold <= 1, got floor={self.floor}, "
+                f"threshold={self.threshold}",
+                hint="set matching.floor and matching.threshold between 0 and 1, floor first",
+            )
         if self.margin < 0 or min(weights) < 0 or sum(weights) <= 0:
-            raise InputError("margin and weights must be >= 0 and some weight > 0", hint="set the matching weights and margin to numbers >= 0, at least one weight above 0")
+            raise InputError(
+                "margin and weights must be >= 0 and some weight > 0",
+                hint="set the matching weights and margin to numbers >= 0, at least one weight above 0",
+            )
         if self.close_date_days <= 0:
-            raise InputError(f"close_date_days must be > 0, got {self.close_date_days}", hint="set matching.close_date_days to a whole number of days > 0")
+            raise InputError(
+                f"close_date_days must be > 0, got {self.close_date_days}",
+                hint="set matching.close_date_days to a whole number of days > 0",
+            )
 
 
 @lru_cache(maxsize=65536)
@@ -99,8 +143,7 @@ def normalize_account(name: str) -> str:
 def _text(values: pd.Series) -> np.ndarray:
     """NFKC, case and punctuation folded text, computed once per distinct value."""
     uniques = pd.unique(values.fillna("").astype("str").to_numpy(dtype=object))
-    table = {u: _SPACE_RE.sub(" ", _PUNCT_RE.sub(" ", normalize_label(u))).strip()
-             for u in uniques}
+    table = {u: _SPACE_RE.sub(" ", _PUNCT_RE.sub(" ", normalize_label(u))).strip() for u in uniques}
     return values.fillna("").astype("str").map(table).to_numpy(dtype=object)
 
 
@@ -116,44 +159,74 @@ def _block_keys(frame: pd.DataFrame) -> np.ndarray:
     return keys
 
 
-def fuzzy_candidates(prev: pd.DataFrame, curr: pd.DataFrame, p_left: np.ndarray,
-                     c_left: np.ndarray, settings: MatchSettings) -> pd.DataFrame:
+def fuzzy_candidates(
+    prev: pd.DataFrame,
+    curr: pd.DataFrame,
+    p_left: np.ndarray,
+    c_left: np.ndarray,
+    settings: MatchSettings,
+) -> pd.DataFrame:
     """Scored pairs (p, c, s, key) of leftover deals that share a block key."""
-    empty = pd.DataFrame({"p": np.array([], np.int64), "c": np.array([], np.int64),
-                          "s": np.array([], float), "key": np.array([], object)})
+    empty = pd.DataFrame(
+        {
+            "p": np.array([], np.int64),
+            "c": np.array([], np.int64),
+            "s": np.array([], float),
+            "key": np.array([], object),
+        }
+    )
     if len(p_left) == 0 or len(c_left) == 0:
         return empty
     left, right = prev.iloc[p_left], curr.iloc[c_left]
     pairs = pd.DataFrame({"key": _block_keys(left), "p": p_left}).merge(
-        pd.DataFrame({"key": _block_keys(right), "c": c_left}), on="key", how="inner",
-        sort=False)
+        pd.DataFrame({"key": _block_keys(right), "c": c_left}), on="key", how="inner", sort=False
+    )
     if pairs.empty:
         return empty
     ip = pd.Index(p_left).get_indexer(pairs["p"])
     ic = pd.Index(c_left).get_indexer(pairs["c"])
     names = _text(left["deal_name"])[ip], _text(right["deal_name"])[ic]
-    name = np.maximum(*(cpdist(*names, scorer=scorer, dtype=np.float64, workers=-1)
-                        for scorer in (fuzz.ratio, fuzz.token_sort_ratio))) / 100.0
+    name = (
+        np.maximum(
+            *(
+                cpdist(*names, scorer=scorer, dtype=np.float64, workers=-1)
+                for scorer in (fuzz.ratio, fuzz.token_sort_ratio)
+            )
+        )
+        / 100.0
+    )
     a = left["amount"].to_numpy(dtype=float)[ip]
     b = right["amount"].to_numpy(dtype=float)[ic]
     high = np.maximum(a, b)
     amount = np.where(high > 0, np.minimum(a, b) / np.where(high > 0, high, 1.0), 1.0)
     owner = (_text(left["owner"])[ip] == _text(right["owner"])[ic]).astype(float)
-    days = np.abs((left["close_date"].to_numpy()[ip] - right["close_date"].to_numpy()[ic])
-                  / _DAY)
-    close = 1.0 - np.minimum(np.nan_to_num(days, nan=settings.close_date_days),
-                             settings.close_date_days) / settings.close_date_days
-    w = np.array([settings.name_weight, settings.amount_weight, settings.owner_weight,
-                  settings.close_date_weight])
+    days = np.abs((left["close_date"].to_numpy()[ip] - right["close_date"].to_numpy()[ic]) / _DAY)
+    close = (
+        1.0
+        - np.minimum(np.nan_to_num(days, nan=settings.close_date_days), settings.close_date_days)
+        / settings.close_date_days
+    )
+    w = np.array(
+        [
+            settings.name_weight,
+            settings.amount_weight,
+            settings.owner_weight,
+            settings.close_date_weight,
+        ]
+    )
     total = (w[0] * name + w[1] * amount + w[2] * owner + w[3] * close) / w.sum()
     pairs["s"] = np.round(total, 4)
     keep = pairs["s"] >= min(settings.floor, settings.threshold - settings.margin)
-    return pairs.loc[keep, ["p", "c", "s", "key"]].sort_values(
-        ["p", "c"], kind="stable").reset_index(drop=True)
+    return (
+        pairs.loc[keep, ["p", "c", "s", "key"]]
+        .sort_values(["p", "c"], kind="stable")
+        .reset_index(drop=True)
+    )
 
 
-def accepted_pairs(pairs: pd.DataFrame, n_prev: int, n_curr: int,
-                   settings: MatchSettings) -> np.ndarray:
+def accepted_pairs(
+    pairs: pd.DataFrame, n_prev: int, n_curr: int, settings: MatchSettings
+) -> np.ndarray:
     """The fuzzy matches among the candidate ``pairs`` of ``n_prev`` and ``n_curr`` deals:
     (p, c) rows assigned one to one, without those an alternative comes within ``margin``
     of."""
@@ -168,7 +241,8 @@ def _assign(pairs: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
     if ok.empty:
         return np.empty((0, 2), dtype=np.int64)
     single = (ok.groupby("p")["c"].transform("size") == 1) & (
-        ok.groupby("c")["p"].transform("size") == 1)
+        ok.groupby("c")["p"].transform("size") == 1
+    )
     chosen = [ok.loc[single, ["p", "c"]].to_numpy(dtype=np.int64)]
     for _, block in ok[~single].groupby("key", sort=True):  # loops over blocks only
         rows, r = np.unique(block["p"].to_numpy(), return_inverse=True)
@@ -196,8 +270,9 @@ def _lookup(codes: np.ndarray, scores: np.ndarray, query: np.ndarray) -> np.ndar
     return np.where(codes[at] == query, scores[at], 0.0)
 
 
-def _drop_ambiguous(chosen: np.ndarray, pairs: pd.DataFrame, n_prev: int, n_curr: int,
-                    settings: MatchSettings) -> np.ndarray:
+def _drop_ambiguous(
+    chosen: np.ndarray, pairs: pd.DataFrame, n_prev: int, n_curr: int, settings: MatchSettings
+) -> np.ndarray:
     """Remove assigned pairs that an alternative comes within ``margin`` of (repeat until
     stable: dropping a pair frees its deals, which may make other pairs ambiguous)."""
     width = max(n_curr, 1)

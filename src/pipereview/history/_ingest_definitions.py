@@ -31,10 +31,16 @@ if TYPE_CHECKING:
 __all__ = ["ingest_definitions"]
 
 
-def ingest_definitions(store: SnapshotStore, week: Week, results: list[IngestResult],
-                       column_map: str | Path | ColumnMap | None,
-                       stage_model: str | Path | StageModel | None, *, replace: bool,
-                       added: bool) -> dict[str, Any]:
+def ingest_definitions(
+    store: SnapshotStore,
+    week: Week,
+    results: list[IngestResult],
+    column_map: str | Path | ColumnMap | None,
+    stage_model: str | Path | StageModel | None,
+    *,
+    replace: bool,
+    added: bool,
+) -> dict[str, Any]:
     """The record of the stage models and column maps this week is ingested with (with
     ``added``, the stored week's too). A model named like one the store's other weeks
     recorded in another version is refused (unless ``replace``: storing a week again with
@@ -50,16 +56,23 @@ def ingest_definitions(store: SnapshotStore, week: Week, results: list[IngestRes
     ours = Definitions(dict(models), dict(maps))
     refused = "so this week was not stored"
     if added:
-        merge_weeks({f"{week} as stored": store.definitions([week]),
-                     f"{week} in these exports": ours}, outcome=refused)
+        merge_weeks(
+            {f"{week} as stored": store.definitions([week]), f"{week} in these exports": ours},
+            outcome=refused,
+        )
     others = [w for w in store.scan()[0] if w != str(week)]
     if not replace and others:
         stored = store.definitions(others)
         for name, model in models.items():
             if name in stored.stage_models and stored.stage_models[name] != model:
                 weeks = stored.weeks.get(name) or list(stored.unrecorded)
-                merge_weeks({str(week): ours, **{w: Definitions(
-                    {name: stored.stage_models[name]}) for w in weeks}}, outcome=refused)
+                merge_weeks(
+                    {
+                        str(week): ours,
+                        **{w: Definitions({name: stored.stage_models[name]}) for w in weeks},
+                    },
+                    outcome=refused,
+                )
     if added:
         earlier = store.definitions([week])
         models = {**earlier.stage_models, **models}

@@ -36,6 +36,7 @@ __all__ = ["WeekIngest", "combine_snapshots", "ingest_folder", "ingest_week", "q
 
 ProgressFactory = Callable[[], AbstractContextManager[Any]]
 
+
 @dataclass(frozen=True)
 class WeekIngest:
     """The outcome of storing one week."""
@@ -84,21 +85,46 @@ def ingest_week(
     with progress() if progress else nullcontext() as bar:
         task = bar.add_task(f"reading {week}", total=len(files)) if bar else None
         for file in files:
-            results.append(read_export(file, week=week, column_map=column_map,
-                                       stage_model=stage_model, team=team, encoding=encoding,
-                                       limits=limits))
+            results.append(
+                read_export(
+                    file,
+                    week=week,
+                    column_map=column_map,
+                    stage_model=stage_model,
+                    team=team,
+                    encoding=encoding,
+                    limits=limits,
+                )
+            )
             if bar:
                 bar.advance(task)
-    return _store_week(target, week, files, results, started_from, column_map=column_map,
-                       stage_model=stage_model, replace=replace, add=add,
-                       keep_going=keep_going)
+    return _store_week(
+        target,
+        week,
+        files,
+        results,
+        started_from,
+        column_map=column_map,
+        stage_model=stage_model,
+        replace=replace,
+        add=add,
+        keep_going=keep_going,
+    )
 
 
-def _store_week(target: SnapshotStore, week: Week, files: Sequence[str | Path],
-                results: list[IngestResult], started_from: str | None, *,
-                column_map: str | Path | ColumnMap | None,
-                stage_model: str | Path | StageModel | None, replace: bool, add: bool,
-                keep_going: bool) -> WeekIngest:
+def _store_week(
+    target: SnapshotStore,
+    week: Week,
+    files: Sequence[str | Path],
+    results: list[IngestResult],
+    started_from: str | None,
+    *,
+    column_map: str | Path | ColumnMap | None,
+    stage_model: str | Path | StageModel | None,
+    replace: bool,
+    add: bool,
+    keep_going: bool,
+) -> WeekIngest:
     """Store the week read into ``results`` (see :func:`ingest_week`): under the store's
     lock, the rejected rows set aside first, and only when the week is still as it was
     when reading started (``started_from``)."""
@@ -116,28 +142,47 @@ def _store_week(target: SnapshotStore, week: Week, files: Sequence[str | Path],
                 if expect is not None:
                     snapshot, counts = _added(target, week, snapshot, counts, replace)
             _check_across_files(snapshot)
-            definitions = ingest_definitions(target, week, results, column_map, stage_model,
-                                             replace=replace, added=add and expect is not None)
-            path = target.add(snapshot, week, replace=replace or add, expect=expect,
-                              sources=[Path(f) for f in files],
-                              info={"definitions": definitions,
-                                    "column_maps": sorted({r.report.column_map
-                                                           for r in results}),
-                                    "rows_rejected": sum(c["rows_rejected"] for c in counts),
-                                    "rows_skipped": sum(c["rows_skipped"] for c in counts),
-                                    "files": counts})
+            definitions = ingest_definitions(
+                target,
+                week,
+                results,
+                column_map,
+                stage_model,
+                replace=replace,
+                added=add and expect is not None,
+            )
+            path = target.add(
+                snapshot,
+                week,
+                replace=replace or add,
+                expect=expect,
+                sources=[Path(f) for f in files],
+                info={
+                    "definitions": definitions,
+                    "column_maps": sorted({r.report.column_map for r in results}),
+                    "rows_rejected": sum(c["rows_rejected"] for c in counts),
+                    "rows_skipped": sum(c["rows_skipped"] for c in counts),
+                    "files": counts,
+                },
+            )
     except OSError as exc:  # a store that cannot be written: the rows' problems come first
         if rejected and not keep_going:
             raise _unwritable_error(week, rejected, len(results), exc) from exc
         raise
     quarantined = [p for p in files_quarantine if p is not None]
-    return WeekIngest(str(week), path, len(snapshot),
-                      tuple(sorted(snapshot["team"].unique().tolist())),
-                      tuple(r.report for r in results), tuple(quarantined))
+    return WeekIngest(
+        str(week),
+        path,
+        len(snapshot),
+        tuple(sorted(snapshot["team"].unique().tolist())),
+        tuple(r.report for r in results),
+        tuple(quarantined),
+    )
 
 
-def _rejected_error(week: Week, rejected: list[IngestResult],
-                    quarantine: list[Path | None]) -> SchemaError:
+def _rejected_error(
+    week: Week, rejected: list[IngestResult], quarantine: list[Path | None]
+) -> SchemaError:
     """The error that refuses the week: every rejected row counted, the first named."""
     try:
         rejected[0].raise_for_problems()
@@ -147,15 +192,22 @@ def _rejected_error(week: Week, rejected: list[IngestResult],
         return SchemaError(
             f"week {week} was not stored: {total} row(s) rejected.{summaries}"
             + "".join(f"\nrejected rows written to {p}" for p in quarantine if p is not None),
-            file=exc.file, row=exc.row, column=exc.column, problems=tuple(
-                p for r in rejected for p in r.report.problems),
-            hint=f"{exc.hint}; or pass --keep-going to store the good rows only")
+            file=exc.file,
+            row=exc.row,
+            column=exc.column,
+            problems=tuple(p for r in rejected for p in r.report.problems),
+            hint=f"{exc.hint}; or pass --keep-going to store the good rows only",
+        )
     raise AssertionError("a rejected export without problems")  # pragma: no cover
 
 
-def _added(store: SnapshotStore, week: Week, snapshot: pd.DataFrame,
-           counts: list[dict[str, Any]], replace: bool
-           ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+def _added(
+    store: SnapshotStore,
+    week: Week,
+    snapshot: pd.DataFrame,
+    counts: list[dict[str, Any]],
+    replace: bool,
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """The stored week with ``snapshot``'s teams added (their old rows replaced when
     ``replace``), and the per-file counts of both."""
     stored = store.read(week)
@@ -166,21 +218,28 @@ def _added(store: SnapshotStore, week: Week, snapshot: pd.DataFrame,
             f"week {week} in {store.root} holds team(s) {', '.join(both)} already; "
             "nothing was written",
             hint="pass --replace with --add to replace these teams' rows (the week's other "
-            "teams stay), or leave these teams out of the export")
+            "teams stay), or leave these teams out of the export",
+        )
     kept = stored[~stored["team"].isin(teams)]
     kept_files = set(kept["source_file"].map(lambda f: Path(str(f)).name))
     old_counts = [c for c in store.info(week).get("files", []) if c.get("file") in kept_files]
     return combine_snapshots([kept, snapshot]), [*old_counts, *counts]
 
 
-def _unwritable_error(week: Week, rejected: list[IngestResult], files: int,
-                      exc: OSError) -> SchemaError:
+def _unwritable_error(
+    week: Week, rejected: list[IngestResult], files: int, exc: OSError
+) -> SchemaError:
     """The error that refuses the week when rows were rejected and the store cannot be
     written either: the rows' problems first."""
     rows = _rejected_error(week, rejected, [None] * files)
-    return SchemaError(f"{rows.message}\nand the store cannot be written: {exc}",
-                       file=rows.file, row=rows.row, column=rows.column,
-                       problems=rows.problems, hint=f"{rows.hint}; {_hint(exc)}")
+    return SchemaError(
+        f"{rows.message}\nand the store cannot be written: {exc}",
+        file=rows.file,
+        row=rows.row,
+        column=rows.column,
+        problems=rows.problems,
+        hint=f"{rows.hint}; {_hint(exc)}",
+    )
 
 
 def _hint(exc: OSError) -> str:
@@ -204,9 +263,12 @@ def ingest_folder(
     folder = Path(folder)
     week_dirs = sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
     if not week_dirs:
-        raise InputError(f"{folder} holds no week folders", file=folder,
-                         expected="sub-folders named by ISO week, e.g. 2026-W47",
-                         hint="create the sample set with `pipereview sample`")
+        raise InputError(
+            f"{folder} holds no week folders",
+            file=folder,
+            expected="sub-folders named by ISO week, e.g. 2026-W47",
+            hint="create the sample set with `pipereview sample`",
+        )
     outcomes = []
     with progress() if progress else nullcontext() as bar:
         task = bar.add_task("ingesting weeks", total=len(week_dirs)) if bar else None
@@ -215,10 +277,19 @@ def ingest_folder(
             # every file is an export: one that cannot be read (an old .xls, a web page) is
             # refused by name, never passed over; only hidden files and Office lock files
             # (~$name.xlsx) are not exports
-            files = sorted(p for p in week_dir.iterdir() if p.is_file()
-                           and not p.name.startswith((".", "~$")))
-            outcomes.append(ingest_week(files, week=week, store=store, replace=replace,
-                                        keep_going=keep_going, limits=limits))
+            files = sorted(
+                p for p in week_dir.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))
+            )
+            outcomes.append(
+                ingest_week(
+                    files,
+                    week=week,
+                    store=store,
+                    replace=replace,
+                    keep_going=keep_going,
+                    limits=limits,
+                )
+            )
             if bar:
                 bar.advance(task)
     return outcomes
@@ -247,8 +318,9 @@ def quarantine_name(source: str | Path) -> str:
     return f"{path.stem}.{digest[:8]}.quarantine.csv"
 
 
-def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResult]
-                      ) -> list[Path | None]:
+def _write_quarantine(
+    store: SnapshotStore, week: Week, results: list[IngestResult]
+) -> list[Path | None]:
     """Each export's quarantine file, written when it set rows aside (None otherwise)."""
     written: list[Path | None] = []
     for result in results:
@@ -262,15 +334,22 @@ def _write_quarantine(store: SnapshotStore, week: Week, results: list[IngestResu
     return written
 
 
-def _file_counts(store: SnapshotStore, results: list[IngestResult],
-                 quarantine: list[Path | None]) -> list[dict[str, Any]]:
+def _file_counts(
+    store: SnapshotStore, results: list[IngestResult], quarantine: list[Path | None]
+) -> list[dict[str, Any]]:
     """Per export: the rows read, kept, rejected and skipped, and its quarantine file
     (relative to the store), kept with the week so that a batch's manifest shows them."""
-    return [{"file": Path(r.report.file).name, "rows_read": r.report.rows_read,
-             "rows_kept": r.report.rows_kept, "rows_rejected": r.report.rows_rejected,
-             "rows_skipped": r.report.rows_skipped,
-             "quarantine": path.relative_to(store.root).as_posix() if path else None}
-            for r, path in zip(results, quarantine, strict=True)]
+    return [
+        {
+            "file": Path(r.report.file).name,
+            "rows_read": r.report.rows_read,
+            "rows_kept": r.report.rows_kept,
+            "rows_rejected": r.report.rows_rejected,
+            "rows_skipped": r.report.rows_skipped,
+            "quarantine": path.relative_to(store.root).as_posix() if path else None,
+        }
+        for r, path in zip(results, quarantine, strict=True)
+    ]
 
 
 def _check_across_files(snapshot: pd.DataFrame) -> None:
@@ -278,8 +357,11 @@ def _check_across_files(snapshot: pd.DataFrame) -> None:
     dup = ids.notna() & ids.duplicated(keep=False)
     if dup.any():
         rows = snapshot.loc[dup, ["deal_id", "source_file", "source_row"]].head(10)
-        where = "; ".join(f"{r.deal_id} in {r.source_file} row {r.source_row}"
-                          for r in rows.itertuples())
-        raise SchemaError(f"the same deal ID appears in several files of the week: {where}",
-                          column="deal_id", hint="ingest each deal once per week: remove the "
-                          "overlap between the exports")
+        where = "; ".join(
+            f"{r.deal_id} in {r.source_file} row {r.source_row}" for r in rows.itertuples()
+        )
+        raise SchemaError(
+            f"the same deal ID appears in several files of the week: {where}",
+            column="deal_id",
+            hint="ingest each deal once per week: remove the overlap between the exports",
+        )

@@ -56,14 +56,27 @@ __all__ = ["MATCH_COLUMNS", "MatchSettings", "match_deals", "normalize_account"]
 
 #: Columns of :func:`match_deals`' result, in order.
 MATCH_COLUMNS: tuple[str, ...] = (
-    "prev_row", "curr_row", "prev_deal_id", "curr_deal_id", "method", "score", "runner_up",
-    "ambiguous", "candidate_row",
+    "prev_row",
+    "curr_row",
+    "prev_deal_id",
+    "curr_deal_id",
+    "method",
+    "score",
+    "runner_up",
+    "ambiguous",
+    "candidate_row",
 )
 _NEEDED = ("deal_id", "deal_name", "account", "owner", "amount", "close_date")
 
 
-def match_deals(prev: pd.DataFrame, curr: pd.DataFrame, *, settings: MatchSettings | None = None,
-                threshold: float | None = None, margin: float | None = None) -> pd.DataFrame:
+def match_deals(
+    prev: pd.DataFrame,
+    curr: pd.DataFrame,
+    *,
+    settings: MatchSettings | None = None,
+    threshold: float | None = None,
+    margin: float | None = None,
+) -> pd.DataFrame:
     """Match the deals of ``prev`` (last week) to those of ``curr`` (this week).
 
     ``threshold`` and ``margin`` override the same fields of ``settings`` (a threshold
@@ -90,8 +103,7 @@ def match_deals(prev: pd.DataFrame, curr: pd.DataFrame, *, settings: MatchSettin
     method = np.full(n_prev, "", dtype=object)
     score[mc >= 0], method[mc >= 0] = 1.0, "id"
 
-    pairs = fuzzy_candidates(prev, curr, np.flatnonzero(mc < 0), np.flatnonzero(mp < 0),
-                             settings)
+    pairs = fuzzy_candidates(prev, curr, np.flatnonzero(mc < 0), np.flatnonzero(mp < 0), settings)
     fuzzy = accepted_pairs(pairs, n_prev, n_curr, settings)
     mc[fuzzy[:, 0]], mp[fuzzy[:, 1]] = fuzzy[:, 1], fuzzy[:, 0]
     score[fuzzy[:, 0]] = pair_scores(pairs, fuzzy, n_curr)
@@ -101,15 +113,22 @@ def match_deals(prev: pd.DataFrame, curr: pd.DataFrame, *, settings: MatchSettin
 
 # --- internals ----------------------------------------------------------------------------
 
+
 def _ids(frame: pd.DataFrame, side: str) -> np.ndarray:
     missing = [c for c in _NEEDED if c not in frame.columns]
     if missing:
-        raise InputError(f"{side} lacks the column(s) {missing} that matching needs", hint="pass snapshots as ingest stores them (pipereview.history reads them whole)")
+        raise InputError(
+            f"{side} lacks the column(s) {missing} that matching needs",
+            hint="pass snapshots as ingest stores them (pipereview.history reads them whole)",
+        )
     ids = frame["deal_id"].astype("str").str.strip().fillna("").to_numpy(dtype=object)
     nonblank = ids[ids != ""]
     if len(pd.unique(nonblank)) != len(nonblank):
         repeated = sorted(pd.Series(nonblank)[pd.Series(nonblank).duplicated()].unique())[:5]
-        raise InputError(f"{side}: deal IDs must be unique; repeated: {repeated}", hint="keep one row per deal ID in each snapshot")
+        raise InputError(
+            f"{side}: deal IDs must be unique; repeated: {repeated}",
+            hint="keep one row per deal ID in each snapshot",
+        )
     return ids
 
 
@@ -126,9 +145,16 @@ def _by_id(p_ids: np.ndarray, c_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return mc, mp
 
 
-def _result(pairs: pd.DataFrame, p_ids: np.ndarray, c_ids: np.ndarray, mc: np.ndarray,
-            mp: np.ndarray, score: np.ndarray, method: np.ndarray, floor: float
-            ) -> pd.DataFrame:
+def _result(
+    pairs: pd.DataFrame,
+    p_ids: np.ndarray,
+    c_ids: np.ndarray,
+    mc: np.ndarray,
+    mp: np.ndarray,
+    score: np.ndarray,
+    method: np.ndarray,
+    floor: float,
+) -> pd.DataFrame:
     """The table of :func:`match_deals` from the matches of both passes (``mc`` / ``mp``:
     each prev deal's curr position / each curr deal's prev one, -1 when unmatched, with
     each prev deal's ``score`` and ``method``)."""
@@ -141,26 +167,31 @@ def _result(pairs: pd.DataFrame, p_ids: np.ndarray, c_ids: np.ndarray, mc: np.nd
     c_cand = best_c["p"].reindex(range(n_curr), fill_value=-1).to_numpy()
     p_only_score = best_p["s"].reindex(range(n_prev)).to_numpy()
     c_only_score = best_c["s"].reindex(range(n_curr)).to_numpy()
-    runner = _runner_up(pairs, np.where(mc >= 0, mc, p_cand), np.where(mp >= 0, mp, c_cand),
-                        mc >= 0)
+    runner = _runner_up(
+        pairs, np.where(mc >= 0, mc, p_cand), np.where(mp >= 0, mp, c_cand), mc >= 0
+    )
 
     only_curr = np.flatnonzero(mp < 0)
     prev_row = np.concatenate([np.arange(n_prev), np.full(len(only_curr), -1)])
     curr_row = np.concatenate([mc, only_curr])
     candidate = np.concatenate([p_cand, c_cand[only_curr]])
-    out = pd.DataFrame({
-        "prev_row": pd.array(np.where(prev_row >= 0, prev_row, 0), dtype="Int64"),
-        "curr_row": pd.array(np.where(curr_row >= 0, curr_row, 0), dtype="Int64"),
-        "prev_deal_id": _take(p_ids, prev_row),
-        "curr_deal_id": _take(c_ids, curr_row),
-        "method": pd.array(np.concatenate([method, np.full(len(only_curr), "", dtype=object)]),
-                           dtype="str"),
-        "score": np.concatenate([np.where(mc >= 0, score, p_only_score),
-                                 c_only_score[only_curr]]),
-        "runner_up": np.concatenate([runner[0], runner[1][only_curr]]),
-        "ambiguous": candidate >= 0,
-        "candidate_row": pd.array(np.maximum(candidate, 0), dtype="Int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "prev_row": pd.array(np.where(prev_row >= 0, prev_row, 0), dtype="Int64"),
+            "curr_row": pd.array(np.where(curr_row >= 0, curr_row, 0), dtype="Int64"),
+            "prev_deal_id": _take(p_ids, prev_row),
+            "curr_deal_id": _take(c_ids, curr_row),
+            "method": pd.array(
+                np.concatenate([method, np.full(len(only_curr), "", dtype=object)]), dtype="str"
+            ),
+            "score": np.concatenate(
+                [np.where(mc >= 0, score, p_only_score), c_only_score[only_curr]]
+            ),
+            "runner_up": np.concatenate([runner[0], runner[1][only_curr]]),
+            "ambiguous": candidate >= 0,
+            "candidate_row": pd.array(np.maximum(candidate, 0), dtype="Int64"),
+        }
+    )
     out.loc[prev_row < 0, "prev_row"] = pd.NA
     out.loc[curr_row < 0, "curr_row"] = pd.NA
     out.loc[candidate < 0, "candidate_row"] = pd.NA
@@ -174,8 +205,9 @@ def _take(ids: np.ndarray, rows: np.ndarray) -> pd.Series:
     return series.mask(series == "")
 
 
-def _runner_up(pairs: pd.DataFrame, partner_c: np.ndarray, partner_p: np.ndarray,
-               matched: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _runner_up(
+    pairs: pd.DataFrame, partner_c: np.ndarray, partner_p: np.ndarray, matched: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Best score of the candidates other than each deal's partner (its match, else its
     ``candidate_row``), per prev row and per curr row; a pair gets the best of its two
     deals'."""

@@ -54,26 +54,75 @@ __all__ = ["CATEGORIES", "MOVEMENT_COLUMNS", "deal_movements"]
 
 #: Primary categories, in precedence order (the first flag that holds wins).
 CATEGORIES: tuple[str, ...] = (
-    "reopened", "won", "lost", "dropped", "new", "advanced", "regressed", "pushed",
-    "pulled_in", "amount_up", "amount_down", "unchanged",
+    "reopened",
+    "won",
+    "lost",
+    "dropped",
+    "new",
+    "advanced",
+    "regressed",
+    "pushed",
+    "pulled_in",
+    "amount_up",
+    "amount_down",
+    "unchanged",
 )
 _FLAGS = CATEGORIES[:-1]
-_FIELDS = ("deal_id", "deal_name", "account", "team", "owner", "stage", "stage_model",
-           "amount", "currency", "close_date")
+_FIELDS = (
+    "deal_id",
+    "deal_name",
+    "account",
+    "team",
+    "owner",
+    "stage",
+    "stage_model",
+    "amount",
+    "currency",
+    "close_date",
+)
 # this week's value, last week's for a deal that is gone
 _IDENTITY = ("deal_name", "account", "team", "owner", "currency")
 #: Columns of :func:`deal_movements`' result, in order.
 MOVEMENT_COLUMNS: tuple[str, ...] = (
-    "deal_id", "prev_deal_id", "deal_name", "account", "team", "owner", "currency",
-    "category", *_FLAGS, "owner_changed", "team_changed", "owner_from", "team_from",
-    "state_from", "state_to", "stage_from", "stage_to", "amount_from", "amount_to",
-    "amount_delta", "close_date_from", "close_date_to", "days_moved",
-    "match_method", "match_score", "ambiguous", "candidate_row", "prev_row", "curr_row",
+    "deal_id",
+    "prev_deal_id",
+    "deal_name",
+    "account",
+    "team",
+    "owner",
+    "currency",
+    "category",
+    *_FLAGS,
+    "owner_changed",
+    "team_changed",
+    "owner_from",
+    "team_from",
+    "state_from",
+    "state_to",
+    "stage_from",
+    "stage_to",
+    "amount_from",
+    "amount_to",
+    "amount_delta",
+    "close_date_from",
+    "close_date_to",
+    "days_moved",
+    "match_method",
+    "match_score",
+    "ambiguous",
+    "candidate_row",
+    "prev_row",
+    "curr_row",
 )
 
 
-def deal_movements(prev: pd.DataFrame | None, curr: pd.DataFrame, matches: pd.DataFrame | None
-                   = None, *, settings: MatchSettings | None = None) -> pd.DataFrame:
+def deal_movements(
+    prev: pd.DataFrame | None,
+    curr: pd.DataFrame,
+    matches: pd.DataFrame | None = None,
+    *,
+    settings: MatchSettings | None = None,
+) -> pd.DataFrame:
     """One row per deal of ``prev`` or ``curr`` (columns :data:`MOVEMENT_COLUMNS`).
 
     ``prev`` is None (or empty) in the first week: every open deal is new. ``matches`` is
@@ -110,35 +159,40 @@ def deal_movements(prev: pd.DataFrame | None, curr: pd.DataFrame, matches: pd.Da
         "amount_down": both & (cents_b < cents_a),
     }
     here = pd.Series(cr >= 0)
-    out = pd.DataFrame({
-        "deal_id": b["deal_id"].where(here, a["deal_id"]),
-        "prev_deal_id": a["deal_id"],
-        **{f: b[f].where(here, a[f]) for f in _IDENTITY},
-        "category": pd.array(np.select(list(flags.values()), list(_FLAGS), "unchanged"),
-                             dtype="str"),
-        **flags,
-        "owner_changed": both & _differs(a["owner"], b["owner"]),
-        "team_changed": both & _differs(a["team"], b["team"]),
-        "owner_from": a["owner"],
-        "team_from": a["team"],
-        "state_from": pd.array(sa, dtype="str"),
-        "state_to": pd.array(sb, dtype="str"),
-        "stage_from": a["stage"],
-        "stage_to": b["stage"],
-        "amount_from": a["amount"],
-        "amount_to": b["amount"],
-        "amount_delta": pd.Series(np.where(both, (cents_b - cents_a) / 100.0, np.nan)),
-        "close_date_from": a["close_date"],
-        "close_date_to": b["close_date"],
-        "days_moved": days.astype("Int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "deal_id": b["deal_id"].where(here, a["deal_id"]),
+            "prev_deal_id": a["deal_id"],
+            **{f: b[f].where(here, a[f]) for f in _IDENTITY},
+            "category": pd.array(
+                np.select(list(flags.values()), list(_FLAGS), "unchanged"), dtype="str"
+            ),
+            **flags,
+            "owner_changed": both & _differs(a["owner"], b["owner"]),
+            "team_changed": both & _differs(a["team"], b["team"]),
+            "owner_from": a["owner"],
+            "team_from": a["team"],
+            "state_from": pd.array(sa, dtype="str"),
+            "state_to": pd.array(sb, dtype="str"),
+            "stage_from": a["stage"],
+            "stage_to": b["stage"],
+            "amount_from": a["amount"],
+            "amount_to": b["amount"],
+            "amount_delta": pd.Series(np.where(both, (cents_b - cents_a) / 100.0, np.nan)),
+            "close_date_from": a["close_date"],
+            "close_date_to": b["close_date"],
+            "days_moved": days.astype("Int64"),
+        }
+    )
     return _with_match(out, matches)
 
 
-def _stage_moves(a: pd.DataFrame, b: pd.DataFrame,
-                 states_a: tuple[np.ndarray, np.ndarray, np.ndarray],
-                 states_b: tuple[np.ndarray, np.ndarray, np.ndarray]
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _stage_moves(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    states_a: tuple[np.ndarray, np.ndarray, np.ndarray],
+    states_b: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row of the paired deals ``a`` and ``b`` (with their :func:`_states`): open both
     weeks and now in a later stage, and open both weeks and now in an earlier one; by
     position in the stage model, by default probability when the model changed."""
@@ -166,12 +220,24 @@ def _with_match(out: pd.DataFrame, matches: pd.DataFrame) -> pd.DataFrame:
 def _snapshot(frame: pd.DataFrame | None, side: str) -> pd.DataFrame:
     """The frame, or an empty snapshot when None / empty without columns."""
     if frame is None or (frame.empty and not set(_FIELDS) <= set(frame.columns)):
-        return pd.DataFrame({f: pd.Series(dtype="float64" if f == "amount" else
-                                          "datetime64[ns]" if f == "close_date" else "str")
-                             for f in _FIELDS})
+        return pd.DataFrame(
+            {
+                f: pd.Series(
+                    dtype="float64"
+                    if f == "amount"
+                    else "datetime64[ns]"
+                    if f == "close_date"
+                    else "str"
+                )
+                for f in _FIELDS
+            }
+        )
     missing = [f for f in _FIELDS if f not in frame.columns]
     if missing:
-        raise InputError(f"{side} lacks the snapshot column(s) {missing}", hint="pass snapshots as ingest stores them (pipereview.history reads them whole)")
+        raise InputError(
+            f"{side} lacks the snapshot column(s) {missing}",
+            hint="pass snapshots as ingest stores them (pipereview.history reads them whole)",
+        )
     return frame
 
 
@@ -195,8 +261,11 @@ def _states(frame: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarr
     found = pd.Index(keys).get_indexer(pd.Index(wanted))
     if (found < 0).any():
         unknown = sorted(set(wanted[found < 0]))[:5]
-        raise InputError("stages not in their stage model: "
-                         + ", ".join(k.replace("\x00", ":") for k in unknown), hint="add these stage names to the stage model as aliases, or choose the model the export follows")
+        raise InputError(
+            "stages not in their stage model: "
+            + ", ".join(k.replace("\x00", ":") for k in unknown),
+            hint="add these stage names to the stage model as aliases, or choose the model the export follows",
+        )
     at = np.where(rows >= 0, found[np.maximum(rows, 0)] if len(found) else 0, len(keys))
     state_of = np.array([*state, "absent"], dtype=object)
     pos_of = np.array([*pos, -1], dtype=np.int64)

@@ -117,8 +117,9 @@ class PreparedHistory:
         >>> p.week_code("2026-W47"), p.week_code("2026-W46"), p.week_code("2026-W44")
         (1, 0, -1)
         """
-        return int(np.searchsorted(np.asarray(self.weeks, dtype=object), str(week),
-                                   side="right")) - 1
+        return (
+            int(np.searchsorted(np.asarray(self.weeks, dtype=object), str(week), side="right")) - 1
+        )
 
     def stage_facts(self) -> pd.DataFrame:
         """:func:`pipereview.ingest._schema.stage_facts` of :attr:`frame` (a new frame).
@@ -127,8 +128,9 @@ class PreparedHistory:
         ...     "stage_model": "generic_4", "stage": ["lost"]})).stage_facts()["is_lost"].tolist()
         [True]
         """
-        return pd.DataFrame({name: getattr(self, name).copy() for name in _FACTS},
-                            index=self.frame.index)
+        return pd.DataFrame(
+            {name: getattr(self, name).copy() for name in _FACTS}, index=self.frame.index
+        )
 
     def days_in_stage(self, as_of: str | Week) -> pd.Series:
         """:func:`pipereview.history._trail.days_in_stage` of :attr:`frame` as of ``as_of``.
@@ -161,11 +163,16 @@ class PreparedHistory:
         else:
             order = order[order >= 0]
         return PreparedHistory(
-            frame=self.frame.iloc[picked], deal_key=self.deal_key.iloc[picked],
-            deal=_frozen(self.deal[picked]), week=_frozen(self.week[picked]),
-            weeks=self.weeks, week_mondays=self.week_mondays, order=_frozen(order),
+            frame=self.frame.iloc[picked],
+            deal_key=self.deal_key.iloc[picked],
+            deal=_frozen(self.deal[picked]),
+            week=_frozen(self.week[picked]),
+            weeks=self.weeks,
+            week_mondays=self.week_mondays,
+            order=_frozen(order),
             **{name: _frozen(getattr(self, name)[picked]) for name in _FACTS},
-            stage_entry=_frozen(self.stage_entry[picked]))
+            stage_entry=_frozen(self.stage_entry[picked]),
+        )
 
     def in_week_order(self) -> PreparedHistory:
         """The same rows, oldest week first (a store's history already is: then this
@@ -247,8 +254,10 @@ def prepare_history(history: pd.DataFrame) -> PreparedHistory:
     week, names = pd.factorize(frame["snapshot_week"].astype("str"), sort=True)
     weeks = tuple(str(w) for w in names)
     # one slot more, for the code -1 of a missing week
-    mondays = np.array([np.datetime64(Week.parse(w).monday, "ns") for w in weeks]
-                       + [np.datetime64("NaT", "ns")], dtype="datetime64[ns]")
+    mondays = np.array(
+        [np.datetime64(Week.parse(w).monday, "ns") for w in weeks] + [np.datetime64("NaT", "ns")],
+        dtype="datetime64[ns]",
+    )
     deal = deal.astype(np.int64, copy=False)
     week = week.astype(np.int64, copy=False)
     order = np.lexsort((week, deal))  # by deal, then week (stable)
@@ -262,10 +271,16 @@ def prepare_history(history: pd.DataFrame) -> PreparedHistory:
     entry[order] = mondays[week[order[run_start]]]
     facts = stage_facts(frame)
     return PreparedHistory(
-        frame=frame, deal_key=key, deal=_frozen(deal), week=_frozen(week), weeks=weeks,
-        week_mondays=_frozen(mondays), order=_frozen(order),
+        frame=frame,
+        deal_key=key,
+        deal=_frozen(deal),
+        week=_frozen(week),
+        weeks=weeks,
+        week_mondays=_frozen(mondays),
+        order=_frozen(order),
         **{name: _frozen(facts[name].to_numpy(copy=True)) for name in _FACTS},
-        stage_entry=_frozen(entry))
+        stage_entry=_frozen(entry),
+    )
 
 
 def as_prepared(history: pd.DataFrame | PreparedHistory) -> PreparedHistory:
@@ -281,10 +296,16 @@ def as_prepared(history: pd.DataFrame | PreparedHistory) -> PreparedHistory:
     return prepare_history(history)
 
 
-def load_prepared(store: str | Path | SnapshotStore | None = None, *, team: str | None = None,
-                  last: str | Week | None = None, file: str | Path | None = None,
-                  exports: str | Path | None = None, templates: Iterable[str | Path] = (),
-                  limits: ReadLimits | None = None) -> PreparedHistory:
+def load_prepared(
+    store: str | Path | SnapshotStore | None = None,
+    *,
+    team: str | None = None,
+    last: str | Week | None = None,
+    file: str | Path | None = None,
+    exports: str | Path | None = None,
+    templates: Iterable[str | Path] = (),
+    limits: ReadLimits | None = None,
+) -> PreparedHistory:
     """The keyed history :func:`~pipereview.history._trail.load_history` loads (from a
     ``store``, a history ``file`` or a folder of ``exports``; of ``team``, up to ``last``,
     with the definitions the weeks were ingested with and the ``templates`` folders in
@@ -297,5 +318,14 @@ def load_prepared(store: str | Path | SnapshotStore | None = None, *, team: str 
     >>> list(load_prepared(store, team="Mid-Market East").weeks)
     ['2026-W47']
     """
-    return prepare_history(load_history(store, team=team, last=last, file=file, exports=exports,
-                                        templates=templates, limits=limits))
+    return prepare_history(
+        load_history(
+            store,
+            team=team,
+            last=last,
+            file=file,
+            exports=exports,
+            templates=templates,
+            limits=limits,
+        )
+    )

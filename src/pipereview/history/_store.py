@@ -89,12 +89,17 @@ class SnapshotStore(StoreFiles):
     [default: ``$PIPEREVIEW_LOCK_TIMEOUT`` or 600].
     """
 
-    def __init__(self, root: str | Path | None = None, *,
-                 lock_timeout: float | None = None) -> None:
-        super().__init__(Path(root if root is not None else os.environ.get(
-            "PIPEREVIEW_STORE", DEFAULT_STORE)), lock_timeout=float(
-            lock_timeout if lock_timeout is not None else
-            os.environ.get("PIPEREVIEW_LOCK_TIMEOUT", 600)))
+    def __init__(
+        self, root: str | Path | None = None, *, lock_timeout: float | None = None
+    ) -> None:
+        super().__init__(
+            Path(root if root is not None else os.environ.get("PIPEREVIEW_STORE", DEFAULT_STORE)),
+            lock_timeout=float(
+                lock_timeout
+                if lock_timeout is not None
+                else os.environ.get("PIPEREVIEW_LOCK_TIMEOUT", 600)
+            ),
+        )
         self._inspected: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
         self._definitions: dict[tuple[Any, ...], Definitions] = {}
 
@@ -108,8 +113,7 @@ class SnapshotStore(StoreFiles):
         :class:`~pipereview.core._errors.StoreWarning` naming it."""
         intact, damaged = self.scan()
         for path, reason in damaged.items():
-            warnings.warn(f"{path} set aside: {reason}. {REPAIR}.", StoreWarning,
-                          stacklevel=2)
+            warnings.warn(f"{path} set aside: {reason}. {REPAIR}.", StoreWarning, stacklevel=2)
         return intact
 
     def scan(self) -> tuple[list[str], dict[Path, str]]:
@@ -122,8 +126,10 @@ class SnapshotStore(StoreFiles):
             try:
                 week = Week.parse(entry.stem)
             except InvalidWeekError:
-                damaged[entry] = "not a week file of this store (its name is not an ISO " \
-                                 "week such as 2026-W47): move it out of the snapshots folder"
+                damaged[entry] = (
+                    "not a week file of this store (its name is not an ISO "
+                    "week such as 2026-W47): move it out of the snapshots folder"
+                )
                 continue
             reason, _ = self._inspect(week)
             if reason:
@@ -142,14 +148,21 @@ class SnapshotStore(StoreFiles):
             raise WeekNotFoundError(
                 f"week {_week(week)} is not in the store {self.root}",
                 hint=f"stored weeks: {', '.join(self.scan()[0]) or 'none'}; ingest it with "
-                "`pipereview ingest FILE --week ...`")
+                "`pipereview ingest FILE --week ...`",
+            )
         reason, _ = self._inspect(_week(week))
         if reason:
             raise damaged(week, path, reason)
         return str(_week(week))
 
-    def read(self, week: str | Week, *, teams: Iterable[str] | None = None,
-             columns: list[str] | None = None, adopt: bool = True) -> pd.DataFrame:
+    def read(
+        self,
+        week: str | Week,
+        *,
+        teams: Iterable[str] | None = None,
+        columns: list[str] | None = None,
+        adopt: bool = True,
+    ) -> pd.DataFrame:
         """One stored week (optionally only some teams or columns), its bytes checked
         against the checksum recorded when it was written, carrying the store's
         definitions (:meth:`definitions`, made the ones its stage-model names stand for
@@ -192,44 +205,64 @@ class SnapshotStore(StoreFiles):
         except FileNotFoundError:
             return None
 
-    def history(self, *, teams: Iterable[str] | None = None, weeks: Iterable[str | Week] | None
-                = None, first: str | Week | None = None, last: str | Week | None = None
-                ) -> pd.DataFrame:
+    def history(
+        self,
+        *,
+        teams: Iterable[str] | None = None,
+        weeks: Iterable[str | Week] | None = None,
+        first: str | Week | None = None,
+        last: str | Week | None = None,
+    ) -> pd.DataFrame:
         """Stored weeks stacked, oldest first, optionally filtered by team and week range;
         a damaged week is left out with a :class:`~pipereview.core._errors.StoreWarning`."""
         chosen = [str(_week(w)) for w in weeks] if weeks is not None else self.weeks()
         lo = _week(first) if first is not None else None
         hi = _week(last) if last is not None else None
-        chosen = [w for w in chosen if (lo is None or Week.parse(w) >= lo)
-                  and (hi is None or Week.parse(w) <= hi)]
+        chosen = [
+            w
+            for w in chosen
+            if (lo is None or Week.parse(w) >= lo) and (hi is None or Week.parse(w) <= hi)
+        ]
         team_list = list(teams) if teams is not None else None
-        frames = [f for f in (self._read_or_warn(w, teams=team_list) for w in chosen)
-                  if f is not None]
-        return self._adopted(pd.concat(frames, ignore_index=True) if frames
-                             else pd.DataFrame())
+        frames = [
+            f for f in (self._read_or_warn(w, teams=team_list) for w in chosen) if f is not None
+        ]
+        return self._adopted(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
     def summary(self) -> pd.DataFrame:
         """One row per stored week and team: deals, open deals, open amount."""
         rows = []
         adopt(self.definitions())
         for week in self.weeks():
-            frame = self._read_or_warn(week, columns=["team", "stage", "stage_model",
-                                                      "amount"])
+            frame = self._read_or_warn(week, columns=["team", "stage", "stage_model", "amount"])
             if frame is None:
                 continue
             is_open = open_mask(frame)
             for team, part in frame.groupby("team", sort=True):
                 open_part = part[is_open.loc[part.index]]
-                rows.append({"week": week, "team": team, "deals": len(part),
-                             "open_deals": len(open_part),
-                             "open_amount": float(open_part["amount"].sum())})
+                rows.append(
+                    {
+                        "week": week,
+                        "team": team,
+                        "deals": len(part),
+                        "open_deals": len(open_part),
+                        "open_amount": float(open_part["amount"].sum()),
+                    }
+                )
         return pd.DataFrame(rows, columns=["week", "team", "deals", "open_deals", "open_amount"])
 
     # --- writing ------------------------------------------------------------------------
 
-    def add(self, snapshot: pd.DataFrame, week: str | Week, *, replace: bool = False,
-            expect: str | _Any | None = ANY, sources: Iterable[str | Path] = (),
-            info: dict[str, Any] | None = None) -> Path:
+    def add(
+        self,
+        snapshot: pd.DataFrame,
+        week: str | Week,
+        *,
+        replace: bool = False,
+        expect: str | _Any | None = ANY,
+        sources: Iterable[str | Path] = (),
+        info: dict[str, Any] | None = None,
+    ) -> Path:
         """Validate ``snapshot`` and store it as ``week``, under the store's lock.
 
         Raises :class:`WeekExistsError` when the week is stored and ``replace`` is false.
@@ -245,15 +278,20 @@ class SnapshotStore(StoreFiles):
             self.check_writable(week, replace=replace)
         weeks_in_frame = set(snapshot["snapshot_week"].unique())
         if weeks_in_frame - {str(week)}:
-            raise StoreError(f"the snapshot holds rows of weeks {sorted(weeks_in_frame)}, "
-                             f"not only {week}", hint="store one week's rows at a time (filter the frame on snapshot_week)")
+            raise StoreError(
+                f"the snapshot holds rows of weeks {sorted(weeks_in_frame)}, not only {week}",
+                hint="store one week's rows at a time (filter the frame on snapshot_week)",
+            )
         dates = [c for c in snapshot.columns if pd.api.types.is_datetime64_any_dtype(snapshot[c])]
         snapshot = snapshot.astype(dict.fromkeys(dates, "datetime64[ns]"))
         validate_snapshot(snapshot, source=f"snapshot of {week}")
-        meta = {"week": str(week), "rows": len(snapshot),
-                "teams": sorted(snapshot["team"].unique().tolist()),
-                "sources": [{"file": Path(s).name, "sha256": sha256_file(Path(s))} for s in sources],
-                **(info or {})}
+        meta = {
+            "week": str(week),
+            "rows": len(snapshot),
+            "teams": sorted(snapshot["team"].unique().tolist()),
+            "sources": [{"file": Path(s).name, "sha256": sha256_file(Path(s))} for s in sources],
+            **(info or {}),
+        }
         meta["definitions"] = checked_record(snapshot, meta.get("definitions"), str(week))
         table = pa.Table.from_pandas(snapshot, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode()}
@@ -264,13 +302,18 @@ class SnapshotStore(StoreFiles):
             with self.lock():
                 current = self.state(week)
                 self._compare(week, current, expect, replace)
-                record = {"week": str(week), "sha256": hashlib.sha256(data).hexdigest(),
-                          "bytes": len(data), "replaces": current,
-                          "replaces_bytes": target.stat().st_size if current else None}
+                record = {
+                    "week": str(week),
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "bytes": len(data),
+                    "replaces": current,
+                    "replaces_bytes": target.stat().st_size if current else None,
+                }
                 # the record first: a kill between the two renames leaves the old week
                 # with a record that names it as the one replaced, so it stays intact
-                with atomic_write(self.checksum_path(week), "w", encoding="utf-8",
-                                  within=self.root) as handle:
+                with atomic_write(
+                    self.checksum_path(week), "w", encoding="utf-8", within=self.root
+                ) as handle:
                     json.dump(record, handle)
                 with atomic_write(target, within=self.root) as handle:
                     handle.write(data)
@@ -280,18 +323,19 @@ class SnapshotStore(StoreFiles):
             raise _fs_error(exc, f"write week {week} to", target) from exc
         return target
 
-    def check_writable(self, week: str | Week, *, replace: bool = False,
-                       add: bool = False) -> None:
+    def check_writable(self, week: str | Week, *, replace: bool = False, add: bool = False) -> None:
         """Raise :class:`WeekExistsError` when ``week`` is stored and neither ``replace``
         nor ``add`` is given."""
         if not replace and not add and self.path(week).exists():
             raise WeekExistsError(
                 f"week {_week(week)} is already stored in {self.root}",
                 hint="pass --replace (replace=True) to overwrite it with this export, or "
-                "--add (add=True) to add this export's teams to it")
+                "--add (add=True) to add this export's teams to it",
+            )
 
-    def _compare(self, week: Week, current: str | None, expect: str | _Any | None,
-                 replace: bool) -> None:
+    def _compare(
+        self, week: Week, current: str | None, expect: str | _Any | None, replace: bool
+    ) -> None:
         if expect is ANY:
             if current is not None and not replace:
                 self.check_writable(week)
@@ -300,12 +344,14 @@ class SnapshotStore(StoreFiles):
                 f"week {week} was stored in {self.root} by another writer while this one "
                 "was reading its exports; nothing was written",
                 hint="pass --add to add this export's teams to the stored week, or "
-                "--replace to overwrite it; `pipereview weeks` shows what it holds")
+                "--replace to overwrite it; `pipereview weeks` shows what it holds",
+            )
         elif current != expect:
             raise WeekChangedError(
                 f"week {week} in {self.root} was changed by another writer while this one "
                 "was reading its exports; nothing was written",
-                hint="run this ingest again (it then starts from the week as it is now)")
+                hint="run this ingest again (it then starts from the week as it is now)",
+            )
 
     # --- checks -------------------------------------------------------------------------
 
@@ -322,8 +368,9 @@ class SnapshotStore(StoreFiles):
             self._inspected[key] = inspect_week_file(path, record_path, week)
         return self._inspected[key]
 
-    def _read_or_warn(self, week: str, *, teams: list[str] | None = None,
-                      columns: list[str] | None = None) -> pd.DataFrame | None:
+    def _read_or_warn(
+        self, week: str, *, teams: list[str] | None = None, columns: list[str] | None = None
+    ) -> pd.DataFrame | None:
         try:
             return self.read(week, teams=teams, columns=columns, adopt=False)
         except DamagedWeekError as exc:

@@ -95,7 +95,8 @@ class StoreFiles:
                 f"the store {self.root} stayed locked by another pipereview for "
                 f"{self.lock_timeout:.0f} s (another ingest writing a week)",
                 hint="wait for it to finish and run again, or set PIPEREVIEW_LOCK_TIMEOUT "
-                "to wait longer") from None
+                "to wait longer",
+            ) from None
         except OSError as exc:
             raise _fs_error(exc, "write the store's lock file", path) from exc
         self._held, self._locked_at = 1, time.time()
@@ -110,7 +111,10 @@ class StoreFiles:
         """Remove what killed writes left (temporary files, checksum records of weeks never
         written), older than this writer's lock; only under :meth:`lock`."""
         if not self._held:
-            raise StoreError("clean_leftovers needs the store's lock (use `with store.lock()`)", hint="call it inside `with store.lock():`")
+            raise StoreError(
+                "clean_leftovers needs the store's lock (use `with store.lock()`)",
+                hint="call it inside `with store.lock():`",
+            )
         found = self.leftovers(older_than=self._locked_at)
         for path in found:
             try:
@@ -124,9 +128,16 @@ class StoreFiles:
     def leftovers(self, *, older_than: float | None = None) -> list[Path]:
         """Temporary files of interrupted writes, and checksum records without a week."""
         quarantine = self.root / "quarantine"
-        folders = [self.root, self.snapshot_dir, self.root / "checksums",
-                   *(sorted(p for p in quarantine.iterdir() if p.is_dir()
-                            and not p.is_symlink()) if quarantine.is_dir() else [])]
+        folders = [
+            self.root,
+            self.snapshot_dir,
+            self.root / "checksums",
+            *(
+                sorted(p for p in quarantine.iterdir() if p.is_dir() and not p.is_symlink())
+                if quarantine.is_dir()
+                else []
+            ),
+        ]
         found = [p for folder in folders for p in leftovers(folder, older_than=older_than)]
         limit = time.time() if older_than is None else older_than
         records = self.root / "checksums"

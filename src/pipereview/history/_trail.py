@@ -58,16 +58,42 @@ __all__ = [
     "with_deal_keys",
 ]
 
-_FIELDS = ("deal_id", "deal_name", "account", "team", "owner", "stage", "stage_model",
-           "amount", "currency", "close_date")
+_FIELDS = (
+    "deal_id",
+    "deal_name",
+    "account",
+    "team",
+    "owner",
+    "stage",
+    "stage_model",
+    "amount",
+    "currency",
+    "close_date",
+)
 #: Columns of :func:`deal_trail`' result, in order.
-TRAIL_COLUMNS: tuple[str, ...] = ("deal_key", "snapshot_week", *_FIELDS, "open", "link",
-                                  "pushed")
+TRAIL_COLUMNS: tuple[str, ...] = ("deal_key", "snapshot_week", *_FIELDS, "open", "link", "pushed")
 #: Columns of :func:`deal_summary`' result, in order.
 SUMMARY_COLUMNS: tuple[str, ...] = (
-    "deal_key", "first_seen", "last_seen", "weeks_seen", "deal_id", "deal_name", "account",
-    "team", "owner", "stage", "amount", "currency", "close_date", "open", "id_changes",
-    "push_count", "stage_path", "stage_since", "days_in_stage", "stage_age_is_lower_bound",
+    "deal_key",
+    "first_seen",
+    "last_seen",
+    "weeks_seen",
+    "deal_id",
+    "deal_name",
+    "account",
+    "team",
+    "owner",
+    "stage",
+    "amount",
+    "currency",
+    "close_date",
+    "open",
+    "id_changes",
+    "push_count",
+    "stage_path",
+    "stage_since",
+    "days_in_stage",
+    "stage_age_is_lower_bound",
 )
 _PATH_SEP = " → "
 
@@ -89,8 +115,13 @@ def deal_key(frame: pd.DataFrame) -> pd.Series:
     if not blank.any():
         return ids.rename("deal_key")
     part = frame.loc[blank]
-    fallback = (part["team"].astype("str") + "|" + part["deal_name"].astype("str") + "|"
-                + part["account"].astype("str").fillna(""))
+    fallback = (
+        part["team"].astype("str")
+        + "|"
+        + part["deal_name"].astype("str")
+        + "|"
+        + part["account"].astype("str").fillna("")
+    )
     return ids.mask(blank, fallback).rename("deal_key")
 
 
@@ -112,8 +143,7 @@ def days_in_stage(history: pd.DataFrame, *, as_of: str | Week) -> pd.Series:
         keys, _ = pd.factorize(key_col)
         stages, _ = pd.factorize(history["stage"])
         week_codes, week_names = pd.factorize(history["snapshot_week"])
-        mondays = np.array([Week.parse(str(w)).monday for w in week_names],
-                           dtype="datetime64[D]")
+        mondays = np.array([Week.parse(str(w)).monday for w in week_names], dtype="datetime64[D]")
         day = mondays[week_codes].astype("int64")
         order = np.lexsort((day, keys))  # by deal, then week
         k, s, d = keys[order], stages[order], day[order]
@@ -130,8 +160,7 @@ def days_in_stage(history: pd.DataFrame, *, as_of: str | Week) -> pd.Series:
     return pd.Series(age, index=history.index, name="days_in_stage")
 
 
-def with_deal_keys(history: pd.DataFrame, *, settings: MatchSettings | None = None
-                   ) -> pd.DataFrame:
+def with_deal_keys(history: pd.DataFrame, *, settings: MatchSettings | None = None) -> pd.DataFrame:
     """A copy of ``history`` with a ``deal_key`` column: the stable key of
     :func:`deal_trail`, so a deal whose CRM ID changed (a migration) stays one deal.
 
@@ -181,8 +210,12 @@ def deal_trail(history: pd.DataFrame, *, settings: MatchSettings | None = None) 
     has_parent = parent >= 0
     before = np.where(has_parent, parent, 0)
     pushed = has_parent & is_open & is_open[before] & (close > close[before])
-    out = pd.DataFrame({"deal_key": pd.array(key, dtype="str"),
-                        "snapshot_week": hist["snapshot_week"].astype("str")})
+    out = pd.DataFrame(
+        {
+            "deal_key": pd.array(key, dtype="str"),
+            "snapshot_week": hist["snapshot_week"].astype("str"),
+        }
+    )
     for column in _FIELDS:
         out[column] = hist[column].to_numpy()
     out["open"] = is_open
@@ -214,34 +247,57 @@ def deal_summary(trail: pd.DataFrame) -> pd.DataFrame:
     last = groups.tail(1).set_index("deal_key")
     runs = trail.loc[new_run, ["deal_key", "stage"]]
     wide = runs.assign(n=runs.groupby("deal_key", sort=False).cumcount()).pivot(
-        index="deal_key", columns="n", values="stage")
+        index="deal_key", columns="n", values="stage"
+    )
     path = wide[0].astype("str")
     for column in wide.columns[1:]:  # loops over stage changes, not deals
         path = path + (_PATH_SEP + wide[column].astype("str")).fillna("")
-    out = pd.DataFrame({
-        "first_seen": groups["snapshot_week"].first(),
-        "last_seen": last["snapshot_week"],
-        "weeks_seen": groups.size(),
-        **{c: last[c] for c in ("deal_id", "deal_name", "account", "team", "owner", "stage",
-                                "amount", "currency", "close_date", "open")},
-        "id_changes": pd.Series(new_id & ~first_row).groupby(key.to_numpy(), sort=False).sum(),
-        "push_count": groups["pushed"].sum(),
-        "stage_path": path,
-        "stage_since": run_start.groupby(key, sort=False).last(),
-    })
+    out = pd.DataFrame(
+        {
+            "first_seen": groups["snapshot_week"].first(),
+            "last_seen": last["snapshot_week"],
+            "weeks_seen": groups.size(),
+            **{
+                c: last[c]
+                for c in (
+                    "deal_id",
+                    "deal_name",
+                    "account",
+                    "team",
+                    "owner",
+                    "stage",
+                    "amount",
+                    "currency",
+                    "close_date",
+                    "open",
+                )
+            },
+            "id_changes": pd.Series(new_id & ~first_row).groupby(key.to_numpy(), sort=False).sum(),
+            "push_count": groups["pushed"].sum(),
+            "stage_path": path,
+            "stage_since": run_start.groupby(key, sort=False).last(),
+        }
+    )
     fridays = {w: pd.Timestamp(Week.parse(w).friday) for w in trail["snapshot_week"].unique()}
-    out["days_in_stage"] = (out["last_seen"].map(fridays) - out["stage_since"].map(fridays)
-                            ).dt.days.astype("int64")
+    out["days_in_stage"] = (
+        out["last_seen"].map(fridays) - out["stage_since"].map(fridays)
+    ).dt.days.astype("int64")
     out["stage_age_is_lower_bound"] = (out["stage_since"] == out["first_seen"]).to_numpy()
     out = out.reindex(pd.unique(key)).rename_axis("deal_key").reset_index()
     return out.loc[:, list(SUMMARY_COLUMNS)]
 
 
-def load_history(store: str | Path | SnapshotStore | None = None, *, team: str | None = None,
-                 last: str | Week | None = None, keyed: bool = True,
-                 file: str | Path | None = None, exports: str | Path | None = None,
-                 templates: Iterable[str | Path] = (), limits: ReadLimits | None = None
-                 ) -> pd.DataFrame:
+def load_history(
+    store: str | Path | SnapshotStore | None = None,
+    *,
+    team: str | None = None,
+    last: str | Week | None = None,
+    keyed: bool = True,
+    file: str | Path | None = None,
+    exports: str | Path | None = None,
+    templates: Iterable[str | Path] = (),
+    limits: ReadLimits | None = None,
+) -> pd.DataFrame:
     """The one loader of a history, as every command, the batch, ``serve``, the review, the
     dashboard and the notebooks read it: from a snapshot ``store`` (the default store when
     no other source is given), a history ``file`` written to Parquet by an earlier load
@@ -268,8 +324,10 @@ def load_history(store: str | Path | SnapshotStore | None = None, *, team: str |
     from pipereview.core._registry import use_folder
 
     if sum(source is not None for source in (store, file, exports)) > 1:
-        raise InputError("load_history reads one source, but got more than one of store, file "
-                         "and exports", hint="give only one of them")
+        raise InputError(
+            "load_history reads one source, but got more than one of store, file and exports",
+            hint="give only one of them",
+        )
     for folder in templates:
         use_folder(folder)
     if file is not None:
@@ -300,8 +358,9 @@ def load_history(store: str | Path | SnapshotStore | None = None, *, team: str |
 
 def _unknown_team(team: str, known: pd.Series) -> InputError:
     teams = sorted(str(t) for t in known.dropna().unique())
-    return InputError(f"team {team!r} has no stored snapshot",
-                      expected=f"one of: {', '.join(teams) or 'none'}")
+    return InputError(
+        f"team {team!r} has no stored snapshot", expected=f"one of: {', '.join(teams) or 'none'}"
+    )
 
 
 def read_history_file(path: str | Path, *, team: str | None = None) -> pd.DataFrame:

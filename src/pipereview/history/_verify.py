@@ -62,9 +62,11 @@ class StoreCheck:
         return not self.problems
 
 
-_REINGEST = ("store the week again from its exports with `pipereview ingest FILES --week {week} "
-             "--replace` or restore the file from a backup; `pipereview verify --repair` moves "
-             "it to the store's damaged/ folder meanwhile")
+_REINGEST = (
+    "store the week again from its exports with `pipereview ingest FILES --week {week} "
+    "--replace` or restore the file from a backup; `pipereview verify --repair` moves "
+    "it to the store's damaged/ folder meanwhile"
+)
 
 
 def verify_store(root: str | Path | SnapshotStore) -> StoreCheck:
@@ -72,13 +74,19 @@ def verify_store(root: str | Path | SnapshotStore) -> StoreCheck:
     store = root if isinstance(root, SnapshotStore) else SnapshotStore(root)
     check = StoreCheck(store.root)
     if not store.root.exists():
-        check.findings.append(Finding(store.root, "the store does not exist",
-                                      "check --store or $PIPEREVIEW_STORE", "note"))
+        check.findings.append(
+            Finding(
+                store.root, "the store does not exist", "check --store or $PIPEREVIEW_STORE", "note"
+            )
+        )
         return check
     intact, damaged = store.scan()
     for path, reason in damaged.items():
-        fix = (_REINGEST.format(week=path.stem) if _is_week(path.stem)
-               else f"move it out of {store.snapshot_dir}")
+        fix = (
+            _REINGEST.format(week=path.stem)
+            if _is_week(path.stem)
+            else f"move it out of {store.snapshot_dir}"
+        )
         check.findings.append(Finding(path, reason, fix))
     for week in intact:
         path = store.path(week)
@@ -91,15 +99,29 @@ def verify_store(root: str | Path | SnapshotStore) -> StoreCheck:
             continue
         check.weeks.append(week)
         if store.record(week) is None:
-            check.findings.append(Finding(
-                path, "no checksum recorded (stored by an earlier pipereview)",
-                "nothing to do; storing the week again with --replace records one", "note"))
+            check.findings.append(
+                Finding(
+                    path,
+                    "no checksum recorded (stored by an earlier pipereview)",
+                    "nothing to do; storing the week again with --replace records one",
+                    "note",
+                )
+            )
     check.findings.extend(_definitions(store, check.weeks))
     for path in store.leftovers():
-        what = ("a checksum record of a week that was never written" if path.suffix == ".json"
-                else "a temporary file of an interrupted write")
-        check.findings.append(Finding(path, what, "run `pipereview verify --repair` (or any "
-                                      "ingest): the next writer removes it under the lock"))
+        what = (
+            "a checksum record of a week that was never written"
+            if path.suffix == ".json"
+            else "a temporary file of an interrupted write"
+        )
+        check.findings.append(
+            Finding(
+                path,
+                what,
+                "run `pipereview verify --repair` (or any "
+                "ingest): the next writer removes it under the lock",
+            )
+        )
     check.findings.extend(_other_files(store))
     check.findings.extend(_quarantine(store))
     return check
@@ -140,10 +162,14 @@ def record_definitions(store: SnapshotStore) -> list[str]:
             frame = store.read(week, adopt=False)
             names = set(frame["stage_model"].dropna().astype("str"))
             models = [m for name, m in found.stage_models.items() if name in names]
-            info = {k: v for k, v in store.info(week).items()
-                    if k not in ("week", "rows", "teams")}
-            store.add(frame, week, replace=True, expect=store.state(week),
-                      info={**info, "definitions": snapshot_record(frame, models)})
+            info = {k: v for k, v in store.info(week).items() if k not in ("week", "rows", "teams")}
+            store.add(
+                frame,
+                week,
+                replace=True,
+                expect=store.state(week),
+                info={**info, "definitions": snapshot_record(frame, models)},
+            )
             written.append(week)
     return written
 
@@ -156,24 +182,42 @@ def _definitions(store: SnapshotStore, weeks: list[str]) -> list[Finding]:
     except PipereviewError as exc:
         fix = exc.hint or "store those weeks again with one version of the model"
         return [Finding(store.snapshot_dir, exc.message, fix)]
-    return [Finding(store.path(week), "no stage models recorded with the week (stored by an "
-                    "earlier pipereview): it is read with the same-named models of the other "
-                    "weeks, else the shipped or registered ones",
-                    "run `pipereview verify --repair` once to record them in the week "
-                    "(with --templates FOLDER when the model is your own)", "note")
-            for week in found.unrecorded]
+    return [
+        Finding(
+            store.path(week),
+            "no stage models recorded with the week (stored by an "
+            "earlier pipereview): it is read with the same-named models of the other "
+            "weeks, else the shipped or registered ones",
+            "run `pipereview verify --repair` once to record them in the week "
+            "(with --templates FOLDER when the model is your own)",
+            "note",
+        )
+        for week in found.unrecorded
+    ]
 
 
 def _other_files(store: SnapshotStore) -> list[Finding]:
     found = []
     for entry in sorted(store.snapshot_dir.iterdir()) if store.snapshot_dir.is_dir() else []:
         if entry.suffix != ".parquet" and not entry.name.endswith(TEMP_SUFFIX):
-            found.append(Finding(entry, "not a week file of the store",
-                                 f"move it out of {store.snapshot_dir}", "note"))
+            found.append(
+                Finding(
+                    entry,
+                    "not a week file of the store",
+                    f"move it out of {store.snapshot_dir}",
+                    "note",
+                )
+            )
     damaged = store.root / "damaged"
     if damaged.is_dir() and any(damaged.iterdir()):
-        found.append(Finding(damaged, "files set aside earlier as damaged",
-                             "restore what you need from a backup, then delete them", "note"))
+        found.append(
+            Finding(
+                damaged,
+                "files set aside earlier as damaged",
+                "restore what you need from a backup, then delete them",
+                "note",
+            )
+        )
     lock = store.root / LOCK_NAME
     if lock.is_symlink():
         found.append(Finding(lock, "the lock file is a symlink", "remove it"))
@@ -188,17 +232,34 @@ def _quarantine(store: SnapshotStore) -> list[Finding]:
     found = []
     for folder in [root, *sorted(root.iterdir())]:
         if folder.is_symlink() and real_root not in folder.resolve().parents:
-            found.append(Finding(folder, f"a symlink out of the store (to {folder.resolve()}): "
-                                 "rejected rows would be written elsewhere",
-                                 "replace it by a real folder (move its files in)"))
+            found.append(
+                Finding(
+                    folder,
+                    f"a symlink out of the store (to {folder.resolve()}): "
+                    "rejected rows would be written elsewhere",
+                    "replace it by a real folder (move its files in)",
+                )
+            )
         elif folder != root and folder.is_dir() and not _is_week(folder.name):
-            found.append(Finding(folder, "not a week's quarantine folder",
-                                 "move it out of the quarantine folder", "note"))
+            found.append(
+                Finding(
+                    folder,
+                    "not a week's quarantine folder",
+                    "move it out of the quarantine folder",
+                    "note",
+                )
+            )
         elif folder != root and folder.is_dir():
             for csv in sorted(folder.glob("*.quarantine.csv")):
                 if not csv.read_bytes()[:32].lstrip(b"\xef\xbb\xbf").startswith(b"row,reason"):
-                    found.append(Finding(csv, "not a quarantine file (no row,reason header)",
-                                         "move it out of the quarantine folder", "note"))
+                    found.append(
+                        Finding(
+                            csv,
+                            "not a quarantine file (no row,reason header)",
+                            "move it out of the quarantine folder",
+                            "note",
+                        )
+                    )
     return found
 
 

@@ -24,8 +24,16 @@ from pipereview.core._errors import DamagedWeekError
 from pipereview.core._weeks import Week
 from pipereview.ingest._schema import SNAPSHOT_COLUMNS
 
-__all__ = ["META_KEY", "REPAIR", "checked_bytes", "damaged", "file_key", "inspect_week_file",
-           "read_record", "sha256_file"]
+__all__ = [
+    "META_KEY",
+    "REPAIR",
+    "checked_bytes",
+    "damaged",
+    "file_key",
+    "inspect_week_file",
+    "read_record",
+    "sha256_file",
+]
 
 #: The key of what pipereview records in a week file's Parquet metadata.
 META_KEY = b"pipereview"
@@ -58,8 +66,7 @@ def inspect_week_file(path: Path, record_path: Path, week: Week) -> tuple[str, d
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})", {}
     if record is not None and size not in (record.get("bytes"), record.get("replaces_bytes")):
-        return (f"truncated or changed: {size} bytes where {record.get('bytes')} were "
-                "written"), {}
+        return (f"truncated or changed: {size} bytes where {record.get('bytes')} were written"), {}
     try:
         schema = pq.read_schema(path)
     except (pa.ArrowException, OSError, ValueError) as exc:
@@ -71,8 +78,10 @@ def inspect_week_file(path: Path, record_path: Path, week: Week) -> tuple[str, d
     missing = [c for c in SNAPSHOT_COLUMNS if c not in schema.names]
     if not isinstance(meta, dict) or missing:
         lacks = f" (it lacks {', '.join(missing[:5])})" if missing else ""
-        return (f"not a pipereview snapshot{lacks}: a file put there by hand? move it out of "
-                "the snapshots folder"), {}
+        return (
+            f"not a pipereview snapshot{lacks}: a file put there by hand? move it out of "
+            "the snapshots folder"
+        ), {}
     if meta.get("week") != str(week):
         return f"holds week {meta.get('week')}, not {week}: was it copied or renamed?", {}
     return "", meta
@@ -93,16 +102,23 @@ def checked_bytes(path: Path, record_path: Path, week: Week) -> bytes:
         recorded = record.get("bytes")
         if file_key(path) == before:
             break
-    raise damaged(week, path, f"its {len(data)} bytes differ from the SHA-256 recorded "
-                  f"when it was written ({recorded} bytes)")
+    raise damaged(
+        week,
+        path,
+        f"its {len(data)} bytes differ from the SHA-256 recorded "
+        f"when it was written ({recorded} bytes)",
+    )
 
 
 def damaged(week: str | Week, path: Path, reason: str) -> DamagedWeekError:
     """The error for a damaged week file: its path, why, and how to restore it."""
     return DamagedWeekError(
-        f"week {week} in the store is damaged and set aside: {path}: {reason}", path=path,
-        reason=reason, hint=f"store the week again from its exports with `pipereview ingest "
-        f"FILES --week {week} --replace`, or restore {path.name} from a backup; {REPAIR}")
+        f"week {week} in the store is damaged and set aside: {path}: {reason}",
+        path=path,
+        reason=reason,
+        hint=f"store the week again from its exports with `pipereview ingest "
+        f"FILES --week {week} --replace`, or restore {path.name} from a backup; {REPAIR}",
+    )
 
 
 def file_key(path: Path) -> tuple[int, int, int] | None:
