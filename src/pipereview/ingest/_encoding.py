@@ -38,6 +38,13 @@ def detect_encoding(data: bytes, path: Path) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    _refuse_mixed_lines(data, path)
+    return _gb18030(data, path)
+
+
+def _refuse_mixed_lines(data: bytes, path: Path) -> None:
+    """Refuse ``data`` (not UTF-8 as a whole) when some of its lines are UTF-8 and others
+    are not: a file pasted together from exports in different encodings."""
     utf8_lines, other_lines = [], []
     for number, line in enumerate(data.splitlines(), start=1):
         if line.isascii():
@@ -63,6 +70,12 @@ def detect_encoding(data: bytes, path: Path) -> str:
             "file", file=path, row=odd[0], expected="one encoding for the whole file",
             hint="the file was pasted together from several exports; export it again in one "
             f"go, or retype {_lines(odd)} in the spreadsheet and save it as 'CSV UTF-8'")
+
+
+def _gb18030(data: bytes, path: Path) -> str:
+    """``gb18030`` when ``data`` reads as Chinese text in it; otherwise an
+    :class:`EncodingError` naming the first line that does not (a Windows euro sign, a
+    byte GB18030 lacks, Western-European text that would decode as rare characters)."""
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
