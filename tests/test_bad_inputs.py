@@ -169,7 +169,8 @@ def test_refused_file_leaves_weeks_unchanged(store: Path) -> None:
 
 
 def test_reader_can_keep_rows_wider_than_the_header() -> None:
-    from pipereview.ingest._readers import find_long_rows, peek_export, read_rows
+    from pipereview.ingest._csvrows import find_long_rows
+    from pipereview.ingest._readers import peek_export, read_rows
 
     peek = peek_export(BAD / "more_fields_than_header.csv")
     frame = read_rows(peek, long_rows="keep")

@@ -29,6 +29,7 @@ from pipereview.ingest._columnmaps import (
     detect_column_map,
     load_column_map,
 )
+from pipereview.ingest._csvrows import find_long_rows
 from pipereview.ingest._csvscan import CsvScan, check_quotes, scan_csv
 from pipereview.ingest._csvtext import check_head, decode_head, split_lines, split_record
 from pipereview.ingest._dates import DATE_RANGE, DateFormat, date_placeholders, parse_dates
@@ -56,7 +57,7 @@ from pipereview.ingest._parsing import (
     parse_probabilities,
 )
 from pipereview.ingest._peek import HEADER_SCAN_ROWS, MIN_HEADER_MATCHES, ExportPeek, FileKind
-from pipereview.ingest._readers import find_long_rows, peek_export, read_rows
+from pipereview.ingest._readers import peek_export, read_rows
 from pipereview.ingest._rowchecks import (
     Check,
     currency_checks,

@@ -74,7 +74,7 @@ class RowBuilder:
         self.warnings: list[str] = []
         self.skipped = pd.Series(False, index=raw.index)
         # problems the reader found in whole rows, each rejected with its problem: CSV rows
-        # with more fields than the header (readers.find_long_rows) and per-cell problems
+        # with more fields than the header (_csvrows.find_long_rows) and per-cell problems
         # such as XLSX formulas without a saved value (``row`` is the frame's index label)
         self.reader_problems: tuple[Problem, ...] = (
             *raw.attrs.get("long_rows", ()), *raw.attrs.get("row_problems", ()))

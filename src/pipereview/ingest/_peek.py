@@ -41,3 +41,8 @@ class ExportPeek:
     merged_header: tuple[tuple[str, str, int], ...] = field(default=())
     #: the limits the file is read under (cell size, rows, columns, unpacked size)
     limits: ReadLimits = DEFAULT_LIMITS
+
+
+def column_names(header: tuple[str, ...]) -> list[str]:
+    """The header as column names, blank ones named by position (``Unnamed: 3``)."""
+    return [name or f"Unnamed: {number}" for number, name in enumerate(header, start=1)]

@@ -3,8 +3,9 @@
 This module knows about files, not about deals: it finds what kind of file it is (CSV,
 XLSX, Parquet), how its text is encoded (UTF-8, UTF-8 with BOM, GB18030/GBK), which
 delimiter it uses and on which row its header sits (exports often put a report title
-above it), and returns the rows as written. :mod:`pipereview.ingest._export` turns them into a
-canonical snapshot.
+above it), and returns the rows as written (a CSV file's through
+:mod:`pipereview.ingest._csvrows`). :mod:`pipereview.ingest._export` turns them into a canonical
+snapshot.
 """
 
 from __future__ import annotations
@@ -12,17 +13,15 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import warnings
 from collections.abc import Collection, Mapping
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
 import pandas as pd
 
-from pipereview.core._errors import InputError, Problem
+from pipereview.core._errors import InputError
 from pipereview.core._text import normalize_label
+from pipereview.ingest._csvrows import read_csv_rows
 from pipereview.ingest._csvscan import check_quotes
 from pipereview.ingest._csvtext import check_head, decode_head, split_lines
 from pipereview.ingest._encoding import detect_encoding
@@ -30,14 +29,13 @@ from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits
 from pipereview.ingest._parquet import peek_parquet, read_parquet
 from pipereview.ingest._peek import HEADER_SCAN_ROWS as _HEADER_SCAN_ROWS
 from pipereview.ingest._peek import MIN_HEADER_MATCHES as _MIN_HEADER_MATCHES
-from pipereview.ingest._peek import ExportPeek
+from pipereview.ingest._peek import ExportPeek, column_names
 from pipereview.ingest._xlsx import peek_xlsx, read_xlsx
 
-__all__ = ["ExportPeek", "find_long_rows", "peek_export", "read_rows"]
+__all__ = ["ExportPeek", "peek_export", "read_rows"]
 
 _DELIMITERS = (",", ";", "\t", "|")
 _HEAD_BYTES = 1 << 20
-_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _SUPPORTED = "a CSV, XLSX or Parquet export"
 _WEB_PAGE_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta")
 
@@ -111,7 +109,8 @@ def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
     quotes) cannot be read reliably: by default the whole file is refused with an
     :class:`InputError` listing every such row. With ``long_rows="keep"`` those rows
     are returned cut to the header's width and ``frame.attrs["long_rows"]`` holds one
-    :class:`Problem` per such row (see :func:`find_long_rows`), for a caller that
+    :class:`Problem` per such row (see
+    :func:`~pipereview.ingest._csvrows.find_long_rows`), for a caller that
     quarantines them.
 
     ``plain_numbers`` maps columns of ``text_columns`` (e.g. amounts) to a range: such a
@@ -123,33 +122,12 @@ def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
         frame = read_parquet(peek)
         frame.columns = [str(c) for c in frame.columns]
     elif peek.kind == "xlsx":
-        frame = read_xlsx(peek, _column_names(peek.header), peek.limits)
+        frame = read_xlsx(peek, column_names(peek.header), peek.limits)
     else:
-        frame = _read_csv(peek, text_columns, keep_long_rows=long_rows == "keep",
-                          plain_numbers=plain_numbers or {})
+        frame = read_csv_rows(peek, text_columns, keep_long_rows=long_rows == "keep",
+                              plain_numbers=plain_numbers or {})
     frame.index = pd.RangeIndex(peek.header_row + 1, peek.header_row + 1 + len(frame))
     return frame
-
-
-def find_long_rows(peek: ExportPeek) -> tuple[Problem, ...]:
-    """The CSV rows below the header that have more fields than the header, one
-    :class:`Problem` each (column ``None``: the whole row is unreadable)."""
-    if peek.kind != "csv":
-        return ()
-    text = peek.path.read_bytes().decode(peek.encoding or "utf-8")
-    width = len(peek.header)
-    delimiter = peek.delimiter or ","
-    found = []
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # \r\n, \r, \n
-    for number, row in enumerate(rows, start=1):
-        if number > peek.header_row and len(row) > width:
-            found.append(Problem(
-                str(peek.path), number, None,
-                f"{width} fields separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
-                "like the header", f"{len(row)} fields",
-                "a field holds the delimiter without quotes; put that field in double quotes "
-                "or export the file again with quoting on"))
-    return tuple(found)
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -160,7 +138,7 @@ def _peek_csv(path: Path, known: Collection[str], encoding: str | None,
     with path.open("rb") as handle:
         data = handle.read(_HEAD_BYTES)
     # The head decides the encoding; a later line in another encoding is caught when the
-    # whole file is read (see _read_csv), so large files are decoded only once.
+    # whole file is read (see _csvrows.read_csv_rows), so large files are decoded only once.
     head = data
     if size > _HEAD_BYTES:
         head = head[: max(head.rfind(b"\n"), head.rfind(b"\r")) + 1] or head
@@ -242,93 +220,3 @@ def _locate_header(rows: list[list[str]], known: Collection[str]) -> tuple[int, 
     index = scores.index(max(scores))
     return index, (f"skipped {index} title row(s) above the header (the header is on row "
                    f"{index + 1})",)
-
-
-def _read_csv(peek: ExportPeek, text_columns: Collection[str], *,
-              keep_long_rows: bool = False,
-              plain_numbers: Mapping[str, tuple[float, float]] | None = None
-              ) -> pd.DataFrame:
-    try:
-        return _read_csv_as(peek, text_columns, keep_long_rows, plain_numbers)
-    except UnicodeDecodeError:
-        # the head looked like one encoding, a later line is another: find out exactly
-        encoding = detect_encoding(peek.path.read_bytes(), peek.path)
-        return _read_csv_as(replace(peek, encoding=encoding), text_columns, keep_long_rows,
-                            plain_numbers)
-
-
-def _column_names(header: tuple[str, ...]) -> list[str]:
-    """The header as column names, blank ones named by position (``Unnamed: 3``)."""
-    return [name or f"Unnamed: {number}" for number, name in enumerate(header, start=1)]
-
-
-def _read_csv_as(peek: ExportPeek, text_columns: Collection[str],
-                 keep_long_rows: bool = False,
-                 plain_numbers: Mapping[str, tuple[float, float]] | None = None
-                 ) -> pd.DataFrame:
-    plain_numbers = plain_numbers or {}
-    names = _column_names(peek.header)
-    options: dict[str, Any] = {
-        "sep": peek.delimiter, "encoding": peek.encoding, "skiprows": peek.header_row,
-        "header": None, "names": names, "keep_default_na": False, "na_values": [""],
-        "skip_blank_lines": False, "index_col": False}
-    try:
-        with warnings.catch_warnings():
-            # a row longer than the header as the first data row is only warned about
-            # ("loss of data"): the same as any other long row
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame: pd.DataFrame = pd.read_csv(peek.path, **options)
-    except (pd.errors.ParserError, pd.errors.ParserWarning):
-        if not keep_long_rows:
-            raise _field_count_error(peek) from None
-        # keep the rows that are too wide, cut to the header; the caller quarantines them
-        width = len(names)
-        with warnings.catch_warnings():
-            # a long first row is cut with a warning instead of on_bad_lines: it is among
-            # the long rows found below all the same, and rejected whole
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(peek.path, engine="python",
-                                dtype=dict.fromkeys(text_columns, "str"),
-                                on_bad_lines=lambda fields: fields[:width], **options)
-        frame.attrs["long_rows"] = find_long_rows(peek)
-        return frame
-    # Text columns the reader took for numbers (IDs such as 00123) are read again as text;
-    # reading every text column as text up front would cost twice the time on large files.
-    numeric = [c for c in text_columns if c in frame.columns
-               and not pd.api.types.is_string_dtype(frame[c].dtype)
-               and not (c in plain_numbers and _plain_numbers(frame[c], *plain_numbers[c]))]
-    if numeric:
-        text = dict.fromkeys(numeric, "str")
-        try:
-            again = pd.read_csv(peek.path, usecols=numeric, dtype=text, **options)
-        except pd.errors.ParserError:  # usecols trips over rows shorter than the header
-            again = pd.read_csv(peek.path, dtype=text, **options)
-        frame[numeric] = again[numeric]
-    return frame
-
-
-def _plain_numbers(column: pd.Series, low: float, high: float) -> bool:
-    """True when every cell of a column the reader took for numbers is a finite number from
-    ``low`` to ``high`` (no blank, no NaN or infinity): such a column is used as read,
-    without reading it again as text."""
-    if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(
-            column.dtype):
-        return False
-    values = column.to_numpy(dtype="float64", na_value=np.nan)
-    return bool(np.isfinite(values).all() and (values >= low).all() and (values <= high).all())
-
-
-def _field_count_error(peek: ExportPeek) -> InputError:
-    problems = find_long_rows(peek)
-    width = len(peek.header)
-    delimiter = peek.delimiter or ","
-    shown = ", ".join(f"row {p.row} has {p.got}" for p in problems[:10])
-    return InputError(
-        f"{peek.path}: {len(problems)} row(s) have more fields than the header on row "
-        f"{peek.header_row}: {shown}{' …' if len(problems) > 10 else ''}; expected {width} "
-        f"fields separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}",
-        file=peek.path, row=problems[0].row if problems else None,
-        expected=f"{width} fields separated by {delimiter!r}", problems=problems,
-        hint="a field holds the delimiter without quotes (a name or next step with a comma, "
-        "an amount such as 12,000 written without quotes); put such fields in double quotes "
-        "or export the file again with quoting on")
