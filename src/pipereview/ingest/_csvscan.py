@@ -2,10 +2,11 @@
 
 The CSV reader (pandas) and this scan must agree on how many records a file holds; when
 they do not, or when the scan finds a quote that would make a record swallow others, the
-file is refused (see :mod:`pipereview.ingest._accounting`). The scan walks the bytes itself, with
-the rule every part of pipereview uses for a line: it ends at ``\\r\\n``, ``\\r`` or
-``\\n``, never at U+2028, a form feed or ``\\x1c``. A double quote opens a quoted cell only
-at the start of a cell; inside one, ``""`` is a quote; a quote elsewhere is text.
+file is refused (see :mod:`pipereview.ingest._accounting`). The scan walks the bytes itself,
+with the rule every part of pipereview uses for a line (:mod:`pipereview.ingest._csvlines`):
+it ends at ``\\r\\n``, ``\\r`` or ``\\n``, never at U+2028, a form feed or ``\\x1c``. A
+double quote opens a quoted cell only at the start of a cell; inside one, ``""`` is a
+quote; a quote elsewhere is text.
 
 What is refused, each with the line and the cell:
 
@@ -27,22 +28,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from pipereview.core._errors import InputError, Problem
+from pipereview.ingest._csvlines import CR as _CR
+from pipereview.ingest._csvlines import LF as _LF
+from pipereview.ingest._csvlines import QUOTE as _QUOTE
+from pipereview.ingest._csvlines import CsvLines, Positions, shorten
 from pipereview.ingest._csvtext import split_record
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits, format_size
 
 __all__ = ["CsvScan", "check_quotes", "scan_csv"]
 
-_QUOTE, _LF, _CR = 0x22, 0x0A, 0x0D
 _HINT = ("a double quote at the start of a cell opens a quoted cell that runs to the next "
          "quote: if the quote belongs to the text, put the whole cell in double quotes and "
          'double the quote inside it ("" ), or remove the quote; then save the file again '
          "(spreadsheet programs and CRMs do this when they save CSV)")
 _MAX_SHOWN = 5
 _EVIDENCE_LINES = 200
-Positions = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -99,49 +101,12 @@ def check_quotes(data: bytes, *, path: Path, delimiter: str,
     _Scan(data, path, delimiter, tuple(header), DEFAULT_LIMITS).quoted_cells()
 
 
-class _Scan:
+class _Scan(CsvLines):
     def __init__(self, data: bytes, path: Path, delimiter: str, header: tuple[str, ...],
                  limits: ReadLimits) -> None:
-        self.data, self.path, self.header, self.limits = data, path, header, limits
-        self.delimiter, self.delim, self.width = delimiter, delimiter.encode("utf-8"), len(header)
+        super().__init__(data, path, delimiter, header)
+        self.limits = limits
         self.record_ends: Positions = np.zeros(0, dtype=np.int64)
-        self.arr = np.frombuffer(data, dtype=np.uint8)
-        self.size = len(data)
-        self.ends = self._line_ends()
-
-    # --- lines ---------------------------------------------------------------------------
-
-    def _line_ends(self) -> Positions:
-        """Positions of the bytes that end a line: every ``\\n`` and every ``\\r`` not
-        followed by ``\\n``."""
-        ends = np.flatnonzero(self.arr == _LF)
-        if self.data.find(b"\r") >= 0:
-            cr = np.flatnonzero(self.arr == _CR)
-            after = self.arr[np.minimum(cr + 1, self.size - 1)]
-            lone = cr[(cr + 1 >= self.size) | (after != _LF)]
-            if len(lone):
-                ends = np.sort(np.concatenate([ends, lone]))
-        return ends.astype(np.int64, copy=False)
-
-    def line_no(self, position: int) -> int:
-        """The 1-based physical line holding byte ``position``."""
-        return int(np.searchsorted(self.ends, position, side="left")) + 1
-
-    def line_bounds(self, line: int) -> tuple[int, int]:
-        """Byte range of physical line ``line`` (1-based), without its line end."""
-        start = int(self.ends[line - 2]) + 1 if line > 1 else 0
-        end = int(self.ends[line - 1]) if line - 1 < len(self.ends) else self.size
-        if end > start and self.data[end - 1] == _CR:
-            end -= 1
-        return start, end
-
-    def line_text(self, line: int, limit: int = 60) -> str:
-        start, end = self.line_bounds(line)
-        return _shorten(self.data[start:end].decode("utf-8", "replace"), limit)
-
-    def fields_on(self, line: int) -> int:
-        start, end = self.line_bounds(line)
-        return self.data.count(self.delim, start, end) + 1
 
     # --- the scan ------------------------------------------------------------------------
 
@@ -255,20 +220,8 @@ class _Scan:
 
     # --- what is refused ----------------------------------------------------------------
 
-    def _cell_at(self, position: int) -> tuple[int, str, str]:
-        """The line of byte ``position``, the column's header name there (or
-        ``column 12`` past the header) and the line's text from there, shortened."""
-        line = self.line_no(position)
-        start, end = self.line_bounds(line)
-        number = _column_at(self.data[start:position], self.delim)
-        name = self.header[number - 1] if number <= self.width else ""
-        if len(name) > 60 or "\n" in name or "\r" in name:  # a header a stray quote swallowed
-            name = ""
-        text = self.data[position:end].decode("utf-8", "replace")
-        return line, name or f"column {number}", _shorten(text, 50)
-
     def _unclosed(self, at: int) -> InputError:
-        line, column, cell = self._cell_at(at)
+        line, column, cell = self.cell_at(at)
         swallowed = self.line_no(self.size - 1) - line
         return InputError(
             f"{self.path}: line {line}, {_label(column)}: the cell {cell!r} opens a double quote that is never "
@@ -281,13 +234,13 @@ class _Scan:
         problems = []
         columns = []
         for at, close in early[:_MAX_SHOWN]:
-            line, column, _ = self._cell_at(at)
+            line, column, _ = self.cell_at(at)
             _, end = self.line_bounds(self.line_no(close))
             rest = self.data[close + 1:end].split(self.delim)[0]
             cell = self.data[at:close + 1] + rest
             columns.append(column)
             problems.append(Problem(str(self.path), line, column, "a cell that ends with its "
-                                    "closing quote", _shorten(cell.decode("utf-8", "replace"),
+                                    "closing quote", shorten(cell.decode("utf-8", "replace"),
                                                               50), _HINT))
         first = problems[0]
         more = f" (and {len(early) - 1} more)" if len(early) > 1 else ""
@@ -317,7 +270,7 @@ class _Scan:
                 raise self._folded(int(opens[index]), close_line, whole)
 
     def _folded(self, at: int, close_line: int, whole: list[int]) -> InputError:
-        line, column, cell = self._cell_at(at)
+        line, column, cell = self.cell_at(at)
         shown = "; ".join(f"line {n}: {self.line_text(n, 40)!r}" for n in whole[:3])
         return InputError(
             f"{self.path}: line {line}, {_label(column)}: the cell {cell!r} opens a double quote that closes "
@@ -355,7 +308,7 @@ class _Scan:
                 cell_start += len(piece) + 1
 
     def _too_big(self, at: int, size: int) -> None:
-        line, column, _ = self._cell_at(at)
+        line, column, _ = self.cell_at(at)
         cap = self.limits.max_cell_bytes
         raise InputError(
             f"{self.path}: line {line}, {_label(column)}: the cell holds {format_size(size)} "
@@ -368,23 +321,6 @@ class _Scan:
             "'limits:' section of the configuration")
 
 
-def _column_at(before: bytes, delim: bytes) -> int:
-    """The 1-based column of a cell that starts after ``before`` on its line (delimiters
-    inside quoted cells not counted)."""
-    column, quoted = 1, False
-    for byte in before:
-        if byte == _QUOTE:
-            quoted = not quoted
-        elif byte == delim[0] and not quoted:
-            column += 1
-    return column
-
-
 def _label(column: str) -> str:
     """``column 'Opportunity'`` for a named column, ``column 12`` for one past the header."""
     return column if column.startswith("column ") else f"column {column!r}"
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = text.rstrip("\r\n")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
