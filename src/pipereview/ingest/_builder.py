@@ -1,6 +1,8 @@
 """Turning the raw rows of one export into canonical columns, collecting every problem.
 
-Private to :mod:`pipereview.ingest._export`: one :class:`RowBuilder` per file.
+Private to :mod:`pipereview.ingest._export`: one :class:`RowBuilder` per file. The value
+fields (stage, amount, dates, forecast category) are parsed in
+:mod:`pipereview.ingest._fieldvalues`.
 """
 
 from __future__ import annotations
@@ -24,20 +26,18 @@ from pipereview.ingest._assembly import (
     snapshot_frame,
 )
 from pipereview.ingest._columnmaps import ColumnMap
-from pipereview.ingest._dates import DATE_RANGE, parse_dates
-from pipereview.ingest._formatguess import stage_models_knowing
-from pipereview.ingest._parsing import (
-    MAX_AMOUNT,
-    is_blank,
-    parse_amounts,
-    parse_flags,
-    parse_probabilities,
+from pipereview.ingest._fieldvalues import (
+    amount_column,
+    date_column,
+    forecast_column,
+    stage_column,
+    translate,
 )
+from pipereview.ingest._parsing import parse_flags, parse_probabilities
 from pipereview.ingest._readers import ExportPeek
 from pipereview.ingest._results import IngestReport, IngestResult
 from pipereview.ingest._rowchecks import currency_checks, name_checks
 from pipereview.ingest._rowkind import skipped_rows
-from pipereview.ingest._schema import FORECAST_CATEGORIES
 
 __all__ = ["PLAIN_NUMBERS", "READ_AS_TEXT", "RowBuilder"]
 
@@ -55,9 +55,6 @@ PLAIN_NUMBERS: dict[str, tuple[float, float]] = {"amount": (-1e12, 1e12),
 # text fields whose control characters are removed (line breaks become spaces); a deal ID
 # with one is refused instead: removing it could make it another deal's ID
 _CLEANED_FIELDS = frozenset(_TEXT_FIELDS) - {"deal_id"}
-_FIRST, _LAST = (d.date().isoformat() for d in DATE_RANGE)
-_CATEGORY_WORDS = {"best case": "best_case", "bestcase": "best_case", "closed won": "closed",
-                   "closed lost": "closed", "won": "closed", "lost": "closed"}
 
 
 class RowBuilder:
@@ -99,11 +96,15 @@ class RowBuilder:
         if not table:
             return column
         lookup = {normalize_label(k): v for k, v in table.items()}
-        return _translate(column, lookup)
+        return translate(column, lookup)
 
     def fail(self, mask: pd.Series, name: str, expected: str, hint: str = "") -> None:
         if bool(mask.any()):
             self.checks.append((mask, name, expected, hint))
+
+    def _fail_all(self, checks: list[FieldCheck]) -> None:
+        for mask, name, expected, hint in checks:
+            self.fail(mask, name, expected, hint)
 
     def text(self, name: str) -> pd.Series:
         """A text field, trimmed, with blank cells as missing."""
@@ -198,92 +199,25 @@ class RowBuilder:
                 self.fail(mask, "currency", expected, hint)
 
     def _stage(self) -> None:
-        values = self.col("stage")
-        table = self.model.alias_table(self.cmap.stage_aliases)  # keys already normalised
-        stage = _translate(values, table, keep_unknown=False)
-        if "status" in self.found:
-            stage = self._apply_status(stage)
-        self.out["stage"] = stage
-        blank = is_blank(values)
-        self.fail(blank, "stage", "a stage name (not blank)", "fill in the deal's stage")
-        unknown = stage.isna() & ~blank
-        if not unknown.any():
-            return
-        names = sorted(set(values[unknown].astype("str").str.strip()))
-        hint = (f"add the name as an alias: a column map with 'extends: {self.cmap.name}' and "
-                f"'stage_aliases: {{{names[0]!r}: <stage key>}}', passed with --map "
-                "(docs/formats.md)")
-        # the models that know every stage name of the file (one alone is chosen unless
-        # --model names another: pipereview.ingest._formatguess.choose_stage_model)
-        every = sorted(set(values[~blank].astype("str").str.strip()))
-        better = [m for m in stage_models_knowing(every) if m != self.model.name]
-        if len(better) == 1:
-            hint = f"these names belong to stage model {better[0]!r}: pass --model {better[0]}"
-        elif better:
-            hint = (f"these names belong to the stage models {', '.join(better)}: pass --model "
-                    "with one of them")
-        known = ", ".join(self.model.known_names())
-        self.fail(unknown, "stage", f"a stage of model {self.model.name!r} ({known})", hint)
-
-    def _apply_status(self, stage: pd.Series) -> pd.Series:
-        """Exports that keep the last stage of closed deals say won/lost in a status column."""
-        status = self.col("status").astype("str").str.strip().str.casefold()
-        won, lost = self.model.won_stage.key, self.model.lost_stages[0].key
-        stage = stage.where(status != "won", won).where(status != "lost", lost)
-        unknown = ~status.isin(["open", "won", "lost"]) & ~is_blank(self.col("status"))
-        self.fail(unknown, "status", "a status of open, won or lost",
-                  "add the CRM's status names under 'values: status:' in your column map")
-        return stage
+        status = self.col("status") if "status" in self.found else None
+        self.out["stage"], checks = stage_column(self.col("stage"), status, self.model,
+                                                 self.cmap)
+        self._fail_all(checks)
 
     def _amount(self) -> None:
-        column = self.col("amount")
-        values, bad = parse_amounts(column, self.cmap.decimal)
-        blank = values.isna() & ~bad & ~self.skipped
-        if blank.any():
-            self.warnings.append(f"{int(blank.sum())} deal(s) have no amount; counted as 0")
-        # numbers no amount can be: inf, 1e309, 1e20 (NaN text is no number: the other check)
-        number = pd.to_numeric(column[bad].astype("str").str.strip(), errors="coerce")
-        huge = pd.Series(False, index=column.index)
-        huge[number.index] = number.abs() > MAX_AMOUNT  # inf too; NaN is not
-        self.fail(huge, "amount", f"a finite amount of at most {MAX_AMOUNT:,.0f}",
-                  "the amount is infinite or far larger than any deal: correct it in the CRM "
-                  "(amounts are added as whole cents)")
-        self.fail(bad & ~huge, "amount",
-                  "an amount such as 12000, 12,000.00, ¥1,200,000.00 or 120万",
-                  "remove text from the amount cell; for amounts such as 1.234,50 set "
-                  "'decimal: \",\"' in a column map (docs/formats.md)")
-        negative = values < 0
-        self.fail(negative, "amount", "an amount >= 0",
-                  "a pipeline holds no negative deals; correct the amount or remove the row")
-        self.out["amount"] = values.fillna(0.0).where(~negative)
+        self.out["amount"], checks, warnings = amount_column(
+            self.col("amount"), self.cmap.decimal, self.skipped)
+        self._fail_all(checks)
+        self.warnings += warnings
 
     def _dates(self) -> None:
-        fmt = self.cmap.date_format
-        hint = (f"write dates as 2026-11-23; day/month order here is {fmt!r} (set "
-                "'date_format: dmy' or 'mdy' in a column map for 23/11/2026 or 11/23/2026)")
         for name in ("close_date", "created_date", "last_activity_date"):
-            if name not in self.found:
-                continue
-            column = self.col(name)
-            values, bad = parse_dates(column, fmt)
-            self.out[name] = values
-            self.fail(bad, name, f"a date from {_FIRST} to {_LAST}", hint)
-            # a cell neither blank nor bad that parsed to no date held a placeholder
-            # (parse_dates reads them as blank): the same cells date_placeholders finds
-            placeholder = values.isna() & ~bad & ~self.skipped
-            if placeholder.any():  # blank cells looked at only among the few without a date
-                placeholder[placeholder] = ~is_blank(column[placeholder])
-            if name == "last_activity_date":
-                if placeholder.any():
-                    shown = str(column[placeholder].iloc[0]).strip()
-                    self.repairs.append(
-                        f"{int(placeholder.sum())} '{self.found[name]}' cell(s) held a "
-                        f"'no date' placeholder such as {shown!r}: read as blank")
-                continue
-            self.fail(placeholder, name, "a real date (9999-12-31, 1900-01-01, 0000-00-00 and "
-                      "the like mean 'no date')", "fill in the date in the CRM")
-            self.fail(values.isna() & ~bad & ~placeholder, name, "a date (not blank)",
-                      "fill in the date")
+            if name in self.found:
+                self.out[name], checks, repairs = date_column(
+                    self.col(name), name, self.found[name], self.cmap.date_format,
+                    self.skipped)
+                self._fail_all(checks)
+                self.repairs += repairs
 
     def _optional(self) -> None:
         if "probability" in self.found:
@@ -293,16 +227,9 @@ class RowBuilder:
                       "write the win probability as a percentage between 0 and 100 (or a "
                       "fraction between 0 and 1)")
         if "forecast_category" in self.found:
-            table = {normalize_label(k): v for k, v in self.cmap.values.get(
-                "forecast_category", {}).items()}
-            table.update({normalize_label(c): c for c in FORECAST_CATEGORIES})
-            table.update({k: v for k, v in _CATEGORY_WORDS.items() if k not in table})
-            text = self.text("forecast_category")
-            mapped = _translate(text, table, keep_unknown=False)
-            self.out["forecast_category"] = mapped
-            self.fail(mapped.isna() & text.notna(), "forecast_category",
-                      f"one of {sorted(set(table))}", "add the value under 'values: "
-                      "forecast_category:' in your column map")
+            self.out["forecast_category"], checks = forecast_column(
+                self.text("forecast_category"), self.cmap)
+            self._fail_all(checks)
         for name in EVIDENCE_FLAG_FIELDS:
             if name in self.found:
                 flags, bad = parse_flags(self.col(name))
@@ -345,18 +272,4 @@ class RowBuilder:
             problems=tuple(found.problems), problem_count=found.total,
             ignored_columns=tuple(h for h in self.peek.header if h and h not in mapped))
         return IngestResult(snapshot, quarantine, report)
-
-
-def _translate(column: pd.Series, lookup: dict[str, str], *, keep_unknown: bool = True
-               ) -> pd.Series:
-    """Map a column's values through ``lookup`` (keys normalised), distinct values only.
-
-    Unknown values stay as they are (``keep_unknown``) or become missing.
-    """
-    codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    mapped = [lookup.get(normalize_label(u), u if keep_unknown else None) for u in uniques]
-    table = pd.Series([*mapped, None], dtype=object if keep_unknown else "str")
-    result = table.iloc[np.where(codes < 0, len(uniques), codes)]
-    return result.set_axis(column.index)
-
 
