@@ -30,8 +30,10 @@ from pipereview.ingest._results import IngestResult
 
 __all__ = ["check_accounting", "scan_export"]
 
-_HINT = ("look at that line in a text editor for a stray double quote or an odd character; "
-         "saving the file again as 'CSV UTF-8' from a spreadsheet program usually repairs it")
+_HINT = (
+    "look at that line in a text editor for a stray double quote or an odd character; "
+    "saving the file again as 'CSV UTF-8' from a spreadsheet program usually repairs it"
+)
 
 
 def scan_export(peek: ExportPeek, limits: ReadLimits) -> tuple[ExportPeek, CsvScan | None]:
@@ -48,8 +50,14 @@ def scan_export(peek: ExportPeek, limits: ReadLimits) -> tuple[ExportPeek, CsvSc
         encoding = detect_encoding(data, peek.path)
         text = _as_utf8(data, encoding)
         peek = replace(peek, encoding=encoding)
-    scan = scan_csv(text, path=peek.path, delimiter=peek.delimiter or ",", header=peek.header,
-                    header_row=peek.header_row, limits=limits)
+    scan = scan_csv(
+        text,
+        path=peek.path,
+        delimiter=peek.delimiter or ",",
+        header=peek.header,
+        header_row=peek.header_row,
+        limits=limits,
+    )
     return peek, scan
 
 
@@ -63,16 +71,23 @@ def _as_utf8(data: bytes, encoding: str) -> bytes:
     return data.decode(encoding).lstrip("\ufeff").encode("utf-8")
 
 
-def check_accounting(peek: ExportPeek, raw: pd.DataFrame, result: IngestResult,
-                     scan: CsvScan | None) -> None:
+def check_accounting(
+    peek: ExportPeek, raw: pd.DataFrame, result: IngestResult, scan: CsvScan | None
+) -> None:
     """Refuse the file unless every record is counted once: read = kept + rejected +
     skipped, each row kept or quarantined, and the rows read = the independent count."""
     report = result.report
     counted = report.rows_kept + report.rows_rejected + report.rows_skipped
-    kept_rows = result.snapshot["source_row"].to_numpy(dtype="int64") \
-        if len(result.snapshot) else np.zeros(0, dtype="int64")
-    quarantined_rows = result.quarantine["row"].to_numpy(dtype="int64") \
-        if len(result.quarantine) else np.zeros(0, dtype="int64")
+    kept_rows = (
+        result.snapshot["source_row"].to_numpy(dtype="int64")
+        if len(result.snapshot)
+        else np.zeros(0, dtype="int64")
+    )
+    quarantined_rows = (
+        result.quarantine["row"].to_numpy(dtype="int64")
+        if len(result.quarantine)
+        else np.zeros(0, dtype="int64")
+    )
     rows = _RowSets(kept_rows, quarantined_rows, report.rows_read + 2, peek.header_row)
     if counted != report.rows_read or rows.distinct_kept != report.rows_kept or rows.odd:
         row = rows.odd[0] if rows.odd else None
@@ -80,8 +95,12 @@ def check_accounting(peek: ExportPeek, raw: pd.DataFrame, result: IngestResult,
             f"{peek.path}: {report.rows_read} rows read but {report.rows_kept} kept + "
             f"{report.rows_rejected} rejected + {report.rows_skipped} skipped"
             + (f"; row {row} is neither stored nor quarantined once" if row else "")
-            + ": expected every row counted once", file=peek.path, row=row,
-            expected="every row kept, rejected or skipped once", hint=_HINT)
+            + ": expected every row counted once",
+            file=peek.path,
+            row=row,
+            expected="every row kept, rejected or skipped once",
+            hint=_HINT,
+        )
     if scan is not None:
         _check_csv(peek, raw, report.rows_read, scan)
         _check_cut_rows(peek, scan, rows.kept, rows.quarantined)
@@ -102,8 +121,13 @@ class _RowSets:
     quarantined: list[int]
     odd: Sequence[int | None]
 
-    def __init__(self, kept: npt.NDArray[np.int64], quarantined: npt.NDArray[np.int64],
-                 end: int, header_row: int) -> None:
+    def __init__(
+        self,
+        kept: npt.NDArray[np.int64],
+        quarantined: npt.NDArray[np.int64],
+        end: int,
+        header_row: int,
+    ) -> None:
         everything = np.concatenate([kept, quarantined])
         if len(everything) and (everything.min() < 0 or everything.max() >= end):
             self._as_sets(set(kept.tolist()), set(quarantined.tolist()), end, header_row)
@@ -127,8 +151,7 @@ class _RowSets:
         else:
             self.odd = [] if not len(extra) else [None]  # the union holds rows it should not
 
-    def _as_sets(self, kept: set[int], quarantined: set[int], end: int, header_row: int
-                 ) -> None:
+    def _as_sets(self, kept: set[int], quarantined: set[int], end: int, header_row: int) -> None:
         rows = set(range(1, end)) - {header_row}
         self.distinct_kept = len(kept)
         self.kept = kept
@@ -160,11 +183,16 @@ def _check_csv(peek: ExportPeek, raw: pd.DataFrame, rows_read: int, scan: CsvSca
         f"{peek.path}: the CSV reader read {rows_read + 1} rows (the header included), but "
         f"the file holds {scan.records} counted from its line ends and quotes; the two part "
         f"at line {line} (row {row}){shown}: expected every row of the file read once",
-        file=peek.path, row=row, expected=f"{scan.records} rows read", hint=_HINT)
+        file=peek.path,
+        row=row,
+        expected=f"{scan.records} rows read",
+        hint=_HINT,
+    )
 
 
-def _check_cut_rows(peek: ExportPeek, scan: CsvScan, kept: Container[int],
-                    rejected: list[int]) -> None:
+def _check_cut_rows(
+    peek: ExportPeek, scan: CsvScan, kept: Container[int], rejected: list[int]
+) -> None:
     """Refuse a file where a rejected row with fewer fields than the header is followed by
     a row that would be stored: a line break without quotes cuts one deal in two, and the
     second half can read as a deal of its own (a made-up ID and name, another deal's
@@ -182,16 +210,22 @@ def _check_cut_rows(peek: ExportPeek, scan: CsvScan, kept: Container[int],
             f"fields and the next line reads as a deal of its own: a line break without "
             f"quotes has probably cut one deal in two at line {line}: expected every deal on "
             "one line, or a cell with a line break in double quotes",
-            file=peek.path, row=row, expected=f"{width} fields on row {row}",
+            file=peek.path,
+            row=row,
+            expected=f"{width} fields on row {row}",
             hint="put the cell that holds the line break in double "
-            "quotes (or remove the line break) and export again")
+            "quotes (or remove the line break) and export again",
+        )
 
 
 def _first_difference(peek: ExportPeek, raw: pd.DataFrame, scan: CsvScan) -> int:
     """The first row where the reader's text cells differ from the scan's (found by
     bisection: once the two part, the rows after differ too)."""
-    columns = [(i, name) for i, name in enumerate(raw.columns)
-               if pd.api.types.is_string_dtype(raw[name].dtype) or raw[name].dtype == object]
+    columns = [
+        (i, name)
+        for i, name in enumerate(raw.columns)
+        if pd.api.types.is_string_dtype(raw[name].dtype) or raw[name].dtype == object
+    ]
     first = peek.header_row + 1
 
     def same(row: int) -> bool:
@@ -201,8 +235,9 @@ def _first_difference(peek: ExportPeek, raw: pd.DataFrame, scan: CsvScan) -> int
         values = raw.iloc[row - first]
         for index, name in columns:
             value = values[name]
-            text = "" if value is None or (isinstance(value, float) and pd.isna(value)) \
-                else str(value)
+            text = (
+                "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+            )
             if (cells[index] if index < len(cells) else "").strip() != text.strip():
                 return False
         return True
@@ -230,10 +265,13 @@ def _check_xlsx(peek: ExportPeek, raw: pd.DataFrame) -> None:
             f"{peek.path}: sheet {peek.sheet!r} holds values down to row {last}, but the "
             f"workbook reader stopped at row {read_to} (the sheet's size tag may declare a "
             f"smaller range): rows {read_to + 1}-{last} would be lost: expected every row "
-            "of the sheet read", file=peek.path, row=read_to + 1,
+            "of the sheet read",
+            file=peek.path,
+            row=read_to + 1,
             expected=f"rows down to {last} read",
             hint="open the workbook in Excel or LibreOffice and save it again (that rewrites "
-            "the size tag), or export the report as CSV")
+            "the size tag), or export the report as CSV",
+        )
 
 
 def _check_parquet(peek: ExportPeek, raw: pd.DataFrame) -> None:
@@ -243,5 +281,8 @@ def _check_parquet(peek: ExportPeek, raw: pd.DataFrame) -> None:
     if rows != len(raw):
         raise InputError(
             f"{peek.path}: the Parquet file's metadata says {rows} rows, but {len(raw)} were "
-            "read: expected every row read", file=peek.path, expected=f"{rows} rows",
-            hint="write or download the file again; it may be damaged")
+            "read: expected every row read",
+            file=peek.path,
+            expected=f"{rows} rows",
+            hint="write or download the file again; it may be damaged",
+        )

@@ -28,8 +28,7 @@ from pipereview.core._errors import Problem
 from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS
 from pipereview.ingest._schema import SNAPSHOT_COLUMNS
 
-__all__ = ["FieldCheck", "Rejections", "collect_rejections", "quarantine_frame",
-           "snapshot_frame"]
+__all__ = ["FieldCheck", "Rejections", "collect_rejections", "quarantine_frame", "snapshot_frame"]
 
 #: A failed check of a field: the rows that fail it, the field, what was expected, a hint.
 FieldCheck = tuple[pd.Series, str, str, str]
@@ -45,9 +44,15 @@ class Rejections(NamedTuple):
     reasons: dict[int, str]  # row -> its reasons, only for the rows rejected
 
 
-def collect_rejections(file: str, raw: pd.DataFrame, found: Mapping[str, str],
-                       checks: Iterable[FieldCheck], reader_problems: Iterable[Problem],
-                       skipped: pd.Series, long: pd.Series) -> Rejections:
+def collect_rejections(
+    file: str,
+    raw: pd.DataFrame,
+    found: Mapping[str, str],
+    checks: Iterable[FieldCheck],
+    reader_problems: Iterable[Problem],
+    skipped: pd.Series,
+    long: pd.Series,
+) -> Rejections:
     """The problems the reader found in whole rows (each rejects its row) and those of
     ``checks`` (``found``: field -> the export's header), in rows neither ``skipped`` nor
     ``long`` (rejected by the reader already)."""
@@ -63,8 +68,9 @@ def collect_rejections(file: str, raw: pd.DataFrame, found: Mapping[str, str],
         if problem.row is not None and problem.row in rejected.index:
             column = f"{problem.column}: " if problem.column else ""
             text = f"{column}{problem.got}: expected {problem.expected}"
-            reasons[problem.row] = f"{reasons[problem.row]}; {text}" \
-                if problem.row in reasons else text
+            reasons[problem.row] = (
+                f"{reasons[problem.row]}; {text}" if problem.row in reasons else text
+            )
             rejected[problem.row] = True
     total += len(reader_problems)
     for mask, name, expected, hint in checks:
@@ -75,8 +81,16 @@ def collect_rejections(file: str, raw: pd.DataFrame, found: Mapping[str, str],
         total += int(mask.sum())
         got = raw[header][mask] if header in raw else pd.Series("", index=index)
         for row, value in got.head(max(0, _MAX_PROBLEMS - len(problems))).items():
-            problems.append(Problem(file, int(str(row)), header, expected,
-                                    "" if pd.isna(value) else str(value), hint))
+            problems.append(
+                Problem(
+                    file,
+                    int(str(row)),
+                    header,
+                    expected,
+                    "" if pd.isna(value) else str(value),
+                    hint,
+                )
+            )
         for row in mask[mask].index:
             text = f"{header}: expected {expected}"
             reasons[row] = f"{reasons[row]}; {text}" if row in reasons else text
@@ -84,9 +98,13 @@ def collect_rejections(file: str, raw: pd.DataFrame, found: Mapping[str, str],
     return Rejections(problems, total, rejected, reasons)
 
 
-def quarantine_frame(raw: pd.DataFrame, keep: pd.Series, reasons: Mapping[int, str],
-                     skip_reason: pd.Series,
-                     title_rows: Iterable[tuple[int, tuple[str, ...]]]) -> pd.DataFrame:
+def quarantine_frame(
+    raw: pd.DataFrame,
+    keep: pd.Series,
+    reasons: Mapping[int, str],
+    skip_reason: pd.Series,
+    title_rows: Iterable[tuple[int, tuple[str, ...]]],
+) -> pd.DataFrame:
     """The rows not kept, as read, each with its row number and why (``reasons`` for the
     rejected ones, ``skip_reason`` for the skipped ones), after the title rows above the
     header."""
@@ -95,17 +113,28 @@ def quarantine_frame(raw: pd.DataFrame, keep: pd.Series, reasons: Mapping[int, s
     quarantine.insert(0, "reason", why.fillna(skip_reason.reindex(quarantine.index)))
     quarantine.insert(0, "row", quarantine.index.astype("int64"))
     titles = pd.DataFrame(
-        [{"row": n, "reason": "title row above the header (not a deal)" if any(
-            c.strip() for c in cells) else "blank row above the header",
-          **dict(zip(raw.columns, cells, strict=False))}
-         for n, cells in title_rows],
-        columns=quarantine.columns)
-    return pd.concat([titles, quarantine], ignore_index=True) if len(titles) \
+        [
+            {
+                "row": n,
+                "reason": "title row above the header (not a deal)"
+                if any(c.strip() for c in cells)
+                else "blank row above the header",
+                **dict(zip(raw.columns, cells, strict=False)),
+            }
+            for n, cells in title_rows
+        ],
+        columns=quarantine.columns,
+    )
+    return (
+        pd.concat([titles, quarantine], ignore_index=True)
+        if len(titles)
         else quarantine.reset_index(drop=True)
+    )
 
 
-def snapshot_frame(out: Mapping[str, pd.Series], keep: pd.Series, *, week: str,
-                   stage_model: str, source_file: str) -> pd.DataFrame:
+def snapshot_frame(
+    out: Mapping[str, pd.Series], keep: pd.Series, *, week: str, stage_model: str, source_file: str
+) -> pd.DataFrame:
     """The canonical snapshot of the rows ``keep``: the converted columns ``out``, blank
     columns for the optional fields the export lacks, where each row came from."""
     n = int(keep.sum())
@@ -141,5 +170,4 @@ def snapshot_frame(out: Mapping[str, pd.Series], keep: pd.Series, *, week: str,
 
 def _constant(value: str, n: int) -> pd.Series:
     """A text column of ``n`` equal values (built by index, far faster than from a list)."""
-    return pd.Series([value], dtype="str").iloc[np.zeros(n, dtype=np.intp)].reset_index(
-        drop=True)
+    return pd.Series([value], dtype="str").iloc[np.zeros(n, dtype=np.intp)].reset_index(drop=True)

@@ -53,10 +53,25 @@ OPTIONAL_FIELDS: tuple[str, ...] = EXPORT_OPTIONAL_FIELDS
 #: unless the map already uses the header for another field. Compared case-insensitively.
 COMMON_HEADERS: dict[str, tuple[str, ...]] = {
     "team": (
-        "Team", "Sales Team", "Team Name", "Sales Team Name", "Sales Group", "Sales Unit",
-        "Deal Team", "Owner Team", "Owner's Team",
-        "团队", "销售团队", "所属团队", "团队名称", "销售团队名称", "销售组", "销售小组",
-        "所属销售团队", "销售部门", "所属部门",
+        "Team",
+        "Sales Team",
+        "Team Name",
+        "Sales Team Name",
+        "Sales Group",
+        "Sales Unit",
+        "Deal Team",
+        "Owner Team",
+        "Owner's Team",
+        "团队",
+        "销售团队",
+        "所属团队",
+        "团队名称",
+        "销售团队名称",
+        "销售组",
+        "销售小组",
+        "所属销售团队",
+        "销售部门",
+        "所属部门",
     ),
 }
 
@@ -88,10 +103,17 @@ class ColumnMap(BaseModel):
         """Add :data:`COMMON_HEADERS` to the map's own headers (see there)."""
         if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
             return data
-        columns = {field: list(headers) if isinstance(headers, list | tuple) else headers
-                   for field, headers in data["columns"].items()}
-        used = {normalize_label(h) for headers in columns.values()
-                if isinstance(headers, list) for h in headers if isinstance(h, str)}
+        columns = {
+            field: list(headers) if isinstance(headers, list | tuple) else headers
+            for field, headers in data["columns"].items()
+        }
+        used = {
+            normalize_label(h)
+            for headers in columns.values()
+            if isinstance(headers, list)
+            for h in headers
+            if isinstance(h, str)
+        }
         for field, common in COMMON_HEADERS.items():
             extra = [h for h in common if normalize_label(h) not in used]
             if extra and isinstance(columns.get(field, []), list):
@@ -150,8 +172,9 @@ class ColumnMap(BaseModel):
         otherwise it is read from the amounts themselves (:mod:`pipereview.ingest._formatguess`)."""
         return "decimal" in self.model_fields_set
 
-    def number_repeats(self, header: Sequence[object], *, file: str | Path | None = None,
-                       row: int | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def number_repeats(
+        self, header: Sequence[object], *, file: str | Path | None = None, row: int | None = None
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The header with the repeats of :attr:`repeated` columns numbered, and a note for
         each such column. Any other header written twice is refused: which of the two
         columns holds the deal's value cannot be known.
@@ -165,15 +188,24 @@ class ColumnMap(BaseModel):
         counts: dict[str, int] = {}
         for name in names:
             counts[name] = counts.get(name, 0) + 1
-        refused = sorted({str(h) for h, n in zip(header, names, strict=True)
-                          if n and counts[n] > 1 and n not in repeatable})
+        refused = sorted(
+            {
+                str(h)
+                for h, n in zip(header, names, strict=True)
+                if n and counts[n] > 1 and n not in repeatable
+            }
+        )
         if refused:
             where = f" (row {row})" if row is not None else ""
             raise ColumnMapError(
                 f"{file or 'the export'}: column(s) {refused} appear more than once in the "
-                f"header{where}", file=file, row=row, column=refused[0],
+                f"header{where}",
+                file=file,
+                row=row,
+                column=refused[0],
                 expected="each column once",
-                hint="delete or rename the extra column in the export")
+                hint="delete or rename the extra column in the export",
+            )
         taken = set(names)
         first: dict[str, str] = {}  # normalised header -> its first column, as written
         later: dict[str, list[str]] = {}  # normalised header -> the others, numbered
@@ -194,7 +226,9 @@ class ColumnMap(BaseModel):
         notes = tuple(
             f"the export writes {first[n]!r} once per associated record ({len(later[n]) + 1} "
             f"columns): the first is read as the primary, the others are kept as "
-            f"{', '.join(repr(h) for h in later[n])}" for n in first)
+            f"{', '.join(repr(h) for h in later[n])}"
+            for n in first
+        )
         return tuple(out), notes
 
 

@@ -29,8 +29,7 @@ class CsvLines:
     (2, 'Name', '"Big')
     """
 
-    def __init__(self, data: bytes, path: Path, delimiter: str, header: tuple[str, ...]
-                 ) -> None:
+    def __init__(self, data: bytes, path: Path, delimiter: str, header: tuple[str, ...]) -> None:
         self.data, self.path, self.header = data, path, header
         self.delimiter, self.delim, self.width = delimiter, delimiter.encode("utf-8"), len(header)
         self.arr = np.frombuffer(data, dtype=np.uint8)

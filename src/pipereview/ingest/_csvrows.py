@@ -40,19 +40,28 @@ def find_long_rows(peek: ExportPeek) -> tuple[Problem, ...]:
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)  # \r\n, \r, \n
     for number, row in enumerate(rows, start=1):
         if number > peek.header_row and len(row) > width:
-            found.append(Problem(
-                str(peek.path), number, None,
-                f"{width} fields separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
-                "like the header", f"{len(row)} fields",
-                "a field holds the delimiter without quotes; put that field in double quotes "
-                "or export the file again with quoting on"))
+            found.append(
+                Problem(
+                    str(peek.path),
+                    number,
+                    None,
+                    f"{width} fields separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))} "
+                    "like the header",
+                    f"{len(row)} fields",
+                    "a field holds the delimiter without quotes; put that field in double quotes "
+                    "or export the file again with quoting on",
+                )
+            )
     return tuple(found)
 
 
-def read_csv_rows(peek: ExportPeek, text_columns: Collection[str], *,
-                  keep_long_rows: bool = False,
-                  plain_numbers: Mapping[str, tuple[float, float]] | None = None
-                  ) -> pd.DataFrame:
+def read_csv_rows(
+    peek: ExportPeek,
+    text_columns: Collection[str],
+    *,
+    keep_long_rows: bool = False,
+    plain_numbers: Mapping[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
     """The rows below a CSV export's header, as written: see
     :func:`pipereview.ingest._readers.read_rows`, which numbers them as a spreadsheet does."""
     try:
@@ -60,20 +69,30 @@ def read_csv_rows(peek: ExportPeek, text_columns: Collection[str], *,
     except UnicodeDecodeError:
         # the head looked like one encoding, a later line is another: find out exactly
         encoding = detect_encoding(peek.path.read_bytes(), peek.path)
-        return _read_csv_as(replace(peek, encoding=encoding), text_columns, keep_long_rows,
-                            plain_numbers)
+        return _read_csv_as(
+            replace(peek, encoding=encoding), text_columns, keep_long_rows, plain_numbers
+        )
 
 
-def _read_csv_as(peek: ExportPeek, text_columns: Collection[str],
-                 keep_long_rows: bool = False,
-                 plain_numbers: Mapping[str, tuple[float, float]] | None = None
-                 ) -> pd.DataFrame:
+def _read_csv_as(
+    peek: ExportPeek,
+    text_columns: Collection[str],
+    keep_long_rows: bool = False,
+    plain_numbers: Mapping[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
     plain_numbers = plain_numbers or {}
     names = column_names(peek.header)
     options: dict[str, Any] = {
-        "sep": peek.delimiter, "encoding": peek.encoding, "skiprows": peek.header_row,
-        "header": None, "names": names, "keep_default_na": False, "na_values": [""],
-        "skip_blank_lines": False, "index_col": False}
+        "sep": peek.delimiter,
+        "encoding": peek.encoding,
+        "skiprows": peek.header_row,
+        "header": None,
+        "names": names,
+        "keep_default_na": False,
+        "na_values": [""],
+        "skip_blank_lines": False,
+        "index_col": False,
+    }
     try:
         with warnings.catch_warnings():
             # a row longer than the header as the first data row is only warned about
@@ -89,16 +108,24 @@ def _read_csv_as(peek: ExportPeek, text_columns: Collection[str],
             # a long first row is cut with a warning instead of on_bad_lines: it is among
             # the long rows found below all the same, and rejected whole
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            frame = pd.read_csv(peek.path, engine="python",
-                                dtype=dict.fromkeys(text_columns, "str"),
-                                on_bad_lines=lambda fields: fields[:width], **options)
+            frame = pd.read_csv(
+                peek.path,
+                engine="python",
+                dtype=dict.fromkeys(text_columns, "str"),
+                on_bad_lines=lambda fields: fields[:width],
+                **options,
+            )
         frame.attrs["long_rows"] = find_long_rows(peek)
         return frame
     # Text columns the reader took for numbers (IDs such as 00123) are read again as text;
     # reading every text column as text up front would cost twice the time on large files.
-    numeric = [c for c in text_columns if c in frame.columns
-               and not pd.api.types.is_string_dtype(frame[c].dtype)
-               and not (c in plain_numbers and _plain_numbers(frame[c], *plain_numbers[c]))]
+    numeric = [
+        c
+        for c in text_columns
+        if c in frame.columns
+        and not pd.api.types.is_string_dtype(frame[c].dtype)
+        and not (c in plain_numbers and _plain_numbers(frame[c], *plain_numbers[c]))
+    ]
     if numeric:
         text = dict.fromkeys(numeric, "str")
         try:
@@ -119,8 +146,7 @@ def _plain_numbers(column: pd.Series, low: float, high: float) -> bool:
     >>> _plain_numbers(pd.Series([12000.0, float("inf")]), 0.0, 1e12)
     False
     """
-    if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(
-            column.dtype):
+    if not pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype):
         return False
     values = column.to_numpy(dtype="float64", na_value=np.nan)
     return bool(np.isfinite(values).all() and (values >= low).all() and (values <= high).all())
@@ -135,8 +161,11 @@ def _field_count_error(peek: ExportPeek) -> InputError:
         f"{peek.path}: {len(problems)} row(s) have more fields than the header on row "
         f"{peek.header_row}: {shown}{' …' if len(problems) > 10 else ''}; expected {width} "
         f"fields separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}",
-        file=peek.path, row=problems[0].row if problems else None,
-        expected=f"{width} fields separated by {delimiter!r}", problems=problems,
+        file=peek.path,
+        row=problems[0].row if problems else None,
+        expected=f"{width} fields separated by {delimiter!r}",
+        problems=problems,
         hint="a field holds the delimiter without quotes (a name or next step with a comma, "
         "an amount such as 12,000 written without quotes); put such fields in double quotes "
-        "or export the file again with quoting on")
+        "or export the file again with quoting on",
+    )

@@ -39,10 +39,12 @@ from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits, format_size
 
 __all__ = ["CsvScan", "check_quotes", "scan_csv"]
 
-_HINT = ("a double quote at the start of a cell opens a quoted cell that runs to the next "
-         "quote: if the quote belongs to the text, put the whole cell in double quotes and "
-         'double the quote inside it ("" ), or remove the quote; then save the file again '
-         "(spreadsheet programs and CRMs do this when they save CSV)")
+_HINT = (
+    "a double quote at the start of a cell opens a quoted cell that runs to the next "
+    "quote: if the quote belongs to the text, put the whole cell in double quotes and "
+    'double the quote inside it ("" ), or remove the quote; then save the file again '
+    "(spreadsheet programs and CRMs do this when they save CSV)"
+)
 _MAX_SHOWN = 5
 _EVIDENCE_LINES = 200
 
@@ -72,8 +74,15 @@ class CsvScan:
         return self.lines + 1
 
 
-def scan_csv(data: bytes, *, path: Path, delimiter: str, header: Sequence[str],
-             header_row: int, limits: ReadLimits) -> CsvScan:
+def scan_csv(
+    data: bytes,
+    *,
+    path: Path,
+    delimiter: str,
+    header: Sequence[str],
+    header_row: int,
+    limits: ReadLimits,
+) -> CsvScan:
     """Count the records of ``data`` (UTF-8, without BOM) and refuse what cannot be read
     reliably (see the module's docstring) with an :class:`InputError` naming the line.
 
@@ -87,8 +96,7 @@ def scan_csv(data: bytes, *, path: Path, delimiter: str, header: Sequence[str],
     return result
 
 
-def check_quotes(data: bytes, *, path: Path, delimiter: str,
-                 header: Sequence[str] = ()) -> None:
+def check_quotes(data: bytes, *, path: Path, delimiter: str, header: Sequence[str] = ()) -> None:
     """Refuse a quote in ``data`` (a whole small file, UTF-8) that never closes or closes
     before its cell ends, before the header is looked for: a title line opening a quote
     would otherwise swallow the header.
@@ -102,8 +110,9 @@ def check_quotes(data: bytes, *, path: Path, delimiter: str,
 
 
 class _Scan(CsvLines):
-    def __init__(self, data: bytes, path: Path, delimiter: str, header: tuple[str, ...],
-                 limits: ReadLimits) -> None:
+    def __init__(
+        self, data: bytes, path: Path, delimiter: str, header: tuple[str, ...], limits: ReadLimits
+    ) -> None:
         super().__init__(data, path, delimiter, header)
         self.limits = limits
         self.record_ends: Positions = np.zeros(0, dtype=np.int64)
@@ -205,8 +214,7 @@ class _Scan(CsvLines):
     def check_header(self, scan: CsvScan, header_row: int) -> None:
         if not self.header or header_row > scan.records:
             return
-        cells = tuple(c.strip() for c in split_record(self.record_text(header_row),
-                                                      self.delimiter))
+        cells = tuple(c.strip() for c in split_record(self.record_text(header_row), self.delimiter))
         if cells[: len(self.header)] == self.header:
             return
         line = scan.line_of(header_row)
@@ -214,9 +222,12 @@ class _Scan(CsvLines):
             f"{self.path}: the header was taken from row {header_row}, but row {header_row} "
             f"starts on line {line} and reads {self.line_text(line)!r}: the lines above the "
             "header were cut in two different ways: expected the header on one line",
-            file=self.path, row=header_row, expected="the header on one line",
+            file=self.path,
+            row=header_row,
+            expected="the header on one line",
             hint="remove the report title lines above the header (or save the report "
-            "without them) and ingest again")
+            "without them) and ingest again",
+        )
 
     # --- what is refused ----------------------------------------------------------------
 
@@ -227,8 +238,13 @@ class _Scan(CsvLines):
             f"{self.path}: line {line}, {_label(column)}: the cell {cell!r} opens a double quote that is never "
             f"closed, so the CSV reader would read the rest of the file ({swallowed} more "
             f"line(s)) as part of that one cell and lose the deals on them: expected every "
-            "quoted cell to end with a double quote", file=self.path, row=line,
-            column=column, expected="a closing double quote", hint=_HINT)
+            "quoted cell to end with a double quote",
+            file=self.path,
+            row=line,
+            column=column,
+            expected="a closing double quote",
+            hint=_HINT,
+        )
 
     def _early_close(self, early: list[tuple[int, int]]) -> InputError:
         problems = []
@@ -236,21 +252,33 @@ class _Scan(CsvLines):
         for at, close in early[:_MAX_SHOWN]:
             line, column, _ = self.cell_at(at)
             _, end = self.line_bounds(self.line_no(close))
-            rest = self.data[close + 1:end].split(self.delim)[0]
-            cell = self.data[at:close + 1] + rest
+            rest = self.data[close + 1 : end].split(self.delim)[0]
+            cell = self.data[at : close + 1] + rest
             columns.append(column)
-            problems.append(Problem(str(self.path), line, column, "a cell that ends with its "
-                                    "closing quote", shorten(cell.decode("utf-8", "replace"),
-                                                              50), _HINT))
+            problems.append(
+                Problem(
+                    str(self.path),
+                    line,
+                    column,
+                    "a cell that ends with its closing quote",
+                    shorten(cell.decode("utf-8", "replace"), 50),
+                    _HINT,
+                )
+            )
         first = problems[0]
         more = f" (and {len(early) - 1} more)" if len(early) > 1 else ""
         return InputError(
             f"{self.path}: line {first.row}, {_label(columns[0])}: the cell {first.got!r} opens a double quote and "
             f"closes it before the cell ends{more}, so the CSV reader would drop the quotes "
             "and join the text around them: expected a quoted cell to end right after its "
-            "closing quote", file=self.path, row=first.row, column=columns[0],
+            "closing quote",
+            file=self.path,
+            row=first.row,
+            column=columns[0],
             problems=tuple(problems),
-            expected="a quoted cell that ends with its closing quote", hint=_HINT)
+            expected="a quoted cell that ends with its closing quote",
+            hint=_HINT,
+        )
 
     def _check_spanning(self, opens: Positions, closes: Positions) -> None:
         """Quoted cells that span lines: a note with a line break is fine; a stray quote
@@ -263,9 +291,11 @@ class _Scan(CsvLines):
             open_line, close_line = int(first[index]) + 1, int(last[index]) + 1
             if self.fields_on(open_line) < self.width:
                 continue  # the record goes on after the quote closes: a multi-line cell
-            whole = [n for n in range(open_line + 1, min(close_line, open_line
-                                                         + _EVIDENCE_LINES) + 1)
-                     if self.fields_on(n) >= self.width]
+            whole = [
+                n
+                for n in range(open_line + 1, min(close_line, open_line + _EVIDENCE_LINES) + 1)
+                if self.fields_on(n) >= self.width
+            ]
             if whole:
                 raise self._folded(int(opens[index]), close_line, whole)
 
@@ -277,8 +307,13 @@ class _Scan(CsvLines):
             f"only on line {close_line}, so lines {line}-{close_line} would be read as one "
             f"record, although {len(whole)} of the lines inside the quotes hold a whole row "
             f"of {self.width} fields ({shown}): expected a quote to open a cell only when it "
-            "closes at the cell's end", file=self.path, row=line, column=column,
-            expected="a closing double quote at the end of the cell", hint=_HINT)
+            "closes at the cell's end",
+            file=self.path,
+            row=line,
+            column=column,
+            expected="a closing double quote at the end of the cell",
+            hint=_HINT,
+        )
 
     def _check_sizes(self, opens: Positions, closes: Positions, records: int) -> None:
         limits = self.limits
@@ -286,18 +321,21 @@ class _Scan(CsvLines):
             raise InputError(
                 f"{self.path} holds {records:,} rows, more than the limit of "
                 f"{limits.max_rows:,} (the row at line {self.line_no(self.size - 1)} is the "
-                "last): expected at most that many rows", file=self.path,
+                "last): expected at most that many rows",
+                file=self.path,
                 expected=f"at most {limits.max_rows:,} rows",
                 hint="split the export (e.g. by team or region), or raise 'max_rows' in the "
-                "'limits:' section of the configuration")
+                "'limits:' section of the configuration",
+            )
         cap = limits.max_cell_bytes
         if len(opens):
             big = np.flatnonzero(closes - opens - 1 > cap)
             if len(big):
                 at = int(opens[big[0]])
                 self._too_big(at, int(closes[big[0]]) - at - 1)
-        bounds = np.concatenate([np.full(1, -1, dtype=np.int64), self.ends,
-                                 np.full(1, self.size, dtype=np.int64)])
+        bounds = np.concatenate(
+            [np.full(1, -1, dtype=np.int64), self.ends, np.full(1, self.size, dtype=np.int64)]
+        )
         long_lines = np.flatnonzero(np.diff(bounds) - 1 > cap)
         for line in (long_lines + 1).tolist():
             start, end = self.line_bounds(line)
@@ -313,12 +351,15 @@ class _Scan(CsvLines):
         raise InputError(
             f"{self.path}: line {line}, {_label(column)}: the cell holds {format_size(size)} "
             f"({size:,} bytes), more than the limit of {format_size(cap)} for one cell: "
-            f"expected cells of at most {format_size(cap)}", file=self.path, row=line,
+            f"expected cells of at most {format_size(cap)}",
+            file=self.path,
+            row=line,
             column=column,
             expected=f"a cell of at most {format_size(cap)}",
             hint="a cell that large is usually a file pasted into a field or a quote that "
             "never closes; remove it in the export, or raise 'max_cell_bytes' in the "
-            "'limits:' section of the configuration")
+            "'limits:' section of the configuration",
+        )
 
 
 def _label(column: str) -> str:

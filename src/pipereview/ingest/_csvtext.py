@@ -50,7 +50,7 @@ def split_record(text: str, delimiter: str) -> list[str]:
         if quoted:
             if char != '"':
                 cell.append(char)
-            elif text[i:i + 1] == '"':
+            elif text[i : i + 1] == '"':
                 cell.append('"')
                 i += 1
             else:
@@ -74,16 +74,20 @@ def decode_head(data: bytes, *, encoding: str, complete: bool, path: Path) -> st
     try:
         text: str = codecs.getincrementaldecoder(encoding)().decode(data, final=complete)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise EncodingError(f"{path} cannot be read as {encoding}: {exc}", file=path,
-                            expected=f"text in {encoding}",
-                            hint="leave out --encoding to let pipereview detect it") from None
+        raise EncodingError(
+            f"{path} cannot be read as {encoding}: {exc}",
+            file=path,
+            expected=f"text in {encoding}",
+            hint="leave out --encoding to let pipereview detect it",
+        ) from None
     if not complete:
         text = text[: max(text.rfind("\n"), text.rfind("\r")) + 1]
     return text
 
 
-def check_head(lines: Sequence[str], path: Path, limits: ReadLimits, *,
-               longer_than: int = 0) -> None:
+def check_head(
+    lines: Sequence[str], path: Path, limits: ReadLimits, *, longer_than: int = 0
+) -> None:
     """Refuse a title or header line over the limits (size or columns). ``lines`` are the
     first lines; ``longer_than`` (bytes) when the first line did not even fit in them."""
     if longer_than:
@@ -132,28 +136,37 @@ def _check_cells(line: str, number: int, path: Path, limits: ReadLimits) -> None
             raise InputError(
                 f"{path}: line {number}, column {column}: the cell holds {format_size(size)} "
                 f"({size:,} bytes), more than the limit of {cap} for one cell: expected "
-                f"cells of at most {cap}", file=path, row=number, column=f"column {column}",
+                f"cells of at most {cap}",
+                file=path,
+                row=number,
+                column=f"column {column}",
                 expected=f"a cell of at most {cap}",
                 hint="a cell that large is usually a file pasted into a field or a quote "
                 "that never closes; remove it in the export, "
-                + _LIMITS_HINT.format(name="max_cell_bytes"))
+                + _LIMITS_HINT.format(name="max_cell_bytes"),
+            )
 
 
-def _long_line(path: Path, number: int, size: int, fields: int, limits: ReadLimits
-               ) -> InputError:
+def _long_line(path: Path, number: int, size: int, fields: int, limits: ReadLimits) -> InputError:
     if fields > limits.max_columns:
         return InputError(
             f"{path}: line {number} holds {fields:,} columns ({format_size(size)}), more "
             f"than the limit of {limits.max_columns:,} columns: expected a header of at most "
-            f"{limits.max_columns:,} columns", file=path, row=number,
+            f"{limits.max_columns:,} columns",
+            file=path,
+            row=number,
             expected=f"at most {limits.max_columns:,} columns",
             hint="a CRM export has tens of columns: check that this is the report's export "
-            "and remove the unneeded columns, " + _LIMITS_HINT.format(name="max_columns"))
+            "and remove the unneeded columns, " + _LIMITS_HINT.format(name="max_columns"),
+        )
     return InputError(
         f"{path}: line {number} is {format_size(size)} long ({size:,} bytes) before its line "
         f"end, more than the limit of {format_size(limits.max_title_line_bytes)} for a report "
         "title or header line: expected a header (and title lines above it) of at most "
-        f"{format_size(limits.max_title_line_bytes)} a line", file=path, row=number,
+        f"{format_size(limits.max_title_line_bytes)} a line",
+        file=path,
+        row=number,
         expected=f"lines of at most {format_size(limits.max_title_line_bytes)}",
         hint="remove that line (a title that long is not part of a CRM export; check that "
-        "the file is the export), " + _LIMITS_HINT.format(name="max_title_line_bytes"))
+        "the file is the export), " + _LIMITS_HINT.format(name="max_title_line_bytes"),
+    )

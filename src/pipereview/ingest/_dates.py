@@ -43,8 +43,18 @@ DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
 # (year, month, day) of well-known "no date" values: the far future used for "never", the
 # Excel day 0 (1899-12-30/31) and day 1 (1900-01-01), .NET's 0001-01-01, SQL Server's
 # 1753-01-01 and the all-zero date of MySQL and of date pickers
-_PLACEHOLDER_DAYS = frozenset({(9999, 12, 31), (9999, 1, 1), (1900, 1, 1), (1899, 12, 30),
-                               (1899, 12, 31), (1, 1, 1), (1753, 1, 1), (0, 0, 0)})
+_PLACEHOLDER_DAYS = frozenset(
+    {
+        (9999, 12, 31),
+        (9999, 1, 1),
+        (1900, 1, 1),
+        (1899, 12, 30),
+        (1899, 12, 31),
+        (1, 1, 1),
+        (1753, 1, 1),
+        (0, 0, 0),
+    }
+)
 _PLACEHOLDER_KEYS = frozenset(y * 10_000 + m * 100 + d for y, m, d in _PLACEHOLDER_DAYS)
 # a cell that may hold one of them (a cheap test before the layouts are tried)
 _PLACEHOLDER_HINT = r"9999|1899|1900|1753|0000|0001|^[01](?:\.0*)?$|^2958465|^0?0:00"
@@ -69,15 +79,16 @@ def _date_parts(series: pd.Series) -> pd.Series:
     if not (isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"):
         return series
     column = pa.chunked_array(pa.array(series.array))
-    if not any(len(chunk) and (pc.max(pc.binary_length(chunk)).as_py() or 0) > 10
-               for chunk in column.chunks):
+    if not any(
+        len(chunk) and (pc.max(pc.binary_length(chunk)).as_py() or 0) > 10
+        for chunk in column.chunks
+    ):
         return series
     timed = pc.match_substring_regex(column, _DATE_THEN_TIME).fill_null(False)
     if not pc.any(timed).as_py():
         return series
     cut = pc.if_else(timed, pc.utf8_slice_codeunits(column, 0, 10), column)
-    return pd.Series(pd.array(cut, dtype=series.dtype), index=series.index,
-                     name=series.name)
+    return pd.Series(pd.array(cut, dtype=series.dtype), index=series.index, name=series.name)
 
 
 def _on_date_uniques(parse: Parser) -> Parser:
@@ -100,8 +111,9 @@ def _mask_on_uniques(find: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Ser
 
     @functools.wraps(find)
     def wrapper(series: pd.Series) -> pd.Series:
-        if len(series) < 1000 or not (series.dtype == object or pd.api.types.is_string_dtype(
-                series.dtype)):
+        if len(series) < 1000 or not (
+            series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+        ):
             return find(series)
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         if len(uniques) > len(series) // 4:
@@ -127,8 +139,10 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
         values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
         values = values.dt.normalize()
         in_range = values.between(*DATE_RANGE)
-        return (values.where(in_range & ~placeholder).astype("datetime64[ns]"),
-                values.notna() & ~in_range & ~placeholder)
+        return (
+            values.where(in_range & ~placeholder).astype("datetime64[ns]"),
+            values.notna() & ~in_range & ~placeholder,
+        )
     if pd.api.types.is_numeric_dtype(series.dtype):
         values, bad = _from_excel_serial(series.astype("float64"), series.isna())
         return values, bad & ~placeholder
@@ -138,7 +152,8 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
     # 1. ISO, with or without a time part
     # (a date followed by anything but a time part is not a date: 2026-03-01xyz is bad)
     out[:] = _strptime(text.str.slice(0, 10), "%Y-%m-%d").where(
-        text.str.slice(10, 11).isin(["", " ", "T"]))
+        text.str.slice(10, 11).isin(["", " ", "T"])
+    )
     todo = out.isna() & ~blank
     if todo.any():
         part = text[todo].str.extract(r"^(\d{4}-\d{1,2}-\d{1,2})(?:$|[ T])")[0]
@@ -146,7 +161,9 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
         todo = out.isna() & ~blank
     # 2. year first with other separators: 2026/11/23, 2026.11.23, 2026年11月23日
     if todo.any():
-        ymd = text[todo].str.extract(r"^(\d{4})\s*[/.年]\s*(\d{1,2})\s*[/.月]\s*(\d{1,2})\s*日?(?=$|[\sT])")
+        ymd = text[todo].str.extract(
+            r"^(\d{4})\s*[/.年]\s*(\d{1,2})\s*[/.月]\s*(\d{1,2})\s*日?(?=$|[\sT])"
+        )
         ok = ymd[0].notna()
         if ok.any():
             joined = ymd[0][ok] + "-" + ymd[1][ok] + "-" + ymd[2][ok]
@@ -161,7 +178,9 @@ def parse_dates(series: pd.Series, date_format: DateFormat = "iso") -> tuple[pd.
         todo = out.isna() & ~blank
     # 4. day/month order as the column map says
     if todo.any() and date_format in ("dmy", "mdy"):
-        parts = text[todo].str.extract(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?=$|[\sT])")
+        parts = text[todo].str.extract(
+            r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?=$|[\sT])"
+        )
         ok = parts[0].notna()
         if ok.any():
             day, month = (parts[0], parts[1]) if date_format == "dmy" else (parts[1], parts[0])
@@ -195,8 +214,7 @@ def date_placeholders(series: pd.Series) -> pd.Series:
     if not maybe.any():
         return found
     text = text[maybe]
-    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,7}(\.0*)?"), None),
-                           errors="coerce")
+    serial = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,7}(\.0*)?"), None), errors="coerce")
     found[text.index] = serial.isin(_PLACEHOLDER_SERIALS)
     # a spreadsheet's day 0 read back as a bare time of day
     found[text.index] |= text.str.fullmatch(r"0?0:00(?::00(?:\.0+)?)?").to_numpy(dtype=bool)

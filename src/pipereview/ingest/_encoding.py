@@ -56,9 +56,16 @@ def _refuse_mixed_lines(data: bytes, path: Path) -> None:
             other_lines.append(number)
     if utf8_lines and other_lines:
         wanted = set(other_lines)
-        other = "GB18030/GBK" if _decodes(b"\n".join(
-            line for n, line in enumerate(data.splitlines(), start=1) if n in wanted),
-            "gb18030") else "another encoding"
+        other = (
+            "GB18030/GBK"
+            if _decodes(
+                b"\n".join(
+                    line for n, line in enumerate(data.splitlines(), start=1) if n in wanted
+                ),
+                "gb18030",
+            )
+            else "another encoding"
+        )
         # name the odd lines out: those in the encoding fewer lines use
         if len(utf8_lines) <= len(other_lines):
             odd, odd_name, usual, usual_name = utf8_lines, "UTF-8", other_lines, other
@@ -67,9 +74,13 @@ def _refuse_mixed_lines(data: bytes, path: Path) -> None:
         raise EncodingError(
             f"{path} mixes text encodings: {_lines(odd)} {_is(odd)} {odd_name}, while "
             f"{_lines(usual)} {_is(usual)} {usual_name}: expected one encoding for the whole "
-            "file", file=path, row=odd[0], expected="one encoding for the whole file",
+            "file",
+            file=path,
+            row=odd[0],
+            expected="one encoding for the whole file",
             hint="the file was pasted together from several exports; export it again in one "
-            f"go, or retype {_lines(odd)} in the spreadsheet and save it as 'CSV UTF-8'")
+            f"go, or retype {_lines(odd)} in the spreadsheet and save it as 'CSV UTF-8'",
+        )
 
 
 def _gb18030(data: bytes, path: Path) -> str:
@@ -86,27 +97,36 @@ def _gb18030(data: bytes, path: Path) -> str:
                 f"{path}: line {euro} is Chinese Windows text (GBK, code page 936) with a euro "
                 f"sign written as Windows writes it, the byte 0x80{_euro_sample(data, euro)}, "
                 "which GB18030/GBK does not have: expected UTF-8 (with or without BOM) or "
-                "GB18030/GBK without that byte", file=path, row=euro,
+                "GB18030/GBK without that byte",
+                file=path,
+                row=euro,
                 expected="UTF-8 (with or without BOM) or GB18030/GBK",
                 hint="in Excel, save the file as 'CSV UTF-8' (no --encoding reads code page "
-                "936's euro sign), or replace € by EUR in the file") from None
+                "936's euro sign), or replace € by EUR in the file",
+            ) from None
         raise EncodingError(
             f"{path}: line {bad} is neither UTF-8 nor GB18030/GBK text"
             f"{_western_sample(data, bad)}: expected UTF-8 (with or without BOM) or "
-            "GB18030/GBK", file=path, row=bad,
+            "GB18030/GBK",
+            file=path,
+            row=bad,
             expected="UTF-8 (with or without BOM) or GB18030/GBK",
             hint="save the file as 'CSV UTF-8', or pass --encoding with its encoding "
-            "(e.g. --encoding cp1252 for a Western-European Windows export)") from None
+            "(e.g. --encoding cp1252 for a Western-European Windows export)",
+        ) from None
     western = _western_line(text)
     if western:
         raise EncodingError(
             f"{path}: line {western} looks like Western-European text in a one-byte encoding "
             f"such as Windows-1252{_western_sample(data, western)}, which would be read as "
             "meaningless Chinese characters: expected UTF-8 (with or without BOM) or "
-            "GB18030/GBK", file=path, row=western,
+            "GB18030/GBK",
+            file=path,
+            row=western,
             expected="UTF-8 (with or without BOM) or GB18030/GBK",
             hint="pass --encoding cp1252 (or the file's encoding, e.g. latin-1), or save the "
-            "file as 'CSV UTF-8'")
+            "file as 'CSV UTF-8'",
+        )
     return "gb18030"
 
 
@@ -148,8 +168,11 @@ def _checked_wide(data: bytes, encoding: str, path: Path) -> str:
             f"{path}: line {line} is not {name} text, although the file starts like "
             f"{name}{' (it has a byte-order mark)' if encoding in ('utf-16', 'utf-32') else ''}: "
             "expected UTF-8 (with or without BOM), UTF-16, UTF-32 or GB18030/GBK text",
-            file=path, row=line, expected="UTF-8, UTF-16, UTF-32 or GB18030/GBK text",
-            hint="open the file in a spreadsheet program and save it as 'CSV UTF-8'")
+            file=path,
+            row=line,
+            expected="UTF-8, UTF-16, UTF-32 or GB18030/GBK text",
+            hint="open the file in a spreadsheet program and save it as 'CSV UTF-8'",
+        )
     return encoding
 
 
@@ -166,17 +189,18 @@ def _windows_euro_line(data: bytes) -> int | None:
                 if line[exc.start] != 0x80:
                     return None
                 first = first or number
-                line = line[exc.start + 1:]
+                line = line[exc.start + 1 :]
     return first
 
 
 def _euro_sample(data: bytes, line: int) -> str:
     """`` (it reads '…€1,250,000.00…')``: the line as code page 936 with its euro sign."""
     raw = data.splitlines()[line - 1]
-    text = "".join(part.decode("gb18030", errors="replace") + "€"
-                   for part in raw.split(b"\x80"))[:-1]
+    text = "".join(part.decode("gb18030", errors="replace") + "€" for part in raw.split(b"\x80"))[
+        :-1
+    ]
     start = text.find("€")
-    return f" (it reads '…{text[max(0, start - 20): start + 20]}…')"
+    return f" (it reads '…{text[max(0, start - 20) : start + 20]}…')"
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -227,7 +251,7 @@ def _western_sample(data: bytes, line: int) -> str:
     except UnicodeDecodeError:
         return ""
     start = next((i for i, c in enumerate(text) if ord(c) > 0x7F), 0)
-    return f" (as Windows-1252 it reads '…{text[max(0, start - 20): start + 30]}…')"
+    return f" (as Windows-1252 it reads '…{text[max(0, start - 20) : start + 30]}…')"
 
 
 def _few(numbers: list[int]) -> str:

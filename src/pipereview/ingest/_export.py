@@ -68,41 +68,62 @@ def read_export(
     """
     week = week if isinstance(week, Week) else Week.parse(week)
     path = Path(path)
-    user_map = column_map if isinstance(column_map, ColumnMap) else (
-        load_column_map(column_map) if column_map is not None else None)
+    user_map = (
+        column_map
+        if isinstance(column_map, ColumnMap)
+        else (load_column_map(column_map) if column_map is not None else None)
+    )
     limits = limits or DEFAULT_LIMITS
-    peek = peek_export(path, known_headers=_known_headers(user_map), encoding=encoding,
-                       limits=limits)
+    peek = peek_export(
+        path, known_headers=_known_headers(user_map), encoding=encoding, limits=limits
+    )
     cmap = user_map or detect_column_map(peek.header, file=path)
     numbered, notes = cmap.number_repeats(peek.header, file=peek.path, row=peek.header_row)
     _check_header(peek, cmap)
-    model = stage_model if isinstance(stage_model, StageModel) else load_stage_model(
-        stage_model or cmap.stage_model)
+    model = (
+        stage_model
+        if isinstance(stage_model, StageModel)
+        else load_stage_model(stage_model or cmap.stage_model)
+    )
     found = cmap.resolve(peek.header)
     peek, scan = scan_export(peek, limits)  # CSV: the independent count, stray quotes, sizes
     peek = replace(peek, header=numbered)  # repeated association columns numbered
     text = [found[f] for f in READ_AS_TEXT if f in found]
-    raw = read_rows(peek, text, long_rows="keep",
-                    # numbers the reader read plainly are kept under a decimal-point map
-                    plain_numbers={found[f]: span for f, span in PLAIN_NUMBERS.items()
-                                   if f in found} if cmap.decimal == "." else {})
+    raw = read_rows(
+        peek,
+        text,
+        long_rows="keep",
+        # numbers the reader read plainly are kept under a decimal-point map
+        plain_numbers={found[f]: span for f, span in PLAIN_NUMBERS.items() if f in found}
+        if cmap.decimal == "."
+        else {},
+    )
     cmap, raw, decimal_note = settle_decimal(
-        cmap, raw, found.get("amount"), file=path,
+        cmap,
+        raw,
+        found.get("amount"),
+        file=path,
         csv=(peek.path, peek.delimiter or ",", peek.encoding) if peek.kind == "csv" else None,
-        reread=lambda: read_rows(peek, text, long_rows="keep"))
+        reread=lambda: read_rows(peek, text, long_rows="keep"),
+    )
     chosen_note: tuple[str, ...] = ()
     if stage_model is None and not raw.empty:
         model, chosen_note = choose_stage_model(raw[found["stage"]], model, cmap)
     notes += chosen_note + decimal_note
     if "account" not in found:
-        notes += ("no account column: deals are matched across weeks by their ID, else by "
-                  "their name among the same owner's and team's deals",)
+        notes += (
+            "no account column: deals are matched across weeks by their ID, else by "
+            "their name among the same owner's and team's deals",
+        )
     if raw.empty:
         raise SchemaError(
             f"{path}: no deals in the file: nothing below the header on row {peek.header_row}",
-            file=path, row=peek.header_row + 1, expected="at least one deal below the header",
+            file=path,
+            row=peek.header_row + 1,
+            expected="at least one deal below the header",
             hint="export the report again with its rows (check the report's filters and "
-            "date range)")
+            "date range)",
+        )
     result = RowBuilder(peek, cmap, model, found, raw, str(week), team).build()
     check_accounting(peek, raw, result, scan)
     return replace(result, report=replace(result.report, notes=notes)) if notes else result
@@ -119,8 +140,12 @@ def load_snapshot(path: str | Path, *, week: str | Week, **options: object) -> p
 
 @cache
 def _shipped_headers() -> frozenset[str]:
-    return frozenset(normalize_label(h) for name in column_map_names()
-                     for headers in load_column_map(name).columns.values() for h in headers)
+    return frozenset(
+        normalize_label(h)
+        for name in column_map_names()
+        for headers in load_column_map(name).columns.values()
+        for h in headers
+    )
 
 
 def _known_headers(cmap: ColumnMap | None) -> frozenset[str]:
@@ -137,7 +162,11 @@ def _check_header(peek: ExportPeek, cmap: ColumnMap) -> None:
         wanted = "; ".join(f"{f} (one of {list(cmap.columns[f])})" for f in missing)
         raise ColumnMapError(
             f"{peek.path}: the header (row {peek.header_row}) has no column for {wanted} "
-            f"under column map {cmap.name!r}", file=peek.path, row=peek.header_row,
-            column=cmap.columns[missing[0]][0], expected=f"the columns of {cmap.label}",
+            f"under column map {cmap.name!r}",
+            file=peek.path,
+            row=peek.header_row,
+            column=cmap.columns[missing[0]][0],
+            expected=f"the columns of {cmap.label}",
             hint="add the column to the export, or write a column map with "
-            f"'extends: {cmap.name}' naming your header for it and pass --map (docs/formats.md)")
+            f"'extends: {cmap.name}' naming your header for it and pass --map (docs/formats.md)",
+        )

@@ -41,8 +41,13 @@ from pipereview.core._text import normalize_label
 from pipereview.ingest._columnmaps import ColumnMap
 from pipereview.ingest._parsing import CURRENCY_RE, MULTIPLIERS
 
-__all__ = ["AmountFormat", "amount_format", "choose_stage_model", "settle_decimal",
-           "stage_models_knowing"]
+__all__ = [
+    "AmountFormat",
+    "amount_format",
+    "choose_stage_model",
+    "settle_decimal",
+    "stage_models_knowing",
+]
 
 # one separator followed by exactly three digits: 12.500 / 12,500 read both ways
 _BOTH_POINT = re.compile(r"\d{1,3}\.\d{3}")
@@ -111,14 +116,14 @@ def amount_format(column: pd.Series) -> AmountFormat:
     if not (column.dtype == object or pd.api.types.is_string_dtype(column.dtype)):
         return AmountFormat(None)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
-    kinds = np.array([_kind(u) if isinstance(u, str) else "none" for u in uniques]
-                     + ["none"])[np.where(codes < 0, len(uniques), codes)]
+    kinds = np.array([_kind(u) if isinstance(u, str) else "none" for u in uniques] + ["none"])[
+        np.where(codes < 0, len(uniques), codes)
+    ]
     first: dict[str, tuple[int, str]] = {}
     for kind in ("plain", "european", "both"):
         where = np.flatnonzero(kinds == kind)
         if len(where):
-            first[kind] = (int(str(column.index[where[0]])),
-                           str(column.iloc[where[0]]).strip())
+            first[kind] = (int(str(column.index[where[0]])), str(column.iloc[where[0]]).strip())
     plain, european = first.get("plain"), first.get("european")
     decimal = None if (plain is None) == (european is None) else ("." if plain else ",")
     return AmountFormat(decimal, plain, european, first.get("both"))
@@ -162,10 +167,15 @@ def _dotted_cells(path: Path, delimiter: str, encoding: str | None) -> bool:
     return pattern.search(path.read_bytes()) is not None
 
 
-def settle_decimal(cmap: ColumnMap, raw: pd.DataFrame, header: str | None, *,
-                   file: str | Path, csv: tuple[Path, str, str | None] | None,
-                   reread: Callable[[], pd.DataFrame]) -> tuple[ColumnMap, pd.DataFrame,
-                                                                tuple[str, ...]]:
+def settle_decimal(
+    cmap: ColumnMap,
+    raw: pd.DataFrame,
+    header: str | None,
+    *,
+    file: str | Path,
+    csv: tuple[Path, str, str | None] | None,
+    reread: Callable[[], pd.DataFrame],
+) -> tuple[ColumnMap, pd.DataFrame, tuple[str, ...]]:
     """The map with the decimal mark the amounts use, the rows (read again as text when a
     column of numbers may hide a ``12.500``) and the note for the ingest report. ``csv`` is
     the file's path, delimiter and encoding when it is a CSV file.
@@ -185,16 +195,23 @@ def settle_decimal(cmap: ColumnMap, raw: pd.DataFrame, header: str | None, *,
         raw = reread()
         column = raw[header]
     found = amount_format(column)
-    hint = (f"say which in a column map: 'extends: {cmap.name}' and 'decimal: \",\"' (or "
-            "'decimal: \".\"'), passed with --map (docs/formats.md)")
+    hint = (
+        f"say which in a column map: 'extends: {cmap.name}' and 'decimal: \",\"' (or "
+        "'decimal: \".\"'), passed with --map (docs/formats.md)"
+    )
     if found.mixed:
         assert found.plain is not None and found.european is not None
         (prow, ptext), (erow, etext) = found.plain, found.european
         raise ColumnMapError(
             f"{file}: column {header!r} mixes two number formats: row {prow} {ptext!r} has "
             f"a decimal point ({_read(ptext, '.')}), row {erow} {etext!r} a decimal comma "
-            f"({_read(etext, ',')}); no reading fits both", file=file, row=erow,
-            column=header, expected="amounts written in one format", hint=hint)
+            f"({_read(etext, ',')}); no reading fits both",
+            file=file,
+            row=erow,
+            column=header,
+            expected="amounts written in one format",
+            hint=hint,
+        )
     if found.decimal is None:
         if found.both is None:
             return cmap, raw, ()
@@ -203,15 +220,21 @@ def settle_decimal(cmap: ColumnMap, raw: pd.DataFrame, header: str | None, *,
         raise ColumnMapError(
             f"{file}: column {header!r}, row {row}: {text!r} reads as {point} with a decimal "
             f"point or as {comma} with a decimal comma, and no amount in the column says "
-            "which", file=file, row=row, column=header,
+            "which",
+            file=file,
+            row=row,
+            column=header,
             expected="amounts whose format is clear (e.g. one written 1.234,50 or 1,234.50)",
-            hint=hint)
+            hint=hint,
+        )
     if found.decimal == cmap.decimal:
         return cmap, raw, ()
     assert found.european is not None
     row, text = found.european
-    note = (f"amounts read with a decimal comma, as column {header!r} writes them (row {row}: "
-            f"{text!r} = {_read(text, ',')})")
+    note = (
+        f"amounts read with a decimal comma, as column {header!r} writes them (row {row}: "
+        f"{text!r} = {_read(text, ',')})"
+    )
     return cmap.model_copy(update={"decimal": found.decimal}), raw, (note,)
 
 
@@ -223,12 +246,16 @@ def stage_models_knowing(names: Iterable[str]) -> list[str]:
     ['generic_4']
     """
     wanted = list(names)
-    return [name for name in stage_model_names()
-            if all(load_stage_model(name).stage_key(n) for n in wanted)]
+    return [
+        name
+        for name in stage_model_names()
+        if all(load_stage_model(name).stage_key(n) for n in wanted)
+    ]
 
 
-def choose_stage_model(column: pd.Series, model: StageModel, cmap: ColumnMap
-                       ) -> tuple[StageModel, tuple[str, ...]]:
+def choose_stage_model(
+    column: pd.Series, model: StageModel, cmap: ColumnMap
+) -> tuple[StageModel, tuple[str, ...]]:
     """The stage model for an export: ``model`` when it knows every stage name of
     ``column`` (with the map's stage aliases), else the one other model that does, with a
     note for the ingest report; ``model`` again when none or several do (the rows are then
@@ -243,7 +270,9 @@ def choose_stage_model(column: pd.Series, model: StageModel, cmap: ColumnMap
     if len(candidates) != 1:
         return model, ()
     shown = ", ".join(repr(n) for n in unknown[:5]) + (" …" if len(unknown) > 5 else "")
-    note = (f"stage model {candidates[0]} chosen from the stage values: the column map's "
-            f"model {model.name} does not know {shown}; every stage name belongs to "
-            f"{candidates[0]} (pass --model to use another)")
+    note = (
+        f"stage model {candidates[0]} chosen from the stage values: the column map's "
+        f"model {model.name} does not know {shown}; every stage name belongs to "
+        f"{candidates[0]} (pass --model to use another)"
+    )
     return load_stage_model(candidates[0]), (note,)

@@ -50,10 +50,12 @@ class ReadLimits:
         for item in fields(self):
             value = getattr(self, item.name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"ReadLimits.{item.name} must be a whole number >= 1, "
-                                  f"not {value!r}", expected="a whole number >= 1",
-                                  hint=f"set limits.{item.name} to a whole number >= 1 "
-                                       "(docs/start-analysts.md lists the defaults)")
+                raise ConfigError(
+                    f"ReadLimits.{item.name} must be a whole number >= 1, not {value!r}",
+                    expected="a whole number >= 1",
+                    hint=f"set limits.{item.name} to a whole number >= 1 "
+                    "(docs/start-analysts.md lists the defaults)",
+                )
 
 
 DEFAULT_LIMITS = ReadLimits()

@@ -23,14 +23,27 @@ from pipereview.ingest._peek import ExportPeek
 
 __all__ = ["peek_parquet", "read_parquet"]
 
-_NESTED = ("list", "large_list", "fixed_size_list", "list_view", "large_list_view",
-           "struct", "map", "union", "dense_union", "sparse_union")
+_NESTED = (
+    "list",
+    "large_list",
+    "fixed_size_list",
+    "list_view",
+    "large_list_view",
+    "struct",
+    "map",
+    "union",
+    "dense_union",
+    "sparse_union",
+)
 
 
 def _unreadable(path: Path, exc: Exception) -> InputError:
-    return InputError(f"{path} cannot be read as a Parquet file ({exc}): expected a "
-                      "complete Parquet file", file=path, expected="a Parquet file",
-                      hint="write or download the file again; it may be truncated")
+    return InputError(
+        f"{path} cannot be read as a Parquet file ({exc}): expected a complete Parquet file",
+        file=path,
+        expected="a Parquet file",
+        hint="write or download the file again; it may be truncated",
+    )
 
 
 def _is_nested(kind: Any) -> bool:
@@ -41,8 +54,9 @@ def _is_nested(kind: Any) -> bool:
     return bool(pa.types.is_nested(kind) or pa.types.is_union(kind))
 
 
-def peek_parquet(path: Path, known: Collection[str] = (),
-                 limits: ReadLimits = DEFAULT_LIMITS) -> ExportPeek:
+def peek_parquet(
+    path: Path, known: Collection[str] = (), limits: ReadLimits = DEFAULT_LIMITS
+) -> ExportPeek:
     """The Parquet file's columns, checked: a list/struct/map column under a name in
     ``known`` (normalised header names of the column maps) refuses the file, and so do
     more rows or columns than ``limits`` allow."""
@@ -60,18 +74,25 @@ def peek_parquet(path: Path, known: Collection[str] = (),
             raise InputError(
                 f"{path}: column {item.name!r} holds {item.type} values (a list or a record "
                 "per deal): expected one value per deal (a number, a text or a date)",
-                file=path, column=str(item.name), expected="one value per deal",
+                file=path,
+                column=str(item.name),
+                expected="one value per deal",
                 hint="write the column as plain values (e.g. the total amount rather than "
-                "the line items), or rename it so that no column map reads it")
-    for name, found, limit in (("max_columns", len(names), limits.max_columns),
-                               ("max_rows", meta.num_rows + 1, limits.max_rows)):
+                "the line items), or rename it so that no column map reads it",
+            )
+    for name, found, limit in (
+        ("max_columns", len(names), limits.max_columns),
+        ("max_rows", meta.num_rows + 1, limits.max_rows),
+    ):
         if found > limit:
             raise InputError(
                 f"{path}: {found} {name.removeprefix('max_')}, more than the limit of {limit} "
-                f"({name}): expected at most {limit}", file=path,
+                f"({name}): expected at most {limit}",
+                file=path,
                 expected=f"at most {limit} {name.removeprefix('max_')}",
                 hint=f"raise the limit in the configuration file's limits: section (e.g. "
-                f"{name}: {found}) if the file is a real export")
+                f"{name}: {found}) if the file is a real export",
+            )
     return ExportPeek(path, "parquet", names, 1, limits=limits)
 
 
@@ -93,8 +114,9 @@ def read_parquet(peek: ExportPeek) -> pd.DataFrame:
         if pa.types.is_temporal(column.type) and not _fits_pandas(column):
             column = _as_text(column)
         columns.append(column)
-    frame: pd.DataFrame = pa.table(columns, names=[str(n) for n in table.column_names]
-                                   ).to_pandas(date_as_object=True)
+    frame: pd.DataFrame = pa.table(columns, names=[str(n) for n in table.column_names]).to_pandas(
+        date_as_object=True
+    )
     frame.columns = [str(c) for c in frame.columns]
     return frame
 
@@ -104,8 +126,11 @@ def _fits_pandas(column: Any) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pa.types.is_time(column.type) or pa.types.is_duration(column.type) or \
-            pa.types.is_interval(column.type):
+    if (
+        pa.types.is_time(column.type)
+        or pa.types.is_duration(column.type)
+        or pa.types.is_interval(column.type)
+    ):
         return True
     bounds = pc.min_max(column)
     low, high = bounds["min"].as_py(), bounds["max"].as_py()

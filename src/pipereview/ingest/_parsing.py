@@ -71,8 +71,9 @@ def on_uniques(parse: Parser) -> Parser:
 
     @functools.wraps(parse)
     def wrapper(series: pd.Series, *args: object, **kwargs: object) -> tuple[pd.Series, pd.Series]:
-        if len(series) < 1000 or not (series.dtype == object or pd.api.types.is_string_dtype(
-                series.dtype)):
+        if len(series) < 1000 or not (
+            series.dtype == object or pd.api.types.is_string_dtype(series.dtype)
+        ):
             return parse(series, *args, **kwargs)
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         if len(uniques) > len(series) // 4:
@@ -80,8 +81,10 @@ def on_uniques(parse: Parser) -> Parser:
         probe = pd.Series(uniques).reindex(range(len(uniques) + 1))  # last slot: missing
         values, bad = parse(probe, *args, **kwargs)
         take = np.where(codes < 0, len(uniques), codes)
-        return (pd.Series(values.to_numpy()[take], index=series.index, dtype=values.dtype),
-                pd.Series(bad.to_numpy()[take], index=series.index, dtype=bool))
+        return (
+            pd.Series(values.to_numpy()[take], index=series.index, dtype=values.dtype),
+            pd.Series(bad.to_numpy()[take], index=series.index, dtype=bool),
+        )
 
     return wrapper
 
@@ -104,16 +107,17 @@ def parse_amounts(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.
     ``decimal=","`` reads European amounts such as ``1.234,50``.
     Returns ``(float64 values, bad mask)``.
     """
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-        series.dtype
-    ):
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return _in_amount_range(series.astype("float64"), pd.Series(False, index=series.index))
     text = series.astype("str").where(~series.isna(), "").str.strip()
     blank = text == ""
     fast = pd.to_numeric(text.where(~blank, None), errors="coerce")
     if decimal == ",":  # in text a point groups thousands there: 12.500 is 12500, not 12.5
-        written = np.fromiter((isinstance(v, str) for v in series), bool, len(series)) \
-            if series.dtype == object else np.ones(len(series), dtype=bool)
+        written = (
+            np.fromiter((isinstance(v, str) for v in series), bool, len(series))
+            if series.dtype == object
+            else np.ones(len(series), dtype=bool)
+        )
         fast = fast.where(~(written & text.str.contains(".", regex=False)))
     todo = fast.isna() & ~blank
     if not todo.any():
@@ -132,7 +136,8 @@ def parse_amounts(series: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.
     # reading it as 12.0 would be silently wrong)
     grouped = cleaned.str.fullmatch(
         rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{re.escape(point)}\d+)?"
-        rf"|\d*(?:{re.escape(point)}\d+)?")
+        rf"|\d*(?:{re.escape(point)}\d+)?"
+    )
     cleaned = cleaned.where(grouped, "x")
     if decimal == ",":
         cleaned = cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
@@ -159,7 +164,6 @@ def _in_amount_range(values: pd.Series, bad: pd.Series) -> tuple[pd.Series, pd.S
     return values.where(~wrong_s), bad | wrong_s
 
 
-
 @on_uniques
 def parse_probabilities(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse win probabilities to 0..1: ``20%``, ``20`` (a column with values above 1 is in
@@ -176,11 +180,14 @@ def parse_probabilities(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         text = series.astype("str").where(~series.isna(), "").str.strip()
         blank = text == ""
         has_sign = text.str.endswith("%")
-        number = pd.to_numeric(text.str.rstrip("%").str.strip().where(~blank, None), errors="coerce")
+        number = pd.to_numeric(
+            text.str.rstrip("%").str.strip().where(~blank, None), errors="coerce"
+        )
         bad = number.isna() & ~blank
     # inf, -inf (and 1e309) are no probability, nor do they make the column one in percent
-    infinite = pd.Series(np.isinf(number.to_numpy(dtype="float64", na_value=np.nan)),
-                         index=series.index)
+    infinite = pd.Series(
+        np.isinf(number.to_numpy(dtype="float64", na_value=np.nan)), index=series.index
+    )
     number = number.where(~infinite)
     percent_column = bool((number[~has_sign] > 1).any())
     scaled = number.where(~(has_sign | percent_column), number / 100.0)

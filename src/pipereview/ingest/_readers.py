@@ -41,7 +41,10 @@ _WEB_PAGE_TAGS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"
 
 
 def peek_export(
-    path: str | Path, *, known_headers: Collection[str] = (), encoding: str | None = None,
+    path: str | Path,
+    *,
+    known_headers: Collection[str] = (),
+    encoding: str | None = None,
     limits: ReadLimits | None = None,
 ) -> ExportPeek:
     """Identify the file's kind, encoding, delimiter and header row.
@@ -56,49 +59,73 @@ def peek_export(
     """
     path = Path(path)
     if path.is_dir():
-        raise InputError(f"{path} is a folder, not a file: expected {_SUPPORTED}", file=path,
-                         expected=_SUPPORTED, hint="name the export files inside it")
+        raise InputError(
+            f"{path} is a folder, not a file: expected {_SUPPORTED}",
+            file=path,
+            expected=_SUPPORTED,
+            hint="name the export files inside it",
+        )
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
     except OSError as exc:
-        raise InputError(f"cannot open {path}: {exc.strerror}", file=path,
-                         hint="check the file name and that you may read it") from None
+        raise InputError(
+            f"cannot open {path}: {exc.strerror}",
+            file=path,
+            hint="check the file name and that you may read it",
+        ) from None
     if not head:
-        raise InputError(f"{path} is empty (0 bytes): expected {_SUPPORTED} with a header "
-                         "and deal rows", file=path, expected=_SUPPORTED,
-                         hint="export the report again; the download may have failed")
+        raise InputError(
+            f"{path} is empty (0 bytes): expected {_SUPPORTED} with a header and deal rows",
+            file=path,
+            expected=_SUPPORTED,
+            hint="export the report again; the download may have failed",
+        )
     if head.startswith(b"PAR1"):
         return peek_parquet(path, known_headers, limits or DEFAULT_LIMITS)
     if head.startswith(b"PK\x03\x04"):
-        return peek_xlsx(path, known_headers,
-                         lambda rows: _skip_blank_top(rows, *_locate_header(rows, known_headers)),
-                         limits or DEFAULT_LIMITS)
+        return peek_xlsx(
+            path,
+            known_headers,
+            lambda rows: _skip_blank_top(rows, *_locate_header(rows, known_headers)),
+            limits or DEFAULT_LIMITS,
+        )
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(
             f"{path} is a legacy Excel 97-2003 (.xls) workbook: expected {_SUPPORTED}",
-            file=path, expected=_SUPPORTED,
-            hint="open it in Excel or LibreOffice and save it as .xlsx or CSV (UTF-8)")
+            file=path,
+            expected=_SUPPORTED,
+            hint="open it in Excel or LibreOffice and save it as .xlsx or CSV (UTF-8)",
+        )
     sniff = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if sniff.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) or (
-            sniff.startswith(b"<") and any(tag in sniff for tag in _WEB_PAGE_TAGS)):
+        sniff.startswith(b"<") and any(tag in sniff for tag in _WEB_PAGE_TAGS)
+    ):
         raise InputError(
             f"{path} is a web page (HTML/XML), not a spreadsheet, although its name says "
-            f"{path.suffix or 'nothing'}: expected {_SUPPORTED}", file=path,
+            f"{path.suffix or 'nothing'}: expected {_SUPPORTED}",
+            file=path,
             expected=_SUPPORTED,
             hint="some CRMs save 'Excel' downloads as HTML; export as CSV or XLSX instead "
-            "(a sign-in or error page saved in place of the report: sign in and export again)")
+            "(a sign-in or error page saved in place of the report: sign in and export again)",
+        )
     if head.startswith(b"%PDF"):
-        raise InputError(f"{path} is a PDF document: expected {_SUPPORTED}", file=path,
-                         expected=_SUPPORTED,
-                         hint="export the report's data as CSV or XLSX, not as a printout")
+        raise InputError(
+            f"{path} is a PDF document: expected {_SUPPORTED}",
+            file=path,
+            expected=_SUPPORTED,
+            hint="export the report's data as CSV or XLSX, not as a printout",
+        )
     return _peek_csv(path, known_headers, encoding, limits or DEFAULT_LIMITS)
 
 
-def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
-              long_rows: Literal["raise", "keep"] = "raise",
-              plain_numbers: Mapping[str, tuple[float, float]] | None = None
-              ) -> pd.DataFrame:
+def read_rows(
+    peek: ExportPeek,
+    text_columns: Collection[str] = (),
+    *,
+    long_rows: Literal["raise", "keep"] = "raise",
+    plain_numbers: Mapping[str, tuple[float, float]] | None = None,
+) -> pd.DataFrame:
     """All data rows below the header, as written, indexed by spreadsheet row number.
 
     ``text_columns`` are read as text (so IDs like ``00123`` keep their zeros); the
@@ -124,16 +151,22 @@ def read_rows(peek: ExportPeek, text_columns: Collection[str] = (), *,
     elif peek.kind == "xlsx":
         frame = read_xlsx(peek, column_names(peek.header), peek.limits)
     else:
-        frame = read_csv_rows(peek, text_columns, keep_long_rows=long_rows == "keep",
-                              plain_numbers=plain_numbers or {})
+        frame = read_csv_rows(
+            peek,
+            text_columns,
+            keep_long_rows=long_rows == "keep",
+            plain_numbers=plain_numbers or {},
+        )
     frame.index = pd.RangeIndex(peek.header_row + 1, peek.header_row + 1 + len(frame))
     return frame
 
 
 # --- CSV ---------------------------------------------------------------------------------
 
-def _peek_csv(path: Path, known: Collection[str], encoding: str | None,
-              limits: ReadLimits) -> ExportPeek:
+
+def _peek_csv(
+    path: Path, known: Collection[str], encoding: str | None, limits: ReadLimits
+) -> ExportPeek:
     size = path.stat().st_size
     with path.open("rb") as handle:
         data = handle.read(_HEAD_BYTES)
@@ -147,9 +180,13 @@ def _peek_csv(path: Path, known: Collection[str], encoding: str | None,
     if size <= _HEAD_BYTES and not text.strip("\ufeff \t\r\n\x00"):
         raise InputError(
             f"{path} holds no text, only {size} bytes of blank lines or spaces: expected "
-            f"{_SUPPORTED} with a header and deal rows", file=path, row=1,
-            expected="a header row", hint="export the report again; the download or the "
-            "save from the spreadsheet may have failed")
+            f"{_SUPPORTED} with a header and deal rows",
+            file=path,
+            row=1,
+            expected="a header row",
+            hint="export the report again; the download or the "
+            "save from the spreadsheet may have failed",
+        )
     # one rule for a line everywhere (\r\n, \r, \n), the CSV reader's: str.splitlines would
     # also cut at U+2028, form feeds or \x1c in a title and move the header
     head_lines = split_lines(text)[:_HEADER_SCAN_ROWS]
@@ -160,10 +197,19 @@ def _peek_csv(path: Path, known: Collection[str], encoding: str | None,
     index, repairs = _skip_blank_top(rows, index, repairs)
     header = tuple(cell.strip() for cell in rows[index]) if rows else ()
     if size <= _HEAD_BYTES:  # a stray quote in a title would swallow the header: name it
-        check_quotes(text.lstrip("\ufeff").encode("utf-8"), path=path, delimiter=delimiter,
-                     header=header)
-    return ExportPeek(path, "csv", header, index + 1, encoding, delimiter, repairs=repairs,
-                      title_rows=_title_rows(rows[:index]))
+        check_quotes(
+            text.lstrip("\ufeff").encode("utf-8"), path=path, delimiter=delimiter, header=header
+        )
+    return ExportPeek(
+        path,
+        "csv",
+        header,
+        index + 1,
+        encoding,
+        delimiter,
+        repairs=repairs,
+        title_rows=_title_rows(rows[:index]),
+    )
 
 
 def _head_records(text: str, delimiter: str, path: Path) -> list[list[str]]:
@@ -175,21 +221,27 @@ def _head_records(text: str, delimiter: str, path: Path) -> list[list[str]]:
     except csv.Error as exc:
         raise InputError(
             f"{path}: line {reader.line_num} cannot be read ({exc}): expected a title or "
-            "header line", file=path, row=reader.line_num, expected="a title or header line",
+            "header line",
+            file=path,
+            row=reader.line_num,
+            expected="a title or header line",
             hint="a quote that never closes near the top of the file makes one huge cell; "
-            "remove it, or raise 'max_cell_bytes' in the 'limits:' section") from None
+            "remove it, or raise 'max_cell_bytes' in the 'limits:' section",
+        ) from None
 
 
-def _skip_blank_top(rows: list[list[str]], index: int, repairs: tuple[str, ...]
-                    ) -> tuple[int, tuple[str, ...]]:
+def _skip_blank_top(
+    rows: list[list[str]], index: int, repairs: tuple[str, ...]
+) -> tuple[int, tuple[str, ...]]:
     """When the header row found is blank (blank lines at the top), the first non-blank."""
     if not rows or any(c.strip() for c in rows[index]):
         return index, repairs
     first = next((i for i, row in enumerate(rows) if any(c.strip() for c in row)), index)
     if first == index:
         return index, repairs
-    return first, (f"skipped {first} blank row(s) above the header (the header is on row "
-                   f"{first + 1})",)
+    return first, (
+        f"skipped {first} blank row(s) above the header (the header is on row {first + 1})",
+    )
 
 
 def _title_rows(rows: list[list[str]]) -> tuple[tuple[int, tuple[str, ...]], ...]:
@@ -218,5 +270,6 @@ def _locate_header(rows: list[list[str]], known: Collection[str]) -> tuple[int, 
     if not scores or max(scores) < _MIN_HEADER_MATCHES or scores[0] == max(scores):
         return 0, ()
     index = scores.index(max(scores))
-    return index, (f"skipped {index} title row(s) above the header (the header is on row "
-                   f"{index + 1})",)
+    return index, (
+        f"skipped {index} title row(s) above the header (the header is on row {index + 1})",
+    )

@@ -53,8 +53,10 @@ class IngestReport:
         lines += [f"  warning: {w}" for w in self.warnings]
         lines += [f"  problem: {p}" for p in _group_problems(self.problems)]
         if self.problem_count > len(self.problems):
-            lines.append(f"  … {self.problem_count - len(self.problems)} more problems "
-                         "(all rows are in the quarantine file)")
+            lines.append(
+                f"  … {self.problem_count - len(self.problems)} more problems "
+                "(all rows are in the quarantine file)"
+            )
         return "\n".join(lines)
 
 
@@ -79,7 +81,8 @@ class IngestResult:
         raise SchemaError(
             f"{report.file}: {report.rows_rejected} of {report.rows_read} rows cannot be "
             f"used:\n" + "\n".join(f"  - {p}" for p in _group_problems(report.problems)),
-            file=report.file, problems=report.problems,
+            file=report.file,
+            problems=report.problems,
             row=report.problems[0].row if report.problems else None,
             column=report.problems[0].column if report.problems else None,
             hint="fix those rows in the CRM or the file and ingest again; the rejected rows "
@@ -97,9 +100,9 @@ def _group_problems(problems: Sequence[Problem]) -> list[str]:
         rows = ", ".join(str(p.row) for p in items[:8]) + (" …" if len(items) > 8 else "")
         got = ", ".join(sorted({repr(p.got) for p in items})[:5])
         where = f"column {column!r}, " if column else ""
-        line = f"{items[0].file}, {where}row{'s' if len(items) > 1 else ''} {rows}: " \
-               f"expected {expected}, got {got}."
+        line = (
+            f"{items[0].file}, {where}row{'s' if len(items) > 1 else ''} {rows}: "
+            f"expected {expected}, got {got}."
+        )
         lines.append(line + (f" Hint: {hint}" if hint else ""))
     return lines
-
-

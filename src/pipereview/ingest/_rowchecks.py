@@ -22,8 +22,14 @@ import pyarrow as pa
 
 from pipereview.core._names import NAME_RULE, lookalike_key, name_problem
 
-__all__ = ["Check", "currency_checks", "lookalikes", "mixed_currencies", "name_checks",
-           "name_problems"]
+__all__ = [
+    "Check",
+    "currency_checks",
+    "lookalikes",
+    "mixed_currencies",
+    "name_checks",
+    "name_problems",
+]
 
 #: One row check: the rows that fail it, what was expected, how to fix it.
 Check = tuple[pd.Series, str, str]
@@ -38,8 +44,10 @@ def name_problems(values: pd.Series) -> list[tuple[str, pd.Series]]:
         problem = name_problem(str(name))
         if problem is not None:
             found.setdefault(problem, []).append(i)
-    return [(problem, pd.Series(np.isin(codes, which), index=values.index))
-            for problem, which in found.items()]
+    return [
+        (problem, pd.Series(np.isin(codes, which), index=values.index))
+        for problem, which in found.items()
+    ]
 
 
 def lookalikes(values: pd.Series, field: str) -> list[str]:
@@ -63,12 +71,14 @@ def lookalikes(values: pd.Series, field: str) -> list[str]:
         warnings.append(
             f"{field} names {names} look alike (they differ only in case, width or spacing) "
             f"but are kept as {len(which)} separate {field}s; spell them alike in the CRM, or "
-            f"map one to the other under 'values: {field}:' in a column map (docs/formats.md)")
+            f"map one to the other under 'values: {field}:' in a column map (docs/formats.md)"
+        )
     return warnings
 
 
-def mixed_currencies(team: pd.Series, currency: pd.Series
-                     ) -> list[tuple[str, str, int, int, pd.Series]]:
+def mixed_currencies(
+    team: pd.Series, currency: pd.Series
+) -> list[tuple[str, str, int, int, pd.Series]]:
     """For each team whose rows carry more than one currency: ``(team, its main currency,
     its deals in that currency, its deals with a currency, rows in another currency)``.
 
@@ -95,11 +105,16 @@ def mixed_currencies(team: pd.Series, currency: pd.Series
 def name_checks(values: pd.Series, field: str, what: str) -> tuple[list[Check], list[str]]:
     """The row checks of the ``field`` names in ``values`` (a ``what`` name each: team, rep)
     and the warnings about look-alike spellings."""
-    checks = [(mask, f"a {what} name usable as a folder or file name",
-               f"the name {problem}; names become the folders and files of the weekly packs, "
-               f"so each must be {NAME_RULE}: rename the {what} in the CRM export, or map it "
-               f"to a usable name under 'values: {field}:' in a column map (docs/formats.md)")
-              for problem, mask in name_problems(values)]
+    checks = [
+        (
+            mask,
+            f"a {what} name usable as a folder or file name",
+            f"the name {problem}; names become the folders and files of the weekly packs, "
+            f"so each must be {NAME_RULE}: rename the {what} in the CRM export, or map it "
+            f"to a usable name under 'values: {field}:' in a column map (docs/formats.md)",
+        )
+        for problem, mask in name_problems(values)
+    ]
     return checks, lookalikes(values, field)
 
 
@@ -110,11 +125,16 @@ def currency_checks(team: pd.Series, currency: pd.Series) -> tuple[pd.Series, li
         code = currency.str.fullmatch(r"[A-Za-z]{3}").fillna(False).astype(bool)
         if code.any():
             currency = currency.where(~code, currency.str.upper())
-    checks = [(other, f"the currency of team {name!r}: {main} ({count} of its {total} deals)",
-               f"a team's amounts are added together: convert these amounts to {main} in the "
-               "CRM report, or split the export into a team per currency (give these deals "
-               "their own team in the CRM or under 'values: team:' in a column map)")
-              for name, main, count, total, other in mixed_currencies(team, currency)]
+    checks = [
+        (
+            other,
+            f"the currency of team {name!r}: {main} ({count} of its {total} deals)",
+            f"a team's amounts are added together: convert these amounts to {main} in the "
+            "CRM report, or split the export into a team per currency (give these deals "
+            "their own team in the CRM or under 'values: team:' in a column map)",
+        )
+        for name, main, count, total, other in mixed_currencies(team, currency)
+    ]
     return currency, checks
 
 
@@ -128,8 +148,9 @@ def _may_hold_lowercase(values: pd.Series) -> bool:
             return True
         if len(chunk) == 0 or chunk.buffers()[2] is None:
             continue
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
-            chunk.type) else np.int32)
+        offsets = np.frombuffer(
+            chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        )
         first, last = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
         raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first:last]
         if bool(((raw >= 0x61) & (raw <= 0x7A)).any()):

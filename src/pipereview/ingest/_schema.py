@@ -128,8 +128,9 @@ def _usable_names(values: pd.Series) -> pd.Series:
 
 
 _CLEAN = pa.Check(_no_control_characters, error="text without control characters")
-_NAME = pa.Check(_usable_names, error="a name usable as a folder or file name "
-                 "(pipereview.core._names.NAME_RULE)")
+_NAME = pa.Check(
+    _usable_names, error="a name usable as a folder or file name (pipereview.core._names.NAME_RULE)"
+)
 _TEXT = pa.Column(str, _CLEAN, nullable=False)
 _OPTIONAL_TEXT = pa.Column(str, _CLEAN, nullable=True)
 _IN_RANGE = pa.Check.in_range(*DATE_RANGE)
@@ -197,14 +198,17 @@ def validate_snapshot(
             hint="build snapshots with pipereview.read_export / `pipereview ingest`, "
             "which produce this schema",
         ) from None
-    duplicated = frame["deal_id"].notna() & frame.duplicated(["snapshot_week", "deal_id"], keep=False)
+    duplicated = frame["deal_id"].notna() & frame.duplicated(
+        ["snapshot_week", "deal_id"], keep=False
+    )
     if duplicated.any():
         ids = sorted(frame.loc[duplicated, "deal_id"].astype(str).unique())[:10]
         raise SchemaError(
             f"{source}: deal IDs must be unique within a week; repeated: {ids}",
             file=source,
             column="deal_id",
-            hint="keep one row per deal ID in each week's exports (check for a deal exported twice)")
+            hint="keep one row per deal ID in each week's exports (check for a deal exported twice)",
+        )
     _one_currency_per_team(frame, source)
     return frame
 
@@ -217,14 +221,20 @@ def _one_currency_per_team(frame: pd.DataFrame, source: str) -> None:
     if mixed.empty:
         return
     found = mixed.groupby(["snapshot_week", "team"])["currency"].agg(
-        lambda c: ", ".join(sorted(c.astype(str))))
-    listed = "; ".join(f"team {team!r} in {week}: {currencies}" for week, team, currencies
-                       in found.head(10).reset_index().itertuples(index=False))
+        lambda c: ", ".join(sorted(c.astype(str)))
+    )
+    listed = "; ".join(
+        f"team {team!r} in {week}: {currencies}"
+        for week, team, currencies in found.head(10).reset_index().itertuples(index=False)
+    )
     raise SchemaError(
-        f"{source}: a team's deals carry several currencies ({listed})", file=source,
-        column="currency", expected="one currency per team and week",
+        f"{source}: a team's deals carry several currencies ({listed})",
+        file=source,
+        column="currency",
+        expected="one currency per team and week",
         hint="a team's amounts are added together: convert the amounts in the CRM report, "
-        "or give the deals of each currency their own team")
+        "or give the deals of each currency their own team",
+    )
 
 
 def stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -248,8 +258,9 @@ def stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
         # a small table over every (model, stage) pair, indexed directly by the pair's
         # code (a missing model or stage has code -1: the extra last row and column)
         width = len(stage_names) + 1
-        pair = (np.where(model_codes < 0, len(model_names), model_codes).astype(np.int64)
-                * width + np.where(stage_codes < 0, width - 1, stage_codes))
+        pair = np.where(model_codes < 0, len(model_names), model_codes).astype(
+            np.int64
+        ) * width + np.where(stage_codes < 0, width - 1, stage_codes)
         pair.flags.writeable = False
         return pair, [*map(str, model_names), *map(str, stage_names)], len(model_names)
 
@@ -274,17 +285,19 @@ def stage_facts(frame: pd.DataFrame) -> pd.DataFrame:
                 row[3] = stage in lost
                 if stage in model.keys:
                     row[4] = model.stage(stage).probability
-        out = {"position": table[:, 0].astype(np.int64)[pair],
-               "is_open": table[:, 1].astype(bool)[pair],
-               "is_won": table[:, 2].astype(bool)[pair],
-               "is_lost": table[:, 3].astype(bool)[pair], "model_probability": table[:, 4][pair]}
+        out = {
+            "position": table[:, 0].astype(np.int64)[pair],
+            "is_open": table[:, 1].astype(bool)[pair],
+            "is_won": table[:, 2].astype(bool)[pair],
+            "is_lost": table[:, 3].astype(bool)[pair],
+            "model_probability": table[:, 4][pair],
+        }
         for values in out.values():
             values.flags.writeable = False
         return out
 
     facts = derived(arrays, ("stage_facts", *map(id, models)), lookup)
-    return pd.DataFrame({name: values.copy() for name, values in facts.items()},
-                        index=frame.index)
+    return pd.DataFrame({name: values.copy() for name, values in facts.items()}, index=frame.index)
 
 
 def open_mask(frame: pd.DataFrame) -> pd.Series:

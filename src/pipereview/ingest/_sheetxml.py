@@ -31,9 +31,11 @@ __all__ = ["SheetScan", "check_zip", "scan_sheet", "sheet_last_row"]
 _RATIO_FLOOR = 1 << 20
 _CHUNK = 1 << 20
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)$")
-_RAISE_LIMITS = ("raise the limit in the configuration file's limits: section (e.g. "
-                 "{name}: {bigger}) if the file is a real export, or export fewer rows or "
-                 "columns")
+_RAISE_LIMITS = (
+    "raise the limit in the configuration file's limits: section (e.g. "
+    "{name}: {bigger}) if the file is a real export, or export fewer rows or "
+    "columns"
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,12 @@ class SheetScan:
 
 def _unreadable(path: Path, why: object) -> InputError:
     return InputError(
-        f"{path} cannot be read as an Excel workbook ({why}): expected a complete .xlsx "
-        "workbook", file=path, expected="an .xlsx workbook",
+        f"{path} cannot be read as an Excel workbook ({why}): expected a complete .xlsx workbook",
+        file=path,
+        expected="an .xlsx workbook",
         hint="the download may be incomplete: download it again, or open it in Excel or "
-        "LibreOffice and save it again as .xlsx")
+        "LibreOffice and save it again as .xlsx",
+    )
 
 
 def check_zip(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
@@ -70,9 +74,11 @@ def check_zip(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
         raise InputError(
             f"{path}: the workbook unpacks to {format_size(total)} of XML, more than the "
             f"limit of {format_size(limits.max_xlsx_uncompressed_bytes)} ({name}): expected "
-            "a workbook within the limit", file=path,
+            "a workbook within the limit",
+            file=path,
             expected=f"at most {limits.max_xlsx_uncompressed_bytes} bytes unpacked",
-            hint=_RAISE_LIMITS.format(name=name, bigger=total + 1))
+            hint=_RAISE_LIMITS.format(name=name, bigger=total + 1),
+        )
     ratio_limit = limits.max_xlsx_compression_ratio
     for part in parts:
         ratio = part.file_size / max(part.compress_size, 1)
@@ -82,9 +88,11 @@ def check_zip(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> None:
                 f"{path}: the part {part.filename} unpacks {ratio:.0f} times its packed size "
                 f"({format_size(part.compress_size)} to {format_size(part.file_size)}), more "
                 f"than the limit of {ratio_limit} ({name}); a real export compresses far "
-                "less, so the file is refused as a possible zip bomb", file=path,
+                "less, so the file is refused as a possible zip bomb",
+                file=path,
                 expected=f"a compression ratio of at most {ratio_limit}",
-                hint=_RAISE_LIMITS.format(name=name, bigger=int(ratio) + 1))
+                hint=_RAISE_LIMITS.format(name=name, bigger=int(ratio) + 1),
+            )
 
 
 def _local(name: str) -> str:
@@ -110,13 +118,19 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str | None) -> str:
         parser.StartElementHandler = handler
         with archive.open(member) as stream:
             parser.ParseFile(stream)
-    chosen = next((rid for name, rid in sheets if name == sheet), None) if sheet else (
-        sheets[0][1] if sheets else None)
+    chosen = (
+        next((rid for name, rid in sheets if name == sheet), None)
+        if sheet
+        else (sheets[0][1] if sheets else None)
+    )
     if chosen is None or chosen not in targets:
         raise KeyError(f"no sheet {sheet!r}")
     target = targets[chosen]
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-        posixpath.join("xl", target))
+    return (
+        target.lstrip("/")
+        if target.startswith("/")
+        else posixpath.normpath(posixpath.join("xl", target))
+    )
 
 
 def _empty_shared_strings(archive: zipfile.ZipFile) -> frozenset[int]:
@@ -187,8 +201,10 @@ class _Scanner:
                 self.unsaved_count += 1
                 if len(self.unsaved) < self.keep:
                     self.unsaved.append(self._where())
-            filled = self.formula or (bool(text) and not (
-                self.kind == "s" and text.isdigit() and int(text) in self.blank_strings))
+            filled = self.formula or (
+                bool(text)
+                and not (self.kind == "s" and text.isdigit() and int(text) in self.blank_strings)
+            )
             if filled and self.row > self.last_row:
                 self.last_row = self.row
 

@@ -44,40 +44,59 @@ def _open_book(path: Path, limits: ReadLimits = DEFAULT_LIMITS):  # type: ignore
     except Exception as exc:  # openpyxl raises many kinds for broken files
         raise InputError(
             f"{path} cannot be read as an Excel workbook ({exc}): expected a complete .xlsx "
-            "workbook", file=path, expected="an .xlsx workbook",
+            "workbook",
+            file=path,
+            expected="an .xlsx workbook",
             hint="the download may be incomplete: download it again, or open it in Excel or "
-            "LibreOffice and save it again as .xlsx") from None
+            "LibreOffice and save it again as .xlsx",
+        ) from None
 
 
-def peek_xlsx(path: Path, known: Collection[str], locate: HeaderLocator,
-              limits: ReadLimits = DEFAULT_LIMITS) -> ExportPeek:
+def peek_xlsx(
+    path: Path, known: Collection[str], locate: HeaderLocator, limits: ReadLimits = DEFAULT_LIMITS
+) -> ExportPeek:
     """The workbook's sheet with the header (``known`` normalised header names), its header
     row (found by ``locate`` among the first rows) and its merged cells."""
     book = _open_book(path, limits)
     try:
-        sheets = [(sheet.title, [["" if v is None else str(v) for v in row]
-                                 for row, _ in zip(sheet.iter_rows(values_only=True),
-                                                   range(HEADER_SCAN_ROWS), strict=False)])
-                  for sheet in book.worksheets[:_MAX_SHEETS]]
+        sheets = [
+            (
+                sheet.title,
+                [
+                    ["" if v is None else str(v) for v in row]
+                    for row, _ in zip(
+                        sheet.iter_rows(values_only=True), range(HEADER_SCAN_ROWS), strict=False
+                    )
+                ],
+            )
+            for sheet in book.worksheets[:_MAX_SHEETS]
+        ]
         count = len(book.worksheets)
     finally:
         book.close()
     known_set = set(known)
-    scores = [max((sum(normalize_label(c) in known_set for c in row) for row in rows), default=0)
-              for _, rows in sheets]
+    scores = [
+        max((sum(normalize_label(c) in known_set for c in row) for row in rows), default=0)
+        for _, rows in sheets
+    ]
     filled = [i for i, (_, rows) in enumerate(sheets) if any(c.strip() for r in rows for c in r)]
     if not filled:
         raise InputError(
             f"{path} has no data: its sheet(s) {', '.join(repr(t) for t, _ in sheets)} are "
-            f"empty: expected a header and deal rows on the first sheet", file=path,
-            expected="a header and deal rows", hint="export the report again with its rows")
+            f"empty: expected a header and deal rows on the first sheet",
+            file=path,
+            expected="a header and deal rows",
+            hint="export the report again with its rows",
+        )
     best = max(scores) if scores else 0
     chosen = scores.index(best) if best >= MIN_HEADER_MATCHES else filled[0]
     title, rows = sheets[chosen]
     repairs: tuple[str, ...] = ()
     if chosen:
-        repairs = (f"read sheet {title!r} ({chosen + 1} of {count}), the one with the header; "
-                   "the other sheets were ignored",)
+        repairs = (
+            f"read sheet {title!r} ({chosen + 1} of {count}), the one with the header; "
+            "the other sheets were ignored",
+        )
     elif count > 1:
         repairs = (f"read the first sheet {title!r} of {count}",)
     index, found = locate(rows)
@@ -88,17 +107,27 @@ def peek_xlsx(path: Path, known: Collection[str], locate: HeaderLocator,
         raise InputError(
             f"{path}: the header (row {index + 1}) has {len(header)} columns, more than the "
             f"limit of {limits.max_columns} (max_columns): expected a header within the limit",
-            file=path, row=index + 1, expected=f"at most {limits.max_columns} columns",
+            file=path,
+            row=index + 1,
+            expected=f"at most {limits.max_columns} columns",
             hint=f"raise the limit in the configuration file's limits: section (e.g. "
-            f"max_columns: {len(header)}) if the file is a real export, or export fewer columns")
+            f"max_columns: {len(header)}) if the file is a real export, or export fewer columns",
+        )
     titles = tuple((n, tuple(_trim(cells))) for n, cells in enumerate(rows[:index], start=1))
-    peek = ExportPeek(path, "xlsx", header, index + 1, sheet=title, repairs=repairs + found,
-                      title_rows=titles, limits=limits)
+    peek = ExportPeek(
+        path,
+        "xlsx",
+        header,
+        index + 1,
+        sheet=title,
+        repairs=repairs + found,
+        title_rows=titles,
+        limits=limits,
+    )
     return _with_merged_cells(peek, _merged_ranges(path, title, limits), rows)
 
 
-def _merged_ranges(path: Path, title: str,
-                   limits: ReadLimits) -> list[tuple[int, int, int, int]]:
+def _merged_ranges(path: Path, title: str, limits: ReadLimits) -> list[tuple[int, int, int, int]]:
     """The merged cell ranges of sheet ``title`` as (first row, first column, last row,
     last column), 1-based. The read-only reader does not report them: they are read from
     the sheet's XML, where they follow the rows."""
@@ -121,8 +150,9 @@ def _merged_ranges(path: Path, title: str,
     return sorted(ranges)
 
 
-def _with_merged_cells(peek: ExportPeek, ranges: list[tuple[int, int, int, int]],
-                       rows: list[list[str]]) -> ExportPeek:
+def _with_merged_cells(
+    peek: ExportPeek, ranges: list[tuple[int, int, int, int]], rows: list[list[str]]
+) -> ExportPeek:
     """Merged cells in the header or below it: refused when the header spreads over
     several rows, filled down when one column's cells are merged over several deals."""
     from openpyxl.utils.cell import get_column_letter
@@ -144,10 +174,13 @@ def _with_merged_cells(peek: ExportPeek, ranges: list[tuple[int, int, int, int]]
             f"{', '.join(map(str, other))} (merged cells {shown})"
             + (f", which hold {', '.join(repr(b) for b in below[:6])}" if below else "")
             + ": expected the header on one row with one name per column",
-            file=peek.path, row=at, expected="a header on one row, one name per column",
+            file=peek.path,
+            row=at,
+            expected="a header on one row, one name per column",
             hint="unmerge the header cells and write every column's name on the header row "
             "(e.g. 'Amount' and 'Currency' rather than 'Amount' over 'Value' and 'Currency'), "
-            "or export the report again from the CRM without the layout")
+            "or export the report again from the CRM without the layout",
+        )
     repairs = list(peek.repairs)
     wide = []
     for r in ranges:
@@ -155,18 +188,30 @@ def _with_merged_cells(peek: ExportPeek, ranges: list[tuple[int, int, int, int]]
             header += [""] * (r[3] - len(header))
             wide += [(ref(r), header[r[1] - 1], col) for col in range(r[1] + 1, r[3] + 1)]
     if wide:
-        repairs.append("header cell(s) merged over several columns: " + "; ".join(
-            f"{name!r} over {where}" for where, name in {w: n for w, n, _ in wide}.items())
-            + "; the columns under them with no name of their own are empty and were ignored")
-    fill = tuple((r[1], r[0], r[2]) for r in ranges if r[0] > at and r[1] == r[3] and r[2] > r[0]
-                 and r[1] <= len(header))
+        repairs.append(
+            "header cell(s) merged over several columns: "
+            + "; ".join(
+                f"{name!r} over {where}" for where, name in {w: n for w, n, _ in wide}.items()
+            )
+            + "; the columns under them with no name of their own are empty and were ignored"
+        )
+    fill = tuple(
+        (r[1], r[0], r[2])
+        for r in ranges
+        if r[0] > at and r[1] == r[3] and r[2] > r[0] and r[1] <= len(header)
+    )
     if fill:
-        shown = ", ".join(f"{header[c - 1] or get_column_letter(c)!r} rows {a}-{b}"
-                          for c, a, b in fill[:5]) + (" …" if len(fill) > 5 else "")
-        repairs.append(f"filled {len(fill)} merged cell range(s) with the value they show: "
-                       f"{shown}")
-    return replace(peek, header=tuple(header), repairs=tuple(repairs), merged_fill=fill,
-                   merged_header=tuple(wide))
+        shown = ", ".join(
+            f"{header[c - 1] or get_column_letter(c)!r} rows {a}-{b}" for c, a, b in fill[:5]
+        ) + (" …" if len(fill) > 5 else "")
+        repairs.append(f"filled {len(fill)} merged cell range(s) with the value they show: {shown}")
+    return replace(
+        peek,
+        header=tuple(header),
+        repairs=tuple(repairs),
+        merged_fill=fill,
+        merged_header=tuple(wide),
+    )
 
 
 def _trim(cells: tuple[str, ...] | list[str]) -> list[str]:
@@ -176,8 +221,9 @@ def _trim(cells: tuple[str, ...] | list[str]) -> list[str]:
     return cells
 
 
-def read_xlsx(peek: ExportPeek, names: list[str],
-              limits: ReadLimits = DEFAULT_LIMITS) -> pd.DataFrame:
+def read_xlsx(
+    peek: ExportPeek, names: list[str], limits: ReadLimits = DEFAULT_LIMITS
+) -> pd.DataFrame:
     """The data rows below the header, as written, under the column ``names``: every row
     the sheet holds, whatever its ``<dimension>`` tag says, up to the last non-empty one.
 
@@ -195,8 +241,11 @@ def read_xlsx(peek: ExportPeek, names: list[str],
         book.close()
     first = peek.header_row + 1
     for where, name, col in peek.merged_header:
-        used = [n for n, row in enumerate(rows, start=first)
-                if row[col - 1] is not None and str(row[col - 1]).strip()]
+        used = [
+            n
+            for n, row in enumerate(rows, start=first)
+            if row[col - 1] is not None and str(row[col - 1]).strip()
+        ]
         if used:
             from openpyxl.utils.cell import get_column_letter
 
@@ -205,10 +254,14 @@ def read_xlsx(peek: ExportPeek, names: list[str],
                 f"{peek.path}: the header cell {name!r} is merged over {where}, so column "
                 f"{letter} has no name of its own, but it holds values ({'row' if len(used) == 1 else 'rows'} "
                 f"{', '.join(map(str, used[:5]))}{' …' if len(used) > 5 else ''}): expected "
-                "one header cell per column", file=peek.path, row=peek.header_row,
-                column=name, expected="one header cell per column",
+                "one header cell per column",
+                file=peek.path,
+                row=peek.header_row,
+                column=name,
+                expected="one header cell per column",
                 hint=f"unmerge {where} and give column {letter} its own name (e.g. 'Currency' "
-                "next to 'Amount'), or delete the column")
+                "next to 'Amount'), or delete the column",
+            )
     for col, top, bottom in peek.merged_fill:
         if top - first < len(rows):
             value = rows[top - first][col - 1]
@@ -219,8 +272,9 @@ def read_xlsx(peek: ExportPeek, names: list[str],
     return frame
 
 
-def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits,
-                keep_to: int) -> list[tuple[Any, ...]]:
+def _sheet_rows(
+    peek: ExportPeek, sheet: Any, limits: ReadLimits, keep_to: int
+) -> list[tuple[Any, ...]]:
     """The rows below the header cut or padded to the header's width, without the blank
     rows after the last one holding values (or row ``keep_to``, if later); refused beyond
     the row and cell-size limits."""
@@ -230,8 +284,7 @@ def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits,
     rows: list[tuple[Any, ...]] = []
     pending = 0
     first = peek.header_row + 1
-    for number, row in enumerate(sheet.iter_rows(min_row=first, values_only=True),
-                                 start=first):
+    for number, row in enumerate(sheet.iter_rows(min_row=first, values_only=True), start=first):
         cells = tuple(row[:width]) + (None,) * (width - len(row))
         if cells == blank:
             pending += 1
@@ -240,11 +293,14 @@ def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits,
             raise InputError(
                 f"{peek.path}: the sheet holds more than {limits.max_rows} rows (row {number} "
                 f"holds values), beyond the limit max_rows = {limits.max_rows}: expected at "
-                f"most {limits.max_rows} rows", file=peek.path, row=number,
+                f"most {limits.max_rows} rows",
+                file=peek.path,
+                row=number,
                 expected=f"at most {limits.max_rows} rows (max_rows)",
                 hint="if the file is a real export, raise the limit in the configuration "
                 f"file's limits: section (e.g. max_rows: {limits.max_rows * 2}); otherwise "
-                "export fewer rows (a shorter date range, one team per file)")
+                "export fewer rows (a shorter date range, one team per file)",
+            )
         for col, value in enumerate(cells):
             if isinstance(value, str) and len(value) > quarter:
                 size = len(value.encode("utf-8"))
@@ -257,8 +313,9 @@ def _sheet_rows(peek: ExportPeek, sheet: Any, limits: ReadLimits,
     return rows
 
 
-def _cell_too_large(peek: ExportPeek, limits: ReadLimits, row: int, col: int,
-                    size: int) -> InputError:
+def _cell_too_large(
+    peek: ExportPeek, limits: ReadLimits, row: int, col: int, size: int
+) -> InputError:
     from openpyxl.utils.cell import get_column_letter
 
     column = peek.header[col] or get_column_letter(col + 1)
@@ -267,29 +324,41 @@ def _cell_too_large(peek: ExportPeek, limits: ReadLimits, row: int, col: int,
         f"{peek.path}, row {row}, column {column!r}: the cell {get_column_letter(col + 1)}{row} "
         f"holds {format_size(size)} of text, beyond the limit max_cell_bytes = {limit} "
         f"({format_size(limit)}): expected at most {format_size(limit)} per cell",
-        file=peek.path, row=row, column=column,
+        file=peek.path,
+        row=row,
+        column=column,
         expected=f"at most {limit} bytes per cell (max_cell_bytes)",
         hint="if the cell is real (a long note), raise the limit in the configuration file's "
         f"limits: section (e.g. max_cell_bytes: {size + 1}); otherwise shorten the cell or "
-        "leave the column out of the export")
+        "leave the column out of the export",
+    )
 
 
 def _unsaved_formulas(peek: ExportPeek, names: list[str]) -> tuple[Problem, ...]:
     """One problem per formula cell below the header that has no saved value."""
     scan = scan_sheet(peek.path, peek.sheet)
-    hint = ("open and save the file in Excel or LibreOffice so formulas are computed, or "
-            "paste values")
+    hint = (
+        "open and save the file in Excel or LibreOffice so formulas are computed, or paste values"
+    )
     if scan.unsaved_count > len(scan.unsaved_formulas):
         cells = ", ".join(ref for _, _, ref in scan.unsaved_formulas[:5])
         raise InputError(
             f"{peek.path}: {scan.unsaved_count} formula cells have no saved value ({cells} "
             "…): the program that wrote the workbook did not compute them: expected values",
-            file=peek.path, expected="a value (the formula's result saved in the file)",
-            hint=hint)
+            file=peek.path,
+            expected="a value (the formula's result saved in the file)",
+            hint=hint,
+        )
     width = len(names)
     return tuple(
-        Problem(str(peek.path), row, names[col - 1],
-                "a value (the formula's result saved in the file)",
-                f"a formula in {ref} without a saved value", hint)
+        Problem(
+            str(peek.path),
+            row,
+            names[col - 1],
+            "a value (the formula's result saved in the file)",
+            f"a formula in {ref} without a saved value",
+            hint,
+        )
         for row, col, ref in scan.unsaved_formulas
-        if row > peek.header_row and col <= width)
+        if row > peek.header_row and col <= width
+    )
