@@ -27,7 +27,8 @@ import pandas as pd
 from pipereview.core._weeks import Week
 from pipereview.history._matching import MatchSettings, match_deals
 
-__all__ = ["Chain", "chain_deals"]
+#: nothing of the package's own: ``chain_deals`` and ``Chain`` serve ``_trail``
+__all__: list[str] = []
 
 # what matching reads (see pipereview.history._matching), and the week
 _MATCH_COLUMNS = (

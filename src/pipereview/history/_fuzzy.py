@@ -30,13 +30,9 @@ from rapidfuzz.process import cpdist
 from pipereview.core._errors import InputError
 from pipereview.core._text import normalize_label
 
-__all__ = [
-    "MatchSettings",
-    "accepted_pairs",
-    "fuzzy_candidates",
-    "normalize_account",
-    "pair_scores",
-]
+#: the package's names (``fuzzy_candidates``, ``pair_scores`` and ``accepted_pairs`` are
+#: matching's, which ``_matching`` uses)
+__all__ = ["MatchSettings", "normalize_account"]
 
 _CJK_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "集团公司", "集团", "公司")
 _LATIN_SUFFIXES = frozenset(

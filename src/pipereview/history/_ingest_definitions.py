@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from pipereview.history._store import SnapshotStore
     from pipereview.ingest._export import IngestResult
 
-__all__ = ["ingest_definitions"]
+#: nothing of the package's own: ``ingest_definitions`` serves ``_intake``
+__all__: list[str] = []
 
 
 def ingest_definitions(
