@@ -14,7 +14,7 @@ help:
 	@echo "make demo    create $(VENV), install pipereview, run the weekly job on data/samples/"
 	@echo "make test    install what the tests need and run the whole suite"
 	@echo "make test-fast  the suite without slow tests (kernels, batches, browser, notebooks)"
-	@echo "make lint    ruff and mypy (strict on src/)"
+	@echo "make lint    ruff (checks and format) and mypy (strict on src/)"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make samples regenerate data/samples/ from the default seed"
 
@@ -40,6 +40,7 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -25,5 +25,7 @@ def describe_machine() -> str:
         memory = f", {pages / 2**30:.0f} GiB"
     except (ValueError, OSError, AttributeError):
         pass
-    return (f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}, pandas {pd.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}, pandas {pd.__version__}"
+    )

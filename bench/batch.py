@@ -32,8 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def cell_seconds(executed: Path) -> float:
     """Sum of the cells' execution times recorded by papermill."""
     nb = json.loads(executed.read_text(encoding="utf-8"))
-    return sum(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
-               for c in nb["cells"])
+    return sum(
+        float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0.0)
+        for c in nb["cells"]
+    )
 
 
 def main() -> None:
@@ -60,8 +62,14 @@ def main() -> None:
         print(f"batch: {len(teams)} teams of {week}, notebook {args.notebook.name}")
 
         start = time.perf_counter()
-        result = run_batch(week, store=store, out_dir=work / "reports", workers=args.workers,
-                           notebook=args.notebook, targets=targets)
+        result = run_batch(
+            week,
+            store=store,
+            out_dir=work / "reports",
+            workers=args.workers,
+            notebook=args.notebook,
+            targets=targets,
+        )
         batch = time.perf_counter() - start
         assert result.ok, [t.error for t in result.teams]
 
@@ -70,11 +78,42 @@ def main() -> None:
             out = work / "loop" / f"{team}.ipynb"
             out.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run(
-                [sys.executable, "-m", "papermill", str(args.notebook), str(out),
-                 "-r", "team", team, "-r", "week", week, "-r", "lang", "en",
-                 "-r", "store", str(store), "-r", "exports", "", "-r", "history_path", "",
-                 "-r", "targets", str(targets), "-r", "out_dir", "", "--no-progress-bar"],
-                check=True, capture_output=True, cwd=args.notebook.parent)
+                [
+                    sys.executable,
+                    "-m",
+                    "papermill",
+                    str(args.notebook),
+                    str(out),
+                    "-r",
+                    "team",
+                    team,
+                    "-r",
+                    "week",
+                    week,
+                    "-r",
+                    "lang",
+                    "en",
+                    "-r",
+                    "store",
+                    str(store),
+                    "-r",
+                    "exports",
+                    "",
+                    "-r",
+                    "history_path",
+                    "",
+                    "-r",
+                    "targets",
+                    str(targets),
+                    "-r",
+                    "out_dir",
+                    "",
+                    "--no-progress-bar",
+                ],
+                check=True,
+                capture_output=True,
+                cwd=args.notebook.parent,
+            )
         loop = time.perf_counter() - start
 
         print(f"run_batch         {batch:7.1f} s  ({args.workers} workers)")
@@ -82,9 +121,11 @@ def main() -> None:
         print(f"speed-up          {loop / batch:7.2f}x (goal >= 1.8x)")
         for run in result.teams:
             compute = cell_seconds(result.folder / run.outputs["notebook"])
-            print(f"  {run.team:8s} {run.duration_s:6.1f} s in the batch, cells "
-                  f"{compute:5.1f} s, overhead {run.duration_s - compute:4.1f} s "
-                  "(goal <= 1.5 s)")
+            print(
+                f"  {run.team:8s} {run.duration_s:6.1f} s in the batch, cells "
+                f"{compute:5.1f} s, overhead {run.duration_s - compute:4.1f} s "
+                "(goal <= 1.5 s)"
+            )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 LABELS = {
@@ -51,20 +56,45 @@ def _empty_notebook(folder: Path) -> Any:
     from pipereview.serve import ServeState
 
     notebook = folder / "empty.ipynb"
-    notebook.write_text(json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "c", "metadata": {},
-                   "outputs": [], "source": "print('ready')"}],
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                    "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
-    return ServeState(notebook=notebook, config=folder / "none.json", history=folder,
-                      teams=())
+    notebook.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "execution_count": None,
+                        "id": "c",
+                        "metadata": {},
+                        "outputs": [],
+                        "source": "print('ready')",
+                    }
+                ],
+                "metadata": {
+                    "kernelspec": {
+                        "display_name": "Python 3",
+                        "language": "python",
+                        "name": "python3",
+                    }
+                },
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        ),
+        encoding="utf-8",
+    )
+    return ServeState(notebook=notebook, config=folder / "none.json", history=folder, teams=())
 
 
 def _page(browser: Any) -> Any:
     page = browser.new_page(viewport={"width": 1300, "height": 1000})
-    page.route("**/*", lambda route: route.continue_()
-               if route.request.url.startswith(("http://127.0.0.1", "data:")) else route.abort())
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("http://127.0.0.1", "data:"))
+            else route.abort()
+        ),
+    )
     return page
 
 
@@ -86,8 +116,9 @@ def _change(page: Any, act: Any, prefix: str) -> float:
     time.sleep(THINK)
     start = time.perf_counter()
     act()
-    page.wait_for_selector(f"span.pr-state[data-stamp^='{prefix}']", state="attached",
-                           timeout=60_000)
+    page.wait_for_selector(
+        f"span.pr-state[data-stamp^='{prefix}']", state="attached", timeout=60_000
+    )
     return time.perf_counter() - start
 
 
@@ -140,16 +171,20 @@ def main() -> None:
             with background_server(bare, preheat=False) as url:
                 for _ in range(args.repeat):
                     cold.append(_first_render(browser, url, ".pr-tab-overview svg"))
-            print(f"dashboard, cold kernel          first chart  {_fmt(cold)}   "
-                  f"{statistics.median(cold) / statistics.median(floor):.1f}x the empty notebook")
+            print(
+                f"dashboard, cold kernel          first chart  {_fmt(cold)}   "
+                f"{statistics.median(cold) / statistics.median(floor):.1f}x the empty notebook"
+            )
             warm = []
             with background_server(state, preheat=True) as url:
                 for _ in range(args.repeat):
                     time.sleep(args.settle)
                     warm.append(_first_render(browser, url, ".pr-tab-overview svg"))
-                print(f"dashboard, pipereview serve     first chart  {_fmt(warm)}   "
-                      f"{statistics.median(warm) / statistics.median(floor):.2f}x the empty "
-                      "notebook (goal <= 3 s)")
+                print(
+                    f"dashboard, pipereview serve     first chart  {_fmt(warm)}   "
+                    f"{statistics.median(warm) / statistics.median(floor):.2f}x the empty "
+                    "notebook (goal <= 3 s)"
+                )
                 time.sleep(args.settle)
                 page = _page(browser)
                 page.goto(url, wait_until="commit")
@@ -159,32 +194,46 @@ def main() -> None:
                 changes: dict[str, list[float]] = {k: [] for k in LABELS}
 
                 def pick(selector: str, value: str, prefix: str, key: str) -> None:
-                    changes[key].append(_change(
-                        page, lambda: page.select_option(selector, value), prefix))
+                    changes[key].append(
+                        _change(page, lambda: page.select_option(selector, value), prefix)
+                    )
 
-                for rep in board.reps[:args.repeat]:
+                for rep in board.reps[: args.repeat]:
                     pick(".pr-rep select", rep, f"{team}|{weeks[0]}|{rep}|en|overview|", "rep")
                 page.select_option(".pr-rep select", label="All reps")
-                page.wait_for_selector(f"span.pr-state[data-stamp^='{team}|{weeks[0]}||en|']",
-                                       state="attached")
-                for week in weeks[1:1 + args.repeat]:
+                page.wait_for_selector(
+                    f"span.pr-state[data-stamp^='{team}|{weeks[0]}||en|']", state="attached"
+                )
+                for week in weeks[1 : 1 + args.repeat]:
                     pick(".pr-week select", week, f"{team}|{week}||en|overview|", "week_ahead")
                 other = team
-                for other in [t for t in board.teams if t != team][:args.repeat]:
+                for other in [t for t in board.teams if t != team][: args.repeat]:
                     board.select(team=other)
                     pick(".pr-team select", other, f"{other}|{board.week}||en|overview|", "team")
-                for week in board.weeks[1:1 + args.repeat]:
+                for week in board.weeks[1 : 1 + args.repeat]:
                     pick(".pr-week select", week, f"{other}|{week}||en|overview|", "week_cold")
                 here = f"{other}|{week}|"
-                for title, tab in (("Funnel", "funnel"), ("Deals at risk", "risks"),
-                                   ("Coaching", "coaching")):
-                    changes["tab"].append(_change(
-                        page, lambda t=title: page.locator(".pr-tabs .lm-TabBar-tab",
-                                                           has_text=t).click(),
-                        f"{here}|en|{tab}|"))
-                changes["language"].append(_change(
-                    page, lambda: page.locator(".pr-lang button", has_text="中文").click(),
-                    f"{here}|zh|coaching|"))
+                for title, tab in (
+                    ("Funnel", "funnel"),
+                    ("Deals at risk", "risks"),
+                    ("Coaching", "coaching"),
+                ):
+                    changes["tab"].append(
+                        _change(
+                            page,
+                            lambda t=title: page.locator(
+                                ".pr-tabs .lm-TabBar-tab", has_text=t
+                            ).click(),
+                            f"{here}|en|{tab}|",
+                        )
+                    )
+                changes["language"].append(
+                    _change(
+                        page,
+                        lambda: page.locator(".pr-lang button", has_text="中文").click(),
+                        f"{here}|zh|coaching|",
+                    )
+                )
                 page.close()
             browser.close()
         for key, values in changes.items():

@@ -49,12 +49,17 @@ from pipereview.diagnostics._shape import funnel_shape
 from pipereview.diagnostics._trends import rep_comparison, weekly_metrics
 from pipereview.history._prepared import PreparedHistory, prepare_history
 
-_TEAMS = (("North", "industrial_b2b"), ("West", "generic_4"), ("East", "industrial_b2b"),
-          ("South", "generic_4"))
+_TEAMS = (
+    ("North", "industrial_b2b"),
+    ("West", "generic_4"),
+    ("East", "industrial_b2b"),
+    ("South", "generic_4"),
+)
 
 
-def synthetic_history(weeks: int, deals: int, *, last: Week | None = None, seed: int = 7
-                      ) -> pd.DataFrame:
+def synthetic_history(
+    weeks: int, deals: int, *, last: Week | None = None, seed: int = 7
+) -> pd.DataFrame:
     """``weeks`` stacked snapshots ending at ``last`` (2026-W47), ``deals`` rows each."""
     last = last or Week(2026, 47)
     rng = np.random.default_rng(seed)
@@ -63,7 +68,9 @@ def synthetic_history(weeks: int, deals: int, *, last: Week | None = None, seed:
     team = rng.integers(0, len(_TEAMS), deals)
     model = np.array([_TEAMS[t][1] for t in team], dtype=object)
     last_open = np.array([n_open[m] - 1 for m in model])
-    stage = (rng.random(deals) * (last_open + 1)).astype(int)  # index into open stages; -1 won, -2 lost
+    stage = (rng.random(deals) * (last_open + 1)).astype(
+        int
+    )  # index into open stages; -1 won, -2 lost
     closed_weeks = np.zeros(deals, dtype=int)
     first = last - (weeks - 1)
     monday = pd.Timestamp(first.monday)
@@ -86,8 +93,11 @@ def synthetic_history(weeks: int, deals: int, *, last: Week | None = None, seed:
             roll = rng.random(deals)
             advance = is_open & (roll < 0.12)
             at_end = stage == last_open
-            stage = np.where(advance & at_end, np.where(rng.random(deals) < 0.45, -1, -2),
-                             np.where(advance, stage + 1, stage))
+            stage = np.where(
+                advance & at_end,
+                np.where(rng.random(deals) < 0.45, -1, -2),
+                np.where(advance, stage + 1, stage),
+            )
             stage = np.where(is_open & (roll > 0.985), -2, stage)
             push = (stage >= 0) & (rng.random(deals) < 0.08)
             close = close.where(~push, close + pd.Timedelta(days=30))
@@ -107,23 +117,47 @@ def synthetic_history(weeks: int, deals: int, *, last: Week | None = None, seed:
         for name in models:  # loops over the two models
             of = model == name
             keys = np.array(stage_keys[name], dtype=object)
-            names[of] = np.where(stage[of] >= 0, keys[np.maximum(stage[of], 0)],
-                                 np.where(stage[of] == -1, won_key[name], lost_key[name]))
-        frames.append(pd.DataFrame({
-            "snapshot_week": str(week),
-            "team": np.array([t for t, _ in _TEAMS], dtype=object)[team],
-            "deal_id": pd.Series(ids).map("D{:07d}".format).to_numpy(),
-            "deal_name": pd.Series(ids).map("Deal {}".format).to_numpy(),
-            "account": pd.Series(ids % 5000).map("Account {}".format).to_numpy(),
-            "owner": pd.Series(team * 10 + owner).map("Rep {:02d}".format).to_numpy(),
-            "stage": names, "stage_model": model, "amount": amount.copy(),
-            "currency": "EUR", "close_date": close.to_numpy(), "created_date": created.to_numpy(),
-            "probability": np.nan, "forecast_category": "pipeline",
-            "last_activity_date": activity.to_numpy(), "next_step": "",
-        }))
+            names[of] = np.where(
+                stage[of] >= 0,
+                keys[np.maximum(stage[of], 0)],
+                np.where(stage[of] == -1, won_key[name], lost_key[name]),
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "snapshot_week": str(week),
+                    "team": np.array([t for t, _ in _TEAMS], dtype=object)[team],
+                    "deal_id": pd.Series(ids).map("D{:07d}".format).to_numpy(),
+                    "deal_name": pd.Series(ids).map("Deal {}".format).to_numpy(),
+                    "account": pd.Series(ids % 5000).map("Account {}".format).to_numpy(),
+                    "owner": pd.Series(team * 10 + owner).map("Rep {:02d}".format).to_numpy(),
+                    "stage": names,
+                    "stage_model": model,
+                    "amount": amount.copy(),
+                    "currency": "EUR",
+                    "close_date": close.to_numpy(),
+                    "created_date": created.to_numpy(),
+                    "probability": np.nan,
+                    "forecast_category": "pipeline",
+                    "last_activity_date": activity.to_numpy(),
+                    "next_step": "",
+                }
+            )
+        )
     history = pd.concat(frames, ignore_index=True)
-    for column in ("snapshot_week", "team", "deal_id", "deal_name", "account", "owner",
-                   "stage", "stage_model", "currency", "forecast_category", "next_step"):
+    for column in (
+        "snapshot_week",
+        "team",
+        "deal_id",
+        "deal_name",
+        "account",
+        "owner",
+        "stage",
+        "stage_model",
+        "currency",
+        "forecast_category",
+        "next_step",
+    ):
         history[column] = history[column].astype("str")
     return history
 
@@ -136,21 +170,28 @@ def bare_stage_table(history: pd.DataFrame, as_of: Week) -> pd.DataFrame:
         for stage in load_stage_model(name).stages:
             probability[(name, stage.key)] = stage.probability
         open_stages |= {(name, s.key) for s in load_stage_model(name).open_stages}
-    frame = history[["deal_id", "snapshot_week", "team", "stage_model", "stage", "amount",
-                     "probability"]].sort_values(["deal_id", "snapshot_week"])
-    run = ((frame["deal_id"] != frame["deal_id"].shift())
-           | (frame["stage"] != frame["stage"].shift())).cumsum()
+    frame = history[
+        ["deal_id", "snapshot_week", "team", "stage_model", "stage", "amount", "probability"]
+    ].sort_values(["deal_id", "snapshot_week"])
+    run = (
+        (frame["deal_id"] != frame["deal_id"].shift()) | (frame["stage"] != frame["stage"].shift())
+    ).cumsum()
     start = pd.to_datetime(frame["snapshot_week"] + "-1", format="%G-W%V-%u")
     frame["age"] = (pd.Timestamp(as_of.monday) - start.groupby(run).transform("min")).dt.days
-    now = frame[(frame["snapshot_week"] == str(as_of))
-                & pd.MultiIndex.from_frame(frame[["stage_model", "stage"]]).isin(open_stages)]
-    fallback = pd.Series(list(zip(now["stage_model"], now["stage"], strict=True)),
-                         index=now.index).map(probability)
+    now = frame[
+        (frame["snapshot_week"] == str(as_of))
+        & pd.MultiIndex.from_frame(frame[["stage_model", "stage"]]).isin(open_stages)
+    ]
+    fallback = pd.Series(
+        list(zip(now["stage_model"], now["stage"], strict=True)), index=now.index
+    ).map(probability)
     now = now.assign(weighted=now["amount"] * now["probability"].fillna(fallback))
-    table = now.groupby(["team", "stage"]).agg(count=("amount", "size"),
-                                               amount=("amount", "sum"),
-                                               weighted=("weighted", "sum"),
-                                               median_age_days=("age", "median"))
+    table = now.groupby(["team", "stage"]).agg(
+        count=("amount", "size"),
+        amount=("amount", "sum"),
+        weighted=("weighted", "sum"),
+        median_age_days=("age", "median"),
+    )
     table["share"] = table["count"] / table.groupby("team")["count"].transform("sum")
     return table.reset_index()
 
@@ -180,9 +221,11 @@ def main() -> None:
     # the synthetic IDs never change, so the key is the ID
     history["deal_key"] = history["deal_id"]
     print(f"machine: {describe_machine()}")
-    print(f"history: {args.weeks} weeks x {args.deals:,} deals = {len(history):,} rows, "
-          f"{history['deal_id'].nunique():,} distinct deals "
-          f"(built in {time.perf_counter() - start:.1f} s)")
+    print(
+        f"history: {args.weeks} weeks x {args.deals:,} deals = {len(history):,} rows, "
+        f"{history['deal_id'].nunique():,} distinct deals "
+        f"(built in {time.perf_counter() - start:.1f} s)"
+    )
 
     def cold_stage_table() -> pd.DataFrame:
         clear_caches()  # nothing remembered from an earlier call
@@ -190,17 +233,22 @@ def main() -> None:
 
     ours, table = best_of(args.repeat, cold_stage_table)
     bare, expected = best_of(args.repeat, lambda: bare_stage_table(history, as_of))
-    check = table[table["count"] > 0].merge(expected, on=["team", "stage"],
-                                            suffixes=("", "_bare"))
+    check = table[table["count"] > 0].merge(expected, on=["team", "stage"], suffixes=("", "_bare"))
     same = len(check) == len(expected) and all(
-        np.allclose(check[c], check[f"{c}_bare"]) for c in
-        ("count", "amount", "weighted", "median_age_days", "share"))
-    print(f"stage_table     {ours:7.2f} s   bare groupby {bare:.2f} s   ratio "
-          f"{ours / bare:.2f}x (goal <= 1.5x)   same figures: {same}")
+        np.allclose(check[c], check[f"{c}_bare"])
+        for c in ("count", "amount", "weighted", "median_age_days", "share")
+    )
+    print(
+        f"stage_table     {ours:7.2f} s   bare groupby {bare:.2f} s   ratio "
+        f"{ours / bare:.2f}x (goal <= 1.5x)   same figures: {same}"
+    )
 
     quarter = "2026-Q4"
-    targets = history[["team"]].drop_duplicates().assign(
-        owner="", period=quarter, amount=5e7, currency="EUR")
+    targets = (
+        history[["team"]]
+        .drop_duplicates()
+        .assign(owner="", period=quarter, amount=5e7, currency="EUR")
+    )
     prepared: list[PreparedHistory] = []  # the pass's prepared history
 
     def prepare() -> None:

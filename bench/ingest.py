@@ -58,13 +58,16 @@ def main() -> None:
         path = args.export or Path(tmp) / "export.csv"
         start = time.perf_counter()
         if not path.exists():
-            generate_large_export(path, rows=args.rows, seed=2026,
-                                  column_map="salesforce_dataloader")
+            generate_large_export(
+                path, rows=args.rows, seed=2026, column_map="salesforce_dataloader"
+            )
         made = time.perf_counter() - start
         size = path.stat().st_size / 2**20
         print(f"machine: {describe_machine()}")
-        print(f"export: {args.rows:,} rows, {size:.0f} MiB, "
-              f"{len(pd.read_csv(path, nrows=1).columns)} columns (written in {made:.1f} s)")
+        print(
+            f"export: {args.rows:,} rows, {size:.0f} MiB, "
+            f"{len(pd.read_csv(path, nrows=1).columns)} columns (written in {made:.1f} s)"
+        )
         result = read_export(path, week="2026-W47")
         assert result.report.rows_kept == args.rows, result.report.summary()
         peek = peek_export(path)
@@ -75,12 +78,16 @@ def main() -> None:
         storing = best_of(args.repeat, lambda: store.add(result.snapshot, "2026-W47", replace=True))
         print(f"pandas.read_csv           {naive:7.2f} s")
         print(f"row-accounting scan       {scan:7.2f} s   ratio {scan / naive:.2f}x")
-        print(f"pipereview.read_export    {ours:7.2f} s   ratio {ours / naive:.2f}x "
-              f"(goal <= {GOAL:g}x, accounting included: "
-              f"{'met' if ours / naive <= GOAL else 'NOT met'})")
+        print(
+            f"pipereview.read_export    {ours:7.2f} s   ratio {ours / naive:.2f}x "
+            f"(goal <= {GOAL:g}x, accounting included: "
+            f"{'met' if ours / naive <= GOAL else 'NOT met'})"
+        )
         print(f"store.add (validate+write){storing:7.2f} s   ratio {storing / naive:.2f}x")
-        print(f"ingest end to end         {ours + storing:7.2f} s   ratio "
-              f"{(ours + storing) / naive:.2f}x")
+        print(
+            f"ingest end to end         {ours + storing:7.2f} s   ratio "
+            f"{(ours + storing) / naive:.2f}x"
+        )
 
 
 if __name__ == "__main__":

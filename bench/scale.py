@@ -101,8 +101,9 @@ class Meter:
                 proc.kill()
             except psutil.Error:
                 continue
-        print(f"{phase}: {gib:.1f} GiB is over --max-gib {self.max_gib}", file=sys.stderr,
-              flush=True)
+        print(
+            f"{phase}: {gib:.1f} GiB is over --max-gib {self.max_gib}", file=sys.stderr, flush=True
+        )
         os._exit(3)
 
     @contextmanager
@@ -122,8 +123,16 @@ class Meter:
         self._thread.join()
 
 
-def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_teams: int,
-          workers: int, max_gib: float) -> dict[str, Any]:
+def child(
+    stage: str,
+    work: Path,
+    teams: int,
+    deals: int,
+    weeks: int,
+    batch_teams: int,
+    workers: int,
+    max_gib: float,
+) -> dict[str, Any]:
     """Run one stage in this process; return its phases and facts."""
     import pandas as pd
 
@@ -137,8 +146,9 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
         from pipereview.sample import organisation_weeks
 
         rows = 0
-        weeks_made = organisation_weeks(teams=teams, deals=deals, weeks=weeks,
-                                        last_week=LAST_WEEK, seed=2026)
+        weeks_made = organisation_weeks(
+            teams=teams, deals=deals, weeks=weeks, last_week=LAST_WEEK, seed=2026
+        )
         while True:
             with meter.phase("generate"):
                 item = next(weeks_made, None)
@@ -190,8 +200,9 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
         if batch_teams:
             chosen = chosen[:batch_teams]
         with meter.phase("batch"):
-            result = run_batch(LAST_WEEK, store=store.root, out_dir=work / "reports",
-                               teams=chosen, workers=workers)
+            result = run_batch(
+                LAST_WEEK, store=store.root, out_dir=work / "reports", teams=chosen, workers=workers
+            )
         info["teams_run"] = len(chosen)
         info["failed"] = [f"{t.team}: {t.error}" for t in result.teams if t.status != "ok"]
         info["team_s"] = [t.duration_s for t in result.teams]
@@ -205,26 +216,59 @@ def child(stage: str, work: Path, teams: int, deals: int, weeks: int, batch_team
     return {"phases": meter.phases, "info": info}
 
 
-def run_stage(stage: str, work: Path, args: argparse.Namespace, teams: int, deals: int,
-              weeks: int, batch_teams: int, workers: int) -> dict[str, Any]:
+def run_stage(
+    stage: str,
+    work: Path,
+    args: argparse.Namespace,
+    teams: int,
+    deals: int,
+    weeks: int,
+    batch_teams: int,
+    workers: int,
+) -> dict[str, Any]:
     """One stage in a fresh process (its peak memory is its own)."""
-    command = [sys.executable, __file__, "--child", stage, "--work", str(work),
-               "--teams", str(teams), "--deals", str(deals), "--weeks", str(weeks),
-               "--batch-teams", str(batch_teams), "--workers", str(workers),
-               "--max-gib", str(args.max_gib)]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        stage,
+        "--work",
+        str(work),
+        "--teams",
+        str(teams),
+        "--deals",
+        str(deals),
+        "--weeks",
+        str(weeks),
+        "--batch-teams",
+        str(batch_teams),
+        "--workers",
+        str(workers),
+        "--max-gib",
+        str(args.max_gib),
+    ]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:  # reported, and the other stages still run
         lines = done.stderr.strip().splitlines() or ["no message"]
-        print(f"  stage {stage} STOPPED after {time.perf_counter() - start:.0f} s: {lines[-1]}",
-              flush=True)
+        print(
+            f"  stage {stage} STOPPED after {time.perf_counter() - start:.0f} s: {lines[-1]}",
+            flush=True,
+        )
         return {"phases": {}, "info": {}, "stopped": lines[-1]}
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
-def measure(name: str, teams: int, deals: int, weeks: int, batch_teams: int,
-            batch_workers: int, args: argparse.Namespace) -> dict[str, Any]:
+def measure(
+    name: str,
+    teams: int,
+    deals: int,
+    weeks: int,
+    batch_teams: int,
+    batch_workers: int,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
     """Every stage of one size; the figures as a dict (also printed)."""
     keep = args.keep / name if args.keep else None
     with tempfile.TemporaryDirectory() as tmp:
@@ -232,55 +276,85 @@ def measure(name: str, teams: int, deals: int, weeks: int, batch_teams: int,
         work.mkdir(parents=True, exist_ok=True)
         stages = {}
         for stage in ("store", "history", "notebook", "batch", "dashboard"):
-            stages[stage] = run_stage(stage, work, args, teams, deals, weeks, batch_teams,
-                                      batch_workers)
+            stages[stage] = run_stage(
+                stage, work, args, teams, deals, weeks, batch_teams, batch_workers
+            )
             print(f"  [{name}] {stage} done", flush=True)
     return report(name, teams, deals, weeks, stages, args.workers)
 
 
-def report(name: str, teams: int, deals: int, weeks: int, stages: dict[str, Any],
-           workers: int) -> dict[str, Any]:
+def report(
+    name: str, teams: int, deals: int, weeks: int, stages: dict[str, Any], workers: int
+) -> dict[str, Any]:
     phases = {k: v for s in stages.values() for k, v in s["phases"].items()}
     stopped = {k: s["stopped"] for k, s in stages.items() if "stopped" in s}
-    info = {k: v for s in stages.values() for k, v in s["info"].items()
-            if k != "baseline_gib"}
-    batch = stages["batch"]["info"] or {"teams_run": 0, "team_s": [math.nan], "failed": [],
-                                        "batch_workers": 0}
+    info = {k: v for s in stages.values() for k, v in s["info"].items() if k != "baseline_gib"}
+    batch = stages["batch"]["info"] or {
+        "teams_run": 0,
+        "team_s": [math.nan],
+        "failed": [],
+        "batch_workers": 0,
+    }
     run, team_s = batch["teams_run"], batch["team_s"]
     pre = phases["history read"]["s"] + phases["keying"]["s"] + phases["shared write"]["s"]
     per_team = sum(team_s) / len(team_s)
     # the batch's team part: teams run ``workers`` at a time (the sum of team times / workers)
     estimate = pre + per_team * teams / min(workers, teams)
-    print(f"\n{name}: {teams} teams x {deals:,} open deals x {weeks} weeks "
-          f"({info['rows']:,} stored rows, {info['distinct_deals']:,} distinct deals, "
-          f"{info['open_last']:,} open in {LAST_WEEK}; store {info['store_mib']:.0f} MiB, "
-          f"shared history {info['shared_mib']:.0f} MiB, {info['history_gib']:.2f} GiB in "
-          "memory)")
+    print(
+        f"\n{name}: {teams} teams x {deals:,} open deals x {weeks} weeks "
+        f"({info['rows']:,} stored rows, {info['distinct_deals']:,} distinct deals, "
+        f"{info['open_last']:,} open in {LAST_WEEK}; store {info['store_mib']:.0f} MiB, "
+        f"shared history {info['shared_mib']:.0f} MiB, {info['history_gib']:.2f} GiB in "
+        "memory)"
+    )
     print(f"  {'stage':34s} {'wall':>9s} {'peak RSS':>9s}")
-    for key in ("generate", "store write", "history read", "keying", "shared write",
-                "notebook read", "filtered read", "batch", "dashboard prep"):
+    for key in (
+        "generate",
+        "store write",
+        "history read",
+        "keying",
+        "shared write",
+        "notebook read",
+        "filtered read",
+        "batch",
+        "dashboard prep",
+    ):
         label = key
         if key == "batch":
-            label = (f"batch, {run} of {teams} teams" if run < teams else f"batch, {teams} teams")
+            label = f"batch, {run} of {teams} teams" if run < teams else f"batch, {teams} teams"
         if key in phases:
             print(f"  {label:34s} {phases[key]['s']:8.1f}s {phases[key]['peak_gib']:8.2f}G")
     for stage, why in stopped.items():
         print(f"  {stage:34s} STOPPED: {why}")
     read, filtered = phases["notebook read"]["s"], phases["filtered read"]["s"]
-    print(f"  a team notebook reads the whole shared history: {read:.2f} s vs "
-          f"{filtered:.2f} s for its rows only ({read / filtered:.1f}x; "
-          f"{info['team_rows']:,} of {info['rows']:,} rows)")
-    print(f"  per team in the batch: mean {per_team:.1f} s, max {max(team_s):.1f} s "
-          f"({batch['batch_workers']} worker(s) measured; {len(batch['failed'])} failed)")
+    print(
+        f"  a team notebook reads the whole shared history: {read:.2f} s vs "
+        f"{filtered:.2f} s for its rows only ({read / filtered:.1f}x; "
+        f"{info['team_rows']:,} of {info['rows']:,} rows)"
+    )
+    print(
+        f"  per team in the batch: mean {per_team:.1f} s, max {max(team_s):.1f} s "
+        f"({batch['batch_workers']} worker(s) measured; {len(batch['failed'])} failed)"
+    )
     if 0 < run < teams:
-        print(f"  batch of all {teams} teams EXTRAPOLATED: {pre:.0f} s before the teams + "
-              f"{teams} x {per_team:.1f} s / {workers} workers = {estimate:.0f} s "
-              f"({estimate / 60:.1f} min)")
+        print(
+            f"  batch of all {teams} teams EXTRAPOLATED: {pre:.0f} s before the teams + "
+            f"{teams} x {per_team:.1f} s / {workers} workers = {estimate:.0f} s "
+            f"({estimate / 60:.1f} min)"
+        )
     for failure in batch["failed"]:
         print(f"  FAILED {failure}")
-    return {"name": name, "teams": teams, "deals": deals, "weeks": weeks, "phases": phases,
-            "info": info, "per_team_s": per_team, "batch_estimate_s": estimate,
-            "teams_run": run}
+    return {
+        "name": name,
+        "teams": teams,
+        "deals": deals,
+        "weeks": weeks,
+        "phases": phases,
+        "info": info,
+        "per_team_s": per_team,
+        "batch_estimate_s": estimate,
+        "teams_run": run,
+    }
 
 
 def summary(results: list[dict[str, Any]], workers: int) -> None:
@@ -289,17 +363,24 @@ def summary(results: list[dict[str, Any]], workers: int) -> None:
     for r in results:
         rows = r["info"]["rows"] / 1e6
         p = r["phases"]
-        line = ", ".join(f"{k} {p[k]['s'] / rows:.1f} s" for k in
-                         ("generate", "store write", "history read", "keying"))
-        print(f"  {r['name']:6s} ({rows:.2f} M rows): {line}; per team "
-              f"{r['per_team_s']:.1f} s for {r['info']['rows'] / r['teams'] / 1e6:.2f} M rows "
-              f"of history")
+        line = ", ".join(
+            f"{k} {p[k]['s'] / rows:.1f} s"
+            for k in ("generate", "store write", "history read", "keying")
+        )
+        print(
+            f"  {r['name']:6s} ({rows:.2f} M rows): {line}; per team "
+            f"{r['per_team_s']:.1f} s for {r['info']['rows'] / r['teams'] / 1e6:.2f} M rows "
+            f"of history"
+        )
     if len(results) >= 2:
         a, b = results[0], results[-1]
         growth = math.log(b["per_team_s"] / a["per_team_s"]) / math.log(
-            (b["info"]["rows"] / b["teams"]) / (a["info"]["rows"] / a["teams"]))
-        print(f"  per-team notebook time grows as (team rows)^{growth:.2f} "
-              f"from {a['name']} to {b['name']}")
+            (b["info"]["rows"] / b["teams"]) / (a["info"]["rows"] / a["teams"])
+        )
+        print(
+            f"  per-team notebook time grows as (team rows)^{growth:.2f} "
+            f"from {a['name']} to {b['name']}"
+        )
     print(f"  local batch with {workers} workers ~ keying + teams x per-team time / workers")
 
 
@@ -310,19 +391,33 @@ def main() -> None:
     parser.add_argument("--deals", type=int)
     parser.add_argument("--weeks", type=int)
     parser.add_argument("--batch-teams", type=int, help="teams the batch runs (0: all)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="workers the local batch is extrapolated to")
-    parser.add_argument("--batch-workers", type=int,
-                        help="workers of the measured batch (default: 2, full size 1)")
-    parser.add_argument("--max-gib", type=float, default=14.0,
-                        help="stop a stage whose process tree passes this RSS")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="workers the local batch is extrapolated to"
+    )
+    parser.add_argument(
+        "--batch-workers", type=int, help="workers of the measured batch (default: 2, full size 1)"
+    )
+    parser.add_argument(
+        "--max-gib",
+        type=float,
+        default=14.0,
+        help="stop a stage whose process tree passes this RSS",
+    )
     parser.add_argument("--keep", type=Path, help="keep each size's store and outputs here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = child(args.child, args.work, args.teams, args.deals, args.weeks,
-                       args.batch_teams, args.workers, args.max_gib)
+        result = child(
+            args.child,
+            args.work,
+            args.teams,
+            args.deals,
+            args.weeks,
+            args.batch_teams,
+            args.workers,
+            args.max_gib,
+        )
         print(json.dumps(result))
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -69,8 +69,13 @@ def sanitize_outputs(nb: Any, patterns: list[tuple[str, str]]) -> None:
 def refresh(path: Path, patterns: list[tuple[str, str]]) -> None:
     """Execute the notebook at ``path`` in its folder and store its sanitized outputs."""
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     sanitize_outputs(nb, patterns)
     nbformat.write(nb, path)
 

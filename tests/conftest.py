@@ -21,16 +21,32 @@ DATA = Path(__file__).resolve().parent / "data"
 #: Test modules each of whose tests starts Jupyter kernels, a weekly batch, a browser or the
 #: docs' command runs: slow by nature, left out of ``make test-fast`` (``-m "not slow"``).
 #: A single slow test elsewhere carries ``@pytest.mark.slow`` itself.
-SLOW_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_browser",
-                          "test_docs", "test_new_notebook", "test_notebooks",
-                          "test_reports_browser"})
+SLOW_MODULES = frozenset(
+    {
+        "test_batch",
+        "test_batch_faults",
+        "test_dashboard_browser",
+        "test_docs",
+        "test_new_notebook",
+        "test_notebooks",
+        "test_reports_browser",
+    }
+)
 
 
 #: Test modules that time kernels, servers, a browser or cell limits: ``make test`` runs
 #: them on their own after the rest (which runs on two workers), so that a neighbour's load
 #: never decides a timeout.
-SERIAL_MODULES = frozenset({"test_batch", "test_batch_faults", "test_dashboard_browser",
-                            "test_dashboard_server", "test_notebooks", "test_reports_browser"})
+SERIAL_MODULES = frozenset(
+    {
+        "test_batch",
+        "test_batch_faults",
+        "test_dashboard_browser",
+        "test_dashboard_server",
+        "test_notebooks",
+        "test_reports_browser",
+    }
+)
 
 
 #: Property tests are not timed: an example that takes long on a loaded machine is still
@@ -128,16 +144,19 @@ def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str,
     entry_points)`` writes ``module.py`` holding ``source`` and its distribution's metadata
     declaring ``entry_points`` (entry_points.txt syntax) into a new folder, and returns the
     folder (put it on ``sys.path`` or ``PYTHONPATH``)."""
+
     def make(module: str, source: str, entry_points: str) -> Path:
         folder = tmp_path_factory.mktemp("plugin")
         (folder / f"{module}.py").write_text(source, encoding="utf-8")
         info = folder / f"{module}-1.0.dist-info"
         info.mkdir()
         name = module.replace("_", "-")
-        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n",
-                                       encoding="utf-8")
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n", encoding="utf-8"
+        )
         (info / "entry_points.txt").write_text(entry_points, encoding="utf-8")
         return folder
+
     return make
 
 
@@ -178,8 +197,13 @@ def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 #: How the browser tests start Debian's Chromium (headless, no background traffic).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -188,12 +212,13 @@ def browser() -> Iterator[Any]:
     its executable path; the test is skipped when it is not installed."""
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
-        pytest.skip("Debian's chromium is not installed "
-                    "(make test installs it: apt-get install -y chromium)")
+        pytest.skip(
+            "Debian's chromium is not installed "
+            "(make test installs it: apt-get install -y chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=path, headless=True,
-                                          args=CHROMIUM_ARGS)
+        chromium = driver.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

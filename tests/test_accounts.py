@@ -14,8 +14,16 @@ def won(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
 
 
 def test_abc_classes_by_hand() -> None:
-    frame = won([("N", "a", 50.0), ("N", "b", 30.0), ("N", "c", 10.0), ("N", "a", 2.0),
-                 ("N", "d", 5.0), ("N", "e", 3.0)])
+    frame = won(
+        [
+            ("N", "a", 50.0),
+            ("N", "b", 30.0),
+            ("N", "c", 10.0),
+            ("N", "a", 2.0),
+            ("N", "d", 5.0),
+            ("N", "e", 3.0),
+        ]
+    )
     out = abc_accounts(frame)
     # totals: a 52, b 30, c 10, d 5, e 3 = 100; revenue ranked above each:
     # a 0 (<80: A), b 52 (<80: A), c 82 (<95: B), d 92 (<95: B), e 97 (C)
@@ -36,11 +44,13 @@ def test_thresholds_are_configurable() -> None:
 
 
 def test_ties_break_by_account_name_and_teams_apart() -> None:
-    frame = won([("S", "zeta", 10.0), ("N", "beta", 10.0), ("N", "alpha", 10.0),
-                 ("N", "", 99.0)])
+    frame = won([("S", "zeta", 10.0), ("N", "beta", 10.0), ("N", "alpha", 10.0), ("N", "", 99.0)])
     out = abc_accounts(frame)
     assert out[["team", "account", "rank"]].values.tolist() == [
-        ["N", "alpha", 1], ["N", "beta", 2], ["S", "zeta", 1]]
+        ["N", "alpha", 1],
+        ["N", "beta", 2],
+        ["S", "zeta", 1],
+    ]
     # alpha: 0 before -> A; beta: 50% before -> A; the blank account is left out
     assert out["abc"].tolist() == ["A", "A", "A"]
     assert out["unassigned_deals"].tolist() == [1, 1, 0]
@@ -52,6 +62,9 @@ def test_summary_and_input_unchanged() -> None:
     summary = abc_summary(abc_accounts(frame))
     # a: A (80%); b: 80 before -> B, c: 90 before -> B; d: 96 before -> C
     assert summary[["abc", "accounts", "won_amount"]].values.tolist() == [
-        ["A", 1, 80.0], ["B", 2, 16.0], ["C", 1, 4.0]]
+        ["A", 1, 80.0],
+        ["B", 2, 16.0],
+        ["C", 1, 4.0],
+    ]
     assert summary["account_share"].tolist() == [0.25, 0.5, 0.25]
     pd.testing.assert_frame_equal(frame, before)

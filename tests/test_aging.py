@@ -23,15 +23,25 @@ MONDAY = pd.Timestamp("2026-11-16")  # Monday of 2026-W47
 AS_OF_DAY = pd.Timestamp("2026-11-22")  # Sunday of 2026-W47: what a W47 export stands for
 
 
-def _deal(deal: str, stages: list[str], *, first: int = 44, **values: object
-          ) -> list[dict[str, object]]:
+def _deal(
+    deal: str, stages: list[str], *, first: int = 44, **values: object
+) -> list[dict[str, object]]:
     rows = []
     for i, stage in enumerate(stages):
-        row = {"snapshot_week": f"2026-W{first + i}", "team": "T", "owner": "Ann",
-               "deal_id": deal, "deal_name": deal, "account": "Acme", "stage": stage,
-               "stage_model": "generic_4", "amount": 100.0, "currency": "EUR",
-               "close_date": pd.Timestamp("2026-12-31"),
-               "last_activity_date": MONDAY - pd.Timedelta(days=1)}
+        row = {
+            "snapshot_week": f"2026-W{first + i}",
+            "team": "T",
+            "owner": "Ann",
+            "deal_id": deal,
+            "deal_name": deal,
+            "account": "Acme",
+            "stage": stage,
+            "stage_model": "generic_4",
+            "amount": 100.0,
+            "currency": "EUR",
+            "close_date": pd.Timestamp("2026-12-31"),
+            "last_activity_date": MONDAY - pd.Timedelta(days=1),
+        }
         row.update({k: (v[i] if isinstance(v, list) else v) for k, v in values.items()})
         rows.append(row)
     return rows
@@ -41,19 +51,27 @@ def test_stage_durations_count_completed_stays_only() -> None:
     # A: needs_confirmed W45-W46, solution_quote from W47 -> one stay of 14 days
     # B: initial_contact already in W44 (first stored week) -> unknown start, left out
     # C: needs_confirmed from W46, still there -> running, left out
-    h = pd.DataFrame(_deal("A", ["initial_contact", "needs_confirmed", "needs_confirmed",
-                                 "solution_quote"])
-                     + _deal("B", ["initial_contact", "needs_confirmed"], first=44)
-                     + _deal("C", ["needs_confirmed", "needs_confirmed"], first=46))
+    h = pd.DataFrame(
+        _deal("A", ["initial_contact", "needs_confirmed", "needs_confirmed", "solution_quote"])
+        + _deal("B", ["initial_contact", "needs_confirmed"], first=44)
+        + _deal("C", ["needs_confirmed", "needs_confirmed"], first=46)
+    )
     d = stage_durations(h, as_of="2026-W47")
     assert d[["stage", "stays", "median_days", "p75_days"]].values.tolist() == [
-        ["needs_confirmed", 1, 14.0, 14.0]]
+        ["needs_confirmed", 1, 14.0, 14.0]
+    ]
 
 
 @pytest.mark.parametrize(("days_ago", "stalled"), [(31, True), (30, True), (29, False)])
 def test_stalled_at_the_threshold(days_ago: int, stalled: bool) -> None:
-    h = pd.DataFrame(_deal("A", ["initial_contact"], first=47,
-                           last_activity_date=AS_OF_DAY - pd.Timedelta(days=days_ago)))
+    h = pd.DataFrame(
+        _deal(
+            "A",
+            ["initial_contact"],
+            first=47,
+            last_activity_date=AS_OF_DAY - pd.Timedelta(days=days_ago),
+        )
+    )
     row = deal_risks(h, as_of="2026-W47").iloc[0]
     assert row["days_since_activity"] == days_ago and bool(row["stalled"]) is stalled
 
@@ -62,7 +80,8 @@ def test_unknown_activity_is_not_judged() -> None:
     h = pd.DataFrame(_deal("A", ["initial_contact"], first=47, last_activity_date=pd.NaT))
     assert deal_risks(h, as_of="2026-W47").loc[0, "stalled"] is pd.NA
     no_column = pd.DataFrame(_deal("A", ["initial_contact"], first=47)).drop(
-        columns="last_activity_date")
+        columns="last_activity_date"
+    )
     assert deal_risks(no_column, as_of="2026-W47").loc[0, "stalled"] is pd.NA
 
 
@@ -78,14 +97,14 @@ def test_pushes_counted_across_an_id_change_when_keyed() -> None:
     assert keyed["push_count"] == 2 and keyed["pushed_often"]
     # 21 days in initial_contact (typical 14) also makes it past_typical
     assert keyed["risks"] == ("past_typical", "pushed_often")
-    assert deal_risks(h.assign(deal_key="A"), as_of="2026-W47",
-                      settings=RiskSettings(push_limit=3)).iloc[0]["risks"] == ("past_typical",)
+    assert deal_risks(
+        h.assign(deal_key="A"), as_of="2026-W47", settings=RiskSettings(push_limit=3)
+    ).iloc[0]["risks"] == ("past_typical",)
 
 
 @pytest.mark.parametrize(("close", "past"), [("2026-11-15", True), ("2026-11-16", False)])
 def test_close_date_past_is_before_the_as_of_monday(close: str, past: bool) -> None:
-    h = pd.DataFrame(_deal("A", ["initial_contact"], first=47,
-                           close_date=pd.Timestamp(close)))
+    h = pd.DataFrame(_deal("A", ["initial_contact"], first=47, close_date=pd.Timestamp(close)))
     assert bool(deal_risks(h, as_of="2026-W47").loc[0, "close_date_past"]) is past
 
 
@@ -95,25 +114,37 @@ def test_past_typical_uses_the_team_p75_when_enough_stays_are_known() -> None:
     z = _deal("Z", ["initial_contact"] * 4)
     model = deal_risks(pd.DataFrame(z), as_of="2026-W47").iloc[0]
     assert (model["days_in_stage"], model["limit_days"], model["limit_source"]) == (
-        21.0, 14.0, "model")
+        21.0,
+        14.0,
+        "model",
+    )
     assert model["past_typical"]
     # 10 deals that spent 28 days there (entered W42, moved on in W46; the store starts
     # in W41, so their entry is known): team p75 = 28, Z's 21 days is within the normal
-    stays = [r for i in range(10) for r in _deal(
-        f"S{i}", ["initial_contact"] * 4 + ["needs_confirmed"] * 2, first=42)]
+    stays = [
+        r
+        for i in range(10)
+        for r in _deal(f"S{i}", ["initial_contact"] * 4 + ["needs_confirmed"] * 2, first=42)
+    ]
     h = pd.DataFrame(z + stays + _deal("early", ["won"], first=41))
     row = deal_risks(h, as_of="2026-W47").set_index("deal_id").loc["Z"]
     assert (row["team_p75_days"], row["limit_source"], row["past_typical"]) == (
-        28.0, "team_p75", False)
+        28.0,
+        "team_p75",
+        False,
+    )
     fewer = deal_risks(h, as_of="2026-W47", settings=RiskSettings(min_durations=11))
     assert fewer.set_index("deal_id").loc["Z", "limit_source"] == "model"
 
 
 def test_closed_deals_are_not_listed_and_order_is_stable() -> None:
-    h = pd.DataFrame(_deal("W", ["won"], first=47)
-                     + _deal("A", ["initial_contact"], first=47, amount=50.0)
-                     + _deal("B", ["initial_contact"], first=47, amount=500.0,
-                             close_date=pd.Timestamp("2026-11-01")))
+    h = pd.DataFrame(
+        _deal("W", ["won"], first=47)
+        + _deal("A", ["initial_contact"], first=47, amount=50.0)
+        + _deal(
+            "B", ["initial_contact"], first=47, amount=500.0, close_date=pd.Timestamp("2026-11-01")
+        )
+    )
     risks = deal_risks(h, as_of="2026-W47")
     assert risks["deal_id"].tolist() == ["B", "A"]  # B has a flag; closed W left out
     summary = risk_summary(risks, by="rep")

@@ -13,13 +13,23 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "pipereview"
 #: The stages of the flow, lowest first: a module imports (at import time) only modules of
 #: its own package or of a lower one. The top-level modules (``cli``, ``serve``) stand
 #: above all of them; the ``config`` package just above the diagnostics whose settings it holds.
-LAYERS = {"core": 0, "ingest": 1, "history": 2, "diagnostics": 3, "config": 4, "week": 5,
-          "charts": 6, "coaching": 6, "sample": 6, "delivery": 7, "dashboard": 8}
+LAYERS = {
+    "core": 0,
+    "ingest": 1,
+    "history": 2,
+    "diagnostics": 3,
+    "config": 4,
+    "week": 5,
+    "charts": 6,
+    "coaching": 6,
+    "sample": 6,
+    "delivery": 7,
+    "dashboard": 8,
+}
 
 
 def _name(path: Path) -> str:
-    return ".".join(path.relative_to(SRC.parent).with_suffix("").parts).removesuffix(
-        ".__init__")
+    return ".".join(path.relative_to(SRC.parent).with_suffix("").parts).removesuffix(".__init__")
 
 
 MODULES = {_name(p): p for p in sorted(SRC.rglob("*.py"))}
@@ -28,6 +38,7 @@ MODULES = {_name(p): p for p in sorted(SRC.rglob("*.py"))}
 def _imports(tree: ast.AST, *, top_only: bool) -> Iterator[tuple[str, str]]:
     """(module, name) for every import of pipereview in ``tree`` outside ``if
     TYPE_CHECKING:`` blocks; with ``top_only`` only those run at import time."""
+
     def walk(nodes: list[ast.AST]) -> Iterator[tuple[str, str]]:
         for node in nodes:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pipereview"):
@@ -39,6 +50,7 @@ def _imports(tree: ast.AST, *, top_only: bool) -> Iterator[tuple[str, str]]:
             elif not top_only or isinstance(node, ast.If | ast.Try | ast.With):
                 for field in ("body", "orelse", "finalbody", "handlers"):
                     yield from walk(list(getattr(node, field, [])))
+
     return walk(list(ast.iter_child_nodes(tree)))
 
 
@@ -131,8 +143,11 @@ def test_each_package_imports_only_packages_below_it_at_import_time() -> None:
 
 
 def test_the_top_level_is_short() -> None:
-    top = sorted(p.name for p in SRC.iterdir()
-                 if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists()))
+    top = sorted(
+        p.name
+        for p in SRC.iterdir()
+        if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())
+    )
     assert len(top) <= 15 + 9, top  # ≤ 15 modules, and the packages of the flow
     assert len([n for n in top if n.endswith(".py")]) <= 15
 

@@ -36,8 +36,9 @@ GOOD = Path(__file__).parent / "data" / "headers" / "odoo.csv"
 WEEK = "2026-W47"
 # cases.yaml, then one cases-<topic>.yaml per class of input added since, in name order
 CASE_FILES = sorted(BAD.glob("cases*.yaml"))
-CASES: list[dict[str, Any]] = [case for path in CASE_FILES
-                               for case in yaml.safe_load(path.read_text(encoding="utf-8"))]
+CASES: list[dict[str, Any]] = [
+    case for path in CASE_FILES for case in yaml.safe_load(path.read_text(encoding="utf-8"))
+]
 SKIP_REASONS = ("blank row", "footer", "total row", "above the header")
 HELPERS = {"make_fixtures.py", *(p.name for p in CASE_FILES)}  # not exports
 TINY = Path(__file__).parent / "data" / "notebooks" / "tiny_team.ipynb"
@@ -94,16 +95,18 @@ def test_bad_input(case: dict[str, Any], store: Path) -> None:
     before = _snapshot_bytes(store)
     needs = f" (waits for: {case['needs']})" if case.get("needs") else ""
 
-    result = _run(["ingest", str(path), "--week", WEEK, "--store", str(store), "--replace",
-                   *_args(case)])
+    result = _run(
+        ["ingest", str(path), "--week", WEEK, "--store", str(store), "--replace", *_args(case)]
+    )
 
     output = _fold(result.output)
     assert "Traceback" not in result.output
     assert result.exit_code == case["exit"], f"{result.output}{needs}"
     for expected in case["message"]:
         options = expected if isinstance(expected, list) else [expected]
-        assert any(_fold(str(o)) in output for o in options), \
+        assert any(_fold(str(o)) in output for o in options), (
             f"{options!r} not in the output:\n{result.output}{needs}"
+        )
     if case["exit"]:
         # the error goes to stderr, and names the file
         assert case["file"] in _fold(result.stderr)
@@ -112,8 +115,9 @@ def test_bad_input(case: dict[str, Any], store: Path) -> None:
         assert len(SnapshotStore(store).read(WEEK)) == case["stored_rows"]
     for key, pattern in (("rejected", r"{n} (row\(s\) )?rejected"), ("skipped", r"{n} skipped")):
         if case.get(key):
-            assert re.search(pattern.format(n=case[key]), output), \
+            assert re.search(pattern.format(n=case[key]), output), (
                 f"the output does not count {case[key]} {key} row(s):\n{result.output}{needs}"
+            )
     _check_quarantine(case, store, needs)
 
 
@@ -140,13 +144,25 @@ def _check_quarantine(case: dict[str, Any], store: Path, needs: str) -> None:
 
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "PYTHONPATH": str(root / "src") + os.pathsep
-           + os.environ.get("PYTHONPATH", "")}
-    args = [sys.executable, "-m", "pipereview", "ingest", str(BAD / "empty_0_bytes.csv"),
-            "--week", WEEK, "--store", str(tmp_path / "store")]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
+    args = [
+        sys.executable,
+        "-m",
+        "pipereview",
+        "ingest",
+        str(BAD / "empty_0_bytes.csv"),
+        "--week",
+        WEEK,
+        "--store",
+        str(tmp_path / "store"),
+    ]
     plain = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
-    debug = subprocess.run([*args[:3], "--debug", *args[3:]], capture_output=True, text=True,
-                           env=env, timeout=60)
+    debug = subprocess.run(
+        [*args[:3], "--debug", *args[3:]], capture_output=True, text=True, env=env, timeout=60
+    )
     assert plain.returncode == 1
     assert "Traceback" not in plain.stderr
     assert "empty_0_bytes.csv is empty (0 bytes)" in plain.stderr
@@ -160,8 +176,17 @@ def test_refused_file_leaves_weeks_unchanged(store: Path) -> None:
     assert listing.exit_code == 0
     assert WEEK in listing.output
     for week in (WEEK, "2026-W48"):  # the stored week (replace) and a new one
-        result = _run(["ingest", str(BAD / "many_problems.csv"), "--week", week,
-                       "--store", str(store), "--replace"])
+        result = _run(
+            [
+                "ingest",
+                str(BAD / "many_problems.csv"),
+                "--week",
+                week,
+                "--store",
+                str(store),
+                "--replace",
+            ]
+        )
         assert result.exit_code == 1
     after = _run(["weeks", "--store", str(store)])
     assert after.output == listing.output
@@ -182,18 +207,31 @@ def test_reader_can_keep_rows_wider_than_the_header() -> None:
     assert read_rows(peek_export(GOOD), long_rows="keep").attrs.get("long_rows") is None
 
 
-@pytest.mark.parametrize(("file", "header_row", "titles"), [
-    ("title_rows_above_header.xlsx", 4, [(1, "Opportunities by Stage - West & East"),
-                                         (2, "As of 11/23/2026"), (3, "")]),
-    ("title_rows_gb18030.csv", 3, [(1, "商机列表（华东/华南）"), (2, "导出时间：2026-11-23 09:14")]),
-])
-def test_reader_reports_the_rows_above_the_header(file: str, header_row: int,
-                                                   titles: list[tuple[int, str]]) -> None:
+@pytest.mark.parametrize(
+    ("file", "header_row", "titles"),
+    [
+        (
+            "title_rows_above_header.xlsx",
+            4,
+            [(1, "Opportunities by Stage - West & East"), (2, "As of 11/23/2026"), (3, "")],
+        ),
+        (
+            "title_rows_gb18030.csv",
+            3,
+            [(1, "商机列表（华东/华南）"), (2, "导出时间：2026-11-23 09:14")],
+        ),
+    ],
+)
+def test_reader_reports_the_rows_above_the_header(
+    file: str, header_row: int, titles: list[tuple[int, str]]
+) -> None:
     from pipereview.ingest._readers import peek_export
 
-    known = {cell.strip().casefold() for fixture in GOOD.parent.glob("*.csv")
-             for cell in fixture.read_text(encoding="utf-8").splitlines()[0].replace('"', "")
-             .split(",")}
+    known = {
+        cell.strip().casefold()
+        for fixture in GOOD.parent.glob("*.csv")
+        for cell in fixture.read_text(encoding="utf-8").splitlines()[0].replace('"', "").split(",")
+    }
     peek = peek_export(BAD / file, known_headers=known)
     assert peek.header_row == header_row
     got = [(n, cells[0] if cells else "") for n, cells in peek.title_rows]
@@ -204,8 +242,13 @@ def test_reader_reports_the_rows_above_the_header(file: str, header_row: int,
 
 # --- row accounting: no row disappears without being counted and quarantined -------------
 
-_OPTIONS = {"--encoding": "encoding", "--crm": "column_map", "--map": "column_map",
-            "--model": "stage_model", "--team": "team"}
+_OPTIONS = {
+    "--encoding": "encoding",
+    "--crm": "column_map",
+    "--map": "column_map",
+    "--model": "stage_model",
+    "--team": "team",
+}
 
 
 def _options(case: dict[str, Any]) -> dict[str, str]:
@@ -225,8 +268,11 @@ def _rows_in_file(path: Path, encoding: str | None) -> int:
             counts = []
             for sheet in book.worksheets:
                 sheet.reset_dimensions()  # every real row, whatever <dimension> says
-                filled = [n for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-                          if any(v is not None and str(v).strip() for v in row)]
+                filled = [
+                    n
+                    for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                    if any(v is not None and str(v).strip() for v in row)
+                ]
                 counts.append(max(filled, default=0))
         finally:
             book.close()
@@ -268,12 +314,22 @@ ROW_LEVEL = [c for c in CASES if c["exit"] == 1 and c.get("rejected")]
 
 
 @pytest.mark.parametrize("case", ROW_LEVEL, ids=_case_id)
-def test_keep_going_stores_the_rest_and_counts_every_row(case: dict[str, Any], store: Path
-                                                         ) -> None:
+def test_keep_going_stores_the_rest_and_counts_every_row(case: dict[str, Any], store: Path) -> None:
     """With --keep-going the good rows are stored; the summary, the stored week's record
     and the quarantine file account for every other row."""
-    result = _run(["ingest", str(BAD / case["file"]), "--week", WEEK, "--store", str(store),
-                   "--replace", "--keep-going", *_args(case)])
+    result = _run(
+        [
+            "ingest",
+            str(BAD / case["file"]),
+            "--week",
+            WEEK,
+            "--store",
+            str(store),
+            "--replace",
+            "--keep-going",
+            *_args(case),
+        ]
+    )
     assert result.exit_code == 0, result.output
     read, kept, rejected, skipped = map(int, SUMMARY.search(_fold(result.output)).groups())
     assert (rejected, skipped) == (case["rejected"], case.get("skipped", 0))
@@ -282,9 +338,14 @@ def test_keep_going_stores_the_rest_and_counts_every_row(case: dict[str, Any], s
     info = SnapshotStore(store).info(WEEK)
     assert (info["rows_rejected"], info["rows_skipped"]) == (rejected, skipped)
     [counts] = info["files"]
-    assert counts == {"file": case["file"], "rows_read": read, "rows_kept": kept,
-                      "rows_rejected": rejected, "rows_skipped": skipped,
-                      "quarantine": f"quarantine/{WEEK}/{quarantine_name(BAD / case['file'])}"}
+    assert counts == {
+        "file": case["file"],
+        "rows_read": read,
+        "rows_kept": kept,
+        "rows_rejected": rejected,
+        "rows_skipped": skipped,
+        "quarantine": f"quarantine/{WEEK}/{quarantine_name(BAD / case['file'])}",
+    }
     quarantine = pd.read_csv(store / counts["quarantine"], encoding="utf-8-sig", dtype=str)
     assert len(quarantine) == rejected + skipped
     assert f"quarantine: {store / counts['quarantine']}" in _fold(result.output)
@@ -294,8 +355,12 @@ def test_merged_cells_take_the_value_shown() -> None:
     result = read_export(BAD / "merged_team_cells.xlsx", week=WEEK)
     deals = result.snapshot.set_index("deal_id")
     assert deals["team"].to_dict() == {
-        "SJ20261102011": "华东大区", "SJ20261020004": "华东大区", "SJ20260911002": "华南大区",
-        "SJ20261105009": "华南大区", "SJ20261111015": "华南大区"}
+        "SJ20261102011": "华东大区",
+        "SJ20261020004": "华东大区",
+        "SJ20260911002": "华南大区",
+        "SJ20261105009": "华南大区",
+        "SJ20261111015": "华南大区",
+    }
     assert deals.loc["SJ20261020004", "owner"] == "王磊"
     assert not result.report.warnings  # no deal fell back to the default team
 
@@ -316,10 +381,10 @@ def test_gbk_csv_reads_as_chinese() -> None:
 # --- the week through the batch ----------------------------------------------------------
 
 GOOD_AND_BAD = {
-    "hubspot.csv": GOOD.parent / "hubspot.csv",                         # good
+    "hubspot.csv": GOOD.parent / "hubspot.csv",  # good
     "excel_gbk_chinese_header.csv": BAD / "excel_gbk_chinese_header.csv",  # repaired encoding
     "merged_title_and_group_header.xlsx": BAD / "merged_title_and_group_header.xlsx",  # layout
-    "negative_amount.csv": BAD / "negative_amount.csv",                 # 1 row rejected
+    "negative_amount.csv": BAD / "negative_amount.csv",  # 1 row rejected
 }
 
 
@@ -346,18 +411,37 @@ def test_week_of_good_and_bad_exports_through_the_batch(tmp_path: Path) -> None:
         ingest_folder(tmp_path / "exports", store=store)
     assert SnapshotStore(store).weeks() == []
     [outcome] = ingest_folder(tmp_path / "exports", store=store, keep_going=True)
-    counts = {r.file.rsplit("/", 1)[-1]: (r.rows_read, r.rows_kept, r.rows_rejected,
-                                          r.rows_skipped) for r in outcome.reports}
-    assert counts == {"excel_gbk_chinese_header.csv": (3, 3, 0, 0), "hubspot.csv": (3, 3, 0, 0),
-                      "merged_title_and_group_header.xlsx": (6, 3, 0, 3),
-                      "negative_amount.csv": (3, 2, 1, 0)}
+    counts = {
+        r.file.rsplit("/", 1)[-1]: (r.rows_read, r.rows_kept, r.rows_rejected, r.rows_skipped)
+        for r in outcome.reports
+    }
+    assert counts == {
+        "excel_gbk_chinese_header.csv": (3, 3, 0, 0),
+        "hubspot.csv": (3, 3, 0, 0),
+        "merged_title_and_group_header.xlsx": (6, 3, 0, 3),
+        "negative_amount.csv": (3, 2, 1, 0),
+    }
     assert outcome.rows == 11
     assert sorted(p.name for p in outcome.quarantine_files) == [
         quarantine_name(week_dir / "merged_title_and_group_header.xlsx"),
-        quarantine_name(week_dir / "negative_amount.csv")]
+        quarantine_name(week_dir / "negative_amount.csv"),
+    ]
 
-    result = _run(["run", "--week", WEEK, "--store", str(store), "--out", str(tmp_path / "out"),
-                   "--notebook", str(TINY), "--workers", "2"])
+    result = _run(
+        [
+            "run",
+            "--week",
+            WEEK,
+            "--store",
+            str(store),
+            "--out",
+            str(tmp_path / "out"),
+            "--notebook",
+            str(TINY),
+            "--workers",
+            "2",
+        ]
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "out" / WEEK / "manifest.json").read_text(encoding="utf-8"))
     assert {t["team"] for t in manifest["teams"]} == set(outcome.teams)
@@ -367,12 +451,16 @@ def test_week_of_good_and_bad_exports_through_the_batch(tmp_path: Path) -> None:
     inputs = manifest["inputs"]
     assert (inputs["rows"], inputs["rows_rejected"], inputs["rows_skipped"]) == (11, 1, 3)
     by_file = {f["file"]: f for f in inputs["files"]}
-    assert by_file["negative_amount.csv"]["quarantine"] == \
-        f"quarantine/{WEEK}/{quarantine_name(week_dir / 'negative_amount.csv')}"
+    assert (
+        by_file["negative_amount.csv"]["quarantine"]
+        == f"quarantine/{WEEK}/{quarantine_name(week_dir / 'negative_amount.csv')}"
+    )
     assert by_file["hubspot.csv"]["quarantine"] is None
     for entry in inputs["files"]:  # the manifest accounts for every row of every export
-        assert entry["rows_read"] == entry["rows_kept"] + entry["rows_rejected"] \
-            + entry["rows_skipped"]
+        assert (
+            entry["rows_read"]
+            == entry["rows_kept"] + entry["rows_rejected"] + entry["rows_skipped"]
+        )
         if entry["quarantine"]:
             quarantined = pd.read_csv(store / entry["quarantine"], encoding="utf-8-sig")
             assert len(quarantined) == entry["rows_rejected"] + entry["rows_skipped"]
@@ -413,4 +501,5 @@ def test_every_case_through_the_batch_ingest(case: dict[str, Any], tmp_path: Pat
     if report.rows_rejected or report.rows_skipped:
         [quarantine] = outcome.quarantine_files
         assert len(pd.read_csv(quarantine, encoding="utf-8-sig", dtype=str)) == (
-            report.rows_rejected + report.rows_skipped)
+            report.rows_rejected + report.rows_skipped
+        )

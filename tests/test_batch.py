@@ -20,16 +20,19 @@ from pipereview.history._store import SnapshotStore
 
 # jupyter_client leaves kernel sockets for the garbage collector to close; that is a
 # third-party ResourceWarning, not a fault of the batch
-pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
-              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 TINY = Path(__file__).resolve().parent / "data" / "notebooks" / "tiny_team.ipynb"
 W47 = "2026-W47"
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.mark.parametrize("name", ["../evil", "a/b", "a\\b", "..", ".hidden", "", "x\x00y"])
@@ -40,8 +43,9 @@ def test_hostile_team_names_are_refused(name: str) -> None:
 
 def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: Path) -> None:
     here = os.getcwd()
-    result = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
-                       teams=["North", "华东"], workers=2)
+    result = run_batch(
+        W47, store=sample_store, out_dir=tmp_path, notebook=TINY, teams=["North", "华东"], workers=2
+    )
     assert os.getcwd() == here  # parallel kernels never move the process's folder
     assert result.ok and [t.team for t in result.teams] == ["North", "华东"]
     folder = tmp_path / W47
@@ -53,8 +57,11 @@ def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: 
     rows = SnapshotStore(sample_store).read(W47)
     in_north = int((rows["team"] == "North").sum())  # the tiny notebook counts the rows
     assert north["status"] == "ok" and north["headline"]["open_deals"] == in_north
-    assert north["outputs"] == {"notebook": "North/review.ipynb", "html": "North/review.html",
-                                "headline": "North/headline.json"}
+    assert north["outputs"] == {
+        "notebook": "North/review.ipynb",
+        "html": "North/review.html",
+        "headline": "North/headline.json",
+    }
     index = (folder / "index.html").read_text(encoding="utf-8")
     # links are relative and percent-encoded (a '#' or '?' in a team name stays a path)
     assert "2 of 2 teams ok" in index and 'href="./%E5%8D%8E%E4%B8%9C/review.html"' in index
@@ -68,7 +75,8 @@ def test_every_team_runs_and_the_pack_is_complete(sample_store: Path, tmp_path: 
 
 
 def test_a_relative_out_folder_holds_when_the_process_folder_moves(
-        sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # papermill's file handler changes the process's folder around each read and write; a
     # pack written to a relative folder must not follow it (a team once failed with
     # "output folder demo/reports/.2026-W47.staging-…/North doesn't exist")
@@ -80,8 +88,15 @@ def test_a_relative_out_folder_holds_when_the_process_folder_moves(
         os.chdir(tmp_path / "elsewhere")
         moved.append(run.team)
 
-    result = run_batch(W47, store=sample_store, out_dir="reports", notebook=TINY,
-                       teams=["North", "West"], workers=1, progress=move_away)
+    result = run_batch(
+        W47,
+        store=sample_store,
+        out_dir="reports",
+        notebook=TINY,
+        teams=["North", "West"],
+        workers=1,
+        progress=move_away,
+    )
     assert moved == ["North", "West"]
     assert result.ok, [(t.team, t.error) for t in result.teams]
     assert result.folder == tmp_path / "reports" / W47
@@ -91,18 +106,50 @@ def test_a_relative_out_folder_holds_when_the_process_folder_moves(
 
 def test_one_failing_team_stops_no_other(sample_store: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["run", "--week", W47, "--store", str(sample_store),
-                                 "--out", str(tmp_path), "--teams", "North,West",
-                                 "--notebook", str(TINY), "--workers", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--week",
+            W47,
+            "--store",
+            str(sample_store),
+            "--out",
+            str(tmp_path),
+            "--teams",
+            "North,West",
+            "--notebook",
+            str(TINY),
+            "--workers",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     # the same batch with West's notebook raising: North completes, West is failed
     (tmp_path / "nb").mkdir()
     failing = tmp_path / "nb" / "tiny_team.ipynb"
-    failing.write_text(TINY.read_text(encoding="utf-8").replace(
-        'fail_team = \\"\\"', 'fail_team = \\"West\\"'), encoding="utf-8")
-    result = runner.invoke(app, ["run", "--week", W47, "--store", str(sample_store),
-                                 "--out", str(tmp_path), "--teams", "North,West",
-                                 "--notebook", str(failing), "--workers", "2"])
+    failing.write_text(
+        TINY.read_text(encoding="utf-8").replace('fail_team = \\"\\"', 'fail_team = \\"West\\"'),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "--week",
+            W47,
+            "--store",
+            str(sample_store),
+            "--out",
+            str(tmp_path),
+            "--teams",
+            "North,West",
+            "--notebook",
+            str(failing),
+            "--workers",
+            "2",
+        ],
+    )
     assert result.exit_code == 1
     manifest = json.loads((tmp_path / W47 / "manifest.json").read_text(encoding="utf-8"))
     status = {t["team"]: t for t in manifest["teams"]}
@@ -112,11 +159,13 @@ def test_one_failing_team_stops_no_other(sample_store: Path, tmp_path: Path) -> 
     executed = (tmp_path / W47 / "West" / "review.ipynb").read_text(encoding="utf-8")
     assert "planted failure for West" in executed and "Traceback" in executed
     assert "failed: RuntimeError: planted failure for West" in (
-        tmp_path / W47 / "index.html").read_text(encoding="utf-8")
+        tmp_path / W47 / "index.html"
+    ).read_text(encoding="utf-8")
 
 
-def test_an_interrupted_run_keeps_last_runs_outputs(sample_store: Path, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_interrupted_run_keeps_last_runs_outputs(
+    sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY, teams=["North"])
     before = _tree(tmp_path / W47)
 
@@ -139,9 +188,11 @@ def test_unknown_team_and_language_are_refused(sample_store: Path, tmp_path: Pat
 
 
 def test_resume_keeps_unchanged_teams_and_reruns_on_new_inputs(
-        sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
-                      teams=["North", "West"], workers=2)
+    sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run_batch(
+        W47, store=sample_store, out_dir=tmp_path, notebook=TINY, teams=["North", "West"], workers=2
+    )
     executed = []
     real = batch.run_team
 
@@ -150,16 +201,24 @@ def test_resume_keeps_unchanged_teams_and_reruns_on_new_inputs(
         return real(notebook, team, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(batch, "run_team", counting)
-    again = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY,
-                      teams=["North", "West"], resume=True)
+    again = run_batch(
+        W47,
+        store=sample_store,
+        out_dir=tmp_path,
+        notebook=TINY,
+        teams=["North", "West"],
+        resume=True,
+    )
     assert executed == [] and all(t.resumed for t in again.teams)
     assert [t.fingerprint for t in again.teams] == [t.fingerprint for t in first.teams]
     assert (tmp_path / W47 / "North" / "review.html").exists()
     changed = tmp_path / "changed.ipynb"  # another notebook: a new fingerprint
-    changed.write_text(TINY.read_text(encoding="utf-8").replace("print(team", "print( team"),
-                       encoding="utf-8")
-    run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=changed,
-              teams=["North"], resume=True)
+    changed.write_text(
+        TINY.read_text(encoding="utf-8").replace("print(team", "print( team"), encoding="utf-8"
+    )
+    run_batch(
+        W47, store=sample_store, out_dir=tmp_path, notebook=changed, teams=["North"], resume=True
+    )
     assert executed == ["North"]
 
 
@@ -167,12 +226,25 @@ def test_resume_keeps_unchanged_teams_and_reruns_on_new_inputs(
 def test_dask_cluster_gives_the_same_manifest(sample_store: Path, tmp_path: Path) -> None:
     from distributed import LocalCluster
 
-    local = run_batch(W47, store=sample_store, out_dir=tmp_path / "local", notebook=TINY,
-                      teams=["North", "West"], workers=2)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        remote = run_batch(W47, store=sample_store, out_dir=tmp_path / "dask", notebook=TINY,
-                           teams=["North", "West"], scheduler=cluster.scheduler_address)
+    local = run_batch(
+        W47,
+        store=sample_store,
+        out_dir=tmp_path / "local",
+        notebook=TINY,
+        teams=["North", "West"],
+        workers=2,
+    )
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run_batch(
+            W47,
+            store=sample_store,
+            out_dir=tmp_path / "dask",
+            notebook=TINY,
+            teams=["North", "West"],
+            scheduler=cluster.scheduler_address,
+        )
 
     def comparable(result: batch.BatchResult) -> list[dict[str, object]]:
         manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
@@ -181,32 +253,56 @@ def test_dask_cluster_gives_the_same_manifest(sample_store: Path, tmp_path: Path
     assert remote.ok and comparable(remote) == comparable(local)
 
 
-def test_the_configuration_and_templates_reach_every_team(sample_store: Path,
-                                                          tmp_path: Path) -> None:
+def test_the_configuration_and_templates_reach_every_team(
+    sample_store: Path, tmp_path: Path
+) -> None:
     import nbformat
 
     from pipereview.delivery._notebooks import new_team_notebook
 
     notebook = new_team_notebook("config_probe", tmp_path)
     probe = nbformat.read(notebook, as_version=4)
-    probe.cells = [probe.cells[1], nbformat.v4.new_code_cell(
-        "import json\nfrom pathlib import Path\n"
-        "from pipereview.config import load_config\n"
-        "from pipereview.core._stages import stage_model_names\n"
-        "settings = load_config(config)\nsettings.use_templates()\n"
-        "Path(out_dir, 'headline.json').write_text(json.dumps({'lang': lang, "
-        "'stalled_days': settings.risk.stalled_days, 'models': stage_model_names()}))")]
+    probe.cells = [
+        probe.cells[1],
+        nbformat.v4.new_code_cell(
+            "import json\nfrom pathlib import Path\n"
+            "from pipereview.config import load_config\n"
+            "from pipereview.core._stages import stage_model_names\n"
+            "settings = load_config(config)\nsettings.use_templates()\n"
+            "Path(out_dir, 'headline.json').write_text(json.dumps({'lang': lang, "
+            "'stalled_days': settings.risk.stalled_days, 'models': stage_model_names()}))"
+        ),
+    ]
     nbformat.write(probe, notebook)
     folder = tmp_path / "ours" / "stage_models"
     folder.mkdir(parents=True)
     model = Path(__file__).resolve().parents[1] / "src/pipereview/templates/stage_models"
-    (folder / "mine.yaml").write_text((model / "generic_4.yaml").read_text(encoding="utf-8")
-                                      .replace("name: generic_4", "name: mine"), "utf-8")
+    (folder / "mine.yaml").write_text(
+        (model / "generic_4.yaml")
+        .read_text(encoding="utf-8")
+        .replace("name: generic_4", "name: mine"),
+        "utf-8",
+    )
     config = tmp_path / "team.yaml"
     config.write_text("lang: zh\ntemplates: [ours]\nrisk: {stalled_days: 12}\n", "utf-8")
-    result = CliRunner().invoke(app, ["--config", str(config), "run", "--week", W47,
-                                      "--store", str(sample_store), "--out", str(tmp_path / "r"),
-                                      "--teams", "North", "--notebook", str(notebook)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "--config",
+            str(config),
+            "run",
+            "--week",
+            W47,
+            "--store",
+            str(sample_store),
+            "--out",
+            str(tmp_path / "r"),
+            "--teams",
+            "North",
+            "--notebook",
+            str(notebook),
+        ],
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "r" / W47 / "manifest.json").read_text("utf-8"))
     headline = manifest["teams"][0]["headline"]
@@ -216,17 +312,25 @@ def test_the_configuration_and_templates_reach_every_team(sample_store: Path,
     first = manifest["teams"][0]["fingerprint"]
     # a changed threshold is a new input: a resumed run does that team again
     config.write_text("lang: zh\ntemplates: [ours]\nrisk: {stalled_days: 13}\n", "utf-8")
-    again = run_batch(W47, store=sample_store, out_dir=tmp_path / "r", notebook=notebook,
-                      teams=["North"], lang="zh", config=config, resume=True)
+    again = run_batch(
+        W47,
+        store=sample_store,
+        out_dir=tmp_path / "r",
+        notebook=notebook,
+        teams=["North"],
+        lang="zh",
+        config=config,
+        resume=True,
+    )
     assert not again.teams[0].resumed and again.teams[0].fingerprint != first
     assert again.teams[0].headline["stalled_days"] == 13
 
 
-def test_a_wrong_configuration_is_refused_before_any_work(sample_store: Path,
-                                                          tmp_path: Path) -> None:
+def test_a_wrong_configuration_is_refused_before_any_work(
+    sample_store: Path, tmp_path: Path
+) -> None:
     config = tmp_path / "team.yaml"
     config.write_text("risk: {stalled: 12}\n", "utf-8")
     with pytest.raises(InputError, match="risk has no setting 'stalled'"):
-        run_batch(W47, store=sample_store, out_dir=tmp_path / "r", notebook=TINY,
-                  config=config)
+        run_batch(W47, store=sample_store, out_dir=tmp_path / "r", notebook=TINY, config=config)
     assert not (tmp_path / "r").exists()

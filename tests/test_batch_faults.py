@@ -26,8 +26,10 @@ from pipereview.core._errors import PipereviewError
 from pipereview.delivery import _batch as batch
 from pipereview.delivery._batch import run_batch
 
-pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
-              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 FAULTY = Path(__file__).resolve().parent / "data" / "notebooks" / "faulty_team.ipynb"
 W47 = "2026-W47"
@@ -40,10 +42,12 @@ def _faulty(tmp_path: Path, fault: str) -> tuple[Path, Path]:
     trigger = tmp_path / f"{fault}.armed"
     trigger.write_text("", encoding="utf-8")
     notebook = tmp_path / f"{fault}.ipynb"
-    notebook.write_text(FAULTY.read_text(encoding="utf-8")
-                        .replace('fault = \\"none\\"', f'fault = \\"{fault}\\"')
-                        .replace('trigger = \\"\\"', f'trigger = \\"{trigger}\\"'),
-                        encoding="utf-8")
+    notebook.write_text(
+        FAULTY.read_text(encoding="utf-8")
+        .replace('fault = \\"none\\"', f'fault = \\"{fault}\\"')
+        .replace('trigger = \\"\\"', f'trigger = \\"{trigger}\\"'),
+        encoding="utf-8",
+    )
     return notebook, trigger
 
 
@@ -57,8 +61,9 @@ def _manifest(out: Path) -> dict[str, Any]:
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def _kernels() -> list[psutil.Process]:
@@ -103,13 +108,15 @@ def executed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return teams
 
 
-def _rerun_finishes(notebook: Path, trigger: Path, store: Path, out: Path,
-                    executed: list[str], **options: Any) -> None:
+def _rerun_finishes(
+    notebook: Path, trigger: Path, store: Path, out: Path, executed: list[str], **options: Any
+) -> None:
     """The fault gone, a resumed run runs West alone and the week is complete."""
     trigger.unlink()
     executed.clear()
-    result = run_batch(W47, store=store, out_dir=out, notebook=notebook, teams=TEAMS,
-                       resume=True, **options)
+    result = run_batch(
+        W47, store=store, out_dir=out, notebook=notebook, teams=TEAMS, resume=True, **options
+    )
     assert result.ok, [t.error for t in result.teams]
     if "scheduler" not in options:  # a cluster's workers run their own import of the batch
         assert executed == ["West"]
@@ -123,39 +130,54 @@ def _rerun_finishes(notebook: Path, trigger: Path, store: Path, out: Path,
 
 
 def test_a_raising_team_is_failed_with_its_cell_and_line(
-        sample_store: Path, tmp_path: Path, executed: list[str]) -> None:
+    sample_store: Path, tmp_path: Path, executed: list[str]
+) -> None:
     notebook, trigger = _faulty(tmp_path, "raise")
-    result = run_batch(W47, store=sample_store, out_dir=tmp_path / "out", notebook=notebook,
-                       teams=TEAMS, workers=2)
+    result = run_batch(
+        W47, store=sample_store, out_dir=tmp_path / "out", notebook=notebook, teams=TEAMS, workers=2
+    )
     assert not result.ok and sorted(executed) == TEAMS
     teams = _teams(tmp_path / "out")
     assert teams["North"]["status"] == "ok" and teams["North"]["reason"] == ""
     west = teams["West"]
     assert (west["status"], west["reason"]) == ("failed", "error")
     # cell 3 of the executed notebook (papermill's injected parameters are cell 2)
-    assert west["error"] == ('RuntimeError: planted failure for West (cell 3 of review.ipynb, '
-                             'line 10: raise RuntimeError(f"planted failure for {team}"))')
+    assert west["error"] == (
+        "RuntimeError: planted failure for West (cell 3 of review.ipynb, "
+        'line 10: raise RuntimeError(f"planted failure for {team}"))'
+    )
     assert "headline" not in west["outputs"] and west["headline"] == {}
     assert _manifest(tmp_path / "out")["complete"] is False
     assert "failed: RuntimeError: planted failure for West (cell 3" in (
-        tmp_path / "out" / W47 / "index.html").read_text(encoding="utf-8")
+        tmp_path / "out" / W47 / "index.html"
+    ).read_text(encoding="utf-8")
     _rerun_finishes(notebook, trigger, sample_store, tmp_path / "out", executed)
 
 
-@pytest.mark.parametrize(("limits", "said"), [
-    ({"team_timeout": 6}, "timed out: still running after the team limit of 6 s "
-                          "(team_timeout) in cell 3 of review.ipynb; its kernel was killed"),
-    ({"timeout": 8}, "timed out: a cell ran longer than the cell limit of 8 s (timeout) "
-                     "in cell 3 of review.ipynb"),
-])
+@pytest.mark.parametrize(
+    ("limits", "said"),
+    [
+        (
+            {"team_timeout": 6},
+            "timed out: still running after the team limit of 6 s "
+            "(team_timeout) in cell 3 of review.ipynb; its kernel was killed",
+        ),
+        (
+            {"timeout": 8},
+            "timed out: a cell ran longer than the cell limit of 8 s (timeout) "
+            "in cell 3 of review.ipynb",
+        ),
+    ],
+)
 def test_a_hanging_team_is_stopped_at_its_limit_and_its_processes_killed(
-        sample_store: Path, tmp_path: Path, executed: list[str], limits: dict[str, int],
-        said: str) -> None:
+    sample_store: Path, tmp_path: Path, executed: list[str], limits: dict[str, int], said: str
+) -> None:
     notebook, trigger = _faulty(tmp_path, "hang")
     out = tmp_path / "out"
     start = time.perf_counter()
-    result = run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS,
-                       workers=2, **limits)  # type: ignore[arg-type]
+    result = run_batch(
+        W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS, workers=2, **limits
+    )  # type: ignore[arg-type]
     elapsed = time.perf_counter() - start
     limit = next(iter(limits.values()))
     assert not result.ok and elapsed < limit + 20  # stopped near its limit, not in an hour
@@ -164,21 +186,23 @@ def test_a_hanging_team_is_stopped_at_its_limit_and_its_processes_killed(
     west = teams["West"]
     assert (west["status"], west["reason"], west["error"]) == ("failed", "timed out", said)
     assert limit <= west["duration_s"] < limit + 15
-    assert _manifest(out)["limits"] == {"cell_timeout_s": limits.get("timeout", 600),
-                                        "team_timeout_s": limits.get("team_timeout")}
+    assert _manifest(out)["limits"] == {
+        "cell_timeout_s": limits.get("timeout", 600),
+        "team_timeout_s": limits.get("team_timeout"),
+    }
     # the kernel and the process it started are gone
     child = int((out / W47 / "West" / "child.pid").read_text(encoding="utf-8"))
     assert _until(lambda: not _alive(child) and not _kernels()), (child, _kernels())
     assert "time.sleep(3600)" not in (out / W47 / "West" / "review.html").read_text(
-        encoding="utf-8")  # the partial report is there, code-free, for the reader
+        encoding="utf-8"
+    )  # the partial report is there, code-free, for the reader
     _rerun_finishes(notebook, trigger, sample_store, out, executed, **limits)
 
 
 def _west_fails(store: Path, out: Path, notebook: Path, reason: str) -> dict[str, Any]:
     """Run the batch with the fault planted for West: North is ok, West failed with
     ``reason``; West's manifest entry."""
-    result = run_batch(W47, store=store, out_dir=out, notebook=notebook, teams=TEAMS,
-                       workers=2)
+    result = run_batch(W47, store=store, out_dir=out, notebook=notebook, teams=TEAMS, workers=2)
     assert not result.ok
     teams = _teams(out)
     assert teams["North"]["status"] == "ok"
@@ -188,41 +212,47 @@ def _west_fails(store: Path, out: Path, notebook: Path, reason: str) -> dict[str
 
 
 def test_a_kernel_that_dies_fails_its_team_and_a_rerun_finishes(
-        sample_store: Path, tmp_path: Path, executed: list[str]) -> None:
+    sample_store: Path, tmp_path: Path, executed: list[str]
+) -> None:
     notebook, trigger = _faulty(tmp_path, "kill_kernel")
     out = tmp_path / "out"
     west = _west_fails(sample_store, out, notebook, "kernel died")
-    assert west["error"].startswith("kernel died in cell 3 of review.ipynb (killed by "
-                                    "signal 9, SIGKILL"), west["error"]
+    assert west["error"].startswith(
+        "kernel died in cell 3 of review.ipynb (killed by signal 9, SIGKILL"
+    ), west["error"]
     assert west["attempts"] == 1  # a kernel dying mid-run is not a start-up race: no retry
     assert not _kernels()
     _rerun_finishes(notebook, trigger, sample_store, out, executed)
 
 
-def test_a_team_lacking_an_output_is_never_ok(sample_store: Path, tmp_path: Path,
-                                              executed: list[str]) -> None:
+def test_a_team_lacking_an_output_is_never_ok(
+    sample_store: Path, tmp_path: Path, executed: list[str]
+) -> None:
     notebook, trigger = _faulty(tmp_path, "no_headline")
     out = tmp_path / "out"
     west = _west_fails(sample_store, out, notebook, "incomplete")
-    assert west["error"] == ("incomplete: the notebook ran to the end but headline.json is "
-                             "missing or empty")
+    assert west["error"] == (
+        "incomplete: the notebook ran to the end but headline.json is missing or empty"
+    )
     _rerun_finishes(notebook, trigger, sample_store, out, executed)
 
 
-def test_resume_reruns_a_team_whose_folder_lost_a_file(sample_store: Path, tmp_path: Path,
-                                                       executed: list[str]) -> None:
+def test_resume_reruns_a_team_whose_folder_lost_a_file(
+    sample_store: Path, tmp_path: Path, executed: list[str]
+) -> None:
     notebook, trigger = _faulty(tmp_path, "none")
     out = tmp_path / "out"
-    assert run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS,
-                     workers=2).ok
+    assert run_batch(
+        W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS, workers=2
+    ).ok
     (out / W47 / "West" / "review.html").write_bytes(b"")  # the manifest still says ok
     trigger.touch()
     _rerun_finishes(notebook, trigger, sample_store, out, executed)
 
 
 def test_a_full_disk_while_writing_a_report_fails_that_team_only(
-        sample_store: Path, tmp_path: Path, executed: list[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    sample_store: Path, tmp_path: Path, executed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     notebook, trigger = _faulty(tmp_path, "none")
     real = Path.write_text
 
@@ -238,13 +268,15 @@ def test_a_full_disk_while_writing_a_report_fails_that_team_only(
     assert west["error"].startswith("disk full: OSError: [Errno 28] No space left on device")
     assert "html" not in west["outputs"]
     assert sorted(p.name for p in (out / W47 / "West").iterdir()) == [
-        "headline.json", "review.ipynb"]  # no truncated review.html, no temporary file
+        "headline.json",
+        "review.ipynb",
+    ]  # no truncated review.html, no temporary file
     _rerun_finishes(notebook, trigger, sample_store, out, executed)
 
 
 def test_a_full_disk_while_writing_the_week_keeps_last_weeks_folder(
-        sample_store: Path, tmp_path: Path, executed: list[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    sample_store: Path, tmp_path: Path, executed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     notebook, trigger = _faulty(tmp_path, "raise")
     out = tmp_path / "out"
     run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS, workers=2)
@@ -258,14 +290,31 @@ def test_a_full_disk_while_writing_the_week_keeps_last_weeks_folder(
         real(path, text)
 
     monkeypatch.setattr(batch, "write_text_file", disk_full)
-    with pytest.raises(PipereviewError, match=r"the reports of 2026-W47 were not written "
-                       r"\(the disk is full: \[Errno 28\] No space left on device: .*"
-                       r"manifest.json'\); .*2026-W47 is as it was"):
-        run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS,
-                  workers=2)
-    result = CliRunner().invoke(app, ["run", "--week", W47, "--store", str(sample_store),
-                                      "--out", str(out), "--teams", ",".join(TEAMS),
-                                      "--notebook", str(notebook), "--workers", "2"])
+    with pytest.raises(
+        PipereviewError,
+        match=r"the reports of 2026-W47 were not written "
+        r"\(the disk is full: \[Errno 28\] No space left on device: .*"
+        r"manifest.json'\); .*2026-W47 is as it was",
+    ):
+        run_batch(W47, store=sample_store, out_dir=out, notebook=notebook, teams=TEAMS, workers=2)
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--week",
+            W47,
+            "--store",
+            str(sample_store),
+            "--out",
+            str(out),
+            "--teams",
+            ",".join(TEAMS),
+            "--notebook",
+            str(notebook),
+            "--workers",
+            "2",
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "the disk is full" in result.output and "--resume keeps the teams" in result.output
     assert _tree(out / W47) == before  # last run's week, byte for byte
@@ -277,7 +326,8 @@ def test_a_full_disk_while_writing_the_week_keeps_last_weeks_folder(
 
 @pytest.mark.slow
 def test_a_lost_dask_worker_fails_its_team_only_and_a_rerun_finishes(
-        sample_store: Path, tmp_path: Path, executed: list[str]) -> None:
+    sample_store: Path, tmp_path: Path, executed: list[str]
+) -> None:
     import dask
     from distributed import LocalCluster
 
@@ -285,19 +335,32 @@ def test_a_lost_dask_worker_fails_its_team_only_and_a_rerun_finishes(
     out = tmp_path / "out"
     # West kills the worker running it, on every worker it is given: after 2 deaths the
     # scheduler gives up on it (KilledWorker)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-            env={"PIPEREVIEW_FAULT_WORKER": "1"}) as cluster:
-        result = run_batch(W47, store=sample_store, out_dir=out, notebook=notebook,
-                           teams=TEAMS, scheduler=cluster.scheduler_address)
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 1}),
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            env={"PIPEREVIEW_FAULT_WORKER": "1"},
+        ) as cluster,
+    ):
+        result = run_batch(
+            W47,
+            store=sample_store,
+            out_dir=out,
+            notebook=notebook,
+            teams=TEAMS,
+            scheduler=cluster.scheduler_address,
+        )
         assert not result.ok
         teams = _teams(out)
         assert teams["North"]["status"] == "ok"
         west = teams["West"]
-        assert (west["status"], west["reason"], west["attempts"]) == (
-            "failed", "worker lost", 2)
-        assert west["error"].startswith("worker lost: every Dask worker that ran this team "
-                                        "died while running it (2 tried"), west["error"]
+        assert (west["status"], west["reason"], west["attempts"]) == ("failed", "worker lost", 2)
+        assert west["error"].startswith(
+            "worker lost: every Dask worker that ran this team died while running it (2 tried"
+        ), west["error"]
         assert _manifest(out)["complete"] is False
         assert _until(lambda: not _kernels())  # the lost workers' kernels followed them
         # North's result was held by a worker West killed later: it is never computed
@@ -305,5 +368,6 @@ def test_a_lost_dask_worker_fails_its_team_only_and_a_rerun_finishes(
         week = _tree(out / W47)
         time.sleep(5)
         assert _tree(out / W47) == week and not list(out.glob(".*"))
-        _rerun_finishes(notebook, trigger, sample_store, out, executed,
-                        scheduler=cluster.scheduler_address)
+        _rerun_finishes(
+            notebook, trigger, sample_store, out, executed, scheduler=cluster.scheduler_address
+        )

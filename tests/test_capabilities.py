@@ -42,21 +42,33 @@ EVIDENCE = (*EVIDENCE_FLAG_FIELDS, *EVIDENCE_TEXT_FIELDS)
 def plain_snapshot(week: str = W47) -> pd.DataFrame:
     """A plain CRM export of 4 open deals: no evidence columns, no currency, no accounts."""
     n = 4
-    return pd.DataFrame({
-        "snapshot_week": week, "team": "North", "deal_id": [f"D{i}" for i in range(n)],
-        "deal_name": [f"Deal {i}" for i in range(n)], "account": pd.Series([None] * n, dtype=object),
-        "owner": "Ann", "stage": ["initial_contact", "needs_confirmed", "solution_quote",
-                                  "negotiation"],
-        "stage_model": "generic_4", "amount": [1000.0, 2000.0, 5482.0, 4000.0],
-        "currency": pd.Series([None] * n, dtype=object),
-        "close_date": pd.Timestamp("2026-12-31"), "created_date": pd.Timestamp("2026-01-05"),
-        "probability": np.nan, "forecast_category": pd.Series([None] * n, dtype=object),
-        "last_activity_date": pd.NaT, "next_step": pd.Series([None] * n, dtype=object),
-        "account_missing": True, "source_file": "north.csv", "source_row": range(2, n + 2),
-    })
+    return pd.DataFrame(
+        {
+            "snapshot_week": week,
+            "team": "North",
+            "deal_id": [f"D{i}" for i in range(n)],
+            "deal_name": [f"Deal {i}" for i in range(n)],
+            "account": pd.Series([None] * n, dtype=object),
+            "owner": "Ann",
+            "stage": ["initial_contact", "needs_confirmed", "solution_quote", "negotiation"],
+            "stage_model": "generic_4",
+            "amount": [1000.0, 2000.0, 5482.0, 4000.0],
+            "currency": pd.Series([None] * n, dtype=object),
+            "close_date": pd.Timestamp("2026-12-31"),
+            "created_date": pd.Timestamp("2026-01-05"),
+            "probability": np.nan,
+            "forecast_category": pd.Series([None] * n, dtype=object),
+            "last_activity_date": pd.NaT,
+            "next_step": pd.Series([None] * n, dtype=object),
+            "account_missing": True,
+            "source_file": "north.csv",
+            "source_row": range(2, n + 2),
+        }
+    )
 
 
 # --- what the export holds --------------------------------------------------------------
+
 
 def test_blank_and_absent_columns_are_not_recorded() -> None:
     held = recorded_columns(plain_snapshot())
@@ -72,16 +84,20 @@ def test_the_default_team_of_an_export_without_team_column_counts_as_missing() -
     assert missing_for("team_comparison", plain_snapshot()) == ()
 
 
-@pytest.mark.parametrize(("diagnostic", "missing"), [
-    ("stalled_deal", ("last_activity_date",)),
-    ("currency", ("currency",)),
-    ("deal_concentration", ("account",)),
-    ("bant", ("budget_confirmed", "decision_maker", "need_confirmed", "timeline_confirmed")),
-    ("no_coach", ("coach",)),
-    ("unknown_rule", ()),
-])
-def test_each_diagnostic_names_the_columns_it_lacks(diagnostic: str,
-                                                    missing: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("diagnostic", "missing"),
+    [
+        ("stalled_deal", ("last_activity_date",)),
+        ("currency", ("currency",)),
+        ("deal_concentration", ("account",)),
+        ("bant", ("budget_confirmed", "decision_maker", "need_confirmed", "timeline_confirmed")),
+        ("no_coach", ("coach",)),
+        ("unknown_rule", ()),
+    ],
+)
+def test_each_diagnostic_names_the_columns_it_lacks(
+    diagnostic: str, missing: tuple[str, ...]
+) -> None:
     assert missing_for(diagnostic, plain_snapshot()) == missing
 
 
@@ -89,28 +105,53 @@ def test_stage_inflation_needs_every_exit_criterion_of_the_model() -> None:
     # generic_4 in process order: C(1) budget, decision maker; C(2) need, timeline;
     # C(3) solution, quote, competitor; C(4) contract review, verbal commitment
     assert missing_for("stage_inflation", plain_snapshot()) == (
-        "budget_confirmed", "decision_maker", "need_confirmed", "timeline_confirmed",
-        "solution_presented", "quote_sent", "competitor", "contract_risk_reviewed",
-        "verbal_commitment")
-    full = plain_snapshot().assign(**dict.fromkeys(
-        ["budget_confirmed", "need_confirmed", "timeline_confirmed", "solution_presented",
-         "quote_sent", "contract_risk_reviewed", "verbal_commitment"], True),
-        decision_maker="Li", competitor="ABB")
+        "budget_confirmed",
+        "decision_maker",
+        "need_confirmed",
+        "timeline_confirmed",
+        "solution_presented",
+        "quote_sent",
+        "competitor",
+        "contract_risk_reviewed",
+        "verbal_commitment",
+    )
+    full = plain_snapshot().assign(
+        **dict.fromkeys(
+            [
+                "budget_confirmed",
+                "need_confirmed",
+                "timeline_confirmed",
+                "solution_presented",
+                "quote_sent",
+                "contract_risk_reviewed",
+                "verbal_commitment",
+            ],
+            True,
+        ),
+        decision_maker="Li",
+        competitor="ABB",
+    )
     assert missing_for("stage_inflation", full) == ()
 
 
 # --- the texts --------------------------------------------------------------------------
 
+
 def test_not_checked_texts_in_both_languages() -> None:
     assert not_checked(("currency",)) == (
-        "not checked: the export has no currency column (add it to the export or to the "
-        "column map)")
-    assert not_checked(("currency",), "zh") == "未检查：导出文件中没有“币种”列（请在导出文件或列映射中补上）"
+        "not checked: the export has no currency column (add it to the export or to the column map)"
+    )
+    assert (
+        not_checked(("currency",), "zh")
+        == "未检查：导出文件中没有“币种”列（请在导出文件或列映射中补上）"
+    )
     assert not_checked(("account", "last_activity_date")) == (
         "not checked: the export has no columns for account and last activity date (add "
-        "them to the export or to the column map)")
+        "them to the export or to the column map)"
+    )
     assert not_checked(("team", "account", "currency", "coach", "competitor"), "zh") == (
-        "未检查：导出文件中没有“团队”“客户”“币种”“已发展内线/线人”等 5 列（请在导出文件或列映射中补上）")
+        "未检查：导出文件中没有“团队”“客户”“币种”“已发展内线/线人”等 5 列（请在导出文件或列映射中补上）"
+    )
     assert not_checked(()) == ""
 
 
@@ -120,9 +161,12 @@ def test_notes_name_what_was_not_checked() -> None:
         "Deals without recent activity: not checked: the export has no last activity date "
         "column (add it to the export or to the column map)",
         "Currency of the amounts: not checked: the export has no currency column (add it "
-        "to the export or to the column map)")
+        "to the export or to the column map)",
+    )
     zh = not_checked_notes(plain_snapshot(), "zh", ("stalled_deal",))
-    assert zh == ("长期无跟进的商机：未检查：导出文件中没有“最近活动日期”列（请在导出文件或列映射中补上）",)
+    assert zh == (
+        "长期无跟进的商机：未检查：导出文件中没有“最近活动日期”列（请在导出文件或列映射中补上）",
+    )
 
 
 @pytest.mark.parametrize("value", [None, np.nan, pd.NA, "", "  ", "nan", "None"])
@@ -143,6 +187,7 @@ def test_a_deal_without_account_reads_naturally() -> None:
 
 # --- the plain export through the diagnostics -------------------------------------------
 
+
 def test_a_plain_export_calls_no_deal_inflated() -> None:
     gaps = process_gaps(plain_snapshot()).set_index("deal_id")
     assert not gaps["inflated"].any()
@@ -150,8 +195,14 @@ def test_a_plain_export_calls_no_deal_inflated() -> None:
     # stage 1 has nothing before it to check; every later claim is not checked
     assert gaps["evidence_checked"].tolist() == [True, False, False, False]
     assert gaps.loc["D2", "unchecked"] == (
-        "budget_confirmed", "decision_maker", "need_confirmed", "timeline_confirmed",
-        "solution_presented", "quote_sent", "competitor")
+        "budget_confirmed",
+        "decision_maker",
+        "need_confirmed",
+        "timeline_confirmed",
+        "solution_presented",
+        "quote_sent",
+        "competitor",
+    )
     assert all(m == () for m in gaps["missing"])
 
 
@@ -164,20 +215,28 @@ def stripped_history(sample_store: Path) -> pd.DataFrame:
     store = SnapshotStore(sample_store)
     history = pd.concat([store.read("2026-W46"), store.read(W47)], ignore_index=True)
     history = history.drop(columns=[c for c in EVIDENCE if c in history.columns])
-    history = history.assign(account=pd.Series(None, index=history.index, dtype=object),
-                             account_missing=True,
-                             currency=pd.Series(None, index=history.index, dtype=object))
+    history = history.assign(
+        account=pd.Series(None, index=history.index, dtype=object),
+        account_missing=True,
+        currency=pd.Series(None, index=history.index, dtype=object),
+    )
     return with_deal_keys(history)
 
 
 @pytest.mark.slow  # every sheet of the sample's 26 reps, in each language
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_prompts_and_sheets_of_a_plain_export_read_naturally(stripped_history: pd.DataFrame,
-                                                             lang: str) -> None:
+def test_prompts_and_sheets_of_a_plain_export_read_naturally(
+    stripped_history: pd.DataFrame, lang: str
+) -> None:
     context = WeekDiagnostics(stripped_history, W47)
     findings = coaching_findings(context)
-    assert not {"stage_inflation", "missing_exit_criteria", "no_coach",
-                "no_decision_maker", "most_complete_evidence"} & set(findings["rule"])
+    assert not {
+        "stage_inflation",
+        "missing_exit_criteria",
+        "no_coach",
+        "no_decision_maker",
+        "most_complete_evidence",
+    } & set(findings["rule"])
     prompts = coaching_prompts(findings, lang=lang)
     assert len(prompts)
     for text in prompts["prompt"]:
@@ -186,8 +245,7 @@ def test_prompts_and_sheets_of_a_plain_export_read_naturally(stripped_history: p
     assert prompts.loc[prompts["scope"] == "deal", "question"].str.contains(subject).all()
     notes = not_checked_notes(context.open_deals, lang, ("stage_inflation", "currency"))
     assert len(notes) == 2
-    names = {*stripped_history["team"], *stripped_history["owner"],
-             *stripped_history["deal_name"]}
+    names = {*stripped_history["team"], *stripped_history["owner"], *stripped_history["deal_name"]}
     for team in sorted(set(prompts["team"])):
         for owner in sorted(set(prompts.loc[prompts["team"] == team, "owner"]) - {""}):
             sheet = coaching_sheet(prompts, team, owner, as_of=W47, not_checked=notes)
@@ -202,20 +260,38 @@ def test_prompts_and_sheets_of_a_plain_export_read_naturally(stripped_history: p
 
 def _sheet_prompts(lang: str, scope: str) -> pd.DataFrame:
     """One severity-3 stalled-deal finding of Ann's, rendered."""
-    finding = pd.DataFrame({
-        "rule": ["stalled_deal"], "kind": "risk", "scope": scope, "team": "North",
-        "owner": "Ann", "deal_key": "D1", "deal_id": "D1", "deal_name": "Line 2",
-        "account": "Acme", "stage_model": "generic_4", "stage": "negotiation",
-        "metric": "days_since_activity", "value": [95.0], "reference": [30.0],
-        "severity": [3], "amount_at_stake": [5482.0], "currency": "EUR",
-        "evidence": [{"days_since_activity": 95, "days_in_stage": 21, "stalled_days": 30}]})
+    finding = pd.DataFrame(
+        {
+            "rule": ["stalled_deal"],
+            "kind": "risk",
+            "scope": scope,
+            "team": "North",
+            "owner": "Ann",
+            "deal_key": "D1",
+            "deal_id": "D1",
+            "deal_name": "Line 2",
+            "account": "Acme",
+            "stage_model": "generic_4",
+            "stage": "negotiation",
+            "metric": "days_since_activity",
+            "value": [95.0],
+            "reference": [30.0],
+            "severity": [3],
+            "amount_at_stake": [5482.0],
+            "currency": "EUR",
+            "evidence": [{"days_since_activity": 95, "days_in_stage": 21, "stalled_days": 30}],
+        }
+    )
     return coaching_prompts(finding, lang=lang)
 
 
-@pytest.mark.parametrize(("lang", "beside", "none"), [
-    ("en", "No risk beyond the deals below this week.", "No risk in the numbers this week."),
-    ("zh", "除下面列出的商机外，本周数据中没有发现其他风险。", "本周数据中没有发现风险。"),
-])
+@pytest.mark.parametrize(
+    ("lang", "beside", "none"),
+    [
+        ("en", "No risk beyond the deals below this week.", "No risk in the numbers this week."),
+        ("zh", "除下面列出的商机外，本周数据中没有发现其他风险。", "本周数据中没有发现风险。"),
+    ],
+)
 def test_no_risk_is_never_said_beside_a_listed_risk(lang: str, beside: str, none: str) -> None:
     # the one risk is a deal: the focus list is empty (no other deal tops it up), the deal
     # is listed below, so the focus list must not say there is no risk
@@ -236,7 +312,9 @@ def test_changes_says_not_checked_for_a_plain_export(tmp_path: Path) -> None:
     text = " ".join(result.output.split())
     assert "not checked │" in text
     assert "nan" not in text
-    assert ("North: Stage against evidence: not checked: the export has no columns for "
-            "Budget confirmed, Decision maker identified, Need confirmed by the customer, "
-            "Purchase time window confirmed and 5 more (add them to the export or to the "
-            "column map)") in text
+    assert (
+        "North: Stage against evidence: not checked: the export has no columns for "
+        "Budget confirmed, Decision maker identified, Need confirmed by the customer, "
+        "Purchase time window confirmed and 5 more (add them to the export or to the "
+        "column map)"
+    ) in text

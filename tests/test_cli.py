@@ -27,8 +27,14 @@ def test_help_lists_every_command(runner: CliRunner) -> None:
 def test_maps_and_models_list_what_ships(runner: CliRunner) -> None:
     maps = runner.invoke(app, ["maps"])
     assert maps.exit_code == 0
-    for name in ("salesforce_report", "salesforce_dataloader", "hubspot", "odoo", "dynamics",
-                 "chinese_crm"):
+    for name in (
+        "salesforce_report",
+        "salesforce_dataloader",
+        "hubspot",
+        "odoo",
+        "dynamics",
+        "chinese_crm",
+    ):
         assert name in maps.output
     models = runner.invoke(app, ["models", "--show", "industrial_b2b"], env={"COLUMNS": "200"})
     assert models.exit_code == 0
@@ -37,22 +43,30 @@ def test_maps_and_models_list_what_ships(runner: CliRunner) -> None:
 
 def test_ingest_then_weeks(runner: CliRunner, tmp_path: Path) -> None:
     store = tmp_path / "store"
-    result = runner.invoke(app, ["ingest", str(HEADERS / "odoo.csv"), "--week", "2026-W47",
-                                 "--store", str(store)])
+    result = runner.invoke(
+        app, ["ingest", str(HEADERS / "odoo.csv"), "--week", "2026-W47", "--store", str(store)]
+    )
     assert result.exit_code == 0, result.output
     assert "3 rows read, 3 kept" in result.output and "stored 2026-W47" in result.output
     listing = runner.invoke(app, ["weeks", "--store", str(store)])
     assert listing.exit_code == 0
     assert "2026-W47" in listing.output and "Europe" in listing.output
-    again = runner.invoke(app, ["ingest", str(HEADERS / "odoo.csv"), "--week", "2026-W47",
-                                "--store", str(store)])
+    again = runner.invoke(
+        app, ["ingest", str(HEADERS / "odoo.csv"), "--week", "2026-W47", "--store", str(store)]
+    )
     assert again.exit_code == 1
     assert "already stored" in again.output and "--replace" in again.output
 
 
 def test_errors_have_no_traceback_unless_debug(runner: CliRunner, tmp_path: Path) -> None:
-    args = ["ingest", str(tmp_path / "missing.csv"), "--week", "2026-W47", "--store",
-            str(tmp_path / "s")]
+    args = [
+        "ingest",
+        str(tmp_path / "missing.csv"),
+        "--week",
+        "2026-W47",
+        "--store",
+        str(tmp_path / "s"),
+    ]
     plain = runner.invoke(app, args)
     assert plain.exit_code == 1
     assert "missing.csv" in plain.output and "Traceback" not in plain.output
@@ -62,8 +76,9 @@ def test_errors_have_no_traceback_unless_debug(runner: CliRunner, tmp_path: Path
 
 
 def test_bad_week_is_a_clear_error(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["ingest", str(HEADERS / "odoo.csv"), "--week", "../x",
-                                 "--store", str(tmp_path / "s")])
+    result = runner.invoke(
+        app, ["ingest", str(HEADERS / "odoo.csv"), "--week", "../x", "--store", str(tmp_path / "s")]
+    )
     assert result.exit_code == 1
     assert "not an ISO week" in result.output and "2026-W47" in result.output
     assert not (tmp_path / "s").exists()
@@ -77,7 +92,9 @@ def test_demo_ingests_every_sample_week(runner: CliRunner, tmp_path: Path) -> No
     result = runner.invoke(app, ["demo", "--samples", str(samples), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Changes in 2026-W47" in result.output
-    assert "Results:" in result.output and str(out.resolve() / "store") in result.output.replace("\n", "")
+    assert "Results:" in result.output and str(out.resolve() / "store") in result.output.replace(
+        "\n", ""
+    )
     store = SnapshotStore(out / "store")
     assert len(store.weeks()) == 12 and store.weeks()[-1] == "2026-W47"
     last = store.read("2026-W47")
@@ -86,8 +103,9 @@ def test_demo_ingests_every_sample_week(runner: CliRunner, tmp_path: Path) -> No
     # the weekly batch ran the review notebook for every team
     assert "Review pack for 2026-W47: 4 of 4 teams ok" in result.output
     index = (out / "reports" / "2026-W47" / "index.html").read_text(encoding="utf-8")
-    assert all(f'href="./{quote(team)}/review.html"' in index
-               for team in ("DACH", "North", "West", "华东"))
+    assert all(
+        f'href="./{quote(team)}/review.html"' in index for team in ("DACH", "North", "West", "华东")
+    )
     # idempotent: running the demo again gives the same snapshots
     before = store.read("2026-W40")
     assert runner.invoke(app, ["demo", "--samples", str(samples), "--out", str(out)]).exit_code == 0

@@ -41,8 +41,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two weeks of two teams, as `pipereview ingest` stores them."""
     root = tmp_path_factory.mktemp("built") / "store"
     for week in (OLD, WEEK):
-        ingest_week([EXPORTS / week / "north.csv", EXPORTS / week / "west.csv"], week=week,
-                    store=root)
+        ingest_week(
+            [EXPORTS / week / "north.csv", EXPORTS / week / "west.csv"], week=week, store=root
+        )
     return root
 
 
@@ -69,25 +70,49 @@ def _check(result: Result, code: int, *names: str | tuple[str, ...]) -> None:
     assert result.exit_code == code, output
     for name in names:
         options = name if isinstance(name, tuple) else (name,)
-        assert any(_squeeze(o).lower() in _squeeze(output).lower() for o in options), \
+        assert any(_squeeze(o).lower() in _squeeze(output).lower() for o in options), (
             f"{name!r} not in:\n{output}"
+        )
 
 
 # --- the commands, each with the options that make it read or write a store --------------
+
 
 def _commands(store: Path, out: Path, week: str | None) -> dict[str, list[str]]:
     w = ["--week", week] if week else []
     s = ["--store", str(store)]
     return {
-        "ingest": ["ingest", str(EXPORTS / WEEK / "north.csv"), "--week", week or WEEK, *s,
-                   "--replace"],
+        "ingest": [
+            "ingest",
+            str(EXPORTS / WEEK / "north.csv"),
+            "--week",
+            week or WEEK,
+            *s,
+            "--replace",
+        ],
         "weeks": ["weeks", *s],
         "changes": ["changes", *w, *s],
         "coach": ["coach", *w, *s, "--out", str(out / "coaching")],
-        "run": ["run", *w, *s, "--out", str(out / "reports"), "--notebook", str(TINY),
-                "--workers", "1"],
-        "serve": ["serve", *w, *s, "--prepare-only", "--state-dir", str(out / "state"),
-                  "--no-preheat"],
+        "run": [
+            "run",
+            *w,
+            *s,
+            "--out",
+            str(out / "reports"),
+            "--notebook",
+            str(TINY),
+            "--workers",
+            "1",
+        ],
+        "serve": [
+            "serve",
+            *w,
+            *s,
+            "--prepare-only",
+            "--state-dir",
+            str(out / "state"),
+            "--no-preheat",
+        ],
         "verify": ["verify", *s],
     }
 
@@ -107,8 +132,9 @@ def test_the_matrix_covers_every_command_that_touches_a_store() -> None:
     assert takes_store - {"demo"} <= set(_commands(Path(), Path(), WEEK)), takes_store
 
 
-@pytest.mark.parametrize("week", ["0000-W01", "9999-W52", "2026-W54", "2026-W7", "../2026-W47",
-                                  "2026-W47/../x"])
+@pytest.mark.parametrize(
+    "week", ["0000-W01", "9999-W52", "2026-W54", "2026-W7", "../2026-W47", "2026-W47/../x"]
+)
 @pytest.mark.parametrize("command", WEEKED)
 def test_bad_week_strings(store: Path, tmp_path: Path, command: str, week: str) -> None:
     result = _run(_commands(store, tmp_path, week)[command])
@@ -141,14 +167,21 @@ def test_a_damaged_older_week_is_set_aside(store: Path, tmp_path: Path, command:
 
 
 @pytest.mark.parametrize("command", ["weeks", "changes", "coach"])
-def test_foreign_files_in_the_snapshots_folder(store: Path, tmp_path: Path, command: str
-                                               ) -> None:
+def test_foreign_files_in_the_snapshots_folder(store: Path, tmp_path: Path, command: str) -> None:
     pd.DataFrame({"x": [1]}).to_parquet(store / "snapshots" / "2026-W40.parquet")
-    pq.write_table(pq.read_table(store / "snapshots" / f"{OLD}.parquet"),
-                   store / "snapshots" / "export copy.parquet")
+    pq.write_table(
+        pq.read_table(store / "snapshots" / f"{OLD}.parquet"),
+        store / "snapshots" / "export copy.parquet",
+    )
     result = _run(_commands(store, tmp_path, None)[command])
-    _check(result, 0, "2026-W40.parquet set aside", "not a pipereview snapshot",
-           "export copy.parquet set aside", "not a week file")
+    _check(
+        result,
+        0,
+        "2026-W40.parquet set aside",
+        "not a pipereview snapshot",
+        "export copy.parquet set aside",
+        "not a week file",
+    )
 
 
 def test_verify_names_each_problem_and_its_fix(store: Path, tmp_path: Path) -> None:
@@ -157,15 +190,22 @@ def test_verify_names_each_problem_and_its_fix(store: Path, tmp_path: Path) -> N
     pd.DataFrame({"x": [1]}).to_parquet(store / "snapshots" / "2026-W40.parquet")
     (store / "snapshots" / f".{WEEK}.parquet.abc.tmp").write_bytes(b"half")
     result = _run(["verify", "--store", str(store)])
-    _check(result, 1, f"{OLD}.parquet: truncated", f"--week {OLD} --replace",
-           "2026-W40.parquet: not a pipereview snapshot", "interrupted write",
-           "1 week(s) intact, 3 problem(s)")
+    _check(
+        result,
+        1,
+        f"{OLD}.parquet: truncated",
+        f"--week {OLD} --replace",
+        "2026-W40.parquet: not a pipereview snapshot",
+        "interrupted write",
+        "1 week(s) intact, 3 problem(s)",
+    )
     result = _run(["verify", "--store", str(store), "--repair"])
     _check(result, 0, "set aside:", "1 week(s) intact, 0 problem(s)")
     assert sorted(p.name for p in (store / "snapshots").iterdir()) == [f"{WEEK}.parquet"]
 
 
 # --- folders that cannot be written ---------------------------------------------------------
+
 
 @contextmanager
 def unwritable(monkeypatch: pytest.MonkeyPatch, folder: Path, code: int) -> Iterator[None]:
@@ -201,6 +241,7 @@ def unwritable(monkeypatch: pytest.MonkeyPatch, folder: Path, code: int) -> Iter
             if hit(dst):
                 fail(dst)
             real(src, dst, **kwargs)
+
         return move
 
     def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
@@ -232,15 +273,19 @@ def unwritable(monkeypatch: pytest.MonkeyPatch, folder: Path, code: int) -> Iter
 
 
 #: Each fault and the words that say it (pipereview's hint, or the system's reason).
-FAULTS = {errno.EROFS: ("read-only",), errno.EACCES: ("permission",),
-          errno.ENOSPC: ("disk is full", "no space left"), errno.ENAMETOOLONG: ("too long",)}
+FAULTS = {
+    errno.EROFS: ("read-only",),
+    errno.EACCES: ("permission",),
+    errno.ENOSPC: ("disk is full", "no space left"),
+    errno.ENAMETOOLONG: ("too long",),
+}
 
 
 @pytest.mark.parametrize("code", list(FAULTS), ids=[errno.errorcode[c] for c in FAULTS])
 @pytest.mark.parametrize("command", ["ingest", "coach", "run", "serve"])
-def test_an_output_that_cannot_be_written(store: Path, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch, command: str,
-                                          code: int) -> None:
+def test_an_output_that_cannot_be_written(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, code: int
+) -> None:
     """ingest writes the store; coach, run and serve their output folder."""
     out = tmp_path / "out"
     target = store if command == "ingest" else out
@@ -254,19 +299,35 @@ def test_an_output_that_cannot_be_written(store: Path, tmp_path: Path,
 
 
 def test_a_read_only_store_still_reports_the_rows_problems_first(
-        store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with unwritable(monkeypatch, store, errno.EROFS):
-        result = _run(["ingest", str(BAD / "negative_amount.csv"), "--week", "2026-W48",
-                       "--store", str(store)])
-    _check(result, 1, "negative_amount.csv", "1 row(s) rejected", "the store cannot be written",
-           "read-only")
+        result = _run(
+            [
+                "ingest",
+                str(BAD / "negative_amount.csv"),
+                "--week",
+                "2026-W48",
+                "--store",
+                str(store),
+            ]
+        )
+    _check(
+        result,
+        1,
+        "negative_amount.csv",
+        "1 row(s) rejected",
+        "the store cannot be written",
+        "read-only",
+    )
     output = _squeeze(result.output)
     assert output.index("rejected") < output.index("cannotbewritten")
 
 
 @pytest.mark.parametrize("code", list(FAULTS), ids=[errno.errorcode[c] for c in FAULTS])
 def test_verify_repair_on_a_store_that_cannot_be_written(
-        store: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> None:
+    store: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
     with unwritable(monkeypatch, store, code):
         result = _run(["verify", "--store", str(store), "--repair"])
     _check(result, 1, str(store), FAULTS[code])

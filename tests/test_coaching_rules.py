@@ -22,11 +22,21 @@ MONDAY = pd.Timestamp("2026-11-16")
 
 def context(**diagnostics: pd.DataFrame) -> WeekDiagnostics:
     """A context whose named diagnostics are the given frames."""
-    base = pd.DataFrame({"snapshot_week": [W47], "team": "T", "owner": "Ann",
-                         "deal_id": "X", "deal_name": "X", "account": "X",
-                         "stage": "initial_contact", "stage_model": "generic_4",
-                         "amount": 1.0, "currency": "EUR",
-                         "close_date": pd.Timestamp("2026-12-31")})
+    base = pd.DataFrame(
+        {
+            "snapshot_week": [W47],
+            "team": "T",
+            "owner": "Ann",
+            "deal_id": "X",
+            "deal_name": "X",
+            "account": "X",
+            "stage": "initial_contact",
+            "stage_model": "generic_4",
+            "amount": 1.0,
+            "currency": "EUR",
+            "close_date": pd.Timestamp("2026-12-31"),
+        }
+    )
     ctx = WeekDiagnostics(base, as_of=W47)
     for name, frame in diagnostics.items():
         ctx.__dict__[name] = frame  # cached_property storage: the rule reads this frame
@@ -34,24 +44,53 @@ def context(**diagnostics: pd.DataFrame) -> WeekDiagnostics:
 
 
 def risk_row(deal: str, **values: Any) -> dict[str, Any]:
-    row = {"deal_key": deal, "snapshot_week": W47, "team": "T", "owner": "Ann",
-           "deal_id": deal, "deal_name": f"Deal {deal}", "account": f"Account {deal}",
-           "stage_model": "generic_4", "stage": "needs_confirmed", "amount": 1000.0,
-           "currency": "EUR", "close_date": pd.Timestamp("2026-12-31"),
-           "days_in_stage": 7.0, "typical_days": 21.0, "team_p75_days": float("nan"),
-           "limit_days": 21.0, "limit_source": "model", "past_typical": False,
-           "days_since_activity": 1.0, "stalled": False, "push_count": 0,
-           "pushed_often": False, "close_date_past": False}
+    row = {
+        "deal_key": deal,
+        "snapshot_week": W47,
+        "team": "T",
+        "owner": "Ann",
+        "deal_id": deal,
+        "deal_name": f"Deal {deal}",
+        "account": f"Account {deal}",
+        "stage_model": "generic_4",
+        "stage": "needs_confirmed",
+        "amount": 1000.0,
+        "currency": "EUR",
+        "close_date": pd.Timestamp("2026-12-31"),
+        "days_in_stage": 7.0,
+        "typical_days": 21.0,
+        "team_p75_days": float("nan"),
+        "limit_days": 21.0,
+        "limit_source": "model",
+        "past_typical": False,
+        "days_since_activity": 1.0,
+        "stalled": False,
+        "push_count": 0,
+        "pushed_often": False,
+        "close_date_past": False,
+    }
     row.update(values)
     return row
 
 
 def gap_row(deal: str, **values: Any) -> dict[str, Any]:
-    row = {"deal_key": deal, "team": "T", "owner": "Ann", "deal_id": deal,
-           "deal_name": f"Deal {deal}", "account": f"Account {deal}", "amount": 1000.0,
-           "currency": "EUR", "stage_model": "generic_4", "claimed_stage": "negotiation",
-           "evidence_stage": "negotiation", "stages_inflated": 0, "inflated": False,
-           "missing": (), "next_actions": ("verbal_commitment",)}
+    row = {
+        "deal_key": deal,
+        "team": "T",
+        "owner": "Ann",
+        "deal_id": deal,
+        "deal_name": f"Deal {deal}",
+        "account": f"Account {deal}",
+        "amount": 1000.0,
+        "currency": "EUR",
+        "stage_model": "generic_4",
+        "claimed_stage": "negotiation",
+        "evidence_stage": "negotiation",
+        "stages_inflated": 0,
+        "inflated": False,
+        "missing": (),
+        "next_actions": ("verbal_commitment",),
+    }
     row.update(values)
     return row
 
@@ -66,20 +105,32 @@ def fired(ctx: WeekDiagnostics, rule: str) -> pd.DataFrame:
 
 def test_stalled_deal() -> None:
     # stalled_days 30: 30 days fires (severity 1: 30/30 < 2), 29 does not; 95 days: 3
-    risks = pd.DataFrame([risk_row("A", days_since_activity=30.0),
-                          risk_row("B", days_since_activity=29.0),
-                          risk_row("C", days_since_activity=95.0),
-                          risk_row("D", days_since_activity=float("nan"))])
+    risks = pd.DataFrame(
+        [
+            risk_row("A", days_since_activity=30.0),
+            risk_row("B", days_since_activity=29.0),
+            risk_row("C", days_since_activity=95.0),
+            risk_row("D", days_since_activity=float("nan")),
+        ]
+    )
     found = fired(context(risks=risks), "stalled_deal").set_index("deal_id")
     assert sorted(found.index) == ["A", "C"]
     assert found.loc["A", "severity"] == 1 and found.loc["C", "severity"] == 3
 
 
 def test_stage_inflation() -> None:
-    gaps = pd.DataFrame([gap_row("A", stages_inflated=2, inflated=True,
-                                 evidence_stage="needs_confirmed",
-                                 missing=("timeline_confirmed", "quote_sent")),
-                         gap_row("B")])
+    gaps = pd.DataFrame(
+        [
+            gap_row(
+                "A",
+                stages_inflated=2,
+                inflated=True,
+                evidence_stage="needs_confirmed",
+                missing=("timeline_confirmed", "quote_sent"),
+            ),
+            gap_row("B"),
+        ]
+    )
     found = fired(context(gaps=gaps), "stage_inflation")
     assert found["deal_id"].tolist() == ["A"] and found.loc[0, "severity"] == 2
     assert found.loc[0, "stage"] == "negotiation"
@@ -91,11 +142,16 @@ def test_missing_exit_criteria() -> None:
     # A: past its limit (45 > 21), evidence fine, criteria open -> fires (45/21 = 2.1: 3)
     # B: past its limit but inflated -> stage_inflation's case, not this one
     # C: within its limit
-    risks = pd.DataFrame([risk_row("A", days_in_stage=45.0, past_typical=True),
-                          risk_row("B", days_in_stage=45.0, past_typical=True),
-                          risk_row("C", days_in_stage=20.0)])
-    gaps = pd.DataFrame([gap_row("A"), gap_row("B", stages_inflated=1, inflated=True),
-                         gap_row("C")])
+    risks = pd.DataFrame(
+        [
+            risk_row("A", days_in_stage=45.0, past_typical=True),
+            risk_row("B", days_in_stage=45.0, past_typical=True),
+            risk_row("C", days_in_stage=20.0),
+        ]
+    )
+    gaps = pd.DataFrame(
+        [gap_row("A"), gap_row("B", stages_inflated=1, inflated=True), gap_row("C")]
+    )
     found = fired(context(risks=risks, gaps=gaps), "missing_exit_criteria")
     assert found["deal_id"].tolist() == ["A"] and found.loc[0, "severity"] == 3
     assert found.loc[0, "reference"] == 21.0
@@ -103,22 +159,51 @@ def test_missing_exit_criteria() -> None:
 
 def _contacts() -> pd.DataFrame:
     # generic_4 asks for the decision maker to leave initial_contact (stage 1)
-    base = {"snapshot_week": W47, "team": "T", "owner": "Ann", "stage_model": "generic_4",
-            "amount": 500.0, "currency": "EUR", "account": "Acme",
-            "close_date": pd.Timestamp("2026-12-31")}
+    base = {
+        "snapshot_week": W47,
+        "team": "T",
+        "owner": "Ann",
+        "stage_model": "generic_4",
+        "amount": 500.0,
+        "currency": "EUR",
+        "account": "Acme",
+        "close_date": pd.Timestamp("2026-12-31"),
+    }
     rows = [
-        {**base, "deal_id": "A", "deal_name": "A", "stage": "solution_quote",
-         "decision_maker": None},   # 2 stages past initial_contact, blank: fires (3)
-        {**base, "deal_id": "B", "deal_name": "B", "stage": "initial_contact",
-         "decision_maker": None},   # still in the stage that asks for it: near miss
-        {**base, "deal_id": "C", "deal_name": "C", "stage": "needs_confirmed",
-         "decision_maker": "Wang"},  # recorded: near miss
-        {**base, "team": "U", "deal_id": "D", "deal_name": "D", "stage": "negotiation",
-         "decision_maker": None},   # team U records no decision makers at all: not judged
+        {
+            **base,
+            "deal_id": "A",
+            "deal_name": "A",
+            "stage": "solution_quote",
+            "decision_maker": None,
+        },  # 2 stages past initial_contact, blank: fires (3)
+        {
+            **base,
+            "deal_id": "B",
+            "deal_name": "B",
+            "stage": "initial_contact",
+            "decision_maker": None,
+        },  # still in the stage that asks for it: near miss
+        {
+            **base,
+            "deal_id": "C",
+            "deal_name": "C",
+            "stage": "needs_confirmed",
+            "decision_maker": "Wang",
+        },  # recorded: near miss
+        {
+            **base,
+            "team": "U",
+            "deal_id": "D",
+            "deal_name": "D",
+            "stage": "negotiation",
+            "decision_maker": None,
+        },  # team U records no decision makers at all: not judged
     ]
     frame = pd.DataFrame(rows)
-    return frame.assign(deal_key=frame["deal_id"],
-                        decision_maker=frame["decision_maker"].astype("str"))
+    return frame.assign(
+        deal_key=frame["deal_id"], decision_maker=frame["decision_maker"].astype("str")
+    )
 
 
 def test_no_decision_maker() -> None:
@@ -130,18 +215,29 @@ def test_no_decision_maker() -> None:
 def test_no_coach() -> None:
     # industrial_b2b asks for a coach to leave "discover"; a deal at "strategy" (one stage
     # beyond) without one fires with severity 1; a deal at "discover" does not
-    deals = pd.DataFrame({"snapshot_week": W47, "team": "T", "owner": "Ann",
-                          "deal_id": ["A", "B", "C"], "deal_name": ["A", "B", "C"],
-                          "account": "Acme", "stage_model": "industrial_b2b",
-                          "stage": ["strategy", "discover", "tender"], "amount": 9.0,
-                          "currency": "CNY", "coach": pd.array([None, None, "李工"], "str")})
+    deals = pd.DataFrame(
+        {
+            "snapshot_week": W47,
+            "team": "T",
+            "owner": "Ann",
+            "deal_id": ["A", "B", "C"],
+            "deal_name": ["A", "B", "C"],
+            "account": "Acme",
+            "stage_model": "industrial_b2b",
+            "stage": ["strategy", "discover", "tender"],
+            "amount": 9.0,
+            "currency": "CNY",
+            "coach": pd.array([None, None, "李工"], "str"),
+        }
+    )
     found = fired(context(open_deals=deals.assign(deal_key=deals["deal_id"])), "no_coach")
     assert found["deal_id"].tolist() == ["A"] and found.loc[0, "severity"] == 1
 
 
 def test_repeated_pushes() -> None:
-    risks = pd.DataFrame([risk_row("A", push_count=2), risk_row("B", push_count=1),
-                          risk_row("C", push_count=5)])
+    risks = pd.DataFrame(
+        [risk_row("A", push_count=2), risk_row("B", push_count=1), risk_row("C", push_count=5)]
+    )
     found = fired(context(risks=risks), "repeated_pushes").set_index("deal_id")
     assert sorted(found.index) == ["A", "C"]
     assert found.loc["A", "severity"] == 1 and found.loc["C", "severity"] == 3
@@ -150,9 +246,12 @@ def test_repeated_pushes() -> None:
 def test_close_date_past() -> None:
     # as-of Monday 16 Nov: closing 2 Nov is 14 days overdue (severity 2); a deal not
     # flagged by the risks (close date on the Monday itself) does not fire
-    risks = pd.DataFrame([
-        risk_row("A", close_date=pd.Timestamp("2026-11-02"), close_date_past=True),
-        risk_row("B", close_date=MONDAY, close_date_past=False)])
+    risks = pd.DataFrame(
+        [
+            risk_row("A", close_date=pd.Timestamp("2026-11-02"), close_date_past=True),
+            risk_row("B", close_date=MONDAY, close_date_past=False),
+        ]
+    )
     found = fired(context(risks=risks), "close_date_past")
     assert found["deal_id"].tolist() == ["A"]
     assert found.loc[0, "value"] == 14 and found.loc[0, "severity"] == 2
@@ -160,20 +259,34 @@ def test_close_date_past() -> None:
 
 def _move_on(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["owner", "stage", "exposures", "moved"]).assign(
-        team="T", move_on_rate=lambda f: f["moved"] / f["exposures"])
+        team="T", move_on_rate=lambda f: f["moved"] / f["exposures"]
+    )
 
 
 def _stage_table() -> pd.DataFrame:
-    return pd.DataFrame({"team": "T", "owner": ["Ann", "Bo"], "stage": "needs_confirmed",
-                         "count": [6, 2], "amount": [600.0, 200.0]})
+    return pd.DataFrame(
+        {
+            "team": "T",
+            "owner": ["Ann", "Bo"],
+            "stage": "needs_confirmed",
+            "count": [6, 2],
+            "amount": [600.0, 200.0],
+        }
+    )
 
 
 def test_low_stage_conversion() -> None:
     # Ann: 1 of 40 deal-weeks moved on (2.5%) vs teammates Bo + Cy + Di 20 of 84 (24%):
     # ratio 0.1, Fisher p < 0.01 -> fires, severity 3. Bo: 4 of 20 (20%) vs 17 of 104
     # (16%): no. Cy: 0 of 4: too few exposures (< 10) for any verdict.
-    moves = _move_on([("Ann", "needs_confirmed", 40, 1), ("Bo", "needs_confirmed", 20, 4),
-                      ("Cy", "needs_confirmed", 4, 0), ("Di", "needs_confirmed", 60, 16)])
+    moves = _move_on(
+        [
+            ("Ann", "needs_confirmed", 40, 1),
+            ("Bo", "needs_confirmed", 20, 4),
+            ("Cy", "needs_confirmed", 4, 0),
+            ("Di", "needs_confirmed", 60, 16),
+        ]
+    )
     ctx = context(move_on_rep=moves, stage_table_rep=_stage_table())
     found = fired(ctx, "low_stage_conversion")
     assert found["owner"].tolist() == ["Ann"]
@@ -181,54 +294,89 @@ def test_low_stage_conversion() -> None:
     assert row["value"] == 1 / 40 and row["reference"] == 20 / 84 and row["severity"] == 3
     assert row["amount_at_stake"] == 600.0 and row["evidence"]["open_at_stage"] == 6
     text = coaching_prompts(found)["observation"].iloc[0]
-    assert "3% of their weeks there (1 of 40)" in text and "24% for your teammates (20 of 84)" in text
+    assert (
+        "3% of their weeks there (1 of 40)" in text and "24% for your teammates (20 of 84)" in text
+    )
 
 
 def test_best_conversion_strength() -> None:
     # Di: 16 of 30 (53%) vs teammates 9 of 84 (11%) -> strength; Ann 4 of 40 (10%): no
-    moves = _move_on([("Ann", "needs_confirmed", 40, 4), ("Bo", "needs_confirmed", 44, 5),
-                      ("Di", "needs_confirmed", 30, 16)])
+    moves = _move_on(
+        [
+            ("Ann", "needs_confirmed", 40, 4),
+            ("Bo", "needs_confirmed", 44, 5),
+            ("Di", "needs_confirmed", 30, 16),
+        ]
+    )
     found = fired(context(move_on_rep=moves), "best_conversion")
     assert found["owner"].tolist() == ["Di"] and found.loc[0, "kind"] == "strength"
 
 
 def test_thin_funnel_top() -> None:
-    shape = pd.DataFrame({"team": ["T", "U"], "label": ["thin_top", "healthy"],
-                          "inflow_rate": [0.01, 0.04], "ref_inflow_rate": [0.04, 0.01],
-                          "open_deals": [100, 80], "top_share": [0.1, 0.5],
-                          "ref_top_share": [0.45, 0.1], "inflow_per_week": [1.0, 3.2]})
+    shape = pd.DataFrame(
+        {
+            "team": ["T", "U"],
+            "label": ["thin_top", "healthy"],
+            "inflow_rate": [0.01, 0.04],
+            "ref_inflow_rate": [0.04, 0.01],
+            "open_deals": [100, 80],
+            "top_share": [0.1, 0.5],
+            "ref_top_share": [0.45, 0.1],
+            "inflow_per_week": [1.0, 3.2],
+        }
+    )
     found = fired(context(shape_team=shape), "thin_funnel_top")
     assert found["team"].tolist() == ["T"] and found.loc[0, "severity"] == 3  # 0.25 < 1/3
     assert found.loc[0, "scope"] == "team"
 
 
 def _forecast(coverage: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({"team": "T", "owner": ["Ann", "Bo"], "currency": "EUR",
-                         "coverage": coverage, "coverage_needed": 4.0,
-                         "verdict": ["short" if c < 4 else "enough" for c in coverage],
-                         "remaining_target": 1000.0, "open_in_period": 2000.0,
-                         "win_rate": 0.25, "period": "2026-Q4"})
+    return pd.DataFrame(
+        {
+            "team": "T",
+            "owner": ["Ann", "Bo"],
+            "currency": "EUR",
+            "coverage": coverage,
+            "coverage_needed": 4.0,
+            "verdict": ["short" if c < 4 else "enough" for c in coverage],
+            "remaining_target": 1000.0,
+            "open_in_period": 2000.0,
+            "win_rate": 0.25,
+            "period": "2026-Q4",
+        }
+    )
 
 
 def test_coverage_below_need() -> None:
     # need 1 / 0.25 = 4x: Ann 1.5x (< half of 4: severity 3) fires; Bo at 4.0x does not
     found = fired(context(forecast_rep=_forecast([1.5, 4.0])), "coverage_below_need")
     assert found["owner"].tolist() == ["Ann"] and found.loc[0, "severity"] == 3
-    assert coaching_findings(context(forecast_rep=pd.DataFrame()),
-                             rules=["coverage_below_need"]).empty  # no targets
+    assert coaching_findings(
+        context(forecast_rep=pd.DataFrame()), rules=["coverage_below_need"]
+    ).empty  # no targets
 
 
 def _progress(points: list[float], owner: bool) -> pd.DataFrame:
     """Progress of a 1000 target with 500 (50%) planned to date; won = 500 + points x 1000."""
-    frame = pd.DataFrame({"team": ["T", "U"], "currency": "EUR", "period": "2026-Q4",
-                          "target": 1000.0, "plan_to_date": 500.0, "threshold": 0.15,
-                          "points": points, "expected_share": 0.5})
+    frame = pd.DataFrame(
+        {
+            "team": ["T", "U"],
+            "currency": "EUR",
+            "period": "2026-Q4",
+            "target": 1000.0,
+            "plan_to_date": 500.0,
+            "threshold": 0.15,
+            "points": points,
+            "expected_share": 0.5,
+        }
+    )
     frame["won_to_date"] = 500.0 + 1000.0 * frame["points"]
     frame["won_share"] = frame["won_to_date"] / 1000.0
     frame["deviation"] = frame["won_to_date"] - 500.0
     frame["deviation_pct"] = frame["deviation"] / 500.0
-    frame["status"] = ["behind" if p < -0.15 else "ahead" if p > 0.15 else "on plan"
-                       for p in points]
+    frame["status"] = [
+        "behind" if p < -0.15 else "ahead" if p > 0.15 else "on plan" for p in points
+    ]
     frame["alert"] = frame["status"] != "on plan"
     return frame.assign(owner="Ann") if owner else frame
 
@@ -244,8 +392,7 @@ def test_forecast_deviation_rep_and_team() -> None:
     assert "15-point tolerance" in en
     zh = coaching_prompts(rep, lang="zh").loc[0, "observation"]
     assert "落后计划 16 个百分点" in zh and "15 个百分点容差" in zh
-    team = fired(context(progress_team=_progress([-0.35, 0.5], False)),
-                 "team_forecast_deviation")
+    team = fired(context(progress_team=_progress([-0.35, 0.5], False)), "team_forecast_deviation")
     assert team["team"].tolist() == ["T"] and team.loc[0, "severity"] == 3  # ahead: no
 
 
@@ -253,22 +400,28 @@ def test_plan_deviation_defers_to_the_shared_outlook() -> None:
     # T is 35 points below plan, but its forecast says the target is on track: one
     # verdict per team and period, so no "behind plan" finding; U (off track) fires
     forecast = pd.DataFrame({"team": ["T", "U"], "outlook": ["on_track", "off_track"]})
-    found = fired(context(progress_team=_progress([-0.35, -0.35], False),
-                          forecast_team=forecast), "team_forecast_deviation")
+    found = fired(
+        context(progress_team=_progress([-0.35, -0.35], False), forecast_team=forecast),
+        "team_forecast_deviation",
+    )
     assert found["team"].tolist() == ["U"]
     reps = forecast.assign(owner="Ann", outlook=["met", "at_risk"])
-    found = fired(context(progress_rep=_progress([-0.35, -0.35], True), forecast_rep=reps),
-                  "forecast_deviation")
+    found = fired(
+        context(progress_rep=_progress([-0.35, -0.35], True), forecast_rep=reps),
+        "forecast_deviation",
+    )
     assert found["team"].tolist() == ["U"]
 
 
 def test_coverage_below_need_at_a_zero_win_rate() -> None:
     # Ann lost all 12 deals she closed: 0% is a rate (the worst), not "no rate"; no
     # coverage is enough, so she gets the prompt (severity 3), with no "inf" in it
-    forecast = _forecast([5.0, 4.0]).assign(win_rate=[0.0, 0.25],
-                                             coverage_needed=[float("inf"), 4.0],
-                                             verdict=["short", "enough"],
-                                             closed_in_window=[12, 8])
+    forecast = _forecast([5.0, 4.0]).assign(
+        win_rate=[0.0, 0.25],
+        coverage_needed=[float("inf"), 4.0],
+        verdict=["short", "enough"],
+        closed_in_window=[12, 8],
+    )
     found = fired(context(forecast_rep=forecast), "coverage_below_need")
     assert found["owner"].tolist() == ["Ann"] and found.loc[0, "severity"] == 3
     assert pd.isna(found.loc[0, "reference"])
@@ -281,31 +434,47 @@ def test_coverage_below_need_at_a_zero_win_rate() -> None:
 def test_deal_concentration() -> None:
     # Ann: 500 of 1,000 open (50% > 40%) with 3 deals -> fires on that deal;
     # Bo: 600 of 1,000 but only 2 open deals -> near miss (min_deals 3)
-    deals = pd.DataFrame({"team": "T", "owner": ["Ann"] * 3 + ["Bo"] * 2,
-                          "deal_id": list("ABCDE"), "deal_name": list("ABCDE"),
-                          "account": "Acme", "stage_model": "generic_4",
-                          "stage": "needs_confirmed", "currency": "EUR",
-                          "amount": [500.0, 300.0, 200.0, 600.0, 400.0]})
-    found = fired(context(open_deals=deals.assign(deal_key=deals["deal_id"])),
-                  "deal_concentration")
+    deals = pd.DataFrame(
+        {
+            "team": "T",
+            "owner": ["Ann"] * 3 + ["Bo"] * 2,
+            "deal_id": list("ABCDE"),
+            "deal_name": list("ABCDE"),
+            "account": "Acme",
+            "stage_model": "generic_4",
+            "stage": "needs_confirmed",
+            "currency": "EUR",
+            "amount": [500.0, 300.0, 200.0, 600.0, 400.0],
+        }
+    )
+    found = fired(context(open_deals=deals.assign(deal_key=deals["deal_id"])), "deal_concentration")
     assert found["deal_id"].tolist() == ["A"] and found.loc[0, "value"] == 0.5
 
 
 def test_biggest_progress_and_complete_evidence() -> None:
-    prev = pd.DataFrame({"team": "T", "owner": ["Ann", "Ann", "Bo", "Cy"],
-                         "deal_key": list("ABCD"), "stage_model": "generic_4",
-                         "stage": "initial_contact", "amount": 100.0})
+    prev = pd.DataFrame(
+        {
+            "team": "T",
+            "owner": ["Ann", "Ann", "Bo", "Cy"],
+            "deal_key": list("ABCD"),
+            "stage_model": "generic_4",
+            "stage": "initial_contact",
+            "amount": 100.0,
+        }
+    )
     now = prev.assign(stage=["needs_confirmed", "won", "needs_confirmed", "initial_contact"])
     now = now.assign(currency="EUR", snapshot_week=W47)
     # Ann moved 2 deals forward (one won), Bo 1, Cy 0: Ann, with the team median 1
-    found = fired(context(previous_week=prev, latest=now, open_deals=now),
-                  "biggest_progress")
+    found = fired(context(previous_week=prev, latest=now, open_deals=now), "biggest_progress")
     assert found["owner"].tolist() == ["Ann"]
     assert (found.loc[0, "value"], found.loc[0, "reference"]) == (2, 1)
-    assert coaching_findings(context(previous_week=prev.iloc[0:0], latest=now),
-                             rules=["biggest_progress"]).empty  # first week
-    gaps = pd.DataFrame([gap_row(f"A{i}", owner="Ann") for i in range(5)]
-                        + [gap_row(f"B{i}", owner="Bo", inflated=i < 3) for i in range(5)])
+    assert coaching_findings(
+        context(previous_week=prev.iloc[0:0], latest=now), rules=["biggest_progress"]
+    ).empty  # first week
+    gaps = pd.DataFrame(
+        [gap_row(f"A{i}", owner="Ann") for i in range(5)]
+        + [gap_row(f"B{i}", owner="Bo", inflated=i < 3) for i in range(5)]
+    )
     # Ann 5 of 5 clean vs Bo 2 of 5 (40%): strength; Bo below the rest: nothing
     found = fired(context(gaps=gaps), "most_complete_evidence")
     assert found["owner"].tolist() == ["Ann"] and found.loc[0, "reference"] == 0.4

@@ -36,8 +36,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture(scope="module")
 def findings(sample_store: Path) -> pd.DataFrame:
     history = with_deal_keys(SnapshotStore(sample_store).history())
-    context = WeekDiagnostics(history, as_of=W47,
-                              targets=load_targets(ROOT / "data" / "samples" / "targets.csv"))
+    context = WeekDiagnostics(
+        history, as_of=W47, targets=load_targets(ROOT / "data" / "samples" / "targets.csv")
+    )
     return coaching_findings(context)
 
 
@@ -48,13 +49,16 @@ def prompts(findings: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def test_every_rule_has_both_templates() -> None:
     templates = PromptTemplates()
-    missing = [(rule, lang) for rule in rule_names() for lang in ("en", "zh")
-               if not templates.has(rule, lang)]
+    missing = [
+        (rule, lang)
+        for rule in rule_names()
+        for lang in ("en", "zh")
+        if not templates.has(rule, lang)
+    ]
     assert missing == []
 
 
-def test_every_prompt_cites_numbers_and_switches_language(prompts: dict[str, pd.DataFrame]
-                                                          ) -> None:
+def test_every_prompt_cites_numbers_and_switches_language(prompts: dict[str, pd.DataFrame]) -> None:
     en, zh = prompts["en"], prompts["zh"]
     assert len(en) == len(zh) > 0
     assert en["observation"].str.contains(r"\d").all()  # no prompt without numbers
@@ -62,29 +66,40 @@ def test_every_prompt_cites_numbers_and_switches_language(prompts: dict[str, pd.
         assert (en[block] != zh[block]).all(), block  # every sentence changes
         assert zh[block].str.contains(CJK).all(), block
         names = en["deal_name"] + en["account"] + en["owner"] + en["team"]
-        stripped = [CJK.sub("", text) == text or bool(CJK.search(name))
-                    for text, name in zip(en[block], names, strict=True)]
+        stripped = [
+            CJK.sub("", text) == text or bool(CJK.search(name))
+            for text, name in zip(en[block], names, strict=True)
+        ]
         assert all(stripped), block  # English text has Chinese only inside data names
 
 
-def test_rules_that_fire_on_the_sample_cover_the_planted_problems(findings: pd.DataFrame
-                                                                  ) -> None:
+def test_rules_that_fire_on_the_sample_cover_the_planted_problems(findings: pd.DataFrame) -> None:
     fired = set(findings["rule"])
-    for rule in ("low_stage_conversion", "thin_funnel_top", "stage_inflation",
-                 "repeated_pushes", "stalled_deal"):
+    for rule in (
+        "low_stage_conversion",
+        "thin_funnel_top",
+        "stage_inflation",
+        "repeated_pushes",
+        "stalled_deal",
+    ):
         assert rule in fired, rule
     west = findings[(findings["rule"] == "thin_funnel_top") & (findings["scope"] == "team")]
     assert west["team"].tolist() == ["West"]
-    jordan = findings[(findings["owner"] == "Jordan Blake")
-                      & (findings["rule"] == "low_stage_conversion")]
+    jordan = findings[
+        (findings["owner"] == "Jordan Blake") & (findings["rule"] == "low_stage_conversion")
+    ]
     assert "id_decision_makers" in set(jordan["stage"])
-    north = findings[(findings["team"] == "North") & (findings["owner"] != "Jordan Blake")
-                     & (findings["rule"] == "low_stage_conversion")]
+    north = findings[
+        (findings["team"] == "North")
+        & (findings["owner"] != "Jordan Blake")
+        & (findings["rule"] == "low_stage_conversion")
+    ]
     assert "id_decision_makers" not in set(north["stage"])
 
 
-def test_sheets_name_real_deals_and_numbers(prompts: dict[str, pd.DataFrame],
-                                            sample_store: Path) -> None:
+def test_sheets_name_real_deals_and_numbers(
+    prompts: dict[str, pd.DataFrame], sample_store: Path
+) -> None:
     latest = SnapshotStore(sample_store).read(W47)
     sheet = coaching_sheet(prompts["en"], "North", "Jordan Blake", as_of=W47)
     assert 1 <= len(sheet.focus) <= 5
@@ -108,9 +123,22 @@ def test_golden_sheet(prompts: dict[str, pd.DataFrame], lang: str) -> None:
 @pytest.mark.slow
 def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(app, ["coach", "--store", str(sample_store), "--lang", "zh",
-                                 "--team", "North", "--out", str(tmp_path),
-                                 "--targets", str(ROOT / "data" / "samples" / "targets.csv")])
+    result = runner.invoke(
+        app,
+        [
+            "coach",
+            "--store",
+            str(sample_store),
+            "--lang",
+            "zh",
+            "--team",
+            "North",
+            "--out",
+            str(tmp_path),
+            "--targets",
+            str(ROOT / "data" / "samples" / "targets.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     folder = tmp_path / W47 / "North"
     assert (folder / "team.zh.md").read_text(encoding="utf-8").startswith("# 辅导概览 — North")
@@ -126,8 +154,9 @@ def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> No
     text_cells = findings.select_dtypes(["str", "object"]).stack().astype(str)
     assert not text_cells.str.match(r"[=+\-@]").any()  # nothing a spreadsheet would run
     assert "rep sheets" in result.output
-    bad = runner.invoke(app, ["coach", "--store", str(sample_store), "--team", "Nowhere",
-                              "--out", str(tmp_path)])
+    bad = runner.invoke(
+        app, ["coach", "--store", str(sample_store), "--team", "Nowhere", "--out", str(tmp_path)]
+    )
     assert bad.exit_code == 1 and "no team Nowhere in 2026-W47" in bad.output
 
 

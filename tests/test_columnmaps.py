@@ -94,22 +94,47 @@ def test_invalid_user_map_names_the_problem(tmp_path: Path) -> None:
 
 # one deal, each field as a CRM writes it; the stage is filled in per map (its model's
 # first open stage), the status only where the map has a status column
-_CELLS = {"deal_id": "D-1", "deal_name": "Packaging line", "account": "Acme Ltd",
-          "owner": "Ann Lee", "amount": "12000", "close_date": "2026-12-15",
-          "created_date": "2026-10-01", "team": "North", "probability": "40",
-          "forecast_category": "pipeline", "last_activity_date": "2026-11-20",
-          "next_step": "Call the CFO", "currency": "EUR", "status": "Open"}
+_CELLS = {
+    "deal_id": "D-1",
+    "deal_name": "Packaging line",
+    "account": "Acme Ltd",
+    "owner": "Ann Lee",
+    "amount": "12000",
+    "close_date": "2026-12-15",
+    "created_date": "2026-10-01",
+    "team": "North",
+    "probability": "40",
+    "forecast_category": "pipeline",
+    "last_activity_date": "2026-11-20",
+    "next_step": "Call the CFO",
+    "currency": "EUR",
+    "status": "Open",
+}
 # what is stored for the deal with each optional field present / absent
-_STORED = {"account": "Acme Ltd", "team": "North", "probability": 0.4,
-           "forecast_category": "pipeline", "last_activity_date": pd.Timestamp("2026-11-20"),
-           "next_step": "Call the CFO", "currency": "EUR"}
-_ABSENT = {"account": None, "team": "All", "probability": None, "forecast_category": None,
-           "last_activity_date": None, "next_step": None, "currency": None}
+_STORED = {
+    "account": "Acme Ltd",
+    "team": "North",
+    "probability": 0.4,
+    "forecast_category": "pipeline",
+    "last_activity_date": pd.Timestamp("2026-11-20"),
+    "next_step": "Call the CFO",
+    "currency": "EUR",
+}
+_ABSENT = {
+    "account": None,
+    "team": "All",
+    "probability": None,
+    "forecast_category": None,
+    "last_activity_date": None,
+    "next_step": None,
+    "currency": None,
+}
 MAPS = column_map_names()
 
 
 def _write(path: Path, header: list[str], row: list[str]) -> Path:
     import csv
+
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -117,14 +142,16 @@ def _write(path: Path, header: list[str], row: list[str]) -> Path:
     return path
 
 
-def _export(tmp_path: Path, name: str, fields: list[str],
-            headers: dict[str, str] | None = None) -> tuple[Path, Any]:
+def _export(
+    tmp_path: Path, name: str, fields: list[str], headers: dict[str, str] | None = None
+) -> tuple[Path, Any]:
     cmap = load_column_map(name)
     model = load_stage_model(cmap.stage_model)
     cells = {**_CELLS, "stage": model.known_names()[0]}
     chosen = {f: (headers or {}).get(f, cmap.columns[f][0]) for f in fields}
-    return _write(tmp_path / f"{name}.csv", list(chosen.values()),
-                  [cells[f] for f in fields]), model
+    return _write(
+        tmp_path / f"{name}.csv", list(chosen.values()), [cells[f] for f in fields]
+    ), model
 
 
 def _optional(name: str) -> list[str]:
@@ -139,14 +166,19 @@ def _stored(value: object) -> object:
 @pytest.mark.parametrize("name", MAPS)
 def test_required_fields_are_what_a_review_cannot_do_without(name: str) -> None:
     assert "account" not in REQUIRED_FIELDS
-    assert load_column_map(name).missing_required(
-        [load_column_map(name).columns[f][0] for f in REQUIRED_FIELDS]) == []
+    assert (
+        load_column_map(name).missing_required(
+            [load_column_map(name).columns[f][0] for f in REQUIRED_FIELDS]
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("name", MAPS)
 @pytest.mark.parametrize("dropped", [None, *EXPORT_OPTIONAL_FIELDS])
 def test_every_map_with_and_without_each_optional_column(
-        tmp_path: Path, name: str, dropped: str | None) -> None:
+    tmp_path: Path, name: str, dropped: str | None
+) -> None:
     optional = _optional(name)
     if dropped is not None and dropped not in optional:
         pytest.skip(f"{name} has no {dropped} column")
@@ -158,8 +190,10 @@ def test_every_map_with_and_without_each_optional_column(
     assert (row["deal_id"], row["deal_name"], row["owner"]) == ("D-1", "Packaging line", "Ann Lee")
     assert row["stage"] == model.open_stages[0].key
     assert row["amount"] == 12000.0
-    assert (row["close_date"], row["created_date"]) == (pd.Timestamp("2026-12-15"),
-                                                        pd.Timestamp("2026-10-01"))
+    assert (row["close_date"], row["created_date"]) == (
+        pd.Timestamp("2026-12-15"),
+        pd.Timestamp("2026-10-01"),
+    )
     for field in _STORED:
         if field not in load_column_map(name).columns:
             continue
@@ -175,8 +209,9 @@ _TEAM_HEADERS = ["Team", "Sales Team", "team", "团队", "销售团队", "所属
 
 @pytest.mark.parametrize("name", MAPS)
 @pytest.mark.parametrize("team_header", _TEAM_HEADERS)
-def test_every_map_reads_the_common_team_headers(tmp_path: Path, name: str,
-                                                 team_header: str) -> None:
+def test_every_map_reads_the_common_team_headers(
+    tmp_path: Path, name: str, team_header: str
+) -> None:
     path, _ = _export(tmp_path, name, [*REQUIRED_FIELDS, "team"], {"team": team_header})
     result = read_export(path, week="2026-W47", column_map=name)
     assert result.ok, result.report.summary()
@@ -189,21 +224,25 @@ def test_team_headers_are_listed_once_for_every_map() -> None:
         known = {normalize_label(h) for h in load_column_map(name).columns["team"]}
         assert {normalize_label(h) for h in COMMON_HEADERS["team"]} <= known, name
     # a user map without the field gets them too
-    cmap = ColumnMap(name="mine", label="x", columns={
-        f: (f"My {f}",) for f in REQUIRED_FIELDS})
+    cmap = ColumnMap(name="mine", label="x", columns={f: (f"My {f}",) for f in REQUIRED_FIELDS})
     assert cmap.resolve(["团队"]) == {"team": "团队"}
 
 
 def test_a_map_header_for_another_field_is_not_taken_for_the_team() -> None:
-    cmap = ColumnMap(name="mine", label="x", columns={
-        **{f: (f"My {f}",) for f in REQUIRED_FIELDS}, "next_step": ("Team",)})
+    cmap = ColumnMap(
+        name="mine",
+        label="x",
+        columns={**{f: (f"My {f}",) for f in REQUIRED_FIELDS}, "next_step": ("Team",)},
+    )
     assert cmap.resolve(["Team"]) == {"next_step": "Team"}
 
 
 def test_the_map_s_own_team_header_wins_over_a_common_one(tmp_path: Path) -> None:
     header = [load_column_map("hubspot").columns[f][0] for f in REQUIRED_FIELDS]
-    assert load_column_map("hubspot").resolve([*header, "Team", "HubSpot Team"])["team"] == \
-        "HubSpot Team"
+    assert (
+        load_column_map("hubspot").resolve([*header, "Team", "HubSpot Team"])["team"]
+        == "HubSpot Team"
+    )
 
 
 @pytest.mark.parametrize("name", MAPS)
@@ -214,8 +253,7 @@ def test_repeated_columns_read_as_the_vendor_means_them(tmp_path: Path, name: st
     header = [cmap.columns[f][0] for f in fields]
     row = [cells[f] for f in fields]
     repeat = cmap.columns["account"][0]
-    path = _write(tmp_path / "x.csv", [*header, repeat, repeat],
-                  [*row, "Second Co", "Third Co"])
+    path = _write(tmp_path / "x.csv", [*header, repeat, repeat], [*row, "Second Co", "Third Co"])
     if normalize_label(repeat) not in {normalize_label(h) for h in cmap.repeated}:
         with pytest.raises(ColumnMapError, match=r"appear more than once in the header"):
             read_export(path, week="2026-W47", column_map=name)
@@ -225,17 +263,28 @@ def test_repeated_columns_read_as_the_vendor_means_them(tmp_path: Path, name: st
     assert result.snapshot["account"].tolist() == ["Acme Ltd"]  # the first: the primary
     assert f"{repeat} (2)" in result.report.ignored_columns
     assert f"{repeat} (3)" in result.report.ignored_columns
-    assert (f"the export writes {repeat!r} once per associated record (3 columns): the first "
-            f"is read as the primary, the others are kept as '{repeat} (2)', '{repeat} (3)'"
-            ) in result.report.notes
+    assert (
+        f"the export writes {repeat!r} once per associated record (3 columns): the first "
+        f"is read as the primary, the others are kept as '{repeat} (2)', '{repeat} (3)'"
+    ) in result.report.notes
 
 
 def test_hubspot_repeats_companies_and_their_ids() -> None:
-    header = ["Record ID", "Associated Company IDs", "Associated Company",
-              "Associated Company IDs", "Associated Company"]
+    header = [
+        "Record ID",
+        "Associated Company IDs",
+        "Associated Company",
+        "Associated Company IDs",
+        "Associated Company",
+    ]
     numbered, notes = load_column_map("hubspot").number_repeats(header)
-    assert numbered == ("Record ID", "Associated Company IDs", "Associated Company",
-                        "Associated Company IDs (2)", "Associated Company (2)")
+    assert numbered == (
+        "Record ID",
+        "Associated Company IDs",
+        "Associated Company",
+        "Associated Company IDs (2)",
+        "Associated Company (2)",
+    )
     assert len(notes) == 2
 
 
@@ -243,6 +292,7 @@ def test_a_user_map_extending_a_shipped_one_leaves_the_decimal_open(tmp_path: Pa
     path = tmp_path / "mine.yaml"
     path.write_text("name: mine\nlabel: x\nextends: salesforce_report\n", encoding="utf-8")
     assert not load_column_map(path).decimal_stated
-    path.write_text("name: mine2\nlabel: x\nextends: salesforce_report\ndecimal: ','\n",
-                    encoding="utf-8")
+    path.write_text(
+        "name: mine2\nlabel: x\nextends: salesforce_report\ndecimal: ','\n", encoding="utf-8"
+    )
     assert load_column_map(path).decimal_stated and load_column_map(path).decimal == ","

@@ -60,8 +60,9 @@ def _wrong_values(hint: Any) -> list[Any]:
     raise AssertionError(f"no wrong values for {hint}")
 
 
-SECTION_FIELDS = [(key, hint) for section, cls in SECTIONS.items()
-                  for key, hint in _leaves(cls, section)]
+SECTION_FIELDS = [
+    (key, hint) for section, cls in SECTIONS.items() for key, hint in _leaves(cls, section)
+]
 TOP_FIELDS: list[tuple[str, list[Any]]] = [
     ("lang", ["fr", True, 1, ["en"]]),
     ("stage_model", [5, True, ["salesforce"], {"a": 1}]),
@@ -72,9 +73,11 @@ TOP_FIELDS: list[tuple[str, list[Any]]] = [
     ("cohort_weeks", ["13", 13.5, True, -13, 0, None]),
     ("disabled", ["no_coach", 5, [5]]),
 ]
-RULE_FIELDS = [(f"rules.{name}.{key}", type(default)) for name in rule_names()
-               for key, default in get_rule(name).defaults.items()] + [
-    (f"rules.{name}.enabled", bool) for name in rule_names()]
+RULE_FIELDS = [
+    (f"rules.{name}.{key}", type(default))
+    for name in rule_names()
+    for key, default in get_rule(name).defaults.items()
+] + [(f"rules.{name}.enabled", bool) for name in rule_names()]
 
 
 def _nested(key: str, value: Any) -> dict[str, Any]:
@@ -102,10 +105,10 @@ def test_the_matrix_covers_every_setting() -> None:
     assert len(RULE_FIELDS) > len(rule_names())
 
 
-@pytest.mark.parametrize(("key", "hint"), SECTION_FIELDS + RULE_FIELDS,
-                         ids=[k for k, _ in SECTION_FIELDS + RULE_FIELDS])
-def test_a_wrong_typed_setting_is_refused_by_key_path(tmp_path: Path, key: str,
-                                                      hint: Any) -> None:
+@pytest.mark.parametrize(
+    ("key", "hint"), SECTION_FIELDS + RULE_FIELDS, ids=[k for k, _ in SECTION_FIELDS + RULE_FIELDS]
+)
+def test_a_wrong_typed_setting_is_refused_by_key_path(tmp_path: Path, key: str, hint: Any) -> None:
     for value in _wrong_values(hint):
         error = _refused(tmp_path, key, value)
         message = error.message
@@ -117,8 +120,9 @@ def test_a_wrong_typed_setting_is_refused_by_key_path(tmp_path: Path, key: str,
 
 
 @pytest.mark.parametrize(("key", "values"), TOP_FIELDS, ids=[k for k, _ in TOP_FIELDS])
-def test_a_wrong_typed_top_level_setting_is_refused(tmp_path: Path, key: str,
-                                                    values: list[Any]) -> None:
+def test_a_wrong_typed_top_level_setting_is_refused(
+    tmp_path: Path, key: str, values: list[Any]
+) -> None:
     for value in values:
         error = _refused(tmp_path, key, value)
         assert str(tmp_path / "pipereview.yaml") in error.message
@@ -127,8 +131,10 @@ def test_a_wrong_typed_top_level_setting_is_refused(tmp_path: Path, key: str,
 
 def test_the_message_says_what_was_expected_and_found(tmp_path: Path) -> None:
     error = _refused(tmp_path, "risk.use_team_p75", "no")
-    assert error.message == (f"{tmp_path / 'pipereview.yaml'}: risk.use_team_p75 must be "
-                             "true or false, got 'no' (a text)")
+    assert error.message == (
+        f"{tmp_path / 'pipereview.yaml'}: risk.use_team_p75 must be "
+        "true or false, got 'no' (a text)"
+    )
     assert error.expected == "true or false"
     assert "risk.use_team_p75 as true or false (e.g. true)" in error.hint
     error = _refused(tmp_path, "plan.holidays", ["2026-12-25", "Christmas"])
@@ -139,13 +145,15 @@ def test_the_message_says_what_was_expected_and_found(tmp_path: Path) -> None:
 
 def test_right_typed_values_are_taken_as_their_type(tmp_path: Path) -> None:
     file = tmp_path / "pipereview.yaml"
-    file.write_text("risk: {use_team_p75: false, stalled_days: 21}\n"
-                    "matching: {threshold: 1}\n"
-                    "plan: {holidays: [2026-12-25, '2027-01-01']}\n"
-                    "limits: {max_rows: 50000, max_cell_bytes: 65536}\n"
-                    "charts: waterfall\n"
-                    "rules: {deal_concentration: {max_share: 1, min_deals: 4.0}}\n",
-                    encoding="utf-8")
+    file.write_text(
+        "risk: {use_team_p75: false, stalled_days: 21}\n"
+        "matching: {threshold: 1}\n"
+        "plan: {holidays: [2026-12-25, '2027-01-01']}\n"
+        "limits: {max_rows: 50000, max_cell_bytes: 65536}\n"
+        "charts: waterfall\n"
+        "rules: {deal_concentration: {max_share: 1, min_deals: 4.0}}\n",
+        encoding="utf-8",
+    )
     config = load_config(file)
     assert config.risk.use_team_p75 is False and config.risk.stalled_days == 21
     assert config.matching.threshold == 1.0 and isinstance(config.matching.threshold, float)
@@ -158,24 +166,32 @@ def test_right_typed_values_are_taken_as_their_type(tmp_path: Path) -> None:
 def test_the_cli_refuses_a_wrong_typed_configuration_with_exit_1(tmp_path: Path) -> None:
     file = tmp_path / "pipereview.yaml"
     file.write_text('risk:\n  use_team_p75: "no"\n', encoding="utf-8")
-    result = CliRunner().invoke(app, ["--config", str(file), "weeks", "--store",
-                                      str(tmp_path / "store")])
+    result = CliRunner().invoke(
+        app, ["--config", str(file), "weeks", "--store", str(tmp_path / "store")]
+    )
     assert result.exit_code == 1, result.output
     assert "risk.use_team_p75 must be true or false, got 'no'" in " ".join(result.output.split())
 
 
 YAML_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10, 10**6) | st.text(max_size=8)
-    | st.floats(allow_nan=True, allow_infinity=True) | st.dates(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner,
-                                                                max_size=2),
-    max_leaves=4)
+    st.none()
+    | st.booleans()
+    | st.integers(-10, 10**6)
+    | st.text(max_size=8)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.dates(),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
 
 
 @settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(field=st.sampled_from(SECTION_FIELDS), value=YAML_VALUES)
-def test_any_value_is_taken_as_its_type_or_refused_by_key(field: tuple[str, Any],
-                                                          value: Any) -> None:
+def test_any_value_is_taken_as_its_type_or_refused_by_key(
+    field: tuple[str, Any], value: Any
+) -> None:
     key, hint = field
     try:
         config = Config.from_mapping(_nested(key, value), source="c.yaml")
@@ -202,10 +218,14 @@ def test_any_value_is_taken_as_its_type_or_refused_by_key(field: tuple[str, Any]
 
 
 @settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(field=st.sampled_from(SECTION_FIELDS + RULE_FIELDS), value=YAML_VALUES,
-       lang=st.sampled_from(["en", "zh"]))
-def test_an_accepted_configuration_is_written_and_read_back_equal(field: tuple[str, Any],
-                                                                  value: Any, lang: str) -> None:
+@given(
+    field=st.sampled_from(SECTION_FIELDS + RULE_FIELDS),
+    value=YAML_VALUES,
+    lang=st.sampled_from(["en", "zh"]),
+)
+def test_an_accepted_configuration_is_written_and_read_back_equal(
+    field: tuple[str, Any], value: Any, lang: str
+) -> None:
     """``Config.to_mapping`` writes what a configuration file holds: dumped as YAML and read
     back, it is the same configuration (what a batch hands each team's kernel)."""
     try:
@@ -239,8 +259,10 @@ def test_config_is_a_configuration_a_file_or_nothing(tmp_path: Path) -> None:
     assert as_config(None) == Config()
     assert as_config(file) == as_config(str(file)) == load_config(file)
     assert as_config(file).risk.stalled_days == 21
-    with pytest.raises(ConfigError, match="config must be a Config, the path of a "
-                                          "configuration file or None, got dict"):
+    with pytest.raises(
+        ConfigError,
+        match="config must be a Config, the path of a configuration file or None, got dict",
+    ):
         as_config({"lang": "zh"})  # type: ignore[arg-type]
 
 
@@ -263,8 +285,10 @@ def test_every_config_parameter_takes_a_configuration_a_file_or_nothing(tmp_path
         assert board.state.data.config.risk.stalled_days == 21
         settings = portable_config(config)
         assert settings is not None
-        assert (settings["risk"], settings["funnel_shape"]) == ({"stalled_days": 21},
-                                                                {"min_open": 3})
+        assert (settings["risk"], settings["funnel_shape"]) == (
+            {"stalled_days": 21},
+            {"min_open": 3},
+        )
         assert Config.from_mapping(settings) == given
     assert WeeklyReview(history, team="North", week="2026-W47").config == Config()
     assert Dashboard(history, team="North").state.data.config == Config()

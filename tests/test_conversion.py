@@ -21,11 +21,21 @@ from pipereview.history._trail import with_deal_keys
 STAGES = ["initial_contact", "needs_confirmed", "solution_quote", "negotiation", "won", "lost"]
 
 
-def _rows(deal: str, stages: list[str | None], owner: str = "Ann",
-          first: int = 44) -> list[dict[str, object]]:
-    return [{"snapshot_week": f"2026-W{first + i}", "team": "T", "owner": owner,
-             "deal_id": deal, "stage_model": "generic_4", "stage": s}
-            for i, s in enumerate(stages) if s is not None]
+def _rows(
+    deal: str, stages: list[str | None], owner: str = "Ann", first: int = 44
+) -> list[dict[str, object]]:
+    return [
+        {
+            "snapshot_week": f"2026-W{first + i}",
+            "team": "T",
+            "owner": owner,
+            "deal_id": deal,
+            "stage_model": "generic_4",
+            "stage": s,
+        }
+        for i, s in enumerate(stages)
+        if s is not None
+    ]
 
 
 def test_cohort_outcomes_hand_computed() -> None:
@@ -38,7 +48,8 @@ def test_cohort_outcomes_hand_computed() -> None:
         + _rows("B", [None, "needs_confirmed", "needs_confirmed", "needs_confirmed"])
         + _rows("C", [None, None, "needs_confirmed", "solution_quote"])
         + _rows("D", [None, None, "needs_confirmed", "lost"])
-        + _rows("E", [None, None, "needs_confirmed", None]))
+        + _rows("E", [None, None, "needs_confirmed", None])
+    )
     table = cohort_conversion(h, as_of="2026-W47", min_cohort=5).set_index("stage")
     row = table.loc["needs_confirmed"]
     assert row["entered"] == 5 and row["reached_next"] == 2
@@ -54,13 +65,14 @@ def test_cohort_outcomes_hand_computed() -> None:
 def test_window_and_reentry() -> None:
     # B enters needs_confirmed in W45, goes back, re-enters in W47: two entries;
     # with a 1-week window only the W47 one counts
-    h = pd.DataFrame(_rows("A", ["initial_contact"] * 4) + _rows(
-        "B", ["initial_contact", "needs_confirmed", "initial_contact", "needs_confirmed"]))
+    h = pd.DataFrame(
+        _rows("A", ["initial_contact"] * 4)
+        + _rows("B", ["initial_contact", "needs_confirmed", "initial_contact", "needs_confirmed"])
+    )
     both = cohort_conversion(h, as_of="2026-W47", min_cohort=1).set_index("stage")
     assert both.loc["needs_confirmed", "entered"] == 2
     assert both.loc["initial_contact", "entered"] == 1  # B's return in W46
-    recent = cohort_conversion(h, as_of="2026-W47", window_weeks=1,
-                               min_cohort=1).set_index("stage")
+    recent = cohort_conversion(h, as_of="2026-W47", window_weeks=1, min_cohort=1).set_index("stage")
     assert recent.loc["needs_confirmed", "entered"] == 1
 
 
@@ -70,18 +82,21 @@ def test_a_keyed_deal_whose_id_changed_is_one_entry() -> None:
     h = pd.DataFrame(rows)
     unkeyed = cohort_conversion(h, as_of="2026-W47", min_cohort=1).set_index("stage")
     assert unkeyed.loc["needs_confirmed", "entered"] == 2  # looks like two deals
-    keyed = cohort_conversion(h.assign(deal_key="A"), as_of="2026-W47",
-                              min_cohort=1).set_index("stage")
+    keyed = cohort_conversion(h.assign(deal_key="A"), as_of="2026-W47", min_cohort=1).set_index(
+        "stage"
+    )
     assert keyed.loc["needs_confirmed", "entered"] == 1
     assert keyed.loc["needs_confirmed", "won"] == 1
 
 
 @settings(max_examples=examples(60), deadline=None)
-@given(st.lists(st.lists(st.sampled_from([*STAGES, None]), min_size=4, max_size=4),
-                min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*STAGES, None]), min_size=4, max_size=4), min_size=1, max_size=12
+    )
+)
 def test_outcomes_add_up_to_entered(paths: list[list[str | None]]) -> None:
-    rows = [r for i, path in enumerate(paths) for r in _rows(f"D{i}", path,
-                                                              owner=f"R{i % 3}")]
+    rows = [r for i, path in enumerate(paths) for r in _rows(f"D{i}", path, owner=f"R{i % 3}")]
     if not rows:
         return
     h = pd.DataFrame(rows)
@@ -89,24 +104,58 @@ def test_outcomes_add_up_to_entered(paths: list[list[str | None]]) -> None:
         table = cohort_conversion(h, as_of="2026-W47", by=by, min_cohort=1)
         assert (table[list(OUTCOMES)].sum(axis=1) == table["entered"]).all()
         assert (table["reached_next"] <= table["entered"]).all()
-    assert cohort_conversion(h, as_of="2026-W47", by="rep")["entered"].sum() == \
-        cohort_conversion(h, as_of="2026-W47")["entered"].sum()
+    assert (
+        cohort_conversion(h, as_of="2026-W47", by="rep")["entered"].sum()
+        == cohort_conversion(h, as_of="2026-W47")["entered"].sum()
+    )
 
 
 def _velocity_history() -> pd.DataFrame:
     # 10 open deals; won: 4 deals of 30k, 40k, 50k, 40k (avg 40,000), created 80 days
     # before close; lost: 12 -> win rate 4 / 16 = 0.25
-    base = {"snapshot_week": "2026-W47", "team": "T", "owner": "Ann", "deal_name": "x",
-            "account": "y", "stage_model": "generic_4", "currency": "EUR"}
+    base = {
+        "snapshot_week": "2026-W47",
+        "team": "T",
+        "owner": "Ann",
+        "deal_name": "x",
+        "account": "y",
+        "stage_model": "generic_4",
+        "currency": "EUR",
+    }
     close = pd.Timestamp("2026-11-10")
-    rows = [{**base, "deal_id": f"o{i}", "stage": "initial_contact", "amount": 1.0,
-             "close_date": pd.Timestamp("2026-12-31"), "created_date": close}
-            for i in range(10)]
-    rows += [{**base, "deal_id": f"w{i}", "stage": "won", "amount": a, "close_date": close,
-              "created_date": close - pd.Timedelta(days=80)}
-             for i, a in enumerate([30_000.0, 40_000.0, 50_000.0, 40_000.0])]
-    rows += [{**base, "deal_id": f"l{i}", "stage": "lost", "amount": 5.0, "close_date": close,
-              "created_date": close} for i in range(12)]
+    rows = [
+        {
+            **base,
+            "deal_id": f"o{i}",
+            "stage": "initial_contact",
+            "amount": 1.0,
+            "close_date": pd.Timestamp("2026-12-31"),
+            "created_date": close,
+        }
+        for i in range(10)
+    ]
+    rows += [
+        {
+            **base,
+            "deal_id": f"w{i}",
+            "stage": "won",
+            "amount": a,
+            "close_date": close,
+            "created_date": close - pd.Timedelta(days=80),
+        }
+        for i, a in enumerate([30_000.0, 40_000.0, 50_000.0, 40_000.0])
+    ]
+    rows += [
+        {
+            **base,
+            "deal_id": f"l{i}",
+            "stage": "lost",
+            "amount": 5.0,
+            "close_date": close,
+            "created_date": close,
+        }
+        for i in range(12)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -123,8 +172,11 @@ def test_sales_velocity_guards() -> None:
     few = sales_velocity(_velocity_history(), as_of="2026-W47", min_won=5).iloc[0]
     assert math.isnan(few["velocity_per_day"])  # only 4 won < 5
     strict = ForecastSettings(min_closed_deals=20)  # 16 closed < 20: no win rate
-    assert math.isnan(sales_velocity(_velocity_history(), as_of="2026-W47",
-                                     settings=strict).iloc[0]["velocity_per_day"])
+    assert math.isnan(
+        sales_velocity(_velocity_history(), as_of="2026-W47", settings=strict).iloc[0][
+            "velocity_per_day"
+        ]
+    )
     no_created = _velocity_history().drop(columns="created_date")
     row = sales_velocity(no_created, as_of="2026-W47").iloc[0]
     assert row["cycle_basis"] == "first_seen"

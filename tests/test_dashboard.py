@@ -33,19 +33,33 @@ def small() -> pd.DataFrame:
 
 @pytest.fixture
 def targets() -> pd.DataFrame:
-    return pd.DataFrame({"team": ["North", "North"], "owner": ["", "Ann"],
-                         "period": ["2026-Q4", "2026-Q4"], "amount": [10_000.0, 4_000.0],
-                         "currency": "EUR"})
+    return pd.DataFrame(
+        {
+            "team": ["North", "North"],
+            "owner": ["", "Ann"],
+            "period": ["2026-Q4", "2026-Q4"],
+            "amount": [10_000.0, 4_000.0],
+            "currency": "EUR",
+        }
+    )
 
 
 def test_figures_of_the_team_and_of_a_rep(small: pd.DataFrame, targets: pd.DataFrame) -> None:
     board = Dashboard(small, targets=targets, team="North")
     assert (board.team, board.week, board.weeks, board.reps) == (
-        "North", "2026-W47", ["2026-W47", "2026-W46"], ["Ann", "Bob"])
+        "North",
+        "2026-W47",
+        ["2026-W47", "2026-W46"],
+        ["Ann", "Bob"],
+    )
     team = board.figures()
     # open: 1000 + 400 + 200 = 1600; weighted with the model's probabilities:
     # 1000 x 0.25 + 400 x 0.25 + 200 x 0.10 = 370
-    assert (team["open_deals"], team["open_amount"], team["weighted_pipeline"]) == (3, 1600.0, 370.0)
+    assert (team["open_deals"], team["open_amount"], team["weighted_pipeline"]) == (
+        3,
+        1600.0,
+        370.0,
+    )
     assert team == WeeklyReview(small, team="North", week="2026-W47", targets=targets).headline()
     ann = board.select(rep="Ann").figures()
     # Ann: N1 1000 (0.25) + N3 200 (0.10) = 1200 open, 270 weighted; her own target 4,000,
@@ -62,7 +76,9 @@ def test_selection_is_checked_and_redraws(small: pd.DataFrame) -> None:
     board = Dashboard(small, team="North")
     with pytest.raises(ValueError, match="unknown team 'South'; teams: North, West"):
         board.select(team="South")
-    with pytest.raises(ValueError, match="no snapshot in 2026-W40; stored weeks: 2026-W46, 2026-W47"):
+    with pytest.raises(
+        ValueError, match="no snapshot in 2026-W40; stored weeks: 2026-W46, 2026-W47"
+    ):
         board.select(week="2026-W40")
     with pytest.raises(ValueError, match="'Cy' has no deals in North 2026-W47; reps: Ann, Bob"):
         board.select(rep="Cy")
@@ -80,7 +96,10 @@ def test_widgets_drive_the_selection(small: pd.DataFrame) -> None:
     assert "North|2026-W47||en|overview" in stamp.value
     widgets["rep"].value = "Bob"
     assert "North|2026-W47|Bob|en|overview" in stamp.value
-    assert "400 EUR" in widgets["body_overview"].value and "1,200" not in widgets["body_overview"].value
+    assert (
+        "400 EUR" in widgets["body_overview"].value
+        and "1,200" not in widgets["body_overview"].value
+    )
     widgets["lang"].value = "zh"
     assert widgets["tabs"].get_title(4) == "辅导" and widgets["rep"].options[0] == ("全部销售", "")
     assert "销售漏斗看板" in widgets["title"].value
@@ -124,7 +143,10 @@ def test_changes_table_filters_by_category_and_rep(small: pd.DataFrame) -> None:
     board = Dashboard(small, team="North")
     moves = board.movements()
     assert dict(zip(moves["deal_id"], moves["category"], strict=True)) == {
-        "N1": "advanced", "N2": "unchanged", "N3": "new"}
+        "N1": "advanced",
+        "N2": "unchanged",
+        "N3": "new",
+    }
     board.category = "new"
     body = board.tab_html("changes")
     assert "Deal N3" in body and "Deal N1" not in body.split("<table")[-1]
@@ -147,10 +169,10 @@ def test_action_list_export_is_formula_safe(small: pd.DataFrame, tmp_path: Path)
     assert (csv.name, xlsx.name) == ("actions_North_2026-W47.csv", "actions_North_2026-W47.xlsx")
     back = pd.read_csv(csv, encoding="utf-8-sig")
     assert len(back) == len(actions)
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in set(back["Deal"])
+    assert '\'=HYPERLINK("http://x","y")' in set(back["Deal"])
     assert "'@SUM(A1)" in set(back["Account"])
     sheet = pd.read_excel(xlsx)
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in set(sheet["Deal"])
+    assert '\'=HYPERLINK("http://x","y")' in set(sheet["Deal"])
     assert sheet["Amount"].tolist() == actions["Amount"].tolist()  # numbers stay numbers
     assert not list(tmp_path.glob("*.tmp*"))  # written atomically, nothing left over
 
@@ -163,7 +185,9 @@ def test_export_button_offers_both_files(small: pd.DataFrame, tmp_path: Path) ->
     assert "download='actions_North_2026-W47_Ann.csv'" in links
     assert "data:text/csv;base64," in links and "pr-download-xlsx" in links
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "actions_North_2026-W47_Ann.csv", "actions_North_2026-W47_Ann.xlsx"]
+        "actions_North_2026-W47_Ann.csv",
+        "actions_North_2026-W47_Ann.xlsx",
+    ]
 
 
 def test_names_are_escaped_in_every_tab(small: pd.DataFrame) -> None:
@@ -188,8 +212,12 @@ def test_the_repository_notebook_is_the_served_one() -> None:
 
 @pytest.mark.slow
 def test_prepare_locked_dashboard_keeps_only_its_team(sample_store: Path, tmp_path: Path) -> None:
-    state = prepare_dashboard(tmp_path / "state", store=sample_store, team="North",
-                              targets=ROOT / "data" / "samples" / "targets.csv")
+    state = prepare_dashboard(
+        tmp_path / "state",
+        store=sample_store,
+        team="North",
+        targets=ROOT / "data" / "samples" / "targets.csv",
+    )
     history = pd.read_parquet(state.history)
     assert set(history["team"]) == {"North"} and history["deal_key"].notna().all()
     config = DashboardConfig.read(state.config)
@@ -208,14 +236,30 @@ def test_served_dashboard_uses_the_configuration(sample_store: Path, tmp_path: P
     folder = tmp_path / "ours" / "stage_models"
     folder.mkdir(parents=True)
     (folder / "mine.yaml").write_text(
-        (ROOT / "src/pipereview/templates/stage_models/generic_4.yaml").read_text("utf-8")
-        .replace("name: generic_4", "name: mine"), "utf-8")
-    (tmp_path / "team.yaml").write_text("lang: zh\ntemplates: [ours]\n"
-                                        "risk: {stalled_days: 9}\n", "utf-8")
+        (ROOT / "src/pipereview/templates/stage_models/generic_4.yaml")
+        .read_text("utf-8")
+        .replace("name: generic_4", "name: mine"),
+        "utf-8",
+    )
+    (tmp_path / "team.yaml").write_text(
+        "lang: zh\ntemplates: [ours]\nrisk: {stalled_days: 9}\n", "utf-8"
+    )
     state_dir = tmp_path / "north"
-    result = CliRunner().invoke(cli, ["--config", str(tmp_path / "team.yaml"), "serve",
-                                      "--store", str(sample_store), "--team", "North",
-                                      "--prepare-only", "--state-dir", str(state_dir)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--config",
+            str(tmp_path / "team.yaml"),
+            "serve",
+            "--store",
+            str(sample_store),
+            "--team",
+            "North",
+            "--prepare-only",
+            "--state-dir",
+            str(state_dir),
+        ],
+    )
     assert result.exit_code == 0, result.output
     config = DashboardConfig.read(state_dir / "dashboard.json")
     assert config.lang == "zh" and config.settings == str(state_dir / "settings.yaml")
@@ -244,20 +288,35 @@ def test_serve_listens_on_loopback_only_unless_asked(sample_store: Path) -> None
 
 def test_serve_prepare_only_writes_a_locked_dashboard(sample_store: Path, tmp_path: Path) -> None:
     state_dir = tmp_path / "north"
-    result = CliRunner().invoke(cli, ["serve", "--store", str(sample_store), "--team", "North",
-                                      "--prepare-only", "--state-dir", str(state_dir)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "serve",
+            "--store",
+            str(sample_store),
+            "--team",
+            "North",
+            "--prepare-only",
+            "--state-dir",
+            str(state_dir),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f"PIPEREVIEW_DASHBOARD={state_dir / 'dashboard.json'}" in result.output.replace("\n", "")
     assert sorted(p.name for p in state_dir.iterdir()) == [
-        "dashboard.ipynb", "dashboard.json", "history.parquet"]
+        "dashboard.ipynb",
+        "dashboard.json",
+        "history.parquet",
+    ]
     assert DashboardConfig.read(state_dir / "dashboard.json").team == "North"
     missing = CliRunner().invoke(cli, ["serve", "--store", str(sample_store), "--prepare-only"])
     assert missing.exit_code == 1 and "--prepare-only needs --state-dir" in missing.output
 
 
 def test_base_url_for_a_reverse_proxy() -> None:
-    assert "--Voila.base_url=/pipeline/north/" in voila_command("d.ipynb", port=1,
-                                                                base_url="/pipeline/north/")
+    assert "--Voila.base_url=/pipeline/north/" in voila_command(
+        "d.ipynb", port=1, base_url="/pipeline/north/"
+    )
     with pytest.raises(ValueError, match="must start and end with '/'"):
         voila_command("d.ipynb", port=1, base_url="pipeline")
 
@@ -294,54 +353,99 @@ def test_likely_next_views_are_computed_while_idle(small: pd.DataFrame) -> None:
 # --- crafted widget messages: a short line on the page, never a traceback ---------------------
 def _update(widget: object, state: object, buffer_paths: list[object] | None = None) -> None:
     """Deliver a widget message as the page's websocket would (through the widget's comm)."""
-    widget.comm.handle_msg({"content": {"comm_id": "c", "data": {  # type: ignore[attr-defined]
-        "method": "update", "state": state, "buffer_paths": buffer_paths or []}},
-        "buffers": []})
+    widget.comm.handle_msg(
+        {
+            "content": {
+                "comm_id": "c",
+                "data": {  # type: ignore[attr-defined]
+                    "method": "update",
+                    "state": state,
+                    "buffer_paths": buffer_paths or [],
+                },
+            },
+            "buffers": [],
+        }
+    )
 
 
 CRAFTED = [
-    ("week", {"index": 99}), ("week", {"index": -1}), ("week", {"index": "2026-W01"}),
-    ("rep", {"index": 10_000}), ("rep", {"index": None}), ("lang", {"index": 5}),
-    ("team", {"index": 1}), ("category", {"index": 3.5}), ("sort", {"index": [1]}),
-    ("tabs", {"selected_index": 42}), ("tabs", {"selected_index": "overview"}),
-    ("export", {"description": None}), ("export", {"layout": "IPY_MODEL_nope"}),
-    ("week", "not a state"), ("week", ["index", 1]), ("rep", {"index": 0}, ["index"]),
-    ("stamp", {"value": {}}), ("title", {"value": ["x"]}), ("category", {"index": {}}),
-    ("notice", {"value": None}), ("tabs", {"titles": 7}),
+    ("week", {"index": 99}),
+    ("week", {"index": -1}),
+    ("week", {"index": "2026-W01"}),
+    ("rep", {"index": 10_000}),
+    ("rep", {"index": None}),
+    ("lang", {"index": 5}),
+    ("team", {"index": 1}),
+    ("category", {"index": 3.5}),
+    ("sort", {"index": [1]}),
+    ("tabs", {"selected_index": 42}),
+    ("tabs", {"selected_index": "overview"}),
+    ("export", {"description": None}),
+    ("export", {"layout": "IPY_MODEL_nope"}),
+    ("week", "not a state"),
+    ("week", ["index", 1]),
+    ("rep", {"index": 0}, ["index"]),
+    ("stamp", {"value": {}}),
+    ("title", {"value": ["x"]}),
+    ("category", {"index": {}}),
+    ("notice", {"value": None}),
+    ("tabs", {"titles": 7}),
 ]
 
 
-def _page_copies(board: Dashboard, monkeypatch: pytest.MonkeyPatch
-                 ) -> Callable[[], dict[str, dict[str, object]]]:
+def _page_copies(
+    board: Dashboard, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[], dict[str, dict[str, object]]]:
     """What the page holds of each control: its state when drawn, updated by every state
     message the kernel sends it (``update`` and ``echo_update`` alike)."""
     copies = {name: dict(w.get_state()) for name, w in board.controls.items()}
     for name, widget in board.controls.items():
-        def send(data: object = None, metadata: object = None, buffers: object = None,
-                 name: str = name) -> None:
+
+        def send(
+            data: object = None, metadata: object = None, buffers: object = None, name: str = name
+        ) -> None:
             if isinstance(data, dict) and data.get("method") in ("update", "echo_update"):
                 copies[name].update(data["state"])
+
         monkeypatch.setattr(widget.comm, "send", send)
     return lambda: copies
 
 
 @pytest.mark.parametrize("message", CRAFTED, ids=[str(m) for m in CRAFTED])
 def test_crafted_widget_messages_get_a_short_line_and_change_nothing(
-        small: pd.DataFrame, message: tuple[object, ...], capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    small: pd.DataFrame,
+    message: tuple[object, ...],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     board = Dashboard(small, team="North", locked=True)
     controls = board.controls
     page = _page_copies(board, monkeypatch)
-    before = (board.team, board.week, board.rep, board.lang, controls["week"].value,
-              controls["rep"].value, controls["tabs"].selected_index)
+    before = (
+        board.team,
+        board.week,
+        board.rep,
+        board.lang,
+        controls["week"].value,
+        controls["rep"].value,
+        controls["tabs"].selected_index,
+    )
     name, state, *paths = message
     _update(controls[str(name)], state, *paths)
-    after = (board.team, board.week, board.rep, board.lang, controls["week"].value,
-             controls["rep"].value, controls["tabs"].selected_index)
+    after = (
+        board.team,
+        board.week,
+        board.rep,
+        board.lang,
+        controls["week"].value,
+        controls["rep"].value,
+        controls["tabs"].selected_index,
+    )
     assert after == before
-    shown = " ".join(str(w.value) for w in controls.values() if isinstance(
-        getattr(w, "value", None), str))
-    assert "Traceback" not in shown and "File \"" not in shown and ".py" not in shown
+    shown = " ".join(
+        str(w.value) for w in controls.values() if isinstance(getattr(w, "value", None), str)
+    )
+    assert "Traceback" not in shown and 'File "' not in shown and ".py" not in shown
     assert "That request could not be handled" in controls["notice"].value
     printed = capsys.readouterr()
     assert "Traceback" not in printed.out  # the kernel's stdout reaches the page
@@ -363,8 +467,9 @@ def test_a_valid_selection_after_a_refused_one_clears_the_line(small: pd.DataFra
     assert "无法处理该请求" in controls["notice"].value
 
 
-def test_a_failing_export_gets_the_short_line(small: pd.DataFrame,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_export_gets_the_short_line(
+    small: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     board = Dashboard(small, team="North")
 
     def broken(*_: object) -> None:
@@ -372,7 +477,14 @@ def test_a_failing_export_gets_the_short_line(small: pd.DataFrame,
 
     monkeypatch.setattr(board, "_export_files", broken)
     controls = board.controls
-    controls["export"].comm.handle_msg({"content": {"comm_id": "c", "data": {
-        "method": "custom", "content": {"event": "click"}}}, "buffers": []})
+    controls["export"].comm.handle_msg(
+        {
+            "content": {
+                "comm_id": "c",
+                "data": {"method": "custom", "content": {"event": "click"}},
+            },
+            "buffers": [],
+        }
+    )
     assert "could not be handled" in controls["notice"].value
     assert "/srv" not in controls["notice"].value and controls["downloads"].value == ""

@@ -42,12 +42,13 @@ pytestmark = [
 
 def _hermetic(root: Path) -> dict[str, str]:
     """Jupyter and IPython write under $HOME: keep them in the test's folder."""
-    dirs = {name: root / name.lower() for name in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-                                                   "IPYTHONDIR")}
+    dirs = {
+        name: root / name.lower()
+        for name in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")
+    }
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     return {name: str(path) for name, path in dirs.items()}
-
 
 
 def _server(root: Path, store: Path, team: str | None) -> Iterator[tuple[ServeState, str]]:
@@ -62,19 +63,22 @@ def _server(root: Path, store: Path, team: str | None) -> Iterator[tuple[ServeSt
 
 
 @pytest.fixture(scope="module")
-def served(sample_store: Path, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[tuple[ServeState, str]]:
+def served(
+    sample_store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServeState, str]]:
     yield from _server(tmp_path_factory.mktemp("dashboard"), sample_store, None)
 
 
 @pytest.fixture(scope="module")
-def locked(sample_store: Path, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[tuple[ServeState, str]]:
+def locked(
+    sample_store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServeState, str]]:
     yield from _server(tmp_path_factory.mktemp("locked"), sample_store, "North")
 
 
-def _open(browser: Any, url: str, remote: list[str], tmp_path: Path,
-          seen: list[str] | None = None) -> Any:
+def _open(
+    browser: Any, url: str, remote: list[str], tmp_path: Path, seen: list[str] | None = None
+) -> Any:
     """A page on ``url`` with the network closed, once the first chart is drawn; every
     request it makes is added to ``seen``. A page that never connects (it happens to one
     preheated Voilà page load in a few) is screenshotted and replaced by a fresh one, up
@@ -90,8 +94,7 @@ def _open(browser: Any, url: str, remote: list[str], tmp_path: Path,
             route.abort()
 
     for attempt in (1, 2, 3):
-        page = browser.new_page(viewport={"width": 1300, "height": 1000},
-                                accept_downloads=True)
+        page = browser.new_page(viewport={"width": 1300, "height": 1000}, accept_downloads=True)
         page.route("**/*", refuse)
         try:
             page.goto(url, wait_until="commit")
@@ -109,8 +112,9 @@ def _open(browser: Any, url: str, remote: list[str], tmp_path: Path,
 
 def _stamp(page: Any, prefix: str) -> None:
     """Wait until the page shows the selection ``prefix`` (team|week|rep|lang|tab)."""
-    page.wait_for_selector(f"span.pr-state[data-stamp^='{prefix}']", state="attached",
-                           timeout=30_000)
+    page.wait_for_selector(
+        f"span.pr-state[data-stamp^='{prefix}']", state="attached", timeout=30_000
+    )
 
 
 def _figure(page: Any) -> float:
@@ -135,7 +139,8 @@ def _download(page: Any, link: str) -> bytes:
 
 
 def test_manager_switches_team_week_rep_language_and_exports(
-        browser: Any, served: tuple[ServeState, str], tmp_path: Path) -> None:
+    browser: Any, served: tuple[ServeState, str], tmp_path: Path
+) -> None:
     state, url = served
     expected = Dashboard(pd.read_parquet(state.history), targets=load_targets(TARGETS))
     remote: list[str] = []
@@ -208,8 +213,9 @@ def test_manager_switches_team_week_rep_language_and_exports(
         page.close()
 
 
-def test_locked_dashboard_refuses_another_team(browser: Any, locked: tuple[ServeState, str],
-                                               sample_store: Path, tmp_path: Path) -> None:
+def test_locked_dashboard_refuses_another_team(
+    browser: Any, locked: tuple[ServeState, str], sample_store: Path, tmp_path: Path
+) -> None:
     state, url = locked
     from pipereview.history._store import SnapshotStore
 
@@ -228,8 +234,13 @@ def test_locked_dashboard_refuses_another_team(browser: Any, locked: tuple[Serve
             _stamp(page, f"North|2026-W47||en|{tab}|")
         text = page.inner_text("body")
         assert not any(rep in text for rep in west_reps)
-        for probe in ("voila/render/dashboard.ipynb?team=West", "voila/files/history.parquet",
-                      "voila/files/dashboard.json", "voila/tree", "api/contents"):
+        for probe in (
+            "voila/render/dashboard.ipynb?team=West",
+            "voila/files/history.parquet",
+            "voila/files/dashboard.json",
+            "voila/tree",
+            "api/contents",
+        ):
             response = page.request.get(url + probe)
             assert response.status in (403, 404, 405), (probe, response.status)
         assert remote == [], remote
@@ -278,8 +289,9 @@ def _kernels(state: ServeState) -> int:
     count = 0
     for process in psutil.process_iter(["cmdline"]):
         try:
-            if ("ipykernel_launcher" in " ".join(process.info["cmdline"] or [])
-                    and process.environ().get(CONFIG_VARIABLE) == str(state.config)):
+            if "ipykernel_launcher" in " ".join(
+                process.info["cmdline"] or []
+            ) and process.environ().get(CONFIG_VARIABLE) == str(state.config):
                 count += 1
         except psutil.Error:
             pass
@@ -297,14 +309,18 @@ def _wait(condition: Callable[[], bool], timeout: float) -> bool:
 
 @pytest.mark.slow
 def test_pages_opened_and_closed_offline_free_their_kernels(
-        browser: Any, sample_store: Path, tmp_path: Path) -> None:
+    browser: Any, sample_store: Path, tmp_path: Path
+) -> None:
     state = prepare_dashboard(tmp_path / "state", store=sample_store, targets=TARGETS)
     log = tmp_path / "voila.log"
-    with background_server(state, log=log, env=_hermetic(tmp_path), max_kernels=3,
-                           closed_timeout=5) as url:
+    with background_server(
+        state, log=log, env=_hermetic(tmp_path), max_kernels=3, closed_timeout=5
+    ) as url:
         assert _wait(lambda: _kernels(state) == 1, 60), "no preheated kernel"
-        assert _wait(lambda: "Kernel pool of dashboard.ipynb is filled" in log.read_text(
-            errors="replace"), 60)
+        assert _wait(
+            lambda: "Kernel pool of dashboard.ipynb is filled" in log.read_text(errors="replace"),
+            60,
+        )
         first_chart: list[float] = []
         for _ in range(3):
             remote: list[str] = []
@@ -331,7 +347,8 @@ def test_pages_opened_and_closed_offline_free_their_kernels(
 
 @pytest.mark.slow
 def test_crafted_widget_messages_send_no_traceback_to_the_browser(
-        browser: Any, locked: tuple[ServeState, str], tmp_path: Path) -> None:
+    browser: Any, locked: tuple[ServeState, str], tmp_path: Path
+) -> None:
     _, url = locked
     remote: list[str] = []
     page = _open(browser, url, remote, tmp_path)

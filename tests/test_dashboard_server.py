@@ -53,8 +53,9 @@ def kernels_of(state: ServeState) -> list[psutil.Process]:
     found = []
     for process in psutil.process_iter(["cmdline"]):
         try:
-            if ("ipykernel_launcher" in " ".join(process.info["cmdline"] or [])
-                    and process.environ().get(CONFIG_VARIABLE) == str(state.config)):
+            if "ipykernel_launcher" in " ".join(
+                process.info["cmdline"] or []
+            ) and process.environ().get(CONFIG_VARIABLE) == str(state.config):
                 found.append(process)
         except psutil.Error:
             pass
@@ -72,8 +73,10 @@ def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.5) -
 
 def hermetic(root: Path) -> dict[str, str]:
     """Jupyter and IPython write under $HOME: keep them in the test's folder."""
-    dirs = {name: root / name.lower() for name in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-                                                   "IPYTHONDIR")}
+    dirs = {
+        name: root / name.lower()
+        for name in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")
+    }
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     return {name: str(path) for name, path in dirs.items()}
@@ -86,8 +89,11 @@ def get(url: str, *, read_for: float = 3.0, method: str = "GET") -> tuple[int, s
     parts = urllib.parse.urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     try:
-        connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""),
-                           body=b"" if method == "POST" else None)
+        connection.request(
+            method,
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            body=b"" if method == "POST" else None,
+        )
         response = connection.getresponse()
         if connection.sock is not None:
             connection.sock.settimeout(read_for)
@@ -104,43 +110,63 @@ def get(url: str, *, read_for: float = 3.0, method: str = "GET") -> tuple[int, s
 
 # --- the command line and the pieces, without a server --------------------------------------
 def test_voila_runs_with_the_guards() -> None:
-    command = voila_command("d/dashboard.ipynb", port=1, max_kernels=3, idle_timeout=600,
-                            closed_timeout=10)
+    command = voila_command(
+        "d/dashboard.ipynb", port=1, max_kernels=3, idle_timeout=600, closed_timeout=10
+    )
     assert command[1:4] == ["-m", "pipereview.dashboard.server", "d/dashboard.ipynb"]
-    for flag in ("--VoilaConfiguration.multi_kernel_manager_class="
-                 "pipereview.dashboard.server.DashboardKernelManager",
-                 "--Voila.kernel_websocket_connection_class="
-                 "pipereview.dashboard.server.SafeChannels",
-                 "--DashboardKernelManager.max_kernels=3",
-                 "--DashboardKernelManager.cull_idle_timeout=600",
-                 "--DashboardKernelManager.closed_timeout=10",
-                 "--show_tracebacks=False", "--Voila.ip=127.0.0.1"):
+    for flag in (
+        "--VoilaConfiguration.multi_kernel_manager_class="
+        "pipereview.dashboard.server.DashboardKernelManager",
+        "--Voila.kernel_websocket_connection_class=pipereview.dashboard.server.SafeChannels",
+        "--DashboardKernelManager.max_kernels=3",
+        "--DashboardKernelManager.cull_idle_timeout=600",
+        "--DashboardKernelManager.closed_timeout=10",
+        "--show_tracebacks=False",
+        "--Voila.ip=127.0.0.1",
+    ):
         assert flag in command, flag
     assert 4 <= default_max_kernels() <= 16
     assert f"--DashboardKernelManager.max_kernels={default_max_kernels()}" in voila_command(
-        "d.ipynb", port=1)
+        "d.ipynb", port=1
+    )
 
 
-@pytest.mark.parametrize(("max_kernels", "idle", "closed", "message"), [
-    (0, 1800, 20, "--max-kernels 0 leaves no page"),
-    (4, 30, 20, "--idle-timeout 30 s would free pages in use"),
-    (4, 1800, 2, "a closed page's grace of 2 s is out of range"),
-    (4, 600, 900, "a closed page's grace of 900 s is out of range"),
-])
-def test_limits_that_cannot_work_are_refused(max_kernels: int, idle: int, closed: int,
-                                             message: str, sample_store: Path) -> None:
+@pytest.mark.parametrize(
+    ("max_kernels", "idle", "closed", "message"),
+    [
+        (0, 1800, 20, "--max-kernels 0 leaves no page"),
+        (4, 30, 20, "--idle-timeout 30 s would free pages in use"),
+        (4, 1800, 2, "a closed page's grace of 2 s is out of range"),
+        (4, 600, 900, "a closed page's grace of 900 s is out of range"),
+    ],
+)
+def test_limits_that_cannot_work_are_refused(
+    max_kernels: int, idle: int, closed: int, message: str, sample_store: Path
+) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         check_limits(max_kernels, idle, closed)
-    result = CliRunner().invoke(cli, ["serve", "--store", str(sample_store), "--max-kernels",
-                                      str(max_kernels), "--idle-timeout", str(idle),
-                                      "--closed-timeout", str(closed)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "serve",
+            "--store",
+            str(sample_store),
+            "--max-kernels",
+            str(max_kernels),
+            "--idle-timeout",
+            str(idle),
+            "--closed-timeout",
+            str(closed),
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert message in result.output and "Traceback" not in result.output
 
 
 def test_the_full_page_is_short_and_names_the_limit() -> None:
-    assert ("The dashboard is at its limit of 8 open pages; close a tab or try again in a "
-            "minute.") in full_page(8)
+    assert (
+        "The dashboard is at its limit of 8 open pages; close a tab or try again in a minute."
+    ) in full_page(8)
     assert "limit of 1 open page;" in full_page(1)
     assert not LEAK.search(full_page(8)) and "http" not in full_page(8)
 
@@ -151,17 +177,21 @@ def test_the_page_template_references_nothing_remote() -> None:
         assert not re.search(r"(href|src)=[\"']?(https?:)?//", text), template.name
 
 
-@pytest.mark.parametrize(("kind", "content", "withheld"), [
-    ("stream", {"name": "stderr", "text": 'Traceback ...\n  File "/srv/x.py"'}, True),
-    ("stream", {"name": "stdout", "text": "/srv/pipereview/state"}, True),
-    ("error", {"ename": "TraitError", "evalue": "", "traceback": ["..."]}, True),
-    ("execute_reply", {"status": "error", "ename": "E", "evalue": "", "traceback": []}, True),
-    ("comm_info_reply", {"status": "ok", "comms": {}}, False),
-    ("comm_msg", {"comm_id": "c", "data": {"method": "update", "state": {}}}, False),
-    ("status", {"execution_state": "idle"}, False),
-])
-def test_the_browser_channel_withholds_output_and_errors(kind: str, content: dict[str, object],
-                                                         withheld: bool) -> None:
+@pytest.mark.parametrize(
+    ("kind", "content", "withheld"),
+    [
+        ("stream", {"name": "stderr", "text": 'Traceback ...\n  File "/srv/x.py"'}, True),
+        ("stream", {"name": "stdout", "text": "/srv/pipereview/state"}, True),
+        ("error", {"ename": "TraitError", "evalue": "", "traceback": ["..."]}, True),
+        ("execute_reply", {"status": "error", "ename": "E", "evalue": "", "traceback": []}, True),
+        ("comm_info_reply", {"status": "ok", "comms": {}}, False),
+        ("comm_msg", {"comm_id": "c", "data": {"method": "update", "state": {}}}, False),
+        ("status", {"execution_state": "idle"}, False),
+    ],
+)
+def test_the_browser_channel_withholds_output_and_errors(
+    kind: str, content: dict[str, object], withheld: bool
+) -> None:
     session = Session(key=b"secret")
     frames = session.serialize(session.msg(kind, content=content), ident=[b"kernel"])
     assert SafeChannels._withheld(SimpleNamespace(session=session), frames) is withheld
@@ -170,22 +200,25 @@ def test_the_browser_channel_withholds_output_and_errors(kind: str, content: dic
 
 # --- a served dashboard ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def capped(sample_store: Path, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[tuple[ServeState, str, Path]]:
+def capped(
+    sample_store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ServeState, str, Path]]:
     """A server for at most 2 pages that frees a closed page's kernel after 5 s (15 s for
     a page that never connected)."""
     root = tmp_path_factory.mktemp("capped")
     state = prepare_dashboard(root / "state", store=sample_store, targets=TARGETS)
     log = root / "voila.log"
-    with background_server(state, log=log, env=hermetic(root), max_kernels=2,
-                           closed_timeout=5) as url:
+    with background_server(
+        state, log=log, env=hermetic(root), max_kernels=2, closed_timeout=5
+    ) as url:
         assert wait_for(lambda: len(kernels_of(state)) == 1, 60), "no preheated kernel"
         yield state, url, log
 
 
 @pytest.mark.slow
 def test_plain_gets_are_capped_and_leave_no_kernel_behind(
-        capped: tuple[ServeState, str, Path]) -> None:
+    capped: tuple[ServeState, str, Path],
+) -> None:
     state, url, log = capped
     assert wait_for(lambda: len(kernels_of(state)) == 1, 60)  # the preheated kernel
     first, _ = get(url)
@@ -206,15 +239,21 @@ def test_plain_gets_are_capped_and_leave_no_kernel_behind(
 
 @pytest.mark.slow
 def test_what_the_server_sends_holds_no_traceback_or_path(
-        capped: tuple[ServeState, str, Path]) -> None:
+    capped: tuple[ServeState, str, Path],
+) -> None:
     state, url, _ = capped
     assert wait_for(lambda: len(kernels_of(state)) == 1, 300)  # no page open: room for one
     bogus = str(uuid.uuid4())
-    answers = [get(url + f"api/kernels/{bogus}"), get(url + f"voila/api/shutdown/{bogus}",
-                                                      method="POST"),
-               get(url + "voila/files/../../etc/passwd"), get(url + "voila/files/history.parquet"),
-               get(url + "voila/static/%2e%2e/%2e%2e/app.py"), get(url + "api/kernels"),
-               get(url + "voila/templates/x"), get(url + "?template=../../..")]
+    answers = [
+        get(url + f"api/kernels/{bogus}"),
+        get(url + f"voila/api/shutdown/{bogus}", method="POST"),
+        get(url + "voila/files/../../etc/passwd"),
+        get(url + "voila/files/history.parquet"),
+        get(url + "voila/static/%2e%2e/%2e%2e/app.py"),
+        get(url + "api/kernels"),
+        get(url + "voila/templates/x"),
+        get(url + "?template=../../.."),
+    ]
     for status, body in answers:
         assert not LEAK.search(body), (status, body[:800])
         assert str(state.config.parent) not in body
@@ -231,9 +270,10 @@ def served_by(state_dir: Path) -> list[psutil.Process]:
     for process in psutil.process_iter(["cmdline"]):
         try:
             line = " ".join(process.info["cmdline"] or [])
-            if (("pipereview.dashboard.server" in line and str(state_dir) in line)
-                    or ("ipykernel_launcher" in line and process.environ().get(CONFIG_VARIABLE)
-                        == str(state_dir / "dashboard.json"))):
+            if ("pipereview.dashboard.server" in line and str(state_dir) in line) or (
+                "ipykernel_launcher" in line
+                and process.environ().get(CONFIG_VARIABLE) == str(state_dir / "dashboard.json")
+            ):
                 found.append(process)
         except psutil.Error:
             pass
@@ -251,15 +291,31 @@ def port_open(port: int) -> bool:
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_to_pipereview_serve_stops_voila_and_every_kernel(
-        signum: int, sample_store: Path, tmp_path: Path) -> None:
+    signum: int, sample_store: Path, tmp_path: Path
+) -> None:
     port = free_port()
     state_dir = tmp_path / "state"
     output = tmp_path / "serve.log"
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipereview", "serve", "--store", str(sample_store),
-             "--port", str(port), "--state-dir", str(state_dir), "--max-kernels", "3"],
-            env={**os.environ, **hermetic(tmp_path)}, stdout=sink, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "pipereview",
+                "serve",
+                "--store",
+                str(sample_store),
+                "--port",
+                str(port),
+                "--state-dir",
+                str(state_dir),
+                "--max-kernels",
+                "3",
+            ],
+            env={**os.environ, **hermetic(tmp_path)},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
     state = SimpleNamespace(config=state_dir / "dashboard.json")
     try:
         assert wait_for(lambda: port_open(port), 90), output.read_text(errors="replace")

@@ -25,24 +25,39 @@ def _small() -> pd.DataFrame:
 
 
 #: The small frame's stored team weeks and the reps with deals in each.
-SELECTIONS = [("North", "2026-W46", ("Ann", "Bob")), ("North", "2026-W47", ("Ann", "Bob")),
-              ("West", "2026-W47", ("Cy",))]
+SELECTIONS = [
+    ("North", "2026-W46", ("Ann", "Bob")),
+    ("North", "2026-W47", ("Ann", "Bob")),
+    ("West", "2026-W47", ("Cy",)),
+]
 CATEGORIES = ("", "new", "advanced", "won")
 
 
 @st.composite
 def views(draw: st.DrawFn) -> View:
     team, week, reps = draw(st.sampled_from(SELECTIONS))
-    return View(team, week, rep=draw(st.sampled_from(("", *reps))),
-                lang=draw(st.sampled_from(("en", "zh"))),
-                category=draw(st.sampled_from(CATEGORIES)), sort=draw(st.sampled_from(SORTS)))
+    return View(
+        team,
+        week,
+        rep=draw(st.sampled_from(("", *reps))),
+        lang=draw(st.sampled_from(("en", "zh"))),
+        category=draw(st.sampled_from(CATEGORIES)),
+        sort=draw(st.sampled_from(SORTS)),
+    )
 
 
 def _shown(board: Dashboard) -> tuple[object, ...]:
     controls = board.controls
-    return (board.view, controls["stamp"].value, controls["title"].value,
-            controls["body_overview"].value, controls["week"].value, controls["rep"].value,
-            controls["lang"].value, controls["tabs"].selected_index)
+    return (
+        board.view,
+        controls["stamp"].value,
+        controls["title"].value,
+        controls["body_overview"].value,
+        controls["week"].value,
+        controls["rep"].value,
+        controls["lang"].value,
+        controls["tabs"].selected_index,
+    )
 
 
 def test_drawing_another_view_changes_neither_this_one_nor_the_selection() -> None:
@@ -109,7 +124,8 @@ def test_warming_up_draws_other_views_and_keeps_the_selection() -> None:
         ("North", "2026-W47", "Bob", "zh", "overview", "", ""),
         ("North", "2026-W47", "", "zh", "overview", "", ""),
         ("North", "2026-W46", "", "zh", "overview", "", ""),
-        ("West", "2026-W47", "", "zh", "overview", "", "")]
+        ("West", "2026-W47", "", "zh", "overview", "", ""),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -123,12 +139,11 @@ def reference() -> DashboardTabs:
 
 
 @pytest.mark.slow  # each example draws a view afresh (charts: ~0.3-3 s on two cores)
-@settings(max_examples=examples(40), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(a=views(), b=views(), tab=st.sampled_from(TABS), other=st.sampled_from(TABS))
-def test_render_is_a_function_of_the_view_alone(small_board: Dashboard,
-                                                reference: DashboardTabs, a: View, b: View,
-                                                tab: str, other: str) -> None:
+def test_render_is_a_function_of_the_view_alone(
+    small_board: Dashboard, reference: DashboardTabs, a: View, b: View, tab: str, other: str
+) -> None:
     board = small_board
     before = board.view
     first = board.render(tab, a)
@@ -148,20 +163,34 @@ def _history() -> pd.DataFrame:
 
 @pytest.mark.slow  # 160 tabs drawn
 def test_every_tab_renders_for_every_view() -> None:
-    targets = pd.DataFrame({"team": ["North", "North"], "owner": ["", "Ann"],
-                            "period": ["2026-Q4", "2026-Q4"], "amount": [10_000.0, 4_000.0],
-                            "currency": "EUR"})
+    targets = pd.DataFrame(
+        {
+            "team": ["North", "North"],
+            "owner": ["", "Ann"],
+            "period": ["2026-Q4", "2026-Q4"],
+            "amount": [10_000.0, 4_000.0],
+            "currency": "EUR",
+        }
+    )
     board = Dashboard(_history(), targets=targets, team="North")
     page = _shown(board)
-    every = [(team, week, rep) for team, week, reps in [
-        ("North", "2026-W46", ("Ann", "Bob")), ("North", "2026-W47", ("Ann", "Bob")),
-        ("West", "2026-W47", ("Cy",))] for rep in ("", *reps)]
+    every = [
+        (team, week, rep)
+        for team, week, reps in [
+            ("North", "2026-W46", ("Ann", "Bob")),
+            ("North", "2026-W47", ("Ann", "Bob")),
+            ("West", "2026-W47", ("Cy",)),
+        ]
+        for rep in ("", *reps)
+    ]
     drawn = 0
     for team, week, rep in every:
         for lang in ("en", "zh"):
             view = View(team, week, rep, lang)
-            variants = {"changes": [replace(view, category=c) for c in ("", "new")],
-                        "risks": [replace(view, sort=s) for s in SORTS]}
+            variants = {
+                "changes": [replace(view, category=c) for c in ("", "new")],
+                "risks": [replace(view, sort=s) for s in SORTS],
+            }
             for tab in TABS:
                 for shown in variants.get(tab, [view]):
                     body = board.render(tab, shown)
@@ -181,4 +210,5 @@ def test_every_tab_renders_for_every_view() -> None:
     changes = board.render("changes", View("North", "2026-W47", category="won"))
     assert "Deal N2" in changes.split("<table")[-1] and "Deal N3" not in changes.split("<table")[-1]
     assert "No target for this rep in 2026-Q4." in board.render(
-        "overview", View("North", "2026-W47", rep="Bob"))
+        "overview", View("North", "2026-W47", rep="Bob")
+    )

@@ -159,19 +159,30 @@ def _drop(table: Table, positions: list[int]) -> Table:
 
 def _blank(table: Table, positions: list[int]) -> Table:
     header, rows = table
-    return header, [[None if i in positions and isinstance(v, (int, float, datetime.date))
-                     else "" if i in positions else v for i, v in enumerate(r)] for r in rows]
+    return header, [
+        [
+            None
+            if i in positions and isinstance(v, (int, float, datetime.date))
+            else ""
+            if i in positions
+            else v
+            for i, v in enumerate(r)
+        ]
+        for r in rows
+    ]
 
 
-def _shape(case: str, tables: dict[str, Table], fmt: Format,
-           outcome: Callable[[str, str], str]) -> dict[str, Table]:
+def _shape(
+    case: str, tables: dict[str, Table], fmt: Format, outcome: Callable[[str, str], str]
+) -> dict[str, Table]:
     """The weekly tables of ``fmt`` in the degenerate shape ``case``; ``outcome(week,
     deal_id)`` is the deal's state in that week as ingested (open, won, lost)."""
     shape = case.split("-", 1)[1]
     out: dict[str, Table] = {}
     for week, (header, rows) in tables.items():
-        pos = {f: header.index(h) for f, h in
-               load_column_map(fmt.column_map).resolve(header).items()}
+        pos = {
+            f: header.index(h) for f, h in load_column_map(fmt.column_map).resolve(header).items()
+        }
         ident = pos["deal_id"]
         if shape == "one_week" and week != WEEKS[-1]:
             continue
@@ -180,8 +191,12 @@ def _shape(case: str, tables: dict[str, Table], fmt: Format,
         elif shape == "one_stage":  # every open deal in the stage most of them are in
             opened = [r for r in rows if outcome(week, str(r[ident])) == "open"]
             stages = pd.Series([r[pos["stage"]] for r in opened]).value_counts()
-            rows = [[*r[:pos["stage"]], stages.index[0], *r[pos["stage"] + 1:]]
-                    if outcome(week, str(r[ident])) == "open" else r for r in rows]
+            rows = [
+                [*r[: pos["stage"]], stages.index[0], *r[pos["stage"] + 1 :]]
+                if outcome(week, str(r[ident])) == "open"
+                else r
+                for r in rows
+            ]
         elif shape == "one_rep":
             owners = pd.Series([r[pos["owner"]] for r in tables[WEEKS[-1]][1]]).value_counts()
             rows = [r for r in rows if r[pos["owner"]] == owners.index[0]]
@@ -194,6 +209,7 @@ def _shape(case: str, tables: dict[str, Table], fmt: Format,
 
 
 # --- the weekly flow ---------------------------------------------------------------------
+
 
 @dataclass
 class Flow:
@@ -254,8 +270,18 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
     disagreements: list[str] = []
 
     summary = week_change_summary(store, week)
-    texts.append(("change summary", "en", table_text(summary.drop(columns=[
-        c for c in summary.columns if c != "team" and c != "currency"])), plain))
+    texts.append(
+        (
+            "change summary",
+            "en",
+            table_text(
+                summary.drop(
+                    columns=[c for c in summary.columns if c != "team" and c != "currency"]
+                )
+            ),
+            plain,
+        )
+    )
     shown = CliRunner().invoke(app, ["changes", "--store", str(root)])
     texts.append(("pipereview changes", "en", terminal_text(shown.output), plain))
     if shown.exit_code != 0:
@@ -265,19 +291,31 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
     headline = review.headline()
     for lang in LANGS:
         current = review if lang == "en" else review.in_language(lang)
-        for name in ("title", "headline_section", "changes_section", "funnel_section",
-                     "forecast_section", "risks_section", "coaching_section"):
+        for name in (
+            "title",
+            "headline_section",
+            "changes_section",
+            "funnel_section",
+            "forecast_section",
+            "risks_section",
+            "coaching_section",
+        ):
             section = getattr(current, name)()
             context = one if name == "headline_section" else plain  # the rest: team and reps
             for part in _sheets(section._repr_html_()):
                 texts.append((f"review.{name}", lang, html_text(part), context))
             if name == "changes_section" and lang == "en":
-                counts = dict(line.split("\t")[:2] for line in html_text(section.body)
-                              .splitlines() if line.count("\t") == 1)
+                counts = dict(
+                    line.split("\t")[:2]
+                    for line in html_text(section.body).splitlines()
+                    if line.count("\t") == 1
+                )
                 shown_new = int(counts.get(CATEGORY_LABELS["new"][0], "0").replace(",", ""))
                 if counts and shown_new != headline.get("new_deals"):
-                    disagreements.append(f"new deals: headline {headline.get('new_deals')!r} "
-                                         f"but the changes section {shown_new} ({team}, {week})")
+                    disagreements.append(
+                        f"new deals: headline {headline.get('new_deals')!r} "
+                        f"but the changes section {shown_new} ({team}, {week})"
+                    )
         pack = work / f"coaching-{lang}"
         for path in write_coaching_pack(review.context, pack, lang=lang, teams=[team]):
             if path.suffix == ".csv":  # a data file: its prose columns are read
@@ -286,42 +324,68 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
                 text = text.split("\n", 1)[1] if "\n" in text else ""  # cells, not headers
             else:
                 text = file_text(path)
-            texts.append((f"coaching pack {path.relative_to(pack)}", lang, text,
-                          one if path.stem.split(".")[0] != "team" and path.suffix != ".csv"
-                          else plain))
+            texts.append(
+                (
+                    f"coaching pack {path.relative_to(pack)}",
+                    lang,
+                    text,
+                    one if path.stem.split(".")[0] != "team" and path.suffix != ".csv" else plain,
+                )
+            )
 
         board = DashboardTabs(history, targets=goals, team=team, lang=lang)
         board._reviews[(team, week, lang)] = current  # one review per team, week, language
         figures = board.figures()
-        for key in ("open_deals", "open_amount", "weighted_pipeline", "new_deals",
-                    "gap_to_target", "coverage"):
+        for key in (
+            "open_deals",
+            "open_amount",
+            "weighted_pipeline",
+            "new_deals",
+            "gap_to_target",
+            "coverage",
+        ):
             if figures.get(key) != headline.get(key):
-                disagreements.append(f"dashboard [{lang}] {key} {figures.get(key)!r} but the "
-                                     f"review's headline {headline.get(key)!r}")
+                disagreements.append(
+                    f"dashboard [{lang}] {key} {figures.get(key)!r} but the "
+                    f"review's headline {headline.get(key)!r}"
+                )
         for tab in TABS:
             for part in _sheets(board.tab_html(tab)):
                 texts.append((f"dashboard tab {tab}", lang, html_text(part), plain))
         _, files = board._export_files()
         for name, data in files.items():
-            text = (xlsx_text(data) if name.endswith(".xlsx") else table_text(pd.read_csv(
-                io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")))
+            text = (
+                xlsx_text(data)
+                if name.endswith(".xlsx")
+                else table_text(
+                    pd.read_csv(
+                        io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+                    )
+                )
+            )
             texts.append((f"action list {name.rsplit('.', 1)[1]}", lang, text, plain))
 
     row = summary[summary["team"] == team]
     if len(teams) == 1 and len(row) == 1:
-        for key, mine in (("open_deals", "open_deals"), ("open_amount", "open_amount"),
-                          ("new", "new_deals")):
+        for key, mine in (
+            ("open_deals", "open_deals"),
+            ("open_amount", "open_amount"),
+            ("new", "new_deals"),
+        ):
             theirs = row[key].iloc[0]
             value = headline.get(mine)
             if len(store.weeks()) > 1 and value is not None and float(theirs) != float(value):
-                disagreements.append(f"{mine}: headline {value!r} but the change summary "
-                                     f"{theirs!r} ({team}, {week})")
+                disagreements.append(
+                    f"{mine}: headline {value!r} but the change summary {theirs!r} ({team}, {week})"
+                )
     open_now = history[(history["snapshot_week"] == week) & (history["team"] == team)]
     from pipereview.ingest._schema import open_mask
 
     if headline["open_deals"] != int(open_mask(open_now).sum()):
-        disagreements.append(f"open_deals: headline {headline['open_deals']} but "
-                             f"{int(open_mask(open_now).sum())} open deals stored")
+        disagreements.append(
+            f"open_deals: headline {headline['open_deals']} but "
+            f"{int(open_mask(open_now).sum())} open deals stored"
+        )
     names = _names(history)
     if goals is not None:  # a rep with a target has a sheet, deals or not
         names += [str(v) for c in ("team", "owner") for v in goals[c].dropna().unique()]
@@ -329,6 +393,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
 
 
 # --- the matrix --------------------------------------------------------------------------
+
 
 def _outcomes(small_sample: Path, fmt: Format, work: Path) -> Callable[[str, str], str]:
     """The state (open, won, lost) of each deal of ``fmt`` in each week, as ingested."""
@@ -355,8 +420,10 @@ def _case_exports(case: str, small_sample: Path, work: Path) -> Path:
         generate_large_export(out / WEEKS[-1] / f"{name}.csv", rows=120, column_map=name)
         return out
     fmt = FORMATS[name]
-    tables = {week: _read(small_sample / "exports" / week / f"{fmt.slug}.{fmt.suffix}", fmt)
-              for week in WEEKS}
+    tables = {
+        week: _read(small_sample / "exports" / week / f"{fmt.slug}.{fmt.suffix}", fmt)
+        for week in WEEKS
+    }
     if variant not in SHAPES and variant != "full":
         field = variant.removeprefix("no_")
         tables = {w: _drop(t, _columns(t[0], fmt, [field])) for w, t in tables.items()}
@@ -375,8 +442,9 @@ def flow_work(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in _cases()])
-def test_every_text_of_the_weekly_flow_passes_the_lint(case: str, small_sample: Path,
-                                                       flow_work: Path) -> None:
+def test_every_text_of_the_weekly_flow_passes_the_lint(
+    case: str, small_sample: Path, flow_work: Path
+) -> None:
     exports = _case_exports(case, small_sample, flow_work)
     flow = run_flow(exports, small_sample / "targets.csv", flow_work)
     problems = flow.problems()
@@ -402,8 +470,11 @@ def test_the_matrix_covers_every_shipped_format_and_shape() -> None:
 
 
 def test_a_flow_problem_is_reported_with_where_it_was_seen() -> None:
-    flow = Flow([("coaching pack North/team.en.md", "en", "Amount 5,482 nan", LintContext())],
-                [], ["open_deals: headline 3 but the change summary 2 (North, 2026-W47)"])
+    flow = Flow(
+        [("coaching pack North/team.en.md", "en", "Amount 5,482 nan", LintContext())],
+        [],
+        ["open_deals: headline 3 but the change summary 2 (North, 2026-W47)"],
+    )
     assert flow.problems() == [
         "coaching pack North/team.en.md [en] missing_value: 'nan' in 'Amount 5,482 nan'",
         "open_deals: headline 3 but the change summary 2 (North, 2026-W47)",
@@ -412,10 +483,12 @@ def test_a_flow_problem_is_reported_with_where_it_was_seen() -> None:
 
 # --- one end-to-end run of the review notebook per language -------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", [_param(f"notebook-{lang}") for lang in LANGS])
-def test_review_notebook_end_to_end_passes_the_lint(lang: str, small_sample: Path,
-                                                    tmp_path: Path) -> None:
+def test_review_notebook_end_to_end_passes_the_lint(
+    lang: str, small_sample: Path, tmp_path: Path
+) -> None:
     lang = lang.removeprefix("notebook-")
     import nbformat
     import papermill
@@ -423,11 +496,21 @@ def test_review_notebook_end_to_end_passes_the_lint(lang: str, small_sample: Pat
     root = Path(__file__).resolve().parents[1]
     executed = tmp_path / "review.ipynb"
     papermill.execute_notebook(
-        str(root / "notebooks" / "weekly_review.ipynb"), str(executed),
-        parameters={"team": "华东" if lang == "zh" else "West", "week": WEEKS[-1],
-                    "lang": lang, "exports": str(small_sample / "exports"),
-                    "targets": str(small_sample / "targets.csv"), "out_dir": str(tmp_path)},
-        kernel_name="python3", progress_bar=False, log_output=False, cwd=str(tmp_path))
+        str(root / "notebooks" / "weekly_review.ipynb"),
+        str(executed),
+        parameters={
+            "team": "华东" if lang == "zh" else "West",
+            "week": WEEKS[-1],
+            "lang": lang,
+            "exports": str(small_sample / "exports"),
+            "targets": str(small_sample / "targets.csv"),
+            "out_dir": str(tmp_path),
+        },
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+        cwd=str(tmp_path),
+    )
     notebook = nbformat.read(executed, as_version=4)
     history_names = run_names(small_sample)
     problems = []

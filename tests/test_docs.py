@@ -80,13 +80,24 @@ DOCS = ROOT / "docs"
 #: Pages generated from the code, and the test that keeps each current.
 GENERATED = {"cli.md": "test_cli_reference_is_current"}
 #: Problems of pages whose fix is pending, as {page: {part of the problem: the fix}}.
-KNOWN_PROBLEMS: dict[str, dict[str, str]] = {
-}
+KNOWN_PROBLEMS: dict[str, dict[str, str]] = {}
 WORKDIR = "/srv/pipereview"  # what the sandbox stands for
 WEEK = "2026-W47"  # the latest sample week; what `$(date +%G-W%V)` stands for
 ONE_TEAM = "North"
-LANGUAGES = {"python", "text", "bash", "sh", "console", "yaml", "toml", "ini", "jinja",
-             "nginx", "json", "csv"}
+LANGUAGES = {
+    "python",
+    "text",
+    "bash",
+    "sh",
+    "console",
+    "yaml",
+    "toml",
+    "ini",
+    "jinja",
+    "nginx",
+    "json",
+    "csv",
+}
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 #: Batch runs of this session by command and inputs: a page running the same command on
 #: the same inputs gets a copy of the reports (a team's notebook takes ~20 s).
@@ -128,7 +139,7 @@ def blocks(page: Path) -> list[Block]:
         while j < len(lines) and not close.match(lines[j]):
             j += 1
         assert j < len(lines), f"{page.name}:{i + 1}: the block is never closed"
-        body = [line.removeprefix(indent) for line in lines[i + 1:j]]
+        body = [line.removeprefix(indent) for line in lines[i + 1 : j]]
         lang = info[0] if info and "=" not in info[0] else ""
         attrs = dict(word.split("=", 1) for word in info if "=" in word)
         found.append(Block(lang, attrs, "".join(f"{line}\n" for line in body), i + 1))
@@ -168,8 +179,9 @@ def make_sandbox(root: Path, stores: dict[str, Path], settings: dict[str, str]) 
     for week in (ROOT / "data" / "samples" / "exports").iterdir():
         (root / "exports" / week.name).symlink_to(week)
     # a copy: what a page writes into notebooks/ never lands in the repository
-    shutil.copytree(ROOT / "notebooks", root / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(
+        ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
     shutil.copy(ROOT / "data" / "samples" / "targets.csv", root / "targets.csv")
     shutil.copytree(stores[""], root / "demo-output" / "store")
     shutil.copytree(stores[settings.get("store-until", "")], root / "pipereview-data")
@@ -181,9 +193,13 @@ def registries_kept() -> Iterator[None]:
     """Whatever a page registers (rules, charts, maps, models) is forgotten after it."""
     from pipereview.core._registry import Registry
 
-    found = {id(value): value for module in list(sys.modules.values())
-             if module is not None and module.__name__.startswith("pipereview")
-             for value in list(vars(module).values()) if isinstance(value, Registry)}
+    found = {
+        id(value): value
+        for module in list(sys.modules.values())
+        if module is not None and module.__name__.startswith("pipereview")
+        for value in list(vars(module).values())
+        if isinstance(value, Registry)
+    }
     kept = {key: (dict(reg._entries), dict(reg._sources)) for key, reg in found.items()}
     try:
         yield
@@ -220,8 +236,9 @@ VOLATILE = {"created_at", "duration_s", "path", "sha256", "fingerprint"}
 def excerpt_of(whole: Any, part: Any, key: str = "") -> str:
     """Where ``part`` is not a part of ``whole`` ("" when it is)."""
     if key in VOLATILE:
-        same = (isinstance(part, int | float) and isinstance(whole, int | float)) or \
-            type(part) is type(whole)
+        same = (isinstance(part, int | float) and isinstance(whole, int | float)) or type(
+            part
+        ) is type(whole)
         return "" if same else f"{key}: {type(whole).__name__}, not {type(part).__name__}"
     if isinstance(part, dict):
         if not isinstance(whole, dict):
@@ -246,8 +263,27 @@ def excerpt_of(whole: Any, part: Any, key: str = "") -> str:
 SUBSTITUTION = re.compile(r"\$\((?:[^()]|\([^()]*\))*\)")
 SEPARATORS = {"&&", "||", ";", "|", "&"}
 REDIRECTS = {">", ">>", "<", ">&", "2>", "&>"}
-CRON_NAMES = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-              "dec", "sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+CRON_NAMES = {
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "sun",
+    "mon",
+    "tue",
+    "wed",
+    "thu",
+    "fri",
+    "sat",
+}
 CRON_RANGES = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]
 CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?|[a-z]{3}(-[a-z]{3})?)(/\d+)?$", re.I)
 CRON_SPECIAL = re.compile(r"^@(reboot|yearly|annually|monthly|weekly|daily|hourly)\s+(.+)$")
@@ -256,8 +292,11 @@ CRON_SPECIAL = re.compile(r"^@(reboot|yearly|annually|monthly|weekly|daily|hourl
 def logical_lines(code: str) -> list[str]:
     """Lines with ``\\`` continuations joined; blank and comment lines left out."""
     joined = re.sub(r"\\\n[ \t]*", " ", code)
-    return [line.strip() for line in joined.split("\n")
-            if line.strip() and not line.strip().startswith("#")]
+    return [
+        line.strip()
+        for line in joined.split("\n")
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 def simple_commands(line: str) -> list[list[str]]:
@@ -288,8 +327,11 @@ def cron_entry(line: str) -> tuple[list[str], str] | None:
     if special:
         return [special[1]], special[2]
     parts = line.split(None, 5)
-    if len(parts) == 6 and all(CRON_FIELD.match(f) for p in parts[:5] for f in p.split(",")) \
-            and re.match(r"^[\d*]", parts[0]):
+    if (
+        len(parts) == 6
+        and all(CRON_FIELD.match(f) for p in parts[:5] for f in p.split(","))
+        and re.match(r"^[\d*]", parts[0])
+    ):
         return parts[:5], parts[5]
     return None
 
@@ -331,7 +373,7 @@ def extras() -> set[str]:
 
 # -- the command line -----------------------------------------------------------------
 def parse_cli(args: list[str]) -> str:
-    """"" when the real command line accepts ``args``, else why not."""
+    """ "" when the real command line accepts ``args``, else why not."""
     import typer.main
 
     from pipereview.cli import app
@@ -343,8 +385,8 @@ def parse_cli(args: list[str]) -> str:
         return f"no pipereview command in {args}"
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            parent = group.make_context("pipereview", args[:at + 1])
-            names[args[at]].make_context(args[at], args[at + 1:], parent=parent)
+            parent = group.make_context("pipereview", args[: at + 1])
+            names[args[at]].make_context(args[at], args[at + 1 :], parent=parent)
     except Exception as error:
         if getattr(error, "exit_code", None) == 0:  # --help
             return ""
@@ -387,7 +429,7 @@ class Page:
 
     def sandboxed(self, arg: str) -> str:
         if arg == WORKDIR or arg.startswith(WORKDIR + "/"):
-            return str(self.sandbox) + arg[len(WORKDIR):]
+            return str(self.sandbox) + arg[len(WORKDIR) :]
         return arg
 
     def expanded(self, args: list[str]) -> list[str]:
@@ -398,8 +440,9 @@ class Page:
         return out
 
     # -- commands ----------------------------------------------------------------------
-    def shell(self, block: Block, line: str, *, expect_error: bool = False,
-              run: bool = True) -> str:
+    def shell(
+        self, block: Block, line: str, *, expect_error: bool = False, run: bool = True
+    ) -> str:
         """Check (and run where it may) one shell line; returns what it printed."""
         printed = []
         entry = cron_entry(line)
@@ -436,16 +479,18 @@ class Page:
                 if target not in makefile_targets():
                     self.problem(block, f"make {target}: no such target in the Makefile")
         elif "pip" in argv[:3] or program.startswith("pip"):
-            for spec in argv[argv.index("install") + 1:] if "install" in argv else []:
+            for spec in argv[argv.index("install") + 1 :] if "install" in argv else []:
                 wanted = re.search(r"\[([^\]]*)\]", spec)
-                for extra in (wanted[1].split(",") if wanted else []):
+                for extra in wanted[1].split(",") if wanted else []:
                     if extra.strip() not in extras():
-                        self.problem(block, f"pip install {spec}: no extra {extra!r} in "
-                                            "pyproject.toml")
+                        self.problem(
+                            block, f"pip install {spec}: no extra {extra!r} in pyproject.toml"
+                        )
         elif program.startswith("python") and len(argv) > 1:
             if argv[1] == "-m" and len(argv) > 2 and argv[2] not in {"pip", "venv"}:
                 if importlib.util.find_spec(argv[2].split(".")[0]) is None or (
-                        "." in argv[2] and importlib.util.find_spec(argv[2]) is None):
+                    "." in argv[2] and importlib.util.find_spec(argv[2]) is None
+                ):
                     self.problem(block, f"python -m {argv[2]}: no such module")
             elif argv[1].endswith(".py") and not (ROOT / argv[1]).exists():
                 self.problem(block, f"python {argv[1]}: no such file in the repository")
@@ -455,9 +500,13 @@ class Page:
                 path = where / self.sandboxed(name)
                 if not path.is_file():
                     self.problem(block, f"cat {name}: no such file made by the page")
-            return "".join(shown_paths((where / self.sandboxed(n)).read_text(encoding="utf-8-sig"),
-                                       self.sandbox) for n in argv[1:]
-                           if (where / self.sandboxed(n)).is_file())
+            return "".join(
+                shown_paths(
+                    (where / self.sandboxed(n)).read_text(encoding="utf-8-sig"), self.sandbox
+                )
+                for n in argv[1:]
+                if (where / self.sandboxed(n)).is_file()
+            )
         elif program.endswith(".sh") and program not in self.titles:
             self.problem(block, f"{argv[0]}: no such script shown on the page")
         elif program == "systemctl":
@@ -467,8 +516,7 @@ class Page:
                     self.problem(block, f"systemctl {unit}: the page shows no such unit")
         return ""
 
-    def pipereview(self, block: Block, args: list[str], *, expect_error: bool,
-                   run: bool) -> str:
+    def pipereview(self, block: Block, args: list[str], *, expect_error: bool, run: bool) -> str:
         args = [self.sandboxed(a) for a in args]
         if problem := parse_cli(args):
             self.problem(block, problem)
@@ -504,8 +552,11 @@ class Page:
             if key is not None and reports.exists():
                 RUNS[key] = (reports, output, code)
         if code != (1 if expect_error else 0):
-            self.problem(block, f"pipereview {shlex.join(args)} exited {code}, "
-                                f"expected {1 if expect_error else 0}:\n{output}")
+            self.problem(
+                block,
+                f"pipereview {shlex.join(args)} exited {code}, "
+                f"expected {1 if expect_error else 0}:\n{output}",
+            )
         return output
 
     def run_key(self, args: list[str]) -> str:
@@ -517,18 +568,31 @@ class Page:
         where = self.cwd or self.sandbox
         store = SnapshotStore(where / (option(args, "--store") or "pipereview-data"))
         targets = option(args, "--targets")
-        digest = hashlib.sha256((where / targets).read_bytes()).hexdigest() \
-            if targets and (where / targets).is_file() else ""
+        digest = (
+            hashlib.sha256((where / targets).read_bytes()).hexdigest()
+            if targets and (where / targets).is_file()
+            else ""
+        )
         inputs = [store.info(week)["sources"] for week in store.weeks()]
-        return json.dumps([shown_paths(shlex.join(args), self.sandbox),
-                           str(where.relative_to(self.sandbox)), inputs, digest])
+        return json.dumps(
+            [
+                shown_paths(shlex.join(args), self.sandbox),
+                str(where.relative_to(self.sandbox)),
+                inputs,
+                digest,
+            ]
+        )
 
     # -- blocks ------------------------------------------------------------------------
     def check(self, i: int, block: Block) -> None:
         lang = block.lang
         if lang not in LANGUAGES:
-            self.problem(block, "no language: give every block one (text for a diagram)"
-                         if not lang else f"no rule for the language {lang!r}")
+            self.problem(
+                block,
+                "no language: give every block one (text for a diagram)"
+                if not lang
+                else f"no rule for the language {lang!r}",
+            )
             return
         getattr(self, f"check_{lang}")(i, block)
 
@@ -565,7 +629,8 @@ class Page:
 
     def doctest(self, block: Block) -> None:
         test = doctest.DocTestParser().get_doctest(
-            block.code, self.namespace, block.where(self.name), self.name, block.line)
+            block.code, self.namespace, block.where(self.name), self.name, block.line
+        )
         report = io.StringIO()
         runner = doctest.DocTestRunner(optionflags=FLAGS)
         runner.run(test, out=report.write, clear_globs=False)
@@ -601,20 +666,27 @@ class Page:
         for command, shown in steps:
             expected = "\n".join(shown).strip("\n")
             expect_error = any(line.startswith("error:") for line in shown)
-            got = "".join(self.shell(block, c, expect_error=expect_error)
-                          for c in logical_lines(command))
+            got = "".join(
+                self.shell(block, c, expect_error=expect_error) for c in logical_lines(command)
+            )
             self.last_output = got
             if expected and not same_output(expected + "\n", got):
-                self.problem(block, f"$ {command}: printed something else"
-                             + diff(expected + "\n", got))
+                self.problem(
+                    block, f"$ {command}: printed something else" + diff(expected + "\n", got)
+                )
         self.compare_following(i, block)
 
     def compare_following(self, i: int, block: Block) -> None:
         expected = self.following_text(i)
-        if expected is not None and self.last_output is not None and \
-                not same_output(expected.code, self.last_output):
-            self.problem(block, "the text after it is not what it printed"
-                         + diff(expected.code, self.last_output))
+        if (
+            expected is not None
+            and self.last_output is not None
+            and not same_output(expected.code, self.last_output)
+        ):
+            self.problem(
+                block,
+                "the text after it is not what it printed" + diff(expected.code, self.last_output),
+            )
 
     def check_yaml(self, i: int, block: Block) -> None:
         try:
@@ -622,29 +694,38 @@ class Page:
         except yaml.YAMLError as error:
             self.problem(block, f"not YAML: {error}")
             return
-        path = self.sandbox / block.title if block.title else \
-            self.sandbox.parent / f"block-{block.line}.yaml"
+        path = (
+            self.sandbox / block.title
+            if block.title
+            else self.sandbox.parent / f"block-{block.line}.yaml"
+        )
         if not block.title:
             path.write_text(block.code, encoding="utf-8")
         keys = set(data) if isinstance(data, dict) else set()
         try:
             if "stages" in keys:
                 from pipereview.core._stages import load_stage_model
+
                 load_stage_model(path)
             elif "columns" in keys:
                 from pipereview.ingest._columnmaps import load_column_map
+
                 load_column_map(path)
             elif keys and keys <= {"rules", "disabled"}:
                 from pipereview.coaching import load_rule_settings
+
                 load_rule_settings(path)
             elif not block.title or not self.used(block.title, i):
-                self.problem(block, "YAML of no known kind (stage model, column map, "
-                                    "coaching settings), and no titled file the page uses")
+                self.problem(
+                    block,
+                    "YAML of no known kind (stage model, column map, "
+                    "coaching settings), and no titled file the page uses",
+                )
         except Exception as error:
             self.problem(block, f"refused by its loader: {type(error).__name__}: {error}")
 
     def used(self, title: str, i: int) -> bool:
-        return any(title in later.code for later in self.found[i + 1:])
+        return any(title in later.code for later in self.found[i + 1 :])
 
     def check_toml(self, i: int, block: Block) -> None:
         try:
@@ -716,8 +797,9 @@ class Page:
             if calendar is None:
                 self.problem(block, f"{block.title}: no OnCalendar=")
             elif shutil.which("systemd-analyze"):
-                checked = subprocess.run(["systemd-analyze", "calendar", calendar],
-                                         capture_output=True, text=True)
+                checked = subprocess.run(
+                    ["systemd-analyze", "calendar", calendar], capture_output=True, text=True
+                )
                 if checked.returncode:
                     self.problem(block, f"OnCalendar={calendar}: {checked.stderr.strip()}")
             service = timer.get("Unit", Path(block.title).stem + ".service")
@@ -728,25 +810,36 @@ class Page:
         starts = [value for key, value in service if key.startswith("Exec")]
         if not any(key == "ExecStart" for key, _ in service):
             self.problem(block, f"{block.title}: no ExecStart=")
-        if sum(key == "ExecStart" for key, _ in service) > 1 and \
-                values.get("Service", {}).get("Type") != "oneshot":
+        if (
+            sum(key == "ExecStart" for key, _ in service) > 1
+            and values.get("Service", {}).get("Type") != "oneshot"
+        ):
             self.problem(block, "several ExecStart= need Type=oneshot")
         for key, value in service:
             if key == "WorkingDirectory" and not value.lstrip("-").startswith(("/", "~")):
                 self.problem(block, f"WorkingDirectory={value}: not an absolute path")
-        environment = {entry.split("=", 1)[0] for key, value in service
-                       if key == "Environment" for entry in shlex.split(value)}
+        environment = {
+            entry.split("=", 1)[0]
+            for key, value in service
+            if key == "Environment"
+            for entry in shlex.split(value)
+        }
         for value in starts:
             self.exec_line(block, value.lstrip("-@:+!"), environment)
 
     def exec_line(self, block: Block, value: str, environment: set[str]) -> None:
         for name in re.findall(r"(?<!\$)\$\{?(\w+)", value.replace("$$", "")):
             if name not in environment:
-                self.problem(block, f"{value}: systemd replaces ${name} (unset: empty); write "
-                                    f"$${name} for the shell")
+                self.problem(
+                    block,
+                    f"{value}: systemd replaces ${name} (unset: empty); write "
+                    f"$${name} for the shell",
+                )
         for bad in re.findall(r"%[^%iInNph]", value.replace("%%", "")):
-            self.problem(block, f"{value}: systemd replaces {bad} (a specifier); write %{bad} "
-                                "for a literal %")
+            self.problem(
+                block,
+                f"{value}: systemd replaces {bad} (a specifier); write %{bad} for a literal %",
+            )
         argv = shlex.split(value.replace("%%", "%").replace("$$", "$"))
         if Path(argv[0]).name.endswith(".sh") and Path(argv[0]).name not in self.titles:
             self.problem(block, f"{argv[0]}: no such script shown on the page")
@@ -755,8 +848,7 @@ class Page:
             for line in logical_lines(script):
                 self.shell(block, line, run=False)
             return
-        if any(token in SEPARATORS | REDIRECTS or "$(" in token or "*" in token
-               for token in argv):
+        if any(token in SEPARATORS | REDIRECTS or "$(" in token or "*" in token for token in argv):
             self.problem(block, f"{value}: systemd runs no shell (wrap it in /bin/sh -c '...')")
         args = pipereview_args(argv)
         if args is not None and (problem := parse_cli(args)):
@@ -776,10 +868,15 @@ class Page:
             if target is None:
                 continue
             port = target[1]
-            if not any(option(args, "--port") == port and
-                       option(args, "--base-url") in {prefix, None} for args in served):
-                self.problem(block, f"proxy_pass to port {port} at {prefix}: no `pipereview "
-                                    "serve --port` with that port and --base-url on the page")
+            if not any(
+                option(args, "--port") == port and option(args, "--base-url") in {prefix, None}
+                for args in served
+            ):
+                self.problem(
+                    block,
+                    f"proxy_pass to port {port} at {prefix}: no `pipereview "
+                    "serve --port` with that port and --base-url on the page",
+                )
 
     def serve_commands(self) -> list[list[str]]:
         found = []
@@ -806,8 +903,9 @@ def page_problems(path: Path, root: Path, stores: dict[str, Path]) -> list[str]:
     for block in found:
         if block.title:
             target = sandbox / block.title
-            assert target.resolve().is_relative_to(sandbox.resolve()), \
+            assert target.resolve().is_relative_to(sandbox.resolve()), (
                 f"{block.where(path.name)}: title={block.title} leaves the sandbox"
+            )
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.code, encoding="utf-8")
     with registries_kept(), contextlib.chdir(sandbox):
@@ -831,12 +929,19 @@ MISTAKES = [
     ("```rust\nfn main() {}\n```", "no rule for the language 'rust'"),
     ("```\nplain\n```", "no language"),
     ("```bash\npipereview run --week 2026-W47 --team North\n```", "No such option: --team"),
-    ("```bash\npipereview weeks --store nowhere/at/all\npipereview ingest x.csv\n```",
-     "Missing parameter: week"),
-    ("```console\n$ pipereview coach --store demo-output/store --team Nowhere\n```",
-     "no team Nowhere"),
-    ("```console\n$ pipereview changes --store demo-output/store --week 2026-W47\n"
-     "Changes in 2026-W46\n```", "printed something else"),
+    (
+        "```bash\npipereview weeks --store nowhere/at/all\npipereview ingest x.csv\n```",
+        "Missing parameter: week",
+    ),
+    (
+        "```console\n$ pipereview coach --store demo-output/store --team Nowhere\n```",
+        "no team Nowhere",
+    ),
+    (
+        "```console\n$ pipereview changes --store demo-output/store --week 2026-W47\n"
+        "Changes in 2026-W46\n```",
+        "printed something else",
+    ),
     ("```python\nprint(1 + 1)\n```\n\n```text\n3\n```", "printed something else"),
     ("```python\n>>> 1 + 1\n3\n```", "Expected:"),
     ("```bash\nmake deploy\n```", "no such target"),
@@ -845,18 +950,32 @@ MISTAKES = [
     ("```bash\n0 25 * * 1  pipereview weeks\n```", "outside 0-23"),
     ("```bash\n0 6 * * 1  pipereview weeks --all\n```", "No such option: --all"),
     ("```bash\nsystemctl enable --now nothing.timer\n```", "the page shows no such unit"),
-    ("```ini title=a.service\n[Service]\nExecStart=/usr/bin/pipereview weeks\n```",
-     "no [Unit] section"),
-    ("```ini title=a.service\n[Unit]\n[Service]\nExecStart=pipereview ingest x/* "
-     "--week 2026-W47\n```", "systemd runs no shell"),
-    ("```ini title=a.service\n[Unit]\n[Service]\nExecStart=/bin/sh -c 'pipereview "
-     "ingest x --week $(date +%G-W%V)'\n```", "(a specifier)"),
-    ("```ini title=a.service\n[Unit]\n[Service]\nExecStart=/bin/sh -c 'w=1; echo $w'\n```",
-     "systemd replaces $w"),
-    ("```ini title=a.timer\n[Unit]\n[Timer]\nOnCalendar=Mon 06:00\n[Install]\n```",
-     "a.service, not shown on the page"),
-    ("```nginx\nlocation /x/ {\n    proxy_pass http://127.0.0.1:8870;\n}\n```",
-     "no `pipereview serve --port`"),
+    (
+        "```ini title=a.service\n[Service]\nExecStart=/usr/bin/pipereview weeks\n```",
+        "no [Unit] section",
+    ),
+    (
+        "```ini title=a.service\n[Unit]\n[Service]\nExecStart=pipereview ingest x/* "
+        "--week 2026-W47\n```",
+        "systemd runs no shell",
+    ),
+    (
+        "```ini title=a.service\n[Unit]\n[Service]\nExecStart=/bin/sh -c 'pipereview "
+        "ingest x --week $(date +%G-W%V)'\n```",
+        "(a specifier)",
+    ),
+    (
+        "```ini title=a.service\n[Unit]\n[Service]\nExecStart=/bin/sh -c 'w=1; echo $w'\n```",
+        "systemd replaces $w",
+    ),
+    (
+        "```ini title=a.timer\n[Unit]\n[Timer]\nOnCalendar=Mon 06:00\n[Install]\n```",
+        "a.service, not shown on the page",
+    ),
+    (
+        "```nginx\nlocation /x/ {\n    proxy_pass http://127.0.0.1:8870;\n}\n```",
+        "no `pipereview serve --port`",
+    ),
     ("```yaml\nname: m\nstages: []\n```", "refused by its loader"),
     ("```yaml\nfoo: 1\n```", "YAML of no known kind"),
     ("```json excerpt=data/samples/nothing.json\n{}\n```", "not made by the page"),
@@ -864,8 +983,9 @@ MISTAKES = [
 
 
 @pytest.mark.parametrize(("page", "says"), MISTAKES, ids=[m[1] for m in MISTAKES])
-def test_a_mistake_in_a_page_is_found(page: str, says: str, tmp_path: Path,
-                                       stores: dict[str, Path]) -> None:
+def test_a_mistake_in_a_page_is_found(
+    page: str, says: str, tmp_path: Path, stores: dict[str, Path]
+) -> None:
     path = tmp_path / "page.md"
     path.write_text(f"# A page\n\n{page}\n", encoding="utf-8")
     (tmp_path / "root").mkdir()
@@ -886,4 +1006,5 @@ def test_cli_reference_is_current() -> None:
 
     page = (DOCS / "cli.md").read_text(encoding="utf-8")
     assert page == cli_reference(), (
-        "docs/cli.md is out of date: python -m pipereview.cli_reference > docs/cli.md")
+        "docs/cli.md is out of date: python -m pipereview.cli_reference > docs/cli.md"
+    )

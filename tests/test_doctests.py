@@ -11,8 +11,11 @@ import pytest
 
 import pipereview
 
-MODULES = sorted(m.name.removeprefix("pipereview.") for m in pkgutil.walk_packages(
-    pipereview.__path__, "pipereview.") if not m.name.endswith("__main__"))
+MODULES = sorted(
+    m.name.removeprefix("pipereview.")
+    for m in pkgutil.walk_packages(pipereview.__path__, "pipereview.")
+    if not m.name.endswith("__main__")
+)
 
 
 @pytest.mark.parametrize("name", ["__init__", *MODULES])
@@ -25,12 +28,28 @@ def test_docstring_examples(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 #: Modules whose docstrings show no example yet (each needs files, kernels or widgets to
 #: show one); a new module is not added here: give it an example.
-WITHOUT_EXAMPLES = frozenset({
-    "coaching.sheet", "core._resources", "dashboard", "dashboard._text", "dashboard.config",
-    "dashboard.state", "dashboard.tabs", "delivery._teamrun", "ingest._accounting",
-    "ingest._builder", "ingest._parquet", "ingest._peek", "ingest._readers", "ingest._results",
-    "ingest._sheetxml", "ingest._xlsx", "sample._readme", "sample._summary",
-})
+WITHOUT_EXAMPLES = frozenset(
+    {
+        "coaching.sheet",
+        "core._resources",
+        "dashboard",
+        "dashboard._text",
+        "dashboard.config",
+        "dashboard.state",
+        "dashboard.tabs",
+        "delivery._teamrun",
+        "ingest._accounting",
+        "ingest._builder",
+        "ingest._parquet",
+        "ingest._peek",
+        "ingest._readers",
+        "ingest._results",
+        "ingest._sheetxml",
+        "ingest._xlsx",
+        "sample._readme",
+        "sample._summary",
+    }
+)
 
 
 def test_every_module_shows_an_example_and_none_is_skipped() -> None:
@@ -39,8 +58,9 @@ def test_every_module_shows_an_example_and_none_is_skipped() -> None:
     for name in MODULES:
         if name.endswith(".server"):  # the dashboard's server entry point (python -m)
             continue
-        tests = [t for t in finder.find(importlib.import_module(f"pipereview.{name}"))
-                 if t.examples]
+        tests = [
+            t for t in finder.find(importlib.import_module(f"pipereview.{name}")) if t.examples
+        ]
         if not tests:
             without.add(name)
         skipped += [t.name for t in tests for e in t.examples if e.options.get(doctest.SKIP)]

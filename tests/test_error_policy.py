@@ -64,6 +64,7 @@ KEPT: dict[tuple[str, str], tuple[int, str]] = {
     ("ingest/_sheetxml.py", "_sheet_part"): (1, "private, converted by its caller"),
 }
 
+
 def _built_in_raises(root: Path = SRC) -> Iterator[tuple[str, str, int]]:
     """``(module path, enclosing function, line)`` of each ``raise`` of a built-in error."""
     for path in sorted(root.rglob("*.py")):
@@ -89,10 +90,15 @@ def test_no_user_path_raises_a_built_in_error() -> None:
     for module, scope, line in _built_in_raises():
         found.setdefault((module, scope), []).append(line)
     allowed = {key: count for key, (count, _) in KEPT.items()}
-    unexpected = {f"{m}:{lines[0]} in {s}": len(lines) for (m, s), lines in found.items()
-                  if len(lines) != allowed.get((m, s))}
-    assert not unexpected, ("raise a PipereviewError subclass with a hint (CONTRIBUTING.md, "
-                            f"'Errors'), or document why not in KEPT: {unexpected}")
+    unexpected = {
+        f"{m}:{lines[0]} in {s}": len(lines)
+        for (m, s), lines in found.items()
+        if len(lines) != allowed.get((m, s))
+    }
+    assert not unexpected, (
+        "raise a PipereviewError subclass with a hint (CONTRIBUTING.md, "
+        f"'Errors'), or document why not in KEPT: {unexpected}"
+    )
     assert set(allowed) <= set(found), f"stale entries: {set(allowed) - set(found)}"
 
 
@@ -106,9 +112,12 @@ def test_every_pipereview_error_raised_carries_a_hint() -> None:
     missing: dict[str, list[int]] = {}
     for path in sorted(SRC.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
-                    and getattr(node.exc.func, "id", "") in ours
-                    and not any(k.arg in ("hint", None) for k in node.exc.keywords)):
+            if (
+                isinstance(node, ast.Raise)
+                and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", "") in ours
+                and not any(k.arg in ("hint", None) for k in node.exc.keywords)
+            ):
                 missing.setdefault(path.relative_to(SRC).as_posix(), []).append(node.lineno)
     assert {m: len(lines) for m, lines in missing.items()} == HINTS_MISSING, missing
 
@@ -117,11 +126,14 @@ def test_the_lint_finds_built_in_raises_by_function(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text(
         "class C:\n    def f(self, x):\n        if x:\n            raise ValueError('no')\n"
         "        raise KeyError\n\n"
-        "def g():\n    raise InputError('fine', hint='h')\n", encoding="utf-8")
+        "def g():\n    raise InputError('fine', hint='h')\n",
+        encoding="utf-8",
+    )
     assert list(_built_in_raises(tmp_path)) == [("m.py", "C.f", 4), ("m.py", "C.f", 5)]
 
 
 # --- one user mistake per converted path -------------------------------------------------
+
 
 def _failing_rule_context() -> Any:
     from pipereview.coaching import register_rule, unregister_rule
@@ -131,80 +143,194 @@ def _failing_rule_context() -> Any:
     def boom(context: Any, params: Any) -> pd.DataFrame:
         raise ZeroDivisionError("division by zero")
 
-    history = pd.DataFrame({"snapshot_week": ["2026-W47"], "team": ["T"], "owner": ["A"],
-                            "deal_id": ["1"], "stage": ["initial_contact"],
-                            "stage_model": ["generic_4"], "amount": [1.0]})
+    history = pd.DataFrame(
+        {
+            "snapshot_week": ["2026-W47"],
+            "team": ["T"],
+            "owner": ["A"],
+            "deal_id": ["1"],
+            "stage": ["initial_contact"],
+            "stage_model": ["generic_4"],
+            "amount": [1.0],
+        }
+    )
     try:
         from pipereview.coaching import coaching_findings
 
-        coaching_findings(WeekDiagnostics(history, as_of="2026-W47"),
-                          rules=["test_policy_boom"])
+        coaching_findings(WeekDiagnostics(history, as_of="2026-W47"), rules=["test_policy_boom"])
     finally:
         unregister_rule("test_policy_boom")
 
 
 MISTAKES: list[tuple[str, Callable[[], Any], type[PipereviewError], str]] = [
-    ("table format", lambda: table_bytes(pd.DataFrame({"a": [1]}), "pdf"), InputError,
-     "format must be 'csv' or 'xlsx', got 'pdf'"),
-    ("unknown stage", lambda: load_stage_model("generic_4").stage("tender"), UnknownStageError,
-     "'tender' is not a stage of 'generic_4'; known: ['initial_contact'"),
-    ("setting type", lambda: checked("no", bool, "risk.use_team_p75"), SettingTypeError,
-     "risk.use_team_p75 must be true or false, got 'no' (a text)"),
-    ("abc shares", lambda: ABCSettings(a_share=0.9, b_share=0.2), ConfigError,
-     "need 0 < a_share, 0 <= b_share, a_share + b_share <= 1; got 0.9, 0.2"),
-    ("abc by", lambda: abc_accounts(pd.DataFrame({"account": []}), group_columns=()), InputError,
-     "group_columns must name at least one column"),
-    ("risk setting", lambda: RiskSettings(push_limit=0), ConfigError,
-     "push_limit must be at least 1, got 0"),
-    ("risk by", lambda: risk_summary(pd.DataFrame(), by="owner"),  # type: ignore[arg-type]
-     InputError, "by must be 'team' or 'rep', got 'owner'"),
-    ("bant stages", lambda: bant_check(pd.DataFrame(), early_stages=0), InputError,
-     "early_stages must be at least 1, got 0"),
-    ("bant by", lambda: missed_criteria(pd.DataFrame(), by="region"),  # type: ignore[arg-type]
-     InputError, "by must be 'team' or 'rep', got 'region'"),
-    ("velocity by", lambda: sales_velocity(pd.DataFrame(), as_of="2026-W47",
-                                           by="owner"),  # type: ignore[arg-type]
-     InputError, "by must be 'team' or 'rep', got 'owner'"),
-    ("forecast weeks", lambda: ForecastSettings(win_rate_weeks=0), ConfigError,
-     "win_rate_weeks, min_closed_deals and min_calibration_deals must be at least 1, got 0"),
-    ("forecast tolerance", lambda: ForecastSettings(calibration_tolerance=1.5), ConfigError,
-     "calibration_tolerance 1.5 must be in [0, 1)"),
-    ("plan rule", lambda: PlanSettings(week_rule="fortnights"),  # type: ignore[arg-type]
-     ConfigError, "week_rule 'fortnights': use 'working_days', 'days' or 'four_week_month'"),
-    ("plan threshold", lambda: PlanSettings(alert_threshold=-0.1), ConfigError,
-     "alert_threshold -0.1 must be >= 0"),
-    ("read limits", lambda: ReadLimits(max_rows=0), ConfigError,
-     "ReadLimits.max_rows must be a whole number >= 1, not 0"),
-    ("settings in a file", lambda: Config.from_mapping({"risk": {"push_limit": 0}}),
-     ConfigError, "risk: push_limit must be at least 1, got 0"),
-    ("finding kind", lambda: findings_frame(pd.DataFrame(), rule="r", kind="bad",  # type: ignore[arg-type]
-                                            coaching="skill", scope="rep"),
-     ConfigError, "rule 'r': kind must be one of"),
-    ("finding team", lambda: findings_frame(pd.DataFrame({"owner": ["A"]}), rule="r",
-                                            kind="risk", coaching="skill", scope="rep"),
-     ConfigError, "rule 'r' returned findings without a 'team' column"),
-    ("finding severity", lambda: findings_frame(pd.DataFrame({"team": ["T"], "severity": [4]}),
-                                                rule="r", kind="risk", coaching="skill",
-                                                scope="rep"),
-     ConfigError, "rule 'r': severity must be 1 (low), 2 or 3 (high), got 4 to 4"),
-    ("failing rule", _failing_rule_context, ExtensionError,
-     "coaching rule 'test_policy_boom' failed: division by zero"),
+    (
+        "table format",
+        lambda: table_bytes(pd.DataFrame({"a": [1]}), "pdf"),
+        InputError,
+        "format must be 'csv' or 'xlsx', got 'pdf'",
+    ),
+    (
+        "unknown stage",
+        lambda: load_stage_model("generic_4").stage("tender"),
+        UnknownStageError,
+        "'tender' is not a stage of 'generic_4'; known: ['initial_contact'",
+    ),
+    (
+        "setting type",
+        lambda: checked("no", bool, "risk.use_team_p75"),
+        SettingTypeError,
+        "risk.use_team_p75 must be true or false, got 'no' (a text)",
+    ),
+    (
+        "abc shares",
+        lambda: ABCSettings(a_share=0.9, b_share=0.2),
+        ConfigError,
+        "need 0 < a_share, 0 <= b_share, a_share + b_share <= 1; got 0.9, 0.2",
+    ),
+    (
+        "abc by",
+        lambda: abc_accounts(pd.DataFrame({"account": []}), group_columns=()),
+        InputError,
+        "group_columns must name at least one column",
+    ),
+    (
+        "risk setting",
+        lambda: RiskSettings(push_limit=0),
+        ConfigError,
+        "push_limit must be at least 1, got 0",
+    ),
+    (
+        "risk by",
+        lambda: risk_summary(pd.DataFrame(), by="owner"),  # type: ignore[arg-type]
+        InputError,
+        "by must be 'team' or 'rep', got 'owner'",
+    ),
+    (
+        "bant stages",
+        lambda: bant_check(pd.DataFrame(), early_stages=0),
+        InputError,
+        "early_stages must be at least 1, got 0",
+    ),
+    (
+        "bant by",
+        lambda: missed_criteria(pd.DataFrame(), by="region"),  # type: ignore[arg-type]
+        InputError,
+        "by must be 'team' or 'rep', got 'region'",
+    ),
+    (
+        "velocity by",
+        lambda: sales_velocity(pd.DataFrame(), as_of="2026-W47", by="owner"),  # type: ignore[arg-type]
+        InputError,
+        "by must be 'team' or 'rep', got 'owner'",
+    ),
+    (
+        "forecast weeks",
+        lambda: ForecastSettings(win_rate_weeks=0),
+        ConfigError,
+        "win_rate_weeks, min_closed_deals and min_calibration_deals must be at least 1, got 0",
+    ),
+    (
+        "forecast tolerance",
+        lambda: ForecastSettings(calibration_tolerance=1.5),
+        ConfigError,
+        "calibration_tolerance 1.5 must be in [0, 1)",
+    ),
+    (
+        "plan rule",
+        lambda: PlanSettings(week_rule="fortnights"),  # type: ignore[arg-type]
+        ConfigError,
+        "week_rule 'fortnights': use 'working_days', 'days' or 'four_week_month'",
+    ),
+    (
+        "plan threshold",
+        lambda: PlanSettings(alert_threshold=-0.1),
+        ConfigError,
+        "alert_threshold -0.1 must be >= 0",
+    ),
+    (
+        "read limits",
+        lambda: ReadLimits(max_rows=0),
+        ConfigError,
+        "ReadLimits.max_rows must be a whole number >= 1, not 0",
+    ),
+    (
+        "settings in a file",
+        lambda: Config.from_mapping({"risk": {"push_limit": 0}}),
+        ConfigError,
+        "risk: push_limit must be at least 1, got 0",
+    ),
+    (
+        "finding kind",
+        lambda: findings_frame(
+            pd.DataFrame(),
+            rule="r",
+            kind="bad",  # type: ignore[arg-type]
+            coaching="skill",
+            scope="rep",
+        ),
+        ConfigError,
+        "rule 'r': kind must be one of",
+    ),
+    (
+        "finding team",
+        lambda: findings_frame(
+            pd.DataFrame({"owner": ["A"]}), rule="r", kind="risk", coaching="skill", scope="rep"
+        ),
+        ConfigError,
+        "rule 'r' returned findings without a 'team' column",
+    ),
+    (
+        "finding severity",
+        lambda: findings_frame(
+            pd.DataFrame({"team": ["T"], "severity": [4]}),
+            rule="r",
+            kind="risk",
+            coaching="skill",
+            scope="rep",
+        ),
+        ConfigError,
+        "rule 'r': severity must be 1 (low), 2 or 3 (high), got 4 to 4",
+    ),
+    (
+        "failing rule",
+        _failing_rule_context,
+        ExtensionError,
+        "coaching rule 'test_policy_boom' failed: division by zero",
+    ),
     ("money", lambda: money_text("lots"), InputError, "expected a number, got 'lots'"),
-    ("chart url", lambda: charts.svg_html(alt.Chart("https://example.com/d.csv").mark_point()),
-     ConfigError, "the chart loads data from a URL; charts must carry inline data"),
-    ("sample weeks", lambda: generate_samples(Path("unused"), n_weeks=0), InputError,
-     "need n_weeks >= 1 and scale > 0, got 0 and 1.0"),
-    ("large rows", lambda: generate_large_export(Path("unused.csv"), rows=-1), InputError,
-     "rows must be >= 0, got -1"),
-    ("organisation", lambda: next(organisation_weeks(teams=0)), InputError,
-     "need teams >= 1, deals >= teams, weeks >= 1, reps_per_team >= 1; got teams=0"),
+    (
+        "chart url",
+        lambda: charts.svg_html(alt.Chart("https://example.com/d.csv").mark_point()),
+        ConfigError,
+        "the chart loads data from a URL; charts must carry inline data",
+    ),
+    (
+        "sample weeks",
+        lambda: generate_samples(Path("unused"), n_weeks=0),
+        InputError,
+        "need n_weeks >= 1 and scale > 0, got 0 and 1.0",
+    ),
+    (
+        "large rows",
+        lambda: generate_large_export(Path("unused.csv"), rows=-1),
+        InputError,
+        "rows must be >= 0, got -1",
+    ),
+    (
+        "organisation",
+        lambda: next(organisation_weeks(teams=0)),
+        InputError,
+        "need teams >= 1, deals >= teams, weeks >= 1, reps_per_team >= 1; got teams=0",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("call", "kind", "message"), [m[1:] for m in MISTAKES],
-                         ids=[m[0] for m in MISTAKES])
+@pytest.mark.parametrize(
+    ("call", "kind", "message"), [m[1:] for m in MISTAKES], ids=[m[0] for m in MISTAKES]
+)
 def test_a_user_mistake_is_a_pipereview_error_with_a_hint(
-        call: Callable[[], Any], kind: type[PipereviewError], message: str) -> None:
+    call: Callable[[], Any], kind: type[PipereviewError], message: str
+) -> None:
     with pytest.raises(kind) as caught:
         call()
     error = caught.value
@@ -220,10 +346,12 @@ def test_the_old_types_are_still_caught() -> None:
         load_stage_model("generic_4").stage("tender")
     with pytest.raises(RuntimeError):
         _failing_rule_context()
-    for call, message in ((lambda: RiskSettings(push_limit=0), "push_limit"),
-                          (lambda: money_text("lots"), "expected a number"),
-                          (lambda: checked("no", bool, "x"), "x must be true or false"),
-                          (lambda: check_language("fr"), FR)):
+    for call, message in (
+        (lambda: RiskSettings(push_limit=0), "push_limit"),
+        (lambda: money_text("lots"), "expected a number"),
+        (lambda: checked("no", bool, "x"), "x must be true or false"),
+        (lambda: check_language("fr"), FR),
+    ):
         with pytest.raises(ValueError, match=re.escape(message)):
             call()
 
@@ -244,8 +372,11 @@ def _public_callables_with_lang() -> set[str]:
             obj = getattr(module, name)
             members = [(name, obj)]
             if inspect.isclass(obj):
-                members += [(f"{name}.{k}", v) for k, v in vars(obj).items()
-                            if not k.startswith("_") and callable(v)]
+                members += [
+                    (f"{name}.{k}", v)
+                    for k, v in vars(obj).items()
+                    if not k.startswith("_") and callable(v)
+                ]
             for qualname, member in members:
                 try:
                     parameters = inspect.signature(member).parameters
@@ -264,8 +395,9 @@ def _sheet(kind: str) -> Any:
         return TeamSummary("T", "2026-W47", "fr", empty, empty)
     import datetime
 
-    return CoachingSheet("T", "A", "2026-W47", "fr", datetime.date(2026, 12, 1), empty, empty,
-                         empty)
+    return CoachingSheet(
+        "T", "A", "2026-W47", "fr", datetime.date(2026, 12, 1), empty, empty, empty
+    )
 
 
 def _review() -> Any:
@@ -285,74 +417,117 @@ _EMPTY = pd.DataFrame()
 #: One call per public callable taking ``lang=``, with ``lang="fr"``.
 LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.charts._base.label": lambda: _call(
-        "pipereview.charts._base", "label", "title_funnel", "fr"),
-    "pipereview.charts._builders.conversion_chart": lambda: charts.conversion_chart(_EMPTY, lang="fr"),
+        "pipereview.charts._base", "label", "title_funnel", "fr"
+    ),
+    "pipereview.charts._builders.conversion_chart": lambda: charts.conversion_chart(
+        _EMPTY, lang="fr"
+    ),
     "pipereview.charts._builders.forecast_chart": lambda: charts.forecast_chart(_EMPTY, lang="fr"),
     "pipereview.charts._builders.funnel_chart": lambda: charts.funnel_chart(_EMPTY, lang="fr"),
-    "pipereview.charts._builders.rep_comparison_chart":
-        lambda: charts.rep_comparison_chart(_EMPTY, lang="fr"),
+    "pipereview.charts._builders.rep_comparison_chart": lambda: charts.rep_comparison_chart(
+        _EMPTY, lang="fr"
+    ),
     "pipereview.charts._builders.trend_chart": lambda: charts.trend_chart(_EMPTY, lang="fr"),
-    "pipereview.charts._registry.draw_charts":
-        lambda: charts.draw_charts(None, "T", None, [], lang="fr"),  # type: ignore[arg-type]
+    "pipereview.charts._registry.draw_charts": lambda: charts.draw_charts(
+        None, "T", None, [], lang="fr"
+    ),  # type: ignore[arg-type]
     "pipereview.charts._waterfall.waterfall_bars": lambda: charts.waterfall_bars(_EMPTY, lang="fr"),
-    "pipereview.charts._waterfall.waterfall_chart": lambda: charts.waterfall_chart(_EMPTY, lang="fr"),
+    "pipereview.charts._waterfall.waterfall_chart": lambda: charts.waterfall_chart(
+        _EMPTY, lang="fr"
+    ),
     "pipereview.coaching.pack.write_coaching_pack": lambda: _call(
-        "pipereview.coaching.pack", "write_coaching_pack", None, Path("unused"), lang="fr"),
+        "pipereview.coaching.pack", "write_coaching_pack", None, Path("unused"), lang="fr"
+    ),
     "pipereview.coaching.prompts.PromptTemplates.has": lambda: _call(
-        "pipereview.coaching.prompts", "PromptTemplates")().has("stalled_deal", "fr"),
+        "pipereview.coaching.prompts", "PromptTemplates"
+    )().has("stalled_deal", "fr"),
     "pipereview.coaching.prompts.PromptTemplates.render": lambda: _call(
-        "pipereview.coaching.prompts", "PromptTemplates")().render("stalled_deal", "fr", {}),
+        "pipereview.coaching.prompts", "PromptTemplates"
+    )().render("stalled_deal", "fr", {}),
     "pipereview.coaching.prompts.coaching_prompts": lambda: _call(
-        "pipereview.coaching.prompts", "coaching_prompts", _EMPTY, lang="fr"),
+        "pipereview.coaching.prompts", "coaching_prompts", _EMPTY, lang="fr"
+    ),
     "pipereview.coaching.prompts.deal_subject": lambda: _call(
-        "pipereview.coaching.prompts", "deal_subject", {}, "fr"),
+        "pipereview.coaching.prompts", "deal_subject", {}, "fr"
+    ),
     "pipereview.coaching.prompts.money_text": lambda: money_text(1.0, "USD", "fr"),
     "pipereview.coaching.sheet.CoachingSheet": lambda: _sheet("rep"),
     "pipereview.coaching.sheet.TeamSummary": lambda: _sheet("team"),
     "pipereview.coaching.titles.rule_title": lambda: _call(
-        "pipereview.coaching.titles", "rule_title", "stalled_deal", "fr"),
+        "pipereview.coaching.titles", "rule_title", "stalled_deal", "fr"
+    ),
     "pipereview.core._languages.check_language": lambda: check_language("fr"),
     "pipereview.config._model.Config": lambda: Config(lang="fr"),  # type: ignore[arg-type]
     "pipereview.core._stages.Stage.label_in": lambda: STAGE.label_in("fr"),
     "pipereview.dashboard.app.Dashboard": lambda: _call(
-        "pipereview.dashboard", "Dashboard", pd.DataFrame({"team": []}), lang="fr"),
+        "pipereview.dashboard", "Dashboard", pd.DataFrame({"team": []}), lang="fr"
+    ),
     "pipereview.dashboard.app.Dashboard.select": lambda: _call(
-        "pipereview.dashboard", "Dashboard", pd.DataFrame({"team": []})).select(lang="fr"),
+        "pipereview.dashboard", "Dashboard", pd.DataFrame({"team": []})
+    ).select(lang="fr"),
     "pipereview.dashboard.state.DashboardState": _dashboard,
     "pipereview.dashboard.view.View": lambda: _call(
-        "pipereview.dashboard", "View", "T", "2026-W47", lang="fr"),
+        "pipereview.dashboard", "View", "T", "2026-W47", lang="fr"
+    ),
     "pipereview.delivery._batch.run_batch": lambda: _call(
-        "pipereview.delivery", "run_batch", "2026-W47", store=Path("unused"),
-        out_dir=Path("unused"), lang="fr"),
+        "pipereview.delivery",
+        "run_batch",
+        "2026-W47",
+        store=Path("unused"),
+        out_dir=Path("unused"),
+        lang="fr",
+    ),
     "pipereview.delivery._review.WeeklyReview": _review,
     "pipereview.delivery._textlint.lint_text": lambda: _call(
-        "pipereview.delivery", "lint_text", "text", "fr"),
+        "pipereview.delivery", "lint_text", "text", "fr"
+    ),
     "pipereview.diagnostics._capabilities.column_label": lambda: _call(
-        "pipereview.diagnostics", "column_label", "coach", "fr"),
+        "pipereview.diagnostics", "column_label", "coach", "fr"
+    ),
     "pipereview.diagnostics._capabilities.not_checked": lambda: _call(
-        "pipereview.diagnostics", "not_checked", ("coach",), "fr"),
+        "pipereview.diagnostics", "not_checked", ("coach",), "fr"
+    ),
     "pipereview.diagnostics._capabilities.not_checked_notes": lambda: _call(
-        "pipereview.diagnostics", "not_checked_notes", _EMPTY, "fr"),
+        "pipereview.diagnostics", "not_checked_notes", _EMPTY, "fr"
+    ),
     "pipereview.diagnostics._figures.days_text": lambda: _call(
-        "pipereview.diagnostics", "days_text", None, False, "fr"),
+        "pipereview.diagnostics", "days_text", None, False, "fr"
+    ),
     "pipereview.diagnostics._figures.gap_text": lambda: _call(
-        "pipereview.diagnostics", "gap_text", None, "USD", "fr"),
+        "pipereview.diagnostics", "gap_text", None, "USD", "fr"
+    ),
     "pipereview.diagnostics._figures.outlook_text": lambda: _call(
-        "pipereview.diagnostics", "outlook_text", "met", "fr"),
+        "pipereview.diagnostics", "outlook_text", "met", "fr"
+    ),
     "pipereview.diagnostics._figures.plan_deviation_text": lambda: _call(
-        "pipereview.diagnostics", "plan_deviation_text", -0.3, 0.5, "fr"),
+        "pipereview.diagnostics", "plan_deviation_text", -0.3, 0.5, "fr"
+    ),
     "pipereview.diagnostics._evidence.MissingColumn.describe": lambda: _call(
-        "pipereview.diagnostics", "MissingColumn")("T", "generic_4", "coach", "snapshot",
-                                                    1).describe("fr"),
+        "pipereview.diagnostics", "MissingColumn"
+    )("T", "generic_4", "coach", "snapshot", 1).describe("fr"),
     "pipereview.diagnostics._labels.criterion_label": lambda: _call(
-        "pipereview.diagnostics", "criterion_label", "coach", "fr"),
+        "pipereview.diagnostics", "criterion_label", "coach", "fr"
+    ),
     "pipereview.diagnostics._labels.with_labels": lambda: _call(
-        "pipereview.diagnostics", "with_labels", _EMPTY, "fr"),
+        "pipereview.diagnostics", "with_labels", _EMPTY, "fr"
+    ),
     "pipereview.sample._formats.Dialect": lambda: _call(
-        "pipereview.sample._formats", "Dialect", "csv", "utf-8", "iso", "iso", "plain",
-        "percent", ("1", "0"), "USD", "sfdc", lang="fr"),
+        "pipereview.sample._formats",
+        "Dialect",
+        "csv",
+        "utf-8",
+        "iso",
+        "iso",
+        "plain",
+        "percent",
+        ("1", "0"),
+        "USD",
+        "sfdc",
+        lang="fr",
+    ),
     "pipereview.serve.prepare_dashboard": lambda: _call(
-        "pipereview.serve", "prepare_dashboard", Path("unused"), lang="fr"),
+        "pipereview.serve", "prepare_dashboard", Path("unused"), lang="fr"
+    ),
 }
 
 #: Callables taking ``lang=`` that do not check it themselves, and why.
@@ -378,7 +553,8 @@ def test_every_public_lang_parameter_is_in_the_table() -> None:
     found = _public_callables_with_lang()
     assert found == set(LANG_CALLS) | set(LANG_UNCHECKED), (
         f"add to LANG_CALLS: {found - set(LANG_CALLS) - set(LANG_UNCHECKED)}; "
-        f"gone: {(set(LANG_CALLS) | set(LANG_UNCHECKED)) - found}")
+        f"gone: {(set(LANG_CALLS) | set(LANG_UNCHECKED)) - found}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LANG_CALLS))
@@ -387,8 +563,10 @@ def test_every_lang_parameter_refuses_an_unknown_language(name: str) -> None:
         LANG_CALLS[name]()
     assert type(caught.value) is ConfigError
     assert caught.value.message == FR
-    assert caught.value.hint == ("pass lang='en' or lang='zh' (--lang en|zh on the command "
-                                 "line, lang: en|zh in a configuration file)")
+    assert caught.value.hint == (
+        "pass lang='en' or lang='zh' (--lang en|zh on the command "
+        "line, lang: en|zh in a configuration file)"
+    )
 
 
 def test_a_configuration_file_names_itself_with_the_language(tmp_path: Path) -> None:

@@ -17,8 +17,11 @@ def _order(name: str) -> tuple[int, str]:
 MODULES = sorted(m.name for m in pkgutil.iter_modules(pipereview.__path__) if m.name != "__main__")
 #: every module and package below the top level too (the stages' packages re-export their
 #: private modules' ``__all__``)
-ALL_MODULES = sorted(m.name.removeprefix("pipereview.") for m in pkgutil.walk_packages(
-    pipereview.__path__, "pipereview.") if not m.name.endswith(("__main__", ".server")))
+ALL_MODULES = sorted(
+    m.name.removeprefix("pipereview.")
+    for m in pkgutil.walk_packages(pipereview.__path__, "pipereview.")
+    if not m.name.endswith(("__main__", ".server"))
+)
 
 
 def test_package_all_is_sorted_and_importable() -> None:
@@ -46,6 +49,9 @@ def test_every_module_declares_a_sorted_all_that_exists() -> None:
 def test_each_stage_package_exports_what_its_modules_export() -> None:
     for package in ("core", "ingest", "history", "diagnostics", "delivery"):
         module = importlib.import_module(f"pipereview.{package}")
-        inner = {n for m in pkgutil.iter_modules(module.__path__)
-                 for n in importlib.import_module(f"pipereview.{package}.{m.name}").__all__}
+        inner = {
+            n
+            for m in pkgutil.iter_modules(module.__path__)
+            for n in importlib.import_module(f"pipereview.{package}.{m.name}").__all__
+        }
         assert set(module.__all__) == inner, package

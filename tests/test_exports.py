@@ -20,11 +20,44 @@ from pipereview.core._exports import safe_cells, table_bytes
 
 #: the starts of formulas, their full-width and small forms, blanks a spreadsheet trims,
 #: invisible characters, controls an XLSX cannot hold, and plain text
-_PIECES = ["=", "+", "-", "@", "＝", "＋", "－", "＠", "﹦", "﹢", "﹣", "﹫", " ", "\t", "\r",
-           "\n", "\u3000", "\u00a0", "\u200b", "\ufeff", "\u2028", "\x00", "\x01", "\x1b",
-           "\x7f", "\ufffe", "'", "1", "A", "华", "HYPERLINK(", ")", '"', ";", ","]
-TEXTS = st.one_of(st.lists(st.sampled_from(_PIECES), max_size=6).map("".join),
-                  st.text(max_size=10))
+_PIECES = [
+    "=",
+    "+",
+    "-",
+    "@",
+    "＝",
+    "＋",
+    "－",
+    "＠",
+    "﹦",
+    "﹢",
+    "﹣",
+    "﹫",
+    " ",
+    "\t",
+    "\r",
+    "\n",
+    "\u3000",
+    "\u00a0",
+    "\u200b",
+    "\ufeff",
+    "\u2028",
+    "\x00",
+    "\x01",
+    "\x1b",
+    "\x7f",
+    "\ufffe",
+    "'",
+    "1",
+    "A",
+    "华",
+    "HYPERLINK(",
+    ")",
+    '"',
+    ";",
+    ",",
+]
+TEXTS = st.one_of(st.lists(st.sampled_from(_PIECES), max_size=6).map("".join), st.text(max_size=10))
 
 
 def _blank(char: str) -> bool:
@@ -47,8 +80,7 @@ def _live(cell: object) -> bool:
 @given(st.lists(TEXTS, min_size=1, max_size=5), TEXTS)
 def test_no_exported_cell_starts_a_formula(texts: list[str], header: str) -> None:
     frame = pd.DataFrame({header or "h": texts, "amount": [-1.5] * len(texts)})
-    rows = list(csv.reader(io.StringIO(table_bytes(frame, "csv").decode("utf-8-sig"),
-                                       newline="")))
+    rows = list(csv.reader(io.StringIO(table_bytes(frame, "csv").decode("utf-8-sig"), newline="")))
     assert len(rows) == len(texts) + 1  # no text starts a row of its own
     assert not any(_live(row[0]) for row in rows) and not _live(rows[0][1])  # texts only
     assert [row[1] for row in rows[1:]] == ["-1.5"] * len(texts)  # numbers stay numbers
@@ -60,8 +92,19 @@ def test_no_exported_cell_starts_a_formula(texts: list[str], header: str) -> Non
     assert [row[1].value for row in sheet.iter_rows(min_row=2)] == [-1.5] * len(texts)
 
 
-@pytest.mark.parametrize("text", ["＝HYPERLINK(\"http://x\")", " =1+1", "\t=1", "  @SUM(A1)",
-                                  "\u3000＋1", "\u200b-1", "\ufeff=1", "﹦1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '＝HYPERLINK("http://x")',
+        " =1+1",
+        "\t=1",
+        "  @SUM(A1)",
+        "\u3000＋1",
+        "\u200b-1",
+        "\ufeff=1",
+        "﹦1",
+    ],
+)
 def test_spellings_of_a_formula_are_text(text: str) -> None:
     assert safe_cells(pd.DataFrame({"deal": [text]}))["deal"].tolist() == ["'" + text]
 
@@ -108,8 +151,9 @@ def test_every_rule_has_a_title_in_both_languages() -> None:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_action_list_and_its_exports_show_no_rule_name(two_weeks: pd.DataFrame, lang: str,
-                                                           tmp_path: Path) -> None:
+def test_the_action_list_and_its_exports_show_no_rule_name(
+    two_weeks: pd.DataFrame, lang: str, tmp_path: Path
+) -> None:
     from pipereview.coaching import rule_names
     from pipereview.coaching.titles import rule_title
     from pipereview.dashboard import DashboardState

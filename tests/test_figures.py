@@ -37,17 +37,39 @@ from pipereview.week import WeekDiagnostics
 CLOSE = pd.Timestamp("2026-12-15")
 
 
-def deal(week: str, deal_id: str, stage: str = "initial_contact", *, team: str = "T",
-         owner: str = "Ann", amount: float = 100.0, close: pd.Timestamp = CLOSE,
-         activity: str | None = None, created: str = "2026-09-01") -> dict[str, Any]:
-    return {"snapshot_week": week, "team": team, "deal_id": deal_id,
-            "deal_name": f"Deal {deal_id}", "account": f"Acct {deal_id}", "owner": owner,
-            "stage": stage, "stage_model": "generic_4", "amount": amount, "currency": "EUR",
-            "close_date": close, "created_date": pd.Timestamp(created), "probability": np.nan,
-            "forecast_category": "pipeline",
-            "last_activity_date": pd.Timestamp(activity) if activity else pd.NaT,
-            "next_step": "call", "account_missing": False, "source_file": "x.csv",
-            "source_row": 2}
+def deal(
+    week: str,
+    deal_id: str,
+    stage: str = "initial_contact",
+    *,
+    team: str = "T",
+    owner: str = "Ann",
+    amount: float = 100.0,
+    close: pd.Timestamp = CLOSE,
+    activity: str | None = None,
+    created: str = "2026-09-01",
+) -> dict[str, Any]:
+    return {
+        "snapshot_week": week,
+        "team": team,
+        "deal_id": deal_id,
+        "deal_name": f"Deal {deal_id}",
+        "account": f"Acct {deal_id}",
+        "owner": owner,
+        "stage": stage,
+        "stage_model": "generic_4",
+        "amount": amount,
+        "currency": "EUR",
+        "close_date": close,
+        "created_date": pd.Timestamp(created),
+        "probability": np.nan,
+        "forecast_category": "pipeline",
+        "last_activity_date": pd.Timestamp(activity) if activity else pd.NaT,
+        "next_step": "call",
+        "account_missing": False,
+        "source_file": "x.csv",
+        "source_row": 2,
+    }
 
 
 # --- the as-of moment ---------------------------------------------------------------------
@@ -58,19 +80,28 @@ def test_a_weeks_export_stands_for_the_end_of_its_week() -> None:
 
 # --- new deals ----------------------------------------------------------------------------
 def test_new_deals_counted_in_the_week_of_their_first_stored_row() -> None:
-    h = pd.DataFrame([
-        deal("2026-W45", "a"), deal("2026-W45", "b"),
-        # c was created on Tuesday of W45, after a Monday export: first stored in W46
-        deal("2026-W46", "a"), deal("2026-W46", "b"), deal("2026-W46", "c", created="2026-11-03"),
-        # d new and open, e new and already won: both new; b left the export
-        deal("2026-W47", "a"), deal("2026-W47", "c"), deal("2026-W47", "d"),
-        deal("2026-W47", "e", "won"),
-        # b is back after a week away: not new
-        deal("2026-W48", "a"), deal("2026-W48", "b"),
-        # team U is first stored in W46: its first week has no figure
-        deal("2026-W46", "u1", team="U"), deal("2026-W47", "u1", team="U"),
-        deal("2026-W47", "u2", team="U"),
-    ])
+    h = pd.DataFrame(
+        [
+            deal("2026-W45", "a"),
+            deal("2026-W45", "b"),
+            # c was created on Tuesday of W45, after a Monday export: first stored in W46
+            deal("2026-W46", "a"),
+            deal("2026-W46", "b"),
+            deal("2026-W46", "c", created="2026-11-03"),
+            # d new and open, e new and already won: both new; b left the export
+            deal("2026-W47", "a"),
+            deal("2026-W47", "c"),
+            deal("2026-W47", "d"),
+            deal("2026-W47", "e", "won"),
+            # b is back after a week away: not new
+            deal("2026-W48", "a"),
+            deal("2026-W48", "b"),
+            # team U is first stored in W46: its first week has no figure
+            deal("2026-W46", "u1", team="U"),
+            deal("2026-W47", "u1", team="U"),
+            deal("2026-W47", "u2", team="U"),
+        ]
+    )
     counts = new_deal_counts(with_deal_keys(h))
     t = counts[counts["team"] == "T"].set_index("week")["new_deals"]
     assert math.isnan(t["2026-W45"])  # first stored week: unknown, not "all" or 0
@@ -79,19 +110,21 @@ def test_new_deals_counted_in_the_week_of_their_first_stored_row() -> None:
     assert math.isnan(u["2026-W46"]) and u["2026-W47"] == 1.0
     assert "2026-W45" not in u.index
     # a window of weeks adds them up; the week alone as of W47
-    assert new_deals(h, "2026-W47").set_index("team")["new_deals"].to_dict() == {
-        "T": 2.0, "U": 1.0}
+    assert new_deals(h, "2026-W47").set_index("team")["new_deals"].to_dict() == {"T": 2.0, "U": 1.0}
     assert new_deals(h, "2026-W48", weeks=3).set_index("team")["new_deals"]["T"] == 3.0
     # per rep: in the rep of the deal's first row
     reps = new_deals(h, "2026-W47", group_columns=("team", "owner"))
     assert reps.set_index(["team", "owner"])["new_deals"].to_dict() == {
-        ("T", "Ann"): 2.0, ("U", "Ann"): 1.0}
+        ("T", "Ann"): 2.0,
+        ("U", "Ann"): 1.0,
+    }
 
 
 # --- days -------------------------------------------------------------------------------
 def test_days_since_activity_counts_to_the_as_of_day_and_is_never_negative() -> None:
-    dates = pd.Series(pd.to_datetime(["2026-11-22", "2026-11-16", "2026-10-23", "2026-11-26",
-                                      None]))
+    dates = pd.Series(
+        pd.to_datetime(["2026-11-22", "2026-11-16", "2026-10-23", "2026-11-26", None])
+    )
     out = activity_days(dates, "2026-W47")  # as of Sunday 22 Nov
     assert out["days_since_activity"].tolist()[:4] == [0, 6, 30, 0]
     assert out["days_since_activity"].isna().tolist() == [False] * 4 + [True]
@@ -100,16 +133,21 @@ def test_days_since_activity_counts_to_the_as_of_day_and_is_never_negative() -> 
 
 
 def test_days_in_stage_before_the_first_stored_week_are_a_lower_bound() -> None:
-    h = pd.DataFrame([
-        deal("2026-W44", "a"), deal("2026-W45", "a"), deal("2026-W46", "a"),
-        deal("2026-W44", "b"), deal("2026-W45", "b", "needs_confirmed"),
-        deal("2026-W46", "b", "needs_confirmed"),
-        # c created on Tuesday of W45, first stored in W46: entered then
-        deal("2026-W46", "c", created="2026-11-03"),
-        # d created in September, first stored in W46 (e.g. once its close date came into
-        # the report's range): it may have been in its stage long before
-        deal("2026-W46", "d"),
-    ])
+    h = pd.DataFrame(
+        [
+            deal("2026-W44", "a"),
+            deal("2026-W45", "a"),
+            deal("2026-W46", "a"),
+            deal("2026-W44", "b"),
+            deal("2026-W45", "b", "needs_confirmed"),
+            deal("2026-W46", "b", "needs_confirmed"),
+            # c created on Tuesday of W45, first stored in W46: entered then
+            deal("2026-W46", "c", created="2026-11-03"),
+            # d created in September, first stored in W46 (e.g. once its close date came into
+            # the report's range): it may have been in its stage long before
+            deal("2026-W46", "d"),
+        ]
+    )
     out = stage_days(with_deal_keys(h), "2026-W47")
     last = out.loc[h.index[h["snapshot_week"] == "2026-W46"]]
     # a: in initial_contact since W44, the first stored week: at least 21 days (W44 -> W47)
@@ -118,14 +156,22 @@ def test_days_in_stage_before_the_first_stored_week_are_a_lower_bound() -> None:
     assert last["days_in_stage_lower_bound"].tolist() == [True, False, False, True]
 
 
-@pytest.mark.parametrize(("days", "bound", "lang", "unit", "text"), [
-    (77.0, True, "en", True, "≥ 77 days"), (77, True, "zh", True, "≥ 77 天"),
-    (70.0, False, "en", True, "70 days"), (70.4, False, "zh", False, "70"),
-    (1234.0, False, "en", False, "1,234"), (float("nan"), True, "en", True, "—"),
-    (None, False, "zh", True, "—"), (pd.NA, False, "en", True, "—"),
-])
+@pytest.mark.parametrize(
+    ("days", "bound", "lang", "unit", "text"),
+    [
+        (77.0, True, "en", True, "≥ 77 days"),
+        (77, True, "zh", True, "≥ 77 天"),
+        (70.0, False, "en", True, "70 days"),
+        (70.4, False, "zh", False, "70"),
+        (1234.0, False, "en", False, "1,234"),
+        (float("nan"), True, "en", True, "—"),
+        (None, False, "zh", True, "—"),
+        (pd.NA, False, "en", True, "—"),
+    ],
+)
 def test_days_print_as_whole_numbers_with_lower_bounds_marked(
-        days: Any, bound: bool, lang: str, unit: bool, text: str) -> None:
+    days: Any, bound: bool, lang: str, unit: bool, text: str
+) -> None:
     assert days_text(days, bound, lang, unit=unit) == text
 
 
@@ -142,23 +188,39 @@ def test_zero_wins_is_the_worst_rate_not_no_rate() -> None:
 
 def _rep_who_lost_everything() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Bo lost all 12 deals he closed this quarter; Ann won 3 of 5; both have targets."""
-    rows = [deal("2026-W47", f"L{i}", "lost", owner="Bo", close=pd.Timestamp("2026-11-02"))
-            for i in range(12)]
-    rows += [deal("2026-W47", f"W{i}", "won", owner="Ann", amount=1000.0,
-                  close=pd.Timestamp("2026-11-03")) for i in range(3)]
-    rows += [deal("2026-W47", f"X{i}", "lost", owner="Ann", close=pd.Timestamp("2026-11-03"))
-             for i in range(2)]
-    rows += [deal("2026-W47", "B1", "negotiation", owner="Bo", amount=5000.0),
-             deal("2026-W47", "A1", "negotiation", owner="Ann", amount=5000.0)]
-    targets = pd.DataFrame({"team": "T", "owner": ["", "Ann", "Bo"], "period": "2026-Q4",
-                            "amount": [8000.0, 4000.0, 4000.0], "currency": "EUR"})
+    rows = [
+        deal("2026-W47", f"L{i}", "lost", owner="Bo", close=pd.Timestamp("2026-11-02"))
+        for i in range(12)
+    ]
+    rows += [
+        deal(
+            "2026-W47", f"W{i}", "won", owner="Ann", amount=1000.0, close=pd.Timestamp("2026-11-03")
+        )
+        for i in range(3)
+    ]
+    rows += [
+        deal("2026-W47", f"X{i}", "lost", owner="Ann", close=pd.Timestamp("2026-11-03"))
+        for i in range(2)
+    ]
+    rows += [
+        deal("2026-W47", "B1", "negotiation", owner="Bo", amount=5000.0),
+        deal("2026-W47", "A1", "negotiation", owner="Ann", amount=5000.0),
+    ]
+    targets = pd.DataFrame(
+        {
+            "team": "T",
+            "owner": ["", "Ann", "Bo"],
+            "period": "2026-Q4",
+            "amount": [8000.0, 4000.0, 4000.0],
+            "currency": "EUR",
+        }
+    )
     return pd.DataFrame(rows), targets
 
 
 def test_a_rep_who_lost_every_closed_deal_is_short_and_gets_a_prompt() -> None:
     history, targets = _rep_who_lost_everything()
-    reps = period_forecast(history, targets, "2026-Q4", "2026-W47", by="rep").set_index(
-        "owner")
+    reps = period_forecast(history, targets, "2026-Q4", "2026-W47", by="rep").set_index("owner")
     bo = reps.loc["Bo"]
     assert (bo["win_rate"], bo["closed_in_window"], bo["win_rate_source"]) == (0.0, 12, "owner")
     # 5000 open against 4000 remaining: 1.25x, yet at 0% no coverage is enough
@@ -173,13 +235,17 @@ def test_a_rep_who_lost_every_closed_deal_is_short_and_gets_a_prompt() -> None:
 
 
 # --- gap, outlook, plan -------------------------------------------------------------------
-@pytest.mark.parametrize(("gap", "lang", "text"), [
-    (-2_605_725.0, "en", "forecast above target by 2,605,725 USD"),
-    (1_300_000.4, "en", "short of target by 1,300,000 USD"),
-    (-26_487_000.0, "zh", "预测高于目标 26,487,000 USD"),
-    (35.0, "zh", "距目标还差 35 USD"),
-    (0.4, "en", "forecast on target"), (float("nan"), "en", "—"),
-])
+@pytest.mark.parametrize(
+    ("gap", "lang", "text"),
+    [
+        (-2_605_725.0, "en", "forecast above target by 2,605,725 USD"),
+        (1_300_000.4, "en", "short of target by 1,300,000 USD"),
+        (-26_487_000.0, "zh", "预测高于目标 26,487,000 USD"),
+        (35.0, "zh", "距目标还差 35 USD"),
+        (0.4, "en", "forecast on target"),
+        (float("nan"), "en", "—"),
+    ],
+)
 def test_the_gaps_sign_cannot_be_misread(gap: float, lang: str, text: str) -> None:
     assert gap_text(gap, "USD", lang) == text
     assert "-" not in gap_text(gap, "USD", lang).replace("—", "")
@@ -187,14 +253,21 @@ def test_the_gaps_sign_cannot_be_misread(gap: float, lang: str, text: str) -> No
 
 def test_one_outlook_from_forecast_and_coverage() -> None:
     # (target, won, expected, coverage, needed) -> outlook
-    cases = [((100, 100, 100, np.nan, 4), "met"), ((100, 10, 120, 5, 4), "on_track"),
-             ((100, 10, 120, np.nan, np.nan), "on_track"),
-             ((100, 10, 130.5, 4.45, 5.1), "at_risk"),  # DACH: above target, coverage short
-             ((100, 10, 80, 6, 4), "at_risk"), ((100, 10, 80, 1, 4), "off_track"),
-             ((100, 10, 80, 1, np.nan), "off_track"), ((100, 10, 150, 9, np.inf), "at_risk"),
-             ((np.nan, 0, 0, np.nan, 4), "no_target")]
-    frame = pd.DataFrame([c for c, _ in cases], columns=["target", "won_to_date", "expected",
-                                                         "coverage", "coverage_needed"])
+    cases = [
+        ((100, 100, 100, np.nan, 4), "met"),
+        ((100, 10, 120, 5, 4), "on_track"),
+        ((100, 10, 120, np.nan, np.nan), "on_track"),
+        ((100, 10, 130.5, 4.45, 5.1), "at_risk"),  # DACH: above target, coverage short
+        ((100, 10, 80, 6, 4), "at_risk"),
+        ((100, 10, 80, 1, 4), "off_track"),
+        ((100, 10, 80, 1, np.nan), "off_track"),
+        ((100, 10, 150, 9, np.inf), "at_risk"),
+        ((np.nan, 0, 0, np.nan, 4), "no_target"),
+    ]
+    frame = pd.DataFrame(
+        [c for c, _ in cases],
+        columns=["target", "won_to_date", "expected", "coverage", "coverage_needed"],
+    )
     assert outlook(frame).tolist() == [o for _, o in cases]
     texts = {lang: [outlook_text(o, lang) for _, o in cases] for lang in ("en", "zh")}
     for text in texts["en"]:
@@ -206,58 +279,106 @@ def test_plan_deviation_in_points_of_the_target_with_a_tolerance() -> None:
     plan = pd.Series([10.0, 20.0, 50.0, 50.0, 50.0, 100.0])
     out = plan_deviation(won, plan, pd.Series([100.0] * 6), 0.15)
     assert out["points"].round(2).tolist() == [-0.1, -0.2, -0.3, -0.1, 0.2, 0.0]
-    assert out["status"].tolist() == ["on plan", "below plan", "below plan", "on plan",
-                                      "above plan", "on plan"]
+    assert out["status"].tolist() == [
+        "on plan",
+        "below plan",
+        "below plan",
+        "on plan",
+        "above plan",
+        "on plan",
+    ]
     assert plan_deviation_text(-0.3, 0.5) == (
-        "won to date is 30 points of the target below the 50% planned by now")
+        "won to date is 30 points of the target below the 50% planned by now"
+    )
     assert plan_deviation_text(0.2, 0.5, "zh") == "已赢单比截至目前应完成的目标 50% 高 20 个百分点"
 
 
 def test_nothing_won_alerts_only_once_the_planned_share_passes_the_tolerance() -> None:
     # a team that has won nothing: quiet while less than 15% of the quarter is planned
     history = pd.DataFrame([deal("2026-W40", "a")])
-    goals = pd.DataFrame({"team": ["T"], "owner": [""], "period": ["2026-Q4"],
-                          "amount": [6600.0], "currency": ["EUR"]})
+    goals = pd.DataFrame(
+        {
+            "team": ["T"],
+            "owner": [""],
+            "period": ["2026-Q4"],
+            "amount": [6600.0],
+            "currency": ["EUR"],
+        }
+    )
     alerts = {}
     for week in ("2026-W41", "2026-W42", "2026-W43"):
         row = progress(history, goals, "2026-Q4", week).iloc[0]
         alerts[week] = (round(row["expected_share"], 3), bool(row["alert"]))
     # W41: 7 of 66 working days (10.6%), W42: 12 (18.2%), W43: 17 (25.8%)
-    assert alerts == {"2026-W41": (0.106, False), "2026-W42": (0.182, True),
-                      "2026-W43": (0.258, True)}
+    assert alerts == {
+        "2026-W41": (0.106, False),
+        "2026-W42": (0.182, True),
+        "2026-W43": (0.258, True),
+    }
 
 
 # --- one team-week, one value -------------------------------------------------------------
 def _store(tmp_path: Path) -> tuple[SnapshotStore, pd.DataFrame]:
     """Three weeks of North (Ann, Bo) and two of West: deals arriving, advancing, won."""
     weeks: dict[str, list[dict[str, Any]]] = {
-        "2026-W45": [deal("2026-W45", "N1", "needs_confirmed", team="North", amount=900.0,
-                          activity="2026-11-06"),
-                     deal("2026-W45", "N2", team="North", owner="Bo", activity="2026-11-04")],
-        "2026-W46": [deal("2026-W46", "N1", "solution_quote", team="North", amount=900.0,
-                          activity="2026-11-12"),
-                     deal("2026-W46", "N2", team="North", owner="Bo", activity="2026-11-04"),
-                     deal("2026-W46", "N3", team="North", activity="2026-11-13"),
-                     deal("2026-W46", "W1", team="West", owner="Cy")],
-        "2026-W47": [deal("2026-W47", "N1", "won", team="North", amount=900.0,
-                          close=pd.Timestamp("2026-11-18"), activity="2026-11-18"),
-                     deal("2026-W47", "N2", team="North", owner="Bo", activity="2026-11-04"),
-                     deal("2026-W47", "N3", "needs_confirmed", team="North",
-                          activity="2026-11-20"),
-                     # logged on Thursday of W48: after W47's as-of day, a data problem
-                     deal("2026-W47", "N4", team="North", owner="Bo", amount=3000.0,
-                          activity="2026-11-26"),
-                     deal("2026-W47", "N5", "negotiation", team="North", amount=2000.0,
-                          activity="2026-11-19"),
-                     deal("2026-W47", "W1", team="West", owner="Cy"),
-                     deal("2026-W47", "W2", team="West", owner="Cy")],
+        "2026-W45": [
+            deal(
+                "2026-W45",
+                "N1",
+                "needs_confirmed",
+                team="North",
+                amount=900.0,
+                activity="2026-11-06",
+            ),
+            deal("2026-W45", "N2", team="North", owner="Bo", activity="2026-11-04"),
+        ],
+        "2026-W46": [
+            deal(
+                "2026-W46",
+                "N1",
+                "solution_quote",
+                team="North",
+                amount=900.0,
+                activity="2026-11-12",
+            ),
+            deal("2026-W46", "N2", team="North", owner="Bo", activity="2026-11-04"),
+            deal("2026-W46", "N3", team="North", activity="2026-11-13"),
+            deal("2026-W46", "W1", team="West", owner="Cy"),
+        ],
+        "2026-W47": [
+            deal(
+                "2026-W47",
+                "N1",
+                "won",
+                team="North",
+                amount=900.0,
+                close=pd.Timestamp("2026-11-18"),
+                activity="2026-11-18",
+            ),
+            deal("2026-W47", "N2", team="North", owner="Bo", activity="2026-11-04"),
+            deal("2026-W47", "N3", "needs_confirmed", team="North", activity="2026-11-20"),
+            # logged on Thursday of W48: after W47's as-of day, a data problem
+            deal("2026-W47", "N4", team="North", owner="Bo", amount=3000.0, activity="2026-11-26"),
+            deal(
+                "2026-W47", "N5", "negotiation", team="North", amount=2000.0, activity="2026-11-19"
+            ),
+            deal("2026-W47", "W1", team="West", owner="Cy"),
+            deal("2026-W47", "W2", team="West", owner="Cy"),
+        ],
     }
     store = SnapshotStore(tmp_path / "store")
     for week, rows in weeks.items():
         frame = pd.DataFrame(rows).astype({"source_row": "int64"})
         store.add(frame, week)
-    targets = pd.DataFrame({"team": ["North", "West"], "owner": "", "period": "2026-Q4",
-                            "amount": [5000.0, 1000.0], "currency": "EUR"})
+    targets = pd.DataFrame(
+        {
+            "team": ["North", "West"],
+            "owner": "",
+            "period": "2026-Q4",
+            "amount": [5000.0, 1000.0],
+            "currency": "EUR",
+        }
+    )
     return store, targets
 
 
@@ -295,7 +416,8 @@ def test_one_team_week_gives_one_value_of_each_figure(tmp_path: Path) -> None:
     assert headline["gap_to_target"] == pytest.approx(2265.0)
     assert board.figures()["gap_to_target"] == headline["gap_to_target"]
     assert trend.loc[("North", "coverage", week), "value"] == pytest.approx(
-        headline["coverage"], abs=1e-4)
+        headline["coverage"], abs=1e-4
+    )
     assert headline["outlook"] == forecast["outlook"] == context.outlook_team["North"]
     assert board.figures()["outlook"] == headline["outlook"]
     table = review.headline_section().body
@@ -311,20 +433,27 @@ def test_one_team_week_gives_one_value_of_each_figure(tmp_path: Path) -> None:
     # days: the risks behind report, dashboard and coaching are one frame
     risks = context.risks.set_index("deal_id")
     # N2: in initial_contact since W45, the first stored week: at least 14 days
-    assert (risks.loc["N2", "days_in_stage"], risks.loc["N2", "days_in_stage_lower_bound"]) \
-        == (14.0, True)
+    assert (risks.loc["N2", "days_in_stage"], risks.loc["N2", "days_in_stage_lower_bound"]) == (
+        14.0,
+        True,
+    )
     assert not risks.loc["N3", "days_in_stage_lower_bound"]
     # N2's last activity 4 Nov, as of Sunday 22 Nov: 18 days; N4's is after it: 0, flagged
     assert risks.loc["N2", "days_since_activity"] == 18.0
-    assert (risks.loc["N4", "days_since_activity"], risks.loc["N4", "activity_after_as_of"]) \
-        == (0.0, True)
+    assert (risks.loc["N4", "days_since_activity"], risks.loc["N4", "activity_after_as_of"]) == (
+        0.0,
+        True,
+    )
     assert (risks["days_since_activity"].dropna() >= 0).all()
     assert review.context.risks.equals(board.review.context.risks)
     note = review.risks_section().body
-    assert ("1 open deal(s) have a last activity dated after the end of the week (2026-11-22), "
-            "a data problem counted as 0 days since activity: Deal N4.") in note
+    assert (
+        "1 open deal(s) have a last activity dated after the end of the week (2026-11-22), "
+        "a data problem counted as 0 days since activity: Deal N4."
+    ) in note
     assert "1 个在跟商机的最近跟进日期晚于本周结束日（2026-11-22）" in (
-        review.in_language("zh").risks_section().body)
+        review.in_language("zh").risks_section().body
+    )
     board.sort = "days_in_stage"
     body = board.tab_html("risks")
     assert "70.0" not in body and ".0<" not in body
@@ -395,8 +524,7 @@ def test_sample_store_one_value_per_team_week(tmp_path: Path) -> None:
     ingest_folder(samples / "exports", store=store)
     targets = load_targets(samples / "targets.csv")
     history = with_deal_keys(store.history())
-    trend = weekly_metrics(history, targets=targets).set_index(["team", "metric", "week"])[
-        "value"]
+    trend = weekly_metrics(history, targets=targets).set_index(["team", "metric", "week"])["value"]
     for week in store.weeks()[-2:]:
         changes = week_change_summary(store, week).groupby("team")["new_deals"].first()
         context = WeekDiagnostics(history, week, targets=targets)
@@ -419,9 +547,15 @@ def test_the_forecast_chart_words_the_gap_as_every_section_does(lang: str) -> No
 
     # West: 500 won + 700 weighted against 1000: forecast above target by 200
     # North: 500 + 100 against 800: short of target by 200
-    forecast = pd.DataFrame({"team": ["West", "North"], "won_to_date": [500.0, 500.0],
-                             "weighted_in_period": [700.0, 100.0], "target": [1000.0, 800.0],
-                             "gap_to_target": [-200.0, 200.0]})
+    forecast = pd.DataFrame(
+        {
+            "team": ["West", "North"],
+            "won_to_date": [500.0, 500.0],
+            "weighted_in_period": [700.0, 100.0],
+            "target": [1000.0, 800.0],
+            "gap_to_target": [-200.0, 200.0],
+        }
+    )
     svg = charts.to_svg(charts.forecast_chart(forecast, lang=lang))
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert gap_text(-200.0, "", lang) in texts and gap_text(200.0, "", lang) in texts

@@ -25,14 +25,34 @@ from pipereview.diagnostics._forecast import (
 # negotiation 0.75; won / lost closed.
 
 
-def row(week: str, deal_id: str, stage: str, amount: float, close: str, *, owner: str = "Ann",
-        probability: float | None = None, category: str | None = None,
-        created: str = "2026-09-01") -> dict[str, Any]:
-    return {"snapshot_week": week, "team": "North", "deal_id": deal_id,
-            "deal_name": f"deal {deal_id}", "account": f"account {deal_id}", "owner": owner,
-            "stage": stage, "stage_model": "generic_4", "amount": amount, "currency": "USD",
-            "close_date": pd.Timestamp(close), "created_date": pd.Timestamp(created),
-            "probability": probability, "forecast_category": category}
+def row(
+    week: str,
+    deal_id: str,
+    stage: str,
+    amount: float,
+    close: str,
+    *,
+    owner: str = "Ann",
+    probability: float | None = None,
+    category: str | None = None,
+    created: str = "2026-09-01",
+) -> dict[str, Any]:
+    return {
+        "snapshot_week": week,
+        "team": "North",
+        "deal_id": deal_id,
+        "deal_name": f"deal {deal_id}",
+        "account": f"account {deal_id}",
+        "owner": owner,
+        "stage": stage,
+        "stage_model": "generic_4",
+        "amount": amount,
+        "currency": "USD",
+        "close_date": pd.Timestamp(close),
+        "created_date": pd.Timestamp(created),
+        "probability": probability,
+        "forecast_category": category,
+    }
 
 
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -54,8 +74,15 @@ W46 = [
     row("2026-W46", "G", "won", 800, "2026-10-20", owner="Bob", category="closed"),  # then gone
 ]
 HISTORY = frame(W46 + W47)
-TARGETS = pd.DataFrame({"team": "North", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
-                        "amount": [10000.0, 6000.0, 4000.0], "currency": "USD"})
+TARGETS = pd.DataFrame(
+    {
+        "team": "North",
+        "owner": ["", "Ann", "Bob"],
+        "period": "2026-Q4",
+        "amount": [10000.0, 6000.0, 4000.0],
+        "currency": "USD",
+    }
+)
 
 
 def test_weighted_pipeline_uses_snapshot_probability_else_stage_model() -> None:
@@ -96,16 +123,23 @@ def test_win_rate_over_the_trailing_window() -> None:
 
 
 def test_team_forecast_by_hand() -> None:
-    out = period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47",
-                          settings=ForecastSettings(min_closed_deals=4)).iloc[0]
+    out = period_forecast(
+        HISTORY, TARGETS, "2026-Q4", "2026-W47", settings=ForecastSettings(min_closed_deals=4)
+    ).iloc[0]
     # won 3000 (D) + 800 (G) = 3800; open due in Q4: A 1000 + B 2000 = 3000,
     # weighted 600 + 1000 = 1600; expected 3800 + 1600 = 5400; gap 10000 - 5400 = 4600;
     # remaining 10000 - 3800 = 6200; coverage 3000 / 6200; needed 1 / 0.75
     assert (out["won_to_date"], out["won_deals"]) == (3800.0, 2)
     assert (out["open_in_period"], out["commit_in_period"], out["best_case_in_period"]) == (
-        3000.0, 1000.0, 2000.0)
+        3000.0,
+        1000.0,
+        2000.0,
+    )
     assert (out["weighted_in_period"], out["expected"], out["gap_to_target"]) == (
-        1600.0, 5400.0, 4600.0)
+        1600.0,
+        5400.0,
+        4600.0,
+    )
     assert out["remaining_target"] == 6200.0
     assert out["coverage"] == pytest.approx(3000 / 6200)
     assert out["coverage_needed"] == pytest.approx(4 / 3)
@@ -113,8 +147,14 @@ def test_team_forecast_by_hand() -> None:
 
 
 def test_rep_forecast_falls_back_to_the_team_win_rate() -> None:
-    out = period_forecast(HISTORY, TARGETS, "2026-Q4", "2026-W47", by="rep",
-                          settings=ForecastSettings(min_closed_deals=3)).set_index("owner")
+    out = period_forecast(
+        HISTORY,
+        TARGETS,
+        "2026-Q4",
+        "2026-W47",
+        by="rep",
+        settings=ForecastSettings(min_closed_deals=3),
+    ).set_index("owner")
     # Ann: won D 3000, open A + B 3000, remaining 6000 - 3000 = 3000 -> coverage 1.0
     assert out.loc["Ann", "coverage"] == 1.0
     # Ann closed only D (1 < 3): team rate 0.75; Bob closed E, F, G: 2 / 3
@@ -128,30 +168,30 @@ def test_rep_forecast_falls_back_to_the_team_win_rate() -> None:
 def test_forecast_without_a_target_or_with_target_met() -> None:
     none = period_forecast(HISTORY, TARGETS.iloc[:0], "2026-Q4", "2026-W47").iloc[0]
     assert none["verdict"] == "no target"
-    met = period_forecast(HISTORY, TARGETS.assign(amount=3000.0), "2026-Q4",
-                          "2026-W47").iloc[0]
+    met = period_forecast(HISTORY, TARGETS.assign(amount=3000.0), "2026-Q4", "2026-W47").iloc[0]
     assert met["verdict"] == "target met"
     assert np.isnan(met["coverage"])
 
 
 def test_stage_calibration_with_a_minimum_sample() -> None:
-    history = frame([
-        row("2026-W46", "X", "negotiation", 100, "2026-12-01"),
-        row("2026-W46", "Y", "negotiation", 100, "2026-12-01"),
-        row("2026-W46", "Z", "negotiation", 100, "2026-12-01"),
-        row("2026-W46", "V", "solution_quote", 100, "2026-12-01"),
-        row("2026-W47", "X", "won", 100, "2026-11-20"),
-        row("2026-W47", "Y", "lost", 100, "2026-11-20"),
-        row("2026-W47", "Z", "negotiation", 100, "2026-12-01"),
-        row("2026-W47", "V", "negotiation", 100, "2026-12-01"),
-    ])
+    history = frame(
+        [
+            row("2026-W46", "X", "negotiation", 100, "2026-12-01"),
+            row("2026-W46", "Y", "negotiation", 100, "2026-12-01"),
+            row("2026-W46", "Z", "negotiation", 100, "2026-12-01"),
+            row("2026-W46", "V", "solution_quote", 100, "2026-12-01"),
+            row("2026-W47", "X", "won", 100, "2026-11-20"),
+            row("2026-W47", "Y", "lost", 100, "2026-11-20"),
+            row("2026-W47", "Z", "negotiation", 100, "2026-12-01"),
+            row("2026-W47", "V", "negotiation", 100, "2026-12-01"),
+        ]
+    )
     out = stage_calibration(history, "2026-W47", ForecastSettings(min_calibration_deals=2))
     negotiation = out.set_index("stage").loc["negotiation"]
     # seen in negotiation: X (won), Y (lost), Z and V (open) -> observed 1 / 2 = 0.5;
     # configured 0.75 - 0.5 = 0.25 > 0.10 tolerance -> optimistic
     assert list(negotiation[["deals_seen", "won", "lost", "still_open"]]) == [4, 1, 1, 2]
-    assert list(negotiation[["observed", "difference", "verdict"]]) == [
-        0.5, 0.25, "optimistic"]
+    assert list(negotiation[["observed", "difference", "verdict"]]) == [0.5, 0.25, "optimistic"]
     # solution_quote: V only, still open: nothing resolved -> too few
     assert out.set_index("stage").loc["solution_quote", "verdict"] == "too few"
     default = stage_calibration(history, "2026-W47")
@@ -168,11 +208,21 @@ def test_deal_key_and_inputs_left_unchanged() -> None:
 
 
 def test_a_rep_with_a_target_and_no_deals_is_listed() -> None:
-    targets = pd.concat([TARGETS, pd.DataFrame({"team": ["North"], "owner": ["Cy"],
-                                                "period": ["2026-Q4"], "amount": [1000.0],
-                                                "currency": ["USD"]})])
-    out = period_forecast(HISTORY, targets, "2026-Q4", "2026-W47",
-                          by="rep").set_index("owner")
+    targets = pd.concat(
+        [
+            TARGETS,
+            pd.DataFrame(
+                {
+                    "team": ["North"],
+                    "owner": ["Cy"],
+                    "period": ["2026-Q4"],
+                    "amount": [1000.0],
+                    "currency": ["USD"],
+                }
+            ),
+        ]
+    )
+    out = period_forecast(HISTORY, targets, "2026-Q4", "2026-W47", by="rep").set_index("owner")
     # Cy: nothing won, nothing open: coverage 0 / 1000 = 0; 4 closed deals < 5: no win rate
     assert list(out.loc["Cy", ["won_to_date", "open_in_period", "coverage"]]) == [0, 0, 0]
     assert list(out.loc["Cy", ["currency", "verdict"]]) == ["USD", "no win rate"]
@@ -180,8 +230,9 @@ def test_a_rep_with_a_target_and_no_deals_is_listed() -> None:
         period_forecast(HISTORY, targets, "2026-Q4", "2026-W47", by="region")
 
 
-@pytest.mark.parametrize("kwargs", [{"win_rate_weeks": 0}, {"min_closed_deals": 0},
-                                    {"calibration_tolerance": 1.5}])
+@pytest.mark.parametrize(
+    "kwargs", [{"win_rate_weeks": 0}, {"min_closed_deals": 0}, {"calibration_tolerance": 1.5}]
+)
 def test_forecast_settings_are_checked(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match=r"win_rate_weeks|calibration_tolerance"):
         ForecastSettings(**kwargs)

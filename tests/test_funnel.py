@@ -25,13 +25,24 @@ def _history() -> pd.DataFrame:
     # deal a: initial_contact in W45, W46, W47 -> in stage since Monday W45, 14 days before W47's Monday
     # deal b: initial_contact in W46, needs_confirmed in W47 -> 0 days in proposal
     weeks = ["2026-W45", "2026-W46", "2026-W47", "2026-W46", "2026-W47"]
-    return pd.DataFrame({
-        "snapshot_week": weeks, "team": "T", "deal_id": ["a", "a", "a", "b", "b"],
-        "owner": "Ann", "stage_model": "generic_4",
-        "stage": ["initial_contact", "initial_contact", "initial_contact", "initial_contact", "needs_confirmed"],
-        "amount": [100.0, 100.0, 100.0, 300.0, 300.0],
-        "probability": [0.5, 0.5, 0.5, NAN, NAN],
-    })
+    return pd.DataFrame(
+        {
+            "snapshot_week": weeks,
+            "team": "T",
+            "deal_id": ["a", "a", "a", "b", "b"],
+            "owner": "Ann",
+            "stage_model": "generic_4",
+            "stage": [
+                "initial_contact",
+                "initial_contact",
+                "initial_contact",
+                "initial_contact",
+                "needs_confirmed",
+            ],
+            "amount": [100.0, 100.0, 100.0, 300.0, 300.0],
+            "probability": [0.5, 0.5, 0.5, NAN, NAN],
+        }
+    )
 
 
 def test_stage_table_hand_computed() -> None:
@@ -120,18 +131,28 @@ def _counts_history(counts: dict[str, tuple[int, ...]], weeks: int = 1) -> pd.Da
     for w in range(48 - weeks, 48):
         for team, per_stage in counts.items():
             for stage, n in zip(STAGES, per_stage, strict=True):
-                rows += [{"snapshot_week": f"2026-W{w:02d}", "team": team,
-                          "deal_id": f"{team}-{stage}-{i}", "owner": f"{team} rep",
-                          "stage": stage, "stage_model": "generic_4", "amount": 10.0,
-                          "probability": NAN} for i in range(n)]
+                rows += [
+                    {
+                        "snapshot_week": f"2026-W{w:02d}",
+                        "team": team,
+                        "deal_id": f"{team}-{stage}-{i}",
+                        "owner": f"{team} rep",
+                        "stage": stage,
+                        "stage_model": "generic_4",
+                        "amount": 10.0,
+                        "probability": NAN,
+                    }
+                    for i in range(n)
+                ]
     return pd.DataFrame(rows)
 
 
 def test_no_deal_early_anywhere_is_not_top_heavy() -> None:
     # top = initial_contact (1 of 4 stages): 0 deals in both teams, so top density 0 vs a
     # reference of 0; "0 >= 2 x 0" is no evidence of deals piling up early
-    shape = funnel_shape(_counts_history({"A": (0, 0, 10, 15), "B": (0, 0, 12, 13)}),
-                         as_of="2026-W47").set_index("team")
+    shape = funnel_shape(
+        _counts_history({"A": (0, 0, 10, 15), "B": (0, 0, 12, 13)}), as_of="2026-W47"
+    ).set_index("team")
     assert shape["label"].tolist() == ["healthy", "healthy"]
     assert shape["top_density"].tolist() == [0.0, 0.0]
     # A's bottom: 15 of 25 in 1/4 of the stages -> density 0.6 / 0.25 = 2.4
@@ -141,8 +162,9 @@ def test_no_deal_early_anywhere_is_not_top_heavy() -> None:
 def test_every_open_deal_in_one_stage_is_named_not_read_as_a_shape() -> None:
     for stage_index in range(4):
         per_stage = tuple(25 if i == stage_index else 0 for i in range(4))
-        shape = funnel_shape(_counts_history({"A": per_stage, "B": (10, 8, 6, 4)}),
-                             as_of="2026-W47").set_index("team")
+        shape = funnel_shape(
+            _counts_history({"A": per_stage, "B": (10, 8, 6, 4)}), as_of="2026-W47"
+        ).set_index("team")
         assert shape.loc["A", "label"] == "one_stage"
         assert shape.loc["A", "stage"] == STAGES[stage_index]
         assert shape.loc["B", "label"] != "top_heavy"
@@ -168,7 +190,10 @@ def test_a_lone_team_bottleneck_is_found_against_the_stage_benchmark() -> None:
     shape = funnel_shape(_counts_history({"A": (5, 0, 0, 20)}, weeks=5), as_of="2026-W47")
     row = shape.iloc[0]
     assert (row["label"], row["stage"], row["ref_stage_kind"]) == (
-        "bulge", "negotiation", "benchmark")
+        "bulge",
+        "negotiation",
+        "benchmark",
+    )
     assert math.isclose(row["ref_stage_share"], 21 / 77)
     assert row["stuck_median_age_days"] == 28.0
     # the same shape in its first week: the deals have not stayed longer than typical
@@ -177,15 +202,15 @@ def test_a_lone_team_bottleneck_is_found_against_the_stage_benchmark() -> None:
 
 
 def test_one_stored_week_leaves_the_inflow_unknown_not_zero() -> None:
-    shape = funnel_shape(_counts_history({"A": (10, 8, 6, 4), "B": (1, 8, 10, 12)}),
-                         as_of="2026-W47").set_index("team")
+    shape = funnel_shape(
+        _counts_history({"A": (10, 8, 6, 4), "B": (1, 8, 10, 12)}), as_of="2026-W47"
+    ).set_index("team")
     assert shape["inflow_per_week"].isna().all()
     assert (shape["label"] != "thin_top").all()  # a thin top needs a known inflow
 
 
 def test_one_rep_has_no_teammates_to_compare_with() -> None:
-    shape = funnel_shape(_counts_history({"A": (2, 2, 2, 20)}, weeks=3), as_of="2026-W47",
-                         by="rep")
+    shape = funnel_shape(_counts_history({"A": (2, 2, 2, 20)}, weeks=3), as_of="2026-W47", by="rep")
     assert shape["label"].tolist() == ["healthy"]
     assert shape["ref_top_density"].isna().all()
     assert shape["ref_stage_share"].isna().all()
@@ -250,13 +275,16 @@ def test_every_label_reads_as_words_in_both_languages() -> None:
         assert "_" not in en and not any("a" <= ch.lower() <= "z" for ch in zh)
 
 
-@pytest.mark.parametrize(("lang", "text"), [
-    ("en", "every open deal in one stage (no shape to read)"),
-    ("zh", "所有在跟商机都在同一阶段（看不出漏斗形态）"),
-])
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "every open deal in one stage (no shape to read)"),
+        ("zh", "所有在跟商机都在同一阶段（看不出漏斗形态）"),
+    ],
+)
 def test_the_review_names_a_one_stage_funnel(lang: str, text: str) -> None:
     history = _counts_history({"A": (0, 0, 0, 25)}).assign(
-        deal_name="Deal", account="Acme", currency="EUR",
-        close_date=pd.Timestamp("2026-12-31"))
+        deal_name="Deal", account="Acme", currency="EUR", close_date=pd.Timestamp("2026-12-31")
+    )
     body = WeeklyReview(history, team="A", week="2026-W47", lang=lang).funnel_section().body
     assert text in body and "one_stage" not in body

@@ -23,9 +23,16 @@ from pipereview.sample import SampleSummary, generate_samples
 
 DAY = pd.Timestamp("2026-11-30")
 DEFAULTS: dict[str, Any] = {
-    "deal_id": "", "deal_name": "Acme - MES upgrade", "account": "Acme Inc.", "team": "North",
-    "owner": "Ann Lee", "stage": "solution_quote", "stage_model": "generic_4",
-    "amount": 100.0, "currency": "USD", "close_date": DAY,
+    "deal_id": "",
+    "deal_name": "Acme - MES upgrade",
+    "account": "Acme Inc.",
+    "team": "North",
+    "owner": "Ann Lee",
+    "stage": "solution_quote",
+    "stage_model": "generic_4",
+    "amount": 100.0,
+    "currency": "USD",
+    "close_date": DAY,
 }
 
 
@@ -43,13 +50,24 @@ def history(*weeks: pd.DataFrame) -> pd.DataFrame:
 
 def test_a_deal_followed_across_an_id_change() -> None:
     later = DAY + pd.Timedelta(days=14)
-    trail = deal_trail(history(
-        week("2026-W44", {"deal_id": "SJ-1", "stage": "needs_confirmed"}),
-        week("2026-W45", {"deal_id": "SJ-1", "stage": "needs_confirmed", "close_date": later}),
-        week("2026-W46", {"deal_id": "17641801", "stage": "solution_quote", "close_date": later}),
-        week("2026-W47", {"deal_id": "17641801", "stage": "solution_quote",
-                          "close_date": later + pd.Timedelta(days=30), "amount": 120.0}),
-    ))
+    trail = deal_trail(
+        history(
+            week("2026-W44", {"deal_id": "SJ-1", "stage": "needs_confirmed"}),
+            week("2026-W45", {"deal_id": "SJ-1", "stage": "needs_confirmed", "close_date": later}),
+            week(
+                "2026-W46", {"deal_id": "17641801", "stage": "solution_quote", "close_date": later}
+            ),
+            week(
+                "2026-W47",
+                {
+                    "deal_id": "17641801",
+                    "stage": "solution_quote",
+                    "close_date": later + pd.Timedelta(days=30),
+                    "amount": 120.0,
+                },
+            ),
+        )
+    )
     assert list(trail.columns) == list(TRAIL_COLUMNS)
     assert trail["deal_key"].tolist() == ["SJ-1"] * 4
     assert trail["link"].tolist() == ["", "id", "fuzzy", "id"]
@@ -65,19 +83,25 @@ def test_a_deal_followed_across_an_id_change() -> None:
 
 
 def test_stage_age_is_a_lower_bound_when_held_since_first_seen() -> None:
-    trail = deal_trail(history(*(week(w, {"deal_id": "A"}) for w in
-                                 ("2026-W45", "2026-W46", "2026-W47"))))
+    trail = deal_trail(
+        history(*(week(w, {"deal_id": "A"}) for w in ("2026-W45", "2026-W46", "2026-W47")))
+    )
     row = deal_summary(trail).iloc[0]
     assert (row["stage_since"], row["days_in_stage"], row["stage_age_is_lower_bound"]) == (
-        "2026-W45", 14, True)
+        "2026-W45",
+        14,
+        True,
+    )
 
 
 def test_won_then_reopened_keeps_its_path_and_counts_no_push_when_closed() -> None:
-    trail = deal_trail(history(
-        week("2026-W45", {"deal_id": "A", "stage": "negotiation"}),
-        week("2026-W46", {"deal_id": "A", "stage": "won", "close_date": "2026-12-20"}),
-        week("2026-W47", {"deal_id": "A", "stage": "negotiation", "close_date": "2027-01-20"}),
-    ))
+    trail = deal_trail(
+        history(
+            week("2026-W45", {"deal_id": "A", "stage": "negotiation"}),
+            week("2026-W46", {"deal_id": "A", "stage": "won", "close_date": "2026-12-20"}),
+            week("2026-W47", {"deal_id": "A", "stage": "negotiation", "close_date": "2027-01-20"}),
+        )
+    )
     assert trail["open"].tolist() == [True, False, True]
     assert trail["pushed"].tolist() == [False, False, False]  # closed in between
     row = deal_summary(trail).iloc[0]
@@ -86,28 +110,46 @@ def test_won_then_reopened_keeps_its_path_and_counts_no_push_when_closed() -> No
 
 
 def test_a_deal_missing_from_one_export_is_rejoined_by_its_id() -> None:
-    trail = deal_trail(history(
-        week("2026-W45", {"deal_id": "A"}, {"deal_id": "B", "deal_name": "Other", "account": "B"}),
-        week("2026-W46", {"deal_id": "B", "deal_name": "Other", "account": "B"}),
-        week("2026-W47", {"deal_id": "A"}, {"deal_id": "B", "deal_name": "Other", "account": "B"}),
-    ))
+    trail = deal_trail(
+        history(
+            week(
+                "2026-W45", {"deal_id": "A"}, {"deal_id": "B", "deal_name": "Other", "account": "B"}
+            ),
+            week("2026-W46", {"deal_id": "B", "deal_name": "Other", "account": "B"}),
+            week(
+                "2026-W47", {"deal_id": "A"}, {"deal_id": "B", "deal_name": "Other", "account": "B"}
+            ),
+        )
+    )
     assert trail[["deal_key", "snapshot_week", "link"]].values.tolist() == [
-        ["A", "2026-W45", ""], ["A", "2026-W47", "id"],
-        ["B", "2026-W45", ""], ["B", "2026-W46", "id"], ["B", "2026-W47", "id"]]
+        ["A", "2026-W45", ""],
+        ["A", "2026-W47", "id"],
+        ["B", "2026-W45", ""],
+        ["B", "2026-W46", "id"],
+        ["B", "2026-W47", "id"],
+    ]
     assert deal_summary(trail)["weeks_seen"].tolist() == [2, 3]
 
 
 def test_keys_for_deals_without_id_and_for_reused_ids() -> None:
-    trail = deal_trail(history(
-        week("2026-W45", {"deal_id": "X", "deal_name": "First"}),
-        week("2026-W46", {"deal_id": "Y", "deal_name": "First"},  # X's new ID
-             {"deal_id": "", "deal_name": "Sheet one", "account": "P"},
-             {"deal_id": "", "deal_name": "Sheet two", "account": "Q"}),
-        week("2026-W47", {"deal_id": "Y", "deal_name": "First"},
-             {"deal_id": "X", "deal_name": "Unrelated", "account": "R", "amount": 9.0},
-             {"deal_id": "", "deal_name": "Sheet one", "account": "P"},
-             {"deal_id": "", "deal_name": "Sheet two", "account": "Q"}),
-    ))
+    trail = deal_trail(
+        history(
+            week("2026-W45", {"deal_id": "X", "deal_name": "First"}),
+            week(
+                "2026-W46",
+                {"deal_id": "Y", "deal_name": "First"},  # X's new ID
+                {"deal_id": "", "deal_name": "Sheet one", "account": "P"},
+                {"deal_id": "", "deal_name": "Sheet two", "account": "Q"},
+            ),
+            week(
+                "2026-W47",
+                {"deal_id": "Y", "deal_name": "First"},
+                {"deal_id": "X", "deal_name": "Unrelated", "account": "R", "amount": 9.0},
+                {"deal_id": "", "deal_name": "Sheet one", "account": "P"},
+                {"deal_id": "", "deal_name": "Sheet two", "account": "Q"},
+            ),
+        )
+    )
     summary = deal_summary(trail)
     assert summary["deal_key"].tolist() == ["X", "2026-W46#1", "2026-W46#2", "X@2026-W47"]
     assert summary["weeks_seen"].tolist() == [3, 2, 2, 1]
@@ -115,10 +157,12 @@ def test_keys_for_deals_without_id_and_for_reused_ids() -> None:
 
 
 def test_deal_moving_team_keeps_its_key() -> None:
-    trail = deal_trail(history(
-        week("2026-W46", {"deal_id": "", "team": "North"}),
-        week("2026-W47", {"deal_id": "", "team": "West", "owner": "Bo Chen"}),
-    ))
+    trail = deal_trail(
+        history(
+            week("2026-W46", {"deal_id": "", "team": "North"}),
+            week("2026-W47", {"deal_id": "", "team": "West", "owner": "Bo Chen"}),
+        )
+    )
     assert trail["deal_key"].tolist() == ["2026-W46#1"] * 2
     assert trail["team"].tolist() == ["North", "West"]
 
@@ -132,8 +176,10 @@ def test_empty_history(frame: pd.DataFrame) -> None:
 
 
 def test_weeks_are_ordered_and_input_untouched() -> None:
-    frame = history(week("2026-W47", {"deal_id": "A", "stage": "negotiation"}),
-                    week("2026-W46", {"deal_id": "A"}))
+    frame = history(
+        week("2026-W47", {"deal_id": "A", "stage": "negotiation"}),
+        week("2026-W46", {"deal_id": "A"}),
+    )
     before = frame.copy()
     trail = deal_trail(frame)
     pd.testing.assert_frame_equal(frame, before)
@@ -143,6 +189,7 @@ def test_weeks_are_ordered_and_input_untouched() -> None:
 
 # --- the planted patterns of the sample data -----------------------------------------------
 # (each generates and reads a ten-week sample set: slow, left out of the fast loop)
+
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleSummary, pd.DataFrame]:
@@ -160,8 +207,10 @@ def test_crm_migration_keeps_one_key_per_deal(sample: tuple[SampleSummary, pd.Da
     assert len(migrated) >= 5
     key_of = trail.groupby("deal_id")["deal_key"].first()
     assert [key_of[new] for _, new in migrated] == [old for old, _ in migrated]
-    links = trail[trail["deal_id"].isin([new for _, new in migrated])
-                  & (trail["snapshot_week"] == planted.planted.migration_week)]["link"]
+    links = trail[
+        trail["deal_id"].isin([new for _, new in migrated])
+        & (trail["snapshot_week"] == planted.planted.migration_week)
+    ]["link"]
     assert links.tolist() == ["fuzzy"] * len(migrated)
     assert (trail["link"] == "fuzzy").sum() == len(migrated)  # and nothing else guessed
 
@@ -173,12 +222,14 @@ def test_deals_pushed_three_times(sample: tuple[SampleSummary, pd.DataFrame]) ->
     pushed = summary[summary["push_count"] >= 3]
     assert len(planted.planted.pushed_3_times) > 0
     assert sorted(zip(pushed["team"], pushed["deal_id"], strict=True)) == sorted(
-        planted.planted.pushed_3_times)
+        planted.planted.pushed_3_times
+    )
 
 
 @pytest.mark.slow
 def test_with_deal_keys_matches_the_trail_row_for_row(
-        sample: tuple[SampleSummary, pd.DataFrame]) -> None:
+    sample: tuple[SampleSummary, pd.DataFrame],
+) -> None:
     planted, frame = sample
     shuffled = frame.sample(frac=1.0, random_state=3)  # any row order, index kept
     keyed = with_deal_keys(shuffled)
@@ -202,10 +253,16 @@ def test_deal_key_falls_back_to_team_name_account_only_for_blank_ids() -> None:
 def test_days_in_stage_counts_from_the_monday_the_stage_was_entered() -> None:
     frame = history(
         week("2026-W44", {"deal_id": "A", "stage": "needs_confirmed"}),
-        week("2026-W45", {"deal_id": "A", "stage": "solution_quote"},
-             {"deal_id": "B", "stage": "solution_quote"}),
-        week("2026-W46", {"deal_id": "A", "stage": "solution_quote"},
-             {"deal_id": "B", "stage": "negotiation"}),
+        week(
+            "2026-W45",
+            {"deal_id": "A", "stage": "solution_quote"},
+            {"deal_id": "B", "stage": "solution_quote"},
+        ),
+        week(
+            "2026-W46",
+            {"deal_id": "A", "stage": "solution_quote"},
+            {"deal_id": "B", "stage": "negotiation"},
+        ),
         week("2026-W47", {"deal_id": "A", "stage": "needs_confirmed"}),
     )
     # as of W47 (Monday 16 Nov): A's rows: needs_confirmed since W44 (Mon 26 Oct) = 21 days;

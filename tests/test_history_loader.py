@@ -56,15 +56,19 @@ def test_no_second_loading_path_outside_history() -> None:
         calls = _calls(path) - ALLOWED.get(relative, set())
         if calls:
             offending[relative] = sorted(calls)
-    assert offending == {}, ("load histories with pipereview.history.load_history, not by hand: "
-                             f"{offending}")
+    assert offending == {}, (
+        f"load histories with pipereview.history.load_history, not by hand: {offending}"
+    )
 
 
 def test_the_scan_sees_a_hand_written_load(tmp_path: Path) -> None:
     path = tmp_path / "module.py"
-    path.write_text("import pandas as pd\nfrom pipereview.history import SnapshotStore, "
-                    "with_deal_keys\nh = with_deal_keys(SnapshotStore('s').history())\n"
-                    "f = pd.read_parquet('h.parquet')\n", encoding="utf-8")
+    path.write_text(
+        "import pandas as pd\nfrom pipereview.history import SnapshotStore, "
+        "with_deal_keys\nh = with_deal_keys(SnapshotStore('s').history())\n"
+        "f = pd.read_parquet('h.parquet')\n",
+        encoding="utf-8",
+    )
     assert _calls(path) == {"with_deal_keys", "SnapshotStore.history", "read_parquet"}
 
 
@@ -80,12 +84,20 @@ stages:
   - {key: won, label: {en: Won, zh: 赢单}, probability: 1.0, outcome: won, aliases: [Won]}
   - {key: lost, label: {en: Lost, zh: 输单}, probability: 0.0, outcome: lost, aliases: [Lost]}
 """
-HEADER = "ID,Opportunity,Customer,Salesperson,Sales Team,Stage,Expected Revenue,Currency," \
-         "Expected Closing,Created on\n"
-WEEKS = {"2026-W46": ["A1,Desks,Brightline,Lucas,Europe,Lead,24000,EUR,2026-12-20,2026-10-05",
-                      "A2,Panels,Harbor,Mia,Europe,Pitch,8600,EUR,2026-12-20,2026-10-06"],
-         "2026-W47": ["A1,Desks,Brightline,Lucas,Europe,Pitch,24000,EUR,2027-01-20,2026-10-05",
-                      "A2,Panels,Harbor,Mia,Europe,Won,8600,EUR,2026-12-20,2026-10-06"]}
+HEADER = (
+    "ID,Opportunity,Customer,Salesperson,Sales Team,Stage,Expected Revenue,Currency,"
+    "Expected Closing,Created on\n"
+)
+WEEKS = {
+    "2026-W46": [
+        "A1,Desks,Brightline,Lucas,Europe,Lead,24000,EUR,2026-12-20,2026-10-05",
+        "A2,Panels,Harbor,Mia,Europe,Pitch,8600,EUR,2026-12-20,2026-10-06",
+    ],
+    "2026-W47": [
+        "A1,Desks,Brightline,Lucas,Europe,Pitch,24000,EUR,2027-01-20,2026-10-05",
+        "A2,Panels,Harbor,Mia,Europe,Won,8600,EUR,2026-12-20,2026-10-06",
+    ],
+}
 
 
 @pytest.fixture
@@ -121,8 +133,9 @@ def test_a_store_is_loaded_for_one_team_up_to_a_week(sample_store: Path) -> None
     assert "deal_key" not in load_history(sample_store, team="North", keyed=False)
 
 
-def test_an_unknown_team_is_refused_naming_the_known_ones(sample_store: Path,
-                                                          tmp_path: Path) -> None:
+def test_an_unknown_team_is_refused_naming_the_known_ones(
+    sample_store: Path, tmp_path: Path
+) -> None:
     with pytest.raises(InputError, match="team 'Sout' has no stored snapshot") as store_err:
         load_history(sample_store, team="Sout")
     assert store_err.value.expected == "one of: DACH, North, West, 华东"
@@ -133,8 +146,7 @@ def test_an_unknown_team_is_refused_naming_the_known_ones(sample_store: Path,
     assert file_err.value.expected == "one of: West"
 
 
-def test_a_history_file_is_read_as_written_for_one_team(sample_store: Path,
-                                                        tmp_path: Path) -> None:
+def test_a_history_file_is_read_as_written_for_one_team(sample_store: Path, tmp_path: Path) -> None:
     keyed = load_history(sample_store, last="2026-W47")
     path = tmp_path / "history.parquet"
     keyed.to_parquet(path, index=False)
@@ -149,19 +161,20 @@ def test_a_history_file_is_read_as_written_for_one_team(sample_store: Path,
     keyed.drop(columns="deal_key").to_parquet(path, index=False)
     assert "deal_key" not in load_history(file=path, keyed=False)
     again = load_history(file=path, team="West")
-    assert again["deal_key"].tolist() == load_history(sample_store, team="West")[
-        "deal_key"].tolist()
+    assert (
+        again["deal_key"].tolist() == load_history(sample_store, team="West")["deal_key"].tolist()
+    )
     with pytest.raises(InputError, match="reads one source, but got more than one") as refused:
         load_history(sample_store, file=path)
     assert refused.value.hint == "give only one of them"
 
 
 def test_an_exports_folder_is_loaded_with_the_configured_templates(
-        own_exports: tuple[Path, Path]) -> None:
+    own_exports: tuple[Path, Path],
+) -> None:
     exports, templates = own_exports
     history = load_history(exports=exports, team="Europe", templates=[templates])
-    assert history["snapshot_week"].tolist() == ["2026-W46", "2026-W46", "2026-W47",
-                                                 "2026-W47"]
+    assert history["snapshot_week"].tolist() == ["2026-W46", "2026-W46", "2026-W47", "2026-W47"]
     assert history["deal_key"].tolist() == ["A1", "A2", "A1", "A2"]
     assert set(history["stage_model"]) == {"acme_flow"}
     assert history["stage"].tolist() == ["lead", "pitch", "pitch", "won"]
@@ -170,7 +183,8 @@ def test_an_exports_folder_is_loaded_with_the_configured_templates(
 
 @pytest.mark.slow
 def test_a_stored_own_model_resolves_in_a_fresh_process_without_templates(
-        own_exports: tuple[Path, Path], tmp_path: Path) -> None:
+    own_exports: tuple[Path, Path], tmp_path: Path
+) -> None:
     from pipereview.core import use_folder
     from pipereview.history import ingest_folder
 
@@ -188,20 +202,26 @@ def test_a_stored_own_model_resolves_in_a_fresh_process_without_templates(
         "print(prepared.is_won.tolist(), prepared.model_probability.tolist())\n"
         "review = WeeklyReview.from_files(team='Europe', week='2026-W47', store=store)\n"
         "body = review.funnel_section().body\n"
-        "print('Pitch' in body, 'Lead' in body, review.headline()['open_amount'])\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=300, check=False)
+        "print('Pitch' in body, 'Lead' in body, review.headline()['open_amount'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["[False, False, False, True] [0.1, 0.4, 0.4, 1.0]",
-                                        "True True 24000.0"]
+    assert done.stdout.splitlines() == [
+        "[False, False, False, True] [0.1, 0.4, 0.4, 1.0]",
+        "True True 24000.0",
+    ]
 
 
 def test_a_review_reads_its_team_through_the_loader(sample_store: Path) -> None:
     from pipereview.delivery import WeeklyReview
 
     review = WeeklyReview.from_files(team="North", week="2026-W47", store=str(sample_store))
-    assert review.history["deal_key"].tolist() == load_history(
-        sample_store, team="North")["deal_key"].tolist()
+    assert (
+        review.history["deal_key"].tolist()
+        == load_history(sample_store, team="North")["deal_key"].tolist()
+    )
     with pytest.raises(InputError, match="team 'Sout' has no stored snapshot"):
         WeeklyReview.from_files(team="Sout", week="2026-W47", store=str(sample_store))
     with pytest.raises(ValueError, match="give history_path, store or exports"):

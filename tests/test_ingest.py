@@ -23,10 +23,16 @@ ODOO = (HEADERS / "odoo.csv").read_text("utf-8")
 
 @pytest.mark.parametrize(
     ("encoding", "prefix", "detected"),
-    [("utf-8", b"", "utf-8"), ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
-     ("gb18030", b"", "gb18030"), ("gbk", b"", "gb18030")],
+    [
+        ("utf-8", b"", "utf-8"),
+        ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
+        ("gb18030", b"", "gb18030"),
+        ("gbk", b"", "gb18030"),
+    ],
 )
-def test_encodings_are_detected(tmp_path: Path, encoding: str, prefix: bytes, detected: str) -> None:
+def test_encodings_are_detected(
+    tmp_path: Path, encoding: str, prefix: bytes, detected: str
+) -> None:
     path = tmp_path / "export.csv"
     text = CHINESE.replace("¥", "￥") if encoding == "gbk" else CHINESE  # GBK has only ￥
     path.write_bytes(prefix + text.encode(encoding))
@@ -42,7 +48,9 @@ def test_encodings_are_detected(tmp_path: Path, encoding: str, prefix: bytes, de
 
 def test_title_rows_and_footer_are_repaired_and_reported(tmp_path: Path) -> None:
     lines = ODOO.splitlines()
-    text = "\n".join(["Pipeline report,,", "Printed 2026-11-20,,", "", *lines, "", "Total,,,,,,,,37800", ""])
+    text = "\n".join(
+        ["Pipeline report,,", "Printed 2026-11-20,,", "", *lines, "", "Total,,,,,,,,37800", ""]
+    )
     path = tmp_path / "odoo.csv"
     path.write_text(text, encoding="utf-8")
     result = read_export(path, week="2026-W47")
@@ -53,7 +61,9 @@ def test_title_rows_and_footer_are_repaired_and_reported(tmp_path: Path) -> None
     assert any("footer/total" in r and "row 9" in r for r in report.repairs)
     assert result.quarantine["row"].tolist() == [1, 2, 3, 8, 9]
     assert result.quarantine["reason"].tolist()[3:] == [
-        "blank row", "report footer or total row (not a deal)"]
+        "blank row",
+        "report footer or total row (not a deal)",
+    ]
     assert all("above the header" in r for r in result.quarantine["reason"][:3])
     assert result.snapshot["source_row"].tolist() == [5, 6, 7]
 
@@ -91,13 +101,44 @@ def _write_xlsx(path: Path, rows: list[list[object]]) -> Path:
 
 
 def test_xlsx_with_title_row_real_dates_and_serials(tmp_path: Path) -> None:
-    header = ["Opportunity ID", "Opportunity Name", "Account Name", "Opportunity Owner", "Stage",
-              "Amount", "Close Date", "Created Date"]
-    path = _write_xlsx(tmp_path / "sf.xlsx", [
-        ["Opportunity Pipeline - Q4"], [], header,
-        ["006A", "Line upgrade", "Northwind", "Dana", "Prospecting", 12000, datetime.datetime(2026, 11, 23), 46279],
-        ["006B", "Chillers", "Contoso", "Dana", "Closed Won", "¥5,000", "11/30/2026", datetime.date(2026, 9, 1)],
-    ])
+    header = [
+        "Opportunity ID",
+        "Opportunity Name",
+        "Account Name",
+        "Opportunity Owner",
+        "Stage",
+        "Amount",
+        "Close Date",
+        "Created Date",
+    ]
+    path = _write_xlsx(
+        tmp_path / "sf.xlsx",
+        [
+            ["Opportunity Pipeline - Q4"],
+            [],
+            header,
+            [
+                "006A",
+                "Line upgrade",
+                "Northwind",
+                "Dana",
+                "Prospecting",
+                12000,
+                datetime.datetime(2026, 11, 23),
+                46279,
+            ],
+            [
+                "006B",
+                "Chillers",
+                "Contoso",
+                "Dana",
+                "Closed Won",
+                "¥5,000",
+                "11/30/2026",
+                datetime.date(2026, 9, 1),
+            ],
+        ],
+    )
     result = read_export(path, week="2026-W47")
     assert result.ok, result.report.summary()
     assert result.report.header_row == 3
@@ -121,14 +162,18 @@ def test_parquet_export(tmp_path: Path) -> None:
 
 def test_dmy_dates_need_the_map_to_say_so(tmp_path: Path) -> None:
     path = tmp_path / "sf.csv"
-    path.write_text("Opportunity ID,Opportunity Name,Account Name,Opportunity Owner,Stage,Amount,"
-                    "Close Date,Created Date\n006A,X,Y,Z,Prospecting,1,23/11/2026,01/09/2026\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Opportunity ID,Opportunity Name,Account Name,Opportunity Owner,Stage,Amount,"
+        "Close Date,Created Date\n006A,X,Y,Z,Prospecting,1,23/11/2026,01/09/2026\n",
+        encoding="utf-8",
+    )
     strict = read_export(path, week="2026-W47")
     assert not strict.ok
     assert {p.column for p in strict.report.problems} == {"Close Date"}
     my_map = tmp_path / "eu.yaml"
-    my_map.write_text("name: eu\nlabel: EU\nextends: salesforce_report\ndate_format: dmy\n", "utf-8")
+    my_map.write_text(
+        "name: eu\nlabel: EU\nextends: salesforce_report\ndate_format: dmy\n", "utf-8"
+    )
     relaxed = read_export(path, week="2026-W47", column_map=my_map)
     assert relaxed.ok
     assert relaxed.snapshot["close_date"][0] == pd.Timestamp("2026-11-23")
@@ -143,17 +188,32 @@ def test_every_row_problem_is_reported_at_once(tmp_path: Path) -> None:
         "006B,Bad amount,Acme,Ann,Prospecting,lots,11/30/2026,09/01/2026\n"
         "006C,Bad stage,Acme,Ann,Negotiating,5,11/30/2026,09/01/2026\n"
         "006D,Bad date,Acme,Ann,Prospecting,5,soon,09/01/2026\n"
-        "006A,Duplicate,Acme,Ann,Prospecting,5,11/30/2026,09/01/2026\n", encoding="utf-8")
+        "006A,Duplicate,Acme,Ann,Prospecting,5,11/30/2026,09/01/2026\n",
+        encoding="utf-8",
+    )
     result = read_export(path, week="2026-W47")
     assert (result.report.rows_kept, result.report.rows_rejected) == (0, 5)
     found = sorted((p.row, p.column) for p in result.report.problems)
-    assert found == [(2, "Opportunity ID"), (3, "Amount"), (4, "Stage"), (5, "Close Date"),
-                     (6, "Opportunity ID")]
+    assert found == [
+        (2, "Opportunity ID"),
+        (3, "Amount"),
+        (4, "Stage"),
+        (5, "Close Date"),
+        (6, "Opportunity ID"),
+    ]
     with pytest.raises(SchemaError) as info:
         load_snapshot(path, week="2026-W47")
     message = str(info.value)
-    for needle in ("row 3", "'Amount'", "'lots'", "rows 2, 6", "'Negotiating'", "stage_aliases",
-                   "'soon'", "5 of 5 rows"):
+    for needle in (
+        "row 3",
+        "'Amount'",
+        "'lots'",
+        "rows 2, 6",
+        "'Negotiating'",
+        "stage_aliases",
+        "'soon'",
+        "5 of 5 rows",
+    ):
         assert needle in message, needle
 
 
@@ -186,8 +246,15 @@ from hypothesis import strategies as st  # noqa: E402
 
 from pipereview.core._errors import ColumnMapError  # noqa: E402
 
-_SF_HEADER = ["Opportunity ID", "Opportunity Name", "Opportunity Owner", "Stage", "Amount",
-              "Close Date", "Created Date"]
+_SF_HEADER = [
+    "Opportunity ID",
+    "Opportunity Name",
+    "Opportunity Owner",
+    "Stage",
+    "Amount",
+    "Close Date",
+    "Created Date",
+]
 
 
 def _group(whole: int, mark: str) -> str:
@@ -214,22 +281,35 @@ _AMOUNTS = st.lists(st.integers(0, 5_000_000_000), min_size=1, max_size=6)
 
 
 @settings(max_examples=examples(60), deadline=None, derandomize=True)
-@given(cents=_AMOUNTS, european=st.booleans(), grouped=st.booleans(),
-       decimals=st.sampled_from(["always", "never", "when_not_zero"]),
-       delimiter=st.sampled_from([";", ","]))
+@given(
+    cents=_AMOUNTS,
+    european=st.booleans(),
+    grouped=st.booleans(),
+    decimals=st.sampled_from(["always", "never", "when_not_zero"]),
+    delimiter=st.sampled_from([";", ","]),
+)
 def test_amounts_read_back_in_either_format_or_the_file_is_refused(
-        tmp_path_factory: pytest.TempPathFactory, cents: list[int], european: bool,
-        grouped: bool, decimals: str, delimiter: str) -> None:
+    tmp_path_factory: pytest.TempPathFactory,
+    cents: list[int],
+    european: bool,
+    grouped: bool,
+    decimals: str,
+    delimiter: str,
+) -> None:
     if decimals == "never":
         cents = [c - c % 100 for c in cents]
     written = [_written(c, european, grouped, decimals) for c in cents]
-    rows = [[f"D{i}", f"Deal {i}", "Ann Lee", "Prospecting", text, "12/15/2026", "10/1/2026"]
-            for i, text in enumerate(written)]
+    rows = [
+        [f"D{i}", f"Deal {i}", "Ann Lee", "Prospecting", text, "12/15/2026", "10/1/2026"]
+        for i, text in enumerate(written)
+    ]
     path = tmp_path_factory.mktemp("fmt") / "export.csv"
     import csv
+
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
         writer.writerows([_SF_HEADER, *rows])
+
     # what the written cells say, from how they were written (not from the reader's rules):
     # a cell with its cents written, or with two thousands separators, shows the format; a
     # whole amount from 1,000 to 999,999 written with its separator and no cents (12.500,
@@ -240,8 +320,7 @@ def test_amounts_read_back_in_either_format_or_the_file_is_refused(
         return decimals == "always" or (decimals == "when_not_zero" and c % 100 != 0)
 
     shows = any(cents_written(c) or (grouped and c >= 100_000_000) for c in cents)
-    both_ways = any(not cents_written(c) and grouped and 100_000 <= c < 100_000_000
-                    for c in cents)
+    both_ways = any(not cents_written(c) and grouped and 100_000 <= c < 100_000_000 for c in cents)
     if european and both_ways and not shows:
         with pytest.raises(ColumnMapError) as refused:
             read_export(path, week="2026-W47")
@@ -258,32 +337,54 @@ def test_amounts_read_back_in_either_format_or_the_file_is_refused(
 
 def test_a_decimal_comma_amount_beside_whole_amounts_is_read_and_said(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
-    path.write_text("Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,Close Date,"
-                    'Created Date\nD1,Deal 1,Ann Lee,Prospecting,1000,12/15/2026,10/1/2026\n'
-                    'D2,Deal 2,Ann Lee,Prospecting,"12.000,00",12/15/2026,10/1/2026\n',
-                    encoding="utf-8")
+    path.write_text(
+        "Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,Close Date,"
+        "Created Date\nD1,Deal 1,Ann Lee,Prospecting,1000,12/15/2026,10/1/2026\n"
+        'D2,Deal 2,Ann Lee,Prospecting,"12.000,00",12/15/2026,10/1/2026\n',
+        encoding="utf-8",
+    )
     result = read_export(path, week="2026-W47")
     assert result.ok, result.report.summary()
     assert result.snapshot["amount"].tolist() == [1000.0, 12000.0]
-    assert result.report.notes[0] == ("amounts read with a decimal comma, as column 'Amount' "
-                                      "writes them (row 3: '12.000,00' = 12000)")
+    assert result.report.notes[0] == (
+        "amounts read with a decimal comma, as column 'Amount' "
+        "writes them (row 3: '12.000,00' = 12000)"
+    )
 
 
-@pytest.mark.parametrize(("cells", "row", "readings"), [
-    (["1,234.50", "2.345,50"], 3, "row 2 '1,234.50' has a decimal point (1234.5), row 3 "
-     "'2.345,50' a decimal comma (2345.5)"),
-    (["900", "1.250"], 3, "'1.250' reads as 1.25 with a decimal point or as 1250 with a "
-     "decimal comma"),
-    (["1.250", "1.250"], 2, "'1.250' reads as 1.25 with a decimal point or as 1250 with a "
-     "decimal comma"),
-])
+@pytest.mark.parametrize(
+    ("cells", "row", "readings"),
+    [
+        (
+            ["1,234.50", "2.345,50"],
+            3,
+            "row 2 '1,234.50' has a decimal point (1234.5), row 3 "
+            "'2.345,50' a decimal comma (2345.5)",
+        ),
+        (
+            ["900", "1.250"],
+            3,
+            "'1.250' reads as 1.25 with a decimal point or as 1250 with a decimal comma",
+        ),
+        (
+            ["1.250", "1.250"],
+            2,
+            "'1.250' reads as 1.25 with a decimal point or as 1250 with a decimal comma",
+        ),
+    ],
+)
 def test_amounts_that_leave_the_format_open_are_refused(
-        tmp_path: Path, cells: list[str], row: int, readings: str) -> None:
+    tmp_path: Path, cells: list[str], row: int, readings: str
+) -> None:
     path = tmp_path / "export.csv"
-    lines = [f'D{i},Deal {i},Ann Lee,Prospecting,"{c}",12/15/2026,10/1/2026'
-             for i, c in enumerate(cells)]
-    path.write_text("Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,"
-                    "Close Date,Created Date\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    lines = [
+        f'D{i},Deal {i},Ann Lee,Prospecting,"{c}",12/15/2026,10/1/2026' for i, c in enumerate(cells)
+    ]
+    path.write_text(
+        "Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,"
+        "Close Date,Created Date\n" + "\n".join(lines) + "\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ColumnMapError) as refused:
         read_export(path, week="2026-W47")
     assert refused.value.row == row and refused.value.column == "Amount"
@@ -293,9 +394,11 @@ def test_amounts_that_leave_the_format_open_are_refused(
 
 def test_a_plain_comma_grouped_amount_alone_is_read_the_map_s_way(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
-    path.write_text("Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,Close Date,"
-                    'Created Date\nD1,Deal 1,Ann Lee,Prospecting,"5,000",12/15/2026,10/1/2026\n',
-                    encoding="utf-8")
+    path.write_text(
+        "Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,Close Date,"
+        'Created Date\nD1,Deal 1,Ann Lee,Prospecting,"5,000",12/15/2026,10/1/2026\n',
+        encoding="utf-8",
+    )
     result = read_export(path, week="2026-W47")
     assert result.snapshot["amount"].tolist() == [5000.0]
     assert not any("decimal" in n for n in result.report.notes)
@@ -305,13 +408,20 @@ def test_spreadsheet_numbers_stay_numbers_beside_decimal_comma_text(tmp_path: Pa
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["Opportunity ID", "Opportunity Name", "Opportunity Owner", "Stage", "Amount",
-                  "Close Date", "Created Date"])
+    sheet.append(
+        [
+            "Opportunity ID",
+            "Opportunity Name",
+            "Opportunity Owner",
+            "Stage",
+            "Amount",
+            "Close Date",
+            "Created Date",
+        ]
+    )
     sheet.append(["D1", "Deal 1", "Ann Lee", "Prospecting", 12000.5, "12/15/2026", "10/1/2026"])
-    sheet.append(["D2", "Deal 2", "Ann Lee", "Prospecting", "55.000,50", "12/15/2026",
-                  "10/1/2026"])
-    sheet.append(["D3", "Deal 3", "Ann Lee", "Prospecting", "12.500", "12/15/2026",
-                  "10/1/2026"])
+    sheet.append(["D2", "Deal 2", "Ann Lee", "Prospecting", "55.000,50", "12/15/2026", "10/1/2026"])
+    sheet.append(["D3", "Deal 3", "Ann Lee", "Prospecting", "12.500", "12/15/2026", "10/1/2026"])
     path = tmp_path / "export.xlsx"
     book.save(path)
     result = read_export(path, week="2026-W47")
@@ -320,16 +430,31 @@ def test_spreadsheet_numbers_stay_numbers_beside_decimal_comma_text(tmp_path: Pa
     assert any("decimal comma" in n for n in result.report.notes)
 
 
-@pytest.mark.parametrize(("cells", "decimal", "both"), [
-    (["55.000,50"], ",", None), (["55,000.50"], ".", None), (["1.234.567"], ",", None),
-    (["1,234,567"], ".", None), (["12,5"], ",", None), (["12.5"], ".", None),
-    (["1234.567"], ".", None), (["1234,567"], ",", None), (["EUR 1.234,50"], ",", None),
-    (["(1.234,50)"], ",", None), (["1.5万元"], ".", None), (["¥1,200,000.00"], ".", None),
-    (["12.500"], None, (2, "12.500")), (["12,500"], None, None), (["900", "120万"], None, None),
-    (["12.500", "55.000,50"], ",", (2, "12.500")), (["TBD", "12000"], None, None),
-])
-def test_how_each_amount_cell_shows_its_format(cells: list[str], decimal: str | None,
-                                               both: tuple[int, str] | None) -> None:
+@pytest.mark.parametrize(
+    ("cells", "decimal", "both"),
+    [
+        (["55.000,50"], ",", None),
+        (["55,000.50"], ".", None),
+        (["1.234.567"], ",", None),
+        (["1,234,567"], ".", None),
+        (["12,5"], ",", None),
+        (["12.5"], ".", None),
+        (["1234.567"], ".", None),
+        (["1234,567"], ",", None),
+        (["EUR 1.234,50"], ",", None),
+        (["(1.234,50)"], ",", None),
+        (["1.5万元"], ".", None),
+        (["¥1,200,000.00"], ".", None),
+        (["12.500"], None, (2, "12.500")),
+        (["12,500"], None, None),
+        (["900", "120万"], None, None),
+        (["12.500", "55.000,50"], ",", (2, "12.500")),
+        (["TBD", "12000"], None, None),
+    ],
+)
+def test_how_each_amount_cell_shows_its_format(
+    cells: list[str], decimal: str | None, both: tuple[int, str] | None
+) -> None:
     from pipereview.ingest._formatguess import amount_format
 
     found = amount_format(pd.Series(cells, index=range(2, 2 + len(cells)), dtype=object))
@@ -343,12 +468,17 @@ def test_stage_names_two_models_know_choose_neither() -> None:
 
     names = pd.Series(["Needs Analysis", "Negotiation", "Proposal", None])
     assert stage_models_knowing(["Needs Analysis", "Negotiation", "Proposal"]) == [
-        "generic_4", "salesforce"]
-    model, notes = choose_stage_model(names, load_stage_model("hubspot"),
-                                      load_column_map("hubspot"))
+        "generic_4",
+        "salesforce",
+    ]
+    model, notes = choose_stage_model(
+        names, load_stage_model("hubspot"), load_column_map("hubspot")
+    )
     assert (model.name, notes) == ("hubspot", ())
-    model, notes = choose_stage_model(pd.Series(["初步接触", "需求确认"]),
-                                      load_stage_model("industrial_b2b"),
-                                      load_column_map("chinese_crm"))
+    model, notes = choose_stage_model(
+        pd.Series(["初步接触", "需求确认"]),
+        load_stage_model("industrial_b2b"),
+        load_column_map("chinese_crm"),
+    )
     assert model.name == "generic_4"
     assert notes[0].startswith("stage model generic_4 chosen from the stage values")

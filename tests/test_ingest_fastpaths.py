@@ -21,17 +21,44 @@ from pipereview.ingest._rowchecks import currency_checks, mixed_currencies
 
 _SETTINGS = {"deadline": None, "derandomize": True}
 
-_DAYS = ["2026-03-01", "2026-11-23", "9999-12-31", "9999-01-01", "1900-01-01", "1899-12-30",
-         "0000-00-00", "0001-01-01", "1753-01-01", "2026-02-30", "2026-13-01", "1600-01-01",
-         "2201-01-01", "2026-3-1", "2026-03-1", "２０２６-03-01", "2026/03/01", "20260301",
-         "31.12.9999", "23/11/2026", "46349", "0", "1", "00:00:00"]
+_DAYS = [
+    "2026-03-01",
+    "2026-11-23",
+    "9999-12-31",
+    "9999-01-01",
+    "1900-01-01",
+    "1899-12-30",
+    "0000-00-00",
+    "0001-01-01",
+    "1753-01-01",
+    "2026-02-30",
+    "2026-13-01",
+    "1600-01-01",
+    "2201-01-01",
+    "2026-3-1",
+    "2026-03-1",
+    "２０２６-03-01",
+    "2026/03/01",
+    "20260301",
+    "31.12.9999",
+    "23/11/2026",
+    "46349",
+    "0",
+    "1",
+    "00:00:00",
+]
 _SEPARATORS = ["T", " ", "", "  ", "t", "/", "-", "Z", "\t", "\u3000", "日"]
 _SUFFIX = st.text(alphabet="0123456789:.TZ+- 日/\u3000x", max_size=14)
 
 cells = st.one_of(
-    st.builds(lambda lead, day, sep, rest, trail: f"{lead}{day}{sep}{rest}{trail}",
-              st.sampled_from(["", " ", "\u3000"]), st.sampled_from(_DAYS),
-              st.sampled_from(_SEPARATORS), _SUFFIX, st.sampled_from(["", " ", "\t"])),
+    st.builds(
+        lambda lead, day, sep, rest, trail: f"{lead}{day}{sep}{rest}{trail}",
+        st.sampled_from(["", " ", "\u3000"]),
+        st.sampled_from(_DAYS),
+        st.sampled_from(_SEPARATORS),
+        _SUFFIX,
+        st.sampled_from(["", " ", "\t"]),
+    ),
     st.sampled_from(["", " ", "n/a"]),
     st.none(),
     st.text(max_size=12),
@@ -41,17 +68,23 @@ cells = st.one_of(
 def _column(values: list[str | None], distinct: int) -> pd.Series:
     """``values`` repeated past the size where distinct values are used, with ``distinct``
     timestamps of their own (a column of creation times)."""
-    stamps = [f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} {i // 60 % 24:02d}:{i % 60:02d}:"
-              f"{i % 59:02d}" for i in range(distinct)]
+    stamps = [
+        f"2026-{1 + i % 12:02d}-{1 + i % 28:02d} {i // 60 % 24:02d}:{i % 60:02d}:{i % 59:02d}"
+        for i in range(distinct)
+    ]
     repeated = values * (1200 // max(len(values), 1) + 1)
     return pd.Series([*repeated, *stamps], dtype="str")
 
 
 @settings(max_examples=examples(40), **_SETTINGS)  # type: ignore[arg-type]
-@given(st.lists(cells, min_size=1, max_size=40), st.sampled_from([0, 50, 2000]),
-       st.sampled_from(["iso", "dmy", "mdy"]))
-def test_dates_through_distinct_days_match_the_plain_parse(values: list[str | None],
-                                                           distinct: int, fmt: str) -> None:
+@given(
+    st.lists(cells, min_size=1, max_size=40),
+    st.sampled_from([0, 50, 2000]),
+    st.sampled_from(["iso", "dmy", "mdy"]),
+)
+def test_dates_through_distinct_days_match_the_plain_parse(
+    values: list[str | None], distinct: int, fmt: str
+) -> None:
     column = _column(values, distinct)
     fast, fast_bad = parse_dates(column, fmt)  # type: ignore[arg-type]
     plain, plain_bad = parse_dates.__wrapped__(column, fmt)  # type: ignore[attr-defined]
@@ -62,8 +95,17 @@ def test_dates_through_distinct_days_match_the_plain_parse(values: list[str | No
 
 
 def test_a_column_of_timestamps_reads_as_its_days() -> None:
-    column = _column(["2026-03-01T10:23:45.000Z", "9999-12-31 23:59:59", " 2026-02-30 10:00",
-                      "2026-03-01 10:23:45", None, ""], 3000)
+    column = _column(
+        [
+            "2026-03-01T10:23:45.000Z",
+            "9999-12-31 23:59:59",
+            " 2026-02-30 10:00",
+            "2026-03-01 10:23:45",
+            None,
+            "",
+        ],
+        3000,
+    )
     values, bad = parse_dates(column)
     assert values.iloc[:6].tolist()[:1] == [pd.Timestamp("2026-03-01")]
     assert values.iloc[1:3].isna().all() and values.iloc[3] == pd.Timestamp("2026-03-01")
@@ -71,8 +113,9 @@ def test_a_column_of_timestamps_reads_as_its_days() -> None:
     assert values.iloc[-1] == pd.Timestamp("2026-12-04") and not bad.iloc[-1]  # stamp 2999
 
 
-def _as_sets(kept: list[int], quarantined: list[int], end: int, header: int
-             ) -> tuple[int, list[int | None]]:
+def _as_sets(
+    kept: list[int], quarantined: list[int], end: int, header: int
+) -> tuple[int, list[int | None]]:
     """What ``check_accounting`` compared before: Python sets."""
     kept_set, quarantined_set = set(kept), set(quarantined)
     rows = set(range(1, end)) - {header}
@@ -87,10 +130,12 @@ rows_of = st.lists(st.integers(-2, 30), max_size=30)
 
 @settings(max_examples=examples(300), **_SETTINGS)  # type: ignore[arg-type]
 @given(rows_of, rows_of, st.integers(1, 28), st.integers(-1, 31))
-def test_row_sets_count_as_python_sets(kept: list[int], quarantined: list[int], end: int,
-                                       header: int) -> None:
-    rows = _RowSets(np.array(kept, dtype="int64"), np.array(quarantined, dtype="int64"),
-                    end, header)
+def test_row_sets_count_as_python_sets(
+    kept: list[int], quarantined: list[int], end: int, header: int
+) -> None:
+    rows = _RowSets(
+        np.array(kept, dtype="int64"), np.array(quarantined, dtype="int64"), end, header
+    )
     distinct, odd = _as_sets(kept, quarantined, end, header)
     assert rows.distinct_kept == distinct
     assert rows.odd[:1] == odd
@@ -98,24 +143,56 @@ def test_row_sets_count_as_python_sets(kept: list[int], quarantined: list[int], 
     assert all((row in rows.kept) == (row in set(kept)) for row in range(-3, 33))
 
 
-@pytest.mark.parametrize(("kept", "quarantined", "odd"), [
-    ([2, 3, 4], [5], []),          # every row once (header on row 1, 5 rows)
-    ([2, 3], [5], [4]),            # row 4 lost
-    ([2, 3, 4], [4, 5], [4]),      # row 4 both kept and quarantined
-    ([2, 3, 4, 6], [5], [None]),   # a row past the end
-])
-def test_row_sets_name_the_first_odd_row(kept: list[int], quarantined: list[int],
-                                         odd: list[int | None]) -> None:
+@pytest.mark.parametrize(
+    ("kept", "quarantined", "odd"),
+    [
+        ([2, 3, 4], [5], []),  # every row once (header on row 1, 5 rows)
+        ([2, 3], [5], [4]),  # row 4 lost
+        ([2, 3, 4], [4, 5], [4]),  # row 4 both kept and quarantined
+        ([2, 3, 4, 6], [5], [None]),  # a row past the end
+    ],
+)
+def test_row_sets_name_the_first_odd_row(
+    kept: list[int], quarantined: list[int], odd: list[int | None]
+) -> None:
     rows = _RowSets(np.array(kept, dtype="int64"), np.array(quarantined, dtype="int64"), 6, 1)
     assert list(rows.odd[:1]) == odd
 
 
-_EDGES = ["", " ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0",
-          "\u1680", "\u2000", "\u2007", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000",
-          "\ufeff", "\u200b", "\x00", "\x7f", "é", "名"]
+_EDGES = [
+    "",
+    " ",
+    "\t",
+    "\n",
+    "\r",
+    "\x0b",
+    "\x0c",
+    "\x1c",
+    "\x1f",
+    "\x85",
+    "\xa0",
+    "\u1680",
+    "\u2000",
+    "\u2007",
+    "\u2028",
+    "\u2029",
+    "\u202f",
+    "\u205f",
+    "\u3000",
+    "\ufeff",
+    "\u200b",
+    "\x00",
+    "\x7f",
+    "é",
+    "名",
+]
 texts = st.one_of(
-    st.builds(lambda a, b, c: f"{a}{b}{c}", st.sampled_from(_EDGES), st.text(max_size=6),
-              st.sampled_from(_EDGES)),
+    st.builds(
+        lambda a, b, c: f"{a}{b}{c}",
+        st.sampled_from(_EDGES),
+        st.text(max_size=6),
+        st.sampled_from(_EDGES),
+    ),
     st.none(),
 )
 
@@ -123,8 +200,11 @@ texts = st.one_of(
 @settings(max_examples=examples(120), **_SETTINGS)  # type: ignore[arg-type]
 @given(st.lists(texts, max_size=30), st.booleans())
 def test_strip_text_matches_str_strip(values: list[str | None], plain: bool) -> None:
-    series = pd.Series(["Acme", "Big Co", "x", *(["D1", "a b"] if plain else values)],
-                       dtype="str", index=range(5, 8 + (2 if plain else len(values))))
+    series = pd.Series(
+        ["Acme", "Big Co", "x", *(["D1", "a b"] if plain else values)],
+        dtype="str",
+        index=range(5, 8 + (2 if plain else len(values))),
+    )
     pd.testing.assert_series_equal(strip_text(series), series.str.strip(), check_exact=True)
     sliced = series.iloc[1:]  # an Arrow array that starts at an offset
     pd.testing.assert_series_equal(strip_text(sliced), sliced.str.strip(), check_exact=True)
@@ -151,21 +231,33 @@ def _currency_as_before(team: pd.Series, currency: pd.Series) -> tuple[pd.Series
         for name in several[several > 1].index:
             per = counts.loc[name]
             other = (team == name) & has & (currency != str(per.idxmax()))
-            found.append(f"{name} {per.idxmax()} {per.max()} {per.sum()} "
-                         f"{other[other].index.tolist()}")
+            found.append(
+                f"{name} {per.idxmax()} {per.max()} {per.sum()} {other[other].index.tolist()}"
+            )
     return currency, found
 
 
 @settings(max_examples=examples(60), **_SETTINGS)  # type: ignore[arg-type]
-@given(st.lists(st.tuples(st.sampled_from(["W", "E", None]),
-                          st.sampled_from(["USD", "usd", "Usd", "EUR", "US Dollar", "ＵＳＤ",
-                                           "eur ", "RMB", None])), min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["W", "E", None]),
+            st.sampled_from(
+                ["USD", "usd", "Usd", "EUR", "US Dollar", "ＵＳＤ", "eur ", "RMB", None]
+            ),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_currency_checks_match_the_plain_way(rows: list[tuple[str | None, str | None]]) -> None:
     team = pd.Series([t for t, _ in rows], dtype="str")
     currency = pd.Series([c for _, c in rows], dtype="str")
     fixed, checks = currency_checks(team, currency)
     plain, found = _currency_as_before(team, currency)
     pd.testing.assert_series_equal(fixed, plain, check_exact=True)
-    mixed = [f"{t} {m} {n} {total} {other[other].index.tolist()}"
-             for t, m, n, total, other in mixed_currencies(team, fixed)]
+    mixed = [
+        f"{t} {m} {n} {total} {other[other].index.tolist()}"
+        for t, m, n, total, other in mixed_currencies(team, fixed)
+    ]
     assert mixed == found and len(checks) == len(found)

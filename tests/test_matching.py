@@ -22,9 +22,16 @@ from pipereview.history._movements import CATEGORIES, MOVEMENT_COLUMNS, deal_mov
 ROOT = Path(__file__).resolve().parents[1]
 DAY = pd.Timestamp("2026-11-30")
 DEFAULTS: dict[str, Any] = {
-    "deal_id": "", "deal_name": "Acme - MES upgrade", "account": "Acme Inc.", "team": "North",
-    "owner": "Ann Lee", "stage": "solution_quote", "stage_model": "generic_4",
-    "amount": 100.0, "currency": "USD", "close_date": DAY,
+    "deal_id": "",
+    "deal_name": "Acme - MES upgrade",
+    "account": "Acme Inc.",
+    "team": "North",
+    "owner": "Ann Lee",
+    "stage": "solution_quote",
+    "stage_model": "generic_4",
+    "amount": 100.0,
+    "currency": "USD",
+    "close_date": DAY,
 }
 
 
@@ -38,32 +45,39 @@ def snap(*rows: dict[str, Any]) -> pd.DataFrame:
 
 
 def pairs(matches: pd.DataFrame) -> list[tuple[Any, Any, str]]:
-    return [(None if pd.isna(p) else int(p), None if pd.isna(c) else int(c), m)
-            for p, c, m in matches[["prev_row", "curr_row", "method"]].itertuples(index=False)]
+    return [
+        (None if pd.isna(p) else int(p), None if pd.isna(c) else int(c), m)
+        for p, c, m in matches[["prev_row", "curr_row", "method"]].itertuples(index=False)
+    ]
 
 
 # --- normalised account names -------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("无锡海天机械股份有限公司", "无锡海天机械"),
-    ("无锡海天机械有限公司", "无锡海天机械"),
-    ("无锡海天机械（集团）有限公司", "无锡海天机械"),
-    ("海天集团", "海天"),
-    ("ＡＣＭＥ　Ｉｎｃ．", "acme"),  # full width folds to half width
-    ("Acme Co., Ltd.", "acme"),
-    ("ACME LLC", "acme"),
-    ("Keller-Logistik GmbH & Co. KG", "kellerlogistik"),
-    ("Winkler Kunststofftechnik AG", "winklerkunststofftechnik"),
-    ("Bosch Rexroth", "boschrexroth"),  # no suffix: only case and spaces
-    ("AG", "ag"),  # never stripped to nothing
-    ("有限公司", "有限公司"),
-    ("", ""),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("无锡海天机械股份有限公司", "无锡海天机械"),
+        ("无锡海天机械有限公司", "无锡海天机械"),
+        ("无锡海天机械（集团）有限公司", "无锡海天机械"),
+        ("海天集团", "海天"),
+        ("ＡＣＭＥ　Ｉｎｃ．", "acme"),  # full width folds to half width
+        ("Acme Co., Ltd.", "acme"),
+        ("ACME LLC", "acme"),
+        ("Keller-Logistik GmbH & Co. KG", "kellerlogistik"),
+        ("Winkler Kunststofftechnik AG", "winklerkunststofftechnik"),
+        ("Bosch Rexroth", "boschrexroth"),  # no suffix: only case and spaces
+        ("AG", "ag"),  # never stripped to nothing
+        ("有限公司", "有限公司"),
+        ("", ""),
+    ],
+)
 def test_normalize_account(raw: str, expected: str) -> None:
     assert normalize_account(raw) == expected
 
 
 # --- match_deals --------------------------------------------------------------------------
+
 
 def test_ids_match_first_whatever_the_order() -> None:
     prev = snap({"deal_id": "A"}, {"deal_id": "B", "deal_name": "Other"})
@@ -145,41 +159,65 @@ def test_swapping_partners_must_lose_more_than_the_margin() -> None:
 
 
 def test_same_account_with_many_similar_deals() -> None:
-    deals = [{"deal_name": f"Acme - MES upgrade ({n})", "amount": 100.0 * n,
-              "owner": ["Ann Lee", "Bo Chen"][n % 2]} for n in range(1, 6)]
+    deals = [
+        {
+            "deal_name": f"Acme - MES upgrade ({n})",
+            "amount": 100.0 * n,
+            "owner": ["Ann Lee", "Bo Chen"][n % 2],
+        }
+        for n in range(1, 6)
+    ]
     curr_rows = [dict(d, close_date=DAY + pd.Timedelta(days=7)) for d in reversed(deals)]
     m = match_deals(snap(*deals), snap(*curr_rows))
-    assert pairs(m) == [(0, 4, "fuzzy"), (1, 3, "fuzzy"), (2, 2, "fuzzy"), (3, 1, "fuzzy"),
-                        (4, 0, "fuzzy")]
+    assert pairs(m) == [
+        (0, 4, "fuzzy"),
+        (1, 3, "fuzzy"),
+        (2, 2, "fuzzy"),
+        (3, 1, "fuzzy"),
+        (4, 0, "fuzzy"),
+    ]
     assert not m["ambiguous"].any()
 
 
-@pytest.mark.parametrize(("prev_account", "curr_account", "matched"), [
-    ("上海恒通机械有限公司", "上海恒通机械股份有限公司", True),
-    ("上海恒通机械有限公司", "上海恒通機械有限公司", False),  # traditional 機 is another name
-    ("ＡＣＭＥ有限公司", "Acme", True),
-    ("西门子（中国）有限公司", "Siemens China Ltd.", False),  # no translation: other block
-    ("", "", True),  # no account: blocked on team and owner
-])
-def test_chinese_and_english_account_names(prev_account: str, curr_account: str,
-                                           matched: bool) -> None:
-    m = match_deals(snap({"account": prev_account, "deal_name": "恒通机械-MES系统升级"}),
-                    snap({"account": curr_account, "deal_name": "恒通机械－MES系统升级"}))
+@pytest.mark.parametrize(
+    ("prev_account", "curr_account", "matched"),
+    [
+        ("上海恒通机械有限公司", "上海恒通机械股份有限公司", True),
+        ("上海恒通机械有限公司", "上海恒通機械有限公司", False),  # traditional 機 is another name
+        ("ＡＣＭＥ有限公司", "Acme", True),
+        ("西门子（中国）有限公司", "Siemens China Ltd.", False),  # no translation: other block
+        ("", "", True),  # no account: blocked on team and owner
+    ],
+)
+def test_chinese_and_english_account_names(
+    prev_account: str, curr_account: str, matched: bool
+) -> None:
+    m = match_deals(
+        snap({"account": prev_account, "deal_name": "恒通机械-MES系统升级"}),
+        snap({"account": curr_account, "deal_name": "恒通机械－MES系统升级"}),
+    )
     assert (pairs(m) == [(0, 0, "fuzzy")]) is matched
 
 
 def test_deals_without_account_only_meet_the_same_team_and_owner() -> None:
-    m = match_deals(snap({"account": "", "owner": "Ann Lee"}),
-                    snap({"account": "", "owner": "Bo Chen"}))
+    m = match_deals(
+        snap({"account": "", "owner": "Ann Lee"}), snap({"account": "", "owner": "Bo Chen"})
+    )
     assert pairs(m) == [(0, None, ""), (None, 0, "")]
     assert not m["ambiguous"].any()
 
 
-@pytest.mark.parametrize("bad", [
-    {"threshold": 1.2}, {"floor": 0.9, "threshold": 0.8}, {"margin": -0.1},
-    {"name_weight": -1.0}, {"name_weight": 0, "amount_weight": 0, "owner_weight": 0,
-                            "close_date_weight": 0}, {"close_date_days": 0},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"threshold": 1.2},
+        {"floor": 0.9, "threshold": 0.8},
+        {"margin": -0.1},
+        {"name_weight": -1.0},
+        {"name_weight": 0, "amount_weight": 0, "owner_weight": 0, "close_date_weight": 0},
+        {"close_date_days": 0},
+    ],
+)
 def test_invalid_settings_are_refused(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=r"must|need"):
         MatchSettings(**bad)
@@ -193,10 +231,13 @@ def test_settings_are_frozen_and_weights_configurable() -> None:
     assert match_deals(snap({"deal_id": "Y"}), curr, settings=settings)["score"].tolist() == [1.0]
 
 
-@pytest.mark.parametrize(("prev", "curr", "message"), [
-    (snap({"deal_id": "A"}, {"deal_id": "A"}), snap({}), "unique"),
-    (snap({}).drop(columns="account"), snap({}), "account"),
-])
+@pytest.mark.parametrize(
+    ("prev", "curr", "message"),
+    [
+        (snap({"deal_id": "A"}, {"deal_id": "A"}), snap({}), "unique"),
+        (snap({}).drop(columns="account"), snap({}), "account"),
+    ],
+)
 def test_bad_inputs_are_refused(prev: pd.DataFrame, curr: pd.DataFrame, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         match_deals(prev, curr)
@@ -216,6 +257,7 @@ def test_empty_snapshots_and_inputs_left_untouched() -> None:
 
 
 # --- matching quality on generated pairs ---------------------------------------------------
+
 
 def _bench() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_matching", ROOT / "bench" / "matching.py")
@@ -258,18 +300,29 @@ CASES = [  # prev row (None: absent), curr row, category, every flag that holds
     ("amount_up", {}, {"amount": 150.5}, "amount_up", {"amount_up"}),
     ("amount_down", {}, {"amount": 99.99}, "amount_down", {"amount_down"}),
     ("unchanged", {}, {}, "unchanged", set()),
-    ("advanced_pushed_up", {}, {"stage": "negotiation", "close_date": LATER, "amount": 120.0},
-     "advanced", {"advanced", "pushed", "amount_up"}),
-    ("won_higher_earlier", {}, {"stage": "won", "amount": 130.0, "close_date": "2026-11-20"},
-     "won", {"won", "amount_up", "pulled_in"}),
+    (
+        "advanced_pushed_up",
+        {},
+        {"stage": "negotiation", "close_date": LATER, "amount": 120.0},
+        "advanced",
+        {"advanced", "pushed", "amount_up"},
+    ),
+    (
+        "won_higher_earlier",
+        {},
+        {"stage": "won", "amount": 130.0, "close_date": "2026-11-20"},
+        "won",
+        {"won", "amount_up", "pulled_in"},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("prev_row", "curr_row", "category", "flags"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_every_movement_category(prev_row: dict[str, Any] | None,
-                                 curr_row: dict[str, Any] | None, category: str,
-                                 flags: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("prev_row", "curr_row", "category", "flags"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_every_movement_category(
+    prev_row: dict[str, Any] | None, curr_row: dict[str, Any] | None, category: str, flags: set[str]
+) -> None:
     prev = snap(*([dict(prev_row, deal_id="D1")] if prev_row is not None else []))
     curr = snap(*([dict(curr_row, deal_id="D1")] if curr_row is not None else []))
     m = deal_movements(prev, curr)
@@ -280,8 +333,9 @@ def test_every_movement_category(prev_row: dict[str, Any] | None,
 
 def test_movement_deltas_are_hand_computed() -> None:
     prev = snap({"deal_id": "D1", "amount": 100.10, "close_date": "2026-11-30"})
-    curr = snap({"deal_id": "D1", "stage": "negotiation", "amount": 150.35,
-                 "close_date": "2027-01-04"})
+    curr = snap(
+        {"deal_id": "D1", "stage": "negotiation", "amount": 150.35, "close_date": "2027-01-04"}
+    )
     row = deal_movements(prev, curr).iloc[0]
     assert (row["stage_from"], row["stage_to"]) == ("solution_quote", "negotiation")
     assert (row["state_from"], row["state_to"]) == ("open", "open")
@@ -291,14 +345,22 @@ def test_movement_deltas_are_hand_computed() -> None:
     assert (row["match_method"], row["match_score"]) == ("id", 1.0)
 
 
-@pytest.mark.parametrize(("prev", "curr", "categories"), [
-    (None, snap({"deal_id": "A"}, {"deal_id": "B", "stage": "won"}), ["new", "won"]),
-    (pd.DataFrame(), snap({"deal_id": "A"}), ["new"]),
-    (snap({"deal_id": "A"}, {"deal_id": "B", "stage": "lost"}), snap(), ["dropped", "unchanged"]),
-    (snap(), snap(), []),
-])
-def test_first_week_and_empty_snapshots(prev: pd.DataFrame | None, curr: pd.DataFrame,
-                                        categories: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("prev", "curr", "categories"),
+    [
+        (None, snap({"deal_id": "A"}, {"deal_id": "B", "stage": "won"}), ["new", "won"]),
+        (pd.DataFrame(), snap({"deal_id": "A"}), ["new"]),
+        (
+            snap({"deal_id": "A"}, {"deal_id": "B", "stage": "lost"}),
+            snap(),
+            ["dropped", "unchanged"],
+        ),
+        (snap(), snap(), []),
+    ],
+)
+def test_first_week_and_empty_snapshots(
+    prev: pd.DataFrame | None, curr: pd.DataFrame, categories: list[str]
+) -> None:
     assert deal_movements(prev, curr)["category"].tolist() == categories
 
 
@@ -313,13 +375,24 @@ def test_a_deal_won_then_reopened() -> None:
 @pytest.mark.parametrize("deal_id", ["D1", ""])  # CRM export, and a spreadsheet without IDs
 def test_a_deal_that_changes_owner_and_team(deal_id: str) -> None:
     prev = snap({"deal_id": deal_id, "stage": "solution_quote"})
-    curr = snap({"deal_id": deal_id, "owner": "王芳", "team": "华东",
-                 "stage_model": "industrial_b2b", "stage": "tender"})
+    curr = snap(
+        {
+            "deal_id": deal_id,
+            "owner": "王芳",
+            "team": "华东",
+            "stage_model": "industrial_b2b",
+            "stage": "tender",
+        }
+    )
     row = deal_movements(prev, curr).iloc[0]
     assert row["match_method"] == ("id" if deal_id else "fuzzy")
     assert (row["owner_changed"], row["team_changed"]) == (True, True)
     assert (row["owner_from"], row["owner"], row["team_from"], row["team"]) == (
-        "Ann Lee", "王芳", "North", "华东")
+        "Ann Lee",
+        "王芳",
+        "North",
+        "华东",
+    )
     # other stage models: compared by default probability (solution_quote 0.4 < tender)
     assert row["category"] == "advanced"
 

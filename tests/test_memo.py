@@ -15,14 +15,19 @@ from pipereview.ingest._schema import stage_facts
 
 
 def _frame(dtype: str = "str") -> pd.DataFrame:
-    return pd.DataFrame({"snapshot_week": pd.Series(["2026-W46", "2026-W47", "2026-W47"], dtype=dtype),
-                         "deal_key": pd.Series(["a", "a", "b"], dtype=dtype),
-                         "stage": pd.Series(["initial_contact", "needs_confirmed", "won"], dtype=dtype),
-                         "stage_model": pd.Series(["generic_4"] * 3, dtype=dtype)})
+    return pd.DataFrame(
+        {
+            "snapshot_week": pd.Series(["2026-W46", "2026-W47", "2026-W47"], dtype=dtype),
+            "deal_key": pd.Series(["a", "a", "b"], dtype=dtype),
+            "stage": pd.Series(["initial_contact", "needs_confirmed", "won"], dtype=dtype),
+            "stage_model": pd.Series(["generic_4"] * 3, dtype=dtype),
+        }
+    )
 
 
 def test_same_columns_are_computed_once_and_a_change_is_seen(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(_memo, "MIN_ROWS", 0)  # remember even these three rows
     _memo.clear_caches()
     frame = _frame()
@@ -41,8 +46,9 @@ def test_same_columns_are_computed_once_and_a_change_is_seen(
     assert _memo.derived(None, "x", compute) == 3
 
 
-def test_stage_facts_and_ages_follow_changes(tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stage_facts_and_ages_follow_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_memo, "MIN_ROWS", 0)
     _memo.clear_caches()
     frame = _frame()
@@ -60,8 +66,14 @@ def test_stage_facts_and_ages_follow_changes(tmp_path: Path,
 
     # a user's stage model file edited between two calls: the new probabilities are used
     model_file = tmp_path / "mine.yaml"
-    text = (Path(__file__).resolve().parents[1] / "src" / "pipereview" / "templates"
-            / "stage_models" / "generic_4.yaml").read_text(encoding="utf-8")
+    text = (
+        Path(__file__).resolve().parents[1]
+        / "src"
+        / "pipereview"
+        / "templates"
+        / "stage_models"
+        / "generic_4.yaml"
+    ).read_text(encoding="utf-8")
     model_file.write_text(text, encoding="utf-8")
     mine = _frame().assign(stage_model=pd.Series([str(model_file)] * 3, dtype="str"))
     assert stage_facts(mine)["model_probability"].tolist()[:2] == [0.10, 0.25]

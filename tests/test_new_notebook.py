@@ -14,13 +14,14 @@ from pipereview.core._errors import InputError
 from pipereview.delivery._batch import run_batch
 from pipereview.delivery._notebooks import BATCH_PARAMETERS, check_team_notebook, new_team_notebook
 
-pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
-              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 
 def test_the_cli_writes_a_notebook_with_every_batch_parameter(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["new-notebook", "team_deep_dive", "--out",
-                                      str(tmp_path)])
+    result = CliRunner().invoke(app, ["new-notebook", "team_deep_dive", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     path = tmp_path / "team_deep_dive.ipynb"
     assert f"pipereview run --notebook {path}" in result.output.replace("\n", "")
@@ -29,8 +30,11 @@ def test_the_cli_writes_a_notebook_with_every_batch_parameter(tmp_path: Path) ->
     nbformat.validate(notebook)
     tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    assert [line.split(" = ")[0] for line in tagged[0].source.splitlines()
-            if " = " in line and not line.startswith("#")] == list(BATCH_PARAMETERS)
+    assert [
+        line.split(" = ")[0]
+        for line in tagged[0].source.splitlines()
+        if " = " in line and not line.startswith("#")
+    ] == list(BATCH_PARAMETERS)
     again = CliRunner().invoke(app, ["new-notebook", "team_deep_dive", "--out", str(tmp_path)])
     assert again.exit_code == 1 and "exists already" in again.output
     assert "--force" in again.output
@@ -57,8 +61,14 @@ def test_a_notebook_without_parameters_cell_is_refused(tmp_path: Path) -> None:
 
 def test_the_new_notebook_runs_in_the_batch(sample_store: Path, tmp_path: Path) -> None:
     path = new_team_notebook("deep_dive", tmp_path / "nb")
-    result = run_batch("2026-W47", store=sample_store, out_dir=tmp_path / "reports",
-                       notebook=path, teams=["North"], workers=1)
+    result = run_batch(
+        "2026-W47",
+        store=sample_store,
+        out_dir=tmp_path / "reports",
+        notebook=path,
+        teams=["North"],
+        workers=1,
+    )
     assert result.ok, [t.error for t in result.teams]
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     north = manifest["teams"][0]

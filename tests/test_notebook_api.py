@@ -19,8 +19,11 @@ from _notebook_goldens import notebooks, sanitize_patterns, sanitized, stored_te
 from pipereview.charts import funnel_chart, svg_html
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = frozenset(p.name for p in (ROOT / "src" / "pipereview").iterdir()
-                     if (p / "__init__.py").exists() and not p.name.startswith("_"))
+PACKAGES = frozenset(
+    p.name
+    for p in (ROOT / "src" / "pipereview").iterdir()
+    if (p / "__init__.py").exists() and not p.name.startswith("_")
+)
 MACHINE_PATH = re.compile(r"(/tmp/|/home/|/root/|/work/|/Users/|/private/var/|[A-Za-z]:\\\\)")
 
 
@@ -29,8 +32,9 @@ def api_problems(source: str) -> list[str]:
     than ``pipereview`` or one of its stage packages, a name they do not export, or a
     name taken from a stage package that ``pipereview`` itself exports."""
     top = importlib.import_module("pipereview").__all__
-    code = "\n".join(line for line in source.splitlines()
-                     if not line.lstrip().startswith(("%", "!")))  # IPython magics
+    code = "\n".join(
+        line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )  # IPython magics
     problems = []
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.Import):
@@ -44,8 +48,10 @@ def api_problems(source: str) -> list[str]:
             if parts[0] != "pipereview":
                 continue
             if len(parts) > 2 or (len(parts) == 2 and parts[1] not in PACKAGES):
-                problems.append(f"{module}: import from pipereview or a stage package "
-                                f"({', '.join(sorted(PACKAGES))})")
+                problems.append(
+                    f"{module}: import from pipereview or a stage package "
+                    f"({', '.join(sorted(PACKAGES))})"
+                )
             elif name is not None and name not in importlib.import_module(module).__all__:
                 problems.append(f"{module}.{name}: not in {module}.__all__")
             elif name is not None and module != "pipereview" and name in top:
@@ -56,30 +62,46 @@ def api_problems(source: str) -> list[str]:
 @pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
 def test_notebooks_import_only_the_public_api(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
-    problems = [f"cell {i}: {problem}" for i, cell in enumerate(nb.cells)
-                if cell.cell_type == "code" for problem in api_problems(cell.source)]
+    problems = [
+        f"cell {i}: {problem}"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for problem in api_problems(cell.source)
+    ]
     assert problems == []
 
 
-@pytest.mark.parametrize(("source", "problem"), [
-    ("from pipereview.delivery._review import WeeklyReview",
-     "pipereview.delivery._review: import from pipereview or a stage package"),
-    ("import pipereview.coaching.context", "pipereview.coaching.context: import from"),
-    ("from pipereview.core import _weeks", "pipereview.core._weeks: not in"),
-    ("from pipereview import deal_risks, _startup", "pipereview._startup: not in"),
-    ("from pipereview import serve", "pipereview.serve: not in"),
-    ("from pipereview.delivery import WeeklyReview",
-     "pipereview.delivery.WeeklyReview: import it from pipereview"),
-])
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        (
+            "from pipereview.delivery._review import WeeklyReview",
+            "pipereview.delivery._review: import from pipereview or a stage package",
+        ),
+        ("import pipereview.coaching.context", "pipereview.coaching.context: import from"),
+        ("from pipereview.core import _weeks", "pipereview.core._weeks: not in"),
+        ("from pipereview import deal_risks, _startup", "pipereview._startup: not in"),
+        ("from pipereview import serve", "pipereview.serve: not in"),
+        (
+            "from pipereview.delivery import WeeklyReview",
+            "pipereview.delivery.WeeklyReview: import it from pipereview",
+        ),
+    ],
+)
 def test_a_private_import_in_a_notebook_is_named(source: str, problem: str) -> None:
     [found] = api_problems(source)
     assert found.startswith(problem)
 
 
 def test_the_public_api_of_a_notebook_passes() -> None:
-    assert api_problems("%matplotlib inline\nimport pipereview as pr\n"
-                        "from pipereview import WeeklyReview, load_config\n"
-                        "from pipereview.charts import enable_offline\nimport pandas\n") == []
+    assert (
+        api_problems(
+            "%matplotlib inline\nimport pipereview as pr\n"
+            "from pipereview import WeeklyReview, load_config\n"
+            "from pipereview.charts import enable_offline\nimport pandas\n"
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)

@@ -52,10 +52,28 @@ def test_nbval_fails_when_a_sample_number_changes(tmp_path: Path) -> None:
         csv.writer(handle).writerows(rows)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
-         "--nbval-sanitize-with", "sanitize.cfg", "-o", "addopts=", "-W", "ignore",
-         NOTEBOOK.name], cwd=tmp_path / "notebooks", env=env, capture_output=True,
-        text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--nbval",
+            "--nbval-sanitize-with",
+            "sanitize.cfg",
+            "-o",
+            "addopts=",
+            "-W",
+            "ignore",
+            NOTEBOOK.name,
+        ],
+        cwd=tmp_path / "notebooks",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode != 0, run.stdout[-3000:]
     failed = [line for line in run.stdout.splitlines() if line.startswith("FAILED")]
     assert any("::Cell 2 " in line for line in failed), run.stdout[-3000:]  # headline figures
@@ -76,10 +94,29 @@ def _copy_notebooks(tmp_path: Path, *notebooks: Path) -> Path:
 def _nbval(folder: Path, *names: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--nbval",
-         "--nbval-current-env", "--nbval-sanitize-with", "sanitize.cfg", "-o", "addopts=",
-         "-W", "ignore", *names], cwd=folder, env=env, capture_output=True, text=True,
-        timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--nbval",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            "sanitize.cfg",
+            "-o",
+            "addopts=",
+            "-W",
+            "ignore",
+            *names,
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def _edit(path: Path, first: str, edit: Callable[[str], str]) -> int:
@@ -108,8 +145,11 @@ def test_nbval_passes_when_only_the_chart_style_changes(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_nbval_fails_when_the_data_a_chart_draws_changes(tmp_path: Path) -> None:
     folder = _copy_notebooks(tmp_path, PLAYGROUND)
-    _edit(folder / PLAYGROUND.name, "import altair as alt",  # the chart draws 9 deals, not 10
-          lambda s: s.replace(".head(10)", ".head(9)"))
+    _edit(
+        folder / PLAYGROUND.name,
+        "import altair as alt",  # the chart draws 9 deals, not 10
+        lambda s: s.replace(".head(10)", ".head(9)"),
+    )
     number = _edit(folder / PLAYGROUND.name, "chart.data", lambda s: s)
     run = _nbval(folder, PLAYGROUND.name)
     assert run.returncode != 0, run.stdout[-3000:]

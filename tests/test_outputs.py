@@ -26,19 +26,26 @@ from pipereview.delivery._batch import run_batch
 from pipereview.delivery._batchplan import index_html
 from pipereview.week import WeekDiagnostics
 
-pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
-              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 W47 = "2026-W47"
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f\u2028\u2029]')
 _DEVICES = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 # the characters that make names collide or break: separators, dots, case, width, controls
-_NAME_CHARS = st.sampled_from([*"aAbB _.-/\\:|*?\"<>~", "\x00", "\t", "\u2028", "Ａ", "ａ",
-                               "华", "ß", "ẞ", "ﬁ"])
-NAMES = st.lists(st.one_of(st.text(_NAME_CHARS, max_size=8),
-                           st.sampled_from(["team", "TEAM", "Team", "ｔｅａｍ", "CON", "nul.x",
-                                            "华" * 100, "..", ""]),
-                           st.text(max_size=12)), max_size=12)
+_NAME_CHARS = st.sampled_from(
+    [*'aAbB _.-/\\:|*?"<>~', "\x00", "\t", "\u2028", "Ａ", "ａ", "华", "ß", "ẞ", "ﬁ"]
+)
+NAMES = st.lists(
+    st.one_of(
+        st.text(_NAME_CHARS, max_size=8),
+        st.sampled_from(["team", "TEAM", "Team", "ｔｅａｍ", "CON", "nul.x", "华" * 100, "..", ""]),
+        st.text(max_size=12),
+    ),
+    max_size=12,
+)
 
 
 def _folded(name: str) -> str:
@@ -59,17 +66,25 @@ def test_rep_file_names_are_one_per_rep_and_never_the_summarys(names: list[str])
         assert len(f"{stem}.zh.html".encode()) <= 255
 
 
-@pytest.mark.parametrize(("teams", "message"), [
-    (["A/B"], "holds '/'"), (["A:B"], "holds ':'"), (["华" * 100], "300 bytes long"),
-    (["A_B", "a_b"], "differ only in case, width or spacing"),
-    (["North", "Ｎｏｒｔｈ"], "differ only in case, width or spacing"),
-    (["index.html"], "the pack's own 'index.html'"),
-])
+@pytest.mark.parametrize(
+    ("teams", "message"),
+    [
+        (["A/B"], "holds '/'"),
+        (["A:B"], "holds ':'"),
+        (["华" * 100], "300 bytes long"),
+        (["A_B", "a_b"], "differ only in case, width or spacing"),
+        (["North", "Ｎｏｒｔｈ"], "differ only in case, width or spacing"),
+        (["index.html"], "the pack's own 'index.html'"),
+    ],
+)
 def test_team_folders_never_collide(teams: list[str], message: str) -> None:
     with pytest.raises(InputError, match=re.escape(message)):
         team_folders(teams, reserved=("index.html",))
-    assert team_folders(["A_B", "North", "华东"]) == {"A_B": "A_B", "North": "North",
-                                                     "华东": "华东"}
+    assert team_folders(["A_B", "North", "华东"]) == {
+        "A_B": "A_B",
+        "North": "North",
+        "华东": "华东",
+    }
 
 
 def test_safe_file_name_fits_and_keeps_chinese() -> None:
@@ -83,8 +98,7 @@ def test_safe_file_name_fits_and_keeps_chinese() -> None:
 def north(sample_store: Path) -> pd.DataFrame:
     """North's and West's keyed history of the last three weeks."""
     weeks = ["2026-W45", "2026-W46", W47]
-    return with_deal_keys(SnapshotStore(sample_store).history(teams=["North", "West"],
-                                                              weeks=weeks))
+    return with_deal_keys(SnapshotStore(sample_store).history(teams=["North", "West"], weeks=weeks))
 
 
 def _renamed(history: pd.DataFrame) -> pd.DataFrame:
@@ -98,8 +112,9 @@ def _renamed(history: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_pack_gives_every_rep_a_file_and_keeps_the_summary(north: pd.DataFrame,
-                                                           tmp_path: Path) -> None:
+def test_pack_gives_every_rep_a_file_and_keeps_the_summary(
+    north: pd.DataFrame, tmp_path: Path
+) -> None:
     history = _renamed(north)
     context = WeekDiagnostics(history, as_of=W47)
     written = write_coaching_pack(context, tmp_path / W47, teams=["North"], charts=())
@@ -117,8 +132,9 @@ def test_pack_gives_every_rep_a_file_and_keeps_the_summary(north: pd.DataFrame,
 
 
 @pytest.mark.slow
-def test_pack_is_whole_or_as_it_was(north: pd.DataFrame, tmp_path: Path,
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pack_is_whole_or_as_it_was(
+    north: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     context = WeekDiagnostics(north, as_of=W47)
     root = tmp_path / W47
     write_coaching_pack(context, root, teams=["North"], charts=())
@@ -136,7 +152,8 @@ def test_pack_is_whole_or_as_it_was(north: pd.DataFrame, tmp_path: Path,
 
 @pytest.mark.slow
 def test_pack_keeps_the_other_language_and_teams_and_cleans_leftovers(
-        north: pd.DataFrame, tmp_path: Path) -> None:
+    north: pd.DataFrame, tmp_path: Path
+) -> None:
     context = WeekDiagnostics(north, as_of=W47)
     root = tmp_path / W47
     write_coaching_pack(context, root, teams=["North"], lang="en", charts=())
@@ -149,8 +166,13 @@ def test_pack_keeps_the_other_language_and_teams_and_cleans_leftovers(
     (tmp_path / f".{W47}.lock").write_text("", encoding="utf-8")  # left by a killed run
     write_coaching_pack(context, root, teams=["North"], lang="zh", charts=())
     names = {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
-    assert {"North/team.en.md", "North/team.zh.md", "West/team.en.md", "findings.en.csv",
-            "findings.zh.csv"} <= names
+    assert {
+        "North/team.en.md",
+        "North/team.zh.md",
+        "West/team.en.md",
+        "findings.en.csv",
+        "findings.zh.csv",
+    } <= names
     assert "North/Gone Rep.zh.md" not in names  # this run's language of this team: replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == [W47]  # leftovers and lock gone
 
@@ -172,17 +194,22 @@ def test_a_pack_folder_that_is_a_link_is_replaced_never_followed(tmp_path: Path)
 def _team_notebook(folder: Path) -> Path:
     """A review notebook that shows its team's deal ids (what a real report shows)."""
     notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     parameters = nbformat.v4.new_code_cell(
         'team = "North"\nweek = "2026-W47"\nlang = "en"\nstore = ""\nexports = ""\n'
-        'history_path = ""\ntargets = ""\nout_dir = ""\nstage_model = ""\nconfig = ""')
+        'history_path = ""\ntargets = ""\nout_dir = ""\nstage_model = ""\nconfig = ""'
+    )
     parameters.metadata["tags"] = ["parameters"]
     body = nbformat.v4.new_code_cell(
         "import json\nfrom pathlib import Path\nimport pandas as pd\n"
         "deals = pd.read_parquet(history_path, filters=[('team', '==', team)])\n"
         "Path(out_dir, 'headline.json').write_text(json.dumps({'open_deals': len(deals)}))\n"
-        "print(' '.join(sorted(deals['deal_id'].astype(str).unique())))")
+        "print(' '.join(sorted(deals['deal_id'].astype(str).unique())))"
+    )
     notebook.cells = [parameters, body]
     path = folder / "team_deals.ipynb"
     nbformat.write(notebook, path)
@@ -190,18 +217,20 @@ def _team_notebook(folder: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_published_pack_holds_only_each_teams_own_deals(sample_store: Path,
-                                                        tmp_path: Path) -> None:
+def test_published_pack_holds_only_each_teams_own_deals(sample_store: Path, tmp_path: Path) -> None:
     teams = ["North", "West"]
-    ids = {team: set(SnapshotStore(sample_store).history(teams=[team])["deal_id"].astype(str))
-           for team in teams}
+    ids = {
+        team: set(SnapshotStore(sample_store).history(teams=[team])["deal_id"].astype(str))
+        for team in teams
+    }
     out = tmp_path / "reports"
     dead = out / f".{W47}.work-deadbeef"  # a killed batch's private history
     dead.mkdir(parents=True)
     (dead / "history.parquet").write_bytes(b"PAR1")
     notebook = _team_notebook(tmp_path)
-    result = run_batch(W47, store=sample_store, out_dir=out, teams=teams, notebook=notebook,
-                       workers=2)
+    result = run_batch(
+        W47, store=sample_store, out_dir=out, teams=teams, notebook=notebook, workers=2
+    )
     assert result.ok, [t.error for t in result.teams]
     week = out / W47
     assert not list(week.rglob("*.parquet")) and sorted(p.name for p in out.iterdir()) == [W47]
@@ -215,8 +244,9 @@ def test_published_pack_holds_only_each_teams_own_deals(sample_store: Path,
     for team in teams:  # each report does show its own deals: the check above has teeth
         page = (week / team / "review.html").read_text(encoding="utf-8")
         assert len(set(token.findall(page)) & ids[team]) > 100
-    again = run_batch(W47, store=sample_store, out_dir=out, teams=teams, notebook=notebook,
-                      resume=True)
+    again = run_batch(
+        W47, store=sample_store, out_dir=out, teams=teams, notebook=notebook, resume=True
+    )
     assert again.ok and all(t.resumed for t in again.teams)
     assert not list(out.rglob("*.parquet")) and sorted(p.name for p in out.iterdir()) == [W47]
     manifest = json.loads((week / "manifest.json").read_text(encoding="utf-8"))
@@ -225,8 +255,7 @@ def test_published_pack_holds_only_each_teams_own_deals(sample_store: Path,
 
 # === mixed currencies in stored data: never added, never a crash =======================
 @pytest.mark.slow
-def test_a_team_in_two_currencies_is_reported_without_adding_them(north: pd.DataFrame
-                                                                  ) -> None:
+def test_a_team_in_two_currencies_is_reported_without_adding_them(north: pd.DataFrame) -> None:
     from pipereview.delivery._review import WeeklyReview
     from pipereview.diagnostics._changes import change_summary
     from pipereview.ingest._schema import open_mask
@@ -240,9 +269,14 @@ def test_a_team_in_two_currencies_is_reported_without_adding_them(north: pd.Data
     assert headline["open_amount"] is None and headline["won_amount"] is None
     message = headline["refused"]
     assert "North" in message and "EUR, USD" in message and f"{name} ({deal}, EUR)" in message
-    for section in (review.headline_section(), review.changes_section(),
-                    review.funnel_section(), review.forecast_section(),
-                    review.risks_section(), review.coaching_section()):
+    for section in (
+        review.headline_section(),
+        review.changes_section(),
+        review.funnel_section(),
+        review.forecast_section(),
+        review.risks_section(),
+        review.coaching_section(),
+    ):
         assert section.body  # every section renders; the summing ones say why they don't
     assert "never added" in review.funnel_section().body
     # `pipereview changes`: a row per currency, each summing its own deals
@@ -271,8 +305,9 @@ def two_weeks(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_markdown_sheets_show_an_ampersand_as_typed(two_weeks: pd.DataFrame, lang: str,
-                                                   tmp_path: Path) -> None:
+def test_markdown_sheets_show_an_ampersand_as_typed(
+    two_weeks: pd.DataFrame, lang: str, tmp_path: Path
+) -> None:
     history = two_weeks.copy()
     north = history["team"] == "North"
     history.loc[north, "account"] = history.loc[north, "account"] + " & Sons"
@@ -288,23 +323,50 @@ def test_markdown_sheets_show_an_ampersand_as_typed(two_weeks: pd.DataFrame, lan
 
 def test_the_chinese_index_page_is_all_chinese() -> None:
     from pipereview.delivery import _batch as batch
-    runs = [batch.TeamRun(team="华东", folder="华东", status="ok", duration_s=12.5, attempts=1,
-                          outputs={"html": "华东/review.html"},
-                          headline={"open_deals": 175, "open_amount": 143_250_000.0,
-                                    "currency": "CNY", "weighted_pipeline": 51_000_000.0,
-                                    "won_amount": 350_000.0, "gap_to_target": -26_500_000.0,
-                                    "outlook": "on_track"}),
-            batch.TeamRun(team="华南", folder="华南", status="failed", duration_s=3.0,
-                          attempts=1, error="单元格 4 出错")]
+
+    runs = [
+        batch.TeamRun(
+            team="华东",
+            folder="华东",
+            status="ok",
+            duration_s=12.5,
+            attempts=1,
+            outputs={"html": "华东/review.html"},
+            headline={
+                "open_deals": 175,
+                "open_amount": 143_250_000.0,
+                "currency": "CNY",
+                "weighted_pipeline": 51_000_000.0,
+                "won_amount": 350_000.0,
+                "gap_to_target": -26_500_000.0,
+                "outlook": "on_track",
+            },
+        ),
+        batch.TeamRun(
+            team="华南",
+            folder="华南",
+            status="failed",
+            duration_s=3.0,
+            attempts=1,
+            error="单元格 4 出错",
+        ),
+    ]
     inputs = {"rows": 421, "sources": [{}, {}], "rows_rejected": 2, "rows_skipped": 0}
     page = index_html(W47, runs, inputs, "zh")
     text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page)
     words = set(re.findall(r"[A-Za-z]+", text.replace(W47, "").replace("CNY", "")))
     assert words == set(), words
-    for said in ("销售管道周报 2026-W47", "2 个团队中 1 个正常，1 个失败", "12.5 秒",
-                 "421 个商机，来自 2 个文件；2 行被拒收，0 行被跳过（见隔离文件）",
-                 "失败：单元格 4 出错", "<th>团队</th>", "<html lang=\"zh\">",
-                 "<td>预测高于目标 26,500,000 CNY</td>", "<th>能否完成目标</th>"):
+    for said in (
+        "销售管道周报 2026-W47",
+        "2 个团队中 1 个正常，1 个失败",
+        "12.5 秒",
+        "421 个商机，来自 2 个文件；2 行被拒收，0 行被跳过（见隔离文件）",
+        "失败：单元格 4 出错",
+        "<th>团队</th>",
+        '<html lang="zh">',
+        "<td>预测高于目标 26,500,000 CNY</td>",
+        "<th>能否完成目标</th>",
+    ):
         assert said in page, said
     english = index_html(W47, runs, inputs)
     assert "1 of 2 teams ok, 1 failed" in english and "<th>Team</th>" in english

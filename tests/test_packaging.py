@@ -67,8 +67,21 @@ def test_an_unknown_notebook_is_refused() -> None:
 @pytest.mark.slow
 def test_the_built_wheel_ships_the_visible_notebooks_and_templates(tmp_path: Path) -> None:
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir",
-         str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert build.returncode == 0, build.stderr[-3000:]
     (wheel,) = tmp_path.glob("pipereview-*.whl")
     with zipfile.ZipFile(wheel) as archive:
@@ -77,8 +90,11 @@ def test_the_built_wheel_ships_the_visible_notebooks_and_templates(tmp_path: Pat
             member = f"pipereview/notebooks/{name}"
             assert member in names, f"the wheel has no {member}"
             assert archive.read(member) == (ROOT / "notebooks" / name).read_bytes(), member
-        templates = {p.relative_to(ROOT / "src").as_posix()
-                     for p in (PACKAGE / "templates").rglob("*") if p.is_file()}
+        templates = {
+            p.relative_to(ROOT / "src").as_posix()
+            for p in (PACKAGE / "templates").rglob("*")
+            if p.is_file()
+        }
         assert templates and templates <= names, sorted(templates - names)
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         assert "pipereview = pipereview.cli:main" in archive.read(entry_points).decode()
@@ -86,11 +102,11 @@ def test_the_built_wheel_ships_the_visible_notebooks_and_templates(tmp_path: Pat
     assert not any("analyst_playground" in n or "sanitize.cfg" in n for n in names)
 
 
-def test_demo_refuses_a_samples_folder_without_exports(runner: CliRunner,
-                                                       tmp_path: Path) -> None:
+def test_demo_refuses_a_samples_folder_without_exports(runner: CliRunner, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    result = runner.invoke(app, ["demo", "--samples", str(tmp_path / "empty"),
-                                 "--out", str(tmp_path / "out")])
+    result = runner.invoke(
+        app, ["demo", "--samples", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code == 1
     output = result.output.replace("\n", "")
     assert "holds no sample set (no exports/ folder)" in output
@@ -99,8 +115,9 @@ def test_demo_refuses_a_samples_folder_without_exports(runner: CliRunner,
 
 
 @pytest.mark.slow
-def test_demo_without_samples_writes_its_own(runner: CliRunner, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_without_samples_writes_its_own(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a smaller sample set than the default (the demo's output is the same shape)
     small = functools.partial(pipereview.sample.generate_samples, n_weeks=3, scale=0.2)
     monkeypatch.setattr(pipereview.sample, "generate_samples", small)
@@ -113,9 +130,15 @@ def test_demo_without_samples_writes_its_own(runner: CliRunner, tmp_path: Path,
     assert f"Wrote the sample set ({len(written)} files) to {samples}" in output
     assert (samples / "targets.csv").is_file()
     assert sorted(p.name for p in (samples / "exports").iterdir()) == [
-        "2026-W45", "2026-W46", "2026-W47"]
+        "2026-W45",
+        "2026-W46",
+        "2026-W47",
+    ]
     assert "Ingested 3 weeks from demo/samples" in output
     assert SnapshotStore(tmp_path / "demo" / "store").weeks() == [
-        "2026-W45", "2026-W46", "2026-W47"]
+        "2026-W45",
+        "2026-W46",
+        "2026-W47",
+    ]
     assert "Review pack for 2026-W47: 4 of 4 teams ok" in output
     assert (tmp_path / "demo" / "reports" / "2026-W47" / "index.html").is_file()

@@ -64,8 +64,11 @@ def test_blank_amount_is_missing_not_bad() -> None:
     assert not bad.any()
 
 
-@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=0, max_value=99),
-       st.sampled_from(["", "¥", "$ ", "RMB "]))
+@given(
+    st.integers(min_value=0, max_value=10**12),
+    st.integers(min_value=0, max_value=99),
+    st.sampled_from(["", "¥", "$ ", "RMB "]),
+)
 def test_formatted_amounts_round_trip(whole: int, cents: int, prefix: str) -> None:
     text = f"{prefix}{whole:,}.{cents:02d}"
     values, bad = parse_amounts(pd.Series([text]))
@@ -109,11 +112,21 @@ def test_excel_serial_numbers_and_real_dates() -> None:
 
 @pytest.mark.parametrize(
     ("text", "fmt"),
-    [("23/11/2026", "iso"), ("11/23/2026", "dmy"), ("31/02/2026", "dmy"), ("2026-13-01", "iso"),
-     ("next week", "iso"), ("12345678", "iso"),
-     # a date with anything but a time part after it is not read as the date before it
-     ("2026-03-01xyz", "iso"), ("2026-03-011", "iso"), ("2026/03/01abc", "iso"),
-     ("2026年11月23日下周", "iso"), ("01/02/20261", "dmy"), ("01.02.2026x", "mdy")],
+    [
+        ("23/11/2026", "iso"),
+        ("11/23/2026", "dmy"),
+        ("31/02/2026", "dmy"),
+        ("2026-13-01", "iso"),
+        ("next week", "iso"),
+        ("12345678", "iso"),
+        # a date with anything but a time part after it is not read as the date before it
+        ("2026-03-01xyz", "iso"),
+        ("2026-03-011", "iso"),
+        ("2026/03/01abc", "iso"),
+        ("2026年11月23日下周", "iso"),
+        ("01/02/20261", "dmy"),
+        ("01.02.2026x", "mdy"),
+    ],
 )
 def test_bad_or_ambiguous_dates(text: str, fmt: str) -> None:
     values, bad = parse_dates(pd.Series([text]), fmt)  # type: ignore[arg-type]
@@ -130,8 +143,9 @@ def test_probabilities_in_percent_or_fraction() -> None:
 
 
 def test_flags() -> None:
-    values, bad = parse_flags(pd.Series(["Yes", "TRUE", "是", "x", "No", "否", "", None, "maybe"],
-                                        dtype=object))
+    values, bad = parse_flags(
+        pd.Series(["Yes", "TRUE", "是", "x", "No", "否", "", None, "maybe"], dtype=object)
+    )
     assert values.tolist() == [True, True, True, True, False, False, False, False, False]
     assert bad.tolist() == [False] * 8 + [True]
 
@@ -140,19 +154,45 @@ def test_flags() -> None:
 
 # characters amounts, dates and probabilities are written with, and those that break them
 _CELL_CHARS = "0123456789.,-+eE%()$¥€万亿kKmM /年月日:T\t\x00\x1c\u2028\u3000"
-TRICKY = ["inf", "-inf", "Infinity", "NaN", "nan", "1e309", "-1e309", "1e20", "9999-12-31",
-          "1600-01-01", "0000-00-00", "00/00/0000", "2958465", "0", "1", "-0", "1e-400",
-          "10000-01-01", "2262-04-12", "1677-09-21", "9" * 400, "." * 3, "%", "()", "亿万",
-          "\x00", "\u2028", "２０２６－１１－２３"]
-CELLS = st.one_of(st.text(max_size=30), st.text(alphabet=_CELL_CHARS, max_size=25),
-                  st.sampled_from(TRICKY))
+TRICKY = [
+    "inf",
+    "-inf",
+    "Infinity",
+    "NaN",
+    "nan",
+    "1e309",
+    "-1e309",
+    "1e20",
+    "9999-12-31",
+    "1600-01-01",
+    "0000-00-00",
+    "00/00/0000",
+    "2958465",
+    "0",
+    "1",
+    "-0",
+    "1e-400",
+    "10000-01-01",
+    "2262-04-12",
+    "1677-09-21",
+    "9" * 400,
+    "." * 3,
+    "%",
+    "()",
+    "亿万",
+    "\x00",
+    "\u2028",
+    "２０２６－１１－２３",
+]
+CELLS = st.one_of(
+    st.text(max_size=30), st.text(alphabet=_CELL_CHARS, max_size=25), st.sampled_from(TRICKY)
+)
 
 
 @pytest.mark.slow
 @settings(max_examples=examples(300), deadline=None)
 @given(st.lists(CELLS, min_size=1, max_size=8), st.sampled_from([".", ","]))
-def test_any_amount_cell_is_a_finite_amount_a_blank_or_bad(cells: list[str],
-                                                           decimal: str) -> None:
+def test_any_amount_cell_is_a_finite_amount_a_blank_or_bad(cells: list[str], decimal: str) -> None:
     values, bad = parse_amounts(pd.Series(cells, dtype="str"), decimal)
     good = values[~bad].dropna()
     assert good.abs().le(MAX_AMOUNT).all()  # finite too: inf > MAX_AMOUNT

@@ -23,9 +23,13 @@ TARGETS = ROOT / "data" / "samples" / "targets.csv"
 
 
 # the whole flow takes ~13-25 s a umask: in the full suite only
-@pytest.fixture(params=[pytest.param(0o022, marks=pytest.mark.slow),
-                        pytest.param(0o027, marks=pytest.mark.slow)],
-                ids=["umask022", "umask027"])
+@pytest.fixture(
+    params=[
+        pytest.param(0o022, marks=pytest.mark.slow),
+        pytest.param(0o027, marks=pytest.mark.slow),
+    ],
+    ids=["umask022", "umask027"],
+)
 def umask(request: pytest.FixtureRequest) -> Iterator[int]:
     old = os.umask(request.param)
     try:
@@ -71,16 +75,44 @@ def test_everything_written_follows_the_umask(umask: int, tmp_path: Path) -> Non
     work = tmp_path / "work"  # made by pipereview, as everything below it
     store = work / "store"
 
-    invoke(["ingest", *map(str, sorted((inputs / "2026-W36").iterdir())), "--week",
-            "2026-W36", "--store", str(store)])
-    invoke(["ingest", *map(str, sorted(week.iterdir())), "--week", "2026-W37", "--keep-going",
-            "--store", str(store)])
+    invoke(
+        [
+            "ingest",
+            *map(str, sorted((inputs / "2026-W36").iterdir())),
+            "--week",
+            "2026-W36",
+            "--store",
+            str(store),
+        ]
+    )
+    invoke(
+        [
+            "ingest",
+            *map(str, sorted(week.iterdir())),
+            "--week",
+            "2026-W37",
+            "--keep-going",
+            "--store",
+            str(store),
+        ]
+    )
     assert any("quarantine" in p.name for p in store.rglob("*")), sorted(store.rglob("*"))
     invoke(["changes", "--store", str(store)])
     for lang in ("en", "zh"):
         invoke(["coach", "--store", str(store), "--lang", lang, "--out", str(work / "coaching")])
-    invoke(["serve", "--prepare-only", "--no-preheat", "--state-dir", str(work / "served"),
-            "--store", str(store), "--targets", str(TARGETS)])
+    invoke(
+        [
+            "serve",
+            "--prepare-only",
+            "--no-preheat",
+            "--state-dir",
+            str(work / "served"),
+            "--store",
+            str(store),
+            "--targets",
+            str(TARGETS),
+        ]
+    )
 
     # the writers the weekly batch uses, called one by one (the batch itself starts kernels)
     from pipereview.config import write_config
@@ -107,8 +139,16 @@ def test_everything_written_follows_the_umask(umask: int, tmp_path: Path) -> Non
     assert state.notebook.exists()
 
     written = {p.relative_to(work).parts[0] for p in work.iterdir()}
-    assert written == {"store", "coaching", "served", "state", "reports", "tables",
-                       "settings", "pack"}
+    assert written == {
+        "store",
+        "coaching",
+        "served",
+        "state",
+        "reports",
+        "tables",
+        "settings",
+        "pack",
+    }
     assert wrong_modes(work, umask) == []
 
 
@@ -117,8 +157,16 @@ def test_a_store_folder_keeps_its_own_mode(umask: int, tmp_path: Path) -> None:
     store = tmp_path / "store"
     store.mkdir()
     store.chmod(0o2770)
-    invoke(["ingest", *map(str, sorted((EXPORTS / "2026-W36").iterdir())), "--week",
-            "2026-W36", "--store", str(store)])
+    invoke(
+        [
+            "ingest",
+            *map(str, sorted((EXPORTS / "2026-W36").iterdir())),
+            "--week",
+            "2026-W36",
+            "--store",
+            str(store),
+        ]
+    )
     assert stat.S_IMODE(store.stat().st_mode) == 0o2770
     files = [p for p in store.rglob("*") if p.is_file()]
     assert files
@@ -139,8 +187,14 @@ def test_a_weekly_batch_follows_the_umask(tmp_path: Path) -> None:
         work = tmp_path / "work"
         ingest_folder(inputs, store=work / "store")
         tiny = Path(__file__).resolve().parent / "data" / "notebooks" / "tiny_team.ipynb"
-        result = run_batch("2026-W36", store=work / "store", out_dir=work / "reports",
-                           teams=["North"], notebook=tiny, workers=1)
+        result = run_batch(
+            "2026-W36",
+            store=work / "store",
+            out_dir=work / "reports",
+            teams=["North"],
+            notebook=tiny,
+            workers=1,
+        )
         assert [run.status for run in result.teams] == ["ok"]
     finally:
         os.umask(old)

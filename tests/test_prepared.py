@@ -34,13 +34,20 @@ SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
 def _small() -> pd.DataFrame:
     """Two deals over three weeks, rows out of order; deal b has no row in W46."""
-    return pd.DataFrame({
-        "snapshot_week": ["2026-W47", "2026-W45", "2026-W46", "2026-W45", "2026-W47"],
-        "deal_id": ["b", "b", "a", "a", "a"],
-        "stage_model": "generic_4",
-        "stage": ["needs_confirmed", "initial_contact", "needs_confirmed", "initial_contact",
-                  "won"],
-    })
+    return pd.DataFrame(
+        {
+            "snapshot_week": ["2026-W47", "2026-W45", "2026-W46", "2026-W45", "2026-W47"],
+            "deal_id": ["b", "b", "a", "a", "a"],
+            "stage_model": "generic_4",
+            "stage": [
+                "needs_confirmed",
+                "initial_contact",
+                "needs_confirmed",
+                "initial_contact",
+                "won",
+            ],
+        }
+    )
 
 
 def test_prepared_columns_by_hand() -> None:
@@ -51,10 +58,14 @@ def test_prepared_columns_by_hand() -> None:
     assert p.deal.tolist() == [1, 1, 0, 0, 0]  # codes in key order: a=0, b=1
     assert p.weeks == ("2026-W45", "2026-W46", "2026-W47")
     assert p.week.tolist() == [2, 0, 1, 0, 2]
-    assert [str(d)[:10] for d in p.week_mondays[:3]] == ["2026-11-02", "2026-11-09",
-                                                         "2026-11-16"]
-    assert [str(d)[:10] for d in p.monday] == ["2026-11-16", "2026-11-02", "2026-11-09",
-                                               "2026-11-02", "2026-11-16"]
+    assert [str(d)[:10] for d in p.week_mondays[:3]] == ["2026-11-02", "2026-11-09", "2026-11-16"]
+    assert [str(d)[:10] for d in p.monday] == [
+        "2026-11-16",
+        "2026-11-02",
+        "2026-11-09",
+        "2026-11-02",
+        "2026-11-16",
+    ]
     # by deal (a, then b), then week: a W45 (row 3), a W46 (2), a W47 (4), b W45 (1), b W47 (0)
     assert p.order.tolist() == [3, 2, 4, 1, 0]
     assert p.position.tolist() == [1, 0, 1, 0, 6]  # won: the number of stages
@@ -63,8 +74,13 @@ def test_prepared_columns_by_hand() -> None:
     assert p.is_lost.tolist() == [False] * 5
     assert p.model_probability.tolist() == [0.25, 0.10, 0.25, 0.10, 1.0]
     # b entered needs_confirmed in W47; a entered needs_confirmed in W46 and won in W47
-    assert [str(d)[:10] for d in p.stage_entry] == ["2026-11-16", "2026-11-02",
-                                                    "2026-11-09", "2026-11-02", "2026-11-16"]
+    assert [str(d)[:10] for d in p.stage_entry] == [
+        "2026-11-16",
+        "2026-11-02",
+        "2026-11-09",
+        "2026-11-02",
+        "2026-11-16",
+    ]
     assert p.days_in_stage("2026-W47").tolist() == [0.0, 14.0, 7.0, 14.0, 0.0]
     assert p.week_code("2026-W46") == 1 and p.week_code("2026-W44") == -1
     assert p.week_code("2026-W52") == 2
@@ -82,8 +98,7 @@ def test_prepared_rows_up_to_a_week_and_taken() -> None:
     assert early.frame.index.tolist() == [1, 2, 3]
     assert early.deal.tolist() == [1, 0, 0] and early.week.tolist() == [0, 1, 0]
     assert early.order.tolist() == [2, 1, 0]  # positions within the three rows
-    assert [str(d)[:10] for d in early.stage_entry] == ["2026-11-02", "2026-11-09",
-                                                        "2026-11-02"]
+    assert [str(d)[:10] for d in early.stage_entry] == ["2026-11-02", "2026-11-09", "2026-11-02"]
     assert len(p.upto("2026-W44")) == 0 and p.upto("2026-W44").empty
     backwards = p.take(np.array([4, 3]))
     assert backwards.deal_key.tolist() == ["a", "a"] and backwards.order.tolist() == [1, 0]
@@ -102,8 +117,7 @@ def test_empty_history() -> None:
     p = prepare_history(frame)
     assert p.empty and p.order.tolist() == [] and p.weeks == ()
     assert_frame_equal(stage_table(p, as_of="2026-W47"), stage_table(frame, as_of="2026-W47"))
-    assert_frame_equal(move_on_rates(p, as_of="2026-W47"),
-                       move_on_rates(frame, as_of="2026-W47"))
+    assert_frame_equal(move_on_rates(p, as_of="2026-W47"), move_on_rates(frame, as_of="2026-W47"))
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +153,7 @@ def _diagnostics(targets: pd.DataFrame) -> dict[str, Callable[[Any, str], pd.Dat
 
 @pytest.mark.slow
 @pytest.mark.parametrize("week", ["2026-W47", "2026-W45"])
-def test_every_diagnostic_same_on_prepared_history(sample_history: pd.DataFrame,
-                                                   week: str) -> None:
+def test_every_diagnostic_same_on_prepared_history(sample_history: pd.DataFrame, week: str) -> None:
     targets = load_targets(SAMPLES / "targets.csv")
     prepared = prepare_history(sample_history)
     shuffled = sample_history.sample(frac=1.0, random_state=5)  # rows in no order
@@ -149,5 +162,6 @@ def test_every_diagnostic_same_on_prepared_history(sample_history: pd.DataFrame,
         expected = call(sample_history, week)
         assert len(expected), name
         assert_frame_equal(call(prepared, week), expected, check_exact=True, obj=name)
-        assert_frame_equal(call(prepared_shuffled, week), call(shuffled, week),
-                           check_exact=True, obj=name)
+        assert_frame_equal(
+            call(prepared_shuffled, week), call(shuffled, week), check_exact=True, obj=name
+        )

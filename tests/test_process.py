@@ -41,12 +41,21 @@ from pipereview.history._store import SnapshotStore
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
-C1_ASSESS = {"customer_background", "budget_confirmed", "decision_maker", "timeline_confirmed",
-             "competitor"}
+C1_ASSESS = {
+    "customer_background",
+    "budget_confirmed",
+    "decision_maker",
+    "timeline_confirmed",
+    "competitor",
+}
 C2_DISCOVER = {"coach", "relationship_mapped", "need_confirmed"}
 C3_STRATEGY = {"deal_team_assigned", "strategy_documented", "competitor"}
-C4_INTERACT = {"technical_exchange_done", "site_visit_done", "solution_presented",
-               "senior_meeting_done"}
+C4_INTERACT = {
+    "technical_exchange_done",
+    "site_visit_done",
+    "solution_presented",
+    "senior_meeting_done",
+}
 C5_TENDER = {"quote_sent", "contract_risk_reviewed", "verbal_commitment"}
 G1_CONTACT = {"budget_confirmed", "decision_maker"}
 G2_NEEDS = {"need_confirmed", "timeline_confirmed"}
@@ -55,13 +64,30 @@ G4_NEGOTIATION = {"contract_risk_reviewed", "verbal_commitment"}
 EVERYTHING = set(EVIDENCE_FIELDS)
 
 
-def deal(deal_id: str, stage: str, met: set[str], *, model: str, team: str, owner: str,
-         amount: float, currency: str) -> dict[str, Any]:
+def deal(
+    deal_id: str,
+    stage: str,
+    met: set[str],
+    *,
+    model: str,
+    team: str,
+    owner: str,
+    amount: float,
+    currency: str,
+) -> dict[str, Any]:
     """One snapshot row: the flags in ``met`` True, the text fields in ``met`` named."""
-    row: dict[str, Any] = {"snapshot_week": "2026-W47", "team": team, "owner": owner,
-                           "deal_id": deal_id, "deal_name": f"deal {deal_id}",
-                           "account": f"account {deal_id}", "stage": stage,
-                           "stage_model": model, "amount": amount, "currency": currency}
+    row: dict[str, Any] = {
+        "snapshot_week": "2026-W47",
+        "team": team,
+        "owner": owner,
+        "deal_id": deal_id,
+        "deal_name": f"deal {deal_id}",
+        "account": f"account {deal_id}",
+        "stage": stage,
+        "stage_model": model,
+        "amount": amount,
+        "currency": currency,
+    }
     for field in EVIDENCE_FIELDS:
         if field in EVIDENCE_TEXT_FIELDS:
             row[field] = f"{field} of {deal_id}" if field in met else None
@@ -78,15 +104,31 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def industrial_rows() -> list[dict[str, Any]]:
     """Team 华东 on the six-step model; reps 张伟 and 李强; amounts in CNY."""
+
     def d(deal_id: str, stage: str, met: set[str], owner: str, amount: float) -> dict[str, Any]:
-        return deal(deal_id, stage, met, model="industrial_b2b", team="华东", owner=owner,
-                    amount=amount, currency="CNY")
+        return deal(
+            deal_id,
+            stage,
+            met,
+            model="industrial_b2b",
+            team="华东",
+            owner=owner,
+            amount=amount,
+            currency="CNY",
+        )
+
     return [
         d("商机-H1", "assess", set(), "张伟", 1e6),  # first stage: nothing met, not inflated
         d("商机-H2", "tender", EVERYTHING, "张伟", 2e6),  # everything met
         # claims interact (4): need_confirmed missing in discover (2) -> evidence 2, +2
-        d("商机-H3", "interact", (C1_ASSESS | C2_DISCOVER | C3_STRATEGY | {
-            "technical_exchange_done"}) - {"need_confirmed"}, "李强", 3e6),
+        d(
+            "商机-H3",
+            "interact",
+            (C1_ASSESS | C2_DISCOVER | C3_STRATEGY | {"technical_exchange_done"})
+            - {"need_confirmed"},
+            "李强",
+            3e6,
+        ),
         d("商机-H4", "won", set(), "李强", 4e6),  # closed: left out
         # claims strategy (3): competitor missing in assess (1) -> evidence 1, +2
         d("商机-H5", "strategy", (C1_ASSESS | C2_DISCOVER) - {"competitor"}, "李强", 5e6),
@@ -97,9 +139,19 @@ def industrial_rows() -> list[dict[str, Any]]:
 
 def generic_rows() -> list[dict[str, Any]]:
     """Team DACH on the four-stage model; reps Anna Schmidt and Lukas Müller; EUR."""
+
     def d(deal_id: str, stage: str, met: set[str], owner: str, amount: float) -> dict[str, Any]:
-        return deal(deal_id, stage, met, model="generic_4", team="DACH", owner=owner,
-                    amount=amount, currency="EUR")
+        return deal(
+            deal_id,
+            stage,
+            met,
+            model="generic_4",
+            team="DACH",
+            owner=owner,
+            amount=amount,
+            currency="EUR",
+        )
+
     return [
         d("G1", "initial_contact", set(), "Anna Schmidt", 100.0),
         d("G2", "negotiation", EVERYTHING, "Anna Schmidt", 200.0),
@@ -116,53 +168,129 @@ def generic_rows() -> list[dict[str, Any]]:
 
 
 def by_id(gaps: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    return {str(r["deal_id"]): {str(k): v for k, v in r.items()}
-            for r in gaps.to_dict("records")}
+    return {str(r["deal_id"]): {str(k): v for k, v in r.items()} for r in gaps.to_dict("records")}
 
 
 # --- process gaps, hand-computed -----------------------------------------------------------
 
 INDUSTRIAL_EXPECTED = {
     # deal: claimed stage, claimed, evidence stage, evidence, stages inflated, missing, next actions
-    "商机-H1": ("assess", 1, "assess", 1, 0, (),
-              ("customer_background", "budget_confirmed", "decision_maker",
-               "timeline_confirmed", "competitor")),
+    "商机-H1": (
+        "assess",
+        1,
+        "assess",
+        1,
+        0,
+        (),
+        (
+            "customer_background",
+            "budget_confirmed",
+            "decision_maker",
+            "timeline_confirmed",
+            "competitor",
+        ),
+    ),
     "商机-H2": ("tender", 5, "tender", 5, 0, (), ()),
-    "商机-H3": ("interact", 4, "discover", 2, 2, ("need_confirmed",),
-              ("site_visit_done", "solution_presented", "senior_meeting_done")),
-    "商机-H5": ("strategy", 3, "assess", 1, 2, ("competitor",),
-              ("deal_team_assigned", "strategy_documented", "competitor")),
-    "商机-H7": ("discover", 2, "discover", 2, 0, (),
-              ("coach", "relationship_mapped", "need_confirmed")),
+    "商机-H3": (
+        "interact",
+        4,
+        "discover",
+        2,
+        2,
+        ("need_confirmed",),
+        ("site_visit_done", "solution_presented", "senior_meeting_done"),
+    ),
+    "商机-H5": (
+        "strategy",
+        3,
+        "assess",
+        1,
+        2,
+        ("competitor",),
+        ("deal_team_assigned", "strategy_documented", "competitor"),
+    ),
+    "商机-H7": (
+        "discover",
+        2,
+        "discover",
+        2,
+        0,
+        (),
+        ("coach", "relationship_mapped", "need_confirmed"),
+    ),
 }
 GENERIC_EXPECTED = {
-    "G1": ("initial_contact", 1, "initial_contact", 1, 0, (),
-           ("budget_confirmed", "decision_maker")),
+    "G1": (
+        "initial_contact",
+        1,
+        "initial_contact",
+        1,
+        0,
+        (),
+        ("budget_confirmed", "decision_maker"),
+    ),
     "G2": ("negotiation", 4, "negotiation", 4, 0, (), ()),
-    "G3": ("negotiation", 4, "needs_confirmed", 2, 2,
-           ("timeline_confirmed", "solution_presented", "quote_sent", "competitor"),
-           ("contract_risk_reviewed", "verbal_commitment")),
-    "G5": ("solution_quote", 3, "initial_contact", 1, 2,
-           ("budget_confirmed", "decision_maker"), ()),
+    "G3": (
+        "negotiation",
+        4,
+        "needs_confirmed",
+        2,
+        2,
+        ("timeline_confirmed", "solution_presented", "quote_sent", "competitor"),
+        ("contract_risk_reviewed", "verbal_commitment"),
+    ),
+    "G5": (
+        "solution_quote",
+        3,
+        "initial_contact",
+        1,
+        2,
+        ("budget_confirmed", "decision_maker"),
+        (),
+    ),
     "G6": ("initial_contact", 1, "solution_quote", 3, 0, (), ()),
-    "G7": ("solution_quote", 3, "needs_confirmed", 2, 1, ("timeline_confirmed",),
-           ("solution_presented", "quote_sent", "competitor")),
+    "G7": (
+        "solution_quote",
+        3,
+        "needs_confirmed",
+        2,
+        1,
+        ("timeline_confirmed",),
+        ("solution_presented", "quote_sent", "competitor"),
+    ),
 }
 
 
-@pytest.mark.parametrize(("rows", "expected"), [
-    (industrial_rows, INDUSTRIAL_EXPECTED),
-    (generic_rows, GENERIC_EXPECTED),
-])
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (industrial_rows, INDUSTRIAL_EXPECTED),
+        (generic_rows, GENERIC_EXPECTED),
+    ],
+)
 def test_hand_computed_gaps(rows: Any, expected: dict[str, tuple[Any, ...]]) -> None:
     gaps = process_gaps(frame(rows()))
     found = by_id(gaps)
     assert set(found) == set(expected)  # the closed deals are left out
-    for deal_id, (claimed, ci, evidence, ei, inflated_by, missing, next_actions) in expected.items():
+    for deal_id, (
+        claimed,
+        ci,
+        evidence,
+        ei,
+        inflated_by,
+        missing,
+        next_actions,
+    ) in expected.items():
         row = found[deal_id]
-        got = (row["claimed_stage"], row["claimed_index"], row["evidence_stage"],
-               row["evidence_index"], row["stages_inflated"], row["missing"],
-               row["next_actions"])
+        got = (
+            row["claimed_stage"],
+            row["claimed_index"],
+            row["evidence_stage"],
+            row["evidence_index"],
+            row["stages_inflated"],
+            row["missing"],
+            row["next_actions"],
+        )
         assert got == (claimed, ci, evidence, ei, inflated_by, missing, next_actions), deal_id
         assert row["inflated"] == (inflated_by > 0)
         assert row["inflated_amount"] == (row["amount"] if inflated_by else 0.0)
@@ -178,11 +306,31 @@ def test_field_order_is_process_order_not_alphabetical() -> None:
 def test_columns_dtypes_and_sort_order_with_chinese_names() -> None:
     rows = generic_rows() + industrial_rows()
     gaps = process_gaps(frame(rows[::-1]))  # input order must not matter
-    assert list(gaps.columns) == ["snapshot_week", "team", "owner", "deal_id", "deal_name",
-                                  "account", "amount", "currency", *GAP_COLUMNS]
+    assert list(gaps.columns) == [
+        "snapshot_week",
+        "team",
+        "owner",
+        "deal_id",
+        "deal_name",
+        "account",
+        "amount",
+        "currency",
+        *GAP_COLUMNS,
+    ]
     # team, then owner, then deal ID, by code point: ASCII before CJK, 张 (U+5F20) < 李 (U+674E)
-    assert gaps["deal_id"].tolist() == ["G1", "G2", "G3", "G5", "G6", "G7",
-                                        "商机-H1", "商机-H2", "商机-H3", "商机-H5", "商机-H7"]
+    assert gaps["deal_id"].tolist() == [
+        "G1",
+        "G2",
+        "G3",
+        "G5",
+        "G6",
+        "G7",
+        "商机-H1",
+        "商机-H2",
+        "商机-H3",
+        "商机-H5",
+        "商机-H7",
+    ]
     assert gaps["owner"].tolist()[6:] == ["张伟", "张伟", "李强", "李强", "李强"]
     assert gaps["claimed_index"].dtype == "int64" and gaps["inflated"].dtype == bool
     assert gaps.index.tolist() == list(range(11))
@@ -190,11 +338,15 @@ def test_columns_dtypes_and_sort_order_with_chinese_names() -> None:
 
 def test_mixed_models_in_one_snapshot_equal_separate_runs() -> None:
     mixed = process_gaps(frame(industrial_rows() + generic_rows()))
-    alone = pd.concat([process_gaps(frame(generic_rows())),
-                       process_gaps(frame(industrial_rows()))], ignore_index=True)
+    alone = pd.concat(
+        [process_gaps(frame(generic_rows())), process_gaps(frame(industrial_rows()))],
+        ignore_index=True,
+    )
     pd.testing.assert_frame_equal(mixed, alone)
     assert mixed.groupby("team")["stage_model"].unique().map(tuple).to_dict() == {
-        "DACH": ("generic_4",), "华东": ("industrial_b2b",)}
+        "DACH": ("generic_4",),
+        "华东": ("industrial_b2b",),
+    }
 
 
 def test_explicit_model_overrides_the_stage_model_column() -> None:
@@ -216,10 +368,18 @@ def test_a_users_own_model_file(tmp_path: Path) -> None:
         "  - {key: deal, label: {en: Deal}, probability: 0.5}\n"
         "  - {key: won, label: {en: Won}, probability: 1.0, outcome: won}\n"
         "  - {key: lost, label: {en: Lost}, probability: 0.0, outcome: lost}\n",
-        encoding="utf-8")
-    snap = pd.DataFrame({"team": "T", "owner": "o", "deal_id": ["1", "2"],
-                         "stage": ["deal", "deal"], "amount": 1.0,
-                         "budget_confirmed": [True, False]})
+        encoding="utf-8",
+    )
+    snap = pd.DataFrame(
+        {
+            "team": "T",
+            "owner": "o",
+            "deal_id": ["1", "2"],
+            "stage": ["deal", "deal"],
+            "amount": 1.0,
+            "budget_confirmed": [True, False],
+        }
+    )
     gaps = process_gaps(snap, model=path)
     assert gaps["inflated"].tolist() == [False, True]
     labelled = with_labels(gaps, "zh", model=path)
@@ -230,7 +390,7 @@ def test_closed_only_and_empty_snapshots_give_empty_results() -> None:
     closed = frame([r for r in generic_rows() if r["stage"] == "won"])
     for snap in (closed, closed.iloc[:0]):
         gaps = process_gaps(snap)
-        assert gaps.empty and list(gaps.columns)[-len(GAP_COLUMNS):] == list(GAP_COLUMNS)
+        assert gaps.empty and list(gaps.columns)[-len(GAP_COLUMNS) :] == list(GAP_COLUMNS)
         assert bant_check(snap).empty
         roll = process_rollup(gaps, bant_check(snap))
         assert roll.empty and "gap_share" in roll.columns
@@ -252,6 +412,7 @@ def test_inputs_are_not_mutated() -> None:
 
 # --- missing evidence columns ----------------------------------------------------------------
 
+
 def test_an_absent_column_is_not_checked_and_is_reported_once() -> None:
     snap = frame(generic_rows()).drop(columns="competitor")
     gaps = process_gaps(snap)
@@ -263,12 +424,15 @@ def test_an_absent_column_is_not_checked_and_is_reported_once() -> None:
     assert (found["G2"]["missing"], found["G2"]["unchecked"]) == ((), ("competitor",))
     # G3's recorded gaps (timeline, solution, quote) still show 2 stages of inflation for certain
     assert (found["G3"]["stages_inflated"], found["G3"]["missing"]) == (
-        2, ("timeline_confirmed", "solution_presented", "quote_sent"))
+        2,
+        ("timeline_confirmed", "solution_presented", "quote_sent"),
+    )
     # G6 is in stage 1: nothing before it to check
     assert (found["G6"]["evidence_checked"], found["G6"]["unchecked"]) == (True, ())
     # the missing column is reported once for the team, counting its 6 open deals
     assert gaps.attrs["missing_columns"] == (
-        MissingColumn("DACH", "generic_4", "competitor", "snapshot", 6),)
+        MissingColumn("DACH", "generic_4", "competitor", "snapshot", 6),
+    )
     assert missing_evidence_columns(snap) == gaps.attrs["missing_columns"]
     assert "competitor" not in gaps.columns  # nothing per deal
 
@@ -279,7 +443,8 @@ def test_a_flag_column_one_export_lacked_is_reported_for_that_team_only() -> Non
     snap = pd.concat([frame(generic_rows()), industrial], ignore_index=True)
     gaps = process_gaps(snap)
     assert gaps.attrs["missing_columns"] == (
-        MissingColumn("华东", "industrial_b2b", "budget_confirmed", "export", 5),)
+        MissingColumn("华东", "industrial_b2b", "budget_confirmed", "export", 5),
+    )
     h2 = by_id(gaps)["商机-H2"]
     assert (h2["missing"], h2["unchecked"], h2["inflated"]) == ((), ("budget_confirmed",), False)
     assert by_id(gaps)["G2"]["missing"] == ()  # DACH has the column
@@ -295,7 +460,8 @@ def test_a_text_column_blank_in_every_row_of_an_export_is_reported() -> None:
         row["decision_maker"] = None
     snap = frame(rows)
     assert missing_evidence_columns(snap) == (
-        MissingColumn("DACH", "generic_4", "decision_maker", "blank", 6),)
+        MissingColumn("DACH", "generic_4", "decision_maker", "blank", 6),
+    )
     # one blank value among named ones is just a missing criterion, not a missing column
     snap.loc[0, "decision_maker"] = "Dr. Wolf"
     assert missing_evidence_columns(snap) == ()
@@ -303,10 +469,15 @@ def test_a_text_column_blank_in_every_row_of_an_export_is_reported() -> None:
 
 def test_missing_column_descriptions() -> None:
     m = MissingColumn("华东", "industrial_b2b", "coach", "blank", 2)
-    assert m.describe() == ("华东 (industrial_b2b): column 'coach' blank in every row of the "
-                            "export; 2 open deal(s) not checked on it")
+    assert m.describe() == (
+        "华东 (industrial_b2b): column 'coach' blank in every row of the "
+        "export; 2 open deal(s) not checked on it"
+    )
     # zh text names the criterion as the model's Chinese label, never its column or model key
-    assert m.describe("zh") == "华东：导出文件中“已发展内线/线人”列全部为空；2 个在途商机的这一项未检查"
+    assert (
+        m.describe("zh")
+        == "华东：导出文件中“已发展内线/线人”列全部为空；2 个在途商机的这一项未检查"
+    )
 
 
 def test_stage_keys_are_labelled_in_the_language() -> None:
@@ -328,6 +499,7 @@ def test_required_columns_are_named() -> None:
 
 # --- labels ------------------------------------------------------------------------------
 
+
 def test_labels_in_both_languages_follow_each_rows_model() -> None:
     gaps = with_labels(process_gaps(frame(industrial_rows() + generic_rows())), "zh")
     found = by_id(gaps)
@@ -338,13 +510,16 @@ def test_labels_in_both_languages_follow_each_rows_model() -> None:
     assert list(gaps.columns).index("missing_labels") == list(gaps.columns).index("missing") + 1
 
 
-@pytest.mark.parametrize(("field", "lang", "model", "label"), [
-    ("quote_sent", "en", "industrial_b2b", "Quote or bid submitted"),
-    ("quote_sent", "en", "generic_4", "Quote / proposal sent"),
-    ("coach", "zh", "generic_4", "已发展内线/线人"),  # not in the model: built-in label
-    ("coach", "en", None, "Internal coach / informant identified"),  # no model: built-in
-    ("poc_done", "zh", None, "poc_done"),  # unknown field: its name
-])
+@pytest.mark.parametrize(
+    ("field", "lang", "model", "label"),
+    [
+        ("quote_sent", "en", "industrial_b2b", "Quote or bid submitted"),
+        ("quote_sent", "en", "generic_4", "Quote / proposal sent"),
+        ("coach", "zh", "generic_4", "已发展内线/线人"),  # not in the model: built-in label
+        ("coach", "en", None, "Internal coach / informant identified"),  # no model: built-in
+        ("poc_done", "zh", None, "poc_done"),  # unknown field: its name
+    ],
+)
 def test_criterion_label(field: str, lang: str, model: str | None, label: str) -> None:
     assert criterion_label(field, lang, model) == label
 
@@ -362,14 +537,19 @@ def test_every_evidence_field_has_a_built_in_label() -> None:
 
 # --- BANT ------------------------------------------------------------------------------
 
+
 def test_bant_check_hand_computed() -> None:
     bant = bant_check(frame(industrial_rows() + generic_rows()))
-    assert list(bant.columns)[-len(BANT_COLUMNS):] == list(BANT_COLUMNS)
+    assert list(bant.columns)[-len(BANT_COLUMNS) :] == list(BANT_COLUMNS)
     # early = the first two open stages: G1, G6 (generic_4) and 商机-H1, 商机-H7 (industrial)
     assert bant["deal_id"].tolist() == ["G1", "G6", "商机-H1", "商机-H7"]
     found = by_id(bant)
-    assert found["G1"]["bant_missing"] == ("budget_confirmed", "decision_maker",
-                                           "need_confirmed", "timeline_confirmed")
+    assert found["G1"]["bant_missing"] == (
+        "budget_confirmed",
+        "decision_maker",
+        "need_confirmed",
+        "timeline_confirmed",
+    )
     assert found["G6"]["bant_missing"] == () and found["G6"]["bant_complete"]
     assert found["商机-H7"]["bant_missing"] == ("need_confirmed",)
     assert (found["商机-H7"]["budget"], found["商机-H7"]["need"]) == (True, False)
@@ -395,10 +575,12 @@ def test_bant_reports_an_absent_field_as_not_recorded() -> None:
     assert pd.isna(g6["bant_complete"])
     assert bant.set_index("deal_id")["bant_complete"].loc[["G1"]].tolist() == [False]
     assert bant.attrs["missing_columns"] == (
-        MissingColumn("DACH", "generic_4", "timeline_confirmed", "snapshot", 2),)
+        MissingColumn("DACH", "generic_4", "timeline_confirmed", "snapshot", 2),
+    )
 
 
 # --- roll-ups ----------------------------------------------------------------------------
+
 
 def rollups() -> tuple[pd.DataFrame, pd.DataFrame]:
     snap = frame(industrial_rows() + generic_rows())
@@ -412,37 +594,53 @@ def test_rollup_per_team_hand_computed() -> None:
     dach, east = team.to_dict("records")
     # DACH: open G1 G2 G3 G5 G6 G7; inflated G3 (300) G5 (500) G7 (700)
     assert (dach["open_deals"], dach["inflated_deals"], dach["gap_share"]) == (6, 3, 0.5)
-    assert (dach["open_amount"], dach["inflated_amount"], dach["currency"]) == (2400.0, 1500.0, "EUR")
+    assert (dach["open_amount"], dach["inflated_amount"], dach["currency"]) == (
+        2400.0,
+        1500.0,
+        "EUR",
+    )
     # missing: G3 timeline solution quote competitor; G5 budget decision_maker; G7 timeline
-    assert dach["most_missed"] == (("timeline_confirmed", 2), ("budget_confirmed", 1),
-                                   ("competitor", 1))
+    assert dach["most_missed"] == (
+        ("timeline_confirmed", 2),
+        ("budget_confirmed", 1),
+        ("competitor", 1),
+    )
     # BANT: G1 misses all four, G6 complete
     assert (dach["early_deals"], dach["bant_incomplete"]) == (2, 1)
-    assert dach["bant_missing"] == (("budget_confirmed", 1), ("decision_maker", 1),
-                                    ("need_confirmed", 1))
+    assert dach["bant_missing"] == (
+        ("budget_confirmed", 1),
+        ("decision_maker", 1),
+        ("need_confirmed", 1),
+    )
     # 华东: open H1 H2 H3 H5 H7; inflated H3 (3e6) H5 (5e6)
     assert (east["open_deals"], east["inflated_deals"], east["gap_share"]) == (5, 2, 0.4)
     assert (east["open_amount"], east["inflated_amount"]) == (18e6, 8e6)
     assert east["most_missed"] == (("competitor", 1), ("need_confirmed", 1))
     # BANT: H1 misses all four, H7 misses need
     assert (east["early_deals"], east["bant_incomplete"]) == (2, 2)
-    assert east["bant_missing"] == (("need_confirmed", 2), ("budget_confirmed", 1),
-                                    ("decision_maker", 1))
+    assert east["bant_missing"] == (
+        ("need_confirmed", 2),
+        ("budget_confirmed", 1),
+        ("decision_maker", 1),
+    )
 
 
 def test_rollup_per_rep_hand_computed() -> None:
     rep, _ = rollups()
     table = rep.set_index(["team", "owner"])
-    assert table.index.tolist() == [("DACH", "Anna Schmidt"), ("DACH", "Lukas Müller"),
-                                    ("华东", "张伟"), ("华东", "李强")]
+    assert table.index.tolist() == [
+        ("DACH", "Anna Schmidt"),
+        ("DACH", "Lukas Müller"),
+        ("华东", "张伟"),
+        ("华东", "李强"),
+    ]
     expected = {  # open, inflated, inflated amount, early deals, BANT incomplete
         ("DACH", "Anna Schmidt"): (3, 1, 300.0, 1, 1),  # G3 inflated; G1 early, incomplete
         ("DACH", "Lukas Müller"): (3, 2, 1200.0, 1, 0),  # G5 G7 inflated; G6 early, complete
         ("华东", "张伟"): (2, 0, 0.0, 1, 1),  # H1 early, incomplete
         ("华东", "李强"): (3, 2, 8e6, 1, 1),  # H3 H5 inflated; H7 early, misses need
     }
-    columns = ["open_deals", "inflated_deals", "inflated_amount", "early_deals",
-               "bant_incomplete"]
+    columns = ["open_deals", "inflated_deals", "inflated_amount", "early_deals", "bant_incomplete"]
     for key, values in expected.items():
         assert tuple(table.loc[key, columns].tolist()) == values, key
     assert table.loc[("DACH", "Lukas Müller"), "gap_share"] == pytest.approx(2 / 3)
@@ -455,19 +653,36 @@ def test_rollup_top_and_full_ranking() -> None:
     snap = frame(generic_rows())
     gaps, bant = process_gaps(snap), bant_check(snap)
     full = process_rollup(gaps, bant, by="team", top=None).loc[0, "most_missed"]
-    assert full == (("timeline_confirmed", 2), ("budget_confirmed", 1), ("competitor", 1),
-                    ("decision_maker", 1), ("quote_sent", 1), ("solution_presented", 1))
+    assert full == (
+        ("timeline_confirmed", 2),
+        ("budget_confirmed", 1),
+        ("competitor", 1),
+        ("decision_maker", 1),
+        ("quote_sent", 1),
+        ("solution_presented", 1),
+    )
     assert process_rollup(gaps, bant, by="team", top=1).loc[0, "most_missed"] == (
-        ("timeline_confirmed", 2),)
+        ("timeline_confirmed", 2),
+    )
     ranks = missed_criteria(gaps, by="team")
     assert ranks["rank"].tolist() == [1, 2, 2, 2, 2, 2]
-    tied = pd.DataFrame({"team": "T", "owner": ["a", "a", "b"],
-                         "missing": [("quote_sent", "coach"), ("coach", "quote_sent"), ("x",)]})
+    tied = pd.DataFrame(
+        {
+            "team": "T",
+            "owner": ["a", "a", "b"],
+            "missing": [("quote_sent", "coach"), ("coach", "quote_sent"), ("x",)],
+        }
+    )
     assert missed_criteria(tied).to_dict("list") == {
-        "team": ["T", "T", "T"], "field": ["coach", "quote_sent", "x"], "deals": [2, 2, 1],
-        "rank": [1, 1, 3]}
+        "team": ["T", "T", "T"],
+        "field": ["coach", "quote_sent", "x"],
+        "deals": [2, 2, 1],
+        "rank": [1, 1, 3],
+    }
     assert missed_criteria(tied, by="rep")[["owner", "rank"]].to_dict("list") == {
-        "owner": ["a", "a", "b"], "rank": [1, 1, 1]}
+        "owner": ["a", "a", "b"],
+        "rank": [1, 1, 1],
+    }
     with pytest.raises(InputError, match="by must be"):
         missed_criteria(gaps, by="region")  # type: ignore[arg-type]
 
@@ -486,22 +701,30 @@ def test_rollup_carries_the_missing_columns() -> None:
     snap = frame(generic_rows()).drop(columns=["competitor", "need_confirmed"])
     roll = process_rollup(process_gaps(snap), bant_check(snap), by="team")
     assert [(m.field, m.open_deals) for m in roll.attrs["missing_columns"]] == [
-        ("competitor", 6), ("need_confirmed", 6)]  # BANT's 2 early deals are among the 6
+        ("competitor", 6),
+        ("need_confirmed", 6),
+    ]  # BANT's 2 early deals are among the 6
 
 
 # --- invariants, every shipped model ----------------------------------------------------
 
-def reference(model_name: str, stage: str, met: set[str]
-              ) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
+
+def reference(
+    model_name: str, stage: str, met: set[str]
+) -> tuple[int, tuple[str, ...], tuple[str, ...]]:
     """Evidence stage (1-based), missing fields and next actions of one deal, the slow way."""
     stages = load_stage_model(model_name).open_stages
     claimed = [s.key for s in stages].index(stage)
     evidence = 0
-    while evidence < len(stages) - 1 and all(c.field in met for c in stages[evidence].exit_criteria):
+    while evidence < len(stages) - 1 and all(
+        c.field in met for c in stages[evidence].exit_criteria
+    ):
         evidence += 1
     missing: list[str] = []
     for s in stages[:claimed]:
-        missing += [c.field for c in s.exit_criteria if c.field not in met and c.field not in missing]
+        missing += [
+            c.field for c in s.exit_criteria if c.field not in met and c.field not in missing
+        ]
     next_actions = [c.field for c in stages[claimed].exit_criteria if c.field not in met]
     return evidence + 1, tuple(missing), tuple(dict.fromkeys(next_actions))
 
@@ -514,11 +737,38 @@ def test_matches_a_row_by_row_reference_on_every_shipped_model(data: st.DataObje
         name = data.draw(st.sampled_from(stage_model_names()))
         stage = data.draw(st.sampled_from(load_stage_model(name).keys))
         met = data.draw(st.sets(st.sampled_from(sorted(EVIDENCE_FIELDS))))
-        rows.append(deal(f"D{i:02d}", stage, met, model=name, team="T", owner="o",
-                         amount=float(i + 1), currency="EUR"))
-    snap = pd.concat([frame(rows), frame([deal("ZZ", "won", EVERYTHING, model="generic_4", team="T",
-                                       owner="o", amount=1.0, currency="EUR")])],
-                     ignore_index=True)
+        rows.append(
+            deal(
+                f"D{i:02d}",
+                stage,
+                met,
+                model=name,
+                team="T",
+                owner="o",
+                amount=float(i + 1),
+                currency="EUR",
+            )
+        )
+    snap = pd.concat(
+        [
+            frame(rows),
+            frame(
+                [
+                    deal(
+                        "ZZ",
+                        "won",
+                        EVERYTHING,
+                        model="generic_4",
+                        team="T",
+                        owner="o",
+                        amount=1.0,
+                        currency="EUR",
+                    )
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     gaps = process_gaps(snap)
     open_rows = [r for r in rows if load_stage_model(r["stage_model"]).stage(r["stage"]).is_open]
     assert gaps["deal_id"].tolist() == sorted(r["deal_id"] for r in open_rows)
@@ -534,6 +784,7 @@ def test_matches_a_row_by_row_reference_on_every_shipped_model(data: st.DataObje
 
 
 # --- the sample store -------------------------------------------------------------------
+
 
 def test_planted_inflation_rate_in_the_sample_store(tmp_path: Path) -> None:
     files = sorted((SAMPLES / "exports" / "2026-W47").iterdir())
@@ -559,8 +810,18 @@ def test_columns_the_export_lacks_are_never_gaps(data: st.DataObject) -> None:
         name = data.draw(st.sampled_from(stage_model_names()))
         stage = data.draw(st.sampled_from([s.key for s in load_stage_model(name).open_stages]))
         met = data.draw(st.sets(st.sampled_from(sorted(EVIDENCE_FIELDS))))
-        rows.append(deal(f"D{i:02d}", stage, met, model=name, team="T", owner="o",
-                         amount=float(i + 1), currency="EUR"))
+        rows.append(
+            deal(
+                f"D{i:02d}",
+                stage,
+                met,
+                model=name,
+                team="T",
+                owner="o",
+                amount=float(i + 1),
+                currency="EUR",
+            )
+        )
     absent = data.draw(st.sets(st.sampled_from(sorted(EVIDENCE_FIELDS)), min_size=1))
     snap = frame(rows).drop(columns=sorted(absent))
     found = by_id(process_gaps(snap))
@@ -573,7 +834,7 @@ def test_columns_the_export_lacks_are_never_gaps(data: st.DataObject) -> None:
         shown, _, _ = reference(r["stage_model"], r["stage"], met - absent)
         got = found[r["deal_id"]]
         claimed = got["claimed_index"]
-        before = [c.field for s in model.open_stages[:claimed - 1] for c in s.exit_criteria]
+        before = [c.field for s in model.open_stages[: claimed - 1] for c in s.exit_criteria]
         through = [c.field for s in model.open_stages[:claimed] for c in s.exit_criteria]
         assert got["missing"] == missing and not set(missing) & absent
         assert got["next_actions"] == next_actions

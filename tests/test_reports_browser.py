@@ -19,14 +19,19 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def pack(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> BatchResult:
-    return run_batch("2026-W47", store=sample_store, teams=["North"], lang="zh",
-                     out_dir=tmp_path_factory.mktemp("reports"),
-                     targets=ROOT / "data" / "samples" / "targets.csv")
+    return run_batch(
+        "2026-W47",
+        store=sample_store,
+        teams=["North"],
+        lang="zh",
+        out_dir=tmp_path_factory.mktemp("reports"),
+        targets=ROOT / "data" / "samples" / "targets.csv",
+    )
 
 
-
-def test_report_opens_offline_and_draws_its_charts(browser: object, pack: BatchResult,
-                                                   tmp_path: Path) -> None:
+def test_report_opens_offline_and_draws_its_charts(
+    browser: object, pack: BatchResult, tmp_path: Path
+) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
     remote: list[str] = []
 

@@ -28,8 +28,11 @@ TEAM_NAMES = ["North", "West", "华东", "DACH"]
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +46,7 @@ def history(sample_store: Path) -> pd.DataFrame:
 
 
 # --- determinism -------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_same_seed_writes_identical_bytes(tmp_path: Path) -> None:
@@ -85,13 +89,16 @@ def test_summary_names_what_was_written(tmp_path: Path) -> None:
     assert calls[-1] == (8, 8)
     assert len(calls) == 8
     assert sorted(p.relative_to(tmp_path).as_posix() for p in summary.paths) == sorted(
-        _files(tmp_path))
+        _files(tmp_path)
+    )
     assert summary.planted.migration_week == "2026-W43"
     assert summary.open_deals("North", "2026-W47") == next(
-        c.open for c in summary.deal_counts if c.team == "North" and c.week == "2026-W47")
+        c.open for c in summary.deal_counts if c.team == "North" and c.week == "2026-W47"
+    )
 
 
 # --- structure ---------------------------------------------------------------------------
+
 
 def test_layout_and_sizes() -> None:
     weeks = sorted(p.name for p in (SAMPLES / "exports").iterdir())
@@ -111,11 +118,18 @@ def test_every_export_ingests_without_rejected_rows(sample_store: Path) -> None:
     files = [(week, f) for week in WEEKS for f in store.info(week)["files"]]
     assert len(files) == 48 == len(list((SAMPLES / "exports").glob("*/*")))
     assert {(w, f["file"]): f["rows_read"] for w, f in files} == {
-        (w, f["file"]): f["rows_kept"] for w, f in files}
-    maps = {path.stem: read_export(path, week=WEEKS[-1]).report.column_map
-            for path in sorted((SAMPLES / "exports" / WEEKS[-1]).iterdir())}
-    assert maps == {"north": "salesforce_report", "west": "hubspot",
-                    "huadong": "chinese_crm", "dach": "dynamics"}
+        (w, f["file"]): f["rows_kept"] for w, f in files
+    }
+    maps = {
+        path.stem: read_export(path, week=WEEKS[-1]).report.column_map
+        for path in sorted((SAMPLES / "exports" / WEEKS[-1]).iterdir())
+    }
+    assert maps == {
+        "north": "salesforce_report",
+        "west": "hubspot",
+        "huadong": "chinese_crm",
+        "dach": "dynamics",
+    }
 
 
 def test_open_deals_per_team_and_week_between_100_and_400(history: pd.DataFrame) -> None:
@@ -131,14 +145,25 @@ def test_open_deals_per_team_and_week_between_100_and_400(history: pd.DataFrame)
 
 def test_teams_csv_lists_5_to_8_reps_who_own_the_deals(history: pd.DataFrame) -> None:
     teams = pd.read_csv(SAMPLES / "teams.csv", encoding="utf-8")
-    assert list(teams.columns) == ["team", "slug", "manager", "rep", "column_map",
-                                   "stage_model", "currency"]
+    assert list(teams.columns) == [
+        "team",
+        "slug",
+        "manager",
+        "rep",
+        "column_map",
+        "stage_model",
+        "currency",
+    ]
     reps = teams.groupby("team")["rep"].apply(set)
     assert all(5 <= len(r) <= 8 for r in reps)
     owners = history.groupby("team")["owner"].apply(set)
     assert {team: owners[team] for team in TEAM_NAMES} == {team: reps[team] for team in TEAM_NAMES}
     assert teams.set_index("slug")["currency"].to_dict() == {
-        "north": "USD", "west": "USD", "huadong": "CNY", "dach": "EUR"}
+        "north": "USD",
+        "west": "USD",
+        "huadong": "CNY",
+        "dach": "EUR",
+    }
 
 
 def test_encodings() -> None:
@@ -174,7 +199,8 @@ def test_crm_value_styles() -> None:
 
 def test_deal_identity_is_stable_across_weeks(history: pd.DataFrame) -> None:
     identity = history.groupby(["team", "deal_id"])[
-        ["deal_name", "account", "owner", "created_date"]].nunique()
+        ["deal_name", "account", "owner", "created_date"]
+    ].nunique()
     assert identity.max().max() == 1
 
 
@@ -186,8 +212,9 @@ def test_targets_add_up_and_some_teams_are_behind_others_ahead(history: pd.DataF
     rep_sums = targets[targets["owner"] != ""].groupby(["team", "period"])["amount"].sum()
     assert team_rows.sort_index().to_dict() == rep_sums.sort_index().to_dict()
     # Q3 is over: every deal won in Q3 is still in some export (closed deals stay 90 days)
-    won = history[(history["stage"] == "won")
-                  & history["close_date"].between("2026-07-01", "2026-09-30")]
+    won = history[
+        (history["stage"] == "won") & history["close_date"].between("2026-07-01", "2026-09-30")
+    ]
     q3_won = won.drop_duplicates(["team", "deal_id"]).groupby("team")["amount"].sum()
     ratio = q3_won / team_rows.xs("2026-Q3", level="period")
     assert (ratio < 1).sum() >= 1
@@ -195,6 +222,7 @@ def test_targets_add_up_and_some_teams_are_behind_others_ahead(history: pd.DataF
 
 
 # --- planted patterns --------------------------------------------------------------------
+
 
 def _new_per_week(history: pd.DataFrame) -> pd.Series:
     """Mean number of deals created in the week of the export that shows them."""
@@ -210,8 +238,10 @@ def test_thin_funnel_top_in_west(history: pd.DataFrame) -> None:
     assert new["West"] < 0.5 * others.min()
     # West's first stage holds a smaller share of its open deals than anyone else's
     last = history[history["open"] & (history["snapshot_week"] == "2026-W47")]
-    first_stage = {team: load_stage_model(load_column_map(spec.column_map).stage_model)
-                   .open_stages[0].key for team, spec in zip(TEAM_NAMES, TEAMS, strict=True)}
+    first_stage = {
+        team: load_stage_model(load_column_map(spec.column_map).stage_model).open_stages[0].key
+        for team, spec in zip(TEAM_NAMES, TEAMS, strict=True)
+    }
     share = {team: (g["stage"] == first_stage[team]).mean() for team, g in last.groupby("team")}
     assert share["West"] < min(v for t, v in share.items() if t != "West")
 
@@ -227,11 +257,16 @@ def test_bottleneck_rep_in_north(history: pd.DataFrame) -> None:
     for before, after in itertools.pairwise(WEEKS):
         a = north[(north["snapshot_week"] == before) & (north["stage"] == "id_decision_makers")]
         b = north[north["snapshot_week"] == after].set_index("deal_id")["stage"]
-        moved.append(pd.DataFrame({
-            "owner": a["owner"].to_numpy(),
-            "on": b.reindex(a["deal_id"]).isin(
-                ["perception_analysis", "proposal", "negotiation", "won"]).to_numpy(),
-        }))
+        moved.append(
+            pd.DataFrame(
+                {
+                    "owner": a["owner"].to_numpy(),
+                    "on": b.reindex(a["deal_id"])
+                    .isin(["perception_analysis", "proposal", "negotiation", "won"])
+                    .to_numpy(),
+                }
+            )
+        )
     rate = pd.concat(moved).groupby("owner")["on"].mean()
     assert rate["Jordan Blake"] < 0.5 * rate.drop("Jordan Blake").mean()
 
@@ -254,7 +289,8 @@ def test_crm_migration_in_huadong_from_w43(history: pd.DataFrame) -> None:
 def test_deals_pushed_three_times_or_more(history: pd.DataFrame) -> None:
     opened = history[history["open"]].sort_values("snapshot_week")
     pushes = opened.groupby(["team", "deal_id"])["close_date"].agg(
-        lambda s: int((s.diff().dt.days > 0).sum()))
+        lambda s: int((s.diff().dt.days > 0).sum())
+    )
     assert (pushes >= 3).sum() >= 5
     changed = opened.groupby(["team", "deal_id"])["amount"].agg(lambda s: set(s.diff().dropna()))
     steps = set().union(*changed)
@@ -296,8 +332,11 @@ def test_stage_inflation_in_10_to_20_percent_of_deals(history: pd.DataFrame) -> 
 
 # --- the large export --------------------------------------------------------------------
 
-@pytest.mark.parametrize("column_map", ["salesforce_dataloader", "salesforce_report", "hubspot",
-                                        "odoo", "dynamics", "chinese_crm"])
+
+@pytest.mark.parametrize(
+    "column_map",
+    ["salesforce_dataloader", "salesforce_report", "hubspot", "odoo", "dynamics", "chinese_crm"],
+)
 def test_large_export_has_the_rows_and_headers_asked_for(tmp_path: Path, column_map: str) -> None:
     path = generate_large_export(tmp_path / "big.csv", rows=1500, column_map=column_map)
     cmap = load_column_map(column_map)

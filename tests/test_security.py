@@ -37,8 +37,10 @@ from pipereview.delivery._batchplan import index_html, safe_folder_name
 from pipereview.history._store import SnapshotStore
 
 # jupyter_client leaves kernel sockets for the garbage collector to close (as in test_batch)
-pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
-              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = Path(__file__).resolve().parent / "data" / "notebooks" / "tiny_team.ipynb"
@@ -58,8 +60,10 @@ HTML_TEAM = f"{IMG} Team"
 SCRIPT_TEAM = f"{SCRIPT} West"
 #: team names the folder rule accepts (no quote, '<' or '>') yet hostile in HTML: they
 #: replace HTML_TEAM and SCRIPT_TEAM for the outputs that make folders of team names
-FOLDER_TEAMS = {HTML_TEAM: "' onmouseover='alert(1)' &amp; Team",
-                SCRIPT_TEAM: "&lt;script&gt;alert(1)&lt;&#47;script&gt; West"}
+FOLDER_TEAMS = {
+    HTML_TEAM: "' onmouseover='alert(1)' &amp; Team",
+    SCRIPT_TEAM: "&lt;script&gt;alert(1)&lt;&#47;script&gt; West",
+}
 NAME_PAYLOADS = (SCRIPT, IMG, JS_LINK, f"Deal {JINJA}", *FORMULAS)
 REP_PAYLOADS = (f"{SCRIPT} Ann", f"{IMG} Bob", f"Rep {JINJA}", FORMULAS[0], FORMULAS[3])
 
@@ -71,19 +75,24 @@ def _hostile(frame: pd.DataFrame) -> pd.DataFrame:
     out["team"] = out["team"].replace({"North": HTML_TEAM, "West": SCRIPT_TEAM})
     ids = sorted(out["deal_id"].dropna().unique())
     names = dict(zip(ids, itertools.cycle(NAME_PAYLOADS), strict=False))
-    out["deal_name"] = [f"{names[d]} {d}" if d in names else n
-                        for d, n in zip(out["deal_id"], out["deal_name"], strict=True)]
+    out["deal_name"] = [
+        f"{names[d]} {d}" if d in names else n
+        for d, n in zip(out["deal_id"], out["deal_name"], strict=True)
+    ]
     accounts = sorted(out["account"].dropna().unique())
     renamed = dict(zip(accounts, itertools.cycle(reversed(NAME_PAYLOADS)), strict=False))
-    out["account"] = [f"{renamed[a]} {i % 7}" if a in renamed else a
-                      for i, a in enumerate(out["account"])]
+    out["account"] = [
+        f"{renamed[a]} {i % 7}" if a in renamed else a for i, a in enumerate(out["account"])
+    ]
     owners = sorted(out["owner"].unique())
-    out["owner"] = out["owner"].map(dict(zip(owners, itertools.cycle(REP_PAYLOADS),
-                                             strict=False)))
+    out["owner"] = out["owner"].map(dict(zip(owners, itertools.cycle(REP_PAYLOADS), strict=False)))
     # one rep per payload and team: a name that repeats gets the team's initial
-    out["owner"] = [f"{o} {t[:1]}{owners.index(orig) // len(REP_PAYLOADS)}"
-                    if owners.index(orig) >= len(REP_PAYLOADS) else o
-                    for o, t, orig in zip(out["owner"], out["team"], frame["owner"], strict=True)]
+    out["owner"] = [
+        f"{o} {t[:1]}{owners.index(orig) // len(REP_PAYLOADS)}"
+        if owners.index(orig) >= len(REP_PAYLOADS)
+        else o
+        for o, t, orig in zip(out["owner"], out["team"], frame["owner"], strict=True)
+    ]
     return out
 
 
@@ -103,18 +112,23 @@ def hostile_store(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) 
 def hostile_targets(hostile_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Quarter targets for both hostile teams and each of their reps."""
     rows = SnapshotStore(hostile_store).read(W47)
-    lines = [{"team": t, "owner": "", "period": "2026-Q4", "amount": 5_000_000.0,
-              "currency": c} for t, c in rows.groupby("team")["currency"].first().items()]
-    lines += [{"team": t, "owner": o, "period": "2026-Q4", "amount": 900_000.0, "currency": c}
-              for (t, o), c in rows.groupby(["team", "owner"])["currency"].first().items()]
+    lines = [
+        {"team": t, "owner": "", "period": "2026-Q4", "amount": 5_000_000.0, "currency": c}
+        for t, c in rows.groupby("team")["currency"].first().items()
+    ]
+    lines += [
+        {"team": t, "owner": o, "period": "2026-Q4", "amount": 900_000.0, "currency": c}
+        for (t, o), c in rows.groupby(["team", "owner"])["currency"].first().items()
+    ]
     path = tmp_path_factory.mktemp("hostile-targets") / "targets.csv"
     pd.DataFrame(lines).to_csv(path, index=False)
     return path
 
 
 @pytest.fixture(scope="module")
-def folder_hostile(hostile_store: Path, hostile_targets: Path,
-                   tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def folder_hostile(
+    hostile_store: Path, hostile_targets: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
     """The hostile store and targets with :data:`FOLDER_TEAMS` as team names."""
     root = tmp_path_factory.mktemp("folder-hostile")
     source = SnapshotStore(hostile_store)
@@ -142,8 +156,14 @@ class _Scan(HTMLParser):
             text = (value or "").strip().lower()
             if name.startswith("on") and "alert(1)" in text:
                 self.found.append(f"<{tag} {name}={value!r}>")
-            if name in ("href", "src", "action", "formaction", "xlink:href", "data") \
-                    and text.startswith("javascript:"):
+            if name in (
+                "href",
+                "src",
+                "action",
+                "formaction",
+                "xlink:href",
+                "data",
+            ) and text.startswith("javascript:"):
                 self.found.append(f"<{tag} {name}={value!r}>")
 
     def handle_endtag(self, tag: str) -> None:
@@ -183,11 +203,16 @@ def plant(root: Path, rows: pd.DataFrame, week: str, *, replace: bool = False) -
     frame = rows.reset_index(drop=True)
     dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
     frame = frame.astype(dict.fromkeys(dates, "datetime64[ns]"))
-    meta = {"week": week, "rows": len(frame), "teams": sorted(frame["team"].unique().tolist()),
-            "sources": []}
+    meta = {
+        "week": week,
+        "rows": len(frame),
+        "teams": sorted(frame["team"].unique().tolist()),
+        "sources": [],
+    }
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           b"pipereview": json.dumps(meta).encode()})
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), b"pipereview": json.dumps(meta).encode()}
+    )
     pq.write_table(table, path, compression="zstd")
 
 
@@ -205,8 +230,16 @@ def confined(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 # === path traversal: team names ========================================================
-TRAVERSING_TEAMS = ["../evil", "..", "/tmp/pipereview-evil", "..\\x", "a/../../b", "x\x00y",
-                    ".hidden", ""]
+TRAVERSING_TEAMS = [
+    "../evil",
+    "..",
+    "/tmp/pipereview-evil",
+    "..\\x",
+    "a/../../b",
+    "x\x00y",
+    ".hidden",
+    "",
+]
 
 
 @pytest.mark.parametrize("name", TRAVERSING_TEAMS)
@@ -227,43 +260,98 @@ def traversing_store(sample_store: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.mark.parametrize("team", ["../evil", "/tmp/pipereview-evil"])
-def test_batch_refuses_a_stored_team_that_traverses(traversing_store: Path, confined: Path,
-                                                    team: str) -> None:
+def test_batch_refuses_a_stored_team_that_traverses(
+    traversing_store: Path, confined: Path, team: str
+) -> None:
     with pytest.raises(InputError, match="cannot be used as a folder name"):
-        run_batch(W47, store=traversing_store, out_dir=confined / "reports", teams=[team],
-                  notebook=TINY)
-    result = CliRunner().invoke(app, ["run", "--week", W47, "--store", str(traversing_store),
-                                      "--out", "reports", "--teams", team,
-                                      "--notebook", str(TINY)])
+        run_batch(
+            W47, store=traversing_store, out_dir=confined / "reports", teams=[team], notebook=TINY
+        )
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--week",
+            W47,
+            "--store",
+            str(traversing_store),
+            "--out",
+            "reports",
+            "--teams",
+            team,
+            "--notebook",
+            str(TINY),
+        ],
+    )
     assert result.exit_code == 1 and "cannot be used as a folder name" in result.output
     assert not list(confined.rglob("*review*")) and not Path("/tmp/pipereview-evil").exists()
 
 
-def test_coaching_pack_keeps_traversing_team_names_inside(traversing_store: Path,
-                                                          confined: Path) -> None:
+def test_coaching_pack_keeps_traversing_team_names_inside(
+    traversing_store: Path, confined: Path
+) -> None:
     # the batch's rule: a team name that cannot be a folder is refused, nothing written
-    result = CliRunner().invoke(app, ["coach", "--store", str(traversing_store), "--out", "out",
-                                      "--team", "../evil", "--team", "/tmp/pipereview-evil"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "coach",
+            "--store",
+            str(traversing_store),
+            "--out",
+            "out",
+            "--team",
+            "../evil",
+            "--team",
+            "/tmp/pipereview-evil",
+        ],
+    )
     assert result.exit_code == 1 and "cannot be used as a folder name" in result.output
     assert not (confined / "out" / W47).exists()
     assert not Path("/tmp/pipereview-evil").exists()
-    unknown = CliRunner().invoke(app, ["coach", "--store", str(traversing_store), "--out", "x",
-                                       "--team", "../../other"])
+    unknown = CliRunner().invoke(
+        app, ["coach", "--store", str(traversing_store), "--out", "x", "--team", "../../other"]
+    )
     assert unknown.exit_code == 1 and "no team ../../other" in unknown.output
     assert not (confined / "x").exists()
 
 
-def test_serve_prepare_only_writes_only_into_the_state_dir(traversing_store: Path,
-                                                           confined: Path) -> None:
-    unknown = CliRunner().invoke(app, ["serve", "--store", str(traversing_store), "--team",
-                                       "../../North", "--prepare-only", "--state-dir", "state"])
+def test_serve_prepare_only_writes_only_into_the_state_dir(
+    traversing_store: Path, confined: Path
+) -> None:
+    unknown = CliRunner().invoke(
+        app,
+        [
+            "serve",
+            "--store",
+            str(traversing_store),
+            "--team",
+            "../../North",
+            "--prepare-only",
+            "--state-dir",
+            "state",
+        ],
+    )
     assert unknown.exit_code == 1 and "has no stored snapshot" in unknown.output
     assert not (confined / "state").exists()
-    result = CliRunner().invoke(app, ["serve", "--store", str(traversing_store), "--team",
-                                      "../evil", "--prepare-only", "--state-dir", "state"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "serve",
+            "--store",
+            str(traversing_store),
+            "--team",
+            "../evil",
+            "--prepare-only",
+            "--state-dir",
+            "state",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert sorted(os.listdir(confined / "state")) == ["dashboard.ipynb", "dashboard.json",
-                                                      "history.parquet"]
+    assert sorted(os.listdir(confined / "state")) == [
+        "dashboard.ipynb",
+        "dashboard.json",
+        "history.parquet",
+    ]
 
 
 WINDOWS_UNSAFE = ["CON", "nul", "COM1", "lpt1.txt", "C:evil", "evil.", "evil "]
@@ -286,31 +374,51 @@ def test_coaching_file_names_are_safe_everywhere(name: str) -> None:
 
 
 # === path traversal: week strings ======================================================
-BAD_WEEKS = ["2026-W47/../../x", "../2026-W47", "2026-W47/", "/etc/passwd", "2026-W47\x00",
-             "2026-W47\n../x", "..", ""]
+BAD_WEEKS = [
+    "2026-W47/../../x",
+    "../2026-W47",
+    "2026-W47/",
+    "/etc/passwd",
+    "2026-W47\x00",
+    "2026-W47\n../x",
+    "..",
+    "",
+]
 
 
 @pytest.mark.parametrize("week", BAD_WEEKS)
 def test_week_strings_never_reach_the_store_folder(week: str, tmp_path: Path) -> None:
     store = SnapshotStore(tmp_path / "store")
     frame = SnapshotStore  # only the week is checked: the frame is never looked at
-    for call in (lambda: store.path(week), lambda: store.quarantine_dir(week),
-                 lambda: store.read(week), lambda: store.check_writable(week),
-                 lambda: store.add(frame, week),  # type: ignore[arg-type]
-                 lambda: store.history(weeks=[week]), lambda: store.history(last=week),
-                 lambda: week in store):
+    for call in (
+        lambda: store.path(week),
+        lambda: store.quarantine_dir(week),
+        lambda: store.read(week),
+        lambda: store.check_writable(week),
+        lambda: store.add(frame, week),  # type: ignore[arg-type]
+        lambda: store.history(weeks=[week]),
+        lambda: store.history(last=week),
+        lambda: week in store,
+    ):
         with pytest.raises(InvalidWeekError):
             call()
     assert not (tmp_path / "store").exists()
 
 
-@pytest.mark.parametrize("command", [
-    ["ingest", "export.csv"], ["changes"], ["coach"], ["run"],
-    ["serve", "--prepare-only", "--state-dir", "state"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ingest", "export.csv"],
+        ["changes"],
+        ["coach"],
+        ["run"],
+        ["serve", "--prepare-only", "--state-dir", "state"],
+    ],
+)
 @pytest.mark.parametrize("week", ["2026-W47/../../x", "../2026-W47"])
-def test_every_command_refuses_a_traversing_week(command: list[str], week: str,
-                                                 sample_store: Path, confined: Path) -> None:
+def test_every_command_refuses_a_traversing_week(
+    command: list[str], week: str, sample_store: Path, confined: Path
+) -> None:
     (confined / "export.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     result = CliRunner().invoke(app, [*command, "--week", week, "--store", str(sample_store)])
     assert result.exit_code == 1, result.output
@@ -319,16 +427,17 @@ def test_every_command_refuses_a_traversing_week(command: list[str], week: str,
 
 
 # === path traversal: template, rule, column map and stage model names ==================
-@pytest.mark.parametrize("name", ["../../../etc/passwd", "en/../../x", "/etc/passwd",
-                                  "../_sheet.html.j2"])
-def test_prompt_template_names_cannot_leave_the_template_folders(name: str, tmp_path: Path
-                                                                 ) -> None:
+@pytest.mark.parametrize(
+    "name", ["../../../etc/passwd", "en/../../x", "/etc/passwd", "../_sheet.html.j2"]
+)
+def test_prompt_template_names_cannot_leave_the_template_folders(name: str, tmp_path: Path) -> None:
     from pipereview.coaching import PromptTemplates
     from pipereview.core._errors import ConfigError
 
     (tmp_path / "mine" / "en").mkdir(parents=True)
-    (tmp_path / "secret.j2").write_text("{% block observation %}secret{% endblock %}",
-                                        encoding="utf-8")
+    (tmp_path / "secret.j2").write_text(
+        "{% block observation %}secret{% endblock %}", encoding="utf-8"
+    )
     templates = PromptTemplates([tmp_path / "mine"])
     with pytest.raises(ConfigError, match="no prompt template"):
         templates.template(name)
@@ -344,10 +453,12 @@ def test_a_rule_named_like_a_path_finds_no_template(tmp_path: Path) -> None:
     from pipereview.core._errors import ConfigError
 
     name = "../../../secret"
-    (tmp_path / "secret.j2").write_text("{% block observation %}secret{% endblock %}",
-                                        encoding="utf-8")
+    (tmp_path / "secret.j2").write_text(
+        "{% block observation %}secret{% endblock %}", encoding="utf-8"
+    )
     register_rule(name, kind="risk", coaching="opportunity", scope="deal")(
-        lambda context, params: pd.DataFrame())
+        lambda context, params: pd.DataFrame()
+    )
     try:
         finding = pd.DataFrame([{"rule": name, "evidence": {}}])
         with pytest.raises(ConfigError, match=r"no prompt template en/\.\./\.\./\.\./secret"):
@@ -359,8 +470,9 @@ def test_a_rule_named_like_a_path_finds_no_template(tmp_path: Path) -> None:
 def test_crm_names_that_are_no_shipped_map_are_refused(confined: Path) -> None:
     (confined / "export.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     for name in ("../x", "../../etc/passwd_missing", "hubspot/../../x"):
-        result = CliRunner().invoke(app, ["ingest", "export.csv", "--week", W47,
-                                          "--store", "store", "--crm", name])
+        result = CliRunner().invoke(
+            app, ["ingest", "export.csv", "--week", W47, "--store", "store", "--crm", name]
+        )
         assert result.exit_code == 1 and "unknown column map" in result.output, name
     assert sorted(os.listdir(confined)) == ["export.csv"]
 
@@ -371,17 +483,22 @@ def test_crm_never_reads_a_path(existing: str, confined: Path) -> None:
 
     (confined / "export.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     (confined / "mine.yaml").write_text(
-        load_column_map("hubspot").model_dump_json(exclude={"extends"}), encoding="utf-8")
-    result = CliRunner().invoke(app, ["ingest", "export.csv", "--week", W47, "--store",
-                                      "store", "--crm", existing])
+        load_column_map("hubspot").model_dump_json(exclude={"extends"}), encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        app, ["ingest", "export.csv", "--week", W47, "--store", "store", "--crm", existing]
+    )
     assert result.exit_code == 1 and "unknown column map" in result.output
 
 
-@pytest.mark.parametrize(("loader", "what"), [("ingest.load_column_map", "column map"),
-                                          ("core.load_stage_model", "stage model")])
+@pytest.mark.parametrize(
+    ("loader", "what"),
+    [("ingest.load_column_map", "column map"), ("core.load_stage_model", "stage model")],
+)
 @pytest.mark.parametrize("name", ["../../etc/passwd_missing", "../x", "hubspot/../x"])
-def test_names_that_are_not_shipped_are_only_paths_when_they_exist(loader: str, what: str,
-                                                                   name: str) -> None:
+def test_names_that_are_not_shipped_are_only_paths_when_they_exist(
+    loader: str, what: str, name: str
+) -> None:
     import importlib
 
     from pipereview.core._errors import PipereviewError
@@ -399,34 +516,35 @@ def test_a_stage_model_path_that_is_no_model_is_refused_without_its_content() ->
 
 
 # === path traversal: output paths ======================================================
-def test_out_pointing_at_a_file_leaves_the_file_alone(sample_store: Path, confined: Path
-                                                      ) -> None:
+def test_out_pointing_at_a_file_leaves_the_file_alone(sample_store: Path, confined: Path) -> None:
     victim = confined / "victim.txt"
     victim.write_text("keep me", encoding="utf-8")
     for command in (["run", "--notebook", str(TINY), "--teams", "North"], ["coach"]):
-        result = CliRunner().invoke(app, [*command, "--week", W47, "--store",
-                                          str(sample_store), "--out", str(victim)])
+        result = CliRunner().invoke(
+            app, [*command, "--week", W47, "--store", str(sample_store), "--out", str(victim)]
+        )
         assert result.exit_code != 0, result.output
     assert victim.read_text(encoding="utf-8") == "keep me"
     assert sorted(os.listdir(confined)) == ["victim.txt"]
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.mark.slow
-def test_out_inside_the_store_never_touches_its_weeks(sample_store: Path, tmp_path: Path
-                                                      ) -> None:
+def test_out_inside_the_store_never_touches_its_weeks(sample_store: Path, tmp_path: Path) -> None:
     store = tmp_path / "store"
     SnapshotStore(store).add(SnapshotStore(sample_store).read(W47), W47)
     before = _tree(store)
     for out in (store, store / "snapshots"):
         batch = run_batch(W47, store=store, out_dir=out, teams=["North"], notebook=TINY)
         assert batch.ok
-        result = CliRunner().invoke(app, ["coach", "--store", str(store), "--out", str(out),
-                                          "--team", "North"])
+        result = CliRunner().invoke(
+            app, ["coach", "--store", str(store), "--out", str(out), "--team", "North"]
+        )
         assert result.exit_code == 0, result.output
     after = _tree(store)
     assert {k: v for k, v in after.items() if k in before} == before  # weeks untouched
@@ -446,16 +564,14 @@ def test_batch_never_writes_through_planted_symlinks(sample_store: Path, tmp_pat
     (reports / W47 / "index.html").symlink_to(outside / "index.html")
     (reports / W47 / "manifest.json").symlink_to(outside / "manifest.json")  # dangling
     before = _tree(outside)
-    result = run_batch(W47, store=sample_store, out_dir=reports, teams=["North"],
-                       notebook=TINY)
+    result = run_batch(W47, store=sample_store, out_dir=reports, teams=["North"], notebook=TINY)
     assert result.ok and _tree(outside) == before and not (outside / "manifest.json").exists()
     assert not (reports / W47 / "North").is_symlink()
     assert "North" in (reports / W47 / "North" / "review.html").read_text(encoding="utf-8")
     # the week folder itself a symlink to outside: swapped, never written through
     os.rename(reports / W47, tmp_path / "previous")
     (reports / W47).symlink_to(outside, target_is_directory=True)
-    result = run_batch(W47, store=sample_store, out_dir=reports, teams=["North"],
-                       notebook=TINY)
+    result = run_batch(W47, store=sample_store, out_dir=reports, teams=["North"], notebook=TINY)
     assert result.ok and _tree(outside) == before and not (reports / W47).is_symlink()
 
 
@@ -477,14 +593,14 @@ def test_resume_never_follows_a_tampered_manifest(sample_store: Path, tmp_path: 
     shutil.rmtree(reports / W47)
     (reports / W47).symlink_to(deep, target_is_directory=True)
     before = set(os.listdir(tmp_path))
-    run_batch(W47, store=sample_store, out_dir=reports, teams=["North"], notebook=TINY,
-              resume=True)
+    run_batch(W47, store=sample_store, out_dir=reports, teams=["North"], notebook=TINY, resume=True)
     assert set(os.listdir(tmp_path)) == before  # staging/../../src is tmp_path/src
 
 
 @pytest.mark.slow
-def test_coaching_pack_never_writes_through_planted_symlinks(sample_store: Path,
-                                                             tmp_path: Path) -> None:
+def test_coaching_pack_never_writes_through_planted_symlinks(
+    sample_store: Path, tmp_path: Path
+) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "team.en.html").write_text("outside", encoding="utf-8")
@@ -493,16 +609,37 @@ def test_coaching_pack_never_writes_through_planted_symlinks(sample_store: Path,
     (pack / "North" / "team.en.html").symlink_to(outside / "team.en.html")
     (pack / "findings.en.csv").symlink_to(outside / "findings.en.csv")  # dangling
     (pack / "West").symlink_to(outside, target_is_directory=True)
-    result = CliRunner().invoke(app, ["coach", "--store", str(sample_store), "--out",
-                                      str(tmp_path / "coaching"), "--team", "North",
-                                      "--team", "West"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "coach",
+            "--store",
+            str(sample_store),
+            "--out",
+            str(tmp_path / "coaching"),
+            "--team",
+            "North",
+            "--team",
+            "West",
+        ],
+    )
     assert _listing(outside) == {"team.en.html"}, result.output
     assert (outside / "team.en.html").read_text(encoding="utf-8") == "outside"
     assert result.exit_code == 1 and "symbolic link" in result.output
     # without the planted folder the pack is written, replacing the planted file links
     (pack / "West").unlink()
-    result = CliRunner().invoke(app, ["coach", "--store", str(sample_store), "--out",
-                                      str(tmp_path / "coaching"), "--team", "North"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "coach",
+            "--store",
+            str(sample_store),
+            "--out",
+            str(tmp_path / "coaching"),
+            "--team",
+            "North",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (outside / "team.en.html").read_text(encoding="utf-8") == "outside"
     assert not (pack / "North" / "team.en.html").is_symlink()
@@ -510,8 +647,7 @@ def test_coaching_pack_never_writes_through_planted_symlinks(sample_store: Path,
 
 
 # === HTML / JS injection ===============================================================
-def test_the_store_refuses_names_no_folder_can_carry(hostile_store: Path, tmp_path: Path
-                                                      ) -> None:
+def test_the_store_refuses_names_no_folder_can_carry(hostile_store: Path, tmp_path: Path) -> None:
     """The first defence: a write through the store checks every team and rep name."""
     from pipereview.core._errors import SchemaError
 
@@ -525,20 +661,27 @@ def test_hostile_names_reach_the_store(hostile_store: Path) -> None:
     rows = SnapshotStore(hostile_store).read(W47)
     assert set(rows["team"]) == {HTML_TEAM, SCRIPT_TEAM}
     assert rows["deal_name"].str.startswith(SCRIPT).any()
-    assert rows["owner"].str.startswith(SCRIPT).any() and rows["account"].str.contains(
-        "onerror").any()
+    assert (
+        rows["owner"].str.startswith(SCRIPT).any() and rows["account"].str.contains("onerror").any()
+    )
 
 
 @pytest.mark.slow
-def test_batch_report_and_index_hold_no_executable_data(folder_hostile: tuple[Path, Path],
-                                                        tmp_path: Path) -> None:
+def test_batch_report_and_index_hold_no_executable_data(
+    folder_hostile: tuple[Path, Path], tmp_path: Path
+) -> None:
     # the real weekly review notebook, for a team whose name is hostile HTML
     team = FOLDER_TEAMS[HTML_TEAM]
-    result = run_batch(W47, store=folder_hostile[0], out_dir=tmp_path, teams=[team],
-                       targets=folder_hostile[1], workers=1)
+    result = run_batch(
+        W47,
+        store=folder_hostile[0],
+        out_dir=tmp_path,
+        teams=[team],
+        targets=folder_hostile[1],
+        workers=1,
+    )
     assert result.ok, [t.error for t in result.teams]
-    report = (result.folder / safe_folder_name(team) / "review.html").read_text(
-        encoding="utf-8")
+    report = (result.folder / safe_folder_name(team) / "review.html").read_text(encoding="utf-8")
     assert_inert(report, "review.html")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report  # the names are there, escaped
     assert "Deal {{7*7}}" in report or "Rep {{7*7}}" in report
@@ -547,8 +690,7 @@ def test_batch_report_and_index_hold_no_executable_data(folder_hostile: tuple[Pa
     assert "&#x27; onmouseover=&#x27;alert(1)&#x27; &amp;amp; Team" in index
 
 
-def test_team_names_never_template_the_notebook_path(sample_store: Path, tmp_path: Path
-                                                     ) -> None:
+def test_team_names_never_template_the_notebook_path(sample_store: Path, tmp_path: Path) -> None:
     (tmp_path / "escaped").mkdir()
     store = tmp_path / "store"
     team = "{team:.0}..{history_path[0]}..{history_path[0]}escaped"  # no '/' and no leading '.'
@@ -571,8 +713,14 @@ def test_index_links_never_run_script(sample_store: Path, tmp_path: Path) -> Non
     with pytest.raises(InputError, match="cannot be used as a folder name"):  # ':' refused
         run_batch(W47, store=store, out_dir=tmp_path / "reports", notebook=TINY)
     # and a link is relative and percent-encoded whatever its folder is called
-    run = batch.TeamRun(team=JS_LINK, folder=JS_LINK, status="ok", duration_s=1.0,
-                        attempts=1, outputs={"html": f"{JS_LINK}/review.html"})
+    run = batch.TeamRun(
+        team=JS_LINK,
+        folder=JS_LINK,
+        status="ok",
+        duration_s=1.0,
+        attempts=1,
+        outputs={"html": f"{JS_LINK}/review.html"},
+    )
     page = index_html(W47, [run])
     assert 'href="./javascript%3Aalert%281%29/review.html"' in page
     assert_inert(page, "index.html")
@@ -596,26 +744,51 @@ def test_team_name_never_becomes_notebook_code(sample_store: Path, confined: Pat
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_weekly_review_html_holds_no_executable_data(hostile_store: Path, hostile_targets: Path,
-                                                     lang: str) -> None:
+def test_weekly_review_html_holds_no_executable_data(
+    hostile_store: Path, hostile_targets: Path, lang: str
+) -> None:
     from pipereview.delivery._review import WeeklyReview
 
-    review = WeeklyReview.from_files(team=SCRIPT_TEAM, week=W47, lang=lang,
-                                     store=str(hostile_store), targets=str(hostile_targets))
-    page = "".join(section._repr_html_() for section in (
-        review.title(), review.headline_section(), review.changes_section(),
-        review.funnel_section(), review.forecast_section(), review.risks_section(),
-        review.coaching_section()))
+    review = WeeklyReview.from_files(
+        team=SCRIPT_TEAM,
+        week=W47,
+        lang=lang,
+        store=str(hostile_store),
+        targets=str(hostile_targets),
+    )
+    page = "".join(
+        section._repr_html_()
+        for section in (
+            review.title(),
+            review.headline_section(),
+            review.changes_section(),
+            review.funnel_section(),
+            review.forecast_section(),
+            review.risks_section(),
+            review.coaching_section(),
+        )
+    )
     assert_inert(page, f"weekly review ({lang})")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; West" in page
     assert "<svg" in page  # the charts are in it
 
 
 @pytest.mark.slow
-def test_coaching_sheets_hold_no_executable_data(folder_hostile: tuple[Path, Path],
-                                                 tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["coach", "--store", str(folder_hostile[0]), "--out",
-                                      str(tmp_path), "--targets", str(folder_hostile[1])])
+def test_coaching_sheets_hold_no_executable_data(
+    folder_hostile: tuple[Path, Path], tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "coach",
+            "--store",
+            str(folder_hostile[0]),
+            "--out",
+            str(tmp_path),
+            "--targets",
+            str(folder_hostile[1]),
+        ],
+    )
     assert result.exit_code == 0, result.output
     pages = sorted((tmp_path / W47).rglob("*.html"))
     assert len(pages) >= 6
@@ -629,8 +802,7 @@ def test_coaching_sheets_hold_no_executable_data(folder_hostile: tuple[Path, Pat
 
 
 @pytest.mark.slow
-def test_dashboard_tabs_hold_no_executable_data(hostile_store: Path, hostile_targets: Path
-                                                ) -> None:
+def test_dashboard_tabs_hold_no_executable_data(hostile_store: Path, hostile_targets: Path) -> None:
     from pipereview.dashboard import TABS, Dashboard
     from pipereview.diagnostics._targets import load_targets
     from pipereview.history._trail import with_deal_keys
@@ -660,19 +832,52 @@ def test_chart_svgs_hold_no_executable_labels() -> None:
 
     names = [*NAME_PAYLOADS[:4], SCRIPT_TEAM]
     built = [
-        charts.funnel_chart(pd.DataFrame({"stage": names, "deals": [5, 4, 3, 2, 1],
-                                          "amount": [5.0, 4.0, 3.0, 2.0, 1.0]}), lang="en"),
-        charts.conversion_chart(pd.DataFrame({"from_stage": names[:2], "to_stage": names[2:4],
-                                              "conversion": [0.5, 0.25],
-                                              "reference": [0.4, None]}), lang="en"),
-        charts.trend_chart(pd.DataFrame({"team": [SCRIPT_TEAM, HTML_TEAM], "week": [W47, W47],
-                                         "value": [1.0, 2.0]}), lang="en"),
-        charts.rep_comparison_chart(pd.DataFrame({"team": HTML_TEAM, "owner": list(REP_PAYLOADS),
-                                                  "value": [1.0, 2.0, 3.0, 4.0, 5.0],
-                                                  "team_median": 3.0}), lang="en"),
-        charts.forecast_chart(pd.DataFrame({"owner": list(REP_PAYLOADS), "won_to_date": 1.0,
-                                            "weighted_in_period": 2.0, "target": 9.0}),
-                              by="rep", lang="en"),
+        charts.funnel_chart(
+            pd.DataFrame(
+                {"stage": names, "deals": [5, 4, 3, 2, 1], "amount": [5.0, 4.0, 3.0, 2.0, 1.0]}
+            ),
+            lang="en",
+        ),
+        charts.conversion_chart(
+            pd.DataFrame(
+                {
+                    "from_stage": names[:2],
+                    "to_stage": names[2:4],
+                    "conversion": [0.5, 0.25],
+                    "reference": [0.4, None],
+                }
+            ),
+            lang="en",
+        ),
+        charts.trend_chart(
+            pd.DataFrame(
+                {"team": [SCRIPT_TEAM, HTML_TEAM], "week": [W47, W47], "value": [1.0, 2.0]}
+            ),
+            lang="en",
+        ),
+        charts.rep_comparison_chart(
+            pd.DataFrame(
+                {
+                    "team": HTML_TEAM,
+                    "owner": list(REP_PAYLOADS),
+                    "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+                    "team_median": 3.0,
+                }
+            ),
+            lang="en",
+        ),
+        charts.forecast_chart(
+            pd.DataFrame(
+                {
+                    "owner": list(REP_PAYLOADS),
+                    "won_to_date": 1.0,
+                    "weighted_in_period": 2.0,
+                    "target": 9.0,
+                }
+            ),
+            by="rep",
+            lang="en",
+        ),
     ]
     for chart in built:
         page = charts.svg_html(chart, label=SCRIPT)
@@ -680,21 +885,24 @@ def test_chart_svgs_hold_no_executable_labels() -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-@pytest.mark.parametrize(("markup", "found"), [
-    ('<svg><script>alert(1)</script></svg>', "<script>"),
-    ('<svg><g onload="alert(1)"/></svg>', "onload="),
-    ('<svg xmlns:x="http://www.w3.org/1999/xlink"><a x:href=" java\tscript:alert(1)"/></svg>',
-     "href="),
-    ('<svg><foreignObject><div/></foreignObject></svg>', "<foreignobject>"),
-    ('<svg><text>onerror=alert(1) javascript:alert(1)</text></svg>', None),
-    ('<svg><g aria-label="&lt;img src=x onerror=alert(1)&gt;"/></svg>', None),
-])
-def test_svg_guard_refuses_active_markup_and_shows_data(markup: str, found: str | None
-                                                         ) -> None:
+@pytest.mark.parametrize(
+    ("markup", "found"),
+    [
+        ("<svg><script>alert(1)</script></svg>", "<script>"),
+        ('<svg><g onload="alert(1)"/></svg>', "onload="),
+        (
+            '<svg xmlns:x="http://www.w3.org/1999/xlink"><a x:href=" java\tscript:alert(1)"/></svg>',
+            "href=",
+        ),
+        ("<svg><foreignObject><div/></foreignObject></svg>", "<foreignobject>"),
+        ("<svg><text>onerror=alert(1) javascript:alert(1)</text></svg>", None),
+        ('<svg><g aria-label="&lt;img src=x onerror=alert(1)&gt;"/></svg>', None),
+    ],
+)
+def test_svg_guard_refuses_active_markup_and_shows_data(markup: str, found: str | None) -> None:
     from pipereview.charts._render import _active
 
-    assert (_active(markup) or "").startswith(found or "") and bool(_active(markup)) == bool(
-        found)
+    assert (_active(markup) or "").startswith(found or "") and bool(_active(markup)) == bool(found)
 
 
 # === formula injection =================================================================
@@ -702,8 +910,13 @@ HOSTILE_CELLS = [*FORMULAS, "\tTAB", "\rCR"]
 
 
 def _frame() -> pd.DataFrame:
-    return pd.DataFrame({"deal": HOSTILE_CELLS, "amount": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0],
-                         "count": [-1, 0, 1, 2, 3, 4]})
+    return pd.DataFrame(
+        {
+            "deal": HOSTILE_CELLS,
+            "amount": [-1.5, 2.0, -3.0, 4.0, 5.0, 6.0],
+            "count": [-1, 0, 1, 2, 3, 4],
+        }
+    )
 
 
 def _check_cells(table: pd.DataFrame, column: str = "deal") -> None:
@@ -730,8 +943,15 @@ def test_table_bytes_quote_formulas_and_keep_numbers() -> None:
     assert all(c[1].data_type == "n" and c[2].data_type == "n" for c in cells)
 
 
-SPLITTING = ["Acme\r=1+2", "Acme\n=1+2", "Acme\r\n@SUM(A1)", "Acme;=1+2", "Acme,+1",
-             "Acme\t-1+1", 'Acme";=1+2']
+SPLITTING = [
+    "Acme\r=1+2",
+    "Acme\n=1+2",
+    "Acme\r\n@SUM(A1)",
+    "Acme;=1+2",
+    "Acme,+1",
+    "Acme\t-1+1",
+    'Acme";=1+2',
+]
 
 
 @pytest.mark.parametrize("separator", [",", ";", "\t"])
@@ -757,8 +977,7 @@ def test_formula_column_names_are_quoted_too() -> None:
     assert list(safe_cells(pd.DataFrame({"=cmd": [1]})).columns) == ["'=cmd"]
 
 
-def test_dashboard_action_list_export_is_formula_safe(hostile_store: Path, tmp_path: Path
-                                                      ) -> None:
+def test_dashboard_action_list_export_is_formula_safe(hostile_store: Path, tmp_path: Path) -> None:
     # see also: tests/test_dashboard.py::test_action_list_export_is_formula_safe
     from openpyxl import load_workbook
 
@@ -778,11 +997,13 @@ def test_dashboard_action_list_export_is_formula_safe(hostile_store: Path, tmp_p
 
 
 @pytest.mark.slow
-def test_coaching_findings_csv_is_formula_safe(folder_hostile: tuple[Path, Path],
-                                               tmp_path: Path) -> None:
+def test_coaching_findings_csv_is_formula_safe(
+    folder_hostile: tuple[Path, Path], tmp_path: Path
+) -> None:
     # see also: tests/test_coaching_sample.py::test_pack_findings_csv_is_formula_safe
-    result = CliRunner().invoke(app, ["coach", "--store", str(folder_hostile[0]), "--out",
-                                      str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["coach", "--store", str(folder_hostile[0]), "--out", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(tmp_path / W47 / "findings.en.csv", encoding="utf-8-sig")
     for column in ("team", "owner", "deal_name", "account", "observation", "prompt"):
@@ -803,8 +1024,10 @@ def test_every_table_writer_goes_through_exports() -> None:
         found = re.findall(r"\.(to_csv|to_excel|ExcelWriter)\(", text)
         if found:
             writers[path.name] = sorted(set(found))
-    assert writers == {"_exports.py": ["ExcelWriter", "to_csv", "to_excel"],
-                       "_intake.py": ["to_csv"]}
+    assert writers == {
+        "_exports.py": ["ExcelWriter", "to_csv", "to_excel"],
+        "_intake.py": ["to_csv"],
+    }
 
 
 def test_quarantine_keeps_raw_values(tmp_path: Path) -> None:
@@ -818,9 +1041,12 @@ def test_quarantine_keeps_raw_values(tmp_path: Path) -> None:
         "Close Date,Created Date\n"
         'D1,"=HYPERLINK(""http://x"",""y"")",@SUM(A1),Ann,Prospecting,not a number,'
         "2026-12-18,2026-10-01\n"
-        "D2,Fine,Acme,Ann,Prospecting,1000,2026-12-18,2026-10-01\n", encoding="utf-8")
-    outcome = ingest_week([export], week=W47, store=tmp_path / "store", team="North",
-                          keep_going=True)
+        "D2,Fine,Acme,Ann,Prospecting,1000,2026-12-18,2026-10-01\n",
+        encoding="utf-8",
+    )
+    outcome = ingest_week(
+        [export], week=W47, store=tmp_path / "store", team="North", keep_going=True
+    )
     (quarantine,) = outcome.quarantine_files
     raw = quarantine.read_text(encoding="utf-8-sig")
     assert '"=HYPERLINK(""http://x"",""y"")"' in raw and ",@SUM(A1)," in raw
@@ -855,17 +1081,32 @@ def test_locked_dashboard_refuses_and_holds_no_other_team(hostile_store: Path) -
 
 # === Voilà listens on loopback only ====================================================
 # see also: tests/test_dashboard.py::test_serve_listens_on_loopback_only_unless_asked
-@pytest.mark.parametrize("ip", ["0.0.0.0", "::", "", "192.168.1.10", "10.0.0.1", "127.1",
-                                "[::1]", "localhost.example.com", "*"])
-def test_serve_refuses_every_non_loopback_address(ip: str, sample_store: Path,
-                                                  tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "ip",
+    [
+        "0.0.0.0",
+        "::",
+        "",
+        "192.168.1.10",
+        "10.0.0.1",
+        "127.1",
+        "[::1]",
+        "localhost.example.com",
+        "*",
+    ],
+)
+def test_serve_refuses_every_non_loopback_address(
+    ip: str, sample_store: Path, tmp_path: Path
+) -> None:
     from pipereview.serve import check_address, is_loopback
 
     assert not is_loopback(ip)
     with pytest.raises(InputError, match="refusing to listen"):
         check_address(ip)
-    result = CliRunner().invoke(app, ["serve", "--store", str(sample_store), "--ip", ip,
-                                      "--state-dir", str(tmp_path / "state")])
+    result = CliRunner().invoke(
+        app,
+        ["serve", "--store", str(sample_store), "--ip", ip, "--state-dir", str(tmp_path / "state")],
+    )
     assert result.exit_code == 1 and "refusing to listen" in result.output
     assert not (tmp_path / "state").exists()  # refused before any work
 
@@ -876,15 +1117,23 @@ def test_loopback_addresses_are_accepted(ip: str) -> None:
 
     assert is_loopback(ip)
     check_address(ip)
-    assert voila_command("d.ipynb", port=1)[voila_command("d.ipynb", port=1).index(
-        "--Voila.ip=127.0.0.1")] == "--Voila.ip=127.0.0.1"  # the default binds loopback
+    assert (
+        voila_command("d.ipynb", port=1)[
+            voila_command("d.ipynb", port=1).index("--Voila.ip=127.0.0.1")
+        ]
+        == "--Voila.ip=127.0.0.1"
+    )  # the default binds loopback
 
 
 def test_serve_function_checks_the_address_itself() -> None:
     from pipereview.serve import ServeState, serve
 
-    state = ServeState(notebook=Path("missing.ipynb"), config=Path("missing.json"),
-                       history=Path("missing.parquet"), teams=())
+    state = ServeState(
+        notebook=Path("missing.ipynb"),
+        config=Path("missing.json"),
+        history=Path("missing.parquet"),
+        teams=(),
+    )
     with pytest.raises(InputError, match=r"refusing to listen on 0\.0\.0\.0"):
         serve(state, ip="0.0.0.0")
 

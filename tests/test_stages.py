@@ -14,7 +14,11 @@ def test_shipped_models() -> None:
     assert b2b.open_stages[0].label["zh"] == "收集信息与商机评估"
     assert len(b2b.open_stages) == 5 and b2b.won_stage.key == "won"
     sf = load_stage_model("salesforce")
-    assert [s.aliases[0] for s in sf.stages][:3] == ["Prospecting", "Qualification", "Needs Analysis"]
+    assert [s.aliases[0] for s in sf.stages][:3] == [
+        "Prospecting",
+        "Qualification",
+        "Needs Analysis",
+    ]
     assert sf.stage("negotiation").probability == pytest.approx(0.9)
     assert load_stage_model("hubspot").stage_key("closedwon") == "won"
 
@@ -60,7 +64,9 @@ stages:
         (("probability: 0.2", "probability: 2"), "less than or equal to 1"),
     ],
 )
-def test_broken_models_are_refused_with_the_rule(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+def test_broken_models_are_refused_with_the_rule(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text(BASE.replace(*change, 1), encoding="utf-8")
     with pytest.raises(StageModelError) as info:

@@ -22,13 +22,15 @@ print(json.dumps({"loaded": loaded, "stand_in": stand_in}))
 
 def test_importing_pipereview_defers_the_iri_grammar() -> None:
     """(That a check still works through the stand-in is the example of _startup.)"""
-    done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
-                          timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120, check=True
+    )
     assert json.loads(done.stdout) == {"loaded": ["rfc3987_syntax"], "stand_in": True}
 
 
 def test_a_module_imported_before_pipereview_is_left_in_place(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from pipereview._startup import defer_iri_grammar
 
     real = types.ModuleType("rfc3987_syntax")

@@ -30,18 +30,29 @@ from pipereview.history._verify import verify_store
 def snapshot(week: str, deals: dict[str, float], team: str = "North") -> pd.DataFrame:
     """A small valid canonical snapshot: deal id -> amount, all in stage 'solution_quote'."""
     n = len(deals)
-    return pd.DataFrame({
-        "snapshot_week": [week] * n, "team": [team] * n, "deal_id": list(deals),
-        "deal_name": [f"Deal {d}" for d in deals], "account": ["ACME"] * n,
-        "owner": ["Ann Lee"] * n, "stage": ["solution_quote"] * n,
-        "stage_model": ["generic_4"] * n, "amount": list(deals.values()),
-        "currency": ["USD"] * n, "close_date": pd.to_datetime(["2026-12-15"] * n),
-        "created_date": pd.to_datetime(["2026-09-01"] * n),
-        "probability": [0.5] * n, "forecast_category": ["pipeline"] * n,
-        "last_activity_date": pd.to_datetime(["2026-11-20"] * n), "next_step": ["call"] * n,
-        "account_missing": [False] * n, "source_file": ["x.csv"] * n,
-        "source_row": list(range(2, n + 2)),
-    }).astype({"source_row": "int64"})
+    return pd.DataFrame(
+        {
+            "snapshot_week": [week] * n,
+            "team": [team] * n,
+            "deal_id": list(deals),
+            "deal_name": [f"Deal {d}" for d in deals],
+            "account": ["ACME"] * n,
+            "owner": ["Ann Lee"] * n,
+            "stage": ["solution_quote"] * n,
+            "stage_model": ["generic_4"] * n,
+            "amount": list(deals.values()),
+            "currency": ["USD"] * n,
+            "close_date": pd.to_datetime(["2026-12-15"] * n),
+            "created_date": pd.to_datetime(["2026-09-01"] * n),
+            "probability": [0.5] * n,
+            "forecast_category": ["pipeline"] * n,
+            "last_activity_date": pd.to_datetime(["2026-11-20"] * n),
+            "next_step": ["call"] * n,
+            "account_missing": [False] * n,
+            "source_file": ["x.csv"] * n,
+            "source_row": list(range(2, n + 2)),
+        }
+    ).astype({"source_row": "int64"})
 
 
 def test_add_read_and_list(store_dir: Path) -> None:
@@ -56,14 +67,21 @@ def test_add_read_and_list(store_dir: Path) -> None:
     assert history["snapshot_week"].tolist() == ["2026-W46", "2026-W47", "2026-W47"]
     assert store.history(first="2026-W47")["deal_id"].tolist() == ["A", "B"]
     summary = store.summary()
-    assert summary.to_dict("records")[1] == {"week": "2026-W47", "team": "North", "deals": 2,
-                                             "open_deals": 2, "open_amount": 150.0}
+    assert summary.to_dict("records")[1] == {
+        "week": "2026-W47",
+        "team": "North",
+        "deals": 2,
+        "open_deals": 2,
+        "open_amount": 150.0,
+    }
 
 
 def test_team_filter_and_missing_week(store_dir: Path) -> None:
     store = SnapshotStore(store_dir)
-    both = pd.concat([snapshot("2026-W47", {"A": 1.0}), snapshot("2026-W47", {"Z": 2.0}, "West")],
-                     ignore_index=True)
+    both = pd.concat(
+        [snapshot("2026-W47", {"A": 1.0}), snapshot("2026-W47", {"Z": 2.0}, "West")],
+        ignore_index=True,
+    )
     store.add(both, "2026-W47")
     assert store.read("2026-W47", teams=["West"])["deal_id"].tolist() == ["Z"]
     with pytest.raises(WeekNotFoundError, match="2026-W47"):
@@ -137,8 +155,12 @@ def test_sources_are_fingerprinted(store_dir: Path, tmp_path: Path) -> None:
     store = SnapshotStore(store_dir)
     store.add(snapshot("2026-W47", {"A": 1.0}), "2026-W47", sources=[source])
     info = store.info("2026-W47")
-    assert info["sources"] == [{"file": "north.csv", "sha256":
-        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}]
+    assert info["sources"] == [
+        {
+            "file": "north.csv",
+            "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        }
+    ]
     assert info["rows"] == 1 and info["teams"] == ["North"]
 
 
@@ -159,13 +181,16 @@ def test_every_written_week_records_its_stage_models(store_dir: Path) -> None:
     assert store.definitions().stage_models == {"generic_4": generic}
 
 
-def test_default_location_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_default_location_follows_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     assert SnapshotStore().root == Path("pipereview-data")
     monkeypatch.setenv("PIPEREVIEW_STORE", str(tmp_path))
     assert SnapshotStore().root == tmp_path
 
 
 # --- damage: a checksum recorded at write; a damaged week set aside, the others work ------
+
 
 def _two_weeks(store_dir: Path) -> SnapshotStore:
     store = SnapshotStore(store_dir)
@@ -200,8 +225,9 @@ def test_checksum_is_recorded_at_write(store_dir: Path) -> None:
     assert record["bytes"] == len(data) and record["replaces"] is None
 
 
-@pytest.mark.parametrize("damage", [_truncate, _flip_a_byte, _foreign,
-                                    _week_copied_under_another_name])
+@pytest.mark.parametrize(
+    "damage", [_truncate, _flip_a_byte, _foreign, _week_copied_under_another_name]
+)
 def test_a_damaged_week_is_named_and_set_aside(store_dir: Path, damage: Any) -> None:
     store = _two_weeks(store_dir)
     damage(store.path("2026-W46"))
@@ -219,8 +245,9 @@ def test_a_damaged_week_is_named_and_set_aside(store_dir: Path, damage: Any) -> 
     assert [f.path.name for f in check.problems] == ["2026-W46.parquet"]
 
 
-def test_replacing_a_week_keeps_it_readable_at_every_step(store_dir: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_replacing_a_week_keeps_it_readable_at_every_step(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A kill between the checksum record and the week's rename leaves the old week, and
     its record names it as the one replaced: still intact."""
     store = _two_weeks(store_dir)
@@ -254,9 +281,11 @@ def test_compare_and_swap(store_dir: Path) -> None:
 
 def test_leftovers_of_a_killed_write_are_cleaned_by_the_next_writer(store_dir: Path) -> None:
     store = _two_weeks(store_dir)
-    old = [store.snapshot_dir / ".2026-W47.parquet.x1.tmp",
-           store.root / "quarantine" / "2026-W47" / ".a.quarantine.csv.x2.tmp",
-           store.root / "checksums" / "2026-W45.json"]  # a record whose week never came
+    old = [
+        store.snapshot_dir / ".2026-W47.parquet.x1.tmp",
+        store.root / "quarantine" / "2026-W47" / ".a.quarantine.csv.x2.tmp",
+        store.root / "checksums" / "2026-W45.json",
+    ]  # a record whose week never came
     for path in old:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"partial")
@@ -275,8 +304,10 @@ def test_no_write_follows_a_symlink_out_of_the_store(store_dir: Path, tmp_path: 
     (store_dir / "quarantine").mkdir(parents=True)
     (store_dir / "quarantine" / "2026-W47").symlink_to(outside)
     target = store_dir / "quarantine" / "2026-W47" / "x.csv"
-    with pytest.raises(StoreError, match=r"symlink.*out of"), \
-            atomic_write(target, "w", within=store_dir) as handle:
+    with (
+        pytest.raises(StoreError, match=r"symlink.*out of"),
+        atomic_write(target, "w", within=store_dir) as handle,
+    ):
         handle.write("row,reason\n")
     assert list(outside.iterdir()) == []
     [finding] = verify_store(store_dir).problems

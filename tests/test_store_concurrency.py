@@ -66,8 +66,13 @@ RACES = [
 
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "COLUMNS": "200"})
+    return subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def _race(commands: list[list[str]]) -> list[tuple[int, str]]:
@@ -92,37 +97,72 @@ def _check_week(store: Path, teams: set[str]) -> None:
 def test_racing_writers_of_one_week(tmp_path: Path) -> None:
     """Two processes, every race of :data:`RACES` ``ROUNDS`` times: both have read their
     export and found the week not stored before either writes."""
-    plan = [(f"{name} #{n}", exports, add, stored, teams, refusal)
-            for n in range(ROUNDS) for name, exports, add, stored, teams, refusal in RACES]
-    races = [[{"meet": str(tmp_path / "meet" / str(i)), "count": 2, "export": str(exports[r]),
-               "week": WEEK, "store": str(tmp_path / "store" / str(i)), "add": add}
-              for i, (_, exports, add, *_rest) in enumerate(plan)] for r in range(2)]
-    outcomes = _race([[sys.executable, "-c", RACER, f"racer{r}", json.dumps(races[r])]
-                      for r in range(2)])
+    plan = [
+        (f"{name} #{n}", exports, add, stored, teams, refusal)
+        for n in range(ROUNDS)
+        for name, exports, add, stored, teams, refusal in RACES
+    ]
+    races = [
+        [
+            {
+                "meet": str(tmp_path / "meet" / str(i)),
+                "count": 2,
+                "export": str(exports[r]),
+                "week": WEEK,
+                "store": str(tmp_path / "store" / str(i)),
+                "add": add,
+            }
+            for i, (_, exports, add, *_rest) in enumerate(plan)
+        ]
+        for r in range(2)
+    ]
+    outcomes = _race(
+        [[sys.executable, "-c", RACER, f"racer{r}", json.dumps(races[r])] for r in range(2)]
+    )
     assert [code for code, _ in outcomes] == [0, 0], outcomes
-    lines = [[json.loads(line) for line in text.splitlines() if line.startswith("[")]
-             for _, text in outcomes]
+    lines = [
+        [json.loads(line) for line in text.splitlines() if line.startswith("[")]
+        for _, text in outcomes
+    ]
     assert [len(done) for done in lines] == [len(plan), len(plan)], outcomes
     for i, (name, _, _, stored, teams, refusal) in enumerate(plan):
         results = [lines[0][i], lines[1][i]]
         said = [what for what, _ in results]
         assert said.count("stored") == stored, (name, results)
-        assert all(refusal in text for what, text in results if what == "refused"), \
-            (name, results)
+        assert all(refusal in text for what, text in results if what == "refused"), (name, results)
         winner = {t for what, text in results if what == "stored" for t in text.split(",")}
         _check_week(tmp_path / "store" / str(i), teams or winner)
 
 
-@pytest.mark.parametrize(("exports", "flags", "stored_teams"), [
-    ([NORTH, NORTH, NORTH], [], {"North"}),
-    ([NORTH, WEST], ["--add"], {"North", "West"}),
-])
-def test_cli_ingests_started_together(tmp_path: Path, exports: list[Path], flags: list[str],
-                                      stored_teams: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("exports", "flags", "stored_teams"),
+    [
+        ([NORTH, NORTH, NORTH], [], {"North"}),
+        ([NORTH, WEST], ["--add"], {"North", "West"}),
+    ],
+)
+def test_cli_ingests_started_together(
+    tmp_path: Path, exports: list[Path], flags: list[str], stored_teams: set[str]
+) -> None:
     """Plain `pipereview ingest` commands started together (two cron jobs)."""
     store = tmp_path / "store"
-    outcomes = _race([[sys.executable, "-m", "pipereview", "ingest", str(export),
-                       "--week", WEEK, "--store", str(store), *flags] for export in exports])
+    outcomes = _race(
+        [
+            [
+                sys.executable,
+                "-m",
+                "pipereview",
+                "ingest",
+                str(export),
+                "--week",
+                WEEK,
+                "--store",
+                str(store),
+                *flags,
+            ]
+            for export in exports
+        ]
+    )
     stored = [text for code, text in outcomes if code == 0]
     assert all(code in (0, 1) for code, _ in outcomes), outcomes
     assert all("stored" in text for text in stored)
@@ -130,6 +170,7 @@ def test_cli_ingests_started_together(tmp_path: Path, exports: list[Path], flags
         assert len(stored) == len(exports), outcomes
     else:
         assert len(stored) == 1, outcomes  # never two "stored" for one week
-        assert all("already stored" in t or "by another writer" in t
-                   for code, t in outcomes if code), outcomes
+        assert all(
+            "already stored" in t or "by another writer" in t for code, t in outcomes if code
+        ), outcomes
     _check_week(store, stored_teams)

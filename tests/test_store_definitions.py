@@ -61,23 +61,115 @@ stages:
     outcome: lost
     aliases: [Lost]
 """
-HEADER = ["ID", "Opportunity", "Customer", "Salesperson", "Sales Team", "Stage",
-          "Expected Revenue", "Currency", "Expected Closing", "Created on", "Budget Confirmed"]
-W46 = [["A1", "Desks", "Brightline", "Lucas", "Europe", "Lead", "24000", "EUR", "2026-12-20",
-        "2026-10-05", "True"],
-       ["A2", "Panels", "Harbor", "Lucas", "Europe", "Pitch", "8600", "EUR", "2026-12-20",
-        "2026-10-06", "False"],
-       ["A3", "Chairs", "Nordic", "Mia", "Europe", "Deal", "12000", "EUR", "2026-12-10",
-        "2026-10-07", "True"]]
+HEADER = [
+    "ID",
+    "Opportunity",
+    "Customer",
+    "Salesperson",
+    "Sales Team",
+    "Stage",
+    "Expected Revenue",
+    "Currency",
+    "Expected Closing",
+    "Created on",
+    "Budget Confirmed",
+]
+W46 = [
+    [
+        "A1",
+        "Desks",
+        "Brightline",
+        "Lucas",
+        "Europe",
+        "Lead",
+        "24000",
+        "EUR",
+        "2026-12-20",
+        "2026-10-05",
+        "True",
+    ],
+    [
+        "A2",
+        "Panels",
+        "Harbor",
+        "Lucas",
+        "Europe",
+        "Pitch",
+        "8600",
+        "EUR",
+        "2026-12-20",
+        "2026-10-06",
+        "False",
+    ],
+    [
+        "A3",
+        "Chairs",
+        "Nordic",
+        "Mia",
+        "Europe",
+        "Deal",
+        "12000",
+        "EUR",
+        "2026-12-10",
+        "2026-10-07",
+        "True",
+    ],
+]
 # A1 moves on to Pitch, A2 is lost, A3 won, A4 is new
-W47 = [["A1", "Desks", "Brightline", "Lucas", "Europe", "Pitch", "24000", "EUR", "2027-01-20",
-        "2026-10-05", "True"],
-       ["A2", "Panels", "Harbor", "Lucas", "Europe", "Lost", "8600", "EUR", "2026-12-20",
-        "2026-10-06", "False"],
-       ["A3", "Chairs", "Nordic", "Mia", "Europe", "Won", "12000", "EUR", "2026-12-10",
-        "2026-10-07", "True"],
-       ["A4", "Lamps", "Zenit", "Mia", "Europe", "Lead", "5000", "EUR", "2027-02-10",
-        "2026-11-17", "False"]]
+W47 = [
+    [
+        "A1",
+        "Desks",
+        "Brightline",
+        "Lucas",
+        "Europe",
+        "Pitch",
+        "24000",
+        "EUR",
+        "2027-01-20",
+        "2026-10-05",
+        "True",
+    ],
+    [
+        "A2",
+        "Panels",
+        "Harbor",
+        "Lucas",
+        "Europe",
+        "Lost",
+        "8600",
+        "EUR",
+        "2026-12-20",
+        "2026-10-06",
+        "False",
+    ],
+    [
+        "A3",
+        "Chairs",
+        "Nordic",
+        "Mia",
+        "Europe",
+        "Won",
+        "12000",
+        "EUR",
+        "2026-12-10",
+        "2026-10-07",
+        "True",
+    ],
+    [
+        "A4",
+        "Lamps",
+        "Zenit",
+        "Mia",
+        "Europe",
+        "Lead",
+        "5000",
+        "EUR",
+        "2027-02-10",
+        "2026-11-17",
+        "False",
+    ],
+]
 
 
 @pytest.fixture(autouse=True)
@@ -123,11 +215,11 @@ def own_store(tmp_path: Path) -> Path:
 def _fresh(store: Path, *args: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
     """``pipereview ARGS`` (or a Python snippet) in a new process: no registry state of
     this one reaches it."""
-    command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "pipereview",
-                                                          *args]
+    command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "pipereview", *args]
     env = {**os.environ, "PIPEREVIEW_STORE": str(store), "COLUMNS": "200"}
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300,
-                          check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=300, check=False
+    )
 
 
 def test_a_week_records_the_model_and_map_it_was_ingested_with(own_store: Path) -> None:
@@ -146,8 +238,11 @@ def test_a_week_records_the_model_and_map_it_was_ingested_with(own_store: Path) 
 
 
 def _weeks_rows(output: str) -> list[list[str]]:
-    return [[cell.strip() for cell in line.split("│")[1:-1]]
-            for line in output.splitlines() if "2026-W" in line and "│" in line]
+    return [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in output.splitlines()
+        if "2026-W" in line and "│" in line
+    ]
 
 
 def _changes_row(output: str) -> dict[str, str]:
@@ -160,8 +255,9 @@ def _changes_row(output: str) -> dict[str, str]:
 WEEKS = [["2026-W46", "Europe", "3", "3", "44,600"], ["2026-W47", "Europe", "4", "2", "29,000"]]
 
 
-def test_every_command_reads_an_own_model_store_with_no_flags(own_store: Path,
-                                                              tmp_path: Path) -> None:
+def test_every_command_reads_an_own_model_store_with_no_flags(
+    own_store: Path, tmp_path: Path
+) -> None:
     runner = CliRunner(env={"COLUMNS": "200"})
     weeks = runner.invoke(app, ["weeks", "--store", str(own_store)])
     assert weeks.exit_code == 0, weeks.output
@@ -170,10 +266,10 @@ def test_every_command_reads_an_own_model_store_with_no_flags(own_store: Path,
     assert changes.exit_code == 0, changes.output
     shown = _changes_row(changes.output)
     # the stages are acme_flow's: A2 lost and A3 won are closed, A1 and A4 open
-    assert (shown["open"], shown["open amount"], shown["won amount"]) == ("2", "29,000",
-                                                                          "12,000")
-    coach = runner.invoke(app, ["coach", "--store", str(own_store), "--out",
-                                str(tmp_path / "coaching")])
+    assert (shown["open"], shown["open amount"], shown["won amount"]) == ("2", "29,000", "12,000")
+    coach = runner.invoke(
+        app, ["coach", "--store", str(own_store), "--out", str(tmp_path / "coaching")]
+    )
     assert coach.exit_code == 0, coach.output
     assert "2 rep sheets and 1 team summaries" in " ".join(coach.output.split())
     sheet = (tmp_path / "coaching" / "2026-W47" / "Europe" / "Lucas.en.md").read_text("utf-8")
@@ -182,17 +278,20 @@ def test_every_command_reads_an_own_model_store_with_no_flags(own_store: Path,
 
 
 @pytest.mark.slow
-def test_a_fresh_process_reads_an_own_model_store_with_no_flags(own_store: Path,
-                                                                 tmp_path: Path) -> None:
+def test_a_fresh_process_reads_an_own_model_store_with_no_flags(
+    own_store: Path, tmp_path: Path
+) -> None:
     weeks = _fresh(own_store, "weeks")
     assert weeks.returncode == 0, weeks.stderr
     assert _weeks_rows(weeks.stdout) == WEEKS
     # the other commands in one more fresh process (one start-up for both)
-    code = ("from pipereview.cli import app\n"
-            f"for args in (['changes'], ['coach', '--out', {str(tmp_path / 'coaching')!r}]):\n"
-            "    print('=====', args[0], flush=True)\n"
-            "    try:\n        app(args, standalone_mode=False)\n"
-            "    except SystemExit as stop:\n        print('exit', stop.code)\n")
+    code = (
+        "from pipereview.cli import app\n"
+        f"for args in (['changes'], ['coach', '--out', {str(tmp_path / 'coaching')!r}]):\n"
+        "    print('=====', args[0], flush=True)\n"
+        "    try:\n        app(args, standalone_mode=False)\n"
+        "    except SystemExit as stop:\n        print('exit', stop.code)\n"
+    )
     both = _fresh(own_store, code=code)
     assert both.returncode == 0, both.stderr
     changes_out, coach_out = both.stdout.split("===== coach")
@@ -201,8 +300,7 @@ def test_a_fresh_process_reads_an_own_model_store_with_no_flags(own_store: Path,
     assert "2 rep sheets and 1 team summaries" in " ".join(coach_out.split())
 
 
-def test_the_batch_history_file_carries_the_definitions(own_store: Path,
-                                                        tmp_path: Path) -> None:
+def test_the_batch_history_file_carries_the_definitions(own_store: Path, tmp_path: Path) -> None:
     # what `run` hands its kernels: the keyed history written to Parquet
     path = tmp_path / "history.parquet"
     history = load_history(own_store, last="2026-W47")
@@ -220,8 +318,9 @@ def test_the_batch_history_file_carries_the_definitions(own_store: Path,
 
 
 @pytest.mark.slow
-def test_run_and_serve_kernels_read_the_definitions_in_a_fresh_process(own_store: Path,
-                                                                       tmp_path: Path) -> None:
+def test_run_and_serve_kernels_read_the_definitions_in_a_fresh_process(
+    own_store: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "history.parquet"
     load_history(own_store).to_parquet(path, index=False)
     code = (
@@ -231,16 +330,20 @@ def test_run_and_serve_kernels_read_the_definitions_in_a_fresh_process(own_store
         f"review = WeeklyReview.from_files(team='Europe', week='2026-W47', "
         f"history_path={str(path)!r})\n"
         "body = review.funnel_section().body\n"
-        "print('Pitch' in body, 'Lead' in body)\n")
+        "print('Pitch' in body, 'Lead' in body)\n"
+    )
     # serve's state folder: its history file, read by a fresh dashboard kernel
     state = tmp_path / "state"
-    served = CliRunner().invoke(app, ["serve", "--prepare-only", "--state-dir", str(state),
-                                      "--store", str(own_store)])
+    served = CliRunner().invoke(
+        app, ["serve", "--prepare-only", "--state-dir", str(state), "--store", str(own_store)]
+    )
     assert served.exit_code == 0, served.output
-    code += ("from pipereview.dashboard import Dashboard, DashboardConfig\n"
-             f"board = Dashboard.from_config(DashboardConfig.read({str(state)!r} + "
-             "'/dashboard.json'))\n"
-             "print(board.team, 'Pitch' in board.review.funnel_section().body)\n")
+    code += (
+        "from pipereview.dashboard import Dashboard, DashboardConfig\n"
+        f"board = Dashboard.from_config(DashboardConfig.read({str(state)!r} + "
+        "'/dashboard.json'))\n"
+        "print(board.team, 'Pitch' in board.review.funnel_section().body)\n"
+    )
     kernel = _fresh(own_store, code=code)
     assert kernel.returncode == 0, kernel.stderr
     assert kernel.stdout.split() == ["True", "True", "Europe", "True"]
@@ -251,8 +354,19 @@ def test_two_versions_of_one_model_are_never_mixed(own_store: Path, tmp_path: Pa
     changed = tmp_path / "own_v2.yaml"
     changed.write_text(OWN_MODEL.replace("probability: 0.4", "probability: 0.5"), "utf-8")
     # a new week with the changed model: refused, naming both versions and what differs
-    result = CliRunner().invoke(app, ["ingest", str(w47), "--week", "2026-W48", "--model",
-                                      str(changed), "--store", str(own_store)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "ingest",
+            str(w47),
+            "--week",
+            "2026-W48",
+            "--model",
+            str(changed),
+            "--store",
+            str(own_store),
+        ],
+    )
     assert result.exit_code != 0
     text = " ".join(result.output.split())
     assert "two versions of stage model 'acme_flow'" in text
@@ -264,8 +378,11 @@ def test_two_versions_of_one_model_are_never_mixed(own_store: Path, tmp_path: Pa
     # storing a week again with the changed model is allowed (how a store moves to it) ...
     _ingest(own_store, str(w47), "--week", "2026-W47", "--model", str(changed), "--replace")
     # ... and until every week is stored with one version, reading says so
-    with pytest.raises(DefinitionsConflictError, match=r"week 2026-W46 with version .*week "
-                       r"2026-W47 with version .*so nothing is read"):
+    with pytest.raises(
+        DefinitionsConflictError,
+        match=r"week 2026-W46 with version .*week "
+        r"2026-W47 with version .*so nothing is read",
+    ):
         SnapshotStore(own_store).history()
     for args in (["weeks"], ["changes"]):
         bind_stage_models([])
@@ -274,8 +391,15 @@ def test_two_versions_of_one_model_are_never_mixed(own_store: Path, tmp_path: Pa
         assert "two versions of stage model 'acme_flow'" in " ".join(refused.output.split())
     check = verify_store(own_store)
     assert not check.ok and "two versions" in check.problems[0].what
-    _ingest(own_store, str(tmp_path / "exports" / "w46.csv"), "--week", "2026-W46", "--model",
-            str(changed), "--replace")
+    _ingest(
+        own_store,
+        str(tmp_path / "exports" / "w46.csv"),
+        "--week",
+        "2026-W46",
+        "--model",
+        str(changed),
+        "--replace",
+    )
     history = load_history(own_store)
     assert load_stage_model("acme_flow").stage("pitch").probability == 0.5
     assert len(history) == 7 and verify_store(own_store).ok
@@ -287,17 +411,29 @@ def _the_old_way(store: SnapshotStore, week: str) -> None:
     table = pq.read_table(path)
     meta = json.loads(table.schema.metadata[META_KEY])
     del meta["definitions"]
-    pq.write_table(table.replace_schema_metadata(
-        {**table.schema.metadata, META_KEY: json.dumps(meta).encode()}), path,
-        compression="zstd")
+    pq.write_table(
+        table.replace_schema_metadata(
+            {**table.schema.metadata, META_KEY: json.dumps(meta).encode()}
+        ),
+        path,
+        compression="zstd",
+    )
     data = path.read_bytes()
-    store.checksum_path(week).write_text(json.dumps(
-        {"week": week, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
-         "replaces": None, "replaces_bytes": None}), encoding="utf-8")
+    store.checksum_path(week).write_text(
+        json.dumps(
+            {
+                "week": week,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+                "replaces": None,
+                "replaces_bytes": None,
+            }
+        ),
+        encoding="utf-8",
+    )
 
 
-def test_a_store_of_shipped_models_written_the_old_way_reads_and_migrates(tmp_path: Path
-                                                                          ) -> None:
+def test_a_store_of_shipped_models_written_the_old_way_reads_and_migrates(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     store_dir = tmp_path / "store"
     export = root / "tests/data/headers/odoo.csv"
@@ -323,8 +459,9 @@ def test_a_store_of_shipped_models_written_the_old_way_reads_and_migrates(tmp_pa
     assert record_definitions(store) == []  # nothing left to record
 
 
-def test_an_own_model_store_written_the_old_way_migrates_once(own_store: Path,
-                                                              tmp_path: Path) -> None:
+def test_an_own_model_store_written_the_old_way_migrates_once(
+    own_store: Path, tmp_path: Path
+) -> None:
     store = SnapshotStore(own_store)
     before = store.read("2026-W47", adopt=False)
     for week in ("2026-W46", "2026-W47"):
@@ -341,8 +478,9 @@ def test_an_own_model_store_written_the_old_way_migrates_once(own_store: Path,
     folder = tmp_path / "ours" / "stage_models"
     folder.mkdir(parents=True)
     (folder / "acme_flow.yaml").write_text(OWN_MODEL, encoding="utf-8")
-    repaired = CliRunner().invoke(app, ["--templates", str(folder.parent), "verify",
-                                        "--repair", "--store", str(own_store)])
+    repaired = CliRunner().invoke(
+        app, ["--templates", str(folder.parent), "verify", "--repair", "--store", str(own_store)]
+    )
     assert repaired.exit_code == 0, repaired.output
     assert repaired.output.count("recorded the stage models of") == 2
     # from now on, with no flags: the folder and what it registered are gone
@@ -355,7 +493,8 @@ def test_an_own_model_store_written_the_old_way_migrates_once(own_store: Path,
     after = SnapshotStore(own_store)
     assert after.read("2026-W47", adopt=False).equals(before)  # the rows never changed
     assert after.definitions().stage_models["acme_flow"] == load_stage_model(
-        folder / "acme_flow.yaml")
+        folder / "acme_flow.yaml"
+    )
 
 
 def test_a_store_model_never_shadows_the_registry_of_the_same_version(tmp_path: Path) -> None:
@@ -372,8 +511,9 @@ def test_a_record_missing_a_model_its_rows_name_is_never_written(own_store: Path
     store = SnapshotStore(own_store)
     frame = store.read("2026-W47", adopt=False)
     with pytest.raises(StoreError, match=r"names stage model\(s\) acme_flow its record"):
-        store.add(frame, "2026-W47", replace=True,
-                  info={"definitions": definitions.week_record([], [])})
+        store.add(
+            frame, "2026-W47", replace=True, info={"definitions": definitions.week_record([], [])}
+        )
     assert store.info("2026-W47")["definitions"]["stage_models"]["acme_flow"]
 
 
@@ -381,13 +521,31 @@ def test_one_week_never_holds_two_versions_of_a_model(own_store: Path, tmp_path:
     _, _, w47 = _exports(tmp_path / "exports")
     changed = tmp_path / "own_v2.yaml"
     changed.write_text(OWN_MODEL.replace("typical_days: 20", "typical_days: 30"), "utf-8")
-    result = CliRunner().invoke(app, ["ingest", str(w47), "--week", "2026-W47", "--add",
-                                      "--replace", "--team", "Europe", "--model", str(changed),
-                                      "--store", str(own_store)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "ingest",
+            str(w47),
+            "--week",
+            "2026-W47",
+            "--add",
+            "--replace",
+            "--team",
+            "Europe",
+            "--model",
+            str(changed),
+            "--store",
+            str(own_store),
+        ],
+    )
     assert result.exit_code != 0
     text = " ".join(result.output.split())
     assert "week 2026-W47 as stored with version" in text
     assert "week 2026-W47 in these exports with version" in text
     assert "stage pitch: typical_days 20 → 30" in text and "was not stored" in text
-    assert SnapshotStore(own_store).info("2026-W47")["definitions"]["stage_models"][
-        "acme_flow"]["definition"]["stages"][1]["typical_days"] == 20
+    assert (
+        SnapshotStore(own_store).info("2026-W47")["definitions"]["stage_models"]["acme_flow"][
+            "definition"
+        ]["stages"][1]["typical_days"]
+        == 20
+    )

@@ -78,10 +78,12 @@ def test_iso_weeks_by_working_days_and_by_days() -> None:
     assert decompose_target(6_500, "2026-Q4", "week", holiday)["amount"].iloc[0] == 100.0
 
 
-@given(cents=st.integers(0, 10**13), period=st.sampled_from(["2026", "2026-Q3", "2027-Q1",
-                                                              "2026-11"]),
-       level=st.sampled_from(["quarter", "month", "week"]),
-       rule=st.sampled_from(["working_days", "days", "four_week_month"]))
+@given(
+    cents=st.integers(0, 10**13),
+    period=st.sampled_from(["2026", "2026-Q3", "2027-Q1", "2026-11"]),
+    level=st.sampled_from(["quarter", "month", "week"]),
+    rule=st.sampled_from(["working_days", "days", "four_week_month"]),
+)
 def test_parts_sum_exactly_to_the_whole(cents: int, period: str, level: Any, rule: Any) -> None:
     if level == "quarter" and period == "2026-11":
         return
@@ -90,8 +92,10 @@ def test_parts_sum_exactly_to_the_whole(cents: int, period: str, level: Any, rul
     assert (parts["cents"] >= 0).all()
 
 
-@given(total=st.integers(0, 10**15), weights=st.lists(st.integers(0, 400), min_size=1,
-                                                      max_size=60).filter(any))
+@given(
+    total=st.integers(0, 10**15),
+    weights=st.lists(st.integers(0, 400), min_size=1, max_size=60).filter(any),
+)
 def test_allocation_sums_exactly(total: int, weights: list[int]) -> None:
     parts = allocate_cents(total, weights)
     assert int(parts.sum()) == total
@@ -104,8 +108,15 @@ def test_a_month_cannot_be_split_into_quarters() -> None:
 
 
 def test_rep_targets_given_shares_else_equal() -> None:
-    targets = pd.DataFrame({"team": "N", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
-                            "amount": [100.0, 30.0, 60.0], "currency": "USD"})
+    targets = pd.DataFrame(
+        {
+            "team": "N",
+            "owner": ["", "Ann", "Bob"],
+            "period": "2026-Q4",
+            "amount": [100.0, 30.0, 60.0],
+            "currency": "USD",
+        }
+    )
     # given 30 : 60 scaled to the team's 100: 33.33.. and 66.66.. -> 3333 + 6667 cents
     given = rep_targets(targets, "N", "2026-Q4")
     assert given["target"].tolist() == [33.33, 66.67]
@@ -125,11 +136,13 @@ def test_sample_rep_targets_add_up_to_the_team() -> None:
 
 def test_load_targets_names_file_row_and_column(tmp_path: Path) -> None:
     path = tmp_path / "targets.csv"
-    path.write_text("team,owner,period,amount,currency\n"
-                    "North,,2026-Q4,1000,USD\n"
-                    ",,2026-Q4,5,USD\n"        # row 3: no team
-                    "North,Ann,Q4,-5,usd\n",   # row 4: period, amount, currency
-                    encoding="utf-8")
+    path.write_text(
+        "team,owner,period,amount,currency\n"
+        "North,,2026-Q4,1000,USD\n"
+        ",,2026-Q4,5,USD\n"  # row 3: no team
+        "North,Ann,Q4,-5,usd\n",  # row 4: period, amount, currency
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as info:
         load_targets(path)
     where = [(p.row, p.column) for p in info.value.problems]
@@ -142,24 +155,33 @@ def test_load_targets_missing_column_and_duplicate(tmp_path: Path) -> None:
     path.write_text("team,period,amount\nNorth,2026,5\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"missing column\(s\) \['owner', 'currency'\]"):
         load_targets(path)
-    path.write_text("team,owner,period,amount,currency\nN,,2026,5,\nN,,2026,6,\n",
-                    encoding="utf-8")
+    path.write_text("team,owner,period,amount,currency\nN,,2026,5,\nN,,2026,6,\n", encoding="utf-8")
     with pytest.raises(InputError) as info:
         load_targets(path)
     assert [(p.row, p.column) for p in info.value.problems] == [(3, "owner")]
 
 
 def won(deal_id: str, amount: float, close: str) -> dict[str, Any]:
-    return {"snapshot_week": "2026-W47", "team": "N", "deal_id": deal_id,
-            "deal_name": deal_id, "account": deal_id, "owner": "Ann", "stage": "won",
-            "stage_model": "generic_4", "amount": amount, "currency": "USD",
-            "close_date": pd.Timestamp(close)}
+    return {
+        "snapshot_week": "2026-W47",
+        "team": "N",
+        "deal_id": deal_id,
+        "deal_name": deal_id,
+        "account": deal_id,
+        "owner": "Ann",
+        "stage": "won",
+        "stage_model": "generic_4",
+        "amount": amount,
+        "currency": "USD",
+        "close_date": pd.Timestamp(close),
+    }
 
 
 def test_progress_against_plan_by_hand() -> None:
     history = pd.DataFrame([won("A", 3000.0, "2026-10-20"), won("B", 800.0, "2026-11-16")])
-    targets = pd.DataFrame({"team": "N", "owner": "", "period": "2026-Q4",
-                            "amount": [6600.0], "currency": "USD"})
+    targets = pd.DataFrame(
+        {"team": "N", "owner": "", "period": "2026-Q4", "amount": [6600.0], "currency": "USD"}
+    )
     # plan to date at W47: W40 2 + W41..W47 7 x 5 = 37 of 66 working days -> 3700
     # won 3800: deviation +100 = +1.5 points of the 6600 target -> within the 15-point
     # tolerance: on plan, no alert
@@ -176,8 +198,13 @@ def test_progress_against_plan_by_hand() -> None:
     assert late["deviation_pct"] == pytest.approx(-3600 / 7400)
     assert late["points"] == pytest.approx(-3600 / 13200)
     # the tolerance is configurable: 30 points does not alert at -27.3
-    calm = progress(history, targets.assign(amount=13200.0), "2026-Q4", "2026-W47",
-                    settings=PlanSettings(alert_threshold=0.3)).iloc[0]
+    calm = progress(
+        history,
+        targets.assign(amount=13200.0),
+        "2026-Q4",
+        "2026-W47",
+        settings=PlanSettings(alert_threshold=0.3),
+    ).iloc[0]
     assert not calm["alert"] and calm["status"] == "on plan"
 
 
@@ -185,8 +212,9 @@ def test_early_in_the_quarter_a_slow_start_does_not_alert() -> None:
     # W41: 7 of 66 working days gone, 10.6% planned: nothing won is 10.6 points behind,
     # within the 15-point tolerance (a straight line in % of plan would say -100%)
     history = pd.DataFrame([won("A", 3000.0, "2026-12-20")])
-    targets = pd.DataFrame({"team": "N", "owner": "", "period": "2026-Q4",
-                            "amount": [6600.0], "currency": "USD"})
+    targets = pd.DataFrame(
+        {"team": "N", "owner": "", "period": "2026-Q4", "amount": [6600.0], "currency": "USD"}
+    )
     out = progress(history, targets, "2026-Q4", "2026-W41").iloc[0]
     assert out["plan_to_date"] == 700.0 and out["deviation_pct"] == -1.0
     assert out["points"] == pytest.approx(-700 / 6600)
@@ -241,8 +269,15 @@ def test_sample_store_q3_ends_with_north_and_west_behind(sample_history: pd.Data
 
 def test_progress_per_rep_lists_reps_without_wins() -> None:
     history = pd.DataFrame([won("A", 3000.0, "2026-10-20")])
-    targets = pd.DataFrame({"team": "N", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
-                            "amount": [13200.0, 6600.0, 6600.0], "currency": "USD"})
+    targets = pd.DataFrame(
+        {
+            "team": "N",
+            "owner": ["", "Ann", "Bob"],
+            "period": "2026-Q4",
+            "amount": [13200.0, 6600.0, 6600.0],
+            "currency": "USD",
+        }
+    )
     out = progress(history, targets, "2026-Q4", "2026-W47", by="rep").set_index("owner")
     # each rep's plan to date: 6600 x 37 / 66 = 3700; Ann won 3000 (-700 = -10.6 points of
     # her target: within tolerance), Bob 0 (-56.1 points: alert)

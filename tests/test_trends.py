@@ -27,35 +27,60 @@ from pipereview.diagnostics._trends import (
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 
-def row(week: str, deal_id: str, stage: str, amount: float, *, owner: str = "Ann",
-        close: str = "2026-12-15", created: str = "2026-09-01") -> dict[str, Any]:
-    return {"snapshot_week": week, "team": "N", "deal_id": deal_id, "deal_name": deal_id,
-            "account": deal_id, "owner": owner, "stage": stage, "stage_model": "generic_4",
-            "amount": amount, "currency": "USD", "close_date": pd.Timestamp(close),
-            "created_date": pd.Timestamp(created), "probability": None,
-            "forecast_category": "pipeline"}
+def row(
+    week: str,
+    deal_id: str,
+    stage: str,
+    amount: float,
+    *,
+    owner: str = "Ann",
+    close: str = "2026-12-15",
+    created: str = "2026-09-01",
+) -> dict[str, Any]:
+    return {
+        "snapshot_week": week,
+        "team": "N",
+        "deal_id": deal_id,
+        "deal_name": deal_id,
+        "account": deal_id,
+        "owner": owner,
+        "stage": stage,
+        "stage_model": "generic_4",
+        "amount": amount,
+        "currency": "USD",
+        "close_date": pd.Timestamp(close),
+        "created_date": pd.Timestamp(created),
+        "probability": None,
+        "forecast_category": "pipeline",
+    }
 
 
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"probability": "float64", "amount": "float64"})
 
 
-HISTORY = frame([
-    row("2026-W46", "A", "negotiation", 1000),
-    row("2026-W46", "B", "initial_contact", 1000),
-    row("2026-W47", "A", "won", 1000, close="2026-11-18"),
-    row("2026-W47", "B", "initial_contact", 1000),
-    row("2026-W47", "C", "needs_confirmed", 2000, created="2026-11-17"),
-])
-TARGETS = pd.DataFrame({"team": "N", "owner": [""], "period": "2026-Q4",
-                        "amount": [5000.0], "currency": "USD"})
+HISTORY = frame(
+    [
+        row("2026-W46", "A", "negotiation", 1000),
+        row("2026-W46", "B", "initial_contact", 1000),
+        row("2026-W47", "A", "won", 1000, close="2026-11-18"),
+        row("2026-W47", "B", "initial_contact", 1000),
+        row("2026-W47", "C", "needs_confirmed", 2000, created="2026-11-17"),
+    ]
+)
+TARGETS = pd.DataFrame(
+    {"team": "N", "owner": [""], "period": "2026-Q4", "amount": [5000.0], "currency": "USD"}
+)
 
 
 def test_weekly_metrics_by_hand() -> None:
     out = weekly_metrics(HISTORY, targets=TARGETS).set_index(["metric", "week"])
     # open: W46 A 1000 + B 1000 = 2000; W47 B 1000 + C 2000 = 3000 -> +1000, +50%, up
     assert list(out.loc[("open_pipeline", "2026-W47"), ["value", "previous", "change"]]) == [
-        3000.0, 2000.0, 1000.0]
+        3000.0,
+        2000.0,
+        1000.0,
+    ]
     assert out.loc[("open_pipeline", "2026-W47"), "direction"] == "up"
     # weighted: W46 1000 x 0.75 + 1000 x 0.10 = 850; W47 100 + 2000 x 0.25 = 600
     assert out.loc[("weighted_pipeline", "2026-W46"), "value"] == 850.0
@@ -71,8 +96,9 @@ def test_weekly_metrics_by_hand() -> None:
 
 
 def test_flat_band() -> None:
-    history = frame([row("2026-W46", "A", "negotiation", 1000),
-                     row("2026-W47", "A", "negotiation", 1040)])
+    history = frame(
+        [row("2026-W46", "A", "negotiation", 1000), row("2026-W47", "A", "negotiation", 1040)]
+    )
     out = weekly_metrics(history).set_index(["metric", "week"])
     # +40 is 4% of 1000, within the 5% band
     assert out.loc[("open_pipeline", "2026-W47"), "direction"] == "flat"
@@ -81,13 +107,17 @@ def test_flat_band() -> None:
 
 
 def team(amounts: dict[str, list[float]]) -> pd.DataFrame:
-    return frame([row("2026-W47", f"{owner}{i}", "negotiation", a, owner=owner)
-                  for owner, values in amounts.items() for i, a in enumerate(values)])
+    return frame(
+        [
+            row("2026-W47", f"{owner}{i}", "negotiation", a, owner=owner)
+            for owner, values in amounts.items()
+            for i, a in enumerate(values)
+        ]
+    )
 
 
 def test_reps_against_the_team_median_with_a_minimum_sample() -> None:
-    history = team({"Ann": [100.0] * 5, "Bob": [200.0] * 5, "Cy": [400.0] * 5,
-                    "Dee": [9999.0] * 2})
+    history = team({"Ann": [100.0] * 5, "Bob": [200.0] * 5, "Cy": [400.0] * 5, "Dee": [9999.0] * 2})
     out = rep_comparison(history, "2026-W47").set_index(["owner", "metric"])
     # open pipeline: Ann 500, Bob 1000, Cy 2000; Dee has 2 deals < 5: not in the median
     # median 1000: Ann 0.5 below, Bob in line, Cy 2.0 above
@@ -119,26 +149,40 @@ def test_weekly_metrics_equal_the_week_by_week_computation(sample_store: Path) -
     from pipereview.history._trail import with_deal_keys
 
     history = with_deal_keys(SnapshotStore(sample_store).history())
-    targets = load_targets(Path(__file__).resolve().parents[1] / "data" / "samples"
-                           / "targets.csv")
+    targets = load_targets(Path(__file__).resolve().parents[1] / "data" / "samples" / "targets.csv")
     fast = weekly_metrics(history, targets=targets)
     frames = []
     for name in sorted(history["snapshot_week"].unique()):
         week = Week.parse(name)
-        frames.append(_metrics_at(history, week, pd.Timestamp(week.monday), ["team"],
-                                  targets, TrendSettings()).assign(week=name))
-    slow = pd.concat(frames).melt(id_vars=["team", "week"], value_vars=list(METRICS),
-                                  var_name="metric")
-    both = fast.merge(slow, on=["team", "week", "metric"], suffixes=("", "_slow"),
-                      how="outer", validate="one_to_one")
+        frames.append(
+            _metrics_at(
+                history, week, pd.Timestamp(week.monday), ["team"], targets, TrendSettings()
+            ).assign(week=name)
+        )
+    slow = pd.concat(frames).melt(
+        id_vars=["team", "week"], value_vars=list(METRICS), var_name="metric"
+    )
+    both = fast.merge(
+        slow,
+        on=["team", "week", "metric"],
+        suffixes=("", "_slow"),
+        how="outer",
+        validate="one_to_one",
+    )
     assert len(both) == len(fast) == len(slow) == 4 * 12 * len(METRICS)
-    pd.testing.assert_series_equal(both["value"].astype(float),
-                                   both["value_slow"].astype(float), check_names=False)
+    pd.testing.assert_series_equal(
+        both["value"].astype(float), both["value_slow"].astype(float), check_names=False
+    )
 
 
-def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.Timestamp,
-                keys: list[str], targets: pd.DataFrame | None, settings: TrendSettings
-                ) -> pd.DataFrame:
+def _metrics_at(
+    history: pd.DataFrame | PreparedHistory,
+    as_of: Week,
+    first: pd.Timestamp,
+    keys: list[str],
+    targets: pd.DataFrame | None,
+    settings: TrendSettings,
+) -> pd.DataFrame:
     """The week-by-week reference: every metric per group as of ``as_of`` from the public
     building blocks, one pass over the history up to the week; flows counted from
     ``first`` to its Sunday."""
@@ -146,9 +190,15 @@ def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.
     now = upto.latest_mask()
     snap = upto.frame[now]
     end = pd.Timestamp(as_of.sunday)
-    pipe = weighted_rows(snap, upto.take(now).stage_facts(), None).groupby(keys).agg(
-        open_pipeline=("amount", "sum"), weighted_pipeline=("weighted", "sum"),
-        open_deals=("amount", "size"))
+    pipe = (
+        weighted_rows(snap, upto.take(now).stage_facts(), None)
+        .groupby(keys)
+        .agg(
+            open_pipeline=("amount", "sum"),
+            weighted_pipeline=("weighted", "sum"),
+            open_deals=("amount", "size"),
+        )
+    )
     span = max(1, ((end - first).days + 1) // 7)
     new = new_deals(upto, as_of, group_columns=keys, weeks=span).set_index(keys)["new_deals"]
     closed = won_deals(upto, None, as_of)
@@ -160,9 +210,14 @@ def _metrics_at(history: pd.DataFrame | PreparedHistory, as_of: Week, first: pd.
     out = out.fillna(dict.fromkeys(counts, 0))
     out["coverage"] = np.nan
     if targets is not None:
-        fc = period_forecast(upto, targets, quarter_of(as_of), as_of,
-                             by="rep" if "owner" in keys else "team",
-                             settings=settings.forecast).set_index(keys)
+        fc = period_forecast(
+            upto,
+            targets,
+            quarter_of(as_of),
+            as_of,
+            by="rep" if "owner" in keys else "team",
+            settings=settings.forecast,
+        ).set_index(keys)
         out["coverage"] = fc["coverage"]
     out["deals"] = out["open_deals"] + out["won"] + out["lost"]
     return out.reset_index()
@@ -176,22 +231,33 @@ def test_rep_comparison_equals_the_week_by_week_computation(sample_store: Path) 
     from pipereview.history._trail import with_deal_keys
 
     history = with_deal_keys(SnapshotStore(sample_store).history())
-    targets = load_targets(Path(__file__).resolve().parents[1] / "data" / "samples"
-                           / "targets.csv")
+    targets = load_targets(Path(__file__).resolve().parents[1] / "data" / "samples" / "targets.csv")
     settings = TrendSettings()
     for name in ("2026-W40", "2026-W47"):
         week = Week.parse(name)
-        start = (pd.Timestamp(week.sunday) - pd.Timedelta(weeks=settings.forecast.win_rate_weeks)
-                 + pd.Timedelta(days=1))
+        start = (
+            pd.Timestamp(week.sunday)
+            - pd.Timedelta(weeks=settings.forecast.win_rate_weeks)
+            + pd.Timedelta(days=1)
+        )
         slow = _metrics_at(history, week, start, ["team", "owner"], targets, settings).melt(
-            id_vars=["team", "owner", "deals"], value_vars=list(METRICS), var_name="metric")
+            id_vars=["team", "owner", "deals"], value_vars=list(METRICS), var_name="metric"
+        )
         fast = rep_comparison(history, name, targets=targets)
-        both = fast.merge(slow, on=["team", "owner", "metric"], suffixes=("", "_slow"),
-                          how="outer", validate="one_to_one")
+        both = fast.merge(
+            slow,
+            on=["team", "owner", "metric"],
+            suffixes=("", "_slow"),
+            how="outer",
+            validate="one_to_one",
+        )
         assert len(both) == len(fast) == len(slow) > 0
-        pd.testing.assert_series_equal(both["value"].astype(float),
-                                       both["value_slow"].astype(float), check_names=False,
-                                       rtol=1e-12)
+        pd.testing.assert_series_equal(
+            both["value"].astype(float),
+            both["value_slow"].astype(float),
+            check_names=False,
+            rtol=1e-12,
+        )
         assert (both["deals"] == both["deals_slow"]).all()
 
 
@@ -199,19 +265,33 @@ def test_a_week_without_open_deals_and_a_missing_week() -> None:
     # W45 is not stored; in W46 and W47 the team's export holds no open deal: the open
     # pipeline is 0 there (not W44's 150); A won 2026-11-12 (in W46), C 2026-11-17 (in W47)
     def deal(week: str, deal_id: str, stage: str, amount: float, close: str) -> dict[str, Any]:
-        return {"snapshot_week": week, "team": "N", "deal_id": deal_id, "deal_name": deal_id,
-                "account": deal_id, "owner": "Ann", "stage": stage, "stage_model": "generic_4",
-                "amount": amount, "currency": "USD", "close_date": pd.Timestamp(close),
-                "created_date": pd.Timestamp("2026-09-01"), "probability": float("nan"),
-                "forecast_category": None}
+        return {
+            "snapshot_week": week,
+            "team": "N",
+            "deal_id": deal_id,
+            "deal_name": deal_id,
+            "account": deal_id,
+            "owner": "Ann",
+            "stage": stage,
+            "stage_model": "generic_4",
+            "amount": amount,
+            "currency": "USD",
+            "close_date": pd.Timestamp(close),
+            "created_date": pd.Timestamp("2026-09-01"),
+            "probability": float("nan"),
+            "forecast_category": None,
+        }
 
-    history = pd.DataFrame([
-        deal("2026-W44", "A", "negotiation", 100.0, "2026-11-20"),
-        deal("2026-W44", "B", "initial_contact", 50.0, "2026-12-20"),
-        deal("2026-W46", "A", "won", 100.0, "2026-11-12"),
-        deal("2026-W46", "B", "lost", 50.0, "2026-11-11"),
-        deal("2026-W47", "A", "won", 100.0, "2026-11-12"),
-        deal("2026-W47", "C", "won", 70.0, "2026-11-17")])
+    history = pd.DataFrame(
+        [
+            deal("2026-W44", "A", "negotiation", 100.0, "2026-11-20"),
+            deal("2026-W44", "B", "initial_contact", 50.0, "2026-12-20"),
+            deal("2026-W46", "A", "won", 100.0, "2026-11-12"),
+            deal("2026-W46", "B", "lost", 50.0, "2026-11-11"),
+            deal("2026-W47", "A", "won", 100.0, "2026-11-12"),
+            deal("2026-W47", "C", "won", 70.0, "2026-11-17"),
+        ]
+    )
     out = weekly_metrics(history).set_index(["metric", "week"])["value"]
     assert out["open_pipeline"].tolist() == [150.0, 0.0, 0.0]
     assert out["weighted_pipeline"].tolist() == [80.0, 0.0, 0.0]  # 100 x 0.75 + 50 x 0.10

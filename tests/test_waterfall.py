@@ -15,71 +15,103 @@ from _budget import examples
 from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, waterfall_deals
 from pipereview.history._movements import deal_movements
 
-COLUMNS = ("deal_id", "deal_name", "account", "team", "owner", "stage", "stage_model",
-           "amount", "currency", "close_date")
+COLUMNS = (
+    "deal_id",
+    "deal_name",
+    "account",
+    "team",
+    "owner",
+    "stage",
+    "stage_model",
+    "amount",
+    "currency",
+    "close_date",
+)
 OPEN_STAGES = ("initial_contact", "needs_confirmed", "solution_quote", "negotiation")
 
 
 def snap(rows: list[tuple[str, str, float, str]]) -> pd.DataFrame:
     """Deals (id, stage, amount, close date) of one team, all distinct by name."""
-    frame = pd.DataFrame({
-        "deal_id": [r[0] for r in rows], "deal_name": [f"Deal {r[0]}" for r in rows],
-        "account": [f"Account {r[0]}" for r in rows], "team": "North", "owner": "Ann Lee",
-        "stage": [r[1] for r in rows], "stage_model": "generic_4",
-        "amount": pd.Series([r[2] for r in rows], dtype="float64"), "currency": "USD",
-        "close_date": pd.to_datetime(pd.Series([r[3] for r in rows], dtype="str")),
-    }, columns=list(COLUMNS))
+    frame = pd.DataFrame(
+        {
+            "deal_id": [r[0] for r in rows],
+            "deal_name": [f"Deal {r[0]}" for r in rows],
+            "account": [f"Account {r[0]}" for r in rows],
+            "team": "North",
+            "owner": "Ann Lee",
+            "stage": [r[1] for r in rows],
+            "stage_model": "generic_4",
+            "amount": pd.Series([r[2] for r in rows], dtype="float64"),
+            "currency": "USD",
+            "close_date": pd.to_datetime(pd.Series([r[3] for r in rows], dtype="str")),
+        },
+        columns=list(COLUMNS),
+    )
     return frame.astype({"close_date": "datetime64[ns]"})
 
 
-PREV = snap([
-    ("INC", "negotiation", 100.0, "2026-11-30"),
-    ("DEC", "solution_quote", 80.0, "2026-11-30"),
-    ("REO", "lost", 60.0, "2026-11-01"),
-    ("PIN", "negotiation", 70.0, "2027-01-15"),
-    ("PSI", "negotiation", 30.0, "2026-09-15"),
-    ("PSO", "negotiation", 90.0, "2026-12-20"),
-    ("PLO", "negotiation", 20.0, "2026-10-05"),
-    ("WON", "negotiation", 150.0, "2026-11-10"),
-    ("LOST", "needs_confirmed", 10.0, "2026-12-01"),
-    ("DROP", "initial_contact", 25.0, "2026-11-15"),
-    ("SAME", "negotiation", 33.33, "2026-11-20"),
-    ("STAGE", "needs_confirmed", 44.0, "2026-12-31"),
-    ("OUT", "negotiation", 500.0, "2027-02-01"),
-])
-CURR = snap([
-    ("INC", "negotiation", 120.0, "2026-11-30"),
-    ("DEC", "solution_quote", 50.5, "2026-11-30"),
-    ("NEW", "initial_contact", 40.0, "2026-12-01"),
-    ("REO", "negotiation", 60.0, "2026-12-15"),
-    ("PIN", "negotiation", 75.0, "2026-12-20"),  # pulled in with a new amount
-    ("PSI", "negotiation", 30.0, "2026-10-15"),
-    ("PSO", "negotiation", 95.0, "2027-01-20"),  # pushed out with a new amount
-    ("PLO", "negotiation", 20.0, "2026-09-28"),
-    ("WON", "won", 160.0, "2026-11-10"),  # won at more than its pipeline amount
-    ("LOST", "lost", 10.0, "2026-12-01"),
-    ("SAME", "negotiation", 33.33, "2026-11-20"),
-    ("STAGE", "solution_quote", 44.0, "2026-12-31"),
-    ("OUT", "negotiation", 500.0, "2027-03-01"),
-    ("NWON", "won", 80.0, "2026-12-05"),  # new and won: never in the open pipeline
-])
+PREV = snap(
+    [
+        ("INC", "negotiation", 100.0, "2026-11-30"),
+        ("DEC", "solution_quote", 80.0, "2026-11-30"),
+        ("REO", "lost", 60.0, "2026-11-01"),
+        ("PIN", "negotiation", 70.0, "2027-01-15"),
+        ("PSI", "negotiation", 30.0, "2026-09-15"),
+        ("PSO", "negotiation", 90.0, "2026-12-20"),
+        ("PLO", "negotiation", 20.0, "2026-10-05"),
+        ("WON", "negotiation", 150.0, "2026-11-10"),
+        ("LOST", "needs_confirmed", 10.0, "2026-12-01"),
+        ("DROP", "initial_contact", 25.0, "2026-11-15"),
+        ("SAME", "negotiation", 33.33, "2026-11-20"),
+        ("STAGE", "needs_confirmed", 44.0, "2026-12-31"),
+        ("OUT", "negotiation", 500.0, "2027-02-01"),
+    ]
+)
+CURR = snap(
+    [
+        ("INC", "negotiation", 120.0, "2026-11-30"),
+        ("DEC", "solution_quote", 50.5, "2026-11-30"),
+        ("NEW", "initial_contact", 40.0, "2026-12-01"),
+        ("REO", "negotiation", 60.0, "2026-12-15"),
+        ("PIN", "negotiation", 75.0, "2026-12-20"),  # pulled in with a new amount
+        ("PSI", "negotiation", 30.0, "2026-10-15"),
+        ("PSO", "negotiation", 95.0, "2027-01-20"),  # pushed out with a new amount
+        ("PLO", "negotiation", 20.0, "2026-09-28"),
+        ("WON", "won", 160.0, "2026-11-10"),  # won at more than its pipeline amount
+        ("LOST", "lost", 10.0, "2026-12-01"),
+        ("SAME", "negotiation", 33.33, "2026-11-20"),
+        ("STAGE", "solution_quote", 44.0, "2026-12-31"),
+        ("OUT", "negotiation", 500.0, "2027-03-01"),
+        ("NWON", "won", 80.0, "2026-12-05"),  # new and won: never in the open pipeline
+    ]
+)
 
 
 def test_hand_computed_waterfall_with_every_step() -> None:
     w = waterfall(deal_movements(PREV, CURR), "2026-Q4")
     assert w["step"].tolist() == list(STEPS)
-    got = {step: (deals, cents) for step, deals, cents in
-           w[["step", "deals", "cents"]].itertuples(index=False)}
+    got = {
+        step: (deals, cents)
+        for step, deals, cents in w[["step", "deals", "cents"]].itertuples(index=False)
+    }
     assert got == {
         "opening": (9, 55233),  # INC DEC PSO PLO WON LOST DROP SAME STAGE
-        "new": (1, 4000), "reopened": (1, 6000), "increased": (1, 2000),
-        "decreased": (1, -2950), "pulled_in": (1, 7500), "pushed_in": (1, 3000),
-        "pushed_out": (1, -9000), "pulled_out": (1, -2000), "won": (1, -15000),
-        "lost": (1, -1000), "dropped": (1, -2500),
+        "new": (1, 4000),
+        "reopened": (1, 6000),
+        "increased": (1, 2000),
+        "decreased": (1, -2950),
+        "pulled_in": (1, 7500),
+        "pushed_in": (1, 3000),
+        "pushed_out": (1, -9000),
+        "pulled_out": (1, -2000),
+        "won": (1, -15000),
+        "lost": (1, -1000),
+        "dropped": (1, -2500),
         "closing": (8, 45283),  # INC DEC NEW REO PIN PSI SAME STAGE
     }
     assert w["kind"].tolist() == ["start"] + ["inflow"] * 3 + ["outflow", "inflow", "inflow"] + [
-        "outflow"] * 5 + ["end"]
+        "outflow"
+    ] * 5 + ["end"]
     assert w["amount"].tolist()[0] == 552.33
     assert set(w["currency"]) == {"USD"}
 
@@ -87,21 +119,35 @@ def test_hand_computed_waterfall_with_every_step() -> None:
 def test_each_deal_is_attributed_once() -> None:
     deals = waterfall_deals(deal_movements(PREV, CURR), "2026-Q4")
     steps = dict(zip(deals["deal_id"], deals["step"], strict=True))
-    assert steps == {"INC": "increased", "DEC": "decreased", "NEW": "new", "REO": "reopened",
-                     "PIN": "pulled_in", "PSI": "pushed_in", "PSO": "pushed_out",
-                     "PLO": "pulled_out", "WON": "won", "LOST": "lost", "DROP": "dropped",
-                     "SAME": "unchanged", "STAGE": "unchanged"}
+    assert steps == {
+        "INC": "increased",
+        "DEC": "decreased",
+        "NEW": "new",
+        "REO": "reopened",
+        "PIN": "pulled_in",
+        "PSI": "pushed_in",
+        "PSO": "pushed_out",
+        "PLO": "pulled_out",
+        "WON": "won",
+        "LOST": "lost",
+        "DROP": "dropped",
+        "SAME": "unchanged",
+        "STAGE": "unchanged",
+    }
     pso = deals[deals["deal_id"] == "PSO"].iloc[0]
     assert (pso["opening_cents"], pso["closing_cents"], pso["change_cents"]) == (9000, 0, -9000)
 
 
-@pytest.mark.parametrize(("period", "first", "last"), [
-    ("2026-Q4", "2026-10-01", "2026-12-31"),
-    ("2027q1", "2027-01-01", "2027-03-31"),
-    ("2028-02", "2028-02-01", "2028-02-29"),
-    ("2026", "2026-01-01", "2026-12-31"),
-    (("2026-11-16", "2026-11-22"), "2026-11-16", "2026-11-22"),
-])
+@pytest.mark.parametrize(
+    ("period", "first", "last"),
+    [
+        ("2026-Q4", "2026-10-01", "2026-12-31"),
+        ("2027q1", "2027-01-01", "2027-03-31"),
+        ("2028-02", "2028-02-01", "2028-02-29"),
+        ("2026", "2026-01-01", "2026-12-31"),
+        (("2026-11-16", "2026-11-22"), "2026-11-16", "2026-11-22"),
+    ],
+)
 def test_period_bounds(period: Any, first: str, last: str) -> None:
     assert period_bounds(period) == (pd.Timestamp(first), pd.Timestamp(last))
 
@@ -153,8 +199,7 @@ def _frame(deals: list[tuple[str, str, int, int, str]]) -> pd.DataFrame:
         seen.add(deal_id)
         rows.append((deal_id, stage, cents / 100, day, account))
     start = pd.Timestamp("2026-09-01")
-    frame = snap([(r[0], r[1], r[2], str((start + pd.Timedelta(days=r[3])).date()))
-                  for r in rows])
+    frame = snap([(r[0], r[1], r[2], str((start + pd.Timedelta(days=r[3])).date())) for r in rows])
     frame["account"] = pd.Series([r[4] for r in rows], dtype="str")
     frame["deal_name"] = frame["account"] + " - MES"  # similar deals: fuzzy matching busy
     return frame

@@ -22,7 +22,18 @@ def test_week_days(text: str, monday: datetime.date, sunday: datetime.date) -> N
 
 
 @pytest.mark.parametrize(
-    "text", ["2026-47", "2026W47", "2026-W7", "../2026-W47", "2026-W47/..", "2025-W53", "2026-W00", "", "2026-w47 x"]
+    "text",
+    [
+        "2026-47",
+        "2026W47",
+        "2026-W7",
+        "../2026-W47",
+        "2026-W47/..",
+        "2025-W53",
+        "2026-W00",
+        "",
+        "2026-w47 x",
+    ],
 )
 def test_bad_week_strings_are_refused(text: str) -> None:
     with pytest.raises(InvalidWeekError) as info:
@@ -34,7 +45,10 @@ def test_week_arithmetic_crosses_years() -> None:
     assert str(Week.parse("2026-W53") + 1) == "2027-W01"
     assert str(Week.parse("2027-W01") - 1) == "2026-W53"
     assert [str(w) for w in week_range(Week.parse("2026-W46"), Week.parse("2026-W48"))] == [
-        "2026-W46", "2026-W47", "2026-W48"]
+        "2026-W46",
+        "2026-W47",
+        "2026-W48",
+    ]
     assert Week.of(datetime.date(2026, 11, 23)) == Week.parse("2026-W48")
     assert Week.parse("2026-W47") < Week.parse("2026-W48")
 

@@ -34,15 +34,30 @@ from pipereview.ingest._sheetxml import check_zip, scan_sheet
 from pipereview.ingest._xlsx import sheet_last_row
 
 WEEK = "2026-W47"
-HEADER = ["Opportunity ID", "Opportunity Name", "Account Name", "Opportunity Owner", "Stage",
-          "Amount", "Close Date", "Created Date"]
+HEADER = [
+    "Opportunity ID",
+    "Opportunity Name",
+    "Account Name",
+    "Opportunity Owner",
+    "Stage",
+    "Amount",
+    "Close Date",
+    "Created Date",
+]
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _deal(n: int, amount: int = 0, owner: str | None = None) -> list[object]:
-    return [f"OPP-{n:05d}", f"Deal {n}", f"Account {n}", owner or f"Rep {n % 3}",
-            "Needs Analysis", amount or 1000 * n, dt.datetime(2026, 12, 1),
-            dt.datetime(2026, 9, 1)]
+    return [
+        f"OPP-{n:05d}",
+        f"Deal {n}",
+        f"Account {n}",
+        owner or f"Rep {n % 3}",
+        "Needs Analysis",
+        amount or 1000 * n,
+        dt.datetime(2026, 12, 1),
+        dt.datetime(2026, 9, 1),
+    ]
 
 
 def _rewrite_sheet(path: Path, change: Callable[[str], str]) -> None:
@@ -58,14 +73,17 @@ def _rewrite_sheet(path: Path, change: Callable[[str], str]) -> None:
 
 def _dimension(ref: str | None) -> Callable[[str], str]:
     """A change that sets the <dimension> tag to ``ref`` (None: removes it)."""
+
     def change(xml: str) -> str:
         replacement = f'<dimension ref="{ref}" />' if ref else ""
         return re.sub(r"<dimension [^>]*/>", replacement, xml)
+
     return change
 
 
-def _workbook(path: Path, rows: list[list[object]], *, titles: int = 0,
-              merges: tuple[str, ...] = ()) -> Path:
+def _workbook(
+    path: Path, rows: list[list[object]], *, titles: int = 0, merges: tuple[str, ...] = ()
+) -> Path:
     book = Workbook()
     sheet = book.active
     for n in range(titles):
@@ -81,9 +99,9 @@ def _workbook(path: Path, rows: list[list[object]], *, titles: int = 0,
 
 # --- the <dimension> tag and the independent row count -----------------------------------
 
+
 @pytest.mark.parametrize("ref", ["A1:D5", "A1:B2", "A1", "A1:Z5000", None])
-def test_every_row_is_read_whatever_the_dimension_tag_says(tmp_path: Path,
-                                                           ref: str | None) -> None:
+def test_every_row_is_read_whatever_the_dimension_tag_says(tmp_path: Path, ref: str | None) -> None:
     path = _workbook(tmp_path / "deals.xlsx", [_deal(n) for n in range(1, 11)])
     _rewrite_sheet(path, _dimension(ref))
 
@@ -100,9 +118,14 @@ def test_every_row_is_read_whatever_the_dimension_tag_says(tmp_path: Path,
 def test_sheet_last_row_counts_from_the_xml(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "deals.xlsx", [_deal(1), [], _deal(3)])
     # styled empty rows after the data, a cell holding only spaces, rows without numbers
-    _rewrite_sheet(path, lambda xml: xml.replace(
-        "</sheetData>", '<row r="20"><c r="B20" t="inlineStr"><is><t>   </t></is></c></row>'
-        '<row r="30" s="1" customFormat="1"/></sheetData>'))
+    _rewrite_sheet(
+        path,
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '<row r="20"><c r="B20" t="inlineStr"><is><t>   </t></is></c></row>'
+            '<row r="30" s="1" customFormat="1"/></sheetData>',
+        ),
+    )
     assert sheet_last_row(path, None) == 4
     assert sheet_last_row(path, "Sheet") == 4
 
@@ -116,50 +139,74 @@ def test_sheet_last_row_counts_from_the_xml(tmp_path: Path) -> None:
 def test_sheet_last_row_ignores_blank_shared_strings(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "deals.xlsx", [_deal(1)])
     # a shared strings table whose second string is blank, used on row 9
-    strings = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
-               'spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>x</t></si>'
-               '<si><t xml:space="preserve">  </t></si></sst>')
+    strings = (
+        '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>x</t></si>'
+        '<si><t xml:space="preserve">  </t></si></sst>'
+    )
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr("xl/sharedStrings.xml", strings)
-    _rewrite_sheet(path, lambda xml: xml.replace(
-        "</sheetData>", '<row r="7"><c r="A7" t="s"><v>0</v></c></row>'
-        '<row r="9"><c r="A9" t="s"><v>1</v></c></row></sheetData>'))
+    _rewrite_sheet(
+        path,
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '<row r="7"><c r="A7" t="s"><v>0</v></c></row>'
+            '<row r="9"><c r="A9" t="s"><v>1</v></c></row></sheetData>',
+        ),
+    )
     assert sheet_last_row(path, None) == 7
 
 
-def test_rows_below_the_deals_holding_only_notes_or_formulas_are_accounted(
-        tmp_path: Path) -> None:
+def test_rows_below_the_deals_holding_only_notes_or_formulas_are_accounted(tmp_path: Path) -> None:
     """A note beyond the header's columns below the last deal is not a lost row, and a
     last row holding only a formula without a saved value is rejected, not lost."""
     path = _workbook(tmp_path / "deals.xlsx", [_deal(1), _deal(2)])
-    _rewrite_sheet(path, lambda xml: xml.replace(
-        "</sheetData>", '<row r="6"><c r="K6" t="inlineStr"><is><t>checked by Dana</t></is>'
-                        '</c></row><row r="8"><c r="F8"><f>SUM(F2:F3)</f></c></row>'
-                        "</sheetData>"))
+    _rewrite_sheet(
+        path,
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '<row r="6"><c r="K6" t="inlineStr"><is><t>checked by Dana</t></is>'
+            '</c></row><row r="8"><c r="F8"><f>SUM(F2:F3)</f></c></row>'
+            "</sheetData>",
+        ),
+    )
     assert sheet_last_row(path, None) == 8
 
     result = read_export(path, week=WEEK)
 
     assert result.snapshot["deal_id"].tolist() == ["OPP-00001", "OPP-00002"]
     assert [(p.row, p.column) for p in result.report.problems] == [(8, "Amount")]
-    assert result.report.rows_read == (result.report.rows_kept + result.report.rows_rejected
-                                       + result.report.rows_skipped)
+    assert result.report.rows_read == (
+        result.report.rows_kept + result.report.rows_rejected + result.report.rows_skipped
+    )
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(40), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(amounts=st.lists(st.integers(1, 10_000_000), min_size=1, max_size=25),
-       blanks=st.sets(st.integers(0, 24), max_size=4),
-       titles=st.integers(0, 3),
-       dimension=st.sampled_from(["smaller", "larger", "absent", "exact", "one cell"]),
-       merged_owner=st.booleans())
+@settings(
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    amounts=st.lists(st.integers(1, 10_000_000), min_size=1, max_size=25),
+    blanks=st.sets(st.integers(0, 24), max_size=4),
+    titles=st.integers(0, 3),
+    dimension=st.sampled_from(["smaller", "larger", "absent", "exact", "one cell"]),
+    merged_owner=st.booleans(),
+)
 def test_generated_workbooks_store_every_deal_or_name_a_row(
-        tmp_path_factory: pytest.TempPathFactory, amounts: list[int], blanks: set[int],
-        titles: int, dimension: str, merged_owner: bool) -> None:
+    tmp_path_factory: pytest.TempPathFactory,
+    amounts: list[int],
+    blanks: set[int],
+    titles: int,
+    dimension: str,
+    merged_owner: bool,
+) -> None:
     """Any workbook of this shape stores every deal exactly, or is refused naming a row."""
-    deals = [_deal(n, amount, owner="Dana Lee" if merged_owner else None)
-             for n, amount in enumerate(amounts, start=1)]
+    deals = [
+        _deal(n, amount, owner="Dana Lee" if merged_owner else None)
+        for n, amount in enumerate(amounts, start=1)
+    ]
     rows: list[list[object]] = []
     for n, deal in enumerate(deals):
         if n in blanks:
@@ -171,11 +218,17 @@ def test_generated_workbooks_store_every_deal_or_name_a_row(
         for row in rows[1:]:
             row[3] = None
         merges = (f"D{first}:D{first + len(rows) - 1}",)
-    path = _workbook(tmp_path_factory.mktemp("gen") / "deals.xlsx", rows, titles=titles,
-                     merges=merges)
+    path = _workbook(
+        tmp_path_factory.mktemp("gen") / "deals.xlsx", rows, titles=titles, merges=merges
+    )
     last = f"H{first + len(rows) - 1}"
-    ref = {"smaller": "A1:C2", "larger": "A1:Z9999", "absent": None, "exact": f"A1:{last}",
-           "one cell": "A1"}[dimension]
+    ref = {
+        "smaller": "A1:C2",
+        "larger": "A1:Z9999",
+        "absent": None,
+        "exact": f"A1:{last}",
+        "one cell": "A1",
+    }[dimension]
     _rewrite_sheet(path, _dimension(ref))
 
     try:
@@ -197,15 +250,24 @@ def test_generated_workbooks_store_every_deal_or_name_a_row(
 
 # --- formulas without a saved value ------------------------------------------------------
 
+
 def test_a_formula_without_a_saved_value_quarantines_its_row(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "deals.xlsx", [_deal(1), _deal(2), _deal(3)])
     book_path = path
     # the amount of row 3 (F3) and the created date of row 4 (H4) are formulas that the
     # writing program did not compute; a computed formula keeps its value (F2)
-    _rewrite_sheet(book_path, lambda xml: re.sub(
-        r'<c r="F3"([^>]*)>.*?</c>', r'<c r="F3"\1><f>F2*4</f><v /></c>', re.sub(
-            r'<c r="H4"([^>]*)>.*?</c>', r'<c r="H4"\1><f>TODAY()</f></c>', re.sub(
-                r'<c r="F2"([^>]*)>(.*?)</c>', r'<c r="F2"\1><f>500*2</f>\2</c>', xml))))
+    _rewrite_sheet(
+        book_path,
+        lambda xml: re.sub(
+            r'<c r="F3"([^>]*)>.*?</c>',
+            r'<c r="F3"\1><f>F2*4</f><v /></c>',
+            re.sub(
+                r'<c r="H4"([^>]*)>.*?</c>',
+                r'<c r="H4"\1><f>TODAY()</f></c>',
+                re.sub(r'<c r="F2"([^>]*)>(.*?)</c>', r'<c r="F2"\1><f>500*2</f>\2</c>', xml),
+            ),
+        ),
+    )
 
     result = read_export(path, week=WEEK)
 
@@ -224,13 +286,18 @@ def test_a_formula_without_a_saved_value_quarantines_its_row(tmp_path: Path) -> 
 
 def test_a_formula_whose_saved_result_is_empty_text_is_a_value(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "deals.xlsx", [_deal(1)])
-    _rewrite_sheet(path, lambda xml: xml.replace(
-        "</sheetData>", '<row r="3"><c r="I3" t="str"><f>IF(1,"","x")</f><v></v></c></row>'
-                        "</sheetData>"))
+    _rewrite_sheet(
+        path,
+        lambda xml: xml.replace(
+            "</sheetData>",
+            '<row r="3"><c r="I3" t="str"><f>IF(1,"","x")</f><v></v></c></row></sheetData>',
+        ),
+    )
     assert scan_sheet(path, None).unsaved_count == 0
 
 
 # --- limits for hostile files ------------------------------------------------------------
+
 
 def _bomb(path: Path, unpacked: int) -> Path:
     """A workbook with one deal whose sheet XML is padded to ``unpacked`` bytes with
@@ -240,8 +307,9 @@ def _bomb(path: Path, unpacked: int) -> Path:
         parts = {info.filename: archive.read(info) for info in archive.infolist()}
     xml = parts.pop("xl/worksheets/sheet1.xml").decode("utf-8")
     head, tail = xml.split("</sheetData>")
-    row = (b'<row><c t="inlineStr"><is><t>x</t></is></c><c t="inlineStr"><is><t>y</t></is>'
-           b"</c></row>") * 1000
+    row = (
+        b'<row><c t="inlineStr"><is><t>x</t></is></c><c t="inlineStr"><is><t>y</t></is></c></row>'
+    ) * 1000
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -274,11 +342,17 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
         read_export(small, week=WEEK)
     raised = ReadLimits(max_xlsx_compression_ratio=100_000)
     assert read_export(small, week=WEEK, limits=raised).snapshot["deal_id"].tolist() == [
-        "OPP-00001"]
-    with pytest.raises(InputError, match=r"unpacks to 64\.\d MB of XML, more than the limit "
-                                         r"of 32\.0 MB \(max_xlsx_uncompressed_bytes\)"):
-        check_zip(path, ReadLimits(max_xlsx_uncompressed_bytes=32 << 20,
-                                   max_xlsx_compression_ratio=10_000))
+        "OPP-00001"
+    ]
+    with pytest.raises(
+        InputError,
+        match=r"unpacks to 64\.\d MB of XML, more than the limit "
+        r"of 32\.0 MB \(max_xlsx_uncompressed_bytes\)",
+    ):
+        check_zip(
+            path,
+            ReadLimits(max_xlsx_uncompressed_bytes=32 << 20, max_xlsx_compression_ratio=10_000),
+        )
 
 
 @pytest.mark.slow
@@ -288,17 +362,24 @@ def test_a_gigabyte_zip_bomb_takes_little_memory(tmp_path: Path) -> None:
     # the peak is read from /proc (VmHWM: this program's own peak); getrusage's ru_maxrss
     # would include the memory of the process it was started from, since Linux carries
     # it across fork and exec (the test process itself, hundreds of MB inside the suite)
-    script = ("import re, sys\n"
-              "from pipereview.cli import app\n"
-              "try:\n"
-              "    app([\"ingest\", sys.argv[1], \"--week\", \"2026-W47\", \"--store\", sys.argv[2]])\n"
-              "except SystemExit as exit:\n"
-              "    code = exit.code\n"
-              "status = open('/proc/self/status').read()\n"
-              "peak = int(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)) // 1024\n"
-              "print(f'{code} {peak}')\n")
-    run = subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "store")],
-                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    script = (
+        "import re, sys\n"
+        "from pipereview.cli import app\n"
+        "try:\n"
+        '    app(["ingest", sys.argv[1], "--week", "2026-W47", "--store", sys.argv[2]])\n'
+        "except SystemExit as exit:\n"
+        "    code = exit.code\n"
+        "status = open('/proc/self/status').read()\n"
+        "peak = int(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)) // 1024\n"
+        "print(f'{code} {peak}')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     code, peak_mb = run.stdout.split()[-2:]
     assert code == "1", run.stdout + run.stderr
     assert "max_xlsx_compression_ratio" in run.stderr
@@ -307,8 +388,11 @@ def test_a_gigabyte_zip_bomb_takes_little_memory(tmp_path: Path) -> None:
 
 def test_rows_columns_and_cell_size_limits_name_the_place(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "deals.xlsx", [_deal(n) for n in range(1, 8)])
-    with pytest.raises(InputError, match=r"more than 5 rows \(row 6 holds values\), beyond "
-                                         r"the limit max_rows = 5") as caught:
+    with pytest.raises(
+        InputError,
+        match=r"more than 5 rows \(row 6 holds values\), beyond "
+        r"the limit max_rows = 5",
+    ) as caught:
         read_export(path, week=WEEK, limits=ReadLimits(max_rows=5))
     assert caught.value.row == 6 and "max_rows:" in caught.value.hint
 
@@ -325,8 +409,11 @@ def test_rows_columns_and_cell_size_limits_name_the_place(tmp_path: Path) -> Non
     wide.active.append([*HEADER, *(f"Extra {n}" for n in range(3000))])
     wide.active.append(_deal(1))
     wide.save(tmp_path / "wide.xlsx")
-    with pytest.raises(InputError, match=r"has 3008 columns, more than the limit of 2000 "
-                                         r"\(max_columns\)"):
+    with pytest.raises(
+        InputError,
+        match=r"has 3008 columns, more than the limit of 2000 "
+        r"\(max_columns\)",
+    ):
         read_export(tmp_path / "wide.xlsx", week=WEEK)
 
 
@@ -343,38 +430,63 @@ def test_the_configured_limits_reach_the_cli_and_the_folder_ingest(tmp_path: Pat
     week.mkdir(parents=True)
     path = _workbook(week / "deals.xlsx", [_deal(n) for n in range(1, 8)])
 
-    result = CliRunner().invoke(app, ["--config", str(config), "ingest", str(path), "--week",
-                                      WEEK, "--store", str(tmp_path / "store")])
+    result = CliRunner().invoke(
+        app,
+        [
+            "--config",
+            str(config),
+            "ingest",
+            str(path),
+            "--week",
+            WEEK,
+            "--store",
+            str(tmp_path / "store"),
+        ],
+    )
     assert result.exit_code == 1, result.output
     assert "beyond the limit max_rows = 5" in " ".join(result.output.split())
 
     with pytest.raises(InputError, match="max_rows = 5"):
-        ingest_folder(tmp_path / "exports", store=tmp_path / "store",
-                      limits=load_config(config).limits)
+        ingest_folder(
+            tmp_path / "exports", store=tmp_path / "store", limits=load_config(config).limits
+        )
     assert len(ingest_folder(tmp_path / "exports", store=tmp_path / "store")) == 1
 
 
 # --- Parquet -----------------------------------------------------------------------------
 
+
 def _parquet(path: Path, **columns: pa.Array | list[object]) -> Path:
     base: dict[str, object] = {
-        "Opportunity ID": ["OPP-1", "OPP-2", "OPP-3"], "Opportunity Name": ["A", "B", "C"],
-        "Account Name": ["X", "Y", "Z"], "Opportunity Owner": ["Dana", "Dana", "Lee"],
-        "Stage": ["Needs Analysis"] * 3, "Amount": [1000.0, 2000.0, 3000.0],
-        "Close Date": [dt.date(2026, 12, 1)] * 3, "Created Date": [dt.date(2026, 9, 1)] * 3}
+        "Opportunity ID": ["OPP-1", "OPP-2", "OPP-3"],
+        "Opportunity Name": ["A", "B", "C"],
+        "Account Name": ["X", "Y", "Z"],
+        "Opportunity Owner": ["Dana", "Dana", "Lee"],
+        "Stage": ["Needs Analysis"] * 3,
+        "Amount": [1000.0, 2000.0, 3000.0],
+        "Close Date": [dt.date(2026, 12, 1)] * 3,
+        "Created Date": [dt.date(2026, 9, 1)] * 3,
+    }
     base.update(columns)
     pq.write_table(pa.table(base), path)
     return path
 
 
-@pytest.mark.parametrize(("column", "values", "shown"), [
-    ("Amount", [[1000], [2000, 5], None], "list<"),
-    ("Opportunity Owner", [{"name": "Dana"}, {"name": "Dana"}, {"name": "Lee"}], "struct<"),
-    ("Stage", pa.array([[("a", 1)], [("b", 2)], [("c", 3)]], pa.map_(pa.string(), pa.int64())),
-     "map<"),
-])
-def test_a_nested_parquet_column_is_refused_by_name(tmp_path: Path, column: str,
-                                                    values: object, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("column", "values", "shown"),
+    [
+        ("Amount", [[1000], [2000, 5], None], "list<"),
+        ("Opportunity Owner", [{"name": "Dana"}, {"name": "Dana"}, {"name": "Lee"}], "struct<"),
+        (
+            "Stage",
+            pa.array([[("a", 1)], [("b", 2)], [("c", 3)]], pa.map_(pa.string(), pa.int64())),
+            "map<",
+        ),
+    ],
+)
+def test_a_nested_parquet_column_is_refused_by_name(
+    tmp_path: Path, column: str, values: object, shown: str
+) -> None:
     path = _parquet(tmp_path / "deals.parquet", **{column: values})
     with pytest.raises(InputError) as caught:
         read_export(path, week=WEEK)
@@ -390,10 +502,11 @@ def test_a_nested_column_no_map_reads_is_left_alone(tmp_path: Path) -> None:
 
 
 def test_parquet_dates_beyond_pandas_range_are_row_problems(tmp_path: Path) -> None:
-    close = pa.array([dt.datetime(2026, 12, 1), dt.datetime(9999, 12, 31),
-                      dt.datetime(2026, 12, 3)], pa.timestamp("us", tz="Asia/Shanghai"))
-    created = pa.array([dt.date(2026, 9, 1), dt.date(2026, 9, 1), dt.date(1600, 1, 1)],
-                       pa.date32())
+    close = pa.array(
+        [dt.datetime(2026, 12, 1), dt.datetime(9999, 12, 31), dt.datetime(2026, 12, 3)],
+        pa.timestamp("us", tz="Asia/Shanghai"),
+    )
+    created = pa.array([dt.date(2026, 9, 1), dt.date(2026, 9, 1), dt.date(1600, 1, 1)], pa.date32())
     path = _parquet(tmp_path / "deals.parquet", **{"Close Date": close, "Created Date": created})
 
     result = read_export(path, week=WEEK)

@@ -64,8 +64,9 @@ def defer_iri_grammar() -> None:
     stand_in.__spec__ = spec
     stand_in.__file__ = spec.origin
     stand_in.__path__ = list(spec.submodule_search_locations or [])
-    stand_in.__dict__.update(__pipereview_stand_in__=True, is_valid_syntax=_is_valid_syntax,
-                             __getattr__=_getattr)
+    stand_in.__dict__.update(
+        __pipereview_stand_in__=True, is_valid_syntax=_is_valid_syntax, __getattr__=_getattr
+    )
     sys.modules[_NAME] = stand_in
 
 

@@ -24,15 +24,25 @@ def cli_reference() -> str:
     runner = CliRunner()
     env = {"COLUMNS": _WIDTH, "NO_COLOR": "1", "TERM": "dumb"}
     names = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
-    parts = ["# Command-line reference", "",
-             "Generated from the commands themselves (`python -m pipereview.cli_reference > "
-             "docs/cli.md`); a test checks it is current. Every command also takes "
-             "`--help`; `pipereview --debug COMMAND` shows the traceback of an error.", ""]
+    parts = [
+        "# Command-line reference",
+        "",
+        "Generated from the commands themselves (`python -m pipereview.cli_reference > "
+        "docs/cli.md`); a test checks it is current. Every command also takes "
+        "`--help`; `pipereview --debug COMMAND` shows the traceback of an error.",
+        "",
+    ]
     for name in [None, *names]:
         args = ["--help"] if name is None else [name, "--help"]
         result = runner.invoke(app, args, env=env, prog_name="pipereview")
-        parts += [f"## pipereview{'' if name is None else ' ' + name}", "", "```text",
-                  result.output.rstrip(), "```", ""]
+        parts += [
+            f"## pipereview{'' if name is None else ' ' + name}",
+            "",
+            "```text",
+            result.output.rstrip(),
+            "```",
+            "",
+        ]
     return "\n".join(parts)
 
 

@@ -126,16 +126,18 @@ class WeekDiagnostics:
         """:func:`~pipereview.diagnostics._shape.funnel_shape` by team."""
         from pipereview.diagnostics._shape import funnel_shape
 
-        return funnel_shape(self.prepared, as_of=self.week, by="team",
-                            settings=self.config.funnel_shape)
+        return funnel_shape(
+            self.prepared, as_of=self.week, by="team", settings=self.config.funnel_shape
+        )
 
     @cached_property
     def shape_rep(self) -> pd.DataFrame:
         """:func:`~pipereview.diagnostics._shape.funnel_shape` by rep."""
         from pipereview.diagnostics._shape import funnel_shape
 
-        return funnel_shape(self.prepared, as_of=self.week, by="rep",
-                            settings=self.config.funnel_shape)
+        return funnel_shape(
+            self.prepared, as_of=self.week, by="rep", settings=self.config.funnel_shape
+        )
 
     @cached_property
     def move_on_team(self) -> pd.DataFrame:
@@ -156,16 +158,18 @@ class WeekDiagnostics:
         """Cohort conversion by team over ``cohort_weeks``."""
         from pipereview.diagnostics._conversion import cohort_conversion
 
-        return cohort_conversion(self.prepared, as_of=self.week, window_weeks=self.cohort_weeks,
-                                 by="team")
+        return cohort_conversion(
+            self.prepared, as_of=self.week, window_weeks=self.cohort_weeks, by="team"
+        )
 
     @cached_property
     def conversion_rep(self) -> pd.DataFrame:
         """Cohort conversion by rep over ``cohort_weeks``."""
         from pipereview.diagnostics._conversion import cohort_conversion
 
-        return cohort_conversion(self.prepared, as_of=self.week, window_weeks=self.cohort_weeks,
-                                 by="rep")
+        return cohort_conversion(
+            self.prepared, as_of=self.week, window_weeks=self.cohort_weeks, by="rep"
+        )
 
     @cached_property
     def velocity_rep(self) -> pd.DataFrame:
@@ -197,8 +201,14 @@ class WeekDiagnostics:
 
         if self.targets is None:
             return pd.DataFrame()
-        return period_forecast(self.prepared, self.targets, self.period, self.week, by="rep",
-                               settings=self.config.forecast)
+        return period_forecast(
+            self.prepared,
+            self.targets,
+            self.period,
+            self.week,
+            by="rep",
+            settings=self.config.forecast,
+        )
 
     @cached_property
     def forecast_team(self) -> pd.DataFrame:
@@ -207,8 +217,14 @@ class WeekDiagnostics:
 
         if self.targets is None:
             return pd.DataFrame()
-        return period_forecast(self.prepared, self.targets, self.period, self.week, by="team",
-                               settings=self.config.forecast)
+        return period_forecast(
+            self.prepared,
+            self.targets,
+            self.period,
+            self.week,
+            by="team",
+            settings=self.config.forecast,
+        )
 
     @cached_property
     def progress_team(self) -> pd.DataFrame:
@@ -217,8 +233,14 @@ class WeekDiagnostics:
 
         if self.targets is None:
             return pd.DataFrame()
-        return progress(self.prepared, self.targets, self.period, self.week, by="team",
-                        settings=self.config.plan)
+        return progress(
+            self.prepared,
+            self.targets,
+            self.period,
+            self.week,
+            by="team",
+            settings=self.config.plan,
+        )
 
     @cached_property
     def progress_rep(self) -> pd.DataFrame:
@@ -227,8 +249,9 @@ class WeekDiagnostics:
 
         if self.targets is None:
             return pd.DataFrame()
-        return progress(self.prepared, self.targets, self.period, self.week, by="rep",
-                        settings=self.config.plan)
+        return progress(
+            self.prepared, self.targets, self.period, self.week, by="rep", settings=self.config.plan
+        )
 
     @cached_property
     def previous_week(self) -> pd.DataFrame:

@@ -8,12 +8,27 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["BUILTIN_RULES", "DEAL_COLUMNS", "builtin_rule", "deal_rows", "evidence_records",
-           "severity_by_ratio"]
+__all__ = [
+    "BUILTIN_RULES",
+    "DEAL_COLUMNS",
+    "builtin_rule",
+    "deal_rows",
+    "evidence_records",
+    "severity_by_ratio",
+]
 
 #: Identity columns a deal-level finding carries, when the source frame has them.
-DEAL_COLUMNS: tuple[str, ...] = ("team", "owner", "deal_key", "deal_id", "deal_name", "account",
-                                 "stage_model", "stage", "currency")
+DEAL_COLUMNS: tuple[str, ...] = (
+    "team",
+    "owner",
+    "deal_key",
+    "deal_id",
+    "deal_name",
+    "account",
+    "stage_model",
+    "stage",
+    "currency",
+)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,14 +41,17 @@ BUILTIN_RULES: list[tuple[str, Callable[..., Any], dict[str, Any]]] = []
 
 def builtin_rule(name: str, **settings: Any) -> Callable[[F], F]:
     """Decorator marking a shipped rule (see :data:`BUILTIN_RULES`)."""
+
     def decorate(function: F) -> F:
         BUILTIN_RULES.append((name, function, settings))
         return function
+
     return decorate
 
 
-def severity_by_ratio(ratio: pd.Series | np.ndarray, steps: Sequence[float] = (2.0, 3.0)
-                      ) -> np.ndarray:
+def severity_by_ratio(
+    ratio: pd.Series | np.ndarray, steps: Sequence[float] = (2.0, 3.0)
+) -> np.ndarray:
     """1 below ``steps[0]``, 2 below ``steps[1]``, else 3 (e.g. days over a threshold).
 
     >>> severity_by_ratio(np.array([1.0, 2.5, 4.0])).tolist()
@@ -51,8 +69,9 @@ def deal_rows(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:
     return out
 
 
-def evidence_records(frame: pd.DataFrame, columns: Sequence[str], **constants: object
-                     ) -> list[dict[str, object]]:
+def evidence_records(
+    frame: pd.DataFrame, columns: Sequence[str], **constants: object
+) -> list[dict[str, object]]:
     """One evidence mapping per row: ``columns`` of ``frame`` (numpy scalars made plain
     Python) plus ``constants`` (e.g. the thresholds used).
 
@@ -60,5 +79,10 @@ def evidence_records(frame: pd.DataFrame, columns: Sequence[str], **constants: o
     [{'days': 45, 'limit': 30}]
     """
     records = frame[list(columns)].to_dict("records")
-    return [{**{str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()},
-             **constants} for r in records]
+    return [
+        {
+            **{str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()},
+            **constants,
+        }
+        for r in records
+    ]

@@ -23,8 +23,14 @@ import pandas as pd
 
 from pipereview.core._errors import ConfigError
 
-__all__ = ["FINDING_COLUMNS", "KINDS", "SCOPES", "SEVERITY_NAMES", "findings_frame",
-           "rank_findings"]
+__all__ = [
+    "FINDING_COLUMNS",
+    "KINDS",
+    "SCOPES",
+    "SEVERITY_NAMES",
+    "findings_frame",
+    "rank_findings",
+]
 
 Kind = Literal["risk", "strength"]
 Coaching = Literal["opportunity", "skill", "team"]
@@ -39,17 +45,44 @@ SEVERITY_NAMES: dict[int, str] = {0: "strength", 1: "low", 2: "medium", 3: "high
 
 #: Columns of every findings frame, in order.
 FINDING_COLUMNS: tuple[str, ...] = (
-    "rule", "kind", "coaching", "scope", "team", "owner", "deal_key", "deal_id", "deal_name",
-    "account", "stage_model", "stage", "metric", "value", "reference", "severity",
-    "amount_at_stake", "currency", "evidence",
+    "rule",
+    "kind",
+    "coaching",
+    "scope",
+    "team",
+    "owner",
+    "deal_key",
+    "deal_id",
+    "deal_name",
+    "account",
+    "stage_model",
+    "stage",
+    "metric",
+    "value",
+    "reference",
+    "severity",
+    "amount_at_stake",
+    "currency",
+    "evidence",
 )
-_TEXT = ("team", "owner", "deal_key", "deal_id", "deal_name", "account", "stage_model", "stage",
-         "metric", "currency")
+_TEXT = (
+    "team",
+    "owner",
+    "deal_key",
+    "deal_id",
+    "deal_name",
+    "account",
+    "stage_model",
+    "stage",
+    "metric",
+    "currency",
+)
 _NUMBERS = ("value", "reference", "amount_at_stake")
 
 
-def findings_frame(rows: pd.DataFrame, *, rule: str, kind: Kind, coaching: Coaching,
-                   scope: Scope) -> pd.DataFrame:
+def findings_frame(
+    rows: pd.DataFrame, *, rule: str, kind: Kind, coaching: Coaching, scope: Scope
+) -> pd.DataFrame:
     """A rule's result as a findings frame (columns :data:`FINDING_COLUMNS`).
 
     ``rows`` holds any of the columns; missing text columns become ``""``, numbers NaN,
@@ -58,38 +91,49 @@ def findings_frame(rows: pd.DataFrame, *, rule: str, kind: Kind, coaching: Coach
     ``kind`` or ``scope`` is unknown, a severity is outside 1-3 or ``team`` is missing.
     """
     if kind not in KINDS or scope not in SCOPES:
-        raise ConfigError(f"rule {rule!r}: kind must be one of {KINDS} and scope one of "
-                          f"{SCOPES}, got {kind!r} and {scope!r}",
-                          hint="register the rule with one of these kinds and scopes "
-                               "(docs/coaching.md, 'Adding your own rule')")
+        raise ConfigError(
+            f"rule {rule!r}: kind must be one of {KINDS} and scope one of "
+            f"{SCOPES}, got {kind!r} and {scope!r}",
+            hint="register the rule with one of these kinds and scopes "
+            "(docs/coaching.md, 'Adding your own rule')",
+        )
     n = len(rows)
     if n and "team" not in rows:
-        raise ConfigError(f"rule {rule!r} returned findings without a 'team' column",
-                          hint="keep the 'team' column of the deals or figures the rule "
-                               "selects from in the frame it returns")
+        raise ConfigError(
+            f"rule {rule!r} returned findings without a 'team' column",
+            hint="keep the 'team' column of the deals or figures the rule "
+            "selects from in the frame it returns",
+        )
     out = pd.DataFrame(index=range(n))
     out["rule"], out["kind"], out["coaching"], out["scope"] = rule, kind, coaching, scope
     for column in _TEXT:
         values = rows[column].to_numpy(dtype=object) if column in rows else np.full(n, "")
-        out[column] = pd.array([("" if v is None or v is pd.NA or v != v else str(v))
-                                for v in values], dtype="str")
+        out[column] = pd.array(
+            [("" if v is None or v is pd.NA or v != v else str(v)) for v in values], dtype="str"
+        )
     for column in _NUMBERS:
-        out[column] = (pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
-                       if column in rows else np.nan)
+        out[column] = (
+            pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
+            if column in rows
+            else np.nan
+        )
     if kind == "strength":
         out["severity"] = 0
     else:
         severity = rows["severity"].to_numpy(dtype=np.int64) if "severity" in rows else np.zeros(n)
         if n and (severity.min() < 1 or severity.max() > 3):
-            raise ConfigError(f"rule {rule!r}: severity must be 1 (low), 2 or 3 (high), got "
-                              f"{int(severity.min())} to {int(severity.max())}",
-                              hint="set the 'severity' column of each finding to 1, 2 or 3 "
-                                   "(strengths need none)")
+            raise ConfigError(
+                f"rule {rule!r}: severity must be 1 (low), 2 or 3 (high), got "
+                f"{int(severity.min())} to {int(severity.max())}",
+                hint="set the 'severity' column of each finding to 1, 2 or 3 (strengths need none)",
+            )
         out["severity"] = severity
     out["severity"] = out["severity"].astype("int64")
     evidence: list[dict[str, Any]] = (
         [dict(e) if isinstance(e, dict) else {} for e in rows["evidence"]]
-        if "evidence" in rows else [{} for _ in range(n)])
+        if "evidence" in rows
+        else [{} for _ in range(n)]
+    )
     out["evidence"] = pd.Series(evidence, dtype=object)
     return out[list(FINDING_COLUMNS)]
 
@@ -106,7 +150,10 @@ def rank_findings(findings: pd.DataFrame) -> pd.DataFrame:
     """
     order = findings.assign(
         _strength=(findings["kind"] != "strength").astype(int),
-        _severity=-findings["severity"], _amount=-findings["amount_at_stake"].fillna(0.0))
-    order = order.sort_values(["team", "owner", "_strength", "_severity", "_amount", "rule",
-                               "deal_key"], kind="stable")
+        _severity=-findings["severity"],
+        _amount=-findings["amount_at_stake"].fillna(0.0),
+    )
+    order = order.sort_values(
+        ["team", "owner", "_strength", "_severity", "_amount", "rule", "deal_key"], kind="stable"
+    )
     return order.drop(columns=["_strength", "_severity", "_amount"]).reset_index(drop=True)

@@ -50,8 +50,9 @@ SUMMARY_STEM = "team"
 _STEM_BYTES = 180
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f-\x9f\u2028\u2029]+')
 #: Names Windows reserves for devices, whatever the extension (``CON.en.md`` is the console).
-_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
-                      *(f"LPT{i}" for i in range(10))})
+_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+)
 
 
 def _fit(text: str, budget: int) -> str:
@@ -81,8 +82,9 @@ def _folded(stem: str) -> str:
     return unicodedata.normalize("NFKC", stem).casefold()
 
 
-def file_stems(names: Iterable[str], *, reserved: Iterable[str] = (SUMMARY_STEM,)
-               ) -> dict[str, str]:
+def file_stems(
+    names: Iterable[str], *, reserved: Iterable[str] = (SUMMARY_STEM,)
+) -> dict[str, str]:
     """A file name stem per name (:func:`safe_file_name`), distinct even where the file
     system ignores case or Unicode width, and none of them a ``reserved`` stem: a later
     name whose stem is taken gets ``~2``, ``~3``, ... (names are taken in the order given).
@@ -126,8 +128,12 @@ def _carry_over(previous: Path, staging: Path, rewritten: set[str], lang: str) -
         if entry.is_dir() and entry.name in rewritten:
             (staging / entry.name).mkdir()
             for item in entry.iterdir():
-                if item.is_file() and not item.is_symlink() and not _ours(item.name, lang) \
-                        and not item.name.endswith(".tmp"):
+                if (
+                    item.is_file()
+                    and not item.is_symlink()
+                    and not _ours(item.name, lang)
+                    and not item.name.endswith(".tmp")
+                ):
                     shutil.copy2(item, staging / entry.name / item.name)
         elif entry.is_dir():
             shutil.copytree(entry, staging / entry.name, ignore=skipped)
@@ -135,33 +141,53 @@ def _carry_over(previous: Path, staging: Path, rewritten: set[str], lang: str) -
             shutil.copy2(entry, staging / entry.name)
 
 
-def _team_files(context: WeekDiagnostics, prompts: pd.DataFrame, team: str, lang: str,
-                templates: PromptTemplates, charts: Sequence[str]) -> list[tuple[str, str]]:
+def _team_files(
+    context: WeekDiagnostics,
+    prompts: pd.DataFrame,
+    team: str,
+    lang: str,
+    templates: PromptTemplates,
+    charts: Sequence[str],
+) -> list[tuple[str, str]]:
     """``(file name, text)`` of one team's summary and rep sheets."""
     deals = context.open_deals[context.open_deals["team"] == team]
     notes = not_checked_notes(deals, lang, COACHING_CHECKS)
     summary = team_summary(prompts, team, as_of=context.week, not_checked=notes)
-    files = [(f"{SUMMARY_STEM}.{lang}.md", summary.to_markdown(templates)),
-             (f"{SUMMARY_STEM}.{lang}.html", summary.to_html(templates))]
+    files = [
+        (f"{SUMMARY_STEM}.{lang}.md", summary.to_markdown(templates)),
+        (f"{SUMMARY_STEM}.{lang}.html", summary.to_html(templates)),
+    ]
     reps = context.open_deals.loc[context.open_deals["team"] == team, "owner"]
     owners = sorted(set(reps) | set(prompts.loc[prompts["team"] == team, "owner"]) - {""})
     for owner, stem in file_stems(owners).items():
-        sheet = coaching_sheet(prompts, team, owner, as_of=context.week,
-                               follow_up_days=context.config.follow_up_days,
-                               not_checked=notes)
+        sheet = coaching_sheet(
+            prompts,
+            team,
+            owner,
+            as_of=context.week,
+            follow_up_days=context.config.follow_up_days,
+            not_checked=notes,
+        )
         if charts:
             sheet = sheet.with_charts(context, charts)
-        files += [(f"{stem}.{lang}.md", sheet.to_markdown(templates)),
-                  (f"{stem}.{lang}.html", sheet.to_html(templates))]
+        files += [
+            (f"{stem}.{lang}.md", sheet.to_markdown(templates)),
+            (f"{stem}.{lang}.html", sheet.to_html(templates)),
+        ]
     return files
 
 
-def write_coaching_pack(context: WeekDiagnostics, out_dir: str | Path, *, lang: str = "en",
-                        teams: Sequence[str] | None = None,
-                        settings: Mapping[str, Mapping[str, Any]] | None = None,
-                        templates: PromptTemplates | None = None,
-                        charts: Sequence[str] | None = None,
-                        progress: Callable[[str], None] | None = None) -> list[Path]:
+def write_coaching_pack(
+    context: WeekDiagnostics,
+    out_dir: str | Path,
+    *,
+    lang: str = "en",
+    teams: Sequence[str] | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+    templates: PromptTemplates | None = None,
+    charts: Sequence[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
     """Run every rule over ``context`` and write the pack for ``teams`` (default: all) in
     ``lang`` into ``out_dir``, a folder of the pack's own; returns the files written, in
     order. ``settings`` (rule thresholds) and ``charts`` (registered charts drawn on each
@@ -174,24 +200,32 @@ def write_coaching_pack(context: WeekDiagnostics, out_dir: str | Path, *, lang: 
     check_language(lang)
     charts = tuple(context.config.charts if charts is None else charts)
     templates = templates or PromptTemplates()
-    prompts = coaching_prompts(coaching_findings(context, settings=settings), lang=lang,
-                               templates=templates)
+    prompts = coaching_prompts(
+        coaching_findings(context, settings=settings), lang=lang, templates=templates
+    )
     root = Path(out_dir)
     chosen = sorted(teams) if teams is not None else sorted(context.open_deals["team"].unique())
     folders = team_folders(chosen, reserved=[f"findings.{code}.csv" for code in LANGUAGES])
     planted = [root / f for f in folders.values() if (root / f).is_symlink()]
     if planted:  # files are replaced, never written through; a linked folder would be
-        raise InputError(f"{planted[0]} is a symbolic link: the coaching pack is written only "
-                         "into folders of its own", file=planted[0],
-                         hint="remove the link (or choose another --out) and run again")
+        raise InputError(
+            f"{planted[0]} is a symbolic link: the coaching pack is written only "
+            "into folders of its own",
+            file=planted[0],
+            hint="remove the link (or choose another --out) and run again",
+        )
     table = prompts[prompts["team"].isin(chosen)].copy()
-    table["evidence"] = [json.dumps(e, ensure_ascii=False, sort_keys=True, default=str)
-                         for e in table["evidence"]]
+    table["evidence"] = [
+        json.dumps(e, ensure_ascii=False, sort_keys=True, default=str) for e in table["evidence"]
+    ]
     if "rule" in table.columns:  # the rule id is for analysts; readers get its title
         from pipereview.coaching.titles import rule_title
 
-        table.insert(list(table.columns).index("rule") + 1, "rule_title",
-                     [rule_title(str(rule), lang) for rule in table["rule"]])
+        table.insert(
+            list(table.columns).index("rule") + 1,
+            "rule_title",
+            [rule_title(str(rule), lang) for rule in table["rule"]],
+        )
     written: list[Path] = []
     try:
         with staged_folder(root) as staging:
@@ -211,6 +245,6 @@ def write_coaching_pack(context: WeekDiagnostics, out_dir: str | Path, *, lang: 
         raise PipereviewError(
             f"the coaching pack was not written ({exc.strerror or exc}: "
             f"{exc.filename or root}); {root} is as it was",
-            hint=f"free space under {root.parent} (or choose another --out) and run again"
+            hint=f"free space under {root.parent} (or choose another --out) and run again",
         ) from exc
     return written

@@ -86,9 +86,12 @@ def _number(value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InputError(f"expected a number, got {value!r}", expected="a number",
-                         hint="pass a number; in a prompt template, apply the money, pct and "
-                              "num filters to numeric columns or evidence only") from None
+        raise InputError(
+            f"expected a number, got {value!r}",
+            expected="a number",
+            hint="pass a number; in a prompt template, apply the money, pct and "
+            "num filters to numeric columns or evidence only",
+        ) from None
     return number
 
 
@@ -132,8 +135,9 @@ def deal_subject(row: Mapping[str, Any], lang: str = "en") -> tuple[str, str]:
     check_language(lang)
     account = currency_code(row.get("account"))  # the same blank test: NaN, None, ""
     amount = row.get("amount_at_stake")
-    shown = "" if amount is None or pd.isna(amount) else money_text(
-        amount, row.get("currency"), lang)
+    shown = (
+        "" if amount is None or pd.isna(amount) else money_text(amount, row.get("currency"), lang)
+    )
     sep = "，" if lang == "zh" else ", "
     ref = sep.join(part for part in (account, shown) if part)
     return account or _NO_ACCOUNT.get(lang, _NO_ACCOUNT["en"]), ref
@@ -174,9 +178,11 @@ def _quoted(text: str) -> str:
 def _as_folder(item: object, name: str) -> Path:
     folder = Path(str(item))
     if not folder.is_dir():
-        raise ConfigError(f"prompt template folder {name!r} ({folder}) does not exist",
-                          file=str(folder),
-                          hint="a template folder holds en/<rule>.j2 and zh/<rule>.j2")
+        raise ConfigError(
+            f"prompt template folder {name!r} ({folder}) does not exist",
+            file=str(folder),
+            hint="a template folder holds en/<rule>.j2 and zh/<rule>.j2",
+        )
     return folder
 
 
@@ -184,7 +190,8 @@ def _as_folder(item: object, name: str) -> Path:
 #: (entry-point group ``pipereview.templates``: a folder, or a function returning one) and
 #: user folders (:func:`pipereview.core._registry.use_folder`); the latest registered first.
 template_folders: DataRegistry[Path] = DataRegistry(
-    "prompt template folder", group="pipereview.templates", coerce=_as_folder)
+    "prompt template folder", group="pipereview.templates", coerce=_as_folder
+)
 
 
 def _read_user_folder(root: Path) -> list[str]:
@@ -194,8 +201,9 @@ def _read_user_folder(root: Path) -> list[str]:
     prompts = coaching if coaching.is_dir() else root
     if not ((prompts / "en").is_dir() or (prompts / "zh").is_dir()):
         return []
-    template_folders.register(str(prompts.resolve()), prompts, replace=True,
-                              source=f"folder {root}")
+    template_folders.register(
+        str(prompts.resolve()), prompts, replace=True, source=f"folder {root}"
+    )
     return [str(prompts)]
 
 
@@ -216,19 +224,30 @@ class PromptTemplates:
         self.folders = tuple(dict.fromkeys([*(Path(f) for f in folders), *registered]))
         for folder in self.folders:
             if not folder.is_dir():
-                raise ConfigError(f"prompt template folder {folder} does not exist",
-                                  file=str(folder),
-                                  hint="pass a folder holding en/<rule>.j2 and zh/<rule>.j2")
-        loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader([str(f) for f in
-                                                                     self.folders])]
+                raise ConfigError(
+                    f"prompt template folder {folder} does not exist",
+                    file=str(folder),
+                    hint="pass a folder holding en/<rule>.j2 and zh/<rule>.j2",
+                )
+        loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader([str(f) for f in self.folders])]
         loaders.append(jinja2.PackageLoader("pipereview", "templates/coaching"))
         self.environment = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
             autoescape=jinja2.select_autoescape(["html", "html.j2"], default=False),
-            keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
-        self.environment.filters.update(money=_money, pct=_pct, num=_num,
-                                        stage_label=_stage_label, field_labels=_field_labels,
-                                        quoted=_quoted, md=escape_markdown)
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.environment.filters.update(
+            money=_money,
+            pct=_pct,
+            num=_num,
+            stage_label=_stage_label,
+            field_labels=_field_labels,
+            quoted=_quoted,
+            md=escape_markdown,
+        )
 
     def has(self, rule: str, lang: str) -> bool:
         """Whether a template for ``rule`` in ``lang`` exists in any folder."""
@@ -245,9 +264,11 @@ class PromptTemplates:
             return self.environment.get_template(name)
         except jinja2.TemplateNotFound:
             searched = [str(f) for f in self.folders] + ["templates/coaching (shipped)"]
-            raise ConfigError(f"no prompt template {name}; searched {', '.join(searched)}",
-                              hint=f"add {name} to a template folder with the blocks "
-                              f"{', '.join(BLOCKS)} (see docs/coaching.md)") from None
+            raise ConfigError(
+                f"no prompt template {name}; searched {', '.join(searched)}",
+                hint=f"add {name} to a template folder with the blocks "
+                f"{', '.join(BLOCKS)} (see docs/coaching.md)",
+            ) from None
 
     def render(self, rule: str, lang: str, values: Mapping[str, Any]) -> dict[str, str]:
         """The blocks of ``rule``'s template in ``lang``, rendered with ``values``."""
@@ -257,21 +278,24 @@ class PromptTemplates:
         out = {}
         for block in BLOCKS:
             if block not in template.blocks:
-                raise ConfigError(f"prompt template {lang}/{rule}.j2 has no block {block!r}",
-                                  hint=f"every prompt template defines {', '.join(BLOCKS)}")
+                raise ConfigError(
+                    f"prompt template {lang}/{rule}.j2 has no block {block!r}",
+                    hint=f"every prompt template defines {', '.join(BLOCKS)}",
+                )
             try:
                 text = "".join(template.blocks[block](context))
             except jinja2.UndefinedError as error:
-                raise ConfigError(f"prompt template {lang}/{rule}.j2, block {block!r}: "
-                                  f"{error.message}",
-                                  hint="the finding's columns and its evidence (e.<name>) "
-                                  "are available") from None
+                raise ConfigError(
+                    f"prompt template {lang}/{rule}.j2, block {block!r}: {error.message}",
+                    hint="the finding's columns and its evidence (e.<name>) are available",
+                ) from None
             out[block] = " ".join(text.split())
         return out
 
 
-def coaching_prompts(findings: pd.DataFrame, *, lang: str = "en",
-                   templates: PromptTemplates | None = None) -> pd.DataFrame:
+def coaching_prompts(
+    findings: pd.DataFrame, *, lang: str = "en", templates: PromptTemplates | None = None
+) -> pd.DataFrame:
     """A copy of ``findings`` with :data:`PROMPT_COLUMNS`: each finding's observation,
     question and action in ``lang`` and the three joined as ``prompt``."""
     templates = templates or PromptTemplates()

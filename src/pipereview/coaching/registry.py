@@ -69,14 +69,16 @@ class Rule:
     defaults: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
-    def run(self, context: WeekDiagnostics, params: Mapping[str, Any] | None = None
-            ) -> pd.DataFrame:
+    def run(
+        self, context: WeekDiagnostics, params: Mapping[str, Any] | None = None
+    ) -> pd.DataFrame:
         """The rule's findings (columns :data:`FINDING_COLUMNS`) with ``params`` over the
         defaults."""
         merged = {**self.defaults, **(params or {})}
         rows = self.function(context, merged)
-        return findings_frame(rows, rule=self.name, kind=self.kind, coaching=self.coaching,
-                              scope=self.scope)
+        return findings_frame(
+            rows, rule=self.name, kind=self.kind, coaching=self.coaching, scope=self.scope
+        )
 
 
 def _builtin_rules() -> None:
@@ -93,31 +95,57 @@ ENTRY_POINT_GROUP = "pipereview.rules"
 
 def _as_rule(item: object, name: str) -> Rule:
     if not isinstance(item, Rule):
-        raise ConfigError(f"coaching rule {name!r}: expected a function decorated with "
-                          f"register_rule, got {type(item).__name__}",
-                          hint="decorate the rule with pipereview.coaching.register_rule")
+        raise ConfigError(
+            f"coaching rule {name!r}: expected a function decorated with "
+            f"register_rule, got {type(item).__name__}",
+            hint="decorate the rule with pipereview.coaching.register_rule",
+        )
     return item
 
 
 #: The coaching rules: built-in ones, installed plug-ins' (entry-point group
 #: ``pipereview.rules``: a module whose import registers its rules) and yours.
-coaching_rules: Registry[Rule] = Registry("coaching rule", group=ENTRY_POINT_GROUP, coerce=_as_rule,
-                                 setup=_builtin_rules,
-                                 hint="register it with pipereview.coaching.register_rule")
+coaching_rules: Registry[Rule] = Registry(
+    "coaching rule",
+    group=ENTRY_POINT_GROUP,
+    coerce=_as_rule,
+    setup=_builtin_rules,
+    hint="register it with pipereview.coaching.register_rule",
+)
 
 
-def register_rule(name: str, *, kind: Kind, coaching: Coaching, scope: Scope,
-                  defaults: Mapping[str, Any] | None = None, replace: bool = False
-                  ) -> Callable[[RuleFunction], RuleFunction]:
+def register_rule(
+    name: str,
+    *,
+    kind: Kind,
+    coaching: Coaching,
+    scope: Scope,
+    defaults: Mapping[str, Any] | None = None,
+    replace: bool = False,
+) -> Callable[[RuleFunction], RuleFunction]:
     """Decorator registering a rule under ``name`` (a template file of the same name in
     each language renders its prompts). Registering a taken name raises ``ConfigError``
     unless ``replace=True``. The function's docstring is the rule's description."""
+
     def decorate(function: RuleFunction) -> RuleFunction:
-        coaching_rules.register(name, Rule(name, function, kind, coaching, scope, dict(defaults or {}),
-                                  (function.__doc__ or "").strip().split("\n\n")[0]),
-                       replace=replace, source="shipped" if (getattr(function, "__module__", None) or ""
-                                           ).startswith("pipereview.") else "code")
+        coaching_rules.register(
+            name,
+            Rule(
+                name,
+                function,
+                kind,
+                coaching,
+                scope,
+                dict(defaults or {}),
+                (function.__doc__ or "").strip().split("\n\n")[0],
+            ),
+            replace=replace,
+            source="shipped"
+            if (getattr(function, "__module__", None) or "").startswith("pipereview.")
+            else "code",
+        )
         return function
+
     return decorate
 
 
@@ -147,37 +175,50 @@ def load_rule_settings(path: str | Path) -> dict[str, dict[str, Any]]:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
-        raise ConfigError(f"cannot read coaching settings {file}: {error.strerror}",
-                          file=str(file), hint="check the path; the file must be UTF-8 YAML") from None
+        raise ConfigError(
+            f"cannot read coaching settings {file}: {error.strerror}",
+            file=str(file),
+            hint="check the path; the file must be UTF-8 YAML",
+        ) from None
     data = parse_yaml_mapping(text, str(file), ConfigError, "coaching settings file")
     extra = set(data) - {"rules", "disabled"}
     if extra:
-        raise ConfigError(f"{file}: unknown key(s) {', '.join(sorted(extra))}; expected "
-                          "'rules' and 'disabled'", file=str(file), hint="a coaching settings file holds only 'rules:' and 'disabled:' (docs/coaching.md)")
+        raise ConfigError(
+            f"{file}: unknown key(s) {', '.join(sorted(extra))}; expected 'rules' and 'disabled'",
+            file=str(file),
+            hint="a coaching settings file holds only 'rules:' and 'disabled:' (docs/coaching.md)",
+        )
     return rule_settings_from_mapping(data, str(file))
 
 
-def rule_settings_from_mapping(data: Mapping[str, Any], source: str
-                               ) -> dict[str, dict[str, Any]]:
+def rule_settings_from_mapping(data: Mapping[str, Any], source: str) -> dict[str, dict[str, Any]]:
     """Rule thresholds from the ``rules`` and ``disabled`` entries of a parsed settings
     or configuration file named ``source`` (checked as :func:`load_rule_settings` says)."""
     out: dict[str, dict[str, Any]] = {}
     rules = data.get("rules") or {}
     if not isinstance(rules, dict):
-        raise ConfigError(f"{source}: 'rules' must map rule names to their thresholds",
-                          file=source, hint="write rules: followed by indented '<rule>: {<threshold>: <value>}' lines")
+        raise ConfigError(
+            f"{source}: 'rules' must map rule names to their thresholds",
+            file=source,
+            hint="write rules: followed by indented '<rule>: {<threshold>: <value>}' lines",
+        )
     for name, params in rules.items():
         rule = _known(str(name), source)
         params = params or {}
         if not isinstance(params, dict):
-            raise ConfigError(f"{source}: rules.{name} must be a mapping of thresholds",
-                              file=source, hint="write rules.<rule> as indented '<threshold>: <value>' lines")
+            raise ConfigError(
+                f"{source}: rules.{name} must be a mapping of thresholds",
+                file=source,
+                hint="write rules.<rule> as indented '<threshold>: <value>' lines",
+            )
         unknown = set(params) - set(rule.defaults) - {"enabled"}
         if unknown:
             raise ConfigError(
                 f"{source}: rule {name!r} has no threshold(s) {', '.join(sorted(unknown))}; "
                 f"its thresholds: {', '.join(sorted(rule.defaults)) or 'none'}",
-                file=source, hint="check the spelling; `pipereview rules` lists each rule's thresholds")
+                file=source,
+                hint="check the spelling; `pipereview rules` lists each rule's thresholds",
+            )
         out[str(name)] = dict(params)
     for name in data.get("disabled") or []:
         _known(str(name), source)
@@ -192,8 +233,12 @@ def _known(name: str, source: str) -> Rule:
         raise ConfigError(f"{source}: {error.message}", file=source, hint=error.hint) from None
 
 
-def coaching_findings(context: WeekDiagnostics, *, rules: Iterable[str] | None = None,
-              settings: Mapping[str, Mapping[str, Any]] | None = None) -> pd.DataFrame:
+def coaching_findings(
+    context: WeekDiagnostics,
+    *,
+    rules: Iterable[str] | None = None,
+    settings: Mapping[str, Mapping[str, Any]] | None = None,
+) -> pd.DataFrame:
     """Run ``rules`` (default: every registered rule) over ``context``; one frame of
     findings ranked by :func:`~pipereview.coaching.findings.rank_findings`.
 
@@ -203,7 +248,7 @@ def coaching_findings(context: WeekDiagnostics, *, rules: Iterable[str] | None =
     """
     settings = settings if settings is not None else context.config.rule_settings()
     frames = []
-    for name in (sorted(rules) if rules is not None else rule_names()):
+    for name in sorted(rules) if rules is not None else rule_names():
         rule = get_rule(name)
         params = dict(settings.get(name, {}))
         if not params.pop("enabled", True):
@@ -211,23 +256,31 @@ def coaching_findings(context: WeekDiagnostics, *, rules: Iterable[str] | None =
         try:
             frames.append(rule.run(context, params))
         except Exception as error:
-            reason = error.message if isinstance(error, PipereviewError) else (
-                str(error) or type(error).__name__)
+            reason = (
+                error.message
+                if isinstance(error, PipereviewError)
+                else (str(error) or type(error).__name__)
+            )
             raise ExtensionError(
                 f"coaching rule {name!r} failed: {reason}",
-                hint=getattr(error, "hint", "") or f"fix the rule's code, or turn it off with "
-                f"'disabled: [{name}]' in the configuration file (docs/coaching.md)") from error
+                hint=getattr(error, "hint", "")
+                or f"fix the rule's code, or turn it off with "
+                f"'disabled: [{name}]' in the configuration file (docs/coaching.md)",
+            ) from error
     if not frames:
         return pd.DataFrame(columns=list(FINDING_COLUMNS))
     found = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
     return rank_findings(found)
 
 
-def _rules_for_config(data: Mapping[str, Any], source: str
-                      ) -> dict[str, tuple[dict[str, Any], Mapping[str, Any]]]:
+def _rules_for_config(
+    data: Mapping[str, Any], source: str
+) -> dict[str, tuple[dict[str, Any], Mapping[str, Any]]]:
     """Each rule's settings in a configuration's ``rules``/``disabled``, with its defaults."""
-    return {name: (params, get_rule(name).defaults)
-            for name, params in rule_settings_from_mapping(data, source).items()}
+    return {
+        name: (params, get_rule(name).defaults)
+        for name, params in rule_settings_from_mapping(data, source).items()
+    }
 
 
 reads_rule_settings_with(_rules_for_config)

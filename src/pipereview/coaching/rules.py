@@ -16,5 +16,6 @@ from pipereview.coaching import rules_deal, rules_rep, rules_strengths
 __all__ = ["BUILTIN_RULES"]
 
 #: Names of the rules pipereview ships, sorted.
-BUILTIN_RULES: tuple[str, ...] = tuple(sorted(
-    (*rules_deal.RULES, *rules_rep.RULES, *rules_strengths.RULES)))
+BUILTIN_RULES: tuple[str, ...] = tuple(
+    sorted((*rules_deal.RULES, *rules_rep.RULES, *rules_strengths.RULES))
+)

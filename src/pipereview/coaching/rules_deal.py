@@ -37,9 +37,15 @@ __all__ = [
 ]
 
 #: The rules this module registers.
-RULES: tuple[str, ...] = ("close_date_past", "missing_exit_criteria", "no_coach",
-                          "no_decision_maker", "repeated_pushes", "stage_inflation",
-                          "stalled_deal")
+RULES: tuple[str, ...] = (
+    "close_date_past",
+    "missing_exit_criteria",
+    "no_coach",
+    "no_decision_maker",
+    "repeated_pushes",
+    "stage_inflation",
+    "stalled_deal",
+)
 
 
 def _lower_bound(frame: pd.DataFrame) -> list[str]:
@@ -48,8 +54,14 @@ def _lower_bound(frame: pd.DataFrame) -> list[str]:
     return ["days_in_stage_lower_bound"] if "days_in_stage_lower_bound" in frame else []
 
 
-@builtin_rule("stalled_deal", kind="risk", coaching="opportunity", scope="deal",
-               defaults={"stalled_days": 30}, replace=True)
+@builtin_rule(
+    "stalled_deal",
+    kind="risk",
+    coaching="opportunity",
+    scope="deal",
+    defaults={"stalled_days": 30},
+    replace=True,
+)
 def stalled_deal(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal with no logged activity for ``stalled_days`` days or more.
 
@@ -63,15 +75,28 @@ def stalled_deal(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.Data
     days = risks["days_since_activity"].astype(float)
     hit = risks[days >= limit]
     return deal_rows(
-        hit, metric="days_since_activity", value=hit["days_since_activity"],
-        reference=limit, severity=severity_by_ratio(hit["days_since_activity"] / limit),
+        hit,
+        metric="days_since_activity",
+        value=hit["days_since_activity"],
+        reference=limit,
+        severity=severity_by_ratio(hit["days_since_activity"] / limit),
         amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["days_since_activity", "days_in_stage",
-                                        *_lower_bound(hit)], stalled_days=int(limit)))
+        evidence=evidence_records(
+            hit,
+            ["days_since_activity", "days_in_stage", *_lower_bound(hit)],
+            stalled_days=int(limit),
+        ),
+    )
 
 
-@builtin_rule("stage_inflation", kind="risk", coaching="opportunity", scope="deal",
-               defaults={"min_stages": 1}, replace=True)
+@builtin_rule(
+    "stage_inflation",
+    kind="risk",
+    coaching="opportunity",
+    scope="deal",
+    defaults={"min_stages": 1},
+    replace=True,
+)
 def stage_inflation(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """The deal's CRM stage is ahead of what its evidence supports by ``min_stages`` or more
     (:func:`pipereview.diagnostics._process.process_gaps`): an exit criterion of an earlier stage is
@@ -86,17 +111,27 @@ def stage_inflation(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     hit = gaps[gaps["stages_inflated"] >= int(params["min_stages"])]
     hit = hit.assign(stage=hit["claimed_stage"])
     return deal_rows(
-        hit, metric="stages_inflated", value=hit["stages_inflated"], reference=0.0,
+        hit,
+        metric="stages_inflated",
+        value=hit["stages_inflated"],
+        reference=0.0,
         severity=np.minimum(hit["stages_inflated"].to_numpy(dtype=np.int64), 3),
         amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["claimed_stage", "evidence_stage", "missing",
-                                        "stages_inflated"]))
+        evidence=evidence_records(
+            hit, ["claimed_stage", "evidence_stage", "missing", "stages_inflated"]
+        ),
+    )
 
 
-@builtin_rule("missing_exit_criteria", kind="risk", coaching="opportunity", scope="deal",
-               defaults={}, replace=True)
-def missing_exit_criteria(context: WeekDiagnostics, params: Mapping[str, Any]
-                          ) -> pd.DataFrame:
+@builtin_rule(
+    "missing_exit_criteria",
+    kind="risk",
+    coaching="opportunity",
+    scope="deal",
+    defaults={},
+    replace=True,
+)
+def missing_exit_criteria(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A deal whose evidence supports its stage, but that has been there longer than the
     stage's limit (the team's p75 or the model's typical days, see
     :func:`pipereview.diagnostics._aging.deal_risks`) while exit criteria of its stage are still open.
@@ -107,14 +142,22 @@ def missing_exit_criteria(context: WeekDiagnostics, params: Mapping[str, Any]
     """
     gaps = context.gaps[["deal_key", "stages_inflated", "next_actions"]]
     risks = context.risks.merge(gaps, on="deal_key", how="inner")
-    hit = risks[risks["past_typical"] & (risks["stages_inflated"] == 0)
-                & (risks["next_actions"].map(len) > 0)]
+    hit = risks[
+        risks["past_typical"]
+        & (risks["stages_inflated"] == 0)
+        & (risks["next_actions"].map(len) > 0)
+    ]
     return deal_rows(
-        hit, metric="days_in_stage", value=hit["days_in_stage"], reference=hit["limit_days"],
+        hit,
+        metric="days_in_stage",
+        value=hit["days_in_stage"],
+        reference=hit["limit_days"],
         severity=severity_by_ratio(hit["days_in_stage"] / hit["limit_days"], (1.5, 2.0)),
         amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["days_in_stage", "limit_days", "limit_source",
-                                        "next_actions", *_lower_bound(hit)]))
+        evidence=evidence_records(
+            hit, ["days_in_stage", "limit_days", "limit_source", "next_actions", *_lower_bound(hit)]
+        ),
+    )
 
 
 def _missing_contact(context: WeekDiagnostics, field: str) -> pd.DataFrame:
@@ -129,34 +172,51 @@ def _missing_contact(context: WeekDiagnostics, field: str) -> pd.DataFrame:
     for name, part in deals[recorded & (value == "")].groupby("stage_model", sort=True):
         model = load_stage_model(str(name))
         stages = [s.key for s in model.open_stages]
-        needs = [i for i, s in enumerate(model.open_stages)
-                 if any(c.field == field for c in s.exit_criteria)]
+        needs = [
+            i
+            for i, s in enumerate(model.open_stages)
+            if any(c.field == field for c in s.exit_criteria)
+        ]
         if not needs:
             continue
         position = part["stage"].map({k: i for i, k in enumerate(stages)})
         beyond = position - needs[0]
         late = part[beyond >= 1]
-        frames.append(late.assign(required_stage=stages[needs[0]],
-                                  stages_beyond=beyond[beyond >= 1].astype("int64")))
+        frames.append(
+            late.assign(
+                required_stage=stages[needs[0]], stages_beyond=beyond[beyond >= 1].astype("int64")
+            )
+        )
     if not frames:
         return deals.iloc[0:0].assign(required_stage="", stages_beyond=0)
     return pd.concat(frames).sort_values(["team", "owner", "deal_key"], kind="stable")
 
 
-def _contact_findings(context: WeekDiagnostics, field: str, severities: tuple[int, int]
-                      ) -> pd.DataFrame:
+def _contact_findings(
+    context: WeekDiagnostics, field: str, severities: tuple[int, int]
+) -> pd.DataFrame:
     """Findings for :func:`_missing_contact`: severity ``severities[0]`` one stage beyond,
     ``severities[1]`` further."""
     hit = _missing_contact(context, field)
     return deal_rows(
-        hit, metric="stages_beyond", value=hit["stages_beyond"], reference=0.0,
+        hit,
+        metric="stages_beyond",
+        value=hit["stages_beyond"],
+        reference=0.0,
         severity=np.where(hit["stages_beyond"].to_numpy() >= 2, severities[1], severities[0]),
         amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["required_stage", "stages_beyond"]))
+        evidence=evidence_records(hit, ["required_stage", "stages_beyond"]),
+    )
 
 
-@builtin_rule("no_decision_maker", kind="risk", coaching="opportunity", scope="deal",
-               defaults={}, replace=True)
+@builtin_rule(
+    "no_decision_maker",
+    kind="risk",
+    coaching="opportunity",
+    scope="deal",
+    defaults={},
+    replace=True,
+)
 def no_decision_maker(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal past the stage where the decision maker should be known (the stage
     whose exit criteria name ``decision_maker``), with no decision maker recorded.
@@ -167,8 +227,9 @@ def no_decision_maker(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd
     return _contact_findings(context, "decision_maker", severities=(2, 3))
 
 
-@builtin_rule("no_coach", kind="risk", coaching="opportunity", scope="deal",
-               defaults={}, replace=True)
+@builtin_rule(
+    "no_coach", kind="risk", coaching="opportunity", scope="deal", defaults={}, replace=True
+)
 def no_coach(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal past the stage where an internal coach should be found (the stage whose
     exit criteria name ``coach``), with no coach recorded.
@@ -179,8 +240,14 @@ def no_coach(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFram
     return _contact_findings(context, "coach", severities=(1, 2))
 
 
-@builtin_rule("repeated_pushes", kind="risk", coaching="opportunity", scope="deal",
-               defaults={"push_limit": 2}, replace=True)
+@builtin_rule(
+    "repeated_pushes",
+    kind="risk",
+    coaching="opportunity",
+    scope="deal",
+    defaults={"push_limit": 2},
+    replace=True,
+)
 def repeated_pushes(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal whose close date moved later ``push_limit`` times or more while open.
 
@@ -192,14 +259,24 @@ def repeated_pushes(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     hit = risks[risks["push_count"] >= limit]
     hit = hit.assign(close=hit["close_date"].dt.strftime("%Y-%m-%d"))
     return deal_rows(
-        hit, metric="push_count", value=hit["push_count"], reference=float(limit),
+        hit,
+        metric="push_count",
+        value=hit["push_count"],
+        reference=float(limit),
         severity=np.clip(hit["push_count"].to_numpy(dtype=np.int64) - limit + 1, 1, 3),
         amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["push_count", "close"]))
+        evidence=evidence_records(hit, ["push_count", "close"]),
+    )
 
 
-@builtin_rule("close_date_past", kind="risk", coaching="opportunity", scope="deal",
-               defaults={"grace_days": 0}, replace=True)
+@builtin_rule(
+    "close_date_past",
+    kind="risk",
+    coaching="opportunity",
+    scope="deal",
+    defaults={"grace_days": 0},
+    replace=True,
+)
 def close_date_past(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """An open deal whose close date is more than ``grace_days`` before the as-of Monday.
 
@@ -213,6 +290,11 @@ def close_date_past(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     days = overdue[hit.index].astype(float)
     hit = hit.assign(days_overdue=days, close=hit["close_date"].dt.strftime("%Y-%m-%d"))
     return deal_rows(
-        hit, metric="days_overdue", value=days, reference=float(params["grace_days"]),
+        hit,
+        metric="days_overdue",
+        value=days,
+        reference=float(params["grace_days"]),
         severity=np.where(days < 14, 1, np.where(days < 30, 2, 3)),
-        amount_at_stake=hit["amount"], evidence=evidence_records(hit, ["days_overdue", "close"]))
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["days_overdue", "close"]),
+    )

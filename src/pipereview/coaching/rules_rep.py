@@ -28,9 +28,14 @@ __all__ = [
 ]
 
 #: The rules this module registers.
-RULES: tuple[str, ...] = ("coverage_below_need", "deal_concentration", "forecast_deviation",
-                          "low_stage_conversion", "team_forecast_deviation",
-                          "thin_funnel_top")
+RULES: tuple[str, ...] = (
+    "coverage_below_need",
+    "deal_concentration",
+    "forecast_deviation",
+    "low_stage_conversion",
+    "team_forecast_deviation",
+    "thin_funnel_top",
+)
 
 
 def peer_move_on(context: WeekDiagnostics, alternative: str = "less") -> pd.DataFrame:
@@ -49,19 +54,28 @@ def peer_move_on(context: WeekDiagnostics, alternative: str = "less") -> pd.Data
     out["peer_moved"] = team["moved"] - out["moved"]
     out["rate"] = out["moved"] / out["exposures"]
     out["peer_rate"] = out["peer_moved"] / out["peer_exposures"].where(out["peer_exposures"] > 0)
-    cells = zip(out["exposures"], out["moved"], out["peer_exposures"], out["peer_moved"],
-                strict=True)
-    out["p_value"] = [float(fisher_exact([[k, n - k], [pk, pn - pk]],
-                                         alternative=alternative)[1]) if pn > 0 else 1.0
-                      for n, k, pn, pk in cells]  # one test per rep and stage
+    cells = zip(
+        out["exposures"], out["moved"], out["peer_exposures"], out["peer_moved"], strict=True
+    )
+    out["p_value"] = [
+        float(fisher_exact([[k, n - k], [pk, pn - pk]], alternative=alternative)[1])
+        if pn > 0
+        else 1.0
+        for n, k, pn, pk in cells
+    ]  # one test per rep and stage
     models = context.latest.drop_duplicates("team").set_index("team")["stage_model"]
     out["stage_model"] = models.reindex(out["team"]).to_numpy()
     return out
 
 
-@builtin_rule("low_stage_conversion", kind="risk", coaching="skill", scope="rep",
-               defaults={"min_exposures": 10, "max_ratio": 0.6, "min_gap": 0.05,
-                         "max_p_value": 0.05}, replace=True)
+@builtin_rule(
+    "low_stage_conversion",
+    kind="risk",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_exposures": 10, "max_ratio": 0.6, "min_gap": 0.05, "max_p_value": 0.05},
+    replace=True,
+)
 def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose deals move on from a stage much less often than their teammates'.
 
@@ -75,34 +89,57 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
     teammates', 2 under half, else 1. Amount at stake: the rep's open amount at the stage.
     """
     rates = peer_move_on(context)
-    hit = rates[(rates["exposures"] >= params["min_exposures"]) & rates["peer_rate"].gt(0)
-                & (rates["rate"] <= params["max_ratio"] * rates["peer_rate"])
-                & (rates["peer_rate"] - rates["rate"] >= params["min_gap"])
-                & (rates["p_value"] <= params["max_p_value"])]
+    hit = rates[
+        (rates["exposures"] >= params["min_exposures"])
+        & rates["peer_rate"].gt(0)
+        & (rates["rate"] <= params["max_ratio"] * rates["peer_rate"])
+        & (rates["peer_rate"] - rates["rate"] >= params["min_gap"])
+        & (rates["p_value"] <= params["max_p_value"])
+    ]
     ratio = (hit["rate"] / hit["peer_rate"]).to_numpy(dtype=float)
     index = pd.MultiIndex.from_frame(hit[["team", "owner", "stage"]])
     table = context.stage_table_rep.set_index(["team", "owner", "stage"])
     hit = hit.assign(
         open_at_stage=table["count"].reindex(index).fillna(0).astype("int64").to_numpy(),
         amount=table["amount"].reindex(index).fillna(0.0).to_numpy(),
-        weeks=context.window_weeks, p_value=hit["p_value"].round(4))
-    return pd.DataFrame({
-        "team": hit["team"].to_numpy(), "owner": hit["owner"].to_numpy(),
-        "stage_model": hit["stage_model"].to_numpy(), "stage": hit["stage"].to_numpy(),
-        "metric": "move_on_rate", "value": hit["rate"].to_numpy(),
-        "reference": hit["peer_rate"].to_numpy(),
-        "severity": np.where(ratio < 0.25, 3, np.where(ratio < 0.5, 2, 1)),
-        "amount_at_stake": hit["amount"].to_numpy(),
-        "currency": context.open_deals.groupby("team")["currency"].first().reindex(
-            hit["team"]).fillna("").to_numpy(),
-        "evidence": evidence_records(hit, ["exposures", "moved", "peer_exposures",
-                                           "peer_moved", "open_at_stage", "weeks",
-                                           "p_value"]),
-    })
+        weeks=context.window_weeks,
+        p_value=hit["p_value"].round(4),
+    )
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "owner": hit["owner"].to_numpy(),
+            "stage_model": hit["stage_model"].to_numpy(),
+            "stage": hit["stage"].to_numpy(),
+            "metric": "move_on_rate",
+            "value": hit["rate"].to_numpy(),
+            "reference": hit["peer_rate"].to_numpy(),
+            "severity": np.where(ratio < 0.25, 3, np.where(ratio < 0.5, 2, 1)),
+            "amount_at_stake": hit["amount"].to_numpy(),
+            "currency": context.open_deals.groupby("team")["currency"]
+            .first()
+            .reindex(hit["team"])
+            .fillna("")
+            .to_numpy(),
+            "evidence": evidence_records(
+                hit,
+                [
+                    "exposures",
+                    "moved",
+                    "peer_exposures",
+                    "peer_moved",
+                    "open_at_stage",
+                    "weeks",
+                    "p_value",
+                ],
+            ),
+        }
+    )
 
 
-@builtin_rule("thin_funnel_top", kind="risk", coaching="team", scope="team",
-               defaults={}, replace=True)
+@builtin_rule(
+    "thin_funnel_top", kind="risk", coaching="team", scope="team", defaults={}, replace=True
+)
 def thin_funnel_top(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A team whose funnel is labelled ``thin_top`` by
     :func:`pipereview.diagnostics._shape.funnel_shape`: too few deals in the early stages and too few
@@ -117,23 +154,29 @@ def thin_funnel_top(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     open_amount = context.open_deals.groupby("team")["amount"].sum()
     currency = context.open_deals.groupby("team")["currency"].first()
     ratio = (hit["inflow_rate"] / hit["ref_inflow_rate"]).to_numpy(dtype=float)
-    return pd.DataFrame({
-        "team": hit["team"].to_numpy(), "metric": "inflow_rate",
-        "value": hit["inflow_rate"].to_numpy(), "reference": hit["ref_inflow_rate"].to_numpy(),
-        "severity": np.where(ratio < 1 / 3, 3, 2),
-        "amount_at_stake": open_amount.reindex(hit["team"]).to_numpy(),
-        "currency": currency.reindex(hit["team"]).to_numpy(),
-        "evidence": evidence_records(hit, ["open_deals", "top_share", "ref_top_share",
-                                           "inflow_per_week"]),
-    })
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "metric": "inflow_rate",
+            "value": hit["inflow_rate"].to_numpy(),
+            "reference": hit["ref_inflow_rate"].to_numpy(),
+            "severity": np.where(ratio < 1 / 3, 3, 2),
+            "amount_at_stake": open_amount.reindex(hit["team"]).to_numpy(),
+            "currency": currency.reindex(hit["team"]).to_numpy(),
+            "evidence": evidence_records(
+                hit, ["open_deals", "top_share", "ref_top_share", "inflow_per_week"]
+            ),
+        }
+    )
 
 
 def _severity_below(ratio: np.ndarray) -> np.ndarray:
     return np.where(ratio < 0.5, 3, np.where(ratio < 0.75, 2, 1))
 
 
-@builtin_rule("coverage_below_need", kind="risk", coaching="skill", scope="rep",
-               defaults={}, replace=True)
+@builtin_rule(
+    "coverage_below_need", kind="risk", coaching="skill", scope="rep", defaults={}, replace=True
+)
 def coverage_below_need(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose open pipeline due this period covers the remaining target less than
     their win rate needs (:func:`pipereview.diagnostics._forecast.period_forecast`, verdict ``short``;
@@ -147,26 +190,34 @@ def coverage_below_need(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
     if forecast.empty:
         return pd.DataFrame()
     hit = forecast[forecast["verdict"] == "short"]
-    hit = hit.assign(coverage=hit["coverage"].fillna(0.0),
-                     closed_in_window=hit.get("closed_in_window", pd.Series(
-                         0, index=hit.index)).astype("int64"))
+    hit = hit.assign(
+        coverage=hit["coverage"].fillna(0.0),
+        closed_in_window=hit.get("closed_in_window", pd.Series(0, index=hit.index)).astype("int64"),
+    )
     ratio = (hit["coverage"] / hit["coverage_needed"]).to_numpy(dtype=float)  # 0 at 0% won
     need = hit["coverage_needed"].astype(float)
-    return pd.DataFrame({
-        "team": hit["team"].to_numpy(), "owner": hit["owner"].to_numpy(),
-        "metric": "coverage", "value": hit["coverage"].to_numpy(),
-        # at a 0% win rate no coverage is enough: no number stands for what is needed
-        "reference": need.where(np.isfinite(need)).to_numpy(),
-        "severity": _severity_below(ratio),
-        "amount_at_stake": hit["remaining_target"].to_numpy(),
-        "currency": hit["currency"].to_numpy(),
-        "evidence": evidence_records(hit, ["open_in_period", "remaining_target", "win_rate",
-                                           "closed_in_window", "period"]),
-    })
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "owner": hit["owner"].to_numpy(),
+            "metric": "coverage",
+            "value": hit["coverage"].to_numpy(),
+            # at a 0% win rate no coverage is enough: no number stands for what is needed
+            "reference": need.where(np.isfinite(need)).to_numpy(),
+            "severity": _severity_below(ratio),
+            "amount_at_stake": hit["remaining_target"].to_numpy(),
+            "currency": hit["currency"].to_numpy(),
+            "evidence": evidence_records(
+                hit,
+                ["open_in_period", "remaining_target", "win_rate", "closed_in_window", "period"],
+            ),
+        }
+    )
 
 
-def _behind_plan(progress: pd.DataFrame, forecast: pd.DataFrame, keys: list[str]
-                 ) -> tuple[pd.DataFrame, np.ndarray]:
+def _behind_plan(
+    progress: pd.DataFrame, forecast: pd.DataFrame, keys: list[str]
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Groups behind plan beyond the tolerance (in points of the target) whose outlook
     (:func:`pipereview.diagnostics._figures.outlook`, shared with the forecast) is not already that
     the target is met or on track: one verdict per team and period, never "on track"
@@ -175,9 +226,11 @@ def _behind_plan(progress: pd.DataFrame, forecast: pd.DataFrame, keys: list[str]
         return progress, np.zeros(0)
     hit = progress[progress["alert"] & (progress["status"] == "behind")]
     if "points" not in hit:  # a progress frame of an older layout: points from its columns
-        hit = hit.assign(points=(hit["won_to_date"] - hit["plan_to_date"]) / hit["target"],
-                         expected_share=hit["plan_to_date"] / hit["target"],
-                         won_share=hit["won_to_date"] / hit["target"])
+        hit = hit.assign(
+            points=(hit["won_to_date"] - hit["plan_to_date"]) / hit["target"],
+            expected_share=hit["plan_to_date"] / hit["target"],
+            won_share=hit["won_to_date"] / hit["target"],
+        )
     if len(forecast) and "outlook" in forecast:
         fine = forecast.loc[forecast["outlook"].isin(["met", "on_track"]), keys]
         marked = hit.merge(fine.assign(_fine=True), on=keys, how="left")["_fine"]
@@ -189,18 +242,27 @@ def _behind_plan(progress: pd.DataFrame, forecast: pd.DataFrame, keys: list[str]
 def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataFrame:
     if hit.empty:
         return pd.DataFrame()
-    return pd.DataFrame({
-        "team": hit["team"].to_numpy(), "owner": hit["owner"].to_numpy() if owner else "",
-        "metric": "plan_points", "value": hit["points"].to_numpy(),
-        "reference": hit["threshold"].to_numpy(), "severity": severity,
-        "amount_at_stake": (-hit["deviation"]).to_numpy(), "currency": hit["currency"].to_numpy(),
-        "evidence": evidence_records(hit, ["won_to_date", "plan_to_date", "target", "period",
-                                           "expected_share", "won_share"]),
-    })
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "owner": hit["owner"].to_numpy() if owner else "",
+            "metric": "plan_points",
+            "value": hit["points"].to_numpy(),
+            "reference": hit["threshold"].to_numpy(),
+            "severity": severity,
+            "amount_at_stake": (-hit["deviation"]).to_numpy(),
+            "currency": hit["currency"].to_numpy(),
+            "evidence": evidence_records(
+                hit,
+                ["won_to_date", "plan_to_date", "target", "period", "expected_share", "won_share"],
+            ),
+        }
+    )
 
 
-@builtin_rule("forecast_deviation", kind="risk", coaching="skill", scope="rep",
-               defaults={}, replace=True)
+@builtin_rule(
+    "forecast_deviation", kind="risk", coaching="skill", scope="rep", defaults={}, replace=True
+)
 def forecast_deviation(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose won to date is below plan by more than the tolerance (15 points of
     the target, :func:`pipereview.diagnostics._targets.progress`; needs rep targets), unless the rep's
@@ -210,23 +272,31 @@ def forecast_deviation(context: WeekDiagnostics, params: Mapping[str, Any]) -> p
     tolerance. Severity: 3 beyond 30 points, 2 beyond 20, else 1. Amount at stake: the
     shortfall against the plan to date.
     """
-    return _plan_rows(*_behind_plan(context.progress_rep, context.forecast_rep,
-                                    ["team", "owner"]), owner=True)
+    return _plan_rows(
+        *_behind_plan(context.progress_rep, context.forecast_rep, ["team", "owner"]), owner=True
+    )
 
 
-@builtin_rule("team_forecast_deviation", kind="risk", coaching="team", scope="team",
-               defaults={}, replace=True)
-def team_forecast_deviation(context: WeekDiagnostics, params: Mapping[str, Any]
-                            ) -> pd.DataFrame:
+@builtin_rule(
+    "team_forecast_deviation", kind="risk", coaching="team", scope="team", defaults={}, replace=True
+)
+def team_forecast_deviation(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A team below plan to date by more than the tolerance (15 points of the target),
     its outlook not met or on track; the method asks for a root-cause analysis and a plan
     change. Same value and severity as ``forecast_deviation``."""
-    return _plan_rows(*_behind_plan(context.progress_team, context.forecast_team, ["team"]),
-                      owner=False)
+    return _plan_rows(
+        *_behind_plan(context.progress_team, context.forecast_team, ["team"]), owner=False
+    )
 
 
-@builtin_rule("deal_concentration", kind="risk", coaching="skill", scope="rep",
-               defaults={"max_share": 0.4, "min_deals": 3}, replace=True)
+@builtin_rule(
+    "deal_concentration",
+    kind="risk",
+    coaching="skill",
+    scope="rep",
+    defaults={"max_share": 0.4, "min_deals": 3},
+    replace=True,
+)
 def deal_concentration(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """One open deal is more than ``max_share`` of a rep's open pipeline (a rep with at
     least ``min_deals`` open deals): the rep's quarter rides on it.
@@ -240,10 +310,13 @@ def deal_concentration(context: WeekDiagnostics, params: Mapping[str, Any]) -> p
     share = deals["amount"] / total.where(total > 0)
     hit = deals[(share > params["max_share"]) & (count >= params["min_deals"])]
     share = share[hit.index]
-    hit = hit.assign(share=share, rep_open_amount=total[hit.index],
-                     rep_open_deals=count[hit.index])
+    hit = hit.assign(share=share, rep_open_amount=total[hit.index], rep_open_deals=count[hit.index])
     return deal_rows(
-        hit, metric="deal_share", value=share, reference=float(params["max_share"]),
+        hit,
+        metric="deal_share",
+        value=share,
+        reference=float(params["max_share"]),
         severity=np.where(share > 0.7, 3, np.where(share > 0.55, 2, 1)),
         amount_at_stake=hit["amount"],
-        evidence=evidence_records(hit, ["rep_open_amount", "rep_open_deals"]))
+        evidence=evidence_records(hit, ["rep_open_amount", "rep_open_deals"]),
+    )

@@ -29,9 +29,14 @@ def _currency(context: WeekDiagnostics, teams: pd.Series) -> np.ndarray:
     return by_team.reindex(teams).fillna("").to_numpy()
 
 
-@builtin_rule("best_conversion", kind="strength", coaching="skill", scope="rep",
-               defaults={"min_exposures": 10, "min_ratio": 1.25, "min_gap": 0.05,
-                         "max_p_value": 0.2}, replace=True)
+@builtin_rule(
+    "best_conversion",
+    kind="strength",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_exposures": 10, "min_ratio": 1.25, "min_gap": 0.05, "max_p_value": 0.2},
+    replace=True,
+)
 def best_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """The stage where a rep's deals move on most above their teammates' (week-over-week
     move-on rates over the context's window, as ``low_stage_conversion`` reads them): at
@@ -40,24 +45,40 @@ def best_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     gap. Value: the rep's rate; reference: the teammates'."""
     rates = peer_move_on(context, alternative="greater")
     gap = rates["rate"] - rates["peer_rate"]
-    ok = rates[(rates["exposures"] >= params["min_exposures"])
-               & (rates["rate"] >= params["min_ratio"] * rates["peer_rate"])
-               & (gap >= params["min_gap"]) & (rates["p_value"] <= params["max_p_value"])]
+    ok = rates[
+        (rates["exposures"] >= params["min_exposures"])
+        & (rates["rate"] >= params["min_ratio"] * rates["peer_rate"])
+        & (gap >= params["min_gap"])
+        & (rates["p_value"] <= params["max_p_value"])
+    ]
     best = ok.assign(_gap=gap[ok.index]).sort_values(
-        ["team", "owner", "_gap", "stage"], ascending=[True, True, False, True], kind="stable")
+        ["team", "owner", "_gap", "stage"], ascending=[True, True, False, True], kind="stable"
+    )
     best = best.drop_duplicates(["team", "owner"]).assign(weeks=context.window_weeks)
-    return pd.DataFrame({
-        "team": best["team"].to_numpy(), "owner": best["owner"].to_numpy(),
-        "stage_model": best["stage_model"].to_numpy(), "stage": best["stage"].to_numpy(),
-        "metric": "move_on_rate", "value": best["rate"].to_numpy(),
-        "reference": best["peer_rate"].to_numpy(),
-        "evidence": evidence_records(best, ["exposures", "moved", "peer_exposures",
-                                            "peer_moved", "weeks"]),
-    })
+    return pd.DataFrame(
+        {
+            "team": best["team"].to_numpy(),
+            "owner": best["owner"].to_numpy(),
+            "stage_model": best["stage_model"].to_numpy(),
+            "stage": best["stage"].to_numpy(),
+            "metric": "move_on_rate",
+            "value": best["rate"].to_numpy(),
+            "reference": best["peer_rate"].to_numpy(),
+            "evidence": evidence_records(
+                best, ["exposures", "moved", "peer_exposures", "peer_moved", "weeks"]
+            ),
+        }
+    )
 
 
-@builtin_rule("biggest_progress", kind="strength", coaching="skill", scope="rep",
-               defaults={"min_advances": 2}, replace=True)
+@builtin_rule(
+    "biggest_progress",
+    kind="strength",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_advances": 2},
+    replace=True,
+)
 def biggest_progress(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """The rep of each team who moved the most deals forward this week (a later stage or
     won, against the team's previous stored week), with at least ``min_advances``.
@@ -71,36 +92,50 @@ def biggest_progress(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.
         model = load_stage_model(str(name))
         rank.update({(name, s.key): i for i, s in enumerate(model.open_stages)})
         rank[(name, model.won_stage.key)] = len(model.stages)
+
     def position(frame: pd.DataFrame) -> pd.Series:
         keys = zip(frame["stage_model"], frame["stage"], strict=True)
         return pd.Series([rank.get(k, -1) for k in keys], index=frame.index)
+
     before = prev.assign(_pos=position(prev)).set_index("deal_key")["_pos"]
     moved = now.assign(_pos=position(now), _before=lambda f: f["deal_key"].map(before))
     moved = moved[(moved["_before"] >= 0) & (moved["_pos"] > moved["_before"])]
     won_key = {name: load_stage_model(str(name)).won_stage.key for name in now["stage_model"]}
     moved = moved.assign(_won=moved["stage"] == moved["stage_model"].map(won_key))
     per_rep = moved.groupby(["team", "owner"]).agg(
-        advances=("deal_key", "size"), amount=("amount", "sum"), won=("_won", "sum"))
+        advances=("deal_key", "size"), amount=("amount", "sum"), won=("_won", "sum")
+    )
     reps = now[["team", "owner"]].drop_duplicates().join(per_rep, on=["team", "owner"])
     reps = reps.fillna({"advances": 0, "amount": 0.0, "won": 0})
     reps["median"] = reps.groupby("team")["advances"].transform("median")
     top = reps.groupby("team")["advances"].transform("max")
     best = reps[(reps["advances"] == top) & (reps["advances"] >= params["min_advances"])]
     best = best.sort_values(["team", "owner"], kind="stable").astype(
-        {"advances": "int64", "won": "int64"})
-    return pd.DataFrame({
-        "team": best["team"].to_numpy(), "owner": best["owner"].to_numpy(),
-        "metric": "deals_moved_forward", "value": best["advances"].to_numpy(),
-        "reference": best["median"].to_numpy(), "amount_at_stake": best["amount"].to_numpy(),
-        "currency": _currency(context, best["team"]),
-        "evidence": evidence_records(best, ["advances", "amount", "won"]),
-    })
+        {"advances": "int64", "won": "int64"}
+    )
+    return pd.DataFrame(
+        {
+            "team": best["team"].to_numpy(),
+            "owner": best["owner"].to_numpy(),
+            "metric": "deals_moved_forward",
+            "value": best["advances"].to_numpy(),
+            "reference": best["median"].to_numpy(),
+            "amount_at_stake": best["amount"].to_numpy(),
+            "currency": _currency(context, best["team"]),
+            "evidence": evidence_records(best, ["advances", "amount", "won"]),
+        }
+    )
 
 
-@builtin_rule("most_complete_evidence", kind="strength", coaching="skill", scope="rep",
-               defaults={"min_open": 5, "min_gap": 0.1}, replace=True)
-def most_complete_evidence(context: WeekDiagnostics, params: Mapping[str, Any]
-                           ) -> pd.DataFrame:
+@builtin_rule(
+    "most_complete_evidence",
+    kind="strength",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_open": 5, "min_gap": 0.1},
+    replace=True,
+)
+def most_complete_evidence(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose open deals are backed by their evidence (no stage inflation) more often
     than the team's, by ``min_gap`` or more, with at least ``min_open`` open deals.
     Value: the rep's share of deals without gaps; reference: the rest of the team's.
@@ -110,18 +145,28 @@ def most_complete_evidence(context: WeekDiagnostics, params: Mapping[str, Any]
     if "evidence_checked" in gaps:
         gaps = gaps[gaps["evidence_checked"]]
     clean = gaps.assign(_clean=(~gaps["inflated"]).astype("int64"))
-    reps = clean.groupby(["team", "owner"]).agg(open=("_clean", "size"),
-                                                clean=("_clean", "sum")).reset_index()
+    reps = (
+        clean.groupby(["team", "owner"])
+        .agg(open=("_clean", "size"), clean=("_clean", "sum"))
+        .reset_index()
+    )
     team = reps.groupby("team")[["open", "clean"]].transform("sum")
     reps["share"] = reps["clean"] / reps["open"]
     peers = (team["clean"] - reps["clean"]) / (team["open"] - reps["open"]).where(
-        team["open"] > reps["open"])
+        team["open"] > reps["open"]
+    )
     reps["peer_share"] = peers
-    best = reps[(reps["open"] >= params["min_open"])
-                & (reps["share"] - reps["peer_share"] >= params["min_gap"])]
-    return pd.DataFrame({
-        "team": best["team"].to_numpy(), "owner": best["owner"].to_numpy(),
-        "metric": "evidenced_share", "value": best["share"].to_numpy(),
-        "reference": best["peer_share"].to_numpy(),
-        "evidence": evidence_records(best, ["open", "clean"]),
-    })
+    best = reps[
+        (reps["open"] >= params["min_open"])
+        & (reps["share"] - reps["peer_share"] >= params["min_gap"])
+    ]
+    return pd.DataFrame(
+        {
+            "team": best["team"].to_numpy(),
+            "owner": best["owner"].to_numpy(),
+            "metric": "evidenced_share",
+            "value": best["share"].to_numpy(),
+            "reference": best["peer_share"].to_numpy(),
+            "evidence": evidence_records(best, ["open", "clean"]),
+        }
+    )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CoachingSheet", "TeamSummary", "coaching_sheet", "team_summary"]
 
+
 def follow_up_date(as_of: Week, days: int) -> datetime.date:
     return as_of.friday + datetime.timedelta(days=days)
 
@@ -56,22 +57,33 @@ class CoachingSheet:
     def to_frame(self) -> pd.DataFrame:
         """The sheet's items, long: ``section`` (strength / focus / deal), ``rank`` and
         the findings' columns."""
-        parts = [frame.assign(section=name, rank=range(1, len(frame) + 1))
-                 for name, frame in (("strength", self.strengths), ("focus", self.focus),
-                                     ("deal", self.deals)) if len(frame)]
+        parts = [
+            frame.assign(section=name, rank=range(1, len(frame) + 1))
+            for name, frame in (
+                ("strength", self.strengths),
+                ("focus", self.focus),
+                ("deal", self.deals),
+            )
+            if len(frame)
+        ]
         if not parts:
             return pd.DataFrame(columns=["section", "rank"])
         out = pd.concat(parts, ignore_index=True)
         return out[["section", "rank", *[c for c in out.columns if c not in ("section", "rank")]]]
 
     def _values(self) -> dict[str, object]:
-        return {"lang": self.lang, "team": self.team, "owner": self.owner, "as_of": self.as_of,
-                "follow_up": self.follow_up.isoformat(),
-                "strengths": self.strengths.to_dict("records"),
-                "focus": self.focus.to_dict("records"),
-                "deals": _deal_groups(self.deals, self.lang),
-                "not_checked": list(self.not_checked),
-                "charts": [{"name": name, "svg": Markup(svg)} for name, svg in self.charts]}
+        return {
+            "lang": self.lang,
+            "team": self.team,
+            "owner": self.owner,
+            "as_of": self.as_of,
+            "follow_up": self.follow_up.isoformat(),
+            "strengths": self.strengths.to_dict("records"),
+            "focus": self.focus.to_dict("records"),
+            "deals": _deal_groups(self.deals, self.lang),
+            "not_checked": list(self.not_checked),
+            "charts": [{"name": name, "svg": Markup(svg)} for name, svg in self.charts],
+        }
 
     def with_charts(self, context: WeekDiagnostics, names: Sequence[str]) -> CoachingSheet:
         """The sheet with the registered charts ``names`` drawn for this rep
@@ -106,10 +118,14 @@ class TeamSummary:
         check_language(self.lang)
 
     def _values(self) -> dict[str, object]:
-        return {"lang": self.lang, "team": self.team, "as_of": self.as_of,
-                "team_findings": self.team_findings.to_dict("records"),
-                "reps": self.reps.to_dict("records"),
-                "not_checked": list(self.not_checked)}
+        return {
+            "lang": self.lang,
+            "team": self.team,
+            "as_of": self.as_of,
+            "team_findings": self.team_findings.to_dict("records"),
+            "reps": self.reps.to_dict("records"),
+            "not_checked": list(self.not_checked),
+        }
 
     def to_markdown(self, templates: PromptTemplates | None = None) -> str:
         """The summary as Markdown."""
@@ -130,17 +146,34 @@ def _deal_groups(deals: pd.DataFrame, lang: str) -> list[dict[str, object]]:
     for _, part in deals.groupby("deal_key", sort=False):  # a handful of deals per sheet
         first = part.iloc[0]
         account, ref = deal_subject({str(k): v for k, v in first.items()}, lang)
-        groups.append({"deal_name": first["deal_name"], "account": account, "ref": ref,
-                       "amount": first["amount_at_stake"], "currency": first["currency"],
-                       "stage": first["stage"], "stage_model": first["stage_model"],
-                       "items": part.to_dict("records")})
+        groups.append(
+            {
+                "deal_name": first["deal_name"],
+                "account": account,
+                "ref": ref,
+                "amount": first["amount_at_stake"],
+                "currency": first["currency"],
+                "stage": first["stage"],
+                "stage_model": first["stage_model"],
+                "items": part.to_dict("records"),
+            }
+        )
     return groups
 
 
-def coaching_sheet(prompts: pd.DataFrame, team: str, owner: str, *, as_of: Week | str,
-                   max_focus: int = 5, min_focus: int = 3, max_deals: int = 3,
-                   max_strengths: int = 2, follow_up_days: int = 30,
-                   not_checked: Sequence[str] = ()) -> CoachingSheet:
+def coaching_sheet(
+    prompts: pd.DataFrame,
+    team: str,
+    owner: str,
+    *,
+    as_of: Week | str,
+    max_focus: int = 5,
+    min_focus: int = 3,
+    max_deals: int = 3,
+    max_strengths: int = 2,
+    follow_up_days: int = 30,
+    not_checked: Sequence[str] = (),
+) -> CoachingSheet:
     """``owner``'s sheet from rendered findings (one language).
 
     - **strengths**: the rep's strength findings, at most ``max_strengths``;
@@ -163,26 +196,37 @@ def coaching_sheet(prompts: pd.DataFrame, team: str, owner: str, *, as_of: Week 
     risks = mine[mine["kind"] == "risk"]
     deal_risks = risks[risks["scope"] == "deal"]
     sizes = deal_risks.groupby("deal_key", sort=False).agg(
-        amount=("amount_at_stake", "max"), severity=("severity", "max"))
+        amount=("amount_at_stake", "max"), severity=("severity", "max")
+    )
     sizes = sizes.sort_values(["amount", "severity"], ascending=False, kind="stable")
     chosen = list(sizes.index[:max_deals])
     order = {key: i for i, key in enumerate(chosen)}
     deals = deal_risks[deal_risks["deal_key"].isin(chosen)]
-    deals = deals.assign(_o=deals["deal_key"].map(order)).sort_values(
-        ["_o", "severity"], ascending=[True, False], kind="stable").drop(columns="_o")
+    deals = (
+        deals.assign(_o=deals["deal_key"].map(order))
+        .sort_values(["_o", "severity"], ascending=[True, False], kind="stable")
+        .drop(columns="_o")
+    )
     focus = risks[risks["scope"] != "deal"].head(max_focus)
     if len(focus) < min_focus:
         others = deal_risks[~deal_risks["deal_key"].isin(chosen)].drop_duplicates("deal_key")
         focus = pd.concat([focus, others.head(min_focus - len(focus))])
-    return CoachingSheet(team=team, owner=owner, as_of=str(week), lang=lang,
-                         follow_up=follow_up_date(week, follow_up_days),
-                         strengths=strengths.reset_index(drop=True),
-                         focus=focus.reset_index(drop=True), deals=deals.reset_index(drop=True),
-                         not_checked=tuple(not_checked))
+    return CoachingSheet(
+        team=team,
+        owner=owner,
+        as_of=str(week),
+        lang=lang,
+        follow_up=follow_up_date(week, follow_up_days),
+        strengths=strengths.reset_index(drop=True),
+        focus=focus.reset_index(drop=True),
+        deals=deals.reset_index(drop=True),
+        not_checked=tuple(not_checked),
+    )
 
 
-def team_summary(prompts: pd.DataFrame, team: str, *, as_of: Week | str,
-                 not_checked: Sequence[str] = ()) -> TeamSummary:
+def team_summary(
+    prompts: pd.DataFrame, team: str, *, as_of: Week | str, not_checked: Sequence[str] = ()
+) -> TeamSummary:
     """The manager's overview of ``team``: its team-level findings and, per rep, the
     count of high / medium / low risks, the open amount at stake in flagged deals, the
     strengths found and the rep's first focus item; ``not_checked`` as in
@@ -197,15 +241,24 @@ def team_summary(prompts: pd.DataFrame, team: str, *, as_of: Week | str,
         risks = mine[mine["kind"] == "risk"]
         flagged = risks[risks["scope"] == "deal"].drop_duplicates("deal_key")
         sheet = coaching_sheet(prompts, team, owner, as_of=week)
-        reps.append({"owner": owner, "high": int((risks["severity"] == 3).sum()),
-                     "medium": int((risks["severity"] == 2).sum()),
-                     "low": int((risks["severity"] == 1).sum()),
-                     "flagged_deals": len(flagged),
-                     "amount_at_stake": float(flagged["amount_at_stake"].sum()),
-                     "currency": currency_code(flagged["currency"].iloc[0]) if len(flagged)
-                     else "",
-                     "strengths": int((mine["kind"] == "strength").sum()),
-                     "first_focus": sheet.focus["observation"].iloc[0] if len(sheet.focus)
-                     else ""})
-    return TeamSummary(team=team, as_of=str(week), lang=lang, team_findings=team_findings,
-                       reps=pd.DataFrame(reps), not_checked=tuple(not_checked))
+        reps.append(
+            {
+                "owner": owner,
+                "high": int((risks["severity"] == 3).sum()),
+                "medium": int((risks["severity"] == 2).sum()),
+                "low": int((risks["severity"] == 1).sum()),
+                "flagged_deals": len(flagged),
+                "amount_at_stake": float(flagged["amount_at_stake"].sum()),
+                "currency": currency_code(flagged["currency"].iloc[0]) if len(flagged) else "",
+                "strengths": int((mine["kind"] == "strength").sum()),
+                "first_focus": sheet.focus["observation"].iloc[0] if len(sheet.focus) else "",
+            }
+        )
+    return TeamSummary(
+        team=team,
+        as_of=str(week),
+        lang=lang,
+        team_findings=team_findings,
+        reps=pd.DataFrame(reps),
+        not_checked=tuple(not_checked),
+    )

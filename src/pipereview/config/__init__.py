@@ -20,5 +20,12 @@ from pipereview.config._checking import reads_rule_settings_with
 from pipereview.config._files import as_config, load_config, portable_config, write_config
 from pipereview.config._model import SECTIONS, Config
 
-__all__ = ["SECTIONS", "Config", "as_config", "load_config", "portable_config",
-           "reads_rule_settings_with", "write_config"]
+__all__ = [
+    "SECTIONS",
+    "Config",
+    "as_config",
+    "load_config",
+    "portable_config",
+    "reads_rule_settings_with",
+    "write_config",
+]

@@ -22,8 +22,14 @@ from typing import Any
 from pipereview.core._errors import ConfigError, PipereviewError
 from pipereview.core._typecheck import SettingTypeError, checked
 
-__all__ = ["RuleReader", "checked_setting", "file_of", "reads_rule_settings_with",
-           "rule_thresholds", "section_settings"]
+__all__ = [
+    "RuleReader",
+    "checked_setting",
+    "file_of",
+    "reads_rule_settings_with",
+    "rule_thresholds",
+    "section_settings",
+]
 
 
 def file_of(source: str) -> str | None:
@@ -36,17 +42,25 @@ def checked_setting(value: Any, hint: Any, key: str, source: str) -> Any:
     try:
         return checked(value, hint, key)
     except SettingTypeError as error:
-        raise ConfigError(f"{source}: {error.message}", file=file_of(source),
-                          expected=error.expected,
-                          hint=f"write {error.key} as {error.expected} (e.g. "
-                          f"{_example(error.expected)}); docs/start-analysts.md lists the "
-                          "settings") from None
+        raise ConfigError(
+            f"{source}: {error.message}",
+            file=file_of(source),
+            expected=error.expected,
+            hint=f"write {error.key} as {error.expected} (e.g. "
+            f"{_example(error.expected)}); docs/start-analysts.md lists the "
+            "settings",
+        ) from None
 
 
 def _example(expected: str) -> str:
-    for start, example in (("true or false", "true"), ("a whole number", "30"),
-                           ("a number", "0.5"), ("a list", "[a, b]"), ("a date", "2026-12-25"),
-                           ("'", expected.split(" or ")[0].split(",")[0])):
+    for start, example in (
+        ("true or false", "true"),
+        ("a whole number", "30"),
+        ("a number", "0.5"),
+        ("a list", "[a, b]"),
+        ("a date", "2026-12-25"),
+        ("'", expected.split(" or ")[0].split(",")[0]),
+    ):
         if expected.startswith(start):
             return example
     return "a quoted text"
@@ -55,16 +69,21 @@ def _example(expected: str) -> str:
 def section_settings(settings_class: type[Any], values: Any, where: str, source: str) -> Any:
     prefix = f"{source}: "
     if not isinstance(values, Mapping):
-        raise ConfigError(f"{prefix}{where} must be a mapping of settings, got {values!r}",
-                          file=file_of(source), expected="a mapping of settings",
-                          hint=f"write {where}: followed by indented 'name: value' lines")
+        raise ConfigError(
+            f"{prefix}{where} must be a mapping of settings, got {values!r}",
+            file=file_of(source),
+            expected="a mapping of settings",
+            hint=f"write {where}: followed by indented 'name: value' lines",
+        )
     names = {f.name: f for f in fields(settings_class)}
     unknown = sorted(set(values) - set(names))
     if unknown:
-        raise ConfigError(f"{prefix}{where} has no setting {', '.join(map(repr, unknown))}; "
-                          f"its settings: {', '.join(sorted(names))}", file=file_of(source),
-                          hint=f"check the spelling; docs/start-analysts.md lists the {where} "
-                               "settings")
+        raise ConfigError(
+            f"{prefix}{where} has no setting {', '.join(map(repr, unknown))}; "
+            f"its settings: {', '.join(sorted(names))}",
+            file=file_of(source),
+            hint=f"check the spelling; docs/start-analysts.md lists the {where} settings",
+        )
     hints = typing.get_type_hints(settings_class)
     converted = {}
     for key, value in values.items():
@@ -75,11 +94,15 @@ def section_settings(settings_class: type[Any], values: Any, where: str, source:
     try:
         return settings_class(**converted)
     except PipereviewError as error:
-        raise ConfigError(f"{prefix}{where}: {error.message}", file=file_of(source),
-                          hint=error.hint) from None
+        raise ConfigError(
+            f"{prefix}{where}: {error.message}", file=file_of(source), hint=error.hint
+        ) from None
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"{prefix}{where}: {error}", file=file_of(source),
-                          hint=f"check the {where} settings (docs/start-analysts.md)") from None
+        raise ConfigError(
+            f"{prefix}{where}: {error}",
+            file=file_of(source),
+            hint=f"check the {where} settings (docs/start-analysts.md)",
+        ) from None
 
 
 #: How the ``rules`` and ``disabled`` sections are read: each named rule's settings with
@@ -103,10 +126,10 @@ def rule_thresholds(data: Mapping[str, Any], source: str) -> dict[str, dict[str,
     [read] = _RULE_READER
     rules = {}
     for name, (params, defaults) in read(
-            {k: data[k] for k in ("rules", "disabled") if k in data}, source).items():
+        {k: data[k] for k in ("rules", "disabled") if k in data}, source
+    ).items():
         rules[name] = params
         for key, value in params.items():
             kind = bool if key == "enabled" else type(defaults[key])
             params[key] = checked_setting(value, kind, f"rules.{name}.{key}", source)
     return rules
-

@@ -34,9 +34,11 @@ def as_config(config: Config | str | Path | None) -> Config:
         return config
     if isinstance(config, str | Path):
         return load_config(config)
-    raise ConfigError(f"config must be a Config, the path of a configuration file or None, "
-                      f"got {type(config).__name__}",
-                      hint="pass pipereview.load_config('pipereview.yaml') or the path itself")
+    raise ConfigError(
+        f"config must be a Config, the path of a configuration file or None, "
+        f"got {type(config).__name__}",
+        hint="pass pipereview.load_config('pipereview.yaml') or the path itself",
+    )
 
 
 def load_config(path: str | Path) -> Config:
@@ -50,13 +52,17 @@ def read_mapping(file: Path) -> dict[str, Any]:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read configuration file {file}: {error}", file=str(file),
-                          hint="check the path; the file must be UTF-8 YAML") from None
+        raise ConfigError(
+            f"cannot read configuration file {file}: {error}",
+            file=str(file),
+            hint="check the path; the file must be UTF-8 YAML",
+        ) from None
     return parse_yaml_mapping(text, str(file), ConfigError, "configuration file")
 
 
-def portable_config(config: Config | str | Path | None, templates: Sequence[str | Path] = ()
-                    ) -> dict[str, Any] | None:
+def portable_config(
+    config: Config | str | Path | None, templates: Sequence[str | Path] = ()
+) -> dict[str, Any] | None:
     """The settings of ``config`` (a :class:`Config` or a configuration file, checked, so a
     wrong file is refused before any work) with its template folders and ``templates`` as
     absolute paths, as a mapping to write for another process (a batch team's kernel, the
@@ -73,14 +79,20 @@ def portable_config(config: Config | str | Path | None, templates: Sequence[str 
         data, checked = config.to_mapping(), config
     else:
         data = read_mapping(Path(config)) if config is not None else {}
-        checked = (Config.from_mapping(data, source=str(config), base=Path(config).parent)
-                   if config is not None else Config())
+        checked = (
+            Config.from_mapping(data, source=str(config), base=Path(config).parent)
+            if config is not None
+            else Config()
+        )
     folders = [str(Path(folder).resolve()) for folder in (*checked.templates, *templates)]
     for folder in folders:
         if not Path(folder).is_dir():
-            raise ConfigError(f"templates folder {folder} does not exist", file=folder,
-                              hint="pass a folder holding column_maps/, stage_models/ or "
-                              "coaching/ (see docs/start-analysts.md)")
+            raise ConfigError(
+                f"templates folder {folder} does not exist",
+                file=folder,
+                hint="pass a folder holding column_maps/, stage_models/ or "
+                "coaching/ (see docs/start-analysts.md)",
+            )
     portable: dict[str, Any] = json.loads(json.dumps(data, default=str))  # dates as text
     portable["templates"] = list(dict.fromkeys(folders))
     return portable

@@ -39,8 +39,7 @@ SECTIONS: dict[str, type[Any]] = {
 }
 #: The names these sections had as :class:`Config` attributes before they took their
 #: file names (still read, with a DeprecationWarning).
-_OLD_NAMES = {"abc": "accounts", "shape": "funnel_shape", "match": "matching",
-              "trend": "trends"}
+_OLD_NAMES = {"abc": "accounts", "shape": "funnel_shape", "match": "matching", "trend": "trends"}
 
 
 @dataclass(frozen=True)
@@ -84,19 +83,20 @@ class Config:
     plan: PlanSettings = field(default_factory=PlanSettings)
     accounts: ABCSettings = field(default_factory=ABCSettings)
     limits: ReadLimits = field(default_factory=ReadLimits)
-    rules: Mapping[str, Mapping[str, Any]] = field(
-        default_factory=lambda: MappingProxyType({}))
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         check_language(self.lang)
         for name in ("follow_up_days", "window_weeks", "cohort_weeks"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ConfigError(f"configuration: {name} must be a whole number of at "
-                                  f"least 1, got {value!r}",
-                                  hint=f"set {name} to a whole number of weeks or days >= 1")
-        frozen = MappingProxyType({str(k): MappingProxyType(dict(v))
-                                   for k, v in self.rules.items()})
+                raise ConfigError(
+                    f"configuration: {name} must be a whole number of at least 1, got {value!r}",
+                    hint=f"set {name} to a whole number of weeks or days >= 1",
+                )
+        frozen = MappingProxyType(
+            {str(k): MappingProxyType(dict(v)) for k, v in self.rules.items()}
+        )
         object.__setattr__(self, "rules", frozen)
         object.__setattr__(self, "templates", tuple(Path(t) for t in self.templates))
         object.__setattr__(self, "charts", tuple(self.charts))
@@ -163,8 +163,9 @@ class Config:
             use_folder(folder)
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, source: str = "configuration",
-                     base: Path | None = None) -> Config:
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, source: str = "configuration", base: Path | None = None
+    ) -> Config:
         """A configuration from a mapping (a parsed file); unknown keys, sections, settings
         and rules are refused with the known names. Relative template folders are taken
         from ``base``."""
@@ -172,27 +173,33 @@ class Config:
         allowed = known | set(SECTIONS) | {"rules", "disabled"}
         unknown = sorted(set(data) - allowed)
         if unknown:
-            raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)}; known keys: "
-                              f"{', '.join(sorted(allowed))}", file=file_of(source),
-                              hint="see docs/start-analysts.md for the configuration file")
+            raise ConfigError(
+                f"{source}: unknown key(s) {', '.join(unknown)}; known keys: "
+                f"{', '.join(sorted(allowed))}",
+                file=file_of(source),
+                hint="see docs/start-analysts.md for the configuration file",
+            )
         if "lang" in data:
             check_language(data["lang"], source=file_of(source))
         hints = typing.get_type_hints(cls)
-        values: dict[str, Any] = {k: checked_setting(data[k], hints[k], k, source)
-                                  for k in sorted(known) if k in data}
+        values: dict[str, Any] = {
+            k: checked_setting(data[k], hints[k], k, source) for k in sorted(known) if k in data
+        }
         if base is not None:
             values["templates"] = tuple(base / Path(t) for t in values.get("templates", ()))
         for section, settings_class in SECTIONS.items():
             if section in data:
-                values[section] = section_settings(
-                    settings_class, data[section], section, source)
+                values[section] = section_settings(settings_class, data[section], section, source)
         if "rules" in data or "disabled" in data:
             values["rules"] = rule_thresholds(data, source)
         try:
             return cls(**values)
         except ConfigError as error:
-            raise ConfigError(error.message.replace("configuration", source, 1),
-                              file=file_of(source), hint=error.hint) from None
+            raise ConfigError(
+                error.message.replace("configuration", source, 1),
+                file=file_of(source),
+                hint=error.hint,
+            ) from None
 
 
 def _changed(value: Any, default: Any) -> dict[str, Any]:
@@ -206,8 +213,9 @@ def _changed(value: Any, default: Any) -> dict[str, Any]:
         if dataclasses.is_dataclass(mine):
             out[item.name] = _changed(mine, theirs)
         elif isinstance(mine, Mapping):
-            out[item.name] = {str(k): dict(v) if isinstance(v, Mapping) else v
-                              for k, v in mine.items()}
+            out[item.name] = {
+                str(k): dict(v) if isinstance(v, Mapping) else v for k, v in mine.items()
+            }
         elif isinstance(mine, tuple):
             out[item.name] = [str(v) if isinstance(v, Path) else v for v in mine]
         elif isinstance(mine, frozenset | set):
@@ -218,6 +226,9 @@ def _changed(value: Any, default: Any) -> dict[str, Any]:
 
 
 def _warn_old_name(old: str) -> None:
-    warnings.warn(f"Config.{old} is now Config.{_OLD_NAMES[old]}, the name of its section in "
-                  "a configuration file", DeprecationWarning, stacklevel=3)
-
+    warnings.warn(
+        f"Config.{old} is now Config.{_OLD_NAMES[old]}, the name of its section in "
+        "a configuration file",
+        DeprecationWarning,
+        stacklevel=3,
+    )

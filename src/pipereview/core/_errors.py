@@ -216,8 +216,7 @@ class DamagedWeekError(StoreError):
     """A stored week file that cannot be used: truncated, its bytes differ from the
     checksum recorded when it was written, unreadable, or not a pipereview snapshot."""
 
-    def __init__(self, message: str, *, path: str | Path, hint: str = "",
-                 reason: str = "") -> None:
+    def __init__(self, message: str, *, path: str | Path, hint: str = "", reason: str = "") -> None:
         super().__init__(message, hint=hint)
         self.path = Path(path)
         self.reason = reason or message
@@ -234,17 +233,17 @@ class StoreWarning(UserWarning):
 #: What to do about the operating system's errors a user can cause, by ``errno``.
 _OS_HINTS: dict[int, str] = {
     errno.ENOSPC: "the disk is full: free some space (or choose a folder on another disk) "
-                  "and run again; nothing was half-written",
+    "and run again; nothing was half-written",
     errno.EDQUOT: "your disk quota is used up: free some space and run again",
     errno.EROFS: "the file system is read-only: choose a folder you can write (--store, "
-                 "--out) or remount it read-write",
+    "--out) or remount it read-write",
     errno.EACCES: "you lack the permission: check the folder's owner and mode (`ls -ld`), "
-                  "or choose a folder you can write",
+    "or choose a folder you can write",
     errno.EPERM: "the operation is not permitted here: check the folder's owner and mode, "
-                 "or choose another folder",
+    "or choose another folder",
     errno.ENAMETOOLONG: "a file name is too long for the file system (most allow 255 "
-                        "bytes per name; a CJK character takes 3): shorten the name "
-                        "(a team or rep name) or the folder path",
+    "bytes per name; a CJK character takes 3): shorten the name "
+    "(a team or rep name) or the folder path",
     errno.ENOENT: "check the path: the file or folder does not exist",
     errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
     errno.EISDIR: "the path is a folder where a file was expected: check the path",
@@ -265,20 +264,28 @@ class FileSystemError(PipereviewError, OSError):
     Hint: the disk is full: free some space (or choose a folder on another disk) and run again; nothing was half-written
     """
 
-    def __init__(self, message: str, *, path: str | Path | None = None,
-                 errno: int | None = None, hint: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        errno: int | None = None,
+        hint: str = "",
+    ) -> None:
         super().__init__(message, hint=hint)
         self.path = str(path) if path is not None else None
         self.errno = errno
         self.filename = self.path
 
     @classmethod
-    def from_os_error(cls, exc: OSError, *, action: str = "write",
-                      path: str | Path | None = None) -> FileSystemError:
+    def from_os_error(
+        cls, exc: OSError, *, action: str = "write", path: str | Path | None = None
+    ) -> FileSystemError:
         """The clear message for ``exc``: the path, the system's reason, what to do."""
         where = path if path is not None else (exc.filename or "")
         reason = exc.strerror or str(exc) or type(exc).__name__
         hint = _OS_HINTS.get(exc.errno or -1, "check the path and the disk, then run again")
         target = f" {where}" if where else ""
-        return cls(f"cannot {action}{target}: {reason}", path=where or None,
-                   errno=exc.errno, hint=hint)
+        return cls(
+            f"cannot {action}{target}: {reason}", path=where or None, errno=exc.errno, hint=hint
+        )

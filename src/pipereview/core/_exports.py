@@ -35,8 +35,14 @@ import pandas as pd
 
 from pipereview.core._errors import InputError
 
-__all__ = ["FORMULA_STARTS", "clean_text", "safe_cells", "starts_formula", "table_bytes",
-           "write_table"]
+__all__ = [
+    "FORMULA_STARTS",
+    "clean_text",
+    "safe_cells",
+    "starts_formula",
+    "table_bytes",
+    "write_table",
+]
 
 #: First characters that make a spreadsheet read a cell's text as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -90,8 +96,10 @@ def safe_cells(frame: pd.DataFrame) -> pd.DataFrame:
     unchanged."""
     out = frame.copy()
     for column in out.columns:
-        if not (pd.api.types.is_numeric_dtype(out[column])
-                or pd.api.types.is_datetime64_any_dtype(out[column])):
+        if not (
+            pd.api.types.is_numeric_dtype(out[column])
+            or pd.api.types.is_datetime64_any_dtype(out[column])
+        ):
             out[column] = out[column].map(_neutral).astype(object)
     out.columns = [_neutral(str(c)) for c in out.columns]
     return out
@@ -109,16 +117,20 @@ def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
     """
     safe = safe_cells(frame)
     if fmt == "csv":
-        return safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC,
-                           lineterminator="\n").encode("utf-8-sig")
+        return safe.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n").encode(
+            "utf-8-sig"
+        )
     if fmt == "xlsx":
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             safe.to_excel(writer, index=False, sheet_name="actions")
         return buffer.getvalue()
-    raise InputError(f"format must be 'csv' or 'xlsx', got {fmt!r}", expected="csv or xlsx",
-                     hint="pass 'csv' or 'xlsx' (write_table takes it from the file's suffix: "
-                          "name the file .csv or .xlsx)")
+    raise InputError(
+        f"format must be 'csv' or 'xlsx', got {fmt!r}",
+        expected="csv or xlsx",
+        hint="pass 'csv' or 'xlsx' (write_table takes it from the file's suffix: "
+        "name the file .csv or .xlsx)",
+    )
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

@@ -55,10 +55,13 @@ def check_inside(path: Path, root: Path) -> None:
             f"refusing to write {path}: a symlink on the way leads out of {root} "
             f"(to {real.parent})",
             hint=f"replace the symlinked folder under {root} by a real folder (move its "
-            "files in), or point --store at the folder you mean")
+            "files in), or point --store at the folder you mean",
+        )
     if path.is_symlink():
-        raise StoreError(f"refusing to write {path}: it is a symlink (to {path.resolve()})",
-                         hint="remove the symlink; the store writes its own files only")
+        raise StoreError(
+            f"refusing to write {path}: it is a symlink (to {path.resolve()})",
+            hint="remove the symlink; the store writes its own files only",
+        )
 
 
 def _new_temporary(path: Path) -> tuple[int, Path]:
@@ -67,8 +70,14 @@ def _new_temporary(path: Path) -> tuple[int, Path]:
     folder's default ACL adds), as any program's ``open()`` would create it. Not
     :func:`tempfile.mkstemp`, which makes every file 0600 whatever the umask, so a
     report server running as another user could read nothing written here."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) \
-        | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    flags = (
+        os.O_WRONLY
+        | os.O_CREAT
+        | os.O_EXCL
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+        | getattr(os, "O_BINARY", 0)
+    )
     for _ in range(100):
         tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}"
         try:
@@ -79,8 +88,9 @@ def _new_temporary(path: Path) -> tuple[int, Path]:
 
 
 @contextmanager
-def atomic_write(path: Path, mode: str = "wb", encoding: str | None = None, *,
-                 within: Path | None = None) -> Iterator[IO[Any]]:
+def atomic_write(
+    path: Path, mode: str = "wb", encoding: str | None = None, *, within: Path | None = None
+) -> Iterator[IO[Any]]:
     """Write ``path`` through a temporary file in the same folder, renamed when complete.
 
     If the block raises, the temporary file is removed and ``path`` is left as it was.

@@ -32,7 +32,9 @@ def check_language(lang: object, *, source: str | None = None) -> Lang:
     if lang == "zh":
         return "zh"
     prefix = f"{source}: " if source else ""
-    raise ConfigError(f"{prefix}unknown language {lang!r}; choose one of "
-                      f"{', '.join(LANGUAGES)}", file=source,
-                      hint="pass lang='en' or lang='zh' (--lang en|zh on the command line, "
-                           "lang: en|zh in a configuration file)")
+    raise ConfigError(
+        f"{prefix}unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}",
+        file=source,
+        hint="pass lang='en' or lang='zh' (--lang en|zh on the command line, "
+        "lang: en|zh in a configuration file)",
+    )

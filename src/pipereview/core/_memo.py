@@ -29,8 +29,7 @@ T = TypeVar("T")
 MIN_ROWS = 50_000
 #: At most this many bytes of results are kept (the least recently used go first).
 BUDGET_BYTES = 512 * 2**20
-_entries: OrderedDict[tuple[Hashable, ...], tuple[list[weakref.ref[Any]], Any, int]] = (
-    OrderedDict())
+_entries: OrderedDict[tuple[Hashable, ...], tuple[list[weakref.ref[Any]], Any, int]] = OrderedDict()
 _lock = threading.Lock()
 
 

@@ -28,9 +28,11 @@ __all__ = ["MAX_NAME_BYTES", "NAME_RULE", "check_folder_name", "lookalike_key", 
 #: file systems, and the pack adds suffixes such as ``.zh.html`` to a rep's name.
 MAX_NAME_BYTES = 200
 #: What a valid name is, in words (for messages and docs).
-NAME_RULE = ("a name without / \\ : * ? \" < > | { } or control characters, not starting with a "
-             f"dot nor ending with a dot or space, at most {MAX_NAME_BYTES} bytes, and not a "
-             "Windows device name such as CON or NUL")
+NAME_RULE = (
+    'a name without / \\ : * ? " < > | { } or control characters, not starting with a '
+    f"dot nor ending with a dot or space, at most {MAX_NAME_BYTES} bytes, and not a "
+    "Windows device name such as CON or NUL"
+)
 
 # separators, control characters (C0, DEL, C1, Unicode line and paragraph separators),
 # ':' (a drive-relative path on Windows, a URL scheme in a link), characters Windows
@@ -51,8 +53,11 @@ def name_problem(name: str) -> str | None:
     found = _UNSAFE.search(name)
     if found:
         char = found.group()
-        return f"holds {char!r}" if char.isprintable() else \
-            f"holds the control character U+{ord(char):04X}"
+        return (
+            f"holds {char!r}"
+            if char.isprintable()
+            else f"holds the control character U+{ord(char):04X}"
+        )
     if name.startswith("."):
         return "starts with a dot"
     if name.endswith((".", " ")):
@@ -74,9 +79,11 @@ def check_folder_name(name: str, what: str = "team") -> str:
     """
     problem = name_problem(str(name))
     if problem is not None:
-        raise InputError(f"{what} name {name!r} cannot be used as a folder name: it {problem}",
-                         expected=NAME_RULE,
-                         hint=f"rename the {what} in the export or the column map's values")
+        raise InputError(
+            f"{what} name {name!r} cannot be used as a folder name: it {problem}",
+            expected=NAME_RULE,
+            hint=f"rename the {what} in the export or the column map's values",
+        )
     return str(name)
 
 

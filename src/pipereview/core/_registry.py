@@ -36,6 +36,7 @@ __all__ = ["DataRegistry", "Registry", "reads_user_folder", "use_folder"]
 
 T = TypeVar("T")
 
+
 def _entry_points(group: str) -> list[metadata.EntryPoint]:
     """The installed entry points of ``group``, sorted by name (a stable load order)."""
     return sorted(metadata.entry_points(group=group), key=lambda e: e.name)
@@ -53,12 +54,17 @@ class Registry(Generic[T]):
     #: factory returning a model) or is itself the entry (function registries: charts).
     _wants_call = False
 
-    def __init__(self, kind: str, *, group: str,
-                 coerce: Callable[[Any, str], T] | None = None,
-                 builtins: Callable[[], list[str]] | None = None,
-                 load_builtin: Callable[[str], T] | None = None,
-                 setup: Callable[[], None] | None = None,
-                 hint: str = "") -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        group: str,
+        coerce: Callable[[Any, str], T] | None = None,
+        builtins: Callable[[], list[str]] | None = None,
+        load_builtin: Callable[[str], T] | None = None,
+        setup: Callable[[], None] | None = None,
+        hint: str = "",
+    ) -> None:
         self.kind, self.group, self.hint = kind, group, hint
         self._coerce = coerce or (lambda item, _name: item)
         self._builtins = builtins or (list)
@@ -71,31 +77,42 @@ class Registry(Generic[T]):
 
     # -- registering -----------------------------------------------------------------
     @overload
-    def register(self, name: str, item: None = None, *, replace: bool = False,
-                 source: str = "code") -> Callable[[T], T]: ...
+    def register(
+        self, name: str, item: None = None, *, replace: bool = False, source: str = "code"
+    ) -> Callable[[T], T]: ...
     @overload
-    def register(self, name: str, item: Any, *, replace: bool = False,
-                 source: str = "code") -> T: ...
-    def register(self, name: str, item: Any = None, *, replace: bool = False,
-                 source: str = "code") -> T | Callable[[T], T]:
+    def register(
+        self, name: str, item: Any, *, replace: bool = False, source: str = "code"
+    ) -> T: ...
+    def register(
+        self, name: str, item: Any = None, *, replace: bool = False, source: str = "code"
+    ) -> T | Callable[[T], T]:
         """Register ``item`` under ``name`` (used as a decorator when ``item`` is omitted).
 
         A name already registered (or shipped) raises ``ConfigError`` unless
         ``replace=True``.
         """
         if item is None:
+
             def decorate(function: T) -> T:
                 self.register(name, function, replace=replace, source=source)
                 return function
+
             return decorate
         if not name or not isinstance(name, str):
-            raise ConfigError(f"a {self.kind} needs a non-empty name, got {name!r}", hint="pass a name such as 'my_rule'")
+            raise ConfigError(
+                f"a {self.kind} needs a non-empty name, got {name!r}",
+                hint="pass a name such as 'my_rule'",
+            )
         with self._lock:
             self._load_plugins()
             if not replace and (name in self._entries or name in self._builtins()):
-                raise ConfigError(f"a {self.kind} named {name!r} is already registered; pass "
-                                  f"replace=True to override it (it comes from "
-                                  f"{self.source(name)})", hint="choose another name, or pass replace=True to replace the registered one")
+                raise ConfigError(
+                    f"a {self.kind} named {name!r} is already registered; pass "
+                    f"replace=True to override it (it comes from "
+                    f"{self.source(name)})",
+                    hint="choose another name, or pass replace=True to replace the registered one",
+                )
             entry = self._coerce(item, name)
             self._entries[name] = entry
             self._sources[name] = source
@@ -117,8 +134,9 @@ class Registry(Generic[T]):
                 return self._entries[name]
             if self._load_builtin is not None and name in self._builtins():
                 return self._load_builtin(name)
-        raise ConfigError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}",
-                          hint=self.hint)
+        raise ConfigError(
+            f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}", hint=self.hint
+        )
 
     def names(self) -> list[str]:
         """Every name, shipped and registered, sorted."""
@@ -168,8 +186,8 @@ class Registry(Generic[T]):
                 raise ConfigError(
                     f"{self.kind} plug-in {entry.name!r} ({entry.value}) failed to load: "
                     f"{type(error).__name__}: {error}",
-                    hint="fix or uninstall the plug-in package") from error
-
+                    hint="fix or uninstall the plug-in package",
+                ) from error
 
 
 class DataRegistry(Registry[T]):
@@ -203,12 +221,18 @@ def use_folder(folder: str | Path) -> dict[str, list[str]]:
     """
     root = Path(folder)
     if not root.is_dir():
-        raise ConfigError(f"template folder {root} does not exist", file=str(root),
-                          hint="pass a folder holding column_maps/, stage_models/ and/or "
-                          "coaching/en, coaching/zh (see docs/start-analysts.md)")
+        raise ConfigError(
+            f"template folder {root} does not exist",
+            file=str(root),
+            hint="pass a folder holding column_maps/, stage_models/ and/or "
+            "coaching/en, coaching/zh (see docs/start-analysts.md)",
+        )
     done = {kind: read(root) for kind, read in sorted(_FOLDER_READERS.items())}
     if not any(done.values()):
-        raise ConfigError(f"template folder {root} holds nothing pipereview reads",
-                          file=str(root), hint="expected column_maps/*.yaml, "
-                          "stage_models/*.yaml or coaching/en/*.j2, coaching/zh/*.j2")
+        raise ConfigError(
+            f"template folder {root} holds nothing pipereview reads",
+            file=str(root),
+            hint="expected column_maps/*.yaml, "
+            "stage_models/*.yaml or coaching/en/*.j2, coaching/zh/*.j2",
+        )
     return done

@@ -42,11 +42,13 @@ def template_names(kind: str, suffix: str = ".yaml") -> list[str]:
 def _shipped_names(kind: str, suffix: str) -> tuple[str, ...]:
     # the package's own files do not change while it runs: list each folder once
     folder = template_dir(kind)
-    return tuple(sorted(
-        entry.name[: -len(suffix)]
-        for entry in folder.iterdir()
-        if entry.is_file() and entry.name.endswith(suffix)
-    ))
+    return tuple(
+        sorted(
+            entry.name[: -len(suffix)]
+            for entry in folder.iterdir()
+            if entry.is_file() and entry.name.endswith(suffix)
+        )
+    )
 
 
 @cache
@@ -62,8 +64,9 @@ class _Named(Protocol):
 N = TypeVar("N", bound=_Named)
 
 
-def yaml_registry(kind: str, cls: type[N], parse: Callable[[str, str], N],
-                  error: type[PipereviewError]) -> DataRegistry[N]:
+def yaml_registry(
+    kind: str, cls: type[N], parse: Callable[[str, str], N], error: type[PipereviewError]
+) -> DataRegistry[N]:
     """The registry of one kind of YAML template (``column_maps``, ``stage_models``): the
     shipped files, then plug-ins (entry-point group ``pipereview.<kind>``) and user
     folders. An entry may be given as the object, a YAML file or (a plug-in) a function
@@ -74,23 +77,29 @@ def yaml_registry(kind: str, cls: type[N], parse: Callable[[str, str], N],
         if isinstance(item, cls):
             entry = item
         elif isinstance(item, (str, Path, Traversable)):
-            entry = _parse_file(Path(item) if isinstance(item, str) else item, what, parse,
-                                error)
+            entry = _parse_file(Path(item) if isinstance(item, str) else item, what, parse, error)
         else:
-            raise error(f"{what} {name!r}: expected a {cls.__name__}, the path of its YAML "
-                        f"file or a function returning one, got {type(item).__name__}")
+            raise error(
+                f"{what} {name!r}: expected a {cls.__name__}, the path of its YAML "
+                f"file or a function returning one, got {type(item).__name__}"
+            )
         if entry.name != name:
-            raise error(f"{what} {name!r} says 'name: {entry.name}' inside; a {what} is "
-                        "registered under its own name",
-                        hint=f"register it as {entry.name!r} or change its name: to {name!r}")
+            raise error(
+                f"{what} {name!r} says 'name: {entry.name}' inside; a {what} is "
+                "registered under its own name",
+                hint=f"register it as {entry.name!r} or change its name: to {name!r}",
+            )
         return entry
 
     registry: DataRegistry[N] = DataRegistry(
-        what, group=f"pipereview.{kind}", coerce=coerce,
+        what,
+        group=f"pipereview.{kind}",
+        coerce=coerce,
         builtins=lambda: template_names(kind),
         load_builtin=lambda name: parse(_shipped_text(kind, name), f"templates/{kind}/{name}.yaml"),
         hint=f"pass the path of your own {what} file, or put it in a templates folder's "
-        f"{kind}/ (see docs/formats.md)")
+        f"{kind}/ (see docs/formats.md)",
+    )
 
     def read_folder(root: Path) -> list[str]:
         """A user folder's ``<kind>/*.yaml``, each registered under its file name."""
@@ -104,8 +113,12 @@ def yaml_registry(kind: str, cls: type[N], parse: Callable[[str, str], N],
     return registry
 
 
-def load_named(registry: DataRegistry[N], name_or_path: str | Path,
-               parse: Callable[[str, str], N], error: type[PipereviewError]) -> N:
+def load_named(
+    registry: DataRegistry[N],
+    name_or_path: str | Path,
+    parse: Callable[[str, str], N],
+    error: type[PipereviewError],
+) -> N:
     """An entry of ``registry`` by name, or one read from a YAML file by path; a name that
     is neither registered nor an existing file is refused with the known names."""
     if isinstance(name_or_path, str) and name_or_path in registry:
@@ -121,14 +134,20 @@ def load_named(registry: DataRegistry[N], name_or_path: str | Path,
     return _parse_file(path, what, parse, error)
 
 
-def _parse_file(file: Path | Traversable, what: str, parse: Callable[[str, str], N],
-                error: type[PipereviewError]) -> N:
+def _parse_file(
+    file: Path | Traversable,
+    what: str,
+    parse: Callable[[str, str], N],
+    error: type[PipereviewError],
+) -> N:
     """``parse`` of a user's YAML file, or ``error`` saying why it cannot be read."""
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read {what} file {file}: {exc}",
-                    hint="check the path; the file must be UTF-8 YAML") from None
+        raise error(
+            f"cannot read {what} file {file}: {exc}",
+            hint="check the path; the file must be UTF-8 YAML",
+        ) from None
     return parse(text, str(file))
 
 
@@ -141,24 +160,29 @@ def format_validation_error(exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def parse_yaml_mapping(text: str, source: str, error: type[PipereviewError], what: str
-                       ) -> dict[str, Any]:
+def parse_yaml_mapping(
+    text: str, source: str, error: type[PipereviewError], what: str
+) -> dict[str, Any]:
     """A YAML file's top-level mapping, or ``error`` naming the file and the YAML problem."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise error(f"{source}: not valid YAML: {exc}", hint=f"see docs/formats.md for the "
-                    f"{what} format") from None
+        raise error(
+            f"{source}: not valid YAML: {exc}", hint=f"see docs/formats.md for the {what} format"
+        ) from None
     if not isinstance(data, dict):
         raise error(f"{source}: a {what} is a YAML mapping", hint="see docs/formats.md")
     return data
 
 
-def validate_model(cls: type[M], data: dict[str, Any], source: str,
-                   error: type[PipereviewError], what: str) -> M:
+def validate_model(
+    cls: type[M], data: dict[str, Any], source: str, error: type[PipereviewError], what: str
+) -> M:
     """``cls`` validated from ``data``, or ``error`` listing every broken rule."""
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
-        raise error(f"{source}: not a valid {what}:\n{format_validation_error(exc)}",
-                    hint=f"see docs/formats.md for the {what} format") from None
+        raise error(
+            f"{source}: not a valid {what}:\n{format_validation_error(exc)}",
+            hint=f"see docs/formats.md for the {what} format",
+        ) from None

@@ -135,8 +135,7 @@ class StageModel(_Frozen):
                 seen_closed = True
                 if stage.exit_criteria or stage.typical_days is not None:
                     raise ValueError(
-                        f"closed stage {stage.key!r} must have no exit_criteria and no "
-                        "typical_days"
+                        f"closed stage {stage.key!r} must have no exit_criteria and no typical_days"
                     )
             elif seen_closed:
                 raise ValueError(f"open stage {stage.key!r} comes after a closed stage")
@@ -186,7 +185,8 @@ class StageModel(_Frozen):
         raise UnknownStageError(
             f"{key!r} is not a stage of {self.name!r}; known: {list(self.keys)}",
             hint=f"use one of the keys of stage model {self.name!r} (`pipereview models "
-                 f"--show {self.name}` lists them), or add {key!r} to the model as an alias")
+            f"--show {self.name}` lists them), or add {key!r} to the model as an alias",
+        )
 
     def alias_table(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """Normalised stage name -> stage key, including keys, labels and ``extra`` aliases."""

@@ -37,8 +37,14 @@ from filelock import FileLock
 from pipereview.core._errors import InputError
 from pipereview.core._names import check_folder_name, lookalike_key
 
-__all__ = ["LEFTOVER_KINDS", "clean_leftovers", "sibling", "staged_folder", "swap_in",
-           "team_folders"]
+__all__ = [
+    "LEFTOVER_KINDS",
+    "clean_leftovers",
+    "sibling",
+    "staged_folder",
+    "swap_in",
+    "team_folders",
+]
 
 #: The kinds of sibling folder a pack's writing leaves while it runs (and, when killed,
 #: after it): ``.<name>.staging-<hex>``, ``.<name>.old-<hex>``, ``.<name>.work-<hex>``.
@@ -134,7 +140,8 @@ def team_folders(teams: Sequence[str], *, reserved: Iterable[str] = ()) -> dict[
                 "only in case, width or spacing are one folder on Windows and macOS",
                 expected="team names that differ in more than case, width or spacing",
                 hint="give the team one spelling in every export (or the column map's "
-                     "values), or leave one of them out with --team")
+                "values), or leave one of them out with --team",
+            )
         taken[key] = f"team {team!r}"
         folders[team] = folder
     return folders

@@ -44,8 +44,9 @@ def control_characters(series: pd.Series) -> pd.Series:
             return none
         # Arrow's own regex engine over the column: ~10x faster than the str accessor
         found = pc.match_substring_regex(column, _CONTROL_RE2)
-        return pd.Series(found.fill_null(False).to_numpy(zero_copy_only=False),
-                         index=series.index, dtype=bool)
+        return pd.Series(
+            found.fill_null(False).to_numpy(zero_copy_only=False), index=series.index, dtype=bool
+        )
     # one scan over the distinct texts joined, then only the texts that hold one
     texts = [u for u in series.dropna().unique().tolist() if isinstance(u, str)]
     if not _CONTROL_RE.search(" ".join(texts)):
@@ -59,12 +60,14 @@ def _may_hold_control(chunk: pa.Array) -> bool:
     column is checked this way in one pass over its bytes, before any regex."""
     if len(chunk) == 0 or chunk.buffers()[2] is None:
         return False
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
-        chunk.type) else np.int32)
+    offsets = np.frombuffer(
+        chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    )
     first, last = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
     raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[first:last]
-    return bool((raw < 0x20).any() or (raw == 0x7F).any() or (raw == 0xC2).any()
-                or (raw == 0xE2).any())
+    return bool(
+        (raw < 0x20).any() or (raw == 0x7F).any() or (raw == 0xC2).any() or (raw == 0xE2).any()
+    )
 
 
 def clean_text(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -106,11 +109,13 @@ def _edges_printable(chunk: pa.Array) -> bool:
         return False
     if len(chunk) == 0 or chunk.buffers()[2] is None:
         return True
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
-        chunk.type) else np.int32)[chunk.offset:chunk.offset + len(chunk) + 1].astype(np.int64)
+    offsets = np.frombuffer(
+        chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    )[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
     starts, ends = offsets[:-1], offsets[1:]
     filled = ends > starts
     raw = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
     first, last = raw[starts[filled]], raw[ends[filled] - 1]
-    return not bool(((first < 0x21) | (first > 0x7E)).any()
-                    or ((last < 0x21) | (last > 0x7E)).any())
+    return not bool(
+        ((first < 0x21) | (first > 0x7E)).any() or ((last < 0x21) | (last > 0x7E)).any()
+    )

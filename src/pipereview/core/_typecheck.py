@@ -37,17 +37,26 @@ class SettingTypeError(ConfigError):
     ``ValueError`` as before."""
 
     def __init__(self, key: str, expected: str, value: Any) -> None:
-        super().__init__(f"{key} must be {expected}, got {value!r} ({_kind(value)})",
-                         expected=expected, hint=f"write {key} as {expected}")
+        super().__init__(
+            f"{key} must be {expected}, got {value!r} ({_kind(value)})",
+            expected=expected,
+            hint=f"write {key} as {expected}",
+        )
         self.key, self.value = key, value
 
 
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {bool: "true/false", int: "a whole number", float: "a number", str: "a text",
-            list: "a list", dict: "a mapping", datetime.date: "a date"}.get(
-        type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "a whole number",
+        float: "a number",
+        str: "a text",
+        list: "a list",
+        dict: "a mapping",
+        datetime.date: "a date",
+    }.get(type(value), type(value).__name__)
 
 
 def describe(hint: Any) -> str:
@@ -121,7 +130,9 @@ def _scalar(value: Any, hint: Any) -> tuple[bool, Any]:
     if hint is str:
         return isinstance(value, str), value
     if hint is Path:
-        return isinstance(value, str | Path), Path(value) if isinstance(value, str | Path) else value
+        return isinstance(value, str | Path), Path(value) if isinstance(
+            value, str | Path
+        ) else value
     if hint is datetime.date:
         return _date(value)
     if origin is typing.Literal:
@@ -158,5 +169,8 @@ def _sequence(value: Any, hint: Any, key: str) -> Any:
         raise SettingTypeError(key, describe(hint), value)
     item_hint = args[0] if args else Any
     out = [checked(item, item_hint, f"{key}[{n}]") for n, item in enumerate(items)]
-    return frozenset(out) if origin in (frozenset, set) else (
-        list(out) if origin is list else tuple(out))
+    return (
+        frozenset(out)
+        if origin in (frozenset, set)
+        else (list(out) if origin is list else tuple(out))
+    )

@@ -16,29 +16,37 @@ __all__ = ["CATEGORY_LABELS", "RISK_LABELS", "SHAPE_NAMES"]
 #: Each movement category of a deal week over week (``history``'s ``deal_movements``), in
 #: the order the review lists them.
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
-    "reopened": ("reopened", "重新打开"), "won": ("won", "赢单"), "lost": ("lost", "输单"),
-    "dropped": ("dropped from the export", "从导出中消失"), "new": ("new in the export, open", "导出中新出现（在跟）"),
-    "advanced": ("advanced a stage", "阶段推进"), "regressed": ("moved back a stage", "阶段倒退"),
+    "reopened": ("reopened", "重新打开"),
+    "won": ("won", "赢单"),
+    "lost": ("lost", "输单"),
+    "dropped": ("dropped from the export", "从导出中消失"),
+    "new": ("new in the export, open", "导出中新出现（在跟）"),
+    "advanced": ("advanced a stage", "阶段推进"),
+    "regressed": ("moved back a stage", "阶段倒退"),
     "pushed": ("close date pushed out", "预计成交日推迟"),
     "pulled_in": ("close date pulled in", "预计成交日提前"),
-    "amount_up": ("amount raised", "金额上调"), "amount_down": ("amount lowered", "金额下调"),
+    "amount_up": ("amount raised", "金额上调"),
+    "amount_down": ("amount lowered", "金额下调"),
     "unchanged": ("unchanged", "无变化"),
 }
 #: Each risk flag of an open deal (``diagnostics``' ``RISK_FLAGS``).
 RISK_LABELS: dict[str, tuple[str, str]] = {
     "past_typical": ("past typical time in stage", "超出阶段常规时长"),
-    "stalled": ("no recent activity", "近期无跟进"), "pushed_often": ("pushed repeatedly", "多次推迟"),
+    "stalled": ("no recent activity", "近期无跟进"),
+    "pushed_often": ("pushed repeatedly", "多次推迟"),
     "close_date_past": ("close date passed", "预计成交日已过"),
 }
 #: Each funnel shape (``diagnostics``' ``SHAPE_LABELS``) as the review and the dashboard
 #: name it.
 SHAPE_NAMES: dict[str, tuple[str, str]] = {
-    "healthy": ("healthy", "健康"), "thin_top": ("thin top (too few new deals)",
-                                                 "顶部过窄（新商机太少）"),
+    "healthy": ("healthy", "健康"),
+    "thin_top": ("thin top (too few new deals)", "顶部过窄（新商机太少）"),
     "top_heavy": ("top-heavy (deals pile up early)", "头重脚轻（商机堆积在早期阶段）"),
     "bulge": ("bulge (a bottleneck)", "中部鼓包（存在瓶颈）"),
     "thin_bottom": ("thin bottom (little near closing)", "底部过窄（临近成交的商机太少）"),
     "not_enough_data": ("not enough data", "数据不足"),
-    "one_stage": ("every open deal in one stage (no shape to read)",
-                  "所有在跟商机都在同一阶段（看不出漏斗形态）"),
+    "one_stage": (
+        "every open deal in one stage (no shape to read)",
+        "所有在跟商机都在同一阶段（看不出漏斗形态）",
+    ),
 }

@@ -39,8 +39,7 @@ class Week:
             raise InvalidWeekError(
                 f"{self.year:04d}-W{self.week:02d} is not a week pipereview can work with: the "
                 f"year must be between {FIRST_YEAR} and {LAST_YEAR}",
-                expected=f"an ISO week of the years {FIRST_YEAR} to {LAST_YEAR}, such as "
-                "2026-W47",
+                expected=f"an ISO week of the years {FIRST_YEAR} to {LAST_YEAR}, such as 2026-W47",
                 hint="check the year: it is the year of the exports' week, e.g. 2026-W47",
             )
         try:
@@ -66,7 +65,7 @@ class Week:
                 f"{text!r} is not an ISO week",
                 expected="an ISO week such as 2026-W47",
                 hint="write the year, '-W' and the two-digit week number, e.g. 2026-W47; "
-                "`python -c \"import datetime; print(datetime.date.today().isocalendar())\"` "
+                '`python -c "import datetime; print(datetime.date.today().isocalendar())"` '
                 "shows today's week",
             )
         return cls(int(match.group(1)), int(match.group(2)))
