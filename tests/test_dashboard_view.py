@@ -16,7 +16,7 @@ from _dashboard_rows import two_teams
 from pipereview.core import InputError
 from pipereview.dashboard import TABS, Dashboard, View
 from pipereview.dashboard._text import SORTS
-from pipereview.dashboard.tabs import TAB_HTML, DashboardTabs
+from pipereview.dashboard.tabs import TAB_HTML
 
 
 def _small() -> pd.DataFrame:
@@ -115,7 +115,7 @@ def test_the_tab_registry_holds_every_tab_in_order() -> None:
 
 
 def test_warming_up_draws_other_views_and_keeps_the_selection() -> None:
-    board = DashboardTabs(_small(), team="North", lang="zh")
+    board = Dashboard(_small(), team="North", lang="zh")
     board.select(rep="Bob")
     first = board.view
     board.warm(tabs=("overview",))
@@ -134,15 +134,15 @@ def small_board() -> Dashboard:
 
 
 @pytest.fixture(scope="module")
-def reference() -> DashboardTabs:
-    return DashboardTabs(_small(), team="West")
+def reference() -> Dashboard:
+    return Dashboard(_small(), team="West")
 
 
 @pytest.mark.slow  # each example draws a view afresh (charts: ~0.3-3 s on two cores)
 @settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(a=views(), b=views(), tab=st.sampled_from(TABS), other=st.sampled_from(TABS))
 def test_render_is_a_function_of_the_view_alone(
-    small_board: Dashboard, reference: DashboardTabs, a: View, b: View, tab: str, other: str
+    small_board: Dashboard, reference: Dashboard, a: View, b: View, tab: str, other: str
 ) -> None:
     board = small_board
     before = board.view

@@ -248,8 +248,8 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
     text of the week's flow in both languages."""
     from pipereview.cli import app
     from pipereview.coaching import write_coaching_pack
+    from pipereview.dashboard import Dashboard
     from pipereview.dashboard._text import TABS
-    from pipereview.dashboard.tabs import DashboardTabs
     from pipereview.delivery._review import WeeklyReview
     from pipereview.diagnostics._changes import week_change_summary
     from pipereview.diagnostics._targets import load_targets
@@ -333,7 +333,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
                 )
             )
 
-        board = DashboardTabs(history, targets=goals, team=team, lang=lang)
+        board = Dashboard(history, targets=goals, team=team, lang=lang)
         board._reviews[(team, week, lang)] = current  # one review per team, week, language
         figures = board.figures()
         for key in (

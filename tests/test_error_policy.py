@@ -535,8 +535,6 @@ LANG_UNCHECKED: dict[str, str] = {
     # a record of what `pipereview serve` wrote: serve checks the language before writing
     # it, and the dashboard built from it checks it again
     "pipereview.dashboard.config.DashboardConfig": "checked by prepare_dashboard",
-    # the dashboard's tabs draw the state's language, checked by DashboardState
-    "pipereview.dashboard.tabs.DashboardTabs": "checked by DashboardState",
     "pipereview.dashboard.state.DashboardState.select": "checked (see test_dashboard)",
     "pipereview.delivery._review.WeeklyReview.in_language": "checked by Config.replace",
     # the batch summary's line: its language is run_batch's, checked there

@@ -34,8 +34,8 @@ class DashboardState(Selection):
     ``history``, all teams or only ``team``'s rows when ``locked``; ``targets``; the
     ``config`` of every review) and the current ``view`` (``team``, ``week``, ``rep``,
     ``lang`` and the tabs' filters), with the figures, the action list and its export of
-    that view (:class:`~pipereview.dashboard.tabs.DashboardTabs` draws its tabs too,
-    :class:`~pipereview.dashboard.Dashboard` adds the widgets).
+    that view (:class:`~pipereview.dashboard.Dashboard` holds one, draws its tabs with
+    :func:`~pipereview.dashboard.tabs.render` and adds the widgets).
     """
 
     def __init__(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 import pandas as pd
 
@@ -18,7 +18,6 @@ from pipereview.core._errors import InputError
 from pipereview.dashboard._likely import likely_views, warm_views
 from pipereview.dashboard._text import ROW_LIMIT, TABS, text
 from pipereview.dashboard.data import DashboardData
-from pipereview.dashboard.state import DashboardState
 from pipereview.dashboard.view import Selection, View
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import (
@@ -29,7 +28,7 @@ from pipereview.delivery._reviewsections import (
 )
 from pipereview.diagnostics._figures import days_text
 
-__all__ = ["TAB_HTML", "DashboardTabs", "TabContext", "likely_views", "render", "warm_views"]
+__all__ = ["TAB_HTML", "TabContext", "likely_views", "render", "warm_views"]
 
 
 @dataclass(frozen=True)
@@ -353,24 +352,3 @@ def render(data: DashboardData, tab: str, view: View) -> str:
     if key not in data.html:
         data.html[key] = TAB_HTML[tab](TabContext(data, view))
     return data.html[key]
-
-
-class DashboardTabs(DashboardState):
-    """:class:`~pipereview.dashboard.state.DashboardState` with its tabs drawn: the
-    dashboard without widgets (:class:`~pipereview.dashboard.Dashboard` is the app)."""
-
-    def render(self, tab: str, view: View) -> str:
-        """The HTML body of ``tab`` for any ``view`` of the loaded data (:func:`render`);
-        the selection stays as it is."""
-        return render(self.data, tab, view)
-
-    def tab_html(self, tab: str) -> str:
-        """The HTML body of one of :data:`~pipereview.dashboard.TABS` for the current
-        selection."""
-        return render(self.data, tab, self.view)
-
-    def warm(self, *, tabs: tuple[str, ...] = TABS, weeks: int = 13) -> Self:
-        """Compute ahead what a manager is likely to open first (:func:`warm_views`)."""
-        for tab, view in warm_views(self.data, self.view, tabs=tabs, weeks=weeks):
-            render(self.data, tab, view)
-        return self
