@@ -334,7 +334,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
             )
 
         board = Dashboard(history, targets=goals, team=team, lang=lang)
-        board._reviews[(team, week, lang)] = current  # one review per team, week, language
+        board.data.reviews[(team, week, lang)] = current  # one review per team, week, language
         figures = board.figures()
         for key in (
             "open_deals",
