@@ -130,3 +130,74 @@ def test_unknown_team_or_language_is_refused() -> None:
         WeeklyReview(_history(), team="East", week="2026-W47")
     with pytest.raises(ConfigError, match="unknown language 'fr'; choose one of en, zh"):
         WeeklyReview(_history(), team="North", week="2026-W47", lang="fr")
+
+
+def _north_targets() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "team": "North",
+            "owner": [None, "Ann", "Bob"],
+            "period": "2026-Q4",
+            "currency": "EUR",
+            "amount": [5000.0, 3000.0, 2000.0],
+        }
+    )
+
+
+def test_each_chart_is_checked_by_its_data_computed_by_hand() -> None:
+    """North: last week N1 1,000 and N2 400 open; this week N3 (200) is new, nothing else
+    changed in amount: the waterfall runs 1,400 + 200 = 1,600; generic_4 weighs its first
+    two stages 10% and 25%: 200 x 0.1 + 1,400 x 0.25 = 370."""
+    from _dashboard_rows import two_teams
+
+    review = WeeklyReview(two_teams(), team="North", week="2026-W47", targets=_north_targets())
+    data = review.chart_data()
+    assert sorted(data) == ["changes", "forecast", "forecast_by_rep", "funnel"]
+    steps = data["changes"].set_index("step")
+    assert steps.loc[["opening", "new", "closing"], "amount"].tolist() == [1400.0, 200.0, 1600.0]
+    assert steps.loc[["opening", "closing"], "deals"].tolist() == [2, 3]
+    assert steps.drop(["opening", "new", "closing"])["amount"].eq(0).all()
+    funnel = data["funnel"].set_index("stage")
+    assert funnel.loc["initial_contact", ["count", "amount"]].tolist() == [1, 200.0]
+    assert funnel.loc["needs_confirmed", ["count", "amount"]].tolist() == [2, 1400.0]
+    [team] = data["forecast"].to_dict("records")
+    assert (team["target"], team["open_in_period"], team["weighted_in_period"]) == (
+        5000.0,
+        1600.0,
+        370.0,
+    )
+    assert data["forecast_by_rep"][["owner", "target"]].values.tolist() == [
+        ["Ann", 3000.0],
+        ["Bob", 2000.0],
+    ]
+    # a first week has no changes chart; no targets, no forecast charts
+    first = two_teams().query("snapshot_week == '2026-W46'")
+    assert sorted(WeeklyReview(first, team="North", week="2026-W46").chart_data()) == ["funnel"]
+
+
+def test_the_sections_draw_exactly_the_chart_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One definition per chart: what a section hands its chart is what ``chart_data``
+    gives, so checking the data checks the drawing's figures."""
+    from _dashboard_rows import two_teams
+    from pipereview import charts
+
+    drawn: list[pd.DataFrame] = []
+    for name in ("waterfall_chart", "funnel_chart", "forecast_chart"):
+        original = getattr(charts, name)
+
+        def capture(frame: pd.DataFrame, *args: object, _draw=original, **kwargs: object) -> object:
+            drawn.append(frame)
+            return _draw(frame, *args, **kwargs)
+
+        monkeypatch.setattr(charts, name, capture)
+    review = WeeklyReview(two_teams(), team="North", week="2026-W47", targets=_north_targets())
+    for section in (review.changes_section, review.funnel_section, review.forecast_section):
+        section()
+    data = review.chart_data()
+    pd.testing.assert_frame_equal(drawn[0], data["changes"])
+    pd.testing.assert_frame_equal(
+        drawn[1], data["funnel"].rename(columns={"count": "deals"}), check_like=True
+    )
+    pd.testing.assert_frame_equal(drawn[2], data["forecast"])
+    pd.testing.assert_frame_equal(drawn[3], data["forecast_by_rep"])
+    assert len(drawn) == 4

@@ -357,8 +357,10 @@ class WeeklyReview:
         """The open funnel by stage, its shape label and each rep's bottleneck."""
         return sections.funnel_section(self)
 
-    def _shape(self, label: str) -> str:
-        return sections.shape_name(label, self.lang)
+    def chart_data(self) -> dict[str, pd.DataFrame]:
+        """The data of every chart the sections draw, by chart (``changes``, ``funnel``,
+        ``forecast``, ``forecast_by_rep``): what a chart shows, whatever its style."""
+        return sections.chart_data(self)
 
     def forecast_section(self) -> Section:
         """Won and weighted open pipeline against the period's target, per rep, and the

@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipereview.core import CATEGORY_LABELS, RISK_LABELS, SHAPE_NAMES
 from pipereview.core._weeks import Week
+from pipereview.delivery._reviewcharts import funnel_stages, rep_forecast, waterfall_steps
 from pipereview.diagnostics._figures import gap_text, outlook_text
 from pipereview.ingest._schema import open_mask
 
@@ -150,17 +151,13 @@ def figures_table(review: WeeklyReview, figures: dict[str, Any]) -> str:
 def changes_section(review: WeeklyReview) -> Section:
     """This week's waterfall of the open pipeline and the deals behind each step."""
     from pipereview import charts
-    from pipereview.diagnostics._waterfall import waterfall
-    from pipereview.history._movements import deal_movements
 
-    weeks = sorted(review.history["snapshot_week"].unique())
-    if len(weeks) < 2:
+    moved = waterfall_steps(review)
+    if moved is None:
         return Section(review.t("changes"), f"<p>{html.escape(review.t('no_previous'))}</p>")
     if refused := refusal(review, "changes"):
         return refused
-    prev = review.history[review.history["snapshot_week"] == weeks[-2]]
-    moves = deal_movements(prev, review.latest)
-    steps = waterfall(moves, review.period)
+    moves, steps = moved
     counts = moves.groupby("category").size()
     order = [c for c in CATEGORY_LABELS if c in counts.index]
     names = [CATEGORY_LABELS[c][1 if review.lang == "zh" else 0] for c in order]
@@ -173,12 +170,11 @@ def funnel_section(review: WeeklyReview) -> Section:
     """The open funnel by stage, its shape label and each rep's bottleneck."""
     from pipereview import charts
     from pipereview.core._stages import load_stage_model
-    from pipereview.diagnostics._funnel import stage_table
 
     if refused := refusal(review, "funnel"):
         return refused
 
-    table = stage_table(review.prepared, as_of=review.week)
+    table = funnel_stages(review)
     model = load_stage_model(str(table["stage_model"].iloc[0])) if len(table) else None
     chart = charts.funnel_chart(
         table.rename(columns={"count": "deals"}), stage_model=model, lang=review.lang
@@ -195,6 +191,25 @@ def funnel_section(review: WeeklyReview) -> Section:
         }
     )
     return Section(review.t("funnel"), charts.svg_html(chart) + html_table(shown))
+
+
+def chart_data(review: WeeklyReview) -> dict[str, pd.DataFrame]:
+    """The data of every chart the review draws, by chart: ``changes`` (the waterfall's
+    steps), ``funnel`` (stages), ``forecast`` (the team) and ``forecast_by_rep``; a chart
+    the review does not draw (no previous week, no targets, a column the export lacks) is
+    not listed."""
+    out: dict[str, pd.DataFrame] = {}
+    moved = None if refusal(review, "changes") else waterfall_steps(review)
+    if moved is not None:
+        out["changes"] = moved[1]
+    if not refusal(review, "funnel"):
+        out["funnel"] = funnel_stages(review)
+    if not refusal(review, "forecast") and review.targets is not None:
+        out["forecast"] = review.forecast
+        reps = rep_forecast(review)
+        if len(reps):
+            out["forecast_by_rep"] = reps
+    return out
 
 
 def shape_name(label: str, lang: str) -> str:
@@ -214,9 +229,7 @@ def forecast_section(review: WeeklyReview) -> Section:
         return refused
     if review.targets is None:
         return Section(review.t("forecast"), f"<p>{html.escape(review.t('no_targets'))}</p>")
-    reps = review.context.forecast_rep  # the forecast the coaching rules read
-    reps = reps[reps["team"] == review.team] if len(reps) else reps
-    reps = reps[reps["target"].notna()] if len(reps) else reps
+    reps = rep_forecast(review)
     body = charts.svg_html(charts.forecast_chart(review.forecast, lang=review.lang))
     if len(reps):
         body += charts.svg_html(charts.forecast_chart(reps, by="rep", lang=review.lang))
