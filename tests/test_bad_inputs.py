@@ -142,6 +142,7 @@ def _check_quarantine(case: dict[str, Any], store: Path, needs: str) -> None:
     assert len(rows) - skipped == case.get("rejected", 0)
 
 
+@pytest.mark.slow  # starts the program twice
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     env = {

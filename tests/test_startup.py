@@ -20,6 +20,7 @@ print(json.dumps({"loaded": loaded, "stand_in": stand_in}))
 """
 
 
+@pytest.mark.slow  # starts a fresh interpreter
 def test_importing_pipereview_defers_the_iri_grammar() -> None:
     """(That a check still works through the stand-in is the example of _startup.)"""
     done = subprocess.run(

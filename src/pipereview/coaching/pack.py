@@ -152,15 +152,10 @@ def _team_files(
     """``(file name, text)`` of one team's summary and rep sheets."""
     deals = context.open_deals[context.open_deals["team"] == team]
     notes = not_checked_notes(deals, lang, COACHING_CHECKS)
-    summary = team_summary(prompts, team, as_of=context.week, not_checked=notes)
-    files = [
-        (f"{SUMMARY_STEM}.{lang}.md", summary.to_markdown(templates)),
-        (f"{SUMMARY_STEM}.{lang}.html", summary.to_html(templates)),
-    ]
     reps = context.open_deals.loc[context.open_deals["team"] == team, "owner"]
     owners = sorted(set(reps) | set(prompts.loc[prompts["team"] == team, "owner"]) - {""})
-    for owner, stem in file_stems(owners).items():
-        sheet = coaching_sheet(
+    sheets = {
+        owner: coaching_sheet(
             prompts,
             team,
             owner,
@@ -168,8 +163,15 @@ def _team_files(
             follow_up_days=context.config.follow_up_days,
             not_checked=notes,
         )
-        if charts:
-            sheet = sheet.with_charts(context, charts)
+        for owner in owners
+    }
+    summary = team_summary(prompts, team, as_of=context.week, not_checked=notes, sheets=sheets)
+    files = [
+        (f"{SUMMARY_STEM}.{lang}.md", summary.to_markdown(templates)),
+        (f"{SUMMARY_STEM}.{lang}.html", summary.to_html(templates)),
+    ]
+    for owner, stem in file_stems(owners).items():
+        sheet = sheets[owner].with_charts(context, charts) if charts else sheets[owner]
         files += [
             (f"{stem}.{lang}.md", sheet.to_markdown(templates)),
             (f"{stem}.{lang}.html", sheet.to_html(templates)),

@@ -9,8 +9,9 @@ Markdown or HTML; every text taken from the data is escaped in both.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -71,7 +72,9 @@ class CoachingSheet:
         out = pd.concat(parts, ignore_index=True)
         return out[["section", "rank", *[c for c in out.columns if c not in ("section", "rank")]]]
 
+    @cached_property
     def _values(self) -> dict[str, object]:
+        """What the templates show, computed once for the Markdown and the HTML."""
         return {
             "lang": self.lang,
             "team": self.team,
@@ -95,11 +98,11 @@ class CoachingSheet:
 
     def to_markdown(self, templates: PromptTemplates | None = None) -> str:
         """The sheet as Markdown, in the sheet's language."""
-        return _render(templates, f"{self.lang}/_sheet.md.j2", self._values())
+        return _render(templates, f"{self.lang}/_sheet.md.j2", self._values)
 
     def to_html(self, templates: PromptTemplates | None = None) -> str:
         """The sheet as a standalone HTML fragment (``<section>``), every value escaped."""
-        return _render(templates, f"{self.lang}/_sheet.html.j2", self._values())
+        return _render(templates, f"{self.lang}/_sheet.html.j2", self._values)
 
 
 @dataclass(frozen=True)
@@ -225,11 +228,17 @@ def coaching_sheet(
 
 
 def team_summary(
-    prompts: pd.DataFrame, team: str, *, as_of: Week | str, not_checked: Sequence[str] = ()
+    prompts: pd.DataFrame,
+    team: str,
+    *,
+    as_of: Week | str,
+    not_checked: Sequence[str] = (),
+    sheets: Mapping[str, CoachingSheet] | None = None,
 ) -> TeamSummary:
     """The manager's overview of ``team``: its team-level findings and, per rep, the
     count of high / medium / low risks, the open amount at stake in flagged deals, the
-    strengths found and the rep's first focus item; ``not_checked`` as in
+    strengths found and the rep's first focus item (from the rep's sheet in ``sheets``
+    when given, else from :func:`coaching_sheet` with its defaults); ``not_checked`` as in
     :func:`coaching_sheet`."""
     week = Week.parse(as_of) if isinstance(as_of, str) else as_of
     rows = prompts[prompts["team"] == team]
@@ -240,7 +249,7 @@ def team_summary(
         mine = rows[rows["owner"] == owner]
         risks = mine[mine["kind"] == "risk"]
         flagged = risks[risks["scope"] == "deal"].drop_duplicates("deal_key")
-        sheet = coaching_sheet(prompts, team, owner, as_of=week)
+        sheet = (sheets or {}).get(owner) or coaching_sheet(prompts, team, owner, as_of=week)
         reps.append(
             {
                 "owner": owner,

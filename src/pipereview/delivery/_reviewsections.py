@@ -152,11 +152,12 @@ def changes_section(review: WeeklyReview) -> Section:
     """This week's waterfall of the open pipeline and the deals behind each step."""
     from pipereview import charts
 
-    moved = waterfall_steps(review)
-    if moved is None:
+    if review.history["snapshot_week"].nunique() < 2:
         return Section(review.t("changes"), f"<p>{html.escape(review.t('no_previous'))}</p>")
-    if refused := refusal(review, "changes"):
+    if refused := refusal(review, "changes"):  # e.g. amounts in two currencies
         return refused
+    moved = waterfall_steps(review)
+    assert moved is not None  # two weeks stored
     moves, steps = moved
     counts = moves.groupby("category").size()
     order = [c for c in CATEGORY_LABELS if c in counts.index]
