@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner, Result
 
+from _trimmed import trimmed_export
 from pipereview.cli import app
 from pipereview.core._errors import SchemaError
 from pipereview.history._intake import ingest_week
@@ -34,16 +35,18 @@ EXPORTS = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
 BAD = Path(__file__).parent / "data" / "bad"
 TINY = Path(__file__).parent / "data" / "notebooks" / "tiny_team.ipynb"
 OLD, WEEK = "2026-W46", "2026-W47"
+TEAM_FILES = ("north.csv", "west.csv")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two weeks of two teams, as `pipereview ingest` stores them."""
-    root = tmp_path_factory.mktemp("built") / "store"
+    """Two weeks of two teams (the sample's first 30 deals of each), as `pipereview ingest`
+    stores them."""
+    base = tmp_path_factory.mktemp("built")
+    root = base / "store"
     for week in (OLD, WEEK):
-        ingest_week(
-            [EXPORTS / week / "north.csv", EXPORTS / week / "west.csv"], week=week, store=root
-        )
+        files = [trimmed_export(EXPORTS / week / name, base / week) for name in TEAM_FILES]
+        ingest_week(files, week=week, store=root)
     return root
 
 
@@ -339,7 +342,7 @@ def test_a_team_name_too_long_for_a_file_name(tmp_path: Path) -> None:
     met anyway is exit 1 naming it (ENAMETOOLONG in test_an_output_that_cannot_be_written)."""
     team = "销" * 100
     store = tmp_path / "store"
-    ingest_week([EXPORTS / WEEK / "north.csv"], week=WEEK, store=store)
+    ingest_week([trimmed_export(EXPORTS / WEEK / "north.csv", tmp_path)], week=WEEK, store=store)
     frame = SnapshotStore(store).read(WEEK)
     frame["team"] = team
     with pytest.raises(SchemaError, match=r"column 'team'.*folder or file name"):

@@ -523,7 +523,10 @@ def test_out_pointing_at_a_file_leaves_the_file_alone(sample_store: Path, confin
         result = CliRunner().invoke(
             app, [*command, "--week", W47, "--store", str(sample_store), "--out", str(victim)]
         )
-        assert result.exit_code != 0, result.output
+        assert result.exit_code == 1, result.output
+        # refused before any work, naming the file and the fix
+        assert f"{victim} is a file (expected a folder)" in " ".join(result.output.split())
+        assert "choose a folder for --out" in result.output
     assert victim.read_text(encoding="utf-8") == "keep me"
     assert sorted(os.listdir(confined)) == ["victim.txt"]
 

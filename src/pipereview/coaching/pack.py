@@ -36,6 +36,7 @@ from pipereview.coaching.registry import coaching_findings
 from pipereview.coaching.sheet import coaching_sheet, team_summary
 from pipereview.core._errors import InputError, PipereviewError
 from pipereview.core._exports import table_bytes
+from pipereview.core._files import check_output_folder
 from pipereview.core._languages import check_language
 from pipereview.core._staging import staged_folder, team_folders
 from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
@@ -200,6 +201,7 @@ def write_coaching_pack(
     (:class:`InputError`); a pack that cannot be written (a full disk) raises a
     :class:`PipereviewError` and leaves ``out_dir`` as it was."""
     check_language(lang)
+    check_output_folder(out_dir, "the coaching pack")  # before any work
     charts = tuple(context.config.charts if charts is None else charts)
     templates = templates or PromptTemplates()
     prompts = coaching_prompts(

@@ -40,7 +40,13 @@ from pipereview.core._exports import (
     table_bytes,
     write_table,
 )
-from pipereview.core._files import TEMP_SUFFIX, atomic_write, check_inside, leftovers
+from pipereview.core._files import (
+    TEMP_SUFFIX,
+    atomic_write,
+    check_inside,
+    check_output_folder,
+    leftovers,
+)
 from pipereview.core._languages import LANGUAGES, Lang, check_language
 from pipereview.core._memo import arrow_arrays, clear_caches, derived
 from pipereview.core._names import (
@@ -137,6 +143,7 @@ __all__ = [
     "check_folder_name",
     "check_inside",
     "check_language",
+    "check_output_folder",
     "checked",
     "clean_leftovers",
     "clean_text",

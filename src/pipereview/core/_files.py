@@ -34,12 +34,42 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from pipereview.core._errors import StoreError
+from pipereview.core._errors import InputError, StoreError
 
-__all__ = ["TEMP_SUFFIX", "atomic_write", "check_inside", "leftovers"]
+__all__ = ["TEMP_SUFFIX", "atomic_write", "check_inside", "check_output_folder", "leftovers"]
 
 #: The suffix of :func:`atomic_write`'s temporary files.
 TEMP_SUFFIX = ".tmp"
+
+
+def check_output_folder(path: str | Path, what: str, option: str = "--out") -> Path:
+    """``path`` as the folder ``what`` is written into, refused before any work when it
+    (or a folder on the way to it) is an existing file, which no write could get past.
+
+    >>> import tempfile
+    >>> here = Path(tempfile.mkdtemp())
+    >>> check_output_folder(here / "reports" / "2026-W47", "the reports") == here / "reports" / "2026-W47"
+    True
+    >>> _ = (here / "victim.txt").write_text("keep me")
+    >>> try:
+    ...     check_output_folder(here / "victim.txt" / "2026-W47", "the coaching pack")
+    ... except InputError as error:
+    ...     print(str(error).replace(str(here), "<folder>"))
+    the coaching pack cannot be written under <folder>/victim.txt/2026-W47: <folder>/victim.txt is a file (expected a folder)
+    Hint: choose a folder for --out (the file is left as it is)
+    """
+    folder = Path(path)
+    for part in (folder, *folder.parents):
+        if part.exists() or part.is_symlink():
+            if not part.is_dir():
+                raise InputError(
+                    f"{what} cannot be written under {folder}: {part} is a file",
+                    file=str(part),
+                    expected="a folder",
+                    hint=f"choose a folder for {option} (the file is left as it is)",
+                )
+            break
+    return folder
 
 
 def check_inside(path: Path, root: Path) -> None:

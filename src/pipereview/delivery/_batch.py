@@ -40,6 +40,7 @@ from typing import Any
 
 from pipereview.config import Config, write_config
 from pipereview.core._errors import PipereviewError
+from pipereview.core._files import check_output_folder
 from pipereview.core._staging import sibling, staged_folder
 from pipereview.core._weeks import Week
 from pipereview.delivery._batchplan import (
@@ -310,6 +311,7 @@ def run_batch(
     :class:`~pipereview.core._errors.PipereviewError` is raised and last run's folder is left
     as it was.
     """
+    check_output_folder(out_dir, "the reports")  # before any work
     plan = plan_batch(
         week,
         store,
