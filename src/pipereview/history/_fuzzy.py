@@ -5,12 +5,12 @@ settings of all this (:class:`MatchSettings`).
 
 >>> day = pd.Timestamp("2026-11-30")
 >>> prev = pd.DataFrame({"deal_id": ["A1"], "deal_name": ["MES upgrade"],
-...     "account": ["Acme Inc."], "owner": ["Ann"], "amount": [100.0], "close_date": [day]})
->>> curr = prev.assign(deal_id="X9", account="ACME", amount=90.0)
+...     "account": ["Hengtong Inc."], "owner": ["Ann"], "amount": [100.0], "close_date": [day]})
+>>> curr = prev.assign(deal_id="X9", account="HENGTONG", amount=90.0)
 >>> pairs = fuzzy_candidates(prev, curr, np.array([0]), np.array([0]), MatchSettings())
 >>> pairs
-   p  c     s   key
-0  0  0  0.98  acme
+   p  c     s       key
+0  0  0  0.98  hengtong
 >>> accepted_pairs(pairs, 1, 1, MatchSettings()).tolist()
 [[0, 0]]
 """
