@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import pipereview.ingest._export as ingest_module
+from _boundaries import boundary
 from pipereview.core._errors import Problem
 from pipereview.ingest._export import read_export
 from pipereview.ingest._readers import read_rows
@@ -546,6 +547,7 @@ def test_a_deal_like_last_row_with_blank_amount_and_dates_is_rejected_not_skippe
     assert result.report.rows_skipped == 0
 
 
+@boundary("ingest.footer_text_cells")  # 0 and 1 text cells: a footer; 2: a deal
 @pytest.mark.parametrize(
     ("cells", "expected"),
     [

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -11,10 +12,12 @@ import pandas as pd
 __all__ = [
     "BUILTIN_RULES",
     "DEAL_COLUMNS",
+    "SEVERITY_BANDS",
+    "SeverityBands",
     "builtin_rule",
     "deal_rows",
     "evidence_records",
-    "severity_by_ratio",
+    "severity_bands",
 ]
 
 #: Identity columns a deal-level finding carries, when the source frame has them.
@@ -49,16 +52,63 @@ def builtin_rule(name: str, **settings: Any) -> Callable[[F], F]:
     return decorate
 
 
-def severity_by_ratio(
-    ratio: pd.Series | np.ndarray, steps: Sequence[float] = (2.0, 3.0)
-) -> np.ndarray:
-    """1 below ``steps[0]``, 2 below ``steps[1]``, else 3 (e.g. days over a threshold).
+@dataclass(frozen=True)
+class SeverityBands:
+    """A rule's severity (1 to 3) from one figure: ``levels[i]`` for a figure in the
+    ``i``-th band that ``edges`` (ascending) cut the number line into.
 
-    >>> severity_by_ratio(np.array([1.0, 2.5, 4.0])).tolist()
-    [1, 2, 3]
+    A figure exactly on an edge belongs to the band above it when ``on_edge`` is
+    ``"upper"`` (rules worded "below x": x itself is not below) and to the band below it
+    when ``"lower"`` (rules worded "above x"). Every shipped rule's bands are listed in
+    :data:`SEVERITY_BANDS` under the rule's name.
+
+    >>> bands = SeverityBands("example", "coverage / coverage needed", (0.5, 0.75), (3, 2, 1))
+    >>> bands(np.array([0.49, 0.5, 0.74, 0.75])).tolist()
+    [3, 2, 2, 1]
+    >>> SeverityBands("example", "deal share", (0.55, 0.7), (1, 2, 3), on_edge="lower")(
+    ...     np.array([0.55, 0.56, 0.7, 0.71])
+    ... ).tolist()
+    [1, 2, 2, 3]
     """
-    values = np.asarray(ratio, dtype=float)
-    return np.where(values < steps[0], 1, np.where(values < steps[1], 2, 3)).astype(np.int64)
+
+    rule: str
+    figure: str
+    edges: tuple[float, ...]
+    levels: tuple[int, ...]
+    on_edge: Literal["upper", "lower"] = "upper"
+
+    def __post_init__(self) -> None:
+        if len(self.levels) != len(self.edges) + 1 or list(self.edges) != sorted(self.edges):
+            raise ValueError(
+                f"severity bands of {self.rule}: {len(self.edges)} ascending edges need "
+                f"{len(self.edges) + 1} levels, got edges {self.edges} and levels {self.levels}"
+            )
+        if not all(1 <= level <= 3 for level in self.levels):
+            raise ValueError(f"severity bands of {self.rule}: levels are 1 to 3, got {self.levels}")
+
+    def __call__(self, figure: pd.Series | np.ndarray) -> np.ndarray:
+        """The severity of each figure."""
+        values = np.asarray(figure, dtype=float)
+        side: Literal["left", "right"] = "right" if self.on_edge == "upper" else "left"
+        band = np.searchsorted(np.asarray(self.edges, dtype=float), values, side=side)
+        return np.asarray(self.levels, dtype=np.int64)[band]
+
+
+#: The severity bands of the shipped rules, by rule name (filled by :func:`severity_bands`).
+SEVERITY_BANDS: dict[str, SeverityBands] = {}
+
+
+def severity_bands(
+    rule: str,
+    figure: str,
+    edges: tuple[float, ...],
+    levels: tuple[int, ...],
+    on_edge: Literal["upper", "lower"] = "upper",
+) -> SeverityBands:
+    """Declare (in :data:`SEVERITY_BANDS`) and return a shipped rule's severity bands."""
+    bands = SeverityBands(rule, figure, edges, levels, on_edge)
+    SEVERITY_BANDS[rule] = bands
+    return bands
 
 
 def deal_rows(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:

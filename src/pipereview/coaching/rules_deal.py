@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from pipereview.coaching._rulekit import (
     builtin_rule,
     deal_rows,
     evidence_records,
-    severity_by_ratio,
+    severity_bands,
 )
 from pipereview.core._stages import load_stage_model
 from pipereview.week import WeekDiagnostics
@@ -46,6 +45,21 @@ RULES: tuple[str, ...] = (
     "stage_inflation",
     "stalled_deal",
 )
+
+
+_STALLED = severity_bands(
+    "stalled_deal", "days since activity / stalled_days", (2.0, 3.0), (1, 2, 3)
+)
+_INFLATED = severity_bands("stage_inflation", "stages inflated", (2.0, 3.0), (1, 2, 3))
+_PAST_TYPICAL = severity_bands(
+    "missing_exit_criteria", "days in stage / typical days", (1.5, 2.0), (1, 2, 3)
+)
+_CONTACT = {
+    "decision_maker": severity_bands("no_decision_maker", "stages beyond", (2.0,), (2, 3)),
+    "coach": severity_bands("no_coach", "stages beyond", (2.0,), (1, 2)),
+}
+_PUSHES = severity_bands("repeated_pushes", "pushes beyond push_limit", (1.0, 2.0), (1, 2, 3))
+_OVERDUE = severity_bands("close_date_past", "days overdue", (14.0, 30.0), (1, 2, 3))
 
 
 def _lower_bound(frame: pd.DataFrame) -> list[str]:
@@ -79,7 +93,7 @@ def stalled_deal(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.Data
         metric="days_since_activity",
         value=hit["days_since_activity"],
         reference=limit,
-        severity=severity_by_ratio(hit["days_since_activity"] / limit),
+        severity=_STALLED(hit["days_since_activity"] / limit),
         amount_at_stake=hit["amount"],
         evidence=evidence_records(
             hit,
@@ -115,7 +129,7 @@ def stage_inflation(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
         metric="stages_inflated",
         value=hit["stages_inflated"],
         reference=0.0,
-        severity=np.minimum(hit["stages_inflated"].to_numpy(dtype=np.int64), 3),
+        severity=_INFLATED(hit["stages_inflated"]),
         amount_at_stake=hit["amount"],
         evidence=evidence_records(
             hit, ["claimed_stage", "evidence_stage", "missing", "stages_inflated"]
@@ -152,7 +166,7 @@ def missing_exit_criteria(context: WeekDiagnostics, params: Mapping[str, Any]) -
         metric="days_in_stage",
         value=hit["days_in_stage"],
         reference=hit["limit_days"],
-        severity=severity_by_ratio(hit["days_in_stage"] / hit["limit_days"], (1.5, 2.0)),
+        severity=_PAST_TYPICAL(hit["days_in_stage"] / hit["limit_days"]),
         amount_at_stake=hit["amount"],
         evidence=evidence_records(
             hit, ["days_in_stage", "limit_days", "limit_source", "next_actions", *_lower_bound(hit)]
@@ -192,18 +206,15 @@ def _missing_contact(context: WeekDiagnostics, field: str) -> pd.DataFrame:
     return pd.concat(frames).sort_values(["team", "owner", "deal_key"], kind="stable")
 
 
-def _contact_findings(
-    context: WeekDiagnostics, field: str, severities: tuple[int, int]
-) -> pd.DataFrame:
-    """Findings for :func:`_missing_contact`: severity ``severities[0]`` one stage beyond,
-    ``severities[1]`` further."""
+def _contact_findings(context: WeekDiagnostics, field: str) -> pd.DataFrame:
+    """Findings for :func:`_missing_contact`, with the field's severity bands."""
     hit = _missing_contact(context, field)
     return deal_rows(
         hit,
         metric="stages_beyond",
         value=hit["stages_beyond"],
         reference=0.0,
-        severity=np.where(hit["stages_beyond"].to_numpy() >= 2, severities[1], severities[0]),
+        severity=_CONTACT[field](hit["stages_beyond"]),
         amount_at_stake=hit["amount"],
         evidence=evidence_records(hit, ["required_stage", "stages_beyond"]),
     )
@@ -224,7 +235,7 @@ def no_decision_maker(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd
     Value: stages beyond that stage. Severity: 2 one stage beyond, 3 further. Teams whose
     export has no decision-maker values at all are not judged.
     """
-    return _contact_findings(context, "decision_maker", severities=(2, 3))
+    return _contact_findings(context, "decision_maker")
 
 
 @builtin_rule(
@@ -237,7 +248,7 @@ def no_coach(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFram
     Value: stages beyond that stage. Severity: 1 one stage beyond, 2 further. Teams whose
     export has no coach values at all are not judged.
     """
-    return _contact_findings(context, "coach", severities=(1, 2))
+    return _contact_findings(context, "coach")
 
 
 @builtin_rule(
@@ -263,7 +274,7 @@ def repeated_pushes(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
         metric="push_count",
         value=hit["push_count"],
         reference=float(limit),
-        severity=np.clip(hit["push_count"].to_numpy(dtype=np.int64) - limit + 1, 1, 3),
+        severity=_PUSHES(hit["push_count"] - limit),
         amount_at_stake=hit["amount"],
         evidence=evidence_records(hit, ["push_count", "close"]),
     )
@@ -294,7 +305,7 @@ def close_date_past(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
         metric="days_overdue",
         value=days,
         reference=float(params["grace_days"]),
-        severity=np.where(days < 14, 1, np.where(days < 30, 2, 3)),
+        severity=_OVERDUE(days),
         amount_at_stake=hit["amount"],
         evidence=evidence_records(hit, ["days_overdue", "close"]),
     )

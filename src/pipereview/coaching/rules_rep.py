@@ -13,7 +13,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipereview.coaching._rulekit import builtin_rule, deal_rows, evidence_records
+from pipereview.coaching._rulekit import (
+    builtin_rule,
+    deal_rows,
+    evidence_records,
+    severity_bands,
+)
 from pipereview.week import WeekDiagnostics
 
 __all__ = [
@@ -35,6 +40,19 @@ RULES: tuple[str, ...] = (
     "low_stage_conversion",
     "team_forecast_deviation",
     "thin_funnel_top",
+)
+
+_SLOW = severity_bands(
+    "low_stage_conversion", "rep's move-on rate / teammates'", (0.25, 0.5), (3, 2, 1)
+)
+_THIN_TOP = severity_bands("thin_funnel_top", "inflow / reference inflow", (1 / 3,), (3, 2))
+_SHORT = severity_bands("coverage_below_need", "coverage / coverage needed", (0.5, 0.75), (3, 2, 1))
+#: points behind plan (of the target); shared by the rep and the team rule
+_BEHIND = severity_bands(
+    "forecast_deviation", "points behind plan", (0.2, 0.3), (1, 2, 3), on_edge="lower"
+)
+_CONCENTRATED = severity_bands(
+    "deal_concentration", "deal's share of the rep's open pipeline", (0.55, 0.7), (1, 2, 3), "lower"
 )
 
 
@@ -114,7 +132,7 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
             "metric": "move_on_rate",
             "value": hit["rate"].to_numpy(),
             "reference": hit["peer_rate"].to_numpy(),
-            "severity": np.where(ratio < 0.25, 3, np.where(ratio < 0.5, 2, 1)),
+            "severity": _SLOW(ratio),
             "amount_at_stake": hit["amount"].to_numpy(),
             "currency": context.open_deals.groupby("team")["currency"]
             .first()
@@ -160,7 +178,7 @@ def thin_funnel_top(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
             "metric": "inflow_rate",
             "value": hit["inflow_rate"].to_numpy(),
             "reference": hit["ref_inflow_rate"].to_numpy(),
-            "severity": np.where(ratio < 1 / 3, 3, 2),
+            "severity": _THIN_TOP(ratio),
             "amount_at_stake": open_amount.reindex(hit["team"]).to_numpy(),
             "currency": currency.reindex(hit["team"]).to_numpy(),
             "evidence": evidence_records(
@@ -168,10 +186,6 @@ def thin_funnel_top(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
             ),
         }
     )
-
-
-def _severity_below(ratio: np.ndarray) -> np.ndarray:
-    return np.where(ratio < 0.5, 3, np.where(ratio < 0.75, 2, 1))
 
 
 @builtin_rule(
@@ -204,7 +218,7 @@ def coverage_below_need(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
             "value": hit["coverage"].to_numpy(),
             # at a 0% win rate no coverage is enough: no number stands for what is needed
             "reference": need.where(np.isfinite(need)).to_numpy(),
-            "severity": _severity_below(ratio),
+            "severity": _SHORT(ratio),
             "amount_at_stake": hit["remaining_target"].to_numpy(),
             "currency": hit["currency"].to_numpy(),
             "evidence": evidence_records(
@@ -236,7 +250,7 @@ def _behind_plan(
         marked = hit.merge(fine.assign(_fine=True), on=keys, how="left")["_fine"]
         hit = hit[~marked.fillna(False).astype(bool).to_numpy()]
     gap = -hit["points"].to_numpy(dtype=float)
-    return hit, np.where(gap > 0.3, 3, np.where(gap > 0.2, 2, 1))
+    return hit, _BEHIND(gap)
 
 
 def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataFrame:
@@ -316,7 +330,7 @@ def deal_concentration(context: WeekDiagnostics, params: Mapping[str, Any]) -> p
         metric="deal_share",
         value=share,
         reference=float(params["max_share"]),
-        severity=np.where(share > 0.7, 3, np.where(share > 0.55, 2, 1)),
+        severity=_CONCENTRATED(share),
         amount_at_stake=hit["amount"],
         evidence=evidence_records(hit, ["rep_open_amount", "rep_open_deals"]),
     )

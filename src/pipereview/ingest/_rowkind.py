@@ -27,6 +27,7 @@ import re
 
 import pandas as pd
 
+from pipereview.core._heuristics import heuristic
 from pipereview.ingest._parsing import is_blank, parse_amounts
 
 __all__ = ["FOOTER_WORDS", "deal_like_rows", "skipped_rows"]
@@ -57,6 +58,15 @@ _FOOTER_RE = re.compile(
         for w in sorted(FOOTER_WORDS, key=len, reverse=True)
     ),
     re.IGNORECASE,
+)
+
+
+_FOOTER_TEXT_CELLS = heuristic(
+    "ingest.footer_text_cells",
+    1,
+    "a row below the last deal, with no deal ID or name, is a report footer or total when "
+    "at most this many of its filled cells are text (not numbers); with more it is a deal "
+    "with problems, rejected and quarantined",
 )
 
 
@@ -105,5 +115,5 @@ def skipped_rows(
         .to_numpy(),
         index=candidates,
     )
-    footer[candidates] = worded | (after & no_deal & (text_cells <= 1))
+    footer[candidates] = worded | (after & no_deal & (text_cells <= _FOOTER_TEXT_CELLS))
     return blank, footer
