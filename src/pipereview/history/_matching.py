@@ -16,8 +16,9 @@ Deals are matched in two passes:
 
 An assigned pair is accepted only if its score is at least ``threshold`` and no
 alternative comes within ``margin``: another candidate of either deal that is left
-unmatched and scores at least ``score - margin``, or a swap of partners with another
-accepted pair that loses less than ``margin`` of total score. Rejected pairs are never
+unmatched and scores more than ``score - margin``, or a swap of partners with another
+accepted pair that loses less than ``margin`` of total score (an alternative exactly
+``margin`` worse leaves the pair matched). Rejected pairs are never
 guessed: both deals stay unmatched and are marked ``ambiguous``, naming their best
 unmatched ``candidate_row``, as is every unmatched deal with an unmatched candidate
 scoring at least ``floor``. Settings live in one frozen :class:`MatchSettings`; the fuzzy

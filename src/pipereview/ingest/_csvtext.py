@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipereview.core._errors import EncodingError, InputError
 from pipereview.ingest._limits import ReadLimits, format_size
+from pipereview.ingest._peek import HEADER_SCAN_ROWS
 
 __all__ = ["check_head", "decode_head", "split_lines", "split_record"]
 
@@ -88,7 +89,8 @@ def decode_head(data: bytes, *, encoding: str, complete: bool, path: Path) -> st
 def check_head(
     lines: Sequence[str], path: Path, limits: ReadLimits, *, longer_than: int = 0
 ) -> None:
-    """Refuse a title or header line over the limits (size or columns). ``lines`` are the
+    """Refuse a line among the first (where the header is looked for: titles, the header,
+    the first records) over the limits (size or columns). ``lines`` are the
     first lines; ``longer_than`` (bytes) when the first line did not even fit in them."""
     if longer_than:
         raise _long_line(path, 1, *_first_line(path), limits)
@@ -161,9 +163,10 @@ def _long_line(path: Path, number: int, size: int, fields: int, limits: ReadLimi
         )
     return InputError(
         f"{path}: line {number} is {format_size(size)} long ({size:,} bytes) before its line "
-        f"end, more than the limit of {format_size(limits.max_title_line_bytes)} for a report "
-        "title or header line: expected a header (and title lines above it) of at most "
-        f"{format_size(limits.max_title_line_bytes)} a line",
+        f"end, more than the limit of {format_size(limits.max_title_line_bytes)} for a line "
+        f"among the first {HEADER_SCAN_ROWS}, where the header is looked for (report titles, "
+        "the header and the first records): expected a header (and title lines above it) of "
+        f"at most {format_size(limits.max_title_line_bytes)} a line",
         file=path,
         row=number,
         expected=f"lines of at most {format_size(limits.max_title_line_bytes)}",

@@ -43,7 +43,8 @@ class ReadLimits:
     #: the most times a workbook part over 1 MB may unpack beyond its packed size (a
     #: real sheet unpacks about 10 times; a zip bomb about 1000 times)
     max_xlsx_compression_ratio: int = 200
-    #: the most bytes one line above the header (a report title) or the header itself may hold
+    #: the most bytes each of a CSV's first 30 lines may hold: where the header is looked
+    #: for (report titles, the header and the first records)
     max_title_line_bytes: int = 256 * 1024
 
     def __post_init__(self) -> None:

@@ -1,0 +1,147 @@
+"""Every threshold pipereview has is held to a boundary test (``tests/_boundaries.py``).
+
+The thresholds are listed from the code, not by hand: the numeric settings of every
+configuration section and of :class:`~pipereview.config.Config`, every shipped coaching
+rule's numeric settings and severity bands, and every declared fixed heuristic. A new
+threshold without a test marked ``@boundary("<its name>")`` fails here, and so does a
+marked name that no longer exists. A comparison with a bare number in the modules that
+judge deals must be a declared threshold or one of the listed exceptions below.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import importlib
+import pkgutil
+import typing
+from pathlib import Path
+
+import pipereview
+from pipereview.coaching._rulekit import BUILTIN_RULES, SEVERITY_BANDS
+from pipereview.config import SECTIONS, Config
+from pipereview.core._heuristics import HEURISTICS
+
+TESTS = Path(__file__).resolve().parent
+SRC = TESTS.parent / "src" / "pipereview"
+
+
+def _numeric_fields(settings_class: type) -> list[str]:
+    hints = typing.get_type_hints(settings_class)
+    return [
+        f.name
+        for f in dataclasses.fields(settings_class)
+        if hints[f.name] in (int, float) and not f.name.startswith("_")
+    ]
+
+
+def thresholds() -> set[str]:
+    """The name of every threshold in the package (see ``tests/_boundaries.py``)."""
+    for module in pkgutil.walk_packages(pipereview.__path__, "pipereview."):
+        if module.name.split(".")[1] not in ("sample", "dashboard", "cli", "__main__", "_voila"):
+            importlib.import_module(module.name)  # declares its heuristics and bands
+    names = {f"{section}.{f}" for section, cls in SECTIONS.items() for f in _numeric_fields(cls)}
+    names |= set(_numeric_fields(Config))
+    for rule, _function, settings in BUILTIN_RULES:
+        for key, value in settings.get("defaults", {}).items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                names.add(f"rules.{rule}.{key}")
+    names |= {f"severity.{rule}" for rule in SEVERITY_BANDS}
+    names |= set(HEURISTICS)
+    return names
+
+
+def boundary_tests() -> dict[str, list[str]]:
+    """Each name marked with ``@boundary(...)`` in the test files, and the tests marking it."""
+    marked: dict[str, list[str]] = {}
+    for path in sorted(TESTS.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Name)
+                    and decorator.func.id == "boundary"
+                ):
+                    for arg in decorator.args:
+                        assert isinstance(arg, ast.Constant), (
+                            f"{path.name}:{node.lineno}: name each threshold as a literal"
+                        )
+                        marked.setdefault(str(arg.value), []).append(f"{path.name}::{node.name}")
+    return marked
+
+
+def test_the_listing_finds_each_kind_of_threshold() -> None:
+    names = thresholds()
+    assert {
+        "funnel_shape.min_open",
+        "plan.alert_threshold",
+        "limits.max_rows",
+        "follow_up_days",
+        "rules.stalled_deal.stalled_days",
+        "severity.coverage_below_need",
+        "ingest.footer_text_cells",
+    } <= names
+    assert "plan.week_rule" not in names  # a choice, not a number
+    assert "lang" not in names
+
+
+def test_every_threshold_has_a_boundary_test() -> None:
+    missing = sorted(thresholds() - set(boundary_tests()))
+    assert missing == [], (
+        "these thresholds have no test marked @boundary(name) that checks them exactly at, "
+        f"just below and just above their value: {missing}"
+    )
+
+
+def test_every_boundary_test_names_a_threshold_that_exists() -> None:
+    stale = {name: tests for name, tests in boundary_tests().items() if name not in thresholds()}
+    assert stale == {}
+
+
+#: The modules that judge deals, where a bare number in a comparison is a threshold.
+JUDGING = ("coaching/rules_", "diagnostics/", "history/_", "ingest/_rowkind", "ingest/_builder")
+
+#: Comparisons with a bare number there that are not thresholds, and why.
+NOT_THRESHOLDS = {
+    ("diagnostics/_targets.py", "days.dt.day_of_week < 5"): "Monday to Friday",
+    ("diagnostics/_targets.py", "len(parts) > 3"): "a year's months go through its quarters",
+    ("diagnostics/_waterfall.py", "1 <= int(m.group(2)) <= 12"): "a month number",
+    ("diagnostics/_evidence.py", "len(fields) > 62"): "bitmask width of the evidence flags",
+    ("history/_definitions.py", "len(weeks) > 3"): "how many weeks an error message lists",
+    ("ingest/_builder.py", "mask.sum() > 5"): "how many row numbers a repair note lists",
+}
+
+
+def _bare_number(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        return _bare_number(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _bare_number(node.left) and _bare_number(node.right)
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+        and node.value not in (0, 1, -1)
+    )
+
+
+def test_judging_code_compares_with_declared_thresholds_only() -> None:
+    found = set()
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        if not relative.startswith(JUDGING):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(
+                _bare_number(side) for side in (node.left, *node.comparators)
+            ):
+                found.add((relative, ast.unparse(node)))
+    undeclared = sorted(found - set(NOT_THRESHOLDS))
+    assert undeclared == [], (
+        "a bare number in a comparison is a threshold: make it a setting, a rule's "
+        "severity_bands or a core._heuristics.heuristic (or list it in NOT_THRESHOLDS "
+        f"with the reason it is not one): {undeclared}"
+    )
+    assert sorted(set(NOT_THRESHOLDS) - found) == []  # no stale exception
