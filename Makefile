@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench samples clean help
+.PHONY: demo test test-fast lint mutate bench samples clean help
 
 # The tests start many Python processes (two workers, CLI runs, kernels): let them share
 # compiled bytecode and pytest's rewritten test modules, even where the shell turns that off.
@@ -15,6 +15,7 @@ help:
 	@echo "make test    install what the tests need and run the whole suite"
 	@echo "make test-fast  the suite without slow tests (kernels, batches, browser, notebooks)"
 	@echo "make lint    ruff (checks and format) and mypy (strict on src/)"
+	@echo "make mutate  mutation testing of the core (AREA=ingest|history|diagnostics|coaching: one area)"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make samples regenerate data/samples/ from the default seed"
 
@@ -43,6 +44,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
+# mutation testing of the core (docs/testing.md); incremental: a second run tests only the
+# functions changed since, and AREA=ingest|history|diagnostics|coaching runs one area
+mutate: $(STAMP)
+	$(BIN)/mutmut run --max-children 2 $(if $(AREA),"pipereview.$(AREA).*")
+	$(BIN)/python tests/mutation_report.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/matching.py
@@ -55,4 +62,4 @@ samples: $(STAMP)
 	$(BIN)/pipereview sample --out data/samples --seed 2026
 
 clean:
-	rm -rf $(VENV) demo-output pipereview-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-output pipereview-data mutants .pytest_cache .mypy_cache .ruff_cache

@@ -72,9 +72,13 @@ typer.testing._get_command = _built_once  # type: ignore[attr-defined]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the notebooks nbval runs and the tests of :data:`SLOW_MODULES` as slow, and the
-    notebooks and the tests of :data:`SERIAL_MODULES` as serial."""
+    """Mark the notebooks nbval runs and the tests of :data:`SLOW_MODULES` as slow, the
+    notebooks and the tests of :data:`SERIAL_MODULES` as serial, and the tests that read
+    the generated sample data as sample_data (``make mutate`` judges the core by the
+    tests that build their own inputs)."""
     for item in items:
+        if {"sample_store", "small_sample"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.sample_data)
         if item.path.suffix == ".ipynb" or item.path.stem in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
         if item.path.suffix == ".ipynb" or item.path.stem in SERIAL_MODULES:

@@ -145,3 +145,20 @@ def test_judging_code_compares_with_declared_thresholds_only() -> None:
         f"with the reason it is not one): {undeclared}"
     )
     assert sorted(set(NOT_THRESHOLDS) - found) == []  # no stale exception
+
+
+def test_the_mutation_run_reads_tests_and_modules_that_exist() -> None:
+    # make mutate (docs/testing.md): a renamed test file or module must not silently
+    # shrink what mutation testing judges
+    import tomllib
+
+    settings = tomllib.loads((TESTS.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    mutmut = settings["tool"]["mutmut"]
+    for test_file in mutmut["pytest_add_cli_args_test_selection"]:
+        assert (TESTS.parent / test_file).is_file(), test_file
+    boundary_files = {f"tests/{p.name}" for p in TESTS.glob("test_boundaries_*.py")}
+    assert boundary_files <= set(mutmut["pytest_add_cli_args_test_selection"])
+    for pattern in mutmut["only_mutate"]:
+        assert list(TESTS.parent.glob(pattern)), pattern
+    for area in ("ingest", "history", "diagnostics", "coaching"):
+        assert any(f"/pipereview/{area}/" in p for p in mutmut["only_mutate"]), area
