@@ -1,0 +1,424 @@
+"""Boundary tests of the forecast, trend and account thresholds (:class:`ForecastSettings`,
+:class:`TrendSettings`, :class:`ABCSettings`): each rule just below, exactly at and just
+above its threshold, at the default setting and at another one. Where several cases fit in
+one call they are teams of their own (``below``, ``at``, ``above``): each team is judged
+on its own deals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from _boundaries import boundary
+from pipereview.diagnostics._accounts import ABCSettings, abc_accounts
+from pipereview.diagnostics._calibration import stage_calibration
+from pipereview.diagnostics._forecast import ForecastSettings, period_forecast, win_rates
+from pipereview.diagnostics._trends import TrendSettings, rep_comparison, weekly_metrics
+
+AS_OF = "2026-W47"  # Monday 16 - Sunday 22 November 2026
+SIDES = ("below", "at", "above")
+
+
+def _row(
+    deal_id: str,
+    stage: str,
+    amount: float = 100.0,
+    close: str = "2026-12-15",
+    *,
+    week: str = AS_OF,
+    team: str = "N",
+    owner: str = "Ann",
+    model: str = "generic_4",
+) -> dict[str, Any]:
+    return {
+        "snapshot_week": week,
+        "team": team,
+        "deal_id": f"{team}-{deal_id}",
+        "deal_name": deal_id,
+        "account": deal_id,
+        "owner": owner,
+        "stage": stage,
+        "stage_model": model,
+        "amount": amount,
+        "currency": "USD",
+        "close_date": pd.Timestamp(close),
+        "created_date": pd.Timestamp("2026-06-01"),
+        "probability": None,
+        "forecast_category": "pipeline",
+    }
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(rows).astype({"probability": "float64", "amount": "float64"})
+
+
+# --- forecast.win_rate_weeks ------------------------------------------------------------
+
+
+@boundary("forecast.win_rate_weeks")
+@pytest.mark.parametrize(
+    ("weeks", "closes", "win_rates_seen"),
+    [
+        # 13 weeks ending Sunday 22 November start on Monday 24 August
+        (13, ("2026-08-23", "2026-08-24", "2026-08-25"), [1.0, 0.9, 0.9]),
+        # 4 weeks start on Monday 26 October
+        (4, ("2026-10-25", "2026-10-26", "2026-10-27"), [1.0, 0.9, 0.9]),
+    ],
+)
+def test_a_deal_closed_on_the_first_day_of_the_win_rate_window_counts(
+    weeks: int, closes: tuple[str, str, str], win_rates_seen: list[float]
+) -> None:
+    # each team: 9 deals won on 10 November and one lost on the day given
+    rows = [
+        row
+        for team, close in zip(SIDES, closes, strict=True)
+        for row in [
+            *(_row(f"won-{i}", "won", close="2026-11-10", team=team) for i in range(9)),
+            _row("lost", "lost", close=close, team=team),
+        ]
+    ]
+    settings = ForecastSettings(win_rate_weeks=weeks)
+    rates = win_rates(_frame(rows), AS_OF, settings=settings).set_index("team")
+    assert rates.loc[list(SIDES), "win_rate"].tolist() == win_rates_seen
+
+
+# --- forecast.min_closed_deals ----------------------------------------------------------
+
+
+@boundary("forecast.min_closed_deals")
+@pytest.mark.parametrize(
+    ("min_closed", "closed", "verdicts"),
+    [
+        (5, (4, 5, 6), ["no win rate", "short", "short"]),
+        (2, (1, 2, 3), ["no win rate", "short", "short"]),
+    ],
+)
+def test_exactly_min_closed_deals_gives_a_win_rate(
+    min_closed: int, closed: tuple[int, int, int], verdicts: list[str]
+) -> None:
+    # each team: one open deal of 100 against a 2026-Q4 target of 1,000 (coverage 0.1),
+    # one deal won in September, the rest of its closed deals lost in November
+    rows = []
+    for team, n in zip(SIDES, closed, strict=True):
+        rows.append(_row("open", "negotiation", team=team))
+        rows.append(_row("won", "won", close="2026-09-15", team=team))
+        rows += [_row(f"lost-{i}", "lost", close="2026-11-05", team=team) for i in range(n - 1)]
+    targets = pd.DataFrame(
+        {"team": list(SIDES), "owner": "", "period": "2026-Q4", "amount": 1000.0, "currency": "USD"}
+    )
+    settings = ForecastSettings(min_closed_deals=min_closed)
+    out = period_forecast(_frame(rows), targets, "2026-Q4", AS_OF, settings=settings)
+    out = out.set_index("team").loc[list(SIDES)]
+    assert out["closed_in_window"].tolist() == list(closed)
+    assert out["verdict"].tolist() == verdicts
+    assert out["win_rate"].notna().tolist() == [False, True, True]
+
+
+# --- forecast.min_calibration_deals, forecast.calibration_tolerance ----------------------
+
+
+def _calibration_rows(
+    won: int, lost: int, *, team: str = "N", model: str = "generic_4", stage: str = "negotiation"
+) -> list[dict[str, Any]]:
+    """``won + lost`` deals open in ``stage`` in 2026-W46, ``won`` of them won and the rest
+    lost in W47, and 3 deals there both weeks (still open: no outcome)."""
+    rows = []
+    outcomes = ["won"] * won + ["lost"] * lost + [stage] * 3
+    for i, outcome in enumerate(outcomes):
+        for week, seen in (("2026-W46", stage), (AS_OF, outcome)):
+            rows.append(_row(f"d{i}", seen, close="2026-11-20", week=week, team=team, model=model))
+    return rows
+
+
+@boundary("forecast.min_calibration_deals")
+@pytest.mark.parametrize(
+    ("min_deals", "resolved"),
+    [
+        (10, ((7, 2), (7, 3), (8, 3))),  # 9, 10, 11 resolved: about 75% won
+        (4, ((2, 1), (3, 1), (4, 1))),  # 3, 4, 5 resolved
+    ],
+)
+def test_exactly_min_calibration_deals_resolved_gives_a_verdict(
+    min_deals: int, resolved: tuple[tuple[int, int], ...]
+) -> None:
+    rows = [
+        row
+        for team, (won, lost) in zip(SIDES, resolved, strict=True)
+        for row in _calibration_rows(won, lost, team=team)
+    ]
+    settings = ForecastSettings(min_calibration_deals=min_deals)
+    out = stage_calibration(_frame(rows), AS_OF, settings).set_index("team").loc[list(SIDES)]
+    assert (out["won"] + out["lost"]).tolist() == [min_deals - 1, min_deals, min_deals + 1]
+    assert out["verdict"].tolist() == ["too few", "calibrated", "calibrated"]
+
+
+@boundary("forecast.calibration_tolerance")
+@pytest.mark.parametrize(
+    ("tolerance", "stage", "won", "verdicts"),
+    [
+        # `won` of 100 resolved deals won against the stage's configured probability;
+        # 0.25 - 0.15 and 0.10 - 0.20 compute to exactly 0.1 and -0.1
+        (0.10, "needs_confirmed", (16, 15, 14), ["calibrated", "calibrated", "optimistic"]),
+        (0.10, "initial_contact", (19, 20, 21), ["calibrated", "calibrated", "pessimistic"]),
+        # 0.25 - 0.05 and 0.25 - 0.45 compute to exactly 0.2 and -0.2
+        (0.20, "needs_confirmed", (6, 5, 4), ["calibrated", "calibrated", "optimistic"]),
+        (0.20, "needs_confirmed", (44, 45, 46), ["calibrated", "calibrated", "pessimistic"]),
+    ],
+)
+def test_a_probability_exactly_calibration_tolerance_from_the_observed_is_calibrated(
+    tolerance: float, stage: str, won: tuple[int, int, int], verdicts: list[str]
+) -> None:
+    rows = [
+        row
+        for team, n in zip(SIDES, won, strict=True)
+        for row in _calibration_rows(n, 100 - n, team=team, stage=stage)
+    ]
+    settings = ForecastSettings(calibration_tolerance=tolerance)
+    out = stage_calibration(_frame(rows), AS_OF, settings).set_index("team")
+    out = out[out["stage"] == stage].loc[list(SIDES)]
+    assert abs(out["difference"].iloc[1]) == tolerance  # "at" sits exactly on the edge
+    assert out["verdict"].tolist() == verdicts
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a configured probability exactly 10 points from the observed one is outside "
+    "the tolerance: 0.80 - 0.70 computes to 0.10000000000000009 and 0.70 - 0.80 to "
+    "-0.10000000000000009",
+)
+@boundary("forecast.calibration_tolerance")
+@pytest.mark.parametrize(
+    ("model", "stage", "won"),
+    [
+        ("industrial_b2b", "tender", 14),  # configured 80%, 14 of 20 won: 70%
+        ("salesforce", "perception_analysis", 16),  # configured 70%, 16 of 20 won: 80%
+    ],
+)
+def test_a_probability_exactly_10_points_from_the_observed_is_calibrated(
+    model: str, stage: str, won: int
+) -> None:
+    rows = _calibration_rows(won, 20 - won, model=model, stage=stage)
+    out = stage_calibration(_frame(rows), AS_OF).set_index("stage")
+    assert out.loc[stage, "verdict"] == "calibrated"
+
+
+# --- trends.flat --------------------------------------------------------------------------
+
+
+def _directions(
+    previous: float, values: tuple[float, ...], settings: TrendSettings | None = None
+) -> list[str]:
+    """The open pipeline's direction in 2026-W47 of teams whose one deal was worth
+    ``previous`` in W46 and ``values[i]`` in W47."""
+    teams = [f"T{i}" for i in range(len(values))]
+    rows = [
+        row
+        for team, value in zip(teams, values, strict=True)
+        for row in (
+            _row("d", "negotiation", previous, week="2026-W46", team=team),
+            _row("d", "negotiation", value, team=team),
+        )
+    ]
+    out = weekly_metrics(_frame(rows), settings=settings)
+    out = out[(out["metric"] == "open_pipeline") & (out["week"] == AS_OF)].set_index("team")
+    return out.loc[teams, "direction"].tolist()
+
+
+@boundary("trends.flat")
+@pytest.mark.parametrize(
+    ("flat", "values", "directions"),
+    [
+        # from 2,000: changes of 99, 100 (exactly 5%), 101, up and down
+        (0.05, (2099, 2100, 2101), ["flat", "flat", "up"]),
+        (0.05, (1901, 1900, 1899), ["flat", "flat", "down"]),
+        # flat 10%: changes of 199, 200, 201
+        (0.10, (2199, 2200, 2201), ["flat", "flat", "up"]),
+        (0.10, (1801, 1800, 1799), ["flat", "flat", "down"]),
+    ],
+)
+def test_a_change_of_exactly_flat_of_last_week_is_flat(
+    flat: float, values: tuple[float, ...], directions: list[str]
+) -> None:
+    assert _directions(2000.0, values, TrendSettings(flat=flat)) == directions
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="10,002.00 to 10,502.10 is exactly 5% up, but 10502.1 - 10002.0 computes to "
+    "500.10000000000036 > 0.05 x 10002.0 = 500.1: read as up",
+)
+@boundary("trends.flat")
+def test_an_amount_with_cents_changing_by_exactly_flat_is_flat() -> None:
+    assert _directions(10002.0, (10502.1,)) == ["flat"]
+
+
+# --- trends.band, trends.min_deals --------------------------------------------------------
+
+
+def _rep_rows(
+    team: str, pipelines: dict[str, float], deals: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Each rep of ``team`` with ``deals[rep]`` open deals (5 when not given) worth
+    ``pipelines[rep]`` in all: one deal of the rest and deals of 1."""
+    rows = []
+    for owner, amount in pipelines.items():
+        n = deals.get(owner, 5)
+        amounts = [amount - (n - 1)] + [1.0] * (n - 1)
+        rows += [
+            _row(f"{owner}-{i}", "negotiation", a, team=team, owner=owner)
+            for i, a in enumerate(amounts)
+        ]
+    return rows
+
+
+def _ann(rows: list[dict[str, Any]], teams: list[str], settings: TrendSettings) -> pd.DataFrame:
+    """Ann's open-pipeline verdict and note in each of ``teams``."""
+    out = rep_comparison(_frame(rows), AS_OF, settings=settings)
+    out = out[(out["owner"] == "Ann") & (out["metric"] == "open_pipeline")]
+    return out.set_index("team").loc[teams]
+
+
+# the other reps of each team: the median of the five is 1,000 wherever Ann falls
+_OTHERS = {"Bo": 100.0, "Cy": 1000.0, "Di": 1000.0, "Ed": 5000.0}
+
+
+@boundary("trends.band")
+@pytest.mark.parametrize(
+    ("band", "ann", "verdicts"),
+    [
+        (0.20, (1199, 1200, 1201), ["in line", "in line", "above"]),  # 1,200: exactly +20%
+        (0.20, (801, 800, 799), ["in line", "in line", "below"]),  # 800: exactly -20%
+        (0.50, (1499, 1500, 1501), ["in line", "in line", "above"]),
+        (0.50, (501, 500, 499), ["in line", "in line", "below"]),
+    ],
+)
+def test_a_rep_exactly_band_from_the_team_median_is_in_line(
+    band: float, ann: tuple[float, float, float], verdicts: list[str]
+) -> None:
+    rows = [
+        row
+        for team, value in zip(SIDES, ann, strict=True)
+        for row in _rep_rows(team, {"Ann": value, **_OTHERS}, {})
+    ]
+    out = _ann(rows, list(SIDES), TrendSettings(band=band))
+    assert out["team_median"].tolist() == [1000.0] * 3
+    assert out["verdict"].tolist() == verdicts
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="12,001.20 is exactly 20% above a median of 10,001.00, but 10001.0 x 1.2 "
+    "computes to 12001.199999999999: above; 8,000.08 is exactly 20% below 10,000.10, but "
+    "10000.1 x 0.8 computes to 8000.080000000001: below",
+)
+@boundary("trends.band")
+def test_a_rep_with_cents_exactly_band_from_the_team_median_is_in_line() -> None:
+    rows = [
+        *_rep_rows(
+            "up", {"Ann": 12001.2, "Bo": 100.0, "Cy": 10001.0, "Di": 10001.0, "Ed": 9e4}, {}
+        ),
+        *_rep_rows(
+            "down", {"Ann": 8000.08, "Bo": 100.0, "Cy": 10000.1, "Di": 10000.1, "Ed": 9e4}, {}
+        ),
+    ]
+    out = _ann(rows, ["up", "down"], TrendSettings())
+    assert out["verdict"].tolist() == ["in line", "in line"]
+
+
+@boundary("trends.min_deals")
+@pytest.mark.parametrize(
+    ("min_deals", "deals"),
+    [
+        (5, (4, 5, 6)),
+        (3, (2, 3, 4)),
+    ],
+)
+def test_a_rep_with_exactly_min_deals_gets_a_verdict(
+    min_deals: int, deals: tuple[int, int, int]
+) -> None:
+    # every rep's open pipeline is 1,000, so a rep judged is in line
+    rows = [
+        row
+        for team, n in zip(SIDES, deals, strict=True)
+        for row in _rep_rows(
+            team, {"Ann": 1000.0, "Bo": 1000.0, "Cy": 1000.0}, {"Ann": n, "Bo": 10, "Cy": 10}
+        )
+    ]
+    out = _ann(rows, list(SIDES), TrendSettings(min_deals=min_deals))
+    assert out["verdict"].tolist() == ["", "in line", "in line"]
+    assert out["note"].tolist() == [f"too few deals: {min_deals - 1} < {min_deals}", "", ""]
+
+
+# --- accounts.a_share, accounts.b_share ----------------------------------------------------
+
+
+def _classes(
+    amounts: dict[str, list[float]], settings: ABCSettings | None = None
+) -> dict[str, list[str]]:
+    """The ABC class of each team's accounts, largest first (accounts a, b, c, ... won
+    ``amounts[team]``)."""
+    won = pd.DataFrame(
+        [
+            {"team": team, "account": chr(ord("a") + i), "amount": amount}
+            for team, per_account in amounts.items()
+            for i, amount in enumerate(per_account)
+        ]
+    )
+    out = abc_accounts(won, settings=settings)
+    return {team: out.loc[out["team"] == team, "abc"].tolist() for team in amounts}
+
+
+@boundary("accounts.a_share")
+@pytest.mark.parametrize(
+    ("settings", "first"),
+    [
+        # a total of 100.00; b follows accounts making 79.99%, exactly 80% and 80.01%
+        (ABCSettings(), (79.99, 80.0, 80.01)),
+        (ABCSettings(a_share=0.5, b_share=0.45), (49.99, 50.0, 50.01)),
+    ],
+)
+def test_an_account_after_exactly_a_share_of_revenue_is_not_a(
+    settings: ABCSettings, first: tuple[float, float, float]
+) -> None:
+    # the account whose own revenue brings the total exactly to a_share is still A
+    amounts = {side: [a, 10.0, 90.0 - a] for side, a in zip(SIDES, first, strict=True)}
+    assert _classes(amounts, settings) == {
+        "below": ["A", "A", "B"],
+        "at": ["A", "B", "B"],
+        "above": ["A", "B", "B"],
+    }
+
+
+@boundary("accounts.b_share")
+@pytest.mark.parametrize(
+    ("settings", "first"),
+    [
+        # a total of 100.00: a makes 80%, c follows a and b making 94.99%, 95%, 95.01%
+        (ABCSettings(), (14.99, 15.0, 15.01)),
+        # a makes 60%, c follows 89.99%, 90%, 90.01% (a_share + b_share = 0.6 + 0.3)
+        (ABCSettings(a_share=0.6, b_share=0.3), (29.99, 30.0, 30.01)),
+    ],
+)
+def test_an_account_after_exactly_a_share_plus_b_share_of_revenue_is_c(
+    settings: ABCSettings, first: tuple[float, float, float]
+) -> None:
+    a = settings.a_share * 100
+    amounts = {side: [a, b, 2.0, 98.0 - a - b] for side, b in zip(SIDES, first, strict=True)}
+    assert _classes(amounts, settings) == {
+        "below": ["A", "B", "B", "C"],
+        "at": ["A", "B", "C", "C"],
+        "above": ["A", "B", "C", "C"],
+    }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a_share + b_share computes to 0.9500000000000001: with a total of 10,000.00 "
+    "the account after exactly 95% of the revenue is B, not C",
+)
+@boundary("accounts.b_share")
+def test_an_account_after_exactly_95_percent_of_10000_is_c() -> None:
+    # a 8,000 (80%), b 1,500 (to 95%), c 300, d 200
+    assert _classes({"N": [8000.0, 1500.0, 300.0, 200.0]}) == {"N": ["A", "B", "C", "C"]}
