@@ -182,12 +182,6 @@ def test_a_probability_exactly_calibration_tolerance_from_the_observed_is_calibr
     assert out["verdict"].tolist() == verdicts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a configured probability exactly 10 points from the observed one is outside "
-    "the tolerance: 0.80 - 0.70 computes to 0.10000000000000009 and 0.70 - 0.80 to "
-    "-0.10000000000000009",
-)
 @boundary("forecast.calibration_tolerance")
 @pytest.mark.parametrize(
     ("model", "stage", "won"),
@@ -244,11 +238,6 @@ def test_a_change_of_exactly_flat_of_last_week_is_flat(
     assert _directions(2000.0, values, TrendSettings(flat=flat)) == directions
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="10,002.00 to 10,502.10 is exactly 5% up, but 10502.1 - 10002.0 computes to "
-    "500.10000000000036 > 0.05 x 10002.0 = 500.1: read as up",
-)
 @boundary("trends.flat")
 def test_an_amount_with_cents_changing_by_exactly_flat_is_flat() -> None:
     assert _directions(10002.0, (10502.1,)) == ["flat"]
@@ -307,12 +296,6 @@ def test_a_rep_exactly_band_from_the_team_median_is_in_line(
     assert out["verdict"].tolist() == verdicts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="12,001.20 is exactly 20% above a median of 10,001.00, but 10001.0 x 1.2 "
-    "computes to 12001.199999999999: above; 8,000.08 is exactly 20% below 10,000.10, but "
-    "10000.1 x 0.8 computes to 8000.080000000001: below",
-)
 @boundary("trends.band")
 def test_a_rep_with_cents_exactly_band_from_the_team_median_is_in_line() -> None:
     rows = [
@@ -413,11 +396,6 @@ def test_an_account_after_exactly_a_share_plus_b_share_of_revenue_is_c(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a_share + b_share computes to 0.9500000000000001: with a total of 10,000.00 "
-    "the account after exactly 95% of the revenue is B, not C",
-)
 @boundary("accounts.b_share")
 def test_an_account_after_exactly_95_percent_of_10000_is_c() -> None:
     # a 8,000 (80%), b 1,500 (to 95%), c 300, d 200

@@ -25,7 +25,7 @@ from test_coaching_rules import (
     risk_row,
 )
 
-NUDGE = 1e-9
+NUDGE = 1e-6
 
 
 def findings(ctx: WeekDiagnostics, rule: str, **params: Any) -> pd.DataFrame:

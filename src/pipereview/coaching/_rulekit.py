@@ -9,6 +9,8 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
+from pipereview.core._compare import TOLERANCE
+
 __all__ = [
     "BUILTIN_RULES",
     "DEAL_COLUMNS",
@@ -89,8 +91,13 @@ class SeverityBands:
     def __call__(self, figure: pd.Series | np.ndarray) -> np.ndarray:
         """The severity of each figure."""
         values = np.asarray(figure, dtype=float)
-        side: Literal["left", "right"] = "right" if self.on_edge == "upper" else "left"
-        band = np.searchsorted(np.asarray(self.edges, dtype=float), values, side=side)
+        edges = np.asarray(self.edges, dtype=float)
+        # a figure a few bits off an edge is on it (pipereview.core._compare)
+        slack = TOLERANCE * np.maximum(np.abs(edges), 1.0)
+        if self.on_edge == "upper":
+            band = np.searchsorted(edges - slack, values, side="right")
+        else:
+            band = np.searchsorted(edges + slack, values, side="left")
         return np.asarray(self.levels, dtype=np.int64)[band]
 
 

@@ -19,6 +19,7 @@ from pipereview.coaching._rulekit import (
     evidence_records,
     severity_bands,
 )
+from pipereview.core._compare import at_least, at_most, more_than
 from pipereview.week import WeekDiagnostics
 
 __all__ = [
@@ -110,9 +111,9 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
     hit = rates[
         (rates["exposures"] >= params["min_exposures"])
         & rates["peer_rate"].gt(0)
-        & (rates["rate"] <= params["max_ratio"] * rates["peer_rate"])
-        & (rates["peer_rate"] - rates["rate"] >= params["min_gap"])
-        & (rates["p_value"] <= params["max_p_value"])
+        & at_most(rates["rate"], params["max_ratio"] * rates["peer_rate"])
+        & at_least(rates["peer_rate"] - rates["rate"], params["min_gap"])
+        & at_most(rates["p_value"], params["max_p_value"])
     ]
     ratio = (hit["rate"] / hit["peer_rate"]).to_numpy(dtype=float)
     index = pd.MultiIndex.from_frame(hit[["team", "owner", "stage"]])
@@ -322,7 +323,7 @@ def deal_concentration(context: WeekDiagnostics, params: Mapping[str, Any]) -> p
     total = deals.groupby(["team", "owner"])["amount"].transform("sum")
     count = deals.groupby(["team", "owner"])["amount"].transform("size")
     share = deals["amount"] / total.where(total > 0)
-    hit = deals[(share > params["max_share"]) & (count >= params["min_deals"])]
+    hit = deals[more_than(share, params["max_share"]) & (count >= params["min_deals"])]
     share = share[hit.index]
     hit = hit.assign(share=share, rep_open_amount=total[hit.index], rep_open_deals=count[hit.index])
     return deal_rows(

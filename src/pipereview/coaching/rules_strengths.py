@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipereview.coaching._rulekit import builtin_rule, evidence_records
 from pipereview.coaching.rules_rep import peer_move_on
+from pipereview.core._compare import at_least, at_most
 from pipereview.core._stages import load_stage_model
 from pipereview.week import WeekDiagnostics
 
@@ -47,9 +48,9 @@ def best_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     gap = rates["rate"] - rates["peer_rate"]
     ok = rates[
         (rates["exposures"] >= params["min_exposures"])
-        & (rates["rate"] >= params["min_ratio"] * rates["peer_rate"])
-        & (gap >= params["min_gap"])
-        & (rates["p_value"] <= params["max_p_value"])
+        & at_least(rates["rate"], params["min_ratio"] * rates["peer_rate"])
+        & at_least(gap, params["min_gap"])
+        & at_most(rates["p_value"], params["max_p_value"])
     ]
     best = ok.assign(_gap=gap[ok.index]).sort_values(
         ["team", "owner", "_gap", "stage"], ascending=[True, True, False, True], kind="stable"
@@ -158,7 +159,7 @@ def most_complete_evidence(context: WeekDiagnostics, params: Mapping[str, Any]) 
     reps["peer_share"] = peers
     best = reps[
         (reps["open"] >= params["min_open"])
-        & (reps["share"] - reps["peer_share"] >= params["min_gap"])
+        & at_least(reps["share"] - reps["peer_share"], params["min_gap"])
     ]
     return pd.DataFrame(
         {

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipereview.core._compare import less_than
 from pipereview.core._errors import ConfigError, InputError
 from pipereview.diagnostics._grouping import group_columns_of
 
@@ -106,7 +107,9 @@ def abc_accounts(
     per["share"] = per["cents"] / total
     per["cumulative_share"] = cumulative / total
     a_line, b_line = settings.a_share, settings.a_share + settings.b_share
-    per["abc"] = np.select([before < a_line * total, before < b_line * total], ["A", "B"], "C")
+    per["abc"] = np.select(
+        [less_than(before, a_line * total), less_than(before, b_line * total)], ["A", "B"], "C"
+    )
     per["a_share"], per["b_share"] = settings.a_share, settings.b_share
     per = per.join(unassigned.rename("unassigned_deals"), on=keys)
     per = per.fillna({"unassigned_deals": 0}).astype({"unassigned_deals": "int64"})

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipereview.core._compare import less_than, more_than
 from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import ForecastSettings, as_week
@@ -66,8 +67,8 @@ def stage_calibration(
     out["verdict"] = np.select(
         [
             resolved < settings.min_calibration_deals,
-            out["difference"] > tol,
-            out["difference"] < -tol,
+            more_than(out["difference"], tol),
+            less_than(out["difference"], -tol),
         ],
         ["too few", "optimistic", "pessimistic"],
         "calibrated",

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipereview.core._compare import less_than, more_than
 from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._grouping import group_columns_of
@@ -348,7 +349,7 @@ def plan_deviation(
     won = won_to_date.astype(float) / goal
     points = won - expected
     status = np.select(
-        [points < -tolerance - 1e-12, points > tolerance + 1e-12],
+        [less_than(points, -tolerance), more_than(points, tolerance)],
         ["below plan", "above plan"],
         "on plan",
     )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipereview.core._compare import at_least, less_than
 from pipereview.core._weeks import Week, week_range
 from pipereview.diagnostics._funnel import stage_table
 from pipereview.diagnostics._grouping import Level, renamed
@@ -226,8 +227,8 @@ def _bulge_candidates(
     for kind in reversed(kinds):  # the first kind that finds a bulge is reported
         ref = table["ref_" + kind]
         hit = np.array(
-            (table["share"] - ref >= th.bulge_points)
-            & (table["share"] >= th.bulge_ratio * ref)
+            at_least(table["share"] - ref, th.bulge_points)
+            & at_least(table["share"], th.bulge_ratio * ref)
             & (table["count"] >= th.min_stage_deals),
             dtype=bool,
         )
@@ -270,7 +271,7 @@ def _label_groups(g: pd.DataFrame, th: ShapeThresholds, by: Level) -> np.ndarray
     is_bulge = g["bulging"].astype(bool)
     if by == "rep":
         is_bulge &= (g["exposures"] >= th.min_stage_deals) & (
-            g["move_on_rate"] < th.slow_ratio * g["ref_move_on_rate"]
+            less_than(g["move_on_rate"], th.slow_ratio * g["ref_move_on_rate"])
         )
     # every ratio test needs a positive reference: 0 >= 2 x 0 is no evidence of anything
     conditions = [
@@ -278,14 +279,14 @@ def _label_groups(g: pd.DataFrame, th: ShapeThresholds, by: Level) -> np.ndarray
         g["busiest"] == g["open_deals"],
         (g["ref_top_density"] > 0)
         & (g["ref_inflow_rate"] > 0)
-        & (g["top_density"] < th.thin_top_ratio * g["ref_top_density"])
-        & (g["inflow_rate"] < th.thin_top_ratio * g["ref_inflow_rate"]),
+        & less_than(g["top_density"], th.thin_top_ratio * g["ref_top_density"])
+        & less_than(g["inflow_rate"], th.thin_top_ratio * g["ref_inflow_rate"]),
         is_bulge,
         (g["ref_top_density"] > 0)
         & (g["top_density"] > 0)
-        & (g["top_density"] >= th.heavy_ratio * g["ref_top_density"]),
+        & at_least(g["top_density"], th.heavy_ratio * g["ref_top_density"]),
         (g["ref_bottom_density"] > 0)
-        & (g["bottom_density"] < th.thin_bottom_ratio * g["ref_bottom_density"]),
+        & less_than(g["bottom_density"], th.thin_bottom_ratio * g["ref_bottom_density"]),
     ]
     labels: np.ndarray = np.select(
         [c.fillna(False).to_numpy(bool) for c in conditions],

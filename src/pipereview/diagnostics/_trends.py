@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipereview.core._compare import less_than, more_than
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import (
     ForecastSettings,
@@ -172,7 +173,7 @@ def weekly_metrics(
     long["previous"] = long.groupby(["team", "metric"], observed=True)["value"].shift()
     long["change"] = long["value"] - long["previous"]
     long["change_pct"] = long["change"] / long["previous"].abs().where(long["previous"] != 0)
-    moved = long["change"].abs() > settings.flat * long["previous"].abs()
+    moved = more_than(long["change"].abs(), settings.flat * long["previous"].abs())
     long["direction"] = np.select(
         [long["change"].isna(), ~moved, long["change"] > 0], ["", "flat", "up"], "down"
     )
@@ -214,8 +215,8 @@ def rep_comparison(
     long["verdict"] = np.select(
         [
             ~known,
-            long["value"] > median * (1 + settings.band),
-            long["value"] < median * (1 - settings.band),
+            more_than(long["value"], median * (1 + settings.band)),
+            less_than(long["value"], median * (1 - settings.band)),
         ],
         ["", "above", "below"],
         "in line",
