@@ -201,3 +201,14 @@ def test_the_sections_draw_exactly_the_chart_data(monkeypatch: pytest.MonkeyPatc
     pd.testing.assert_frame_equal(drawn[2], data["forecast"])
     pd.testing.assert_frame_equal(drawn[3], data["forecast_by_rep"])
     assert len(drawn) == 4
+
+
+def test_every_value_from_the_data_is_shown_escaped_in_the_tables() -> None:
+    # D3, named like a script and past its close date, is listed among the risks: its
+    # name is on the page as text, never as markup
+    history = _history()
+    history.loc[history["deal_id"] == "D3", "close_date"] = pd.Timestamp("2026-10-01")
+    review = WeeklyReview(history, team="North", week="2026-W47", lang="en")
+    body = review.risks_section().body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<script>" not in body
