@@ -36,8 +36,17 @@ def results(mutmut: str) -> dict[str, str]:
         text=True,
         check=True,
     ).stdout
+    return parse_results(out)
+
+
+def parse_results(text: str) -> dict[str, str]:
+    r"""``{mutant: status}`` from the text ``mutmut results --all true`` prints.
+
+    >>> parse_results("    pipereview.ingest._rowkind.x_skipped_rows__mutmut_3: survived\n")
+    {'pipereview.ingest._rowkind.x_skipped_rows__mutmut_3': 'survived'}
+    """
     found = {}
-    for line in out.splitlines():
+    for line in text.splitlines():
         match = re.match(r"\s+(pipereview\.\S+): (.+)$", line)
         if match:
             found[match.group(1)] = match.group(2).strip()

@@ -162,3 +162,20 @@ def test_the_mutation_run_reads_tests_and_modules_that_exist() -> None:
         assert list(TESTS.parent.glob(pattern)), pattern
     for area in ("ingest", "history", "diagnostics", "coaching"):
         assert any(f"/pipereview/{area}/" in p for p in mutmut["only_mutate"]), area
+
+
+def test_the_mutation_report_reads_results_and_equivalents() -> None:
+    import mutation_report
+
+    text = (
+        "    pipereview.ingest._rowkind.x_skipped_rows__mutmut_3: survived\n"
+        "    pipereview.coaching.rules_rep.x_deal_concentration__mutmut_1: killed\n"
+        "not a result line\n"
+    )
+    assert mutation_report.parse_results(text) == {
+        "pipereview.ingest._rowkind.x_skipped_rows__mutmut_3": "survived",
+        "pipereview.coaching.rules_rep.x_deal_concentration__mutmut_1": "killed",
+    }
+    listed = mutation_report.equivalent()
+    assert all(reason for reason in listed.values()), "each equivalent mutant needs its reason"
+    assert all(name.startswith("pipereview.") for name in listed)
