@@ -474,3 +474,128 @@ def test_the_scan_counts_what_the_csv_module_reads(text: str) -> None:
         limits=ReadLimits(),
     )
     assert scan.records == sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
+
+
+# --- where the reader and the count part ------------------------------------------------------
+# The CSV reader and the scan agree on every file above (the property shows it), so no
+# public call reaches the refusal when they do not: it is judged on frames as the reader
+# would have returned them, one row lost or added.
+
+_PARTING_HEADER = ("ID", "Name", "Amount", "Note")
+
+
+def _read_as(deals: list[tuple[str, str | None, float, str | None]]) -> pd.DataFrame:
+    """Rows as the CSV reader returns them: text columns as text (blank: missing), the
+    amounts as numbers."""
+    ids, names, amounts, notes = zip(*deals, strict=True) if deals else ((), (), (), ())
+    return pd.DataFrame(
+        {
+            "ID": pd.Series(ids, dtype="str"),
+            "Name": pd.Series(names, dtype="str"),
+            "Amount": pd.Series(amounts, dtype="float64"),
+            "Note": pd.Series(notes, dtype="str"),
+        }
+    )
+
+
+def _parting(
+    tmp_path: Path,
+    text: str,
+    header_row: int,
+    deals: list[tuple[str, str | None, float, str | None]],
+    rows_read: int,
+    delimiter: str = ",",
+) -> InputError:
+    from pipereview.ingest._accounting import _check_csv
+    from pipereview.ingest._peek import ExportPeek
+
+    path = tmp_path / "export.csv"
+    scan = scan_csv(
+        text.encode("utf-8"),
+        path=path,
+        delimiter=delimiter,
+        header=_PARTING_HEADER,
+        header_row=header_row,
+        limits=ReadLimits(),
+    )
+    peek = ExportPeek(path, "csv", _PARTING_HEADER, header_row, "utf-8", delimiter)
+    with pytest.raises(InputError) as refused:
+        _check_csv(peek, _read_as(deals), rows_read, scan)
+    return refused.value
+
+
+def test_a_row_the_reader_lost_is_named_with_its_line_and_text(tmp_path: Path) -> None:
+    # a title above the header; D1's note holds a line break (so row 5 starts on line 6);
+    # D2 has a blank name and no note at all (3 fields); the reader lost D3 (row 5)
+    text = (
+        "Pipeline Q4\n"
+        "ID,Name,Amount,Note\n"
+        'D1,Alpha,100,"Call\nback"\n'
+        "D2,,200\n"
+        "D3,Gamma,300,Send the quote to the CFO and call back Monday.\n"
+        "D4,Delta,400,Visit\n"
+        "D5,Epsilon,500,Renew\n"
+        "D6,Zeta,600,Close\n"
+    )
+    read = [
+        ("D1", "Alpha", 100.0, "Call\nback"),
+        ("D2", None, 200.0, None),
+        ("D4", "Delta", 400.0, "Visit"),
+        ("D5", "Epsilon", 500.0, "Renew"),
+        ("D6", "Zeta", 600.0, "Close"),
+    ]
+    refused = _parting(tmp_path, text, 2, read, rows_read=6)
+    # the row is shown whole: 60 characters, the most shown without cutting
+    assert str(refused) == (
+        f"{tmp_path / 'export.csv'}: the CSV reader read 7 rows (the header included), but "
+        "the file holds 8 counted from its line ends and quotes; the two part at line 6 "
+        "(row 5), which reads 'D3,Gamma,300,Send the quote to the CFO and call back "
+        "Monday.': expected every row of the file read once (expected 8 rows read)\n"
+        "Hint: look at that line in a text editor for a stray double quote or an odd "
+        "character; saving the file again as 'CSV UTF-8' from a spreadsheet program "
+        "usually repairs it"
+    )
+    assert (refused.row, refused.file, refused.expected) == (
+        5,
+        str(tmp_path / "export.csv"),
+        "8 rows read",
+    )
+
+
+def test_rows_the_reader_stopped_before_are_named_at_the_first(tmp_path: Path) -> None:
+    # the reader returned D1 and D2 only; D3 (row 4) holds a line break in its note, shown
+    # as two spaces, and reads 61 characters: cut to 59 and an ellipsis
+    text = (
+        "ID;Name;Amount;Note\n"
+        "D1;Alpha;100;Call\n"
+        "D2;Beta;200;Visit\n"
+        'D3;Gamma;300;"Call the CFO\r\nthen send the quote and a contract"\n'
+        "D4;Delta;400;Renew\n"
+    )
+    read = [("D1", "Alpha", 100.0, "Call"), ("D2", "Beta", 200.0, "Visit")]
+    refused = _parting(tmp_path, text, 1, read, rows_read=2, delimiter=";")
+    assert str(refused).split("\n")[0] == (
+        f"{tmp_path / 'export.csv'}: the CSV reader read 3 rows (the header included), but "
+        "the file holds 5 counted from its line ends and quotes; the two part at line 4 "
+        "(row 4), which reads 'D3;Gamma;300;Call the CFO  then send the quote and a "
+        "contra…': expected every row of the file read once (expected 5 rows read)"
+    )
+    assert (refused.row, refused.expected) == (4, "5 rows read")
+
+
+def test_a_row_the_reader_made_up_is_named_past_the_last_line(tmp_path: Path) -> None:
+    # the file holds two deals, the reader returned three: they part after the last row,
+    # on the line after the file's last, and there is no row to show
+    text = "ID,Name,Amount,Note\nD1,Alpha,100,Call\nD2,Beta,200,Visit\n"
+    read = [
+        ("D1", "Alpha", 100.0, "Call"),
+        ("D2", "Beta", 200.0, "Visit"),
+        ("D3", "Gamma", 300.0, "Renew"),
+    ]
+    refused = _parting(tmp_path, text, 1, read, rows_read=3)
+    assert str(refused).split("\n")[0] == (
+        f"{tmp_path / 'export.csv'}: the CSV reader read 4 rows (the header included), but "
+        "the file holds 3 counted from its line ends and quotes; the two part at line 4 "
+        "(row 4): expected every row of the file read once (expected 3 rows read)"
+    )
+    assert (refused.row, refused.expected) == (4, "3 rows read")
