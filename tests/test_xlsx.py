@@ -28,7 +28,7 @@ from openpyxl import Workbook
 
 from _budget import examples
 from pipereview.core._errors import InputError, PipereviewError
-from pipereview.ingest._export import read_export
+from pipereview.ingest._export import load_snapshot, read_export
 from pipereview.ingest._limits import ReadLimits
 from pipereview.ingest._sheetxml import check_zip, scan_sheet
 from pipereview.ingest._xlsx import sheet_last_row
@@ -296,6 +296,33 @@ def test_a_formula_whose_saved_result_is_empty_text_is_a_value(tmp_path: Path) -
     assert scan_sheet(path, None).unsaved_count == 0
 
 
+def test_formulas_in_cells_without_references_are_named_by_counting_columns(
+    tmp_path: Path,
+) -> None:
+    """A program that writes no ``r`` attributes leaves the scan to count rows and cells:
+    the 1st, 26th, 28th, 53rd and 703rd cells of a row are A, Z, AB, BA and AAA."""
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(1)])
+
+    def row(position: int) -> str:
+        return "<row>" + "<c/>" * (position - 1) + "<c><f>1+1</f></c></row>"
+
+    _rewrite_sheet(
+        path,
+        lambda xml: re.sub(r' r="[A-Z]*[0-9]+"', "", xml).replace(
+            "</sheetData>", "".join(row(n) for n in (1, 26, 28, 53, 703)) + "</sheetData>"
+        ),
+    )
+    scan = scan_sheet(path, None)
+    assert scan.unsaved_formulas == (
+        (3, 1, "A3"),
+        (4, 26, "Z4"),
+        (5, 28, "AB5"),
+        (6, 53, "BA6"),
+        (7, 703, "AAA7"),
+    )
+    assert (scan.unsaved_count, scan.last_row) == (5, 7)
+
+
 # --- limits for hostile files ------------------------------------------------------------
 
 
@@ -417,6 +444,54 @@ def test_rows_columns_and_cell_size_limits_name_the_place(tmp_path: Path) -> Non
         read_export(tmp_path / "wide.xlsx", week=WEEK)
 
 
+def test_a_damaged_workbook_is_refused_as_unreadable(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(1), _deal(2)])
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # a cut download
+
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK)
+
+    message = str(caught.value)
+    assert message.startswith(f"{path} cannot be read as an Excel workbook (")
+    assert message.split("\n")[0].endswith(
+        "): expected a complete .xlsx workbook (expected an .xlsx workbook)"
+    )
+    assert caught.value.hint == (
+        "the download may be incomplete: download it again, or open it in Excel or "
+        "LibreOffice and save it again as .xlsx"
+    )
+    assert (caught.value.file, caught.value.row, caught.value.expected) == (
+        str(path),
+        None,
+        "an .xlsx workbook",
+    )
+
+
+def test_a_cell_over_the_limit_in_a_column_without_a_name_is_named_by_its_letter(
+    tmp_path: Path,
+) -> None:
+    book = Workbook()
+    book.active.append([*HEADER, None, "Notes"])  # column I has no name
+    book.active.append([*_deal(1), None, "ok"])
+    book.active.append([*_deal(2), "x" * 600, "ok"])
+    path = tmp_path / "deals.xlsx"
+    book.save(path)
+
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK, limits=ReadLimits(max_cell_bytes=500))
+
+    assert str(caught.value) == (
+        f"{path}, row 3, column 'I': the cell I3 holds 600 bytes of text, beyond the limit "
+        "max_cell_bytes = 500 (500 bytes): expected at most 500 bytes per cell (expected "
+        "at most 500 bytes per cell (max_cell_bytes))\n"
+        "Hint: if the cell is real (a long note), raise the limit in the configuration "
+        "file's limits: section (e.g. max_cell_bytes: 601); otherwise shorten the cell or "
+        "leave the column out of the export"
+    )
+    assert (caught.value.file, caught.value.row, caught.value.column) == (str(path), 3, "I")
+    assert caught.value.expected == "at most 500 bytes per cell (max_cell_bytes)"
+
+
 def test_the_configured_limits_reach_the_cli_and_the_folder_ingest(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -451,6 +526,14 @@ def test_the_configured_limits_reach_the_cli_and_the_folder_ingest(tmp_path: Pat
             tmp_path / "exports", store=tmp_path / "store", limits=load_config(config).limits
         )
     assert len(ingest_folder(tmp_path / "exports", store=tmp_path / "store")) == 1
+
+
+def test_load_snapshot_reads_under_the_options_it_is_given(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(n) for n in range(1, 8)])
+    with pytest.raises(InputError, match=r"beyond the limit max_rows = 5"):
+        load_snapshot(path, week=WEEK, limits=ReadLimits(max_rows=5))
+    snapshot = load_snapshot(path, week=WEEK, limits=ReadLimits(max_rows=8))
+    assert snapshot["deal_id"].tolist() == [f"OPP-{n:05d}" for n in range(1, 8)]
 
 
 # --- Parquet -----------------------------------------------------------------------------
@@ -525,3 +608,24 @@ def test_dictionary_encoded_parquet_columns_read_as_values(tmp_path: Path) -> No
     path = _parquet(tmp_path / "deals.parquet", Stage=stage)
     result = read_export(path, week=WEEK)
     assert result.snapshot["stage"].tolist() == ["needs_analysis", "needs_analysis", "won"]
+
+
+def test_a_damaged_parquet_file_is_refused_as_unreadable(tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "deals.parquet")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # a cut download
+
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK)
+
+    message = str(caught.value)
+    assert message.startswith(f"{path} cannot be read as a Parquet file (")
+    assert message.endswith(
+        "): expected a complete Parquet file\n"
+        "Hint: write or download the file again; it may be truncated"
+    )
+    assert caught.value.hint == "write or download the file again; it may be truncated"
+    assert (caught.value.file, caught.value.row, caught.value.expected) == (
+        str(path),
+        None,
+        "a Parquet file",
+    )
