@@ -110,6 +110,23 @@ def test_excel_serial_numbers_and_real_dates() -> None:
     assert not bad.any() and not bad2.any()
 
 
+def test_a_long_date_column_is_read_cell_by_cell_like_a_short_one() -> None:
+    # 1,200 cells (long columns are parsed once per distinct day): timestamps, other
+    # layouts, a blank, a placeholder and a bad cell, each at its own row
+    eight = ["2026-11-23 09:15:00", "2026-11-23T17:40:00.000Z", "23/11/2026", "", "9999-12-31"]
+    cells = [*eight, "2026/01/05", "not a date", "46349"] * 150
+    series = pd.Series(cells, dtype="string[pyarrow]", index=range(10, 1210))
+    values, bad = parse_dates(series, "dmy")
+    day = pd.Timestamp("2026-11-23")
+    expected = [day, day, day, pd.NaT, pd.NaT, pd.Timestamp("2026-01-05"), pd.NaT, day] * 150
+    pd.testing.assert_series_equal(
+        values, pd.Series(expected, dtype="datetime64[ns]", index=series.index)
+    )
+    pd.testing.assert_series_equal(
+        bad, pd.Series(([False] * 6 + [True, False]) * 150, index=series.index)
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "fmt"),
     [
