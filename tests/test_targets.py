@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipereview.core._errors import ConfigError, InputError
+from pipereview.core._errors import ConfigError, InputError, Problem
 from pipereview.diagnostics._forecast import period_forecast
 from pipereview.diagnostics._targets import (
     PlanSettings,
@@ -298,3 +298,209 @@ def test_negative_targets_and_bad_weeks_are_refused() -> None:
         decompose_target(-1.0, "2026", "quarter")
     with pytest.raises(InputError, match="not an ISO week"):
         plan_to_date(pd.Series([1.0]), "2026-Q4", "2026-w47")
+
+
+# --- rep targets: the whole frame -----------------------------------------------------------
+def _rep_frame(
+    owners: list[str], given: list[float], target: list[float], rule: str
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "team": "N",
+            "owner": owners,
+            "period": "2026-Q4",
+            "given_target": given,
+            "target": target,
+            "rule": rule,
+        }
+    )
+
+
+def test_rep_targets_whole_frame_with_a_team_row_read_without_an_owner() -> None:
+    # a frame built by hand: the team's row has no owner at all (None, not ""), amounts
+    # are whole numbers; given 30 : 60 scaled to the team's 100
+    targets = pd.DataFrame(
+        {
+            "team": "N",
+            "owner": [None, "Ann", "Bob"],
+            "period": "2026-Q4",
+            "amount": [100, 30, 60],
+            "currency": "USD",
+        }
+    )
+    pd.testing.assert_frame_equal(
+        rep_targets(targets, "N", "2026-Q4"),
+        _rep_frame(["Ann", "Bob"], [30.0, 60.0], [33.33, 66.67], "given"),
+    )
+    # reps passed in another order keep their own given targets: 6000 : 3000 of 10000
+    # cents -> 6666.67 and 3333.33, the cent to Bob's larger remainder
+    pd.testing.assert_frame_equal(
+        rep_targets(targets, "N", "2026-Q4", reps=["Bob", "Ann"]),
+        _rep_frame(["Bob", "Ann"], [60.0, 30.0], [66.67, 33.33], "given"),
+    )
+
+
+def test_rep_targets_without_a_team_row_add_up_the_reps() -> None:
+    targets = pd.DataFrame(
+        {
+            "team": "N",
+            "owner": ["Ann", "Bob"],
+            "period": "2026-Q4",
+            "amount": [30.0, 60.0],
+            "currency": "USD",
+        }
+    )
+    pd.testing.assert_frame_equal(
+        rep_targets(targets, "N", "2026-Q4"),
+        _rep_frame(["Ann", "Bob"], [30.0, 60.0], [30.0, 60.0], "given"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "reps", "expected"),
+    [
+        # every rep's given target is 0: nothing to be proportional to -> equal shares
+        ([0.0, 0.0], None, _rep_frame(["Ann", "Bob"], [0.0, 0.0], [50.0, 50.0], "equal")),
+        # given targets below 1 still set the proportions: 0.25 : 0.75 of 100
+        ([0.25, 0.75], None, _rep_frame(["Ann", "Bob"], [0.25, 0.75], [25.0, 75.0], "given")),
+        # Ann alone, given 0 (Bob's 60 is not hers): the team's whole 100 in equal shares
+        ([0.0, 60.0], ["Ann"], _rep_frame(["Ann"], [0.0], [100.0], "equal")),
+    ],
+)
+def test_rep_targets_given_shares_need_a_positive_sum(
+    given: list[float], reps: list[str] | None, expected: pd.DataFrame
+) -> None:
+    targets = pd.DataFrame(
+        {
+            "team": "N",
+            "owner": ["", "Ann", "Bob"],
+            "period": "2026-Q4",
+            "amount": [100.0, *given],
+            "currency": "USD",
+        }
+    )
+    pd.testing.assert_frame_equal(rep_targets(targets, "N", "2026-Q4", reps=reps), expected)
+
+
+def test_rep_targets_without_reps_are_refused() -> None:
+    targets = pd.DataFrame(
+        {"team": "N", "owner": [""], "period": "2026-Q4", "amount": [100.0], "currency": "USD"}
+    )
+    with pytest.raises(InputError) as info:
+        rep_targets(targets, "N", "2026-Q4")
+    assert str(info.value) == (
+        "no reps to split N's 2026-Q4 target over\n"
+        "Hint: add rep rows to the targets file or pass reps"
+    )
+    assert info.value.hint == "add rep rows to the targets file or pass reps"
+
+
+# --- load_targets: what it returns and what it refuses ------------------------------------
+def test_load_targets_returns_trimmed_text_and_float_amounts(tmp_path: Path) -> None:
+    # a spreadsheet's UTF-8 with a byte-order mark, spaces around cells, a thousands
+    # separator, a target of 0 and one below 1, a blank currency
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        " team , owner ,period,amount,currency\n"
+        'North, ,2026-Q4,"1,000",USD\n'
+        "North,Ann,2026-Q4, 0 ,USD\n"
+        "华东,Li,2026-11,0.5,\n",
+        encoding="utf-8-sig",
+    )
+    expected = pd.DataFrame(
+        {
+            "team": pd.Series(["North", "North", "华东"], dtype="str"),
+            "owner": pd.Series(["", "Ann", "Li"], dtype="str"),
+            "period": pd.Series(["2026-Q4", "2026-Q4", "2026-11"], dtype="str"),
+            "amount": [1000.0, 0.0, 0.5],
+            "currency": pd.Series(["USD", "USD", ""], dtype="str"),
+        }
+    )
+    pd.testing.assert_frame_equal(load_targets(path), expected)
+
+
+def test_load_targets_lists_every_problem_with_what_was_expected(tmp_path: Path) -> None:
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        "team,owner,period,amount,currency\n"
+        ",Ann,2026-Q4,5,USD\n"  # row 2: no team
+        "North,,Q4,abc,usd\n"  # row 3: period, amount, currency
+        "North,,2026-Q4,-5,EUR\n"  # row 4: a negative amount
+        "North,,2026-Q4,7,EUR\n",  # row 5: North's 2026-Q4 total again
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        load_targets(path)
+    file = str(path)
+    problems = (
+        Problem(file, 2, "team", "a team name", ""),
+        Problem(file, 3, "amount", "an amount >= 0", "abc"),
+        Problem(file, 3, "currency", "an ISO currency code such as USD, or blank", "usd"),
+        Problem(file, 3, "period", "a period: 2026, 2026-Q4 or 2026-11", "Q4"),
+        Problem(file, 4, "amount", "an amount >= 0", "-5"),
+        Problem(file, 5, "owner", "one target per team, owner and period", ""),
+    )
+    error = info.value
+    assert error.problems == problems
+    assert (error.file, error.row, error.column, error.expected) == (file, 2, "team", "a team name")
+    assert error.hint == "fix the rows listed; owner blank means the team's total"
+    assert str(error) == (
+        "targets.csv: 6 problem(s):\n"
+        f"  - {file}, row 2, column 'team': expected a team name.\n"
+        f"  - {file}, row 3, column 'amount': expected an amount >= 0, got 'abc'.\n"
+        f"  - {file}, row 3, column 'currency': expected an ISO currency code such as USD, "
+        "or blank, got 'usd'.\n"
+        f"  - {file}, row 3, column 'period': expected a period: 2026, 2026-Q4 or 2026-11, "
+        "got 'Q4'.\n"
+        f"  - {file}, row 4, column 'amount': expected an amount >= 0, got '-5'.\n"
+        f"  - {file}, row 5, column 'owner': expected one target per team, owner and period.\n"
+        "Hint: fix the rows listed; owner blank means the team's total"
+    )
+
+
+def test_load_targets_message_lists_the_first_50_problems(tmp_path: Path) -> None:
+    path = tmp_path / "targets.csv"
+    path.write_text(
+        # rows 2..52: 51 reps without a team
+        "team,owner,period,amount,currency\n" + "".join(f",R{i},2026,1,\n" for i in range(51)),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        load_targets(path)
+    message = str(info.value)
+    assert len(info.value.problems) == 51
+    assert message.startswith("targets.csv: 51 problem(s):\n")
+    assert message.count("\n  - ") == 50
+    assert "row 51," in message and "row 52," not in message
+
+
+def test_load_targets_missing_columns_named_with_the_full_list(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("team,period,amount\nNorth,2026,5\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_targets(path)
+    error = info.value
+    assert (error.file, error.row, error.column) == (str(path), None, "owner")
+    assert error.expected == "team, owner, period, amount, currency"
+    assert str(error) == (
+        "t.csv: missing column(s) ['owner', 'currency'] "
+        "(expected team, owner, period, amount, currency)\n"
+        "Hint: add the missing column(s) to the targets file (docs/formats.md lists them)"
+    )
+
+
+@pytest.mark.parametrize("content", [None, b"team,owner,period,amount,currency\nN\xe9,,2026,1,\n"])
+def test_load_targets_unreadable_file(tmp_path: Path, content: bytes | None) -> None:
+    # a file that is not there, or not UTF-8 (Latin-1 "Né")
+    path = tmp_path / "targets.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        load_targets(path)
+    error = info.value
+    assert error.message.startswith(f"cannot read targets file {path}: ")
+    assert (error.file, error.row, error.column) == (str(path), None, None)
+    assert error.hint == "a UTF-8 CSV with columns team, owner, period, amount, currency"
+    assert str(error).endswith(
+        "\nHint: a UTF-8 CSV with columns team, owner, period, amount, currency"
+    )
