@@ -175,6 +175,11 @@ def test_days_print_as_whole_numbers_with_lower_bounds_marked(
     assert days_text(days, bound, lang, unit=unit) == text
 
 
+def test_days_print_by_default_in_english_with_the_unit_and_no_bound() -> None:
+    assert days_text(77) == "77 days"
+    assert days_text(1234.4, True) == "≥ 1,234 days"
+
+
 # --- win rate and coverage -----------------------------------------------------------------
 def test_zero_wins_is_the_worst_rate_not_no_rate() -> None:
     assert win_rate(0, 12) == 0.0
@@ -184,6 +189,24 @@ def test_zero_wins_is_the_worst_rate_not_no_rate() -> None:
     assert math.isnan(coverage_needed(float("nan")))
     series = coverage_needed(pd.Series([0.0, 0.5, np.nan]))
     assert series.iloc[0] == math.inf and series.iloc[1] == 2.0 and math.isnan(series.iloc[2])
+
+
+@pytest.mark.parametrize(
+    ("won", "lost", "min_closed", "rate"),
+    [
+        (1, 4, None, 0.2),  # exactly the default 5 closed deals: a rate
+        (1, 3, None, float("nan")),  # 4 closed: too few
+        (2, 1, 3, 2 / 3),  # exactly the minimum given
+        (1, 0, 1, 1.0),  # one closed deal is enough when the minimum is 1
+        (0, 1, 0, 0.0),  # a minimum below 1 reads as 1
+        (0, 0, 0, float("nan")),  # nothing closed: never a rate
+    ],
+)
+def test_win_rate_at_its_minimum_of_closed_deals(
+    won: int, lost: int, min_closed: int | None, rate: float
+) -> None:
+    got = win_rate(won, lost) if min_closed is None else win_rate(won, lost, min_closed)
+    assert (math.isnan(got) and math.isnan(rate)) or got == pytest.approx(rate)
 
 
 def _rep_who_lost_everything() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -291,6 +314,27 @@ def test_plan_deviation_in_points_of_the_target_with_a_tolerance() -> None:
         "won to date is 30 points of the target below the 50% planned by now"
     )
     assert plan_deviation_text(0.2, 0.5, "zh") == "已赢单比截至目前应完成的目标 50% 高 20 个百分点"
+
+
+@pytest.mark.parametrize(
+    ("points", "share", "lang", "text"),
+    [
+        (-0.8, 0.9, "en", "won to date is 80 points of the target below the 90% planned by now"),
+        (0.25, 0.104, "en", "won to date is 25 points of the target above the 10% planned by now"),
+        (0.5, 0.5, "en", "won to date is 50 points of the target above the 50% planned by now"),
+        (1.0, 1.0, "en", "won to date is 100 points of the target above the 100% planned by now"),
+        # exactly on plan is not below it
+        (0.0, 0.5, "en", "won to date is 0 points of the target above the 50% planned by now"),
+        (-0.004, 0.5, "en", "won to date is 0 points of the target below the 50% planned by now"),
+        (-0.8, 0.9, "zh", "已赢单比截至目前应完成的目标 90% 低 80 个百分点"),
+        (0.0, 0.5, "zh", "已赢单比截至目前应完成的目标 50% 高 0 个百分点"),
+        (1.0, 1.0, "zh", "已赢单比截至目前应完成的目标 100% 高 100 个百分点"),
+    ],
+)
+def test_plan_deviation_text_words_size_side_and_share(
+    points: float, share: float, lang: str, text: str
+) -> None:
+    assert plan_deviation_text(points, share, lang) == text
 
 
 def test_nothing_won_alerts_only_once_the_planned_share_passes_the_tolerance() -> None:

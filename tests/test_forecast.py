@@ -103,6 +103,42 @@ def test_category_rollup_has_every_category_and_cumulative_amounts() -> None:
     assert out["cumulative_amount"].tolist() == [1000.0, 3000.0, 3500.0, 3500.0]
 
 
+def test_category_rollup_of_a_period_whole_frame() -> None:
+    # due in Q4: A (commit, 1000 x 0.6) and B (best case, 2000 x 0.50); C closes in 2027
+    # and the closed deals are not pipeline: pipeline and omitted are empty rows of 0 deals
+    out = category_rollup(frame(W47), period="2026-Q4")
+    expected = pd.DataFrame(
+        {
+            "team": ["North"] * 4,
+            "currency": ["USD"] * 4,
+            "forecast_category": ["commit", "best_case", "pipeline", "omitted"],
+            "deals": np.array([1, 1, 0, 0], dtype="int64"),
+            "amount": [1000.0, 2000.0, 0.0, 0.0],
+            "weighted": [600.0, 1000.0, 0.0, 0.0],
+            "cumulative_amount": [1000.0, 3000.0, 3000.0, 3000.0],
+        }
+    )
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_category_rollup_per_rep_whole_frame() -> None:
+    # no period: Ann's A (commit) and B (best case), Bob's C (pipeline, 500 x 0.10)
+    out = category_rollup(frame(W47), group_columns=("team", "owner"))
+    expected = pd.DataFrame(
+        {
+            "team": ["North"] * 8,
+            "owner": ["Ann"] * 4 + ["Bob"] * 4,
+            "currency": ["USD"] * 8,
+            "forecast_category": ["commit", "best_case", "pipeline", "omitted"] * 2,
+            "deals": np.array([1, 1, 0, 0, 0, 0, 1, 0], dtype="int64"),
+            "amount": [1000.0, 2000.0, 0.0, 0.0, 0.0, 0.0, 500.0, 0.0],
+            "weighted": [600.0, 1000.0, 0.0, 0.0, 0.0, 0.0, 50.0, 0.0],
+            "cumulative_amount": [1000.0, 3000.0, 3000.0, 3000.0, 0.0, 0.0, 500.0, 500.0],
+        }
+    )
+    pd.testing.assert_frame_equal(out, expected)
+
+
 def test_won_deals_counts_each_deal_once_up_to_the_as_of_week() -> None:
     won = won_deals(HISTORY, "2026-Q4", "2026-W47")
     # D (twice in history, once here) and G (gone from W47 but won in Q4); E is Q3,
