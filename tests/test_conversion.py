@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 from _budget import examples
 from pipereview.core._errors import InputError
-from pipereview.diagnostics._conversion import OUTCOMES, cohort_conversion, sales_velocity
+from pipereview.core._weeks import Week
+from pipereview.diagnostics._conversion import (
+    OUTCOMES,
+    VELOCITY_COLUMNS,
+    cohort_conversion,
+    sales_velocity,
+)
 from pipereview.diagnostics._forecast import ForecastSettings
 from pipereview.history._store import SnapshotStore
 from pipereview.history._trail import with_deal_keys
@@ -209,3 +215,169 @@ def test_sample_bottleneck_rep_converts_worst_at_his_stage(sample: pd.DataFrame)
     assert jordan < others.min()  # planted: deals stick at Id. Decision Makers
     team = cohort_conversion(sample, as_of="2026-W47").set_index(["team", "stage"])
     assert team.loc[("North", "id_decision_makers"), "next_rate"] > 2 * jordan
+
+
+def _deal(
+    week: str,
+    team: str,
+    owner: str,
+    deal: str,
+    stage: str,
+    amount: float = 1.0,
+    currency: str = "EUR",
+    close: str = "2026-12-31",
+    created: str | None = None,
+) -> dict[str, object]:
+    return {
+        "snapshot_week": week,
+        "team": team,
+        "owner": owner,
+        "deal_id": deal,
+        "deal_name": deal,
+        "account": "Acme",
+        "stage_model": "generic_4",
+        "stage": stage,
+        "amount": amount,
+        "currency": currency,
+        "close_date": pd.Timestamp(close),
+        "created_date": pd.Timestamp(created) if created else pd.NaT,
+    }
+
+
+def _teams_history() -> pd.DataFrame:
+    # as of 2026-W47 (Monday 16 Nov); the 13-week window runs from Monday 24 Aug to
+    # Sunday 22 Nov. Deal keys sort A-..., B-..., C-..., S-...
+    n, s = "North", "South"
+    return pd.DataFrame(
+        [
+            # Ann: won A-a1 (created unknown: first seen Monday 9 Nov, closed 18 Nov: 9
+            # days), A-w2 (created unknown: first seen Monday 16 Nov, closed on the
+            # window's last day, 22 Nov: 6 days) and A-w3 (closed on the window's first
+            # day, 30 days after creation); one lost; open in EUR, USD and a blank currency
+            _deal("2026-W46", n, "Ann", "A-a1", "negotiation", 300.0, close="2026-11-18"),
+            _deal("2026-W47", n, "Ann", "A-a1", "won", 300.0, close="2026-11-18"),
+            _deal("2026-W47", n, "Ann", "A-l1", "lost", close="2026-10-01", created="2026-09-01"),
+            _deal("2026-W47", n, "Ann", "A-o1", "initial_contact"),
+            _deal("2026-W47", n, "Ann", "A-o2", "initial_contact", currency="USD"),
+            _deal("2026-W46", n, "Ann", "A-o3", "initial_contact", currency=""),
+            _deal("2026-W47", n, "Ann", "A-o3", "initial_contact", currency=""),
+            _deal("2026-W47", n, "Ann", "A-w2", "won", 600.0, close="2026-11-22"),
+            _deal(
+                "2026-W47", n, "Ann", "A-w3", "won", 900.0, close="2026-08-24", created="2026-07-25"
+            ),
+            # Bo: one deal, lost, last seen in W46 (not in North's W47 export)
+            _deal("2026-W46", n, "Bo", "B-l1", "lost", close="2026-11-05", created="2026-10-01"),
+            # Cy: one open, three won on the day they were created (cycle 0)
+            _deal("2026-W47", n, "Cy", "C-o1", "initial_contact", currency="GBP"),
+            *(
+                _deal(
+                    "2026-W47", n, "Cy", f"C-w{i}", "won", 100.0, "GBP", "2026-11-02", "2026-11-02"
+                )
+                for i in (1, 2, 3)
+            ),
+            # Dee: one open; S-v0 won the day before the window; three won a day after
+            # creation (S-w1 already won in W46); W48 (with a new S-o2 in NOK) is after
+            # the as-of week
+            _deal("2026-W47", s, "Dee", "S-o1", "initial_contact", currency="SEK"),
+            _deal("2026-W47", s, "Dee", "S-v0", "won", 5000.0, "SEK", "2026-08-23", "2026-08-01"),
+            _deal("2026-W46", s, "Dee", "S-w1", "won", 200.0, "SEK", "2026-11-10", "2026-11-09"),
+            _deal("2026-W47", s, "Dee", "S-w1", "won", 200.0, "SEK", "2026-11-10", "2026-11-09"),
+            _deal("2026-W47", s, "Dee", "S-w2", "won", 400.0, "SEK", "2026-11-12", "2026-11-11"),
+            _deal("2026-W47", s, "Dee", "S-w9", "won", 600.0, "SEK", "2026-11-16", "2026-11-15"),
+            _deal("2026-W48", s, "Dee", "S-o1", "initial_contact", currency="SEK"),
+            _deal("2026-W48", s, "Dee", "S-o2", "initial_contact", currency="NOK"),
+        ]
+    )
+
+
+def _velocity_frame(columns: dict[str, list[object]]) -> pd.DataFrame:
+    dtypes = {
+        "team": "str",
+        "owner": "str",
+        "currency": "str",
+        "open_deals": "int64",
+        "won": "int64",
+        "lost": "int64",
+        "win_rate": "float64",
+        "won_in_window": "int64",
+        "avg_won_amount": "float64",
+        "median_cycle_days": "float64",
+        "cycle_basis": "str",
+        "velocity_per_day": "float64",
+        "velocity_per_week": "float64",
+    }
+    return pd.DataFrame({c: pd.Series(columns[c], dtype=d) for c, d in dtypes.items()})
+
+
+NAN = float("nan")
+
+# Ann: 3 open x 3/4 x 600 (300, 600, 900) / median(9, 6, 30) = 9 days = 150 a day; one
+# of three cycles from a created date: mixed. Bo: nothing open, nothing won, one closed
+# (< 2): no win rate, no velocity, no currency in North's W47 export. Cy: a 0-day cycle:
+# no velocity (never infinite). Dee: S-v0 is outside the window, W48 after the as-of
+# week: 1 x 3/3 x 400 / 1 day = 400 a day, with exactly min_won (3) won.
+PER_REP = {
+    "team": ["North", "North", "North", "South"],
+    "owner": ["Ann", "Bo", "Cy", "Dee"],
+    "currency": ["EUR, USD", "", "GBP", "SEK"],
+    "open_deals": [3, 0, 1, 1],
+    "won": [3, 0, 3, 3],
+    "lost": [1, 1, 0, 0],
+    "win_rate": [0.75, NAN, 1.0, 1.0],
+    "won_in_window": [3, 0, 3, 3],
+    "avg_won_amount": [600.0, NAN, 100.0, 400.0],
+    "median_cycle_days": [9.0, NAN, 0.0, 1.0],
+    "cycle_basis": ["mixed", "", "created_date", "created_date"],
+    "velocity_per_day": [150.0, NAN, NAN, 400.0],
+    "velocity_per_week": [1_050.0, NAN, NAN, 2_800.0],
+}
+# North: 4 open x 6/8 x 350 (2,100 / 6) / median(0, 0, 0, 6, 9, 30) = 3 days = 350 a day;
+# the currencies of its W47 export, the blank one left out: EUR, GBP, USD
+PER_TEAM = {
+    "team": ["North", "South"],
+    "owner": ["", ""],
+    "currency": ["EUR, GBP, USD", "SEK"],
+    "open_deals": [4, 1],
+    "won": [6, 3],
+    "lost": [2, 0],
+    "win_rate": [0.75, 1.0],
+    "won_in_window": [6, 3],
+    "avg_won_amount": [350.0, 400.0],
+    "median_cycle_days": [3.0, 1.0],
+    "cycle_basis": ["mixed", "created_date"],
+    "velocity_per_day": [350.0, 400.0],
+    "velocity_per_week": [2_450.0, 2_800.0],
+}
+
+
+@pytest.mark.parametrize(
+    ("by", "expected"), [("rep", PER_REP), ("team", PER_TEAM)], ids=["rep", "team"]
+)
+def test_sales_velocity_hand_computed_per_group_with_mixed_currencies(
+    by: str, expected: dict[str, list[object]]
+) -> None:
+    v = sales_velocity(
+        _teams_history(), as_of="2026-W47", by=by, settings=ForecastSettings(min_closed_deals=2)
+    )
+    pd.testing.assert_frame_equal(v, _velocity_frame(expected))
+
+
+@pytest.mark.parametrize(
+    ("by", "expected"), [("rep", PER_REP), ("team", PER_TEAM)], ids=["rep", "team"]
+)
+def test_sales_velocity_without_a_currency_column_has_blank_currencies(
+    by: str, expected: dict[str, list[object]]
+) -> None:
+    v = sales_velocity(
+        _teams_history().drop(columns="currency"),
+        as_of=Week.parse("2026-W47"),
+        by=by,
+        settings=ForecastSettings(min_closed_deals=2),
+    )
+    blank = {**expected, "currency": [""] * len(expected["team"])}
+    pd.testing.assert_frame_equal(v, _velocity_frame(blank))
+
+
+def test_sales_velocity_of_an_empty_history_has_its_columns() -> None:
+    v = sales_velocity(_teams_history().iloc[:0], as_of="2026-W47")
+    assert v.empty and list(v.columns) == list(VELOCITY_COLUMNS)
