@@ -9,6 +9,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from pipereview.core._errors import InputError
+from pipereview.core._weeks import Week
 from pipereview.history._trail import (
     SUMMARY_COLUMNS,
     TRAIL_COLUMNS,
@@ -16,6 +18,7 @@ from pipereview.history._trail import (
     deal_key,
     deal_summary,
     deal_trail,
+    load_history,
     with_deal_keys,
 )
 from pipereview.ingest._export import read_export
@@ -269,3 +272,126 @@ def test_days_in_stage_counts_from_the_monday_the_stage_was_entered() -> None:
     # solution_quote since W45 (Mon 2 Nov) = 14 days on both rows; back to needs_confirmed
     # in W47: a new stay, 0 days. B: solution_quote since W45 = 14, negotiation since W46 = 7.
     assert days_in_stage(frame, as_of="2026-W47").tolist() == [21.0, 14.0, 14.0, 14.0, 7.0, 0.0]
+
+
+def test_days_in_stage_per_row_keeps_the_rows_index_and_takes_a_week() -> None:
+    frame = history(
+        week("2026-W44", {"deal_id": "A", "stage": "needs_confirmed"}),
+        week(
+            "2026-W45",
+            {"deal_id": "A", "stage": "needs_confirmed"},
+            {"deal_id": "B", "stage": "negotiation"},
+        ),
+        week(
+            "2026-W46",
+            {"deal_id": "A", "stage": "solution_quote"},
+            {"deal_id": "B", "stage": "negotiation"},
+        ),
+        week("2026-W47", {"deal_id": "B", "stage": "negotiation"}),
+    ).set_axis([10, 20, 21, 30, 31, 40])
+    # as of W47 (Monday 16 Nov): A in needs_confirmed since W44 (Mon 26 Oct) on both of
+    # its rows there, 21 days; in solution_quote since W46 (Mon 9 Nov), 7 days.
+    # B in negotiation since W45 (Mon 2 Nov) on all three rows, 14 days.
+    expected = pd.Series(
+        [21.0, 21.0, 14.0, 7.0, 14.0, 14.0], index=[10, 20, 21, 30, 31, 40], name="days_in_stage"
+    )
+    pd.testing.assert_series_equal(days_in_stage(frame, as_of="2026-W47"), expected)
+    pd.testing.assert_series_equal(days_in_stage(frame, as_of=Week.parse("2026-W47")), expected)
+
+
+def test_days_in_stage_of_large_histories_sharing_columns_are_their_own() -> None:
+    # histories of 50,000 rows remember their stage entries by their columns: one
+    # differing from another only in its stages, keys or weeks gets its own days
+    n = 25_000
+    keys = [f"D{i:05d}" for i in range(n)]
+    base = pd.DataFrame(
+        {
+            "snapshot_week": pd.Series(["2026-W46"] * n + ["2026-W47"] * n, dtype="str"),
+            "deal_key": pd.Series(keys * 2, dtype="str"),
+            "deal_id": pd.Series(keys * 2, dtype="str"),
+            "stage": pd.Series(["solution_quote"] * (2 * n), dtype="str"),
+        }
+    )
+    moved = base.assign(stage=["solution_quote"] * n + ["negotiation"] * n)
+    new_deals = base.assign(deal_key=keys + [f"{k}-2" for k in keys])
+    earlier = base.assign(snapshot_week=["2026-W45"] * n + ["2026-W47"] * n)
+    same_stage_since_w46 = [7.0] * (2 * n)
+    entered_in_w47 = [7.0] * n + [0.0] * n
+    for frame, expected in (
+        (base, same_stage_since_w46),
+        (moved, entered_in_w47),
+        (new_deals, entered_in_w47),
+        (earlier, [14.0] * (2 * n)),
+        (base, same_stage_since_w46),
+    ):
+        assert days_in_stage(frame, as_of="2026-W47").tolist() == expected
+
+
+def test_deal_summary_of_a_deal_without_id_and_one_with_a_longer_path() -> None:
+    trail = deal_trail(
+        history(
+            week(
+                "2026-W45",
+                {"deal_id": None, "deal_name": "Sheet"},
+                {"deal_id": "A", "stage": "needs_confirmed", "amount": 50.0},
+            ),
+            week(
+                "2026-W46",
+                {"deal_id": None, "deal_name": "Sheet"},
+                {"deal_id": "A", "stage": "solution_quote", "amount": 50.0},
+            ),
+            week("2026-W47", {"deal_id": "A", "stage": "negotiation", "amount": 80.0}),
+        )
+    )
+    # a missing ID twice is no ID change, nor is an unchanged ID; the shorter path is
+    # not padded; A's stage is new in W47 (0 days), Sheet's held since first seen
+    # (W45 to W46: 7 days, a lower bound)
+    expected = pd.DataFrame(
+        {
+            "deal_key": pd.Series(["2026-W45#1", "A"], dtype="str"),
+            "first_seen": pd.Series(["2026-W45", "2026-W45"], dtype="str"),
+            "last_seen": pd.Series(["2026-W46", "2026-W47"], dtype="str"),
+            "weeks_seen": pd.Series([2, 3], dtype="int64"),
+            "deal_id": pd.Series([None, "A"], dtype="str"),
+            "deal_name": pd.Series(["Sheet", "Acme - MES upgrade"], dtype="str"),
+            "account": pd.Series(["Acme Inc."] * 2, dtype="str"),
+            "team": pd.Series(["North"] * 2, dtype="str"),
+            "owner": pd.Series(["Ann Lee"] * 2, dtype="str"),
+            "stage": pd.Series(["solution_quote", "negotiation"], dtype="str"),
+            "amount": pd.Series([100.0, 80.0], dtype="float64"),
+            "currency": pd.Series(["USD"] * 2, dtype="str"),
+            "close_date": pd.Series([DAY] * 2, dtype="datetime64[ns]"),
+            "open": pd.Series([True, True], dtype="bool"),
+            "id_changes": pd.Series([0, 0], dtype="int64"),
+            "push_count": pd.Series([0, 0], dtype="int64"),
+            "stage_path": pd.Series(
+                ["solution_quote", "needs_confirmed → solution_quote → negotiation"], dtype="str"
+            ),
+            "stage_since": pd.Series(["2026-W45", "2026-W47"], dtype="str"),
+            "days_in_stage": pd.Series([7, 0], dtype="int64"),
+            "stage_age_is_lower_bound": pd.Series([True, False], dtype="bool"),
+        }
+    )
+    pd.testing.assert_frame_equal(deal_summary(trail), expected)
+
+
+@pytest.mark.parametrize(
+    ("teams", "expected"),
+    [(["West", "North", None, "West"], "one of: North, West"), ([], "one of: none")],
+    ids=["known teams", "no team"],
+)
+def test_a_history_file_without_the_team_is_refused_naming_the_known_ones(
+    tmp_path: Path, teams: list[str | None], expected: str
+) -> None:
+    path = tmp_path / "history.parquet"
+    pd.DataFrame(
+        {
+            "snapshot_week": pd.Series(["2026-W47"] * len(teams), dtype="str"),
+            "team": pd.Series(teams, dtype="str"),
+            "deal_id": pd.Series([f"D{i}" for i in range(len(teams))], dtype="str"),
+        }
+    ).to_parquet(path, index=False)
+    with pytest.raises(InputError) as info:
+        load_history(file=path, team="South")
+    assert str(info.value) == f"team 'South' has no stored snapshot (expected {expected})"
+    assert info.value.expected == expected
