@@ -1,0 +1,51 @@
+"""pipereview.coaching._rulekit: declaring a shipped rule and its severity bands, and the
+levels the bands accept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pipereview.coaching import _rulekit
+from pipereview.coaching._rulekit import SeverityBands, builtin_rule, severity_bands
+
+
+def test_builtin_rule_lists_the_rule_with_its_settings_and_keeps_the_function(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_rulekit, "BUILTIN_RULES", [])
+
+    def stale_deals(context: Any, min_days: int = 30) -> list[Any]:
+        return []
+
+    assert builtin_rule("stale_deals", min_days=30, severity=2)(stale_deals) is stale_deals
+    declared = _rulekit.BUILTIN_RULES
+    assert declared == [("stale_deals", stale_deals, {"min_days": 30, "severity": 2})]
+
+
+def test_severity_bands_are_declared_under_the_rule_and_returned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_rulekit, "SEVERITY_BANDS", {})
+    below = severity_bands("low_coverage", "coverage / coverage needed", (0.5, 0.75), (3, 2, 1))
+    above = severity_bands("big_deal", "deal share", (0.55, 0.7), (1, 2, 3), on_edge="lower")
+    assert below == SeverityBands(
+        "low_coverage", "coverage / coverage needed", (0.5, 0.75), (3, 2, 1), "upper"
+    )
+    assert above == SeverityBands("big_deal", "deal share", (0.55, 0.7), (1, 2, 3), "lower")
+    declared = _rulekit.SEVERITY_BANDS
+    assert declared == {"low_coverage": below, "big_deal": above}
+    # a figure on an edge: in the band above it by default ("below 0.5": 0.5 is not below)
+    assert below(np.array([0.49, 0.5, 0.75, 0.76])).tolist() == [3, 2, 1, 1]
+    assert above(np.array([0.55, 0.56, 0.7, 0.71])).tolist() == [1, 2, 2, 3]
+
+
+def test_bands_take_levels_1_to_3_and_refuse_others() -> None:
+    bands = SeverityBands("r", "x", (0.5,), (1, 3))
+    assert bands(np.array([0.4, 0.6])).tolist() == [1, 3]
+    for levels in ((0, 1), (3, 4)):
+        with pytest.raises(ValueError, match="levels are 1 to 3") as info:
+            SeverityBands("r", "x", (0.5,), levels)
+        assert str(info.value) == f"severity bands of r: levels are 1 to 3, got {levels}"
