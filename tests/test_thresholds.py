@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import importlib
 import pkgutil
 import typing
@@ -35,8 +36,10 @@ def _numeric_fields(settings_class: type) -> list[str]:
     ]
 
 
-def thresholds() -> set[str]:
-    """The name of every threshold in the package (see ``tests/_boundaries.py``)."""
+@functools.cache
+def thresholds() -> frozenset[str]:
+    """The name of every threshold in the package (see ``tests/_boundaries.py``), listed
+    once per run (it imports every module)."""
     for module in pkgutil.walk_packages(pipereview.__path__, "pipereview."):
         if module.name.split(".")[1] not in ("sample", "dashboard", "cli", "__main__", "_voila"):
             importlib.import_module(module.name)  # declares its heuristics and bands
@@ -48,7 +51,7 @@ def thresholds() -> set[str]:
                 names.add(f"rules.{rule}.{key}")
     names |= {f"severity.{rule}" for rule in SEVERITY_BANDS}
     names |= set(HEURISTICS)
-    return names
+    return frozenset(names)
 
 
 def boundary_tests() -> dict[str, list[str]]:

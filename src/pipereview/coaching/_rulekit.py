@@ -9,7 +9,7 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from pipereview.core._compare import TOLERANCE
+from pipereview.core._compare import slack
 
 __all__ = [
     "BUILTIN_RULES",
@@ -93,11 +93,11 @@ class SeverityBands:
         values = np.asarray(figure, dtype=float)
         edges = np.asarray(self.edges, dtype=float)
         # a figure a few bits off an edge is on it (pipereview.core._compare)
-        slack = TOLERANCE * np.maximum(np.abs(edges), 1.0)
+        near = slack(edges, edges)
         if self.on_edge == "upper":
-            band = np.searchsorted(edges - slack, values, side="right")
+            band = np.searchsorted(edges - near, values, side="right")
         else:
-            band = np.searchsorted(edges + slack, values, side="left")
+            band = np.searchsorted(edges + near, values, side="left")
         return np.asarray(self.levels, dtype=np.int64)[band]
 
 

@@ -30,25 +30,26 @@ TOLERANCE = 1e-9
 T = TypeVar("T")
 
 
-def _slack(value: Any, threshold: Any) -> Any:
+def slack(value: Any, threshold: Any) -> Any:
+    """How far apart ``value`` and ``threshold`` may be and still compare as equal."""
     return TOLERANCE * np.maximum(np.maximum(np.abs(value), np.abs(threshold)), 1.0)
 
 
 def at_least(value: T, threshold: Any) -> T:
     """``value >= threshold``, true also a few bits below it."""
-    return value >= threshold - _slack(value, threshold)  # type: ignore[no-any-return]
+    return value >= threshold - slack(value, threshold)  # type: ignore[no-any-return]
 
 
 def more_than(value: T, threshold: Any) -> T:
     """``value > threshold``, false also a few bits above it."""
-    return value > threshold + _slack(value, threshold)  # type: ignore[no-any-return]
+    return value > threshold + slack(value, threshold)  # type: ignore[no-any-return]
 
 
 def at_most(value: T, threshold: Any) -> T:
     """``value <= threshold``, true also a few bits above it."""
-    return value <= threshold + _slack(value, threshold)  # type: ignore[no-any-return]
+    return value <= threshold + slack(value, threshold)  # type: ignore[no-any-return]
 
 
 def less_than(value: T, threshold: Any) -> T:
     """``value < threshold``, false also a few bits below it."""
-    return value < threshold - _slack(value, threshold)  # type: ignore[no-any-return]
+    return value < threshold - slack(value, threshold)  # type: ignore[no-any-return]
