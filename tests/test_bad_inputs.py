@@ -2,7 +2,10 @@
 
 Every case ingests one file for 2026-W47 with ``--replace`` into a store that already
 holds a good 2026-W47, and checks the exit status, the message, the quarantine file and
-that a refused ingest leaves the stored week byte for byte as it was. Every case is also
+that a refused ingest leaves the stored week byte for byte as it was. The whole output and
+the quarantine file's reasons are also compared, word for word, with the case's file in
+tests/data/bad/expected/: a change to any message a user reads shows as a diff to review
+(set PIPEREVIEW_UPDATE_GOLDEN=1 to rewrite them after a reviewed change). Every case is also
 checked for row accounting (no row of a file disappears uncounted), and a week of good
 and bad exports goes through the weekly batch.
 """
@@ -42,6 +45,9 @@ CASES: list[dict[str, Any]] = [
 SKIP_REASONS = ("blank row", "footer", "total row", "above the header")
 HELPERS = {"make_fixtures.py", *(p.name for p in CASE_FILES)}  # not exports
 TINY = Path(__file__).parent / "data" / "notebooks" / "tiny_team.ipynb"
+EXPECTED = BAD / "expected"
+# the output is compared line for line: no wrapping at the width of a terminal
+WIDE = {"COLUMNS": "100000"}
 SUMMARY = re.compile(r"(\d+) rows read, (\d+) kept, (\d+) rejected, (\d+) skipped")
 
 
@@ -54,7 +60,35 @@ def _fold(text: str) -> str:
 
 
 def _run(args: list[str]) -> Any:
-    return CliRunner().invoke(app, args, catch_exceptions=True)
+    return CliRunner(env=WIDE).invoke(app, args, catch_exceptions=True)
+
+
+def _expected_path(case: dict[str, Any]) -> Path:
+    return EXPECTED / (re.sub(r"[^A-Za-z0-9_.-]+", "_", _case_id(case)).strip("_") + ".txt")
+
+
+def _what_a_user_reads(case: dict[str, Any], output: str, store: Path) -> str:
+    """The output and the quarantine file's rows, with this run's folders as placeholders."""
+    text = output.replace(str(BAD), "{bad}").replace(str(store), "{store}")
+    path = store / "quarantine" / WEEK / quarantine_name(BAD / case["file"])
+    if path.exists():
+        frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        rows = [
+            f"  row {row}: {reason}"
+            for row, reason in zip(frame["row"], frame["reason"], strict=True)
+        ]
+        text += "\n".join(["--- quarantine reasons", *rows]) + "\n"
+    # the quarantine file's name carries a hash of the export's path
+    return re.sub(r"\.[0-9a-f]{8}\.quarantine\.csv", ".<hash>.quarantine.csv", text)
+
+
+def _check_against_expected(case: dict[str, Any], text: str) -> None:
+    path = _expected_path(case)
+    if os.environ.get("PIPEREVIEW_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no expected output {path}: run with PIPEREVIEW_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"the output differs from {path.name}:\n{text}"
 
 
 def _args(case: dict[str, Any]) -> list[str]:
@@ -119,6 +153,11 @@ def test_bad_input(case: dict[str, Any], store: Path) -> None:
                 f"the output does not count {case[key]} {key} row(s):\n{result.output}{needs}"
             )
     _check_quarantine(case, store, needs)
+    _check_against_expected(case, _what_a_user_reads(case, result.output, store))
+
+
+def test_every_case_has_its_expected_output() -> None:
+    assert {p.name for p in EXPECTED.iterdir()} == {_expected_path(c).name for c in CASES}
 
 
 def _check_quarantine(case: dict[str, Any], store: Path, needs: str) -> None:
