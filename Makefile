@@ -15,7 +15,8 @@ help:
 	@echo "make test    install what the tests need and run the whole suite"
 	@echo "make test-fast  the suite without slow tests (kernels, batches, browser, notebooks)"
 	@echo "make lint    ruff (checks and format) and mypy (strict on src/)"
-	@echo "make mutate  mutation testing of the core (AREA=ingest|history|diagnostics|coaching: one area)"
+	@echo "make mutate  mutation testing of the core, continuing where the last run stopped"
+	@echo "             (AREA=ingest|history|diagnostics|coaching or MODULE=ingest._builder: judge that part again)"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make samples regenerate data/samples/ from the default seed"
 
@@ -47,7 +48,7 @@ lint: $(STAMP)
 # mutation testing of the core (docs/testing.md); incremental: a second run tests only the
 # functions changed since, and AREA=ingest|history|diagnostics|coaching runs one area
 mutate: $(STAMP)
-	$(BIN)/mutmut run --max-children 2 $(if $(AREA),"pipereview.$(AREA).*")
+	$(BIN)/mutmut run --max-children 2 $(if $(AREA),"pipereview.$(AREA).*") $(if $(MODULE),"pipereview.$(MODULE).*")
 	$(BIN)/python tests/mutation_report.py
 
 bench: $(STAMP)

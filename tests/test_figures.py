@@ -323,11 +323,13 @@ def test_plan_deviation_in_points_of_the_target_with_a_tolerance() -> None:
         (0.25, 0.104, "en", "won to date is 25 points of the target above the 10% planned by now"),
         (0.5, 0.5, "en", "won to date is 50 points of the target above the 50% planned by now"),
         (1.0, 1.0, "en", "won to date is 100 points of the target above the 100% planned by now"),
-        # exactly on plan is not below it
-        (0.0, 0.5, "en", "won to date is 0 points of the target above the 50% planned by now"),
-        (-0.004, 0.5, "en", "won to date is 0 points of the target below the 50% planned by now"),
+        # on plan to the point shown reads as level, neither below nor above
+        (0.0, 0.5, "en", "won to date is level with the 50% planned by now"),
+        (-0.004, 0.5, "en", "won to date is level with the 50% planned by now"),
+        (0.006, 0.5, "en", "won to date is 1 point of the target above the 50% planned by now"),
         (-0.8, 0.9, "zh", "已赢单比截至目前应完成的目标 90% 低 80 个百分点"),
-        (0.0, 0.5, "zh", "已赢单比截至目前应完成的目标 50% 高 0 个百分点"),
+        (0.0, 0.5, "zh", "已赢单与截至目前应完成的目标 50% 持平"),
+        (-0.006, 0.5, "zh", "已赢单比截至目前应完成的目标 50% 低 1 个百分点"),
         (1.0, 1.0, "zh", "已赢单比截至目前应完成的目标 100% 高 100 个百分点"),
     ],
 )
@@ -604,3 +606,18 @@ def test_the_forecast_chart_words_the_gap_as_every_section_does(lang: str) -> No
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert gap_text(-200.0, "", lang) in texts and gap_text(200.0, "", lang) in texts
     assert not [t for t in texts if re.search(r"-\d", t)]
+
+
+def test_plan_deviation_lines_up_reps_listed_in_different_orders() -> None:
+    """Each rep's status is worked out on that rep's own figures, whatever order the
+    won, plan and target series list the reps in."""
+    out = plan_deviation(
+        pd.Series([20.0, 40.0], index=["Bob", "Ann"]),
+        pd.Series([50.0, 50.0], index=["Ann", "Bob"]),
+        pd.Series([100.0, 200.0], index=["Ann", "Bob"]),
+        0.12,
+    )
+    # Bob: 20 / 200 won against 50 / 200 planned, 15 points below; Ann: 40 - 50 = -10
+    assert out.index.tolist() == ["Bob", "Ann"]
+    assert out["points"].round(4).tolist() == [-0.15, -0.1]
+    assert out["status"].tolist() == ["below plan", "on plan"]

@@ -348,10 +348,14 @@ def plan_deviation(
     expected = plan_to_date.astype(float) / goal
     won = won_to_date.astype(float) / goal
     points = won - expected
-    status = np.select(
-        [less_than(points, -tolerance), more_than(points, tolerance)],
-        ["below plan", "above plan"],
-        "on plan",
+    # a Series on the points' labels: the three inputs may list the reps in other orders
+    status = pd.Series(
+        np.select(
+            [less_than(points, -tolerance), more_than(points, tolerance)],
+            ["below plan", "above plan"],
+            "on plan",
+        ),
+        index=points.index,
     )
     return pd.DataFrame(
         {"expected_share": expected, "won_share": won, "points": points, "status": status},
@@ -366,12 +370,19 @@ def plan_deviation_text(points: float, expected_share: float, lang: str = "en") 
     'won to date is 30 points of the target below the 50% planned by now'
     >>> plan_deviation_text(-0.3, 0.5, "zh")
     '已赢单比截至目前应完成的目标 50% 低 30 个百分点'
+    >>> plan_deviation_text(0.001, 0.5)
+    'won to date is level with the 50% planned by now'
     """
     check_language(lang)
     size = f"{abs(points) * 100:.0f}"
     share = f"{expected_share * 100:.0f}%"
+    if size == "0":  # "0 points below" would read as a shortfall
+        if lang == "zh":
+            return f"已赢单与截至目前应完成的目标 {share} 持平"
+        return f"won to date is level with the {share} planned by now"
     if lang == "zh":
         side = "低" if points < 0 else "高"
         return f"已赢单比截至目前应完成的目标 {share} {side} {size} 个百分点"
     side = "below" if points < 0 else "above"
-    return f"won to date is {size} points of the target {side} the {share} planned by now"
+    unit = "point" if size == "1" else "points"
+    return f"won to date is {size} {unit} of the target {side} the {share} planned by now"
