@@ -339,6 +339,29 @@ def test_plan_deviation_text_words_size_side_and_share(
     assert plan_deviation_text(points, share, lang) == text
 
 
+def test_plan_deviation_frame_per_rep_with_no_target_and_a_token_target() -> None:
+    # won to date per rep (as a groupby gives it, index named "owner"); plan and targets
+    # keyed by the same reps; targets in whole units
+    reps = pd.Index(["Ann", "Bob", "Cy"], name="owner")
+    won = pd.Series([40.0, 50.0, 1.0], index=reps)
+    plan = pd.Series({"Ann": 100.0, "Bob": 0.0, "Cy": 0.5})
+    target = pd.Series({"Ann": 200, "Bob": 0, "Cy": 1})
+    out = plan_deviation(won, plan, target, 0.15)
+    # Ann: 100 / 200 = 0.5 planned, 40 / 200 = 0.2 won: 30 points below plan.
+    # Bob: no target (0): no shares at all, so never alerted, whatever he won.
+    # Cy: a target of 1: half planned, all of it won: 50 points above plan.
+    expected = pd.DataFrame(
+        {
+            "expected_share": [0.5, np.nan, 0.5],
+            "won_share": [0.2, np.nan, 1.0],
+            "points": [-0.3, np.nan, 0.5],
+            "status": ["below plan", "on plan", "above plan"],
+        },
+        index=reps,
+    )
+    pd.testing.assert_frame_equal(out, expected)
+
+
 def test_nothing_won_alerts_only_once_the_planned_share_passes_the_tolerance() -> None:
     # a team that has won nothing: quiet while less than 15% of the quarter is planned
     history = pd.DataFrame([deal("2026-W40", "a")])

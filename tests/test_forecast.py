@@ -272,3 +272,55 @@ def test_a_rep_with_a_target_and_no_deals_is_listed() -> None:
 def test_forecast_settings_are_checked(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match=r"win_rate_weeks|calibration_tolerance"):
         ForecastSettings(**kwargs)
+
+
+def test_stage_calibration_frame_as_of_an_earlier_week_in_stage_order() -> None:
+    south = {"team": "South"}
+    history = frame(
+        [
+            row("2026-W45", "A", "solution_quote", 100, "2026-12-01"),
+            row("2026-W45", "B", "negotiation", 100, "2026-12-01"),
+            row("2026-W45", "C", "initial_contact", 100, "2026-12-01"),
+            {**row("2026-W45", "D", "needs_confirmed", 100, "2026-12-01"), **south},
+            row("2026-W46", "A", "won", 100, "2026-11-10"),
+            row("2026-W46", "B", "negotiation", 100, "2026-12-01"),
+            row("2026-W46", "C", "won", 100, "2026-11-10"),
+            {**row("2026-W46", "D", "needs_confirmed", 100, "2026-12-01"), **south},
+            # W47 is after as_of: B's loss and D's win are not known yet
+            row("2026-W47", "B", "lost", 100, "2026-11-20"),
+            {**row("2026-W47", "D", "won", 100, "2026-11-20"), **south},
+        ]
+    )
+    out = stage_calibration(history, "2026-W46", ForecastSettings(min_calibration_deals=1))
+    # North, in the model's stage order (not alphabetical): C won from initial_contact
+    # (1 of 1: 0.10 - 1.0 = -0.9), A won from solution_quote (one resolved deal is enough
+    # with a minimum of 1: 0.50 - 1.0 = -0.5), B still open in negotiation (nothing
+    # resolved: no observed rate, too few); South: D still open. No deal lost by W46:
+    # lost counts 0 throughout.
+    expected = pd.DataFrame(
+        {
+            "team": pd.Series(["North", "North", "North", "South"], dtype="str"),
+            "stage_model": pd.Series(["generic_4"] * 4, dtype="str"),
+            "stage": pd.Series(
+                ["initial_contact", "solution_quote", "negotiation", "needs_confirmed"],
+                dtype="str",
+            ),
+            "configured": [0.10, 0.50, 0.75, 0.25],
+            "observed": [1.0, 1.0, np.nan, np.nan],
+            "difference": [-0.9, -0.5, np.nan, np.nan],
+            "deals_seen": pd.Series([1, 1, 1, 1], dtype="int64"),
+            "won": pd.Series([1, 1, 0, 0], dtype="int64"),
+            "lost": pd.Series([0, 0, 0, 0], dtype="int64"),
+            "still_open": pd.Series([0, 0, 1, 1], dtype="int64"),
+            "verdict": pd.Series(["pessimistic", "pessimistic", "too few", "too few"], dtype="str"),
+        }
+    )
+    pd.testing.assert_frame_equal(out, expected)
+    # as of W47 B is lost and D won: both now resolved
+    later = stage_calibration(history, "2026-W47", ForecastSettings(min_calibration_deals=1))
+    assert later[["stage", "won", "lost", "still_open"]].values.tolist() == [
+        ["initial_contact", 1, 0, 0],
+        ["solution_quote", 1, 0, 0],
+        ["negotiation", 0, 1, 0],
+        ["needs_confirmed", 1, 0, 0],
+    ]

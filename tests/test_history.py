@@ -11,6 +11,7 @@ import pytest
 
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
+from pipereview.history._matching import MatchSettings
 from pipereview.history._trail import (
     SUMMARY_COLUMNS,
     TRAIL_COLUMNS,
@@ -176,6 +177,63 @@ def test_empty_history(frame: pd.DataFrame) -> None:
     assert trail.empty and list(trail.columns) == list(TRAIL_COLUMNS)
     summary = deal_summary(trail)
     assert summary.empty and list(summary.columns) == list(SUMMARY_COLUMNS)
+
+
+def test_trail_of_a_single_row() -> None:
+    trail = deal_trail(week("2026-W47", {"deal_id": "A", "stage": "negotiation"}))
+    # one deal, one week: no previous row to link to or to be pushed from
+    expected = pd.DataFrame(
+        {
+            "deal_key": pd.Series(["A"], dtype="str"),
+            "snapshot_week": pd.Series(["2026-W47"], dtype="str"),
+            "deal_id": pd.Series(["A"], dtype="str"),
+            "deal_name": pd.Series(["Acme - MES upgrade"], dtype="str"),
+            "account": pd.Series(["Acme Inc."], dtype="str"),
+            "team": pd.Series(["North"], dtype="str"),
+            "owner": pd.Series(["Ann Lee"], dtype="str"),
+            "stage": pd.Series(["negotiation"], dtype="str"),
+            "stage_model": pd.Series(["generic_4"], dtype="str"),
+            "amount": pd.Series([100.0], dtype="float64"),
+            "currency": pd.Series(["USD"], dtype="str"),
+            "close_date": pd.Series([DAY], dtype="datetime64[ns]"),
+            "open": pd.Series([True], dtype="bool"),
+            "link": pd.Series([""], dtype="str"),
+            "pushed": pd.Series([False], dtype="bool"),
+        }
+    )
+    pd.testing.assert_frame_equal(trail, expected)
+
+
+def test_trail_links_by_the_match_settings_given() -> None:
+    # the same deal (name, account, owner, amount) under a new ID, its close date a month
+    # later: linked by fuzzy matching and pushed with the default settings; with a
+    # threshold no pair reaches, two deals, nothing pushed
+    later = DAY + pd.Timedelta(days=31)
+    frame = history(
+        week("2026-W46", {"deal_id": "SJ-1"}),
+        week("2026-W47", {"deal_id": "9001", "close_date": later}),
+    )
+    default = deal_trail(frame)
+    assert default[["deal_key", "link", "pushed"]].values.tolist() == [
+        ["SJ-1", "", False],
+        ["SJ-1", "fuzzy", True],
+    ]
+    strict = deal_trail(frame, settings=MatchSettings(threshold=1.0))
+    assert strict[["deal_key", "link", "pushed"]].values.tolist() == [
+        ["SJ-1", "", False],
+        ["9001", "", False],
+    ]
+
+
+def test_trail_of_a_history_indexed_by_deal_id() -> None:
+    # a history indexed by its own deal_id column, for lookups: the same trail
+    frame = history(
+        week("2026-W46", {"deal_id": "A"}),
+        week("2026-W47", {"deal_id": "A", "close_date": DAY + pd.Timedelta(days=7)}),
+    )
+    trail = deal_trail(frame.set_index("deal_id", drop=False))
+    pd.testing.assert_frame_equal(trail, deal_trail(frame))
+    assert trail["pushed"].tolist() == [False, True]
 
 
 def test_weeks_are_ordered_and_input_untouched() -> None:
