@@ -214,3 +214,35 @@ def test_long_rows_name_a_delimiter_given_by_the_caller(tmp_path: Path) -> None:
         (3, "3 fields", "2 fields separated by '~' like the header"),
         (5, "4 fields", "2 fields separated by '~' like the header"),
     ]
+
+
+def test_long_rows_of_a_peek_without_a_delimiter_are_counted_in_commas(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("ID,Name\nD1,Acme\nD2,Beta,x\nD3,Core\n", encoding="utf-8")
+    # a peek built by hand, without a delimiter: the file is read as commas
+    peek = ExportPeek(path, "csv", ("ID", "Name"), 1, "utf-8")
+    with pytest.raises(InputError) as info:
+        read_rows(peek, ("ID",))
+    error = info.value
+    assert str(error) == (
+        f"{path}: 1 row(s) have more fields than the header on row 1: row 3 has 3 fields; "
+        "expected 2 fields separated by commas (expected 2 fields separated by ',')\n"
+        f"Hint: {LONG_ROWS_HINT}"
+    )
+    assert (error.file, error.row, error.column) == (str(path), 3, None)
+    assert error.expected == "2 fields separated by ','"
+    assert [(p.row, p.got, p.expected) for p in error.problems] == [
+        (3, "3 fields", "2 fields separated by commas like the header"),
+    ]
+
+
+def test_a_quote_that_never_closes_below_a_hand_built_peek_is_an_input_error(
+    tmp_path: Path,
+) -> None:
+    # peek_export refuses such a file itself; a peek built by hand reaches the reader
+    path = tmp_path / "export.csv"
+    path.write_text('ID,Name\nD1,"Acme\nD2,Beta\n', encoding="utf-8")
+    peek = ExportPeek(path, "csv", ("ID", "Name"), 1, "utf-8", ",")
+    with pytest.raises(InputError) as info:
+        read_rows(peek, ("ID",))
+    assert info.value.file == str(path)

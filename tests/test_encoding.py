@@ -8,6 +8,7 @@ one-byte export shows its line as Windows-1252 would read it.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -147,8 +148,13 @@ def test_a_long_euro_line_shows_twenty_characters_either_side_of_its_first_euro(
         ),
         # 0x81 is no Windows-1252 character either: no sample
         (b"D3,Bad\x81", ""),
+        # DEL (0x7f) is ASCII: the sample still starts 20 characters before the accent
+        (
+            b"D4,\x7f,Northwind Traders UK,Zo\xeb M\xfcller, follow-up call about the renewal\xff",
+            " (as Windows-1252 it reads '…thwind Traders UK,Zoë Müller, follow-up call about…')",
+        ),
     ],
-    ids=["short", "long", "not windows-1252"],
+    ids=["short", "long", "not windows-1252", "delete character"],
 )
 def test_a_line_neither_utf8_nor_gb18030_is_shown_as_windows_1252(line: bytes, sample: str) -> None:
     error = _refusal(b"ID,Name,Note\n" + line + b"\n")
@@ -171,3 +177,106 @@ def test_a_bad_line_of_a_file_with_cr_line_ends_is_named_and_shown() -> None:
     assert error.row == 3
     assert "line 3 is neither UTF-8 nor GB18030/GBK text (as Windows-1252 it reads " in str(error)
     assert "'…D2,Café à Parisÿ…')" in str(error)
+
+
+def test_a_file_with_cr_line_ends_and_a_bad_line_is_refused_all_the_same() -> None:
+    # whichever line it names (see the test above), it is an EncodingError that says how
+    # to fix the file
+    error = _refusal(b"ID,Name,Note\rD1,Acme,ok\rD2,Caf\xe9 \xe0 Paris\xff\r")
+    assert " is neither UTF-8 nor GB18030/GBK text" in error.message
+    assert error.file == str(PATH)
+    assert error.expected == "UTF-8 (with or without BOM) or GB18030/GBK"
+    assert error.hint == NEITHER_HINT
+
+
+# --- UTF-16 and UTF-32 that break off ----------------------------------------------------
+
+WIDE_HINT = "open the file in a spreadsheet program and save it as 'CSV UTF-8'"
+# a blank first line; line 3 holds Ċ (U+010A), whose UTF-16 code unit holds the byte of a
+# line end (0A 01); the control character \x01 is on line 4, one more line follows
+WIDE_TEXT = "\nID,Account,Amount\nD1,Ċlub,500\nD2,Acme\x01,7\nD3,Zeta,9\n"
+WIDE_HEAD = "\nID,Account,Amount\nD1,Ċlub,500\nD2,Acme,"
+
+
+def _wide_message(line: int, name: str, bom: bool) -> str:
+    return (
+        f"{PATH}: line {line} is not {name} text, although the file starts like {name}"
+        f"{' (it has a byte-order mark)' if bom else ''}: expected UTF-8 (with or without "
+        "BOM), UTF-16, UTF-32 or GB18030/GBK text (expected UTF-8, UTF-16, UTF-32 or "
+        f"GB18030/GBK text)\nHint: {WIDE_HINT}"
+    )
+
+
+def _exactly_64_kib_ending_in_half_a_surrogate_pair() -> bytes:
+    # a BOM, 12 lines, a 13th line cut after the first half of an emoji (D83D)
+    head = ("ID,Account,Amount\n" + "D1,Acme,500\n" * 10).encode("utf-16-le")
+    filler = 65536 - len(codecs.BOM_UTF16_LE) - len(head) - 2 - 2
+    line = ("x" * (filler // 2) + "\n").encode("utf-16-le")
+    data = codecs.BOM_UTF16_LE + head + line + b"\x3d\xd8"
+    assert len(data) == 65536
+    return data
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "name", "bom"),
+    [
+        # a character that is no text (a control character)
+        (codecs.BOM_UTF16_LE + WIDE_TEXT.encode("utf-16-le"), 4, "UTF-16", True),
+        (WIDE_TEXT.encode("utf-16-be"), 4, "UTF-16", False),
+        (codecs.BOM_UTF32_BE + WIDE_TEXT.encode("utf-32-be"), 4, "UTF-32", True),
+        (WIDE_TEXT.encode("utf-32-le"), 4, "UTF-32", False),
+        # bytes that do not decode: half a surrogate pair, a code point beyond U+10FFFF
+        (
+            codecs.BOM_UTF16_LE
+            + WIDE_HEAD.encode("utf-16-le")
+            + b"\x00\xdc"
+            + "7\nD3,Zeta,9\n".encode("utf-16-le"),
+            4,
+            "UTF-16",
+            True,
+        ),
+        (
+            codecs.BOM_UTF32_BE
+            + WIDE_HEAD.encode("utf-32-be")
+            + b"\x00\x11\x00\x00"
+            + "7\n".encode("utf-32-be"),
+            4,
+            "UTF-32",
+            True,
+        ),
+        # a file that stops inside a character: one byte of a UTF-16 unit, or half a
+        # surrogate pair at the very end of a file of exactly 64 KiB
+        (
+            codecs.BOM_UTF16_LE + (WIDE_HEAD + "7\n").encode("utf-16-le") + b"9",
+            5,
+            "UTF-16",
+            True,
+        ),
+        (_exactly_64_kib_ending_in_half_a_surrogate_pair(), 13, "UTF-16", True),
+    ],
+    ids=[
+        "utf-16 bom control",
+        "utf-16-be control",
+        "utf-32 bom control",
+        "utf-32-le control",
+        "utf-16 lone surrogate",
+        "utf-32 beyond unicode",
+        "utf-16 odd byte at the end",
+        "utf-16 64 KiB cut in a pair",
+    ],
+)
+def test_a_wide_file_that_breaks_off_names_the_line_where(
+    data: bytes, line: int, name: str, bom: bool
+) -> None:
+    error = _refusal(data)
+    assert str(error) == _wide_message(line, name, bom)
+    assert (error.file, error.row, error.column) == (str(PATH), line, None)
+    assert error.expected == "UTF-8, UTF-16, UTF-32 or GB18030/GBK text"
+    assert error.hint == WIDE_HINT
+
+
+def test_a_wide_file_read_whole_is_its_encoding() -> None:
+    # the same 64 KiB with the emoji whole: the pair is split by the 64 KiB looked at
+    data = _exactly_64_kib_ending_in_half_a_surrogate_pair() + b"\x00\xde\n\x00"
+    assert detect_encoding(data, PATH) == "utf-16"
+    assert detect_encoding(WIDE_TEXT.replace("\x01", "").encode("utf-32-le"), PATH) == "utf-32-le"
