@@ -246,3 +246,14 @@ def test_a_quote_that_never_closes_below_a_hand_built_peek_is_an_input_error(
     with pytest.raises(InputError) as info:
         read_rows(peek, ("ID",))
     assert info.value.file == str(path)
+    # the reader's own reason, not a count of long rows that found none
+    message = str(info.value)
+    assert message.startswith(f"{path}: the CSV reader stopped below the header on row 1: ")
+    assert "EOF inside string" in message
+    assert "have more fields" not in message
+    assert message.endswith(
+        "; expected 2 fields per row separated by commas (expected 2 fields separated by ',')\n"
+        "Hint: open the file in a text editor at the line named and check its quotes and "
+        "delimiters, or export the file again"
+    )
+    assert info.value.row is None

@@ -99,9 +99,9 @@ def _read_csv_as(
             # ("loss of data"): the same as any other long row
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame: pd.DataFrame = pd.read_csv(peek.path, **options)
-    except (pd.errors.ParserError, pd.errors.ParserWarning):
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         if not keep_long_rows:
-            raise _field_count_error(peek) from None
+            raise _field_count_error(peek, exc) from None
         # keep the rows that are too wide, cut to the header; the caller quarantines them
         width = len(names)
         with warnings.catch_warnings():
@@ -152,10 +152,20 @@ def _plain_numbers(column: pd.Series, low: float, high: float) -> bool:
     return bool(np.isfinite(values).all() and (values >= low).all() and (values <= high).all())
 
 
-def _field_count_error(peek: ExportPeek) -> InputError:
+def _field_count_error(peek: ExportPeek, exc: Exception) -> InputError:
     problems = find_long_rows(peek)
     width = len(peek.header)
     delimiter = peek.delimiter or ","
+    if not problems:  # the reader failed for another reason than a long row: say its reason
+        return InputError(
+            f"{peek.path}: the CSV reader stopped below the header on row {peek.header_row}: "
+            f"{str(exc).strip()}; expected {width} fields per row separated by "
+            f"{_DELIMITER_NAMES.get(delimiter, repr(delimiter))}",
+            file=peek.path,
+            expected=f"{width} fields separated by {delimiter!r}",
+            hint="open the file in a text editor at the line named and check its quotes "
+            "and delimiters, or export the file again",
+        )
     shown = ", ".join(f"row {p.row} has {p.got}" for p in problems[:10])
     return InputError(
         f"{peek.path}: {len(problems)} row(s) have more fields than the header on row "
