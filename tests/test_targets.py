@@ -5,9 +5,11 @@ sample store's planted targets."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -504,3 +506,273 @@ def test_load_targets_unreadable_file(tmp_path: Path, content: bytes | None) -> 
     assert str(error).endswith(
         "\nHint: a UTF-8 CSV with columns team, owner, period, amount, currency"
     )
+
+
+# --- decompose_target: the whole frame, by hand ----------------------------------------------
+def _parts_frame(
+    level: str,
+    parts: list[str],
+    first: list[str],
+    last: list[str],
+    weight: list[int],
+    cents: list[int],
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "level": level,
+            "part": parts,
+            "first": pd.to_datetime(first),
+            "last": pd.to_datetime(last),
+            "weight": pd.Series(weight, dtype="int64"),
+            "cents": pd.Series(cents, dtype="int64"),
+            "amount": [c / 100 for c in cents],
+        }
+    )
+
+
+_Q4_MONTHS = ["2026-10", "2026-11", "2026-12"]
+_Q4_FIRSTS = ["2026-10-01", "2026-11-01", "2026-12-01"]
+_Q4_LASTS = ["2026-10-31", "2026-11-30", "2026-12-31"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "period", "level", "settings", "expected"),
+    [
+        # 100 a year: 25 a quarter, each from its first to its last day
+        (
+            100,
+            "2026",
+            "quarter",
+            None,
+            _parts_frame(
+                "quarter",
+                ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"],
+                ["2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"],
+                ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"],
+                [1, 1, 1, 1],
+                [2500] * 4,
+            ),
+        ),
+        # 100 a quarter: 33.33.. a month, the leftover cent to October
+        (
+            100,
+            "2026-Q4",
+            "month",
+            None,
+            _parts_frame("month", _Q4_MONTHS, _Q4_FIRSTS, _Q4_LASTS, [1] * 3, [3334, 3333, 3333]),
+        ),
+        # 1.00 a year into months through its quarters: 25 cents a quarter -> 9, 8, 8
+        (
+            1,
+            "2026",
+            "month",
+            None,
+            _parts_frame(
+                "month",
+                [f"2026-{m:02d}" for m in range(1, 13)],
+                [f"2026-{m:02d}-01" for m in range(1, 13)],
+                [
+                    "2026-01-31",
+                    "2026-02-28",
+                    "2026-03-31",
+                    "2026-04-30",
+                    "2026-05-31",
+                    "2026-06-30",
+                    "2026-07-31",
+                    "2026-08-31",
+                    "2026-09-30",
+                    "2026-10-31",
+                    "2026-11-30",
+                    "2026-12-31",
+                ],
+                [1] * 12,
+                [9, 8, 8] * 4,
+            ),
+        ),
+        # November 2026 by working days: Sun 1 Nov is W44's only day (no working day),
+        # W45..W48 5 each, Mon 30 Nov is W49's only day: 21 working days, 1.00 each;
+        # the first and last weeks are cut at the month's edges
+        (
+            21,
+            "2026-11",
+            "week",
+            None,
+            _parts_frame(
+                "week",
+                ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"],
+                [
+                    "2026-11-01",
+                    "2026-11-02",
+                    "2026-11-09",
+                    "2026-11-16",
+                    "2026-11-23",
+                    "2026-11-30",
+                ],
+                [
+                    "2026-11-01",
+                    "2026-11-08",
+                    "2026-11-15",
+                    "2026-11-22",
+                    "2026-11-29",
+                    "2026-11-30",
+                ],
+                [0, 5, 5, 5, 5, 1],
+                [0, 500, 500, 500, 500, 100],
+            ),
+        ),
+        # the 4-weeks-a-month convention: 100.01 -> 4 weeks of 25.00, the cent to w1; each
+        # week spans its whole month
+        (
+            100.01,
+            "2026-11",
+            "week",
+            FOUR_WEEKS,
+            _parts_frame(
+                "week",
+                ["2026-11 w1", "2026-11 w2", "2026-11 w3", "2026-11 w4"],
+                ["2026-11-01"] * 4,
+                ["2026-11-30"] * 4,
+                [1] * 4,
+                [2501, 2500, 2500, 2500],
+            ),
+        ),
+    ],
+)
+def test_decompose_target_whole_frame(
+    amount: float,
+    period: str,
+    level: Any,
+    settings: PlanSettings | None,
+    expected: pd.DataFrame,
+) -> None:
+    pd.testing.assert_frame_equal(decompose_target(amount, period, level, settings), expected)
+
+
+def test_leftover_cents_go_to_the_earliest_weeks_of_a_quarter() -> None:
+    # 0.05 over 2026-Q4's 66 working days: every week's quota is 0 cents; the 12 full
+    # weeks tie on the largest remainder (5 x 5 / 66), so W41..W45 get a cent each
+    weeks = decompose_target(0.05, "2026-Q4", "week")
+    assert weeks["cents"].tolist() == [0, 1, 1, 1, 1, 1] + [0] * 8
+    # 30 parts tied throughout: the 7 leftover cents go to the first 7
+    assert allocate_cents(307, [1] * 30).tolist() == [11] * 7 + [10] * 23
+
+
+def test_decompose_target_refusals_say_what_was_expected() -> None:
+    with pytest.raises(InputError) as info:
+        decompose_target(-1, "2026", "quarter")
+    assert (info.value.expected, info.value.hint) == ("an amount >= 0", "give a target amount >= 0")
+    assert str(info.value) == (
+        "a target of -1 cannot be split (expected an amount >= 0)\nHint: give a target amount >= 0"
+    )
+    with pytest.raises(InputError) as info:
+        decompose_target(100, "2026-11", "quarter")
+    hint = "split a quarter into months or weeks, a year into quarters, months or weeks"
+    assert info.value.expected == "a period at least as long as the parts"
+    assert info.value.hint == hint
+    assert str(info.value) == (
+        "'2026-11' cannot be split into quarters "
+        f"(expected a period at least as long as the parts)\nHint: {hint}"
+    )
+
+
+# --- allocate_cents: refusals and integer cents ------------------------------------------------
+@pytest.mark.parametrize("weights", [[0, 0], [2, -1]])
+def test_allocate_cents_refuses_weights_without_a_positive_part(weights: list[int]) -> None:
+    with pytest.raises(InputError) as info:
+        allocate_cents(5, weights)
+    assert info.value.hint == "give each part a weight >= 0, at least one above 0"
+    assert str(info.value) == (
+        f"weights {weights} must be >= 0 and not all 0\n"
+        "Hint: give each part a weight >= 0, at least one above 0"
+    )
+
+
+def test_allocate_cents_returns_whole_cents_for_float_inputs() -> None:
+    # weights and totals read from a float column are whole numbers all the same
+    one = allocate_cents(100.0, [1.0, 1.0, 1.0])
+    assert (one.dtype, one.tolist()) == (np.int64, [34, 33, 33])
+    many = allocate_cents(np.array([10.0, 11.0]), np.array([1.0, 3.0]))
+    assert (many.dtype, many.tolist()) == (np.int64, [[3, 7], [3, 8]])
+
+
+# --- plan_to_date: refusal, index and amounts -----------------------------------------------
+def test_plan_to_date_refusal_names_the_week_rules() -> None:
+    with pytest.raises(InputError) as info:
+        plan_to_date(pd.Series([1.0]), "2026-Q4", "2026-W47", FOUR_WEEKS)
+    hint = "the 4-weeks-a-month convention is for display; its weeks are not calendar weeks"
+    assert (info.value.expected, info.value.hint) == ("week_rule 'working_days' or 'days'", hint)
+    assert str(info.value) == (
+        "plan to date needs a calendar week rule (expected week_rule 'working_days' or 'days')"
+        f"\nHint: {hint}"
+    )
+
+
+def test_plan_to_date_keeps_the_targets_index() -> None:
+    # 37 of 66 working days at W47; amounts held as Decimal (as a database returns money)
+    amounts = pd.Series([Decimal("6600.00"), Decimal("13200.00")], index=["North", "West"])
+    pd.testing.assert_series_equal(
+        plan_to_date(amounts, "2026-Q4", "2026-W47"),
+        pd.Series([3700.0, 7400.0], index=["North", "West"]),
+    )
+
+
+# --- progress: the whole frame ----------------------------------------------------------------
+def test_progress_whole_frame_per_team_by_calendar_days() -> None:
+    north = {"team": "North"}
+    history = pd.DataFrame(
+        [
+            {**won("A", 3000.0, "2026-10-20"), **north},
+            {**won("Z", 500.0, "2026-09-15"), **north},  # won in Q3: not Q4's
+            {**won("S", 200.0, "2026-11-02"), "team": "South"},
+        ]
+    )
+    targets = pd.DataFrame(
+        {
+            # West's total read without an owner at all; North's rep row and Q3 total
+            # are not North's Q4 total; South has a target of 0
+            "team": ["West", "North", "North", "North", "South"],
+            "owner": [None, "", "Ann", "", ""],
+            "period": ["2026-Q4", "2026-Q4", "2026-Q4", "2026-Q3", "2026-Q4"],
+            "amount": [18400.0, 9200.0, 5000.0, 100.0, 0.0],
+            "currency": ["EUR", "USD", "USD", "USD", "USD"],
+        }
+    )
+    settings = PlanSettings(week_rule="days", alert_threshold=0.2)
+    out = progress(history, targets, "2026-Q4", "2026-W47", settings=settings)
+    # by calendar days W40 has 4 of Q4's 92 days, W41..W47 7 each: 53 of 92 by W47 ->
+    # North 9200 x 53 / 92 = 5300, West 10600. North won 3000: 3000 / 9200 - 5300 / 9200
+    # = -25 points, beyond the 20-point threshold; West won nothing: -57.6 points.
+    # South's target of 0 has no plan: no percentage, no shares, on plan
+    nan = float("nan")
+    expected = pd.DataFrame(
+        {
+            "team": ["North", "South", "West"],
+            "period": "2026-Q4",
+            "as_of": "2026-W47",
+            "currency": ["USD", "USD", "EUR"],
+            "target": [9200.0, 0.0, 18400.0],
+            "plan_to_date": [5300.0, 0.0, 10600.0],
+            "won_deals": pd.Series([1, 1, 0], dtype="int64"),
+            "won_to_date": [3000.0, 200.0, 0.0],
+            "deviation": [-2300.0, 200.0, -10600.0],
+            "deviation_pct": [-2300 / 5300, nan, -1.0],
+            "expected_share": [53 / 92, nan, 53 / 92],
+            "won_share": [3000 / 9200, nan, 0.0],
+            "points": [-0.25, nan, -53 / 92],
+            "status": ["behind", "on plan", "behind"],
+            "threshold": 0.2,
+            "alert": [True, False, True],
+        }
+    )
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_progress_deviation_pct_for_a_plan_to_date_below_one() -> None:
+    # targets kept in thousands: 6.6 (6,600) has 0.2 planned at W40 (2 of 66 working days)
+    targets = pd.DataFrame(
+        {"team": "N", "owner": "", "period": "2026-Q4", "amount": [6.6], "currency": "USD"}
+    )
+    history = pd.DataFrame([won("A", 3.0, "2026-12-20")])
+    out = progress(history, targets, "2026-Q4", "2026-W40").iloc[0]
+    assert (out["plan_to_date"], out["won_to_date"], out["won_deals"]) == (0.2, 0.0, 0)
+    assert out["deviation_pct"] == -1.0
