@@ -4,7 +4,8 @@ The acceptance property: for any messy export (stray and doubled quotes, line br
 cells, U+2028/U+2029/\\x1c/form feeds, BOMs, mixed line ends, titles, blank lines, footers)
 ``read_export`` EITHER stores every deal exactly, OR refuses the file with a message naming
 a line, OR rejects rows with a problem naming each (the CLI then refuses the file); and an
-accepted file's rows read = kept + rejected + skipped = the records of the file.
+accepted file's rows read = kept + rejected + skipped = the records of the file. A Parquet
+file's rows read must match the row count of its metadata.
 """
 
 from __future__ import annotations
@@ -599,3 +600,36 @@ def test_a_row_the_reader_made_up_is_named_past_the_last_line(tmp_path: Path) ->
         "(row 4): expected every row of the file read once (expected 3 rows read)"
     )
     assert (refused.row, refused.expected) == (4, "3 rows read")
+
+
+def test_a_parquet_file_whose_rows_read_differ_from_its_metadata_is_refused(
+    tmp_path: Path,
+) -> None:
+    # the reader of a Parquet file returns every row the metadata counts, so no public
+    # call reaches this refusal: it is judged on a frame with one row lost
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipereview.ingest._accounting import _check_parquet
+    from pipereview.ingest._peek import ExportPeek
+
+    path = tmp_path / "export.parquet"
+    pq.write_table(pa.table({"ID": ["D1", "D2", "D3"], "Amount": [100.0, 200.0, 300.0]}), path)
+    peek = ExportPeek(path, "parquet", ("ID", "Amount"), 1)
+    # all three rows read: accepted
+    _check_parquet(peek, pd.DataFrame({"ID": ["D1", "D2", "D3"], "Amount": [100.0, 200.0, 300.0]}))
+
+    with pytest.raises(InputError) as refused:
+        _check_parquet(peek, pd.DataFrame({"ID": ["D1", "D3"], "Amount": [100.0, 300.0]}))
+
+    assert str(refused.value) == (
+        f"{path}: the Parquet file's metadata says 3 rows, but 2 were read: expected every "
+        "row read\n"
+        "Hint: write or download the file again; it may be damaged"
+    )
+    assert (refused.value.file, refused.value.row, refused.value.expected) == (
+        str(path),
+        None,
+        "3 rows",
+    )
+    assert refused.value.hint == "write or download the file again; it may be damaged"

@@ -6,7 +6,8 @@
 - workbooks beyond the read limits (unpacked size, compression ratio, rows, columns, cell
   size) are refused before they take memory, naming the limit and how to raise it;
 - Parquet list/struct columns are refused by name; dates beyond pandas' range become
-  row problems.
+  row problems (read as text), dates within it, times and durations are read as they are;
+  files beyond the row or column limit are refused before their rows are read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -28,6 +30,7 @@ from openpyxl import Workbook
 
 from _budget import examples
 from pipereview.core._errors import InputError, PipereviewError
+from pipereview.ingest import ExportPeek, peek_parquet, read_parquet
 from pipereview.ingest._export import load_snapshot, read_export
 from pipereview.ingest._limits import ReadLimits
 from pipereview.ingest._sheetxml import check_zip, scan_sheet
@@ -629,3 +632,142 @@ def test_a_damaged_parquet_file_is_refused_as_unreadable(tmp_path: Path) -> None
         None,
         "a Parquet file",
     )
+
+
+def test_a_damaged_parquet_file_is_refused_with_pyarrows_reason(tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "deals.parquet")
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK)
+    assert str(caught.value).startswith(
+        f"{path} cannot be read as a Parquet file (Parquet magic bytes not found in footer."
+    )
+
+
+def test_a_parquet_file_damaged_after_its_peek_is_refused_when_read(tmp_path: Path) -> None:
+    # the schema was read from the footer, then the file was cut (a download still running)
+    path = _parquet(tmp_path / "deals.parquet")
+    peek = peek_parquet(path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+    with pytest.raises(InputError) as caught:
+        read_parquet(peek)
+
+    message = str(caught.value)
+    assert message.startswith(f"{path} cannot be read as a Parquet file (")
+    assert "Parquet magic bytes not found in footer" in message
+    assert message.endswith(
+        "): expected a complete Parquet file\n"
+        "Hint: write or download the file again; it may be truncated"
+    )
+    assert (caught.value.file, caught.value.expected) == (str(path), "a Parquet file")
+
+
+def test_a_nested_parquet_column_is_refused_with_the_whole_message(tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "deals.parquet", Amount=[[1000], [2000, 5], None])
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK)
+    assert str(caught.value) == (
+        f"{path}: column 'Amount' holds list<element: int64> values (a list or a record per "
+        "deal): expected one value per deal (a number, a text or a date)\n"
+        "Hint: write the column as plain values (e.g. the total amount rather than the line "
+        "items), or rename it so that no column map reads it"
+    )
+    assert (caught.value.file, caught.value.row, caught.value.column, caught.value.expected) == (
+        str(path),
+        None,
+        "Amount",
+        "one value per deal",
+    )
+
+
+def test_peek_parquet_returns_the_header_and_the_limits_it_was_given(tmp_path: Path) -> None:
+    path = _parquet(tmp_path / "deals.parquet")
+    limits = ReadLimits(max_columns=8, max_rows=4)  # 8 columns; 3 rows and the header
+    assert peek_parquet(path, limits=limits) == ExportPeek(
+        path,
+        "parquet",
+        (
+            "Opportunity ID",
+            "Opportunity Name",
+            "Account Name",
+            "Opportunity Owner",
+            "Stage",
+            "Amount",
+            "Close Date",
+            "Created Date",
+        ),
+        1,
+        limits=limits,
+    )
+
+
+@pytest.mark.parametrize(
+    ("limits", "found", "name", "limit"),
+    [
+        (ReadLimits(max_columns=7), 8, "max_columns", 7),
+        (ReadLimits(max_rows=3), 4, "max_rows", 3),  # 3 deals and the header
+    ],
+)
+def test_a_parquet_file_beyond_a_limit_is_refused_naming_it(
+    tmp_path: Path, limits: ReadLimits, found: int, name: str, limit: int
+) -> None:
+    path = _parquet(tmp_path / "deals.parquet")
+    what = name.removeprefix("max_")
+    with pytest.raises(InputError) as caught:
+        read_export(path, week=WEEK, limits=limits)
+    assert str(caught.value) == (
+        f"{path}: {found} {what}, more than the limit of {limit} ({name}): expected at most "
+        f"{limit} (expected at most {limit} {what})\n"
+        f"Hint: raise the limit in the configuration file's limits: section (e.g. {name}: "
+        f"{found}) if the file is a real export"
+    )
+    assert (caught.value.file, caught.value.expected, caught.value.hint) == (
+        str(path),
+        f"at most {limit} {what}",
+        f"raise the limit in the configuration file's limits: section (e.g. {name}: {found}) "
+        "if the file is a real export",
+    )
+
+
+def test_read_parquet_keeps_dates_in_pandas_range_and_gives_the_rest_as_text(
+    tmp_path: Path,
+) -> None:
+    table = pa.table(
+        {
+            "Opportunity ID": ["OPP-1", "OPP-2"],
+            # pandas holds 1677-09-21 .. 2262-04-11; whole years 1678 .. 2261 are kept
+            "Close Date": pa.array([dt.date(1678, 1, 1), dt.date(2261, 12, 31)], pa.date32()),
+            "Created Date": pa.array([dt.date(1677, 12, 31), dt.date(2026, 1, 2)], pa.date32()),
+            "Renewal Date": pa.array([dt.date(2026, 1, 2), dt.date(2262, 1, 1)], pa.date32()),
+            # stored in UTC; beyond the range: the wall-clock time in the column's own
+            # zone (UTC+8), as text to the millisecond
+            "Last Activity": pa.array(
+                [dt.datetime(2026, 12, 1, 9, 30), dt.datetime(9999, 12, 31, 0, 0, 1, 500_000)],
+                pa.timestamp("ms", tz="Asia/Shanghai"),
+            ),
+            "Signed Date": pa.array([None, None], pa.date32()),
+            "Call Time": pa.array([dt.time(9, 30), dt.time(17, 0)], pa.time64("us")),
+            "Cycle": pa.array([dt.timedelta(days=3), None], pa.duration("s")),
+        }
+    )
+    path = tmp_path / "deals.parquet"
+    pq.write_table(table, path)
+
+    frame = read_parquet(peek_parquet(path))
+
+    expected = pd.DataFrame(
+        {
+            "Opportunity ID": pd.Series(["OPP-1", "OPP-2"], dtype="str"),
+            "Close Date": pd.Series([dt.date(1678, 1, 1), dt.date(2261, 12, 31)], dtype=object),
+            "Created Date": pd.Series(["1677-12-31", "2026-01-02"], dtype="str"),
+            "Renewal Date": pd.Series(["2026-01-02", "2262-01-01"], dtype="str"),
+            "Last Activity": pd.Series(
+                ["2026-12-01 17:30:00.000", "9999-12-31 08:00:01.500"], dtype="str"
+            ),
+            "Signed Date": pd.Series([None, None], dtype=object),
+            "Call Time": pd.Series([dt.time(9, 30), dt.time(17, 0)], dtype=object),
+            "Cycle": pd.Series([pd.Timedelta(days=3), pd.NaT], dtype="timedelta64[s]"),
+        }
+    )
+    pd.testing.assert_frame_equal(frame, expected)
