@@ -606,6 +606,23 @@ def test_parquet_dates_beyond_pandas_range_are_row_problems(tmp_path: Path) -> N
     assert problems[3, "Close Date"].startswith("9999-12-31")
 
 
+def test_a_parquet_timestamp_past_year_9999_in_its_own_zone_is_a_row_problem(
+    tmp_path: Path,
+) -> None:
+    # 9999-12-31 23:59:59 UTC is already 10000-01-01 in Shanghai; built from seconds since
+    # 1970, so the value does not depend on how datetimes with a zone are converted
+    seconds = [1_796_083_200, 253_402_300_799, 1_796_256_000]  # 2026-12-01, that, 2026-12-03
+    close = pa.array(seconds, pa.timestamp("s", tz="Asia/Shanghai"))
+    path = _parquet(tmp_path / "deals.parquet", **{"Close Date": close})
+
+    result = read_export(path, week=WEEK)
+
+    assert result.snapshot["deal_id"].tolist() == ["OPP-1", "OPP-3"]
+    problems = {(p.row, p.column): p.got for p in result.report.problems}
+    assert list(problems) == [(3, "Close Date")]
+    assert problems[3, "Close Date"].startswith("10000-01-01")
+
+
 def test_dictionary_encoded_parquet_columns_read_as_values(tmp_path: Path) -> None:
     stage = pa.array(["Needs Analysis", "Needs Analysis", "Closed Won"]).dictionary_encode()
     path = _parquet(tmp_path / "deals.parquet", Stage=stage)

@@ -133,7 +133,10 @@ def _fits_pandas(column: Any) -> bool:
     ):
         return True
     bounds = pc.min_max(column)
-    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    try:
+        low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    except (OverflowError, ValueError):  # past year 9999 in the column's own time zone
+        return False
     # pandas' nanosecond timestamps run from 1677-09-21 to 2262-04-11
     return low is None or (low.year >= 1678 and high.year <= 2261)
 
