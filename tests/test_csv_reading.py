@@ -257,3 +257,14 @@ def test_a_quote_that_never_closes_below_a_hand_built_peek_is_an_input_error(
         "delimiters, or export the file again"
     )
     assert info.value.row is None
+
+
+def test_a_parse_failure_under_an_unnamed_delimiter_quotes_the_delimiter(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text('ID:Name\nD1:"Acme\nD2:Beta\n', encoding="utf-8")
+    peek = ExportPeek(path, "csv", ("ID", "Name"), 1, "utf-8", ":")
+    with pytest.raises(InputError) as info:
+        read_rows(peek, ("ID",))
+    assert "; expected 2 fields per row separated by ':' (expected 2 fields separated by ':')" in (
+        str(info.value)
+    )

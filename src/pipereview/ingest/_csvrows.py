@@ -172,7 +172,7 @@ def _field_count_error(peek: ExportPeek, exc: Exception) -> InputError:
         f"{peek.header_row}: {shown}{' …' if len(problems) > 10 else ''}; expected {width} "
         f"fields separated by {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}",
         file=peek.path,
-        row=problems[0].row if problems else None,
+        row=problems[0].row,
         expected=f"{width} fields separated by {delimiter!r}",
         problems=problems,
         hint="a field holds the delimiter without quotes (a name or next step with a comma, "
