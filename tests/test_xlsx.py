@@ -326,6 +326,14 @@ def test_formulas_in_cells_without_references_are_named_by_counting_columns(
     assert (scan.unsaved_count, scan.last_row) == (5, 7)
 
 
+def test_formulas_in_referenced_cells_past_z_keep_their_column_number(tmp_path: Path) -> None:
+    """Cells named AA and AAB count columns in base 26: AA is the 27th, AAB the 704th."""
+    path = _workbook(tmp_path / "deals.xlsx", [_deal(1)])
+    cells = '<row r="3"><c r="AA3"><f>1+1</f></c><c r="AAB3"><f>2+2</f></c></row>'
+    _rewrite_sheet(path, lambda xml: xml.replace("</sheetData>", cells + "</sheetData>"))
+    assert scan_sheet(path, None).unsaved_formulas == ((3, 27, "AA3"), (3, 704, "AAB3"))
+
+
 # --- limits for hostile files ------------------------------------------------------------
 
 
