@@ -14,6 +14,11 @@ import pytest
 
 from pipereview.coaching import coaching_findings, coaching_prompts
 from pipereview.coaching.rules import BUILTIN_RULES
+from pipereview.coaching.rules_rep import (
+    forecast_deviation,
+    peer_move_on,
+    team_forecast_deviation,
+)
 from pipereview.week import WeekDiagnostics
 
 W47 = "2026-W47"
@@ -299,6 +304,36 @@ def test_low_stage_conversion() -> None:
     )
 
 
+def test_peer_move_on_frame() -> None:
+    # needs_confirmed: Ann 0 of 10 against her one teammate's 1 of 1; one-sided Fisher:
+    # of the 11 deal-weeks 1 moved on, the chance it is none of Ann's 10 is 1/11; Bo
+    # 1 of 1 against 0 of 10 cannot be less (p 1). Cy alone at solution_quote: no
+    # teammates, so no peer rate and no test (p 1)
+    moves = _move_on(
+        [
+            ("Ann", "needs_confirmed", 10, 0),
+            ("Bo", "needs_confirmed", 1, 1),
+            ("Cy", "solution_quote", 5, 2),
+        ]
+    )
+    expected = pd.DataFrame(
+        {
+            "team": ["T", "T", "T"],
+            "owner": ["Ann", "Bo", "Cy"],
+            "stage": ["needs_confirmed", "needs_confirmed", "solution_quote"],
+            "exposures": [10, 1, 5],
+            "moved": [0, 1, 2],
+            "peer_exposures": [1, 10, 0],
+            "peer_moved": [1, 0, 0],
+            "rate": [0.0, 1.0, 0.4],
+            "peer_rate": [1.0, 0.0, float("nan")],
+            "p_value": [1 / 11, 1.0, 1.0],
+            "stage_model": ["generic_4", "generic_4", "generic_4"],
+        }
+    )
+    pd.testing.assert_frame_equal(peer_move_on(context(move_on_rep=moves)), expected)
+
+
 def test_best_conversion_strength() -> None:
     # Di: 16 of 30 (53%) vs teammates 9 of 84 (11%) -> strength; Ann 4 of 40 (10%): no
     moves = _move_on(
@@ -411,6 +446,99 @@ def test_plan_deviation_defers_to_the_shared_outlook() -> None:
         "forecast_deviation",
     )
     assert found["team"].tolist() == ["U"]
+
+
+def _progress_of(rows: list[tuple[str, str, float, float, float]]) -> pd.DataFrame:
+    """Rep progress of (team, owner, target, plan to date, won to date) rows, its shares
+    and points worked out as the progress diagnostic does (won share - expected share)."""
+    frame = pd.DataFrame(
+        rows, columns=["team", "owner", "target", "plan_to_date", "won_to_date"]
+    ).assign(currency="EUR", period="2026-Q4", threshold=0.15)
+    frame["expected_share"] = frame["plan_to_date"] / frame["target"]
+    frame["won_share"] = frame["won_to_date"] / frame["target"]
+    frame["points"] = frame["won_share"] - frame["expected_share"]
+    frame["deviation"] = frame["won_to_date"] - frame["plan_to_date"]
+    frame["status"] = [
+        "behind" if p < -0.15 else "ahead" if p > 0.15 else "on plan" for p in frame["points"]
+    ]
+    frame["alert"] = frame["status"] != "on plan"
+    return frame
+
+
+def _plan_evidence(won: float, plan: float, target: float) -> dict[str, Any]:
+    return {
+        "won_to_date": won,
+        "plan_to_date": plan,
+        "target": target,
+        "period": "2026-Q4",
+        "expected_share": plan / target,
+        "won_share": won / target,
+    }
+
+
+def test_forecast_deviation_frame() -> None:
+    # Ann (T): 100 won of 300 planned of 1000: 10% - 30%, 20 points behind (on the
+    # 20-point edge: severity 1), 200 short. Bo (U): 300 of 1000 planned of 2000: 15% -
+    # 50%, 35 points behind (severity 3), 700 short. Cy (V): 900 of 1000 planned of
+    # 2000, 5 points behind: within tolerance. No outlook says any of them is on track.
+    progress = _progress_of(
+        [
+            ("T", "Ann", 1000.0, 300.0, 100.0),
+            ("U", "Bo", 2000.0, 1000.0, 300.0),
+            ("V", "Cy", 2000.0, 1000.0, 900.0),
+        ]
+    )
+    outlook = pd.DataFrame(
+        {"team": ["T", "U", "V"], "owner": ["Ann", "Bo", "Cy"], "outlook": "at_risk"}
+    )
+    found = forecast_deviation(context(progress_rep=progress, forecast_rep=outlook), {})
+    expected = pd.DataFrame(
+        {
+            "team": ["T", "U"],
+            "owner": ["Ann", "Bo"],
+            "metric": ["plan_points", "plan_points"],
+            # the progress rows' own points (0.1 - 0.3 is -0.19999999999999998)
+            "value": [0.1 - 0.3, 0.15 - 0.5],
+            "reference": [0.15, 0.15],
+            "severity": [1, 3],
+            "amount_at_stake": [200.0, 700.0],
+            "currency": ["EUR", "EUR"],
+            "evidence": [
+                _plan_evidence(100.0, 300.0, 1000.0),
+                _plan_evidence(300.0, 1000.0, 2000.0),
+            ],
+        }
+    )
+    pd.testing.assert_frame_equal(found, expected, check_exact=True)
+
+
+def test_team_forecast_deviation_from_an_older_progress_layout() -> None:
+    # a team progress frame without points or shares (an older layout): worked out from
+    # won, plan and target. T: 150 won of 500 planned of 1000, 35 points behind
+    # (severity 3, 350 short); U: 400 of 800 planned of 2000, 20 points behind
+    # (severity 1, 400 short). The forecast carries no outlook: nothing defers.
+    progress = _progress_of(
+        [("T", "", 1000.0, 500.0, 150.0), ("U", "", 2000.0, 800.0, 400.0)]
+    ).drop(columns=["owner", "points", "expected_share", "won_share"])
+    forecast = pd.DataFrame({"team": ["T", "U"], "coverage": [1.0, 2.0]})
+    found = team_forecast_deviation(context(progress_team=progress, forecast_team=forecast), {})
+    expected = pd.DataFrame(
+        {
+            "team": ["T", "U"],
+            "owner": ["", ""],
+            "metric": ["plan_points", "plan_points"],
+            "value": [-0.35, -0.2],
+            "reference": [0.15, 0.15],
+            "severity": [3, 1],
+            "amount_at_stake": [350.0, 400.0],
+            "currency": ["EUR", "EUR"],
+            "evidence": [
+                _plan_evidence(150.0, 500.0, 1000.0),
+                _plan_evidence(400.0, 800.0, 2000.0),
+            ],
+        }
+    )
+    pd.testing.assert_frame_equal(found, expected)
 
 
 def test_coverage_below_need_at_a_zero_win_rate() -> None:
