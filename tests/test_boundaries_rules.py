@@ -14,6 +14,7 @@ import pytest
 from _boundaries import boundary
 from pipereview.coaching import coaching_findings
 from pipereview.coaching._rulekit import SEVERITY_BANDS
+from pipereview.coaching.rules_strengths import biggest_progress
 from pipereview.week import WeekDiagnostics
 from test_coaching_rules import (
     MONDAY,
@@ -413,3 +414,4 @@ def test_a_strength_of_a_team_without_open_deals_has_a_blank_currency() -> None:
         assert found[["team", "owner", "currency"]].to_dict("records") == [
             {"team": team, "owner": "Ann", "currency": currency}
         ]
+        assert biggest_progress(ctx, {"min_advances": 2})["currency"].tolist() == [currency]

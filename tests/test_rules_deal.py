@@ -121,8 +121,12 @@ def test_an_export_without_the_contact_field_gives_no_findings() -> None:
 
 def test_no_deal_past_the_stage_asking_for_the_contact_gives_no_findings() -> None:
     deals = _coach_deals()
-    deals = deals[deals["deal_key"].isin(["D", "E"])]  # one recorded, one still in "discover"
-    _assert_no_findings(no_coach(context(open_deals=deals), {}))
+    for keys in (
+        ["D"],  # the only deal has its coach
+        ["A", "D"],  # the blank one is of a model asking for no coach
+        ["D", "E"],  # the blank one is still in "discover"
+    ):
+        _assert_no_findings(no_coach(context(open_deals=deals[deals["deal_key"].isin(keys)]), {}))
     _assert_no_findings(no_coach(context(open_deals=deals.iloc[0:0]), {}))
 
 
