@@ -14,6 +14,7 @@ import pytest
 from _boundaries import boundary
 from pipereview.coaching import coaching_findings
 from pipereview.coaching._rulekit import SEVERITY_BANDS
+from pipereview.coaching.rules_strengths import biggest_progress
 from pipereview.week import WeekDiagnostics
 from test_coaching_rules import (
     MONDAY,
@@ -295,6 +296,13 @@ def test_a_rate_at_most_max_ratio_of_the_teammates_is_low(ratio: float, fired: b
     assert _ann(ctx, "low_stage_conversion", max_p_value=1.0)  # default 0.6
 
 
+def test_a_rate_a_tolerance_above_max_ratio_of_the_teammates_is_still_low() -> None:
+    ctx = _rates((40, 10), (80, 40))  # 25% against 50%
+    ratio = (0.25 - 1e-9) / 0.5  # max_ratio x 50% falls 1e-9 short of 25%: within tolerance
+    assert _ann(ctx, "low_stage_conversion", max_ratio=ratio, max_p_value=1.0)
+    assert not _ann(ctx, "low_stage_conversion", max_ratio=ratio - 1e-8, max_p_value=1.0)
+
+
 @boundary("rules.low_stage_conversion.min_gap")
 @pytest.mark.parametrize(
     ("gap", "fired"), [(0.25 - NUDGE, True), (0.25, True), (0.25 + NUDGE, False)]
@@ -384,3 +392,26 @@ def test_a_share_min_gap_above_the_team_is_a_strength(gap: float, fired: bool) -
     ctx = _evidence(4, 3, 4, 2)  # 75% clean against 50%
     assert _ann(ctx, "most_complete_evidence", min_open=4, min_gap=gap) is fired
     assert _ann(ctx, "most_complete_evidence", min_open=4)  # default 0.1
+
+
+def test_a_strength_of_a_team_without_open_deals_has_a_blank_currency() -> None:
+    # Ann's deals moved on in team U's latest week; the open deals are teams T's and V's
+    deals = pd.DataFrame({"team": ["T", "V"], "owner": "Cy", "currency": ["EUR", "USD"]})
+    for team, currency in (("U", ""), ("T", "EUR"), ("V", "USD")):
+        prev = pd.DataFrame(
+            {
+                "team": team,
+                "owner": "Ann",
+                "deal_key": ["D0", "D1"],
+                "stage_model": "generic_4",
+                "stage": "initial_contact",
+                "amount": 100.0,
+            }
+        )
+        now = prev.assign(stage="needs_confirmed", currency="CNY", snapshot_week="2026-W47")
+        ctx = context(previous_week=prev, latest=now, open_deals=deals)
+        found = findings(ctx, "biggest_progress", min_advances=2)
+        assert found[["team", "owner", "currency"]].to_dict("records") == [
+            {"team": team, "owner": "Ann", "currency": currency}
+        ]
+        assert biggest_progress(ctx, {"min_advances": 2})["currency"].tolist() == [currency]

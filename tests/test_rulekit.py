@@ -6,10 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipereview.coaching import _rulekit
-from pipereview.coaching._rulekit import SeverityBands, builtin_rule, severity_bands
+from pipereview.coaching._rulekit import (
+    SeverityBands,
+    builtin_rule,
+    deal_rows,
+    evidence_records,
+    severity_bands,
+)
+from pipereview.core._compare import slack
 
 
 def test_builtin_rule_lists_the_rule_with_its_settings_and_keeps_the_function(
@@ -49,3 +57,61 @@ def test_bands_take_levels_1_to_3_and_refuse_others() -> None:
         with pytest.raises(ValueError, match="levels are 1 to 3") as info:
             SeverityBands("r", "x", (0.5,), levels)
         assert str(info.value) == f"severity bands of r: levels are 1 to 3, got {levels}"
+
+
+def test_a_figure_a_few_bits_off_an_edge_is_on_it() -> None:
+    edges = np.array([2.0, 3.0])
+    below = SeverityBands("r", "x", (2.0, 3.0), (1, 2, 3))
+    above = SeverityBands("r", "x", (2.0, 3.0), (1, 2, 3), on_edge="lower")
+    just_under = edges - slack(edges, edges)
+    just_over = edges + slack(edges, edges)
+    assert below(just_under).tolist() == [2, 3]
+    assert below(just_over).tolist() == [2, 3]
+    assert above(just_under).tolist() == [1, 2]
+    assert above(just_over).tolist() == [1, 2]
+    # further off than the tolerance: the other band
+    assert below(edges - 1e-6).tolist() == [1, 2]
+    assert above(edges + 1e-6).tolist() == [2, 3]
+
+
+def test_deal_rows_keeps_the_identity_columns_and_adds_the_fields_by_position() -> None:
+    frame = pd.DataFrame(
+        {
+            "amount": [10.0, 20.0],
+            "owner": ["Ann", "Bo"],
+            "team": ["T", "T"],
+            "deal_key": ["D1", "D2"],
+            "stage": ["negotiation", "tender"],
+        },
+        index=[7, 3],
+    )
+    out = deal_rows(frame, metric="amount", value=frame["amount"] * 2, reference=5.0)
+    expected = pd.DataFrame(
+        {
+            "team": ["T", "T"],
+            "owner": ["Ann", "Bo"],
+            "deal_key": ["D1", "D2"],
+            "stage": ["negotiation", "tender"],
+            "metric": ["amount", "amount"],
+            "value": [20.0, 40.0],
+            "reference": [5.0, 5.0],
+        }
+    )
+    pd.testing.assert_frame_equal(out, expected)
+
+
+def test_evidence_records_are_plain_python_values_with_the_constants() -> None:
+    frame = pd.DataFrame(
+        {
+            "days": np.array([45, 12], dtype="int64"),
+            "stage": pd.Series([np.str_("tender"), np.str_("strategy")], dtype=object),
+            "share": [0.5, 0.25],
+            "ignored": ["x", "y"],
+        }
+    )
+    records = evidence_records(frame, ["days", "stage", "share"], limit=30)
+    assert records == [
+        {"days": 45, "stage": "tender", "share": 0.5, "limit": 30},
+        {"days": 12, "stage": "strategy", "share": 0.25, "limit": 30},
+    ]
+    assert [type(v) for v in records[0].values()] == [int, str, float, int]
