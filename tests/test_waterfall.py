@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from _budget import examples
+from pipereview.core._errors import InputError
 from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, waterfall_deals
 from pipereview.history._movements import deal_movements
 
@@ -165,8 +166,28 @@ def test_the_period_includes_its_last_day_whatever_the_time() -> None:
 
 def test_mixed_currencies_are_refused() -> None:
     curr = pd.concat([PREV.iloc[:1], PREV.iloc[1:2].assign(currency="CNY")], ignore_index=True)
-    with pytest.raises(ValueError, match="currencies"):
+    with pytest.raises(InputError) as info:
         waterfall(deal_movements(None, curr), "2026-Q4")
+    assert info.value.message == (
+        "the movements mix currencies ['CNY', 'USD']; a waterfall adds amounts"
+        " (expected deals in one currency)"
+    )
+    assert info.value.expected == "deals in one currency"
+    assert info.value.hint == "pass one currency's deals, e.g. filter the movements by team"
+
+
+def test_a_deal_without_currency_is_not_added_to_one_with() -> None:
+    curr = pd.concat([PREV.iloc[:1], PREV.iloc[1:2].assign(currency=np.nan)], ignore_index=True)
+    with pytest.raises(InputError, match=r"mix currencies \['', 'USD'\]"):
+        waterfall(deal_movements(None, curr), "2026-Q4")
+
+
+def test_deals_without_currency_give_a_blank_currency() -> None:
+    prev = PREV.iloc[:2].assign(currency=pd.Series([None, None], dtype="str"))
+    # INC 100.00 and DEC 80.00, both closing 2026-11-30
+    w = waterfall(deal_movements(prev, prev), "2026-Q4")
+    assert w["currency"].tolist() == [""] * len(STEPS)
+    assert w.set_index("step")["cents"][["opening", "closing"]].tolist() == [18000, 18000]
 
 
 def test_movements_are_not_modified_and_empty_gives_zeros() -> None:
@@ -177,6 +198,8 @@ def test_movements_are_not_modified_and_empty_gives_zeros() -> None:
     empty = waterfall(deal_movements(None, snap([])), "2026-Q4")
     assert empty["cents"].tolist() == [0] * len(STEPS)
     assert empty["deals"].tolist() == [0] * len(STEPS)
+    assert empty["currency"].tolist() == [""] * len(STEPS)  # no deal, no currency
+    assert empty[["deals", "cents"]].dtypes.tolist() == [np.int64, np.int64]
 
 
 # --- property: the waterfall reconciles on random snapshot pairs ---------------------------
