@@ -43,9 +43,24 @@ EDGE_CURR = snap(
     ]
 )
 
+ARROW = {
+    "close_date_from": "timestamp[ns][pyarrow]",
+    "close_date_to": "timestamp[ns][pyarrow]",
+    "state_from": "string[pyarrow]",
+    "state_to": "string[pyarrow]",
+}
 
-def test_each_deal_at_the_window_edges() -> None:
+
+def edge_movements(backend: str) -> pd.DataFrame:
+    """The edge deals' movements; ``"pyarrow"``: dates and states as read from Parquet with
+    the pyarrow backend, where a missing close date compares as missing, not as False."""
     movements = deal_movements(EDGE_PREV, EDGE_CURR)
+    return movements.astype(ARROW) if backend == "pyarrow" else movements
+
+
+@pytest.mark.parametrize("backend", ["numpy", "pyarrow"])
+def test_each_deal_at_the_window_edges(backend: str) -> None:
+    movements = edge_movements(backend)
     deals = waterfall_deals(movements, "2026-Q4")
     # AFTER, BEFORE and NODATE are in neither pipeline; the others keep their movements row
     expected = pd.DataFrame(
@@ -81,8 +96,9 @@ def test_each_deal_at_the_window_edges() -> None:
     ]
 
 
-def test_waterfall_at_the_window_edges() -> None:
-    w = waterfall(deal_movements(EDGE_PREV, EDGE_CURR), "2026-Q4")
+@pytest.mark.parametrize("backend", ["numpy", "pyarrow"])
+def test_waterfall_at_the_window_edges(backend: str) -> None:
+    w = waterfall(edge_movements(backend), "2026-Q4")
     deals = {"opening": 5, "pulled_in": 1, "pushed_in": 2, "pushed_out": 1, "pulled_out": 2}
     cents = {
         "opening": 110700,  # FIRST LAST PSO PLO UNDATED
