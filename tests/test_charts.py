@@ -135,11 +135,13 @@ CASES: list[tuple[str, Builder, dict[str, list[str]]]] = [
         "forecast",
         lambda lang: charts.forecast_chart(FORECAST, lang=lang),
         {
-            "zh": ["预测与目标", "已赢单", "加权在途", "距目标还差 200", "距目标还差 500"],
+            "zh": ["预测与目标", "已赢单", "加权在途", "目标", "距目标还差 200", "目标 800；"],
             "en": [
                 "Forecast vs target",
                 "Won",
                 "Weighted open",
+                "Target",
+                "Target 1,000;",
                 "short of target by 500",
                 "North",
                 "West",

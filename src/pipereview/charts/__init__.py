@@ -41,7 +41,12 @@ from pipereview.charts._registry import (
     register_chart,
 )
 from pipereview.charts._render import enable_offline, svg_html, to_svg
-from pipereview.charts._waterfall import WATERFALL_COLUMNS, waterfall_bars, waterfall_chart
+from pipereview.charts._waterfall import (
+    WATERFALL_COLUMNS,
+    axis_floor,
+    waterfall_bars,
+    waterfall_chart,
+)
 
 __all__ = [
     "CONVERSION_COLUMNS",
@@ -57,6 +62,7 @@ __all__ = [
     "ChartFunction",
     "ChartLike",
     "Lang",
+    "axis_floor",
     "chart_names",
     "charts",
     "conversion_chart",

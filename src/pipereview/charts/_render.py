@@ -31,13 +31,16 @@ _ACTIVE_TAGS = frozenset({"script", "foreignobject", "iframe", "object", "embed"
 _BLANK = re.compile(r"[\s\x00-\x1f]+")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SEPARATORS = re.compile("[\u2028\u2029]")
+_SIZE = re.compile(r'\bwidth="(?P<w>[\d.]+)" height="(?P<h>[\d.]+)"')
 
 
 def to_svg(chart: ChartLike) -> str:
     """The chart as an SVG document, rendered in-process by vl-convert (deterministic).
 
     Text stays ``<text>`` (the viewer's fonts draw it); data must be inline (the
-    builders of :mod:`pipereview.charts` only make inline data).
+    builders of :mod:`pipereview.charts` only make inline data). The SVG keeps its size
+    where there is room and shrinks to its container's width where there is not
+    (``style="max-width:100%;height:auto"`` with a ``viewBox``).
 
     >>> import altair as alt, pandas as pd
     >>> svg = to_svg(alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q"))
@@ -58,7 +61,25 @@ def _spec_to_svg(spec: dict[str, Any]) -> str:
             "from alt.UrlData or a data URL: reports fetch nothing",
         )
     svg: str = vl_convert.vegalite_to_svg(_safe_texts(spec), vl_version=_vl_version())
-    return svg
+    return _scalable(svg)
+
+
+def _scalable(svg: str) -> str:
+    """``svg`` drawn at its own size where there is room, shrunk to the width of its
+    container where there is not (a report column, a phone): the outer ``<svg>`` keeps its
+    ``width``, ``height`` and ``viewBox`` and gets ``style="max-width:100%;height:auto"``.
+
+    >>> _scalable('<svg width="600" height="300" viewBox="0 0 600 300"><g/></svg>')
+    '<svg style="max-width:100%;height:auto" width="600" height="300" viewBox="0 0 600 300"><g/></svg>'
+    """
+    if not svg.startswith("<svg "):
+        return svg
+    head, rest = svg.split(">", 1)
+    if "viewBox=" not in head:  # scaling needs one; vl-convert writes it
+        size = _SIZE.search(head)
+        if size:
+            head += f' viewBox="0 0 {size["w"]} {size["h"]}"'
+    return '<svg style="max-width:100%;height:auto" ' + head[len("<svg ") :] + ">" + rest
 
 
 def _safe_text(text: str) -> str:

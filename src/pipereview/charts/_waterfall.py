@@ -12,21 +12,71 @@ closing adds up); :func:`waterfall_chart` draws it, one bar per step, like every
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from pipereview.charts._base import amount_text, by_order, check_columns, finish, label
+from pipereview.charts._base import (
+    HEIGHT,
+    NUMBER_AXIS,
+    amount_text,
+    axis,
+    by_order,
+    check_columns,
+    finish,
+    label,
+    legend,
+    number_labels,
+    short_amount,
+)
 from pipereview.core._errors import InputError
 from pipereview.core._languages import check_language
 
-__all__ = ["WATERFALL_COLUMNS", "waterfall_bars", "waterfall_chart"]
+__all__ = ["WATERFALL_COLUMNS", "axis_floor", "waterfall_bars", "waterfall_chart"]
 
 #: Input columns of :func:`waterfall_bars` and :func:`waterfall_chart`.
 WATERFALL_COLUMNS: tuple[str, ...] = ("step", "kind", "amount")
 
 _KINDS: tuple[str, ...] = ("start", "inflow", "outflow", "end")
 _KIND_COLOURS: tuple[str, ...] = ("#4c78a8", "#54a24b", "#e45756")  # pipeline, in, out
+#: The value axis leaves zero only when the largest step is less than this share of the
+#: lowest running total (opening and closing tall against the steps) ...
+_SMALL_STEPS = 0.15
+#: ... and then starts this share of the largest step below the lowest running total,
+#: rounded down to a round number.
+_FLOOR_MARGIN = 0.1
+#: Room above the highest bar for its text, as a share of the axis span.
+_HEADROOM = 0.1
+
+
+def axis_floor(bars: pd.DataFrame) -> float:
+    """Where the waterfall's value axis starts: 0, or, when the largest step is less than
+    15% of the lowest running total (opening 6.4M, closing 6.2M, steps of 0.05-0.3M: at
+    zero every step is a sliver), a round number below the lowest running total minus 10%
+    of the largest step, to a power of ten no more than half the span the axis then shows.
+
+    ``bars`` is :func:`waterfall_bars`' frame.
+
+    >>> w = pd.DataFrame({"step": ["opening", "lost", "new", "closing"],
+    ...     "kind": ["start", "outflow", "inflow", "end"],
+    ...     "amount": [6_400_000.0, -450_000, 250_000, 6_200_000]})
+    >>> axis_floor(waterfall_bars(w))  # lowest 5.95M - 45k = 5.905M, span 0.495M: unit 0.1M
+    5900000.0
+    >>> axis_floor(waterfall_bars(w.assign(amount=[1000.0, -400, 150, 750])))
+    0.0
+    """
+    kinds = bars["kind"]
+    steps = bars.loc[kinds.isin(["inflow", "outflow"]), "amount"].abs()
+    totals = pd.concat([bars["start"][kinds.isin(["inflow", "outflow"])], bars["end"]])
+    lowest, highest = float(totals.min()), float(totals.max())
+    largest = float(steps.max()) if len(steps) else 0.0
+    if not len(bars) or lowest <= 0 or largest >= _SMALL_STEPS * lowest:
+        return 0.0
+    candidate = lowest - _FLOOR_MARGIN * largest
+    unit = 10.0 ** math.floor(math.log10((highest - candidate) / 2))
+    return float(math.floor(candidate / unit) * unit)
 
 
 def waterfall_bars(
@@ -96,7 +146,11 @@ def waterfall_bars(
 
 
 def waterfall_chart(
-    waterfall: pd.DataFrame, *, lang: str = "zh", skip_empty: bool = False
+    waterfall: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    skip_empty: bool = False,
+    period: str | None = None,
 ) -> alt.LayerChart:
     """Opening pipeline, each inflow (green) and outflow (red) step, closing pipeline.
 
@@ -105,33 +159,66 @@ def waterfall_chart(
     as is), ``kind`` (start / inflow / outflow / end) and ``amount`` (signed; outflows
     negative). Steps are drawn in input order; ``skip_empty`` leaves out zero steps.
     The running total is computed by :func:`waterfall_bars`.
+
+    ``period`` (e.g. "2026-Q4": the waterfall covers the deals closing in it) goes into the
+    title. When the steps are small against the opening and closing, the value axis starts
+    at :func:`axis_floor` instead of zero (opening and closing rise from there) and the
+    subtitle says so ("axis starts at 5.9M").
     """
     bars_frame = waterfall_bars(waterfall, lang=lang, skip_empty=skip_empty)
+    floor = axis_floor(bars_frame)
+    if floor:
+        pipeline = bars_frame["kind"].isin(["start", "end"])
+        bars_frame.loc[pipeline, "start"] = floor
     bars_frame["order"] = np.arange(len(bars_frame))
     groups = ("pipeline", "inflow", "outflow")  # opening and closing share a colour
     bars_frame["colour"] = [
         label("pipeline" if k in ("start", "end") else k, lang) for k in bars_frame["kind"]
     ]
+    names = [label(g, lang) for g in groups]
+    key, right = legend(names, label("kind", lang))
     colour = alt.Color(
         "colour:N",
-        title=label("kind", lang),
-        scale=alt.Scale(domain=[label(g, lang) for g in groups], range=list(_KIND_COLOURS)),
+        legend=key,
+        scale=alt.Scale(domain=names, range=list(_KIND_COLOURS)),
     )
-    base = alt.Chart(bars_frame).encode(
-        x=alt.X(
-            "label:N", sort=by_order(), title=label("step", lang), axis=alt.Axis(labelAngle=-40)
-        )
+    top = bars_frame[["start", "end"]].max(axis=1)
+    highest = float(top.max()) if len(top) else 0.0
+    lowest = min(floor, float(bars_frame[["start", "end"]].min().min()) if len(top) else 0.0)
+    # room above the highest bar for its text (11 px + 6 px gap of the plot's 260)
+    ceiling = highest + (highest - lowest) * max(_HEADROOM, 20 / HEIGHT)
+    if ceiling <= lowest:  # nothing moved and nothing open: a unit axis
+        ceiling = lowest + 1.0
+    x_axis, bottom = axis(
+        list(bars_frame["label"]), label("step", lang), orient="bottom", angle=-40
     )
+    y_axis, left = axis(
+        number_labels(lowest, ceiling), label("amount", lang), orient="left", **NUMBER_AXIS
+    )
+    scale = alt.Scale(domain=[lowest, ceiling], nice=False, zero=False)
+    base = alt.Chart(bars_frame).encode(x=alt.X("label:N", sort=by_order(), axis=x_axis))
     bars = base.mark_bar().encode(
-        y=alt.Y("start:Q", title=label("amount", lang)),
+        y=alt.Y("start:Q", axis=y_axis, scale=scale),
         y2="end:Q",
         color=colour,
         tooltip=["label:N", "amount:Q", "end:Q"],
     )
-    top = bars_frame[["start", "end"]].max(axis=1)
     text = (
         alt.Chart(bars_frame.assign(top=top))
-        .mark_text(dy=-6)
+        .mark_text(dy=-6, fontSize=11)
         .encode(x=alt.X("label:N", sort=by_order()), y="top:Q", text="text:N")
     )
-    return finish(alt.LayerChart(layer=[bars, text]), label("title_waterfall", lang))
+    title = (
+        label("title_waterfall_period", lang).format(period=period)
+        if period
+        else label("title_waterfall", lang)
+    )
+    subtitle = label("axis_from", lang).format(value=short_amount(floor)) if floor else None
+    return finish(
+        alt.LayerChart(layer=[bars, text]),
+        title,
+        subtitle=subtitle,
+        left=left,
+        bottom=bottom,
+        right=right,
+    )
