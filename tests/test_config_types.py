@@ -72,6 +72,18 @@ TOP_FIELDS: list[tuple[str, list[Any]]] = [
     ("window_weeks", ["8", 2.5, False, -3, 0, None]),
     ("cohort_weeks", ["13", 13.5, True, -13, 0, None]),
     ("disabled", ["no_coach", 5, [5]]),
+    (
+        "crm_url",
+        [
+            5,
+            ["https://crm.example/{deal_id}"],
+            "crm.example/{deal_id}",
+            "javascript:alert(1)//{deal_id}",
+            "https://crm.example/opportunity",
+            "https://crm.example/{deal_id}/{owner}",
+            "https://crm.example/{deal_id",
+        ],
+    ),
 ]
 RULE_FIELDS = [
     (f"rules.{name}.{key}", type(default))

@@ -229,10 +229,12 @@ class Flow:
 
 
 def _names(history: pd.DataFrame) -> list[str]:
-    """Proper names of the data: teams, reps, accounts, deals and their ids."""
+    """Proper names of the data: teams, reps, accounts, deals and their ids, and the
+    texts quoted as the rep typed them (next steps)."""
     names: set[str] = set()
-    for column in ("team", "owner", "account", "deal_name", "deal_id"):
-        names |= {str(v) for v in history[column].dropna().unique() if str(v).strip()}
+    for column in ("team", "owner", "account", "deal_name", "deal_id", "next_step"):
+        if column in history:
+            names |= {str(v) for v in history[column].dropna().unique() if str(v).strip()}
     return sorted(names)
 
 

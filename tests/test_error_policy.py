@@ -425,7 +425,9 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.charts._builders.conversion_chart": lambda: charts.conversion_chart(
         _EMPTY, lang="fr"
     ),
-    "pipereview.charts._builders.forecast_chart": lambda: charts.forecast_chart(_EMPTY, lang="fr"),
+    "pipereview.charts._forecastchart.forecast_chart": lambda: charts.forecast_chart(
+        _EMPTY, lang="fr"
+    ),
     "pipereview.charts._builders.funnel_chart": lambda: charts.funnel_chart(_EMPTY, lang="fr"),
     "pipereview.charts._builders.rep_comparison_chart": lambda: charts.rep_comparison_chart(
         _EMPTY, lang="fr"

@@ -190,6 +190,16 @@ def test_deals_without_currency_give_a_blank_currency() -> None:
     assert w.set_index("step")["cents"][["opening", "closing"]].tolist() == [18000, 18000]
 
 
+def test_a_currency_column_read_as_numbers_gives_a_blank_currency() -> None:
+    """An export without a single currency value can reach the store with the column
+    read as numbers (all missing, float64): no currency, the same figures."""
+    prev = PREV.iloc[:2].assign(currency=np.nan)
+    assert prev["currency"].dtype == "float64"
+    w = waterfall(deal_movements(prev, prev), "2026-Q4")
+    assert w["currency"].tolist() == [""] * len(STEPS)
+    assert w.set_index("step")["cents"][["opening", "closing"]].tolist() == [18000, 18000]
+
+
 def test_movements_are_not_modified_and_empty_gives_zeros() -> None:
     movements = deal_movements(PREV, CURR)
     before = movements.copy()

@@ -22,16 +22,15 @@ from __future__ import annotations
 from pipereview.charts._base import FONT, HEIGHT, LANGS, WIDTH, ChartLike, Lang
 from pipereview.charts._builders import (
     CONVERSION_COLUMNS,
-    FORECAST_COLUMNS,
     FUNNEL_COLUMNS,
     REP_COLUMNS,
     TREND_COLUMNS,
     conversion_chart,
-    forecast_chart,
     funnel_chart,
     rep_comparison_chart,
     trend_chart,
 )
+from pipereview.charts._forecastchart import FORECAST_COLUMNS, forecast_chart
 from pipereview.charts._registry import (
     ChartFunction,
     chart_names,

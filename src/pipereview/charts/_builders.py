@@ -14,15 +14,11 @@ renders the same everywhere) and fixes every sort order explicitly.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from pipereview.charts._base import (
-    LABEL_SIZE,
     NUMBER_AXIS,
     WIDTH,
     amount_text,
@@ -36,20 +32,17 @@ from pipereview.charts._base import (
     overhang,
     text_width,
 )
+from pipereview.charts._textroom import MARK, TEXT_GAP, TEXT_SIZE, beside, room_for_texts
 from pipereview.core._errors import InputError
 from pipereview.core._languages import check_language
 from pipereview.core._stages import StageModel
-from pipereview.diagnostics._figures import gap_text, outlook_text
-from pipereview.diagnostics._grouping import level_keys
 
 __all__ = [
     "CONVERSION_COLUMNS",
-    "FORECAST_COLUMNS",
     "FUNNEL_COLUMNS",
     "REP_COLUMNS",
     "TREND_COLUMNS",
     "conversion_chart",
-    "forecast_chart",
     "funnel_chart",
     "rep_comparison_chart",
     "trend_chart",
@@ -60,54 +53,8 @@ FUNNEL_COLUMNS: tuple[str, ...] = ("stage", "deals", "amount")
 CONVERSION_COLUMNS: tuple[str, ...] = ("from_stage", "to_stage", "conversion", "reference")
 TREND_COLUMNS: tuple[str, ...] = ("week", "value")
 REP_COLUMNS: tuple[str, ...] = ("owner", "value", "team_median")
-FORECAST_COLUMNS: tuple[str, ...] = ("won_to_date", "weighted_in_period", "target")
 
 _BAR = "#4c78a8"
-_MARK = "#333333"
-#: Font size of the texts beside bars, and their gap to the bar.
-_TEXT_SIZE = LABEL_SIZE + 1
-_TEXT_GAP = 6
-#: At most this share of the plot's width is kept free for the texts beside the bars.
-_TEXT_SHARE = 0.6
-
-
-def _beside(texts: Sequence[str]) -> list[float]:
-    """The room in px each of ``texts`` takes right of its bar (gap included)."""
-    return [text_width(t, _TEXT_SIZE) + _TEXT_GAP + 2 for t in texts]
-
-
-def _room_for_texts(
-    widths: Sequence[float], ends: Sequence[float], low: float = 0.0
-) -> tuple[alt.Scale, float, int]:
-    """The value scale of a horizontal bar chart that keeps the texts right of its bars
-    (``widths`` px from each bar's ``end``, see :func:`_beside`) inside the plot, the
-    scale's top, and the room in px a text still needs past the plot.
-
-    The bars are shortened until the widest text fits: a scale up to ``low + (end - low) *
-    WIDTH / (WIDTH - width)`` for every row, keeping at most :data:`_TEXT_SHARE` of the
-    plot free for texts.
-
-    >>> _, top, past = _room_for_texts(_beside(["1,000 (4 deals)"]), [1000.0])
-    >>> round(top), past
-    (1215, 0)
-    """
-    wanted = max([low, *[e for e in ends if pd.notna(e)]])
-    if wanted <= low:  # nothing to draw: a unit scale, texts from its start
-        wanted = low + 1.0
-    for end, width in zip(ends, widths, strict=True):
-        if pd.notna(end) and end > low:
-            free = max(WIDTH - width, WIDTH * (1 - _TEXT_SHARE))
-            wanted = max(wanted, low + (end - low) * WIDTH / free)
-    span = wanted - low
-    past = max(
-        [0.0]
-        + [
-            (end - low) / span * WIDTH + width - WIDTH
-            for end, width in zip(ends, widths, strict=True)
-            if pd.notna(end)
-        ]
-    )
-    return alt.Scale(domain=[low, wanted], nice=False), wanted, math.ceil(past)
 
 
 def _one_metric(frame: pd.DataFrame, metric: str | None, chart: str) -> tuple[pd.DataFrame, str]:
@@ -170,7 +117,7 @@ def funnel_chart(
         }
     )
     y_axis, left = axis(names, label("stage", lang), orient="left")
-    scale, top, past = _room_for_texts(_beside(list(plot["text"])), list(plot["amount"]))
+    scale, top, past = room_for_texts(beside(list(plot["text"])), list(plot["amount"]))
     numbers = number_labels(0, top)
     x_axis, bottom = axis(numbers, label("amount", lang), orient="bottom", **NUMBER_AXIS)
     y = alt.Y("label:N", sort=by_order(), axis=y_axis)
@@ -178,7 +125,7 @@ def funnel_chart(
     bars = base.mark_bar(color=_BAR).encode(
         x=alt.X("amount:Q", axis=x_axis, scale=scale), tooltip=["label:N", "deals:Q", "amount:Q"]
     )
-    text = base.mark_text(align="left", dx=_TEXT_GAP, fontSize=_TEXT_SIZE).encode(
+    text = base.mark_text(align="left", dx=TEXT_GAP, fontSize=TEXT_SIZE).encode(
         x="amount:Q", text="text:N"
     )
     layers = alt.LayerChart(layer=[bars, text])
@@ -216,7 +163,7 @@ def conversion_chart(conversion: pd.DataFrame, *, lang: str = "zh") -> alt.Layer
     y_axis, left = axis(names, label("stage", lang), orient="left")
     ends = np.fmax(rates, plot["reference"].to_numpy())
     # a reference beyond the bar gets the text's room too: the text starts at the bar
-    scale, top, past = _room_for_texts(_beside(list(plot["text"])), list(ends))
+    scale, top, past = room_for_texts(beside(list(plot["text"])), list(ends))
     numbers = [f"{v:.0%}" for v in (0.0, top)]
     x_axis, bottom = axis(
         numbers,
@@ -228,8 +175,8 @@ def conversion_chart(conversion: pd.DataFrame, *, lang: str = "zh") -> alt.Layer
     base = alt.Chart(plot).encode(y=alt.Y("label:N", sort=by_order(), axis=y_axis))
     x = alt.X("conversion:Q", axis=x_axis, scale=scale)
     bars = base.mark_bar(color=_BAR).encode(x=x, tooltip=["label:N", "conversion:Q", "reference:Q"])
-    ref = base.mark_tick(color=_MARK, thickness=2).encode(x="reference:Q")
-    text = base.mark_text(align="left", dx=_TEXT_GAP, fontSize=_TEXT_SIZE).encode(
+    ref = base.mark_tick(color=MARK, thickness=2).encode(x="reference:Q")
+    text = base.mark_text(align="left", dx=TEXT_GAP, fontSize=TEXT_SIZE).encode(
         x="conversion:Q", text="text:N"
     )
     layers = alt.LayerChart(layer=[bars, ref, text])
@@ -314,7 +261,7 @@ def rep_comparison_chart(
     y_axis, left = axis(list(plot["rep"]), label("owner", lang), orient="left")
     ends = np.fmax(plot["value"].to_numpy(), plot["team_median"].to_numpy())
     low = min(0.0, float(np.nanmin(plot["value"]))) if plot["value"].notna().any() else 0.0
-    scale, top, past = _room_for_texts(_beside(list(plot["text"])), list(ends), low)
+    scale, top, past = room_for_texts(beside(list(plot["text"])), list(ends), low)
     numbers = number_labels(low, top)
     x_axis, bottom = axis(
         numbers,
@@ -327,139 +274,10 @@ def rep_comparison_chart(
         x=alt.X("value:Q", axis=x_axis, scale=scale),
         tooltip=["rep:N", "value:Q", "team_median:Q"],
     )
-    median = base.mark_tick(color=_MARK, thickness=2).encode(x="team_median:Q")
-    text = base.mark_text(align="left", dx=_TEXT_GAP, fontSize=_TEXT_SIZE).encode(
+    median = base.mark_tick(color=MARK, thickness=2).encode(x="team_median:Q")
+    text = base.mark_text(align="left", dx=TEXT_GAP, fontSize=TEXT_SIZE).encode(
         x="value:Q", text="text:N"
     )
     title = f"{label('title_reps', lang)}: {label(metric, lang)}"
     layers = alt.LayerChart(layer=[bars, median, text])
     return finish(layers, title, left=left, bottom=bottom, right=max(past, overhang(numbers)))
-
-
-def forecast_chart(forecast: pd.DataFrame, *, by: str = "team", lang: str = "zh") -> alt.LayerChart:
-    """Won to date and weighted open pipeline (stacked bars) against the target (black
-    tick, named in the legend), with the target and the gap written next to each bar, and
-    the verdict (will we hit target?) when the frame has an ``outlook`` column.
-
-    Input (:data:`FORECAST_COLUMNS` plus the name column, as
-    :func:`pipereview.diagnostics._forecast.forecast` returns): ``won_to_date``,
-    ``weighted_in_period``, ``target`` and the column that names each bar: ``team`` for
-    ``by="team"``, ``owner`` for ``by="rep"`` (``by="owner"``, its old value, is
-    deprecated); the gap is ``gap_to_target`` when given, else target - won - weighted.
-    Optional ``outlook`` (:func:`pipereview.diagnostics._figures.outlook`: ``met``,
-    ``on_track``, ``at_risk``, ...) is worded by
-    :func:`~pipereview.diagnostics._figures.outlook_text` in ``lang``: for one row in the
-    subtitle, for several after each bar's text. Rows are sorted by name.
-    """
-    lang = check_language(lang)
-    name = level_keys(by, owner_alias="forecast_chart")[-1]
-    check_columns(forecast, (*FORECAST_COLUMNS, name), "forecast_chart")
-    rows = forecast.assign(_name=forecast[name].astype("str")).sort_values("_name", kind="stable")
-    won = rows["won_to_date"].astype(float).to_numpy()
-    weighted = rows["weighted_in_period"].astype(float).to_numpy()
-    target = rows["target"].astype(float).to_numpy()
-    gap = (
-        rows["gap_to_target"].astype(float).to_numpy()
-        if "gap_to_target" in rows.columns
-        else target - won - weighted
-    )
-    names = list(rows["_name"])
-    verdicts = (
-        [outlook_text(str(v), lang) if pd.notna(v) else "" for v in rows["outlook"]]
-        if "outlook" in rows.columns
-        else [""] * len(names)
-    )
-    subtitle = verdicts[0] if len(names) == 1 and verdicts[0] else None
-    target_word = label("target", lang)
-    # beside each bar: the target, the gap worded by its sign as every section words it
-    # (gap_text, a text of its own), the verdict; each piece a text, placed after the last
-    semicolon, brackets = ("；", "（{}）") if lang == "zh" else (";", "({})")
-    pieces = [
-        [
-            f"{target_word} {amount_text(t)}{semicolon}" if pd.notna(t) else "",
-            gap_text(g, "", lang) if pd.notna(g) else "",
-            brackets.format(verdict) if verdict and subtitle is None else "",
-        ]
-        for t, g, verdict in zip(target.tolist(), gap.tolist(), verdicts, strict=True)
-    ]
-    widths = [[text_width(p, _TEXT_SIZE) + 3 if p else 0.0 for p in row] for row in pieces]
-    parts = [label("won", lang), label("weighted_open", lang)]
-    bars_frame = pd.DataFrame(
-        {
-            "name": names * 2,
-            "order": list(range(len(names))) * 2,
-            "part": [parts[0]] * len(names) + [parts[1]] * len(names),
-            "x": np.concatenate([np.zeros(len(names)), won]),
-            "x2": np.concatenate([won, won + weighted]),
-            "amount": np.concatenate([won, weighted]),
-        }
-    )
-    right_end = np.fmax(target, won + weighted)
-    marks_frame = pd.DataFrame(
-        {
-            "name": names,
-            "order": np.arange(len(names)),
-            "target": target,
-            "part": target_word,
-        }
-    )
-    y_axis, left = axis(names, label(name, lang), orient="left")
-    room = [_TEXT_GAP + sum(row) for row in widths]
-    scale, top, past = _room_for_texts(room, list(right_end))
-    per_px = top / WIDTH  # the scale runs from 0 to top over the plot's width
-    texts_frame = pd.DataFrame(
-        [
-            {
-                "name": n,
-                "order": i,
-                "x": end + (_TEXT_GAP + sum(row_widths[:k])) * per_px,
-                "text": piece,
-            }
-            for i, (n, end, row, row_widths) in enumerate(
-                zip(names, right_end.tolist(), pieces, widths, strict=True)
-            )
-            for k, piece in enumerate(row)
-            if piece and pd.notna(end)
-        ],
-        columns=["name", "order", "x", "text"],
-    )
-    numbers = number_labels(0, top)
-    x_axis, bottom = axis(numbers, label("amount", lang), orient="bottom", **NUMBER_AXIS)
-    key, legend_room = legend(
-        [*parts, target_word], None, after=past, symbolType="square", symbolOpacity=1
-    )
-    y = alt.Y("name:N", sort=by_order(), axis=y_axis)
-    colour = alt.Color(
-        "part:N",
-        sort=[*parts, target_word],
-        scale=alt.Scale(domain=[*parts, target_word], range=["#54a24b", "#9ecae9", _MARK]),
-        legend=key,
-    )
-    bars = (
-        alt.Chart(bars_frame)
-        .mark_bar()
-        .encode(
-            y=y,
-            x=alt.X("x:Q", axis=x_axis, scale=scale),
-            x2="x2:Q",
-            color=colour,
-            tooltip=["name:N", "part:N", "amount:Q"],
-        )
-    )
-    marks = alt.Chart(marks_frame).encode(y=y)
-    tick = marks.mark_tick(thickness=2).encode(
-        x="target:Q", color=colour, tooltip=["name:N", "target:Q"]
-    )
-    text = (
-        alt.Chart(texts_frame)
-        .mark_text(align="left", fontSize=_TEXT_SIZE)
-        .encode(y=y, x="x:Q", text="text:N")
-    )
-    return finish(
-        alt.LayerChart(layer=[bars, tick, text]),
-        label("title_forecast", lang),
-        subtitle=subtitle,
-        left=left,
-        bottom=bottom,
-        right=max(legend_room, overhang(numbers)),
-    )

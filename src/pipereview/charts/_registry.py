@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipereview.charts._base import ChartLike
-from pipereview.charts._builders import forecast_chart, funnel_chart
+from pipereview.charts._builders import funnel_chart
+from pipereview.charts._forecastchart import forecast_chart
 from pipereview.charts._render import svg_html
 from pipereview.core._errors import ConfigError
 from pipereview.core._languages import check_language

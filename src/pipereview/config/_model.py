@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pipereview.config._checking import checked_setting, file_of, rule_thresholds, section_settings
 from pipereview.core._errors import ConfigError
 from pipereview.core._languages import check_language
+from pipereview.core._links import check_record_url
 from pipereview.diagnostics._accounts import ABCSettings
 from pipereview.diagnostics._aging import RiskSettings
 from pipereview.diagnostics._forecast import ForecastSettings
@@ -54,6 +55,9 @@ class Config:
     - ``charts`` (none): registered charts drawn on each coaching sheet;
     - ``follow_up_days`` (30), ``window_weeks`` (8), ``cohort_weeks`` (13): the coaching
       follow-up and the windows of rate comparisons and cohort conversion;
+    - ``crm_url`` (none): the address of a deal's record in the CRM, with ``{deal_id}``
+      where its ID goes (:func:`pipereview.core.check_record_url`); reports and the
+      dashboard then link each deal ID to its record;
     - ``risk``, ``funnel_shape``, ``forecast``, ``matching``, ``trends``, ``plan``,
       ``accounts``: the thresholds of each diagnostic (their classes, :data:`SECTIONS`,
       document each field), named as the sections of a configuration file;
@@ -75,6 +79,7 @@ class Config:
     follow_up_days: int = 30
     window_weeks: int = 8
     cohort_weeks: int = 13
+    crm_url: str | None = None
     risk: RiskSettings = field(default_factory=RiskSettings)
     funnel_shape: ShapeThresholds = field(default_factory=ShapeThresholds)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
@@ -94,6 +99,8 @@ class Config:
                     f"configuration: {name} must be a whole number of at least 1, got {value!r}",
                     hint=f"set {name} to a whole number of weeks or days >= 1",
                 )
+        if self.crm_url is not None:
+            check_record_url(self.crm_url)
         frozen = MappingProxyType(
             {str(k): MappingProxyType(dict(v)) for k, v in self.rules.items()}
         )

@@ -48,6 +48,7 @@ from pipereview.core._files import (
     leftovers,
 )
 from pipereview.core._languages import LANGUAGES, Lang, check_language
+from pipereview.core._links import RECORD_URL_EXAMPLES, check_record_url, record_url
 from pipereview.core._memo import arrow_arrays, clear_caches, derived
 from pipereview.core._names import (
     MAX_NAME_BYTES,
@@ -90,7 +91,13 @@ from pipereview.core._staging import (
 from pipereview.core._text import normalize_label
 from pipereview.core._textcells import control_characters, strip_text
 from pipereview.core._typecheck import SettingTypeError, checked, describe
-from pipereview.core._vocabulary import CATEGORY_LABELS, RISK_LABELS, SHAPE_NAMES
+from pipereview.core._vocabulary import (
+    CATEGORY_LABELS,
+    FORECAST_CATEGORY_LABELS,
+    RISK_LABELS,
+    SHAPE_NAMES,
+    WATERFALL_STEP_LABELS,
+)
 from pipereview.core._weeks import FIRST_YEAR, LAST_YEAR, Week, week_range
 
 __all__ = [
@@ -99,15 +106,18 @@ __all__ = [
     "EVIDENCE_FLAG_FIELDS",
     "EVIDENCE_TEXT_FIELDS",
     "FIRST_YEAR",
+    "FORECAST_CATEGORY_LABELS",
     "FORMULA_STARTS",
     "LANGUAGES",
     "LAST_YEAR",
     "LEFTOVER_KINDS",
     "MAX_NAME_BYTES",
     "NAME_RULE",
+    "RECORD_URL_EXAMPLES",
     "RISK_LABELS",
     "SHAPE_NAMES",
     "TEMP_SUFFIX",
+    "WATERFALL_STEP_LABELS",
     "AccessError",
     "ColumnMapError",
     "ConfigError",
@@ -144,6 +154,7 @@ __all__ = [
     "check_inside",
     "check_language",
     "check_output_folder",
+    "check_record_url",
     "checked",
     "clean_leftovers",
     "clean_text",
@@ -161,6 +172,7 @@ __all__ = [
     "parse_yaml_mapping",
     "prevailing_model",
     "reads_user_folder",
+    "record_url",
     "safe_cells",
     "sibling",
     "stage_model_names",

@@ -11,7 +11,13 @@ everywhere.
 
 from __future__ import annotations
 
-__all__ = ["CATEGORY_LABELS", "RISK_LABELS", "SHAPE_NAMES"]
+__all__ = [
+    "CATEGORY_LABELS",
+    "FORECAST_CATEGORY_LABELS",
+    "RISK_LABELS",
+    "SHAPE_NAMES",
+    "WATERFALL_STEP_LABELS",
+]
 
 #: Each movement category of a deal week over week (``history``'s ``deal_movements``), in
 #: the order the review lists them.
@@ -49,4 +55,30 @@ SHAPE_NAMES: dict[str, tuple[str, str]] = {
         "every open deal in one stage (no shape to read)",
         "所有在跟商机都在同一阶段（看不出漏斗形态）",
     ),
+}
+#: Each forecast category a deal can carry (the snapshot's ``forecast_category``), as the
+#: CRMs' own screens name them.
+FORECAST_CATEGORY_LABELS: dict[str, tuple[str, str]] = {
+    "commit": ("commit", "承诺"),
+    "best_case": ("best case", "最佳情况"),
+    "pipeline": ("pipeline", "管道中"),
+    "omitted": ("omitted", "不计入预测"),
+    "closed": ("closed", "已关闭"),
+}
+#: Each step of the period's pipeline waterfall (``diagnostics``' ``STEPS``): how a deal
+#: entered or left the pipeline expected to close in the period.
+WATERFALL_STEP_LABELS: dict[str, tuple[str, str]] = {
+    "opening": ("last week's pipeline", "上周管道"),
+    "new": ("new", "新增"),
+    "reopened": ("reopened", "重新打开"),
+    "increased": ("amount raised", "金额上调"),
+    "decreased": ("amount lowered", "金额下调"),
+    "pulled_in": ("pulled into the period", "提前到本期"),
+    "pushed_in": ("pushed into the period (was overdue)", "推迟到本期（原已逾期）"),
+    "pushed_out": ("pushed out of the period", "推迟出本期"),
+    "pulled_out": ("moved before the period", "提前到本期之前"),
+    "won": ("won", "赢单"),
+    "lost": ("lost", "输单"),
+    "dropped": ("dropped from the export", "从导出中消失"),
+    "closing": ("this week's pipeline", "本周管道"),
 }

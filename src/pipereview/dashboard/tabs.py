@@ -111,7 +111,9 @@ class TabContext(Selection):
             return f"<p class='pr-empty'>{html.escape(review.t('no_previous'))}</p>"
         moves = self.movements()
         body = charts.svg_html(
-            charts.waterfall_chart(waterfall(moves, review.period), lang=self.lang)
+            charts.waterfall_chart(
+                waterfall(moves, review.period), lang=self.lang, period=review.period
+            )
         )
         shown = moves[moves["category"] != "unchanged"]
         if self.category:

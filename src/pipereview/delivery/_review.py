@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,64 +28,16 @@ import pandas as pd
 from pipereview.config import Config, as_config
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
+from pipereview.delivery import _reviewchanges, _reviewrisks
 from pipereview.delivery import _reviewsections as sections
 from pipereview.delivery._reviewsections import Section, forecast_figures
+from pipereview.delivery._reviewtext import REVIEW_TEXT
 from pipereview.history._prepared import PreparedHistory, prepare_history
 from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import open_mask
 from pipereview.week import WeekDiagnostics
 
 __all__ = ["WeeklyReview"]
-
-_TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
-    "headline": ("Headline figures", "核心数据"),
-    "changes": ("What changed since last week", "与上周相比的变化"),
-    "funnel": ("Funnel shape and bottleneck", "漏斗形态与瓶颈"),
-    "forecast": ("Forecast against target", "预测与目标对比"),
-    "risks": ("Deals at risk and process gaps", "风险商机与流程缺口"),
-    "coaching": ("Coaching sheets", "辅导单"),
-    "open_deals": ("Open deals", "在跟商机数"),
-    "open_amount": ("Open pipeline", "在跟金额"),
-    "weighted_pipeline": ("Weighted pipeline", "加权金额"),
-    "won_amount": ("Won this period", "本期赢单金额"),
-    "target": ("Target", "目标"),
-    "gap_to_target": ("Forecast against target", "预测与目标"),
-    "outlook": ("Will we hit target?", "能否完成目标"),
-    "new_unknown": ("not known in the first stored week", "第一周的数据，无法统计"),
-    "no_coverage_enough": (
-        "none is enough: no deal won of those closed",
-        "已结束的商机一个未赢，覆盖率多高都不够",
-    ),
-    "coverage": ("Coverage", "覆盖率"),
-    "coverage_needed": ("Coverage needed", "所需覆盖率"),
-    "win_rate": ("Win rate", "赢单率"),
-    "new_deals": ("New deals this week", "本周新增商机"),
-    "shape": ("Funnel shape", "漏斗形态"),
-    "no_previous": (
-        "First stored week: nothing to compare with yet.",
-        "这是第一周的数据，暂无可比较的上周数据。",
-    ),
-    "no_targets": (
-        "No targets given: pass a targets file to see the forecast against target.",
-        "未提供目标文件，无法与目标对比。",
-    ),
-    "no_risk": ("No open deal is flagged.", "没有需要关注的在跟商机。"),
-    "rep": ("Rep", "销售代表"),
-    "deal": ("Deal", "商机"),
-    "account": ("Account", "客户"),
-    "stage": ("Stage", "阶段"),
-    "amount": ("Amount", "金额"),
-    "risks_col": ("Risks", "风险"),
-    "evidence_stage": ("Evidence supports", "证据支持到"),
-    "missing": ("Missing", "缺少"),
-    "label": ("Shape", "形态"),
-    "bottleneck": ("Bottleneck stage", "瓶颈阶段"),
-    "category": ("Change", "变化"),
-    "deals": ("Deals", "商机数"),
-    "period": ("Period", "周期"),
-    "figure": ("Figure", "指标"),
-    "value": ("Value", "数值"),
-}
 
 
 class WeeklyReview:
@@ -197,18 +150,25 @@ class WeeklyReview:
         """The stage model process evidence is judged against; None: each deal's own."""
         return self.config.stage_model or None
 
-    def title(self) -> Section:
-        """The report's title: team, week and period."""
-        title = (
-            f"{self.team} — 周度销售漏斗回顾 {self.week}（{self.period}）"
-            if self.lang == "zh"
-            else f"{self.team} — weekly pipeline review, {self.week} ({self.period})"
-        )
-        return Section(title, "")
+    def title(self, index: str = "") -> Section:
+        """The report's title (team, week and period), its stylesheet (a CJK-capable font
+        stack, tables that wrap, A4 print) and its contents; ``index``, when given, is the
+        address of the batch's index page, linked as "all teams"."""
+        from pipereview.delivery._reviewglance import title_section
+
+        return title_section(self, index)
+
+    def glance_section(self) -> Section:
+        """The first screen: what changed, where the funnel is stuck, whether the team
+        will hit target and whom to coach first, each with a verdict and the figures
+        behind it (:mod:`pipereview.delivery._reviewglance`)."""
+        from pipereview.delivery._reviewglance import glance_section
+
+        return glance_section(self)
 
     def t(self, key: str) -> str:
         """A fixed text of the review in its language."""
-        en, zh = _TEXT[key]
+        en, zh = REVIEW_TEXT[key]
         return zh if self.lang == "zh" else en
 
     @cached_property
@@ -342,7 +302,7 @@ class WeeklyReview:
 
     def headline_section(self) -> Section:
         """The headline figures as a small table."""
-        return sections.headline_section(self)
+        return replace(sections.headline_section(self), anchor="headline")
 
     def figures_table(self, figures: dict[str, Any]) -> str:
         """Headline figures (as :meth:`headline` gives them) as an HTML table in the
@@ -351,11 +311,11 @@ class WeeklyReview:
 
     def changes_section(self) -> Section:
         """This week's waterfall of the open pipeline and the deals behind each step."""
-        return sections.changes_section(self)
+        return replace(_reviewchanges.changes_section(self), anchor="changes")
 
     def funnel_section(self) -> Section:
         """The open funnel by stage, its shape label and each rep's bottleneck."""
-        return sections.funnel_section(self)
+        return replace(sections.funnel_section(self), anchor="funnel")
 
     def chart_data(self) -> dict[str, pd.DataFrame]:
         """The data of every chart the sections draw, by chart (``changes``, ``funnel``,
@@ -366,27 +326,28 @@ class WeeklyReview:
         """Won and weighted open pipeline against the period's target, per rep, and the
         one answer to "will we hit target?" for the team and each rep (the outlook the
         headline and the coaching rules share), with the gap worded by its sign."""
-        return sections.forecast_section(self)
+        return replace(sections.forecast_section(self), anchor="forecast")
 
     def outlook_table(self, reps: pd.DataFrame) -> str:
         """The team's and each rep's outlook as a table: forecast against target (worded
         by its sign), coverage, coverage needed and "will we hit target?"."""
         return sections.outlook_table(self, reps)
 
-    def risks_section(self, limit: int = 15) -> Section:
-        """The largest flagged open deals and the deals whose stage lacks the evidence."""
-        return sections.risks_section(self, limit)
+    def risks_section(self, limit: int = 10) -> Section:
+        """Every flagged open deal and every deal whose stage lacks the evidence, largest
+        first: the first ``limit`` of each shown, the rest one click away."""
+        return replace(_reviewrisks.risks_section(self, limit), anchor="risks")
 
     def activity_note(self, risks: pd.DataFrame) -> str:
         """A note naming the open deals whose last activity is dated after the week's end
         (a data problem: counted as 0 days since activity), or ``""`` when none is."""
-        return sections.activity_note(self, risks)
+        return _reviewrisks.activity_note(self, risks)
 
-    def gaps_table(self, gaps: pd.DataFrame) -> str:
+    def gaps_table(self, gaps: pd.DataFrame, limit: int = 10) -> str:
         """Deals whose recorded stage runs ahead of the evidence (rows of
         :func:`~pipereview.diagnostics._labels.with_labels`), as an HTML table; empty without rows."""
-        return sections.gaps_table(self, gaps)
+        return _reviewrisks.gaps_table(self, gaps, limit)
 
     def coaching_section(self) -> Section:
         """The team summary and every rep's coaching sheet."""
-        return sections.coaching_section(self)
+        return replace(sections.coaching_section(self), anchor="coaching")

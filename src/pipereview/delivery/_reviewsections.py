@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipereview.core import CATEGORY_LABELS, RISK_LABELS, SHAPE_NAMES
-from pipereview.core._weeks import Week
+from pipereview.core import SHAPE_NAMES
 from pipereview.delivery._reviewcharts import funnel_stages, rep_forecast, waterfall_steps
 from pipereview.diagnostics._figures import gap_text, outlook_text
 from pipereview.ingest._schema import open_mask
@@ -31,13 +30,16 @@ __all__ = ["Section"]
 
 @dataclass(frozen=True)
 class Section:
-    """A review section: ``title`` and an HTML ``body``; notebooks display it."""
+    """A review section: ``title``, an HTML ``body`` and the ``anchor`` the report's
+    contents link to; notebooks display it."""
 
     title: str
     body: str
+    anchor: str = ""
 
     def _repr_html_(self) -> str:
-        return f"<section><h2>{html.escape(self.title)}</h2>\n{self.body}</section>"
+        where = f' id="{html.escape(self.anchor, quote=True)}"' if self.anchor else ""
+        return f"<section{where}><h2>{html.escape(self.title)}</h2>\n{self.body}</section>"
 
 
 def forecast_figures(row: pd.Series) -> dict[str, Any]:
@@ -148,25 +150,6 @@ def figures_table(review: WeeklyReview, figures: dict[str, Any]) -> str:
     return html_table(pd.DataFrame(rows))
 
 
-def changes_section(review: WeeklyReview) -> Section:
-    """This week's waterfall of the open pipeline and the deals behind each step."""
-    from pipereview import charts
-
-    if review.history["snapshot_week"].nunique() < 2:
-        return Section(review.t("changes"), f"<p>{html.escape(review.t('no_previous'))}</p>")
-    if refused := refusal(review, "changes"):  # e.g. amounts in two currencies
-        return refused
-    moved = waterfall_steps(review)
-    assert moved is not None  # two weeks stored
-    moves, steps = moved
-    counts = moves.groupby("category").size()
-    order = [c for c in CATEGORY_LABELS if c in counts.index]
-    names = [CATEGORY_LABELS[c][1 if review.lang == "zh" else 0] for c in order]
-    table = pd.DataFrame({review.t("category"): names, review.t("deals"): counts[order].to_numpy()})
-    body = charts.svg_html(charts.waterfall_chart(steps, lang=review.lang)) + html_table(table)
-    return Section(review.t("changes"), body)
-
-
 def funnel_section(review: WeeklyReview) -> Section:
     """The open funnel by stage, its shape label and each rep's bottleneck."""
     from pipereview import charts
@@ -268,105 +251,6 @@ def outlook_table(review: WeeklyReview, reps: pd.DataFrame) -> str:
             }
         )
     return html_table(pd.DataFrame(lines))
-
-
-def risks_section(review: WeeklyReview, limit: int = 15) -> Section:
-    """The largest flagged open deals and the deals whose stage lacks the evidence."""
-    from pipereview.diagnostics._labels import with_labels
-    from pipereview.diagnostics._process import process_gaps
-
-    risks = review.context.risks
-    flagged = (
-        risks[risks["risk_count"] > 0]
-        .sort_values(["amount", "deal_key"], ascending=[False, True], kind="stable")
-        .head(limit)
-    )
-    labels = {k: (zh if review.lang == "zh" else en) for k, (en, zh) in RISK_LABELS.items()}
-    sep = "、" if review.lang == "zh" else ", "
-    body = (
-        html_table(
-            pd.DataFrame(
-                {
-                    review.t("rep"): flagged["owner"],
-                    review.t("deal"): flagged["deal_name"],
-                    review.t("account"): flagged["account"],
-                    review.t("amount"): [
-                        amount_text(a, c)
-                        for a, c in zip(flagged["amount"], flagged["currency"], strict=True)
-                    ],
-                    review.t("risks_col"): [
-                        sep.join(labels[r] for r in rs) for rs in flagged["risks"]
-                    ],
-                }
-            )
-        )
-        if len(flagged)
-        else f"<p>{html.escape(review.t('no_risk'))}</p>"
-    )
-    gaps = with_labels(
-        process_gaps(review.latest[open_mask(review.latest)], review.stage_model),
-        review.lang,
-        review.stage_model,
-    )
-    gaps = (
-        gaps[gaps["inflated"]]
-        .sort_values(["amount", "deal_id"], ascending=[False, True])
-        .head(limit)
-    )
-    notes = not_checked_html(
-        review.latest[open_mask(review.latest)], review.lang, ("stage_inflation", "stalled_deal")
-    )
-    return Section(
-        review.t("risks"), body + gaps_table(review, gaps) + notes + activity_note(review, risks)
-    )
-
-
-def activity_note(review: WeeklyReview, risks: pd.DataFrame) -> str:
-    """A note naming the open deals whose last activity is dated after the week's end
-    (a data problem: counted as 0 days since activity), or ``""`` when none is."""
-    late = (
-        risks[risks["activity_after_as_of"].fillna(False).astype(bool)]
-        if "activity_after_as_of" in risks
-        else risks.iloc[:0]
-    )
-    if not len(late):
-        return ""
-    names = "、".join if review.lang == "zh" else ", ".join
-    shown = names(str(n) for n in late["deal_name"].head(5))
-    more = len(late) - min(len(late), 5)
-    end = Week.parse(str(review.week)).sunday.isoformat()
-    if review.lang == "zh":
-        text = (
-            f"{len(late)} 个在跟商机的最近跟进日期晚于本周结束日（{end}），属于数据问题，"
-            f"按 0 天计算：{shown}" + (f" 等 {more} 个" if more else "") + "。"
-        )
-    else:
-        text = (
-            f"{len(late)} open deal(s) have a last activity dated after the end of the week "
-            f"({end}), a data problem counted as 0 days since activity: {shown}"
-            + (f" and {more} more" if more else "")
-            + "."
-        )
-    return f'<p class="data-note">{html.escape(text)}</p>'
-
-
-def gaps_table(review: WeeklyReview, gaps: pd.DataFrame) -> str:
-    """Deals whose recorded stage runs ahead of the evidence (rows of
-    :func:`~pipereview.diagnostics._process.with_labels`), as an HTML table; empty without rows."""
-    if not len(gaps):
-        return ""
-    sep = "、" if review.lang == "zh" else ", "
-    return html_table(
-        pd.DataFrame(
-            {
-                review.t("rep"): gaps["owner"],
-                review.t("deal"): gaps["deal_name"],
-                review.t("stage"): gaps["claimed_stage_label"],
-                review.t("evidence_stage"): gaps["evidence_stage_label"],
-                review.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],
-            }
-        )
-    )
 
 
 def coaching_section(review: WeeklyReview) -> Section:

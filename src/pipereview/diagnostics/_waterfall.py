@@ -194,7 +194,8 @@ def waterfall(movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]
     moved team counts in its team of this week (see ``team_changed``).
     """
     deals = waterfall_deals(movements, period)
-    currencies = sorted(set(deals["currency"].fillna("").astype(str)))
+    codes = deals["currency"].astype("object")  # all missing may arrive as float64
+    currencies = sorted(set(codes.where(codes.notna(), "").astype(str)))
     if len(currencies) > 1:
         raise InputError(
             f"the movements mix currencies {currencies}; a waterfall adds amounts",
