@@ -30,7 +30,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/pipereview demo --samples data/samples --out demo-output
 
-test: $(STAMP)
+# a CJK font for the browser tests only (Chromium reads it through its own fontconfig
+# file, tests/conftest.py): Chinese pages are checked with real glyphs, while the rest of
+# the machine, and what the package renders, keeps the fonts it has
+CJK_FONTS := .cache/cjk-fonts
+$(CJK_FONTS):
+	@mkdir -p .cache/deb && cd .cache/deb && (apt-get download fonts-noto-cjk >/dev/null 2>&1 \
+		|| (apt-get update -qq && apt-get download fonts-noto-cjk >/dev/null 2>&1)) \
+		&& dpkg -x fonts-noto-cjk_*.deb ../../$(CJK_FONTS) && rm -f fonts-noto-cjk_*.deb \
+		|| echo "fonts-noto-cjk could not be fetched: Chinese pages are checked without CJK glyphs"
+
+test: $(STAMP) $(CJK_FONTS)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium) \
 		|| echo "chromium could not be installed: the browser tests will be skipped"
 	$(BIN)/python -m pytest -m "not serial" -n 2 --dist worksteal -q

@@ -4,7 +4,9 @@ tests are slow (``make test-fast`` leaves them out)."""
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -210,6 +212,27 @@ CHROMIUM_ARGS = [
 ]
 
 
+#: The CJK font ``make test`` unpacks for the browser tests (Makefile, ``CJK_FONTS``).
+CJK_FONTS = Path(__file__).resolve().parents[1] / ".cache" / "cjk-fonts"
+
+
+def _browser_env() -> dict[str, str]:
+    """Chromium's environment: with the unpacked CJK font, a fontconfig file of its own
+    that adds it to the machine's fonts (nothing else on the machine sees it)."""
+    env = dict(os.environ)
+    fonts = CJK_FONTS / "usr" / "share" / "fonts"
+    if fonts.is_dir():
+        conf = Path(tempfile.mkdtemp(prefix="pipereview-fonts-")) / "fonts.conf"
+        conf.write_text(
+            '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+            '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+            f"<dir>{fonts}</dir><cachedir>{conf.parent / 'cache'}</cachedir></fontconfig>",
+            encoding="utf-8",
+        )
+        env["FONTCONFIG_FILE"] = str(conf)
+    return env
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium (the ``chromium`` package), headless, driven by Playwright through
@@ -223,6 +246,8 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        chromium = driver.chromium.launch(
+            executable_path=path, headless=True, args=CHROMIUM_ARGS, env=_browser_env()
+        )
         yield chromium
         chromium.close()

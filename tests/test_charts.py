@@ -7,8 +7,11 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _budget import examples
 from pipereview import charts
@@ -483,3 +486,25 @@ def test_every_registered_chart_draws_hostile_team_and_rep_names(
             assert [name for name, _ in drawn] == names, (team, who)
             for _, html in drawn:
                 _valid_svg(html)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    opening=st.floats(0, 1e9, allow_nan=False),
+    steps=st.lists(st.floats(-1e8, 1e8, allow_nan=False), max_size=6),
+)
+def test_the_waterfall_axis_floor_is_below_every_bar(opening: float, steps: list[float]) -> None:
+    """Whatever the steps (none, all zero, tiny, larger than the pipeline), the axis starts
+    at zero or below every running total, and never above a bar's top."""
+    from pipereview.charts import axis_floor, waterfall_bars
+
+    totals = np.cumsum([opening, *steps])
+    frame = pd.DataFrame(
+        {
+            "step": ["opening", *[f"s{i}" for i in range(len(steps))], "closing"],
+            "kind": ["start", *["inflow" if x >= 0 else "outflow" for x in steps], "end"],
+            "amount": [opening, *steps, float(totals[-1])],
+        }
+    )
+    floor = axis_floor(waterfall_bars(frame, lang="en"))
+    assert floor == 0.0 or 0.0 < floor <= float(totals.min())

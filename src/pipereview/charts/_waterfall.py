@@ -66,16 +66,21 @@ def axis_floor(bars: pd.DataFrame) -> float:
     5900000.0
     >>> axis_floor(waterfall_bars(w.assign(amount=[1000.0, -400, 150, 750])))
     0.0
+    >>> axis_floor(waterfall_bars(w.assign(amount=[1000.0, 0, 0, 1000])))  # no step moved
+    0.0
     """
     kinds = bars["kind"]
     steps = bars.loc[kinds.isin(["inflow", "outflow"]), "amount"].abs()
     totals = pd.concat([bars["start"][kinds.isin(["inflow", "outflow"])], bars["end"]])
     lowest, highest = float(totals.min()), float(totals.max())
     largest = float(steps.max()) if len(steps) else 0.0
-    if not len(bars) or lowest <= 0 or largest >= _SMALL_STEPS * lowest:
-        return 0.0
+    if not len(bars) or lowest <= 0 or largest < 0.005 or largest >= _SMALL_STEPS * lowest:
+        return 0.0  # no step of a cent to show (all zero or none): the bars from zero
     candidate = lowest - _FLOOR_MARGIN * largest
-    unit = 10.0 ** math.floor(math.log10((highest - candidate) / 2))
+    span = highest - candidate
+    if not span > 0:  # rounding at the float's last digit
+        return 0.0
+    unit = 10.0 ** math.floor(math.log10(span / 2))
     return float(math.floor(candidate / unit) * unit)
 
 

@@ -246,6 +246,7 @@ _INDEX_TEXT: dict[str, tuple[str, str]] = {
     "open_pipeline": ("Open pipeline", "进行中金额"),
     "weighted": ("Weighted", "加权金额"),
     "won": ("Won this period", "本期赢单金额"),
+    "target": ("Target", "目标"),
     "gap": ("Forecast against target", "预测与目标"),
     "outlook": ("Will we hit target?", "能否完成目标"),
 }
@@ -304,7 +305,9 @@ def index_html(
             f"<td>{t('seconds', s=run.duration_s)}</td><td>{figure('open_deals')}</td>"
             f"<td>{figure('open_amount')} {html.escape(str(h.get('currency', '')))}</td>"
             f"<td>{figure('weighted_pipeline')}</td><td>{figure('won_amount')}</td>"
-            f"<td>{_gap_cell(h, lang)}</td><td>{_outlook_cell(h, lang)}</td></tr>"
+            f"<td>{figure('target')}</td><td>{_gap_cell(h, lang)}</td>"
+            f'<td class="outlook {html.escape(str(h.get("outlook") or "none"))}">'
+            f"{_outlook_cell(h, lang)}</td></tr>"
         )
     failed = sum(r.status != "ok" for r in runs)
     summary = t("summary", ok=len(runs) - failed, n=len(runs)) + (
@@ -320,6 +323,7 @@ def index_html(
             "open_pipeline",
             "weighted",
             "won",
+            "target",
             "gap",
             "outlook",
         )
@@ -327,8 +331,11 @@ def index_html(
     return (
         f'<!DOCTYPE html>\n<html lang="{"zh" if lang == "zh" else "en"}"><head>'
         f'<meta charset="utf-8"><title>{t("title", week=week)}</title>'
-        "<style>body{font-family:sans-serif}td,th{padding:4px 8px}"
-        "tr.failed{background:#fde8e8}</style></head><body>"
+        '<style>body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",'
+        "system-ui,sans-serif}td,th{padding:4px 8px;text-align:left}"
+        "tr.failed{background:#fde8e8}td.outlook.met,td.outlook.on_track{background:#e3f4e1}"
+        "td.outlook.at_risk{background:#fff3cd}td.outlook.off_track{background:#fde8e8}"
+        "</style></head><body>"
         f"<h1>{t('title', week=week)}</h1><p>{summary}</p>"
         + (f'<p class="inputs">{t("inputs", line=inputs_line(inputs, lang))}</p>' if inputs else "")
         + f"<table><thead><tr>{heads}</tr></thead><tbody>"

@@ -17,13 +17,15 @@ REPORT_CSS = (
     'body,.review-table,.glance{font-family:"Noto Sans CJK SC","Microsoft YaHei",'
     '"PingFang SC","Hiragino Sans GB",system-ui,sans-serif}'
     "table.review-table{border-collapse:collapse;font-size:13px;margin:6px 0;max-width:100%}"
-    "table.review-table th,table.review-table td{padding:3px 8px;text-align:left;"
+    "table.review-table th,table.review-table td{padding:3px 8px;text-align:left!important;"
     "vertical-align:top;border-bottom:1px solid #ddd;overflow-wrap:anywhere}"
-    "table.glance td.verdict{font-weight:600}table.glance td.not-checked{color:#8a5a00}"
+    "table.glance td.verdict{font-weight:600;min-width:14em}table.glance td.not-checked"
+    "{color:#8a5a00}table.glance th[scope=row]{white-space:nowrap}"
     ".not-checked,.data-note{color:#8a5a00}.refused{color:#b00020}"
     "details>summary{cursor:pointer;margin:4px 0}p.list-caption{margin:6px 0 2px;color:#555}"
     ".pipereview-chart svg{max-width:100%;height:auto}"
-    "nav.toc ol{display:flex;flex-wrap:wrap;gap:4px 18px;padding-left:18px}"
+    "nav.toc ol{display:flex;flex-wrap:wrap;gap:4px 22px;padding-left:0;"
+    "list-style-position:inside}"
     "@page{size:A4;margin:12mm}"
     "@media print{body{font-size:9pt}nav.toc,p.back{display:none}"
     "table.review-table{font-size:7.5pt;width:100%}"
