@@ -163,8 +163,10 @@ def test_action_list_export_is_formula_safe(small: pd.DataFrame, tmp_path: Path)
     hostile.loc[hostile["deal_id"] == "N1", "close_date"] = pd.Timestamp("2026-11-02")
     board = Dashboard(hostile, team="North")
     actions = board.action_list()
-    assert len(actions) > 0 and list(actions.columns)[:4] == ["Rep", "Deal", "Account", "Stage"]
-    assert (actions["Severity"].diff().dropna() <= 0).all()  # most severe first
+    assert len(actions) > 0
+    assert list(actions.columns)[:5] == ["Deal ID", "Rep", "Deal", "Account", "Stage"]
+    rank = actions["Severity"].map({"high": 3, "medium": 2, "low": 1})
+    assert rank.notna().all() and (rank.diff().dropna() <= 0).all()  # most severe first
     csv, xlsx = board.export_actions(tmp_path)
     assert (csv.name, xlsx.name) == ("actions_North_2026-W47.csv", "actions_North_2026-W47.xlsx")
     back = pd.read_csv(csv, encoding="utf-8-sig")

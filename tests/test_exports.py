@@ -178,3 +178,53 @@ def test_the_action_list_and_its_exports_show_no_rule_name(
     found = {rule for rule in rule_names() for text in texts if rule in text}
     assert found == set(), found
     assert rule_title("stalled_deal", lang) in set(actions[issue])  # the sample has them
+
+
+def test_a_written_spreadsheet_opens_ready_to_filter() -> None:
+    """Header frozen and filtered, each column as wide as its longest value (a CJK
+    character counting two, at most MAX_COLUMN_WIDTH), dates stored as dates."""
+    from pipereview.core import MAX_COLUMN_WIDTH
+
+    frame = pd.DataFrame(
+        {
+            "Rep": ["Ann", "张伟伟伟伟"],
+            "Amount": [29272.73, 5.0],
+            "Follow-up": pd.to_datetime(["2026-12-18", "2026-12-21"]),
+            "Note": ["x" * 200, ""],
+        }
+    )
+    book = load_workbook(io.BytesIO(table_bytes(frame, "xlsx")))
+    sheet = book["actions"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:D3"
+    widths = {c: sheet.column_dimensions[c].width for c in "ABCD"}
+    assert widths == {"A": 12, "B": 11, "C": 12, "D": MAX_COLUMN_WIDTH}
+    date = sheet["C2"]
+    assert date.is_date and date.value.date().isoformat() == "2026-12-18"
+    assert date.number_format == "YYYY-MM-DD"
+    assert sheet["B2"].value == 29272.73
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_action_list_names_deals_severities_and_dates_as_a_reader_does(
+    two_weeks: pd.DataFrame, lang: str
+) -> None:
+    from pipereview.dashboard import DashboardState
+
+    board = DashboardState(two_weeks, team="North", lang=lang)
+    actions = board.action_list()
+    first = actions.columns[0]
+    assert first == ("商机编号" if lang == "zh" else "Deal ID")
+    deals = actions[actions[first] != ""]
+    assert len(deals) and deals[first].str.startswith("0065").all()  # the CRM's IDs
+    severity = "严重度" if lang == "zh" else "Severity"
+    words = {"高", "中", "低"} if lang == "zh" else {"high", "medium", "low"}
+    assert set(actions[severity]) <= words and len(set(actions[severity])) > 1
+    amount = actions["金额" if lang == "zh" else "Amount"]
+    assert (amount.round(2) == amount).all()
+    follow = actions.iloc[:, -1]
+    assert pd.api.types.is_datetime64_any_dtype(follow)
+    from pipereview.coaching.sheet import follow_up_date
+    from pipereview.core import Week
+
+    assert set(follow) == {pd.Timestamp(follow_up_date(Week.parse("2026-W47"), 30))}

@@ -34,7 +34,9 @@ from pipereview.core._errors import (
 )
 from pipereview.core._exports import (
     FORMULA_STARTS,
+    MAX_COLUMN_WIDTH,
     clean_text,
+    display_width,
     safe_cells,
     starts_formula,
     table_bytes,
@@ -108,6 +110,7 @@ __all__ = [
     "FIRST_YEAR",
     "FORECAST_CATEGORY_LABELS",
     "FORMULA_STARTS",
+    "MAX_COLUMN_WIDTH",
     "LANGUAGES",
     "LAST_YEAR",
     "LEFTOVER_KINDS",
@@ -158,6 +161,7 @@ __all__ = [
     "checked",
     "clean_leftovers",
     "clean_text",
+    "display_width",
     "clear_caches",
     "control_characters",
     "derived",

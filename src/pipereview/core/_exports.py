@@ -30,6 +30,7 @@ import io
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -37,7 +38,9 @@ from pipereview.core._errors import InputError
 
 __all__ = [
     "FORMULA_STARTS",
+    "MAX_COLUMN_WIDTH",
     "clean_text",
+    "display_width",
     "safe_cells",
     "starts_formula",
     "table_bytes",
@@ -124,6 +127,7 @@ def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
         buffer = io.BytesIO()
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             safe.to_excel(writer, index=False, sheet_name="actions")
+            _spreadsheet_look(writer.sheets["actions"], safe)
         return buffer.getvalue()
     raise InputError(
         f"format must be 'csv' or 'xlsx', got {fmt!r}",
@@ -131,6 +135,45 @@ def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
         hint="pass 'csv' or 'xlsx' (write_table takes it from the file's suffix: "
         "name the file .csv or .xlsx)",
     )
+
+
+#: The widest a column of a written spreadsheet opens, in characters (longer texts wrap
+#: in the cell when the reader widens it).
+MAX_COLUMN_WIDTH = 60
+
+
+def display_width(text: str) -> int:
+    """The width of ``text`` in a spreadsheet's character units: a CJK or full-width
+    character takes two.
+
+    >>> display_width("Ann"), display_width("张伟"), display_width("Q4：目标")
+    (3, 4, 8)
+    """
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _spreadsheet_look(sheet: Any, frame: pd.DataFrame) -> None:
+    """What a reader expects of a spreadsheet: the header row frozen and filtered, each
+    column as wide as its longest value (at most :data:`MAX_COLUMN_WIDTH`), dates as dates."""
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = "A2"
+    if len(frame.columns):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+    for number, column in enumerate(frame.columns, start=1):
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            texts = ["2026-12-31"]
+            for (cell,) in sheet.iter_rows(
+                min_row=2, min_col=number, max_col=number, max_row=len(frame) + 1
+            ):
+                cell.number_format = "YYYY-MM-DD"
+        elif pd.api.types.is_float_dtype(values):
+            texts = [f"{v:,.2f}" for v in values.dropna()]
+        else:
+            texts = [str(v) for v in values.dropna()]
+        widest = max([display_width(str(column)), *(display_width(t) for t in texts)])
+        sheet.column_dimensions[get_column_letter(number)].width = min(MAX_COLUMN_WIDTH, widest + 2)
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

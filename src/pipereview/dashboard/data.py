@@ -199,7 +199,8 @@ class DashboardData:
     def action_list(self, view: View) -> pd.DataFrame:
         """The actions of the view: every risk finding's prompt for the team (or the
         view's rep), most severe and largest first, in the view's language — what the
-        export button writes."""
+        export button writes: the deal's CRM ID first, the issue and the severity (high,
+        medium, low) in words, amounts to the cent and the follow-up as a date."""
         review = self.review(view)
         prompts = review.coaching_prompts
         rows = prompts[(prompts["kind"] == "risk") & (prompts["team"] == view.team)]
@@ -215,20 +216,23 @@ class DashboardData:
         from pipereview.coaching.titles import rule_title
 
         lang = view.lang
-        follow = follow_up_date(review.week, self.config.follow_up_days).isoformat()
+        follow = pd.Timestamp(follow_up_date(review.week, self.config.follow_up_days))
         return pd.DataFrame(
             {
+                text("deal_id", lang): rows["deal_id"].fillna(""),
                 review.t("rep"): rows["owner"].fillna(""),
                 review.t("deal"): rows["deal_name"].fillna(""),
                 review.t("account"): rows["account"].fillna(""),
                 review.t("stage"): [
                     s if s != "—" else "" for s in self.stage_names(view, rows["stage"])
                 ],
-                text("amount", lang): rows["amount_at_stake"].astype(float),
+                text("amount", lang): rows["amount_at_stake"].astype(float).round(2),
                 "币种" if lang == "zh" else "Currency": rows["currency"].fillna(""),
                 # what the reader calls the rule, never its name in code
                 text("issue", lang): [rule_title(str(r), lang) for r in rows["rule"]],
-                text("severity", lang): rows["severity"].astype(int),
+                text("severity", lang): [
+                    text(f"severity_{int(v)}", lang) for v in rows["severity"]
+                ],
                 text("observation", lang): rows["observation"],
                 text("question", lang): rows["question"],
                 text("action", lang): rows["action"],
