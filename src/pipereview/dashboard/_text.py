@@ -67,6 +67,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "severity_2": ("medium", "中"),
     "severity_3": ("high", "高"),
     "deal_id": ("Deal ID", "商机编号"),
+    "share": ("Link to this view", "本视图链接"),
     "issue": ("Rule", "规则"),
     "observation": ("Observation", "观察"),
     "question": ("Question", "提问"),

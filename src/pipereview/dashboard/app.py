@@ -18,6 +18,7 @@ import pandas as pd
 from pipereview.config import Config
 from pipereview.core._errors import InputError
 from pipereview.dashboard._text import TABS
+from pipereview.dashboard.address import follow_request, share_link_html
 from pipereview.dashboard.ahead import Lookahead
 from pipereview.dashboard.config import DashboardConfig
 from pipereview.dashboard.data import (
@@ -113,12 +114,12 @@ class Dashboard(Selection):
 
     @classmethod
     def from_environment(cls, *, samples: str | Path | None = None) -> Self:
-        """The dashboard ``pipereview serve`` configured
-        (:data:`~pipereview.dashboard.CONFIG_VARIABLE`); without it (e.g. in JupyterLab),
-        the dashboard over a sample set's ``exports`` folder and ``targets.csv`` (ingested
-        into a temporary store, all teams)."""
+        """The dashboard ``pipereview serve`` configured (:data:`CONFIG_VARIABLE`) showing
+        the view its page's address asks for; else (JupyterLab) one over a sample set."""
         config = environment_config()
-        return cls.from_config(config) if config else cls(**sample_arguments(samples))
+        board = cls.from_config(config) if config else cls(**sample_arguments(samples))
+        follow_request(board)  # the view the page's address asks for (docs/dashboard.md)
+        return board
 
     # --- the state: the loaded data and the current view ------------------------------------
     @property
@@ -351,6 +352,7 @@ class Dashboard(Selection):
         if tab in self._stale:
             ws[f"body_{tab}"].value = self.tab_html(tab)
             self._stale.discard(tab)
+        ws["share"].value = share_link_html(self.view, tab, locked=self.locked)
         ws["stamp"].value = stamp_html(self.view, tab)  # set last: browser tests wait for it
         self._ahead.plan(likely_views(self.data, self.view))
 
@@ -383,6 +385,11 @@ class Dashboard(Selection):
 
     def _on_tab(self, change: dict[str, Any]) -> None:
         self._draw()
+
+    def show_tab(self, tab: str) -> Self:
+        """Bring ``tab`` (one of :data:`~pipereview.dashboard.TABS`) to the front."""
+        self.controls["tabs"].selected_index = TABS.index(tab)
+        return self
 
     def _on_export(self, _button: Any) -> None:
         frame, files = self._export_files()  # computed once: offered and kept alike

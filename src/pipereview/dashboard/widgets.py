@@ -68,6 +68,7 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
         "notice": tagged(w.HTML(), "notice"),
         "category": tagged(w.Dropdown(layout=w.Layout(width="260px")), "category"),
         "sort": tagged(w.Dropdown(layout=w.Layout(width="260px")), "sort"),
+        "share": tagged(w.HTML(), "share"),
         "stamp": tagged(w.HTML(), "stamp"),
     }
     bodies = {tab: tagged(w.HTML(layout=box), f"tab-{tab}") for tab in TABS}
@@ -89,6 +90,7 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
                 widgets["notice"],
                 widgets["downloads"],
                 tabs,
+                widgets["share"],
                 widgets["stamp"],
             ]
         ),
