@@ -213,6 +213,36 @@ def test_manager_switches_team_week_rep_language_and_exports(
         page.close()
 
 
+def test_an_address_opens_its_view_and_the_page_links_to_it(
+    browser: Any, served: tuple[ServeState, str], tmp_path: Path
+) -> None:
+    _state, url = served
+    remote: list[str] = []
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("http://127.0.0.1", "data:"))
+            else (remote.append(route.request.url), route.abort())
+        ),
+    )
+    try:
+        page.goto(url + "?team=West&week=2026-W46&tab=risks&lang=zh", wait_until="commit")
+        page.wait_for_selector(
+            "span.pr-state[data-stamp^='West|2026-W46||zh|risks|']",
+            state="attached",
+            timeout=180_000,  # a preheated kernel draws its first view, then this one
+        )
+        link = page.locator(".pr-share a")
+        assert link.inner_text() == "本视图链接"
+        assert link.get_attribute("href") == "?team=West&week=2026-W46&tab=risks&lang=zh"
+        page.screenshot(path=str(tmp_path / "address.png"))
+        assert remote == []
+    finally:
+        page.close()
+
+
 def test_locked_dashboard_refuses_another_team(
     browser: Any, locked: tuple[ServeState, str], sample_store: Path, tmp_path: Path
 ) -> None:

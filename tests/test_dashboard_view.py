@@ -121,10 +121,10 @@ def test_warming_up_draws_other_views_and_keeps_the_selection() -> None:
     board.warm(tabs=("overview",))
     assert board.view is first
     assert list(board._html) == [  # the selection's tab, the team's weeks, the other team
-        ("North", "2026-W47", "Bob", "zh", "overview", "", ""),
-        ("North", "2026-W47", "", "zh", "overview", "", ""),
-        ("North", "2026-W46", "", "zh", "overview", "", ""),
-        ("West", "2026-W47", "", "zh", "overview", "", ""),
+        ("North", "2026-W47", "Bob", "zh", "overview", "", "", ""),
+        ("North", "2026-W47", "", "zh", "overview", "", "", ""),
+        ("North", "2026-W46", "", "zh", "overview", "", "", ""),
+        ("West", "2026-W47", "", "zh", "overview", "", "", ""),
     ]
 
 

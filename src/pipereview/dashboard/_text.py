@@ -68,6 +68,8 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "severity_3": ("high", "高"),
     "deal_id": ("Deal ID", "商机编号"),
     "share": ("Link to this view", "本视图链接"),
+    "search": ("Search deals, accounts, reps", "搜索商机、客户、销售代表"),
+    "no_match": ("No deal matches “{text}”.", "没有与“{text}”匹配的商机。"),
     "issue": ("Rule", "规则"),
     "observation": ("Observation", "观察"),
     "question": ("Question", "提问"),

@@ -29,7 +29,7 @@ from pipereview.dashboard.data import (
     save_files,
 )
 from pipereview.dashboard.state import DashboardState
-from pipereview.dashboard.tabs import likely_views, render, warm_views
+from pipereview.dashboard.tabs import SEARCHED, likely_views, render, warm_views
 from pipereview.dashboard.view import Selection, View
 from pipereview.dashboard.widgets import (
     app_widgets,
@@ -129,8 +129,7 @@ class Dashboard(Selection):
 
     @property
     def view(self) -> View:
-        """What the page shows: a new :class:`~pipereview.dashboard.view.View` for each
-        selection, never one changed."""
+        """What the page shows: a new :class:`View` for each selection, never one changed."""
         return self.state.view
 
     @view.setter
@@ -272,8 +271,9 @@ class Dashboard(Selection):
         guard = self._guarded
         for name in ("team", "week", "rep", "lang"):
             self._widgets[name].observe(guard(self._select_on(name)), "value")
-        self._widgets["category"].observe(guard(self._on_category), "value")
-        self._widgets["sort"].observe(guard(self._on_sort), "value")
+        for name, tabs in (("category", ("changes",)), ("sort", ("risks",))):
+            self._widgets[name].observe(guard(self._on_field(name, tabs)), "value")
+        self._widgets["search"].observe(guard(self._on_field("search", SEARCHED)), "value")
         self._widgets["export"].on_click(guard(self._on_export))
         self._widgets["tabs"].observe(guard(self._on_tab), "selected_index")
         # every widget the kernel holds (a hidden one too): what the widget itself refuses
@@ -371,17 +371,17 @@ class Dashboard(Selection):
 
         return handler
 
-    def _on_category(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.view = replace(self.view, category=str(change["new"] or ""))
-            self._stale.add("changes")
-            self._draw()
+    def _on_field(self, name: str, tabs: tuple[str, ...]) -> Callable[[dict[str, Any]], None]:
+        """An observer setting the view's ``name`` (category, sort, search); redraws ``tabs``."""
 
-    def _on_sort(self, change: dict[str, Any]) -> None:
-        if not self._syncing:
-            self.view = replace(self.view, sort=str(change["new"] or "amount"))
-            self._stale.add("risks")
-            self._draw()
+        def handler(change: dict[str, Any]) -> None:
+            if not self._syncing:
+                value = str(change["new"] or "")[:100].strip()
+                self.view = replace(self.view, **{name: value or getattr(View("", ""), name)})
+                self._stale.update(tabs)
+                self._draw()
+
+        return handler
 
     def _on_tab(self, change: dict[str, Any]) -> None:
         self._draw()

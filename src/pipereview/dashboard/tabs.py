@@ -28,7 +28,40 @@ from pipereview.delivery._reviewsections import (
 )
 from pipereview.diagnostics._figures import days_text
 
-__all__ = ["TAB_HTML", "TabContext", "likely_views", "render", "warm_views"]
+__all__ = [
+    "SEARCHED",
+    "TAB_HTML",
+    "TabContext",
+    "likely_views",
+    "matching",
+    "render",
+    "warm_views",
+]
+
+#: The tabs whose deal tables the search box filters.
+SEARCHED: tuple[str, ...] = ("changes", "risks")
+#: The columns a search looks in.
+_SEARCHED_COLUMNS: tuple[str, ...] = ("deal_name", "account", "owner", "deal_id")
+
+
+def matching(deals: pd.DataFrame, search: str) -> pd.DataFrame:
+    """The rows of ``deals`` whose deal, account, rep or deal ID contains ``search``
+    (ignoring case and surrounding spaces); every row for an empty search.
+
+    >>> deals = pd.DataFrame({"deal_name": ["MES", "ERP"], "account": ["Acme", "Beta"],
+    ...     "owner": ["Ann", "Bo"], "deal_id": ["D1", None]})
+    >>> matching(deals, " acme ")["deal_name"].tolist(), len(matching(deals, ""))
+    (['MES'], 2)
+    """
+    text = search.strip().casefold()
+    if not text:
+        return deals
+    hit = pd.Series(False, index=deals.index)
+    for column in _SEARCHED_COLUMNS:
+        if column in deals.columns:
+            values = deals[column].astype("object").where(deals[column].notna(), "")
+            hit |= values.astype(str).str.casefold().str.contains(text, regex=False)
+    return deals[hit]
 
 
 @dataclass(frozen=True)
@@ -118,6 +151,10 @@ class TabContext(Selection):
         shown = moves[moves["category"] != "unchanged"]
         if self.category:
             shown = shown[shown["category"] == self.category]
+        if self.search and len(shown):
+            shown = matching(shown, self.search)
+            if not len(shown):
+                return body + f"<p>{html.escape(self.t('no_match', text=self.search))}</p>"
         if not len(shown):
             return body + f"<p>{html.escape(self.t('no_changes'))}</p>"
         shown = shown.sort_values(
@@ -248,9 +285,11 @@ class TabContext(Selection):
         empty = self._no_open()
         if empty:
             return empty
-        risks = review.context.risks
+        risks = matching(review.context.risks, self.search)
         if self.rep:
             risks = risks[risks["owner"] == self.rep]
+        if self.search and not len(risks[risks["risk_count"] > 0]):
+            return f"<p>{html.escape(self.t('no_match', text=self.search))}</p>"
         flagged = risks[risks["risk_count"] > 0].sort_values(
             [self.sort, "amount", "deal_key"],
             ascending=[False, False, True],
@@ -301,7 +340,7 @@ class TabContext(Selection):
         else:
             body = f"<p>{html.escape(review.t('no_risk'))}</p>"
         gaps = with_labels(review.context.gaps, self.lang)
-        gaps = gaps[gaps["inflated"] & (gaps["team"] == self.team)]
+        gaps = matching(gaps[gaps["inflated"] & (gaps["team"] == self.team)], self.search)
         if self.rep:
             gaps = gaps[gaps["owner"] == self.rep]
         gaps = gaps.sort_values(["amount", "deal_id"], ascending=[False, True]).head(ROW_LIMIT)

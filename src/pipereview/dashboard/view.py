@@ -14,14 +14,15 @@ class View:
     """One selection of the dashboard: the ``team`` and its ``week`` (``""``: no stored
     week), the ``rep`` (``""``: all reps), the language, the kind of change the Changes
     tab shows (``category``, ``""``: all) and the column the Deals at risk tab is sorted by
-    (``sort``). A view is never changed: a new selection is a new view
+    (``sort``), and the text the changes and deals at risk tables are searched for
+    (``search``: a deal, account, rep or deal ID containing it). A view is never changed: a new selection is a new view
     (:func:`dataclasses.replace`), and each tab's HTML is a function of the loaded data
     and a view (:func:`~pipereview.dashboard.tabs.render`).
 
     >>> from dataclasses import replace
     >>> first = View("North", "2026-W47")
     >>> replace(first, rep="Ann", lang="zh")
-    View(team='North', week='2026-W47', rep='Ann', lang='zh', category='', sort='amount')
+    View(team='North', week='2026-W47', rep='Ann', lang='zh', category='', sort='amount', search='')
     >>> first.rep == ""
     True
     >>> replace(first, lang="fr")
@@ -37,19 +38,20 @@ class View:
     lang: str = "en"
     category: str = ""
     sort: str = "amount"
+    search: str = ""
 
     def __post_init__(self) -> None:
         check_language(self.lang)
 
     def key(self, tab: str) -> tuple[str, ...]:
         """What a tab's HTML depends on: the team, week, rep, language and ``tab``, and the
-        filter of the changes tab or the sort of the deals at risk tab (the key under
-        which a drawn tab is kept).
+        filter of the changes tab, the search of the changes and deals at risk tabs, or the
+        sort of the deals at risk tab (the key under which a drawn tab is kept).
 
-        >>> View("North", "2026-W47", category="new").key("changes")
-        ('North', '2026-W47', '', 'en', 'changes', 'new', '')
+        >>> View("North", "2026-W47", category="new", search="acme").key("changes")
+        ('North', '2026-W47', '', 'en', 'changes', 'new', 'acme', '')
         >>> View("North", "2026-W47", category="new").key("overview")
-        ('North', '2026-W47', '', 'en', 'overview', '', '')
+        ('North', '2026-W47', '', 'en', 'overview', '', '', '')
         """
         return (
             self.team,
@@ -58,6 +60,7 @@ class View:
             self.lang,
             tab,
             self.category if tab == "changes" else "",
+            self.search if tab in ("changes", "risks") else "",
             self.sort if tab == "risks" else "",
         )
 
@@ -106,6 +109,11 @@ class Selection:
     @category.setter
     def category(self, value: str) -> None:
         self.view = replace(self.view, category=value)
+
+    @property
+    def search(self) -> str:
+        """The text the deal tables are searched for (``""``: every deal)."""
+        return self.view.search
 
     @property
     def sort(self) -> str:

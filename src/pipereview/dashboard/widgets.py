@@ -68,6 +68,7 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
         "notice": tagged(w.HTML(), "notice"),
         "category": tagged(w.Dropdown(layout=w.Layout(width="260px")), "category"),
         "sort": tagged(w.Dropdown(layout=w.Layout(width="260px")), "sort"),
+        "search": tagged(w.Text(continuous_update=False, layout=w.Layout(width="260px")), "search"),
         "share": tagged(w.HTML(), "share"),
         "stamp": tagged(w.HTML(), "stamp"),
     }
@@ -78,7 +79,13 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
     pages["risks"] = w.VBox([widgets["sort"], bodies["risks"]])
     tabs = tagged(w.Tab(children=[pages[t] for t in TABS]), "tabs")
     widgets["tabs"] = tabs
-    selectors = [widgets["week"], widgets["rep"], widgets["lang"], widgets["export"]]
+    selectors = [
+        widgets["week"],
+        widgets["rep"],
+        widgets["lang"],
+        widgets["search"],
+        widgets["export"],
+    ]
     if not locked:
         selectors.insert(0, widgets["team"])
     root = tagged(
@@ -131,6 +138,8 @@ def sync_controls(
     ws["category"].description = ""
     ws["sort"].options = [(f"{text('sort_by')}: {text(k)}", k) for k in SORTS]
     ws["sort"].value = view.sort
+    ws["search"].value = view.search
+    ws["search"].placeholder = text("search")
     for i, tab in enumerate(TABS):
         ws["tabs"].set_title(i, text(tab))
 
@@ -140,9 +149,11 @@ def stamp_html(view: View, tab: str) -> str:
     last (browser tests wait for it).
 
     >>> stamp_html(View("North", "2026-W47", rep="Ann"), "funnel")
-    "<span class='pr-state' data-stamp='North|2026-W47|Ann|en|funnel||amount' style='display:none'></span>"
+    "<span class='pr-state' data-stamp='North|2026-W47|Ann|en|funnel||amount|' style='display:none'></span>"
     """
-    stamp = "|".join([view.team, view.week, view.rep, view.lang, tab, view.category, view.sort])
+    stamp = "|".join(
+        [view.team, view.week, view.rep, view.lang, tab, view.category, view.sort, view.search]
+    )
     return (
         f"<span class='pr-state' data-stamp='{html.escape(stamp, quote=True)}'"
         " style='display:none'></span>"
