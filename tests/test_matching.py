@@ -406,3 +406,16 @@ def test_ambiguous_deals_are_counted_apart_and_flagged() -> None:
 def test_unknown_stage_is_refused() -> None:
     with pytest.raises(ValueError, match="generic_4:tender"):
         deal_movements(None, snap({"stage": "tender"}))
+
+
+def test_names_are_compared_folded_and_a_missing_one_as_blank() -> None:
+    """What fuzzy matching compares: NFKC (full-width letters as ASCII), case folded,
+    punctuation and runs of spaces as one space, ends trimmed; a missing name (None or NaN)
+    is blank text, never the word "None" or "nan"."""
+    from pipereview.history._fuzzy import _text
+
+    names = pd.Series(["Acme,  Inc.", None, "Ｂｅｔａ—GmbH", "a\t b", float("nan"), "XXXX"])
+    folded = _text(names)
+    assert folded.dtype == object
+    assert folded.tolist() == ["acme inc", "", "beta gmbh", "a b", "", "xxxx"]
+    assert _text(pd.Series(["None", "nan"])).tolist() == ["none", "nan"]
