@@ -36,7 +36,6 @@ WITHOUT_EXAMPLES = frozenset(
         "dashboard._text",
         "dashboard.config",
         "dashboard.state",
-        "dashboard.tabs",
         "delivery._teamrun",
         "ingest._accounting",
         "ingest._builder",
