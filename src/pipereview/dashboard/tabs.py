@@ -17,6 +17,7 @@ import pandas as pd
 from pipereview.core._errors import InputError
 from pipereview.dashboard._likely import likely_views, warm_views
 from pipereview.dashboard._text import ROW_LIMIT, TABS, text
+from pipereview.dashboard._trend import trend_html
 from pipereview.dashboard.data import DashboardData
 from pipereview.dashboard.view import Selection, View
 from pipereview.delivery._review import WeeklyReview
@@ -116,6 +117,7 @@ class TabContext(Selection):
             f"<div class='pr-figures' data-open-amount='{figures['open_amount']:.2f}'>"
             f"{review.figures_table(figures)}</div>"
         )
+        body += trend_html(review, self.rep, self.lang)
         body += self._no_open() or ""
         if self.targets is None:
             return body + f"<p>{html.escape(review.t('no_targets'))}</p>"
