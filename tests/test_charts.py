@@ -508,3 +508,15 @@ def test_the_waterfall_axis_floor_is_below_every_bar(opening: float, steps: list
     )
     floor = axis_floor(waterfall_bars(frame, lang="en"))
     assert floor == 0.0 or 0.0 < floor <= float(totals.min())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_conversion_axis_names_the_tick_only_when_one_is_drawn(lang: str) -> None:
+    rates = pd.DataFrame(
+        {"from_stage": ["A", "B"], "to_stage": ["B", "C"], "conversion": [0.5, 0.25]}
+    )
+    tick = "tick = reference" if lang == "en" else "竖线 = 参考值"
+    without = charts.conversion_chart(rates.assign(reference=float("nan")), lang=lang)
+    with_one = charts.conversion_chart(rates.assign(reference=[0.6, float("nan")]), lang=lang)
+    assert tick not in str(without.to_dict())
+    assert tick in str(with_one.to_dict())

@@ -138,7 +138,8 @@ def conversion_chart(conversion: pd.DataFrame, *, lang: str = "zh") -> alt.Layer
 
     Input (:data:`CONVERSION_COLUMNS`): ``from_stage``, ``to_stage`` (display names),
     ``conversion`` and ``reference`` (fractions, 0.4 = 40%; a missing reference draws no
-    tick). Rows are drawn in input order (give them in stage-model order).
+    tick, and with no reference at all the axis title does not mention ticks). Rows are
+    drawn in input order (give them in stage-model order).
     """
     lang = check_language(lang)
     check_columns(conversion, CONVERSION_COLUMNS, "conversion_chart")
@@ -165,9 +166,11 @@ def conversion_chart(conversion: pd.DataFrame, *, lang: str = "zh") -> alt.Layer
     # a reference beyond the bar gets the text's room too: the text starts at the bar
     scale, top, past = room_for_texts(beside(list(plot["text"])), list(ends))
     numbers = [f"{v:.0%}" for v in (0.0, top)]
+    # the tick is named only where one is drawn: a chart without a reference promises none
+    ticks = f" ({label('tick_reference', lang)})" if plot["reference"].notna().any() else ""
     x_axis, bottom = axis(
         numbers,
-        f"{label('conversion', lang)} ({label('tick_reference', lang)})",
+        f"{label('conversion', lang)}{ticks}",
         orient="bottom",
         format=".0%",
         **NUMBER_AXIS,
