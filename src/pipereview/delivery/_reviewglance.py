@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipereview.core._vocabulary import WATERFALL_STEP_LABELS
+from pipereview.delivery._dealtables import stage_text
 from pipereview.delivery._reviewchanges import change_text, pipeline_ends
 from pipereview.delivery._reviewsections import Section, amount_text, forecast_figures, shape_name
 from pipereview.delivery._reviewtext import REPORT_CSS
@@ -199,8 +200,6 @@ def _changed(review: WeeklyReview) -> Answer:
 
 
 def _stuck(review: WeeklyReview) -> Answer:
-    from pipereview.core._stages import load_stage_model
-
     lang = review.lang
     shape = review.context.shape_team
     mine = shape[shape["team"] == review.team] if len(shape) else shape
@@ -212,11 +211,7 @@ def _stuck(review: WeeklyReview) -> Answer:
     stage = row.get("stage")
     open_deals = int(row["open_deals"]) if pd.notna(row.get("open_deals")) else 0
     if isinstance(stage, str) and stage:
-        model = str(review.latest["stage_model"].iloc[0])
-        try:
-            stage_label = load_stage_model(model).stage(stage).label_in(lang)
-        except (KeyError, ValueError, OSError):
-            stage_label = stage
+        stage_label = stage_text(str(review.latest["stage_model"].iloc[0]), stage, lang)
         behind = (
             f"瓶颈阶段：{stage_label}；在跟商机 {open_deals} 个。"
             if lang == "zh"
