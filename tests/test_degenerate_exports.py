@@ -295,6 +295,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
         current = review if lang == "en" else review.in_language(lang)
         for name in (
             "title",
+            "glance_section",
             "headline_section",
             "changes_section",
             "funnel_section",

@@ -13,8 +13,14 @@ from __future__ import annotations
 
 import os
 import queue
+import shutil
 import signal
+import socket
+import stat
+import tempfile
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 __all__: list[str] = []  # the team runs' and the batch's own, not the package's API
@@ -83,16 +89,90 @@ def _kill_kernel(manager: Any) -> None:
         pass  # gone already
 
 
+# a Unix socket's path holds at most 107 bytes; the longest the kernel's end is "-99999"
+_SOCKET_PATH_ROOM = 100
+_SOCKET_FOLDER = "pipereview-kernel-"
+# a socket folder this old where no socket answers belongs to a kernel that is gone (its
+# process killed with the Dask worker that ran it, so nobody removed the folder)
+STALE_SOCKET_FOLDER_S = 600
+
+
+def remove_stale_socket_folders(now: float | None = None) -> list[Path]:
+    """Remove this user's kernel socket folders older than :data:`STALE_SOCKET_FOLDER_S`
+    in which no socket accepts a connection, and return them. A live kernel's folder is
+    never touched: one of its sockets answers, or it is younger than the limit."""
+    removed = []
+    now = time.time() if now is None else now
+    for folder in Path(tempfile.gettempdir()).glob(f"{_SOCKET_FOLDER}*"):
+        try:
+            info = folder.lstat()
+            if (
+                not stat.S_ISDIR(info.st_mode)
+                or info.st_uid != os.getuid()
+                or now - info.st_mtime < STALE_SOCKET_FOLDER_S
+                or any(_answers(path) for path in folder.iterdir())
+            ):
+                continue
+            shutil.rmtree(folder)
+        except OSError:
+            continue  # removed meanwhile, or not ours to read
+        removed.append(folder)
+    return removed
+
+
+def _answers(path: Path) -> bool:
+    """Whether something listens on the Unix socket at ``path``."""
+    if not stat.S_ISSOCK(path.lstat().st_mode):
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def kernel_address() -> dict[str, str]:
+    """Where a kernel started here listens: on POSIX, Unix sockets in a private folder of
+    its own. TCP ports are picked free and released before the kernel binds them, so two
+    processes starting kernels at once (two Dask workers, a batch beside the dashboard)
+    can pick the same port and one kernel dies at start; a socket path in a folder no
+    other kernel uses cannot collide. Elsewhere, or where the temporary folder's path is
+    too long for a socket, TCP on loopback.
+
+    >>> address = kernel_address()
+    >>> sorted(address) == ["ip", "transport"]
+    True
+    """
+    if os.name == "posix":
+        remove_stale_socket_folders()
+        folder = tempfile.mkdtemp(prefix=_SOCKET_FOLDER)
+        path = os.path.join(folder, "k")
+        if len(path.encode()) <= _SOCKET_PATH_ROOM:
+            return {"transport": "ipc", "ip": path}
+        os.rmdir(folder)
+    return {"transport": "tcp", "ip": "127.0.0.1"}
+
+
 def start_kernel() -> Any:
-    """A started python3 kernel. Its manager is synchronous (any thread may start or shut
-    it down), its clients asynchronous: with a blocking client nbclient waits for output
-    without a timeout, so neither a cell limit nor a dead kernel would ever be noticed."""
+    """A started python3 kernel, listening where :func:`kernel_address` says. Its manager
+    is synchronous (any thread may start or shut it down), its clients asynchronous: with
+    a blocking client nbclient waits for output without a timeout, so neither a cell limit
+    nor a dead kernel would ever be noticed."""
     from jupyter_client.manager import KernelManager
 
+    address = kernel_address()
     manager: Any = KernelManager(
-        kernel_name="python3", client_class="jupyter_client.asynchronous.AsyncKernelClient"
+        kernel_name="python3",
+        client_class="jupyter_client.asynchronous.AsyncKernelClient",
+        **address,
     )
-    manager.start_kernel()
+    try:
+        manager.start_kernel()
+    except BaseException:
+        _remove_socket_folder(manager)
+        raise
     clients: list[Any] = []
     make_client = manager.client
 
@@ -106,12 +186,24 @@ def start_kernel() -> Any:
     return manager
 
 
+def _remove_socket_folder(manager: Any) -> None:
+    """Remove the private folder of an ipc kernel's sockets (the sockets first)."""
+    if getattr(manager, "transport", "tcp") != "ipc":
+        return
+    folder = os.path.dirname(manager.ip)
+    if os.path.basename(folder).startswith(_SOCKET_FOLDER):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def shutdown_kernel(manager: Any) -> None:
     """Shut the kernel down and close the channels of its clients (nbclient leaves them
     open on a kernel it did not start)."""
-    manager.shutdown_kernel(now=True)
-    for client in getattr(manager, "pipereview_clients", []):
-        client.stop_channels()
+    try:
+        manager.shutdown_kernel(now=True)
+    finally:
+        for client in getattr(manager, "pipereview_clients", []):
+            client.stop_channels()
+        _remove_socket_folder(manager)
 
 
 class KernelPool:
