@@ -443,3 +443,88 @@ CRAFT = """async () => {
   ws.close();
   return seen;
 }"""
+
+
+#: The width of A4 paper inside the printed page's 12 mm margins, in CSS pixels.
+A4_WIDTH = round((210 - 24) / 25.4 * 96)
+ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
+
+
+def _rows_shown(page: Any, css: str) -> int:
+    return int(page.locator(f".{css} table.review-table tbody tr").count())
+
+
+def test_a_count_opens_its_deals_the_changes_sort_and_a_tab_prints_on_a4(
+    browser: Any, served: tuple[ServeState, str], tmp_path: Path
+) -> None:
+    _state, url = served
+    remote: list[str] = []
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    page.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(("http://127.0.0.1", "data:"))
+            else (remote.append(route.request.url), route.abort())
+        ),
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page.goto(url + "?team=North&tab=changes&lang=zh", wait_until="commit")
+        page.wait_for_selector(
+            "span.pr-state[data-stamp^='North|2026-W47||zh|changes|']",
+            state="attached",
+            timeout=180_000,
+        )
+        # a count: the button "输单 · n" lists the n lost deals
+        lost = page.locator(".pr-category button", has_text="输单")
+        count = int(lost.inner_text().rsplit("·", 1)[1])
+        assert count > 0
+        lost.click()
+        _stamp(page, "North|2026-W47||zh|changes|lost|")
+        assert _rows_shown(page, "pr-changes") == count
+        categories = page.locator(".pr-changes tbody tr td:nth-child(5)").all_inner_texts()
+        assert set(categories) == {"输单"}
+        page.screenshot(path=str(ARTIFACTS / "changes-lost-zh.png"))
+
+        # sorted by rep: the table's rep column is in order
+        page.locator(".pr-category button").first.click()  # every change again
+        page.locator(".pr-order select").select_option(label="排序: 销售")
+        _stamp(page, "North|2026-W47||zh|changes||amount||owner|")  # team|...|sort|search|order
+        reps = page.locator(".pr-changes tbody tr td:nth-child(2)").all_inner_texts()
+        assert len(reps) > 10 and reps == sorted(reps)
+
+        # a bar's count on the funnel: its stage's open deals
+        _tab(page, "漏斗")
+        stage = page.locator(".pr-stage button").nth(1)
+        label = stage.inner_text()
+        stage.click()
+        page.wait_for_selector(".pr-stage-deals", timeout=30_000)
+        assert _rows_shown(page, "pr-stage-deals") == int(label.rsplit("·", 1)[1])
+        page.screenshot(path=str(ARTIFACTS / "funnel-stage-zh.png"))
+
+        # printed: the widest tab (deals at risk, in Chinese) fits A4, no column cut
+        _tab(page, "风险商机")
+        _stamp(page, "North|2026-W47||zh|risks|")
+        page.set_viewport_size({"width": A4_WIDTH, "height": 1000})
+        page.emulate_media(media="print")
+        overflow = page.evaluate(
+            """(limit) => [...document.querySelectorAll('.pr-app table')]
+                .filter(t => t.offsetParent !== null)
+                .map(t => [t.getBoundingClientRect().right, t.scrollWidth, t.clientWidth,
+                           t.innerText.slice(0, 40)])
+                .filter(([right, scroll, client]) => right > limit + 1 || scroll > client + 1)""",
+            A4_WIDTH,
+        )
+        assert overflow == []
+        tables = page.locator(".pr-tab-risks table.review-table").count()
+        assert tables >= 1
+        clipped = page.evaluate(  # scrolled boxes would print only their first screen
+            """() => [...document.querySelectorAll('.pr-risks')]
+                .filter(d => d.scrollHeight > d.clientHeight + 1).length"""
+        )
+        assert clipped == 0
+        page.pdf(path=str(ARTIFACTS / "risks-zh-a4.pdf"), format="A4")
+        assert remote == []
+    finally:
+        page.close()

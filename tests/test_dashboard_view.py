@@ -111,7 +111,19 @@ def test_the_tab_registry_holds_every_tab_in_order() -> None:
     # a view without a stored week says how to ingest one, whatever the tab
     assert "No snapshots are stored yet" in board.render("funnel", View("North", ""))
     assert View("North", "2026-W47", sort="push_count").key("risks")[-1] == "push_count"
-    assert View("North", "2026-W47", sort="push_count").key("changes")[-1] == ""
+    # each tab's key holds what that tab shows, nothing another tab's field changes
+    plain = View("North", "2026-W47")
+    others = {
+        "overview": {"sort": "push_count", "order": "owner", "stage": "proposal", "search": "x"},
+        "changes": {"sort": "push_count", "stage": "proposal"},
+        "funnel": {"sort": "push_count", "order": "owner", "category": "new", "search": "x"},
+        "risks": {"order": "owner", "stage": "proposal", "category": "new"},
+    }
+    for tab, fields in others.items():
+        for field, value in fields.items():
+            assert replace(plain, **{field: value}).key(tab) == plain.key(tab), (tab, field)
+    assert replace(plain, order="owner").key("changes")[-1] == "owner"
+    assert replace(plain, stage="proposal").key("funnel")[-1] == "proposal"
 
 
 def test_warming_up_draws_other_views_and_keeps_the_selection() -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipereview.config import Config
 from pipereview.core._errors import InputError
+from pipereview.dashboard._drill import drill_options
 from pipereview.dashboard._text import TABS
 from pipereview.dashboard.address import follow_request, share_link_html
 from pipereview.dashboard.ahead import Lookahead
@@ -29,9 +30,10 @@ from pipereview.dashboard.data import (
     save_files,
 )
 from pipereview.dashboard.state import DashboardState
-from pipereview.dashboard.tabs import SEARCHED, likely_views, render, warm_views
+from pipereview.dashboard.tabs import likely_views, render, warm_views
 from pipereview.dashboard.view import Selection, View
 from pipereview.dashboard.widgets import (
+    FIELD_TABS,
     app_widgets,
     downloads_html,
     message_handler,
@@ -271,11 +273,10 @@ class Dashboard(Selection):
         guard = self._guarded
         for name in ("team", "week", "rep", "lang"):
             self._widgets[name].observe(guard(self._select_on(name)), "value")
-        for name, tabs in (("category", ("changes",)), ("sort", ("risks",))):
+        for name, tabs in FIELD_TABS.items():
             self._widgets[name].observe(guard(self._on_field(name, tabs)), "value")
-        self._widgets["search"].observe(guard(self._on_field("search", SEARCHED)), "value")
         self._widgets["export"].on_click(guard(self._on_export))
-        self._widgets["tabs"].observe(guard(self._on_tab), "selected_index")
+        self._widgets["tabs"].observe(guard(lambda _change: self._draw()), "selected_index")
         # every widget the kernel holds (a hidden one too): what the widget itself refuses
         for widget in widget_tree(self._root, *self._widgets.values()):
             comm = getattr(widget, "comm", None)
@@ -323,6 +324,7 @@ class Dashboard(Selection):
                 weeks=self.weeks,
                 reps=self.reps,
                 text=self.t,
+                drill=drill_options(self.data, self.view),
             )
         finally:
             self._syncing = False
@@ -382,9 +384,6 @@ class Dashboard(Selection):
                 self._draw()
 
         return handler
-
-    def _on_tab(self, change: dict[str, Any]) -> None:
-        self._draw()
 
     def show_tab(self, tab: str) -> Self:
         """Bring ``tab`` (one of :data:`~pipereview.dashboard.TABS`) to the front."""

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipereview.core._errors import InputError
+from pipereview.dashboard._drill import ordered_changes, stage_deals_html
 from pipereview.dashboard._likely import likely_views, warm_views
 from pipereview.dashboard._text import ROW_LIMIT, TABS, text
 from pipereview.dashboard._trend import trend_html
@@ -159,12 +160,7 @@ class TabContext(Selection):
                 return body + f"<p>{html.escape(self.t('no_match', text=self.search))}</p>"
         if not len(shown):
             return body + f"<p>{html.escape(self.t('no_changes'))}</p>"
-        shown = shown.sort_values(
-            ["category", "amount_to", "deal_name"],
-            ascending=[True, False, True],
-            kind="stable",
-            na_position="last",
-        )
+        shown = ordered_changes(shown, self.order)
         lang = 1 if self.lang == "zh" else 0
         total = len(shown)
         shown = shown.head(ROW_LIMIT)
@@ -181,6 +177,7 @@ class TabContext(Selection):
 
         table = pd.DataFrame(
             {
+                self.t("deal_id"): shown["deal_id"],
                 review.t("rep"): shown["owner"],
                 review.t("deal"): shown["deal_name"],
                 review.t("account"): shown["account"],
@@ -218,6 +215,7 @@ class TabContext(Selection):
                 table.rename(columns={"count": "deals"}), stage_model=model, lang=self.lang
             )
         )
+        body += stage_deals_html(self.data, self.view) if self.stage else ""
         rows = []
         for _, row in shape.iterrows():
             evidence = ""

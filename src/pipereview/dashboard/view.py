@@ -13,16 +13,18 @@ __all__ = ["Selection", "View"]
 class View:
     """One selection of the dashboard: the ``team`` and its ``week`` (``""``: no stored
     week), the ``rep`` (``""``: all reps), the language, the kind of change the Changes
-    tab shows (``category``, ``""``: all) and the column the Deals at risk tab is sorted by
-    (``sort``), and the text the changes and deals at risk tables are searched for
-    (``search``: a deal, account, rep or deal ID containing it). A view is never changed: a new selection is a new view
+    tab shows (``category``, ``""``: all) and the column its deals are sorted by
+    (``order``), the column the Deals at risk tab is sorted by (``sort``), the text the
+    changes and deals at risk tables are searched for (``search``: a deal, account, rep or
+    deal ID containing it) and the stage whose open deals the Funnel tab lists (``stage``,
+    ``""``: none). A view is never changed: a new selection is a new view
     (:func:`dataclasses.replace`), and each tab's HTML is a function of the loaded data
     and a view (:func:`~pipereview.dashboard.tabs.render`).
 
     >>> from dataclasses import replace
     >>> first = View("North", "2026-W47")
     >>> replace(first, rep="Ann", lang="zh")
-    View(team='North', week='2026-W47', rep='Ann', lang='zh', category='', sort='amount', search='')
+    View(team='North', week='2026-W47', rep='Ann', lang='zh', category='', sort='amount', search='', order='category', stage='')
     >>> first.rep == ""
     True
     >>> replace(first, lang="fr")
@@ -39,17 +41,22 @@ class View:
     category: str = ""
     sort: str = "amount"
     search: str = ""
+    order: str = "category"
+    stage: str = ""
 
     def __post_init__(self) -> None:
         check_language(self.lang)
 
     def key(self, tab: str) -> tuple[str, ...]:
         """What a tab's HTML depends on: the team, week, rep, language and ``tab``, and the
-        filter of the changes tab, the search of the changes and deals at risk tabs, or the
-        sort of the deals at risk tab (the key under which a drawn tab is kept).
+        filter and order of the changes tab, the search of the changes and deals at risk
+        tabs, the sort of the deals at risk tab or the stage the funnel tab lists (the key
+        under which a drawn tab is kept).
 
         >>> View("North", "2026-W47", category="new", search="acme").key("changes")
-        ('North', '2026-W47', '', 'en', 'changes', 'new', 'acme', '')
+        ('North', '2026-W47', '', 'en', 'changes', 'new', 'acme', 'category')
+        >>> View("North", "2026-W47", category="new", stage="proposal").key("funnel")
+        ('North', '2026-W47', '', 'en', 'funnel', '', '', 'proposal')
         >>> View("North", "2026-W47", category="new").key("overview")
         ('North', '2026-W47', '', 'en', 'overview', '', '', '')
         """
@@ -61,7 +68,7 @@ class View:
             tab,
             self.category if tab == "changes" else "",
             self.search if tab in ("changes", "risks") else "",
-            self.sort if tab == "risks" else "",
+            {"risks": self.sort, "changes": self.order, "funnel": self.stage}.get(tab, ""),
         )
 
 
@@ -123,3 +130,13 @@ class Selection:
     @sort.setter
     def sort(self, value: str) -> None:
         self.view = replace(self.view, sort=value)
+
+    @property
+    def order(self) -> str:
+        """The column the changes tab's deals are sorted by."""
+        return self.view.order
+
+    @property
+    def stage(self) -> str:
+        """The stage whose open deals the funnel tab lists (``""``: none)."""
+        return self.view.stage

@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from pipereview.core._errors import InputError
-from pipereview.core._vocabulary import CATEGORY_LABELS
+from pipereview.dashboard._drill import ORDERS
 from pipereview.dashboard._text import SORTS, TABS
+from pipereview.dashboard.tabs import SEARCHED
 from pipereview.dashboard.view import View
 
 __all__ = [
+    "FIELD_TABS",
     "app_widgets",
     "downloads_html",
     "message_handler",
@@ -23,20 +25,40 @@ __all__ = [
     "widget_tree",
 ]
 
+#: The selection's fields the page sets (the view's fields by name) and the tabs each
+#: one changes: what a field's widget redraws.
+FIELD_TABS: dict[str, tuple[str, ...]] = {
+    "category": ("changes",),
+    "order": ("changes",),
+    "stage": ("funnel",),
+    "sort": ("risks",),
+    "search": SEARCHED,
+}
+
 #: The page's styles: compact tables, long tables scrolled within their tab.
 _STYLE = (
     "<style>.pr-app table.review-table{border-collapse:collapse;font-size:13px}"
     ".pr-app table.review-table td,.pr-app table.review-table th{padding:2px 8px;"
     "border-bottom:1px solid #ddd;text-align:left}.pr-app .pr-changes,"
-    ".pr-app .pr-risks{max-height:560px;overflow:auto}</style>"
+    ".pr-app .pr-risks,.pr-app .pr-stage-deals{max-height:560px;overflow:auto}"
+    # printed (a tab on A4): the selection and the tab, every row, tables within the page
+    "@media print{@page{size:A4;margin:12mm}"
+    ".pr-app .pr-export,.pr-app .pr-share,.pr-app .pr-downloads{display:none!important}"
+    ".pr-app .pr-changes,.pr-app .pr-risks,.pr-app .pr-stage-deals{max-height:none;"
+    "overflow:visible}.pr-app,.pr-app .widget-html-content{width:auto!important;"
+    "max-width:100%}.pr-app table.review-table{width:100%;table-layout:auto;font-size:9px}"
+    ".pr-app table.review-table td,.pr-app table.review-table th{padding:1px 3px;"
+    "overflow-wrap:anywhere}.pr-app svg{max-width:100%;height:auto}"
+    ".pr-app tr{break-inside:avoid}}</style>"
 )
 
 
 def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
     """The app's box and its named widgets (``title``, ``team``, ``week``, ``rep``,
-    ``lang``, ``export``, ``downloads``, ``notice``, ``category``, ``sort``, ``stamp``,
-    ``tabs``, ``body_<tab>``), empty and not yet observed; each widget carries the CSS
-    class ``pr-<name>``. A ``locked`` page has no team selector.
+    ``lang``, ``export``, ``downloads``, ``notice``, ``category`` and ``stage`` (a button
+    per count: the deals behind it), ``order``, ``sort``, ``search``, ``share``,
+    ``stamp``, ``tabs``, ``body_<tab>``), empty and not yet observed; each widget carries
+    the CSS class ``pr-<name>``. A ``locked`` page has no team selector.
 
     >>> root, widgets = app_widgets(locked=True)
     >>> selectors = root.children[2].children
@@ -52,6 +74,8 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
         return widget
 
     box = w.Layout(width="auto")
+    counts = {"button_width": "auto", "description_width": "initial"}  # a count per button
+    row = w.Layout(width="auto", flex_flow="row wrap")
     widgets = {
         "title": tagged(w.HTML(), "title"),
         "team": tagged(w.Dropdown(layout=w.Layout(width="220px")), "team"),
@@ -66,7 +90,9 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
         "export": tagged(w.Button(icon="", layout=w.Layout(width="auto")), "export"),
         "downloads": tagged(w.HTML(), "downloads"),
         "notice": tagged(w.HTML(), "notice"),
-        "category": tagged(w.Dropdown(layout=w.Layout(width="260px")), "category"),
+        "category": tagged(w.ToggleButtons(style=counts, layout=row), "category"),
+        "order": tagged(w.Dropdown(layout=w.Layout(width="320px")), "order"),
+        "stage": tagged(w.ToggleButtons(style=counts, layout=row), "stage"),
         "sort": tagged(w.Dropdown(layout=w.Layout(width="260px")), "sort"),
         "search": tagged(w.Text(continuous_update=False, layout=w.Layout(width="260px")), "search"),
         "share": tagged(w.HTML(), "share"),
@@ -75,7 +101,8 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
     bodies = {tab: tagged(w.HTML(layout=box), f"tab-{tab}") for tab in TABS}
     widgets.update({f"body_{tab}": bodies[tab] for tab in TABS})
     pages = {tab: bodies[tab] for tab in TABS}
-    pages["changes"] = w.VBox([widgets["category"], bodies["changes"]])
+    pages["changes"] = w.VBox([widgets["category"], widgets["order"], bodies["changes"]])
+    pages["funnel"] = w.VBox([widgets["stage"], bodies["funnel"]])
     pages["risks"] = w.VBox([widgets["sort"], bodies["risks"]])
     tabs = tagged(w.Tab(children=[pages[t] for t in TABS]), "tabs")
     widgets["tabs"] = tabs
@@ -93,7 +120,7 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
             [
                 w.HTML(_STYLE),
                 widgets["title"],
-                w.HBox(selectors, layout=w.Layout(flex_flow="row wrap")),
+                tagged(w.HBox(selectors, layout=w.Layout(flex_flow="row wrap")), "selectors"),
                 widgets["notice"],
                 widgets["downloads"],
                 tabs,
@@ -114,10 +141,13 @@ def sync_controls(
     weeks: list[str],
     reps: list[str],
     text: Callable[..., str],
+    drill: dict[str, list[tuple[str, str]]],
 ) -> None:
     """Set the selectors ``ws`` (of :func:`app_widgets`) to show ``view``: their options
-    (``teams``, ``weeks``, ``reps``), values and labels (``text``, the dashboard's texts in
-    the view's language). The caller keeps the widgets' events from acting meanwhile."""
+    (``teams``, ``weeks``, ``reps``, and the count buttons ``drill`` of
+    :func:`~pipereview.dashboard._drill.drill_options`), values and labels (``text``, the
+    dashboard's texts in the view's language). The caller keeps the widgets' events from
+    acting meanwhile."""
     ws["team"].options = teams
     ws["team"].value = view.team or None
     ws["team"].description = text("team_sel")
@@ -129,13 +159,12 @@ def sync_controls(
     ws["rep"].description = text("rep_sel")
     ws["lang"].value = view.lang
     ws["export"].description = text("export")
-    lang = 1 if view.lang == "zh" else 0
-    ws["category"].options = [
-        (text("all_changes"), ""),
-        *[(names[lang], key) for key, names in CATEGORY_LABELS.items() if key != "unchanged"],
-    ]
-    ws["category"].value = view.category
-    ws["category"].description = ""
+    for name, label in (("category", "show_changes"), ("stage", "show_stage")):
+        ws[name].options = drill[name]
+        ws[name].value = getattr(view, name)
+        ws[name].description = text(label)
+    ws["order"].options = [(f"{text('sort_by')}: {text(f'order_{k}')}", k) for k in ORDERS]
+    ws["order"].value = view.order
     ws["sort"].options = [(f"{text('sort_by')}: {text(k)}", k) for k in SORTS]
     ws["sort"].value = view.sort
     ws["search"].value = view.search
@@ -149,10 +178,21 @@ def stamp_html(view: View, tab: str) -> str:
     last (browser tests wait for it).
 
     >>> stamp_html(View("North", "2026-W47", rep="Ann"), "funnel")
-    "<span class='pr-state' data-stamp='North|2026-W47|Ann|en|funnel||amount|' style='display:none'></span>"
+    "<span class='pr-state' data-stamp='North|2026-W47|Ann|en|funnel||amount||category|' style='display:none'></span>"
     """
     stamp = "|".join(
-        [view.team, view.week, view.rep, view.lang, tab, view.category, view.sort, view.search]
+        [
+            view.team,
+            view.week,
+            view.rep,
+            view.lang,
+            tab,
+            view.category,
+            view.sort,
+            view.search,
+            view.order,
+            view.stage,
+        ]
     )
     return (
         f"<span class='pr-state' data-stamp='{html.escape(stamp, quote=True)}'"
