@@ -230,9 +230,17 @@ class Flow:
 
 def _names(history: pd.DataFrame) -> list[str]:
     """Proper names of the data: teams, reps, accounts, deals and their ids, and the
-    texts quoted as the rep typed them (next steps)."""
+    texts quoted as the rep typed them (next steps, loss reasons)."""
     names: set[str] = set()
-    for column in ("team", "owner", "account", "deal_name", "deal_id", "next_step"):
+    for column in (
+        "team",
+        "owner",
+        "account",
+        "deal_name",
+        "deal_id",
+        "next_step",
+        "loss_reason",
+    ):
         if column in history:
             names |= {str(v) for v in history[column].dropna().unique() if str(v).strip()}
     return sorted(names)

@@ -107,6 +107,7 @@ _HEADERS: dict[str, tuple[str, str]] = {
     "pushes": ("Pushes", "推迟次数"),
     "forecast_category": ("Forecast category", "预测类别"),
     "next_step": ("Next step", "下一步计划"),
+    "loss_reason": ("Loss reason", "输单原因"),
     "risks": ("Risks", "风险"),
 }
 

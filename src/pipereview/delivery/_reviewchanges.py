@@ -109,11 +109,15 @@ def change_text(amount: float, currency: str, lang: str) -> str:
     return f"{'adds' if amount > 0 else 'removes'} {amount_text(abs(amount), currency)}"
 
 
-def moved_deals(review: WeeklyReview, moves: pd.DataFrame) -> tuple[pd.DataFrame, list[str | None]]:
+def moved_deals(
+    review: WeeklyReview, moves: pd.DataFrame, *, lost: bool = False
+) -> tuple[pd.DataFrame, list[str | None]]:
     """Movements rows (:func:`~pipereview.history.deal_movements`) as a deal list, largest
     first (the larger of last week's and this week's amount), with each deal's CRM link:
     deal ID, deal, account, rep, stage, amount and close date (last week's → this week's),
-    days moved, and this week's forecast category and next step."""
+    days moved, and this week's forecast category and next step. A list of ``lost`` deals
+    has their loss reason after the stage when the team's export has that column
+    (:func:`shows_loss_reason`)."""
     from pipereview.delivery._dealtables import (
         amount_cell,
         category_text,
@@ -152,6 +156,11 @@ def moved_deals(review: WeeklyReview, moves: pd.DataFrame) -> tuple[pd.DataFrame
                 from_to(stage_text(m, a, lang), stage_text(m, b, lang))
                 for m, a, b in zip(model, rows["stage_from"], rows["stage_to"], strict=True)
             ],
+            **(
+                {header("loss_reason", lang): [text_or_none(v) for v in rows["loss_reason"]]}
+                if lost and shows_loss_reason(review)
+                else {}
+            ),
             header("amount", lang): [
                 from_to(amount_cell(a, c), amount_cell(b, c))
                 for a, b, c in zip(
@@ -172,6 +181,18 @@ def moved_deals(review: WeeklyReview, moves: pd.DataFrame) -> tuple[pd.DataFrame
         }
     )
     return frame, [record_url(review.config.crm_url, d) for d in rows["deal_id"]]
+
+
+def shows_loss_reason(review: WeeklyReview) -> bool:
+    """True when this week's export of the team records why deals were lost (a
+    ``loss_reason`` column, not blank in every row): only then do lists of lost deals show
+    the reason; without one they say nothing about it."""
+    from pipereview.diagnostics._capabilities import recorded_columns
+
+    latest = review.latest
+    return "loss_reason" in latest.columns and "loss_reason" in recorded_columns(
+        latest[["loss_reason"]]
+    )
 
 
 def step_lists(review: WeeklyReview, moves: pd.DataFrame) -> str:
@@ -207,7 +228,7 @@ def step_lists(review: WeeklyReview, moves: pd.DataFrame) -> str:
             {review.t("step"): label, review.t("deals"): len(mine), review.t("effect"): text}
         )
         if step not in ("opening", "closing"):
-            frame, links = moved_deals(review, mine)
+            frame, links = moved_deals(review, mine, lost=step == "lost")
             summary = f"{label}{colon(lang)}{len(mine)} · {text}"
             lists.append(
                 f'<details class="step-deals"><summary>{html.escape(summary)}</summary>'
@@ -243,7 +264,7 @@ def category_lists(review: WeeklyReview, moves: pd.DataFrame) -> str:
         if category == "unchanged":
             continue
         mine = moves[moves["category"] == category]
-        frame, links = moved_deals(review, mine)
+        frame, links = moved_deals(review, mine, lost=category == "lost")
         summary = f"{CATEGORY_LABELS[category][index]}{colon(lang)}{len(mine)}"
         lists.append(
             f'<details class="category-deals"><summary>{html.escape(summary)}</summary>'

@@ -79,6 +79,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # English, Chinese
     "probability": ("probability", "赢单概率"),
     "forecast_category": ("forecast category", "预测类别"),
     "next_step": ("next step", "下一步"),
+    "loss_reason": ("loss reason", "输单原因"),
     "deal_id": ("deal ID", "商机编号"),
 }
 _MAX_LISTED = 4

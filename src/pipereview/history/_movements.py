@@ -22,6 +22,9 @@ unchanged     none of the above (also: a deal closed before last week that has n
               the export, as CRM reports drop old closed deals)
 ============  ================================================================================
 
+``loss_reason`` is this week's reason of a deal lost now, as the export gives it (``<NA>``
+for every other deal, and for all when this week's snapshot has no ``loss_reason``).
+
 Lifecycle events come first (they change what the pipeline holds), then stage, then
 dates, then amounts: a deal that advanced and was pushed is ``advanced`` with
 ``pushed=True``. Stages are compared by their order in the stage model, or by the
@@ -107,6 +110,7 @@ MOVEMENT_COLUMNS: tuple[str, ...] = (
     "close_date_from",
     "close_date_to",
     "days_moved",
+    "loss_reason",
     "match_method",
     "match_score",
     "ambiguous",
@@ -182,9 +186,19 @@ def deal_movements(
             "close_date_from": a["close_date"],
             "close_date_to": b["close_date"],
             "days_moved": days.astype("Int64"),
+            "loss_reason": _loss_reasons(curr_frame, cr, sb),
         }
     )
     return _with_match(out, matches)
+
+
+def _loss_reasons(frame: pd.DataFrame, rows: np.ndarray, states: np.ndarray) -> pd.Series:
+    """Per row: the loss reason at ``frame``'s position ``rows`` where the deal is lost now
+    (``states``), else <NA>; all <NA> when ``frame`` has no ``loss_reason`` column."""
+    if "loss_reason" not in frame.columns:
+        return pd.Series(None, index=range(len(rows)), dtype="str")
+    values = frame["loss_reason"].astype("str").reset_index(drop=True).reindex(rows)
+    return values.where(states == "lost").reset_index(drop=True)
 
 
 def _stage_moves(

@@ -49,6 +49,7 @@ _TEXT_FIELDS = (
     "team",
     "currency",
     "next_step",
+    "loss_reason",
     "stage",
     "forecast_category",
     "status",
@@ -169,6 +170,7 @@ class RowBuilder:
             "account",
             "owner",
             "next_step",
+            "loss_reason",
             "currency",
             *EVIDENCE_TEXT_FIELDS,
         ):

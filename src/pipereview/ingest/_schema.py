@@ -25,6 +25,8 @@ probability                   float64 0..1        the CRM's win probability (bla
 forecast_category             str                 commit / best_case / pipeline / omitted / closed
 last_activity_date            datetime64[ns]      last logged activity (blank if absent)
 next_step                     str                 the rep's next step
+loss_reason                   str                 why a lost deal was lost, as the rep wrote it;
+                                                  missing when the export has no such column
 <evidence fields>             boolean or str      see :data:`pipereview.core._stages.EVIDENCE_FIELDS`;
                                                   missing when the export has no such column
 account_missing               bool                the export had no account for this deal
@@ -111,6 +113,7 @@ EXPORT_OPTIONAL_FIELDS: tuple[str, ...] = (
     "forecast_category",
     "last_activity_date",
     "next_step",
+    "loss_reason",
     "currency",
     "status",
 )
@@ -159,6 +162,8 @@ def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
         ),
         "last_activity_date": pa.Column("datetime64[ns]", _IN_RANGE, nullable=True),
         "next_step": _OPTIONAL_TEXT,
+        # missing where the export has no such column (like the evidence fields)
+        "loss_reason": pa.Column(str, _CLEAN, nullable=True, required=False),
         "account_missing": pa.Column(bool),
         "source_file": _TEXT,
         "source_row": pa.Column("int64", pa.Check.ge(1)),

@@ -26,7 +26,7 @@ from pipereview.sample._simulate import (
     WORK_MINUTES,
     incidental_evidence,
 )
-from pipereview.sample._teams import POOLS, all_accounts, deal_name
+from pipereview.sample._teams import POOLS, all_accounts, deal_name, loss_reasons
 from pipereview.sample._writers import write_csv
 
 __all__ = ["generate_large_export"]
@@ -127,6 +127,7 @@ def _large_frame(
         "_open_stage": np.array(p.keys)[np.where(state == k, k - 1, position)],
     }
     frame["forecast_category"] = forecast(frame["stage"], frame["probability"], p)
+    frame["loss_reason"] = _loss_column(locale, counters, state == k + 1)
     first_needed: dict[str, int] = {}
     for i, fields in enumerate(p.criteria):
         for f in fields:
@@ -146,6 +147,16 @@ def _large_frame(
         else:
             frame[f] = met
     return frame
+
+
+def _loss_column(locale: str, counters: np.ndarray, lost: np.ndarray) -> np.ndarray:
+    """The lost deals' reasons (:func:`~pipereview.sample._teams.loss_reasons`, the
+    competitor picked by counter), blank for the other deals."""
+    rivals = np.array(POOLS[locale]["competitor"], dtype=object)
+    column = np.full(len(counters), "", dtype=object)
+    picked = counters[lost]
+    column[lost] = loss_reasons(locale, picked, rivals[picked % len(rivals)])
+    return column
 
 
 def _median(locale: str) -> float:

@@ -32,6 +32,7 @@ from pipereview.sample._teams import (
     TeamSpec,
     all_accounts,
     deal_name,
+    loss_reasons,
     person,
 )
 
@@ -106,6 +107,7 @@ class Deal:
     closed_on: Date | None = None
     stalled: bool = False
     push_weeks: list[str] = field(default_factory=list)
+    loss_reason: str = ""  # what the rep typed when the deal was lost
 
 
 @dataclass
@@ -208,6 +210,9 @@ class Simulator:
         d.closed_on = monday + self._days(0, 5)
         d.close_date = d.last_activity = d.closed_on
         d.next_step = ""
+        if outcome == "lost":
+            seq, competitor = np.array([d.seq]), np.array([d.texts["competitor"]])
+            d.loss_reason = str(loss_reasons(self.spec.locale, seq, competitor)[0])
 
     def _pass_criteria(self, d: Deal) -> None:
         """Leaving a stage: its criteria count as met, except that now and then one is
@@ -352,6 +357,7 @@ class Simulator:
                     dtype="M8[m]",
                 ),
                 "next_step": [d.next_step for d in rows],
+                "loss_reason": [d.loss_reason for d in rows],
                 "probability": np.array(prob, dtype="float64"),
                 "_amount_style": np.array([d.amount_style for d in rows], dtype="int64"),
                 "_date_style": np.array([d.date_style for d in rows], dtype="int64"),

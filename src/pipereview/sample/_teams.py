@@ -15,7 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 __all__ = [
+    "LOSS_REASONS",
     "MIGRATION_TEAM",
     "MIGRATION_WEEKS_BEFORE_LAST",
     "POOLS",
@@ -25,6 +28,7 @@ __all__ = [
     "TeamSpec",
     "all_accounts",
     "deal_name",
+    "loss_reasons",
     "person",
 ]
 
@@ -290,3 +294,48 @@ def person(locale: str, pick: Callable[[tuple[str, ...]], str], boss: bool = Fal
     if locale == "zh":
         return f"{pick(pool['last'])}总" if boss else f"{pick(pool['last'])}{pick(pool['first'])}"
     return f"{pick(pool['first'])} {pick(pool['last'])}"
+
+
+#: What each locale's reps type as a lost deal's reason, each as often as it is listed (a
+#: blank: none given): price, a competitor (``{}``: the deal's main competitor), no
+#: budget, no decision, timing.
+LOSS_REASONS: dict[str, tuple[str, ...]] = {
+    "us": (
+        *["Price too high"] * 6,
+        *["Went with {}"] * 5,
+        *["No budget this year"] * 3,
+        *["No decision, stayed with current process"] * 3,
+        "Project postponed to next year",
+        *[""] * 2,
+    ),
+    "zh": (
+        *["价格偏高"] * 6,
+        *["客户选择了{}"] * 5,
+        *["预算未批"] * 3,
+        *["客户迟迟不决策"] * 3,
+        "项目推迟到明年",
+        *[""] * 2,
+    ),
+    "de": (
+        *["Preis zu hoch"] * 6,
+        *["Entscheidung für {}"] * 5,
+        *["Kein Budget"] * 3,
+        *["Keine Entscheidung getroffen"] * 3,
+        "Projekt verschoben",
+        *[""] * 2,
+    ),
+}
+
+
+def loss_reasons(locale: str, seq: np.ndarray, competitor: np.ndarray) -> np.ndarray:
+    """The reason a rep gives for each lost deal of counter ``seq`` with main competitor
+    ``competitor``: one of :data:`LOSS_REASONS`, picked by a hash of the counter (no draw
+    from the simulation's random generator, so the rest of the sample stays as it was).
+
+    >>> loss_reasons("us", np.array([1, 2, 3]), np.array(["Apex Automation"] * 3)).tolist()
+    ['Went with Apex Automation', 'Price too high', 'No budget this year']
+    """
+    reasons = LOSS_REASONS[locale]
+    hashed = (seq.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(1 << 32)
+    picked = np.array(reasons, dtype=object)[(hashed >> np.uint64(8)) % np.uint64(len(reasons))]
+    return np.array([r.format(c) for r, c in zip(picked, competitor, strict=True)], dtype=object)
