@@ -157,3 +157,48 @@ def test_the_count_buttons_speak_the_pages_language() -> None:
     assert board.controls["category"].description == "变化的商机："
     assert board.controls["stage"].options[0] == ("仅看图", "")
     assert board.controls["order"].options[0] == ("排序: 变化类型", "category")
+
+
+def _lost_week(reasons: dict[str, object] | None) -> Dashboard:
+    """North: D1 and D2 lost this week, D3 pushed; ``reasons`` by deal (None: the export
+    has no loss reason column)."""
+    rows = [
+        deal_row("2026-W46", "North", d, "Ann", "negotiation", 1000.0, "2026-12-01")
+        for d in ("D1", "D2", "D3")
+    ]
+    rows += [
+        deal_row("2026-W47", "North", "D1", "Ann", "lost", 1000.0, "2026-12-01"),
+        deal_row("2026-W47", "North", "D2", "Ann", "lost", 1000.0, "2026-12-01"),
+        deal_row("2026-W47", "North", "D3", "Ann", "negotiation", 1000.0, "2026-12-20"),
+    ]
+    if reasons is not None:
+        for row in rows:
+            row["loss_reason"] = (
+                reasons.get(str(row["deal_id"])) if row["stage"] == "lost" else None
+            )
+    return Dashboard(pd.DataFrame(rows), team="North")
+
+
+def _column(page: str, title: str) -> list[str] | None:
+    heads = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", page.split("pr-changes")[1])]
+    if title not in heads:
+        return None
+    at = heads.index(title)
+    return [r[at] for r in _rows(page, "pr-changes")]
+
+
+def test_lost_deals_show_their_reason_and_a_missing_reason_is_a_dash() -> None:
+    board = _lost_week({"D1": "Price", "D2": None})
+    board.controls["order"].value = "deal_name"
+    assert _column(board.tab_html("changes"), "Loss reason") == ["Price", "—", ""]
+    board.select(lang="zh")
+    assert _column(board.tab_html("changes"), "输单原因") == ["Price", "—", ""]
+
+
+@pytest.mark.parametrize("reasons", [None, {}], ids=["no column", "all blank"])
+def test_without_recorded_reasons_the_changes_say_nothing_about_them(
+    reasons: dict[str, object] | None,
+) -> None:
+    page = _lost_week(reasons).tab_html("changes")
+    assert _column(page, "Loss reason") is None
+    assert "reason" not in page.lower()

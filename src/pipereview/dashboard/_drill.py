@@ -165,3 +165,58 @@ def stage_deals_html(data: DashboardData, view: View) -> str:
         else ""
     )
     return f"<div class='pr-stage-deals'>{heading}{shown}{html_table(table)}</div>"
+
+
+def changes_table_html(data: DashboardData, view: View, shown: pd.DataFrame) -> str:
+    """The changes tab's table of ``shown`` (movements, in the order to show): deal ID,
+    rep, deal, account, kind of change, the lost deals' reason when the team's export
+    records one, stage, amount and close date before and after; at most
+    :data:`ROW_LIMIT` rows, saying so."""
+    import html
+
+    from pipereview.delivery._dealtables import header
+    from pipereview.delivery._reviewchanges import shows_loss_reason
+    from pipereview.delivery._reviewsections import amount_text, html_table
+
+    review, lang = data.review(view), view.lang
+    total, shown = len(shown), shown.head(ROW_LIMIT)
+    currency = shown["currency"].fillna("")
+
+    def money(values: pd.Series) -> list[str]:
+        return [
+            "—" if pd.isna(a) else amount_text(float(a), c)
+            for a, c in zip(values, currency, strict=True)
+        ]
+
+    def day(values: pd.Series) -> list[str]:
+        return ["—" if pd.isna(d) else pd.Timestamp(d).date().isoformat() for d in values]
+
+    def stages(values: pd.Series) -> list[str]:
+        return data.stage_names(view, values)
+
+    columns = {
+        text("deal_id", lang): shown["deal_id"],
+        review.t("rep"): shown["owner"],
+        review.t("deal"): shown["deal_name"],
+        review.t("account"): shown["account"],
+        review.t("category"): [CATEGORY_LABELS[c][lang == "zh"] for c in shown["category"]],
+    }
+    lost = shown["category"] == "lost"
+    if lost.any() and "loss_reason" in shown.columns and shows_loss_reason(review):
+        reasons = shown["loss_reason"].astype("object").where(shown["loss_reason"].notna(), "—")
+        columns[header("loss_reason", lang)] = reasons.where(lost, "")
+    columns.update(
+        {
+            f"{review.t('stage')} ({text('before', lang)})": stages(shown["stage_from"]),
+            f"{review.t('stage')} ({text('after', lang)})": stages(shown["stage_to"]),
+            f"{text('amount', lang)} ({text('before', lang)})": money(shown["amount_from"]),
+            f"{text('amount', lang)} ({text('after', lang)})": money(shown["amount_to"]),
+            f"{text('close', lang)} ({text('after', lang)})": day(shown["close_date_to"]),
+        }
+    )
+    note = (
+        f"<p>{html.escape(text('shown', lang, shown=ROW_LIMIT, total=total))}</p>"
+        if total > ROW_LIMIT
+        else ""
+    )
+    return f"{note}<div class='pr-changes'>{html_table(pd.DataFrame(columns))}</div>"

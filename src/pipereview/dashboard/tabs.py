@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from pipereview.core._errors import InputError
-from pipereview.dashboard._drill import ordered_changes, stage_deals_html
+from pipereview.dashboard._drill import changes_table_html, ordered_changes, stage_deals_html
 from pipereview.dashboard._likely import likely_views, warm_views
 from pipereview.dashboard._text import ROW_LIMIT, TABS, text
 from pipereview.dashboard._trend import trend_html
@@ -139,7 +139,6 @@ class TabContext(Selection):
 
     def _changes_html(self) -> str:
         from pipereview import charts
-        from pipereview.core import CATEGORY_LABELS
         from pipereview.diagnostics._waterfall import waterfall
 
         review = self.review
@@ -160,38 +159,7 @@ class TabContext(Selection):
                 return body + f"<p>{html.escape(self.t('no_match', text=self.search))}</p>"
         if not len(shown):
             return body + f"<p>{html.escape(self.t('no_changes'))}</p>"
-        shown = ordered_changes(shown, self.order)
-        lang = 1 if self.lang == "zh" else 0
-        total = len(shown)
-        shown = shown.head(ROW_LIMIT)
-        currency = shown["currency"].fillna("")
-
-        def money(values: pd.Series) -> list[str]:
-            return [
-                "—" if pd.isna(a) else amount_text(float(a), c)
-                for a, c in zip(values, currency, strict=True)
-            ]
-
-        def day(values: pd.Series) -> list[str]:
-            return ["—" if pd.isna(d) else pd.Timestamp(d).date().isoformat() for d in values]
-
-        table = pd.DataFrame(
-            {
-                self.t("deal_id"): shown["deal_id"],
-                review.t("rep"): shown["owner"],
-                review.t("deal"): shown["deal_name"],
-                review.t("account"): shown["account"],
-                review.t("category"): [CATEGORY_LABELS[c][lang] for c in shown["category"]],
-                f"{review.t('stage')} ({self.t('before')})": self._stage_names(shown["stage_from"]),
-                f"{review.t('stage')} ({self.t('after')})": self._stage_names(shown["stage_to"]),
-                f"{self.t('amount')} ({self.t('before')})": money(shown["amount_from"]),
-                f"{self.t('amount')} ({self.t('after')})": money(shown["amount_to"]),
-                f"{self.t('close')} ({self.t('after')})": day(shown["close_date_to"]),
-            }
-        )
-        if total > ROW_LIMIT:
-            body += f"<p>{html.escape(self.t('shown', shown=ROW_LIMIT, total=total))}</p>"
-        return body + f"<div class='pr-changes'>{html_table(table)}</div>"
+        return body + changes_table_html(self.data, self.view, ordered_changes(shown, self.order))
 
     def _funnel_html(self) -> str:
         from pipereview import charts
