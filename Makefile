@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/diagnostics.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/dashboard_capacity.py
 	$(BIN)/python bench/scale.py
 
 samples: $(STAMP)

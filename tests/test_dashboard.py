@@ -309,6 +309,7 @@ def test_serve_prepare_only_writes_a_locked_dashboard(sample_store: Path, tmp_pa
         "dashboard.ipynb",
         "dashboard.json",
         "history.parquet",
+        "teams",  # the per-team state a page loads (test_dashboard_prepared.py)
     ]
     assert DashboardConfig.read(state_dir / "dashboard.json").team == "North"
     missing = CliRunner().invoke(cli, ["serve", "--store", str(sample_store), "--prepare-only"])

@@ -37,6 +37,7 @@ from pipereview.serve import (
     background_server,
     check_limits,
     default_max_kernels,
+    default_pool_size,
     free_port,
     prepare_dashboard,
     voila_command,
@@ -125,7 +126,8 @@ def test_voila_runs_with_the_guards() -> None:
         "--Voila.ip=127.0.0.1",
     ):
         assert flag in command, flag
-    assert 4 <= default_max_kernels() <= 16
+    assert 4 <= default_max_kernels() <= 64
+    assert 1 <= default_pool_size() <= 8
     assert f"--DashboardKernelManager.max_kernels={default_max_kernels()}" in voila_command(
         "d.ipynb", port=1
     )
@@ -209,7 +211,7 @@ def capped(
     state = prepare_dashboard(root / "state", store=sample_store, targets=TARGETS)
     log = root / "voila.log"
     with background_server(
-        state, log=log, env=hermetic(root), max_kernels=2, closed_timeout=5
+        state, log=log, env=hermetic(root), max_kernels=2, closed_timeout=5, pool_size=1
     ) as url:
         assert wait_for(lambda: len(kernels_of(state)) == 1, 60), "no preheated kernel"
         yield state, url, log
@@ -311,6 +313,8 @@ def test_a_signal_to_pipereview_serve_stops_voila_and_every_kernel(
                 str(state_dir),
                 "--max-kernels",
                 "3",
+                "--pool-size",
+                "1",
             ],
             env={**os.environ, **hermetic(tmp_path)},
             stdout=sink,
@@ -318,7 +322,8 @@ def test_a_signal_to_pipereview_serve_stops_voila_and_every_kernel(
         )
     state = SimpleNamespace(config=state_dir / "dashboard.json")
     try:
-        assert wait_for(lambda: port_open(port), 90), output.read_text(errors="replace")
+        # the per-team views are drawn before Voilà starts (about a minute for the samples)
+        assert wait_for(lambda: port_open(port), 300), output.read_text(errors="replace")
         assert get(f"http://127.0.0.1:{port}/")[0] == 200  # a page's kernel
         assert wait_for(lambda: len(kernels_of(state)) == 2, 60)  # type: ignore[arg-type]
         family = psutil.Process(process.pid).children(recursive=True)

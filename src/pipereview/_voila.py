@@ -27,6 +27,7 @@ __all__ = [
     "check_address",
     "check_limits",
     "default_max_kernels",
+    "default_pool_size",
     "is_loopback",
     "voila_command",
 ]
@@ -64,14 +65,38 @@ def check_address(ip: str, *, allow_remote: bool = False) -> None:
         )
 
 
+def _memory_gib() -> float:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30
+    except (ValueError, OSError, AttributeError):
+        return 4.0
+
+
 def default_max_kernels() -> int:
-    """The default cap on open pages: four per core, at least 4, at most 16 (each page
-    holds a kernel of ~300-500 MB)."""
-    return max(4, min(16, 4 * (os.cpu_count() or 1)))
+    """The default cap on open pages: a quarter of the machine's memory at 250 MB a page
+    (a page holds a kernel of ~150-250 MB), at least 4, at most 64 (an idle page costs
+    memory, not CPU): 24 on a 24 GiB machine."""
+    return max(4, min(64, int(_memory_gib() * 1024 / 4 / 250)))
 
 
-def check_limits(max_kernels: int, idle_timeout: float, closed_timeout: float) -> None:
+def default_pool_size() -> int:
+    """The default number of preheated kernels waiting for the next pages: two per core,
+    at least 2, at most 8, and no more than an eighth of the memory at 250 MB each (pages
+    opened at once take them; Voilà starts a new one as each is taken)."""
+    by_memory = int(_memory_gib() * 1024 / 8 / 250)
+    return max(1, min(8, max(2, 2 * (os.cpu_count() or 1)), by_memory))
+
+
+def check_limits(
+    max_kernels: int, idle_timeout: float, closed_timeout: float, pool_size: int = 1
+) -> None:
     """Refuse (:class:`~pipereview.core._errors.InputError`) limits that cannot work."""
+    if not 0 <= pool_size <= 64:
+        raise InputError(
+            f"--pool-size {pool_size} is out of range",
+            expected="0 to 64 preheated kernels (each holds ~150-250 MB while it waits)",
+            hint="give --pool-size within that range (0: no preheated kernel, as --no-preheat)",
+        )
     if max_kernels < 1:
         raise InputError(
             f"--max-kernels {max_kernels} leaves no page",
@@ -102,12 +127,14 @@ def voila_command(
     max_kernels: int | None = None,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     closed_timeout: float = DEFAULT_CLOSED_TIMEOUT,
+    pool_size: int | None = None,
 ) -> list[str]:
     """The Voilà command line that serves ``notebook`` on ``ip``:``port`` under
     ``base_url`` (e.g. ``/north/`` behind a reverse proxy), with at most ``max_kernels``
     pages at once (default :func:`default_max_kernels`), a page's kernel freed after
     ``idle_timeout`` seconds of inactivity and ``closed_timeout`` seconds after its page
-    is closed."""
+    is closed, and ``pool_size`` preheated kernels waiting for the next pages (default
+    :func:`default_pool_size`; none without ``preheat``)."""
     if not base_url.startswith("/") or not base_url.endswith("/"):
         raise InputError(
             f"base URL {base_url!r} must start and end with '/'",
@@ -115,7 +142,8 @@ def voila_command(
             hint="write --base-url with a slash at both ends",
         )
     max_kernels = default_max_kernels() if max_kernels is None else max_kernels
-    check_limits(max_kernels, idle_timeout, closed_timeout)
+    pool_size = default_pool_size() if pool_size is None else pool_size
+    check_limits(max_kernels, idle_timeout, closed_timeout, pool_size)
     manager = "DashboardKernelManager"
     command = [
         sys.executable,
@@ -138,6 +166,6 @@ def voila_command(
         f"--{manager}.closed_timeout={closed_timeout:g}",
         f"--{manager}.cull_interval={max(1, min(5, int(closed_timeout) // 2))}",
     ]
-    if preheat:
-        command += ["--preheat_kernel=True", "--pool_size=1"]
+    if preheat and pool_size > 0:
+        command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
     return command

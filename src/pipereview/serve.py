@@ -11,7 +11,8 @@ no kernel start or data load), no file served beyond the page's own assets (Voil
 passes only widget messages from the browser to the kernel: code sent from a page is
 dropped, which a browser test checks), at most ``max_kernels`` pages at once, a closed
 page's kernel freed within ``closed_timeout`` seconds and an idle one after
-``idle_timeout``, nothing fetched from outside the server. :func:`serve` runs it until a
+``idle_timeout``, ``pool_size`` preheated kernels waiting for pages opened at once,
+nothing fetched from outside the server. :func:`serve` runs it until a
 signal (Ctrl-C, SIGTERM, SIGHUP) and then stops Voilà and every kernel it started.
 
 >>> voila_command("dash/dashboard.ipynb", port=8866)[1:4]
@@ -42,6 +43,7 @@ from pipereview._voila import (
     check_address,
     check_limits,
     default_max_kernels,
+    default_pool_size,
     is_loopback,
     voila_command,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "check_address",
     "check_limits",
     "default_max_kernels",
+    "default_pool_size",
     "free_port",
     "is_loopback",
     "prepare_dashboard",
@@ -134,6 +137,7 @@ def prepare_dashboard(
     settings_path = (
         write_config(settings, root / "settings.yaml").resolve() if settings is not None else None
     )
+    prepared = _prepare_teams(root / "teams", history_path, targets, settings_path, lang, warm)
     dashboard = DashboardConfig(
         history=str(history_path.resolve()),
         targets=str(Path(targets).resolve()) if targets else None,
@@ -143,12 +147,37 @@ def prepare_dashboard(
         exports=str(Path(exports).resolve()) if exports else str((root / "exports").resolve()),
         warm=warm,
         settings=str(settings_path) if settings_path else None,
+        prepared=str(prepared.resolve()),
     )
     return ServeState(
         notebook=notebook,
         config=dashboard.write(root / "dashboard.json"),
         history=history_path,
         teams=tuple(teams if team is None else [team]),
+    )
+
+
+def _prepare_teams(
+    folder: Path,
+    history_path: Path,
+    targets: str | Path | None,
+    settings_path: Path | None,
+    lang: str,
+    views: bool,
+) -> Path:
+    """Write the per-team state a page loads (:func:`~pipereview.dashboard.prepared.write_prepared`):
+    each team's rows as the page reads them and, with ``views``, its likely first views."""
+    from pipereview.config import load_config
+    from pipereview.dashboard.prepare import write_prepared
+    from pipereview.diagnostics._targets import load_targets
+    from pipereview.history._trail import load_history
+
+    settings = load_config(settings_path) if settings_path else None  # as the page loads it
+    templates = settings.templates if settings is not None else ()
+    frame = load_history(file=history_path, templates=templates)
+    goals = load_targets(targets) if targets else None
+    return write_prepared(
+        folder, frame, targets=goals, config=settings, lang=lang, views=views, templates=templates
     )
 
 
@@ -252,6 +281,7 @@ def serve(
     max_kernels: int | None = None,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     closed_timeout: float = DEFAULT_CLOSED_TIMEOUT,
+    pool_size: int | None = None,
 ) -> int:
     """Run Voilà on ``state`` until it stops or a signal (Ctrl-C, SIGTERM, SIGHUP) asks
     this process to stop; then stop Voilà and every kernel it started
@@ -268,6 +298,7 @@ def serve(
         max_kernels=max_kernels,
         idle_timeout=idle_timeout,
         closed_timeout=closed_timeout,
+        pool_size=pool_size,
     )
 
     def stop(signum: int, _frame: object) -> None:
@@ -312,6 +343,7 @@ def background_server(
     max_kernels: int | None = None,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     closed_timeout: float = DEFAULT_CLOSED_TIMEOUT,
+    pool_size: int | None = None,
 ) -> Iterator[str]:
     """Run Voilà on ``state`` in the background on loopback (for scripts, benchmarks and
     tests) and yield its URL once the port accepts connections; stop it, and every kernel
@@ -330,6 +362,7 @@ def background_server(
             max_kernels=max_kernels,
             idle_timeout=idle_timeout,
             closed_timeout=closed_timeout,
+            pool_size=pool_size,
         ),
         env,
         stdout=sink,

@@ -58,7 +58,13 @@ BaseUrlOption = Annotated[
 MaxKernelsOption = Annotated[
     int | None,
     typer.Option(
-        help="Most pages open at once (each holds a kernel of ~300-500 MB); beyond it a page says the dashboard is at its limit [default: 4 per core, 4 to 16]."
+        help="Most pages open at once (each holds a kernel of ~150-250 MB); beyond it a page says the dashboard is at its limit [default: a quarter of the memory at 250 MB a page, 4 to 64]."
+    ),
+]
+PoolSizeOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Preheated kernels waiting for the next pages (pages opened at once take one each; 0: none) [default: 2 per core, 2 to 8, within an eighth of the memory]."
     ),
 ]
 IdleTimeoutOption = Annotated[
@@ -92,6 +98,7 @@ def serve(
     preheat: PreheatOption = True,
     base_url: BaseUrlOption = "/",
     max_kernels: MaxKernelsOption = None,
+    pool_size: PoolSizeOption = None,
     idle_timeout: IdleTimeoutOption = 1800,
     closed_timeout: ClosedTimeoutOption = 20,
     prepare_only: PrepareOnlyOption = False,
@@ -104,9 +111,8 @@ def serve(
     from pipereview.serve import serve as run_voila
 
     check_address(ip, allow_remote=allow_remote)  # refuse before any work
-    check_limits(
-        default_max_kernels() if max_kernels is None else max_kernels, idle_timeout, closed_timeout
-    )
+    kernels = default_max_kernels() if max_kernels is None else max_kernels
+    check_limits(kernels, idle_timeout, closed_timeout, pool_size or 0)  # the default is valid
     if prepare_only and state_dir is None:
         raise InputError(
             "--prepare-only needs --state-dir (where the dashboard's files go)",
@@ -146,6 +152,7 @@ def serve(
             preheat=preheat,
             base_url=base_url,
             max_kernels=max_kernels,
+            pool_size=pool_size,
             idle_timeout=idle_timeout,
             closed_timeout=closed_timeout,
         )

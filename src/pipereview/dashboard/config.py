@@ -24,7 +24,8 @@ class DashboardConfig:
     exported action lists are kept (``exports``), whether to compute the likely first
     views ahead (``warm``, see :meth:`Dashboard.warm`) and the configuration file whose
     thresholds and templates folders the reviews use (``settings``, see
-    :mod:`pipereview.config`)."""
+    :mod:`pipereview.config`), and the folder of the prepared per-team state (``prepared``,
+    see :mod:`pipereview.dashboard.prepared`; None: the page loads ``history`` whole)."""
 
     history: str
     targets: str | None = None
@@ -34,6 +35,7 @@ class DashboardConfig:
     exports: str | None = None
     warm: bool = False
     settings: str | None = None
+    prepared: str | None = None
 
     def write(self, path: str | Path) -> Path:
         """Write the configuration as JSON (atomically); return the path."""

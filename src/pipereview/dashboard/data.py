@@ -17,6 +17,7 @@ from pipereview.config import Config, as_config
 from pipereview.core._errors import AccessError, InputError
 from pipereview.dashboard._text import slug, text
 from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig
+from pipereview.dashboard.prepared import PreparedTeams, PreparedViews
 from pipereview.dashboard.view import View
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import forecast_figures
@@ -52,7 +53,7 @@ class DashboardData:
 
     def __init__(
         self,
-        history: pd.DataFrame,
+        history: pd.DataFrame | PreparedTeams,
         *,
         targets: pd.DataFrame | None = None,
         team: str | None = None,
@@ -65,7 +66,14 @@ class DashboardData:
                 "a locked dashboard needs the team it is locked to",
                 hint="give team= (pipereview serve --team NAME) with locked=True",
             )
-        teams = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
+        # prepared per-team state (pipereview serve): a team's rows are read when shown
+        prepared = history if isinstance(history, PreparedTeams) else None
+        if isinstance(history, PreparedTeams):
+            teams = history.teams
+        else:
+            teams = (
+                sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
+            )
         if team is not None and teams and team not in teams:
             raise InputError(
                 f"team {team!r} has no stored snapshot; teams: {', '.join(teams)}",
@@ -73,25 +81,44 @@ class DashboardData:
             )
         self.locked = locked
         if locked:  # the other teams' rows are never kept
-            history = history[history["team"] == team]
+            if isinstance(history, PreparedTeams):
+                prepared = PreparedTeams(history.folder, only=team, templates=history.templates)
+                teams = [str(team)] if team in teams else []
+            else:
+                history = history[history["team"] == team]
+                teams = [str(team)] if len(history) else []
             targets = None if targets is None else targets[targets["team"] == team]
-            teams = [str(team)] if len(history) else []
-        self.history = history
+        self._prepared = prepared
+        self._history = None if isinstance(history, PreparedTeams) else history
         self.targets = targets
         self.teams = teams
         self.config = as_config(config)
         self.export_dir = Path(export_dir) if export_dir else None
-        self._weeks = {
-            t: sorted(
-                set(history.loc[history["team"] == t, "snapshot_week"].astype("str")), reverse=True
-            )
-            for t in teams
-        }
+        if isinstance(history, PreparedTeams):
+            self._weeks = {t: history.weeks(t) for t in teams}
+        else:
+            self._weeks = _stored_weeks(history)
         #: the reviews computed so far, by team, week and language
         self.reviews: dict[tuple[str, str, str], WeeklyReview] = {}
-        #: each tab's HTML drawn so far, by :meth:`View.key`, in the order drawn
-        self.html: dict[tuple[str, ...], str] = {}
+        #: each tab's HTML drawn so far (or prepared), by :meth:`View.key`, in the order drawn
+        self.html: dict[tuple[str, ...], str] = PreparedViews(prepared) if prepared else {}
         self._moves: dict[tuple[str, str], pd.DataFrame] = {}
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """The keyed history (only the locked team's rows when locked); from a prepared
+        state, every team's rows are read on first use here."""
+        if self._history is None:
+            assert self._prepared is not None
+            self._history = self._prepared.all_history()
+        return self._history
+
+    def team_history(self, team: str) -> pd.DataFrame:
+        """What ``team``'s reviews are computed from: the history, or from a prepared state
+        only ``team``'s rows (read when first shown)."""
+        if self._prepared is not None and self._history is None:
+            return self._prepared.history(team)
+        return self.history
 
     # --- selections ----------------------------------------------------------------------
     def weeks(self, team: str) -> list[str]:
@@ -135,7 +162,7 @@ class DashboardData:
                 review = other.in_language(view.lang)
             else:
                 review = WeeklyReview(
-                    self.history,
+                    self.team_history(view.team),
                     team=view.team,
                     week=view.week,
                     lang=view.lang,
@@ -271,6 +298,14 @@ class DashboardData:
         return prevailing_model(self.review(view).latest["stage_model"])
 
 
+def _stored_weeks(history: pd.DataFrame) -> dict[str, list[str]]:
+    """Each team's stored weeks in ``history``, latest first."""
+    if not len(history):
+        return {}
+    weeks = history.groupby(history["team"].astype("str"))["snapshot_week"]
+    return {str(team): sorted(set(values.astype("str")), reverse=True) for team, values in weeks}
+
+
 def save_files(files: dict[str, bytes], folder: Path) -> list[Path]:
     """Write ``files`` (contents by name) into ``folder``, each atomically; return their
     paths."""
@@ -285,15 +320,19 @@ def save_files(files: dict[str, bytes], folder: Path) -> list[Path]:
 
 def config_arguments(config: DashboardConfig) -> dict[str, Any]:
     """The arguments of the dashboard a :class:`DashboardConfig` describes (a locked one
-    reads only its team's rows from the Parquet file)."""
+    reads only its team's rows from the Parquet file; from a prepared state, each team's
+    rows and prepared views are read when the page first shows that team)."""
     from pipereview.config import load_config
     from pipereview.diagnostics._targets import load_targets
     from pipereview.history._trail import load_history
 
     settings = load_config(config.settings) if config.settings else None
-    history = load_history(
-        file=config.history, team=config.team, templates=settings.templates if settings else ()
-    )
+    templates = [str(t) for t in settings.templates] if settings else []
+    history: pd.DataFrame | PreparedTeams
+    if config.prepared:  # each team's rows read when the page first shows the team
+        history = PreparedTeams(config.prepared, only=config.team, templates=templates)
+    else:
+        history = load_history(file=config.history, team=config.team, templates=templates)
     targets = load_targets(config.targets) if config.targets else None
     return {
         "history": history,

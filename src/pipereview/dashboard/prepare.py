@@ -1,0 +1,134 @@
+"""Writing the prepared per-team state a served page loads
+(:class:`~pipereview.dashboard.prepared.PreparedTeams` reads it): each team's keyed
+history rows in a Parquet file of its own and, drawn once here instead of in every page's
+kernel, the HTML of the views a manager is likely to open first from that team.
+
+>>> import tempfile
+>>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": ["North", "West"],
+...     "deal_id": "D1", "deal_name": "MES", "account": "Acme", "owner": "Ann",
+...     "stage": "needs_confirmed", "stage_model": "generic_4", "amount": 1000.0,
+...     "currency": "EUR", "close_date": pd.Timestamp("2026-12-18"), "probability": 0.25})
+>>> folder = write_prepared(tempfile.mkdtemp(), h, views=False)
+>>> sorted(p.name for p in folder.iterdir())
+['index.json', 'team-0.parquet', 'team-1.parquet']
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from pipereview.dashboard.prepared import INDEX_FILE
+
+if TYPE_CHECKING:
+    from pipereview.config import Config
+
+__all__ = ["write_prepared"]
+
+_VERSION = 1
+
+
+def _write_team(folder: Path, number: int, rows: pd.DataFrame) -> dict[str, Any]:
+    from pipereview.history._store import atomic_write
+
+    name = f"team-{number}.parquet"
+    with atomic_write(folder / name, "wb") as handle:
+        rows.reset_index(drop=True).to_parquet(handle)
+    weeks = sorted(set(rows["snapshot_week"].astype("str")), reverse=True)
+    return {"team": str(rows["team"].iloc[0]), "history": name, "weeks": weeks}
+
+
+def write_prepared(
+    folder: str | Path,
+    history: pd.DataFrame,
+    *,
+    targets: pd.DataFrame | None = None,
+    config: Config | None = None,
+    lang: str = "en",
+    views: bool = True,
+    templates: Sequence[str | Path] = (),
+) -> Path:
+    """Write each team's rows of the keyed ``history`` into ``folder`` (one Parquet file a
+    team, named by number, and :data:`INDEX_FILE`), and with ``views`` the HTML of the
+    views a manager is likely to open first from that team in ``lang`` (drawn with
+    ``targets``, ``config`` and the ``templates`` folders as the page draws them: one
+    process a team, as many at once as there are cores); return ``folder``."""
+    from pipereview.history._store import atomic_write
+
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    index: list[dict[str, Any]] = []
+    teams = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
+    for number, team in enumerate(teams):
+        rows = history[history["team"] == team]
+        rows.attrs = dict(history.attrs)  # the stage-model definitions the rows carry
+        index.append(_write_team(root, number, rows))
+    if views:  # one process a team, as many at once as there are cores
+        jobs = [(root, e, targets, config, lang, templates) for e in index]
+        workers = min(len(jobs), os.cpu_count() or 1)
+        if workers > 1:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                names = list(pool.map(_draw_team, jobs))
+        else:
+            names = [_draw_team(job) for job in jobs]
+        for entry, name in zip(index, names, strict=True):
+            entry["views"] = name
+    with atomic_write(root / INDEX_FILE, "w", encoding="utf-8") as handle:
+        json.dump({"version": _VERSION, "teams": index}, handle, ensure_ascii=False, indent=1)
+    return root
+
+
+def _draw_team(job: tuple[Path, dict[str, Any], Any, Any, str, Sequence[str | Path]]) -> str:
+    """Draw one prepared team's likely first views (its rows read as the page reads
+    them) into ``team-N.views.json`` beside its rows; return that file's name."""
+    from pipereview.history._store import atomic_write
+    from pipereview.history._trail import load_history
+
+    root, entry, targets, config, lang, templates = job
+    rows = load_history(file=root / entry["history"], templates=templates)
+    drawn = _first_views(rows, entry["team"], targets=targets, config=config, lang=lang)
+    name = str(entry["history"]).replace(".parquet", ".views.json")
+    with atomic_write(root / name, "w", encoding="utf-8") as handle:
+        json.dump(drawn, handle, ensure_ascii=False)
+    return name
+
+
+def _first_views(
+    rows: pd.DataFrame,
+    team: str,
+    *,
+    targets: pd.DataFrame | None,
+    config: Config | None,
+    lang: str,
+) -> list[list[Any]]:
+    """The views a manager is likely to open first from ``team`` (``[key, html]`` pairs):
+    every tab of its latest week and of the week before, the overview of each stored week
+    and of each rep's latest week, the overview and coaching tab of those two weeks in the
+    other language."""
+    from dataclasses import replace
+
+    from pipereview.dashboard._likely import warm_views
+    from pipereview.dashboard._text import TABS
+    from pipereview.dashboard.data import DashboardData
+    from pipereview.dashboard.tabs import render
+    from pipereview.dashboard.view import View
+
+    data = DashboardData(rows, targets=targets, team=team, config=config)
+    first = data.moved(View(team, "", lang=lang), team, None)
+    other = replace(first, lang="zh" if lang == "en" else "en")
+    wanted = [*warm_views(data, first), ("overview", other), ("coaching", other)]
+    wanted += [("overview", replace(first, rep=rep)) for rep in data.reps(first)]
+    for earlier in data.weeks(team)[1:2]:  # the week before: every tab, both languages
+        wanted += [(tab, replace(first, week=earlier)) for tab in TABS]
+        wanted += [(tab, replace(other, week=earlier)) for tab in ("overview", "coaching")]
+    for tab, view in wanted:
+        render(data, tab, view)
+    return [[list(key), body] for key, body in data.html.items()]

@@ -1,0 +1,119 @@
+"""The prepared per-team state a served page loads (pipereview.dashboard.prepared) and the
+pool of preheated kernels (``serve --pool-size``)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipereview.cli import app as cli
+from pipereview.dashboard import Dashboard, DashboardConfig
+from pipereview.dashboard.prepared import PreparedTeams
+from pipereview.diagnostics._targets import load_targets
+from pipereview.serve import ServeState, check_limits, prepare_dashboard, voila_command
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = ROOT / "data" / "samples" / "targets.csv"
+TEAMS = ["DACH", "North", "West", "华东"]
+WEEKS = ["2026-W47", "2026-W46", "2026-W45"]
+
+
+@pytest.fixture(scope="module")
+def recent(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample store's keyed history of its last three weeks (fewer views to draw)."""
+    from pipereview.history._trail import load_history
+
+    history = load_history(sample_store)
+    path = tmp_path_factory.mktemp("recent") / "history.parquet"
+    history[history["snapshot_week"].astype("str") >= WEEKS[-1]].to_parquet(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def served(recent: Path, tmp_path_factory: pytest.TempPathFactory) -> ServeState:
+    return prepare_dashboard(tmp_path_factory.mktemp("state"), history=recent, targets=TARGETS)
+
+
+def test_a_page_reads_only_the_team_it_shows(served: ServeState) -> None:
+    state = served
+    config = DashboardConfig.read(state.config)
+    folder = Path(str(config.prepared))
+    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    assert [entry["team"] for entry in index["teams"]] == TEAMS
+    whole = pd.read_parquet(state.history)
+    for entry in index["teams"]:
+        rows = pd.read_parquet(folder / entry["history"])
+        assert set(rows["team"]) == {entry["team"]}
+        assert len(rows) == int((whole["team"] == entry["team"]).sum())
+        assert entry["weeks"] == WEEKS
+    board = Dashboard.from_config(replace(config, warm=False))
+    prepared = board.data._prepared
+    assert prepared is not None
+    assert set(prepared._frames) == {"DACH"}  # the first team's rows only, nothing else
+    assert board.teams == TEAMS and board.weeks[0] == "2026-W47"
+    board.select(team="West")
+    assert set(prepared._frames) == {"DACH", "West"}
+    assert set(board.review.history["team"]) == {"West"}
+
+
+def test_prepared_views_are_what_the_page_would_draw(served: ServeState) -> None:
+    state = served
+    config = DashboardConfig.read(state.config)
+    prepared = PreparedTeams(str(config.prepared))
+    north = prepared.views("North")
+    # every tab of the latest week, the overview of each stored week, zh overview/coaching
+    tabs = {key[4] for key in north if key[1] == "2026-W47" and key[3] == "en"}
+    assert tabs == {"overview", "changes", "funnel", "risks", "coaching"}
+    assert {key[1] for key in north if key[4] == "overview"} == set(WEEKS)
+    assert {key[4] for key in north if key[3] == "zh"} == {"overview", "coaching"}
+    assert len({key[4] for key in north if key[1] == "2026-W46" and key[3] == "en"}) == 5
+    reps = {key[2] for key in north if key[2]}
+    assert len(reps) >= 2 and {key[4] for key in north if key[2]} == {"overview"}
+    # drawn from the whole history, as a page without prepared state draws them
+    whole = Dashboard(pd.read_parquet(state.history), targets=load_targets(TARGETS))
+    for key, body in north.items():
+        team, week, rep, lang, tab = key[:5]
+        view = replace(whole.view, team=team, week=week, rep=rep, lang=lang)
+        assert whole.render(tab, view) == body, key
+    board = Dashboard.from_config(replace(config, warm=False))
+    assert (
+        board.data.html[("North", "2026-W47", "", "zh", "coaching", "", "", "")]
+        == (north[("North", "2026-W47", "", "zh", "coaching", "", "", "")])
+    )
+
+
+def test_a_locked_prepared_page_never_reads_another_team(recent: Path, tmp_path: Path) -> None:
+    state = prepare_dashboard(
+        tmp_path / "state", history=recent, team="North", targets=TARGETS, warm=False
+    )
+    config = DashboardConfig.read(state.config)
+    assert config.prepared and not list(Path(config.prepared).glob("*.views.json"))
+    board = Dashboard.from_config(config)
+    assert board.locked and board.teams == ["North"]
+    assert set(board.history["team"]) == {"North"}
+    with pytest.raises(PermissionError, match="locked to team 'North'"):
+        board.select(team="West")
+    assert board.data.html.get(("West", "2026-W47", "", "en", "overview", "", "", "")) is None
+
+
+def test_a_broken_state_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"index\.json is not a prepared dashboard state") as info:
+        PreparedTeams(tmp_path)
+    assert "--prepare-only" in str(info.value.hint)  # type: ignore[attr-defined]
+
+
+def test_the_pool_of_preheated_kernels() -> None:
+    command = voila_command("d/dashboard.ipynb", port=1, pool_size=3)
+    assert "--preheat_kernel=True" in command and "--pool_size=3" in command
+    none = voila_command("d/dashboard.ipynb", port=1, pool_size=0)
+    assert not [arg for arg in none if "preheat" in arg or "pool_size" in arg]
+    assert not [a for a in voila_command("d.ipynb", port=1, preheat=False) if "pool" in a]
+    with pytest.raises(ValueError, match="--pool-size -1 is out of range"):
+        check_limits(4, 600, 20, -1)
+    result = CliRunner().invoke(cli, ["serve", "--pool-size", "65"])
+    assert result.exit_code == 1 and "--pool-size 65 is out of range" in result.output
