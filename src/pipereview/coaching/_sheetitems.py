@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from pipereview.coaching.prompts import deal_subject
+from pipereview.core._languages import check_language
 from pipereview.core._links import record_url
 
 __all__ = ["ITEM_LABELS", "item_records", "next_steps", "working_day"]
@@ -120,6 +121,7 @@ def item_records(
     ``kind``, ``label``, ``amount``, ``severity`` and its ``findings``; a deal item also
     ``deal_id``, ``deal_name``, ``ref``, ``stage``, ``url`` (the CRM record, with
     ``crm_url``) and ``next_step`` (from ``steps``, by ``deal_key``; ``""`` when none)."""
+    check_language(lang)
     steps = steps or {}
     deal_rows = risks[risks["scope"] == "deal"]
     items = [
