@@ -667,8 +667,10 @@ def test_a_part_unpacking_exactly_max_xlsx_compression_ratio_times_is_read(
 # --- the configuration's own settings -----------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["follow_up_days", "window_weeks", "cohort_weeks"])
-@boundary("follow_up_days", "window_weeks", "cohort_weeks")
+@pytest.mark.parametrize(
+    "name", ["follow_up_days", "window_weeks", "cohort_weeks", "coaching_items"]
+)
+@boundary("follow_up_days", "window_weeks", "cohort_weeks", "coaching_items")
 def test_zero_is_refused_and_one_and_more_accepted(name: str) -> None:
     with pytest.raises(ConfigError, match=f"{name} must be a whole number of at least 1, got 0"):
         Config().replace(**{name: 0})
@@ -694,7 +696,9 @@ def _sheet_follow_up(config: Config) -> str:
 @boundary("follow_up_days")
 @pytest.mark.parametrize(
     ("days", "date"),
-    [(1, "2026-11-21"), (29, "2026-12-19"), (30, "2026-12-20"), (31, "2026-12-21")],
+    # Friday 2026-11-20 + days, on the next working day: Saturday 21 Nov and Saturday 19 /
+    # Sunday 20 Dec move to the Monday after
+    [(1, "2026-11-23"), (29, "2026-12-21"), (30, "2026-12-21"), (31, "2026-12-21")],
 )
 def test_the_follow_up_is_follow_up_days_after_the_as_of_friday(days: int, date: str) -> None:
     assert _sheet_follow_up(Config(follow_up_days=days)) == (

@@ -245,7 +245,12 @@ def test_prompts_and_sheets_of_a_plain_export_read_naturally(
     assert prompts.loc[prompts["scope"] == "deal", "question"].str.contains(subject).all()
     notes = not_checked_notes(context.open_deals, lang, ("stage_inflation", "currency"))
     assert len(notes) == 2
-    names = {*stripped_history["team"], *stripped_history["owner"], *stripped_history["deal_name"]}
+    names = {  # the data's proper names; a deal ID is one too (shown beside each deal)
+        *stripped_history["team"],
+        *stripped_history["owner"],
+        *stripped_history["deal_name"],
+        *stripped_history["deal_id"],
+    }
     for team in sorted(set(prompts["team"])):
         for owner in sorted(set(prompts.loc[prompts["team"] == team, "owner"]) - {""}):
             sheet = coaching_sheet(prompts, team, owner, as_of=W47, not_checked=notes)
@@ -286,21 +291,18 @@ def _sheet_prompts(lang: str, scope: str) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(
-    ("lang", "beside", "none"),
-    [
-        ("en", "No risk beyond the deals below this week.", "No risk in the numbers this week."),
-        ("zh", "除下面列出的商机外，本周数据中没有发现其他风险。", "本周数据中没有发现风险。"),
-    ],
+    ("lang", "none"),
+    [("en", "No risk in the numbers this week."), ("zh", "本周数据中没有发现风险。")],
 )
-def test_no_risk_is_never_said_beside_a_listed_risk(lang: str, beside: str, none: str) -> None:
-    # the one risk is a deal: the focus list is empty (no other deal tops it up), the deal
-    # is listed below, so the focus list must not say there is no risk
+def test_no_risk_is_never_said_beside_a_listed_risk(lang: str, none: str) -> None:
+    # the one risk is a deal: it is the sheet's one point, so the sheet must not say there
+    # is no risk; a sheet of no finding says so
     sheet = coaching_sheet(_sheet_prompts(lang, "deal"), "North", "Ann", as_of=W47)
-    assert sheet.focus.empty and len(sheet.deals) == 1
+    assert len(sheet.ranked) == 1 and sheet.ranked[0]["deal_name"] == "Line 2"
     for text in (sheet.to_markdown(), sheet.to_html()):
-        assert beside in text and none not in text
+        assert "Line 2" in text and none not in text
     empty = coaching_sheet(_sheet_prompts(lang, "deal").iloc[0:0], "North", "Ann", as_of=W47)
-    assert none in empty.to_markdown() and beside not in empty.to_markdown()
+    assert none in empty.to_markdown() and "Line 2" not in empty.to_markdown()
 
 
 def test_changes_says_not_checked_for_a_plain_export(tmp_path: Path) -> None:

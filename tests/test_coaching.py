@@ -258,15 +258,15 @@ def _sheet_prompts(lang: str) -> pd.DataFrame:
     return coaching_prompts(rank_findings(pd.concat(rows, ignore_index=True)), lang=lang)
 
 
-def test_sheet_picks_largest_deals_tops_up_focus_and_sets_follow_up() -> None:
-    sheet = coaching_sheet(_sheet_prompts("en"), "North", "Ann", as_of=W47, max_deals=2)
-    # largest flagged deals of Ann: B (5,000) then C (3,000); Bo's deal is not hers
-    assert list(pd.unique(sheet.deals["deal_key"])) == ["B", "C"]
-    # no rep-level finding: focus topped up to 3 with other deals, most severe first
-    assert sheet.focus["deal_key"].tolist() == ["D", "A"]
-    assert sheet.follow_up == datetime.date(2026, 12, 20)  # Friday 20 Nov + 30 days
+def test_sheet_ranks_deals_by_money_and_sets_follow_up() -> None:
+    sheet = coaching_sheet(_sheet_prompts("en"), "North", "Ann", as_of=W47, max_items=2)
+    # Ann's deals by money at stake: B (5,000), C (3,000), A (900), D (100); Bo's is not hers
+    assert [item["deal_key"] for item in sheet.ranked] == ["B", "C"]
+    assert [item["deal_key"] for item in sheet.appendix] == ["A", "D"]
+    assert sheet.follow_up == datetime.date(2026, 12, 21)  # Friday 20 Nov + 30 days: a Sunday
     frame = sheet.to_frame()
-    assert frame["section"].tolist() == ["focus", "focus", "deal", "deal"]
+    assert frame["section"].tolist() == ["focus", "focus", "appendix", "appendix"]
+    assert frame["rank"].tolist() == [1, 2, 3, 4]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -277,7 +277,7 @@ def test_sheet_escapes_data_in_markdown_and_html(lang: str) -> None:
         assert "<script>" not in text
     assert "&lt;script&gt;alert" in page
     assert "\\<script\\>alert" in markdown  # escaped the Markdown way, not as HTML
-    assert "2026-12-20" in markdown and "2026-12-20" in page
+    assert "2026-12-21" in markdown and "2026-12-21" in page
 
 
 def test_team_summary_counts_each_reps_risks() -> None:

@@ -71,6 +71,8 @@ TOP_FIELDS: list[tuple[str, list[Any]]] = [
     ("follow_up_days", ["30", 2.5, True, -1, 0, None]),
     ("window_weeks", ["8", 2.5, False, -3, 0, None]),
     ("cohort_weeks", ["13", 13.5, True, -13, 0, None]),
+    ("coaching_items", ["5", 2.5, True, -1, 0, None]),
+    ("holidays", [5, True, {"a": 1}, ["2026-13-01"], ["christmas"], [5]]),
     ("disabled", ["no_coach", 5, [5]]),
     (
         "crm_url",

@@ -452,6 +452,9 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.coaching.prompts.coaching_prompts": lambda: _call(
         "pipereview.coaching.prompts", "coaching_prompts", _EMPTY, lang="fr"
     ),
+    "pipereview.coaching._sheetitems.item_records": lambda: _call(
+        "pipereview.coaching._sheetitems", "item_records", pd.DataFrame(), "fr"
+    ),
     "pipereview.coaching.prompts.deal_subject": lambda: _call(
         "pipereview.coaching.prompts", "deal_subject", {}, "fr"
     ),

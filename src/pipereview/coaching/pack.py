@@ -157,12 +157,7 @@ def _team_files(
     owners = sorted(set(reps) | set(prompts.loc[prompts["team"] == team, "owner"]) - {""})
     sheets = {
         owner: coaching_sheet(
-            prompts,
-            team,
-            owner,
-            as_of=context.week,
-            follow_up_days=context.config.follow_up_days,
-            not_checked=notes,
+            prompts, team, owner, as_of=context.week, context=context, not_checked=notes
         )
         for owner in owners
     }

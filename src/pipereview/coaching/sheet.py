@@ -1,23 +1,29 @@
 """The per-rep coaching sheet and the per-team summary for the manager.
 
-A sheet follows the method (docs/method.md §5): it opens with real strengths, then 3-5 focus
-items ranked by severity and amount at stake, then the largest at-risk deals with what to
-find out or do next on each, and a follow-up date 30 days out. It renders as a DataFrame,
-Markdown or HTML; every text taken from the data is escaped in both.
+A sheet is a 1:1 script (docs/method.md §5, docs/coaching.md): it opens with real
+strengths, then one ranked list of at most ``max_items`` points (default 5): every issue on
+one deal merged into one "opportunity coaching" item beside the deal's ID (linked to the
+CRM) and the rep's own recorded next step, every pattern across the rep's deals a "skill
+coaching" item; ranked by money at stake and severity, skill items first when the rep has
+several flagged deals. The rest sits in an appendix the manager can open. A closing line
+and a follow-up date on a working day end it. It renders as a DataFrame, Markdown or HTML;
+every text taken from the data is escaped in both.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from markupsafe import Markup
 
-from pipereview.coaching.prompts import PromptTemplates, deal_subject
+from pipereview.coaching._sheetitems import item_records, next_steps, working_day
+from pipereview.coaching.prompts import PromptTemplates
+from pipereview.coaching.titles import rule_title
 from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._capabilities import currency_code
@@ -25,17 +31,26 @@ from pipereview.diagnostics._capabilities import currency_code
 if TYPE_CHECKING:
     from pipereview.week import WeekDiagnostics
 
-__all__ = ["CoachingSheet", "TeamSummary", "coaching_sheet", "team_summary"]
+__all__ = ["CoachingSheet", "TeamSummary", "coaching_sheet", "follow_up_date", "team_summary"]
 
 
-def follow_up_date(as_of: Week, days: int) -> datetime.date:
-    return as_of.friday + datetime.timedelta(days=days)
+_THEME_COLUMNS = ["theme", "title", "reps", "findings", "amount_at_stake", "currency"]
+
+
+def follow_up_date(
+    as_of: Week, days: int, holidays: Collection[datetime.date] = ()
+) -> datetime.date:
+    """The as-of week's Friday + ``days``, moved to the next working day (no weekend, none
+    of ``holidays``)."""
+    return working_day(as_of.friday + datetime.timedelta(days=days), holidays)
 
 
 @dataclass(frozen=True)
 class CoachingSheet:
-    """One rep's sheet: ``strengths``, ``focus`` and ``deals`` are rendered findings
-    (:func:`~pipereview.coaching.prompts.coaching_prompts` rows)."""
+    """One rep's sheet: ``strengths`` are rendered strength findings
+    (:func:`~pipereview.coaching.prompts.coaching_prompts` rows); ``items`` every risk of the
+    rep as ranked items (:func:`pipereview.coaching._sheetitems.item_records`), the first
+    ``max_items`` the sheet's list, the rest its appendix."""
 
     team: str
     owner: str
@@ -43,8 +58,8 @@ class CoachingSheet:
     lang: str
     follow_up: datetime.date
     strengths: pd.DataFrame
-    focus: pd.DataFrame
-    deals: pd.DataFrame
+    items: tuple[dict[str, Any], ...] = ()
+    max_items: int = 5
     #: ``(chart name, inline SVG figure)`` pairs shown in the HTML sheet
     #: (:meth:`with_charts`).
     charts: tuple[tuple[str, str], ...] = ()
@@ -55,22 +70,45 @@ class CoachingSheet:
     def __post_init__(self) -> None:
         check_language(self.lang)
 
+    @property
+    def ranked(self) -> tuple[dict[str, Any], ...]:
+        """The items of the sheet's list (at most :attr:`max_items`), first point first."""
+        return self.items[: self.max_items]
+
+    @property
+    def appendix(self) -> tuple[dict[str, Any], ...]:
+        """The items beyond the list, in rank order."""
+        return self.items[self.max_items :]
+
+    @property
+    def focus(self) -> pd.DataFrame:
+        """The findings of the ranked list, one row each (see :meth:`to_frame`)."""
+        frame = self.to_frame()
+        return frame[frame["section"] == "focus"].reset_index(drop=True)
+
     def to_frame(self) -> pd.DataFrame:
-        """The sheet's items, long: ``section`` (strength / focus / deal), ``rank`` and
-        the findings' columns."""
-        parts = [
-            frame.assign(section=name, rank=range(1, len(frame) + 1))
-            for name, frame in (
-                ("strength", self.strengths),
-                ("focus", self.focus),
-                ("deal", self.deals),
-            )
-            if len(frame)
+        """The sheet's findings, long: ``section`` (strength / focus / appendix), ``rank``
+        (the item's place; a strength's own), ``item_kind`` (opportunity / skill),
+        ``next_step`` and the findings' columns."""
+        rows: list[dict[Any, Any]] = [
+            {"section": "strength", "rank": i, "item_kind": "", "next_step": "", **strength}
+            for i, strength in enumerate(self.strengths.to_dict("records"), start=1)
         ]
-        if not parts:
-            return pd.DataFrame(columns=["section", "rank"])
-        out = pd.concat(parts, ignore_index=True)
-        return out[["section", "rank", *[c for c in out.columns if c not in ("section", "rank")]]]
+        for rank, item in enumerate(self.items, start=1):
+            section = "focus" if rank <= self.max_items else "appendix"
+            rows += [
+                {
+                    "section": section,
+                    "rank": rank,
+                    "item_kind": item["kind"],
+                    "next_step": item.get("next_step", ""),
+                    **finding,
+                }
+                for finding in item["findings"]
+            ]
+        if not rows:
+            return pd.DataFrame(columns=["section", "rank", "item_kind", "next_step"])
+        return pd.DataFrame(rows)
 
     @cached_property
     def _values(self) -> dict[str, object]:
@@ -82,8 +120,9 @@ class CoachingSheet:
             "as_of": self.as_of,
             "follow_up": self.follow_up.isoformat(),
             "strengths": self.strengths.to_dict("records"),
-            "focus": self.focus.to_dict("records"),
-            "deals": _deal_groups(self.deals, self.lang),
+            "items": list(self.ranked),
+            "appendix": list(self.appendix),
+            "appendix_start": len(self.ranked) + 1,
             "not_checked": list(self.not_checked),
             "charts": [{"name": name, "svg": Markup(svg)} for name, svg in self.charts],
         }
@@ -107,7 +146,8 @@ class CoachingSheet:
 
 @dataclass(frozen=True)
 class TeamSummary:
-    """A team's coaching overview: team-level findings and one line per rep."""
+    """A team's coaching overview: team-level findings, the three coaching themes with the
+    most money at stake, the reps to see first and one line per rep."""
 
     team: str
     as_of: str
@@ -116,6 +156,11 @@ class TeamSummary:
     reps: pd.DataFrame
     #: what could not be checked for lack of a column, one line each
     not_checked: tuple[str, ...] = ()
+    #: ``theme`` (rule), ``title``, ``reps``, ``findings``, ``amount_at_stake``,
+    #: ``currency``: at most three, most money first
+    themes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_THEME_COLUMNS))
+    #: the reps to see first this week, most money at stake in flagged deals first
+    see_first: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_language(self.lang)
@@ -126,6 +171,8 @@ class TeamSummary:
             "team": self.team,
             "as_of": self.as_of,
             "team_findings": self.team_findings.to_dict("records"),
+            "themes": self.themes.to_dict("records"),
+            "see_first": list(self.see_first),
             "reps": self.reps.to_dict("records"),
             "not_checked": list(self.not_checked),
         }
@@ -144,87 +191,85 @@ def _render(templates: PromptTemplates | None, name: str, values: dict[str, obje
     return text.strip() + "\n"
 
 
-def _deal_groups(deals: pd.DataFrame, lang: str) -> list[dict[str, object]]:
-    groups: list[dict[str, object]] = []
-    for _, part in deals.groupby("deal_key", sort=False):  # a handful of deals per sheet
-        first = part.iloc[0]
-        account, ref = deal_subject({str(k): v for k, v in first.items()}, lang)
-        groups.append(
-            {
-                "deal_name": first["deal_name"],
-                "account": account,
-                "ref": ref,
-                "amount": first["amount_at_stake"],
-                "currency": first["currency"],
-                "stage": first["stage"],
-                "stage_model": first["stage_model"],
-                "items": part.to_dict("records"),
-            }
-        )
-    return groups
-
-
 def coaching_sheet(
     prompts: pd.DataFrame,
     team: str,
     owner: str,
     *,
     as_of: Week | str,
-    max_focus: int = 5,
-    min_focus: int = 3,
-    max_deals: int = 3,
+    context: WeekDiagnostics | None = None,
+    max_items: int | None = None,
     max_strengths: int = 2,
-    follow_up_days: int = 30,
+    follow_up_days: int | None = None,
+    holidays: Collection[datetime.date] | None = None,
+    crm_url: str | None = None,
+    steps: Mapping[str, str] | None = None,
     not_checked: Sequence[str] = (),
 ) -> CoachingSheet:
     """``owner``'s sheet from rendered findings (one language).
 
     - **strengths**: the rep's strength findings, at most ``max_strengths``;
-    - **deals**: the ``max_deals`` largest deals with a risk finding, each with all its
-      prompts (most severe first);
-    - **focus**: the rep's rep- and team-level risks ranked by severity and amount at
-      stake, at most ``max_focus``; when fewer than ``min_focus``, topped up with the
-      most severe deal findings of other deals (one per deal);
-    - **follow_up**: the as-of week's Friday + ``follow_up_days``;
+    - **items**: every risk of the rep (:func:`~pipereview.coaching._sheetitems.item_records`):
+      one item per deal, one per rep-level pattern, ranked; the first ``max_items`` make
+      the list, the rest the appendix;
+    - **follow_up**: the as-of week's Friday + ``follow_up_days``, on the next working
+      day (no weekend, none of ``holidays``);
     - **not_checked**: lines saying what could not be checked for lack of a column
       (:func:`pipereview.diagnostics._capabilities.not_checked_notes` of the team's deals), shown
-      with the focus items.
+      with the items.
 
-    The focus list says "no risk" only when no deal below is listed either.
+    With ``context``, the settings not given come from its configuration
+    (``coaching_items``, ``follow_up_days``, ``holidays``, ``crm_url``) and each deal's
+    recorded next step from its open deals; without, the package defaults (5 items, 30
+    days, no holiday, no link, no next step).
     """
+    config = context.config if context is not None else None
+    if steps is None and context is not None:
+        steps = next_steps(context.open_deals)
     week = Week.parse(as_of) if isinstance(as_of, str) else as_of
     mine = prompts[(prompts["team"] == team) & (prompts["owner"] == owner)]
     lang = str(prompts["lang"].iloc[0]) if len(prompts) else str(prompts.attrs.get("lang", "en"))
-    strengths = mine[mine["kind"] == "strength"].head(max_strengths)
-    risks = mine[mine["kind"] == "risk"]
-    deal_risks = risks[risks["scope"] == "deal"]
-    sizes = deal_risks.groupby("deal_key", sort=False).agg(
-        amount=("amount_at_stake", "max"), severity=("severity", "max")
+    items = item_records(
+        mine[mine["kind"] == "risk"],
+        lang,
+        steps=steps,
+        crm_url=crm_url if crm_url is not None or config is None else config.crm_url,
     )
-    sizes = sizes.sort_values(["amount", "severity"], ascending=False, kind="stable")
-    chosen = list(sizes.index[:max_deals])
-    order = {key: i for i, key in enumerate(chosen)}
-    deals = deal_risks[deal_risks["deal_key"].isin(chosen)]
-    deals = (
-        deals.assign(_o=deals["deal_key"].map(order))
-        .sort_values(["_o", "severity"], ascending=[True, False], kind="stable")
-        .drop(columns="_o")
-    )
-    focus = risks[risks["scope"] != "deal"].head(max_focus)
-    if len(focus) < min_focus:
-        others = deal_risks[~deal_risks["deal_key"].isin(chosen)].drop_duplicates("deal_key")
-        focus = pd.concat([focus, others.head(min_focus - len(focus))])
     return CoachingSheet(
         team=team,
         owner=owner,
         as_of=str(week),
         lang=lang,
-        follow_up=follow_up_date(week, follow_up_days),
-        strengths=strengths.reset_index(drop=True),
-        focus=focus.reset_index(drop=True),
-        deals=deals.reset_index(drop=True),
+        follow_up=follow_up_date(
+            week,
+            follow_up_days or (config.follow_up_days if config else 30),
+            holidays if holidays is not None else (config.holidays if config else ()),
+        ),
+        strengths=mine[mine["kind"] == "strength"].head(max_strengths).reset_index(drop=True),
+        items=tuple(items),
+        max_items=max_items or (config.coaching_items if config else 5),
         not_checked=tuple(not_checked),
     )
+
+
+def _team_themes(risks: pd.DataFrame, lang: str, top: int = 3) -> pd.DataFrame:
+    """The ``top`` coaching themes (rules) of a team's risk findings with the most money at
+    stake: a deal counted once per theme, a rep-level finding with its own amount."""
+    if risks.empty:
+        return pd.DataFrame(columns=_THEME_COLUMNS)
+    once = risks[risks["scope"] != "deal"]
+    once = pd.concat([once, risks[risks["scope"] == "deal"].drop_duplicates(["rule", "deal_key"])])
+    grouped = once.groupby("rule", sort=True).agg(
+        reps=("owner", "nunique"),
+        findings=("rule", "size"),
+        amount_at_stake=("amount_at_stake", "sum"),
+        currency=("currency", "first"),
+    )
+    grouped = grouped.sort_values("amount_at_stake", ascending=False, kind="stable").head(top)
+    out = grouped.reset_index().rename(columns={"rule": "theme"})
+    out.insert(1, "title", [rule_title(str(r), lang) for r in out["theme"]])
+    out["currency"] = [currency_code(c) for c in out["currency"]]
+    return out[_THEME_COLUMNS]
 
 
 def team_summary(
@@ -234,11 +279,14 @@ def team_summary(
     as_of: Week | str,
     not_checked: Sequence[str] = (),
     sheets: Mapping[str, CoachingSheet] | None = None,
+    see_first: int = 3,
 ) -> TeamSummary:
-    """The manager's overview of ``team``: its team-level findings and, per rep, the
-    count of high / medium / low risks, the open amount at stake in flagged deals, the
-    strengths found and the rep's first focus item (from the rep's sheet in ``sheets``
-    when given, else from :func:`coaching_sheet` with its defaults); ``not_checked`` as in
+    """The manager's overview of ``team``: its team-level findings; the three coaching
+    themes (rules) covering the most money at stake across the team's reps; the
+    ``see_first`` reps with the most money at stake in flagged deals, to see first; and per
+    rep, the count of high / medium / low risks, the open amount at stake in flagged deals,
+    the strengths found and the rep's first point (from the rep's sheet in ``sheets`` when
+    given, else from :func:`coaching_sheet` with its defaults); ``not_checked`` as in
     :func:`coaching_sheet`."""
     week = Week.parse(as_of) if isinstance(as_of, str) else as_of
     rows = prompts[prompts["team"] == team]
@@ -250,6 +298,7 @@ def team_summary(
         risks = mine[mine["kind"] == "risk"]
         flagged = risks[risks["scope"] == "deal"].drop_duplicates("deal_key")
         sheet = (sheets or {}).get(owner) or coaching_sheet(prompts, team, owner, as_of=week)
+        first = sheet.ranked[0]["findings"][0]["observation"] if sheet.ranked else ""
         reps.append(
             {
                 "owner": owner,
@@ -257,17 +306,26 @@ def team_summary(
                 "medium": int((risks["severity"] == 2).sum()),
                 "low": int((risks["severity"] == 1).sum()),
                 "flagged_deals": len(flagged),
-                "amount_at_stake": float(flagged["amount_at_stake"].sum()),
+                "amount_at_stake": float(flagged["amount_at_stake"].fillna(0).sum()),
                 "currency": currency_code(flagged["currency"].iloc[0]) if len(flagged) else "",
                 "strengths": int((mine["kind"] == "strength").sum()),
-                "first_focus": sheet.focus["observation"].iloc[0] if len(sheet.focus) else "",
+                "first_focus": first,
             }
         )
+    table = pd.DataFrame(reps)
+    chosen: tuple[str, ...] = ()
+    if len(table):
+        at_stake = table[table["amount_at_stake"] > 0]
+        ranked = at_stake.sort_values(["amount_at_stake", "owner"], ascending=[False, True])
+        chosen = tuple(ranked["owner"].head(see_first))
+    mine_risks = rows[(rows["kind"] == "risk") & (rows["owner"] != "")]
     return TeamSummary(
         team=team,
         as_of=str(week),
         lang=lang,
         team_findings=team_findings,
-        reps=pd.DataFrame(reps),
+        reps=table,
         not_checked=tuple(not_checked),
+        themes=_team_themes(mine_risks, lang),
+        see_first=chosen,
     )

@@ -3,7 +3,9 @@ a diagnostic's settings class) and how it is written back as a file holds it."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime
 import typing
 import warnings
 from collections.abc import Mapping
@@ -55,6 +57,10 @@ class Config:
     - ``charts`` (none): registered charts drawn on each coaching sheet;
     - ``follow_up_days`` (30), ``window_weeks`` (8), ``cohort_weeks`` (13): the coaching
       follow-up and the windows of rate comparisons and cohort conversion;
+    - ``coaching_items`` (5): the most points in a coaching sheet's ranked list (the rest go
+      to its appendix);
+    - ``holidays`` (none): ISO dates (``2026-12-25``) that are not working days: a coaching
+      follow-up falling on one (or on a weekend) moves to the next working day;
     - ``crm_url`` (none): the address of a deal's record in the CRM, with ``{deal_id}``
       where its ID goes (:func:`pipereview.core.check_record_url`); reports and the
       dashboard then link each deal ID to its record;
@@ -79,6 +85,8 @@ class Config:
     follow_up_days: int = 30
     window_weeks: int = 8
     cohort_weeks: int = 13
+    coaching_items: int = 5
+    holidays: tuple[datetime.date, ...] = ()
     crm_url: str | None = None
     risk: RiskSettings = field(default_factory=RiskSettings)
     funnel_shape: ShapeThresholds = field(default_factory=ShapeThresholds)
@@ -92,13 +100,14 @@ class Config:
 
     def __post_init__(self) -> None:
         check_language(self.lang)
-        for name in ("follow_up_days", "window_weeks", "cohort_weeks"):
+        for name in ("follow_up_days", "window_weeks", "cohort_weeks", "coaching_items"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(
                     f"configuration: {name} must be a whole number of at least 1, got {value!r}",
                     hint=f"set {name} to a whole number of weeks or days >= 1",
                 )
+        object.__setattr__(self, "holidays", _holidays(self.holidays))
         if self.crm_url is not None:
             check_record_url(self.crm_url)
         frozen = MappingProxyType(
@@ -230,6 +239,28 @@ def _changed(value: Any, default: Any) -> dict[str, Any]:
         else:
             out[item.name] = mine
     return out
+
+
+def _holidays(values: Any) -> tuple[datetime.date, ...]:
+    """``values`` as sorted dates (ISO texts read), or a :class:`ConfigError` naming the
+    first value that is not a date."""
+    if isinstance(values, str | datetime.date):
+        values = [values]
+    out = set()
+    for value in values:
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        elif isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = datetime.date.fromisoformat(value.strip())
+        if not isinstance(value, datetime.date):
+            raise ConfigError(
+                f"configuration: holidays must be a list of dates, got {value!r}",
+                expected="a list of ISO dates",
+                hint="write each holiday as year-month-day, e.g. holidays: [2026-12-25, 2027-01-01]",
+            )
+        out.add(value)
+    return tuple(sorted(out))
 
 
 def _warn_old_name(old: str) -> None:

@@ -243,7 +243,9 @@ class DashboardData:
         from pipereview.coaching.titles import rule_title
 
         lang = view.lang
-        follow = pd.Timestamp(follow_up_date(review.week, self.config.follow_up_days))
+        follow = pd.Timestamp(
+            follow_up_date(review.week, self.config.follow_up_days, self.config.holidays)
+        )
         return pd.DataFrame(
             {
                 text("deal_id", lang): rows["deal_id"].fillna(""),

@@ -331,7 +331,12 @@ class TabContext(Selection):
         notes = not_checked_notes(self._team_open_deals(), self.lang, COACHING_CHECKS)
         if self.rep:
             return coaching_sheet(
-                prompts, self.team, self.rep, as_of=review.week, not_checked=notes
+                prompts,
+                self.team,
+                self.rep,
+                as_of=review.week,
+                context=review.context,
+                not_checked=notes,
             ).to_html()
         return team_summary(prompts, self.team, as_of=review.week, not_checked=notes).to_html()
 

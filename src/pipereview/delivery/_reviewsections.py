@@ -267,6 +267,11 @@ def coaching_section(review: WeeklyReview) -> Section:
     owners = sorted(set(review.latest["owner"]) - {""})
     for owner in owners:
         body += coaching_sheet(
-            prompts, review.team, owner, as_of=review.week, not_checked=notes
+            prompts,
+            review.team,
+            owner,
+            as_of=review.week,
+            context=review.context,
+            not_checked=notes,
         ).to_html()
     return Section(review.t("coaching"), body)

@@ -1,0 +1,146 @@
+"""The items of a coaching sheet: a rep's risk findings merged into one item per deal
+(opportunity coaching) and one per rep-level pattern (skill coaching), ranked by money at
+stake and severity; and the working day a follow-up falls on.
+
+>>> working_day(datetime.date(2026, 12, 20))  # a Sunday
+datetime.date(2026, 12, 21)
+>>> working_day(datetime.date(2026, 12, 25), [datetime.date(2026, 12, 25)])  # Friday, a holiday
+datetime.date(2026, 12, 28)
+>>> ITEM_LABELS["skill"]["zh"], ITEM_LABELS["opportunity"]["en"]
+('技能辅导', 'Opportunity coaching')
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import pandas as pd
+
+from pipereview.coaching.prompts import deal_subject
+from pipereview.core._languages import check_language
+from pipereview.core._links import record_url
+
+__all__ = ["ITEM_LABELS", "item_records", "next_steps", "working_day"]
+
+#: What each kind of item is called on the sheet: one deal (opportunity coaching) or a
+#: pattern across the rep's deals (skill coaching).
+ITEM_LABELS: dict[str, dict[str, str]] = {
+    "opportunity": {"en": "Opportunity coaching", "zh": "商机辅导"},
+    "skill": {"en": "Skill coaching", "zh": "技能辅导"},
+}
+
+
+def working_day(day: datetime.date, holidays: Collection[datetime.date] = ()) -> datetime.date:
+    """``day``, or the first day after it that is neither a Saturday, a Sunday nor one of
+    ``holidays``."""
+    off = set(holidays)
+    while day.weekday() >= 5 or day in off:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def next_steps(open_deals: pd.DataFrame) -> dict[str, str]:
+    """Each open deal's recorded next step by ``deal_key`` (blank ones left out); empty when
+    the export has no ``next_step`` column.
+
+    >>> next_steps(pd.DataFrame({"deal_key": ["a", "b"], "next_step": ["Demo on Tue", " "]}))
+    {'a': 'Demo on Tue'}
+    """
+    if "next_step" not in open_deals.columns or "deal_key" not in open_deals.columns:
+        return {}
+    return {
+        str(key): str(step).strip()
+        for key, step in zip(open_deals["deal_key"], open_deals["next_step"], strict=True)
+        if isinstance(step, str) and step.strip()
+    }
+
+
+def _number(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(number) else number
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _item(
+    part: pd.DataFrame,
+    kind: str,
+    lang: str,
+    steps: Mapping[str, str],
+    crm_url: str | None,
+) -> dict[str, Any]:
+    """One item from its findings (one deal's, or one rep-level finding)."""
+    part = part.sort_values("severity", ascending=False, kind="stable")
+    first = {str(k): v for k, v in part.iloc[0].items()}
+    item: dict[str, Any] = {
+        "kind": kind,
+        "label": ITEM_LABELS[kind][lang],
+        "amount": max(_number(v) for v in part["amount_at_stake"]),
+        "currency": first.get("currency"),
+        "severity": int(max(_number(v) for v in part["severity"])),
+        "findings": part.to_dict("records"),
+        **dict.fromkeys(("deal_key", "deal_id", "deal_name", "account", "ref", "next_step"), ""),
+        **dict.fromkeys(("stage", "stage_model", "url")),
+    }
+    if kind == "opportunity":
+        deal_id = _text(first.get("deal_id"))
+        account, ref = deal_subject(first, lang)
+        item.update(
+            deal_key=_text(first.get("deal_key")),
+            deal_id=deal_id,
+            deal_name=_text(first.get("deal_name")),
+            account=account,
+            ref=ref,
+            stage=first.get("stage"),
+            stage_model=first.get("stage_model"),
+            url=record_url(crm_url, deal_id),
+            next_step=steps.get(_text(first.get("deal_key")), ""),
+        )
+    return item
+
+
+def item_records(
+    risks: pd.DataFrame,
+    lang: str,
+    *,
+    steps: Mapping[str, str] | None = None,
+    crm_url: str | None = None,
+) -> list[dict[str, Any]]:
+    """A rep's risk findings (rendered prompts) as ranked items: every finding of one deal
+    in one opportunity item (most severe first), every rep-level finding a skill item.
+    Items rank by money at stake, then severity; when the rep has two or more flagged
+    deals, the skill items (patterns across those deals) come first. Each item has
+    ``kind``, ``label``, ``amount``, ``severity`` and its ``findings``; a deal item also
+    ``deal_id``, ``deal_name``, ``ref``, ``stage``, ``url`` (the CRM record, with
+    ``crm_url``) and ``next_step`` (from ``steps``, by ``deal_key``; ``""`` when none)."""
+    check_language(lang)
+    steps = steps or {}
+    deal_rows = risks[risks["scope"] == "deal"]
+    items = [
+        _item(part, "opportunity", lang, steps, crm_url)
+        for _, part in deal_rows.groupby("deal_key", sort=False)  # a handful of deals
+    ]
+    items += [
+        _item(risks.iloc[[pos]], "skill", lang, steps, crm_url)
+        for pos, scope in enumerate(risks["scope"])
+        if scope != "deal"
+    ]
+    skill_first = len(deal_rows["deal_key"].unique()) >= 2
+    order = sorted(
+        range(len(items)),
+        key=lambda i: (
+            0 if skill_first and items[i]["kind"] == "skill" else 1,
+            -items[i]["amount"],
+            -items[i]["severity"],
+            i,
+        ),
+    )
+    return [items[i] for i in order]
