@@ -22,6 +22,7 @@ from pipereview.coaching._rulekit import (
     severity_bands,
 )
 from pipereview.core._stages import load_stage_model
+from pipereview.diagnostics._evidence import named_mask
 from pipereview.week import WeekDiagnostics
 
 __all__ = [
@@ -175,15 +176,18 @@ def missing_exit_criteria(context: WeekDiagnostics, params: Mapping[str, Any]) -
 
 
 def _missing_contact(context: WeekDiagnostics, field: str) -> pd.DataFrame:
-    """Open deals past the stage whose exit criteria name ``field`` with it blank, for
-    teams whose export records the field (a value in at least one deal that week)."""
+    """Open deals past the stage whose exit criteria name ``field`` with it blank or a
+    placeholder ("未知", "TBD": :data:`~pipereview.diagnostics._evidence.PLACEHOLDER_NAMES`),
+    for teams whose export records the field (a value in at least one deal that week)."""
     deals = context.open_deals
     if field not in deals or deals.empty:
         return deals.iloc[0:0].assign(required_stage="", stages_beyond=0)
-    value = deals[field].astype("str").str.strip().fillna("")
-    recorded = (value != "").groupby(deals["team"]).transform("any")
+    filled = deals[field].notna() & deals[field].astype("str").str.strip().ne("")
+    recorded = filled.groupby(deals["team"]).transform("any")
+    # a placeholder ("未知", "TBD") is no name: the contact is still missing
+    missing = ~named_mask(deals[field])
     frames = []
-    for name, part in deals[recorded & (value == "")].groupby("stage_model", sort=True):
+    for name, part in deals[recorded & missing].groupby("stage_model", sort=True):
         model = load_stage_model(str(name))
         stages = [s.key for s in model.open_stages]
         needs = [
