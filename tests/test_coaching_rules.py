@@ -608,6 +608,23 @@ def test_biggest_progress_and_complete_evidence() -> None:
     assert found["owner"].tolist() == ["Ann"] and found.loc[0, "reference"] == 0.4
 
 
+def test_results_rules_fire_on_hand_built_reps() -> None:
+    # the cases in detail, with their boundaries: tests/test_coaching_outcomes.py
+    from test_coaching_outcomes import _wins, history
+
+    progress = _progress_of(
+        [("T", "Mei", 1000.0, 500.0, 1220.0), ("T", "Bo", 1000.0, 500.0, 500.0)]
+    )
+    assert fired(context(progress_rep=progress), "target_attainment")["owner"].tolist() == ["Mei"]
+    frame = history(("Mei", 4, 1), ("Bo", 1, 4), ("Wu", 0, 6), open_deals=0)
+    ctx = WeekDiagnostics(frame, as_of=W47)
+    assert fired(ctx, "win_rate_above_peers")["owner"].tolist() == ["Mei"]
+    assert fired(ctx, "zero_win_rate")["owner"].tolist() == ["Wu"]
+    assert fired(ctx, "no_open_pipeline")["owner"].tolist() == ["Bo", "Mei", "Wu"]
+    big = WeekDiagnostics(_wins(500.0), as_of=W47)
+    assert fired(big, "big_win")["deal_id"].tolist() == ["BIG"]
+
+
 @pytest.mark.parametrize("rule", BUILTIN_RULES)
 def test_every_builtin_rule_is_tested_here(rule: str) -> None:
     source = Path(__file__).read_text(encoding="utf-8")

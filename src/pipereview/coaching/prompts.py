@@ -11,7 +11,8 @@ the amount alone when the export has no account); ``account`` reads "the custome
 (客户) when the export names none, so a question never lacks its subject. An unknown
 name is an error, never a blank.
 
-Filters: ``money(currency)`` (``1,250,000 EUR``; Chinese: ``125万 CNY``), ``pct``
+Filters: ``money(currency)`` (``1,250,000 EUR``; Chinese: ``125万 EUR``, and yuan as
+a Chinese reader writes them: ``453万元``), ``pct``
 (``18%``), ``num`` (``1,234``), ``stage_label(model)``, ``field_labels(model)`` (evidence
 fields as the stage model labels them, joined), ``quoted`` (a deal name in quotes).
 
@@ -95,17 +96,25 @@ def _number(value: Any) -> float:
     return number
 
 
+#: Currency codes a Chinese reader writes as 元 after the amount (453万元, not 453万 CNY).
+_YUAN = frozenset({"CNY", "RMB"})
+
+
 def money_text(value: Any, currency: object = "", lang: str = "en") -> str:
     """An amount as a reader sees it, with its currency code when the export has one
-    (none: the amount alone, never "nan"); Chinese in 万 from 10,000.
+    (none: the amount alone, never "nan"); Chinese in 万 from 10,000, and yuan as 元.
 
-    >>> money_text(5482.0, float("nan")), money_text(1_250_000, "CNY", "zh")
-    ('5,482', '125万 CNY')
+    >>> money_text(5482.0, float("nan")), money_text(4_530_000, "CNY", "zh")
+    ('5,482', '453万元')
+    >>> money_text(5482.0, "CNY", "zh"), money_text(1_250_000, "EUR", "zh")
+    ('5,482元', '125万 EUR')
     """
     check_language(lang)
     amount = _number(value)
     code = currency_code(currency)
     suffix = f" {code}" if code else ""
+    if lang == "zh" and code in _YUAN:
+        suffix = "元"
     if lang == "zh" and abs(amount) >= 10_000:
         wan = amount / 10_000
         text = f"{wan:,.0f}" if abs(wan) >= 100 else f"{wan:,.1f}".removesuffix(".0")

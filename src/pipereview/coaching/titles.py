@@ -42,6 +42,11 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
     "best_conversion": ("Best conversion", "转化率领先"),
     "biggest_progress": ("Most deals moved forward", "推进商机最多"),
     "most_complete_evidence": ("Most complete evidence", "证据最完整"),
+    "target_attainment": ("Target reached / ahead of plan", "目标达成 / 领先计划"),
+    "win_rate_above_peers": ("Win rate above the team's", "赢单率高于团队"),
+    "big_win": ("A big win", "赢下大单"),
+    "zero_win_rate": ("No deal won lately", "近期零赢单"),
+    "no_open_pipeline": ("No open pipeline", "手上没有在跟商机"),
 }
 
 
