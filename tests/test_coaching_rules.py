@@ -300,7 +300,8 @@ def test_low_stage_conversion() -> None:
     assert row["amount_at_stake"] == 600.0 and row["evidence"]["open_at_stage"] == 6
     text = coaching_prompts(found)["observation"].iloc[0]
     assert (
-        "3% of their weeks there (1 of 40)" in text and "24% for your teammates (20 of 84)" in text
+        "3% of the weeks they spent there (1 of 40)" in text
+        and "24% for your teammates (20 of 84)" in text
     )
 
 

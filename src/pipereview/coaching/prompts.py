@@ -7,7 +7,8 @@ shipped folder is ``templates/coaching``; folders passed in ``folders`` come fir
 analyst overrides a shipped template or adds one for their own rule without editing the
 package. Templates see every finding column, ``e`` (the evidence mapping), ``lang`` and
 ``deal_ref`` (the account and amount shown after a deal's name: "Acme, 5,482 EUR", or
-the amount alone when the export has no account); ``account`` reads "the customer"
+the amount alone when the export has no account, the first mention); ``account`` is the
+customer's short name after it ("上海恒通机械有限公司" → "恒通机械") and reads "the customer"
 (客户) when the export names none, so a question never lacks its subject. An unknown
 name is an error, never a blank.
 
@@ -39,6 +40,7 @@ import pandas as pd
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from pipereview.coaching._names import short_name
 from pipereview.core._errors import ConfigError, InputError
 from pipereview.core._languages import LANGUAGES, check_language
 from pipereview.core._registry import DataRegistry, reads_user_folder
@@ -132,12 +134,14 @@ _NO_ACCOUNT = {"en": "the customer", "zh": "客户"}
 
 
 def deal_subject(row: Mapping[str, Any], lang: str = "en") -> tuple[str, str]:
-    """``(account, deal_ref)`` for a finding's prompt: the account, or "the customer"
-    (客户) when the export has none, so a question always has a subject; and what follows
-    the deal's name in brackets: the account and the amount, or the amount alone.
+    """``(account, deal_ref)`` for a finding's prompt: the account's short name
+    (:func:`short_name`: the full name is in ``deal_ref``, the first mention), or "the
+    customer" (客户) when the export has none, so a question always has a subject; and
+    what follows the deal's name in brackets: the account and the amount, or the amount
+    alone.
 
-    >>> deal_subject({"account": "Acme", "amount_at_stake": 5482.0, "currency": "EUR"})
-    ('Acme', 'Acme, 5,482 EUR')
+    >>> deal_subject({"account": "Acme Inc.", "amount_at_stake": 5482.0, "currency": "EUR"})
+    ('Acme', 'Acme Inc., 5,482 EUR')
     >>> deal_subject({"account": None, "amount_at_stake": 5482.0, "currency": None}, "zh")
     ('客户', '5,482')
     """
@@ -149,7 +153,7 @@ def deal_subject(row: Mapping[str, Any], lang: str = "en") -> tuple[str, str]:
     )
     sep = "，" if lang == "zh" else ", "
     ref = sep.join(part for part in (account, shown) if part)
-    return account or _NO_ACCOUNT.get(lang, _NO_ACCOUNT["en"]), ref
+    return short_name(account) if account else _NO_ACCOUNT.get(lang, _NO_ACCOUNT["en"]), ref
 
 
 def _pct(value: Any, digits: int = 0) -> str:
