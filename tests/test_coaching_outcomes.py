@@ -215,3 +215,48 @@ def test_a_rep_with_a_target_but_no_deal_at_all_is_found() -> None:
         rules=["no_open_pipeline"],
     )
     assert found["owner"].tolist() == ["New"]
+
+
+# --- improvement since last month ---------------------------------------------------------
+
+
+def _faster(movers: int) -> pd.DataFrame:
+    """Ann's 10 deals sit at initial_contact from W39; in W44 ``movers`` of them are at
+    needs_confirmed. The 4 weeks to W43: 40 deal-weeks, none moved on; the 4 weeks to
+    W47: 40 deal-weeks, ``movers`` moved on (all in W43 -> W44)."""
+    rows = [
+        deal(
+            "Ann",
+            f"D{i}",
+            "needs_confirmed" if week >= 44 and i < movers else "initial_contact",
+            snapshot_week=f"2026-W{week}",
+        )
+        for week in range(39, 48)
+        for i in range(10)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_a_rep_whose_deals_move_faster_than_last_month_hears_it() -> None:
+    found = findings(_faster(5), "improvement_since_last_month")
+    assert found["owner"].tolist() == ["Ann"]
+    assert found.loc[0, "value"] == 0.125 and found.loc[0, "reference"] == 0.0
+    assert "over the last 4 weeks 12.5%" not in rendered(found, "en")  # whole percents
+    assert "over the last 4 weeks 13% of your deal-weeks" in rendered(found, "en")
+    assert "最近 4 周的周推进率为 13%（40 次每周检查中推进了 5 次），之前 4 周为 0%" in rendered(
+        found, "zh"
+    )
+
+
+@boundary("rules.improvement_since_last_month.min_gain")
+@pytest.mark.parametrize(("gain", "fired"), [(0.124, True), (0.125, True), (0.126, False)])
+def test_a_gain_of_min_gain_is_an_improvement(gain: float, fired: bool) -> None:
+    found = findings(_faster(5), "improvement_since_last_month", min_gain=gain)  # 12.5 points
+    assert (not found.empty) is fired
+
+
+@boundary("rules.improvement_since_last_month.min_exposures")
+@pytest.mark.parametrize(("minimum", "fired"), [(39, True), (40, True), (41, False)])
+def test_min_exposures_in_each_month_give_a_verdict(minimum: int, fired: bool) -> None:
+    found = findings(_faster(5), "improvement_since_last_month", min_exposures=minimum)
+    assert (not found.empty) is fired

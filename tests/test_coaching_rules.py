@@ -611,7 +611,7 @@ def test_biggest_progress_and_complete_evidence() -> None:
 
 def test_results_rules_fire_on_hand_built_reps() -> None:
     # the cases in detail, with their boundaries: tests/test_coaching_outcomes.py
-    from test_coaching_outcomes import _wins, history
+    from test_coaching_outcomes import _faster, _wins, history
 
     progress = _progress_of(
         [("T", "Mei", 1000.0, 500.0, 1220.0), ("T", "Bo", 1000.0, 500.0, 500.0)]
@@ -624,6 +624,8 @@ def test_results_rules_fire_on_hand_built_reps() -> None:
     assert fired(ctx, "no_open_pipeline")["owner"].tolist() == ["Bo", "Mei", "Wu"]
     big = WeekDiagnostics(_wins(500.0), as_of=W47)
     assert fired(big, "big_win")["deal_id"].tolist() == ["BIG"]
+    faster = WeekDiagnostics(_faster(5), as_of=W47)
+    assert fired(faster, "improvement_since_last_month")["owner"].tolist() == ["Ann"]
 
 
 @pytest.mark.parametrize("rule", BUILTIN_RULES)

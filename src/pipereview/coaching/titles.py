@@ -42,6 +42,7 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
     "best_conversion": ("Deals move on fastest at a stage", "阶段周推进率领先"),
     "biggest_progress": ("Most deals moved forward", "推进商机最多"),
     "most_complete_evidence": ("Most complete evidence", "证据最完整"),
+    "improvement_since_last_month": ("Faster than last month", "推进比上月加快"),
     "target_attainment": ("Target reached / ahead of plan", "目标达成 / 领先计划"),
     "win_rate_above_peers": ("Win rate above the team's", "赢单率高于团队"),
     "big_win": ("A big win", "赢下大单"),
