@@ -94,6 +94,8 @@ def test_a_customers_short_name_follows_its_first_mention() -> None:
     assert short_name("上海恒通机械有限公司") == "恒通机械"
     assert short_name("Copper Creek Foods LLC") == "Copper Creek Foods"
     assert short_name("Acme") == "Acme"
+    assert short_name("绍兴恒通电子股份有限公司") == "恒通电子"
+    assert short_name("Cascade Aerospace Co.") == "Cascade Aerospace"
     gaps = pd.DataFrame(
         [
             gap_row(
