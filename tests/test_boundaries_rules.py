@@ -59,6 +59,7 @@ BANDS = {
     "coverage_below_need": [(0.5 - NUDGE, 3), (0.5, 2), (0.75 - NUDGE, 2), (0.75, 1)],
     "forecast_deviation": [(0.2, 1), (0.2 + NUDGE, 2), (0.3, 2), (0.3 + NUDGE, 3)],
     "deal_concentration": [(0.55, 1), (0.55 + NUDGE, 2), (0.7, 2), (0.7 + NUDGE, 3)],
+    "zero_win_rate": [(5, 2), (6 - NUDGE, 2), (6, 3), (7, 3)],
 }
 
 
@@ -75,6 +76,7 @@ BANDS = {
     "severity.stage_inflation",
     "severity.stalled_deal",
     "severity.thin_funnel_top",
+    "severity.zero_win_rate",
 )
 @pytest.mark.parametrize("rule", sorted(BANDS))
 def test_severity_bands_are_the_documented_ones(rule: str) -> None:

@@ -300,7 +300,8 @@ def test_low_stage_conversion() -> None:
     assert row["amount_at_stake"] == 600.0 and row["evidence"]["open_at_stage"] == 6
     text = coaching_prompts(found)["observation"].iloc[0]
     assert (
-        "3% of their weeks there (1 of 40)" in text and "24% for your teammates (20 of 84)" in text
+        "3% of the weeks they spent there (1 of 40)" in text
+        and "24% for your teammates (20 of 84)" in text
     )
 
 
@@ -606,6 +607,25 @@ def test_biggest_progress_and_complete_evidence() -> None:
     # Ann 5 of 5 clean vs Bo 2 of 5 (40%): strength; Bo below the rest: nothing
     found = fired(context(gaps=gaps), "most_complete_evidence")
     assert found["owner"].tolist() == ["Ann"] and found.loc[0, "reference"] == 0.4
+
+
+def test_results_rules_fire_on_hand_built_reps() -> None:
+    # the cases in detail, with their boundaries: tests/test_coaching_outcomes.py
+    from test_coaching_outcomes import _faster, _wins, history
+
+    progress = _progress_of(
+        [("T", "Mei", 1000.0, 500.0, 1220.0), ("T", "Bo", 1000.0, 500.0, 500.0)]
+    )
+    assert fired(context(progress_rep=progress), "target_attainment")["owner"].tolist() == ["Mei"]
+    frame = history(("Mei", 4, 1), ("Bo", 1, 4), ("Wu", 0, 6), open_deals=0)
+    ctx = WeekDiagnostics(frame, as_of=W47)
+    assert fired(ctx, "win_rate_above_peers")["owner"].tolist() == ["Mei"]
+    assert fired(ctx, "zero_win_rate")["owner"].tolist() == ["Wu"]
+    assert fired(ctx, "no_open_pipeline")["owner"].tolist() == ["Bo", "Mei", "Wu"]
+    big = WeekDiagnostics(_wins(500.0), as_of=W47)
+    assert fired(big, "big_win")["deal_id"].tolist() == ["BIG"]
+    faster = WeekDiagnostics(_faster(5), as_of=W47)
+    assert fired(faster, "improvement_since_last_month")["owner"].tolist() == ["Ann"]
 
 
 @pytest.mark.parametrize("rule", BUILTIN_RULES)

@@ -16,6 +16,7 @@ __all__ = [
     "DEAL_COLUMNS",
     "SEVERITY_BANDS",
     "SeverityBands",
+    "agreed_by",
     "builtin_rule",
     "deal_rows",
     "evidence_records",
@@ -116,6 +117,19 @@ def severity_bands(
     bands = SeverityBands(rule, figure, edges, levels, on_edge)
     SEVERITY_BANDS[rule] = bands
     return bands
+
+
+def agreed_by(monday: object, days: int) -> str:
+    """The date a plan agreed in the 1:1 of the week of ``monday`` is measured by: ``days``
+    later (the configuration's ``follow_up_days``), a Saturday or Sunday moved to the
+    Monday after, as ``YYYY-MM-DD``.
+
+    >>> agreed_by("2026-11-16", 30), agreed_by("2026-11-16", 33)
+    ('2026-12-16', '2026-12-21')
+    """
+    day = pd.Timestamp(str(monday)) + pd.Timedelta(days=days)
+    day += pd.Timedelta(days=max(0, 7 - day.day_of_week) if day.day_of_week >= 5 else 0)
+    return day.strftime("%Y-%m-%d")
 
 
 def deal_rows(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:

@@ -7,11 +7,13 @@ shipped folder is ``templates/coaching``; folders passed in ``folders`` come fir
 analyst overrides a shipped template or adds one for their own rule without editing the
 package. Templates see every finding column, ``e`` (the evidence mapping), ``lang`` and
 ``deal_ref`` (the account and amount shown after a deal's name: "Acme, 5,482 EUR", or
-the amount alone when the export has no account); ``account`` reads "the customer"
+the amount alone when the export has no account, the first mention); ``account`` is the
+customer's short name after it ("上海恒通机械有限公司" → "恒通机械") and reads "the customer"
 (客户) when the export names none, so a question never lacks its subject. An unknown
 name is an error, never a blank.
 
-Filters: ``money(currency)`` (``1,250,000 EUR``; Chinese: ``125万 CNY``), ``pct``
+Filters: ``money(currency)`` (``1,250,000 EUR``; Chinese: ``125万 EUR``, and yuan as
+a Chinese reader writes them: ``453万元``), ``pct``
 (``18%``), ``num`` (``1,234``), ``stage_label(model)``, ``field_labels(model)`` (evidence
 fields as the stage model labels them, joined), ``quoted`` (a deal name in quotes).
 
@@ -38,6 +40,7 @@ import pandas as pd
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from pipereview.coaching._names import short_name
 from pipereview.core._errors import ConfigError, InputError
 from pipereview.core._languages import LANGUAGES, check_language
 from pipereview.core._registry import DataRegistry, reads_user_folder
@@ -95,17 +98,25 @@ def _number(value: Any) -> float:
     return number
 
 
+#: Currency codes a Chinese reader writes as 元 after the amount (453万元, not 453万 CNY).
+_YUAN = frozenset({"CNY", "RMB"})
+
+
 def money_text(value: Any, currency: object = "", lang: str = "en") -> str:
     """An amount as a reader sees it, with its currency code when the export has one
-    (none: the amount alone, never "nan"); Chinese in 万 from 10,000.
+    (none: the amount alone, never "nan"); Chinese in 万 from 10,000, and yuan as 元.
 
-    >>> money_text(5482.0, float("nan")), money_text(1_250_000, "CNY", "zh")
-    ('5,482', '125万 CNY')
+    >>> money_text(5482.0, float("nan")), money_text(4_530_000, "CNY", "zh")
+    ('5,482', '453万元')
+    >>> money_text(5482.0, "CNY", "zh"), money_text(1_250_000, "EUR", "zh")
+    ('5,482元', '125万 EUR')
     """
     check_language(lang)
     amount = _number(value)
     code = currency_code(currency)
     suffix = f" {code}" if code else ""
+    if lang == "zh" and code in _YUAN:
+        suffix = "元"
     if lang == "zh" and abs(amount) >= 10_000:
         wan = amount / 10_000
         text = f"{wan:,.0f}" if abs(wan) >= 100 else f"{wan:,.1f}".removesuffix(".0")
@@ -123,12 +134,14 @@ _NO_ACCOUNT = {"en": "the customer", "zh": "客户"}
 
 
 def deal_subject(row: Mapping[str, Any], lang: str = "en") -> tuple[str, str]:
-    """``(account, deal_ref)`` for a finding's prompt: the account, or "the customer"
-    (客户) when the export has none, so a question always has a subject; and what follows
-    the deal's name in brackets: the account and the amount, or the amount alone.
+    """``(account, deal_ref)`` for a finding's prompt: the account's short name
+    (:func:`short_name`: the full name is in ``deal_ref``, the first mention), or "the
+    customer" (客户) when the export has none, so a question always has a subject; and
+    what follows the deal's name in brackets: the account and the amount, or the amount
+    alone.
 
-    >>> deal_subject({"account": "Acme", "amount_at_stake": 5482.0, "currency": "EUR"})
-    ('Acme', 'Acme, 5,482 EUR')
+    >>> deal_subject({"account": "Acme Inc.", "amount_at_stake": 5482.0, "currency": "EUR"})
+    ('Acme', 'Acme Inc., 5,482 EUR')
     >>> deal_subject({"account": None, "amount_at_stake": 5482.0, "currency": None}, "zh")
     ('客户', '5,482')
     """
@@ -140,7 +153,7 @@ def deal_subject(row: Mapping[str, Any], lang: str = "en") -> tuple[str, str]:
     )
     sep = "，" if lang == "zh" else ", "
     ref = sep.join(part for part in (account, shown) if part)
-    return account or _NO_ACCOUNT.get(lang, _NO_ACCOUNT["en"]), ref
+    return short_name(account) if account else _NO_ACCOUNT.get(lang, _NO_ACCOUNT["en"]), ref
 
 
 def _pct(value: Any, digits: int = 0) -> str:

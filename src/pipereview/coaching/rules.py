@@ -3,7 +3,9 @@ rule's definition, thresholds and an example):
 
 - deals (opportunity coaching, :mod:`~pipereview.coaching.rules_deal`);
 - reps and teams (skill and team coaching, :mod:`~pipereview.coaching.rules_rep`);
-- strengths (:mod:`~pipereview.coaching.rules_strengths`).
+- strengths (:mod:`~pipereview.coaching.rules_strengths`);
+- results: targets, wins, losses and the pipeline left
+  (:mod:`~pipereview.coaching.rules_outcomes`).
 
 >>> "stalled_deal" in BUILTIN_RULES
 True
@@ -11,11 +13,11 @@ True
 
 from __future__ import annotations
 
-from pipereview.coaching import rules_deal, rules_rep, rules_strengths
+from pipereview.coaching import rules_deal, rules_outcomes, rules_rep, rules_strengths
 
 __all__ = ["BUILTIN_RULES"]
 
 #: Names of the rules pipereview ships, sorted.
 BUILTIN_RULES: tuple[str, ...] = tuple(
-    sorted((*rules_deal.RULES, *rules_rep.RULES, *rules_strengths.RULES))
+    sorted((*rules_deal.RULES, *rules_rep.RULES, *rules_strengths.RULES, *rules_outcomes.RULES))
 )

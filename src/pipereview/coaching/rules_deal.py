@@ -22,9 +22,11 @@ from pipereview.coaching._rulekit import (
     severity_bands,
 )
 from pipereview.core._stages import load_stage_model
+from pipereview.diagnostics._evidence import named_mask
 from pipereview.week import WeekDiagnostics
 
 __all__ = [
+    "HOMEWORK_FIELDS",
     "RULES",
     "close_date_past",
     "missing_exit_criteria",
@@ -51,6 +53,21 @@ _STALLED = severity_bands(
     "stalled_deal", "days since activity / stalled_days", (2.0, 3.0), (1, 2, 3)
 )
 _INFLATED = severity_bands("stage_inflation", "stages inflated", (2.0, 3.0), (1, 2, 3))
+
+#: Exit criteria that are the rep's own groundwork (research, internal planning, the deal
+#: file), not something the customer has agreed to: a stage ahead of these alone is a
+#: book-keeping gap, severity 1 however many stages it spans, and the rep completes them
+#: rather than checking them with the customer. A missing decision maker, budget, need
+#: or timeline is a gap in the deal itself and keeps the severity of the stages inflated.
+HOMEWORK_FIELDS: frozenset[str] = frozenset(
+    {
+        "customer_background",
+        "strategy_documented",
+        "relationship_mapped",
+        "deal_team_assigned",
+        "contract_risk_reviewed",
+    }
+)
 _PAST_TYPICAL = severity_bands(
     "missing_exit_criteria", "days in stage / typical days", (1.5, 2.0), (1, 2, 3)
 )
@@ -116,23 +133,46 @@ def stage_inflation(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     (:func:`pipereview.diagnostics._process.process_gaps`): an exit criterion of an earlier stage is
     not met.
 
-    Value: stages inflated; reference: 0. Severity: the stages inflated, at most 3.
-    Evidence: claimed and evidence stage, the missing criteria. Only recorded gaps count:
+    Value: stages inflated; reference: 0. Severity: the stages inflated, at most 3, but 1
+    when every missing criterion is the rep's own groundwork (:data:`HOMEWORK_FIELDS`:
+    "Account background researched" unticked is not a deal three stages inflated).
+    Evidence: claimed and evidence stage, the missing criteria, split into ``to_verify``
+    (with the customer) and ``homework`` (the rep's own). Only recorded gaps count:
     an export without the evidence columns gives no finding here, and the sheet says
     "not checked" instead (:mod:`pipereview.diagnostics._capabilities`).
     """
     gaps = context.gaps
     hit = gaps[gaps["stages_inflated"] >= int(params["min_stages"])]
-    hit = hit.assign(stage=hit["claimed_stage"])
+    to_verify = pd.Series(
+        [tuple(f for f in m if f not in HOMEWORK_FIELDS) for m in hit["missing"]],
+        index=hit.index,
+        dtype=object,
+    )
+    homework = pd.Series(
+        [tuple(f for f in m if f in HOMEWORK_FIELDS) for m in hit["missing"]],
+        index=hit.index,
+        dtype=object,
+    )
+    hit = hit.assign(stage=hit["claimed_stage"], to_verify=to_verify, homework=homework)
+    severity = _INFLATED(hit["stages_inflated"])
+    severity[(hit["to_verify"].map(len) == 0).to_numpy(bool)] = 1  # book-keeping only
     return deal_rows(
         hit,
         metric="stages_inflated",
         value=hit["stages_inflated"],
         reference=0.0,
-        severity=_INFLATED(hit["stages_inflated"]),
+        severity=severity,
         amount_at_stake=hit["amount"],
         evidence=evidence_records(
-            hit, ["claimed_stage", "evidence_stage", "missing", "stages_inflated"]
+            hit,
+            [
+                "claimed_stage",
+                "evidence_stage",
+                "missing",
+                "stages_inflated",
+                "to_verify",
+                "homework",
+            ],
         ),
     )
 
@@ -175,15 +215,18 @@ def missing_exit_criteria(context: WeekDiagnostics, params: Mapping[str, Any]) -
 
 
 def _missing_contact(context: WeekDiagnostics, field: str) -> pd.DataFrame:
-    """Open deals past the stage whose exit criteria name ``field`` with it blank, for
-    teams whose export records the field (a value in at least one deal that week)."""
+    """Open deals past the stage whose exit criteria name ``field`` with it blank or a
+    placeholder ("未知", "TBD": :data:`~pipereview.diagnostics._evidence.PLACEHOLDER_NAMES`),
+    for teams whose export records the field (a value in at least one deal that week)."""
     deals = context.open_deals
     if field not in deals or deals.empty:
         return deals.iloc[0:0].assign(required_stage="", stages_beyond=0)
-    value = deals[field].astype("str").str.strip().fillna("")
-    recorded = (value != "").groupby(deals["team"]).transform("any")
+    filled = deals[field].notna() & deals[field].astype("str").str.strip().ne("")
+    recorded = filled.groupby(deals["team"]).transform("any")
+    # a placeholder ("未知", "TBD") is no name: the contact is still missing
+    missing = ~named_mask(deals[field])
     frames = []
-    for name, part in deals[recorded & (value == "")].groupby("stage_model", sort=True):
+    for name, part in deals[recorded & missing].groupby("stage_model", sort=True):
         model = load_stage_model(str(name))
         stages = [s.key for s in model.open_stages]
         needs = [

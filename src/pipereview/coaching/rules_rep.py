@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.coaching._rulekit import (
+    agreed_by,
     builtin_rule,
     deal_rows,
     evidence_records,
@@ -106,6 +107,8 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
     ``max_p_value`` or below (few deals never give a verdict). Value: the rep's rate;
     reference: the teammates'. Severity: 3 when the rep's rate is under a quarter of the
     teammates', 2 under half, else 1. Amount at stake: the rep's open amount at the stage.
+    Evidence ``goal`` and ``by``: the 30-day target agreed in the 1:1, half-way from the
+    rep's rate to the teammates' (rounded to a whole percent), by the follow-up date.
     """
     rates = peer_move_on(context)
     hit = rates[
@@ -116,6 +119,8 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
         & at_most(rates["p_value"], params["max_p_value"])
     ]
     ratio = (hit["rate"] / hit["peer_rate"]).to_numpy(dtype=float)
+    # the plan agreed in the 1:1: half-way to the teammates' rate, a follow-up later
+    by = agreed_by(context.week.monday, context.config.follow_up_days)
     index = pd.MultiIndex.from_frame(hit[["team", "owner", "stage"]])
     table = context.stage_table_rep.set_index(["team", "owner", "stage"])
     hit = hit.assign(
@@ -123,6 +128,8 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
         amount=table["amount"].reindex(index).fillna(0.0).to_numpy(),
         weeks=context.window_weeks,
         p_value=hit["p_value"].round(4),
+        by=by,
+        goal=((hit["rate"] + hit["peer_rate"]) / 2).round(2),
     )
     return pd.DataFrame(
         {
@@ -150,6 +157,8 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
                     "open_at_stage",
                     "weeks",
                     "p_value",
+                    "by",
+                    "goal",
                 ],
             ),
         }
@@ -190,7 +199,12 @@ def thin_funnel_top(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
 
 
 @builtin_rule(
-    "coverage_below_need", kind="risk", coaching="skill", scope="rep", defaults={}, replace=True
+    "coverage_below_need",
+    kind="risk",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_weeks_to_open": 8},
+    replace=True,
 )
 def coverage_below_need(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose open pipeline due this period covers the remaining target less than
@@ -200,7 +214,12 @@ def coverage_below_need(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
 
     Value: coverage; reference: coverage needed (1 / win rate; blank at 0%). Severity: 3 below half of
     what is needed, 2 below three quarters, else 1. Amount at stake: the remaining target.
+    Evidence ``weeks_left`` (whole weeks from the as-of Monday to the period's end) and
+    ``late`` (fewer than ``min_weeks_to_open``: too late to open and close a new deal in
+    the period, so the plan turns to next period's pipeline).
     """
+    from pipereview.diagnostics._waterfall import period_bounds
+
     forecast = context.forecast_rep
     if forecast.empty:
         return pd.DataFrame()
@@ -208,6 +227,13 @@ def coverage_below_need(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
     hit = hit.assign(
         coverage=hit["coverage"].fillna(0.0),
         closed_in_window=hit.get("closed_in_window", pd.Series(0, index=hit.index)).astype("int64"),
+    )
+    ends = pd.Series(
+        [period_bounds(str(p))[1] for p in hit["period"]], index=hit.index, dtype="datetime64[ns]"
+    )
+    weeks_left = ((ends - pd.Timestamp(context.week.monday)).dt.days + 1) // 7
+    hit = hit.assign(
+        weeks_left=weeks_left.astype("int64"), late=weeks_left < params["min_weeks_to_open"]
     )
     ratio = (hit["coverage"] / hit["coverage_needed"]).to_numpy(dtype=float)  # 0 at 0% won
     need = hit["coverage_needed"].astype(float)
@@ -224,7 +250,15 @@ def coverage_below_need(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
             "currency": hit["currency"].to_numpy(),
             "evidence": evidence_records(
                 hit,
-                ["open_in_period", "remaining_target", "win_rate", "closed_in_window", "period"],
+                [
+                    "open_in_period",
+                    "remaining_target",
+                    "win_rate",
+                    "closed_in_window",
+                    "period",
+                    "weeks_left",
+                    "late",
+                ],
             ),
         }
     )

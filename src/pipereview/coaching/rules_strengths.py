@@ -2,7 +2,7 @@
 strength (docs/method.md §5). Each needs a number and a comparison, like any finding.
 
 >>> sorted(RULES)
-['best_conversion', 'biggest_progress', 'most_complete_evidence']
+['best_conversion', 'biggest_progress', 'improvement_since_last_month', 'most_complete_evidence']
 """
 
 from __future__ import annotations
@@ -19,10 +19,21 @@ from pipereview.core._compare import at_least, at_most
 from pipereview.core._stages import load_stage_model
 from pipereview.week import WeekDiagnostics
 
-__all__ = ["RULES", "best_conversion", "biggest_progress", "most_complete_evidence"]
+__all__ = [
+    "RULES",
+    "best_conversion",
+    "biggest_progress",
+    "improvement_since_last_month",
+    "most_complete_evidence",
+]
 
 #: The rules this module registers.
-RULES: tuple[str, ...] = ("best_conversion", "biggest_progress", "most_complete_evidence")
+RULES: tuple[str, ...] = (
+    "best_conversion",
+    "biggest_progress",
+    "improvement_since_last_month",
+    "most_complete_evidence",
+)
 
 
 def _currency(context: WeekDiagnostics, teams: pd.Series) -> np.ndarray:
@@ -169,5 +180,56 @@ def most_complete_evidence(context: WeekDiagnostics, params: Mapping[str, Any]) 
             "value": best["share"].to_numpy(),
             "reference": best["peer_share"].to_numpy(),
             "evidence": evidence_records(best, ["open", "clean"]),
+        }
+    )
+
+
+def _pooled_move_on(context: WeekDiagnostics, weeks_back: int, weeks: int) -> pd.DataFrame:
+    """Each rep's deal-weeks (``exposures``) and moves on (``moved``), all stages pooled,
+    over the ``weeks`` weeks to ``weeks_back`` weeks before the as-of week."""
+    from pipereview.diagnostics._funnel import move_on_rates
+
+    rates = move_on_rates(context.prepared, as_of=context.week - weeks_back, weeks=weeks, by="rep")
+    return rates.groupby(["team", "owner"])[["exposures", "moved"]].sum()
+
+
+@builtin_rule(
+    "improvement_since_last_month",
+    kind="strength",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_exposures": 20, "min_gain": 0.1},
+    replace=True,
+)
+def improvement_since_last_month(
+    context: WeekDiagnostics, params: Mapping[str, Any]
+) -> pd.DataFrame:
+    """A rep whose deals move on more often this month than the month before: the rep's
+    week-over-week move-on rate, all stages pooled, over the last 4 weeks at least
+    ``min_gain`` (10 points) above the 4 weeks before, with ``min_exposures`` deal-weeks
+    in each. Value: this month's rate; reference: last month's."""
+    now, before = _pooled_move_on(context, 0, 4), _pooled_move_on(context, 4, 4)
+    both = now.reset_index().merge(
+        before.reset_index(), on=["team", "owner"], suffixes=("", "_before")
+    )
+    both["rate"] = both["moved"] / both["exposures"].where(both["exposures"] > 0)
+    both["rate_before"] = both["moved_before"] / both["exposures_before"].where(
+        both["exposures_before"] > 0
+    )
+    hit = both[
+        (both["exposures"] >= params["min_exposures"])
+        & (both["exposures_before"] >= params["min_exposures"])
+        & at_least(both["rate"] - both["rate_before"], params["min_gain"])
+    ].sort_values(["team", "owner"], kind="stable")
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "owner": hit["owner"].to_numpy(),
+            "metric": "move_on_rate",
+            "value": hit["rate"].to_numpy(),
+            "reference": hit["rate_before"].to_numpy(),
+            "evidence": evidence_records(
+                hit, ["exposures", "moved", "exposures_before", "moved_before"]
+            ),
         }
     )

@@ -27,21 +27,27 @@ __all__ = ["RULE_TITLES", "rule_title"]
 #: Each rule's title in English and Chinese (the words a sales manager uses).
 RULE_TITLES: dict[str, tuple[str, str]] = {
     "stage_inflation": ("Stage ahead of the evidence", "阶段与证据不符"),
-    "missing_exit_criteria": ("Exit criteria still open", "阶段推进条件未满足"),
+    "missing_exit_criteria": ("Exit criteria still open", "阶段推进标准未达成"),
     "no_decision_maker": ("No decision maker", "未找到决策人"),
     "no_coach": ("No internal coach", "缺少内线"),
     "stalled_deal": ("No recent activity", "长期无跟进"),
     "repeated_pushes": ("Close date pushed repeatedly", "成交日期多次推迟"),
     "close_date_past": ("Close date passed", "预计成交日已过"),
-    "low_stage_conversion": ("Low conversion at a stage", "阶段转化率偏低"),
+    "low_stage_conversion": ("Deals slow to move on at a stage", "阶段周推进率偏低"),
     "coverage_below_need": ("Pipeline coverage too low", "商机覆盖率不足"),
     "forecast_deviation": ("Behind plan", "业绩落后于计划"),
     "team_forecast_deviation": ("Team behind plan", "团队业绩落后于计划"),
     "thin_funnel_top": ("Too few new deals", "新商机不足"),
     "deal_concentration": ("Pipeline rests on one deal", "商机过于集中"),
-    "best_conversion": ("Best conversion", "转化率领先"),
+    "best_conversion": ("Deals move on fastest at a stage", "阶段周推进率领先"),
     "biggest_progress": ("Most deals moved forward", "推进商机最多"),
     "most_complete_evidence": ("Most complete evidence", "证据最完整"),
+    "improvement_since_last_month": ("Faster than last month", "推进比上月加快"),
+    "target_attainment": ("Target reached / ahead of plan", "目标达成 / 领先计划"),
+    "win_rate_above_peers": ("Win rate above the team's", "赢单率高于团队"),
+    "big_win": ("A big win", "赢下大单"),
+    "zero_win_rate": ("No deal won lately", "近期零赢单"),
+    "no_open_pipeline": ("No open pipeline", "手上没有在跟商机"),
 }
 
 

@@ -46,7 +46,7 @@ from pipereview.diagnostics._conversion import (
     cohort_conversion,
     sales_velocity,
 )
-from pipereview.diagnostics._evidence import MissingColumn
+from pipereview.diagnostics._evidence import PLACEHOLDER_NAMES, MissingColumn, named_mask
 from pipereview.diagnostics._figures import (
     OUTLOOKS,
     activity_days,
@@ -104,6 +104,7 @@ __all__ = [
     "OPEN_CATEGORIES",
     "OUTCOMES",
     "OUTLOOKS",
+    "PLACEHOLDER_NAMES",
     "REQUIREMENTS",
     "RISK_COLUMNS",
     "RISK_FLAGS",
@@ -145,6 +146,7 @@ __all__ = [
     "missing_evidence_columns",
     "missing_for",
     "move_on_rates",
+    "named_mask",
     "new_deal_counts",
     "new_deals",
     "not_checked",

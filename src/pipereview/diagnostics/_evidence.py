@@ -4,7 +4,8 @@ Shared by :func:`pipereview.diagnostics._process.process_gaps` (every open deal 
 the criteria of the stages up to its claimed one) and
 :func:`pipereview.diagnostics._bant.bant_check` (the four BANT fields of early deals).
 A flag field counts as met when it is ``True``, a text field (``decision_maker``,
-``coach``, ``competitor``) when it is not blank. A field is *recorded* unless its column
+``coach``, ``competitor``) when it holds a name: not blank and not a placeholder such as
+"未知", "TBD", "n/a", "?" (:data:`PLACEHOLDER_NAMES`), which says the name is missing. A field is *recorded* unless its column
 is absent from the snapshot, left blank for the rows of an export that lacked it (flags),
 or blank in every row of the deal's export (text): such a criterion is neither met nor a
 gap, and is reported once per team, model and field as a :class:`MissingColumn`.
@@ -14,6 +15,8 @@ gap, and is reported once per team, model and field as a :class:`MissingColumn`.
 >>> met, recorded, reason = EvidenceCodes(snap)("decision_maker")
 >>> met.tolist(), recorded.tolist()
 ([True, False], [True, True])
+>>> named_mask(pd.Series(["王总", "未知", "TBD", " n/a ", "?", None])).tolist()
+[True, False, False, False, False, False]
 >>> met, recorded, reason = EvidenceCodes(snap)("budget_confirmed")
 >>> met.tolist(), recorded.tolist(), reason
 ([True, False], [True, False], 'export')
@@ -38,7 +41,40 @@ from pipereview.core._stages import (
 )
 from pipereview.diagnostics._labels import ModelArg, as_stage_model, criterion_label
 
-__all__ = ["MissingColumn"]
+__all__ = ["PLACEHOLDER_NAMES", "MissingColumn", "named_mask"]
+
+#: What a CRM user types in a name field when the name is not known (compared trimmed and
+#: case-blind): such a decision maker, coach or competitor is missing, not identified.
+PLACEHOLDER_NAMES: frozenset[str] = frozenset(
+    {
+        "?",
+        "？",
+        "??",
+        "-",
+        "--",
+        "—",
+        "n/a",
+        "na",
+        "none",
+        "null",
+        "tbd",
+        "tba",
+        "unknown",
+        "未知",
+        "待定",
+        "待确认",
+        "不详",
+        "无",
+    }
+)
+
+
+def named_mask(values: pd.Series) -> pd.Series:
+    """Whether each value names someone: not blank and not a placeholder
+    (:data:`PLACEHOLDER_NAMES`)."""
+    text = values.astype("str").str.strip().str.casefold()
+    return values.notna() & text.ne("") & ~text.isin(PLACEHOLDER_NAMES)
+
 
 _Reason = Literal["snapshot", "export", "blank"]
 _REQUIRED = ("team", "owner", "deal_id", "stage", "amount")
@@ -122,10 +158,12 @@ class EvidenceCodes:
             field in EVIDENCE_FLAG_FIELDS or pd.api.types.is_bool_dtype(column)
         )
         if not is_flag:  # text fields, and a user model's own non-boolean columns
-            met = (column.notna() & column.astype(str).str.strip().ne("")).to_numpy(bool)
+            # a placeholder ("未知") is not met, but shows the column is exported
+            met = named_mask(column).to_numpy(bool)
             if self._scope is None:
                 return met, np.ones(n, bool), "blank"
-            blank = pd.Series(~met, index=self.snapshot.index)
+            filled = column.notna() & column.astype(str).str.strip().ne("")
+            blank = pd.Series(~filled.to_numpy(bool), index=self.snapshot.index)
             all_blank = blank.groupby(self._scope, dropna=False, sort=False).transform("all")
             return met, ~all_blank.to_numpy(bool), "blank"
         met = column.eq(True).fillna(False).to_numpy(bool)

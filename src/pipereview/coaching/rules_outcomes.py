@@ -1,0 +1,299 @@
+"""Built-in rules on what a rep's deals came to: the target reached, deals won and lost,
+the pipeline left. Strengths so that a rep with a genuinely good figure hears it
+(docs/method.md §5: feedback starts from a real strength), and the silences a manager
+must not miss: a rep who lost every deal closed recently, a rep with no open deal left.
+
+Closed deals are counted as the forecast counts them
+(:func:`pipereview.diagnostics._forecast.win_rates`): each deal's latest row, won or lost,
+with a close date in the trailing ``forecast.win_rate_weeks`` (13) ending with the as-of
+week.
+
+>>> sorted(RULES)
+['big_win', 'no_open_pipeline', 'target_attainment', 'win_rate_above_peers', 'zero_win_rate']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipereview.coaching._rulekit import (
+    builtin_rule,
+    deal_rows,
+    evidence_records,
+    severity_bands,
+)
+from pipereview.core._compare import at_least
+from pipereview.week import WeekDiagnostics
+
+__all__ = [
+    "RULES",
+    "big_win",
+    "closed_deals",
+    "no_open_pipeline",
+    "target_attainment",
+    "win_rate_above_peers",
+    "zero_win_rate",
+]
+
+#: The rules this module registers.
+RULES: tuple[str, ...] = (
+    "big_win",
+    "no_open_pipeline",
+    "target_attainment",
+    "win_rate_above_peers",
+    "zero_win_rate",
+)
+
+_ALL_LOST = severity_bands("zero_win_rate", "deals lost, none won", (6.0,), (2, 3))
+
+
+def closed_deals(context: WeekDiagnostics) -> pd.DataFrame:
+    """The deals won or lost with a close date in the win-rate window: each deal's latest
+    row with ``deal_key``, ``won`` and ``lost`` (booleans) and ``weeks`` (the window)."""
+    prep = context.prepared.in_week_order()
+    last = prep.last_rows()
+    weeks = context.config.forecast.win_rate_weeks
+    end = pd.Timestamp(context.week.sunday)
+    start = end - pd.Timedelta(weeks=weeks) + pd.Timedelta(days=1)
+    rows = prep.frame.iloc[last].assign(
+        deal_key=prep.deal_key.iloc[last].to_numpy(),
+        won=prep.is_won[last],
+        lost=prep.is_lost[last],
+        weeks=weeks,
+    )
+    close = pd.to_datetime(rows["close_date"])
+    closed = rows[(rows["won"] | rows["lost"]) & (close >= start) & (close <= end)]
+    return closed.reset_index(drop=True)
+
+
+def _rep_results(context: WeekDiagnostics) -> pd.DataFrame:
+    """Per rep with a closed deal: ``won``, ``lost``, ``amount_lost``, the teammates'
+    ``peer_won`` and ``peer_lost``, and the team's currency."""
+    closed = closed_deals(context)
+    if closed.empty:
+        return pd.DataFrame()
+    closed = closed.assign(
+        won=closed["won"].astype("int64"),
+        lost=closed["lost"].astype("int64"),
+        amount_lost=closed["amount"].where(closed["lost"], 0.0),
+    )
+    reps = closed.groupby(["team", "owner"])[["won", "lost", "amount_lost"]].sum().reset_index()
+    team = reps.groupby("team")[["won", "lost"]].transform("sum")
+    reps["peer_won"] = team["won"] - reps["won"]
+    reps["peer_lost"] = team["lost"] - reps["lost"]
+    reps["currency"] = closed.groupby("team")["currency"].first().reindex(reps["team"]).to_numpy()
+    reps["weeks"] = context.config.forecast.win_rate_weeks
+    return reps
+
+
+@builtin_rule(
+    "target_attainment",
+    kind="strength",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_share": 1.0, "min_points_ahead": 0.15},
+    replace=True,
+)
+def target_attainment(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A rep who has won ``min_share`` (100%) of the period's target or more, or is ahead
+    of the plan to date by ``min_points_ahead`` (15 points of the target) or more (needs
+    rep targets). Value: the share of the target won; reference: the share planned by now.
+    Evidence: won to date, the target, the plan to date, the period and whether the target
+    is ``met``."""
+    progress = context.progress_rep
+    if progress.empty:
+        return pd.DataFrame()
+    met = at_least(progress["won_share"], params["min_share"])
+    ahead = at_least(progress["won_share"] - progress["expected_share"], params["min_points_ahead"])
+    hit = progress[(met | ahead) & (progress["target"] > 0)]
+    hit = hit.assign(met=met[hit.index], points=hit["won_share"] - hit["expected_share"])
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "owner": hit["owner"].to_numpy(),
+            "metric": "target_share_won",
+            "value": hit["won_share"].to_numpy(),
+            "reference": hit["expected_share"].to_numpy(),
+            "amount_at_stake": hit["won_to_date"].to_numpy(),
+            "currency": hit["currency"].to_numpy(),
+            "evidence": evidence_records(
+                hit, ["won_to_date", "target", "plan_to_date", "period", "met", "points"]
+            ),
+        }
+    )
+
+
+@builtin_rule(
+    "win_rate_above_peers",
+    kind="strength",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_closed": 5, "min_gap": 0.1},
+    replace=True,
+)
+def win_rate_above_peers(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A rep who won a larger share of the deals they closed than their teammates did:
+    at least ``min_closed`` closed deals on each side, the rep's win rate ``min_gap``
+    (10 points) or more above the teammates'. Value: the rep's win rate; reference: the
+    teammates'."""
+    reps = _rep_results(context)
+    if reps.empty:
+        return pd.DataFrame()
+    closed, peer_closed = reps["won"] + reps["lost"], reps["peer_won"] + reps["peer_lost"]
+    rate = reps["won"] / closed.where(closed > 0)
+    peer = reps["peer_won"] / peer_closed.where(peer_closed > 0)
+    hit = reps[
+        (closed >= params["min_closed"])
+        & (peer_closed >= params["min_closed"])
+        & at_least(rate - peer, params["min_gap"])
+    ]
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "owner": hit["owner"].to_numpy(),
+            "metric": "win_rate",
+            "value": rate[hit.index].to_numpy(),
+            "reference": peer[hit.index].to_numpy(),
+            "currency": hit["currency"].to_numpy(),
+            "evidence": evidence_records(hit, ["won", "lost", "peer_won", "peer_lost", "weeks"]),
+        }
+    )
+
+
+@builtin_rule(
+    "big_win",
+    kind="strength",
+    coaching="opportunity",
+    scope="deal",
+    defaults={"min_ratio": 2.0, "min_team_wins": 3},
+    replace=True,
+)
+def big_win(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A won deal large for its team: at least ``min_ratio`` (2) times the median of the
+    deals the team won in the window, in a team with ``min_team_wins`` (3) or more wins.
+    One per rep, the largest. Value: the deal's amount; reference: the team's median win.
+    """
+    closed = closed_deals(context)
+    won = closed[closed["won"]]
+    if won.empty:
+        return pd.DataFrame()
+    median = won.groupby("team")["amount"].transform("median")
+    wins = won.groupby("team")["amount"].transform("size")
+    hit = won[
+        (wins >= params["min_team_wins"]) & at_least(won["amount"], params["min_ratio"] * median)
+    ]
+    hit = hit.assign(
+        team_median=median[hit.index],
+        team_wins=wins[hit.index],
+        close=pd.to_datetime(hit["close_date"]).dt.strftime("%Y-%m-%d"),
+    )
+    hit = hit.sort_values(["team", "owner", "amount"], ascending=[True, True, False])
+    hit = hit.drop_duplicates(["team", "owner"])
+    return deal_rows(
+        hit,
+        metric="amount",
+        value=hit["amount"],
+        reference=hit["team_median"],
+        amount_at_stake=hit["amount"],
+        evidence=evidence_records(hit, ["team_median", "team_wins", "close", "weeks"]),
+    )
+
+
+@builtin_rule(
+    "zero_win_rate",
+    kind="risk",
+    coaching="skill",
+    scope="rep",
+    defaults={"min_lost": 3},
+    replace=True,
+)
+def zero_win_rate(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A rep who lost every deal closed in the window, ``min_lost`` (3) or more: a 0% win
+    rate, the worst there is, not "no win rate". Value: 0; reference: the teammates' win
+    rate (blank without closed teammates' deals). Severity: 2, and 3 from 6 deals lost.
+    Amount at stake: the amount lost. Evidence: the most frequent loss reason when the
+    export records one."""
+    reps = _rep_results(context)
+    if reps.empty:
+        return pd.DataFrame()
+    hit = reps[(reps["won"] == 0) & (reps["lost"] >= params["min_lost"])]
+    peer_closed = hit["peer_won"] + hit["peer_lost"]
+    closed = closed_deals(context)
+    lost = closed[closed["lost"]]
+    reasons = pd.Series(dtype="str")
+    if "loss_reason" in lost and lost["loss_reason"].notna().any():
+        named = lost[lost["loss_reason"].astype("str").str.strip().ne("")].dropna(
+            subset=["loss_reason"]
+        )
+        reasons = named.groupby(["team", "owner"])["loss_reason"].agg(
+            lambda r: r.value_counts().sort_index().idxmax()
+        )
+    index = pd.MultiIndex.from_frame(hit[["team", "owner"]])
+    hit = hit.assign(main_reason=reasons.reindex(index).fillna("").to_numpy())
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "owner": hit["owner"].to_numpy(),
+            "metric": "win_rate",
+            "value": 0.0,
+            "reference": (hit["peer_won"] / peer_closed.where(peer_closed > 0)).to_numpy(),
+            "severity": _ALL_LOST(hit["lost"]),
+            "amount_at_stake": hit["amount_lost"].to_numpy(),
+            "currency": hit["currency"].to_numpy(),
+            "evidence": evidence_records(
+                hit, ["lost", "peer_won", "peer_lost", "weeks", "main_reason"]
+            ),
+        }
+    )
+
+
+@builtin_rule(
+    "no_open_pipeline", kind="risk", coaching="skill", scope="rep", defaults={}, replace=True
+)
+def no_open_pipeline(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
+    """A rep still on the team (a deal in the team's latest export, or a target for the
+    period) with no open deal left: no pipeline, so nothing to win next. Value: 0 open
+    deals; reference: the team's median open deals per rep. Severity 3. Amount at stake:
+    the rep's remaining target when there is one. Evidence: the deals won and lost in the
+    window."""
+    reps = context.latest[["team", "owner"]]
+    progress = context.progress_rep
+    if not progress.empty:
+        reps = pd.concat([reps, progress[["team", "owner"]]])
+    reps = reps.dropna().drop_duplicates()
+    counts = context.open_deals.groupby(["team", "owner"]).size()
+    reps = reps.assign(
+        open=counts.reindex(pd.MultiIndex.from_frame(reps)).fillna(0).astype("int64").to_numpy()
+    )
+    with_deals = reps[reps["open"] > 0]
+    median = with_deals.groupby("team")["open"].median()
+    hit = reps[reps["open"] == 0].sort_values(["team", "owner"], kind="stable")
+    results = _rep_results(context)
+    keys = pd.MultiIndex.from_frame(hit[["team", "owner"]])
+    for column in ("won", "lost"):
+        source = results.set_index(["team", "owner"])[column] if len(results) else pd.Series()
+        hit[column] = source.reindex(keys).fillna(0).astype("int64").to_numpy()
+    remaining = pd.Series(np.nan, index=keys)
+    currencies = context.latest.groupby("team")["currency"].first()
+    if not progress.empty:
+        left = progress.assign(_left=(progress["target"] - progress["won_to_date"]).clip(lower=0))
+        remaining = left.set_index(["team", "owner"])["_left"].reindex(keys)
+        currencies = currencies.combine_first(progress.groupby("team")["currency"].first())
+    currency = currencies.reindex(hit["team"])
+    return pd.DataFrame(
+        {
+            "team": hit["team"].to_numpy(),
+            "owner": hit["owner"].to_numpy(),
+            "metric": "open_deals",
+            "value": 0.0,
+            "reference": median.reindex(hit["team"]).to_numpy(),
+            "severity": 3,
+            "amount_at_stake": remaining.to_numpy(),
+            "currency": currency.fillna("").to_numpy(),
+            "evidence": evidence_records(hit, ["won", "lost"]),
+        }
+    )
