@@ -58,6 +58,8 @@ KEPT: dict[tuple[str, str], tuple[int, str]] = {
     # pydantic collects a validator's ValueError into a ValidationError, which
     # load_stage_model turns into a StageModelError naming the file and each broken rule
     ("core/_stages.py", "StageModel._check_rules"): (7, "pydantic validator"),
+    # the mapping protocol: a view neither drawn nor prepared is a KeyError to the dict
+    ("dashboard/prepared.py", "PreparedViews.__missing__"): (1, "dict protocol"),
     # the same for column maps: load_column_map raises a ColumnMapError
     ("ingest/_columnmaps.py", "ColumnMap._check"): (2, "pydantic validator"),
     # caught in _scan right away and raised as the workbook's InputError
@@ -532,6 +534,9 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
         "USD",
         "sfdc",
         lang="fr",
+    ),
+    "pipereview.dashboard.prepare.write_prepared": lambda: _call(
+        "pipereview.dashboard.prepare", "write_prepared", Path("unused"), _EMPTY, lang="fr"
     ),
     "pipereview.serve.prepare_dashboard": lambda: _call(
         "pipereview.serve", "prepare_dashboard", Path("unused"), lang="fr"

@@ -60,8 +60,10 @@ def write_prepared(
     views a manager is likely to open first from that team in ``lang`` (drawn with
     ``targets``, ``config`` and the ``templates`` folders as the page draws them: one
     process a team, as many at once as there are cores); return ``folder``."""
+    from pipereview.core._languages import check_language
     from pipereview.history._store import atomic_write
 
+    check_language(lang)  # before anything is written
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     index: list[dict[str, Any]] = []
