@@ -31,6 +31,12 @@ REPORT_CSS = (
     "table.review-table{font-size:7.5pt;width:100%}"
     "table.review-table th,table.review-table td{padding:1px 3px}"
     "h2,h3{break-after:avoid}tr{break-inside:avoid}"
+    # the coaching sheets, one per rep, set tight: a sheet's points, not its white space
+    ".coaching-sheet p{margin:1px 0}.coaching-sheet li{margin:1px 0}"
+    ".coaching-sheet ul,.coaching-sheet ol{margin:2px 0}"
+    ".coaching-sheet h2{font-size:11pt;margin:8px 0 2px}"
+    ".coaching-sheet h3{font-size:10pt;margin:5px 0 2px}"
+    ".sheet-chart{margin:2px 0}.sheet-chart svg{max-height:55mm;width:auto}"
     ".jp-OutputArea-output,.jp-RenderedHTMLCommon,.jp-Cell,.jp-OutputArea{overflow:visible!important;"
     "max-width:100%!important}.jp-OutputPrompt,.jp-InputPrompt{display:none!important}}"
 )
