@@ -29,6 +29,10 @@ ALLOWED = {
     # the command line's --config/--templates options register the folders once for the
     # whole run (ingest's column maps and stage models need them, not only loads)
     "cli/_base.py": {"use_templates"},
+    # a prepared team's rows (dashboard/prepared.py: PreparedTeams.history, itself read
+    # with load_history), not a store's history
+    "dashboard/data.py": {"SnapshotStore.history"},
+    "dashboard/prepared.py": {"SnapshotStore.history"},
 }
 
 

@@ -351,7 +351,14 @@ def test_serve_prepare_only_writes_only_into_the_state_dir(
         "dashboard.ipynb",
         "dashboard.json",
         "history.parquet",
+        "teams",
     ]
+    # the team's prepared files are named by number, never by the team's name
+    prepared = [
+        p.relative_to(confined / "state").as_posix()
+        for p in (confined / "state" / "teams").rglob("*")
+    ]
+    assert prepared and not any("evil" in name or ".." in name for name in prepared), prepared
 
 
 WINDOWS_UNSAFE = ["CON", "nul", "COM1", "lpt1.txt", "C:evil", "evil.", "evil "]
