@@ -344,8 +344,8 @@ def test_pages_opened_and_closed_offline_free_their_kernels(
     state = prepare_dashboard(tmp_path / "state", store=sample_store, targets=TARGETS)
     log = tmp_path / "voila.log"
     with background_server(
-        state, log=log, env=_hermetic(tmp_path), max_kernels=3, closed_timeout=5
-    ) as url:
+        state, log=log, env=_hermetic(tmp_path), max_kernels=3, closed_timeout=5, pool_size=1
+    ) as url:  # one preheated kernel: the count below is exact
         assert _wait(lambda: _kernels(state) == 1, 60), "no preheated kernel"
         assert _wait(
             lambda: "Kernel pool of dashboard.ipynb is filled" in log.read_text(errors="replace"),
