@@ -28,6 +28,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from pipereview.coaching._names import short_name
 from pipereview.core import CATEGORY_LABELS  # the change categories as the section labels them
 from pipereview.core._stages import EVIDENCE_FIELDS, load_stage_model
 from pipereview.delivery._textlint import LintContext, lint_text
@@ -229,8 +230,8 @@ class Flow:
 
 
 def _names(history: pd.DataFrame) -> list[str]:
-    """Proper names of the data: teams, reps, accounts, deals and their ids, and the
-    texts quoted as the rep typed them (next steps, loss reasons)."""
+    """Proper names of the data: teams, reps, accounts (and their short names), deals and
+    their ids, and the texts quoted as the rep typed them (next steps, loss reasons)."""
     names: set[str] = set()
     for column in (
         "team",
@@ -243,7 +244,9 @@ def _names(history: pd.DataFrame) -> list[str]:
     ):
         if column in history:
             names |= {str(v) for v in history[column].dropna().unique() if str(v).strip()}
-    return sorted(names)
+    if "account" in history:  # the coaching texts' short form after the first mention
+        names |= {short_name(str(v)) for v in history["account"].dropna().unique()}
+    return sorted(n for n in names if n.strip())
 
 
 def _sheets(markup: str) -> list[str]:
