@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipereview.cli import app as cli
-from pipereview.dashboard import Dashboard, DashboardConfig
+from pipereview.dashboard import TABS, Dashboard, DashboardConfig
+from pipereview.dashboard import tabs as board_tabs
 from pipereview.dashboard.prepared import PreparedTeams
 from pipereview.diagnostics._targets import load_targets
 from pipereview.serve import ServeState, check_limits, prepare_dashboard, voila_command
@@ -85,6 +86,41 @@ def test_prepared_views_are_what_the_page_would_draw(served: ServeState) -> None
         board.data.html[("North", "2026-W47", "", "zh", "coaching", "", "", "")]
         == (north[("North", "2026-W47", "", "zh", "coaching", "", "", "")])
     )
+
+
+def test_selecting_among_prepared_views_counts_nothing_again(
+    served: ServeState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The buttons' counts of the prepared views are prepared with them: a page moving
+    among those views (week, team, rep) computes no movement and draws nothing, and shows
+    the buttons a page over the whole history shows."""
+    config = DashboardConfig.read(served.config)
+    whole = Dashboard(pd.read_parquet(served.history), targets=load_targets(TARGETS))
+    board = Dashboard.from_config(replace(config, warm=False))
+    assert board.widget is not None  # the selectors and their buttons, as a page builds them
+    changes = ({"week": "2026-W46"}, {"team": "North"}, {"rep": ""})
+    shown = []
+    for change in changes:
+        whole.select(**change)
+        if "rep" in change:  # a rep of the team, as the second option of the selector
+            whole.select(rep=whole.reps[1])
+        shown.append([whole.view, *(whole.controls[n].options for n in ("category", "stage"))])
+        shown[-1].append(whole.controls["body_overview"].value)
+    for tab in TABS:  # a tab drawn in the page from here on would fail the test
+        monkeypatch.setitem(board_tabs.TAB_HTML, tab, _not_prepared)
+    for change, (view, category, stage, overview) in zip(changes, shown, strict=True):
+        board.select(**(change if "rep" not in change else {"rep": view.rep}))
+        assert board.view == view
+        assert board.controls["category"].options == category
+        assert board.controls["stage"].options == stage
+        assert board.controls["body_overview"].value == overview
+    assert board.data._moves == {}  # no week's movements computed in the page
+    labels = [label for label, _value in board.controls["category"].options]
+    assert labels[0].startswith("All changes · ") and len(labels) > 1
+
+
+def _not_prepared(context: object) -> str:
+    raise AssertionError(f"drawn in the page, not prepared: {context}")
 
 
 def test_a_locked_prepared_page_never_reads_another_team(recent: Path, tmp_path: Path) -> None:

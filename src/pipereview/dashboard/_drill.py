@@ -15,17 +15,18 @@ stage (:func:`stage_deals`) and the orders the changes tab's deals can be sorted
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from pipereview.core._errors import InputError
 from pipereview.core._vocabulary import CATEGORY_LABELS
 from pipereview.dashboard._text import ROW_LIMIT, text
+from pipereview.dashboard.view import View
 
 if TYPE_CHECKING:
     from pipereview.dashboard.data import DashboardData
-    from pipereview.dashboard.view import View
 
 __all__: list[str] = []  # the dashboard's own, not the package's API
 
@@ -101,25 +102,46 @@ def stage_deals(data: DashboardData, view: View) -> pd.DataFrame:
     )
 
 
+def drill_counts(data: DashboardData, view: View) -> dict[str, Any]:
+    """The counts behind the buttons of the view's team, week, rep and language: how many
+    deals changed each way (``changes``, in the review's order), how many open deals each
+    stage holds (``stages``: ``[key, name, count]`` in the stage model's order). Counted
+    once a view and kept in ``data.drill`` (``pipereview serve`` counts those of the views
+    it prepares, so that a selection among them counts nothing)."""
+    key = View(view.team, view.week, view.rep, view.lang).key("drill")
+    if key in data.drill:
+        kept: dict[str, Any] = json.loads(data.drill[key])
+        return kept
+    moves = data.movements(view) if view.week else pd.DataFrame()
+    stages = stage_counts(data, view) if view.week else {}
+    names = data.stage_names(view, pd.Series(list(stages), dtype="object")) if stages else []
+    counted = {
+        "changes": [[k, n] for k, n in change_counts(moves).items()],
+        "stages": [[k, name, n] for name, (k, n) in zip(names, stages.items(), strict=True)],
+    }
+    data.drill[key] = json.dumps(counted, ensure_ascii=False)
+    return counted
+
+
 def drill_options(data: DashboardData, view: View) -> dict[str, list[tuple[str, str]]]:
     """The buttons over the changes and funnel tabs for ``view``, as (label, value): each
     kind of change with its count (and all changes), each stage with its open deals (and
-    none listed). The view's own choice is always among them, with its count (0 when the
-    view's week or rep has no such deal)."""
+    none listed), from :func:`drill_counts`. The view's own choice is always among them,
+    with its count (0 when the view's week or rep has no such deal)."""
     lang = 1 if view.lang == "zh" else 0
-    moves = data.movements(view) if view.week else pd.DataFrame()
-    counts = change_counts(moves)
+    counted = drill_counts(data, view)
+    counts = {str(k): int(n) for k, n in counted["changes"]}
     total = sum(counts.values())
     if view.category and view.category not in counts:
         counts[view.category] = 0
     changes = [(f"{text('all_changes', view.lang)} · {total}", "")]
     changes += [(f"{CATEGORY_LABELS[k][lang]} · {n}", k) for k, n in counts.items()]
-    stages = stage_counts(data, view) if view.week else {}
-    if view.stage and view.stage not in stages:
-        stages[view.stage] = 0
-    names = data.stage_names(view, pd.Series(list(stages), dtype="object")) if stages else []
+    stages = [(str(k), str(name), int(n)) for k, name, n in counted["stages"]]
+    if view.stage and view.stage not in {k for k, _, _ in stages}:
+        name = data.stage_names(view, pd.Series([view.stage], dtype="object"))[0]
+        stages.append((view.stage, name, 0))
     listed = [(text("no_stage", view.lang), "")]
-    listed += [(f"{name} · {n}", key) for name, (key, n) in zip(names, stages.items(), strict=True)]
+    listed += [(f"{name} · {n}", k) for k, name, n in stages]
     return {"category": changes, "stage": listed}
 
 

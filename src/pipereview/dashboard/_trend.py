@@ -59,22 +59,23 @@ def weekly_figures(review: WeeklyReview, rep: str = "") -> pd.DataFrame:
     """One row per stored week of the team (the last :data:`WEEKS` up to the review's),
     with the :data:`FIGURES` as of that week, for the team or its rep ``rep``."""
     from pipereview.diagnostics._forecast import weighted_pipeline, won_deals
+    from pipereview.history._prepared import prepare_history
 
     kept: dict[str, pd.DataFrame] = review.__dict__.setdefault("_weekly_figures", {})
     if rep in kept:  # once per review and rep: the review of a view never changes
         return kept[rep]
     history = review.history if not rep else review.history[review.history["owner"] == rep]
     weeks = sorted(review.history["snapshot_week"].astype(str).unique())[-WEEKS:]
-    stored = history["snapshot_week"].astype(str)
+    # the team's prepared history, or the rep's rows as the rep's headline reads them,
+    # prepared once: each week's figures read the rows up to that week
+    prepared = review.prepared if not rep else prepare_history(history)
+    open_rows = history[open_mask(history)]
+    open_weeks = open_rows["snapshot_week"].astype(str)
     rows: list[dict[str, Any]] = []
     for week in weeks:
-        snapshot = history[stored == week]
-        open_now = snapshot[open_mask(snapshot)]
+        open_now = open_rows[open_weeks == week]
         weighted = weighted_pipeline(open_now)["weighted"].sum() if len(open_now) else 0.0
-        # the team's prepared history once; a rep's rows as the rep's headline reads them
-        won = won_deals(
-            review.prepared if not rep else history[stored <= week], review.period, week
-        )
+        won = won_deals(prepared, review.period, week)
         rows.append(
             {
                 "week": week,

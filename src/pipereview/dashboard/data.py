@@ -102,6 +102,10 @@ class DashboardData:
         self.reviews: dict[tuple[str, str, str], WeeklyReview] = {}
         #: each tab's HTML drawn so far (or prepared), by :meth:`View.key`, in the order drawn
         self.html: dict[tuple[str, ...], str] = PreparedViews(prepared) if prepared else {}
+        #: the counts behind each view's buttons (:func:`~pipereview.dashboard._drill.drill_counts`)
+        self.drill: dict[tuple[str, ...], str] = (
+            PreparedViews(prepared, "drill") if prepared else {}
+        )
         self._moves: dict[tuple[str, str], pd.DataFrame] = {}
 
     @property

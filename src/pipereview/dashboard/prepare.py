@@ -29,6 +29,7 @@ from pipereview.dashboard.prepared import INDEX_FILE
 
 if TYPE_CHECKING:
     from pipereview.config import Config
+    from pipereview.dashboard.data import DashboardData
 
 __all__ = ["write_prepared"]
 
@@ -81,26 +82,34 @@ def write_prepared(
                 names = list(pool.map(_draw_team, jobs))
         else:
             names = [_draw_team(job) for job in jobs]
-        for entry, name in zip(index, names, strict=True):
-            entry["views"] = name
+        for entry, (name, drill) in zip(index, names, strict=True):
+            entry["views"], entry["drill"] = name, drill
     with atomic_write(root / INDEX_FILE, "w", encoding="utf-8") as handle:
         json.dump({"version": _VERSION, "teams": index}, handle, ensure_ascii=False, indent=1)
     return root
 
 
-def _draw_team(job: tuple[Path, dict[str, Any], Any, Any, str, Sequence[str | Path]]) -> str:
+def _draw_team(
+    job: tuple[Path, dict[str, Any], Any, Any, str, Sequence[str | Path]],
+) -> tuple[str, str]:
     """Draw one prepared team's likely first views (its rows read as the page reads
-    them) into ``team-N.views.json`` beside its rows; return that file's name."""
+    them) into ``team-N.views.json`` beside its rows, and the counts behind their buttons
+    into ``team-N.drill.json``; return both files' names."""
     from pipereview.history._store import atomic_write
     from pipereview.history._trail import load_history
 
     root, entry, targets, config, lang, templates = job
     rows = load_history(file=root / entry["history"], templates=templates)
-    drawn = _first_views(rows, entry["team"], targets=targets, config=config, lang=lang)
-    name = str(entry["history"]).replace(".parquet", ".views.json")
-    with atomic_write(root / name, "w", encoding="utf-8") as handle:
-        json.dump(drawn, handle, ensure_ascii=False)
-    return name
+    data = _first_views(rows, entry["team"], targets=targets, config=config, lang=lang)
+    names = []
+    for kind, drawn in (("views", data.html), ("drill", data.drill)):
+        name = str(entry["history"]).replace(".parquet", f".{kind}.json")
+        with atomic_write(root / name, "w", encoding="utf-8") as handle:
+            json.dump(
+                [[list(key), body] for key, body in drawn.items()], handle, ensure_ascii=False
+            )
+        names.append(name)
+    return names[0], names[1]
 
 
 def _first_views(
@@ -110,13 +119,15 @@ def _first_views(
     targets: pd.DataFrame | None,
     config: Config | None,
     lang: str,
-) -> list[list[Any]]:
-    """The views a manager is likely to open first from ``team`` (``[key, html]`` pairs):
+) -> DashboardData:
+    """The views a manager is likely to open first from ``team``, drawn (``html``) and
+    their buttons counted (``drill``):
     every tab of its latest week and of the week before, the overview of each stored week
     and of each rep's latest week, the overview and coaching tab of those two weeks in the
     other language."""
     from dataclasses import replace
 
+    from pipereview.dashboard._drill import drill_counts
     from pipereview.dashboard._likely import warm_views
     from pipereview.dashboard._text import TABS
     from pipereview.dashboard.data import DashboardData
@@ -133,4 +144,5 @@ def _first_views(
         wanted += [(tab, replace(other, week=earlier)) for tab in ("overview", "coaching")]
     for tab, view in wanted:
         render(data, tab, view)
-    return [[list(key), body] for key, body in data.html.items()]
+        drill_counts(data, view)
+    return data

@@ -95,9 +95,11 @@ class PreparedTeams:
         whole.attrs = dict(frames[0].attrs)
         return whole
 
-    def views(self, team: str) -> dict[tuple[str, ...], str]:
-        """The HTML of ``team``'s prepared views by :meth:`View.key` (none if not drawn)."""
-        name = self._entries.get(team, {}).get("views")
+    def views(self, team: str, kind: str = "views") -> dict[tuple[str, ...], str]:
+        """The HTML of ``team``'s prepared views by :meth:`View.key` (none if not drawn);
+        with ``kind="drill"``, the counts behind their buttons
+        (:func:`~pipereview.dashboard._drill.drill_counts`, as JSON)."""
+        name = self._entries.get(team, {}).get(kind)
         if not name:
             return {}
         pairs = json.loads((self.folder / name).read_text(encoding="utf-8"))
@@ -106,18 +108,20 @@ class PreparedTeams:
 
 class PreparedViews(dict[tuple[str, ...], str]):
     """The drawn tabs' HTML by :meth:`View.key` (``DashboardData.html``) that takes a
-    team's prepared views in the first time a view of that team is looked up."""
+    team's prepared views in the first time a view of that team is looked up (with
+    ``kind="drill"``: the counts behind the views' buttons, ``DashboardData.drill``)."""
 
-    def __init__(self, prepared: PreparedTeams) -> None:
+    def __init__(self, prepared: PreparedTeams, kind: str = "views") -> None:
         super().__init__()
         self._prepared = prepared
+        self._kind = kind
         self._loaded: set[str] = set()
 
     def _load(self, key: object) -> None:
         if isinstance(key, tuple) and key and key[0] not in self._loaded:
             team = str(key[0])
             self._loaded.add(team)
-            for drawn, body in self._prepared.views(team).items():
+            for drawn, body in self._prepared.views(team, self._kind).items():
                 self.setdefault(drawn, body)
 
     def __contains__(self, key: object) -> bool:
