@@ -361,6 +361,10 @@ def test_pages_opened_and_closed_offline_free_their_kernels(
             assert remote == [], remote  # nothing asked of the internet
             assert seen and all(u.startswith((url, "data:")) for u in seen), seen
             page.close()
+        # the closed pages' kernels are freed before more pages are asked for: with the cap
+        # at three, a request while they are still held would be refused (503), by design
+        assert _wait(lambda: _kernels(state) == 1, 240), log.read_text(errors="replace")[-3000:]
+        assert "its page is closed" in log.read_text(errors="replace")
         for _ in range(2):  # plain requests that never open the page's socket
             with contextlib.suppress(TimeoutError):
                 urllib.request.urlopen(url, timeout=3).read()

@@ -195,6 +195,13 @@ class WeekDiagnostics:
         return frame.join(keys, on=["team", "deal_id"])
 
     @cached_property
+    def evidence_forecast(self) -> pd.DataFrame:
+        """:func:`~pipereview.diagnostics._evidenceforecast.evidence_weighted` of the open deals."""
+        from pipereview.diagnostics._evidenceforecast import evidence_weighted
+
+        return evidence_weighted(self.open_deals)
+
+    @cached_property
     def forecast_rep(self) -> pd.DataFrame:
         """:func:`~pipereview.diagnostics._forecast.period_forecast` by rep (empty without targets)."""
         from pipereview.diagnostics._forecast import period_forecast

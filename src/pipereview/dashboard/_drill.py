@@ -151,7 +151,8 @@ def stage_deals_html(data: DashboardData, view: View) -> str:
     stage holds none of the view's deals."""
     import html
 
-    from pipereview.delivery._reviewsections import amount_text, html_table
+    from pipereview.delivery._dealtables import amount_text
+    from pipereview.delivery._reviewsections import html_table
     from pipereview.diagnostics._figures import days_text
 
     deals = stage_deals(data, view)
@@ -196,9 +197,9 @@ def changes_table_html(data: DashboardData, view: View, shown: pd.DataFrame) -> 
     :data:`ROW_LIMIT` rows, saying so."""
     import html
 
-    from pipereview.delivery._dealtables import header
+    from pipereview.delivery._dealtables import amount_text, header
     from pipereview.delivery._reviewchanges import shows_loss_reason
-    from pipereview.delivery._reviewsections import amount_text, html_table
+    from pipereview.delivery._reviewsections import html_table
 
     review, lang = data.review(view), view.lang
     total, shown = len(shown), shown.head(ROW_LIMIT)

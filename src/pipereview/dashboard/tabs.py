@@ -21,9 +21,9 @@ from pipereview.dashboard._text import ROW_LIMIT, TABS, text
 from pipereview.dashboard._trend import trend_html
 from pipereview.dashboard.data import DashboardData
 from pipereview.dashboard.view import Selection, View
+from pipereview.delivery._dealtables import amount_text
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import (
-    amount_text,
     html_table,
     not_checked_html,
     shape_name,

@@ -135,6 +135,14 @@ def amount_cell(value: object, currency: object) -> str | None:
     return f"{float(value):,.0f} {code}".strip()  # type: ignore[arg-type]
 
 
+def amount_text(value: float, currency: str) -> str:
+    """A figure with thousands separators and the team's currency code (none: the amount
+    alone)."""
+    from pipereview.diagnostics._capabilities import currency_code
+
+    return f"{value:,.0f} {currency_code(currency)}".strip()
+
+
 def from_to(before: str | None, after: str | None) -> str | None:
     """``before → after`` when the two differ, the one value when they are equal or one is
     missing, None when both are.

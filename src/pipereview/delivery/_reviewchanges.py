@@ -16,9 +16,9 @@ import pandas as pd
 
 from pipereview.core import CATEGORY_LABELS
 from pipereview.core._links import record_url
-from pipereview.delivery._dealtables import blank_text, colon, stage_text
+from pipereview.delivery._dealtables import amount_text, blank_text, colon, stage_text
 from pipereview.delivery._reviewcharts import waterfall_steps
-from pipereview.delivery._reviewsections import Section, amount_text, html_table, refusal
+from pipereview.delivery._reviewsections import Section, html_table, refusal
 from pipereview.ingest._schema import open_mask
 
 if TYPE_CHECKING:

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipereview.core._vocabulary import WATERFALL_STEP_LABELS
-from pipereview.delivery._dealtables import stage_text
+from pipereview.delivery._dealtables import amount_text, stage_text
 from pipereview.delivery._reviewchanges import change_text, pipeline_ends
-from pipereview.delivery._reviewsections import Section, amount_text, forecast_figures, shape_name
+from pipereview.delivery._reviewsections import Section, forecast_figures, shape_name
 from pipereview.delivery._reviewtext import REPORT_CSS
 from pipereview.diagnostics._figures import gap_text, outlook_text
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pipereview.core import SHAPE_NAMES
+from pipereview.delivery._dealtables import amount_text
 from pipereview.delivery._reviewcharts import funnel_stages, rep_forecast, waterfall_steps
 from pipereview.diagnostics._figures import gap_text, outlook_text
 from pipereview.ingest._schema import open_mask
@@ -72,12 +73,6 @@ def _currency_of(row: pd.Series, fallback: str) -> str:
     """The row's currency code; ``fallback`` when the row has none (blank or missing)."""
     code = row.get("currency")
     return str(code) if isinstance(code, str) and code.strip() else fallback
-
-
-def amount_text(value: float, currency: str) -> str:
-    from pipereview.diagnostics._capabilities import currency_code  # no currency: the amount alone
-
-    return f"{value:,.0f} {currency_code(currency)}".strip()
 
 
 def not_checked_html(frame: pd.DataFrame, lang: str, checks: tuple[str, ...]) -> str:
@@ -206,18 +201,22 @@ def shape_name(label: str, lang: str) -> str:
 def forecast_section(review: WeeklyReview) -> Section:
     """Won and weighted open pipeline against the period's target, per rep, and the
     one answer to "will we hit target?" for the team and each rep (the outlook the
-    headline and the coaching rules share), with the gap worded by its sign."""
+    headline and the coaching rules share), with the gap worded by its sign; then the
+    weighted pipeline again at the stages the evidence supports."""
     from pipereview import charts
+    from pipereview.delivery._reviewevidence import evidence_forecast_html
 
     if refused := refusal(review, "forecast"):
         return refused
     if review.targets is None:
-        return Section(review.t("forecast"), f"<p>{html.escape(review.t('no_targets'))}</p>")
+        body = f"<p>{html.escape(review.t('no_targets'))}</p>"
+        return Section(review.t("forecast"), body + evidence_forecast_html(review))
     reps = rep_forecast(review)
     body = charts.svg_html(charts.forecast_chart(review.forecast, lang=review.lang))
     if len(reps):
         body += charts.svg_html(charts.forecast_chart(reps, by="rep", lang=review.lang))
-    return Section(review.t("forecast"), body + outlook_table(review, reps))
+    body += outlook_table(review, reps)
+    return Section(review.t("forecast"), body + evidence_forecast_html(review))
 
 
 def outlook_table(review: WeeklyReview, reps: pd.DataFrame) -> str:

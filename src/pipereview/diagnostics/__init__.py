@@ -47,6 +47,11 @@ from pipereview.diagnostics._conversion import (
     sales_velocity,
 )
 from pipereview.diagnostics._evidence import PLACEHOLDER_NAMES, MissingColumn, named_mask
+from pipereview.diagnostics._evidenceforecast import (
+    EVIDENCE_FORECAST_COLUMNS,
+    evidence_totals,
+    evidence_weighted,
+)
 from pipereview.diagnostics._figures import (
     OUTLOOKS,
     activity_days,
@@ -99,6 +104,7 @@ __all__ = [
     "CONVERSION_COLUMNS",
     "DURATION_COLUMNS",
     "EVIDENCE",
+    "EVIDENCE_FORECAST_COLUMNS",
     "GAP_COLUMNS",
     "METRICS",
     "OPEN_CATEGORIES",
@@ -139,6 +145,8 @@ __all__ = [
     "days_text",
     "deal_risks",
     "decompose_target",
+    "evidence_totals",
+    "evidence_weighted",
     "funnel_shape",
     "gap_text",
     "load_targets",
