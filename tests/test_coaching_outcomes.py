@@ -143,6 +143,9 @@ def _wins(big: float) -> pd.DataFrame:
 def test_a_deal_won_large_for_the_team_is_named() -> None:
     found = findings(_wins(4_530_000.0), "big_win")
     assert found["deal_id"].tolist() == ["BIG"] and found.loc[0, "reference"] == 100.0
+    assert found["deal_key"].tolist() == ["BIG"]  # the deal the manager opens from the sheet
+    evidence = found.loc[0, "evidence"]
+    assert evidence == {"team_median": 100.0, "team_wins": 4, "close": "2026-10-15", "weeks": 13}
     assert "You won “Deal BIG” (上海精密机械有限公司, 4,530,000 CNY) on 2026-10-15" in rendered(
         found, "en"
     )
@@ -186,6 +189,22 @@ def test_a_rep_who_lost_all_twelve_closed_deals_gets_a_prompt_in_both_languages(
 def test_min_lost_deals_none_won_is_a_zero_win_rate(lost: int, fired: bool) -> None:
     frame = history(("Wu", 0, lost), ("Bo", 1, 1))
     assert (not findings(frame, "zero_win_rate").empty) is fired
+
+
+def test_the_window_counts_deals_closed_from_its_first_monday_to_the_as_of_sunday() -> None:
+    # 13 weeks to Sunday 2026-11-22 start on Monday 2026-08-24: of Wu's five losses the
+    # day before and the day after the window are not counted, so 3 deals lost
+    days = ["2026-08-23", "2026-08-24", "2026-10-15", "2026-11-22", "2026-11-23"]
+    rows = [deal("Wu", f"l{i}", "lost", close_date=pd.Timestamp(d)) for i, d in enumerate(days)]
+    found = findings(pd.DataFrame(rows), "zero_win_rate")
+    assert found["owner"].tolist() == ["Wu"]
+    assert found.loc[0, "amount_at_stake"] == 300.0
+    evidence = found.loc[0, "evidence"]  # counts of deals, whole numbers as the export shows
+    assert evidence == {"lost": 3, "peer_won": 0, "peer_lost": 0, "weeks": 13, "main_reason": ""}
+    assert all(type(evidence[k]) is int for k in ("lost", "peer_won", "peer_lost", "weeks"))
+    assert "You lost all 3 deals you closed over the last 13 weeks (300 CNY)" in rendered(
+        found, "en"
+    )
 
 
 def test_one_win_is_not_a_zero_win_rate() -> None:

@@ -160,6 +160,34 @@ def test_keys_for_deals_without_id_and_for_reused_ids() -> None:
     assert summary["deal_id"].fillna("").tolist() == ["Y", "", "", "X"]
 
 
+def test_a_deal_without_id_is_not_rejoined_across_a_gap_by_its_blank_id() -> None:
+    # "Sheet one" is gone in W46; in W47 another deal without an ID appears, in another
+    # account: a blank ID is no ID, so it is a deal of its own, not "Sheet one" come back
+    trail = deal_trail(
+        history(
+            week("2026-W45", {"deal_name": "Sheet one", "account": "P"}),
+            week("2026-W46", {"deal_id": "A", "deal_name": "Else", "account": "Q"}),
+            week("2026-W47", {"deal_name": "Sheet two", "account": "S"}),
+        )
+    )
+    assert trail["deal_key"].tolist() == ["2026-W45#1", "A", "2026-W47#1"]
+    assert deal_summary(trail)["weeks_seen"].tolist() == [1, 1, 1]
+
+
+def test_a_new_id_that_an_ended_deal_once_had_does_not_take_its_key() -> None:
+    # "First" (X) is exported as Y in W47, the ID of a deal last seen in W45: matched by
+    # name week over week, it stays X's deal, not the ended deal come back
+    trail = deal_trail(
+        history(
+            week("2026-W45", {"deal_id": "Y", "deal_name": "Old", "account": "R"}),
+            week("2026-W46", {"deal_id": "X", "deal_name": "First"}),
+            week("2026-W47", {"deal_id": "Y", "deal_name": "First"}),
+        )
+    )
+    assert trail["deal_key"].tolist() == ["Y", "X", "X"]
+    assert trail["link"].tolist() == ["", "", "fuzzy"]
+
+
 def test_deal_moving_team_keeps_its_key() -> None:
     trail = deal_trail(
         history(
@@ -246,6 +274,21 @@ def test_weeks_are_ordered_and_input_untouched() -> None:
     pd.testing.assert_frame_equal(frame, before)
     assert trail["snapshot_week"].tolist() == ["2026-W46", "2026-W47"]
     assert deal_summary(trail)["stage_path"].tolist() == ["solution_quote → negotiation"]
+
+
+def test_deals_without_id_are_numbered_in_row_order_when_weeks_come_unordered() -> None:
+    # 40 deals without an ID, each in its own account, given W47 first: the keys of W46's
+    # deals are numbered in the order of their rows, however the weeks are sorted
+    rows = [{"deal_name": f"Sheet {n}", "account": f"Account {n}"} for n in range(40)]
+    keys = with_deal_keys(history(week("2026-W47", *rows), week("2026-W46", *rows)))
+    assert keys["deal_key"].tolist() == [f"2026-W46#{n + 1}" for n in range(40)] * 2
+
+
+def test_a_week_not_written_as_an_iso_week_is_refused_not_misordered() -> None:
+    # as text "2026-W10" sorts before "2026-W9": a deal would be chained backwards in time
+    frame = history(week("2026-W9", {"deal_id": "A"}), week("2026-W10", {"deal_id": "A"}))
+    with pytest.raises(InputError, match=r"'2026-W9' is not an ISO week"):
+        with_deal_keys(frame)
 
 
 # --- the planted patterns of the sample data -----------------------------------------------

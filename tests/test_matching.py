@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from pipereview.core._errors import InputError
 from pipereview.history._matching import (
     MATCH_COLUMNS,
     MatchSettings,
@@ -89,10 +90,38 @@ def test_ids_match_first_whatever_the_order() -> None:
     assert m["curr_deal_id"].tolist() == ["A", "B"]
 
 
+def test_a_deal_matched_by_id_is_not_offered_to_the_fuzzy_pass() -> None:
+    # the deal without an ID is the ID-matched deal's exact twin, yet stays unmatched
+    twin = {"deal_id": ""}
+    m = match_deals(snap({"deal_id": "A"}), snap({"deal_id": "A", "amount": 50.0}, twin))
+    assert pairs(m) == [(0, 0, "id"), (None, 1, "")]
+    assert not m["ambiguous"].any() and m["runner_up"].isna().all()
+    m = match_deals(snap({"deal_id": "A", "amount": 50.0}, twin), snap({"deal_id": "A"}))
+    assert pairs(m) == [(0, 0, "id"), (1, None, "")]
+    assert not m["ambiguous"].any() and m["runner_up"].isna().all()
+
+
+def test_ids_match_past_deals_without_an_id() -> None:
+    curr = snap({"deal_id": "", "deal_name": "Other"}, {"deal_id": " "}, {"deal_id": "A"})
+    m = match_deals(snap({"deal_id": "A"}), curr)
+    assert pairs(m) == [(0, 2, "id"), (None, 0, ""), (None, 1, "")]
+    assert m["curr_deal_id"].tolist()[0] == "A"
+
+
 def test_blank_ids_never_match_by_id() -> None:
     m = match_deals(snap({"deal_id": ""}), snap({"deal_id": " "}))
     assert pairs(m) == [(0, 0, "fuzzy")]
     assert m["score"].tolist() == [1.0]
+    assert m["prev_deal_id"].isna().all() and m["curr_deal_id"].isna().all()
+
+
+def test_missing_ids_are_blank_ids() -> None:
+    # an export cell left empty reads as a missing value, not as text: two such deals on
+    # each side are neither refused as a repeated ID nor paired with each other by ID
+    prev = snap({"deal_name": "MES"}, {"deal_name": "ERP"}).assign(deal_id=None)
+    curr = snap({"deal_name": "ERP"}, {"deal_name": "MES"}).assign(deal_id=None)
+    m = match_deals(prev, curr)
+    assert pairs(m) == [(0, 1, "fuzzy"), (1, 0, "fuzzy")]
     assert m["prev_deal_id"].isna().all() and m["curr_deal_id"].isna().all()
 
 
@@ -114,8 +143,37 @@ def test_below_threshold_is_reported_as_ambiguous_never_matched() -> None:
     assert m["score"].tolist() == [0.675, 0.675]
     assert m["ambiguous"].tolist() == [True, True]
     assert m["candidate_row"].tolist() == [0, 0]
+    assert m["runner_up"].isna().all()  # no candidate besides each other
     assert pairs(match_deals(snap({}), curr, threshold=0.6)) == [(0, 0, "fuzzy")]
     assert pairs(match_deals(snap({}), curr, threshold=0.5)) == [(0, 0, "fuzzy")]  # floor too
+
+
+def test_a_pair_scoring_exactly_the_floor_is_a_possible_match() -> None:
+    # 0.5 + 0.2 * 50 / 100 + 0 (other owner) + 0 (180 days apart) = 0.6, the default floor
+    curr = snap({"amount": 50.0, "owner": "Bo Chen", "close_date": DAY + pd.Timedelta(days=180)})
+    m = match_deals(snap({}), curr)
+    assert pairs(m) == [(0, None, ""), (None, 0, "")]
+    assert m["ambiguous"].tolist() == [True, True] and m["score"].tolist() == [0.6, 0.6]
+    assert m["candidate_row"].tolist() == [0, 0]
+    above = match_deals(snap({}), curr, settings=MatchSettings(floor=0.6001))
+    assert above["ambiguous"].tolist() == [False, False]
+    assert above["candidate_row"].isna().all() and above["score"].isna().all()
+
+
+def test_a_matched_deals_other_candidate_is_its_runner_up_not_an_ambiguity() -> None:
+    # the weaker deal scores 0.5 + 0.2 * 50 / 100 + 0 (other owner) + 0.15 = 0.75, far
+    # below the pair's 1.0: the pair stands, the weaker deal is plainly unmatched, and both
+    # rows name 0.75 as the best alternative, from the curr side and from the prev side
+    weak = {"amount": 50.0, "owner": "Bo Chen"}
+    for prev, curr, expected in [
+        (snap({}), snap({}, weak), [(0, 0, "fuzzy"), (None, 1, "")]),
+        (snap({}, weak), snap({}), [(0, 0, "fuzzy"), (1, None, "")]),
+    ]:
+        m = match_deals(prev, curr)
+        assert pairs(m) == expected
+        assert m["ambiguous"].tolist() == [False, False]
+        assert m["candidate_row"].isna().all()
+        assert m["score"].tolist()[0] == 1.0 and m["runner_up"].tolist() == [0.75, 0.75]
 
 
 def test_below_floor_is_plainly_unmatched() -> None:
@@ -241,6 +299,59 @@ def test_settings_are_frozen_and_weights_configurable() -> None:
 def test_bad_inputs_are_refused(prev: pd.DataFrame, curr: pd.DataFrame, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         match_deals(prev, curr)
+
+
+@pytest.mark.parametrize("side", ["prev", "curr"])
+def test_a_refusal_names_the_snapshot_at_fault(side: str) -> None:
+    bad = {"prev": snap({}), "curr": snap({})}
+    bad[side] = snap({}).drop(columns=["owner", "close_date"])
+    with pytest.raises(InputError) as lacking:
+        match_deals(bad["prev"], bad["curr"])
+    assert lacking.value.message == (
+        f"{side} lacks the column(s) ['owner', 'close_date'] that matching needs"
+    )
+    assert lacking.value.hint == (
+        "pass snapshots as ingest stores them (pipereview.history reads them whole)"
+    )
+    bad[side] = snap({"deal_id": "B"}, {"deal_id": " A"}, {"deal_id": "A "}, {"deal_id": "B"})
+    with pytest.raises(InputError) as repeated:
+        match_deals(bad["prev"], bad["curr"])
+    assert repeated.value.message == f"{side}: deal IDs must be unique; repeated: ['A', 'B']"
+    assert repeated.value.hint == "keep one row per deal ID in each snapshot"
+
+
+def test_a_refusal_lists_the_first_five_repeated_ids() -> None:
+    prev = snap(*({"deal_id": f"D{n}"} for n in [7, 1, 2, 3, 4, 5, 6] * 2))
+    with pytest.raises(InputError) as repeated:
+        match_deals(prev, snap({}))
+    assert repeated.value.message == (
+        "prev: deal IDs must be unique; repeated: ['D1', 'D2', 'D3', 'D4', 'D5']"
+    )
+
+
+def test_the_whole_table_of_an_id_match_a_fuzzy_match_and_the_unmatched() -> None:
+    # P0-C1 share the ID A; P1 (no ID) and C0 (ID N1) are the same deal but for the amount:
+    # 0.5 + 0.2 * 90 / 100 + 0.15 + 0.15 = 0.98; P2 and C2 have accounts of their own
+    prev = snap({"deal_id": "A"}, {"deal_id": ""}, {"deal_id": "Q", "account": "Other GmbH"})
+    curr = snap(
+        {"deal_id": "N1", "amount": 90.0},
+        {"deal_id": "A"},
+        {"deal_id": "Z", "account": "Third AG"},
+    )
+    expected = pd.DataFrame(
+        {
+            "prev_row": pd.array([0, 1, 2, None], dtype="Int64"),
+            "curr_row": pd.array([1, 0, None, 2], dtype="Int64"),
+            "prev_deal_id": pd.Series(["A", None, "Q", None], dtype="str"),
+            "curr_deal_id": pd.Series(["A", "N1", None, "Z"], dtype="str"),
+            "method": pd.Series(["id", "fuzzy", "", ""], dtype="str"),
+            "score": [1.0, 0.98, float("nan"), float("nan")],
+            "runner_up": [float("nan")] * 4,
+            "ambiguous": [False] * 4,
+            "candidate_row": pd.array([None] * 4, dtype="Int64"),
+        }
+    )
+    pd.testing.assert_frame_equal(match_deals(prev, curr), expected)
 
 
 def test_empty_snapshots_and_inputs_left_untouched() -> None:
