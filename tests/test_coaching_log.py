@@ -502,3 +502,28 @@ def test_the_commands_record_list_mark_and_open_the_next_sheet(
     assert "proposed" in run("coaching-log", "--week", "2026-W47", "--rep", "Jordan Blake")
     nothing = runner.invoke(app, ["coaching-log", "--team", "Nowhere", "--store", str(store)])
     assert nothing.exit_code == 1 and "holds no item for team Nowhere" in nothing.output
+
+
+def test_the_section_escapes_what_the_manager_typed(tmp_path: Path) -> None:
+    log = CoachingLog(tmp_path / "store")
+    typed = "<script>alert(1)</script> *now*"
+    log.record([{**last_month()[1], "note": typed}])
+    files = _sheet_files(log, "en")
+    assert (
+        '<p class="note">Note: &lt;script&gt;alert(1)&lt;/script&gt; *now*</p>'
+        in files["Ann.en.html"]
+    )
+    assert (
+        "  - Note: \\<script\\>alert(1)\\</script\\> \\*now\\*" in files["Ann.en.md"].splitlines()
+    )
+
+
+def test_a_second_log_object_sees_what_the_first_wrote(tmp_path: Path) -> None:
+    reader, writer = CoachingLog(tmp_path / "store"), CoachingLog(tmp_path / "store")
+    writer.record(last_month()[:1])
+    assert [e["status"] for e in reader.entries()] == ["agreed"]
+    key = (W43, "North", "Ann", last_month()[0]["item"])
+    assert writer.update({key: {"status": "done"}}) == 1
+    assert [e["status"] for e in reader.entries()] == ["done"]
+    with reader.lock():  # under the lock, read afresh
+        assert [e["status"] for e in reader.entries()] == ["done"]

@@ -29,7 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,6 +199,7 @@ class CoachingLog:
     def __init__(self, store: str | Path | StoreFiles | None = None) -> None:
         self.files = store if isinstance(store, StoreFiles) else SnapshotStore(store)
         self.path = self.files.root / LOG_NAME
+        self._cache: tuple[tuple[int, int, int], list[dict[str, Any]]] | None = None
 
     def __repr__(self) -> str:
         return f"CoachingLog({str(self.path)!r})"
@@ -235,7 +237,7 @@ class CoachingLog:
         """Add ``entries`` (as ``proposed`` unless they say otherwise) that the log does
         not hold yet for their week, team and rep; returns how many were added."""
         fresh = [_clean(e) for e in entries]
-        with self._locked():
+        with self.lock():
             current = self._read()
             known = {_key(e) for e in current}
             added = []
@@ -251,7 +253,7 @@ class CoachingLog:
         """Set the ``status`` and ``note`` of the items keyed ``(week, team, rep, item)``,
         under the lock; a key the log does not hold is an :class:`InputError`. Returns
         how many lines changed."""
-        with self._locked():
+        with self.lock():
             current = self._read()
             missing = set(changes) - {_key(e) for e in current}
             if missing:
@@ -272,10 +274,28 @@ class CoachingLog:
                 self._write(current)
         return changed
 
-    def _locked(self) -> Any:
-        return self.files.lock()
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the store's lock; what is read under it is read afresh from the file."""
+        with self.files.lock():
+            self._cache = None
+            yield
 
     def _read(self) -> list[dict[str, Any]]:
+        """The log's lines, parsed once per version of the file (copies: a caller may
+        change them)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise FileSystemError.from_os_error(exc, action="read", path=self.path) from exc
+        key = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if self._cache is None or self._cache[0] != key:
+            self._cache = (key, self._parse())
+        return [dict(entry) for entry in self._cache[1]]
+
+    def _parse(self) -> list[dict[str, Any]]:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:

@@ -159,7 +159,7 @@ def mark_log(log: CoachingLog, path: str | Path, *, team: str | None = None) -> 
     returns how many items changed."""
     path = Path(path)
     marks, problems = _read(path)
-    with log.files.lock():
+    with log.lock():
         entries = log.entries()
         by_key = {(e["week"], e["owner"], e["item"]): e for e in entries}
         weeks = {(e["owner"], e["week"]) for e in entries}
