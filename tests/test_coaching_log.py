@@ -175,6 +175,8 @@ def test_since_last_time_outcomes_computed_by_hand() -> None:
     ]
     assert [s["status_label"] for s in zh][-4:] == ["待商定", "待商定", "已完成", "已放弃"]
     assert zh[0]["plan"] == "" and lines[0]["plan"].startswith("Raise your weekly")  # en target
+    same = since_items([last_month()[0]], context, "zh", current=current.assign(value=0.04))
+    assert same[0]["outcome"] == "需求确认阶段的周推进率仍为 4%，与上次持平"
 
 
 def test_a_skill_item_no_longer_fired_reads_its_move_on_rate_from_the_data() -> None:

@@ -56,6 +56,7 @@ _PHRASES: dict[str, tuple[str, str]] = {
     "pushed": ("close date pushed from {a} to {b}", "预计成交日期从 {a} 推迟到 {b}"),
     "pulled": ("close date brought in from {a} to {b}", "预计成交日期从 {a} 提前到 {b}"),
     "then_now": ("{m} went from {a} at the last 1:1 to {b} now", "{m}从上次的 {a} 变为现在的 {b}"),
+    "same": ("{m} is still {a}, as at the last 1:1", "{m}仍为 {a}，与上次持平"),
     "cleared": ("{m} was {a}, no longer flagged this week", "{m}上次为 {a}，本周已不再触发"),
 }
 
@@ -91,7 +92,8 @@ def since_line(entry: Mapping[str, Any], now: float | None, lang: str) -> str:
         return ""
     if now is None:
         return _say("cleared", lang, m=name, a=_figure(float(then), how))
-    return _say("then_now", lang, m=name, a=_figure(float(then), how), b=_figure(now, how))
+    a, b = _figure(float(then), how), _figure(now, how)
+    return _say("same", lang, m=name, a=a) if a == b else _say("then_now", lang, m=name, a=a, b=b)
 
 
 def _deal_outcome(
