@@ -42,6 +42,7 @@ from pipereview.core._errors import (
     PipereviewError,
 )
 from pipereview.core._files import atomic_write
+from pipereview.core._stages import load_stage_model
 from pipereview.core._weeks import Week
 from pipereview.history._store import SnapshotStore
 from pipereview.history._storefiles import StoreFiles
@@ -73,7 +74,7 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 }
 #: The fields of a log line, in order: the 1:1 week, team and rep; the item's id, kind
 #: (opportunity / skill), place on the sheet (``rank``), first rule, subject (the deal's
-#: name or the rule's title) and deal (``deal_key``, ``deal_id``); the stage and the
+#: name, or the rule's title and stage) and deal (``deal_key``, ``deal_id``); the stage and the
 #: measured figure when proposed (``metric``, ``value``, ``reference``); the target agreed
 #: (``target``, in the sheet's ``lang``) and its date (``due``); ``status`` and ``note``.
 LOG_FIELDS: tuple[str, ...] = (
@@ -117,6 +118,20 @@ def item_id(entry: Mapping[str, Any]) -> str:
     return f"{'O' if parts[0] == 'deal' else 'S'}-{digest}"
 
 
+def _skill_subject(finding: Mapping[str, Any], lang: str) -> str:
+    """A skill item's subject: its rule's title, and the stage it is about when it has one
+    ("Deals slow to move on at a stage: Needs confirmed")."""
+    title = rule_title(str(finding.get("rule", "")), lang)
+    stage = str(finding.get("stage") or "")
+    if not stage:
+        return title
+    try:
+        label = load_stage_model(str(finding.get("stage_model"))).stage(stage).label_in(lang)
+    except PipereviewError:  # a model or stage no longer known: its key
+        label = stage
+    return f"{title}{'：' if lang == 'zh' else ': '}{label}"
+
+
 def sheet_entries(sheet: CoachingSheet) -> list[dict[str, Any]]:
     """The log lines of a sheet's focus items (its ranked list, not the appendix), each
     ``proposed``: the target is the first finding's agreed action, due on its evidence's
@@ -134,7 +149,7 @@ def sheet_entries(sheet: CoachingSheet) -> list[dict[str, Any]]:
             "rule": first.get("rule", ""),
             "subject": item.get("deal_name")
             if item["kind"] == "opportunity"
-            else rule_title(str(first.get("rule", "")), sheet.lang),
+            else _skill_subject(first, sheet.lang),
             "deal_key": item.get("deal_key", ""),
             "deal_id": item.get("deal_id", ""),
             "stage_model": first.get("stage_model", ""),
