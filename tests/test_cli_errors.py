@@ -117,11 +117,12 @@ def _commands(store: Path, out: Path, week: str | None) -> dict[str, list[str]]:
             "--no-preheat",
         ],
         "verify": ["verify", *s],
+        "coaching-log": ["coaching-log", *w, *s],
     }
 
 
 #: Commands a week can be given to, and those that read the store without one.
-WEEKED = ["ingest", "changes", "coach", "run", "serve"]
+WEEKED = ["ingest", "changes", "coach", "run", "serve", "coaching-log"]
 
 
 def test_the_matrix_covers_every_command_that_touches_a_store() -> None:

@@ -1,6 +1,7 @@
 """Coaching on the sample data: the planted problems land in the right sheets, every
-template renders in both languages, and one rep's sheet is checked against golden files
-(set PIPEREVIEW_UPDATE_GOLDEN=1 to rewrite them after a reviewed change)."""
+template renders in both languages, and one rep's sheet is checked against golden files,
+as is a hand-built rep's with last month's items (set PIPEREVIEW_UPDATE_GOLDEN=1 to
+rewrite them after a reviewed change)."""
 
 from __future__ import annotations
 
@@ -122,6 +123,23 @@ def test_golden_sheet(prompts: dict[str, pd.DataFrame], lang: str) -> None:
     assert text == golden.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_golden_sheet_with_last_months_items(tmp_path: Path, lang: str) -> None:
+    """A hand-built rep whose previous 1:1 (four weeks earlier) left agreed, proposed, done
+    and dropped items (tests/test_coaching_log.py): the sheet opens with them and what the
+    data says happened since."""
+    from pipereview.coaching._log import CoachingLog
+    from test_coaching_log import _sheet_files, last_month
+
+    log = CoachingLog(tmp_path / "store")
+    log.record(last_month())
+    text = _sheet_files(log, lang)[f"Ann.{lang}.md"]
+    golden = GOLDEN / f"ann_last_month.{lang}.md"
+    if os.environ.get("PIPEREVIEW_UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
 @pytest.mark.slow
 def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> None:
     runner = CliRunner()
@@ -139,9 +157,11 @@ def test_coach_command_writes_the_pack(sample_store: Path, tmp_path: Path) -> No
             str(tmp_path),
             "--targets",
             str(ROOT / "data" / "samples" / "targets.csv"),
+            "--no-log",  # the shared sample store is only read
         ],
     )
     assert result.exit_code == 0, result.output
+    assert not (sample_store / "coaching-log.jsonl").exists()
     folder = tmp_path / W47 / "North"
     assert (folder / "team.zh.md").read_text(encoding="utf-8").startswith("# 辅导概览 — North")
     sheet = (folder / "Jordan Blake.zh.html").read_text(encoding="utf-8")

@@ -421,6 +421,12 @@ _EMPTY = pd.DataFrame()
 
 #: One call per public callable taking ``lang=``, with ``lang="fr"``.
 LANG_CALLS: dict[str, Callable[[], Any]] = {
+    "pipereview.coaching._since.since_items": lambda: _call(
+        "pipereview.coaching._since", "since_items", [], None, "fr"
+    ),
+    "pipereview.coaching._since.since_line": lambda: _call(
+        "pipereview.coaching._since", "since_line", {}, None, "fr"
+    ),
     "pipereview.charts._base.label": lambda: _call(
         "pipereview.charts._base", "label", "title_funnel", "fr"
     ),

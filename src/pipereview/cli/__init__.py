@@ -3,7 +3,7 @@
 Every command prints a clear message and exits with status 1 on bad input (2 on a usage
 error); a Python traceback is shown only with ``--debug``. The commands live by stage of
 the flow: the store (``_store``), sample data (``_sample``), the week's changes
-(``_changes``), what people read (``_coach``, ``_serve`` and the weekly batch's
+(``_changes``), what people read (``_coach`` and its log ``_coachlog``, ``_serve`` and the weekly batch's
 ``_deliver``) and the registries (``_registries``); they are registered here, in the order
 ``pipereview --help`` lists them.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 from pipereview.cli._base import app
 from pipereview.cli._changes import changes
 from pipereview.cli._coach import coach
+from pipereview.cli._coachlog import coaching_log
 from pipereview.cli._deliver import new_notebook, run
 from pipereview.cli._registries import maps, models, registry
 from pipereview.cli._sample import demo, sample
@@ -27,6 +28,7 @@ __all__ = ["app", "main"]
 
 for _command in (ingest, weeks, verify, sample, demo, changes, coach, serve, run, maps, models):
     app.command()(_command)
+app.command("coaching-log")(coaching_log)
 app.command("new-notebook")(new_notebook)
 app.command()(registry)
 

@@ -52,6 +52,13 @@ ChartOption = Annotated[
     ),
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="Where the coaching pack goes.")]
+LogOption = Annotated[
+    bool,
+    typer.Option(
+        "--log/--no-log",
+        help="Record each sheet's focus items in the store's coaching log and open each sheet with the rep's items of the previous 1:1 (see `pipereview coaching-log`).",
+    ),
+]
 
 
 @friendly
@@ -65,9 +72,11 @@ def coach(
     chart: ChartOption = None,
     out_dir: OutOption = Path("coaching"),
     store: StoreOption = None,
+    log: LogOption = True,
 ) -> None:
     """Write each rep's coaching sheet and each team's summary (Markdown and HTML)."""
     from pipereview.coaching import PromptTemplates, load_rule_settings, write_coaching_pack
+    from pipereview.coaching._log import CoachingLog
     from pipereview.diagnostics._targets import load_targets
     from pipereview.history._store import SnapshotStore
     from pipereview.history._trail import load_history
@@ -98,6 +107,7 @@ def coach(
             settings=rule_settings,
             templates=prompt_templates,
             charts=chart,
+            log=CoachingLog(snapshot_store) if log else None,
             progress=lambda name: bar.update(
                 task, description=f"coaching {escape(name)}", advance=1
             ),
@@ -107,6 +117,11 @@ def coach(
         f"Coaching pack for {as_of} ({lang}): {len(sheets)} rep sheets and "
         f"{len(chosen)} team summaries in {(out_dir / as_of).resolve()}"
     )
+    if log:
+        state.out.print(
+            "Focus items recorded in the coaching log: `pipereview coaching-log --week "
+            f"{as_of}` lists them with their ids, `--mark FILE` marks them agreed / done / dropped."
+        )
 
 
 def _coached_teams(context: WeekDiagnostics, team: list[str] | None, as_of: str) -> list[str]:

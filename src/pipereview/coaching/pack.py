@@ -26,14 +26,17 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from pipereview.coaching._log import CoachingLog, sheet_entries
+from pipereview.coaching._since import since_items
 from pipereview.coaching.prompts import LANGUAGES, PromptTemplates, coaching_prompts
 from pipereview.coaching.registry import coaching_findings
-from pipereview.coaching.sheet import coaching_sheet, team_summary
+from pipereview.coaching.sheet import CoachingSheet, coaching_sheet, team_summary
 from pipereview.core._errors import InputError, PipereviewError
 from pipereview.core._exports import table_bytes
 from pipereview.core._files import check_output_folder
@@ -149,8 +152,12 @@ def _team_files(
     lang: str,
     templates: PromptTemplates,
     charts: Sequence[str],
+    log: CoachingLog | None = None,
+    recorded: list[dict[str, Any]] | None = None,
 ) -> list[tuple[str, str]]:
-    """``(file name, text)`` of one team's summary and rep sheets."""
+    """``(file name, text)`` of one team's summary and rep sheets; with ``log``, each sheet
+    opens with the items of the rep's previous 1:1 in it. The coaching log lines of the
+    sheets' focus items are added to ``recorded``."""
     deals = context.open_deals[context.open_deals["team"] == team]
     notes = not_checked_notes(deals, lang, COACHING_CHECKS)
     reps = context.open_deals.loc[context.open_deals["team"] == team, "owner"]
@@ -161,6 +168,10 @@ def _team_files(
         )
         for owner in owners
     }
+    if log is not None:
+        sheets = {
+            owner: _with_since(sheet, log, context, prompts) for owner, sheet in sheets.items()
+        }
     summary = team_summary(prompts, team, as_of=context.week, not_checked=notes, sheets=sheets)
     files = [
         (f"{SUMMARY_STEM}.{lang}.md", summary.to_markdown(templates)),
@@ -172,7 +183,39 @@ def _team_files(
             (f"{stem}.{lang}.md", sheet.to_markdown(templates)),
             (f"{stem}.{lang}.html", sheet.to_html(templates)),
         ]
+    if recorded is not None:
+        recorded += [entry for owner in owners for entry in sheet_entries(sheets[owner])]
     return files
+
+
+def _with_since(
+    sheet: CoachingSheet, log: CoachingLog, context: WeekDiagnostics, prompts: pd.DataFrame
+) -> CoachingSheet:
+    """``sheet`` opening with the items of the rep's previous 1:1 in ``log``."""
+    week, entries = log.previous(sheet.team, sheet.owner, sheet.as_of)
+    if not entries:
+        return sheet
+    mine = prompts[(prompts["team"] == sheet.team) & (prompts["owner"] == sheet.owner)]
+    since = since_items(entries, context, sheet.lang, current=mine[mine["kind"] == "risk"])
+    return replace(sheet, since=since, since_week=week)
+
+
+def _findings_table(prompts: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The findings as the pack's CSV holds them: evidence as JSON, the rule's title in
+    ``lang`` beside its id (the id is for analysts; readers get its title)."""
+    table = prompts.copy()
+    table["evidence"] = [
+        json.dumps(e, ensure_ascii=False, sort_keys=True, default=str) for e in table["evidence"]
+    ]
+    if "rule" in table.columns:
+        from pipereview.coaching.titles import rule_title
+
+        table.insert(
+            list(table.columns).index("rule") + 1,
+            "rule_title",
+            [rule_title(str(rule), lang) for rule in table["rule"]],
+        )
+    return table
 
 
 def write_coaching_pack(
@@ -185,12 +228,16 @@ def write_coaching_pack(
     templates: PromptTemplates | None = None,
     charts: Sequence[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    log: CoachingLog | None = None,
 ) -> list[Path]:
     """Run every rule over ``context`` and write the pack for ``teams`` (default: all) in
     ``lang`` into ``out_dir``, a folder of the pack's own; returns the files written, in
     order. ``settings`` (rule thresholds) and ``charts`` (registered charts drawn on each
     HTML sheet) default to the context's configuration. ``progress`` is called with each
-    team name as it starts.
+    team name as it starts. With ``log`` (the store's
+    :class:`~pipereview.coaching._log.CoachingLog`), each sheet opens with the items of
+    the rep's previous 1:1 and what happened since, and once the pack is written its
+    focus items are recorded in the log as proposed (a week recorded already is kept).
 
     A team name that cannot be a folder is refused before anything is written
     (:class:`InputError`); a pack that cannot be written (a full disk) raises a
@@ -213,19 +260,9 @@ def write_coaching_pack(
             file=planted[0],
             hint="remove the link (or choose another --out) and run again",
         )
-    table = prompts[prompts["team"].isin(chosen)].copy()
-    table["evidence"] = [
-        json.dumps(e, ensure_ascii=False, sort_keys=True, default=str) for e in table["evidence"]
-    ]
-    if "rule" in table.columns:  # the rule id is for analysts; readers get its title
-        from pipereview.coaching.titles import rule_title
-
-        table.insert(
-            list(table.columns).index("rule") + 1,
-            "rule_title",
-            [rule_title(str(rule), lang) for rule in table["rule"]],
-        )
+    table = _findings_table(prompts[prompts["team"].isin(chosen)], lang)
     written: list[Path] = []
+    recorded: list[dict[str, Any]] = []
     try:
         with staged_folder(root) as staging:
             _carry_over(root, staging, set(folders.values()), lang)
@@ -234,7 +271,8 @@ def write_coaching_pack(
                     progress(team)
                 folder = staging / folders[team]
                 folder.mkdir(exist_ok=True)
-                for name, text in _team_files(context, prompts, team, lang, templates, charts):
+                files = _team_files(context, prompts, team, lang, templates, charts, log, recorded)
+                for name, text in files:
                     (folder / name).write_text(text, encoding="utf-8")
                     written.append(root / folders[team] / name)
             findings = f"findings.{lang}.csv"  # formula-safe for spreadsheets
@@ -246,4 +284,6 @@ def write_coaching_pack(
             f"{exc.filename or root}); {root} is as it was",
             hint=f"free space under {root.parent} (or choose another --out) and run again",
         ) from exc
+    if log is not None:
+        log.record(recorded)
     return written

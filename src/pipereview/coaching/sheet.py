@@ -66,6 +66,10 @@ class CoachingSheet:
     #: what could not be checked for lack of a column, one line each
     #: (:func:`pipereview.diagnostics._capabilities.not_checked_notes`), shown where the findings are
     not_checked: tuple[str, ...] = ()
+    #: the items of the rep's previous 1:1 from the coaching log, with what happened
+    #: since (:func:`pipereview.coaching._since.since_items`), and that 1:1's week
+    since: tuple[dict[str, Any], ...] = ()
+    since_week: str = ""
 
     def __post_init__(self) -> None:
         check_language(self.lang)
@@ -124,6 +128,8 @@ class CoachingSheet:
             "appendix": list(self.appendix),
             "appendix_start": len(self.ranked) + 1,
             "not_checked": list(self.not_checked),
+            "since": list(self.since),
+            "since_week": self.since_week,
             "charts": [{"name": name, "svg": Markup(svg)} for name, svg in self.charts],
         }
 
