@@ -211,7 +211,9 @@ def test_prompts_cite_numbers_in_both_languages() -> None:
     for block in ("observation", "question", "action"):
         assert en[block] and zh[block] and en[block] != zh[block]
     assert en["question"].endswith("?") and zh["question"].endswith("？")
-    assert en["prompt"] == " ".join([en["observation"], en["question"], en["action"]])
+    assert en["target"].startswith("Target by the follow-up: ")  # no date in this finding
+    assert zh["target"].startswith("目标（下次跟进之日 前）：")
+    assert en["prompt"] == " ".join([en["observation"], en["question"], en["action"], en["target"]])
 
 
 def test_user_template_folder_overrides_and_errors(tmp_path: Path) -> None:
@@ -259,8 +261,11 @@ def _sheet_prompts(lang: str) -> pd.DataFrame:
 
 
 def test_sheet_ranks_deals_by_money_and_sets_follow_up() -> None:
-    sheet = coaching_sheet(_sheet_prompts("en"), "North", "Ann", as_of=W47, max_items=2)
+    sheet = coaching_sheet(
+        _sheet_prompts("en"), "North", "Ann", as_of=W47, max_items=2, pattern_deals=5
+    )
     # Ann's deals by money at stake: B (5,000), C (3,000), A (900), D (100); Bo's is not hers
+    # (four deals stalled: no pattern item below five)
     assert [item["deal_key"] for item in sheet.ranked] == ["B", "C"]
     assert [item["deal_key"] for item in sheet.appendix] == ["A", "D"]
     assert sheet.follow_up == datetime.date(2026, 12, 21)  # Friday 20 Nov + 30 days: a Sunday

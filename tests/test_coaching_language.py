@@ -17,11 +17,12 @@ from pipereview.coaching._names import short_name
 from test_coaching_rules import _forecast, _move_on, _stage_table, context, gap_row
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "src" / "pipereview" / "templates" / "coaching"
-#: the per-rule templates (the sheet and team layouts are not prompts)
+#: the per-rule templates and the pattern template (one rule across several deals); the
+#: sheet and team layouts are not prompts
 RULE_TEMPLATES = sorted(
     p
     for p in TEMPLATES.glob("*/*.j2")
-    if not p.name.startswith("_") and p.parent.name in ("en", "zh")
+    if (not p.name.startswith("_") or p.name == "_pattern.j2") and p.parent.name in ("en", "zh")
 )
 _TAG = re.compile(r"{{.*?}}|{%.*?%}", re.S)
 #: English questions that can be answered yes or no
@@ -73,6 +74,7 @@ def test_the_lint_tells_closed_from_open_questions(text: str, lang: str, closed:
 def test_there_are_templates_to_lint() -> None:
     names = {p.stem for p in RULE_TEMPLATES}
     assert {"stalled_deal", "zero_win_rate", "target_attainment", "close_date_past"} <= names
+    assert "_pattern" in names
     assert len(RULE_TEMPLATES) == 2 * len(names)  # each rule in both languages
 
 
@@ -160,12 +162,12 @@ def test_a_low_move_on_rate_gets_a_measurable_30_day_target() -> None:
     )
     ctx = context(move_on_rep=moves, stage_table_rep=_stage_table())
     found = coaching_findings(ctx, rules=["low_stage_conversion"])
-    # as of 2026-W47 (Monday 2026-11-16) + 30 days = Wednesday 2026-12-16
+    # as of 2026-W47: Friday 2026-11-20 + 30 days is Sunday 2026-12-20, so Monday 2026-12-21
     # the goal: half-way from Ann's 2% to her teammates' 10%: 6%
-    assert found.loc[0, "evidence"]["by"] == "2026-12-16"
+    assert found.loc[0, "evidence"]["by"] == "2026-12-21"  # the sheet's follow-up day
     assert found.loc[0, "evidence"]["goal"] == pytest.approx(0.06)
     en = coaching_prompts(found, lang="en").loc[0, "action"]
-    assert "raise your weekly move-on rate at Needs confirmed from 2% to 6% by 2026-12-16" in en
+    assert "raise your weekly move-on rate at Needs confirmed from 2% to 6% by 2026-12-21" in en
     zh = coaching_prompts(found, lang="zh")
     assert "周推进率从 2% 提高到 6%" in zh.loc[0, "action"]
     assert "阶段转化率" not in zh.loc[0, "prompt"]

@@ -114,6 +114,36 @@ def test_sheets_name_real_deals_and_numbers(
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_point_on_a_sheet_has_a_target_by_the_follow_up_day(
+    prompts: dict[str, pd.DataFrame], lang: str
+) -> None:
+    frame = prompts[lang]
+    points = frame[(frame["kind"] == "risk") & (frame["scope"] != "team")]
+    assert len(points) > 100
+    assert {e["by"] for e in points["evidence"]} == {"2026-12-21"}  # the sheets' follow-up
+    assert all("2026-12-21" in target for target in points["target"])
+    sheet = coaching_sheet(frame, "North", "Jordan Blake", as_of=W47)
+    assert sheet.follow_up.isoformat() == "2026-12-21"
+    patterns = [item for item in sheet.items if item["pattern"]]
+    # Jordan's pushes (10 deals), stalls (8), inflated stages (6), open exit criteria (6)
+    # and missing decision makers (4) are patterns: one point each, not 34
+    assert sorted((item["rule"], len(item["deals"])) for item in patterns) == [
+        ("missing_exit_criteria", 6),
+        ("no_decision_maker", 4),
+        ("repeated_pushes", 10),
+        ("stage_inflation", 6),
+        ("stalled_deal", 8),
+    ]
+    for item in sheet.items:
+        targets = (
+            [item["pattern"]["target"]]
+            if item["pattern"]
+            else [f["target"] for f in item["findings"]]
+        )
+        assert targets and all("2026-12-21" in t for t in targets)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
 def test_golden_sheet(prompts: dict[str, pd.DataFrame], lang: str) -> None:
     text = coaching_sheet(prompts[lang], "North", "Jordan Blake", as_of=W47).to_markdown()
     golden = GOLDEN / f"jordan_blake.{lang}.md"

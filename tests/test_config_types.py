@@ -72,6 +72,7 @@ TOP_FIELDS: list[tuple[str, list[Any]]] = [
     ("window_weeks", ["8", 2.5, False, -3, 0, None]),
     ("cohort_weeks", ["13", 13.5, True, -13, 0, None]),
     ("coaching_items", ["5", 2.5, True, -1, 0, None]),
+    ("coaching_pattern_deals", ["3", 2.5, True, -1, 0, 1, None]),
     ("holidays", [5, True, {"a": 1}, ["2026-13-01"], ["christmas"], [5]]),
     ("disabled", ["no_coach", 5, [5]]),
     (

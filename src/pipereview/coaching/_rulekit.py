@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from pipereview.coaching._sheetitems import working_day
 from pipereview.core._compare import slack
+from pipereview.core._weeks import Week
 
 __all__ = [
     "BUILTIN_RULES",
     "DEAL_COLUMNS",
     "SEVERITY_BANDS",
     "SeverityBands",
-    "agreed_by",
     "builtin_rule",
     "deal_rows",
     "evidence_records",
+    "follow_up_by",
     "severity_bands",
 ]
 
@@ -119,17 +122,17 @@ def severity_bands(
     return bands
 
 
-def agreed_by(monday: object, days: int) -> str:
-    """The date a plan agreed in the 1:1 of the week of ``monday`` is measured by: ``days``
-    later (the configuration's ``follow_up_days``), a Saturday or Sunday moved to the
-    Monday after, as ``YYYY-MM-DD``.
+def follow_up_by(week: Week, days: int, holidays: Collection[datetime.date] = ()) -> str:
+    """The date every plan agreed in the 1:1 of ``week`` is measured by, as ``YYYY-MM-DD``:
+    the sheet's follow-up, the week's Friday + ``days`` (the configuration's
+    ``follow_up_days``) on the next working day (no weekend, none of ``holidays``).
 
-    >>> agreed_by("2026-11-16", 30), agreed_by("2026-11-16", 33)
-    ('2026-12-16', '2026-12-21')
+    >>> follow_up_by(Week.parse("2026-W47"), 30)  # Friday 2026-11-20 + 30 is a Sunday
+    '2026-12-21'
+    >>> follow_up_by(Week.parse("2026-W47"), 30, [datetime.date(2026, 12, 21)])
+    '2026-12-22'
     """
-    day = pd.Timestamp(str(monday)) + pd.Timedelta(days=days)
-    day += pd.Timedelta(days=max(0, 7 - day.day_of_week) if day.day_of_week >= 5 else 0)
-    return day.strftime("%Y-%m-%d")
+    return working_day(week.friday + datetime.timedelta(days=days), holidays).isoformat()
 
 
 def deal_rows(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:

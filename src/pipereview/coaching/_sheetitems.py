@@ -1,6 +1,7 @@
 """The items of a coaching sheet: a rep's risk findings merged into one item per deal
-(opportunity coaching) and one per rep-level pattern (skill coaching), ranked by money at
-stake and severity; and the working day a follow-up falls on.
+(opportunity coaching), one per rule that fires on several of the rep's deals and one per
+rep-level finding (skill coaching), ranked by money at stake and severity; and the working
+day a follow-up falls on.
 
 >>> working_day(datetime.date(2026, 12, 20))  # a Sunday
 datetime.date(2026, 12, 21)
@@ -19,11 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.coaching.prompts import deal_subject
+from pipereview.coaching.prompts import NO_DATE, PromptTemplates, deal_subject
+from pipereview.coaching.titles import rule_title
 from pipereview.core._languages import check_language
 from pipereview.core._links import record_url
 
-__all__ = ["ITEM_LABELS", "item_records", "next_steps", "working_day"]
+__all__ = ["ITEM_LABELS", "item_records", "next_steps", "pattern_goal", "working_day"]
 
 #: What each kind of item is called on the sheet: one deal (opportunity coaching) or a
 #: pattern across the rep's deals (skill coaching).
@@ -88,7 +90,9 @@ def _item(
         "severity": int(max(_number(v) for v in part["severity"])),
         "findings": part.to_dict("records"),
         **dict.fromkeys(("deal_key", "deal_id", "deal_name", "account", "ref", "next_step"), ""),
-        **dict.fromkeys(("stage", "stage_model", "url")),
+        **dict.fromkeys(("stage", "stage_model", "url", "pattern")),
+        "rule": "",
+        "deals": [],
     }
     if kind == "opportunity":
         deal_id = _text(first.get("deal_id"))
@@ -107,26 +111,110 @@ def _item(
     return item
 
 
+def pattern_goal(deals: int, weeks: int = 4) -> int:
+    """How many of a pattern's ``deals`` the 30-day target covers: the larger half, at
+    least 3 (all of them when there are no more), at most two a week over the ``weeks``
+    to the follow-up: a target the rep can reach beside the rest of the work.
+
+    >>> [pattern_goal(n) for n in (2, 3, 4, 5, 7, 12, 30)]
+    [2, 3, 3, 3, 4, 6, 8]
+    >>> pattern_goal(12, weeks=2)
+    4
+    """
+    return min(deals, max(3, math.ceil(deals / 2)), 2 * max(1, weeks))
+
+
+def _pattern_item(
+    part: pd.DataFrame,
+    lang: str,
+    steps: Mapping[str, str],
+    crm_url: str | None,
+    templates: PromptTemplates,
+    by: str,
+    weeks: int,
+) -> dict[str, Any]:
+    """One skill item for one rule's findings on several deals (one per deal, largest
+    first): the deals listed, the money summed, a target on :func:`pattern_goal` of them."""
+    part = part.assign(_amount=[_number(v) for v in part["amount_at_stake"]])
+    part = part.sort_values(["_amount", "severity"], ascending=False, kind="stable")
+    part = part.drop_duplicates("deal_key").drop(columns="_amount")
+    item = _item(part, "skill", lang, steps, crm_url)
+    rows = [{str(k): v for k, v in r.items()} for r in part.to_dict("records")]
+    item["findings"] = rows  # the deals' own findings, largest deal first
+    item["amount"] = sum(_number(r.get("amount_at_stake")) for r in rows)
+    item["rule"] = str(rows[0]["rule"])
+    item["deals"] = [
+        {
+            "deal_key": _text(r.get("deal_key")),
+            "deal_id": _text(r.get("deal_id")),
+            "deal_name": _text(r.get("deal_name")),
+            "ref": deal_subject(r, lang)[1],
+            "stage": r.get("stage"),
+            "stage_model": r.get("stage_model"),
+            "url": record_url(crm_url, _text(r.get("deal_id"))),
+            "next_step": steps.get(_text(r.get("deal_key")), ""),
+        }
+        for r in rows
+    ]
+    values = {
+        "rule": item["rule"],
+        "title": rule_title(item["rule"], lang),
+        "n": len(rows),
+        "k": pattern_goal(len(rows), weeks),
+        "amount": item["amount"],
+        "currency": item["currency"],
+        "reference": rows[0].get("reference"),
+        "stage_model": _text(rows[0].get("stage_model")),
+        "by": by or NO_DATE[lang],
+        "e": {"by": by},
+    }
+    item["pattern"] = templates.render("_pattern", lang, values)
+    return item
+
+
 def item_records(
     risks: pd.DataFrame,
     lang: str,
     *,
     steps: Mapping[str, str] | None = None,
     crm_url: str | None = None,
+    pattern_deals: int = 3,
+    by: str = "",
+    weeks: int = 4,
+    templates: PromptTemplates | None = None,
 ) -> list[dict[str, Any]]:
-    """A rep's risk findings (rendered prompts) as ranked items: every finding of one deal
-    in one opportunity item (most severe first), every rep-level finding a skill item.
-    Items rank by money at stake, then severity; when the rep has two or more flagged
-    deals, the skill items (patterns across those deals) come first. Each item has
-    ``kind``, ``label``, ``amount``, ``severity`` and its ``findings``; a deal item also
-    ``deal_id``, ``deal_name``, ``ref``, ``stage``, ``url`` (the CRM record, with
-    ``crm_url``) and ``next_step`` (from ``steps``, by ``deal_key``; ``""`` when none)."""
+    """A rep's risk findings (rendered prompts) as ranked items.
+
+    A rule that fires on ``pattern_deals`` or more of the rep's deals makes one skill
+    item (the pattern): its deals listed in ``deals``, ``amount`` their sum, ``rule``,
+    and ``pattern`` the texts of ``<lang>/_pattern.j2`` (observation, question, action and
+    a target on :func:`pattern_goal` of the deals by ``by``, the follow-up day, ``weeks``
+    away); its findings leave the deals' own items, so a deal whose only issue it is has
+    none. Every other finding of one deal makes one opportunity item (most severe first),
+    every rep-level finding a skill item. Items rank by money at stake, then severity;
+    when the rep has two or more flagged deals, the skill items (patterns across those
+    deals) come first. Each item has ``kind``, ``label``, ``amount``, ``severity`` and its
+    ``findings``; a deal item also ``deal_id``, ``deal_name``, ``ref``, ``stage``, ``url``
+    (the CRM record, with ``crm_url``) and ``next_step`` (from ``steps``, by ``deal_key``;
+    ``""`` when none)."""
     check_language(lang)
     steps = steps or {}
+    templates = templates or PromptTemplates()
     deal_rows = risks[risks["scope"] == "deal"]
+    patterns: list[str] = []
+    if len(deal_rows) and "rule" in deal_rows:
+        spread = deal_rows.groupby("rule", sort=True)["deal_key"].nunique()
+        patterns = [str(rule) for rule, deals in spread.items() if deals >= pattern_deals]
+    folded = deal_rows["rule"].isin(patterns) if patterns else deal_rows["scope"] != "deal"
     items = [
         _item(part, "opportunity", lang, steps, crm_url)
-        for _, part in deal_rows.groupby("deal_key", sort=False)  # a handful of deals
+        for _, part in deal_rows[~folded].groupby("deal_key", sort=False)  # a handful of deals
+    ]
+    items += [
+        _pattern_item(
+            deal_rows[deal_rows["rule"] == rule], lang, steps, crm_url, templates, by, weeks
+        )
+        for rule in patterns
     ]
     items += [
         _item(risks.iloc[[pos]], "skill", lang, steps, crm_url)

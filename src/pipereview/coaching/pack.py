@@ -164,7 +164,13 @@ def _team_files(
     owners = sorted(set(reps) | set(prompts.loc[prompts["team"] == team, "owner"]) - {""})
     sheets = {
         owner: coaching_sheet(
-            prompts, team, owner, as_of=context.week, context=context, not_checked=notes
+            prompts,
+            team,
+            owner,
+            as_of=context.week,
+            context=context,
+            not_checked=notes,
+            templates=templates,
         )
         for owner in owners
     }

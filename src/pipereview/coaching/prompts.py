@@ -2,7 +2,9 @@
 
 Each rule has one template per language, ``<lang>/<rule>.j2`` in a template folder,
 with three blocks: ``observation`` (the specific, numbered fact and its comparison),
-``question`` (an open question to the rep) and ``action`` (a concrete next step). The
+``question`` (an open question to the rep) and ``action`` (a concrete next step); a risk's
+template adds ``target``, the measurable target agreed for the follow-up day ``by`` (the
+evidence's ``by``; "the follow-up" when a finding has none). The
 shipped folder is ``templates/coaching``; folders passed in ``folders`` come first, so an
 analyst overrides a shipped template or adds one for their own rule without editing the
 package. Templates see every finding column, ``e`` (the evidence mapping), ``lang`` and
@@ -51,7 +53,9 @@ from pipereview.diagnostics._labels import criterion_label
 __all__ = [
     "BLOCKS",
     "LANGUAGES",
+    "NO_DATE",
     "PROMPT_COLUMNS",
+    "TARGET_BLOCK",
     "PromptTemplates",
     "coaching_prompts",
     "deal_subject",
@@ -62,8 +66,11 @@ __all__ = [
 
 #: The blocks of a prompt template, in the order a prompt reads.
 BLOCKS: tuple[str, ...] = ("observation", "question", "action")
+#: The optional block of a risk's template: the measurable target agreed in the 1:1, with
+#: the date it is measured by (``e.by``, the follow-up day); ``""`` when a template has none.
+TARGET_BLOCK = "target"
 #: Columns :func:`coaching_prompts` adds to the findings.
-PROMPT_COLUMNS: tuple[str, ...] = ("lang", *BLOCKS, "prompt")
+PROMPT_COLUMNS: tuple[str, ...] = ("lang", *BLOCKS, TARGET_BLOCK, "prompt")
 
 
 # Markdown punctuation, the angle brackets of HTML tags, and "&" where it would start an
@@ -129,6 +136,9 @@ def _money(context: Context, value: Any, currency: object = "") -> str:
     return money_text(value, currency, str(context.get("lang")))
 
 
+#: What a target says for its date when a finding carries none (``by`` in its evidence,
+#: set for every shipped rule's risk: :meth:`pipereview.coaching.Rule.run`).
+NO_DATE = {"en": "the follow-up", "zh": "下次跟进之日"}
 #: What a prompt calls the customer of a deal the export names no account for.
 _NO_ACCOUNT = {"en": "the customer", "zh": "客户"}
 
@@ -284,7 +294,8 @@ class PromptTemplates:
             ) from None
 
     def render(self, rule: str, lang: str, values: Mapping[str, Any]) -> dict[str, str]:
-        """The blocks of ``rule``'s template in ``lang``, rendered with ``values``."""
+        """The blocks of ``rule``'s template in ``lang``, rendered with ``values``, and its
+        ``target`` (``""`` when the template has no such block)."""
         check_language(lang)
         template = self.template(f"{lang}/{rule}.j2")
         context = template.new_context({**values, "lang": lang})
@@ -303,6 +314,17 @@ class PromptTemplates:
                     hint="the finding's columns and its evidence (e.<name>) are available",
                 ) from None
             out[block] = " ".join(text.split())
+        out[TARGET_BLOCK] = ""
+        if TARGET_BLOCK in template.blocks:
+            try:
+                text = "".join(template.blocks[TARGET_BLOCK](context))
+            except jinja2.UndefinedError as error:
+                raise ConfigError(
+                    f"prompt template {lang}/{rule}.j2, block {TARGET_BLOCK!r}: {error.message}",
+                    hint="the finding's columns, its evidence (e.<name>) and by (the "
+                    "follow-up day) are available",
+                ) from None
+            out[TARGET_BLOCK] = " ".join(text.split())
         return out
 
 
@@ -315,15 +337,17 @@ def coaching_prompts(
     check_language(lang)
     rendered = []
     for row in findings.to_dict("records"):  # one template call per finding
-        evidence = row.get("evidence") if isinstance(row.get("evidence"), dict) else {}
+        found = row.get("evidence")
+        evidence: dict[str, Any] = found if isinstance(found, dict) else {}
         values = {str(key): value for key, value in row.items()}
         values["account"], values["deal_ref"] = deal_subject(values, lang)
+        values["by"] = str(evidence.get("by") or NO_DATE[lang])
         rendered.append(templates.render(str(row["rule"]), lang, {**values, "e": evidence}))
     out = findings.copy()
     out["lang"] = lang
     out.attrs["lang"] = lang  # a sheet of no finding at all is still in this language
-    for block in BLOCKS:
+    for block in (*BLOCKS, TARGET_BLOCK):
         out[block] = [r[block] for r in rendered]
     sep = "" if lang == "zh" else " "
-    out["prompt"] = [sep.join(r[b] for b in BLOCKS if r[b]) for r in rendered]
+    out["prompt"] = [sep.join(r[b] for b in (*BLOCKS, TARGET_BLOCK) if r[b]) for r in rendered]
     return out

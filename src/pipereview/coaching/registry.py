@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from pipereview.coaching._rulekit import follow_up_by
 from pipereview.coaching.findings import (
     FINDING_COLUMNS,
     Coaching,
@@ -73,12 +74,22 @@ class Rule:
         self, context: WeekDiagnostics, params: Mapping[str, Any] | None = None
     ) -> pd.DataFrame:
         """The rule's findings (columns :data:`FINDING_COLUMNS`) with ``params`` over the
-        defaults."""
+        defaults; a risk's evidence holds ``by``, the follow-up day its agreed target is
+        measured by (:func:`pipereview.coaching._rulekit.follow_up_by`)."""
         merged = {**self.defaults, **(params or {})}
         rows = self.function(context, merged)
-        return findings_frame(
+        out = findings_frame(
             rows, rule=self.name, kind=self.kind, coaching=self.coaching, scope=self.scope
         )
+        if self.kind == "risk" and len(out):  # the date every agreed target is measured by
+            config = context.config
+            by = follow_up_by(context.week, config.follow_up_days, config.holidays)
+            out["evidence"] = pd.Series(
+                [{**e, "by": e.get("by") or by} for e in out["evidence"]],
+                index=out.index,
+                dtype=object,
+            )
+        return out
 
 
 def _builtin_rules() -> None:

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from pipereview.coaching._rulekit import (
-    agreed_by,
     builtin_rule,
     deal_rows,
     evidence_records,
+    follow_up_by,
     severity_bands,
 )
 from pipereview.core._compare import at_least, at_most, more_than
@@ -120,7 +120,8 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
     ]
     ratio = (hit["rate"] / hit["peer_rate"]).to_numpy(dtype=float)
     # the plan agreed in the 1:1: half-way to the teammates' rate, a follow-up later
-    by = agreed_by(context.week.monday, context.config.follow_up_days)
+    config = context.config
+    by = follow_up_by(context.week, config.follow_up_days, config.holidays)
     index = pd.MultiIndex.from_frame(hit[["team", "owner", "stage"]])
     table = context.stage_table_rep.set_index(["team", "owner", "stage"])
     hit = hit.assign(

@@ -1,11 +1,13 @@
 """The per-rep coaching sheet and the per-team summary for the manager.
 
 A sheet is a 1:1 script (docs/method.md §5, docs/coaching.md): it opens with real
-strengths, then one ranked list of at most ``max_items`` points (default 5): every issue on
-one deal merged into one "opportunity coaching" item beside the deal's ID (linked to the
-CRM) and the rep's own recorded next step, every pattern across the rep's deals a "skill
-coaching" item; ranked by money at stake and severity, skill items first when the rep has
-several flagged deals. The rest sits in an appendix the manager can open. A closing line
+strengths, then one ranked list of at most ``max_items`` points (default 5): one rule
+firing on several of the rep's deals (``coaching_pattern_deals``, 3) merged into one "skill
+coaching" item listing those deals, the rest of the issues on one deal merged into one
+"opportunity coaching" item beside the deal's ID (linked to the CRM) and the rep's own
+recorded next step, every rep-level pattern a skill item; each with a measurable target
+by the follow-up day; ranked by money at stake and severity, skill items first when the
+rep has several flagged deals. The rest sits in an appendix the manager can open. A closing line
 and a follow-up date on a working day end it. It renders as a DataFrame, Markdown or HTML;
 every text taken from the data is escaped in both.
 """
@@ -211,13 +213,17 @@ def coaching_sheet(
     crm_url: str | None = None,
     steps: Mapping[str, str] | None = None,
     not_checked: Sequence[str] = (),
+    pattern_deals: int | None = None,
+    templates: PromptTemplates | None = None,
 ) -> CoachingSheet:
     """``owner``'s sheet from rendered findings (one language).
 
     - **strengths**: the rep's strength findings, at most ``max_strengths``;
     - **items**: every risk of the rep (:func:`~pipereview.coaching._sheetitems.item_records`):
-      one item per deal, one per rep-level pattern, ranked; the first ``max_items`` make
-      the list, the rest the appendix;
+      one skill item per rule that fires on ``pattern_deals`` (3) or more of the rep's
+      deals (the deals listed, their money summed, a target by the follow-up day, the
+      texts from ``templates``), one item per deal for its other issues, one per rep-level
+      finding, ranked; the first ``max_items`` make the list, the rest the appendix;
     - **follow_up**: the as-of week's Friday + ``follow_up_days``, on the next working
       day (no weekend, none of ``holidays``);
     - **not_checked**: lines saying what could not be checked for lack of a column
@@ -225,9 +231,10 @@ def coaching_sheet(
       with the items.
 
     With ``context``, the settings not given come from its configuration
-    (``coaching_items``, ``follow_up_days``, ``holidays``, ``crm_url``) and each deal's
-    recorded next step from its open deals; without, the package defaults (5 items, 30
-    days, no holiday, no link, no next step).
+    (``coaching_items``, ``coaching_pattern_deals``, ``follow_up_days``, ``holidays``,
+    ``crm_url``) and each deal's
+    recorded next step from its open deals; without, the package defaults (5 items, a
+    pattern from 3 deals, 30 days, no holiday, no link, no next step).
     """
     config = context.config if context is not None else None
     if steps is None and context is not None:
@@ -235,22 +242,27 @@ def coaching_sheet(
     week = Week.parse(as_of) if isinstance(as_of, str) else as_of
     mine = prompts[(prompts["team"] == team) & (prompts["owner"] == owner)]
     lang = str(prompts["lang"].iloc[0]) if len(prompts) else str(prompts.attrs.get("lang", "en"))
+    follow_up = follow_up_date(
+        week,
+        follow_up_days or (config.follow_up_days if config else 30),
+        holidays if holidays is not None else (config.holidays if config else ()),
+    )
     items = item_records(
         mine[mine["kind"] == "risk"],
         lang,
         steps=steps,
         crm_url=crm_url if crm_url is not None or config is None else config.crm_url,
+        pattern_deals=pattern_deals or (config.coaching_pattern_deals if config else 3),
+        by=follow_up.isoformat(),
+        weeks=(follow_up - week.monday).days // 7,
+        templates=templates,
     )
     return CoachingSheet(
         team=team,
         owner=owner,
         as_of=str(week),
         lang=lang,
-        follow_up=follow_up_date(
-            week,
-            follow_up_days or (config.follow_up_days if config else 30),
-            holidays if holidays is not None else (config.holidays if config else ()),
-        ),
+        follow_up=follow_up,
         strengths=mine[mine["kind"] == "strength"].head(max_strengths).reset_index(drop=True),
         items=tuple(items),
         max_items=max_items or (config.coaching_items if config else 5),
@@ -304,7 +316,10 @@ def team_summary(
         risks = mine[mine["kind"] == "risk"]
         flagged = risks[risks["scope"] == "deal"].drop_duplicates("deal_key")
         sheet = (sheets or {}).get(owner) or coaching_sheet(prompts, team, owner, as_of=week)
-        first = sheet.ranked[0]["findings"][0]["observation"] if sheet.ranked else ""
+        first = ""
+        if sheet.ranked:
+            top = sheet.ranked[0]
+            first = (top["pattern"] or top["findings"][0])["observation"]
         reps.append(
             {
                 "owner": owner,

@@ -59,6 +59,9 @@ class Config:
       follow-up and the windows of rate comparisons and cohort conversion;
     - ``coaching_items`` (5): the most points in a coaching sheet's ranked list (the rest go
       to its appendix);
+    - ``coaching_pattern_deals`` (3): when one rule fires on this many of a rep's deals or
+      more, the sheet shows one skill-coaching item for the pattern (the deals listed in
+      it) instead of one point per deal; at least 2;
     - ``holidays`` (none): ISO dates (``2026-12-25``) that are not working days: a coaching
       follow-up falling on one (or on a weekend) moves to the next working day;
     - ``crm_url`` (none): the address of a deal's record in the CRM, with ``{deal_id}``
@@ -86,6 +89,7 @@ class Config:
     window_weeks: int = 8
     cohort_weeks: int = 13
     coaching_items: int = 5
+    coaching_pattern_deals: int = 3
     holidays: tuple[datetime.date, ...] = ()
     crm_url: str | None = None
     risk: RiskSettings = field(default_factory=RiskSettings)
@@ -107,6 +111,14 @@ class Config:
                     f"configuration: {name} must be a whole number of at least 1, got {value!r}",
                     hint=f"set {name} to a whole number of weeks or days >= 1",
                 )
+        pattern = self.coaching_pattern_deals
+        if not isinstance(pattern, int) or isinstance(pattern, bool) or pattern < 2:
+            raise ConfigError(
+                f"configuration: coaching_pattern_deals must be a whole number of at least 2, "
+                f"got {pattern!r}",
+                hint="set coaching_pattern_deals to the number of a rep's deals (2 or more) "
+                "one issue must span to become one skill-coaching item",
+            )
         object.__setattr__(self, "holidays", _holidays(self.holidays))
         if self.crm_url is not None:
             check_record_url(self.crm_url)
