@@ -200,7 +200,14 @@ def test_the_window_counts_deals_closed_from_its_first_monday_to_the_as_of_sunda
     assert found["owner"].tolist() == ["Wu"]
     assert found.loc[0, "amount_at_stake"] == 300.0
     evidence = found.loc[0, "evidence"]  # counts of deals, whole numbers as the export shows
-    assert evidence == {"lost": 3, "peer_won": 0, "peer_lost": 0, "weeks": 13, "main_reason": ""}
+    assert evidence == {
+        "lost": 3,
+        "peer_won": 0,
+        "peer_lost": 0,
+        "weeks": 13,
+        "main_reason": "",
+        "by": "2026-12-21",
+    }  # by: the target day, the sheet's follow-up day
     assert all(type(evidence[k]) is int for k in ("lost", "peer_won", "peer_lost", "weeks"))
     assert "You lost all 3 deals you closed over the last 13 weeks (300 CNY)" in rendered(
         found, "en"
