@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LOG_FIELDS",
     "LOG_NAME",
+    "PATTERN_METRIC",
     "STATUSES",
     "STATUS_LABELS",
     "CoachingLog",
@@ -62,6 +63,9 @@ __all__ = [
 
 #: The log's file under the store's root.
 LOG_NAME = "coaching-log.jsonl"
+#: The figure a pattern item (one rule on several of the rep's deals) records: how many
+#: of the rep's deals the rule flagged.
+PATTERN_METRIC = "deals_flagged"
 #: What became of an item, in the order of a 1:1: proposed on the sheet, agreed in the
 #: 1:1, then done or dropped.
 STATUSES: tuple[str, ...] = ("proposed", "agreed", "done", "dropped")
@@ -75,8 +79,10 @@ STATUS_LABELS: dict[str, dict[str, str]] = {
 #: The fields of a log line, in order: the 1:1 week, team and rep; the item's id, kind
 #: (opportunity / skill), place on the sheet (``rank``), first rule, subject (the deal's
 #: name, or the rule's title and stage) and deal (``deal_key``, ``deal_id``); the stage and the
-#: measured figure when proposed (``metric``, ``value``, ``reference``); the target agreed
-#: (``target``, in the sheet's ``lang``) and its date (``due``); ``status`` and ``note``.
+#: measured figure when proposed (``metric``, ``value``, ``reference``; a pattern item
+#: records :data:`PATTERN_METRIC`, no stage); the target agreed (``target``, in the
+#: sheet's ``lang``: the action and the measurable target) and its date (``due``);
+#: ``status`` and ``note``.
 LOG_FIELDS: tuple[str, ...] = (
     "week",
     "team",
@@ -140,6 +146,8 @@ def sheet_entries(sheet: CoachingSheet) -> list[dict[str, Any]]:
     for rank, item in enumerate(sheet.ranked, start=1):
         first = item["findings"][0]
         evidence = first.get("evidence") if isinstance(first.get("evidence"), dict) else {}
+        texts = item.get("pattern") or first
+        target = " ".join(str(texts.get(k) or "") for k in ("action", "target")).strip()
         entry = {
             "week": sheet.as_of,
             "team": sheet.team,
@@ -157,11 +165,19 @@ def sheet_entries(sheet: CoachingSheet) -> list[dict[str, Any]]:
             "metric": first.get("metric", ""),
             "value": first.get("value"),
             "reference": first.get("reference"),
-            "target": first.get("action", ""),
+            "target": target,
             "due": (evidence or {}).get("by") or sheet.follow_up.isoformat(),
             "lang": sheet.lang,
             "status": "proposed",
         }
+        if item.get("pattern"):  # one rule across several deals: the count of its deals
+            entry |= dict.fromkeys(("stage", "stage_model"), "") | {
+                "reference": None,
+                "subject": rule_title(str(first.get("rule", "")), sheet.lang),
+                "metric": PATTERN_METRIC,
+                "value": len(item["deals"]),
+                "due": sheet.follow_up.isoformat(),
+            }
         out.append({**entry, "item": item_id(entry)})
     return out
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pipereview.coaching._log import STATUS_LABELS
+from pipereview.coaching._log import PATTERN_METRIC, STATUS_LABELS
 from pipereview.coaching._sheetitems import ITEM_LABELS
 from pipereview.coaching.titles import rule_title
 from pipereview.core._languages import check_language
@@ -45,7 +45,15 @@ _METRICS: dict[str, tuple[str, str, str]] = {  # name (en, zh), how the figure r
     "inflow_rate": ("new deals a week", "每周新增商机数", "one"),
     "open_deals": ("open deals", "在跟商机数", "int"),
     "plan_points": ("points behind plan", "落后计划的百分点", "int"),
+    "deal_share": (
+        "the largest deal's share of the open pipeline",
+        "最大商机占在跟商机金额的比例",
+        "pct",
+    ),
+    PATTERN_METRIC: ("the number of deals with this issue", "有此问题的商机数", "int"),
 }
+#: A figure no entry above names (an analyst's own rule): said as the point's figure
+_ANY_METRIC = ("the figure behind this point", "该项指标", "one")
 _PHRASES: dict[str, tuple[str, str]] = {
     "won": ("won", "此后已赢单"),
     "lost": ("lost", "此后已输单"),
@@ -77,15 +85,17 @@ def _figure(value: float, how: str) -> str:
         return f"{value * 100:.0f}%"
     if how == "times":
         return f"{value:.1f}×"
-    return f"{value:,.1f}" if how == "one" else f"{value:,.0f}"
+    if how == "one" and value != round(value):
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
 
 
 def since_line(entry: Mapping[str, Any], now: float | None, lang: str) -> str:
     """A skill item's figure at the last 1:1 (``entry["value"]``) beside ``now`` (``None``:
     the rule no longer fires), in ``lang``."""
     check_language(lang)
-    en, zh, how = _METRICS.get(str(entry.get("metric")), (str(entry.get("metric")), "", "one"))
-    name = (zh or en) if lang == "zh" else en
+    en, zh, how = _METRICS.get(str(entry.get("metric")), _ANY_METRIC)
+    name = zh if lang == "zh" else en
     name = name.format(stage=_stage(entry.get("stage"), entry.get("stage_model"), lang))
     then = entry.get("value")
     if then is None or then != then:
@@ -148,6 +158,12 @@ def _skill_now(
 ) -> float | None:
     """The skill item's figure now: the rule's finding this week, else (a move-on rate)
     the rep's rate at the stage over the window; ``None`` when neither is found."""
+    if entry.get("metric") == PATTERN_METRIC:  # the deals the rule flags now
+        if not len(current):
+            return None
+        hits = current[(current["rule"] == entry["rule"]) & (current["owner"] == entry["owner"])]
+        flagged = hits["deal_key"].dropna().nunique() if "deal_key" in hits else len(hits)
+        return float(flagged) if flagged else None
     if len(current):
         same = current[
             (current["rule"] == entry["rule"])
