@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import math
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,8 @@ WRONG: dict[Any, list[Any]] = {
     int: ["30", 2.5, True, -1, None, [3], {"a": 1}, math.inf],
     float: ["0.5", True, -0.25, math.nan, math.inf, None, [0.5], {"a": 1}],
     str: [5, True, 1.5, [1], {"a": "b"}],
+    Mapping[str, float]: ["0.6", 0.6, True, None, [0.6], {"a": 60}, {"a": -0.1}, {"a": "x"}],
+    Mapping[str, int]: ["21", 21, True, None, [21], {"a": 2.5}, {"a": 0}, {"a": True}],
 }
 
 
@@ -228,6 +231,10 @@ def test_any_value_is_taken_as_its_type_or_refused_by_key(
         assert type(got) is hint and got >= 0 and math.isfinite(got) and got == value
     elif typing.get_origin(hint) is typing.Literal:
         assert got in typing.get_args(hint) and got == value
+    elif typing.get_origin(hint) is Mapping:  # by stage: shares or days
+        assert dict(got) == value
+        kind = typing.get_args(hint)[1]
+        assert all(type(v) in (kind, int) and not isinstance(v, bool) for v in got.values())
     else:
         assert isinstance(got, frozenset) and all(type(d) is dt.date for d in got)
 

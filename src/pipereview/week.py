@@ -172,6 +172,14 @@ class WeekDiagnostics:
         )
 
     @cached_property
+    def benchmarks_team(self) -> pd.DataFrame:
+        """The team's stages against the method's standards
+        (:func:`~pipereview.diagnostics._benchmarks.stage_benchmarks`)."""
+        from pipereview.diagnostics._benchmarks import stage_benchmarks
+
+        return stage_benchmarks(self.conversion_team, self.risks, self.config.benchmarks)
+
+    @cached_property
     def velocity_rep(self) -> pd.DataFrame:
         """Sales velocity by rep."""
         from pipereview.diagnostics._conversion import sales_velocity

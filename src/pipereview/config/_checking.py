@@ -59,6 +59,7 @@ def _example(expected: str) -> str:
         ("a number", "0.5"),
         ("a list", "[a, b]"),
         ("a date", "2026-12-25"),
+        ("a mapping", "indented 'name: value' lines"),
         ("'", expected.split(" or ")[0].split(",")[0]),
     ):
         if expected.startswith(start):

@@ -20,6 +20,7 @@ from pipereview.core._languages import check_language
 from pipereview.core._links import check_record_url
 from pipereview.diagnostics._accounts import ABCSettings
 from pipereview.diagnostics._aging import RiskSettings
+from pipereview.diagnostics._benchmarks import Benchmarks
 from pipereview.diagnostics._forecast import ForecastSettings
 from pipereview.diagnostics._shape import ShapeThresholds
 from pipereview.diagnostics._targets import PlanSettings
@@ -32,6 +33,7 @@ __all__ = ["SECTIONS", "Config"]
 #: The threshold sections of a configuration file and the settings class of each.
 SECTIONS: dict[str, type[Any]] = {
     "accounts": ABCSettings,
+    "benchmarks": Benchmarks,
     "forecast": ForecastSettings,
     "funnel_shape": ShapeThresholds,
     "limits": ReadLimits,
@@ -99,6 +101,7 @@ class Config:
     trends: TrendSettings = field(default_factory=TrendSettings)
     plan: PlanSettings = field(default_factory=PlanSettings)
     accounts: ABCSettings = field(default_factory=ABCSettings)
+    benchmarks: Benchmarks = field(default_factory=Benchmarks)
     limits: ReadLimits = field(default_factory=ReadLimits)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -146,7 +146,8 @@ def figures_table(review: WeeklyReview, figures: dict[str, Any]) -> str:
 
 
 def funnel_section(review: WeeklyReview) -> Section:
-    """The open funnel by stage, its shape label and each rep's bottleneck."""
+    """The open funnel by stage, its shape label and each rep's bottleneck, then its
+    stages against the method's standards."""
     from pipereview import charts
     from pipereview.core._stages import load_stage_model
 
@@ -169,7 +170,10 @@ def funnel_section(review: WeeklyReview) -> Section:
             ],
         }
     )
-    return Section(review.t("funnel"), charts.svg_html(chart) + html_table(shown))
+    from pipereview.delivery._reviewbenchmarks import benchmarks_html
+
+    body = charts.svg_html(chart) + html_table(shown) + benchmarks_html(review)
+    return Section(review.t("funnel"), body)
 
 
 def chart_data(review: WeeklyReview) -> dict[str, pd.DataFrame]:

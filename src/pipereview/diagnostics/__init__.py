@@ -26,6 +26,14 @@ from pipereview.diagnostics._bant import (
     missed_criteria,
     process_rollup,
 )
+from pipereview.diagnostics._benchmarks import (
+    BENCHMARK_COLUMNS,
+    BENCHMARK_STATUSES,
+    NEEDS_STAGES,
+    Benchmarks,
+    stage_benchmarks,
+    steps_beyond_standard,
+)
 from pipereview.diagnostics._calibration import stage_calibration
 from pipereview.diagnostics._capabilities import (
     COACHING_CHECKS,
@@ -100,6 +108,8 @@ __all__ = [
     "ABC_COLUMNS",
     "BANT_COLUMNS",
     "BANT_ITEMS",
+    "BENCHMARK_COLUMNS",
+    "BENCHMARK_STATUSES",
     "COACHING_CHECKS",
     "CONVERSION_COLUMNS",
     "DURATION_COLUMNS",
@@ -107,6 +117,7 @@ __all__ = [
     "EVIDENCE_FORECAST_COLUMNS",
     "GAP_COLUMNS",
     "METRICS",
+    "NEEDS_STAGES",
     "OPEN_CATEGORIES",
     "OUTCOMES",
     "OUTLOOKS",
@@ -122,6 +133,7 @@ __all__ = [
     "TARGET_COLUMNS",
     "VELOCITY_COLUMNS",
     "ABCSettings",
+    "Benchmarks",
     "ForecastSettings",
     "MissingColumn",
     "PlanSettings",
@@ -175,10 +187,12 @@ __all__ = [
     "rep_targets",
     "risk_summary",
     "sales_velocity",
+    "stage_benchmarks",
     "stage_calibration",
     "stage_days",
     "stage_durations",
     "stage_table",
+    "steps_beyond_standard",
     "waterfall",
     "waterfall_deals",
     "week_change_summary",
