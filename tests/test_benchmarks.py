@@ -73,20 +73,29 @@ def test_a_conversion_exactly_at_the_standard_meets_it_and_open_deals_never_coun
 def test_days_at_a_stage_exactly_at_the_standard_are_within_it() -> None:
     risks = pd.DataFrame(
         {
-            "team": ["A", "A", "B", "B", "C", "C"],
+            "team": ["A", "A", "B", "B", "B", "C", "C"],
             "stage_model": "generic_4",
             "stage": "needs_confirmed",  # 21 typical days
-            "days_in_stage": [20, 22, 21, 22, 20, 21],  # medians 21, 21.5, 20.5
+            # the median of an even count is the lower middle deal's days: 21, 22, 20
+            "days_in_stage": [21, 30, 22, 22, 40, 20, 25],
         }
     )
     table = stage_benchmarks(pd.DataFrame(), risks)
-    assert table["observed"].tolist() == [21.0, 21.5, 20.5]
+    assert table["observed"].tolist() == [21.0, 22.0, 20.0]
     assert table["status"].tolist() == ["meets", "misses", "meets"]
-    assert table["beyond"].tolist() == [1, 1, 0]  # deals beyond 21 days (21 is not beyond)
+    assert table["beyond"].tolist() == [1, 3, 1]  # deals beyond 21 days (21 is not beyond)
+    assert table["lower_bound"].tolist() == [False, False, False]
     # a configured standard replaces the stage model's typical days
     table = stage_benchmarks(pd.DataFrame(), risks, Benchmarks(stage_days={"needs_confirmed": 20}))
     assert table["standard"].tolist() == [20.0] * 3
-    assert table["status"].tolist() == ["misses", "misses", "misses"]
+    assert table["status"].tolist() == ["misses", "misses", "meets"]
+    # deals there since the store began have lower-bound days: A's median 21 may be more
+    # (its bounded 21-day deal is the middle one), B's 22 not (two exact deals at or below
+    # it), C's beyond count may be more (its bounded deal, 20 days, may pass 21)
+    bounded = risks.assign(days_in_stage_lower_bound=[True, False, False, False, True, True, False])
+    table = stage_benchmarks(pd.DataFrame(), bounded)
+    assert table["lower_bound"].tolist() == [True, False, True]
+    assert table["beyond_lower_bound"].tolist() == [True, False, True]
 
 
 def test_a_stage_without_a_standard_has_no_row() -> None:
@@ -178,7 +187,8 @@ def test_the_review_says_not_checked_without_a_standard_and_names_a_long_process
     review = WeeklyReview(_history(), team="North", week="2026-W47", config=config)
     words = " ".join(_words(review.funnel_section().body).split())
     assert (
-        "Not checked: conversion, no standard for the stages of Generic four-stage process" in words
+        "Not checked: conversion, no standard is set for the stages of Generic four-stage process"
+        in words
     )
     assert "The stage model generic_4 has 4 open stages; the method advises at most 3" in words
     assert "33%" not in words  # no conversion figure without its standard

@@ -202,3 +202,20 @@ def test_without_recorded_reasons_the_changes_say_nothing_about_them(
     page = _lost_week(reasons).tab_html("changes")
     assert _column(page, "Loss reason") is None
     assert "reason" not in page.lower()
+
+
+def test_the_team_funnel_shows_its_stages_against_the_standards(board: Dashboard) -> None:
+    """The review's "Against the method's standards" table, in the view's language, on the
+    team's funnel tab (a rep's funnel has no cohort of its own to judge)."""
+    from pipereview.delivery._reviewbenchmarks import benchmarks_html
+
+    for view in _views(board):
+        page = board.render("funnel", view)
+        if view.rep:
+            assert "pr-benchmarks" not in page
+            continue
+        for lang in ("en", "zh"):
+            shown = replace(view, lang=lang)
+            expected = benchmarks_html(board.data.review(shown))
+            assert expected in board.render("funnel", shown)
+            assert ("对照方法标准" if lang == "zh" else "Against the method") in expected

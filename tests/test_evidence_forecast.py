@@ -138,8 +138,7 @@ def test_the_review_explains_the_difference_deal_by_deal_in_both_languages() -> 
         "Negotiation &amp; signing",
         "Needs confirmed",
         "1,000 EUR",
-        "75%",
-        "25%",
+        "75% → 25%",
         "500 EUR",
     ):
         assert f"<td>{cell}</td>" in row_a, cell

@@ -143,6 +143,12 @@ def test_the_report_prints_on_a4_without_cut_columns(browser: Any, pack: BatchRe
         # everything but the reps' coaching sheets (one per rep) on five pages
         review = sum(h for name, h in heights.items() if name != "coaching")
         assert review <= 5 * A4_HEIGHT, heights
+        # each rep's sheet fits on the two sides of one A4 sheet, taken into the 1:1
+        sheets = page.evaluate(
+            """() => [...document.querySelectorAll('section.coaching-sheet')]
+                .map(s => s.getBoundingClientRect().height)"""
+        )
+        assert len(sheets) == 7 and max(sheets) <= 2 * A4_HEIGHT, sheets
         assert remote == []
     finally:
         page.close()

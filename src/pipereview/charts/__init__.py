@@ -30,7 +30,12 @@ from pipereview.charts._builders import (
     rep_comparison_chart,
     trend_chart,
 )
-from pipereview.charts._forecastchart import FORECAST_COLUMNS, forecast_chart
+from pipereview.charts._forecastchart import (
+    FORECAST_COLUMNS,
+    ROW_HEIGHT,
+    forecast_chart,
+    plot_height,
+)
 from pipereview.charts._registry import (
     ChartFunction,
     chart_names,
@@ -55,6 +60,7 @@ __all__ = [
     "HEIGHT",
     "LANGS",
     "REP_COLUMNS",
+    "ROW_HEIGHT",
     "TREND_COLUMNS",
     "WATERFALL_COLUMNS",
     "WIDTH",
@@ -70,6 +76,7 @@ __all__ = [
     "forecast_chart",
     "funnel_chart",
     "get_chart",
+    "plot_height",
     "register_chart",
     "rep_comparison_chart",
     "svg_html",

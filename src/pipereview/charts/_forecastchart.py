@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.charts._base import (
+    HEIGHT,
     NUMBER_AXIS,
     WIDTH,
     amount_text,
@@ -32,7 +33,21 @@ from pipereview.core._languages import check_language
 from pipereview.diagnostics._figures import gap_text, outlook_text
 from pipereview.diagnostics._grouping import level_keys
 
-__all__ = ["FORECAST_COLUMNS", "forecast_chart"]
+__all__ = ["FORECAST_COLUMNS", "ROW_HEIGHT", "forecast_chart", "plot_height"]
+
+#: The forecast chart's plot height per bar: a team's one bar is a band, not a wall.
+ROW_HEIGHT = 44
+
+
+def plot_height(rows: int) -> int:
+    """The forecast chart's plot height for ``rows`` bars: :data:`ROW_HEIGHT` a bar, at
+    least two bars' (room for the legend), at most :data:`~pipereview.charts._base.HEIGHT`.
+
+    >>> plot_height(1), plot_height(3), plot_height(7)
+    (88, 132, 260)
+    """
+    return min(HEIGHT, max(ROW_HEIGHT * rows, 2 * ROW_HEIGHT))
+
 
 #: Input columns of :func:`forecast_chart` (the naming column is given by ``by``).
 FORECAST_COLUMNS: tuple[str, ...] = ("won_to_date", "weighted_in_period", "target")
@@ -51,7 +66,8 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team", lang: str = "zh"
     Optional ``outlook`` (:func:`pipereview.diagnostics._figures.outlook`: ``met``,
     ``on_track``, ``at_risk``, ...) is worded by
     :func:`~pipereview.diagnostics._figures.outlook_text` in ``lang``: for one row in the
-    subtitle, for several after each bar's text. Rows are sorted by name.
+    subtitle, for several after each bar's text. Rows are sorted by name. The plot is
+    :func:`plot_height` high: one bar is a band, not a wall.
     """
     lang = check_language(lang)
     name = level_keys(by, owner_alias="forecast_chart")[-1]
@@ -109,6 +125,7 @@ def forecast_chart(forecast: pd.DataFrame, *, by: str = "team", lang: str = "zh"
     return finish(
         alt.LayerChart(layer=[bars, tick, text]),
         label("title_forecast", lang),
+        height=plot_height(len(names)),
         subtitle=subtitle,
         left=left,
         bottom=bottom,

@@ -216,6 +216,10 @@ class TabContext(Selection):
             body += charts.svg_html(
                 charts.conversion_chart(rates, lang=self.lang), label=self.t("title_moveon")
             )
+        if not self.rep:  # the team's stages against the method's standards
+            from pipereview.delivery._reviewbenchmarks import benchmarks_html
+
+            body += f"<div class='pr-benchmarks'>{benchmarks_html(review)}</div>"
         return body
 
     def _move_on(self, model: Any) -> pd.DataFrame:

@@ -10,10 +10,12 @@ no outcome, so a share below the standard says how many of them must still move 
 >>> rows = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["A", "B"],
 ...     "deal_name": "MES", "owner": "Ann", "stage": "needs_confirmed",
 ...     "stage_model": "generic_4", "amount": [1000.0, 500.0], "currency": "EUR",
-...     "close_date": pd.Timestamp("2026-12-18"), "days_in_stage": [30, 40]})
+...     "close_date": pd.Timestamp("2026-12-18")})
 >>> page = benchmarks_html(WeeklyReview(rows, team="North", week="2026-W47"))
->>> "at most 21 days" in page, "too few deals to judge" in page
+>>> "at most 21 days" in page, "too few deals to judge: 0 entered" in page
 (True, True)
+>>> "as far as the stored weeks show" in page  # one stored week: days are lower bounds
+True
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipereview.delivery._dealtables import stage_text
+from pipereview.diagnostics._figures import days_text
 
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview
@@ -41,15 +44,15 @@ _TEXT: dict[str, tuple[str, str]] = {
     "verdict": ("Verdict", "结论"),
     "intro": (
         "Conversion: of the deals that entered the stage in the last {weeks} weeks, the share "
-        "that moved on to a later stage (standard: benchmarks.stage_conversion). Days: how "
-        "long the stage's open deals have been there so far, the median (standard: "
-        "benchmarks.stage_days, else the stage model's typical days).",
-        "转化率：近 {weeks} 周进入该阶段的商机中推进到后续阶段的比例（标准见配置 "
-        "benchmarks.stage_conversion）。停留天数：该阶段在跟商机已停留天数的中位数（标准见配置 "
-        "benchmarks.stage_days，未设定时用阶段模型的典型天数）。",
+        "that moved on to a later stage. Days: how long the stage's open deals have been "
+        "there so far, the median.",
+        "转化率：近 {weeks} 周进入该阶段的商机中推进到后续阶段的比例。停留天数：该阶段在跟商机"
+        "已停留天数的中位数。",
     ),
     "conversion": ("Conversion", "转化率"),
     "days": ("Days at the stage", "停留天数"),
+    "met": ("Meeting its standard: {stages}.", "达到标准：{stages}。"),
+    "met_item": ("{stage} ({measure})", "{stage}（{measure}）"),
     "at_least": ("at least {pct}", "不低于 {pct}"),
     "at_most": ("at most {days} days", "不超过 {days} 天"),
     "rate": (
@@ -60,8 +63,16 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{days} days; {beyond} of its {deals} open deals beyond the standard",
         "{days} 天；{deals} 个在跟商机中 {beyond} 个超出标准",
     ),
+    "median_bound": (
+        "{days} days; at least {beyond} of its {deals} open deals beyond the standard",
+        "{days} 天；{deals} 个在跟商机中至少 {beyond} 个超出标准",
+    ),
     "meets": ("meets the standard", "达到标准"),
     "meets_days": ("within the standard", "符合标准"),
+    "meets_days_bound": (
+        "within the standard as far as the stored weeks show",
+        "就已存储的周而言符合标准",
+    ),
     "misses": (
         "below the standard, even if every deal still at the stage moves on",
         "低于标准：即使仍在该阶段的商机全部推进也达不到",
@@ -77,15 +88,12 @@ _TEXT: dict[str, tuple[str, str]] = {
         "商机太少，无法判断：进入 {entered} 个，至少需要 {least} 个",
     ),
     "no_conversion": (
-        "Not checked: conversion, no standard for the stages of {model} "
-        "(set benchmarks.stage_conversion in the configuration).",
-        "未检查：转化率，{model} 的各阶段没有设定标准（可在配置的 benchmarks.stage_conversion 中设定）。",
+        "Not checked: conversion, no standard is set for the stages of {model}.",
+        "未检查：转化率，{model} 的各阶段没有设定标准。",
     ),
     "no_days": (
-        "Not checked: days at a stage, no open deal at a stage with a standard "
-        "(set benchmarks.stage_days in the configuration, or typical days in the stage model).",
-        "未检查：阶段停留天数，没有在跟商机处于设有标准的阶段（可在配置的 benchmarks.stage_days "
-        "或阶段模型的典型天数中设定）。",
+        "Not checked: days at a stage, no open deal is at a stage with a standard.",
+        "未检查：阶段停留天数，没有在跟商机处于设有标准的阶段。",
     ),
     "steps": (
         "The stage model {model} has {n} open stages; the method advises at most {most}: a "
@@ -132,19 +140,22 @@ def _conversion_row(row: pd.Series, lang: str, least: int) -> list[str]:
 
 def _days_row(row: pd.Series, lang: str) -> list[str]:
     standard = _t("at_most", lang, days=f"{row['standard']:,.0f}")
+    bound = bool(row["lower_bound"])
     figure = _t(
-        "median",
+        "median_bound" if row["beyond_lower_bound"] else "median",
         lang,
-        days=f"{row['observed']:,.1f}".removesuffix(".0"),
+        days=days_text(row["observed"], bound, lang, unit=False),
         beyond=int(row["beyond"]),
         deals=int(row["deals"]),
     )
-    return [_t("days", lang), standard, figure, _t(f"{row['status']}_days", lang)]
+    verdict = f"{row['status']}_days" + ("_bound" if bound and row["status"] == "meets" else "")
+    return [_t("days", lang), standard, figure, _t(verdict, lang)]
 
 
 def benchmarks_html(review: WeeklyReview) -> str:
     """``review``'s stages against the method's standards, as the funnel section shows
-    them: a table (stage, measure, standard, this team's figure, verdict), "not checked"
+    them: a table (stage, measure, standard, this team's figure, verdict) of what does
+    not meet its standard, the rest named in one line, "not checked"
     lines for the measures with no standard, and the stage model's steps when there are
     more than the method advises."""
     from pipereview.core._errors import PipereviewError
@@ -156,19 +167,21 @@ def benchmarks_html(review: WeeklyReview) -> str:
     if len(table) and "team" in table:
         table = table[table["team"].astype("str") == str(review.team)]
     models = sorted({str(m) for m in review.latest["stage_model"].dropna()})
-    rows = []
+    rows, met = [], []
     for _, row in table.iterrows():
         stage = stage_text(row["stage_model"], row["stage"], lang) or str(row["stage"])
-        if row["measure"] == "conversion":
-            cells = _conversion_row(row, lang, settings.min_entries)
+        if row["status"] == "meets" and not row["lower_bound"]:  # named in one line below
+            met.append(_t("met_item", lang, stage=stage, measure=_t(str(row["measure"]), lang)))
+        elif row["measure"] == "conversion":
+            rows.append([stage, *_conversion_row(row, lang, settings.min_entries)])
         else:
-            cells = _days_row(row, lang)
-        rows.append([stage, *cells])
+            rows.append([stage, *_days_row(row, lang)])
     keys = ("stage", "measure", "standard", "team", "verdict")
     parts = [f"<h3>{html.escape(_t('title', lang))}</h3>"]
-    if rows:
+    if rows or met:
         intro = _t("intro", lang, weeks=review.context.cohort_weeks)
         parts.append(f"<p class='list-caption'>{html.escape(intro)}</p>")
+    if rows:
         head = "".join(f"<th>{html.escape(_t(k, lang))}</th>" for k in keys)
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
@@ -177,6 +190,9 @@ def benchmarks_html(review: WeeklyReview) -> str:
             f"<table class='review-table benchmarks'><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>"
         )
+    if met:
+        sep = "、" if lang == "zh" else ", "
+        parts.append(f"<p>{html.escape(_t('met', lang, stages=sep.join(met)))}</p>")
     labels = []
     for name in models:
         try:

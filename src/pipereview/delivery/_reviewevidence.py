@@ -56,8 +56,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "未检查：有 {n} 个商机的阶段无法完整核对（导出中没有{columns}），仍按记录的阶段计算；"
         "证据完整时，按证据加权的结果将不高于 {evidence}。",
     ),
-    "claimed_p": ("Probability used", "所用概率"),
-    "evidence_p": ("At the evidence", "按证据的概率"),
+    "probability": ("Probability: used → at the evidence", "概率：所用 → 按证据"),
     "change": ("Weighted lower by", "加权金额减少"),
     "evidence_stage": ("Evidence supports", "证据支持到"),
 }
@@ -108,7 +107,7 @@ def evidence_forecast_html(review: WeeklyReview) -> str:
     )
     if len(lowered):
         frame, links = _lowered_deals(review, lowered)
-        body += deal_list_html(frame, lang=lang, links=links)
+        body += deal_list_html(frame, lang=lang, links=links, shown=3)
     return body
 
 
@@ -134,8 +133,12 @@ def _lowered_deals(
                 amount_cell(a, c)
                 for a, c in zip(lowered["amount"], lowered["currency"], strict=True)
             ],
-            _t("claimed_p", lang): [f"{p:.0%}" for p in lowered["probability_used"]],
-            _t("evidence_p", lang): [f"{p:.0%}" for p in lowered["probability_evidence"]],
+            _t("probability", lang): [
+                f"{a:.0%} → {b:.0%}"
+                for a, b in zip(
+                    lowered["probability_used"], lowered["probability_evidence"], strict=True
+                )
+            ],
             _t("change", lang): [
                 amount_cell(-c, cur)
                 for c, cur in zip(lowered["change"], lowered["currency"], strict=True)

@@ -160,19 +160,26 @@ def funnel_section(review: WeeklyReview) -> Section:
         table.rename(columns={"count": "deals"}), stage_model=model, lang=review.lang
     )
     reps = review.context.shape_rep
+    healthy = reps["label"].astype("str") == "healthy"  # named in one line, the rest listed
+    others = reps[~healthy]
     shown = pd.DataFrame(
         {
-            review.t("rep"): reps["owner"],
-            review.t("label"): [shape_name(x, review.lang) for x in reps["label"]],
+            review.t("rep"): others["owner"],
+            review.t("label"): [shape_name(x, review.lang) for x in others["label"]],
             review.t("bottleneck"): [
                 model.stage(s).label_in(review.lang) if model and s else ""
-                for s in reps["stage"].fillna("")
+                for s in others["stage"].fillna("")
             ],
         }
     )
     from pipereview.delivery._reviewbenchmarks import benchmarks_html
 
-    body = charts.svg_html(chart) + html_table(shown) + benchmarks_html(review)
+    body = charts.svg_html(chart) + (html_table(shown) if len(shown) else "")
+    if healthy.any():
+        names = ("、" if review.lang == "zh" else ", ").join(map(str, reps.loc[healthy, "owner"]))
+        line = review.t("healthy_reps").format(label=shape_name("healthy", review.lang), reps=names)
+        body += f"<p>{html.escape(line)}</p>"
+    body += benchmarks_html(review)
     return Section(review.t("funnel"), body)
 
 

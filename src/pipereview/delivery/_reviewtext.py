@@ -32,10 +32,15 @@ REPORT_CSS = (
     "table.review-table th,table.review-table td{padding:1px 3px}"
     "h2,h3{break-after:avoid}tr{break-inside:avoid}"
     # the coaching sheets, one per rep, set tight: a sheet's points, not its white space
-    ".coaching-sheet p{margin:1px 0}.coaching-sheet li{margin:1px 0}"
+    ".coaching-sheet{font-size:8.5pt}.coaching-sheet p{margin:1px 0}.coaching-sheet li{margin:1px 0}"
     ".coaching-sheet ul,.coaching-sheet ol{margin:2px 0}"
     ".coaching-sheet h2{font-size:11pt;margin:8px 0 2px}"
     ".coaching-sheet h3{font-size:10pt;margin:5px 0 2px}"
+    # a pattern's deals one line each: the rep's next step after a dot, not on a line
+    ".coaching-sheet ul.pattern-deals{font-size:8pt}.coaching-sheet ul.pattern-deals br"
+    "{display:none}.coaching-sheet ul.pattern-deals .next-step::before{content:' · '}"
+    # a list behind a click cannot open on paper: its one-line summary set small
+    "details>summary{margin:0;font-size:8pt}"
     ".sheet-chart{margin:2px 0}.sheet-chart svg{max-height:55mm;width:auto}"
     ".jp-OutputArea-output,.jp-RenderedHTMLCommon,.jp-Cell,.jp-OutputArea{overflow:visible!important;"
     "max-width:100%!important}.jp-OutputPrompt,.jp-InputPrompt{display:none!important}}"
@@ -43,6 +48,7 @@ REPORT_CSS = (
 
 #: Every fixed text of the review: key -> (en, zh).
 REVIEW_TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
+    "healthy_reps": ("Funnel shape {label}: {reps}.", "漏斗形态{label}：{reps}。"),
     "headline": ("Headline figures", "核心数据"),
     "changes": ("What changed since last week", "与上周相比的变化"),
     "funnel": ("Funnel shape and bottleneck", "漏斗形态与瓶颈"),

@@ -15,9 +15,13 @@ figures with them, one row per stage and measure:
   is ``meets`` when even the lower figure reaches it, ``misses`` when even the higher
   one falls short, else ``below_so_far``: a verdict never counts an open deal as lost;
   fewer than ``min_entries`` entries is ``too_few``;
-- **days**: the median days the stage's open deals have been at it, against
-  ``stage_days`` or else the stage model's typical days (at most), with how many are
-  beyond it.
+- **days**: the median days the stage's open deals have been at it (of an even
+  number, the lower middle: always one deal's whole days), against ``stage_days`` or
+  else the stage model's typical days (at most), with how many are beyond it;
+  a deal there since the store's first week has days that are a lower bound:
+  ``lower_bound`` when the median may then be more (fewer than half the deals have
+  exact days at or below it), ``beyond_lower_bound`` when ``beyond`` may be more (such
+  a deal is not yet past the standard).
 
 >>> conversion = pd.DataFrame({"team": "North", "stage_model": "generic_4",
 ...     "stage": ["needs_confirmed"], "stage_order": [1], "entered": [20],
@@ -68,6 +72,8 @@ BENCHMARK_COLUMNS: tuple[str, ...] = (
     "deals",
     "beyond",
     "pending",
+    "lower_bound",
+    "beyond_lower_bound",
     "status",
 )
 #: What a row says: the standard met, missed, below it so far (a conversion that its
@@ -166,6 +172,8 @@ def _conversion_rows(conversion: pd.DataFrame, settings: Benchmarks) -> pd.DataF
             "deals": entered,
             "beyond": reached,
             "pending": pending,
+            "lower_bound": False,
+            "beyond_lower_bound": False,
             "status": status,
         }
     )
@@ -180,10 +188,21 @@ def _days_rows(risks: pd.DataFrame, settings: Benchmarks) -> pd.DataFrame:
         if standard != standard:  # neither configured nor in the stage model
             continue
         days = part["days_in_stage"].to_numpy(dtype=np.float64)
-        days = days[~np.isnan(days)]
+        known = ~np.isnan(days)
+        bounded = (
+            part["days_in_stage_lower_bound"].fillna(False).to_numpy(dtype=bool)[known]
+            if "days_in_stage_lower_bound" in part
+            else np.zeros(int(known.sum()), dtype=bool)
+        )
+        days = days[known]
         if not len(days):
             continue
-        median = float(np.median(days))
+        middle = (len(days) - 1) // 2
+        median = float(np.sort(days)[middle])  # a deal's own days
+        # more days for the deals counted from the store's first week can only raise the
+        # median: it stays exact while middle + 1 exact deals are at or below it
+        bound = int(((days <= median) & ~bounded).sum()) < middle + 1
+        beyond_bound = bool((bounded & (days <= standard)).any())
         try:
             order = load_stage_model(str(model)).keys.index(str(stage))
         except (PipereviewError, ValueError):  # a model or stage no longer known: first
@@ -201,6 +220,8 @@ def _days_rows(risks: pd.DataFrame, settings: Benchmarks) -> pd.DataFrame:
                 "deals": len(days),
                 "beyond": int((days > standard).sum()),
                 "pending": 0,
+                "lower_bound": bool(bound),
+                "beyond_lower_bound": beyond_bound,
                 "status": "meets" if at_most(median, standard) else "misses",
             }
         )

@@ -25,6 +25,7 @@ writer that takes it next removes the temporary files a killed write left behind
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,7 +100,12 @@ class StoreFiles:
             ) from None
         except OSError as exc:
             raise _fs_error(exc, "write the store's lock file", path) from exc
-        self._held, self._locked_at = 1, time.time()
+        try:  # the lock's time on the file system's own clock, the one later files get
+            os.utime(path)
+            locked_at = path.stat().st_mtime
+        except OSError:  # a lock file that cannot be touched: the system clock
+            locked_at = time.time()
+        self._held, self._locked_at = 1, locked_at
         try:
             self.clean_leftovers()
             yield
