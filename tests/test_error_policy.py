@@ -33,6 +33,7 @@ from pipereview.core import (
     check_language,
     checked,
     load_stage_model,
+    phrase,
     table_bytes,
 )
 from pipereview.diagnostics import (
@@ -473,6 +474,7 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
         "pipereview.coaching.titles", "rule_title", "stalled_deal", "fr"
     ),
     "pipereview.core._languages.check_language": lambda: check_language("fr"),
+    "pipereview.core._languages.phrase": lambda: phrase({"k": ("a", "b")}, "k", "fr"),
     "pipereview.config._model.Config": lambda: Config(lang="fr"),  # type: ignore[arg-type]
     "pipereview.core._stages.Stage.label_in": lambda: STAGE.label_in("fr"),
     "pipereview.dashboard.app.Dashboard": lambda: _call(

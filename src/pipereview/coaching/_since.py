@@ -28,7 +28,7 @@ import pandas as pd
 from pipereview.coaching._log import PATTERN_METRIC, STATUS_LABELS
 from pipereview.coaching._sheetitems import ITEM_LABELS
 from pipereview.coaching.titles import rule_title
-from pipereview.core._languages import check_language
+from pipereview.core._languages import check_language, phrase
 from pipereview.core._stages import load_stage_model
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ _PHRASES: dict[str, tuple[str, str]] = {
 
 
 def _say(key: str, lang: str, **values: object) -> str:
-    return _PHRASES[key][lang == "zh"].format(**values)
+    return phrase(_PHRASES, key, lang, **values)
 
 
 def _stage(key: object, model: object, lang: str) -> str:

@@ -49,7 +49,7 @@ from pipereview.core._files import (
     check_output_folder,
     leftovers,
 )
-from pipereview.core._languages import LANGUAGES, Lang, check_language
+from pipereview.core._languages import LANGUAGES, Lang, check_language, phrase
 from pipereview.core._links import RECORD_URL_EXAMPLES, check_record_url, record_url
 from pipereview.core._memo import arrow_arrays, clear_caches, derived
 from pipereview.core._names import (
@@ -174,6 +174,7 @@ __all__ = [
     "name_problem",
     "normalize_label",
     "parse_yaml_mapping",
+    "phrase",
     "prevailing_model",
     "reads_user_folder",
     "record_url",

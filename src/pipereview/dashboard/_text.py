@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from pipereview.core._languages import phrase
+
 __all__ = ["TABS"]
 
 #: The dashboard's tabs, in order.
@@ -97,8 +99,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
 
 def text(key: str, lang: str, **values: object) -> str:
     """A fixed text of the dashboard in ``lang`` (a checked language: a view's)."""
-    en, zh = TEXT[key]
-    return (zh if lang == "zh" else en).format(**values)
+    return phrase(TEXT, key, lang, **values)
 
 
 def slug(text: str) -> str:

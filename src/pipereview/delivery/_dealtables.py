@@ -20,6 +20,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from pipereview.core._languages import phrase
+
 #: nothing of the package's own: the review's sections use these
 __all__: list[str] = []
 
@@ -38,8 +40,7 @@ SHOWN = 10
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**values)
+    return phrase(_TEXT, key, lang, **values)
 
 
 def _cell(value: object, link: str | None) -> str:
@@ -133,6 +134,19 @@ def amount_cell(value: object, currency: object) -> str | None:
         return None
     code = currency if isinstance(currency, str) else ""
     return f"{float(value):,.0f} {code}".strip()  # type: ignore[arg-type]
+
+
+def amount_cells(deals: pd.DataFrame) -> list[str | None]:
+    """Each deal's ``amount`` in its ``currency``, as :func:`amount_cell` writes it."""
+    return [amount_cell(a, c) for a, c in zip(deals["amount"], deals["currency"], strict=True)]
+
+
+def stage_cells(deals: pd.DataFrame, column: str = "stage", lang: str = "en") -> list[str | None]:
+    """Each deal's stage in ``column`` named in ``lang`` by its ``stage_model``
+    (:func:`stage_text`)."""
+    return [
+        stage_text(m, s, lang) for m, s in zip(deals["stage_model"], deals[column], strict=True)
+    ]
 
 
 def amount_text(value: float, currency: str) -> str:

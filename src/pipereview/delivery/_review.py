@@ -27,6 +27,7 @@ import pandas as pd
 
 from pipereview.config import Config, as_config
 from pipereview.core._errors import InputError
+from pipereview.core._languages import phrase
 from pipereview.core._weeks import Week
 from pipereview.delivery import _reviewchanges, _reviewrisks
 from pipereview.delivery import _reviewsections as sections
@@ -168,8 +169,7 @@ class WeeklyReview:
 
     def t(self, key: str) -> str:
         """A fixed text of the review in its language."""
-        en, zh = REVIEW_TEXT[key]
-        return zh if self.lang == "zh" else en
+        return phrase(REVIEW_TEXT, key, self.lang)
 
     @cached_property
     def latest(self) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipereview.core._languages import phrase
 from pipereview.delivery._dealtables import stage_text
 from pipereview.diagnostics._figures import days_text
 
@@ -104,8 +105,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**values)
+    return phrase(_TEXT, key, lang, **values)
 
 
 def _pct(share: float) -> str:

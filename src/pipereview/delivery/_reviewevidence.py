@@ -25,8 +25,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipereview.core._languages import phrase
 from pipereview.core._links import record_url
-from pipereview.delivery._dealtables import amount_cell, amount_text, header, stage_text
+from pipereview.delivery._dealtables import (
+    amount_cell,
+    amount_cells,
+    amount_text,
+    header,
+    stage_cells,
+)
 
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview
@@ -63,8 +70,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def _t(key: str, lang: str, **values: object) -> str:
-    en, zh = _TEXT[key]
-    return (zh if lang == "zh" else en).format(**values)
+    return phrase(_TEXT, key, lang, **values)
 
 
 def evidence_forecast_html(review: WeeklyReview) -> str:
@@ -121,18 +127,9 @@ def _lowered_deals(
             header("deal_id", lang): lowered["deal_id"].astype("str").to_numpy(),
             header("deal", lang): lowered["deal_name"].to_numpy(),
             header("rep", lang): lowered["owner"].to_numpy(),
-            header("stage", lang): [
-                stage_text(m, s, lang)
-                for m, s in zip(lowered["stage_model"], lowered["stage"], strict=True)
-            ],
-            _t("evidence_stage", lang): [
-                stage_text(m, s, lang)
-                for m, s in zip(lowered["stage_model"], lowered["evidence_stage"], strict=True)
-            ],
-            header("amount", lang): [
-                amount_cell(a, c)
-                for a, c in zip(lowered["amount"], lowered["currency"], strict=True)
-            ],
+            header("stage", lang): stage_cells(lowered, "stage", lang),
+            _t("evidence_stage", lang): stage_cells(lowered, "evidence_stage", lang),
+            header("amount", lang): amount_cells(lowered),
             _t("probability", lang): [
                 f"{a:.0%} → {b:.0%}"
                 for a, b in zip(

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipereview.core._languages import phrase
 from pipereview.core._vocabulary import WATERFALL_STEP_LABELS
 from pipereview.delivery._dealtables import amount_text, stage_text
 from pipereview.delivery._reviewchanges import change_text, pipeline_ends
@@ -76,8 +77,7 @@ _SECTIONS = {"changed": "changes", "stuck": "funnel", "target": "forecast", "coa
 
 
 def _t(key: str, lang: str) -> str:
-    en, zh = _TEXT[key]
-    return zh if lang == "zh" else en
+    return phrase(_TEXT, key, lang)
 
 
 @dataclass(frozen=True)

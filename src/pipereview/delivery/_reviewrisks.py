@@ -26,7 +26,6 @@ import pandas as pd
 from pipereview.core import RISK_LABELS
 from pipereview.core._links import record_url
 from pipereview.core._weeks import Week
-from pipereview.delivery._dealtables import stage_text
 from pipereview.delivery._reviewsections import Section, not_checked_html
 from pipereview.ingest._schema import open_mask
 
@@ -85,10 +84,11 @@ def risk_deals(
     """Flagged deals (rows of :func:`~pipereview.diagnostics.deal_risks`) as a deal list,
     in their order, with each deal's CRM link."""
     from pipereview.delivery._dealtables import (
-        amount_cell,
+        amount_cells,
         category_text,
         date_text,
         header,
+        stage_cells,
         text_or_none,
     )
 
@@ -101,14 +101,8 @@ def risk_deals(
             header("deal", lang): [text_or_none(v) for v in flagged["deal_name"]],
             header("account", lang): [text_or_none(v) for v in flagged["account"]],
             header("rep", lang): [text_or_none(v) for v in flagged["owner"]],
-            header("stage", lang): [
-                stage_text(m, k, lang)
-                for m, k in zip(flagged["stage_model"], flagged["stage"], strict=True)
-            ],
-            header("amount", lang): [
-                amount_cell(a, c)
-                for a, c in zip(flagged["amount"], flagged["currency"], strict=True)
-            ],
+            header("stage", lang): stage_cells(flagged, "stage", lang),
+            header("amount", lang): amount_cells(flagged),
             header("close_date", lang): [date_text(v) for v in flagged["close_date"]],
             header("days_in_stage", lang): [
                 None if pd.isna(v) else f"{int(v)}" for v in flagged["days_in_stage"]
@@ -162,7 +156,7 @@ def gaps_table(review: WeeklyReview, gaps: pd.DataFrame, limit: int = 10) -> str
     """Deals whose recorded stage runs ahead of the evidence (rows of
     :func:`~pipereview.diagnostics._labels.with_labels`), in their order, as a deal list
     (the first ``limit`` shown, the rest one click away); empty without rows."""
-    from pipereview.delivery._dealtables import amount_cell, deal_list_html, header, text_or_none
+    from pipereview.delivery._dealtables import amount_cells, deal_list_html, header, text_or_none
 
     if not len(gaps):
         return ""
@@ -173,9 +167,7 @@ def gaps_table(review: WeeklyReview, gaps: pd.DataFrame, limit: int = 10) -> str
             header("deal_id", lang): [text_or_none(v) for v in gaps["deal_id"]],
             header("deal", lang): [text_or_none(v) for v in gaps["deal_name"]],
             header("rep", lang): [text_or_none(v) for v in gaps["owner"]],
-            header("amount", lang): [
-                amount_cell(a, c) for a, c in zip(gaps["amount"], gaps["currency"], strict=True)
-            ],
+            header("amount", lang): amount_cells(gaps),
             review.t("stage"): gaps["claimed_stage_label"].to_numpy(),
             review.t("evidence_stage"): gaps["evidence_stage_label"].to_numpy(),
             review.t("missing"): [sep.join(m) for m in gaps["missing_labels"]],

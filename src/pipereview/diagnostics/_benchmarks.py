@@ -137,12 +137,15 @@ class Benchmarks:
         object.__setattr__(self, "stage_days", MappingProxyType(dict(self.stage_days)))
 
 
-def _typical_days(model: str, stage: str) -> float:
+def _stage_place(model: str, stage: str) -> tuple[int, float]:
+    """The stage's place in its model and its typical days (NaN without them); a model
+    or stage no longer known comes first, with no typical days."""
     try:
-        days = load_stage_model(model).stage(stage).typical_days
-    except PipereviewError:  # a model or stage no longer known: no standard
-        return float("nan")
-    return float(days) if days else float("nan")
+        known = load_stage_model(model)
+        days = known.stage(stage).typical_days
+        return known.keys.index(stage), float(days) if days else float("nan")
+    except (PipereviewError, ValueError):
+        return 0, float("nan")
 
 
 def _conversion_rows(conversion: pd.DataFrame, settings: Benchmarks) -> pd.DataFrame:
@@ -183,8 +186,8 @@ def _days_rows(risks: pd.DataFrame, settings: Benchmarks) -> pd.DataFrame:
     out = []
     keys = ["team", "stage_model", "stage"]
     for (team, model, stage), part in risks.groupby(keys, sort=False, observed=True):
-        configured = settings.stage_days.get(str(stage))
-        standard = float(configured) if configured else _typical_days(str(model), str(stage))
+        order, typical = _stage_place(str(model), str(stage))
+        standard = float(settings.stage_days.get(str(stage)) or typical)
         if standard != standard:  # neither configured nor in the stage model
             continue
         days = part["days_in_stage"].to_numpy(dtype=np.float64)
@@ -203,10 +206,6 @@ def _days_rows(risks: pd.DataFrame, settings: Benchmarks) -> pd.DataFrame:
         # median: it stays exact while middle + 1 exact deals are at or below it
         bound = int(((days <= median) & ~bounded).sum()) < middle + 1
         beyond_bound = bool((bounded & (days <= standard)).any())
-        try:
-            order = load_stage_model(str(model)).keys.index(str(stage))
-        except (PipereviewError, ValueError):  # a model or stage no longer known: first
-            order = 0
         out.append(
             {
                 "team": team,
