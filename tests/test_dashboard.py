@@ -478,7 +478,7 @@ def test_a_failing_export_gets_the_short_line(
     def broken(*_: object) -> None:
         raise OSError("[Errno 28] No space left on device: '/srv/pipereview/exports/x.csv'")
 
-    monkeypatch.setattr(board, "_export_files", broken)
+    monkeypatch.setattr(board.state, "_export_files", broken)
     controls = board.controls
     controls["export"].comm.handle_msg(
         {

@@ -112,13 +112,15 @@ def prepare_dashboard(
     kernel computes the likely first views before the page is opened (worth it with a
     preheated kernel). ``config`` (a :class:`~pipereview.config.Config` or a configuration
     file) and ``templates`` (templates folders) become ``settings.yaml`` beside it, which every review of the page uses.
+    The page marks the coaching log of ``store`` (of the default store unless only a
+    ``history`` file is served).
 
     Unknown teams, weeks and languages, and an empty store, are refused before anything
     is written, naming what exists.
     """
     from pipereview.config import portable_config, write_config
     from pipereview.dashboard import DashboardConfig, dashboard_notebook
-    from pipereview.history._store import atomic_write
+    from pipereview.history._store import SnapshotStore, atomic_write
 
     check_language(lang)
     settings = portable_config(config, templates)  # a wrong file: refused before any work
@@ -148,6 +150,8 @@ def prepare_dashboard(
         warm=warm,
         settings=str(settings_path) if settings_path else None,
         prepared=str(prepared.resolve()),
+        # the page marks the served store's coaching log (none for a history file alone)
+        coaching_log=None if history and not store else str(SnapshotStore(store).root.resolve()),
     )
     return ServeState(
         notebook=notebook,

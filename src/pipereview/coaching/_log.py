@@ -57,6 +57,7 @@ __all__ = [
     "STATUSES",
     "STATUS_LABELS",
     "CoachingLog",
+    "StaleMarkError",
     "item_id",
     "sheet_entries",
 ]
@@ -219,6 +220,35 @@ def _parsed(line: str) -> tuple[dict[str, Any], str]:
     return entry, ""
 
 
+class StaleMarkError(InputError):
+    """An item was marked by another writer (another page, a mark file) after the
+    manager's page had read it; its ``item`` attribute names it."""
+
+    def __init__(self, message: str, *, item: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.item = item
+
+
+def _check_unchanged(
+    current: list[dict[str, Any]],
+    shown: Mapping[tuple[str, str, str, str], Mapping[str, str]],
+    path: Path,
+) -> None:
+    """Raise :class:`StaleMarkError` for the first item whose status or note in
+    ``current`` is no longer what ``shown`` says the manager saw."""
+    by_key = {_key(e): e for e in current}
+    for key in sorted(shown):
+        entry = by_key.get(key, {})
+        if any(str(entry.get(f, "")) != str(v) for f, v in shown[key].items()):
+            week, team, owner, item = key
+            raise StaleMarkError(
+                f"{path}: item {item} of {owner} ({team}) in week {week} was marked "
+                f"{entry.get('status', 'removed')!r} after it was shown",
+                item=item,
+                hint="reload the items and mark them again",
+            )
+
+
 def _key(entry: Mapping[str, Any]) -> tuple[str, str, str, str]:
     return (str(entry["week"]), str(entry["team"]), str(entry["owner"]), str(entry["item"]))
 
@@ -280,12 +310,20 @@ class CoachingLog:
                 self._write([*current, *added])
         return len(added)
 
-    def update(self, changes: Mapping[tuple[str, str, str, str], Mapping[str, str]]) -> int:
+    def update(
+        self,
+        changes: Mapping[tuple[str, str, str, str], Mapping[str, str]],
+        *,
+        shown: Mapping[tuple[str, str, str, str], Mapping[str, str]] | None = None,
+    ) -> int:
         """Set the ``status`` and ``note`` of the items keyed ``(week, team, rep, item)``,
-        under the lock; a key the log does not hold is an :class:`InputError`. Returns
-        how many lines changed."""
+        under the lock; a key the log does not hold is an :class:`InputError`. With
+        ``shown`` (the status and note each item had where the manager marked it), an item
+        marked meanwhile by another writer is a :class:`StaleMarkError` and nothing is
+        written. Returns how many lines changed."""
         with self.lock():
             current = self._read()
+            _check_unchanged(current, shown or {}, self.path)
             missing = set(changes) - {_key(e) for e in current}
             if missing:
                 week, team, owner, item = sorted(missing)[0]

@@ -90,6 +90,39 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "order_close_date_to": ("close date", "预计成交日"),
     "order_owner": ("rep", "销售"),
     "order_deal_name": ("deal", "商机"),
+    "log_title": ("Coaching log — 1:1 of {week}", "辅导记录 — {week} 的一对一"),
+    "log_pick_rep": (
+        "Choose a rep to mark the items of their last 1:1.",
+        "选择一位销售，标记其上次一对一的事项。",
+    ),
+    "log_off": (
+        "Marking the coaching log needs the store: start the dashboard with "
+        "pipereview serve --store DIR.",
+        "标记辅导记录需要数据存储：请用 pipereview serve --store 目录 启动看板。",
+    ),
+    "log_none": (
+        "The coaching log holds no items for {rep} up to {week}: pipereview coach records "
+        "the focus items of each sheet.",
+        "截至 {week}，辅导记录中没有 {rep} 的事项：pipereview coach 会记录每张辅导单的重点事项。",
+    ),
+    "log_status": ("Status", "状态"),
+    "log_note": ("Note (optional)", "备注（可选）"),
+    "log_due": ("by {due}", "{due} 前"),
+    "log_save": ("Save marks", "保存标记"),
+    "log_saved": (
+        "Saved to the coaching log: {n} changed.",
+        "已保存到辅导记录：{n} 项有改动。",
+    ),
+    "log_long": (
+        "Not saved: the note on {item} is longer than {n} characters; shorten it.",
+        "未保存：{item} 的备注超过 {n} 个字符，请缩短。",
+    ),
+    "log_unchanged": ("Nothing to save: no mark was changed.", "没有需要保存的内容：标记未改动。"),
+    "log_stale": (
+        "Not saved: {item} was marked meanwhile (on another page or from a mark file). The "
+        "list now shows the log as it is; mark again.",
+        "未保存：{item} 在此期间已被标记（在另一页面或通过标记文件）。列表已显示最新记录，请重新标记。",
+    ),
     "refused": (
         "That request could not be handled; the page shows the last valid selection.",
         "无法处理该请求；页面显示上一次有效的选择。",

@@ -29,6 +29,7 @@ from pipereview.dashboard.data import (
     sample_arguments,
     save_files,
 )
+from pipereview.dashboard.marking import MarksPanel
 from pipereview.dashboard.state import DashboardState
 from pipereview.dashboard.tabs import likely_views, render, warm_views
 from pipereview.dashboard.view import Selection, View
@@ -59,7 +60,8 @@ class Dashboard(Selection):
     :meth:`tab_html` return what the page shows, :meth:`render` what any other
     :class:`~pipereview.dashboard.view.View` would show. Exported files go to
     ``export_dir``; ``config`` (a :class:`~pipereview.config.Config`, a configuration
-    file or None) carries the thresholds and coaching settings of every review it shows.
+    file or None) carries the thresholds and coaching settings of every review it shows;
+    the coaching tab marks the store ``coaching_log``'s log (:mod:`~.marking`).
 
     >>> import pandas as pd
     >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["D1"],
@@ -87,6 +89,7 @@ class Dashboard(Selection):
         lang: str = "en",
         export_dir: str | Path | None = None,
         config: Config | str | Path | None = None,
+        coaching_log: str | Path | None = None,
     ) -> None:
         self.state = DashboardState(
             history,
@@ -97,6 +100,7 @@ class Dashboard(Selection):
             lang=lang,
             export_dir=export_dir,
             config=config,
+            coaching_log=coaching_log,
         )
         self._widgets: dict[str, Any] = {}
         self._root: Any = None
@@ -202,9 +206,6 @@ class Dashboard(Selection):
         self._refresh()
         return self
 
-    def _set_team(self, team: str, week: str | None) -> None:
-        self.state._set_team(team, week)
-
     # --- what the page shows -------------------------------------------------------------
     def figures(self) -> dict[str, Any]:
         """The headline figures of the selection (:meth:`DashboardState.figures`)."""
@@ -222,9 +223,6 @@ class Dashboard(Selection):
         """Write :meth:`action_list` as CSV and XLSX (formula-safe, atomically) into
         ``folder`` (default: ``export_dir``, else the working folder); return both paths."""
         return self.state.export_actions(folder)
-
-    def _export_files(self) -> tuple[pd.DataFrame, dict[str, bytes]]:
-        return self.state._export_files()
 
     def render(self, tab: str, view: View) -> str:
         """The HTML body of ``tab`` for any ``view`` of the loaded data
@@ -276,6 +274,7 @@ class Dashboard(Selection):
         for name, tabs in FIELD_TABS.items():
             self._widgets[name].observe(guard(self._on_field(name, tabs)), "value")
         self._widgets["export"].on_click(guard(self._on_export))
+        self._marks = MarksPanel(self._widgets["marks"], self.state.marks, guard)
         self._widgets["tabs"].observe(guard(lambda _change: self._draw()), "selected_index")
         # every widget the kernel holds (a hidden one too): what the widget itself refuses
         for widget in widget_tree(self._root, *self._widgets.values()):
@@ -354,6 +353,8 @@ class Dashboard(Selection):
         if tab in self._stale:
             ws[f"body_{tab}"].value = self.tab_html(tab)
             self._stale.discard(tab)
+        if tab == "coaching":
+            self._marks.draw(self.view)
         ws["share"].value = share_link_html(self.view, tab, locked=self.locked)
         ws["stamp"].value = stamp_html(self.view, tab)  # set last: browser tests wait for it
         self._ahead.plan(likely_views(self.data, self.view))
@@ -391,7 +392,7 @@ class Dashboard(Selection):
         return self
 
     def _on_export(self, _button: Any) -> None:
-        frame, files = self._export_files()  # computed once: offered and kept alike
+        frame, files = self.state._export_files()  # computed once: offered and kept alike
         if self.export_dir is not None:
             save_files(files, self.export_dir)
         self._widgets["downloads"].value = downloads_html(

@@ -25,7 +25,9 @@ class DashboardConfig:
     views ahead (``warm``, see :meth:`Dashboard.warm`) and the configuration file whose
     thresholds and templates folders the reviews use (``settings``, see
     :mod:`pipereview.config`), and the folder of the prepared per-team state (``prepared``,
-    see :mod:`pipereview.dashboard.prepared`; None: the page loads ``history`` whole)."""
+    see :mod:`pipereview.dashboard.prepared`; None: the page loads ``history`` whole) and
+    the store whose coaching log the page marks (``coaching_log``, see
+    :mod:`pipereview.dashboard.marking`; None: the page marks nothing)."""
 
     history: str
     targets: str | None = None
@@ -36,6 +38,7 @@ class DashboardConfig:
     warm: bool = False
     settings: str | None = None
     prepared: str | None = None
+    coaching_log: str | None = None
 
     def write(self, path: str | Path) -> Path:
         """Write the configuration as JSON (atomically); return the path."""

@@ -349,6 +349,7 @@ def config_arguments(config: DashboardConfig) -> dict[str, Any]:
         "lang": config.lang,
         "export_dir": config.exports,
         "config": settings,
+        "coaching_log": config.coaching_log,
     }
 
 

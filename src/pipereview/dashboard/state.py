@@ -23,6 +23,7 @@ from pipereview.dashboard.data import (
     sample_arguments,
     save_files,
 )
+from pipereview.dashboard.marking import LogMarks
 from pipereview.dashboard.view import Selection, View
 from pipereview.delivery._review import WeeklyReview
 
@@ -35,7 +36,8 @@ class DashboardState(Selection):
     ``config`` of every review) and the current ``view`` (``team``, ``week``, ``rep``,
     ``lang`` and the tabs' filters), with the figures, the action list and its export of
     that view (:class:`~pipereview.dashboard.Dashboard` holds one, draws its tabs with
-    :func:`~pipereview.dashboard.tabs.render` and adds the widgets).
+    :func:`~pipereview.dashboard.tabs.render` and adds the widgets), and the ``marks`` it
+    may set on the store ``coaching_log``'s items (:class:`~pipereview.dashboard.marking.LogMarks`).
     """
 
     def __init__(
@@ -49,8 +51,10 @@ class DashboardState(Selection):
         lang: str = "en",
         export_dir: str | Path | None = None,
         config: Config | str | Path | None = None,
+        coaching_log: str | Path | None = None,
     ) -> None:
         check_language(lang)
+        self.marks = LogMarks(coaching_log, locked_team=team if locked else None)
         self.data = DashboardData(
             history, targets=targets, team=team, locked=locked, export_dir=export_dir, config=config
         )

@@ -57,8 +57,9 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
     """The app's box and its named widgets (``title``, ``team``, ``week``, ``rep``,
     ``lang``, ``export``, ``downloads``, ``notice``, ``category`` and ``stage`` (a button
     per count: the deals behind it), ``order``, ``sort``, ``search``, ``share``,
-    ``stamp``, ``tabs``, ``body_<tab>``), empty and not yet observed; each widget carries
-    the CSS class ``pr-<name>``. A ``locked`` page has no team selector.
+    ``stamp``, ``tabs``, ``body_<tab>``, ``marks``: the coaching log's items above the
+    sheet), empty and not yet observed; each has the CSS class ``pr-<name>``. A
+    ``locked`` page has no team selector.
 
     >>> root, widgets = app_widgets(locked=True)
     >>> selectors = root.children[2].children
@@ -97,14 +98,12 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
         "search": tagged(w.Text(continuous_update=False, layout=w.Layout(width="260px")), "search"),
         "share": tagged(w.HTML(), "share"),
         "stamp": tagged(w.HTML(), "stamp"),
+        "marks": tagged(w.VBox(layout=box), "marks"),
     }
     bodies = {tab: tagged(w.HTML(layout=box), f"tab-{tab}") for tab in TABS}
     widgets.update({f"body_{tab}": bodies[tab] for tab in TABS})
-    pages = {tab: bodies[tab] for tab in TABS}
-    pages["changes"] = w.VBox([widgets["category"], widgets["order"], bodies["changes"]])
-    pages["funnel"] = w.VBox([widgets["stage"], bodies["funnel"]])
-    pages["risks"] = w.VBox([widgets["sort"], bodies["risks"]])
-    tabs = tagged(w.Tab(children=[pages[t] for t in TABS]), "tabs")
+    pages = [_tab_page(t, widgets, bodies[t]) for t in TABS]
+    tabs = tagged(w.Tab(children=pages), "tabs")
     widgets["tabs"] = tabs
     selectors = [
         widgets["week"],
@@ -131,6 +130,22 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
         "app",
     )
     return root, widgets
+
+
+#: The controls above each tab's body (the tabs not named have none).
+_ABOVE: dict[str, tuple[str, ...]] = {
+    "changes": ("category", "order"),
+    "funnel": ("stage",),
+    "risks": ("sort",),
+    "coaching": ("marks",),  # the coaching log's items, above the sheet
+}
+
+
+def _tab_page(tab: str, widgets: dict[str, Any], body: Any) -> Any:
+    """What ``tab`` shows: its ``body``, under the controls of :data:`_ABOVE`."""
+    import ipywidgets as w
+
+    return w.VBox([*(widgets[n] for n in _ABOVE[tab]), body]) if tab in _ABOVE else body
 
 
 def sync_controls(
