@@ -1,7 +1,8 @@
 """The dashboard in a real browser: ``pipereview serve``'s Voilà on a free loopback port,
 Debian's Chromium (headless, every non-loopback request refused), selectors switched and
 the figures, charts, coaching text, language and export checked against the package's own
-answer for the same selection. A locked server is probed for another team.
+answer for the same selection. A locked server is probed for another team, and its
+coaching tab marks a rep's 1:1 items in the store's coaching log.
 
 Pages are opened and closed repeatedly to check that their kernels are freed (counted in
 the process table) and that no page asks for anything beyond the loopback server, and
@@ -32,6 +33,7 @@ from pipereview.serve import ServeState, background_server, prepare_dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "data" / "samples" / "targets.csv"
+LOGGED_REP = "Marcus Reed"  # a North rep of the sample with 1:1 items in the locked page's log
 # what must never reach a browser: a Python traceback, a frame line, a server path
 LEAK = re.compile(r"Traceback|File \\?\"|site-packages|/(?:tmp|work|home|root)/")
 
@@ -73,7 +75,47 @@ def served(
 def locked(
     sample_store: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[ServeState, str]]:
-    yield from _server(tmp_path_factory.mktemp("locked"), sample_store, "North")
+    """A page locked to North over a copy of the sample store whose coaching log holds
+    the 1:1 of 2026-W46 of North's first rep (:data:`LOGGED_REP`) and of a West rep."""
+    import shutil
+
+    from pipereview.coaching._log import CoachingLog, item_id
+
+    root = tmp_path_factory.mktemp("locked")
+    store = root / "store"
+    shutil.copytree(sample_store, store)
+    entries = [
+        {
+            "team": "North",
+            "owner": LOGGED_REP,
+            "rank": 1,
+            "kind": "opportunity",
+            "deal_key": "planted",
+            "subject": "Planted deal",
+            "target": "meet the CFO",
+        },
+        {
+            "team": "North",
+            "owner": LOGGED_REP,
+            "rank": 2,
+            "kind": "skill",
+            "rule": "low_stage_conversion",
+            "stage": "qualify",
+            "subject": "Move-on at Qualify",
+        },
+        {
+            "team": "West",
+            "owner": "Megan Brooks",
+            "rank": 1,
+            "kind": "skill",
+            "rule": "low_stage_conversion",
+            "subject": "West's item",
+        },
+    ]
+    CoachingLog(store).record(
+        [{**e, "week": "2026-W46", "item": item_id({**e, "week": "2026-W46"})} for e in entries]
+    )
+    yield from _server(root, store, "North")
 
 
 def _open(
@@ -288,6 +330,42 @@ def test_locked_dashboard_refuses_another_team(
     finally:
         page.close()
     assert set(pd.read_parquet(state.history)["team"]) == {"North"}
+
+
+def test_a_locked_page_marks_its_rep_s_items_in_the_store_s_log(
+    browser: Any, locked: tuple[ServeState, str], tmp_path: Path
+) -> None:
+    from pipereview.coaching._log import CoachingLog
+    from pipereview.dashboard import DashboardConfig
+
+    state, url = locked
+    log = CoachingLog(DashboardConfig.read(state.config).coaching_log)
+    page = _open(browser, url, [], tmp_path)
+    try:
+        page.select_option(".pr-rep select", LOGGED_REP)
+        _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|overview|")
+        _tab(page, "Coaching")
+        _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|coaching|")
+        assert "Coaching log — 1:1 of 2026-W46" in page.inner_text(".pr-marks")
+        rows = page.locator(".pr-log-item")
+        assert rows.count() == 2 and "West's item" not in page.inner_text("body")
+        rows.nth(0).locator("select").select_option(label="Agreed")
+        rows.nth(0).locator("input").fill("CFO meeting booked")
+        page.click(".pr-log-save")  # straight from typing: the note is sent before the click
+        page.wait_for_selector(".pr-log-said:has-text('Saved to the coaching log: 1 changed.')")
+        marks = [(e["owner"], e["status"], e["note"]) for e in log.entries(week="2026-W46")]
+        assert marks == [
+            (LOGGED_REP, "agreed", "CFO meeting booked"),
+            (LOGGED_REP, "proposed", ""),
+            ("Megan Brooks", "proposed", ""),
+        ]
+        assert page.locator(".pr-log-item select").first.input_value() == "Agreed"
+        assert not LEAK.search(page.content())
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
 
 
 # Opens a second websocket to the page's own kernel and sends it code, then asks for the
