@@ -366,7 +366,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
         for tab in TABS:
             for part in _sheets(board.tab_html(tab)):
                 texts.append((f"dashboard tab {tab}", lang, html_text(part), plain))
-        _, files = board._export_files()
+        _, files = board.state._export_files()
         for name, data in files.items():
             text = (
                 xlsx_text(data)

@@ -181,10 +181,12 @@ class WeekDiagnostics:
 
     @cached_property
     def velocity_rep(self) -> pd.DataFrame:
-        """Sales velocity by rep."""
+        """Sales velocity by rep, with the forecast's win-rate settings."""
         from pipereview.diagnostics._conversion import sales_velocity
 
-        return sales_velocity(self.prepared, as_of=self.week, by="rep")
+        return sales_velocity(
+            self.prepared, as_of=self.week, by="rep", settings=self.config.forecast
+        )
 
     @cached_property
     def risks(self) -> pd.DataFrame:

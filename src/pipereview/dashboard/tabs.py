@@ -328,6 +328,7 @@ class TabContext(Selection):
 
     def _coaching_html(self) -> str:
         from pipereview.coaching import coaching_sheet, team_summary
+        from pipereview.delivery._reviewreps import reps_html
         from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
 
         review = self.review
@@ -342,7 +343,8 @@ class TabContext(Selection):
                 context=review.context,
                 not_checked=notes,
             ).to_html()
-        return team_summary(prompts, self.team, as_of=review.week, not_checked=notes).to_html()
+        summary = team_summary(prompts, self.team, as_of=review.week, not_checked=notes)
+        return summary.to_html() + reps_html(review)
 
 
 #: Each tab by name (in the page's order), drawn by a function of a :class:`TabContext`.

@@ -264,8 +264,10 @@ def outlook_table(review: WeeklyReview, reps: pd.DataFrame) -> str:
 
 
 def coaching_section(review: WeeklyReview) -> Section:
-    """The team summary and every rep's coaching sheet."""
+    """The team summary, the reps side by side (:mod:`~pipereview.delivery._reviewreps`)
+    and every rep's coaching sheet."""
     from pipereview.coaching import coaching_sheet, team_summary
+    from pipereview.delivery._reviewreps import reps_html
 
     if refused := refusal(review, "coaching"):
         return refused
@@ -274,6 +276,7 @@ def coaching_section(review: WeeklyReview) -> Section:
     prompts = review.coaching_prompts
     notes = not_checked_notes(review.latest[open_mask(review.latest)], review.lang, COACHING_CHECKS)
     body = team_summary(prompts, review.team, as_of=review.week, not_checked=notes).to_html()
+    body += reps_html(review)
     owners = sorted(set(review.latest["owner"]) - {""})
     for owner in owners:
         body += coaching_sheet(
