@@ -60,10 +60,12 @@ BANDS = {
     "forecast_deviation": [(0.2, 1), (0.2 + NUDGE, 2), (0.3, 2), (0.3 + NUDGE, 3)],
     "deal_concentration": [(0.55, 1), (0.55 + NUDGE, 2), (0.7, 2), (0.7 + NUDGE, 3)],
     "zero_win_rate": [(5, 2), (6 - NUDGE, 2), (6, 3), (7, 3)],
+    "below_stage_standard": [(0.15 - NUDGE, 1), (0.15, 2), (0.3 - NUDGE, 2), (0.3, 3)],
 }
 
 
 @boundary(
+    "severity.below_stage_standard",
     "severity.close_date_past",
     "severity.coverage_below_need",
     "severity.deal_concentration",

@@ -266,6 +266,18 @@ def test_the_target_covers_the_larger_half_at_most_two_deals_a_week() -> None:
 #: An example finding of each rule whose items reach a rep's sheet: value, reference,
 #: amount, stage and evidence as the rule returns them (``by`` is added by the registry).
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "below_stage_standard": {
+        "value": 0.2,
+        "reference": 0.6,
+        "evidence": {
+            "entered": 10,
+            "reached": 2,
+            "pending": 1,
+            "high": 0.3,
+            "weeks": 13,
+            "goal": 0.4,
+        },
+    },
     "close_date_past": {"value": 20.0, "evidence": {"days_overdue": 20.0, "close": "2026-10-27"}},
     "coverage_below_need": {
         "value": 1.2,

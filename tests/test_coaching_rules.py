@@ -280,6 +280,29 @@ def _stage_table() -> pd.DataFrame:
     )
 
 
+def test_below_stage_standard() -> None:
+    # Ann: 2 of 10 moved on, 1 still there: at best 30% < 60%, 30 points short: severity
+    # 3. Bo: 5 of 10 moved on, 2 still there: at best 70%, below the standard so far only.
+    conversion = pd.DataFrame(
+        {
+            "team": "T",
+            "owner": ["Ann", "Bo"],
+            "stage_model": "generic_4",
+            "stage": "needs_confirmed",
+            "stage_order": 1,
+            "entered": 10,
+            "reached_next": [2, 5],
+            "still_at_stage": [1, 2],
+        }
+    )
+    ctx = context(conversion_rep=conversion, stage_table_rep=_stage_table())
+    found = fired(ctx, "below_stage_standard")
+    assert found["owner"].tolist() == ["Ann"]
+    row = found.iloc[0]
+    assert (row["value"], row["reference"], row["severity"]) == (0.2, 0.6, 3)
+    assert row["amount_at_stake"] == 600.0 and row["evidence"]["goal"] == 0.4
+
+
 def test_low_stage_conversion() -> None:
     # Ann: 1 of 40 deal-weeks moved on (2.5%) vs teammates Bo + Cy + Di 20 of 84 (24%):
     # ratio 0.1, Fisher p < 0.01 -> fires, severity 3. Bo: 4 of 20 (20%) vs 17 of 104

@@ -39,6 +39,7 @@ __all__ = ["since_items", "since_line"]
 _ORDER = {"agreed": 0, "proposed": 1, "done": 2, "dropped": 3}
 _METRICS: dict[str, tuple[str, str, str]] = {  # name (en, zh), how the figure reads
     "move_on_rate": ("weekly move-on rate at {stage}", "{stage}阶段的周推进率", "pct"),
+    "stage_conversion": ("conversion at {stage}", "{stage}阶段的转化率", "pct"),
     "win_rate": ("win rate", "赢单率", "pct"),
     "target_share_won": ("share of target won", "目标完成率", "pct"),
     "coverage": ("pipeline coverage", "商机覆盖倍数", "times"),
@@ -184,6 +185,17 @@ def _skill_now(
         if len(mine) and pd.notna(mine["rate"].iloc[0]):
             return float(mine["rate"].iloc[0])
         return None
+    if entry.get("metric") == "stage_conversion":  # the cohort's share, as the rule reads it
+        from pipereview.diagnostics._benchmarks import conversion_against_standards
+
+        rows = conversion_against_standards(context.conversion_rep, context.config.benchmarks)
+        mine = rows[
+            (rows["team"] == entry["team"])
+            & (rows["owner"] == entry["owner"])
+            & (rows["stage"] == entry.get("stage"))
+        ]
+        if len(mine) and pd.notna(mine["observed"].iloc[0]):
+            return float(mine["observed"].iloc[0])
     return None
 
 

@@ -5,7 +5,8 @@ rule's definition, thresholds and an example):
 - reps and teams (skill and team coaching, :mod:`~pipereview.coaching.rules_rep`);
 - strengths (:mod:`~pipereview.coaching.rules_strengths`);
 - results: targets, wins, losses and the pipeline left
-  (:mod:`~pipereview.coaching.rules_outcomes`).
+  (:mod:`~pipereview.coaching.rules_outcomes`);
+- the method's standards (:mod:`~pipereview.coaching.rules_standards`).
 
 >>> "stalled_deal" in BUILTIN_RULES
 True
@@ -13,11 +14,25 @@ True
 
 from __future__ import annotations
 
-from pipereview.coaching import rules_deal, rules_outcomes, rules_rep, rules_strengths
+from pipereview.coaching import (
+    rules_deal,
+    rules_outcomes,
+    rules_rep,
+    rules_standards,
+    rules_strengths,
+)
 
 __all__ = ["BUILTIN_RULES"]
 
 #: Names of the rules pipereview ships, sorted.
 BUILTIN_RULES: tuple[str, ...] = tuple(
-    sorted((*rules_deal.RULES, *rules_rep.RULES, *rules_strengths.RULES, *rules_outcomes.RULES))
+    sorted(
+        (
+            *rules_deal.RULES,
+            *rules_rep.RULES,
+            *rules_strengths.RULES,
+            *rules_outcomes.RULES,
+            *rules_standards.RULES,
+        )
+    )
 )

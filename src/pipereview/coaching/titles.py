@@ -48,6 +48,7 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
     "big_win": ("A big win", "赢下大单"),
     "zero_win_rate": ("No deal won lately", "近期零赢单"),
     "no_open_pipeline": ("No open pipeline", "手上没有在跟商机"),
+    "below_stage_standard": ("Stage conversion below the standard", "阶段转化率低于标准"),
 }
 
 

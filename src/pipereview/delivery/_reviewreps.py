@@ -123,7 +123,7 @@ def reps_table(review: WeeklyReview) -> pd.DataFrame:
     """The table as printed: the team's row, then each rep of the week's open or
     recently closed deals, by name; headers in the review's language."""
     from pipereview.diagnostics._bant import bant_check
-    from pipereview.diagnostics._conversion import sales_velocity
+    from pipereview.diagnostics._conversion import VELOCITY_MIN_WON, sales_velocity
 
     context, lang = review.context, review.lang
     settings = context.config.forecast
@@ -144,7 +144,7 @@ def reps_table(review: WeeklyReview) -> pd.DataFrame:
             [
                 name,
                 f"{int(row['open_deals']):,}",
-                *_figures(row, lang, settings.min_closed_deals, 3),
+                *_figures(row, lang, settings.min_closed_deals, VELOCITY_MIN_WON),
                 _bant_cell(mine, lang),
             ]
         )

@@ -31,6 +31,7 @@ from pipereview.diagnostics._benchmarks import (
     BENCHMARK_STATUSES,
     NEEDS_STAGES,
     Benchmarks,
+    conversion_against_standards,
     stage_benchmarks,
     steps_beyond_standard,
 )
@@ -51,6 +52,7 @@ from pipereview.diagnostics._conversion import (
     CONVERSION_COLUMNS,
     OUTCOMES,
     VELOCITY_COLUMNS,
+    VELOCITY_MIN_WON,
     cohort_conversion,
     sales_velocity,
 )
@@ -132,6 +134,7 @@ __all__ = [
     "SUMMARY_CATEGORIES",
     "TARGET_COLUMNS",
     "VELOCITY_COLUMNS",
+    "VELOCITY_MIN_WON",
     "ABCSettings",
     "Benchmarks",
     "ForecastSettings",
@@ -151,6 +154,7 @@ __all__ = [
     "change_summary",
     "cohort_conversion",
     "column_label",
+    "conversion_against_standards",
     "coverage_needed",
     "criterion_label",
     "currency_code",

@@ -55,6 +55,7 @@ __all__ = [
     "BENCHMARK_STATUSES",
     "NEEDS_STAGES",
     "Benchmarks",
+    "conversion_against_standards",
     "stage_benchmarks",
     "steps_beyond_standard",
 ]
@@ -146,6 +147,30 @@ def _stage_place(model: str, stage: str) -> tuple[int, float]:
         return known.keys.index(stage), float(days) if days else float("nan")
     except (PipereviewError, ValueError):
         return 0, float("nan")
+
+
+def conversion_against_standards(
+    conversion: pd.DataFrame, settings: Benchmarks | None = None
+) -> pd.DataFrame:
+    """The rows of ``conversion`` (:func:`~pipereview.diagnostics._conversion.cohort_conversion`,
+    by team or by rep) at a stage with a conversion standard, as :func:`stage_benchmarks`
+    words them (the columns :data:`BENCHMARK_COLUMNS`, with ``owner`` after ``team``
+    for a conversion by rep).
+
+    >>> by_rep = pd.DataFrame({"team": "North", "owner": ["Ann", "Bo"],
+    ...     "stage_model": "generic_4", "stage": "needs_confirmed", "stage_order": 1,
+    ...     "entered": [10, 10], "reached_next": [2, 7], "still_at_stage": [1, 0]})
+    >>> conversion_against_standards(by_rep)[["owner", "observed", "observed_high", "status"]]
+      owner  observed  observed_high   status
+    0   Ann       0.2            0.3   misses
+    1    Bo       0.7            0.7    meets
+    """
+    settings = settings or Benchmarks()
+    rows = _conversion_rows(conversion, settings)
+    if "owner" in conversion.columns:
+        kept = conversion[conversion["stage"].astype("str").isin(settings.stage_conversion)]
+        rows.insert(1, "owner", kept["owner"].to_numpy())
+    return rows
 
 
 def _conversion_rows(conversion: pd.DataFrame, settings: Benchmarks) -> pd.DataFrame:

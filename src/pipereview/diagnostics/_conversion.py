@@ -35,6 +35,7 @@ __all__ = [
     "CONVERSION_COLUMNS",
     "OUTCOMES",
     "VELOCITY_COLUMNS",
+    "VELOCITY_MIN_WON",
     "cohort_conversion",
     "sales_velocity",
 ]
@@ -58,6 +59,9 @@ CONVERSION_COLUMNS: tuple[str, ...] = (
     "open_rate",
     "drop_rate",
 )
+
+#: The fewest deals won in the window for a sales velocity (fewer: NaN).
+VELOCITY_MIN_WON = 3
 
 #: Columns of :func:`sales_velocity`' result, in order.
 VELOCITY_COLUMNS: tuple[str, ...] = (
@@ -250,7 +254,7 @@ def sales_velocity(
     as_of: str | Week,
     by: Level = "team",
     settings: ForecastSettings | None = None,
-    min_won: int = 3,
+    min_won: int = VELOCITY_MIN_WON,
 ) -> pd.DataFrame:
     """Sales velocity per team (or rep): open deals x win rate x average won amount /
     median cycle length, per day and per week (columns :data:`VELOCITY_COLUMNS`).
