@@ -34,7 +34,12 @@ from pipereview.diagnostics._benchmarks import (
     stage_benchmarks,
     steps_beyond_standard,
 )
-from pipereview.diagnostics._calibration import stage_calibration
+from pipereview.diagnostics._calibration import (
+    CALIBRATION_COLUMNS,
+    CALIBRATION_VERDICTS,
+    stage_calibration,
+    wait_days,
+)
 from pipereview.diagnostics._capabilities import (
     COACHING_CHECKS,
     EVIDENCE,
@@ -110,6 +115,8 @@ __all__ = [
     "BANT_ITEMS",
     "BENCHMARK_COLUMNS",
     "BENCHMARK_STATUSES",
+    "CALIBRATION_COLUMNS",
+    "CALIBRATION_VERDICTS",
     "COACHING_CHECKS",
     "CONVERSION_COLUMNS",
     "DURATION_COLUMNS",
@@ -193,6 +200,7 @@ __all__ = [
     "stage_durations",
     "stage_table",
     "steps_beyond_standard",
+    "wait_days",
     "waterfall",
     "waterfall_deals",
     "week_change_summary",
