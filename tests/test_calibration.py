@@ -85,7 +85,7 @@ def test_quick_losses_of_a_recent_cohort_no_longer_make_a_stage_look_optimistic(
     assert out["resolved_share"] == 4 / 12
     assert out["verdict"] == "too early"
     assert out["note"] == (
-        "8 of 12 still open: won between 17% and 83%, not yet clear of the configured "
+        "8 of 12 still open: win rate between 17% and 83%, not yet clear of the configured "
         "25% ± 10 points; 12 reached the stage less than 63 days ago (the typical time "
         "to close from it) and are not counted"
     )
@@ -97,7 +97,7 @@ def test_a_verdict_is_given_when_even_the_open_deals_cannot_change_it() -> None:
     assert optimistic["verdict"] == "optimistic"
     assert optimistic["observed_high"] == 5 / 14
     assert optimistic["note"] == (
-        "2 of 14 still open: won between 21% and 36%, below the configured 75% ± 10 points"
+        "2 of 14 still open: win rate between 21% and 36%, below the configured 75% ± 10 points"
     )
     # initial_contact (10%): 6 won, 6 lost, 3 open -> at worst 6 of 15 = 40%: pessimistic
     rows = _deals("2026-W20", {"won": 6, "lost": 6, "open": 3}, stage="initial_contact")

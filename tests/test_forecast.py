@@ -337,8 +337,8 @@ def test_stage_calibration_frame_as_of_an_earlier_week_in_stage_order() -> None:
             "verdict": pd.Series(["pessimistic", "pessimistic", "too few", "too few"], dtype="str"),
             "note": pd.Series(
                 [
-                    "won 100%, above the configured 10% ± 10 points",
-                    "won 100%, above the configured 50% ± 10 points",
+                    "win rate 100%, above the configured 10% ± 10 points",
+                    "win rate 100%, above the configured 50% ± 10 points",
                     "0 counted deals ended, 1 needed",
                     "0 counted deals ended, 1 needed",
                 ],

@@ -131,7 +131,7 @@ def _note(row: pd.Series, settings: ForecastSettings) -> str:
         "pessimistic": "above",
         "too early": "not yet clear of",
     }[str(row["verdict"])]
-    return f"{opened}won {rate}, {says} the {band}{recent}"
+    return f"{opened}win rate {rate}, {says} the {band}{recent}"
 
 
 def stage_calibration(
