@@ -120,15 +120,27 @@ def test_exactly_min_closed_deals_gives_a_win_rate(
 
 
 def _calibration_rows(
-    won: int, lost: int, *, team: str = "N", model: str = "generic_4", stage: str = "negotiation"
+    won: int,
+    lost: int,
+    *,
+    team: str = "N",
+    model: str = "generic_4",
+    stage: str = "negotiation",
+    still_open: int = 0,
+    recent: int = 0,
 ) -> list[dict[str, Any]]:
-    """``won + lost`` deals open in ``stage`` in 2026-W46, ``won`` of them won and the rest
-    lost in W47, and 3 deals there both weeks (still open: no outcome)."""
+    """``won + lost + still_open`` deals open in ``stage`` since 2026-W20 (27 weeks before
+    the as-of week: longer than any shipped stage's typical time to close, so they count),
+    ``won`` of them won and ``lost`` lost in W47, the rest still there; and ``recent``
+    deals that reached the stage in W46 and were lost in W47 (too recent: not counted)."""
     rows = []
-    outcomes = ["won"] * won + ["lost"] * lost + [stage] * 3
+    outcomes = ["won"] * won + ["lost"] * lost + [stage] * still_open
     for i, outcome in enumerate(outcomes):
-        for week, seen in (("2026-W46", stage), (AS_OF, outcome)):
+        for week, seen in (("2026-W20", stage), (AS_OF, outcome)):
             rows.append(_row(f"d{i}", seen, close="2026-11-20", week=week, team=team, model=model))
+    for i in range(recent):
+        for week, seen in (("2026-W46", stage), (AS_OF, "lost")):
+            rows.append(_row(f"r{i}", seen, close="2026-11-20", week=week, team=team, model=model))
     return rows
 
 
@@ -146,11 +158,12 @@ def test_exactly_min_calibration_deals_resolved_gives_a_verdict(
     rows = [
         row
         for team, (won, lost) in zip(SIDES, resolved, strict=True)
-        for row in _calibration_rows(won, lost, team=team)
+        for row in _calibration_rows(won, lost, team=team, recent=3)
     ]
     settings = ForecastSettings(min_calibration_deals=min_deals)
     out = stage_calibration(_frame(rows), AS_OF, settings).set_index("team").loc[list(SIDES)]
     assert (out["won"] + out["lost"]).tolist() == [min_deals - 1, min_deals, min_deals + 1]
+    assert out["too_recent"].tolist() == [3, 3, 3]  # ended, but too recently to count
     assert out["verdict"].tolist() == ["too few", "calibrated", "calibrated"]
 
 

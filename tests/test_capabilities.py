@@ -103,7 +103,8 @@ def test_each_diagnostic_names_the_columns_it_lacks(
 
 def test_stage_inflation_needs_every_exit_criterion_of_the_model() -> None:
     # generic_4 in process order: C(1) budget, decision maker; C(2) need, timeline;
-    # C(3) solution, quote, competitor; C(4) contract review, verbal commitment
+    # C(3) solution, quote, competitor; C(4) contract review, verbal commitment, decision
+    # chain mapped
     assert missing_for("stage_inflation", plain_snapshot()) == (
         "budget_confirmed",
         "decision_maker",
@@ -114,6 +115,7 @@ def test_stage_inflation_needs_every_exit_criterion_of_the_model() -> None:
         "competitor",
         "contract_risk_reviewed",
         "verbal_commitment",
+        "relationship_mapped",
     )
     full = plain_snapshot().assign(
         **dict.fromkeys(
@@ -125,6 +127,7 @@ def test_stage_inflation_needs_every_exit_criterion_of_the_model() -> None:
                 "quote_sent",
                 "contract_risk_reviewed",
                 "verbal_commitment",
+                "relationship_mapped",
             ],
             True,
         ),
@@ -317,6 +320,6 @@ def test_changes_says_not_checked_for_a_plain_export(tmp_path: Path) -> None:
     assert (
         "North: Stage against evidence: not checked: the export has no columns for "
         "Budget confirmed, Decision maker identified, Need confirmed by the customer, "
-        "Purchase time window confirmed and 5 more (add them to the export or to the "
+        "Purchase time window confirmed and 6 more (add them to the export or to the "
         "column map)"
     ) in text

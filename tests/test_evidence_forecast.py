@@ -26,6 +26,7 @@ ALL_MET = {
     "competitor": "ABB",
     "contract_risk_reviewed": True,
     "verbal_commitment": True,
+    "relationship_mapped": True,
 }
 STAGES = ["initial_contact", "needs_confirmed", "solution_quote", "negotiation"]
 

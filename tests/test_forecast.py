@@ -210,12 +210,13 @@ def test_forecast_without_a_target_or_with_target_met() -> None:
 
 
 def test_stage_calibration_with_a_minimum_sample() -> None:
+    # negotiation's typical 21 days to close: W44 is exactly 21 days before W47
     history = frame(
         [
-            row("2026-W46", "X", "negotiation", 100, "2026-12-01"),
-            row("2026-W46", "Y", "negotiation", 100, "2026-12-01"),
-            row("2026-W46", "Z", "negotiation", 100, "2026-12-01"),
-            row("2026-W46", "V", "solution_quote", 100, "2026-12-01"),
+            row("2026-W44", "X", "negotiation", 100, "2026-12-01"),
+            row("2026-W44", "Y", "negotiation", 100, "2026-12-01"),
+            row("2026-W44", "Z", "negotiation", 100, "2026-12-01"),
+            row("2026-W44", "V", "solution_quote", 100, "2026-12-01"),
             row("2026-W47", "X", "won", 100, "2026-11-20"),
             row("2026-W47", "Y", "lost", 100, "2026-11-20"),
             row("2026-W47", "Z", "negotiation", 100, "2026-12-01"),
@@ -224,12 +225,27 @@ def test_stage_calibration_with_a_minimum_sample() -> None:
     )
     out = stage_calibration(history, "2026-W47", ForecastSettings(min_calibration_deals=2))
     negotiation = out.set_index("stage").loc["negotiation"]
-    # seen in negotiation: X (won), Y (lost), Z and V (open) -> observed 1 / 2 = 0.5;
-    # configured 0.75 - 0.5 = 0.25 > 0.10 tolerance -> optimistic
-    assert list(negotiation[["deals_seen", "won", "lost", "still_open"]]) == [4, 1, 1, 2]
-    assert list(negotiation[["observed", "difference", "verdict"]]) == [0.5, 0.25, "optimistic"]
-    # solution_quote: V only, still open: nothing resolved -> too few
-    assert out.set_index("stage").loc["solution_quote", "verdict"] == "too few"
+    # seen in negotiation: X (won), Y (lost), Z (open) since W44, V only since W47 (too
+    # recent: not counted) -> observed 1 / 2 = 0.5, difference 0.75 - 0.5 = 0.25; but Z
+    # may still be won: the rate lies between 1 / 3 and 2 / 3, and 2 / 3 is within 0.10 of
+    # 0.75 -> too early, not optimistic
+    assert list(negotiation[["deals_seen", "too_recent", "won", "lost", "still_open"]]) == [
+        4,
+        1,
+        1,
+        1,
+        1,
+    ]
+    assert list(negotiation[["observed", "difference", "verdict"]]) == [0.5, 0.25, "too early"]
+    assert list(negotiation[["observed_low", "observed_high"]]) == [1 / 3, 2 / 3]
+    assert negotiation["resolved_share"] == 2 / 3
+    # solution_quote: V since W44, 21 of its typical 42 days: too recent -> too few
+    quote = out.set_index("stage").loc["solution_quote"]
+    assert list(quote[["deals_seen", "too_recent", "verdict"]]) == [1, 1, "too few"]
+    assert quote["note"] == (
+        "0 counted deals ended, 2 needed; 1 reached the stage less than 42 days ago "
+        "(the typical time to close from it) and are not counted"
+    )
     default = stage_calibration(history, "2026-W47")
     assert set(default["verdict"]) == {"too few"}  # fewer than 10 resolved deals
 
@@ -276,12 +292,14 @@ def test_forecast_settings_are_checked(kwargs: dict[str, Any]) -> None:
 
 def test_stage_calibration_frame_as_of_an_earlier_week_in_stage_order() -> None:
     south = {"team": "South"}
+    # W30 is 16 weeks (112 days) before W46: longer than any generic_4 stage's typical
+    # time to close (77 days from initial contact), so every deal counts
     history = frame(
         [
-            row("2026-W45", "A", "solution_quote", 100, "2026-12-01"),
-            row("2026-W45", "B", "negotiation", 100, "2026-12-01"),
-            row("2026-W45", "C", "initial_contact", 100, "2026-12-01"),
-            {**row("2026-W45", "D", "needs_confirmed", 100, "2026-12-01"), **south},
+            row("2026-W30", "A", "solution_quote", 100, "2026-12-01"),
+            row("2026-W30", "B", "negotiation", 100, "2026-12-01"),
+            row("2026-W30", "C", "initial_contact", 100, "2026-12-01"),
+            {**row("2026-W30", "D", "needs_confirmed", 100, "2026-12-01"), **south},
             row("2026-W46", "A", "won", 100, "2026-11-10"),
             row("2026-W46", "B", "negotiation", 100, "2026-12-01"),
             row("2026-W46", "C", "won", 100, "2026-11-10"),
@@ -295,8 +313,8 @@ def test_stage_calibration_frame_as_of_an_earlier_week_in_stage_order() -> None:
     # North, in the model's stage order (not alphabetical): C won from initial_contact
     # (1 of 1: 0.10 - 1.0 = -0.9), A won from solution_quote (one resolved deal is enough
     # with a minimum of 1: 0.50 - 1.0 = -0.5), B still open in negotiation (nothing
-    # resolved: no observed rate, too few); South: D still open. No deal lost by W46:
-    # lost counts 0 throughout.
+    # resolved: no observed rate, the range 0 to 1, too few); South: D still open. No deal
+    # lost by W46: lost counts 0 throughout.
     expected = pd.DataFrame(
         {
             "team": pd.Series(["North", "North", "North", "South"], dtype="str"),
@@ -307,12 +325,25 @@ def test_stage_calibration_frame_as_of_an_earlier_week_in_stage_order() -> None:
             ),
             "configured": [0.10, 0.50, 0.75, 0.25],
             "observed": [1.0, 1.0, np.nan, np.nan],
+            "observed_low": [1.0, 1.0, 0.0, 0.0],
+            "observed_high": [1.0, 1.0, 1.0, 1.0],
             "difference": [-0.9, -0.5, np.nan, np.nan],
             "deals_seen": pd.Series([1, 1, 1, 1], dtype="int64"),
+            "too_recent": pd.Series([0, 0, 0, 0], dtype="int64"),
             "won": pd.Series([1, 1, 0, 0], dtype="int64"),
             "lost": pd.Series([0, 0, 0, 0], dtype="int64"),
             "still_open": pd.Series([0, 0, 1, 1], dtype="int64"),
+            "resolved_share": [1.0, 1.0, 0.0, 0.0],
             "verdict": pd.Series(["pessimistic", "pessimistic", "too few", "too few"], dtype="str"),
+            "note": pd.Series(
+                [
+                    "win rate 100%, above the configured 10% ± 10 points",
+                    "win rate 100%, above the configured 50% ± 10 points",
+                    "0 counted deals ended, 1 needed",
+                    "0 counted deals ended, 1 needed",
+                ],
+                dtype="str",
+            ),
         }
     )
     pd.testing.assert_frame_equal(out, expected)

@@ -11,7 +11,7 @@ generic_4 (open stages 1-4)
   1 initial_contact  budget_confirmed, decision_maker
   2 needs_confirmed  need_confirmed, timeline_confirmed
   3 solution_quote   solution_presented, quote_sent, competitor
-  4 negotiation      contract_risk_reviewed, verbal_commitment
+  4 negotiation      contract_risk_reviewed, verbal_commitment, relationship_mapped
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ C5_TENDER = {"quote_sent", "contract_risk_reviewed", "verbal_commitment"}
 G1_CONTACT = {"budget_confirmed", "decision_maker"}
 G2_NEEDS = {"need_confirmed", "timeline_confirmed"}
 G3_QUOTE = {"solution_presented", "quote_sent", "competitor"}
-G4_NEGOTIATION = {"contract_risk_reviewed", "verbal_commitment"}
+G4_NEGOTIATION = {"contract_risk_reviewed", "verbal_commitment", "relationship_mapped"}
 EVERYTHING = set(EVIDENCE_FIELDS)
 
 
@@ -237,7 +237,9 @@ GENERIC_EXPECTED = {
         2,
         2,
         ("timeline_confirmed", "solution_presented", "quote_sent", "competitor"),
-        ("contract_risk_reviewed", "verbal_commitment"),
+        # leaving negotiation also needs the decision chain mapped (no signing without
+        # the decision maker's agreement)
+        ("contract_risk_reviewed", "verbal_commitment", "relationship_mapped"),
     ),
     "G5": (
         "solution_quote",
@@ -504,7 +506,11 @@ def test_labels_in_both_languages_follow_each_rows_model() -> None:
     gaps = with_labels(process_gaps(frame(industrial_rows() + generic_rows())), "zh")
     found = by_id(gaps)
     assert found["商机-H5"]["missing_labels"] == ("已掌握主要竞争对手",)
-    assert found["G3"]["next_actions_labels"] == ("已完成合同风险评审", "已获客户口头承诺")
+    assert found["G3"]["next_actions_labels"] == (
+        "已完成合同风险评审",
+        "已获客户口头承诺",
+        "决策链已理清，决策人已认可",
+    )
     english = by_id(with_labels(process_gaps(frame(generic_rows()))))
     assert english["G5"]["missing_labels"] == ("Budget confirmed", "Decision maker identified")
     assert list(gaps.columns).index("missing_labels") == list(gaps.columns).index("missing") + 1

@@ -35,7 +35,12 @@ from pipereview.diagnostics._benchmarks import (
     stage_benchmarks,
     steps_beyond_standard,
 )
-from pipereview.diagnostics._calibration import stage_calibration
+from pipereview.diagnostics._calibration import (
+    CALIBRATION_COLUMNS,
+    CALIBRATION_VERDICTS,
+    stage_calibration,
+    wait_days,
+)
 from pipereview.diagnostics._capabilities import (
     COACHING_CHECKS,
     EVIDENCE,
@@ -112,6 +117,8 @@ __all__ = [
     "BANT_ITEMS",
     "BENCHMARK_COLUMNS",
     "BENCHMARK_STATUSES",
+    "CALIBRATION_COLUMNS",
+    "CALIBRATION_VERDICTS",
     "COACHING_CHECKS",
     "CONVERSION_COLUMNS",
     "DURATION_COLUMNS",
@@ -197,6 +204,7 @@ __all__ = [
     "stage_durations",
     "stage_table",
     "steps_beyond_standard",
+    "wait_days",
     "waterfall",
     "waterfall_deals",
     "week_change_summary",

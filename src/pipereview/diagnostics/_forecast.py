@@ -74,9 +74,10 @@ class ForecastSettings:
     ``win_rate_weeks`` (13, one quarter): the trailing window, ending with the as-of week,
     whose closed deals give the win rate. ``min_closed_deals`` (5): fewer closed deals in
     the window give no win rate (and no coverage needed). ``min_calibration_deals`` (10):
-    fewer resolved deals seen in a stage give no calibration verdict.
-    ``calibration_tolerance`` (0.10): a configured probability within this distance of
-    the observed one is ``calibrated``.
+    fewer counted deals of a stage that ended give no calibration verdict.
+    ``calibration_tolerance`` (0.10): a stage is ``calibrated`` when the whole range its
+    win rate can still take lies within this distance of the configured probability,
+    ``optimistic`` / ``pessimistic`` when the whole range lies beyond it.
     """
 
     win_rate_weeks: int = 13

@@ -27,10 +27,12 @@ open stages, in process order, and C(k) is the set of stage k's exit criteria.
 
 Worked example in ``generic_4`` (1 initial contact: budget, decision maker; 2 needs
 confirmed: need, timeline; 3 solution & quote: solution, quote, competitor;
-4 negotiation: contract risk review, verbal commitment). A deal claimed in negotiation
-with budget, decision maker and need met but no timeline has evidence for stage 2 only
-(C(1) met, C(2) not): evidence stage 2 (needs confirmed), inflated by 2 stages, missing
-timeline, solution, quote and competitor, next actions contract review and commitment.
+4 negotiation: contract risk review, verbal commitment, decision chain mapped). A deal
+claimed in negotiation with budget, decision maker and need met but no timeline has
+evidence for stage 2 only (C(1) met, C(2) not): evidence stage 2 (needs confirmed),
+inflated by 2 stages, missing timeline, solution, quote and competitor, next actions
+contract review and commitment (the decision chain is not checked: the snapshot below
+has no column for it).
 
 >>> snap = pd.DataFrame({
 ...     "team": "East", "owner": "Li Na", "deal_id": ["D1", "D2", "D3"],
@@ -255,7 +257,8 @@ def missing_evidence_columns(
     ...     "budget_confirmed": pd.array([True, None], dtype="boolean"),
     ...     "decision_maker": ["Ma", "Li"], "need_confirmed": True,
     ...     "timeline_confirmed": True, "solution_presented": True, "quote_sent": True,
-    ...     "contract_risk_reviewed": True, "verbal_commitment": True})
+    ...     "contract_risk_reviewed": True, "verbal_commitment": True,
+    ...     "relationship_mapped": True})
     >>> for m in missing_evidence_columns(snap):
     ...     print(m.describe())
     A (generic_4): column 'competitor' not in the snapshot; 1 open deal(s) not checked on it

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ from pipereview.sample._teams import (
 __all__ = [
     "AMOUNT_STYLE_WEIGHTS",
     "CLOSED_DAYS_KEPT",
+    "LATE_CRITERIA",
     "LONG_DATE_SHARE",
     "WORK_MINUTES",
     "Deal",
@@ -55,6 +56,11 @@ WORK_MINUTES = (8 * 60, 18 * 60)  # deals are created during office hours
 _BURN_IN_WEEKS = 30  # simulated weeks before the first exported one
 _SLOPPY_DEALS = 0.15  # share of deals whose rep moves them on without the evidence
 _SKIP_EVIDENCE = (0.02, 0.7)  # chance to leave a stage with one criterion unmet (tidy, sloppy)
+
+#: Exit criteria added to a shipped stage model after the sample's seed was fixed, as
+#: (stage model, field). Their evidence is drawn from a random stream of its own, so the
+#: rest of the team's history stays the same draw and the sample changes only by them.
+LATE_CRITERIA: frozenset[tuple[str, str]] = frozenset({("generic_4", "relationship_mapped")})
 
 _N = TypeVar("_N", int, float)
 
@@ -141,6 +147,9 @@ class Simulator:
         every = all_accounts(spec.locale)  # a territory of 90 customers
         self.accounts = [every[int(i)] for i in rng.choice(len(every), 90, replace=False)]
         self.bottleneck = bottleneck_index(self.p, spec)
+        self.late = frozenset(f for m, f in LATE_CRITERIA if m == model.name)
+        seeds = rng.bit_generator.seed_seq  # spawning from it leaves rng's stream alone
+        self.late_rng = np.random.default_rng(cast(np.random.SeedSequence, seeds).spawn(1)[0])
 
     def _pick(self, options: Sequence[str]) -> str:
         return options[int(self.rng.integers(len(options)))]
@@ -218,10 +227,14 @@ class Simulator:
         """Leaving a stage: its criteria count as met, except that now and then one is
         skipped (stage inflation: the deal moves on without the evidence)."""
         todo = [f for f in self.p.criteria[d.stage] if f not in d.met and f not in d.skipped]
+        late = [f for f in todo if f in self.late]
+        todo = [f for f in todo if f not in self.late]
         chance = _SKIP_EVIDENCE[d.sloppy]
         skip = int(self.rng.integers(len(todo))) if todo and self.rng.random() < chance else -1
         for index, f in enumerate(todo):
             (d.skipped if index == skip else d.met).add(f)
+        for f in late:  # each skipped on its own, as often as one of the others is
+            (d.skipped if self.late_rng.random() < chance else d.met).add(f)
 
     def _step(self, d: Deal, week: Week) -> None:
         rng, p = self.rng, self.p
@@ -245,7 +258,10 @@ class Simulator:
             r[6] = 0.0  # a stage change is an activity
         else:
             rate = 0.03 if d.stalled else 0.3
-            for f, u in zip(p.criteria[i], rng.random(len(p.criteria[i])), strict=True):
+            drawn = [f for f in p.criteria[i] if f not in self.late]
+            late = [f for f in p.criteria[i] if f in self.late]
+            draws = [*rng.random(len(drawn)), *self.late_rng.random(len(late))]
+            for f, u in zip(drawn + late, draws, strict=True):
                 if u < rate and f not in d.skipped:
                     d.met.add(f)
         overdue = d.close_date < friday
