@@ -1079,7 +1079,9 @@ def test_locked_dashboard_refuses_and_holds_no_other_team(hostile_store: Path) -
         with pytest.raises(PermissionError, match="locked to team"):
             board.select(team=probe)
         with pytest.raises(PermissionError):
-            board._set_team(probe, None)
+            board.state._set_team(probe, None)
+        with pytest.raises(PermissionError):  # nor its coaching log's items
+            board.state.marks.items(probe, "Ann", "2026-W47")
     assert board.team == HTML_TEAM
     west_deals = set(history.loc[history["team"] == SCRIPT_TEAM, "deal_name"])
     west_reps = set(history.loc[history["team"] == SCRIPT_TEAM, "owner"]) - set(board.reps)
