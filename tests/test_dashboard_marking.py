@@ -62,7 +62,7 @@ def store(tmp_path: Path) -> Path:
                 rule="low_stage_conversion",
                 stage="needs_confirmed",
                 subject="Move-on at Needs confirmed",
-                target="from 1% to 10%",
+                target="Target by 2026-12-16: from 1% to 10%",
                 due="2026-12-16",
             ),
             _entry(
@@ -111,7 +111,7 @@ def test_the_rep_s_last_one_to_one_is_shown_with_its_marks(store: Path) -> None:
     labels = [row.children[0].value for row in _rows(board)]
     assert labels == [
         "1. Deal N1 — meet the CFO (by 2026-12-16)",
-        "2. Move-on at Needs confirmed — from 1% to 10% (by 2026-12-16)",
+        "2. Move-on at Needs confirmed — Target by 2026-12-16: from 1% to 10%",  # due once
     ]
     assert [row.children[1].value for row in _rows(board)] == ["proposed", "proposed"]
     board.select(week="2026-W46")  # the 1:1 of the week shown counts as the last one

@@ -173,7 +173,8 @@ class MarksPanel:
     def _row(self, item: Mapping[str, Any], lang: str) -> Any:
         import ipywidgets as w
 
-        due = f" ({text('log_due', lang, due=item['due'])})" if item["due"] else ""
+        due = item["due"] and item["due"] not in item["target"]  # said once, as on the sheet
+        due = f" ({text('log_due', lang, due=item['due'])})" if due else ""
         plan = f" — {item['target']}" if item["target"] else ""
         label = f"{item['rank'] or ''}. {item['subject']}{plan}{due}".lstrip(". ")
         options = [(STATUS_LABELS[s][lang], s) for s in STATUSES]
