@@ -46,7 +46,7 @@ from pipereview.serve import (
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ROOT / "data" / "samples" / "targets.csv"
 # what must never reach a browser: a Python traceback, a frame line, a server path
-LEAK = re.compile(r"Traceback|File \"|site-packages|/tmp/|/work/|/home/|/root/")
+LEAK = re.compile(r"Traceback|File \"|site-packages|/(?:tmp|work|home|root)/")
 
 
 def kernels_of(state: ServeState) -> list[psutil.Process]:

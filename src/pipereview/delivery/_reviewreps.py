@@ -129,7 +129,11 @@ def reps_table(review: WeeklyReview) -> pd.DataFrame:
     settings = context.config.forecast
     rows = []
     for by in ("team", "rep"):
-        speed = sales_velocity(context.prepared, as_of=context.week, by=by, settings=settings)
+        speed = (  # by rep: the context's own, computed once for every reader
+            context.velocity_rep
+            if by == "rep"
+            else sales_velocity(context.prepared, as_of=context.week, by=by, settings=settings)
+        )
         speed = speed[speed["team"] == review.team]
         rows.append(speed.assign(owner="" if by == "team" else speed["owner"]))
     table = pd.concat(rows, ignore_index=True)
