@@ -180,7 +180,11 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     from pipereview.history._intake import ingest_folder
 
-    shared = tmp_path_factory.getbasetemp().parent  # one folder per run, above the workers'
+    # one folder per run: above the workers' under `pytest -n` (their common run folder),
+    # the run's own without it (its parent holds every earlier run: a store built by an
+    # older version of the package would be read as this run's)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     root = shared / "sample-store" / "store"
     with FileLock(str(shared / "sample-store.lock")):
         if not (root.parent / "complete").exists():

@@ -180,6 +180,14 @@ class WeekDiagnostics:
         return stage_benchmarks(self.conversion_team, self.risks, self.config.benchmarks)
 
     @cached_property
+    def calibration_team(self) -> pd.DataFrame:
+        """Each team's open stages, the probability the forecast uses against the win rate
+        history shows (:func:`~pipereview.diagnostics._calibration.stage_calibration`)."""
+        from pipereview.diagnostics._calibration import stage_calibration
+
+        return stage_calibration(self.prepared, self.week, self.config.forecast)
+
+    @cached_property
     def velocity_rep(self) -> pd.DataFrame:
         """Sales velocity by rep, with the forecast's win-rate settings."""
         from pipereview.diagnostics._conversion import sales_velocity

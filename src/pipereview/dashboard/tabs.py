@@ -216,10 +216,12 @@ class TabContext(Selection):
             body += charts.svg_html(
                 charts.conversion_chart(rates, lang=self.lang), label=self.t("title_moveon")
             )
-        if not self.rep:  # the team's stages against the method's standards
+        if not self.rep:  # the team's stages against the method's standards and history
             from pipereview.delivery._reviewbenchmarks import benchmarks_html
+            from pipereview.delivery._reviewcalibration import calibration_html
 
             body += f"<div class='pr-benchmarks'>{benchmarks_html(review)}</div>"
+            body += f"<div class='pr-calibration'>{calibration_html(review)}</div>"
         return body
 
     def _move_on(self, model: Any) -> pd.DataFrame:

@@ -213,21 +213,24 @@ def forecast_section(review: WeeklyReview) -> Section:
     """Won and weighted open pipeline against the period's target, per rep, and the
     one answer to "will we hit target?" for the team and each rep (the outlook the
     headline and the coaching rules share), with the gap worded by its sign; then the
-    weighted pipeline again at the stages the evidence supports."""
+    weighted pipeline again at the stages the evidence supports, and the stage
+    probabilities it uses against what history shows."""
     from pipereview import charts
+    from pipereview.delivery._reviewcalibration import calibration_html
     from pipereview.delivery._reviewevidence import evidence_forecast_html
 
     if refused := refusal(review, "forecast"):
         return refused
+    honest = evidence_forecast_html(review) + calibration_html(review)
     if review.targets is None:
         body = f"<p>{html.escape(review.t('no_targets'))}</p>"
-        return Section(review.t("forecast"), body + evidence_forecast_html(review))
+        return Section(review.t("forecast"), body + honest)
     reps = rep_forecast(review)
     body = charts.svg_html(charts.forecast_chart(review.forecast, lang=review.lang))
     if len(reps):
         body += charts.svg_html(charts.forecast_chart(reps, by="rep", lang=review.lang))
     body += outlook_table(review, reps)
-    return Section(review.t("forecast"), body + evidence_forecast_html(review))
+    return Section(review.t("forecast"), body + honest)
 
 
 def outlook_table(review: WeeklyReview, reps: pd.DataFrame) -> str:
