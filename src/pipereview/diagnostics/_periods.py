@@ -188,18 +188,17 @@ def results_compared(
     pieces = []
     for kind, span, first, last in spans.itertuples(index=False):
         won = _sums(won_deals(prep, (first, last), as_of), columns, "won_amount", "won_deals")
-        if created is not None:
-            made = latest[((created >= first) & (created <= last)).to_numpy()]
-            new = _sums(made, columns, "created_amount", "created_deals")
-        else:
-            new = pd.DataFrame(columns=["created_amount", "created_deals"])
+        in_span = (created >= first) & (created <= last) if created is not None else None
+        # without created dates nothing is known of the pipeline created: NaN
+        made = latest[in_span.to_numpy()] if in_span is not None else latest.iloc[:0]
+        new = _sums(made, columns, "created_amount", "created_deals")
         week = _sunday_by(last)
         at = frame[(frame["snapshot_week"].astype(str) == str(week)).to_numpy() & prep.is_open]
         stored = _groups(frame[frame["snapshot_week"].astype(str) == str(week)], ["team"])
         opened = _sums(at, columns, "open_amount", "open_deals")
         part = groups.join(won, on=columns).join(new, on=columns).join(opened, on=columns)
         part = part.fillna({"won_amount": 0.0, "won_deals": 0})
-        if created is not None:
+        if in_span is not None:
             part = part.fillna({"created_amount": 0.0, "created_deals": 0})
         team = _groups(part, ["team"])["team"]
         in_store = (
