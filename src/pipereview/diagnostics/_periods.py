@@ -144,9 +144,10 @@ def _groups(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
-def _sums(frame: pd.DataFrame, columns: list[str], amount: str, count: str) -> pd.DataFrame:
-    keyed = _groups(frame, columns).assign(_amount=frame["amount"].astype(float))
-    return keyed.groupby(columns).agg(**{amount: ("_amount", "sum"), count: ("_amount", "size")})
+def _sums(codes: np.ndarray, amounts: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group code (``0 .. size - 1``): the amounts' sum and how many rows."""
+    total = np.bincount(codes, weights=amounts.astype(float), minlength=size)
+    return total, np.bincount(codes, minlength=size)
 
 
 def results_compared(
@@ -161,7 +162,9 @@ def results_compared(
     span starts on or after the Monday of the team's first stored week),
     ``history_start`` (that week), ``open_week`` (the stored week read for the open
     pipeline, None when not stored) and :data:`RESULT_FIGURES`. Every group seen in the
-    history up to ``as_of`` gets every span; a span without deals counts zero.
+    history up to ``as_of`` gets every span; a span without deals counts zero. A deal
+    counts in the group of its latest row up to ``as_of`` (the open pipeline: of its row
+    in the week read).
 
     >>> day = pd.Timestamp("2026-11-10")
     >>> h = pd.DataFrame({"snapshot_week": ["2026-W44", "2026-W46"], "team": "T",
@@ -178,54 +181,47 @@ def results_compared(
     columns = list(group_columns)
     prep = as_prepared(history).upto(as_of)
     frame = prep.frame
-    spans = comparison_spans(as_of)
-    groups = _groups(frame, columns).drop_duplicates().sort_values(columns)
-    starts = _team_starts(frame)
-    latest = frame.iloc[prep.last_rows()]
+    keys = _groups(frame, columns).reset_index(drop=True)
+    codes = keys.groupby(columns, sort=True).ngroup().to_numpy()
+    groups = keys.groupby(columns, sort=True).size().reset_index()[columns]
+    size = len(groups)
+    amounts = frame["amount"].to_numpy(dtype=float)
+    weeks = frame["snapshot_week"].astype(str).to_numpy()
+    last_rows = prep.last_rows()
+    position = pd.Series(last_rows, index=prep.deal_key.iloc[last_rows].to_numpy())
     created = (
-        pd.to_datetime(latest["created_date"]).dt.normalize() if "created_date" in latest else None
+        pd.to_datetime(frame["created_date"].iloc[last_rows]).dt.normalize().to_numpy()
+        if "created_date" in frame
+        else None
     )
+    starts = _team_starts(frame)
+    team = groups["team"] if "team" in columns else pd.Series("", index=groups.index)
+    start = team.map(starts).fillna(min(starts, default=str(as_of)))
+    monday = start.map(lambda w: pd.Timestamp(Week.parse(w).monday)).to_numpy()
     pieces = []
-    for kind, span, first, last in spans.itertuples(index=False):
-        won = _sums(won_deals(prep, (first, last), as_of), columns, "won_amount", "won_deals")
-        in_span = (created >= first) & (created <= last) if created is not None else None
-        # without created dates nothing is known of the pipeline created: NaN
-        made = latest[in_span.to_numpy()] if in_span is not None else latest.iloc[:0]
-        new = _sums(made, columns, "created_amount", "created_deals")
-        week = _sunday_by(last)
-        at = frame[(frame["snapshot_week"].astype(str) == str(week)).to_numpy() & prep.is_open]
-        stored = _groups(frame[frame["snapshot_week"].astype(str) == str(week)], ["team"])
-        opened = _sums(at, columns, "open_amount", "open_deals")
-        part = groups.join(won, on=columns).join(new, on=columns).join(opened, on=columns)
-        part = part.fillna({"won_amount": 0.0, "won_deals": 0})
-        if in_span is not None:
-            part = part.fillna({"created_amount": 0.0, "created_deals": 0})
-        team = _groups(part, ["team"])["team"]
-        in_store = (
-            team.isin(set(stored["team"])) | ("team" not in columns and len(stored) > 0)
-        ).to_numpy()
-        part.loc[in_store, ["open_amount", "open_deals"]] = part.loc[
-            in_store, ["open_amount", "open_deals"]
-        ].fillna(0)
-        start = team.map(starts).fillna(min(starts, default=str(as_of)))
-        monday = start.map(lambda w: pd.Timestamp(Week.parse(w).monday))
-        part = part.assign(
-            kind=kind,
-            span=span,
-            first=first,
-            last=last,
-            covered=(monday <= first).to_numpy(),
-            history_start=start.to_numpy(),
-            open_week=pd.Series(str(week), index=part.index).where(in_store, None),
-        )
+    for kind, span, first, last in comparison_spans(as_of).itertuples(index=False):
+        part = groups.assign(kind=kind, span=span, first=first, last=last)
+        won = position.reindex(won_deals(prep, (first, last), as_of)["deal_key"]).to_numpy()
+        part["won_amount"], part["won_deals"] = _sums(codes[won], amounts[won], size)
+        if created is not None:  # without created dates nothing is known of it: NaN
+            made = last_rows[(created >= first.to_datetime64()) & (created <= last.to_datetime64())]
+            part["created_amount"], part["created_deals"] = _sums(codes[made], amounts[made], size)
+        week = str(_sunday_by(last))
+        at = np.flatnonzero((weeks == week) & prep.is_open)
+        stored = set(_groups(frame[weeks == week], ["team"])["team"])
+        in_store = (team.isin(stored) | ("team" not in columns and len(stored) > 0)).to_numpy()
+        for name, values in zip(
+            ("open_amount", "open_deals"), _sums(codes[at], amounts[at], size), strict=True
+        ):
+            part[name] = np.where(in_store, values, np.nan)  # its week not stored: unknown
+        part["covered"] = monday <= first
+        part["history_start"] = start.to_numpy()
+        part["open_week"] = pd.Series(week, index=part.index, dtype="object").where(in_store, None)
         pieces.append(part)
-    out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
-    counts = {"won_deals": "int64", "created_deals": "int64"}
-    if created is None:
-        counts.pop("created_deals")
-    out = out.astype(counts)
-    weeks = out["open_week"].astype("object")
-    out["open_week"] = weeks.where(weeks.notna(), None)
+    out = pd.concat(pieces, ignore_index=True)
+    out = out.astype(
+        {"won_deals": "int64", **({"created_deals": "int64"} if created is not None else {})}
+    )
     order = [*columns, *_SPAN_COLUMNS, *RESULT_FIGURES]
     return out.reindex(columns=order).reset_index(drop=True)
 
@@ -254,8 +250,8 @@ def rollup_results(results: pd.DataFrame, group_columns: Sequence[str]) -> pd.Da
     """
     keys = [*group_columns, *_SPAN_COLUMNS]
     frame = results.assign(open_week=results["open_week"].astype("object").fillna(""))
-    sums = {f: (f, lambda v: v.sum(min_count=1)) for f in RESULT_FIGURES}
-    out = frame.groupby(keys, sort=False).agg(**sums).reset_index()
+    figures = list(RESULT_FIGURES)
+    out = frame.groupby(keys, sort=False)[figures].sum(min_count=1).reset_index()
     weeks = out["open_week"].astype("object")
     out["open_week"] = weeks.where(weeks != "", None)
     for name in ("won_deals", "created_deals"):
