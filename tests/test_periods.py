@@ -406,7 +406,7 @@ def test_the_dashboard_tab_shows_the_same_tables_for_the_team_and_a_rep() -> Non
 #: The headers each shipped map reads as ``product_line``.
 HEADERS: dict[str, tuple[str, ...]] = {
     "salesforce_report": ("Product Line", "Product Family"),
-    "salesforce_dataloader": ("Product_Line__c", "Product_Family__c"),
+    "salesforce_dataloader": ("Product_Line__c", "Product_Family__c", "Product Line"),
     "hubspot": ("Product Line", "product_line"),
     "odoo": ("Product Line",),
     "dynamics": ("Product Line",),

@@ -318,7 +318,9 @@ def _products_html(review: WeeklyReview, rep: str) -> str:
         return f"<p class='not-checked'>{html.escape(_t('no_product_column', lang))}</p>"
     rows = _rolled(review, ["product_line"], rep)
     now = rows[(rows["kind"] == "quarter") & (rows["span"] == "current")]
-    size = now["won_amount"].fillna(0) + now["open_amount"].fillna(0)
+    # the largest first: what was won in any span shown, and the open pipeline now
+    won = rows[rows["kind"] == "month"].groupby("product_line")["won_amount"].sum()
+    size = now["product_line"].map(won).fillna(0) + now["won_amount"] + now["open_amount"].fillna(0)
     ranked = now.assign(_size=size.to_numpy(), _blank=(now["product_line"] == "").to_numpy())
     ranked = ranked[ranked["_size"] > 0].sort_values(
         ["_blank", "_size", "product_line"], ascending=[True, False, True]
