@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from _budget import examples
 from pipereview.core._stages import load_stage_model
 from pipereview.dashboard import Dashboard, View
 from pipereview.delivery._review import WeeklyReview
@@ -495,3 +498,57 @@ def test_the_section_is_a_list_of_blocks() -> None:
     blocks = results_blocks(review)
     assert len(blocks) == 4 and "".join(blocks) == review.results_section().body
     assert re.search(r"<h3>Product lines</h3>", blocks[-1])
+
+
+# --- invariants ---------------------------------------------------------------------------
+
+_WEEKS = ("2026-W36", "2026-W41", "2026-W44", "2026-W46")
+_DEALS = st.lists(
+    st.tuples(
+        st.sampled_from(_WEEKS),
+        st.integers(0, 11),  # deal
+        st.sampled_from(["initial_contact", "negotiation", "won", "lost"]),
+        st.integers(1, 50).map(lambda n: n * 100.0),
+        st.integers(0, 120),  # close: days from 1 Aug 2026
+        st.integers(0, 100),  # created: days from 1 Jul 2026
+        st.sampled_from(["Ann", "Bob", "Cy"]),
+        st.sampled_from(["Acme", "Beta", "Core", None]),
+        st.sampled_from(["Packaging", "Robots", None]),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=examples(12), deadline=None)
+@given(_DEALS)
+def test_every_split_adds_up_to_the_team(deals: list[tuple[object, ...]]) -> None:
+    rows = [
+        _row(
+            str(week),
+            f"D{deal}",
+            str(stage),
+            float(amount),  # type: ignore[arg-type]
+            str(DAY("2026-08-01") + pd.Timedelta(days=int(close)).to_pytimedelta()),  # type: ignore[call-overload]
+            str(DAY("2026-07-01") + pd.Timedelta(days=int(made)).to_pytimedelta()),  # type: ignore[call-overload]
+            owner=owner,
+            account=account,
+            product_line=line,
+        )
+        for week, deal, stage, amount, close, made, owner, account, line in deals
+    ]
+    history = pd.DataFrame(rows).drop_duplicates(["snapshot_week", "deal_id"])
+    from pipereview.diagnostics._periods import with_customers
+
+    columns = ("team", "owner", "customer", "product_line")
+    finest = results_compared(with_customers(history, W46), W46, group_columns=columns)
+    team = results_compared(history, W46).set_index(["kind", "span"])
+    for split in (["team"], ["team", "owner"], ["team", "customer"], ["team", "product_line"]):
+        summed = rollup_results(finest, split).groupby(["kind", "span"])
+        for figure in ("won_amount", "won_deals", "created_amount", "created_deals"):
+            assert summed[figure].sum().to_dict() == pytest.approx(team[figure].to_dict())
+    # the month to date lies within the quarter to date
+    assert (
+        team.loc[("month", "current"), "won_amount"]
+        <= team.loc[("quarter", "current"), "won_amount"]
+    )
