@@ -394,6 +394,10 @@ def test_the_section_holds_the_team_s_figures_in_both_languages() -> None:
 
 def test_the_dashboard_tab_shows_the_same_tables_for_the_team_and_a_rep() -> None:
     board = Dashboard(_history(), team="North", week=W46)
+    titles = [board.controls["tabs"].get_title(i) for i in range(6)]
+    assert titles[3] == "Results compared"  # in the tab bar, after the funnel
+    board.show_tab("results")  # drawn when shown
+    assert "Won\t100 USD" in html_text(board.controls["body_results"].value)
     team = html_text(board.render("results", View("North", W46)))
     assert "Won\t100 USD\tup 25% from 80 USD\tup 100% from 50 USD" in team
     assert "Won by rep" in team
