@@ -385,6 +385,7 @@ def test_the_section_holds_the_team_s_figures_in_both_languages() -> None:
         "not available: the history starts 2025-W44",
     ]
     assert "Bob\t100 USD\tup 100 USD from 0 USD" in page  # won by rep
+    assert review.headline()["won_amount"] == 210.0  # one figure: won this quarter to date
     zh = review.in_language("zh").results_section()
     assert zh.title == "业绩对比"
     text = html_text(zh.body)
