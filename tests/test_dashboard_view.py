@@ -213,7 +213,7 @@ def test_every_tab_renders_for_every_view() -> None:
             assert board.view == view
             assert [board.tab_html(tab) for tab in TABS] == [board.render(t, view) for t in TABS]
             board.select(team="North", week="2026-W47", rep="", lang="en")
-    assert drawn == 8 * 2 * (3 + 2 + len(SORTS))
+    assert drawn == 8 * 2 * (4 + 2 + len(SORTS))
     assert _shown(board) == page
     first = View("North", "2026-W46")
     assert "First stored week: nothing to compare with yet." in board.render("changes", first)

@@ -241,6 +241,7 @@ def _names(history: pd.DataFrame) -> list[str]:
         "deal_id",
         "next_step",
         "loss_reason",
+        "product_line",
     ):
         if column in history:
             names |= {str(v) for v in history[column].dropna().unique() if str(v).strip()}
@@ -311,6 +312,7 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
             "changes_section",
             "funnel_section",
             "forecast_section",
+            "results_section",
             "risks_section",
             "coaching_section",
         ):

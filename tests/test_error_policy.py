@@ -511,6 +511,16 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.diagnostics._figures.days_text": lambda: _call(
         "pipereview.diagnostics", "days_text", None, False, "fr"
     ),
+    "pipereview.diagnostics._periods.change_text": lambda: _call(
+        "pipereview.diagnostics", "change_text", 1.0, 0.0, "USD", "fr"
+    ),
+    "pipereview.diagnostics._periods.span_text": lambda: _call(
+        "pipereview.diagnostics",
+        "span_text",
+        pd.Timestamp("2026-11-01"),
+        pd.Timestamp("2026-11-15"),
+        "fr",
+    ),
     "pipereview.diagnostics._figures.gap_text": lambda: _call(
         "pipereview.diagnostics", "gap_text", None, "USD", "fr"
     ),

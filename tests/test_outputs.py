@@ -274,6 +274,7 @@ def test_a_team_in_two_currencies_is_reported_without_adding_them(north: pd.Data
         review.changes_section(),
         review.funnel_section(),
         review.forecast_section(),
+        review.results_section(),
         review.risks_section(),
         review.coaching_section(),
     ):

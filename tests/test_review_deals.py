@@ -324,13 +324,23 @@ def test_the_title_holds_the_contents_the_style_and_the_way_back() -> None:
     review = _review("zh")
     title = review.title(index="../index.html").body
     contents = re.findall(r'<li><a href="#(\w+)">', title)
-    assert contents == ["glance", "headline", "changes", "funnel", "forecast", "risks", "coaching"]
+    assert contents == [
+        "glance",
+        "headline",
+        "changes",
+        "funnel",
+        "forecast",
+        "results",
+        "risks",
+        "coaching",
+    ]
     sections = [
         review.glance_section(),
         review.headline_section(),
         review.changes_section(),
         review.funnel_section(),
         review.forecast_section(),
+        review.results_section(),
         review.risks_section(),
         review.coaching_section(),
     ]

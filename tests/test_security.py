@@ -774,6 +774,7 @@ def test_weekly_review_html_holds_no_executable_data(
             review.changes_section(),
             review.funnel_section(),
             review.forecast_section(),
+            review.results_section(),
             review.risks_section(),
             review.coaching_section(),
         )

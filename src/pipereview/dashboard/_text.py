@@ -9,7 +9,7 @@ from pipereview.core._languages import phrase
 __all__ = ["TABS"]
 
 #: The dashboard's tabs, in order.
-TABS: tuple[str, ...] = ("overview", "changes", "funnel", "risks", "coaching")
+TABS: tuple[str, ...] = ("overview", "changes", "funnel", "results", "risks", "coaching")
 SORTS: tuple[str, ...] = (
     "amount",
     "days_in_stage",
@@ -23,6 +23,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "overview": ("Overview", "概览"),
     "changes": ("Changes", "变化"),
     "funnel": ("Funnel", "漏斗"),
+    "results": ("Results compared", "业绩对比"),
     "risks": ("Deals at risk", "风险商机"),
     "coaching": ("Coaching", "辅导"),
     "team_sel": ("Team", "团队"),

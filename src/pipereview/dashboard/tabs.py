@@ -1,4 +1,5 @@
-"""The dashboard's five tabs as HTML: overview, changes, funnel, deals at risk, coaching.
+"""The dashboard's six tabs as HTML: overview, changes, funnel, results compared, deals at
+risk, coaching.
 
 Each tab is a function of the loaded data and a :class:`~pipereview.dashboard.view.View`
 (:func:`render`, looked up in :data:`TAB_HTML`): drawing one view never changes another
@@ -251,6 +252,16 @@ class TabContext(Selection):
             )
         return pd.DataFrame(rows)
 
+    def _results_html(self) -> str:
+        """The review's results compared (:mod:`pipereview.delivery._reviewresults`) for
+        the view's team, or its rep's own figures."""
+        from pipereview.delivery._reviewresults import results_blocks
+
+        review = self.review
+        if review.mixed_currencies is not None:  # amounts in several currencies: none added
+            return f"<p class='refused'>{html.escape(review.mixed_currencies)}</p>"
+        return f"<div class='pr-results'>{''.join(results_blocks(review, self.rep))}</div>"
+
     def _risks_html(self) -> str:
         from pipereview.core import RISK_LABELS
         from pipereview.diagnostics._labels import with_labels
@@ -354,6 +365,7 @@ TAB_HTML: dict[str, Callable[[TabContext], str]] = {
     "overview": TabContext._overview_html,
     "changes": TabContext._changes_html,
     "funnel": TabContext._funnel_html,
+    "results": TabContext._results_html,
     "risks": TabContext._risks_html,
     "coaching": TabContext._coaching_html,
 }

@@ -333,6 +333,14 @@ class WeeklyReview:
         by its sign), coverage, coverage needed and "will we hit target?"."""
         return sections.outlook_table(self, reps)
 
+    def results_section(self) -> Section:
+        """Results compared: the month and quarter to date against the previous month /
+        quarter and the same period last year, won by rep, new against existing customers
+        and product lines (:mod:`pipereview.delivery._reviewresults`)."""
+        from pipereview.delivery._reviewresults import results_section
+
+        return replace(results_section(self), anchor="results")
+
     def risks_section(self, limit: int = 10) -> Section:
         """Every flagged open deal and every deal whose stage lacks the evidence, largest
         first: the first ``limit`` of each shown, the rest one click away."""

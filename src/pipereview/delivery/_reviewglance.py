@@ -102,7 +102,16 @@ def title_section(review: WeeklyReview, index: str = "") -> Section:
     )
     links = [
         (key, review.t(key) if key != "glance" else review.t("glance"))
-        for key in ("glance", "headline", "changes", "funnel", "forecast", "risks", "coaching")
+        for key in (
+            "glance",
+            "headline",
+            "changes",
+            "funnel",
+            "forecast",
+            "results",
+            "risks",
+            "coaching",
+        )
     ]
     items = "".join(f'<li><a href="#{key}">{html.escape(text)}</a></li>' for key, text in links)
     back = (

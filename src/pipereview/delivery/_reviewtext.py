@@ -53,6 +53,7 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "changes": ("What changed since last week", "与上周相比的变化"),
     "funnel": ("Funnel shape and bottleneck", "漏斗形态与瓶颈"),
     "forecast": ("Forecast against target", "预测与目标对比"),
+    "results": ("Results compared", "业绩对比"),
     "risks": ("Deals at risk and process gaps", "风险商机与流程缺口"),
     "coaching": ("Coaching sheets", "辅导单"),
     "open_deals": ("Open deals", "在跟商机数"),

@@ -1,5 +1,5 @@
 """The week's figures: process evidence and BANT, funnel, forecast, aging, trends,
-conversion, targets, accounts, the waterfall, changes, and the one definition of each
+conversion, targets, accounts, results compared over periods, the waterfall, changes, and the one definition of each
 printed figure.
 
 >>> from pipereview.diagnostics import period_bounds
@@ -95,6 +95,19 @@ from pipereview.diagnostics._forecast import (
 )
 from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
 from pipereview.diagnostics._labels import criterion_label, with_labels
+from pipereview.diagnostics._periods import (
+    CUSTOMER_KINDS,
+    PERIOD_KINDS,
+    RESULT_FIGURES,
+    SPANS,
+    change_text,
+    comparison_spans,
+    customer_kinds,
+    results_compared,
+    rollup_results,
+    span_text,
+    with_customers,
+)
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
 from pipereview.diagnostics._shape import SHAPE_COLUMNS, SHAPE_LABELS, ShapeThresholds, funnel_shape
 from pipereview.diagnostics._targets import (
@@ -121,6 +134,7 @@ __all__ = [
     "CALIBRATION_VERDICTS",
     "COACHING_CHECKS",
     "CONVERSION_COLUMNS",
+    "CUSTOMER_KINDS",
     "DURATION_COLUMNS",
     "EVIDENCE",
     "EVIDENCE_FORECAST_COLUMNS",
@@ -130,12 +144,15 @@ __all__ = [
     "OPEN_CATEGORIES",
     "OUTCOMES",
     "OUTLOOKS",
+    "PERIOD_KINDS",
     "PLACEHOLDER_NAMES",
     "REQUIREMENTS",
+    "RESULT_FIGURES",
     "RISK_COLUMNS",
     "RISK_FLAGS",
     "SHAPE_COLUMNS",
     "SHAPE_LABELS",
+    "SPANS",
     "STAGE_TABLE_COLUMNS",
     "STEPS",
     "SUMMARY_CATEGORIES",
@@ -159,12 +176,15 @@ __all__ = [
     "bant_check",
     "category_rollup",
     "change_summary",
+    "change_text",
     "cohort_conversion",
     "column_label",
+    "comparison_spans",
     "conversion_against_standards",
     "coverage_needed",
     "criterion_label",
     "currency_code",
+    "customer_kinds",
     "days_text",
     "deal_risks",
     "decompose_target",
@@ -196,8 +216,11 @@ __all__ = [
     "recorded_columns",
     "rep_comparison",
     "rep_targets",
+    "results_compared",
     "risk_summary",
+    "rollup_results",
     "sales_velocity",
+    "span_text",
     "stage_benchmarks",
     "stage_calibration",
     "stage_days",
@@ -212,6 +235,7 @@ __all__ = [
     "weighted_pipeline",
     "win_rate",
     "win_rates",
+    "with_customers",
     "with_labels",
     "won_deals",
 ]

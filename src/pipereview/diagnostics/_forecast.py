@@ -102,8 +102,12 @@ class ForecastSettings:
             )
 
 
+#: A period: its name (``2026-Q4``, ``2026-11``, ``2026``) or its (first, last) days.
+_Period = str | tuple[pd.Timestamp, pd.Timestamp]
+
+
 def _in_period(
-    dates: pd.Series, period: str | None, until: pd.Timestamp | None = None
+    dates: pd.Series, period: _Period | None, until: pd.Timestamp | None = None
 ) -> pd.Series:
     if period is None:
         return dates <= until if until is not None else pd.Series(True, index=dates.index)
@@ -182,9 +186,10 @@ def category_rollup(
 
 
 def won_deals(
-    history: pd.DataFrame | PreparedHistory, period: str | None, as_of: Week | str
+    history: pd.DataFrame | PreparedHistory, period: _Period | None, as_of: Week | str
 ) -> pd.DataFrame:
-    """Deals won in ``period`` (None: any close date) up to ``as_of``, one row each (its
+    """Deals won in ``period`` (a name such as ``2026-Q4``, a ``(first, last)`` pair of
+    days, or None: any close date) up to ``as_of``, one row each (its
     latest row up to ``as_of``), with ``deal_key`` and ``won_week``: the first week it was
     seen won. A close date after the as-of week's Sunday does not count.
     """

@@ -50,6 +50,7 @@ _TEXT_FIELDS = (
     "currency",
     "next_step",
     "loss_reason",
+    "product_line",
     "stage",
     "forecast_category",
     "status",
@@ -171,6 +172,7 @@ class RowBuilder:
             "owner",
             "next_step",
             "loss_reason",
+            "product_line",
             "currency",
             *EVIDENCE_TEXT_FIELDS,
         ):
