@@ -9,7 +9,19 @@ printed figure.
 
 from __future__ import annotations
 
-from pipereview.diagnostics._accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
+from pipereview.diagnostics._accounts import (
+    ABC_COLUMNS,
+    ABCSettings,
+    ServiceLevel,
+    abc_accounts,
+    abc_summary,
+)
+from pipereview.diagnostics._accountservice import (
+    SERVICE_COLUMNS,
+    account_classes,
+    revenue_window,
+    service_coverage,
+)
 from pipereview.diagnostics._aging import (
     DURATION_COLUMNS,
     RISK_COLUMNS,
@@ -134,6 +146,7 @@ __all__ = [
     "REQUIREMENTS",
     "RISK_COLUMNS",
     "RISK_FLAGS",
+    "SERVICE_COLUMNS",
     "SHAPE_COLUMNS",
     "SHAPE_LABELS",
     "STAGE_TABLE_COLUMNS",
@@ -148,10 +161,12 @@ __all__ = [
     "MissingColumn",
     "PlanSettings",
     "RiskSettings",
+    "ServiceLevel",
     "ShapeThresholds",
     "TrendSettings",
     "abc_accounts",
     "abc_summary",
+    "account_classes",
     "activity_days",
     "allocate_cents",
     "as_of_day",
@@ -196,8 +211,10 @@ __all__ = [
     "recorded_columns",
     "rep_comparison",
     "rep_targets",
+    "revenue_window",
     "risk_summary",
     "sales_velocity",
+    "service_coverage",
     "stage_benchmarks",
     "stage_calibration",
     "stage_days",

@@ -67,6 +67,8 @@ REQUIREMENTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "currency": ("currency",),
         "deal_concentration": ("account",),
         "account_classes": ("account",),
+        "account_potential": ("account_potential",),
+        "account_service": ("account", "last_activity_date"),
         "team_comparison": ("team",),
     }
 )
@@ -80,6 +82,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # English, Chinese
     "forecast_category": ("forecast category", "预测类别"),
     "next_step": ("next step", "下一步"),
     "loss_reason": ("loss reason", "输单原因"),
+    "account_potential": ("account potential", "客户潜力"),
     "deal_id": ("deal ID", "商机编号"),
 }
 _MAX_LISTED = 4

@@ -136,8 +136,8 @@ def snapshot_frame(
     out: Mapping[str, pd.Series], keep: pd.Series, *, week: str, stage_model: str, source_file: str
 ) -> pd.DataFrame:
     """The canonical snapshot of the rows ``keep``: the converted columns ``out``, blank
-    columns for the optional fields the export lacks (none for ``loss_reason`` and the
-    evidence fields: missing), where each row came from."""
+    columns for the optional fields the export lacks (none for ``loss_reason``,
+    ``account_potential`` and the evidence fields: missing), where each row came from."""
     n = int(keep.sum())
     everything = n == len(keep)
 
@@ -159,6 +159,8 @@ def snapshot_frame(
             columns[name] = pd.Series(None, index=range(n), dtype="str")
     if "loss_reason" in out:  # only where the export has it: blank would read as "not given"
         columns["loss_reason"] = kept(out["loss_reason"])
+    if "account_potential" in out:
+        columns["account_potential"] = kept(out["account_potential"])
     for name in EVIDENCE_FLAG_FIELDS:
         if name in out:  # nullable: a week may mix exports with and without it
             columns[name] = kept(out[name]).astype("boolean")

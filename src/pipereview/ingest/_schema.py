@@ -27,6 +27,8 @@ last_activity_date            datetime64[ns]      last logged activity (blank if
 next_step                     str                 the rep's next step
 loss_reason                   str                 why a lost deal was lost, as the rep wrote it;
                                                   missing when the export has no such column
+account_potential             float64 >= 0        the account's potential revenue (ABC class B);
+                                                  missing when the export has no such column
 <evidence fields>             boolean or str      see :data:`pipereview.core._stages.EVIDENCE_FIELDS`;
                                                   missing when the export has no such column
 account_missing               bool                the export had no account for this deal
@@ -114,6 +116,7 @@ EXPORT_OPTIONAL_FIELDS: tuple[str, ...] = (
     "last_activity_date",
     "next_step",
     "loss_reason",
+    "account_potential",
     "currency",
     "status",
 )
@@ -164,6 +167,9 @@ def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
         "next_step": _OPTIONAL_TEXT,
         # missing where the export has no such column (like the evidence fields)
         "loss_reason": pa.Column(str, _CLEAN, nullable=True, required=False),
+        "account_potential": pa.Column(
+            float, [pa.Check.ge(0), pa.Check.le(MAX_AMOUNT)], nullable=True, required=False
+        ),
         "account_missing": pa.Column(bool),
         "source_file": _TEXT,
         "source_row": pa.Column("int64", pa.Check.ge(1)),
