@@ -108,6 +108,7 @@ _CELLS = {
     "last_activity_date": "2026-11-20",
     "next_step": "Call the CFO",
     "loss_reason": "Went with Apex",
+    "account_potential": "250,000",
     "currency": "EUR",
     "status": "Open",
 }
@@ -120,6 +121,7 @@ _STORED = {
     "last_activity_date": pd.Timestamp("2026-11-20"),
     "next_step": "Call the CFO",
     "loss_reason": "Went with Apex",
+    "account_potential": 250000.0,
     "currency": "EUR",
 }
 _ABSENT = {
@@ -130,6 +132,7 @@ _ABSENT = {
     "last_activity_date": None,
     "next_step": None,
     "loss_reason": None,  # no column at all (test_loss_reason.py)
+    "account_potential": None,  # no column at all (test_accounts_potential.py)
     "currency": None,
 }
 MAPS = column_map_names()
