@@ -41,6 +41,7 @@ import pandas as pd
 
 from pipereview.core._compare import at_least, at_most, less_than
 from pipereview.core._errors import ConfigError, InputError
+from pipereview.core._languages import check_language
 from pipereview.diagnostics._grouping import group_columns_of
 
 __all__ = ["ABC_COLUMNS", "ABCSettings", "ServiceLevel", "abc_accounts", "abc_summary"]
@@ -173,7 +174,7 @@ class ABCSettings:
         '标准服务'
         """
         level: ServiceLevel = getattr(self, f"{abc.lower()}_service")
-        return level.zh if lang == "zh" else level.en
+        return level.zh if check_language(lang) == "zh" else level.en
 
 
 def _named(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
