@@ -474,7 +474,7 @@ def test_revenue_counts_close_dates_after_exactly_revenue_weeks_before_the_as_of
     sunday = pd.Timestamp("2026-11-22")  # 2026-W47
     start = sunday - pd.Timedelta(weeks=weeks)
     dates = [start - pd.Timedelta(days=1), start, start + pd.Timedelta(days=1), sunday]
-    won = pd.DataFrame({"close_date": dates + [sunday + pd.Timedelta(days=1)]})
+    won = pd.DataFrame({"close_date": [*dates, sunday + pd.Timedelta(days=1)]})
     kept = revenue_window(won, "2026-W47", ABCSettings(revenue_weeks=weeks))["close_date"]
     assert kept.tolist() == dates[2:]
 
