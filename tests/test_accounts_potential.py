@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipereview.config import Config
 from pipereview.core._errors import ConfigError
@@ -208,3 +210,26 @@ def test_an_export_without_the_column_has_none(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert "account_potential" not in read_export(path, week="2026-W47").snapshot.columns
+
+
+# --- invariants -------------------------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    amounts=st.lists(st.integers(min_value=0, max_value=50).map(float), min_size=1, max_size=25),
+    a_accounts=st.sampled_from([0.1, 0.2, 0.5, 1.0]),
+)
+def test_a_is_a_small_top_set_that_never_splits_equal_revenue(
+    amounts: list[float], a_accounts: float
+) -> None:
+    won = _won({f"x{i:02d}": amount for i, amount in enumerate(amounts)})
+    out = abc_accounts(won, open_deals=_won({}), settings=ABCSettings(a_accounts=a_accounts))
+    paying = int((out["won_amount"] > 0).sum())
+    a = out[out["abc"] == "A"]
+    rest = out[out["abc"] != "A"]
+    assert len(a) <= max(1, int(a_accounts * paying + 1e-9))
+    if len(a) and len(rest):
+        assert a["won_amount"].min() > rest["won_amount"].max()  # a top set, no tie split
+    assert (a["won_amount"] > 0).all()
+    assert set(out["abc"]) <= {"A", "B", "C"} and len(out) == len(amounts)
