@@ -51,7 +51,7 @@ def test_flat_revenue_makes_no_account_a() -> None:
 
 def test_flat_revenue_with_one_growing_account() -> None:
     won = _won({f"a{i}": 100.0 for i in range(10)})
-    # a3's pipeline of 60 is 60% of its revenue (>= 50%) and 60 / (1000 + 60) = 5.7% (>= 5%)
+    # a3's pipeline of 60 is 60% of its revenue (>= 50%): the one B candidate (B may hold 3)
     out = abc_accounts(won, open_deals=_won({"a3": 60.0}))
     assert _classes(out) == {f"a{i}": "B" if i == 3 else "C" for i in range(10)}
     assert out.set_index("account").loc["a3", "abc_reason"] == "pipeline"
@@ -82,15 +82,21 @@ def test_potential_column_and_pipeline_fallback() -> None:
     open_deals = pd.DataFrame(
         {"snapshot_week": "2026-W47", "team": "N", "account": ["Dyn"], "amount": [100.0]}
     ).assign(account_potential=[None])
-    out = abc_accounts(won, open_deals=open_deals).set_index("account")
+    wide = ABCSettings(b_accounts=0.5)
+    out = abc_accounts(won, open_deals=open_deals, settings=wide).set_index("account")
     # revenue 1000, three accounts with revenue: the cap is one, Acme (500) is A.
-    # rooms: Acme 0 (400 < 500), Beta 900 - 300 = 600, Core 250 - 200 = 50, Dyn no
-    # potential: its pipeline 100; the team's revenue plus room 1750, 5% of it 87.5
+    # rooms: Acme 0 (400 < 500), Beta 900 - 300 = 600 (>= 150), Core 250 - 200 = 50
+    # (< 100), Dyn no potential: its pipeline 100 (no revenue): candidates Beta and Dyn,
+    # and B may hold 2 of the 4 accounts
     assert out["potential"].tolist()[:3] == [400.0, 900.0, 250.0]
     assert pd.isna(out.loc["Dyn", "potential"])
     assert out["growth_room"].tolist() == [0.0, 600.0, 50.0, 100.0]
     assert out["abc"].tolist() == ["A", "B", "C", "B"]
     assert out["abc_reason"].tolist() == ["value", "potential", "no_growth", "pipeline"]
+    # by default B holds 30% of 4 accounts, rounded down, at least one: Beta, the larger room
+    default = abc_accounts(won, open_deals=open_deals).set_index("account")
+    assert default["abc"].tolist() == ["A", "B", "C", "C"]
+    assert default.loc["Dyn", "abc_reason"] == "b_cap"
     assert out["growth_source"].tolist() == ["potential", "potential", "potential", "pipeline"]
     assert set(out["b_rule"]) == {"potential"}
 
@@ -98,7 +104,7 @@ def test_potential_column_and_pipeline_fallback() -> None:
 def test_one_account_and_no_won_deals() -> None:
     one = abc_accounts(_won({"Solo": 100.0}), open_deals=_won({}))
     assert one[["account", "abc", "share"]].values.tolist() == [["Solo", "A", 1.0]]
-    # nothing won: no A; p's pipeline 300 >= 5% of 310, q's 10 is not (15.5)
+    # nothing won: no A; both grow, B holds one of the two: p, the larger room
     none = abc_accounts(_won({}), open_deals=_won({"p": 300.0, "q": 10.0}))
     assert _classes(none) == {"p": "B", "q": "C"}
     assert none["won_amount"].tolist() == [0.0, 0.0]
@@ -120,7 +126,8 @@ def test_deals_without_an_account_are_counted() -> None:
     [
         ({"a_accounts": 0.0}, "a_accounts must be a share", "accounts.a_accounts"),
         ({"a_accounts": 1.5}, "a_accounts must be a share", "accounts.a_accounts"),
-        ({"b_min_share": 1.2}, "b_min_share must be a share", "accounts.b_min_share"),
+        ({"b_accounts": 0.0}, "b_accounts must be a share", "accounts.b_accounts"),
+        ({"b_accounts": 1.2}, "b_accounts must be a share", "accounts.b_accounts"),
         ({"revenue_weeks": 0}, "revenue_weeks must be at least 1", "accounts.revenue_weeks"),
         ({"c_contact_days": 0}, "c_contact_days must be at least 1", "accounts.c_contact_days"),
         ({"b_contact_days": 10}, "contact days must grow from A to C", "a_contact_days <="),

@@ -417,7 +417,7 @@ def test_an_account_after_exactly_95_percent_of_10000_is_c() -> None:
     assert _classes({"N": [8000.0, 1500.0, 300.0, 200.0]}) == {"N": ["A", "B", "C", "C"]}
 
 
-# --- accounts.a_accounts, b_growth, b_min_share, revenue_weeks, contact days ---------------
+# --- accounts.a_accounts, b_growth, b_accounts, revenue_weeks, contact days ----------------
 
 
 @boundary("accounts.a_accounts")
@@ -454,16 +454,34 @@ def _growth_class(won: dict[str, float], room: dict[str, float], settings: ABCSe
 @boundary("accounts.b_growth")
 @pytest.mark.parametrize(("room", "expected"), [(49.99, "C"), (50.0, "B"), (50.01, "B")])
 def test_growth_room_of_exactly_b_growth_of_the_revenue_makes_b(room: float, expected: str) -> None:
-    # x won 100: a room of 50 is exactly half its revenue (b_min_share off to isolate it)
-    settings = ABCSettings(b_min_share=0.0)
-    assert _growth_class({"big": 1000.0, "x": 100.0}, {"x": room}, settings) == expected
+    # x won 100: a room of 50 is exactly half its revenue (the only candidate: B)
+    assert _growth_class({"big": 1000.0, "x": 100.0}, {"x": room}, ABCSettings()) == expected
 
 
-@boundary("accounts.b_min_share")
-@pytest.mark.parametrize(("room", "expected"), [(49.99, "C"), (50.0, "B"), (50.01, "B")])
-def test_growth_room_of_exactly_b_min_share_of_the_team_makes_b(room: float, expected: str) -> None:
-    # the team won 950 (all big's); x has no revenue and a pipeline of 50: 5% of 950 + 50
-    assert _growth_class({"big": 950.0}, {"x": room}, ABCSettings()) == expected
+@boundary("accounts.b_accounts")
+@pytest.mark.parametrize(
+    ("accounts", "b_count"),
+    [
+        (9, 2),  # 3 of 9 accounts would be 33.3%: just above 30%
+        (10, 3),  # 3 of 10 is exactly 30%: B
+        (11, 3),  # 3 of 11 is 27.3%: B, and a fourth (36.4%) is not
+    ],
+)
+def test_b_holds_at_most_b_accounts_of_the_accounts(accounts: int, b_count: int) -> None:
+    # no revenue, so no A; every account grows, rooms 100, 99, 98 …: the cap decides
+    rooms = {f"x{i:02d}": 100.0 - i for i in range(accounts)}
+    frame = pd.DataFrame({"team": "N", "account": list(rooms), "amount": list(rooms.values())})
+    out = abc_accounts(frame.iloc[:0], open_deals=frame)
+    assert out["abc"].tolist() == ["B"] * b_count + ["C"] * (accounts - b_count)
+    assert out["abc_reason"].tolist()[b_count:] == ["b_cap"] * (accounts - b_count)
+    # equal room is never split: with the third and fourth rooms equal, neither is B
+    tied = frame.assign(amount=[100.0, 99.0, 98.0, 98.0, *[1.0] * (accounts - 4)])
+    assert abc_accounts(frame.iloc[:0], open_deals=tied)["abc"].tolist()[:4] == [
+        "B",
+        "B",
+        "C",
+        "C",
+    ]
 
 
 @boundary("accounts.revenue_weeks")

@@ -47,11 +47,13 @@ _TEXT: dict[str, tuple[str, str]] = {
     "intro": (
         "A (value): the accounts bringing the first {a} of the won revenue of the last "
         "{weeks} weeks, at most {n} of the accounts with revenue (equal revenue is never "
-        "split). B (potential): the other accounts whose growth room is at least {g} of "
-        "their own won revenue and {m} of the team's won revenue plus growth room. C: the rest.",
+        "split). B (potential): of the other accounts whose growth room is at least {g} of "
+        "their own won revenue, those with the largest room, at most {m} of the accounts "
+        "(equal room is never split). C: the rest.",
         "A 类（价值）：近 {weeks} 周赢单收入从高到低累计占前 {a} 的客户，最多占有收入客户数的 "
-        "{n}（收入相同的客户不拆开分类）。B 类（潜力）：其余客户中，增长空间不低于自身赢单收入的 "
-        "{g}、且不低于团队赢单收入与增长空间合计的 {m} 的客户。C 类：其余客户。",
+        "{n}（收入相同的客户不拆开分类）。B 类（潜力）：其余客户中增长空间不低于自身赢单收入 "
+        "{g} 的，按增长空间从大到小选取，最多占客户数的 {m}（增长空间相同的客户不拆开分类）。"
+        "C 类：其余客户。",
     ),
     "rule_potential": (
         "Growth room: the account potential (the export's column) less the won revenue; "
@@ -302,7 +304,7 @@ def accounts_html(review: WeeklyReview) -> str:
         a=_pct(settings.a_share),
         n=_pct(settings.a_accounts),
         g=_pct(settings.b_growth),
-        m=_pct(settings.b_min_share),
+        m=_pct(settings.b_accounts),
         weeks=settings.revenue_weeks,
     )
     parts = [

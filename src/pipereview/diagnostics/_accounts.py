@@ -8,9 +8,10 @@ revenue (rounded down, at least one), and never splits equal revenue: when an ac
 left out has the revenue of the smallest A account, all accounts with that revenue stay
 out (``a_note`` says ``cap`` or ``tie``). Flat revenue therefore makes no account A.
 
-**B** (potential): an account outside A whose *growth room* is at least ``b_growth`` of
-its own won revenue and at least ``b_min_share`` of the team's won revenue plus growth
-room. The room is its ``account_potential`` less its won revenue (``growth_source``
+**B** (potential): of the accounts outside A whose *growth room* is at least ``b_growth``
+of their own won revenue, the ones with the largest room, at most ``b_accounts`` of the
+team's accounts (rounded down, at least one; equal room never split: the others are
+``abc_reason`` ``b_cap``). The room is its ``account_potential`` less its won revenue (``growth_source``
 ``potential``), or, without a potential for it, its open pipeline, unweighted
 (``pipeline``). ``b_rule`` says which rule classed the group: ``potential`` (the export
 has the column), ``pipeline`` (open deals given, no potential column) or ``revenue``
@@ -94,8 +95,8 @@ class ABCSettings:
     - ``a_accounts`` (0.20): the A class holds at most this share of the accounts with
       revenue (rounded down, at least one);
     - ``b_growth`` (0.5): growth room, as a share of the account's won revenue, that
-      makes a B account; ``b_min_share`` (0.05): and at least this share of the team's
-      won revenue plus growth room;
+      makes an account a B candidate; ``b_accounts`` (0.30): B holds the candidates with
+      the largest room, at most this share of the accounts (rounded down, at least one);
     - ``b_share`` (0.15): without potential or pipeline, B is the next ``b_share`` of revenue;
     - ``revenue_weeks`` (52): the weeks of won revenue classed (to the as-of Sunday);
     - ``a_contact_days`` (14), ``b_contact_days`` (30), ``c_contact_days`` (91): the
@@ -113,7 +114,7 @@ class ABCSettings:
     a_accounts: float = 0.20
     b_share: float = 0.15
     b_growth: float = 0.5
-    b_min_share: float = 0.05
+    b_accounts: float = 0.30
     revenue_weeks: int = 52
     a_contact_days: int = 14
     b_contact_days: int = 30
@@ -138,12 +139,12 @@ class ABCSettings:
                 hint="set accounts.a_share above 0 and accounts.b_share so that "
                 "the two add up to 1 at most (defaults 0.80 and 0.15)",
             )
-        for name in ("a_accounts", "b_min_share"):
-            if not 0 <= getattr(self, name) <= 1 or (name == "a_accounts" and not self.a_accounts):
+        for name in ("a_accounts", "b_accounts"):
+            if not 0 < getattr(self, name) <= 1:
                 raise ConfigError(
-                    f"{name} must be a share of at most 1, got {getattr(self, name)}",
+                    f"{name} must be a share above 0 and at most 1, got {getattr(self, name)}",
                     hint=f"set accounts.{name} to a share such as "
-                    f"{ABCSettings.__dataclass_fields__[name].default} (0 < a_accounts <= 1)",
+                    f"{ABCSettings.__dataclass_fields__[name].default}",
                 )
         for name in ("revenue_weeks", "a_contact_days", "b_contact_days", "c_contact_days"):
             if getattr(self, name) < 1:
@@ -283,14 +284,10 @@ def _growth_classes(
     per["growth_source"] = np.select(
         [has_potential, np.full(len(per), pipeline)], ["potential", "pipeline"], "revenue"
     )
-    base = per["won_amount"].groupby(group).transform("sum") + per["growth_room"].fillna(
-        0.0
-    ).groupby(group).transform("sum")
-    grows = (
-        (per["growth_room"] > 0)
-        & at_least(per["growth_room"], settings.b_growth * per["won_amount"])
-        & at_least(per["growth_room"], settings.b_min_share * base)
+    grows = (per["growth_room"] > 0) & at_least(
+        per["growth_room"], settings.b_growth * per["won_amount"]
     )
+    grows, left_out = _largest_rooms(per, keys, grows & ~per["_a"], settings.b_accounts)
     b_line = (settings.a_share + settings.b_share) * per["_total"]
     by_revenue = (per["b_rule"] == "revenue") & less_than(per["_before"], b_line)
     revenue_b = by_revenue & (per["cents"] > 0)
@@ -298,11 +295,29 @@ def _growth_classes(
     per["abc"] = np.select([per["_a"], is_b], ["A", "B"], "C")
     judged = per["growth_room"].notna()
     per["abc_reason"] = np.select(
-        [per["_a"], per["b_rule"] == "revenue", is_b, judged],
-        ["value", "revenue", per["growth_source"], "no_growth"],
+        [per["_a"], per["b_rule"] == "revenue", is_b, left_out, judged],
+        ["value", "revenue", per["growth_source"], "b_cap", "no_growth"],
         "not_judged",
     )
     return per
+
+
+def _largest_rooms(
+    per: pd.DataFrame, keys: list[str], eligible: pd.Series, share: float
+) -> tuple[pd.Series, pd.Series]:
+    """Of the ``eligible`` accounts, the ones with the largest growth room (ties: account
+    name), at most ``share`` of the group's accounts (rounded down, at least one), never
+    splitting equal room; and the eligible ones left out."""
+    cents = np.rint(per["growth_room"].fillna(0.0) * 100).where(eligible)
+    order = per.assign(_room=-cents).sort_values([*keys, "_room", "account"], kind="stable")
+    rank = eligible[order.index].groupby([order[k] for k in keys]).cumsum().reindex(per.index)
+    n = per.groupby(keys)["account"].transform("size")
+    within = eligible & ((rank == 1) | at_most(rank, share * n))
+    group = [per[k] for k in keys]
+    smallest = cents.where(within).groupby(group).transform("min")
+    largest_out = cents.where(eligible & ~within).groupby(group).transform("max")
+    chosen = within & ~((cents == smallest) & (largest_out == smallest))
+    return chosen, eligible & ~chosen
 
 
 def abc_accounts(
