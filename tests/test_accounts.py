@@ -24,7 +24,7 @@ def test_abc_classes_by_hand() -> None:
             ("N", "e", 3.0),
         ]
     )
-    out = abc_accounts(frame)
+    out = abc_accounts(frame, settings=ABCSettings(a_accounts=1.0))  # the value line alone
     # totals: a 52, b 30, c 10, d 5, e 3 = 100; revenue ranked above each:
     # a 0 (<80: A), b 52 (<80: A), c 82 (<95: B), d 92 (<95: B), e 97 (C)
     assert out["account"].tolist() == ["a", "b", "c", "d", "e"]
@@ -37,7 +37,7 @@ def test_abc_classes_by_hand() -> None:
 def test_thresholds_are_configurable() -> None:
     frame = won([("N", "a", 50.0), ("N", "b", 30.0), ("N", "c", 20.0)])
     # A up to 50%: a (0 before) only; B the next 30%: b (50 before < 80); c (80) is C
-    out = abc_accounts(frame, settings=ABCSettings(a_share=0.5, b_share=0.3))
+    out = abc_accounts(frame, settings=ABCSettings(a_share=0.5, b_share=0.3, a_accounts=1.0))
     assert out["abc"].tolist() == ["A", "B", "C"]
     with pytest.raises(ConfigError, match="a_share"):
         ABCSettings(a_share=0.9, b_share=0.2)
@@ -45,7 +45,7 @@ def test_thresholds_are_configurable() -> None:
 
 def test_ties_break_by_account_name_and_teams_apart() -> None:
     frame = won([("S", "zeta", 10.0), ("N", "beta", 10.0), ("N", "alpha", 10.0), ("N", "", 99.0)])
-    out = abc_accounts(frame)
+    out = abc_accounts(frame, settings=ABCSettings(a_accounts=1.0))
     assert out[["team", "account", "rank"]].values.tolist() == [
         ["N", "alpha", 1],
         ["N", "beta", 2],

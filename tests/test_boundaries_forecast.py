@@ -13,6 +13,7 @@ import pytest
 
 from _boundaries import boundary
 from pipereview.diagnostics._accounts import ABCSettings, abc_accounts
+from pipereview.diagnostics._accountservice import revenue_window, service_coverage
 from pipereview.diagnostics._calibration import stage_calibration
 from pipereview.diagnostics._forecast import ForecastSettings, period_forecast, win_rates
 from pipereview.diagnostics._trends import TrendSettings, rep_comparison, weekly_metrics
@@ -371,8 +372,9 @@ def _classes(
     ("settings", "first"),
     [
         # a total of 100.00; b follows accounts making 79.99%, exactly 80% and 80.01%
-        (ABCSettings(), (79.99, 80.0, 80.01)),
-        (ABCSettings(a_share=0.5, b_share=0.45), (49.99, 50.0, 50.01)),
+        # (a_accounts=1: no cap on the number of A accounts, the value line alone)
+        (ABCSettings(a_accounts=1.0), (79.99, 80.0, 80.01)),
+        (ABCSettings(a_share=0.5, b_share=0.45, a_accounts=1.0), (49.99, 50.0, 50.01)),
     ],
 )
 def test_an_account_after_exactly_a_share_of_revenue_is_not_a(
@@ -413,3 +415,103 @@ def test_an_account_after_exactly_a_share_plus_b_share_of_revenue_is_c(
 def test_an_account_after_exactly_95_percent_of_10000_is_c() -> None:
     # a 8,000 (80%), b 1,500 (to 95%), c 300, d 200
     assert _classes({"N": [8000.0, 1500.0, 300.0, 200.0]}) == {"N": ["A", "B", "C", "C"]}
+
+
+# --- accounts.a_accounts, b_growth, b_accounts, revenue_weeks, contact days ----------------
+
+
+@boundary("accounts.a_accounts")
+@pytest.mark.parametrize(
+    ("accounts", "a_count"),
+    [
+        (9, 1),  # 2 of 9 accounts would be 22.2%: just above 20%, so only the first is A
+        (10, 2),  # 2 of 10 is exactly 20%: A
+        (11, 2),  # 2 of 11 is 18.2%: A, and a third (27.3%) is not
+        (15, 3),  # 3 of 15 is exactly 20% (0.2 x 15 is 3.0000000000000004 in floating point)
+    ],
+)
+def test_the_a_class_holds_at_most_a_accounts_of_the_accounts(accounts: int, a_count: int) -> None:
+    # four large accounts (a 40, b 39, c 38, d 37) all inside the value line, the rest 0.10
+    # to 0.20 each, distinct: only the cap decides how many of the four are A
+    amounts = [40.0, 39.0, 38.0, 37.0] + [0.1 + 0.01 * i for i in range(accounts - 4)]
+    out = abc_accounts(
+        pd.DataFrame(
+            {"team": "N", "account": [f"x{i:02d}" for i in range(accounts)], "amount": amounts}
+        )
+    )
+    assert out["abc"].tolist()[:4] == ["A"] * a_count + ["B"] * (4 - a_count)
+    assert out["a_note"].tolist()[:4] == [""] * a_count + ["cap"] * (4 - a_count)
+
+
+def _growth_class(won: dict[str, float], room: dict[str, float], settings: ABCSettings) -> str:
+    """The class of account ``x`` among accounts won ``won`` with open pipeline ``room``."""
+    frame = pd.DataFrame({"team": "N", "account": list(won), "amount": list(won.values())})
+    open_deals = pd.DataFrame({"team": "N", "account": list(room), "amount": list(room.values())})
+    out = abc_accounts(frame, open_deals=open_deals, settings=settings).set_index("account")
+    return str(out.loc["x", "abc"])
+
+
+@boundary("accounts.b_growth")
+@pytest.mark.parametrize(("room", "expected"), [(49.99, "C"), (50.0, "B"), (50.01, "B")])
+def test_growth_room_of_exactly_b_growth_of_the_revenue_makes_b(room: float, expected: str) -> None:
+    # x won 100: a room of 50 is exactly half its revenue (the only candidate: B)
+    assert _growth_class({"big": 1000.0, "x": 100.0}, {"x": room}, ABCSettings()) == expected
+
+
+@boundary("accounts.b_accounts")
+@pytest.mark.parametrize(
+    ("accounts", "b_count"),
+    [
+        (9, 2),  # 3 of 9 accounts would be 33.3%: just above 30%
+        (10, 3),  # 3 of 10 is exactly 30%: B
+        (11, 3),  # 3 of 11 is 27.3%: B, and a fourth (36.4%) is not
+    ],
+)
+def test_b_holds_at_most_b_accounts_of_the_accounts(accounts: int, b_count: int) -> None:
+    # no revenue, so no A; every account grows, rooms 100, 99, 98 …: the cap decides
+    rooms = {f"x{i:02d}": 100.0 - i for i in range(accounts)}
+    frame = pd.DataFrame({"team": "N", "account": list(rooms), "amount": list(rooms.values())})
+    out = abc_accounts(frame.iloc[:0], open_deals=frame)
+    assert out["abc"].tolist() == ["B"] * b_count + ["C"] * (accounts - b_count)
+    assert out["abc_reason"].tolist()[b_count:] == ["b_cap"] * (accounts - b_count)
+    # equal room is never split: with the third and fourth rooms equal, neither is B
+    tied = frame.assign(amount=[100.0, 99.0, 98.0, 98.0, *[1.0] * (accounts - 4)])
+    assert abc_accounts(frame.iloc[:0], open_deals=tied)["abc"].tolist()[:4] == [
+        "B",
+        "B",
+        "C",
+        "C",
+    ]
+
+
+@boundary("accounts.revenue_weeks")
+@pytest.mark.parametrize("weeks", [52, 4])
+def test_revenue_counts_close_dates_after_exactly_revenue_weeks_before_the_as_of_sunday(
+    weeks: int,
+) -> None:
+    sunday = pd.Timestamp("2026-11-22")  # 2026-W47
+    start = sunday - pd.Timedelta(weeks=weeks)
+    dates = [start - pd.Timedelta(days=1), start, start + pd.Timedelta(days=1), sunday]
+    won = pd.DataFrame({"close_date": [*dates, sunday + pd.Timedelta(days=1)]})
+    kept = revenue_window(won, "2026-W47", ABCSettings(revenue_weeks=weeks))["close_date"]
+    assert kept.tolist() == dates[2:]
+
+
+@boundary("accounts.a_contact_days", "accounts.b_contact_days", "accounts.c_contact_days")
+@pytest.mark.parametrize(("abc", "limit"), [("A", 14), ("B", 30), ("C", 91)])
+def test_an_account_exactly_at_its_contact_interval_is_covered(abc: str, limit: int) -> None:
+    classes = pd.DataFrame({"team": "N", "account": list(SIDES), "abc": abc})
+    risks = pd.DataFrame(
+        {
+            "team": "N",
+            "account": list(SIDES),
+            "deal_id": ["D1", "D2", "D3"],
+            "deal_name": "MES",
+            "owner": "Ann",
+            "amount": 10.0,
+            "days_since_activity": [limit - 1.0, float(limit), limit + 1.0],
+        }
+    )
+    out = service_coverage(classes, risks).set_index("account")
+    assert out.loc[list(SIDES), "below_service"].tolist() == [False, False, True]
+    assert set(out["contact_days"]) == {limit}

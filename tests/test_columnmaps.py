@@ -109,6 +109,7 @@ _CELLS = {
     "next_step": "Call the CFO",
     "loss_reason": "Went with Apex",
     "product_line": "Packaging",
+    "account_potential": "250,000",
     "currency": "EUR",
     "status": "Open",
 }
@@ -122,6 +123,7 @@ _STORED = {
     "next_step": "Call the CFO",
     "loss_reason": "Went with Apex",
     "product_line": "Packaging",
+    "account_potential": 250000.0,
     "currency": "EUR",
 }
 _ABSENT = {
@@ -133,6 +135,7 @@ _ABSENT = {
     "next_step": None,
     "loss_reason": None,  # no column at all (test_loss_reason.py)
     "product_line": None,  # no column at all (test_periods.py)
+    "account_potential": None,  # no column at all (test_accounts_potential.py)
     "currency": None,
 }
 MAPS = column_map_names()

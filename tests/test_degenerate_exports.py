@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 from pipereview.coaching._names import short_name
 from pipereview.core import CATEGORY_LABELS  # the change categories as the section labels them
 from pipereview.core._stages import EVIDENCE_FIELDS, load_stage_model
+from pipereview.delivery._reviewaccounts import accounts_html
 from pipereview.delivery._textlint import LintContext, lint_text
 from pipereview.delivery._visibletext import (
     file_text,
@@ -332,6 +333,8 @@ def run_flow(exports: Path, targets: Path | None, work: Path) -> Flow:
                         f"new deals: headline {headline.get('new_deals')!r} "
                         f"but the changes section {shown_new} ({team}, {week})"
                     )
+        # the accounts block (ABC by value and potential), for the review and the dashboard
+        texts.append(("review.accounts", lang, html_text(accounts_html(current)), plain))
         pack = work / f"coaching-{lang}"
         for path in write_coaching_pack(review.context, pack, lang=lang, teams=[team]):
             if path.suffix == ".csv":  # a data file: its prose columns are read

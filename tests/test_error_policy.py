@@ -499,6 +499,9 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.delivery._textlint.lint_text": lambda: _call(
         "pipereview.delivery", "lint_text", "text", "fr"
     ),
+    "pipereview.diagnostics._accounts.ABCSettings.service": lambda: ABCSettings().service(
+        "A", "fr"
+    ),
     "pipereview.diagnostics._capabilities.column_label": lambda: _call(
         "pipereview.diagnostics", "column_label", "coach", "fr"
     ),

@@ -286,3 +286,22 @@ class WeekDiagnostics:
         before = weeks[weeks["snapshot_week"] < last].groupby("team")["snapshot_week"].max()
         rows = self.upto.join(before.rename("_prev"), on="team")
         return self.upto[rows["snapshot_week"] == rows["_prev"]].reset_index(drop=True)
+
+    @cached_property
+    def accounts(self) -> pd.DataFrame:
+        """Each team's accounts by value and potential
+        (:func:`~pipereview.diagnostics._accountservice.account_classes`): the deals won in
+        the ``accounts.revenue_weeks`` to the as-of Sunday and the open deals."""
+        from pipereview.diagnostics._accountservice import account_classes
+        from pipereview.diagnostics._forecast import won_deals
+
+        won = won_deals(self.prepared, None, self.week)
+        return account_classes(won, self.open_deals, self.week, self.config.accounts)
+
+    @cached_property
+    def account_service(self) -> pd.DataFrame:
+        """Each classed account with open deals against its class's service level
+        (:func:`~pipereview.diagnostics._accountservice.service_coverage` over :attr:`risks`)."""
+        from pipereview.diagnostics._accountservice import service_coverage
+
+        return service_coverage(self.accounts, self.risks, settings=self.config.accounts)

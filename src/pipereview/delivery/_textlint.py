@@ -53,6 +53,7 @@ __all__ = [
 #: Terms a Chinese sales text may keep in Latin letters (besides names and currency codes).
 ALLOWED_TERMS: frozenset[str] = frozenset(
     {
+        "ABC",  # ABC 分类: the method's classes of customers
         "BANT",
         "CRM",
         "ID",

@@ -9,7 +9,19 @@ printed figure.
 
 from __future__ import annotations
 
-from pipereview.diagnostics._accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
+from pipereview.diagnostics._accounts import (
+    ABC_COLUMNS,
+    ABCSettings,
+    ServiceLevel,
+    abc_accounts,
+    abc_summary,
+)
+from pipereview.diagnostics._accountservice import (
+    SERVICE_COLUMNS,
+    account_classes,
+    revenue_window,
+    service_coverage,
+)
 from pipereview.diagnostics._aging import (
     DURATION_COLUMNS,
     RISK_COLUMNS,
@@ -150,6 +162,7 @@ __all__ = [
     "RESULT_FIGURES",
     "RISK_COLUMNS",
     "RISK_FLAGS",
+    "SERVICE_COLUMNS",
     "SHAPE_COLUMNS",
     "SHAPE_LABELS",
     "SPANS",
@@ -165,10 +178,12 @@ __all__ = [
     "MissingColumn",
     "PlanSettings",
     "RiskSettings",
+    "ServiceLevel",
     "ShapeThresholds",
     "TrendSettings",
     "abc_accounts",
     "abc_summary",
+    "account_classes",
     "activity_days",
     "allocate_cents",
     "as_of_day",
@@ -217,9 +232,11 @@ __all__ = [
     "rep_comparison",
     "rep_targets",
     "results_compared",
+    "revenue_window",
     "risk_summary",
     "rollup_results",
     "sales_velocity",
+    "service_coverage",
     "span_text",
     "stage_benchmarks",
     "stage_calibration",

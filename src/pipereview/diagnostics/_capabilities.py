@@ -69,6 +69,8 @@ REQUIREMENTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "account_classes": ("account",),
         "new_existing_customers": ("account",),
         "product_lines": ("product_line",),
+        "account_potential": ("account_potential",),
+        "account_service": ("account", "last_activity_date"),
         "team_comparison": ("team",),
     }
 )
@@ -83,6 +85,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # English, Chinese
     "next_step": ("next step", "下一步"),
     "loss_reason": ("loss reason", "输单原因"),
     "product_line": ("product line", "产品线"),
+    "account_potential": ("account potential", "客户潜力"),
     "deal_id": ("deal ID", "商机编号"),
 }
 _MAX_LISTED = 4

@@ -137,7 +137,8 @@ def snapshot_frame(
 ) -> pd.DataFrame:
     """The canonical snapshot of the rows ``keep``: the converted columns ``out``, blank
     columns for the optional fields the export lacks (none for ``loss_reason``,
-    ``product_line`` and the evidence fields: missing), where each row came from."""
+    ``product_line``, ``account_potential`` and the evidence fields: missing), where each
+    row came from."""
     n = int(keep.sum())
     everything = n == len(keep)
 
@@ -157,8 +158,8 @@ def snapshot_frame(
             columns[name] = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
         else:
             columns[name] = pd.Series(None, index=range(n), dtype="str")
-    for name in ("loss_reason", "product_line"):  # only where the export has it: blank
-        if name in out:  # would read as "not given"
+    for name in ("loss_reason", "product_line", "account_potential"):
+        if name in out:  # only where the export has it: blank would read as "not given"
             columns[name] = kept(out[name])
     for name in EVIDENCE_FLAG_FIELDS:
         if name in out:  # nullable: a week may mix exports with and without it

@@ -33,7 +33,7 @@ from pipereview.ingest._fieldvalues import (
     stage_column,
     translate,
 )
-from pipereview.ingest._parsing import parse_flags, parse_probabilities
+from pipereview.ingest._parsing import parse_amounts, parse_flags, parse_probabilities
 from pipereview.ingest._readers import ExportPeek
 from pipereview.ingest._results import IngestReport, IngestResult
 from pipereview.ingest._rowchecks import currency_checks, name_checks
@@ -61,6 +61,7 @@ _TEXT_FIELDS = (
 READ_AS_TEXT = (
     *_TEXT_FIELDS,
     "amount",
+    "account_potential",
     "probability",
     "close_date",
     "created_date",
@@ -280,6 +281,15 @@ class RowBuilder:
                 self.repairs += repairs
 
     def _optional(self) -> None:
+        if "account_potential" in self.found:
+            values, bad = parse_amounts(self.col("account_potential"), self.cmap.decimal)
+            self.out["account_potential"] = values.where(values >= 0)
+            self.fail(
+                bad | (values < 0),
+                "account_potential",
+                "an amount >= 0 such as 250000, 250,000.00 or 25万 (blank: not known)",
+                "write the account's potential revenue as an amount, or leave it blank",
+            )
         if "probability" in self.found:
             values, bad = parse_probabilities(self.col("probability"))
             self.out["probability"] = values

@@ -73,6 +73,26 @@ COMMON_HEADERS: dict[str, tuple[str, ...]] = {
         "销售部门",
         "所属部门",
     ),
+    # a number: the account's potential revenue (a custom field in every CRM); labels as
+    # reports, HubSpot, Dynamics and Odoo print them, Salesforce API names, Chinese CRMs
+    "account_potential": (
+        "Account Potential",
+        "Potential",
+        "Potential Revenue",
+        "Account Potential Revenue",
+        "Customer Potential",
+        "Revenue Potential",
+        "Account.Account_Potential__c",
+        "Account_Potential__c",
+        "Potential_Revenue__c",
+        "x_studio_account_potential",
+        "客户潜力",
+        "潜力",
+        "客户潜力金额",
+        "潜力金额",
+        "潜在金额",
+        "客户潜在价值",
+    ),
 }
 
 

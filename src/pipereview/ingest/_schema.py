@@ -30,6 +30,8 @@ loss_reason                   str                 why a lost deal was lost, as t
 product_line                  str                 the deal's product line (product family), as
                                                   the CRM writes it; missing when the export has
                                                   no such column
+account_potential             float64 >= 0        the account's potential revenue (ABC class B);
+                                                  missing when the export has no such column
 <evidence fields>             boolean or str      see :data:`pipereview.core._stages.EVIDENCE_FIELDS`;
                                                   missing when the export has no such column
 account_missing               bool                the export had no account for this deal
@@ -118,6 +120,7 @@ EXPORT_OPTIONAL_FIELDS: tuple[str, ...] = (
     "next_step",
     "loss_reason",
     "product_line",
+    "account_potential",
     "currency",
     "status",
 )
@@ -169,6 +172,9 @@ def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
         # missing where the export has no such column (like the evidence fields)
         "loss_reason": pa.Column(str, _CLEAN, nullable=True, required=False),
         "product_line": pa.Column(str, _CLEAN, nullable=True, required=False),
+        "account_potential": pa.Column(
+            float, [pa.Check.ge(0), pa.Check.le(MAX_AMOUNT)], nullable=True, required=False
+        ),
         "account_missing": pa.Column(bool),
         "source_file": _TEXT,
         "source_row": pa.Column("int64", pa.Check.ge(1)),
