@@ -501,8 +501,11 @@ def test_the_section_is_a_list_of_blocks() -> None:
 
     review = WeeklyReview(_products(), team="North", week=W46)
     blocks = results_blocks(review)
-    assert len(blocks) == 4 and "".join(blocks) == review.results_section().body
-    assert re.search(r"<h3>Product lines</h3>", blocks[-1])
+    assert len(blocks) == 5 and "".join(blocks) == review.results_section().body
+    assert re.search(r"<h3>Product lines</h3>", blocks[-2])
+    assert blocks[-1].startswith("<h3>Accounts by value and potential (ABC)</h3>")
+    rep = results_blocks(review, rep="Ann")  # a rep's: no reps' table and no accounts
+    assert len(rep) == 3 and "<h3>Accounts" not in "".join(rep)
 
 
 # --- invariants ---------------------------------------------------------------------------

@@ -189,3 +189,30 @@ def test_no_account_column(team: pd.DataFrame, lang: str, line: str) -> None:
     page = accounts_html(WeeklyReview(rows, team="North", week="2026-W47", lang=lang))
     assert line in page
     assert "<table" not in page
+
+
+@pytest.mark.parametrize(("accounts", "hidden"), [(10, 0), (11, 1)])
+def test_the_first_ten_a_and_b_accounts_are_shown_the_rest_one_click_away(
+    accounts: int, hidden: int
+) -> None:
+    # one account won 1,000,000 (A); the others won 100 each with 10,000 open (B by room):
+    # with a_accounts 1.0 and b_accounts 1.0 every one of them is listed
+    from dataclasses import replace
+
+    from pipereview.config import Config
+
+    rows = [_deal("W0", "Big", "Acc 0", "won", 1_000_000.0, "2026-10-01")]
+    for k in range(1, accounts):
+        rows.append(_deal(f"W{k}", "Small", f"Acc {k}", "won", 100.0, "2026-10-01"))
+        rows.append(_deal(f"O{k}", "Open", f"Acc {k}", "needs_confirmed", 10_000.0, "2026-12-18"))
+    config = Config()
+    config = replace(config, accounts=replace(config.accounts, a_accounts=1.0, b_accounts=1.0))
+    review = WeeklyReview(pd.DataFrame(rows), team="North", week="2026-W47", config=config)
+    page = accounts_html(review)
+    listed = page.split("</table>")[1]  # the A and B accounts, after the table by class
+    assert listed.count("<td>Acc ") == min(accounts, 10)
+    if hidden:
+        assert f"<summary>{hidden} more A and B accounts</summary>" in page
+        assert page.split("<details")[1].count("<td>Acc ") == hidden
+    else:
+        assert "<details" not in page

@@ -42,6 +42,10 @@ if TYPE_CHECKING:
 #: nothing of the package's own: the review's accounts section uses it
 __all__: list[str] = []
 
+#: The A and B accounts listed before the rest are put one click away.
+_SHOWN = 10
+_TABLE = "review-table accounts"
+
 _TEXT: dict[str, tuple[str, str]] = {
     "title": ("Accounts by value and potential (ABC)", "客户分级（ABC：价值与潜力）"),
     "intro": (
@@ -115,6 +119,7 @@ _TEXT: dict[str, tuple[str, str]] = {
         "revenue only: rank {rank}, {share} of the revenue (B: up to the first {ab})",
         "仅按收入：排名第 {rank}，占收入 {share}（B 类：累计收入前 {ab} 之内）",
     ),
+    "more_accounts": ("{n} more A and B accounts", "另外 {n} 个 A 类和 B 类客户"),
     "c_rest": (
         "C: {n} other account(s), standard service (not listed).",
         "C 类：其余 {n} 个客户，标准服务（不逐一列出）。",
@@ -316,10 +321,15 @@ def accounts_html(review: WeeklyReview) -> str:
         ),
     ]
     accounts = _account_table(classes, review)
-    if len(accounts):
-        parts.append(
-            accounts.to_html(index=False, escape=True, border=0, classes="review-table accounts")
-        )
+    if len(accounts):  # the first rows shown, the rest one click away
+        first, rest = accounts.iloc[:_SHOWN], accounts.iloc[_SHOWN:]
+        parts.append(first.to_html(index=False, escape=True, border=0, classes=_TABLE))
+        if len(rest):
+            summary = html.escape(_t("more_accounts", lang, n=len(rest)))
+            table = rest.to_html(index=False, escape=True, border=0, classes=_TABLE)
+            parts.append(
+                f"<details class='more-deals'><summary>{summary}</summary>{table}</details>"
+            )
     parts += [f"<p class='accounts-note'>{html.escape(n)}</p>" for n in _notes(classes, review)]
     items = _below_items(service, review) if activity else []
     if items:

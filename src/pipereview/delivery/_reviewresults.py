@@ -361,11 +361,17 @@ def _products_html(review: WeeklyReview, rep: str) -> str:
 def results_blocks(review: WeeklyReview, rep: str = "") -> list[str]:
     """The blocks of the results: the team's (or ``rep``'s) figures against the previous
     period and last year, won by rep (the team's only), new against existing customers,
-    product lines; each an HTML fragment, in order."""
+    product lines, and the team's accounts by value and potential
+    (:func:`~pipereview.delivery._reviewaccounts.accounts_html`, the team's only); each an
+    HTML fragment, in order."""
+    from pipereview.delivery._reviewaccounts import accounts_html
+
     blocks = [_team_html(review, rep)]
     if not rep:
         blocks.append(_reps_html(review))
     blocks += [_customers_html(review, rep), _products_html(review, rep)]
+    if not rep:  # the team's accounts by value and potential, with their service levels
+        blocks.append(accounts_html(review))
     return [block for block in blocks if block]
 
 
