@@ -9,8 +9,9 @@ import pandas as pd
 
 from pipereview.core._stages import EVIDENCE_TEXT_FIELDS
 from pipereview.core._weeks import Week
+from pipereview.sample._deal import CLOSED_DAYS_KEPT
 from pipereview.sample._process import Process
-from pipereview.sample._simulate import CLOSED_DAYS_KEPT, TeamRun
+from pipereview.sample._simulate import TeamRun
 from pipereview.sample._summary import DealCount, PlantedPatterns
 from pipereview.sample._teams import THIN_TOP_WEEKS_BEFORE_FIRST
 
