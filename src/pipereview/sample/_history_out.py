@@ -79,10 +79,11 @@ def account_potentials(
         a: float(round_to(max(year.get(a, 0.0), typical * 0.5) * rng.uniform(1.5, 3.0), step))
         for a in accounts
     }
-    median = float(np.median(list(year.values())))
+    median = typical
     small = sorted(a for a, v in year.items() if v < median)
-    chosen = tuple(sorted(small[int(i)] for i in rng.choice(len(small), B_ACCOUNTS, False)))
-    top = float(np.quantile(list(potential.values()), 0.97))
+    picked = rng.choice(len(small), min(B_ACCOUNTS, len(small)), False) if small else []
+    chosen = tuple(sorted(small[int(i)] for i in picked))
+    top = float(np.quantile(list(potential.values()), 0.97)) if potential else 0.0
     for a in chosen:
         potential[a] = float(round_to(top * rng.uniform(1.0, 1.4), step))
     return potential, chosen
