@@ -66,6 +66,21 @@ def sample(
     state.out.print(f"wrote {len(summary.paths)} files to {out_dir}")
 
 
+def _write_demo_samples(samples: Path, years: int) -> Path:
+    """Write the sample set the demo runs on, with a progress bar; return its folder."""
+    from pipereview.sample import generate_samples
+
+    with progress() as bar:
+        task = bar.add_task("writing the sample set", total=None)
+        summary = generate_samples(
+            samples,
+            years=years,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    state.out.print(f"Wrote the sample set ({len(summary.paths)} files) to {samples.resolve()}.")
+    return samples
+
+
 @friendly
 def demo(
     samples: Annotated[
@@ -91,19 +106,7 @@ def demo(
     from pipereview.history._intake import ingest_folder
 
     if samples is None:
-        from pipereview.sample import generate_samples
-
-        samples = out_dir / "samples"
-        with progress() as bar:
-            task = bar.add_task("writing the sample set", total=None)
-            summary = generate_samples(
-                samples,
-                years=years,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
-        state.out.print(
-            f"Wrote the sample set ({len(summary.paths)} files) to {samples.resolve()}."
-        )
+        samples = _write_demo_samples(out_dir / "samples", years)
     elif not (samples / "exports").is_dir():
         raise InputError(
             f"{samples} holds no sample set (no exports/ folder)",

@@ -76,23 +76,9 @@ def generate_samples(
     last = Week.parse(last_week)
     weeks = [last - k for k in range(n_weeks - 1, -1, -1)]
     migration = last - MIGRATION_WEEKS_BEFORE_LAST
-    generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(TEAMS))]
     specs = TEAMS if years == 1 else history_teams()
-    runs: list[TeamRun] = []
-    for spec, rng in zip(specs, generators, strict=True):
-        sim = (
-            Simulator(spec, rng, scale) if years == 1 else HistorySimulator(spec, rng, scale, last)
-        )
-        runs.append(sim.simulate(weeks, migration if spec.name == MIGRATION_TEAM else None))
-    potentials: dict[str, dict[str, float]] = {}
-    b_accounts: dict[str, tuple[str, ...]] = {}
-    if years > 1:
-        extra = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(len(TEAMS),)))
-        for run in runs:
-            potentials[run.spec.name], b_accounts[run.spec.name] = account_potentials(
-                run, last, extra
-            )
-
+    runs = _simulate(specs, seed, scale, weeks, years)
+    potentials, b_accounts = _potentials(runs, seed, last) if years > 1 else ({}, {})
     paths: list[Path] = []
     counts: list[DealCount] = []
     total, done = len(weeks) * len(runs), 0
@@ -132,6 +118,34 @@ def generate_samples(
         planted,
         cases,
     )
+
+
+def _simulate(
+    specs: tuple[TeamSpec, ...], seed: int, scale: float, weeks: list[Week], years: int
+) -> list[TeamRun]:
+    """Every team's simulated history, each from a random generator of its own."""
+    last = weeks[-1]
+    migration = last - MIGRATION_WEEKS_BEFORE_LAST
+    generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(TEAMS))]
+    runs: list[TeamRun] = []
+    for spec, rng in zip(specs, generators, strict=True):
+        sim = (
+            Simulator(spec, rng, scale) if years == 1 else HistorySimulator(spec, rng, scale, last)
+        )
+        runs.append(sim.simulate(weeks, migration if spec.name == MIGRATION_TEAM else None))
+    return runs
+
+
+def _potentials(
+    runs: list[TeamRun], seed: int, last: Week
+) -> tuple[dict[str, dict[str, float]], dict[str, tuple[str, ...]]]:
+    """Each team's account potentials and planted B accounts, from a stream of their own."""
+    extra = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(len(TEAMS),)))
+    potentials: dict[str, dict[str, float]] = {}
+    b_accounts: dict[str, tuple[str, ...]] = {}
+    for run in runs:
+        potentials[run.spec.name], b_accounts[run.spec.name] = account_potentials(run, last, extra)
+    return potentials, b_accounts
 
 
 def _write_export(

@@ -38,8 +38,8 @@ from pipereview.sample._simulate import Simulator
 from pipereview.sample._teams import TEAMS, THIN_TOP_WEEKS_BEFORE_FIRST, TeamSpec, all_accounts
 
 __all__ = [
-    "EXISTING_SHARE",
     "AMOUNT_SPREAD",
+    "EXISTING_SHARE",
     "FLAT_TEAM",
     "FLOW",
     "GROWTH",

@@ -81,7 +81,7 @@ def account_potentials(
     }
     median = typical
     small = sorted(a for a, v in year.items() if v < median)
-    picked = rng.choice(len(small), min(B_ACCOUNTS, len(small)), False) if small else []
+    picked = rng.choice(len(small), min(B_ACCOUNTS, len(small)), False) if small else ()
     chosen = tuple(sorted(small[int(i)] for i in picked))
     top = float(np.quantile(list(potential.values()), 0.97)) if potential else 0.0
     for a in chosen:
