@@ -1,9 +1,7 @@
 """One simulated deal, and how a week's export shows the deals: a canonical frame.
 
->>> frame = week_frame([], Week.parse("2026-W47"), "North", "USD",
-...     Process.of(load_stage_model("generic_4"), 1.0, None))
->>> len(frame), frame.columns[:4].tolist()
-(0, ['deal_id', 'deal_name', 'account', 'team'])
+>>> CLOSED_DAYS_KEPT, incidental_evidence(np.array([0.0, 1.0])).round(2).tolist()
+(90, [0.15, 0.85])
 """
 
 from __future__ import annotations
