@@ -87,7 +87,7 @@ def readme(
     lines = [
         *_contents(seed, first, last, years),
         *_teams(runs),
-        *_patterns(runs, weeks, planted),
+        *_patterns(runs, weeks, planted, years),
         *extra,
         *_team_figures(runs, weeks),
         *_deal_counts(runs, weeks, counts),
@@ -188,15 +188,26 @@ def _bottleneck(runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns
     )
 
 
-def _patterns(runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns) -> list[str]:
+def _patterns(
+    runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns, years: int
+) -> list[str]:
     """The planted patterns, each with where to find it."""
     first, last = str(weeks[0]), str(weeks[-1])
+    # the two-year sample's lead flow dries up as the default's: before its last 12 weeks
+    dried = str(weeks[-12]) if years > 1 else first
+    shares = (
+        "Reps get fixed shares of their team's target, so within a team some reps are "
+        "ahead and some behind."
+        if years == 1
+        else "Reps get equal shares of their team's target, except in the team of the rep "
+        "in ramp-up (below), whose targets are the team's totals only."
+    )
     return [
         "## Planted patterns",
         "",
         _bottleneck(runs, weeks, planted),
         f"- **Thin funnel top** — team {planted.thin_top_team}: its lead flow dried up "
-        f"{THIN_TOP_WEEKS_BEFORE_FIRST} weeks before {first}; few deals enter each week and "
+        f"{THIN_TOP_WEEKS_BEFORE_FIRST} weeks before {dried}; few deals enter each week and "
         "its early stages are sparse (see the table below).",
         f"- **CRM migration** — team {planted.migration_team}, from {planted.migration_week}: "
         f"{len(planted.migrated_ids)} open deals carry a new ID format (16 digits instead of "
@@ -221,8 +232,7 @@ def _patterns(runs: list[TeamRun], weeks: list[Week], planted: PlantedPatterns) 
             f"({'behind' if r.spec.target_factor > 1 else 'ahead'})"
             for r in runs
         )
-        + ". Reps get fixed shares of their team's target, so within a team some reps are "
-        "ahead and some behind.",
+        + f". {shares}",
         "- **Everywhere** — stage-dependent weekly conversion (advance, stay, win, lose), "
         "new deals at the first stage(s) each week, amount changes up and down, stalled "
         "deals (no activity for weeks, stage unchanged), stage inflation (a passed stage's "
