@@ -9,6 +9,7 @@ headers are checked on a few weeks of it.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +17,10 @@ import pandas as pd
 import pytest
 
 from pipereview.core._errors import InputError
+from pipereview.diagnostics._benchmarks import stage_benchmarks
+from pipereview.diagnostics._conversion import cohort_conversion
+from pipereview.history._intake import ingest_folder
+from pipereview.history._store import SnapshotStore
 from pipereview.sample import SampleSummary, generate_samples
 from pipereview.sample._history import RAMP_REP, RAMP_TEAM, WEAK_STAGE, WEAK_STAGE_TEAM
 
@@ -164,3 +169,24 @@ def test_the_readme_lists_the_planted_cases(two_years: SampleSummary) -> None:
         "pipereview sample --years 2",
     ):
         assert words in text, words
+
+
+@pytest.mark.slow
+def test_the_review_finds_the_weak_stage_below_its_standard(
+    two_years: SampleSummary, tmp_path: Path
+) -> None:
+    """Through the real ingest and the review's benchmarks: DACH's last 26 weeks stored,
+    the needs stage's cohort of the last 20 weeks is below the 60% standard."""
+    for week in two_years.weeks[-26:]:
+        folder = tmp_path / "exports" / week
+        folder.mkdir(parents=True)
+        shutil.copy(two_years.out_dir / "exports" / week / "dach.xlsx", folder)
+    ingest_folder(tmp_path / "exports", store=tmp_path / "store")
+    history = SnapshotStore(tmp_path / "store").history()
+    conversion = cohort_conversion(history, as_of="2026-W47", window_weeks=20)
+    no_risks = pd.DataFrame(columns=["team", "stage_model", "stage", "days_in_stage"])
+    table = stage_benchmarks(conversion, no_risks)
+    row = table[(table["stage"] == WEAK_STAGE) & (table["measure"] == "conversion")].iloc[0]
+    assert row["deals"] >= 100
+    assert row["observed"] <= 0.3
+    assert row["status"] in {"misses", "below_so_far"}

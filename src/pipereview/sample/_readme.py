@@ -194,7 +194,7 @@ def _patterns(
     """The planted patterns, each with where to find it."""
     first, last = str(weeks[0]), str(weeks[-1])
     # the two-year sample's lead flow dries up as the default's: before its last 12 weeks
-    dried = str(weeks[-12]) if years > 1 else first
+    dried = str(weeks[-1] - 11) if years > 1 else first
     shares = (
         "Reps get fixed shares of their team's target, so within a team some reps are "
         "ahead and some behind."
