@@ -63,15 +63,7 @@ def generate_samples(
     >>> sorted(p.name for p in s.paths if p.parent.name == "2026-W47")
     ['dach.xlsx', 'huadong.csv', 'north.csv', 'west.csv']
     """
-    if n_weeks is None:
-        n_weeks = 12 if years == 1 else years * WEEKS_PER_YEAR
-    if n_weeks < 1 or scale <= 0 or years not in (1, 2):
-        raise InputError(
-            f"need n_weeks >= 1, scale > 0 and years 1 or 2, got {n_weeks}, {scale} and {years}",
-            expected="n_weeks >= 1, scale > 0, years 1 or 2",
-            hint="pass n_weeks=12, scale=1.0 and years=1 (the defaults), a smaller "
-            "positive scale such as 0.1 for a quick sample, or years=2 for two years",
-        )
+    n_weeks = _checked_weeks(n_weeks, scale, years)
     out_dir = Path(out_dir)
     last = Week.parse(last_week)
     weeks = [last - k for k in range(n_weeks - 1, -1, -1)]
@@ -118,6 +110,26 @@ def generate_samples(
         planted,
         cases,
     )
+
+
+def _checked_weeks(n_weeks: int | None, scale: float, years: int) -> int:
+    """The number of weeks to write; a user mistake in the arguments is refused."""
+    if years not in (1, 2):
+        raise InputError(
+            f"need years 1 or 2, got {years}",
+            expected="years 1 (12 weeks) or 2 (104 weeks)",
+            hint="pass years=1 (the default) or years=2 for two years of weekly history",
+        )
+    if n_weeks is None:
+        n_weeks = 12 if years == 1 else years * WEEKS_PER_YEAR
+    if n_weeks < 1 or scale <= 0:
+        raise InputError(
+            f"need n_weeks >= 1 and scale > 0, got {n_weeks} and {scale}",
+            expected="n_weeks >= 1 and scale > 0",
+            hint="pass n_weeks=12 and scale=1.0 (the defaults), or a smaller "
+            "positive scale such as 0.1 for a quick sample",
+        )
+    return n_weeks
 
 
 def _simulate(
