@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint mutate bench samples clean help
+.PHONY: demo demo-history test test-fast lint mutate bench samples clean help
 
 # The tests start many Python processes (two workers, CLI runs, kernels): let them share
 # compiled bytecode and pytest's rewritten test modules, even where the shell turns that off.
@@ -12,6 +12,7 @@ unexport PYTHONDONTWRITEBYTECODE
 
 help:
 	@echo "make demo    create $(VENV), install pipereview, run the weekly job on data/samples/"
+	@echo "make demo-history  the same on a two-year sample with seasons and planted cases"
 	@echo "make test    install what the tests need and run the whole suite"
 	@echo "make test-fast  the suite without slow tests (kernels, batches, browser, notebooks)"
 	@echo "make lint    ruff (checks and format) and mypy (strict on src/)"
@@ -29,6 +30,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/pipereview demo --samples data/samples --out demo-output
+
+# the two-year sample (seasons, year over year, planted cases; not committed: written
+# into demo-history/samples) and the weekly job on it
+demo-history: $(STAMP)
+	$(BIN)/pipereview demo --years 2 --out demo-history
 
 # a CJK font for the browser tests only (Chromium reads it through its own fontconfig
 # file, tests/conftest.py): Chinese pages are checked with real glyphs, while the rest of
@@ -74,4 +80,4 @@ samples: $(STAMP)
 	$(BIN)/pipereview sample --out data/samples --seed 2026
 
 clean:
-	rm -rf $(VENV) demo-output pipereview-data mutants .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-output demo-history pipereview-data mutants .pytest_cache .mypy_cache .ruff_cache

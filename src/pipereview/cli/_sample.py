@@ -37,8 +37,18 @@ def sample(
             help="Instead, write one export of this many deals (for benchmarks) to --out."
         ),
     ] = None,
+    years: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=2,
+            help="2: two years of weekly history (104 weeks) with seasons, product lines, "
+            "account potentials and planted cases (its README lists them).",
+        ),
+    ] = 1,
 ) -> None:
-    """Write deterministic sample CRM exports (4 teams, 12 weeks) or one large export."""
+    """Write deterministic sample CRM exports (4 teams, 12 weeks, or two years with
+    --years 2) or one large export."""
     from pipereview.sample import generate_large_export, generate_samples
 
     if large is not None:
@@ -50,9 +60,25 @@ def sample(
         summary = generate_samples(
             out_dir,
             seed=seed,
+            years=years,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     state.out.print(f"wrote {len(summary.paths)} files to {out_dir}")
+
+
+def _write_demo_samples(samples: Path, years: int) -> Path:
+    """Write the sample set the demo runs on, with a progress bar; return its folder."""
+    from pipereview.sample import generate_samples
+
+    with progress() as bar:
+        task = bar.add_task("writing the sample set", total=None)
+        summary = generate_samples(
+            samples,
+            years=years,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    state.out.print(f"Wrote the sample set ({len(summary.paths)} files) to {samples.resolve()}.")
+    return samples
 
 
 @friendly
@@ -66,22 +92,21 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the results go.")] = Path(
         "demo-output"
     ),
+    years: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=2,
+            help="Without --samples: write the sample set of this many years (2: two years "
+            "of weekly history with seasons and planted cases).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the weekly job on the sample data and print where the results are."""
     from pipereview.history._intake import ingest_folder
 
     if samples is None:
-        from pipereview.sample import generate_samples
-
-        samples = out_dir / "samples"
-        with progress() as bar:
-            task = bar.add_task("writing the sample set", total=None)
-            summary = generate_samples(
-                samples, progress=lambda done, total: bar.update(task, completed=done, total=total)
-            )
-        state.out.print(
-            f"Wrote the sample set ({len(summary.paths)} files) to {samples.resolve()}."
-        )
+        samples = _write_demo_samples(out_dir / "samples", years)
     elif not (samples / "exports").is_dir():
         raise InputError(
             f"{samples} holds no sample set (no exports/ folder)",

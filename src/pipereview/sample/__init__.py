@@ -17,9 +17,18 @@ text encoding). Patterns that the diagnostics must find are planted on purpose:
 
 Same seed, same bytes (CSV and XLSX alike); another seed, other deals.
 
+``generate_samples(..., years=2)`` (``pipereview sample --years 2``) writes two years of
+weekly history instead (104 weeks): seasons (淡旺季), year-over-year growth, a product
+line and the account's potential in every export, existing customers, reps' capacity,
+targets for both years and planted cases (a long-standing weak stage, a rep in ramp-up,
+a shrinking product line, a team below last year's quarter, few new customers in one
+team, small customers of top potential), each listed in the sample's README.
+
 The package: ``_teams`` (the teams, their names and the planted patterns), ``_dates``
-(calendar helpers), ``_process`` (stage models as weekly rates), ``_simulate`` (the
-weekly simulation), ``_ids`` and ``_formats`` (how each CRM writes ids and values),
+(calendar helpers), ``_process`` (stage models as weekly rates), ``_deal`` (a deal and
+a week's frame of the deals), ``_simulate`` (the weekly simulation), ``_history``,
+``_history_out`` and ``_readme_history`` (the two-year sample, what it writes and its
+README section), ``_ids`` and ``_formats`` (how each CRM writes ids and values),
 ``_writers`` (its CSV and XLSX files), ``_generate`` (the sample set), ``_readme`` (its
 README), ``_large`` (one large export for benchmarks), ``_org`` and ``_org_teams`` (a
 generated organisation of many teams and weeks, written straight into a snapshot store,

@@ -6,7 +6,7 @@ conventions, its stage names (``_writers`` then writes it as a CSV in its encodi
 byte-stable XLSX).
 
 >>> import numpy as np
->>> _format_amounts(np.array([1_200_000.0, 99.5]), "grouped").tolist()
+>>> format_amounts(np.array([1_200_000.0, 99.5]), "grouped").tolist()
 ['1,200,000.00', '99.50']
 >>> _format_dates(np.array(["2026-11-20T09:30"], dtype="M8[m]"), "mdy").tolist()
 ['11/20/2026']
@@ -33,6 +33,7 @@ __all__ = [
     "Dialect",
     "columns_of",
     "dialect_of",
+    "format_amounts",
     "plain_csv",
     "to_export",
 ]
@@ -207,7 +208,7 @@ def _grouped(whole: np.ndarray) -> np.ndarray:
     return out
 
 
-def _format_amounts(amount: np.ndarray, style: str, mixed: np.ndarray | None = None) -> Any:
+def format_amounts(amount: np.ndarray, style: str, mixed: np.ndarray | None = None) -> Any:
     if style == "number":
         return amount
     cents = np.round(amount * 100).astype(np.int64)
@@ -315,7 +316,7 @@ def to_export(frame: Columns, cmap: ColumnMap, model: StageModel, dialect: Diale
                 values = np.where(outcome == "open", stage, frame["_open_stage"])
             column: Any = _lookup(values, _stage_names(model, cmap, dialect))
         elif fieldname == "amount":
-            column = _format_amounts(values, dialect.amount, frame["_amount_style"])
+            column = format_amounts(values, dialect.amount, frame["_amount_style"])
         elif fieldname == "close_date":
             column = _format_dates(values, dialect.date, frame["_date_style"])
         elif fieldname == "created_date":

@@ -13,8 +13,17 @@ from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.sample._dates import DAY, quarter
 from pipereview.sample._formats import columns_of, to_export
+from pipereview.sample._history import WEEKS_PER_YEAR, HistorySimulator, history_teams
+from pipereview.sample._history_out import (
+    account_potentials,
+    history_cases,
+    history_columns,
+    history_targets,
+    history_teams_table,
+)
 from pipereview.sample._process import bottleneck_index
 from pipereview.sample._readme import readme
+from pipereview.sample._readme_history import history_readme
 from pipereview.sample._simulate import Simulator, TeamRun, round_to
 from pipereview.sample._summary import DealCount, PlantedPatterns, SampleSummary
 from pipereview.sample._teams import (
@@ -22,6 +31,7 @@ from pipereview.sample._teams import (
     MIGRATION_WEEKS_BEFORE_LAST,
     TEAMS,
     THIN_TOP_TEAM,
+    TeamSpec,
 )
 from pipereview.sample._writers import write_csv, write_xlsx
 
@@ -35,37 +45,32 @@ def generate_samples(
     *,
     seed: int = 2026,
     last_week: str = "2026-W47",
-    n_weeks: int = 12,
+    n_weeks: int | None = None,
     scale: float = 1.0,
+    years: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> SampleSummary:
     """Write the sample set (exports per week and team, targets, teams, README) to ``out_dir``.
 
     ``scale`` multiplies the number of deals (1.0 gives 100-400 open deals per team and
-    week); ``progress(done, total)`` is called after each export file.
+    week); ``progress(done, total)`` is called after each export file. ``years=2`` writes
+    the two-year sample (``pipereview.sample._history``: 104 weeks unless ``n_weeks``
+    says otherwise, seasons, growth, product lines, account potentials, planted cases);
+    the default writes 12 weeks.
 
     >>> import tempfile
     >>> s = generate_samples(Path(tempfile.mkdtemp()), n_weeks=1, scale=0.1)
     >>> sorted(p.name for p in s.paths if p.parent.name == "2026-W47")
     ['dach.xlsx', 'huadong.csv', 'north.csv', 'west.csv']
     """
-    if n_weeks < 1 or scale <= 0:
-        raise InputError(
-            f"need n_weeks >= 1 and scale > 0, got {n_weeks} and {scale}",
-            expected="n_weeks >= 1 and scale > 0",
-            hint="pass n_weeks=12 and scale=1.0 (the defaults), or a smaller "
-            "positive scale such as 0.1 for a quick sample",
-        )
+    n_weeks = _checked_weeks(n_weeks, scale, years)
     out_dir = Path(out_dir)
     last = Week.parse(last_week)
     weeks = [last - k for k in range(n_weeks - 1, -1, -1)]
     migration = last - MIGRATION_WEEKS_BEFORE_LAST
-    generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(TEAMS))]
-    runs: list[TeamRun] = []
-    for spec, rng in zip(TEAMS, generators, strict=True):
-        sim = Simulator(spec, rng, scale)
-        runs.append(sim.simulate(weeks, migration if spec.name == MIGRATION_TEAM else None))
-
+    specs = TEAMS if years == 1 else history_teams()
+    runs = _simulate(specs, seed, scale, weeks, years)
+    potentials, b_accounts = _potentials(runs, seed, last) if years > 1 else ({}, {})
     paths: list[Path] = []
     counts: list[DealCount] = []
     total, done = len(weeks) * len(runs), 0
@@ -74,7 +79,7 @@ def generate_samples(
         folder.mkdir(parents=True, exist_ok=True)
         for run in runs:
             frame = run.frames[str(week)]
-            paths.append(_write_export(frame, run, folder, week))
+            paths.append(_write_export(frame, run, folder, week, potentials.get(run.spec.name)))
             is_open = run.process.is_open(frame["stage"])
             counts.append(
                 DealCount(run.spec.name, str(week), int(is_open.sum()), int((~is_open).sum()))
@@ -84,10 +89,17 @@ def generate_samples(
                 progress(done, total)
 
     planted = _planted(runs, weeks, migration)
-    paths.append(_write_table(_targets(runs, last), out_dir / "targets.csv"))
-    paths.append(_write_table(_teams_table(), out_dir / "teams.csv"))
+    cases = history_cases(runs, last, b_accounts) if years > 1 else None
+    targets = _targets(runs, last) if cases is None else history_targets(runs, last)
+    paths.append(_write_table(targets, out_dir / "targets.csv"))
+    teams = _teams_table(specs)
+    paths.append(
+        _write_table(teams if cases is None else history_teams_table(teams), out_dir / "teams.csv")
+    )
     readme_path = out_dir / "README.md"
-    readme_path.write_bytes(readme(runs, weeks, planted, seed, counts).encode("utf-8"))
+    extra_lines = [] if cases is None else history_readme(runs, cases, potentials)
+    text = readme(runs, weeks, planted, seed, counts, years=years, extra=extra_lines)
+    readme_path.write_bytes(text.encode("utf-8"))
     paths.append(readme_path)
     return SampleSummary(
         out_dir,
@@ -96,13 +108,70 @@ def generate_samples(
         tuple(str(w) for w in weeks),
         tuple(counts),
         planted,
+        cases,
     )
 
 
-def _write_export(frame: pd.DataFrame, run: TeamRun, folder: Path, week: Week) -> Path:
+def _checked_weeks(n_weeks: int | None, scale: float, years: int) -> int:
+    """The number of weeks to write; a user mistake in the arguments is refused."""
+    if years not in (1, 2):
+        raise InputError(
+            f"need years 1 or 2, got {years}",
+            expected="years 1 (12 weeks) or 2 (104 weeks)",
+            hint="pass years=1 (the default) or years=2 for two years of weekly history",
+        )
+    if n_weeks is None:
+        n_weeks = 12 if years == 1 else years * WEEKS_PER_YEAR
+    if n_weeks < 1 or scale <= 0:
+        raise InputError(
+            f"need n_weeks >= 1 and scale > 0, got {n_weeks} and {scale}",
+            expected="n_weeks >= 1 and scale > 0",
+            hint="pass n_weeks=12 and scale=1.0 (the defaults), or a smaller "
+            "positive scale such as 0.1 for a quick sample",
+        )
+    return n_weeks
+
+
+def _simulate(
+    specs: tuple[TeamSpec, ...], seed: int, scale: float, weeks: list[Week], years: int
+) -> list[TeamRun]:
+    """Every team's simulated history, each from a random generator of its own."""
+    last = weeks[-1]
+    migration = last - MIGRATION_WEEKS_BEFORE_LAST
+    generators = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(TEAMS))]
+    runs: list[TeamRun] = []
+    for spec, rng in zip(specs, generators, strict=True):
+        sim = (
+            Simulator(spec, rng, scale) if years == 1 else HistorySimulator(spec, rng, scale, last)
+        )
+        runs.append(sim.simulate(weeks, migration if spec.name == MIGRATION_TEAM else None))
+    return runs
+
+
+def _potentials(
+    runs: list[TeamRun], seed: int, last: Week
+) -> tuple[dict[str, dict[str, float]], dict[str, tuple[str, ...]]]:
+    """Each team's account potentials and planted B accounts, from a stream of their own."""
+    extra = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(len(TEAMS),)))
+    potentials: dict[str, dict[str, float]] = {}
+    b_accounts: dict[str, tuple[str, ...]] = {}
+    for run in runs:
+        potentials[run.spec.name], b_accounts[run.spec.name] = account_potentials(run, last, extra)
+    return potentials, b_accounts
+
+
+def _write_export(
+    frame: pd.DataFrame,
+    run: TeamRun,
+    folder: Path,
+    week: Week,
+    potential: dict[str, float] | None,
+) -> Path:
     dialect = run.dialect
     path = folder / f"{run.spec.slug}.{dialect.file}"
     table = to_export(columns_of(frame), run.cmap, run.model, dialect)
+    if potential is not None:  # the two-year sample: product line and account potential
+        table = history_columns(table, frame, dialect, potential)
     if dialect.file == "xlsx":
         write_xlsx(table, path, datetime.datetime.combine(week.friday, datetime.time(17, 0)))
     else:
@@ -114,11 +183,11 @@ def _write_table(table: pd.DataFrame, path: Path) -> Path:
     return write_csv(columns_of(table), path, "utf-8")
 
 
-def _teams_table() -> pd.DataFrame:
+def _teams_table(specs: tuple[TeamSpec, ...]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             (s.name, s.slug, s.manager, rep, s.column_map, s.stage_model, s.currency)
-            for s in TEAMS
+            for s in specs
             for rep in s.reps
         ],
         columns=["team", "slug", "manager", "rep", "column_map", "stage_model", "currency"],

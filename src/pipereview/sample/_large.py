@@ -16,16 +16,11 @@ from pipereview.core._stages import (
 from pipereview.core._weeks import Week
 from pipereview.ingest._columnmaps import load_column_map
 from pipereview.sample._dates import Date
+from pipereview.sample._deal import CLOSED_DAYS_KEPT, incidental_evidence
 from pipereview.sample._formats import Columns, Dialect, dialect_of, plain_csv, to_export
 from pipereview.sample._ids import make_ids
 from pipereview.sample._process import Process, forecast, stock_weights
-from pipereview.sample._simulate import (
-    AMOUNT_STYLE_WEIGHTS,
-    CLOSED_DAYS_KEPT,
-    LONG_DATE_SHARE,
-    WORK_MINUTES,
-    incidental_evidence,
-)
+from pipereview.sample._simulate import AMOUNT_STYLE_WEIGHTS, LONG_DATE_SHARE, WORK_MINUTES
 from pipereview.sample._teams import POOLS, all_accounts, deal_name, loss_reasons
 from pipereview.sample._writers import write_csv
 

@@ -16,16 +16,16 @@ import pandas as pd
 
 from pipereview.core._stages import (
     EVIDENCE_FIELDS,
-    EVIDENCE_TEXT_FIELDS,
     StageModel,
     load_stage_model,
 )
 from pipereview.core._weeks import Week
 from pipereview.ingest._columnmaps import ColumnMap, load_column_map
 from pipereview.sample._dates import DAY, Date, quarter, snap
+from pipereview.sample._deal import Deal, week_frame
 from pipereview.sample._formats import Dialect, dialect_of
 from pipereview.sample._ids import make_ids
-from pipereview.sample._process import Process, bottleneck_index, forecast, stock_weights
+from pipereview.sample._process import Process, bottleneck_index, stock_weights
 from pipereview.sample._teams import (
     POOLS,
     THIN_TOP_WEEKS_BEFORE_FIRST,
@@ -38,18 +38,14 @@ from pipereview.sample._teams import (
 
 __all__ = [
     "AMOUNT_STYLE_WEIGHTS",
-    "CLOSED_DAYS_KEPT",
     "LATE_CRITERIA",
     "LONG_DATE_SHARE",
     "WORK_MINUTES",
-    "Deal",
     "Simulator",
     "TeamRun",
-    "incidental_evidence",
     "round_to",
 ]
 
-CLOSED_DAYS_KEPT = 90  # "open + recently closed" reports keep closed deals this long
 AMOUNT_STYLE_WEIGHTS = (0.55, 0.3, 0.15)  # a deal's amount typed as ¥1,200,000.00 | 120万 | 1.5万元
 LONG_DATE_SHARE = 0.4  # deals whose close date is typed the long way: 2026年11月23日
 WORK_MINUTES = (8 * 60, 18 * 60)  # deals are created during office hours
@@ -76,44 +72,6 @@ def round_to(value: float, step: _N) -> _N:
 
 def _round_amount(value: float, currency: str) -> float:
     return round_to(value, 10_000.0 if currency == "CNY" else 500.0)
-
-
-def incidental_evidence(progress: np.ndarray) -> np.ndarray:
-    """Chance that evidence no stage asks for is there: higher the further a deal got."""
-    chance: np.ndarray = 0.15 + 0.7 * progress
-    return chance
-
-
-@dataclass
-class Deal:
-    """One simulated deal: what the CRM shows and what the simulation knows about it."""
-
-    seq: int
-    deal_id: str
-    name: str
-    account: str
-    owner: str
-    created: Date
-    minute: int  # time of day the deal was created, minutes after midnight
-    stage: int  # index of the open stage (for closed deals: the last one reached)
-    amount: float
-    close_date: Date
-    last_activity: Date
-    next_step: str
-    u: np.ndarray  # one uniform per evidence field (EVIDENCE_FIELDS order)
-    texts: dict[str, str]
-    pusher: bool
-    stale_close: bool
-    sloppy: bool
-    amount_style: int
-    date_style: int
-    met: set[str] = field(default_factory=set)
-    skipped: set[str] = field(default_factory=set)
-    outcome: str | None = None
-    closed_on: Date | None = None
-    stalled: bool = False
-    push_weeks: list[str] = field(default_factory=list)
-    loss_reason: str = ""  # what the rep typed when the deal was lost
 
 
 @dataclass
@@ -162,8 +120,8 @@ class Simulator:
     def _new_deal(self, owner: str, created: Date, stage: int) -> Deal:
         rng, spec, p = self.rng, self.spec, self.p
         self.counter += int(rng.integers(1, 40))
-        account = self._pick(self.accounts)
-        name = deal_name(spec.locale, account, self._pick(self.pool["product"]))
+        account = self._account(created)
+        name = deal_name(spec.locale, account, self._product(created))
         base, n = name, 2
         while name in self.names:
             name, n = f"{base} ({n})", n + 1
@@ -245,6 +203,7 @@ class Simulator:
         adv, lose, win = p.advance[i], p.lose[i], (p.win if i == len(p.keys) - 1 else 0.0)
         if d.owner == self.spec.bottleneck_rep and i == self.bottleneck:
             adv, lose = adv * 0.04, lose * 0.3
+        adv, lose, win = self._rates(d, week, adv, lose, win)
         if d.stalled:
             adv, lose, win = adv * 0.1, lose * 0.3, win * 0.1
         if r[1] < win:
@@ -281,14 +240,41 @@ class Simulator:
         if r[6] < (0.03 if d.stalled else 0.7):
             d.last_activity = monday + DAY * int(r[7] * 5)
 
+    # -- hooks: the two-year sample (``_history``) changes these; here they change nothing
+    def _account(self, created: Date) -> str:
+        """The account of a deal created on ``created``."""
+        return self._pick(self.accounts)
+
+    def _product(self, created: Date) -> str:
+        """The project a deal created on ``created`` is about."""
+        return self._pick(self.pool["product"])
+
+    def _rates(
+        self, d: Deal, week: Week, adv: float, lose: float, win: float
+    ) -> tuple[float, float, float]:
+        """Deal ``d``'s weekly chances to advance, be lost and be won in ``week``."""
+        return adv, lose, win
+
+    def _reps(self, week: Week) -> tuple[str, ...]:
+        """The reps who sell in ``week``."""
+        return self.spec.reps
+
+    def _rate(self, owner: str, week: Week, rate: float) -> float:
+        """The mean number of deals ``owner`` creates in ``week`` (``rate``: the team's)."""
+        return rate
+
+    def _thin_from(self, weeks: list[Week]) -> Week:
+        """The week the thin-top team's lead flow dries up."""
+        return weeks[0] - THIN_TOP_WEEKS_BEFORE_FIRST
+
     # -- the weeks
     def simulate(self, weeks: list[Week], migration: Week | None) -> TeamRun:
         rng, spec = self.rng, self.spec
         start = weeks[0] - _BURN_IN_WEEKS
-        thin_from = weeks[0] - THIN_TOP_WEEKS_BEFORE_FIRST
+        thin_from = self._thin_from(weeks)
         opened: list[Deal] = []
         for _ in range(round(spec.stock_per_rep * len(spec.reps) * self.scale)):
-            owner = self._pick(spec.reps)
+            owner = self._pick(self._reps(start))
             created = start.monday - self._days(1, 200)
             stage = int(rng.choice(len(self.p.keys), p=stock_weights(len(self.p.keys))))
             deal = self._new_deal(owner, created, stage)
@@ -308,8 +294,8 @@ class Simulator:
                     self._step(deal, week)
             rate = spec.new_per_rep if week >= thin_from else spec.early_new_per_rep
             new = 0
-            for owner in spec.reps:
-                for _ in range(int(rng.poisson(rate * self.scale))):
+            for owner in self._reps(week):
+                for _ in range(int(rng.poisson(self._rate(owner, week, rate) * self.scale))):
                     created = week.monday + self._days(0, 5)
                     opened.append(self._new_deal(owner, created, int(rng.random() < 0.2)))
                     new += 1
@@ -332,67 +318,4 @@ class Simulator:
             deal.deal_id = new_id
 
     def _frame(self, deals: Iterable[Deal], week: Week) -> pd.DataFrame:
-        friday = week.friday
-        keep_from = friday - CLOSED_DAYS_KEPT * DAY
-        rows = [
-            d
-            for d in deals
-            if d.created <= friday
-            and (d.outcome is None or (d.closed_on is not None and d.closed_on >= keep_from))
-        ]
-        p = self.p
-        closed_key = {"won": p.won, "lost": p.lost}
-        stage = [closed_key[d.outcome] if d.outcome else p.keys[d.stage] for d in rows]
-        prob = [
-            1.0 if d.outcome == "won" else 0.0 if d.outcome else p.probability[d.stage]
-            for d in rows
-        ]
-        frame = pd.DataFrame(
-            {
-                "deal_id": [d.deal_id for d in rows],
-                "deal_name": [d.name for d in rows],
-                "account": [d.account for d in rows],
-                "team": self.spec.name,
-                "owner": [d.owner for d in rows],
-                "stage": stage,
-                "amount": np.array([d.amount for d in rows], dtype="float64"),
-                "currency": self.spec.currency,
-                "close_date": np.array([d.close_date for d in rows], dtype="M8[D]").astype("M8[m]"),
-                "created_date": np.array(
-                    [np.datetime64(d.created, "m") + np.timedelta64(d.minute, "m") for d in rows],
-                    dtype="M8[m]",
-                ),
-                "last_activity_date": np.array(
-                    [
-                        np.datetime64(d.last_activity, "m")
-                        + np.timedelta64(
-                            (d.minute * 7 + d.last_activity.toordinal()) % 600 + 480, "m"
-                        )
-                        for d in rows
-                    ],
-                    dtype="M8[m]",
-                ),
-                "next_step": [d.next_step for d in rows],
-                "loss_reason": [d.loss_reason for d in rows],
-                "probability": np.array(prob, dtype="float64"),
-                "_amount_style": np.array([d.amount_style for d in rows], dtype="int64"),
-                "_date_style": np.array([d.date_style for d in rows], dtype="int64"),
-                "_seq": np.array([d.seq for d in rows], dtype="int64"),
-                "_open_stage": [p.keys[d.stage] for d in rows],
-            }
-        )
-        frame["forecast_category"] = forecast(frame["stage"], frame["probability"], p)
-        progress = np.array(
-            [1.0 if d.outcome == "won" else d.stage / max(len(p.keys) - 1, 1) for d in rows]
-        )
-        crit = p.criteria_fields
-        for j, f in enumerate(EVIDENCE_FIELDS):
-            if f in crit:
-                met = np.array([f in d.met and f not in d.skipped for d in rows], dtype=bool)
-            else:
-                met = np.array([d.u[j] for d in rows]) < incidental_evidence(progress)
-            if f in EVIDENCE_TEXT_FIELDS:
-                frame[f] = np.where(met, [d.texts[f] for d in rows], "")
-            else:
-                frame[f] = met
-        return frame
+        return week_frame(deals, week, self.spec.name, self.spec.currency, self.p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DealCount", "PlantedPatterns", "SampleSummary"]
+__all__ = ["DealCount", "HistoryCases", "PlantedPatterns", "SampleSummary"]
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,23 @@ class DealCount:
     week: str
     open: int
     closed: int
+
+
+@dataclass(frozen=True)
+class HistoryCases:
+    """The cases planted in the two-year sample (``years=2``), with their figures: won
+    amounts in the team's currency, this year's to the last week's Friday against last
+    year's to the same day."""
+
+    won_last_year_by_month: tuple[tuple[str, str, float], ...]  # (team, 2025-12, won)
+    year_to_date: tuple[tuple[str, float, float], ...]  # (team, this year, last year)
+    quarter_to_date: tuple[tuple[str, float, float], ...]  # (team, this quarter, last year's)
+    shrinking_lines: tuple[tuple[str, str, float, float], ...]  # (team, line, this, last)
+    weak_stage: tuple[str, str, int, float]  # (team, stage, deals that left it, moved on)
+    ramp: tuple[str, str, float, str]  # (team, rep, capacity, week joined)
+    b_accounts: tuple[tuple[str, str], ...]  # (team, account)
+    flat_team: str
+    new_customer_share: tuple[tuple[str, float, float], ...]  # (team, share, existing share)
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class SampleSummary:
     weeks: tuple[str, ...]
     deal_counts: tuple[DealCount, ...]
     planted: PlantedPatterns
+    history: HistoryCases | None = None  # the two-year sample's planted cases
 
     def open_deals(self, team: str, week: str) -> int:
         """Open deals in ``team``'s export of ``week``."""
