@@ -422,6 +422,9 @@ _EMPTY = pd.DataFrame()
 
 #: One call per public callable taking ``lang=``, with ``lang="fr"``.
 LANG_CALLS: dict[str, Callable[[], Any]] = {
+    "pipereview.sample._history_out.history_headers": lambda: _call(
+        "pipereview.sample._history_out", "history_headers", "fr"
+    ),
     "pipereview.coaching._since.since_items": lambda: _call(
         "pipereview.coaching._since", "since_items", [], None, "fr"
     ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
 from pipereview.sample._dates import DAY, Date, quarter
 from pipereview.sample._deal import Deal
@@ -42,7 +43,11 @@ B_ACCOUNTS = 3  # small customers of high potential planted in each team
 
 def history_headers(lang: str) -> tuple[str, str]:
     """The headers of the product line and account potential columns in ``lang``."""
-    return ("产品线", "客户潜力") if lang == "zh" else ("Product Line", "Account Potential")
+    return (
+        ("产品线", "客户潜力")
+        if check_language(lang) == "zh"
+        else ("Product Line", "Account Potential")
+    )
 
 
 def history_columns(
