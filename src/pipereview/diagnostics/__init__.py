@@ -52,6 +52,7 @@ from pipereview.diagnostics._capabilities import (
     not_checked_notes,
     recorded_columns,
 )
+from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
 from pipereview.diagnostics._conversion import (
     CONVERSION_COLUMNS,
@@ -96,13 +97,21 @@ from pipereview.diagnostics._forecast import (
 from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
 from pipereview.diagnostics._labels import criterion_label, with_labels
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
+from pipereview.diagnostics._seasons import (
+    SEASONS,
+    SeasonShape,
+    check_season,
+    plan_rule_text,
+    season_shapes,
+    seasonal_week_cents,
+)
 from pipereview.diagnostics._shape import SHAPE_COLUMNS, SHAPE_LABELS, ShapeThresholds, funnel_shape
+from pipereview.diagnostics._targetfile import TARGET_COLUMNS, load_targets
 from pipereview.diagnostics._targets import (
-    TARGET_COLUMNS,
     PlanSettings,
-    allocate_cents,
     decompose_target,
-    load_targets,
+    plan_shapes,
     plan_to_date,
     progress,
     rep_targets,
@@ -131,9 +140,11 @@ __all__ = [
     "OUTCOMES",
     "OUTLOOKS",
     "PLACEHOLDER_NAMES",
+    "REP_RULES",
     "REQUIREMENTS",
     "RISK_COLUMNS",
     "RISK_FLAGS",
+    "SEASONS",
     "SHAPE_COLUMNS",
     "SHAPE_LABELS",
     "STAGE_TABLE_COLUMNS",
@@ -148,6 +159,7 @@ __all__ = [
     "MissingColumn",
     "PlanSettings",
     "RiskSettings",
+    "SeasonShape",
     "ShapeThresholds",
     "TrendSettings",
     "abc_accounts",
@@ -159,6 +171,8 @@ __all__ = [
     "bant_check",
     "category_rollup",
     "change_summary",
+    "check_season",
+    "check_split",
     "cohort_conversion",
     "column_label",
     "conversion_against_standards",
@@ -188,6 +202,8 @@ __all__ = [
     "period_forecast",
     "plan_deviation",
     "plan_deviation_text",
+    "plan_rule_text",
+    "plan_shapes",
     "plan_to_date",
     "process_gaps",
     "process_rollup",
@@ -195,9 +211,13 @@ __all__ = [
     "quarter_of",
     "recorded_columns",
     "rep_comparison",
+    "rep_rule_text",
     "rep_targets",
     "risk_summary",
     "sales_velocity",
+    "season_shapes",
+    "seasonal_week_cents",
+    "split_weights",
     "stage_benchmarks",
     "stage_calibration",
     "stage_days",
