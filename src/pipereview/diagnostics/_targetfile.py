@@ -52,8 +52,7 @@ def load_targets(path: str | Path) -> pd.DataFrame:
     optional = ["capacity"] if "capacity" in raw.columns else []
     frame = raw[[*TARGET_COLUMNS, *optional]].apply(lambda c: c.str.strip())
     amount = pd.to_numeric(frame["amount"].str.replace(",", ""), errors="coerce")
-    capacity = pd.to_numeric(frame.get("capacity", pd.Series("", frame.index)), errors="coerce")
-    blank = frame.get("capacity", pd.Series("", frame.index)) == ""
+    capacity, blank = _capacity(frame)
     rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)  # header is row 1
     checks = [
         ("team", frame["team"] == "", "a team name"),
@@ -105,3 +104,9 @@ def load_targets(path: str | Path) -> pd.DataFrame:
     if optional:
         out["capacity"] = capacity.where(~blank).astype(float)
     return out
+
+
+def _capacity(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The ``capacity`` column as numbers, and where it is blank (everywhere without it)."""
+    text = frame["capacity"] if "capacity" in frame else pd.Series("", frame.index)
+    return pd.to_numeric(text, errors="coerce"), text == ""
