@@ -497,6 +497,11 @@ def _plan_evidence(won: float, plan: float, target: float) -> dict[str, Any]:
         "period": "2026-Q4",
         "expected_share": plan / target,
         "won_share": won / target,
+        # the context stores one week of 2026: last year's months are not covered
+        "plan_rule": "plan to date is a straight line in working days "
+        "(the stored history does not reach back to 2025-10 to 2025-12)",
+        "plan_rule_zh": "计划进度按工作日平均分摊（已存历史未覆盖去年同期 2025-10 至 2025-12，"
+        "未按淡旺季分解）",
     }
 
 

@@ -38,6 +38,8 @@ WRONG: dict[Any, list[Any]] = {
     str: [5, True, 1.5, [1], {"a": "b"}],
     Mapping[str, float]: ["0.6", 0.6, True, None, [0.6], {"a": 60}, {"a": -0.1}, {"a": "x"}],
     Mapping[str, int]: ["21", 21, True, None, [21], {"a": 2.5}, {"a": 0}, {"a": True}],
+    # plan.season_profile (read only with season: profile, 12 weights)
+    tuple[float, ...]: ["6", 6, True, [1] * 11, [-1] * 12, ["x"] * 12, [0] * 12, {"a": 1}],
 }
 
 
@@ -235,6 +237,8 @@ def test_any_value_is_taken_as_its_type_or_refused_by_key(
         assert dict(got) == value
         kind = typing.get_args(hint)[1]
         assert all(type(v) in (kind, int) and not isinstance(v, bool) for v in got.values())
+    elif typing.get_origin(hint) is tuple:  # plan.season_profile: only with season: profile
+        assert got == ()
     else:
         assert isinstance(got, frozenset) and all(type(d) is dt.date for d in got)
 

@@ -72,6 +72,25 @@ def test_figures_of_the_team_and_of_a_rep(small: pd.DataFrame, targets: pd.DataF
     assert "No target for this rep in 2026-Q4." in board.tab_html("overview")
 
 
+def test_the_overview_states_the_rule_the_plan_follows(
+    small: pd.DataFrame, targets: pd.DataFrame
+) -> None:
+    # two stored weeks of 2026: last year's months are not covered, so the plan is flat
+    # and says why, for the team and for a rep with a target, in each language
+    board = Dashboard(small, targets=targets, team="North")
+    rule = (
+        "Plan to date is a straight line in working days (the stored history does not "
+        "reach back to 2025-10 to 2025-12)."
+    )
+    assert rule in board.tab_html("overview")
+    assert rule in board.select(rep="Ann").tab_html("overview")
+    zh = Dashboard(small, targets=targets, team="North", lang="zh")
+    assert "计划进度按工作日平均分摊（已存历史未覆盖去年同期 2025-10 至 2025-12" in zh.tab_html(
+        "overview"
+    )
+    assert "Plan to date" not in Dashboard(small, team="North").tab_html("overview")
+
+
 def test_selection_is_checked_and_redraws(small: pd.DataFrame) -> None:
     board = Dashboard(small, team="North")
     with pytest.raises(ValueError, match="unknown team 'South'; teams: North, West"):

@@ -539,6 +539,21 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.diagnostics._evidence.MissingColumn.describe": lambda: _call(
         "pipereview.diagnostics", "MissingColumn"
     )("T", "generic_4", "coach", "snapshot", 1).describe("fr"),
+    "pipereview.diagnostics._seasons.plan_rule_text": lambda: _call(
+        "pipereview.diagnostics",
+        "plan_rule_text",
+        _call("pipereview.diagnostics", "SeasonShape")("flat", "2026-Q4"),
+        "fr",
+    ),
+    "pipereview.diagnostics._repsplit.rep_rule_text": lambda: _call(
+        "pipereview.diagnostics", "rep_rule_text", "equal", "fr"
+    ),
+    "pipereview.week.WeekDiagnostics.plan_rule": lambda: _call(
+        "pipereview.week", "WeekDiagnostics"
+    )(_EMPTY, "2026-W47").plan_rule("T", "fr"),
+    "pipereview.week.CoachingContext.plan_rule": lambda: _call(
+        "pipereview.coaching", "CoachingContext"
+    )(_EMPTY, "2026-W47").plan_rule("T", "fr"),
     "pipereview.diagnostics._labels.criterion_label": lambda: _call(
         "pipereview.diagnostics", "criterion_label", "coach", "fr"
     ),

@@ -111,6 +111,8 @@ NOT_THRESHOLDS = {
     ("diagnostics/_targets.py", "days.dt.day_of_week < 5"): "Monday to Friday",
     ("diagnostics/_targets.py", "len(parts) > 3"): "a year's months go through its quarters",
     ("diagnostics/_waterfall.py", "1 <= int(m.group(2)) <= 12"): "a month number",
+    ("diagnostics/_seasons.py", "len(profile) != 12"): "a profile has one weight a month",
+    ("diagnostics/_seasons.py", "len(pairs) > 3"): "a year's months, not a quarter's",
     ("diagnostics/_evidence.py", "len(fields) > 62"): "bitmask width of the evidence flags",
     ("history/_definitions.py", "len(weeks) > 3"): "how many weeks an error message lists",
     ("ingest/_builder.py", "mask.sum() > 5"): "how many row numbers a repair note lists",

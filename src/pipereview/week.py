@@ -19,7 +19,9 @@ from functools import cached_property
 import pandas as pd
 
 from pipereview.config import Config
+from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
+from pipereview.diagnostics._seasons import SeasonShape
 from pipereview.history._prepared import PreparedHistory, prepare_history
 from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import open_mask
@@ -265,6 +267,7 @@ class WeekDiagnostics:
             self.week,
             by="team",
             settings=self.config.plan,
+            shapes=self.plan_shapes,
         )
 
     @cached_property
@@ -275,8 +278,40 @@ class WeekDiagnostics:
         if self.targets is None:
             return pd.DataFrame()
         return progress(
-            self.prepared, self.targets, self.period, self.week, by="rep", settings=self.config.plan
+            self.prepared,
+            self.targets,
+            self.period,
+            self.week,
+            by="rep",
+            settings=self.config.plan,
+            shapes=self.plan_shapes,
         )
+
+    @cached_property
+    def plan_shapes(self) -> dict[str, SeasonShape]:
+        """Each team's :class:`~pipereview.diagnostics._seasons.SeasonShape` of the plan for
+        :attr:`period` (``plan.season``), computed once for progress and every wording of
+        the rule (:meth:`plan_rule`)."""
+        from pipereview.diagnostics._targets import plan_shapes
+
+        teams = sorted(set(self.prepared.frame["team"])) if len(self.prepared) else []
+        if self.targets is not None:
+            teams = sorted(set(teams) | set(self.targets["team"].astype(str)))
+        return plan_shapes(self.prepared, self.period, self.week, teams, self.config.plan)
+
+    def plan_rule(self, team: str, lang: str = "en") -> str:
+        """The rule ``team``'s plan to date follows, in one phrase
+        (:func:`~pipereview.diagnostics._seasons.plan_rule_text`)."""
+        from pipereview.diagnostics._seasons import plan_rule_text
+        from pipereview.diagnostics._targets import plan_shapes
+
+        check_language(lang)
+        shape = self.plan_shapes.get(team)
+        if shape is None:
+            shape = plan_shapes(self.prepared, self.period, self.week, [team], self.config.plan)[
+                team
+            ]
+        return plan_rule_text(shape, lang)
 
     @cached_property
     def previous_week(self) -> pd.DataFrame:

@@ -24,6 +24,7 @@ __all__ = [
     "evidence_records",
     "follow_up_by",
     "severity_bands",
+    "with_plan_rule",
 ]
 
 #: Identity columns a deal-level finding carries, when the source frame has them.
@@ -160,3 +161,22 @@ def evidence_records(
         }
         for r in records
     ]
+
+
+def with_plan_rule(context: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (rows of :attr:`~pipereview.week.WeekDiagnostics.progress_rep` or
+    ``progress_team``) with ``plan_rule`` and ``plan_rule_zh``: the rule each row's team's
+    plan to date follows (:meth:`~pipereview.week.WeekDiagnostics.plan_rule`), for the
+    sheets to say wherever they speak of plan.
+
+    >>> class Context:
+    ...     def plan_rule(self, team: str, lang: str) -> str:
+    ...         return f"{team} {lang}"
+    >>> with_plan_rule(Context(), pd.DataFrame({"team": ["N"]})).iloc[0].tolist()
+    ['N', 'N en', 'N zh']
+    """
+    teams = frame["team"].astype(str)
+    return frame.assign(
+        plan_rule=teams.map(lambda t: context.plan_rule(t, "en")),
+        plan_rule_zh=teams.map(lambda t: context.plan_rule(t, "zh")),
+    )

@@ -25,6 +25,7 @@ from pipereview.coaching._rulekit import (
     deal_rows,
     evidence_records,
     severity_bands,
+    with_plan_rule,
 )
 from pipereview.core._compare import at_least
 from pipereview.week import WeekDiagnostics
@@ -111,6 +112,7 @@ def target_attainment(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd
     ahead = at_least(progress["won_share"] - progress["expected_share"], params["min_points_ahead"])
     hit = progress[(met | ahead) & (progress["target"] > 0)]
     hit = hit.assign(met=met[hit.index], points=hit["won_share"] - hit["expected_share"])
+    hit = with_plan_rule(context, hit)
     return pd.DataFrame(
         {
             "team": hit["team"].to_numpy(),
@@ -121,7 +123,17 @@ def target_attainment(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd
             "amount_at_stake": hit["won_to_date"].to_numpy(),
             "currency": hit["currency"].to_numpy(),
             "evidence": evidence_records(
-                hit, ["won_to_date", "target", "plan_to_date", "period", "met", "points"]
+                hit,
+                [
+                    "won_to_date",
+                    "target",
+                    "plan_to_date",
+                    "period",
+                    "met",
+                    "points",
+                    "plan_rule",
+                    "plan_rule_zh",
+                ],
             ),
         }
     )

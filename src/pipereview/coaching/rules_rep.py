@@ -19,6 +19,7 @@ from pipereview.coaching._rulekit import (
     evidence_records,
     follow_up_by,
     severity_bands,
+    with_plan_rule,
 )
 from pipereview.core._compare import at_least, at_most, more_than
 from pipereview.week import WeekDiagnostics
@@ -289,9 +290,12 @@ def _behind_plan(
     return hit, _BEHIND(gap)
 
 
-def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataFrame:
+def _plan_rows(
+    context: WeekDiagnostics, hit: pd.DataFrame, severity: np.ndarray, owner: bool
+) -> pd.DataFrame:
     if hit.empty:
         return pd.DataFrame()
+    hit = with_plan_rule(context, hit)
     return pd.DataFrame(
         {
             "team": hit["team"].to_numpy(),
@@ -304,7 +308,16 @@ def _plan_rows(hit: pd.DataFrame, severity: np.ndarray, owner: bool) -> pd.DataF
             "currency": hit["currency"].to_numpy(),
             "evidence": evidence_records(
                 hit,
-                ["won_to_date", "plan_to_date", "target", "period", "expected_share", "won_share"],
+                [
+                    "won_to_date",
+                    "plan_to_date",
+                    "target",
+                    "period",
+                    "expected_share",
+                    "won_share",
+                    "plan_rule",
+                    "plan_rule_zh",
+                ],
             ),
         }
     )
@@ -323,7 +336,9 @@ def forecast_deviation(context: WeekDiagnostics, params: Mapping[str, Any]) -> p
     shortfall against the plan to date.
     """
     return _plan_rows(
-        *_behind_plan(context.progress_rep, context.forecast_rep, ["team", "owner"]), owner=True
+        context,
+        *_behind_plan(context.progress_rep, context.forecast_rep, ["team", "owner"]),
+        owner=True,
     )
 
 
@@ -335,7 +350,7 @@ def team_forecast_deviation(context: WeekDiagnostics, params: Mapping[str, Any])
     its outlook not met or on track; the method asks for a root-cause analysis and a plan
     change. Same value and severity as ``forecast_deviation``."""
     return _plan_rows(
-        *_behind_plan(context.progress_team, context.forecast_team, ["team"]), owner=False
+        context, *_behind_plan(context.progress_team, context.forecast_team, ["team"]), owner=False
     )
 
 

@@ -27,6 +27,7 @@ from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import (
     html_table,
     not_checked_html,
+    plan_rule_html,
     shape_name,
 )
 from pipereview.diagnostics._figures import days_text
@@ -130,13 +131,14 @@ class TabContext(Selection):
                 return (
                     body + f"<p>{html.escape(self.t('no_rep_targets', period=review.period))}</p>"
                 )
-            return body + charts.svg_html(charts.forecast_chart(mine, by="rep", lang=self.lang))
+            chart = charts.svg_html(charts.forecast_chart(mine, by="rep", lang=self.lang))
+            return body + chart + plan_rule_html(review)
         body += charts.svg_html(charts.forecast_chart(review.forecast, lang=self.lang))
         reps = review.context.forecast_rep
         reps = reps[reps["target"].notna()] if len(reps) else reps
         if len(reps):
             body += charts.svg_html(charts.forecast_chart(reps, by="rep", lang=self.lang))
-        return body
+        return body + plan_rule_html(review)
 
     def _changes_html(self) -> str:
         from pipereview import charts

@@ -229,8 +229,17 @@ def forecast_section(review: WeeklyReview) -> Section:
     body = charts.svg_html(charts.forecast_chart(review.forecast, lang=review.lang))
     if len(reps):
         body += charts.svg_html(charts.forecast_chart(reps, by="rep", lang=review.lang))
-    body += outlook_table(review, reps)
+    body += outlook_table(review, reps) + plan_rule_html(review)
     return Section(review.t("forecast"), body + honest)
+
+
+def plan_rule_html(review: WeeklyReview) -> str:
+    """The rule the team's plan to date follows, as one paragraph in the review's
+    language (:meth:`~pipereview.week.WeekDiagnostics.plan_rule`): printed wherever the
+    targets are, so no one reads a plan without knowing how it was spread."""
+    rule = review.context.plan_rule(review.team, review.lang)
+    text = f"{rule}。" if review.lang == "zh" else f"{rule[:1].upper()}{rule[1:]}."
+    return f'<p class="plan-rule">{html.escape(text)}</p>'
 
 
 def outlook_table(review: WeeklyReview, reps: pd.DataFrame) -> str:

@@ -64,6 +64,7 @@ from pipereview.diagnostics._capabilities import (
     not_checked_notes,
     recorded_columns,
 )
+from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
 from pipereview.diagnostics._conversion import (
     CONVERSION_COLUMNS,
@@ -121,13 +122,21 @@ from pipereview.diagnostics._periods import (
     with_customers,
 )
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
+from pipereview.diagnostics._seasons import (
+    SEASONS,
+    SeasonShape,
+    check_season,
+    plan_rule_text,
+    season_shapes,
+    seasonal_week_cents,
+)
 from pipereview.diagnostics._shape import SHAPE_COLUMNS, SHAPE_LABELS, ShapeThresholds, funnel_shape
+from pipereview.diagnostics._targetfile import TARGET_COLUMNS, load_targets
 from pipereview.diagnostics._targets import (
-    TARGET_COLUMNS,
     PlanSettings,
-    allocate_cents,
     decompose_target,
-    load_targets,
+    plan_shapes,
     plan_to_date,
     progress,
     rep_targets,
@@ -158,10 +167,12 @@ __all__ = [
     "OUTLOOKS",
     "PERIOD_KINDS",
     "PLACEHOLDER_NAMES",
+    "REP_RULES",
     "REQUIREMENTS",
     "RESULT_FIGURES",
     "RISK_COLUMNS",
     "RISK_FLAGS",
+    "SEASONS",
     "SERVICE_COLUMNS",
     "SHAPE_COLUMNS",
     "SHAPE_LABELS",
@@ -178,6 +189,7 @@ __all__ = [
     "MissingColumn",
     "PlanSettings",
     "RiskSettings",
+    "SeasonShape",
     "ServiceLevel",
     "ShapeThresholds",
     "TrendSettings",
@@ -192,6 +204,8 @@ __all__ = [
     "category_rollup",
     "change_summary",
     "change_text",
+    "check_season",
+    "check_split",
     "cohort_conversion",
     "column_label",
     "comparison_spans",
@@ -223,6 +237,8 @@ __all__ = [
     "period_forecast",
     "plan_deviation",
     "plan_deviation_text",
+    "plan_rule_text",
+    "plan_shapes",
     "plan_to_date",
     "process_gaps",
     "process_rollup",
@@ -230,14 +246,18 @@ __all__ = [
     "quarter_of",
     "recorded_columns",
     "rep_comparison",
+    "rep_rule_text",
     "rep_targets",
     "results_compared",
     "revenue_window",
     "risk_summary",
     "rollup_results",
     "sales_velocity",
+    "season_shapes",
+    "seasonal_week_cents",
     "service_coverage",
     "span_text",
+    "split_weights",
     "stage_benchmarks",
     "stage_calibration",
     "stage_days",

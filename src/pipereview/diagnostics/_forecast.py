@@ -350,6 +350,7 @@ def targets_for(targets: pd.DataFrame, period: str, keys: list[str]) -> pd.DataF
     rows = targets[
         (targets["period"].astype("str") == period)
         & ((owner == "") if keys == ["team"] else (owner != ""))
+        & targets["amount"].notna()  # a rep's row with only a capacity
     ]
     return (
         rows.groupby(keys)

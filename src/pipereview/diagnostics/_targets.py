@@ -11,8 +11,9 @@ ties to the earlier part):
   period a share in proportion to its Monday-Friday days inside the period (``holidays``
   excluded); ``days`` counts every calendar day; ``four_week_month`` is the 4-weeks-a-
   month convention: each month splits into 4 equal weeks labelled ``2026-11 w1`` .. ``w4``;
-- reps: the team's total in proportion to the reps' given targets when every rep has
-  one, else equal shares.
+- months before weeks for the plan to date (``season``): last year's months, a configured
+  profile or flat (:mod:`pipereview.diagnostics._seasons`);
+- reps: :mod:`pipereview.diagnostics._repsplit` (given, by history, by capacity, equal).
 
 The worked example of the domain (50,000,000 a year):
 
@@ -30,36 +31,42 @@ The worked example of the domain (50,000,000 a year):
 from __future__ import annotations
 
 import datetime
-import re
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from pipereview.core._errors import ConfigError, InputError, Problem
+from pipereview.core._errors import ConfigError, InputError
 from pipereview.core._weeks import Week
+from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._figures import plan_deviation
 from pipereview.diagnostics._forecast import as_week, won_totals
 from pipereview.diagnostics._grouping import Level, level_keys
+from pipereview.diagnostics._repsplit import check_split, split_weights
+from pipereview.diagnostics._seasons import (
+    SeasonShape,
+    check_season,
+    season_shapes,
+    seasonal_week_cents,
+)
+from pipereview.diagnostics._targetfile import TARGET_COLUMNS, load_targets
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory
 
 __all__ = [
     "TARGET_COLUMNS",
     "PlanSettings",
-    "allocate_cents",
     "decompose_target",
     "load_targets",
+    "plan_shapes",
     "plan_to_date",
     "progress",
     "rep_targets",
 ]
 
-#: Columns of a targets file; ``owner`` blank means the team's total.
-TARGET_COLUMNS: tuple[str, ...] = ("team", "owner", "period", "amount", "currency")
-_PERIOD_RE = re.compile(r"\d{4}(-Q[1-4]|-(0[1-9]|1[0-2]))?")
 _Level = Literal["quarter", "month", "week"]
 
 
@@ -70,14 +77,30 @@ class PlanSettings:
     ``week_rule`` (``working_days``): see the module docstring; ``holidays`` (none):
     dates that are not working days; ``alert_threshold`` (0.15): a deviation from plan
     of won to date from the plan to date beyond this many points of the target (0.15: 15
-    points) raises an alert (docs/method.md, "Weeks and figures").
+    points) raises an alert (docs/method.md, "Weeks and figures"). ``season``
+    (``last_year``) and ``season_profile`` (12 weights, January first, with ``season:
+    profile``): the months' shape of the plan (:mod:`pipereview.diagnostics._seasons`);
+    ``rep_split`` (``history``), ``history_quarters`` (4), ``history_floor`` (0.5) and
+    ``capacity`` (rep: factor, 1 when not given): how a team target is split over reps
+    that lack one (:mod:`pipereview.diagnostics._repsplit`).
     """
 
     week_rule: Literal["working_days", "days", "four_week_month"] = "working_days"
     holidays: frozenset[datetime.date] = frozenset()
     alert_threshold: float = 0.15
+    season: Literal["last_year", "profile", "flat"] = "last_year"
+    season_profile: tuple[float, ...] = ()
+    rep_split: Literal["history", "capacity", "equal"] = "history"
+    history_quarters: int = 4
+    history_floor: float = 0.5
+    capacity: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
+        check_season(self.season, self.season_profile)
+        split = check_split(
+            self.rep_split, self.history_quarters, self.history_floor, self.capacity
+        )
+        object.__setattr__(self, "capacity", split)
         if self.week_rule not in ("working_days", "days", "four_week_month"):
             raise ConfigError(
                 f"week_rule {self.week_rule!r}: use 'working_days', 'days' or 'four_week_month'",
@@ -90,33 +113,6 @@ class PlanSettings:
                 f"alert_threshold {self.alert_threshold} must be >= 0",
                 hint="set plan.alert_threshold to a share of the target such as 0.15 (15 points)",
             )
-
-
-def allocate_cents(totals: int | np.ndarray, weights: np.ndarray | list[int]) -> np.ndarray:
-    """Split each total (integer cents) into parts proportional to integer ``weights``;
-    each row of the result sums exactly to its total (largest remainder, ties to the
-    earlier part).
-
-    >>> allocate_cents(100, [1, 1, 1]).tolist()
-    [34, 33, 33]
-    >>> allocate_cents(np.array([10, 11]), [1, 3]).tolist()
-    [[3, 7], [3, 8]]
-    """
-    w = np.asarray(weights, dtype=np.int64)
-    if (w < 0).any() or w.sum() == 0:
-        raise InputError(
-            f"weights {w.tolist()} must be >= 0 and not all 0",
-            hint="give each part a weight >= 0, at least one above 0",
-        )
-    scalar = np.ndim(totals) == 0
-    t = np.atleast_1d(np.asarray(totals, dtype=np.int64))[:, None]
-    quota, remainder = np.divmod(t * w, w.sum())
-    leftover = t[:, 0] - quota.sum(axis=1)
-    order = np.argsort(-remainder, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(w.size)[None, :].repeat(len(t), 0), axis=1)
-    parts: np.ndarray = quota + (rank < leftover[:, None])
-    return parts[0] if scalar else parts
 
 
 def _cents(amount: float) -> int:
@@ -133,15 +129,23 @@ def _parts(period: str, level: _Level) -> list[tuple[str, pd.Timestamp, pd.Times
     return [(f"{d:%Y-%m}", d, d + pd.offsets.MonthEnd(0)) for d in starts]
 
 
-def _week_weights(period: str, settings: PlanSettings) -> pd.DataFrame:
-    """ISO weeks overlapping ``period`` with their weight under ``settings.week_rule``."""
+def _days(period: str, settings: PlanSettings) -> pd.DataFrame:
+    """Each day of ``period``: ``day``, its ISO ``week`` label and ``count`` (1 when it
+    counts under ``settings.week_rule``, holidays excluded)."""
     first, last = period_bounds(period)
     days = pd.Series(pd.date_range(first, last))
     counts = days.dt.day_of_week < 5 if settings.week_rule == "working_days" else days.notna()
     counts &= ~days.dt.date.isin(settings.holidays)
     iso = days.dt.isocalendar()
     label = iso["year"].astype("str") + "-W" + iso["week"].astype("str").str.zfill(2)
-    weights = counts.astype("int64").groupby(label.to_numpy(), sort=True).sum()
+    return pd.DataFrame({"day": days, "week": label, "count": counts.astype("int64")})
+
+
+def _week_weights(period: str, settings: PlanSettings) -> pd.DataFrame:
+    """ISO weeks overlapping ``period`` with their weight under ``settings.week_rule``."""
+    first, last = period_bounds(period)
+    days = _days(period, settings)
+    weights = days.groupby("week", sort=True)["count"].sum()
     out = pd.DataFrame({"part": weights.index, "weight": weights.to_numpy()})
     weeks = [Week.parse(p) for p in out["part"]]
     out["first"] = [max(pd.Timestamp(w.monday), first) for w in weeks]
@@ -206,10 +210,16 @@ def decompose_target(
 
 
 def plan_to_date(
-    amounts: pd.Series, period: str, as_of: Week | str, settings: PlanSettings | None = None
+    amounts: pd.Series,
+    period: str,
+    as_of: Week | str,
+    settings: PlanSettings | None = None,
+    shape: SeasonShape | None = None,
 ) -> pd.Series:
     """The plan to date of each target in ``amounts``: the sum of its week parts up to and
-    including ``as_of`` (calendar week rules only).
+    including ``as_of`` (calendar week rules only); with a seasonal ``shape``
+    (:func:`~pipereview.diagnostics._seasons.season_shapes`) the months first, then each
+    month's weeks.
 
     >>> plan_to_date(pd.Series([6600.0]), "2026-Q4", "2026-W41").tolist()  # 2+5 of 66 days
     [700.0]
@@ -222,24 +232,69 @@ def plan_to_date(
             hint="the 4-weeks-a-month convention is for display; its weeks are not calendar weeks",
         )
     as_of = as_week(as_of)
-    weeks = _week_weights(period, settings)
     cents = np.rint(amounts.to_numpy(dtype=float) * 100).astype(np.int64)
-    parts = allocate_cents(cents, weeks["weight"].to_numpy())
-    done = (weeks["part"] <= str(as_of)).to_numpy()
+    if shape is not None and shape.rule != "flat":
+        labels, parts = seasonal_week_cents(cents, _days(period, settings), shape)
+        done = np.array([w <= str(as_of) for w in labels], dtype=bool)
+    else:
+        weeks = _week_weights(period, settings)
+        parts = allocate_cents(cents, weeks["weight"].to_numpy())
+        done = (weeks["part"] <= str(as_of)).to_numpy()
     return pd.Series(parts[:, done].sum(axis=1) / 100.0, index=amounts.index)
 
 
+def plan_shapes(
+    history: pd.DataFrame | PreparedHistory,
+    period: str,
+    as_of: Week | str,
+    teams: list[str],
+    settings: PlanSettings | None = None,
+) -> dict[str, SeasonShape]:
+    """Each team's :class:`~pipereview.diagnostics._seasons.SeasonShape` for ``period``
+    under ``settings`` (``season``, ``season_profile``, ``week_rule``); word one with
+    :func:`~pipereview.diagnostics._seasons.plan_rule_text`.
+
+    >>> plan_shapes(pd.DataFrame(), "2026-Q4", "2026-W47", ["N"], PlanSettings(season="flat"))["N"].rule
+    'flat'
+    """
+    settings = settings or PlanSettings()
+    return season_shapes(
+        history,
+        period,
+        as_of,
+        teams,
+        season=settings.season,
+        profile=check_season(settings.season, settings.season_profile),
+        week_rule=settings.week_rule,
+    )
+
+
 def rep_targets(
-    targets: pd.DataFrame, team: str, period: str, reps: list[str] | None = None
+    targets: pd.DataFrame,
+    team: str,
+    period: str,
+    reps: list[str] | None = None,
+    *,
+    history: pd.DataFrame | PreparedHistory | None = None,
+    settings: PlanSettings | None = None,
 ) -> pd.DataFrame:
     """The team's target for ``period`` split over ``reps`` (default: the reps with a
     target row): in proportion to their given targets when every rep has one (``rule``
-    ``given``), else in equal shares (``equal``). ``target`` sums exactly to the team's
-    total (the sum of the reps' given targets when the team has no total row).
+    ``given``), else by ``settings.rep_split`` (:func:`~pipereview.diagnostics._repsplit.split_weights`:
+    ``history`` from ``history``'s won deals, ``capacity``, or ``equal`` as the last
+    resort). ``target`` sums exactly to the team's total (the sum of the reps' given
+    targets when the team has no total row); word ``rule`` with
+    :func:`~pipereview.diagnostics._repsplit.rep_rule_text`.
+
+    >>> goals = pd.DataFrame({"team": "N", "owner": ["", "Ann", "Bob"], "period": "2026-Q4",
+    ...     "amount": [90.0, None, None], "currency": "USD", "capacity": [None, 1.0, 0.5]})
+    >>> rep_targets(goals, "N", "2026-Q4", ["Ann", "Bob"])[["target", "rule"]].values.tolist()
+    [[60.0, 'capacity'], [30.0, 'capacity']]
     """
+    settings = settings or PlanSettings()
     rows = targets[(targets["team"] == team) & (targets["period"] == period)]
     owner = rows["owner"].fillna("")
-    given = rows[owner != ""].groupby("owner")["amount"].sum()
+    given = rows[owner != ""].groupby("owner")["amount"].sum(min_count=1)
     total_rows = rows.loc[owner == "", "amount"]
     total = float(total_rows.sum()) if len(total_rows) else float(given.sum())
     names = sorted(given.index) if reps is None else list(reps)
@@ -248,85 +303,22 @@ def rep_targets(
             f"no reps to split {team}'s {period} target over",
             hint="add rep rows to the targets file or pass reps",
         )
-    has_all = given.reindex(names).notna().all() and given.reindex(names).sum() > 0
-    weights = given.reindex(names).map(_cents).to_numpy() if has_all else np.ones(len(names))
-    cents = allocate_cents(_cents(total), weights.astype(np.int64))
+    mine = given.reindex(names)
+    if mine.notna().all() and mine.sum() > 0:
+        weights, rule = mine.map(_cents).to_numpy().astype(np.int64), "given"
+    else:
+        weights, rule = split_weights(rows, team, period, names, settings, history)
+    cents = allocate_cents(_cents(total), weights)
     return pd.DataFrame(
         {
             "team": team,
             "owner": names,
             "period": period,
-            "given_target": given.reindex(names).to_numpy(dtype=float),
+            "given_target": mine.to_numpy(dtype=float),
             "target": cents / 100.0,
-            "rule": "given" if has_all else "equal",
+            "rule": rule,
         }
     )
-
-
-def load_targets(path: str | Path) -> pd.DataFrame:
-    """Read a targets CSV (columns :data:`TARGET_COLUMNS`), checking every row; raise one
-    :class:`InputError` listing each problem by file, row and column.
-    """
-    path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(
-            f"cannot read targets file {path}: {exc}",
-            file=path,
-            hint="a UTF-8 CSV with columns " + ", ".join(TARGET_COLUMNS),
-        ) from None
-    raw.columns = [str(c).strip() for c in raw.columns]
-    missing = [c for c in TARGET_COLUMNS if c not in raw.columns]
-    if missing:
-        raise InputError(
-            f"{path.name}: missing column(s) {missing}",
-            file=path,
-            column=missing[0],
-            expected=", ".join(TARGET_COLUMNS),
-            hint="add the missing column(s) to the targets file (docs/formats.md lists them)",
-        )
-    frame = raw[list(TARGET_COLUMNS)].apply(lambda c: c.str.strip())
-    amount = pd.to_numeric(frame["amount"].str.replace(",", ""), errors="coerce")
-    rows = pd.Series(np.arange(len(frame)) + 2, index=frame.index)  # header is row 1
-    checks = [
-        ("team", frame["team"] == "", "a team name"),
-        (
-            "period",
-            ~frame["period"].str.fullmatch(_PERIOD_RE),
-            "a period: 2026, 2026-Q4 or 2026-11",
-        ),
-        ("amount", amount.isna() | (amount < 0), "an amount >= 0"),
-        (
-            "currency",
-            ~frame["currency"].str.fullmatch(r"([A-Z]{3})?"),
-            "an ISO currency code such as USD, or blank",
-        ),
-        (
-            "owner",
-            frame.duplicated(["team", "owner", "period"], keep="first"),
-            "one target per team, owner and period",
-        ),
-    ]
-    problems = tuple(
-        Problem(str(path), int(rows[i]), column, expected, str(frame.at[i, column]))
-        for column, bad, expected in checks
-        for i in frame.index[bad]
-    )
-    if problems:
-        problems = tuple(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
-        raise InputError(
-            f"{path.name}: {len(problems)} problem(s):\n"
-            + "\n".join(f"  - {p}" for p in problems[:50]),
-            file=path,
-            row=problems[0].row,
-            column=problems[0].column,
-            expected=problems[0].expected,
-            problems=problems,
-            hint="fix the rows listed; owner blank means the team's total",
-        )
-    out: pd.DataFrame = frame.assign(amount=amount.astype(float))
-    return out
 
 
 def progress(
@@ -337,6 +329,7 @@ def progress(
     *,
     by: Level = "team",
     settings: PlanSettings | None = None,
+    shapes: Mapping[str, SeasonShape] | None = None,
 ) -> pd.DataFrame:
     """Progress of each target of ``period`` (team totals, or reps with ``by="rep"``; the
     old value ``"owner"`` is deprecated):
@@ -347,7 +340,8 @@ def progress(
     ``points`` = won share - expected share; ``status`` is ``behind`` / ``ahead`` beyond
     ``threshold`` points (0.15: 15 points of the target), else ``on plan``; ``alert``
     when not on plan. Early in a period little is planned, so a slow start cannot alert;
-    mid-quarter, 20% won against 50% planned is 30 points behind.
+    mid-quarter, 20% won against 50% planned is 30 points behind. Each team's plan
+    follows its ``shapes`` (default: :func:`plan_shapes` of ``history``).
 
     >>> history = pd.DataFrame({"snapshot_week": "2026-W47", "team": "N", "deal_id": ["A"],
     ...     "owner": "Ann", "stage": "won", "stage_model": "generic_4", "amount": [800.0],
@@ -363,13 +357,22 @@ def progress(
     keys = level_keys(by, owner_alias="progress")
     owner = targets["owner"].fillna("")
     rows = targets[
-        (targets["period"] == period) & ((owner == "") if keys == ["team"] else (owner != ""))
+        (targets["period"] == period)
+        & ((owner == "") if keys == ["team"] else (owner != ""))
+        & targets["amount"].notna()
     ]
     out = rows[[*keys, "currency", "amount"]].rename(columns={"amount": "target"})
     out = out.sort_values(keys).reset_index(drop=True)
     out.insert(len(keys), "period", period)
     out.insert(len(keys) + 1, "as_of", str(as_of))
-    out["plan_to_date"] = plan_to_date(out["target"], period, as_of, settings)
+    teams = sorted(set(out["team"]))
+    shapes = shapes if shapes is not None else plan_shapes(history, period, as_of, teams, settings)
+    out["plan_to_date"] = 0.0
+    for team, rows_of in out.groupby("team").groups.items():
+        plan = plan_to_date(
+            out.loc[rows_of, "target"], period, as_of, settings, shapes.get(str(team))
+        )
+        out.loc[rows_of, "plan_to_date"] = plan
     won = won_totals(history, period, as_of, keys)
     out = out.join(won, on=keys).fillna({"won_deals": 0, "won_to_date": 0.0})
     out["won_deals"] = out["won_deals"].astype("int64")
