@@ -219,18 +219,25 @@ def test_the_review_states_the_plan_rule_beside_the_targets() -> None:
     rows = pd.concat([history, open_deal], ignore_index=True)
     targets = _team_target(10_000.0)
     review = WeeklyReview(rows, team="N", week="2025-W48", targets=targets)
+    # the file gives the team's total only: the reps' targets are split from it, and said so
     assert (
         "Plan to date follows last year&#x27;s months (2024: Oct 10%, Nov 30%, Dec 60% of the "
-        "quarter)." in review.forecast_section()._repr_html_()
+        "quarter); rep targets split by the last 4 quarters&#x27; won amounts (2024-Q4 to "
+        "2025-Q3), each rep at least 50% of an equal share."
+        in review.forecast_section()._repr_html_()
     )
     zh = WeeklyReview(rows, team="N", week="2025-W48", targets=targets, lang="zh")
     assert "计划进度按去年各月分布（淡旺季）分解" in zh.forecast_section()._repr_html_()
     # without targets there is no plan, and no rule is stated
     bare = WeeklyReview(rows, team="N", week="2025-W48")
     assert "plan-rule" not in bare.forecast_section()._repr_html_()
-    # the coaching context words the same rule, computed once
+    # the coaching context words the same rule, computed once, and the reps' split after it
     context = WeekDiagnostics(rows, as_of="2025-W48", targets=targets)
-    assert context.plan_rule("N", "en") == plan_rule_text(context.plan_shapes["N"], "en")
+    assert context.plan_rule("N", "en") == (
+        plan_rule_text(context.plan_shapes["N"], "en")
+        + "; "
+        + rep_rule_text("history", "en", period="2025-Q4")
+    )
 
 
 # --- rep targets by capacity and by history -------------------------------------------------

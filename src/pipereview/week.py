@@ -230,7 +230,7 @@ class WeekDiagnostics:
             return pd.DataFrame()
         return period_forecast(
             self.prepared,
-            self.targets,
+            self.rep_targets[0],
             self.period,
             self.week,
             by="rep",
@@ -279,12 +279,27 @@ class WeekDiagnostics:
             return pd.DataFrame()
         return progress(
             self.prepared,
-            self.targets,
+            self.rep_targets[0],
             self.period,
             self.week,
             by="rep",
             settings=self.config.plan,
             shapes=self.plan_shapes,
+        )
+
+    @cached_property
+    def rep_targets(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """The targets with rep rows for :attr:`period` filled in where the file gives only
+        a team's total (:func:`~pipereview.diagnostics._repfill.fill_rep_targets`, over the
+        reps of the team's latest week), and the rule that split each such team's total."""
+        from pipereview.diagnostics._repfill import fill_rep_targets
+
+        if self.targets is None:
+            return pd.DataFrame(), {}
+        latest = self.latest[["team", "owner"]].dropna().astype(str)
+        reps = {str(t): sorted(set(rows["owner"])) for t, rows in latest.groupby("team")}
+        return fill_rep_targets(
+            self.targets, self.period, reps, history=self.prepared, settings=self.config.plan
         )
 
     @cached_property
@@ -301,7 +316,10 @@ class WeekDiagnostics:
 
     def plan_rule(self, team: str, lang: str = "en") -> str:
         """The rule ``team``'s plan to date follows, in one phrase
-        (:func:`~pipereview.diagnostics._seasons.plan_rule_text`)."""
+        (:func:`~pipereview.diagnostics._seasons.plan_rule_text`), and, where the reps'
+        targets were split from the team's total (:attr:`rep_targets`), the rule that split
+        them (:func:`~pipereview.diagnostics._repsplit.rep_rule_text`)."""
+        from pipereview.diagnostics._repsplit import rep_rule_text
         from pipereview.diagnostics._seasons import plan_rule_text
         from pipereview.diagnostics._targets import plan_shapes
 
@@ -311,7 +329,19 @@ class WeekDiagnostics:
             shape = plan_shapes(self.prepared, self.period, self.week, [team], self.config.plan)[
                 team
             ]
-        return plan_rule_text(shape, lang)
+        rule = self.rep_targets[1].get(team)
+        if rule is None:
+            return plan_rule_text(shape, lang)
+        plan = self.config.plan
+        split = rep_rule_text(
+            rule,
+            lang,
+            period=self.period,
+            quarters=plan.history_quarters,
+            floor=plan.history_floor,
+            wanted=plan.rep_split,
+        )
+        return plan_rule_text(shape, lang) + ("；" if lang == "zh" else "; ") + split
 
     @cached_property
     def previous_week(self) -> pd.DataFrame:

@@ -122,6 +122,7 @@ from pipereview.diagnostics._periods import (
     with_customers,
 )
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._repfill import fill_rep_targets
 from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
 from pipereview.diagnostics._seasons import (
     SEASONS,
@@ -219,6 +220,7 @@ __all__ = [
     "decompose_target",
     "evidence_totals",
     "evidence_weighted",
+    "fill_rep_targets",
     "funnel_shape",
     "gap_text",
     "load_targets",
