@@ -310,6 +310,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "period": "2026-Q4",
             "expected_share": 0.5,
             "won_share": 0.2,
+            "plan_rule": "plan to date is a straight line in working days (no seasonal shape set)",
+            "plan_rule_zh": "计划进度按工作日平均分摊（未设淡旺季分布）",
         },
     },
     "low_stage_conversion": {

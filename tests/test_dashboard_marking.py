@@ -13,11 +13,11 @@ import pytest
 from _dashboard_rows import two_teams
 from pipereview.coaching._log import CoachingLog, StaleMarkError, item_id
 from pipereview.core._errors import AccessError
-from pipereview.dashboard import Dashboard, DashboardConfig
+from pipereview.dashboard import TABS, Dashboard, DashboardConfig
 from pipereview.dashboard.marking import NOTE_LIMIT, LogMarks
 from pipereview.serve import prepare_dashboard
 
-TEAM_TAB = 4  # the coaching tab
+TEAM_TAB = TABS.index("coaching")
 
 
 def _entry(week: str, team: str, owner: str, rank: int, **fields: Any) -> dict[str, Any]:

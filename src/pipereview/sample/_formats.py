@@ -317,6 +317,8 @@ def to_export(frame: Columns, cmap: ColumnMap, model: StageModel, dialect: Diale
             column: Any = _lookup(values, _stage_names(model, cmap, dialect))
         elif fieldname == "amount":
             column = format_amounts(values, dialect.amount, frame["_amount_style"])
+        elif fieldname == "account_potential":
+            column = format_amounts(values, dialect.amount)
         elif fieldname == "close_date":
             column = _format_dates(values, dialect.date, frame["_date_style"])
         elif fieldname == "created_date":

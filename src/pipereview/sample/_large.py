@@ -18,6 +18,7 @@ from pipereview.ingest._columnmaps import load_column_map
 from pipereview.sample._dates import Date
 from pipereview.sample._deal import CLOSED_DAYS_KEPT, incidental_evidence
 from pipereview.sample._formats import Columns, Dialect, dialect_of, plain_csv, to_export
+from pipereview.sample._history import PRODUCT_LINES
 from pipereview.sample._ids import make_ids
 from pipereview.sample._process import Process, forecast, stock_weights
 from pipereview.sample._simulate import AMOUNT_STYLE_WEIGHTS, LONG_DATE_SHARE, WORK_MINUTES
@@ -123,6 +124,11 @@ def _large_frame(
     }
     frame["forecast_category"] = forecast(frame["stage"], frame["probability"], p)
     frame["loss_reason"] = _loss_column(locale, counters, state == k + 1)
+    line_of = {item: line for line, items in PRODUCT_LINES[locale].items() for item in items}
+    frame["product_line"] = np.array([line_of[item] for item in products])[product]
+    # each account's potential: 4 to 20 median deals, the same on every deal of the account
+    potential = np.round(_median(locale) * (4 + np.arange(len(accounts)) * 37 % 17), -2)
+    frame["account_potential"] = potential[which]
     first_needed: dict[str, int] = {}
     for i, fields in enumerate(p.criteria):
         for f in fields:
