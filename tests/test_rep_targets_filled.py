@@ -132,3 +132,25 @@ def test_only_the_period_s_total_is_split() -> None:
     assert rules == {"North": "equal"}
     # a team with no rep in its latest week is left as it is
     assert fill_rep_targets(targets, "2026-Q4", {}) == (targets, {})
+
+
+def test_rep_rows_that_give_a_capacity_only_are_split_with_it() -> None:
+    # the file gives 华东's total and a capacity for the rep in ramp-up, no rep amount
+    targets = pd.DataFrame(
+        {
+            "team": "华东",
+            "owner": ["", "孙悦", "张伟"],
+            "period": "2026-Q4",
+            "amount": [300_000.0, None, None],
+            "currency": "CNY",
+            "capacity": [None, 0.5, 1.0],
+        }
+    )
+    filled, rules = fill_rep_targets(
+        targets, "2026-Q4", {"华东": ["张伟", "李强"]}, settings=PlanSettings(rep_split="capacity")
+    )
+    reps = filled[filled["owner"] != ""].set_index("owner")["amount"].to_dict()
+    # 张伟 1, 孙悦 0.5 (a row without deals in the latest week), 李强 1 when not given
+    assert reps == {"孙悦": 60_000.0, "张伟": 120_000.0, "李强": 120_000.0}
+    assert rules == {"华东": "capacity"}
+    assert len(filled) == 4  # the total and one row a rep: the capacity rows replaced

@@ -140,11 +140,12 @@ def test_the_report_prints_on_a4_without_cut_columns(browser: Any, pack: BatchRe
                     .map(s => [s.id, s.getBoundingClientRect().height])"""
             )
         )
-        # everything but the reps' coaching sheets (one per rep) on six pages: five for the
-        # sections before results compared, the results its own page (measured on North in
-        # Chinese: 4,385 px before it, 703 px for it, 17 pages in all)
+        # everything but the reps' coaching sheets (one per rep) on seven pages: the sections
+        # the review had on five, the forecast's check of the stage probabilities and the
+        # results compared with the team's accounts by value and potential (measured on North
+        # in Chinese: forecast 1,423 px, results 1,616 px, 7,109 px in all, 20 pages)
         review = sum(h for name, h in heights.items() if name != "coaching")
-        assert review <= 6 * A4_HEIGHT, heights
+        assert review <= 7 * A4_HEIGHT, heights
         # each rep's sheet fits on the two sides of one A4 sheet, taken into the 1:1
         sheets = page.evaluate(
             """() => [...document.querySelectorAll('section.coaching-sheet')]

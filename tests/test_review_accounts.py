@@ -191,8 +191,8 @@ def test_no_account_column(team: pd.DataFrame, lang: str, line: str) -> None:
     assert "<table" not in page
 
 
-@pytest.mark.parametrize(("accounts", "hidden"), [(10, 0), (11, 1)])
-def test_the_first_ten_a_and_b_accounts_are_shown_the_rest_one_click_away(
+@pytest.mark.parametrize(("accounts", "hidden"), [(3, 0), (4, 1), (11, 8)])
+def test_the_first_three_a_and_b_accounts_are_shown_the_rest_one_click_away(
     accounts: int, hidden: int
 ) -> None:
     # one account won 1,000,000 (A); the others won 100 each with 10,000 open (B by room):
@@ -210,7 +210,7 @@ def test_the_first_ten_a_and_b_accounts_are_shown_the_rest_one_click_away(
     review = WeeklyReview(pd.DataFrame(rows), team="North", week="2026-W47", config=config)
     page = accounts_html(review)
     listed = page.split("</table>")[1]  # the A and B accounts, after the table by class
-    assert listed.count("<td>Acc ") == min(accounts, 10)
+    assert listed.count("<td>Acc ") == min(accounts, 3)
     if hidden:
         assert f"<summary>{hidden} more A and B accounts</summary>" in page
         assert page.split("<details")[1].count("<td>Acc ") == hidden

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 __all__: list[str] = []
 
 #: The A and B accounts listed before the rest are put one click away.
-_SHOWN = 10
+_SHOWN = 3
 _TABLE = "review-table accounts"
 
 _TEXT: dict[str, tuple[str, str]] = {
