@@ -105,6 +105,8 @@ def demo(
     """Run the weekly job on the sample data and print where the results are."""
     from pipereview.history._intake import ingest_folder
 
+    root = out_dir.absolute()  # every step reads the same folders, whatever it runs in
+
     if samples is None:
         samples = _write_demo_samples(out_dir / "samples", years)
     elif not (samples / "exports").is_dir():
@@ -115,21 +117,21 @@ def demo(
         )
 
     results = ingest_folder(
-        samples / "exports",
-        store=out_dir / "store",
+        samples.absolute() / "exports",
+        store=root / "store",
         replace=True,
         progress=progress,
         limits=run_config().limits,
     )
     from pipereview.history._store import SnapshotStore
 
-    store = SnapshotStore(out_dir / "store")
+    store = SnapshotStore(root / "store")
     print_changes(store, results[-1].week)
     state.out.print(f"Ingested {len(results)} weeks from {samples}.")
     state.out.print(f"Results: snapshot store in {(out_dir / 'store').resolve()}")
     from pipereview.delivery._batch import run_batch
 
-    targets = samples / "targets.csv"
+    targets = samples.absolute() / "targets.csv"
     with progress() as bar:
         task = bar.add_task(
             f"{results[-1].week}: review notebooks",
@@ -137,8 +139,8 @@ def demo(
         )
         batch = run_batch(
             results[-1].week,
-            store=out_dir / "store",
-            out_dir=out_dir / "reports",
+            store=root / "store",
+            out_dir=root / "reports",
             targets=targets if targets.exists() else None,
             progress=lambda _: bar.update(task, advance=1),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -124,11 +125,9 @@ def _large_frame(
     }
     frame["forecast_category"] = forecast(frame["stage"], frame["probability"], p)
     frame["loss_reason"] = _loss_column(locale, counters, state == k + 1)
-    line_of = {item: line for line, items in PRODUCT_LINES[locale].items() for item in items}
-    frame["product_line"] = np.array([line_of[item] for item in products])[product]
-    # each account's potential: 4 to 20 median deals, the same on every deal of the account
-    potential = np.round(_median(locale) * (4 + np.arange(len(accounts)) * 37 % 17), -2)
-    frame["account_potential"] = potential[which]
+    frame["product_line"], frame["account_potential"] = _line_and_potential(
+        locale, products, product, len(accounts), which
+    )
     first_needed: dict[str, int] = {}
     for i, fields in enumerate(p.criteria):
         for f in fields:
@@ -148,6 +147,17 @@ def _large_frame(
         else:
             frame[f] = met
     return frame
+
+
+def _line_and_potential(
+    locale: str, products: Sequence[str], product: np.ndarray, accounts: int, which: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each deal's product line (its project's line) and its account's potential: 4 to 20
+    median deals, the same on every deal of the account."""
+    line_of = {item: line for line, items in PRODUCT_LINES[locale].items() for item in items}
+    lines = np.array([line_of[item] for item in products])[product]
+    potential = np.round(_median(locale) * (4 + np.arange(accounts) * 37 % 17), -2)
+    return lines, potential[which]
 
 
 def _loss_column(locale: str, counters: np.ndarray, lost: np.ndarray) -> np.ndarray:
