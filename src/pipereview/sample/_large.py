@@ -128,10 +128,8 @@ def _large_frame(
     frame["product_line"], frame["account_potential"] = _line_and_potential(
         locale, products, product, len(accounts), which
     )
-    first_needed: dict[str, int] = {}
-    for i, fields in enumerate(p.criteria):
-        for f in fields:
-            first_needed.setdefault(f, i)
+    # the first stage each field is needed at (the earliest index wins)
+    first_needed = {f: i for i, fields in reversed(list(enumerate(p.criteria))) for f in fields}
     progress = position / max(k - 1, 1)
     texts = {"decision_maker": people, "coach": people, "competitor": np.array(pool["competitor"])}
     for f in EVIDENCE_FIELDS:
