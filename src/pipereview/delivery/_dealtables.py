@@ -194,6 +194,19 @@ def blank_text(value: object) -> bool:
     return not isinstance(value, str) or not value.strip()
 
 
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], css: str) -> str:
+    """A table of plain texts (each escaped) with ``headers``, class ``review-table`` and
+    ``css``."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
+    )
+    return (
+        f"<table class='review-table {css}'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
 def stage_text(model: object, key: object, lang: str) -> str | None:
     from pipereview.core._errors import PipereviewError
     from pipereview.core._stages import load_stage_model

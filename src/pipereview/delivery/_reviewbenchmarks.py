@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipereview.core._languages import phrase
-from pipereview.delivery._dealtables import stage_text
+from pipereview.delivery._dealtables import stage_text, text_table
 from pipereview.diagnostics._figures import days_text
 
 if TYPE_CHECKING:
@@ -182,14 +182,7 @@ def benchmarks_html(review: WeeklyReview) -> str:
         intro = _t("intro", lang, weeks=review.context.cohort_weeks)
         parts.append(f"<p class='list-caption'>{html.escape(intro)}</p>")
     if rows:
-        head = "".join(f"<th>{html.escape(_t(k, lang))}</th>" for k in keys)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
-        )
-        parts.append(
-            f"<table class='review-table benchmarks'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>"
-        )
+        parts.append(text_table([_t(k, lang) for k in keys], rows, "benchmarks"))
     if met:
         sep = "、" if lang == "zh" else ", "
         parts.append(f"<p>{html.escape(_t('met', lang, stages=sep.join(met)))}</p>")

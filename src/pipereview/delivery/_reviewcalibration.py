@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipereview.core._languages import phrase
-from pipereview.delivery._dealtables import stage_text
+from pipereview.delivery._dealtables import stage_text, text_table
 
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview
@@ -136,14 +136,7 @@ def calibration_html(review: WeeklyReview) -> str:
     if rows:
         parts.append(f"<p class='list-caption'>{html.escape(_t('intro', lang))}</p>")
         keys = ("stage", "used", "seen", "counted", "verdict")
-        head = "".join(f"<th>{html.escape(_t(k, lang))}</th>" for k in keys)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows
-        )
-        parts.append(
-            f"<table class='review-table calibration'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>"
-        )
+        parts.append(text_table([_t(k, lang) for k in keys], rows, "calibration"))
     if few:
         least = settings.min_calibration_deals
         parts.append(
