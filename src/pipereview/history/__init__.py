@@ -10,6 +10,13 @@ and trails, the prepared history every diagnostic reads.
 
 from __future__ import annotations
 
+from pipereview.history._backfill import (
+    HISTORY_FIELDS,
+    REMOVAL_FIELDS,
+    Backfill,
+    backfill_weeks,
+    week_cutoff,
+)
 from pipereview.history._definitions import (
     ATTRS_KEY,
     Definitions,
@@ -80,13 +87,16 @@ __all__ = [
     "ATTRS_KEY",
     "CATEGORIES",
     "DEFAULT_STORE",
+    "HISTORY_FIELDS",
     "LOCK_NAME",
     "MATCH_COLUMNS",
     "META_KEY",
     "MOVEMENT_COLUMNS",
+    "REMOVAL_FIELDS",
     "REPAIR",
     "SUMMARY_COLUMNS",
     "TRAIL_COLUMNS",
+    "Backfill",
     "Definitions",
     "DefinitionsConflictError",
     "Finding",
@@ -100,6 +110,7 @@ __all__ = [
     "as_prepared",
     "atomic_write",
     "attach",
+    "backfill_weeks",
     "checked_bytes",
     "checked_record",
     "combine_snapshots",
@@ -130,6 +141,7 @@ __all__ = [
     "snapshot_record",
     "store_definitions",
     "verify_store",
+    "week_cutoff",
     "week_record",
     "with_deal_keys",
 ]

@@ -1,0 +1,375 @@
+"""Past weeks rebuilt from a CRM's change history: a quarter of changes on day one.
+
+A team that starts with pipereview has one export: this week's. The CRM kept how each
+deal got there (Salesforce ``OpportunityHistory``, HubSpot's "date entered" stages and
+property history, Odoo's tracking values): :func:`backfill_weeks` turns the current
+export's snapshot and that change log (one row per change: ``deal_id``, ``field``,
+``old_value``, ``new_value``, ``changed_at``, values as the export writes them) into the
+snapshot each past week's export would have been, as of the end of the week (the Sunday,
+the as-of day of every week's figures):
+
+- a deal is in week W when it was created before W ended; a deal the current export no
+  longer holds (deleted, merged) cannot be rebuilt and is counted (``not_in_export``);
+- each field the history tracks takes the value of its last change before W ended; before
+  the first change, the change's old value; a deal with no change of the field keeps its
+  current value. Where the history gives no old value (HubSpot's "date entered" stages),
+  the time before the first change takes the first recorded value and is counted
+  (``assumed``);
+- a field the history never changes is carried from the current export (``carried``);
+  fields a history cannot give for the past (the last activity, the next step, the
+  evidence fields, a probability or forecast category it does not track) are left blank,
+  so every figure that needs them says it was not checked (``unknown``);
+- closed deals carry their outcome from the change that closed them; a loss reason is kept
+  in the weeks the deal was already lost.
+
+Values are read as the export's own cells are (stage names through the stage model and the
+column map's aliases, amounts, dates in the history's day/month order); a change whose
+value cannot be read is set aside with a :class:`~pipereview.core._errors.Problem`.
+
+>>> current = pd.DataFrame({"snapshot_week": "2026-W49", "team": "North", "deal_id": ["D1"],
+...     "deal_name": "MES", "account": "Acme", "owner": "Ann", "stage": "won",
+...     "stage_model": "generic_4", "amount": 120.0, "currency": "USD",
+...     "close_date": pd.Timestamp("2026-11-26"), "created_date": pd.Timestamp("2026-10-05"),
+...     "probability": 1.0, "forecast_category": "closed", "last_activity_date":
+...     pd.Timestamp("2026-11-26"), "next_step": "", "account_missing": False,
+...     "source_file": "deals.csv", "source_row": 2})
+>>> changes = pd.DataFrame({"deal_id": "D1", "field": ["stage", "amount", "stage"],
+...     "old_value": [None, "100", "Negotiation"], "new_value": ["Negotiation", "120", "Won"],
+...     "changed_at": pd.to_datetime(["2026-10-05", "2026-11-11", "2026-11-26"])})
+>>> rebuilt = backfill_weeks(current, changes, weeks=["2026-W40", "2026-W45", "2026-W48"])
+>>> rebuilt.weeks["2026-W40"].empty
+True
+>>> [(w, f.loc[0, "stage"], float(f.loc[0, "amount"])) for w, f in list(rebuilt.weeks.items())[1:]]
+[('2026-W45', 'negotiation', 100.0), ('2026-W48', 'won', 120.0)]
+>>> rebuilt.fields_from_history, rebuilt.weeks["2026-W45"].loc[0, "last_activity_date"]
+(('stage', 'amount'), NaT)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipereview.core._errors import InputError, Problem
+from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, EVIDENCE_TEXT_FIELDS, load_stage_model
+from pipereview.core._text import normalize_label
+from pipereview.core._weeks import Week
+from pipereview.ingest._columnmaps import ColumnMap, load_column_map
+from pipereview.ingest._dates import DateFormat, parse_dates
+from pipereview.ingest._fieldvalues import translate
+from pipereview.ingest._parsing import parse_amounts, parse_probabilities
+from pipereview.ingest._schema import FORECAST_CATEGORIES
+
+__all__ = [
+    "HISTORY_FIELDS",
+    "REMOVAL_FIELDS",
+    "Backfill",
+    "backfill_weeks",
+    "week_cutoff",
+]
+
+#: The deal fields a change history can give for past weeks, in the order they are rebuilt.
+HISTORY_FIELDS: tuple[str, ...] = (
+    "stage",
+    "amount",
+    "close_date",
+    "probability",
+    "forecast_category",
+    "owner",
+    "deal_name",
+)
+#: Changes that end a deal in the CRM rather than change it.
+REMOVAL_FIELDS: tuple[str, ...] = ("deleted", "merged_into")
+#: Fields no change history gives for the past: blank in a rebuilt week unless tracked.
+_ALWAYS_UNKNOWN: tuple[str, ...] = ("last_activity_date", "next_step")
+#: Optional history fields left blank (not carried) when the history does not track them.
+_BLANK_UNLESS_TRACKED: tuple[str, ...] = ("probability", "forecast_category")
+_CATEGORY_WORDS = {
+    "best case": "best_case",
+    "closed won": "closed",
+    "closed lost": "closed",
+    "won": "closed",
+    "lost": "closed",
+    "omitted": "omitted",
+    "not forecasted": "omitted",
+}
+
+
+@dataclass(frozen=True)
+class Backfill:
+    """The weeks rebuilt from a change history, and what they could not know.
+
+    ``weeks`` maps each ISO week (oldest first) to its canonical snapshot;
+    ``fields_from_history`` the fields the history changes, ``carried`` the fields taken
+    from the current export, ``unknown`` the fields left blank; ``not_in_export`` the
+    deals the history names that the current export does not hold, ``removed`` the
+    deleted and merged ones among them (``deal_id``, ``how``, ``into``, ``at``);
+    ``assumed`` the deal-weeks where a field before its first recorded change took the
+    first recorded value; ``problems`` the changes set aside.
+    """
+
+    weeks: dict[str, pd.DataFrame]
+    fields_from_history: tuple[str, ...]
+    carried: tuple[str, ...]
+    unknown: tuple[str, ...]
+    changes_used: int
+    not_in_export: tuple[str, ...] = ()
+    removed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    assumed: int = 0
+    problems: tuple[Problem, ...] = ()
+
+    def record(self, source: str) -> dict[str, object]:
+        """What a stored backfilled week records about itself (see ``SnapshotStore.add``)."""
+        return {
+            "history": source,
+            "fields_from_history": list(self.fields_from_history),
+            "carried": list(self.carried),
+            "unknown": list(self.unknown),
+        }
+
+
+def week_cutoff(week: str | Week) -> pd.Timestamp:
+    """The first moment after ``week``: a change before it counts in the week.
+
+    >>> week_cutoff("2026-W47")
+    Timestamp('2026-11-23 00:00:00')
+    """
+    week = week if isinstance(week, Week) else Week.parse(week)
+    return pd.Timestamp(week.sunday) + pd.Timedelta(days=1)
+
+
+def backfill_weeks(
+    current: pd.DataFrame,
+    changes: pd.DataFrame,
+    *,
+    weeks: Iterable[str | Week],
+    date_format: DateFormat = "iso",
+    column_map: str | ColumnMap | None = None,
+    source: str = "history",
+) -> Backfill:
+    """The snapshots of ``weeks`` rebuilt from ``current`` (one week's canonical snapshot)
+    and ``changes`` (the change log; see the module docstring). ``date_format`` is how the
+    history writes date values, ``column_map`` the deals export's map (its stage aliases
+    and forecast words; its decimal mark)."""
+    cmap = load_column_map(column_map) if isinstance(column_map, str) else column_map
+    chosen = sorted({Week.parse(str(w)) for w in weeks})
+    if current.empty:
+        raise InputError(
+            "the current export holds no deal to rebuild past weeks from",
+            hint="backfill from the latest full deals export of the CRM",
+        )
+    ids = _current_ids(current)
+    linked = _link_ids(changes, ids)
+    in_export = linked["deal_id"].isin(ids)
+    outside = tuple(sorted(set(linked.loc[~in_export, "deal_id"].astype(str))))
+    removed = _removals(linked[~in_export])
+    usable = linked[in_export & linked["field"].isin(HISTORY_FIELDS)]
+    if not (usable["field"] == "stage").any():
+        raise InputError(
+            f"{source}: the history holds no stage change of a deal in the current export",
+            hint="export the stage history (Salesforce Opportunity History, HubSpot's "
+            "'Date entered' stage columns, Odoo's tracking values); a backfill needs the "
+            "stage each deal had in each week",
+        )
+    parsed, problems = _parsed(usable, current, cmap, date_format, source)
+    tracked = tuple(f for f in HISTORY_FIELDS if (parsed["field"] == f).any())
+    unknown = _unknown_fields(current, tracked)
+    carried = tuple(f for f in HISTORY_FIELDS if f not in tracked and f not in unknown)
+    out: dict[str, pd.DataFrame] = {}
+    assumed = 0
+    for week in chosen:
+        frame, guessed = _week_frame(current, parsed, week, tracked, unknown, source)
+        out[str(week)] = frame
+        assumed += guessed
+    return Backfill(
+        weeks=out,
+        fields_from_history=tracked,
+        carried=carried,
+        unknown=unknown,
+        changes_used=len(parsed),
+        not_in_export=outside,
+        removed=removed,
+        assumed=assumed,
+        problems=tuple(problems),
+    )
+
+
+def _current_ids(current: pd.DataFrame) -> pd.Index:
+    ids = current["deal_id"].astype("str").str.strip()
+    if current["deal_id"].isna().any() or (ids == "").any():
+        raise InputError(
+            "the current export has deals without an ID: a change history is matched to "
+            "deals by their CRM ID",
+            column="deal_id",
+            hint="export the deals with their record ID (Salesforce Opportunity ID, "
+            "HubSpot Record ID)",
+        )
+    return pd.Index(ids)
+
+
+def _link_ids(changes: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """``changes`` with each deal ID as the current export writes it: Salesforce reports
+    print 15-character IDs where the API and Data Loader print 18 (the same ID and a
+    3-character case suffix)."""
+    out = changes.copy()
+    out["deal_id"] = out["deal_id"].astype("str").str.strip()
+    if (ids.str.len() == 18).any():
+        short = pd.Series(ids[ids.str.len() == 18], index=ids[ids.str.len() == 18].str[:15])
+        short = short[~short.index.duplicated(keep=False)]
+        fifteen = (out["deal_id"].str.len() == 15) & ~out["deal_id"].isin(ids)
+        out.loc[fifteen, "deal_id"] = out.loc[fifteen, "deal_id"].map(short).fillna(
+            out.loc[fifteen, "deal_id"]
+        )
+    return out
+
+
+def _removals(changes: pd.DataFrame) -> pd.DataFrame:
+    ends = changes[changes["field"].isin(REMOVAL_FIELDS)]
+    return pd.DataFrame(
+        {
+            "deal_id": ends["deal_id"].astype("str").to_numpy(),
+            "how": np.where(ends["field"] == "deleted", "deleted", "merged"),
+            "into": np.where(ends["field"] == "merged_into", ends["new_value"], None),
+            "at": pd.to_datetime(ends["changed_at"]).to_numpy(),
+        }
+    )
+
+
+def _unknown_fields(current: pd.DataFrame, tracked: Sequence[str]) -> tuple[str, ...]:
+    evidence = [c for c in (*EVIDENCE_FLAG_FIELDS, *EVIDENCE_TEXT_FIELDS) if c in current]
+    blank = [f for f in _BLANK_UNLESS_TRACKED if f not in tracked]
+    return (*_ALWAYS_UNKNOWN, *blank, *evidence)
+
+
+def _parsed(
+    usable: pd.DataFrame,
+    current: pd.DataFrame,
+    cmap: ColumnMap | None,
+    date_format: DateFormat,
+    source: str,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The changes with their old and new values read (``old``, ``new``; ``old_known``),
+    those with a value that cannot be read set aside with a problem each."""
+    frames, problems = [], []
+    models = current.set_axis(current["deal_id"].astype("str").str.strip())["stage_model"]
+    for name, part in usable.groupby("field", sort=False):
+        both = pd.concat([part["old_value"], part["new_value"]], ignore_index=True)
+        both = both.astype("object").where(both.notna(), None)
+        text = both.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+        values, bad = _read_values(str(name), text, part, models, cmap, date_format)
+        n = len(part)
+        old, new = values.iloc[:n].to_numpy(), values.iloc[n:].to_numpy()
+        bad_row = bad.iloc[:n].to_numpy() | bad.iloc[n:].to_numpy() | text.iloc[n:].isna().to_numpy()
+        if name in ("amount",):  # a cleared amount is 0, as in an export
+            bad_row = bad.iloc[:n].to_numpy() | bad.iloc[n:].to_numpy()
+        for row in part[bad_row].head(20).itertuples(index=False):
+            problems.append(_problem(source, row, str(name)))
+        kept = part.assign(old=old, new=new, old_known=text.iloc[:n].notna().to_numpy())
+        frames.append(kept[~bad_row])
+    out = pd.concat(frames, ignore_index=True)
+    out["changed_at"] = pd.to_datetime(out["changed_at"])
+    order = ["deal_id", "field", "changed_at"]
+    order += ["source_row"] if "source_row" in out else []
+    return out.sort_values(order, kind="stable", ignore_index=True), problems
+
+
+def _problem(source: str, row: object, name: str) -> Problem:
+    return Problem(
+        file=str(getattr(row, "source_file", source) or source),
+        row=int(getattr(row, "source_row")) if hasattr(row, "source_row") else None,
+        column=name,
+        expected=f"a {name.replace('_', ' ')} the deals export could hold",
+        got=f"{getattr(row, 'old_value')!r} -> {getattr(row, 'new_value')!r}",
+        hint="the change is left out of the rebuilt weeks; check the history export's "
+        "values (stage names of the deals' stage model, amounts, dates)",
+    )
+
+
+def _read_values(
+    name: str,
+    text: pd.Series,
+    part: pd.DataFrame,
+    models: pd.Series,
+    cmap: ColumnMap | None,
+    date_format: DateFormat,
+) -> tuple[pd.Series, pd.Series]:
+    """Canonical values of one field's cells (old values, then new), and the bad ones."""
+    blank = text.isna()
+    if name == "stage":
+        deals = pd.concat([part["deal_id"], part["deal_id"]], ignore_index=True)
+        values = pd.Series(None, index=text.index, dtype="object")
+        for model_name in pd.unique(models):
+            model = load_stage_model(str(model_name))
+            table = model.alias_table(cmap.stage_aliases if cmap else None)
+            mine = deals.map(models).eq(model_name)
+            values[mine] = translate(text[mine], table, keep_unknown=False)
+        return values, values.isna() & ~blank
+    if name == "amount":
+        amounts, bad = parse_amounts(text, cmap.decimal if cmap else ".")
+        return amounts.fillna(0.0).where(~bad).astype("object"), bad | (amounts < 0)
+    if name == "close_date":
+        dates, bad = parse_dates(text, date_format)
+        return dates.astype("object"), bad | (dates.isna() & ~blank)
+    if name == "probability":
+        numbers, bad = parse_probabilities(text)
+        return numbers.astype("object"), bad
+    if name == "forecast_category":
+        table = dict(_CATEGORY_WORDS)
+        words = cmap.values.get("forecast_category", {}) if cmap else {}
+        table.update({normalize_label(k): v for k, v in words.items()})
+        table.update({normalize_label(c): c for c in FORECAST_CATEGORIES})
+        values = translate(text, table, keep_unknown=False).astype("object")
+        return values, values.isna() & ~blank
+    return text, pd.Series(False, index=text.index)
+
+
+def _week_frame(
+    current: pd.DataFrame,
+    parsed: pd.DataFrame,
+    week: Week,
+    tracked: Sequence[str],
+    unknown: Sequence[str],
+    source: str,
+) -> tuple[pd.DataFrame, int]:
+    """One rebuilt week, and how many of its values took the first recorded value."""
+    cutoff = week_cutoff(week)
+    frame = current[current["created_date"] < cutoff].copy()
+    frame["snapshot_week"] = str(week)
+    ids = frame["deal_id"].astype("str").str.strip()
+    assumed = 0
+    for name in tracked:
+        values, guessed = _as_of(parsed[parsed["field"] == name], ids, cutoff)
+        known = values.notna().to_numpy()
+        column = frame[name].astype("object").to_numpy(copy=True)
+        column[known] = values.to_numpy()[known]
+        frame[name] = pd.Series(column, index=frame.index).astype(current[name].dtype)
+        assumed += guessed
+    for name in unknown:
+        frame[name] = pd.Series(index=frame.index, dtype=current[name].dtype)
+    if "loss_reason" in frame:  # a loss reason belongs to the weeks the deal was lost
+        lost = frame["stage"].astype("str").eq(current.loc[frame.index, "stage"].astype("str"))
+        frame["loss_reason"] = frame["loss_reason"].where(lost)
+    frame["source_file"] = f"{source} (backfill)"
+    return frame.reset_index(drop=True), assumed
+
+
+def _as_of(changes: pd.DataFrame, ids: pd.Series, cutoff: pd.Timestamp) -> tuple[pd.Series, int]:
+    """Per deal of ``ids``: the field's value at ``cutoff`` (missing: no change, keep the
+    current value), and the count of deals that took their first recorded value."""
+    early = changes["changed_at"] < cutoff
+    # the rows themselves (groupby's last() and first() would skip blank old values)
+    before = changes[early].drop_duplicates("deal_id", keep="last").set_index("deal_id")
+    after = changes[~early].drop_duplicates("deal_id", keep="first").set_index("deal_id")
+    value = ids.map(before["new"]) if len(before) else pd.Series(None, index=ids.index)
+    value = value.astype("object")
+    if len(after):
+        later = ids.isin(after.index) & ~ids.isin(before.index)
+        known_old = later & ids.map(after["old_known"]).eq(True)
+        value[known_old] = ids[known_old].map(after["old"])
+        guessed = later & ~known_old
+        value[guessed] = ids[guessed].map(after["new"])
+        return value, int(guessed.sum())
+    return value, 0
