@@ -65,7 +65,9 @@ def _changes(*rows: tuple[str, str, str | None, str, str]) -> pd.DataFrame:
 
 def _values(rebuilt: Any, column: str) -> dict[str, list[Any]]:
     return {
-        week: frame.set_index("deal_id")[column].astype("object").where(lambda s: s.notna(), None)
+        week: frame.set_index("deal_id")[column]
+        .astype("object")
+        .where(lambda s: s.notna(), None)
         .to_dict()
         for week, frame in rebuilt.weeks.items()
     }
@@ -73,10 +75,20 @@ def _values(rebuilt: Any, column: str) -> dict[str, list[Any]]:
 
 def test_each_week_takes_the_value_of_its_last_change() -> None:
     current = _current(
-        {"deal_id": "D1", "stage": "won", "amount": 150.0, "forecast_category": "closed",
-         "close_date": pd.Timestamp("2026-10-14"), "probability": 1.0},
-        {"deal_id": "D2", "stage": "lost", "created_date": pd.Timestamp("2026-10-06"),
-         "loss_reason": "price"},
+        {
+            "deal_id": "D1",
+            "stage": "won",
+            "amount": 150.0,
+            "forecast_category": "closed",
+            "close_date": pd.Timestamp("2026-10-14"),
+            "probability": 1.0,
+        },
+        {
+            "deal_id": "D2",
+            "stage": "lost",
+            "created_date": pd.Timestamp("2026-10-06"),
+            "loss_reason": "price",
+        },
         {"deal_id": "D3", "created_date": pd.Timestamp("2026-10-27")},
     )
     changes = _changes(
@@ -106,7 +118,11 @@ def test_each_week_takes_the_value_of_its_last_change() -> None:
     assert rebuilt.fields_from_history == ("stage", "amount", "close_date")
     assert rebuilt.carried == ("owner", "deal_name")
     assert rebuilt.unknown == (
-        "last_activity_date", "next_step", "probability", "forecast_category", "budget_confirmed"
+        "last_activity_date",
+        "next_step",
+        "probability",
+        "forecast_category",
+        "budget_confirmed",
     )
     week = rebuilt.weeks["2026-W41"]
     assert week["last_activity_date"].isna().all() and week["probability"].isna().all()
@@ -129,7 +145,10 @@ def test_the_time_before_a_first_change_without_old_value_is_counted_as_assumed(
     )
     rebuilt = backfill_weeks(current, changes, weeks=WEEKS)
     assert [f.loc[0, "stage"] for f in rebuilt.weeks.values()] == [
-        "needs_confirmed", "needs_confirmed", "needs_confirmed", "solution_quote"
+        "needs_confirmed",
+        "needs_confirmed",
+        "needs_confirmed",
+        "solution_quote",
     ]
     assert rebuilt.assumed == 1  # W40 only: later weeks follow a recorded change
 
@@ -163,8 +182,12 @@ def test_salesforce_report_ids_of_15_characters_find_their_deal() -> None:
     }
     assert rebuilt.not_in_export == ("0065g0000000XYZ",)
     assert rebuilt.removed.to_dict("records") == [
-        {"deal_id": "0065g0000000XYZ", "how": "deleted", "into": None,
-         "at": pd.Timestamp("2026-10-20 10:00")}
+        {
+            "deal_id": "0065g0000000XYZ",
+            "how": "deleted",
+            "into": None,
+            "at": pd.Timestamp("2026-10-20 10:00"),
+        }
     ]
 
 
@@ -204,9 +227,14 @@ def test_deals_without_an_id_cannot_be_matched_to_their_history() -> None:
 # --- known truth: deals that change week by week, recorded as a CRM records them -------
 
 _FIELD_TEXT = {
-    "stage": lambda v: {"initial_contact": "Qualify", "needs_confirmed": "Needs Analysis",
-                        "solution_quote": "Propose", "negotiation": "Negotiation",
-                        "won": "Won", "lost": "Lost"}[v],
+    "stage": lambda v: {
+        "initial_contact": "Qualify",
+        "needs_confirmed": "Needs Analysis",
+        "solution_quote": "Propose",
+        "negotiation": "Negotiation",
+        "won": "Won",
+        "lost": "Lost",
+    }[v],
     "amount": lambda v: f"{v:.2f}",
     "close_date": lambda v: v.date().isoformat(),
     "owner": str,
@@ -222,34 +250,46 @@ def _trajectories(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, pd.DataFrame
     for number in range(draw(st.integers(1, 6))):
         deal_id = f"D{number}"
         created = days[draw(st.integers(0, len(days) - 1))] + pd.Timedelta(hours=9)
-        state = {"stage": draw(st.sampled_from(STAGES[:4])), "amount": 100.0,
-                 "close_date": pd.Timestamp("2026-12-15"), "owner": "Ann"}
+        state = {
+            "stage": draw(st.sampled_from(STAGES[:4])),
+            "amount": 100.0,
+            "close_date": pd.Timestamp("2026-12-15"),
+            "owner": "Ann",
+        }
         for name, value in state.items():
             changes.append((deal_id, name, None, _FIELD_TEXT[name](value), created))
         events = []
         for _ in range(draw(st.integers(0, 6))):
             name = draw(st.sampled_from(sorted(state)))
             at = created + pd.Timedelta(hours=draw(st.integers(1, 24 * 35)))
-            value = {"stage": st.sampled_from(STAGES), "amount": st.integers(0, 900).map(float),
-                     "close_date": st.sampled_from(list(days)), "owner":
-                     st.sampled_from(["Ann", "Bo", "Cy"])}[name]
+            value = {
+                "stage": st.sampled_from(STAGES),
+                "amount": st.integers(0, 900).map(float),
+                "close_date": st.sampled_from(list(days)),
+                "owner": st.sampled_from(["Ann", "Bo", "Cy"]),
+            }[name]
             events.append((at, name, draw(value)))
         history = [(created, dict(state))]
         for at, name, value in sorted(events, key=lambda e: e[0]):
             if value != state[name]:
-                changes.append((deal_id, name, _FIELD_TEXT[name](state[name]),
-                                _FIELD_TEXT[name](value), at))
+                changes.append(
+                    (deal_id, name, _FIELD_TEXT[name](state[name]), _FIELD_TEXT[name](value), at)
+                )
                 state[name] = value
             history.append((at, dict(state)))
         truth_rows.append((deal_id, created, history))
-    current = _current(*[{"deal_id": d, "created_date": c.normalize(), **h[-1][1]}
-                         for d, c, h in truth_rows])
+    current = _current(
+        *[{"deal_id": d, "created_date": c.normalize(), **h[-1][1]} for d, c, h in truth_rows]
+    )
     truth = {}
     for week in WEEKS:
         cutoff = week_cutoff(week)
-        truth[week] = {d: [s for at, s in h if at < cutoff][-1] for d, c, h in truth_rows
-                       if c < cutoff}
-    log = pd.DataFrame(changes, columns=["deal_id", "field", "old_value", "new_value", "changed_at"])
+        truth[week] = {
+            d: [s for at, s in h if at < cutoff][-1] for d, c, h in truth_rows if c < cutoff
+        }
+    log = pd.DataFrame(
+        changes, columns=["deal_id", "field", "old_value", "new_value", "changed_at"]
+    )
     return current, truth, log
 
 
@@ -305,8 +345,10 @@ def _log_of(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
             old = _text(previous[name], name).reindex(new.index)
             first = ~new.index.isin(previous.index)
             moved = ~first & ~((old == new) | (old.isna() & new.isna()))
-            rows += [(d, name, None, v, min(when, frame.loc[d, "created_date"]))
-                     for d, v in new[first].items()]
+            rows += [
+                (d, name, None, v, min(when, frame.loc[d, "created_date"]))
+                for d, v in new[first].items()
+            ]
             rows += [(d, name, old[d], v, when) for d, v in new[moved].items()]
         previous = frame
     return pd.DataFrame(rows, columns=["deal_id", "field", "old_value", "new_value", "changed_at"])
@@ -315,6 +357,8 @@ def _log_of(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def _text(values: pd.Series, name: str) -> pd.Series:
     if name == "close_date":
         return values.dt.strftime("%Y-%m-%d")
-    return values.astype("object").where(values.notna(), None).map(
-        lambda v: None if v is None else str(v)
+    return (
+        values.astype("object")
+        .where(values.notna(), None)
+        .map(lambda v: None if v is None else str(v))
     )

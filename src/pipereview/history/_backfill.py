@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -220,8 +221,8 @@ def _link_ids(changes: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
         short = pd.Series(ids[ids.str.len() == 18], index=ids[ids.str.len() == 18].str[:15])
         short = short[~short.index.duplicated(keep=False)]
         fifteen = (out["deal_id"].str.len() == 15) & ~out["deal_id"].isin(ids)
-        out.loc[fifteen, "deal_id"] = out.loc[fifteen, "deal_id"].map(short).fillna(
-            out.loc[fifteen, "deal_id"]
+        out.loc[fifteen, "deal_id"] = (
+            out.loc[fifteen, "deal_id"].map(short).fillna(out.loc[fifteen, "deal_id"])
         )
     return out
 
@@ -232,7 +233,7 @@ def _removals(changes: pd.DataFrame) -> pd.DataFrame:
         {
             "deal_id": ends["deal_id"].astype("str").to_numpy(),
             "how": np.where(ends["field"] == "deleted", "deleted", "merged"),
-            "into": np.where(ends["field"] == "merged_into", ends["new_value"], None),
+            "into": ends["new_value"].where(ends["field"] == "merged_into", None).to_numpy(),
             "at": pd.to_datetime(ends["changed_at"]).to_numpy(),
         }
     )
@@ -262,10 +263,12 @@ def _parsed(
         values, bad = _read_values(str(name), text, part, models, cmap, date_format)
         n = len(part)
         old, new = values.iloc[:n].to_numpy(), values.iloc[n:].to_numpy()
-        bad_row = bad.iloc[:n].to_numpy() | bad.iloc[n:].to_numpy() | text.iloc[n:].isna().to_numpy()
+        bad_row = (
+            bad.iloc[:n].to_numpy() | bad.iloc[n:].to_numpy() | text.iloc[n:].isna().to_numpy()
+        )
         if name in ("amount",):  # a cleared amount is 0, as in an export
             bad_row = bad.iloc[:n].to_numpy() | bad.iloc[n:].to_numpy()
-        for row in part[bad_row].head(20).itertuples(index=False):
+        for row in part[bad_row].head(20).to_dict("records"):
             problems.append(_problem(source, row, str(name)))
         kept = part.assign(old=old, new=new, old_known=text.iloc[:n].notna().to_numpy())
         frames.append(kept[~bad_row])
@@ -276,13 +279,13 @@ def _parsed(
     return out.sort_values(order, kind="stable", ignore_index=True), problems
 
 
-def _problem(source: str, row: object, name: str) -> Problem:
+def _problem(source: str, row: dict[str, Any], name: str) -> Problem:
     return Problem(
-        file=str(getattr(row, "source_file", source) or source),
-        row=int(getattr(row, "source_row")) if hasattr(row, "source_row") else None,
+        file=str(row.get("source_file") or source),
+        row=int(row["source_row"]) if "source_row" in row else None,
         column=name,
         expected=f"a {name.replace('_', ' ')} the deals export could hold",
-        got=f"{getattr(row, 'old_value')!r} -> {getattr(row, 'new_value')!r}",
+        got=f"{row['old_value']!r} -> {row['new_value']!r}",
         hint="the change is left out of the rebuilt weeks; check the history export's "
         "values (stage names of the deals' stage model, amounts, dates)",
     )
