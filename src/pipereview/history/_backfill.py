@@ -233,7 +233,10 @@ def _removals(changes: pd.DataFrame) -> pd.DataFrame:
         {
             "deal_id": ends["deal_id"].astype("str").to_numpy(),
             "how": np.where(ends["field"] == "deleted", "deleted", "merged"),
-            "into": ends["new_value"].where(ends["field"] == "merged_into", None).to_numpy(),
+            "into": [
+                str(v) if f == "merged_into" else None
+                for f, v in zip(ends["field"], ends["new_value"], strict=True)
+            ],
             "at": pd.to_datetime(ends["changed_at"]).to_numpy(),
         }
     )
