@@ -2,18 +2,19 @@
 
 Every command prints a clear message and exits with status 1 on bad input (2 on a usage
 error); a Python traceback is shown only with ``--debug``. The commands live by stage of
-the flow: the store (``_store``), sample data (``_sample``), the week's changes
+the flow: the store (``_store``; ``_backfill``, past weeks from a change history), sample data (``_sample``), the week's changes
 (``_changes``), what people read (``_coach`` and its log ``_coachlog``, ``_serve`` and the weekly batch's
 ``_deliver``) and the registries (``_registries``); they are registered here, in the order
 ``pipereview --help`` lists them.
 
 >>> import typer
 >>> list(typer.main.get_command(app).commands)[:5]
-['ingest', 'weeks', 'verify', 'sample', 'demo']
+['ingest', 'backfill', 'weeks', 'verify', 'sample']
 """
 
 from __future__ import annotations
 
+from pipereview.cli._backfill import backfill
 from pipereview.cli._base import app
 from pipereview.cli._changes import changes
 from pipereview.cli._coach import coach
@@ -26,7 +27,7 @@ from pipereview.cli._store import ingest, verify, weeks
 
 __all__ = ["app", "main"]
 
-for _command in (ingest, weeks, verify, sample, demo, changes, coach, serve, run, maps, models):
+for _command in (ingest, backfill, weeks, verify, sample, demo, changes, coach, serve, run, maps, models):
     app.command()(_command)
 app.command("coaching-log")(coaching_log)
 app.command("new-notebook")(new_notebook)

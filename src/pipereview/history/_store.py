@@ -1,8 +1,7 @@
 """The snapshot store: one Parquet file per ISO week, written atomically under a lock.
 
 >>> import tempfile
->>> store = SnapshotStore(tempfile.mkdtemp())
->>> store.weeks()
+>>> SnapshotStore(tempfile.mkdtemp()).weeks()
 []
 
 Where each week's file, checksum record and quarantine live, the lock and the leftovers
@@ -323,9 +322,24 @@ class SnapshotStore(StoreFiles):
             raise _fs_error(exc, f"write week {week} to", target) from exc
         return target
 
+    def backfilled(self, week: str | Week) -> dict[str, Any] | None:
+        """What a week rebuilt by ``pipereview backfill`` records (history file, fields
+        given, carried, left blank); ``None`` for a real export's week or none stored."""
+        record = self.info(week).get("backfill") if self.path(week).exists() else None
+        return dict(record) if record else None
+
     def check_writable(self, week: str | Week, *, replace: bool = False, add: bool = False) -> None:
         """Raise :class:`WeekExistsError` when ``week`` is stored and neither ``replace``
-        nor ``add`` is given."""
+        nor ``add`` is given, or ``add`` is given for a week rebuilt by a backfill (a real
+        export replaces such a week whole)."""
+        rebuilt = self.backfilled(week) if (add or not replace) else None
+        if rebuilt is not None:
+            raise WeekExistsError(
+                f"week {_week(week)} in {self.root} was rebuilt from the change history "
+                f"{rebuilt.get('history', '')!r} (backfill); a real export replaces it whole",
+                hint="pass --replace (replace=True) without --add: the export becomes the "
+                "whole week, and the week is no longer marked as backfilled",
+            )
         if not replace and not add and self.path(week).exists():
             raise WeekExistsError(
                 f"week {_week(week)} is already stored in {self.root}",
