@@ -73,6 +73,7 @@ def test_add_read_and_list(store_dir: Path) -> None:
         "deals": 2,
         "open_deals": 2,
         "open_amount": 150.0,
+        "source": "export",
     }
 
 

@@ -27,7 +27,20 @@ from pipereview.cli._store import ingest, verify, weeks
 
 __all__ = ["app", "main"]
 
-for _command in (ingest, backfill, weeks, verify, sample, demo, changes, coach, serve, run, maps, models):
+for _command in (
+    ingest,
+    backfill,
+    weeks,
+    verify,
+    sample,
+    demo,
+    changes,
+    coach,
+    serve,
+    run,
+    maps,
+    models,
+):
     app.command()(_command)
 app.command("coaching-log")(coaching_log)
 app.command("new-notebook")(new_notebook)

@@ -49,9 +49,7 @@ def backfill(
     ] = None,
     history_format: Annotated[
         str | None,
-        typer.Option(
-            "--history-format", help="The history export's format [default: detected]."
-        ),
+        typer.Option("--history-format", help="The history export's format [default: detected]."),
     ] = None,
     encoding: Annotated[str | None, typer.Option(help="Text encoding [default: detected].")] = None,
     store: StoreOption = None,

@@ -53,6 +53,7 @@ from pipereview.history._prepared import (
 )
 from pipereview.history._store import ANY, DEFAULT_STORE, SnapshotStore, atomic_write
 from pipereview.history._storefiles import LOCK_NAME, StoreFiles
+from pipereview.history._storesummary import SUMMARY_OF_WEEKS, store_summary
 from pipereview.history._trail import (
     SUMMARY_COLUMNS,
     TRAIL_COLUMNS,
@@ -95,6 +96,7 @@ __all__ = [
     "REMOVAL_FIELDS",
     "REPAIR",
     "SUMMARY_COLUMNS",
+    "SUMMARY_OF_WEEKS",
     "TRAIL_COLUMNS",
     "Backfill",
     "Definitions",
@@ -140,6 +142,7 @@ __all__ = [
     "sha256_file",
     "snapshot_record",
     "store_definitions",
+    "store_summary",
     "verify_store",
     "week_cutoff",
     "week_record",

@@ -86,7 +86,11 @@ def backfill_store(
         )
     target = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     result = read_export(
-        export, week=week, column_map=column_map, stage_model=stage_model, team=team,
+        export,
+        week=week,
+        column_map=column_map,
+        stage_model=stage_model,
+        team=team,
         encoding=encoding,
     )
     result.raise_for_problems()
@@ -108,8 +112,15 @@ def backfill_store(
         validate_snapshot(rebuilt.weeks[str(w)], source=f"week {w} rebuilt from {history}")
     current_stored = False
     if target.state(week) is None:
-        ingest_week([export], week=week, column_map=column_map, stage_model=stage_model,
-                    team=team, encoding=encoding, store=target)
+        ingest_week(
+            [export],
+            week=week,
+            column_map=column_map,
+            stage_model=stage_model,
+            team=team,
+            encoding=encoding,
+            store=target,
+        )
         current_stored = True
     for w in chosen:
         _write(target, w, rebuilt, result, column_map, stage_model, export, history, again)
@@ -163,8 +174,13 @@ def _write(
 ) -> None:
     frame = rebuilt.weeks[str(week)]
     definitions = ingest_definitions(
-        store, week, [result], column_map, stage_model,
-        replace=str(week) in again, added=False,
+        store,
+        week,
+        [result],
+        column_map,
+        stage_model,
+        replace=str(week) in again,
+        added=False,
     )
     store.add(
         frame,
@@ -177,4 +193,3 @@ def _write(
             "backfill": rebuilt.record(Path(history).name),
         },
     )
-

@@ -55,6 +55,7 @@ from pipereview.history._definitions import (
     store_definitions,
 )
 from pipereview.history._storefiles import StoreFiles
+from pipereview.history._storesummary import store_summary
 from pipereview.history._weekfiles import (
     META_KEY,
     REPAIR,
@@ -65,7 +66,7 @@ from pipereview.history._weekfiles import (
     read_record,
     sha256_file,
 )
-from pipereview.ingest._schema import open_mask, validate_snapshot
+from pipereview.ingest._schema import validate_snapshot
 
 __all__ = ["ANY", "DEFAULT_STORE", "SnapshotStore", "atomic_write"]
 
@@ -229,26 +230,10 @@ class SnapshotStore(StoreFiles):
         return self._adopted(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
     def summary(self) -> pd.DataFrame:
-        """One row per stored week and team: deals, open deals, open amount."""
-        rows = []
-        adopt(self.definitions())
-        for week in self.weeks():
-            frame = self._read_or_warn(week, columns=["team", "stage", "stage_model", "amount"])
-            if frame is None:
-                continue
-            is_open = open_mask(frame)
-            for team, part in frame.groupby("team", sort=True):
-                open_part = part[is_open.loc[part.index]]
-                rows.append(
-                    {
-                        "week": week,
-                        "team": team,
-                        "deals": len(part),
-                        "open_deals": len(open_part),
-                        "open_amount": float(open_part["amount"].sum()),
-                    }
-                )
-        return pd.DataFrame(rows, columns=["week", "team", "deals", "open_deals", "open_amount"])
+        """One row per stored week and team: deals, open deals, open amount, ``source``
+        (``export``, or ``backfill``: rebuilt from a change history); see
+        :func:`~pipereview.history._storesummary.store_summary`."""
+        return store_summary(self)
 
     # --- writing ------------------------------------------------------------------------
 
