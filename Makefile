@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-history test test-fast lint mutate bench samples clean help
+.PHONY: demo demo-history demo-backfill test test-fast lint mutate bench samples clean help
 
 # The tests start many Python processes (two workers, CLI runs, kernels): let them share
 # compiled bytecode and pytest's rewritten test modules, even where the shell turns that off.
@@ -13,6 +13,7 @@ unexport PYTHONDONTWRITEBYTECODE
 help:
 	@echo "make demo    create $(VENV), install pipereview, run the weekly job on data/samples/"
 	@echo "make demo-history  the same on a two-year sample with seasons and planted cases"
+	@echo "make demo-backfill  the first review on day one: a quarter rebuilt from change histories"
 	@echo "make test    install what the tests need and run the whole suite"
 	@echo "make test-fast  the suite without slow tests (kernels, batches, browser, notebooks)"
 	@echo "make lint    ruff (checks and format) and mypy (strict on src/)"
@@ -35,6 +36,11 @@ demo: $(STAMP)
 # into demo-history/samples) and the weekly job on it
 demo-history: $(STAMP)
 	$(BIN)/pipereview demo --years 2 --out demo-history
+
+# the first review on day one: the last week's exports stored, the quarter before rebuilt
+# from each team's change history (written into demo-backfill/samples/history)
+demo-backfill: $(STAMP)
+	$(BIN)/pipereview demo --backfill --out demo-backfill
 
 # a CJK font for the browser tests only (Chromium reads it through its own fontconfig
 # file, tests/conftest.py): Chinese pages are checked with real glyphs, while the rest of

@@ -101,12 +101,18 @@ def demo(
             "of weekly history with seasons and planted cases).",
         ),
     ] = 1,
+    backfill: Annotated[
+        bool,
+        typer.Option(
+            "--backfill",
+            help="Store only the last week's exports and rebuild the weeks before it from "
+            "each team's change history (written to OUT/samples/history): a first review "
+            "with a quarter of changes.",
+        ),
+    ] = False,
 ) -> None:
     """Run the weekly job on the sample data and print where the results are."""
-    from pipereview.history._intake import ingest_folder
-
     root = out_dir.absolute()  # every step reads the same folders, whatever it runs in
-
     if samples is None:
         samples = _write_demo_samples(out_dir / "samples", years)
     elif not (samples / "exports").is_dir():
@@ -115,30 +121,25 @@ def demo(
             file=samples,
             hint=f"leave out --samples to write one, or run: pipereview sample --out {samples}",
         )
-
-    results = ingest_folder(
-        samples.absolute() / "exports",
-        store=root / "store",
-        replace=True,
-        progress=progress,
-        limits=run_config().limits,
-    )
+    if backfill:
+        week = _backfill_demo(samples.absolute(), root / "store")
+    else:
+        week = _ingest_demo(samples.absolute(), root / "store")
     from pipereview.history._store import SnapshotStore
 
     store = SnapshotStore(root / "store")
-    print_changes(store, results[-1].week)
-    state.out.print(f"Ingested {len(results)} weeks from {samples}.")
+    print_changes(store, week)
     state.out.print(f"Results: snapshot store in {(out_dir / 'store').resolve()}")
     from pipereview.delivery._batch import run_batch
 
     targets = samples.absolute() / "targets.csv"
     with progress() as bar:
         task = bar.add_task(
-            f"{results[-1].week}: review notebooks",
-            total=len(store.info(results[-1].week)["teams"]),
+            f"{week}: review notebooks",
+            total=len(store.info(week)["teams"]),
         )
         batch = run_batch(
-            results[-1].week,
+            week,
             store=root / "store",
             out_dir=root / "reports",
             targets=targets if targets.exists() else None,
@@ -153,6 +154,47 @@ def demo(
         raise typer.Exit(1)
     state.out.print(
         f"Next: `pipereview weeks --store {out_dir / 'store'}` lists what it holds; "
-        f"`pipereview changes --week {results[-1].week} --store {out_dir / 'store'}` "
+        f"`pipereview changes --week {week} --store {out_dir / 'store'}` "
         "shows the week's changes."
     )
+
+
+def _ingest_demo(samples: Path, store: Path) -> str:
+    """Every week of the sample set stored; the last week."""
+    from pipereview.history._intake import ingest_folder
+
+    results = ingest_folder(
+        samples / "exports",
+        store=store,
+        replace=True,
+        progress=progress,
+        limits=run_config().limits,
+    )
+    state.out.print(f"Ingested {len(results)} weeks from {samples}.")
+    return results[-1].week
+
+
+def _backfill_demo(samples: Path, store: Path) -> str:
+    """The last week's exports stored and the weeks before rebuilt from each team's
+    change history; the last week."""
+    import shutil
+
+    from pipereview.history._backfillrun import backfill_store
+    from pipereview.sample._changehistory import write_change_histories
+
+    weeks = sorted(p.name for p in (samples / "exports").iterdir() if p.is_dir())
+    histories = write_change_histories(samples)
+    state.out.print(f"Wrote each team's change history to {histories[0].parent}.")
+    shutil.rmtree(store, ignore_errors=True)  # the demo's own store, rebuilt whole
+    for history in histories:
+        export = next((samples / "exports" / weeks[-1]).glob(f"{history.stem}.*"))
+        run = backfill_store(export, history, week=weeks[-1], first=weeks[0], store=store)
+        rebuilt = run.backfill
+        state.out.print(
+            f"{export.name}: {len(run.stored)} weeks rebuilt from {history.name} "
+            f"({run.history.format}; {', '.join(rebuilt.fields_from_history)} from the "
+            f"history; carried: {', '.join(rebuilt.carried) or 'none'})",
+            markup=False,
+            soft_wrap=True,
+        )
+    return weeks[-1]

@@ -26,7 +26,7 @@ from pipereview.core._stages import StageModel
 from pipereview.core._weeks import Week
 from pipereview.history._backfill import Backfill, backfill_weeks
 from pipereview.history._ingest_definitions import ingest_definitions
-from pipereview.history._intake import ingest_week
+from pipereview.history._intake import combine_snapshots, ingest_week
 from pipereview.history._store import SnapshotStore
 from pipereview.ingest import ChangeLog, read_change_history, read_export
 from pipereview.ingest._columnmaps import ColumnMap, load_column_map
@@ -106,27 +106,47 @@ def backfill_store(
         column_map=load_column_map(result.report.column_map),
         source=Path(history).name,
     )
-    kept, again = _stored_weeks(target, weeks, replace)
+    teams = set(result.snapshot["team"].unique())
+    kept, again = _stored_weeks(target, weeks, teams, replace)
     chosen = [w for w in weeks if str(w) not in kept]
     for w in chosen:  # every week checked before the first is written
         validate_snapshot(rebuilt.weeks[str(w)], source=f"week {w} rebuilt from {history}")
-    current_stored = False
-    if target.state(week) is None:
-        ingest_week(
-            [export],
-            week=week,
-            column_map=column_map,
-            stage_model=stage_model,
-            team=team,
-            encoding=encoding,
-            store=target,
-        )
-        current_stored = True
+    current_stored = _store_current(
+        target, week, export, teams, column_map, stage_model, team, encoding
+    )
     for w in chosen:
-        _write(target, w, rebuilt, result, column_map, stage_model, export, history, again)
+        _write(target, w, rebuilt, result, (column_map, stage_model), (export, history), again)
     return BackfillRun(
         str(week), tuple(str(w) for w in chosen), tuple(kept), current_stored, rebuilt, log
     )
+
+
+def _store_current(
+    store: SnapshotStore,
+    week: Week,
+    export: str | Path,
+    teams: set[str],
+    column_map: str | Path | ColumnMap | None,
+    stage_model: str | Path | StageModel | None,
+    team: str | None,
+    encoding: str | None,
+) -> bool:
+    """Store the export as its week when the week does not hold its teams yet (added to
+    the week's other teams); False when the week holds them already."""
+    stored = store.state(week) is not None
+    if stored and teams <= set(store.info(week).get("teams", [])):
+        return False
+    ingest_week(
+        [export],
+        week=week,
+        column_map=column_map,
+        stage_model=stage_model,
+        team=team,
+        encoding=encoding,
+        store=store,
+        add=stored,
+    )
+    return True
 
 
 def _weeks_between(start: Week, end: Week) -> list[Week]:
@@ -138,27 +158,32 @@ def _weeks_between(start: Week, end: Week) -> list[Week]:
 
 
 def _stored_weeks(
-    store: SnapshotStore, weeks: list[Week], replace: bool
-) -> tuple[list[str], set[str]]:
-    """The weeks holding a real export (kept), and those a backfill stored before (rebuilt
-    again with ``replace``; refused without it, before anything is written)."""
-    kept, again = [], set()
+    store: SnapshotStore, weeks: list[Week], teams: set[str], replace: bool
+) -> tuple[list[str], dict[str, str | None]]:
+    """The weeks holding a real export (kept), and the backfilled weeks this backfill
+    writes into, with the state each was found in: the export's teams are added to the
+    week's other teams; a team an earlier backfill stored is rebuilt only with
+    ``replace`` (refused without it, before anything is written)."""
+    kept: list[str] = []
+    found: dict[str, str | None] = {}
+    refused: list[str] = []
     for week in weeks:
-        if store.state(week) is None:
+        state = store.state(week)
+        found[str(week)] = state
+        if state is None:
             continue
         if store.backfilled(week) is None:
             kept.append(str(week))
-        else:
-            again.add(str(week))
-    if again and not replace:
-        listed = ", ".join(sorted(again))
+        elif teams & set(store.info(week).get("teams", [])) and not replace:
+            refused.append(str(week))
+    if refused:
         raise WeekExistsError(
-            f"week(s) {listed} in {store.root} were rebuilt by an earlier backfill; nothing "
-            "was written",
+            f"week(s) {', '.join(refused)} in {store.root} hold these teams rebuilt by an "
+            "earlier backfill; nothing was written",
             hint="pass --replace to rebuild them from this history (weeks holding a real "
             "export are never overwritten)",
         )
-    return kept, again
+    return kept, found
 
 
 def _write(
@@ -166,30 +191,43 @@ def _write(
     week: Week,
     rebuilt: Backfill,
     result: IngestResult,
-    column_map: str | Path | ColumnMap | None,
-    stage_model: str | Path | StageModel | None,
-    export: str | Path,
-    history: str | Path,
-    again: set[str],
+    definitions_given: tuple[str | Path | ColumnMap | None, str | Path | StageModel | None],
+    files: tuple[str | Path, str | Path],
+    found: dict[str, str | None],
 ) -> None:
+    """Store one rebuilt week: added to the teams the week holds from other backfills
+    (the export's teams replaced), written only if the week is still as it was found."""
     frame = rebuilt.weeks[str(week)]
+    expect = found[str(week)]
+    record = rebuilt.record(Path(files[1]).name)
+    record["teams"] = sorted(frame["team"].unique().tolist())
+    parts = [record]
+    if expect is not None:
+        stored = store.read(week)
+        frame = combine_snapshots([stored[~stored["team"].isin(record["teams"])], frame])
+        earlier = store.backfilled(week) or {}
+        parts = [p for p in earlier.get("parts", [earlier]) if p.get("teams")] + parts
+        parts = [p for p in parts[:-1] if not set(p["teams"]) <= set(record["teams"])] + [record]
     definitions = ingest_definitions(
         store,
         week,
         [result],
-        column_map,
-        stage_model,
-        replace=str(week) in again,
-        added=False,
+        *definitions_given,
+        replace=expect is not None,
+        added=expect is not None,
     )
     store.add(
         frame,
         week,
-        replace=str(week) in again,
-        sources=[Path(export), Path(history)],
+        replace=True,
+        expect=expect,
+        sources=[Path(f) for f in files],
         info={
             "definitions": definitions,
             "column_maps": [result.report.column_map],
-            "backfill": rebuilt.record(Path(history).name),
+            "backfill": {
+                "history": ", ".join(sorted({str(p["history"]) for p in parts})),
+                "parts": parts,
+            },
         },
     )
