@@ -19,6 +19,7 @@ from pipereview.core._links import record_url
 from pipereview.delivery._dealtables import amount_text, blank_text, colon, stage_text
 from pipereview.delivery._reviewcharts import waterfall_steps
 from pipereview.delivery._reviewsections import Section, html_table, refusal
+from pipereview.diagnostics import rebuilt_note
 from pipereview.ingest._schema import open_mask
 
 if TYPE_CHECKING:
@@ -43,8 +44,10 @@ def changes_section(review: WeeklyReview) -> Section:
     assert moved is not None  # two weeks stored
     moves, steps = moved
     chart = charts.svg_html(charts.waterfall_chart(steps, lang=review.lang, period=review.period))
+    note = rebuilt_note(review.history, review.lang)
     body = (
         f'<p class="scope">{html.escape(waterfall_scope(review, steps))}</p>'
+        + (f'<p class="note">{html.escape(note)}</p>' if note else "")
         + chart
         + step_lists(review, moves)
         + category_lists(review, moves)

@@ -122,6 +122,7 @@ from pipereview.diagnostics._periods import (
     with_customers,
 )
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._rebuilt import REBUILT_MARK, rebuilt_note, rebuilt_weeks
 from pipereview.diagnostics._repfill import fill_rep_targets
 from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
 from pipereview.diagnostics._seasons import (
@@ -168,6 +169,7 @@ __all__ = [
     "OUTLOOKS",
     "PERIOD_KINDS",
     "PLACEHOLDER_NAMES",
+    "REBUILT_MARK",
     "REP_RULES",
     "REQUIREMENTS",
     "RESULT_FIGURES",
@@ -246,6 +248,8 @@ __all__ = [
     "process_rollup",
     "progress",
     "quarter_of",
+    "rebuilt_note",
+    "rebuilt_weeks",
     "recorded_columns",
     "rep_comparison",
     "rep_rule_text",
