@@ -253,11 +253,12 @@ def _change_log(
 
 def _hubspot_or_generic(name: str, raw: pd.DataFrame, columns: Mapping[str, str]) -> str:
     """A generic file whose fields are all HubSpot internal property names (``dealstage``,
-    ``closedate`` …) is HubSpot's property history."""
+    ``closedate``, ``hs_…`` …) is HubSpot's property history."""
     if name != "generic":
         return name
     written = {normalize_label(v) for v in raw[columns["field"]].dropna().astype("str")} - {""}
-    hubspot = written <= _HUBSPOT_PROPERTIES and bool(written - {"amount"})
+    hubspot = all(w in _HUBSPOT_PROPERTIES or w.startswith(("hs_", "hubspot_")) for w in written)
+    hubspot = hubspot and bool(written - {"amount"})
     return "hubspot_property_history" if hubspot else name
 
 

@@ -94,7 +94,7 @@ def as_written(series: pd.Series) -> pd.Series:
             return stamp.date().isoformat() if stamp == stamp.normalize() else str(stamp)
         return str(cell).strip() or None
 
-    return series.astype("object").map(text).astype("object")
+    return pd.Series([text(c) for c in series.tolist()], index=series.index, dtype="object")
 
 
 def history_changes(
@@ -227,8 +227,8 @@ def _long(
     )
     owner_ids = (fields == "owner") & _user_ids(rows, columns, old, new)
     skip[owner_ids & (skip == "")] = "owner written as a user ID (the name row is kept)"
-    for row, reason in skip[(skip != "") & written.notna()].items():
-        out.skipped[int(row)] = reason
+    skipped = (skip != "") & written.notna()
+    out.skipped.update(zip(rows.index[skipped].tolist(), skip[skipped].tolist(), strict=True))
     keep = written.notna() & (skip == "")
     changes = pd.DataFrame(
         {
@@ -290,11 +290,16 @@ def _user_ids(
         return as_written(rows[columns["data_type"]]).map(
             lambda t: normalize_label(t or "") == "entityid"
         )
-    both = pd.concat([new, old if old is not None else new], axis=1)
-    return both.apply(
-        lambda r: all(v is None or bool(_SF_USER_ID.match(v)) for v in r) and r.notna().any(),
-        axis=1,
-    ).astype(bool)
+    olds = old.tolist() if old is not None else [None] * len(new)
+    return pd.Series(
+        [
+            (n is not None or o is not None)
+            and all(v is None or bool(_SF_USER_ID.match(v)) for v in (n, o))
+            for n, o in zip(new.tolist(), olds, strict=True)
+        ],
+        index=new.index,
+        dtype=bool,
+    )
 
 
 def _stage_dates(

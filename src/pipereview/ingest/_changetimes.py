@@ -61,9 +61,9 @@ def parse_timestamps(
     epoch = text.str.match(_EPOCH_MS)
     if epoch.any():
         out[epoch] = pd.to_datetime(text[epoch].astype("int64"), unit="ms")
-    for index, cell in stamped.dropna().items():
-        value = pd.Timestamp(cell)
-        out.loc[index] = value.tz_convert("UTC").tz_localize(None) if value.tzinfo else value
+    dated = stamped.notna()
+    if dated.any():
+        out[dated] = [_naive(pd.Timestamp(cell)) for cell in stamped[dated]]
     todo = ~blank & ~epoch & stamped.isna()
     parts = text[todo].str.extract(_STAMP)
     dates, bad_dates = parse_dates(parts["date"].fillna("").astype("str"), date_format)
@@ -85,6 +85,10 @@ def parse_timestamps(
     good = parts["date"].notna() & dates.notna() & ~bad_dates & clock_ok
     out[todo] = stamp.where(good)
     return out, ~blank & out.isna()
+
+
+def _naive(value: pd.Timestamp) -> pd.Timestamp:
+    return value.tz_convert("UTC").tz_localize(None) if value.tzinfo else value
 
 
 def _zone_minutes(zone: str) -> int:
