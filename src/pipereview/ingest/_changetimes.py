@@ -32,6 +32,7 @@ _STAMP = (
     r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
 )
 _EPOCH_MS = r"^\d{12,13}$"
+_SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
@@ -48,10 +49,8 @@ def parse_timestamps(
         values = series.dt.tz_convert("UTC").dt.tz_localize(None) if tz else series
         return values.astype("datetime64[ns]"), pd.Series(False, index=series.index)
     if pd.api.types.is_numeric_dtype(series.dtype):
-        days = series.astype("float64")
-        ok = days.between(20_000, 80_000)
-        values = (_EXCEL_EPOCH + pd.to_timedelta(days.where(ok), unit="D")).dt.round("s")
-        return values.astype("datetime64[ns]"), series.notna() & ~ok
+        values = _from_serial(series.astype("float64"))
+        return values, series.notna() & values.isna()
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
     # a spreadsheet's date cells among text cells (an XLSX column of both)
     stamped = series.map(lambda c: c if isinstance(c, datetime) else None).astype("object")
@@ -64,8 +63,18 @@ def parse_timestamps(
     dated = stamped.notna()
     if dated.any():
         out[dated] = [_naive(pd.Timestamp(cell)) for cell in stamped[dated]]
-    todo = ~blank & ~epoch & stamped.isna()
-    parts = text[todo].str.extract(_STAMP)
+    serial = text.str.match(_SERIAL)
+    if serial.any():  # Excel serial numbers written as text, the time as the fraction
+        out[serial] = _from_serial(pd.to_numeric(text[serial], errors="coerce"))
+    todo = ~blank & ~epoch & ~serial & stamped.isna()
+    if todo.any():
+        out[todo] = _from_text(text[todo], date_format)
+    return out, ~blank & out.isna()
+
+
+def _from_text(text: pd.Series, date_format: DateFormat) -> pd.Series:
+    """Timestamps of non-blank text cells: a date, a time (12- or 24-hour) and a zone."""
+    parts = text.str.extract(_STAMP)
     dates, bad_dates = parse_dates(parts["date"].fillna("").astype("str"), date_format)
     hours = pd.to_numeric(parts["h"], errors="coerce").fillna(0)
     ampm = parts["ampm"].fillna(parts["ampm1"]).fillna("").str.upper().str[:1]
@@ -83,8 +92,15 @@ def parse_timestamps(
         + pd.to_timedelta(seconds + fraction, unit="s")
     )
     good = parts["date"].notna() & dates.notna() & ~bad_dates & clock_ok
-    out[todo] = stamp.where(good)
-    return out, ~blank & out.isna()
+    return stamp.where(good)
+
+
+def _from_serial(days: pd.Series) -> pd.Series:
+    """Excel serial numbers (days since 1899-12-30, the time as the fraction), to the
+    second; outside 1954-2119 missing."""
+    ok = days.between(20_000, 80_000)
+    values = (_EXCEL_EPOCH + pd.to_timedelta(days.where(ok), unit="D")).dt.round("s")
+    return values.astype("datetime64[ns]")
 
 
 def _naive(value: pd.Timestamp) -> pd.Timestamp:
