@@ -12,7 +12,8 @@ Three shapes of export are read here:
   columns): each filled cell is the deal entering that stage.
 
 Every row comes back used (it gave changes), quarantined (with a :class:`Problem`) or
-skipped (with a reason).
+skipped (with a reason). The changes come field by field;
+:func:`~pipereview.ingest._changelog.read_change_history` sorts them.
 
 >>> raw = pd.DataFrame({"OpportunityId": ["006A", "006A"], "CreatedDate": ["2026-03-02", "2026-03-09"],
 ...                     "StageName": ["Prospecting", "Proposal"], "Amount": ["5000", "5000"]}, index=[2, 3])
