@@ -19,6 +19,19 @@ from pipereview.ingest._assembly import (
     snapshot_frame,
 )
 from pipereview.ingest._builder import PLAIN_NUMBERS, READ_AS_TEXT, RowBuilder
+from pipereview.ingest._changeformats import (
+    CHANGE_COLUMNS,
+    CHANGE_FIELDS,
+    CREATED_EVENTS,
+    HISTORY_FORMATS,
+    canonical_field,
+    date_entered_stage,
+    detect_history_format,
+    history_columns,
+)
+from pipereview.ingest._changelog import ChangeLog, read_change_history
+from pipereview.ingest._changerows import ChangeRows, as_written, history_changes
+from pipereview.ingest._changetimes import guess_date_format, parse_timestamps
 from pipereview.ingest._columnmaps import (
     COMMON_HEADERS,
     OPTIONAL_FIELDS,
@@ -81,7 +94,10 @@ from pipereview.ingest._sheetxml import SheetScan, check_zip, scan_sheet, sheet_
 from pipereview.ingest._xlsx import peek_xlsx, read_xlsx
 
 __all__ = [
+    "CHANGE_COLUMNS",
+    "CHANGE_FIELDS",
     "COMMON_HEADERS",
+    "CREATED_EVENTS",
     "DATE_RANGE",
     "DEFAULT_LIMITS",
     "EXPORT_OPTIONAL_FIELDS",
@@ -90,6 +106,7 @@ __all__ = [
     "FOOTER_WORDS",
     "FORECAST_CATEGORIES",
     "HEADER_SCAN_ROWS",
+    "HISTORY_FORMATS",
     "MAX_AMOUNT",
     "MIN_HEADER_MATCHES",
     "OPTIONAL_FIELDS",
@@ -99,6 +116,8 @@ __all__ = [
     "SNAPSHOT_COLUMNS",
     "TRUE_WORDS",
     "AmountFormat",
+    "ChangeLog",
+    "ChangeRows",
     "Check",
     "ColumnMap",
     "CsvScan",
@@ -113,6 +132,8 @@ __all__ = [
     "RowBuilder",
     "SheetScan",
     "amount_format",
+    "as_written",
+    "canonical_field",
     "check_accounting",
     "check_head",
     "check_quotes",
@@ -124,13 +145,18 @@ __all__ = [
     "column_maps",
     "control_characters",
     "currency_checks",
+    "date_entered_stage",
     "date_placeholders",
     "deal_like_rows",
     "decode_head",
     "detect_column_map",
     "detect_encoding",
+    "detect_history_format",
     "find_long_rows",
     "format_size",
+    "guess_date_format",
+    "history_changes",
+    "history_columns",
     "is_blank",
     "load_column_map",
     "load_snapshot",
@@ -144,10 +170,12 @@ __all__ = [
     "parse_dates",
     "parse_flags",
     "parse_probabilities",
+    "parse_timestamps",
     "peek_export",
     "peek_parquet",
     "peek_xlsx",
     "quarantine_frame",
+    "read_change_history",
     "read_export",
     "read_parquet",
     "read_rows",

@@ -1,0 +1,582 @@
+"""History exports -> the canonical change log: every format's exact changes, row
+accounting, detection, error messages, Data Loader's upper-case headers, GB18030, XLSX,
+report footers and Salesforce IDs kept as written."""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from _budget import examples
+from pipereview.core._errors import InputError
+from pipereview.ingest import (
+    CHANGE_COLUMNS,
+    CHANGE_FIELDS,
+    ChangeLog,
+    detect_history_format,
+    parse_timestamps,
+    read_change_history,
+)
+
+HISTORY = Path(__file__).parent / "data" / "history"
+T = pd.Timestamp
+
+
+def rows(log: ChangeLog) -> list[tuple[object, ...]]:
+    """The changes as (deal, field, old, new, moment, row) tuples."""
+    frame = log.changes
+    return [
+        (d, f, o, n, str(t), r)
+        for d, f, o, n, t, r in zip(
+            frame["deal_id"],
+            frame["field"],
+            frame["old_value"],
+            frame["new_value"],
+            frame["changed_at"],
+            frame["source_row"],
+            strict=True,
+        )
+    ]
+
+
+def counts(log: ChangeLog) -> tuple[int, int, int, int]:
+    return log.rows_read, log.rows_used, log.rows_quarantined, log.rows_skipped
+
+
+def write(tmp_path: Path, text: str, name: str = "history.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# --- Salesforce OpportunityHistory ----------------------------------------------------------
+
+OPPORTUNITY_HISTORY = [
+    ("006Dn000004XyZa", "stage", None, "Qualification", "2026-03-03 14:00:00", 5),
+    ("006Dn000004XyZa", "amount", None, "8000", "2026-03-03 14:00:00", 5),
+    ("006Dn000004XyZa", "close_date", None, "2026-06-30", "2026-03-03 14:00:00", 5),
+    ("006Dn000004XyZa", "probability", None, "20", "2026-03-03 14:00:00", 5),
+    ("006Dn000004XyZa", "forecast_category", None, "Pipeline", "2026-03-03 14:00:00", 5),
+    ("006Dn000004XyZaIAK", "stage", None, "Prospecting", "2026-03-02 09:15:00", 2),
+    ("006Dn000004XyZaIAK", "amount", None, "12000", "2026-03-02 09:15:00", 2),
+    ("006Dn000004XyZaIAK", "close_date", None, "2026-04-30", "2026-03-02 09:15:00", 2),
+    ("006Dn000004XyZaIAK", "probability", None, "10", "2026-03-02 09:15:00", 2),
+    ("006Dn000004XyZaIAK", "forecast_category", None, "Pipeline", "2026-03-02 09:15:00", 2),
+    (
+        "006Dn000004XyZaIAK",
+        "stage",
+        "Prospecting",
+        "Proposal/Price Quote",
+        "2026-03-09 10:00:00",
+        3,
+    ),
+    ("006Dn000004XyZaIAK", "probability", "10", "75", "2026-03-09 10:00:00", 3),
+    ("006Dn000004XyZaIAK", "forecast_category", "Pipeline", "BestCase", "2026-03-09 10:00:00", 3),
+    ("006Dn000004XyZaIAK", "amount", "12000", "15000", "2026-03-16 08:30:00", 4),
+    ("006Dn000004XyZaIAK", "close_date", "2026-04-30", "2026-05-29", "2026-03-16 08:30:00", 4),
+]
+
+
+@pytest.mark.parametrize("name", ["sf_opportunity_history.csv", "sf_opportunity_history_upper.csv"])
+def test_opportunity_history_rows_become_the_fields_that_changed(name: str) -> None:
+    """Each row is the state after a change; UTC times; IsDeleted rows and rows where only
+    ExpectedRevenue moved are skipped; the 15- and 18-character IDs stay as written."""
+    log = read_change_history(HISTORY / name)
+    assert log.format == "salesforce_opportunity_history"
+    assert log.date_format == "iso"
+    assert rows(log) == OPPORTUNITY_HISTORY
+    assert counts(log) == (6, 4, 0, 2)
+    assert log.skipped == {"deleted in the CRM (IsDeleted)": 1, "no tracked field changed": 1}
+    assert log.problems == ()
+    assert list(log.changes.columns) == list(CHANGE_COLUMNS)
+    assert set(log.changes["source_file"]) == {str(HISTORY / name)}
+
+
+def test_opportunity_history_orders_rows_by_created_date_not_file_order(tmp_path: Path) -> None:
+    text = (
+        "OpportunityId,CreatedDate,StageName,Amount\n"
+        "006A,2026-03-09T10:00:00.000Z,Proposal,5000\n"
+        "006A,2026-03-02T09:00:00.000Z,Prospecting,5000\n"
+    )
+    log = read_change_history(write(tmp_path, text))
+    assert rows(log) == [
+        ("006A", "stage", None, "Prospecting", "2026-03-02 09:00:00", 3),
+        ("006A", "amount", None, "5000", "2026-03-02 09:00:00", 3),
+        ("006A", "stage", "Prospecting", "Proposal", "2026-03-09 10:00:00", 2),
+    ]
+
+
+def test_opportunity_history_report_in_us_locale_with_a_total_row() -> None:
+    log = read_change_history(HISTORY / "sf_opportunity_history_report.csv")
+    assert (log.format, log.date_format) == ("salesforce_opportunity_history", "mdy")
+    deal = "006Dn000004AbCd"
+    assert rows(log) == [
+        (deal, "stage", None, "Prospecting", "2026-03-02 09:15:00", 2),
+        (deal, "amount", None, "$20,000.00", "2026-03-02 09:15:00", 2),
+        (deal, "close_date", None, "3/31/2026", "2026-03-02 09:15:00", 2),
+        (deal, "probability", None, "10%", "2026-03-02 09:15:00", 2),
+        (deal, "stage", "Prospecting", "Negotiation/Review", "2026-03-16 14:05:00", 3),
+        (deal, "probability", "10%", "90%", "2026-03-16 14:05:00", 3),
+        (deal, "amount", "$20,000.00", "$18,500.00", "2026-03-17 10:00:00", 4),
+        (deal, "close_date", "3/31/2026", "4/30/2026", "2026-03-17 10:00:00", 4),
+    ]
+    assert counts(log) == (4, 3, 0, 1)
+    assert log.skipped == {"report footer or total row": 1}
+
+
+# --- Salesforce field history ---------------------------------------------------------------
+
+
+def test_field_history_keeps_the_owner_name_and_skips_its_id_row() -> None:
+    log = read_change_history(HISTORY / "sf_field_history.csv")
+    assert (log.format, log.date_format) == ("salesforce_field_history", "iso")
+    long_id = "006Dn000004XyZaIAK"
+    assert rows(log) == [
+        (
+            "006Dn000004XyZa",
+            "deal_name",
+            "Globex pilot",
+            "Globex rollout",
+            "2026-03-13 12:00:00",
+            10,
+        ),
+        (long_id, "stage", "Prospecting", "Proposal/Price Quote", "2026-03-09 10:00:00", 3),
+        (long_id, "forecast_category", "Pipeline", "Best Case", "2026-03-09 10:00:00", 4),
+        (long_id, "owner", "Ann Lee", "Bo Chen", "2026-03-11 16:45:00", 6),
+        (long_id, "amount", "12000", "15000", "2026-03-16 08:30:00", 8),
+        (long_id, "close_date", "2026-04-30", "2026-05-29", "2026-03-16 08:30:00", 9),
+    ]
+    assert counts(log) == (9, 6, 0, 3)
+    assert log.skipped == {
+        "created event": 1,
+        "owner written as a user ID (the name row is kept)": 1,
+        "field not tracked (Description)": 1,
+    }
+
+
+def test_field_history_report_with_day_first_dates_and_salesforce_footer() -> None:
+    """The report's blank line, Grand Totals, copyright, confidentiality, 'Generated By' and
+    company lines are footers; dates with a day over 12 make the file day-first."""
+    log = read_change_history(HISTORY / "sf_field_history_report.csv")
+    assert (log.format, log.date_format) == ("salesforce_field_history", "dmy")
+    assert rows(log) == [
+        ("006Dn000004AbCd", "stage", "Prospecting", "Negotiation/Review", "2026-03-16 14:05:00", 3),
+        ("006Dn000004AbCd", "amount", "€20,000.00", "€18,500.00", "2026-03-16 14:05:00", 4),
+        ("006Dn000004AbCd", "close_date", "31/03/2026", "30/04/2026", "2026-03-17 10:00:00", 5),
+        ("006Dn000004EfGh", "owner", "Ann Lee", "Bo Chen", "2026-03-18 11:30:00", 6),
+    ]
+    assert counts(log) == (13, 4, 0, 9)
+    assert log.skipped == {
+        "report footer or total row": 5,
+        "blank row": 2,
+        "created event": 1,
+        "field not tracked (Next Step)": 1,
+    }
+
+
+def test_owner_ids_without_a_datatype_column_are_told_by_their_shape(tmp_path: Path) -> None:
+    text = (
+        "OpportunityId,CreatedDate,Field,OldValue,NewValue\n"
+        "006A,2026-03-11T16:45:00.000Z,Owner,005Dn000000QrStIAK,005Dn000000UvWx\n"
+        "006A,2026-03-11T16:45:00.000Z,Owner,Ann Lee,Bo Chen\n"
+    )
+    log = read_change_history(write(tmp_path, text))
+    assert rows(log) == [("006A", "owner", "Ann Lee", "Bo Chen", "2026-03-11 16:45:00", 3)]
+    assert log.skipped == {"owner written as a user ID (the name row is kept)": 1}
+
+
+# --- HubSpot ----------------------------------------------------------------------------------
+
+
+def test_hubspot_date_entered_columns_become_stage_changes() -> None:
+    log = read_change_history(HISTORY / "hubspot_date_entered.csv")
+    assert (log.format, log.date_format) == ("hubspot_date_entered", "iso")
+    assert rows(log) == [
+        ("9871234501", "stage", None, "Appointment Scheduled", "2026-03-02 09:15:00", 2),
+        ("9871234501", "stage", None, "Qualified To Buy", "2026-03-05 11:00:00", 2),
+        ("9871234502", "stage", None, "Appointment Scheduled", "2026-02-20 08:00:00", 3),
+        ("9871234502", "stage", None, "Qualified To Buy", "2026-03-01 10:00:00", 3),
+        ("9871234502", "stage", None, "Closed Won", "2026-03-10 16:30:00", 3),
+    ]
+    assert counts(log) == (3, 2, 0, 1)
+    assert log.skipped == {"no stage dates": 1}
+
+
+def test_hubspot_property_history_in_the_generic_layout() -> None:
+    log = read_change_history(HISTORY / "hubspot_property_history.csv")
+    assert log.format == "hubspot_property_history"
+    assert rows(log) == [
+        ("9871234501", "stage", "appointmentscheduled", "qualifiedtobuy", "2026-03-05 11:00:00", 2),
+        ("9871234501", "amount", "4000", "5000", "2026-03-06 09:00:00", 3),
+        ("9871234501", "owner", "31415926", "27182818", "2026-03-07 10:00:00", 4),
+    ]
+    assert log.skipped == {"field not tracked (hs_lastmodifieddate)": 1}
+
+
+def test_hubspot_api_history_of_new_values_gets_old_values_from_the_change_before(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "hs_object_id,property,value,timestamp\n"
+        "77,dealstage,closedwon,1773137400000\n"
+        "77,dealstage,appointmentscheduled,1772442900000\n"
+        "77,dealstage,qualifiedtobuy,1772708400000\n"
+    )
+    log = read_change_history(write(tmp_path, text))
+    assert log.format == "hubspot_property_history"
+    assert rows(log) == [
+        ("77", "stage", None, "appointmentscheduled", "2026-03-02 09:15:00", 3),
+        ("77", "stage", "appointmentscheduled", "qualifiedtobuy", "2026-03-05 11:00:00", 4),
+        ("77", "stage", "qualifiedtobuy", "closedwon", "2026-03-10 10:10:00", 2),
+    ]
+
+
+# --- Odoo -------------------------------------------------------------------------------------
+
+
+def test_odoo_tracking_values_read_from_the_column_of_their_type() -> None:
+    log = read_change_history(HISTORY / "odoo_tracking.csv")
+    assert (log.format, log.date_format) == ("odoo_tracking", "iso")
+    assert rows(log) == [
+        ("42", "stage", "New", "Qualified", "2026-03-02 09:15:00", 2),
+        ("42", "amount", "10000.0", "12500.0", "2026-03-04 10:00:00", 3),
+        (
+            "42",
+            "close_date",
+            "2026-03-31 00:00:00",
+            "2026-04-15 00:00:00",
+            "2026-03-05 11:30:00",
+            4,
+        ),
+        ("42", "owner", "Mitchell Admin", "Marc Demo", "2026-03-06 08:00:00", 5),
+        ("43", "stage", "New", "Won", "2026-03-07 12:00:00", 7),
+    ]
+    assert counts(log) == (7, 5, 0, 2)
+    assert log.skipped == {
+        "field not tracked (Tags)": 1,
+        "another kind of record than a lead or opportunity": 1,
+    }
+
+
+def test_odoo_technical_field_names_and_labels_with_the_model(tmp_path: Path) -> None:
+    text = (
+        "field_id,old_value_char,new_value_char,old_value_float,new_value_float,"
+        "mail_message_id/res_id,create_date\n"
+        "stage_id,New,Qualified,0.0,0.0,9,2026-03-02 09:15:00\n"
+        "Expected Revenue (crm.lead),,,0.0,800.0,9,2026-03-03 09:15:00\n"
+    )
+    log = read_change_history(write(tmp_path, text))
+    assert log.format == "odoo_tracking"
+    assert rows(log) == [
+        ("9", "stage", "New", "Qualified", "2026-03-02 09:15:00", 2),
+        ("9", "amount", "0.0", "800.0", "2026-03-03 09:15:00", 3),
+    ]
+
+
+# --- generic ----------------------------------------------------------------------------------
+
+
+def test_generic_file_with_canonical_and_crm_field_names() -> None:
+    log = read_change_history(HISTORY / "generic.csv")
+    assert (log.format, log.date_format) == ("generic", "iso")
+    assert rows(log) == [
+        ("D-1", "stage", "Qualify", "Propose", "2026-03-02 09:15:00", 2),
+        ("D-1", "amount", None, "12000", "2026-03-02 09:15:00", 3),
+        ("D-1", "close_date", "2026-03-31", "2026-04-30", "2026-03-05 00:00:00", 6),
+        ("D-2", "stage", "Propose", "Negotiate", "2026-03-04 08:00:00", 5),
+    ]
+    assert counts(log) == (5, 4, 0, 1)
+
+
+def test_generic_file_with_a_column_map_deleted_and_merged(tmp_path: Path) -> None:
+    text = (
+        "Deal,What,Before,After,When\n"
+        "D-9,deleted,,yes,2026-03-06 10:00\n"
+        "D-8,merged_into,,D-1,2026-03-06 10:00\n"
+    )
+    mapping = {"deal_id": "Deal", "field": "What", "old_value": "Before"}
+    mapping |= {"new_value": "After", "changed_at": "When"}
+    log = read_change_history(write(tmp_path, text), format="generic", column_map=mapping)
+    assert rows(log) == [
+        ("D-8", "merged_into", None, "D-1", "2026-03-06 10:00:00", 3),
+        ("D-9", "deleted", None, "true", "2026-03-06 10:00:00", 2),
+    ]
+
+
+def test_same_deal_field_and_moment_keep_their_file_order(tmp_path: Path) -> None:
+    text = (
+        "deal_id,field,old_value,new_value,changed_at\n"
+        "D-1,stage,B,C,2026-03-02 09:00\n"
+        "D-1,stage,A,B,2026-03-02 09:00\n"
+        "D-0,amount,,1,2026-03-03 09:00\n"
+    )
+    log = read_change_history(write(tmp_path, text))
+    assert [(d, o, n, r) for d, _, o, n, _, r in rows(log)] == [
+        ("D-0", None, "1", 4),
+        ("D-1", "B", "C", 2),
+        ("D-1", "A", "B", 3),
+    ]
+
+
+def test_changes_frame_types() -> None:
+    changes = read_change_history(HISTORY / "generic.csv").changes
+    assert str(changes["changed_at"].dtype) == "datetime64[ns]"
+    assert str(changes["source_row"].dtype) == "int64"
+    assert changes["old_value"].dtype == object and changes["new_value"].dtype == object
+    assert set(changes["field"]) <= set(CHANGE_FIELDS)
+
+
+# --- encodings, XLSX, title rows --------------------------------------------------------------
+
+
+def test_gb18030_csv(tmp_path: Path) -> None:
+    text = (
+        "deal_id,field,old_value,new_value,changed_at\n"
+        "商机-7,stage,初步接洽,需求确认,2026年3月2日 9:15\n"
+        "商机-7,owner,张伟,李娜,2026-03-04 下午 2:30\n"
+    )
+    log = read_change_history(write(tmp_path, text, encoding="gb18030"))
+    assert rows(log) == [
+        ("商机-7", "stage", "初步接洽", "需求确认", "2026-03-02 09:15:00", 2),
+        ("商机-7", "owner", "张伟", "李娜", "2026-03-04 14:30:00", 3),
+    ]
+
+
+def test_xlsx_with_real_dates_and_numbers_and_a_title_row(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Opportunity Field History Report"])
+    sheet.append(["Opportunity ID", "Field / Event", "Old Value", "New Value", "Edit Date"])
+    sheet.append(["006A", "Amount", 12000, 15000.5, datetime.datetime(2026, 3, 16, 8, 30)])
+    sheet.append(
+        ["006A", "Close Date", "2026-04-30", datetime.datetime(2026, 5, 29), "3/17/2026 10:00 AM"]
+    )
+    path = tmp_path / "history.xlsx"
+    book.save(path)
+    log = read_change_history(path)
+    assert log.format == "salesforce_field_history"
+    assert rows(log) == [
+        ("006A", "amount", "12000", "15000.5", "2026-03-16 08:30:00", 3),
+        ("006A", "close_date", "2026-04-30", "2026-05-29", "2026-03-17 10:00:00", 4),
+    ]
+    assert counts(log) == (2, 2, 0, 0)
+
+
+# --- bad rows and bad files -------------------------------------------------------------------
+
+
+def test_bad_rows_are_quarantined_with_file_row_column_and_hint(tmp_path: Path) -> None:
+    text = (
+        "deal_id,field,old_value,new_value,changed_at\n"
+        ",stage,A,B,2026-03-02\n"
+        "D-1,stage,A,B,next tuesday\n"
+        "D-1,,A,B,2026-03-02\n"
+        "D-1,stage,A,B,2026-03-02\n"
+    )
+    path = write(tmp_path, text)
+    log = read_change_history(path)
+    assert counts(log) == (4, 1, 3, 0)
+    assert [(p.row, p.column, p.expected, p.got) for p in log.problems] == [
+        (2, "deal_id", "a deal ID", ""),
+        (3, "changed_at", "the date and time of the change", "next tuesday"),
+        (4, "field", "the name of the changed field", ""),
+    ]
+    assert str(log.problems[1]) == (
+        f"{path}, row 3, column 'changed_at': expected the date and time of the change, got "
+        "'next tuesday'. Hint: write the moment as the CRM exports it (2026-03-02T09:15:00Z, "
+        "2026-03-02 09:15, 3/2/2026 9:15 AM); a report writes dates in the exporting "
+        "user's locale"
+    )
+    assert "Opportunity ID" in log.problems[0].hint
+
+
+def test_a_bad_stage_date_quarantines_the_hubspot_row(tmp_path: Path) -> None:
+    text = (
+        'Record ID,Date entered "Won (Sales)",Date entered "Lost (Sales)"\n1,2026-03-02,\n2,soon,\n'
+    )
+    log = read_change_history(write(tmp_path, text))
+    assert rows(log) == [("1", "stage", None, "Won", "2026-03-02 00:00:00", 2)]
+    assert [(p.row, p.column, p.got) for p in log.problems] == [
+        (3, 'Date entered "Won (Sales)"', "soon")
+    ]
+
+
+def test_unknown_header_names_file_headers_and_formats(tmp_path: Path) -> None:
+    path = write(tmp_path, "Deal,Note\n1,hello\n")
+    with pytest.raises(InputError) as caught:
+        read_change_history(path)
+    message = str(caught.value)
+    assert (
+        f"{path}: the header (row 1) is no history export pipereview knows: found ['Deal', 'Note']"
+        in message
+    )
+    assert "salesforce_opportunity_history, salesforce_field_history, odoo_tracking" in message
+    assert caught.value.hint.startswith("name the format with --format")
+    assert "--format generic --map deal_id=<header>" in caught.value.hint
+    assert caught.value.file == str(path)
+
+
+def test_a_missing_column_of_the_named_format(tmp_path: Path) -> None:
+    path = write(tmp_path, "deal_id,field,new_value\n1,stage,A\n")
+    with pytest.raises(InputError) as caught:
+        read_change_history(path, format="generic")
+    assert "has no column for changed_at (one of ['changed_at', 'Changed At'" in str(caught.value)
+    assert caught.value.row == 1
+    assert (
+        caught.value.hint
+        == "add the column to the export, or name yours with --map changed_at=<header>"
+    )
+
+
+def test_a_map_to_a_column_the_file_lacks(tmp_path: Path) -> None:
+    path = write(tmp_path, "deal_id,field,new_value,changed_at\n1,stage,A,2026-03-02\n")
+    with pytest.raises(InputError, match="--map changed_at=When: no column 'When'"):
+        read_change_history(path, column_map={"changed_at": "When"})
+
+
+def test_no_usable_row_is_refused_with_the_reasons(tmp_path: Path) -> None:
+    text = (
+        "deal_id,field,old_value,new_value,changed_at\n1,Description,a,b,2026-03-02\n,stage,A,B,x\n"
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as caught:
+        read_change_history(path)
+    message = str(caught.value)
+    assert message.startswith(
+        f"{path}: no usable change in 2 rows below the header (row 1): 1 quarantined, "
+        "skipped: 1 field not tracked (Description); first problem: "
+        f"{path}, row 3, column 'deal_id': expected a deal ID"
+    )
+    assert "check the report's filters and date range" in caught.value.hint
+    assert (caught.value.row, caught.value.column) == (3, "deal_id")
+
+
+def test_unknown_format_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "deal_id,field,new_value,changed_at\n1,stage,A,2026-03-02\n")
+    with pytest.raises(InputError, match="unknown history format 'pipedrive'"):
+        read_change_history(path, format="pipedrive")
+
+
+# --- detection and timestamps -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            ["Id", "OpportunityId", "CreatedDate", "StageName", "Amount", "IsDeleted"],
+            "salesforce_opportunity_history",
+        ),
+        (["ID", "OPPORTUNITYID", "CREATEDDATE", "STAGENAME"], "salesforce_opportunity_history"),
+        (
+            ["Opportunity ID", "From Stage", "To Stage", "Last Modified"],
+            "salesforce_opportunity_history",
+        ),
+        (
+            ["OpportunityId", "CreatedDate", "Field", "OldValue", "NewValue"],
+            "salesforce_field_history",
+        ),
+        (
+            ["Opportunity ID", "Field / Event", "Old Value", "New Value", "Edit Date"],
+            "salesforce_field_history",
+        ),
+        (
+            [
+                "Field",
+                "Old Value Char",
+                "New Value Char",
+                "Message ID/Related Document ID",
+                "Created on",
+            ],
+            "odoo_tracking",
+        ),
+        (["Record ID", "Deal Name", 'Date entered "Won (Sales Pipeline)"'], "hubspot_date_entered"),
+        (["hs_object_id", "property", "value", "timestamp"], "hubspot_property_history"),
+        (["Deal ID", "Field", "Old Value", "New Value", "Changed At"], "generic"),
+        (["Record ID", "Deal Name", "Deal Stage"], None),
+        (["Deal", "Note"], None),
+    ],
+)
+def test_detect_history_format(headers: list[str], expected: str | None) -> None:
+    assert detect_history_format(headers) == expected
+
+
+def test_timestamps_in_every_layout() -> None:
+    cells = pd.Series(
+        [
+            "2026-03-02T09:15:00.000Z",
+            "2026-03-02T09:15:00.000+0100",
+            "2026-03-02 09:15",
+            "3/2/2026 12:05 AM",
+            "3/2/2026 12:05 PM",
+            "1772442900000",
+            "46083.5",
+            "2026-03-02",
+            "",
+            "2026-02-30 10:00",
+            "25:00",
+        ]
+    )
+    values, bad = parse_timestamps(cells, "mdy")
+    assert [None if pd.isna(v) else str(v) for v in values] == [
+        "2026-03-02 09:15:00",
+        "2026-03-02 08:15:00",
+        "2026-03-02 09:15:00",
+        "2026-03-02 00:05:00",
+        "2026-03-02 12:05:00",
+        "2026-03-02 09:15:00",
+        "2026-03-02 12:00:00",
+        "2026-03-02 00:00:00",
+        None,
+        None,
+        None,
+    ]
+    assert bad.tolist() == [False] * 9 + [True, True]
+
+
+# --- row accounting ---------------------------------------------------------------------------
+
+_GOOD = "D-{n},stage,A,B,2026-03-0{d} 10:00"
+_JUNK = [
+    "",  # blank
+    ",,,,",  # blank cells
+    "Total,,,,",  # footer word
+    "D-{n},Description,a,b,2026-03-02",  # field not tracked
+    "D-{n},created,,,2026-03-02",  # event
+    ",stage,A,B,2026-03-02",  # no deal ID
+    "D-{n},stage,A,B,someday",  # no moment
+    "D-{n},,A,B,2026-03-02",  # no field
+]
+
+
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
+@given(
+    st.lists(
+        st.one_of(st.just(-1), st.integers(0, len(_JUNK) - 1)), min_size=1, max_size=25
+    ).filter(lambda kinds: -1 in kinds)
+)
+def test_every_row_is_used_quarantined_or_skipped(kinds: list[int]) -> None:
+    lines = [
+        (_GOOD if kind == -1 else _JUNK[kind]).format(n=i, d=1 + i % 9)
+        for i, kind in enumerate(kinds)
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "history.csv"
+        path.write_text("deal_id,field,old_value,new_value,changed_at\n" + "\n".join(lines) + "\n")
+        log = read_change_history(path)
+    assert log.rows_read == len(lines)  # blank lines too, at the end as well
+    assert log.rows_read == log.rows_used + log.rows_quarantined + log.rows_skipped
+    assert log.rows_used == kinds.count(-1)
+    assert log.rows_quarantined == len(log.problems) == sum(k in (5, 6, 7) for k in kinds)
+    assert sum(log.skipped.values()) == log.rows_skipped
+    assert log.skipped.get("blank row", 0) == sum(k in (0, 1) for k in kinds)
+    assert sorted(log.changes["source_row"].unique().tolist()) == [
+        i + 2 for i, kind in enumerate(kinds) if kind == -1
+    ]
