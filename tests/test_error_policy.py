@@ -422,6 +422,9 @@ _EMPTY = pd.DataFrame()
 
 #: One call per public callable taking ``lang=``, with ``lang="fr"``.
 LANG_CALLS: dict[str, Callable[[], Any]] = {
+    "pipereview.diagnostics._rebuilt.rebuilt_note": lambda: _call(
+        "pipereview.diagnostics._rebuilt", "rebuilt_note", pd.DataFrame(), "fr"
+    ),
     "pipereview.sample._history_out.history_headers": lambda: _call(
         "pipereview.sample._history_out", "history_headers", "fr"
     ),

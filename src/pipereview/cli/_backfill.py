@@ -91,7 +91,7 @@ def backfill(
     if outcome.stored:
         out.print(
             f"[green]rebuilt[/] {len(outcome.stored)} week(s), {outcome.stored[0]} to "
-            f"{outcome.stored[-1]}: {', '.join(rebuilt.fields_from_history)} from the history",
+            f"{outcome.stored[-1]}: {column_names(rebuilt.fields_from_history)} from the history",
             soft_wrap=True,
         )
 
@@ -103,9 +103,9 @@ def _notes(outcome: BackfillRun) -> list[str]:
     if rebuilt.carried:
         notes.append(
             f"carried from the current export (the history has no change of them): "
-            f"{', '.join(rebuilt.carried)}"
+            f"{column_names(rebuilt.carried)}"
         )
-    notes.append(f"not known for past weeks, left blank: {', '.join(rebuilt.unknown)}")
+    notes.append(f"not known for past weeks, left blank: {column_names(rebuilt.unknown)}")
     if rebuilt.assumed:
         notes.append(
             f"{rebuilt.assumed} deal-week value(s) before a deal's first recorded change "
@@ -121,3 +121,10 @@ def _notes(outcome: BackfillRun) -> list[str]:
     if outcome.kept:
         notes.append(f"kept as stored (real exports): {', '.join(outcome.kept)}")
     return notes
+
+
+def column_names(columns: tuple[str, ...]) -> str:
+    """The readers' names of ``columns``, listed."""
+    from pipereview.diagnostics import column_label
+
+    return ", ".join(column_label(c) for c in columns)

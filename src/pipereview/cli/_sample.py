@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from pipereview.cli._backfill import column_names
 from pipereview.cli._base import friendly, progress, run_config, state
 from pipereview.cli._changes import print_changes
 from pipereview.core._errors import InputError
@@ -187,13 +188,14 @@ def _backfill_demo(samples: Path, store: Path) -> str:
     state.out.print(f"Wrote each team's change history to {histories[0].parent}.")
     shutil.rmtree(store, ignore_errors=True)  # the demo's own store, rebuilt whole
     for history in histories:
-        export = next((samples / "exports" / weeks[-1]).glob(f"{history.stem}.*"))
+        team = history.stem.removesuffix("-history")
+        export = next((samples / "exports" / weeks[-1]).glob(f"{team}.*"))
         run = backfill_store(export, history, week=weeks[-1], first=weeks[0], store=store)
         rebuilt = run.backfill
         state.out.print(
             f"{export.name}: {len(run.stored)} weeks rebuilt from {history.name} "
-            f"({run.history.format}; {', '.join(rebuilt.fields_from_history)} from the "
-            f"history; carried: {', '.join(rebuilt.carried) or 'none'})",
+            f"({run.history.format}; {column_names(rebuilt.fields_from_history)} from the "
+            f"history; carried: {column_names(rebuilt.carried) or 'none'})",
             markup=False,
             soft_wrap=True,
         )

@@ -87,6 +87,11 @@ _LABELS: dict[str, tuple[str, str]] = {  # English, Chinese
     "product_line": ("product line", "产品线"),
     "account_potential": ("account potential", "客户潜力"),
     "deal_id": ("deal ID", "商机编号"),
+    "deal_name": ("deal name", "商机名称"),
+    "owner": ("owner", "负责人"),
+    "stage": ("stage", "阶段"),
+    "amount": ("amount", "金额"),
+    "close_date": ("close date", "预计成交日期"),
 }
 _MAX_LISTED = 4
 

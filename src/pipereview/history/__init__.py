@@ -17,6 +17,12 @@ from pipereview.history._backfill import (
     backfill_weeks,
     week_cutoff,
 )
+from pipereview.history._backfillrun import (
+    BACKFILL_WEEKS,
+    BackfillRun,
+    backfill_store,
+    default_first,
+)
 from pipereview.history._definitions import (
     ATTRS_KEY,
     Definitions,
@@ -86,6 +92,7 @@ from pipereview.history._weekfiles import (
 __all__ = [
     "ANY",
     "ATTRS_KEY",
+    "BACKFILL_WEEKS",
     "CATEGORIES",
     "DEFAULT_STORE",
     "HISTORY_FIELDS",
@@ -99,6 +106,7 @@ __all__ = [
     "SUMMARY_OF_WEEKS",
     "TRAIL_COLUMNS",
     "Backfill",
+    "BackfillRun",
     "Definitions",
     "DefinitionsConflictError",
     "Finding",
@@ -112,6 +120,7 @@ __all__ = [
     "as_prepared",
     "atomic_write",
     "attach",
+    "backfill_store",
     "backfill_weeks",
     "checked_bytes",
     "checked_record",
@@ -122,6 +131,7 @@ __all__ = [
     "deal_movements",
     "deal_summary",
     "deal_trail",
+    "default_first",
     "definition_version",
     "definitions_of",
     "file_key",

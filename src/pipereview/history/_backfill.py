@@ -88,8 +88,11 @@ REMOVAL_FIELDS: tuple[str, ...] = ("deleted", "merged_into")
 _ALWAYS_UNKNOWN: tuple[str, ...] = ("last_activity_date", "next_step")
 #: Optional history fields left blank (not carried) when the history does not track them.
 _BLANK_UNLESS_TRACKED: tuple[str, ...] = ("probability", "forecast_category")
+#: Salesforce record IDs: 18 characters from the API, their first 15 in reports.
+_SALESFORCE_ID, _SALESFORCE_SHORT_ID = 18, 15
 _CATEGORY_WORDS = {
     "best case": "best_case",
+    "bestcase": "best_case",
     "closed won": "closed",
     "closed lost": "closed",
     "won": "closed",
@@ -217,10 +220,11 @@ def _link_ids(changes: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     3-character case suffix)."""
     out = changes.copy()
     out["deal_id"] = out["deal_id"].astype("str").str.strip()
-    if (ids.str.len() == 18).any():
-        short = pd.Series(ids[ids.str.len() == 18], index=ids[ids.str.len() == 18].str[:15])
+    long = ids[ids.str.len() == _SALESFORCE_ID]
+    if len(long):
+        short = pd.Series(long, index=long.str[:_SALESFORCE_SHORT_ID])
         short = short[~short.index.duplicated(keep=False)]
-        fifteen = (out["deal_id"].str.len() == 15) & ~out["deal_id"].isin(ids)
+        fifteen = (out["deal_id"].str.len() == _SALESFORCE_SHORT_ID) & ~out["deal_id"].isin(ids)
         out.loc[fifteen, "deal_id"] = (
             out.loc[fifteen, "deal_id"].map(short).fillna(out.loc[fifteen, "deal_id"])
         )

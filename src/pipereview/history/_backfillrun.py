@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipereview.core._errors import WeekExistsError
 from pipereview.core._stages import StageModel
@@ -199,15 +200,16 @@ def _write(
     (the export's teams replaced), written only if the week is still as it was found."""
     frame = rebuilt.weeks[str(week)]
     expect = found[str(week)]
-    record = rebuilt.record(Path(files[1]).name)
-    record["teams"] = sorted(frame["team"].unique().tolist())
+    teams = sorted(frame["team"].unique().tolist())
+    record: dict[str, Any] = {**rebuilt.record(Path(files[1]).name), "teams": teams}
     parts = [record]
     if expect is not None:
         stored = store.read(week)
-        frame = combine_snapshots([stored[~stored["team"].isin(record["teams"])], frame])
+        frame = combine_snapshots([stored[~stored["team"].isin(teams)], frame])
         earlier = store.backfilled(week) or {}
-        parts = [p for p in earlier.get("parts", [earlier]) if p.get("teams")] + parts
-        parts = [p for p in parts[:-1] if not set(p["teams"]) <= set(record["teams"])] + [record]
+        # the parts of other teams stay; a part whose teams this one rebuilds is replaced
+        others = [p for p in earlier.get("parts", []) if not set(p["teams"]) <= set(teams)]
+        parts = [*others, record]
     definitions = ingest_definitions(
         store,
         week,

@@ -29,7 +29,8 @@ The package: ``_teams`` (the teams, their names and the planted patterns), ``_da
 a week's frame of the deals), ``_simulate`` (the weekly simulation), ``_history``,
 ``_history_out`` and ``_readme_history`` (the two-year sample, what it writes and its
 README section), ``_ids`` and ``_formats`` (how each CRM writes ids and values),
-``_writers`` (its CSV and XLSX files), ``_generate`` (the sample set), ``_readme`` (its
+``_writers`` (its CSV and XLSX files), ``_changehistory`` (each team's change history in
+its CRM's shape, for ``pipereview backfill``), ``_generate`` (the sample set), ``_readme`` (its
 README), ``_large`` (one large export for benchmarks), ``_org`` and ``_org_teams`` (a
 generated organisation of many teams and weeks, written straight into a snapshot store,
 for scale benchmarks).
@@ -46,6 +47,7 @@ for scale benchmarks).
 
 from __future__ import annotations
 
+from pipereview.sample._changehistory import HISTORY_FOLDER, write_change_histories
 from pipereview.sample._generate import generate_samples
 from pipereview.sample._large import generate_large_export
 from pipereview.sample._org import OrgSummary, generate_organisation, organisation_weeks
@@ -53,6 +55,7 @@ from pipereview.sample._summary import DealCount, PlantedPatterns, SampleSummary
 from pipereview.sample._teams import TEAMS, TeamSpec
 
 __all__ = [
+    "HISTORY_FOLDER",
     "TEAMS",
     "DealCount",
     "OrgSummary",
@@ -63,4 +66,5 @@ __all__ = [
     "generate_organisation",
     "generate_samples",
     "organisation_weeks",
+    "write_change_histories",
 ]

@@ -18,7 +18,7 @@ written in a shape its CRM gives:
 >>> folder = Path(tempfile.mkdtemp())
 >>> _ = generate_samples(folder, n_weeks=2, scale=0.2)
 >>> [p.name for p in write_change_histories(folder)]
-['dach.csv', 'huadong.csv', 'north.csv', 'west.csv']
+['dach-history.csv', 'huadong-history.csv', 'north-history.csv', 'west-history.csv']
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def write_change_histories(samples: Path) -> list[Path]:
         changes = _changes(frames)
         slug = Path(name).stem
         writer = {"north": _salesforce_report, "west": _hubspot}.get(slug, _generic)
-        target = out / f"{slug}.csv"
+        target = out / f"{slug}-history.csv"
         write_csv(writer(changes, frames[weeks[-1]]), target, "utf-8")
         written.append(target)
     return sorted(written)
@@ -106,16 +106,17 @@ def _label(model: str, key: object) -> str:
 
 
 def _text(name: str, value: object, model: str) -> str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    """A canonical value as the CRM writes it (stage names, amounts, ISO dates, percent)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return ""
     if name == "stage":
         return _label(model, value)
     if name == "close_date":
-        return pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
+        return pd.Timestamp(str(value)).date().isoformat()
     if name == "amount":
-        return f"{float(value):.2f}"  # type: ignore[arg-type]
+        return f"{float(str(value)):.2f}"
     if name == "probability":
-        return f"{round(float(value) * 100)}"  # type: ignore[arg-type]
+        return f"{round(float(str(value)) * 100)}"
     return str(value)
 
 
@@ -143,8 +144,8 @@ def _hubspot(changes: pd.DataFrame, last: pd.DataFrame) -> dict[str, np.ndarray]
         if name == "stage" and isinstance(raw, str):
             aliases = model.stage(raw).aliases
             return aliases[1] if len(aliases) > 1 else aliases[0]
-        if name == "probability" and raw is not None and not pd.isna(raw):  # type: ignore[call-overload]
-            return f"{float(raw):.2f}"  # type: ignore[arg-type]
+        if name == "probability" and _text(name, raw, model.name):
+            return f"{float(str(raw)):.2f}"
         return _text(name, raw, model.name)
 
     pairs = zip(kept["field"], kept["old"], kept["new"], strict=True)
@@ -158,48 +159,40 @@ def _hubspot(changes: pd.DataFrame, last: pd.DataFrame) -> dict[str, np.ndarray]
     }
 
 
-def _salesforce_report(changes: pd.DataFrame, last: pd.DataFrame) -> dict[str, list[str]]:
+def _salesforce_report(changes: pd.DataFrame, last: pd.DataFrame) -> dict[str, np.ndarray]:
     """The Opportunity History report: per deal and change time, the state after it."""
     model = str(last["stage_model"].iloc[0])
     kept = changes[changes["field"].isin(_REPORT_FIELDS)]
-    columns: dict[str, list[str]] = {
-        k: []
-        for k in (
-            "Opportunity Owner",
-            "Opportunity Name",
-            "Opportunity ID",
-            "From Stage",
-            "To Stage",
-            "Amount",
-            "Probability (%)",
-            "Close Date",
-            "Last Modified",
-        )
-    }
+    owners, names = last["owner"].to_dict(), last["deal_name"].to_dict()
+    rows: list[dict[str, str]] = []
     for deal, part in kept.groupby("deal_id", sort=True):
         state: dict[str, object] = {}
-        stage_before = ""
+        before = ""
         for at, moment in part.groupby("changed_at", sort=True):
-            state.update(dict(zip(moment["field"], moment["new"], strict=True)))
+            state.update(zip(moment["field"], moment["new"], strict=True))
             stage = _text("stage", state.get("stage"), model)
-            columns["Opportunity Owner"].append(
-                str(last.loc[deal, "owner"]) if deal in last.index else ""
+            rows.append(
+                {
+                    "Opportunity Owner": str(owners.get(deal, "")),
+                    "Opportunity Name": str(names.get(deal, "")),
+                    "Opportunity ID": str(deal)[:15],
+                    "From Stage": before,
+                    "To Stage": stage,
+                    "Amount": f"{float(str(state.get('amount') or 0)):,.2f}",
+                    "Probability (%)": _text("probability", state.get("probability"), model) + "%",
+                    "Close Date": _us_date(state.get("close_date")),
+                    "Last Modified": _us_date(at, time=True),
+                }
             )
-            columns["Opportunity Name"].append(
-                str(last.loc[deal, "deal_name"]) if deal in last.index else ""
-            )
-            columns["Opportunity ID"].append(str(deal)[:15])
-            columns["From Stage"].append(stage_before)
-            columns["To Stage"].append(stage)
-            columns["Amount"].append(f"{float(state.get('amount') or 0):,.2f}")  # type: ignore[arg-type]
-            columns["Probability (%)"].append(
-                _text("probability", state.get("probability"), model) + "%"
-            )
-            close = pd.Timestamp(state.get("close_date"))  # type: ignore[arg-type]
-            columns["Close Date"].append(f"{close.month}/{close.day}/{close.year}")
-            stamp = pd.Timestamp(at)  # type: ignore[arg-type]
-            columns["Last Modified"].append(
-                f"{stamp.month}/{stamp.day}/{stamp.year} {stamp:%I:%M %p}".replace(" 0", " ")
-            )
-            stage_before = stage
-    return columns
+            before = stage
+    frame = pd.DataFrame(rows)
+    return {c: frame[c].to_numpy() for c in frame.columns}
+
+
+def _us_date(value: object, *, time: bool = False) -> str:
+    """A date as a US Salesforce report prints it: 3/2/2026, or 3/2/2026 9:15 AM."""
+    stamp = pd.Timestamp(str(value))
+    text = f"{stamp.month}/{stamp.day}/{stamp.year}"
+    if time:
+        text += f" {stamp.hour % 12 or 12}:{stamp.minute:02d} {'AM' if stamp.hour < 12 else 'PM'}"
+    return text
