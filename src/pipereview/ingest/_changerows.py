@@ -277,7 +277,7 @@ def _odoo_values(
 
 
 def _odoo_kinds(fields: pd.Series) -> list[tuple[tuple[str, ...], pd.Series]]:
-    text = ("char", "text", "integer")
+    text = ("char", "text")  # a many2one's name; its ID is in the integer column
     known = [(_ODOO_KINDS[f], fields == f) for f in _ODOO_KINDS]
     return [*known, (text, ~fields.isin(list(_ODOO_KINDS)))]
 
