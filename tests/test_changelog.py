@@ -580,3 +580,45 @@ def test_every_row_is_used_quarantined_or_skipped(kinds: list[int]) -> None:
     assert sorted(log.changes["source_row"].unique().tolist()) == [
         i + 2 for i, kind in enumerate(kinds) if kind == -1
     ]
+
+
+def test_a_report_without_the_id_column_is_told_which_column_to_add(tmp_path: Path) -> None:
+    text = '"Opportunity Name","From Stage","To Stage","Last Modified"\n"A","","Prospecting","3/2/2026"\n'
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as caught:
+        read_change_history(path)
+    assert str(caught.value).startswith(
+        f"{path}: the header (row 1) has no column for deal_id (one of ['OpportunityId', "
+        "'Opportunity ID', 'Opportunity ID (18)']) in format 'salesforce_opportunity_history'"
+    )
+    assert caught.value.column == "OpportunityId"
+
+
+def test_a_map_of_an_unknown_role(tmp_path: Path) -> None:
+    path = write(tmp_path, "deal_id,field,new_value,changed_at\n1,stage,A,2026-03-02\n")
+    with pytest.raises(InputError) as caught:
+        read_change_history(path, column_map={"deal": "deal_id"})
+    assert "--map deal=deal_id: 'deal' is no column of format 'generic'" in str(caught.value)
+    assert caught.value.hint.startswith("map deal_id, field, old_value, new_value or changed_at")
+
+
+def test_a_csv_row_longer_than_the_header_is_quarantined(tmp_path: Path) -> None:
+    text = (
+        "deal_id,field,old_value,new_value,changed_at\n"
+        "D-1,amount,1,000,2,000,2026-03-02\n"
+        "D-1,stage,A,B,2026-03-03\n"
+    )
+    log = read_change_history(write(tmp_path, text))
+    assert rows(log) == [("D-1", "stage", "A", "B", "2026-03-03 00:00:00", 3)]
+    assert counts(log) == (2, 1, 1, 0)
+    assert log.problems[0].row == 2
+
+
+def test_odoo_unassigned_salesperson_has_no_old_value(tmp_path: Path) -> None:
+    text = (
+        '"Field","Old Value Char","New Value Char","Old Value Integer","New Value Integer",'
+        '"Message ID/Related Document ID","Created on"\n'
+        '"Salesperson","","Marc Demo","0","7","42","2026-03-06 08:00:00"\n'
+    )
+    log = read_change_history(write(tmp_path, text))
+    assert rows(log) == [("42", "owner", None, "Marc Demo", "2026-03-06 08:00:00", 2)]

@@ -29,6 +29,7 @@ __all__ = [
     "CREATED_EVENTS",
     "HISTORY_FORMATS",
     "canonical_field",
+    "closest_history_format",
     "date_entered_stage",
     "detect_history_format",
     "history_columns",
@@ -245,6 +246,22 @@ def detect_history_format(headers: Sequence[str]) -> str | None:
     return None
 
 
+def closest_history_format(headers: Sequence[str]) -> str | None:
+    """The format whose telltale headers ``headers`` hold although some column it needs is
+    missing (to name that column), or ``None``.
+
+    >>> closest_history_format(["Opportunity Name", "From Stage", "To Stage", "Last Modified"])
+    'salesforce_opportunity_history'
+    """
+    labels = {normalize_label(h) for h in headers}
+    for name, signs in _SIGNS.items():
+        if any(normalize_label(s) in labels for s in signs):
+            return name
+    if any(date_entered_stage(str(h)) for h in headers):
+        return "hubspot_date_entered"
+    return None
+
+
 def _has_roles(labels: set[str], name: str) -> bool:
     roles = HISTORY_FORMATS[name]
     return all(any(normalize_label(h) in labels for h in roles[r]) for r in _REQUIRED[name])
@@ -274,6 +291,14 @@ def history_columns(
                 found[role] = by_label[normalize_label(choice)]
                 break
     for role, header in (column_map or {}).items():
+        if role not in HISTORY_FORMATS[name]:
+            raise InputError(
+                f"{file}: --map {role}={header}: {role!r} is no column of format {name!r}",
+                file=file,
+                column=header,
+                expected=f"one of {', '.join(HISTORY_FORMATS[name])}",
+                hint="map deal_id, field, old_value, new_value or changed_at to your headers",
+            )
         if normalize_label(header) not in by_label:
             raise InputError(
                 f"{file}: --map {role}={header}: no column {header!r} in the header "

@@ -37,6 +37,7 @@ from pipereview.ingest._changeformats import (
     CHANGE_COLUMNS,
     CHANGE_FIELDS,
     HISTORY_FORMATS,
+    closest_history_format,
     date_entered_stage,
     detect_history_format,
     history_columns,
@@ -114,7 +115,7 @@ def read_change_history(
     path = Path(path)
     limits = limits or DEFAULT_LIMITS
     peek = peek_export(path, known_headers=_known_headers(), encoding=encoding, limits=limits)
-    name = format or detect_history_format(peek.header)
+    name = format or detect_history_format(peek.header) or closest_history_format(peek.header)
     if name not in HISTORY_FORMATS:
         formats = ", ".join(HISTORY_FORMATS)
         raise InputError(
@@ -128,7 +129,7 @@ def read_change_history(
             + f"; known formats: {formats}",
             file=path,
             row=peek.header_row,
-            expected=f"one of the formats {formats}",
+            expected=f"known formats: {formats}",
             hint=_FORMAT_HINT.format(formats=formats),
         )
     columns = history_columns(
@@ -136,7 +137,7 @@ def read_change_history(
     )
     peek, scan = scan_export(peek, limits)
     raw = read_rows(peek, column_names(peek.header), long_rows="keep")
-    if scan is not None and scan.records - peek.header_row < len(raw):
+    if scan is not None and scan.records - peek.header_row != len(raw):
         raise InputError(
             f"{path}: {len(raw)} rows read below the header but the file holds "
             f"{scan.records - peek.header_row}: expected every row counted once",
@@ -186,7 +187,8 @@ def _deal_columns(raw: pd.DataFrame, columns: Mapping[str, str], name: str) -> d
     )
     what = columns.get("field") or columns.get("stage") or columns.get("changed_at")
     if name == "hubspot_date_entered":
-        what = next((c for c in raw.columns if date_entered_stage(str(c))), deal)
+        dates = [c for c in raw.columns if date_entered_stage(str(c))]
+        what = by_label.get("deal stage", dates[0] if dates else deal)
     return {"deal_id": deal, "deal_name": label, "owner": what or deal, "stage": what or deal}
 
 

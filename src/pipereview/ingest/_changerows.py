@@ -20,7 +20,7 @@ skipped (with a reason). The changes come field by field;
 >>> cols = {"deal_id": "OpportunityId", "changed_at": "CreatedDate", "stage": "StageName", "amount": "Amount"}
 >>> rows = history_changes("salesforce_opportunity_history", raw, cols, file="h.csv")
 >>> rows.changes[["field", "old_value", "new_value", "source_row"]].values.tolist()
-[['stage', None, 'Prospecting', 2], ['amount', None, '5000', 2], ['stage', 'Prospecting', 'Proposal', 3]]
+[['stage', None, 'Prospecting', 2], ['stage', 'Prospecting', 'Proposal', 3], ['amount', None, '5000', 2]]
 """
 
 from __future__ import annotations
@@ -277,7 +277,7 @@ def _odoo_values(
 
 
 def _odoo_kinds(fields: pd.Series) -> list[tuple[tuple[str, ...], pd.Series]]:
-    text = ("char", "text", "integer")
+    text = ("char", "text")  # a many2one's name; its ID is in the integer column
     known = [(_ODOO_KINDS[f], fields == f) for f in _ODOO_KINDS]
     return [*known, (text, ~fields.isin(list(_ODOO_KINDS)))]
 
