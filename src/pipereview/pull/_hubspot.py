@@ -119,16 +119,22 @@ def pull_hubspot(
     return PullResult(_CRM, stored, len(deals), kept, written, removed, policy.retries)
 
 
-def hubspot_client(env: Mapping[str, str] | None = None) -> Any:
-    """A ``hubspot.HubSpot`` client with the access token (``HUBSPOT_ACCESS_TOKEN``)."""
+def hubspot_client(env: Mapping[str, str] | None = None, *, host: str | None = None) -> Any:
+    """A ``hubspot.HubSpot`` client with the access token (``HUBSPOT_ACCESS_TOKEN``), at
+    ``host`` (the API's, https://api.hubapi.com, when None). Its HTTP layer does not retry:
+    the pull's :class:`~pipereview.pull.RetryPolicy` does, counting and bounding the tries."""
     try:
         from hubspot import HubSpot
+        from urllib3.util.retry import Retry as HttpRetry
     except ImportError:
         raise PullError(
             "pipereview pull hubspot needs the hubspot extra",
             hint="pip install 'pipereview[hubspot]'",
         ) from None
-    return HubSpot(access_token=hubspot_token(env))
+    token = hubspot_token(env)
+    no_retry = HttpRetry(total=0, respect_retry_after_header=False, raise_on_status=False)
+    settings: dict[str, Any] = {"host": host} if host else {}
+    return HubSpot(access_token=token, retry=no_retry, **settings)
 
 
 def _lookups(hub: Any, call: Callable[[Callable[[], Any], str], Any]) -> Lookups:
@@ -147,7 +153,7 @@ def _lookups(hub: Any, call: Callable[[Callable[[], Any], str], Any]) -> Lookups
     while True:
         page = call(
             lambda after=after: hub.crm.owners.owners_api.get_page(
-                limit=500, after=after, archived=False, _preload_content=False
+                limit=500, after=after, archived="false", _preload_content=False
             ),
             "the owners",
         )
@@ -186,7 +192,7 @@ def _deals(
                     properties=["dealname"] if archived else [*DEAL_PROPERTIES],
                     properties_with_history=None if archived else history,
                     associations=None if archived else ["companies"],
-                    archived=archived,
+                    archived="true" if archived else "false",  # as the API documents it
                     _preload_content=False,
                 ),
                 what,
