@@ -22,30 +22,74 @@ from pipereview.pull import RetryPolicy, hubspot_client, pull_hubspot
 
 hubspot = pytest.importorskip("hubspot")
 
-PIPELINES = {"results": [{"id": "default", "label": "Sales Pipeline", "displayOrder": 0, "stages": [
-    {"id": "appointmentscheduled", "label": "Appointment Scheduled", "displayOrder": 0,
-     "metadata": {"probability": "0.2"}},
-    {"id": "presentationscheduled", "label": "Presentation Scheduled", "displayOrder": 2,
-     "metadata": {"probability": "0.6"}},
-]}]}
-OWNERS = {"results": [
-    {"id": "41629779", "email": "jordan@example.com", "firstName": "Jordan", "lastName": "Ellis",
-     "archived": False, "teams": [{"id": "101", "name": "Mid-Market East", "primary": True}]},
-    {"id": "41629780", "email": "mei@example.com", "firstName": "Mei", "lastName": "Tanaka",
-     "archived": False, "teams": [{"id": "102", "name": "Mid-Market West", "primary": True}]},
-]}
+PIPELINES = {
+    "results": [
+        {
+            "id": "default",
+            "label": "Sales Pipeline",
+            "displayOrder": 0,
+            "stages": [
+                {
+                    "id": "appointmentscheduled",
+                    "label": "Appointment Scheduled",
+                    "displayOrder": 0,
+                    "metadata": {"probability": "0.2"},
+                },
+                {
+                    "id": "presentationscheduled",
+                    "label": "Presentation Scheduled",
+                    "displayOrder": 2,
+                    "metadata": {"probability": "0.6"},
+                },
+            ],
+        }
+    ]
+}
+OWNERS = {
+    "results": [
+        {
+            "id": "41629779",
+            "email": "jordan@example.com",
+            "firstName": "Jordan",
+            "lastName": "Ellis",
+            "archived": False,
+            "teams": [{"id": "101", "name": "Mid-Market East", "primary": True}],
+        },
+        {
+            "id": "41629780",
+            "email": "mei@example.com",
+            "firstName": "Mei",
+            "lastName": "Tanaka",
+            "archived": False,
+            "teams": [{"id": "102", "name": "Mid-Market West", "primary": True}],
+        },
+    ]
+}
 
 
-def _deal(id_: str, name: str, stage: str, owner: str, amount: str, company: str | None,
-          history: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+def _deal(
+    id_: str,
+    name: str,
+    stage: str,
+    owner: str,
+    amount: str,
+    company: str | None,
+    history: dict[str, list[dict[str, str]]],
+) -> dict[str, Any]:
     deal: dict[str, Any] = {
         "id": id_,
         "properties": {
-            "dealname": name, "dealstage": stage, "pipeline": "default",
-            "hubspot_owner_id": owner, "amount": amount, "deal_currency_code": "USD",
+            "dealname": name,
+            "dealstage": stage,
+            "pipeline": "default",
+            "hubspot_owner_id": owner,
+            "amount": amount,
+            "deal_currency_code": "USD",
             "hs_deal_stage_probability": "0.6" if stage == "presentationscheduled" else "0.2",
-            "hs_forecast_category": "BEST_CASE", "closedate": "2026-12-15T17:00:00Z",
-            "createdate": "2026-10-02T09:41:12.345Z", "hs_object_id": id_,
+            "hs_forecast_category": "BEST_CASE",
+            "closedate": "2026-12-15T17:00:00Z",
+            "createdate": "2026-10-02T09:41:12.345Z",
+            "hs_object_id": id_,
         },
         "propertiesWithHistory": history,
         "createdAt": "2026-10-02T09:41:12.345Z",
@@ -53,44 +97,82 @@ def _deal(id_: str, name: str, stage: str, owner: str, amount: str, company: str
         "archived": False,
     }
     if company:
-        deal["associations"] = {"companies": {"results": [
-            {"id": company, "type": "deal_to_company"}]}}
+        deal["associations"] = {
+            "companies": {"results": [{"id": company, "type": "deal_to_company"}]}
+        }
     return deal
 
 
 DEALS = [
-    _deal("18273645012", "Tailspin - Scanners", "presentationscheduled", "41629779", "36000",
-          "9876543210", {
-              "dealstage": [  # newest first, as the API returns the history
-                  {"value": "presentationscheduled", "timestamp": "2026-11-20T14:03:11.123Z",
-                   "sourceType": "CRM_UI"},
-                  {"value": "appointmentscheduled", "timestamp": "2026-10-02T09:41:12.345Z",
-                   "sourceType": "CRM_UI"},
-              ],
-              "amount": [{"value": "36000", "timestamp": "2026-10-02T09:41:12.345Z",
-                          "sourceType": "CRM_UI"}],
-              "hs_merged_object_ids": [{"value": "18273645999",
-                                        "timestamp": "2026-12-01T09:00:00Z",
-                                        "sourceType": "MERGE"}],
-          }),
-    _deal("18273645077", "Adatum - Telematics", "appointmentscheduled", "41629780", "15500",
-          None, {
-              "hubspot_owner_id": [
-                  {"value": "41629780", "timestamp": "2026-11-25T08:00:00Z", "sourceType": "CRM_UI"},
-                  {"value": "41629779", "timestamp": "2026-11-03T14:12:00Z", "sourceType": "CRM_UI"},
-              ],
-          }),
+    _deal(
+        "18273645012",
+        "Tailspin - Scanners",
+        "presentationscheduled",
+        "41629779",
+        "36000",
+        "9876543210",
+        {
+            "dealstage": [  # newest first, as the API returns the history
+                {
+                    "value": "presentationscheduled",
+                    "timestamp": "2026-11-20T14:03:11.123Z",
+                    "sourceType": "CRM_UI",
+                },
+                {
+                    "value": "appointmentscheduled",
+                    "timestamp": "2026-10-02T09:41:12.345Z",
+                    "sourceType": "CRM_UI",
+                },
+            ],
+            "amount": [
+                {"value": "36000", "timestamp": "2026-10-02T09:41:12.345Z", "sourceType": "CRM_UI"}
+            ],
+            "hs_merged_object_ids": [
+                {"value": "18273645999", "timestamp": "2026-12-01T09:00:00Z", "sourceType": "MERGE"}
+            ],
+        },
+    ),
+    _deal(
+        "18273645077",
+        "Adatum - Telematics",
+        "appointmentscheduled",
+        "41629780",
+        "15500",
+        None,
+        {
+            "hubspot_owner_id": [
+                {"value": "41629780", "timestamp": "2026-11-25T08:00:00Z", "sourceType": "CRM_UI"},
+                {"value": "41629779", "timestamp": "2026-11-03T14:12:00Z", "sourceType": "CRM_UI"},
+            ],
+        },
+    ),
 ]
-ARCHIVED = {"results": [
-    {"id": "18273645999", "properties": {"dealname": "Tailspin (dup)"}, "archived": True,
-     "archivedAt": "2026-12-01T09:00:00Z"},
-    {"id": "18273645555", "properties": {"dealname": "Lost test"}, "archived": True,
-     "archivedAt": "2026-12-02T11:30:00Z"},
-    {"id": "18273640001", "properties": {"dealname": "Old"}, "archived": True,
-     "archivedAt": "2026-10-01T11:30:00Z"},
-]}
-COMPANIES = {"status": "COMPLETE", "results": [
-    {"id": "9876543210", "properties": {"name": "Tailspin Toys"}, "archived": False}]}
+ARCHIVED = {
+    "results": [
+        {
+            "id": "18273645999",
+            "properties": {"dealname": "Tailspin (dup)"},
+            "archived": True,
+            "archivedAt": "2026-12-01T09:00:00Z",
+        },
+        {
+            "id": "18273645555",
+            "properties": {"dealname": "Lost test"},
+            "archived": True,
+            "archivedAt": "2026-12-02T11:30:00Z",
+        },
+        {
+            "id": "18273640001",
+            "properties": {"dealname": "Old"},
+            "archived": True,
+            "archivedAt": "2026-10-01T11:30:00Z",
+        },
+    ]
+}
+COMPANIES = {
+    "status": "COMPLETE",
+    "results": [{"id": "9876543210", "properties": {"name": "Tailspin Toys"}, "archived": False}],
+}
 
 
 class Portal:
@@ -119,8 +201,19 @@ class Portal:
             return 200, {}, ARCHIVED
         if query.get("after") == ["NTI1Cg%3D%3D"] or query.get("after") == ["NTI1Cg=="]:
             return 200, {}, {"results": DEALS[1:]}
-        return 200, {}, {"results": DEALS[:1], "paging": {"next": {
-            "after": "NTI1Cg==", "link": "https://api.hubapi.com/crm/v3/objects/deals?after=NTI1Cg%3D%3D"}}}
+        return (
+            200,
+            {},
+            {
+                "results": DEALS[:1],
+                "paging": {
+                    "next": {
+                        "after": "NTI1Cg==",
+                        "link": "https://api.hubapi.com/crm/v3/objects/deals?after=NTI1Cg%3D%3D",
+                    }
+                },
+            },
+        )
 
 
 @pytest.fixture
@@ -170,10 +263,20 @@ def test_every_page_is_stored_with_labels_owners_and_companies(portal: Any, tmp_
     assert result.deals == 2
     stored = SnapshotStore(tmp_path / "store").read("2026-W49").sort_values("deal_id")
     assert stored[["deal_id", "deal_name", "owner", "team", "stage"]].values.tolist() == [
-        ["18273645012", "Tailspin - Scanners", "Jordan Ellis", "Mid-Market East",
-         "presentation_scheduled"],
-        ["18273645077", "Adatum - Telematics", "Mei Tanaka", "Mid-Market West",
-         "appointment_scheduled"],
+        [
+            "18273645012",
+            "Tailspin - Scanners",
+            "Jordan Ellis",
+            "Mid-Market East",
+            "presentation_scheduled",
+        ],
+        [
+            "18273645077",
+            "Adatum - Telematics",
+            "Mei Tanaka",
+            "Mid-Market West",
+            "appointment_scheduled",
+        ],
     ]
     assert stored["amount"].tolist() == [36000.0, 15500.0]
     assert stored["account"].fillna("").tolist() == ["Tailspin Toys", ""]
@@ -212,11 +315,21 @@ def test_archived_and_merged_deals_are_reported(portal: Any, tmp_path: Path) -> 
     assert result.summary() == "1 deal deleted in HubSpot since last week; 1 merged into another"
 
 
-SECONDLY = (429, {"X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
-                  "X-HubSpot-RateLimit-Max": "100", "X-HubSpot-RateLimit-Remaining": "0"},
-            {"status": "error", "message": "You have reached your ten_secondly_rolling limit.",
-             "errorType": "RATE_LIMIT", "correlationId": "c033cdaa-2c40-4a64-ae48-b4cec88dad24",
-             "policyName": "TEN_SECONDLY_ROLLING"})
+SECONDLY = (
+    429,
+    {
+        "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+        "X-HubSpot-RateLimit-Max": "100",
+        "X-HubSpot-RateLimit-Remaining": "0",
+    },
+    {
+        "status": "error",
+        "message": "You have reached your ten_secondly_rolling limit.",
+        "errorType": "RATE_LIMIT",
+        "correlationId": "c033cdaa-2c40-4a64-ae48-b4cec88dad24",
+        "policyName": "TEN_SECONDLY_ROLLING",
+    },
+)
 
 
 def test_429_then_success_waits_the_window(portal: Any, tmp_path: Path) -> None:
@@ -239,7 +352,9 @@ def test_429_forever_leaves_the_store_untouched(portal: Any, tmp_path: Path) -> 
     waits: list[float] = []
     with pytest.raises(PullError) as caught:
         _pull(client, store, replace=True, retry=RetryPolicy(attempts=4, sleep=waits.append))
-    assert caught.value.message.startswith("HubSpot kept refusing while fetching the deal pipelines")
+    assert caught.value.message.startswith(
+        "HubSpot kept refusing while fetching the deal pipelines"
+    )
     assert waits == [3.0, 3.0, 4.0]  # Retry-After, until the backoff is longer
     assert {p: p.read_bytes() for p in store.rglob("*.parquet")} == files
     assert SnapshotStore(store).read("2026-W49").equals(before)
@@ -247,9 +362,18 @@ def test_429_forever_leaves_the_store_untouched(portal: Any, tmp_path: Path) -> 
 
 def test_an_invalid_token_says_which_variable_to_renew(portal: Any, tmp_path: Path) -> None:
     account, client = portal
-    account.failures = [(401, {}, {
-        "status": "error", "message": "Authentication credentials not found.",
-        "correlationId": "4e2f4f6c", "category": "INVALID_AUTHENTICATION"})]
+    account.failures = [
+        (
+            401,
+            {},
+            {
+                "status": "error",
+                "message": "Authentication credentials not found.",
+                "correlationId": "4e2f4f6c",
+                "category": "INVALID_AUTHENTICATION",
+            },
+        )
+    ]
     with pytest.raises(PullError) as caught:
         _pull(client, tmp_path / "store")
     assert caught.value.message == (
@@ -265,7 +389,10 @@ def test_the_daily_limit_is_not_retried(portal: Any, tmp_path: Path) -> None:
     account.failures = [(429, {}, daily)]
     with pytest.raises(PullError) as caught:
         _pull(client, tmp_path / "store")
-    assert caught.value.message == "HubSpot refused the request: HTTP 429: You have reached your daily limit."
+    assert (
+        caught.value.message
+        == "HubSpot refused the request: HTTP 429: You have reached your daily limit."
+    )
     assert "daily API limit" in caught.value.hint
 
 

@@ -29,17 +29,30 @@ NEXT = "/services/data/v59.0/query/01gRO0000016PIAYA2-2000"
 
 
 def _opportunity(
-    id_: str, name: str, account: str | None, owner: str, role: str | None, stage: str, amount: float
+    id_: str,
+    name: str,
+    account: str | None,
+    owner: str,
+    role: str | None,
+    stage: str,
+    amount: float,
 ) -> dict[str, Any]:
     return {
-        "attributes": {"type": "Opportunity", "url": f"/services/data/v59.0/sobjects/Opportunity/{id_}"},
+        "attributes": {
+            "type": "Opportunity",
+            "url": f"/services/data/v59.0/sobjects/Opportunity/{id_}",
+        },
         "Id": id_,
         "Name": name,
-        "Account": None if account is None else {"attributes": {"type": "Account"}, "Name": account},
+        "Account": None
+        if account is None
+        else {"attributes": {"type": "Account"}, "Name": account},
         "Owner": {
             "attributes": {"type": "User"},
             "Name": owner,
-            "UserRole": None if role is None else {"attributes": {"type": "UserRole"}, "Name": role},
+            "UserRole": None
+            if role is None
+            else {"attributes": {"type": "UserRole"}, "Name": role},
         },
         "StageName": stage,
         "Amount": amount,
@@ -53,39 +66,87 @@ def _opportunity(
 
 
 PAGE_1 = [
-    _opportunity("0065g00000XyZ1aAAF", "Northwind - Packaging Line", "Northwind Traders",
-                 "Dana Whitfield", "West Enterprise", "Needs Analysis", 12000.0),
-    _opportunity("0065g00000XyZ2bAAF", "Contoso - Cold Chain", "Contoso Pharmaceuticals",
-                 "Priya Raman", "East Mid-Market", "Proposal/Price Quote", 48500.0),
+    _opportunity(
+        "0065g00000XyZ1aAAF",
+        "Northwind - Packaging Line",
+        "Northwind Traders",
+        "Dana Whitfield",
+        "West Enterprise",
+        "Needs Analysis",
+        12000.0,
+    ),
+    _opportunity(
+        "0065g00000XyZ2bAAF",
+        "Contoso - Cold Chain",
+        "Contoso Pharmaceuticals",
+        "Priya Raman",
+        "East Mid-Market",
+        "Proposal/Price Quote",
+        48500.0,
+    ),
 ]
 PAGE_2 = [
-    _opportunity("0065g00000XyZ3cAAF", "Fabrikam - Sensors", None,
-                 "Dana Whitfield", "West Enterprise", "Needs Analysis", 9000.0),
+    _opportunity(
+        "0065g00000XyZ3cAAF",
+        "Fabrikam - Sensors",
+        None,
+        "Dana Whitfield",
+        "West Enterprise",
+        "Needs Analysis",
+        9000.0,
+    ),
 ]
 STAGE_HISTORY = [
-    {"attributes": {"type": "OpportunityHistory"}, "Id": "008RO00000AbCdEYAV",
-     "OpportunityId": "0065g00000XyZ2bAAF", "CreatedDate": "2026-11-02T10:15:00.000+0000",
-     "StageName": "Needs Analysis", "Amount": 40000.0, "CloseDate": "2026-12-31",
-     "Probability": 20.0, "ForecastCategory": "Pipeline", "ExpectedRevenue": 8000.0,
-     "IsDeleted": False},
-    {"attributes": {"type": "OpportunityHistory"}, "Id": "008RO00000AbCdFYAV",
-     "OpportunityId": "0065g00000XyZ2bAAF", "CreatedDate": "2026-11-24T08:00:00.000+0000",
-     "StageName": "Proposal/Price Quote", "Amount": 48500.0, "CloseDate": "2026-12-18",
-     "Probability": 75.0, "ForecastCategory": "BestCase", "ExpectedRevenue": 36375.0,
-     "IsDeleted": False},
+    {
+        "attributes": {"type": "OpportunityHistory"},
+        "Id": "008RO00000AbCdEYAV",
+        "OpportunityId": "0065g00000XyZ2bAAF",
+        "CreatedDate": "2026-11-02T10:15:00.000+0000",
+        "StageName": "Needs Analysis",
+        "Amount": 40000.0,
+        "CloseDate": "2026-12-31",
+        "Probability": 20.0,
+        "ForecastCategory": "Pipeline",
+        "ExpectedRevenue": 8000.0,
+        "IsDeleted": False,
+    },
+    {
+        "attributes": {"type": "OpportunityHistory"},
+        "Id": "008RO00000AbCdFYAV",
+        "OpportunityId": "0065g00000XyZ2bAAF",
+        "CreatedDate": "2026-11-24T08:00:00.000+0000",
+        "StageName": "Proposal/Price Quote",
+        "Amount": 48500.0,
+        "CloseDate": "2026-12-18",
+        "Probability": 75.0,
+        "ForecastCategory": "BestCase",
+        "ExpectedRevenue": 36375.0,
+        "IsDeleted": False,
+    },
 ]
 FIELD_HISTORY = [
-    {"attributes": {"type": "OpportunityFieldHistory"}, "OpportunityId": "0065g00000XyZ1aAAF",
-     "Field": "Owner", "OldValue": "Priya Raman", "NewValue": "Dana Whitfield",
-     "CreatedDate": "2026-11-25T09:30:00.000+0000", "DataType": "Text"},
+    {
+        "attributes": {"type": "OpportunityFieldHistory"},
+        "OpportunityId": "0065g00000XyZ1aAAF",
+        "Field": "Owner",
+        "OldValue": "Priya Raman",
+        "NewValue": "Dana Whitfield",
+        "CreatedDate": "2026-11-25T09:30:00.000+0000",
+        "DataType": "Text",
+    },
 ]
 DELETED = [
-    {"attributes": {"type": "Opportunity"}, "Id": "0065g00000XyZ9zAAF",
-     "SystemModstamp": "2026-12-01T16:05:44.000+0000"},
+    {
+        "attributes": {"type": "Opportunity"},
+        "Id": "0065g00000XyZ9zAAF",
+        "SystemModstamp": "2026-12-01T16:05:44.000+0000",
+    },
 ]
 
 
-def _page(records: list[dict[str, Any]], *, total: int, next_url: str | None = None) -> dict[str, Any]:
+def _page(
+    records: list[dict[str, Any]], *, total: int, next_url: str | None = None
+) -> dict[str, Any]:
     page: dict[str, Any] = {"totalSize": total, "done": next_url is None, "records": records}
     if next_url:
         page["nextRecordsUrl"] = next_url
@@ -123,8 +184,13 @@ def org() -> Any:
 
 
 def _pull(store: Path, **kwargs: Any) -> Any:
-    return pull_salesforce(week="2026-W49", store=store, env=ENV, retry=kwargs.pop(
-        "retry", RetryPolicy(sleep=lambda s: None)), **kwargs)
+    return pull_salesforce(
+        week="2026-W49",
+        store=store,
+        env=ENV,
+        retry=kwargs.pop("retry", RetryPolicy(sleep=lambda s: None)),
+        **kwargs,
+    )
 
 
 def test_every_page_is_stored_as_the_week(org: Any, tmp_path: Path) -> None:
@@ -134,7 +200,13 @@ def test_every_page_is_stored_as_the_week(org: Any, tmp_path: Path) -> None:
     rows = stored.sort_values("deal_id")[["deal_id", "account", "owner", "team", "amount"]]
     assert rows.fillna("").astype(str).values.tolist() == [
         ["0065g00000XyZ1aAAF", "Northwind Traders", "Dana Whitfield", "West Enterprise", "12000.0"],
-        ["0065g00000XyZ2bAAF", "Contoso Pharmaceuticals", "Priya Raman", "East Mid-Market", "48500.0"],
+        [
+            "0065g00000XyZ2bAAF",
+            "Contoso Pharmaceuticals",
+            "Priya Raman",
+            "East Mid-Market",
+            "48500.0",
+        ],
         ["0065g00000XyZ3cAAF", "", "Dana Whitfield", "West Enterprise", "9000.0"],
     ]
     assert sorted(stored["stage"].unique()) == ["needs_analysis", "proposal"]
@@ -176,7 +248,7 @@ def test_deleted_opportunities_are_reported(org: Any, tmp_path: Path) -> None:
         ["0065g00000XyZ9zAAF", "deleted", "", "2026-12-01T16:05:44.000Z"]
     ]
     assert result.summary() == "1 deal deleted in Salesforce since last week"
-    deleted_query = [c.request.url for c in org.calls if "queryAll" in c.request.url][0]
+    deleted_query = next(c.request.url for c in org.calls if "queryAll" in c.request.url)
     assert "SystemModstamp+%3E%3D+2026-11-23T00%3A00%3A00Z" in deleted_query
 
 
@@ -209,7 +281,9 @@ def test_the_rate_limit_is_retried_with_backoff(tmp_path: Path) -> None:
 def test_a_limit_that_stays_leaves_the_store_untouched(tmp_path: Path) -> None:
     store = tmp_path / "store"
     _pull_once(store)  # the week stored before
-    before = {p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file() and "lock" not in p.name}
+    before = {
+        p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file() and "lock" not in p.name
+    }
     waits: list[float] = []
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.GET, QUERY, callback=_refusing(503, [], times=None))
@@ -220,7 +294,9 @@ def test_a_limit_that_stays_leaves_the_store_untouched(tmp_path: Path) -> None:
     )
     assert "(3 attempts); nothing was stored" in caught.value.message
     assert waits == [1.0, 2.0]
-    after = {p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file() and "lock" not in p.name}
+    after = {
+        p: p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file() and "lock" not in p.name
+    }
     assert after == before
 
 
@@ -270,7 +346,8 @@ def test_without_the_extra_the_error_says_what_to_install(
 ) -> None:
     import sys
 
-    monkeypatch.setitem(sys.modules, "simple_salesforce", None)  # as if not installed
+    for name in ("simple_salesforce", "simple_salesforce.api"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed
     with pytest.raises(PullError) as caught:
         pull_salesforce(week="2026-W49", store=tmp_path, env=ENV)
     assert caught.value.message == "pipereview pull salesforce needs the salesforce extra"
@@ -298,7 +375,9 @@ def test_the_command_without_credentials_is_a_message(
         monkeypatch.delenv(name, raising=False)
     for name in ("SALESFORCE_USERNAME", "SALESFORCE_PASSWORD", "SALESFORCE_SECURITY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    result = CliRunner().invoke(app, ["pull", "salesforce", "--week", "2026-W49", "--store", str(tmp_path)])
+    result = CliRunner().invoke(
+        app, ["pull", "salesforce", "--week", "2026-W49", "--store", str(tmp_path)]
+    )
     assert result.exit_code == 1
     assert result.output.startswith(
         "error: no Salesforce credentials: SALESFORCE_USERNAME, SALESFORCE_PASSWORD, "

@@ -42,13 +42,9 @@ HistoryOption = Annotated[
 ]
 KeepOption = Annotated[
     Path | None,
-    typer.Option(
-        "--keep-files", help="Keep the export file the pull writes in this folder."
-    ),
+    typer.Option("--keep-files", help="Keep the export file the pull writes in this folder."),
 ]
-ReplaceOption = Annotated[
-    bool, typer.Option(help="Overwrite the week if it is already stored.")
-]
+ReplaceOption = Annotated[bool, typer.Option(help="Overwrite the week if it is already stored.")]
 AddOption = Annotated[
     bool,
     typer.Option("--add", help="Add the pull's teams to the week if it is already stored."),
@@ -65,13 +61,14 @@ def salesforce(
         str | None,
         typer.Option(
             "--soql-where",
-            help="SOQL condition on Opportunity, e.g. \"IsClosed = false OR CloseDate = LAST_N_DAYS:90\".",
+            help='SOQL condition on Opportunity, e.g. "IsClosed = false OR CloseDate = LAST_N_DAYS:90".',
         ),
     ] = None,
     field: Annotated[
         list[str] | None,
         typer.Option(
-            "--field", help="Another Opportunity field to fetch (API name, e.g. Budget_Confirmed__c). Repeatable."
+            "--field",
+            help="Another Opportunity field to fetch (API name, e.g. Budget_Confirmed__c). Repeatable.",
         ),
     ] = None,
     history_out: HistoryOption = None,
@@ -154,9 +151,10 @@ def _report(outcome: PullResult) -> None:
         f"Pull of {stored.week}",
     )
     state.out.print(outcome.summary(), markup=False, soft_wrap=True)
-    for path in (outcome.export_file, *outcome.history_files):
-        if path is not None:
-            state.out.print(f"wrote {path}", markup=False, soft_wrap=True)
+    written = [outcome.export_file, *outcome.history_files]
+    for file in written:
+        if file is not None:
+            state.out.print(f"wrote {file}", markup=False, soft_wrap=True)
     state.out.print(
         f"[green]stored[/] {stored.week}: {stored.rows} deals in {len(stored.teams)} "
         f"team(s) -> {escape(str(stored.path))}",

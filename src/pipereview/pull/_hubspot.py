@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +153,12 @@ def _lookups(hub: Any, call: Callable[[Callable[[], Any], str], Any]) -> Lookups
     after: str | None = None
     while True:
         page = call(
-            lambda after=after: hub.crm.owners.owners_api.get_page(
-                limit=500, after=after, archived="false", _preload_content=False
+            partial(
+                hub.crm.owners.owners_api.get_page,
+                limit=500,
+                after=after,
+                archived="false",
+                _preload_content=False,
             ),
             "the owners",
         )
@@ -186,7 +191,8 @@ def _deals(
         task = bar.add_task(f"fetching {what}", total=None) if bar else None
         while True:
             page = call(
-                lambda after=after: hub.crm.deals.basic_api.get_page(
+                partial(
+                    hub.crm.deals.basic_api.get_page,
                     limit=100 if archived else 50,
                     after=after,
                     properties=["dealname"] if archived else [*DEAL_PROPERTIES],
@@ -214,8 +220,10 @@ def _companies(
     for start in range(0, len(ids), 100):
         body = {"inputs": [{"id": i} for i in ids[start : start + 100]], "properties": ["name"]}
         batch = call(
-            lambda body=body: hub.crm.companies.batch_api.read(
-                batch_read_input_simple_public_object_id=body, _preload_content=False
+            partial(
+                hub.crm.companies.batch_api.read,
+                batch_read_input_simple_public_object_id=body,
+                _preload_content=False,
             ),
             "the companies",
         )

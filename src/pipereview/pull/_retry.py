@@ -62,8 +62,8 @@ class RetryPolicy:
 
     def delay(self, retry: int, server: float | None = None) -> float:
         """The wait before the ``retry``-th retry (0 for the first)."""
-        backoff = min(self.cap, self.base * 2**retry)
-        return min(self.cap, max(backoff, server)) if server is not None else backoff
+        backoff = float(min(self.cap, self.base * 2**retry))
+        return float(min(self.cap, max(backoff, server))) if server is not None else backoff
 
 
 def with_retries(

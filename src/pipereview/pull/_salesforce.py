@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +155,7 @@ def salesforce_client(env: Mapping[str, str] | None = None) -> Any:
     """A ``simple_salesforce.Salesforce`` session from the credentials (see
     :func:`~pipereview.pull.salesforce_credentials`)."""
     try:
-        from simple_salesforce import Salesforce
+        from simple_salesforce.api import Salesforce
         from simple_salesforce.exceptions import SalesforceAuthenticationFailed
     except ImportError:
         raise PullError(
@@ -163,7 +164,16 @@ def salesforce_client(env: Mapping[str, str] | None = None) -> Any:
         ) from None
     credentials = salesforce_credentials(env)
     try:
-        return Salesforce(**credentials)
+        if "session_id" in credentials:
+            return Salesforce(
+                instance_url=credentials["instance_url"], session_id=credentials["session_id"]
+            )
+        return Salesforce(
+            username=credentials["username"],
+            password=credentials["password"],
+            security_token=credentials["security_token"],
+            domain=credentials["domain"],
+        )
     except SalesforceAuthenticationFailed as exc:
         raise PullError(
             f"Salesforce refused the login of {credentials.get('username')}: {exc.message}",
@@ -258,9 +268,7 @@ def _query(
         while not page.get("done", True):
             url = page["nextRecordsUrl"]
             page = call(
-                lambda url=url: sf.query_more(
-                    url, identifier_is_url=True, include_deleted=include_deleted
-                )
+                partial(sf.query_more, url, identifier_is_url=True, include_deleted=include_deleted)
             )
             records += page["records"]
             if bar:
