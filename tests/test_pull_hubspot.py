@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipereview.core import PullError
 from pipereview.history import SnapshotStore
@@ -407,3 +409,56 @@ def test_missing_token_and_missing_extra(tmp_path: Path, monkeypatch: pytest.Mon
         pull_hubspot(week="2026-W49", store=tmp_path, env={"HUBSPOT_ACCESS_TOKEN": "x"})
     assert caught.value.message == "pipereview pull hubspot needs the hubspot extra"
     assert caught.value.hint == "pip install 'pipereview[hubspot]'"
+
+
+def test_the_command_prints_the_removed_deals(
+    portal: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from pipereview.cli import app
+
+    _, client = portal
+    monkeypatch.setattr("pipereview.pull._hubspot.hubspot_client", lambda env: client)
+    result = CliRunner().invoke(
+        app,
+        [
+            "pull",
+            "hubspot",
+            "--week",
+            "2026-W49",
+            "--store",
+            str(tmp_path / "s"),
+            "--history-out",
+            str(tmp_path / "h.csv"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 deal deleted in HubSpot since last week; 1 merged into another" in result.output
+    assert f"wrote {tmp_path / 'h.csv'}" in result.output.replace("\n", "")
+    assert "stored 2026-W49: 2 deals in 2 team(s)" in result.output
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["appointmentscheduled", "presentationscheduled", "closedwon"]),
+            st.integers(min_value=0, max_value=10**9),
+        ),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda t: t[1],
+    )
+)
+def test_each_history_row_starts_where_the_one_before_ended(
+    changes: list[tuple[str, int]],
+) -> None:
+    from pipereview.pull import Lookups, history_rows
+
+    entries = [{"value": v, "timestamp": f"2026-11-{1 + t % 28:02d}T{t:012d}Z"} for v, t in changes]
+    deal = {"id": "1", "propertiesWithHistory": {"dealstage": entries[::-1]}}
+    rows = history_rows(deal, Lookups(stages={"closedwon": "Closed Won"}))
+    assert len(rows) == len(changes)
+    assert rows[0][2] is None
+    assert [r[2] for r in rows[1:]] == [r[3] for r in rows[:-1]]
+    assert [r[4] for r in rows] == sorted(e["timestamp"] for e in entries)

@@ -383,3 +383,70 @@ def test_the_command_without_credentials_is_a_message(
         "error: no Salesforce credentials: SALESFORCE_USERNAME, SALESFORCE_PASSWORD, "
         "SALESFORCE_SECURITY_TOKEN not set"
     )
+
+
+def test_a_stored_week_is_refused_before_anything_is_fetched(org: Any, tmp_path: Path) -> None:
+    from pipereview.core import WeekExistsError
+
+    _pull(tmp_path / "store")
+    calls = len(org.calls)
+    with pytest.raises(WeekExistsError):
+        _pull(tmp_path / "store")
+    assert len(org.calls) == calls
+
+
+def test_rows_the_checks_reject_leave_the_store_and_history_untouched(tmp_path: Path) -> None:
+    from pipereview.core import SchemaError
+
+    store = tmp_path / "store"
+    _pull_once(store)
+    before = SnapshotStore(store).read("2026-W49")
+    credit = dict(PAGE_2[0], Amount=-500.0)
+
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        if request.url.endswith("-2000"):
+            return 200, {}, json.dumps(_page([credit], total=3))
+        return _api(request)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.GET, QUERY, callback=answer)
+        with pytest.raises(SchemaError) as caught:
+            _pull(store, replace=True, history_out=tmp_path / "history.csv")
+    assert caught.value.message.startswith("week 2026-W49 was not stored: 1 row(s) rejected.")
+    assert SnapshotStore(store).read("2026-W49").equals(before)
+    assert not (tmp_path / "history.csv").exists()
+
+
+def test_a_dropped_connection_is_retried(tmp_path: Path) -> None:
+    import requests
+
+    waits: list[float] = []
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.GET, QUERY, body=requests.ConnectionError("Connection reset by peer"))
+        mock.add_callback(responses.GET, QUERY, callback=_api)
+        result = _pull(tmp_path / "store", retry=RetryPolicy(sleep=waits.append))
+    assert (result.retries, waits, result.deals) == (1, [1.0], 3)
+
+
+def test_credentials_come_from_the_keyring_when_the_environment_lacks_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sys
+    import types
+
+    from pipereview.pull import salesforce_credentials
+
+    secrets = {"SALESFORCE_INSTANCE_URL": INSTANCE, "SALESFORCE_ACCESS_TOKEN": "00D!from-keyring"}
+    asked: list[tuple[str, str]] = []
+
+    def get_password(service: str, name: str) -> str | None:
+        asked.append((service, name))
+        return secrets.get(name)
+
+    monkeypatch.setitem(sys.modules, "keyring", types.SimpleNamespace(get_password=get_password))
+    assert salesforce_credentials({"SALESFORCE_ACCESS_TOKEN": "00D!from-env"}) == {
+        "instance_url": INSTANCE,
+        "session_id": "00D!from-env",  # the environment wins
+    }
+    assert ("pipereview", "SALESFORCE_INSTANCE_URL") in asked
+    assert ("pipereview", "SALESFORCE_ACCESS_TOKEN") not in asked
