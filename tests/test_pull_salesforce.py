@@ -450,3 +450,14 @@ def test_credentials_come_from_the_keyring_when_the_environment_lacks_them(
     }
     assert ("pipereview", "SALESFORCE_INSTANCE_URL") in asked
     assert ("pipereview", "SALESFORCE_ACCESS_TOKEN") not in asked
+
+
+def test_a_retry_policy_without_attempts_is_refused() -> None:
+    from pipereview.core import InputError
+
+    with pytest.raises(InputError) as caught:
+        RetryPolicy(attempts=0)
+    assert caught.value.message == (
+        "retry policy with attempts=0, base=1.0, cap=120.0 "
+        "(expected at least 1 attempt and 0 <= base <= cap)"
+    )

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from pipereview.core._errors import PullError
+from pipereview.core._errors import InputError, PullError
 
 __all__ = ["Retry", "RetryPolicy", "retry_after", "with_retries"]
 
@@ -59,6 +59,14 @@ class RetryPolicy:
     cap: float = 120.0
     sleep: Callable[[float], object] = time.sleep
     retries: int = field(default=0)
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.base < 0 or self.cap < self.base:
+            raise InputError(
+                f"retry policy with attempts={self.attempts}, base={self.base}, cap={self.cap}",
+                expected="at least 1 attempt and 0 <= base <= cap",
+                hint="give RetryPolicy(attempts=6, base=1.0, cap=120.0) or other values in range",
+            )
 
     def delay(self, retry: int, server: float | None = None) -> float:
         """The wait before the ``retry``-th retry (0 for the first)."""
