@@ -68,6 +68,19 @@ OWNERS = {
     ]
 }
 
+ARCHIVED_OWNERS = {
+    "results": [
+        {
+            "id": "41620001",
+            "email": "sam@example.com",
+            "firstName": "Sam",
+            "lastName": "Gone",
+            "archived": True,
+            "teams": [],
+        },
+    ]
+}
+
 
 def _deal(
     id_: str,
@@ -144,7 +157,7 @@ DEALS = [
         {
             "hubspot_owner_id": [
                 {"value": "41629780", "timestamp": "2026-11-25T08:00:00Z", "sourceType": "CRM_UI"},
-                {"value": "41629779", "timestamp": "2026-11-03T14:12:00Z", "sourceType": "CRM_UI"},
+                {"value": "41620001", "timestamp": "2026-11-03T14:12:00Z", "sourceType": "CRM_UI"},
             ],
         },
     ),
@@ -196,7 +209,7 @@ class Portal:
         if parts.path.startswith("/crm/v3/pipelines/deals"):
             return 200, {}, PIPELINES
         if parts.path.startswith("/crm/v3/owners"):
-            return 200, {}, OWNERS
+            return 200, {}, ARCHIVED_OWNERS if query.get("archived") == ["true"] else OWNERS
         if parts.path.endswith("/companies/batch/read"):
             return 200, {}, COMPANIES
         if query.get("archived") == ["true"]:
@@ -300,8 +313,8 @@ def test_the_history_file_is_the_generic_long_format(portal: Any, tmp_path: Path
         "18273645012,stage,,Appointment Scheduled,2026-10-02T09:41:12.345Z",
         "18273645012,amount,,36000,2026-10-02T09:41:12.345Z",
         "18273645012,stage,Appointment Scheduled,Presentation Scheduled,2026-11-20T14:03:11.123Z",
-        "18273645077,owner,,Jordan Ellis,2026-11-03T14:12:00Z",
-        "18273645077,owner,Jordan Ellis,Mei Tanaka,2026-11-25T08:00:00Z",
+        "18273645077,owner,,Sam Gone,2026-11-03T14:12:00Z",  # a deactivated user
+        "18273645077,owner,Sam Gone,Mei Tanaka,2026-11-25T08:00:00Z",
         "18273645555,deleted,,true,2026-12-02T11:30:00Z",
         "18273645999,merged_into,,18273645012,2026-12-01T09:00:00Z",
     ]

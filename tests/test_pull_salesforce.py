@@ -461,3 +461,20 @@ def test_a_retry_policy_without_attempts_is_refused() -> None:
         "retry policy with attempts=0, base=1.0, cap=120.0 "
         "(expected at least 1 attempt and 0 <= base <= cap)"
     )
+
+
+def test_the_history_keeps_the_opportunities_of_the_condition(tmp_path: Path) -> None:
+    def answer(request: Any) -> tuple[int, dict[str, str], str]:
+        if "IsClosed" in requests_unquote(request.url):  # the org applies the condition
+            return 200, {}, json.dumps(_page(PAGE_2, total=1))
+        return _api(request)
+
+    out = tmp_path / "history.csv"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.GET, QUERY, callback=answer)
+        result = _pull(tmp_path / "store", where="IsClosed = false", history_out=out)
+    assert result.deals == 1
+    assert out.read_text(encoding="utf-8").splitlines()[1:] == []  # 0065...2b is not pulled
+    assert field_history_path(out).read_text(encoding="utf-8").splitlines()[1:] == [
+        "0065g00000XyZ9zAAF,deleted,,true,2026-12-01T16:05:44.000Z,Boolean"
+    ]

@@ -139,7 +139,7 @@ def hubspot_client(env: Mapping[str, str] | None = None, *, host: str | None = N
 
 
 def _lookups(hub: Any, call: Callable[[Callable[[], Any], str], Any]) -> Lookups:
-    """Pipelines and their stages, owners and their teams."""
+    """Pipelines and their stages, owners (active and deactivated) and their teams."""
     lookups = Lookups()
     pipelines = call(
         lambda: hub.crm.pipelines.pipelines_api.get_all(
@@ -150,6 +150,15 @@ def _lookups(hub: Any, call: Callable[[Callable[[], Any], str], Any]) -> Lookups
     for line in pipelines.get("results", []):
         lookups.pipelines[str(line["id"])] = line["label"]
         lookups.stages.update({str(s["id"]): s["label"] for s in line.get("stages", [])})
+    for archived in ("false", "true"):  # deactivated users still own deals and history
+        _owners(hub, call, lookups, archived=archived)
+    return lookups
+
+
+def _owners(
+    hub: Any, call: Callable[[Callable[[], Any], str], Any], lookups: Lookups, *, archived: str
+) -> None:
+    """Every owner's name and teams into ``lookups``, page by page."""
     after: str | None = None
     while True:
         page = call(
@@ -157,21 +166,23 @@ def _lookups(hub: Any, call: Callable[[Callable[[], Any], str], Any]) -> Lookups
                 hub.crm.owners.owners_api.get_page,
                 limit=500,
                 after=after,
-                archived="false",
+                archived=archived,
                 _preload_content=False,
             ),
             "the owners",
         )
         for owner in page.get("results", []):
             name = " ".join(p for p in (owner.get("firstName"), owner.get("lastName")) if p)
-            lookups.owners[str(owner["id"])] = name or str(owner.get("email") or owner["id"])
+            lookups.owners.setdefault(
+                str(owner["id"]), name or str(owner.get("email") or owner["id"])
+            )
             for team in owner.get("teams") or []:
                 lookups.teams[str(team["id"])] = team["name"]
                 if team.get("primary"):
-                    lookups.owner_teams[str(owner["id"])] = team["name"]
+                    lookups.owner_teams.setdefault(str(owner["id"]), team["name"])
         after = ((page.get("paging") or {}).get("next") or {}).get("after")
         if not after:
-            return lookups
+            return
 
 
 def _deals(

@@ -130,7 +130,8 @@ def pull_salesforce(
         [[r["Id"], "deleted", "", _text(r["SystemModstamp"])] for r in deleted],
         columns=list(REMOVED_COLUMNS),
     )
-    history = _history(sf, policy, progress) if history_out is not None else None
+    pulled = {str(r["Id"]) for r in [*records, *deleted]}
+    history = _history(sf, policy, progress, pulled) if history_out is not None else None
     stored, kept = store_pull(
         columns,
         [flatten(r, columns) for r in records],
@@ -214,8 +215,10 @@ def field_history_path(history_out: str | Path) -> Path:
 
 
 def _history(
-    sf: Any, policy: RetryPolicy, progress: ProgressFactory | None
+    sf: Any, policy: RetryPolicy, progress: ProgressFactory | None, pulled: set[str]
 ) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The two history objects' rows of the opportunities ``pulled`` (those of
+    ``--soql-where``, and the deleted ones)."""
     stages = _query(
         sf,
         f"SELECT {', '.join(OPPORTUNITY_HISTORY_FIELDS)} FROM OpportunityHistory",
@@ -230,8 +233,8 @@ def _history(
         progress,
     )
     return (
-        [flatten(r, OPPORTUNITY_HISTORY_FIELDS) for r in stages],
-        [flatten(r, FIELD_HISTORY_FIELDS) for r in fields],
+        [flatten(r, OPPORTUNITY_HISTORY_FIELDS) for r in stages if r["OpportunityId"] in pulled],
+        [flatten(r, FIELD_HISTORY_FIELDS) for r in fields if r["OpportunityId"] in pulled],
     )
 
 
