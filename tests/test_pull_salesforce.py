@@ -478,3 +478,54 @@ def test_the_history_keeps_the_opportunities_of_the_condition(tmp_path: Path) ->
     assert field_history_path(out).read_text(encoding="utf-8").splitlines()[1:] == [
         "0065g00000XyZ9zAAF,deleted,,true,2026-12-01T16:05:44.000Z,Boolean"
     ]
+
+
+LOGIN = re.compile(r"https://test\.salesforce\.com/services/Soap/u/[\d.]+")
+LOGIN_ENV = {
+    "SALESFORCE_USERNAME": "ops@acme.example",
+    "SALESFORCE_PASSWORD": "s3cret",
+    "SALESFORCE_SECURITY_TOKEN": "AbCdEf123",
+    "SALESFORCE_DOMAIN": "test",
+}
+LOGIN_OK = f"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+  xmlns="urn:partner.soap.sforce.com"><soapenv:Body><loginResponse><result>
+<metadataServerUrl>{INSTANCE}/services/Soap/m/59.0/00DRO000000abcd</metadataServerUrl>
+<passwordExpired>false</passwordExpired><sandbox>true</sandbox>
+<serverUrl>{INSTANCE}/services/Soap/u/59.0/00DRO000000abcd</serverUrl>
+<sessionId>00DRO000000abcd!AQ4AQFromLogin</sessionId><userId>005RO000001xyzAAA</userId>
+</result></loginResponse></soapenv:Body></soapenv:Envelope>"""
+LOGIN_REFUSED = """<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+  xmlns:sf="urn:fault.partner.soap.sforce.com"><soapenv:Body><soapenv:Fault>
+<faultcode>sf:INVALID_LOGIN</faultcode>
+<faultstring>INVALID_LOGIN: Invalid username, password, security token; or user locked out.</faultstring>
+<detail><sf:LoginFault><sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>
+<sf:exceptionMessage>Invalid username, password, security token; or user locked out.</sf:exceptionMessage>
+</sf:LoginFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>"""
+
+
+def test_a_login_to_a_sandbox_then_the_pull(tmp_path: Path) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.POST, LOGIN, body=LOGIN_OK, status=200)
+        mock.add_callback(responses.GET, QUERY, callback=_api)
+        result = pull_salesforce(week="2026-W49", store=tmp_path, env=LOGIN_ENV)
+        login = mock.calls[0].request
+        queries = [c.request for c in mock.calls[1:]]
+    assert "<n1:username>ops@acme.example</n1:username>" in login.body
+    assert "<n1:password>s3cretAbCdEf123</n1:password>" in login.body  # password + token
+    assert queries[0].headers["Authorization"] == "Bearer 00DRO000000abcd!AQ4AQFromLogin"
+    assert result.deals == 3
+
+
+def test_a_refused_login_says_what_to_renew(tmp_path: Path) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.POST, LOGIN, body=LOGIN_REFUSED, status=500)
+        with pytest.raises(PullError) as caught:
+            pull_salesforce(week="2026-W49", store=tmp_path, env=LOGIN_ENV)
+        assert len(mock.calls) == 1
+    assert caught.value.message == (
+        "Salesforce refused the login of ops@acme.example: INVALID_LOGIN: Invalid username, "
+        "password, security token; or user locked out."
+    )
+    assert caught.value.hint.startswith("renew SALESFORCE_PASSWORD and SALESFORCE_SECURITY_TOKEN")

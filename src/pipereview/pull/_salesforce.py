@@ -113,7 +113,7 @@ def pull_salesforce(
     target = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     target.check_writable(week, replace=replace, add=add)  # refuse before fetching
     policy = retry or RetryPolicy()
-    sf = client if client is not None else salesforce_client(env)
+    sf = client if client is not None else salesforce_client(env, retry=policy)
     columns = [*OPPORTUNITY_FIELDS, *[f for f in fields if f not in OPPORTUNITY_FIELDS]]
     soql = f"SELECT {', '.join(columns)} FROM Opportunity"
     records = _query(sf, soql + (f" WHERE {where}" if where else ""), policy, progress)
@@ -152,9 +152,12 @@ def pull_salesforce(
     return PullResult(_CRM, stored, len(records), kept, written, removed, policy.retries)
 
 
-def salesforce_client(env: Mapping[str, str] | None = None) -> Any:
+def salesforce_client(
+    env: Mapping[str, str] | None = None, *, retry: RetryPolicy | None = None
+) -> Any:
     """A ``simple_salesforce.Salesforce`` session from the credentials (see
-    :func:`~pipereview.pull.salesforce_credentials`)."""
+    :func:`~pipereview.pull.salesforce_credentials`); the login retried as the queries
+    are (``retry``)."""
     try:
         from simple_salesforce.api import Salesforce
         from simple_salesforce.exceptions import SalesforceAuthenticationFailed
@@ -164,7 +167,8 @@ def salesforce_client(env: Mapping[str, str] | None = None) -> Any:
             hint="pip install 'pipereview[salesforce]'",
         ) from None
     credentials = salesforce_credentials(env)
-    try:
+
+    def login() -> Any:
         if "session_id" in credentials:
             return Salesforce(
                 instance_url=credentials["instance_url"], session_id=credentials["session_id"]
@@ -175,9 +179,15 @@ def salesforce_client(env: Mapping[str, str] | None = None) -> Any:
             security_token=credentials["security_token"],
             domain=credentials["domain"],
         )
+
+    try:
+        return with_retries(
+            login, salesforce_retry, retry or RetryPolicy(), what="the login", crm=_CRM
+        )
     except SalesforceAuthenticationFailed as exc:
         raise PullError(
-            f"Salesforce refused the login of {credentials.get('username')}: {exc.message}",
+            f"Salesforce refused the login of {credentials.get('username')}: {exc.code}: "
+            f"{exc.auth_message}",
             hint="renew SALESFORCE_PASSWORD and SALESFORCE_SECURITY_TOKEN (a new security "
             "token comes by mail after a password change); SALESFORCE_DOMAIN=test for a "
             "sandbox",
@@ -290,6 +300,8 @@ def salesforce_retry(exc: Exception) -> Retry | None:
         return Retry(f"connection failed ({type(exc).__name__})")
     status = getattr(exc, "status", None)
     if not isinstance(status, int) or not type(exc).__module__.startswith("simple_salesforce"):
+        return None
+    if type(exc).__name__ == "SalesforceAuthenticationFailed":  # the login's: its caller says
         return None
     code, message = _error_code(getattr(exc, "content", None))
     if code == "REQUEST_LIMIT_EXCEEDED" or status == 429 or status >= 500:
