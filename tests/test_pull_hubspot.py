@@ -199,10 +199,11 @@ class Portal:
         self.requests: list[tuple[str, str]] = []
         self.failures: list[tuple[int, dict[str, str], dict[str, Any]]] = []
         self.forever = False
+        self.fail_only = ""  # fail only the requests whose URL holds this
 
     def answer(self, method: str, url: str) -> tuple[int, dict[str, str], dict[str, Any]]:
         self.requests.append((method, url))
-        if self.failures:
+        if self.failures and self.fail_only in url:
             return self.failures[0] if self.forever else self.failures.pop(0)
         parts = urlsplit(url)
         query = parse_qs(parts.query)
@@ -475,3 +476,25 @@ def test_each_history_row_starts_where_the_one_before_ended(
     assert rows[0][2] is None
     assert [r[2] for r in rows[1:]] == [r[3] for r in rows[:-1]]
     assert [r[4] for r in rows] == sorted(e["timestamp"] for e in entries)
+
+
+def test_a_failure_on_the_second_page_stores_nothing(portal: Any, tmp_path: Path) -> None:
+    account, client = portal
+    account.failures, account.forever = (
+        [(502, {}, {"status": "error", "message": "Bad Gateway"})],
+        True,
+    )
+    account.fail_only = "after=NTI1Cg"
+    with pytest.raises(PullError) as caught:
+        _pull(
+            client,
+            tmp_path / "store",
+            history_out=tmp_path / "h.csv",
+            retry=RetryPolicy(attempts=2, sleep=lambda s: None),
+        )
+    assert caught.value.message == (
+        "HubSpot kept refusing while fetching the deals: HTTP 502: Bad Gateway (2 attempts); "
+        "nothing was stored"
+    )
+    assert SnapshotStore(tmp_path / "store").weeks() == []
+    assert not (tmp_path / "h.csv").exists()

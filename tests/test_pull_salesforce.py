@@ -359,7 +359,6 @@ def test_the_command_prints_the_summary(
 ) -> None:
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr("pipereview.pull._retry.time.sleep", lambda s: None)
     result = CliRunner().invoke(
         app, ["pull", "salesforce", "--week", "2026-W49", "--store", str(tmp_path / "s")]
     )
@@ -529,3 +528,14 @@ def test_a_refused_login_says_what_to_renew(tmp_path: Path) -> None:
         "password, security token; or user locked out."
     )
     assert caught.value.hint.startswith("renew SALESFORCE_PASSWORD and SALESFORCE_SECURITY_TOKEN")
+
+
+def test_an_instance_url_that_is_no_url_is_refused_before_any_request(tmp_path: Path) -> None:
+    env = dict(ENV, SALESFORCE_INSTANCE_URL="acme.my.salesforce.com")  # no https://
+    with responses.RequestsMock() as mock, pytest.raises(PullError) as caught:
+        pull_salesforce(week="2026-W49", store=tmp_path, env=env)
+    assert len(mock.calls) == 0
+    assert caught.value.message == (
+        "SALESFORCE_INSTANCE_URL is 'acme.my.salesforce.com' "
+        "(expected an https:// address such as https://acme.my.salesforce.com)"
+    )

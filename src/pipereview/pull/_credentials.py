@@ -75,9 +75,17 @@ def salesforce_credentials(
     login (``SALESFORCE_USERNAME``, ``SALESFORCE_PASSWORD``, ``SALESFORCE_SECURITY_TOKEN``,
     ``SALESFORCE_DOMAIN`` login or test, login by default)."""
     values = {name: credential(name, env, keyring=keyring) for name in SALESFORCE_VARIABLES}
-    if values["SALESFORCE_INSTANCE_URL"] and values["SALESFORCE_ACCESS_TOKEN"]:
+    url = values["SALESFORCE_INSTANCE_URL"]
+    if url and values["SALESFORCE_ACCESS_TOKEN"]:
+        if not url.startswith("https://"):
+            raise PullError(
+                f"SALESFORCE_INSTANCE_URL is {url!r} (expected an https:// address such as "
+                "https://acme.my.salesforce.com)",
+                hint="set SALESFORCE_INSTANCE_URL to the instance_url of your OAuth session, "
+                "https:// included",
+            )
         return {
-            "instance_url": values["SALESFORCE_INSTANCE_URL"],
+            "instance_url": url,
             "session_id": values["SALESFORCE_ACCESS_TOKEN"],
         }
     login = ("SALESFORCE_USERNAME", "SALESFORCE_PASSWORD", "SALESFORCE_SECURITY_TOKEN")

@@ -296,8 +296,15 @@ def salesforce_retry(exc: Exception) -> Retry | None:
     and a refused query; None for anything else."""
     import requests
 
-    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+    passing = requests.ConnectionError | requests.Timeout | requests.exceptions.ChunkedEncodingError
+    if isinstance(exc, passing):
         return Retry(f"connection failed ({type(exc).__name__})")
+    if isinstance(exc, requests.RequestException):  # an invalid URL, too many redirects
+        raise PullError(
+            f"could not reach Salesforce: {type(exc).__name__}: {exc}",
+            hint="check SALESFORCE_INSTANCE_URL (https://yourdomain.my.salesforce.com) or "
+            "SALESFORCE_DOMAIN (login or test), and the network's proxy settings",
+        )
     status = getattr(exc, "status", None)
     if not isinstance(status, int) or not type(exc).__module__.startswith("simple_salesforce"):
         return None
