@@ -17,14 +17,15 @@ LAYERS = {
     "core": 0,
     "ingest": 1,
     "history": 2,
-    "diagnostics": 3,
-    "config": 4,
-    "week": 5,
-    "charts": 6,
-    "coaching": 6,
-    "sample": 6,
-    "delivery": 7,
-    "dashboard": 8,
+    "pull": 3,
+    "diagnostics": 4,
+    "config": 5,
+    "week": 6,
+    "charts": 7,
+    "coaching": 7,
+    "sample": 7,
+    "delivery": 8,
+    "dashboard": 9,
 }
 
 

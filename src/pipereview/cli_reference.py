@@ -23,7 +23,12 @@ def cli_reference() -> str:
 
     runner = CliRunner()
     env = {"COLUMNS": _WIDTH, "NO_COLOR": "1", "TERM": "dumb"}
-    names = list(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    names = [
+        part
+        for name, command in commands.items()
+        for part in [name, *(f"{name} {sub}" for sub in getattr(command, "commands", {}))]
+    ]
     parts = [
         "# Command-line reference",
         "",
@@ -33,7 +38,7 @@ def cli_reference() -> str:
         "",
     ]
     for name in [None, *names]:
-        args = ["--help"] if name is None else [name, "--help"]
+        args = ["--help"] if name is None else [*name.split(), "--help"]
         result = runner.invoke(app, args, env=env, prog_name="pipereview")
         parts += [
             f"## pipereview{'' if name is None else ' ' + name}",

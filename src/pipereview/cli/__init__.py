@@ -4,7 +4,8 @@ Every command prints a clear message and exits with status 1 on bad input (2 on 
 error); a Python traceback is shown only with ``--debug``. The commands live by stage of
 the flow: the store (``_store``; ``_backfill``, past weeks from a change history), sample data (``_sample``), the week's changes
 (``_changes``), what people read (``_coach`` and its log ``_coachlog``, ``_serve`` and the weekly batch's
-``_deliver``) and the registries (``_registries``); they are registered here, in the order
+``_deliver``), the registries (``_registries``) and the pulls from the CRMs' APIs
+(``_pull``); they are registered here, in the order
 ``pipereview --help`` lists them.
 
 >>> import typer
@@ -20,6 +21,7 @@ from pipereview.cli._changes import changes
 from pipereview.cli._coach import coach
 from pipereview.cli._coachlog import coaching_log
 from pipereview.cli._deliver import new_notebook, run
+from pipereview.cli._pull import pull
 from pipereview.cli._registries import maps, models, registry
 from pipereview.cli._sample import demo, sample
 from pipereview.cli._serve import serve
@@ -45,6 +47,7 @@ for _command in (
 app.command("coaching-log")(coaching_log)
 app.command("new-notebook")(new_notebook)
 app.command()(registry)
+app.add_typer(pull)
 
 
 def main() -> None:

@@ -16,6 +16,8 @@
     ├── ExtensionError (RuntimeError)     a registered extension (a coaching rule) failed
     ├── AccessError (PermissionError)     a team outside the one a dashboard is locked to
     ├── ServerError (RuntimeError)        the dashboard server did not start
+    ├── PullError                   a CRM's API refused a pull or could not be reached
+    │                               (credentials, permissions, rate limits, the network)
     ├── StoreError                  the snapshot store refused an operation
     │   ├── WeekExistsError         the week is stored already (use replace=True or add=True)
     │   ├── WeekChangedError        another writer stored the week while this one was reading
@@ -52,6 +54,7 @@ __all__ = [
     "InvalidWeekError",
     "PipereviewError",
     "Problem",
+    "PullError",
     "SchemaError",
     "ServerError",
     "StageModelError",
@@ -193,6 +196,12 @@ class AccessError(PipereviewError, PermissionError):
 class ServerError(PipereviewError, RuntimeError):
     """The dashboard server did not start (or stopped while starting); the message
     carries the end of its log. Also a :class:`RuntimeError`."""
+
+
+class PullError(PipereviewError):
+    """A pull from a CRM's API that did not complete: the connector's extra not installed,
+    credentials missing or expired, permissions lacking, the rate limit still exhausted
+    after the retries, the network down. Nothing was stored."""
 
 
 class StoreError(PipereviewError):
