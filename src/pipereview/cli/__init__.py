@@ -2,11 +2,11 @@
 
 Every command prints a clear message and exits with status 1 on bad input (2 on a usage
 error); a Python traceback is shown only with ``--debug``. The commands live by stage of
-the flow: the store (``_store``; ``_backfill``, past weeks from a change history), sample data (``_sample``), the week's changes
-(``_changes``), what people read (``_coach`` and its log ``_coachlog``, ``_serve`` and the weekly batch's
-``_deliver``), the registries (``_registries``) and the pulls from the CRMs' APIs
-(``_pull``); they are registered here, in the order
-``pipereview --help`` lists them.
+the flow: the store (``_store``; ``_backfill``, past weeks from a change history), sample
+data (``_sample``), the week's changes (``_changes``), what people read (``_coach`` and its
+log ``_coachlog``, ``_serve`` and the weekly batch's ``_deliver``), the registries
+(``_registries``) and the pulls from the CRMs' APIs (``_pull``); they are registered
+here, in the order ``pipereview --help`` lists them.
 
 >>> import typer
 >>> list(typer.main.get_command(app).commands)[:5]
