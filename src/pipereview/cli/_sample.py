@@ -125,7 +125,7 @@ def demo(
     if backfill:
         week = _backfill_demo(samples.absolute(), root / "store")
     else:
-        week = _ingest_demo(samples.absolute(), root / "store")
+        week = _ingest_demo(samples, root / "store")
     from pipereview.history._store import SnapshotStore
 
     store = SnapshotStore(root / "store")
@@ -165,7 +165,7 @@ def _ingest_demo(samples: Path, store: Path) -> str:
     from pipereview.history._intake import ingest_folder
 
     results = ingest_folder(
-        samples / "exports",
+        samples.absolute() / "exports",
         store=store,
         replace=True,
         progress=progress,
