@@ -209,3 +209,31 @@ def test_the_sample_histories_rebuild_the_weeks_the_teams_exported(
 def _same(left: pd.Series, right: pd.Series) -> pd.Series:
     a, b = left.astype("object"), right.astype("object")
     return (a == b) | (a.isna() & b.isna())
+
+
+def test_the_review_and_the_dashboard_name_the_rebuilt_weeks(files: tuple[Path, ...]) -> None:
+    from pipereview.dashboard.data import DashboardData
+    from pipereview.dashboard.tabs import render
+    from pipereview.dashboard.view import View
+    from pipereview.delivery._review import WeeklyReview
+    from pipereview.history import load_history
+
+    export, history, root = files
+    backfill_store(export, history, week="2026-W47", first="2026-W45", store=root)
+    keyed = load_history(root)
+    expected = (
+        # this export has no column a rebuilt week lacks: no "not known" clause
+        "Weeks 2026-W45 to 2026-W46 are rebuilt from the CRM's change history (history.csv). "
+        "This week's findings come from its own export."
+    )
+    review = WeeklyReview(keyed, team="West", week="2026-W47")
+    assert expected.replace("'", "&#x27;") in review.changes_section().body
+    zh = WeeklyReview(keyed, team="West", week="2026-W47", lang="zh")
+    assert (
+        "2026-W45 至 2026-W46 各周由 CRM 的变更历史（history.csv）重建" in zh.changes_section().body
+    )
+    page = render(DashboardData(keyed), "changes", View("West", "2026-W47"))
+    assert expected.replace("'", "&#x27;") in page
+    # a review of a rebuilt week says it is one
+    past = WeeklyReview(keyed, team="West", week="2026-W46").changes_section().body
+    assert "This week is rebuilt too" in past

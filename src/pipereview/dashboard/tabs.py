@@ -142,13 +142,15 @@ class TabContext(Selection):
 
     def _changes_html(self) -> str:
         from pipereview import charts
+        from pipereview.diagnostics import rebuilt_note
         from pipereview.diagnostics._waterfall import waterfall
 
         review = self.review
         if len(review.history["snapshot_week"].unique()) < 2:
             return f"<p class='pr-empty'>{html.escape(review.t('no_previous'))}</p>"
         moves = self.movements()
-        body = charts.svg_html(
+        note = rebuilt_note(review.history, self.lang)  # weeks rebuilt by a backfill
+        body = (f"<p class='pr-note'>{html.escape(note)}</p>" if note else "") + charts.svg_html(
             charts.waterfall_chart(
                 waterfall(moves, review.period), lang=self.lang, period=review.period
             )
