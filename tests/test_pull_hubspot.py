@@ -329,6 +329,14 @@ def test_archived_and_merged_deals_are_reported(portal: Any, tmp_path: Path) -> 
         ["18273645999", "merged", "18273645012", "2026-12-01T09:00:00Z"],
     ]
     assert result.summary() == "1 deal deleted in HubSpot since last week; 1 merged into another"
+    from pipereview.cli._changes import removed_lines
+    from pipereview.history import SnapshotStore
+
+    store = SnapshotStore(tmp_path / "store")
+    assert removed_lines(store, store.weeks()[-1]) == [
+        "deleted in the CRM (1; not deals to chase): 18273645555",
+        "merged into another deal in the CRM (1): 18273645999 into 18273645012",
+    ]
 
 
 SECONDLY = (

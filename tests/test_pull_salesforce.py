@@ -248,6 +248,18 @@ def test_deleted_opportunities_are_reported(org: Any, tmp_path: Path) -> None:
         ["0065g00000XyZ9zAAF", "deleted", "", "2026-12-01T16:05:44.000Z"]
     ]
     assert result.summary() == "1 deal deleted in Salesforce since last week"
+    # recorded with the stored week, and named apart from the deals to chase
+    from pipereview.cli._changes import removed_lines
+    from pipereview.history import SnapshotStore, removed_deals
+
+    store = SnapshotStore(tmp_path / "store")
+    week = store.weeks()[-1]
+    assert removed_deals(store, week).values.tolist() == [
+        ["0065g00000XyZ9zAAF", "deleted", None, "2026-12-01T16:05:44.000Z"]
+    ]
+    assert removed_lines(store, week) == [
+        "deleted in the CRM (1; not deals to chase): 0065g00000XyZ9zAAF"
+    ]
     deleted_query = next(c.request.url for c in org.calls if "queryAll" in c.request.url)
     assert "SystemModstamp+%3E%3D+2026-11-23T00%3A00%3A00Z" in deleted_query
 

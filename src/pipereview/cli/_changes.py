@@ -14,7 +14,14 @@ from rich.text import Text
 
 from pipereview.cli._base import StoreOption, WeekOption, friendly, print_table, state
 
-__all__ = ["movement_label", "print_changes"]  # the command is reached through pipereview.cli.app
+#: How many deleted or merged deals a line names.
+_LISTED = 10
+
+__all__ = [
+    "movement_label",
+    "print_changes",
+    "removed_lines",
+]  # the command is reached through pipereview.cli.app
 
 
 @friendly
@@ -87,6 +94,32 @@ def print_changes(store: Any, week: str) -> None:
         for note in not_checked_notes(deals, "en", ("stage_inflation",)):
             state.out.print(Text(f"{team}: {note}"))
     state.out.print(_movement_table(summary))
+    for line in removed_lines(store, week):
+        state.out.print(Text(line))
+
+
+def removed_lines(store: Any, week: str) -> list[str]:
+    """The deals the week records as deleted or merged in the CRM (a pull found them), so
+    that no one chases them as deals dropped from the export."""
+    from pipereview.history._storesummary import removed_deals
+
+    removed = removed_deals(store, week)
+    deleted = removed[removed["how"] == "deleted"]
+    merged = removed[removed["how"] == "merged"]
+    lines = []
+    if len(deleted):
+        listed = _listed([str(d) for d in deleted["deal_id"]])
+        lines.append(f"deleted in the CRM ({len(deleted)}; not deals to chase): {listed}")
+    if len(merged):
+        pairs = [f"{d} into {i}" for d, i in zip(merged["deal_id"], merged["into"], strict=True)]
+        lines.append(f"merged into another deal in the CRM ({len(merged)}): {_listed(pairs)}")
+    return lines
+
+
+def _listed(items: list[str]) -> str:
+    """The first :data:`_LISTED` items, and how many more."""
+    more = len(items) - _LISTED
+    return ", ".join(items[:_LISTED]) + (f" and {more} more" if more > 0 else "")
 
 
 def _inflated_cells(gaps: Any) -> dict[str, str]:

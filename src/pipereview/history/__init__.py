@@ -59,7 +59,13 @@ from pipereview.history._prepared import (
 )
 from pipereview.history._store import ANY, DEFAULT_STORE, SnapshotStore, atomic_write
 from pipereview.history._storefiles import LOCK_NAME, StoreFiles
-from pipereview.history._storesummary import SUMMARY_OF_WEEKS, store_summary
+from pipereview.history._storesummary import (
+    REMOVED_COLUMNS,
+    SUMMARY_OF_WEEKS,
+    removed_deals,
+    removed_record,
+    store_summary,
+)
 from pipereview.history._trail import (
     SUMMARY_COLUMNS,
     TRAIL_COLUMNS,
@@ -101,6 +107,7 @@ __all__ = [
     "META_KEY",
     "MOVEMENT_COLUMNS",
     "REMOVAL_FIELDS",
+    "REMOVED_COLUMNS",
     "REPAIR",
     "SUMMARY_COLUMNS",
     "SUMMARY_OF_WEEKS",
@@ -148,6 +155,8 @@ __all__ = [
     "read_history_file",
     "read_record",
     "record_definitions",
+    "removed_deals",
+    "removed_record",
     "set_aside",
     "sha256_file",
     "snapshot_record",

@@ -28,6 +28,7 @@ from pipereview.core._stages import EVIDENCE_FLAG_FIELDS, StageModel
 from pipereview.core._weeks import Week
 from pipereview.history._ingest_definitions import ingest_definitions
 from pipereview.history._store import SnapshotStore
+from pipereview.history._storesummary import removed_record
 from pipereview.ingest._columnmaps import ColumnMap
 from pipereview.ingest._export import IngestReport, IngestResult, read_export
 from pipereview.ingest._limits import ReadLimits
@@ -63,6 +64,7 @@ def ingest_week(
     keep_going: bool = False,
     progress: ProgressFactory | None = None,
     limits: ReadLimits | None = None,
+    removed: pd.DataFrame | None = None,
 ) -> WeekIngest:
     """Read, check and store the exports of one week (see the module docstring).
 
@@ -73,7 +75,9 @@ def ingest_week(
     found it before reading the exports: of two ingests of one week at the same time,
     exactly one stores (with ``add``, both, one after the other). ``limits`` bound what
     each export may hold (:class:`~pipereview.ingest._limits.ReadLimits`; the configuration's
-    ``limits:`` section).
+    ``limits:`` section). ``removed`` names the deals the CRM deleted or merged into another
+    (``deal_id``, ``how``, ``into``, ``at``, as a pull finds them): recorded with the week
+    (:func:`~pipereview.history._storesummary.removed_deals`).
     """
     week = week if isinstance(week, Week) else Week.parse(week)
     target = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
@@ -109,6 +113,7 @@ def ingest_week(
         replace=replace,
         add=add,
         keep_going=keep_going,
+        removed=removed,
     )
 
 
@@ -124,6 +129,7 @@ def _store_week(
     replace: bool,
     add: bool,
     keep_going: bool,
+    removed: pd.DataFrame | None = None,
 ) -> WeekIngest:
     """Store the week read into ``results`` (see :func:`ingest_week`): under the store's
     lock, the rejected rows set aside first, and only when the week is still as it was
@@ -163,6 +169,7 @@ def _store_week(
                     "rows_rejected": sum(c["rows_rejected"] for c in counts),
                     "rows_skipped": sum(c["rows_skipped"] for c in counts),
                     "files": counts,
+                    **({"removed": removed_record(removed)} if removed is not None else {}),
                 },
             )
     except OSError as exc:  # a store that cannot be written: the rows' problems come first

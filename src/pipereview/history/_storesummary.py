@@ -1,9 +1,14 @@
-"""What a store holds, one row per week and team: ``pipereview weeks``.
+"""What a store holds: one row per week and team (``pipereview weeks``), and the deals
+the CRM deleted or merged into another in a week, as a pull found them.
 
 >>> import tempfile
 >>> from pipereview.history import SnapshotStore
 >>> store_summary(SnapshotStore(tempfile.mkdtemp())).columns.tolist()
 ['week', 'team', 'deals', 'open_deals', 'open_amount', 'source']
+>>> removed = pd.DataFrame({"deal_id": ["D7"], "how": ["merged"], "into": ["D3"],
+...                         "at": ["2026-11-18T10:00:00Z"]})
+>>> removed_record(removed)
+[{'deal_id': 'D7', 'how': 'merged', 'into': 'D3', 'at': '2026-11-18T10:00:00Z'}]
 """
 
 from __future__ import annotations
@@ -21,7 +26,17 @@ from pipereview.ingest._schema import open_mask
 if TYPE_CHECKING:
     from pipereview.history._store import SnapshotStore
 
-__all__ = ["SUMMARY_OF_WEEKS", "store_summary"]
+__all__ = [
+    "REMOVED_COLUMNS",
+    "SUMMARY_OF_WEEKS",
+    "removed_deals",
+    "removed_record",
+    "store_summary",
+]
+
+#: The deals a week records as deleted or merged in the CRM: ``how`` is ``deleted`` or
+#: ``merged`` (``into``: the surviving deal's ID), ``at`` when the CRM says it happened.
+REMOVED_COLUMNS: tuple[str, ...] = ("deal_id", "how", "into", "at")
 
 #: The columns of :func:`store_summary`.
 SUMMARY_OF_WEEKS: tuple[str, ...] = (
@@ -63,3 +78,21 @@ def store_summary(store: SnapshotStore) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows, columns=list(SUMMARY_OF_WEEKS))
+
+
+def removed_record(removed: pd.DataFrame) -> list[dict[str, str | None]]:
+    """The deals deleted or merged in the CRM (:data:`REMOVED_COLUMNS`) as a week's record
+    keeps them: text, in the frame's order."""
+    return [
+        {c: None if pd.isna(row[c]) or row[c] == "" else str(row[c]) for c in REMOVED_COLUMNS}
+        for row in removed.to_dict("records")
+    ]
+
+
+def removed_deals(store: SnapshotStore, week: str) -> pd.DataFrame:
+    """The deals ``week`` records as deleted or merged in the CRM (``pipereview pull``):
+    :data:`REMOVED_COLUMNS`, empty when it records none."""
+    if store.state(week) is None:
+        return pd.DataFrame(columns=list(REMOVED_COLUMNS))
+    rows = store.info(week).get("removed", [])
+    return pd.DataFrame(rows, columns=list(REMOVED_COLUMNS))

@@ -108,6 +108,7 @@ def pull_hubspot(
         add=add,
         progress=progress,
         limits=limits,
+        removed=removed,
     )
     written: tuple[Path, ...] = ()
     if history_out is not None:

@@ -121,39 +121,29 @@ def store_pull(
     add: bool,
     progress: ProgressFactory | None,
     limits: ReadLimits | None,
+    removed: pd.DataFrame | None = None,
 ) -> tuple[WeekIngest, Path | None]:
     """Write the fetched deals as ``name`` (in ``keep_files`` or a temporary folder) and
-    store them as ``week`` with ``column_map``: the stored week and the file kept."""
+    store them as ``week`` with ``column_map``, with the deals the CRM deleted or merged
+    (``removed``, recorded with the week): the stored week and the file kept."""
+    options = {
+        "store": store,
+        "team": team,
+        "replace": replace,
+        "add": add,
+        "progress": progress,
+        "limits": limits,
+        "removed": removed,
+    }
     if keep_files is not None:
         folder = Path(keep_files)
         folder.mkdir(parents=True, exist_ok=True)
         path = write_csv(folder / name, header, rows)
-        return _ingest(path, week, column_map, store, team, replace, add, progress, limits), path
+        return _ingest(path, week, column_map, options), path
     with tempfile.TemporaryDirectory(prefix="pipereview-pull-") as temporary:
         path = write_csv(Path(temporary) / name, header, rows)
-        return _ingest(path, week, column_map, store, team, replace, add, progress, limits), None
+        return _ingest(path, week, column_map, options), None
 
 
-def _ingest(
-    path: Path,
-    week: Week,
-    column_map: str,
-    store: str | Path | SnapshotStore | None,
-    team: str | None,
-    replace: bool,
-    add: bool,
-    progress: ProgressFactory | None,
-    limits: ReadLimits | None,
-) -> WeekIngest:
-    return ingest_week(
-        [path],
-        week=week,
-        column_map=column_map,
-        team=team,
-        encoding="utf-8",
-        store=store,
-        replace=replace,
-        add=add,
-        progress=progress,
-        limits=limits,
-    )
+def _ingest(path: Path, week: Week, column_map: str, options: dict[str, Any]) -> WeekIngest:
+    return ingest_week([path], week=week, column_map=column_map, encoding="utf-8", **options)

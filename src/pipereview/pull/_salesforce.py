@@ -145,6 +145,7 @@ def pull_salesforce(
         add=add,
         progress=progress,
         limits=limits,
+        removed=removed,
     )
     written: tuple[Path, ...] = ()
     if history is not None and history_out is not None:
