@@ -182,10 +182,13 @@ def backfill_weeks(
     tracked = tuple(f for f in HISTORY_FIELDS if (parsed["field"] == f).any())
     unknown = _unknown_fields(current, tracked)
     carried = tuple(f for f in HISTORY_FIELDS if f not in tracked and f not in unknown)
+    parsed["code"] = ids.get_indexer(parsed["deal_id"])
+    parsed = parsed.sort_values(["code", "changed_at"], kind="stable", ignore_index=True)
+    by_field = {f: _FieldChanges.of(parsed[parsed["field"] == f]) for f in tracked}
     out: dict[str, pd.DataFrame] = {}
     assumed = 0
     for week in chosen:
-        frame, guessed = _week_frame(current, parsed, week, tracked, unknown, source)
+        frame, guessed = _week_frame(current, by_field, week, unknown, source)
         out[str(week)] = frame
         assumed += guessed
     return Backfill(
@@ -265,8 +268,9 @@ def _parsed(
     models = current.set_axis(current["deal_id"].astype("str").str.strip())["stage_model"]
     for name, part in usable.groupby("field", sort=False):
         both = pd.concat([part["old_value"], part["new_value"]], ignore_index=True)
-        both = both.astype("object").where(both.notna(), None)
-        text = both.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+        stripped = both.astype("str").str.strip()
+        blank = both.isna().to_numpy() | (stripped == "").to_numpy()
+        text = stripped.astype("object").where(~blank, None)
         values, bad = _read_values(str(name), text, part, models, cmap, date_format)
         n = len(part)
         old, new = values.iloc[:n].to_numpy(), values.iloc[n:].to_numpy()
@@ -338,25 +342,24 @@ def _read_values(
 
 def _week_frame(
     current: pd.DataFrame,
-    parsed: pd.DataFrame,
+    by_field: dict[str, _FieldChanges],
     week: Week,
-    tracked: Sequence[str],
     unknown: Sequence[str],
     source: str,
 ) -> tuple[pd.DataFrame, int]:
     """One rebuilt week, and how many of its values took the first recorded value."""
     cutoff = week_cutoff(week)
-    frame = current[current["created_date"] < cutoff].copy()
+    mine = (current["created_date"] < cutoff).to_numpy()
+    frame = current[mine].copy()
     frame["snapshot_week"] = str(week)
-    ids = frame["deal_id"].astype("str").str.strip()
+    rows = np.flatnonzero(mine)  # the rows' positions in ``current``: their deal codes
     assumed = 0
-    for name in tracked:
-        values, guessed = _as_of(parsed[parsed["field"] == name], ids, cutoff)
-        known = values.notna().to_numpy()
+    for name, changes in by_field.items():
+        values, known, guessed = changes.as_of(cutoff, len(current))
         column = frame[name].astype("object").to_numpy(copy=True)
-        column[known] = values.to_numpy()[known]
+        column[known[rows]] = values[rows][known[rows]]
         frame[name] = pd.Series(column, index=frame.index).astype(current[name].dtype)
-        assumed += guessed
+        assumed += int(guessed[rows].sum())
     for name in unknown:
         frame[name] = pd.Series(index=frame.index, dtype=current[name].dtype)
     if "loss_reason" in frame:  # a loss reason belongs to the weeks the deal was lost
@@ -366,20 +369,51 @@ def _week_frame(
     return frame.reset_index(drop=True), assumed
 
 
-def _as_of(changes: pd.DataFrame, ids: pd.Series, cutoff: pd.Timestamp) -> tuple[pd.Series, int]:
-    """Per deal of ``ids``: the field's value at ``cutoff`` (missing: no change, keep the
-    current value), and the count of deals that took their first recorded value."""
-    early = changes["changed_at"] < cutoff
-    # the rows themselves (groupby's last() and first() would skip blank old values)
-    before = changes[early].drop_duplicates("deal_id", keep="last").set_index("deal_id")
-    after = changes[~early].drop_duplicates("deal_id", keep="first").set_index("deal_id")
-    value = ids.map(before["new"]) if len(before) else pd.Series(None, index=ids.index)
-    value = value.astype("object")
-    if len(after):
-        later = ids.isin(after.index) & ~ids.isin(before.index)
-        known_old = later & ids.map(after["old_known"]).eq(True)
-        value[known_old] = ids[known_old].map(after["old"])
-        guessed = later & ~known_old
-        value[guessed] = ids[guessed].map(after["new"])
-        return value, int(guessed.sum())
-    return value, 0
+@dataclass(frozen=True)
+class _FieldChanges:
+    """One field's changes as arrays, ordered by deal code, then time and file row."""
+
+    code: np.ndarray
+    at: np.ndarray
+    old: np.ndarray
+    new: np.ndarray
+    old_known: np.ndarray
+
+    @classmethod
+    def of(cls, changes: pd.DataFrame) -> _FieldChanges:
+        return cls(
+            changes["code"].to_numpy(),
+            changes["changed_at"].to_numpy(dtype="datetime64[ns]"),
+            changes["old"].to_numpy(dtype=object),
+            changes["new"].to_numpy(dtype=object),
+            changes["old_known"].to_numpy(dtype=bool),
+        )
+
+    def as_of(self, cutoff: pd.Timestamp, deals: int) -> tuple[np.ndarray, ...]:
+        """Per deal code: the field's value at ``cutoff``, whether the history gives one
+        (else the current value stays), and whether it is the first recorded value taken
+        for the time before it (no old value recorded)."""
+        early = self.at < cutoff.to_datetime64()
+        value = np.full(deals, None, dtype=object)
+        known = np.zeros(deals, dtype=bool)
+        # the last change before the cutoff: the last row of each code among the early ones
+        last = np.flatnonzero(early)
+        last = last[np.r_[self.code[last][1:] != self.code[last][:-1], True]] if len(last) else last
+        value[self.code[last]], known[self.code[last]] = self.new[last], True
+        first = np.flatnonzero(~early)
+        first = (
+            first[np.r_[True, self.code[first][1:] != self.code[first][:-1]]]
+            if len(first)
+            else first
+        )
+        first = first[~known[self.code[first]]]  # deals with no change before the cutoff
+        with_old = first[self.old_known[first]]
+        value[self.code[with_old]], known[self.code[with_old]] = self.old[with_old], True
+        guessed_rows = first[~self.old_known[first]]
+        value[self.code[guessed_rows]], known[self.code[guessed_rows]] = (
+            self.new[guessed_rows],
+            True,
+        )
+        guessed = np.zeros(deals, dtype=bool)
+        guessed[self.code[guessed_rows]] = True
+        return value, known, guessed
