@@ -665,3 +665,11 @@ def test_replaying_opportunity_history_changes_gives_every_record(
         assert state[(deal, "close_date")] == close
     assert log.rows_read == log.rows_used + log.rows_skipped == len(states)
     assert log.skipped in ({}, {"no tracked field changed": log.rows_skipped})
+
+
+def test_rows_in_problems_and_changes_are_python_ints(tmp_path: Path) -> None:
+    """Problems are written to JSON reports: their rows are ints, not numpy's."""
+    text = "deal_id,field,new_value,changed_at\n,stage,A,2026-03-02\nD-1,stage,A,someday\nD-1,stage,B,2026-03-03\n"
+    log = read_change_history(write(tmp_path, text))
+    assert [(type(p.row), p.row) for p in log.problems] == [(int, 2), (int, 3)]
+    assert log.changes["source_row"].tolist() == [4]
