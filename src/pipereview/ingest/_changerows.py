@@ -95,6 +95,11 @@ def as_written(series: pd.Series) -> pd.Series:
             return stamp.date().isoformat() if stamp == stamp.normalize() else str(stamp)
         return str(cell).strip() or None
 
+    if not pd.api.types.is_object_dtype(series.dtype) and pd.api.types.is_string_dtype(
+        series.dtype
+    ):  # text only: at once
+        stripped = series.str.strip()
+        return stripped.astype("object").where(stripped.notna() & (stripped != ""), None)
     return pd.Series([text(c) for c in series.tolist()], index=series.index, dtype="object")
 
 
@@ -112,11 +117,10 @@ def history_changes(
     if name == "hubspot_date_entered":
         return _stage_dates(raw, columns, str(file), date_format, out)
     keep, deal, at = _where_and_when(raw, columns, str(file), date_format, out)
-    deleted = (
-        as_written(raw[columns["is_deleted"]]).map(_flag) == "true"
-        if "is_deleted" in columns
-        else pd.Series(False, index=raw.index)
-    )
+    deleted = pd.Series(False, index=raw.index)
+    if "is_deleted" in columns:
+        flags = as_written(raw[columns["is_deleted"]])
+        deleted = flags.map({v: _flag(v) for v in set(flags.dropna())}) == "true"
     for row in raw.index[keep & deleted].tolist():
         out.skipped[row] = "deleted in the CRM (IsDeleted)"
     rows = raw[keep & ~deleted]
