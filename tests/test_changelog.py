@@ -673,3 +673,20 @@ def test_rows_in_problems_and_changes_are_python_ints(tmp_path: Path) -> None:
     log = read_change_history(write(tmp_path, text))
     assert [(type(p.row), p.row) for p in log.problems] == [(int, 2), (int, 3)]
     assert log.changes["source_row"].tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("2026-03-02T23:30:00-05:00", "2026-03-03 04:30:00"),
+        ("2026-03-02T09:15:00.123456Z", "2026-03-02 09:15:00.123456"),
+        ("2026-03-02 09:15:07", "2026-03-02 09:15:07"),
+        ("1850-01-01T00:00:00Z", None),
+        ("2026-13-01", None),
+        ("2026", None),
+    ],
+)
+def test_iso_moments_with_zones_and_out_of_range(cell: str, expected: str | None) -> None:
+    values, bad = parse_timestamps(pd.Series([cell], dtype="str"))
+    assert (None if pd.isna(values[0]) else str(values[0])) == expected
+    assert bool(bad[0]) is (expected is None)
