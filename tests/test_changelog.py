@@ -5,6 +5,7 @@ report footers and Salesforce IDs kept as written."""
 from __future__ import annotations
 
 import datetime
+import random
 import tempfile
 from pathlib import Path
 
@@ -622,3 +623,70 @@ def test_odoo_unassigned_salesperson_has_no_old_value(tmp_path: Path) -> None:
     )
     log = read_change_history(write(tmp_path, text))
     assert rows(log) == [("42", "owner", None, "Marc Demo", "2026-03-06 08:00:00", 2)]
+
+
+_STATE = st.tuples(
+    st.sampled_from(["006A", "006B", "006C"]),
+    st.sampled_from(["Prospecting", "Proposal", "Closed Won"]),
+    st.sampled_from(["", "5000", "7500"]),
+    st.sampled_from(["2026-04-30", "2026-05-29"]),
+)
+
+
+@settings(max_examples=examples(60), deadline=None, derandomize=True)
+@given(st.lists(_STATE, min_size=1, max_size=20), st.randoms(use_true_random=False))
+def test_replaying_opportunity_history_changes_gives_every_record(
+    states: list[tuple[str, str, str, str]], shuffle: random.Random
+) -> None:
+    """Applied in order, the changes reproduce each opportunity's records: each old value
+    is the value before, and the last state is the last record's, whatever the file's order."""
+    dated = [(day, *state) for day, state in enumerate(states, start=1)]
+    in_file = list(dated)
+    shuffle.shuffle(in_file)
+    lines = [
+        f"{deal},2026-01-{day:02d}T10:00:00.000Z,{stage},{amount},{close}"
+        for day, deal, stage, amount, close in in_file
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "OpportunityHistory.csv"
+        path.write_text(
+            "OPPORTUNITYID,CREATEDDATE,STAGENAME,AMOUNT,CLOSEDATE\n" + "\n".join(lines) + "\n"
+        )
+        log = read_change_history(path)
+    state: dict[tuple[str, str], str | None] = {}
+    for deal, field, old, new in log.changes[["deal_id", "field", "old_value", "new_value"]].values:
+        assert old == state.get((deal, field))
+        assert old != new
+        state[(deal, field)] = new
+    for deal in {s[0] for s in states}:
+        _, _, stage, amount, close = max(d for d in dated if d[1] == deal)
+        assert state[(deal, "stage")] == stage
+        assert state.get((deal, "amount")) == (amount or None)
+        assert state[(deal, "close_date")] == close
+    assert log.rows_read == log.rows_used + log.rows_skipped == len(states)
+    assert log.skipped in ({}, {"no tracked field changed": log.rows_skipped})
+
+
+def test_rows_in_problems_and_changes_are_python_ints(tmp_path: Path) -> None:
+    """Problems are written to JSON reports: their rows are ints, not numpy's."""
+    text = "deal_id,field,new_value,changed_at\n,stage,A,2026-03-02\nD-1,stage,A,someday\nD-1,stage,B,2026-03-03\n"
+    log = read_change_history(write(tmp_path, text))
+    assert [(type(p.row), p.row) for p in log.problems] == [(int, 2), (int, 3)]
+    assert log.changes["source_row"].tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("2026-03-02T23:30:00-05:00", "2026-03-03 04:30:00"),
+        ("2026-03-02T09:15:00.123456Z", "2026-03-02 09:15:00.123456"),
+        ("2026-03-02 09:15:07", "2026-03-02 09:15:07"),
+        ("1850-01-01T00:00:00Z", None),
+        ("2026-13-01", None),
+        ("2026", None),
+    ],
+)
+def test_iso_moments_with_zones_and_out_of_range(cell: str, expected: str | None) -> None:
+    values, bad = parse_timestamps(pd.Series([cell], dtype="str"))
+    assert (None if pd.isna(values[0]) else str(values[0])) == expected
+    assert bool(bad[0]) is (expected is None)

@@ -58,6 +58,8 @@ _FORMAT_HINT = (
     "--map new_value=<header> --map changed_at=<header> (docs/history-exports.md)"
 )
 
+#: the roles whose cells may hold dates written day or month first
+_DATED_ROLES = ("changed_at", "close_date", "old_value", "new_value")
 #: the HubSpot deal properties a change log tracks, by their internal names
 _HUBSPOT_PROPERTIES = frozenset(
     {
@@ -198,15 +200,19 @@ def _date_format(name: str, raw: pd.DataFrame, columns: Mapping[str, str]) -> Da
     at = columns.get("changed_at", "")
     report = name.startswith("salesforce") and " " in at.strip()
     default: DateFormat = "mdy" if report else "iso"
-    cells = [
-        raw[c].astype("object")
-        for role, c in columns.items()
-        if role in ("changed_at", "close_date", "old_value", "new_value")
-    ]
+    dated = [c for role, c in columns.items() if role in _DATED_ROLES]
     if name == "hubspot_date_entered":
-        cells = [raw[c].astype("object") for c in raw.columns if date_entered_stage(str(c))]
-    texts = pd.concat(cells, ignore_index=True) if cells else pd.Series(dtype="object")
-    return guess_date_format(texts[texts.map(lambda c: isinstance(c, str))], default)
+        dated = [c for c in raw.columns if date_entered_stage(str(c))]
+    cells = [_text_cells(raw[c]) for c in dated]
+    texts = pd.concat(cells, ignore_index=True) if cells else pd.Series(dtype="str")
+    return guess_date_format(texts, default)
+
+
+def _text_cells(column: pd.Series) -> pd.Series:
+    """The cells of ``column`` written as text (a spreadsheet's dates and numbers left out)."""
+    if not pd.api.types.is_object_dtype(column.dtype):
+        return column.dropna().astype("str")
+    return column[column.map(lambda c: isinstance(c, str))].astype("str")
 
 
 def _change_log(

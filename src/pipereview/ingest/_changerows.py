@@ -95,6 +95,11 @@ def as_written(series: pd.Series) -> pd.Series:
             return stamp.date().isoformat() if stamp == stamp.normalize() else str(stamp)
         return str(cell).strip() or None
 
+    if not pd.api.types.is_object_dtype(series.dtype) and pd.api.types.is_string_dtype(
+        series.dtype
+    ):  # text only: at once
+        stripped = series.str.strip()
+        return stripped.astype("object").where(stripped.notna() & (stripped != ""), None)
     return pd.Series([text(c) for c in series.tolist()], index=series.index, dtype="object")
 
 
@@ -112,12 +117,11 @@ def history_changes(
     if name == "hubspot_date_entered":
         return _stage_dates(raw, columns, str(file), date_format, out)
     keep, deal, at = _where_and_when(raw, columns, str(file), date_format, out)
-    deleted = (
-        as_written(raw[columns["is_deleted"]]).map(_flag) == "true"
-        if "is_deleted" in columns
-        else pd.Series(False, index=raw.index)
-    )
-    for row in raw.index[keep & deleted]:
+    deleted = pd.Series(False, index=raw.index)
+    if "is_deleted" in columns:
+        flags = as_written(raw[columns["is_deleted"]])
+        deleted = flags.map({v: _flag(v) for v in set(flags.dropna())}) == "true"
+    for row in raw.index[keep & deleted].tolist():
         out.skipped[row] = "deleted in the CRM (IsDeleted)"
     rows = raw[keep & ~deleted]
     moments = pd.DataFrame({"deal_id": deal, "changed_at": at})[keep & ~deleted]
@@ -143,9 +147,9 @@ def _where_and_when(
     deal = as_written(raw[columns["deal_id"]])
     at, bad = parse_timestamps(raw[columns["changed_at"]], date_format)
     cells = as_written(raw[columns["changed_at"]])
-    for row in raw.index[deal.isna()]:
+    for row in raw.index[deal.isna()].tolist():
         out.problems[row] = Problem(file, row, columns["deal_id"], "a deal ID", "", _ID_HINT)
-    for row in raw.index[deal.notna() & (bad | at.isna())]:
+    for row in raw.index[deal.notna() & (bad | at.isna())].tolist():
         out.problems[row] = Problem(
             file,
             row,
@@ -181,7 +185,7 @@ def _states(
         part = part.assign(field=name, old_value=before[changed], new_value=now[changed])
         parts.append(part)
     changes = pd.concat(parts) if parts else pd.DataFrame(columns=list(_LONG))
-    for row in set(frame["source_row"]) - set(changes["source_row"]):
+    for row in set(frame["source_row"].tolist()) - set(changes["source_row"].tolist()):
         out.skipped[int(row)] = "no tracked field changed"
     out.changes = changes[list(_LONG)]
     return out
@@ -197,7 +201,7 @@ def _long(
 ) -> ChangeRows:
     """Rows that each hold one field's change."""
     written = as_written(rows[columns["field"]])
-    for row in rows.index[written.isna()]:
+    for row in rows.index[written.isna()].tolist():
         out.problems[row] = Problem(
             file,
             row,
@@ -312,7 +316,7 @@ def _stage_dates(
 ) -> ChangeRows:
     """A deals export's ``Date entered "<stage> (<pipeline>)"`` cells -> stage changes."""
     deal = as_written(raw[columns["deal_id"]])
-    for row in raw.index[deal.isna()]:
+    for row in raw.index[deal.isna()].tolist():
         out.problems[row] = Problem(file, row, columns["deal_id"], "a deal ID", "", _ID_HINT)
     parts = []
     for header in raw.columns:
@@ -321,7 +325,7 @@ def _stage_dates(
             continue
         at, bad = parse_timestamps(raw[header], date_format)
         cells = as_written(raw[header])
-        for row in raw.index[bad & deal.notna()]:
+        for row in raw.index[bad & deal.notna()].tolist():
             out.problems.setdefault(
                 row,
                 Problem(
@@ -348,7 +352,7 @@ def _stage_dates(
         )
     changes = pd.concat(parts) if parts else pd.DataFrame(columns=list(_LONG))
     changes = changes[~changes["source_row"].isin(list(out.problems))]
-    for row in set(raw.index) - set(changes["source_row"]) - set(out.problems):
+    for row in set(raw.index.tolist()) - set(changes["source_row"].tolist()) - set(out.problems):
         out.skipped[int(row)] = "no stage dates"
     out.changes = changes[list(_LONG)]
     return out

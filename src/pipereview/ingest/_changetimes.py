@@ -21,7 +21,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from pipereview.ingest._dates import DateFormat, parse_dates
+from pipereview.ingest._dates import DATE_RANGE, DateFormat, parse_dates
 
 __all__ = ["guess_date_format", "parse_timestamps"]
 
@@ -32,6 +32,10 @@ _STAMP = (
     r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
 )
 _EPOCH_MS = r"^\d{12,13}$"
+_ISO = (
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
+    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?$"
+)
 _SERIAL = r"^\d{5}(?:\.\d+)?$"
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
@@ -52,11 +56,20 @@ def parse_timestamps(
         values = _from_serial(series.astype("float64"))
         return values, series.notna() & values.isna()
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    # a spreadsheet's date cells among text cells (an XLSX column of both)
-    stamped = series.map(lambda c: c if isinstance(c, datetime) else None).astype("object")
-    text = series.where(stamped.isna()).astype("object").where(series.notna(), "")
-    text = text.map(lambda c: "" if c is None or c != c else str(c)).str.strip()
+    if pd.api.types.is_object_dtype(series.dtype):
+        # a spreadsheet's date cells among text cells (an XLSX column of both)
+        stamped = series.map(lambda c: c if isinstance(c, datetime) else None).astype("object")
+        text = series.where(stamped.isna()).astype("object").where(series.notna(), "")
+        text = text.map(lambda c: "" if c is None or c != c else str(c)).str.strip()
+    else:  # text only
+        stamped = pd.Series(None, index=series.index, dtype="object")
+        text = series.astype("str").where(series.notna(), "").str.strip()
     blank = (text == "") & stamped.isna()
+    iso = text.str.match(_ISO)
+    if iso.any():  # the common case, parsed at once: ISO dates and times, with a zone or not
+        values = pd.to_datetime(text[iso], format="ISO8601", utc=True, errors="coerce")
+        values = values.dt.tz_localize(None).astype("datetime64[ns]")
+        out[iso] = values.where(values.between(*DATE_RANGE))
     epoch = text.str.match(_EPOCH_MS)
     if epoch.any():
         out[epoch] = pd.to_datetime(text[epoch].astype("int64"), unit="ms")
@@ -66,7 +79,7 @@ def parse_timestamps(
     serial = text.str.match(_SERIAL)
     if serial.any():  # Excel serial numbers written as text, the time as the fraction
         out[serial] = _from_serial(pd.to_numeric(text[serial], errors="coerce"))
-    todo = ~blank & ~epoch & ~serial & stamped.isna()
+    todo = ~blank & ~iso & ~epoch & ~serial & stamped.isna()
     if todo.any():
         out[todo] = _from_text(text[todo], date_format)
     return out, ~blank & out.isna()
@@ -120,6 +133,7 @@ def guess_date_format(texts: pd.Series, default: DateFormat) -> DateFormat:
     """How ``dd/mm/yyyy``-like cells order day and month: ``dmy`` when a first number is
     over 12, ``mdy`` when a second one is, else ``default`` (also when both are seen)."""
     cells = texts.dropna().astype("str").str.strip()
+    cells = cells[cells.str.match(r"^\d{1,2}\s*[/.-]")]
     parts = cells.str.extract(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*\d{4}").dropna()
     if parts.empty:
         return default
