@@ -75,6 +75,7 @@ mutate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/diagnostics.py
 	$(BIN)/python bench/batch.py
