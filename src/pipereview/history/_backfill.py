@@ -182,7 +182,7 @@ def backfill_weeks(
     tracked = tuple(f for f in HISTORY_FIELDS if (parsed["field"] == f).any())
     unknown = _unknown_fields(current, tracked)
     carried = tuple(f for f in HISTORY_FIELDS if f not in tracked and f not in unknown)
-    parsed["code"] = ids.get_indexer(parsed["deal_id"])
+    parsed["code"] = ids.get_indexer(pd.Index(parsed["deal_id"]))
     parsed = parsed.sort_values(["code", "changed_at"], kind="stable", ignore_index=True)
     by_field = {f: _FieldChanges.of(parsed[parsed["field"] == f]) for f in tracked}
     out: dict[str, pd.DataFrame] = {}
