@@ -23,6 +23,7 @@ from pipereview.history._backfillrun import (
     backfill_store,
     default_first,
 )
+from pipereview.history._backfillvalues import FieldChanges, parsed_changes
 from pipereview.history._definitions import (
     ATTRS_KEY,
     Definitions,
@@ -116,6 +117,7 @@ __all__ = [
     "BackfillRun",
     "Definitions",
     "DefinitionsConflictError",
+    "FieldChanges",
     "Finding",
     "MatchSettings",
     "PreparedHistory",
@@ -150,6 +152,7 @@ __all__ = [
     "match_deals",
     "merge_weeks",
     "normalize_account",
+    "parsed_changes",
     "prepare_history",
     "quarantine_name",
     "read_history_file",
