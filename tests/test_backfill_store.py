@@ -237,3 +237,30 @@ def test_the_review_and_the_dashboard_name_the_rebuilt_weeks(files: tuple[Path, 
     # a review of a rebuilt week says it is one
     past = WeeklyReview(keyed, team="West", week="2026-W46").changes_section().body
     assert "This week is rebuilt too" in past
+
+
+def test_a_week_keeps_the_deals_each_pull_found_deleted_or_merged(tmp_path: Path) -> None:
+    from pipereview.cli._changes import removed_lines
+    from pipereview.history import removed_deals
+
+    root = tmp_path / "store"
+    gone = pd.DataFrame(
+        {"deal_id": ["301"], "how": ["deleted"], "into": [""], "at": ["2026-11-18T10:00:00Z"]}
+    )
+    merged = pd.DataFrame(
+        {"deal_id": ["302"], "how": ["merged"], "into": ["201"], "at": ["2026-11-19T09:00:00Z"]}
+    )
+    ingest_week([_export(tmp_path)], week="2026-W47", store=root, removed=gone)
+    east = _export(tmp_path, "East", ("201",))
+    ingest_week([east], week="2026-W47", store=root, add=True, removed=merged)
+    store = SnapshotStore(root)
+    assert removed_deals(store, "2026-W47").values.tolist() == [
+        ["301", "deleted", None, "2026-11-18T10:00:00Z"],
+        ["302", "merged", "201", "2026-11-19T09:00:00Z"],
+    ]
+    assert removed_lines(store, "2026-W47") == [
+        "deleted in the CRM (1; not deals to chase): 301",
+        "merged into another deal in the CRM (1): 302 into 201",
+    ]
+    ingest_week([east], week="2026-W47", store=root, replace=True)  # a plain export: none
+    assert removed_deals(store, "2026-W47").empty

@@ -169,7 +169,7 @@ def _store_week(
                     "rows_rejected": sum(c["rows_rejected"] for c in counts),
                     "rows_skipped": sum(c["rows_skipped"] for c in counts),
                     "files": counts,
-                    **({"removed": removed_record(removed)} if removed is not None else {}),
+                    **_removed_info(target, week, removed, added=add and expect is not None),
                 },
             )
     except OSError as exc:  # a store that cannot be written: the rows' problems come first
@@ -185,6 +185,16 @@ def _store_week(
         tuple(r.report for r in results),
         tuple(quarantined),
     )
+
+
+def _removed_info(
+    store: SnapshotStore, week: Week, removed: pd.DataFrame | None, *, added: bool
+) -> dict[str, Any]:
+    """The deals deleted or merged in the CRM a week records: those of this ingest, after
+    the ones the stored week holds when its teams are added to."""
+    earlier = store.info(week).get("removed", []) if added else []
+    rows = [*earlier, *(removed_record(removed) if removed is not None else [])]
+    return {"removed": rows} if rows else {}
 
 
 def _rejected_error(

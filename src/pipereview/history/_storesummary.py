@@ -95,4 +95,4 @@ def removed_deals(store: SnapshotStore, week: str) -> pd.DataFrame:
     if store.state(week) is None:
         return pd.DataFrame(columns=list(REMOVED_COLUMNS))
     rows = store.info(week).get("removed", [])
-    return pd.DataFrame(rows, columns=list(REMOVED_COLUMNS))
+    return pd.DataFrame(rows, columns=list(REMOVED_COLUMNS), dtype=object)
