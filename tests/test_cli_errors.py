@@ -34,6 +34,7 @@ from pipereview.history._store import SnapshotStore
 EXPORTS = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
 BAD = Path(__file__).parent / "data" / "bad"
 TINY = Path(__file__).parent / "data" / "notebooks" / "tiny_team.ipynb"
+HISTORY = Path(__file__).parent / "data" / "history" / "north_w47_generic.csv"
 OLD, WEEK = "2026-W46", "2026-W47"
 TEAM_FILES = ("north.csv", "west.csv")
 
@@ -93,6 +94,18 @@ def _commands(store: Path, out: Path, week: str | None) -> dict[str, list[str]]:
             *s,
             "--replace",
         ],
+        "backfill": [
+            "backfill",
+            str(EXPORTS / WEEK / "north.csv"),
+            "--history",
+            str(HISTORY),
+            "--week",
+            week or WEEK,
+            "--from",
+            "2026-W45",
+            *s,
+            "--replace",
+        ],
         "weeks": ["weeks", *s],
         "changes": ["changes", *w, *s],
         "coach": ["coach", *w, *s, "--out", str(out / "coaching")],
@@ -122,7 +135,7 @@ def _commands(store: Path, out: Path, week: str | None) -> dict[str, list[str]]:
 
 
 #: Commands a week can be given to, and those that read the store without one.
-WEEKED = ["ingest", "changes", "coach", "run", "serve", "coaching-log"]
+WEEKED = ["ingest", "backfill", "changes", "coach", "run", "serve", "coaching-log"]
 
 
 def test_the_matrix_covers_every_command_that_touches_a_store() -> None:
@@ -286,13 +299,13 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("code", list(FAULTS), ids=[errno.errorcode[c] for c in FAULTS])
-@pytest.mark.parametrize("command", ["ingest", "coach", "run", "serve"])
+@pytest.mark.parametrize("command", ["ingest", "backfill", "coach", "run", "serve"])
 def test_an_output_that_cannot_be_written(
     store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, code: int
 ) -> None:
-    """ingest writes the store; coach, run and serve their output folder."""
+    """ingest and backfill write the store; coach, run and serve their output folder."""
     out = tmp_path / "out"
-    target = store if command == "ingest" else out
+    target = store if command in ("ingest", "backfill") else out
     before = {p: p.read_bytes() for p in store.rglob("*") if p.is_file()}
     with unwritable(monkeypatch, target, code):
         result = _run(_commands(store, out, WEEK)[command])

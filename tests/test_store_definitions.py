@@ -252,7 +252,10 @@ def _changes_row(output: str) -> dict[str, str]:
     return dict(zip(header, row, strict=True))
 
 
-WEEKS = [["2026-W46", "Europe", "3", "3", "44,600"], ["2026-W47", "Europe", "4", "2", "29,000"]]
+WEEKS = [
+    ["2026-W46", "Europe", "3", "3", "44,600", "export"],
+    ["2026-W47", "Europe", "4", "2", "29,000", "export"],
+]
 
 
 def test_every_command_reads_an_own_model_store_with_no_flags(

@@ -1,5 +1,5 @@
 """What every pipereview process does first: defer the one third-party import that costs
-seconds and that no review uses.
+seconds and that no review uses, and make openpyxl write the same bytes on every machine.
 
 ``altair`` (charts) and ``nbformat`` (notebooks) validate JSON with ``jsonschema``, which
 at import builds an IRI grammar with ``rfc3987_syntax`` to check the ``iri`` string format:
@@ -16,17 +16,29 @@ checks it serves are unchanged:
 >>> iri = Draft7Validator({"format": "iri"}, format_checker=Draft7Validator.FORMAT_CHECKER)
 >>> iri.is_valid("https://例え.jp/報告"), iri.is_valid("no scheme here")
 (True, False)
+
+openpyxl serialises with ``lxml`` when that is installed (it comes with the Salesforce
+extra, through ``simple-salesforce``) and with the standard library otherwise: the two
+write different bytes, and a carriage return in a cell survives one and not the other.
+:func:`same_xlsx_everywhere` makes openpyxl use the standard library unless the
+environment says otherwise (``OPENPYXL_LXML=True``), so the sample set, the exports'
+XLSX files and what they hold do not depend on which extras are installed:
+
+>>> import os
+>>> os.environ["OPENPYXL_LXML"]
+'False'
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 import types
 from typing import Any
 
-__all__ = ["defer_iri_grammar"]
+__all__ = ["defer_iri_grammar", "same_xlsx_everywhere"]
 
 _NAME = "rfc3987_syntax"
 
@@ -70,4 +82,11 @@ def defer_iri_grammar() -> None:
     sys.modules[_NAME] = stand_in
 
 
+def same_xlsx_everywhere() -> None:
+    """openpyxl's XML through the standard library (set before openpyxl is imported), unless
+    ``OPENPYXL_LXML`` is set already."""
+    os.environ.setdefault("OPENPYXL_LXML", "False")
+
+
+same_xlsx_everywhere()
 defer_iri_grammar()
