@@ -108,11 +108,23 @@ def test_hand_computed_waterfall_with_every_step() -> None:
         "won": (1, -15000),
         "lost": (1, -1000),
         "dropped": (1, -2500),
+        "removed": (0, 0),
         "closing": (8, 45283),  # INC DEC NEW REO PIN PSI SAME STAGE
     }
     assert w["kind"].tolist() == ["start"] + ["inflow"] * 3 + ["outflow", "inflow", "inflow"] + [
         "outflow"
-    ] * 5 + ["end"]
+    ] * 6 + ["end"]
+
+
+def test_a_deal_deleted_in_the_crm_leaves_as_removed_not_dropped() -> None:
+    """The week records DROP as deleted in the CRM (a pull found it): it leaves the
+    pipeline on its own step, and the waterfall still reconciles to the cent."""
+    moves = deal_movements(PREV, CURR, removed=pd.DataFrame({"deal_id": ["DROP"]}))
+    assert moves.set_index("deal_id").loc["DROP", "category"] == "removed"
+    w = waterfall(moves, "2026-Q4").set_index("step")
+    assert (w.loc["dropped", "deals"], w.loc["removed", "deals"]) == (0, 1)
+    assert w.loc["removed", "cents"] == -2500 and w.loc["removed", "kind"] == "outflow"
+    assert int(w["cents"].iloc[:-1].sum()) == int(w.loc["closing", "cents"]) == 45283
     assert w["amount"].tolist()[0] == 552.33
     assert set(w["currency"]) == {"USD"}
 

@@ -114,7 +114,7 @@ def test_waterfall_at_the_window_edges(backend: str) -> None:
             "step": pd.Series(list(STEPS), dtype="str"),
             "kind": pd.Series(
                 ["start", "inflow", "inflow", "inflow", "outflow", "inflow", "inflow"]
-                + ["outflow"] * 5
+                + ["outflow"] * 6
                 + ["end"],
                 dtype="str",
             ),

@@ -105,6 +105,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "pulled_out": ("提前移出", "Pulled out"),
     "lost": ("输单", "Lost"),
     "dropped": ("消失", "Dropped"),
+    "removed": ("已删除或合并", "Deleted or merged"),
     "closing": ("期末管道", "Closing"),
     # metrics (pipereview.diagnostics._trends.METRICS)
     "open_pipeline": ("在途管道", "Open pipeline"),

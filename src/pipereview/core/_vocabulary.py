@@ -26,6 +26,7 @@ CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "won": ("won", "赢单"),
     "lost": ("lost", "输单"),
     "dropped": ("dropped from the export", "从导出中消失"),
+    "removed": ("deleted or merged in the CRM", "已在 CRM 中删除或合并"),
     "new": ("new in the export, open", "导出中新出现（在跟）"),
     "advanced": ("advanced a stage", "阶段推进"),
     "regressed": ("moved back a stage", "阶段倒退"),
@@ -80,5 +81,6 @@ WATERFALL_STEP_LABELS: dict[str, tuple[str, str]] = {
     "won": ("won", "赢单"),
     "lost": ("lost", "输单"),
     "dropped": ("dropped from the export", "从导出中消失"),
+    "removed": ("deleted or merged in the CRM", "已在 CRM 中删除或合并"),
     "closing": ("this week's pipeline", "本周管道"),
 }

@@ -41,6 +41,7 @@ SUMMARY_CATEGORIES: tuple[str, ...] = (
     "won",
     "lost",
     "dropped",
+    "removed",
     "reopened",
     "unchanged",
 )
@@ -89,6 +90,7 @@ def week_change_summary(store: SnapshotStore, week: str) -> pd.DataFrame:
     differs on purpose: it counts open deals absent from last week's export (a deal back
     after a gap is one; a deal first seen already won is counted as won)."""
     from pipereview.diagnostics._figures import new_deals
+    from pipereview.history._storesummary import REMOVED_ATTRS, removed_text
     from pipereview.history._trail import load_history
 
     weeks = store.weeks()
@@ -96,7 +98,10 @@ def week_change_summary(store: SnapshotStore, week: str) -> pd.DataFrame:
     if position < 0:
         store.read(week)  # raises WeekNotFoundError with the stored weeks in the hint
     prev = store.read(weeks[position - 1]) if position > 0 else None
-    summary = change_summary(prev, store.read(week))
+    curr = store.read(week)
+    if (removed := removed_text(store, [str(week)])) is not None:
+        curr.attrs[REMOVED_ATTRS] = removed  # the deals deleted or merged in the CRM
+    summary = change_summary(prev, curr)
     if summary.empty:
         return summary.assign(new_deals=pd.Series(dtype=float))
     counts = new_deals(load_history(store, last=week), week)

@@ -21,6 +21,7 @@ pulled_out     \\-       open both weeks, close date moved from the period to be
 won            \\-       was in the pipeline and is won now
 lost           \\-       was in the pipeline and is lost now
 dropped        \\-       was in the pipeline and has vanished from the export
+removed        \\-       was in the pipeline and was deleted or merged in the CRM
 closing        end      is open this week with its close date in the period
 =============  =======  =================================================================
 
@@ -44,7 +45,7 @@ amount, whatever amount it was won at.
 0      opening    start      2  15025  150.25
 3    increased   inflow      1   2000   20.00
 7   pushed_out  outflow      1  -5025  -50.25
-12     closing      end      1  12000  120.00
+13     closing      end      1  12000  120.00
 >>> int(w["cents"].iloc[:-1].sum()) == int(w["cents"].iloc[-1])
 True
 """
@@ -76,6 +77,7 @@ STEPS: tuple[str, ...] = (
     "won",
     "lost",
     "dropped",
+    "removed",
     "closing",
 )
 _KIND = {
@@ -87,6 +89,7 @@ _KIND = {
     "won": "outflow",
     "lost": "outflow",
     "dropped": "outflow",
+    "removed": "outflow",
 }
 _QUARTER_RE = re.compile(r"(\d{4})-?Q([1-4])", re.IGNORECASE)
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
@@ -146,6 +149,7 @@ def waterfall_deals(
     cents_a = np.where(in_a, to_cents(movements["amount_from"]), 0)
     cents_b = np.where(in_b, to_cents(movements["amount_to"]), 0)
     state_a, state_b = movements["state_from"].to_numpy(), movements["state_to"].to_numpy()
+    gone = (movements["category"] == "removed").to_numpy(dtype=bool)  # deleted, merged
     conditions = [
         in_a & in_b & (cents_b > cents_a),
         in_a & in_b & (cents_b < cents_a),
@@ -156,6 +160,7 @@ def waterfall_deals(
         ~in_a & in_b,  # open last week outside the period
         in_a & (state_b == "won"),
         in_a & (state_b == "lost"),
+        in_a & (state_b == "absent") & gone,
         in_a & (state_b == "absent"),
         in_a & after_b,
         in_a,  # open now outside the period (before it)
@@ -170,6 +175,7 @@ def waterfall_deals(
         "pushed_in",
         "won",
         "lost",
+        "removed",
         "dropped",
         "pushed_out",
         "pulled_out",

@@ -61,10 +61,13 @@ from pipereview.history._prepared import (
 from pipereview.history._store import ANY, DEFAULT_STORE, SnapshotStore, atomic_write
 from pipereview.history._storefiles import LOCK_NAME, StoreFiles
 from pipereview.history._storesummary import (
+    REMOVED_ATTRS,
     REMOVED_COLUMNS,
     SUMMARY_OF_WEEKS,
     removed_deals,
+    removed_in,
     removed_record,
+    removed_text,
     store_summary,
 )
 from pipereview.history._trail import (
@@ -108,6 +111,7 @@ __all__ = [
     "META_KEY",
     "MOVEMENT_COLUMNS",
     "REMOVAL_FIELDS",
+    "REMOVED_ATTRS",
     "REMOVED_COLUMNS",
     "REPAIR",
     "SUMMARY_COLUMNS",
@@ -159,7 +163,9 @@ __all__ = [
     "read_record",
     "record_definitions",
     "removed_deals",
+    "removed_in",
     "removed_record",
+    "removed_text",
     "set_aside",
     "sha256_file",
     "snapshot_record",

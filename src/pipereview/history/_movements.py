@@ -11,6 +11,8 @@ reopened      closed (won or lost) last week, open now
 won           won now, not won last week (including a deal first seen already won)
 lost          lost now, not lost last week (including a deal first seen already lost)
 dropped       open last week, missing now: it vanished without closing
+removed       open last week, missing now: deleted or merged into another deal in the CRM
+              (its week records it, as a pull finds it), not a deal to chase
 new           not in last week's snapshot, open now
 advanced      open both weeks, now in a later stage
 regressed     open both weeks, now in an earlier stage
@@ -52,6 +54,7 @@ import pandas as pd
 from pipereview.core._errors import InputError
 from pipereview.core._stages import load_stage_model
 from pipereview.history._matching import MatchSettings, match_deals
+from pipereview.history._storesummary import removed_in
 
 __all__ = ["CATEGORIES", "MOVEMENT_COLUMNS", "deal_movements"]
 
@@ -61,6 +64,7 @@ CATEGORIES: tuple[str, ...] = (
     "won",
     "lost",
     "dropped",
+    "removed",
     "new",
     "advanced",
     "regressed",
@@ -126,8 +130,15 @@ def deal_movements(
     matches: pd.DataFrame | None = None,
     *,
     settings: MatchSettings | None = None,
+    removed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per deal of ``prev`` or ``curr`` (columns :data:`MOVEMENT_COLUMNS`).
+
+    ``removed`` names the deals deleted or merged in the CRM this week (a ``deal_id``
+    column); by default those ``curr``'s week records
+    (:func:`~pipereview.history._storesummary.removed_in`: a history loaded from the store
+    carries them). Such a deal, open last week and gone now, is ``removed``, not
+    ``dropped``.
 
     ``prev`` is None (or empty) in the first week: every open deal is new. ``matches`` is
     a :func:`~pipereview.history._matching.match_deals` result for the same two frames (computed
@@ -138,6 +149,7 @@ def deal_movements(
     ``days_moved`` are set for deals in both snapshots.
     """
     prev_frame, curr_frame = _snapshot(prev, "prev"), _snapshot(curr, "curr")
+    removed = _removed_now(curr) if removed is None else removed
     if matches is None:
         matches = match_deals(prev_frame, curr_frame, settings=settings)
     pr = matches["prev_row"].to_numpy(dtype=np.int64, na_value=-1)
@@ -149,11 +161,13 @@ def deal_movements(
     cents_a, cents_b = to_cents(a["amount"]), to_cents(b["amount"])
     days = ((b["close_date"] - a["close_date"]).dt.total_seconds() / 86400).round()
     advanced, regressed = _stage_moves(a, b, states_a, states_b)
+    gone = a["deal_id"].astype("str").isin(set(removed["deal_id"].astype("str"))).to_numpy()
     flags = {
         "reopened": np.isin(sa, ("won", "lost")) & (sb == "open"),
         "won": (sb == "won") & (sa != "won"),
         "lost": (sb == "lost") & (sa != "lost"),
-        "dropped": (sa == "open") & (sb == "absent"),
+        "dropped": (sa == "open") & (sb == "absent") & ~gone,
+        "removed": (sa == "open") & (sb == "absent") & gone,
         "new": (sa == "absent") & (sb != "absent"),
         "advanced": advanced,
         "regressed": regressed,
@@ -295,3 +309,12 @@ def to_cents(amount: pd.Series) -> np.ndarray:
 
 def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (a.fillna("") != b.fillna("")).to_numpy(dtype=bool)
+
+
+def _removed_now(curr: pd.DataFrame) -> pd.DataFrame:
+    """The deals ``curr``'s week records as deleted or merged (none for a frame of no
+    single week, or one that carries none)."""
+    weeks = list(curr["snapshot_week"].unique()) if "snapshot_week" in curr else []
+    if len(weeks) != 1:
+        return pd.DataFrame({"deal_id": pd.Series([], dtype="str")})
+    return removed_in(curr, str(weeks[0]))

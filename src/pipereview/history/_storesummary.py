@@ -13,7 +13,9 @@ the CRM deleted or merged into another in a week, as a pull found them.
 
 from __future__ import annotations
 
+import json
 import warnings
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -27,12 +29,19 @@ if TYPE_CHECKING:
     from pipereview.history._store import SnapshotStore
 
 __all__ = [
+    "REMOVED_ATTRS",
     "REMOVED_COLUMNS",
     "SUMMARY_OF_WEEKS",
     "removed_deals",
+    "removed_in",
     "removed_record",
+    "removed_text",
     "store_summary",
 ]
+
+#: The key of a history frame's ``attrs`` holding the deals its weeks record as deleted or
+#: merged in the CRM (JSON text: week -> [[deal_id, how, into], ...]); absent when none.
+REMOVED_ATTRS = "pipereview_removed"
 
 #: The deals a week records as deleted or merged in the CRM: ``how`` is ``deleted`` or
 #: ``merged`` (``into``: the surviving deal's ID), ``at`` when the CRM says it happened.
@@ -96,3 +105,28 @@ def removed_deals(store: SnapshotStore, week: str) -> pd.DataFrame:
         return pd.DataFrame(columns=list(REMOVED_COLUMNS))
     rows = store.info(week).get("removed", [])
     return pd.DataFrame(rows, columns=list(REMOVED_COLUMNS), dtype=object)
+
+
+def removed_text(store: SnapshotStore, weeks: Iterable[str]) -> str | None:
+    """The deals ``weeks`` record as deleted or merged, as a history frame's ``attrs``
+    carry them (:data:`REMOVED_ATTRS`); ``None`` when no week records any."""
+    found = {}
+    for week in weeks:
+        removed = removed_deals(store, str(week))
+        if len(removed):
+            found[str(week)] = removed[["deal_id", "how", "into"]].values.tolist()
+    return json.dumps(found, sort_keys=True) if found else None
+
+
+def removed_in(frame: pd.DataFrame, week: str) -> pd.DataFrame:
+    """The deals ``week`` records as deleted or merged, from the ``attrs`` of ``frame`` (a
+    history loaded from the store, or a week of it): ``deal_id``, ``how``, ``into``; empty
+    when it records none.
+
+    >>> frame = pd.DataFrame({"snapshot_week": ["2026-W47"]})
+    >>> frame.attrs[REMOVED_ATTRS] = '{"2026-W47": [["D7", "merged", "D3"]]}'
+    >>> removed_in(frame, "2026-W47").values.tolist()
+    [['D7', 'merged', 'D3']]
+    """
+    rows = json.loads(frame.attrs.get(REMOVED_ATTRS) or "{}").get(str(week), [])
+    return pd.DataFrame(rows, columns=["deal_id", "how", "into"], dtype=object)

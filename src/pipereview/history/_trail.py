@@ -40,6 +40,7 @@ from pipereview.core._weeks import Week
 from pipereview.history._chaining import chain_deals
 from pipereview.history._definitions import adopt
 from pipereview.history._matching import MatchSettings
+from pipereview.history._storesummary import REMOVED_ATTRS, removed_text
 from pipereview.ingest._schema import open_mask
 
 if TYPE_CHECKING:
@@ -353,7 +354,10 @@ def load_history(
     if team is not None and history.empty and (weeks := snapshots.scan()[0]):
         stored = (snapshots.info(w)["teams"] for w in weeks)
         raise _unknown_team(team, pd.Series([t for teams in stored for t in teams]))
-    return with_deal_keys(history) if keyed else history
+    history = with_deal_keys(history) if keyed else history
+    if len(history) and (removed := removed_text(snapshots, history["snapshot_week"].unique())):
+        history.attrs[REMOVED_ATTRS] = removed  # deals deleted or merged (a pull's record)
+    return history
 
 
 def _unknown_team(team: str, known: pd.Series) -> InputError:
