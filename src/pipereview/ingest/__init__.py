@@ -43,6 +43,27 @@ from pipereview.ingest._columnmaps import (
     detect_column_map,
     load_column_map,
 )
+from pipereview.ingest._companionformats import (
+    COMPANION_COLUMNS,
+    COMPANION_FORMATS,
+    COMPANION_KINDS,
+    COMPANION_REQUIRED,
+    closest_companion_kind,
+    companion_columns,
+    detect_companion,
+)
+from pipereview.ingest._companionrows import CompanionRows, companion_rows
+from pipereview.ingest._companions import CompanionExport, read_companion
+from pipereview.ingest._companionwords import (
+    ACTIVITY_TYPES,
+    ACTIVITY_WORDS,
+    CONVERTED_STAGES,
+    STATUS_WORDS,
+    activity_types,
+    status_outcome,
+    status_reason,
+    unknown_activity_words,
+)
 from pipereview.ingest._csvrows import find_long_rows
 from pipereview.ingest._csvscan import CsvScan, check_quotes, scan_csv
 from pipereview.ingest._csvtext import check_head, decode_head, split_lines, split_record
@@ -95,9 +116,16 @@ from pipereview.ingest._sheetxml import SheetScan, check_zip, scan_sheet, sheet_
 from pipereview.ingest._xlsx import peek_xlsx, read_xlsx
 
 __all__ = [
+    "ACTIVITY_TYPES",
+    "ACTIVITY_WORDS",
     "CHANGE_COLUMNS",
     "CHANGE_FIELDS",
     "COMMON_HEADERS",
+    "COMPANION_COLUMNS",
+    "COMPANION_FORMATS",
+    "COMPANION_KINDS",
+    "COMPANION_REQUIRED",
+    "CONVERTED_STAGES",
     "CREATED_EVENTS",
     "DATE_RANGE",
     "DEFAULT_LIMITS",
@@ -115,12 +143,15 @@ __all__ = [
     "READ_AS_TEXT",
     "REQUIRED_FIELDS",
     "SNAPSHOT_COLUMNS",
+    "STATUS_WORDS",
     "TRUE_WORDS",
     "AmountFormat",
     "ChangeLog",
     "ChangeRows",
     "Check",
     "ColumnMap",
+    "CompanionExport",
+    "CompanionRows",
     "CsvScan",
     "DateFormat",
     "ExportPeek",
@@ -132,6 +163,7 @@ __all__ = [
     "Rejections",
     "RowBuilder",
     "SheetScan",
+    "activity_types",
     "amount_format",
     "as_written",
     "canonical_field",
@@ -141,10 +173,13 @@ __all__ = [
     "check_zip",
     "choose_stage_model",
     "clean_text",
+    "closest_companion_kind",
     "closest_history_format",
     "collect_rejections",
     "column_map_names",
     "column_maps",
+    "companion_columns",
+    "companion_rows",
     "control_characters",
     "currency_checks",
     "date_entered_stage",
@@ -152,6 +187,7 @@ __all__ = [
     "deal_like_rows",
     "decode_head",
     "detect_column_map",
+    "detect_companion",
     "detect_encoding",
     "detect_history_format",
     "find_long_rows",
@@ -178,6 +214,7 @@ __all__ = [
     "peek_xlsx",
     "quarantine_frame",
     "read_change_history",
+    "read_companion",
     "read_export",
     "read_parquet",
     "read_rows",
@@ -194,5 +231,8 @@ __all__ = [
     "split_record",
     "stage_facts",
     "stage_models_knowing",
+    "status_outcome",
+    "status_reason",
+    "unknown_activity_words",
     "validate_snapshot",
 ]
