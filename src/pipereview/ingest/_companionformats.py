@@ -40,40 +40,16 @@ _TAIL = ("team", "source_file", "source_row")
 #: The canonical columns of each kind's frame, in this order.
 COMPANION_COLUMNS: dict[str, tuple[str, ...]] = {
     "activities": (
-        "activity_id",
-        "activity_type",
-        "activity_type_raw",
-        "activity_date",
-        "owner",
-        "deal_id",
-        "account",
-        *_TAIL,
+        *("activity_id", "activity_type", "activity_type_raw", "activity_date", "owner"),
+        *("deal_id", "account", *_TAIL),
     ),
     "leads": (
-        "lead_id",
-        "created_date",
-        "owner",
-        "lead_source",
-        "status",
-        "converted",
-        "converted_date",
-        "deal_id",
-        "disqualified",
-        "disqualified_reason",
-        *_TAIL,
+        *("lead_id", "created_date", "owner", "lead_source", "status", "converted"),
+        *("converted_date", "deal_id", "disqualified", "disqualified_reason", *_TAIL),
     ),
     "invoices": (
-        "invoice_id",
-        "account",
-        "deal_id",
-        "invoice_date",
-        "due_date",
-        "amount",
-        "currency",
-        "paid_amount",
-        "paid_date",
-        "owner",
-        *_TAIL,
+        *("invoice_id", "account", "deal_id", "invoice_date", "due_date", "amount"),
+        *("currency", "paid_amount", "paid_date", "owner", *_TAIL),
     ),
 }
 #: The roles a row of each kind needs (a lead's ``converted`` may also come from its
@@ -385,9 +361,14 @@ def companion_columns(
     missing = _lacking(kind, columns)
     if missing:
         formats = COMPANION_FORMATS[kind][crm]
-        wanted = "; ".join(f"{r} (one of {list(formats.get(r, (r,)))})" for r in missing)
+        wanted = "; ".join(
+            f"{r} (one of {list(formats.get(r, (r,)))}"
+            + "".join(f" or a {s} column" for s in _STAND_INS.get(r, ()) if s in formats)
+            + ")"
+            for r in missing
+        )
         raise InputError(
-            f"{file}: the header (row {row}) looks like a {kind} export ({crm}) but has no "
+            f"{file}: the header (row {row}) looks like {kind} ({crm} headers) but has no "
             f"column for {wanted}; found {list(headers)}",
             file=file,
             row=row,

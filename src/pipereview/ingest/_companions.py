@@ -190,7 +190,7 @@ def _identity(kind: str, columns: Mapping[str, str]) -> dict[str, str]:
     ]
     ident = columns.get({"activities": "activity_id", "leads": "lead_id"}.get(kind, "invoice_id"))
     who = columns.get("owner") or columns.get("account") or columns.get("deal_id") or date
-    what = columns.get("amount") or columns.get("activity_type") or columns.get("status") or who
+    what = columns.get("activity_type") or columns.get("status") or who
     return {"deal_id": ident or date, "deal_name": date, "owner": who, "stage": what}
 
 
