@@ -22,6 +22,7 @@ from pipereview.config import Config
 from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._seasons import SeasonShape
+from pipereview.history._companions import Companions
 from pipereview.history._prepared import PreparedHistory, prepare_history
 from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import open_mask
@@ -38,13 +39,16 @@ class WeekDiagnostics:
     the quarter of ``as_of``). ``config`` (:class:`~pipereview.config.Config`) carries the
     windows (:attr:`window_weeks`, :attr:`cohort_weeks`), every diagnostic's thresholds,
     the rule settings and the sheet charts. The history is never modified; it is prepared
-    once (:attr:`prepared`) for every diagnostic."""
+    once (:attr:`prepared`) for every diagnostic. ``companions`` holds the activities,
+    leads and invoices stored with the weeks (none by default: their findings then say
+    "not available")."""
 
     history: pd.DataFrame | PreparedHistory
     as_of: Week | str
     targets: pd.DataFrame | None = None
     forecast_period: str | None = None
     config: Config = field(default_factory=Config)
+    companions: Companions = field(default_factory=Companions)
 
     @property
     def window_weeks(self) -> int:

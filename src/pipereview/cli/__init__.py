@@ -2,7 +2,8 @@
 
 Every command prints a clear message and exits with status 1 on bad input (2 on a usage
 error); a Python traceback is shown only with ``--debug``. The commands live by stage of
-the flow: the store (``_store``; ``_backfill``, past weeks from a change history), sample
+the flow: the store (``_store``; ``_backfill``, past weeks from a change history; ``_companions``, the
+week's activities, leads and invoices), sample
 data (``_sample``), the week's changes (``_changes``), what people read (``_coach`` and its
 log ``_coachlog``, ``_serve`` and the weekly batch's ``_deliver``), the registries
 (``_registries``) and the pulls from the CRMs' APIs (``_pull``); they are registered
@@ -10,7 +11,7 @@ here, in the order ``pipereview --help`` lists them.
 
 >>> import typer
 >>> list(typer.main.get_command(app).commands)[:5]
-['ingest', 'backfill', 'weeks', 'verify', 'sample']
+['ingest', 'backfill', 'companions', 'weeks', 'verify']
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pipereview.cli._base import app
 from pipereview.cli._changes import changes
 from pipereview.cli._coach import coach
 from pipereview.cli._coachlog import coaching_log
+from pipereview.cli._companions import companions
 from pipereview.cli._deliver import new_notebook, run
 from pipereview.cli._pull import pull
 from pipereview.cli._registries import maps, models, registry
@@ -32,6 +34,7 @@ __all__ = ["app", "main"]
 for _command in (
     ingest,
     backfill,
+    companions,
     weeks,
     verify,
     sample,

@@ -126,6 +126,7 @@ def demo(
         week = _backfill_demo(samples.absolute(), root / "store")
     else:
         week = _ingest_demo(samples, root / "store")
+    _store_demo_companions(samples.absolute(), root / "store")
     from pipereview.history._store import SnapshotStore
 
     store = SnapshotStore(root / "store")
@@ -158,6 +159,22 @@ def demo(
         f"`pipereview changes --week {week} --store {out_dir / 'store'}` "
         "shows the week's changes."
     )
+
+
+def _store_demo_companions(samples: Path, store: Path) -> None:
+    """The sample's activities, leads and invoices (``companions/<week>/``) stored with
+    their weeks, each row's team told by its deal or rep."""
+    from pipereview.history._companionstore import store_companion
+    from pipereview.ingest._companions import read_companion
+
+    folder = samples / "companions"
+    stored = 0
+    for week in sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []:
+        for file in sorted(p for p in week.iterdir() if p.is_file()):
+            export = read_companion(file, limits=run_config().limits)
+            stored += store_companion(store, week.name, export, replace=True).rows
+    if stored:
+        state.out.print(f"Stored {stored} activity, lead and invoice rows from {folder}.")
 
 
 def _ingest_demo(samples: Path, store: Path) -> str:

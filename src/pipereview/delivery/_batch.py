@@ -208,6 +208,8 @@ def _run_week(
     """Every chosen team's run into ``staging``: last run's ok teams kept with ``resume``,
     the others executed on the keyed history, written once into ``work`` (a private
     folder beside the pack, removed by the caller: it holds every team's deals)."""
+    from pipereview.history._companions import write_shared_companions
+    from pipereview.history._companionstore import read_companions
     from pipereview.history._trail import load_history
 
     shared_config = staging / "_shared" / "config.yaml"
@@ -235,6 +237,8 @@ def _run_week(
         history = load_history(plan.store, last=plan.as_of)  # its definitions go into the file too
         history.to_parquet(history_path, index=False)
         del history  # the teams read the file: the batch's copy would only hold memory
+        # the week's activities, leads and invoices, beside the history (read_shared_companions)
+        write_shared_companions(read_companions(plan.store, plan.as_of), work / "companions")
         if not scheduler:
             notebook_exporter()  # built once, before the teams start, not inside one team's time
     config = shared_config if plan.settings is not None else None

@@ -148,8 +148,10 @@ def fingerprint(
     settings: dict[str, Any] | None = None,
 ) -> str:
     """What a team's report depends on: every stored week up to ``week`` (its sources'
-    SHA-256), the notebook, the targets file, the language, the stage model and the
+    SHA-256) and the activities, leads and invoices stored up to it, the notebook, the targets file, the language, the stage model and the
     configuration with every file of its templates folders."""
+    from pipereview.history._companionstore import companion_records
+
     inputs = [store.info(w) for w in store.weeks() if w <= str(week)]
     folders = {
         folder: {
@@ -161,6 +163,7 @@ def fingerprint(
     }
     payload = {
         "weeks": inputs,
+        "companions": companion_records(store, week),
         "notebook": sha256_of(notebook),
         "lang": lang,
         "stage_model": stage_model or "",

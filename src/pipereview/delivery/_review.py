@@ -33,6 +33,7 @@ from pipereview.delivery import _reviewchanges, _reviewrisks
 from pipereview.delivery import _reviewsections as sections
 from pipereview.delivery._reviewsections import Section, forecast_figures
 from pipereview.delivery._reviewtext import REVIEW_TEXT
+from pipereview.history._companions import Companions
 from pipereview.history._prepared import PreparedHistory, prepare_history
 from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import open_mask
@@ -48,7 +49,10 @@ class WeeklyReview:
     shipped name or a YAML file) judges the deals' process evidence against that model
     instead of each deal's own (e.g. a team trying a stricter process). ``config``
     (:class:`~pipereview.config.Config`) carries the thresholds and coaching settings;
-    ``lang`` and ``stage_model``, when given, take precedence over its own."""
+    ``lang`` and ``stage_model``, when given, take precedence over its own.
+    ``companions`` holds the team's activities, leads and invoices when they are stored
+    (:class:`~pipereview.history._companions.Companions`); the findings that need one say
+    "not available" without it."""
 
     def __init__(
         self,
@@ -61,6 +65,7 @@ class WeeklyReview:
         period: str | None = None,
         stage_model: str | None = None,
         config: Config | str | Path | None = None,
+        companions: Companions | None = None,
     ) -> None:
         from pipereview.diagnostics._trend_weeks import quarter_of
 
@@ -83,6 +88,7 @@ class WeeklyReview:
         self.team = team
         self.targets = None if targets is None else targets[targets["team"] == team]
         self.period = period or quarter_of(self.week)
+        self.companions = (companions or Companions()).for_team(team)
 
     @classmethod
     def from_files(
@@ -106,6 +112,8 @@ class WeeklyReview:
         (a notebook parameter: ``""`` for none); the loader makes its template folders
         effective."""
         from pipereview.diagnostics._targets import load_targets
+        from pipereview.history._companions import read_companion_folder, read_shared_companions
+        from pipereview.history._companionstore import read_companions
         from pipereview.history._trail import load_history
 
         settings = as_config(config or None)
@@ -123,6 +131,14 @@ class WeeklyReview:
             limits=settings.limits,
         )
         goals = load_targets(targets) if targets else None
+        if history_path:
+            companions = read_shared_companions(Path(history_path).parent / "companions")
+        elif store:
+            companions = read_companions(store, week, team=team)
+        elif exports:
+            companions = read_companion_folder(Path(exports).parent / "companions", week, history)
+        else:
+            companions = None
         return cls(
             history,
             team=team,
@@ -131,6 +147,7 @@ class WeeklyReview:
             targets=goals,
             stage_model=stage_model,
             config=settings,
+            companions=companions,
         )
 
     def in_language(self, lang: str) -> WeeklyReview:
@@ -225,6 +242,7 @@ class WeeklyReview:
             targets=self.targets,
             forecast_period=self.period,
             config=self.config,
+            companions=self.companions,
         )
 
     @cached_property

@@ -8,6 +8,8 @@ Layout under the store's root::
                                    ingested with (see :mod:`pipereview.history._definitions`)
     checksums/2026-W47.json        the SHA-256 and size of that file, recorded at write
     quarantine/2026-W47/*.csv      rows an ingest could not use, with the reason
+    companions/<kind>/2026-W47.*   the week's activities, leads or invoices and their record
+                                   (see :mod:`pipereview.history._companionstore`)
     .pipereview.lock               the store's lock (held by a writer, never by readers)
 
 The lock is a ``filelock`` lock that the system releases when its process dies; the
@@ -133,16 +135,12 @@ class StoreFiles:
 
     def leftovers(self, *, older_than: float | None = None) -> list[Path]:
         """Temporary files of interrupted writes, and checksum records without a week."""
-        quarantine = self.root / "quarantine"
         folders = [
             self.root,
             self.snapshot_dir,
             self.root / "checksums",
-            *(
-                sorted(p for p in quarantine.iterdir() if p.is_dir() and not p.is_symlink())
-                if quarantine.is_dir()
-                else []
-            ),
+            *_subfolders(self.root / "quarantine"),
+            *_subfolders(self.root / "companions"),
         ]
         found = [p for folder in folders for p in leftovers(folder, older_than=older_than)]
         limit = time.time() if older_than is None else older_than
@@ -155,6 +153,13 @@ class StoreFiles:
             except FileNotFoundError:
                 continue
         return found
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """The folders in ``folder`` (none when it is not one), never through a symlink."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
 
 
 def _fs_error(exc: OSError, action: str, path: Path) -> FileSystemError:

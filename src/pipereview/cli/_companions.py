@@ -1,0 +1,91 @@
+"""``pipereview companions``: the week's activities, leads and invoices stored beside its
+deals (docs/companion-exports.md).
+
+>>> from typer.testing import CliRunner
+>>> from pipereview.cli import app
+>>> "--kind" in CliRunner().invoke(app, ["companions", "--help"]).output
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from pipereview.cli._base import StoreOption, friendly, state
+
+__all__: list[str] = []  # the command is reached through pipereview.cli.app
+
+
+@friendly
+def companions(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Activity, lead or invoice exports (CSV, XLSX) of one week."),
+    ],
+    week: Annotated[str, typer.Option(help="ISO week of the exports, e.g. 2026-W47.")],
+    kind: Annotated[
+        str | None,
+        typer.Option(help="activities, leads or invoices [default: told by the header]."),
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option(help="Team name for exports without a team column.")
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="A column the CRM names differently: role=header, e.g. "
+            "--map activity_date='Completed On' (repeat for several).",
+        ),
+    ] = None,
+    encoding: Annotated[str | None, typer.Option(help="Text encoding [default: detected].")] = None,
+    store: StoreOption = None,
+    replace: Annotated[
+        bool, typer.Option(help="Replace a team's rows of that kind already stored for the week.")
+    ] = False,
+) -> None:
+    """Validate activity, lead and invoice exports and store them with the week."""
+    from pipereview.history._companionstore import check_companions, store_companion
+    from pipereview.history._store import SnapshotStore
+    from pipereview.ingest._companions import read_companion
+
+    mapping = _mapping(column or [])
+    target = SnapshotStore(store)
+    exports = [
+        read_companion(f, kind=kind, column_map=mapping or None, encoding=encoding) for f in files
+    ]
+    for export in exports:  # every file read and checked before the first is stored
+        state.out.print(
+            f"{escape(export.source.name)} ({export.kind}, {export.crm}): {export.rows_read} "
+            f"rows read, {export.rows_used} used, {export.rows_quarantined} set aside, "
+            f"{export.rows_skipped} skipped",
+            soft_wrap=True,
+        )
+        if export.missing:
+            state.out.print(
+                f"  not in this export (findings that need them say so): "
+                f"{', '.join(export.missing)}",
+                markup=False,
+                soft_wrap=True,
+            )
+    check_companions(target, week, exports, team=team, replace=replace)
+    for export in exports:
+        stored = store_companion(target, week, export, team=team, replace=replace)
+        state.out.print(f"[green]{escape(stored.summary())}[/]", soft_wrap=True)
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    """``role=header`` options as a mapping; a pair without ``=`` refused by name."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        role, sep, header = pair.partition("=")
+        if not sep or not role.strip() or not header.strip():
+            raise typer.BadParameter(
+                f"--map {pair!r}: expected role=header, e.g. activity_date='Completed On'"
+            )
+        mapping[role.strip()] = header.strip()
+    return mapping
