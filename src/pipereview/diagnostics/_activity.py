@@ -149,7 +149,6 @@ def activity_text(key: str, lang: str = "en", settings: ActivitySettings | None 
         raise InputError(
             f"no activity text {key!r}",
             expected=", ".join(_TEXTS),
-            got=key,
             hint=f"pass one of {', '.join(_TEXTS)}",
         )
     s = settings or ActivitySettings()

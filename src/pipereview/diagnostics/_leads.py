@@ -135,7 +135,6 @@ def lead_text(key: str, lang: str = "en", settings: LeadSettings | None = None) 
         raise InputError(
             f"no lead text {key!r}",
             expected=", ".join(_TEXTS),
-            got=key,
             hint=f"pass one of {', '.join(_TEXTS)}",
         )
     s = settings or LeadSettings()
@@ -167,7 +166,6 @@ def _check(leads: pd.DataFrame, group_columns: Sequence[str]) -> None:
         raise InputError(
             "lead_conversion needs at least one group column",
             expected="column names such as ('team', 'lead_source')",
-            got="()",
             hint="pass group_columns=('team', 'lead_source') or ('team', 'owner')",
         )
 
