@@ -316,6 +316,15 @@ def test_without_a_team_in_the_activities_reps_are_matched_by_name() -> None:
     }
 
 
+def test_advances_without_activities_keep_their_team() -> None:
+    out = activity_advances(_acts([]), HISTORY, WEEK)
+    assert out[["team", "owner", "advances"]].to_dict("records") == [
+        {"team": "North", "owner": "Ann", "advances": 3},
+        {"team": "North", "owner": "Cy", "advances": 1},
+    ]
+    assert out["per_advance"].tolist() == [0.0, 0.0]
+
+
 def test_the_texts_exist_in_both_languages() -> None:
     assert activity_text("not_available") == "not available: no activities export"
     assert activity_text("not_available", "zh") == "无法分析：没有活动记录导出"

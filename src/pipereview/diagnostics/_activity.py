@@ -331,7 +331,7 @@ def activity_advances(
     rows = _in_window(activities, as_of, s.window_weeks)
     first, _, _ = _window(as_of, s.window_weeks)
     moved = _advances(history, first, first + (s.window_weeks - 1))
-    if rows["team"].isna().all():
+    if len(rows) and rows["team"].isna().all():  # an export without teams
         moved["team"] = None
     inside = rows[rows["week"].ge(0)]
     frames = [inside.assign(activities=1, advances=0), moved.assign(activities=0, advances=1)]
