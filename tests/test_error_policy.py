@@ -425,6 +425,15 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.diagnostics._rebuilt.rebuilt_note": lambda: _call(
         "pipereview.diagnostics._rebuilt", "rebuilt_note", pd.DataFrame(), "fr"
     ),
+    "pipereview.diagnostics._activity.activity_text": lambda: _call(
+        "pipereview.diagnostics._activity", "activity_text", "high", "fr"
+    ),
+    "pipereview.diagnostics._leads.lead_text": lambda: _call(
+        "pipereview.diagnostics._leads", "lead_text", "below", "fr"
+    ),
+    "pipereview.diagnostics._leads.lead_note": lambda: _call(
+        "pipereview.diagnostics._leads", "lead_note", None, ("team",), "fr"
+    ),
     "pipereview.sample._history_out.history_headers": lambda: _call(
         "pipereview.sample._history_out", "history_headers", "fr"
     ),

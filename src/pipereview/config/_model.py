@@ -19,9 +19,11 @@ from pipereview.core._errors import ConfigError
 from pipereview.core._languages import check_language
 from pipereview.core._links import check_record_url
 from pipereview.diagnostics._accounts import ABCSettings
+from pipereview.diagnostics._activity import ActivitySettings
 from pipereview.diagnostics._aging import RiskSettings
 from pipereview.diagnostics._benchmarks import Benchmarks
 from pipereview.diagnostics._forecast import ForecastSettings
+from pipereview.diagnostics._leads import LeadSettings
 from pipereview.diagnostics._shape import ShapeThresholds
 from pipereview.diagnostics._targets import PlanSettings
 from pipereview.diagnostics._trends import TrendSettings
@@ -33,9 +35,11 @@ __all__ = ["SECTIONS", "Config"]
 #: The threshold sections of a configuration file and the settings class of each.
 SECTIONS: dict[str, type[Any]] = {
     "accounts": ABCSettings,
+    "activities": ActivitySettings,
     "benchmarks": Benchmarks,
     "forecast": ForecastSettings,
     "funnel_shape": ShapeThresholds,
+    "leads": LeadSettings,
     "limits": ReadLimits,
     "matching": MatchSettings,
     "plan": PlanSettings,
@@ -73,6 +77,9 @@ class Config:
       ``accounts``: the thresholds of each diagnostic (their classes, :data:`SECTIONS`,
       document each field), named as the sections of a configuration file;
     - ``rules``: coaching-rule thresholds by rule (``{"enabled": False}`` turns one off);
+    - ``activities``, ``leads``: the windows and bands of activity per rep and of lead
+      conversion (:class:`~pipereview.diagnostics._activity.ActivitySettings`,
+      :class:`~pipereview.diagnostics._leads.LeadSettings`);
     - ``limits``: the largest export ingest reads (:class:`~pipereview.ingest._limits.ReadLimits`).
 
     Every value of a configuration file is checked against its setting's type (``true``
@@ -102,6 +109,8 @@ class Config:
     plan: PlanSettings = field(default_factory=PlanSettings)
     accounts: ABCSettings = field(default_factory=ABCSettings)
     benchmarks: Benchmarks = field(default_factory=Benchmarks)
+    activities: ActivitySettings = field(default_factory=ActivitySettings)
+    leads: LeadSettings = field(default_factory=LeadSettings)
     limits: ReadLimits = field(default_factory=ReadLimits)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 

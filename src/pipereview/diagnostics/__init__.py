@@ -1,5 +1,5 @@
 """The week's figures: process evidence and BANT, funnel, forecast, aging, trends,
-conversion, targets, accounts, results compared over periods, the waterfall, changes, and the one definition of each
+conversion, targets, accounts, activities and leads, results compared over periods, the waterfall, changes, and the one definition of each
 printed figure.
 
 >>> from pipereview.diagnostics import period_bounds
@@ -21,6 +21,15 @@ from pipereview.diagnostics._accountservice import (
     account_classes,
     revenue_window,
     service_coverage,
+)
+from pipereview.diagnostics._activity import (
+    ACTIVITY_COLUMNS,
+    ACTIVITY_LABELS,
+    ADVANCE_COLUMNS,
+    ActivitySettings,
+    activity_advances,
+    activity_counts,
+    activity_text,
 )
 from pipereview.diagnostics._aging import (
     DURATION_COLUMNS,
@@ -108,6 +117,14 @@ from pipereview.diagnostics._forecast import (
 )
 from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
 from pipereview.diagnostics._labels import criterion_label, with_labels
+from pipereview.diagnostics._leads import (
+    LEAD_COLUMNS,
+    LEAD_VERDICTS,
+    LeadSettings,
+    lead_conversion,
+    lead_note,
+    lead_text,
+)
 from pipereview.diagnostics._periods import (
     CUSTOMER_KINDS,
     PERIOD_KINDS,
@@ -149,6 +166,9 @@ from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, w
 
 __all__ = [
     "ABC_COLUMNS",
+    "ACTIVITY_COLUMNS",
+    "ACTIVITY_LABELS",
+    "ADVANCE_COLUMNS",
     "BANT_COLUMNS",
     "BANT_ITEMS",
     "BENCHMARK_COLUMNS",
@@ -162,6 +182,8 @@ __all__ = [
     "EVIDENCE",
     "EVIDENCE_FORECAST_COLUMNS",
     "GAP_COLUMNS",
+    "LEAD_COLUMNS",
+    "LEAD_VERDICTS",
     "METRICS",
     "NEEDS_STAGES",
     "OPEN_CATEGORIES",
@@ -187,8 +209,10 @@ __all__ = [
     "VELOCITY_COLUMNS",
     "VELOCITY_MIN_WON",
     "ABCSettings",
+    "ActivitySettings",
     "Benchmarks",
     "ForecastSettings",
+    "LeadSettings",
     "MissingColumn",
     "PlanSettings",
     "RiskSettings",
@@ -199,7 +223,10 @@ __all__ = [
     "abc_accounts",
     "abc_summary",
     "account_classes",
+    "activity_advances",
+    "activity_counts",
     "activity_days",
+    "activity_text",
     "allocate_cents",
     "as_of_day",
     "as_week",
@@ -225,6 +252,9 @@ __all__ = [
     "fill_rep_targets",
     "funnel_shape",
     "gap_text",
+    "lead_conversion",
+    "lead_note",
+    "lead_text",
     "load_targets",
     "missed_criteria",
     "missing_evidence_columns",

@@ -86,6 +86,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # English, Chinese
     "loss_reason": ("loss reason", "输单原因"),
     "product_line": ("product line", "产品线"),
     "account_potential": ("account potential", "客户潜力"),
+    "lead_source": ("lead source", "线索来源"),
     "deal_id": ("deal ID", "商机编号"),
     "deal_name": ("deal name", "商机名称"),
     "owner": ("owner", "负责人"),
