@@ -21,7 +21,9 @@ from pipereview.core._links import check_record_url
 from pipereview.diagnostics._accounts import ABCSettings
 from pipereview.diagnostics._aging import RiskSettings
 from pipereview.diagnostics._benchmarks import Benchmarks
+from pipereview.diagnostics._collections import CollectionSettings
 from pipereview.diagnostics._forecast import ForecastSettings
+from pipereview.diagnostics._lifecycle import LifecycleSettings
 from pipereview.diagnostics._shape import ShapeThresholds
 from pipereview.diagnostics._targets import PlanSettings
 from pipereview.diagnostics._trends import TrendSettings
@@ -34,8 +36,10 @@ __all__ = ["SECTIONS", "Config"]
 SECTIONS: dict[str, type[Any]] = {
     "accounts": ABCSettings,
     "benchmarks": Benchmarks,
+    "collections": CollectionSettings,
     "forecast": ForecastSettings,
     "funnel_shape": ShapeThresholds,
+    "lifecycle": LifecycleSettings,
     "limits": ReadLimits,
     "matching": MatchSettings,
     "plan": PlanSettings,
@@ -72,6 +76,10 @@ class Config:
     - ``risk``, ``funnel_shape``, ``forecast``, ``matching``, ``trends``, ``plan``,
       ``accounts``: the thresholds of each diagnostic (their classes, :data:`SECTIONS`,
       document each field), named as the sections of a configuration file;
+    - ``collections``, ``lifecycle``: when an invoice is overdue, the DSO window and the
+      lowest collection rate (:class:`~pipereview.diagnostics._collections.CollectionSettings`);
+      where the customer lifecycle stages split
+      (:class:`~pipereview.diagnostics._lifecycle.LifecycleSettings`);
     - ``rules``: coaching-rule thresholds by rule (``{"enabled": False}`` turns one off);
     - ``limits``: the largest export ingest reads (:class:`~pipereview.ingest._limits.ReadLimits`).
 
@@ -103,6 +111,8 @@ class Config:
     accounts: ABCSettings = field(default_factory=ABCSettings)
     benchmarks: Benchmarks = field(default_factory=Benchmarks)
     limits: ReadLimits = field(default_factory=ReadLimits)
+    collections: CollectionSettings = field(default_factory=CollectionSettings)
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:

@@ -1,6 +1,6 @@
 """The week's figures: process evidence and BANT, funnel, forecast, aging, trends,
-conversion, targets, accounts, results compared over periods, the waterfall, changes, and the one definition of each
-printed figure.
+conversion, targets, accounts, collection and the customer lifecycle, results compared
+over periods, the waterfall, changes, and the one definition of each printed figure.
 
 >>> from pipereview.diagnostics import period_bounds
 >>> [str(day.date()) for day in period_bounds("2026-Q4")]
@@ -66,6 +66,24 @@ from pipereview.diagnostics._capabilities import (
 )
 from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
+from pipereview.diagnostics._collections import (
+    COLLECTION_COLUMNS,
+    COLLECTION_STATUSES,
+    DSO_COLUMNS,
+    OVERDUE_COLUMNS,
+    CollectionSettings,
+    collection_rate,
+    days_sales_outstanding,
+    overdue_invoices,
+    team_currencies,
+)
+from pipereview.diagnostics._collectiontexts import (
+    COLLECTION_LABELS,
+    LIFECYCLE_STAGES,
+    collection_text,
+    lifecycle_text,
+    no_invoices_text,
+)
 from pipereview.diagnostics._conversion import (
     CONVERSION_COLUMNS,
     OUTCOMES,
@@ -108,6 +126,12 @@ from pipereview.diagnostics._forecast import (
 )
 from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
 from pipereview.diagnostics._labels import criterion_label, with_labels
+from pipereview.diagnostics._lifecycle import (
+    LIFECYCLE_COLUMNS,
+    WINDOW_QUARTERS,
+    LifecycleSettings,
+    customer_lifecycle,
+)
 from pipereview.diagnostics._periods import (
     CUSTOMER_KINDS,
     PERIOD_KINDS,
@@ -156,17 +180,24 @@ __all__ = [
     "CALIBRATION_COLUMNS",
     "CALIBRATION_VERDICTS",
     "COACHING_CHECKS",
+    "COLLECTION_COLUMNS",
+    "COLLECTION_LABELS",
+    "COLLECTION_STATUSES",
     "CONVERSION_COLUMNS",
     "CUSTOMER_KINDS",
+    "DSO_COLUMNS",
     "DURATION_COLUMNS",
     "EVIDENCE",
     "EVIDENCE_FORECAST_COLUMNS",
     "GAP_COLUMNS",
+    "LIFECYCLE_COLUMNS",
+    "LIFECYCLE_STAGES",
     "METRICS",
     "NEEDS_STAGES",
     "OPEN_CATEGORIES",
     "OUTCOMES",
     "OUTLOOKS",
+    "OVERDUE_COLUMNS",
     "PERIOD_KINDS",
     "PLACEHOLDER_NAMES",
     "REBUILT_MARK",
@@ -186,9 +217,12 @@ __all__ = [
     "TARGET_COLUMNS",
     "VELOCITY_COLUMNS",
     "VELOCITY_MIN_WON",
+    "WINDOW_QUARTERS",
     "ABCSettings",
     "Benchmarks",
+    "CollectionSettings",
     "ForecastSettings",
+    "LifecycleSettings",
     "MissingColumn",
     "PlanSettings",
     "RiskSettings",
@@ -210,6 +244,8 @@ __all__ = [
     "check_season",
     "check_split",
     "cohort_conversion",
+    "collection_rate",
+    "collection_text",
     "column_label",
     "comparison_spans",
     "conversion_against_standards",
@@ -217,6 +253,8 @@ __all__ = [
     "criterion_label",
     "currency_code",
     "customer_kinds",
+    "customer_lifecycle",
+    "days_sales_outstanding",
     "days_text",
     "deal_risks",
     "decompose_target",
@@ -225,6 +263,7 @@ __all__ = [
     "fill_rep_targets",
     "funnel_shape",
     "gap_text",
+    "lifecycle_text",
     "load_targets",
     "missed_criteria",
     "missing_evidence_columns",
@@ -233,10 +272,12 @@ __all__ = [
     "named_mask",
     "new_deal_counts",
     "new_deals",
+    "no_invoices_text",
     "not_checked",
     "not_checked_notes",
     "outlook",
     "outlook_text",
+    "overdue_invoices",
     "period_bounds",
     "period_forecast",
     "plan_deviation",
@@ -270,6 +311,7 @@ __all__ = [
     "stage_durations",
     "stage_table",
     "steps_beyond_standard",
+    "team_currencies",
     "wait_days",
     "waterfall",
     "waterfall_deals",
