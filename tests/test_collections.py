@@ -201,6 +201,19 @@ def test_an_invoice_without_an_amount_is_refused_with_its_row() -> None:
     assert (caught.value.file, caught.value.row) == ("invoices.csv", 3)
 
 
+def test_no_known_invoices_give_no_rows() -> None:
+    future = _inv([{"invoice_date": DAY + pd.Timedelta(days=1)}])
+    for frame in (future, future.iloc[:0]):
+        assert list(collection_rate(frame, WEEK).columns) == ["team", *COLLECTION_COLUMNS]
+        assert collection_rate(frame, WEEK).empty and overdue_invoices(frame, WEEK).empty
+        assert list(days_sales_outstanding(frame, WEEK).columns) == list(DSO_COLUMNS)
+
+
+def test_invoices_without_a_team_are_one_group() -> None:
+    out = collection_rate(_inv([{}, {"team": None}, {"team": None}]), WEEK)
+    assert out[["team", "due_amount"]].values.tolist() == [["North", 1000.0], [None, 2000.0]]
+
+
 # --- overdue ------------------------------------------------------------------------------
 
 

@@ -306,3 +306,10 @@ def test_each_stage_follows_from_the_figures(
             assert row.stage != "growth" or row.change > 0.1
             assert row.stage != "decline" or row.change < -0.1
             assert row.stage != "maturity" or -0.1 - 1e-9 <= row.change <= 0.1 + 1e-9
+
+
+def test_no_revenue_gives_no_rows() -> None:
+    only_blank = _rev((" ", LAST, 9.0), ("Acme", "2026-12-01", 1.0))
+    for frame in (_rev(OLD).iloc[:0], only_blank):
+        out = customer_lifecycle(frame, as_of=WEEK)
+        assert out.empty and list(out.columns) == list(LIFECYCLE_COLUMNS)

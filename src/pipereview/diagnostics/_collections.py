@@ -243,6 +243,8 @@ def collection_rate(
         )
     keys = _KEYS[by]
     frame = _known(invoices, as_of_day(as_of))
+    if frame.empty:
+        return pd.DataFrame(columns=[*keys, *COLLECTION_COLUMNS])
     due = frame[frame["is_due"]]
     overdue = due["days_overdue"] > settings.overdue_days
     due = due.assign(
@@ -339,6 +341,8 @@ def days_sales_outstanding(
     settings = settings or CollectionSettings()
     day = as_of_day(as_of)
     frame = _known(invoices, day)
+    if frame.empty:
+        return pd.DataFrame(columns=list(DSO_COLUMNS))
     start = day - pd.Timedelta(days=settings.dso_days)
     in_window = frame["amount_c"].where(frame["invoice_date"] > start, 0)
     sums = (

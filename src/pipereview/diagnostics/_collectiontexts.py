@@ -37,7 +37,8 @@ LIFECYCLE_STAGES: tuple[str, ...] = (
     "mixed_currencies",
 )
 
-#: Figure and verdict keys of the collection diagnostics -> (English, Chinese).
+#: Figure and verdict keys of the collection and lifecycle diagnostics (their column names,
+#: ``status``, ``reason`` and ``source`` values) -> (English, Chinese).
 COLLECTION_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
         "collection_rate": ("collection rate", "回款率"),
@@ -58,7 +59,19 @@ COLLECTION_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
             "not added up: the team's invoices carry several currencies",
             "未汇总：该团队的发票涉及多种币种",
         ),
+        "invoices_due": ("invoices due", "到期发票数"),
+        "overdue_invoices": ("invoices overdue", "逾期发票数"),
+        "overdue_amount": ("amount overdue", "逾期金额"),
+        "paid_at_as_of": ("paid by the as-of date", "截至统计日已回款"),
+        "window_days": ("days in the window", "窗口期天数"),
         "lifecycle": ("customer lifecycle", "客户生命周期"),
+        "first_revenue_date": ("first revenue", "首次收入日期"),
+        "quarters_stored": ("quarters of revenue stored", "已有收入数据的季度数"),
+        "revenue_last_4q": ("revenue, last four quarters", "近四个季度收入"),
+        "revenue_prior_4q": ("revenue, the four quarters before", "前四个季度收入"),
+        "change": ("change on the four quarters before", "较前四个季度的变化"),
+        "invoices": ("invoiced revenue", "开票收入"),
+        "won_deals": ("won deals", "赢单金额"),
     }
 )
 

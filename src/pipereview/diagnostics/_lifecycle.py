@@ -221,10 +221,12 @@ def customer_lifecycle(
     settings = settings or LifecycleSettings()
     day = as_of_day(as_of)
     rows, source = _revenue(invoices, history, as_of)
+    named = rows["account"].notna() & rows["account"].astype(str).str.strip().ne("")
+    if not named.any():
+        return pd.DataFrame(columns=list(LIFECYCLE_COLUMNS))
     rows = rows.assign(quarter=_quarters_back(rows["date"], day))
     team_quarters = rows.groupby("team", dropna=False)["quarter"].max().rename("team_quarters")
     currencies = team_currencies(rows)
-    named = rows["account"].notna() & rows["account"].astype(str).str.strip().ne("")
     rows = rows[named].assign(account=rows["account"].astype(str).str.strip())
     window = rows["quarter"] <= WINDOW_QUARTERS
     prior = ~window & (rows["quarter"] <= 2 * WINDOW_QUARTERS)
