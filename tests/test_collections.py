@@ -17,15 +17,18 @@ from hypothesis import strategies as st
 from _boundaries import boundary
 from pipereview.config import Config
 from pipereview.core._errors import ConfigError, InputError
+from pipereview.delivery import lint_text
 from pipereview.diagnostics import (
     COLLECTION_COLUMNS,
     COLLECTION_LABELS,
     DSO_COLUMNS,
+    LIFECYCLE_STAGES,
     OVERDUE_COLUMNS,
     CollectionSettings,
     collection_rate,
     collection_text,
     days_sales_outstanding,
+    lifecycle_text,
     no_invoices_text,
     overdue_invoices,
 )
@@ -332,10 +335,14 @@ def test_every_label_in_both_languages() -> None:
     assert no_invoices_text() == "not available: no invoices export"
     assert no_invoices_text("zh") == "无法分析：没有开票回款导出"
     assert collection_text("collection_rate", "zh") == "回款率"
-    assert collection_text("dso", "zh") == "应收账款周转天数 (DSO)"
+    assert collection_text("dso", "zh") == "应收账款周转天数"
     for key, (en, zh) in COLLECTION_LABELS.items():
         assert collection_text(key) == en and collection_text(key, "zh") == zh
-        assert en.strip() and zh.strip()
+        assert lint_text(en, "en") == [] and lint_text(zh, "zh") == [], key
+    for stage in LIFECYCLE_STAGES:
+        for lang in ("en", "zh"):
+            assert lint_text(lifecycle_text(stage, lang, quarters=3), lang) == [], stage
+    assert lint_text(no_invoices_text("zh"), "zh") == []
     with pytest.raises(InputError) as caught:
         collection_text("rate")
     assert caught.value.message.startswith("no reader's text for 'rate' (expected one of [")

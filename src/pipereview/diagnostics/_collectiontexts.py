@@ -48,13 +48,16 @@ COLLECTION_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "overdue": ("overdue", "逾期"),
         "days_overdue": ("days overdue", "逾期天数"),
         "owed": ("amount owed", "欠款金额"),
-        "dso": ("days sales outstanding (DSO)", "应收账款周转天数 (DSO)"),
+        "dso": ("days sales outstanding (DSO)", "应收账款周转天数"),
         "receivables": ("receivables outstanding", "应收账款余额"),
         "invoiced_in_window": ("invoiced in the window", "窗口期内开票金额"),
         "ok": ("collection rate on target", "回款率达标"),
         "below_min": ("collection rate below target", "回款率低于目标"),
         "nothing_due": ("nothing due yet", "尚无到期应收"),
-        "nothing_invoiced": ("no invoices in the window: no DSO", "窗口期内没有开票，无法计算 DSO"),
+        "nothing_invoiced": (
+            "no invoices in the window: no DSO",
+            "窗口期内没有开票，无法计算应收账款周转天数",
+        ),
         "mixed_currencies": (
             "not added up: the team's invoices carry several currencies",
             "未汇总：该团队的发票涉及多种币种",
