@@ -257,6 +257,13 @@ def test_overdue_invoices_by_hand_sorted_by_owed_then_days() -> None:
     assert out["source_row"].tolist() == [6, 3, 4, 2]
 
 
+def test_an_export_without_optional_columns_lists_blanks_as_none() -> None:
+    invoices = _inv([{}]).drop(columns=["invoice_id", "deal_id", "owner", "source_file"])
+    out = overdue_invoices(invoices, WEEK)
+    assert out.loc[0, ["invoice_id", "deal_id", "owner", "source_file"]].tolist() == [None] * 4
+    assert out.loc[0, "account"] == "Acme"
+
+
 def test_an_invoice_45_days_overdue_is_found() -> None:
     out = overdue_invoices(_inv([{"due_date": _days_before(45), "amount": 48000.0}]), WEEK)
     assert out[["days_overdue", "owed"]].iloc[0].tolist() == [45, 48000.0]

@@ -312,7 +312,8 @@ def overdue_invoices(
         kind="stable",
         na_position="last",
     )
-    return flagged[list(OVERDUE_COLUMNS)].reset_index(drop=True)
+    text = ["team", "invoice_id", "account", "deal_id", "owner", "currency", "source_file"]
+    return _restore_none(flagged[list(OVERDUE_COLUMNS)].reset_index(drop=True), text)
 
 
 def days_sales_outstanding(
