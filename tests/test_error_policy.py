@@ -566,6 +566,15 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.week.CoachingContext.plan_rule": lambda: _call(
         "pipereview.coaching", "CoachingContext"
     )(_EMPTY, "2026-W47").plan_rule("T", "fr"),
+    "pipereview.diagnostics._collectiontexts.collection_text": lambda: _call(
+        "pipereview.diagnostics", "collection_text", "dso", "fr"
+    ),
+    "pipereview.diagnostics._collectiontexts.lifecycle_text": lambda: _call(
+        "pipereview.diagnostics", "lifecycle_text", "growth", "fr"
+    ),
+    "pipereview.diagnostics._collectiontexts.no_invoices_text": lambda: _call(
+        "pipereview.diagnostics", "no_invoices_text", "fr"
+    ),
     "pipereview.diagnostics._labels.criterion_label": lambda: _call(
         "pipereview.diagnostics", "criterion_label", "coach", "fr"
     ),

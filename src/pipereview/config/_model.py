@@ -22,8 +22,10 @@ from pipereview.diagnostics._accounts import ABCSettings
 from pipereview.diagnostics._activity import ActivitySettings
 from pipereview.diagnostics._aging import RiskSettings
 from pipereview.diagnostics._benchmarks import Benchmarks
+from pipereview.diagnostics._collections import CollectionSettings
 from pipereview.diagnostics._forecast import ForecastSettings
 from pipereview.diagnostics._leads import LeadSettings
+from pipereview.diagnostics._lifecycle import LifecycleSettings
 from pipereview.diagnostics._shape import ShapeThresholds
 from pipereview.diagnostics._targets import PlanSettings
 from pipereview.diagnostics._trends import TrendSettings
@@ -37,9 +39,11 @@ SECTIONS: dict[str, type[Any]] = {
     "accounts": ABCSettings,
     "activities": ActivitySettings,
     "benchmarks": Benchmarks,
+    "collections": CollectionSettings,
     "forecast": ForecastSettings,
     "funnel_shape": ShapeThresholds,
     "leads": LeadSettings,
+    "lifecycle": LifecycleSettings,
     "limits": ReadLimits,
     "matching": MatchSettings,
     "plan": PlanSettings,
@@ -76,6 +80,10 @@ class Config:
     - ``risk``, ``funnel_shape``, ``forecast``, ``matching``, ``trends``, ``plan``,
       ``accounts``: the thresholds of each diagnostic (their classes, :data:`SECTIONS`,
       document each field), named as the sections of a configuration file;
+    - ``collections``, ``lifecycle``: when an invoice is overdue, the DSO window and the
+      lowest collection rate (:class:`~pipereview.diagnostics._collections.CollectionSettings`);
+      where the customer lifecycle stages split
+      (:class:`~pipereview.diagnostics._lifecycle.LifecycleSettings`);
     - ``rules``: coaching-rule thresholds by rule (``{"enabled": False}`` turns one off);
     - ``activities``, ``leads``: the windows and bands of activity per rep and of lead
       conversion (:class:`~pipereview.diagnostics._activity.ActivitySettings`,
@@ -112,6 +120,8 @@ class Config:
     activities: ActivitySettings = field(default_factory=ActivitySettings)
     leads: LeadSettings = field(default_factory=LeadSettings)
     limits: ReadLimits = field(default_factory=ReadLimits)
+    collections: CollectionSettings = field(default_factory=CollectionSettings)
+    lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:

@@ -1,6 +1,7 @@
 """The week's figures: process evidence and BANT, funnel, forecast, aging, trends,
-conversion, targets, accounts, activities and leads, results compared over periods, the waterfall, changes, and the one definition of each
-printed figure.
+conversion, targets, accounts, activities and leads, collection and the customer
+lifecycle, results compared over periods, the waterfall, changes, and the one definition
+of each printed figure.
 
 >>> from pipereview.diagnostics import period_bounds
 >>> [str(day.date()) for day in period_bounds("2026-Q4")]
@@ -75,6 +76,24 @@ from pipereview.diagnostics._capabilities import (
 )
 from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
+from pipereview.diagnostics._collections import (
+    COLLECTION_COLUMNS,
+    COLLECTION_STATUSES,
+    DSO_COLUMNS,
+    OVERDUE_COLUMNS,
+    CollectionSettings,
+    collection_rate,
+    days_sales_outstanding,
+    overdue_invoices,
+    team_currencies,
+)
+from pipereview.diagnostics._collectiontexts import (
+    COLLECTION_LABELS,
+    LIFECYCLE_STAGES,
+    collection_text,
+    lifecycle_text,
+    no_invoices_text,
+)
 from pipereview.diagnostics._conversion import (
     CONVERSION_COLUMNS,
     OUTCOMES,
@@ -124,6 +143,12 @@ from pipereview.diagnostics._leads import (
     lead_conversion,
     lead_note,
     lead_text,
+)
+from pipereview.diagnostics._lifecycle import (
+    LIFECYCLE_COLUMNS,
+    WINDOW_QUARTERS,
+    LifecycleSettings,
+    customer_lifecycle,
 )
 from pipereview.diagnostics._periods import (
     CUSTOMER_KINDS,
@@ -176,19 +201,26 @@ __all__ = [
     "CALIBRATION_COLUMNS",
     "CALIBRATION_VERDICTS",
     "COACHING_CHECKS",
+    "COLLECTION_COLUMNS",
+    "COLLECTION_LABELS",
+    "COLLECTION_STATUSES",
     "CONVERSION_COLUMNS",
     "CUSTOMER_KINDS",
+    "DSO_COLUMNS",
     "DURATION_COLUMNS",
     "EVIDENCE",
     "EVIDENCE_FORECAST_COLUMNS",
     "GAP_COLUMNS",
     "LEAD_COLUMNS",
     "LEAD_VERDICTS",
+    "LIFECYCLE_COLUMNS",
+    "LIFECYCLE_STAGES",
     "METRICS",
     "NEEDS_STAGES",
     "OPEN_CATEGORIES",
     "OUTCOMES",
     "OUTLOOKS",
+    "OVERDUE_COLUMNS",
     "PERIOD_KINDS",
     "PLACEHOLDER_NAMES",
     "REBUILT_MARK",
@@ -208,11 +240,14 @@ __all__ = [
     "TARGET_COLUMNS",
     "VELOCITY_COLUMNS",
     "VELOCITY_MIN_WON",
+    "WINDOW_QUARTERS",
     "ABCSettings",
     "ActivitySettings",
     "Benchmarks",
+    "CollectionSettings",
     "ForecastSettings",
     "LeadSettings",
+    "LifecycleSettings",
     "MissingColumn",
     "PlanSettings",
     "RiskSettings",
@@ -237,6 +272,8 @@ __all__ = [
     "check_season",
     "check_split",
     "cohort_conversion",
+    "collection_rate",
+    "collection_text",
     "column_label",
     "comparison_spans",
     "conversion_against_standards",
@@ -244,6 +281,8 @@ __all__ = [
     "criterion_label",
     "currency_code",
     "customer_kinds",
+    "customer_lifecycle",
+    "days_sales_outstanding",
     "days_text",
     "deal_risks",
     "decompose_target",
@@ -255,6 +294,7 @@ __all__ = [
     "lead_conversion",
     "lead_note",
     "lead_text",
+    "lifecycle_text",
     "load_targets",
     "missed_criteria",
     "missing_evidence_columns",
@@ -263,10 +303,12 @@ __all__ = [
     "named_mask",
     "new_deal_counts",
     "new_deals",
+    "no_invoices_text",
     "not_checked",
     "not_checked_notes",
     "outlook",
     "outlook_text",
+    "overdue_invoices",
     "period_bounds",
     "period_forecast",
     "plan_deviation",
@@ -300,6 +342,7 @@ __all__ = [
     "stage_durations",
     "stage_table",
     "steps_beyond_standard",
+    "team_currencies",
     "wait_days",
     "waterfall",
     "waterfall_deals",
