@@ -286,3 +286,19 @@ def test_leads_convert_at_30_to_50_percent_outside_the_planted_source(samples: P
         pd.to_datetime(leads["Create Date"], format="%m/%d/%Y").dt.date
         >= AS_OF - datetime.timedelta(days=190)
     ).all()
+
+
+def test_invoices_show_growing_declining_and_new_customers(samples: Path) -> None:
+    inv = _read(samples, "north", "invoices")
+    day = pd.to_datetime(inv["Invoice/Bill Date"], format="%m/%d/%Y").dt.date
+    total = inv["Total"].map(lambda t: float(t.replace(",", "")))
+    year_ago = AS_OF - datetime.timedelta(days=365)
+    first = total[day < year_ago].groupby(inv["Partner"]).sum()
+    second = total[day >= year_ago].groupby(inv["Partner"]).sum()
+    both = pd.DataFrame({"first": first, "second": second}).fillna(0.0)
+    assert (both["second"] >= 1.5 * both["first"]).where(both["first"] > 0).sum() >= 3  # growing
+    assert (both["second"] <= 0.5 * both["first"]).sum() >= 3  # declining
+    assert (both["first"] == 0).sum() >= 3  # new: invoiced only in the last year
+    won = inv[inv["Source Document"] != ""]
+    assert len(won) >= 10 and (won["Payment Status"] == "Paid").mean() > 0.5
+    assert {"Paid", "Partially Paid", "Not Paid"} <= set(inv["Payment Status"])

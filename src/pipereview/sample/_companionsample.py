@@ -331,7 +331,7 @@ def _huadong_invoices(team: TeamDeals, inv: pd.DataFrame) -> Columns:
 
 _DE_TYPES = {
     "call": ("Phone Call", "Telefonat"),
-    "meeting": ("Appointment", "Termin"),
+    "meeting": ("Appointment", "Besprechung"),
     "visit": ("Appointment", "Besuch"),
     "email": ("Email", "E-Mail"),
     "task": ("Task", "Aufgabe"),
