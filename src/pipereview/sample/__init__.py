@@ -15,6 +15,16 @@ text encoding). Patterns that the diagnostics must find are planted on purpose:
 * every team: stage inflation (passed stages without exit-criteria evidence), stalled
   deals, deals pushed three times or more, open deals with close dates in the past.
 
+``write_companion_exports`` adds each team's activities, leads and invoices for the last
+week (``companions/<week>/``), with planted problems of their own:
+
+* ``north``: the rep with the most activities in the last four weeks (at least 1.5 x the
+  team's median rep) logged none of them on a deal that advanced a stage;
+* ``west``: leads from "Trade Show" convert at 12% (3 of 25 decided), the other sources
+  at 30% or more;
+* ``huadong``: an invoice 45 days overdue at the last Friday export, money still owed;
+* every team: every other invoice is paid or less than 30 days overdue.
+
 Same seed, same bytes (CSV and XLSX alike); another seed, other deals.
 
 ``generate_samples(..., years=2)`` (``pipereview sample --years 2``) writes two years of
@@ -30,7 +40,10 @@ a week's frame of the deals), ``_simulate`` (the weekly simulation), ``_history`
 ``_history_out`` and ``_readme_history`` (the two-year sample, what it writes and its
 README section), ``_ids`` and ``_formats`` (how each CRM writes ids and values),
 ``_writers`` (its CSV and XLSX files), ``_changehistory`` (each team's change history in
-its CRM's shape, for ``pipereview backfill``), ``_generate`` (the sample set), ``_readme`` (its
+its CRM's shape, for ``pipereview backfill``), ``_companionsample`` (each team's
+activities, leads and invoices in its CRM's shape; ``_companionworld`` the deals they are
+made from, the activities and leads, ``_companioninvoices`` the invoices and payments,
+``_companionreadme`` their README section), ``_generate`` (the sample set), ``_readme`` (its
 README), ``_large`` (one large export for benchmarks), ``_org`` and ``_org_teams`` (a
 generated organisation of many teams and weeks, written straight into a snapshot store,
 for scale benchmarks).
@@ -48,6 +61,7 @@ for scale benchmarks).
 from __future__ import annotations
 
 from pipereview.sample._changehistory import HISTORY_FOLDER, write_change_histories
+from pipereview.sample._companionsample import COMPANION_FOLDER, write_companion_exports
 from pipereview.sample._generate import generate_samples
 from pipereview.sample._large import generate_large_export
 from pipereview.sample._org import OrgSummary, generate_organisation, organisation_weeks
@@ -55,6 +69,7 @@ from pipereview.sample._summary import DealCount, PlantedPatterns, SampleSummary
 from pipereview.sample._teams import TEAMS, TeamSpec
 
 __all__ = [
+    "COMPANION_FOLDER",
     "HISTORY_FOLDER",
     "TEAMS",
     "DealCount",
@@ -67,4 +82,5 @@ __all__ = [
     "generate_samples",
     "organisation_weeks",
     "write_change_histories",
+    "write_companion_exports",
 ]

@@ -42,14 +42,16 @@ def write_csv(columns: Columns, path: Path, encoding: str) -> Path:
     return path
 
 
-def write_xlsx(columns: Columns, path: Path, stamp: datetime.datetime) -> None:
+def write_xlsx(
+    columns: Columns, path: Path, stamp: datetime.datetime, sheet_title: str = "Opportunities"
+) -> None:
     """An XLSX with fixed document times and zip entry dates: same table, same bytes."""
     from openpyxl import Workbook
     from openpyxl.writer.excel import ExcelWriter
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "Opportunities"
+    sheet.title = sheet_title
     sheet.append(list(columns))
     lists = [c.tolist() if isinstance(c, np.ndarray) else list(c) for c in columns.values()]
     for row in zip(*lists, strict=True):
