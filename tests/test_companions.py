@@ -393,6 +393,32 @@ def test_day_first_dates_are_told_by_a_day_over_12_and_titles_are_skipped(tmp_pa
     assert export.missing == ("activity_id", "deal_id", "account")
 
 
+def test_a_generic_leads_file_with_yes_no_columns(tmp_path: Path) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "owner,created_date,converted,disqualified,disqualified_reason,lead_source,team\n"
+        "Ann,2026-10-01,yes,no,,Web,North\n"
+        "Ann,2026-10-02,no,yes,,Web,North\n"
+        "Bo,2026-10-03,no,,No budget,Fair,North\n"
+        "Bo,2026-10-04,no,perhaps,,Fair,North\n",
+        encoding="utf-8",
+    )
+    export = read_companion(path)
+    check(
+        export,
+        "leads",
+        "generic",
+        [
+            (None, "2026-10-01", "Ann", "Web", None, True, None, None, False, None, "North", 2),
+            (None, "2026-10-02", "Ann", "Web", None, False, None, None, True, None, "North", 3),
+            (None, "2026-10-03", "Bo", "Fair", None, False, None, None, True, "No budget",
+             "North", 4),
+        ],
+    )  # fmt: skip
+    assert _problems(export) == [(5, "disqualified", "yes or no", "perhaps")]
+    assert export.missing == ("lead_id", "status", "converted_date", "deal_id")
+
+
 # --- detection and words ----------------------------------------------------------------------
 
 SAMPLE_HEADERS = {
@@ -618,7 +644,9 @@ def test_refused_kinds_and_maps(tmp_path: Path) -> None:
     path = DATA / "generic_activities.csv"
     with pytest.raises(InputError, match="unknown companion export kind 'deals'"):
         read_companion(path, kind="deals")
-    with pytest.raises(InputError, match="'amount' is no column of a activities export"):
+    with pytest.raises(
+        InputError, match="'amount' is no column of activities exports; known: activity_id, "
+    ):
         read_companion(path, column_map={"amount": "owner"})
     with pytest.raises(InputError, match="no column 'Rep' in the header"):
         read_companion(path, column_map={"owner": "Rep"})

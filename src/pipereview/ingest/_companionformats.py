@@ -335,13 +335,16 @@ def companion_columns(
     """
     by_label = {normalize_label(h): h for h in reversed(list(headers))}
     columns = {r: by_label[h] for r, h in _found(kind, crm, set(by_label)).items()}
-    roles = (*COMPANION_COLUMNS[kind][:-2], *COMPANION_FORMATS[kind][crm])
+    roles = (
+        *COMPANION_COLUMNS[kind][:-2],
+        *(r for f in COMPANION_FORMATS[kind].values() for r in f),
+    )
     for role, header in (column_map or {}).items():
         if role not in roles or role == "activity_type_raw":
             known = ", ".join(dict.fromkeys(r for r in roles if r != "activity_type_raw"))
             raise InputError(
-                f"{file}: --map {role}={header}: {role!r} is no column of a {kind} export "
-                f"({crm}); known: {known}",
+                f"{file}: --map {role}={header}: {role!r} is no column of {kind} exports; "
+                f"known: {known}",
                 file=file,
                 column=header,
                 expected=f"one of {known}",

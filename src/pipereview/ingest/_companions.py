@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -98,7 +98,7 @@ class CompanionExport:
     source: Path
     missing: tuple[str, ...]
     date_format: str = "iso"
-    unknown_types: Mapping[str, int] | None = None
+    unknown_types: dict[str, int] = field(default_factory=dict)
 
 
 def read_companion(

@@ -89,8 +89,8 @@ def activity_types(raw: pd.Series) -> pd.Series:
     >>> activity_types(pd.Series(["To Do", "Meeting", "电话"])).tolist()
     ['task', 'meeting', 'call']
     """
-    labels = raw.map(lambda w: _ACTIVITY.get(normalize_label(w), "other") if w else "other")
-    return labels.astype("object")
+    words = {w: _ACTIVITY.get(normalize_label(w), "other") for w in raw.dropna().unique()}
+    return raw.astype("object").map(lambda w: words.get(w, "other")).astype("object")
 
 
 def unknown_activity_words(raw: pd.Series) -> dict[str, int]:
