@@ -243,6 +243,9 @@ def _names(history: pd.DataFrame) -> list[str]:
         "next_step",
         "loss_reason",
         "product_line",
+        "lead_source",
+        "invoice_id",
+        "disqualified_reason",
     ):
         if column in history:
             names |= {str(v) for v in history[column].dropna().unique() if str(v).strip()}
@@ -546,11 +549,16 @@ def test_review_notebook_end_to_end_passes_the_lint(
 
 
 def run_names(small_sample: Path) -> list[str]:
-    """The proper names of the small sample (every team's latest export)."""
+    """The proper names of the small sample (every team's latest export and its
+    activities, leads and invoices)."""
+    from pipereview.ingest._companions import read_companion
     from pipereview.ingest._export import read_export
 
     names: set[str] = set()
     for path in sorted((small_sample / "exports" / WEEKS[-1]).iterdir()):
         snapshot = read_export(path, week=WEEKS[-1]).snapshot
         names |= set(_names(snapshot))
+    companions = small_sample / "companions" / WEEKS[-1]
+    for path in sorted(companions.iterdir()) if companions.is_dir() else []:
+        names |= set(_names(read_companion(path).frame))  # lead sources, accounts, invoices
     return sorted(names)

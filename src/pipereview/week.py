@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -26,6 +27,9 @@ from pipereview.history._companions import Companions
 from pipereview.history._prepared import PreparedHistory, prepare_history
 from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import open_mask
+
+if TYPE_CHECKING:
+    from pipereview.diagnostics._companionfigures import CompanionFigures
 
 __all__ = ["WeekDiagnostics"]
 
@@ -374,3 +378,21 @@ class WeekDiagnostics:
         from pipereview.diagnostics._accountservice import service_coverage
 
         return service_coverage(self.accounts, self.risks, settings=self.config.accounts)
+
+    @cached_property
+    def companion_figures(self) -> CompanionFigures:
+        """The figures of the activities, leads and invoices stored with the weeks
+        (:class:`~pipereview.diagnostics._companionfigures.CompanionFigures`), each ``None``
+        when its export is absent."""
+        from pipereview.diagnostics._companionfigures import CompanionFigures
+
+        config = self.config
+        return CompanionFigures(
+            self.companions,
+            self.prepared,
+            self.week,
+            config.activities,
+            config.leads,
+            config.collections,
+            config.lifecycle,
+        )

@@ -29,7 +29,7 @@ from pipereview.config import Config, as_config
 from pipereview.core._errors import InputError
 from pipereview.core._languages import phrase
 from pipereview.core._weeks import Week
-from pipereview.delivery import _reviewchanges, _reviewrisks
+from pipereview.delivery import _reviewchanges, _reviewcompanions, _reviewrisks
 from pipereview.delivery import _reviewsections as sections
 from pipereview.delivery._reviewsections import Section, forecast_figures
 from pipereview.delivery._reviewtext import REVIEW_TEXT
@@ -358,6 +358,16 @@ class WeeklyReview:
         from pipereview.delivery._reviewresults import results_section
 
         return replace(results_section(self), anchor="results")
+
+    def activities_section(self) -> Section:
+        """Activity per rep against the team's norm, activities per stage advance and lead
+        conversion (:mod:`pipereview.delivery._reviewcompanions`)."""
+        return replace(_reviewcompanions.activities_section(self), anchor="activities")
+
+    def collections_section(self) -> Section:
+        """Collection rate, days sales outstanding, invoices overdue and the customer
+        lifecycle (:mod:`pipereview.delivery._reviewcompanions`)."""
+        return replace(_reviewcompanions.collections_section(self), anchor="collections")
 
     def risks_section(self, limit: int = 10) -> Section:
         """Every flagged open deal and every deal whose stage lacks the evidence, largest

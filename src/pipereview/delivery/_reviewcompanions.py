@@ -136,6 +136,7 @@ def _pct(value: object) -> str:
 
 def _table(frame: pd.DataFrame, lang: str) -> str:
     shown = frame.rename(columns={c: _t(c, lang) for c in frame.columns if c in _TEXT})
+    shown = shown.astype(object).where(shown.notna(), "—")  # a blank cell, never "None"
     return shown.to_html(index=False, escape=True, border=0, classes=_TABLE, na_rep="—")
 
 
@@ -227,7 +228,7 @@ def _collection_html(review: WeeklyReview) -> str:
     parts = [title]
     day = date_text(as_of_day(review.week))
     for row in team.itertuples(index=False):
-        currency = row.currency or ""
+        currency = row.currency or review.currency
         if row.status == "mixed_currencies":
             parts.append(_unavailable(collection_text("mixed_currencies", lang)))
             continue
@@ -254,8 +255,8 @@ def _collection_html(review: WeeklyReview) -> str:
             "dso_line",
             lang,
             dso=f"{float(row.dso):.0f}",
-            receivables=amount_text(row.receivables, row.currency or ""),
-            invoiced=amount_text(row.invoiced_in_window, row.currency or ""),
+            receivables=amount_text(row.receivables, row.currency or review.currency),
+            invoiced=amount_text(row.invoiced_in_window, row.currency or review.currency),
             days=row.window_days,
         )
         parts.append(f"<p>{html.escape(line)}</p>")
@@ -268,7 +269,7 @@ def _overdue_html(review: WeeklyReview, overdue: pd.DataFrame, days: int) -> str
     rows = overdue[overdue["team"] == review.team]
     if rows.empty:
         return f"<p>{html.escape(_t('no_overdue', lang, days=days))}</p>"
-    currency = next((c for c in rows["currency"] if isinstance(c, str) and c), "")
+    currency = next((c for c in rows["currency"] if isinstance(c, str) and c), review.currency)
     heading = _t(
         "overdue_title",
         lang,
@@ -320,11 +321,11 @@ def _lifecycle_html(review: WeeklyReview) -> str:
             "account": ordered["account"].to_numpy(),
             "stage": ordered["_text"].to_numpy(),
             "revenue_last_4q": [
-                amount_text(v, c if isinstance(c, str) else "")
+                amount_text(v, c if isinstance(c, str) and c else review.currency)
                 for v, c in zip(ordered["revenue_last_4q"], ordered["currency"], strict=True)
             ],
             "revenue_prior_4q": [
-                amount_text(v, c if isinstance(c, str) else "")
+                amount_text(v, c if isinstance(c, str) and c else review.currency)
                 for v, c in zip(ordered["revenue_prior_4q"], ordered["currency"], strict=True)
             ],
         }

@@ -110,6 +110,8 @@ def title_section(review: WeeklyReview, index: str = "") -> Section:
             "forecast",
             "results",
             "risks",
+            "activities",
+            "collections",
             "coaching",
         )
     ]

@@ -55,6 +55,8 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "forecast": ("Forecast against target", "预测与目标对比"),
     "results": ("Results compared", "业绩对比"),
     "risks": ("Deals at risk and process gaps", "风险商机与流程缺口"),
+    "activities": ("Activities and leads", "活动与线索"),
+    "collections": ("Collections and customers", "回款与客户"),
     "coaching": ("Coaching sheets", "辅导单"),
     "open_deals": ("Open deals", "在跟商机数"),
     "open_amount": ("Open pipeline", "在跟金额"),

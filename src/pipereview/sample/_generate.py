@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
+from pipereview.sample._companionsample import write_companion_exports
 from pipereview.sample._dates import DAY, quarter
 from pipereview.sample._formats import columns_of, to_export
 from pipereview.sample._history import WEEKS_PER_YEAR, HistorySimulator, history_teams
@@ -50,7 +51,9 @@ def generate_samples(
     years: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> SampleSummary:
-    """Write the sample set (exports per week and team, targets, teams, README) to ``out_dir``.
+    """Write the sample set (exports per week and team, targets, teams, README and, for
+    the one-year sample, each team's activities, leads and invoices of the last week under
+    ``companions/``) to ``out_dir``.
 
     ``scale`` multiplies the number of deals (1.0 gives 100-400 open deals per team and
     week); ``progress(done, total)`` is called after each export file. ``years=2`` writes
@@ -101,6 +104,8 @@ def generate_samples(
     text = readme(runs, weeks, planted, seed, counts, years=years, extra=extra_lines)
     readme_path.write_bytes(text.encode("utf-8"))
     paths.append(readme_path)
+    if years == 1:  # the weeks' activities, leads and invoices (the README gains their section)
+        paths += write_companion_exports(out_dir)
     return SampleSummary(
         out_dir,
         tuple(paths),
