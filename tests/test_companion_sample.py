@@ -21,6 +21,7 @@ from pipereview.sample import COMPANION_FOLDER, TEAMS, generate_samples, write_c
 
 LAST = "2026-W47"
 AS_OF = Week.parse(LAST).friday  # the last export's Friday: 2026-11-20
+SUNDAY = AS_OF + datetime.timedelta(days=2)  # the review's as-of day: invoices are judged then
 WINDOW = [str(Week.parse(LAST) - k) for k in (3, 2, 1, 0)]  # 2026-W44 .. 2026-W47
 REPS = {t.slug: set(t.reps) for t in TEAMS}
 EXT = {"north": "csv", "west": "csv", "huadong": "csv", "dach": "xlsx"}
@@ -240,7 +241,7 @@ def test_huadong_one_invoice_45_days_overdue_with_money_owed(samples: Path) -> N
     inv = _read(samples, "huadong", "invoices")
     due = pd.to_datetime(inv["到期日"], format="%Y/%m/%d").dt.date
     owed = inv["开票金额"].map(_cny) - inv["已回款金额"].map(_cny)
-    overdue = due.map(lambda d: (AS_OF - d).days)
+    overdue = due.map(lambda d: (SUNDAY - d).days)
     planted = inv[(owed > 0) & (overdue == 45)]
     assert len(planted) == 1
     assert owed[planted.index[0]] > 0
@@ -263,7 +264,7 @@ def test_every_other_invoice_is_paid_or_less_than_30_days_overdue(samples: Path,
     else:
         due = pd.to_datetime(inv["Due Date"])
         owed = inv["Total Amount"].astype(float) - inv["Amount Paid"].astype(float)
-    overdue = due.dt.date.map(lambda d: (AS_OF - d).days)
+    overdue = due.dt.date.map(lambda d: (SUNDAY - d).days)
     late = inv[(owed > 0.005) & (overdue >= 30)]
     assert len(late) == (1 if slug == "huadong" else 0), late.to_string()
     assert owed.min() >= 0

@@ -281,7 +281,7 @@ def _overdue_html(review: WeeklyReview, overdue: pd.DataFrame, days: int) -> str
         due_date=[date_text(d) for d in rows["due_date"]],
         days_overdue=rows["days_overdue"],
         owed=[
-            amount_text(o, c if isinstance(c, str) else "")
+            amount_text(o, c if isinstance(c, str) and c else review.currency)
             for o, c in zip(rows["owed"], rows["currency"], strict=True)
         ],
     )

@@ -5,8 +5,9 @@ Each account of the team gets a course: ``growing`` (more and larger invoices qu
 quarter), ``steady``, ``declining`` (fewer and smaller, then none) or ``new`` (nothing
 before the sample's won deals). Invoices are due 30 days after they are issued. Most are
 paid on time, some late (never more than 25 days), some in part; an invoice unpaid at the
-as-of Friday is less than 30 days overdue, except the one planted in ``huadong``: 45 days
-overdue with 70% still owed.
+as-of day (the Sunday ending the last week, the moment the review's figures stand at) is
+less than 30 days overdue, except the one planted in ``huadong``: 45 days overdue with 70%
+still owed.
 
 >>> import datetime
 >>> _due(datetime.date(2026, 11, 2))
@@ -52,6 +53,7 @@ def make_invoices(team: TeamDeals, rng: np.random.Generator) -> pd.DataFrame:
     won deal, or None for earlier business), ``invoice_date``, ``due_date``, ``amount``,
     ``paid_amount``, ``paid_date`` (the last payment, or None), ``owner``, ``course``;
     sorted by invoice date."""
+    as_of = team.as_of + 2 * _DAY  # the Sunday after the export's Friday: the review's as-of day
     deals = team.deals
     won = deals[deals["stage"] == team.won_stage]
     owners = deals.groupby("account")["owner"].agg(lambda s: s.value_counts().index[0])
@@ -67,9 +69,9 @@ def make_invoices(team: TeamDeals, rng: np.random.Generator) -> pd.DataFrame:
     for deal_id, deal in won.sort_values("close_date", kind="stable").iterrows():
         closed = pd.Timestamp(deal["close_date"]).date()
         invoiced = closed + int(rng.integers(2, 13)) * _DAY
-        if invoiced > team.as_of:
+        if invoiced > as_of:
             continue  # not invoiced yet
-        paid, paid_on = _recent_payment(team.as_of, invoiced, float(deal["amount"]), rng)
+        paid, paid_on = _recent_payment(as_of, invoiced, float(deal["amount"]), rng)
         rows.append(
             {
                 "account": deal["account"],
@@ -86,7 +88,7 @@ def make_invoices(team: TeamDeals, rng: np.random.Generator) -> pd.DataFrame:
     frame = pd.DataFrame(rows).sort_values(["invoice_date", "account"], kind="stable")
     frame = frame.reset_index(drop=True)
     if team.spec.slug == OVERDUE_TEAM:
-        _plant_overdue(frame, team.as_of)
+        _plant_overdue(frame, as_of)
         frame = frame.sort_values(["invoice_date", "account"], kind="stable", ignore_index=True)
     frame["number"] = np.arange(1, len(frame) + 1)
     return frame

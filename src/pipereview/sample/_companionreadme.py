@@ -134,13 +134,12 @@ def _low_conversion(team: TeamDeals, leads: pd.DataFrame) -> str:
 
 def _overdue(team: TeamDeals, invoices: pd.DataFrame) -> str:
     owed = invoices["amount"] - invoices["paid_amount"]
-    late = [
-        (team.as_of - d).days if isinstance(d, datetime.date) else 0 for d in invoices["due_date"]
-    ]
+    sunday = team.as_of + datetime.timedelta(days=2)  # the review's as-of day
+    late = [(sunday - d).days if isinstance(d, datetime.date) else 0 for d in invoices["due_date"]]
     row = invoices[(owed > 0) & (pd.Series(late, index=invoices.index) == OVERDUE_DAYS)].iloc[0]
     return (
         f"* `{team.spec.slug}`: the invoice to **{row['account']}** issued "
         f"{row['invoice_date']}, due {row['due_date']}, is {OVERDUE_DAYS} days overdue at "
-        f"the last export ({team.as_of}) with {row['amount'] - row['paid_amount']:,.0f} "
+        f"the last week's end ({sunday}, the date the review's figures stand at) with {row['amount'] - row['paid_amount']:,.0f} "
         f"{team.spec.currency} of {row['amount']:,.0f} still owed."
     )
