@@ -222,7 +222,8 @@ def lost_in_period(prep: PreparedHistory, first: pd.Timestamp, last: pd.Timestam
     latest, rows = _latest(prep)
     close = pd.to_datetime(latest["close_date"])
     keep = prep.is_lost[rows] & (close >= first).to_numpy() & (close <= last).to_numpy()
-    return latest[keep].sort_values("amount", ascending=False, kind="stable")
+    lost: pd.DataFrame = latest[keep].sort_values("amount", ascending=False, kind="stable")
+    return lost
 
 
 def pushed_out_of(prep: PreparedHistory, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
@@ -237,4 +238,5 @@ def pushed_out_of(prep: PreparedHistory, first: pd.Timestamp, last: pd.Timestamp
     later = prep.is_open[rows] & (pd.to_datetime(latest["close_date"]) > last).to_numpy()
     out = latest[later & latest["deal_key"].isin(before.index).to_numpy()]
     out = out.assign(close_before=out["deal_key"].map(before))
-    return out.sort_values("amount", ascending=False, kind="stable")
+    pushed: pd.DataFrame = out.sort_values("amount", ascending=False, kind="stable")
+    return pushed

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
@@ -84,7 +84,7 @@ def next_plan(review: PeriodReview) -> pd.DataFrame:
     pipe = review.next_pipeline
     owners = ["", *review.reps]
     goals = frame.set_index("owner")["amount"] if len(frame) else pd.Series(dtype=float)
-    need = coverage_needed(review.win_rate)
+    need = cast(float, coverage_needed(review.win_rate))  # a float's is a float
     rows = []
     for owner in owners:
         mine = pipe if owner == "" else pipe[pipe["owner"].astype(str) == owner]
