@@ -32,6 +32,7 @@ from pipereview.delivery import (
 )
 from pipereview.delivery._periodplan import next_plan
 from pipereview.diagnostics._forecast import ForecastSettings
+from pipereview.diagnostics._targets import PlanSettings
 
 _DEALS = {
     "D1": ("Ann", 30_000.0, "2026-09-10", "Deal one"),
@@ -268,3 +269,13 @@ def test_chinese() -> None:
 def test_a_period_the_history_does_not_reach_is_refused() -> None:
     with pytest.raises(InputError, match=r"team 'North' has no stored week in 2026-07"):
         _review("2026-07")
+
+
+def test_rep_targets_split_from_the_team_total_say_so() -> None:
+    goals = _targets().iloc[:1]  # the team's 90,000 only
+    config = Config(plan=PlanSettings(rep_split="equal"))
+    reps = _review(targets=goals, config=config).progress.set_index("owner")
+    assert reps["target"].to_dict() == {"Ann": 15_000.0, "Bob": 15_000.0}
+    assert set(reps["rule"]) == {"split:equal"}
+    text = _text(_review(targets=goals, config=config, lang="zh"))
+    assert "split" not in text and "equal" not in text

@@ -83,10 +83,6 @@ PERIOD_TEXT: dict[str, tuple[str, str]] = {
         "{source} 目标的三分之一（按月平均分解）",
     ),
     "rule_year": ("from the {source} target, split evenly", "由 {source} 年度目标平均分解"),
-    "rule_split": (
-        "the team's target split over its reps ({rule})",
-        "团队目标分解到销售（{rule}）",
-    ),
     "short": ("{amount} below the target", "距目标还差 {amount}"),
     "above": ("{amount} above the target", "超出目标 {amount}"),
     "level": ("on the target", "与目标持平"),
@@ -168,7 +164,9 @@ def target_rule_text(rule: str, period: str, lang: str) -> str:
     year = period[:4]
     quarter = f"{year}-Q{(int(period[5:7]) - 1) // 3 + 1}" if "Q" not in period else period
     if rule.startswith("split:"):
-        return phrase(PERIOD_TEXT, "rule_split", lang, rule=rule.split(":", 1)[1])
+        from pipereview.diagnostics._repsplit import rep_rule_text
+
+        return rep_rule_text(rule.split(":", 1)[1], lang, period=period)
     if rule == "quarter":
         return phrase(PERIOD_TEXT, "rule_quarter", lang, source=quarter)
     if rule == "year":
