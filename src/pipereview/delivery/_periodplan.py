@@ -142,7 +142,7 @@ def plan_section(review: PeriodReview) -> Section:
         week=str(review.as_of),
     )
     heading = _t(review, "heading", period=review.next)
-    return Section(heading, html_table(table) + f"<p>{html.escape(note)}</p>", "plan")
+    return Section(heading, html_table(table) + f"<p>{html.escape(note, quote=False)}</p>", "plan")
 
 
 def next_verdict(review: PeriodReview) -> str:
