@@ -197,10 +197,10 @@ def test_per_rep_deviation_from_plan() -> None:
 
 def test_a_lost_deal_with_and_without_a_loss_reason() -> None:
     text = _text(_review())
-    assert "Deals lost: 1, 5,000 USD" in text
+    assert "Deals lost in 2026-10: 1, 5,000 USD" in text
     assert "Top loss reasons: Price (1, 5,000 USD)" in text
     bare = _text(_review(history=_history(reasons=False)))
-    assert "Deals lost: 1, 5,000 USD" in bare
+    assert "Deals lost in 2026-10: 1, 5,000 USD" in bare
     assert "Loss reasons: not checked: no loss reason" in bare
 
 
@@ -208,11 +208,11 @@ def test_a_deal_pushed_out_of_the_period_escaped() -> None:
     review = _review()
     assert review.pushed["deal_id"].tolist() == ["D4"]
     text = _text(review)
-    assert "Close dates pushed out of the period: 1 deals, 20,000 USD" in text
+    assert "Deals whose close date was pushed out of 2026-10: 1, 20,000 USD" in text
     assert "2026-10-25\t2026-12-05" in text
     page = review.deviation_section()._repr_html_()
     assert "&lt;b&gt;Pushed&lt;/b&gt;" in page and "<b>Pushed" not in page
-    assert "Pipeline created: 50,000 USD; against the previous period at the same point: " in text
+    assert "Pipeline created in 2026-10: 50,000 USD; against the previous period at the same point: " in text
 
 
 def test_the_next_period_plan_at_the_team_win_rate() -> None:
@@ -239,6 +239,7 @@ def test_a_period_still_running_says_to_date() -> None:
     text = _text(review)
     assert "2026-11 to date, as of 2026-W45" in text
     assert "to date, as of 2026-W45: 0% of the target won" in text
+    assert "Deals lost in 2026-11 to date, as of 2026-W45: 0, 0 USD" in text
     spans = period_spans("2026-11", "2026-W45")  # Sunday 8 November
     assert spans["last"].dt.day.tolist() == [8, 8, 8]
 
@@ -263,7 +264,7 @@ def test_chinese() -> None:
     text = _text(_review(lang="zh"))
     assert "North — 月度业绩分析 2026-10" in text
     assert "超出目标 10,000 USD" in text
-    assert "输单：1 个，5,000 USD" in text
+    assert "2026-10输单：1 个，5,000 USD" in text
 
 
 def test_a_period_the_history_does_not_reach_is_refused() -> None:

@@ -96,16 +96,17 @@ PERIOD_TEXT: dict[str, tuple[str, str]] = {
     "ahead": ("ahead of plan", "超前于计划"),
     "on plan": ("on plan", "符合计划"),
     "no_rep_targets": ("Reps: not available: no rep targets", "销售代表：不可用：没有个人目标"),
-    "lost": ("Deals lost: {n}, {amount}", "输单：{n} 个，{amount}"),
+    "lost": ("Deals lost in {label}: {n}, {amount}", "{label}输单：{n} 个，{amount}"),
     "reasons": ("Top loss reasons: {reasons}", "主要输单原因：{reasons}"),
     "no_reason": ("Loss reasons: not checked: no loss reason", "输单原因：未检查：没有输单原因"),
     "pushed": (
-        "Close dates pushed out of the period: {n} deals, {amount}",
-        "成交日期推迟出本期：{n} 个商机，{amount}",
+        "Deals whose close date was pushed out of {period}: {n}, {amount}",
+        "成交日期推迟出 {period} 的商机：{n} 个，{amount}",
     ),
     "created_line": (
-        "Pipeline created: {amount}; against the previous period at the same point: {change}",
-        "新建商机：{amount}；与上期同期相比：{change}",
+        "Pipeline created in {label}: {amount}; against the previous period at the same "
+        "point: {change}",
+        "{label}新建商机：{amount}；与上期同期相比：{change}",
     ),
     "deal": ("Deal", "商机"),
     "amount": ("Amount", "金额"),
@@ -279,6 +280,7 @@ def deviation_section(review: PeriodReview) -> Section:
             period_text(
                 review,
                 "lost",
+                label=period_label(review),
                 n=len(lost),
                 amount=amount_text(float(lost["amount"].sum()), review.currency),
             )
@@ -293,6 +295,7 @@ def deviation_section(review: PeriodReview) -> Section:
             period_text(
                 review,
                 "pushed",
+                period=review.period,
                 n=len(pushed),
                 amount=amount_text(float(pushed["amount"].sum()), review.currency),
             )
@@ -384,6 +387,7 @@ def created_line(review: PeriodReview) -> str:
     return period_text(
         review,
         "created_line",
+        label=period_label(review),
         amount=amount_text(float(now["created_amount"]), review.currency),
         change=change,
     )
