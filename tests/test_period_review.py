@@ -212,7 +212,10 @@ def test_a_deal_pushed_out_of_the_period_escaped() -> None:
     assert "2026-10-25\t2026-12-05" in text
     page = review.deviation_section()._repr_html_()
     assert "&lt;b&gt;Pushed&lt;/b&gt;" in page and "<b>Pushed" not in page
-    assert "Pipeline created in 2026-10: 50,000 USD; against the previous period at the same point: " in text
+    assert (
+        "Pipeline created in 2026-10: 50,000 USD; against the previous period at the same point: "
+        in text
+    )
 
 
 def test_the_next_period_plan_at_the_team_win_rate() -> None:
