@@ -283,3 +283,14 @@ def test_rep_targets_split_from_the_team_total_say_so() -> None:
     assert set(reps["rule"]) == {"split:equal"}
     text = _text(_review(targets=goals, config=config, lang="zh"))
     assert "split" not in text and "equal" not in text
+
+
+def test_a_missed_month_and_what_moved_it() -> None:
+    review = _review(targets=_targets(team=300_000.0))  # October: 100,000
+    text = _text(review)
+    assert "no: 40% of the target won, 60,000 USD below the target" in text
+    # pushed out 20,000 weighs more than lost 5,000
+    assert (
+        "what moved the result most: deals whose close date was pushed out of the period "
+        "(1, 20,000 USD)"
+    ) in text

@@ -124,8 +124,9 @@ PERIOD_TEXT: dict[str, tuple[str, str]] = {
         "影响最大的是输单（{n} 个，{amount}）",
     ),
     "why_pushed": (
-        "what moved the result most: close dates pushed out of the period ({n} deals, {amount})",
-        "影响最大的是成交日期推迟出本期（{n} 个商机，{amount}）",
+        "what moved the result most: deals whose close date was pushed out of the period "
+        "({n}, {amount})",
+        "影响最大的是成交日期推迟出本期的商机（{n} 个，{amount}）",
     ),
     "why_created": (
         "less pipeline was created: {change}",
