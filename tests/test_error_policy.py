@@ -598,6 +598,15 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.dashboard.prepare.write_prepared": lambda: _call(
         "pipereview.dashboard.prepare", "write_prepared", Path("unused"), _EMPTY, lang="fr"
     ),
+    "pipereview.delivery._periodreview.PeriodReview": lambda: _call(
+        "pipereview.delivery", "PeriodReview", _EMPTY, team="T", period="2026-11", lang="fr"
+    ),
+    "pipereview.delivery._periodsections.target_rule_text": lambda: _call(
+        "pipereview.delivery", "target_rule_text", "given", "2026-11", "fr"
+    ),
+    "pipereview.delivery._periodplan.coverage_words": lambda: _call(
+        "pipereview.delivery", "coverage_words", 1.0, 1.0, "fr"
+    ),
     "pipereview.serve.prepare_dashboard": lambda: _call(
         "pipereview.serve", "prepare_dashboard", Path("unused"), lang="fr"
     ),

@@ -157,3 +157,25 @@ def test_nbval_fails_when_the_data_a_chart_draws_changes(tmp_path: Path) -> None
     assert len(failed) == 1 and f"::Cell {number} " in failed[0], run.stdout[-3000:]
     assert "Cell outputs differ" in run.stdout  # the chart's data, not its drawing
     assert "Cell execution caused an exception" not in run.stdout, run.stdout[-3000:]
+
+
+def test_period_notebook_has_the_batch_parameters_and_stored_outputs() -> None:
+    from pipereview.delivery import PERIOD_PARAMETERS
+
+    path = ROOT / "notebooks" / "period_review.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and nb.cells[0] is tagged[0]
+    for name in (*BATCH_PARAMETERS, *PERIOD_PARAMETERS):
+        assert f"\n{name} = " in "\n" + tagged[0].source, name
+    assert check_team_notebook(path) == []
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs for c in code[1:-1]), "commit the notebook with its outputs (nbval)"
+    for cell in code[1:]:  # thin: one call per section, nothing of its own
+        assert "def " not in cell.source and "class " not in cell.source
+    assert [c.source for c in code[2:-1]] == [
+        "review.verdict_section()",
+        "review.results_section()",
+        "review.deviation_section()",
+        "review.plan_section()",
+    ]

@@ -26,7 +26,7 @@ from pipereview.core._errors import (
 )
 from pipereview.core._stages import Stage, StageModel, load_stage_model, stage_model_names
 from pipereview.core._weeks import Week
-from pipereview.delivery import WeeklyReview
+from pipereview.delivery import PeriodReview, WeeklyReview
 from pipereview.diagnostics._accounts import ABC_COLUMNS, ABCSettings, abc_accounts, abc_summary
 from pipereview.diagnostics._aging import (
     RISK_COLUMNS,
@@ -145,6 +145,7 @@ __all__ = [
     "InvalidWeekError",
     "MatchSettings",
     "MissingColumn",
+    "PeriodReview",
     "PipereviewError",
     "PlanSettings",
     "PreparedHistory",

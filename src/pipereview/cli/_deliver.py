@@ -76,6 +76,12 @@ StageModelOption = Annotated[
     ),
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="Where the week's reports go.")]
+PeriodOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run the monthly or quarterly pack instead of the weekly review: month or quarter (the one holding --week's Sunday), or a period such as 2026-11 or 2026-Q4; its reports go to <out>/<period>."
+    ),
+]
 
 
 @friendly
@@ -93,9 +99,12 @@ def run(
     stage_model: StageModelOption = None,
     out_dir: OutOption = Path("reports"),
     store: StoreOption = None,
+    period: PeriodOption = None,
 ) -> None:
     """Run the weekly review notebook for every team, in parallel: a report per team, an
-    index page and a manifest. Exit status 1 when any team failed."""
+    index page and a manifest. With --period, the monthly or quarterly pack instead
+    (results against plan, deviation analysis, next period's plan; docs/period-packs.md).
+    Exit status 1 when any team failed."""
     from pipereview.delivery._batch import run_batch
     from pipereview.history._store import SnapshotStore
 
@@ -130,6 +139,7 @@ def run(
             team_timeout=team_timeout,
             config=state.config_path,
             templates=state.templates,
+            period=period,
         )
     _print_batch(result, as_of, SnapshotStore(store))
     if not result.ok:
@@ -193,7 +203,7 @@ def _print_batch(result: BatchResult, as_of: str, store: SnapshotStore) -> None:
                 for t in result.teams
             ]
         ),
-        f"Weekly review {as_of}",
+        f"Pack {result.period}, as of {as_of}" if result.period else f"Weekly review {as_of}",
     )
     state.out.print(f"Inputs: {inputs_line(store.info(as_of))}", markup=False)
     state.out.print(f"Index: {result.index.resolve()}", markup=False)

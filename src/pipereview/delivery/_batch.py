@@ -53,6 +53,7 @@ from pipereview.delivery._batchplan import (
 )
 from pipereview.delivery._kernels import KernelPool
 from pipereview.delivery._notebooks import shipped_notebook
+from pipereview.delivery._periodfigures import period_kind, period_of
 from pipereview.delivery._teamrun import (
     EXPECTED,
     Task,
@@ -63,7 +64,7 @@ from pipereview.delivery._teamrun import (
     write_text_file,
 )
 
-__all__ = ["EXPECTED", "BatchResult", "TeamRun", "default_notebook", "run_batch"]
+__all__ = ["EXPECTED", "BatchResult", "TeamRun", "default_notebook", "pack_period", "run_batch"]
 
 
 def default_notebook() -> Path:
@@ -79,6 +80,7 @@ class BatchResult:
     week: str
     folder: Path
     teams: tuple[TeamRun, ...]
+    period: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -175,9 +177,10 @@ def _write_week(
                 plan.team_timeout,
                 runs,
             )
-            write_text_file(
-                staging / "index.html", index_html(str(plan.as_of), runs, inputs, plan.lang)
-            )
+            if plan.period:
+                manifest["period"] = plan.period
+            label = f"{plan.period}, {plan.as_of}" if plan.period else str(plan.as_of)
+            write_text_file(staging / "index.html", index_html(label, runs, inputs, plan.lang))
             write_text_file(
                 staging / "manifest.json",  # last: a manifest means the week is whole
                 json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
@@ -270,6 +273,8 @@ def _task(
         "stage_model": plan.stage_model or "",
         "config": str(shared_config.resolve()) if shared_config else "",
     }
+    if plan.period:  # a monthly or quarterly pack (pipereview run --period)
+        parameters.update(period=plan.period, kind=period_kind(plan.period))
     return (plan.notebook.resolve(), team, folder, parameters, plan.timeout, plan.team_timeout)
 
 
@@ -291,6 +296,7 @@ def run_batch(
     team_timeout: float | None = None,
     config: Config | str | Path | None = None,
     templates: Sequence[str | Path] = (),
+    period: str | None = None,
 ) -> BatchResult:
     """Run the review notebook for every team of ``week`` (or ``teams``) and write the
     week's pack under ``out_dir/<week>`` (layout in the module docstring).
@@ -314,13 +320,24 @@ def run_batch(
     :data:`EXPECTED` file. When the week's files cannot be written (a full disk), a
     :class:`~pipereview.core._errors.PipereviewError` is raised and last run's folder is left
     as it was.
+
+    ``period`` (``month``, ``quarter``, or a period such as ``2026-11`` / ``2026-Q4``)
+    runs the monthly or quarterly pack instead (``period_review.ipynb`` unless
+    ``notebook`` is given) for that period, or the month / quarter holding ``week``'s
+    Sunday, into ``out_dir/<period>`` with the same index page and manifest; each
+    notebook also gets ``period`` and ``kind``.
     """
     check_output_folder(out_dir, "the reports")  # before any work
+    pack = pack_period(period, week) if period else None
+    if notebook:
+        chosen = Path(notebook)
+    else:
+        chosen = shipped_notebook("period_review.ipynb") if pack else default_notebook()
     plan = plan_batch(
         week,
         store,
         teams,
-        Path(notebook) if notebook else default_notebook(),
+        chosen,
         lang,
         targets,
         stage_model,
@@ -331,8 +348,23 @@ def run_batch(
     )
     # absolute from the start: the teams' threads must not depend on the process's folder,
     # which a library running in another thread may change for a moment
-    final = Path(out_dir).absolute() / str(plan.as_of)
+    plan = replace(plan, period=pack)
+    final = Path(out_dir).absolute() / (pack or str(plan.as_of))
     runs = _write_week(
         final, plan, resume=resume, workers=workers, scheduler=scheduler, progress=progress
     )
-    return BatchResult(week=str(plan.as_of), folder=final, teams=tuple(runs))
+    return BatchResult(week=str(plan.as_of), folder=final, teams=tuple(runs), period=pack)
+
+
+def pack_period(period: str, week: str | Week) -> str:
+    """The period a monthly or quarterly batch runs: ``period`` when it names one
+    (``2026-11``, ``2026-Q4``), else the ``month`` or ``quarter`` holding ``week``'s
+    Sunday.
+
+    >>> pack_period("month", "2026-W47"), pack_period("2026-Q3", "2026-W47")
+    ('2026-11', '2026-Q3')
+    """
+    if period in ("month", "quarter"):
+        return period_of(week, period)
+    period_kind(period)  # anything else must be a month or a quarter
+    return period

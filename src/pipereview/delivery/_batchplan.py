@@ -59,6 +59,7 @@ class BatchPlan:
     settings: dict[str, Any] | None
     timeout: int
     team_timeout: float | None
+    period: str | None = None
 
 
 def plan_batch(

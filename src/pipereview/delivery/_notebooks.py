@@ -25,6 +25,7 @@ nbformat: Any = _nbformat  # nbformat has no type hints
 
 __all__ = [
     "BATCH_PARAMETERS",
+    "PERIOD_PARAMETERS",
     "SHIPPED_NOTEBOOKS",
     "check_team_notebook",
     "new_team_notebook",
@@ -32,9 +33,10 @@ __all__ = [
 ]
 
 #: The notebooks the package runs, shipped as package data (``pipereview/notebooks/``; the
-#: repository's ``notebooks/`` links to them): the weekly review the batch runs, and the
-#: dashboard ``pipereview serve`` hands to Voilà.
-SHIPPED_NOTEBOOKS = ("weekly_review.ipynb", "dashboard.ipynb")
+#: repository's ``notebooks/`` links to them): the weekly review the batch runs, the
+#: monthly and quarterly pack it runs with ``--period``, and the dashboard ``pipereview
+#: serve`` hands to Voilà.
+SHIPPED_NOTEBOOKS = ("weekly_review.ipynb", "period_review.ipynb", "dashboard.ipynb")
 
 _extracted = ExitStack()  # shipped notebooks copied out of a zipped install, removed at exit
 atexit.register(_extracted.close)
@@ -74,6 +76,12 @@ BATCH_PARAMETERS: dict[str, str] = {
     "out_dir": "the batch's output folder for this team (write headline.json here)",
     "stage_model": "judge process evidence against this model (empty: the model of each deal)",
     "config": 'configuration file (see docs/start-analysts.md), or ""',
+}
+
+#: What the batch passes as well to a period notebook (``pipereview run --period``).
+PERIOD_PARAMETERS: dict[str, str] = {
+    "period": "the month (2026-11) or quarter (2026-Q4) of the pack",
+    "kind": '"month" or "quarter": the kind of period',
 }
 
 _DEFAULTS = {
