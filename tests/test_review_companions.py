@@ -113,7 +113,7 @@ def test_the_chinese_sections_read_as_chinese() -> None:
         _history(), team="North", week="2026-W47", lang="zh", companions=_companions()
     )
     text = _text(review)
-    assert "活动量偏高" in text and "线索转化率低于 30%" in text or "收紧线索筛选" in text
+    assert ("活动量偏高" in text and "线索转化率低于 30%" in text) or "收紧线索筛选" in text
     assert "回款率 73%（回款率低于目标）" in text and "逾期超过 30 天的发票：1 张" in text
     names = ["Ann", "Bob", "Acme", "Beta", "Web", "Fair", "F2", "EUR"]
     assert lint_text(text, "zh", names=names) == []
