@@ -32,6 +32,7 @@ from pipereview.history._intake import ingest_week
 from pipereview.history._store import SnapshotStore
 
 EXPORTS = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
+COMPANIONS = EXPORTS.parent / "companions"
 BAD = Path(__file__).parent / "data" / "bad"
 TINY = Path(__file__).parent / "data" / "notebooks" / "tiny_team.ipynb"
 HISTORY = Path(__file__).parent / "data" / "history" / "north_w47_generic.csv"
@@ -106,6 +107,16 @@ def _commands(store: Path, out: Path, week: str | None) -> dict[str, list[str]]:
             *s,
             "--replace",
         ],
+        "companions": [
+            "companions",
+            str(COMPANIONS / WEEK / "north-activities.csv"),
+            "--week",
+            week or WEEK,
+            "--team",
+            "North",
+            *s,
+            "--replace",
+        ],
         "weeks": ["weeks", *s],
         "changes": ["changes", *w, *s],
         "coach": ["coach", *w, *s, "--out", str(out / "coaching")],
@@ -135,7 +146,7 @@ def _commands(store: Path, out: Path, week: str | None) -> dict[str, list[str]]:
 
 
 #: Commands a week can be given to, and those that read the store without one.
-WEEKED = ["ingest", "backfill", "changes", "coach", "run", "serve", "coaching-log"]
+WEEKED = ["ingest", "backfill", "companions", "changes", "coach", "run", "serve", "coaching-log"]
 
 
 def test_the_matrix_covers_every_command_that_touches_a_store() -> None:

@@ -207,3 +207,13 @@ def test_a_folder_of_exports_reads_the_companions_beside_it(tmp_path: Path) -> N
     assert read.activities is not None and read.activities["activity_id"].tolist() == ["A1", "A2"]
     assert read_companion_folder(folder, "2026-W46", deals).available() == ()
     assert Companions().for_team("West").available() == ()
+
+
+def test_pipereview_weeks_lists_them(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store_companion(store, "2026-W47", read_companion(_activities(tmp_path)))
+    result = CliRunner().invoke(app, ["weeks", "--store", str(store.root)])
+    assert result.exit_code == 0, result.output
+    assert "Activities, leads and invoices stored with the weeks" in result.output
+    rows = [" ".join(line.split("│")).split() for line in result.output.splitlines()]
+    assert ["activities", "2026-W47", "West", "2", "activities.csv"] in rows

@@ -332,6 +332,8 @@ def test_the_title_holds_the_contents_the_style_and_the_way_back() -> None:
         "forecast",
         "results",
         "risks",
+        "activities",
+        "collections",
         "coaching",
     ]
     sections = [
@@ -342,6 +344,8 @@ def test_the_title_holds_the_contents_the_style_and_the_way_back() -> None:
         review.forecast_section(),
         review.results_section(),
         review.risks_section(),
+        review.activities_section(),
+        review.collections_section(),
         review.coaching_section(),
     ]
     assert [s.anchor for s in sections] == contents

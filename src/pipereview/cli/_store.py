@@ -110,7 +110,8 @@ def ingest(
 
 @friendly
 def weeks(store: StoreOption = None) -> None:
-    """List the weeks and teams the store holds."""
+    """List the weeks and teams the store holds, and the activities, leads and invoices
+    stored with them."""
     from pipereview.history._store import SnapshotStore
 
     snapshot_store = SnapshotStore(store)
@@ -122,6 +123,11 @@ def weeks(store: StoreOption = None) -> None:
         )
         return
     print_table(summary, f"Stored weeks in {snapshot_store.root}")
+    from pipereview.history._companionstore import companion_summary
+
+    companions = companion_summary(snapshot_store)
+    if not companions.empty:
+        print_table(companions, "Activities, leads and invoices stored with the weeks")
 
 
 @friendly

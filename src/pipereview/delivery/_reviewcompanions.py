@@ -35,7 +35,7 @@ from pipereview.diagnostics._leads import lead_note, lead_text
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview
 
-__all__ = ["activities_section", "collections_section"]
+__all__: list[str] = []  # reached through WeeklyReview.activities_section and collections_section
 
 #: How many overdue invoices and accounts are listed before the rest go behind a click.
 _SHOWN = 10

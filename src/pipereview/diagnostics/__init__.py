@@ -94,6 +94,7 @@ from pipereview.diagnostics._collectiontexts import (
     lifecycle_text,
     no_invoices_text,
 )
+from pipereview.diagnostics._companionfigures import CompanionFigures
 from pipereview.diagnostics._conversion import (
     CONVERSION_COLUMNS,
     OUTCOMES,
@@ -245,6 +246,7 @@ __all__ = [
     "ActivitySettings",
     "Benchmarks",
     "CollectionSettings",
+    "CompanionFigures",
     "ForecastSettings",
     "LeadSettings",
     "LifecycleSettings",

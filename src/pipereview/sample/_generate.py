@@ -63,8 +63,10 @@ def generate_samples(
 
     >>> import tempfile
     >>> s = generate_samples(Path(tempfile.mkdtemp()), n_weeks=1, scale=0.1)
-    >>> sorted(p.name for p in s.paths if p.parent.name == "2026-W47")
+    >>> sorted(p.name for p in s.paths if p.parent == s.out_dir / "exports" / "2026-W47")
     ['dach.xlsx', 'huadong.csv', 'north.csv', 'west.csv']
+    >>> sorted(p.name for p in s.paths if p.parent.parent.name == "companions")[:3]
+    ['dach-activities.xlsx', 'dach-invoices.xlsx', 'dach-leads.xlsx']
     """
     n_weeks = _checked_weeks(n_weeks, scale, years)
     out_dir = Path(out_dir)
