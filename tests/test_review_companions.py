@@ -162,3 +162,29 @@ def test_the_samples_planted_problems_are_in_the_review(sample_reviews: dict[str
     assert "Trade Show\t29\t3\t22\t4\t25\t12%\tconverts below 30%" in sample_reviews["West"]
     huadong = sample_reviews["华东"]
     assert "逾期超过 30 天的发票：1 张" in huadong and "\t45\t812,000" in huadong
+
+
+def test_the_demos_store_and_the_batchs_shared_file_carry_them(
+    sample_store: Path, tmp_path: Path
+) -> None:
+    """What `pipereview demo` stores, read back from the store and from the copy the batch
+    hands its kernels: the same planted overdue invoice in both."""
+    import shutil
+
+    from pipereview.cli._sample import _store_demo_companions
+    from pipereview.history import load_history, read_companions, write_shared_companions
+
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    _store_demo_companions(SAMPLE, store)
+    from_store = WeeklyReview.from_files(team="华东", week="2026-W47", lang="zh", store=str(store))
+    work = tmp_path / "work"
+    work.mkdir()
+    load_history(store, last="2026-W47").to_parquet(work / "history.parquet", index=False)
+    write_shared_companions(read_companions(store, "2026-W47"), work / "companions")
+    from_batch = WeeklyReview.from_files(
+        team="华东", week="2026-W47", lang="zh", history_path=str(work / "history.parquet")
+    )
+    for review in (from_store, from_batch):
+        assert review.companions.available() == ("activities", "leads", "invoices")
+        assert "\t45\t812,000 CNY" in _text(review)
