@@ -658,7 +658,7 @@ def test_results_rules_fire_on_hand_built_reps() -> None:
 
 def test_companion_rules_fire_on_hand_built_exports() -> None:
     # the cases in detail, with their boundaries: tests/test_rules_companions.py
-    from test_rules_companions import busy_context, below_context, invoice_context, lead_context
+    from test_rules_companions import below_context, busy_context, invoice_context, lead_context
 
     assert fired(busy_context(), "busy_without_advance")["owner"].tolist() == ["Ann"]
     assert fired(below_context(2), "activity_below_norm")["owner"].tolist() == ["Ann"]

@@ -99,7 +99,8 @@ def _finding(
     ``columns``, the evidence of ``hit``'s columns named in ``evidence`` and ``by``."""
     config = context.config
     hit = hit.assign(by=follow_up_by(context.week, config.follow_up_days, config.holidays))
-    rows = {"team": hit["team"].to_numpy(), "currency": _currency(context, hit["team"])}
+    rows: dict[str, Any] = {"team": hit["team"].to_numpy()}
+    rows["currency"] = _currency(context, hit["team"])
     if "owner" in hit:
         rows["owner"] = hit["owner"].to_numpy()
     rows.update(columns)
@@ -195,12 +196,9 @@ def busy_without_advance(context: WeekDiagnostics, params: Mapping[str, Any]) ->
     hit = hit.merge(effort, on=["_team", "owner"], how="left")
     counted = ["on_deals", "deals_worked", "deals_not_advanced", "activities_not_advanced"]
     hit[counted] = hit.reindex(columns=counted).fillna(0).astype("int64")
-    hit = hit.assign(
-        no_advance=none.to_numpy(),
-        times_median=[None if n else round(float(r), 2) for n, r in zip(none, ratio, strict=True)],
-        activity_ratio=hit["ratio"].round(2),
-        weeks=weeks,
-    )
+    times = [None if n else round(float(r), 2) for n, r in zip(none, ratio, strict=True)]
+    hit = hit.assign(no_advance=none.to_numpy(), activity_ratio=hit["ratio"].round(2), weeks=weeks)
+    hit["times_median"] = pd.Series(times, index=hit.index, dtype=object)
     value = np.where(hit["no_advance"], hit["activities"], hit["per"])
     return _finding(
         context,
@@ -239,7 +237,6 @@ def activity_below_norm(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
     pairs = zip(hit["team"], hit["owner"], strict=True)
     hit = hit.assign(
         coverage_short=[pair in short for pair in pairs],
-        per_week=[list(w) for w in hit["per_week"]],
         weeks=context.config.activities.window_weeks,
     )
     ratio = hit["ratio"].to_numpy(dtype=float)
