@@ -61,15 +61,25 @@ BANDS = {
     "deal_concentration": [(0.55, 1), (0.55 + NUDGE, 2), (0.7, 2), (0.7 + NUDGE, 3)],
     "zero_win_rate": [(5, 2), (6 - NUDGE, 2), (6, 3), (7, 3)],
     "below_stage_standard": [(0.15 - NUDGE, 1), (0.15, 2), (0.3 - NUDGE, 2), (0.3, 3)],
+    "busy_without_advance": [(4 - NUDGE, 2), (4, 3), (float("inf"), 3)],
+    "activity_below_norm": [(0.25 - NUDGE, 2), (0.25, 1), (0.5, 1)],
+    "lead_conversion_low": [(0.5 - NUDGE, 3), (0.5, 2), (0.75 - NUDGE, 2), (0.75, 1)],
+    "lead_source_low": [(0.5 - NUDGE, 3), (0.5, 2), (0.75 - NUDGE, 2), (0.75, 1)],
+    "invoice_overdue": [(31, 2), (60, 2), (60 + NUDGE, 3), (61, 3)],
 }
 
 
 @boundary(
+    "severity.activity_below_norm",
     "severity.below_stage_standard",
+    "severity.busy_without_advance",
     "severity.close_date_past",
     "severity.coverage_below_need",
     "severity.deal_concentration",
     "severity.forecast_deviation",
+    "severity.invoice_overdue",
+    "severity.lead_conversion_low",
+    "severity.lead_source_low",
     "severity.low_stage_conversion",
     "severity.missing_exit_criteria",
     "severity.no_coach",

@@ -266,6 +266,63 @@ def test_the_target_covers_the_larger_half_at_most_two_deals_a_week() -> None:
 #: An example finding of each rule whose items reach a rep's sheet: value, reference,
 #: amount, stage and evidence as the rule returns them (``by`` is added by the registry).
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "activity_below_norm": {
+        "value": 3.0,
+        "reference": 12.0,
+        "evidence": {
+            "visit": 1,
+            "meeting": 1,
+            "call": 1,
+            "ratio": 0.25,
+            "peers_median": 12.0,
+            "per_week": [1, 0, 2, 0],
+            "coverage_short": False,
+            "weeks": 4,
+        },
+    },
+    "busy_without_advance": {
+        "value": 15.0,
+        "reference": 5.0,
+        "evidence": {
+            "activities": 30,
+            "advances": 2,
+            "no_advance": False,
+            "norm": 10.0,
+            "activity_ratio": 3.0,
+            "times_median": 3.0,
+            "on_deals": 30,
+            "deals_worked": 2,
+            "deals_not_advanced": 1,
+            "activities_not_advanced": 28,
+            "weeks": 4,
+        },
+    },
+    "invoice_overdue": {
+        "value": 47.0,
+        "reference": 30.0,
+        "amount_at_stake": 812_000.0,
+        "evidence": {
+            "invoices": 1,
+            "invoice_id": "44107844",
+            "due_date": "2026-10-06",
+            "invoice_amount": 1_160_000.0,
+            "invoice_owed": 812_000.0,
+            "invoice_ids": "44107844",
+            "overdue_days": 30,
+        },
+    },
+    "lead_conversion_low": {
+        "value": 0.2,
+        "reference": 0.34,
+        "evidence": {
+            "leads": 19,
+            "converted": 3,
+            "disqualified": 11,
+            "decided": 15,
+            "min_conversion": 0.3,
+            "weeks": 13,
+        },
+    },
     "below_stage_standard": {
         "value": 0.2,
         "reference": 0.6,

@@ -656,6 +656,18 @@ def test_results_rules_fire_on_hand_built_reps() -> None:
     assert fired(faster, "improvement_since_last_month")["owner"].tolist() == ["Ann"]
 
 
+def test_companion_rules_fire_on_hand_built_exports() -> None:
+    # the cases in detail, with their boundaries: tests/test_rules_companions.py
+    from test_rules_companions import below_context, busy_context, invoice_context, lead_context
+
+    assert fired(busy_context(), "busy_without_advance")["owner"].tolist() == ["Ann"]
+    assert fired(below_context(2), "activity_below_norm")["owner"].tolist() == ["Ann"]
+    leads = lead_context([("Ann", "Fair", 1, 9), ("Bo", "Web", 6, 4)])
+    assert fired(leads, "lead_conversion_low")["owner"].tolist() == ["Ann"]
+    assert [e["source"] for e in fired(leads, "lead_source_low")["evidence"]] == ["Fair"]
+    assert fired(invoice_context(["2026-10-01"]), "invoice_overdue")["owner"].tolist() == ["Ann"]
+
+
 @pytest.mark.parametrize("rule", BUILTIN_RULES)
 def test_every_builtin_rule_is_tested_here(rule: str) -> None:
     source = Path(__file__).read_text(encoding="utf-8")

@@ -422,6 +422,12 @@ _EMPTY = pd.DataFrame()
 
 #: One call per public callable taking ``lang=``, with ``lang="fr"``.
 LANG_CALLS: dict[str, Callable[[], Any]] = {
+    "pipereview.coaching.rules_companions.companion_notes": lambda: _call(
+        "pipereview.coaching.rules_companions",
+        "companion_notes",
+        _call("pipereview.week", "WeekDiagnostics", pd.DataFrame(), "2026-W47"),
+        "fr",
+    ),
     "pipereview.diagnostics._rebuilt.rebuilt_note": lambda: _call(
         "pipereview.diagnostics._rebuilt", "rebuilt_note", pd.DataFrame(), "fr"
     ),

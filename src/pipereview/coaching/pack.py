@@ -36,6 +36,7 @@ from pipereview.coaching._log import CoachingLog, sheet_entries
 from pipereview.coaching._since import since_items
 from pipereview.coaching.prompts import LANGUAGES, PromptTemplates, coaching_prompts
 from pipereview.coaching.registry import coaching_findings
+from pipereview.coaching.rules_companions import companion_notes
 from pipereview.coaching.sheet import CoachingSheet, coaching_sheet, team_summary
 from pipereview.core._errors import InputError, PipereviewError
 from pipereview.core._exports import table_bytes
@@ -160,6 +161,8 @@ def _team_files(
     sheets' focus items are added to ``recorded``."""
     deals = context.open_deals[context.open_deals["team"] == team]
     notes = not_checked_notes(deals, lang, COACHING_CHECKS)
+    if context.companions.available():  # the week has companion exports: name those missing
+        notes += companion_notes(context, lang)
     reps = context.open_deals.loc[context.open_deals["team"] == team, "owner"]
     owners = sorted(set(reps) | set(prompts.loc[prompts["team"] == team, "owner"]) - {""})
     sheets = {

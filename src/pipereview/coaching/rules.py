@@ -6,7 +6,9 @@ rule's definition, thresholds and an example):
 - strengths (:mod:`~pipereview.coaching.rules_strengths`);
 - results: targets, wins, losses and the pipeline left
   (:mod:`~pipereview.coaching.rules_outcomes`);
-- the method's standards (:mod:`~pipereview.coaching.rules_standards`).
+- the method's standards (:mod:`~pipereview.coaching.rules_standards`);
+- the companion exports: activities, leads, invoices
+  (:mod:`~pipereview.coaching.rules_companions`).
 
 >>> "stalled_deal" in BUILTIN_RULES
 True
@@ -15,6 +17,7 @@ True
 from __future__ import annotations
 
 from pipereview.coaching import (
+    rules_companions,
     rules_deal,
     rules_outcomes,
     rules_rep,
@@ -33,6 +36,7 @@ BUILTIN_RULES: tuple[str, ...] = tuple(
             *rules_strengths.RULES,
             *rules_outcomes.RULES,
             *rules_standards.RULES,
+            *rules_companions.RULES,
         )
     )
 )

@@ -49,6 +49,11 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
     "zero_win_rate": ("No deal won lately", "近期零赢单"),
     "no_open_pipeline": ("No open pipeline", "手上没有在跟商机"),
     "below_stage_standard": ("Stage conversion below the standard", "阶段转化率低于标准"),
+    "busy_without_advance": ("Busy, but deals do not move", "活动量高但阶段推进少"),
+    "activity_below_norm": ("Activity below the team's norm", "活动量低于团队常模"),
+    "lead_conversion_low": ("Leads convert too rarely", "线索转化率偏低"),
+    "lead_source_low": ("Lead source converts poorly", "线索来源转化率偏低"),
+    "invoice_overdue": ("Invoice overdue", "逾期回款待催收"),
 }
 
 
