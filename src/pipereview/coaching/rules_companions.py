@@ -28,7 +28,7 @@ from pipereview.coaching._rulekit import (
 )
 from pipereview.core._compare import at_least
 from pipereview.core._languages import check_language
-from pipereview.diagnostics import activity_text, lead_text, no_invoices_text
+from pipereview.diagnostics import activity_text, lead_text, no_invoices_text, stage_advances
 from pipereview.week import WeekDiagnostics
 
 __all__ = [
@@ -111,24 +111,11 @@ def _finding(
 def _advanced_deals(context: WeekDiagnostics, weeks: int) -> set[str]:
     """The IDs of the deals whose stage advanced (or that were won) in the ``weeks`` stored
     weeks ending with the as-of week, as :func:`pipereview.diagnostics.activity_advances`
-    counts an advance."""
-    prep = context.prepared
-    if prep.empty or "deal_id" not in prep.frame:
+    counts an advance (:func:`pipereview.diagnostics.stage_advances`)."""
+    if context.prepared.empty or "deal_id" not in context.prepared.frame:
         return set()
-    order = prep.order
-    k, w, pos = prep.deal[order], prep.week[order], prep.position[order]
-    won, is_open = prep.is_won[order], prep.is_open[order]
-    same = np.zeros(len(order), dtype=bool)
-    same[1:] = k[1:] == k[:-1]
-    before = np.roll(np.arange(len(order)), 1)
-    rose = same & is_open[before] & (pos > pos[before])
-    newly_won = won & ((~same & (w > 0)) | (same & ~won[before]))
-    names = np.asarray(prep.weeks, dtype=object)
-    lo = int(np.searchsorted(names, str(context.week - (weeks - 1)), side="left"))
-    hi = int(np.searchsorted(names, str(context.week), side="right"))
-    take = (rose | newly_won) & (w >= lo) & (w < hi)
-    ids = prep.frame["deal_id"].to_numpy(dtype=object)[order[take]]
-    return {str(i) for i in ids if isinstance(i, str) and i}
+    rows = stage_advances(context.prepared, context.week - (weeks - 1), context.week)
+    return {str(i) for i in rows["deal_id"] if isinstance(i, str) and i}
 
 
 def _effort(context: WeekDiagnostics, weeks: int) -> pd.DataFrame:

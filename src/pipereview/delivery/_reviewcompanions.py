@@ -17,7 +17,7 @@ True
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -130,14 +130,33 @@ def _t(key: str, lang: str, **values: object) -> str:
     return (zh if lang == "zh" else en).format(**values)
 
 
-def _pct(value: object) -> str:
-    return "—" if value is None or pd.isna(value) else f"{float(value):.0%}"  # type: ignore[arg-type]
+def _pct(value: Any) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):.0%}"
+
+
+def _number(value: Any, spec: str) -> str | None:
+    """``value`` formatted with ``spec``; None when missing."""
+    return None if value is None or pd.isna(value) else format(float(value), spec)
 
 
 def _table(frame: pd.DataFrame, lang: str) -> str:
     shown = frame.rename(columns={c: _t(c, lang) for c in frame.columns if c in _TEXT})
     shown = shown.astype(object).where(shown.notna(), "—")  # a blank cell, never "None"
     return shown.to_html(index=False, escape=True, border=0, classes=_TABLE, na_rep="—")
+
+
+class _Row:
+    """One row of a figures frame, its cells as attributes (of any type)."""
+
+    def __init__(self, cells: dict[Any, Any]) -> None:
+        self.__dict__.update({str(k): v for k, v in cells.items()})
+
+    def __getattr__(self, name: str) -> Any:  # the cells set above; this only types them
+        raise AttributeError(name)
+
+
+def _records(frame: pd.DataFrame) -> list[_Row]:
+    return [_Row(r) for r in frame.to_dict("records")]
 
 
 def _unavailable(text: str) -> str:
@@ -178,7 +197,7 @@ def _activity_html(review: WeeklyReview) -> str:
     shown = table[["owner", "visit", "meeting", "call", "email", "task", "other", "activities"]]
     shown = shown.rename(columns={"owner": "rep"}).assign(
         per_week=[" · ".join(str(n) for n in w) for w in table["per_week"]],
-        norm=[None if pd.isna(n) else f"{float(n):g}" for n in table["norm"]],
+        norm=pd.Series([_number(n, "g") for n in table["norm"]], index=table.index, dtype=object),
         label=[activity_text(str(x), lang, settings) for x in table["label"]],
         advances=table["advances"].fillna(0).astype("int64"),
         per_advance=[
@@ -227,7 +246,7 @@ def _collection_html(review: WeeklyReview) -> str:
     team = figures.collection_team[figures.collection_team["team"] == review.team]
     parts = [title]
     day = date_text(as_of_day(review.week))
-    for row in team.itertuples(index=False):
+    for row in _records(team):
         currency = row.currency or review.currency
         if row.status == "mixed_currencies":
             parts.append(_unavailable(collection_text("mixed_currencies", lang)))
@@ -247,7 +266,7 @@ def _collection_html(review: WeeklyReview) -> str:
             )
         )
         parts.append(f"<p>{html.escape(line)}</p>")
-    for row in figures.dso[figures.dso["team"] == review.team].itertuples(index=False):
+    for row in _records(figures.dso[figures.dso["team"] == review.team]):
         if row.dso is None:
             parts.append(f"<p>{html.escape(collection_text(str(row.reason), lang))}</p>")
             continue
@@ -278,7 +297,9 @@ def _overdue_html(review: WeeklyReview, overdue: pd.DataFrame, days: int) -> str
         amount=amount_text(rows["owed"].sum(), currency),
     )
     shown = rows[["invoice_id", "account", "deal_id", "owner"]].assign(
-        due_date=[date_text(d) for d in rows["due_date"]],
+        due_date=pd.Series(
+            [date_text(d) for d in rows["due_date"]], index=rows.index, dtype=object
+        ),
         days_overdue=rows["days_overdue"],
         owed=[
             amount_text(o, c if isinstance(c, str) and c else review.currency)

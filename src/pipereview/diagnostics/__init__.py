@@ -31,6 +31,7 @@ from pipereview.diagnostics._activity import (
     activity_advances,
     activity_counts,
     activity_text,
+    stage_advances,
 )
 from pipereview.diagnostics._aging import (
     DURATION_COLUMNS,
@@ -338,6 +339,7 @@ __all__ = [
     "service_coverage",
     "span_text",
     "split_weights",
+    "stage_advances",
     "stage_benchmarks",
     "stage_calibration",
     "stage_days",

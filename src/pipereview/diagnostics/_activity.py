@@ -49,6 +49,7 @@ __all__ = [
     "activity_advances",
     "activity_counts",
     "activity_text",
+    "stage_advances",
 ]
 
 #: The activity types counted, in the order of the result's columns (any other value of
@@ -282,11 +283,22 @@ def _blank_last(values: pd.Series) -> pd.Series:
     return values
 
 
-def _advances(history: pd.DataFrame | PreparedHistory, first: Week, last: Week) -> pd.DataFrame:
-    """One row (team, owner) per stage advance stored in the weeks ``first`` to ``last``."""
+def stage_advances(
+    history: pd.DataFrame | PreparedHistory, first: Week, last: Week
+) -> pd.DataFrame:
+    """The history's rows that are a stage advance stored in the weeks ``first`` to
+    ``last`` (a deal's stage position risen from its open row of the week before, or the
+    deal newly won; see the module's docstring), one per advance.
+
+    >>> h = pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W47"], "team": "N",
+    ...     "deal_id": "D1", "owner": "Ann", "stage": ["initial_contact", "needs_confirmed"],
+    ...     "stage_model": "generic_4", "amount": 1.0})
+    >>> stage_advances(h, Week.parse("2026-W47"), Week.parse("2026-W47"))["deal_id"].tolist()
+    ['D1']
+    """
     prep = as_prepared(history)
     if prep.empty:
-        return pd.DataFrame({"team": [], "owner": []}, dtype=object)
+        return prep.frame.iloc[:0]
     order = prep.order  # by deal, then week
     k, w, pos = prep.deal[order], prep.week[order], prep.position[order]
     won, is_open = prep.is_won[order], prep.is_open[order]
@@ -300,7 +312,14 @@ def _advances(history: pd.DataFrame | PreparedHistory, first: Week, last: Week) 
     lo = int(np.searchsorted(weeks, str(first), side="left"))
     hi = int(np.searchsorted(weeks, str(last), side="right"))
     take = (rose | newly_won) & (w >= lo) & (w < hi)
-    picked = prep.frame.iloc[order[take]]
+    return prep.frame.iloc[order[take]]
+
+
+def _advances(history: pd.DataFrame | PreparedHistory, first: Week, last: Week) -> pd.DataFrame:
+    """One row (team, owner) per stage advance stored in the weeks ``first`` to ``last``."""
+    picked = stage_advances(history, first, last)
+    if picked.empty:
+        return pd.DataFrame({"team": [], "owner": []}, dtype=object)
     return pd.DataFrame({"team": _teams(picked).to_numpy(), "owner": picked["owner"].to_numpy()})
 
 

@@ -54,7 +54,6 @@ class Companions:
             raise InputError(
                 f"unknown companion export {kind!r}: expected one of {', '.join(COMPANION_KINDS)}",
                 expected=", ".join(COMPANION_KINDS),
-                got=kind,
                 hint="name one of the kinds pipereview reads (docs/companion-exports.md)",
             )
         frame: pd.DataFrame | None = getattr(self, kind)
