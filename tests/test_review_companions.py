@@ -94,8 +94,9 @@ def test_the_sections_show_the_weeks_figures() -> None:
     review = WeeklyReview(_history(), team="North", week="2026-W47", companions=_companions())
     text = _text(review)
     # Ann 1 call, Bob 3 (norm: the median of 1 and 3 = 2); Ann's D1 advanced once
-    assert "Ann\t0\t0\t1\t0\t0\t0\t1\t0 · 0 · 0 · 1\t2\tlow activity" in text
-    assert "Bob\t1\t1\t1\t0\t0\t0\t3\t0 · 1 · 1 · 1\t2\thigh activity" in text
+    # peers: the median of the team's other reps (Ann's is Bob's 3, Bob's Ann's 1)
+    assert "Ann\t0\t0\t1\t0\t0\t0\t1\t0 · 0 · 0 · 1\t2\t3\tlow activity" in text
+    assert "Bob\t1\t1\t1\t0\t0\t0\t3\t0 · 1 · 1 · 1\t2\t1\thigh activity" in text
     assert "\t1\t1.0\n" in text and "\t0\tno advance" in text
     # Fair: 1 of 12 decided converted (8%), below 30%; Web: 3 of 6, too few to judge
     assert "Fair\t12\t1\t11\t0\t12\t8%\tconverts below 30%: tighten lead screening" in text
@@ -188,3 +189,33 @@ def test_the_demos_store_and_the_batchs_shared_file_carry_them(
     for review in (from_store, from_batch):
         assert review.companions.available() == ("activities", "leads", "invoices")
         assert "\t45\t812,000 CNY" in _text(review)
+
+
+def test_pipereview_coach_reads_them_from_the_store(sample_store: Path, tmp_path: Path) -> None:
+    """The sheets `pipereview coach` writes hold the companion rules' findings: the North
+    rep busy on deals that do not move, the 华东 invoice overdue."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pipereview.cli import app
+    from pipereview.cli._sample import _store_demo_companions
+
+    store = tmp_path / "store"
+    shutil.copytree(sample_store, store)
+    _store_demo_companions(SAMPLE, store)
+    out = tmp_path / "coaching"
+    for team, lang in (("North", "en"), ("华东", "zh")):
+        result = CliRunner().invoke(
+            app,
+            ["coach", "--store", str(store), "--team", team, "--lang", lang, "--out", str(out),
+             "--no-log"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    north = (out / "2026-W47" / "North" / "Chris Walker.en.md").read_text(encoding="utf-8")
+    assert "163 activities, 2.8 times the team's norm of 58.0" in north
+    assert "14.8 activities per advance against the team's median of 3.4" in north
+    sheets = [p.read_text(encoding="utf-8") for p in (out / "2026-W47" / "华东").glob("*.zh.md")]
+    assert [s for s in sheets if "已逾期 45 天" in s and "81.2万元" in s], (
+        "no sheet holds the invoice"
+    )

@@ -79,6 +79,7 @@ def coach(
     from pipereview.coaching._log import CoachingLog
     from pipereview.diagnostics._targets import load_targets
     from pipereview.history._store import SnapshotStore
+    from pipereview.history._companionstore import read_companions
     from pipereview.history._trail import load_history
     from pipereview.week import WeekDiagnostics
 
@@ -96,7 +97,8 @@ def coach(
     with progress() as bar:
         task = bar.add_task("matching deals across weeks", total=None)
         keyed = load_history(snapshot_store, last=as_of)
-        context = WeekDiagnostics(keyed, as_of, targets=goals, config=config)
+        companions = read_companions(snapshot_store, as_of)  # activities, leads, invoices
+        context = WeekDiagnostics(keyed, as_of, targets=goals, config=config, companions=companions)
         chosen = _coached_teams(context, team, as_of)
         bar.update(task, description="coaching", total=len(chosen), completed=0)
         files = write_coaching_pack(

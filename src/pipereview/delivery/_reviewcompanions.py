@@ -58,6 +58,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "activities": ("Total", "合计"),
     "per_week": ("Each week (oldest first)", "每周（由远及近）"),
     "norm": ("Team norm", "团队常模"),
+    "peers_median": ("Peers (median)", "同事中位数"),
     "label": ("Against the norm", "与常模相比"),
     "advances": ("Stage advances", "阶段推进"),
     "per_advance": ("Activities per advance", "每次推进的活动数"),
@@ -198,6 +199,9 @@ def _activity_html(review: WeeklyReview) -> str:
     shown = shown.rename(columns={"owner": "rep"}).assign(
         per_week=[" · ".join(str(n) for n in w) for w in table["per_week"]],
         norm=pd.Series([_number(n, "g") for n in table["norm"]], index=table.index, dtype=object),
+        peers_median=pd.Series(
+            [_number(n, "g") for n in table["peers_median"]], index=table.index, dtype=object
+        ),
         label=[activity_text(str(x), lang, settings) for x in table["label"]],
         advances=table["advances"].fillna(0).astype("int64"),
         per_advance=[
