@@ -298,7 +298,8 @@ def stage_advances(
     """
     prep = as_prepared(history)
     if prep.empty:
-        return prep.frame.iloc[:0]
+        empty: pd.DataFrame = prep.frame.iloc[:0]
+        return empty
     order = prep.order  # by deal, then week
     k, w, pos = prep.deal[order], prep.week[order], prep.position[order]
     won, is_open = prep.is_won[order], prep.is_open[order]
@@ -312,7 +313,8 @@ def stage_advances(
     lo = int(np.searchsorted(weeks, str(first), side="left"))
     hi = int(np.searchsorted(weeks, str(last), side="right"))
     take = (rose | newly_won) & (w >= lo) & (w < hi)
-    return prep.frame.iloc[order[take]]
+    picked: pd.DataFrame = prep.frame.iloc[order[take]]
+    return picked
 
 
 def _advances(history: pd.DataFrame | PreparedHistory, first: Week, last: Week) -> pd.DataFrame:
