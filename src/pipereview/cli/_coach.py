@@ -78,8 +78,8 @@ def coach(
     from pipereview.coaching import PromptTemplates, load_rule_settings, write_coaching_pack
     from pipereview.coaching._log import CoachingLog
     from pipereview.diagnostics._targets import load_targets
-    from pipereview.history._store import SnapshotStore
     from pipereview.history._companionstore import read_companions
+    from pipereview.history._store import SnapshotStore
     from pipereview.history._trail import load_history
     from pipereview.week import WeekDiagnostics
 

@@ -101,6 +101,11 @@ from pipereview.ingest._rowchecks import (
     name_checks,
     name_problems,
 )
+from pipereview.ingest._rowcount import (
+    check_each_row_counted,
+    read_counted_rows,
+    refuse_no_usable_row,
+)
 from pipereview.ingest._rowkind import FOOTER_WORDS, deal_like_rows, skipped_rows
 from pipereview.ingest._schema import (
     EXPORT_OPTIONAL_FIELDS,
@@ -168,6 +173,7 @@ __all__ = [
     "as_written",
     "canonical_field",
     "check_accounting",
+    "check_each_row_counted",
     "check_head",
     "check_quotes",
     "check_zip",
@@ -215,10 +221,12 @@ __all__ = [
     "quarantine_frame",
     "read_change_history",
     "read_companion",
+    "read_counted_rows",
     "read_export",
     "read_parquet",
     "read_rows",
     "read_xlsx",
+    "refuse_no_usable_row",
     "scan_csv",
     "scan_export",
     "scan_sheet",

@@ -23,7 +23,7 @@ the log does not track, events), and the counts are checked:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -32,7 +32,6 @@ import pandas as pd
 
 from pipereview.core._errors import InputError, Problem
 from pipereview.core._text import normalize_label
-from pipereview.ingest._accounting import scan_export
 from pipereview.ingest._changeformats import (
     CHANGE_COLUMNS,
     CHANGE_FIELDS,
@@ -46,8 +45,13 @@ from pipereview.ingest._changerows import ChangeRows, history_changes
 from pipereview.ingest._changetimes import guess_date_format
 from pipereview.ingest._dates import DateFormat
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits
-from pipereview.ingest._peek import ExportPeek, column_names
-from pipereview.ingest._readers import peek_export, read_rows
+from pipereview.ingest._peek import ExportPeek
+from pipereview.ingest._readers import peek_export
+from pipereview.ingest._rowcount import (
+    check_each_row_counted,
+    read_counted_rows,
+    refuse_no_usable_row,
+)
 from pipereview.ingest._rowkind import skipped_rows
 
 __all__ = ["ChangeLog", "read_change_history"]
@@ -137,16 +141,7 @@ def read_change_history(
     columns = history_columns(
         name, peek.header, column_map=column_map, file=path, row=peek.header_row
     )
-    peek, scan = scan_export(peek, limits)
-    raw = read_rows(peek, column_names(peek.header), long_rows="keep")
-    if scan is not None and scan.records - peek.header_row != len(raw):
-        raise InputError(
-            f"{path}: {len(raw)} rows read below the header but the file holds "
-            f"{scan.records - peek.header_row}: expected every row counted once",
-            file=path,
-            expected="every row counted once",
-            hint="save the file again as 'CSV UTF-8' from a spreadsheet program",
-        )
+    peek, raw = read_counted_rows(peek, limits)
     if format is None:
         name = _hubspot_or_generic(name, raw, columns)
     date_format = _date_format(name, raw, columns)
@@ -240,11 +235,26 @@ def _change_log(
     for column in ("old_value", "new_value"):
         changes[column] = changes[column].where(changes[column].notna(), None)
     used = set(changes["source_row"].tolist())
-    _check_counts(peek, raw, used, rows)
+    check_each_row_counted(
+        peek.path,
+        raw.index.tolist(),
+        used=used,
+        quarantined=set(rows.problems),
+        skipped=set(rows.skipped),
+    )
     problems = tuple(rows.problems[r] for r in sorted(rows.problems))
     skipped = dict(Counter(rows.skipped.values()).most_common())
     if changes.empty:
-        _refuse_empty(peek, raw, problems, skipped)
+        refuse_no_usable_row(
+            peek,
+            len(raw),
+            problems,
+            skipped,
+            noun="change",
+            what="change of a tracked field",
+            hint="export the history of stage, amount, close date, probability, forecast "
+            "category, owner or name changes (check the report's filters and date range)",
+        )
     return ChangeLog(
         changes=changes,
         format=name,
@@ -268,43 +278,6 @@ def _hubspot_or_generic(name: str, raw: pd.DataFrame, columns: Mapping[str, str]
     hubspot = all(w in _HUBSPOT_PROPERTIES or w.startswith(("hs_", "hubspot_")) for w in written)
     hubspot = hubspot and bool(written - {"amount"})
     return "hubspot_property_history" if hubspot else name
-
-
-def _check_counts(peek: ExportPeek, raw: pd.DataFrame, used: set[int], rows: ChangeRows) -> None:
-    """Every row below the header is used, quarantined or skipped, exactly once."""
-    quarantined, skipped = set(rows.problems), set(rows.skipped)
-    everything = set(raw.index.tolist())
-    twice = (used & quarantined) | (used & skipped) | (quarantined & skipped)
-    missing = everything - used - quarantined - skipped
-    odd = sorted(twice | missing | ((used | quarantined | skipped) - everything))
-    if odd:
-        raise InputError(
-            f"{peek.path}: row {odd[0]} is not counted once as used, quarantined or skipped: "
-            "expected every row counted once",
-            file=peek.path,
-            row=odd[0],
-            expected="every row used, quarantined or skipped once",
-            hint="look at that row in a text editor for a stray quote or an odd character",
-        )
-
-
-def _refuse_empty(
-    peek: ExportPeek, raw: pd.DataFrame, problems: Sequence[Problem], skipped: dict[str, int]
-) -> None:
-    why = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
-    first = f"; first problem: {problems[0]}" if problems else ""
-    raise InputError(
-        f"{peek.path}: no usable change in {len(raw)} rows below the header (row "
-        f"{peek.header_row}): {len(problems)} quarantined"
-        + (f", skipped: {why}" if why else "")
-        + first,
-        file=peek.path,
-        row=problems[0].row if problems else peek.header_row + 1,
-        column=problems[0].column if problems else None,
-        expected="at least one change of a tracked field",
-        hint="export the history of stage, amount, close date, probability, forecast "
-        "category, owner or name changes (check the report's filters and date range)",
-    )
 
 
 @cache

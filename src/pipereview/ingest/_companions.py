@@ -30,7 +30,6 @@ import pandas as pd
 
 from pipereview.core._errors import InputError, Problem
 from pipereview.core._text import normalize_label
-from pipereview.ingest._accounting import scan_export
 from pipereview.ingest._changetimes import guess_date_format
 from pipereview.ingest._companionformats import (
     COMPANION_COLUMNS,
@@ -43,8 +42,13 @@ from pipereview.ingest._companionformats import (
 from pipereview.ingest._companionrows import CompanionRows, companion_rows
 from pipereview.ingest._dates import DateFormat
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits
-from pipereview.ingest._peek import ExportPeek, column_names
-from pipereview.ingest._readers import peek_export, read_rows
+from pipereview.ingest._peek import ExportPeek
+from pipereview.ingest._readers import peek_export
+from pipereview.ingest._rowcount import (
+    check_each_row_counted,
+    read_counted_rows,
+    refuse_no_usable_row,
+)
 from pipereview.ingest._rowkind import skipped_rows
 
 __all__ = ["CompanionExport", "read_companion"]
@@ -135,16 +139,7 @@ def read_companion(
     columns = companion_columns(
         name, crm, peek.header, column_map=column_map, file=path, row=peek.header_row
     )
-    peek, scan = scan_export(peek, limits)
-    raw = read_rows(peek, column_names(peek.header), long_rows="keep")
-    if scan is not None and scan.records - peek.header_row != len(raw):
-        raise InputError(
-            f"{path}: {len(raw)} rows read below the header but the file holds "
-            f"{scan.records - peek.header_row}: expected every row counted once",
-            file=path,
-            expected="every row counted once",
-            hint="save the file again as 'CSV UTF-8' from a spreadsheet program",
-        )
+    peek, raw = read_counted_rows(peek, limits)
     date_format = _date_format(crm, raw, columns)
     return _export(peek, raw, name, crm, columns, date_format)
 
@@ -217,11 +212,25 @@ def _export(
     skipped = {int(r): "blank row" for r in raw.index[blank]}
     skipped.update({int(r): "report footer or total row" for r in raw.index[footer]})
     frame = _frame(kind, rows, file)
-    _check_counts(peek, raw, set(frame["source_row"].tolist()), rows, set(skipped))
+    check_each_row_counted(
+        peek.path,
+        raw.index.tolist(),
+        used=set(frame["source_row"].tolist()),
+        quarantined=set(rows.problems),
+        skipped=set(skipped),
+    )
     problems = tuple(rows.problems[r] for r in sorted(rows.problems))
     reasons = dict(Counter(skipped.values()).most_common())
     if frame.empty:
-        _refuse_empty(peek, kind, len(raw), problems, reasons)
+        refuse_no_usable_row(
+            peek,
+            len(raw),
+            problems,
+            reasons,
+            what=f"usable row of {kind}",
+            hint="check the report's filters and date range, and that it exports its rows, "
+            "not only totals",
+        )
     return CompanionExport(
         frame=frame,
         kind=kind,
@@ -257,51 +266,6 @@ def _frame(kind: str, rows: CompanionRows, file: str) -> pd.DataFrame:
         elif column != "source_row":
             frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
     return frame[list(COMPANION_COLUMNS[kind])]
-
-
-def _check_counts(
-    peek: ExportPeek, raw: pd.DataFrame, used: set[int], rows: CompanionRows, skipped: set[int]
-) -> None:
-    """Every row below the header is used, quarantined or skipped, exactly once."""
-    quarantined = set(rows.problems)
-    counted = [*used, *quarantined, *skipped]
-    everything = set(raw.index.tolist())
-    odd = sorted(set(counted) ^ everything) or sorted(
-        r for r, n in Counter(counted).items() if n > 1
-    )
-    if odd:
-        raise InputError(
-            f"{peek.path}: row {odd[0]} is not counted once as used, quarantined or skipped: "
-            "expected every row counted once",
-            file=peek.path,
-            row=odd[0],
-            expected="every row used, quarantined or skipped once",
-            hint="look at that row in a text editor for a stray quote or an odd character",
-        )
-
-
-def _refuse_empty(
-    peek: ExportPeek,
-    kind: str,
-    rows_read: int,
-    problems: tuple[Problem, ...],
-    skipped: dict[str, int],
-) -> None:
-    why = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
-    first = f"; first problem: {problems[0]}" if problems else ""
-    raise InputError(
-        f"{peek.path}: no usable row in {rows_read} rows below the header (row "
-        f"{peek.header_row}): {len(problems)} quarantined"
-        + (f", skipped: {why}" if why else "")
-        + first,
-        file=peek.path,
-        row=problems[0].row if problems else peek.header_row + 1,
-        column=problems[0].column if problems else None,
-        expected=f"at least one usable row of {kind}",
-        problems=problems,
-        hint="check the report's filters and date range, and that it exports its rows, "
-        "not only totals",
-    )
 
 
 @cache
