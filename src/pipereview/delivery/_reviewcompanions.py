@@ -31,12 +31,17 @@ from pipereview.diagnostics._collectiontexts import (
 )
 from pipereview.diagnostics._figures import as_of_day
 from pipereview.diagnostics._leads import lead_note, lead_text
+from pipereview.diagnostics._lifecycle import WINDOW_QUARTERS
 
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview
 
 __all__: list[str] = []  # reached through WeeklyReview.activities_section and collections_section
 
+#: The lifecycle stages told from the revenue (the others say why none can be told).
+_JUDGED = ("introduction", "growth", "maturity", "decline")
+#: Quarters of revenue a stage is judged on: the last four against the four before.
+_NEEDED = 2 * WINDOW_QUARTERS
 #: How many overdue invoices and accounts are listed before the rest go behind a click.
 _SHOWN = 10
 _TABLE = "review-table"
@@ -123,6 +128,16 @@ _TEXT: dict[str, tuple[str, str]] = {
     "revenue_prior_4q": ("Four quarters before", "前四个季度"),
     "more_accounts": ("{n} more accounts", "另有 {n} 个客户"),
     "no_revenue": ("No account has revenue yet.", "尚无客户产生收入。"),
+    "too_short": (
+        "Customer lifecycle: not judged yet — the {source} reach back {n} quarters at most, "
+        "a stage needs {need} (an invoices export of the last two years gives them).",
+        "客户生命周期：暂无法判断——{source}最多只覆盖 {n} 个季度，判断阶段需要 {need} 个季度"
+        "（导入近两年的开票回款数据即可）。",
+    ),
+    "short_history": (
+        "not enough history (fewer than {need} quarters stored)",
+        "历史数据不足（少于 {need} 个季度）",
+    ),
 }
 
 
@@ -184,8 +199,8 @@ def _activity_html(review: WeeklyReview) -> str:
     settings = figures.activity_settings
     title = f"<h3>{html.escape(_t('activity_title', lang, weeks=settings.window_weeks))}</h3>"
     counts = figures.activity_rep
-    if counts is None:
-        return title + _unavailable(activity_text("not_available", lang))
+    if counts is None:  # one line: a team without the export reads no empty heading
+        return _unavailable(activity_text("not_available", lang))
     counts = counts[counts["team"] == review.team]
     advances = figures.activity_advances
     table = counts.merge(
@@ -219,7 +234,7 @@ def _lead_html(review: WeeklyReview) -> str:
     title = f"<h3>{html.escape(_t('lead_title', lang, weeks=settings.window_weeks))}</h3>"
     leads = review.companions.leads
     if leads is None:
-        return title + _unavailable(lead_text("not_available", lang))
+        return _unavailable(lead_text("not_available", lang))
     rule = _t("lead_rule", lang, days=settings.decision_days, rate=_pct(settings.min_conversion))
     parts = [title, f"<p>{html.escape(rule)}</p>"]
     for frame, column in ((figures.lead_sources, "lead_source"), (figures.lead_reps, "owner")):
@@ -246,7 +261,7 @@ def _collection_html(review: WeeklyReview) -> str:
     days = figures.collection_settings.overdue_days
     title = f"<h3>{html.escape(_t('collection_title', lang))}</h3>"
     if figures.collection_team is None or figures.overdue is None or figures.dso is None:
-        return title + _unavailable(no_invoices_text(lang))
+        return _unavailable(no_invoices_text(lang))
     team = figures.collection_team[figures.collection_team["team"] == review.team]
     parts = [title]
     day = date_text(as_of_day(review.week))
@@ -318,12 +333,17 @@ def _lifecycle_html(review: WeeklyReview) -> str:
     title = f"<h3>{html.escape(_t('lifecycle_title', lang))}</h3>"
     stages = figures.lifecycle
     if stages is None:
-        return title + _unavailable(no_invoices_text(lang))
+        return _unavailable(no_invoices_text(lang))
     rows = stages[stages["team"] == review.team]
     if rows.empty:
-        return title + f"<p>{html.escape(_t('no_revenue', lang))}</p>"
+        return f"<p>{html.escape(_t('no_revenue', lang))}</p>"
     settings = figures.lifecycle_settings
     source = collection_text(str(rows["source"].iloc[0]), lang)
+    if not rows["stage"].isin(_JUDGED).any():  # one line, not a table of "not enough"
+        line = _t(
+            "too_short", lang, source=source, n=int(rows["quarters_stored"].max()), need=_NEEDED
+        )
+        return f"<p class='not-available'>{html.escape(line)}</p>"
     rule = _t(
         "lifecycle_rule",
         lang,
@@ -336,7 +356,11 @@ def _lifecycle_html(review: WeeklyReview) -> str:
         lifecycle_text(str(s), lang, quarters=q)
         for s, q in zip(rows["stage"], rows["quarters_stored"], strict=True)
     ]
-    counts = pd.Series(text).value_counts(sort=False)
+    grouped = [
+        t if s in _JUDGED else _t("short_history", lang, need=_NEEDED)
+        for s, t in zip(rows["stage"], text, strict=True)
+    ]
+    counts = pd.Series(grouped).value_counts(sort=False)
     summary = pd.DataFrame({"stage": counts.index, "accounts_n": counts.to_numpy()})
     ordered = rows.assign(_text=text).sort_values(
         ["revenue_last_4q", "account"], ascending=[False, True], kind="stable"
