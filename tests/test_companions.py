@@ -696,3 +696,50 @@ def test_every_row_is_used_quarantined_or_skipped(kinds: list[str]) -> None:
     assert export.rows_skipped == kinds.count("blank") + kinds.count("footer")
     rows = sorted([*export.frame["source_row"], *(p.row for p in export.problems)])
     assert len(set(rows)) == len(rows) == export.rows_used + export.rows_quarantined
+
+
+# --- exports of other shapes: one type per file, a finance system's list, no payments ----
+
+
+def test_an_export_of_one_activity_type_says_it_in_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "meetings.csv"
+    path.write_text(
+        "Record ID,Meeting name,Activity date,Activity assigned to,Associated Deal\n"
+        "1,Kickoff,2026-11-16 10:00,Ann Lee,101\n2,Review,2026-11-17 10:00,Bo Chen,\n",
+        encoding="utf-8",
+    )
+    export = read_companion(path)
+    assert export.frame["activity_type"].tolist() == ["meeting", "meeting"]
+    assert "activity_type" in export.missing  # no type column: the header told it
+
+
+def test_a_finance_systems_invoice_list_reads_its_balance(tmp_path: Path) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text(
+        "Invoice Number,Customer,Invoice Date,Due Date,Total,Balance\n"
+        "1001,Acme,2026-09-01,2026-10-01,1000.00,400.00\n"
+        "1002,Bolt,2026-10-01,2026-10-31,500.00,0.00\n",
+        encoding="utf-8",
+    )
+    frame = read_companion(path).frame
+    assert frame["invoice_id"].tolist() == ["1001", "1002"]
+    assert frame["paid_amount"].tolist() == [600.0, 500.0]  # total less what is still owed
+
+
+def test_invoices_without_payments_are_never_read_as_unpaid(tmp_path: Path) -> None:
+    from pipereview.diagnostics import CompanionFigures
+    from pipereview.history import Companions
+
+    path = tmp_path / "invoices.csv"
+    path.write_text(
+        "Invoice Number,Customer,Invoice Date,Due Date,Total\n"
+        "1001,Acme,2026-09-01,2026-10-01,1000.00\n",
+        encoding="utf-8",
+    )
+    export = read_companion(path)
+    assert export.frame["paid_amount"].isna().all()  # not known, never 0
+    invoices = export.frame.assign(team="North")
+    figures = CompanionFigures(Companions(invoices=invoices), None, "2026-W47")
+    assert not figures.payments_known
+    assert figures.overdue is None and figures.collection_team is None and figures.dso is None
+    assert figures.lifecycle is not None  # the revenue is known: the lifecycle still reads

@@ -39,7 +39,7 @@ def _history() -> pd.DataFrame:
             }
         )
         for week, stage in weeks
-    )
+    ).reset_index(drop=True)
 
 
 def _companions() -> Companions:
@@ -219,3 +219,18 @@ def test_pipereview_coach_reads_them_from_the_store(sample_store: Path, tmp_path
     assert [s for s in sheets if "已逾期 45 天" in s and "81.2万元" in s], (
         "no sheet holds the invoice"
     )
+
+
+def test_invoices_that_do_not_say_what_was_paid_are_not_judged() -> None:
+    companions = _companions()
+    invoices = companions.invoices
+    assert invoices is not None
+    unknown = Companions(invoices=invoices.assign(paid_amount=float("nan")))
+    review = WeeklyReview(_history(), team="North", week="2026-W47", companions=unknown)
+    text = _text(review)
+    assert "not checked: the invoices export has no amount paid, amount due or payment" in text
+    assert "overdue" not in text.replace("amount due", "")  # no invoice called overdue
+    from pipereview.coaching import coaching_findings
+
+    found = coaching_findings(review.context)
+    assert "invoice_overdue" not in set(found["rule"])

@@ -260,6 +260,8 @@ def _collection_html(review: WeeklyReview) -> str:
     lang, figures = review.lang, review.context.companion_figures
     days = figures.collection_settings.overdue_days
     title = f"<h3>{html.escape(_t('collection_title', lang))}</h3>"
+    if review.companions.invoices is not None and not figures.payments_known:
+        return _unavailable(collection_text("no_payments", lang))
     if figures.collection_team is None or figures.overdue is None or figures.dso is None:
         return _unavailable(no_invoices_text(lang))
     team = figures.collection_team[figures.collection_team["team"] == review.team]

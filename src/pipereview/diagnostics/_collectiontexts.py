@@ -54,6 +54,11 @@ COLLECTION_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "ok": ("collection rate on target", "回款率达标"),
         "below_min": ("collection rate below target", "回款率低于目标"),
         "nothing_due": ("nothing due yet", "尚无到期应收"),
+        "no_payments": (
+            "not checked: the invoices export has no amount paid, amount due or payment "
+            "status column, so no invoice can be told paid or unpaid",
+            "无法检查：开票回款导出中没有已回款金额、未回款金额或付款状态列，无法判断发票是否已回款",
+        ),
         "nothing_invoiced": (
             "no invoices in the window: no DSO",
             "窗口期内没有开票，无法计算应收账款周转天数",

@@ -4,7 +4,8 @@ export), collection, overdue invoices and days sales outstanding (invoices expor
 the customer lifecycle (invoiced revenue, else the won deals of the history).
 
 A figure whose export is absent is ``None``; the review and the coaching rules then say
-"not available: no <kind> export" instead of a finding.
+"not available: no <kind> export" instead of a finding. So are the collection figures of
+an invoices export that does not say what was paid (:attr:`CompanionFigures.payments_known`).
 
 >>> from pipereview.history._companions import Companions
 >>> figures = CompanionFigures(Companions(), None, "2026-W47")
@@ -85,9 +86,21 @@ class CompanionFigures:
         )
 
     @cached_property
+    def payments_known(self) -> bool:
+        """Whether the invoices export says what was paid (an amount paid, an amount still
+        due or a payment status); without it no invoice can be told paid or unpaid, and the
+        collection figures are None."""
+        invoices = self.companions.invoices
+        return invoices is not None and bool(invoices["paid_amount"].notna().any())
+
+    @property
+    def _paid_invoices(self) -> pd.DataFrame | None:
+        return self.companions.invoices if self.payments_known else None
+
+    @cached_property
     def collection_team(self) -> pd.DataFrame | None:
         """The collection rate per team (:func:`collection_rate`)."""
-        invoices = self.companions.invoices
+        invoices = self._paid_invoices
         if invoices is None:
             return None
         return collection_rate(invoices, self.as_of, self.collection_settings)
@@ -95,7 +108,7 @@ class CompanionFigures:
     @cached_property
     def collection_rep(self) -> pd.DataFrame | None:
         """The collection rate per team and rep (:func:`collection_rate` by rep)."""
-        invoices = self.companions.invoices
+        invoices = self._paid_invoices
         if invoices is None:
             return None
         return collection_rate(invoices, self.as_of, self.collection_settings, by="rep")
@@ -103,7 +116,7 @@ class CompanionFigures:
     @cached_property
     def overdue(self) -> pd.DataFrame | None:
         """The invoices owing money past the overdue limit (:func:`overdue_invoices`)."""
-        invoices = self.companions.invoices
+        invoices = self._paid_invoices
         if invoices is None:
             return None
         return overdue_invoices(invoices, self.as_of, self.collection_settings)
@@ -111,7 +124,7 @@ class CompanionFigures:
     @cached_property
     def dso(self) -> pd.DataFrame | None:
         """Days sales outstanding per team (:func:`days_sales_outstanding`)."""
-        invoices = self.companions.invoices
+        invoices = self._paid_invoices
         if invoices is None:
             return None
         return days_sales_outstanding(invoices, self.as_of, self.collection_settings)

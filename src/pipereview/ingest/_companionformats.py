@@ -227,7 +227,20 @@ _GENERIC["activities"].update(
     owner=("owner", "Owner", "Rep", "Sales Rep"),
 )
 _GENERIC["leads"].update(status=("status", "Status"), owner=("owner", "Owner", "Rep"))
-_GENERIC["invoices"].update(outstanding=("outstanding", "Amount Due", "Balance"))
+_GENERIC["invoices"].update(
+    invoice_id=("invoice_id", "Invoice Number", "Invoice No", "Invoice #", "Invoice"),
+    outstanding=(
+        "outstanding",
+        "Amount Due",
+        "Balance",
+        "Balance Due",
+        "Open Balance",
+        "Open Amount",
+        "Amount Outstanding",
+    ),
+    paid_amount=("paid_amount", "Amount Paid", "Paid Amount", "Paid"),
+    paid_date=("paid_date", "Payment Date", "Paid Date", "Date Paid"),
+)
 
 #: kind -> CRM -> role -> the headers that CRM writes it under (compared with
 #: normalize_label); ``generic`` (the canonical names) last.
@@ -248,17 +261,26 @@ COMPANION_FORMATS: dict[str, dict[str, _Roles]] = {
 }
 
 
-def _found(kind: str, crm: str, labels: Collection[str]) -> dict[str, str]:
-    """Role -> the normalised header of ``labels`` it is written under."""
+def _found(
+    kind: str, crm: str, labels: Collection[str], *, generic: bool = False
+) -> dict[str, str]:
+    """Role -> the normalised header of ``labels`` it is written under (``generic``: the
+    roles ``crm`` leaves open looked up by the generic names too)."""
     found: dict[str, str] = {}
     taken: set[str] = set()
-    for role, choices in COMPANION_FORMATS[kind][crm].items():
-        hit = next(
-            (n for n in map(normalize_label, choices) if n in labels and n not in taken), None
-        )
-        if hit is not None:
-            found[role] = hit
-            taken.add(hit)
+    # the CRM's own names first; then, for the roles it leaves open, the generic names (a
+    # finance system's invoice list beside a CRM's, a "Balance" column of any export)
+    formats = [COMPANION_FORMATS[kind][crm]]
+    for roles in formats + ([COMPANION_FORMATS[kind]["generic"]] if generic else []):
+        for role, choices in roles.items():
+            if role in found:
+                continue
+            hit = next(
+                (n for n in map(normalize_label, choices) if n in labels and n not in taken), None
+            )
+            if hit is not None:
+                found[role] = hit
+                taken.add(hit)
     return found
 
 
@@ -334,7 +356,8 @@ def companion_columns(
     'Client'
     """
     by_label = {normalize_label(h): h for h in reversed(list(headers))}
-    columns = {r: by_label[h] for r, h in _found(kind, crm, set(by_label)).items()}
+    found = _found(kind, crm, set(by_label), generic=True)  # detection: the CRM's own names
+    columns = {r: by_label[h] for r, h in found.items()}
     roles = (
         *COMPANION_COLUMNS[kind][:-2],
         *(r for f in COMPANION_FORMATS[kind].values() for r in f),

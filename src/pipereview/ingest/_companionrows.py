@@ -26,6 +26,7 @@ from pipereview.core._text import normalize_label
 from pipereview.ingest._changerows import as_written
 from pipereview.ingest._companionwords import (
     activity_types,
+    header_activity_type,
     status_outcome,
     status_reason,
     unknown_activity_words,
@@ -140,10 +141,18 @@ def _activities(reader: _Reader) -> tuple[pd.DataFrame, dict[str, int]]:
         "the rep who did the activity (owner)",
         "assign the activity to a rep in the CRM and export again",
     )
+    types = activity_types(raw_type)
+    told = (
+        None
+        if "activity_type" in reader.columns
+        else header_activity_type([str(c) for c in reader.raw.columns])
+    )
+    if told is not None:  # an export of one type (a meetings export) says it in its columns
+        types = pd.Series(told, index=raw_type.index, dtype="object")
     frame = pd.DataFrame(
         {
             "activity_id": reader.text("activity_id"),
-            "activity_type": activity_types(raw_type),
+            "activity_type": types,
             "activity_type_raw": raw_type,
             "activity_date": date,
             "owner": owner,
@@ -243,10 +252,13 @@ def _invoices(reader: _Reader) -> tuple[pd.DataFrame, dict[str, int]]:
 
 def _paid(reader: _Reader, amount: pd.Series) -> pd.Series:
     """What was paid: the paid column, else the amount less what is still owed, else the
-    whole amount when the payment status says paid; 0.0 when nothing says so."""
+    whole amount when the payment status says paid, else 0.0; NaN (not known) on every
+    row when the export has none of these columns (nothing can say an invoice is unpaid)."""
     if "paid_amount" in reader.columns:
         paid = reader.amount("paid_amount", "the amount paid", required=False)
         return paid.fillna(0.0)
+    if not {"outstanding", "payment_status"} & set(reader.columns):
+        return pd.Series(float("nan"), index=amount.index, dtype="float64")
     status = reader.text("payment_status").map(normalize_label, na_action="ignore")
     by_status = amount.where(status.isin(_PAID_STATES), 0.0).fillna(0.0)
     if "outstanding" in reader.columns:

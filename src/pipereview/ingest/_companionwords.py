@@ -9,6 +9,8 @@ the canonical values: :data:`ACTIVITY_TYPES`, and converted / disqualified.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from pipereview.core._text import normalize_label
@@ -19,6 +21,7 @@ __all__ = [
     "CONVERTED_STAGES",
     "STATUS_WORDS",
     "activity_types",
+    "header_activity_type",
     "status_outcome",
     "status_reason",
     "unknown_activity_words",
@@ -91,6 +94,25 @@ def activity_types(raw: pd.Series) -> pd.Series:
     """
     words = {w: _ACTIVITY.get(normalize_label(w), "other") for w in raw.dropna().unique()}
     return raw.astype("object").map(lambda w: words.get(w, "other")).astype("object")
+
+
+def header_activity_type(headers: Sequence[str]) -> str | None:
+    """The one activity type the column names of an export of one type tell (HubSpot's
+    meetings export: "Meeting name", "Meeting outcome"; a calls export: "Call title"),
+    None when they tell none or several.
+
+    >>> header_activity_type(["Record ID", "Meeting name", "Activity date"])
+    'meeting'
+    >>> header_activity_type(["Activity date", "Owner"]) is None
+    True
+    """
+    told = {
+        _ACTIVITY[word]
+        for header in headers
+        for word in normalize_label(str(header)).split()
+        if word in _ACTIVITY and _ACTIVITY[word] != "other"
+    }
+    return told.pop() if len(told) == 1 else None
 
 
 def unknown_activity_words(raw: pd.Series) -> dict[str, int]:
