@@ -258,7 +258,10 @@ def test_the_configuration_is_typed_frozen_and_checked(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("colour: red\n", "unknown key(s) colour; known keys: accounts, benchmarks, charts"),
+        (
+            "colour: red\n",
+            "unknown key(s) colour; known keys: accounts, activities, benchmarks, charts",
+        ),
         ("risk: {stalled: 3}\n", "risk has no setting 'stalled'; its settings: min_durations"),
         ("risk: {stalled_days: 0}\n", "risk: stalled_days must be at least 1, got 0"),
         ("lang: fr\n", "unknown language 'fr'; choose one of en, zh"),

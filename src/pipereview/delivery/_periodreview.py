@@ -342,9 +342,12 @@ class PeriodReview:
 def _last_week(history_path: str | None, store: str | None, exports: str | None) -> str:
     """The last stored week of the files :meth:`PeriodReview.from_files` reads."""
     if history_path:
-        weeks = pd.read_parquet(history_path, columns=["snapshot_week"])["snapshot_week"]
-        return str(weeks.astype(str).max())
-    if store:
+        from pipereview.history._trail import history_file_weeks
+
+        held = history_file_weeks(history_path)
+        if held:
+            return held[-1]
+    elif store:
         from pipereview.history._store import SnapshotStore
 
         stored = SnapshotStore(store).weeks()

@@ -60,6 +60,7 @@ from pipereview.history._intake import (
     ingest_folder,
     ingest_week,
     quarantine_name,
+    write_quarantine,
 )
 from pipereview.history._matching import (
     MATCH_COLUMNS,
@@ -93,6 +94,7 @@ from pipereview.history._trail import (
     deal_key,
     deal_summary,
     deal_trail,
+    history_file_weeks,
     load_history,
     read_history_file,
     with_deal_keys,
@@ -170,6 +172,7 @@ __all__ = [
     "definition_version",
     "definitions_of",
     "file_key",
+    "history_file_weeks",
     "ingest_folder",
     "ingest_week",
     "inspect_week_file",
@@ -202,5 +205,6 @@ __all__ = [
     "week_cutoff",
     "week_record",
     "with_deal_keys",
+    "write_quarantine",
     "write_shared_companions",
 ]

@@ -35,7 +35,7 @@ from pipereview.core._errors import DamagedWeekError, InputError, InvalidWeekErr
 from pipereview.core._files import atomic_write
 from pipereview.core._weeks import Week
 from pipereview.history._companions import Companions, teams_of_rows
-from pipereview.history._intake import quarantine_name
+from pipereview.history._intake import quarantine_name, write_quarantine
 from pipereview.history._store import SnapshotStore
 from pipereview.history._weekfiles import sha256_file
 from pipereview.ingest._companionformats import COMPANION_KINDS
@@ -355,11 +355,9 @@ def _write_quarantine(store: SnapshotStore, week: Week, export: CompanionExport)
     """The rows the export could not use, with their reasons, in the week's quarantine."""
     if not export.problems:
         return None
-    path = store.quarantine_dir(week) / f"{export.kind}.{quarantine_name(export.source)}"
     columns = ["file", "row", "column", "expected", "got", "hint"]
     table = pd.DataFrame(
         [[getattr(p, c) for c in columns] for p in export.problems], columns=columns
     )
-    with atomic_write(path, "w", encoding="utf-8-sig", within=store.root) as handle:
-        table.to_csv(handle, index=False, lineterminator="\n")
-    return path
+    name = f"{export.kind}.{quarantine_name(export.source)}"
+    return write_quarantine(store, week, name, table)

@@ -33,7 +33,14 @@ from pipereview.ingest._columnmaps import ColumnMap
 from pipereview.ingest._export import IngestReport, IngestResult, read_export
 from pipereview.ingest._limits import ReadLimits
 
-__all__ = ["WeekIngest", "combine_snapshots", "ingest_folder", "ingest_week", "quarantine_name"]
+__all__ = [
+    "WeekIngest",
+    "combine_snapshots",
+    "ingest_folder",
+    "ingest_week",
+    "quarantine_name",
+    "write_quarantine",
+]
 
 ProgressFactory = Callable[[], AbstractContextManager[Any]]
 
@@ -335,20 +342,25 @@ def quarantine_name(source: str | Path) -> str:
     return f"{path.stem}.{digest[:8]}.quarantine.csv"
 
 
+def write_quarantine(store: SnapshotStore, week: Week, name: str, rows: pd.DataFrame) -> Path:
+    """Write ``rows`` (the rows an export could not use, with their reasons, kept as the
+    CRM wrote them) as ``name`` in ``week``'s quarantine folder, whole or not at all."""
+    path = store.quarantine_dir(week) / name
+    with atomic_write(path, "w", encoding="utf-8-sig", within=store.root) as handle:
+        rows.to_csv(handle, index=False, lineterminator="\n")
+    return path
+
+
 def _write_quarantine(
     store: SnapshotStore, week: Week, results: list[IngestResult]
 ) -> list[Path | None]:
     """Each export's quarantine file, written when it set rows aside (None otherwise)."""
-    written: list[Path | None] = []
-    for result in results:
-        if result.quarantine.empty:
-            written.append(None)
-            continue
-        path = store.quarantine_dir(week) / quarantine_name(result.report.file)
-        with atomic_write(path, "w", encoding="utf-8-sig", within=store.root) as handle:
-            result.quarantine.to_csv(handle, index=False, lineterminator="\n")
-        written.append(path)
-    return written
+    return [
+        None
+        if result.quarantine.empty
+        else write_quarantine(store, week, quarantine_name(result.report.file), result.quarantine)
+        for result in results
+    ]
 
 
 def _file_counts(

@@ -54,6 +54,7 @@ __all__ = [
     "deal_key",
     "deal_summary",
     "deal_trail",
+    "history_file_weeks",
     "load_history",
     "read_history_file",
     "with_deal_keys",
@@ -382,3 +383,16 @@ def read_history_file(path: str | Path, *, team: str | None = None) -> pd.DataFr
     history = pd.read_parquet(path, filters=None if team is None else [("team", "==", team)])
     adopt(history)
     return history
+
+
+def history_file_weeks(path: str | Path) -> list[str]:
+    """The weeks a history file (:func:`read_history_file`) holds, oldest first.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "history.parquet"
+    >>> pd.DataFrame({"snapshot_week": ["2026-W47", "2026-W46"]}).to_parquet(path)
+    >>> history_file_weeks(path)
+    ['2026-W46', '2026-W47']
+    """
+    weeks = pd.read_parquet(path, columns=["snapshot_week"])["snapshot_week"]
+    return sorted(weeks.astype(str).unique())

@@ -227,17 +227,10 @@ _GENERIC["activities"].update(
     owner=("owner", "Owner", "Rep", "Sales Rep"),
 )
 _GENERIC["leads"].update(status=("status", "Status"), owner=("owner", "Owner", "Rep"))
+_OWED = ("outstanding", "Amount Due", "Balance", "Balance Due", "Open Balance", "Open Amount")
 _GENERIC["invoices"].update(
     invoice_id=("invoice_id", "Invoice Number", "Invoice No", "Invoice #", "Invoice"),
-    outstanding=(
-        "outstanding",
-        "Amount Due",
-        "Balance",
-        "Balance Due",
-        "Open Balance",
-        "Open Amount",
-        "Amount Outstanding",
-    ),
+    outstanding=(*_OWED, "Amount Outstanding"),
     paid_amount=("paid_amount", "Amount Paid", "Paid Amount", "Paid"),
     paid_date=("paid_date", "Payment Date", "Paid Date", "Date Paid"),
 )
