@@ -114,7 +114,7 @@ def test_the_chinese_sections_read_as_chinese() -> None:
         _history(), team="North", week="2026-W47", lang="zh", companions=_companions()
     )
     text = _text(review)
-    assert ("活动量偏高" in text and "线索转化率低于 30%" in text) or "收紧线索筛选" in text
+    assert "活动量偏高" in text and "线索转化率低于 30%：收紧线索筛选" in text
     assert "回款率 73%（回款率低于目标）" in text and "逾期超过 30 天的发票：1 张" in text
     names = ["Ann", "Bob", "Acme", "Beta", "Web", "Fair", "F2", "EUR"]
     assert lint_text(text, "zh", names=names) == []
@@ -129,6 +129,11 @@ def test_without_the_exports_each_block_says_not_available() -> None:
         "not available: no invoices export",
     ):
         assert line in text
+    # on screen they say so; on paper (the report's print style) they are left off
+    assert review.activities_section().css_class == "not-available"
+    assert 'class="not-available"' in review.collections_section()._repr_html_()
+    present = WeeklyReview(_history(), team="North", week="2026-W47", companions=_companions())
+    assert present.activities_section().css_class == present.collections_section().css_class == ""
     zh = _text(WeeklyReview(_history(), team="North", week="2026-W47", lang="zh"))
     assert "无法分析：没有活动记录导出" in zh and "无法分析：没有开票回款导出" in zh
 

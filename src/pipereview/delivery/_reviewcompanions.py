@@ -42,6 +42,8 @@ __all__: list[str] = []  # reached through WeeklyReview.activities_section and c
 _JUDGED = ("introduction", "growth", "maturity", "decline")
 #: Quarters of revenue a stage is judged on: the last four against the four before.
 _NEEDED = 2 * WINDOW_QUARTERS
+#: The class of a section whose exports are all absent: shown on screen, left off paper.
+_ABSENT = "not-available"
 #: How many overdue invoices and accounts are listed before the rest go behind a click.
 _SHOWN = 10
 _TABLE = "review-table"
@@ -190,8 +192,10 @@ def _listed(frame: pd.DataFrame, lang: str, more: str) -> str:
 
 
 def activities_section(review: WeeklyReview) -> Section:
-    """ "Activities and leads": the activity table and the lead conversion tables."""
-    return Section(review.t("activities"), _activity_html(review) + _lead_html(review))
+    """The "Activities and leads" section: the activity table and lead conversion."""
+    absent = review.companions.activities is None and review.companions.leads is None
+    body = _activity_html(review) + _lead_html(review)
+    return Section(review.t("activities"), body, css_class=_ABSENT if absent else "")
 
 
 def _activity_html(review: WeeklyReview) -> str:
@@ -252,8 +256,11 @@ def _lead_html(review: WeeklyReview) -> str:
 
 
 def collections_section(review: WeeklyReview) -> Section:
-    """ "Collections and customers": collection, DSO, overdue invoices and the lifecycle."""
-    return Section(review.t("collections"), _collection_html(review) + _lifecycle_html(review))
+    """The "Collections and customers" section: collection, DSO, overdue invoices and the
+    customer lifecycle."""
+    absent = review.companions.invoices is None
+    body = _collection_html(review) + _lifecycle_html(review)
+    return Section(review.t("collections"), body, css_class=_ABSENT if absent else "")
 
 
 def _collection_html(review: WeeklyReview) -> str:

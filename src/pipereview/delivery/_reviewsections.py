@@ -31,16 +31,19 @@ __all__ = ["Section"]
 
 @dataclass(frozen=True)
 class Section:
-    """A review section: ``title``, an HTML ``body`` and the ``anchor`` the report's
-    contents link to; notebooks display it."""
+    """A review section: ``title``, an HTML ``body``, the ``anchor`` the report's
+    contents link to and a ``css_class`` (``not-available``: a section that only says its
+    export is absent, left off the printed report); notebooks display it."""
 
     title: str
     body: str
     anchor: str = ""
+    css_class: str = ""
 
     def _repr_html_(self) -> str:
         where = f' id="{html.escape(self.anchor, quote=True)}"' if self.anchor else ""
-        return f"<section{where}><h2>{html.escape(self.title)}</h2>\n{self.body}</section>"
+        kind = f' class="{html.escape(self.css_class, quote=True)}"' if self.css_class else ""
+        return f"<section{where}{kind}><h2>{html.escape(self.title)}</h2>\n{self.body}</section>"
 
 
 def forecast_figures(row: pd.Series) -> dict[str, Any]:

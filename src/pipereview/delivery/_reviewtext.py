@@ -27,7 +27,7 @@ REPORT_CSS = (
     "nav.toc ol{display:flex;flex-wrap:wrap;gap:4px 22px;padding-left:0;"
     "list-style-position:inside}"
     "@page{size:A4;margin:12mm}"
-    "@media print{body{font-size:9pt}nav.toc,p.back{display:none}"
+    "@media print{body{font-size:9pt}nav.toc,p.back,section.not-available{display:none}"
     "table.review-table{font-size:7.5pt;width:100%}"
     "table.review-table th,table.review-table td{padding:1px 3px}"
     "h2,h3{break-after:avoid}tr{break-inside:avoid}"
