@@ -29,6 +29,7 @@ from pipereview.ingest._changeformats import (
     date_entered_stage,
     detect_history_format,
     history_columns,
+    mapped_header,
 )
 from pipereview.ingest._changelog import ChangeLog, read_change_history
 from pipereview.ingest._changerows import ChangeRows, as_written, history_changes
@@ -207,6 +208,7 @@ __all__ = [
     "load_column_map",
     "load_snapshot",
     "lookalikes",
+    "mapped_header",
     "mixed_currencies",
     "name_checks",
     "name_problems",

@@ -33,6 +33,7 @@ __all__ = [
     "date_entered_stage",
     "detect_history_format",
     "history_columns",
+    "mapped_header",
 ]
 
 #: The deal fields a change log records, in this order.
@@ -299,17 +300,7 @@ def history_columns(
                 expected=f"one of {', '.join(HISTORY_FORMATS[name])}",
                 hint="map deal_id, field, old_value, new_value or changed_at to your headers",
             )
-        if normalize_label(header) not in by_label:
-            raise InputError(
-                f"{file}: --map {role}={header}: no column {header!r} in the header "
-                f"(row {row}): {list(headers)}",
-                file=file,
-                row=row,
-                column=header,
-                expected="a column of the header",
-                hint="write the header as the file has it (case and spaces do not matter)",
-            )
-        found[role] = by_label[normalize_label(header)]
+        found[role] = mapped_header(role, header, by_label, headers, file=file, row=row)
     missing = [r for r in _REQUIRED[name] if r not in found]
     if missing:
         wanted = "; ".join(f"{r} (one of {list(HISTORY_FORMATS[name][r])})" for r in missing)
@@ -323,3 +314,31 @@ def history_columns(
             hint=f"add the column to the export, or name yours with --map {missing[0]}=<header>",
         )
     return found
+
+
+def mapped_header(
+    role: str,
+    header: str,
+    by_label: Mapping[str, str],
+    headers: Sequence[str],
+    *,
+    file: str | Path | None,
+    row: int | None,
+) -> str:
+    """The column of the file that ``--map role=header`` names (``by_label``: the file's
+    headers by their normalised label), refused with the header found when it has none.
+
+    >>> mapped_header("owner", "Rep ", {"rep": "Rep"}, ["Rep"], file="a.csv", row=1)
+    'Rep'
+    """
+    if normalize_label(header) not in by_label:
+        raise InputError(
+            f"{file}: --map {role}={header}: no column {header!r} in the header "
+            f"(row {row}): {list(headers)}",
+            file=file,
+            row=row,
+            column=header,
+            expected="a column of the header",
+            hint="write the header as the file has it (case and spaces do not matter)",
+        )
+    return by_label[normalize_label(header)]

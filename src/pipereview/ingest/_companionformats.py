@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pipereview.core._errors import InputError
 from pipereview.core._text import normalize_label
+from pipereview.ingest._changeformats import mapped_header
 
 __all__ = [
     "COMPANION_COLUMNS",
@@ -366,17 +367,7 @@ def companion_columns(
                 expected=f"one of {known}",
                 hint=f"map one of {known} to a header of your file",
             )
-        if normalize_label(header) not in by_label:
-            raise InputError(
-                f"{file}: --map {role}={header}: no column {header!r} in the header "
-                f"(row {row}): {list(headers)}",
-                file=file,
-                row=row,
-                column=header,
-                expected="a column of the header",
-                hint="write the header as the file has it (case and spaces do not matter)",
-            )
-        columns[role] = by_label[normalize_label(header)]
+        columns[role] = mapped_header(role, header, by_label, headers, file=file, row=row)
     missing = _lacking(kind, columns)
     if missing:
         formats = COMPANION_FORMATS[kind][crm]
