@@ -17,7 +17,7 @@ help:
 	@echo "make test    install what the tests need and run the whole suite"
 	@echo "make test-fast  the suite without slow tests (kernels, batches, browser, notebooks)"
 	@echo "make lint    ruff (checks and format) and mypy (strict on src/)"
-	@echo "make mutate  mutation testing of the core, continuing where the last run stopped"
+	@echo "make mutate  mutation testing of the core, continuing where the last run stopped (SAMPLE=400: a random sample)"
 	@echo "             (AREA=ingest|history|diagnostics|coaching or MODULE=ingest._builder: judge that part again)"
 	@echo "make bench   run the benchmarks in bench/"
 	@echo "make samples regenerate data/samples/ from the default seed"
@@ -69,9 +69,15 @@ lint: $(STAMP)
 
 # mutation testing of the core (docs/testing.md); incremental: a second run tests only the
 # functions changed since, and AREA=ingest|history|diagnostics|coaching runs one area
+# SAMPLE=400 judges 400 mutants drawn at random instead, and prints the score with its margin
 mutate: $(STAMP)
+ifdef SAMPLE
+	$(BIN)/python tests/mutation_sample.py --size $(SAMPLE) $(if $(SEED),--seed $(SEED))
+	$(BIN)/python tests/mutation_report.py --sample mutants/sample.txt
+else
 	$(BIN)/mutmut run --max-children 2 $(if $(AREA),"pipereview.$(AREA).*") $(if $(MODULE),"pipereview.$(MODULE).*")
 	$(BIN)/python tests/mutation_report.py
+endif
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

@@ -8,12 +8,18 @@ and prints, per area and in all: mutants, killed (a test failed or timed out), s
 
     python tests/mutation_report.py            # after make mutate
     python tests/mutation_report.py --min 90   # exit 1 below a 90% score
+    python tests/mutation_report.py --sample mutants/sample.txt   # a drawn sample's score
+
+With ``--sample`` only the mutants named in the file count (``tests/mutation_sample.py``
+draws them), and the score is printed with its 95% (Wilson) interval: the range in which
+the score of every mutant lies, short of a 1 in 20 chance.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import math
 import platform
 import re
 import subprocess
@@ -65,6 +71,23 @@ def equivalent() -> dict[str, str]:
     return listed
 
 
+def wilson(killed: int, judged: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% interval of a score measured on a random sample, in percent.
+
+    >>> [round(x, 1) for x in wilson(90, 100)]
+    [82.6, 94.5]
+    >>> wilson(0, 0)
+    (0.0, 100.0)
+    """
+    if not judged:
+        return (0.0, 100.0)
+    p = killed / judged
+    centre = (p + z * z / (2 * judged)) / (1 + z * z / judged)
+    half = z * math.sqrt(p * (1 - p) / judged + z * z / (4 * judged * judged))
+    half /= 1 + z * z / judged
+    return (100.0 * max(0.0, centre - half), 100.0 * min(1.0, centre + half))
+
+
 def area(name: str) -> str:
     """``ingest`` for ``pipereview.ingest._builder.x_read__mutmut_3``."""
     return name.split(".")[1]
@@ -74,8 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min", type=float, default=None, help="lowest passing score, %%")
     parser.add_argument("--mutmut", default=str(Path(sys.executable).parent / "mutmut"))
+    parser.add_argument("--sample", type=Path, default=None, help="count only these mutants")
     args = parser.parse_args(argv)
     status = results(args.mutmut)
+    if args.sample is not None:
+        drawn = set(args.sample.read_text(encoding="utf-8").split())
+        status = {name: verdict for name, verdict in status.items() if name in drawn}
     same = equivalent()
     stale = sorted(set(same) - set(status))
     counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
@@ -97,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
             continue
         judged = c["killed"] + c["survived"] + c["no tests"]
         score = 100.0 * c["killed"] / judged if judged else 100.0
+        low, high = wilson(c["killed"], judged)
+        margin = f"  (95%: {low:.1f}-{high:.1f}%)" if args.sample is not None else ""
         print(
             f"{key:<12}{sum(c.values()):>9}{c['killed']:>9}{c['survived']:>10}"
-            f"{c['no tests']:>10}{score:>7.1f}%"
+            f"{c['no tests']:>10}{score:>7.1f}%{margin}"
         )
     print(f"left out as equivalent: {len(same) - len(stale)} (tests/mutation_equivalent.txt)")
     if stale:

@@ -17,7 +17,7 @@ from pipereview.coaching._rulekit import (
     evidence_records,
     severity_bands,
 )
-from pipereview.core._compare import slack
+from pipereview.core._compare import at_least, less_than, more_than, slack
 
 
 def test_builtin_rule_lists_the_rule_with_its_settings_and_keeps_the_function(
@@ -72,6 +72,32 @@ def test_a_figure_a_few_bits_off_an_edge_is_on_it() -> None:
     # further off than the tolerance: the other band
     assert below(edges - 1e-6).tolist() == [1, 2]
     assert above(edges + 1e-6).tolist() == [2, 3]
+
+
+def test_the_tolerance_is_a_billionth_of_the_larger_figure_and_never_less_than_one_billionth() -> (
+    None
+):
+    # below 1 in magnitude the tolerance stays at 1e-9 (not 2e-9, not relative to 0.5)
+    assert slack(0.5, 0.25) == 1e-9
+    assert slack(-3.0, 2.0) == pytest.approx(3e-9, rel=1e-12)
+    assert not at_least(0.5 - 1.5e-9, 0.5)
+    assert at_least(0.5 - 0.5e-9, 0.5)
+    assert not more_than(0.5 + 0.5e-9, 0.5)
+    assert more_than(0.5 + 1.5e-9, 0.5)
+    assert less_than(0.5 - 1.5e-9, 0.5)
+    assert not less_than(0.5 - 0.5e-9, 0.5)
+
+
+def test_a_figure_exactly_one_tolerance_off_its_threshold_is_on_it() -> None:
+    threshold = 0.75
+    off = slack(threshold, threshold)
+    assert at_least(threshold - off, threshold)
+    assert not more_than(threshold + off, threshold)
+    assert not less_than(threshold - off, threshold)
+    # a hair beyond the tolerance: the other side
+    assert not at_least(threshold - 2 * off, threshold)
+    assert more_than(threshold + 2 * off, threshold)
+    assert less_than(threshold - 2 * off, threshold)
 
 
 def test_deal_rows_keeps_the_identity_columns_and_adds_the_fields_by_position() -> None:
