@@ -100,11 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=Path, default=None, help="count only these mutants")
     args = parser.parse_args(argv)
     status = results(args.mutmut)
+    same = equivalent()
+    stale = sorted(set(same) - set(status))
     if args.sample is not None:
         drawn = set(args.sample.read_text(encoding="utf-8").split())
         status = {name: verdict for name, verdict in status.items() if name in drawn}
-    same = equivalent()
-    stale = sorted(set(same) - set(status))
     counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     missed = []
     for name, verdict in sorted(status.items()):
