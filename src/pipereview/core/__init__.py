@@ -97,6 +97,7 @@ from pipereview.core._typecheck import SettingTypeError, checked, describe
 from pipereview.core._vocabulary import (
     CATEGORY_LABELS,
     FORECAST_CATEGORY_LABELS,
+    REASON_LABELS,
     RISK_LABELS,
     SHAPE_NAMES,
     WATERFALL_STEP_LABELS,
@@ -117,6 +118,7 @@ __all__ = [
     "MAX_COLUMN_WIDTH",
     "MAX_NAME_BYTES",
     "NAME_RULE",
+    "REASON_LABELS",
     "RECORD_URL_EXAMPLES",
     "RISK_LABELS",
     "SHAPE_NAMES",

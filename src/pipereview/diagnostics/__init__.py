@@ -166,6 +166,13 @@ from pipereview.diagnostics._periods import (
     with_customers,
 )
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._reasons import (
+    REASON_COLUMNS,
+    REASONS,
+    change_reasons,
+    reasons_summary,
+    week_movements,
+)
 from pipereview.diagnostics._rebuilt import REBUILT_MARK, rebuilt_note, rebuilt_weeks
 from pipereview.diagnostics._repfill import fill_rep_targets
 from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
@@ -189,7 +196,13 @@ from pipereview.diagnostics._targets import (
 )
 from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._trends import METRICS, TrendSettings, rep_comparison, weekly_metrics
-from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, waterfall_deals
+from pipereview.diagnostics._waterfall import (
+    STEPS,
+    TEAM_STEPS,
+    period_bounds,
+    waterfall,
+    waterfall_deals,
+)
 
 __all__ = [
     "ABC_COLUMNS",
@@ -225,6 +238,8 @@ __all__ = [
     "OVERDUE_COLUMNS",
     "PERIOD_KINDS",
     "PLACEHOLDER_NAMES",
+    "REASONS",
+    "REASON_COLUMNS",
     "REBUILT_MARK",
     "REP_RULES",
     "REQUIREMENTS",
@@ -240,6 +255,7 @@ __all__ = [
     "STEPS",
     "SUMMARY_CATEGORIES",
     "TARGET_COLUMNS",
+    "TEAM_STEPS",
     "VELOCITY_COLUMNS",
     "VELOCITY_MIN_WON",
     "WINDOW_QUARTERS",
@@ -270,6 +286,7 @@ __all__ = [
     "as_week",
     "bant_check",
     "category_rollup",
+    "change_reasons",
     "change_summary",
     "change_text",
     "check_season",
@@ -323,6 +340,7 @@ __all__ = [
     "process_rollup",
     "progress",
     "quarter_of",
+    "reasons_summary",
     "rebuilt_note",
     "rebuilt_weeks",
     "recorded_columns",
@@ -351,6 +369,7 @@ __all__ = [
     "waterfall",
     "waterfall_deals",
     "week_change_summary",
+    "week_movements",
     "weekly_metrics",
     "weighted_pipeline",
     "win_rate",
