@@ -17,8 +17,11 @@ from _budget import examples
 from pipereview.core._errors import InputError
 from pipereview.core._vocabulary import REASON_LABELS
 from pipereview.diagnostics import (
+    MATRIX_COLUMNS,
+    MATRIX_ROWS,
     REASONS,
     TEAM_STEPS,
+    category_matrix,
     change_reasons,
     reasons_summary,
     waterfall,
@@ -298,7 +301,9 @@ def _week(cells: dict[int, Any]) -> list[dict[str, Any]]:
     st.dictionaries(st.integers(0, 9), _DEAL, max_size=8),
     st.dictionaries(st.integers(0, 9), _DEAL, max_size=8),
 )
-def test_each_teams_waterfall_reconciles_with_team_moves(a: dict[int, Any], b: dict[int, Any]) -> None:
+def test_each_teams_waterfall_reconciles_with_team_moves(
+    a: dict[int, Any], b: dict[int, Any]
+) -> None:
     if not a or not b:
         return
     h = history(_week(a), _week(b))
@@ -321,3 +326,78 @@ def test_each_teams_waterfall_reconciles_with_team_moves(a: dict[int, Any], b: d
     moved = r[r["reason"].isin(["moved_in", "moved_out"])]
     assert not moved["deal_key"].isin(r.loc[r["reason"].isin(["new", "dropped"]), "deal_key"]).any()
     assert np.all(np.diff(r["reason"].map(REASONS.index).to_numpy()) >= 0)  # stable order
+
+
+# --- the forecast-category matrix -------------------------------------------------------
+
+
+def test_matrix_of_five_deals_counts_and_amounts() -> None:
+    h = history(
+        [
+            deal("A"),
+            deal("B", amount=200.0),
+            deal("C", amount=50.0, forecast_category="best_case"),
+            deal("D", amount=30.0, forecast_category="pipeline"),
+            deal("E", amount=10.0, forecast_category="omitted"),
+        ],
+        [
+            deal("A", stage="won", amount=110.0, forecast_category="closed"),
+            deal("B", amount=200.0, forecast_category="best_case", close_date=LATE),
+            deal("C", amount=60.0),
+            deal("E", amount=10.0, forecast_category="omitted"),
+            deal("F", amount=70.0),
+        ],
+    )
+    m = category_matrix(h, "2026-W47", "2026-W48", period="2026-Q4")
+    assert m.not_available == "" and m.currency == "USD"
+    assert list(m.deals.index) == list(MATRIX_ROWS)
+    assert list(m.deals.columns) == list(MATRIX_COLUMNS)
+    assert list(m.cells.itertuples(index=False, name=None)) == [
+        ("commit", "won", 1, 110.0),  # as of the second week
+        ("commit", "not_in_pipeline", 1, 200.0),  # pushed out of the quarter
+        ("best_case", "commit", 1, 60.0),
+        ("pipeline", "gone", 1, 30.0),  # dropped: as of the first week
+        ("omitted", "omitted", 1, 10.0),
+        ("not_in_pipeline", "commit", 1, 70.0),  # new
+    ]
+    assert int(m.deals.to_numpy().sum()) == 6
+    assert (int(m.deals["commit"].sum()), float(m.amounts["commit"].sum())) == (2, 130.0)
+    assert int(m.deals.loc["commit", "commit"]) == 0
+    # without a period B is still in the pipeline, in best case
+    whole = category_matrix(h, "2026-W47", "2026-W48")
+    assert int(whole.deals.loc["commit", "best_case"]) == 1
+    assert int(whole.deals["not_in_pipeline"].sum()) == 0
+
+
+def test_matrix_two_weeks_apart_and_a_team_move() -> None:
+    h = history(
+        [deal("A"), deal("B", forecast_category="pipeline")],
+        [deal("A", forecast_category="pipeline"), deal("B"), deal("X")],  # X comes and goes
+        [deal("A"), deal("B", team="South", amount=80.0)],
+    )
+    north = category_matrix(h, "2026-W47", "2026-W49", team="North", period="2026-Q4")
+    assert list(north.cells.itertuples(index=False, name=None)) == [
+        ("commit", "commit", 1, 100.0),
+        ("pipeline", "not_in_pipeline", 1, 80.0),  # moved to South: out of North's pipeline
+    ]
+    south = category_matrix(h, "2026-W47", "2026-W49", team="South", period="2026-Q4")
+    assert list(south.cells.itertuples(index=False, name=None)) == [
+        ("not_in_pipeline", "commit", 1, 80.0)
+    ]
+
+
+def test_matrix_without_forecast_category_says_not_available() -> None:
+    h = history([deal("A")], [deal("A", amount=90.0)]).drop(columns="forecast_category")
+    m = category_matrix(h, "2026-W47", "2026-W48")
+    assert m.not_available == "not available: the export has no forecast category"
+    assert m.deals.empty and m.amounts.empty and m.cells.empty
+
+
+def test_matrix_open_deal_without_a_category_and_mixed_currencies() -> None:
+    h = history([deal("A"), deal("B", forecast_category=None)], [deal("A"), deal("B")])
+    m = category_matrix(h, "2026-W47", "2026-W48")
+    assert list(m.deals.index) == [*MATRIX_ROWS[:-1], "no_category", "not_in_pipeline"]
+    assert int(m.deals.loc["no_category", "commit"]) == 1
+    mixed = history([deal("A"), deal("B", currency="EUR")], [deal("A"), deal("B", currency="EUR")])
+    with pytest.raises(InputError, match="mix currencies"):
+        category_matrix(mixed, "2026-W47", "2026-W48")

@@ -75,6 +75,13 @@ from pipereview.diagnostics._capabilities import (
     not_checked_notes,
     recorded_columns,
 )
+from pipereview.diagnostics._categorymatrix import (
+    MATRIX_COLUMNS,
+    MATRIX_ROWS,
+    NO_CATEGORY_TEXT,
+    CategoryMatrix,
+    category_matrix,
+)
 from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
 from pipereview.diagnostics._collections import (
@@ -230,8 +237,11 @@ __all__ = [
     "LEAD_VERDICTS",
     "LIFECYCLE_COLUMNS",
     "LIFECYCLE_STAGES",
+    "MATRIX_COLUMNS",
+    "MATRIX_ROWS",
     "METRICS",
     "NEEDS_STAGES",
+    "NO_CATEGORY_TEXT",
     "OPEN_CATEGORIES",
     "OUTCOMES",
     "OUTLOOKS",
@@ -262,6 +272,7 @@ __all__ = [
     "ABCSettings",
     "ActivitySettings",
     "Benchmarks",
+    "CategoryMatrix",
     "CollectionSettings",
     "CompanionFigures",
     "ForecastSettings",
@@ -285,6 +296,7 @@ __all__ = [
     "as_of_day",
     "as_week",
     "bant_check",
+    "category_matrix",
     "category_rollup",
     "change_reasons",
     "change_summary",
