@@ -118,7 +118,7 @@ def category_matrix(
         .unstack(fill_value=0)
         .reindex(index=row_names, columns=col_names, fill_value=0)
     )
-    sums = (grouped["cents"] / 100.0).unstack(fill_value=0.0)
+    sums = (grouped["cents"] / 100.0).unstack(fill_value=0)
     sums = sums.reindex(index=row_names, columns=col_names, fill_value=0.0)
     cells = grouped.reset_index()
     cells["_r"] = cells["from_category"].map(row_names.index)
