@@ -97,6 +97,7 @@ from pipereview.core._typecheck import SettingTypeError, checked, describe
 from pipereview.core._vocabulary import (
     CATEGORY_LABELS,
     FORECAST_CATEGORY_LABELS,
+    MATRIX_LABELS,
     REASON_LABELS,
     RISK_LABELS,
     SHAPE_NAMES,
@@ -115,6 +116,7 @@ __all__ = [
     "LANGUAGES",
     "LAST_YEAR",
     "LEFTOVER_KINDS",
+    "MATRIX_LABELS",
     "MAX_COLUMN_WIDTH",
     "MAX_NAME_BYTES",
     "NAME_RULE",

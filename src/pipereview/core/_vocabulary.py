@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "CATEGORY_LABELS",
     "FORECAST_CATEGORY_LABELS",
+    "MATRIX_LABELS",
     "REASON_LABELS",
     "RISK_LABELS",
     "SHAPE_NAMES",
@@ -117,4 +118,14 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "out_of_pipeline": ("out of pipeline", "移出管道"),
     "into_omitted": ("into omitted", "转入不计入预测"),
     "out_of_omitted": ("out of omitted", "移出不计入预测"),
+}
+#: Each row and column of the forecast-category matrix (``diagnostics``' ``MATRIX_ROWS``
+#: and ``MATRIX_COLUMNS``): a forecast category, or where else the deal is.
+MATRIX_LABELS: dict[str, tuple[str, str]] = {
+    **{k: v for k, v in FORECAST_CATEGORY_LABELS.items() if k != "closed"},
+    "won": ("won", "赢单"),
+    "lost": ("lost", "输单"),
+    "gone": ("gone (deleted, merged or dropped)", "已消失（删除、合并或从导出中消失）"),
+    "no_category": ("no forecast category", "无预测类别"),
+    "not_in_pipeline": ("not in the pipeline", "不在管道中"),
 }
