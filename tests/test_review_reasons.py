@@ -159,3 +159,13 @@ def test_many_deals_of_a_reason_keep_the_rest_one_click_away() -> None:
     shown, rest = body.split('<details class="more-deals">')
     assert shown.index(">N6<") < shown.index(">N2<")  # largest first
     assert ">N1<" in rest and ">N0<" in rest and ">N1<" not in shown
+
+
+def test_the_section_reads_clean_in_both_languages() -> None:
+    from pipereview.delivery._textlint import lint_text
+    from pipereview.delivery._visibletext import html_text
+
+    names = ["Ann", "Bob", "North", "<b>Big</b> & co", *(f"Deal {c}" for c in "ABCDE")]
+    for lang in ("en", "zh"):
+        text = html_text(_section(lang).body)
+        assert lint_text(text, lang, names=names) == [], lang
