@@ -401,3 +401,19 @@ def test_matrix_open_deal_without_a_category_and_mixed_currencies() -> None:
     mixed = history([deal("A"), deal("B", currency="EUR")], [deal("A"), deal("B", currency="EUR")])
     with pytest.raises(InputError, match="mix currencies"):
         category_matrix(mixed, "2026-W47", "2026-W48")
+
+
+def test_a_prepared_history_gives_the_same_reasons_and_matrix() -> None:
+    from pipereview.history import prepare_history
+
+    h = reorganised()
+    prepared = prepare_history(h)
+    pd.testing.assert_frame_equal(
+        change_reasons(prepared, "2026-W47", "2026-W48", period="2026-Q4"),
+        change_reasons(h, "2026-W47", "2026-W48", period="2026-Q4"),
+    )
+    m = category_matrix(prepared, "2026-W47", "2026-W48", team="South")
+    assert m.cells.values.tolist() == [
+        ["commit", "commit", 1, 50.0],
+        ["not_in_pipeline", "commit", 1, 130.0],
+    ]

@@ -73,8 +73,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "reason": ("Reason", "原因"),
     "detail": ("What changed", "变化内容"),
     "effect": ("Effect on the {period} pipeline", "对 {period} 管道的影响"),
-    "into": ("moves {amount} into {category}", "{amount} 转入{category}"),
-    "out_of": ("moves {amount} out of {category}", "{amount} 移出{category}"),
+    "into": ("moves {amount} into {category}", "{amount} 转入{category}"),  # zh: the reason's
+    "out_of": ("moves {amount} out of {category}", "{amount} 移出{category}"),  # words first
     "lists": ("The deals behind each reason", "每个原因背后的商机"),
     "matrix": (
         "Forecast categories: {before} (rows) → {after} (columns)",
@@ -162,7 +162,10 @@ def _effect(reason: str, amount: float, currency: str, lang: str) -> str:
     for way in ("into", "out_of"):
         if reason.startswith(f"{way}_") and round(amount) != 0:
             category = category_text(reason.removeprefix(f"{way}_"), lang)
-            return _t(way, lang, amount=amount_text(abs(amount), currency), category=category)
+            money = amount_text(abs(amount), currency)
+            if lang == "zh":  # 转入承诺 1,550,000 CNY: the reason's own words
+                return f"{_word(REASON_LABELS, reason, lang)} {money}"
+            return _t(way, lang, amount=money, category=category)
     return change_text(amount, currency, lang)
 
 
