@@ -300,13 +300,16 @@ def _week(cells: dict[int, Any]) -> list[dict[str, Any]]:
 @given(
     st.dictionaries(st.integers(0, 9), _DEAL, max_size=8),
     st.dictionaries(st.integers(0, 9), _DEAL, max_size=8),
+    st.sets(st.integers(0, 9)),
 )
 def test_each_teams_waterfall_reconciles_with_team_moves(
-    a: dict[int, Any], b: dict[int, Any]
+    a: dict[int, Any], b: dict[int, Any], merged: set[int]
 ) -> None:
     if not a or not b:
         return
     h = history(_week(a), _week(b))
+    gone = [f"D{i}" for i in sorted(merged) if i in a and i not in b]
+    h.attrs[REMOVED_ATTRS] = json.dumps({"2026-W48": [[d, "merged", "D0"] for d in gone]})
     moves = week_movements(h, "2026-W47", "2026-W48")
     r = change_reasons(h, "2026-W47", "2026-W48", period="2026-Q4")
     for team in _TEAMS:
@@ -326,6 +329,10 @@ def test_each_teams_waterfall_reconciles_with_team_moves(
     moved = r[r["reason"].isin(["moved_in", "moved_out"])]
     assert not moved["deal_key"].isin(r.loc[r["reason"].isin(["new", "dropped"]), "deal_key"]).any()
     assert np.all(np.diff(r["reason"].map(REASONS.index).to_numpy()) >= 0)  # stable order
+    dropped = set(r.loc[r["reason"] == "dropped", "deal_id"])
+    assert dropped.isdisjoint(gone)  # a deal merged away is removed, never dropped
+    opened = {f"D{i}" for i, (_, s, _, _) in a.items() if s not in ("won", "lost")}
+    assert set(r.loc[r["reason"] == "removed", "deal_id"]) == set(gone) & opened
 
 
 # --- the forecast-category matrix -------------------------------------------------------
@@ -416,4 +423,18 @@ def test_a_prepared_history_gives_the_same_reasons_and_matrix() -> None:
     assert m.cells.values.tolist() == [
         ["commit", "commit", 1, 50.0],
         ["not_in_pipeline", "commit", 1, 130.0],
+    ]
+
+
+def test_the_other_category_moves() -> None:
+    h = history(
+        [deal("X", forecast_category="omitted"), deal("Y", forecast_category="best_case")],
+        [deal("X", forecast_category="pipeline"), deal("Y", amount=120.0)],
+    )
+    assert reasons_of(h) == [
+        ("Y", "amount_up", "100 → 120", 20.0, True),
+        ("Y", "into_commit", "best case → commit", 120.0, False),
+        ("Y", "out_of_best_case", "best case → commit", -100.0, False),
+        ("X", "into_pipeline", "omitted → pipeline", 100.0, False),
+        ("X", "out_of_omitted", "omitted → pipeline", -100.0, False),
     ]
