@@ -26,9 +26,9 @@ closing        end      is open this week with its close date in the period
 =============  =======  =================================================================
 
 **A team's waterfall** (``team=``, over the movements of every team) adds two steps, so
-a reorganisation is never a team's new, dropped, won or lost deal: ``moved_in`` (\\+, a
+a reorganisation is never a team's new, dropped, won or lost deal: ``moved_in`` (an inflow: a
 deal that joined the team this week, at this week's amount, when it is in this week's
-pipeline) and ``moved_out`` (\\-, a deal that left the team, at last week's amount, when
+pipeline) and ``moved_out`` (an outflow: a deal that left the team, at last week's amount, when
 it was in last week's pipeline). The team's opening is then its own pipeline of last
 week and its closing its own of this week, and ``opening + steps = closing`` still holds
 to the cent (:data:`TEAM_STEPS`).
