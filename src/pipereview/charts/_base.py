@@ -97,6 +97,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "opening": ("期初管道", "Opening"),
     "new": ("新增", "New"),
     "reopened": ("重新打开", "Reopened"),
+    "moved_in": ("从其他团队调入", "Moved in"),
     "increased": ("金额增加", "Increased"),
     "decreased": ("金额减少", "Decreased"),
     "pulled_in": ("提前进入", "Pulled in"),
@@ -106,6 +107,7 @@ _LABELS: dict[str, tuple[str, str]] = {  # key: (zh, en)
     "lost": ("输单", "Lost"),
     "dropped": ("消失", "Dropped"),
     "removed": ("已删除或合并", "Deleted or merged"),
+    "moved_out": ("调往其他团队", "Moved out"),
     "closing": ("期末管道", "Closing"),
     # metrics (pipereview.diagnostics._trends.METRICS)
     "open_pipeline": ("在途管道", "Open pipeline"),

@@ -5,6 +5,8 @@ everywhere.
 
 >>> CATEGORY_LABELS["regressed"]
 ('moved back a stage', '阶段倒退')
+>>> REASON_LABELS["pushed_out"]
+('pushed out of the period (slipped)', '推迟出本期（滑单）')
 >>> RISK_LABELS["stalled"][1], SHAPE_NAMES["bulge"][0]
 ('近期无跟进', 'bulge (a bottleneck)')
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 __all__ = [
     "CATEGORY_LABELS",
     "FORECAST_CATEGORY_LABELS",
+    "MATRIX_LABELS",
+    "REASON_LABELS",
     "RISK_LABELS",
     "SHAPE_NAMES",
     "WATERFALL_STEP_LABELS",
@@ -72,6 +76,7 @@ WATERFALL_STEP_LABELS: dict[str, tuple[str, str]] = {
     "opening": ("last week's pipeline", "上周管道"),
     "new": ("new", "新增"),
     "reopened": ("reopened", "重新打开"),
+    "moved_in": ("moved from another team", "从其他团队调入"),
     "increased": ("amount raised", "金额上调"),
     "decreased": ("amount lowered", "金额下调"),
     "pulled_in": ("pulled into the period", "提前到本期"),
@@ -82,5 +87,45 @@ WATERFALL_STEP_LABELS: dict[str, tuple[str, str]] = {
     "lost": ("lost", "输单"),
     "dropped": ("dropped from the export", "从导出中消失"),
     "removed": ("deleted or merged in the CRM", "已在 CRM 中删除或合并"),
+    "moved_out": ("moved to another team", "调往其他团队"),
     "closing": ("this week's pipeline", "本周管道"),
+}
+#: Each reason a deal changed between two weeks (``diagnostics``' ``REASONS``), in the
+#: order the review lists them.
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "new": ("new", "新增"),
+    "reopened": ("reopened", "重新打开"),
+    "moved_in": ("moved from another team", "从其他团队调入"),
+    "won": ("won", "赢单"),
+    "lost": ("lost", "输单"),
+    "removed": ("deleted or merged in the CRM", "已在 CRM 中删除或合并"),
+    "dropped": ("dropped from the export", "从导出中消失"),
+    "moved_out": ("moved to another team", "调往其他团队"),
+    "pulled_in": ("pulled into the period", "提前到本期"),
+    "pushed_in": ("pushed into the period (was overdue)", "推迟到本期（原已逾期）"),
+    "pushed_out": ("pushed out of the period (slipped)", "推迟出本期（滑单）"),
+    "pulled_out": ("moved before the period", "提前到本期之前"),
+    "close_earlier": ("close date moved earlier", "预计成交日提前"),
+    "close_later": ("close date moved later", "预计成交日推迟"),
+    "amount_up": ("amount raised", "金额上调"),
+    "amount_down": ("amount lowered", "金额下调"),
+    "owner_changed": ("owner changed", "负责人变更"),
+    "into_commit": ("into commit", "转入承诺"),
+    "out_of_commit": ("out of commit", "移出承诺"),
+    "into_best_case": ("into best case", "转入最佳情况"),
+    "out_of_best_case": ("out of best case", "移出最佳情况"),
+    "into_pipeline": ("into pipeline", "转入管道"),
+    "out_of_pipeline": ("out of pipeline", "移出管道"),
+    "into_omitted": ("into omitted", "转入不计入预测"),
+    "out_of_omitted": ("out of omitted", "移出不计入预测"),
+}
+#: Each row and column of the forecast-category matrix (``diagnostics``' ``MATRIX_ROWS``
+#: and ``MATRIX_COLUMNS``): a forecast category, or where else the deal is.
+MATRIX_LABELS: dict[str, tuple[str, str]] = {
+    **{k: v for k, v in FORECAST_CATEGORY_LABELS.items() if k != "closed"},
+    "won": ("won", "赢单"),
+    "lost": ("lost", "输单"),
+    "gone": ("gone (deleted, merged or dropped)", "已消失（删除、合并或从导出中消失）"),
+    "no_category": ("no forecast category", "无预测类别"),
+    "not_in_pipeline": ("not in the pipeline", "不在管道中"),
 }

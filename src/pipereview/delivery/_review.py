@@ -29,7 +29,7 @@ from pipereview.config import Config, as_config
 from pipereview.core._errors import InputError
 from pipereview.core._languages import phrase
 from pipereview.core._weeks import Week
-from pipereview.delivery import _reviewchanges, _reviewcompanions, _reviewrisks
+from pipereview.delivery import _reviewchanges, _reviewcompanions, _reviewreasons, _reviewrisks
 from pipereview.delivery import _reviewsections as sections
 from pipereview.delivery._reviewsections import Section, forecast_figures
 from pipereview.delivery._reviewtext import REVIEW_TEXT
@@ -330,6 +330,11 @@ class WeeklyReview:
     def changes_section(self) -> Section:
         """This week's waterfall of the open pipeline and the deals behind each step."""
         return replace(_reviewchanges.changes_section(self), anchor="changes")
+
+    def reasons_section(self) -> Section:
+        """Why the pipeline changed since the stored week before: each reason's deals and
+        effect, and the forecast-category matrix (:mod:`pipereview.delivery._reviewreasons`)."""
+        return replace(_reviewreasons.reasons_section(self), anchor="reasons")
 
     def funnel_section(self) -> Section:
         """The open funnel by stage, its shape label and each rep's bottleneck."""

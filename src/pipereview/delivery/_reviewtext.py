@@ -51,6 +51,7 @@ REVIEW_TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "healthy_reps": ("Funnel shape {label}: {reps}.", "漏斗形态{label}：{reps}。"),
     "headline": ("Headline figures", "核心数据"),
     "changes": ("What changed since last week", "与上周相比的变化"),
+    "reasons": ("Why the pipeline changed", "管道变化的原因"),
     "funnel": ("Funnel shape and bottleneck", "漏斗形态与瓶颈"),
     "forecast": ("Forecast against target", "预测与目标对比"),
     "results": ("Results compared", "业绩对比"),

@@ -75,6 +75,13 @@ from pipereview.diagnostics._capabilities import (
     not_checked_notes,
     recorded_columns,
 )
+from pipereview.diagnostics._categorymatrix import (
+    MATRIX_COLUMNS,
+    MATRIX_ROWS,
+    NO_CATEGORY_TEXT,
+    CategoryMatrix,
+    category_matrix,
+)
 from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
 from pipereview.diagnostics._collections import (
@@ -166,6 +173,13 @@ from pipereview.diagnostics._periods import (
     with_customers,
 )
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._reasons import (
+    REASON_COLUMNS,
+    REASONS,
+    change_reasons,
+    reasons_summary,
+    week_movements,
+)
 from pipereview.diagnostics._rebuilt import REBUILT_MARK, rebuilt_note, rebuilt_weeks
 from pipereview.diagnostics._repfill import fill_rep_targets
 from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
@@ -189,7 +203,13 @@ from pipereview.diagnostics._targets import (
 )
 from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._trends import METRICS, TrendSettings, rep_comparison, weekly_metrics
-from pipereview.diagnostics._waterfall import STEPS, period_bounds, waterfall, waterfall_deals
+from pipereview.diagnostics._waterfall import (
+    STEPS,
+    TEAM_STEPS,
+    period_bounds,
+    waterfall,
+    waterfall_deals,
+)
 
 __all__ = [
     "ABC_COLUMNS",
@@ -217,14 +237,19 @@ __all__ = [
     "LEAD_VERDICTS",
     "LIFECYCLE_COLUMNS",
     "LIFECYCLE_STAGES",
+    "MATRIX_COLUMNS",
+    "MATRIX_ROWS",
     "METRICS",
     "NEEDS_STAGES",
+    "NO_CATEGORY_TEXT",
     "OPEN_CATEGORIES",
     "OUTCOMES",
     "OUTLOOKS",
     "OVERDUE_COLUMNS",
     "PERIOD_KINDS",
     "PLACEHOLDER_NAMES",
+    "REASONS",
+    "REASON_COLUMNS",
     "REBUILT_MARK",
     "REP_RULES",
     "REQUIREMENTS",
@@ -240,12 +265,14 @@ __all__ = [
     "STEPS",
     "SUMMARY_CATEGORIES",
     "TARGET_COLUMNS",
+    "TEAM_STEPS",
     "VELOCITY_COLUMNS",
     "VELOCITY_MIN_WON",
     "WINDOW_QUARTERS",
     "ABCSettings",
     "ActivitySettings",
     "Benchmarks",
+    "CategoryMatrix",
     "CollectionSettings",
     "CompanionFigures",
     "ForecastSettings",
@@ -269,7 +296,9 @@ __all__ = [
     "as_of_day",
     "as_week",
     "bant_check",
+    "category_matrix",
     "category_rollup",
+    "change_reasons",
     "change_summary",
     "change_text",
     "check_season",
@@ -323,6 +352,7 @@ __all__ = [
     "process_rollup",
     "progress",
     "quarter_of",
+    "reasons_summary",
     "rebuilt_note",
     "rebuilt_weeks",
     "recorded_columns",
@@ -351,6 +381,7 @@ __all__ = [
     "waterfall",
     "waterfall_deals",
     "week_change_summary",
+    "week_movements",
     "weekly_metrics",
     "weighted_pipeline",
     "win_rate",

@@ -25,6 +25,14 @@ removed        \\-       was in the pipeline and was deleted or merged in the CR
 closing        end      is open this week with its close date in the period
 =============  =======  =================================================================
 
+**A team's waterfall** (``team=``, over the movements of every team) adds two steps, so
+a reorganisation is never a team's new, dropped, won or lost deal: ``moved_in`` (an inflow: a
+deal that joined the team this week, at this week's amount, when it is in this week's
+pipeline) and ``moved_out`` (an outflow: a deal that left the team, at last week's amount, when
+it was in last week's pipeline). The team's opening is then its own pipeline of last
+week and its closing its own of this week, and ``opening + steps = closing`` still holds
+to the cent (:data:`TEAM_STEPS`).
+
 **A deal that changes amount and moves into or out of the period is counted once, at
 the amount on the pipeline side**: entering, at this week's amount (in ``new``,
 ``reopened``, ``pulled_in`` or ``pushed_in``); leaving, at last week's amount (in
@@ -61,7 +69,7 @@ import pandas as pd
 from pipereview.core._errors import InputError
 from pipereview.history._movements import to_cents
 
-__all__ = ["STEPS", "period_bounds", "waterfall", "waterfall_deals"]
+__all__ = ["STEPS", "TEAM_STEPS", "period_bounds", "waterfall", "waterfall_deals"]
 
 #: Waterfall steps in display order: start, inflows, outflows, end.
 STEPS: tuple[str, ...] = (
@@ -80,7 +88,11 @@ STEPS: tuple[str, ...] = (
     "removed",
     "closing",
 )
+#: A team's waterfall steps (``waterfall(..., team=...)``): :data:`STEPS` with the deals
+#: that joined the team (``moved_in``) and left it (``moved_out``) in a reorganisation.
+TEAM_STEPS: tuple[str, ...] = (*STEPS[:3], "moved_in", *STEPS[3:-1], "moved_out", STEPS[-1])
 _KIND = {
+    "moved_out": "outflow",
     "opening": "start",
     "closing": "end",
     "decreased": "outflow",
@@ -130,13 +142,28 @@ def period_bounds(period: str | tuple[_DateLike, _DateLike]) -> tuple[pd.Timesta
 
 
 def waterfall_deals(
-    movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]
+    movements: pd.DataFrame,
+    period: str | tuple[_DateLike, _DateLike],
+    *,
+    team: str | None = None,
 ) -> pd.DataFrame:
     """The deals of :func:`waterfall`, each with its ``step`` (``"unchanged"`` for deals in
     both pipelines at the same amount), ``in_opening``, ``in_closing``, ``opening_cents``,
     ``closing_cents`` and ``change_cents`` (closing - opening). Only deals in either pipeline are kept, in
-    ``movements`` order; ``movements`` is not modified.
+    ``movements`` order; ``movements`` is not modified. With ``team``, only that team's
+    pipelines: a deal that left it is in its opening only (``moved_out``), a deal that
+    joined it in its closing only (``moved_in``).
     """
+    if team is not None:
+        movements = movements[
+            (movements["team"] == team).fillna(False)
+            | (movements["team_from"] == team).fillna(False)
+        ]
+    joined = left = np.zeros(len(movements), dtype=bool)
+    if team is not None:
+        moved = movements["team_changed"].fillna(False).to_numpy(dtype=bool)
+        joined = moved & (movements["team"] == team).fillna(False).to_numpy(dtype=bool)
+        left = moved & (movements["team_from"] == team).fillna(False).to_numpy(dtype=bool)
     first, last = period_bounds(period)
     end = last + pd.Timedelta(days=1)
     frm, to = movements["close_date_from"], movements["close_date_to"]
@@ -144,13 +171,15 @@ def waterfall_deals(
     open_b = (movements["state_to"] == "open").to_numpy(dtype=bool)
     before_a, after_a = _flag(frm < first), _flag(frm >= end)
     before_b, after_b = _flag(to < first), _flag(to >= end)
-    in_a = open_a & ~before_a & ~after_a & frm.notna().to_numpy()
-    in_b = open_b & ~before_b & ~after_b & to.notna().to_numpy()
+    in_a = open_a & ~before_a & ~after_a & frm.notna().to_numpy() & ~joined
+    in_b = open_b & ~before_b & ~after_b & to.notna().to_numpy() & ~left
     cents_a = np.where(in_a, to_cents(movements["amount_from"]), 0)
     cents_b = np.where(in_b, to_cents(movements["amount_to"]), 0)
     state_a, state_b = movements["state_from"].to_numpy(), movements["state_to"].to_numpy()
     gone = (movements["category"] == "removed").to_numpy(dtype=bool)  # deleted, merged
     conditions = [
+        joined & in_b,
+        left & in_a,
         in_a & in_b & (cents_b > cents_a),
         in_a & in_b & (cents_b < cents_a),
         in_a & in_b,
@@ -166,6 +195,8 @@ def waterfall_deals(
         in_a,  # open now outside the period (before it)
     ]
     steps = [
+        "moved_in",
+        "moved_out",
         "increased",
         "decreased",
         "unchanged",
@@ -190,16 +221,25 @@ def waterfall_deals(
     return out
 
 
-def waterfall(movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]) -> pd.DataFrame:
-    """The period's waterfall: one row per step of :data:`STEPS`, with ``kind`` (start,
-    inflow, outflow, end), ``deals``, ``cents`` (int64; outflows negative), ``amount``
-    (``cents / 100``) and ``currency``. ``opening`` plus every inflow and outflow equals
-    ``closing``, to the cent.
+def waterfall(
+    movements: pd.DataFrame,
+    period: str | tuple[_DateLike, _DateLike],
+    *,
+    team: str | None = None,
+) -> pd.DataFrame:
+    """The period's waterfall: one row per step of :data:`STEPS` (of :data:`TEAM_STEPS`
+    with ``team``), with ``kind`` (start, inflow, outflow, end), ``deals``, ``cents``
+    (int64; outflows negative), ``amount`` (``cents / 100``) and ``currency``.
+    ``opening`` plus every inflow and outflow equals ``closing``, to the cent.
 
-    The movements must be in one currency (filter by team or currency first); a deal that
-    moved team counts in its team of this week (see ``team_changed``).
+    The movements must be in one currency (filter by team or currency first). Without
+    ``team``, a deal that moved team counts as one of the movements' deals (see
+    ``team_changed``); with ``team`` (movements of every team), the team's own pipelines
+    are compared and a deal that moved is ``moved_in`` or ``moved_out``, never new or
+    dropped.
     """
-    deals = waterfall_deals(movements, period)
+    deals = waterfall_deals(movements, period, team=team)
+    names = list(STEPS if team is None else TEAM_STEPS)
     codes = deals["currency"].astype("object")  # all missing may arrive as float64
     currencies = sorted(set(codes.where(codes.notna(), "").astype(str)))
     if len(currencies) > 1:
@@ -209,13 +249,13 @@ def waterfall(movements: pd.DataFrame, period: str | tuple[_DateLike, _DateLike]
             hint="pass one currency's deals, e.g. filter the movements by team",
         )
     flows = deals.groupby("step")["change_cents"].agg(["size", "sum"])
-    flows = flows.reindex(list(STEPS), fill_value=0)
+    flows = flows.reindex(names, fill_value=0)
     flows.loc["opening"] = (deals["in_opening"].sum(), deals["opening_cents"].sum())
     flows.loc["closing"] = (deals["in_closing"].sum(), deals["closing_cents"].sum())
     out = pd.DataFrame(
         {
-            "step": list(STEPS),
-            "kind": [_KIND.get(s, "inflow") for s in STEPS],
+            "step": names,
+            "kind": [_KIND.get(s, "inflow") for s in names],
             "deals": flows["size"].to_numpy(dtype=np.int64),
             "cents": flows["sum"].to_numpy(dtype=np.int64),
         }
