@@ -4,13 +4,23 @@ defaults; the store of calls per week: round trip, replace, two writers."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
-from pipereview.core._errors import InputError
-from pipereview.ingest import CALL_COLUMNS, read_forecast_calls
+from pipereview.cli import app
+from pipereview.core._errors import DamagedWeekError, InputError
+from pipereview.history import (
+    SnapshotStore,
+    check_forecast_calls,
+    forecast_call_summary,
+    read_forecast_calls_stored,
+    store_forecast_calls,
+)
+from pipereview.ingest import CALL_COLUMNS, CallsExport, read_forecast_calls
 
 DATA = Path(__file__).parent / "data" / "forecast_calls"
 
@@ -108,3 +118,108 @@ def test_bad_cells_each_quarantined(tmp_path: Path) -> None:
     assert frame["week"].tolist() == ["2026-W47", "2026-W47"]
     assert frame["period"].tolist() == ["2026-Q4", "2026-Q4"]
     assert pd.isna(frame["submitted"].iloc[1])
+
+
+# --- the store --------------------------------------------------------------------------
+
+
+def _calls_file(folder: Path, name: str, rows: str) -> Path:
+    path = folder / name
+    path.write_text("Week,Team,Rep,Commit\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_store_round_trip_and_summary(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path / "store")
+    export = read_forecast_calls(DATA / "calls_en.csv")
+    stored = store_forecast_calls(store, "2026-W47", export)
+    assert stored.weeks == ("2026-W46", "2026-W47") and stored.rows == 4
+    assert (store.root / "forecast_calls" / "2026-W47.parquet").is_file()
+    assert (store.root / "forecast_calls" / "2026-W47.json").is_file()
+    calls = read_forecast_calls_stored(store, "2026-W47")
+    assert list(calls.columns) == list(CALL_COLUMNS)
+    assert calls[["week", "level", "rep", "commit"]].values.tolist() == [
+        ["2026-W46", "rep", "Ann Lee", 75000.0],
+        ["2026-W47", "manager", None, 190000.0],
+        ["2026-W47", "rep", "Ann Lee", 80000.0],
+        ["2026-W47", "rep", "Bo Chen", 120000.0],
+    ]
+    assert read_forecast_calls_stored(store, "2026-W46")["week"].tolist() == ["2026-W46"]
+    assert len(read_forecast_calls_stored(store, "2026-W45")) == 0
+    summary = forecast_call_summary(store)
+    assert summary.values.tolist() == [
+        ["2026-W46", "North", 1, "no", "calls_en.csv"],
+        ["2026-W47", "North", 2, "yes", "calls_en.csv"],
+    ]
+
+
+def test_a_teams_calls_replaced_only_with_replace(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path / "store")
+    first = _calls_file(tmp_path, "a.csv", "2026-W47,North,Ann,100\n2026-W47,West,Cy,50\n")
+    second = _calls_file(tmp_path, "b.csv", "2026-W47,North,Ann,90\n")
+    store_forecast_calls(store, "2026-W47", read_forecast_calls(first))
+    with pytest.raises(InputError, match="already holds forecast calls of North") as refused:
+        store_forecast_calls(store, "2026-W47", read_forecast_calls(second))
+    assert "--replace" in refused.value.hint
+    assert read_forecast_calls_stored(store, "2026-W47")["commit"].tolist() == [100.0, 50.0]
+    store_forecast_calls(store, "2026-W47", read_forecast_calls(second), replace=True)
+    calls = read_forecast_calls_stored(store, "2026-W47")
+    assert calls[["team", "commit"]].values.tolist() == [["North", 90.0], ["West", 50.0]]
+
+
+def test_two_files_of_one_team_and_week_refused(tmp_path: Path) -> None:
+    a = read_forecast_calls(_calls_file(tmp_path, "a.csv", "2026-W47,North,Ann,100\n"))
+    b = read_forecast_calls(_calls_file(tmp_path, "b.csv", "2026-W47,North,Bo,100\n"))
+    with pytest.raises(InputError, match="both give the forecast calls of North"):
+        check_forecast_calls(tmp_path / "store", [a, b])
+
+
+def test_quarantine_written_and_damage_reported(tmp_path: Path) -> None:
+    store = SnapshotStore(tmp_path / "store")
+    export = read_forecast_calls(DATA / "calls_bad_amount.csv", week="2026-W47")
+    stored = store_forecast_calls(store, "2026-W47", export)
+    assert stored.quarantine_file is not None
+    assert "lots" in stored.quarantine_file.read_text(encoding="utf-8-sig")
+    path = store.root / "forecast_calls" / "2026-W47.parquet"
+    path.write_bytes(path.read_bytes()[:20])
+    with pytest.raises(DamagedWeekError, match="checksum"):
+        read_forecast_calls_stored(store, "2026-W47")
+
+
+def test_two_writers_one_wins_cleanly(tmp_path: Path) -> None:
+    """Two writers of one team's week at once: the lock lets one store, the other is
+    refused (the week holds that team's calls), and the file stays whole."""
+    root = tmp_path / "store"
+    exports = [
+        read_forecast_calls(_calls_file(tmp_path, f"{n}.csv", f"2026-W47,North,Ann,{n}\n"))
+        for n in (100, 200)
+    ]
+    outcomes: list[str] = []
+
+    def write(export: CallsExport) -> None:
+        try:
+            store_forecast_calls(SnapshotStore(root), "2026-W47", export)
+            outcomes.append("stored")
+        except InputError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=write, args=(e,)) for e in exports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "stored"]
+    commit = read_forecast_calls_stored(root, "2026-W47")["commit"].tolist()
+    assert commit in ([100.0], [200.0])
+
+
+def test_calls_command_and_weeks_listing(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    runner = CliRunner()
+    args = ["calls", str(DATA / "calls_bad_amount.csv"), "--week", "2026-W47"]
+    result = runner.invoke(app, [*args, "--store", str(store)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "3 rows read, 2 used, 1 set aside, 0 skipped" in result.output
+    again = runner.invoke(app, [*args, "--store", str(store)], env={"COLUMNS": "200"})
+    assert again.exit_code == 1 and "--replace" in again.output
+    assert len(read_forecast_calls_stored(store, "2026-W47")) == 2

@@ -36,6 +36,7 @@ from pipereview.ingest._dates import parse_dates
 from pipereview.ingest._formatguess import amount_format
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits
 from pipereview.ingest._parsing import parse_amounts
+from pipereview.ingest._peek import ExportPeek
 from pipereview.ingest._readers import peek_export
 from pipereview.ingest._rowcount import (
     check_each_row_counted,
@@ -136,23 +137,7 @@ def read_forecast_calls(
     known = frozenset(h for headers in CALL_HEADERS.values() for h in headers)
     peek = peek_export(path, known_headers=known, encoding=encoding, limits=limits)
     columns = _columns(peek.header)
-    lacking = [r for r in _REQUIRED if r not in columns]
-    if "week" not in columns and default_week is None:
-        lacking.append("week")
-    if lacking:
-        raise InputError(
-            f"{path}: no {', '.join(lacking)} column in the header (row {peek.header_row}): "
-            f"found {list(peek.header)}",
-            file=path,
-            row=peek.header_row,
-            column=lacking[0],
-            expected="columns "
-            + ", ".join(
-                f"{r} ({'/'.join(CALL_HEADERS[r][:1] + CALL_HEADERS[r][-2:])})" for r in lacking
-            ),
-            hint="name the columns Team, Rep, Commit (团队, 销售, 承诺) and give the week with "
-            "--week 2026-W47 when the file has no Week column (docs/forecast.md)",
-        )
+    _check_columns(peek, columns, has_week=default_week is not None)
     peek, raw = read_counted_rows(peek, limits)
     file = str(peek.path)
     long_rows = {p.row: p for p in raw.attrs.get("long_rows", ()) if p.row is not None}
@@ -197,21 +182,30 @@ def read_forecast_calls(
         problems=problems,
         skipped=reasons,
         source=peek.path,
-        missing=tuple(
-            c
-            for c in (
-                "week",
-                "period",
-                "level",
-                "rep",
-                "best_case",
-                "pipeline",
-                "currency",
-                "submitted",
-            )
-            if c not in columns
-        ),
+        missing=tuple(c for c in CALL_HEADERS if c not in columns and c not in _REQUIRED),
     )
+
+
+def _check_columns(peek: ExportPeek, columns: dict[str, str], *, has_week: bool) -> None:
+    """Refuse a header without a team or commit column (or a week column when no week is
+    given), naming the columns found and the fix."""
+    lacking = [r for r in _REQUIRED if r not in columns]
+    if "week" not in columns and not has_week:
+        lacking.append("week")
+    if lacking:
+        raise InputError(
+            f"{peek.path}: no {', '.join(lacking)} column in the header (row {peek.header_row}): "
+            f"found {list(peek.header)}",
+            file=peek.path,
+            row=peek.header_row,
+            column=lacking[0],
+            expected="columns "
+            + ", ".join(
+                f"{r} ({'/'.join(CALL_HEADERS[r][:1] + CALL_HEADERS[r][-2:])})" for r in lacking
+            ),
+            hint="name the columns Team, Rep, Commit (团队, 销售, 承诺) and give the week with "
+            "--week 2026-W47 when the file has no Week column (docs/forecast.md)",
+        )
 
 
 def _columns(header: tuple[str, ...]) -> dict[str, str]:
