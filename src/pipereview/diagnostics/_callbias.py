@@ -267,7 +267,8 @@ def corrected_call(calls: pd.DataFrame, bias: CallBias, as_of: Week | str) -> pd
 
 
 def _correction(row: Any, settings: CallSettings) -> tuple[float, str]:
-    quarters = int(getattr(row, "quarters", 0) or 0)
+    told = getattr(row, "quarters", 0)
+    quarters = 0 if pd.isna(told) else int(told)
     if quarters < settings.min_quarters:
         return (
             float("nan"),
