@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _boundaries import boundary
 from pipereview.config import Config
@@ -240,3 +242,28 @@ def test_settings_refused_and_read_from_config() -> None:
         CallSettings(bias_tolerance=1.0)
     config = Config.from_mapping({"forecast_calls": {"min_quarters": 3}})
     assert config.forecast_calls == CallSettings(min_quarters=3)
+
+
+@given(
+    commits=st.lists(st.floats(1.0, 1000.0), min_size=2, max_size=2),
+    wins=st.lists(st.floats(1.0, 1000.0), min_size=2, max_size=2),
+    scale=st.floats(0.5, 2.0),
+)
+@settings(max_examples=20, deadline=None)
+def test_ratio_is_the_median_of_call_over_won_and_scales_with_the_calls(
+    commits: list[float], wins: list[float], scale: float
+) -> None:
+    history = pd.DataFrame([won("Ann", wins[0], Q1_DAY), won("Ann", wins[1], Q2_DAY)])
+
+    def ratio(factor: float) -> float:
+        calls = calls_frame(
+            [
+                call("2026-W02", "Ann", commits[0] * factor),
+                call("2026-W15", "Ann", commits[1] * factor),
+            ]
+        )
+        return float(call_bias(calls, history, "2026-W30").overall["ratio"].iloc[0])
+
+    expected = (commits[0] / wins[0] + commits[1] / wins[1]) / 2
+    assert ratio(1.0) == pytest.approx(expected)
+    assert ratio(scale) == pytest.approx(expected * scale)

@@ -70,6 +70,26 @@ def test_bad_amount_quarantined_with_its_row() -> None:
     assert export.frame["week"].unique().tolist() == ["2026-W47"]  # from --week
 
 
+def test_xlsx_file_read(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Forecast calls, week 47"])  # a title row above the header
+    sheet.append(["Week", "Team", "Owner", "Commit", "Best case"])
+    sheet.append(["2026-W47", "West", "Cy Diaz", 50000, 60000])
+    sheet.append(["2026-W47", "West", None, 150000, None])
+    path = tmp_path / "calls.xlsx"
+    book.save(path)
+    export = read_forecast_calls(path)
+    assert export.frame[["level", "rep", "commit"]].values.tolist() == [
+        ["rep", "Cy Diaz", 50000.0],
+        ["manager", None, 150000.0],
+    ]
+    assert export.frame["source_row"].tolist() == [3, 4]
+
+
 def test_period_given_when_the_file_has_none() -> None:
     export = read_forecast_calls(DATA / "calls_bad_amount.csv", week="2026-W52", period="2027-Q1")
     assert export.frame["period"].unique().tolist() == ["2027-Q1"]
