@@ -11,12 +11,14 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from _trimmed import trimmed_export
 from pipereview.cli import app
 from pipereview.core._errors import DamagedWeekError, InputError
 from pipereview.history import (
     SnapshotStore,
     check_forecast_calls,
     forecast_call_summary,
+    ingest_week,
     read_forecast_calls_stored,
     store_forecast_calls,
 )
@@ -243,3 +245,11 @@ def test_calls_command_and_weeks_listing(tmp_path: Path) -> None:
     again = runner.invoke(app, [*args, "--store", str(store)], env={"COLUMNS": "200"})
     assert again.exit_code == 1 and "--replace" in again.output
     assert len(read_forecast_calls_stored(store, "2026-W47")) == 2
+    samples = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports" / "2026-W47"
+    ingest_week(
+        [trimmed_export(samples / "north.csv", tmp_path / "exports")], week="2026-W47", store=store
+    )
+    listed = runner.invoke(app, ["weeks", "--store", str(store)], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert "Forecast calls stored with the weeks" in listed.output
+    assert "calls_bad_amount.csv" in listed.output
