@@ -4,15 +4,21 @@ values, severities and prompts in English and Chinese; nothing without calls."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from _trimmed import trimmed_export
 from pipereview.coaching import coaching_findings, coaching_prompts
 from pipereview.coaching.rules_calls import RULES
+from pipereview.delivery import WeeklyReview
+from pipereview.history import ingest_week, read_forecast_calls_stored, store_forecast_calls
+from pipereview.ingest import read_forecast_calls
 from pipereview.week import WeekDiagnostics
 
 W47 = "2026-W47"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports" / W47
 
 
 def deal(owner: str, deal_id: str, stage: str, amount: float, close: str) -> dict[str, Any]:
@@ -96,3 +102,31 @@ def test_call_bias_finds_sandbagging_and_over_calling() -> None:
 
 def test_nothing_found_without_calls() -> None:
     assert coaching_findings(context(with_calls=False), rules=list(RULES)).empty
+
+
+def test_the_weekly_review_reads_the_calls_stored(tmp_path: Path) -> None:
+    """A review from the store (and from the batch's shared folder) gets the team's calls,
+    so its coaching sheet can hold call_stale and call_bias."""
+    store = tmp_path / "store"
+    export = trimmed_export(SAMPLES / "north.csv", tmp_path / "exports")
+    ingest_week([export], week=W47, store=store)
+    reps = sorted(pd.read_parquet(next((store / "snapshots").glob("*.parquet")))["owner"].unique())
+    calls = tmp_path / "calls.csv"
+    calls.write_text(f"Team,Rep,Commit\nNorth,{reps[0]},1000\nWest,Wu,5\n", encoding="utf-8")
+    store_forecast_calls(store, W47, read_forecast_calls(calls, week=W47))
+    review = WeeklyReview.from_files(team="North", week=W47, store=str(store))
+    assert review.context.forecast_calls is not None
+    assert review.context.forecast_calls["rep"].tolist() == [reps[0]]  # North's only
+    stale = coaching_findings(review.context, rules=["call_stale"])
+    open_reps = set(review.context.open_deals["owner"])
+    assert set(stale["owner"]) == open_reps - {reps[0]}
+    assert stale["evidence"].map(lambda e: e["never"]).all()
+    shared = tmp_path / "work"
+    shared.mkdir()
+    review.history.to_parquet(shared / "history.parquet", index=False)
+    read_forecast_calls_stored(store, W47).to_parquet(shared / "forecast_calls.parquet")
+    again = WeeklyReview.from_files(
+        team="North", week=W47, history_path=str(shared / "history.parquet")
+    )
+    assert again.context.forecast_calls is not None
+    assert again.context.forecast_calls["rep"].tolist() == [reps[0]]
