@@ -66,6 +66,8 @@ BANDS = {
     "lead_conversion_low": [(0.5 - NUDGE, 3), (0.5, 2), (0.75 - NUDGE, 2), (0.75, 1)],
     "lead_source_low": [(0.5 - NUDGE, 3), (0.5, 2), (0.75 - NUDGE, 2), (0.75, 1)],
     "invoice_overdue": [(31, 2), (60, 2), (60 + NUDGE, 3), (61, 3)],
+    "call_stale": [(1, 1), (3, 1), (3 + NUDGE, 2), (4, 2), (float("inf"), 2)],
+    "call_bias": [(0.11, 1), (0.25, 1), (0.25 + NUDGE, 2), (0.35, 2)],
 }
 
 
@@ -73,6 +75,8 @@ BANDS = {
     "severity.activity_below_norm",
     "severity.below_stage_standard",
     "severity.busy_without_advance",
+    "severity.call_bias",
+    "severity.call_stale",
     "severity.close_date_past",
     "severity.coverage_below_need",
     "severity.deal_concentration",

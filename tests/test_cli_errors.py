@@ -33,6 +33,7 @@ from pipereview.history._store import SnapshotStore
 
 EXPORTS = Path(__file__).resolve().parents[1] / "data" / "samples" / "exports"
 COMPANIONS = EXPORTS.parent / "companions"
+CALLS = Path(__file__).parent / "data" / "forecast_calls"
 BAD = Path(__file__).parent / "data" / "bad"
 TINY = Path(__file__).parent / "data" / "notebooks" / "tiny_team.ipynb"
 HISTORY = Path(__file__).parent / "data" / "history" / "north_w47_generic.csv"
@@ -117,6 +118,14 @@ def _commands(store: Path, out: Path, week: str | None) -> dict[str, list[str]]:
             *s,
             "--replace",
         ],
+        "calls": [
+            "calls",
+            str(CALLS / "calls_bad_amount.csv"),
+            "--week",
+            week or WEEK,
+            *s,
+            "--replace",
+        ],
         "weeks": ["weeks", *s],
         "changes": ["changes", *w, *s],
         "coach": ["coach", *w, *s, "--out", str(out / "coaching")],
@@ -146,7 +155,17 @@ def _commands(store: Path, out: Path, week: str | None) -> dict[str, list[str]]:
 
 
 #: Commands a week can be given to, and those that read the store without one.
-WEEKED = ["ingest", "backfill", "companions", "changes", "coach", "run", "serve", "coaching-log"]
+WEEKED = [
+    "ingest",
+    "backfill",
+    "companions",
+    "calls",
+    "changes",
+    "coach",
+    "run",
+    "serve",
+    "coaching-log",
+]
 
 
 def test_the_matrix_covers_every_command_that_touches_a_store() -> None:

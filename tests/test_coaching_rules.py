@@ -668,6 +668,15 @@ def test_companion_rules_fire_on_hand_built_exports() -> None:
     assert fired(invoice_context(["2026-10-01"]), "invoice_overdue")["owner"].tolist() == ["Ann"]
 
 
+def test_call_rules_fire_on_hand_built_calls() -> None:
+    # the cases in detail, with their boundaries: tests/test_rules_calls.py
+    from test_rules_calls import context as calls_context
+
+    assert fired(calls_context(), "call_stale")["owner"].tolist() == ["Bo", "Cy"]
+    assert fired(calls_context(), "call_bias")["owner"].tolist() == ["Ann", "Bo"]
+    assert coaching_findings(calls_context(with_calls=False), rules=["call_bias"]).empty
+
+
 @pytest.mark.parametrize("rule", BUILTIN_RULES)
 def test_every_builtin_rule_is_tested_here(rule: str) -> None:
     source = Path(__file__).read_text(encoding="utf-8")

@@ -45,7 +45,7 @@ class WeekDiagnostics:
     the rule settings and the sheet charts. The history is never modified; it is prepared
     once (:attr:`prepared`) for every diagnostic. ``companions`` holds the activities,
     leads and invoices stored with the weeks (none by default: their findings then say
-    "not available")."""
+    "not available"); ``forecast_calls`` the reps' forecast calls up to the week, if any."""
 
     history: pd.DataFrame | PreparedHistory
     as_of: Week | str
@@ -53,6 +53,7 @@ class WeekDiagnostics:
     forecast_period: str | None = None
     config: Config = field(default_factory=Config)
     companions: Companions = field(default_factory=Companions)
+    forecast_calls: pd.DataFrame | None = None
 
     @property
     def window_weeks(self) -> int:

@@ -3,7 +3,7 @@
 Every command prints a clear message and exits with status 1 on bad input (2 on a usage
 error); a Python traceback is shown only with ``--debug``. The commands live by stage of
 the flow: the store (``_store``; ``_backfill``, past weeks from a change history; ``_companions``, the
-week's activities, leads and invoices), sample
+week's activities, leads and invoices; ``_calls``, the reps' forecast calls), sample
 data (``_sample``), the week's changes (``_changes``), what people read (``_coach`` and its
 log ``_coachlog``, ``_serve`` and the weekly batch's ``_deliver``), the registries
 (``_registries``) and the pulls from the CRMs' APIs (``_pull``); they are registered
@@ -11,13 +11,14 @@ here, in the order ``pipereview --help`` lists them.
 
 >>> import typer
 >>> list(typer.main.get_command(app).commands)[:5]
-['ingest', 'backfill', 'companions', 'weeks', 'verify']
+['ingest', 'backfill', 'companions', 'calls', 'weeks']
 """
 
 from __future__ import annotations
 
 from pipereview.cli._backfill import backfill
 from pipereview.cli._base import app
+from pipereview.cli._calls import calls
 from pipereview.cli._changes import changes
 from pipereview.cli._coach import coach
 from pipereview.cli._coachlog import coaching_log
@@ -35,6 +36,7 @@ for _command in (
     ingest,
     backfill,
     companions,
+    calls,
     weeks,
     verify,
     sample,

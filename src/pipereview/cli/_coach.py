@@ -78,6 +78,7 @@ def coach(
     from pipereview.coaching import PromptTemplates, load_rule_settings, write_coaching_pack
     from pipereview.coaching._log import CoachingLog
     from pipereview.diagnostics._targets import load_targets
+    from pipereview.history._callstore import read_forecast_calls_stored
     from pipereview.history._companionstore import read_companions
     from pipereview.history._store import SnapshotStore
     from pipereview.history._trail import load_history
@@ -98,7 +99,15 @@ def coach(
         task = bar.add_task("matching deals across weeks", total=None)
         keyed = load_history(snapshot_store, last=as_of)
         companions = read_companions(snapshot_store, as_of)  # activities, leads, invoices
-        context = WeekDiagnostics(keyed, as_of, targets=goals, config=config, companions=companions)
+        calls = read_forecast_calls_stored(snapshot_store, as_of)
+        context = WeekDiagnostics(
+            keyed,
+            as_of,
+            targets=goals,
+            config=config,
+            companions=companions,
+            forecast_calls=calls if len(calls) else None,
+        )
         chosen = _coached_teams(context, team, as_of)
         bar.update(task, description="coaching", total=len(chosen), completed=0)
         files = write_coaching_pack(

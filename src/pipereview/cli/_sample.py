@@ -127,6 +127,7 @@ def demo(
     else:
         week = _ingest_demo(samples, root / "store")
     _store_demo_companions(samples.absolute(), root / "store")
+    _store_demo_calls(samples.absolute(), root / "store")
     from pipereview.history._store import SnapshotStore
 
     store = SnapshotStore(root / "store")
@@ -175,6 +176,20 @@ def _store_demo_companions(samples: Path, store: Path) -> None:
             stored += store_companion(store, week.name, export, replace=True).rows
     if stored:
         state.out.print(f"Stored {stored} activity, lead and invoice rows from {folder}.")
+
+
+def _store_demo_calls(samples: Path, store: Path) -> None:
+    """The sample's forecast calls (``forecast_calls/<week>.csv``) stored with their weeks."""
+    from pipereview.history._callstore import store_forecast_calls
+    from pipereview.ingest._forecastcalls import read_forecast_calls
+
+    folder = samples / "forecast_calls"
+    stored = 0
+    for file in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
+        export = read_forecast_calls(file, week=file.stem, limits=run_config().limits)
+        stored += store_forecast_calls(store, file.stem, export, replace=True).rows
+    if stored:
+        state.out.print(f"Stored {stored} forecast calls from {folder}.")
 
 
 def _ingest_demo(samples: Path, store: Path) -> str:

@@ -110,8 +110,8 @@ def ingest(
 
 @friendly
 def weeks(store: StoreOption = None) -> None:
-    """List the weeks and teams the store holds, and the activities, leads and invoices
-    stored with them."""
+    """List the weeks and teams the store holds, and the activities, leads, invoices and
+    forecast calls stored with them."""
     from pipereview.history._store import SnapshotStore
 
     snapshot_store = SnapshotStore(store)
@@ -128,6 +128,11 @@ def weeks(store: StoreOption = None) -> None:
     companions = companion_summary(snapshot_store)
     if not companions.empty:
         print_table(companions, "Activities, leads and invoices stored with the weeks")
+    from pipereview.history._callstore import forecast_call_summary
+
+    calls = forecast_call_summary(snapshot_store)
+    if not calls.empty:
+        print_table(calls, "Forecast calls stored with the weeks")
 
 
 @friendly

@@ -8,7 +8,8 @@ rule's definition, thresholds and an example):
   (:mod:`~pipereview.coaching.rules_outcomes`);
 - the method's standards (:mod:`~pipereview.coaching.rules_standards`);
 - the companion exports: activities, leads, invoices
-  (:mod:`~pipereview.coaching.rules_companions`).
+  (:mod:`~pipereview.coaching.rules_companions`);
+- the reps' forecast calls: stale and biased calls (:mod:`~pipereview.coaching.rules_calls`).
 
 >>> "stalled_deal" in BUILTIN_RULES
 True
@@ -17,6 +18,7 @@ True
 from __future__ import annotations
 
 from pipereview.coaching import (
+    rules_calls,
     rules_companions,
     rules_deal,
     rules_outcomes,
@@ -37,6 +39,7 @@ BUILTIN_RULES: tuple[str, ...] = tuple(
             *rules_outcomes.RULES,
             *rules_standards.RULES,
             *rules_companions.RULES,
+            *rules_calls.RULES,
         )
     )
 )

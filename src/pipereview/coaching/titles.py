@@ -54,6 +54,8 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
     "lead_conversion_low": ("Leads convert too rarely", "线索转化率偏低"),
     "lead_source_low": ("Lead source converts poorly", "线索来源转化率偏低"),
     "invoice_overdue": ("Invoice overdue", "逾期回款待催收"),
+    "call_stale": ("Forecast call not submitted", "预测未按时提交"),
+    "call_bias": ("Forecast calls off what you win", "预测偏差（保守或过度乐观）"),
 }
 
 

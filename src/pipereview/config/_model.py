@@ -22,6 +22,7 @@ from pipereview.diagnostics._accounts import ABCSettings
 from pipereview.diagnostics._activity import ActivitySettings
 from pipereview.diagnostics._aging import RiskSettings
 from pipereview.diagnostics._benchmarks import Benchmarks
+from pipereview.diagnostics._callbias import CallSettings
 from pipereview.diagnostics._collections import CollectionSettings
 from pipereview.diagnostics._forecast import ForecastSettings
 from pipereview.diagnostics._leads import LeadSettings
@@ -41,6 +42,7 @@ SECTIONS: dict[str, type[Any]] = {
     "benchmarks": Benchmarks,
     "collections": CollectionSettings,
     "forecast": ForecastSettings,
+    "forecast_calls": CallSettings,
     "funnel_shape": ShapeThresholds,
     "leads": LeadSettings,
     "lifecycle": LifecycleSettings,
@@ -88,7 +90,9 @@ class Config:
     - ``activities``, ``leads``: the windows and bands of activity per rep and of lead
       conversion (:class:`~pipereview.diagnostics._activity.ActivitySettings`,
       :class:`~pipereview.diagnostics._leads.LeadSettings`);
-    - ``limits``: the largest export ingest reads (:class:`~pipereview.ingest._limits.ReadLimits`).
+    - ``limits``: the largest export ingest reads (:class:`~pipereview.ingest._limits.ReadLimits`);
+    - ``forecast_calls``: when a rep's forecast call is stale and what makes a bias verdict
+      (:class:`~pipereview.diagnostics._callbias.CallSettings`).
 
     Every value of a configuration file is checked against its setting's type (``true``
     or ``false`` for a switch, a whole number for days, a number for a ratio; numbers are
@@ -112,6 +116,7 @@ class Config:
     risk: RiskSettings = field(default_factory=RiskSettings)
     funnel_shape: ShapeThresholds = field(default_factory=ShapeThresholds)
     forecast: ForecastSettings = field(default_factory=ForecastSettings)
+    forecast_calls: CallSettings = field(default_factory=CallSettings)
     matching: MatchSettings = field(default_factory=MatchSettings)
     trends: TrendSettings = field(default_factory=TrendSettings)
     plan: PlanSettings = field(default_factory=PlanSettings)

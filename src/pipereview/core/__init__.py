@@ -95,6 +95,8 @@ from pipereview.core._text import normalize_label
 from pipereview.core._textcells import control_characters, strip_text
 from pipereview.core._typecheck import SettingTypeError, checked, describe
 from pipereview.core._vocabulary import (
+    CALL_BIAS_LABELS,
+    CALL_STATUS_LABELS,
     CATEGORY_LABELS,
     FORECAST_CATEGORY_LABELS,
     MATRIX_LABELS,
@@ -106,6 +108,8 @@ from pipereview.core._vocabulary import (
 from pipereview.core._weeks import FIRST_YEAR, LAST_YEAR, Week, week_range
 
 __all__ = [
+    "CALL_BIAS_LABELS",
+    "CALL_STATUS_LABELS",
     "CATEGORY_LABELS",
     "EVIDENCE_FIELDS",
     "EVIDENCE_FLAG_FIELDS",

@@ -14,6 +14,8 @@ everywhere.
 from __future__ import annotations
 
 __all__ = [
+    "CALL_BIAS_LABELS",
+    "CALL_STATUS_LABELS",
     "CATEGORY_LABELS",
     "FORECAST_CATEGORY_LABELS",
     "MATRIX_LABELS",
@@ -128,4 +130,19 @@ MATRIX_LABELS: dict[str, tuple[str, str]] = {
     "gone": ("gone (deleted, merged or dropped)", "已消失（删除、合并或从导出中消失）"),
     "no_category": ("no forecast category", "无预测类别"),
     "not_in_pipeline": ("not in the pipeline", "不在管道中"),
+}
+#: How fresh a rep's or manager's forecast call is (``diagnostics``' ``call_freshness``);
+#: ``{weeks}``: the weeks since the call.
+CALL_STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "this_week": ("this week", "本周已提交"),
+    "current": ("{weeks} week(s) old, still current", "{weeks} 周前提交，仍有效"),
+    "stale": ("stale ({weeks} weeks old)", "已过期（{weeks} 周前提交）"),
+    "never": ("never submitted", "从未提交"),
+}
+#: A rep's bias in their forecast calls against what they won (``call_bias``'s verdict).
+CALL_BIAS_LABELS: dict[str, tuple[str, str]] = {
+    "sandbagging": ("sandbagging (calls below what they win)", "保守（压单）"),
+    "over-calling": ("over-calling (calls above what they win)", "过度乐观"),
+    "on target": ("on target", "预测准确"),
+    "not enough history": ("not enough history", "历史数据不足"),
 }

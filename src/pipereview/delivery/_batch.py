@@ -211,6 +211,7 @@ def _run_week(
     """Every chosen team's run into ``staging``: last run's ok teams kept with ``resume``,
     the others executed on the keyed history, written once into ``work`` (a private
     folder beside the pack, removed by the caller: it holds every team's deals)."""
+    from pipereview.history._callstore import read_forecast_calls_stored
     from pipereview.history._companions import write_shared_companions
     from pipereview.history._companionstore import read_companions
     from pipereview.history._trail import load_history
@@ -242,6 +243,9 @@ def _run_week(
         del history  # the teams read the file: the batch's copy would only hold memory
         # the week's activities, leads and invoices, beside the history (read_shared_companions)
         write_shared_companions(read_companions(plan.store, plan.as_of), work / "companions")
+        calls = read_forecast_calls_stored(plan.store, plan.as_of)  # the reps' forecast calls
+        if len(calls):
+            calls.to_parquet(work / "forecast_calls.parquet", index=False)
         if not scheduler:
             notebook_exporter()  # built once, before the teams start, not inside one team's time
     config = shared_config if plan.settings is not None else None

@@ -66,6 +66,7 @@ class WeeklyReview:
         stage_model: str | None = None,
         config: Config | str | Path | None = None,
         companions: Companions | None = None,
+        forecast_calls: pd.DataFrame | None = None,
     ) -> None:
         from pipereview.diagnostics._trend_weeks import quarter_of
 
@@ -89,6 +90,8 @@ class WeeklyReview:
         self.targets = None if targets is None else targets[targets["team"] == team]
         self.period = period or quarter_of(self.week)
         self.companions = (companions or Companions()).for_team(team)
+        calls = None if forecast_calls is None else forecast_calls[forecast_calls["team"] == team]
+        self.forecast_calls = calls if calls is not None and len(calls) else None
 
     @classmethod
     def from_files(
@@ -112,6 +115,7 @@ class WeeklyReview:
         (a notebook parameter: ``""`` for none); the loader makes its template folders
         effective."""
         from pipereview.diagnostics._targets import load_targets
+        from pipereview.history._callstore import read_forecast_calls_stored
         from pipereview.history._companions import read_companion_folder, read_shared_companions
         from pipereview.history._companionstore import read_companions
         from pipereview.history._trail import load_history
@@ -131,10 +135,14 @@ class WeeklyReview:
             limits=settings.limits,
         )
         goals = load_targets(targets) if targets else None
+        calls = None
         if history_path:
             companions = read_shared_companions(Path(history_path).parent / "companions")
+            shared = Path(history_path).parent / "forecast_calls.parquet"
+            calls = pd.read_parquet(shared) if shared.is_file() else None
         elif store:
             companions = read_companions(store, week, team=team)
+            calls = read_forecast_calls_stored(store, week, team=team)
         elif exports:
             companions = read_companion_folder(Path(exports).parent / "companions", week, history)
         else:
@@ -148,6 +156,7 @@ class WeeklyReview:
             stage_model=stage_model,
             config=settings,
             companions=companions,
+            forecast_calls=calls,
         )
 
     def in_language(self, lang: str) -> WeeklyReview:
@@ -243,6 +252,7 @@ class WeeklyReview:
             forecast_period=self.period,
             config=self.config,
             companions=self.companions,
+            forecast_calls=self.forecast_calls,
         )
 
     @cached_property

@@ -24,6 +24,14 @@ from pipereview.history._backfillrun import (
     default_first,
 )
 from pipereview.history._backfillvalues import FieldChanges, parsed_changes
+from pipereview.history._callstore import (
+    CALLS_FOLDER,
+    CallsStored,
+    check_forecast_calls,
+    forecast_call_summary,
+    read_forecast_calls_stored,
+    store_forecast_calls,
+)
 from pipereview.history._companions import (
     Companions,
     read_companion_folder,
@@ -121,6 +129,7 @@ __all__ = [
     "ANY",
     "ATTRS_KEY",
     "BACKFILL_WEEKS",
+    "CALLS_FOLDER",
     "CATEGORIES",
     "COMPANION_FOLDER",
     "DEFAULT_STORE",
@@ -138,6 +147,7 @@ __all__ = [
     "TRAIL_COLUMNS",
     "Backfill",
     "BackfillRun",
+    "CallsStored",
     "CompanionStored",
     "Companions",
     "Definitions",
@@ -157,6 +167,7 @@ __all__ = [
     "backfill_store",
     "backfill_weeks",
     "check_companions",
+    "check_forecast_calls",
     "checked_bytes",
     "checked_record",
     "combine_snapshots",
@@ -172,6 +183,7 @@ __all__ = [
     "definition_version",
     "definitions_of",
     "file_key",
+    "forecast_call_summary",
     "history_file_weeks",
     "ingest_folder",
     "ingest_week",
@@ -186,6 +198,7 @@ __all__ = [
     "quarantine_name",
     "read_companion_folder",
     "read_companions",
+    "read_forecast_calls_stored",
     "read_history_file",
     "read_record",
     "read_shared_companions",
@@ -199,6 +212,7 @@ __all__ = [
     "snapshot_record",
     "store_companion",
     "store_definitions",
+    "store_forecast_calls",
     "store_summary",
     "teams_of_rows",
     "verify_store",

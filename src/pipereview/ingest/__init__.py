@@ -72,6 +72,14 @@ from pipereview.ingest._csvtext import check_head, decode_head, split_lines, spl
 from pipereview.ingest._dates import DATE_RANGE, DateFormat, date_placeholders, parse_dates
 from pipereview.ingest._encoding import detect_encoding
 from pipereview.ingest._export import IngestReport, IngestResult, load_snapshot, read_export
+from pipereview.ingest._forecastcalls import (
+    CALL_COLUMNS,
+    CALL_HEADERS,
+    CALL_LEVELS,
+    CallsExport,
+    quarter_of_week,
+    read_forecast_calls,
+)
 from pipereview.ingest._formatguess import (
     AmountFormat,
     amount_format,
@@ -125,6 +133,9 @@ from pipereview.ingest._xlsx import peek_xlsx, read_xlsx
 __all__ = [
     "ACTIVITY_TYPES",
     "ACTIVITY_WORDS",
+    "CALL_COLUMNS",
+    "CALL_HEADERS",
+    "CALL_LEVELS",
     "CHANGE_COLUMNS",
     "CHANGE_FIELDS",
     "COMMON_HEADERS",
@@ -153,6 +164,7 @@ __all__ = [
     "STATUS_WORDS",
     "TRUE_WORDS",
     "AmountFormat",
+    "CallsExport",
     "ChangeLog",
     "ChangeRows",
     "Check",
@@ -223,10 +235,12 @@ __all__ = [
     "peek_parquet",
     "peek_xlsx",
     "quarantine_frame",
+    "quarter_of_week",
     "read_change_history",
     "read_companion",
     "read_counted_rows",
     "read_export",
+    "read_forecast_calls",
     "read_parquet",
     "read_rows",
     "read_xlsx",

@@ -60,6 +60,12 @@ for scale benchmarks).
 
 from __future__ import annotations
 
+from pipereview.sample._callsample import (
+    CALL_BIASES,
+    CALLS_FOLDER,
+    calls_readme,
+    write_forecast_calls,
+)
 from pipereview.sample._changehistory import HISTORY_FOLDER, write_change_histories
 from pipereview.sample._companionsample import COMPANION_FOLDER, write_companion_exports
 from pipereview.sample._generate import generate_samples
@@ -69,6 +75,8 @@ from pipereview.sample._summary import DealCount, PlantedPatterns, SampleSummary
 from pipereview.sample._teams import TEAMS, TeamSpec
 
 __all__ = [
+    "CALLS_FOLDER",
+    "CALL_BIASES",
     "COMPANION_FOLDER",
     "HISTORY_FOLDER",
     "TEAMS",
@@ -77,10 +85,12 @@ __all__ = [
     "PlantedPatterns",
     "SampleSummary",
     "TeamSpec",
+    "calls_readme",
     "generate_large_export",
     "generate_organisation",
     "generate_samples",
     "organisation_weeks",
     "write_change_histories",
     "write_companion_exports",
+    "write_forecast_calls",
 ]

@@ -11,6 +11,7 @@ import pandas as pd
 
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
+from pipereview.sample._callsample import write_forecast_calls
 from pipereview.sample._companionsample import write_companion_exports
 from pipereview.sample._dates import DAY, quarter
 from pipereview.sample._formats import columns_of, to_export
@@ -53,7 +54,8 @@ def generate_samples(
 ) -> SampleSummary:
     """Write the sample set (exports per week and team, targets, teams, README and, for
     the one-year sample, each team's activities, leads and invoices of the last week under
-    ``companions/``) to ``out_dir``.
+    ``companions/``; the reps' forecast calls under ``forecast_calls/``: every week's for
+    the two-year sample, the last week's for the one-year sample) to ``out_dir``.
 
     ``scale`` multiplies the number of deals (1.0 gives 100-400 open deals per team and
     week); ``progress(done, total)`` is called after each export file. ``years=2`` writes
@@ -108,6 +110,7 @@ def generate_samples(
     paths.append(readme_path)
     if years == 1:  # the weeks' activities, leads and invoices (the README gains their section)
         paths += write_companion_exports(out_dir)
+    paths += write_forecast_calls(out_dir, runs, weeks, seed=seed, years=years)
     return SampleSummary(
         out_dir,
         tuple(paths),
