@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import importlib
 import pkgutil
+import re
 import typing
 from pathlib import Path
 
@@ -167,6 +168,81 @@ def test_the_mutation_run_reads_tests_and_modules_that_exist() -> None:
         assert list(TESTS.parent.glob(pattern)), pattern
     for area in ("ingest", "history", "diagnostics", "coaching"):
         assert any(f"/pipereview/{area}/" in p for p in mutmut["only_mutate"]), area
+
+
+def test_every_mutated_module_is_reached_by_a_test_of_the_mutation_run() -> None:
+    # a module whose tests are not in the selection has every mutant counted as "no tests":
+    # each mutated module is named by a selected test file (its module name or one of its
+    # public names), or imported, directly or through other modules of its package, by one
+    # that is
+    import tomllib
+
+    settings = tomllib.loads((TESTS.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    mutmut = settings["tool"]["mutmut"]
+    selected = "\n".join(
+        (TESTS.parent / name).read_text(encoding="utf-8")
+        for name in mutmut["pytest_add_cli_args_test_selection"]
+    )
+    trees = {
+        ".".join(path.relative_to(SRC.parent).with_suffix("").parts): ast.parse(
+            path.read_text(encoding="utf-8")
+        )
+        for path in SRC.rglob("_*.py")
+        if path.name != "__init__.py"
+    }
+    named = {
+        module
+        for module, tree in trees.items()
+        if module.rsplit(".", 1)[1] in selected
+        or any(re.search(rf"\b{re.escape(n)}\b", selected) for n in _public_names(tree))
+    }
+    importers: dict[str, set[str]] = {module: set() for module in trees}
+    for module, tree in trees.items():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module in importers
+                and node.module.rsplit(".", 1)[0] == module.rsplit(".", 1)[0]
+            ):
+                importers[node.module].add(module)
+    unreached = []
+    for pattern in mutmut["only_mutate"]:
+        for path in sorted(TESTS.parent.glob(pattern)):
+            module = ".".join(path.relative_to(SRC.parent).with_suffix("").parts)
+            if module in trees and not _reached(module, named, importers):
+                unreached.append(path.relative_to(TESTS.parent).as_posix())
+    assert unreached == [], (
+        "add a test file that reaches these modules to [tool.mutmut] "
+        f"pytest_add_cli_args_test_selection: {unreached}"
+    )
+
+
+def _reached(module: str, named: set[str], importers: dict[str, set[str]]) -> bool:
+    """Whether ``module`` or a module importing it (at any remove) is in ``named``."""
+    seen, todo = {module}, [module]
+    while todo:
+        current = todo.pop()
+        if current in named:
+            return True
+        todo.extend(importers[current] - seen)
+        seen |= importers[current]
+    return False
+
+
+def _public_names(tree: ast.Module) -> list[str]:
+    """The names a module's ``__all__`` lists, else its public functions and classes."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                value = node.value
+                if isinstance(value, ast.List | ast.Tuple) and value.elts:
+                    return [e.value for e in value.elts if isinstance(e, ast.Constant)]
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_")
+    ]
 
 
 def test_the_mutation_report_reads_results_and_equivalents() -> None:
