@@ -60,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutmut", default=str(Path(sys.executable).parent / "mutmut"))
     parser.add_argument("--children", default="2", help="mutants judged at once")
     args = parser.parse_args(argv)
-    if not generated():
-        # mutmut generates every mutant (and maps tests to functions) before it runs any;
-        # a name that matches nothing makes it stop there
-        subprocess.run([args.mutmut, "run", GENERATE_ONLY], cwd=ROOT, check=True)
+    # mutmut generates every mutant of the code as it is now (and maps tests to functions)
+    # before it runs any; a name that matches nothing makes it stop there, so the draw is
+    # made from today's mutants
+    subprocess.run([args.mutmut, "run", GENERATE_ONLY], cwd=ROOT, check=True)
     names = generated()
     chosen = draw(names, args.size, args.seed, set(equivalent()))
     SAMPLE.write_text("\n".join(chosen) + "\n", encoding="utf-8")
