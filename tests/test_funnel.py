@@ -170,6 +170,19 @@ def test_every_open_deal_in_one_stage_is_named_not_read_as_a_shape() -> None:
         assert shape.loc["B", "label"] != "top_heavy"
 
 
+def test_teams_all_in_the_same_one_stage_each_name_that_stage() -> None:
+    # A and B have held every open deal in solution_quote for 3 weeks: no stage stands out
+    # against their own past or the peer (a share of 1 against a reference of 1, 0 against
+    # 0 elsewhere), yet each is one_stage and names solution_quote, not the model's first
+    shape = funnel_shape(
+        _counts_history({"A": (0, 0, 25, 0), "B": (0, 0, 25, 0)}, weeks=3), as_of="2026-W47"
+    ).set_index("team")
+    assert shape.loc[["A", "B"], ["label", "stage"]].values.tolist() == [
+        ["one_stage", STAGES[2]],
+        ["one_stage", STAGES[2]],
+    ]
+
+
 def test_a_bottleneck_as_old_as_the_store_is_found_against_peers() -> None:
     # A has had 20 of 30 deals in needs_confirmed for all 3 stored weeks: its own past
     # looks the same, but the other teams hold 25% there (median of 0.25, 0.25)

@@ -27,6 +27,7 @@ from pipereview.diagnostics._periods import (
     customer_kinds,
     results_compared,
     rollup_results,
+    span_text,
 )
 from pipereview.ingest._columnmaps import REQUIRED_FIELDS, column_map_names, load_column_map
 from pipereview.ingest._export import read_export
@@ -315,6 +316,12 @@ def _customers() -> pd.DataFrame:
             _row("2026-W46", "V", "initial_contact", 70, "2026-12-10", "2026-10-01", account=None),
         ]
     )
+
+
+def test_a_span_is_printed_from_its_first_to_its_last_day() -> None:
+    first, last = DAY("2026-11-01"), DAY("2026-11-15")
+    assert span_text(first, last) == "2026-11-01 to 2026-11-15"
+    assert span_text(first, last, "zh") == "2026-11-01 至 2026-11-15"
 
 
 def test_new_and_existing_customers_by_hand() -> None:
