@@ -183,6 +183,17 @@ def test_teams_all_in_the_same_one_stage_each_name_that_stage() -> None:
     ]
 
 
+def test_the_reference_share_of_the_bulge_stage_is_a_float_column() -> None:
+    # A bulges in needs_confirmed against its peers (the median 0.25 of B and C); B and C
+    # read against their own past weeks, also 0.25 there: a numeric column, not objects
+    counts = {"A": (5, 20, 3, 2), "B": (10, 10, 10, 10), "C": (8, 8, 8, 8)}
+    shape = funnel_shape(_counts_history(counts, weeks=3), as_of="2026-W47")
+    pd.testing.assert_series_equal(
+        shape["ref_stage_share"], pd.Series([0.25, 0.25, 0.25], name="ref_stage_share")
+    )
+    assert shape["ref_stage_kind"].tolist() == ["peers", "past_weeks", "past_weeks"]
+
+
 def test_a_bottleneck_as_old_as_the_store_is_found_against_peers() -> None:
     # A has had 20 of 30 deals in needs_confirmed for all 3 stored weeks: its own past
     # looks the same, but the other teams hold 25% there (median of 0.25, 0.25)
