@@ -299,7 +299,11 @@ def test_a_quote_that_never_closes_is_refused_naming_its_line(tmp_path: Path) ->
     assert "'\"Big deal,Customer 2,Ann Lee" in message
     assert "never closed" in message and "2 more line(s)" in message
     assert 'double the quote inside it ("" )' in message
-    assert refused.value.row == 3
+    assert (refused.value.row, refused.value.column, refused.value.expected) == (
+        3,
+        "Opportunity",
+        "a closing double quote",
+    )
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
