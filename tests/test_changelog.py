@@ -25,6 +25,7 @@ from pipereview.ingest import (
     parse_timestamps,
     read_change_history,
 )
+from pipereview.ingest._limits import ReadLimits
 
 HISTORY = Path(__file__).parent / "data" / "history"
 T = pd.Timestamp
@@ -438,8 +439,32 @@ def test_a_missing_column_of_the_named_format(tmp_path: Path) -> None:
 
 def test_a_map_to_a_column_the_file_lacks(tmp_path: Path) -> None:
     path = write(tmp_path, "deal_id,field,new_value,changed_at\n1,stage,A,2026-03-02\n")
-    with pytest.raises(InputError, match="--map changed_at=When: no column 'When'"):
+    with pytest.raises(InputError) as caught:
         read_change_history(path, column_map={"changed_at": "When"})
+    assert str(caught.value).startswith(
+        f"{path}: --map changed_at=When: no column 'When' in the header (row 1): "
+        "['deal_id', 'field', 'new_value', 'changed_at']"
+    )
+    assert (caught.value.row, caught.value.column, caught.value.expected) == (
+        1,
+        "When",
+        "a column of the header",
+    )
+    assert (
+        caught.value.hint == "write the header as the file has it (case and spaces do not matter)"
+    )
+
+
+def test_the_read_limits_bound_the_header_of_a_change_history(tmp_path: Path) -> None:
+    # 5 columns in the header, a limit of 4 asked for: refused before any row is read
+    path = write(tmp_path, "deal_id,field,old_value,new_value,changed_at\n1,stage,A,B,2026-03-02\n")
+    with pytest.raises(InputError) as caught:
+        read_change_history(path, limits=ReadLimits(max_columns=4))
+    assert str(caught.value).startswith(
+        f"{path}: line 1 holds 5 columns (44 bytes), more than the limit of 4 columns: "
+        "expected a header of at most 4 columns"
+    )
+    assert (caught.value.row, caught.value.expected) == (1, "at most 4 columns")
 
 
 def test_no_usable_row_is_refused_with_the_reasons(tmp_path: Path) -> None:
