@@ -211,6 +211,20 @@ def test_hubspot_date_entered_columns_become_stage_changes() -> None:
     assert log.skipped == {"no stage dates": 1}
 
 
+def test_hubspot_date_entered_columns_in_a_day_first_locale(tmp_path: Path) -> None:
+    # 20/02/2026 can only be day first: 02/03/2026 is then the 2nd of March, not 3 February
+    text = (HISTORY / "hubspot_date_entered.csv").read_text(encoding="utf-8")
+    text = text.replace("2026-03-02 09:15", "02/03/2026 09:15")
+    text = text.replace("2026-02-20 08:00", "20/02/2026 08:00")
+    log = read_change_history(write(tmp_path, text, "hubspot.csv"))
+    assert (log.format, log.date_format) == ("hubspot_date_entered", "dmy")
+    assert rows(log)[:3] == [
+        ("9871234501", "stage", None, "Appointment Scheduled", "2026-03-02 09:15:00", 2),
+        ("9871234501", "stage", None, "Qualified To Buy", "2026-03-05 11:00:00", 2),
+        ("9871234502", "stage", None, "Appointment Scheduled", "2026-02-20 08:00:00", 3),
+    ]
+
+
 def test_hubspot_property_history_in_the_generic_layout() -> None:
     log = read_change_history(HISTORY / "hubspot_property_history.csv")
     assert log.format == "hubspot_property_history"
@@ -698,6 +712,20 @@ def test_rows_in_problems_and_changes_are_python_ints(tmp_path: Path) -> None:
     log = read_change_history(write(tmp_path, text))
     assert [(type(p.row), p.row) for p in log.problems] == [(int, 2), (int, 3)]
     assert log.changes["source_row"].tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        # a locale's date with a zone: east of UTC is earlier in UTC, west later
+        ("02/03/2026 09:15 +01:00", "2026-03-02 08:15:00"),
+        ("02/03/2026 09:15 -0530", "2026-03-02 14:45:00"),
+        ("02/03/2026 9:15 PM UTC", "2026-03-02 21:15:00"),
+    ],
+)
+def test_day_first_moments_with_a_zone_are_read_in_utc(cell: str, expected: str) -> None:
+    values, bad = parse_timestamps(pd.Series([cell], dtype="str"), "dmy")
+    assert (str(values[0]), bool(bad[0])) == (expected, False)
 
 
 @pytest.mark.parametrize(
