@@ -25,6 +25,7 @@ from pipereview.ingest import (
     parse_timestamps,
     read_change_history,
 )
+from pipereview.ingest._limits import ReadLimits
 
 HISTORY = Path(__file__).parent / "data" / "history"
 T = pd.Timestamp
@@ -208,6 +209,20 @@ def test_hubspot_date_entered_columns_become_stage_changes() -> None:
     ]
     assert counts(log) == (3, 2, 0, 1)
     assert log.skipped == {"no stage dates": 1}
+
+
+def test_hubspot_date_entered_columns_in_a_day_first_locale(tmp_path: Path) -> None:
+    # 20/02/2026 can only be day first: 02/03/2026 is then the 2nd of March, not 3 February
+    text = (HISTORY / "hubspot_date_entered.csv").read_text(encoding="utf-8")
+    text = text.replace("2026-03-02 09:15", "02/03/2026 09:15")
+    text = text.replace("2026-02-20 08:00", "20/02/2026 08:00")
+    log = read_change_history(write(tmp_path, text, "hubspot.csv"))
+    assert (log.format, log.date_format) == ("hubspot_date_entered", "dmy")
+    assert rows(log)[:3] == [
+        ("9871234501", "stage", None, "Appointment Scheduled", "2026-03-02 09:15:00", 2),
+        ("9871234501", "stage", None, "Qualified To Buy", "2026-03-05 11:00:00", 2),
+        ("9871234502", "stage", None, "Appointment Scheduled", "2026-02-20 08:00:00", 3),
+    ]
 
 
 def test_hubspot_property_history_in_the_generic_layout() -> None:
@@ -438,8 +453,32 @@ def test_a_missing_column_of_the_named_format(tmp_path: Path) -> None:
 
 def test_a_map_to_a_column_the_file_lacks(tmp_path: Path) -> None:
     path = write(tmp_path, "deal_id,field,new_value,changed_at\n1,stage,A,2026-03-02\n")
-    with pytest.raises(InputError, match="--map changed_at=When: no column 'When'"):
+    with pytest.raises(InputError) as caught:
         read_change_history(path, column_map={"changed_at": "When"})
+    assert str(caught.value).startswith(
+        f"{path}: --map changed_at=When: no column 'When' in the header (row 1): "
+        "['deal_id', 'field', 'new_value', 'changed_at']"
+    )
+    assert (caught.value.row, caught.value.column, caught.value.expected) == (
+        1,
+        "When",
+        "a column of the header",
+    )
+    assert (
+        caught.value.hint == "write the header as the file has it (case and spaces do not matter)"
+    )
+
+
+def test_the_read_limits_bound_the_header_of_a_change_history(tmp_path: Path) -> None:
+    # 5 columns in the header, a limit of 4 asked for: refused before any row is read
+    path = write(tmp_path, "deal_id,field,old_value,new_value,changed_at\n1,stage,A,B,2026-03-02\n")
+    with pytest.raises(InputError) as caught:
+        read_change_history(path, limits=ReadLimits(max_columns=4))
+    assert str(caught.value).startswith(
+        f"{path}: line 1 holds 5 columns (44 bytes), more than the limit of 4 columns: "
+        "expected a header of at most 4 columns"
+    )
+    assert (caught.value.row, caught.value.expected) == (1, "at most 4 columns")
 
 
 def test_no_usable_row_is_refused_with_the_reasons(tmp_path: Path) -> None:
@@ -673,6 +712,20 @@ def test_rows_in_problems_and_changes_are_python_ints(tmp_path: Path) -> None:
     log = read_change_history(write(tmp_path, text))
     assert [(type(p.row), p.row) for p in log.problems] == [(int, 2), (int, 3)]
     assert log.changes["source_row"].tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        # a locale's date with a zone: east of UTC is earlier in UTC, west later
+        ("02/03/2026 09:15 +01:00", "2026-03-02 08:15:00"),
+        ("02/03/2026 09:15 -0530", "2026-03-02 14:45:00"),
+        ("02/03/2026 9:15 PM UTC", "2026-03-02 21:15:00"),
+    ],
+)
+def test_day_first_moments_with_a_zone_are_read_in_utc(cell: str, expected: str) -> None:
+    values, bad = parse_timestamps(pd.Series([cell], dtype="str"), "dmy")
+    assert (str(values[0]), bool(bad[0])) == (expected, False)
 
 
 @pytest.mark.parametrize(

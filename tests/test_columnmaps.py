@@ -213,6 +213,18 @@ def test_every_map_with_and_without_each_optional_column(
         assert any("no account column" in n for n in result.report.notes)
 
 
+def test_a_status_other_than_open_won_or_lost_is_a_problem_naming_the_map_fix(
+    tmp_path: Path,
+) -> None:
+    path, _ = _export(tmp_path, "dynamics", [*REQUIRED_FIELDS, "status"])
+    path.write_text(path.read_text(encoding="utf-8").replace("Open", "Suspended"), encoding="utf-8")
+    problems = read_export(path, week="2026-W47", column_map="dynamics").report.problems
+    assert [str(p) for p in problems] == [
+        f"{path}, row 2, column 'Status': expected a status of open, won or lost, got "
+        "'Suspended'. Hint: add the CRM's status names under 'values: status:' in your column map"
+    ]
+
+
 _TEAM_HEADERS = ["Team", "Sales Team", "team", "团队", "销售团队", "所属团队"]
 
 

@@ -535,6 +535,10 @@ def test_activity_rows_quarantined(tmp_path: Path) -> None:
         f"{path}, row 3, column 'Date': expected the activity's date (a date). "
         "Hint: fill in the date in the CRM and export again, or leave the row out"
     )
+    assert str(export.problems[2]) == (
+        f"{path}, row 5, column 'Assigned': expected the rep who did the activity (owner). "
+        "Hint: assign the activity to a rep in the CRM and export again"
+    )
 
 
 def test_lead_rows_quarantined(tmp_path: Path) -> None:
@@ -632,7 +636,10 @@ def test_a_missing_column_is_named_with_the_map_fix(tmp_path: Path) -> None:
         "'Amount billed', 'Balance due', 'Associated Company']"
     )
     assert (error.row, error.column) == (1, "Due date")
-    assert "--map due_date=<header>" in (error.hint or "")
+    assert error.hint == (
+        "add the column to the export, or name yours with --map due_date=<header> "
+        "(docs/companion-exports.md)"
+    )
     path = _write(tmp_path, "Lead ID,Create Date,Lead Owner,Lead Source\n")
     with pytest.raises(
         InputError, match=r"converted \(one of \['IsConverted', 'Converted'\] or a status column\)"

@@ -120,6 +120,28 @@ def test_new_deals_counted_in_the_week_of_their_first_stored_row() -> None:
     }
 
 
+def test_new_deal_counts_by_rep_alone_are_a_float_figure_like_by_team() -> None:
+    # grouped without the team: no first-week NaN, and every (rep, week) has a new deal;
+    # the counts stay floats (1.0), the same column type as by team
+    h = pd.DataFrame(
+        [
+            deal("2026-W46", "a", owner="Ann"),
+            deal("2026-W47", "a", owner="Ann"),
+            deal("2026-W47", "b", owner="Ann"),
+        ]
+    )
+    expected = pd.DataFrame(
+        {
+            "owner": ["Ann", "Ann"],
+            "week": ["2026-W46", "2026-W47"],
+            "new_deals": pd.Series([1.0, 1.0], dtype="float64"),
+        }
+    )
+    pd.testing.assert_frame_equal(
+        new_deal_counts(h, group_columns=("owner",)), expected, check_dtype=True
+    )
+
+
 # --- days -------------------------------------------------------------------------------
 def test_days_since_activity_counts_to_the_as_of_day_and_is_never_negative() -> None:
     dates = pd.Series(

@@ -239,6 +239,12 @@ def test_stage_calibration_with_a_minimum_sample() -> None:
     assert list(negotiation[["observed", "difference", "verdict"]]) == [0.5, 0.25, "too early"]
     assert list(negotiation[["observed_low", "observed_high"]]) == [1 / 3, 2 / 3]
     assert negotiation["resolved_share"] == 2 / 3
+    # 2 resolved + 1 still open = 3 counted deals; V too recent, not counted
+    assert negotiation["note"] == (
+        "1 of 3 still open: win rate between 33% and 67%, "
+        "not yet clear of the configured 75% ± 10 points; 1 reached the stage less than 21 "
+        "days ago (the typical time to close from it) and are not counted"
+    )
     # solution_quote: V since W44, 21 of its typical 42 days: too recent -> too few
     quote = out.set_index("stage").loc["solution_quote"]
     assert list(quote[["deals_seen", "too_recent", "verdict"]]) == [1, 1, "too few"]

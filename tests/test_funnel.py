@@ -170,6 +170,30 @@ def test_every_open_deal_in_one_stage_is_named_not_read_as_a_shape() -> None:
         assert shape.loc["B", "label"] != "top_heavy"
 
 
+def test_teams_all_in_the_same_one_stage_each_name_that_stage() -> None:
+    # A and B have held every open deal in solution_quote for 3 weeks: no stage stands out
+    # against their own past or the peer (a share of 1 against a reference of 1, 0 against
+    # 0 elsewhere), yet each is one_stage and names solution_quote, not the model's first
+    shape = funnel_shape(
+        _counts_history({"A": (0, 0, 25, 0), "B": (0, 0, 25, 0)}, weeks=3), as_of="2026-W47"
+    ).set_index("team")
+    assert shape.loc[["A", "B"], ["label", "stage"]].values.tolist() == [
+        ["one_stage", STAGES[2]],
+        ["one_stage", STAGES[2]],
+    ]
+
+
+def test_the_reference_share_of_the_bulge_stage_is_a_float_column() -> None:
+    # A bulges in needs_confirmed against its peers (the median 0.25 of B and C); B and C
+    # read against their own past weeks, also 0.25 there: a numeric column, not objects
+    counts = {"A": (5, 20, 3, 2), "B": (10, 10, 10, 10), "C": (8, 8, 8, 8)}
+    shape = funnel_shape(_counts_history(counts, weeks=3), as_of="2026-W47")
+    pd.testing.assert_series_equal(
+        shape["ref_stage_share"], pd.Series([0.25, 0.25, 0.25], name="ref_stage_share")
+    )
+    assert shape["ref_stage_kind"].tolist() == ["peers", "past_weeks", "past_weeks"]
+
+
 def test_a_bottleneck_as_old_as_the_store_is_found_against_peers() -> None:
     # A has had 20 of 30 deals in needs_confirmed for all 3 stored weeks: its own past
     # looks the same, but the other teams hold 25% there (median of 0.25, 0.25)

@@ -284,6 +284,24 @@ def test_deals_without_id_are_numbered_in_row_order_when_weeks_come_unordered() 
     assert keys["deal_key"].tolist() == [f"2026-W46#{n + 1}" for n in range(40)] * 2
 
 
+def test_deal_keys_are_of_the_str_type_like_every_text_column() -> None:
+    keys = with_deal_keys(
+        history(week("2026-W46", {"deal_id": "A"}), week("2026-W47", {"deal_id": "A"}))
+    )
+    pd.testing.assert_series_equal(
+        keys["deal_key"], pd.Series(["A", "A"], dtype="str", name="deal_key")
+    )
+
+
+def test_a_history_file_is_keyed_on_reading_unless_asked_for_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "history.parquet"
+    history(week("2026-W46", {"deal_id": "A"}), week("2026-W47", {"deal_id": "A"})).to_parquet(
+        path, index=False
+    )
+    assert "deal_key" not in load_history(file=path, keyed=False).columns
+    assert load_history(file=path)["deal_key"].tolist() == ["A", "A"]
+
+
 def test_a_week_not_written_as_an_iso_week_is_refused_not_misordered() -> None:
     # as text "2026-W10" sorts before "2026-W9": a deal would be chained backwards in time
     frame = history(week("2026-W9", {"deal_id": "A"}), week("2026-W10", {"deal_id": "A"}))

@@ -215,6 +215,13 @@ def test_every_row_problem_is_reported_at_once(tmp_path: Path) -> None:
         "5 of 5 rows",
     ):
         assert needle in message, needle
+    # the refusal points at the first problem found (the stages are checked first: row 4's
+    # 'Negotiating'), and says what to do
+    assert (info.value.row, info.value.column) == (4, "Stage")
+    assert info.value.hint == (
+        "fix those rows in the CRM or the file and ingest again; the rejected rows "
+        "are written to the quarantine file with their reasons"
+    )
 
 
 def test_week_is_stored_only_when_every_row_is_good(tmp_path: Path) -> None:

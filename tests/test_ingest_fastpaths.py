@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from _budget import examples
 from pipereview.core._textcells import strip_text
 from pipereview.ingest._accounting import _RowSets
-from pipereview.ingest._dates import date_placeholders, parse_dates
+from pipereview.ingest._dates import _date_parts, date_placeholders, parse_dates
 from pipereview.ingest._rowchecks import currency_checks, mixed_currencies
 
 _SETTINGS = {"deadline": None, "derandomize": True}
@@ -111,6 +111,19 @@ def test_a_column_of_timestamps_reads_as_its_days() -> None:
     assert values.iloc[1:3].isna().all() and values.iloc[3] == pd.Timestamp("2026-03-01")
     assert bad.iloc[:6].tolist() == [False, False, True, False, False, False]
     assert values.iloc[-1] == pd.Timestamp("2026-12-04") and not bad.iloc[-1]  # stamp 2999
+
+
+def test_timestamps_are_cut_to_their_days_before_the_distinct_values_are_parsed() -> None:
+    # what makes a column of timestamps a few distinct days: the time part is cut off
+    column = pd.Series(
+        ["2026-03-01T10:23:45.000Z", "2026-03-01 11:00", "2026-03-02 09:15:00", "Q1 2026", None],
+        dtype="str",
+    )
+    cut = _date_parts(column)
+    pd.testing.assert_series_equal(
+        cut,
+        pd.Series(["2026-03-01", "2026-03-01", "2026-03-02", "Q1 2026", None], dtype="str"),
+    )
 
 
 def _as_sets(

@@ -517,6 +517,51 @@ def test_ambiguous_deals_are_counted_apart_and_flagged() -> None:
 def test_unknown_stage_is_refused() -> None:
     with pytest.raises(ValueError, match="generic_4:tender"):
         deal_movements(None, snap({"stage": "tender"}))
+    with pytest.raises(InputError) as unknown:
+        deal_movements(None, snap({"stage": "tender"}))
+    assert unknown.value.message == "stages not in their stage model: generic_4:tender"
+    assert unknown.value.hint == (
+        "add these stage names to the stage model as aliases, or choose the model the export "
+        "follows"
+    )
+
+
+@pytest.mark.parametrize("side", ["prev", "curr"])
+def test_movements_refuse_a_snapshot_without_a_column_they_read(side: str) -> None:
+    # matching does not read the currency; the movements do
+    frames = {"prev": snap({"deal_id": "D1"}), "curr": snap({"deal_id": "D1"})}
+    frames[side] = frames[side].drop(columns=["currency"])
+    with pytest.raises(InputError) as lacking:
+        deal_movements(frames["prev"], frames["curr"])
+    assert lacking.value.message == f"{side} lacks the snapshot column(s) ['currency']"
+    assert lacking.value.hint == (
+        "pass snapshots as ingest stores them (pipereview.history reads them whole)"
+    )
+
+
+def test_an_owner_blank_in_both_weeks_has_not_changed() -> None:
+    prev = snap({"deal_id": "D1"}).assign(owner=pd.Series([None], dtype="str"))
+    curr = snap({"deal_id": "D1", "stage": "negotiation"}).assign(
+        owner=pd.Series([None], dtype="str")
+    )
+    row = deal_movements(prev, curr).iloc[0]
+    assert (row["category"], row["owner_changed"], row["team_changed"]) == (
+        "advanced",
+        False,
+        False,
+    )
+
+
+def test_each_lost_deal_keeps_its_own_loss_reason() -> None:
+    # rows follow last week's order (D2, D1); this week's file lists D1 first
+    prev = snap({"deal_id": "D2"}, {"deal_id": "D1"})
+    curr = snap({"deal_id": "D1", "stage": "lost"}, {"deal_id": "D2", "stage": "lost"})
+    curr = curr.assign(loss_reason=["price", "timing"])
+    out = deal_movements(prev, curr)
+    assert out[["deal_id", "category", "loss_reason"]].values.tolist() == [
+        ["D2", "lost", "timing"],
+        ["D1", "lost", "price"],
+    ]
 
 
 def test_names_are_compared_folded_and_a_missing_one_as_blank() -> None:

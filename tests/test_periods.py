@@ -27,6 +27,7 @@ from pipereview.diagnostics._periods import (
     customer_kinds,
     results_compared,
     rollup_results,
+    span_text,
 )
 from pipereview.ingest._columnmaps import REQUIRED_FIELDS, column_map_names, load_column_map
 from pipereview.ingest._export import read_export
@@ -223,6 +224,46 @@ def test_a_short_history_says_where_it_starts_and_never_prints_a_zero() -> None:
     assert "不可用：历史数据从 2026-W41 开始" in zh
 
 
+def test_by_rep_alone_the_open_pipeline_is_read_from_the_stored_week() -> None:
+    # grouped by owner without the team: Bob won A (100) this month; Ann's E (200) is the
+    # open pipeline of W46, a stored week
+    results = results_compared(_history(), W46, group_columns=("owner",))
+    now = results[(results["kind"] == "month") & (results["span"] == "current")]
+    assert now[["owner", "won_amount", "open_amount", "open_deals", "open_week"]].to_dict(
+        "records"
+    ) == [
+        {
+            "owner": "Ann",
+            "won_amount": 0.0,
+            "open_amount": 200.0,
+            "open_deals": 1.0,
+            "open_week": W46,
+        },
+        {
+            "owner": "Bob",
+            "won_amount": 100.0,
+            "open_amount": 0.0,
+            "open_deals": 0.0,
+            "open_week": W46,
+        },
+    ]
+
+
+def test_a_team_whose_week_is_not_stored_has_no_open_pipeline_figure() -> None:
+    # South is stored in 2026-W41 only: its open pipeline at W46 is unknown (NaN, no week),
+    # not zero, while North's is E (200); at 11 October (W41) South's S (90) is open
+    south = _row("2026-W41", "S", "negotiation", 90, "2026-12-01", "2026-09-01", team="South")
+    results = results_compared(pd.concat([_history(), pd.DataFrame([south])]), W46)
+    month = results[results["kind"] == "month"].set_index(["team", "span"])
+    assert month.loc[("North", "current"), ["open_amount", "open_week"]].tolist() == [200.0, W46]
+    now = month.loc[("South", "current")]
+    assert pd.isna(now["open_amount"]) and pd.isna(now["open_deals"]) and now["open_week"] is None
+    assert month.loc[("South", "previous"), ["open_amount", "open_week"]].tolist() == [
+        90.0,
+        "2026-W41",
+    ]
+
+
 def test_by_rep_the_figures_add_up_to_the_team() -> None:
     results = results_compared(_history(), W46, group_columns=("team", "owner"))
     bob = results[(results["owner"] == "Bob") & (results["kind"] == "month")]
@@ -277,6 +318,12 @@ def _customers() -> pd.DataFrame:
     )
 
 
+def test_a_span_is_printed_from_its_first_to_its_last_day() -> None:
+    first, last = DAY("2026-11-01"), DAY("2026-11-15")
+    assert span_text(first, last) == "2026-11-01 to 2026-11-15"
+    assert span_text(first, last, "zh") == "2026-11-01 至 2026-11-15"
+
+
 def test_new_and_existing_customers_by_hand() -> None:
     history = _customers()
     kinds = customer_kinds(history, W46)
@@ -300,6 +347,20 @@ def test_new_and_existing_customers_by_hand() -> None:
     assert "existing customers are a lower bound" in page
     zh = html_text(review.in_language("zh").results_section().body)
     assert "老客户\t0 USD\t0\t300 USD\t1" in zh and "老客户为下限" in zh
+
+
+def test_without_created_dates_no_customer_is_existing() -> None:
+    # nothing says when Y or Z was created: neither can follow Acme's win; V has no account
+    kinds = customer_kinds(_customers().drop(columns="created_date"), W46)
+    assert kinds.tolist() == ["new", "new", "new", "new", "new", "no_account"]
+
+
+def test_a_deal_flagged_without_an_account_is_no_account_whatever_the_name() -> None:
+    # the export had no account for Y (account_missing), whatever the name column holds
+    history = _customers().assign(account_missing=False)
+    history.loc[history["deal_id"] == "Y", "account_missing"] = True
+    kinds = customer_kinds(history, W46)
+    assert kinds.tolist() == ["new", "new", "no_account", "new", "new", "no_account"]
 
 
 def test_no_account_column_says_not_available() -> None:

@@ -299,7 +299,11 @@ def test_a_quote_that_never_closes_is_refused_naming_its_line(tmp_path: Path) ->
     assert "'\"Big deal,Customer 2,Ann Lee" in message
     assert "never closed" in message and "2 more line(s)" in message
     assert 'double the quote inside it ("" )' in message
-    assert refused.value.row == 3
+    assert (refused.value.row, refused.value.column, refused.value.expected) == (
+        3,
+        "Opportunity",
+        "a closing double quote",
+    )
 
 
 @pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
@@ -633,3 +637,31 @@ def test_a_parquet_file_whose_rows_read_differ_from_its_metadata_is_refused(
         "3 rows",
     )
     assert refused.value.hint == "write or download the file again; it may be damaged"
+
+
+def test_a_change_history_the_reader_reads_short_of_the_scan_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the scan counts 2 records below the header; a reader that lost one is caught
+    from pipereview.ingest import _rowcount, read_change_history
+
+    def short(*args: object, **kwargs: object) -> pd.DataFrame:
+        return read_rows(*args, **kwargs).iloc[:-1]
+
+    read_rows = _rowcount.read_rows
+    monkeypatch.setattr(_rowcount, "read_rows", short)
+    path = tmp_path / "history.csv"
+    path.write_text(
+        "deal_id,field,new_value,changed_at\nD-1,stage,A,2026-03-02\nD-1,stage,B,2026-03-03\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as refused:
+        read_change_history(path)
+    assert str(refused.value).startswith(
+        f"{path}: 1 rows read below the header but the file holds 2: "
+        "expected every row counted once"
+    )
+    assert (refused.value.expected, refused.value.hint) == (
+        "every row counted once",
+        "save the file again as 'CSV UTF-8' from a spreadsheet program",
+    )

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from pipereview.core._errors import ConfigError, InputError, Problem
 from pipereview.diagnostics._forecast import period_forecast
+from pipereview.diagnostics._repsplit import split_weights
 from pipereview.diagnostics._targets import (
     PlanSettings,
     allocate_cents,
@@ -776,3 +777,20 @@ def test_progress_deviation_pct_for_a_plan_to_date_below_one() -> None:
     out = progress(history, targets, "2026-Q4", "2026-W40").iloc[0]
     assert (out["plan_to_date"], out["won_to_date"], out["won_deals"]) == (0.2, 0.0, 0)
     assert out["deviation_pct"] == -1.0
+
+
+def test_split_weights_are_whole_numbers_by_capacity_and_equal() -> None:
+    # capacity 1.0 and 0.5 scaled by a million; equal shares are one each: int64, not float
+    rows = pd.DataFrame({"owner": ["Ann", "Bob"], "capacity": [1.0, 0.5]})
+    weights, rule = split_weights(
+        rows, "N", "2026-Q4", ["Ann", "Bob"], PlanSettings(rep_split="capacity")
+    )
+    assert (rule, weights.dtype, weights.tolist()) == (
+        "capacity",
+        np.dtype("int64"),
+        [1_000_000, 500_000],
+    )
+    equal, rule = split_weights(
+        rows[["owner"]], "N", "2026-Q4", ["Ann", "Bob"], PlanSettings(rep_split="equal")
+    )
+    assert (rule, equal.dtype, equal.tolist()) == ("equal", np.dtype("int64"), [1, 1])
