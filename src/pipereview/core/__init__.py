@@ -97,6 +97,7 @@ from pipereview.core._typecheck import SettingTypeError, checked, describe
 from pipereview.core._vocabulary import (
     CATEGORY_LABELS,
     FORECAST_CATEGORY_LABELS,
+    FORECAST_METHOD_LABELS,
     RISK_LABELS,
     SHAPE_NAMES,
     WATERFALL_STEP_LABELS,
@@ -110,6 +111,7 @@ __all__ = [
     "EVIDENCE_TEXT_FIELDS",
     "FIRST_YEAR",
     "FORECAST_CATEGORY_LABELS",
+    "FORECAST_METHOD_LABELS",
     "FORMULA_STARTS",
     "LANGUAGES",
     "LAST_YEAR",
