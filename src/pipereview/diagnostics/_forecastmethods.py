@@ -44,7 +44,7 @@ NaN forecast, never 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -53,202 +53,181 @@ from pipereview.core._vocabulary import FORECAST_METHOD_LABELS
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._evidenceforecast import evidence_weighted
 from pipereview.diagnostics._forecast import as_week, weighted_pipeline, won_deals
+from pipereview.diagnostics._forecastlearning import (
+    CONVERSION_CELL,
+    LEARNED_COLUMNS,
+    QuarterLearning,
+    learn_quarter,
+)
 from pipereview.diagnostics._quarterweeks import quarter_of, quarter_weeks, week_of_quarter
-from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 from pipereview.ingest._schema import stage_facts
 
-__all__ = [
-    "BASELINES",
-    "FORECAST_METHODS",
-    "QuarterLearning",
-    "forecast_methods",
-    "learn_quarter",
-]
+__all__ = ["BASELINES", "FORECAST_METHODS", "forecast_methods", "quarter_forecasts"]
 
 #: The forecast methods, in the order a table lists them (labels in
 #: :data:`pipereview.core.FORECAST_METHOD_LABELS`).
 FORECAST_METHODS: tuple[str, ...] = tuple(FORECAST_METHOD_LABELS)
 #: The methods every other one must beat to be worth recommending.
 BASELINES: tuple[str, ...] = ("weighted_pipeline", "naive_pace")
-_CELL = ["team", "stage_model", "stage"]
-_FINAL = ["deal_key", "quarter", "amount", "team", "owner"]
+#: The methods that learn from past quarters: not available without one.
+_LEARNED = ("historical_conversion", "conversion_with_inflow", "calls_corrected")
+_CELL = list(CONVERSION_CELL)
 
 
-@dataclass(frozen=True)
-class QuarterLearning:
-    """What :func:`learn_quarter` learned from the quarters before ``quarter``:
-    ``conversion`` (per team, stage model, stage and ``week_of_quarter``: ``deals``,
-    ``amount``, ``won``), ``stages`` (the same over all weeks), ``inflow`` (per team and
-    week of quarter: the average won from deals not counted at that week, ``quarters``
-    it averages), ``ratios`` (per team and rep: calls / won; ``rep`` blank for the
-    team's), ``quarters`` (the closed quarters learned from) and ``calls`` (whether any
-    calls were given)."""
-
-    quarter: str
-    conversion: pd.DataFrame
-    stages: pd.DataFrame
-    inflow: pd.DataFrame
-    ratios: pd.DataFrame
-    quarters: tuple[str, ...]
-    calls: bool
-
-
-def _snapshot(history: PreparedHistory) -> pd.DataFrame:
-    return history.frame[history.latest_mask()] if len(history) else history.frame
-
-
-def _due_rows(prep: PreparedHistory) -> pd.DataFrame:
-    """Every open or won row due in the quarter of its own week, with ``quarter``,
-    ``week_of_quarter`` and ``is_open``."""
-    frame = prep.frame.assign(deal_key=prep.deal_key.to_numpy(), is_open=prep.is_open)
-    frame = frame[prep.is_open | prep.is_won]
-    weeks = frame["snapshot_week"].astype("str")
-    names = weeks.unique()
-    quarter = dict(zip(names, [quarter_of(w) for w in names], strict=True))
-    number = dict(zip(names, [week_of_quarter(w) for w in names], strict=True))
-    frame = frame.assign(quarter=weeks.map(quarter), week_of_quarter=weeks.map(number))
-    bounds = {q: period_bounds(q) for q in frame["quarter"].unique()}
-    first = frame["quarter"].map(lambda q: bounds[q][0])
-    last = frame["quarter"].map(lambda q: bounds[q][1])
-    return frame[(frame["close_date"] >= first) & (frame["close_date"] <= last)]
-
-
-def learn_quarter(
-    history: pd.DataFrame | PreparedHistory,
-    quarter: str,
-    *,
-    calls: pd.DataFrame | None = None,
-) -> QuarterLearning:
-    """Conversion by stage and week of quarter, inflow and the reps' call ratios, learned
-    from the history before ``quarter``'s first week (its closed quarters only).
-
-    >>> h = pd.DataFrame({"snapshot_week": ["2026-W27", "2026-W39"], "team": "N",
-    ...     "deal_id": "A", "owner": "Ann", "stage": ["negotiation", "won"],
-    ...     "stage_model": "generic_4", "amount": 100.0, "currency": "USD",
-    ...     "close_date": pd.Timestamp("2026-09-20"), "probability": None})
-    >>> learning = learn_quarter(h, "2026-Q4")
-    >>> learning.quarters, learning.conversion[["stage", "week_of_quarter", "won"]].values.tolist()
-    (('2026-Q3',), [['negotiation', 1, 100.0]])
-    """
-    start = quarter_weeks(quarter)[0]
-    prep = as_prepared(history).upto(start - 1)
-    due = _due_rows(prep)
-    closed = sorted(q for q in due["quarter"].unique() if quarter_weeks(q)[-1] < start)
-    due = due[due["quarter"].isin(closed)]
-    cut = start - 1
-    final = won_deals(prep, None, cut) if len(prep) else pd.DataFrame()
-    if len(final):
-        final = final.assign(
-            quarter=[quarter_of(Week.of(d.date())) for d in final["close_date"]]
-        )
-        final = final[final["quarter"].isin(closed)][_FINAL]
-    else:
-        final = pd.DataFrame(columns=_FINAL)
-    won_amount = final.set_index(["deal_key", "quarter"])["amount"].rename("final")
-    open_due = due[due["is_open"]].join(won_amount, on=["deal_key", "quarter"])
-    open_due = open_due.assign(won=open_due["final"].fillna(0.0))
-    keys = [*_CELL, "week_of_quarter"]
-    conversion = open_due.groupby(keys, as_index=False).agg(
-        deals=("amount", "size"), amount=("amount", "sum"), won=("won", "sum")
-    )
-    stages = open_due.groupby(_CELL, as_index=False).agg(
-        deals=("amount", "size"), amount=("amount", "sum"), won=("won", "sum")
-    )
-    return QuarterLearning(
-        quarter=quarter,
-        conversion=conversion,
-        stages=stages,
-        inflow=_inflow(due, final, closed),
-        ratios=_call_ratios(calls, final, closed),
-        quarters=tuple(closed),
-        calls=calls is not None and len(calls) > 0,
-    )
-
-
-def _inflow(due: pd.DataFrame, final: pd.DataFrame, closed: list[str]) -> pd.DataFrame:
-    """Per team and week of quarter (the weeks stored): the average over ``closed``
-    quarters of the won amount from deals neither open and due in the quarter nor won
-    at that week."""
+def _week_snapshots(prep: PreparedHistory, weeks: Sequence[Week]) -> pd.DataFrame:
+    """For each week of ``weeks``: each team's rows of its latest stored week up to it,
+    stacked, with ``as_of`` (the week they stand for) and a per-week unique ``deal_id``
+    (``_deal``) so that one week's deals never meet another's."""
+    frame = prep.frame
+    stored = frame[["team", "snapshot_week"]].drop_duplicates()
     parts = []
-    for quarter in closed:
-        seen = due[due["quarter"] == quarter][["deal_key", "week_of_quarter"]]
-        weeks = np.sort(seen["week_of_quarter"].unique())  # the weeks stored
-        won = final[final["quarter"] == quarter]
-        grid = won.merge(pd.DataFrame({"week_of_quarter": weeks}), how="cross")
-        grid = grid.merge(seen.drop_duplicates().assign(seen=True), how="left")
-        grid = grid[grid["seen"].isna()]
-        teams = due[due["quarter"] == quarter]["team"].unique()
-        frame = pd.MultiIndex.from_product(
-            [teams, weeks], names=["team", "week_of_quarter"]
-        ).to_frame(index=False)
-        sums = grid.groupby(["team", "week_of_quarter"])["amount"].sum().rename("inflow")
-        parts.append(frame.join(sums, on=["team", "week_of_quarter"]).fillna({"inflow": 0.0}))
-    if not parts:
-        return pd.DataFrame({"team": [], "week_of_quarter": [], "inflow": [], "quarters": []})
-    both = pd.concat(parts, ignore_index=True)
-    return both.groupby(["team", "week_of_quarter"], as_index=False).agg(
-        inflow=("inflow", "mean"), quarters=("inflow", "size")
-    )
+    for week in weeks:
+        upto = stored[stored["snapshot_week"] <= str(week)]
+        latest = upto.groupby("team", as_index=False)["snapshot_week"].max()
+        parts.append(latest.assign(as_of=str(week)))
+    pick = pd.concat(parts, ignore_index=True)
+    rows = frame.merge(pick, on=["team", "snapshot_week"])
+    return rows.assign(_deal=rows["deal_id"], deal_id=rows["deal_id"] + "@" + rows["as_of"])
 
 
-def _call_ratios(
-    calls: pd.DataFrame | None, final: pd.DataFrame, closed: list[str]
-) -> pd.DataFrame:
-    """Per team and rep (and per team, ``rep`` blank): the sum of the rep's calls for
-    closed quarters over the sum of the rep's final won of each call's quarter."""
-    empty = pd.DataFrame({"team": [], "rep": [], "ratio": []})
-    if calls is None or not len(calls) or not len(final):
-        return empty
-    reps = calls[(calls["level"] == "rep") & calls["period"].isin(closed)]
-    if not len(reps):
-        return empty
-    won = final.groupby(["team", "quarter", "owner"])["amount"].sum()
-    pairs = reps.join(won.rename("won"), on=["team", "period", "rep"]).fillna({"won": 0.0})
-    by_rep = pairs.groupby(["team", "rep"], as_index=False)[["commit", "won"]].sum()
-    by_team = pairs.groupby("team", as_index=False)[["commit", "won"]].sum().assign(rep="")
-    out = pd.concat([by_rep, by_team], ignore_index=True)
-    out["ratio"] = out["commit"] / out["won"].where(out["won"] > 0)
-    return out[["team", "rep", "ratio"]].dropna()
-
-
-def _rates(deals: pd.DataFrame, learning: QuarterLearning, n: int, least: int) -> np.ndarray:
-    """Per open deal: the learned share won (cell, else stage, else its configured
-    probability)."""
-    cell = learning.conversion[learning.conversion["week_of_quarter"] == n]
-    cell = cell[cell["deals"] >= least].set_index(_CELL)
+def _rates(deals: pd.DataFrame, learning: QuarterLearning, least: int) -> np.ndarray:
+    """Per open deal: the learned share won at its week of the quarter (the cell, else
+    the stage's over all weeks, else the stage's configured probability)."""
+    cell = learning.conversion[learning.conversion["deals"] >= least]
     stage = learning.stages[learning.stages["deals"] >= least].set_index(_CELL)
-    index = pd.MultiIndex.from_frame(deals[_CELL].astype("str"))
+    cell = cell.set_index([*_CELL, "week_of_quarter"])
+    index = pd.MultiIndex.from_frame(deals[[*_CELL, "week_of_quarter"]].astype({"stage": "str"}))
     by_cell = (cell["won"] / cell["amount"].where(cell["amount"] > 0)).reindex(index)
-    by_stage = (stage["won"] / stage["amount"].where(stage["amount"] > 0)).reindex(index)
+    by_stage = (stage["won"] / stage["amount"].where(stage["amount"] > 0)).reindex(
+        index.droplevel("week_of_quarter")
+    )
+    rate = by_cell.to_numpy(dtype=float)
+    rate = np.where(np.isnan(rate), by_stage.to_numpy(dtype=float), rate)
     configured = stage_facts(deals)["model_probability"].to_numpy(dtype=float)
-    rate = by_cell.fillna(by_stage).to_numpy(dtype=float)
     return np.where(np.isnan(rate), configured, rate)
 
 
 def _calls_forecast(
-    calls: pd.DataFrame, learning: QuarterLearning, quarter: str, as_of: Week,
-    won: pd.DataFrame,
+    calls: pd.DataFrame, learning: QuarterLearning, week: Week, won: pd.DataFrame
 ) -> pd.Series:
-    """Per team: the reps' latest calls for ``quarter`` up to ``as_of``, each divided by
+    """Per team: the reps' latest calls for the quarter up to ``week``, each divided by
     the rep's ratio (the team's when the rep has none), plus the won to date of reps who
-    made no call; NaN for a team with no ratio."""
+    made no call; NaN for a team where a call has no ratio."""
     made = calls[
-        (calls["level"] == "rep") & (calls["period"] == quarter) & (calls["week"] <= str(as_of))
+        (calls["level"] == "rep")
+        & (calls["period"] == learning.quarter)
+        & (calls["week"] <= str(week))
     ]
     latest = made.sort_values(["team", "rep", "week"]).drop_duplicates(["team", "rep"], keep="last")
     ratios = learning.ratios.set_index(["team", "rep"])["ratio"]
     team = learning.ratios[learning.ratios["rep"] == ""].set_index("team")["ratio"]
-    own = ratios.reindex(pd.MultiIndex.from_frame(latest[["team", "rep"]])).to_numpy()
+    own = ratios.reindex(pd.MultiIndex.from_frame(latest[["team", "rep"]])).to_numpy(dtype=float)
     ratio = np.where(np.isnan(own), latest["team"].map(team).to_numpy(dtype=float), own)
-    corrected = pd.Series(latest["commit"].to_numpy() / ratio, index=latest["team"].to_numpy())
-    sums = corrected.groupby(level=0).sum(min_count=1)
-    sums[corrected.isna().groupby(level=0).any()] = np.nan  # one rep with no ratio at all
+    corrected = pd.Series(latest["commit"].to_numpy(dtype=float) / ratio, index=latest["team"])
+    sums = corrected.groupby(level=0).sum()
+    sums[corrected.isna().groupby(level=0).any()] = np.nan
     called = set(zip(latest["team"], latest["rep"], strict=True))
-    silent = won[[(t, o) not in called for t, o in zip(won["team"], won["owner"], strict=True)]]
-    return sums.add(silent.groupby("team")["amount"].sum(), fill_value=0.0).where(
-        sums.reindex(sums.index.union(silent["team"].unique())).notna()
+    silent = [(t, o) not in called for t, o in zip(won["team"], won["owner"], strict=True)]
+    rest = won[silent].groupby("team")["amount"].sum()
+    return sums + rest.reindex(sums.index, fill_value=0.0)
+
+
+def quarter_forecasts(
+    history: pd.DataFrame | PreparedHistory,
+    weeks: Sequence[Week | str],
+    *,
+    calls: pd.DataFrame | None = None,
+    learning: QuarterLearning | None = None,
+    min_cell_deals: int = 5,
+) -> pd.DataFrame:
+    """:func:`forecast_methods` at each of ``weeks`` (weeks of one quarter) at once: each
+    week's forecasts use only the rows up to it. One row per week, team and method."""
+    weeks = sorted(as_week(w) for w in weeks)
+    quarter = quarter_of(weeks[0])
+    prep = as_prepared(history).upto(weeks[-1])
+    learning = learning or learn_quarter(prep, quarter, calls=calls)
+    snaps = _week_snapshots(prep, weeks)
+    deals = weighted_pipeline(snaps, period=quarter)
+    deals["week_of_quarter"] = deals["as_of"].map(lambda w: week_of_quarter(w))
+    evidence = evidence_weighted(snaps, period=quarter)
+    key = ["as_of", "team"]
+    grid = snaps[key].drop_duplicates().sort_values(key).set_index(key)
+    won_parts, calls_parts = [], []
+    slim = prep.with_columns(LEARNED_COLUMNS)
+    for week in weeks:
+        won = won_deals(slim, quarter, week)
+        won_parts.append(won.groupby("team")["amount"].sum().rename(str(week)))
+        if calls is not None and len(calls) and learning.quarters:
+            calls_parts.append(_calls_forecast(calls, learning, week, won).rename(str(week)))
+    won_sum = _stacked(won_parts, grid).fillna(0.0)
+    sums = {
+        "stage_weighted": deals.groupby(key)["weighted"].sum(),
+        "evidence_weighted": evidence.groupby(key)["weighted_evidence"].sum(),
+        "historical_conversion": (deals["amount"] * _rates(deals, learning, min_cell_deals))
+        .groupby([deals[k] for k in key])
+        .sum(),
+        "weighted_pipeline": (deals["amount"] * stage_facts(deals)["model_probability"])
+        .groupby([deals[k] for k in key])
+        .sum(),
+    }
+    values = {m: won_sum + s.reindex(grid.index, fill_value=0.0) for m, s in sums.items()}
+    values["conversion_with_inflow"] = values["historical_conversion"] * (
+        1 + _inflow(learning, grid)
     )
+    number = grid.index.get_level_values("as_of").map(week_of_quarter).to_numpy()
+    values["naive_pace"] = won_sum * len(quarter_weeks(quarter)) / number
+    values["calls_corrected"] = _stacked(calls_parts, grid)
+    return _long(values, won_sum, learning, quarter)
+
+
+def _stacked(parts: list[pd.Series], grid: pd.DataFrame) -> pd.Series:
+    """Per-week series (named by week, indexed by team) as one series on ``grid``."""
+    if not parts:
+        return pd.Series(np.nan, index=grid.index)
+    both = pd.concat(parts, axis=1).rename_axis(index="team", columns="as_of").stack()
+    return both.swaplevel().reindex(grid.index)
+
+
+def _inflow(learning: QuarterLearning, grid: pd.DataFrame) -> pd.Series:
+    """Per week and team: the learned inflow share at the nearest stored week of the
+    quarter up to it (NaN when none was learned)."""
+    out = pd.Series(np.nan, index=grid.index)
+    table = learning.inflow.sort_values("week_of_quarter")
+    for (week, team), _ in grid.iterrows():
+        mine = table[(table["team"] == team) & (table["week_of_quarter"] <= week_of_quarter(week))]
+        out[(week, team)] = mine["share"].iloc[-1] if len(mine) else np.nan
+    return out
+
+
+def _long(
+    values: dict[str, pd.Series], won: pd.Series, learning: QuarterLearning, quarter: str
+) -> pd.DataFrame:
+    """The methods' series as one long frame, with why a forecast is missing."""
+    notes = {
+        "historical_conversion": "not available: no closed quarter before this one in the history",
+        "conversion_with_inflow": "not available: no closed quarter before this one in the history",
+        "calls_corrected": (
+            "not available: no forecast calls stored"
+            if not learning.calls
+            else "not available: no closed quarter with calls to measure the reps' bias"
+        ),
+    }
+    parts = []
+    for method in FORECAST_METHODS:
+        series = values[method]
+        if method in _LEARNED and not learning.quarters:
+            series = series * np.nan
+        frame = series.rename("forecast").reset_index()
+        frame["method"] = method
+        frame["won_to_date"] = won.to_numpy()
+        frame["note"] = np.where(frame["forecast"].isna(), notes.get(method, ""), "")
+        parts.append(frame)
+    out = pd.concat(parts, ignore_index=True).rename(columns={"as_of": "week"})
+    out["quarter"] = quarter
+    out["week_of_quarter"] = out["week"].map(week_of_quarter).astype("int64")
+    columns = ["team", "quarter", "week_of_quarter", "week", "method", "forecast"]
+    return out[[*columns, "won_to_date", "note"]]
 
 
 def forecast_methods(
@@ -260,59 +239,12 @@ def forecast_methods(
     min_cell_deals: int = 5,
 ) -> pd.DataFrame:
     """Every method of :data:`FORECAST_METHODS` for the as-of week's quarter, per team
-    seen at the as-of week: ``team``, ``quarter``, ``week_of_quarter``, ``method``,
-    ``forecast`` (NaN when not available), ``won_to_date`` and ``note``. ``learning``:
-    :func:`learn_quarter` of the quarter (learned here when None); ``calls`` in the
-    canonical forecast-calls shape (docs/forecast.md)."""
-    as_of = as_week(as_of)
-    quarter, n = quarter_of(as_of), week_of_quarter(as_of)
-    prep = as_prepared(history).upto(as_of)
-    learning = learning or learn_quarter(prep, quarter, calls=calls)
-    snap = _snapshot(prep)
-    deals = weighted_pipeline(snap, period=quarter)
-    evidence = evidence_weighted(snap, period=quarter)
-    won = won_deals(prep, quarter, as_of)
-    teams = pd.Index(sorted(snap["team"].unique()), name="team")
-    won_sum = won.groupby("team")["amount"].sum().reindex(teams, fill_value=0.0)
-    configured = deals["amount"] * stage_facts(deals)["model_probability"]
-    conversion = deals["amount"] * _rates(deals, learning, n, min_cell_deals)
-    inflow = learning.inflow[learning.inflow["week_of_quarter"] <= n]  # the nearest stored
-    inflow = inflow.sort_values("week_of_quarter").drop_duplicates("team", keep="last")
-    per_team = {
-        "stage_weighted": deals.groupby("team")["weighted"].sum(),
-        "evidence_weighted": evidence.groupby("team")["weighted_evidence"].sum(),
-        "historical_conversion": conversion.groupby(deals["team"]).sum(),
-        "weighted_pipeline": configured.groupby(deals["team"]).sum(),
-    }
-    values = {m: won_sum + s.reindex(teams, fill_value=0.0) for m, s in per_team.items()}
-    values["conversion_with_inflow"] = values["historical_conversion"] + inflow.set_index(
-        "team"
-    )["inflow"].reindex(teams)
-    values["naive_pace"] = won_sum * len(quarter_weeks(quarter)) / n
-    values["calls_corrected"] = (
-        _calls_forecast(calls, learning, quarter, as_of, won).reindex(teams)
-        if calls is not None and len(calls)
-        else pd.Series(np.nan, index=teams)
+    seen up to the as-of week: ``team``, ``quarter``, ``week_of_quarter``, ``week``,
+    ``method``, ``forecast`` (NaN when not available), ``won_to_date`` and ``note``.
+    ``learning``: :func:`~pipereview.diagnostics._forecastlearning.learn_quarter` of the
+    quarter (learned here when None); ``calls`` in the canonical forecast-calls shape
+    (docs/forecast.md); ``min_cell_deals`` as in
+    :class:`~pipereview.diagnostics._backtest.BacktestSettings`."""
+    return quarter_forecasts(
+        history, [as_week(as_of)], calls=calls, learning=learning, min_cell_deals=min_cell_deals
     )
-    notes = _notes(learning, inflow, teams)
-    rows = [
-        pd.DataFrame({"team": teams, "method": m, "forecast": values[m].to_numpy(dtype=float),
-                      "won_to_date": won_sum.to_numpy(), "note": notes.get(m, "")})
-        for m in FORECAST_METHODS
-    ]
-    out = pd.concat(rows, ignore_index=True)
-    out["note"] = out["note"].where(out["forecast"].isna(), "")
-    out.insert(1, "quarter", quarter)
-    out.insert(2, "week_of_quarter", n)
-    return out
-
-
-def _notes(learning: QuarterLearning, inflow: pd.DataFrame, teams: pd.Index) -> dict[str, str]:
-    """Why a method has no forecast, for the methods that can lack one."""
-    history = "not available: no closed quarter before this one in the history"
-    calls = (
-        "not available: no forecast calls stored"
-        if not learning.calls
-        else "not available: no closed quarter with calls to measure the reps' bias"
-    )
-    return {"conversion_with_inflow": history, "calls_corrected": calls}

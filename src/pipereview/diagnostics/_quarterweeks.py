@@ -18,6 +18,7 @@ next): a quarter has 12 to 14 weeks.
 from __future__ import annotations
 
 import datetime
+from functools import lru_cache
 
 from pipereview.core._weeks import Week, week_range
 from pipereview.diagnostics._waterfall import period_bounds
@@ -29,6 +30,7 @@ def _week(week: Week | str) -> Week:
     return Week.parse(week) if isinstance(week, str) else week
 
 
+@lru_cache(maxsize=4096)
 def quarter_of(week: Week | str) -> str:
     """The quarter (``2026-Q4``) holding ``week``'s Sunday.
 
@@ -39,7 +41,8 @@ def quarter_of(week: Week | str) -> str:
     return f"{sunday.year}-Q{(sunday.month - 1) // 3 + 1}"
 
 
-def quarter_weeks(quarter: str) -> list[Week]:
+@lru_cache(maxsize=1024)
+def quarter_weeks(quarter: str) -> tuple[Week, ...]:
     """The weeks of ``quarter``, week 1 first.
 
     >>> len(quarter_weeks("2026-Q4")), len(quarter_weeks("2028-Q4")), len(quarter_weeks("2029-Q1"))
@@ -49,9 +52,10 @@ def quarter_weeks(quarter: str) -> list[Week]:
     end = Week.of(last.date())
     if end.sunday > last.date():  # its Sunday is in the next quarter
         end = end - 1
-    return list(week_range(Week.of(first.date()), end))
+    return tuple(week_range(Week.of(first.date()), end))
 
 
+@lru_cache(maxsize=4096)
 def week_of_quarter(week: Week | str) -> int:
     """``week``'s number in its quarter (1 = the week holding the quarter's first day).
 
