@@ -42,6 +42,13 @@ from pipereview.diagnostics._aging import (
     risk_summary,
     stage_durations,
 )
+from pipereview.diagnostics._backtest import (
+    BACKTEST_COLUMNS,
+    BacktestSettings,
+    backtest,
+    backtest_summary,
+    recommended_method,
+)
 from pipereview.diagnostics._bant import (
     BANT_COLUMNS,
     BANT_ITEMS,
@@ -136,6 +143,13 @@ from pipereview.diagnostics._forecast import (
     win_rates,
     won_deals,
 )
+from pipereview.diagnostics._forecastlearning import LEARNED_COLUMNS, QuarterLearning, learn_quarter
+from pipereview.diagnostics._forecastmethods import (
+    BASELINES,
+    FORECAST_METHODS,
+    forecast_methods,
+    quarter_forecasts,
+)
 from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
 from pipereview.diagnostics._labels import criterion_label, with_labels
 from pipereview.diagnostics._leads import (
@@ -152,6 +166,7 @@ from pipereview.diagnostics._lifecycle import (
     LifecycleSettings,
     customer_lifecycle,
 )
+from pipereview.diagnostics._pacing import RemainingCoverage, coverage_of_remaining, pacing
 from pipereview.diagnostics._periods import (
     CUSTOMER_KINDS,
     PERIOD_KINDS,
@@ -166,6 +181,7 @@ from pipereview.diagnostics._periods import (
     with_customers,
 )
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
+from pipereview.diagnostics._quarterweeks import quarter_weeks, shift_quarter, week_of_quarter
 from pipereview.diagnostics._rebuilt import REBUILT_MARK, rebuilt_note, rebuilt_weeks
 from pipereview.diagnostics._repfill import fill_rep_targets
 from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
@@ -196,8 +212,10 @@ __all__ = [
     "ACTIVITY_COLUMNS",
     "ACTIVITY_LABELS",
     "ADVANCE_COLUMNS",
+    "BACKTEST_COLUMNS",
     "BANT_COLUMNS",
     "BANT_ITEMS",
+    "BASELINES",
     "BENCHMARK_COLUMNS",
     "BENCHMARK_STATUSES",
     "CALIBRATION_COLUMNS",
@@ -212,9 +230,11 @@ __all__ = [
     "DURATION_COLUMNS",
     "EVIDENCE",
     "EVIDENCE_FORECAST_COLUMNS",
+    "FORECAST_METHODS",
     "GAP_COLUMNS",
     "LEAD_COLUMNS",
     "LEAD_VERDICTS",
+    "LEARNED_COLUMNS",
     "LIFECYCLE_COLUMNS",
     "LIFECYCLE_STAGES",
     "METRICS",
@@ -245,6 +265,7 @@ __all__ = [
     "WINDOW_QUARTERS",
     "ABCSettings",
     "ActivitySettings",
+    "BacktestSettings",
     "Benchmarks",
     "CollectionSettings",
     "CompanionFigures",
@@ -253,6 +274,8 @@ __all__ = [
     "LifecycleSettings",
     "MissingColumn",
     "PlanSettings",
+    "QuarterLearning",
+    "RemainingCoverage",
     "RiskSettings",
     "SeasonShape",
     "ServiceLevel",
@@ -268,6 +291,8 @@ __all__ = [
     "allocate_cents",
     "as_of_day",
     "as_week",
+    "backtest",
+    "backtest_summary",
     "bant_check",
     "category_rollup",
     "change_summary",
@@ -281,6 +306,7 @@ __all__ = [
     "comparison_spans",
     "conversion_against_standards",
     "coverage_needed",
+    "coverage_of_remaining",
     "criterion_label",
     "currency_code",
     "customer_kinds",
@@ -292,11 +318,13 @@ __all__ = [
     "evidence_totals",
     "evidence_weighted",
     "fill_rep_targets",
+    "forecast_methods",
     "funnel_shape",
     "gap_text",
     "lead_conversion",
     "lead_note",
     "lead_text",
+    "learn_quarter",
     "lifecycle_text",
     "load_targets",
     "missed_criteria",
@@ -312,6 +340,7 @@ __all__ = [
     "outlook",
     "outlook_text",
     "overdue_invoices",
+    "pacing",
     "period_bounds",
     "period_forecast",
     "plan_deviation",
@@ -322,9 +351,12 @@ __all__ = [
     "process_gaps",
     "process_rollup",
     "progress",
+    "quarter_forecasts",
     "quarter_of",
+    "quarter_weeks",
     "rebuilt_note",
     "rebuilt_weeks",
+    "recommended_method",
     "recorded_columns",
     "rep_comparison",
     "rep_rule_text",
@@ -337,6 +369,7 @@ __all__ = [
     "season_shapes",
     "seasonal_week_cents",
     "service_coverage",
+    "shift_quarter",
     "span_text",
     "split_weights",
     "stage_advances",
@@ -351,6 +384,7 @@ __all__ = [
     "waterfall",
     "waterfall_deals",
     "week_change_summary",
+    "week_of_quarter",
     "weekly_metrics",
     "weighted_pipeline",
     "win_rate",

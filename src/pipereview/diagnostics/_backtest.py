@@ -12,17 +12,19 @@ trust per team.
   ``recommend_week`` among the methods measured on at least ``min_quarters`` closed
   quarters, else ``not enough history: N closed quarters, needs at least M``.
 
->>> rows = [("2026-W27", "A", "negotiation"), ("2026-W39", "A", "won")]
+>>> rows = [("2026-W14", "A", "negotiation", "2026-06-20"), ("2026-W26", "A", "won", "2026-06-20"),
+...         ("2026-W27", "B", "negotiation", "2026-09-20"), ("2026-W39", "B", "won", "2026-09-20")]
 >>> h = pd.DataFrame([{"snapshot_week": w, "team": "N", "deal_id": d, "owner": "Ann",
 ...     "stage": s, "stage_model": "generic_4", "amount": 100.0, "currency": "USD",
-...     "close_date": pd.Timestamp("2026-09-20"), "created_date": pd.Timestamp("2026-06-01"),
-...     "probability": None, "forecast_category": "commit"} for w, d, s in rows])
->>> b = backtest(h)
->>> b[b["method"] == "weighted_pipeline"][["quarter", "week_of_quarter", "forecast", "actual",
-...     "abs_pct_error"]]
-    quarter  week_of_quarter  forecast  actual  abs_pct_error
-10  2026-Q3                1      75.0   100.0           0.25
-11  2026-Q3               13     100.0   100.0           0.00
+...     "close_date": pd.Timestamp(c), "created_date": pd.Timestamp("2026-03-01"),
+...     "probability": None, "forecast_category": "commit"} for w, d, s, c in rows])
+>>> b = backtest(h, settings=BacktestSettings(min_cell_deals=1))
+>>> b.pivot(index="week", columns="method", values="forecast")[  # doctest: +NORMALIZE_WHITESPACE
+...     ["weighted_pipeline", "historical_conversion", "naive_pace"]]
+method    weighted_pipeline  historical_conversion  naive_pace
+week
+2026-W27               75.0                  100.0         0.0
+2026-W39              100.0                  100.0       100.0
 >>> recommended_method(backtest_summary(b))["note"].tolist()
 ['not enough history: 1 closed quarters, needs at least 2']
 """
@@ -43,7 +45,8 @@ from pipereview.diagnostics._forecastmethods import (
     FORECAST_METHODS,
     quarter_forecasts,
 )
-from pipereview.diagnostics._quarterweeks import quarter_of, quarter_weeks
+from pipereview.diagnostics._quarterweeks import quarter_weeks
+from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = [
@@ -70,6 +73,10 @@ BACKTEST_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: The most weeks a quarter has (:func:`~pipereview.diagnostics._quarterweeks.quarter_weeks`).
+_MOST_WEEKS = 14
+
+
 @dataclass(frozen=True)
 class BacktestSettings:
     """Settings of the backtest (configuration section ``backtest``).
@@ -92,10 +99,9 @@ class BacktestSettings:
             raise ConfigError(
                 f"min_quarters and min_cell_deals must be at least 1, got "
                 f"{self.min_quarters} and {self.min_cell_deals}",
-                hint="set backtest.min_quarters and backtest.min_cell_deals to whole "
-                "numbers >= 1",
+                hint="set backtest.min_quarters and backtest.min_cell_deals to whole numbers >= 1",
             )
-        if not 1 <= self.recommend_week <= 14 or self.week_window < 0:
+        if not 1 <= self.recommend_week <= _MOST_WEEKS or self.week_window < 0:
             raise ConfigError(
                 f"recommend_week must be a week of a quarter (1 to 14) and week_window "
                 f"at least 0, got {self.recommend_week} and {self.week_window}",
@@ -205,17 +211,35 @@ def recommended_method(
     for team in sorted(summary["team"].unique()):
         mine = scores[scores["team"] == team]
         enough = mine[mine["quarters"] >= settings.min_quarters].dropna(subset=["mape"])
-        baselines = {f"{b}_mape": mine.set_index("method")["mape"].get(b, np.nan) for b in BASELINES}
+        baselines = {
+            f"{b}_mape": mine.set_index("method")["mape"].get(b, np.nan) for b in BASELINES
+        }
         if len(enough):
             best = enough.sort_values(["mape", "method"]).iloc[0]
-            rows.append({"team": team, "method": best["method"], "mape": best["mape"],
-                         "bias": best["bias"], "quarters": int(best["quarters"]),
-                         **baselines, "note": ""})
+            rows.append(
+                {
+                    "team": team,
+                    "method": best["method"],
+                    "mape": best["mape"],
+                    "bias": best["bias"],
+                    "quarters": int(best["quarters"]),
+                    **baselines,
+                    "note": "",
+                }
+            )
             continue
         most = int(quarters.loc[team, "quarters"].max()) if team in quarters.index else 0
-        note = (f"not enough history: {most} closed quarters, needs at least "
-                f"{settings.min_quarters}")
-        rows.append({"team": team, "method": "", "mape": np.nan, "bias": np.nan,
-                     "quarters": most, **baselines, "note": note})
+        note = f"not enough history: {most} closed quarters, needs at least {settings.min_quarters}"
+        rows.append(
+            {
+                "team": team,
+                "method": "",
+                "mape": np.nan,
+                "bias": np.nan,
+                "quarters": most,
+                **baselines,
+                "note": note,
+            }
+        )
     columns = ["team", "method", "mape", "bias", "quarters", *(f"{b}_mape" for b in BASELINES)]
     return pd.DataFrame(rows, columns=[*columns, "note"])

@@ -18,16 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import won_deals
-from pipereview.diagnostics._quarterweeks import quarter_of, quarter_weeks, week_of_quarter
+from pipereview.diagnostics._quarterweeks import quarter_weeks, week_of_quarter
+from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
-__all__ = ["CONVERSION_CELL", "LEARNED_COLUMNS", "QuarterLearning", "learn_quarter"]
+__all__ = ["LEARNED_COLUMNS", "QuarterLearning", "learn_quarter"]
 
-#: What a learned share won is kept per (with ``week_of_quarter`` for a cell).
-CONVERSION_CELL: tuple[str, ...] = ("team", "stage_model", "stage")
 #: The columns of the history learning reads.
 LEARNED_COLUMNS: tuple[str, ...] = (
     "snapshot_week",
@@ -40,7 +38,7 @@ LEARNED_COLUMNS: tuple[str, ...] = (
     "currency",
     "close_date",
 )
-_CELL = list(CONVERSION_CELL)
+_CELL = ["team", "stage_model", "stage"]  # a share won is kept per these
 _FINAL = ["deal_key", "quarter", "amount", "team", "owner"]
 
 
@@ -71,18 +69,20 @@ def _due_rows(prep: PreparedHistory) -> pd.DataFrame:
     frame = prep.frame[keep].assign(
         deal_key=prep.deal_key.to_numpy()[keep], is_open=prep.is_open[keep]
     )
-    names = np.asarray(prep.weeks + ("",), dtype=object)  # code -1: a missing week
+    names = np.asarray((*prep.weeks, ""), dtype=object)  # code -1: a missing week
     week = prep.week[keep]
     quarters = [quarter_of(w) if w else "" for w in names]
-    bounds = [period_bounds(q) if q else (pd.NaT, pd.NaT) for q in quarters]
-    first = pd.to_datetime([b[0] for b in bounds]).to_numpy(dtype="M8[ns]")
-    last = pd.to_datetime([b[1] for b in bounds]).to_numpy(dtype="M8[ns]")
+    nat = np.datetime64("NaT", "ns")
+    bounds = [period_bounds(q) if q else None for q in quarters]
+    first = np.array([b[0].to_datetime64() if b else nat for b in bounds], dtype="M8[ns]")
+    last = np.array([b[1].to_datetime64() if b else nat for b in bounds], dtype="M8[ns]")
     number = np.array([week_of_quarter(w) if w else 0 for w in names])
     frame = frame.assign(
         quarter=np.asarray(quarters, dtype=object)[week], week_of_quarter=number[week]
     )
     close = frame["close_date"].to_numpy(dtype="M8[ns]")
-    return frame[(close >= first[week]) & (close <= last[week])]
+    due: pd.DataFrame = frame[(close >= first[week]) & (close <= last[week])]
+    return due
 
 
 def learn_quarter(
@@ -110,9 +110,8 @@ def learn_quarter(
     cut = start - 1
     final = won_deals(prep, None, cut) if len(prep) else pd.DataFrame()
     if len(final):
-        final = final.assign(
-            quarter=[quarter_of(Week.of(d.date())) for d in final["close_date"]]
-        )
+        close = final["close_date"].dt
+        final = final.assign(quarter=close.year.astype("str") + "-Q" + close.quarter.astype("str"))
         final = final[final["quarter"].isin(closed)][_FINAL]
     else:
         final = pd.DataFrame(columns=_FINAL)
@@ -191,4 +190,3 @@ def _call_ratios(
     out = pd.concat([by_rep, by_team], ignore_index=True)
     out["ratio"] = out["commit"] / out["won"].where(out["won"] > 0)
     return out[["team", "rep", "ratio"]].dropna()
-

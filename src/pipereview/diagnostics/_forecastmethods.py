@@ -54,12 +54,12 @@ from pipereview.core._weeks import Week
 from pipereview.diagnostics._evidenceforecast import evidence_weighted
 from pipereview.diagnostics._forecast import as_week, weighted_pipeline, won_deals
 from pipereview.diagnostics._forecastlearning import (
-    CONVERSION_CELL,
     LEARNED_COLUMNS,
     QuarterLearning,
     learn_quarter,
 )
-from pipereview.diagnostics._quarterweeks import quarter_of, quarter_weeks, week_of_quarter
+from pipereview.diagnostics._quarterweeks import quarter_weeks, week_of_quarter
+from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.history._prepared import PreparedHistory, as_prepared
 from pipereview.ingest._schema import stage_facts
 
@@ -72,7 +72,7 @@ FORECAST_METHODS: tuple[str, ...] = tuple(FORECAST_METHOD_LABELS)
 BASELINES: tuple[str, ...] = ("weighted_pipeline", "naive_pace")
 #: The methods that learn from past quarters: not available without one.
 _LEARNED = ("historical_conversion", "conversion_with_inflow", "calls_corrected")
-_CELL = list(CONVERSION_CELL)
+_CELL = ["team", "stage_model", "stage"]  # as learned
 
 
 def _week_snapshots(prep: PreparedHistory, weeks: Sequence[Week]) -> pd.DataFrame:
@@ -143,11 +143,11 @@ def quarter_forecasts(
 ) -> pd.DataFrame:
     """:func:`forecast_methods` at each of ``weeks`` (weeks of one quarter) at once: each
     week's forecasts use only the rows up to it. One row per week, team and method."""
-    weeks = sorted(as_week(w) for w in weeks)
-    quarter = quarter_of(weeks[0])
-    prep = as_prepared(history).upto(weeks[-1])
+    ordered = sorted(as_week(w) for w in weeks)
+    quarter = quarter_of(ordered[0])
+    prep = as_prepared(history).upto(ordered[-1])
     learning = learning or learn_quarter(prep, quarter, calls=calls)
-    snaps = _week_snapshots(prep, weeks)
+    snaps = _week_snapshots(prep, ordered)
     deals = weighted_pipeline(snaps, period=quarter)
     deals["week_of_quarter"] = deals["as_of"].map(lambda w: week_of_quarter(w))
     evidence = evidence_weighted(snaps, period=quarter)
@@ -155,7 +155,7 @@ def quarter_forecasts(
     grid = snaps[key].drop_duplicates().sort_values(key).set_index(key)
     won_parts, calls_parts = [], []
     slim = prep.with_columns(LEARNED_COLUMNS)
-    for week in weeks:
+    for week in ordered:
         won = won_deals(slim, quarter, week)
         won_parts.append(won.groupby("team")["amount"].sum().rename(str(week)))
         if calls is not None and len(calls) and learning.quarters:
@@ -186,18 +186,19 @@ def _stacked(parts: list[pd.Series], grid: pd.DataFrame) -> pd.Series:
     if not parts:
         return pd.Series(np.nan, index=grid.index)
     both = pd.concat(parts, axis=1).rename_axis(index="team", columns="as_of").stack()
-    return both.swaplevel().reindex(grid.index)
+    return pd.Series(both.swaplevel().reindex(grid.index))
 
 
 def _inflow(learning: QuarterLearning, grid: pd.DataFrame) -> pd.Series:
     """Per week and team: the learned inflow share at the nearest stored week of the
     quarter up to it (NaN when none was learned)."""
-    out = pd.Series(np.nan, index=grid.index)
     table = learning.inflow.sort_values("week_of_quarter")
-    for (week, team), _ in grid.iterrows():
+    shares = []
+    weeks, teams = grid.index.get_level_values("as_of"), grid.index.get_level_values("team")
+    for week, team in zip(weeks, teams, strict=True):
         mine = table[(table["team"] == team) & (table["week_of_quarter"] <= week_of_quarter(week))]
-        out[(week, team)] = mine["share"].iloc[-1] if len(mine) else np.nan
-    return out
+        shares.append(float(mine["share"].iloc[-1]) if len(mine) else np.nan)
+    return pd.Series(shares, index=grid.index, dtype=float)
 
 
 def _long(

@@ -2,8 +2,8 @@
 week N, and the open pipeline left to cover what remains of the target.
 
 Week N is :func:`~pipereview.diagnostics._quarterweeks.week_of_quarter` of the as-of
-week (week 1 holds the quarter's first day; a week belongs to the quarter holding its
-Sunday). For this quarter, the four quarters before it (the fourth is the same quarter
+week (a week belongs to the quarter holding its Thursday; week 1 is the quarter's first
+week). For this quarter, the four quarters before it (the fourth is the same quarter
 last year, marked ``same_quarter_last_year``) the figures at their week N:
 
 - ``won_to_date``: deals won with a close date in that quarter, as the history stood at
@@ -51,24 +51,30 @@ from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import as_week, targets_for, weighted_pipeline, won_deals
 from pipereview.diagnostics._grouping import Level, level_keys
 from pipereview.diagnostics._quarterweeks import (
-    quarter_of,
     quarter_weeks,
     shift_quarter,
     week_of_quarter,
 )
+from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
-__all__ = ["PACED_QUARTERS", "RemainingCoverage", "coverage_of_remaining", "pacing"]
+__all__ = ["RemainingCoverage", "coverage_of_remaining", "pacing"]
 
 #: How many quarters before this one :func:`pacing` compares with (the last is the same
 #: quarter last year).
-PACED_QUARTERS = 4
+_PACED = 4
+
+
+def _none(keys: list[str]) -> pd.Series:
+    """An empty amount per group of ``keys``."""
+    index = pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
+    return pd.Series(dtype=float, index=index if len(keys) > 1 else index.levels[0])
 
 
 def _won(history: PreparedHistory, quarter: str, week: Week, keys: list[str]) -> pd.Series:
     won = won_deals(history, quarter, week)
-    return won.groupby(keys)["amount"].sum() if len(won) else pd.Series(dtype=float)
+    return won.groupby(keys)["amount"].sum() if len(won) else _none(keys)
 
 
 def _snapshot(history: PreparedHistory, week: Week) -> pd.DataFrame:
@@ -81,7 +87,7 @@ def _commit(history: PreparedHistory, quarter: str, week: Week, keys: list[str])
     snap = _snapshot(history, week)
     deals = weighted_pipeline(snap, period=quarter) if len(snap) else snap
     if not len(deals):
-        return pd.Series(dtype=float)
+        return _none(keys)
     return deals[deals["forecast_category"] == "commit"].groupby(keys)["amount"].sum()
 
 
@@ -96,7 +102,7 @@ def _quarter_rows(
     out = out.join(_won(history, quarter, week, keys).rename("won_to_date"), on=keys)
     out = out.join(_commit(history, quarter, week, keys).rename("commit"), on=keys)
     closed = period_bounds(quarter)[1] <= pd.Timestamp(as_of.sunday)
-    final = _won(history, quarter, as_of, keys) if closed else pd.Series(dtype=float)
+    final = _won(history, quarter, as_of, keys) if closed else _none(keys)
     out = out.join(final.rename("final_won"), on=keys)
     reached = out["first_week"] <= str(week)
     out = out.fillna({"won_to_date": 0.0, "commit": 0.0})
@@ -115,7 +121,7 @@ def pacing(
     *,
     by: Level = "team",
 ) -> pd.DataFrame:
-    """This quarter at week N against the :data:`PACED_QUARTERS` quarters before it at
+    """This quarter at week N against the four quarters before it at
     their week N, per team (``by="team"``) or rep (``by="rep"``): one row per group and
     quarter, this quarter first, with ``relation`` (``this_quarter``, ``previous``,
     ``same_quarter_last_year``), ``week_of_quarter``, ``week``, ``won_to_date``,
@@ -131,11 +137,11 @@ def pacing(
     n = week_of_quarter(as_of)
     this = quarter_of(as_of)
     parts = []
-    for back in range(PACED_QUARTERS + 1):
+    for back in range(_PACED + 1):
         quarter = shift_quarter(this, -back)
         rows = _quarter_rows(prep, quarter, n, as_of, groups)
         relation = "previous" if back else "this_quarter"
-        rows["relation"] = "same_quarter_last_year" if back == PACED_QUARTERS else relation
+        rows["relation"] = "same_quarter_last_year" if back == _PACED else relation
         rows["target"] = (
             rows.join(targets_for(targets, quarter, keys)["target"], on=keys)["target"]
             if targets is not None

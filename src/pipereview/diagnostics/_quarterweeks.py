@@ -1,14 +1,13 @@
 """Weeks of a quarter, the one definition pacing, the forecast methods and the backtest
 share.
 
-A week belongs to the quarter holding its **Sunday**; **week 1** of a quarter is the ISO
-week holding the quarter's first day (so the week of Monday 28 September to Sunday
-4 October 2026 is week 1 of 2026-Q4); its last week is the last one whose Sunday falls
-in it (a week holding the last day of a quarter and days of the next is week 1 of the
-next): a quarter has 12 to 14 weeks.
+A week belongs to the quarter holding its **Thursday** (as ISO numbers weeks, and as
+:func:`~pipereview.diagnostics._trend_weeks.quarter_of` says); **week 1** of a quarter is
+its first week (the week holding the quarter's first day when that day is a Monday to a
+Thursday, else the week after), and a quarter has 12 to 14 weeks.
 
->>> quarter_of("2026-W40"), week_of_quarter("2026-W40"), week_of_quarter("2026-W45")
-('2026-Q4', 1, 6)
+>>> week_of_quarter("2026-W40"), week_of_quarter("2026-W45"), week_of_quarter("2026-W53")
+(1, 6, 14)
 >>> [str(w) for w in quarter_weeks("2026-Q4")][::6]
 ['2026-W40', '2026-W46', '2026-W52']
 >>> shift_quarter("2026-Q1", -1), shift_quarter("2026-Q4", -4)
@@ -21,49 +20,43 @@ import datetime
 from functools import lru_cache
 
 from pipereview.core._weeks import Week, week_range
+from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._waterfall import period_bounds
 
-__all__ = ["quarter_of", "quarter_weeks", "shift_quarter", "week_of_quarter"]
+__all__ = ["quarter_weeks", "shift_quarter", "week_of_quarter"]
+
+_THURSDAY = datetime.timedelta(days=3)
 
 
 def _week(week: Week | str) -> Week:
     return Week.parse(week) if isinstance(week, str) else week
 
 
-@lru_cache(maxsize=4096)
-def quarter_of(week: Week | str) -> str:
-    """The quarter (``2026-Q4``) holding ``week``'s Sunday.
-
-    >>> quarter_of("2026-W52"), quarter_of("2026-W53")
-    ('2026-Q4', '2027-Q1')
-    """
-    sunday = _week(week).sunday
-    return f"{sunday.year}-Q{(sunday.month - 1) // 3 + 1}"
-
-
 @lru_cache(maxsize=1024)
 def quarter_weeks(quarter: str) -> tuple[Week, ...]:
     """The weeks of ``quarter``, week 1 first.
 
-    >>> len(quarter_weeks("2026-Q4")), len(quarter_weeks("2028-Q4")), len(quarter_weeks("2029-Q1"))
-    (13, 14, 12)
+    >>> len(quarter_weeks("2026-Q4")), str(quarter_weeks("2027-Q1")[0])
+    (14, '2027-W01')
     """
-    first, last = period_bounds(quarter)
-    end = Week.of(last.date())
-    if end.sunday > last.date():  # its Sunday is in the next quarter
+    first, last = (day.date() for day in period_bounds(quarter))
+    start, end = Week.of(first), Week.of(last)
+    if start.monday + _THURSDAY < first:
+        start = start + 1
+    if end.monday + _THURSDAY > last:
         end = end - 1
-    return tuple(week_range(Week.of(first.date()), end))
+    return tuple(week_range(start, end))
 
 
 @lru_cache(maxsize=4096)
 def week_of_quarter(week: Week | str) -> int:
-    """``week``'s number in its quarter (1 = the week holding the quarter's first day).
+    """``week``'s number in its quarter (1 = the quarter's first week).
 
-    >>> week_of_quarter("2026-W53"), week_of_quarter("2028-W52")
-    (1, 14)
+    >>> week_of_quarter("2027-W01"), week_of_quarter("2026-W39")
+    (1, 13)
     """
     week = _week(week)
-    first = Week.of(period_bounds(quarter_of(week))[0].date())
+    first = quarter_weeks(quarter_of(week))[0]
     return (week.monday - first.monday) // datetime.timedelta(weeks=1) + 1
 
 
