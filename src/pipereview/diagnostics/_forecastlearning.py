@@ -24,7 +24,7 @@ from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
-__all__ = ["LEARNED_COLUMNS", "QuarterLearning", "learn_quarter"]
+__all__ = ["LEARNED_COLUMNS", "RATIO_LEVELS", "QuarterLearning", "learn_quarter"]
 
 #: The columns of the history learning reads.
 LEARNED_COLUMNS: tuple[str, ...] = (
@@ -138,17 +138,20 @@ def learn_quarter(
 
 def _inflow(due: pd.DataFrame, final: pd.DataFrame, closed: list[str]) -> pd.DataFrame:
     """Per team and week of quarter (the weeks stored): the average over ``closed``
-    quarters of the won amount from deals neither open and due in the quarter nor won
-    at that week."""
+    quarters of the won amount from deals neither open and due in the quarter at that
+    week nor won by it (a won deal that has left the export since still counts as won)."""
     parts = []
     for quarter in closed:
-        seen = due[due["quarter"] == quarter][["deal_key", "week_of_quarter"]]
-        weeks = np.sort(seen["week_of_quarter"].unique())  # the weeks stored
+        rows = due[due["quarter"] == quarter]
+        weeks = np.sort(rows["week_of_quarter"].unique())  # the weeks stored
+        seen = rows.loc[rows["is_open"], ["deal_key", "week_of_quarter"]].drop_duplicates()
+        won_at = rows[~rows["is_open"]].groupby("deal_key")["week_of_quarter"].min()
         won = final[final["quarter"] == quarter]
         grid = won.merge(pd.DataFrame({"week_of_quarter": weeks}), how="cross")
-        grid = grid.merge(seen.drop_duplicates().assign(seen=True), how="left")
-        grid = grid[grid["seen"].isna()]
-        teams = due[due["quarter"] == quarter]["team"].unique()
+        grid = grid.merge(seen.assign(seen=True), how="left")
+        won_by = grid["deal_key"].map(won_at) <= grid["week_of_quarter"]
+        grid = grid[grid["seen"].isna() & ~won_by]
+        teams = rows["team"].unique()
         frame = pd.MultiIndex.from_product(
             [teams, weeks], names=["team", "week_of_quarter"]
         ).to_frame(index=False)
@@ -172,12 +175,24 @@ def _inflow(due: pd.DataFrame, final: pd.DataFrame, closed: list[str]) -> pd.Dat
     return out.drop(columns="visible")
 
 
+#: The keys a rep's call ratio is looked up by, most specific first (``rep`` blank: the
+#: team's; ``week_of_quarter`` 0: every week).
+RATIO_LEVELS: tuple[tuple[str, ...], ...] = (
+    ("team", "rep", "week_of_quarter"),
+    ("team", "rep"),
+    ("team", "week_of_quarter"),
+    ("team",),
+)
+
+
 def _call_ratios(
     calls: pd.DataFrame | None, final: pd.DataFrame, closed: list[str]
 ) -> pd.DataFrame:
-    """Per team and rep (and per team, ``rep`` blank): the sum of the rep's calls for
-    closed quarters over the sum of the rep's final won of each call's quarter."""
-    empty = pd.DataFrame({"team": [], "rep": [], "ratio": []})
+    """The calls for closed quarters over the won they called, per level of
+    :data:`RATIO_LEVELS`: ``team``, ``rep`` (blank: the team's), ``week_of_quarter`` (the
+    calls made at that week of the quarter; 0: every week) and ``ratio`` (the calls'
+    sum over the sum of the caller's final won of each call's quarter)."""
+    empty = pd.DataFrame({"team": [], "rep": [], "week_of_quarter": [], "ratio": []})
     if calls is None or not len(calls) or not len(final):
         return empty
     reps = calls[(calls["level"] == "rep") & calls["period"].isin(closed)]
@@ -185,8 +200,14 @@ def _call_ratios(
         return empty
     won = final.groupby(["team", "quarter", "owner"])["amount"].sum()
     pairs = reps.join(won.rename("won"), on=["team", "period", "rep"]).fillna({"won": 0.0})
-    by_rep = pairs.groupby(["team", "rep"], as_index=False)[["commit", "won"]].sum()
-    by_team = pairs.groupby("team", as_index=False)[["commit", "won"]].sum().assign(rep="")
-    out = pd.concat([by_rep, by_team], ignore_index=True)
+    pairs = pairs.assign(week_of_quarter=pairs["week"].map(week_of_quarter))
+    parts = []
+    for keys in RATIO_LEVELS:
+        sums = pairs.groupby(list(keys), as_index=False)[["commit", "won"]].sum()
+        parts.append(
+            sums.assign(**{k: v for k, v in (("rep", ""), ("week_of_quarter", 0)) if k not in keys})
+        )
+    out = pd.concat(parts, ignore_index=True)
     out["ratio"] = out["commit"] / out["won"].where(out["won"] > 0)
-    return out[["team", "rep", "ratio"]].dropna()
+    out = out[out["ratio"] > 0]  # nothing called: no ratio to correct a call with
+    return out[["team", "rep", "week_of_quarter", "ratio"]].reset_index(drop=True)

@@ -55,6 +55,7 @@ from pipereview.diagnostics._evidenceforecast import evidence_weighted
 from pipereview.diagnostics._forecast import as_week, weighted_pipeline, won_deals
 from pipereview.diagnostics._forecastlearning import (
     LEARNED_COLUMNS,
+    RATIO_LEVELS,
     QuarterLearning,
     learn_quarter,
 )
@@ -112,18 +113,24 @@ def _calls_forecast(
     calls: pd.DataFrame, learning: QuarterLearning, week: Week, won: pd.DataFrame
 ) -> pd.Series:
     """Per team: the reps' latest calls for the quarter up to ``week``, each divided by
-    the rep's ratio (the team's when the rep has none), plus the won to date of reps who
-    made no call; NaN for a team where a call has no ratio."""
+    the most specific ratio learned (:data:`~pipereview.diagnostics._forecastlearning.RATIO_LEVELS`:
+    the rep's at the call's week of the quarter, the rep's, the team's at that week, the
+    team's), plus the won to date of reps who made no call; NaN for a team where a call
+    has no ratio."""
     made = calls[
         (calls["level"] == "rep")
         & (calls["period"] == learning.quarter)
         & (calls["week"] <= str(week))
     ]
     latest = made.sort_values(["team", "rep", "week"]).drop_duplicates(["team", "rep"], keep="last")
-    ratios = learning.ratios.set_index(["team", "rep"])["ratio"]
-    team = learning.ratios[learning.ratios["rep"] == ""].set_index("team")["ratio"]
-    own = ratios.reindex(pd.MultiIndex.from_frame(latest[["team", "rep"]])).to_numpy(dtype=float)
-    ratio = np.where(np.isnan(own), latest["team"].map(team).to_numpy(dtype=float), own)
+    latest = latest.assign(week_of_quarter=latest["week"].map(week_of_quarter))
+    ratio = np.full(len(latest), np.nan)
+    for keys in RATIO_LEVELS:  # the most specific ratio learned
+        table = learning.ratios
+        table = table[(table["rep"] != "") == ("rep" in keys)]
+        table = table[(table["week_of_quarter"] != 0) == ("week_of_quarter" in keys)]
+        found = latest[list(keys)].merge(table, on=list(keys), how="left")["ratio"].to_numpy()
+        ratio = np.where(np.isnan(ratio), found, ratio)
     corrected = pd.Series(latest["commit"].to_numpy(dtype=float) / ratio, index=latest["team"])
     sums = corrected.groupby(level=0).sum()
     sums[corrected.isna().groupby(level=0).any()] = np.nan
