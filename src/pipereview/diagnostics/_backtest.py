@@ -196,7 +196,9 @@ def recommended_method(
     """Per team: the ``method`` with the lowest MAPE over weeks ``recommend_week`` ±
     ``week_window`` among those measured on at least ``min_quarters`` quarters, its
     ``mape`` and ``bias`` there, ``quarters``, each baseline's MAPE there
-    (``<baseline>_mape``) and ``note`` (blank, or why no method is recommended)."""
+    (``<baseline>_mape``), ``beats_baselines`` (a method other than a baseline, with a
+    lower MAPE than each baseline measured; a tie goes to the baseline) and ``note``
+    (blank, or why no method is recommended)."""
     settings = settings or BacktestSettings()
     low = settings.recommend_week - settings.week_window
     high = settings.recommend_week + settings.week_window
@@ -214,8 +216,11 @@ def recommended_method(
         baselines = {
             f"{b}_mape": mine.set_index("method")["mape"].get(b, np.nan) for b in BASELINES
         }
-        if len(enough):
-            best = enough.sort_values(["mape", "method"]).iloc[0]
+        if len(enough):  # a tie goes to a baseline: the simpler method
+            ranked = enough.assign(_other=~enough["method"].isin(BASELINES))
+            best = ranked.sort_values(["mape", "_other", "method"]).iloc[0]
+            measured = [v for v in baselines.values() if not pd.isna(v)]
+            beats = bool(best["_other"]) and all(best["mape"] < v for v in measured)
             rows.append(
                 {
                     "team": team,
@@ -224,6 +229,7 @@ def recommended_method(
                     "bias": best["bias"],
                     "quarters": int(best["quarters"]),
                     **baselines,
+                    "beats_baselines": beats,
                     "note": "",
                 }
             )
@@ -238,8 +244,9 @@ def recommended_method(
                 "bias": np.nan,
                 "quarters": most,
                 **baselines,
+                "beats_baselines": False,
                 "note": note,
             }
         )
     columns = ["team", "method", "mape", "bias", "quarters", *(f"{b}_mape" for b in BASELINES)]
-    return pd.DataFrame(rows, columns=[*columns, "note"])
+    return pd.DataFrame(rows, columns=[*columns, "beats_baselines", "note"])

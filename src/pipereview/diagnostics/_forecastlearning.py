@@ -192,7 +192,14 @@ def _call_ratios(
     :data:`RATIO_LEVELS`: ``team``, ``rep`` (blank: the team's), ``week_of_quarter`` (the
     calls made at that week of the quarter; 0: every week) and ``ratio`` (the calls'
     sum over the sum of the caller's final won of each call's quarter)."""
-    empty = pd.DataFrame({"team": [], "rep": [], "week_of_quarter": [], "ratio": []})
+    empty = pd.DataFrame(
+        {
+            "team": pd.Series(dtype="str"),
+            "rep": pd.Series(dtype="str"),
+            "week_of_quarter": pd.Series(dtype="int64"),
+            "ratio": pd.Series(dtype="float64"),
+        }
+    )
     if calls is None or not len(calls) or not len(final):
         return empty
     reps = calls[(calls["level"] == "rep") & calls["period"].isin(closed)]
@@ -200,7 +207,8 @@ def _call_ratios(
         return empty
     won = final.groupby(["team", "quarter", "owner"])["amount"].sum()
     pairs = reps.join(won.rename("won"), on=["team", "period", "rep"]).fillna({"won": 0.0})
-    pairs = pairs.assign(week_of_quarter=pairs["week"].map(week_of_quarter))
+    pairs = pairs.assign(week_of_quarter=[week_of_quarter(str(w)) for w in pairs["week"]])
+    pairs = pairs.astype({"week_of_quarter": "int64"})
     parts = []
     for keys in RATIO_LEVELS:
         sums = pairs.groupby(list(keys), as_index=False)[["commit", "won"]].sum()

@@ -123,7 +123,9 @@ def _calls_forecast(
         & (calls["week"] <= str(week))
     ]
     latest = made.sort_values(["team", "rep", "week"]).drop_duplicates(["team", "rep"], keep="last")
-    latest = latest.assign(week_of_quarter=latest["week"].map(week_of_quarter))
+    latest = latest.assign(
+        week_of_quarter=[week_of_quarter(str(w)) for w in latest["week"]]
+    ).astype({"week_of_quarter": "int64"})
     ratio = np.full(len(latest), np.nan)
     for keys in RATIO_LEVELS:  # the most specific ratio learned
         table = learning.ratios
@@ -135,7 +137,9 @@ def _calls_forecast(
     sums = corrected.groupby(level=0).sum()
     sums[corrected.isna().groupby(level=0).any()] = np.nan
     called = set(zip(latest["team"], latest["rep"], strict=True))
-    silent = [(t, o) not in called for t, o in zip(won["team"], won["owner"], strict=True)]
+    silent = np.array(
+        [(t, o) not in called for t, o in zip(won["team"], won["owner"], strict=True)], dtype=bool
+    )
     rest = won[silent].groupby("team")["amount"].sum()
     return sums + rest.reindex(sums.index, fill_value=0.0)
 
