@@ -24,7 +24,7 @@ from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
-__all__ = ["LEARNED_COLUMNS", "RATIO_LEVELS", "QuarterLearning", "learn_quarter"]
+__all__ = ["LEARNED_COLUMNS", "QuarterLearning", "learn_quarter"]
 
 #: The columns of the history learning reads.
 LEARNED_COLUMNS: tuple[str, ...] = (
@@ -60,6 +60,26 @@ class QuarterLearning:
     ratios: pd.DataFrame
     quarters: tuple[str, ...]
     calls: bool
+
+    def ratios_of(self, calls: pd.DataFrame) -> np.ndarray:
+        """Per row of ``calls`` (``team``, ``rep``, ``week_of_quarter``): the most
+        specific call / won ratio learned: the rep's at that week of the quarter, the
+        rep's, the team's at that week, the team's (NaN when none).
+
+        >>> empty = pd.DataFrame({"team": ["N"], "rep": ["Ann"], "week_of_quarter": [3]})
+        >>> learn_quarter(pd.DataFrame({"snapshot_week": ["2026-W27"], "team": "N",
+        ...     "deal_id": "A", "owner": "Ann", "stage": "won", "stage_model": "generic_4",
+        ...     "amount": 1.0, "currency": "USD", "close_date": pd.Timestamp("2026-07-01")}),
+        ...     "2026-Q4").ratios_of(empty).tolist()
+        [nan]
+        """
+        ratio = np.full(len(calls), np.nan)
+        for keys in _RATIO_LEVELS:
+            table = self.ratios[(self.ratios["rep"] != "") == ("rep" in keys)]
+            table = table[(table["week_of_quarter"] != 0) == ("week_of_quarter" in keys)]
+            found = calls[list(keys)].merge(table, on=list(keys), how="left")["ratio"]
+            ratio = np.where(np.isnan(ratio), found.to_numpy(dtype=float), ratio)
+        return ratio
 
 
 def _due_rows(prep: PreparedHistory) -> pd.DataFrame:
@@ -177,7 +197,7 @@ def _inflow(due: pd.DataFrame, final: pd.DataFrame, closed: list[str]) -> pd.Dat
 
 #: The keys a rep's call ratio is looked up by, most specific first (``rep`` blank: the
 #: team's; ``week_of_quarter`` 0: every week).
-RATIO_LEVELS: tuple[tuple[str, ...], ...] = (
+_RATIO_LEVELS: tuple[tuple[str, ...], ...] = (
     ("team", "rep", "week_of_quarter"),
     ("team", "rep"),
     ("team", "week_of_quarter"),
@@ -189,7 +209,7 @@ def _call_ratios(
     calls: pd.DataFrame | None, final: pd.DataFrame, closed: list[str]
 ) -> pd.DataFrame:
     """The calls for closed quarters over the won they called, per level of
-    :data:`RATIO_LEVELS`: ``team``, ``rep`` (blank: the team's), ``week_of_quarter`` (the
+    the levels of :meth:`QuarterLearning.ratios_of`: ``team``, ``rep`` (blank: the team's), ``week_of_quarter`` (the
     calls made at that week of the quarter; 0: every week) and ``ratio`` (the calls'
     sum over the sum of the caller's final won of each call's quarter)."""
     empty = pd.DataFrame(
@@ -210,7 +230,7 @@ def _call_ratios(
     pairs = pairs.assign(week_of_quarter=[week_of_quarter(str(w)) for w in pairs["week"]])
     pairs = pairs.astype({"week_of_quarter": "int64"})
     parts = []
-    for keys in RATIO_LEVELS:
+    for keys in _RATIO_LEVELS:
         sums = pairs.groupby(list(keys), as_index=False)[["commit", "won"]].sum()
         parts.append(
             sums.assign(**{k: v for k, v in (("rep", ""), ("week_of_quarter", 0)) if k not in keys})

@@ -55,7 +55,6 @@ from pipereview.diagnostics._evidenceforecast import evidence_weighted
 from pipereview.diagnostics._forecast import as_week, weighted_pipeline, won_deals
 from pipereview.diagnostics._forecastlearning import (
     LEARNED_COLUMNS,
-    RATIO_LEVELS,
     QuarterLearning,
     learn_quarter,
 )
@@ -113,7 +112,7 @@ def _calls_forecast(
     calls: pd.DataFrame, learning: QuarterLearning, week: Week, won: pd.DataFrame
 ) -> pd.Series:
     """Per team: the reps' latest calls for the quarter up to ``week``, each divided by
-    the most specific ratio learned (:data:`~pipereview.diagnostics._forecastlearning.RATIO_LEVELS`:
+    the most specific ratio learned (:meth:`~pipereview.diagnostics._forecastlearning.QuarterLearning.ratios_of`:
     the rep's at the call's week of the quarter, the rep's, the team's at that week, the
     team's), plus the won to date of reps who made no call; NaN for a team where a call
     has no ratio."""
@@ -126,13 +125,7 @@ def _calls_forecast(
     latest = latest.assign(
         week_of_quarter=[week_of_quarter(str(w)) for w in latest["week"]]
     ).astype({"week_of_quarter": "int64"})
-    ratio = np.full(len(latest), np.nan)
-    for keys in RATIO_LEVELS:  # the most specific ratio learned
-        table = learning.ratios
-        table = table[(table["rep"] != "") == ("rep" in keys)]
-        table = table[(table["week_of_quarter"] != 0) == ("week_of_quarter" in keys)]
-        found = latest[list(keys)].merge(table, on=list(keys), how="left")["ratio"].to_numpy()
-        ratio = np.where(np.isnan(ratio), found, ratio)
+    ratio = learning.ratios_of(latest)
     corrected = pd.Series(latest["commit"].to_numpy(dtype=float) / ratio, index=latest["team"])
     sums = corrected.groupby(level=0).sum()
     sums[corrected.isna().groupby(level=0).any()] = np.nan
