@@ -120,3 +120,14 @@ def test_coverage_of_the_remaining_target_leaves_overdue_deals_apart() -> None:
 def test_no_target_gives_no_coverage() -> None:
     row = coverage_of_remaining(_history(), None, AS_OF).summary.iloc[0]
     assert math.isnan(row["remaining_target"]) and math.isnan(row["coverage"])
+
+
+def test_the_same_quarter_last_year_when_the_history_reaches_it() -> None:
+    # 2025-Q4 at week 6 (2025-W45): 20 won of the 20 it won in all
+    frame = history(
+        [*_history().to_dict("records"), deal_row("2025-W45", "LY", "won", 20.0, "2025-10-15")]
+    )
+    row = pacing(frame, None, AS_OF).set_index("quarter").loc["2025-Q4"]
+    assert row["relation"] == "same_quarter_last_year" and row["week"] == "2025-W45"
+    assert row[["won_to_date", "final_won", "share_of_final"]].tolist() == [20.0, 20.0, 1.0]
+    assert row["note"] == ""

@@ -377,7 +377,7 @@ class WeeklyReview:
     def forecast_check_section(self, calls: pd.DataFrame | None = None) -> Section:
         """The forecast methods side by side, each with its error measured by the backtest."""
         section = forecast_check.forecast_check_section(self, calls)
-        return replace(section, anchor="forecast-check")
+        return replace(section, anchor="forecast_check")
 
     def risks_section(self, limit: int = 10) -> Section:
         """Every flagged open deal and every deal whose stage lacks the evidence, largest
