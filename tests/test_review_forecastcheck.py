@@ -148,3 +148,33 @@ def test_calls_reach_the_section() -> None:
     text = _text(review, calls_frame=frame)
     # Ann called 200 for 2026-Q2 and won 100: her 300 for 2026-Q4 reads as 150
     assert "reps' calls corrected for their bias\t150 USD" in text
+
+
+def test_a_tie_with_a_baseline_trusts_the_baseline() -> None:
+    # each quarter: 100 won in its first week, 1,200 won in its last from a deal never
+    # seen before; at week 1 the naive pace (100 x 13) and conversion with inflow (100 x
+    # (1 + 1,200 / 100)) both say 1,300: the tie goes to the baseline
+    weeks = [("2026-W01", "2026-W13"), ("2026-W14", "2026-W26"), ("2026-W27", "2026-W39")]
+    days = [
+        ("2026-01-02", "2026-03-25"),
+        ("2026-04-01", "2026-06-24"),
+        ("2026-07-01", "2026-09-23"),
+    ]
+    rows = []
+    for (first, last), (early, late) in zip(weeks, days, strict=True):
+        rows.append(deal_row(first, f"W{first}", "won", 100.0, early))
+        rows.append(deal_row(last, f"X{first}", "won", 1200.0, late))
+    rows.append(deal_row("2026-W40", "E", "negotiation", 100.0, "2026-11-20"))
+    review = WeeklyReview(history(rows), team="N", week="2026-W40", config=CONFIG)
+    text = html_text(review.forecast_check_section()._repr_html_())
+    assert "baseline: won to date at the same pace\t0 USD\t0%\tnone\t2\trecommended" in text
+    assert (
+        "No method beats the baselines here; the one to trust is the baseline "
+        "\u201cwon to date at the same pace\u201d (0% error)."
+    ) in text
+    zh = html_text(
+        WeeklyReview(history(rows), team="N", week="2026-W40", config=CONFIG, lang="zh")
+        .forecast_check_section()
+        ._repr_html_()
+    )
+    assert "此处没有方法胜过基准；以基准\u201c按当前赢单速度外推\u201d为准（误差 0%）。" in zh

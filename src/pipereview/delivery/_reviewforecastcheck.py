@@ -108,8 +108,9 @@ _TEXT: dict[str, tuple[str, str]] = {
         "推荐：{method}，本季度此周的误差 {error}；两个基准分别为 {base_a} 和 {base_b}。",
     ),
     "verdict_baseline": (
-        "No method beats the baselines here: {method} ({error} error) is the one to trust.",
-        "此处没有方法胜过基准：以{method}（误差 {error}）为准。",
+        "No method beats the baselines here; the one to trust is the baseline \u201c{method}\u201d "
+        "({error} error).",
+        "此处没有方法胜过基准；以基准\u201c{method}\u201d为准（误差 {error}）。",
     ),
     "mark": ("recommended", "推荐"),
 }
@@ -287,7 +288,8 @@ def _verdict(best: pd.Series | None, lang: str, least: int) -> str:
         return _p(_reason(str(best["note"]), lang))
     label = FORECAST_METHOD_LABELS[str(best["method"])][lang == "zh"]
     if not best["beats_baselines"]:
-        return _p(_t("verdict_baseline", lang, method=label, error=_pct(best["mape"])))
+        plain = re.sub(r"^(baseline: |基准：)", "", label)
+        return _p(_t("verdict_baseline", lang, method=plain, error=_pct(best["mape"])))
     base = [_pct(best[f"{b}_mape"]) for b in BASELINES]
     return _p(
         _t("verdict", lang, method=label, error=_pct(best["mape"]), base_a=base[0], base_b=base[1])
