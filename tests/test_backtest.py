@@ -227,3 +227,13 @@ def test_learning_ignores_the_quarter_itself() -> None:
     learned = learn_quarter(base, "2026-Q3")
     assert learned.quarters == ("2026-Q2",)
     assert not math.isnan(learned.conversion["won"].sum())
+
+
+def test_only_the_teams_asked_for() -> None:
+    both = pd.concat(
+        [_history(), _history().assign(team="W", deal_id=lambda f: "W" + f["deal_id"])]
+    )
+    north = backtest(both, teams=["N"], settings=ONE)
+    assert north["team"].unique().tolist() == ["N"]
+    pd.testing.assert_frame_equal(north, backtest(_history(), settings=ONE))
+    assert list(backtest(both, teams=["nobody"]).columns) == list(BACKTEST_COLUMNS)

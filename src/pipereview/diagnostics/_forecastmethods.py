@@ -2,7 +2,8 @@
 that a backtest (:mod:`pipereview.diagnostics._backtest`) can say which to trust.
 
 Each method sees only the history up to the as-of week; what a method learns from past
-quarters (:func:`learn_quarter`) it learns from the history before the quarter starts.
+quarters (:func:`~pipereview.diagnostics._forecastlearning.learn_quarter`) it learns
+from the history before the quarter starts.
 
 - ``stage_weighted``: won to date + the open deals due in the quarter, each at the
   probability the review's expected uses (the export's, else its stage's);
@@ -13,13 +14,16 @@ quarters (:func:`learn_quarter`) it learns from the history before the quarter s
   stage, was won by the quarter's end (won amount / amount then); a cell of fewer than
   ``min_cell_deals`` deals uses the stage's share over all weeks, a stage with fewer
   uses its configured probability;
-- ``conversion_with_inflow``: historical conversion + the **inflow**: the won amount
-  past quarters got, after week N, from deals not counted at week N (created later, or
-  pulled into the quarter later), averaged over those quarters. Only this method takes
-  the inflow: the others forecast the pipeline as it stands;
+- ``conversion_with_inflow``: historical conversion x (1 + the **inflow** share): the
+  won amount past quarters got, after week N, from deals not counted at week N (created
+  later, or pulled into the quarter later) over what they got from the deals counted,
+  summed over those quarters (a share, so that a small quarter does not get a big
+  one's inflow). Only this method takes the inflow: the others forecast the pipeline
+  as it stands;
 - ``calls_corrected``: each rep's latest call for the quarter divided by the rep's
-  historical call / won ratio (the team's when the rep has none); reps with no call
-  count their won to date;
+  historical call / won ratio (at the call's week of the quarter when learned, else
+  over all weeks; the team's when the rep has none); reps with no call count their won
+  to date;
 - baselines: ``weighted_pipeline`` (won + open deals due in the quarter at their
   stage's configured probability) and ``naive_pace`` (won to date x weeks in the
   quarter / weeks elapsed).
