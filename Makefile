@@ -84,6 +84,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/backfill.py
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/diagnostics.py
+	$(BIN)/python bench/forecast.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/dashboard_capacity.py

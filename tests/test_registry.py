@@ -260,7 +260,7 @@ def test_the_configuration_is_typed_frozen_and_checked(tmp_path: Path) -> None:
     [
         (
             "colour: red\n",
-            "unknown key(s) colour; known keys: accounts, activities, benchmarks, charts",
+            "unknown key(s) colour; known keys: accounts, activities, backtest, benchmarks, charts",
         ),
         ("risk: {stalled: 3}\n", "risk has no setting 'stalled'; its settings: min_durations"),
         ("risk: {stalled_days: 0}\n", "risk: stalled_days must be at least 1, got 0"),

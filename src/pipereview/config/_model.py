@@ -21,6 +21,7 @@ from pipereview.core._links import check_record_url
 from pipereview.diagnostics._accounts import ABCSettings
 from pipereview.diagnostics._activity import ActivitySettings
 from pipereview.diagnostics._aging import RiskSettings
+from pipereview.diagnostics._backtest import BacktestSettings
 from pipereview.diagnostics._benchmarks import Benchmarks
 from pipereview.diagnostics._callbias import CallSettings
 from pipereview.diagnostics._collections import CollectionSettings
@@ -39,6 +40,7 @@ __all__ = ["SECTIONS", "Config"]
 SECTIONS: dict[str, type[Any]] = {
     "accounts": ABCSettings,
     "activities": ActivitySettings,
+    "backtest": BacktestSettings,
     "benchmarks": Benchmarks,
     "collections": CollectionSettings,
     "forecast": ForecastSettings,
@@ -90,9 +92,11 @@ class Config:
     - ``activities``, ``leads``: the windows and bands of activity per rep and of lead
       conversion (:class:`~pipereview.diagnostics._activity.ActivitySettings`,
       :class:`~pipereview.diagnostics._leads.LeadSettings`);
-    - ``limits``: the largest export ingest reads (:class:`~pipereview.ingest._limits.ReadLimits`);
     - ``forecast_calls``: when a rep's forecast call is stale and what makes a bias verdict
-      (:class:`~pipereview.diagnostics._callbias.CallSettings`).
+      (:class:`~pipereview.diagnostics._callbias.CallSettings`);
+    - ``backtest``: how the forecast methods are judged and one recommended
+      (:class:`~pipereview.diagnostics._backtest.BacktestSettings`);
+    - ``limits``: the largest export ingest reads (:class:`~pipereview.ingest._limits.ReadLimits`).
 
     Every value of a configuration file is checked against its setting's type (``true``
     or ``false`` for a switch, a whole number for days, a number for a ratio; numbers are
@@ -127,6 +131,7 @@ class Config:
     limits: ReadLimits = field(default_factory=ReadLimits)
     collections: CollectionSettings = field(default_factory=CollectionSettings)
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
+    backtest: BacktestSettings = field(default_factory=BacktestSettings)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "FORECAST_CATEGORY_LABELS",
     "MATRIX_LABELS",
     "REASON_LABELS",
+    "FORECAST_METHOD_LABELS",
     "RISK_LABELS",
     "SHAPE_NAMES",
     "WATERFALL_STEP_LABELS",
@@ -71,6 +72,23 @@ FORECAST_CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "pipeline": ("pipeline", "管道中"),
     "omitted": ("omitted", "不计入预测"),
     "closed": ("closed", "已关闭"),
+}
+#: Each way of forecasting a period's final won (``diagnostics``' ``FORECAST_METHODS``),
+#: the two baselines last.
+FORECAST_METHOD_LABELS: dict[str, tuple[str, str]] = {
+    "stage_weighted": ("weighted pipeline (the review's expected)", "加权管道（本报告的预期）"),
+    "evidence_weighted": ("weighted by the evidence", "按证据加权"),
+    "historical_conversion": ("historical conversion", "历史转化率"),
+    "conversion_with_inflow": (
+        "historical conversion + pipeline still to come",
+        "历史转化率 + 尚未进入管道的新增",
+    ),
+    "calls_corrected": ("reps' calls corrected for their bias", "按偏差校正的销售预测提报"),
+    "weighted_pipeline": (
+        "baseline: pipeline at the stages' probabilities",
+        "基准：按阶段概率加权的管道",
+    ),
+    "naive_pace": ("baseline: won to date at the same pace", "基准：按当前赢单速度外推"),
 }
 #: Each step of the period's pipeline waterfall (``diagnostics``' ``STEPS``): how a deal
 #: entered or left the pipeline expected to close in the period.

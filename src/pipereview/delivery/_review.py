@@ -30,6 +30,8 @@ from pipereview.core._errors import InputError
 from pipereview.core._languages import phrase
 from pipereview.core._weeks import Week
 from pipereview.delivery import _reviewchanges, _reviewcompanions, _reviewreasons, _reviewrisks
+from pipereview.delivery import _reviewchanges, _reviewcompanions, _reviewrisks
+from pipereview.delivery import _reviewforecastcheck as forecast_check
 from pipereview.delivery import _reviewsections as sections
 from pipereview.delivery._reviewsections import Section, forecast_figures
 from pipereview.delivery._reviewtext import REVIEW_TEXT
@@ -383,6 +385,15 @@ class WeeklyReview:
         """Collection rate, days sales outstanding, invoices overdue and the customer
         lifecycle (:mod:`pipereview.delivery._reviewcompanions`)."""
         return replace(_reviewcompanions.collections_section(self), anchor="collections")
+
+    def pacing_section(self) -> Section:
+        """This quarter at week N against past quarters, and the remaining target's cover."""
+        return replace(forecast_check.pacing_section(self), anchor="pacing")
+
+    def forecast_check_section(self, calls: pd.DataFrame | None = None) -> Section:
+        """The forecast methods side by side, each with its error measured by the backtest."""
+        section = forecast_check.forecast_check_section(self, calls)
+        return replace(section, anchor="forecast_check")
 
     def risks_section(self, limit: int = 10) -> Section:
         """Every flagged open deal and every deal whose stage lacks the evidence, largest

@@ -42,6 +42,13 @@ from pipereview.diagnostics._aging import (
     risk_summary,
     stage_durations,
 )
+from pipereview.diagnostics._backtest import (
+    BACKTEST_COLUMNS,
+    BacktestSettings,
+    backtest,
+    backtest_summary,
+    recommended_method,
+)
 from pipereview.diagnostics._bant import (
     BANT_COLUMNS,
     BANT_ITEMS,
@@ -71,7 +78,6 @@ from pipereview.diagnostics._callbias import (
     call_bias,
     call_freshness,
     corrected_call,
-    week_of_quarter,
 )
 from pipereview.diagnostics._capabilities import (
     COACHING_CHECKS,
@@ -152,6 +158,13 @@ from pipereview.diagnostics._forecast import (
     win_rates,
     won_deals,
 )
+from pipereview.diagnostics._forecastlearning import LEARNED_COLUMNS, QuarterLearning, learn_quarter
+from pipereview.diagnostics._forecastmethods import (
+    BASELINES,
+    FORECAST_METHODS,
+    forecast_methods,
+    quarter_forecasts,
+)
 from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
 from pipereview.diagnostics._labels import criterion_label, with_labels
 from pipereview.diagnostics._leads import (
@@ -168,6 +181,7 @@ from pipereview.diagnostics._lifecycle import (
     LifecycleSettings,
     customer_lifecycle,
 )
+from pipereview.diagnostics._pacing import RemainingCoverage, coverage_of_remaining, pacing
 from pipereview.diagnostics._periods import (
     CUSTOMER_KINDS,
     PERIOD_KINDS,
@@ -189,6 +203,7 @@ from pipereview.diagnostics._reasons import (
     reasons_summary,
     week_movements,
 )
+from pipereview.diagnostics._quarterweeks import quarter_weeks, shift_quarter, week_of_quarter
 from pipereview.diagnostics._rebuilt import REBUILT_MARK, rebuilt_note, rebuilt_weeks
 from pipereview.diagnostics._repfill import fill_rep_targets
 from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
@@ -225,8 +240,10 @@ __all__ = [
     "ACTIVITY_COLUMNS",
     "ACTIVITY_LABELS",
     "ADVANCE_COLUMNS",
+    "BACKTEST_COLUMNS",
     "BANT_COLUMNS",
     "BANT_ITEMS",
+    "BASELINES",
     "BENCHMARK_COLUMNS",
     "BENCHMARK_STATUSES",
     "CALIBRATION_COLUMNS",
@@ -241,9 +258,11 @@ __all__ = [
     "DURATION_COLUMNS",
     "EVIDENCE",
     "EVIDENCE_FORECAST_COLUMNS",
+    "FORECAST_METHODS",
     "GAP_COLUMNS",
     "LEAD_COLUMNS",
     "LEAD_VERDICTS",
+    "LEARNED_COLUMNS",
     "LIFECYCLE_COLUMNS",
     "LIFECYCLE_STAGES",
     "MATRIX_COLUMNS",
@@ -280,6 +299,7 @@ __all__ = [
     "WINDOW_QUARTERS",
     "ABCSettings",
     "ActivitySettings",
+    "BacktestSettings",
     "Benchmarks",
     "CallBias",
     "CallSettings",
@@ -291,6 +311,8 @@ __all__ = [
     "LifecycleSettings",
     "MissingColumn",
     "PlanSettings",
+    "QuarterLearning",
+    "RemainingCoverage",
     "RiskSettings",
     "SeasonShape",
     "ServiceLevel",
@@ -306,6 +328,8 @@ __all__ = [
     "allocate_cents",
     "as_of_day",
     "as_week",
+    "backtest",
+    "backtest_summary",
     "bant_check",
     "bias_label",
     "call_bias",
@@ -325,6 +349,7 @@ __all__ = [
     "conversion_against_standards",
     "corrected_call",
     "coverage_needed",
+    "coverage_of_remaining",
     "criterion_label",
     "currency_code",
     "customer_kinds",
@@ -336,11 +361,13 @@ __all__ = [
     "evidence_totals",
     "evidence_weighted",
     "fill_rep_targets",
+    "forecast_methods",
     "funnel_shape",
     "gap_text",
     "lead_conversion",
     "lead_note",
     "lead_text",
+    "learn_quarter",
     "lifecycle_text",
     "load_targets",
     "missed_criteria",
@@ -356,6 +383,7 @@ __all__ = [
     "outlook",
     "outlook_text",
     "overdue_invoices",
+    "pacing",
     "period_bounds",
     "period_forecast",
     "plan_deviation",
@@ -366,10 +394,13 @@ __all__ = [
     "process_gaps",
     "process_rollup",
     "progress",
+    "quarter_forecasts",
     "quarter_of",
     "reasons_summary",
+    "quarter_weeks",
     "rebuilt_note",
     "rebuilt_weeks",
+    "recommended_method",
     "recorded_columns",
     "rep_comparison",
     "rep_rule_text",
@@ -382,6 +413,7 @@ __all__ = [
     "season_shapes",
     "seasonal_week_cents",
     "service_coverage",
+    "shift_quarter",
     "span_text",
     "split_weights",
     "stage_advances",

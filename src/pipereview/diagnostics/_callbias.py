@@ -37,6 +37,7 @@ from pipereview.core._languages import check_language
 from pipereview.core._vocabulary import CALL_BIAS_LABELS, CALL_STATUS_LABELS
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import as_week, won_deals
+from pipereview.diagnostics._quarterweeks import week_of_quarter
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory
 from pipereview.ingest._forecastcalls import quarter_of_week
@@ -48,7 +49,6 @@ __all__ = [
     "call_bias",
     "call_freshness",
     "corrected_call",
-    "week_of_quarter",
 ]
 
 _KEYS = ["team", "level", "rep"]
@@ -113,19 +113,6 @@ class CallBias:
     by_week: pd.DataFrame
     overall: pd.DataFrame
     settings: CallSettings
-
-
-def week_of_quarter(week: Week | str, period: str) -> int:
-    """Week N of ``period`` (a quarter such as ``2026-Q4``): 1 for its first ISO week (the
-    first whose Thursday is in the quarter); 0 or less before it.
-
-    >>> week_of_quarter("2026-W40", "2026-Q4"), week_of_quarter("2026-W53", "2026-Q4")
-    (1, 14)
-    """
-    first = period_bounds(period)[0]
-    thursday = first + pd.Timedelta(days=(3 - first.weekday()) % 7)
-    first_monday = thursday - pd.Timedelta(days=3)
-    return int((pd.Timestamp(as_week(week).monday) - first_monday).days // 7) + 1
 
 
 def call_freshness(

@@ -25,7 +25,7 @@ changing the history.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -173,6 +173,18 @@ class PreparedHistory:
             **{name: _frozen(getattr(self, name)[picked]) for name in _FACTS},
             stage_entry=_frozen(self.stage_entry[picked]),
         )
+
+    def with_columns(self, columns: Iterable[str]) -> PreparedHistory:
+        """The same rows with only ``columns`` of :attr:`frame` (those it has): cheaper
+        to slice week by week when a diagnostic reads a few columns.
+
+        >>> p = prepare_history(pd.DataFrame({"snapshot_week": ["2026-W47"], "deal_id": ["a"],
+        ...     "stage_model": "generic_4", "stage": ["won"], "note": ["x"]}))
+        >>> p.with_columns(["snapshot_week", "stage"]).frame.columns.tolist()
+        ['snapshot_week', 'stage']
+        """
+        keep = [c for c in self.frame.columns if c in set(columns)]
+        return replace(self, frame=self.frame[keep])
 
     def in_week_order(self) -> PreparedHistory:
         """The same rows, oldest week first (a store's history already is: then this
