@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core import week_range
-from pipereview.diagnostics import quarter_weeks
 from pipereview.diagnostics._trend_weeks import quarter_of
+from pipereview.forecasting import quarter_weeks
 
 STAGES = ("initial_contact", "needs_confirmed", "solution_quote", "negotiation")
 #: The true chance of moving on from each stage (the last: of being won).

@@ -2,7 +2,7 @@
 
     python bench/forecast.py [--seed 7] [--quarters 8] [--sample DIR] [--no-sample]
 
-Two histories, each backtested (:func:`pipereview.diagnostics.backtest`: every method at
+Two histories, each backtested (:func:`pipereview.forecasting.backtest`: every method at
 every stored week of every closed quarter, using only the rows up to that week):
 
 - a generated organisation whose truth is known (``bench/_forecastorg.py``: three teams
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipereview.diagnostics import (
+from pipereview.forecasting import (
     BASELINES,
     FORECAST_METHODS,
     BacktestSettings,

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from _boundaries import boundary
 from _forecastrows import deal_row, history
 from pipereview.core import ConfigError
-from pipereview.diagnostics import (
+from pipereview.forecasting import (
     BACKTEST_COLUMNS,
     BacktestSettings,
     backtest,

@@ -1,4 +1,4 @@
-"""pipereview.diagnostics._callbias: forecast calls' freshness, each rep's bias (call over
+"""pipereview.forecasting._callbias: forecast calls' freshness, each rep's bias (call over
 won by week of the quarter), the corrected call, on small hand-computed cases.
 
 Quarters of 2026: Q1's week 1 is 2026-W01 (1 January is a Thursday), Q2's is 2026-W14
@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from _boundaries import boundary
 from pipereview.config import Config
 from pipereview.core._errors import ConfigError
-from pipereview.diagnostics import (
+from pipereview.forecasting import (
     CallSettings,
     call_bias,
     call_freshness,

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from pipereview.core._weeks import Week
-from pipereview.diagnostics import call_freshness
+from pipereview.forecasting import call_freshness
 from pipereview.history import SnapshotStore, read_forecast_calls_stored, store_forecast_calls
 from pipereview.ingest import read_forecast_calls
 from pipereview.sample import CALL_BIASES, write_forecast_calls

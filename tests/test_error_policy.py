@@ -428,11 +428,11 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
         _call("pipereview.week", "WeekDiagnostics", pd.DataFrame(), "2026-W47"),
         "fr",
     ),
-    "pipereview.diagnostics._callbias.bias_label": lambda: _call(
-        "pipereview.diagnostics._callbias", "bias_label", "sandbagging", "fr"
+    "pipereview.forecasting._callbias.bias_label": lambda: _call(
+        "pipereview.forecasting._callbias", "bias_label", "sandbagging", "fr"
     ),
-    "pipereview.diagnostics._callbias.call_freshness": lambda: _call(
-        "pipereview.diagnostics._callbias",
+    "pipereview.forecasting._callbias.call_freshness": lambda: _call(
+        "pipereview.forecasting._callbias",
         "call_freshness",
         pd.DataFrame(columns=["week", "team", "level", "rep"]),
         pd.DataFrame(columns=["team", "rep"]),

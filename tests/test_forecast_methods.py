@@ -11,7 +11,7 @@ import pytest
 
 from _forecastrows import calls, deal_row, history
 from pipereview.core import FORECAST_METHOD_LABELS
-from pipereview.diagnostics import (
+from pipereview.forecasting import (
     BASELINES,
     FORECAST_METHODS,
     forecast_methods,

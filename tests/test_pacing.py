@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from _forecastrows import deal_row, history
-from pipereview.diagnostics import (
+from pipereview.forecasting import (
     coverage_of_remaining,
     pacing,
     quarter_weeks,

@@ -1,4 +1,4 @@
-"""pipereview.diagnostics._reasons: hand-computed reasons for every change (each reason, a
+"""pipereview.forecasting._reasons: hand-computed reasons for every change (each reason, a
 reorganisation, a merge, a deal with several reasons, two weeks apart), the summary by
 reason, each team's waterfall reconciling with team moves (hypothesis)."""
 
@@ -17,14 +17,16 @@ from _budget import examples
 from pipereview.core._errors import InputError
 from pipereview.core._vocabulary import REASON_LABELS
 from pipereview.diagnostics import (
+    TEAM_STEPS,
+    waterfall,
+)
+from pipereview.forecasting import (
     MATRIX_COLUMNS,
     MATRIX_ROWS,
     REASONS,
-    TEAM_STEPS,
     category_matrix,
     change_reasons,
     reasons_summary,
-    waterfall,
     week_movements,
 )
 from pipereview.history._storesummary import REMOVED_ATTRS

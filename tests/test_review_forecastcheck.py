@@ -11,7 +11,7 @@ from pipereview.config import Config
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._textlint import lint_text
 from pipereview.delivery._visibletext import html_text
-from pipereview.diagnostics import BacktestSettings
+from pipereview.forecasting import BacktestSettings
 
 CONFIG = Config(backtest=BacktestSettings(min_cell_deals=1))
 

@@ -22,8 +22,8 @@ from pipereview.coaching._rulekit import (
     follow_up_by,
     severity_bands,
 )
-from pipereview.diagnostics import call_bias as bias_of_calls
-from pipereview.diagnostics import call_freshness
+from pipereview.forecasting import call_bias as bias_of_calls
+from pipereview.forecasting import call_freshness
 from pipereview.week import WeekDiagnostics
 
 __all__ = ["RULES", "call_bias", "call_stale"]
@@ -63,7 +63,7 @@ def _reps(context: WeekDiagnostics) -> pd.DataFrame:
 def call_stale(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep with open deals whose forecast call is older than
     ``forecast_calls.stale_days`` (7) or was never submitted
-    (:func:`pipereview.diagnostics.call_freshness`; needs forecast calls stored): the
+    (:func:`pipereview.forecasting.call_freshness`; needs forecast calls stored): the
     team's number misses their part.
 
     Value: the weeks since the last call (NaN: never); reference: ``stale_days`` in weeks.
@@ -94,7 +94,7 @@ def call_stale(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFr
 def call_bias(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame:
     """A rep whose forecast calls of at least ``forecast_calls.min_quarters`` (2) closed
     quarters are off what they won by more than ``forecast_calls.bias_tolerance`` (10%) at
-    the median (:func:`pipereview.diagnostics.call_bias`: sandbagging 保守/压单 below,
+    the median (:func:`pipereview.forecasting.call_bias`: sandbagging 保守/压单 below,
     over-calling 过度乐观 above; needs forecast calls stored).
 
     Value: the median call / won ratio; reference: 1. Severity: 2 when the ratio is more

@@ -21,9 +21,7 @@ from pipereview.core._links import check_record_url
 from pipereview.diagnostics._accounts import ABCSettings
 from pipereview.diagnostics._activity import ActivitySettings
 from pipereview.diagnostics._aging import RiskSettings
-from pipereview.diagnostics._backtest import BacktestSettings
 from pipereview.diagnostics._benchmarks import Benchmarks
-from pipereview.diagnostics._callbias import CallSettings
 from pipereview.diagnostics._collections import CollectionSettings
 from pipereview.diagnostics._forecast import ForecastSettings
 from pipereview.diagnostics._leads import LeadSettings
@@ -31,6 +29,8 @@ from pipereview.diagnostics._lifecycle import LifecycleSettings
 from pipereview.diagnostics._shape import ShapeThresholds
 from pipereview.diagnostics._targets import PlanSettings
 from pipereview.diagnostics._trends import TrendSettings
+from pipereview.forecasting._backtest import BacktestSettings
+from pipereview.forecasting._callbias import CallSettings
 from pipereview.history._matching import MatchSettings
 from pipereview.ingest._limits import ReadLimits
 
@@ -93,9 +93,9 @@ class Config:
       conversion (:class:`~pipereview.diagnostics._activity.ActivitySettings`,
       :class:`~pipereview.diagnostics._leads.LeadSettings`);
     - ``forecast_calls``: when a rep's forecast call is stale and what makes a bias verdict
-      (:class:`~pipereview.diagnostics._callbias.CallSettings`);
+      (:class:`~pipereview.forecasting._callbias.CallSettings`);
     - ``backtest``: how the forecast methods are judged and one recommended
-      (:class:`~pipereview.diagnostics._backtest.BacktestSettings`);
+      (:class:`~pipereview.forecasting._backtest.BacktestSettings`);
     - ``limits``: the largest export ingest reads (:class:`~pipereview.ingest._limits.ReadLimits`).
 
     Every value of a configuration file is checked against its setting's type (``true``

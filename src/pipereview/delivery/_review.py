@@ -29,10 +29,9 @@ from pipereview.config import Config, as_config
 from pipereview.core._errors import InputError
 from pipereview.core._languages import phrase
 from pipereview.core._weeks import Week
-from pipereview.delivery import _reviewchanges, _reviewcompanions, _reviewreasons, _reviewrisks
 from pipereview.delivery import _reviewchanges, _reviewcompanions, _reviewrisks
-from pipereview.delivery import _reviewforecastcheck as forecast_check
 from pipereview.delivery import _reviewsections as sections
+from pipereview.delivery._reviewforecasting import ForecastingSections
 from pipereview.delivery._reviewsections import Section, forecast_figures
 from pipereview.delivery._reviewtext import REVIEW_TEXT
 from pipereview.history._companions import Companions
@@ -44,7 +43,7 @@ from pipereview.week import WeekDiagnostics
 __all__ = ["WeeklyReview"]
 
 
-class WeeklyReview:
+class WeeklyReview(ForecastingSections):
     """One team's review as of ``week`` from a keyed history (see
     :func:`~pipereview.history._trail.with_deal_keys`), in ``lang`` (en / zh), with optional
     ``targets`` for ``period`` (default: the quarter of ``week``). ``stage_model`` (a
@@ -117,7 +116,7 @@ class WeeklyReview:
         (a notebook parameter: ``""`` for none); the loader makes its template folders
         effective."""
         from pipereview.diagnostics._targets import load_targets
-        from pipereview.history._callstore import read_forecast_calls_stored
+        from pipereview.history._callstore import review_calls
         from pipereview.history._companions import read_companion_folder, read_shared_companions
         from pipereview.history._companionstore import read_companions
         from pipereview.history._trail import load_history
@@ -137,14 +136,11 @@ class WeeklyReview:
             limits=settings.limits,
         )
         goals = load_targets(targets) if targets else None
-        calls = None
+        calls = review_calls(week, team, history_path=history_path, store=store, exports=exports)
         if history_path:
             companions = read_shared_companions(Path(history_path).parent / "companions")
-            shared = Path(history_path).parent / "forecast_calls.parquet"
-            calls = pd.read_parquet(shared) if shared.is_file() else None
         elif store:
             companions = read_companions(store, week, team=team)
-            calls = read_forecast_calls_stored(store, week, team=team)
         elif exports:
             companions = read_companion_folder(Path(exports).parent / "companions", week, history)
         else:
@@ -343,11 +339,6 @@ class WeeklyReview:
         """This week's waterfall of the open pipeline and the deals behind each step."""
         return replace(_reviewchanges.changes_section(self), anchor="changes")
 
-    def reasons_section(self) -> Section:
-        """Why the pipeline changed since the stored week before: each reason's deals and
-        effect, and the forecast-category matrix (:mod:`pipereview.delivery._reviewreasons`)."""
-        return replace(_reviewreasons.reasons_section(self), anchor="reasons")
-
     def funnel_section(self) -> Section:
         """The open funnel by stage, its shape label and each rep's bottleneck."""
         return replace(sections.funnel_section(self), anchor="funnel")
@@ -385,15 +376,6 @@ class WeeklyReview:
         """Collection rate, days sales outstanding, invoices overdue and the customer
         lifecycle (:mod:`pipereview.delivery._reviewcompanions`)."""
         return replace(_reviewcompanions.collections_section(self), anchor="collections")
-
-    def pacing_section(self) -> Section:
-        """This quarter at week N against past quarters, and the remaining target's cover."""
-        return replace(forecast_check.pacing_section(self), anchor="pacing")
-
-    def forecast_check_section(self, calls: pd.DataFrame | None = None) -> Section:
-        """The forecast methods side by side, each with its error measured by the backtest."""
-        section = forecast_check.forecast_check_section(self, calls)
-        return replace(section, anchor="forecast_check")
 
     def risks_section(self, limit: int = 10) -> Section:
         """Every flagged open deal and every deal whose stage lacks the evidence, largest

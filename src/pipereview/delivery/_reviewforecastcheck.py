@@ -28,11 +28,11 @@ import pandas as pd
 from pipereview.core._vocabulary import FORECAST_METHOD_LABELS
 from pipereview.delivery._dealtables import amount_text
 from pipereview.delivery._reviewsections import Section
-from pipereview.diagnostics._backtest import backtest, backtest_summary, recommended_method
-from pipereview.diagnostics._forecastmethods import BASELINES, forecast_methods
-from pipereview.diagnostics._pacing import coverage_of_remaining, pacing
-from pipereview.diagnostics._quarterweeks import week_of_quarter
 from pipereview.diagnostics._waterfall import period_bounds
+from pipereview.forecasting._backtest import backtest, backtest_summary, recommended_method
+from pipereview.forecasting._forecastmethods import BASELINES, forecast_methods
+from pipereview.forecasting._pacing import coverage_of_remaining, pacing
+from pipereview.forecasting._quarterweeks import week_of_quarter
 
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview

@@ -1,14 +1,14 @@
 """The review's section "Why the pipeline changed": the reasons for every change since the
 stored week before, by reason (deals and the effect on the period's pipeline, worded by its
 sign), each reason's deals (the largest by money first, the rest one click away), and the
-forecast-category from→to matrix. The reasons are :func:`pipereview.diagnostics.change_reasons`'
-and the matrix :func:`pipereview.diagnostics.category_matrix`'s; every value taken from the
+forecast-category from→to matrix. The reasons are :func:`pipereview.forecasting.change_reasons`'
+and the matrix :func:`pipereview.forecasting.category_matrix`'s; every value taken from the
 data is HTML-escaped and each deal ID links to its CRM record when the configuration gives
 ``crm_url``.
 
 A review reads one team's history: a deal that joined the team from another in a
 reorganisation shows as new there (the history of every team tells them apart:
-:func:`~pipereview.diagnostics.change_reasons` on it gives ``moved_in`` and ``moved_out``).
+:func:`~pipereview.forecasting.change_reasons` on it gives ``moved_in`` and ``moved_out``).
 
 >>> from pipereview.delivery._review import WeeklyReview
 >>> day = pd.Timestamp("2026-11-30")
@@ -44,9 +44,9 @@ from pipereview.delivery._dealtables import (
 )
 from pipereview.delivery._reviewchanges import change_text
 from pipereview.delivery._reviewsections import Section, html_table, refusal
-from pipereview.diagnostics._categorymatrix import CategoryMatrix, category_matrix
-from pipereview.diagnostics._reasons import change_reasons, reasons_summary, week_movements
 from pipereview.diagnostics._waterfall import waterfall
+from pipereview.forecasting._categorymatrix import CategoryMatrix, category_matrix
+from pipereview.forecasting._reasons import change_reasons, reasons_summary, week_movements
 
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview

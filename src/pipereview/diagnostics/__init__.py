@@ -42,13 +42,6 @@ from pipereview.diagnostics._aging import (
     risk_summary,
     stage_durations,
 )
-from pipereview.diagnostics._backtest import (
-    BACKTEST_COLUMNS,
-    BacktestSettings,
-    backtest,
-    backtest_summary,
-    recommended_method,
-)
 from pipereview.diagnostics._bant import (
     BANT_COLUMNS,
     BANT_ITEMS,
@@ -71,14 +64,6 @@ from pipereview.diagnostics._calibration import (
     stage_calibration,
     wait_days,
 )
-from pipereview.diagnostics._callbias import (
-    CallBias,
-    CallSettings,
-    bias_label,
-    call_bias,
-    call_freshness,
-    corrected_call,
-)
 from pipereview.diagnostics._capabilities import (
     COACHING_CHECKS,
     EVIDENCE,
@@ -89,13 +74,6 @@ from pipereview.diagnostics._capabilities import (
     not_checked,
     not_checked_notes,
     recorded_columns,
-)
-from pipereview.diagnostics._categorymatrix import (
-    MATRIX_COLUMNS,
-    MATRIX_ROWS,
-    NO_CATEGORY_TEXT,
-    CategoryMatrix,
-    category_matrix,
 )
 from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
@@ -158,13 +136,6 @@ from pipereview.diagnostics._forecast import (
     win_rates,
     won_deals,
 )
-from pipereview.diagnostics._forecastlearning import LEARNED_COLUMNS, QuarterLearning, learn_quarter
-from pipereview.diagnostics._forecastmethods import (
-    BASELINES,
-    FORECAST_METHODS,
-    forecast_methods,
-    quarter_forecasts,
-)
 from pipereview.diagnostics._funnel import STAGE_TABLE_COLUMNS, move_on_rates, stage_table
 from pipereview.diagnostics._labels import criterion_label, with_labels
 from pipereview.diagnostics._leads import (
@@ -181,7 +152,6 @@ from pipereview.diagnostics._lifecycle import (
     LifecycleSettings,
     customer_lifecycle,
 )
-from pipereview.diagnostics._pacing import RemainingCoverage, coverage_of_remaining, pacing
 from pipereview.diagnostics._periods import (
     CUSTOMER_KINDS,
     PERIOD_KINDS,
@@ -196,14 +166,6 @@ from pipereview.diagnostics._periods import (
     with_customers,
 )
 from pipereview.diagnostics._process import GAP_COLUMNS, missing_evidence_columns, process_gaps
-from pipereview.diagnostics._reasons import (
-    REASON_COLUMNS,
-    REASONS,
-    change_reasons,
-    reasons_summary,
-    week_movements,
-)
-from pipereview.diagnostics._quarterweeks import quarter_weeks, shift_quarter, week_of_quarter
 from pipereview.diagnostics._rebuilt import REBUILT_MARK, rebuilt_note, rebuilt_weeks
 from pipereview.diagnostics._repfill import fill_rep_targets
 from pipereview.diagnostics._repsplit import REP_RULES, check_split, rep_rule_text, split_weights
@@ -240,10 +202,8 @@ __all__ = [
     "ACTIVITY_COLUMNS",
     "ACTIVITY_LABELS",
     "ADVANCE_COLUMNS",
-    "BACKTEST_COLUMNS",
     "BANT_COLUMNS",
     "BANT_ITEMS",
-    "BASELINES",
     "BENCHMARK_COLUMNS",
     "BENCHMARK_STATUSES",
     "CALIBRATION_COLUMNS",
@@ -258,26 +218,19 @@ __all__ = [
     "DURATION_COLUMNS",
     "EVIDENCE",
     "EVIDENCE_FORECAST_COLUMNS",
-    "FORECAST_METHODS",
     "GAP_COLUMNS",
     "LEAD_COLUMNS",
     "LEAD_VERDICTS",
-    "LEARNED_COLUMNS",
     "LIFECYCLE_COLUMNS",
     "LIFECYCLE_STAGES",
-    "MATRIX_COLUMNS",
-    "MATRIX_ROWS",
     "METRICS",
     "NEEDS_STAGES",
-    "NO_CATEGORY_TEXT",
     "OPEN_CATEGORIES",
     "OUTCOMES",
     "OUTLOOKS",
     "OVERDUE_COLUMNS",
     "PERIOD_KINDS",
     "PLACEHOLDER_NAMES",
-    "REASONS",
-    "REASON_COLUMNS",
     "REBUILT_MARK",
     "REP_RULES",
     "REQUIREMENTS",
@@ -299,11 +252,7 @@ __all__ = [
     "WINDOW_QUARTERS",
     "ABCSettings",
     "ActivitySettings",
-    "BacktestSettings",
     "Benchmarks",
-    "CallBias",
-    "CallSettings",
-    "CategoryMatrix",
     "CollectionSettings",
     "CompanionFigures",
     "ForecastSettings",
@@ -311,8 +260,6 @@ __all__ = [
     "LifecycleSettings",
     "MissingColumn",
     "PlanSettings",
-    "QuarterLearning",
-    "RemainingCoverage",
     "RiskSettings",
     "SeasonShape",
     "ServiceLevel",
@@ -328,15 +275,8 @@ __all__ = [
     "allocate_cents",
     "as_of_day",
     "as_week",
-    "backtest",
-    "backtest_summary",
     "bant_check",
-    "bias_label",
-    "call_bias",
-    "call_freshness",
-    "category_matrix",
     "category_rollup",
-    "change_reasons",
     "change_summary",
     "change_text",
     "check_season",
@@ -347,9 +287,7 @@ __all__ = [
     "column_label",
     "comparison_spans",
     "conversion_against_standards",
-    "corrected_call",
     "coverage_needed",
-    "coverage_of_remaining",
     "criterion_label",
     "currency_code",
     "customer_kinds",
@@ -361,13 +299,11 @@ __all__ = [
     "evidence_totals",
     "evidence_weighted",
     "fill_rep_targets",
-    "forecast_methods",
     "funnel_shape",
     "gap_text",
     "lead_conversion",
     "lead_note",
     "lead_text",
-    "learn_quarter",
     "lifecycle_text",
     "load_targets",
     "missed_criteria",
@@ -383,7 +319,6 @@ __all__ = [
     "outlook",
     "outlook_text",
     "overdue_invoices",
-    "pacing",
     "period_bounds",
     "period_forecast",
     "plan_deviation",
@@ -394,13 +329,9 @@ __all__ = [
     "process_gaps",
     "process_rollup",
     "progress",
-    "quarter_forecasts",
     "quarter_of",
-    "reasons_summary",
-    "quarter_weeks",
     "rebuilt_note",
     "rebuilt_weeks",
-    "recommended_method",
     "recorded_columns",
     "rep_comparison",
     "rep_rule_text",
@@ -413,7 +344,6 @@ __all__ = [
     "season_shapes",
     "seasonal_week_cents",
     "service_coverage",
-    "shift_quarter",
     "span_text",
     "split_weights",
     "stage_advances",
@@ -428,8 +358,6 @@ __all__ = [
     "waterfall",
     "waterfall_deals",
     "week_change_summary",
-    "week_movements",
-    "week_of_quarter",
     "weekly_metrics",
     "weighted_pipeline",
     "win_rate",

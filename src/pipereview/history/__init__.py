@@ -29,7 +29,9 @@ from pipereview.history._callstore import (
     CallsStored,
     check_forecast_calls,
     forecast_call_summary,
+    read_forecast_call_folder,
     read_forecast_calls_stored,
+    review_calls,
     store_forecast_calls,
 )
 from pipereview.history._companions import (
@@ -198,6 +200,7 @@ __all__ = [
     "quarantine_name",
     "read_companion_folder",
     "read_companions",
+    "read_forecast_call_folder",
     "read_forecast_calls_stored",
     "read_history_file",
     "read_record",
@@ -207,6 +210,7 @@ __all__ = [
     "removed_in",
     "removed_record",
     "removed_text",
+    "review_calls",
     "set_aside",
     "sha256_file",
     "snapshot_record",

@@ -37,14 +37,16 @@ from pipereview.core._weeks import Week
 from pipereview.history._intake import quarantine_name, write_quarantine
 from pipereview.history._store import SnapshotStore
 from pipereview.history._weekfiles import sha256_file
-from pipereview.ingest._forecastcalls import CALL_COLUMNS, CallsExport
+from pipereview.ingest._forecastcalls import CALL_COLUMNS, CallsExport, read_forecast_calls
 
 __all__ = [
     "CALLS_FOLDER",
     "CallsStored",
     "check_forecast_calls",
     "forecast_call_summary",
+    "read_forecast_call_folder",
     "read_forecast_calls_stored",
+    "review_calls",
     "store_forecast_calls",
 ]
 
@@ -161,6 +163,68 @@ def read_forecast_calls_stored(
             frame, _ = _read(_path(store, stored), stored)
             if frame is not None:
                 parts.append(frame if team is None else frame[frame["team"] == team])
+    return _joined(parts)
+
+
+def read_forecast_call_folder(
+    folder: str | Path, up_to_week: str | Week, *, team: str | None = None
+) -> pd.DataFrame:
+    """The calls of a folder of weekly calls files (``<week>.csv`` or ``.xlsx``, as the
+    sample writes them beside its exports) up to ``up_to_week``, read without a store, in
+    the columns :func:`read_forecast_calls_stored` gives; no row when the folder has none.
+    A file with a row it cannot use is refused: store it with ``pipereview calls`` to keep
+    its quarantine.
+
+    >>> len(read_forecast_call_folder("no-such-folder", "2026-W47"))
+    0
+    """
+    folder, last = Path(folder), Week.parse(str(up_to_week))
+    files = sorted(folder.glob("*.csv")) + sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
+    parts = []
+    for file in files:
+        if not _is_week(file.stem) or Week.parse(file.stem) > last:
+            continue
+        export = read_forecast_calls(file, week=file.stem)
+        if export.rows_quarantined:
+            raise InputError(
+                f"{file}: {export.rows_quarantined} row(s) of forecast calls cannot be used "
+                f"(first: {export.problems[0]})",
+                hint=f"store the file with `pipereview calls {file} --week {file.stem}` "
+                "to keep the rows set aside, or mend them",
+            )
+        parts.append(export.frame if team is None else export.frame[export.frame["team"] == team])
+    return _joined(parts)
+
+
+def review_calls(
+    week: str | Week,
+    team: str,
+    *,
+    history_path: str | Path | None = None,
+    store: str | Path | None = None,
+    exports: str | Path | None = None,
+) -> pd.DataFrame | None:
+    """The forecast calls a review of ``team`` as of ``week`` reads, from where its history
+    comes: the batch's shared ``forecast_calls.parquet`` beside ``history_path``, else the
+    ``store``'s, else the ``forecast_calls`` folder beside ``exports``; None without any.
+
+    >>> review_calls("2026-W47", "North", exports="no-such-folder/exports") is None
+    True
+    """
+    if history_path:
+        shared = Path(history_path).parent / "forecast_calls.parquet"
+        calls = pd.read_parquet(shared) if shared.is_file() else None
+    elif store:
+        calls = read_forecast_calls_stored(store, week, team=team)
+    elif exports:
+        calls = read_forecast_call_folder(Path(exports).parent / CALLS_FOLDER, week, team=team)
+    else:
+        calls = None
+    return calls if calls is not None and len(calls) else None
+
+
+def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Weeks of calls as one frame in the canonical columns, blank text as None."""
     if not parts:
         return _empty()
     calls = pd.concat(parts, ignore_index=True).sort_values(_ORDER, kind="stable")
@@ -168,6 +232,14 @@ def read_forecast_calls_stored(
     for column in ("week", "period", "team", "level", "rep", "currency"):
         calls[column] = calls[column].astype("object").where(calls[column].notna(), None)
     return calls
+
+
+def _is_week(name: str) -> bool:
+    try:
+        Week.parse(name)
+    except InvalidWeekError:
+        return False
+    return True
 
 
 def forecast_call_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 """Several ways of forecasting a quarter's final won amount per team, as of a week, so
-that a backtest (:mod:`pipereview.diagnostics._backtest`) can say which to trust.
+that a backtest (:mod:`pipereview.forecasting._backtest`) can say which to trust.
 
 Each method sees only the history up to the as-of week; what a method learns from past
-quarters (:func:`~pipereview.diagnostics._forecastlearning.learn_quarter`) it learns
+quarters (:func:`~pipereview.forecasting._forecastlearning.learn_quarter`) it learns
 from the history before the quarter starts.
 
 - ``stage_weighted``: won to date + the open deals due in the quarter, each at the
@@ -57,13 +57,13 @@ from pipereview.core._vocabulary import FORECAST_METHOD_LABELS
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._evidenceforecast import evidence_weighted
 from pipereview.diagnostics._forecast import as_week, weighted_pipeline, won_deals
-from pipereview.diagnostics._forecastlearning import (
+from pipereview.diagnostics._trend_weeks import quarter_of
+from pipereview.forecasting._forecastlearning import (
     LEARNED_COLUMNS,
     QuarterLearning,
     learn_quarter,
 )
-from pipereview.diagnostics._quarterweeks import quarter_weeks, week_of_quarter
-from pipereview.diagnostics._trend_weeks import quarter_of
+from pipereview.forecasting._quarterweeks import quarter_weeks, week_of_quarter
 from pipereview.history._prepared import PreparedHistory, as_prepared
 from pipereview.ingest._schema import stage_facts
 
@@ -116,7 +116,7 @@ def _calls_forecast(
     calls: pd.DataFrame, learning: QuarterLearning, week: Week, won: pd.DataFrame
 ) -> pd.Series:
     """Per team: the reps' latest calls for the quarter up to ``week``, each divided by
-    the most specific ratio learned (:meth:`~pipereview.diagnostics._forecastlearning.QuarterLearning.ratios_of`:
+    the most specific ratio learned (:meth:`~pipereview.forecasting._forecastlearning.QuarterLearning.ratios_of`:
     the rep's at the call's week of the quarter, the rep's, the team's at that week, the
     team's), plus the won to date of reps who made no call; NaN for a team where a call
     has no ratio."""
@@ -250,10 +250,10 @@ def forecast_methods(
     """Every method of :data:`FORECAST_METHODS` for the as-of week's quarter, per team
     seen up to the as-of week: ``team``, ``quarter``, ``week_of_quarter``, ``week``,
     ``method``, ``forecast`` (NaN when not available), ``won_to_date`` and ``note``.
-    ``learning``: :func:`~pipereview.diagnostics._forecastlearning.learn_quarter` of the
+    ``learning``: :func:`~pipereview.forecasting._forecastlearning.learn_quarter` of the
     quarter (learned here when None); ``calls`` in the canonical forecast-calls shape
     (docs/forecast.md); ``min_cell_deals`` as in
-    :class:`~pipereview.diagnostics._backtest.BacktestSettings`."""
+    :class:`~pipereview.forecasting._backtest.BacktestSettings`."""
     return quarter_forecasts(
         history, [as_week(as_of)], calls=calls, learning=learning, min_cell_deals=min_cell_deals
     )

@@ -1,7 +1,7 @@
 """Pacing: where a quarter stands at week N against where past quarters stood at their
 week N, and the open pipeline left to cover what remains of the target.
 
-Week N is :func:`~pipereview.diagnostics._quarterweeks.week_of_quarter` of the as-of
+Week N is :func:`~pipereview.forecasting._quarterweeks.week_of_quarter` of the as-of
 week (a week belongs to the quarter holding its Thursday; week 1 is the quarter's first
 week). For this quarter, the four quarters before it (the fourth is the same quarter
 last year, marked ``same_quarter_last_year``) the figures at their week N:
@@ -50,13 +50,13 @@ import pandas as pd
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import as_week, targets_for, weighted_pipeline, won_deals
 from pipereview.diagnostics._grouping import Level, level_keys
-from pipereview.diagnostics._quarterweeks import (
+from pipereview.diagnostics._trend_weeks import quarter_of
+from pipereview.diagnostics._waterfall import period_bounds
+from pipereview.forecasting._quarterweeks import (
     quarter_weeks,
     shift_quarter,
     week_of_quarter,
 )
-from pipereview.diagnostics._trend_weeks import quarter_of
-from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = ["RemainingCoverage", "coverage_of_remaining", "pacing"]

@@ -37,8 +37,7 @@ from pipereview.core._languages import check_language
 from pipereview.core._vocabulary import CALL_BIAS_LABELS, CALL_STATUS_LABELS
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._forecast import as_week, won_deals
-from pipereview.diagnostics._quarterweeks import week_of_quarter
-from pipereview.diagnostics._waterfall import period_bounds
+from pipereview.forecasting._quarterweeks import week_of_quarter
 from pipereview.history._prepared import PreparedHistory
 from pipereview.ingest._forecastcalls import quarter_of_week
 

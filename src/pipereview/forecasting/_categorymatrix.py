@@ -1,7 +1,7 @@
 """The forecast-category matrix: where the deals of one week's forecast categories are in another.
 
 :func:`category_matrix` compares any two stored weeks (deals paired by ``deal_key``, as
-:func:`pipereview.diagnostics.change_reasons` pairs them). Rows are the deal's forecast
+:func:`pipereview.forecasting.change_reasons` pairs them). Rows are the deal's forecast
 category in the first week's pipeline (:data:`MATRIX_ROWS`: commit, best case, pipeline,
 omitted, or ``not_in_pipeline`` for a deal that was not in it: new since, outside the
 period, closed, or in another team); columns are where it is in the second week
@@ -42,8 +42,8 @@ import pandas as pd
 
 from pipereview.core._errors import InputError
 from pipereview.diagnostics._forecast import OPEN_CATEGORIES
-from pipereview.diagnostics._reasons import week_movements
 from pipereview.diagnostics._waterfall import waterfall_deals
+from pipereview.forecasting._reasons import week_movements
 from pipereview.history._prepared import PreparedHistory
 
 __all__ = ["MATRIX_COLUMNS", "MATRIX_ROWS", "NO_CATEGORY_TEXT", "CategoryMatrix", "category_matrix"]

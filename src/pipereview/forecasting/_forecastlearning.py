@@ -1,4 +1,4 @@
-"""What the forecast methods (:mod:`pipereview.diagnostics._forecastmethods`) learn from
+"""What the forecast methods (:mod:`pipereview.forecasting._forecastmethods`) learn from
 the quarters before the one they forecast, from the history before its first week only:
 the share won by stage and week of the quarter, the inflow of pipeline not yet counted,
 and each rep's call / won ratio.
@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from pipereview.diagnostics._forecast import won_deals
-from pipereview.diagnostics._quarterweeks import quarter_weeks, week_of_quarter
 from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._waterfall import period_bounds
+from pipereview.forecasting._quarterweeks import quarter_weeks, week_of_quarter
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = ["LEARNED_COLUMNS", "QuarterLearning", "learn_quarter"]

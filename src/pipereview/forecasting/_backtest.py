@@ -1,5 +1,5 @@
 """The backtest of the forecast methods: for each closed quarter of the history and each
-stored week of it, what each method (:data:`~pipereview.diagnostics._forecastmethods.FORECAST_METHODS`)
+stored week of it, what each method (:data:`~pipereview.forecasting._forecastmethods.FORECAST_METHODS`)
 said using only the rows up to that week (:meth:`~pipereview.history.PreparedHistory.upto`;
 what a method learns from past quarters it learns from the weeks before the quarter),
 against the quarter's actual won; then each method's measured error and the method to
@@ -39,14 +39,14 @@ import pandas as pd
 
 from pipereview.core._errors import ConfigError
 from pipereview.diagnostics._forecast import won_deals
-from pipereview.diagnostics._forecastlearning import learn_quarter
-from pipereview.diagnostics._forecastmethods import (
+from pipereview.diagnostics._trend_weeks import quarter_of
+from pipereview.forecasting._forecastlearning import learn_quarter
+from pipereview.forecasting._forecastmethods import (
     BASELINES,
     FORECAST_METHODS,
     quarter_forecasts,
 )
-from pipereview.diagnostics._quarterweeks import quarter_weeks
-from pipereview.diagnostics._trend_weeks import quarter_of
+from pipereview.forecasting._quarterweeks import quarter_weeks
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
 __all__ = [
@@ -73,7 +73,7 @@ BACKTEST_COLUMNS: tuple[str, ...] = (
 )
 
 
-#: The most weeks a quarter has (:func:`~pipereview.diagnostics._quarterweeks.quarter_weeks`).
+#: The most weeks a quarter has (:func:`~pipereview.forecasting._quarterweeks.quarter_weeks`).
 _MOST_WEEKS = 14
 
 
