@@ -106,8 +106,8 @@ def test_a_refused_selection_keeps_the_whole_view() -> None:
 def test_the_tab_registry_holds_every_tab_in_order() -> None:
     assert tuple(TAB_HTML) == TABS
     board = Dashboard(_small(), team="North")
-    with pytest.raises(InputError, match="unknown tab 'forecast'; tabs: overview, changes"):
-        board.render("forecast", board.view)
+    with pytest.raises(InputError, match="unknown tab 'pipeline'; tabs: overview, changes"):
+        board.render("pipeline", board.view)
     # a view without a stored week says how to ingest one, whatever the tab
     assert "No snapshots are stored yet" in board.render("funnel", View("North", ""))
     assert View("North", "2026-W47", sort="push_count").key("risks")[-1] == "push_count"
@@ -213,7 +213,7 @@ def test_every_tab_renders_for_every_view() -> None:
             assert board.view == view
             assert [board.tab_html(tab) for tab in TABS] == [board.render(t, view) for t in TABS]
             board.select(team="North", week="2026-W47", rep="", lang="en")
-    assert drawn == 8 * 2 * (4 + 2 + len(SORTS))
+    assert drawn == 8 * 2 * (len(TABS) - 2 + 2 + len(SORTS))  # changes twice, risks by sort
     assert _shown(board) == page
     first = View("North", "2026-W46")
     assert "First stored week: nothing to compare with yet." in board.render("changes", first)

@@ -9,7 +9,15 @@ from pipereview.core._languages import phrase
 __all__ = ["TABS"]
 
 #: The dashboard's tabs, in order.
-TABS: tuple[str, ...] = ("overview", "changes", "funnel", "results", "risks", "coaching")
+TABS: tuple[str, ...] = (
+    "overview",
+    "changes",
+    "funnel",
+    "results",
+    "forecast",
+    "risks",
+    "coaching",
+)
 SORTS: tuple[str, ...] = (
     "amount",
     "days_in_stage",
@@ -24,6 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {  # key: (en, zh)
     "changes": ("Changes", "变化"),
     "funnel": ("Funnel", "漏斗"),
     "results": ("Results compared", "业绩对比"),
+    "forecast": ("Forecast", "预测"),
     "risks": ("Deals at risk", "风险商机"),
     "coaching": ("Coaching", "辅导"),
     "team_sel": ("Team", "团队"),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipereview.core._errors import InputError
 from pipereview.dashboard._drill import changes_table_html, ordered_changes, stage_deals_html
+from pipereview.dashboard._forecasttab import forecast_tab_html
 from pipereview.dashboard._likely import likely_views, warm_views
 from pipereview.dashboard._text import ROW_LIMIT, TABS, text
 from pipereview.dashboard._trend import trend_html
@@ -370,6 +371,7 @@ TAB_HTML: dict[str, Callable[[TabContext], str]] = {
     "changes": TabContext._changes_html,
     "funnel": TabContext._funnel_html,
     "results": TabContext._results_html,
+    "forecast": forecast_tab_html,
     "risks": TabContext._risks_html,
     "coaching": TabContext._coaching_html,
 }

@@ -251,10 +251,12 @@ def forecast_check_section(review: WeeklyReview, calls: pd.DataFrame | None = No
     lang, currency, n = review.lang, review.currency, week_of_quarter(review.week)
     settings = replace(review.config.backtest, recommend_week=n)
     low, high = max(1, n - settings.week_window), n + settings.week_window
+    # the quarters closed by the review's week only, whatever later weeks the history holds
+    known = review.prepared.upto(review.week)
     said = forecast_methods(
-        review.prepared, review.week, calls=calls, min_cell_deals=settings.min_cell_deals
+        known, review.week, calls=calls, min_cell_deals=settings.min_cell_deals
     ).set_index("method")
-    summary = backtest_summary(backtest(review.prepared, calls=calls, settings=settings))
+    summary = backtest_summary(backtest(known, calls=calls, settings=settings))
     weekly = summary[summary["week_of_quarter"].between(low, high)]
     scores = weekly.groupby("method").agg(mape=("mape", "mean"), bias=("bias", "mean"))
     counted = summary[summary["week_of_quarter"].isna()].set_index("method")["quarters"]
