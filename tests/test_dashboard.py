@@ -120,7 +120,8 @@ def test_widgets_drive_the_selection(small: pd.DataFrame) -> None:
         and "1,200" not in widgets["body_overview"].value
     )
     widgets["lang"].value = "zh"
-    assert widgets["tabs"].get_title(TABS.index("coaching")) == "辅导" and widgets["rep"].options[0] == ("全部销售", "")
+    assert widgets["tabs"].get_title(TABS.index("coaching")) == "辅导"
+    assert widgets["rep"].options[0] == ("全部销售", "")
     assert "销售漏斗看板" in widgets["title"].value
     widgets["tabs"].selected_index = 2  # funnel: drawn when shown
     assert "|funnel|" in stamp.value and "<svg" in widgets["body_funnel"].value
