@@ -61,10 +61,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", default="2", help="mutants judged at once")
     args = parser.parse_args(argv)
     # mutmut generates every mutant of the code as it is now (and maps tests to functions)
-    # before it runs any; a name that matches nothing makes it stop there, so the draw is
-    # made from today's mutants
-    subprocess.run([args.mutmut, "run", GENERATE_ONLY], cwd=ROOT, check=True)
+    # before it runs any; a name that matches nothing makes it stop there (refusing the
+    # name), so the draw is made from today's mutants
+    subprocess.run([args.mutmut, "run", GENERATE_ONLY], cwd=ROOT, check=False)
     names = generated()
+    if not names:
+        print("mutmut generated no mutant: see its output above", file=sys.stderr)
+        return 1
     chosen = draw(names, args.size, args.seed, set(equivalent()))
     SAMPLE.write_text("\n".join(chosen) + "\n", encoding="utf-8")
     print(f"{len(chosen)} of {len(names)} mutants drawn (seed {args.seed}): {SAMPLE}")
