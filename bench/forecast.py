@@ -81,18 +81,21 @@ def report(name: str, history: pd.DataFrame, calls: pd.DataFrame | None) -> bool
     return beaten
 
 
-def _sample_history(store: Path | None) -> pd.DataFrame:
-    """The two-year sample's stored history (built into a temporary store when None)."""
-    from pipereview.history import SnapshotStore
+def _sample_history(store: Path | None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The two-year sample's stored history and its reps' forecast calls (built into a
+    temporary store when None)."""
+    from pipereview.history import SnapshotStore, read_forecast_call_folder
     from pipereview.history._intake import ingest_folder
     from pipereview.sample import generate_samples
 
-    if store is not None and (store / "store").is_dir():
-        return SnapshotStore(store / "store").history()
     folder = store or Path(tempfile.mkdtemp(prefix="pipereview-forecast-"))
-    generate_samples(folder / "samples", years=2)
-    ingest_folder(folder / "samples" / "exports", store=folder / "store", replace=True)
-    return SnapshotStore(folder / "store").history()
+    if not (folder / "store").is_dir():
+        generate_samples(folder / "samples", years=2)
+        ingest_folder(folder / "samples" / "exports", store=folder / "store", replace=True)
+    history = SnapshotStore(folder / "store").history()
+    last = sorted(set(history["snapshot_week"].astype(str)))[-1]
+    calls = read_forecast_call_folder(folder / "samples" / "forecast_calls", last)
+    return history, calls if len(calls) else None
 
 
 def main() -> None:
@@ -110,7 +113,8 @@ def main() -> None:
     org = generate(seed=args.seed, quarters=args.quarters)
     ok = report("generated organisation", org.history, org.calls)
     if not args.no_sample:
-        ok &= report("two-year sample", _sample_history(args.sample), None)
+        history, calls = _sample_history(args.sample)
+        ok &= report("two-year sample", history, calls)
     print(f"\nrecommended method beats both baselines for every team: {ok}")
 
 
