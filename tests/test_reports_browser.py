@@ -133,7 +133,9 @@ def test_the_report_prints_on_a4_without_cut_columns(browser: Any, pack: BatchRe
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         pdf = page.pdf(path=str(ARTIFACTS / "north-zh-a4.pdf"), format="A4")
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-        assert 1 <= pages <= 20, pages  # 21, columns cut, when every list printed whole
+        # 20 before the four sections of the forecasts that learn (at most two pages, below);
+        # 21, columns cut, when every list printed whole
+        assert 1 <= pages <= 22, pages
         heights = dict(
             page.evaluate(
                 """() => [...document.querySelectorAll('section[id]')]
@@ -144,7 +146,12 @@ def test_the_report_prints_on_a4_without_cut_columns(browser: Any, pack: BatchRe
         # the review had on five, the forecast's check of the stage probabilities and the
         # results compared with the team's accounts by value and potential (measured on North
         # in Chinese: forecast 1,423 px, results 1,616 px, 7,109 px in all, 20 pages)
-        review = sum(h for name, h in heights.items() if name != "coaching")
+        # why the pipeline changed (on paper: by reason and the category matrix, the deals
+        # behind each reason left to the changes section), the forecast calls, pacing and
+        # which forecast to trust: on two pages
+        learning = ("reasons", "calls", "pacing", "forecast_check")
+        assert sum(heights[name] for name in learning) <= 2 * A4_HEIGHT, heights
+        review = sum(h for name, h in heights.items() if name not in ("coaching", *learning))
         assert review <= 7 * A4_HEIGHT, heights
         # each rep's sheet fits on the two sides of one A4 sheet, taken into the 1:1
         sheets = page.evaluate(

@@ -221,7 +221,8 @@ def _lists_html(review: WeeklyReview, reasons: pd.DataFrame) -> str:
             f'<h4 class="reason">{html.escape(f"{label}{colon(lang)}{len(rows)} · {total}")}</h4>'
             + deal_list_html(frame, lang=lang, shown=_SHOWN, links=links)
         )
-    return "".join(parts)
+    # on paper the deals behind each reason are left to the changes section's lists
+    return f'<div class="reason-deals">{"".join(parts)}</div>' if parts else ""
 
 
 def _detail(row: Any, lang: str, model: str) -> str | None:
