@@ -274,3 +274,22 @@ def test_currency_checks_match_the_plain_way(rows: list[tuple[str | None, str | 
         for t, m, n, total, other in mixed_currencies(team, fixed)
     ]
     assert mixed == found and len(checks) == len(found)
+
+
+def test_currency_checks_leave_a_column_of_capital_codes_as_it_is() -> None:
+    # no byte a-z in the column: the codes are not looked at again, the column is kept
+    team = pd.Series(["W", "W", "W", "E", None], dtype="str")
+    codes = pd.Series(["USD", "USD", "EUR", "ＵＳＤ", None], dtype="str")
+    fixed, checks = currency_checks(team, codes)
+    assert fixed is codes
+    assert [text for _, text, _ in checks] == ["the currency of team 'W': USD (2 of its 3 deals)"]
+    lower = pd.Series(["usd", "USD", "EUR", "ＵＳＤ", None], dtype="str")
+    assert currency_checks(team, lower)[0].fillna("").tolist() == [
+        "USD",
+        "USD",
+        "EUR",
+        "ＵＳＤ",
+        "",
+    ]
+    sliced = lower.iloc[1:]  # an Arrow array that starts at an offset, after the "usd"
+    assert currency_checks(team.iloc[1:], sliced)[0] is sliced

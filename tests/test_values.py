@@ -658,6 +658,25 @@ def test_snapshots_breaking_the_boundary_rules_are_not_stored(
     assert store.weeks() == []
 
 
+def test_a_deal_twice_in_one_week_is_not_stored_and_the_hint_says_why(
+    good_snapshot: pd.DataFrame,
+) -> None:
+    from pipereview.core._errors import SchemaError
+    from pipereview.ingest._schema import validate_snapshot
+
+    twice = good_snapshot.copy()
+    twice.loc[1, "deal_id"] = "1001"  # deal 1's ID (1000 + 1) on deal 2's row
+    with pytest.raises(SchemaError) as info:
+        validate_snapshot(twice, source="w47.parquet")
+    assert info.value.message == (
+        "w47.parquet: deal IDs must be unique within a week; repeated: ['1001']"
+    )
+    assert info.value.column == "deal_id"
+    assert info.value.hint == (
+        "keep one row per deal ID in each week's exports (check for a deal exported twice)"
+    )
+
+
 # --- the values_* exports of the bad-input corpus (tests/data/bad/cases-values.yaml) --------
 
 BAD = Path(__file__).parent / "data" / "bad"
