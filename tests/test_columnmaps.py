@@ -317,3 +317,40 @@ def test_a_user_map_extending_a_shipped_one_leaves_the_decimal_open(tmp_path: Pa
         "name: mine2\nlabel: x\nextends: salesforce_report\ndecimal: ','\n", encoding="utf-8"
     )
     assert load_column_map(path).decimal_stated and load_column_map(path).decimal == ","
+
+
+# a header that two shipped maps both fit: HubSpot's required columns beside a Salesforce
+# report's (Amount and Close Date are in both)
+_BOTH_FIT = [
+    "Record ID",
+    "Deal Name",
+    "Deal owner",
+    "Deal Stage",
+    "Amount",
+    "Close Date",
+    "Create Date",
+    "Opportunity ID",
+    "Opportunity Name",
+    "Opportunity Owner",
+    "Stage",
+    "Created Date",
+]
+
+
+def test_of_two_maps_that_fit_the_one_recognising_more_headers_is_used() -> None:
+    # Salesforce report: its 7 required fields + Account Name and Owner Role = 9 fields;
+    # HubSpot: its 7 required fields
+    header = [*_BOTH_FIT, "Account Name", "Owner Role"]
+    assert detect_column_map(header).name == "salesforce_report"
+    # HubSpot: 7 + Associated Company, HubSpot Team and Deal probability = 10; Salesforce: 9
+    more = [*header, "Associated Company", "HubSpot Team", "Deal probability"]
+    assert detect_column_map(more).name == "hubspot"
+
+
+def test_two_maps_fitting_equally_well_are_named_with_the_option_to_choose() -> None:
+    with pytest.raises(ColumnMapError) as info:
+        detect_column_map(_BOTH_FIT, file="deals.csv")
+    assert info.value.message == (
+        "deals.csv: several column maps fit this header equally well: hubspot, salesforce_report"
+    )
+    assert info.value.hint == "say which one with --crm (one of: hubspot, salesforce_report)"
