@@ -468,6 +468,42 @@ def test_how_each_amount_cell_shows_its_format(
     assert (found.decimal, found.both) == (decimal, both)
 
 
+@pytest.mark.parametrize("dtype", ["int64", "float64"])  # as the CSV reader gives them
+@pytest.mark.parametrize(("amounts", "read_again"), [([1000, 25000], False), ([999, 25000], True)])
+def test_only_whole_amounts_under_1000_may_hide_a_12_500_and_are_read_again(
+    tmp_path: Path, amounts: list[int], read_again: bool, dtype: str
+) -> None:
+    # 12.500 is under 1000 when the reader takes the point for a decimal point: an amount
+    # of 1000 or more cannot have been written that way, even beside a probability 0.250
+    # (which ends in a point and three digits), so the rows are not read again
+    from pipereview.ingest._columnmaps import load_column_map
+    from pipereview.ingest._formatguess import settle_decimal
+
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "Opportunity ID,Amount,Probability (%)\n"
+        + "".join(f"D{i},{a},0.250\n" for i, a in enumerate(amounts)),
+        encoding="utf-8",
+    )
+    cmap = load_column_map("salesforce_report")
+    raw = pd.DataFrame(
+        {"Opportunity ID": ["D0", "D1"], "Amount": amounts, "Probability (%)": [0.25, 0.25]},
+        index=[2, 3],
+    ).astype({"Amount": dtype})
+    as_text = raw.astype({"Amount": "str"})
+    reads: list[int] = []
+
+    def reread() -> pd.DataFrame:
+        reads.append(1)
+        return as_text
+
+    got_map, rows, notes = settle_decimal(
+        cmap, raw, "Amount", file=path, csv=(path, ",", "utf-8"), reread=reread
+    )
+    assert (got_map, notes, len(reads)) == (cmap, (), 1 if read_again else 0)
+    assert rows is (as_text if read_again else raw)
+
+
 def test_stage_names_two_models_know_choose_neither() -> None:
     from pipereview.core._stages import load_stage_model
     from pipereview.ingest._columnmaps import load_column_map
