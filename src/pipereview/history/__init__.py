@@ -85,6 +85,7 @@ from pipereview.history._prepared import (
     load_prepared,
     prepare_history,
 )
+from pipereview.history._sidefiles import record_sources, write_problems
 from pipereview.history._store import ANY, DEFAULT_STORE, SnapshotStore, atomic_write
 from pipereview.history._storefiles import LOCK_NAME, StoreFiles
 from pipereview.history._storesummary import (
@@ -206,6 +207,7 @@ __all__ = [
     "read_record",
     "read_shared_companions",
     "record_definitions",
+    "record_sources",
     "removed_deals",
     "removed_in",
     "removed_record",
@@ -223,6 +225,7 @@ __all__ = [
     "week_cutoff",
     "week_record",
     "with_deal_keys",
+    "write_problems",
     "write_quarantine",
     "write_shared_companions",
 ]

@@ -13,7 +13,8 @@ quarantine folder. A bias needs the past: :func:`read_forecast_calls_stored` giv
 stored week's calls up to a week.
 
 >>> import tempfile
->>> from pipereview.history._store import SnapshotStore
+>>> from pipereview.history._sidefiles import record_sources, write_problems
+from pipereview.history._store import SnapshotStore
 >>> store = SnapshotStore(tempfile.mkdtemp())
 >>> len(read_forecast_calls_stored(store, "2026-W47"))
 0
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ import pandas as pd
 from pipereview.core._errors import DamagedWeekError, InputError, InvalidWeekError
 from pipereview.core._files import atomic_write
 from pipereview.core._weeks import Week
-from pipereview.history._intake import quarantine_name, write_quarantine
+from pipereview.history._intake import quarantine_name
+from pipereview.history._sidefiles import record_sources, write_problems
 from pipereview.history._store import SnapshotStore
 from pipereview.history._weekfiles import sha256_file
 from pipereview.ingest._forecastcalls import CALL_COLUMNS, CallsExport, read_forecast_calls
@@ -105,7 +107,9 @@ def store_forecast_calls(
             _write(store, path, frame, {"week": str(stored), "sources": sources})
             written.append(path)
             teams |= set(frame["team"])
-        quarantine = _write_quarantine(store, week, export)
+        quarantine = write_problems(
+            store, week, f"forecast_calls.{quarantine_name(export.source)}", export.problems
+        )
     return CallsStored(
         tuple(sorted(str(w) for w in export.frame["week"].unique())),
         tuple(written),
@@ -142,7 +146,7 @@ def check_forecast_calls(
             if clash:
                 raise InputError(
                     f"{name} already holds forecast calls of {', '.join(sorted(clash))} "
-                    f"(stored from {', '.join(_sources(record, clash))})",
+                    f"(stored from {', '.join(record_sources(record, clash))})",
                     file=export.source,
                     expected=f"forecast calls of a team not yet stored for {name}",
                     hint="add --replace to replace that team's calls with this file",
@@ -343,19 +347,3 @@ def _source(export: CallsExport, rows: pd.DataFrame, team: str) -> dict[str, Any
         "rows_skipped": export.rows_skipped,
         "missing": list(export.missing),
     }
-
-
-def _sources(record: Mapping[str, Any], teams: Iterable[str]) -> list[str]:
-    wanted = set(teams)
-    return sorted({s["file"] for s in record.get("sources", []) if s["team"] in wanted})
-
-
-def _write_quarantine(store: SnapshotStore, week: Week, export: CallsExport) -> Path | None:
-    """The rows the file could not use, with their reasons, in the week's quarantine."""
-    if not export.problems:
-        return None
-    columns = ["file", "row", "column", "expected", "got", "hint"]
-    table = pd.DataFrame(
-        [[getattr(p, c) for c in columns] for p in export.problems], columns=columns
-    )
-    return write_quarantine(store, week, f"forecast_calls.{quarantine_name(export.source)}", table)

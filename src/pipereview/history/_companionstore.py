@@ -13,7 +13,8 @@ written to the week's quarantine folder. A review as of a week reads, per kind, 
 latest week stored at or before it (:func:`read_companions`).
 
 >>> import tempfile
->>> from pipereview.history._store import SnapshotStore
+>>> from pipereview.history._sidefiles import record_sources, write_problems
+from pipereview.history._store import SnapshotStore
 >>> store = SnapshotStore(tempfile.mkdtemp())
 >>> read_companions(store, "2026-W47").available()
 ()
@@ -35,7 +36,8 @@ from pipereview.core._errors import DamagedWeekError, InputError, InvalidWeekErr
 from pipereview.core._files import atomic_write
 from pipereview.core._weeks import Week
 from pipereview.history._companions import Companions, teams_of_rows
-from pipereview.history._intake import quarantine_name, write_quarantine
+from pipereview.history._intake import quarantine_name
+from pipereview.history._sidefiles import record_sources, write_problems
 from pipereview.history._store import SnapshotStore
 from pipereview.history._weekfiles import sha256_file
 from pipereview.ingest._companionformats import COMPANION_KINDS
@@ -103,7 +105,9 @@ def store_companion(
             frame = pd.concat([old[~old["team"].isin(teams)], frame], ignore_index=True)
         sources = [s for s in record.get("sources", []) if s["team"] not in teams]
         sources += [_source(export, t) for t in teams]
-        quarantine = _write_quarantine(store, week, export)
+        quarantine = write_problems(
+            store, week, f"{export.kind}.{quarantine_name(export.source)}", export.problems
+        )
         _write(store, path, frame, {"kind": export.kind, "week": str(week), "sources": sources})
     return CompanionStored(
         export.kind,
@@ -235,7 +239,7 @@ def _refuse_stored(
     if clash:
         raise InputError(
             f"{week} already holds {export.kind} of {', '.join(sorted(clash))} "
-            f"(stored from {', '.join(_sources(record, clash))})",
+            f"(stored from {', '.join(record_sources(record, clash))})",
             file=export.source,
             expected=f"{export.kind} of a team not yet stored for {week}",
             hint="add --replace to replace that team's rows with this export",
@@ -344,20 +348,3 @@ def _source(export: CompanionExport, team: str) -> dict[str, Any]:
         "rows_skipped": export.rows_skipped,
         "missing": list(export.missing),
     }
-
-
-def _sources(record: Mapping[str, Any], teams: Iterable[str]) -> list[str]:
-    wanted = set(teams)
-    return sorted({s["file"] for s in record.get("sources", []) if s["team"] in wanted})
-
-
-def _write_quarantine(store: SnapshotStore, week: Week, export: CompanionExport) -> Path | None:
-    """The rows the export could not use, with their reasons, in the week's quarantine."""
-    if not export.problems:
-        return None
-    columns = ["file", "row", "column", "expected", "got", "hint"]
-    table = pd.DataFrame(
-        [[getattr(p, c) for c in columns] for p in export.problems], columns=columns
-    )
-    name = f"{export.kind}.{quarantine_name(export.source)}"
-    return write_quarantine(store, week, name, table)
