@@ -728,6 +728,26 @@ def test_day_first_moments_with_a_zone_are_read_in_utc(cell: str, expected: str)
     assert (str(values[0]), bool(bad[0])) == (expected, False)
 
 
+def test_date_cells_with_a_zone_among_text_cells_are_read_in_utc() -> None:
+    # a column of a frame handed in: date cells (one with a zone, one without) and text
+    paris = datetime.timezone(datetime.timedelta(hours=1))
+    cells = pd.Series(
+        [
+            datetime.datetime(2026, 3, 2, 10, 15, tzinfo=paris),
+            datetime.datetime(2026, 3, 2, 10, 15),
+            "2026-03-02 09:15",
+        ],
+        dtype="object",
+    )
+    values, bad = parse_timestamps(cells)
+    assert [str(v) for v in values] == [
+        "2026-03-02 09:15:00",
+        "2026-03-02 10:15:00",
+        "2026-03-02 09:15:00",
+    ]
+    assert bad.tolist() == [False, False, False]
+
+
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [

@@ -319,6 +319,26 @@ def test_one_outlook_from_forecast_and_coverage() -> None:
         assert not ({"ahead", "behind"} & set(text.split()))
 
 
+@pytest.mark.parametrize(
+    ("value", "en", "zh"),
+    [
+        ("met", "target met", "已完成目标"),
+        ("on_track", "on track to hit target", "有望完成目标"),
+        ("at_risk", "target at risk", "目标有风险"),
+        ("off_track", "not on track to hit target", "按目前预测无法完成目标"),
+        ("no_target", "no target", "无目标"),
+        # a value that is no outlook is printed as given, in either language
+        ("on plan", "on plan", "on plan"),
+    ],
+)
+def test_each_outlook_as_printed(value: str, en: str, zh: str) -> None:
+    assert (outlook_text(value), outlook_text(value, "en"), outlook_text(value, "zh")) == (
+        en,
+        en,
+        zh,
+    )
+
+
 def test_plan_deviation_in_points_of_the_target_with_a_tolerance() -> None:
     won = pd.Series([0.0, 0.0, 20.0, 40.0, 70.0, 100.0])
     plan = pd.Series([10.0, 20.0, 50.0, 50.0, 50.0, 100.0])

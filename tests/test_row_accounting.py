@@ -292,17 +292,29 @@ def _check_messy_export(
 def test_a_quote_that_never_closes_is_refused_naming_its_line(tmp_path: Path) -> None:
     lines = _good()
     lines[2] = lines[2].replace("Deal 2", '"Big deal')
+    path = _write(tmp_path, lines)
     with pytest.raises(InputError) as refused:
-        read_export(_write(tmp_path, lines), week=WEEK)
-    message = str(refused.value)
-    assert "line 3, column 'Opportunity'" in message
-    assert "'\"Big deal,Customer 2,Ann Lee" in message
-    assert "never closed" in message and "2 more line(s)" in message
-    assert 'double the quote inside it ("" )' in message
-    assert (refused.value.row, refused.value.column, refused.value.expected) == (
+        read_export(path, week=WEEK)
+    hint = (
+        "a double quote at the start of a cell opens a quoted cell that runs to the next "
+        "quote: if the quote belongs to the text, put the whole cell in double quotes and "
+        'double the quote inside it ("" ), or remove the quote; then save the file again '
+        "(spreadsheet programs and CRMs do this when they save CSV)"
+    )
+    assert str(refused.value) == (
+        f"{path}: line 3, column 'Opportunity': the cell '\"Big deal,Customer 2,Ann Lee,Europe,"
+        "Qualified,200…' opens a double quote that is never closed, so the CSV reader would "
+        "read the rest of the file (2 more line(s)) as part of that one cell and lose the "
+        "deals on them: expected every quoted cell to end with a double quote (expected a "
+        f"closing double quote)\nHint: {hint}"
+    )
+    error = refused.value
+    assert (error.file, error.row, error.column, error.expected, error.hint) == (
+        str(path),
         3,
         "Opportunity",
         "a closing double quote",
+        hint,
     )
 
 
