@@ -25,6 +25,7 @@ from pipereview.ingest import (
     parse_timestamps,
     read_change_history,
 )
+from pipereview.ingest._dates import DateFormat
 from pipereview.ingest._limits import ReadLimits
 
 HISTORY = Path(__file__).parent / "data" / "history"
@@ -726,6 +727,22 @@ def test_rows_in_problems_and_changes_are_python_ints(tmp_path: Path) -> None:
 def test_day_first_moments_with_a_zone_are_read_in_utc(cell: str, expected: str) -> None:
     values, bad = parse_timestamps(pd.Series([cell], dtype="str"), "dmy")
     assert (str(values[0]), bool(bad[0])) == (expected, False)
+
+
+@pytest.mark.parametrize(
+    ("cells", "date_format", "expected"),
+    [
+        # a report's locale date with no time is the day at midnight, beside one with a time
+        (["3/2/2026", "3/2/2026 9:15 PM"], "mdy", ["2026-03-02 00:00:00", "2026-03-02 21:15:00"]),
+        (["02/03/2026", "02/03/2026 09:15"], "dmy", ["2026-03-02 00:00:00", "2026-03-02 09:15:00"]),
+        (["2026年3月2日"], "iso", ["2026-03-02 00:00:00"]),
+    ],
+)
+def test_a_locale_date_without_a_time_is_read_at_midnight(
+    cells: list[str], date_format: DateFormat, expected: list[str]
+) -> None:
+    values, bad = parse_timestamps(pd.Series(cells, dtype="str"), date_format)
+    assert ([str(v) for v in values], bad.tolist()) == (expected, [False] * len(cells))
 
 
 def test_date_cells_with_a_zone_among_text_cells_are_read_in_utc() -> None:

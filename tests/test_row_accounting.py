@@ -363,6 +363,22 @@ def test_quotes_inside_a_cell_are_text(tmp_path: Path) -> None:
     assert result.snapshot["deal_name"].tolist() == ['Monitor 27" screens', 'Big "quoted" deal']
 
 
+@pytest.mark.parametrize("tail", ["", "  "])
+def test_a_quoted_last_cell_at_the_end_of_the_file_is_read(tmp_path: Path, tail: str) -> None:
+    # a quote inside a cell as text, and the file's last cell quoted with no line end after
+    # it (or only spaces): the quotes do not pair off, so the scan walks them one by one
+    lines = _good(2)
+    lines[1] = lines[1].replace("Deal 1", 'Monitor 27" screens')
+    lines[2] = _csv_line(_row(2, "Deal 2", 2000, note="Call back, then quote"))
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\n".join(lines) + tail).encode("utf-8"))
+    result = read_export(path, week=WEEK)
+    assert result.snapshot["deal_name"].tolist() == ['Monitor 27" screens', "Deal 2"]
+    assert result.snapshot["amount"].tolist() == [1000.0, 2000.0]
+    assert result.snapshot["next_step"].tolist() == ["Call back", "Call back, then quote"]
+    assert (result.report.rows_read, result.report.rows_kept) == (2, 2)
+
+
 # --- one rule for a line ---------------------------------------------------------------------
 
 
@@ -473,6 +489,8 @@ def test_broken_utf16_is_named(tmp_path: Path) -> None:
         "a,b\n\n\n",
         'a,b\n"1\n2",3\n',
         'a,b\n5" x,2\n3,4\n',
+        'a,b\n5" x,"2"',
+        'a,b\n5" x,"2"  ',
         'a,b\n"x""y",2\n',
         'a,b\n"",""\n',
         "a,b\n1,2\n \n",
