@@ -745,6 +745,37 @@ def test_a_locale_date_without_a_time_is_read_at_midnight(
     assert ([str(v) for v in values], bad.tolist()) == (expected, [False] * len(cells))
 
 
+def test_moments_outside_the_date_range_are_bad_cells_however_written() -> None:
+    # milliseconds since 1970: 2026-03-02 09:15:00.123; 7,500,000,000,000 is in 2207, past
+    # the range; 9,999,999,999,999 (2286) is past what a timestamp holds; date cells of a
+    # spreadsheet: "never" as 9999-12-31, and 1500; ISO text before 1900
+    cells = pd.Series(
+        [
+            "1772442900123",
+            "7500000000000",
+            "9999999999999",
+            datetime.datetime(9999, 12, 31),
+            datetime.datetime(1500, 1, 1),
+            datetime.datetime(2200, 12, 31),
+            "1850-01-01T00:00:00Z",
+            "",
+        ],
+        dtype="object",
+    )
+    values, bad = parse_timestamps(cells)
+    assert [None if pd.isna(v) else str(v) for v in values] == [
+        "2026-03-02 09:15:00.123000",
+        None,
+        None,
+        None,
+        None,
+        "2200-12-31 00:00:00",
+        None,
+        None,
+    ]
+    assert bad.tolist() == [False, True, True, True, True, False, True, False]
+
+
 def test_date_cells_with_a_zone_among_text_cells_are_read_in_utc() -> None:
     # a column of a frame handed in: date cells (one with a zone, one without) and text
     paris = datetime.timezone(datetime.timedelta(hours=1))
@@ -753,6 +784,8 @@ def test_date_cells_with_a_zone_among_text_cells_are_read_in_utc() -> None:
             datetime.datetime(2026, 3, 2, 10, 15, tzinfo=paris),
             datetime.datetime(2026, 3, 2, 10, 15),
             "2026-03-02 09:15",
+            None,  # an empty cell: blank, not bad
+            float("nan"),
         ],
         dtype="object",
     )
@@ -761,8 +794,29 @@ def test_date_cells_with_a_zone_among_text_cells_are_read_in_utc() -> None:
         "2026-03-02 09:15:00",
         "2026-03-02 10:15:00",
         "2026-03-02 09:15:00",
+        "NaT",
+        "NaT",
     ]
-    assert bad.tolist() == [False, False, False]
+    assert bad.tolist() == [False, False, False, False, False]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(pd.to_datetime(["2026-03-02 09:15:00.123456", None])),
+        pd.Series(pd.to_datetime(["2026-03-02 09:15:00.123456", None]).astype("datetime64[us]")),
+        pd.Series(pd.to_datetime(["2026-03-02 10:15:00.123456", None]).tz_localize("Etc/GMT-1")),
+    ],
+    ids=["ns", "us", "zoned"],
+)
+def test_a_column_of_timestamps_is_read_in_utc_to_the_nanosecond_type(values: pd.Series) -> None:
+    # a column read as timestamps already (Parquet, a spreadsheet's whole date column)
+    out, bad = parse_timestamps(values)
+    assert (str(out.dtype), [str(v) for v in out]) == (
+        "datetime64[ns]",
+        ["2026-03-02 09:15:00.123456", "NaT"],
+    )
+    assert bad.tolist() == [False, False]
 
 
 @pytest.mark.parametrize(

@@ -475,6 +475,26 @@ def test_first_week_and_empty_snapshots(
     assert deal_movements(prev, curr)["category"].tolist() == categories
 
 
+def test_snapshots_indexed_by_their_deal_ids_give_the_same_movements() -> None:
+    # a user's frames indexed by deal ID (the ID kept as a column, as set_index(drop=False))
+    prev = snap({"deal_id": "D1", "amount": 100.0}, {"deal_id": "D2", "stage": "negotiation"})
+    curr = snap(
+        {"deal_id": "D2", "stage": "won"}, {"deal_id": "D1", "amount": 120.0}, {"deal_id": "D3"}
+    )
+    plain = deal_movements(prev, curr)
+    assert plain[["deal_id", "category", "amount_to"]].values.tolist() == [
+        ["D1", "amount_up", 120.0],
+        ["D2", "won", 100.0],
+        ["D3", "new", 100.0],
+    ]
+    assert plain["amount_from"].tolist()[:2] == [100.0, 100.0]
+    assert pd.isna(plain["amount_from"].iloc[2])
+    keyed = deal_movements(
+        prev.set_index("deal_id", drop=False), curr.set_index("deal_id", drop=False)
+    )
+    pd.testing.assert_frame_equal(keyed, plain)
+
+
 def test_a_deal_won_then_reopened() -> None:
     weeks = [snap({"deal_id": "D1", "stage": s}) for s in ("negotiation", "won", "negotiation")]
     first, second = deal_movements(weeks[0], weeks[1]), deal_movements(weeks[1], weeks[2])
