@@ -265,6 +265,22 @@ def test_deals_without_account_only_meet_the_same_team_and_owner() -> None:
     assert not m["ambiguous"].any()
 
 
+def test_deals_without_account_or_team_still_only_meet_the_same_owner() -> None:
+    # a frame without teams either: the owner alone keeps Bo's deal away from Ann's
+    none = {"deal_id": "", "account": "", "team": None}
+    prev = snap(
+        {**none, "deal_name": "Packaging line retrofit"}, {**none, "deal_name": "Spare parts 2027"}
+    )
+    curr = snap(
+        {**none, "deal_name": "Packaging line retrofit", "owner": "Bo Chen"},
+        {**none, "deal_name": "Spare parts 2027"},
+    )
+    assert prev["team"].isna().all()
+    m = match_deals(prev, curr)
+    assert pairs(m) == [(0, None, ""), (1, 1, "fuzzy"), (None, 0, "")]
+    assert not m["ambiguous"].any()
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -511,6 +511,40 @@ def test_the_scan_counts_what_the_csv_module_reads(text: str) -> None:
     assert scan.records == sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
 
 
+# --- each row of a one-row-per-record export counted once -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("used", "quarantined", "skipped", "odd"),
+    [
+        ({2, 3}, {4}, {5}, None),  # every row once
+        ({2, 3}, {3, 4}, {5}, 3),  # used and quarantined
+        ({2, 3}, {4}, {2, 5}, 2),  # used and skipped
+        ({2}, {3, 4}, {4, 5}, 4),  # quarantined and skipped
+        ({2, 3}, {4}, set(), 5),  # row 5 in none
+        ({2, 3}, {4}, {5, 6}, 6),  # row 6 is no row of the file
+    ],
+)
+def test_each_row_is_counted_once_as_used_quarantined_or_skipped(
+    used: set[int], quarantined: set[int], skipped: set[int], odd: int | None
+) -> None:
+    from pipereview.ingest._rowcount import check_each_row_counted
+
+    counts = {"used": used, "quarantined": quarantined, "skipped": skipped}
+    if odd is None:
+        check_each_row_counted("calls.csv", [2, 3, 4, 5], **counts)
+        return
+    with pytest.raises(InputError) as refused:
+        check_each_row_counted("calls.csv", [2, 3, 4, 5], **counts)
+    error = refused.value
+    assert str(error) == (
+        f"calls.csv: row {odd} is not counted once as used, quarantined or skipped: expected "
+        "every row counted once (expected every row used, quarantined or skipped once)\n"
+        "Hint: look at that row in a text editor for a stray quote or an odd character"
+    )
+    assert (error.file, error.row) == ("calls.csv", odd)
+
+
 # --- where the reader and the count part ------------------------------------------------------
 # The CSV reader and the scan agree on every file above (the property shows it), so no
 # public call reaches the refusal when they do not: it is judged on frames as the reader

@@ -658,6 +658,54 @@ def test_snapshots_breaking_the_boundary_rules_are_not_stored(
     assert store.weeks() == []
 
 
+@pytest.mark.parametrize(("column", "value"), [("team", "A/B"), ("owner", "CON")])
+def test_an_unusable_name_on_the_first_row_is_refused_too(
+    good_snapshot: pd.DataFrame, column: str, value: str
+) -> None:
+    # each distinct name is checked once: the first one as well as the others
+    from pipereview.core._errors import SchemaError
+    from pipereview.ingest._schema import validate_snapshot
+
+    bad = good_snapshot.copy()
+    bad.loc[0, column] = value
+    with pytest.raises(SchemaError) as refused:
+        validate_snapshot(bad)
+    assert str(refused.value) == (
+        "snapshot is not a valid canonical snapshot: 1 failure(s):\n"
+        f"  - snapshot, row 1, column '{column}': expected a name usable as a folder or file "
+        f"name (pipereview.core._names.NAME_RULE), got '{value}'.\n"
+        "Hint: build snapshots with pipereview.read_export / `pipereview ingest`, which "
+        "produce this schema"
+    )
+
+
+def test_a_snapshot_with_two_currencies_in_a_team_is_refused_naming_both(
+    good_snapshot: pd.DataFrame,
+) -> None:
+    from pipereview.core._errors import SchemaError
+    from pipereview.ingest._schema import validate_snapshot
+
+    bad = good_snapshot.copy()
+    bad.loc[1, "currency"] = "EUR"  # West's other deal is in USD
+    with pytest.raises(SchemaError) as refused:
+        validate_snapshot(bad)
+    hint = (
+        "a team's amounts are added together: convert the amounts in the CRM report, or "
+        "give the deals of each currency their own team"
+    )
+    assert str(refused.value) == (
+        "snapshot: a team's deals carry several currencies (team 'West' in 2026-W47: EUR, "
+        f"USD) (expected one currency per team and week)\nHint: {hint}"
+    )
+    error = refused.value
+    assert (error.file, error.column, error.expected, error.hint) == (
+        "snapshot",
+        "currency",
+        "one currency per team and week",
+        hint,
+    )
+
+
 # --- the values_* exports of the bad-input corpus (tests/data/bad/cases-values.yaml) --------
 
 BAD = Path(__file__).parent / "data" / "bad"
