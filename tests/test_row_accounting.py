@@ -490,6 +490,7 @@ def test_broken_utf16_is_named(tmp_path: Path) -> None:
         'a,b\n"1\n2",3\n',
         'a,b\n5" x,2\n3,4\n',
         'a,b\n5" x,"2"',
+        'a,b\n1,"x\ny"\n',  # the file's first quote at byte 6, its cell over two lines
         'a,b\n5" x,"2"  ',
         'a,b\n"x""y",2\n',
         'a,b\n"",""\n',

@@ -679,6 +679,29 @@ def test_an_unusable_name_on_the_first_row_is_refused_too(
     )
 
 
+def test_every_failure_of_a_snapshot_is_listed_one_a_line(good_snapshot: pd.DataFrame) -> None:
+    from pipereview.core._errors import SchemaError
+    from pipereview.ingest._schema import validate_snapshot
+
+    bad = good_snapshot.copy()
+    bad.loc[0, "team"] = "A/B"
+    bad.loc[1, "owner"] = "CON"
+    with pytest.raises(SchemaError) as refused:
+        validate_snapshot(bad)
+    usable = "a name usable as a folder or file name (pipereview.core._names.NAME_RULE)"
+    problems = [
+        f"snapshot, row 1, column 'team': expected {usable}, got 'A/B'.",
+        f"snapshot, row 2, column 'owner': expected {usable}, got 'CON'.",
+    ]
+    assert str(refused.value) == (
+        "snapshot is not a valid canonical snapshot: 2 failure(s):\n"
+        f"  - {problems[0]}\n  - {problems[1]}\n"
+        "Hint: build snapshots with pipereview.read_export / `pipereview ingest`, which "
+        "produce this schema"
+    )
+    assert [str(p) for p in refused.value.problems] == problems
+
+
 def test_a_snapshot_with_two_currencies_in_a_team_is_refused_naming_both(
     good_snapshot: pd.DataFrame,
 ) -> None:
