@@ -417,6 +417,16 @@ def test_the_rep_rule_in_both_languages(
 
 
 # --- settings and the targets file ----------------------------------------------------------
+def test_an_unknown_rep_split_in_plan_settings_names_the_three_rules() -> None:
+    with pytest.raises(ConfigError) as info:
+        PlanSettings(rep_split="seniority")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "rep_split 'seniority': use 'history', 'capacity' or 'equal'\n"
+        "Hint: set plan.rep_split to history (the default), capacity or equal"
+    )
+    assert info.value.expected == "'history', 'capacity' or 'equal'"
+
+
 @pytest.mark.parametrize(
     ("plan", "message", "hint"),
     [
