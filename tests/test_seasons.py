@@ -417,6 +417,36 @@ def test_the_rep_rule_in_both_languages(
 
 
 # --- settings and the targets file ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "message", "expected", "hint"),
+    [
+        (
+            {"season": "winter"},
+            "season 'winter': use 'last_year', 'profile' or 'flat'",
+            "'last_year', 'profile' or 'flat'",
+            "set plan.season to last_year (the default), profile or flat (docs/forecast.md, "
+            "'Seasons')",
+        ),
+        (
+            {"season": "profile", "season_profile": (1,) * 11},
+            "season_profile must be 12 monthly weights >= 0, not all 0; got [1, 1, 1, 1, 1, "
+            "1, 1, 1, 1, 1, 1] (expected 12 numbers >= 0, January first)",
+            "12 numbers >= 0, January first",
+            "write plan.season_profile as 12 weights, January first, e.g. [6, 6, 8, 8, 8, 9, "
+            "7, 7, 9, 9, 10, 13] (shares or amounts: only the proportions count)",
+        ),
+    ],
+    ids=["season", "season_profile"],
+)
+def test_season_settings_are_refused_whole(
+    kwargs: dict[str, Any], message: str, expected: str, hint: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        PlanSettings(**kwargs)
+    assert str(info.value) == f"{message}\nHint: {hint}"
+    assert (info.value.expected, info.value.hint) == (expected, hint)
+
+
 def test_an_unknown_rep_split_in_plan_settings_names_the_three_rules() -> None:
     with pytest.raises(ConfigError) as info:
         PlanSettings(rep_split="seniority")  # type: ignore[arg-type]

@@ -602,6 +602,28 @@ def test_rows_between_deals_are_footers_only_with_a_footer_word(
     assert outcome(result, 3) == expected
 
 
+def test_an_export_without_any_deal_id_is_kept_with_a_warning(tmp_path: Path) -> None:
+    # a spreadsheet kept by hand: the ID column is there but every cell is blank
+    result = ingest(tmp_path, [deal(1, id=""), deal(2, id="")])
+    assert result.report.rows_kept == 2
+    assert result.snapshot["deal_id"].isna().all()
+    assert result.snapshot["deal_name"].tolist() == ["Deal 1", "Deal 2"]
+    assert result.report.warnings == (
+        "2 deal(s) have no ID; they will be matched across weeks by account and name",
+    )
+
+
+@pytest.mark.parametrize(("team", "put_in"), [(None, "All"), ("North", "North")])
+def test_a_row_without_a_team_is_put_in_the_default_team(
+    tmp_path: Path, team: str | None, put_in: str
+) -> None:
+    # the map's default team (HubSpot: All), or the one --team names
+    options = {"team": team} if team else {}
+    result = ingest(tmp_path, [deal(1, team="East"), deal(2, team="")], **options)
+    assert result.snapshot["team"].tolist() == ["East", put_in]
+    assert result.report.warnings == (f"1 row(s) without a team were put in team {put_in!r}",)
+
+
 def test_a_deal_named_like_a_total_is_a_deal(tmp_path: Path) -> None:
     result = ingest(tmp_path, [deal(1), deal(2, id="", name="Total Gym Equipment")])
     assert result.report.rows_kept == 2
