@@ -602,6 +602,40 @@ def test_rows_between_deals_are_footers_only_with_a_footer_word(
     assert outcome(result, 3) == expected
 
 
+@pytest.mark.parametrize(
+    ("rows", "said", "hint"),
+    [
+        ([], "nothing below the header on row 1", "filters and date range"),
+        (
+            [only(), only(name="Total", amount="2000")],
+            "the 2 row(s) below the header on row 1 are blank or report totals",
+            "filters",
+        ),
+    ],
+    ids=["header only", "blank and total rows"],
+)
+def test_an_export_without_deals_is_refused_at_the_row_below_the_header(
+    tmp_path: Path, rows: list[dict[str, str]], said: str, hint: str
+) -> None:
+    from pipereview.core._errors import SchemaError
+
+    path = write_export(tmp_path / "export.csv", rows)
+    with pytest.raises(SchemaError) as refused:
+        read_export(path, week=WEEK)
+    hint = f"export the report again with its rows (check the report's {hint})"
+    assert str(refused.value) == (
+        f"{path}: no deals in the file: {said} (expected at least one deal below the header)"
+        f"\nHint: {hint}"
+    )
+    error = refused.value
+    assert (error.file, error.row, error.expected, error.hint) == (
+        str(path),
+        2,
+        "at least one deal below the header",
+        hint,
+    )
+
+
 def test_an_export_without_any_deal_id_is_kept_with_a_warning(tmp_path: Path) -> None:
     # a spreadsheet kept by hand: the ID column is there but every cell is blank
     result = ingest(tmp_path, [deal(1, id=""), deal(2, id="")])
