@@ -512,6 +512,22 @@ def test_the_scan_counts_what_the_csv_module_reads(text: str) -> None:
     assert scan.records == sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
 
 
+def test_the_scan_numbers_the_line_each_record_starts_on() -> None:
+    # the second record's quoted cell holds a line break: the third starts on line 4
+    text = 'a,b\n"1\n2",3\n4,5\n'
+    scan = scan_csv(
+        text.encode("utf-8"),
+        path=Path("x.csv"),
+        delimiter=",",
+        header=("a", "b"),
+        header_row=1,
+        limits=ReadLimits(),
+    )
+    assert (scan.records, scan.lines) == (3, 4)
+    assert (str(scan.record_lines.dtype), scan.record_lines.tolist()) == ("int64", [1, 2, 4])
+    assert [scan.line_of(row) for row in (1, 2, 3, 4)] == [1, 2, 4, 5]
+
+
 # --- each row of a one-row-per-record export counted once -------------------------------------
 
 
