@@ -97,6 +97,15 @@ def test_first_lines_within_the_limits_pass(tmp_path: Path) -> None:
     assert check_head(["ID,Name,Notes", "1,Acme,xxxxx"], tmp_path / "x.csv", limits) is None
 
 
+def test_a_file_that_cannot_be_opened_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"  # never written
+    with pytest.raises(InputError) as refused:
+        peek_export(path)
+    hint = "check the file name and that you may read it"
+    assert str(refused.value) == f"cannot open {path}: No such file or directory\nHint: {hint}"
+    assert (refused.value.file, refused.value.hint) == (str(path), hint)
+
+
 def test_titles_above_the_header_of_a_file_over_the_first_read_are_found(
     tmp_path: Path,
 ) -> None:
