@@ -123,9 +123,10 @@ def _naive(value: pd.Timestamp) -> pd.Timestamp:
     return value.tz_convert("UTC").tz_localize(None) if value.tzinfo else value
 
 
-def _in_range(value: pd.Timestamp) -> pd.Timestamp:
-    """``value`` when within :data:`~pipereview.ingest._dates.DATE_RANGE`, else ``NaT``."""
-    return value if DATE_RANGE[0] <= value <= DATE_RANGE[1] else pd.NaT
+def _in_range(value: pd.Timestamp) -> pd.Timestamp | None:
+    """``value`` when within :data:`~pipereview.ingest._dates.DATE_RANGE`, else None
+    (``NaT`` once in the timestamps)."""
+    return value if DATE_RANGE[0] <= value <= DATE_RANGE[1] else None
 
 
 def _zone_minutes(zone: str) -> int:
