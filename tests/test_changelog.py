@@ -774,6 +774,9 @@ def test_moments_outside_the_date_range_are_bad_cells_however_written() -> None:
         None,
     ]
     assert bad.tolist() == [False, True, True, True, True, False, True, False]
+    # a column whose every date cell is out of the range
+    values, bad = parse_timestamps(pd.Series([datetime.datetime(9999, 12, 31)], dtype="object"))
+    assert (values.isna().tolist(), bad.tolist()) == ([True], [True])
 
 
 def test_date_cells_with_a_zone_among_text_cells_are_read_in_utc() -> None:

@@ -78,7 +78,8 @@ def parse_timestamps(
         out[epoch] = values.where(values.between(*DATE_RANGE))
     dated = stamped.notna()
     if dated.any():  # a spreadsheet's date cell may be 9999-12-31 ("never"): a bad cell
-        out[dated] = [_in_range(_naive(pd.Timestamp(cell))) for cell in stamped[dated]]
+        moments = [_in_range(_naive(pd.Timestamp(cell))) for cell in stamped[dated]]
+        out[dated] = pd.Series(moments, index=out.index[dated], dtype="datetime64[ns]")
     serial = text.str.match(_SERIAL)
     if serial.any():  # Excel serial numbers written as text, the time as the fraction
         out[serial] = _from_serial(pd.to_numeric(text[serial], errors="coerce"))
