@@ -25,6 +25,7 @@ from pipereview.ingest import (
     parse_timestamps,
     read_change_history,
 )
+from pipereview.ingest._dates import DateFormat
 from pipereview.ingest._limits import ReadLimits
 
 HISTORY = Path(__file__).parent / "data" / "history"
@@ -726,6 +727,99 @@ def test_rows_in_problems_and_changes_are_python_ints(tmp_path: Path) -> None:
 def test_day_first_moments_with_a_zone_are_read_in_utc(cell: str, expected: str) -> None:
     values, bad = parse_timestamps(pd.Series([cell], dtype="str"), "dmy")
     assert (str(values[0]), bool(bad[0])) == (expected, False)
+
+
+@pytest.mark.parametrize(
+    ("cells", "date_format", "expected"),
+    [
+        # a report's locale date with no time is the day at midnight, beside one with a time
+        (["3/2/2026", "3/2/2026 9:15 PM"], "mdy", ["2026-03-02 00:00:00", "2026-03-02 21:15:00"]),
+        (["02/03/2026", "02/03/2026 09:15"], "dmy", ["2026-03-02 00:00:00", "2026-03-02 09:15:00"]),
+        (["2026年3月2日"], "iso", ["2026-03-02 00:00:00"]),
+    ],
+)
+def test_a_locale_date_without_a_time_is_read_at_midnight(
+    cells: list[str], date_format: DateFormat, expected: list[str]
+) -> None:
+    values, bad = parse_timestamps(pd.Series(cells, dtype="str"), date_format)
+    assert ([str(v) for v in values], bad.tolist()) == (expected, [False] * len(cells))
+
+
+def test_moments_outside_the_date_range_are_bad_cells_however_written() -> None:
+    # milliseconds since 1970: 2026-03-02 09:15:00.123; 7,500,000,000,000 is in 2207, past
+    # the range; 9,999,999,999,999 (2286) is past what a timestamp holds; date cells of a
+    # spreadsheet: "never" as 9999-12-31, and 1500; ISO text before 1900
+    cells = pd.Series(
+        [
+            "1772442900123",
+            "7500000000000",
+            "9999999999999",
+            datetime.datetime(9999, 12, 31),
+            datetime.datetime(1500, 1, 1),
+            datetime.datetime(2200, 12, 31),
+            "1850-01-01T00:00:00Z",
+            "",
+        ],
+        dtype="object",
+    )
+    values, bad = parse_timestamps(cells)
+    assert [None if pd.isna(v) else str(v) for v in values] == [
+        "2026-03-02 09:15:00.123000",
+        None,
+        None,
+        None,
+        None,
+        "2200-12-31 00:00:00",
+        None,
+        None,
+    ]
+    assert bad.tolist() == [False, True, True, True, True, False, True, False]
+    # a column whose every date cell is out of the range
+    values, bad = parse_timestamps(pd.Series([datetime.datetime(9999, 12, 31)], dtype="object"))
+    assert (values.isna().tolist(), bad.tolist()) == ([True], [True])
+
+
+def test_date_cells_with_a_zone_among_text_cells_are_read_in_utc() -> None:
+    # a column of a frame handed in: date cells (one with a zone, one without) and text
+    paris = datetime.timezone(datetime.timedelta(hours=1))
+    cells = pd.Series(
+        [
+            datetime.datetime(2026, 3, 2, 10, 15, tzinfo=paris),
+            datetime.datetime(2026, 3, 2, 10, 15),
+            "2026-03-02 09:15",
+            None,  # an empty cell: blank, not bad
+            float("nan"),
+        ],
+        dtype="object",
+    )
+    values, bad = parse_timestamps(cells)
+    assert [str(v) for v in values] == [
+        "2026-03-02 09:15:00",
+        "2026-03-02 10:15:00",
+        "2026-03-02 09:15:00",
+        "NaT",
+        "NaT",
+    ]
+    assert bad.tolist() == [False, False, False, False, False]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(pd.to_datetime(["2026-03-02 09:15:00.123456", None])),
+        pd.Series(pd.to_datetime(["2026-03-02 09:15:00.123456", None]).astype("datetime64[us]")),
+        pd.Series(pd.to_datetime(["2026-03-02 10:15:00.123456", None]).tz_localize("Etc/GMT-1")),
+    ],
+    ids=["ns", "us", "zoned"],
+)
+def test_a_column_of_timestamps_is_read_in_utc_to_the_nanosecond_type(values: pd.Series) -> None:
+    # a column read as timestamps already (Parquet, a spreadsheet's whole date column)
+    out, bad = parse_timestamps(values)
+    assert (str(out.dtype), [str(v) for v in out]) == (
+        "datetime64[ns]",
+        ["2026-03-02 09:15:00.123456", "NaT"],
+    )
+    assert bad.tolist() == [False, False]
 
 
 @pytest.mark.parametrize(

@@ -416,6 +416,10 @@ def test_a_generic_leads_file_with_yes_no_columns(tmp_path: Path) -> None:
         ],
     )  # fmt: skip
     assert _problems(export) == [(5, "disqualified", "yes or no", "perhaps")]
+    assert str(export.problems[0]) == (
+        f"{path}, row 5, column 'disqualified': expected yes or no, got 'perhaps'. "
+        "Hint: write yes or no (blank reads as no)"
+    )
     assert export.missing == ("lead_id", "status", "converted_date", "deal_id")
 
 
@@ -561,6 +565,17 @@ def test_lead_rows_quarantined(tmp_path: Path) -> None:
         (6, "Lead Owner", "the rep who owns the lead (owner)", ""),
     ]  # fmt: skip
     assert export.frame["lead_id"].tolist() == ["00Q1"]
+    assert [str(p) for p in export.problems] == [
+        f"{path}, row 3, column 'Converted': expected whether the lead was converted: yes or "
+        "no (1/0, true/false, 是/否), got 'maybe'. Hint: write yes or no (a blank cell reads "
+        "as no)",
+        f"{path}, row 4, column 'Converted Date': expected the date converted: {_MDY}, got "
+        "'soon'. Hint: correct the date in the CRM and export again",
+        f"{path}, row 5, column 'Create Date': expected the date the lead was created (a "
+        "date). Hint: fill in the date in the CRM and export again, or leave the row out",
+        f"{path}, row 6, column 'Lead Owner': expected the rep who owns the lead (owner). "
+        "Hint: assign the lead to a rep in the CRM and export again",
+    ]
 
 
 def test_invoice_rows_quarantined(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipereview.core._errors import InputError
+from pipereview.core._errors import EncodingError, InputError
 from pipereview.ingest import ExportPeek, ReadLimits, check_head, peek_export, read_rows, scan_csv
 
 CELL_HINT = (
@@ -95,6 +95,52 @@ def test_a_line_over_the_column_limit_among_the_first_lines_is_refused(tmp_path:
 def test_first_lines_within_the_limits_pass(tmp_path: Path) -> None:
     limits = ReadLimits(max_columns=3, max_cell_bytes=5, max_title_line_bytes=20)
     assert check_head(["ID,Name,Notes", "1,Acme,xxxxx"], tmp_path / "x.csv", limits) is None
+
+
+def test_a_file_that_cannot_be_opened_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"  # never written
+    with pytest.raises(InputError) as refused:
+        peek_export(path)
+    hint = "check the file name and that you may read it"
+    assert str(refused.value) == f"cannot open {path}: No such file or directory\nHint: {hint}"
+    assert (refused.value.file, refused.value.hint) == (str(path), hint)
+
+
+def test_titles_above_the_header_of_a_file_over_the_first_read_are_found(
+    tmp_path: Path,
+) -> None:
+    # 1.5 MB: the first read (1 MiB) ends inside a row; its whole lines up to the last
+    # line end are searched, two titles and the header among them
+    path = tmp_path / "export.csv"
+    rows = [f"D{i},Deal {i},Customer {i},{1000 + i}" for i in range(1, 40_001)]
+    text = "Pipeline report\nExported 2026-11-20\nID,Opportunity,Customer,Amount\n"
+    path.write_text(text + "\n".join(rows) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 1 << 20
+    peek = peek_export(path, known_headers=("id", "opportunity", "customer", "amount"))
+    assert (peek.header_row, peek.header) == (3, ("ID", "Opportunity", "Customer", "Amount"))
+    assert peek.title_rows == ((1, ("Pipeline report",)), (2, ("Exported 2026-11-20",)))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "why"),
+    [
+        ("ascii", "'ascii' codec can't decode byte 0xc3 in position 16: ordinal not in range(128)"),
+        ("no-such-codec", "unknown encoding: no-such-codec"),
+    ],
+)
+def test_a_file_not_in_the_encoding_given_is_refused_naming_it(
+    tmp_path: Path, encoding: str, why: str
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("ID,Customer\nD1,Müller\n", encoding="utf-8")
+    with pytest.raises(EncodingError) as refused:
+        peek_export(path, encoding=encoding)
+    hint = "leave out --encoding to let pipereview detect it"
+    assert str(refused.value) == (
+        f"{path} cannot be read as {encoding}: {why} (expected text in {encoding})\nHint: {hint}"
+    )
+    error = refused.value
+    assert (error.file, error.expected, error.hint) == (str(path), f"text in {encoding}", hint)
 
 
 @pytest.mark.parametrize("line_end", ["\r\n", "\n", "\r"])

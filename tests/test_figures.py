@@ -154,7 +154,8 @@ def test_days_since_activity_counts_to_the_as_of_day_and_is_never_negative() -> 
     assert out["activity_after_as_of"].tolist() == [False, False, False, True, False]
 
 
-def test_days_in_stage_before_the_first_stored_week_are_a_lower_bound() -> None:
+@pytest.mark.parametrize("dates", ["datetime64[ns]", "timestamp[ns][pyarrow]"])
+def test_days_in_stage_before_the_first_stored_week_are_a_lower_bound(dates: str) -> None:
     h = pd.DataFrame(
         [
             deal("2026-W44", "a"),
@@ -168,14 +169,19 @@ def test_days_in_stage_before_the_first_stored_week_are_a_lower_bound() -> None:
             # d created in September, first stored in W46 (e.g. once its close date came into
             # the report's range): it may have been in its stage long before
             deal("2026-W46", "d"),
+            # e first stored in W46 without a created date: nothing shows it existed before
+            deal("2026-W46", "e"),
         ]
     )
+    h.loc[h["deal_id"] == "e", "created_date"] = pd.NaT
+    h["created_date"] = h["created_date"].astype(dates)  # NumPy, or Arrow as Parquet reads
     out = stage_days(with_deal_keys(h), "2026-W47")
     last = out.loc[h.index[h["snapshot_week"] == "2026-W46"]]
     # a: in initial_contact since W44, the first stored week: at least 21 days (W44 -> W47)
-    # b: needs_confirmed since W45: 14 days exactly; c: since W46: 7 days; d: at least 7
-    assert last["days_in_stage"].tolist() == [21, 14, 7, 7]
-    assert last["days_in_stage_lower_bound"].tolist() == [True, False, False, True]
+    # b: needs_confirmed since W45: 14 days exactly; c: since W46: 7 days; d: at least 7;
+    # e: 7 days exactly
+    assert last["days_in_stage"].tolist() == [21, 14, 7, 7, 7]
+    assert last["days_in_stage_lower_bound"].tolist() == [True, False, False, True, False]
 
 
 @pytest.mark.parametrize(
@@ -317,6 +323,26 @@ def test_one_outlook_from_forecast_and_coverage() -> None:
     texts = {lang: [outlook_text(o, lang) for _, o in cases] for lang in ("en", "zh")}
     for text in texts["en"]:
         assert not ({"ahead", "behind"} & set(text.split()))
+
+
+@pytest.mark.parametrize(
+    ("value", "en", "zh"),
+    [
+        ("met", "target met", "已完成目标"),
+        ("on_track", "on track to hit target", "有望完成目标"),
+        ("at_risk", "target at risk", "目标有风险"),
+        ("off_track", "not on track to hit target", "按目前预测无法完成目标"),
+        ("no_target", "no target", "无目标"),
+        # a value that is no outlook is printed as given, in either language
+        ("on plan", "on plan", "on plan"),
+    ],
+)
+def test_each_outlook_as_printed(value: str, en: str, zh: str) -> None:
+    assert (outlook_text(value), outlook_text(value, "en"), outlook_text(value, "zh")) == (
+        en,
+        en,
+        zh,
+    )
 
 
 def test_plan_deviation_in_points_of_the_target_with_a_tolerance() -> None:

@@ -209,6 +209,28 @@ def test_forecast_without_a_target_or_with_target_met() -> None:
     assert np.isnan(met["coverage"])
 
 
+@pytest.mark.parametrize(
+    ("target", "remaining", "coverage"),
+    [
+        # won 3800, open in Q4 3000: coverage is open / what is left of the target, down to
+        # the last currency unit and below it; none once the target is met
+        (3801.0, 1.0, 3000.0),
+        (3800.5, 0.5, 6000.0),
+        (3800.0, 0.0, None),
+    ],
+)
+def test_coverage_of_the_last_unit_of_the_target(
+    target: float, remaining: float, coverage: float | None
+) -> None:
+    out = period_forecast(HISTORY, TARGETS.assign(amount=target), "2026-Q4", "2026-W47").iloc[0]
+    assert (out["won_to_date"], out["open_in_period"], out["remaining_target"]) == (
+        3800.0,
+        3000.0,
+        remaining,
+    )
+    assert (None if np.isnan(out["coverage"]) else out["coverage"]) == coverage
+
+
 def test_stage_calibration_with_a_minimum_sample() -> None:
     # negotiation's typical 21 days to close: W44 is exactly 21 days before W47
     history = frame(

@@ -233,6 +233,33 @@ def test_one_stored_week_leaves_the_inflow_unknown_not_zero() -> None:
     assert (shape["label"] != "thin_top").all()  # a thin top needs a known inflow
 
 
+def test_a_deal_without_an_owner_counts_in_its_teams_inflow() -> None:
+    # A holds a1..a3 from W45, the store's first week (left out); new in W46: n1 and n2
+    # (no owner), in W47: n3 and n4: 4 new deals over W46..W47, 2.0 a week
+    def row(week: str, deal: str, owner: str | None = "Ann") -> dict[str, object]:
+        return {
+            "snapshot_week": week,
+            "team": "A",
+            "deal_id": deal,
+            "owner": owner,
+            "stage_model": "generic_4",
+            "stage": "initial_contact",
+            "amount": 10.0,
+            "probability": NAN,
+        }
+
+    rows = [row(w, d) for w in ("2026-W45", "2026-W46", "2026-W47") for d in ("a1", "a2", "a3")]
+    rows += [
+        row(w, d, o) for w in ("2026-W46", "2026-W47") for d, o in (("n1", "Ann"), ("n2", None))
+    ]
+    rows += [row("2026-W47", "n3"), row("2026-W47", "n4", "Bo")]
+    history = pd.DataFrame(rows)
+    shape = funnel_shape(history, as_of="2026-W47")
+    assert shape[["team", "open_deals", "inflow_per_week"]].values.tolist() == [["A", 7, 2.0]]
+    named = funnel_shape(history.fillna({"owner": "Cy"}), as_of="2026-W47")
+    assert named["inflow_per_week"].tolist() == [2.0]
+
+
 def test_one_rep_has_no_teammates_to_compare_with() -> None:
     shape = funnel_shape(_counts_history({"A": (2, 2, 2, 20)}, weeks=3), as_of="2026-W47", by="rep")
     assert shape["label"].tolist() == ["healthy"]

@@ -494,6 +494,17 @@ def test_deal_summary_of_a_deal_without_id_and_one_with_a_longer_path() -> None:
     pd.testing.assert_frame_equal(deal_summary(trail), expected)
 
 
+def test_an_empty_history_file_is_read_up_to_a_week(tmp_path: Path) -> None:
+    # the history of an empty store (nothing ingested yet), written as the batch writes it
+    empty = load_history(tmp_path / "store")
+    assert (list(empty.columns), len(empty)) == (["deal_key"], 0)
+    path = tmp_path / "history.parquet"
+    empty.to_parquet(path, index=False)
+    for last in ("2026-W47", Week.parse("2026-W47"), None):
+        again = load_history(file=path, last=last)
+        assert (list(again.columns), len(again)) == (["deal_key"], 0)
+
+
 @pytest.mark.parametrize(
     ("teams", "expected"),
     [(["West", "North", None, "West"], "one of: North, West"), ([], "one of: none")],

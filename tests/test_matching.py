@@ -265,6 +265,22 @@ def test_deals_without_account_only_meet_the_same_team_and_owner() -> None:
     assert not m["ambiguous"].any()
 
 
+def test_deals_without_account_or_team_still_only_meet_the_same_owner() -> None:
+    # a frame without teams either: the owner alone keeps Bo's deal away from Ann's
+    none = {"deal_id": "", "account": "", "team": None}
+    prev = snap(
+        {**none, "deal_name": "Packaging line retrofit"}, {**none, "deal_name": "Spare parts 2027"}
+    )
+    curr = snap(
+        {**none, "deal_name": "Packaging line retrofit", "owner": "Bo Chen"},
+        {**none, "deal_name": "Spare parts 2027"},
+    )
+    assert prev["team"].isna().all()
+    m = match_deals(prev, curr)
+    assert pairs(m) == [(0, None, ""), (1, 1, "fuzzy"), (None, 0, "")]
+    assert not m["ambiguous"].any()
+
+
 @pytest.mark.parametrize(
     "bad",
     [
@@ -473,6 +489,26 @@ def test_first_week_and_empty_snapshots(
     prev: pd.DataFrame | None, curr: pd.DataFrame, categories: list[str]
 ) -> None:
     assert deal_movements(prev, curr)["category"].tolist() == categories
+
+
+def test_snapshots_indexed_by_their_deal_ids_give_the_same_movements() -> None:
+    # a user's frames indexed by deal ID (the ID kept as a column, as set_index(drop=False))
+    prev = snap({"deal_id": "D1", "amount": 100.0}, {"deal_id": "D2", "stage": "negotiation"})
+    curr = snap(
+        {"deal_id": "D2", "stage": "won"}, {"deal_id": "D1", "amount": 120.0}, {"deal_id": "D3"}
+    )
+    plain = deal_movements(prev, curr)
+    assert plain[["deal_id", "category", "amount_to"]].values.tolist() == [
+        ["D1", "amount_up", 120.0],
+        ["D2", "won", 100.0],
+        ["D3", "new", 100.0],
+    ]
+    assert plain["amount_from"].tolist()[:2] == [100.0, 100.0]
+    assert pd.isna(plain["amount_from"].iloc[2])
+    keyed = deal_movements(
+        prev.set_index("deal_id", drop=False), curr.set_index("deal_id", drop=False)
+    )
+    pd.testing.assert_frame_equal(keyed, plain)
 
 
 def test_a_deal_won_then_reopened() -> None:

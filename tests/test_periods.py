@@ -276,6 +276,45 @@ def test_by_rep_the_figures_add_up_to_the_team() -> None:
     assert team.equals(rollup_results(results_compared(_history(), W46), ["team"]))
 
 
+def test_the_rollup_sums_each_figure_and_counts_deals_in_whole_numbers() -> None:
+    span = {
+        "kind": "month",
+        "span": "current",
+        "first": pd.Timestamp("2026-11-01"),
+        "last": pd.Timestamp("2026-11-15"),
+        "covered": True,
+        "history_start": "2026-W36",
+    }
+    results = pd.DataFrame(
+        {
+            "team": ["T", "T", "U"],
+            "owner": ["A", "B", "C"],
+            **span,
+            "open_week": ["2026-W46", "2026-W46", None],  # U's week not stored
+            "won_amount": [1.0, 2.0, 0.0],
+            "won_deals": [1, 1, 0],
+            "created_amount": [0.0, 4.0, 0.0],
+            "created_deals": [0, 1, 0],
+            "open_amount": [5.0, 5.0, float("nan")],
+            "open_deals": [1.0, 2.0, float("nan")],
+        }
+    )
+    expected = pd.DataFrame(
+        {
+            "team": ["T", "U"],
+            **span,
+            "open_week": pd.Series(["2026-W46", None], dtype="object"),
+            "won_amount": [3.0, 0.0],
+            "won_deals": pd.Series([2, 0], dtype="int64"),
+            "created_amount": [4.0, 0.0],
+            "created_deals": pd.Series([1, 0], dtype="int64"),
+            "open_amount": [10.0, float("nan")],
+            "open_deals": [3.0, float("nan")],
+        }
+    )
+    pd.testing.assert_frame_equal(rollup_results(results, ["team"]), expected)
+
+
 @pytest.mark.parametrize(
     ("current", "previous", "lang", "text"),
     [

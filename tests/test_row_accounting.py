@@ -292,17 +292,29 @@ def _check_messy_export(
 def test_a_quote_that_never_closes_is_refused_naming_its_line(tmp_path: Path) -> None:
     lines = _good()
     lines[2] = lines[2].replace("Deal 2", '"Big deal')
+    path = _write(tmp_path, lines)
     with pytest.raises(InputError) as refused:
-        read_export(_write(tmp_path, lines), week=WEEK)
-    message = str(refused.value)
-    assert "line 3, column 'Opportunity'" in message
-    assert "'\"Big deal,Customer 2,Ann Lee" in message
-    assert "never closed" in message and "2 more line(s)" in message
-    assert 'double the quote inside it ("" )' in message
-    assert (refused.value.row, refused.value.column, refused.value.expected) == (
+        read_export(path, week=WEEK)
+    hint = (
+        "a double quote at the start of a cell opens a quoted cell that runs to the next "
+        "quote: if the quote belongs to the text, put the whole cell in double quotes and "
+        'double the quote inside it ("" ), or remove the quote; then save the file again '
+        "(spreadsheet programs and CRMs do this when they save CSV)"
+    )
+    assert str(refused.value) == (
+        f"{path}: line 3, column 'Opportunity': the cell '\"Big deal,Customer 2,Ann Lee,Europe,"
+        "Qualified,200…' opens a double quote that is never closed, so the CSV reader would "
+        "read the rest of the file (2 more line(s)) as part of that one cell and lose the "
+        "deals on them: expected every quoted cell to end with a double quote (expected a "
+        f"closing double quote)\nHint: {hint}"
+    )
+    error = refused.value
+    assert (error.file, error.row, error.column, error.expected, error.hint) == (
+        str(path),
         3,
         "Opportunity",
         "a closing double quote",
+        hint,
     )
 
 
@@ -349,6 +361,22 @@ def test_quotes_inside_a_cell_are_text(tmp_path: Path) -> None:
     lines[2] = lines[2].replace("Deal 2", '"Big ""quoted"" deal"')
     result = read_export(_write(tmp_path, lines), week=WEEK)
     assert result.snapshot["deal_name"].tolist() == ['Monitor 27" screens', 'Big "quoted" deal']
+
+
+@pytest.mark.parametrize("tail", ["", "  "])
+def test_a_quoted_last_cell_at_the_end_of_the_file_is_read(tmp_path: Path, tail: str) -> None:
+    # a quote inside a cell as text, and the file's last cell quoted with no line end after
+    # it (or only spaces): the quotes do not pair off, so the scan walks them one by one
+    lines = _good(2)
+    lines[1] = lines[1].replace("Deal 1", 'Monitor 27" screens')
+    lines[2] = _csv_line(_row(2, "Deal 2", 2000, note="Call back, then quote"))
+    path = tmp_path / "export.csv"
+    path.write_bytes(("\n".join(lines) + tail).encode("utf-8"))
+    result = read_export(path, week=WEEK)
+    assert result.snapshot["deal_name"].tolist() == ['Monitor 27" screens', "Deal 2"]
+    assert result.snapshot["amount"].tolist() == [1000.0, 2000.0]
+    assert result.snapshot["next_step"].tolist() == ["Call back", "Call back, then quote"]
+    assert (result.report.rows_read, result.report.rows_kept) == (2, 2)
 
 
 # --- one rule for a line ---------------------------------------------------------------------
@@ -461,6 +489,9 @@ def test_broken_utf16_is_named(tmp_path: Path) -> None:
         "a,b\n\n\n",
         'a,b\n"1\n2",3\n',
         'a,b\n5" x,2\n3,4\n',
+        'a,b\n5" x,"2"',
+        'a,b\n1,"x\ny"\n',  # the file's first quote at byte 6, its cell over two lines
+        'a,b\n5" x,"2"  ',
         'a,b\n"x""y",2\n',
         'a,b\n"",""\n',
         "a,b\n1,2\n \n",
@@ -479,6 +510,56 @@ def test_the_scan_counts_what_the_csv_module_reads(text: str) -> None:
         limits=ReadLimits(),
     )
     assert scan.records == sum(1 for _ in csv.reader(io.StringIO(text, newline="")))
+
+
+def test_the_scan_numbers_the_line_each_record_starts_on() -> None:
+    # the second record's quoted cell holds a line break: the third starts on line 4
+    text = 'a,b\n"1\n2",3\n4,5\n'
+    scan = scan_csv(
+        text.encode("utf-8"),
+        path=Path("x.csv"),
+        delimiter=",",
+        header=("a", "b"),
+        header_row=1,
+        limits=ReadLimits(),
+    )
+    assert (scan.records, scan.lines) == (3, 4)
+    assert (str(scan.record_lines.dtype), scan.record_lines.tolist()) == ("int64", [1, 2, 4])
+    assert [scan.line_of(row) for row in (1, 2, 3, 4)] == [1, 2, 4, 5]
+
+
+# --- each row of a one-row-per-record export counted once -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("used", "quarantined", "skipped", "odd"),
+    [
+        ({2, 3}, {4}, {5}, None),  # every row once
+        ({2, 3}, {3, 4}, {5}, 3),  # used and quarantined
+        ({2, 3}, {4}, {2, 5}, 2),  # used and skipped
+        ({2}, {3, 4}, {4, 5}, 4),  # quarantined and skipped
+        ({2, 3}, {4}, set(), 5),  # row 5 in none
+        ({2, 3}, {4}, {5, 6}, 6),  # row 6 is no row of the file
+    ],
+)
+def test_each_row_is_counted_once_as_used_quarantined_or_skipped(
+    used: set[int], quarantined: set[int], skipped: set[int], odd: int | None
+) -> None:
+    from pipereview.ingest._rowcount import check_each_row_counted
+
+    counts = {"used": used, "quarantined": quarantined, "skipped": skipped}
+    if odd is None:
+        check_each_row_counted("calls.csv", [2, 3, 4, 5], **counts)
+        return
+    with pytest.raises(InputError) as refused:
+        check_each_row_counted("calls.csv", [2, 3, 4, 5], **counts)
+    error = refused.value
+    assert str(error) == (
+        f"calls.csv: row {odd} is not counted once as used, quarantined or skipped: expected "
+        "every row counted once (expected every row used, quarantined or skipped once)\n"
+        "Hint: look at that row in a text editor for a stray quote or an odd character"
+    )
+    assert (error.file, error.row) == ("calls.csv", odd)
 
 
 # --- where the reader and the count part ------------------------------------------------------

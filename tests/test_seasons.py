@@ -115,6 +115,25 @@ def test_a_configured_profile_shapes_the_plan_and_the_weeks_of_a_month_by_workin
     assert end.tolist() == [10_000.01]
 
 
+def test_a_month_without_a_working_day_is_split_by_its_calendar_days() -> None:
+    # every weekday of October 2026 a holiday (a shutdown): profile 1 : 1 : 2 gives October
+    # 2,500.00 = 250,000 cents over its 31 calendar days: W40 (Thu 1 .. Sun 4) 4 days,
+    # W41..W43 7 each, W44 (Mon 26 .. Sat 31) 6. Quotas 32,258.06, 56,451.61 x 3 and
+    # 48,387.10 -> 249,998; the 2 cents to W41 and W42 (.61, ties to the earlier). As of
+    # W42: 32,258 + 56,452 + 56,452 = 145,162 cents; as of W44 the whole of October.
+    shutdown = pd.date_range("2026-10-01", "2026-10-31")
+    shutdown = frozenset(d.date() for d in shutdown[shutdown.day_of_week < 5])
+    settings = PlanSettings(
+        season="profile", season_profile=(1,) * 9 + (1, 1, 2), holidays=shutdown
+    )
+    shape = plan_shapes(pd.DataFrame(), "2026-Q4", "2026-W42", ["N"], settings)["N"]
+    plans = [
+        plan_to_date(pd.Series([10_000.0]), "2026-Q4", week, settings, shape).tolist()
+        for week in ("2026-W40", "2026-W42", "2026-W43", "2026-W44")
+    ]
+    assert plans == [[322.58], [1_451.62], [2_016.13], [2_500.0]]
+
+
 def test_a_flat_season_keeps_todays_plan_exactly() -> None:
     flat = PlanSettings(season="flat")
     shape = plan_shapes(_history(), "2025-Q4", "2025-W48", ["N"], flat)["N"]
@@ -394,9 +413,50 @@ def test_the_rep_rule_in_both_languages(
 ) -> None:
     assert rep_rule_text(rule, "en", **kwargs) == en
     assert rep_rule_text(rule, "zh", **kwargs) == zh
+    assert rep_rule_text(rule, **kwargs) == en  # English unless told
 
 
 # --- settings and the targets file ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "message", "expected", "hint"),
+    [
+        (
+            {"season": "winter"},
+            "season 'winter': use 'last_year', 'profile' or 'flat'",
+            "'last_year', 'profile' or 'flat'",
+            "set plan.season to last_year (the default), profile or flat (docs/forecast.md, "
+            "'Seasons')",
+        ),
+        (
+            {"season": "profile", "season_profile": (1,) * 11},
+            "season_profile must be 12 monthly weights >= 0, not all 0; got [1, 1, 1, 1, 1, "
+            "1, 1, 1, 1, 1, 1] (expected 12 numbers >= 0, January first)",
+            "12 numbers >= 0, January first",
+            "write plan.season_profile as 12 weights, January first, e.g. [6, 6, 8, 8, 8, 9, "
+            "7, 7, 9, 9, 10, 13] (shares or amounts: only the proportions count)",
+        ),
+    ],
+    ids=["season", "season_profile"],
+)
+def test_season_settings_are_refused_whole(
+    kwargs: dict[str, Any], message: str, expected: str, hint: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        PlanSettings(**kwargs)
+    assert str(info.value) == f"{message}\nHint: {hint}"
+    assert (info.value.expected, info.value.hint) == (expected, hint)
+
+
+def test_an_unknown_rep_split_in_plan_settings_names_the_three_rules() -> None:
+    with pytest.raises(ConfigError) as info:
+        PlanSettings(rep_split="seniority")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "rep_split 'seniority': use 'history', 'capacity' or 'equal'\n"
+        "Hint: set plan.rep_split to history (the default), capacity or equal"
+    )
+    assert info.value.expected == "'history', 'capacity' or 'equal'"
+
+
 @pytest.mark.parametrize(
     ("plan", "message", "hint"),
     [

@@ -13,6 +13,7 @@ import pytest
 import pipereview.history._store as store_module
 from pipereview.core._errors import (
     DamagedWeekError,
+    InputError,
     InvalidWeekError,
     SchemaError,
     StoreBusyError,
@@ -24,6 +25,7 @@ from pipereview.core._errors import (
 )
 from pipereview.core._files import atomic_write
 from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import load_history
 from pipereview.history._verify import verify_store
 
 
@@ -75,6 +77,23 @@ def test_add_read_and_list(store_dir: Path) -> None:
         "open_amount": 150.0,
         "source": "export",
     }
+
+
+def test_an_unknown_team_is_refused_naming_the_stored_teams(store_dir: Path) -> None:
+    store = SnapshotStore(store_dir)
+    store.add(snapshot("2026-W46", {"A": 1.0}, "West"), "2026-W46")
+    both = pd.concat(
+        [snapshot("2026-W47", {"A": 1.0}, "West"), snapshot("2026-W47", {"Z": 2.0})],
+        ignore_index=True,
+    )
+    store.add(both, "2026-W47")
+    with pytest.raises(InputError) as refused:
+        load_history(store_dir, team="Sout")
+    assert str(refused.value) == (
+        "team 'Sout' has no stored snapshot (expected one of: North, West)"
+    )
+    assert refused.value.expected == "one of: North, West"
+    assert load_history(store_dir, team="North")["deal_id"].tolist() == ["Z"]
 
 
 def test_team_filter_and_missing_week(store_dir: Path) -> None:

@@ -296,6 +296,22 @@ def test_plan_settings_are_checked(kwargs: dict[str, Any]) -> None:
         PlanSettings(**kwargs)
 
 
+def test_an_unknown_week_rule_names_the_three_rules_and_where_they_are_told() -> None:
+    with pytest.raises(ConfigError) as info:
+        PlanSettings(week_rule="fortnights")  # type: ignore[arg-type]
+    hint = (
+        "set plan.week_rule to working_days (the default), days or four_week_month "
+        "(docs/method.md, 'Weeks and figures')"
+    )
+    assert str(info.value) == (
+        f"week_rule 'fortnights': use 'working_days', 'days' or 'four_week_month'\nHint: {hint}"
+    )
+    assert (info.value.expected, info.value.hint) == (
+        "'working_days', 'days' or 'four_week_month'",
+        hint,
+    )
+
+
 def test_negative_targets_and_bad_weeks_are_refused() -> None:
     with pytest.raises(InputError, match="cannot be split"):
         decompose_target(-1.0, "2026", "quarter")

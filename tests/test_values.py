@@ -602,6 +602,62 @@ def test_rows_between_deals_are_footers_only_with_a_footer_word(
     assert outcome(result, 3) == expected
 
 
+@pytest.mark.parametrize(
+    ("rows", "said", "hint"),
+    [
+        ([], "nothing below the header on row 1", "filters and date range"),
+        (
+            [only(), only(name="Total", amount="2000")],
+            "the 2 row(s) below the header on row 1 are blank or report totals",
+            "filters",
+        ),
+    ],
+    ids=["header only", "blank and total rows"],
+)
+def test_an_export_without_deals_is_refused_at_the_row_below_the_header(
+    tmp_path: Path, rows: list[dict[str, str]], said: str, hint: str
+) -> None:
+    from pipereview.core._errors import SchemaError
+
+    path = write_export(tmp_path / "export.csv", rows)
+    with pytest.raises(SchemaError) as refused:
+        read_export(path, week=WEEK)
+    hint = f"export the report again with its rows (check the report's {hint})"
+    assert str(refused.value) == (
+        f"{path}: no deals in the file: {said} (expected at least one deal below the header)"
+        f"\nHint: {hint}"
+    )
+    error = refused.value
+    assert (error.file, error.row, error.expected, error.hint) == (
+        str(path),
+        2,
+        "at least one deal below the header",
+        hint,
+    )
+
+
+def test_an_export_without_any_deal_id_is_kept_with_a_warning(tmp_path: Path) -> None:
+    # a spreadsheet kept by hand: the ID column is there but every cell is blank
+    result = ingest(tmp_path, [deal(1, id=""), deal(2, id="")])
+    assert result.report.rows_kept == 2
+    assert result.snapshot["deal_id"].isna().all()
+    assert result.snapshot["deal_name"].tolist() == ["Deal 1", "Deal 2"]
+    assert result.report.warnings == (
+        "2 deal(s) have no ID; they will be matched across weeks by account and name",
+    )
+
+
+@pytest.mark.parametrize(("team", "put_in"), [(None, "All"), ("North", "North")])
+def test_a_row_without_a_team_is_put_in_the_default_team(
+    tmp_path: Path, team: str | None, put_in: str
+) -> None:
+    # the map's default team (HubSpot: All), or the one --team names
+    options = {"team": team} if team else {}
+    result = ingest(tmp_path, [deal(1, team="East"), deal(2, team="")], **options)
+    assert result.snapshot["team"].tolist() == ["East", put_in]
+    assert result.report.warnings == (f"1 row(s) without a team were put in team {put_in!r}",)
+
+
 def test_a_deal_named_like_a_total_is_a_deal(tmp_path: Path) -> None:
     result = ingest(tmp_path, [deal(1), deal(2, id="", name="Total Gym Equipment")])
     assert result.report.rows_kept == 2
@@ -656,6 +712,77 @@ def test_snapshots_breaking_the_boundary_rules_are_not_stored(
     with pytest.raises(SchemaError, match=said):
         store.add(bad, WEEK)
     assert store.weeks() == []
+
+
+@pytest.mark.parametrize(("column", "value"), [("team", "A/B"), ("owner", "CON")])
+def test_an_unusable_name_on_the_first_row_is_refused_too(
+    good_snapshot: pd.DataFrame, column: str, value: str
+) -> None:
+    # each distinct name is checked once: the first one as well as the others
+    from pipereview.core._errors import SchemaError
+    from pipereview.ingest._schema import validate_snapshot
+
+    bad = good_snapshot.copy()
+    bad.loc[0, column] = value
+    with pytest.raises(SchemaError) as refused:
+        validate_snapshot(bad)
+    assert str(refused.value) == (
+        "snapshot is not a valid canonical snapshot: 1 failure(s):\n"
+        f"  - snapshot, row 1, column '{column}': expected a name usable as a folder or file "
+        f"name (pipereview.core._names.NAME_RULE), got '{value}'.\n"
+        "Hint: build snapshots with pipereview.read_export / `pipereview ingest`, which "
+        "produce this schema"
+    )
+
+
+def test_every_failure_of_a_snapshot_is_listed_one_a_line(good_snapshot: pd.DataFrame) -> None:
+    from pipereview.core._errors import SchemaError
+    from pipereview.ingest._schema import validate_snapshot
+
+    bad = good_snapshot.copy()
+    bad.loc[0, "team"] = "A/B"
+    bad.loc[1, "owner"] = "CON"
+    with pytest.raises(SchemaError) as refused:
+        validate_snapshot(bad)
+    usable = "a name usable as a folder or file name (pipereview.core._names.NAME_RULE)"
+    problems = [
+        f"snapshot, row 1, column 'team': expected {usable}, got 'A/B'.",
+        f"snapshot, row 2, column 'owner': expected {usable}, got 'CON'.",
+    ]
+    assert str(refused.value) == (
+        "snapshot is not a valid canonical snapshot: 2 failure(s):\n"
+        f"  - {problems[0]}\n  - {problems[1]}\n"
+        "Hint: build snapshots with pipereview.read_export / `pipereview ingest`, which "
+        "produce this schema"
+    )
+    assert [str(p) for p in refused.value.problems] == problems
+
+
+def test_a_snapshot_with_two_currencies_in_a_team_is_refused_naming_both(
+    good_snapshot: pd.DataFrame,
+) -> None:
+    from pipereview.core._errors import SchemaError
+    from pipereview.ingest._schema import validate_snapshot
+
+    bad = good_snapshot.copy()
+    bad.loc[1, "currency"] = "EUR"  # West's other deal is in USD
+    with pytest.raises(SchemaError) as refused:
+        validate_snapshot(bad)
+    hint = (
+        "a team's amounts are added together: convert the amounts in the CRM report, or "
+        "give the deals of each currency their own team"
+    )
+    assert str(refused.value) == (
+        "snapshot: a team's deals carry several currencies (team 'West' in 2026-W47: EUR, "
+        f"USD) (expected one currency per team and week)\nHint: {hint}"
+    )
+    error = refused.value
+    assert (error.file, error.column, error.expected, error.hint) == (
+        "snapshot",
+        "currency",
+        "one currency per team and week",
+        hint,
+    )
 
 
 def test_a_deal_twice_in_one_week_is_not_stored_and_the_hint_says_why(

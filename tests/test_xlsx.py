@@ -184,6 +184,44 @@ def test_rows_below_the_deals_holding_only_notes_or_formulas_are_accounted(tmp_p
     )
 
 
+@pytest.mark.parametrize(
+    ("count", "rows"),
+    [(1, "row 2"), (5, "rows 2, 3, 4, 5, 6"), (6, "rows 2, 3, 4, 5, 6 …")],
+)
+def test_a_header_cell_merged_over_a_column_of_values_names_its_first_five_rows(
+    tmp_path: Path, count: int, rows: str
+) -> None:
+    # Amount merged over F1:G1; column G holds a currency in the first ``count`` deals
+    path = tmp_path / "deals.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append([*HEADER[:6], None, *HEADER[6:]])
+    for n in range(1, 8):
+        deal = _deal(n)
+        sheet.append([*deal[:6], "EUR" if n <= count else None, *deal[6:]])
+    sheet.merge_cells("F1:G1")
+    book.save(path)
+    with pytest.raises(InputError) as refused:
+        read_export(path, week=WEEK)
+    hint = (
+        "unmerge F1:G1 and give column G its own name (e.g. 'Currency' next to 'Amount'), "
+        "or delete the column"
+    )
+    assert str(refused.value) == (
+        f"{path}: the header cell 'Amount' is merged over F1:G1, so column G has no name of "
+        f"its own, but it holds values ({rows}): expected one header cell per column\n"
+        f"Hint: {hint}"
+    )
+    error = refused.value
+    assert (error.file, error.row, error.column, error.expected, error.hint) == (
+        str(path),
+        1,
+        "Amount",
+        "one header cell per column",
+        hint,
+    )
+
+
 @pytest.mark.slow
 @settings(
     max_examples=examples(40),

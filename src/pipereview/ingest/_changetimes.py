@@ -5,7 +5,9 @@ History exports write the moment of a change in many ways: Salesforce's API as
 ``02/03/2026 09:15``), HubSpot as ``2026-03-02 09:15`` or milliseconds since 1970, Odoo as
 ``2026-03-02 09:15:00``. The date part is read by :func:`~pipereview.ingest._dates.parse_dates`
 (so every date layout of a deals export is understood the same way), the time part and a
-zone here. A time with a zone comes back in UTC; one without is kept as written.
+zone here. A time with a zone comes back in UTC; one without is kept as written. A moment
+outside :data:`~pipereview.ingest._dates.DATE_RANGE` (``1850-01-01T00:00:00Z``, a date cell
+of 9999-12-31, milliseconds past the year 2200) is a bad cell, whichever way it is written.
 
 >>> values, bad = parse_timestamps(pd.Series(["2026-03-02T09:15:00.000Z", "3/2/2026 9:15 PM",
 ...                                           "2026-03-02 10:15:00+01:00", "soon", ""]), "mdy")
@@ -71,11 +73,13 @@ def parse_timestamps(
         values = values.dt.tz_localize(None).astype("datetime64[ns]")
         out[iso] = values.where(values.between(*DATE_RANGE))
     epoch = text.str.match(_EPOCH_MS)
-    if epoch.any():
-        out[epoch] = pd.to_datetime(text[epoch].astype("int64"), unit="ms")
+    if epoch.any():  # up to 13 digits: past 2262 a timestamp cannot hold it, a bad cell
+        values = pd.to_datetime(text[epoch].astype("int64"), unit="ms", errors="coerce")
+        out[epoch] = values.where(values.between(*DATE_RANGE))
     dated = stamped.notna()
-    if dated.any():
-        out[dated] = [_naive(pd.Timestamp(cell)) for cell in stamped[dated]]
+    if dated.any():  # a spreadsheet's date cell may be 9999-12-31 ("never"): a bad cell
+        moments = [_in_range(_naive(pd.Timestamp(cell))) for cell in stamped[dated]]
+        out[dated] = pd.Series(moments, index=out.index[dated], dtype="datetime64[ns]")
     serial = text.str.match(_SERIAL)
     if serial.any():  # Excel serial numbers written as text, the time as the fraction
         out[serial] = _from_serial(pd.to_numeric(text[serial], errors="coerce"))
@@ -118,6 +122,12 @@ def _from_serial(days: pd.Series) -> pd.Series:
 
 def _naive(value: pd.Timestamp) -> pd.Timestamp:
     return value.tz_convert("UTC").tz_localize(None) if value.tzinfo else value
+
+
+def _in_range(value: pd.Timestamp) -> pd.Timestamp | None:
+    """``value`` when within :data:`~pipereview.ingest._dates.DATE_RANGE`, else None
+    (``NaT`` once in the timestamps)."""
+    return value if DATE_RANGE[0] <= value <= DATE_RANGE[1] else None
 
 
 def _zone_minutes(zone: str) -> int:
