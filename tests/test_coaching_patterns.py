@@ -297,6 +297,21 @@ EXAMPLES: dict[str, dict[str, Any]] = {
             "weeks": 4,
         },
     },
+    "call_bias": {
+        "value": 0.75,
+        "reference": 1.0,
+        "evidence": {
+            "verdict": "sandbagging",
+            "sandbagging": True,
+            "quarters": 4,
+            "bias_tolerance": 0.10,
+        },
+    },
+    "call_stale": {
+        "value": 3.0,
+        "reference": 1.0,
+        "evidence": {"last_week": "2026-W44", "never": False, "stale_days": 7, "period": "2026-Q4"},
+    },
     "invoice_overdue": {
         "value": 47.0,
         "reference": 30.0,

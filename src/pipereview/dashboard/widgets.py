@@ -66,7 +66,7 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
     >>> widgets["week"] in selectors, widgets["team"] in selectors
     (True, False)
     >>> len(widgets["tabs"].children), widgets["lang"].value
-    (6, 'en')
+    (7, 'en')
     """
     import ipywidgets as w
 

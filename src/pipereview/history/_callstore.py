@@ -13,8 +13,7 @@ quarantine folder. A bias needs the past: :func:`read_forecast_calls_stored` giv
 stored week's calls up to a week.
 
 >>> import tempfile
->>> from pipereview.history._sidefiles import record_sources, write_problems
-from pipereview.history._store import SnapshotStore
+>>> from pipereview.history._store import SnapshotStore
 >>> store = SnapshotStore(tempfile.mkdtemp())
 >>> len(read_forecast_calls_stored(store, "2026-W47"))
 0

@@ -13,8 +13,7 @@ written to the week's quarantine folder. A review as of a week reads, per kind, 
 latest week stored at or before it (:func:`read_companions`).
 
 >>> import tempfile
->>> from pipereview.history._sidefiles import record_sources, write_problems
-from pipereview.history._store import SnapshotStore
+>>> from pipereview.history._store import SnapshotStore
 >>> store = SnapshotStore(tempfile.mkdtemp())
 >>> read_companions(store, "2026-W47").available()
 ()
