@@ -165,3 +165,28 @@ def test_every_diagnostic_same_on_prepared_history(sample_history: pd.DataFrame,
         assert_frame_equal(
             call(prepared_shuffled, week), call(shuffled, week), check_exact=True, obj=name
         )
+
+
+def test_a_deal_without_owner_is_counted_for_a_named_rep_not_dropped() -> None:
+    """A frame built by hand may leave a deal's owner blank (the store refuses such rows):
+    the per-rep diagnostics count it under "(no owner)" and the team's totals still add
+    up, instead of failing on a missing group."""
+    h = pd.DataFrame(
+        {
+            "snapshot_week": "2026-W47",
+            "team": "T",
+            "deal_id": list("abcd"),
+            "owner": ["Ann", None, "Bob", "Ann"],
+            "stage": "initial_contact",
+            "stage_model": "generic_4",
+            "amount": [1.0, 2.0, 3.0, 4.0],
+            "probability": 0.5,
+        }
+    )
+    shape = funnel_shape(h, as_of="2026-W47", by="rep").set_index("owner")
+    assert shape["open_deals"].to_dict() == {"(no owner)": 1, "Ann": 2, "Bob": 1}
+    table = stage_table(h, as_of="2026-W47", by="rep")
+    first = table[table["stage"] == "initial_contact"].set_index("owner")
+    assert first["amount"].to_dict() == {"Ann": 5.0, "Bob": 3.0, "(no owner)": 2.0}
+    assert table["share"].notna().all()
+    assert h["owner"].isna().sum() == 1  # the caller's frame is left as it was

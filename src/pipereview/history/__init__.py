@@ -80,6 +80,7 @@ from pipereview.history._matching import (
 )
 from pipereview.history._movements import CATEGORIES, MOVEMENT_COLUMNS, deal_movements
 from pipereview.history._prepared import (
+    NO_OWNER,
     PreparedHistory,
     as_prepared,
     load_prepared,
@@ -141,6 +142,7 @@ __all__ = [
     "MATCH_COLUMNS",
     "META_KEY",
     "MOVEMENT_COLUMNS",
+    "NO_OWNER",
     "REMOVAL_FIELDS",
     "REMOVED_ATTRS",
     "REMOVED_COLUMNS",

@@ -40,7 +40,11 @@ if TYPE_CHECKING:
     from pipereview.history._store import SnapshotStore
     from pipereview.ingest._limits import ReadLimits
 
-__all__ = ["PreparedHistory", "as_prepared", "load_prepared", "prepare_history"]
+__all__ = ["NO_OWNER", "PreparedHistory", "as_prepared", "load_prepared", "prepare_history"]
+
+#: the rep named for a deal whose ``owner`` is missing (a frame built by hand: the store
+#: refuses such rows), so per-rep figures count it instead of dropping it
+NO_OWNER = "(no owner)"
 
 _FACTS = ("position", "is_open", "is_won", "is_lost", "model_probability")
 
@@ -247,7 +251,8 @@ class PreparedHistory:
 def prepare_history(history: pd.DataFrame) -> PreparedHistory:
     """Derive once what every diagnostic needs from ``history`` (stacked weekly
     snapshots, optionally keyed by :func:`pipereview.with_deal_keys`); see
-    :class:`PreparedHistory`. ``history`` is not modified.
+    :class:`PreparedHistory`. ``history`` is not modified. A missing ``owner`` reads
+    :data:`NO_OWNER`, so a rep's figures never drop or break on such a deal.
 
     Pass the result to the diagnostics in place of the history: each one then skips
     keying, sorting and stage lookups, and returns exactly what it returns for the frame.
@@ -259,8 +264,12 @@ def prepare_history(history: pd.DataFrame) -> PreparedHistory:
     >>> prepared = prepare_history(h)
     >>> stage_table(prepared, as_of="2026-W47").equals(stage_table(h, as_of="2026-W47"))
     True
+    >>> prepare_history(h.assign(owner=None)).frame["owner"].tolist()
+    ['(no owner)', '(no owner)']
     """
     frame = history.copy(deep=False)
+    if "owner" in frame and frame["owner"].isna().any():
+        frame["owner"] = frame["owner"].astype(object).where(frame["owner"].notna(), NO_OWNER)
     key = deal_key(frame)  # adopts the definitions the history carries
     deal, _ = pd.factorize(key, sort=True)
     week, names = pd.factorize(frame["snapshot_week"].astype("str"), sort=True)
