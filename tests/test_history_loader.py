@@ -173,6 +173,19 @@ def test_a_history_file_is_read_as_written_for_one_team(sample_store: Path, tmp_
     assert refused.value.hint == "give only one of them"
 
 
+def test_a_bad_week_is_refused_even_for_an_empty_history_file(
+    sample_store: Path, tmp_path: Path
+) -> None:
+    """The ``last`` week is checked before the file is read: an empty history file does
+    not turn a typo into an empty review."""
+    path = tmp_path / "history.parquet"
+    load_history(sample_store, last="2026-W47").iloc[:0].to_parquet(path, index=False)
+    assert load_history(file=path, last="2026-W47", keyed=False).empty
+    with pytest.raises(InputError, match="'soon' is not an ISO week") as refused:
+        load_history(file=path, last="soon")
+    assert "2026-W47" in str(refused.value.hint)
+
+
 def test_an_exports_folder_is_loaded_with_the_configured_templates(
     own_exports: tuple[Path, Path],
 ) -> None:

@@ -333,9 +333,10 @@ def load_history(
     for folder in templates:
         use_folder(folder)
     if file is not None:
+        # the week is checked first, so a bad one is refused even for an empty file
+        week = None if last is None else str(Week.parse(last) if isinstance(last, str) else last)
         history = read_history_file(file, team=team)
-        if last is not None and len(history):
-            week = str(Week.parse(last) if isinstance(last, str) else last)
+        if week is not None and len(history):
             history = history[history["snapshot_week"].astype("str") <= week]
         if team is not None and history.empty:
             raise _unknown_team(team, pd.read_parquet(file, columns=["team"])["team"])
