@@ -31,6 +31,9 @@ _CATEGORY = {"negotiation": "commit", "solution_quote": "best_case"}
 #: New deals a rep opens a week (Poisson mean); the share of them that are quick.
 NEW_PER_WEEK = 2.0
 QUICK_SHARE = 0.2
+#: The months' factors on new deals when ``seasons`` is set: slow in January-February
+#: and August, strong at quarter ends.
+SEASONS = (0.6, 0.5, 1.3, 0.9, 1.0, 1.3, 0.8, 0.4, 1.3, 0.9, 1.1, 1.6)
 #: The call biases planted on reps (a call = this x what the rep sees).
 BIASES = (0.7, 0.85, 1.0, 1.2, 1.4)
 
@@ -81,15 +84,22 @@ def _rows(
 
 
 def generate(
-    *, seed: int = 7, quarters: int = 8, teams: tuple[int, ...] = (3, 5, 8)
+    *,
+    seed: int = 7,
+    quarters: int = 8,
+    teams: tuple[int, ...] = (3, 5, 8),
+    seasons: bool = False,
 ) -> Organisation:
     """An organisation of ``len(teams)`` teams (``teams[i]`` reps each) over ``quarters``
-    quarters from 2024-Q4, after a 13-week run-in: the weekly history and the calls."""
+    quarters from 2024-Q4, after a 13-week run-in: the weekly history and the calls.
+    ``seasons``: new deals follow the months (:data:`SEASONS`)."""
     rng = np.random.default_rng(seed)
     last_index = 2024 * 4 + 3 + quarters - 1
     last_q = f"{last_index // 4}-Q{last_index % 4 + 1}"
     weeks = list(week_range(quarter_weeks("2024-Q4")[0] - 13, quarter_weeks(last_q)[-1]))
     friday = pd.Timestamp(weeks[0].friday)
+    month = [pd.Timestamp(w.friday).month for w in weeks]
+    rate = [NEW_PER_WEEK * (SEASONS[m - 1] if seasons else 1.0) for m in month]
     rows, biases = [], {}
     for t, reps in enumerate(teams):
         team = f"Team{t + 1}"
@@ -97,7 +107,7 @@ def generate(
             rep = f"{team}-rep{r + 1}"
             biases[(team, rep)] = float(rng.choice(BIASES))
             for created in range(len(weeks)):
-                for _ in range(int(rng.poisson(NEW_PER_WEEK))):
+                for _ in range(int(rng.poisson(rate[created]))):
                     rows += [
                         (team, rep, *row)
                         for row in _rows(rng, team, rep, created, len(weeks), 10_000.0 * (1 + t))

@@ -1,6 +1,7 @@
 """Benchmark: which forecast method to trust, measured by the backtest.
 
-    python bench/forecast.py [--seed 7] [--quarters 8] [--sample DIR] [--no-sample]
+    python bench/forecast.py [--seed 7] [--quarters 8] [--teams 3,5,8] [--seasons]
+                             [--sample DIR] [--no-sample] [--no-calls]
 
 Two histories, each backtested (:func:`pipereview.forecasting.backtest`: every method at
 every stored week of every closed quarter, using only the rows up to that week):
@@ -12,6 +13,10 @@ every stored week of every closed quarter, using only the rows up to that week):
 - the two-year sample (``pipereview.sample.generate_samples(out, years=2)`` stored as
   ``pipereview demo --years 2`` stores it; ``--sample DIR`` reuses a store built
   before, else one is built in a temporary folder).
+
+``--teams`` sets the generated teams' numbers of reps (``1,2``: few deals), ``--seasons``
+makes its new deals follow the months; ``--no-calls`` backtests both without the reps'
+forecast calls, as a CRM history without calls is.
 
 Printed for each: the backtest's time, each method's MAPE and bias at week 6 and over
 every week (all teams' forecasts pooled), and per team the recommended method against
@@ -107,14 +112,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quarters", type=int, default=8)
     parser.add_argument("--sample", type=Path, default=None, help="folder with store/ to reuse")
+    parser.add_argument("--teams", default="3,5,8", help="reps per generated team")
+    parser.add_argument("--seasons", action="store_true", help="seasonal new deals")
     parser.add_argument("--no-sample", action="store_true")
+    parser.add_argument("--no-calls", action="store_true", help="backtest without calls")
     args = parser.parse_args()
     print(f"machine: {describe_machine()}")
-    org = generate(seed=args.seed, quarters=args.quarters)
-    ok = report("generated organisation", org.history, org.calls)
+    teams = tuple(int(n) for n in args.teams.split(","))
+    org = generate(seed=args.seed, quarters=args.quarters, teams=teams, seasons=args.seasons)
+    ok = report("generated organisation", org.history, None if args.no_calls else org.calls)
     if not args.no_sample:
         history, calls = _sample_history(args.sample)
-        ok &= report("two-year sample", history, calls)
+        ok &= report("two-year sample", history, None if args.no_calls else calls)
     print(f"\nrecommended method beats both baselines for every team: {ok}")
 
 

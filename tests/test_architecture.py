@@ -22,6 +22,7 @@ LAYERS = {
     "forecasting": 5,
     "config": 6,
     "week": 7,
+    "_weekcalls": 7,
     "charts": 8,
     "coaching": 8,
     "sample": 8,

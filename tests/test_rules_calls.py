@@ -130,3 +130,26 @@ def test_the_weekly_review_reads_the_calls_stored(tmp_path: Path) -> None:
     )
     assert again.context.forecast_calls is not None
     assert again.context.forecast_calls["rep"].tolist() == [reps[0]]
+
+
+def test_the_review_and_the_rule_read_one_call_bias(monkeypatch: Any) -> None:
+    """The review's calls section and the coaching rule call_bias share the week's one
+    :attr:`WeekDiagnostics.call_bias`: computed once, the same ratios in both."""
+    import pipereview._weekcalls as weekcalls
+    from pipereview.delivery._visibletext import html_text
+
+    runs: list[object] = []
+    real = weekcalls.call_bias
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        runs.append(real(*args, **kwargs))
+        return runs[-1]
+
+    monkeypatch.setattr(weekcalls, "call_bias", counting)
+    review = WeeklyReview(history(), team="T", week=W47, forecast_calls=calls())
+    text = html_text(review.calls_section()._repr_html_())
+    found = coaching_findings(review.context, rules=["call_bias"])
+    assert len(runs) == 1 and review.context.call_bias is runs[0]
+    assert [round(v, 2) for v in found["value"]] == [0.8, 1.35]
+    assert "0.80: calls 20% below what was won" in text
+    assert "1.35: calls 35% above what was won" in text

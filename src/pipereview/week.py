@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipereview._weekcalls import WeekCalls
 from pipereview.config import Config
 from pipereview.core._languages import check_language
 from pipereview.core._weeks import Week
@@ -35,7 +36,7 @@ __all__ = ["WeekDiagnostics"]
 
 
 @dataclass(frozen=True, eq=False)
-class WeekDiagnostics:
+class WeekDiagnostics(WeekCalls):
     """The history (stacked snapshots, ideally keyed by
     :func:`~pipereview.history._trail.with_deal_keys`, or
     :func:`~pipereview.history._prepared.prepare_history` of them) as of ``as_of``, with optional

@@ -22,7 +22,6 @@ from pipereview.coaching._rulekit import (
     follow_up_by,
     severity_bands,
 )
-from pipereview.forecasting import call_bias as bias_of_calls
 from pipereview.forecasting import call_freshness
 from pipereview.week import WeekDiagnostics
 
@@ -100,11 +99,10 @@ def call_bias(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFra
     Value: the median call / won ratio; reference: 1. Severity: 2 when the ratio is more
     than 25% off 1, else 1. Evidence: the verdict and the quarters counted.
     """
-    calls = context.forecast_calls
-    if calls is None or calls.empty:
+    bias = context.call_bias  # shared with the review's calls section
+    if bias is None:
         return pd.DataFrame()
     settings = context.config.forecast_calls
-    bias = bias_of_calls(calls, context.prepared, context.week, settings)
     overall = bias.overall
     hit = overall[
         (overall["level"] == "rep") & overall["verdict"].isin(["sandbagging", "over-calling"])

@@ -83,6 +83,10 @@ FORECAST_METHOD_LABELS: dict[str, tuple[str, str]] = {
         "historical conversion + pipeline still to come",
         "历史转化率 + 尚未进入管道的新增",
     ),
+    "conversion_and_pace": (
+        "historical conversion and pace, averaged",
+        "历史转化率与赢单速度的平均",
+    ),
     "calls_corrected": ("reps' calls corrected for their bias", "按偏差校正的销售预测提报"),
     "weighted_pipeline": (
         "baseline: pipeline at the stages' probabilities",

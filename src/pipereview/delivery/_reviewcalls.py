@@ -79,7 +79,9 @@ def calls_section(review: WeeklyReview) -> Section:
         {"team": review.team, "rep": sorted(review.latest["owner"].dropna().unique())}
     )
     fresh = call_freshness(calls, reps, review.week, review.config.forecast_calls, lang=review.lang)
-    bias = call_bias(calls, review.prepared, review.week, review.config.forecast_calls)
+    bias = review.context.call_bias  # shared with the coaching rule call_bias
+    if bias is None:  # the week's diagnostics hold no calls
+        bias = call_bias(calls, review.prepared, review.week, review.config.forecast_calls)
     now = corrected_call(calls, bias, review.week)
     parts = [f"<h3>{t('freshness')}</h3>", _freshness_table(fresh, t)]
     parts += [f"<h3>{t('calls')}</h3>", _calls_table(now, review, t)]

@@ -29,7 +29,8 @@ from pipereview.core._vocabulary import FORECAST_METHOD_LABELS
 from pipereview.delivery._dealtables import amount_text
 from pipereview.delivery._reviewsections import Section
 from pipereview.diagnostics._waterfall import period_bounds
-from pipereview.forecasting._backtest import backtest, backtest_summary, recommended_method
+from pipereview.forecasting._backtest import recommended_method
+from pipereview.forecasting._backtestcache import cached_backtest_summary
 from pipereview.forecasting._forecastmethods import BASELINES, forecast_methods
 from pipereview.forecasting._pacing import coverage_of_remaining, pacing
 from pipereview.forecasting._quarterweeks import week_of_quarter
@@ -256,7 +257,8 @@ def forecast_check_section(review: WeeklyReview, calls: pd.DataFrame | None = No
     said = forecast_methods(
         known, review.week, calls=calls, min_cell_deals=settings.min_cell_deals
     ).set_index("method")
-    summary = backtest_summary(backtest(known, calls=calls, settings=settings))
+    # the same for every language and view of this history: computed once, reused
+    summary = cached_backtest_summary(known, calls=calls, settings=settings)
     weekly = summary[summary["week_of_quarter"].between(low, high)]
     scores = weekly.groupby("method").agg(mape=("mape", "mean"), bias=("bias", "mean"))
     counted = summary[summary["week_of_quarter"].isna()].set_index("method")["quarters"]

@@ -17,6 +17,7 @@ from pipereview.forecasting._backtest import (
     backtest_summary,
     recommended_method,
 )
+from pipereview.forecasting._backtestcache import CACHED_SUMMARIES, cached_backtest_summary
 from pipereview.forecasting._callbias import (
     CallBias,
     CallSettings,
@@ -64,6 +65,7 @@ from pipereview.forecasting._reasons import (
 __all__ = [
     "BACKTEST_COLUMNS",
     "BASELINES",
+    "CACHED_SUMMARIES",
     "FORECAST_METHODS",
     "LEARNED_COLUMNS",
     "MATRIX_COLUMNS",
@@ -80,6 +82,7 @@ __all__ = [
     "backtest",
     "backtest_summary",
     "bias_label",
+    "cached_backtest_summary",
     "call_bias",
     "call_freshness",
     "category_matrix",

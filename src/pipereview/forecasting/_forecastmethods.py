@@ -20,6 +20,12 @@ from the history before the quarter starts.
   summed over those quarters (a share, so that a small quarter does not get a big
   one's inflow). Only this method takes the inflow: the others forecast the pipeline
   as it stands;
+- ``conversion_and_pace``: the mean of historical conversion and the naive pace: two
+  forecasts from different evidence (the open pipeline as past quarters converted it;
+  the quarter's run rate, which carries the pipeline still to come) whose errors partly
+  cancel. Equal weights, chosen from nothing: nothing is fitted, so nothing learned
+  from the quarter being forecast can leak in, and equal weights are hard to beat with
+  few quarters to weigh by (the "forecast combination puzzle");
 - ``calls_corrected``: each rep's latest call for the quarter divided by the rep's
   historical call / won ratio (at the call's week of the quarter when learned, else
   over all weeks; the team's when the rep has none); reps with no call count their won
@@ -42,8 +48,8 @@ NaN forecast, never 0.
 >>> f = forecast_methods(h, "2026-W41", min_cell_deals=1)
 >>> f.set_index("method")["forecast"].round(1).to_dict()  # doctest: +NORMALIZE_WHITESPACE
 {'stage_weighted': 150.0, 'evidence_weighted': 150.0, 'historical_conversion': 50.0,
- 'conversion_with_inflow': 50.0, 'calls_corrected': nan, 'weighted_pipeline': 150.0,
- 'naive_pace': 0.0}
+ 'conversion_with_inflow': 50.0, 'conversion_and_pace': 25.0, 'calls_corrected': nan,
+ 'weighted_pipeline': 150.0, 'naive_pace': 0.0}
 """
 
 from __future__ import annotations
@@ -75,7 +81,12 @@ FORECAST_METHODS: tuple[str, ...] = tuple(FORECAST_METHOD_LABELS)
 #: The methods every other one must beat to be worth recommending.
 BASELINES: tuple[str, ...] = ("weighted_pipeline", "naive_pace")
 #: The methods that learn from past quarters: not available without one.
-_LEARNED = ("historical_conversion", "conversion_with_inflow", "calls_corrected")
+_LEARNED = (
+    "historical_conversion",
+    "conversion_with_inflow",
+    "conversion_and_pace",
+    "calls_corrected",
+)
 _CELL = ["team", "stage_model", "stage"]  # as learned
 
 
@@ -185,6 +196,7 @@ def quarter_forecasts(
     )
     number = grid.index.get_level_values("as_of").map(week_of_quarter).to_numpy()
     values["naive_pace"] = won_sum * len(quarter_weeks(quarter)) / number
+    values["conversion_and_pace"] = (values["historical_conversion"] + values["naive_pace"]) / 2
     values["calls_corrected"] = _stacked(calls_parts, grid)
     return _long(values, won_sum, learning, quarter)
 
@@ -216,6 +228,7 @@ def _long(
     notes = {
         "historical_conversion": "not available: no closed quarter before this one in the history",
         "conversion_with_inflow": "not available: no closed quarter before this one in the history",
+        "conversion_and_pace": "not available: no closed quarter before this one in the history",
         "calls_corrected": (
             "not available: no forecast calls stored"
             if not learning.calls
