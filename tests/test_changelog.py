@@ -438,6 +438,7 @@ def test_unknown_header_names_file_headers_and_formats(tmp_path: Path) -> None:
     assert caught.value.hint.startswith("name the format with --format")
     assert "--format generic --map deal_id=<header>" in caught.value.hint
     assert caught.value.file == str(path)
+    assert caught.value.row == 1  # the header's row, where the user looks
 
 
 def test_a_missing_column_of_the_named_format(tmp_path: Path) -> None:
@@ -501,8 +502,9 @@ def test_no_usable_row_is_refused_with_the_reasons(tmp_path: Path) -> None:
 
 def test_unknown_format_name(tmp_path: Path) -> None:
     path = write(tmp_path, "deal_id,field,new_value,changed_at\n1,stage,A,2026-03-02\n")
-    with pytest.raises(InputError, match="unknown history format 'pipedrive'"):
+    with pytest.raises(InputError, match="unknown history format 'pipedrive'") as caught:
         read_change_history(path, format="pipedrive")
+    assert (caught.value.file, caught.value.row) == (str(path), 1)
 
 
 # --- detection and timestamps -----------------------------------------------------------------

@@ -92,6 +92,10 @@ def test_weighted_pipeline_uses_snapshot_probability_else_stage_model() -> None:
     assert deals["probability_source"].tolist() == ["snapshot", "stage_model", "stage_model"]
     in_q4 = weighted_pipeline(frame(W47), period="2026-Q4")
     assert in_q4["deal_id"].tolist() == ["A", "B"]  # C closes in 2027
+    # an export without probabilities: every deal weighted by its stage, and said so
+    plain = weighted_pipeline(frame(W47).drop(columns="probability")).set_index("deal_id")
+    assert plain["weighted"].to_dict() == {"A": 750.0, "B": 1000.0, "C": 50.0}  # 1000 x 0.75
+    assert plain["probability_source"].tolist() == ["stage_model"] * 3
 
 
 def test_category_rollup_has_every_category_and_cumulative_amounts() -> None:
@@ -162,6 +166,7 @@ def test_team_forecast_by_hand() -> None:
     out = period_forecast(
         HISTORY, TARGETS, "2026-Q4", "2026-W47", settings=ForecastSettings(min_closed_deals=4)
     ).iloc[0]
+    assert (out["team"], out["period"], out["as_of"]) == ("North", "2026-Q4", "2026-W47")
     # won 3000 (D) + 800 (G) = 3800; open due in Q4: A 1000 + B 2000 = 3000,
     # weighted 600 + 1000 = 1600; expected 3800 + 1600 = 5400; gap 10000 - 5400 = 4600;
     # remaining 10000 - 3800 = 6200; coverage 3000 / 6200; needed 1 / 0.75

@@ -251,7 +251,7 @@ def coverage_needed(rate: pd.Series | float) -> pd.Series | float:
 
 
 # --- gap, outlook, plan ------------------------------------------------------------------
-def _amount(value: float, currency: str, lang: str) -> str:
+def _amount(value: float, currency: str) -> str:
     text = f"{abs(value):,.0f}"
     return f"{text} {currency}".strip()
 
@@ -267,15 +267,15 @@ def gap_text(gap: float | None, currency: str = "", lang: str = "en") -> str:
         return "—"
     if round(float(gap)) > 0:
         return (
-            f"距目标还差 {_amount(gap, currency, lang)}"
+            f"距目标还差 {_amount(gap, currency)}"
             if lang == "zh"
-            else f"short of target by {_amount(gap, currency, lang)}"
+            else f"short of target by {_amount(gap, currency)}"
         )
     if round(float(gap)) < 0:
         return (
-            f"预测高于目标 {_amount(gap, currency, lang)}"
+            f"预测高于目标 {_amount(gap, currency)}"
             if lang == "zh"
-            else f"forecast above target by {_amount(gap, currency, lang)}"
+            else f"forecast above target by {_amount(gap, currency)}"
         )
     return "预测与目标持平" if lang == "zh" else "forecast on target"
 
