@@ -85,7 +85,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/matching.py
 	$(BIN)/python bench/diagnostics.py
 	$(BIN)/python bench/forecast.py
-	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/batch.py --cold
+	$(BIN)/python bench/profile_review.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/dashboard_capacity.py
 	$(BIN)/python bench/scale.py

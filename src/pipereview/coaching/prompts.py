@@ -34,6 +34,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +234,34 @@ def _read_user_folder(root: Path) -> list[str]:
 reads_user_folder("templates", _read_user_folder)
 
 
+@lru_cache(maxsize=32)
+def _environment(folders: tuple[Path, ...]) -> jinja2.Environment:
+    """The template environment of ``folders`` (then the shipped templates), one per
+    folder list: its templates are compiled once, not once per sheet and rule (a team's
+    coaching asks for them ~150 times). A template edited meanwhile is still read anew
+    (jinja2 checks each file's time)."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader([str(f) for f in folders])]
+    loaders.append(jinja2.PackageLoader("pipereview", "templates/coaching"))
+    environment = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "html.j2"], default=False),
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        money=_money,
+        pct=_pct,
+        num=_num,
+        stage_label=_stage_label,
+        field_labels=_field_labels,
+        quoted=_quoted,
+        md=escape_markdown,
+    )
+    return environment
+
+
 class PromptTemplates:
     """The template folders searched, in order: ``folders`` (a user's), then the
     registered ones (:data:`template_folders`, latest first), then the shipped
@@ -252,25 +281,7 @@ class PromptTemplates:
                     file=str(folder),
                     hint="pass a folder holding en/<rule>.j2 and zh/<rule>.j2",
                 )
-        loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader([str(f) for f in self.folders])]
-        loaders.append(jinja2.PackageLoader("pipereview", "templates/coaching"))
-        self.environment = jinja2.Environment(
-            loader=jinja2.ChoiceLoader(loaders),
-            undefined=jinja2.StrictUndefined,
-            autoescape=jinja2.select_autoescape(["html", "html.j2"], default=False),
-            keep_trailing_newline=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.environment.filters.update(
-            money=_money,
-            pct=_pct,
-            num=_num,
-            stage_label=_stage_label,
-            field_labels=_field_labels,
-            quoted=_quoted,
-            md=escape_markdown,
-        )
+        self.environment = _environment(self.folders)
 
     def has(self, rule: str, lang: str) -> bool:
         """Whether a template for ``rule`` in ``lang`` exists in any folder."""

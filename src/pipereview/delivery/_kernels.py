@@ -206,11 +206,75 @@ def shutdown_kernel(manager: Any) -> None:
         _remove_socket_folder(manager)
 
 
+#: What a kernel started ahead imports while it waits for its team: the weekly review's
+#: first cell (pandas, pipereview with its review and charts, altair) and what its sections
+#: import on first use (scipy's statistics for the coaching rules, vl-convert with its
+#: JavaScript engine, whose first chart costs ~1.3 s). The team's notebook then finds them
+#: in ``sys.modules``; each team still has a fresh kernel of its own.
+WARM_MODULES = (
+    "pandas",
+    "pipereview",
+    "pipereview.charts",
+    "pipereview.delivery._review",
+    "scipy.stats",
+    "vl_convert",
+)
+
+# run outside the history (the notebook's first cell is still [1]) before any notebook's
+# client connects (nothing of it reaches a notebook; ipykernel's silent mode skips the
+# code): imports only, and one tiny chart drawn so that vl-convert's engine is up; no name
+# is left behind
+WARM_UP_CODE = f"""\
+def _pipereview_warm_up():
+    import importlib
+    for name in {WARM_MODULES!r}:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    try:
+        from pipereview.charts._render import _spec_to_svg
+        _spec_to_svg({{"data": {{"values": [{{"a": 1}}]}}, "mark": "point"}})
+    except Exception:
+        pass
+_pipereview_warm_up()
+del _pipereview_warm_up
+"""
+WARM_UP_TIMEOUT_S = 120
+
+
+def warm_up(manager: Any, timeout: float = WARM_UP_TIMEOUT_S) -> bool:
+    """Run :data:`WARM_UP_CODE` in the started kernel of ``manager`` and wait for it;
+    whether it finished. A kernel that did not warm up is still usable: its notebook
+    imports what it needs itself."""
+    from jupyter_client.blocking.client import BlockingKernelClient
+
+    client = BlockingKernelClient()
+    client.load_connection_info(manager.get_connection_info())
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=timeout)
+        reply = client.execute_interactive(
+            WARM_UP_CODE,
+            store_history=False,
+            timeout=timeout,
+            output_hook=lambda message: None,  # nothing of it is shown anywhere
+        )
+        return bool(reply["content"]["status"] == "ok")
+    except Exception:  # a timeout, a kernel gone: the team imports for itself
+        return False
+    finally:
+        client.stop_channels()
+
+
 class KernelPool:
     """Kernels started ahead of the teams that use them, ``ahead`` at a time: while a team
-    runs, the next team's kernel starts, so kernel start-up leaves the teams' path."""
+    runs, the next team's kernel starts and imports :data:`WARM_MODULES` (when ``warm``),
+    so kernel start-up and the heavy imports leave the teams' path. Every kernel serves
+    one team only: :meth:`take` hands each out once."""
 
-    def __init__(self, teams: int, *, ahead: int) -> None:
+    def __init__(self, teams: int, *, ahead: int, warm: bool = True) -> None:
+        self._warm = warm
         self._ready: queue.Queue[Any] = queue.Queue()
         self._lock = threading.Lock()
         self._to_start = teams
@@ -229,9 +293,13 @@ class KernelPool:
 
     def _start(self) -> None:
         try:
-            self._ready.put(start_kernel())
+            manager = start_kernel()
         except Exception:  # the team then starts its own kernel, as without a pool
             self._ready.put(None)
+            return
+        if self._warm:
+            warm_up(manager)
+        self._ready.put(manager)
 
     def take(self) -> Any:
         """A started kernel manager (or None), and the next team's kernel set starting."""

@@ -1,0 +1,207 @@
+"""Profile: where a small team's weekly review spends its time (per cell, per diagnostic),
+and ``pipereview coach`` against its bare diagnostics.
+
+    python bench/profile_review.py [--team NAME] [--repeats 3]
+
+Ingests the sample exports into a temporary store, takes the team with the fewest deals
+(or ``--team``), then, in the same run:
+
+- cells, cold: papermill runs the weekly review notebook for the team on a new kernel
+  (nothing imported), as the ``papermill`` command does; each cell's time as papermill
+  records it;
+- cells, warm: the same on a kernel started ahead by the batch's pool, which imported
+  ``WARM_MODULES`` and drew one chart before the team was given to it;
+- diagnostics: the team's review built in this process (imports done), then each figure
+  of its ``WeekDiagnostics`` computed in turn (a figure includes those it is the first to
+  need);
+- coach: ``python -m pipereview coach`` (a new process, as a user runs it) against the
+  same work in this process with the imports done (history, diagnostics, coaching pack).
+  Goal: coach <= 2x the bare work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from functools import cached_property
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = ROOT / "data" / "samples" / "targets.csv"
+
+
+def cell_times(executed: Path) -> list[tuple[str, float]]:
+    """Each code cell's first line and its time, as papermill recorded them."""
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    return [
+        (
+            "".join(cell["source"]).splitlines()[0][:44],
+            float(cell["metadata"].get("papermill", {}).get("duration") or 0.0),
+        )
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+    ]
+
+
+def run_cells(store: Path, week: str, team: str, out: Path, *, warm: bool) -> list:
+    """The notebook run for ``team`` on a new kernel (``warm``: one the pool warmed)."""
+    import papermill
+
+    from pipereview.delivery._batch import default_notebook
+    from pipereview.delivery._kernels import KernelPool, shutdown_kernel
+
+    pool = KernelPool(1, ahead=1, warm=warm)
+    manager = pool.take()
+    try:
+        papermill.execute_notebook(
+            str(default_notebook()),
+            str(out),
+            parameters={
+                "team": team,
+                "week": week,
+                "lang": "en",
+                "store": str(store),
+                "exports": "",
+                "targets": str(TARGETS),
+            },
+            km=manager,
+            kernel_name="python3",
+            progress_bar=False,
+        )
+    finally:
+        shutdown_kernel(manager)
+        pool.close()
+    return cell_times(out)
+
+
+def diagnostics(store: Path, week: str, team: str) -> list[tuple[str, float]]:
+    """The review built, then each of its context's figures computed, each timed."""
+    from pipereview.delivery._review import WeeklyReview
+    from pipereview.week import WeekDiagnostics
+
+    start = time.perf_counter()
+    review = WeeklyReview.from_files(team=team, week=week, store=str(store), targets=str(TARGETS))
+    times = [("load + review built", time.perf_counter() - start)]
+    context = review.context
+    for name, member in vars(WeekDiagnostics).items():
+        if isinstance(member, cached_property):
+            start = time.perf_counter()
+            try:
+                getattr(context, name)
+            except Exception as error:  # a figure this sample cannot give
+                name = f"{name} ({type(error).__name__})"
+            times.append((name, time.perf_counter() - start))
+    return times
+
+
+def coach_bare(store: Path, week: str, out: Path) -> float:
+    """What ``pipereview coach`` does, in this process, imports done; its seconds."""
+    from pipereview.cli._coach import _coached_teams
+    from pipereview.coaching import write_coaching_pack
+    from pipereview.config import Config
+    from pipereview.history._callstore import read_forecast_calls_stored
+    from pipereview.history._companionstore import read_companions
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._trail import load_history
+    from pipereview.week import WeekDiagnostics
+
+    start = time.perf_counter()
+    stored = SnapshotStore(store)
+    keyed = load_history(stored, last=week)
+    calls = read_forecast_calls_stored(stored, week)
+    context = WeekDiagnostics(
+        keyed,
+        week,
+        config=Config(),
+        companions=read_companions(stored, week),
+        forecast_calls=calls if len(calls) else None,
+    )
+    teams = _coached_teams(context, None, week)
+    write_coaching_pack(context, out, lang="en", teams=teams)
+    return time.perf_counter() - start
+
+
+def coach_command(store: Path, out: Path) -> float:
+    """``python -m pipereview coach`` for the store, a new process; its seconds."""
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipereview",
+            "coach",
+            "--store",
+            str(store),
+            "--out",
+            str(out),
+            "--no-log",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _machine import describe_machine
+    from pipereview.history._intake import ingest_folder
+    from pipereview.history._store import SnapshotStore
+    from pipereview.history._trail import load_history
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--team")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        store = work / "store"
+        ingest_folder(ROOT / "data" / "samples" / "exports", store=store)
+        week = SnapshotStore(store).weeks()[-1]
+        history = load_history(SnapshotStore(store), last=week)
+        sizes = history.groupby("team")["deal_key"].nunique()
+        team = args.team or str(sizes.idxmin())
+        print(f"machine: {describe_machine()}")
+        print(
+            f"team {team}: {sizes[team]} deals, {int((history['team'] == team).sum())} rows "
+            f"over {history['snapshot_week'].nunique()} weeks, as of {week}"
+        )
+        runs: dict[str, list[list]] = {"cold": [], "warm": []}
+        for repeat in range(args.repeats):
+            for mode in runs:
+                out = work / f"{mode}{repeat}.ipynb"
+                runs[mode].append(run_cells(store, week, team, out, warm=mode == "warm"))
+        print("cells (papermill's times, min-max over the repeats):")
+        print(f"  {'cell':46s} {'cold':>13s} {'warm':>13s}")
+        for index, (source, _) in enumerate(runs["cold"][0]):
+            cold = [run[index][1] for run in runs["cold"]]
+            warm = [run[index][1] for run in runs["warm"]]
+            print(
+                f"  {source:46s} {min(cold):5.2f}-{max(cold):5.2f} s {min(warm):5.2f}-{max(warm):5.2f} s"
+            )
+        totals = {mode: [sum(t for _, t in run) for run in runs[mode]] for mode in runs}
+        print(
+            f"  {'all cells':46s} {min(totals['cold']):5.2f}-{max(totals['cold']):5.2f} s "
+            f"{min(totals['warm']):5.2f}-{max(totals['warm']):5.2f} s (goal <= 3 s)"
+        )
+        print("diagnostics (in this process, imports done; second build):")
+        diagnostics(store, week, team)  # the first pays the imports
+        for name, seconds in diagnostics(store, week, team):
+            print(f"  {name:46s} {seconds:6.3f} s")
+        command, bare = [], []
+        for repeat in range(args.repeats):
+            command.append(coach_command(store, work / f"coach{repeat}"))
+            bare.append(coach_bare(store, week, work / f"bare{repeat}"))
+        print(
+            f"coach: command {min(command):.1f}-{max(command):.1f} s, bare "
+            f"{min(bare):.1f}-{max(bare):.1f} s (the first bare run pays the imports), "
+            f"ratio {min(command) / min(bare):.2f}x at best (goal <= 2x)"
+        )
+
+
+if __name__ == "__main__":
+    main()
