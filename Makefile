@@ -69,13 +69,17 @@ lint: $(STAMP)
 
 # mutation testing of the core (docs/testing.md); incremental: a second run tests only the
 # functions changed since, and AREA=ingest|history|diagnostics|coaching runs one area
-# SAMPLE=400 judges 400 mutants drawn at random instead, and prints the score with its margin
+# SAMPLE=400 judges 400 mutants drawn at random instead, and prints the score with its margin;
+# every mutant stopped at mutmut's time limit is judged again without a clock before the score
 mutate: $(STAMP)
 ifdef SAMPLE
 	$(BIN)/python tests/mutation_sample.py --size $(SAMPLE) $(if $(SEED),--seed $(SEED))
+	$(BIN)/python tests/mutation_rejudge.py --sample mutants/sample.txt
 	$(BIN)/python tests/mutation_report.py --sample mutants/sample.txt
 else
+	rm -f mutants/rejudged.txt
 	$(BIN)/mutmut run --max-children 2 $(if $(AREA),"pipereview.$(AREA).*") $(if $(MODULE),"pipereview.$(MODULE).*")
+	$(BIN)/python tests/mutation_rejudge.py
 	$(BIN)/python tests/mutation_report.py
 endif
 

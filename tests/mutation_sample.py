@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     # before it runs any; a name that matches nothing makes it stop there (refusing the
     # name), so the draw is made from today's mutants
     subprocess.run([args.mutmut, "run", GENERATE_ONLY], cwd=ROOT, check=False)
+    (MUTANTS / "rejudged.txt").unlink(missing_ok=True)  # verdicts of the code as it was
     names = generated()
     if not names:
         print("mutmut generated no mutant: see its output above", file=sys.stderr)
