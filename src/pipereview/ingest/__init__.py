@@ -54,6 +54,7 @@ from pipereview.ingest._companionformats import (
     detect_companion,
 )
 from pipereview.ingest._companionrows import CompanionRows, companion_rows
+from pipereview.ingest._callentry import ENTERED, entered_call
 from pipereview.ingest._companions import CompanionExport, read_companion
 from pipereview.ingest._companionwords import (
     ACTIVITY_TYPES,
@@ -147,6 +148,7 @@ __all__ = [
     "CREATED_EVENTS",
     "DATE_RANGE",
     "DEFAULT_LIMITS",
+    "ENTERED",
     "EXPORT_OPTIONAL_FIELDS",
     "EXPORT_REQUIRED_FIELDS",
     "FALSE_WORDS",
@@ -210,6 +212,7 @@ __all__ = [
     "detect_companion",
     "detect_encoding",
     "detect_history_format",
+    "entered_call",
     "find_long_rows",
     "format_size",
     "guess_date_format",
