@@ -19,6 +19,7 @@ from pipereview.ingest._assembly import (
     snapshot_frame,
 )
 from pipereview.ingest._builder import PLAIN_NUMBERS, READ_AS_TEXT, RowBuilder
+from pipereview.ingest._callentry import ENTERED, entered_call
 from pipereview.ingest._changeformats import (
     CHANGE_COLUMNS,
     CHANGE_FIELDS,
@@ -54,7 +55,6 @@ from pipereview.ingest._companionformats import (
     detect_companion,
 )
 from pipereview.ingest._companionrows import CompanionRows, companion_rows
-from pipereview.ingest._callentry import ENTERED, entered_call
 from pipereview.ingest._companions import CompanionExport, read_companion
 from pipereview.ingest._companionwords import (
     ACTIVITY_TYPES,
