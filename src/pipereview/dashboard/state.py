@@ -37,7 +37,8 @@ class DashboardState(Selection):
     ``lang`` and the tabs' filters), with the figures, the action list and its export of
     that view (:class:`~pipereview.dashboard.Dashboard` holds one, draws its tabs with
     :func:`~pipereview.dashboard.tabs.render` and adds the widgets), and the ``marks`` it
-    may set on the store ``coaching_log``'s items (:class:`~pipereview.dashboard.marking.LogMarks`).
+    may set on the store ``coaching_log``'s items (:class:`~pipereview.dashboard.marking.LogMarks`),
+    whose forecast calls the reviews show and the forecast tab's form enters.
     """
 
     def __init__(
@@ -56,7 +57,13 @@ class DashboardState(Selection):
         check_language(lang)
         self.marks = LogMarks(coaching_log, locked_team=team if locked else None)
         self.data = DashboardData(
-            history, targets=targets, team=team, locked=locked, export_dir=export_dir, config=config
+            history,
+            targets=targets,
+            team=team,
+            locked=locked,
+            export_dir=export_dir,
+            config=config,
+            calls=coaching_log,
         )
         teams = self.data.teams
         start = View(team or (teams[0] if teams else ""), "", lang=lang)

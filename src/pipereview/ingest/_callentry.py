@@ -62,8 +62,8 @@ def entered_call(
             expected=f"one of {', '.join(reps) or 'no rep'}, or the team line",
             hint="choose a rep of the team, or the team line for the manager's call",
         )
-    values = {"team": team, "rep": rep, "commit": commit, "best_case": best_case}
-    values |= {"pipeline": pipeline, "currency": currency}
+    values: dict[str, object] = {"team": team, "rep": rep, "commit": commit}
+    values |= {"best_case": best_case, "pipeline": pipeline, "currency": currency}
     raw = pd.DataFrame(
         {_HEADERS[k]: pd.Series([_cell(v)], index=[1], dtype="object") for k, v in values.items()}
     )
