@@ -14,6 +14,7 @@ import pandas as pd
 from pipereview.config import Config
 from pipereview.core._errors import AccessError, InputError
 from pipereview.core._languages import check_language
+from pipereview.dashboard._callform import CallEntry
 from pipereview.dashboard._text import text
 from pipereview.dashboard.config import DashboardConfig
 from pipereview.dashboard.data import (
@@ -56,6 +57,8 @@ class DashboardState(Selection):
     ) -> None:
         check_language(lang)
         self.marks = LogMarks(coaching_log, locked_team=team if locked else None)
+        #: the forecast calls the forecast tab's form enters into the same store
+        self.calls = CallEntry(coaching_log, locked_team=team if locked else None)
         self.data = DashboardData(
             history,
             targets=targets,

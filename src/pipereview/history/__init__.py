@@ -34,6 +34,7 @@ from pipereview.history._callstore import (
     read_forecast_calls_stored,
     review_calls,
     store_forecast_calls,
+    stored_call,
 )
 from pipereview.history._companions import (
     Companions,
@@ -222,6 +223,7 @@ __all__ = [
     "store_definitions",
     "store_forecast_calls",
     "store_summary",
+    "stored_call",
     "teams_of_rows",
     "verify_store",
     "week_cutoff",

@@ -50,6 +50,7 @@ __all__ = [
     "read_forecast_calls_stored",
     "review_calls",
     "store_forecast_calls",
+    "stored_call",
 ]
 
 #: The store's folder of forecast calls (one file per week).
@@ -147,6 +148,21 @@ def enter_forecast_call(store: SnapshotStore | str | Path, export: CallsExport) 
         sources = [*record.get("sources", []), source]
         _write(store, path, frame, {"week": str(week), "sources": sources})
     return CallsStored((str(week),), (path,), tuple(sorted(set(frame["team"]))), 1, None)
+
+
+def stored_call(
+    store: SnapshotStore | str | Path, week: str | Week, team: str, rep: str | None
+) -> pd.Series | None:
+    """The call of ``rep`` (blank: the manager's call for ``team``) stored for ``week``,
+    with its ``source_file`` and ``submitted`` time; None when none is stored."""
+    store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
+    stored = Week.parse(str(week))
+    frame, _ = _read(_path(store, stored), stored)
+    if frame is None:
+        return None
+    mine = (frame["rep"] == rep) if rep else frame["rep"].isna() & (frame["level"] == "manager")
+    found = frame[(frame["team"] == team) & mine]
+    return found.iloc[-1] if len(found) else None
 
 
 def check_forecast_calls(
