@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pipereview.core._errors import AccessError, InputError, PipereviewError
+from pipereview.core._languages import check_language
 from pipereview.dashboard.view import View
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ class CallEntry:
         self.locked_team = locked_team
 
     def unavailable(self, team: str, lang: str) -> str:
-        """Why the form takes no call for ``team`` (``""``: it does)."""
+        """Why the form takes no call for ``team`` (``""``: it does), in ``lang``."""
+        check_language(lang)
         if self.store is None:
             return _t("off", lang)
         if self.locked_team is not None and team != self.locked_team:
@@ -97,7 +99,8 @@ class CallEntry:
 
     def replaces(self, team: str, week: str, rep: str, lang: str) -> str:
         """What submitting a call of ``rep`` (``""``: the manager's) for ``week`` replaces
-        (``""``: nothing is stored for them yet, or no store)."""
+        (``""``: nothing is stored for them yet, or no store), in ``lang``."""
+        check_language(lang)
         from pipereview.history._callstore import stored_call
         from pipereview.ingest._callentry import ENTERED
 

@@ -79,6 +79,7 @@ from pipereview.ingest._forecastcalls import (
     CALL_LEVELS,
     CallsExport,
     quarter_of_week,
+    read_call_rows,
     read_forecast_calls,
 )
 from pipereview.ingest._formatguess import (
@@ -239,6 +240,7 @@ __all__ = [
     "peek_xlsx",
     "quarantine_frame",
     "quarter_of_week",
+    "read_call_rows",
     "read_change_history",
     "read_companion",
     "read_counted_rows",

@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
-from pipereview.ingest._forecastcalls import CallsExport, _Rows
+from pipereview.ingest._forecastcalls import CallsExport, read_call_rows
 
 __all__ = ["ENTERED", "entered_call"]
 
@@ -67,10 +67,9 @@ def entered_call(
     raw = pd.DataFrame(
         {_HEADERS[k]: pd.Series([_cell(v)], index=[1], dtype="object") for k, v in values.items()}
     )
-    rows = _Rows(raw, dict(_HEADERS), ENTERED)
-    frame = rows.read(Week.parse(str(week)), None)
-    if rows.problems:
-        problem = rows.problems[1]
+    frame, problems = read_call_rows(raw, dict(_HEADERS), ENTERED, week=Week.parse(str(week)))
+    if problems:
+        problem = problems[1]
         got = f", got {problem.got!r}" if problem.got else ""
         raise InputError(
             f"{problem.column}: expected {problem.expected}{got}",

@@ -52,6 +52,7 @@ __all__ = [
     "CALL_LEVELS",
     "CallsExport",
     "quarter_of_week",
+    "read_call_rows",
     "read_forecast_calls",
 ]
 
@@ -218,6 +219,21 @@ def _columns(header: tuple[str, ...]) -> dict[str, str]:
             if label in headers and role not in found:
                 found[role] = name or f"Unnamed: {number}"
     return found
+
+
+def read_call_rows(
+    raw: pd.DataFrame,
+    columns: dict[str, str],
+    file: str,
+    *,
+    week: Week | None = None,
+    period: str | None = None,
+) -> tuple[pd.DataFrame, dict[int, Problem]]:
+    """Rows of call cells (``raw``; ``columns``: each role's header) read by a calls
+    file's rules: the calls used, and the first problem of each row set aside, by row
+    (``week``, ``period``: as for :func:`read_forecast_calls`)."""
+    rows = _Rows(raw, columns, file)
+    return rows.read(week, period), rows.problems
 
 
 def quarter_of_week(week: Week) -> str:
