@@ -372,14 +372,14 @@ def test_a_locked_page_enters_a_rep_s_forecast_call_into_the_store(
     browser: Any, locked: tuple[ServeState, str], tmp_path: Path
 ) -> None:
     from pipereview.dashboard import DashboardConfig
-    from pipereview.history._callstore import review_calls, stored_call
+    from pipereview.history._callstore import enter_forecast_call, review_calls, stored_call
+    from pipereview.ingest._callentry import entered_call
 
     state, url = locked
     store = DashboardConfig.read(state.config).coaching_log
     assert store is not None
-    before = review_calls("2026-W47", "North", store=store)
-    assert before is not None
-    others = before[(before["week"] == "2026-W47") & (before["rep"] != LOGGED_REP)]
+    manager = entered_call("North", "", "500000", week="2026-W47", reps=[LOGGED_REP])
+    enter_forecast_call(store, manager)  # the manager's call, stored before the page opens
     page = _open(browser, url, [], tmp_path)
     try:
         page.select_option(".pr-rep select", LOGGED_REP)
@@ -388,7 +388,7 @@ def test_a_locked_page_enters_a_rep_s_forecast_call_into_the_store(
         _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|forecast|")
         form = page.locator(".pr-calls")
         assert "Enter a forecast call for North, 2026-W47" in form.inner_text()
-        assert "Submitting replaces the call stored from" in form.inner_text()
+        assert f"No call of {LOGGED_REP} is stored for 2026-W47 yet." in form.inner_text()
         assert page.locator(".pr-calls-who select").input_value() == LOGGED_REP
         page.locator(".pr-calls-best-case input").fill("95000")
         page.locator(".pr-calls-commit input").fill("123456")
@@ -408,9 +408,11 @@ def test_a_locked_page_enters_a_rep_s_forecast_call_into_the_store(
             "entered in the dashboard",
         )
         after = review_calls("2026-W47", "North", store=store)
-        assert after is not None
-        kept = after[(after["week"] == "2026-W47") & (after["rep"] != LOGGED_REP)]
-        assert kept["commit"].tolist() == others["commit"].tolist()  # nobody else's changed
+        assert after is not None  # the manager's call kept beside the rep's
+        assert after[["level", "rep", "commit"]].values.tolist() == [
+            ["manager", None, 500000.0],
+            ["rep", LOGGED_REP, 123456.0],
+        ]
         page.wait_for_selector(".pr-tab-forecast:has-text('123,456')")
         assert "Submitting replaces the call entered on" in form.inner_text()
         assert not LEAK.search(page.content())
