@@ -368,6 +368,61 @@ def test_a_locked_page_marks_its_rep_s_items_in_the_store_s_log(
         page.close()
 
 
+def test_a_locked_page_enters_a_rep_s_forecast_call_into_the_store(
+    browser: Any, locked: tuple[ServeState, str], tmp_path: Path
+) -> None:
+    from pipereview.dashboard import DashboardConfig
+    from pipereview.history._callstore import enter_forecast_call, review_calls, stored_call
+    from pipereview.ingest._callentry import entered_call
+
+    state, url = locked
+    store = DashboardConfig.read(state.config).coaching_log
+    assert store is not None
+    manager = entered_call("North", "", "500000", week="2026-W47", reps=[LOGGED_REP])
+    enter_forecast_call(store, manager)  # the manager's call, stored before the page opens
+    page = _open(browser, url, [], tmp_path)
+    try:
+        page.select_option(".pr-rep select", LOGGED_REP)
+        _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|overview|")
+        _tab(page, "Forecast")
+        _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|forecast|")
+        form = page.locator(".pr-calls")
+        assert "Enter a forecast call for North, 2026-W47" in form.inner_text()
+        assert f"No call of {LOGGED_REP} is stored for 2026-W47 yet." in form.inner_text()
+        assert page.locator(".pr-calls-who select").input_value() == LOGGED_REP
+        page.locator(".pr-calls-best-case input").fill("95000")
+        page.locator(".pr-calls-commit input").fill("123456")
+        page.click(".pr-calls-submit")
+        page.wait_for_selector(".pr-calls-refused:has-text('at least the commit')")
+        page.locator(".pr-calls-best-case input").fill("130000")
+        page.click(".pr-calls-submit")
+        page.wait_for_selector(
+            f".pr-calls-stored:has-text('Stored: the call of {LOGGED_REP} for 2026-W47, "
+            "commit 123,456.')"
+        )
+        call = stored_call(store, "2026-W47", "North", LOGGED_REP)
+        assert call is not None
+        assert (call["commit"], call["best_case"], call["source_file"]) == (
+            123456.0,
+            130000.0,
+            "entered in the dashboard",
+        )
+        after = review_calls("2026-W47", "North", store=store)
+        assert after is not None  # the manager's call kept beside the rep's
+        assert after[["level", "rep", "commit"]].values.tolist() == [
+            ["manager", None, 500000.0],
+            ["rep", LOGGED_REP, 123456.0],
+        ]
+        page.wait_for_selector(".pr-tab-forecast:has-text('123,456')")
+        assert "Submitting replaces the call entered on" in form.inner_text()
+        assert not LEAK.search(page.content())
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+
+
 # Opens a second websocket to the page's own kernel and sends it code, then asks for the
 # kernel's info; returns the types of the replies received within 3 s.
 PROBE = """async ({code}) => {

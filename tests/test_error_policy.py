@@ -627,6 +627,12 @@ LANG_CALLS: dict[str, Callable[[], Any]] = {
     "pipereview.serve.prepare_dashboard": lambda: _call(
         "pipereview.serve", "prepare_dashboard", Path("unused"), lang="fr"
     ),
+    "pipereview.dashboard._callform.CallEntry.unavailable": lambda: _call(
+        "pipereview.dashboard._callform", "CallEntry", None
+    ).unavailable("North", "fr"),
+    "pipereview.dashboard._callform.CallEntry.replaces": lambda: _call(
+        "pipereview.dashboard._callform", "CallEntry", None
+    ).replaces("North", "2026-W47", "Ann", "fr"),
 }
 
 #: Callables taking ``lang=`` that do not check it themselves, and why.

@@ -111,9 +111,9 @@ def prepare_dashboard(
     the dashboard is locked to it, the notebook and the configuration. With ``warm`` the
     kernel computes the likely first views before the page is opened (worth it with a
     preheated kernel). ``config`` (a :class:`~pipereview.config.Config` or a configuration
-    file) and ``templates`` (templates folders) become ``settings.yaml`` beside it, which every review of the page uses.
-    The page marks the coaching log of ``store`` (of the default store unless only a
-    ``history`` file is served).
+    file) and ``templates`` (templates folders) become ``settings.yaml`` beside it, which
+    every review of the page uses. The page marks the coaching log and shows and takes
+    the forecast calls of ``store`` (the default store unless only ``history`` is served).
 
     Unknown teams, weeks and languages, and an empty store, are refused before anything
     is written, naming what exists.
@@ -139,7 +139,9 @@ def prepare_dashboard(
     settings_path = (
         write_config(settings, root / "settings.yaml").resolve() if settings is not None else None
     )
-    prepared = _prepare_teams(root / "teams", history_path, targets, settings_path, lang, warm)
+    served = None if history and not store else str(SnapshotStore(store).root.resolve())
+    teams_dir = root / "teams"
+    prepared = _prepare_teams(teams_dir, history_path, targets, settings_path, lang, warm, served)
     dashboard = DashboardConfig(
         history=str(history_path.resolve()),
         targets=str(Path(targets).resolve()) if targets else None,
@@ -150,8 +152,7 @@ def prepare_dashboard(
         warm=warm,
         settings=str(settings_path) if settings_path else None,
         prepared=str(prepared.resolve()),
-        # the page marks the served store's coaching log (none for a history file alone)
-        coaching_log=None if history and not store else str(SnapshotStore(store).root.resolve()),
+        coaching_log=served,  # none for a history file alone
     )
     return ServeState(
         notebook=notebook,
@@ -168,6 +169,7 @@ def _prepare_teams(
     settings_path: Path | None,
     lang: str,
     views: bool,
+    calls: str | None = None,
 ) -> Path:
     """Write the per-team state a page loads (:func:`~pipereview.dashboard.prepared.write_prepared`):
     each team's rows as the page reads them and, with ``views``, its likely first views."""
@@ -178,10 +180,15 @@ def _prepare_teams(
 
     settings = load_config(settings_path) if settings_path else None  # as the page loads it
     templates = settings.templates if settings is not None else ()
-    frame = load_history(file=history_path, templates=templates)
-    goals = load_targets(targets) if targets else None
     return write_prepared(
-        folder, frame, targets=goals, config=settings, lang=lang, views=views, templates=templates
+        folder,
+        load_history(file=history_path, templates=templates),
+        targets=load_targets(targets) if targets else None,
+        config=settings,
+        lang=lang,
+        views=views,
+        templates=templates,
+        calls=calls,
     )
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipereview.config import Config
 from pipereview.core._errors import InputError
+from pipereview.dashboard._callform import CallsPanel
 from pipereview.dashboard._drill import drill_options
 from pipereview.dashboard._text import TABS
 from pipereview.dashboard.address import follow_request, share_link_html
@@ -61,7 +62,8 @@ class Dashboard(Selection):
     :class:`~pipereview.dashboard.view.View` would show. Exported files go to
     ``export_dir``; ``config`` (a :class:`~pipereview.config.Config`, a configuration
     file or None) carries the thresholds and coaching settings of every review it shows;
-    the coaching tab marks the store ``coaching_log``'s log (:mod:`~.marking`).
+    the coaching tab marks the store ``coaching_log``'s log (:mod:`~.marking`), the
+    forecast tab shows and takes its forecast calls (:mod:`~._callform`).
 
     >>> import pandas as pd
     >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["D1"],
@@ -110,8 +112,7 @@ class Dashboard(Selection):
     # --- building from files / the environment -------------------------------------------
     @classmethod
     def from_config(cls, config: DashboardConfig) -> Self:
-        """The dashboard a :class:`DashboardConfig` describes (a locked one reads only its
-        team's rows from the Parquet file)."""
+        """The dashboard a :class:`DashboardConfig` describes (locked: its team's rows only)."""
         board = cls(**config_arguments(config))
         # a page's own kernel (Voilà sets VOILA_PREHEAT=False) draws the page first and
         # computes ahead while the manager reads; only the preheated kernel warms up front
@@ -231,8 +232,7 @@ class Dashboard(Selection):
         return render(self.data, tab, view)
 
     def tab_html(self, tab: str) -> str:
-        """The HTML body of one of :data:`~pipereview.dashboard.TABS` for the current
-        selection."""
+        """The HTML body of one of :data:`~pipereview.dashboard.TABS` for the selection."""
         return render(self.data, tab, self.view)
 
     def warm(self, *, tabs: tuple[str, ...] = TABS, weeks: int = 13) -> Self:
@@ -275,6 +275,7 @@ class Dashboard(Selection):
             self._widgets[name].observe(guard(self._on_field(name, tabs)), "value")
         self._widgets["export"].on_click(guard(self._on_export))
         self._marks = MarksPanel(self._widgets["marks"], self.state.marks, guard)
+        self._calls = CallsPanel(self._widgets["calls"], self.state.calls, guard, self._refresh)
         self._widgets["tabs"].observe(guard(lambda _change: self._draw()), "selected_index")
         # every widget the kernel holds (a hidden one too): what the widget itself refuses
         for widget in widget_tree(self._root, *self._widgets.values()):
@@ -344,17 +345,16 @@ class Dashboard(Selection):
             ws["stamp"].value = stamp_html(self.view, tab)
             return
         title = self.t("title", team=self.team, week=self.week, period=self.review.period)
-        locked = (
-            f"<p class='pr-locked'>{html.escape(self.t('locked', team=self.team))}</p>"
-            if self.locked
-            else ""
-        )
+        locked = html.escape(self.t("locked", team=self.team)) if self.locked else ""
+        locked = f"<p class='pr-locked'>{locked}</p>" if locked else ""
         ws["title"].value = f"<h2>{html.escape(title)}</h2>{locked}"
         if tab in self._stale:
             ws[f"body_{tab}"].value = self.tab_html(tab)
             self._stale.discard(tab)
         if tab == "coaching":
             self._marks.draw(self.view)
+        if tab == "forecast":
+            self._calls.draw(self.data, self.view)
         ws["share"].value = share_link_html(self.view, tab, locked=self.locked)
         ws["stamp"].value = stamp_html(self.view, tab)  # set last: browser tests wait for it
         self._ahead.plan(likely_views(self.data, self.view))

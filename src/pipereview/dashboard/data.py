@@ -35,7 +35,8 @@ __all__ = [
 class DashboardData:
     """A keyed ``history`` (all teams, or only ``team``'s rows when ``locked``) with its
     optional ``targets``, the ``config`` of every review and the folder exports go to;
-    and what it says about any :class:`~pipereview.dashboard.view.View`. The reviews and
+    and what it says about any :class:`~pipereview.dashboard.view.View`, with the forecast
+    calls of the store ``calls`` when given. The reviews and
     the tabs' HTML are computed once per view and kept (``reviews``, ``html``); the data
     itself is never changed.
 
@@ -60,6 +61,7 @@ class DashboardData:
         locked: bool = False,
         export_dir: str | Path | None = None,
         config: Config | str | Path | None = None,
+        calls: str | Path | None = None,
     ) -> None:
         if locked and not team:
             raise InputError(
@@ -94,6 +96,8 @@ class DashboardData:
         self.teams = teams
         self.config = as_config(config)
         self.export_dir = Path(export_dir) if export_dir else None
+        #: the store whose forecast calls the reviews show (None: no calls)
+        self.calls = Path(calls) if calls is not None else None
         if isinstance(history, PreparedTeams):
             self._weeks = {t: history.weeks(t) for t in teams}
         else:
@@ -172,9 +176,27 @@ class DashboardData:
                     lang=view.lang,
                     targets=self.targets,
                     config=self.config,
+                    forecast_calls=self.forecast_calls(view.team, view.week),
                 )
             self.reviews[key] = review
         return self.reviews[key]
+
+    def forecast_calls(self, team: str, week: str) -> pd.DataFrame | None:
+        """``team``'s forecast calls stored up to ``week`` in the :attr:`calls` store, as
+        the weekly review reads them (None: no store, or no call)."""
+        from pipereview.history._callstore import review_calls
+
+        return review_calls(week, team, store=self.calls) if self.calls else None
+
+    def forget(self, team: str) -> None:
+        """Drop ``team``'s reviews and drawn (or prepared) views, e.g. once its forecast
+        calls changed: they are computed again when next shown."""
+        self.reviews = {k: r for k, r in self.reviews.items() if k[0] != team}
+        for drawn in (self.html, self.drill):
+            if isinstance(drawn, PreparedViews):
+                drawn.forget(team)
+            for key in [k for k in drawn if k and k[0] == team]:
+                del drawn[key]
 
     def figures(self, view: View) -> dict[str, Any]:
         """The headline figures of the view: the team's, or the view's rep's (their open
@@ -349,7 +371,7 @@ def config_arguments(config: DashboardConfig) -> dict[str, Any]:
         "lang": config.lang,
         "export_dir": config.exports,
         "config": settings,
-        "coaching_log": config.coaching_log,
+        "coaching_log": config.coaching_log,  # the store: its log and its forecast calls
     }
 
 

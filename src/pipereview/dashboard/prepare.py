@@ -55,12 +55,14 @@ def write_prepared(
     lang: str = "en",
     views: bool = True,
     templates: Sequence[str | Path] = (),
+    calls: str | Path | None = None,
 ) -> Path:
     """Write each team's rows of the keyed ``history`` into ``folder`` (one Parquet file a
     team, named by number, and :data:`INDEX_FILE`), and with ``views`` the HTML of the
     views a manager is likely to open first from that team in ``lang`` (drawn with
     ``targets``, ``config`` and the ``templates`` folders as the page draws them: one
-    process a team, as many at once as there are cores); return ``folder``."""
+    process a team, as many at once as there are cores; the forecast calls of the store
+    ``calls`` in the reviews); return ``folder``."""
     from pipereview.core._languages import check_language
     from pipereview.history._store import atomic_write
 
@@ -74,7 +76,7 @@ def write_prepared(
         rows.attrs = dict(history.attrs)  # the stage-model definitions the rows carry
         index.append(_write_team(root, number, rows))
     if views:  # one process a team, as many at once as there are cores
-        jobs = [(root, e, targets, config, lang, templates) for e in index]
+        jobs = [(root, e, targets, config, lang, templates, calls) for e in index]
         workers = min(len(jobs), os.cpu_count() or 1)
         if workers > 1:
             context = multiprocessing.get_context("spawn")
@@ -90,7 +92,7 @@ def write_prepared(
 
 
 def _draw_team(
-    job: tuple[Path, dict[str, Any], Any, Any, str, Sequence[str | Path]],
+    job: tuple[Path, dict[str, Any], Any, Any, str, Sequence[str | Path], Any],
 ) -> tuple[str, str]:
     """Draw one prepared team's likely first views (its rows read as the page reads
     them) into ``team-N.views.json`` beside its rows, and the counts behind their buttons
@@ -98,9 +100,9 @@ def _draw_team(
     from pipereview.history._store import atomic_write
     from pipereview.history._trail import load_history
 
-    root, entry, targets, config, lang, templates = job
+    root, entry, targets, config, lang, templates, calls = job
     rows = load_history(file=root / entry["history"], templates=templates)
-    data = _first_views(rows, entry["team"], targets=targets, config=config, lang=lang)
+    data = _first_views(rows, entry["team"], targets=targets, config=config, lang=lang, calls=calls)
     names = []
     for kind, drawn in (("views", data.html), ("drill", data.drill)):
         name = str(entry["history"]).replace(".parquet", f".{kind}.json")
@@ -119,6 +121,7 @@ def _first_views(
     targets: pd.DataFrame | None,
     config: Config | None,
     lang: str,
+    calls: str | Path | None = None,
 ) -> DashboardData:
     """The views a manager is likely to open first from ``team``, drawn (``html``) and
     their buttons counted (``drill``):
@@ -134,7 +137,7 @@ def _first_views(
     from pipereview.dashboard.tabs import render
     from pipereview.dashboard.view import View
 
-    data = DashboardData(rows, targets=targets, team=team, config=config)
+    data = DashboardData(rows, targets=targets, team=team, config=config, calls=calls)
     first = data.moved(View(team, "", lang=lang), team, None)
     other = replace(first, lang="zh" if lang == "en" else "en")
     wanted = [*warm_views(data, first), ("overview", other), ("coaching", other)]

@@ -124,6 +124,13 @@ class PreparedViews(dict[tuple[str, ...], str]):
             for drawn, body in self._prepared.views(team, self._kind).items():
                 self.setdefault(drawn, body)
 
+    def forget(self, team: str) -> None:
+        """Never take ``team``'s prepared views in (they no longer hold: e.g. its forecast
+        calls changed); drop those taken in already."""
+        self._loaded.add(team)
+        for key in [k for k in self if k and k[0] == team]:
+            del self[key]
+
     def __contains__(self, key: object) -> bool:
         self._load(key)
         return super().__contains__(key)

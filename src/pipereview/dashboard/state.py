@@ -14,6 +14,7 @@ import pandas as pd
 from pipereview.config import Config
 from pipereview.core._errors import AccessError, InputError
 from pipereview.core._languages import check_language
+from pipereview.dashboard._callform import CallEntry
 from pipereview.dashboard._text import text
 from pipereview.dashboard.config import DashboardConfig
 from pipereview.dashboard.data import (
@@ -37,7 +38,8 @@ class DashboardState(Selection):
     ``lang`` and the tabs' filters), with the figures, the action list and its export of
     that view (:class:`~pipereview.dashboard.Dashboard` holds one, draws its tabs with
     :func:`~pipereview.dashboard.tabs.render` and adds the widgets), and the ``marks`` it
-    may set on the store ``coaching_log``'s items (:class:`~pipereview.dashboard.marking.LogMarks`).
+    may set on the store ``coaching_log``'s items (:class:`~pipereview.dashboard.marking.LogMarks`),
+    whose forecast calls the reviews show and the forecast tab's form enters.
     """
 
     def __init__(
@@ -55,8 +57,16 @@ class DashboardState(Selection):
     ) -> None:
         check_language(lang)
         self.marks = LogMarks(coaching_log, locked_team=team if locked else None)
+        #: the forecast calls the forecast tab's form enters into the same store
+        self.calls = CallEntry(coaching_log, locked_team=team if locked else None)
         self.data = DashboardData(
-            history, targets=targets, team=team, locked=locked, export_dir=export_dir, config=config
+            history,
+            targets=targets,
+            team=team,
+            locked=locked,
+            export_dir=export_dir,
+            config=config,
+            calls=coaching_log,
         )
         teams = self.data.teams
         start = View(team or (teams[0] if teams else ""), "", lang=lang)

@@ -58,7 +58,7 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
     ``lang``, ``export``, ``downloads``, ``notice``, ``category`` and ``stage`` (a button
     per count: the deals behind it), ``order``, ``sort``, ``search``, ``share``,
     ``stamp``, ``tabs``, ``body_<tab>``, ``marks``: the coaching log's items above the
-    sheet), empty and not yet observed; each has the CSS class ``pr-<name>``. A
+    sheet, ``calls``: the form entering a forecast call), empty and not yet observed; each has the CSS class ``pr-<name>``. A
     ``locked`` page has no team selector.
 
     >>> root, widgets = app_widgets(locked=True)
@@ -99,6 +99,7 @@ def app_widgets(*, locked: bool) -> tuple[Any, dict[str, Any]]:
         "share": tagged(w.HTML(), "share"),
         "stamp": tagged(w.HTML(), "stamp"),
         "marks": tagged(w.VBox(layout=box), "marks"),
+        "calls": tagged(w.VBox(layout=box), "calls"),
     }
     bodies = {tab: tagged(w.HTML(layout=box), f"tab-{tab}") for tab in TABS}
     widgets.update({f"body_{tab}": bodies[tab] for tab in TABS})
@@ -138,6 +139,7 @@ _ABOVE: dict[str, tuple[str, ...]] = {
     "funnel": ("stage",),
     "risks": ("sort",),
     "coaching": ("marks",),  # the coaching log's items, above the sheet
+    "forecast": ("calls",),  # the form entering a forecast call, above the sections
 }
 
 

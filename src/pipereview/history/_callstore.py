@@ -44,11 +44,13 @@ __all__ = [
     "CALLS_FOLDER",
     "CallsStored",
     "check_forecast_calls",
+    "enter_forecast_call",
     "forecast_call_summary",
     "read_forecast_call_folder",
     "read_forecast_calls_stored",
     "review_calls",
     "store_forecast_calls",
+    "stored_call",
 ]
 
 #: The store's folder of forecast calls (one file per week).
@@ -116,6 +118,51 @@ def store_forecast_calls(
         len(export.frame),
         quarantine,
     )
+
+
+def enter_forecast_call(store: SnapshotStore | str | Path, export: CallsExport) -> CallsStored:
+    """Store one call entered by hand (``export``: the one row
+    :func:`~pipereview.ingest._callentry.entered_call` reads) under its week, replacing
+    only the same caller's call of that week (the rep's, or the team's manager call) and
+    keeping every other call; the record names where it came from and when it was
+    entered. Written as :func:`store_forecast_calls` writes, under the store's lock."""
+    store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
+    if len(export.frame) != 1:
+        raise InputError(
+            f"{len(export.frame)} calls given as one entered call",
+            expected="exactly one call",
+            hint="store a file of several calls with pipereview calls",
+        )
+    call = export.frame.iloc[0]
+    week = Week.parse(str(call["week"]))
+    path = _path(store, week)
+    with store.lock():
+        old, record = _read(path, week)
+        frame = export.frame
+        if old is not None:
+            same = (old["team"] == call["team"]) & (old["level"] == call["level"])
+            mine = old["rep"].isna() if call["rep"] is None else old["rep"] == call["rep"]
+            frame = pd.concat([old[~(same & mine)], frame])  # the manager's call: no rep
+        source = _source(export, export.frame, str(call["team"]))
+        source |= {"rep": call["rep"], "entered": call["submitted"].isoformat()}
+        sources = [*record.get("sources", []), source]
+        _write(store, path, frame, {"week": str(week), "sources": sources})
+    return CallsStored((str(week),), (path,), tuple(sorted(set(frame["team"]))), 1, None)
+
+
+def stored_call(
+    store: SnapshotStore | str | Path, week: str | Week, team: str, rep: str | None
+) -> pd.Series | None:
+    """The call of ``rep`` (blank: the manager's call for ``team``) stored for ``week``,
+    with its ``source_file`` and ``submitted`` time; None when none is stored."""
+    store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
+    stored = Week.parse(str(week))
+    frame, _ = _read(_path(store, stored), stored)
+    if frame is None:
+        return None
+    mine = (frame["rep"] == rep) if rep else frame["rep"].isna() & (frame["level"] == "manager")
+    found = frame[(frame["team"] == team) & mine]
+    return found.iloc[-1] if len(found) else None
 
 
 def check_forecast_calls(

@@ -19,6 +19,7 @@ from pipereview.ingest._assembly import (
     snapshot_frame,
 )
 from pipereview.ingest._builder import PLAIN_NUMBERS, READ_AS_TEXT, RowBuilder
+from pipereview.ingest._callentry import ENTERED, entered_call
 from pipereview.ingest._changeformats import (
     CHANGE_COLUMNS,
     CHANGE_FIELDS,
@@ -78,6 +79,7 @@ from pipereview.ingest._forecastcalls import (
     CALL_LEVELS,
     CallsExport,
     quarter_of_week,
+    read_call_rows,
     read_forecast_calls,
 )
 from pipereview.ingest._formatguess import (
@@ -147,6 +149,7 @@ __all__ = [
     "CREATED_EVENTS",
     "DATE_RANGE",
     "DEFAULT_LIMITS",
+    "ENTERED",
     "EXPORT_OPTIONAL_FIELDS",
     "EXPORT_REQUIRED_FIELDS",
     "FALSE_WORDS",
@@ -210,6 +213,7 @@ __all__ = [
     "detect_companion",
     "detect_encoding",
     "detect_history_format",
+    "entered_call",
     "find_long_rows",
     "format_size",
     "guess_date_format",
@@ -236,6 +240,7 @@ __all__ = [
     "peek_xlsx",
     "quarantine_frame",
     "quarter_of_week",
+    "read_call_rows",
     "read_change_history",
     "read_companion",
     "read_counted_rows",

@@ -14,7 +14,8 @@ rep (or whose level says ``manager``/经理) is the manager's call for the team.
 [['rep', 'Ann Lee', 80000.0], ['rep', 'Bo Chen', 120000.0]]
 
 Every row below the header is used, quarantined (a :class:`Problem` naming the file, the
-row, the column, what was expected and what was found) or skipped (blank rows, report
+row, the column, what was expected and what was found: an amount that is not a number or
+below 0, a best case below the commit, ...) or skipped (blank rows, report
 footers), and ``rows_read == rows_used + rows_quarantined + rows_skipped`` is checked.
 """
 
@@ -51,6 +52,7 @@ __all__ = [
     "CALL_LEVELS",
     "CallsExport",
     "quarter_of_week",
+    "read_call_rows",
     "read_forecast_calls",
 ]
 
@@ -219,6 +221,21 @@ def _columns(header: tuple[str, ...]) -> dict[str, str]:
     return found
 
 
+def read_call_rows(
+    raw: pd.DataFrame,
+    columns: dict[str, str],
+    file: str,
+    *,
+    week: Week | None = None,
+    period: str | None = None,
+) -> tuple[pd.DataFrame, dict[int, Problem]]:
+    """Rows of call cells (``raw``; ``columns``: each role's header) read by a calls
+    file's rules: the calls used, and the first problem of each row set aside, by row
+    (``week``, ``period``: as for :func:`read_forecast_calls`)."""
+    rows = _Rows(raw, columns, file)
+    return rows.read(week, period), rows.problems
+
+
 def quarter_of_week(week: Week) -> str:
     """The quarter holding an ISO week (by its Thursday).
 
@@ -303,6 +320,12 @@ class _Rows:
         self.flag(team.isna(), "team", "the team of the call", "fill in the team of each row")
         commit = self.amount("commit", required=True)
         best, pipeline = (self.amount(r, required=False) for r in _AMOUNTS[1:])
+        self.flag(
+            best < commit,
+            "best_case",
+            "the best case: at least the commit (the commit is the part of it most sure)",
+            "raise the best case to the commit or more, or lower the commit",
+        )
         weeks = self.weeks(default_week)
         period = self.periods(weeks, default_period)
         rep = self.text("rep")
