@@ -85,7 +85,14 @@ from pipereview.history._prepared import (
     load_prepared,
     prepare_history,
 )
-from pipereview.history._sidefiles import record_sources, write_problems
+from pipereview.history._sidefiles import (
+    SideFile,
+    WeekRows,
+    check_week_rows,
+    record_sources,
+    store_week_rows,
+    write_problems,
+)
 from pipereview.history._store import ANY, DEFAULT_STORE, SnapshotStore, atomic_write
 from pipereview.history._storefiles import LOCK_NAME, StoreFiles
 from pipereview.history._storesummary import (
@@ -159,10 +166,12 @@ __all__ = [
     "Finding",
     "MatchSettings",
     "PreparedHistory",
+    "SideFile",
     "SnapshotStore",
     "StoreCheck",
     "StoreFiles",
     "WeekIngest",
+    "WeekRows",
     "adopt",
     "as_prepared",
     "atomic_write",
@@ -171,6 +180,7 @@ __all__ = [
     "backfill_weeks",
     "check_companions",
     "check_forecast_calls",
+    "check_week_rows",
     "checked_bytes",
     "checked_record",
     "combine_snapshots",
@@ -220,6 +230,7 @@ __all__ = [
     "store_definitions",
     "store_forecast_calls",
     "store_summary",
+    "store_week_rows",
     "teams_of_rows",
     "verify_store",
     "week_cutoff",

@@ -21,9 +21,6 @@ stored week's calls up to a week.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,13 +28,10 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.core._errors import DamagedWeekError, InputError, InvalidWeekError
-from pipereview.core._files import atomic_write
+from pipereview.core._errors import InputError, InvalidWeekError
 from pipereview.core._weeks import Week
-from pipereview.history._intake import quarantine_name
-from pipereview.history._sidefiles import record_sources, write_problems
+from pipereview.history._sidefiles import SideFile, WeekRows, check_week_rows, store_week_rows
 from pipereview.history._store import SnapshotStore
-from pipereview.history._weekfiles import sha256_file
 from pipereview.ingest._forecastcalls import CALL_COLUMNS, CallsExport, read_forecast_calls
 
 __all__ = [
@@ -54,6 +48,17 @@ __all__ = [
 #: The store's folder of forecast calls (one file per week).
 CALLS_FOLDER = "forecast_calls"
 _ORDER = ["week", "team", "level", "rep", "source_file", "source_row"]
+#: The forecast calls as a weekly file stored beside the deals.
+_CALLS = SideFile(
+    "forecast_calls",
+    CALLS_FOLDER,
+    "forecast calls",
+    "calls file",
+    "calls",
+    "file",
+    order=tuple(_ORDER),
+    blank_first=True,
+)
 
 
 @dataclass(frozen=True)
@@ -88,31 +93,13 @@ def store_forecast_calls(
     week are stored already is refused unless ``replace``; nothing is written when refused.
     """
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    week = Week.parse(str(week))
-    written: list[Path] = []
-    teams: set[str] = set()
-    with store.lock():
-        check_forecast_calls(store, [export], replace=replace)
-        for name, rows in export.frame.groupby("week", sort=True):
-            stored = Week.parse(str(name))
-            path = _path(store, stored)
-            old, record = _read(path, stored)
-            new_teams = set(rows["team"])
-            frame = rows
-            if old is not None:
-                frame = pd.concat([old[~old["team"].isin(new_teams)], rows], ignore_index=True)
-            sources = [s for s in record.get("sources", []) if s["team"] not in new_teams]
-            sources += [_source(export, rows, t) for t in sorted(new_teams)]
-            _write(store, path, frame, {"week": str(stored), "sources": sources})
-            written.append(path)
-            teams |= set(frame["team"])
-        quarantine = write_problems(
-            store, week, f"forecast_calls.{quarantine_name(export.source)}", export.problems
-        )
+    written, quarantine = store_week_rows(
+        store, Week.parse(str(week)), _week_rows(export), replace=replace
+    )
     return CallsStored(
         tuple(sorted(str(w) for w in export.frame["week"].unique())),
-        tuple(written),
-        tuple(sorted(teams)),
+        tuple(path for path, _ in written),
+        tuple(sorted({t for _, frame in written for t in frame["team"]})),
         len(export.frame),
         quarantine,
     )
@@ -125,31 +112,7 @@ def check_forecast_calls(
     team's calls of a week the store holds already (unless ``replace``), or two files giving
     the same team's calls of one week."""
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    seen: dict[tuple[str, str], CallsExport] = {}
-    for export in exports:
-        for name, rows in export.frame.groupby("week", sort=True):
-            teams = set(rows["team"])
-            for team in sorted(teams):
-                earlier = seen.setdefault((str(name), team), export)
-                if earlier is not export:
-                    raise InputError(
-                        f"{earlier.source} and {export.source} both give the forecast calls "
-                        f"of {team} for {name}",
-                        file=export.source,
-                        expected="one calls file per team and week",
-                        hint="store one of them, or combine them into one file first",
-                    )
-            stored = Week.parse(str(name))
-            old, record = _read(_path(store, stored), stored)
-            clash = teams & set(old["team"]) if old is not None and not replace else set()
-            if clash:
-                raise InputError(
-                    f"{name} already holds forecast calls of {', '.join(sorted(clash))} "
-                    f"(stored from {', '.join(record_sources(record, clash))})",
-                    file=export.source,
-                    expected=f"forecast calls of a team not yet stored for {name}",
-                    hint="add --replace to replace that team's calls with this file",
-                )
+    check_week_rows(store, [p for e in exports for p in _week_rows(e)], replace=replace)
 
 
 def read_forecast_calls_stored(
@@ -161,9 +124,9 @@ def read_forecast_calls_stored(
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     last = Week.parse(str(up_to_week))
     parts = []
-    for stored in _stored_weeks(store):
+    for stored in _CALLS.weeks(store):
         if stored <= last:
-            frame, _ = _read(_path(store, stored), stored)
+            frame, _ = _CALLS.read(store, stored)
             if frame is not None:
                 parts.append(frame if team is None else frame[frame["team"] == team])
     return _joined(parts)
@@ -255,8 +218,8 @@ def forecast_call_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:
     """
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     rows: list[dict[str, Any]] = []
-    for week in _stored_weeks(store):
-        frame, record = _read(_path(store, week), week)
+    for week in _CALLS.weeks(store):
+        frame, record = _CALLS.read(store, week)
         if frame is None:
             continue
         for team, calls in frame.groupby("team", sort=True):
@@ -281,68 +244,18 @@ def _empty() -> pd.DataFrame:
     return frame
 
 
-def _path(store: SnapshotStore, week: Week) -> Path:
-    return store.root / CALLS_FOLDER / f"{week}.parquet"
-
-
-def _stored_weeks(store: SnapshotStore) -> list[Week]:
-    folder = store.root / CALLS_FOLDER
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.glob("*.parquet"):
-        try:
-            found.append(Week.parse(path.stem))
-        except InvalidWeekError:
-            continue
-    return sorted(found)
-
-
-def _read(path: Path, week: Week) -> tuple[pd.DataFrame | None, dict[str, Any]]:
-    """The stored calls and record at ``path`` (``None`` and ``{}`` when none is stored),
-    the file checked against its record."""
-    if not path.exists():
-        return None, {}
-    try:
-        record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-        intact = record.get("sha256") == sha256_file(path)
-    except (OSError, ValueError) as exc:
-        raise _damaged(week, path, f"its record cannot be read ({exc})") from None
-    if not intact:
-        raise _damaged(week, path, "its checksum differs from the one recorded")
-    return pd.read_parquet(path), record
-
-
-def _damaged(week: Week, path: Path, why: str) -> DamagedWeekError:
-    return DamagedWeekError(
-        f"the forecast calls stored for {week} ({path}) are damaged: {why}",
-        path=path,
-        reason=why,
-        hint="store the week's calls file again with --replace",
-    )
-
-
-def _write(store: SnapshotStore, path: Path, frame: pd.DataFrame, record: dict[str, Any]) -> None:
-    """The file and its record, each written whole: the record first, so a kill between
-    the renames leaves a file whose checksum no longer matches (reported, never read)."""
-    frame = frame.sort_values(_ORDER, kind="stable", na_position="first")
-    buffer = io.BytesIO()
-    frame.reset_index(drop=True).to_parquet(buffer, index=False)
-    data = buffer.getvalue()
-    record = {**record, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    with atomic_write(path.with_suffix(".json"), "w", encoding="utf-8", within=store.root) as out:
-        json.dump(record, out, ensure_ascii=False, sort_keys=True)
-    with atomic_write(path, within=store.root) as handle:
-        handle.write(data)
-
-
-def _source(export: CallsExport, rows: pd.DataFrame, team: str) -> dict[str, Any]:
-    return {
-        "team": team,
-        "file": str(export.source),
-        "rows": int((rows["team"] == team).sum()),
-        "rows_read": export.rows_read,
-        "rows_quarantined": export.rows_quarantined,
-        "rows_skipped": export.rows_skipped,
-        "missing": list(export.missing),
-    }
+def _week_rows(export: CallsExport) -> list[WeekRows]:
+    """The file's calls of each week they were made for, in week order."""
+    parts = []
+    for name, rows in export.frame.groupby("week", sort=True):
+        counts = rows["team"].value_counts()
+        parts.append(
+            WeekRows(
+                _CALLS,
+                Week.parse(str(name)),
+                rows,
+                export,
+                {str(t): int(n) for t, n in counts.items()},
+            )
+        )
+    return parts
