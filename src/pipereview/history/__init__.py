@@ -91,6 +91,7 @@ from pipereview.history._sidefiles import (
     check_week_rows,
     record_sources,
     store_week_rows,
+    stored_line,
     write_problems,
 )
 from pipereview.history._store import ANY, DEFAULT_STORE, SnapshotStore, atomic_write
@@ -131,6 +132,7 @@ from pipereview.history._weekfiles import (
     damaged,
     file_key,
     inspect_week_file,
+    is_week,
     read_record,
     sha256_file,
 )
@@ -201,6 +203,7 @@ __all__ = [
     "ingest_folder",
     "ingest_week",
     "inspect_week_file",
+    "is_week",
     "load_history",
     "load_prepared",
     "match_deals",
@@ -231,6 +234,7 @@ __all__ = [
     "store_forecast_calls",
     "store_summary",
     "store_week_rows",
+    "stored_line",
     "teams_of_rows",
     "verify_store",
     "week_cutoff",

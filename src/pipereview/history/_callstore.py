@@ -28,10 +28,17 @@ from typing import Any
 
 import pandas as pd
 
-from pipereview.core._errors import InputError, InvalidWeekError
+from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
-from pipereview.history._sidefiles import SideFile, WeekRows, check_week_rows, store_week_rows
+from pipereview.history._sidefiles import (
+    SideFile,
+    WeekRows,
+    check_week_rows,
+    store_week_rows,
+    stored_line,
+)
 from pipereview.history._store import SnapshotStore
+from pipereview.history._weekfiles import is_week
 from pipereview.ingest._forecastcalls import CALL_COLUMNS, CallsExport, read_forecast_calls
 
 __all__ = [
@@ -74,11 +81,8 @@ class CallsStored:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        where = f"; rows set aside: {self.quarantine_file}" if self.quarantine_file else ""
-        return (
-            f"stored forecast calls of {', '.join(self.weeks)}: {self.rows} calls for "
-            f"{', '.join(self.teams)} -> {', '.join(str(p) for p in self.paths)}{where}"
-        )
+        what = f"forecast calls of {', '.join(self.weeks)}"
+        return stored_line(what, self.rows, "calls", self.teams, self.paths, self.quarantine_file)
 
 
 def store_forecast_calls(
@@ -148,7 +152,7 @@ def read_forecast_call_folder(
     files = sorted(folder.glob("*.csv")) + sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
     parts = []
     for file in files:
-        if not _is_week(file.stem) or Week.parse(file.stem) > last:
+        if not is_week(file.stem) or Week.parse(file.stem) > last:
             continue
         export = read_forecast_calls(file, week=file.stem)
         if export.rows_quarantined:
@@ -198,14 +202,6 @@ def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
     for column in ("week", "period", "team", "level", "rep", "currency"):
         calls[column] = calls[column].astype("object").where(calls[column].notna(), None)
     return calls
-
-
-def _is_week(name: str) -> bool:
-    try:
-        Week.parse(name)
-    except InvalidWeekError:
-        return False
-    return True
 
 
 def forecast_call_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:

@@ -32,7 +32,13 @@ import pandas as pd
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.history._companions import Companions, teams_of_rows
-from pipereview.history._sidefiles import SideFile, WeekRows, check_week_rows, store_week_rows
+from pipereview.history._sidefiles import (
+    SideFile,
+    WeekRows,
+    check_week_rows,
+    store_week_rows,
+    stored_line,
+)
 from pipereview.history._store import SnapshotStore
 from pipereview.ingest._companionformats import COMPANION_KINDS
 from pipereview.ingest._companions import CompanionExport
@@ -79,11 +85,8 @@ class CompanionStored:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        where = f"; rows set aside: {self.quarantine_file}" if self.quarantine_file else ""
-        return (
-            f"stored {self.week} {self.kind}: {self.rows} rows for "
-            f"{', '.join(self.teams)} -> {self.path}{where}"
-        )
+        what = f"{self.week} {self.kind}"
+        return stored_line(what, self.rows, "rows", self.teams, [self.path], self.quarantine_file)
 
 
 def store_companion(

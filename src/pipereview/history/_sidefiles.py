@@ -40,12 +40,12 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from pipereview.core._errors import DamagedWeekError, InputError, InvalidWeekError, Problem
+from pipereview.core._errors import DamagedWeekError, InputError, Problem
 from pipereview.core._files import atomic_write
 from pipereview.core._weeks import Week
 from pipereview.history._intake import quarantine_name, write_quarantine
 from pipereview.history._store import SnapshotStore
-from pipereview.history._weekfiles import sha256_file
+from pipereview.history._weekfiles import is_week, sha256_file
 from pipereview.ingest._countedexport import CountedExport
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "check_week_rows",
     "record_sources",
     "store_week_rows",
+    "stored_line",
     "write_problems",
 ]
 
@@ -91,13 +92,7 @@ class SideFile:
         folder = store.root / self.folder
         if not folder.is_dir():
             return []
-        found = []
-        for path in folder.glob("*.parquet"):
-            try:
-                found.append(Week.parse(path.stem))
-            except InvalidWeekError:
-                continue
-        return sorted(found)
+        return sorted(Week.parse(p.stem) for p in folder.glob("*.parquet") if is_week(p.stem))
 
     def read(self, store: SnapshotStore, week: Week) -> tuple[pd.DataFrame | None, dict[str, Any]]:
         """The stored rows and record of ``week`` (``None`` and ``{}`` when none is
@@ -235,6 +230,23 @@ def store_week_rows(
             path = part.side.write(store, part.week, frame, sources + part.sources())
             written.append((path, frame))
     return written, quarantine
+
+
+def stored_line(
+    what: str, rows: int, unit: str, teams: Iterable[str], paths: Iterable[Path], aside: Path | None
+) -> str:
+    """One line for the terminal on what an export stored: ``what`` (the kind and weeks),
+    its ``rows`` (``unit``: what a row is), the teams the files hold now, the files
+    written and the quarantine file of the rows set aside.
+
+    >>> stored_line("2026-W47 leads", 2, "rows", ["North"], [Path("leads.parquet")], None)
+    'stored 2026-W47 leads: 2 rows for North -> leads.parquet'
+    """
+    where = f"; rows set aside: {aside}" if aside else ""
+    return (
+        f"stored {what}: {rows} {unit} for {', '.join(teams)} -> "
+        f"{', '.join(str(p) for p in paths)}{where}"
+    )
 
 
 def record_sources(record: Mapping[str, Any], teams: Iterable[str]) -> list[str]:
