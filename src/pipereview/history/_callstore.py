@@ -34,6 +34,7 @@ from pipereview.history._sidefiles import (
     SideFile,
     WeekRows,
     check_week_rows,
+    record_sources,
     store_week_rows,
     stored_line,
 )
@@ -219,7 +220,7 @@ def forecast_call_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:
         if frame is None:
             continue
         for team, calls in frame.groupby("team", sort=True):
-            files = sorted({s["file"] for s in record.get("sources", []) if s["team"] == team})
+            files = record_sources(record, [str(team)])
             rows.append(
                 {
                     "week": str(week),

@@ -36,6 +36,7 @@ from pipereview.history._sidefiles import (
     SideFile,
     WeekRows,
     check_week_rows,
+    record_sources,
     store_week_rows,
     stored_line,
 )
@@ -204,7 +205,7 @@ def companion_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:
             if frame is None:
                 continue
             for team, count in frame["team"].value_counts().sort_index().items():
-                files = sorted({s["file"] for s in record.get("sources", []) if s["team"] == team})
+                files = record_sources(record, [str(team)])
                 rows.append(
                     {
                         "kind": kind,
