@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -34,7 +33,6 @@ from pipereview.history._sidefiles import (
     SideFile,
     WeekRows,
     check_week_rows,
-    record_sources,
     store_week_rows,
     stored_line,
 )
@@ -214,22 +212,16 @@ def forecast_call_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:
     ['week', 'team', 'rep calls', 'manager call', 'files']
     """
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    rows: list[dict[str, Any]] = []
-    for week in _CALLS.weeks(store):
-        frame, record = _CALLS.read(store, week)
-        if frame is None:
-            continue
-        for team, calls in frame.groupby("team", sort=True):
-            files = record_sources(record, [str(team)])
-            rows.append(
-                {
-                    "week": str(week),
-                    "team": team,
-                    "rep calls": int((calls["level"] == "rep").sum()),
-                    "manager call": "yes" if (calls["level"] == "manager").any() else "no",
-                    "files": ", ".join(Path(f).name for f in files),
-                }
-            )
+    rows = [
+        {
+            "week": str(week),
+            "team": team,
+            "rep calls": int((calls["level"] == "rep").sum()),
+            "manager call": "yes" if (calls["level"] == "manager").any() else "no",
+            "files": files,
+        }
+        for week, team, calls, files in _CALLS.stored_teams(store)
+    ]
     return pd.DataFrame(rows, columns=["week", "team", "rep calls", "manager call", "files"])
 
 

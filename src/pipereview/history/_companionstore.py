@@ -25,7 +25,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -36,7 +35,6 @@ from pipereview.history._sidefiles import (
     SideFile,
     WeekRows,
     check_week_rows,
-    record_sources,
     store_week_rows,
     stored_line,
 )
@@ -198,23 +196,11 @@ def companion_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:
     ['kind', 'week', 'team', 'rows', 'files']
     """
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    rows: list[dict[str, Any]] = []
-    for kind in COMPANION_KINDS:
-        for week in _SIDES[kind].weeks(store):
-            frame, record = _SIDES[kind].read(store, week)
-            if frame is None:
-                continue
-            for team, count in frame["team"].value_counts().sort_index().items():
-                files = record_sources(record, [str(team)])
-                rows.append(
-                    {
-                        "kind": kind,
-                        "week": str(week),
-                        "team": team,
-                        "rows": int(count),
-                        "files": ", ".join(Path(f).name for f in files),
-                    }
-                )
+    rows = [
+        {"kind": kind, "week": str(week), "team": team, "rows": len(part), "files": files}
+        for kind in COMPANION_KINDS
+        for week, team, part, files in _SIDES[kind].stored_teams(store)
+    ]
     return pd.DataFrame(rows, columns=["kind", "week", "team", "rows", "files"])
 
 

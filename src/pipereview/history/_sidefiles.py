@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -108,6 +108,17 @@ class SideFile:
         if not intact:
             raise self._damaged(week, path, "its checksum differs from the one recorded")
         return pd.read_parquet(path), record
+
+    def stored_teams(self, store: SnapshotStore) -> Iterator[tuple[Week, str, pd.DataFrame, str]]:
+        """Each stored week and its teams, in order: the team's rows and the names of the
+        files they came from (comma-separated)."""
+        for week in self.weeks(store):
+            frame, record = self.read(store, week)
+            if frame is None:
+                continue
+            for team, rows in frame.groupby("team", sort=True):
+                files = record_sources(record, [str(team)])
+                yield week, str(team), rows, ", ".join(Path(f).name for f in files)
 
     def _damaged(self, week: Week, path: Path, why: str) -> DamagedWeekError:
         return DamagedWeekError(
