@@ -9,8 +9,9 @@ record of its SHA-256, its size and where each team's calls came from::
 A team's calls of a week are replaced only with ``replace``; another team's are added
 beside them. The file and its record are written whole (temporary file, then rename)
 under the store's lock, and the rows a file could not use are written to the week's
-quarantine folder. A bias needs the past: :func:`read_forecast_calls_stored` gives every
-stored week's calls up to a week.
+quarantine folder (all by the store mechanism of the files beside the deals,
+:mod:`pipereview.history._sidefiles`). A bias needs the past:
+:func:`read_forecast_calls_stored` gives every stored week's calls up to a week.
 
 >>> import tempfile
 >>> from pipereview.history._store import SnapshotStore

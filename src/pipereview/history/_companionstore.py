@@ -9,8 +9,9 @@ rows, with a record of its SHA-256, its size and where each team's rows came fro
 A team's rows are replaced only with ``replace``; another team's export of the same kind
 and week is added beside them. The file and its record are written whole (temporary
 file, then rename) under the store's lock, and the rows an export could not use are
-written to the week's quarantine folder. A review as of a week reads, per kind, the
-latest week stored at or before it (:func:`read_companions`).
+written to the week's quarantine folder (all by the store mechanism of the files
+beside the deals, :mod:`pipereview.history._sidefiles`). A review as of a week reads, per
+kind, the latest week stored at or before it (:func:`read_companions`).
 
 >>> import tempfile
 >>> from pipereview.history._store import SnapshotStore
