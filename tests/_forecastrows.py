@@ -1,5 +1,6 @@
-"""Tiny histories of the pacing, forecast-method and backtest tests: one row per deal and
-week, on the generic four-step model (negotiation 0.75, solution_quote 0.5)."""
+"""Tiny histories of the forecast, trend, pacing, forecast-method and backtest tests: one
+row per deal and week, on the generic four-step model (negotiation 0.75, solution_quote
+0.5)."""
 
 from __future__ import annotations
 
@@ -17,17 +18,20 @@ def deal_row(
     *,
     team: str = "N",
     owner: str = "Ann",
-    category: str = "commit",
+    category: str | None = "commit",
     probability: float | None = None,
     created: str = "2025-12-01",
+    name: str = "{}",
+    account: str = "{}",
 ) -> dict[str, Any]:
-    """One snapshot row."""
+    """One snapshot row (``name`` and ``account``: the deal's name and account, ``{}``
+    standing for the deal ID)."""
     return {
         "snapshot_week": week,
         "team": team,
         "deal_id": deal,
-        "deal_name": deal,
-        "account": deal,
+        "deal_name": name.format(deal),
+        "account": account.format(deal),
         "owner": owner,
         "stage": stage,
         "stage_model": "generic_4",

@@ -3,12 +3,14 @@ win rate and stage calibration, each on a small hand-computed history."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from _forecastrows import deal_row, history
 from pipereview.core._errors import ConfigError, InputError
 from pipereview.diagnostics._calibration import stage_calibration
 from pipereview.diagnostics._forecast import (
@@ -25,38 +27,15 @@ from pipereview.diagnostics._forecast import (
 # negotiation 0.75; won / lost closed.
 
 
-def row(
-    week: str,
-    deal_id: str,
-    stage: str,
-    amount: float,
-    close: str,
-    *,
-    owner: str = "Ann",
-    probability: float | None = None,
-    category: str | None = None,
-    created: str = "2026-09-01",
-) -> dict[str, Any]:
-    return {
-        "snapshot_week": week,
-        "team": "North",
-        "deal_id": deal_id,
-        "deal_name": f"deal {deal_id}",
-        "account": f"account {deal_id}",
-        "owner": owner,
-        "stage": stage,
-        "stage_model": "generic_4",
-        "amount": amount,
-        "currency": "USD",
-        "close_date": pd.Timestamp(close),
-        "created_date": pd.Timestamp(created),
-        "probability": probability,
-        "forecast_category": category,
-    }
-
-
-def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(rows).astype({"probability": "float64", "amount": "float64"})
+row = partial(
+    deal_row,
+    team="North",
+    category=None,
+    created="2026-09-01",
+    name="deal {}",
+    account="account {}",
+)
+frame = history
 
 
 W47 = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _forecastrows import deal_row, history
 from pipereview.core._weeks import Week
 from pipereview.diagnostics._figures import new_deals
 from pipereview.diagnostics._forecast import (
@@ -26,37 +28,8 @@ from pipereview.diagnostics._trends import (
 )
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
-
-def row(
-    week: str,
-    deal_id: str,
-    stage: str,
-    amount: float,
-    *,
-    owner: str = "Ann",
-    close: str = "2026-12-15",
-    created: str = "2026-09-01",
-) -> dict[str, Any]:
-    return {
-        "snapshot_week": week,
-        "team": "N",
-        "deal_id": deal_id,
-        "deal_name": deal_id,
-        "account": deal_id,
-        "owner": owner,
-        "stage": stage,
-        "stage_model": "generic_4",
-        "amount": amount,
-        "currency": "USD",
-        "close_date": pd.Timestamp(close),
-        "created_date": pd.Timestamp(created),
-        "probability": None,
-        "forecast_category": "pipeline",
-    }
-
-
-def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(rows).astype({"probability": "float64", "amount": "float64"})
+row = partial(deal_row, close="2026-12-15", category="pipeline", created="2026-09-01")
+frame = history
 
 
 HISTORY = frame(

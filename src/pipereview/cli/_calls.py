@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from pipereview.cli._base import StoreOption, friendly, state
+from pipereview.cli._base import StoreOption, friendly
+from pipereview.cli._sidestore import store_side_files
 
 __all__: list[str] = []  # the command is reached through pipereview.cli.app
 
@@ -48,15 +48,10 @@ def calls(
     from pipereview.ingest._forecastcalls import read_forecast_calls
 
     target = SnapshotStore(store)
-    exports = [read_forecast_calls(f, week=week, period=period, encoding=encoding) for f in files]
-    for export in exports:  # every file read and checked before the first is stored
-        state.out.print(
-            f"{escape(export.source.name)} (forecast calls): {export.rows_read} rows read, "
-            f"{export.rows_used} used, {export.rows_quarantined} set aside, "
-            f"{export.rows_skipped} skipped",
-            soft_wrap=True,
-        )
-    check_forecast_calls(target, exports, replace=replace)
-    for export in exports:
-        stored = store_forecast_calls(target, week, export, replace=replace)
-        state.out.print(f"[green]{escape(stored.summary())}[/]", soft_wrap=True)
+    store_side_files(
+        files,
+        lambda f: read_forecast_calls(f, week=week, period=period, encoding=encoding),
+        label=lambda export: "forecast calls",
+        check=lambda exports: check_forecast_calls(target, exports, replace=replace),
+        store=lambda export: store_forecast_calls(target, week, export, replace=replace),
+    )

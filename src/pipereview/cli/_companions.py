@@ -10,12 +10,15 @@ True
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from pipereview.cli._base import StoreOption, friendly, state
+from pipereview.cli._base import StoreOption, friendly
+from pipereview.cli._sidestore import store_side_files
+
+if TYPE_CHECKING:
+    from pipereview.ingest._companions import CompanionExport
 
 __all__: list[str] = []  # the command is reached through pipereview.cli.app
 
@@ -55,27 +58,23 @@ def companions(
 
     mapping = _mapping(column or [])
     target = SnapshotStore(store)
-    exports = [
-        read_companion(f, kind=kind, column_map=mapping or None, encoding=encoding) for f in files
-    ]
-    for export in exports:  # every file read and checked before the first is stored
-        state.out.print(
-            f"{escape(export.source.name)} ({export.kind}, {export.crm}): {export.rows_read} "
-            f"rows read, {export.rows_used} used, {export.rows_quarantined} set aside, "
-            f"{export.rows_skipped} skipped",
-            soft_wrap=True,
-        )
-        lacking = [c for c in export.missing if c != "team"]  # a row's team: its deal's or rep's
-        if lacking:
-            state.out.print(
-                f"  not in this export (findings that need them say so): {', '.join(lacking)}",
-                markup=False,
-                soft_wrap=True,
-            )
-    check_companions(target, week, exports, team=team, replace=replace)
-    for export in exports:
-        stored = store_companion(target, week, export, team=team, replace=replace)
-        state.out.print(f"[green]{escape(stored.summary())}[/]", soft_wrap=True)
+    store_side_files(
+        files,
+        lambda f: read_companion(f, kind=kind, column_map=mapping or None, encoding=encoding),
+        label=lambda export: f"{export.kind}, {export.crm}",
+        notes=_lacking,
+        check=lambda exports: check_companions(target, week, exports, team=team, replace=replace),
+        store=lambda e: store_companion(target, week, e, team=team, replace=replace),
+    )
+
+
+def _lacking(export: CompanionExport) -> list[str]:
+    """The optional columns the export lacks, but its rows' team (told by their deal or
+    rep), as a note under its counts."""
+    lacking = [c for c in export.missing if c != "team"]
+    if not lacking:
+        return []
+    return [f"  not in this export (findings that need them say so): {', '.join(lacking)}"]
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:

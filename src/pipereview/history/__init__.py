@@ -88,7 +88,15 @@ from pipereview.history._prepared import (
     load_prepared,
     prepare_history,
 )
-from pipereview.history._sidefiles import record_sources, write_problems
+from pipereview.history._sidefiles import (
+    SideFile,
+    WeekRows,
+    check_week_rows,
+    record_sources,
+    store_week_rows,
+    stored_line,
+    write_problems,
+)
 from pipereview.history._store import ANY, DEFAULT_STORE, SnapshotStore, atomic_write
 from pipereview.history._storefiles import LOCK_NAME, StoreFiles
 from pipereview.history._storesummary import (
@@ -127,6 +135,7 @@ from pipereview.history._weekfiles import (
     damaged,
     file_key,
     inspect_week_file,
+    is_week,
     read_record,
     sha256_file,
 )
@@ -163,10 +172,12 @@ __all__ = [
     "Finding",
     "MatchSettings",
     "PreparedHistory",
+    "SideFile",
     "SnapshotStore",
     "StoreCheck",
     "StoreFiles",
     "WeekIngest",
+    "WeekRows",
     "adopt",
     "as_prepared",
     "atomic_write",
@@ -175,6 +186,7 @@ __all__ = [
     "backfill_weeks",
     "check_companions",
     "check_forecast_calls",
+    "check_week_rows",
     "checked_bytes",
     "checked_record",
     "combine_snapshots",
@@ -196,6 +208,7 @@ __all__ = [
     "ingest_folder",
     "ingest_week",
     "inspect_week_file",
+    "is_week",
     "load_history",
     "load_prepared",
     "match_deals",
@@ -225,7 +238,9 @@ __all__ = [
     "store_definitions",
     "store_forecast_calls",
     "store_summary",
+    "store_week_rows",
     "stored_call",
+    "stored_line",
     "teams_of_rows",
     "verify_store",
     "week_cutoff",

@@ -9,8 +9,9 @@ record of its SHA-256, its size and where each team's calls came from::
 A team's calls of a week are replaced only with ``replace``; another team's are added
 beside them. The file and its record are written whole (temporary file, then rename)
 under the store's lock, and the rows a file could not use are written to the week's
-quarantine folder. A bias needs the past: :func:`read_forecast_calls_stored` gives every
-stored week's calls up to a week.
+quarantine folder (all by the store mechanism of the files beside the deals,
+:mod:`pipereview.history._sidefiles`). A bias needs the past:
+:func:`read_forecast_calls_stored` gives every stored week's calls up to a week.
 
 >>> import tempfile
 >>> from pipereview.history._store import SnapshotStore
@@ -21,23 +22,23 @@ stored week's calls up to a week.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from pipereview.core._errors import DamagedWeekError, InputError, InvalidWeekError
-from pipereview.core._files import atomic_write
+from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
-from pipereview.history._intake import quarantine_name
-from pipereview.history._sidefiles import record_sources, write_problems
+from pipereview.history._sidefiles import (
+    SideFile,
+    WeekRows,
+    check_week_rows,
+    store_week_rows,
+    stored_line,
+)
 from pipereview.history._store import SnapshotStore
-from pipereview.history._weekfiles import sha256_file
+from pipereview.history._weekfiles import is_week
 from pipereview.ingest._forecastcalls import CALL_COLUMNS, CallsExport, read_forecast_calls
 
 __all__ = [
@@ -56,6 +57,17 @@ __all__ = [
 #: The store's folder of forecast calls (one file per week).
 CALLS_FOLDER = "forecast_calls"
 _ORDER = ["week", "team", "level", "rep", "source_file", "source_row"]
+#: The forecast calls as a weekly file stored beside the deals.
+_CALLS = SideFile(
+    "forecast_calls",
+    CALLS_FOLDER,
+    "forecast calls",
+    "calls file",
+    "calls",
+    "file",
+    order=tuple(_ORDER),
+    blank_first=True,
+)
 
 
 @dataclass(frozen=True)
@@ -71,11 +83,8 @@ class CallsStored:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        where = f"; rows set aside: {self.quarantine_file}" if self.quarantine_file else ""
-        return (
-            f"stored forecast calls of {', '.join(self.weeks)}: {self.rows} calls for "
-            f"{', '.join(self.teams)} -> {', '.join(str(p) for p in self.paths)}{where}"
-        )
+        what = f"forecast calls of {', '.join(self.weeks)}"
+        return stored_line(what, self.rows, "calls", self.teams, self.paths, self.quarantine_file)
 
 
 def store_forecast_calls(
@@ -90,31 +99,13 @@ def store_forecast_calls(
     week are stored already is refused unless ``replace``; nothing is written when refused.
     """
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    week = Week.parse(str(week))
-    written: list[Path] = []
-    teams: set[str] = set()
-    with store.lock():
-        check_forecast_calls(store, [export], replace=replace)
-        for name, rows in export.frame.groupby("week", sort=True):
-            stored = Week.parse(str(name))
-            path = _path(store, stored)
-            old, record = _read(path, stored)
-            new_teams = set(rows["team"])
-            frame = rows
-            if old is not None:
-                frame = pd.concat([old[~old["team"].isin(new_teams)], rows], ignore_index=True)
-            sources = [s for s in record.get("sources", []) if s["team"] not in new_teams]
-            sources += [_source(export, rows, t) for t in sorted(new_teams)]
-            _write(store, path, frame, {"week": str(stored), "sources": sources})
-            written.append(path)
-            teams |= set(frame["team"])
-        quarantine = write_problems(
-            store, week, f"forecast_calls.{quarantine_name(export.source)}", export.problems
-        )
+    written, quarantine = store_week_rows(
+        store, Week.parse(str(week)), _week_rows(export), replace=replace
+    )
     return CallsStored(
         tuple(sorted(str(w) for w in export.frame["week"].unique())),
-        tuple(written),
-        tuple(sorted(teams)),
+        tuple(path for path, _ in written),
+        tuple(sorted({t for _, frame in written for t in frame["team"]})),
         len(export.frame),
         quarantine,
     )
@@ -172,31 +163,7 @@ def check_forecast_calls(
     team's calls of a week the store holds already (unless ``replace``), or two files giving
     the same team's calls of one week."""
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    seen: dict[tuple[str, str], CallsExport] = {}
-    for export in exports:
-        for name, rows in export.frame.groupby("week", sort=True):
-            teams = set(rows["team"])
-            for team in sorted(teams):
-                earlier = seen.setdefault((str(name), team), export)
-                if earlier is not export:
-                    raise InputError(
-                        f"{earlier.source} and {export.source} both give the forecast calls "
-                        f"of {team} for {name}",
-                        file=export.source,
-                        expected="one calls file per team and week",
-                        hint="store one of them, or combine them into one file first",
-                    )
-            stored = Week.parse(str(name))
-            old, record = _read(_path(store, stored), stored)
-            clash = teams & set(old["team"]) if old is not None and not replace else set()
-            if clash:
-                raise InputError(
-                    f"{name} already holds forecast calls of {', '.join(sorted(clash))} "
-                    f"(stored from {', '.join(record_sources(record, clash))})",
-                    file=export.source,
-                    expected=f"forecast calls of a team not yet stored for {name}",
-                    hint="add --replace to replace that team's calls with this file",
-                )
+    check_week_rows(store, [p for e in exports for p in _week_rows(e)], replace=replace)
 
 
 def read_forecast_calls_stored(
@@ -208,9 +175,9 @@ def read_forecast_calls_stored(
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     last = Week.parse(str(up_to_week))
     parts = []
-    for stored in _stored_weeks(store):
+    for stored in _CALLS.weeks(store):
         if stored <= last:
-            frame, _ = _read(_path(store, stored), stored)
+            frame, _ = _CALLS.read(store, stored)
             if frame is not None:
                 parts.append(frame if team is None else frame[frame["team"] == team])
     return _joined(parts)
@@ -232,7 +199,7 @@ def read_forecast_call_folder(
     files = sorted(folder.glob("*.csv")) + sorted(folder.glob("*.xlsx")) if folder.is_dir() else []
     parts = []
     for file in files:
-        if not _is_week(file.stem) or Week.parse(file.stem) > last:
+        if not is_week(file.stem) or Week.parse(file.stem) > last:
             continue
         export = read_forecast_calls(file, week=file.stem)
         if export.rows_quarantined:
@@ -284,14 +251,6 @@ def _joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return calls
 
 
-def _is_week(name: str) -> bool:
-    try:
-        Week.parse(name)
-    except InvalidWeekError:
-        return False
-    return True
-
-
 def forecast_call_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:
     """One row per stored week and team: the reps' calls, whether the manager called, the
     files they came from.
@@ -301,22 +260,16 @@ def forecast_call_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:
     ['week', 'team', 'rep calls', 'manager call', 'files']
     """
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    rows: list[dict[str, Any]] = []
-    for week in _stored_weeks(store):
-        frame, record = _read(_path(store, week), week)
-        if frame is None:
-            continue
-        for team, calls in frame.groupby("team", sort=True):
-            files = sorted({s["file"] for s in record.get("sources", []) if s["team"] == team})
-            rows.append(
-                {
-                    "week": str(week),
-                    "team": team,
-                    "rep calls": int((calls["level"] == "rep").sum()),
-                    "manager call": "yes" if (calls["level"] == "manager").any() else "no",
-                    "files": ", ".join(Path(f).name for f in files),
-                }
-            )
+    rows = [
+        {
+            "week": str(week),
+            "team": team,
+            "rep calls": int((calls["level"] == "rep").sum()),
+            "manager call": "yes" if (calls["level"] == "manager").any() else "no",
+            "files": files,
+        }
+        for week, team, calls, files in _CALLS.stored_teams(store)
+    ]
     return pd.DataFrame(rows, columns=["week", "team", "rep calls", "manager call", "files"])
 
 
@@ -328,68 +281,18 @@ def _empty() -> pd.DataFrame:
     return frame
 
 
-def _path(store: SnapshotStore, week: Week) -> Path:
-    return store.root / CALLS_FOLDER / f"{week}.parquet"
-
-
-def _stored_weeks(store: SnapshotStore) -> list[Week]:
-    folder = store.root / CALLS_FOLDER
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.glob("*.parquet"):
-        try:
-            found.append(Week.parse(path.stem))
-        except InvalidWeekError:
-            continue
-    return sorted(found)
-
-
-def _read(path: Path, week: Week) -> tuple[pd.DataFrame | None, dict[str, Any]]:
-    """The stored calls and record at ``path`` (``None`` and ``{}`` when none is stored),
-    the file checked against its record."""
-    if not path.exists():
-        return None, {}
-    try:
-        record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-        intact = record.get("sha256") == sha256_file(path)
-    except (OSError, ValueError) as exc:
-        raise _damaged(week, path, f"its record cannot be read ({exc})") from None
-    if not intact:
-        raise _damaged(week, path, "its checksum differs from the one recorded")
-    return pd.read_parquet(path), record
-
-
-def _damaged(week: Week, path: Path, why: str) -> DamagedWeekError:
-    return DamagedWeekError(
-        f"the forecast calls stored for {week} ({path}) are damaged: {why}",
-        path=path,
-        reason=why,
-        hint="store the week's calls file again with --replace",
-    )
-
-
-def _write(store: SnapshotStore, path: Path, frame: pd.DataFrame, record: dict[str, Any]) -> None:
-    """The file and its record, each written whole: the record first, so a kill between
-    the renames leaves a file whose checksum no longer matches (reported, never read)."""
-    frame = frame.sort_values(_ORDER, kind="stable", na_position="first")
-    buffer = io.BytesIO()
-    frame.reset_index(drop=True).to_parquet(buffer, index=False)
-    data = buffer.getvalue()
-    record = {**record, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    with atomic_write(path.with_suffix(".json"), "w", encoding="utf-8", within=store.root) as out:
-        json.dump(record, out, ensure_ascii=False, sort_keys=True)
-    with atomic_write(path, within=store.root) as handle:
-        handle.write(data)
-
-
-def _source(export: CallsExport, rows: pd.DataFrame, team: str) -> dict[str, Any]:
-    return {
-        "team": team,
-        "file": str(export.source),
-        "rows": int((rows["team"] == team).sum()),
-        "rows_read": export.rows_read,
-        "rows_quarantined": export.rows_quarantined,
-        "rows_skipped": export.rows_skipped,
-        "missing": list(export.missing),
-    }
+def _week_rows(export: CallsExport) -> list[WeekRows]:
+    """The file's calls of each week they were made for, in week order."""
+    parts = []
+    for name, rows in export.frame.groupby("week", sort=True):
+        counts = rows["team"].value_counts()
+        parts.append(
+            WeekRows(
+                _CALLS,
+                Week.parse(str(name)),
+                rows,
+                export,
+                {str(t): int(n) for t, n in counts.items()},
+            )
+        )
+    return parts

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipereview.core._errors import InputError, InvalidWeekError
+from pipereview.core._errors import InputError
 from pipereview.core._files import atomic_write
 from pipereview.core._weeks import Week
+from pipereview.history._weekfiles import is_week
 from pipereview.ingest._companionformats import COMPANION_KINDS
 from pipereview.ingest._companions import read_companion
 
@@ -140,7 +141,7 @@ def read_companion_folder(folder: Path, week: str | Week, deals: pd.DataFrame) -
     found = sorted(
         (Week.parse(p.name), p)
         for p in (folder.iterdir() if folder.is_dir() else [])
-        if p.is_dir() and _is_week(p.name) and Week.parse(p.name) <= week
+        if p.is_dir() and is_week(p.name) and Week.parse(p.name) <= week
     )
     if not found:
         return Companions()
@@ -162,11 +163,3 @@ def read_companion_folder(folder: Path, week: str | Week, deals: pd.DataFrame) -
         weeks={k: str(stored) for k in frames},
         missing={k: tuple(sorted(v)) for k, v in missing.items()},
     )
-
-
-def _is_week(name: str) -> bool:
-    try:
-        Week.parse(name)
-    except InvalidWeekError:
-        return False
-    return True

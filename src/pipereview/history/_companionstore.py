@@ -9,8 +9,9 @@ rows, with a record of its SHA-256, its size and where each team's rows came fro
 A team's rows are replaced only with ``replace``; another team's export of the same kind
 and week is added beside them. The file and its record are written whole (temporary
 file, then rename) under the store's lock, and the rows an export could not use are
-written to the week's quarantine folder. A review as of a week reads, per kind, the
-latest week stored at or before it (:func:`read_companions`).
+written to the week's quarantine folder (all by the store mechanism of the files
+beside the deals, :mod:`pipereview.history._sidefiles`). A review as of a week reads, per
+kind, the latest week stored at or before it (:func:`read_companions`).
 
 >>> import tempfile
 >>> from pipereview.history._store import SnapshotStore
@@ -21,24 +22,24 @@ latest week stored at or before it (:func:`read_companions`).
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from pipereview.core._errors import DamagedWeekError, InputError, InvalidWeekError
-from pipereview.core._files import atomic_write
+from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.history._companions import Companions, teams_of_rows
-from pipereview.history._intake import quarantine_name
-from pipereview.history._sidefiles import record_sources, write_problems
+from pipereview.history._sidefiles import (
+    SideFile,
+    WeekRows,
+    check_week_rows,
+    store_week_rows,
+    stored_line,
+)
 from pipereview.history._store import SnapshotStore
-from pipereview.history._weekfiles import sha256_file
 from pipereview.ingest._companionformats import COMPANION_KINDS
 from pipereview.ingest._companions import CompanionExport
 
@@ -54,6 +55,20 @@ __all__ = [
 
 #: The store's folder of companion exports (one subfolder per kind).
 COMPANION_FOLDER = "companions"
+#: Each kind as a weekly file stored beside the deals.
+_SIDES = {
+    kind: SideFile(
+        kind,
+        f"{COMPANION_FOLDER}/{kind}",
+        kind,
+        f"{kind} export",
+        "rows",
+        "export",
+        order=("team", "source_file", "source_row"),
+        labelled=True,
+    )
+    for kind in COMPANION_KINDS
+}
 
 
 @dataclass(frozen=True)
@@ -70,11 +85,8 @@ class CompanionStored:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        where = f"; rows set aside: {self.quarantine_file}" if self.quarantine_file else ""
-        return (
-            f"stored {self.week} {self.kind}: {self.rows} rows for "
-            f"{', '.join(self.teams)} -> {self.path}{where}"
-        )
+        what = f"{self.week} {self.kind}"
+        return stored_line(what, self.rows, "rows", self.teams, [self.path], self.quarantine_file)
 
 
 def store_companion(
@@ -93,21 +105,8 @@ def store_companion(
     """
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     week = Week.parse(str(week))
-    frame = _with_team(export, team, store, week)
-    teams = tuple(sorted(frame["team"].unique().tolist()))
-    path = _path(store, export.kind, week)
-    with store.lock():
-        old, record = _read(path, export.kind, week)
-        if old is not None:
-            if not replace:
-                _refuse_stored(export, week, set(teams) & set(old["team"]), record)
-            frame = pd.concat([old[~old["team"].isin(teams)], frame], ignore_index=True)
-        sources = [s for s in record.get("sources", []) if s["team"] not in teams]
-        sources += [_source(export, t) for t in teams]
-        quarantine = write_problems(
-            store, week, f"{export.kind}.{quarantine_name(export.source)}", export.problems
-        )
-        _write(store, path, frame, {"kind": export.kind, "week": str(week), "sources": sources})
+    part = _week_rows(export, team, store, week)
+    [(path, frame)], quarantine = store_week_rows(store, week, [part], replace=replace)
     return CompanionStored(
         export.kind,
         str(week),
@@ -131,22 +130,8 @@ def check_companions(
     (unless ``replace``), or two of the exports giving the same team's rows of one kind."""
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     week = Week.parse(str(week))
-    seen: dict[tuple[str, str], CompanionExport] = {}
-    for export in exports:
-        teams = set(_with_team(export, team, store, week)["team"])
-        for name in sorted(teams):
-            earlier = seen.setdefault((export.kind, name), export)
-            if earlier is not export:
-                raise InputError(
-                    f"{earlier.source} and {export.source} both give the {export.kind} of "
-                    f"{name} for {week}",
-                    file=export.source,
-                    expected=f"one {export.kind} export per team and week",
-                    hint="store one of them, or combine them into one file first",
-                )
-        old, record = _read(_path(store, export.kind, week), export.kind, week)
-        if old is not None and not replace:
-            _refuse_stored(export, week, teams & set(old["team"]), record)
+    parts = (_week_rows(export, team, store, week) for export in exports)
+    check_week_rows(store, parts, replace=replace)
 
 
 def read_companions(
@@ -163,8 +148,8 @@ def read_companions(
         parts: list[pd.DataFrame] = []
         lacking: list[set[str]] = []
         done: set[str] = set()
-        for stored in reversed([w for w in _stored_weeks(store, kind) if w <= week]):
-            frame, record = _read(_path(store, kind, stored), kind, stored)
+        for stored in reversed([w for w in _SIDES[kind].weeks(store) if w <= week]):
+            frame, record = _SIDES[kind].read(store, stored)
             if frame is None:
                 continue
             keep = ~frame["team"].isin(done) & (frame["team"] == team if team else True)
@@ -193,9 +178,9 @@ def companion_records(store: SnapshotStore | str | Path, week: str | Week) -> li
     week = Week.parse(str(week))
     records = []
     for kind in COMPANION_KINDS:
-        for stored in _stored_weeks(store, kind):
+        for stored in _SIDES[kind].weeks(store):
             if stored <= week:
-                record_path = _path(store, kind, stored).with_suffix(".json")
+                record_path = _SIDES[kind].path(store, stored).with_suffix(".json")
                 try:
                     sha = json.loads(record_path.read_text(encoding="utf-8")).get("sha256", "")
                 except (OSError, ValueError):
@@ -212,37 +197,12 @@ def companion_summary(store: SnapshotStore | str | Path) -> pd.DataFrame:
     ['kind', 'week', 'team', 'rows', 'files']
     """
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    rows: list[dict[str, Any]] = []
-    for kind in COMPANION_KINDS:
-        for week in _stored_weeks(store, kind):
-            frame, record = _read(_path(store, kind, week), kind, week)
-            if frame is None:
-                continue
-            for team, count in frame["team"].value_counts().sort_index().items():
-                files = sorted({s["file"] for s in record.get("sources", []) if s["team"] == team})
-                rows.append(
-                    {
-                        "kind": kind,
-                        "week": str(week),
-                        "team": team,
-                        "rows": int(count),
-                        "files": ", ".join(Path(f).name for f in files),
-                    }
-                )
+    rows = [
+        {"kind": kind, "week": str(week), "team": team, "rows": len(part), "files": files}
+        for kind in COMPANION_KINDS
+        for week, team, part, files in _SIDES[kind].stored_teams(store)
+    ]
     return pd.DataFrame(rows, columns=["kind", "week", "team", "rows", "files"])
-
-
-def _refuse_stored(
-    export: CompanionExport, week: Week, clash: set[str], record: Mapping[str, Any]
-) -> None:
-    if clash:
-        raise InputError(
-            f"{week} already holds {export.kind} of {', '.join(sorted(clash))} "
-            f"(stored from {', '.join(record_sources(record, clash))})",
-            file=export.source,
-            expected=f"{export.kind} of a team not yet stored for {week}",
-            hint="add --replace to replace that team's rows with this export",
-        )
 
 
 def _with_team(
@@ -279,71 +239,12 @@ def _with_team(
     return frame
 
 
-def _path(store: SnapshotStore, kind: str, week: Week) -> Path:
-    return store.root / COMPANION_FOLDER / kind / f"{week}.parquet"
-
-
-def _stored_weeks(store: SnapshotStore, kind: str) -> list[Week]:
-    folder = store.root / COMPANION_FOLDER / kind
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.glob("*.parquet"):
-        try:
-            found.append(Week.parse(path.stem))
-        except InvalidWeekError:
-            continue
-    return sorted(found)
-
-
-def _read(path: Path, kind: str, week: Week) -> tuple[pd.DataFrame | None, dict[str, Any]]:
-    """The stored rows and record at ``path`` (``None`` and ``{}`` when none is stored),
-    the file checked against its record."""
-    record_path = path.with_suffix(".json")
-    if not path.exists():
-        return None, {}
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-        intact = record.get("sha256") == sha256_file(path)
-    except (OSError, ValueError) as exc:
-        raise _damaged(week, path, kind, f"its record cannot be read ({exc})") from None
-    if not intact:
-        raise _damaged(week, path, kind, "its checksum differs from the one recorded")
-    return pd.read_parquet(path), record
-
-
-def _damaged(week: Week, path: Path, kind: str, why: str) -> DamagedWeekError:
-    return DamagedWeekError(
-        f"the {kind} stored for {week} ({path}) are damaged: {why}",
-        path=path,
-        reason=why,
-        hint=f"store the week's {kind} export again with --replace",
-    )
-
-
-def _write(store: SnapshotStore, path: Path, frame: pd.DataFrame, record: dict[str, Any]) -> None:
-    """The file and its record, each written whole: the record first, so a kill between
-    the renames leaves a file whose checksum no longer matches (reported, never read)."""
-    frame = frame.sort_values(["team", "source_file", "source_row"], kind="stable")
-    buffer = io.BytesIO()
-    frame.reset_index(drop=True).to_parquet(buffer, index=False)
-    data = buffer.getvalue()
-    record = {**record, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-    with atomic_write(path.with_suffix(".json"), "w", encoding="utf-8", within=store.root) as out:
-        json.dump(record, out, ensure_ascii=False, sort_keys=True)
-    with atomic_write(path, within=store.root) as handle:
-        handle.write(data)
-
-
-def _source(export: CompanionExport, team: str) -> dict[str, Any]:
-    rows = export.frame[export.frame["team"].isna() | (export.frame["team"] == team)]
-    return {
-        "team": team,
-        "file": str(export.source),
-        "crm": export.crm,
-        "rows": len(rows),
-        "rows_read": export.rows_read,
-        "rows_quarantined": export.rows_quarantined,
-        "rows_skipped": export.rows_skipped,
-        "missing": list(export.missing),
-    }
+def _week_rows(
+    export: CompanionExport, team: str | None, store: SnapshotStore, week: Week
+) -> WeekRows:
+    """The export's rows as ``week``'s of its kind, each with its team (:func:`_with_team`);
+    a team's source counts the export's rows of that team or of none."""
+    frame = _with_team(export, team, store, week)
+    own = export.frame["team"]
+    counts = {t: int((own.isna() | (own == t)).sum()) for t in set(frame["team"])}
+    return WeekRows(_SIDES[export.kind], week, frame, export, counts, {"crm": export.crm})

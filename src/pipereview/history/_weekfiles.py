@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipereview.core._errors import DamagedWeekError
+from pipereview.core._errors import DamagedWeekError, InvalidWeekError
 from pipereview.core._weeks import Week
 from pipereview.ingest._schema import SNAPSHOT_COLUMNS
 
@@ -31,6 +31,7 @@ __all__ = [
     "damaged",
     "file_key",
     "inspect_week_file",
+    "is_week",
     "read_record",
     "sha256_file",
 ]
@@ -137,3 +138,16 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def is_week(name: str) -> bool:
+    """Whether a file's or folder's name is an ISO week (``2026-W47``).
+
+    >>> is_week("2026-W47"), is_week("notes")
+    (True, False)
+    """
+    try:
+        Week.parse(name)
+    except InvalidWeekError:
+        return False
+    return True

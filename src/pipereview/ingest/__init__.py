@@ -67,6 +67,7 @@ from pipereview.ingest._companionwords import (
     status_reason,
     unknown_activity_words,
 )
+from pipereview.ingest._countedexport import CountedExport, RowCounts, count_rows
 from pipereview.ingest._csvrows import find_long_rows
 from pipereview.ingest._csvscan import CsvScan, check_quotes, scan_csv
 from pipereview.ingest._csvtext import check_head, decode_head, split_lines, split_record
@@ -174,6 +175,7 @@ __all__ = [
     "ColumnMap",
     "CompanionExport",
     "CompanionRows",
+    "CountedExport",
     "CsvScan",
     "DateFormat",
     "ExportPeek",
@@ -184,6 +186,7 @@ __all__ = [
     "ReadLimits",
     "Rejections",
     "RowBuilder",
+    "RowCounts",
     "SheetScan",
     "activity_types",
     "amount_format",
@@ -204,6 +207,7 @@ __all__ = [
     "companion_columns",
     "companion_rows",
     "control_characters",
+    "count_rows",
     "currency_checks",
     "date_entered_stage",
     "date_placeholders",

@@ -43,6 +43,7 @@ from pipereview.ingest._changeformats import (
 )
 from pipereview.ingest._changerows import ChangeRows, history_changes
 from pipereview.ingest._changetimes import guess_date_format
+from pipereview.ingest._countedexport import RowCounts
 from pipereview.ingest._dates import DateFormat
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits
 from pipereview.ingest._peek import ExportPeek
@@ -79,7 +80,7 @@ _HUBSPOT_PROPERTIES = frozenset(
 
 
 @dataclass(frozen=True)
-class ChangeLog:
+class ChangeLog(RowCounts):
     """Every change a history export holds, in :data:`CHANGE_COLUMNS`, and how its rows
     were counted.
 
@@ -94,13 +95,6 @@ class ChangeLog:
     changes: pd.DataFrame
     format: str
     date_format: str
-    rows_read: int
-    rows_used: int
-    rows_quarantined: int
-    rows_skipped: int
-    problems: tuple[Problem, ...]
-    skipped: dict[str, int]
-    source: Path
 
 
 def read_change_history(

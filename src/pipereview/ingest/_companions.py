@@ -20,7 +20,6 @@ footers and totals), and the counts are checked:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -40,16 +39,12 @@ from pipereview.ingest._companionformats import (
     detect_companion,
 )
 from pipereview.ingest._companionrows import CompanionRows, companion_rows
+from pipereview.ingest._countedexport import CountedExport, count_rows
 from pipereview.ingest._dates import DateFormat
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits
 from pipereview.ingest._peek import ExportPeek
 from pipereview.ingest._readers import peek_export
-from pipereview.ingest._rowcount import (
-    check_each_row_counted,
-    read_counted_rows,
-    refuse_no_usable_row,
-)
-from pipereview.ingest._rowkind import skipped_rows
+from pipereview.ingest._rowcount import read_counted_rows
 
 __all__ = ["CompanionExport", "read_companion"]
 
@@ -79,7 +74,7 @@ _MONTH_FIRST = ("salesforce", "hubspot", "odoo", "dynamics")
 
 
 @dataclass(frozen=True)
-class CompanionExport:
+class CompanionExport(CountedExport):
     """One companion export in the canonical columns of its kind
     (:data:`COMPANION_COLUMNS`), and how its rows were counted.
 
@@ -90,17 +85,8 @@ class CompanionExport:
     their counts.
     """
 
-    frame: pd.DataFrame
     kind: str
     crm: str
-    rows_read: int
-    rows_used: int
-    rows_quarantined: int
-    rows_skipped: int
-    problems: tuple[Problem, ...]
-    skipped: dict[str, int]
-    source: Path
-    missing: tuple[str, ...]
     date_format: str = "iso"
     unknown_types: dict[str, int] = field(default_factory=dict)
 
@@ -198,55 +184,31 @@ def _export(
     date_format: DateFormat,
 ) -> CompanionExport:
     file = str(peek.path)
-    long_rows = {
-        p.row: Problem(file, p.row, p.column, p.expected, p.got, p.hint)
-        for p in raw.attrs.get("long_rows", ())
-        if p.row is not None
-    }
-    protected = pd.Series(raw.index.isin(list(long_rows)), index=raw.index)
-    blank, footer = skipped_rows(raw, _identity(kind, columns), protected)
-    rows = companion_rows(
-        kind, raw[~blank & ~footer & ~protected], columns, file=file, date_format=date_format
+
+    def read(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, Problem]]:
+        found = companion_rows(kind, rows, columns, file=file, date_format=date_format)
+        unknown.update(found.unknown_words)
+        return _frame(kind, found, file), found.problems
+
+    unknown: dict[str, int] = {}
+    counted = count_rows(
+        peek,
+        raw,
+        _identity(kind, columns),
+        read,
+        what=f"usable row of {kind}",
+        hint="check the report's filters and date range, and that it exports its rows, "
+        "not only totals",
     )
-    rows.problems.update(long_rows)
-    skipped = {int(r): "blank row" for r in raw.index[blank]}
-    skipped.update({int(r): "report footer or total row" for r in raw.index[footer]})
-    frame = _frame(kind, rows, file)
-    check_each_row_counted(
-        peek.path,
-        raw.index.tolist(),
-        used=set(frame["source_row"].tolist()),
-        quarantined=set(rows.problems),
-        skipped=set(skipped),
-    )
-    problems = tuple(rows.problems[r] for r in sorted(rows.problems))
-    reasons = dict(Counter(skipped.values()).most_common())
-    if frame.empty:
-        refuse_no_usable_row(
-            peek,
-            len(raw),
-            problems,
-            reasons,
-            what=f"usable row of {kind}",
-            hint="check the report's filters and date range, and that it exports its rows, "
-            "not only totals",
-        )
     return CompanionExport(
-        frame=frame,
+        **counted,
         kind=kind,
         crm=crm,
-        rows_read=len(raw),
-        rows_used=len(frame),
-        rows_quarantined=len(problems),
-        rows_skipped=len(skipped),
-        problems=problems,
-        skipped=reasons,
-        source=peek.path,
         missing=tuple(
             c for c, roles in _OPTIONAL[kind].items() if not any(r in columns for r in roles)
         ),
         date_format=date_format,
-        unknown_types=rows.unknown_words,
+        unknown_types=unknown,
     )
 
 

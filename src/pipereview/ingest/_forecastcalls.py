@@ -22,7 +22,6 @@ footers), and ``rows_read == rows_used + rows_quarantined + rows_skipped`` is ch
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,18 +32,14 @@ from pipereview.core._text import normalize_label
 from pipereview.core._weeks import Week
 from pipereview.ingest._changerows import as_written
 from pipereview.ingest._changetimes import guess_date_format
+from pipereview.ingest._countedexport import CountedExport, count_rows
 from pipereview.ingest._dates import parse_dates
 from pipereview.ingest._formatguess import amount_format
 from pipereview.ingest._limits import DEFAULT_LIMITS, ReadLimits
 from pipereview.ingest._parsing import parse_amounts
 from pipereview.ingest._peek import ExportPeek
 from pipereview.ingest._readers import peek_export
-from pipereview.ingest._rowcount import (
-    check_each_row_counted,
-    read_counted_rows,
-    refuse_no_usable_row,
-)
-from pipereview.ingest._rowkind import skipped_rows
+from pipereview.ingest._rowcount import read_counted_rows
 
 __all__ = [
     "CALL_COLUMNS",
@@ -99,20 +94,10 @@ _AMOUNT_HINT = "write the amount as a number (12,000.00 or 1.2万), without word
 
 
 @dataclass(frozen=True)
-class CallsExport:
+class CallsExport(CountedExport):
     """One calls file in the canonical columns (:data:`CALL_COLUMNS`, then ``source_file``
     and ``source_row``) and how its rows were counted; ``missing``: the optional columns
     the file does not have."""
-
-    frame: pd.DataFrame
-    rows_read: int
-    rows_used: int
-    rows_quarantined: int
-    rows_skipped: int
-    problems: tuple[Problem, ...]
-    skipped: dict[str, int]
-    source: Path
-    missing: tuple[str, ...]
 
 
 def read_forecast_calls(
@@ -141,49 +126,28 @@ def read_forecast_calls(
     columns = _columns(peek.header)
     _check_columns(peek, columns, has_week=default_week is not None)
     peek, raw = read_counted_rows(peek, limits)
-    file = str(peek.path)
-    long_rows = {p.row: p for p in raw.attrs.get("long_rows", ()) if p.row is not None}
-    protected = pd.Series(raw.index.isin(list(long_rows)), index=raw.index)
     identity = {
         "deal_id": columns["team"],
         "deal_name": columns["team"],
         "owner": columns.get("rep", columns["team"]),
         "stage": columns["commit"],
     }
-    blank, footer = skipped_rows(raw, identity, protected)
-    rows = _Rows(raw[~blank & ~footer & ~protected], columns, file)
-    frame = rows.read(default_week, period)
-    problems_by_row = {**rows.problems, **{int(r): p for r, p in long_rows.items()}}
-    skipped = {int(r): "blank row" for r in raw.index[blank]}
-    skipped.update({int(r): "report footer or total row" for r in raw.index[footer]})
-    check_each_row_counted(
-        path,
-        raw.index.tolist(),
-        used=set(frame["source_row"].tolist()),
-        quarantined=set(problems_by_row),
-        skipped=set(skipped),
+
+    def read(rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, Problem]]:
+        calls = _Rows(rows, columns, str(peek.path))
+        return calls.read(default_week, period), calls.problems
+
+    counted = count_rows(
+        peek,
+        raw,
+        identity,
+        read,
+        what="forecast call (a team and a commit amount)",
+        hint="fill in each row's team and commit amount and read the file again",
+        noun="call",
     )
-    problems = tuple(problems_by_row[r] for r in sorted(problems_by_row))
-    reasons = dict(Counter(skipped.values()).most_common())
-    if frame.empty:
-        refuse_no_usable_row(
-            peek,
-            len(raw),
-            problems,
-            reasons,
-            what="forecast call (a team and a commit amount)",
-            hint="fill in each row's team and commit amount and read the file again",
-            noun="call",
-        )
     return CallsExport(
-        frame=frame,
-        rows_read=len(raw),
-        rows_used=len(frame),
-        rows_quarantined=len(problems),
-        rows_skipped=len(skipped),
-        problems=problems,
-        skipped=reasons,
-        source=peek.path,
+        **counted,
         missing=tuple(c for c in CALL_HEADERS if c not in columns and c not in _REQUIRED),
     )
 
