@@ -126,18 +126,17 @@ def enter_forecast_call(store: SnapshotStore | str | Path, export: CallsExport) 
         )
     call = export.frame.iloc[0]
     week = Week.parse(str(call["week"]))
-    path = _path(store, week)
+    team = str(call["team"])
     with store.lock():
-        old, record = _read(path, week)
+        old, record = _CALLS.read(store, week)
         frame = export.frame
         if old is not None:
             same = (old["team"] == call["team"]) & (old["level"] == call["level"])
             mine = old["rep"].isna() if call["rep"] is None else old["rep"] == call["rep"]
             frame = pd.concat([old[~(same & mine)], frame])  # the manager's call: no rep
-        source = _source(export, export.frame, str(call["team"]))
+        (source,) = WeekRows(_CALLS, week, export.frame, export, {team: 1}).sources()
         source |= {"rep": call["rep"], "entered": call["submitted"].isoformat()}
-        sources = [*record.get("sources", []), source]
-        _write(store, path, frame, {"week": str(week), "sources": sources})
+        path = _CALLS.write(store, week, frame, [*record.get("sources", []), source])
     return CallsStored((str(week),), (path,), tuple(sorted(set(frame["team"]))), 1, None)
 
 
@@ -148,7 +147,7 @@ def stored_call(
     with its ``source_file`` and ``submitted`` time; None when none is stored."""
     store = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
     stored = Week.parse(str(week))
-    frame, _ = _read(_path(store, stored), stored)
+    frame, _ = _CALLS.read(store, stored)
     if frame is None:
         return None
     mine = (frame["rep"] == rep) if rep else frame["rep"].isna() & (frame["level"] == "manager")
