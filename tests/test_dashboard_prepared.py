@@ -55,11 +55,12 @@ def test_a_page_reads_only_the_team_it_shows(served: ServeState) -> None:
     board = Dashboard.from_config(replace(config, warm=False))
     prepared = board.data._prepared
     assert prepared is not None
-    assert set(prepared._frames) == {"DACH"}  # the first team's rows only, nothing else
+    assert set(prepared._frames) == set()  # the first view is prepared: no rows read yet
     assert board.teams == TEAMS and board.weeks[0] == "2026-W47"
     board.select(team="West")
-    assert set(prepared._frames) == {"DACH", "West"}
-    assert set(board.review.history["team"]) == {"West"}
+    assert set(prepared._frames) == set()
+    assert set(board.review.history["team"]) == {"West"}  # read when a review needs them
+    assert set(prepared._frames) == {"West"}
 
 
 def test_prepared_views_are_what_the_page_would_draw(served: ServeState) -> None:
@@ -117,6 +118,40 @@ def test_selecting_among_prepared_views_counts_nothing_again(
     assert board.data._moves == {}  # no week's movements computed in the page
     labels = [label for label, _value in board.controls["category"].options]
     assert labels[0].startswith("All changes · ") and len(labels) > 1
+
+
+def test_a_prepared_selection_builds_no_review(
+    served: ServeState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a page and moving among prepared views (week, team, rep, tab, language)
+    builds no review in the page: the reps and the period of each week are prepared
+    too; the page shows what a page over the whole history shows."""
+    from pipereview.dashboard import data as board_data
+
+    config = DashboardConfig.read(served.config)
+    whole = Dashboard(pd.read_parquet(served.history), targets=load_targets(TARGETS))
+    monkeypatch.setattr(board_data, "WeeklyReview", _no_review)
+    board = Dashboard.from_config(replace(config, warm=False))
+    _ = board.widget
+    assert board.data.reviews == {}
+    for change in ({"week": "2026-W46"}, {"team": "North"}, {"rep": "?"}, {"lang": "zh"}):
+        if change.get("rep") == "?":  # the second option of the rep selector
+            change = {"rep": board.reps[1]}
+        board.select(**change)
+        whole.select(**change)
+        assert board.reps == whole.reps
+        assert board.controls["title"].value == whole.controls["title"].value
+        assert board.controls["body_overview"].value == whole.controls["body_overview"].value
+    assert (board.team, board.week, board.lang) == ("North", "2026-W47", "zh")
+    board.select(rep="")
+    board.show_tab("coaching")  # every tab of the team's latest week is prepared
+    assert board.controls["body_coaching"].value == board.data.html[board.view.key("coaching")]
+    assert "2026-Q4" in board.controls["title"].value  # the period, without the review
+    assert board.data.reviews == {} and set(board.data._prepared._frames) == set()
+
+
+def _no_review(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a review built in the page for a prepared view")
 
 
 def _not_prepared(context: object) -> str:

@@ -343,7 +343,7 @@ class Dashboard(Selection):
             ws["tabs"].layout.display = "none"
             ws["stamp"].value = stamp_html(self.view, tab)
             return
-        title = self.t("title", team=self.team, week=self.week, period=self.review.period)
+        title = self.t("title", team=self.team, week=self.week, period=self.data.period(self.view))
         locked = (
             f"<p class='pr-locked'>{html.escape(self.t('locked', team=self.team))}</p>"
             if self.locked

@@ -133,6 +133,11 @@ class DashboardData:
         """The reps with deals in the view's team and week, sorted."""
         if not view.week:
             return []
+        built = (view.team, view.week, view.lang) in self.reviews
+        if self._prepared is not None and not built:  # as prepared: no review built
+            prepared = self._prepared.reps(view.team, view.week)
+            if prepared is not None:
+                return prepared
         rows = self.review(view).latest
         return sorted(str(o) for o in set(rows["owner"].dropna()) - {""})
 
@@ -175,6 +180,14 @@ class DashboardData:
                 )
             self.reviews[key] = review
         return self.reviews[key]
+
+    def period(self, view: View) -> str:
+        """The period the view's review reports on (its week's quarter), without building
+        the review."""
+        from pipereview.diagnostics._trend_weeks import quarter_of
+
+        key = (view.team, view.week, view.lang)
+        return self.reviews[key].period if key in self.reviews else quarter_of(view.week)
 
     def figures(self, view: View) -> dict[str, Any]:
         """The headline figures of the view: the team's, or the view's rep's (their open

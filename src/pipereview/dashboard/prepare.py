@@ -43,7 +43,12 @@ def _write_team(folder: Path, number: int, rows: pd.DataFrame) -> dict[str, Any]
     with atomic_write(folder / name, "wb") as handle:
         rows.reset_index(drop=True).to_parquet(handle)
     weeks = sorted(set(rows["snapshot_week"].astype("str")), reverse=True)
-    return {"team": str(rows["team"].iloc[0]), "history": name, "weeks": weeks}
+    # each week's reps, as a page lists them, so that no selection needs the week's review
+    owners = rows.groupby(rows["snapshot_week"].astype("str"), observed=True)["owner"]
+    reps = {
+        str(week): sorted(str(o) for o in set(values.dropna()) - {""}) for week, values in owners
+    }
+    return {"team": str(rows["team"].iloc[0]), "history": name, "weeks": weeks, "reps": reps}
 
 
 def write_prepared(

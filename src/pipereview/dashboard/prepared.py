@@ -21,6 +21,7 @@ weeks in the other language), drawn once when the dashboard is prepared
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -69,6 +70,14 @@ class PreparedTeams:
         """``team``'s stored weeks, latest first (none for a team not prepared)."""
         return list(self._entries.get(team, {}).get("weeks", []))
 
+    def reps(self, team: str, week: str) -> list[str] | None:
+        """The reps with deals in ``team``'s ``week``, sorted, as prepared (None: not
+        prepared, e.g. a state folder written before reps were)."""
+        reps = self._entries.get(team, {}).get("reps")
+        if not isinstance(reps, dict) or week not in reps:
+            return None
+        return [str(rep) for rep in reps[week]]
+
     def history(self, team: str) -> pd.DataFrame:
         """``team``'s keyed history rows (read on first use and kept)."""
         if team not in self._frames:
@@ -116,13 +125,17 @@ class PreparedViews(dict[tuple[str, ...], str]):
         self._prepared = prepared
         self._kind = kind
         self._loaded: set[str] = set()
+        self._lock = threading.Lock()  # a view drawn ahead in a thread may look one up
 
     def _load(self, key: object) -> None:
         if isinstance(key, tuple) and key and key[0] not in self._loaded:
             team = str(key[0])
-            self._loaded.add(team)
-            for drawn, body in self._prepared.views(team, self._kind).items():
-                self.setdefault(drawn, body)
+            with self._lock:
+                if team in self._loaded:
+                    return
+                for drawn, body in self._prepared.views(team, self._kind).items():
+                    self.setdefault(drawn, body)
+                self._loaded.add(team)
 
     def __contains__(self, key: object) -> bool:
         self._load(key)
