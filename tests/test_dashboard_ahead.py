@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import psutil
@@ -121,3 +122,30 @@ def test_a_pool_kernel_runs_at_lower_priority_until_a_page_takes_it(
     assert asyncio.run(manager.start_kernel(env={"VOILA_PREHEAT": "True"})) == "warm"
     assert asyncio.run(manager.start_kernel(env={})) == "page"
     assert calls == [("warm", WARM_NICE)]
+
+
+def test_over_a_prepared_state_nothing_is_computed_ahead(tmp_path: Path) -> None:
+    """A page over a prepared state reads ahead the prepared views of the teams likely
+    next, and computes none of those that were not prepared (no review, no chart)."""
+    from pipereview.dashboard.data import DashboardData
+    from pipereview.dashboard.prepare import write_prepared
+    from pipereview.dashboard.prepared import PreparedTeams
+
+    folder = write_prepared(tmp_path, two_teams(), views=False)
+    data = DashboardData(PreparedTeams(folder))
+    drawn: list[str] = []
+    ahead = Lookahead(data, lambda tab, view: drawn.append(tab))
+
+    async def run() -> None:
+        ahead.plan(
+            iter([("overview", View("West", "2026-W47")), ("funnel", View("North", "2026-W47"))])
+        )
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if ahead.pending is None:
+                break
+
+    asyncio.run(run())
+    assert drawn == [] and data.reviews == {}
+    assert data.reps(View("North", "2026-W46")) == ["Ann", "Bob"]  # prepared, no review
+    assert data.reps(View("West", "2026-W47")) == ["Cy"] and data.reviews == {}

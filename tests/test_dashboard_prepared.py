@@ -75,7 +75,13 @@ def test_prepared_views_are_what_the_page_would_draw(served: ServeState) -> None
     assert {key[4] for key in north if key[3] == "zh"} == {"overview", "coaching"}
     assert len({key[4] for key in north if key[1] == "2026-W46" and key[3] == "en"}) == len(TABS)
     reps = {key[2] for key in north if key[2]}
-    assert len(reps) >= 2 and {key[4] for key in north if key[2]} == {"overview"}
+    assert len(reps) >= 2 and {key[4] for key in north if key[2]} == set(TABS)
+    for week in WEEKS[:2]:  # each rep of the two latest weeks: every tab, the zh overview
+        for rep in reps:
+            shown = {key[4] for key in north if key[1:4] == (week, rep, "en")}
+            assert shown in (set(TABS), set()), (week, rep)  # every tab, or no deals then
+            assert bool(shown) == ((week, rep, "zh") in {k[1:4] for k in north}), (week, rep)
+    assert not {key for key in north if key[2] and key[1] == WEEKS[2]}
     # drawn from the whole history, as a page without prepared state draws them
     whole = Dashboard(pd.read_parquet(state.history), targets=load_targets(TARGETS))
     for key, body in north.items():

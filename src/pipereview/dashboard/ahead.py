@@ -22,7 +22,10 @@ __all__ = ["Lookahead", "executing_shell"]
 class Lookahead:
     """Draws the views it is given (``(tab, view)``, most likely first) over ``data``
     in the background, skipping those drawn already; :meth:`plan` replaces what is left
-    to draw. Without a running event loop (plain scripts), it draws nothing.
+    to draw. Without a running event loop (plain scripts), it draws nothing. Over a
+    prepared state (``pipereview serve``) it only reads the prepared views of the teams
+    likely next and draws none: a page then builds no review and imports no chart
+    library unless the manager opens a view that was not prepared.
 
     >>> import pandas as pd
     >>> h = pd.DataFrame({"snapshot_week": "2026-W47", "team": "North", "deal_id": ["D1"],
@@ -104,8 +107,10 @@ class Lookahead:
         for tab, view in views:
             if self._views is not views:  # replanned by an interaction: stop here
                 return False
-            if view.key(tab) in self.data.html:
+            if view.key(tab) in self.data.html:  # (prepared: its team's views read here)
                 continue
+            if self.data.prepared:
+                continue  # drawn only when opened
             # a view that cannot be drawn is drawn (and reported) when opened
             with contextlib.suppress(Exception):
                 self._draw(tab, view)

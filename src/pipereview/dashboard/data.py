@@ -109,6 +109,11 @@ class DashboardData:
         self._moves: dict[tuple[str, str], pd.DataFrame] = {}
 
     @property
+    def prepared(self) -> bool:
+        """Whether the data is a prepared per-team state (``pipereview serve``)."""
+        return self._prepared is not None
+
+    @property
     def history(self) -> pd.DataFrame:
         """The keyed history (only the locked team's rows when locked); from a prepared
         state, every team's rows are read on first use here."""

@@ -127,9 +127,9 @@ def _first_views(
 ) -> DashboardData:
     """The views a manager is likely to open first from ``team``, drawn (``html``) and
     their buttons counted (``drill``):
-    every tab of its latest week and of the week before, the overview of each stored week
-    and of each rep's latest week, the overview and coaching tab of those two weeks in the
-    other language."""
+    every tab of its latest week and of the week before, for the team and for each rep of
+    those weeks, the overview of each stored week, the overview (and the team's coaching
+    tab) of those two weeks in the other language."""
     from dataclasses import replace
 
     from pipereview.dashboard._drill import drill_counts
@@ -143,10 +143,14 @@ def _first_views(
     first = data.moved(View(team, "", lang=lang), team, None)
     other = replace(first, lang="zh" if lang == "en" else "en")
     wanted = [*warm_views(data, first), ("overview", other), ("coaching", other)]
-    wanted += [("overview", replace(first, rep=rep)) for rep in data.reps(first)]
     for earlier in data.weeks(team)[1:2]:  # the week before: every tab, both languages
         wanted += [(tab, replace(first, week=earlier)) for tab in TABS]
         wanted += [(tab, replace(other, week=earlier)) for tab in ("overview", "coaching")]
+    for week in data.weeks(team)[:2]:  # each rep of those weeks: every tab, the overview in both
+        view = replace(first, week=week)
+        for rep in data.reps(view):
+            wanted += [(tab, replace(view, rep=rep)) for tab in TABS]
+            wanted.append(("overview", replace(other, week=week, rep=rep)))
     for tab, view in wanted:
         render(data, tab, view)
         drill_counts(data, view)

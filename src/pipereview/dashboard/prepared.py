@@ -1,9 +1,9 @@
 """The prepared per-team state ``pipereview serve`` writes into its state folder, so that
 a page loads only the team it shows, and only when it shows it: each team's keyed
 history rows in a Parquet file of its own, and the HTML of the views a manager is likely
-to open first from that team (every tab of its latest week and of the week before, the
-overview of each stored week and of each rep, the overview and coaching tab of those two
-weeks in the other language), drawn once when the dashboard is prepared
+to open first from that team (every tab of its latest week and of the week before, for
+the team and for each rep, the overview of each stored week, the overview of those two
+weeks and the team's coaching tab in the other language) and each week's reps, drawn once when the dashboard is prepared
 (:func:`~pipereview.dashboard.prepare.write_prepared`) instead of in every page's kernel.
 
 >>> import tempfile
