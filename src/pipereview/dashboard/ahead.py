@@ -120,8 +120,8 @@ class Lookahead:
 
 def executing_shell() -> Any:
     """The IPython shell while it runs a cell (the kernel has not replied yet), else None:
-    views computed ahead on the kernel's event loop then would hold back its reply, and
-    Voilà would finish the page (and connect it) only after them."""
+    views computed ahead then would take the CPU from the cell drawing the page, and Voilà
+    would finish the page (and connect it) later."""
     try:
         from IPython import get_ipython
     except ImportError:
