@@ -136,24 +136,40 @@ def test_a_prepared_selection_builds_no_review(
 
     config = DashboardConfig.read(served.config)
     whole = Dashboard(pd.read_parquet(served.history), targets=load_targets(TARGETS))
+    _ = whole.widget
+    changes: list[dict[str, str]] = [{"week": "2026-W46"}, {"team": "North"}]
+    shown = []
+    for change in [*changes, {"rep": "?"}, {"lang": "zh"}]:
+        if change.get("rep") == "?":  # the second option of the rep selector
+            change = {"rep": whole.reps[1]}
+            changes.append(change)
+        elif "lang" in change:
+            changes.append(change)
+        whole.select(**change)
+        shown.append((whole.reps, *(whole.controls[n].value for n in ("title", "body_overview"))))
     monkeypatch.setattr(board_data, "WeeklyReview", _no_review)
     board = Dashboard.from_config(replace(config, warm=False))
     _ = board.widget
     assert board.data.reviews == {}
-    for change in ({"week": "2026-W46"}, {"team": "North"}, {"rep": "?"}, {"lang": "zh"}):
-        if change.get("rep") == "?":  # the second option of the rep selector
-            change = {"rep": board.reps[1]}
+    for change, (reps, title, overview) in zip(changes, shown, strict=True):
         board.select(**change)
-        whole.select(**change)
-        assert board.reps == whole.reps
-        assert board.controls["title"].value == whole.controls["title"].value
-        assert board.controls["body_overview"].value == whole.controls["body_overview"].value
+        assert board.reps == reps
+        assert board.controls["title"].value == title
+        assert board.controls["body_overview"].value == overview
     assert (board.team, board.week, board.lang) == ("North", "2026-W47", "zh")
     board.select(rep="")
     board.show_tab("coaching")  # every tab of the team's latest week is prepared
     assert board.controls["body_coaching"].value == board.data.html[board.view.key("coaching")]
     assert "2026-Q4" in board.controls["title"].value  # the period, without the review
     assert board.data.reviews == {} and set(board.data._prepared._frames) == set()
+    # only the files of the weeks and reps shown were read, one small file each
+    rep = changes[2]["rep"]
+    assert board.data.html._loaded == {  # type: ignore[attr-defined]
+        ("DACH", "2026-W47", ""),
+        ("DACH", "2026-W46", ""),
+        ("North", "2026-W47", ""),
+        ("North", "2026-W47", rep),
+    }
 
 
 def _no_review(*args: object, **kwargs: object) -> None:
@@ -169,7 +185,7 @@ def test_a_locked_prepared_page_never_reads_another_team(recent: Path, tmp_path:
         tmp_path / "state", history=recent, team="North", targets=TARGETS, warm=False
     )
     config = DashboardConfig.read(state.config)
-    assert config.prepared and not list(Path(config.prepared).glob("*.views.json"))
+    assert config.prepared and not list(Path(config.prepared).glob("*.views*.json"))
     board = Dashboard.from_config(config)
     assert board.locked and board.teams == ["North"]
     assert set(board.history["team"]) == {"North"}

@@ -96,25 +96,30 @@ def write_prepared(
 
 def _draw_team(
     job: tuple[Path, dict[str, Any], Any, Any, str, Sequence[str | Path]],
-) -> tuple[str, str]:
+) -> tuple[list[list[str]], list[list[str]]]:
     """Draw one prepared team's likely first views (its rows read as the page reads
-    them) into ``team-N.views.json`` beside its rows, and the counts behind their buttons
-    into ``team-N.drill.json``; return both files' names."""
+    them) beside its rows, one file a week and rep (``team-N.views-M.json``), and the
+    counts behind their buttons alike (``team-N.drill-M.json``): a selection reads only
+    the small file of its week and rep. Return each kind's ``[week, rep, file name]``."""
     from pipereview.history._store import atomic_write
     from pipereview.history._trail import load_history
 
     root, entry, targets, config, lang, templates = job
     rows = load_history(file=root / entry["history"], templates=templates)
     data = _first_views(rows, entry["team"], targets=targets, config=config, lang=lang)
-    names = []
+    files: list[list[list[str]]] = []
     for kind, drawn in (("views", data.html), ("drill", data.drill)):
-        name = str(entry["history"]).replace(".parquet", f".{kind}.json")
-        with atomic_write(root / name, "w", encoding="utf-8") as handle:
-            json.dump(
-                [[list(key), body] for key, body in drawn.items()], handle, ensure_ascii=False
-            )
-        names.append(name)
-    return names[0], names[1]
+        groups: dict[tuple[str, str], list[list[Any]]] = {}
+        for key, body in drawn.items():
+            groups.setdefault((key[1], key[2]), []).append([list(key), body])
+        listed = []
+        for number, ((week, rep), pairs) in enumerate(groups.items()):
+            name = str(entry["history"]).replace(".parquet", f".{kind}-{number}.json")
+            with atomic_write(root / name, "w", encoding="utf-8") as handle:
+                json.dump(pairs, handle, ensure_ascii=False)
+            listed.append([week, rep, name])
+        files.append(listed)
+    return files[0], files[1]
 
 
 def _first_views(

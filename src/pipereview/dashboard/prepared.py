@@ -104,15 +104,25 @@ class PreparedTeams:
         whole.attrs = dict(frames[0].attrs)
         return whole
 
-    def views(self, team: str, kind: str = "views") -> dict[tuple[str, ...], str]:
-        """The HTML of ``team``'s prepared views by :meth:`View.key` (none if not drawn);
-        with ``kind="drill"``, the counts behind their buttons
-        (:func:`~pipereview.dashboard._drill.drill_counts`, as JSON)."""
-        name = self._entries.get(team, {}).get(kind)
-        if not name:
-            return {}
-        pairs = json.loads((self.folder / name).read_text(encoding="utf-8"))
-        return {tuple(key): str(body) for key, body in pairs}
+    def views(
+        self, team: str, kind: str = "views", part: tuple[str, str] | None = None
+    ) -> dict[tuple[str, ...], str]:
+        """The HTML of ``team``'s prepared views by :meth:`View.key` (none if not drawn),
+        of the ``part`` (week, rep) only when given; with ``kind="drill"``, the counts
+        behind their buttons (:func:`~pipereview.dashboard._drill.drill_counts`, as JSON)."""
+        files = self._entries.get(team, {}).get(kind) or []
+        if isinstance(files, str):  # one file a team (a state folder written before)
+            files = [["", "", files]] if part is None else []
+        out: dict[tuple[str, ...], str] = {}
+        for week, rep, name in files:
+            if part is None or part == (week, rep):
+                pairs = json.loads((self.folder / name).read_text(encoding="utf-8"))
+                out.update((tuple(key), str(body)) for key, body in pairs)
+        return out
+
+    def parted(self, team: str) -> bool:
+        """Whether ``team``'s views are kept one file a week and rep."""
+        return not isinstance(self._entries.get(team, {}).get("views"), str)
 
 
 class PreparedViews(dict[tuple[str, ...], str]):
@@ -124,18 +134,25 @@ class PreparedViews(dict[tuple[str, ...], str]):
         super().__init__()
         self._prepared = prepared
         self._kind = kind
-        self._loaded: set[str] = set()
+        self._loaded: set[tuple[str, ...]] = set()
         self._lock = threading.Lock()  # a view drawn ahead in a thread may look one up
 
     def _load(self, key: object) -> None:
-        if isinstance(key, tuple) and key and key[0] not in self._loaded:
-            team = str(key[0])
-            with self._lock:
-                if team in self._loaded:
-                    return
-                for drawn, body in self._prepared.views(team, self._kind).items():
-                    self.setdefault(drawn, body)
-                self._loaded.add(team)
+        """Read the prepared views of ``key``'s team (its week and rep only, where they
+        are kept one file a week and rep), the first time one is looked up."""
+        if not isinstance(key, tuple) or len(key) < 3:
+            return
+        team = str(key[0])
+        part = (str(key[1]), str(key[2])) if self._prepared.parted(team) else None
+        loaded = (team, *part) if part else (team,)
+        if loaded in self._loaded:
+            return
+        with self._lock:
+            if loaded in self._loaded:
+                return
+            for drawn, body in self._prepared.views(team, self._kind, part).items():
+                self.setdefault(drawn, body)
+            self._loaded.add(loaded)
 
     def __contains__(self, key: object) -> bool:
         self._load(key)
