@@ -99,7 +99,11 @@ class Lookahead:
                 if done.result():
                     self.pending = loop.call_later(0.02, self._step)
 
-        step.add_done_callback(lambda done: loop.call_soon_threadsafe(drawn, done))
+        def back_on_the_loop(done: Future[bool]) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(drawn, done)
+
+        step.add_done_callback(back_on_the_loop)
 
     def _draw_next(self, views: Iterator[tuple[str, View]]) -> bool:
         """(In the worker thread.) Draw the next of ``views`` not drawn yet; whether one
@@ -107,7 +111,7 @@ class Lookahead:
         for tab, view in views:
             if self._views is not views:  # replanned by an interaction: stop here
                 return False
-            if view.key(tab) in self.data.html:  # (prepared: its team's views read here)
+            if view.key(tab) in self.data.html:  # (prepared: its week and rep's file read)
                 continue
             if self.data.prepared:
                 continue  # drawn only when opened
