@@ -19,7 +19,7 @@ from _dashboard_rows import deal_row
 from pipereview.core._errors import InputError
 from pipereview.dashboard import Dashboard, View
 from pipereview.dashboard._drill import ORDERS, drill_options, ordered_changes
-from pipereview.dashboard.data import sample_arguments
+from pipereview.dashboard.arguments import sample_arguments
 
 
 @pytest.fixture(scope="module")

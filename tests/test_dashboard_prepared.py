@@ -55,11 +55,12 @@ def test_a_page_reads_only_the_team_it_shows(served: ServeState) -> None:
     board = Dashboard.from_config(replace(config, warm=False))
     prepared = board.data._prepared
     assert prepared is not None
-    assert set(prepared._frames) == {"DACH"}  # the first team's rows only, nothing else
+    assert set(prepared._frames) == set()  # the first view is prepared: no rows read yet
     assert board.teams == TEAMS and board.weeks[0] == "2026-W47"
     board.select(team="West")
-    assert set(prepared._frames) == {"DACH", "West"}
-    assert set(board.review.history["team"]) == {"West"}
+    assert set(prepared._frames) == set()
+    assert set(board.review.history["team"]) == {"West"}  # read when a review needs them
+    assert set(prepared._frames) == {"West"}
 
 
 def test_prepared_views_are_what_the_page_would_draw(served: ServeState) -> None:
@@ -74,7 +75,13 @@ def test_prepared_views_are_what_the_page_would_draw(served: ServeState) -> None
     assert {key[4] for key in north if key[3] == "zh"} == {"overview", "coaching"}
     assert len({key[4] for key in north if key[1] == "2026-W46" and key[3] == "en"}) == len(TABS)
     reps = {key[2] for key in north if key[2]}
-    assert len(reps) >= 2 and {key[4] for key in north if key[2]} == {"overview"}
+    assert len(reps) >= 2 and {key[4] for key in north if key[2]} == set(TABS)
+    for week in WEEKS[:2]:  # each rep of the two latest weeks: every tab, the zh overview
+        for rep in reps:
+            shown = {key[4] for key in north if key[1:4] == (week, rep, "en")}
+            assert shown in (set(TABS), set()), (week, rep)  # every tab, or no deals then
+            assert bool(shown) == ((week, rep, "zh") in {k[1:4] for k in north}), (week, rep)
+    assert not {key for key in north if key[2] and key[1] == WEEKS[2]}
     # drawn from the whole history, as a page without prepared state draws them
     whole = Dashboard(pd.read_parquet(state.history), targets=load_targets(TARGETS))
     for key, body in north.items():
@@ -119,6 +126,56 @@ def test_selecting_among_prepared_views_counts_nothing_again(
     assert labels[0].startswith("All changes · ") and len(labels) > 1
 
 
+def test_a_prepared_selection_builds_no_review(
+    served: ServeState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a page and moving among prepared views (week, team, rep, tab, language)
+    builds no review in the page: the reps and the period of each week are prepared
+    too; the page shows what a page over the whole history shows."""
+    from pipereview.dashboard import data as board_data
+
+    config = DashboardConfig.read(served.config)
+    whole = Dashboard(pd.read_parquet(served.history), targets=load_targets(TARGETS))
+    _ = whole.widget
+    changes: list[dict[str, str]] = [{"week": "2026-W46"}, {"team": "North"}]
+    shown = []
+    for change in [*changes, {"rep": "?"}, {"lang": "zh"}]:
+        if change.get("rep") == "?":  # the second option of the rep selector
+            change = {"rep": whole.reps[1]}
+            changes.append(change)
+        elif "lang" in change:
+            changes.append(change)
+        whole.select(**change)
+        shown.append((whole.reps, *(whole.controls[n].value for n in ("title", "body_overview"))))
+    monkeypatch.setattr(board_data, "WeeklyReview", _no_review)
+    board = Dashboard.from_config(replace(config, warm=False))
+    _ = board.widget
+    assert board.data.reviews == {}
+    for change, (reps, title, overview) in zip(changes, shown, strict=True):
+        board.select(**change)
+        assert board.reps == reps
+        assert board.controls["title"].value == title
+        assert board.controls["body_overview"].value == overview
+    assert (board.team, board.week, board.lang) == ("North", "2026-W47", "zh")
+    board.select(rep="")
+    board.show_tab("coaching")  # every tab of the team's latest week is prepared
+    assert board.controls["body_coaching"].value == board.data.html[board.view.key("coaching")]
+    assert "2026-Q4" in board.controls["title"].value  # the period, without the review
+    assert board.data.reviews == {} and set(board.data._prepared._frames) == set()
+    # only the files of the weeks and reps shown were read, one small file each
+    rep = changes[2]["rep"]
+    assert board.data.html._loaded == {  # type: ignore[attr-defined]
+        ("DACH", "2026-W47", ""),
+        ("DACH", "2026-W46", ""),
+        ("North", "2026-W47", ""),
+        ("North", "2026-W47", rep),
+    }
+
+
+def _no_review(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a review built in the page for a prepared view")
+
+
 def _not_prepared(context: object) -> str:
     raise AssertionError(f"drawn in the page, not prepared: {context}")
 
@@ -128,7 +185,7 @@ def test_a_locked_prepared_page_never_reads_another_team(recent: Path, tmp_path:
         tmp_path / "state", history=recent, team="North", targets=TARGETS, warm=False
     )
     config = DashboardConfig.read(state.config)
-    assert config.prepared and not list(Path(config.prepared).glob("*.views.json"))
+    assert config.prepared and not list(Path(config.prepared).glob("*.views*.json"))
     board = Dashboard.from_config(config)
     assert board.locked and board.teams == ["North"]
     assert set(board.history["team"]) == {"North"}

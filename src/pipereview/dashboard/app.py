@@ -22,14 +22,14 @@ from pipereview.dashboard._drill import drill_options
 from pipereview.dashboard._text import TABS
 from pipereview.dashboard.address import follow_request, share_link_html
 from pipereview.dashboard.ahead import Lookahead
-from pipereview.dashboard.config import DashboardConfig
-from pipereview.dashboard.data import (
-    DashboardData,
+from pipereview.dashboard.arguments import (
     config_arguments,
     environment_config,
     sample_arguments,
     save_files,
 )
+from pipereview.dashboard.config import DashboardConfig
+from pipereview.dashboard.data import DashboardData
 from pipereview.dashboard.marking import MarksPanel
 from pipereview.dashboard.state import DashboardState
 from pipereview.dashboard.tabs import likely_views, render, warm_views
@@ -344,7 +344,7 @@ class Dashboard(Selection):
             ws["tabs"].layout.display = "none"
             ws["stamp"].value = stamp_html(self.view, tab)
             return
-        title = self.t("title", team=self.team, week=self.week, period=self.review.period)
+        title = self.t("title", team=self.team, week=self.week, period=self.data.period(self.view))
         locked = html.escape(self.t("locked", team=self.team)) if self.locked else ""
         locked = f"<p class='pr-locked'>{locked}</p>" if locked else ""
         ws["title"].value = f"<h2>{html.escape(title)}</h2>{locked}"

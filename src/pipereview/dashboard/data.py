@@ -6,7 +6,6 @@ the view it is about."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,20 +15,13 @@ import pandas as pd
 from pipereview.config import Config, as_config
 from pipereview.core._errors import AccessError, InputError
 from pipereview.dashboard._text import slug, text
-from pipereview.dashboard.config import CONFIG_VARIABLE, DashboardConfig
 from pipereview.dashboard.prepared import PreparedTeams, PreparedViews
 from pipereview.dashboard.view import View
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import forecast_figures
 from pipereview.ingest._schema import open_mask
 
-__all__ = [
-    "DashboardData",
-    "config_arguments",
-    "environment_config",
-    "sample_arguments",
-    "save_files",
-]
+__all__ = ["DashboardData"]
 
 
 class DashboardData:
@@ -113,6 +105,11 @@ class DashboardData:
         self._moves: dict[tuple[str, str], pd.DataFrame] = {}
 
     @property
+    def prepared(self) -> bool:
+        """Whether the data is a prepared per-team state (``pipereview serve``)."""
+        return self._prepared is not None
+
+    @property
     def history(self) -> pd.DataFrame:
         """The keyed history (only the locked team's rows when locked); from a prepared
         state, every team's rows are read on first use here."""
@@ -137,6 +134,11 @@ class DashboardData:
         """The reps with deals in the view's team and week, sorted."""
         if not view.week:
             return []
+        built = (view.team, view.week, view.lang) in self.reviews
+        if self._prepared is not None and not built:  # as prepared: no review built
+            prepared = self._prepared.reps(view.team, view.week)
+            if prepared is not None:
+                return prepared
         rows = self.review(view).latest
         return sorted(str(o) for o in set(rows["owner"].dropna()) - {""})
 
@@ -197,6 +199,14 @@ class DashboardData:
                 drawn.forget(team)
             for key in [k for k in drawn if k and k[0] == team]:
                 del drawn[key]
+
+    def period(self, view: View) -> str:
+        """The period the view's review reports on (its week's quarter), without building
+        the review."""
+        from pipereview.diagnostics._trend_weeks import quarter_of
+
+        key = (view.team, view.week, view.lang)
+        return self.reviews[key].period if key in self.reviews else quarter_of(view.week)
 
     def figures(self, view: View) -> dict[str, Any]:
         """The headline figures of the view: the team's, or the view's rep's (their open
@@ -332,69 +342,3 @@ def _stored_weeks(history: pd.DataFrame) -> dict[str, list[str]]:
         return {}
     weeks = history.groupby(history["team"].astype("str"))["snapshot_week"]
     return {str(team): sorted(set(values.astype("str")), reverse=True) for team, values in weeks}
-
-
-def save_files(files: dict[str, bytes], folder: Path) -> list[Path]:
-    """Write ``files`` (contents by name) into ``folder``, each atomically; return their
-    paths."""
-    from pipereview.history._store import atomic_write
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        with atomic_write(folder / name, "wb") as handle:
-            handle.write(data)
-    return [folder / name for name in files]
-
-
-def config_arguments(config: DashboardConfig) -> dict[str, Any]:
-    """The arguments of the dashboard a :class:`DashboardConfig` describes (a locked one
-    reads only its team's rows from the Parquet file; from a prepared state, each team's
-    rows and prepared views are read when the page first shows that team)."""
-    from pipereview.config import load_config
-    from pipereview.diagnostics._targets import load_targets
-    from pipereview.history._trail import load_history
-
-    settings = load_config(config.settings) if config.settings else None
-    templates = [str(t) for t in settings.templates] if settings else []
-    history: pd.DataFrame | PreparedTeams
-    if config.prepared:  # each team's rows read when the page first shows the team
-        history = PreparedTeams(config.prepared, only=config.team, templates=templates)
-    else:
-        history = load_history(file=config.history, team=config.team, templates=templates)
-    targets = load_targets(config.targets) if config.targets else None
-    return {
-        "history": history,
-        "targets": targets,
-        "team": config.team,
-        "locked": bool(config.team),
-        "week": config.week,
-        "lang": config.lang,
-        "export_dir": config.exports,
-        "config": settings,
-        "coaching_log": config.coaching_log,  # the store: its log and its forecast calls
-    }
-
-
-def sample_arguments(samples: str | Path | None) -> dict[str, Any]:
-    """The arguments of the dashboard over a sample set's ``exports`` folder and
-    ``targets.csv`` (ingested into a temporary store, all teams), for where ``pipereview
-    serve`` configured none (:data:`CONFIG_VARIABLE` unset)."""
-    if samples is None:
-        raise InputError(
-            f"no data for the dashboard: {CONFIG_VARIABLE} is not set and no "
-            "samples= folder was given",
-            hint="start it with pipereview serve, or pass samples=FOLDER",
-        )
-    from pipereview.diagnostics._targets import load_targets
-    from pipereview.history._trail import load_history
-
-    root = Path(samples)
-    history = load_history(exports=root / "exports")
-    targets = load_targets(root / "targets.csv") if (root / "targets.csv").exists() else None
-    return {"history": history, "targets": targets}
-
-
-def environment_config() -> DashboardConfig | None:
-    """The configuration ``pipereview serve`` wrote (:data:`CONFIG_VARIABLE`), if any."""
-    path = os.environ.get(CONFIG_VARIABLE)
-    return DashboardConfig.read(path) if path else None

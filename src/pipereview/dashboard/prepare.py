@@ -43,7 +43,12 @@ def _write_team(folder: Path, number: int, rows: pd.DataFrame) -> dict[str, Any]
     with atomic_write(folder / name, "wb") as handle:
         rows.reset_index(drop=True).to_parquet(handle)
     weeks = sorted(set(rows["snapshot_week"].astype("str")), reverse=True)
-    return {"team": str(rows["team"].iloc[0]), "history": name, "weeks": weeks}
+    # each week's reps, as a page lists them, so that no selection needs the week's review
+    owners = rows.groupby(rows["snapshot_week"].astype("str"), observed=True)["owner"]
+    reps = {
+        str(week): sorted(str(o) for o in set(values.dropna()) - {""}) for week, values in owners
+    }
+    return {"team": str(rows["team"].iloc[0]), "history": name, "weeks": weeks, "reps": reps}
 
 
 def write_prepared(
@@ -93,25 +98,30 @@ def write_prepared(
 
 def _draw_team(
     job: tuple[Path, dict[str, Any], Any, Any, str, Sequence[str | Path], Any],
-) -> tuple[str, str]:
+) -> tuple[list[list[str]], list[list[str]]]:
     """Draw one prepared team's likely first views (its rows read as the page reads
-    them) into ``team-N.views.json`` beside its rows, and the counts behind their buttons
-    into ``team-N.drill.json``; return both files' names."""
+    them) beside its rows, one file a week and rep (``team-N.views-M.json``), and the
+    counts behind their buttons alike (``team-N.drill-M.json``): a selection reads only
+    the small file of its week and rep. Return each kind's ``[week, rep, file name]``."""
     from pipereview.history._store import atomic_write
     from pipereview.history._trail import load_history
 
     root, entry, targets, config, lang, templates, calls = job
     rows = load_history(file=root / entry["history"], templates=templates)
     data = _first_views(rows, entry["team"], targets=targets, config=config, lang=lang, calls=calls)
-    names = []
+    files: list[list[list[str]]] = []
     for kind, drawn in (("views", data.html), ("drill", data.drill)):
-        name = str(entry["history"]).replace(".parquet", f".{kind}.json")
-        with atomic_write(root / name, "w", encoding="utf-8") as handle:
-            json.dump(
-                [[list(key), body] for key, body in drawn.items()], handle, ensure_ascii=False
-            )
-        names.append(name)
-    return names[0], names[1]
+        groups: dict[tuple[str, str], list[list[Any]]] = {}
+        for key, body in drawn.items():
+            groups.setdefault((key[1], key[2]), []).append([list(key), body])
+        listed = []
+        for number, ((week, rep), pairs) in enumerate(groups.items()):
+            name = str(entry["history"]).replace(".parquet", f".{kind}-{number}.json")
+            with atomic_write(root / name, "w", encoding="utf-8") as handle:
+                json.dump(pairs, handle, ensure_ascii=False)
+            listed.append([week, rep, name])
+        files.append(listed)
+    return files[0], files[1]
 
 
 def _first_views(
@@ -125,9 +135,9 @@ def _first_views(
 ) -> DashboardData:
     """The views a manager is likely to open first from ``team``, drawn (``html``) and
     their buttons counted (``drill``):
-    every tab of its latest week and of the week before, the overview of each stored week
-    and of each rep's latest week, the overview and coaching tab of those two weeks in the
-    other language."""
+    every tab of its latest week and of the week before, for the team and for each rep of
+    those weeks, the overview of each stored week, the overview (and the team's coaching
+    tab) of those two weeks in the other language."""
     from dataclasses import replace
 
     from pipereview.dashboard._drill import drill_counts
@@ -141,10 +151,14 @@ def _first_views(
     first = data.moved(View(team, "", lang=lang), team, None)
     other = replace(first, lang="zh" if lang == "en" else "en")
     wanted = [*warm_views(data, first), ("overview", other), ("coaching", other)]
-    wanted += [("overview", replace(first, rep=rep)) for rep in data.reps(first)]
     for earlier in data.weeks(team)[1:2]:  # the week before: every tab, both languages
         wanted += [(tab, replace(first, week=earlier)) for tab in TABS]
         wanted += [(tab, replace(other, week=earlier)) for tab in ("overview", "coaching")]
+    for week in data.weeks(team)[:2]:  # each rep of those weeks: every tab, the overview in both
+        view = replace(first, week=week)
+        for rep in data.reps(view):
+            wanted += [(tab, replace(view, rep=rep)) for tab in TABS]
+            wanted.append(("overview", replace(other, week=week, rep=rep)))
     for tab, view in wanted:
         render(data, tab, view)
         drill_counts(data, view)

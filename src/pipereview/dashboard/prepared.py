@@ -1,9 +1,9 @@
 """The prepared per-team state ``pipereview serve`` writes into its state folder, so that
 a page loads only the team it shows, and only when it shows it: each team's keyed
 history rows in a Parquet file of its own, and the HTML of the views a manager is likely
-to open first from that team (every tab of its latest week and of the week before, the
-overview of each stored week and of each rep, the overview and coaching tab of those two
-weeks in the other language), drawn once when the dashboard is prepared
+to open first from that team (every tab of its latest week and of the week before, for
+the team and for each rep, the overview of each stored week, the overview of those two
+weeks and the team's coaching tab in the other language) and each week's reps, drawn once when the dashboard is prepared
 (:func:`~pipereview.dashboard.prepare.write_prepared`) instead of in every page's kernel.
 
 >>> import tempfile
@@ -21,6 +21,7 @@ weeks in the other language), drawn once when the dashboard is prepared
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -69,6 +70,14 @@ class PreparedTeams:
         """``team``'s stored weeks, latest first (none for a team not prepared)."""
         return list(self._entries.get(team, {}).get("weeks", []))
 
+    def reps(self, team: str, week: str) -> list[str] | None:
+        """The reps with deals in ``team``'s ``week``, sorted, as prepared (None: not
+        prepared, e.g. a state folder written before reps were)."""
+        reps = self._entries.get(team, {}).get("reps")
+        if not isinstance(reps, dict) or week not in reps:
+            return None
+        return [str(rep) for rep in reps[week]]
+
     def history(self, team: str) -> pd.DataFrame:
         """``team``'s keyed history rows (read on first use and kept)."""
         if team not in self._frames:
@@ -95,15 +104,25 @@ class PreparedTeams:
         whole.attrs = dict(frames[0].attrs)
         return whole
 
-    def views(self, team: str, kind: str = "views") -> dict[tuple[str, ...], str]:
-        """The HTML of ``team``'s prepared views by :meth:`View.key` (none if not drawn);
-        with ``kind="drill"``, the counts behind their buttons
-        (:func:`~pipereview.dashboard._drill.drill_counts`, as JSON)."""
-        name = self._entries.get(team, {}).get(kind)
-        if not name:
-            return {}
-        pairs = json.loads((self.folder / name).read_text(encoding="utf-8"))
-        return {tuple(key): str(body) for key, body in pairs}
+    def views(
+        self, team: str, kind: str = "views", part: tuple[str, str] | None = None
+    ) -> dict[tuple[str, ...], str]:
+        """The HTML of ``team``'s prepared views by :meth:`View.key` (none if not drawn),
+        of the ``part`` (week, rep) only when given; with ``kind="drill"``, the counts
+        behind their buttons (:func:`~pipereview.dashboard._drill.drill_counts`, as JSON)."""
+        files = self._entries.get(team, {}).get(kind) or []
+        if isinstance(files, str):  # one file a team (a state folder written before)
+            files = [["", "", files]] if part is None else []
+        out: dict[tuple[str, ...], str] = {}
+        for week, rep, name in files:
+            if part is None or part == (week, rep):
+                pairs = json.loads((self.folder / name).read_text(encoding="utf-8"))
+                out.update((tuple(key), str(body)) for key, body in pairs)
+        return out
+
+    def parted(self, team: str) -> bool:
+        """Whether ``team``'s views are kept one file a week and rep."""
+        return not isinstance(self._entries.get(team, {}).get("views"), str)
 
 
 class PreparedViews(dict[tuple[str, ...], str]):
@@ -115,19 +134,33 @@ class PreparedViews(dict[tuple[str, ...], str]):
         super().__init__()
         self._prepared = prepared
         self._kind = kind
-        self._loaded: set[str] = set()
+        self._loaded: set[tuple[str, ...]] = set()
+        self._forgotten: set[str] = set()  # teams whose prepared views no longer hold
+        self._lock = threading.Lock()  # a view drawn ahead in a thread may look one up
 
     def _load(self, key: object) -> None:
-        if isinstance(key, tuple) and key and key[0] not in self._loaded:
-            team = str(key[0])
-            self._loaded.add(team)
-            for drawn, body in self._prepared.views(team, self._kind).items():
+        """Read the prepared views of ``key``'s team (its week and rep only, where they
+        are kept one file a week and rep), the first time one is looked up."""
+        if not isinstance(key, tuple) or len(key) < 3:
+            return
+        team = str(key[0])
+        if team in self._forgotten:
+            return
+        part = (str(key[1]), str(key[2])) if self._prepared.parted(team) else None
+        loaded = (team, *part) if part else (team,)
+        if loaded in self._loaded:
+            return
+        with self._lock:
+            if loaded in self._loaded:
+                return
+            for drawn, body in self._prepared.views(team, self._kind, part).items():
                 self.setdefault(drawn, body)
+            self._loaded.add(loaded)
 
     def forget(self, team: str) -> None:
         """Never take ``team``'s prepared views in (they no longer hold: e.g. its forecast
         calls changed); drop those taken in already."""
-        self._loaded.add(team)
+        self._forgotten.add(team)
         for key in [k for k in self if k and k[0] == team]:
             del self[key]
 

@@ -5,7 +5,9 @@ Voilà itself, with four guards a dashboard open to many managers needs.
   preheated kernel waiting for the next page is not counted) and frees a page's kernel
   when the page is closed (no connection and no activity for ``closed_timeout`` seconds:
   also a plain HTTP GET that never opens the page's socket) or left idle
-  (``cull_idle_timeout``, even with the page open).
+  (``cull_idle_timeout``, even with the page open). A kernel started for the pool of
+  preheated kernels runs at a lower CPU priority (:data:`WARM_NICE`) until a page takes
+  it, so that refilling the pool never slows the pages already open.
 - :class:`DashboardPageHandler` answers a page request beyond the cap with a short page
   (503, ``Retry-After``) and starts no kernel.
 - :class:`SafeChannels` forwards no stream output, error or failed reply from a kernel to
@@ -38,6 +40,7 @@ from voila.tornado.handler import TornadoVoilaHandler  # type: ignore[import-unt
 
 __all__ = [
     "TEMPLATE_DIR",
+    "WARM_NICE",
     "DashboardFull",
     "DashboardKernelManager",
     "DashboardPageHandler",
@@ -52,6 +55,9 @@ TEMPLATE_DIR = Path(__file__).with_name("voila")
 #: The environment variable naming the process whose end stops the server.
 PARENT_VARIABLE = "PIPEREVIEW_SERVE_PARENT"
 _PREHEAT = "VOILA_PREHEAT"  # Voilà sets it to "True" in a preheated kernel's environment
+#: How much lower (``nice``) a kernel started for the pool runs until a page takes it: its
+#: start (imports, the page drawn ahead) then yields the CPU to the pages already open.
+WARM_NICE = 10
 
 
 class DashboardFull(HTTPError):
@@ -136,6 +142,7 @@ class DashboardKernelManager(AsyncMappingKernelManager):
             result = await take(self, *args, **kw)
             kernel_id = result[2]
             self._warm.discard(kernel_id)
+            self._set_priority(kernel_id, 0)
             self._alone_since[kernel_id] = _now()
             return result
 
@@ -163,9 +170,23 @@ class DashboardKernelManager(AsyncMappingKernelManager):
             self._starting -= not warm
         if warm:
             self._warm.add(kernel_id)
+            self._set_priority(kernel_id, WARM_NICE)
         else:
             self._alone_since[kernel_id] = _now()
         return kernel_id
+
+    def _set_priority(self, kernel_id: str, nice: int) -> None:
+        """Run ``kernel_id``'s process at ``nice`` relative to the server's own priority.
+        Raising a priority again needs the right to (root, ``CAP_SYS_NICE`` or a
+        ``RLIMIT_NICE``); without it, a page's kernel keeps the pool's lower priority,
+        which every page's kernel then shares (the server passing their messages stays
+        above them all)."""
+        process = getattr(getattr(self.get_kernel(kernel_id), "provisioner", None), "process", None)
+        pid = getattr(process, "pid", None)
+        if pid is None:
+            return
+        with contextlib.suppress(psutil.Error, OSError):
+            psutil.Process(pid).nice(os.getpriority(os.PRIO_PROCESS, 0) + nice)
 
     # --- freeing closed pages -------------------------------------------------------------
     def notify_connect(self, kernel_id: str) -> None:

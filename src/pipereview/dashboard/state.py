@@ -16,14 +16,14 @@ from pipereview.core._errors import AccessError, InputError
 from pipereview.core._languages import check_language
 from pipereview.dashboard._callform import CallEntry
 from pipereview.dashboard._text import text
-from pipereview.dashboard.config import DashboardConfig
-from pipereview.dashboard.data import (
-    DashboardData,
+from pipereview.dashboard.arguments import (
     config_arguments,
     environment_config,
     sample_arguments,
     save_files,
 )
+from pipereview.dashboard.config import DashboardConfig
+from pipereview.dashboard.data import DashboardData
 from pipereview.dashboard.marking import LogMarks
 from pipereview.dashboard.view import Selection, View
 from pipereview.delivery._review import WeeklyReview
