@@ -195,16 +195,10 @@ class MarksPanel:
         return self._tagged(w.HTML(value), name)
 
     def _tagged(self, widget: Any, name: str) -> Any:
-        """``widget`` with the CSS class ``pr-<name>``; it and what it holds refuse a
-        crafted message as every widget of the page does."""
-        from pipereview.dashboard.widgets import message_handler, widget_tree
+        """``widget`` with the CSS class ``pr-<name>``, refusing a crafted message."""
+        from pipereview.dashboard.widgets import guarded
 
-        widget.add_class(f"pr-{name}")
-        for part in widget_tree(widget):
-            comm = getattr(part, "comm", None)
-            if comm is not None:
-                comm.on_msg(self.guard(message_handler(part)))
-        return widget
+        return guarded(widget, name, self.guard)
 
     def save(self) -> int:
         """Save the marks the page shows; redraw from the log with what happened."""

@@ -19,6 +19,7 @@ __all__ = [
     "FIELD_TABS",
     "app_widgets",
     "downloads_html",
+    "guarded",
     "message_handler",
     "stamp_html",
     "sync_controls",
@@ -285,3 +286,15 @@ def widget_tree(*roots: Any) -> Iterator[Any]:
             value = getattr(widget, name, None)
             items = value if isinstance(value, (list, tuple)) else (value,)
             todo.extend(item for item in items if isinstance(item, Widget))
+
+
+def guarded(widget: Any, name: str, guard: Callable[[Any], Any]) -> Any:
+    """``widget`` with the CSS class ``pr-<name>``; it and every widget it holds handle
+    their messages through ``guard`` (e.g. a panel's refusal of a crafted message, as every
+    widget of the page refuses one)."""
+    widget.add_class(f"pr-{name}")
+    for part in widget_tree(widget):
+        comm = getattr(part, "comm", None)
+        if comm is not None:
+            comm.on_msg(guard(message_handler(part)))
+    return widget
