@@ -103,6 +103,36 @@ def test_missing_column_refused_naming_the_columns_found() -> None:
     assert "no commit column" in str(refused.value)
     assert "['Team', 'Rep', 'Best case']" in str(refused.value)
     assert "Commit" in refused.value.hint
+    where = (refused.value.file, refused.value.row, refused.value.column)
+    assert where == (str(DATA / "calls_no_commit.csv"), 1, "commit")
+
+
+def test_blank_cells_and_rows_between_the_calls(tmp_path: Path) -> None:
+    """A blank period is the week's quarter, a blank commit is set aside with its line,
+    blank rows before and between the calls are skipped and counted; every call keeps
+    its own line."""
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "Week,Period,Team,Rep,Commit\n"
+        "\n"  # line 2: blank
+        "2026-W47,,North,Ann,100\n"  # line 3: no period
+        "2026-W47,2026-Q4,North,Bo,\n"  # line 4: no commit
+        ",,,,\n"  # line 5: blank cells
+        "2026-W47,2026-Q4,North,Cy,300\n",
+        encoding="utf-8",
+    )
+    export = read_forecast_calls(path)
+    assert (export.rows_read, export.rows_used, export.rows_quarantined, export.rows_skipped) == (
+        5,
+        2,
+        1,
+        2,
+    )
+    assert [(p.row, p.column, p.got, p.expected) for p in export.problems] == [
+        (4, "Commit", "", "the commit amount")
+    ]
+    rows = export.frame[["rep", "commit", "period", "source_row"]].values.tolist()
+    assert rows == [["Ann", 100.0, "2026-Q4", 3], ["Cy", 300.0, "2026-Q4", 6]]
 
 
 def test_no_week_column_and_no_week_refused() -> None:
