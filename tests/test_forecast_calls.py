@@ -283,3 +283,42 @@ def test_calls_command_and_weeks_listing(tmp_path: Path) -> None:
     assert listed.exit_code == 0, listed.output
     assert "Forecast calls stored with the weeks" in listed.output
     assert "calls_bad_amount.csv" in listed.output
+
+
+# --- a call entered by hand -------------------------------------------------------------
+
+
+def test_an_entered_call_is_read_by_the_calls_file_rules() -> None:
+    from pipereview.ingest._callentry import ENTERED, entered_call
+
+    export = entered_call(
+        "North", "", "8万", "", "300000", week="2026-W47", reps=["Ann Lee"], currency="CNY",
+        entered="2026-11-18 09:30",
+    )  # fmt: skip
+    columns = ["team", "level", "rep", "commit", "pipeline", "currency", "period"]
+    assert export.frame[columns].values.tolist() == [
+        ["North", "manager", None, 80000.0, 300000.0, "CNY", "2026-Q4"]
+    ]
+    assert export.frame["best_case"].isna().all()  # a blank best case: none given
+    assert (export.rows_read, export.rows_used, str(export.source)) == (1, 1, ENTERED)
+    assert str(export.frame["submitted"].iloc[0]) == "2026-11-18 09:30:00"
+
+
+@pytest.mark.parametrize(
+    ("rep", "commit", "best", "message", "column"),
+    [
+        ("Cy", "100", "", "'Cy' is not a rep of North", "Rep"),
+        ("Ann Lee", "-5", "", "Commit: expected the commit: an amount of 0 or more, got '-5'", "Commit"),
+        ("Ann Lee", "100", "50", "Best case: expected the best case: at least the commit", "Best case"),
+        ("Ann Lee", "", "", "Commit: expected the commit amount", "Commit"),
+    ],
+)  # fmt: skip
+def test_an_entered_call_refused_with_its_column_and_fix(
+    rep: str, commit: str, best: str, message: str, column: str
+) -> None:
+    from pipereview.ingest._callentry import entered_call
+
+    with pytest.raises(InputError) as refused:
+        entered_call("North", rep, commit, best, week="2026-W47", reps=["Ann Lee"])
+    assert str(refused.value).startswith(message)
+    assert refused.value.column == column and refused.value.hint

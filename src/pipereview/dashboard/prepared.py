@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipereview.core._errors import InputError
+from pipereview.core._registry import use_folder
 
 __all__ = ["INDEX_FILE", "PreparedTeams", "PreparedViews"]
 
@@ -38,8 +39,9 @@ INDEX_FILE = "index.json"
 class PreparedTeams:
     """The prepared state in ``folder`` (as :func:`~pipereview.dashboard.prepare.write_prepared` wrote it), of the
     ``only`` team when given: the teams and their weeks at once, a team's rows and views
-    when first asked for (read with the ``templates`` folders registered, as
-    :func:`~pipereview.history._trail.load_history` reads a history file)."""
+    when first asked for. The ``templates`` folders are registered at once, as
+    :func:`~pipereview.history._trail.load_history` registers them, so the page knows their
+    stage models before it reads any rows."""
 
     def __init__(
         self, folder: str | Path, *, only: str | None = None, templates: Sequence[str] = ()
@@ -59,6 +61,8 @@ class PreparedTeams:
             entries = {t: e for t, e in entries.items() if t == only}
         self._entries = entries
         self.templates = tuple(templates)
+        for templates_folder in self.templates:
+            use_folder(templates_folder)
         self._frames: dict[str, pd.DataFrame] = {}
 
     @property
