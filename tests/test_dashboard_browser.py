@@ -332,6 +332,15 @@ def test_locked_dashboard_refuses_another_team(
     assert set(pd.read_parquet(state.history)["team"]) == {"North"}
 
 
+def _rep_tab(page: Any, tab: str) -> None:
+    """Choose the logged rep on a locked North page and show ``tab``, each change waited
+    for by the page's stamp."""
+    page.select_option(".pr-rep select", LOGGED_REP)
+    _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|overview|")
+    _tab(page, tab)
+    _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|{tab.lower()}|")
+
+
 def test_a_locked_page_marks_its_rep_s_items_in_the_store_s_log(
     browser: Any, locked: tuple[ServeState, str], tmp_path: Path
 ) -> None:
@@ -342,10 +351,7 @@ def test_a_locked_page_marks_its_rep_s_items_in_the_store_s_log(
     log = CoachingLog(DashboardConfig.read(state.config).coaching_log)
     page = _open(browser, url, [], tmp_path)
     try:
-        page.select_option(".pr-rep select", LOGGED_REP)
-        _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|overview|")
-        _tab(page, "Coaching")
-        _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|coaching|")
+        _rep_tab(page, "Coaching")
         assert "Coaching log — 1:1 of 2026-W46" in page.inner_text(".pr-marks")
         rows = page.locator(".pr-log-item")
         assert rows.count() == 2 and "West's item" not in page.inner_text("body")
@@ -382,10 +388,7 @@ def test_a_locked_page_enters_a_rep_s_forecast_call_into_the_store(
     enter_forecast_call(store, manager)  # the manager's call, stored before the page opens
     page = _open(browser, url, [], tmp_path)
     try:
-        page.select_option(".pr-rep select", LOGGED_REP)
-        _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|overview|")
-        _tab(page, "Forecast")
-        _stamp(page, f"North|2026-W47|{LOGGED_REP}|en|forecast|")
+        _rep_tab(page, "Forecast")
         form = page.locator(".pr-calls")
         assert "Enter a forecast call for North, 2026-W47" in form.inner_text()
         assert f"No call of {LOGGED_REP} is stored for 2026-W47 yet." in form.inner_text()
