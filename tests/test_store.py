@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import pipereview.history._store as store_module
+import pipereview.history._weekfiles as weekfiles_module
 from pipereview.core._errors import (
     DamagedWeekError,
     InputError,
@@ -134,7 +135,7 @@ def test_interrupted_write_leaves_old_week_intact(
         raise KeyboardInterrupt  # the process is stopped between write and rename
 
     if where == "during_write":
-        monkeypatch.setattr(store_module.pq, "write_table", crash_writing)
+        monkeypatch.setattr(weekfiles_module.pq, "write_table", crash_writing)
         expected: type[BaseException] = OSError
     else:
         monkeypatch.setattr(store_module.os, "replace", crash_renaming)

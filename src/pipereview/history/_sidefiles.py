@@ -31,7 +31,6 @@ not use are written to the week's quarantine with their reasons.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,13 +38,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+import pyarrow as pa
 
 from pipereview.core._errors import DamagedWeekError, InputError, Problem
 from pipereview.core._files import atomic_write
 from pipereview.core._weeks import Week
 from pipereview.history._intake import quarantine_name, write_quarantine
 from pipereview.history._store import SnapshotStore
-from pipereview.history._weekfiles import is_week, sha256_file
+from pipereview.history._weekfiles import is_week, parquet_bytes, sha256_file
 from pipereview.ingest._countedexport import CountedExport
 
 __all__ = [
@@ -136,9 +136,8 @@ class SideFile:
         path = self.path(store, week)
         blanks: Literal["first", "last"] = "first" if self.blank_first else "last"
         frame = frame.sort_values(list(self.order), kind="stable", na_position=blanks)
-        buffer = io.BytesIO()
-        frame.reset_index(drop=True).to_parquet(buffer, index=False)
-        data = buffer.getvalue()
+        table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+        data = parquet_bytes(table, compression="snappy")
         record = {
             **({"kind": self.kind} if self.labelled else {}),
             "week": str(week),

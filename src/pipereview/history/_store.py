@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import io
 import json
 import os
 import warnings
@@ -32,7 +31,6 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipereview.core._errors import (
     DamagedWeekError,
@@ -63,6 +61,8 @@ from pipereview.history._weekfiles import (
     damaged,
     file_key,
     inspect_week_file,
+    parquet_bytes,
+    parquet_frame,
     read_record,
     sha256_file,
 )
@@ -171,7 +171,7 @@ class SnapshotStore(StoreFiles):
         data = checked_bytes(self.path(week), self.checksum_path(week), _week(week))
         filters = [("team", "in", list(teams))] if teams is not None else None
         try:
-            frame = pd.read_parquet(io.BytesIO(data), filters=filters, columns=columns)
+            frame = parquet_frame(data, filters=filters, columns=columns)
         except (pa.ArrowException, OSError, ValueError) as exc:
             raise damaged(week, self.path(week), f"unreadable ({exc})") from None
         return self._adopted(frame) if adopt else frame
@@ -279,9 +279,7 @@ class SnapshotStore(StoreFiles):
         meta["definitions"] = checked_record(snapshot, meta.get("definitions"), str(week))
         table = pa.Table.from_pandas(snapshot, preserve_index=False)
         metadata = {**(table.schema.metadata or {}), META_KEY: json.dumps(meta).encode()}
-        buffer = io.BytesIO()
-        pq.write_table(table.replace_schema_metadata(metadata), buffer, compression="zstd")
-        data = buffer.getvalue()
+        data = parquet_bytes(table.replace_schema_metadata(metadata))
         try:
             with self.lock():
                 current = self.state(week)

@@ -17,6 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -32,6 +34,8 @@ __all__ = [
     "file_key",
     "inspect_week_file",
     "is_week",
+    "parquet_bytes",
+    "parquet_frame",
     "read_record",
     "sha256_file",
 ]
@@ -151,3 +155,46 @@ def is_week(name: str) -> bool:
     except InvalidWeekError:
         return False
     return True
+
+
+def parquet_frame(
+    data: bytes,
+    *,
+    filters: list[tuple[str, str, Any]] | None = None,
+    columns: list[str] | None = None,
+) -> pd.DataFrame:
+    """A Parquet file's bytes read into a frame on the calling thread, from memory Arrow
+    owns.
+
+    Read through a Python file object (``io.BytesIO``), Arrow's worker threads hold that
+    object and may drop it while the interpreter exits; that needs the GIL and aborts the
+    process ("terminate called without an active exception") after its work was done.
+    Here no Python object is lent to Arrow and no worker thread reads.
+
+    >>> import io
+    >>> out = io.BytesIO()
+    >>> pd.DataFrame({"team": ["North", "West"], "amount": [1.0, 2.0]}).to_parquet(out)
+    >>> parquet_frame(out.getvalue(), filters=[("team", "in", ["West"])])["amount"].tolist()
+    [2.0]
+    """
+    owned = pa.allocate_buffer(len(data))
+    np.frombuffer(owned, dtype=np.uint8)[:] = np.frombuffer(data, dtype=np.uint8)
+    return pd.read_parquet(
+        pa.BufferReader(owned),
+        filters=filters,
+        columns=columns,
+        use_threads=False,
+        pre_buffer=False,
+    )
+
+
+def parquet_bytes(table: pa.Table, *, compression: str = "zstd") -> bytes:
+    """``table`` written as a Parquet file's bytes, through an Arrow-owned stream (no
+    Python file object lent to Arrow; see :func:`parquet_frame`).
+
+    >>> parquet_bytes(pa.table({"amount": [1.0]}))[:4]
+    b'PAR1'
+    """
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression=compression)
+    return bytes(sink.getvalue().to_pybytes())
