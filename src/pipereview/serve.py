@@ -174,7 +174,7 @@ def _prepare_teams(
     from pipereview.config import load_config
     from pipereview.dashboard.prepare import write_prepared
     from pipereview.diagnostics._targets import load_targets
-    from pipereview.history._trail import load_history
+    from pipereview.history._loader import load_history
 
     settings = load_config(settings_path) if settings_path else None  # as the page loads it
     templates = settings.templates if settings is not None else ()
@@ -190,8 +190,8 @@ def _served_history(
 ) -> pd.DataFrame:
     """The keyed history a dashboard serves (``team``'s rows only when given): read from
     a keyed ``history`` file, else keyed here from the ``store``, which must hold a week."""
+    from pipereview.history._loader import load_history
     from pipereview.history._store import SnapshotStore
-    from pipereview.history._trail import load_history
 
     if history is not None:
         frame = load_history(file=history, team=team, keyed=False)

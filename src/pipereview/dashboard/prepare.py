@@ -1,6 +1,7 @@
 """Writing the prepared per-team state a served page loads
 (:class:`~pipereview.dashboard.prepared.PreparedTeams` reads it): each team's keyed
-history rows in a Parquet file of its own and, drawn once here instead of in every page's
+history rows in a Parquet file of its own (with, of a deal that changed team, its rows in
+the other team, so the team's review reads the move) and, drawn once here instead of in every page's
 kernel, the HTML of the views a manager is likely to open first from that team.
 
 >>> import tempfile
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pipereview.dashboard.prepared import INDEX_FILE
+from pipereview.history._teamrows import team_deals
 
 if TYPE_CHECKING:
     from pipereview.config import Config
@@ -36,14 +38,17 @@ __all__ = ["write_prepared"]
 _VERSION = 1
 
 
-def _write_team(folder: Path, number: int, rows: pd.DataFrame) -> dict[str, Any]:
+def _write_team(folder: Path, number: int, rows: pd.DataFrame, team: str) -> dict[str, Any]:
+    """Write ``team``'s deals (``rows``: :func:`~pipereview.history._teamrows.team_deals`)
+    and return its index entry, its weeks those of its own rows."""
     from pipereview.history._store import atomic_write
+    from pipereview.history._teamrows import team_rows
 
     name = f"team-{number}.parquet"
     with atomic_write(folder / name, "wb") as handle:
         rows.reset_index(drop=True).to_parquet(handle)
-    weeks = sorted(set(rows["snapshot_week"].astype("str")), reverse=True)
-    return {"team": str(rows["team"].iloc[0]), "history": name, "weeks": weeks}
+    weeks = sorted(set(team_rows(rows, team)["snapshot_week"].astype("str")), reverse=True)
+    return {"team": team, "history": name, "weeks": weeks}
 
 
 def write_prepared(
@@ -69,10 +74,9 @@ def write_prepared(
     root.mkdir(parents=True, exist_ok=True)
     index: list[dict[str, Any]] = []
     teams = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
-    for number, team in enumerate(teams):
-        rows = history[history["team"] == team]
-        rows.attrs = dict(history.attrs)  # the stage-model definitions the rows carry
-        index.append(_write_team(root, number, rows))
+    for number, team in enumerate(teams):  # of a deal that changed team, both teams' rows
+        rows = team_deals(history, team)  # with the stage-model definitions the rows carry
+        index.append(_write_team(root, number, rows, team))
     if views:  # one process a team, as many at once as there are cores
         jobs = [(root, e, targets, config, lang, templates) for e in index]
         workers = min(len(jobs), os.cpu_count() or 1)
@@ -95,8 +99,8 @@ def _draw_team(
     """Draw one prepared team's likely first views (its rows read as the page reads
     them) into ``team-N.views.json`` beside its rows, and the counts behind their buttons
     into ``team-N.drill.json``; return both files' names."""
+    from pipereview.history._loader import load_history
     from pipereview.history._store import atomic_write
-    from pipereview.history._trail import load_history
 
     root, entry, targets, config, lang, templates = job
     rows = load_history(file=root / entry["history"], templates=templates)

@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipereview.core._errors import InputError
+from pipereview.history._teamrows import team_rows
 
 __all__ = ["INDEX_FILE", "PreparedTeams", "PreparedViews"]
 
@@ -38,7 +39,7 @@ class PreparedTeams:
     """The prepared state in ``folder`` (as :func:`~pipereview.dashboard.prepare.write_prepared` wrote it), of the
     ``only`` team when given: the teams and their weeks at once, a team's rows and views
     when first asked for (read with the ``templates`` folders registered, as
-    :func:`~pipereview.history._trail.load_history` reads a history file)."""
+    :func:`~pipereview.history._loader.load_history` reads a history file)."""
 
     def __init__(
         self, folder: str | Path, *, only: str | None = None, templates: Sequence[str] = ()
@@ -70,9 +71,10 @@ class PreparedTeams:
         return list(self._entries.get(team, {}).get("weeks", []))
 
     def history(self, team: str) -> pd.DataFrame:
-        """``team``'s keyed history rows (read on first use and kept)."""
+        """``team``'s keyed history rows, with the other team's rows of a deal that changed
+        team (:func:`~pipereview.history._teamrows.team_deals`; read on first use and kept)."""
         if team not in self._frames:
-            from pipereview.history._trail import load_history
+            from pipereview.history._loader import load_history
 
             entry = self._entries.get(team)
             if entry is None:
@@ -88,7 +90,7 @@ class PreparedTeams:
 
     def all_history(self) -> pd.DataFrame:
         """Every prepared team's rows in one frame (each read as :meth:`history` reads it)."""
-        frames = [self.history(team) for team in self.teams]
+        frames = [team_rows(self.history(team), team) for team in self.teams]  # each row once
         if not frames:
             return pd.DataFrame(columns=["snapshot_week", "team"])
         whole = pd.concat(frames, ignore_index=True)
