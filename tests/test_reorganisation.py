@@ -245,6 +245,14 @@ def test_a_locked_dashboard_shows_the_move(shared: Path) -> None:
         "D6": "unchanged",
     }
     assert data.figures(View("South", "2026-W48"))["open_amount"] == 1070.0
+    # D2 left for North: listed under South's rep who held it, never under North's
+    assert dict(zip(moves["deal_id"], moves["owner"], strict=True))["D2"] == "Bo"
+    assert data.movements(View("South", "2026-W48", rep="Bo"))["deal_id"].tolist() == [
+        "D1",
+        "D2",
+        "D4",
+        "D6",
+    ]
 
 
 def test_the_prepared_state_keeps_each_row_once(tmp_path: Path) -> None:
@@ -280,9 +288,9 @@ def _week(name: str, rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
             "stage": [stage[r[2]] for r in rows],
             "amount": [float(r[3]) for r in rows],
         }
-    ).assign(
-        deal_name="Deal",
-        account="Acme",
+    ).assign(  # names and accounts of their own: no deal is paired with another by guess
+        deal_name=[f"Project {r[0]}" for r in rows],
+        account=[f"Account {r[0]}" for r in rows],
         owner="Ann",
         stage_model="generic_4",
         currency="EUR",

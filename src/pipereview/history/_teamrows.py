@@ -70,7 +70,8 @@ def team_movements(moves: pd.DataFrame, team: str) -> pd.DataFrame:
     """``team``'s rows of :func:`~pipereview.history.deal_movements` over the rows of
     :func:`team_deals` (last week's and this week's): the deals that are the team's this
     week or were last week, a deal that changed team categorised ``moved_in`` (it joined
-    the team) or ``moved_out`` (it left it) instead of what else happened to it.
+    the team) or ``moved_out`` (it left it) instead of what else happened to it; a deal that
+    left keeps the team's rep who held it (``owner_from``) as its ``owner``.
 
     >>> from pipereview.history._movements import deal_movements
     >>> prev = pd.DataFrame({"deal_id": ["D1", "D2"], "deal_name": "MES", "account": "Acme",
@@ -94,4 +95,6 @@ def team_movements(moves: pd.DataFrame, team: str) -> pd.DataFrame:
     category = category.mask(joined.to_numpy(dtype=bool), MOVED_CATEGORIES[0])
     category = category.mask(left.to_numpy(dtype=bool), MOVED_CATEGORIES[1])
     out["category"] = category.astype(moves["category"].dtype)
+    if "owner_from" in out.columns:  # a deal that left is listed under the team's own rep
+        out["owner"] = out["owner"].mask(left.to_numpy(dtype=bool), out["owner_from"])
     return out
