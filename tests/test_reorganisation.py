@@ -267,6 +267,18 @@ def test_the_prepared_state_keeps_each_row_once(tmp_path: Path) -> None:
     assert dict(zip(moves["deal_id"], moves["category"], strict=True))["D1"] == "moved_out"
 
 
+def test_a_served_locked_team_gets_its_deals_and_no_state_of_the_other_team(
+    shared: Path, tmp_path: Path
+) -> None:
+    from pipereview.serve import prepare_dashboard
+
+    state = prepare_dashboard(tmp_path / "state", history=shared, team="South", warm=False)
+    served = pd.read_parquet(state.history)
+    assert sorted(set(served["deal_id"])) == ["D1", "D2", "D4", "D6"]  # never D3 or D5
+    prepared = PreparedTeams(tmp_path / "state" / "teams")
+    assert prepared.teams == ["South"] and prepared.weeks("South") == list(reversed(WEEKS))
+
+
 # --- the property: the teams' waterfalls add up to the organisation's ----------------------
 _deal = st.tuples(
     st.sampled_from(["A", "B", "C"]),

@@ -2,9 +2,9 @@
 
 :func:`prepare_dashboard` keys the store's history once and writes it, with the
 dashboard notebook and its :class:`~pipereview.dashboard.DashboardConfig`, into a state
-folder; a dashboard locked to a team gets a history holding that team's rows only, so its
-kernel never has another team's deals to show. :func:`voila_command` is the Voilà command
-line (Voilà with the guards of :mod:`pipereview.dashboard.server`; it and the checks of
+folder; a dashboard locked to a team gets a history of that team's deals only (with a moved
+deal's rows in the other team), so its kernel never has a deal the team never held.
+:func:`voila_command` is the Voilà command line (Voilà with the guards of :mod:`pipereview.dashboard.server`; it and the checks of
 the address and the limits are :mod:`pipereview._voila`'s): loopback by default,
 sources stripped, tracebacks hidden, a preheated kernel (the first page view then costs
 no kernel start or data load), no file served beyond the page's own assets (Voilà itself
@@ -107,7 +107,7 @@ def prepare_dashboard(
     templates: Sequence[str | Path] = (),
 ) -> ServeState:
     """Write what a served dashboard needs into ``state_dir``: the keyed history (from a
-    batch's ``history`` Parquet, or keyed here from ``store``), only ``team``'s rows when
+    batch's ``history`` Parquet, or keyed here from ``store``), only ``team``'s deals when
     the dashboard is locked to it, the notebook and the configuration. With ``warm`` the
     kernel computes the likely first views before the page is opened (worth it with a
     preheated kernel). ``config`` (a :class:`~pipereview.config.Config` or a configuration
@@ -139,7 +139,7 @@ def prepare_dashboard(
     settings_path = (
         write_config(settings, root / "settings.yaml").resolve() if settings is not None else None
     )
-    prepared = _prepare_teams(root / "teams", history_path, targets, settings_path, lang, warm)
+    prepared = _prepare_teams(root, history_path, targets, settings_path, lang, warm, team)
     dashboard = DashboardConfig(
         history=str(history_path.resolve()),
         targets=str(Path(targets).resolve()) if targets else None,
@@ -162,15 +162,16 @@ def prepare_dashboard(
 
 
 def _prepare_teams(
-    folder: Path,
+    root: Path,
     history_path: Path,
     targets: str | Path | None,
     settings_path: Path | None,
     lang: str,
     views: bool,
+    team: str | None,
 ) -> Path:
-    """Write the per-team state a page loads (:func:`~pipereview.dashboard.prepared.write_prepared`):
-    each team's rows as the page reads them and, with ``views``, its likely first views."""
+    """Write the per-team state a page loads into ``root/teams`` (each team's deals as the
+    page reads them and, with ``views``, its likely first views): ``team``'s alone if given."""
     from pipereview.config import load_config
     from pipereview.dashboard.prepare import write_prepared
     from pipereview.diagnostics._targets import load_targets
@@ -178,10 +179,15 @@ def _prepare_teams(
 
     settings = load_config(settings_path) if settings_path else None  # as the page loads it
     templates = settings.templates if settings is not None else ()
-    frame = load_history(file=history_path, templates=templates)
-    goals = load_targets(targets) if targets else None
     return write_prepared(
-        folder, frame, targets=goals, config=settings, lang=lang, views=views, templates=templates
+        root / "teams",
+        load_history(file=history_path, templates=templates),
+        targets=load_targets(targets) if targets else None,
+        config=settings,
+        lang=lang,
+        views=views,
+        templates=templates,
+        teams=None if team is None else [team],  # locked: no state of another team
     )
 
 

@@ -60,8 +60,11 @@ def write_prepared(
     lang: str = "en",
     views: bool = True,
     templates: Sequence[str | Path] = (),
+    teams: Sequence[str] | None = None,
 ) -> Path:
-    """Write each team's rows of the keyed ``history`` into ``folder`` (one Parquet file a
+    """Write each team's deals of the keyed ``history`` (of ``teams`` only when given; its
+    rows and, of a deal that changed team, that deal's rows in the other team:
+    :func:`~pipereview.history._teamrows.team_deals`) into ``folder`` (one Parquet file a
     team, named by number, and :data:`INDEX_FILE`), and with ``views`` the HTML of the
     views a manager is likely to open first from that team in ``lang`` (drawn with
     ``targets``, ``config`` and the ``templates`` folders as the page draws them: one
@@ -73,8 +76,10 @@ def write_prepared(
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     index: list[dict[str, Any]] = []
-    teams = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
-    for number, team in enumerate(teams):  # of a deal that changed team, both teams' rows
+    held = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
+    for number, team in enumerate(
+        held if teams is None else [t for t in held if t in teams]
+    ):  # of a deal that changed team, both teams' rows
         rows = team_deals(history, team)  # with the stage-model definitions the rows carry
         index.append(_write_team(root, number, rows, team))
     if views:  # one process a team, as many at once as there are cores
