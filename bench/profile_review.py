@@ -106,7 +106,7 @@ def coach_bare(store: Path, week: str, out: Path) -> float:
     from pipereview.history._callstore import read_forecast_calls_stored
     from pipereview.history._companionstore import read_companions
     from pipereview.history._store import SnapshotStore
-    from pipereview.history._trail import load_history
+    from pipereview.history._loader import load_history
     from pipereview.week import WeekDiagnostics
 
     start = time.perf_counter()
@@ -151,7 +151,7 @@ def main() -> None:
     from _machine import describe_machine
     from pipereview.history._intake import ingest_folder
     from pipereview.history._store import SnapshotStore
-    from pipereview.history._trail import load_history
+    from pipereview.history._loader import load_history
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--team")

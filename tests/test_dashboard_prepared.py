@@ -27,7 +27,7 @@ WEEKS = ["2026-W47", "2026-W46", "2026-W45"]
 @pytest.fixture(scope="module")
 def recent(sample_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample store's keyed history of its last three weeks (fewer views to draw)."""
-    from pipereview.history._trail import load_history
+    from pipereview.history._loader import load_history
 
     history = load_history(sample_store)
     path = tmp_path_factory.mktemp("recent") / "history.parquet"

@@ -641,6 +641,8 @@ LANG_UNCHECKED: dict[str, str] = {
     # it, and the dashboard built from it checks it again
     "pipereview.dashboard.config.DashboardConfig": "checked by prepare_dashboard",
     "pipereview.dashboard.state.DashboardState.select": "checked (see test_dashboard)",
+    # serve's step after prepare_dashboard checked the language; write_prepared checks it
+    "pipereview.dashboard._servedstate.prepare_teams": "checked by prepare_dashboard",
     "pipereview.delivery._review.WeeklyReview.in_language": "checked by Config.replace",
     # the batch summary's line: its language is run_batch's, checked there
     "pipereview.delivery._batchplan.inputs_line": "checked by run_batch",

@@ -11,6 +11,7 @@ import pytest
 
 from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
+from pipereview.history._loader import load_history
 from pipereview.history._matching import MatchSettings
 from pipereview.history._trail import (
     SUMMARY_COLUMNS,
@@ -19,7 +20,6 @@ from pipereview.history._trail import (
     deal_key,
     deal_summary,
     deal_trail,
-    load_history,
     with_deal_keys,
 )
 from pipereview.ingest._export import read_export

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipereview.history import SnapshotStore, deal_movements, ingest_week, load_history
-from pipereview.history._trail import read_history_file
+from pipereview.history._historyfile import read_history_file
 
 HEADER = "Record ID,Deal Name,Deal owner,Deal Stage,Amount,Close Date,Create Date,HubSpot Team\n"
 ROWS = {

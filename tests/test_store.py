@@ -25,8 +25,8 @@ from pipereview.core._errors import (
     WeekNotFoundError,
 )
 from pipereview.core._files import atomic_write
+from pipereview.history._loader import load_history
 from pipereview.history._store import SnapshotStore
-from pipereview.history._trail import load_history
 from pipereview.history._verify import verify_store
 
 

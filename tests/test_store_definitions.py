@@ -22,8 +22,9 @@ from pipereview.core._errors import StoreError
 from pipereview.core._stages import bind_stage_models, load_stage_model, stage_models
 from pipereview.history import _definitions as definitions
 from pipereview.history._definitions import DefinitionsConflictError, definition_version
+from pipereview.history._historyfile import read_history_file
+from pipereview.history._loader import load_history
 from pipereview.history._store import SnapshotStore
-from pipereview.history._trail import load_history, read_history_file
 from pipereview.history._verify import record_definitions, verify_store
 from pipereview.history._weekfiles import META_KEY
 

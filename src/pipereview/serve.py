@@ -2,9 +2,9 @@
 
 :func:`prepare_dashboard` keys the store's history once and writes it, with the
 dashboard notebook and its :class:`~pipereview.dashboard.DashboardConfig`, into a state
-folder; a dashboard locked to a team gets a history holding that team's rows only, so its
-kernel never has another team's deals to show. :func:`voila_command` is the Voilà command
-line (Voilà with the guards of :mod:`pipereview.dashboard.server`; it and the checks of
+folder; a dashboard locked to a team gets a history of that team's deals only (with a moved
+deal's rows in the other team), so its kernel never has a deal the team never held.
+:func:`voila_command` is the Voilà command line (Voilà with the guards of :mod:`pipereview.dashboard.server`; it and the checks of
 the address and the limits are :mod:`pipereview._voila`'s): loopback by default,
 sources stripped, tracebacks hidden, a preheated kernel (the first page view then costs
 no kernel start or data load), no file served beyond the page's own assets (Voilà itself
@@ -47,12 +47,11 @@ from pipereview._voila import (
     is_loopback,
     voila_command,
 )
-from pipereview.core._errors import InputError, ServerError
+from pipereview.core._errors import ServerError
 from pipereview.core._languages import check_language
+from pipereview.dashboard._servedstate import prepare_teams, served_history, stored_week
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from pipereview.config import Config
 
 __all__ = [
@@ -107,7 +106,7 @@ def prepare_dashboard(
     templates: Sequence[str | Path] = (),
 ) -> ServeState:
     """Write what a served dashboard needs into ``state_dir``: the keyed history (from a
-    batch's ``history`` Parquet, or keyed here from ``store``), only ``team``'s rows when
+    batch's ``history`` Parquet, or keyed here from ``store``), only ``team``'s deals when
     the dashboard is locked to it, the notebook and the configuration. With ``warm`` the
     kernel computes the likely first views before the page is opened (worth it with a
     preheated kernel). ``config`` (a :class:`~pipereview.config.Config` or a configuration
@@ -124,10 +123,10 @@ def prepare_dashboard(
 
     check_language(lang)
     settings = portable_config(config, templates)  # a wrong file: refused before any work
-    frame = _served_history(store, history, team)
+    frame = served_history(store, history, team)
     teams = sorted(str(t) for t in frame["team"].dropna().unique())
     if week is not None:
-        week = _stored_week(frame, week)
+        week = stored_week(frame, week)
     root = Path(state_dir)
     root.mkdir(parents=True, exist_ok=True)
     history_path = root / "history.parquet"
@@ -140,8 +139,9 @@ def prepare_dashboard(
         write_config(settings, root / "settings.yaml").resolve() if settings is not None else None
     )
     served = None if history and not store else str(SnapshotStore(store).root.resolve())
-    teams_dir = root / "teams"
-    prepared = _prepare_teams(teams_dir, history_path, targets, settings_path, lang, warm, served)
+    prepared = prepare_teams(
+        root / "teams", history_path, targets, settings_path, lang, warm, served, team
+    )
     dashboard = DashboardConfig(
         history=str(history_path.resolve()),
         targets=str(Path(targets).resolve()) if targets else None,
@@ -160,78 +160,6 @@ def prepare_dashboard(
         history=history_path,
         teams=tuple(teams if team is None else [team]),
     )
-
-
-def _prepare_teams(
-    folder: Path,
-    history_path: Path,
-    targets: str | Path | None,
-    settings_path: Path | None,
-    lang: str,
-    views: bool,
-    calls: str | None = None,
-) -> Path:
-    """Write the per-team state a page loads (:func:`~pipereview.dashboard.prepared.write_prepared`):
-    each team's rows as the page reads them and, with ``views``, its likely first views."""
-    from pipereview.config import load_config
-    from pipereview.dashboard.prepare import write_prepared
-    from pipereview.diagnostics._targets import load_targets
-    from pipereview.history._trail import load_history
-
-    settings = load_config(settings_path) if settings_path else None  # as the page loads it
-    templates = settings.templates if settings is not None else ()
-    return write_prepared(
-        folder,
-        load_history(file=history_path, templates=templates),
-        targets=load_targets(targets) if targets else None,
-        config=settings,
-        lang=lang,
-        views=views,
-        templates=templates,
-        calls=calls,
-    )
-
-
-def _served_history(
-    store: str | Path | None, history: str | Path | None, team: str | None
-) -> pd.DataFrame:
-    """The keyed history a dashboard serves (``team``'s rows only when given): read from
-    a keyed ``history`` file, else keyed here from the ``store``, which must hold a week."""
-    from pipereview.history._store import SnapshotStore
-    from pipereview.history._trail import load_history
-
-    if history is not None:
-        frame = load_history(file=history, team=team, keyed=False)
-        if "deal_key" not in frame.columns:
-            raise InputError(
-                f"{history} has no deal_key column",
-                column="deal_key",
-                expected="a keyed history (a Parquet file with a deal_key column)",
-                hint="pass --store instead to key the store's history here",
-            )
-        return frame
-    snapshots = SnapshotStore(store)
-    if not snapshots.weeks():
-        raise InputError(
-            f"the store {snapshots.root} holds no weeks yet",
-            hint="ingest a week first: pipereview ingest --help",
-        )
-    return load_history(snapshots, team=team)
-
-
-def _stored_week(frame: pd.DataFrame, week: str) -> str:
-    """``week`` as an ISO week, refused unless ``frame`` holds a snapshot of it."""
-    from pipereview.core._weeks import Week
-
-    week = str(Week.parse(week))
-    stored = set(frame["snapshot_week"].astype("str"))
-    if week not in stored:
-        raise InputError(
-            f"no snapshot stored for {week}",
-            expected=f"one of: {', '.join(sorted(stored))}",
-            hint="give --week one of the stored weeks (pipereview weeks lists them)",
-        )
-    return week
 
 
 class _Stop(Exception):

@@ -80,8 +80,8 @@ def coach(
     from pipereview.diagnostics._targets import load_targets
     from pipereview.history._callstore import read_forecast_calls_stored
     from pipereview.history._companionstore import read_companions
+    from pipereview.history._loader import load_history
     from pipereview.history._store import SnapshotStore
-    from pipereview.history._trail import load_history
     from pipereview.week import WeekDiagnostics
 
     snapshot_store = SnapshotStore(store)

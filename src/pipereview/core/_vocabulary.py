@@ -26,15 +26,18 @@ __all__ = [
     "WATERFALL_STEP_LABELS",
 ]
 
-#: Each movement category of a deal week over week (``history``'s ``deal_movements``), in
-#: the order the review lists them.
+#: Each movement category of a deal week over week (``history``'s ``deal_movements``, and
+#: ``moved_in`` / ``moved_out`` a team's review gives a deal that changed team: ``history``'s
+#: ``team_movements``), in the order the review lists them.
 CATEGORY_LABELS: dict[str, tuple[str, str]] = {
     "reopened": ("reopened", "重新打开"),
     "won": ("won", "赢单"),
     "lost": ("lost", "输单"),
     "dropped": ("dropped from the export", "从导出中消失"),
     "removed": ("deleted or merged in the CRM", "已在 CRM 中删除或合并"),
+    "moved_out": ("moved to another team", "调往其他团队"),
     "new": ("new in the export, open", "导出中新出现（在跟）"),
+    "moved_in": ("moved from another team", "从其他团队调入"),
     "advanced": ("advanced a stage", "阶段推进"),
     "regressed": ("moved back a stage", "阶段倒退"),
     "pushed": ("close date pushed out", "预计成交日推迟"),

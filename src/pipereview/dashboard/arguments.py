@@ -39,7 +39,7 @@ def config_arguments(config: DashboardConfig) -> dict[str, Any]:
     rows and prepared views are read when the page first shows that team)."""
     from pipereview.config import load_config
     from pipereview.diagnostics._targets import load_targets
-    from pipereview.history._trail import load_history
+    from pipereview.history._loader import load_history
 
     settings = load_config(config.settings) if config.settings else None
     templates = [str(t) for t in settings.templates] if settings else []
@@ -73,7 +73,7 @@ def sample_arguments(samples: str | Path | None) -> dict[str, Any]:
             hint="start it with pipereview serve, or pass samples=FOLDER",
         )
     from pipereview.diagnostics._targets import load_targets
-    from pipereview.history._trail import load_history
+    from pipereview.history._loader import load_history
 
     root = Path(samples)
     history = load_history(exports=root / "exports")

@@ -1,4 +1,4 @@
-"""The data a dashboard is drawn from: the keyed history (one team's rows when locked),
+"""The data a dashboard is drawn from: the keyed history (one team's deals when locked),
 targets and configuration as loaded, the reviews computed from them (one per team, week
 and language) and, for any :class:`~pipereview.dashboard.view.View`, its figures, deal
 movements, action list and export. Nothing here holds a selection: every question names
@@ -19,6 +19,7 @@ from pipereview.dashboard.prepared import PreparedTeams, PreparedViews
 from pipereview.dashboard.view import View
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import forecast_figures
+from pipereview.history._teamrows import team_deals
 from pipereview.ingest._schema import open_mask
 
 __all__ = ["DashboardData"]
@@ -78,8 +79,8 @@ class DashboardData:
             if isinstance(history, PreparedTeams):
                 prepared = PreparedTeams(history.folder, only=team, templates=history.templates)
                 teams = [str(team)] if team in teams else []
-            else:
-                history = history[history["team"] == team]
+            else:  # the team's deals: of one that changed team, its other team's rows too
+                history = team_deals(history, str(team))
                 teams = [str(team)] if len(history) else []
             targets = None if targets is None else targets[targets["team"] == team]
         self._prepared = prepared
@@ -242,18 +243,14 @@ class DashboardData:
 
     def movements(self, view: View) -> pd.DataFrame:
         """The view's week's deal movements against the team's previous stored week (empty
-        in the first week), for the view's rep when it names one."""
+        in the first week; a deal that changed team ``moved_in`` or ``moved_out``), for the
+        view's rep when it names one."""
         key = (view.team, view.week)
-        if key not in self._moves:
-            from pipereview.history._movements import deal_movements
+        if key not in self._moves:  # a deal that changed team: moved_in or moved_out
+            from pipereview.delivery._reviewteam import week_moves
 
-            review = self.review(view)
-            weeks = sorted(review.history["snapshot_week"].astype("str").unique())
-            if len(weeks) < 2:
-                self._moves[key] = pd.DataFrame()
-            else:
-                prev = review.history[review.history["snapshot_week"] == weeks[-2]]
-                self._moves[key] = deal_movements(prev, review.latest)
+            moves = week_moves(self.review(view))
+            self._moves[key] = pd.DataFrame() if moves is None else moves
         moves = self._moves[key]
         if view.rep and len(moves):
             moves = moves[moves["owner"] == view.rep]

@@ -1,6 +1,7 @@
 """Writing the prepared per-team state a served page loads
 (:class:`~pipereview.dashboard.prepared.PreparedTeams` reads it): each team's keyed
-history rows in a Parquet file of its own and, drawn once here instead of in every page's
+history rows in a Parquet file of its own (with, of a deal that changed team, its rows in
+the other team, so the team's review reads the move) and, drawn once here instead of in every page's
 kernel, the HTML of the views a manager is likely to open first from that team.
 
 >>> import tempfile
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pipereview.dashboard.prepared import INDEX_FILE
+from pipereview.history._teamrows import team_deals
 
 if TYPE_CHECKING:
     from pipereview.config import Config
@@ -36,19 +38,23 @@ __all__ = ["write_prepared"]
 _VERSION = 1
 
 
-def _write_team(folder: Path, number: int, rows: pd.DataFrame) -> dict[str, Any]:
+def _write_team(folder: Path, number: int, rows: pd.DataFrame, team: str) -> dict[str, Any]:
+    """Write ``team``'s deals (``rows``: :func:`~pipereview.history._teamrows.team_deals`)
+    and return its index entry, its weeks those of its own rows."""
     from pipereview.history._store import atomic_write
+    from pipereview.history._teamrows import team_rows
 
     name = f"team-{number}.parquet"
     with atomic_write(folder / name, "wb") as handle:
         rows.reset_index(drop=True).to_parquet(handle)
-    weeks = sorted(set(rows["snapshot_week"].astype("str")), reverse=True)
+    own = team_rows(rows, team)  # the weeks and reps of the team's own rows
+    weeks = sorted(set(own["snapshot_week"].astype("str")), reverse=True)
     # each week's reps, as a page lists them, so that no selection needs the week's review
-    owners = rows.groupby(rows["snapshot_week"].astype("str"), observed=True)["owner"]
+    owners = own.groupby(own["snapshot_week"].astype("str"), observed=True)["owner"]
     reps = {
         str(week): sorted(str(o) for o in set(values.dropna()) - {""}) for week, values in owners
     }
-    return {"team": str(rows["team"].iloc[0]), "history": name, "weeks": weeks, "reps": reps}
+    return {"team": team, "history": name, "weeks": weeks, "reps": reps}
 
 
 def write_prepared(
@@ -61,8 +67,11 @@ def write_prepared(
     views: bool = True,
     templates: Sequence[str | Path] = (),
     calls: str | Path | None = None,
+    teams: Sequence[str] | None = None,
 ) -> Path:
-    """Write each team's rows of the keyed ``history`` into ``folder`` (one Parquet file a
+    """Write each team's deals of the keyed ``history`` (of ``teams`` only when given; its
+    rows and, of a deal that changed team, that deal's rows in the other team:
+    :func:`~pipereview.history._teamrows.team_deals`) into ``folder`` (one Parquet file a
     team, named by number, and :data:`INDEX_FILE`), and with ``views`` the HTML of the
     views a manager is likely to open first from that team in ``lang`` (drawn with
     ``targets``, ``config`` and the ``templates`` folders as the page draws them: one
@@ -75,11 +84,12 @@ def write_prepared(
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     index: list[dict[str, Any]] = []
-    teams = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
-    for number, team in enumerate(teams):
-        rows = history[history["team"] == team]
-        rows.attrs = dict(history.attrs)  # the stage-model definitions the rows carry
-        index.append(_write_team(root, number, rows))
+    held = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
+    for number, team in enumerate(
+        held if teams is None else [t for t in held if t in teams]
+    ):  # of a deal that changed team, both teams' rows
+        rows = team_deals(history, team)  # with the stage-model definitions the rows carry
+        index.append(_write_team(root, number, rows, team))
     if views:  # one process a team, as many at once as there are cores
         jobs = [(root, e, targets, config, lang, templates, calls) for e in index]
         workers = min(len(jobs), os.cpu_count() or 1)
@@ -103,8 +113,8 @@ def _draw_team(
     them) beside its rows, one file a week and rep (``team-N.views-M.json``), and the
     counts behind their buttons alike (``team-N.drill-M.json``): a selection reads only
     the small file of its week and rep. Return each kind's ``[week, rep, file name]``."""
+    from pipereview.history._loader import load_history
     from pipereview.history._store import atomic_write
-    from pipereview.history._trail import load_history
 
     root, entry, targets, config, lang, templates, calls = job
     rows = load_history(file=root / entry["history"], templates=templates)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from pipereview.core._errors import InputError
 from pipereview.core._registry import use_folder
+from pipereview.history._teamrows import team_rows
 
 __all__ = ["INDEX_FILE", "PreparedTeams", "PreparedViews"]
 
@@ -40,7 +41,7 @@ class PreparedTeams:
     """The prepared state in ``folder`` (as :func:`~pipereview.dashboard.prepare.write_prepared` wrote it), of the
     ``only`` team when given: the teams and their weeks at once, a team's rows and views
     when first asked for. The ``templates`` folders are registered at once, as
-    :func:`~pipereview.history._trail.load_history` registers them, so the page knows their
+    :func:`~pipereview.history._loader.load_history` registers them, so the page knows their
     stage models before it reads any rows."""
 
     def __init__(
@@ -83,9 +84,10 @@ class PreparedTeams:
         return [str(rep) for rep in reps[week]]
 
     def history(self, team: str) -> pd.DataFrame:
-        """``team``'s keyed history rows (read on first use and kept)."""
+        """``team``'s keyed history rows, with the other team's rows of a deal that changed
+        team (:func:`~pipereview.history._teamrows.team_deals`; read on first use and kept)."""
         if team not in self._frames:
-            from pipereview.history._trail import load_history
+            from pipereview.history._loader import load_history
 
             entry = self._entries.get(team)
             if entry is None:
@@ -101,7 +103,7 @@ class PreparedTeams:
 
     def all_history(self) -> pd.DataFrame:
         """Every prepared team's rows in one frame (each read as :meth:`history` reads it)."""
-        frames = [self.history(team) for team in self.teams]
+        frames = [team_rows(self.history(team), team) for team in self.teams]  # each row once
         if not frames:
             return pd.DataFrame(columns=["snapshot_week", "team"])
         whole = pd.concat(frames, ignore_index=True)

@@ -143,8 +143,8 @@ class TabContext(Selection):
 
     def _changes_html(self) -> str:
         from pipereview import charts
+        from pipereview.delivery._reviewteam import team_waterfall
         from pipereview.diagnostics import rebuilt_note
-        from pipereview.diagnostics._waterfall import waterfall
 
         review = self.review
         if len(review.history["snapshot_week"].unique()) < 2:
@@ -153,7 +153,7 @@ class TabContext(Selection):
         note = rebuilt_note(review.history, self.lang)  # weeks rebuilt by a backfill
         body = (f"<p class='pr-note'>{html.escape(note)}</p>" if note else "") + charts.svg_html(
             charts.waterfall_chart(
-                waterfall(moves, review.period), lang=self.lang, period=review.period
+                team_waterfall(review, moves), lang=self.lang, period=review.period
             )
         )
         shown = moves[moves["category"] != "unchanged"]

@@ -214,7 +214,7 @@ def _run_week(
     from pipereview.history._callstore import read_forecast_calls_stored
     from pipereview.history._companions import write_shared_companions
     from pipereview.history._companionstore import read_companions
-    from pipereview.history._trail import load_history
+    from pipereview.history._loader import load_history
 
     shared_config = staging / "_shared" / "config.yaml"
     if plan.settings is not None:

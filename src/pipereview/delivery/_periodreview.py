@@ -342,7 +342,7 @@ class PeriodReview:
 def _last_week(history_path: str | None, store: str | None, exports: str | None) -> str:
     """The last stored week of the files :meth:`PeriodReview.from_files` reads."""
     if history_path:
-        from pipereview.history._trail import history_file_weeks
+        from pipereview.history._historyfile import history_file_weeks
 
         held = history_file_weeks(history_path)
         if held:

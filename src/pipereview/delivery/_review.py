@@ -36,6 +36,7 @@ from pipereview.delivery._reviewsections import Section, forecast_figures
 from pipereview.delivery._reviewtext import REVIEW_TEXT
 from pipereview.history._companions import Companions
 from pipereview.history._prepared import PreparedHistory, prepare_history
+from pipereview.history._teamrows import team_deals, team_rows
 from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import open_mask
 from pipereview.week import WeekDiagnostics
@@ -76,9 +77,8 @@ class WeeklyReview(ForecastingSections):
             lang=lang or config.lang, stage_model=stage_model or config.stage_model
         )
         self.week = Week.parse(week) if isinstance(week, str) else week
-        rows = history[
-            (history["team"] == team) & (history["snapshot_week"].astype("str") <= str(self.week))
-        ]
+        upto = history[history["snapshot_week"].astype("str") <= str(self.week)]
+        rows = team_rows(upto, team)  # the team's figures count its own rows only
         if not (rows["snapshot_week"] == str(self.week)).any():
             teams = sorted(history.loc[history["snapshot_week"] == str(self.week), "team"].unique())
             raise InputError(
@@ -87,6 +87,8 @@ class WeeklyReview(ForecastingSections):
                 hint="check the team and the week (pipereview weeks lists both)",
             )
         self.history = rows.assign(deal_key=deal_key(rows))
+        deals = team_deals(upto, team)  # with the other team's rows of a deal that moved
+        self.team_deals = deals.assign(deal_key=deal_key(deals))
         self.team = team
         self.targets = None if targets is None else targets[targets["team"] == team]
         self.period = period or quarter_of(self.week)
@@ -110,16 +112,17 @@ class WeeklyReview(ForecastingSections):
     ) -> WeeklyReview:
         """A review from the batch's shared keyed history (``history_path``, Parquet), else
         from a snapshot ``store``, else from a folder of weekly ``exports`` (ingested into a
-        temporary store), the team's rows only, loaded by
-        :func:`~pipereview.history._trail.load_history` (the last two keyed there, for this
-        team only). ``config`` is a :class:`~pipereview.config.Config` or a configuration file
+        temporary store), the team's deals, loaded by
+        :func:`~pipereview.history._loader.load_history` (its own rows and, of a deal that
+        changed team, its rows in the other team: the review reads a reorganisation as
+        one; the team's figures count its own rows only). ``config`` is a :class:`~pipereview.config.Config` or a configuration file
         (a notebook parameter: ``""`` for none); the loader makes its template folders
         effective."""
         from pipereview.diagnostics._targets import load_targets
         from pipereview.history._callstore import review_calls
         from pipereview.history._companions import read_companion_folder, read_shared_companions
         from pipereview.history._companionstore import read_companions
-        from pipereview.history._trail import load_history
+        from pipereview.history._loader import load_history
 
         settings = as_config(config or None)
         if not (history_path or store or exports):
@@ -310,10 +313,10 @@ class WeeklyReview(ForecastingSections):
     @cached_property
     def new_deals(self) -> int | None:
         """The team's new deals this week (:func:`pipereview.diagnostics._figures.new_deals`): deals
-        first stored in this week's export; None in the team's first stored week."""
-        counts = self.context.new_deals
-        value = counts.loc[counts["team"] == self.team, "new_deals"]
-        return None if value.empty or pd.isna(value.iloc[0]) else int(value.iloc[0])
+        first stored in this week's export, not moved from another team; None at first."""
+        from pipereview.delivery._reviewteam import review_new_deals
+
+        return review_new_deals(self)
 
     def write_headline(self, path: str | Path) -> Path:
         """Write :meth:`headline` as JSON (atomically) for the batch index."""

@@ -19,6 +19,7 @@ from pipereview.core._links import record_url
 from pipereview.delivery._dealtables import amount_text, blank_text, colon, stage_text
 from pipereview.delivery._reviewcharts import waterfall_steps
 from pipereview.delivery._reviewsections import Section, html_table, refusal
+from pipereview.delivery._reviewteam import week_rows
 from pipereview.diagnostics import rebuilt_note
 from pipereview.ingest._schema import open_mask
 
@@ -135,7 +136,7 @@ def moved_deals(
     rows = moves.assign(_size=size).sort_values(
         ["_size", "deal_id", "deal_name"], ascending=[False, True, True], kind="stable"
     )
-    latest = review.latest.reset_index(drop=True)
+    latest = week_rows(review)  # the frame the movements' curr_row points into
     now = [
         latest.iloc[int(r)] if pd.notna(r) and int(r) < len(latest) else None
         for r in rows["curr_row"]
@@ -203,10 +204,10 @@ def step_lists(review: WeeklyReview, moves: pd.DataFrame) -> str:
     and, under it, each step's deals behind a click, largest first."""
     from pipereview.core._vocabulary import WATERFALL_STEP_LABELS
     from pipereview.delivery._dealtables import deal_list_html
-    from pipereview.diagnostics._waterfall import STEPS, waterfall_deals
+    from pipereview.diagnostics._waterfall import TEAM_STEPS, waterfall_deals
 
     lang = review.lang
-    deals = waterfall_deals(moves, review.period)
+    deals = waterfall_deals(moves, review.period, team=review.team)
     cur = review.currency
     index = 1 if lang == "zh" else 0
     heading = (
@@ -215,7 +216,7 @@ def step_lists(review: WeeklyReview, moves: pd.DataFrame) -> str:
         else f"Each step of the {review.period} pipeline and its deals"
     )
     rows, lists = [], []
-    for step in STEPS:
+    for step in TEAM_STEPS:
         label = WATERFALL_STEP_LABELS[step][index]
         if step in ("opening", "closing"):
             mine = deals[deals["in_opening" if step == "opening" else "in_closing"]]

@@ -32,18 +32,15 @@ __all__: list[str] = []
 
 
 def waterfall_steps(review: WeeklyReview) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """``(movements, steps)``: last week's deals to this week's
-    (:func:`~pipereview.history.deal_movements`) and the waterfall the changes chart draws
-    (:func:`~pipereview.diagnostics.waterfall`); None in a team's first stored week."""
-    from pipereview.diagnostics._waterfall import waterfall
-    from pipereview.history._movements import deal_movements
+    """``(movements, steps)``: last week's deals of the team to this week's, a deal that
+    changed team ``moved_in`` or ``moved_out``
+    (:func:`~pipereview.delivery._reviewteam.week_moves`), and the team's waterfall the
+    changes chart draws (:func:`~pipereview.diagnostics.waterfall` with ``team=``); None
+    in a team's first stored week."""
+    from pipereview.delivery._reviewteam import team_waterfall, week_moves
 
-    weeks = sorted(review.history["snapshot_week"].unique())
-    if len(weeks) < 2:
-        return None
-    prev = review.history[review.history["snapshot_week"] == weeks[-2]]
-    moves = deal_movements(prev, review.latest)
-    return moves, waterfall(moves, review.period)
+    moves = week_moves(review)
+    return None if moves is None else (moves, team_waterfall(review, moves))
 
 
 def funnel_stages(review: WeeklyReview) -> pd.DataFrame:

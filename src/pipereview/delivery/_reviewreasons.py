@@ -6,9 +6,11 @@ and the matrix :func:`pipereview.forecasting.category_matrix`'s; every value tak
 data is HTML-escaped and each deal ID links to its CRM record when the configuration gives
 ``crm_url``.
 
-A review reads one team's history: a deal that joined the team from another in a
-reorganisation shows as new there (the history of every team tells them apart:
-:func:`~pipereview.forecasting.change_reasons` on it gives ``moved_in`` and ``moved_out``).
+A review reads the rows of its team's deals (``WeeklyReview.team_deals``: of a deal that
+changed team, its rows in the other team too), so a reorganisation reads as one: a deal
+that joined the team is ``moved_in`` ("moved from <team>"), one that left it ``moved_out``
+("moved to <team>"), never new, lost or dropped. Only the rows :func:`change_reasons`
+gives the team are listed; the scope and the matrix are the team's own pipelines.
 
 >>> from pipereview.delivery._review import WeeklyReview
 >>> day = pd.Timestamp("2026-11-30")
@@ -121,8 +123,11 @@ def reasons_section(review: WeeklyReview) -> Section:
     if refused := refusal(review, "reasons"):  # amounts in two currencies are never added
         return refused
     before, after = weeks[-2], str(review.week)
-    reasons = change_reasons(review.history, before, after, period=review.period)
-    matrix = category_matrix(review.history, before, after, period=review.period)
+    deals, team = review.team_deals, review.team  # with the other team's rows of a move
+    found = change_reasons(deals, before, after, period=review.period)
+    reasons = found[(found["team"] == team).to_numpy(dtype=bool)]  # the team's rows only
+    reasons.attrs = dict(found.attrs)
+    matrix = category_matrix(deals, before, after, team=team, period=review.period)
     lang = review.lang
     if reasons.empty:
         body = f"<p>{html.escape(_t('nothing', lang, before=before))}</p>"
@@ -137,8 +142,8 @@ def reasons_section(review: WeeklyReview) -> Section:
 
 def _scope(review: WeeklyReview, before: str, after: str) -> str:
     """The period's pipeline in the two weeks and its change, in words."""
-    moves = week_movements(review.history, before, after)
-    steps = waterfall(moves, review.period).set_index("step")["amount"]
+    moves = week_movements(review.team_deals, before, after)
+    steps = waterfall(moves, review.period, team=review.team).set_index("step")["amount"]
     opening, closing = float(steps["opening"]), float(steps["closing"])
     cur, lang, change = review.currency, review.lang, closing - opening
     if round(change) == 0:

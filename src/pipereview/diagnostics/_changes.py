@@ -90,8 +90,8 @@ def week_change_summary(store: SnapshotStore, week: str) -> pd.DataFrame:
     differs on purpose: it counts open deals absent from last week's export (a deal back
     after a gap is one; a deal first seen already won is counted as won)."""
     from pipereview.diagnostics._figures import new_deals
+    from pipereview.history._loader import load_history
     from pipereview.history._storesummary import REMOVED_ATTRS, removed_text
-    from pipereview.history._trail import load_history
 
     weeks = store.weeks()
     position = weeks.index(str(week)) if str(week) in weeks else -1

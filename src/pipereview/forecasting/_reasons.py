@@ -30,7 +30,9 @@ out_of_<category>  omitted) / no longer in it
 
 A team change is a reorganisation, never a win, loss, new or dropped deal of either team:
 the deal gets a ``moved_out`` row for the team it left and a ``moved_in`` row for the team
-it joined (``detail`` "North → South" on both).
+it joined (``detail`` "North → South" on both). A team's review reads it so too: it loads
+the rows of its deals in every team (:func:`pipereview.history.team_deals`) and lists the
+rows whose ``team`` is its own.
 
 ``change`` is the row's signed effect on the open pipeline of ``period`` (without one, on
 the whole open pipeline), attributed as the waterfall does

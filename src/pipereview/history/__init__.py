@@ -66,6 +66,7 @@ from pipereview.history._definitions import (
     store_definitions,
     week_record,
 )
+from pipereview.history._historyfile import history_file_weeks, read_history_file
 from pipereview.history._intake import (
     WeekIngest,
     combine_snapshots,
@@ -74,6 +75,7 @@ from pipereview.history._intake import (
     quarantine_name,
     write_quarantine,
 )
+from pipereview.history._loader import load_history
 from pipereview.history._matching import (
     MATCH_COLUMNS,
     MatchSettings,
@@ -109,6 +111,7 @@ from pipereview.history._storesummary import (
     removed_text,
     store_summary,
 )
+from pipereview.history._teamrows import MOVED_CATEGORIES, team_deals, team_movements, team_rows
 from pipereview.history._trail import (
     SUMMARY_COLUMNS,
     TRAIL_COLUMNS,
@@ -116,9 +119,6 @@ from pipereview.history._trail import (
     deal_key,
     deal_summary,
     deal_trail,
-    history_file_weeks,
-    load_history,
-    read_history_file,
     with_deal_keys,
 )
 from pipereview.history._verify import (
@@ -152,6 +152,7 @@ __all__ = [
     "LOCK_NAME",
     "MATCH_COLUMNS",
     "META_KEY",
+    "MOVED_CATEGORIES",
     "MOVEMENT_COLUMNS",
     "NO_OWNER",
     "REMOVAL_FIELDS",
@@ -241,6 +242,9 @@ __all__ = [
     "store_week_rows",
     "stored_call",
     "stored_line",
+    "team_deals",
+    "team_movements",
+    "team_rows",
     "teams_of_rows",
     "verify_store",
     "week_cutoff",

@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core._weeks import Week
-from pipereview.history._trail import deal_key, load_history
+from pipereview.history._loader import load_history
+from pipereview.history._trail import deal_key
 from pipereview.ingest._schema import stage_facts
 
 if TYPE_CHECKING:
@@ -327,7 +328,7 @@ def load_prepared(
     templates: Iterable[str | Path] = (),
     limits: ReadLimits | None = None,
 ) -> PreparedHistory:
-    """The keyed history :func:`~pipereview.history._trail.load_history` loads (from a
+    """The keyed history :func:`~pipereview.history._loader.load_history` loads (from a
     ``store``, a history ``file`` or a folder of ``exports``; of ``team``, up to ``last``,
     with the definitions the weeks were ingested with and the ``templates`` folders in
     effect), prepared once.

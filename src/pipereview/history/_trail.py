@@ -27,25 +27,20 @@ changes existing keys.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from pipereview.core import _memo
-from pipereview.core._errors import InputError
 from pipereview.core._weeks import Week
 from pipereview.history._chaining import chain_deals
 from pipereview.history._definitions import adopt
 from pipereview.history._matching import MatchSettings
-from pipereview.history._storesummary import REMOVED_ATTRS, removed_text
 from pipereview.ingest._schema import open_mask
 
 if TYPE_CHECKING:
-    from pipereview.history._store import SnapshotStore
-    from pipereview.ingest._limits import ReadLimits
+    pass
 
 __all__ = [
     "SUMMARY_COLUMNS",
@@ -54,9 +49,6 @@ __all__ = [
     "deal_key",
     "deal_summary",
     "deal_trail",
-    "history_file_weeks",
-    "load_history",
-    "read_history_file",
     "with_deal_keys",
 ]
 
@@ -287,113 +279,3 @@ def deal_summary(trail: pd.DataFrame) -> pd.DataFrame:
     out["stage_age_is_lower_bound"] = (out["stage_since"] == out["first_seen"]).to_numpy()
     out = out.reindex(pd.unique(key)).rename_axis("deal_key").reset_index()
     return out.loc[:, list(SUMMARY_COLUMNS)]
-
-
-def load_history(
-    store: str | Path | SnapshotStore | None = None,
-    *,
-    team: str | None = None,
-    last: str | Week | None = None,
-    keyed: bool = True,
-    file: str | Path | None = None,
-    exports: str | Path | None = None,
-    templates: Iterable[str | Path] = (),
-    limits: ReadLimits | None = None,
-) -> pd.DataFrame:
-    """The one loader of a history, as every command, the batch, ``serve``, the review, the
-    dashboard and the notebooks read it: from a snapshot ``store`` (the default store when
-    no other source is given), a history ``file`` written to Parquet by an earlier load
-    (the batch's shared file, ``serve``'s state folder), or a folder of weekly ``exports``
-    (``<week>/<files>``, ingested into a temporary store with ``limits``).
-
-    The stored weeks up to ``last`` (of ``team`` only, when given: an unknown team is
-    refused with :class:`~pipereview.core._errors.InputError` naming the known ones),
-    keyed by :func:`with_deal_keys` unless ``keyed`` is false (a ``file`` is then read as
-    written; a keyed file is never keyed again), carrying the stage models and column
-    maps the weeks were ingested with (recorded in the store: a user's own model needs no
-    registering). ``templates`` (a configuration's template folders) are registered
-    first (:func:`pipereview.core._registry.use_folder`), so what they define (column
-    maps, stage models, prompt templates) is in effect for the load and what follows it.
-    From then on, in this process, the stage-model names of its rows stand for the
-    definitions it carries (:func:`pipereview.history._definitions.adopt`); written to
-    Parquet, the frame takes them along. Weeks that recorded different versions of one
-    model are refused (:class:`~pipereview.history._definitions.DefinitionsConflictError`).
-
-    >>> import tempfile
-    >>> load_history(tempfile.mkdtemp()).empty
-    True
-    """
-    from pipereview.core._registry import use_folder
-
-    if sum(source is not None for source in (store, file, exports)) > 1:
-        raise InputError(
-            "load_history reads one source, but got more than one of store, file and exports",
-            hint="give only one of them",
-        )
-    for folder in templates:
-        use_folder(folder)
-    if file is not None:
-        # the week is checked first, so a bad one is refused even for an empty file
-        week = None if last is None else str(Week.parse(last) if isinstance(last, str) else last)
-        history = read_history_file(file, team=team)
-        if week is not None and len(history):
-            history = history[history["snapshot_week"].astype("str") <= week]
-        if team is not None and history.empty:
-            raise _unknown_team(team, pd.read_parquet(file, columns=["team"])["team"])
-        return with_deal_keys(history) if keyed and "deal_key" not in history else history
-    if exports is not None:
-        import tempfile
-
-        from pipereview.history._intake import ingest_folder
-
-        with tempfile.TemporaryDirectory() as tmp:
-            ingest_folder(exports, store=Path(tmp) / "store", limits=limits)
-            return load_history(Path(tmp) / "store", team=team, last=last, keyed=keyed)
-    from pipereview.history._store import SnapshotStore
-
-    snapshots = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    history = snapshots.history(teams=None if team is None else [team], last=last)
-    if team is not None and history.empty and (weeks := snapshots.scan()[0]):
-        stored = (snapshots.info(w)["teams"] for w in weeks)
-        raise _unknown_team(team, pd.Series([t for teams in stored for t in teams]))
-    history = with_deal_keys(history) if keyed else history
-    if len(history) and (removed := removed_text(snapshots, history["snapshot_week"].unique())):
-        history.attrs[REMOVED_ATTRS] = removed  # deals deleted or merged (a pull's record)
-    return history
-
-
-def _unknown_team(team: str, known: pd.Series) -> InputError:
-    teams = sorted(str(t) for t in known.dropna().unique())
-    return InputError(
-        f"team {team!r} has no stored snapshot", expected=f"one of: {', '.join(teams) or 'none'}"
-    )
-
-
-def read_history_file(path: str | Path, *, team: str | None = None) -> pd.DataFrame:
-    """A history written to Parquet by :func:`load_history`'s caller (the batch's
-    ``history_path``, ``serve``'s state folder), of ``team`` only when given, with the
-    definitions it carries adopted as :func:`load_history` does (which reads such a file
-    with ``file=``).
-
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "history.parquet"
-    >>> pd.DataFrame({"team": ["N", "S"], "deal_id": ["a", "b"]}).to_parquet(path)
-    >>> read_history_file(path, team="S")["deal_id"].tolist()
-    ['b']
-    """
-    history = pd.read_parquet(path, filters=None if team is None else [("team", "==", team)])
-    adopt(history)
-    return history
-
-
-def history_file_weeks(path: str | Path) -> list[str]:
-    """The weeks a history file (:func:`read_history_file`) holds, oldest first.
-
-    >>> import tempfile
-    >>> path = Path(tempfile.mkdtemp()) / "history.parquet"
-    >>> pd.DataFrame({"snapshot_week": ["2026-W47", "2026-W46"]}).to_parquet(path)
-    >>> history_file_weeks(path)
-    ['2026-W46', '2026-W47']
-    """
-    weeks = pd.read_parquet(path, columns=["snapshot_week"])["snapshot_week"]
-    return sorted(weeks.astype(str).unique())
