@@ -26,6 +26,7 @@ from pipereview.diagnostics._waterfall import waterfall
 from pipereview.history import team_deals, team_movements, team_rows, with_deal_keys
 from pipereview.history._loader import load_history
 from pipereview.history._movements import deal_movements
+from pipereview.history._store import SnapshotStore
 
 DAY = pd.Timestamp("2026-12-18")  # in 2026-Q4, the period of every week below
 WEEKS = ("2026-W47", "2026-W48", "2026-W49")
@@ -110,7 +111,9 @@ def _steps(review: WeeklyReview) -> dict[str, tuple[int, float]]:
 def test_the_loader_hands_a_team_the_other_teams_rows_of_its_moved_deals(shared: Path) -> None:
     rows = load_history(file=shared, team="South")
     got = sorted(zip(rows["snapshot_week"], rows["deal_id"], rows["team"], strict=True))
-    # South's own rows, and D1's North row of W47 and D2's North rows of W48 and W49
+    # South's own rows and the handover rows: D1's North row of W47 (the week before it
+    # joined South) and D2's North row of W48 (the week after it left); never D2's later
+    # North row of W49, what North did with it since
     assert got == sorted(
         [
             ("2026-W47", "D1", "North"),
@@ -122,11 +125,36 @@ def test_the_loader_hands_a_team_the_other_teams_rows_of_its_moved_deals(shared:
             ("2026-W48", "D4", "South"),
             ("2026-W48", "D6", "South"),
             ("2026-W49", "D1", "South"),
-            ("2026-W49", "D2", "North"),
             ("2026-W49", "D6", "South"),
         ]
     )
     assert len(team_rows(rows, "South")) == 8  # 4 + 4 + 2 own rows, no other team's
+
+
+def test_a_store_hands_a_team_the_same_rows_as_the_batchs_file(
+    shared: Path, tmp_path: Path
+) -> None:
+    """From a store the other teams' rows are read only for the team's deal IDs: the same
+    rows as from the whole keyed history."""
+    history = _history().drop(columns=["deal_key"])
+    history = history.assign(
+        created_date=pd.Timestamp("2026-09-01"),
+        forecast_category="pipeline",
+        last_activity_date=pd.Timestamp("2026-11-20"),
+        next_step="call",
+        account_missing=False,
+        source_file="crm.csv",
+        source_row=range(2, len(history) + 2),
+    )
+    store = SnapshotStore(tmp_path / "store")
+    for week in WEEKS:
+        store.add(history[history["snapshot_week"] == week], week)
+    for team in ("North", "South"):
+        from_store, from_file = load_history(store, team=team), load_history(file=shared, team=team)
+        columns = ["snapshot_week", "deal_id", "team", "stage", "amount"]
+        assert sorted(map(tuple, from_store[columns].astype(str).values.tolist())) == sorted(
+            map(tuple, from_file[columns].astype(str).values.tolist())
+        ), team
 
 
 def test_up_to_a_week_only_the_deals_the_team_held_by_then(shared: Path) -> None:
@@ -275,6 +303,11 @@ def test_a_served_locked_team_gets_its_deals_and_no_state_of_the_other_team(
     state = prepare_dashboard(tmp_path / "state", history=shared, team="South", warm=False)
     served = pd.read_parquet(state.history)
     assert sorted(set(served["deal_id"])) == ["D1", "D2", "D4", "D6"]  # never D3 or D5
+    north = served[served["team"] == "North"]  # North's rows: the two handovers alone
+    assert sorted(zip(north["snapshot_week"], north["deal_id"], strict=True)) == [
+        ("2026-W47", "D1"),
+        ("2026-W48", "D2"),
+    ]
     prepared = PreparedTeams(tmp_path / "state" / "teams")
     assert prepared.teams == ["South"] and prepared.weeks("South") == list(reversed(WEEKS))
 

@@ -21,7 +21,7 @@ __all__: list[str] = []  # the command is reached through pipereview.cli.app
 
 LockOption = Annotated[
     str | None,
-    typer.Option(help="Lock the dashboard to this team: no selector, no other team's rows."),
+    typer.Option(help="Lock the dashboard to this team: no selector, no other team's deals."),
 ]
 PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
 IpOption = Annotated[

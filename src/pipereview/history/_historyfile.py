@@ -43,8 +43,9 @@ def read_history_file(path: str | Path, *, team: str | None = None) -> pd.DataFr
         history = pd.read_parquet(path, filters=[("team", "==", team)])
         if "deal_key" in history.columns:
             keys = sorted(set(history["deal_key"].astype("str")))
-            if keys:
-                history = pd.read_parquet(path, filters=[("deal_key", "in", keys)])
+            if keys:  # the handover rows of the deals that changed team
+                deals = pd.read_parquet(path, filters=[("deal_key", "in", keys)])
+                history = team_deals(deals, team, weeks=history_file_weeks(path))
         else:  # keyed by ID (or team, name and account) as deal_key() keys it
             history = team_deals(pd.read_parquet(path), team)
     adopt(history)

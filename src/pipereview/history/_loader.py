@@ -48,8 +48,12 @@ def load_history(
     (the batch's shared file, ``serve``'s state folder), or a folder of weekly ``exports``
     (``<week>/<files>``, ingested into a temporary store with ``limits``).
 
-    The stored weeks up to ``last`` (of ``team`` only, when given: an unknown team is
-    refused with :class:`~pipereview.core._errors.InputError` naming the known ones),
+    The stored weeks up to ``last`` (of ``team``'s deals only, when given: its own rows
+    and, of a deal that changed team, its handover rows in the other team,
+    :func:`~pipereview.history._teamrows.team_deals`; from a store, the other teams'
+    rows are read only for the team's deal IDs, so a deal without an ID that changed team
+    is not followed there; an unknown team is refused with
+    :class:`~pipereview.core._errors.InputError` naming the known ones),
     keyed by :func:`with_deal_keys` unless ``keyed`` is false (a ``file`` is then read as
     written; a keyed file is never keyed again), carrying the stage models and column
     maps the weeks were ingested with (recorded in the store: a user's own model needs no
@@ -95,15 +99,31 @@ def load_history(
     from pipereview.history._store import SnapshotStore
 
     snapshots = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    history = snapshots.history(last=last)  # every team's: the deals that moved are keyed
-    if team is not None and team_rows(history, team).empty and (weeks := snapshots.scan()[0]):
-        stored = (snapshots.info(w)["teams"] for w in weeks)
-        raise _unknown_team(team, pd.Series([t for teams in stored for t in teams]))
+    if team is None:
+        history = snapshots.history(last=last)
+    else:  # the team's rows, then with every row of its deals' IDs in the other teams
+        history = snapshots.history(teams=[team], last=last)
+        if history.empty and (weeks := snapshots.scan()[0]):
+            stored = (snapshots.info(w)["teams"] for w in weeks)
+            raise _unknown_team(team, pd.Series([t for teams in stored for t in teams]))
+        ids = history["deal_id"].dropna().astype("str") if "deal_id" in history else ()
+        if len(ids):
+            history = snapshots.history(teams=[team], last=last, deal_ids=ids)
     history = with_deal_keys(history) if keyed else history
-    history = history if team is None else team_deals(history, team)
+    if team is not None:  # of a deal that changed team, only its handover rows
+        history = team_deals(history, team, weeks=_weeks_to(snapshots, last))
     if len(history) and (removed := removed_text(snapshots, history["snapshot_week"].unique())):
         history.attrs[REMOVED_ATTRS] = removed  # deals deleted or merged (a pull's record)
     return history
+
+
+def _weeks_to(snapshots: SnapshotStore, last: str | Week | None) -> list[str]:
+    """The store's weeks up to ``last``."""
+    weeks = snapshots.weeks()
+    if last is None:
+        return weeks
+    cut = str(Week.parse(last) if isinstance(last, str) else last)
+    return [w for w in weeks if w <= cut]
 
 
 def _unknown_team(team: str, known: pd.Series) -> InputError:

@@ -162,14 +162,18 @@ class SnapshotStore(StoreFiles):
         teams: Iterable[str] | None = None,
         columns: list[str] | None = None,
         adopt: bool = True,
+        deal_ids: Iterable[str] = (),
     ) -> pd.DataFrame:
         """One stored week (optionally only some teams or columns), its bytes checked
         against the checksum recorded when it was written, carrying the store's
         definitions (:meth:`definitions`, made the ones its stage-model names stand for
-        unless ``adopt`` is false)."""
+        unless ``adopt`` is false). With ``teams`` and ``deal_ids``, the teams' rows and
+        every row of those deals."""
         self.require(week)
         data = checked_bytes(self.path(week), self.checksum_path(week), _week(week))
-        filters = [("team", "in", list(teams))] if teams is not None else None
+        filters: list[Any] | None = [("team", "in", list(teams))] if teams is not None else None
+        if filters and (ids := sorted(set(deal_ids))):  # either: a list of AND-ed lists
+            filters = [filters, [("deal_id", "in", ids)]]
         try:
             frame = parquet_frame(data, filters=filters, columns=columns)
         except (pa.ArrowException, OSError, ValueError) as exc:
@@ -212,9 +216,11 @@ class SnapshotStore(StoreFiles):
         weeks: Iterable[str | Week] | None = None,
         first: str | Week | None = None,
         last: str | Week | None = None,
+        deal_ids: Iterable[str] = (),
     ) -> pd.DataFrame:
-        """Stored weeks stacked, oldest first, optionally filtered by team and week range;
-        a damaged week is left out with a :class:`~pipereview.core._errors.StoreWarning`."""
+        """Stored weeks stacked, oldest first, optionally filtered by team (with every row
+        of ``deal_ids`` too) and week range; a damaged week is left out with a
+        :class:`~pipereview.core._errors.StoreWarning`."""
         chosen = [str(_week(w)) for w in weeks] if weeks is not None else self.weeks()
         lo = _week(first) if first is not None else None
         hi = _week(last) if last is not None else None
@@ -225,7 +231,9 @@ class SnapshotStore(StoreFiles):
         ]
         team_list = list(teams) if teams is not None else None
         frames = [
-            f for f in (self._read_or_warn(w, teams=team_list) for w in chosen) if f is not None
+            f
+            for f in (self._read_or_warn(w, teams=team_list, deal_ids=deal_ids) for w in chosen)
+            if f is not None
         ]
         return self._adopted(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
@@ -366,10 +374,15 @@ class SnapshotStore(StoreFiles):
         return self._inspected[key]
 
     def _read_or_warn(
-        self, week: str, *, teams: list[str] | None = None, columns: list[str] | None = None
+        self,
+        week: str,
+        *,
+        teams: list[str] | None = None,
+        columns: list[str] | None = None,
+        deal_ids: Iterable[str] = (),
     ) -> pd.DataFrame | None:
         try:
-            return self.read(week, teams=teams, columns=columns, adopt=False)
+            return self.read(week, teams=teams, columns=columns, adopt=False, deal_ids=deal_ids)
         except DamagedWeekError as exc:
             warnings.warn(exc.message + f". {REPAIR}.", StoreWarning, stacklevel=3)
             return None

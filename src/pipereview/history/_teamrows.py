@@ -1,7 +1,8 @@
 """One team's rows, and the rows a team's review reads to tell a reorganisation apart.
 
-A team's review loads :func:`team_deals`: the team's own rows plus the rows, in the other
-teams, of every deal that was the team's in any week of the loaded range. With them a deal
+A team's review loads :func:`team_deals`: the team's own rows plus, of every deal that
+changed team, its handover rows (its row in the other team in the week before it joined or
+the week after it left). With them a deal
 that moved from team A to team B reads as ``moved_in`` ("moved from A") in B's review and
 as ``moved_out`` ("moved to B") in A's, never as new, lost or dropped
 (:func:`team_movements`). The team's figures (open pipeline, funnel, forecast, its reps'
@@ -46,22 +47,36 @@ def team_rows(history: pd.DataFrame, team: str) -> pd.DataFrame:
     return rows
 
 
-def team_deals(history: pd.DataFrame, team: str) -> pd.DataFrame:
-    """Every row of each deal (by :func:`~pipereview.history._trail.deal_key`) that was
-    ``team``'s in any week of ``history``, whichever team held it in the other weeks, in
-    ``history``'s order with its ``attrs``: what a team's review loads. Only
-    :func:`team_rows` of it count in the team's figures.
+def team_deals(history: pd.DataFrame, team: str, *, weeks: list[str] | None = None) -> pd.DataFrame:
+    """The rows a team's review loads, in ``history``'s order with its ``attrs``: ``team``'s
+    own rows and, of each deal (by :func:`~pipereview.history._trail.deal_key`) that changed
+    team, its **handover rows**: its row in the other team in the stored week just before
+    it joined ``team`` and in the stored week just after it left. Those are all a move
+    needs to read as ``moved_in`` or ``moved_out`` (:func:`team_movements`), and nothing of
+    what the other team did with the deal before or after is handed to this team's
+    review or its locked dashboard. Only :func:`team_rows` of it count in its figures.
+    ``weeks``: every stored week, when ``history`` holds only some deals' rows (default:
+    the weeks ``history`` holds).
 
-    >>> h = pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W47", "2026-W47"],
-    ...     "team": ["A", "B", "B"], "deal_id": ["D1", "D1", "D9"]})
-    >>> team_deals(h, "B")["deal_id"].tolist(), team_deals(h, "A")["team"].tolist()
-    (['D1', 'D1', 'D9'], ['A', 'B'])
+    >>> h = pd.DataFrame({"snapshot_week": ["2026-W45", "2026-W46", "2026-W47", "2026-W48"],
+    ...     "team": ["A", "A", "B", "B"], "deal_id": "D1"})
+    >>> team_deals(h, "B")[["snapshot_week", "team"]].values.tolist()
+    [['2026-W46', 'A'], ['2026-W47', 'B'], ['2026-W48', 'B']]
+    >>> team_deals(h, "A")[["snapshot_week", "team"]].values.tolist()
+    [['2026-W45', 'A'], ['2026-W46', 'A'], ['2026-W47', 'B']]
     """
     if history.empty or "team" not in history.columns:
         return history.iloc[0:0] if "team" not in history.columns else history
-    keys = deal_key(history)
+    keys = deal_key(history).astype("str").to_numpy()
+    held_weeks = history["snapshot_week"].astype("str")
+    order = {w: i for i, w in enumerate(sorted(set(held_weeks.unique()) | set(weeks or [])))}
+    at = held_weeks.map(order).to_numpy(dtype="int64")
     mine = (history["team"] == team).fillna(False).to_numpy(dtype=bool)
-    rows = history[keys.isin(set(keys[mine])).to_numpy(dtype=bool)]
+    held = pd.MultiIndex.from_arrays([keys[mine], at[mine]])
+    handover = pd.MultiIndex.from_arrays([keys, at - 1]).isin(held) | pd.MultiIndex.from_arrays(
+        [keys, at + 1]
+    ).isin(held)
+    rows = history[mine | handover]
     rows.attrs = dict(history.attrs)
     return rows
 

@@ -160,7 +160,7 @@ def is_week(name: str) -> bool:
 def parquet_frame(
     data: bytes,
     *,
-    filters: list[tuple[str, str, Any]] | None = None,
+    filters: list[Any] | None = None,
     columns: list[str] | None = None,
 ) -> pd.DataFrame:
     """A Parquet file's bytes read into a frame on the calling thread, from memory Arrow
