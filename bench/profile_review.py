@@ -105,8 +105,8 @@ def coach_bare(store: Path, week: str, out: Path) -> float:
     from pipereview.config import Config
     from pipereview.history._callstore import read_forecast_calls_stored
     from pipereview.history._companionstore import read_companions
-    from pipereview.history._store import SnapshotStore
     from pipereview.history._loader import load_history
+    from pipereview.history._store import SnapshotStore
     from pipereview.week import WeekDiagnostics
 
     start = time.perf_counter()
@@ -150,8 +150,8 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _machine import describe_machine
     from pipereview.history._intake import ingest_folder
-    from pipereview.history._store import SnapshotStore
     from pipereview.history._loader import load_history
+    from pipereview.history._store import SnapshotStore
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--team")

@@ -99,22 +99,24 @@ def load_history(
     from pipereview.history._store import SnapshotStore
 
     snapshots = store if isinstance(store, SnapshotStore) else SnapshotStore(store)
-    if team is None:
-        history = snapshots.history(last=last)
-    else:  # the team's rows, then with every row of its deals' IDs in the other teams
-        history = snapshots.history(teams=[team], last=last)
-        if history.empty and (weeks := snapshots.scan()[0]):
-            stored = (snapshots.info(w)["teams"] for w in weeks)
-            raise _unknown_team(team, pd.Series([t for teams in stored for t in teams]))
-        ids = history["deal_id"].dropna().astype("str") if "deal_id" in history else ()
-        if len(ids):
-            history = snapshots.history(teams=[team], last=last, deal_ids=ids)
+    history = snapshots.history(last=last) if team is None else _team_rows(snapshots, team, last)
     history = with_deal_keys(history) if keyed else history
     if team is not None:  # of a deal that changed team, only its handover rows
         history = team_deals(history, team, weeks=_weeks_to(snapshots, last))
     if len(history) and (removed := removed_text(snapshots, history["snapshot_week"].unique())):
         history.attrs[REMOVED_ATTRS] = removed  # deals deleted or merged (a pull's record)
     return history
+
+
+def _team_rows(snapshots: SnapshotStore, team: str, last: str | Week | None) -> pd.DataFrame:
+    """The stored rows of ``team`` and, in the other teams, every row of its deal IDs (an
+    unknown team refused naming the known ones)."""
+    history = snapshots.history(teams=[team], last=last)
+    if history.empty and (weeks := snapshots.scan()[0]):
+        stored = (snapshots.info(w)["teams"] for w in weeks)
+        raise _unknown_team(team, pd.Series([t for teams in stored for t in teams]))
+    ids = history["deal_id"].dropna().astype("str") if "deal_id" in history else ()
+    return snapshots.history(teams=[team], last=last, deal_ids=ids) if len(ids) else history
 
 
 def _weeks_to(snapshots: SnapshotStore, last: str | Week | None) -> list[str]:
