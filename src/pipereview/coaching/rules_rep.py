@@ -22,6 +22,7 @@ from pipereview.coaching._rulekit import (
     with_plan_rule,
 )
 from pipereview.core._compare import at_least, at_most, more_than
+from pipereview.core._exacttest import fisher_one_sided
 from pipereview.week import WeekDiagnostics
 
 __all__ = [
@@ -63,11 +64,9 @@ def peer_move_on(context: WeekDiagnostics, alternative: str = "less") -> pd.Data
     """Each rep's week-over-week move-on rate per stage over the context's window
     (:func:`pipereview.diagnostics._funnel.move_on_rates`) next to their teammates' (the team without
     the rep): ``exposures``, ``moved``, ``rate``, ``peer_exposures``, ``peer_moved``,
-    ``peer_rate`` and ``p_value``, a one-sided Fisher exact test (``alternative`` "less"
+    ``peer_rate`` and ``p_value``, a one-sided Fisher exact test (:func:`~pipereview.core._exacttest.fisher_one_sided`, ``alternative`` "less"
     or "greater") used as a guard against noise: deal-weeks of one deal are not
     independent, so it is not a formal test."""
-    from scipy.stats import fisher_exact
-
     reps = context.move_on_rep
     team = reps.groupby(["team", "stage"])[["exposures", "moved"]].transform("sum")
     out = reps[["team", "owner", "stage", "exposures", "moved"]].copy()
@@ -79,9 +78,7 @@ def peer_move_on(context: WeekDiagnostics, alternative: str = "less") -> pd.Data
         out["exposures"], out["moved"], out["peer_exposures"], out["peer_moved"], strict=True
     )
     out["p_value"] = [
-        float(fisher_exact([[k, n - k], [pk, pn - pk]], alternative=alternative)[1])
-        if pn > 0
-        else 1.0
+        fisher_one_sided(((k, n - k), (pk, pn - pk)), alternative) if pn > 0 else 1.0
         for n, k, pn, pk in cells
     ]  # one test per rep and stage
     models = context.latest.drop_duplicates("team").set_index("team")["stage_model"]

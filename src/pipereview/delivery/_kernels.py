@@ -208,15 +208,14 @@ def shutdown_kernel(manager: Any) -> None:
 
 #: What a kernel started ahead imports while it waits for its team: the weekly review's
 #: first cell (pandas, pipereview with its review and charts, altair) and what its sections
-#: import on first use (scipy's statistics for the coaching rules, vl-convert with its
-#: JavaScript engine, whose first chart costs ~1.3 s). The team's notebook then finds them
+#: import on first use (vl-convert with its JavaScript engine, whose first chart costs
+#: ~1.3 s). The team's notebook then finds them
 #: in ``sys.modules``; each team still has a fresh kernel of its own.
 WARM_MODULES = (
     "pandas",
     "pipereview",
     "pipereview.charts",
     "pipereview.delivery._review",
-    "scipy.stats",
     "vl_convert",
 )
 
