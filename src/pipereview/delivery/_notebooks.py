@@ -17,11 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import nbformat as _nbformat
-
 from pipereview.core._errors import InputError
-
-nbformat: Any = _nbformat  # nbformat has no type hints
 
 __all__ = [
     "BATCH_PARAMETERS",
@@ -31,6 +27,15 @@ __all__ = [
     "new_team_notebook",
     "shipped_notebook",
 ]
+
+
+def _nbformat() -> Any:
+    """nbformat, imported when a notebook is written or checked (0.1 s and jsonschema with
+    it, which no other command needs); it has no type hints."""
+    import nbformat
+
+    return nbformat
+
 
 #: The notebooks the package runs, shipped as package data (``pipereview/notebooks/``; the
 #: repository's ``notebooks/`` links to them): the weekly review the batch runs, the
@@ -134,20 +139,21 @@ def new_team_notebook(name: str, folder: str | Path = "notebooks", *, force: boo
             hint="choose another name, or pass --force to replace it",
         )
     title = name.replace("_", " ").replace("-", " ").strip().capitalize()
-    notebook = nbformat.v4.new_notebook()
+    nb = _nbformat()
+    notebook = nb.v4.new_notebook()
     notebook.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
     notebook.cells = [
-        nbformat.v4.new_markdown_cell(
+        nb.v4.new_markdown_cell(
             f"# {title}\n\nA team notebook: `pipereview run --notebook {target.name}` runs "
             "it once per team of the week, with the parameters below, and publishes it as "
             "HTML beside the weekly review."
         ),
-        nbformat.v4.new_code_cell(_parameters_cell(), metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
+        nb.v4.new_code_cell(_parameters_cell(), metadata={"tags": ["parameters"]}),
+        nb.v4.new_code_cell(
             "from pipereview.charts import draw_charts, enable_offline, svg_html\n"
             "from pipereview.delivery._review import WeeklyReview\n\n"
             "enable_offline()  # charts as inline SVG: no network needed to view them\n"
@@ -157,21 +163,21 @@ def new_team_notebook(name: str, folder: str | Path = "notebooks", *, force: boo
             "                                 stage_model=stage_model, config=config or None)\n"
             "review.headline_section()"
         ),
-        nbformat.v4.new_markdown_cell(
+        nb.v4.new_markdown_cell(
             "## Open deals by stage\n\n`review.context` holds every diagnostic of the team "
             "as of the week (stage table, risks, conversion, forecast), each computed once."
         ),
-        nbformat.v4.new_code_cell(
+        nb.v4.new_code_cell(
             "stages = review.context.stage_table_rep\n"
             'stages[stages["team"] == team].groupby("stage", observed=True)'
             '[["count", "amount"]].sum()'
         ),
-        nbformat.v4.new_code_cell(
+        nb.v4.new_code_cell(
             "from IPython.display import HTML\n\n"
             'HTML("".join(svg for _, svg in draw_charts(review.context, team, None,\n'
             '                                            ["funnel"], lang=review.lang)))'
         ),
-        nbformat.v4.new_code_cell(
+        nb.v4.new_code_cell(
             "# the batch index shows these figures; keep this cell last\n"
             "if out_dir:\n"
             '    review.write_headline(f"{out_dir}/headline.json")'
@@ -179,7 +185,7 @@ def new_team_notebook(name: str, folder: str | Path = "notebooks", *, force: boo
     ]
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    nbformat.write(notebook, tmp)
+    nb.write(notebook, tmp)
     tmp.replace(target)
     return target
 
@@ -189,9 +195,9 @@ def check_team_notebook(path: str | Path) -> list[str]:
     them anyway; a notebook that ignores one may not do what the run asks). Raises
     :class:`InputError` when the file is not a notebook or has no cell tagged
     ``parameters``."""
-    file = Path(path)
+    file, nb = Path(path), _nbformat()
     try:
-        notebook = nbformat.read(file, as_version=4)
+        notebook = nb.read(file, as_version=4)
     except FileNotFoundError:
         raise InputError(
             f"no notebook {file}", file=file, hint="start one with: pipereview new-notebook NAME"

@@ -64,6 +64,14 @@ def team_deals(history: pd.DataFrame, team: str, *, weeks: list[str] | None = No
     [['2026-W46', 'A'], ['2026-W47', 'B'], ['2026-W48', 'B']]
     >>> team_deals(h, "A")[["snapshot_week", "team"]].values.tolist()
     [['2026-W45', 'A'], ['2026-W46', 'A'], ['2026-W47', 'B']]
+
+    Two teams' different deals under one ID (each team's CRM numbers its own) are never
+    a handover in a week both hold the ID:
+
+    >>> twins = pd.DataFrame({"snapshot_week": ["2026-W46", "2026-W46", "2026-W47"],
+    ...     "team": ["A", "B", "B"], "deal_id": "7"})
+    >>> team_deals(twins, "B")["team"].tolist()
+    ['B', 'B']
     """
     if history.empty or "team" not in history.columns:
         return history.iloc[0:0] if "team" not in history.columns else history
@@ -73,10 +81,13 @@ def team_deals(history: pd.DataFrame, team: str, *, weeks: list[str] | None = No
     at = held_weeks.map(order).to_numpy(dtype="int64")
     mine = (history["team"] == team).fillna(False).to_numpy(dtype=bool)
     held = pd.MultiIndex.from_arrays([keys[mine], at[mine]])
-    handover = pd.MultiIndex.from_arrays([keys, at - 1]).isin(held) | pd.MultiIndex.from_arrays(
+    near = pd.MultiIndex.from_arrays([keys, at - 1]).isin(held) | pd.MultiIndex.from_arrays(
         [keys, at + 1]
     ).isin(held)
-    rows = history[mine | handover]
+    # a deal is in one team a week: the other team's row of a key the team holds that same
+    # week is another deal under the same ID (two CRMs' numbering), never a handover
+    same = pd.MultiIndex.from_arrays([keys, at]).isin(held)
+    rows = history[mine | (near & ~same)]
     rows.attrs = dict(history.attrs)
     return rows
 

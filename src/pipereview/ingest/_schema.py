@@ -45,9 +45,10 @@ source_row                    int64               row in that file, as a spreads
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from pipereview.core._errors import Problem, SchemaError
 from pipereview.core._memo import arrow_arrays, derived
@@ -61,6 +62,9 @@ from pipereview.core._stages import (
 from pipereview.core._textcells import control_characters
 from pipereview.ingest._dates import DATE_RANGE
 from pipereview.ingest._parsing import MAX_AMOUNT
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = [
     "EXPORT_OPTIONAL_FIELDS",
@@ -137,52 +141,54 @@ def _usable_names(values: pd.Series) -> pd.Series:
     return pd.Series(usable[np.where(codes < 0, len(uniques), codes)], index=values.index)
 
 
-_CLEAN = pa.Check(_no_control_characters, error="text without control characters")
-_NAME = pa.Check(
-    _usable_names, error="a name usable as a folder or file name (pipereview.core._names.NAME_RULE)"
-)
-_TEXT = pa.Column(str, _CLEAN, nullable=False)
-_OPTIONAL_TEXT = pa.Column(str, _CLEAN, nullable=True)
-_IN_RANGE = pa.Check.in_range(*DATE_RANGE)
-_DATE = pa.Column("datetime64[ns]", _IN_RANGE, nullable=False)
-
-
 def snapshot_schema(model: StageModel | None = None) -> pa.DataFrameSchema:
-    """The pandera schema of a canonical snapshot (stage keys checked when ``model`` given)."""
+    """The pandera schema of a canonical snapshot (stage keys checked when ``model`` given;
+    pandera is imported here, by what writes a snapshot, not by what reads one)."""
+    import pandera.pandas as pa
+
+    clean = pa.Check(_no_control_characters, error="text without control characters")
+    usable_name = pa.Check(
+        _usable_names,
+        error="a name usable as a folder or file name (pipereview.core._names.NAME_RULE)",
+    )
+    text = pa.Column(str, clean, nullable=False)
+    optional_text = pa.Column(str, clean, nullable=True)
+    in_range = pa.Check.in_range(*DATE_RANGE)
+    date = pa.Column("datetime64[ns]", in_range, nullable=False)
     stage_checks = [pa.Check.isin(list(model.keys))] if model is not None else []
     columns: dict[str, pa.Column] = {
         "snapshot_week": pa.Column(str, pa.Check.str_matches(r"^\d{4}-W\d{2}$")),
-        "team": pa.Column(str, [_CLEAN, _NAME]),
-        "deal_id": _OPTIONAL_TEXT,
-        "deal_name": _TEXT,
-        "account": _OPTIONAL_TEXT,
-        "owner": pa.Column(str, [_CLEAN, _NAME]),
+        "team": pa.Column(str, [clean, usable_name]),
+        "deal_id": optional_text,
+        "deal_name": text,
+        "account": optional_text,
+        "owner": pa.Column(str, [clean, usable_name]),
         "stage": pa.Column(str, stage_checks),
-        "stage_model": _TEXT,
+        "stage_model": text,
         "amount": pa.Column(float, [pa.Check.ge(0), pa.Check.le(MAX_AMOUNT)]),
-        "currency": _OPTIONAL_TEXT,
-        "close_date": _DATE,
-        "created_date": _DATE,
+        "currency": optional_text,
+        "close_date": date,
+        "created_date": date,
         "probability": pa.Column(float, pa.Check.in_range(0, 1), nullable=True),
         "forecast_category": pa.Column(
             str, pa.Check.isin(list(FORECAST_CATEGORIES)), nullable=True
         ),
-        "last_activity_date": pa.Column("datetime64[ns]", _IN_RANGE, nullable=True),
-        "next_step": _OPTIONAL_TEXT,
+        "last_activity_date": pa.Column("datetime64[ns]", in_range, nullable=True),
+        "next_step": optional_text,
         # missing where the export has no such column (like the evidence fields)
-        "loss_reason": pa.Column(str, _CLEAN, nullable=True, required=False),
-        "product_line": pa.Column(str, _CLEAN, nullable=True, required=False),
+        "loss_reason": pa.Column(str, clean, nullable=True, required=False),
+        "product_line": pa.Column(str, clean, nullable=True, required=False),
         "account_potential": pa.Column(
             float, [pa.Check.ge(0), pa.Check.le(MAX_AMOUNT)], nullable=True, required=False
         ),
         "account_missing": pa.Column(bool),
-        "source_file": _TEXT,
+        "source_file": text,
         "source_row": pa.Column("int64", pa.Check.ge(1)),
     }
-    for name in EVIDENCE_FLAG_FIELDS:  # missing where the team's export has no such column
-        columns[name] = pa.Column("boolean", nullable=True, required=False)
-    for name in EVIDENCE_TEXT_FIELDS:
-        columns[name] = pa.Column(str, _CLEAN, nullable=True, required=False)
+    for field in EVIDENCE_FLAG_FIELDS:  # missing where the team's export has no such column
+        columns[field] = pa.Column("boolean", nullable=True, required=False)
+    for field in EVIDENCE_TEXT_FIELDS:
+        columns[field] = pa.Column(str, clean, nullable=True, required=False)
     return pa.DataFrameSchema(columns, strict=False, ordered=False)
 
 
@@ -192,9 +198,11 @@ def validate_snapshot(
     """Check that ``frame`` is a canonical snapshot; raise :class:`SchemaError` listing every
     failure (column, row, check). Returns the frame unchanged.
     """
+    from pandera.errors import SchemaErrors
+
     try:
         snapshot_schema(model).validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except SchemaErrors as exc:
         cases = exc.failure_cases
         problems = tuple(
             Problem(
