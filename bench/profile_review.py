@@ -1,7 +1,7 @@
 """Profile: where a small team's weekly review spends its time (per cell, per diagnostic),
 and ``pipereview coach`` against its bare diagnostics.
 
-    python bench/profile_review.py [--team NAME] [--repeats 3]
+    python bench/profile_review.py [--team NAME] [--repeats 3] [--only coach]
 
 Ingests the sample exports into a temporary store, takes the team with the fewest deals
 (or ``--team``), then, in the same run:
@@ -16,7 +16,7 @@ Ingests the sample exports into a temporary store, takes the team with the fewes
   need);
 - coach: ``python -m pipereview coach`` (a new process, as a user runs it) against the
   same work in this process with the imports done (history, diagnostics, coaching pack).
-  Goal: coach <= 2x the bare work.
+  Goal: coach <= 2x the bare work. ``--only coach`` measures this alone.
 """
 
 from __future__ import annotations
@@ -156,6 +156,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--team")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=["coach"], help="measure only this part (coach: command against bare)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -170,8 +173,26 @@ def main() -> None:
             f"team {team}: {sizes[team]} deals, {int((history['team'] == team).sum())} rows "
             f"over {history['snapshot_week'].nunique()} weeks, as of {week}"
         )
-        runs: dict[str, list[list]] = {"cold": [], "warm": []}
+        if args.only != "coach":
+            cells_and_diagnostics(store, week, team, args.repeats)
+        command, bare = [], []
         for repeat in range(args.repeats):
+            command.append(coach_command(store, work / f"coach{repeat}"))
+            bare.append(coach_bare(store, week, work / f"bare{repeat}"))
+        print(
+            f"coach: command {min(command):.1f}-{max(command):.1f} s, bare "
+            f"{min(bare):.1f}-{max(bare):.1f} s (the first bare run pays the imports), "
+            f"ratio {min(command) / min(bare):.2f}x at best (goal <= 2x)"
+        )
+
+
+def cells_and_diagnostics(store: Path, week: str, team: str, repeats: int) -> None:
+    """Print the review notebook's cells (cold and warm kernels) and the diagnostics'
+    times, ``repeats`` times each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        runs: dict[str, list[list]] = {"cold": [], "warm": []}
+        for repeat in range(repeats):
             for mode in runs:
                 out = work / f"{mode}{repeat}.ipynb"
                 runs[mode].append(run_cells(store, week, team, out, warm=mode == "warm"))
@@ -192,15 +213,6 @@ def main() -> None:
         diagnostics(store, week, team)  # the first pays the imports
         for name, seconds in diagnostics(store, week, team):
             print(f"  {name:46s} {seconds:6.3f} s")
-        command, bare = [], []
-        for repeat in range(args.repeats):
-            command.append(coach_command(store, work / f"coach{repeat}"))
-            bare.append(coach_bare(store, week, work / f"bare{repeat}"))
-        print(
-            f"coach: command {min(command):.1f}-{max(command):.1f} s, bare "
-            f"{min(bare):.1f}-{max(bare):.1f} s (the first bare run pays the imports), "
-            f"ratio {min(command) / min(bare):.2f}x at best (goal <= 2x)"
-        )
 
 
 if __name__ == "__main__":
