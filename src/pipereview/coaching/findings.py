@@ -104,21 +104,28 @@ def findings_frame(
             hint="keep the 'team' column of the deals or figures the rule "
             "selects from in the frame it returns",
         )
-    out = pd.DataFrame(index=range(n))
-    out["rule"], out["kind"], out["coaching"], out["scope"] = rule, kind, coaching, scope
+    columns: dict[str, Any] = {  # built as arrays and framed once (a rule's findings)
+        name: pd.array(np.full(n, value, dtype=object), dtype="str")
+        for name, value in (
+            ("rule", rule),
+            ("kind", kind),
+            ("coaching", coaching),
+            ("scope", scope),
+        )
+    }
     for column in _TEXT:
         values = rows[column].to_numpy(dtype=object) if column in rows else np.full(n, "")
-        out[column] = pd.array(
+        columns[column] = pd.array(
             [("" if v is None or v is pd.NA or v != v else str(v)) for v in values], dtype="str"
         )
     for column in _NUMBERS:
-        out[column] = (
+        columns[column] = (
             pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
             if column in rows
-            else np.nan
+            else np.full(n, np.nan)
         )
     if kind == "strength":
-        out["severity"] = 0
+        columns["severity"] = np.zeros(n, dtype=np.int64)
     else:
         severity = rows["severity"].to_numpy(dtype=np.int64) if "severity" in rows else np.zeros(n)
         if n and (severity.min() < 1 or severity.max() > 3):
@@ -127,15 +134,15 @@ def findings_frame(
                 f"{int(severity.min())} to {int(severity.max())}",
                 hint="set the 'severity' column of each finding to 1, 2 or 3 (strengths need none)",
             )
-        out["severity"] = severity
-    out["severity"] = out["severity"].astype("int64")
-    evidence: list[dict[str, Any]] = (
+        columns["severity"] = severity.astype(np.int64)
+    evidence = np.empty(n, dtype=object)
+    evidence[:] = (
         [dict(e) if isinstance(e, dict) else {} for e in rows["evidence"]]
         if "evidence" in rows
         else [{} for _ in range(n)]
     )
-    out["evidence"] = pd.Series(evidence, dtype=object)
-    return out[list(FINDING_COLUMNS)]
+    columns["evidence"] = evidence
+    return pd.DataFrame({name: columns[name] for name in FINDING_COLUMNS}, index=range(n))
 
 
 def rank_findings(findings: pd.DataFrame) -> pd.DataFrame:
