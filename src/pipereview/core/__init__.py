@@ -33,6 +33,7 @@ from pipereview.core._errors import (
     WeekExistsError,
     WeekNotFoundError,
 )
+from pipereview.core._exacttest import fisher_one_sided
 from pipereview.core._exports import (
     FORMULA_STARTS,
     MAX_COLUMN_WIDTH,
@@ -178,6 +179,7 @@ __all__ = [
     "derived",
     "describe",
     "display_width",
+    "fisher_one_sided",
     "format_validation_error",
     "leftovers",
     "load_named",

@@ -136,6 +136,8 @@ from pipereview.history._weekfiles import (
     file_key,
     inspect_week_file,
     is_week,
+    parquet_bytes,
+    parquet_frame,
     read_record,
     sha256_file,
 )
@@ -215,6 +217,8 @@ __all__ = [
     "match_deals",
     "merge_weeks",
     "normalize_account",
+    "parquet_bytes",
+    "parquet_frame",
     "parsed_changes",
     "prepare_history",
     "quarantine_name",
