@@ -25,6 +25,7 @@ from pipereview.ingest import (
     parse_timestamps,
     read_change_history,
 )
+from pipereview.ingest._changerows import as_written
 from pipereview.ingest._dates import DateFormat
 from pipereview.ingest._limits import ReadLimits
 
@@ -745,6 +746,26 @@ def test_a_locale_date_without_a_time_is_read_at_midnight(
 ) -> None:
     values, bad = parse_timestamps(pd.Series(cells, dtype="str"), date_format)
     assert ([str(v) for v in values], bad.tolist()) == (expected, [False] * len(cells))
+
+
+def test_a_spreadsheets_yes_no_cells_are_written_as_the_history_shows_them() -> None:
+    # an XLSX change history's TRUE / FALSE cells (an "is closed" flag before and after)
+    cells = pd.Series([True, False, None, "Won"], dtype="object")
+    assert as_written(cells).tolist() == ["true", "false", None, "Won"]
+
+
+def test_a_locale_moments_seconds_are_read_and_a_61st_second_is_a_bad_cell() -> None:
+    # seconds and their fraction count as seconds; 60 is a leap second (the next minute),
+    # 61 no clock shows
+    cells = ["02/03/2026 09:15:30", "02/03/2026 09:15:30.25", "02/03/2026 09:15:60"]
+    values, bad = parse_timestamps(pd.Series([*cells, "02/03/2026 09:15:61"], dtype="str"), "dmy")
+    assert [None if pd.isna(v) else str(v) for v in values] == [
+        "2026-03-02 09:15:30",
+        "2026-03-02 09:15:30.250000",
+        "2026-03-02 09:16:00",
+        None,
+    ]
+    assert bad.tolist() == [False, False, False, True]
 
 
 def test_moments_outside_the_date_range_are_bad_cells_however_written() -> None:

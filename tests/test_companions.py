@@ -676,6 +676,28 @@ def test_refused_kinds_and_maps(tmp_path: Path) -> None:
         read_companion(path, kind="leads")
 
 
+def test_a_named_kind_keeps_the_crm_and_an_unknown_header_reads_as_that_kinds_generic_file(
+    tmp_path: Path,
+) -> None:
+    # the header a CRM's leads export has: named as leads, still read as that CRM's
+    assert read_companion(DATA / "sf_leads.csv", kind="leads").crm == "salesforce"
+    # a header no format knows: told the kind, the generic file's columns are asked for
+    # by name; not told, it is no export pipereview knows
+    path = _write(tmp_path, "Foo,Bar\n1,2\n")
+    with pytest.raises(InputError) as named:
+        read_companion(path, kind="activities")
+    assert str(named.value).startswith(
+        f"{path}: the header (row 1) looks like activities (generic headers) but has no "
+        "column for activity_date"
+    )
+    with pytest.raises(InputError) as unnamed:
+        read_companion(path)
+    assert str(unnamed.value).startswith(
+        f"{path}: the header (row 1) is no activities, leads or invoices export pipereview "
+        "knows: found ['Foo', 'Bar']"
+    )
+
+
 def test_a_file_with_no_usable_row_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "owner,activity_date\n,\nAnn,someday\nTotal,\n")
     with pytest.raises(InputError) as caught:

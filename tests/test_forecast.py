@@ -191,6 +191,7 @@ def test_forecast_without_a_target_or_with_target_met() -> None:
     met = period_forecast(HISTORY, TARGETS.assign(amount=3000.0), "2026-Q4", "2026-W47").iloc[0]
     assert met["verdict"] == "target met"
     assert np.isnan(met["coverage"])
+    assert met["won_to_date"] == 3800.0 and met["remaining_target"] == 0.0  # never negative
 
 
 @pytest.mark.parametrize(
@@ -260,6 +261,15 @@ def test_stage_calibration_with_a_minimum_sample() -> None:
     )
     default = stage_calibration(history, "2026-W47")
     assert set(default["verdict"]) == {"too few"}  # fewer than 10 resolved deals
+    # a tolerance of 50 points: the whole range 33%-67% lies within 75% ± 50 points
+    wide = ForecastSettings(min_calibration_deals=2, calibration_tolerance=0.5)
+    calibrated = stage_calibration(history, "2026-W47", wide).set_index("stage").loc["negotiation"]
+    assert calibrated["verdict"] == "calibrated"
+    assert calibrated["note"] == (
+        "1 of 3 still open: win rate between 33% and 67%, "
+        "within the configured 75% ± 50 points; 1 reached the stage less than 21 "
+        "days ago (the typical time to close from it) and are not counted"
+    )
 
 
 def test_deal_key_and_inputs_left_unchanged() -> None:
@@ -300,6 +310,25 @@ def test_a_rep_with_a_target_and_no_deals_is_listed() -> None:
 def test_forecast_settings_are_checked(kwargs: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match=r"win_rate_weeks|calibration_tolerance"):
         ForecastSettings(**kwargs)
+
+
+def test_a_refused_calibration_tolerance_says_how_to_set_it() -> None:
+    with pytest.raises(ConfigError) as refused:
+        ForecastSettings(calibration_tolerance=1.5)
+    assert refused.value.hint == (
+        "set forecast.calibration_tolerance to a share such as 0.10 (10 points)"
+    )
+
+
+def test_a_deal_due_on_the_first_or_last_day_of_the_period_is_in_it() -> None:
+    rows = [
+        row("2026-W47", "first", "negotiation", 100, "2026-10-01"),
+        row("2026-W47", "last", "negotiation", 200, "2026-12-31"),
+        row("2026-W47", "after", "negotiation", 400, "2027-01-01"),
+        row("2026-W47", "before", "negotiation", 800, "2026-09-30"),
+    ]
+    in_q4 = weighted_pipeline(frame(rows), period="2026-Q4")
+    assert in_q4["deal_id"].tolist() == ["first", "last"]
 
 
 def test_stage_calibration_frame_as_of_an_earlier_week_in_stage_order() -> None:

@@ -61,6 +61,9 @@ def test_stage_table_hand_computed() -> None:
     # empty stages listed with zeros, in model order
     assert list(table["stage_order"]) == list(range(len(table)))
     assert table.loc["solution_quote", "count"] == 0
+    empty = table.loc["solution_quote", ["count", "amount", "weighted", "share"]]
+    assert empty.tolist() == [0, 0.0, 0.0, 0.0]  # zeros, never blanks
+    assert "WEIGHTED" not in table.columns and table["weighted"].notna().all()
 
 
 def test_move_on_rates_hand_computed() -> None:

@@ -370,6 +370,8 @@ def test_with_deal_keys_matches_the_trail_row_for_row(
 def test_deal_key_falls_back_to_team_name_account_only_for_blank_ids() -> None:
     frame = week("2026-W47", {"deal_id": "D1"}, {"deal_id": "  "})
     assert deal_key(frame).tolist() == ["D1", "North|Acme - MES upgrade|Acme Inc."]
+    # named, so that it joins or assigns as the column every diagnostic reads
+    assert list(frame.join(deal_key(frame)).columns)[-1] == "deal_key"
 
 
 def test_days_in_stage_counts_from_the_monday_the_stage_was_entered() -> None:

@@ -293,8 +293,19 @@ def test_deals_without_account_or_team_still_only_meet_the_same_owner() -> None:
     ],
 )
 def test_invalid_settings_are_refused(bad: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match=r"must|need"):
+    with pytest.raises(ValueError, match=r"must|need") as refused:
         MatchSettings(**bad)
+    hint = str(refused.value.hint)  # type: ignore[attr-defined]
+    assert hint.startswith("set ") and "matching" in hint  # which setting, and how
+
+
+def test_a_refused_close_date_window_says_how_to_set_it() -> None:
+    with pytest.raises(ValueError, match="close_date_days") as refused:
+        MatchSettings(close_date_days=0)
+    assert str(refused.value) == (
+        "close_date_days must be > 0, got 0\n"
+        "Hint: set matching.close_date_days to a whole number of days > 0"
+    )
 
 
 def test_settings_are_frozen_and_weights_configurable() -> None:

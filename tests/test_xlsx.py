@@ -33,6 +33,7 @@ from pipereview.core._errors import InputError, PipereviewError
 from pipereview.ingest import ExportPeek, peek_parquet, read_parquet
 from pipereview.ingest._export import load_snapshot, read_export
 from pipereview.ingest._limits import ReadLimits
+from pipereview.ingest._readers import peek_export
 from pipereview.ingest._sheetxml import check_zip, scan_sheet
 from pipereview.ingest._xlsx import sheet_last_row
 
@@ -834,3 +835,40 @@ def test_read_parquet_keeps_dates_in_pandas_range_and_gives_the_rest_as_text(
         }
     )
     pd.testing.assert_frame_equal(frame, expected)
+
+
+# --- which sheet is read, said -------------------------------------------------------------
+
+
+def test_the_first_of_several_sheets_is_read_and_said(tmp_path: Path) -> None:
+    book = Workbook()
+    deals = book.active
+    deals.title = "Deals"
+    deals.append(HEADER)
+    deals.append(_deal(1))
+    book.create_sheet("Notes").append(["checked by Ann"])
+    book.save(tmp_path / "two.xlsx")
+    assert peek_export(tmp_path / "two.xlsx").repairs == ("read the first sheet 'Deals' of 2",)
+
+
+def test_a_workbook_of_empty_sheets_is_refused_saying_what_was_expected(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "Empty"
+    book.save(tmp_path / "empty.xlsx")
+    with pytest.raises(InputError) as refused:
+        peek_export(tmp_path / "empty.xlsx")
+    assert refused.value.expected == "a header and deal rows"
+    assert str(refused.value).startswith(
+        f"{tmp_path / 'empty.xlsx'} has no data: its sheet(s) 'Empty' are empty"
+    )
+
+
+def test_a_web_page_saved_without_a_suffix_is_named_so(tmp_path: Path) -> None:
+    path = tmp_path / "report"
+    path.write_bytes(b"<html><body>Sign in</body></html>")
+    with pytest.raises(InputError) as refused:
+        peek_export(path)
+    assert str(refused.value).startswith(
+        f"{path} is a web page (HTML/XML), not a spreadsheet, although its name says "
+        "nothing: expected "
+    )
