@@ -149,6 +149,21 @@ def test_a_store_hands_a_team_the_same_rows_as_the_batchs_file(
     store = SnapshotStore(tmp_path / "store")
     for week in WEEKS:
         store.add(history[history["snapshot_week"] == week], week)
+    # the deal IDs may come as any iterable, a generator too: every week gets them all
+    south = store.history(teams=["South"], deal_ids=(d for d in ["D1", "D2"]))
+    assert sorted(zip(south["snapshot_week"], south["deal_id"], south["team"], strict=True)) == [
+        ("2026-W47", "D1", "North"),
+        ("2026-W47", "D2", "South"),
+        ("2026-W47", "D4", "South"),
+        ("2026-W47", "D6", "South"),
+        ("2026-W48", "D1", "South"),
+        ("2026-W48", "D2", "North"),
+        ("2026-W48", "D4", "South"),
+        ("2026-W48", "D6", "South"),
+        ("2026-W49", "D1", "South"),
+        ("2026-W49", "D2", "North"),
+        ("2026-W49", "D6", "South"),
+    ]
     for team in ("North", "South"):
         from_store, from_file = load_history(store, team=team), load_history(file=shared, team=team)
         columns = ["snapshot_week", "deal_id", "team", "stage", "amount"]

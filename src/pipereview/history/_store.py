@@ -230,9 +230,10 @@ class SnapshotStore(StoreFiles):
             if (lo is None or Week.parse(w) >= lo) and (hi is None or Week.parse(w) <= hi)
         ]
         team_list = list(teams) if teams is not None else None
+        ids = sorted(set(deal_ids))  # once: an iterator would be spent by the first week
         frames = [
             f
-            for f in (self._read_or_warn(w, teams=team_list, deal_ids=deal_ids) for w in chosen)
+            for f in (self._read_or_warn(w, teams=team_list, deal_ids=ids) for w in chosen)
             if f is not None
         ]
         return self._adopted(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
