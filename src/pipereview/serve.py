@@ -3,7 +3,7 @@
 :func:`prepare_dashboard` keys the store's history once and writes it, with the
 dashboard notebook and its :class:`~pipereview.dashboard.DashboardConfig`, into a state
 folder; a dashboard locked to a team gets a history of that team's deals only (with a moved
-deal's rows in the other team), so its kernel never has a deal the team never held.
+deal's handover rows in the other team), so its kernel never has a deal the team never held.
 :func:`voila_command` is the Voilà command line (Voilà with the guards of :mod:`pipereview.dashboard.server`; it and the checks of
 the address and the limits are :mod:`pipereview._voila`'s): loopback by default,
 sources stripped, tracebacks hidden, a preheated kernel (the first page view then costs

@@ -70,7 +70,7 @@ def write_prepared(
     teams: Sequence[str] | None = None,
 ) -> Path:
     """Write each team's deals of the keyed ``history`` (of ``teams`` only when given; its
-    rows and, of a deal that changed team, that deal's rows in the other team:
+    rows and, of a deal that changed team, that deal's handover rows in the other team:
     :func:`~pipereview.history._teamrows.team_deals`) into ``folder`` (one Parquet file a
     team, named by number, and :data:`INDEX_FILE`), and with ``views`` the HTML of the
     views a manager is likely to open first from that team in ``lang`` (drawn with

@@ -114,7 +114,7 @@ class WeeklyReview(ForecastingSections):
         from a snapshot ``store``, else from a folder of weekly ``exports`` (ingested into a
         temporary store), the team's deals, loaded by
         :func:`~pipereview.history._loader.load_history` (its own rows and, of a deal that
-        changed team, its rows in the other team: the review reads a reorganisation as
+        changed team, its handover rows in the other team: the review reads a reorganisation as
         one; the team's figures count its own rows only). ``config`` is a :class:`~pipereview.config.Config` or a configuration file
         (a notebook parameter: ``""`` for none); the loader makes its template folders
         effective."""

@@ -7,7 +7,7 @@ data is HTML-escaped and each deal ID links to its CRM record when the configura
 ``crm_url``.
 
 A review reads the rows of its team's deals (``WeeklyReview.team_deals``: of a deal that
-changed team, its rows in the other team too), so a reorganisation reads as one: a deal
+changed team, its handover rows in the other team too), so a reorganisation reads as one: a deal
 that joined the team is ``moved_in`` ("moved from <team>"), one that left it ``moved_out``
 ("moved to <team>"), never new, lost or dropped. Only the rows :func:`change_reasons`
 gives the team are listed; the scope and the matrix are the team's own pipelines.

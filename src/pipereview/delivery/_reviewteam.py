@@ -1,5 +1,5 @@
 """What a team's review reads of a reorganisation: the team's deals this week and last
-(its own rows and, of a deal that changed team, its rows in the other team), their
+(its own rows and, of a deal that changed team, its handover rows in the other team), their
 movements with a deal that moved ``moved_in`` or ``moved_out``
 (:func:`~pipereview.history._teamrows.team_movements`), the team's waterfall with those
 steps, and its new deals, which a deal that joined from another team is not. Every

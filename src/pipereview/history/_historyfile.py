@@ -27,7 +27,7 @@ def read_history_file(path: str | Path, *, team: str | None = None) -> pd.DataFr
     :func:`load_history` does (which reads such a file with ``file=``). With ``team``, the
     rows of the deals that were the team's in any of its weeks
     (:func:`~pipereview.history._teamrows.team_deals`: the team's own rows and, of a deal
-    that changed team, its rows in the other team); a keyed file is read by Parquet
+    that changed team, its handover rows in the other team); a keyed file is read by Parquet
     filters, the team's rows and then its deals' keys, never whole.
 
     >>> import tempfile

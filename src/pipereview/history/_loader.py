@@ -1,6 +1,6 @@
 """The one loader of a history (:func:`load_history`): from a snapshot store, a history
 file or a folder of weekly exports, of one team's deals when given (its own rows and, of a
-deal that changed team, its rows in the other team:
+deal that changed team, its handover rows in the other team:
 :func:`~pipereview.history._teamrows.team_deals`), keyed, with the definitions its weeks
 were ingested with.
 
