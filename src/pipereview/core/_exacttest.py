@@ -24,13 +24,18 @@ _LOG_FACTORIALS = np.zeros(1)  # log(m!) for m = 0, 1, ...: grown as larger tabl
 
 
 def _log_factorials(upto: int) -> np.ndarray:
-    """log(m!) for m = 0..``upto`` (kept and grown between calls)."""
+    """log(m!) for m = 0 up to at least ``upto`` (kept and grown between calls; the table
+    returned is the one built or read here, so a thread growing it at the same time can
+    never hand back a shorter one)."""
     global _LOG_FACTORIALS
-    if len(_LOG_FACTORIALS) <= upto:
-        size = max(upto + 1, 2 * len(_LOG_FACTORIALS))
+    table = _LOG_FACTORIALS
+    if len(table) <= upto:
+        size = max(upto + 1, 2 * len(table))
         steps = np.log(np.arange(1, size, dtype=float))
-        _LOG_FACTORIALS = np.concatenate([[0.0], np.cumsum(steps)])
-    return _LOG_FACTORIALS
+        table = np.concatenate([[0.0], np.cumsum(steps)])
+        if len(table) > len(_LOG_FACTORIALS):
+            _LOG_FACTORIALS = table
+    return table
 
 
 def fisher_one_sided(table: tuple[tuple[int, int], tuple[int, int]], alternative: str) -> float:
