@@ -166,6 +166,18 @@ def test_a_line_neither_utf8_nor_gb18030_is_shown_as_windows_1252(line: bytes, s
     assert error.expected == "UTF-8 (with or without BOM) or GB18030/GBK"
 
 
+def test_western_text_that_gb18030_would_read_as_chinese_names_its_line() -> None:
+    # "Jürgen Müller, Grüße" in Windows-1252 decodes as GB18030 without an error, as
+    # meaningless Chinese: refused, naming the line and what to pass
+    error = _refusal(b"ID,Name,Note\nD1,ok,fine\nD2,J\xfcrgen M\xfcller,Gr\xfc\xdfe\n")
+    assert (error.file, error.row) == (str(PATH), 3)
+    assert error.message.startswith(
+        f"{PATH}: line 3 looks like Western-European text in a one-byte encoding such as "
+        "Windows-1252 (as Windows-1252 it reads '…D2,Jürgen Müller,Grüße…')"
+    )
+    assert error.expected == "UTF-8 (with or without BOM) or GB18030/GBK"
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="a file whose lines end in \\r alone is counted as one line (the line is found "

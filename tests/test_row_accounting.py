@@ -401,6 +401,9 @@ def test_split_lines_cuts_only_where_the_csv_reader_does() -> None:
     # the lines Python's own reader cuts for the csv module (newline="")
     assert split_lines(text) == [line.rstrip("\r\n") for line in io.StringIO(text, newline="")]
     assert split_record('1,"a\nb",c', ",") == ["1", "a\nb", "c"]
+    # a record's own line end is no part of its last cell; a quoted line break is
+    assert split_record("1,a,c\r\n", ",") == ["1", "a", "c"]
+    assert split_record('1,"a\r\n"\n', ",") == ["1", "a\r\n"]
 
 
 # --- limits ---------------------------------------------------------------------------------
