@@ -42,7 +42,13 @@ from pipereview.coaching.registry import (
     rule_names,
     unregister_rule,
 )
-from pipereview.coaching.sheet import CoachingSheet, TeamSummary, coaching_sheet, team_summary
+from pipereview.coaching.sheet import (
+    CoachingSheet,
+    TeamSummary,
+    coaching_sheet,
+    team_sheets,
+    team_summary,
+)
 from pipereview.week import WeekDiagnostics
 
 #: The name :class:`~pipereview.week.WeekDiagnostics` had while only coaching used it;
@@ -74,6 +80,7 @@ __all__ = [
     "rank_findings",
     "register_rule",
     "rule_names",
+    "team_sheets",
     "team_summary",
     "template_folders",
     "unregister_rule",

@@ -37,7 +37,7 @@ from pipereview.coaching._since import since_items
 from pipereview.coaching.prompts import LANGUAGES, PromptTemplates, coaching_prompts
 from pipereview.coaching.registry import coaching_findings
 from pipereview.coaching.rules_companions import companion_notes
-from pipereview.coaching.sheet import CoachingSheet, coaching_sheet, team_summary
+from pipereview.coaching.sheet import CoachingSheet, team_sheets, team_summary
 from pipereview.core._errors import InputError, PipereviewError
 from pipereview.core._exports import table_bytes
 from pipereview.core._files import check_output_folder
@@ -165,18 +165,15 @@ def _team_files(
         notes += companion_notes(context, lang)
     reps = context.open_deals.loc[context.open_deals["team"] == team, "owner"]
     owners = sorted(set(reps) | set(prompts.loc[prompts["team"] == team, "owner"]) - {""})
-    sheets = {
-        owner: coaching_sheet(
-            prompts,
-            team,
-            owner,
-            as_of=context.week,
-            context=context,
-            not_checked=notes,
-            templates=templates,
-        )
-        for owner in owners
-    }
+    sheets = team_sheets(
+        prompts,
+        team,
+        owners,
+        as_of=context.week,
+        context=context,
+        not_checked=notes,
+        templates=templates,
+    )
     if log is not None:
         sheets = {
             owner: _with_since(sheet, log, context, prompts) for owner, sheet in sheets.items()

@@ -33,7 +33,14 @@ from pipereview.diagnostics._capabilities import currency_code
 if TYPE_CHECKING:
     from pipereview.week import WeekDiagnostics
 
-__all__ = ["CoachingSheet", "TeamSummary", "coaching_sheet", "follow_up_date", "team_summary"]
+__all__ = [
+    "CoachingSheet",
+    "TeamSummary",
+    "coaching_sheet",
+    "follow_up_date",
+    "team_sheets",
+    "team_summary",
+]
 
 
 _THEME_COLUMNS = ["theme", "title", "reps", "findings", "amount_at_stake", "currency"]
@@ -268,6 +275,41 @@ def coaching_sheet(
         max_items=max_items or (config.coaching_items if config else 5),
         not_checked=tuple(not_checked),
     )
+
+
+def team_sheets(
+    prompts: pd.DataFrame,
+    team: str,
+    owners: Collection[str],
+    *,
+    as_of: Week | str,
+    context: WeekDiagnostics | None = None,
+    not_checked: Sequence[str] = (),
+    templates: PromptTemplates | None = None,
+) -> dict[str, CoachingSheet]:
+    """Each of ``owners``' sheet (:func:`coaching_sheet`, in name order), built once with
+    the same settings: what the team's summary (``team_summary(..., sheets=)``) quotes
+    as each rep's first point is then the first point of the rep's own sheet, whatever
+    the configuration says of patterns, items or the follow-up.
+
+    >>> empty = pd.DataFrame(columns=["team", "owner", "kind", "lang"])
+    >>> list(team_sheets(empty, "North", {"Ann", "", "Bob"}, as_of="2026-W47"))
+    ['Ann', 'Bob']
+    """
+    steps = next_steps(context.open_deals) if context is not None else None
+    return {
+        owner: coaching_sheet(
+            prompts,
+            team,
+            owner,
+            as_of=as_of,
+            context=context,
+            steps=steps,
+            not_checked=not_checked,
+            templates=templates,
+        )
+        for owner in sorted(set(owners) - {""})
+    }
 
 
 def _team_themes(risks: pd.DataFrame, lang: str, top: int = 3) -> pd.DataFrame:

@@ -345,7 +345,7 @@ class TabContext(Selection):
         return deals[deals["team"] == self.team]
 
     def _coaching_html(self) -> str:
-        from pipereview.coaching import coaching_sheet, team_summary
+        from pipereview.coaching import coaching_sheet, team_sheets, team_summary
         from pipereview.delivery._reviewreps import reps_html
         from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
 
@@ -361,7 +361,17 @@ class TabContext(Selection):
                 context=review.context,
                 not_checked=notes,
             ).to_html()
-        summary = team_summary(prompts, self.team, as_of=review.week, not_checked=notes)
+        sheets = team_sheets(  # the summary quotes each rep's first point of the rep's sheet
+            prompts,
+            self.team,
+            set(prompts.loc[prompts["team"] == self.team, "owner"]),
+            as_of=review.week,
+            context=review.context,
+            not_checked=notes,
+        )
+        summary = team_summary(
+            prompts, self.team, as_of=review.week, not_checked=notes, sheets=sheets
+        )
         return summary.to_html() + reps_html(review)
 
 

@@ -281,7 +281,7 @@ def outlook_table(review: WeeklyReview, reps: pd.DataFrame) -> str:
 def coaching_section(review: WeeklyReview) -> Section:
     """The team summary, the reps side by side (:mod:`~pipereview.delivery._reviewreps`)
     and every rep's coaching sheet."""
-    from pipereview.coaching import coaching_sheet, team_summary
+    from pipereview.coaching import team_sheets, team_summary
     from pipereview.delivery._reviewreps import reps_html
 
     if refused := refusal(review, "coaching"):
@@ -290,16 +290,17 @@ def coaching_section(review: WeeklyReview) -> Section:
 
     prompts = review.coaching_prompts
     notes = not_checked_notes(review.latest[open_mask(review.latest)], review.lang, COACHING_CHECKS)
-    body = team_summary(prompts, review.team, as_of=review.week, not_checked=notes).to_html()
-    body += reps_html(review)
-    owners = sorted(set(review.latest["owner"]) - {""})
-    for owner in owners:
-        body += coaching_sheet(
-            prompts,
-            review.team,
-            owner,
-            as_of=review.week,
-            context=review.context,
-            not_checked=notes,
-        ).to_html()
+    sheets = team_sheets(
+        prompts,
+        review.team,
+        set(review.latest["owner"]),
+        as_of=review.week,
+        context=review.context,
+        not_checked=notes,
+    )
+    summary = team_summary(
+        prompts, review.team, as_of=review.week, not_checked=notes, sheets=sheets
+    )
+    body = summary.to_html() + reps_html(review)
+    body += "".join(sheet.to_html() for sheet in sheets.values())
     return Section(review.t("coaching"), body)
