@@ -59,9 +59,10 @@ def test_errors_by_hand_on_two_quarters() -> None:
     assert week1.loc["historical_conversion", "forecast"] == 100.0  # 100 x 1 + 200 x 0
     assert week1.loc["naive_pace", ["forecast", "abs_pct_error"]].tolist() == [0.0, 1.0]
     assert week1.loc["conversion_and_pace", "forecast"] == 50.0  # (100 + 0) / 2
+    assert week1.loc["conversion_and_stages", "forecast"] == 137.5  # (100 + 175) / 2
     assert week1.loc["calls_corrected", "note"] == "not available: no forecast calls stored"
     week13 = out[out["week"] == "2026-W39"].set_index("method")
-    assert week13.drop(index="calls_corrected")["forecast"].tolist() == [100.0] * 7
+    assert week13.drop(index="calls_corrected")["forecast"].tolist() == [100.0] * 8
 
 
 def test_summary_and_recommendation_by_hand() -> None:

@@ -76,6 +76,8 @@ def test_each_method_by_hand() -> None:
     assert said["conversion_with_inflow"] == pytest.approx(140 * (1 + 50 / 100))  # 210
     assert said["naive_pace"] == pytest.approx(40 * 13 / 1)  # 13 weeks, 1 elapsed
     assert said["conversion_and_pace"] == pytest.approx((140 + 520) / 2)  # 330
+    # each open deal halfway between its learned share and its stage's probability
+    assert said["conversion_and_stages"] == pytest.approx(40 + 100 * 0.875 + 200 * 0.25)  # 177.5
     assert said["calls_corrected"] == pytest.approx(300 / 2 + 100 / 1)  # 250
 
 
@@ -100,7 +102,8 @@ def test_without_calls_or_past_quarters_says_why() -> None:
     assert math.isnan(out.loc["calls_corrected", "forecast"])
     assert out.loc["calls_corrected", "note"] == "not available: no forecast calls stored"
     first = forecast_methods(_history(), "2026-W14").set_index("method")
-    for method in ("historical_conversion", "conversion_with_inflow", "conversion_and_pace"):
+    learned = ("historical_conversion", "conversion_with_inflow", "conversion_and_pace")
+    for method in (*learned, "conversion_and_stages"):
         assert math.isnan(first.loc[method, "forecast"])
         assert first.loc[method, "note"] == (
             "not available: no closed quarter before this one in the history"

@@ -90,6 +90,10 @@ FORECAST_METHOD_LABELS: dict[str, tuple[str, str]] = {
         "historical conversion and pace, averaged",
         "历史转化率与赢单速度的平均",
     ),
+    "conversion_and_stages": (
+        "historical conversion and the stages' probabilities, averaged",
+        "历史转化率与阶段概率的平均",
+    ),
     "calls_corrected": ("reps' calls corrected for their bias", "按偏差校正的销售预测提报"),
     "weighted_pipeline": (
         "baseline: pipeline at the stages' probabilities",

@@ -26,6 +26,13 @@ from the history before the quarter starts.
   cancel. Equal weights, chosen from nothing: nothing is fitted, so nothing learned
   from the quarter being forecast can leak in, and equal weights are hard to beat with
   few quarters to weigh by (the "forecast combination puzzle");
+- ``conversion_and_stages``: the mean of historical conversion and the weighted
+  pipeline, i.e. each open deal due in the quarter at the mean of its learned share won
+  and its stage's configured probability: what the history says, shrunk halfway toward
+  what the stage model says. A share learned from a few quarters of a small team is
+  noisy, the configured probability is steady but often too high; the mean trades a
+  little of one's bias for half of the other's noise. Equal weights again, fitted to
+  nothing;
 - ``calls_corrected``: each rep's latest call for the quarter divided by the rep's
   historical call / won ratio (at the call's week of the quarter when learned, else
   over all weeks; the team's when the rep has none); reps with no call count their won
@@ -48,8 +55,8 @@ NaN forecast, never 0.
 >>> f = forecast_methods(h, "2026-W41", min_cell_deals=1)
 >>> f.set_index("method")["forecast"].round(1).to_dict()  # doctest: +NORMALIZE_WHITESPACE
 {'stage_weighted': 150.0, 'evidence_weighted': 150.0, 'historical_conversion': 50.0,
- 'conversion_with_inflow': 50.0, 'conversion_and_pace': 25.0, 'calls_corrected': nan,
- 'weighted_pipeline': 150.0, 'naive_pace': 0.0}
+ 'conversion_with_inflow': 50.0, 'conversion_and_pace': 25.0, 'conversion_and_stages': 100.0,
+ 'calls_corrected': nan, 'weighted_pipeline': 150.0, 'naive_pace': 0.0}
 """
 
 from __future__ import annotations
@@ -85,6 +92,7 @@ _LEARNED = (
     "historical_conversion",
     "conversion_with_inflow",
     "conversion_and_pace",
+    "conversion_and_stages",
     "calls_corrected",
 )
 _CELL = ["team", "stage_model", "stage"]  # as learned
@@ -197,6 +205,9 @@ def quarter_forecasts(
     number = grid.index.get_level_values("as_of").map(week_of_quarter).to_numpy()
     values["naive_pace"] = won_sum * len(quarter_weeks(quarter)) / number
     values["conversion_and_pace"] = (values["historical_conversion"] + values["naive_pace"]) / 2
+    values["conversion_and_stages"] = (
+        values["historical_conversion"] + values["weighted_pipeline"]
+    ) / 2
     values["calls_corrected"] = _stacked(calls_parts, grid)
     return _long(values, won_sum, learning, quarter)
 
@@ -229,6 +240,7 @@ def _long(
         "historical_conversion": "not available: no closed quarter before this one in the history",
         "conversion_with_inflow": "not available: no closed quarter before this one in the history",
         "conversion_and_pace": "not available: no closed quarter before this one in the history",
+        "conversion_and_stages": "not available: no closed quarter before this one in the history",
         "calls_corrected": (
             "not available: no forecast calls stored"
             if not learning.calls
