@@ -83,3 +83,20 @@ def test_a_kept_summary_is_never_changed_by_its_reader(counted: list[int]) -> No
     first["mape"] = -1.0
     again = _backtestcache.cached_backtest_summary(_quarters())
     assert len(counted) == 1 and (again["mape"].dropna() >= 0).all()
+
+
+def test_the_key_changes_with_any_one_value_and_not_with_the_column_order() -> None:
+    frame = _quarters()
+    key = _backtestcache._digest(frame)
+    assert _backtestcache._digest(frame[list(reversed(frame.columns))]) == key
+    varied = [c for c in frame.columns if frame[c].astype("str").nunique() > 1]
+    assert {"snapshot_week", "deal_id", "stage", "close_date"} <= set(varied)
+    for column in varied:  # the first row given another row's value
+        edited = frame.copy()
+        text = edited[column].astype("str")
+        other = edited[column][text != text.iloc[0]]
+        edited.loc[0, column] = other.iloc[0]
+        assert _backtestcache._digest(edited) != key, column
+    assert _backtestcache._digest(frame.assign(team="S")) != key
+    renamed = frame.rename(columns={"owner": "owner2"})
+    assert _backtestcache._digest(renamed) != key

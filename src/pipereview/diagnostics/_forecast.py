@@ -194,19 +194,26 @@ def won_deals(
     seen won. A close date after the as-of week's Sunday does not count.
     """
     as_of = as_week(as_of)
-    prep = _in_week_order(history, as_of)
-    upto = prep.frame.assign(deal_key=prep.deal_key)
-    won = prep.is_won
-    first_won = (
-        upto.loc[won, ["deal_key", "snapshot_week"]]
-        .groupby("deal_key")["snapshot_week"]
-        .min()
-        .rename("won_week")
-    )
-    last = prep.last_rows()
-    latest = upto.iloc[last[won[last]]]
-    latest = latest[_in_period(latest["close_date"], period, pd.Timestamp(as_of.sunday))]
-    result: pd.DataFrame = latest.join(first_won, on="deal_key").reset_index(drop=True)
+    prep = as_prepared(history)
+    # the rows up to the as-of week, read in place (no copy of the rows before it):
+    # each deal's last row, and its first won row, by deal then week
+    upto = (prep.week <= prep.week_code(as_of)) & (prep.week >= 0)
+    order = prep.order[upto[prep.order]]
+    deal = prep.deal[order]
+    starts = np.r_[True, deal[1:] != deal[:-1]] if len(order) else np.zeros(0, dtype=bool)
+    last = order[np.r_[starts[1:], True]] if len(order) else order
+    last = last[prep.is_won[last]]
+    last = last[np.lexsort((last, prep.week[last]))]  # oldest week first, then as stored
+    won_rows = order[prep.is_won[order]]
+    won_deal = prep.deal[won_rows]
+    first = won_rows[np.r_[True, won_deal[1:] != won_deal[:-1]]] if len(won_rows) else won_rows
+    first_of = dict(zip(prep.deal[first].tolist(), first.tolist(), strict=True))
+    weeks = prep.frame["snapshot_week"].iloc[[first_of[d] for d in prep.deal[last].tolist()]]
+    latest = prep.frame.iloc[last]
+    latest = latest.assign(deal_key=prep.deal_key.iloc[last].set_axis(latest.index))
+    latest = latest.assign(won_week=weeks.set_axis(latest.index).rename("won_week"))
+    keep = _in_period(latest["close_date"], period, pd.Timestamp(as_of.sunday))
+    result: pd.DataFrame = latest[keep].reset_index(drop=True)
     return result
 
 

