@@ -23,7 +23,13 @@ from pipereview.dashboard.view import View
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewcharts import funnel_stages
 from pipereview.diagnostics._waterfall import waterfall
-from pipereview.history import team_deals, team_movements, team_rows, with_deal_keys
+from pipereview.history import (
+    read_history_file,
+    team_deals,
+    team_movements,
+    team_rows,
+    with_deal_keys,
+)
 from pipereview.history._loader import load_history
 from pipereview.history._movements import deal_movements
 from pipereview.history._store import SnapshotStore
@@ -316,8 +322,10 @@ def test_a_served_locked_team_gets_its_deals_and_no_state_of_the_other_team(
     from pipereview.serve import prepare_dashboard
 
     state = prepare_dashboard(tmp_path / "state", history=shared, team="South", warm=False)
-    served = pd.read_parquet(state.history)
-    assert sorted(set(served["deal_id"])) == ["D1", "D2", "D4", "D6"]  # never D3 or D5
+    on_disk = pd.read_parquet(state.history)  # every row the file holds, as laid out
+    assert sorted(set(on_disk["deal_id"])) == ["D1", "D2", "D4", "D6"]  # never D3 or D5
+    served = read_history_file(state.history)
+    assert sorted(set(served["deal_id"])) == ["D1", "D2", "D4", "D6"]
     north = served[served["team"] == "North"]  # North's rows: the two handovers alone
     assert sorted(zip(north["snapshot_week"], north["deal_id"], strict=True)) == [
         ("2026-W47", "D1"),

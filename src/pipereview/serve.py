@@ -119,6 +119,7 @@ def prepare_dashboard(
     """
     from pipereview.config import portable_config, write_config
     from pipereview.dashboard import DashboardConfig, dashboard_notebook
+    from pipereview.history._historyfile import write_history_file
     from pipereview.history._store import SnapshotStore, atomic_write
 
     check_language(lang)
@@ -130,8 +131,7 @@ def prepare_dashboard(
     root = Path(state_dir)
     root.mkdir(parents=True, exist_ok=True)
     history_path = root / "history.parquet"
-    with atomic_write(history_path, "wb") as handle:
-        frame.reset_index(drop=True).to_parquet(handle)
+    write_history_file(frame, history_path)  # laid out for each team's read
     notebook = root / "dashboard.ipynb"
     with atomic_write(notebook, "w", encoding="utf-8") as handle:
         json.dump(dashboard_notebook(), handle, ensure_ascii=False, indent=1)

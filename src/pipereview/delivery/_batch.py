@@ -214,6 +214,7 @@ def _run_week(
     from pipereview.history._callstore import read_forecast_calls_stored
     from pipereview.history._companions import write_shared_companions
     from pipereview.history._companionstore import read_companions
+    from pipereview.history._historyfile import write_history_file
     from pipereview.history._loader import load_history
 
     shared_config = staging / "_shared" / "config.yaml"
@@ -239,7 +240,7 @@ def _run_week(
     if remaining:  # keyed once for every team; nothing to key when every team is resumed
         work.mkdir()
         history = load_history(plan.store, last=plan.as_of)  # its definitions go into the file too
-        history.to_parquet(history_path, index=False)
+        write_history_file(history, history_path)  # laid out for each team's read
         del history  # the teams read the file: the batch's copy would only hold memory
         # the week's activities, leads and invoices, beside the history (read_shared_companions)
         write_shared_companions(read_companions(plan.store, plan.as_of), work / "companions")

@@ -66,7 +66,13 @@ from pipereview.history._definitions import (
     store_definitions,
     week_record,
 )
-from pipereview.history._historyfile import history_file_weeks, read_history_file
+from pipereview.history._historyfile import (
+    ROW_GROUP_ROWS,
+    history_file_weeks,
+    moves_file,
+    read_history_file,
+    write_history_file,
+)
 from pipereview.history._intake import (
     WeekIngest,
     combine_snapshots,
@@ -161,6 +167,7 @@ __all__ = [
     "REMOVED_ATTRS",
     "REMOVED_COLUMNS",
     "REPAIR",
+    "ROW_GROUP_ROWS",
     "SUMMARY_COLUMNS",
     "SUMMARY_OF_WEEKS",
     "TRAIL_COLUMNS",
@@ -216,6 +223,7 @@ __all__ = [
     "load_prepared",
     "match_deals",
     "merge_weeks",
+    "moves_file",
     "normalize_account",
     "parquet_bytes",
     "parquet_frame",
@@ -254,6 +262,7 @@ __all__ = [
     "week_cutoff",
     "week_record",
     "with_deal_keys",
+    "write_history_file",
     "write_problems",
     "write_quarantine",
     "write_shared_companions",
