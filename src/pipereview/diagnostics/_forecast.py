@@ -207,8 +207,9 @@ def won_deals(
     won_rows = order[prep.is_won[order]]
     won_deal = prep.deal[won_rows]
     first = won_rows[np.r_[True, won_deal[1:] != won_deal[:-1]]] if len(won_rows) else won_rows
-    first_of = dict(zip(prep.deal[first].tolist(), first.tolist(), strict=True))
-    weeks = prep.frame["snapshot_week"].iloc[[first_of[d] for d in prep.deal[last].tolist()]]
+    first_of = np.zeros(int(prep.deal.max()) + 1 if len(prep.deal) else 0, dtype=np.int64)
+    first_of[prep.deal[first]] = first  # each won deal's first won row
+    weeks = prep.frame["snapshot_week"].iloc[first_of[prep.deal[last]]]
     latest = prep.frame.iloc[last]
     latest = latest.assign(deal_key=prep.deal_key.iloc[last].set_axis(latest.index))
     latest = latest.assign(won_week=weeks.set_axis(latest.index).rename("won_week"))
