@@ -30,7 +30,6 @@ def test_docstring_examples(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 #: show one); a new module is not added here: give it an example.
 WITHOUT_EXAMPLES = frozenset(
     {
-        "coaching.sheet",
         "core._resources",
         "dashboard",
         "dashboard._text",

@@ -292,9 +292,11 @@ def team_sheets(
     as each rep's first point is then the first point of the rep's own sheet, whatever
     the configuration says of patterns, items or the follow-up.
 
-    >>> empty = pd.DataFrame(columns=["team", "owner", "kind", "lang"])
-    >>> list(team_sheets(empty, "North", {"Ann", "", "Bob"}, as_of="2026-W47"))
-    ['Ann', 'Bob']
+    >>> from pipereview.coaching import FINDING_COLUMNS, coaching_prompts
+    >>> none = coaching_prompts(pd.DataFrame(columns=list(FINDING_COLUMNS)), lang="en")
+    >>> sheets = team_sheets(none, "North", {"Ann", "", "Bob"}, as_of="2026-W47")
+    >>> list(sheets), [len(sheet.items) for sheet in sheets.values()]
+    (['Ann', 'Bob'], [0, 0])
     """
     steps = next_steps(context.open_deals) if context is not None else None
     return {

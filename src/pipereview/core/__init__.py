@@ -46,6 +46,7 @@ from pipereview.core._exports import (
 )
 from pipereview.core._files import (
     TEMP_SUFFIX,
+    atomic_path,
     atomic_write,
     check_inside,
     check_output_folder,
@@ -164,6 +165,7 @@ __all__ = [
     "WeekExistsError",
     "WeekNotFoundError",
     "arrow_arrays",
+    "atomic_path",
     "atomic_write",
     "bind_stage_models",
     "check_folder_name",

@@ -36,7 +36,14 @@ from typing import IO, Any
 
 from pipereview.core._errors import InputError, StoreError
 
-__all__ = ["TEMP_SUFFIX", "atomic_write", "check_inside", "check_output_folder", "leftovers"]
+__all__ = [
+    "TEMP_SUFFIX",
+    "atomic_path",
+    "atomic_write",
+    "check_inside",
+    "check_output_folder",
+    "leftovers",
+]
 
 #: The suffix of :func:`atomic_write`'s temporary files.
 TEMP_SUFFIX = ".tmp"
@@ -137,6 +144,30 @@ def atomic_write(
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file's path beside ``path``, for a writer that opens files by path
+    (Arrow's Parquet writer); renamed over ``path`` when the block completes, removed if it
+    raises (``path`` is then left as it was).
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("whole")
+    >>> target.read_text(), tmp.exists()
+    ('whole', False)
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = _new_temporary(path)
+    os.close(fd)
+    try:
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -345,30 +345,24 @@ class TabContext(Selection):
         return deals[deals["team"] == self.team]
 
     def _coaching_html(self) -> str:
-        from pipereview.coaching import coaching_sheet, team_sheets, team_summary
+        from pipereview.coaching import team_sheets, team_summary
         from pipereview.delivery._reviewreps import reps_html
         from pipereview.diagnostics._capabilities import COACHING_CHECKS, not_checked_notes
 
         review = self.review
         prompts = review.coaching_prompts
         notes = not_checked_notes(self._team_open_deals(), self.lang, COACHING_CHECKS)
-        if self.rep:
-            return coaching_sheet(
-                prompts,
-                self.team,
-                self.rep,
-                as_of=review.week,
-                context=review.context,
-                not_checked=notes,
-            ).to_html()
+        team = set(prompts.loc[prompts["team"] == self.team, "owner"])
         sheets = team_sheets(  # the summary quotes each rep's first point of the rep's sheet
             prompts,
             self.team,
-            set(prompts.loc[prompts["team"] == self.team, "owner"]),
+            {self.rep} if self.rep else team,
             as_of=review.week,
             context=review.context,
             not_checked=notes,
         )
+        if self.rep:
+            return sheets[self.rep].to_html()
         summary = team_summary(
             prompts, self.team, as_of=review.week, not_checked=notes, sheets=sheets
         )

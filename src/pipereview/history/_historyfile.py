@@ -19,7 +19,6 @@ written otherwise (by ``to_parquet``) reads the same, only slower.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -129,17 +128,10 @@ def _write(table: pa.Table, path: Path) -> None:
     """``table`` as a Parquet file at ``path``, written whole or not at all."""
     import pyarrow.parquet as pq
 
-    from pipereview.core._files import _new_temporary
+    from pipereview.core._files import atomic_path
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _new_temporary(path)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(table, str(tmp), row_group_size=ROW_GROUP_ROWS)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def history_weeks(history: pd.DataFrame) -> list[str]:
