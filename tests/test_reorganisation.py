@@ -29,6 +29,7 @@ from pipereview.history import (
     team_movements,
     team_rows,
     with_deal_keys,
+    write_history_file,
 )
 from pipereview.history._loader import load_history
 from pipereview.history._movements import deal_movements
@@ -301,6 +302,25 @@ def test_a_locked_dashboard_shows_the_move(shared: Path) -> None:
         "D2",
         "D4",
         "D6",
+    ]
+
+
+def test_a_state_prepared_from_a_history_file_reads_each_team_as_from_the_frame(
+    tmp_path: Path,
+) -> None:
+    whole = _history()
+    path = tmp_path / "history.parquet"
+    write_history_file(whole, path)
+    from_frame = PreparedTeams(write_prepared(tmp_path / "frame", whole, views=False))
+    from_file = PreparedTeams(write_prepared(tmp_path / "file", path, views=False))
+    for team in ("North", "South"):
+        pd.testing.assert_frame_equal(from_file.history(team), from_frame.history(team))
+        assert from_file.weeks(team) == from_frame.weeks(team)
+    south = from_file.history("South")
+    north = south[south["team"] == "North"]  # the two handover rows, from the file's moves
+    assert sorted(zip(north["snapshot_week"], north["deal_id"], strict=True)) == [
+        ("2026-W47", "D1"),
+        ("2026-W48", "D2"),
     ]
 
 

@@ -39,13 +39,12 @@ def prepare_teams(
     from pipereview.config import load_config
     from pipereview.dashboard.prepare import write_prepared
     from pipereview.diagnostics._targets import load_targets
-    from pipereview.history._loader import load_history
 
     settings = load_config(settings_path) if settings_path else None  # as the page loads it
     templates = settings.templates if settings is not None else ()
     return write_prepared(
         folder,
-        load_history(file=history_path, templates=templates),
+        history_path,  # read a team at a time, never whole
         targets=load_targets(targets) if targets else None,
         config=settings,
         lang=lang,

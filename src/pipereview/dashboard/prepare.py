@@ -59,7 +59,7 @@ def _write_team(folder: Path, number: int, rows: pd.DataFrame, team: str) -> dic
 
 def write_prepared(
     folder: str | Path,
-    history: pd.DataFrame,
+    history: pd.DataFrame | str | Path,
     *,
     targets: pd.DataFrame | None = None,
     config: Config | None = None,
@@ -76,7 +76,10 @@ def write_prepared(
     views a manager is likely to open first from that team in ``lang`` (drawn with
     ``targets``, ``config`` and the ``templates`` folders as the page draws them: one
     process a team, as many at once as there are cores; the forecast calls of the store
-    ``calls`` in the reviews); return ``folder``."""
+    ``calls`` in the reviews); return ``folder``. ``history`` may be a history file
+    (:func:`~pipereview.history.write_history_file`): each team's deals are then read from
+    it one team at a time (:func:`~pipereview.history._loader.load_history` with ``team``),
+    never the whole history at once."""
     from pipereview.core._languages import check_language
     from pipereview.history._store import atomic_write
 
@@ -84,11 +87,11 @@ def write_prepared(
     root = Path(folder)
     root.mkdir(parents=True, exist_ok=True)
     index: list[dict[str, Any]] = []
-    held = sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
+    held = _teams_held(history)
     for number, team in enumerate(
         held if teams is None else [t for t in held if t in teams]
     ):  # of a deal that changed team, both teams' rows
-        rows = team_deals(history, team)  # with the stage-model definitions the rows carry
+        rows = _team_deals(history, team, templates)  # with the definitions the rows carry
         index.append(_write_team(root, number, rows, team))
     if views:  # one process a team, as many at once as there are cores
         jobs = [(root, e, targets, config, lang, templates, calls) for e in index]
@@ -104,6 +107,27 @@ def write_prepared(
     with atomic_write(root / INDEX_FILE, "w", encoding="utf-8") as handle:
         json.dump({"version": _VERSION, "teams": index}, handle, ensure_ascii=False, indent=1)
     return root
+
+
+def _teams_held(history: pd.DataFrame | str | Path) -> list[str]:
+    """The teams of a history frame or file, in name order."""
+    if not isinstance(history, pd.DataFrame):
+        from pipereview.history._historyfile import history_file_teams
+
+        return history_file_teams(history)
+    return sorted(str(t) for t in history["team"].dropna().unique()) if len(history) else []
+
+
+def _team_deals(
+    history: pd.DataFrame | str | Path, team: str, templates: Sequence[str | Path]
+) -> pd.DataFrame:
+    """:func:`~pipereview.history._teamrows.team_deals` of a frame, or a team's deals read
+    from a history file as the batch's notebooks read them."""
+    if isinstance(history, pd.DataFrame):
+        return team_deals(history, team)
+    from pipereview.history._loader import load_history
+
+    return load_history(file=history, team=team, templates=templates)
 
 
 def _draw_team(

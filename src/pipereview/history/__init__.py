@@ -68,6 +68,7 @@ from pipereview.history._definitions import (
 )
 from pipereview.history._historyfile import (
     ROW_GROUP_ROWS,
+    history_file_teams,
     history_file_weeks,
     moves_file,
     read_history_file,
@@ -214,6 +215,7 @@ __all__ = [
     "enter_forecast_call",
     "file_key",
     "forecast_call_summary",
+    "history_file_teams",
     "history_file_weeks",
     "ingest_folder",
     "ingest_week",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ROW_GROUP_ROWS",
+    "history_file_teams",
     "history_file_weeks",
     "moves_file",
     "read_history_file",
@@ -44,6 +45,7 @@ __all__ = [
 ROW_GROUP_ROWS = 65_536
 _ROW = "_row"  # a row's place in the history
 _WEEKS, _MOVES = b"pipereview.weeks", b"pipereview.moves"  # the metadata's keys
+_TEAMS = b"pipereview.teams"
 
 
 def moves_file(path: str | Path) -> Path:
@@ -94,6 +96,10 @@ def write_history_file(history: pd.DataFrame, path: str | Path) -> None:
     if len(moved):
         _write(table.take(pa.array(moved)).replace_schema_metadata(metadata), moves_file(path))
     metadata[_WEEKS] = json.dumps(history_weeks(history)).encode()
+    held: list[str] = []
+    if "team" in history:
+        held = sorted(str(t) for t in history["team"].dropna().unique())
+    metadata[_TEAMS] = json.dumps(held).encode()
     _write(_by_team(table, team).replace_schema_metadata(metadata), Path(path))
 
 
@@ -237,6 +243,29 @@ def _read_laid(
         others = pd.read_parquet(source, filters=[("deal_key", "in", keys)])
         rows = pd.concat([rows, others[others["team"] != team]], ignore_index=True)
     return team_deals(_in_order(rows), team, weeks=weeks)
+
+
+def history_file_teams(path: str | Path) -> list[str]:
+    """The teams a history file (:func:`read_history_file`) holds, in name order.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "history.parquet"
+    >>> pd.DataFrame({"team": ["W", "N", "W"], "snapshot_week": "2026-W47"}).to_parquet(path)
+    >>> history_file_teams(path)
+    ['N', 'W']
+    >>> write_history_file(pd.read_parquet(path), path)
+    >>> history_file_teams(path)
+    ['N', 'W']
+    """
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    if (teams := (schema.metadata or {}).get(_TEAMS)) is not None:
+        return list(json.loads(teams))
+    if "team" not in schema.names:
+        return []
+    column = pd.read_parquet(path, columns=["team"])["team"]
+    return sorted(str(t) for t in column.dropna().unique())
 
 
 def history_file_weeks(path: str | Path) -> list[str]:
