@@ -61,6 +61,7 @@ from pipereview.delivery._periodsections import (
     title_section,
 )
 from pipereview.delivery._periodverdicts import hit_verdict, verdict_section, why_verdict
+from pipereview.delivery._reportpage import MISSING_ALT, accessible_page, report_exporter
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import Section
 from pipereview.delivery._teamrun import Task
@@ -86,6 +87,7 @@ __all__ = [
     "BATCH_PARAMETERS",
     "CURRENCY_CODES",
     "EXPECTED",
+    "MISSING_ALT",
     "PERIOD_PARAMETERS",
     "PERIOD_SPANS",
     "PERIOD_TEXT",
@@ -100,6 +102,7 @@ __all__ = [
     "Task",
     "TeamRun",
     "WeeklyReview",
+    "accessible_page",
     "check_team_notebook",
     "coverage_words",
     "created_line",
@@ -129,6 +132,7 @@ __all__ = [
     "period_text",
     "plan_section",
     "pushed_out_of",
+    "report_exporter",
     "results_section",
     "run_batch",
     "safe_folder_name",

@@ -97,12 +97,16 @@ class BatchResult:
 
 
 def _execute(
-    tasks: Sequence[Task], workers: int | None, scheduler: str | None
+    tasks: Sequence[Task],
+    workers: int | None,
+    scheduler: str | None,
+    kernels: KernelPool | None = None,
 ) -> Iterator[TeamRun]:
     """Each task's :class:`TeamRun` as it finishes: local threads (each drives a kernel
-    process), or the workers of a Dask distributed cluster. A task whose execution fails
-    outside the notebook (a lost worker) is a failed team, never an exception that would
-    lose the other teams' results."""
+    process, taken from ``kernels`` when given: a pool started before the history was
+    read, so that kernel start-up overlaps it), or the workers of a Dask distributed
+    cluster. A task whose execution fails outside the notebook (a lost worker) is a
+    failed team, never an exception that would lose the other teams' results."""
     started = time.perf_counter()
     if scheduler:
         from distributed import Client
@@ -125,8 +129,8 @@ def _execute(
                 del remote[future]
                 yield run
         return
-    parallel = workers or os.cpu_count() or 1
-    kernels = KernelPool(len(tasks), ahead=parallel)
+    parallel = _parallel(workers)
+    kernels = kernels or KernelPool(len(tasks), ahead=parallel)
     try:
         with ThreadPoolExecutor(max_workers=parallel) as pool:
             local = {pool.submit(run_team, *task, kernels=kernels.take): task for task in tasks}
@@ -137,6 +141,11 @@ def _execute(
                     yield lost_run(local[done], exc, started)
     finally:
         kernels.close()
+
+
+def _parallel(workers: int | None) -> int:
+    """How many teams run at once on this machine: ``workers``, else its cores."""
+    return workers or os.cpu_count() or 1
 
 
 def _write_week(
@@ -211,12 +220,6 @@ def _run_week(
     """Every chosen team's run into ``staging``: last run's ok teams kept with ``resume``,
     the others executed on the keyed history, written once into ``work`` (a private
     folder beside the pack, removed by the caller: it holds every team's deals)."""
-    from pipereview.history._callstore import read_forecast_calls_stored
-    from pipereview.history._companions import write_shared_companions
-    from pipereview.history._companionstore import read_companions
-    from pipereview.history._historyfile import write_history_file
-    from pipereview.history._loader import load_history
-
     shared_config = staging / "_shared" / "config.yaml"
     if plan.settings is not None:
         shared_config.parent.mkdir()
@@ -237,26 +240,45 @@ def _run_week(
             progress(run)
     remaining = [team for team in plan.teams if team not in done]
     history_path = work / "history.parquet"
-    if remaining:  # keyed once for every team; nothing to key when every team is resumed
-        work.mkdir()
-        history = load_history(plan.store, last=plan.as_of)  # its definitions go into the file too
-        write_history_file(history, history_path)  # laid out for each team's read
-        del history  # the teams read the file: the batch's copy would only hold memory
-        # the week's activities, leads and invoices, beside the history (read_shared_companions)
-        write_shared_companions(read_companions(plan.store, plan.as_of), work / "companions")
-        calls = read_forecast_calls_stored(plan.store, plan.as_of)  # the reps' forecast calls
-        if len(calls):
-            calls.to_parquet(work / "forecast_calls.parquet", index=False)
-        if not scheduler:
-            notebook_exporter()  # built once, before the teams start, not inside one team's time
-    config = shared_config if plan.settings is not None else None
-    tasks = [_task(plan, team, staging, history_path, config) for team in remaining]
-    for finished in _execute(tasks, workers, scheduler):
-        run = replace(finished, fingerprint=inputs_hash)
-        runs.append(run)
-        if progress:
-            progress(run)
+    # the teams' kernels start and import while the history is read and keyed
+    kernels = KernelPool(len(remaining), ahead=_parallel(workers)) if not scheduler else None
+    try:
+        if remaining:  # keyed once for every team; nothing to key when every team is resumed
+            _share_history(plan, work, history_path, local=not scheduler)
+        config = shared_config if plan.settings is not None else None
+        tasks = [_task(plan, team, staging, history_path, config) for team in remaining]
+        for finished in _execute(tasks, workers, scheduler, kernels):
+            run = replace(finished, fingerprint=inputs_hash)
+            runs.append(run)
+            if progress:
+                progress(run)
+    finally:
+        if kernels is not None:
+            kernels.close()
     return sorted(runs, key=lambda r: r.team)
+
+
+def _share_history(plan: BatchPlan, work: Path, history_path: Path, *, local: bool) -> None:
+    """The keyed history, the week's companions and the reps' forecast calls written once
+    into ``work`` for every team's notebook to read (``local``: the HTML exporter built
+    here too, before the teams start, not inside one team's time)."""
+    from pipereview.history._callstore import read_forecast_calls_stored
+    from pipereview.history._companions import write_shared_companions
+    from pipereview.history._companionstore import read_companions
+    from pipereview.history._historyfile import write_history_file
+    from pipereview.history._loader import load_history
+
+    work.mkdir()
+    history = load_history(plan.store, last=plan.as_of)  # its definitions go into the file too
+    write_history_file(history, history_path)  # laid out for each team's read
+    del history  # the teams read the file: the batch's copy would only hold memory
+    # the week's activities, leads and invoices, beside the history (read_shared_companions)
+    write_shared_companions(read_companions(plan.store, plan.as_of), work / "companions")
+    calls = read_forecast_calls_stored(plan.store, plan.as_of)  # the reps' forecast calls
+    if len(calls):
+        calls.to_parquet(work / "forecast_calls.parquet", index=False)
+    if local:
+        notebook_exporter()
 
 
 def _task(

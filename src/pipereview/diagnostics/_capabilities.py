@@ -114,7 +114,13 @@ def recorded_columns(frame: pd.DataFrame) -> frozenset[str]:
     >>> sorted(recorded_columns(frame))
     ['amount']
     """
-    held = {str(c) for c in frame.columns if len(frame) and not _blank(frame[c]).all()}
+    return frozenset(_recorded(frame, [str(c) for c in frame.columns]))
+
+
+def _recorded(frame: pd.DataFrame, columns: Iterable[str]) -> set[str]:
+    """Which of ``columns`` ``frame`` records, as :func:`recorded_columns` says (only
+    these are looked at: a check needs a few columns of a wide frame)."""
+    held = {c for c in columns if c in frame.columns and len(frame) and not _blank(frame[c]).all()}
     if "account_missing" in frame.columns and len(frame) and frame["account_missing"].all():
         held.discard("account")
     if (
@@ -122,7 +128,7 @@ def recorded_columns(frame: pd.DataFrame) -> frozenset[str]:
         and frame["team"].astype("str").eq(ColumnMap.model_fields["default_team"].default).all()
     ):
         held.discard("team")
-    return frozenset(held)
+    return held
 
 
 def _evidence_fields(frame: pd.DataFrame) -> list[str]:
@@ -144,11 +150,12 @@ def missing_for(diagnostic: str, frame: pd.DataFrame) -> tuple[str, ...]:
     >>> missing_for("stalled_deal", pd.DataFrame({"last_activity_date": [pd.NaT]}))
     ('last_activity_date',)
     """
-    held = recorded_columns(frame)
     needed: list[str] = []
     for column in REQUIREMENTS.get(diagnostic, ()):
         needed += _evidence_fields(frame) if column == EVIDENCE else [column]
-    return tuple(c for c in dict.fromkeys(needed) if c not in held)
+    wanted = list(dict.fromkeys(needed))
+    held = _recorded(frame, wanted)
+    return tuple(c for c in wanted if c not in held)
 
 
 def column_label(column: str, lang: str = "en") -> str:
