@@ -146,6 +146,7 @@ from pipereview.history._weekfiles import (
     parquet_bytes,
     parquet_frame,
     read_record,
+    read_side_by_side,
     sha256_file,
 )
 
@@ -239,6 +240,7 @@ __all__ = [
     "read_history_file",
     "read_record",
     "read_shared_companions",
+    "read_side_by_side",
     "record_definitions",
     "record_sources",
     "removed_deals",

@@ -64,6 +64,7 @@ from pipereview.history._weekfiles import (
     parquet_bytes,
     parquet_frame,
     read_record,
+    read_side_by_side,
     sha256_file,
 )
 from pipereview.ingest._schema import validate_snapshot
@@ -231,11 +232,14 @@ class SnapshotStore(StoreFiles):
         ]
         team_list = list(teams) if teams is not None else None
         ids = sorted(set(deal_ids))  # once: an iterator would be spent by the first week
-        frames = [
-            f
-            for f in (self._read_or_warn(w, teams=team_list, deal_ids=ids) for w in chosen)
-            if f is not None
-        ]
+        frames = []
+        for got in read_side_by_side(
+            lambda w: self.read(w, teams=team_list, adopt=False, deal_ids=ids), chosen
+        ):
+            if isinstance(got, DamagedWeekError):  # warned here, in the weeks' order
+                warnings.warn(got.message + f". {REPAIR}.", StoreWarning, stacklevel=2)
+            else:
+                frames.append(got)
         return self._adopted(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
     def summary(self) -> pd.DataFrame:
@@ -373,20 +377,6 @@ class SnapshotStore(StoreFiles):
         if key not in self._inspected:
             self._inspected[key] = inspect_week_file(path, record_path, week)
         return self._inspected[key]
-
-    def _read_or_warn(
-        self,
-        week: str,
-        *,
-        teams: list[str] | None = None,
-        columns: list[str] | None = None,
-        deal_ids: Iterable[str] = (),
-    ) -> pd.DataFrame | None:
-        try:
-            return self.read(week, teams=teams, columns=columns, adopt=False, deal_ids=deal_ids)
-        except DamagedWeekError as exc:
-            warnings.warn(exc.message + f". {REPAIR}.", StoreWarning, stacklevel=3)
-            return None
 
 
 def _fs_error(exc: OSError, action: str, path: Path) -> FileSystemError:

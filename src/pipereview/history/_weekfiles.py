@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ __all__ = [
     "parquet_bytes",
     "parquet_frame",
     "read_record",
+    "read_side_by_side",
     "sha256_file",
 ]
 
@@ -186,6 +190,34 @@ def parquet_frame(
         use_threads=False,
         pre_buffer=False,
     )
+
+
+def read_side_by_side(
+    read: Callable[[str], pd.DataFrame], weeks: Sequence[str], *, threads: int | None = None
+) -> list[pd.DataFrame | DamagedWeekError]:
+    """``read`` of each of ``weeks``, in their order, on up to ``threads`` threads
+    (default: the machine's cores, at most 4): checking a week's bytes and decoding its
+    Parquet run outside the GIL, so weeks are read side by side (104 weeks of 126k rows:
+    10.8 s on one thread, 4.7 s on two). A damaged week gives its
+    :class:`~pipereview.core._errors.DamagedWeekError` in its place, for the caller to
+    report in the weeks' order; any other error is raised.
+
+    >>> read_side_by_side(lambda w: pd.DataFrame({"week": [w]}), ["2026-W46", "2026-W47"])[1]
+           week
+    0  2026-W47
+    """
+    workers = max(1, min(len(weeks), threads or min(os.cpu_count() or 1, 4)))
+
+    def one(week: str) -> pd.DataFrame | DamagedWeekError:
+        try:
+            return read(week)
+        except DamagedWeekError as exc:
+            return exc
+
+    if workers == 1:
+        return [one(w) for w in weeks]
+    with ThreadPoolExecutor(workers, thread_name_prefix="pipereview-read") as pool:
+        return list(pool.map(one, weeks))
 
 
 def parquet_bytes(table: pa.Table, *, compression: str = "zstd") -> bytes:
