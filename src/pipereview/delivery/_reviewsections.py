@@ -29,16 +29,25 @@ if TYPE_CHECKING:
 __all__ = ["Section"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Section:
     """A review section: ``title``, an HTML ``body``, the ``anchor`` the report's
     contents link to and a ``css_class`` (``not-available``: a section that only says its
-    export is absent, left off the printed report); notebooks display it."""
+    export is absent, left off the printed report); notebooks display it as HTML. Its
+    plain-text form is its title only: a notebook stores a display's HTML and its text
+    side by side, and the HTML printed again as text doubled every team's notebook.
+
+    >>> Section("This week at a glance", "<p>4 deals won</p>")
+    Section: This week at a glance
+    """
 
     title: str
     body: str
     anchor: str = ""
     css_class: str = ""
+
+    def __repr__(self) -> str:
+        return f"Section: {self.title}"
 
     def _repr_html_(self) -> str:
         where = f' id="{html.escape(self.anchor, quote=True)}"' if self.anchor else ""
