@@ -179,6 +179,46 @@ def test_an_interrupted_run_keeps_last_runs_outputs(
     assert sorted(p.name for p in tmp_path.iterdir()) == [W47]  # staging removed
 
 
+def test_the_kernels_start_while_the_history_is_read(
+    sample_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipereview.history._loader as loader
+
+    events: list[str] = []
+    real_pool, real_load = batch.KernelPool, loader.load_history
+
+    class Pool(real_pool):  # type: ignore[misc, valid-type]
+        def __init__(self, teams: int, **kwargs: object) -> None:
+            events.append(f"kernels for {teams} team(s) starting")
+            super().__init__(teams, **kwargs)  # type: ignore[arg-type]
+
+        def close(self) -> None:
+            events.append("kernels closed")
+            super().close()
+
+    def load(*args: object, **kwargs: object) -> object:
+        events.append("history read")
+        return real_load(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch, "KernelPool", Pool)
+    monkeypatch.setattr(loader, "load_history", load)
+    result = run_batch(W47, store=sample_store, out_dir=tmp_path, notebook=TINY, teams=["North"])
+    assert result.ok
+    assert events[:2] == ["kernels for 1 team(s) starting", "history read"]
+    assert events[-1] == "kernels closed"
+
+    def broken(*args: object, **kwargs: object) -> object:
+        events.append("history read")
+        raise RuntimeError("the store's disk went away")
+
+    events.clear()
+    monkeypatch.setattr(loader, "load_history", broken)
+    with pytest.raises(RuntimeError, match="disk went away"):
+        run_batch(W47, store=sample_store, out_dir=tmp_path / "2", notebook=TINY, teams=["North"])
+    # the kernel started ahead is shut down, not left running
+    assert events == ["kernels for 1 team(s) starting", "history read", "kernels closed"]
+
+
 def test_unknown_team_and_language_are_refused(sample_store: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no team Nowhere in 2026-W47; teams: DACH, North"):
         run_batch(W47, store=sample_store, out_dir=tmp_path, teams=["Nowhere"])

@@ -91,24 +91,27 @@ def report_exporter() -> Any:
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-    class ReportExporter(HTMLExporter):  # type: ignore[misc]
+    class ReportExporter(HTMLExporter):
         """``HTMLExporter`` with the same filters; the page made accessible directly."""
 
-        def from_notebook_node(
+        def from_notebook_node(  # type: ignore[override]  # a page, as HTMLExporter's
             self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
         ) -> tuple[str, dict[str, Any]]:
             info = nb.metadata.get("language_info", {})
             lexer = info.get("pygments_lexer", info.get("name", None))
             highlight = self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+                "highlight_code",
+                Highlight2HTML(pygments_lexer=lexer, parent=self),  # type: ignore[no-untyped-call]
             )
-            resources = self._init_resources(resources)
-            data_types = WidgetsDataTypeFilter(
+            resources = self._init_resources(resources)  # type: ignore[no-untyped-call]
+            data_types = WidgetsDataTypeFilter(  # type: ignore[no-untyped-call]
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources
             )
-            self.register_filter("highlight_code", highlight)
-            self.register_filter("filter_data_type", data_types)
+            self.register_filter("highlight_code", highlight)  # type: ignore[no-untyped-call]
+            self.register_filter("filter_data_type", data_types)  # type: ignore[no-untyped-call]
             page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             return accessible_page(page), resources
 
-    return ReportExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return ReportExporter(  # type: ignore[no-untyped-call]
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
