@@ -235,7 +235,7 @@ def _read_laid(
         return _whole(path)
     rows = pd.read_parquet(path, filters=[("team", "==", team)])
     if "deal_key" not in rows:  # keyed as deal_key() keys it: every row needed
-        return team_deals(_in_order(pd.read_parquet(path)), team)
+        return team_deals(_whole(path), team)
     keys = sorted(set(rows["deal_key"].astype("str")))
     if token and keys:  # the handover rows of its deals held by other teams too
         moves = moves_file(path)
@@ -280,5 +280,4 @@ def history_file_weeks(path: str | Path) -> list[str]:
     weeks = _laid_out(path)[1]
     if weeks is not None:
         return weeks
-    column = pd.read_parquet(path, columns=["snapshot_week"])["snapshot_week"]
-    return sorted(column.astype(str).unique())
+    return history_weeks(pd.read_parquet(path, columns=["snapshot_week"]))
