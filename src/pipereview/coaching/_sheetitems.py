@@ -72,23 +72,38 @@ def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
+def _key(value: Any) -> Any:
+    """A deal key as grouping compares it: every missing value (None, NaN) the same."""
+    return (
+        "\x00missing"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else value
+    )
+
+
+def _most_severe_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` by severity, highest first, ties in their order (a missing one last)."""
+    return sorted(rows, key=lambda r: (pd.isna(r.get("severity")), -_number(r.get("severity"))))
+
+
 def _item(
-    part: pd.DataFrame,
+    rows: list[dict[str, Any]],
     kind: str,
     lang: str,
     steps: Mapping[str, str],
     crm_url: str | None,
 ) -> dict[str, Any]:
-    """One item from its findings (one deal's, or one rep-level finding)."""
-    part = part.sort_values("severity", ascending=False, kind="stable")
-    first = {str(k): v for k, v in part.iloc[0].items()}
+    """One item from its findings (one deal's, or one rep-level finding), each a record
+    of the findings frame."""
+    rows = _most_severe_first(rows)
+    first = rows[0]
     item: dict[str, Any] = {
         "kind": kind,
         "label": ITEM_LABELS[kind][lang],
-        "amount": max(_number(v) for v in part["amount_at_stake"]),
+        "amount": max(_number(r.get("amount_at_stake")) for r in rows),
         "currency": first.get("currency"),
-        "severity": int(max(_number(v) for v in part["severity"])),
-        "findings": part.to_dict("records"),
+        "severity": int(max(_number(r.get("severity")) for r in rows)),
+        "findings": rows,
         **dict.fromkeys(("deal_key", "deal_id", "deal_name", "account", "ref", "next_step"), ""),
         **dict.fromkeys(("stage", "stage_model", "url", "pattern")),
         "rule": "",
@@ -125,7 +140,7 @@ def pattern_goal(deals: int, weeks: int = 4) -> int:
 
 
 def _pattern_item(
-    part: pd.DataFrame,
+    part: list[dict[str, Any]],
     lang: str,
     steps: Mapping[str, str],
     crm_url: str | None,
@@ -135,11 +150,17 @@ def _pattern_item(
 ) -> dict[str, Any]:
     """One skill item for one rule's findings on several deals (one per deal, largest
     first): the deals listed, the money summed, a target on :func:`pattern_goal` of them."""
-    part = part.assign(_amount=[_number(v) for v in part["amount_at_stake"]])
-    part = part.sort_values(["_amount", "severity"], ascending=False, kind="stable")
-    part = part.drop_duplicates("deal_key").drop(columns="_amount")
-    item = _item(part, "skill", lang, steps, crm_url)
-    rows = [{str(k): v for k, v in r.items()} for r in part.to_dict("records")]
+    largest = sorted(
+        part,
+        key=lambda r: (-_number(r.get("amount_at_stake")), -_number(r.get("severity"))),
+    )
+    seen: set[Any] = set()
+    rows = []
+    for row in largest:  # each deal once, at its largest finding
+        if _key(row.get("deal_key")) not in seen:
+            seen.add(_key(row.get("deal_key")))
+            rows.append(row)
+    item = _item(rows, "skill", lang, steps, crm_url)
     item["findings"] = rows  # the deals' own findings, largest deal first
     item["amount"] = sum(_number(r.get("amount_at_stake")) for r in rows)
     item["rule"] = str(rows[0]["rule"])
@@ -200,28 +221,45 @@ def item_records(
     check_language(lang)
     steps = steps or {}
     templates = templates or PromptTemplates()
-    deal_rows = risks[risks["scope"] == "deal"]
+    deal = (risks["scope"] == "deal").to_numpy(dtype=bool)
+    # every finding as a record, once (a frame per item cost ~0.1 s a small team)
+    records = [{str(k): v for k, v in r.items()} for r in risks.to_dict("records")]
+    deals = [r for r, d in zip(records, deal, strict=True) if d]
     patterns: list[str] = []
-    if len(deal_rows) and "rule" in deal_rows:
-        spread = deal_rows.groupby("rule", sort=True)["deal_key"].nunique()
-        patterns = [str(rule) for rule, deals in spread.items() if deals >= pattern_deals]
-    folded = deal_rows["rule"].isin(patterns) if patterns else deal_rows["scope"] != "deal"
-    items = [
-        _item(part, "opportunity", lang, steps, crm_url)
-        for _, part in deal_rows[~folded].groupby("deal_key", sort=False)  # a handful of deals
-    ]
+    if deals and "rule" in risks:
+        spread: dict[str, set[Any]] = {}
+        for row in deals:  # the distinct deals each rule fires on (a missing key: none)
+            rule, key = row.get("rule"), row.get("deal_key")
+            if pd.isna(rule):
+                continue
+            spread.setdefault(rule, set())
+            if not pd.isna(key):
+                spread[rule].add(key)
+        patterns = [str(r) for r in sorted(spread) if len(spread[r]) >= pattern_deals]
+    folded = set(patterns)
+    by_deal: dict[Any, list[dict[str, Any]]] = {}
+    for row in deals:  # a deal's other findings, deals in the order they first appear
+        if row.get("rule") not in folded and not pd.isna(row.get("deal_key")):
+            by_deal.setdefault(row.get("deal_key"), []).append(row)
+    items = [_item(rows, "opportunity", lang, steps, crm_url) for rows in by_deal.values()]
     items += [
         _pattern_item(
-            deal_rows[deal_rows["rule"] == rule], lang, steps, crm_url, templates, by, weeks
+            [r for r in deals if r.get("rule") == rule],
+            lang,
+            steps,
+            crm_url,
+            templates,
+            by,
+            weeks,
         )
         for rule in patterns
     ]
     items += [
-        _item(risks.iloc[[pos]], "skill", lang, steps, crm_url)
-        for pos, scope in enumerate(risks["scope"])
-        if scope != "deal"
+        _item([r], "skill", lang, steps, crm_url)
+        for r, d in zip(records, deal, strict=True)
+        if not d
     ]
-    skill_first = len(deal_rows["deal_key"].unique()) >= 2
+    skill_first = len({_key(r.get("deal_key")) for r in deals}) >= 2
     order = sorted(
         range(len(items)),
         key=lambda i: (
