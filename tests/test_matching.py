@@ -622,3 +622,34 @@ def test_names_are_compared_folded_and_a_missing_one_as_blank() -> None:
     assert folded.dtype == object
     assert folded.tolist() == ["acme inc", "", "beta gmbh", "a b", "", "xxxx"]
     assert _text(pd.Series(["None", "nan"])).tolist() == ["none", "nan"]
+
+
+# --- the assignment solver is imported only when a block needs it ----------------------------
+
+_SOLVER_PROBE = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_matching import DAY, match_deals, pairs, snap
+one = [{{"deal_name": "Acme - MES upgrade"}}]
+m = match_deals(snap(*one), snap(*[dict(one[0], close_date=DAY)]))
+print(pairs(m), "scipy.optimize" in sys.modules)
+many = [{{"deal_name": f"Acme - MES upgrade ({{n}})", "amount": 100.0 * n}} for n in (1, 2)]
+m = match_deals(snap(*many), snap(*reversed(many)))
+print(pairs(m), "scipy.optimize" in sys.modules)
+"""
+
+
+def test_the_assignment_solver_is_imported_only_for_contested_candidates() -> None:
+    import subprocess
+    import sys
+
+    probe = _SOLVER_PROBE.format(tests=str(ROOT / "tests"))
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    # one deal, one candidate: matched without scipy (~0.3 s to import, which every
+    # team's review and `pipereview coach` paid)
+    first, second = done.stdout.splitlines()
+    assert first == "[(0, 0, 'fuzzy')] False"
+    # two deals of one account, each a candidate of both: the solver decides
+    assert second == "[(0, 1, 'fuzzy'), (1, 0, 'fuzzy')] True"

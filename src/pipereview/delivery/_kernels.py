@@ -209,15 +209,15 @@ def shutdown_kernel(manager: Any) -> None:
 #: What a kernel started ahead imports while it waits for its team: the weekly review's
 #: first cell (pandas, pipereview with its review and charts, altair) and what its sections
 #: import on first use (vl-convert with its JavaScript engine, whose first chart costs
-#: ~1.3 s; scipy's assignment solver, ~0.3 s, which matching a week's deals to the
-#: previous week's uses). The team's notebook then finds them
-#: in ``sys.modules``; each team still has a fresh kernel of its own.
+#: ~1.3 s). The team's notebook then finds them in ``sys.modules``; each team still has
+#: a fresh kernel of its own. scipy's assignment solver (~0.3 s to import) is left out:
+#: matching imports it only for a deal with several fuzzy candidates, which most weeks
+#: have none of.
 WARM_MODULES = (
     "pandas",
     "pipereview",
     "pipereview.charts",
     "pipereview.delivery._review",
-    "scipy.optimize",
     "vl_convert",
 )
 

@@ -243,8 +243,6 @@ def accepted_pairs(
 
 def _assign(pairs: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
     """One-to-one assignment of pairs >= threshold: array of (p, c) rows."""
-    from scipy.optimize import linear_sum_assignment  # ~0.3 s to import: only when needed
-
     ok = pairs[pairs["s"] >= settings.threshold]
     if ok.empty:
         return np.empty((0, 2), dtype=np.int64)
@@ -253,6 +251,9 @@ def _assign(pairs: pd.DataFrame, settings: MatchSettings) -> np.ndarray:
     )
     chosen = [ok.loc[single, ["p", "c"]].to_numpy(dtype=np.int64)]
     for _, block in ok[~single].groupby("key", sort=True):  # loops over blocks only
+        # ~0.3 s to import: only for a block where a deal has several candidates
+        from scipy.optimize import linear_sum_assignment
+
         rows, r = np.unique(block["p"].to_numpy(), return_inverse=True)
         cols, c = np.unique(block["c"].to_numpy(), return_inverse=True)
         gain = np.zeros((len(rows), len(cols)))
