@@ -51,20 +51,15 @@ def cell_times(executed: Path) -> list[tuple[str, float]]:
 
 
 def shared_history(store: Path, week: str, work: Path) -> Path:
-    """The batch's shared history of ``store`` written into ``work`` as ``run_batch``
-    writes it (the keyed history laid out by team, the companions and calls beside)."""
-    from pipereview.history._callstore import read_forecast_calls_stored
-    from pipereview.history._companions import write_shared_companions
-    from pipereview.history._companionstore import read_companions
-    from pipereview.history._historyfile import write_history_file
-    from pipereview.history._loader import load_history
+    """The batch's shared history of ``store`` written into ``work`` by the batch's own
+    writer (the keyed history laid out by team, the companions and calls beside)."""
+    from pipereview.core._weeks import Week
+    from pipereview.delivery._batch import _share_history
+    from pipereview.history._store import SnapshotStore
 
-    path = work / "history.parquet"
-    write_history_file(load_history(store, last=week), path)
-    write_shared_companions(read_companions(store, week), work / "companions")
-    calls = read_forecast_calls_stored(store, week)
-    if len(calls):
-        calls.to_parquet(work / "forecast_calls.parquet", index=False)
+    folder = work / "shared"
+    path = folder / "history.parquet"
+    _share_history(SnapshotStore(store), Week.parse(week), folder, path, local=False)
     return path
 
 

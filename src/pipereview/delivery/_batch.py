@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipereview.config import Config, write_config
 from pipereview.core._errors import PipereviewError
@@ -63,6 +63,9 @@ from pipereview.delivery._teamrun import (
     run_team,
     write_text_file,
 )
+
+if TYPE_CHECKING:
+    from pipereview.history._store import SnapshotStore
 
 __all__ = ["EXPECTED", "BatchResult", "TeamRun", "default_notebook", "pack_period", "run_batch"]
 
@@ -103,10 +106,9 @@ def _execute(
     kernels: KernelPool | None = None,
 ) -> Iterator[TeamRun]:
     """Each task's :class:`TeamRun` as it finishes: local threads (each drives a kernel
-    process, taken from ``kernels`` when given: a pool started before the history was
-    read, so that kernel start-up overlaps it), or the workers of a Dask distributed
-    cluster. A task whose execution fails outside the notebook (a lost worker) is a
-    failed team, never an exception that would lose the other teams' results."""
+    process, from ``kernels`` when given), or the workers of a Dask distributed cluster.
+    A task whose execution fails outside the notebook (a lost worker) is a failed team,
+    never an exception that would lose the other teams' results."""
     started = time.perf_counter()
     if scheduler:
         from distributed import Client
@@ -129,23 +131,20 @@ def _execute(
                 del remote[future]
                 yield run
         return
-    parallel = _parallel(workers)
-    kernels = kernels or KernelPool(len(tasks), ahead=parallel)
+    parallel = workers or os.cpu_count() or 1
+    own = kernels is None  # a pool given is closed by whoever started it
+    ready = KernelPool(len(tasks), ahead=parallel) if kernels is None else kernels
     try:
         with ThreadPoolExecutor(max_workers=parallel) as pool:
-            local = {pool.submit(run_team, *task, kernels=kernels.take): task for task in tasks}
+            local = {pool.submit(run_team, *task, kernels=ready.take): task for task in tasks}
             for done in as_completed(local):
                 try:
                     yield done.result()
                 except Exception as exc:
                     yield lost_run(local[done], exc, started)
     finally:
-        kernels.close()
-
-
-def _parallel(workers: int | None) -> int:
-    """How many teams run at once on this machine: ``workers``, else its cores."""
-    return workers or os.cpu_count() or 1
+        if own:
+            ready.close()
 
 
 def _write_week(
@@ -240,11 +239,12 @@ def _run_week(
             progress(run)
     remaining = [team for team in plan.teams if team not in done]
     history_path = work / "history.parquet"
+    parallel = workers or os.cpu_count() or 1
     # the teams' kernels start and import while the history is read and keyed
-    kernels = KernelPool(len(remaining), ahead=_parallel(workers)) if not scheduler else None
+    kernels = KernelPool(len(remaining), ahead=parallel) if not scheduler else None
     try:
         if remaining:  # keyed once for every team; nothing to key when every team is resumed
-            _share_history(plan, work, history_path, local=not scheduler)
+            _share_history(plan.store, plan.as_of, work, history_path, local=not scheduler)
         config = shared_config if plan.settings is not None else None
         tasks = [_task(plan, team, staging, history_path, config) for team in remaining]
         for finished in _execute(tasks, workers, scheduler, kernels):
@@ -258,10 +258,11 @@ def _run_week(
     return sorted(runs, key=lambda r: r.team)
 
 
-def _share_history(plan: BatchPlan, work: Path, history_path: Path, *, local: bool) -> None:
-    """The keyed history, the week's companions and the reps' forecast calls written once
-    into ``work`` for every team's notebook to read (``local``: the HTML exporter built
-    here too, before the teams start, not inside one team's time)."""
+def _share_history(
+    store: SnapshotStore, week: Week, work: Path, history_path: Path, *, local: bool
+) -> None:
+    """The keyed history of ``store`` up to ``week``, the week's companions and calls,
+    written once into ``work`` for every team to read (``local``: the exporter built too)."""
     from pipereview.history._callstore import read_forecast_calls_stored
     from pipereview.history._companions import write_shared_companions
     from pipereview.history._companionstore import read_companions
@@ -269,12 +270,12 @@ def _share_history(plan: BatchPlan, work: Path, history_path: Path, *, local: bo
     from pipereview.history._loader import load_history
 
     work.mkdir()
-    history = load_history(plan.store, last=plan.as_of)  # its definitions go into the file too
+    history = load_history(store, last=week)  # its definitions go into the file too
     write_history_file(history, history_path)  # laid out for each team's read
     del history  # the teams read the file: the batch's copy would only hold memory
     # the week's activities, leads and invoices, beside the history (read_shared_companions)
-    write_shared_companions(read_companions(plan.store, plan.as_of), work / "companions")
-    calls = read_forecast_calls_stored(plan.store, plan.as_of)  # the reps' forecast calls
+    write_shared_companions(read_companions(store, week), work / "companions")
+    calls = read_forecast_calls_stored(store, week)  # the reps' forecast calls
     if len(calls):
         calls.to_parquet(work / "forecast_calls.parquet", index=False)
     if local:
