@@ -20,8 +20,11 @@ import stat
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
+
+from pipereview.delivery._nursery import Nursery, can_fork, provisioner_for
 
 __all__: list[str] = []  # the team runs' and the batch's own, not the package's API
 
@@ -155,11 +158,12 @@ def kernel_address() -> dict[str, str]:
     return {"transport": "tcp", "ip": "127.0.0.1"}
 
 
-def start_kernel() -> Any:
-    """A started python3 kernel, listening where :func:`kernel_address` says. Its manager
-    is synchronous (any thread may start or shut it down), its clients asynchronous: with
-    a blocking client nbclient waits for output without a timeout, so neither a cell limit
-    nor a dead kernel would ever be noticed."""
+def start_kernel(nursery: Nursery | None = None) -> Any:
+    """A started python3 kernel, listening where :func:`kernel_address` says, forked from
+    ``nursery`` when given and able. Its manager is synchronous (any thread may start or
+    shut it down), its clients asynchronous: with a blocking client nbclient waits for
+    output without a timeout, so neither a cell limit nor a dead kernel would ever be
+    noticed."""
     from jupyter_client.manager import KernelManager
 
     address = kernel_address()
@@ -168,6 +172,9 @@ def start_kernel() -> Any:
         client_class="jupyter_client.asynchronous.AsyncKernelClient",
         **address,
     )
+    if nursery is not None:
+        manager.kernel_id = str(uuid.uuid4())
+        manager.provisioner = provisioner_for(manager, nursery)
     try:
         manager.start_kernel()
     except BaseException:
@@ -271,8 +278,10 @@ def warm_up(manager: Any, timeout: float = WARM_UP_TIMEOUT_S) -> bool:
 class KernelPool:
     """Kernels started ahead of the teams that use them, ``ahead`` at a time: while a team
     runs, the next team's kernel starts and imports :data:`WARM_MODULES` (when ``warm``),
-    so kernel start-up and the heavy imports leave the teams' path. Every kernel serves
-    one team only: :meth:`take` hands each out once."""
+    so kernel start-up and the heavy imports leave the teams' path. Where kernels can be
+    forked, a warm pool forks them from a :class:`~pipereview.delivery._nursery.Nursery`
+    that has done those imports once, so each kernel starts with them done. Every kernel
+    serves one team only: :meth:`take` hands each out once."""
 
     def __init__(self, teams: int, *, ahead: int, warm: bool = True) -> None:
         self._warm = warm
@@ -280,6 +289,12 @@ class KernelPool:
         self._lock = threading.Lock()
         self._to_start = teams
         self._threads: list[threading.Thread] = []
+        self._nursery: Nursery | None = None
+        if warm and teams > 0 and can_fork():
+            try:
+                self._nursery = Nursery(WARM_MODULES)
+            except OSError:  # kernels are then launched as new processes
+                self._nursery = None
         for _ in range(min(ahead, teams)):
             self._start_one()
 
@@ -294,7 +309,7 @@ class KernelPool:
 
     def _start(self) -> None:
         try:
-            manager = start_kernel()
+            manager = start_kernel(self._nursery)
         except Exception:  # the team then starts its own kernel, as without a pool
             self._ready.put(None)
             return
@@ -309,10 +324,12 @@ class KernelPool:
         return manager
 
     def close(self) -> None:
-        """Shut down the kernels no team took (a batch stopped early)."""
+        """Shut down the kernels no team took (a batch stopped early), then the nursery."""
         for thread in self._threads:
             thread.join()
         while not self._ready.empty():
             manager = self._ready.get_nowait()
             if manager is not None:
                 shutdown_kernel(manager)
+        if self._nursery is not None:
+            self._nursery.close()

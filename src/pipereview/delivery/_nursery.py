@@ -1,0 +1,347 @@
+"""Kernels forked from a process that has done the review's imports once.
+
+Every team still gets a fresh kernel process of its own. The batch starts one *nursery*
+process per run. It imports the review's heavy modules (pandas, pipereview, altair,
+vl-convert's module, IPython and ipykernel: ~1.2 s of CPU) and then only forks.
+
+- **What a child is.** A child becomes an ordinary ipykernel: a session of its own (its
+  process group is killed by a team's wall-clock limit), the environment and folder the
+  kernel manager asked for, its connection file.
+- **What a child holds.** Nothing any team did. The nursery runs no team's code and
+  draws no chart, so vl-convert's engine (whose threads a fork would not carry) starts
+  in each child.
+- **What a child saves.** The imports its team's kernel would otherwise pay again, and
+  the CPU that the other teams' cells need on a small machine.
+
+Only a command that runs this very interpreter's ``ipykernel_launcher`` is forked.
+Anything else (a kernel spec naming another Python or other options before ``-f``), a
+machine without ``fork`` (only Linux is used), or a nursery that failed or died:
+the kernel is launched as a new process, as without a nursery.
+
+The nursery reports each child's end (exit status, or the signal that killed it), so a
+kernel killed by the out-of-memory killer reads the same as one launched directly.
+When the batch's process goes away, the nursery kills the kernels it forked and ends.
+
+>>> forkable([sys.executable, "-m", "ipykernel_launcher", "-f", "kernel-1.json"])[1:]
+['-f', 'kernel-1.json']
+>>> forkable(["/opt/other/python", "-m", "ipykernel_launcher", "-f", "kernel-1.json"])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+__all__: list[str] = []  # the batch's own, not the package's API
+
+#: how long a kernel waits for the nursery's imports, and then for a fork, before it is
+#: launched as a new process instead
+NURSERY_WAIT_S = 120.0
+
+
+def can_fork() -> bool:
+    """Whether kernels may be forked here: Linux only (elsewhere forking a process that
+    has imported native libraries is not safe enough to rely on)."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def forkable(cmd: Sequence[str]) -> list[str] | None:
+    """The kernel's ``sys.argv`` when ``cmd`` runs this interpreter's
+    ``ipykernel_launcher`` (what a forked child can become), else None."""
+    if len(cmd) < 3 or list(cmd[1:3]) != ["-m", "ipykernel_launcher"]:
+        return None
+    try:
+        same = os.path.samefile(cmd[0], sys.executable)
+        launcher = importlib.util.find_spec("ipykernel_launcher")
+    except (OSError, ImportError, ValueError):
+        return None
+    if not same or launcher is None or not launcher.origin:
+        return None
+    return [launcher.origin, *cmd[3:]]  # what ``python -m`` puts in sys.argv
+
+
+class ForkedKernel:
+    """A kernel process forked by the nursery, seen as a :class:`subprocess.Popen` is
+    (what jupyter_client's local provisioner uses): ``pid``, ``poll``, ``wait``,
+    ``send_signal``, ``terminate``, ``kill``. Its ``returncode`` is the nursery's report:
+    the exit status, or minus the signal that killed it."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, nursery: Nursery) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._nursery = nursery
+        self._ended = threading.Event()
+
+    def _end(self, code: int) -> None:
+        self.returncode = code
+        self._ended.set()
+
+    def poll(self) -> int | None:
+        if not self._ended.is_set() and self._nursery.gone.is_set():
+            # no report will come: the process was handed to the system to reap
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self._end(-signal.SIGKILL)
+            except OSError:
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        while not self._ended.wait(0.1 if timeout is None else min(timeout, 0.1)):
+            if self.poll() is not None:
+                break
+            if timeout is not None:
+                timeout -= 0.1
+                if timeout <= 0:
+                    raise subprocess.TimeoutExpired(["kernel", str(self.pid)], 0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:  # never a process that reused the pid of an ended one
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+class Nursery:
+    """The batch's side of the nursery process: started at once (its imports run while
+    the batch reads the history), then :meth:`fork` hands out kernels, :meth:`close`
+    ends it."""
+
+    def __init__(self, modules: Sequence[str]) -> None:
+        self.gone = threading.Event()
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+        self._replies: dict[int, Any] = {}
+        self._answered: dict[int, threading.Event] = {}
+        self._children: dict[int, ForkedKernel] = {}
+        self._ended: dict[int, int] = {}  # reported before its fork's reply was read
+        self._next = 0
+        ours, theirs = socket.socketpair()
+        code = f"from pipereview.delivery._nursery import serve; serve({theirs.fileno()})"
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", code, json.dumps(list(modules))],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            theirs.close()
+        self._socket = ours
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            for line in self._socket.makefile("rb"):
+                self._take(json.loads(line))
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.gone.set()
+            self._ready.set()
+            for event in list(self._answered.values()):
+                event.set()
+
+    def _take(self, message: dict[str, Any]) -> None:
+        if "ready" in message:
+            self._ready.set()
+        elif "forked" in message:
+            with self._lock:
+                self._replies[message["forked"]] = message.get("pid")
+                answered = self._answered.get(message["forked"])
+            if answered is not None:
+                answered.set()
+        elif "ended" in message:
+            with self._lock:
+                child = self._children.pop(message["ended"], None)
+                if child is None:
+                    self._ended[message["ended"]] = message["code"]
+            if child is not None:
+                child._end(message["code"])
+
+    def fork(self, argv: list[str], env: dict[str, str], cwd: str | None) -> ForkedKernel | None:
+        """A kernel forked with ``argv``, ``env`` and ``cwd``; None when the nursery is not
+        ready within :data:`NURSERY_WAIT_S` or is gone (launch the kernel instead)."""
+        if not self._ready.wait(NURSERY_WAIT_S) or self.gone.is_set():
+            return None
+        with self._lock:
+            self._next += 1
+            ask = self._next
+            self._answered[ask] = threading.Event()
+        request = {"fork": ask, "argv": argv, "env": env, "cwd": cwd}
+        try:
+            with self._lock:
+                self._socket.sendall(json.dumps(request).encode() + b"\n")
+        except OSError:
+            return None
+        self._answered[ask].wait(NURSERY_WAIT_S)
+        with self._lock:
+            pid = self._replies.pop(ask, None)
+            self._answered.pop(ask, None)
+            if pid is None:
+                return None
+            child = ForkedKernel(pid, self)
+            if pid in self._ended:
+                child._end(self._ended.pop(pid))
+            else:
+                self._children[pid] = child
+        return child
+
+    def close(self) -> None:
+        """End the nursery (it kills any kernel of its own still running) and wait."""
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._reader.join(timeout=5)
+        self._socket.close()
+
+
+def provisioner_for(manager: Any, nursery: Nursery) -> Any:
+    """A local provisioner for ``manager`` that forks its kernel from ``nursery`` when it
+    can (set as ``manager.provisioner`` before the kernel starts)."""
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class NurseryProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            argv = forkable([os.path.expanduser(part) for part in cmd])
+            env = dict(kwargs.get("env") or os.environ)
+            if not kwargs.get("independent"):  # as jupyter_client's launcher does
+                env["JPY_PARENT_PID"] = str(os.getpid())
+            cwd = kwargs.get("cwd")
+            child = nursery.fork(argv, env, str(cwd) if cwd else None) if argv else None
+            if child is None:
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process = child  # type: ignore[assignment]  # a Popen in all it is used for
+            self.pid = self.pgid = child.pid  # the child leads a session of its own
+            self.cwd = cwd or os.getcwd()
+            return self.connection_info
+
+    return NurseryProvisioner(
+        kernel_id=manager.kernel_id, kernel_spec=manager.kernel_spec, parent=manager
+    )
+
+
+def serve(fd: int) -> None:
+    """The nursery process: import the modules named in ``sys.argv[1]``, say so, then
+    fork a kernel for each request read from the socket ``fd`` and report how each
+    ended, until the socket closes."""
+    for name in [*json.loads(sys.argv[1]), "ipykernel.kernelapp"]:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    channel = socket.socket(fileno=fd)
+    children: set[int] = set()
+    pending = b""
+
+    def say(message: dict[str, Any]) -> None:
+        channel.sendall(json.dumps(message).encode() + b"\n")
+
+    say({"ready": True})
+    while True:
+        readable = select.select([channel.fileno(), wake_read], [], [])[0]
+        if wake_read in readable:
+            os.read(wake_read, 512)
+            for pid, code in _reap(children):
+                say({"ended": pid, "code": code})
+        if channel.fileno() in readable:
+            chunk = channel.recv(65536)
+            if not chunk:
+                break
+            pending += chunk
+            *requests, pending = pending.split(b"\n")
+            for request in requests:
+                asked = json.loads(request)
+                pid = os.fork()
+                if pid == 0:
+                    _become_kernel(asked["argv"], asked["env"], asked["cwd"])
+                children.add(pid)
+                say({"forked": asked["fork"], "pid": pid})
+    _end_orphans(children)
+
+
+def _reap(children: set[int]) -> list[tuple[int, int]]:
+    """The children that ended since last asked, with their exit codes."""
+    ended = []
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            break
+        children.discard(pid)
+        ended.append((pid, os.waitstatus_to_exitcode(status)))
+    return ended
+
+
+def _end_orphans(children: set[int]) -> None:
+    """The batch is gone or done: kill what is left of the kernels forked here."""
+    for pid in children:
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+    for pid in children:
+        with contextlib.suppress(OSError):
+            os.waitpid(pid, 0)
+
+
+def _become_kernel(argv: list[str], env: dict[str, str], cwd: str | None) -> None:
+    """In a forked child: become the kernel that ``argv`` describes; never return."""
+    code = 1
+    try:
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.closerange(3, 1 << 16)  # the nursery's socket and wake-up pipe
+        os.setsid()
+        if cwd:
+            os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.argv = list(argv)
+        if sys.path and sys.path[0] in ("", os.getcwd()):
+            del sys.path[0]  # as ipykernel_launcher does; IPython puts it back
+        from ipykernel import kernelapp
+
+        # ipykernel read the environment when it was imported, in the nursery: the
+        # process to watch and leave with is the batch's, as a launched kernel's is
+        parent = int(env.get("JPY_PARENT_PID") or 0)
+        kernelapp.IPKernelApp.launch_instance(parent_handle=parent)
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
