@@ -21,6 +21,7 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
+from _processes import alive
 from pipereview.cli import app
 from pipereview.core._errors import PipereviewError
 from pipereview.delivery import _batch as batch
@@ -76,13 +77,6 @@ def _kernels() -> list[psutil.Process]:
         if proc.info["status"] != psutil.STATUS_ZOMBIE and any(runtime in a for a in cmdline):
             found.append(proc)
     return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def _until(check: Callable[[], bool], seconds: float = 10) -> bool:
@@ -192,7 +186,7 @@ def test_a_hanging_team_is_stopped_at_its_limit_and_its_processes_killed(
     }
     # the kernel and the process it started are gone
     child = int((out / W47 / "West" / "child.pid").read_text(encoding="utf-8"))
-    assert _until(lambda: not _alive(child) and not _kernels()), (child, _kernels())
+    assert _until(lambda: not alive(child) and not _kernels()), (child, _kernels())
     assert "time.sleep(3600)" not in (out / W47 / "West" / "review.html").read_text(
         encoding="utf-8"
     )  # the partial report is there, code-free, for the reader

@@ -15,9 +15,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import altair as alt
+import pandas as pd
 import pytest
 from jupyter_client.blocking import BlockingKernelClient
 
+from _processes import ended
+from pipereview.charts import to_svg
+from pipereview.charts._chartserver import CHART_SERVER_ENV
 from pipereview.delivery._kernels import (
     WARM_MODULES,
     Deadline,
@@ -127,11 +132,7 @@ def test_a_forked_kernel_is_interrupted_killed_and_reported_like_a_launched_one(
         assert exit_status(manager) == (
             " (killed by signal 9, SIGKILL; the out-of-memory killer sends this)"
         )
-        for _ in range(50):
-            if not _alive(child):
-                break
-            time.sleep(0.1)
-        assert not _alive(child)  # what the notebook started died with it
+        assert ended(child, 5)  # what the notebook started died with it
     finally:
         shutdown_kernel(manager)
 
@@ -204,24 +205,7 @@ def test_when_the_batch_is_gone_the_nursery_ends_its_kernels_and_itself() -> Non
         [sys.executable, "-c", _BATCH_GONE], capture_output=True, text=True, timeout=120
     )
     pids = json.loads(done.stdout.splitlines()[-1])
-    for _ in range(100):
-        alive = [pid for pid in pids if _alive(pid)]
-        if not alive:
-            break
-        time.sleep(0.1)
-    assert alive == []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
-    except FileNotFoundError:
-        return False
+    assert all(ended(pid) for pid in pids)
 
 
 def test_a_warm_pool_forks_and_a_cold_pool_launches() -> None:
@@ -236,3 +220,31 @@ def test_a_warm_pool_forks_and_a_cold_pool_launches() -> None:
         warm.close()
         cold.close()
     assert warm._nursery is not None and warm._nursery._process.poll() is not None
+
+
+_DRAW = (
+    "import json, os\n"
+    "from pipereview.charts import to_svg\n"
+    "import altair as alt, pandas as pd\n"
+    "threads = len(os.listdir('/proc/self/task'))\n"
+    "svg = to_svg(alt.Chart(pd.DataFrame({'a': [1, 2]})).mark_bar().encode(x='a:Q'))\n"
+    "print(json.dumps({'server': os.environ.get(%r), 'svg': svg,"
+    " 'engine_threads': len(os.listdir('/proc/self/task')) - threads}))\n"
+)
+
+
+def test_a_pools_kernels_draw_through_its_one_chart_server() -> None:
+    pool = KernelPool(2, ahead=2)
+    taken = [pool.take(), pool.take()]
+    try:
+        drawn = [json.loads("".join(_run(m, _DRAW % CHART_SERVER_ENV)[1])) for m in taken]
+    finally:
+        for manager in taken:
+            shutdown_kernel(manager)
+        pool.close()
+    local = to_svg(alt.Chart(pd.DataFrame({"a": [1, 2]})).mark_bar().encode(x="a:Q"))
+    assert drawn[0]["server"] and drawn[0]["server"] == drawn[1]["server"]  # one for all
+    for kernel in drawn:
+        assert kernel["svg"] == local  # the same SVG as drawn here
+        assert kernel["engine_threads"] == 0  # no engine of its own started
+    assert not Path(drawn[0]["server"]).parent.exists()  # removed with the pool

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 import altair as alt
 
 from pipereview.charts._base import ChartLike
+from pipereview.charts._chartserver import svg_from_server
 from pipereview.core._errors import ConfigError
 
 __all__ = ["enable_offline", "svg_html", "to_svg"]
@@ -60,7 +61,10 @@ def _spec_to_svg(spec: dict[str, Any]) -> str:
             hint="build the chart from a DataFrame (alt.Chart(frame)), not "
             "from alt.UrlData or a data URL: reports fetch nothing",
         )
-    svg: str = vl_convert.vegalite_to_svg(_safe_texts(spec), vl_version=_vl_version())
+    safe, version = _safe_texts(spec), _vl_version()
+    svg = svg_from_server(safe, version)  # a batch's one engine, when it has one
+    if svg is None:
+        svg = vl_convert.vegalite_to_svg(safe, vl_version=version)
     return _scalable(svg)
 
 

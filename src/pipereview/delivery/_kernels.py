@@ -280,7 +280,8 @@ class KernelPool:
     runs, the next team's kernel starts and imports :data:`WARM_MODULES` (when ``warm``),
     so kernel start-up and the heavy imports leave the teams' path. Where kernels can be
     forked, a warm pool forks them from a :class:`~pipereview.delivery._nursery.Nursery`
-    that has done those imports once, so each kernel starts with them done. Every kernel
+    that has done those imports once, so each kernel starts with them done, and its
+    kernels draw their charts through the nursery's one chart server. Every kernel
     serves one team only: :meth:`take` hands each out once."""
 
     def __init__(self, teams: int, *, ahead: int, warm: bool = True) -> None:
@@ -291,10 +292,14 @@ class KernelPool:
         self._threads: list[threading.Thread] = []
         self._nursery: Nursery | None = None
         if warm and teams > 0 and can_fork():
+            address = kernel_address()  # a private folder for the one chart server
+            charts = address["ip"] + "-chart" if address["transport"] == "ipc" else None
             try:
-                self._nursery = Nursery(WARM_MODULES)
+                self._nursery = Nursery(WARM_MODULES, charts)
             except OSError:  # kernels are then launched as new processes
                 self._nursery = None
+                if charts:
+                    shutil.rmtree(os.path.dirname(charts), ignore_errors=True)
         for _ in range(min(ahead, teams)):
             self._start_one()
 

@@ -8,8 +8,11 @@ vl-convert's module, IPython and ipykernel: ~1.2 s of CPU) and then only forks.
   process group is killed by a team's wall-clock limit), the environment and folder the
   kernel manager asked for, its connection file.
 - **What a child holds.** Nothing any team did. The nursery runs no team's code and
-  draws no chart, so vl-convert's engine (whose threads a fork would not carry) starts
-  in each child.
+  starts no thread (a fork would not carry them).
+- **Where a child draws its charts.** The nursery's first child is a chart server
+  (:mod:`pipereview.charts._chartserver`): one vl-convert engine (~0.35 s of CPU to
+  start) for every kernel, which would otherwise start one each. A kernel finds it
+  through ``PIPEREVIEW_CHART_SERVER``; the SVG is the same as the kernel's own.
 - **What a child saves.** The imports its team's kernel would otherwise pay again, and
   the CPU that the other teams' cells need on a small machine.
 
@@ -34,6 +37,7 @@ import importlib.util
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -126,7 +130,7 @@ class Nursery:
     the batch reads the history), then :meth:`fork` hands out kernels, :meth:`close`
     ends it."""
 
-    def __init__(self, modules: Sequence[str]) -> None:
+    def __init__(self, modules: Sequence[str], charts: str | None = None) -> None:
         self.gone = threading.Event()
         self._ready = threading.Event()
         self._lock = threading.Lock()
@@ -135,11 +139,12 @@ class Nursery:
         self._children: dict[int, ForkedKernel] = {}
         self._ended: dict[int, int] = {}  # reported before its fork's reply was read
         self._next = 0
+        self._charts = charts
         ours, theirs = socket.socketpair()
         code = f"from pipereview.delivery._nursery import serve; serve({theirs.fileno()})"
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-c", code, json.dumps(list(modules))],
+                [sys.executable, "-c", code, json.dumps(list(modules)), charts or ""],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
             )
@@ -217,6 +222,8 @@ class Nursery:
             self._process.wait()
         self._reader.join(timeout=5)
         self._socket.close()
+        if self._charts:  # the nursery removes it; not when it was killed
+            shutil.rmtree(os.path.dirname(self._charts), ignore_errors=True)
 
 
 def provisioner_for(manager: Any, nursery: Nursery) -> Any:
@@ -245,12 +252,16 @@ def provisioner_for(manager: Any, nursery: Nursery) -> Any:
 
 
 def serve(fd: int) -> None:
-    """The nursery process: import the modules named in ``sys.argv[1]``, say so, then
-    fork a kernel for each request read from the socket ``fd`` and report how each
-    ended, until the socket closes."""
+    """The nursery process: import the modules named in ``sys.argv[1]``, start the chart
+    server on the socket path in ``sys.argv[2]`` (when there is one), say so, then fork a
+    kernel for each request read from the socket ``fd`` and report how each ended, until
+    the socket closes."""
     for name in [*json.loads(sys.argv[1]), "ipykernel.kernelapp"]:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    from pipereview.charts._chartserver import CHART_SERVER_ENV
+
+    charts = _start_chart_server(sys.argv[2]) if sys.argv[2:3] != [""] else None
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -277,35 +288,71 @@ def serve(fd: int) -> None:
             *requests, pending = pending.split(b"\n")
             for request in requests:
                 asked = json.loads(request)
+                if charts is not None:
+                    asked["env"][CHART_SERVER_ENV] = charts[1]
                 pid = os.fork()
                 if pid == 0:
                     _become_kernel(asked["argv"], asked["env"], asked["cwd"])
                 children.add(pid)
                 say({"forked": asked["fork"], "pid": pid})
-    _end_orphans(children)
+    _end_orphans(children, charts)
+
+
+def _start_chart_server(path: str) -> tuple[int, str]:
+    """A child drawing every kernel's charts with one chart engine, listening at ``path``
+    (in a private folder): its pid and socket."""
+    from pipereview.charts._chartserver import serve_charts
+
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.closerange(3, 1 << 16)  # the batch's socket: the server answers kernels only
+            serve_charts(path, warm=_draw_one)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid, path
+
+
+def _draw_one() -> None:
+    """One tiny chart, drawn as a kernel draws: the engine and its Vega-Lite start."""
+    import altair as alt
+    import pandas as pd
+
+    from pipereview.charts import to_svg
+
+    to_svg(alt.Chart(pd.DataFrame({"a": [1]})).mark_point().encode(x="a:Q"))
 
 
 def _reap(children: set[int]) -> list[tuple[int, int]]:
-    """The children that ended since last asked, with their exit codes."""
+    """The kernels that ended since last asked, with their exit codes (the chart server
+    is reaped too, unreported)."""
     ended = []
-    while children:
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             break
         if pid == 0:
             break
-        children.discard(pid)
-        ended.append((pid, os.waitstatus_to_exitcode(status)))
+        if pid in children:
+            children.discard(pid)
+            ended.append((pid, os.waitstatus_to_exitcode(status)))
     return ended
 
 
-def _end_orphans(children: set[int]) -> None:
-    """The batch is gone or done: kill what is left of the kernels forked here."""
+def _end_orphans(children: set[int], charts: tuple[int, str] | None) -> None:
+    """The batch is gone or done: kill what is left of the kernels forked here (with
+    their sessions) and the chart server, and remove its socket's folder."""
     for pid in children:
         with contextlib.suppress(OSError):
             os.killpg(pid, signal.SIGKILL)
-    for pid in children:
+    if charts is not None:
+        with contextlib.suppress(OSError):
+            os.kill(charts[0], signal.SIGKILL)
+        shutil.rmtree(os.path.dirname(charts[1]), ignore_errors=True)
+    for pid in [*children, *(charts[:1] if charts else ())]:
         with contextlib.suppress(OSError):
             os.waitpid(pid, 0)
 
