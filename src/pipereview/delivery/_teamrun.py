@@ -280,6 +280,8 @@ def run_team(
     ran to the end and its folder holds every :data:`EXPECTED` file."""
     import papermill
 
+    from pipereview.delivery._runengine import engine_name
+
     manager = kernels() if kernels else None  # a kernel started ahead: not the team's time
     start = time.perf_counter()
     deadline = Deadline(team_timeout)
@@ -303,6 +305,7 @@ def run_team(
                     parameters=parameters,
                     km=manager,
                     kernel_name="python3",
+                    engine_name=engine_name(),  # written when it starts and ends only
                     progress_bar=False,
                     log_output=False,
                     execution_timeout=timeout,
