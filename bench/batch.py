@@ -65,7 +65,7 @@ def _cold_batch(
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _machine import describe_machine
+    from _machine import compile_package, describe_machine
     from pipereview.delivery._batch import default_notebook, run_batch
     from pipereview.history._intake import ingest_folder
     from pipereview.history._store import SnapshotStore
@@ -85,6 +85,7 @@ def main() -> None:
         week = SnapshotStore(store).weeks()[-1]
         teams = SnapshotStore(store).info(week)["teams"]
         print(f"machine: {describe_machine()}")
+        print(compile_package())
         print(f"batch: {len(teams)} teams of {week}, notebook {args.notebook.name}")
 
         start = time.perf_counter()

@@ -168,7 +168,7 @@ def coach_command(store: Path, out: Path) -> float:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _machine import describe_machine
+    from _machine import compile_package, describe_machine
     from pipereview.history._intake import ingest_folder
     from pipereview.history._loader import load_history
     from pipereview.history._store import SnapshotStore
@@ -189,6 +189,7 @@ def main() -> None:
         sizes = history.groupby("team")["deal_key"].nunique()
         team = args.team or str(sizes.idxmin())
         print(f"machine: {describe_machine()}")
+        print(compile_package())
         print(
             f"team {team}: {sizes[team]} deals, {int((history['team'] == team).sum())} rows "
             f"over {history['snapshot_week'].nunique()} weeks, as of {week}"

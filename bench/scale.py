@@ -430,9 +430,10 @@ def main() -> None:
         print(json.dumps(result))
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _machine import describe_machine
+    from _machine import compile_package, describe_machine
 
     print(f"machine: {describe_machine()}")
+    print(compile_package())
     names = list(SIZES) if args.size == "all" else [args.size]
     results = []
     for name in names:

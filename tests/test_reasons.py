@@ -314,6 +314,17 @@ def test_each_teams_waterfall_reconciles_with_team_moves(
     h.attrs[REMOVED_ATTRS] = json.dumps({"2026-W48": [[d, "merged", "D0"] for d in gone]})
     moves = week_movements(h, "2026-W47", "2026-W48")
     r = change_reasons(h, "2026-W47", "2026-W48", period="2026-Q4")
+    # the movements handed in (as the review does, computed once) give the same
+    given_moves = change_reasons(h, "2026-W47", "2026-W48", period="2026-Q4", movements=moves)
+    pd.testing.assert_frame_equal(given_moves, r)
+    for team in _TEAMS:
+        m = category_matrix(h, "2026-W47", "2026-W48", team=team, period="2026-Q4")
+        same = category_matrix(
+            h, "2026-W47", "2026-W48", team=team, period="2026-Q4", movements=moves
+        )
+        for name in ("deals", "amounts", "cells"):
+            pd.testing.assert_frame_equal(getattr(same, name), getattr(m, name))
+        assert (same.currency, same.not_available) == (m.currency, m.not_available)
     for team in _TEAMS:
         w = waterfall(moves, "2026-Q4", team=team)
         cents = w.set_index("step")["cents"]

@@ -36,11 +36,16 @@ def waterfall_steps(review: WeeklyReview) -> tuple[pd.DataFrame, pd.DataFrame] |
     changed team ``moved_in`` or ``moved_out``
     (:func:`~pipereview.delivery._reviewteam.week_moves`), and the team's waterfall the
     changes chart draws (:func:`~pipereview.diagnostics.waterfall` with ``team=``); None
-    in a team's first stored week."""
+    in a team's first stored week. Computed once per review: the glance, the changes
+    section and the chart data read the same."""
     from pipereview.delivery._reviewteam import team_waterfall, week_moves
 
-    moves = week_moves(review)
-    return None if moves is None else (moves, team_waterfall(review, moves))
+    kept = review.__dict__
+    if "_waterfall_steps" not in kept:
+        moves = week_moves(review)
+        kept["_waterfall_steps"] = None if moves is None else (moves, team_waterfall(review, moves))
+    found: tuple[pd.DataFrame, pd.DataFrame] | None = kept["_waterfall_steps"]
+    return found
 
 
 def funnel_stages(review: WeeklyReview) -> pd.DataFrame:

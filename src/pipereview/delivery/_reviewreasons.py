@@ -124,25 +124,26 @@ def reasons_section(review: WeeklyReview) -> Section:
         return refused
     before, after = weeks[-2], str(review.week)
     deals, team = review.team_deals, review.team  # with the other team's rows of a move
-    found = change_reasons(deals, before, after, period=review.period)
+    moves = week_movements(deals, before, after)  # read by the reasons, matrix and scope
+    found = change_reasons(deals, before, after, period=review.period, movements=moves)
     reasons = found[(found["team"] == team).to_numpy(dtype=bool)]  # the team's rows only
     reasons.attrs = dict(found.attrs)
-    matrix = category_matrix(deals, before, after, team=team, period=review.period)
+    matrix = category_matrix(deals, before, after, team=team, period=review.period, movements=moves)
     lang = review.lang
     if reasons.empty:
         body = f"<p>{html.escape(_t('nothing', lang, before=before))}</p>"
     else:
         body = (
-            f'<p class="scope">{html.escape(_scope(review, before, after))}</p>'
+            f'<p class="scope">{html.escape(_scope(review, moves, before, after))}</p>'
             + _summary_html(review, reasons)
             + _lists_html(review, reasons)
         )
     return Section(title, body + _matrix_html(review, matrix, before, after))
 
 
-def _scope(review: WeeklyReview, before: str, after: str) -> str:
-    """The period's pipeline in the two weeks and its change, in words."""
-    moves = week_movements(review.team_deals, before, after)
+def _scope(review: WeeklyReview, moves: pd.DataFrame, before: str, after: str) -> str:
+    """The period's pipeline in the two weeks (``moves``: the team's deals' movements
+    between them) and its change, in words."""
     steps = waterfall(moves, review.period, team=review.team).set_index("step")["amount"]
     opening, closing = float(steps["opening"]), float(steps["closing"])
     cur, lang, change = review.currency, review.lang, closing - opening

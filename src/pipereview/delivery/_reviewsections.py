@@ -203,7 +203,7 @@ def chart_data(review: WeeklyReview) -> dict[str, pd.DataFrame]:
     out: dict[str, pd.DataFrame] = {}
     moved = None if refusal(review, "changes") else waterfall_steps(review)
     if moved is not None:
-        out["changes"] = moved[1]
+        out["changes"] = moved[1].copy(deep=False)  # the sections' own stays as it is
     if not refusal(review, "funnel"):
         out["funnel"] = funnel_stages(review)
     if not refusal(review, "forecast") and review.targets is not None:

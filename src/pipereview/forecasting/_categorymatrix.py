@@ -85,13 +85,16 @@ def category_matrix(
     *,
     team: str | None = None,
     period: str | tuple[_DateLike, _DateLike] | None = None,
+    movements: pd.DataFrame | None = None,
 ) -> CategoryMatrix:
     """The forecast-category from→to matrix of ``history`` between two stored weeks (the
     first earlier), for ``team``'s pipeline (a deal that moved team left one team's
     pipeline and joined the other's) and ``period``'s (open deals closing in it; without
-    one, every open deal). The deals must be in one currency (filter by team first)."""
+    one, every open deal). The deals must be in one currency (filter by team first).
+    ``movements``: the :func:`~pipereview.forecasting.week_movements` of ``history``
+    between the two weeks, when already at hand (not computed again)."""
     frame = history.frame if isinstance(history, PreparedHistory) else history
-    moves = week_movements(history, from_week, to_week)
+    moves = week_movements(history, from_week, to_week) if movements is None else movements
     deals = waterfall_deals(moves, period or _WHOLE, team=team)
     if "forecast_category" not in frame.columns or (
         deals["forecast_from"].isna().all() and deals["forecast_to"].isna().all()

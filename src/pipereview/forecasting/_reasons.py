@@ -165,14 +165,17 @@ def change_reasons(
     to_week: str,
     *,
     period: str | tuple[_DateLike, _DateLike] | None = None,
+    movements: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every deal that changed from ``from_week`` to ``to_week``, one row per deal and
     reason (columns :data:`REASON_COLUMNS`), ordered by reason (:data:`REASONS`), then
     ``|change|`` largest first, then ``deal_key``. ``period`` (e.g. ``"2026-Q4"``) is the
     pipeline whose change ``change`` measures and which the close-date reasons cross;
     without it, the whole open pipeline. A history without ``forecast_category`` gives
-    no category reasons and says so in ``attrs["not_checked"]``."""
-    moves = week_movements(history, from_week, to_week)
+    no category reasons and says so in ``attrs["not_checked"]``. ``movements``: the
+    :func:`week_movements` of ``history`` between the two weeks, when already at hand
+    (not computed again)."""
+    moves = week_movements(history, from_week, to_week) if movements is None else movements
     deals = waterfall_deals(moves, period or _WHOLE)
     n = len(moves)
     step = np.full(n, "", dtype=object)
