@@ -61,6 +61,10 @@ KEPT: dict[tuple[str, str], tuple[int, str]] = {
     ("core/_stages.py", "StageModel._check_rules"): (7, "pydantic validator"),
     # the mapping protocol: a view neither drawn nor prepared is a KeyError to the dict
     ("dashboard/prepared.py", "PreparedViews.__missing__"): (1, "dict protocol"),
+    # the chart server's wire format: a broken message is a ValueError svg_from_server
+    # catches (the kernel then draws the chart itself); it never reaches a user
+    ("charts/_chartserver.py", "_receive"): (1, "caught: the chart drawn in the kernel"),
+    ("charts/_chartserver.py", "_exactly"): (1, "caught: the chart drawn in the kernel"),
     # the same for column maps: load_column_map raises a ColumnMapError
     ("ingest/_columnmaps.py", "ColumnMap._check"): (2, "pydantic validator"),
     # caught in _scan right away and raised as the workbook's InputError
