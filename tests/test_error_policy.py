@@ -65,6 +65,9 @@ KEPT: dict[tuple[str, str], tuple[int, str]] = {
     # catches (the kernel then draws the chart itself); it never reaches a user
     ("charts/_chartserver.py", "_receive"): (1, "caught: the chart drawn in the kernel"),
     ("charts/_chartserver.py", "_exactly"): (1, "caught: the chart drawn in the kernel"),
+    # jupyter_client's own errors, word for word: nbclient raises them to the team's run,
+    # which retries a kernel that failed to start by these words and names the rest
+    ("delivery/_kernelclient.py", "BatchKernelClient.wait_for_ready"): (2, "jupyter_client's"),
     # the same for column maps: load_column_map raises a ColumnMapError
     ("ingest/_columnmaps.py", "ColumnMap._check"): (2, "pydantic validator"),
     # caught in _scan right away and raised as the workbook's InputError

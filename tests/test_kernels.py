@@ -6,16 +6,21 @@ sockets in a folder of its own, removed when the kernel is shut down."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import socket
 import stat
 import tempfile
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
 import pytest
 from jupyter_client.blocking import BlockingKernelClient
 
 from pipereview.delivery import _kernels
+from pipereview.delivery._kernelclient import BatchKernelClient
 from pipereview.delivery._kernels import kernel_address, shutdown_kernel, start_kernel
 
 NOW = 1_800_000_000.0
@@ -114,3 +119,44 @@ def test_socket_folders_of_gone_kernels_are_removed_and_live_ones_kept(
         server.close()
     os.utime(live, (NOW - limit - 1, NOW - limit - 1))  # its kernel has stopped now
     assert _kernels.remove_stale_socket_folders(now=NOW) == [live]
+
+
+def _client(manager: Any) -> Any:
+    client = manager.client()
+    client.start_channels()
+    return client
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_batch_client_is_ready_once_the_answer_came_through_and_nothing_is_left_over() -> None:
+    manager = start_kernel()
+    try:
+        client = _client(manager)
+        assert isinstance(client, BatchKernelClient)
+        asyncio.run(client.wait_for_ready(timeout=60))
+        with pytest.raises(Empty):  # the readiness request's messages were all read
+            asyncio.run(client.iopub_channel.get_msg(timeout=0.5))
+        reply = asyncio.run(client.execute_interactive("6 * 7", timeout=60))
+        assert reply["content"]["status"] == "ok"
+    finally:
+        shutdown_kernel(manager)
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_batch_client_says_what_jupyter_client_says_of_a_dead_or_silent_kernel() -> None:
+    """The batch retries a team whose kernel failed to start by these words."""
+    manager = start_kernel()
+    try:
+        client = _client(manager)
+        asyncio.run(client.wait_for_ready(timeout=60))
+        os.kill(manager.provisioner.pid, signal.SIGSTOP)  # alive, answering nothing
+        with pytest.raises(RuntimeError, match="Kernel didn't respond in 2 seconds"):
+            asyncio.run(client.wait_for_ready(timeout=2))
+        os.kill(manager.provisioner.pid, signal.SIGKILL)
+        manager.provisioner.process.wait()
+        with pytest.raises(RuntimeError, match="Kernel died before replying to kernel_info"):
+            asyncio.run(client.wait_for_ready(timeout=60))
+    finally:
+        shutdown_kernel(manager)

@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from pipereview.delivery._nursery import Nursery, can_fork, provisioner_for
+from pipereview.delivery._nursery import ForkedKernel, Nursery, can_fork, provisioner_for
 
 __all__: list[str] = []  # the team runs' and the batch's own, not the package's API
 
@@ -163,13 +163,14 @@ def start_kernel(nursery: Nursery | None = None) -> Any:
     ``nursery`` when given and able. Its manager is synchronous (any thread may start or
     shut it down), its clients asynchronous: with a blocking client nbclient waits for
     output without a timeout, so neither a cell limit nor a dead kernel would ever be
-    noticed."""
+    noticed. They are :class:`~pipereview.delivery._kernelclient.BatchKernelClient`:
+    ready once the kernel's answer has come through, without 0.2 s of silence first."""
     from jupyter_client.manager import KernelManager
 
     address = kernel_address()
     manager: Any = KernelManager(
         kernel_name="python3",
-        client_class="jupyter_client.asynchronous.AsyncKernelClient",
+        client_class="pipereview.delivery._kernelclient.BatchKernelClient",
         **address,
     )
     if nursery is not None:
@@ -280,8 +281,8 @@ class KernelPool:
     runs, the next team's kernel starts and imports :data:`WARM_MODULES` (when ``warm``),
     so kernel start-up and the heavy imports leave the teams' path. Where kernels can be
     forked, a warm pool forks them from a :class:`~pipereview.delivery._nursery.Nursery`
-    that has done those imports once, so each kernel starts with them done, and its
-    kernels draw their charts through the nursery's one chart server. Every kernel
+    that has done those imports once, so each kernel starts with them done and is not
+    warmed up (its charts are drawn by the nursery's one chart server). Every kernel
     serves one team only: :meth:`take` hands each out once."""
 
     def __init__(self, teams: int, *, ahead: int, warm: bool = True) -> None:
@@ -318,7 +319,8 @@ class KernelPool:
         except Exception:  # the team then starts its own kernel, as without a pool
             self._ready.put(None)
             return
-        if self._warm:
+        forked = isinstance(getattr(manager.provisioner, "process", None), ForkedKernel)
+        if self._warm and not forked:  # a forked kernel has the imports, the server draws
             warm_up(manager)
         self._ready.put(manager)
 
