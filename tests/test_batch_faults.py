@@ -21,7 +21,7 @@ import psutil
 import pytest
 from typer.testing import CliRunner
 
-from _processes import alive
+from _processes import alive, kernel_processes
 from pipereview.cli import app
 from pipereview.core._errors import PipereviewError
 from pipereview.delivery import _batch as batch
@@ -68,15 +68,9 @@ def _tree(folder: Path) -> dict[str, bytes]:
 
 
 def _kernels() -> list[psutil.Process]:
-    """Live kernel processes of this test (their connection files are in its runtime
-    folder, which conftest makes per test)."""
-    runtime = os.environ["JUPYTER_RUNTIME_DIR"]
-    found = []
-    for proc in psutil.process_iter(["cmdline", "status"]):
-        cmdline = proc.info["cmdline"] or []
-        if proc.info["status"] != psutil.STATUS_ZOMBIE and any(runtime in a for a in cmdline):
-            found.append(proc)
-    return found
+    """Live kernel processes of this test, launched or forked (conftest makes a runtime
+    folder per test)."""
+    return kernel_processes(os.environ["JUPYTER_RUNTIME_DIR"])
 
 
 def _until(check: Callable[[], bool], seconds: float = 10) -> bool:

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from jupyter_client.blocking import BlockingKernelClient
 
-from _processes import ended
+from _processes import ended, kernel_processes
 from pipereview.charts import to_svg
 from pipereview.charts._chartserver import CHART_SERVER_ENV
 from pipereview.delivery._kernels import (
@@ -248,3 +248,17 @@ def test_a_pools_kernels_draw_through_its_one_chart_server() -> None:
         assert kernel["svg"] == local  # the same SVG as drawn here
         assert kernel["engine_threads"] == 0  # no engine of its own started
     assert not Path(drawn[0]["server"]).parent.exists()  # removed with the pool
+
+
+def test_a_forked_kernel_is_found_among_this_tests_kernels_until_shut_down() -> None:
+    """What the batch's fault tests look for when they check no kernel is left."""
+    runtime = os.environ["JUPYTER_RUNTIME_DIR"]
+    pool = KernelPool(1, ahead=1)
+    manager = pool.take()
+    try:
+        pid = manager.provisioner.process.pid
+        assert pid in {proc.pid for proc in kernel_processes(runtime)}
+    finally:
+        shutdown_kernel(manager)
+        pool.close()
+    assert kernel_processes(runtime) == []  # neither the kernel nor the nursery is left
