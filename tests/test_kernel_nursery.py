@@ -18,8 +18,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import pytest
-from jupyter_client.blocking import BlockingKernelClient
 
+from _kernelcode import ready_client, run_code
 from _processes import ended, kernel_processes
 from pipereview.charts import to_svg
 from pipereview.charts._chartserver import CHART_SERVER_ENV
@@ -48,27 +48,8 @@ _STATE = (
 )
 
 
-def _run(manager: Any, code: str, timeout: float = 60) -> tuple[dict[str, Any], list[str]]:
-    """The reply's content and what the code printed."""
-    client = BlockingKernelClient()
-    client.load_connection_info(manager.get_connection_info())
-    client.start_channels()
-    printed: list[str] = []
-
-    def hook(message: dict[str, Any]) -> None:
-        if message["msg_type"] == "stream":
-            printed.append(message["content"]["text"])
-
-    try:
-        client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive(code, timeout=timeout, output_hook=hook)
-    finally:
-        client.stop_channels()
-    return reply["content"], printed
-
-
 def _state(manager: Any) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads("".join(_run(manager, _STATE % (WARM_MODULES,))[1]))
+    found: dict[str, Any] = json.loads("".join(run_code(manager, _STATE % (WARM_MODULES,))[1]))
     return found
 
 
@@ -110,10 +91,7 @@ def test_a_forked_kernel_is_interrupted_killed_and_reported_like_a_launched_one(
 ) -> None:
     manager = start_kernel(nursery)
     try:
-        client = BlockingKernelClient()
-        client.load_connection_info(manager.get_connection_info())
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
+        client = ready_client(manager)
         client.execute("import time; time.sleep(60)")
         time.sleep(1)
         manager.interrupt_kernel()
@@ -121,8 +99,8 @@ def test_a_forked_kernel_is_interrupted_killed_and_reported_like_a_launched_one(
         client.stop_channels()
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "KeyboardInterrupt"
-        _run(manager, "import subprocess; child = subprocess.Popen(['sleep', '300'])")
-        child = int(_run(manager, "print(child.pid)")[1][0])
+        run_code(manager, "import subprocess; child = subprocess.Popen(['sleep', '300'])")
+        child = int(run_code(manager, "print(child.pid)")[1][0])
         deadline = Deadline(0.5)
         deadline.watch(manager)
         for _ in range(100):
@@ -140,10 +118,7 @@ def test_a_forked_kernel_is_interrupted_killed_and_reported_like_a_launched_one(
 def test_a_forked_kernel_that_exits_reports_its_status(nursery: Nursery) -> None:
     manager = start_kernel(nursery)
     try:
-        client = BlockingKernelClient()
-        client.load_connection_info(manager.get_connection_info())
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
+        client = ready_client(manager)
         client.execute("import os; os._exit(3)")
         client.stop_channels()
         manager.provisioner.process.wait(timeout=30)
@@ -179,7 +154,7 @@ def test_a_gone_nursery_means_launched_kernels_and_its_kernels_still_end(
     launched = start_kernel(nursery)
     try:
         assert not isinstance(launched.provisioner.process, ForkedKernel)
-        assert _run(launched, "print(6 * 7)")[1] == ["42\n"]
+        assert run_code(launched, "print(6 * 7)")[1] == ["42\n"]
     finally:
         shutdown_kernel(launched)
         shutdown_kernel(forked)  # no report will come: it ends all the same
@@ -237,7 +212,7 @@ def test_a_pools_kernels_draw_through_its_one_chart_server() -> None:
     pool = KernelPool(2, ahead=2)
     taken = [pool.take(), pool.take()]
     try:
-        drawn = [json.loads("".join(_run(m, _DRAW % CHART_SERVER_ENV)[1])) for m in taken]
+        drawn = [json.loads("".join(run_code(m, _DRAW % CHART_SERVER_ENV)[1])) for m in taken]
     finally:
         for manager in taken:
             shutdown_kernel(manager)

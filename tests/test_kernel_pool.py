@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_client.blocking import BlockingKernelClient
 
+from _kernelcode import run_code
 from pipereview.delivery._kernels import WARM_MODULES, KernelPool, shutdown_kernel
 
 pytestmark = pytest.mark.slow
@@ -30,22 +30,9 @@ _PROBE = (
 def _probe(manager: Any) -> dict[str, Any]:
     """What the kernel holds: its pid, which of WARM_MODULES it imported, names left over,
     and the execution count of this first request from a client."""
-    client = BlockingKernelClient()
-    client.load_connection_info(manager.get_connection_info())
-    client.start_channels()
-    printed: list[str] = []
-
-    def hook(message: dict[str, Any]) -> None:
-        if message["msg_type"] == "stream":
-            printed.append(message["content"]["text"])
-
-    try:
-        client.wait_for_ready(timeout=60)
-        reply = client.execute_interactive(_PROBE % (WARM_MODULES,), timeout=60, output_hook=hook)
-    finally:
-        client.stop_channels()
+    reply, printed = run_code(manager, _PROBE % (WARM_MODULES,))
     found: dict[str, Any] = json.loads("".join(printed))
-    found["count"] = reply["content"]["execution_count"]
+    found["count"] = reply["execution_count"]
     return found
 
 

@@ -12,6 +12,7 @@ import signal
 import socket
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -121,36 +122,39 @@ def test_socket_folders_of_gone_kernels_are_removed_and_live_ones_kept(
     assert _kernels.remove_stale_socket_folders(now=NOW) == [live]
 
 
-def _client(manager: Any) -> Any:
-    client = manager.client()
-    client.start_channels()
-    return client
-
-
-@posix_only
-@pytest.mark.slow
-def test_a_batch_client_is_ready_once_the_answer_came_through_and_nothing_is_left_over() -> None:
+@pytest.fixture
+def batch_kernel() -> Iterator[tuple[Any, Any]]:
+    """A started kernel and its own (batch) client, channels started, the kernel ready."""
     manager = start_kernel()
     try:
-        client = _client(manager)
-        assert isinstance(client, BatchKernelClient)
+        client = manager.client()
+        client.start_channels()
         asyncio.run(client.wait_for_ready(timeout=60))
-        with pytest.raises(Empty):  # the readiness request's messages were all read
-            asyncio.run(client.iopub_channel.get_msg(timeout=0.5))
-        reply = asyncio.run(client.execute_interactive("6 * 7", timeout=60))
-        assert reply["content"]["status"] == "ok"
+        yield manager, client
     finally:
         shutdown_kernel(manager)
 
 
 @posix_only
 @pytest.mark.slow
-def test_a_batch_client_says_what_jupyter_client_says_of_a_dead_or_silent_kernel() -> None:
-    """The batch retries a team whose kernel failed to start by these words."""
-    manager = start_kernel()
-    try:
-        client = _client(manager)
-        asyncio.run(client.wait_for_ready(timeout=60))
+class TestTheBatchClient:
+    """The client nbclient drives a team's kernel with."""
+
+    def test_is_ready_once_the_answer_came_through_and_nothing_is_left_over(
+        self, batch_kernel: tuple[Any, Any]
+    ) -> None:
+        _, client = batch_kernel
+        assert isinstance(client, BatchKernelClient)
+        with pytest.raises(Empty):  # the readiness request's messages were all read
+            asyncio.run(client.iopub_channel.get_msg(timeout=0.5))
+        reply = asyncio.run(client.execute_interactive("6 * 7", timeout=60))
+        assert reply["content"]["status"] == "ok"
+
+    def test_says_what_jupyter_client_says_of_a_dead_or_silent_kernel(
+        self, batch_kernel: tuple[Any, Any]
+    ) -> None:
+        """The batch retries a team whose kernel failed to start by these words."""
+        manager, client = batch_kernel
         os.kill(manager.provisioner.pid, signal.SIGSTOP)  # alive, answering nothing
         with pytest.raises(RuntimeError, match="Kernel didn't respond in 2 seconds"):
             asyncio.run(client.wait_for_ready(timeout=2))
@@ -158,5 +162,3 @@ def test_a_batch_client_says_what_jupyter_client_says_of_a_dead_or_silent_kernel
         manager.provisioner.process.wait()
         with pytest.raises(RuntimeError, match="Kernel died before replying to kernel_info"):
             asyncio.run(client.wait_for_ready(timeout=60))
-    finally:
-        shutdown_kernel(manager)

@@ -16,7 +16,9 @@ batch's staging folder until the week is swapped in.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
@@ -33,19 +35,21 @@ class _WrittenAtTheEnds(NotebookExecutionManager):  # type: ignore[misc]
 
     _around_a_cell = False
 
-    def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+    @contextlib.contextmanager
+    def _unwritten(self) -> Iterator[None]:
         self._around_a_cell = True
         try:
-            super().cell_start(cell, cell_index, **kwargs)
+            yield
         finally:
             self._around_a_cell = False
 
+    def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+        with self._unwritten():
+            super().cell_start(cell, cell_index, **kwargs)
+
     def cell_complete(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
-        self._around_a_cell = True
-        try:
+        with self._unwritten():
             super().cell_complete(cell, cell_index, **kwargs)
-        finally:
-            self._around_a_cell = False
 
     def save(self, **kwargs: Any) -> None:
         if not self._around_a_cell:
