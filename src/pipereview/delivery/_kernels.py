@@ -35,6 +35,8 @@ def exit_status(manager: Any) -> str:
     code = process.poll() if process is not None else None
     if code is None:
         return ""
+    if getattr(process, "ended_unseen", False):
+        return " (how it ended is unknown: the process that forked it had ended first)"
     if code < 0:
         try:
             name = signal.Signals(-code).name

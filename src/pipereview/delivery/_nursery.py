@@ -85,6 +85,8 @@ class ForkedKernel:
     def __init__(self, pid: int, nursery: Nursery) -> None:
         self.pid = pid
         self.returncode: int | None = None
+        #: True when it ended after the nursery was gone: no one could tell how
+        self.ended_unseen = False
         self._nursery = nursery
         self._ended = threading.Event()
 
@@ -98,21 +100,22 @@ class ForkedKernel:
             try:
                 os.kill(self.pid, 0)
             except ProcessLookupError:
+                self.ended_unseen = True
                 self._end(-signal.SIGKILL)
             except OSError:
                 pass
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
-        while not self._ended.wait(0.1 if timeout is None else min(timeout, 0.1)):
-            if self.poll() is not None:
-                break
-            if timeout is not None:
-                timeout -= 0.1
-                if timeout <= 0:
-                    raise subprocess.TimeoutExpired(["kernel", str(self.pid)], 0)
-        assert self.returncode is not None
-        return self.returncode
+        waited = 0.0
+        while True:
+            code = self.poll()
+            if code is not None:
+                return code
+            if timeout is not None and waited >= timeout:
+                raise subprocess.TimeoutExpired(["kernel", str(self.pid)], timeout)
+            self._ended.wait(0.1)
+            waited += 0.1
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:  # never a process that reused the pid of an ended one
