@@ -9,8 +9,9 @@ Ingests the sample exports into a temporary store, takes the team with the fewes
 - cells, cold: papermill runs the weekly review notebook for the team on a new kernel
   (nothing imported), as the ``papermill`` command does; each cell's time as papermill
   records it;
-- cells, warm: the same on a kernel started ahead by the batch's pool, which imported
-  ``WARM_MODULES`` and drew one chart before the team was given to it;
+- cells, warm: the same on a kernel started ahead by the batch's pool: on Linux forked
+  from its nursery (``WARM_MODULES`` imported, charts drawn by its chart server),
+  elsewhere one that imported them and drew one chart before the team was given to it;
 - cells, batch: a warm kernel reading the team's rows from the batch's shared history
   (``write_history_file``, with the week's companions and calls beside it), as
   ``pipereview run`` runs every team: the goal's figure;
