@@ -40,9 +40,11 @@ pytestmark = [
 ]
 
 _STATE = (
-    "import json, os, sys\n"
+    "import json, os, signal, sys\n"
     "print(json.dumps({'pid': os.getpid(), 'ppid': os.getppid(), 'sid': os.getsid(0),"
     " 'argv0': sys.argv[0], 'parent': os.environ.get('JPY_PARENT_PID'), 'cwd': os.getcwd(),"
+    " 'signals': [str(signal.getsignal(s)) for s in (signal.SIGINT, signal.SIGTERM,"
+    " signal.SIGPIPE, signal.SIGCHLD)],"
     " 'modules': sorted(m for m in %r if m in sys.modules),"
     " 'marker': 'left_by_a_team' in globals()}))\n"
     "left_by_a_team = 1\n"
@@ -81,6 +83,7 @@ def test_each_team_gets_a_fresh_forked_kernel_with_the_imports_done(nursery: Nur
         assert kernel["parent"] == str(os.getpid())  # it watches the batch, as launched
         assert kernel["argv0"] == reference["argv0"]
         assert kernel["cwd"] == reference["cwd"]
+        assert kernel["signals"] == reference["signals"]  # SIGPIPE ignored, as Python sets it
         assert kernel["modules"] == sorted(WARM_MODULES)  # before any warm-up ran
         assert kernel["marker"] is False  # nothing of another team
     assert again["marker"] is True  # the same kernel keeps its own names

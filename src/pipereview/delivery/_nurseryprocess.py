@@ -23,7 +23,7 @@ from typing import Any
 
 __all__: list[str] = []  # the batch's own, not the package's API
 
-#: what an ipykernel imports as it starts (its debugger's support ~0.04 s, the shell's
+#: what an ipykernel imports as it starts (its debugger's support, the largest; the shell's
 #: history, completer and inspector, tornado's queues), imported once here: no thread is
 #: started by any of them
 KERNEL_MODULES = (
@@ -155,9 +155,7 @@ def _become_kernel(argv: list[str], env: dict[str, str], cwd: str | None) -> Non
     code = 1
     try:
         signal.set_wakeup_fd(-1)
-        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGPIPE):
-            signal.signal(signum, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the one handler the nursery set
         os.closerange(3, 1 << 16)  # the nursery's socket and wake-up pipe
         os.setsid()
         if cwd:
