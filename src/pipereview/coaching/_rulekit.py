@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Collection, Sequence
+import functools
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -23,7 +26,10 @@ __all__ = [
     "deal_rows",
     "evidence_records",
     "follow_up_by",
+    "one_run",
     "severity_bands",
+    "shared_figure",
+    "team_currency",
     "with_plan_rule",
 ]
 
@@ -42,6 +48,7 @@ DEAL_COLUMNS: tuple[str, ...] = (
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 #: The built-in rules in the order their modules define them: (name, function, settings as
 #: :func:`pipereview.coaching.register_rule` takes them). The rule registry registers them
@@ -57,6 +64,57 @@ def builtin_rule(name: str, **settings: Any) -> Callable[[F], F]:
         return function
 
     return decorate
+
+
+#: The figures computed so far in the run of the rules under way (:func:`one_run`), by
+#: figure and context; None outside a run.
+_RUN: ContextVar[dict[tuple[Callable[..., Any], int], tuple[object, Any]] | None] = ContextVar(
+    "coaching_run", default=None
+)
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """Within it, each :func:`shared_figure` is computed once per context, however many
+    rules read it (:func:`~pipereview.coaching.registry.coaching_findings` runs the
+    rules in one); outside it, on every call.
+
+    >>> calls = []
+    >>> @shared_figure
+    ... def figure(context):
+    ...     calls.append(context)
+    ...     return len(calls)
+    >>> with one_run():
+    ...     figure("week"), figure("week"), figure("other week")
+    (1, 1, 2)
+    >>> figure("week"), len(calls)
+    (3, 3)
+    """
+    token = _RUN.set({})
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+
+
+def shared_figure(function: Callable[[Any], T]) -> Callable[[Any], T]:
+    """Decorator: ``function(context)`` computed once per context in a run of the rules
+    (:func:`one_run`), its result handed to every rule that asks for it. Rules read such
+    a figure and never modify it (they derive their own frames from it)."""
+
+    @functools.wraps(function)
+    def once(context: Any) -> T:
+        run = _RUN.get()
+        if run is None:
+            return function(context)
+        key = (function, id(context))
+        found = run.get(key)
+        if found is None or found[0] is not context:
+            found = run[key] = (context, function(context))
+        result: T = found[1]
+        return result
+
+    return once
 
 
 @dataclass(frozen=True)
@@ -161,6 +219,14 @@ def evidence_records(
         }
         for r in records
     ]
+
+
+@shared_figure
+def team_currency(context: Any) -> pd.Series:
+    """The currency of each team's open deals (its first recorded one), by team: the
+    currency of the findings that name no deal."""
+    currency: pd.Series = context.open_deals.groupby("team")["currency"].first()
+    return currency
 
 
 def with_plan_rule(context: Any, frame: pd.DataFrame) -> pd.DataFrame:

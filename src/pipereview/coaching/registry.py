@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipereview.coaching._rulekit import follow_up_by
+from pipereview.coaching._rulekit import follow_up_by, one_run
 from pipereview.coaching.findings import (
     FINDING_COLUMNS,
     Coaching,
@@ -259,25 +259,26 @@ def coaching_findings(
     """
     settings = settings if settings is not None else context.config.rule_settings()
     frames = []
-    for name in sorted(rules) if rules is not None else rule_names():
-        rule = get_rule(name)
-        params = dict(settings.get(name, {}))
-        if not params.pop("enabled", True):
-            continue
-        try:
-            frames.append(rule.run(context, params))
-        except Exception as error:
-            reason = (
-                error.message
-                if isinstance(error, PipereviewError)
-                else (str(error) or type(error).__name__)
-            )
-            raise ExtensionError(
-                f"coaching rule {name!r} failed: {reason}",
-                hint=getattr(error, "hint", "")
-                or f"fix the rule's code, or turn it off with "
-                f"'disabled: [{name}]' in the configuration file (docs/coaching.md)",
-            ) from error
+    with one_run():  # a figure several rules read is computed once
+        for name in sorted(rules) if rules is not None else rule_names():
+            rule = get_rule(name)
+            params = dict(settings.get(name, {}))
+            if not params.pop("enabled", True):
+                continue
+            try:
+                frames.append(rule.run(context, params))
+            except Exception as error:
+                reason = (
+                    error.message
+                    if isinstance(error, PipereviewError)
+                    else (str(error) or type(error).__name__)
+                )
+                raise ExtensionError(
+                    f"coaching rule {name!r} failed: {reason}",
+                    hint=getattr(error, "hint", "")
+                    or f"fix the rule's code, or turn it off with "
+                    f"'disabled: [{name}]' in the configuration file (docs/coaching.md)",
+                ) from error
     if not frames:
         return pd.DataFrame(columns=list(FINDING_COLUMNS))
     found = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)

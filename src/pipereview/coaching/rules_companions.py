@@ -25,6 +25,7 @@ from pipereview.coaching._rulekit import (
     evidence_records,
     follow_up_by,
     severity_bands,
+    team_currency,
 )
 from pipereview.core._compare import at_least
 from pipereview.core._languages import check_language
@@ -88,8 +89,7 @@ def _currency(context: WeekDiagnostics, teams: pd.Series) -> np.ndarray:
     deals = context.open_deals
     if deals.empty or "currency" not in deals:
         return np.full(len(teams), "", dtype=object)
-    first = deals.groupby("team")["currency"].first()
-    return first.reindex(teams.to_numpy()).fillna("").to_numpy(dtype=object)
+    return team_currency(context).reindex(teams.to_numpy()).fillna("").to_numpy(dtype=object)
 
 
 def _finding(

@@ -25,6 +25,7 @@ from pipereview.coaching._rulekit import (
     deal_rows,
     evidence_records,
     severity_bands,
+    shared_figure,
     with_plan_rule,
 )
 from pipereview.core._compare import at_least
@@ -52,9 +53,11 @@ RULES: tuple[str, ...] = (
 _ALL_LOST = severity_bands("zero_win_rate", "deals lost, none won", (6.0,), (2, 3))
 
 
+@shared_figure
 def closed_deals(context: WeekDiagnostics) -> pd.DataFrame:
     """The deals won or lost with a close date in the win-rate window: each deal's latest
-    row with ``deal_key``, ``won`` and ``lost`` (booleans) and ``weeks`` (the window)."""
+    row with ``deal_key``, ``won`` and ``lost`` (booleans) and ``weeks`` (the window).
+    Shared by the rules of a run (:func:`~pipereview.coaching._rulekit.shared_figure`)."""
     prep = context.prepared.in_week_order()
     last = prep.last_rows()
     weeks = context.config.forecast.win_rate_weeks
@@ -71,9 +74,11 @@ def closed_deals(context: WeekDiagnostics) -> pd.DataFrame:
     return closed.reset_index(drop=True)
 
 
+@shared_figure
 def _rep_results(context: WeekDiagnostics) -> pd.DataFrame:
     """Per rep with a closed deal: ``won``, ``lost``, ``amount_lost``, the teammates'
-    ``peer_won`` and ``peer_lost``, and the team's currency."""
+    ``peer_won`` and ``peer_lost``, and the team's currency (shared by the rules of a
+    run)."""
     closed = closed_deals(context)
     if closed.empty:
         return pd.DataFrame()

@@ -19,6 +19,7 @@ from pipereview.coaching._rulekit import (
     evidence_records,
     follow_up_by,
     severity_bands,
+    team_currency,
     with_plan_rule,
 )
 from pipereview.core._compare import at_least, at_most, more_than
@@ -141,11 +142,7 @@ def low_stage_conversion(context: WeekDiagnostics, params: Mapping[str, Any]) ->
             "reference": hit["peer_rate"].to_numpy(),
             "severity": _SLOW(ratio),
             "amount_at_stake": hit["amount"].to_numpy(),
-            "currency": context.open_deals.groupby("team")["currency"]
-            .first()
-            .reindex(hit["team"])
-            .fillna("")
-            .to_numpy(),
+            "currency": team_currency(context).reindex(hit["team"]).fillna("").to_numpy(),
             "evidence": evidence_records(
                 hit,
                 [
@@ -179,7 +176,7 @@ def thin_funnel_top(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     shape = context.shape_team
     hit = shape[shape["label"] == "thin_top"]
     open_amount = context.open_deals.groupby("team")["amount"].sum()
-    currency = context.open_deals.groupby("team")["currency"].first()
+    currency = team_currency(context)
     ratio = (hit["inflow_rate"] / hit["ref_inflow_rate"]).to_numpy(dtype=float)
     return pd.DataFrame(
         {

@@ -26,6 +26,7 @@ from pipereview.coaching._rulekit import (
     evidence_records,
     follow_up_by,
     severity_bands,
+    team_currency,
 )
 from pipereview.core._compare import at_least
 from pipereview.diagnostics._benchmarks import conversion_against_standards
@@ -80,7 +81,7 @@ def below_stage_standard(context: WeekDiagnostics, params: Mapping[str, Any]) ->
         amount=at_stage["amount"].reindex(index).fillna(0.0).to_numpy(),
     )
     short = (hit["standard"] - hit["observed_high"]).to_numpy(dtype=float)
-    currency = context.open_deals.groupby("team")["currency"].first()
+    currency = team_currency(context)
     return pd.DataFrame(
         {
             "team": hit["team"].to_numpy(),

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipereview.coaching._rulekit import builtin_rule, evidence_records
+from pipereview.coaching._rulekit import builtin_rule, evidence_records, team_currency
 from pipereview.coaching.rules_rep import peer_move_on
 from pipereview.core._compare import at_least, at_most
 from pipereview.core._stages import load_stage_model
@@ -37,8 +37,7 @@ RULES: tuple[str, ...] = (
 
 
 def _currency(context: WeekDiagnostics, teams: pd.Series) -> np.ndarray:
-    by_team = context.open_deals.groupby("team")["currency"].first()
-    return by_team.reindex(teams).fillna("").to_numpy()
+    return team_currency(context).reindex(teams).fillna("").to_numpy()
 
 
 @builtin_rule(

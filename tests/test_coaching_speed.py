@@ -1,0 +1,116 @@
+"""The rules run together as they run alone: ``coaching_findings`` computes a figure several
+rules read once per run and frames every rule's findings at once; its findings equal each
+rule's own ``run`` (its figures computed afresh), concatenated and ranked, on the sample
+data and on small odd shapes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipereview.coaching import (
+    WeekDiagnostics,
+    coaching_findings,
+    get_rule,
+    rank_findings,
+    rule_names,
+)
+from pipereview.coaching._rulekit import one_run, shared_figure
+from pipereview.diagnostics._targets import load_targets
+from pipereview.history._store import SnapshotStore
+from pipereview.history._trail import with_deal_keys
+
+ROOT = Path(__file__).resolve().parents[1]
+W46, W47 = "2026-W46", "2026-W47"
+
+
+def each_rule_alone(context: WeekDiagnostics) -> pd.DataFrame:
+    """The findings of every rule run by itself, concatenated and ranked."""
+    frames = [get_rule(name).run(context) for name in rule_names()]
+    found = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    return rank_findings(found)
+
+
+def assert_same_findings(context: WeekDiagnostics) -> pd.DataFrame:
+    together = coaching_findings(context)
+    alone = each_rule_alone(context)
+    pd.testing.assert_frame_equal(together, alone)
+    assert together["evidence"].tolist() == alone["evidence"].tolist()
+    return together
+
+
+def deal(week: str, deal_id: str, owner: str, stage: str, **values: object) -> dict:
+    row: dict[str, object] = {
+        "snapshot_week": week,
+        "team": "T",
+        "deal_id": deal_id,
+        "deal_name": f"Deal {deal_id}",
+        "owner": owner,
+        "stage": stage,
+        "stage_model": "generic_4",
+        "amount": 1000.0,
+        "currency": "EUR",
+        "close_date": pd.Timestamp("2026-12-31"),
+    }
+    row.update(values)
+    return row
+
+
+def test_the_sample_teams_findings_are_the_rules_own(sample_store: Path) -> None:
+    history = with_deal_keys(SnapshotStore(sample_store).history())
+    targets = load_targets(ROOT / "data" / "samples" / "targets.csv")
+    found = assert_same_findings(WeekDiagnostics(history, as_of=W47, targets=targets))
+    assert found["rule"].nunique() > 10  # most rules find something in the sample
+
+
+def test_one_rep_at_one_stage_without_closed_deals_or_accounts() -> None:
+    rows = [deal(w, d, "Ann", "initial_contact") for w in (W46, W47) for d in "abc"]
+    assert_same_findings(WeekDiagnostics(pd.DataFrame(rows), as_of=W47))
+
+
+def test_reps_with_wins_losses_pushes_and_blank_contacts() -> None:
+    won, lost = pd.Timestamp("2026-11-10"), pd.Timestamp("2026-11-12")
+    rows = [
+        deal(W46, "a", "Ann", "initial_contact", account="Acme", decision_maker=None),
+        deal(W47, "a", "Ann", "needs_confirmed", account="Acme", decision_maker=""),
+        deal(W46, "b", "Ann", "negotiation", amount=9000.0, decision_maker="Li"),
+        deal(W47, "b", "Ann", "won", amount=9000.0, close_date=won, decision_maker="Li"),
+        deal(W46, "c", "Bo", "solution_quote", close_date=pd.Timestamp("2026-10-01")),
+        deal(W47, "c", "Bo", "solution_quote", close_date=pd.Timestamp("2026-10-30")),
+        *(deal(W47, f"l{i}", "Bo", "lost", close_date=lost, loss_reason="price") for i in "123"),
+        deal(W47, "d", "Cy", "negotiation", amount=50000.0, account=None, decision_maker="Wu"),
+        deal(W47, "g", "Di", "lost", close_date=lost),
+        deal(W47, "e", "Cy", "initial_contact", amount=10.0),
+        deal(W47, "f", "Cy", "initial_contact", amount=10.0, currency=None),
+    ]
+    targets = pd.DataFrame(
+        {
+            "team": "T",
+            "owner": ["", "Ann", "Bo", "Cy", "Di"],
+            "period": "2026-Q4",
+            "amount": [40000.0, 10000.0, 10000.0, 10000.0, 10000.0],
+            "currency": "EUR",
+        }
+    )
+    assert_same_findings(WeekDiagnostics(pd.DataFrame(rows), as_of=W47, targets=targets))
+
+
+def test_a_shared_figure_is_computed_once_per_context_in_a_run() -> None:
+    calls: list[object] = []
+
+    @shared_figure
+    def figure(context: object) -> int:
+        calls.append(context)
+        if context == "broken":
+            raise ValueError("no figure")
+        return len(calls)
+
+    with one_run():
+        assert [figure("a"), figure("a"), figure("b"), figure("a")] == [1, 1, 2, 1]
+        for _ in range(2):  # a figure that failed is not kept: it fails again
+            with pytest.raises(ValueError, match="no figure"):
+                figure("broken")
+    assert calls == ["a", "b", "broken", "broken"]
+    assert figure("a") == 5 and figure("a") == 6  # outside a run: on every call
