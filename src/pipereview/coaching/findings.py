@@ -16,6 +16,7 @@ from findings by templates (:mod:`pipereview.coaching.prompts`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -28,7 +29,9 @@ __all__ = [
     "KINDS",
     "SCOPES",
     "SEVERITY_NAMES",
+    "finding_columns",
     "findings_frame",
+    "frame_findings",
     "rank_findings",
 ]
 
@@ -78,6 +81,7 @@ _TEXT = (
     "currency",
 )
 _NUMBERS = ("value", "reference", "amount_at_stake")
+_STRINGS = frozenset(("rule", "kind", "coaching", "scope", *_TEXT))
 
 
 def findings_frame(
@@ -89,6 +93,22 @@ def findings_frame(
     ``severity`` 0 for strengths (else required, 1-3), ``evidence`` an empty mapping. Raises
     :class:`~pipereview.core._errors.ConfigError` (a ``ValueError``) naming the rule when
     ``kind`` or ``scope`` is unknown, a severity is outside 1-3 or ``team`` is missing.
+    """
+    return frame_findings(
+        [finding_columns(rows, rule=rule, kind=kind, coaching=coaching, scope=scope)]
+    )
+
+
+def finding_columns(
+    rows: pd.DataFrame, *, rule: str, kind: Kind, coaching: Coaching, scope: Scope
+) -> dict[str, np.ndarray]:
+    """The columns of :func:`findings_frame` as arrays, not yet framed (text as Python
+    strings): several rules' findings are framed at once by :func:`frame_findings`.
+
+    >>> columns = finding_columns(pd.DataFrame({"team": ["North"], "severity": [2]}),
+    ...     rule="stalled_deal", kind="risk", coaching="opportunity", scope="deal")
+    >>> columns["team"].tolist(), columns["owner"].tolist(), columns["severity"].tolist()
+    (['North'], [''], [2])
     """
     if kind not in KINDS or scope not in SCOPES:
         raise ConfigError(
@@ -104,8 +124,8 @@ def findings_frame(
             hint="keep the 'team' column of the deals or figures the rule "
             "selects from in the frame it returns",
         )
-    columns: dict[str, Any] = {  # built as arrays and framed once (a rule's findings)
-        name: pd.array(np.full(n, value, dtype=object), dtype="str")
+    columns: dict[str, np.ndarray] = {
+        name: np.full(n, value, dtype=object)
         for name, value in (
             ("rule", rule),
             ("kind", kind),
@@ -114,10 +134,11 @@ def findings_frame(
         )
     }
     for column in _TEXT:
-        values = rows[column].to_numpy(dtype=object) if column in rows else np.full(n, "")
-        columns[column] = pd.array(
-            [("" if v is None or v is pd.NA or v != v else str(v)) for v in values], dtype="str"
-        )
+        text = np.full(n, "", dtype=object)
+        if column in rows:
+            values = rows[column].to_numpy(dtype=object)
+            text[:] = [("" if v is None or v is pd.NA or v != v else str(v)) for v in values]
+        columns[column] = text
     for column in _NUMBERS:
         columns[column] = (
             pd.to_numeric(rows[column], errors="coerce").to_numpy(dtype=float)
@@ -142,7 +163,25 @@ def findings_frame(
         else [{} for _ in range(n)]
     )
     columns["evidence"] = evidence
-    return pd.DataFrame({name: columns[name] for name in FINDING_COLUMNS}, index=range(n))
+    return columns
+
+
+def frame_findings(parts: Sequence[Mapping[str, np.ndarray]]) -> pd.DataFrame:
+    """One findings frame (columns :data:`FINDING_COLUMNS`, one row per finding, in the
+    order given) of the columns of :func:`finding_columns`, one mapping per rule.
+
+    >>> part = finding_columns(pd.DataFrame({"team": ["North"]}), rule="big_win",
+    ...     kind="strength", coaching="opportunity", scope="deal")
+    >>> frame_findings([part, part])[["rule", "team", "severity"]]
+          rule   team  severity
+    0  big_win  North         0
+    1  big_win  North         0
+    """
+    columns: dict[str, Any] = {}
+    for name in FINDING_COLUMNS:
+        values = np.concatenate([part[name] for part in parts])
+        columns[name] = pd.array(values, dtype="str") if name in _STRINGS else values
+    return pd.DataFrame(columns, index=range(len(columns["evidence"])))
 
 
 def rank_findings(findings: pd.DataFrame) -> pd.DataFrame:

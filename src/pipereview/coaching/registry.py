@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from pipereview.coaching._rulekit import follow_up_by, one_run
@@ -31,7 +32,8 @@ from pipereview.coaching.findings import (
     Coaching,
     Kind,
     Scope,
-    findings_frame,
+    finding_columns,
+    frame_findings,
     rank_findings,
 )
 from pipereview.config import reads_rule_settings_with
@@ -76,19 +78,23 @@ class Rule:
         """The rule's findings (columns :data:`FINDING_COLUMNS`) with ``params`` over the
         defaults; a risk's evidence holds ``by``, the follow-up day its agreed target is
         measured by (:func:`pipereview.coaching._rulekit.follow_up_by`)."""
+        return frame_findings([self.columns(context, params)])
+
+    def columns(
+        self, context: WeekDiagnostics, params: Mapping[str, Any] | None = None
+    ) -> dict[str, np.ndarray]:
+        """The findings of :meth:`run` as columns not yet framed
+        (:func:`~pipereview.coaching.findings.finding_columns`)."""
         merged = {**self.defaults, **(params or {})}
         rows = self.function(context, merged)
-        out = findings_frame(
+        out = finding_columns(
             rows, rule=self.name, kind=self.kind, coaching=self.coaching, scope=self.scope
         )
-        if self.kind == "risk" and len(out):  # the date every agreed target is measured by
+        evidence = out["evidence"]
+        if self.kind == "risk" and len(evidence):  # the date every agreed target is measured by
             config = context.config
             by = follow_up_by(context.week, config.follow_up_days, config.holidays)
-            out["evidence"] = pd.Series(
-                [{**e, "by": e.get("by") or by} for e in out["evidence"]],
-                index=out.index,
-                dtype=object,
-            )
+            evidence[:] = [{**e, "by": e.get("by") or by} for e in evidence]
         return out
 
 
@@ -258,7 +264,7 @@ def coaching_findings(
     with its name, never skipped silently.
     """
     settings = settings if settings is not None else context.config.rule_settings()
-    frames = []
+    parts = []
     with one_run():  # a figure several rules read is computed once
         for name in sorted(rules) if rules is not None else rule_names():
             rule = get_rule(name)
@@ -266,7 +272,7 @@ def coaching_findings(
             if not params.pop("enabled", True):
                 continue
             try:
-                frames.append(rule.run(context, params))
+                parts.append(rule.columns(context, params))
             except Exception as error:
                 reason = (
                     error.message
@@ -279,10 +285,9 @@ def coaching_findings(
                     or f"fix the rule's code, or turn it off with "
                     f"'disabled: [{name}]' in the configuration file (docs/coaching.md)",
                 ) from error
-    if not frames:
+    if not parts:
         return pd.DataFrame(columns=list(FINDING_COLUMNS))
-    found = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
-    return rank_findings(found)
+    return rank_findings(frame_findings(parts))
 
 
 def _rules_for_config(
