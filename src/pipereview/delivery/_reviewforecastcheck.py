@@ -31,6 +31,7 @@ from pipereview.delivery._reviewsections import Section
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.forecasting._backtest import recommended_method
 from pipereview.forecasting._backtestcache import cached_backtest_summary
+from pipereview.forecasting._forecastlearning import closed_quarters
 from pipereview.forecasting._forecastmethods import BASELINES, forecast_methods
 from pipereview.forecasting._pacing import coverage_of_remaining, pacing
 from pipereview.forecasting._quarterweeks import week_of_quarter
@@ -128,8 +129,38 @@ _REASONS: tuple[tuple[str, str], ...] = (
         "无法计算：没有含预测提报的已结束季度来衡量销售的偏差",
     ),
     (
+        r"not available: no deal was due in the (\d+) closed quarters before this one "
+        r"\(close dates blank or outside them\)",
+        "无法计算：此前 {0} 个已结束的季度中没有预计在该季度成交的商机（预计成交日期为空或不在季度内）",
+    ),
+    (
+        r"not available: no closed quarter before this one has a week stored at or before "
+        r"week (\d+) of the quarter",
+        "无法计算：此前已结束的季度在季度第 {0} 周及之前都没有存储的数据",
+    ),
+    (
+        r"not available: the closed quarters before this one won nothing to learn the inflow "
+        r"from",
+        "无法计算：此前已结束的季度没有赢单，无法得出新增管道的比例",
+    ),
+    (
         r"not enough history: (\d+) closed quarters, needs at least (\d+)",
         "历史不足：只有 {0} 个已结束的季度，至少需要 {1} 个",
+    ),
+    (
+        r"not enough quarters with a deal won: (\d+) of the (\d+) closed quarters judged, "
+        r"needs at least (\d+)",
+        "有赢单的季度不足：回测的 {1} 个已结束季度中只有 {0} 个有赢单，至少需要 {2} 个",
+    ),
+    (
+        r"not measured at weeks (\d+) to (\d+) of the quarter: no week stored there in the "
+        r"closed quarters judged",
+        "第 {0}–{1} 周无法回测：回测的已结束季度在这几周没有存储的数据",
+    ),
+    (
+        r"not measured: no deal was due in the (\d+) closed quarters \(close dates blank or "
+        r"outside them\)",
+        "无法回测：{0} 个已结束的季度中没有预计在该季度成交的商机（预计成交日期为空或不在季度内）",
     ),
 )
 
@@ -281,13 +312,23 @@ def forecast_check_section(review: WeeklyReview, calls: pd.DataFrame | None = No
         )
     quarter = str(said["quarter"].iloc[0]) if len(said) else review.period
     body = _p(_t("check_intro", lang, quarter=quarter, n=n, low=low, high=high))
-    body += _table(pd.DataFrame(rows), lang) + _verdict(best, lang, settings.min_quarters)
-    return Section(_t("check_title", lang), body)
+    judgeable = max(len(closed_quarters(known)) - 1, 0)  # the first is never judged
+    verdict = _verdict(best, lang, settings.min_quarters, judgeable)
+    return Section(_t("check_title", lang), body + _table(pd.DataFrame(rows), lang) + verdict)
 
 
-def _verdict(best: pd.Series | None, lang: str, least: int) -> str:
-    if best is None:  # no closed quarter judged at all
-        return _p(_reason(f"not enough history: 0 closed quarters, needs at least {least}", lang))
+def _verdict(best: pd.Series | None, lang: str, least: int, judgeable: int) -> str:
+    """The recommendation in words, or why there is none (``judgeable``: the closed
+    quarters of the history after its first)."""
+    if best is None and judgeable < least:  # no closed quarter judged at all
+        why = f"not enough history: {judgeable} closed quarters, needs at least {least}"
+        return _p(_reason(why, lang))
+    if best is None:  # closed quarters, none with a deal due in it to learn from or judge
+        why = (
+            f"not measured: no deal was due in the {judgeable} closed quarters (close dates "
+            "blank or outside them)"
+        )
+        return _p(_reason(why, lang))
     if not best["method"]:
         return _p(_reason(str(best["note"]), lang))
     label = FORECAST_METHOD_LABELS[str(best["method"])][lang == "zh"]

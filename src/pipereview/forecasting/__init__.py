@@ -36,6 +36,7 @@ from pipereview.forecasting._categorymatrix import (
 from pipereview.forecasting._forecastlearning import (
     LEARNED_COLUMNS,
     QuarterLearning,
+    closed_quarters,
     learn_quarter,
 )
 from pipereview.forecasting._forecastmethods import (
@@ -87,6 +88,7 @@ __all__ = [
     "call_freshness",
     "category_matrix",
     "change_reasons",
+    "closed_quarters",
     "corrected_call",
     "coverage_of_remaining",
     "forecast_methods",

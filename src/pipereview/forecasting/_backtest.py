@@ -39,8 +39,7 @@ import pandas as pd
 
 from pipereview.core._errors import ConfigError
 from pipereview.diagnostics._forecast import won_deals
-from pipereview.diagnostics._trend_weeks import quarter_of
-from pipereview.forecasting._forecastlearning import learn_quarter
+from pipereview.forecasting._forecastlearning import closed_quarters, learn_quarter
 from pipereview.forecasting._forecastmethods import (
     BASELINES,
     FORECAST_METHODS,
@@ -110,15 +109,6 @@ class BacktestSettings:
             )
 
 
-def _closed_quarters(prep: PreparedHistory) -> list[str]:
-    """The quarters with a stored week whose last week is stored or past."""
-    if not prep.weeks:
-        return []
-    last = prep.weeks[-1]
-    quarters = sorted({quarter_of(w) for w in prep.weeks})
-    return [q for q in quarters if str(quarter_weeks(q)[-1]) <= last]
-
-
 def backtest(
     history: pd.DataFrame | PreparedHistory,
     *,
@@ -137,7 +127,7 @@ def backtest(
     if teams is not None:
         prep = prep.take(prep.frame["team"].isin(list(teams)).to_numpy())
     parts = []
-    for quarter in _closed_quarters(prep):
+    for quarter in closed_quarters(prep):
         won = won_deals(prep, quarter, prep.weeks[-1])
         actual = won.groupby("team")["amount"].sum().rename("actual")
         learning = learn_quarter(prep, quarter, calls=calls)
@@ -161,16 +151,21 @@ def backtest(
 def backtest_summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per team and method (in :data:`FORECAST_METHODS` order): ``quarters`` measured,
     ``forecasts``, ``mape`` and ``bias``, over every week (``week_of_quarter`` <NA>)
-    and per week of the quarter.
+    and per week of the quarter, and ``judged``: the team's closed quarters in the
+    backtest. A forecast is measured when the method gave one and the quarter won
+    something (an error in % of nothing has no size): a method that forecast but was
+    never measured has one row, over every week, with ``quarters`` 0 and no MAPE; one
+    that never forecast (not available) has none.
 
     >>> b = pd.DataFrame({"team": "N", "quarter": ["2026-Q2", "2026-Q3"],
     ...     "week_of_quarter": 6, "method": "naive_pace", "forecast": [90.0, 240.0],
     ...     "actual": [100.0, 200.0], "pct_error": [-0.1, 0.2], "abs_pct_error": [0.1, 0.2]})
-    >>> backtest_summary(b)[["week_of_quarter", "quarters", "mape", "bias"]].round(2)
-       week_of_quarter  quarters  mape  bias
-    0             <NA>         2  0.15  0.05
-    1                6         2  0.15  0.05
+    >>> backtest_summary(b)[["week_of_quarter", "quarters", "mape", "bias", "judged"]].round(2)
+       week_of_quarter  quarters  mape  bias  judged
+    0             <NA>         2  0.15  0.05       2
+    1                6         2  0.15  0.05       2
     """
+    frame = pd.DataFrame(frame).astype({"team": object, "method": object, "quarter": object})
     measured = frame[frame["forecast"].notna() & frame["abs_pct_error"].notna()]
     stats = {
         "quarters": ("quarter", "nunique"),
@@ -180,14 +175,21 @@ def backtest_summary(frame: pd.DataFrame) -> pd.DataFrame:
     }
     overall = measured.groupby(["team", "method"], as_index=False).agg(**stats)
     weekly = measured.groupby(["team", "method", "week_of_quarter"], as_index=False).agg(**stats)
+    pairs = frame.loc[frame["forecast"].notna(), ["team", "method"]].drop_duplicates()
+    unmeasured = pairs.merge(overall[["team", "method"]], how="left", indicator=True)
+    unmeasured = unmeasured[unmeasured["_merge"] == "left_only"].drop(columns="_merge")
+    unmeasured = unmeasured.assign(quarters=0, forecasts=0, mape=np.nan, bias=np.nan)
+    overall = pd.concat([overall, unmeasured], ignore_index=True)
     overall["week_of_quarter"] = pd.NA
     out = pd.concat([overall, weekly], ignore_index=True)
     out["week_of_quarter"] = out["week_of_quarter"].astype("Int64")
+    out["judged"] = out["team"].map(frame.groupby("team")["quarter"].nunique())
     rank = {m: i for i, m in enumerate(FORECAST_METHODS)}
     out = out.assign(_rank=out["method"].map(rank), _week=out["week_of_quarter"].fillna(0))
     out = out.sort_values(["team", "_rank", "_week"]).drop(columns=["_rank", "_week"])
     columns = ["team", "method", "week_of_quarter", "quarters", "forecasts", "mape", "bias"]
-    return out[columns].reset_index(drop=True)
+    typed = {"quarters": "int64", "forecasts": "int64", "mape": "float64", "bias": "float64"}
+    return out[[*columns, "judged"]].astype({**typed, "judged": "int64"}).reset_index(drop=True)
 
 
 def recommended_method(
@@ -198,7 +200,14 @@ def recommended_method(
     ``mape`` and ``bias`` there, ``quarters``, each baseline's MAPE there
     (``<baseline>_mape``), ``beats_baselines`` (a method other than a baseline, with a
     lower MAPE than each baseline measured; a tie goes to the baseline) and ``note``
-    (blank, or why no method is recommended)."""
+    (blank, or why no method is recommended: too few closed quarters, or too few that
+    won anything to measure an error against).
+
+    >>> s = pd.DataFrame({"team": "N", "method": "naive_pace", "week_of_quarter": [pd.NA],
+    ...     "quarters": 0, "forecasts": 0, "mape": np.nan, "bias": np.nan, "judged": 3})
+    >>> recommended_method(s)["note"].tolist()
+    ['not enough quarters with a deal won: 0 of the 3 closed quarters judged, needs at least 2']
+    """
     settings = settings or BacktestSettings()
     low = settings.recommend_week - settings.week_window
     high = settings.recommend_week + settings.week_window
@@ -216,37 +225,46 @@ def recommended_method(
         baselines = {
             f"{b}_mape": mine.set_index("method")["mape"].get(b, np.nan) for b in BASELINES
         }
+        row = {"team": team, "method": "", "mape": np.nan, "bias": np.nan, **baselines, "note": ""}
         if len(enough):  # a tie goes to a baseline: the simpler method
             ranked = enough.assign(_other=~enough["method"].isin(BASELINES))
             best = ranked.sort_values(["mape", "_other", "method"]).iloc[0]
             measured = [v for v in baselines.values() if not pd.isna(v)]
             beats = bool(best["_other"]) and all(best["mape"] < v for v in measured)
-            rows.append(
-                {
-                    "team": team,
-                    "method": best["method"],
-                    "mape": best["mape"],
-                    "bias": best["bias"],
-                    "quarters": int(best["quarters"]),
-                    **baselines,
-                    "beats_baselines": beats,
-                    "note": "",
-                }
-            )
+            row.update(method=best["method"], mape=best["mape"], bias=best["bias"])
+            rows.append({**row, "quarters": int(best["quarters"]), "beats_baselines": beats})
             continue
+        team_rows = summary[summary["team"] == team]
         most = int(quarters.loc[team, "quarters"].max()) if team in quarters.index else 0
-        note = f"not enough history: {most} closed quarters, needs at least {settings.min_quarters}"
+        judged = int(team_rows["judged"].max()) if "judged" in team_rows else most
         rows.append(
             {
-                "team": team,
-                "method": "",
-                "mape": np.nan,
-                "bias": np.nan,
+                **row,
                 "quarters": most,
-                **baselines,
                 "beats_baselines": False,
-                "note": note,
+                "note": _why_none(
+                    most, judged, settings.min_quarters, None if len(mine) else (low, high)
+                ),
             }
         )
     columns = ["team", "method", "mape", "bias", "quarters", *(f"{b}_mape" for b in BASELINES)]
-    return pd.DataFrame(rows, columns=[*columns, "beats_baselines", "note"])
+    out = pd.DataFrame(rows, columns=[*columns, "beats_baselines", "note"])
+    return out.astype({"quarters": "int64", "beats_baselines": "bool"})
+
+
+def _why_none(measured: int, judged: int, least: int, window: tuple[int, int] | None) -> str:
+    """Why no method is recommended: too few closed quarters judged, too few of them that
+    won anything (a percentage error of a quarter that won nothing has no size), or no
+    week of the ``window`` stored in them (None: some were)."""
+    if judged < least:
+        return f"not enough history: {judged} closed quarters, needs at least {least}"
+    if measured < least:
+        return (
+            f"not enough quarters with a deal won: {measured} of the {judged} closed quarters "
+            f"judged, needs at least {least}"
+        )
+    low, high = window or (0, 0)
+    return (
+        f"not measured at weeks {max(low, 1)} to {high} of the quarter: no week stored there "
+        "in the closed quarters judged"
+    )

@@ -24,7 +24,7 @@ from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.forecasting._quarterweeks import quarter_weeks, week_of_quarter
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
-__all__ = ["LEARNED_COLUMNS", "QuarterLearning", "learn_quarter"]
+__all__ = ["LEARNED_COLUMNS", "QuarterLearning", "closed_quarters", "learn_quarter"]
 
 #: The columns of the history learning reads.
 LEARNED_COLUMNS: tuple[str, ...] = (
@@ -80,6 +80,25 @@ class QuarterLearning:
             found = calls[list(keys)].merge(table, on=list(keys), how="left")["ratio"]
             ratio = np.where(np.isnan(ratio), found.to_numpy(dtype=float), ratio)
         return ratio
+
+
+def closed_quarters(history: pd.DataFrame | PreparedHistory) -> list[str]:
+    """The quarters with a stored week whose last week is stored or past: those the
+    backtest can judge (all but the first, which the methods that learn have nothing
+    before to learn from).
+
+    >>> closed_quarters(pd.DataFrame({"snapshot_week": ["2026-W13", "2026-W14", "2026-W27"],
+    ...     "team": "N", "deal_id": "A", "owner": "Ann", "stage": "won",
+    ...     "stage_model": "generic_4", "amount": 1.0, "currency": "USD",
+    ...     "close_date": pd.Timestamp("2026-03-01")}))
+    ['2026-Q1', '2026-Q2']
+    """
+    prep = as_prepared(history)
+    if not prep.weeks:
+        return []
+    last = prep.weeks[-1]
+    quarters = sorted({quarter_of(w) for w in prep.weeks})
+    return [q for q in quarters if str(quarter_weeks(q)[-1]) <= last]
 
 
 def _due_rows(prep: PreparedHistory) -> pd.DataFrame:
@@ -169,7 +188,7 @@ def _inflow(due: pd.DataFrame, final: pd.DataFrame, closed: list[str]) -> pd.Dat
         won = final[final["quarter"] == quarter]
         grid = won.merge(pd.DataFrame({"week_of_quarter": weeks}), how="cross")
         grid = grid.merge(seen.assign(seen=True), how="left")
-        won_by = grid["deal_key"].map(won_at) <= grid["week_of_quarter"]
+        won_by = grid["deal_key"].map(won_at).astype("float64") <= grid["week_of_quarter"]
         grid = grid[grid["seen"].isna() & ~won_by]
         teams = rows["team"].unique()
         frame = pd.MultiIndex.from_product(

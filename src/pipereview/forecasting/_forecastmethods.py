@@ -74,6 +74,7 @@ from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.forecasting._forecastlearning import (
     LEARNED_COLUMNS,
     QuarterLearning,
+    closed_quarters,
     learn_quarter,
 )
 from pipereview.forecasting._quarterweeks import quarter_weeks, week_of_quarter
@@ -199,9 +200,8 @@ def quarter_forecasts(
         .sum(),
     }
     values = {m: won_sum + s.reindex(grid.index, fill_value=0.0) for m, s in sums.items()}
-    values["conversion_with_inflow"] = values["historical_conversion"] * (
-        1 + _inflow(learning, grid)
-    )
+    inflow, no_inflow = _inflow(learning, grid)
+    values["conversion_with_inflow"] = values["historical_conversion"] * (1 + inflow)
     number = grid.index.get_level_values("as_of").map(week_of_quarter).to_numpy()
     values["naive_pace"] = won_sum * len(quarter_weeks(quarter)) / number
     values["conversion_and_pace"] = (values["historical_conversion"] + values["naive_pace"]) / 2
@@ -209,7 +209,8 @@ def quarter_forecasts(
         values["historical_conversion"] + values["weighted_pipeline"]
     ) / 2
     values["calls_corrected"] = _stacked(calls_parts, grid)
-    return _long(values, won_sum, learning, quarter)
+    before = [q for q in closed_quarters(prep) if q < quarter]
+    return _long(values, won_sum, learning, quarter, {"conversion_with_inflow": no_inflow}, before)
 
 
 def _stacked(parts: list[pd.Series], grid: pd.DataFrame) -> pd.Series:
@@ -220,27 +221,54 @@ def _stacked(parts: list[pd.Series], grid: pd.DataFrame) -> pd.Series:
     return pd.Series(both.swaplevel().reindex(grid.index))
 
 
-def _inflow(learning: QuarterLearning, grid: pd.DataFrame) -> pd.Series:
+def _inflow(learning: QuarterLearning, grid: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Per week and team: the learned inflow share at the nearest stored week of the
-    quarter up to it (NaN when none was learned)."""
+    quarter up to it (NaN when none was learned), and why none was (blank when one was)."""
     table = learning.inflow.sort_values("week_of_quarter")
-    shares = []
+    shares, why = [], []
     weeks, teams = grid.index.get_level_values("as_of"), grid.index.get_level_values("team")
     for week, team in zip(weeks, teams, strict=True):
-        mine = table[(table["team"] == team) & (table["week_of_quarter"] <= week_of_quarter(week))]
-        shares.append(float(mine["share"].iloc[-1]) if len(mine) else np.nan)
-    return pd.Series(shares, index=grid.index, dtype=float)
+        number = week_of_quarter(week)
+        mine = table[(table["team"] == team) & (table["week_of_quarter"] <= number)]
+        share = float(mine["share"].iloc[-1]) if len(mine) else np.nan
+        shares.append(share)
+        if not len(mine):
+            why.append(
+                "not available: no closed quarter before this one has a week stored at or "
+                f"before week {number} of the quarter"
+            )
+        else:
+            why.append(
+                ""
+                if not np.isnan(share)
+                else "not available: the closed quarters before "
+                "this one won nothing to learn the inflow from"
+            )
+    return pd.Series(shares, index=grid.index, dtype=float), pd.Series(why, index=grid.index)
 
 
 def _long(
-    values: dict[str, pd.Series], won: pd.Series, learning: QuarterLearning, quarter: str
+    values: dict[str, pd.Series],
+    won: pd.Series,
+    learning: QuarterLearning,
+    quarter: str,
+    why: dict[str, pd.Series],
+    before: list[str],
 ) -> pd.DataFrame:
-    """The methods' series as one long frame, with why a forecast is missing."""
+    """The methods' series as one long frame, with why a forecast is missing (``why``:
+    a method's own reason per row, where it has one once the quarters were learned;
+    ``before``: the closed quarters of the history before this one)."""
+    unlearned = (
+        "not available: no closed quarter before this one in the history"
+        if not before
+        else f"not available: no deal was due in the {len(before)} closed quarters before "
+        "this one (close dates blank or outside them)"
+    )
     notes = {
-        "historical_conversion": "not available: no closed quarter before this one in the history",
-        "conversion_with_inflow": "not available: no closed quarter before this one in the history",
-        "conversion_and_pace": "not available: no closed quarter before this one in the history",
-        "conversion_and_stages": "not available: no closed quarter before this one in the history",
+        "historical_conversion": unlearned,
+        "conversion_with_inflow": unlearned,
+        "conversion_and_pace": unlearned,
+        "conversion_and_stages": unlearned,
         "calls_corrected": (
             "not available: no forecast calls stored"
             if not learning.calls
@@ -255,7 +283,9 @@ def _long(
         frame = series.rename("forecast").reset_index()
         frame["method"] = method
         frame["won_to_date"] = won.to_numpy()
-        frame["note"] = np.where(frame["forecast"].isna(), notes.get(method, ""), "")
+        own = method in why and bool(learning.quarters)
+        note = why[method].to_numpy(dtype=object) if own else notes.get(method, "")
+        frame["note"] = np.where(frame["forecast"].isna(), note, "")
         parts.append(frame)
     out = pd.concat(parts, ignore_index=True).rename(columns={"as_of": "week"})
     out["quarter"] = quarter
