@@ -104,17 +104,19 @@ def biggest_progress(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.
         rank.update({(name, s.key): i for i, s in enumerate(model.open_stages)})
         rank[(name, model.won_stage.key)] = len(model.stages)
 
-    def position(frame: pd.DataFrame) -> pd.Series:
+    def position(frame: pd.DataFrame) -> np.ndarray:
         keys = zip(frame["stage_model"], frame["stage"], strict=True)
-        return pd.Series([rank.get(k, -1) for k in keys], index=frame.index)
+        return np.array([rank.get(k, -1) for k in keys], dtype=np.int64)
 
-    before = prev.assign(_pos=position(prev)).set_index("deal_key")["_pos"]
-    moved = now.assign(_pos=position(now), _before=lambda f: f["deal_key"].map(before))
-    moved = moved[(moved["_before"] >= 0) & (moved["_pos"] > moved["_before"])]
-    won_key = {name: load_stage_model(str(name)).won_stage.key for name in now["stage_model"]}
-    moved = moved.assign(_won=moved["stage"] == moved["stage_model"].map(won_key))
-    per_rep = moved.groupby(["team", "owner"]).agg(
-        advances=("deal_key", "size"), amount=("amount", "sum"), won=("_won", "sum")
+    before = pd.Series(position(prev), index=prev["deal_key"])
+    was = now["deal_key"].map(before).to_numpy(dtype=float)  # NaN: not stored the week before
+    moved = now[(was >= 0) & (position(now) > was)]
+    won_key = {name: load_stage_model(str(name)).won_stage.key for name in set(now["stage_model"])}
+    models = zip(moved["stage_model"], moved["stage"], strict=True)
+    won = [stage == won_key[name] for name, stage in models]
+    groups = moved.assign(_won=np.array(won, dtype=bool)).groupby(["team", "owner"])
+    per_rep = pd.DataFrame(
+        {"advances": groups.size(), "amount": groups["amount"].sum(), "won": groups["_won"].sum()}
     )
     reps = now[["team", "owner"]].drop_duplicates().join(per_rep, on=["team", "owner"])
     reps = reps.fillna({"advances": 0, "amount": 0.0, "won": 0})
@@ -183,13 +185,20 @@ def most_complete_evidence(context: WeekDiagnostics, params: Mapping[str, Any]) 
     )
 
 
-def _pooled_move_on(context: WeekDiagnostics, weeks_back: int, weeks: int) -> pd.DataFrame:
+def _pooled_move_on(
+    context: WeekDiagnostics, weeks_back: int, weeks: int
+) -> dict[tuple[Any, Any], tuple[int, int]]:
     """Each rep's deal-weeks (``exposures``) and moves on (``moved``), all stages pooled,
-    over the ``weeks`` weeks to ``weeks_back`` weeks before the as-of week."""
+    over the ``weeks`` weeks to ``weeks_back`` weeks before the as-of week, by team and rep."""
     from pipereview.diagnostics._funnel import move_on_rates
 
     rates = move_on_rates(context.prepared, as_of=context.week - weeks_back, weeks=weeks, by="rep")
-    return rates.groupby(["team", "owner"])[["exposures", "moved"]].sum()
+    pooled: dict[tuple[Any, Any], tuple[int, int]] = {}
+    reps = zip(rates["team"], rates["owner"], strict=True)
+    for rep, exposures, moved in zip(reps, rates["exposures"], rates["moved"], strict=True):
+        before = pooled.get(rep, (0, 0))
+        pooled[rep] = (before[0] + exposures, before[1] + moved)
+    return pooled
 
 
 @builtin_rule(
@@ -208,8 +217,20 @@ def improvement_since_last_month(
     ``min_gain`` (10 points) above the 4 weeks before, with ``min_exposures`` deal-weeks
     in each. Value: this month's rate; reference: last month's."""
     now, before = _pooled_move_on(context, 0, 4), _pooled_move_on(context, 4, 4)
-    both = now.reset_index().merge(
-        before.reset_index(), on=["team", "owner"], suffixes=("", "_before")
+    reps = [rep for rep in now if rep in before]  # reps with deal-weeks in both months
+
+    def counts(pooled: dict[tuple[Any, Any], tuple[int, int]], i: int) -> np.ndarray:
+        return np.array([pooled[rep][i] for rep in reps], dtype=np.int64)
+
+    both = pd.DataFrame(
+        {
+            "team": [team for team, _ in reps],
+            "owner": [owner for _, owner in reps],
+            "exposures": counts(now, 0),
+            "moved": counts(now, 1),
+            "exposures_before": counts(before, 0),
+            "moved_before": counts(before, 1),
+        }
     )
     both["rate"] = both["moved"] / both["exposures"].where(both["exposures"] > 0)
     both["rate_before"] = both["moved_before"] / both["exposures_before"].where(

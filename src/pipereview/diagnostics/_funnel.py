@@ -163,10 +163,7 @@ def move_on_rates(
     )
     if by == "team":
         exp = exp.assign(owner="")
-    out: pd.DataFrame = (
-        exp.groupby(["team", "owner", "stage"], sort=True)
-        .agg(exposures=("moved", "size"), moved=("moved", "sum"))
-        .reset_index()
-    )
+    groups = exp.groupby(["team", "owner", "stage"], sort=True)["moved"]
+    out = pd.DataFrame({"exposures": groups.size(), "moved": groups.sum()}).reset_index()
     out["move_on_rate"] = out["moved"] / out["exposures"]
     return out
