@@ -19,6 +19,7 @@ from pipereview.coaching._rulekit import (
     evidence_records,
     follow_up_by,
     severity_bands,
+    shared_figure,
     team_currency,
     with_plan_rule,
 )
@@ -68,6 +69,29 @@ def peer_move_on(context: WeekDiagnostics, alternative: str = "less") -> pd.Data
     ``peer_rate`` and ``p_value``, a one-sided Fisher exact test (:func:`~pipereview.core._exacttest.fisher_one_sided`, ``alternative`` "less"
     or "greater") used as a guard against noise: deal-weeks of one deal are not
     independent, so it is not a formal test."""
+    counts = _peer_counts(context)
+    cells = zip(
+        counts["exposures"],
+        counts["moved"],
+        counts["peer_exposures"],
+        counts["peer_moved"],
+        strict=True,
+    )
+    out = counts.copy()
+    out.insert(
+        list(counts.columns).index("stage_model"),
+        "p_value",
+        [
+            fisher_one_sided(((k, n - k), (pk, pn - pk)), alternative) if pn > 0 else 1.0
+            for n, k, pn, pk in cells
+        ],  # one test per rep and stage
+    )
+    return out
+
+
+@shared_figure
+def _peer_counts(context: WeekDiagnostics) -> pd.DataFrame:
+    """:func:`peer_move_on` without ``p_value`` (shared by the rules of a run)."""
     reps = context.move_on_rep
     team = reps.groupby(["team", "stage"])[["exposures", "moved"]].transform("sum")
     out = reps[["team", "owner", "stage", "exposures", "moved"]].copy()
@@ -75,15 +99,8 @@ def peer_move_on(context: WeekDiagnostics, alternative: str = "less") -> pd.Data
     out["peer_moved"] = team["moved"] - out["moved"]
     out["rate"] = out["moved"] / out["exposures"]
     out["peer_rate"] = out["peer_moved"] / out["peer_exposures"].where(out["peer_exposures"] > 0)
-    cells = zip(
-        out["exposures"], out["moved"], out["peer_exposures"], out["peer_moved"], strict=True
-    )
-    out["p_value"] = [
-        fisher_one_sided(((k, n - k), (pk, pn - pk)), alternative) if pn > 0 else 1.0
-        for n, k, pn, pk in cells
-    ]  # one test per rep and stage
-    models = context.latest.drop_duplicates("team").set_index("team")["stage_model"]
-    out["stage_model"] = models.reindex(out["team"]).to_numpy()
+    models = context.latest[["team", "stage_model"]].drop_duplicates("team")
+    out["stage_model"] = models.set_index("team")["stage_model"].reindex(out["team"]).to_numpy()
     return out
 
 
