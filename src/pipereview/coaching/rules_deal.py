@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipereview.coaching._rulekit import (
@@ -225,8 +226,11 @@ def _missing_contact(context: WeekDiagnostics, field: str) -> pd.DataFrame:
     recorded = filled.groupby(deals["team"]).transform("any")
     # a placeholder ("未知", "TBD") is no name: the contact is still missing
     missing = ~named_mask(deals[field])
-    frames = []
-    for name, part in deals[recorded & missing].groupby("stage_model", sort=True):
+    rows = np.flatnonzero((recorded & missing).to_numpy(dtype=bool))
+    models = deals["stage_model"].to_numpy(dtype=object)[rows]
+    stage_of = deals["stage"].to_numpy(dtype=object)
+    picked, required, beyond = [], [], []
+    for name in sorted(set(models[pd.notna(models)])):  # loops over models, never deals
         model = load_stage_model(str(name))
         stages = [s.key for s in model.open_stages]
         needs = [
@@ -236,17 +240,23 @@ def _missing_contact(context: WeekDiagnostics, field: str) -> pd.DataFrame:
         ]
         if not needs:
             continue
-        position = part["stage"].map({k: i for i, k in enumerate(stages)})
-        beyond = position - needs[0]
-        late = part[beyond >= 1]
-        frames.append(
-            late.assign(
-                required_stage=stages[needs[0]], stages_beyond=beyond[beyond >= 1].astype("int64")
-            )
-        )
-    if not frames:
+        part = rows[models == name]
+        index = {k: i for i, k in enumerate(stages)}
+        position = np.array([index.get(s, np.nan) for s in stage_of[part]], dtype=float)
+        late = position - needs[0] >= 1
+        picked.append(part[late])
+        required.append(np.full(late.sum(), stages[needs[0]], dtype=object))
+        beyond.append((position[late] - needs[0]).astype(np.int64))
+    if not picked:
         return deals.iloc[0:0].assign(required_stage="", stages_beyond=0)
-    return pd.concat(frames).sort_values(["team", "owner", "deal_key"], kind="stable")
+    rows = np.concatenate(picked)
+    keys = deals[["team", "owner", "deal_key"]].iloc[rows].reset_index(drop=True)
+    order = keys.sort_values(["team", "owner", "deal_key"], kind="stable").index.to_numpy()
+    found: pd.DataFrame = deals.iloc[rows[order]].assign(
+        required_stage=pd.array(np.concatenate(required)[order], dtype="str"),
+        stages_beyond=np.concatenate(beyond)[order],
+    )
+    return found
 
 
 def _contact_findings(context: WeekDiagnostics, field: str) -> pd.DataFrame:
