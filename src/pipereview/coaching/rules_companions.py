@@ -130,17 +130,27 @@ def _effort(context: WeekDiagnostics, weeks: int) -> pd.DataFrame:
     inside = inside[inside["deal_id"].notna() & inside["owner"].notna()]
     team = inside["team"] if "team" in inside else pd.Series(None, index=inside.index)
     moved = _advanced_deals(context, weeks)
-    frame = pd.DataFrame({"_team": _team_key(team), "owner": inside["owner"].astype(str)})
-    frame["deal"] = inside["deal_id"].astype(str)
-    frame["stuck"] = ~frame["deal"].isin(moved)
-    frame["stuck_deal"] = frame["deal"].where(frame["stuck"])
-    out = frame.groupby(["_team", "owner"]).agg(
-        on_deals=("deal", "size"),
-        deals_worked=("deal", "nunique"),
-        deals_not_advanced=("stuck_deal", "nunique"),
-        activities_not_advanced=("stuck", "sum"),
+    effort: dict[tuple[str, str], tuple[int, set[str], set[str], int]] = {}
+    reps = zip(_team_key(team), inside["owner"].astype(str), strict=True)
+    for rep, deal in zip(reps, inside["deal_id"].astype(str), strict=True):
+        on_deals, worked, not_advanced, on_not_advanced = effort.get(rep, (0, set(), set(), 0))
+        worked.add(deal)
+        if deal not in moved:
+            not_advanced.add(deal)
+            on_not_advanced += 1
+        effort[rep] = (on_deals + 1, worked, not_advanced, on_not_advanced)
+    keys = sorted(effort)
+    counts = [effort[k] for k in keys]
+    return pd.DataFrame(
+        {
+            "_team": pd.Series([team for team, _ in keys], dtype="str"),
+            "owner": pd.Series([owner for _, owner in keys], dtype="str"),
+            "on_deals": np.array([c[0] for c in counts], dtype=np.int64),
+            "deals_worked": np.array([len(c[1]) for c in counts], dtype=np.int64),
+            "deals_not_advanced": np.array([len(c[2]) for c in counts], dtype=np.int64),
+            "activities_not_advanced": np.array([c[3] for c in counts], dtype=np.int64),
+        }
     )
-    return out.reset_index().astype({"activities_not_advanced": "int64"})
 
 
 @builtin_rule(
@@ -325,10 +335,12 @@ def _owners(context: WeekDiagnostics, overdue: pd.DataFrame) -> pd.Series:
     if latest.empty:
         return owner.where(owner.notna(), None)
     if "deal_id" in latest:
-        by_deal = latest.dropna(subset=["deal_id"]).drop_duplicates("deal_id", keep="last")
+        by_deal = latest[["deal_id", "owner"]].dropna(subset=["deal_id"])
+        by_deal = by_deal.drop_duplicates("deal_id", keep="last")
         owner = owner.fillna(overdue["deal_id"].map(by_deal.set_index("deal_id")["owner"]))
     if "account" in latest:
-        by_account = latest.dropna(subset=["account"]).drop_duplicates("account", keep="last")
+        by_account = latest[["account", "owner"]].dropna(subset=["account"])
+        by_account = by_account.drop_duplicates("account", keep="last")
         owner = owner.fillna(overdue["account"].map(by_account.set_index("account")["owner"]))
     return owner.where(owner.notna(), None)
 
@@ -357,16 +369,19 @@ def invoice_overdue(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     ).sort_values(["days_overdue", "owed"], ascending=False, kind="stable")
     frame["label"] = frame["invoice_id"].fillna(frame["account"]).fillna("").astype(str)
     groups = frame.groupby(["team", "owner", "currency"], sort=True, dropna=False)
-    hit = groups.agg(
-        invoices=("owed", "size"),
-        owed=("owed", "sum"),
-        days_overdue=("days_overdue", "max"),
-        invoice_id=("label", "first"),
-        account=("account", "first"),
-        due_date=("due", "first"),
-        invoice_amount=("amount", "first"),
-        invoice_owed=("owed", "first"),
-        invoice_ids=("label", ", ".join),
+    first = groups[["label", "account", "due", "amount", "owed"]].first()  # the longest overdue
+    hit = pd.DataFrame(
+        {
+            "invoices": groups.size(),
+            "owed": groups["owed"].sum(),
+            "days_overdue": groups["days_overdue"].max(),
+            "invoice_id": first["label"],
+            "account": first["account"],
+            "due_date": first["due"],
+            "invoice_amount": first["amount"],
+            "invoice_owed": first["owed"],
+            "invoice_ids": groups["label"].agg(", ".join),
+        }
     ).reset_index()
     limit = context.config.collections.overdue_days
     hit = hit.assign(overdue_days=limit)
