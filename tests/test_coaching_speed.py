@@ -114,3 +114,47 @@ def test_a_shared_figure_is_computed_once_per_context_in_a_run() -> None:
                 figure("broken")
     assert calls == ["a", "b", "broken", "broken"]
     assert figure("a") == 5 and figure("a") == 6  # outside a run: on every call
+
+
+def main_reasons_by_grouping(closed: pd.DataFrame, reps: pd.DataFrame) -> list[str]:
+    """The most frequent loss reason of each rep, the plain pandas way."""
+    lost = closed[closed["lost"]]
+    reasons = pd.Series(dtype="str")
+    if "loss_reason" in lost and lost["loss_reason"].notna().any():
+        named = lost[lost["loss_reason"].astype("str").str.strip().ne("")]
+        reasons = (
+            named.dropna(subset=["loss_reason"])
+            .groupby(["team", "owner"])["loss_reason"]
+            .agg(lambda r: r.value_counts().sort_index().idxmax())
+        )
+    index = pd.MultiIndex.from_frame(reps[["team", "owner"]])
+    return list(reasons.reindex(index).fillna("").to_numpy())
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [
+        ["price", "budget", "price"],
+        ["price", "budget"],  # a tie: the first in sort order
+        ["价格", "预算", "预算", "价格", "时间"],
+        [" ", None, "timing"],  # blank and missing reasons are no reason
+        [" ", None, float("nan")],
+        ["Price", "price", " price"],  # counted as written
+    ],
+)
+def test_the_main_loss_reason_is_the_grouped_one(reasons: list[object]) -> None:
+    from pipereview.coaching.rules_outcomes import _main_reasons
+
+    n = len(reasons)
+    closed = pd.DataFrame(
+        {
+            "team": ["T"] * n + ["U", "T"],
+            "owner": ["Ann"] * n + ["Ann", "Bo"],
+            "lost": [True] * n + [True, False],
+            "loss_reason": [*reasons, "scope", "won anyway"],
+        }
+    )
+    reps = pd.DataFrame({"team": ["T", "U", "T", "V"], "owner": ["Ann", "Ann", "Bo", "Cy"]})
+    assert _main_reasons(closed, reps) == main_reasons_by_grouping(closed, reps)
+    without = closed.drop(columns=["loss_reason"])
+    assert _main_reasons(without, reps) == ["", "", "", ""]

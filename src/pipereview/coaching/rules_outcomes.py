@@ -14,6 +14,7 @@ week.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,15 +64,17 @@ def closed_deals(context: WeekDiagnostics) -> pd.DataFrame:
     weeks = context.config.forecast.win_rate_weeks
     end = pd.Timestamp(context.week.sunday)
     start = end - pd.Timedelta(weeks=weeks) + pd.Timedelta(days=1)
+    close = pd.to_datetime(prep.frame["close_date"].iloc[last])
+    done = prep.is_won[last] | prep.is_lost[last]
+    last = last[done & ((close >= start) & (close <= end)).to_numpy(dtype=bool)]
     rows = prep.frame.iloc[last].assign(
         deal_key=prep.deal_key.iloc[last].to_numpy(),
         won=prep.is_won[last],
         lost=prep.is_lost[last],
         weeks=weeks,
     )
-    close = pd.to_datetime(rows["close_date"])
-    closed = rows[(rows["won"] | rows["lost"]) & (close >= start) & (close <= end)]
-    return closed.reset_index(drop=True)
+    closed: pd.DataFrame = rows.reset_index(drop=True)
+    return closed
 
 
 @shared_figure
@@ -82,16 +85,23 @@ def _rep_results(context: WeekDiagnostics) -> pd.DataFrame:
     closed = closed_deals(context)
     if closed.empty:
         return pd.DataFrame()
-    closed = closed.assign(
+    closed = closed[["team", "owner", "currency"]].assign(
         won=closed["won"].astype("int64"),
         lost=closed["lost"].astype("int64"),
         amount_lost=closed["amount"].where(closed["lost"], 0.0),
     )
     reps = closed.groupby(["team", "owner"])[["won", "lost", "amount_lost"]].sum().reset_index()
-    team = reps.groupby("team")[["won", "lost"]].transform("sum")
-    reps["peer_won"] = team["won"] - reps["won"]
-    reps["peer_lost"] = team["lost"] - reps["lost"]
-    reps["currency"] = closed.groupby("team")["currency"].first().reindex(reps["team"]).to_numpy()
+    team: dict[Any, tuple[int, int]] = {}  # the team's deals won and lost
+    for name, won, lost in zip(reps["team"], reps["won"], reps["lost"], strict=True):
+        before = team.get(name, (0, 0))
+        team[name] = (before[0] + won, before[1] + lost)
+    reps["peer_won"] = np.array([team[t][0] for t in reps["team"]], dtype=np.int64) - reps["won"]
+    reps["peer_lost"] = np.array([team[t][1] for t in reps["team"]], dtype=np.int64) - reps["lost"]
+    currency: dict[Any, Any] = {}  # each team's first currency recorded
+    for name, code in zip(closed["team"], closed["currency"], strict=True):
+        if pd.notna(code):
+            currency.setdefault(name, code)
+    reps["currency"] = [currency.get(t, np.nan) for t in reps["team"]]
     reps["weeks"] = context.config.forecast.win_rate_weeks
     return reps
 
@@ -195,21 +205,18 @@ def big_win(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.DataFrame
     One per rep, the largest. Value: the deal's amount; reference: the team's median win.
     """
     closed = closed_deals(context)
-    won = closed[closed["won"]]
+    won = closed[["team", "owner", "amount"]][closed["won"].to_numpy(dtype=bool)]
     if won.empty:
         return pd.DataFrame()
-    median = won.groupby("team")["amount"].transform("median")
-    wins = won.groupby("team")["amount"].transform("size")
-    hit = won[
+    amounts = won.groupby("team")["amount"]
+    median, wins = amounts.transform("median"), amounts.transform("size")
+    big = won[
         (wins >= params["min_team_wins"]) & at_least(won["amount"], params["min_ratio"] * median)
     ]
-    hit = hit.assign(
-        team_median=median[hit.index],
-        team_wins=wins[hit.index],
-        close=pd.to_datetime(hit["close_date"]).dt.strftime("%Y-%m-%d"),
-    )
-    hit = hit.sort_values(["team", "owner", "amount"], ascending=[True, True, False])
-    hit = hit.drop_duplicates(["team", "owner"])
+    close = pd.to_datetime(closed.loc[big.index, "close_date"]).dt.strftime("%Y-%m-%d")
+    big = big.sort_values(["team", "owner", "amount"], ascending=[True, True, False])
+    rows = big.drop_duplicates(["team", "owner"]).index  # the largest win of each rep
+    hit = closed.loc[rows].assign(team_median=median[rows], team_wins=wins[rows], close=close[rows])
     return deal_rows(
         hit,
         metric="amount",
@@ -238,19 +245,10 @@ def zero_win_rate(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.Dat
     if reps.empty:
         return pd.DataFrame()
     hit = reps[(reps["won"] == 0) & (reps["lost"] >= params["min_lost"])]
+    if hit.empty:
+        return pd.DataFrame()
     peer_closed = hit["peer_won"] + hit["peer_lost"]
-    closed = closed_deals(context)
-    lost = closed[closed["lost"]]
-    reasons = pd.Series(dtype="str")
-    if "loss_reason" in lost and lost["loss_reason"].notna().any():
-        named = lost[lost["loss_reason"].astype("str").str.strip().ne("")].dropna(
-            subset=["loss_reason"]
-        )
-        reasons = named.groupby(["team", "owner"])["loss_reason"].agg(
-            lambda r: r.value_counts().sort_index().idxmax()
-        )
-    index = pd.MultiIndex.from_frame(hit[["team", "owner"]])
-    hit = hit.assign(main_reason=reasons.reindex(index).fillna("").to_numpy())
+    hit = hit.assign(main_reason=_main_reasons(closed_deals(context), hit))
     return pd.DataFrame(
         {
             "team": hit["team"].to_numpy(),
@@ -268,6 +266,25 @@ def zero_win_rate(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.Dat
     )
 
 
+def _main_reasons(closed: pd.DataFrame, reps: pd.DataFrame) -> list[str]:
+    """The loss reason each of ``reps`` (team and owner) gave most often for the deals
+    ``closed`` lost (the first in sort order on a tie; blank: none recorded)."""
+    if "loss_reason" not in closed:
+        return [""] * len(reps)
+    lost = closed[closed["lost"]]
+    named = lost["loss_reason"].notna() & lost["loss_reason"].astype("str").str.strip().ne("")
+    wanted = set(zip(reps["team"], reps["owner"], strict=True))
+    counts: dict[tuple[Any, Any], Counter[Any]] = {}
+    lost = lost[named.to_numpy(dtype=bool)]
+    for team, owner, reason in zip(lost["team"], lost["owner"], lost["loss_reason"], strict=True):
+        if (team, owner) in wanted:
+            counts.setdefault((team, owner), Counter())[reason] += 1
+    return [
+        min(counts[rep].items(), key=lambda item: (-item[1], item[0]))[0] if rep in counts else ""
+        for rep in zip(reps["team"], reps["owner"], strict=True)
+    ]
+
+
 @builtin_rule(
     "no_open_pipeline", kind="risk", coaching="skill", scope="rep", defaults={}, replace=True
 )
@@ -277,23 +294,40 @@ def no_open_pipeline(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.
     deals; reference: the team's median open deals per rep. Severity 3. Amount at stake:
     the rep's remaining target when there is one. Evidence: the deals won and lost in the
     window."""
-    reps = context.latest[["team", "owner"]]
     progress = context.progress_rep
+    on_team = [context.latest[["team", "owner"]]]
     if not progress.empty:
-        reps = pd.concat([reps, progress[["team", "owner"]]])
-    reps = reps.dropna().drop_duplicates()
-    counts = context.open_deals.groupby(["team", "owner"]).size()
-    reps = reps.assign(
-        open=counts.reindex(pd.MultiIndex.from_frame(reps)).fillna(0).astype("int64").to_numpy()
-    )
-    with_deals = reps[reps["open"] > 0]
-    median = with_deals.groupby("team")["open"].median()
-    hit = reps[reps["open"] == 0].sort_values(["team", "owner"], kind="stable")
+        on_team.append(progress[["team", "owner"]])
+    reps = {
+        (team, owner)
+        for frame in on_team
+        for team, owner in zip(frame["team"], frame["owner"], strict=True)
+        if pd.notna(team) and pd.notna(owner)
+    }
+    deals = context.open_deals
+    open_deals = Counter(zip(deals["team"], deals["owner"], strict=True))
+    idle = sorted(rep for rep in reps if not open_deals[rep])
+    if not idle:
+        return pd.DataFrame()
+    busy: dict[Any, list[int]] = {}  # each team's open deals per rep, of reps with one
+    for team, owner in reps:
+        if open_deals[(team, owner)]:
+            busy.setdefault(team, []).append(open_deals[(team, owner)])
     results = _rep_results(context)
+    closed: dict[tuple[Any, Any], tuple[int, int]] = {}
+    if len(results):
+        rows = zip(results["team"], results["owner"], results["won"], results["lost"], strict=True)
+        closed = {(team, owner): (won, lost) for team, owner, won, lost in rows}
+    hit = pd.DataFrame(
+        {
+            "team": [team for team, _ in idle],
+            "owner": [owner for _, owner in idle],
+            "won": np.array([closed.get(rep, (0, 0))[0] for rep in idle], dtype=np.int64),
+            "lost": np.array([closed.get(rep, (0, 0))[1] for rep in idle], dtype=np.int64),
+        }
+    )
     keys = pd.MultiIndex.from_frame(hit[["team", "owner"]])
-    for column in ("won", "lost"):
-        source = results.set_index(["team", "owner"])[column] if len(results) else pd.Series()
-        hit[column] = source.reindex(keys).fillna(0).astype("int64").to_numpy()
+    median = pd.Series({team: float(np.median(counts)) for team, counts in busy.items()})
     remaining = pd.Series(np.nan, index=keys)
     currencies = context.latest.groupby("team")["currency"].first()
     if not progress.empty:
