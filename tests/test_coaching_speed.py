@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipereview.coaching import (
     WeekDiagnostics,
     coaching_findings,
+    findings_frame,
     get_rule,
     rank_findings,
     rule_names,
 )
-from pipereview.coaching._rulekit import one_run, shared_figure
+from pipereview.coaching._rulekit import evidence_records, one_run, shared_figure
 from pipereview.diagnostics._targets import load_targets
 from pipereview.history._store import SnapshotStore
 from pipereview.history._trail import with_deal_keys
@@ -158,3 +160,76 @@ def test_the_main_loss_reason_is_the_grouped_one(reasons: list[object]) -> None:
     assert _main_reasons(closed, reps) == main_reasons_by_grouping(closed, reps)
     without = closed.drop(columns=["loss_reason"])
     assert _main_reasons(without, reps) == ["", "", "", ""]
+
+
+def records_by_pandas(frame: pd.DataFrame, columns: list[str], **constants: object) -> list:
+    """Evidence records the plain pandas way: ``to_dict("records")``, numpy scalars made
+    plain Python."""
+    return [
+        {
+            **{str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()},
+            **constants,
+        }
+        for r in frame[columns].to_dict("records")
+    ]
+
+
+EVIDENCE = pd.DataFrame(
+    {
+        "count": np.array([3, 0, 7], dtype=np.int64),
+        "share": [0.25, float("nan"), 1.0],
+        "stage": pd.array(["需求确认", None, "won"], dtype="str"),
+        "late": [True, False, True],
+        "missing": [("budget", "timeline"), (), ("coach",)],
+        "close": pd.to_datetime(["2026-11-20", None, "2026-12-31"]),
+        "open": pd.array([1, None, 2], dtype="Int64"),
+        "source": pd.Categorical(["web", "fair", "web"]),
+        "ratio": np.array([0.5, 2.0, 1.5], dtype=np.float32),
+        "note": [None, "x", 1.5],
+        "mixed": [np.datetime64("2026-11-20"), pd.NA, np.timedelta64(3, "D")],
+        "flag": pd.array([True, None, False], dtype="boolean"),
+        "name": pd.array(["Ann", None, "Bo"], dtype="string"),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [list(EVIDENCE.columns), ["stage", "close"], []],
+)
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 0), slice(1, 2)])
+def test_evidence_records_are_pandas_own_records(columns: list[str], rows: slice) -> None:
+    frame = EVIDENCE.iloc[rows]
+    ours = evidence_records(frame, columns, limit=30)
+    plain = records_by_pandas(frame, columns, limit=30)
+    assert [[(k, type(v), repr(v)) for k, v in r.items()] for r in ours] == [
+        [(k, type(v), repr(v)) for k, v in r.items()] for r in plain
+    ]
+
+
+def test_evidence_records_of_a_column_named_twice_warn_as_pandas_does() -> None:
+    with pytest.warns(UserWarning, match="not unique"):
+        ours = evidence_records(EVIDENCE, ["count", "count"])
+    with pytest.warns(UserWarning, match="not unique"):
+        assert ours == records_by_pandas(EVIDENCE, ["count", "count"])
+
+
+def test_evidence_records_name_a_missing_column_as_pandas_does() -> None:
+    with pytest.raises(KeyError, match="absent"):
+        evidence_records(EVIDENCE, ["count", "absent"])
+
+
+@pytest.mark.parametrize("kind", ["risk", "strength"])
+def test_a_rule_that_finds_nothing_gives_the_columns_of_one_that_does(kind: str) -> None:
+    rows = pd.DataFrame(
+        {
+            "team": ["T"],
+            "owner": ["Ann"],
+            "value": ["45"],
+            "severity": pd.array([2], dtype=object),
+            "evidence": [{"days": 45}],
+        }
+    )
+    some = findings_frame(rows, rule="r", kind=kind, coaching="skill", scope="rep")  # type: ignore[arg-type]
+    none = findings_frame(rows.iloc[0:0], rule="r", kind=kind, coaching="skill", scope="rep")  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(none, some.iloc[0:0])

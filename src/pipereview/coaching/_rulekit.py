@@ -211,14 +211,29 @@ def evidence_records(
     >>> evidence_records(pd.DataFrame({"days": [45]}), ["days"], limit=30)
     [{'days': 45, 'limit': 30}]
     """
-    records = frame[list(columns)].to_dict("records")
+    names = list(columns)
+    plain = bool(names) and frame.columns.is_unique and len(set(names)) == len(names)
+    if not plain or any(c not in frame for c in names):  # pandas' own records, and error
+        records = frame[names].to_dict("records")
+        return [{**{str(k): _plain(v) for k, v in r.items()}, **constants} for r in records]
+    keys = [str(frame.columns[frame.columns.get_loc(c)]) for c in names]  # the frame's labels
+    values = [frame[c].to_numpy(dtype=object) for c in names]  # column by column
     return [
-        {
-            **{str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()},
-            **constants,
-        }
-        for r in records
+        {**{k: _plain(v) for k, v in zip(keys, row, strict=True)}, **constants}
+        for row in zip(*values, strict=True)
     ]
+
+
+def _plain(value: Any) -> Any:
+    """A value of a frame as its ``to_dict("records")`` gives it, numpy scalars made plain
+    Python: a missing value ``pd.NA`` as None, a numpy date or duration as pandas'."""
+    if value is pd.NA:
+        return None
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    return value.item() if isinstance(value, np.generic) else value
 
 
 @shared_figure
