@@ -82,6 +82,8 @@ _TEXT = (
 )
 _NUMBERS = ("value", "reference", "amount_at_stake")
 _STRINGS = frozenset(("rule", "kind", "coaching", "scope", *_TEXT))
+_EMPTY: dict[str, type] = {"value": float, "reference": float, "amount_at_stake": float}
+_EMPTY["severity"] = np.int64
 
 
 def findings_frame(
@@ -124,6 +126,8 @@ def finding_columns(
             hint="keep the 'team' column of the deals or figures the rule "
             "selects from in the frame it returns",
         )
+    if not n:  # nothing found: empty columns of each column's type
+        return {name: np.empty(0, dtype=_EMPTY.get(name, object)) for name in FINDING_COLUMNS}
     columns: dict[str, np.ndarray] = {
         name: np.full(n, value, dtype=object)
         for name, value in (
