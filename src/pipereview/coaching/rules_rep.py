@@ -381,10 +381,12 @@ def deal_concentration(context: WeekDiagnostics, params: Mapping[str, Any]) -> p
     55%, else 1. Carries the deal; amount at stake: the deal's amount.
     """
     deals = context.open_deals
-    total = deals.groupby(["team", "owner"])["amount"].transform("sum")
-    count = deals.groupby(["team", "owner"])["amount"].transform("size")
+    amounts = deals.groupby(["team", "owner"])["amount"]
+    total, count = amounts.transform("sum"), amounts.transform("size")
     share = deals["amount"] / total.where(total > 0)
     hit = deals[more_than(share, params["max_share"]) & (count >= params["min_deals"])]
+    if hit.empty:
+        return pd.DataFrame()
     share = share[hit.index]
     hit = hit.assign(share=share, rep_open_amount=total[hit.index], rep_open_deals=count[hit.index])
     return deal_rows(

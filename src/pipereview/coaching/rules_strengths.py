@@ -157,12 +157,8 @@ def most_complete_evidence(context: WeekDiagnostics, params: Mapping[str, Any]) 
     gaps = context.gaps
     if "evidence_checked" in gaps:
         gaps = gaps[gaps["evidence_checked"]]
-    clean = gaps.assign(_clean=(~gaps["inflated"]).astype("int64"))
-    reps = (
-        clean.groupby(["team", "owner"])
-        .agg(open=("_clean", "size"), clean=("_clean", "sum"))
-        .reset_index()
-    )
+    clean = (~gaps["inflated"]).astype("int64").groupby([gaps["team"], gaps["owner"]])
+    reps = pd.DataFrame({"open": clean.size(), "clean": clean.sum()}).reset_index()
     team = reps.groupby("team")[["open", "clean"]].transform("sum")
     reps["share"] = reps["clean"] / reps["open"]
     peers = (team["clean"] - reps["clean"]) / (team["open"] - reps["open"]).where(
