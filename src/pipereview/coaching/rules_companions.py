@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipereview.coaching._effort import rep_effort, team_key
 from pipereview.coaching._rulekit import (
     builtin_rule,
     evidence_records,
@@ -29,7 +30,7 @@ from pipereview.coaching._rulekit import (
 )
 from pipereview.core._compare import at_least
 from pipereview.core._languages import check_language
-from pipereview.diagnostics import activity_text, lead_text, no_invoices_text, stage_advances
+from pipereview.diagnostics import activity_text, lead_text, no_invoices_text
 from pipereview.week import WeekDiagnostics
 
 __all__ = [
@@ -79,11 +80,6 @@ def companion_notes(context: WeekDiagnostics, lang: str = "en") -> tuple[str, ..
     )
 
 
-def _team_key(team: pd.Series) -> pd.Series:
-    """A team column as a join key, blank (no team column) as ``""``."""
-    return team.astype(object).where(team.notna(), "").astype(str)
-
-
 def _currency(context: WeekDiagnostics, teams: pd.Series) -> np.ndarray:
     """The currency of each team's deals (blank when unknown)."""
     deals = context.open_deals
@@ -97,6 +93,8 @@ def _finding(
 ) -> pd.DataFrame:
     """A rule's findings: ``team`` and ``owner`` (if any) of ``hit``, the team's currency,
     ``columns``, the evidence of ``hit``'s columns named in ``evidence`` and ``by``."""
+    if hit.empty:  # nothing found
+        return pd.DataFrame()
     config = context.config
     hit = hit.assign(by=follow_up_by(context.week, config.follow_up_days, config.holidays))
     rows: dict[str, Any] = {"team": hit["team"].to_numpy()}
@@ -106,51 +104,6 @@ def _finding(
     rows.update(columns)
     rows["evidence"] = evidence_records(hit, [*evidence.split(), "by"])
     return pd.DataFrame(rows)
-
-
-def _advanced_deals(context: WeekDiagnostics, weeks: int) -> set[str]:
-    """The IDs of the deals whose stage advanced (or that were won) in the ``weeks`` stored
-    weeks ending with the as-of week, as :func:`pipereview.diagnostics.activity_advances`
-    counts an advance (:func:`pipereview.diagnostics.stage_advances`)."""
-    if context.prepared.empty or "deal_id" not in context.prepared.frame:
-        return set()
-    rows = stage_advances(context.prepared, context.week - (weeks - 1), context.week)
-    return {str(i) for i in rows["deal_id"] if isinstance(i, str) and i}
-
-
-def _effort(context: WeekDiagnostics, weeks: int) -> pd.DataFrame:
-    """Per team key and rep: activities of the window on a deal (``on_deals``), the deals
-    (``deals_worked``), those not advanced in the window and the activities on them."""
-    acts = context.companions.activities
-    if acts is None or "deal_id" not in acts:
-        return pd.DataFrame(columns=["_team", "owner"])
-    day = pd.to_datetime(acts["activity_date"]).dt.normalize()
-    start, end = (context.week - (weeks - 1)).monday, context.week.sunday
-    inside = acts[day.ge(pd.Timestamp(start)) & day.le(pd.Timestamp(end))]
-    inside = inside[inside["deal_id"].notna() & inside["owner"].notna()]
-    team = inside["team"] if "team" in inside else pd.Series(None, index=inside.index)
-    moved = _advanced_deals(context, weeks)
-    effort: dict[tuple[str, str], tuple[int, set[str], set[str], int]] = {}
-    reps = zip(_team_key(team), inside["owner"].astype(str), strict=True)
-    for rep, deal in zip(reps, inside["deal_id"].astype(str), strict=True):
-        on_deals, worked, not_advanced, on_not_advanced = effort.get(rep, (0, set(), set(), 0))
-        worked.add(deal)
-        if deal not in moved:
-            not_advanced.add(deal)
-            on_not_advanced += 1
-        effort[rep] = (on_deals + 1, worked, not_advanced, on_not_advanced)
-    keys = sorted(effort)
-    counts = [effort[k] for k in keys]
-    return pd.DataFrame(
-        {
-            "_team": pd.Series([team for team, _ in keys], dtype="str"),
-            "owner": pd.Series([owner for _, owner in keys], dtype="str"),
-            "on_deals": np.array([c[0] for c in counts], dtype=np.int64),
-            "deals_worked": np.array([len(c[1]) for c in counts], dtype=np.int64),
-            "deals_not_advanced": np.array([len(c[2]) for c in counts], dtype=np.int64),
-            "activities_not_advanced": np.array([c[3] for c in counts], dtype=np.int64),
-        }
-    )
 
 
 @builtin_rule(
@@ -176,20 +129,22 @@ def busy_without_advance(context: WeekDiagnostics, params: Mapping[str, Any]) ->
     counts, advances = figures.activity_rep, figures.activity_advances
     if counts is None or advances is None or counts.empty or advances.empty:
         return pd.DataFrame()
-    adv = advances.assign(_team=_team_key(advances["team"]))
+    adv = advances.assign(_team=team_key(advances["team"]))
     per = pd.to_numeric(adv["per_advance"], errors="coerce").astype(float)
     adv = adv.assign(per=per, median=per.groupby(adv["_team"]).transform("median"))
     high = counts[counts["label"] == "high"]
-    high = high.assign(_team=_team_key(high["team"]))
+    high = high.assign(_team=team_key(high["team"]))
     merged = high.drop(columns=["activities"]).merge(
         adv[["_team", "owner", "activities", "advances", "per", "median"]], on=["_team", "owner"]
     )
     none = merged["advances"].eq(0)
     ratio = (merged["per"] / merged["median"].where(merged["median"].gt(0))).astype(float)
     hit = merged[none | at_least(ratio, params["min_ratio"])].copy()
+    if hit.empty:
+        return pd.DataFrame()
     weeks = context.config.activities.window_weeks
     none, ratio = none[hit.index], ratio[hit.index].where(~none[hit.index], np.inf)
-    effort = _effort(context, weeks)
+    effort = rep_effort(context, weeks)
     hit = hit.merge(effort, on=["_team", "owner"], how="left")
     counted = ["on_deals", "deals_worked", "deals_not_advanced", "activities_not_advanced"]
     hit[counted] = hit.reindex(columns=counted).fillna(0).astype("int64")
@@ -252,7 +207,7 @@ def activity_below_norm(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
 def _team_sums(frame: pd.DataFrame) -> pd.DataFrame:
     """Each team's converted and decided leads (summed over the groups of ``frame``),
     reindexed to the rows of ``frame`` by their team."""
-    keys = _team_key(frame["team"])
+    keys = team_key(frame["team"])
     sums = frame.groupby(keys)[["converted", "decided"]].sum()
     return sums.reindex(keys.to_numpy()).set_index(frame.index)
 
