@@ -19,7 +19,13 @@ from pipereview.coaching import (
     rank_findings,
     rule_names,
 )
-from pipereview.coaching._rulekit import evidence_records, one_run, shared_figure
+from pipereview.coaching._rulekit import (
+    DEAL_COLUMNS,
+    deal_rows,
+    evidence_records,
+    one_run,
+    shared_figure,
+)
 from pipereview.diagnostics._targets import load_targets
 from pipereview.history._store import SnapshotStore
 from pipereview.history._trail import with_deal_keys
@@ -233,3 +239,40 @@ def test_a_rule_that_finds_nothing_gives_the_columns_of_one_that_does(kind: str)
     some = findings_frame(rows, rule="r", kind=kind, coaching="skill", scope="rep")  # type: ignore[arg-type]
     none = findings_frame(rows.iloc[0:0], rule="r", kind=kind, coaching="skill", scope="rep")  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(none, some.iloc[0:0])
+
+
+def deal_rows_column_by_column(frame: pd.DataFrame, **columns: object) -> pd.DataFrame:
+    """:func:`deal_rows` the plain way: the identity columns, then each field set in turn."""
+    out = frame[[c for c in DEAL_COLUMNS if c in frame]].reset_index(drop=True)
+    for name, value in columns.items():
+        out[name] = value.to_numpy() if isinstance(value, pd.Series) else value
+    return out
+
+
+DEALS = pd.DataFrame(
+    {
+        "amount": [10.0, 20.0, float("nan")],
+        "owner": ["Ann", None, "Bo"],
+        "team": pd.Categorical(["T", "T", "U"]),
+        "deal_key": ["D1", "D2", "D3"],
+        "stage": pd.array(["需求确认", "won", None], dtype="str"),
+        "close_date": pd.to_datetime(["2026-11-20", None, "2026-12-31"]),
+    },
+    index=[7, 3, 5],
+)
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 0), slice(1, 3)])
+@pytest.mark.parametrize("identity", [["team", "owner", "deal_key", "stage"], ["team"], []])
+def test_deal_rows_are_the_frame_built_column_by_column(rows: slice, identity: list[str]) -> None:
+    frame = DEALS.iloc[rows][[*identity, "amount"]]
+    fields = {
+        "metric": "amount",
+        "value": frame["amount"] * 2,
+        "reference": 5.0,
+        "severity": np.ones(len(frame), dtype=np.int64),
+        "stage": "negotiation",  # a field named as an identity column replaces it
+        "evidence": [{"n": i} for i in range(len(frame))],
+    }
+    ours = deal_rows(frame, **fields)
+    pd.testing.assert_frame_equal(ours, deal_rows_column_by_column(frame, **fields))

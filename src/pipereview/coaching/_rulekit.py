@@ -196,10 +196,10 @@ def follow_up_by(week: Week, days: int, holidays: Collection[datetime.date] = ()
 
 def deal_rows(frame: pd.DataFrame, **columns: Any) -> pd.DataFrame:
     """The deal identity columns of ``frame`` plus ``columns`` (finding fields)."""
-    out = frame[[c for c in DEAL_COLUMNS if c in frame]].reset_index(drop=True)
+    fields = {c: frame[c].array for c in DEAL_COLUMNS if c in frame}  # framed once
     for name, value in columns.items():
-        out[name] = value.to_numpy() if isinstance(value, pd.Series) else value
-    return out
+        fields[name] = value.to_numpy() if isinstance(value, pd.Series) else value
+    return pd.DataFrame(fields, index=range(len(frame)))
 
 
 def evidence_records(
