@@ -181,6 +181,8 @@ def activity_below_norm(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
     if counts is None or counts.empty:
         return pd.DataFrame()
     hit = counts[counts["label"] == "low"]
+    if hit.empty:
+        return pd.DataFrame()
     forecast = context.forecast_rep
     short = set()
     if "verdict" in forecast:
@@ -227,6 +229,8 @@ def lead_conversion_low(context: WeekDiagnostics, params: Mapping[str, Any]) -> 
     if reps is None or reps.empty:
         return pd.DataFrame()
     hit = reps[reps["verdict"] == "below"]
+    if hit.empty:
+        return pd.DataFrame()
     team = _team_sums(reps).loc[hit.index]
     rule = context.config.leads.min_conversion
     hit = hit.assign(
@@ -262,6 +266,8 @@ def lead_source_low(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.D
     if sources is None or sources.empty:
         return pd.DataFrame()
     hit = sources[sources["verdict"] == "below"]
+    if hit.empty:
+        return pd.DataFrame()
     rest = _team_sums(sources).loc[hit.index] - hit[["converted", "decided"]]
     rule = context.config.leads.min_conversion
     hit = hit.assign(
