@@ -301,11 +301,12 @@ def no_open_pipeline(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.
     reps = {
         (team, owner)
         for frame in on_team
-        for team, owner in zip(frame["team"], frame["owner"], strict=True)
+        for team, owner in zip(*(frame[c].to_numpy(dtype=object) for c in frame), strict=True)
         if pd.notna(team) and pd.notna(owner)
     }
     deals = context.open_deals
-    open_deals = Counter(zip(deals["team"], deals["owner"], strict=True))
+    teams, owners = (deals[c].to_numpy(dtype=object) for c in ("team", "owner"))
+    open_deals = Counter(zip(teams, owners, strict=True))
     idle = sorted(rep for rep in reps if not open_deals[rep])
     if not idle:
         return pd.DataFrame()

@@ -99,19 +99,23 @@ def biggest_progress(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.
     if prev.empty:
         return pd.DataFrame()
     rank: dict[tuple[str, str], int] = {}
-    for name in set(prev["stage_model"]) | set(now["stage_model"]):  # loops over models
+    rank_models = set(now["stage_model"].unique())
+    for name in set(prev["stage_model"].unique()) | rank_models:  # loops over models
         model = load_stage_model(str(name))
         rank.update({(name, s.key): i for i, s in enumerate(model.open_stages)})
         rank[(name, model.won_stage.key)] = len(model.stages)
 
     def position(frame: pd.DataFrame) -> np.ndarray:
-        keys = zip(frame["stage_model"], frame["stage"], strict=True)
+        models, stages = (frame[c].to_numpy(dtype=object) for c in ("stage_model", "stage"))
+        keys = zip(models, stages, strict=True)
         return np.array([rank.get(k, -1) for k in keys], dtype=np.int64)
 
     before = pd.Series(position(prev), index=prev["deal_key"])
     was = now["deal_key"].map(before).to_numpy(dtype=float)  # NaN: not stored the week before
-    moved = now[(was >= 0) & (position(now) > was)]
-    won_key = {name: load_stage_model(str(name)).won_stage.key for name in set(now["stage_model"])}
+    moved = now[["team", "owner", "stage_model", "stage", "amount"]][
+        (was >= 0) & (position(now) > was)
+    ]
+    won_key = {name: load_stage_model(str(name)).won_stage.key for name in rank_models}
     models = zip(moved["stage_model"], moved["stage"], strict=True)
     won = [stage == won_key[name] for name, stage in models]
     groups = moved.assign(_won=np.array(won, dtype=bool)).groupby(["team", "owner"])
