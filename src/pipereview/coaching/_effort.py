@@ -46,8 +46,11 @@ def rep_effort(context: WeekDiagnostics, weeks: int) -> pd.DataFrame:
     team = inside["team"] if "team" in inside else pd.Series(None, index=inside.index)
     moved = advanced_deals(context, weeks)
     effort: dict[tuple[str, str], tuple[int, set[str], set[str], int]] = {}
-    reps = zip(team_key(team), inside["owner"].astype(str), strict=True)
-    for rep, deal in zip(reps, inside["deal_id"].astype(str), strict=True):
+    teams, owners, deals = (
+        column.astype(str).to_numpy(dtype=object)
+        for column in (team_key(team), inside["owner"], inside["deal_id"])
+    )
+    for rep, deal in zip(zip(teams, owners, strict=True), deals, strict=True):
         on_deals, worked, not_advanced, on_not_advanced = effort.get(rep, (0, set(), set(), 0))
         worked.add(deal)
         if deal not in moved:

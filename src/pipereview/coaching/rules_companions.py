@@ -295,11 +295,11 @@ def _owners(context: WeekDiagnostics, overdue: pd.DataFrame) -> pd.Series:
     latest = context.latest
     if latest.empty:
         return owner.where(owner.notna(), None)
-    if "deal_id" in latest:
+    if "deal_id" in latest and owner.isna().any():  # only an invoice without owner
         by_deal = latest[["deal_id", "owner"]].dropna(subset=["deal_id"])
         by_deal = by_deal.drop_duplicates("deal_id", keep="last")
         owner = owner.fillna(overdue["deal_id"].map(by_deal.set_index("deal_id")["owner"]))
-    if "account" in latest:
+    if "account" in latest and owner.isna().any():
         by_account = latest[["account", "owner"]].dropna(subset=["account"])
         by_account = by_account.drop_duplicates("account", keep="last")
         owner = owner.fillna(overdue["account"].map(by_account.set_index("account")["owner"]))
