@@ -55,6 +55,14 @@ def _section_text(h: pd.DataFrame, week: str, lang: str) -> str:
     return html_text(review.forecast_check_section()._repr_html_())
 
 
+def _both_languages(h: pd.DataFrame, week: str) -> tuple[str, str]:
+    """The section's text in English and Chinese, each checked to read clean."""
+    texts = _section_text(h, week, "en"), _section_text(h, week, "zh")
+    for text, lang in zip(texts, ("en", "zh"), strict=True):
+        assert lint_text(text, lang, names=["N"]) == [], text
+    return texts
+
+
 def test_a_team_that_never_won_gets_the_reason_not_an_error() -> None:
     frame = backtest(_three_quarters(("lost", "lost", "lost")), settings=ONE)
     summary = backtest_summary(frame)
@@ -98,15 +106,11 @@ def test_a_team_that_won_in_one_quarter_of_two_is_not_judged_on_one() -> None:
 
 
 def test_the_review_says_why_in_both_languages() -> None:
-    h = _three_quarters(("lost", "lost", "lost"))
-    en = _section_text(h, "2026-W40", "en")
+    en, zh = _both_languages(_three_quarters(("lost", "lost", "lost")), "2026-W40")
     assert (
         "not enough quarters with a deal won: 0 of the 2 closed quarters judged, needs at least 2"
     ) in en
-    zh = _section_text(h, "2026-W40", "zh")
     assert "有赢单的季度不足：回测的 2 个已结束季度中只有 0 个有赢单，至少需要 2 个" in zh
-    assert lint_text(en, "en", names=["N"]) == []
-    assert lint_text(zh, "zh", names=["N"]) == []
 
 
 def test_blank_close_dates_are_named_as_the_reason() -> None:
@@ -118,14 +122,12 @@ def test_blank_close_dates_are_named_as_the_reason() -> None:
     )
     assert said["historical_conversion"] == reason
     assert said["weighted_pipeline"] == ""
-    en = _section_text(h, "2026-W40", "en")
+    en, zh = _both_languages(h, "2026-W40")
     assert reason in en
     assert (
         "not measured: no deal was due in the 2 closed quarters (close dates blank or outside them)"
     ) in en
-    zh = _section_text(h, "2026-W40", "zh")
     assert "无法回测：2 个已结束的季度中没有预计在该季度成交的商机" in zh
-    assert lint_text(zh, "zh", names=["N"]) == []
 
 
 def test_no_inflow_learned_by_this_week_says_so() -> None:
@@ -142,7 +144,7 @@ def test_no_inflow_learned_by_this_week_says_so() -> None:
         "not available: no closed quarter before this one has a week stored at or before "
         "week 2 of the quarter"
     )
-    zh = _section_text(history(rows), "2026-W41", "zh")
+    _, zh = _both_languages(history(rows), "2026-W41")
     assert "无法计算：此前已结束的季度在季度第 2 周及之前都没有存储的数据" in zh
 
 
@@ -189,6 +191,4 @@ def test_any_history_gets_a_recommendation_or_its_reason(h: pd.DataFrame) -> Non
         assert not row.method or row.mape >= 0
     if "N" in set(h["team"]):
         week = str(h.loc[h["team"] == "N", "snapshot_week"].max())
-        for lang in ("en", "zh"):
-            text = _section_text(h, week, lang)
-            assert lint_text(text, lang, names=["N"]) == [], text
+        _both_languages(h, week)

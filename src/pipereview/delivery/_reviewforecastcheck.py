@@ -29,7 +29,7 @@ from pipereview.core._vocabulary import FORECAST_METHOD_LABELS
 from pipereview.delivery._dealtables import amount_text
 from pipereview.delivery._reviewsections import Section
 from pipereview.diagnostics._waterfall import period_bounds
-from pipereview.forecasting._backtest import recommended_method
+from pipereview.forecasting._backtest import recommended_method, why_not_recommended
 from pipereview.forecasting._backtestcache import cached_backtest_summary
 from pipereview.forecasting._forecastlearning import closed_quarters
 from pipereview.forecasting._forecastmethods import BASELINES, forecast_methods
@@ -321,8 +321,7 @@ def _verdict(best: pd.Series | None, lang: str, least: int, judgeable: int) -> s
     """The recommendation in words, or why there is none (``judgeable``: the closed
     quarters of the history after its first)."""
     if best is None and judgeable < least:  # no closed quarter judged at all
-        why = f"not enough history: {judgeable} closed quarters, needs at least {least}"
-        return _p(_reason(why, lang))
+        return _p(_reason(why_not_recommended(0, judgeable, least), lang))
     if best is None:  # closed quarters, none with a deal due in it to learn from or judge
         why = (
             f"not measured: no deal was due in the {judgeable} closed quarters (close dates "

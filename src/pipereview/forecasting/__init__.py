@@ -16,6 +16,7 @@ from pipereview.forecasting._backtest import (
     backtest,
     backtest_summary,
     recommended_method,
+    why_not_recommended,
 )
 from pipereview.forecasting._backtestcache import CACHED_SUMMARIES, cached_backtest_summary
 from pipereview.forecasting._callbias import (
@@ -101,4 +102,5 @@ __all__ = [
     "shift_quarter",
     "week_movements",
     "week_of_quarter",
+    "why_not_recommended",
 ]

@@ -54,6 +54,7 @@ __all__ = [
     "backtest",
     "backtest_summary",
     "recommended_method",
+    "why_not_recommended",
 ]
 
 #: The columns of :func:`backtest`'s frame.
@@ -242,7 +243,7 @@ def recommended_method(
                 **row,
                 "quarters": most,
                 "beats_baselines": False,
-                "note": _why_none(
+                "note": why_not_recommended(
                     most, judged, settings.min_quarters, None if len(mine) else (low, high)
                 ),
             }
@@ -252,10 +253,16 @@ def recommended_method(
     return out.astype({"quarters": "int64", "beats_baselines": "bool"})
 
 
-def _why_none(measured: int, judged: int, least: int, window: tuple[int, int] | None) -> str:
+def why_not_recommended(
+    measured: int, judged: int, least: int, window: tuple[int, int] | None = None
+) -> str:
     """Why no method is recommended: too few closed quarters judged, too few of them that
     won anything (a percentage error of a quarter that won nothing has no size), or no
-    week of the ``window`` stored in them (None: some were)."""
+    week of the ``window`` stored in them (None: some were).
+
+    >>> why_not_recommended(0, 1, 2)
+    'not enough history: 1 closed quarters, needs at least 2'
+    """
     if judged < least:
         return f"not enough history: {judged} closed quarters, needs at least {least}"
     if measured < least:
