@@ -1,7 +1,8 @@
 """The backtest, its recommendation and the review's "Which forecast to trust" on histories
 unlike the sample: a team that never won (an export of open deals only), one that won in
 one quarter of two, blank close dates, closed quarters stored only from late in the
-quarter; and, as a property, any small history of odd shape: nothing raises, every team
+quarter, quarters before a team's first deal won or lost (the CRM's first weeks); and,
+as a property, any small history of odd shape: nothing raises, every team
 judged gets a recommendation or the reason for none, and every reason is worded in both
 languages."""
 
@@ -23,7 +24,9 @@ from pipereview.forecasting import (
     backtest,
     backtest_summary,
     forecast_methods,
+    learn_quarter,
     recommended_method,
+    record_starts,
 )
 
 ONE = BacktestSettings(min_cell_deals=1)
@@ -146,6 +149,68 @@ def test_no_inflow_learned_by_this_week_says_so() -> None:
     )
     _, zh = _both_languages(history(rows), "2026-W41")
     assert "无法计算：此前已结束的季度在季度第 2 周及之前都没有存储的数据" in zh
+
+
+def _four_quarters(ends: tuple[str, ...], *, team: str = "N") -> list[dict[str, object]]:
+    """2026-Q1 to Q4 of ``team``, each with one negotiation deal of 100 due in it, at its
+    first and last week (2026-Q4's last week is W53), in stage ``ends[i]`` at the last:
+    ``negotiation`` leaves it open (pushed from quarter to quarter: no outcome)."""
+    firsts, lasts = [*FIRSTS, "2026-W40"], [*LASTS, "2026-W53"]
+    rows = []
+    for first, last, day, end in zip(firsts, lasts, [*CLOSES, "2026-12-20"], ends, strict=True):
+        deal = f"{team}{first}"
+        rows.append(deal_row(first, deal, "negotiation", 100.0, day, team=team))
+        rows.append(deal_row(last, deal, end, 100.0, day, team=team))
+    return rows
+
+
+def test_quarters_before_the_first_outcome_teach_nothing() -> None:
+    """2026-Q1's deal is never won or lost: the CRM records no outcome before 2026-Q2.
+    Learning from Q1 would say a negotiation deal at week 1 is won half the time (0 of
+    100 in Q1, 100 of 100 in Q2); from the record start, every time."""
+    h = history(_four_quarters(("negotiation", "won", "won", "won")))
+    assert record_starts(h) == {"N": "2026-Q2"}
+    assert learn_quarter(h, "2026-Q3").quarters == ("2026-Q2",)
+    frame = backtest(h, settings=ONE)
+    # Q2 has nothing recorded before it to learn from: judged on Q3 and Q4 only
+    assert sorted(frame["quarter"].unique()) == ["2026-Q3", "2026-Q4"]
+    week1 = frame[(frame["week"] == "2026-W27") & (frame["method"] == "historical_conversion")]
+    assert week1["forecast"].tolist() == [100.0]  # not 50: Q1 is left out
+    assert backtest_summary(frame)["judged"].unique().tolist() == [2]
+
+
+def test_each_team_is_judged_from_its_own_record_start() -> None:
+    """N records outcomes from 2026-Q1, S (a team that started selling later) from Q3."""
+    rows = _four_quarters(("won", "lost", "won", "won"))
+    rows += _four_quarters(("negotiation", "negotiation", "won", "won"), team="S")
+    h = history(rows)
+    assert record_starts(h) == {"N": "2026-Q1", "S": "2026-Q3"}
+    frame = backtest(h, settings=ONE)
+    judged = frame.groupby("team")["quarter"].unique().map(sorted).to_dict()
+    assert judged == {"N": ["2026-Q2", "2026-Q3", "2026-Q4"], "S": ["2026-Q4"]}
+    said = forecast_methods(h, "2026-W27", min_cell_deals=1)
+    notes = said[said["method"] == "historical_conversion"].set_index("team")["note"]
+    assert notes.to_dict() == {
+        "N": "",
+        "S": "not available: no deal of the team was won or lost in the 2 closed quarters "
+        "before this one",
+    }
+    assert said.loc[said["team"] == "S", "forecast"].notna().sum() == 4  # the non-learning ones
+
+
+def test_a_team_whose_deals_never_ended_is_told_so() -> None:
+    """Every deal pushed from quarter to quarter, none won or lost: before, historical
+    conversion forecast 0 (a share of 0 learned); now no method that learns forecasts."""
+    h = _three_quarters(("negotiation", "negotiation", "negotiation"))
+    said = forecast_methods(h, "2026-W40", min_cell_deals=1).set_index("method")
+    assert pd.isna(said.loc["historical_conversion", "forecast"])
+    reason = "not available: no deal of the team was won or lost in the 3 closed quarters before this one"
+    assert said.loc["conversion_and_pace", "note"] == reason
+    en, zh = _both_languages(h, "2026-W40")
+    assert reason in en
+    assert "not measured: no deal was won or lost in the 3 closed quarters" in en
+    assert "无法计算：此前 3 个已结束的季度中该团队没有赢单或输单" in zh
+    assert "无法回测：3 个已结束的季度中没有赢单或输单" in zh
 
 
 _REASON = re.compile(

@@ -28,16 +28,18 @@ import pandas as pd
 from pipereview.core._vocabulary import FORECAST_METHOD_LABELS
 from pipereview.delivery._dealtables import amount_text
 from pipereview.delivery._reviewsections import Section
+from pipereview.diagnostics._trend_weeks import quarter_of
 from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.forecasting._backtest import recommended_method, why_not_recommended
 from pipereview.forecasting._backtestcache import cached_backtest_summary
-from pipereview.forecasting._forecastlearning import closed_quarters
+from pipereview.forecasting._forecastlearning import closed_quarters, learn_quarter, record_starts
 from pipereview.forecasting._forecastmethods import BASELINES, forecast_methods
 from pipereview.forecasting._pacing import coverage_of_remaining, pacing
 from pipereview.forecasting._quarterweeks import week_of_quarter
 
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview
+    from pipereview.history._prepared import PreparedHistory
 
 __all__: list[str] = []  # reached through WeeklyReview.pacing_section and forecast_check_section
 
@@ -156,6 +158,15 @@ _REASONS: tuple[tuple[str, str], ...] = (
         r"not measured at weeks (\d+) to (\d+) of the quarter: no week stored there in the "
         r"closed quarters judged",
         "第 {0}–{1} 周无法回测：回测的已结束季度在这几周没有存储的数据",
+    ),
+    (
+        r"not available: no deal of the team was won or lost in the (\d+) closed quarters "
+        r"before this one",
+        "无法计算：此前 {0} 个已结束的季度中该团队没有赢单或输单",
+    ),
+    (
+        r"not measured: no deal was won or lost in the (\d+) closed quarters",
+        "无法回测：{0} 个已结束的季度中没有赢单或输单",
     ),
     (
         r"not measured: no deal was due in the (\d+) closed quarters \(close dates blank or "
@@ -285,8 +296,9 @@ def forecast_check_section(review: WeeklyReview, calls: pd.DataFrame | None = No
     low, high = max(1, n - settings.week_window), n + settings.week_window
     # the quarters closed by the review's week only, whatever later weeks the history holds
     known = review.prepared.upto(review.week)
+    learning = learn_quarter(known, quarter_of(review.week), calls=calls)
     said = forecast_methods(
-        known, review.week, calls=calls, min_cell_deals=settings.min_cell_deals
+        known, review.week, calls=calls, learning=learning, min_cell_deals=settings.min_cell_deals
     ).set_index("method")
     # the same for every language and view of this history: computed once, reused
     summary = cached_backtest_summary(known, calls=calls, settings=settings)
@@ -312,9 +324,23 @@ def forecast_check_section(review: WeeklyReview, calls: pd.DataFrame | None = No
         )
     quarter = str(said["quarter"].iloc[0]) if len(said) else review.period
     body = _p(_t("check_intro", lang, quarter=quarter, n=n, low=low, high=high))
-    judgeable = max(len(closed_quarters(known)) - 1, 0)  # the first is never judged
-    verdict = _verdict(best, lang, settings.min_quarters, judgeable)
+    if best is None and review.team in learning.unrecorded:  # deals due, none ever ended
+        before = [q for q in closed_quarters(known) if q < quarter_of(review.week)]
+        verdict = _p(_reason(_UNRECORDED.format(n=len(before)), lang))
+    else:
+        verdict = _verdict(best, lang, settings.min_quarters, _judgeable(known, review.team))
     return Section(_t("check_title", lang), body + _table(pd.DataFrame(rows), lang) + verdict)
+
+
+#: Why nothing is measured for a team none of whose deals was won or lost before.
+_UNRECORDED = "not measured: no deal was won or lost in the {n} closed quarters"
+
+
+def _judgeable(known: PreparedHistory, team: str) -> int:
+    """The closed quarters the backtest can judge the team on: those after the history's
+    first and after the team's record start (:func:`record_starts`)."""
+    start = record_starts(known).get(team, "")
+    return len([q for q in closed_quarters(known)[1:] if q > start])
 
 
 def _verdict(best: pd.Series | None, lang: str, least: int, judgeable: int) -> str:

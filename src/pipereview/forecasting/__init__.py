@@ -39,6 +39,7 @@ from pipereview.forecasting._forecastlearning import (
     QuarterLearning,
     closed_quarters,
     learn_quarter,
+    record_starts,
 )
 from pipereview.forecasting._forecastmethods import (
     BASELINES,
@@ -99,6 +100,7 @@ __all__ = [
     "quarter_weeks",
     "reasons_summary",
     "recommended_method",
+    "record_starts",
     "shift_quarter",
     "week_movements",
     "week_of_quarter",

@@ -122,7 +122,9 @@ def backtest(
     :data:`BACKTEST_COLUMNS`, one row per team, quarter, week and method. ``teams``:
     only these (all when None). The first closed quarter of the history is left out:
     the methods that learn from past quarters have none, and every method is judged on
-    the same quarters."""
+    the same quarters. So is a team's quarter with no closed quarter before it from the
+    team's record start on (:func:`~pipereview.forecasting._forecastlearning.record_starts`:
+    the quarters before the team's first deal won or lost teach nothing)."""
     settings = settings or BacktestSettings()
     prep = as_prepared(history)
     if teams is not None:
@@ -139,6 +141,8 @@ def backtest(
         said = quarter_forecasts(
             prep, weeks, calls=calls, learning=learning, min_cell_deals=settings.min_cell_deals
         )
+        # a team is judged once its record of outcomes has a closed quarter to learn from
+        said = said[said["team"].isin(learning.teams)]
         parts.append(said.join(actual, on="team"))
     if not parts:
         return pd.DataFrame({c: [] for c in BACKTEST_COLUMNS})

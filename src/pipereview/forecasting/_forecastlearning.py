@@ -24,7 +24,13 @@ from pipereview.diagnostics._waterfall import period_bounds
 from pipereview.forecasting._quarterweeks import quarter_weeks, week_of_quarter
 from pipereview.history._prepared import PreparedHistory, as_prepared
 
-__all__ = ["LEARNED_COLUMNS", "QuarterLearning", "closed_quarters", "learn_quarter"]
+__all__ = [
+    "LEARNED_COLUMNS",
+    "QuarterLearning",
+    "closed_quarters",
+    "learn_quarter",
+    "record_starts",
+]
 
 #: The columns of the history learning reads.
 LEARNED_COLUMNS: tuple[str, ...] = (
@@ -50,8 +56,10 @@ class QuarterLearning:
     week of quarter: ``inflow``, the average won from deals not counted at that week;
     ``share``, their won over the won from the deals counted then, summed over the
     ``quarters`` learned from), ``ratios`` (per team and rep: calls / won; ``rep`` blank for the
-    team's), ``quarters`` (the closed quarters learned from) and ``calls`` (whether any
-    calls were given)."""
+    team's), ``quarters`` (the closed quarters learned from), ``calls`` (whether any
+    calls were given), ``teams`` (the teams that learned from at least one of them) and
+    ``unrecorded`` (the teams with deals due in those quarters but none won or lost up to
+    the quarter: nothing learned, see :func:`record_starts`)."""
 
     quarter: str
     conversion: pd.DataFrame
@@ -60,6 +68,8 @@ class QuarterLearning:
     ratios: pd.DataFrame
     quarters: tuple[str, ...]
     calls: bool
+    teams: tuple[str, ...]
+    unrecorded: tuple[str, ...]
 
     def ratios_of(self, calls: pd.DataFrame) -> np.ndarray:
         """Per row of ``calls`` (``team``, ``rep``, ``week_of_quarter``): the most
@@ -99,6 +109,37 @@ def closed_quarters(history: pd.DataFrame | PreparedHistory) -> list[str]:
     last = prep.weeks[-1]
     quarters = sorted({quarter_of(w) for w in prep.weeks})
     return [q for q in quarters if str(quarter_weeks(q)[-1]) <= last]
+
+
+def record_starts(history: pd.DataFrame | PreparedHistory) -> dict[str, str]:
+    """Per team, the quarter its record of outcomes starts: the quarter of the earliest
+    close date of a deal stored as won or lost. A team's quarters before it record no
+    outcome at all (the CRM's first weeks, before closed deals were kept in it, or a
+    team not yet selling): a share won learned from them would say that nothing is ever
+    won, so the methods neither learn from them nor are judged on the quarter after. A
+    quarter after the start that won nothing stays: that is the team's record.
+
+    >>> record_starts(pd.DataFrame({"snapshot_week": ["2026-W27", "2026-W40"], "team": "N",
+    ...     "deal_id": ["A", "B"], "owner": "Ann", "stage": ["negotiation", "lost"],
+    ...     "stage_model": "generic_4", "amount": 1.0, "currency": "USD",
+    ...     "close_date": pd.Timestamp("2026-10-09")}))
+    {'N': '2026-Q4'}
+    """
+    prep = as_prepared(history)
+    ended = ~prep.is_open
+    rows = prep.frame.loc[ended, ["team", "close_date"]].dropna(subset=["close_date"])
+    if not len(rows):
+        return {}
+    close = rows["close_date"].dt
+    quarter = close.year.astype("str") + "-Q" + close.quarter.astype("str")
+    return {str(t): str(q) for t, q in quarter.groupby(rows["team"].to_numpy()).min().items()}
+
+
+def _recorded(frame: pd.DataFrame, starts: dict[str, str], quarter: str = "quarter") -> pd.Series:
+    """Whether each row's ``quarter`` is at or after its team's record start."""
+    start = frame["team"].map(starts).astype(object)
+    # "~" sorts after every quarter: a team with no outcome has no quarter recorded
+    return pd.Series(frame[quarter].astype(object) >= start.where(start.notna(), "~"))
 
 
 def _due_rows(prep: PreparedHistory) -> pd.DataFrame:
@@ -144,8 +185,11 @@ def learn_quarter(
     start = quarter_weeks(quarter)[0]
     prep = as_prepared(history).with_columns(LEARNED_COLUMNS).upto(start - 1)
     due = _due_rows(prep)
-    closed = sorted(q for q in due["quarter"].unique() if quarter_weeks(q)[-1] < start)
-    due = due[due["quarter"].isin(closed)]
+    ended = [q for q in due["quarter"].unique() if quarter_weeks(q)[-1] < start]
+    before = due[due["quarter"].isin(ended)]
+    starts = record_starts(prep) if len(prep) else {}
+    due = before[_recorded(before, starts)]
+    closed = sorted(due["quarter"].unique())
     cut = start - 1
     final = won_deals(prep, None, cut) if len(prep) else pd.DataFrame()
     if len(final):
@@ -169,9 +213,11 @@ def learn_quarter(
         conversion=conversion,
         stages=stages,
         inflow=_inflow(due, final, closed),
-        ratios=_call_ratios(calls, final, closed),
+        ratios=_call_ratios(calls, final, closed, starts),
         quarters=tuple(closed),
         calls=calls is not None and len(calls) > 0,
+        teams=tuple(sorted(due["team"].unique())),
+        unrecorded=tuple(sorted(set(before["team"]) - set(due["team"]))),
     )
 
 
@@ -225,12 +271,13 @@ _RATIO_LEVELS: tuple[tuple[str, ...], ...] = (
 
 
 def _call_ratios(
-    calls: pd.DataFrame | None, final: pd.DataFrame, closed: list[str]
+    calls: pd.DataFrame | None, final: pd.DataFrame, closed: list[str], starts: dict[str, str]
 ) -> pd.DataFrame:
     """The calls for closed quarters over the won they called, per level of
     the levels of :meth:`QuarterLearning.ratios_of`: ``team``, ``rep`` (blank: the team's), ``week_of_quarter`` (the
     calls made at that week of the quarter; 0: every week) and ``ratio`` (the calls'
-    sum over the sum of the caller's final won of each call's quarter)."""
+    sum over the sum of the caller's final won of each call's quarter; the quarters from
+    the team's record start only, as :func:`record_starts` says)."""
     empty = pd.DataFrame(
         {
             "team": pd.Series(dtype="str"),
@@ -242,6 +289,7 @@ def _call_ratios(
     if calls is None or not len(calls) or not len(final):
         return empty
     reps = calls[(calls["level"] == "rep") & calls["period"].isin(closed)]
+    reps = reps[_recorded(reps, starts, "period")]  # a call of a quarter without outcome
     if not len(reps):
         return empty
     won = final.groupby(["team", "quarter", "owner"])["amount"].sum()

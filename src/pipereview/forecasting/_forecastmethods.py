@@ -96,6 +96,8 @@ _LEARNED = (
     "conversion_and_stages",
     "calls_corrected",
 )
+#: The learned methods that read the conversion learned (all but the reps' calls).
+_CONVERSION = _LEARNED[:-1]
 _CELL = ["team", "stage_model", "stage"]  # as learned
 
 
@@ -275,16 +277,27 @@ def _long(
             else "not available: no closed quarter with calls to measure the reps' bias"
         ),
     }
+    teams = won.index.get_level_values("team")
+    learned = teams.isin(learning.teams)
+    # a team whose record of outcomes starts after the closed quarters before this one
+    unrecorded = np.where(
+        teams.isin(learning.unrecorded),
+        f"not available: no deal of the team was won or lost in the {len(before)} closed "
+        "quarters before this one",
+        unlearned,
+    )
     parts = []
     for method in FORECAST_METHODS:
         series = values[method]
-        if method in _LEARNED and not learning.quarters:
-            series = series * np.nan
+        if method in _LEARNED:
+            series = series.where(learned)
         frame = series.rename("forecast").reset_index()
         frame["method"] = method
         frame["won_to_date"] = won.to_numpy()
         own = method in why and bool(learning.quarters)
         note = why[method].to_numpy(dtype=object) if own else notes.get(method, "")
+        if method in _CONVERSION:
+            note = np.where(learned, note, unrecorded)
         frame["note"] = np.where(frame["forecast"].isna(), note, "")
         parts.append(frame)
     out = pd.concat(parts, ignore_index=True).rename(columns={"as_of": "week"})
