@@ -1,7 +1,7 @@
 """Benchmark: which forecast method to trust, measured by the backtest.
 
     python bench/forecast.py [--seed 7] [--quarters 8] [--teams 3,5,8] [--seasons]
-                             [--sample DIR] [--no-sample] [--no-calls]
+                             [--sample DIR] [--no-sample] [--no-calls] [--store DIR ...]
 
 Two histories, each backtested (:func:`pipereview.forecasting.backtest`: every method at
 every stored week of every closed quarter, using only the rows up to that week):
@@ -13,6 +13,9 @@ every stored week of every closed quarter, using only the rows up to that week):
 - the two-year sample (``pipereview.sample.generate_samples(out, years=2)`` stored as
   ``pipereview demo --years 2`` stores it; ``--sample DIR`` reuses a store built
   before, else one is built in a temporary folder).
+
+``--store DIR`` (repeatable) backtests a snapshot store too, e.g. your own CRM's
+history, with the forecast calls stored in it.
 
 ``--teams`` sets the generated teams' numbers of reps (``1,2``: few deals), ``--seasons``
 makes its new deals follow the months; ``--no-calls`` backtests both without the reps'
@@ -103,6 +106,17 @@ def _sample_history(store: Path | None) -> tuple[pd.DataFrame, pd.DataFrame | No
     return history, calls if len(calls) else None
 
 
+def _store_history(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """A snapshot store's history and the forecast calls stored in it (None when none)."""
+    from pipereview.history import SnapshotStore, read_forecast_calls_stored
+
+    store = SnapshotStore(folder)
+    history = store.history()
+    last = sorted(set(history["snapshot_week"].astype(str)))[-1]
+    calls = read_forecast_calls_stored(store, last)
+    return history, calls if len(calls) else None
+
+
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _forecastorg import generate
@@ -116,6 +130,9 @@ def main() -> None:
     parser.add_argument("--seasons", action="store_true", help="seasonal new deals")
     parser.add_argument("--no-sample", action="store_true")
     parser.add_argument("--no-calls", action="store_true", help="backtest without calls")
+    parser.add_argument(
+        "--store", type=Path, action="append", default=[], help="a snapshot store to backtest too"
+    )
     args = parser.parse_args()
     print(f"machine: {describe_machine()}")
     teams = tuple(int(n) for n in args.teams.split(","))
@@ -124,6 +141,9 @@ def main() -> None:
     if not args.no_sample:
         history, calls = _sample_history(args.sample)
         ok &= report("two-year sample", history, None if args.no_calls else calls)
+    for folder in args.store:
+        history, calls = _store_history(folder)
+        ok &= report(f"store {folder}", history, None if args.no_calls else calls)
     print(f"\nrecommended method beats both baselines for every team: {ok}")
 
 
