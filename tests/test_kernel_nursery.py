@@ -246,3 +246,26 @@ def test_a_forked_kernel_is_found_among_this_tests_kernels_until_shut_down() -> 
         shutdown_kernel(manager)
         pool.close()
     assert kernel_processes(runtime) == []  # neither the kernel nor the nursery is left
+
+
+def test_starting_kernels_prints_nothing_on_the_users_terminal(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Without PYDEVD_DISABLE_FILE_VALIDATION in their environment, the nursery and a
+    launched kernel each printed the debugger's frozen-modules warning on the terminal of
+    `pipereview run` (and in the log of `pipereview serve`)."""
+    capfd.readouterr()
+    made = Nursery(WARM_MODULES)
+    try:
+        managers = [start_kernel(), start_kernel(made)]
+        try:
+            for manager in managers:
+                assert run_code(manager, "print(1 + 1)\n")[1] == ["2\n"]
+        finally:
+            for manager in managers:
+                shutdown_kernel(manager)
+    finally:
+        made.close()
+    printed = capfd.readouterr()
+    assert "Debugger warning" not in printed.err + printed.out
+    assert "frozen modules" not in printed.err + printed.out

@@ -50,6 +50,7 @@ from pipereview._voila import (
 from pipereview.core._errors import ServerError
 from pipereview.core._languages import check_language
 from pipereview.dashboard._servedstate import prepare_teams, served_history, stored_week
+from pipereview.delivery._nursery import QUIET_KERNEL_ENV
 
 if TYPE_CHECKING:
     from pipereview.config import Config
@@ -199,6 +200,7 @@ def _launch(
     """Start Voilà in a process group of its own, told which process to outlive not."""
     environment = {
         **os.environ,
+        **QUIET_KERNEL_ENV,  # its kernels' debugger: no warning in the server's log
         **state.environment,
         **(env or {}),
         "PIPEREVIEW_SERVE_PARENT": str(os.getpid()),

@@ -24,7 +24,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from pipereview.delivery._nursery import ForkedKernel, Nursery, can_fork, provisioner_for
+from pipereview.delivery._nursery import (
+    QUIET_KERNEL_ENV,
+    ForkedKernel,
+    Nursery,
+    can_fork,
+    provisioner_for,
+)
 
 __all__: list[str] = []  # the team runs' and the batch's own, not the package's API
 
@@ -179,7 +185,7 @@ def start_kernel(nursery: Nursery | None = None) -> Any:
         manager.kernel_id = str(uuid.uuid4())
         manager.provisioner = provisioner_for(manager, nursery)
     try:
-        manager.start_kernel()
+        manager.start_kernel(env={**os.environ, **QUIET_KERNEL_ENV})
     except BaseException:
         _remove_socket_folder(manager)
         raise

@@ -51,6 +51,9 @@ __all__: list[str] = []  # the batch's own, not the package's API
 #: how long a kernel waits for the nursery's imports, and then for a fork, before it is
 #: launched as a new process instead
 NURSERY_WAIT_S = 120.0
+#: set in the environment of the nursery and of every kernel: the debugger ipykernel
+#: imports would otherwise print a warning about frozen modules on the user's terminal
+QUIET_KERNEL_ENV: dict[str, str] = {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
 def can_fork() -> bool:
@@ -150,6 +153,7 @@ class Nursery:
                 [sys.executable, "-c", code, json.dumps(list(modules)), charts or ""],
                 pass_fds=[theirs.fileno()],
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, **QUIET_KERNEL_ENV},
             )
         finally:
             theirs.close()
