@@ -131,3 +131,33 @@ def test_the_same_quarter_last_year_when_the_history_reaches_it() -> None:
     assert row["relation"] == "same_quarter_last_year" and row["week"] == "2025-W45"
     assert row[["won_to_date", "final_won", "share_of_final"]].tolist() == [20.0, 20.0, 1.0]
     assert row["note"] == ""
+
+
+@pytest.mark.parametrize("blank", ["column", "values"])
+def test_an_export_without_forecast_category_has_no_commit_not_a_commit_of_0(blank: str) -> None:
+    """Without a forecast category no deal is in commit or out of it: pacing's commit is
+    missing (not 0), and the review's table drops the column and says why, in both
+    languages; won to date and the share of the quarter are unchanged."""
+    from pipereview.delivery._review import WeeklyReview
+    from pipereview.delivery._textlint import lint_text
+    from pipereview.delivery._visibletext import html_text
+
+    frame = _history()
+    frame = (
+        frame.drop(columns="forecast_category")
+        if blank == "column"
+        else frame.assign(forecast_category=None)
+    )
+    paced = pacing(frame, _targets(), AS_OF).set_index("quarter")
+    assert paced["commit"].isna().all()
+    assert paced.loc["2026-Q1", ["won_to_date", "final_won"]].tolist() == [30.0, 100.0]
+    assert pacing(_history(), _targets(), AS_OF).loc[0, "commit"] == 125.0  # with categories
+    for lang, said in (
+        ("en", "Commit then: not available: the export has no forecast category"),
+        ("zh", "当时承诺：不可用：导出中没有预测类别"),
+    ):
+        review = WeeklyReview(frame, team="N", week=AS_OF, lang=lang, targets=_targets())
+        text = html_text(review.pacing_section()._repr_html_())
+        assert said in text
+        assert ("Commit then\t" if lang == "en" else "当时承诺\t") not in text  # no column
+        assert lint_text(text, lang, names=["N"]) == [], text

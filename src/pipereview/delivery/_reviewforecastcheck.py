@@ -70,6 +70,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "week": ("Week", "周"),
     "won_to_date": ("Won by that week", "截至该周赢单"),
     "commit": ("Commit then", "当时承诺"),
+    "no_commit": (
+        "Commit then: not available: the export has no forecast category",
+        "当时承诺：不可用：导出中没有预测类别",
+    ),
     "final_won": ("Won in the quarter", "季度最终赢单"),
     "share_of_final": ("Share of the quarter's won", "占季度赢单比例"),
     "share_of_target": ("Share of target", "占目标比例"),
@@ -245,7 +249,12 @@ def pacing_section(review: WeeklyReview) -> Section:
             "note": [_reason(v, lang) for v in paced["note"]],
         }
     )
-    body += _table(table, lang) + _coverage_html(review)
+    if paced["commit"].isna().all():  # no forecast category recorded: not a commit of 0
+        table = table.drop(columns="commit")
+        body += _table(table, lang) + _p(_t("no_commit", lang))
+    else:
+        body += _table(table, lang)
+    body += _coverage_html(review)
     return Section(_t("pacing_title", lang, n=n), body)
 
 

@@ -91,6 +91,13 @@ def _commit(history: PreparedHistory, quarter: str, week: Week, keys: list[str])
     return deals[deals["forecast_category"] == "commit"].groupby(keys)["amount"].sum()
 
 
+def _categorised_teams(frame: pd.DataFrame) -> set[str]:
+    """The teams with a forecast category in at least one row."""
+    if "forecast_category" not in frame.columns:
+        return set()
+    return set(frame.loc[frame["forecast_category"].notna(), "team"])
+
+
 def _quarter_rows(
     history: PreparedHistory, quarter: str, n: int, as_of: Week, groups: pd.DataFrame
 ) -> pd.DataFrame:
@@ -126,7 +133,9 @@ def pacing(
     quarter, this quarter first, with ``relation`` (``this_quarter``, ``previous``,
     ``same_quarter_last_year``), ``week_of_quarter``, ``week``, ``won_to_date``,
     ``commit``, ``final_won``, ``share_of_final``, ``target``, ``share_of_target`` and
-    ``note`` (blank, or why the quarter's figures are not available).
+    ``note`` (blank, or why the quarter's figures are not available). ``commit`` is NaN
+    for a team none of whose rows up to the as-of week has a forecast category (an
+    export without the column): no category recorded is not a commit of 0.
     """
     as_of = as_week(as_of)
     keys = level_keys(by)
@@ -149,6 +158,7 @@ def pacing(
         )
         parts.append(rows)
     out = pd.concat(parts, ignore_index=True)
+    out["commit"] = out["commit"].where(out["team"].isin(_categorised_teams(frame)))
     out["week_of_quarter"] = n
     out["share_of_final"] = out["won_to_date"] / out["final_won"].where(out["final_won"] > 0)
     out["share_of_target"] = out["won_to_date"] / out["target"].where(out["target"] > 0)
