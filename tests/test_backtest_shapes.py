@@ -177,6 +177,16 @@ def test_quarters_before_the_first_outcome_teach_nothing() -> None:
     week1 = frame[(frame["week"] == "2026-W27") & (frame["method"] == "historical_conversion")]
     assert week1["forecast"].tolist() == [100.0]  # not 50: Q1 is left out
     assert backtest_summary(frame)["judged"].unique().tolist() == [2]
+    en, zh = _both_languages(h, "2026-W53")
+    assert (
+        "Learned and judged from 2026-Q2 on: no deal of the team was won or lost before "
+        "2026-Q2 (the history starts in 2026-Q1)."
+    ) in en
+    assert (
+        "从 2026-Q2 起学习和回测：2026-Q2 之前该团队没有赢单或输单（历史从 2026-Q1 开始）。" in zh
+    )
+    plain = history(_four_quarters(("won", "won", "won", "won")))
+    assert "Learned and judged from" not in _both_languages(plain, "2026-W53")[0]
 
 
 def test_each_team_is_judged_from_its_own_record_start() -> None:

@@ -94,6 +94,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "未计入：已过预计成交日期的商机 {deals} 个，{amount}。",
     ),
     "check_title": ("Which forecast to trust", "哪种预测更可信"),
+    "record_start": (
+        "Learned and judged from {start} on: no deal of the team was won or lost before "
+        "{start} (the history starts in {first}).",
+        "从 {start} 起学习和回测：{start} 之前该团队没有赢单或输单（历史从 {first} 开始）。",
+    ),
     "check_intro": (
         "Each method's forecast of {quarter}'s final won as of week {n}, beside its error "
         "measured on the closed quarters of the history at weeks {low} to {high} of the "
@@ -333,6 +338,9 @@ def forecast_check_section(review: WeeklyReview, calls: pd.DataFrame | None = No
         )
     quarter = str(said["quarter"].iloc[0]) if len(said) else review.period
     body = _p(_t("check_intro", lang, quarter=quarter, n=n, low=low, high=high))
+    start, first = record_starts(known).get(review.team), quarter_of(known.weeks[0])
+    if start is not None and first < start < quarter_of(review.week):
+        body += _p(_t("record_start", lang, start=start, first=first))
     if best is None and review.team in learning.unrecorded:  # deals due, none ever ended
         before = [q for q in closed_quarters(known) if q < quarter_of(review.week)]
         verdict = _p(_reason(_UNRECORDED.format(n=len(before)), lang))
@@ -348,7 +356,7 @@ _UNRECORDED = "not measured: no deal was won or lost in the {n} closed quarters"
 def _judgeable(known: PreparedHistory, team: str) -> int:
     """The closed quarters the backtest can judge the team on: those after the history's
     first and after the team's record start (:func:`record_starts`)."""
-    start = record_starts(known).get(team, "")
+    start = record_starts(known).get(team, "")  # none: every closed quarter after the first
     return len([q for q in closed_quarters(known)[1:] if q > start])
 
 
