@@ -97,7 +97,7 @@ _LEARNED = (
     "calls_corrected",
 )
 #: The learned methods that read the conversion learned (all but the reps' calls).
-_CONVERSION = _LEARNED[:-1]
+_CONVERSION = tuple(m for m in _LEARNED if m != "calls_corrected")
 _CELL = ["team", "stage_model", "stage"]  # as learned
 
 
