@@ -342,3 +342,33 @@ def test_the_review_names_a_one_stage_funnel(lang: str, text: str) -> None:
     )
     body = WeeklyReview(history, team="A", week="2026-W47", lang=lang).funnel_section().body
     assert text in body and "one_stage" not in body
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_funnel_in_one_stage_names_no_bottleneck_in_the_review(lang: str) -> None:
+    """Every open deal of A in solution_quote: there is no bottleneck to name. The glance
+    said "Bottleneck stage: Solution & quote" beside "every open deal in one stage (no
+    shape to read)", and the funnel's rep table named it as the bottleneck too."""
+    from pipereview.delivery._reviewglance import answers
+    from pipereview.delivery._textlint import lint_text
+    from pipereview.delivery._visibletext import html_text
+
+    h = _counts_history({"A": (0, 0, 25, 0), "B": (10, 8, 6, 4)}).assign(
+        deal_name="D", currency="USD", close_date=pd.Timestamp("2026-12-20")
+    )
+    review = WeeklyReview(h, team="A", week="2026-W47", lang=lang)
+    stuck = next(a for a in answers(review) if a.key == "stuck")
+    said = {
+        "en": "All 25 open deals are at Solution & quote.",
+        "zh": "在跟商机 25 个，全部在方案报价阶段。",
+    }[lang]
+    assert stuck.behind == said
+    funnel = html_text(review.funnel_section()._repr_html_())
+    bottleneck = "Bottleneck stage" if lang == "en" else "瓶颈阶段"
+    rows = [line.split("\t") for line in funnel.splitlines() if line.startswith("A rep\t")]
+    assert rows and all(row[2:] in ([], [""]) for row in rows), rows  # no stage named
+    assert bottleneck in funnel  # the column is there, empty for this rep
+    assert lint_text(funnel, lang, names=["A", "A rep", "B", "B rep"]) == [], funnel
+    # a bulge keeps its bottleneck: B's funnel against A's
+    bulge = WeeklyReview(h, team="B", week="2026-W47", lang=lang)
+    assert next(a for a in answers(bulge) if a.key == "stuck").behind != said

@@ -26,6 +26,7 @@ from pipereview.dashboard.view import Selection, View
 from pipereview.delivery._dealtables import amount_text
 from pipereview.delivery._review import WeeklyReview
 from pipereview.delivery._reviewsections import (
+    bottleneck_stage,
     html_table,
     not_checked_html,
     plan_rule_html,
@@ -200,12 +201,10 @@ class TabContext(Selection):
                     amount=amount_text(float(row["stuck_amount"]), review.currency),
                     age=days_text(row["stuck_median_age_days"], False, self.lang, unit=False),
                 )
+            named = bottleneck_stage(str(row["label"]), row["stage"])
             stage = (
-                model.stage(str(row["stage"])).label_in(self.lang)
-                if model is not None
-                and row["stage"]
-                and pd.notna(row["stage"])
-                and str(row["stage"]) in model.keys
+                model.stage(named).label_in(self.lang)
+                if model is not None and named in model.keys
                 else ""
             )
             rows.append(

@@ -227,11 +227,18 @@ def _stuck(review: WeeklyReview) -> Answer:
     open_deals = int(row["open_deals"]) if pd.notna(row.get("open_deals")) else 0
     if isinstance(stage, str) and stage:
         stage_label = stage_text(str(review.latest["stage_model"].iloc[0]), stage, lang)
-        behind = (
-            f"瓶颈阶段：{stage_label}；在跟商机 {open_deals} 个。"
-            if lang == "zh"
-            else f"Bottleneck stage: {stage_label}; {open_deals} open deals."
-        )
+        if label == "one_stage":  # no bottleneck: every open deal is there
+            behind = (
+                f"在跟商机 {open_deals} 个，全部在{stage_label}阶段。"
+                if lang == "zh"
+                else f"All {open_deals} open deals are at {stage_label}."
+            )
+        else:
+            behind = (
+                f"瓶颈阶段：{stage_label}；在跟商机 {open_deals} 个。"
+                if lang == "zh"
+                else f"Bottleneck stage: {stage_label}; {open_deals} open deals."
+            )
     else:
         behind = f"在跟商机 {open_deals} 个。" if lang == "zh" else f"{open_deals} open deals."
     return Answer("stuck", verdict, behind, checked=label != "not_enough_data")

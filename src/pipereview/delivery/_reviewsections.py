@@ -180,7 +180,7 @@ def funnel_section(review: WeeklyReview) -> Section:
             review.t("label"): [shape_name(x, review.lang) for x in others["label"]],
             review.t("bottleneck"): [
                 model.stage(s).label_in(review.lang) if model and s else ""
-                for s in others["stage"].fillna("")
+                for s in map(bottleneck_stage, others["label"].astype(str), others["stage"])
             ],
         }
     )
@@ -212,6 +212,16 @@ def chart_data(review: WeeklyReview) -> dict[str, pd.DataFrame]:
         if len(reps):
             out["forecast_by_rep"] = reps
     return out
+
+
+def bottleneck_stage(label: str, stage: object) -> str:
+    """The stage a "Bottleneck stage" cell names: a bulge's stage only. A funnel whose
+    open deals all sit in one stage has no bottleneck to name: its label says so.
+
+    >>> bottleneck_stage("bulge", "negotiation"), bottleneck_stage("one_stage", "negotiation")
+    ('negotiation', '')
+    """
+    return str(stage) if label == "bulge" and isinstance(stage, str) else ""
 
 
 def shape_name(label: str, lang: str) -> str:
