@@ -301,7 +301,7 @@ def no_open_pipeline(context: WeekDiagnostics, params: Mapping[str, Any]) -> pd.
     reps = {
         (team, owner)
         for frame in on_team
-        for team, owner in zip(*(frame[c].to_numpy(dtype=object) for c in frame), strict=True)
+        for team, owner in frame.to_numpy(dtype=object)
         if pd.notna(team) and pd.notna(owner)
     }
     deals = context.open_deals

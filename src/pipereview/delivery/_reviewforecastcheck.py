@@ -39,7 +39,6 @@ from pipereview.forecasting._quarterweeks import week_of_quarter
 
 if TYPE_CHECKING:
     from pipereview.delivery._review import WeeklyReview
-    from pipereview.history._prepared import PreparedHistory
 
 __all__: list[str] = []  # reached through WeeklyReview.pacing_section and forecast_check_section
 
@@ -338,26 +337,21 @@ def forecast_check_section(review: WeeklyReview, calls: pd.DataFrame | None = No
         )
     quarter = str(said["quarter"].iloc[0]) if len(said) else review.period
     body = _p(_t("check_intro", lang, quarter=quarter, n=n, low=low, high=high))
-    start, first = record_starts(known).get(review.team), quarter_of(known.weeks[0])
-    if start is not None and first < start < quarter_of(review.week):
+    start, first = record_starts(known).get(review.team, ""), quarter_of(known.weeks[0])
+    this, closed = quarter_of(review.week), closed_quarters(known)
+    if first < start < this:
         body += _p(_t("record_start", lang, start=start, first=first))
     if best is None and review.team in learning.unrecorded:  # deals due, none ever ended
-        before = [q for q in closed_quarters(known) if q < quarter_of(review.week)]
-        verdict = _p(_reason(_UNRECORDED.format(n=len(before)), lang))
+        verdict = _p(_reason(_UNRECORDED.format(n=len([q for q in closed if q < this])), lang))
     else:
-        verdict = _verdict(best, lang, settings.min_quarters, _judgeable(known, review.team))
+        # judged: the closed quarters after the history's first and after the record start
+        judgeable = len([q for q in closed[1:] if q > start])
+        verdict = _verdict(best, lang, settings.min_quarters, judgeable)
     return Section(_t("check_title", lang), body + _table(pd.DataFrame(rows), lang) + verdict)
 
 
 #: Why nothing is measured for a team none of whose deals was won or lost before.
 _UNRECORDED = "not measured: no deal was won or lost in the {n} closed quarters"
-
-
-def _judgeable(known: PreparedHistory, team: str) -> int:
-    """The closed quarters the backtest can judge the team on: those after the history's
-    first and after the team's record start (:func:`record_starts`)."""
-    start = record_starts(known).get(team, "")  # none: every closed quarter after the first
-    return len([q for q in closed_quarters(known)[1:] if q > start])
 
 
 def _verdict(best: pd.Series | None, lang: str, least: int, judgeable: int) -> str:
