@@ -95,7 +95,7 @@ def test_category_rollup_of_a_period_whole_frame() -> None:
             "team": ["North"] * 4,
             "currency": ["USD"] * 4,
             "forecast_category": ["commit", "best_case", "pipeline", "omitted"],
-            "deals": np.array([1, 1, 0, 0], dtype="int64"),
+            "deals": pd.array([1, 1, 0, 0], dtype="Int64"),  # missing: categories unknown
             "amount": [1000.0, 2000.0, 0.0, 0.0],
             "weighted": [600.0, 1000.0, 0.0, 0.0],
             "cumulative_amount": [1000.0, 3000.0, 3000.0, 3000.0],
@@ -113,7 +113,7 @@ def test_category_rollup_per_rep_whole_frame() -> None:
             "owner": ["Ann"] * 4 + ["Bob"] * 4,
             "currency": ["USD"] * 8,
             "forecast_category": ["commit", "best_case", "pipeline", "omitted"] * 2,
-            "deals": np.array([1, 1, 0, 0, 0, 0, 1, 0], dtype="int64"),
+            "deals": pd.array([1, 1, 0, 0, 0, 0, 1, 0], dtype="Int64"),
             "amount": [1000.0, 2000.0, 0.0, 0.0, 0.0, 0.0, 500.0, 0.0],
             "weighted": [600.0, 1000.0, 0.0, 0.0, 0.0, 0.0, 50.0, 0.0],
             "cumulative_amount": [1000.0, 3000.0, 3000.0, 3000.0, 0.0, 0.0, 500.0, 500.0],

@@ -74,6 +74,7 @@ from pipereview.diagnostics._capabilities import (
     not_checked,
     not_checked_notes,
     recorded_columns,
+    teams_recording,
 )
 from pipereview.diagnostics._cents import allocate_cents
 from pipereview.diagnostics._changes import SUMMARY_CATEGORIES, change_summary, week_change_summary
@@ -354,6 +355,7 @@ __all__ = [
     "stage_table",
     "steps_beyond_standard",
     "team_currencies",
+    "teams_recording",
     "wait_days",
     "waterfall",
     "waterfall_deals",

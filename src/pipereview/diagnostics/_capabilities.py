@@ -49,6 +49,7 @@ __all__ = [
     "not_checked",
     "not_checked_notes",
     "recorded_columns",
+    "teams_recording",
 ]
 
 #: Stands, in :data:`REQUIREMENTS`, for the exit-criteria fields of the team's stage model.
@@ -115,6 +116,24 @@ def recorded_columns(frame: pd.DataFrame) -> frozenset[str]:
     ['amount']
     """
     return frozenset(_recorded(frame, [str(c) for c in frame.columns]))
+
+
+def teams_recording(frame: pd.DataFrame, column: str) -> frozenset[str]:
+    """The teams of ``frame`` (a snapshot or a history) that record ``column``: at least
+    one of their rows holds a value in it. A team outside is one whose export lacks the
+    column; a figure made of that column is unknown for it, not zero (a team whose
+    export has forecast categories and leaves one deal blank records it).
+
+    >>> frame = pd.DataFrame({"team": ["North", "North", "West"],
+    ...     "forecast_category": ["commit", None, None]})
+    >>> sorted(teams_recording(frame, "forecast_category"))
+    ['North']
+    >>> teams_recording(frame, "currency")
+    frozenset()
+    """
+    if column not in frame.columns or "team" not in frame.columns:
+        return frozenset()
+    return frozenset(frame.loc[~_blank(frame[column]), "team"].astype("str"))
 
 
 def _recorded(frame: pd.DataFrame, columns: Iterable[str]) -> set[str]:

@@ -45,6 +45,7 @@ import pandas as pd
 
 from pipereview.core._errors import ConfigError
 from pipereview.core._weeks import Week
+from pipereview.diagnostics._capabilities import teams_recording
 from pipereview.diagnostics._figures import coverage_needed, outlook
 from pipereview.diagnostics._grouping import Level, group_columns_of, level_keys
 from pipereview.diagnostics._waterfall import period_bounds
@@ -170,7 +171,10 @@ def category_rollup(
     """Open pipeline per group (``group_columns``; ``by=``, their old name, is deprecated)
     and forecast category: ``deals``, ``amount``, ``weighted`` and ``cumulative_amount``
     (commit, then commit + best case, ...). Every category of :data:`OPEN_CATEGORIES` gets
-    a row, zero when empty.
+    a row, zero when empty. A group whose teams' exports have no forecast category
+    (:func:`~pipereview.diagnostics._capabilities.teams_recording`) gets its rows with
+    every figure missing (``deals`` is a nullable integer): how its deals split by
+    category is unknown, not zero.
     """
     keys = [*group_columns_of("category_rollup", by, group_columns), "currency"]
     deals = weighted_pipeline(snapshot, period=period)
@@ -180,8 +184,12 @@ def category_rollup(
     groups = deals[keys].drop_duplicates().sort_values(keys)
     grid = groups.merge(pd.DataFrame({"forecast_category": list(OPEN_CATEGORIES)}), how="cross")
     out = grid.merge(sums.reset_index(), on=[*keys, "forecast_category"], how="left")
-    out = out.fillna({"deals": 0, "amount": 0.0, "weighted": 0.0}).astype({"deals": "int64"})
+    out = out.fillna({"deals": 0, "amount": 0.0, "weighted": 0.0}).astype({"deals": "Int64"})
     out["cumulative_amount"] = out.groupby(keys)["amount"].cumsum()
+    recording = teams_recording(snapshot, "forecast_category")
+    known = deals.assign(known=deals["team"].astype("str").isin(recording)).groupby(keys)["known"]
+    unknown = ~out.merge(known.any().reset_index(), on=keys, how="left")["known"].to_numpy(bool)
+    out.loc[unknown, ["deals", "amount", "weighted", "cumulative_amount"]] = pd.NA
     return out.reset_index(drop=True)
 
 
@@ -272,7 +280,8 @@ def period_forecast(
     value ``"owner"`` is deprecated).
 
     Columns: the group, ``currency``, ``target``, ``won_deals``, ``won_to_date``,
-    ``open_deals``, ``open_in_period``, ``commit_in_period``, ``best_case_in_period``,
+    ``open_deals``, ``open_in_period``, ``commit_in_period``, ``best_case_in_period``
+    (missing for a team whose export has no forecast category),
     ``weighted_in_period``, ``expected``, ``gap_to_target``, ``remaining_target``,
     ``coverage``, ``closed_in_window``, ``win_rate`` (a rep with too few closed deals
     gets the team's; ``win_rate_source`` says which), ``coverage_needed`` and
@@ -297,6 +306,10 @@ def period_forecast(
     counts = ["won_deals", "open_deals"]
     out = out.fillna(dict.fromkeys([*won.columns, *pipe.columns], 0))  # none won, none open
     out = out.astype(dict.fromkeys(counts, "int64")).reset_index().sort_values(keys)
+    # a team whose export has no forecast category: its commit and best case are unknown
+    categorised = out["team"].astype("str").isin(teams_recording(snapshot, "forecast_category"))
+    for name in ("commit_in_period", "best_case_in_period"):
+        out[name] = out[name].where(categorised)
     out["expected"] = out["won_to_date"] + out["weighted_in_period"]
     out["gap_to_target"] = out["target"] - out["expected"]
     out["remaining_target"] = (out["target"] - out["won_to_date"]).clip(lower=0)

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from pipereview.core._weeks import Week
+from pipereview.diagnostics._capabilities import teams_recording
 from pipereview.diagnostics._forecast import as_week, targets_for, weighted_pipeline, won_deals
 from pipereview.diagnostics._grouping import Level, level_keys
 from pipereview.diagnostics._trend_weeks import quarter_of
@@ -89,13 +90,6 @@ def _commit(history: PreparedHistory, quarter: str, week: Week, keys: list[str])
     if not len(deals):
         return _none(keys)
     return deals[deals["forecast_category"] == "commit"].groupby(keys)["amount"].sum()
-
-
-def _categorised_teams(frame: pd.DataFrame) -> set[str]:
-    """The teams with a forecast category in at least one row."""
-    if "forecast_category" not in frame.columns:
-        return set()
-    return set(frame.loc[frame["forecast_category"].notna(), "team"])
 
 
 def _quarter_rows(
@@ -158,7 +152,9 @@ def pacing(
         )
         parts.append(rows)
     out = pd.concat(parts, ignore_index=True)
-    out["commit"] = out["commit"].where(out["team"].isin(_categorised_teams(frame)))
+    out["commit"] = out["commit"].where(
+        out["team"].isin(teams_recording(frame, "forecast_category"))
+    )
     out["week_of_quarter"] = n
     out["share_of_final"] = out["won_to_date"] / out["final_won"].where(out["final_won"] > 0)
     out["share_of_target"] = out["won_to_date"] / out["target"].where(out["target"] > 0)
