@@ -9,13 +9,14 @@ file lets the same notebook (the same fingerprint) succeed on the re-run."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import psutil
 import pytest
@@ -25,6 +26,7 @@ from _processes import alive, kernel_processes
 from pipereview.cli import app
 from pipereview.core._errors import PipereviewError
 from pipereview.delivery import _batch as batch
+from pipereview.delivery import _teamrun as teamrun
 from pipereview.delivery._batch import run_batch
 
 pytestmark = [
@@ -242,15 +244,17 @@ def test_a_full_disk_while_writing_a_report_fails_that_team_only(
     sample_store: Path, tmp_path: Path, executed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     notebook, trigger = _faulty(tmp_path, "none")
-    real = Path.write_text
+    real = teamrun.atomic_write
 
-    def disk_full(path: Path, text: str, *args: Any, **kwargs: Any) -> int:
-        if ".review.html." in path.name and path.parent.name == "West" and trigger.exists():
-            real(path, text[: len(text) // 2], *args, **kwargs)  # half written, then full
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        return real(path, text, *args, **kwargs)
+    @contextlib.contextmanager
+    def disk_full(path: Path, *args: Any, **kwargs: Any) -> Iterator[IO[Any]]:
+        with real(path, *args, **kwargs) as handle:
+            if path.name == "review.html" and path.parent.name == "West" and trigger.exists():
+                handle.write("<!DOCTYPE html><html><body>half")  # half written, then full
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+            yield handle
 
-    monkeypatch.setattr(Path, "write_text", disk_full)
+    monkeypatch.setattr(teamrun, "atomic_write", disk_full)
     out = tmp_path / "out"
     west = _west_fails(sample_store, out, notebook, "disk full")
     assert west["error"].startswith("disk full: OSError: [Errno 28] No space left on device")

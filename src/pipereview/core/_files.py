@@ -168,10 +168,22 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield tmp
+        _flush_to_disk(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _flush_to_disk(path: Path) -> None:
+    """Have the bytes of ``path`` (written and closed by another writer) reach the disk
+    before it is renamed over its target: after a crash the target then holds the old
+    file or the whole new one, never an empty one."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def leftovers(folder: Path, *, older_than: float | None = None) -> list[Path]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipereview.core._files import atomic_write
 from pipereview.delivery._kernels import Deadline, exit_status, shutdown_kernel, start_kernel
 
 __all__ = ["EXPECTED", "Task", "TeamRun"]
@@ -83,15 +82,10 @@ def notebook_exporter() -> Any:
 
 
 def write_text_file(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all: a temporary file beside it, renamed over it (a
+    """Write ``path`` whole or not at all (:func:`~pipereview.core._files.atomic_write`: a
     full disk leaves no truncated report behind)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _export_html(notebook: Path, target: Path) -> None:
