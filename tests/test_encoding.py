@@ -178,27 +178,32 @@ def test_western_text_that_gb18030_would_read_as_chinese_names_its_line() -> Non
     assert error.expected == "UTF-8 (with or without BOM) or GB18030/GBK"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a file whose lines end in \\r alone is counted as one line (the line is found "
-    "by counting \\n, the sample by bytes.splitlines): count line ends as \\r\\n, \\r or \\n, "
-    "as the rest of the reader does",
-)
-def test_a_bad_line_of_a_file_with_cr_line_ends_is_named_and_shown() -> None:
-    error = _refusal(b"ID,Name,Note\rD1,Acme,ok\rD2,Caf\xe9 \xe0 Paris\xff\r")
+#: Line ends as exports write them: LF, CR LF (Windows) and CR alone (old Mac exports).
+LINE_ENDS = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}
+
+
+@pytest.mark.parametrize("end", list(LINE_ENDS.values()), ids=list(LINE_ENDS))
+def test_a_bad_line_is_named_and_shown_whatever_the_line_ends(end: str) -> None:
+    lines = [b"ID,Name,Note", b"D1,Acme,ok", b"D2,Caf\xe9 \xe0 Paris\xff", b""]
+    error = _refusal(end.encode().join(lines))
     assert error.row == 3
     assert "line 3 is neither UTF-8 nor GB18030/GBK text (as Windows-1252 it reads " in str(error)
     assert "'…D2,Café à Parisÿ…')" in str(error)
-
-
-def test_a_file_with_cr_line_ends_and_a_bad_line_is_refused_all_the_same() -> None:
-    # whichever line it names (see the test above), it is an EncodingError that says how
-    # to fix the file
-    error = _refusal(b"ID,Name,Note\rD1,Acme,ok\rD2,Caf\xe9 \xe0 Paris\xff\r")
-    assert " is neither UTF-8 nor GB18030/GBK text" in error.message
     assert error.file == str(PATH)
     assert error.expected == "UTF-8 (with or without BOM) or GB18030/GBK"
     assert error.hint == NEITHER_HINT
+
+
+@pytest.mark.parametrize("end", list(LINE_ENDS.values()), ids=list(LINE_ENDS))
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-32-be"])
+def test_a_wide_file_names_the_line_of_its_control_character_whatever_the_line_ends(
+    end: str, encoding: str
+) -> None:
+    # the control character \x01 is on line 4 of WIDE_TEXT, line ends as the export wrote
+    bom = codecs.BOM_UTF16_LE if encoding == "utf-16-le" else codecs.BOM_UTF32_BE
+    error = _refusal(bom + WIDE_TEXT.replace("\n", end).encode(encoding))
+    assert error.row == 4
+    assert f"{PATH}: line 4 is not UTF-{encoding[4:6]} text" in str(error)
 
 
 # --- UTF-16 and UTF-32 that break off ----------------------------------------------------

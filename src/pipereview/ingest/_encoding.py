@@ -16,6 +16,21 @@ from pipereview.core._errors import EncodingError
 __all__ = ["detect_encoding"]
 
 _SAMPLE = 1 << 16  # bytes looked at to tell UTF-16 and UTF-32 apart from the rest
+#: A line end as the CSV reader counts lines (and ``bytes.splitlines``): CR LF, CR or LF.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_LINE_END_BYTES = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_at(data: str | bytes, offset: int) -> int:
+    r"""The number of the line (from 1) that ``offset`` of ``data`` falls on, lines ended
+    by CR LF, CR alone (old Mac exports) or LF alone.
+
+    >>> _line_at(b"ID\rD1\rD2,x", 8), _line_at("ID\r\nD1\r\n", 5)
+    (3, 2)
+    """
+    if isinstance(data, bytes):
+        return len(_LINE_END_BYTES.findall(data, 0, offset)) + 1
+    return len(_LINE_END.findall(data, 0, offset)) + 1
 
 
 def detect_encoding(data: bytes, path: Path) -> str:
@@ -90,7 +105,7 @@ def _gb18030(data: bytes, path: Path) -> str:
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        bad = data[: exc.start].count(b"\n") + 1
+        bad = _line_at(data, exc.start)
         euro = _windows_euro_line(data)
         if euro is not None:
             raise EncodingError(
@@ -159,10 +174,11 @@ def _checked_wide(data: bytes, encoding: str, path: Path) -> str:
     try:
         text = decoder.decode(data[:_SAMPLE], final=len(data) <= _SAMPLE)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].decode(encoding, errors="replace").count("\n") + 1
+        head = data[: exc.start].decode(encoding, errors="replace")
+        line = _line_at(head, len(head))
     else:
         bad = re.search(r"[\x00-\x08\x0e-\x1f]", text)
-        line = text.count("\n", 0, bad.start()) + 1 if bad else 0
+        line = _line_at(text, bad.start()) if bad else 0
     if line:
         raise EncodingError(
             f"{path}: line {line} is not {name} text, although the file starts like "
