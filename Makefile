@@ -93,6 +93,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/profile_review.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/dashboard_capacity.py
+	$(BIN)/python bench/dashboard_prepare.py
 	$(BIN)/python bench/scale.py
 
 samples: $(STAMP)

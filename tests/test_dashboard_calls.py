@@ -290,3 +290,32 @@ def test_each_caller_keeps_exactly_their_last_entry(
         for r, c in zip(calls["rep"], calls["commit"], strict=True)
     }
     assert stored == last and len(calls) == len(last)
+
+
+def test_a_rep_s_forecast_tab_is_the_team_s_drawn_once_and_again_after_an_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipereview.delivery import _reviewforecastcheck as check
+
+    drawn: list[str] = []
+    real = check.forecast_check_section
+
+    def counted(review: Any, calls: Any) -> Any:
+        drawn.append(f"{review.team} {review.week} {review.lang}")
+        return real(review, calls)
+
+    monkeypatch.setattr(check, "forecast_check_section", counted)
+    board = _board(tmp_path / "store")
+    team = board.controls["body_forecast"].value
+    board.select(rep="Bob")
+    assert board.controls["body_forecast"].value == team  # the team's figures
+    board.select(rep="Ann")
+    assert board.controls["body_forecast"].value == team
+    assert drawn == ["North 2026-W47 en"]  # once for the team's week, not once a view
+    _fill(board, "Bob", "400", "500")
+    board._calls.submit(entered="2026-11-18 09:30")
+    after = board.controls["body_forecast"].value
+    assert "<tr><td>Bob</td><td>2026-W47</td><td>this week</td></tr>" in after
+    board.select(rep="")
+    assert board.controls["body_forecast"].value == after  # the team's view has it too
+    assert drawn == ["North 2026-W47 en"] * 2

@@ -21,16 +21,9 @@ __all__: list[str] = []  # reached through the dashboard's TAB_HTML
 
 def forecast_tab_html(context: TabContext) -> str:
     """The four sections, each under its title; a rep's view shows the team's (calls,
-    pacing and the forecast methods are the team's figures)."""
-    review = context.review
-    sections = (
-        review.reasons_section(),
-        review.calls_section(),
-        review.pacing_section(),
-        review.forecast_check_section(),
-    )
+    pacing and the forecast methods are the team's figures), drawn once for them all."""
     return "".join(
         f"<div class='pr-forecast-part' id='pr-{s.anchor}'><h3>{html.escape(s.title)}</h3>"
         f"{s.body}</div>"
-        for s in sections
+        for s in context.review.forecasting_sections
     )

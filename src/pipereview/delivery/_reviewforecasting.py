@@ -10,6 +10,7 @@ True
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
 import pandas as pd
@@ -30,6 +31,17 @@ class ForecastingSections:
     @property
     def _review(self) -> WeeklyReview:
         return cast("WeeklyReview", self)
+
+    @cached_property
+    def forecasting_sections(self) -> tuple[Section, Section, Section, Section]:
+        """The four sections below (the stored forecast calls read), computed once for the
+        review: the dashboard shows them on the team's view and on each rep's."""
+        return (
+            self.reasons_section(),
+            self.calls_section(),
+            self.pacing_section(),
+            self.forecast_check_section(),
+        )
 
     def reasons_section(self) -> Section:
         """Why the pipeline changed since the stored week before: each reason's deals and
