@@ -61,8 +61,13 @@ def test_errors_by_hand_on_two_quarters() -> None:
     assert week1.loc["conversion_and_pace", "forecast"] == 50.0  # (100 + 0) / 2
     assert week1.loc["conversion_and_stages", "forecast"] == 137.5  # (100 + 175) / 2
     assert week1.loc["calls_corrected", "note"] == "not available: no forecast calls stored"
+    # an export without evidence columns has no evidence-weighted forecast to judge
+    assert week1.loc["evidence_weighted", "note"].startswith(
+        "not available: the export has no evidence columns"
+    )
     week13 = out[out["week"] == "2026-W39"].set_index("method")
-    assert week13.drop(index="calls_corrected")["forecast"].tolist() == [100.0] * 8
+    unavailable = ["calls_corrected", "evidence_weighted"]
+    assert week13.drop(index=unavailable)["forecast"].tolist() == [100.0] * 7
 
 
 def test_summary_and_recommendation_by_hand() -> None:

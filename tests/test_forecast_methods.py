@@ -68,7 +68,7 @@ def test_every_method_has_both_labels_and_the_baselines_come_last() -> None:
 def test_each_method_by_hand() -> None:
     said = _forecasts(calls=_calls(), min_cell_deals=1)
     assert said["stage_weighted"] == pytest.approx(40 + 100 * 0.9 + 200 * 0.5)  # 230
-    assert said["evidence_weighted"] == pytest.approx(230.0)  # no evidence columns: kept
+    assert math.isnan(said["evidence_weighted"])  # no evidence columns: nothing to weigh by
     assert said["weighted_pipeline"] == pytest.approx(40 + 100 * 0.75 + 200 * 0.5)  # 215
     # negotiation at week 1 of 2026-Q2: 100 of 100 won; solution_quote: 0 of 200
     assert said["historical_conversion"] == pytest.approx(40 + 100 * 1.0 + 200 * 0.0)  # 140
@@ -79,6 +79,30 @@ def test_each_method_by_hand() -> None:
     # each open deal halfway between its learned share and its stage's probability
     assert said["conversion_and_stages"] == pytest.approx(40 + 100 * 0.875 + 200 * 0.25)  # 177.5
     assert said["calls_corrected"] == pytest.approx(300 / 2 + 100 / 1)  # 250
+
+
+def test_the_evidence_weighted_method_by_hand_and_without_evidence_says_why() -> None:
+    frame = _history()
+    now = frame["snapshot_week"] == AS_OF
+    # C claims negotiation, its evidence only the first stage's exit criteria: weighted at
+    # needs confirmed (0.25) instead of its rep's 0.9; D's evidence supports its stage
+    evidence = {
+        "budget_confirmed": {"C": True, "D": True},
+        "decision_maker": {"C": "Wang", "D": "Li"},
+        "need_confirmed": {"C": False, "D": True},
+        "timeline_confirmed": {"C": False, "D": True},
+    }
+    for field, values in evidence.items():
+        frame[field] = frame["deal_id"].map(values).where(now)
+    out = forecast_methods(frame, AS_OF).set_index("method")
+    assert out.loc["evidence_weighted", "forecast"] == pytest.approx(40 + 100 * 0.25 + 200 * 0.5)
+    assert out.loc["evidence_weighted", "note"] == ""
+    bare = forecast_methods(_history(), AS_OF).set_index("method")
+    assert math.isnan(bare.loc["evidence_weighted", "forecast"])
+    assert bare.loc["evidence_weighted", "note"] == (
+        "not available: the export has no evidence columns (the exit criteria of the stage model)"
+    )
+    assert bare.loc["stage_weighted", "forecast"] == pytest.approx(230.0)
 
 
 def test_a_thin_cell_falls_back_to_the_stage_then_to_its_probability() -> None:

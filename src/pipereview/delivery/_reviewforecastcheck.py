@@ -131,6 +131,11 @@ _REASONS: tuple[tuple[str, str], ...] = (
     (r"not available: the history starts (\S+)", "无法计算：历史数据从 {0} 开始"),
     (r"not available: no forecast calls stored", "无法计算：没有存储销售预测提报"),
     (
+        r"not available: the export has no evidence columns \(the exit criteria of the "
+        r"stage model\)",
+        "无法计算：导出中没有证据列（阶段模型的阶段推进标准）",
+    ),
+    (
         r"not available: no closed quarter before this one in the history",
         "无法计算：历史中本季度之前没有已结束的季度",
     ),

@@ -54,9 +54,11 @@ NaN forecast, never 0.
 ...     "forecast_category": "commit"} for w, d, s, a in rows])
 >>> f = forecast_methods(h, "2026-W41", min_cell_deals=1)
 >>> f.set_index("method")["forecast"].round(1).to_dict()  # doctest: +NORMALIZE_WHITESPACE
-{'stage_weighted': 150.0, 'evidence_weighted': 150.0, 'historical_conversion': 50.0,
+{'stage_weighted': 150.0, 'evidence_weighted': nan, 'historical_conversion': 50.0,
  'conversion_with_inflow': 50.0, 'conversion_and_pace': 25.0, 'conversion_and_stages': 100.0,
  'calls_corrected': nan, 'weighted_pipeline': 150.0, 'naive_pace': 0.0}
+>>> f.set_index("method").loc["evidence_weighted", "note"]
+'not available: the export has no evidence columns (the exit criteria of the stage model)'
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ import pandas as pd
 
 from pipereview.core._vocabulary import FORECAST_METHOD_LABELS
 from pipereview.core._weeks import Week
+from pipereview.core._stages import EVIDENCE_FIELDS
+from pipereview.diagnostics._capabilities import teams_recording
 from pipereview.diagnostics._evidenceforecast import evidence_weighted
 from pipereview.diagnostics._forecast import as_week, weighted_pipeline, won_deals
 from pipereview.diagnostics._trend_weeks import quarter_of
@@ -98,6 +102,10 @@ _LEARNED = (
 )
 #: The learned methods that read the conversion learned (all but the reps' calls).
 _CONVERSION = tuple(m for m in _LEARNED if m != "calls_corrected")
+#: Why the evidence-weighted method has no forecast for a team.
+_NO_EVIDENCE = (
+    "not available: the export has no evidence columns (the exit criteria of the stage model)"
+)
 _CELL = ["team", "stage_model", "stage"]  # as learned
 
 
@@ -182,6 +190,8 @@ def quarter_forecasts(
     deals["week_of_quarter"] = deals["as_of"].map(lambda w: week_of_quarter(w))
     evidence = evidence_weighted(snaps, period=quarter)
     key = ["as_of", "team"]
+    # a team whose export records no exit criterion: nothing to weigh by the evidence
+    checked = set().union(*(teams_recording(snaps, f) for f in EVIDENCE_FIELDS))
     grid = snaps[key].drop_duplicates().sort_values(key).set_index(key)
     won_parts, calls_parts = [], []
     slim = prep.with_columns(LEARNED_COLUMNS)
@@ -202,6 +212,8 @@ def quarter_forecasts(
         .sum(),
     }
     values = {m: won_sum + s.reindex(grid.index, fill_value=0.0) for m, s in sums.items()}
+    teams = grid.index.get_level_values("team").astype("str")
+    values["evidence_weighted"] = values["evidence_weighted"].where(teams.isin(checked))
     inflow, no_inflow = _inflow(learning, grid)
     values["conversion_with_inflow"] = values["historical_conversion"] * (1 + inflow)
     number = grid.index.get_level_values("as_of").map(week_of_quarter).to_numpy()
@@ -267,6 +279,7 @@ def _long(
         "this one (close dates blank or outside them)"
     )
     notes = {
+        "evidence_weighted": _NO_EVIDENCE,
         "historical_conversion": unlearned,
         "conversion_with_inflow": unlearned,
         "conversion_and_pace": unlearned,
