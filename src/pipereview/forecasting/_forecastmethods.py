@@ -68,9 +68,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from pipereview.core._stages import EVIDENCE_FIELDS
 from pipereview.core._vocabulary import FORECAST_METHOD_LABELS
 from pipereview.core._weeks import Week
-from pipereview.core._stages import EVIDENCE_FIELDS
 from pipereview.diagnostics._capabilities import teams_recording
 from pipereview.diagnostics._evidenceforecast import evidence_weighted
 from pipereview.diagnostics._forecast import as_week, weighted_pipeline, won_deals
