@@ -178,3 +178,27 @@ def test_a_tie_with_a_baseline_trusts_the_baseline() -> None:
         ._repr_html_()
     )
     assert "此处没有方法胜过基准；以基准\u201c按当前赢单速度外推\u201d为准（误差 0%）。" in zh
+
+
+def test_the_review_in_another_language_writes_its_forecast_sections_again() -> None:
+    """The sections are remembered once drawn (the dashboard shows them on every view of
+    a team's week); the same review in Chinese must not show the English ones."""
+    english = WeeklyReview(_quarters(3), team="N", week="2026-W40", config=CONFIG)
+    drawn = english.forecasting_sections
+    chinese = english.in_language("zh")
+    titles = [s.title for s in chinese.forecasting_sections]
+    assert titles == [
+        s.title
+        for s in (
+            chinese.reasons_section(),
+            chinese.calls_section(),
+            chinese.pacing_section(),
+            chinese.forecast_check_section(),
+        )
+    ]
+    assert titles != [s.title for s in drawn]
+    for section in chinese.forecasting_sections:
+        assert lint_text(html_text(section.body), "zh", names=["N", "Ann", "E"]) == [], (
+            section.title
+        )
+    assert english.forecasting_sections is drawn  # the English review keeps its own

@@ -44,6 +44,10 @@ from pipereview.week import WeekDiagnostics
 __all__ = ["WeeklyReview"]
 
 
+#: The review's remembered values that hold words: written again in another language.
+_WORDED = ("coaching_prompts", "forecasting_sections")
+
+
 class WeeklyReview(ForecastingSections):
     """One team's review as of ``week`` from a keyed history (see
     :func:`~pipereview.history._trail.with_deal_keys`), in ``lang`` (en / zh), with optional
@@ -164,7 +168,8 @@ class WeeklyReview(ForecastingSections):
         """The same review in another language, sharing its history and diagnostics (only
         the coaching prompts are written again)."""
         other = copy.copy(self)
-        other.__dict__.pop("coaching_prompts", None)
+        for worded in _WORDED:  # what was written in this review's language
+            other.__dict__.pop(worded, None)
         other.config = self.config.replace(lang=lang)  # refuses a language other than en, zh
         return other
 
