@@ -31,6 +31,7 @@ from pipereview.core._languages import phrase
 from pipereview.core._weeks import Week
 from pipereview.delivery import _reviewchanges, _reviewcompanions, _reviewrisks
 from pipereview.delivery import _reviewsections as sections
+from pipereview.delivery._reviewcurrencies import CurrencyMix, currency_mix
 from pipereview.delivery._reviewforecasting import ForecastingSections
 from pipereview.delivery._reviewsections import Section, forecast_figures
 from pipereview.delivery._reviewtext import REVIEW_TEXT
@@ -211,35 +212,18 @@ class WeeklyReview(ForecastingSections):
     def currency(self) -> str:
         return ", ".join(sorted(set(self.latest["currency"].fillna("").astype(str)) - {""}))
 
-    @cached_property
+    @property
     def mixed_currencies(self) -> str | None:
-        """Why the team's amounts are not added, or None: its deals of the last 13 stored
-        weeks (the weeks the sections sum) are in more than one currency — possible in a
-        store written before ingest refused that. The message names the team, the
-        currencies and the deals outside the main one."""
-        weeks = sorted(self.history["snapshot_week"].astype("str").unique())[-13:]
-        rows = self.history[self.history["snapshot_week"].astype("str").isin(weeks)]
-        codes = rows["currency"].astype("object").where(rows["currency"].notna(), "")
-        counts = codes.astype(str).value_counts()
-        if len(counts) < 2:
-            return None
-        main = str(counts.index[0])
-        others = rows[codes != main].drop_duplicates("deal_key", keep="last")
-        listed = [
-            f"{name} ({deal}, {code or 'no currency'})"
-            for name, deal, code in zip(
-                others["deal_name"], others["deal_id"], codes[others.index], strict=True
-            )
-        ]
-        more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
-        return (
-            f"{self.team} holds deals in {len(counts)} currencies "
-            f"({', '.join(c or 'none' for c in sorted(counts.index))}); amounts in "
-            f"different currencies are never added, so the sums are left out. Deals not "
-            f"in {main or 'no currency'}: {'; '.join(listed[:5])}{more}. Convert them to "
-            f"one currency in the exports (or give each currency its own team) and "
-            "ingest again."
-        )
+        """Why the team's amounts are not added, in the review's language, or None: its
+        deals of the last 13 stored weeks (the weeks the sections sum) are in more than one
+        currency (:mod:`pipereview.delivery._reviewcurrencies`)."""
+        mix = self.currency_mix
+        return None if mix is None else mix.text(self.lang)
+
+    @cached_property
+    def currency_mix(self) -> CurrencyMix | None:
+        """The team's currencies when there are several (the words aside)."""
+        return currency_mix(self.history, self.team)
 
     @cached_property
     def prepared(self) -> PreparedHistory:
