@@ -166,8 +166,8 @@ class WeeklyReview(ForecastingSections):
         )
 
     def in_language(self, lang: str) -> WeeklyReview:
-        """The same review in another language, sharing its history and diagnostics (only
-        the coaching prompts are written again)."""
+        """The same review in another language, sharing its history and diagnostics (what
+        holds words, the coaching prompts and the forecast sections, is written again)."""
         other = copy.copy(self)
         for worded in _WORDED:  # what was written in this review's language
             other.__dict__.pop(worded, None)

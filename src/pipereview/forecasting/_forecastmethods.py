@@ -8,7 +8,8 @@ from the history before the quarter starts.
 - ``stage_weighted``: won to date + the open deals due in the quarter, each at the
   probability the review's expected uses (the export's, else its stage's);
 - ``evidence_weighted``: the same with each inflated deal weighted at the stage its
-  evidence supports (:mod:`pipereview.diagnostics._evidenceforecast`);
+  evidence supports (:mod:`pipereview.diagnostics._evidenceforecast`); not available for
+  a team whose export records no exit criterion;
 - ``historical_conversion``: won to date + each open deal due in the quarter times the
   share of amount that, in past quarters at the same week of the quarter and the same
   stage, was won by the quarter's end (won amount / amount then); a cell of fewer than
