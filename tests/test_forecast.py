@@ -396,3 +396,16 @@ def test_stage_calibration_frame_as_of_an_earlier_week_in_stage_order() -> None:
         ["negotiation", 0, 1, 0],
         ["needs_confirmed", 1, 0, 0],
     ]
+
+
+def test_category_rollup_of_an_export_without_currency_sums_its_deals() -> None:
+    # most exports have no currency column: the deals still sum, by category, and a team
+    # without categories gets missing figures, not zeros
+    snap = frame(W47).assign(currency=None)
+    out = category_rollup(snap)
+    assert out["currency"].isna().all()
+    assert out["amount"].tolist() == [1000.0, 2000.0, 500.0, 0.0]
+    assert out["deals"].tolist() == [1, 1, 1, 0]
+    bare = category_rollup(snap.assign(forecast_category=None))
+    assert bare[["deals", "amount", "weighted", "cumulative_amount"]].isna().all().all()
+    assert len(bare) == 4

@@ -171,13 +171,13 @@ def category_rollup(
     """Open pipeline per group (``group_columns``; ``by=``, their old name, is deprecated)
     and forecast category: ``deals``, ``amount``, ``weighted`` and ``cumulative_amount``
     (commit, then commit + best case, ...). Every category of :data:`OPEN_CATEGORIES` gets
-    a row, zero when empty. A group whose teams' exports have no forecast category
-    (:func:`~pipereview.diagnostics._capabilities.teams_recording`) gets its rows with
-    every figure missing (``deals`` is a nullable integer): how its deals split by
-    category is unknown, not zero.
+    a row, zero when empty; every figure missing (``deals`` nullable) for a group whose
+    teams' exports have no forecast category (how its deals split is unknown, not zero).
     """
     keys = [*group_columns_of("category_rollup", by, group_columns), "currency"]
     deals = weighted_pipeline(snapshot, period=period)
+    blank, dtype = deals["currency"].isna(), deals["currency"].dtype  # none: a group too
+    deals = deals.assign(currency=deals["currency"].astype("object").where(~blank, ""))
     sums = deals.groupby([*keys, "forecast_category"]).agg(
         deals=("amount", "size"), amount=("amount", "sum"), weighted=("weighted", "sum")
     )
@@ -190,6 +190,7 @@ def category_rollup(
     known = deals.assign(known=deals["team"].astype("str").isin(recording)).groupby(keys)["known"]
     unknown = ~out.merge(known.any().reset_index(), on=keys, how="left")["known"].to_numpy(bool)
     out.loc[unknown, ["deals", "amount", "weighted", "cumulative_amount"]] = pd.NA
+    out["currency"] = out["currency"].where(out["currency"] != "").astype(dtype)
     return out.reset_index(drop=True)
 
 
