@@ -215,6 +215,21 @@ def _declared(column: str, name: str) -> bool:
     return (column, None) in FALLBACKS or (column, name) in FALLBACKS or (column, name) in ROW_SETS
 
 
+def test_a_blank_currency_changes_no_figure(history: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """Most exports have no currency column: the currency only labels amounts, so every
+    figure of every function is the same without it (no group of blank currency dropped)."""
+    frame, targets = history
+    changed = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, figure in FIGURES.items():
+            base = _frame(figure(frame, targets))
+            blank = _frame(figure(frame.assign(currency=None), targets))
+            assert base.shape == blank.shape, name
+            changed += [f"{name}: {c}" for c in _numeric(base) if _moved(base, blank, c).any()]
+    assert not changed, changed
+
+
 @pytest.mark.parametrize("column", COLUMNS)
 def test_a_figure_made_of_a_column_the_export_lacks_is_missing_not_zero(
     column: str, history: tuple[pd.DataFrame, pd.DataFrame]
